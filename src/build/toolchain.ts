@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { UserError } from '../util/errors';
+import { capture, commandExists, run } from '../util/exec';
+import { Logger } from '../util/logger';
+
+/** Something the build needs from the machine, and the Debian package that provides it. */
+export interface Requirement {
+  what: string;
+  kind: 'command' | 'static-lib' | 'file';
+  /** command name, archive file name (libz.a) or absolute path */
+  name: string;
+  debianPackage: string;
+}
+
+export const REQUIREMENTS: Requirement[] = [
+  { what: 'C compiler', kind: 'command', name: 'gcc', debianPackage: 'gcc' },
+  { what: 'make', kind: 'command', name: 'make', debianPackage: 'make' },
+  { what: 'bison', kind: 'command', name: 'bison', debianPackage: 'bison' },
+  { what: 'flex', kind: 'command', name: 'flex', debianPackage: 'flex' },
+  { what: 'perl', kind: 'command', name: 'perl', debianPackage: 'perl' },
+  { what: 'pkg-config', kind: 'command', name: 'pkg-config', debianPackage: 'pkg-config' },
+  { what: 'binutils (ld -r)', kind: 'command', name: 'ld', debianPackage: 'binutils' },
+  { what: 'binutils (objcopy)', kind: 'command', name: 'objcopy', debianPackage: 'binutils' },
+  { what: 'binutils (nm)', kind: 'command', name: 'nm', debianPackage: 'binutils' },
+  { what: 'tar', kind: 'command', name: 'tar', debianPackage: 'tar' },
+  { what: 'bzip2 (source tarballs)', kind: 'command', name: 'bzip2', debianPackage: 'bzip2' },
+  { what: 'xz (Debian sources)', kind: 'command', name: 'xz', debianPackage: 'xz-utils' },
+  { what: 'apt-get source (Debian sources)', kind: 'command', name: 'dpkg-source', debianPackage: 'dpkg-dev' },
+  { what: 'static glibc', kind: 'static-lib', name: 'libc.a', debianPackage: 'libc6-dev' },
+  { what: 'static libstdc++ (for ICU)', kind: 'static-lib', name: 'libstdc++.a', debianPackage: 'g++' },
+  { what: 'static ICU (uc)', kind: 'static-lib', name: 'libicuuc.a', debianPackage: 'libicu-dev' },
+  { what: 'static ICU (i18n)', kind: 'static-lib', name: 'libicui18n.a', debianPackage: 'libicu-dev' },
+  { what: 'static ICU (data)', kind: 'static-lib', name: 'libicudata.a', debianPackage: 'libicu-dev' },
+  { what: 'static zlib', kind: 'static-lib', name: 'libz.a', debianPackage: 'zlib1g-dev' },
+  { what: 'static lz4', kind: 'static-lib', name: 'liblz4.a', debianPackage: 'liblz4-dev' },
+  { what: 'static zstd', kind: 'static-lib', name: 'libzstd.a', debianPackage: 'libzstd-dev' },
+  { what: 'static libseccomp', kind: 'static-lib', name: 'libseccomp.a', debianPackage: 'libseccomp-dev' },
+  { what: "glibc's compiled C.UTF-8 locale", kind: 'file', name: '/usr/lib/locale/C.utf8/LC_CTYPE', debianPackage: 'libc-bin' },
+];
+
+/** The exact command that installs what is missing (pure). */
+export function aptInstallLine(missing: Requirement[]): string {
+  const packages = [...new Set(missing.map((r) => r.debianPackage))].sort();
+  return `sudo apt-get install -y --no-install-recommends ${packages.join(' ')}`;
+}
+
+async function staticLibPath(name: string, cc = 'gcc'): Promise<string | undefined> {
+  try {
+    const path = await capture(cc, [`-print-file-name=${name}`]);
+    return isAbsolute(path) && existsSync(path) ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function isPresent(r: Requirement): Promise<boolean> {
+  switch (r.kind) {
+    case 'command':
+      return commandExists(r.name);
+    case 'static-lib':
+      return (await staticLibPath(r.name)) !== undefined;
+    case 'file':
+      return existsSync(r.name);
+  }
+}
+
+export async function missingRequirements(requirements: Requirement[] = REQUIREMENTS): Promise<Requirement[]> {
+  const missing: Requirement[] = [];
+  for (const r of requirements) if (!(await isPresent(r))) missing.push(r);
+  return missing;
+}
+
+/**
+ * Checks the toolchain; with `install`, installs what is missing with apt-get (as the action does
+ * on runners), otherwise fails with the exact apt-get line to run.
+ */
+export async function ensureToolchain(log: Logger, install: boolean, requirements: Requirement[] = REQUIREMENTS): Promise<void> {
+  let missing = await missingRequirements(requirements);
+  if (missing.length === 0) return;
+  if (install) {
+    const packages = [...new Set(missing.map((r) => r.debianPackage))].sort();
+    const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
+    await log.step(`install build dependencies: ${packages.join(' ')}`, async () => {
+      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+      await run(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'update', '-q'], { env });
+      await run(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-q', '--no-install-recommends', ...packages], { env });
+    });
+    missing = await missingRequirements(requirements);
+    if (missing.length === 0) return;
+  }
+  throw new UserError(
+    `the build machine lacks: ${missing.map((r) => `${r.what} (${r.name})`).join(', ')}`,
+    `run: ${aptInstallLine(missing)}   (or pass --install-deps)`,
+  );
+}

@@ -1,0 +1,118 @@
+/**
+ * The bundle manifest: the public record of what a bundle contains and how it was made.
+ * Written by `build` (<out>/manifest.json), extended by `verify` (conformance), merged by
+ * `publish` and read by `pin-bump` and `fetch`. Field meanings are documented in README.md.
+ */
+
+export const MANIFEST_SCHEMA_VERSION = 1;
+
+export interface FileEntry {
+  /** Path relative to the bundle root, e.g. "v15/bin/postgres" */
+  path: string;
+  sha256: string;
+  size: number;
+  /** "0755" or "0644" */
+  mode: string;
+}
+
+export interface ModuleEntry {
+  name: string;
+  /** in-tree (plpgsql, dict_snowball), builtin (pg-bundle's walredo), or the --module directory */
+  origin: string;
+  symbols: number;
+}
+
+export interface CheckResult {
+  name: string;
+  status: 'pass' | 'fail' | 'skip';
+  detail: string;
+}
+
+export interface CollationFacts {
+  /** ICU library version reported by the server (e.g. "72.1") */
+  icuVersion?: string;
+  /** pg_collation_actual_version of an ICU collation (e.g. "153.120") */
+  icuCollationVersion?: string;
+  datcollate?: string;
+  datctype?: string;
+  datlocprovider?: string;
+  /** libc collation version (glibc version) reported for the default collation */
+  libcCollationVersion?: string;
+}
+
+export interface VersionConformance {
+  checks: CheckResult[];
+  catalogVersion?: number;
+  systemIdentifier?: string;
+  dataChecksumVersion?: number;
+  collation?: CollationFacts;
+  walredo?: unknown;
+}
+
+export interface VersionManifest {
+  postgres: { version: string; major: number; catversion: number };
+  source: { spec: string; kind: string; revision: string; tarballSha256?: string };
+  linkage: 'static' | 'dynamic';
+  configureFlags: string[];
+  toolchain: { compiler: string; glibc: string; binutils: string };
+  icu: { version: string; origin: string };
+  locales: string[];
+  modules: ModuleEntry[];
+  walredo: { mode: 'builtin' | 'fork' | 'none' };
+  files: FileEntry[];
+  buildDurationSeconds: number;
+  conformance?: VersionConformance;
+}
+
+export interface Manifest {
+  schemaVersion: number;
+  tool: { name: 'pg-bundle'; version: string };
+  platform: string;
+  versions: Record<string, VersionManifest>;
+}
+
+export function emptyManifest(toolVersion: string): Manifest {
+  return { schemaVersion: MANIFEST_SCHEMA_VERSION, tool: { name: 'pg-bundle', version: toolVersion }, platform: 'linux-x86_64', versions: {} };
+}
+
+/** Combines manifests of disjoint version sets (matrix jobs); a version present twice is an error. */
+export function mergeManifests(manifests: Manifest[]): Manifest {
+  if (manifests.length === 0) throw new Error('no manifests to merge');
+  const merged: Manifest = { ...manifests[0], versions: {} };
+  for (const m of manifests) {
+    if (m.schemaVersion !== MANIFEST_SCHEMA_VERSION) throw new Error(`manifest schema version ${m.schemaVersion} is not supported (expected ${MANIFEST_SCHEMA_VERSION})`);
+    for (const [v, entry] of Object.entries(m.versions)) {
+      if (merged.versions[v]) throw new Error(`version ${v} appears in more than one manifest`);
+      merged.versions[v] = entry;
+    }
+  }
+  merged.versions = Object.fromEntries(Object.entries(merged.versions).sort(([a], [b]) => Number(a) - Number(b)));
+  return merged;
+}
+
+/** Puts one version's entry into a manifest (replacing an older entry for the same version). */
+export function withVersion(manifest: Manifest, major: number, entry: VersionManifest): Manifest {
+  const versions = { ...manifest.versions, [String(major)]: entry };
+  return { ...manifest, versions: Object.fromEntries(Object.entries(versions).sort(([a], [b]) => Number(a) - Number(b))) };
+}
+
+export interface FileDifference {
+  path: string;
+  problem: 'missing' | 'changed' | 'unexpected';
+  detail: string;
+}
+
+/** Compares files found on disk with the manifest's list (pure). */
+export function compareFiles(expected: FileEntry[], actual: FileEntry[]): FileDifference[] {
+  const diffs: FileDifference[] = [];
+  const byPath = new Map(actual.map((f) => [f.path, f]));
+  for (const e of expected) {
+    const a = byPath.get(e.path);
+    if (!a) diffs.push({ path: e.path, problem: 'missing', detail: 'listed in the manifest but not in the bundle' });
+    else if (a.sha256 !== e.sha256) diffs.push({ path: e.path, problem: 'changed', detail: `sha256 is ${a.sha256}, manifest says ${e.sha256}` });
+    else if (a.mode !== e.mode) diffs.push({ path: e.path, problem: 'changed', detail: `mode is ${a.mode}, manifest says ${e.mode}` });
+    byPath.delete(e.path);
+  }
+  for (const a of byPath.values()) diffs.push({ path: a.path, problem: 'unexpected', detail: 'in the bundle but not in the manifest' });
+  return diffs;
+}

@@ -1,0 +1,76 @@
+/**
+ * Every option of every command, described once. The CLI (commander flags) and the action
+ * (action.yml inputs) are both generated from this table, so the two front doors cannot drift.
+ */
+
+export type CommandName = 'build' | 'verify' | 'publish' | 'fetch' | 'pin-bump' | 'run' | 'bench';
+
+export interface OptionSpec {
+  /** camelCase key in the parsed options object */
+  key: string;
+  /** CLI flag, e.g. "--pg <versions>" */
+  flag: string;
+  /** action.yml input name */
+  input: string;
+  description: string;
+  kind: 'string' | 'boolean' | 'list';
+  default?: string | boolean;
+  commands: CommandName[];
+  /** true for secrets: masked and never printed */
+  secret?: boolean;
+}
+
+const BUILDING: CommandName[] = ['build', 'run', 'bench'];
+const VERIFYING: CommandName[] = ['verify', 'run'];
+const PUBLISHING: CommandName[] = ['publish', 'run'];
+const BUMPING: CommandName[] = ['pin-bump', 'run'];
+
+export const OPTION_SPECS: OptionSpec[] = [
+  { key: 'pg', flag: '--pg <versions>', input: 'versions', kind: 'string', default: '15', commands: [...BUILDING, ...VERIFYING], description: 'PostgreSQL major versions, comma-separated (14..18)' },
+  { key: 'source', flag: '--source <spec...>', input: 'source', kind: 'list', commands: BUILDING, description: "source per version, or a template with {v}: 'dir:<path>', 'tarball:<url-or-path>', 'debian:<package>[=<version>]'" },
+  { key: 'sha256', flag: '--sha256 <hex...>', input: 'sha256', kind: 'list', commands: BUILDING, description: 'sha256 of each tarball source, in the order of --pg' },
+  { key: 'out', flag: '--out <dir>', input: 'out', kind: 'string', default: 'out', commands: ['build', 'verify', 'publish', 'fetch', 'run', 'bench'], description: 'output directory (the bundle is <out>/vNN, the manifest <out>/manifest.json)' },
+  { key: 'cacheDir', flag: '--cache-dir <dir>', input: 'cache-dir', kind: 'string', commands: ['build', 'run', 'bench'], description: 'cache for downloaded sources and built ICU (default ~/.cache/pg-bundle, or $PG_BUNDLE_CACHE)' },
+  { key: 'module', flag: '--module <dir...>', input: 'modules', kind: 'list', commands: BUILDING, description: 'extra PGXS module directories to link into postgres (built against the same tree)' },
+  { key: 'icuSource', flag: '--icu-source <spec>', input: 'icu-source', kind: 'string', commands: BUILDING, description: "build ICU from source ('tarball:<path-or-url>' with --icu-sha256, or 'debian:icu[=<version>]') instead of the distribution's static ICU" },
+  { key: 'icuSha256', flag: '--icu-sha256 <hex>', input: 'icu-sha256', kind: 'string', commands: BUILDING, description: 'sha256 of an ICU tarball given with --icu-source' },
+  { key: 'walredo', flag: '--walredo <mode>', input: 'walredo', kind: 'string', commands: BUILDING, description: "walredo mode: 'builtin' (pg-bundle's module; default for upstream trees), 'fork' (the tree's own; default when it has one) or 'none'" },
+  { key: 'linkage', flag: '--linkage <kind>', input: 'linkage', kind: 'string', default: 'static', commands: BUILDING, description: "'static' (the bundle) or 'dynamic' (a conventional build, for comparison)" },
+  { key: 'locales', flag: '--locales <names>', input: 'locales', kind: 'string', default: 'C.UTF-8', commands: BUILDING, description: 'compiled glibc locales carried in the bundle, comma-separated' },
+  { key: 'keepDebug', flag: '--keep-debug', input: 'keep-debug', kind: 'boolean', default: false, commands: BUILDING, description: 'keep separate debug info in <out>/debug/vNN' },
+  { key: 'installDeps', flag: '--install-deps', input: 'install-deps', kind: 'boolean', default: false, commands: BUILDING, description: 'install missing build dependencies with apt-get' },
+  { key: 'jobs', flag: '--jobs <n>', input: 'jobs', kind: 'string', commands: BUILDING, description: 'parallel make jobs (default: number of CPUs)' },
+  { key: 'report', flag: '--report <file>', input: 'report', kind: 'string', commands: VERIFYING, description: 'write the conformance report (JSON) here (default <out>/conformance.json)' },
+  { key: 'allowUnisolated', flag: '--allow-unisolated', input: 'allow-unisolated', kind: 'boolean', default: false, commands: VERIFYING, description: 'run the empty-root checks without isolation when neither bwrap nor unshare works' },
+  { key: 'skipWalredo', flag: '--skip-walredo', input: 'skip-walredo', kind: 'boolean', default: false, commands: VERIFYING, description: 'skip the walredo stage (recorded in the manifest)' },
+  { key: 'repository', flag: '--repository <owner/name>', input: 'repository', kind: 'string', commands: [...PUBLISHING, ...BUMPING], description: 'release repository (publish) or consumer repository (pin-bump)' },
+  { key: 'tag', flag: '--tag <tag>', input: 'tag', kind: 'string', commands: [...PUBLISHING, ...BUMPING], description: 'release tag (default bundle-<yyyymmdd>-<short source rev>)' },
+  { key: 'replace', flag: '--replace', input: 'replace', kind: 'boolean', default: false, commands: PUBLISHING, description: 'replace the assets of an existing release whose assets differ' },
+  { key: 'pinFile', flag: '--pin-file <path>', input: 'pin-file', kind: 'string', default: 'pageserver/postgres-bundle.json', commands: [...BUMPING, 'fetch'], description: 'pin file path in the consumer repository (fetch: a local pin file)' },
+  { key: 'storageTeam', flag: '--storage-team <@org/team>', input: 'storage-team', kind: 'string', commands: BUMPING, description: 'team that must own the pin file in CODEOWNERS' },
+  { key: 'labels', flag: '--labels <names>', input: 'labels', kind: 'string', default: 'pg-bundle', commands: BUMPING, description: 'labels for the pin-bump pull request, comma-separated' },
+  { key: 'allowUnrouted', flag: '--allow-unrouted', input: 'allow-unrouted', kind: 'boolean', default: false, commands: BUMPING, description: 'only warn when CODEOWNERS does not route the pin file to the storage team' },
+  { key: 'token', flag: '--token <token>', input: 'token', kind: 'string', commands: [...PUBLISHING, ...BUMPING, 'fetch'], secret: true, description: 'GitHub token (default $GITHUB_TOKEN); publish needs contents: write, pin-bump contents and pull-requests: write on the consumer repo' },
+  { key: 'apiUrl', flag: '--api-url <url>', input: 'api-url', kind: 'string', commands: [...PUBLISHING, ...BUMPING, 'fetch'], description: 'GitHub API URL (default $GITHUB_API_URL or https://api.github.com)' },
+  { key: 'dryRun', flag: '--dry-run', input: 'dry-run', kind: 'boolean', default: false, commands: [...PUBLISHING, ...BUMPING], description: 'write what would be published / the would-be pull request under <out>, call nothing remote' },
+  { key: 'verbose', flag: '--verbose', input: 'verbose', kind: 'boolean', default: false, commands: ['build', 'verify', 'publish', 'fetch', 'pin-bump', 'run', 'bench'], description: 'print debug output' },
+];
+
+export function optionsFor(command: CommandName): OptionSpec[] {
+  return OPTION_SPECS.filter((o) => o.commands.includes(command));
+}
+
+export type RawOptions = Record<string, string | boolean | string[] | undefined>;
+
+/** Applies defaults and splits list inputs (the action passes lists as newline- or comma-separated text). */
+export function normaliseOptions(command: CommandName, raw: RawOptions): RawOptions {
+  const result: RawOptions = {};
+  for (const spec of optionsFor(command)) {
+    let value = raw[spec.key];
+    if (value === undefined || value === '') value = spec.default;
+    if (spec.kind === 'list' && typeof value === 'string') value = value.split(/[\n,]+/).map((s) => s.trim()).filter(Boolean);
+    if (spec.kind === 'boolean' && typeof value === 'string') value = /^(true|1|yes)$/i.test(value.trim());
+    result[spec.key] = value;
+  }
+  return result;
+}
