@@ -35,7 +35,6 @@ export const OPTION_SPECS: OptionSpec[] = [
   { key: 'icuSource', flag: '--icu-source <spec>', input: 'icu-source', kind: 'string', commands: BUILDING, description: "build ICU from source ('tarball:<path-or-url>' with --icu-sha256, or 'debian:icu[=<version>]') instead of the distribution's static ICU" },
   { key: 'icuSha256', flag: '--icu-sha256 <hex>', input: 'icu-sha256', kind: 'string', commands: BUILDING, description: 'sha256 of an ICU tarball given with --icu-source' },
   { key: 'walredo', flag: '--walredo <mode>', input: 'walredo', kind: 'string', commands: BUILDING, description: "walredo mode: 'builtin' (pg-bundle's module; default for upstream trees), 'fork' (the tree's own; default when it has one) or 'none'" },
-  { key: 'linkage', flag: '--linkage <kind>', input: 'linkage', kind: 'string', default: 'static', commands: BUILDING, description: "'static' (the bundle) or 'dynamic' (a conventional build, for comparison)" },
   { key: 'locales', flag: '--locales <names>', input: 'locales', kind: 'string', default: 'C.UTF-8', commands: BUILDING, description: 'compiled glibc locales carried in the bundle, comma-separated' },
   { key: 'keepDebug', flag: '--keep-debug', input: 'keep-debug', kind: 'boolean', default: false, commands: BUILDING, description: 'keep separate debug info in <out>/debug/vNN' },
   { key: 'installDeps', flag: '--install-deps', input: 'install-deps', kind: 'boolean', default: false, commands: BUILDING, description: 'install missing build dependencies with apt-get' },

@@ -83,11 +83,20 @@ export function sourcesForVersions(versions: number[], sources: string[], sha256
       'give one --source per version, in the order of --pg, or one template with {v}',
     );
   }
-  if (sha256s.length > 0 && sha256s.length !== versions.length && !(sha256s.length === 1 && versions.length === 1)) {
-    throw new UserError(`${sha256s.length} --sha256 values were given for ${versions.length} versions`, 'give one per version, in the order of --pg');
+  // Checksums belong to the tarball sources, in order.
+  const tarballs = texts.filter((t) => t.startsWith('tarball:')).length;
+  if (sha256s.length !== tarballs && sha256s.length > 0) {
+    throw new UserError(
+      `${sha256s.length} --sha256 values were given for ${tarballs} tarball source(s)`,
+      'give one --sha256 per tarball source, in the order of --pg',
+    );
   }
   const result = new Map<number, SourceSpec>();
-  versions.forEach((v, i) => result.set(v, parseSourceSpec(texts[i], sha256s[i])));
+  let next = 0;
+  versions.forEach((v, i) => {
+    const sha = texts[i].startsWith('tarball:') ? sha256s[next++] : undefined;
+    result.set(v, parseSourceSpec(texts[i], sha));
+  });
   return result;
 }
 

@@ -1,0 +1,39 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from '../util/exec';
+import { packageRoot } from '../util/package-root';
+import { generateModuleTable, LinkedModule } from './module-table';
+
+export function runtimeDir(): string {
+  return join(packageRoot(), 'runtime');
+}
+
+export interface RuntimeObjects {
+  /** linked into postgres */
+  backend: string[];
+  /** linked into initdb */
+  frontend: string[];
+}
+
+async function compile(source: string, object: string, extraFlags: string[] = []): Promise<string> {
+  await run('gcc', ['-O2', '-g', '-Wall', '-fno-common', `-I${runtimeDir()}`, ...extraFlags, '-c', '-o', object, source]);
+  return object;
+}
+
+/** Compiles the runtime shims and the generated module table. */
+export async function compileRuntime(modules: LinkedModule[], workDir: string, extraBackendSources: string[] = [], extraFlags: string[] = []): Promise<RuntimeObjects> {
+  const dir = join(workDir, 'runtime');
+  mkdirSync(dir, { recursive: true });
+  const rt = runtimeDir();
+  const table = join(dir, 'pgb_module_table.c');
+  writeFileSync(table, generateModuleTable(modules));
+  const obj = (name: string) => join(dir, `${name}.o`);
+  const dl = await compile(join(rt, 'pgb_dl.c'), obj('pgb_dl'));
+  const exec = await compile(join(rt, 'pgb_exec.c'), obj('pgb_exec'));
+  const locpath = await compile(join(rt, 'pgb_locpath.c'), obj('pgb_locpath'));
+  const random = await compile(join(rt, 'pgb_random.c'), obj('pgb_random'));
+  const tableObj = await compile(table, obj('pgb_module_table'));
+  const extra: string[] = [];
+  for (const src of extraBackendSources) extra.push(await compile(src, join(dir, src.replace(/^.*\//, '').replace(/\.c$/, '.o')), extraFlags));
+  return { backend: [dl, exec, locpath, random, tableObj, ...extra], frontend: [exec, locpath, random] };
+}

@@ -1,0 +1,67 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../util/errors';
+import { capture } from '../util/exec';
+import { Logger } from '../util/logger';
+import { packageRoot } from '../util/package-root';
+import { buildPgxsModule, PreparedModule } from './modules';
+
+export type WalRedoMode = 'builtin' | 'fork' | 'none';
+
+/**
+ * The walredo mode: 'fork' when the tree has its own --wal-redo (it is left alone), 'builtin'
+ * (pg-bundle's module) for upstream trees, unless the user chose otherwise.
+ */
+export function chooseWalRedoMode(requested: string | undefined, treeHasWalRedo: boolean): WalRedoMode {
+  if (requested === undefined || requested === '') return treeHasWalRedo ? 'fork' : 'builtin';
+  if (requested !== 'builtin' && requested !== 'fork' && requested !== 'none') {
+    throw new UserError(`--walredo '${requested}' is not a walredo mode`, "use 'builtin', 'fork' or 'none'");
+  }
+  if (requested === 'fork' && !treeHasWalRedo) {
+    throw new UserError('--walredo fork was requested, but this tree has no --wal-redo mode in src/backend/main/main.c', "use --walredo builtin (pg-bundle's module) or none");
+  }
+  if (requested === 'builtin' && treeHasWalRedo) {
+    throw new UserError('--walredo builtin was requested, but this tree already has its own --wal-redo mode', 'use --walredo fork (the default for such trees) and pass its walredo module with --module');
+  }
+  return requested;
+}
+
+export interface BuiltinWalRedoParts {
+  modules: PreparedModule[];
+  runtimeSources: string[];
+  runtimeFlags: string[];
+  wraps: string[];
+}
+
+export function builtinWalRedoDir(): string {
+  return join(packageRoot(), 'modules', 'walredo');
+}
+
+/** Extra --wrap symbols the builtin walredo needs, one per line in modules/walredo/link-flags.txt (pure). */
+export function parseWrapList(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean)
+    .map((l) => l.replace(/^-Wl,/, ''))
+    .flatMap((l) => l.split(/[\s,]+/))
+    .map((w) => w.replace(/^--wrap=/, ''))
+    .filter((w) => w && w !== '-Wl');
+}
+
+/** Builds pg-bundle's walredo module against the staged tree and returns what the postgres link needs. */
+export async function builtinWalRedo(pgConfig: string, workDir: string, log: Logger, jobs: number): Promise<BuiltinWalRedoParts> {
+  const dir = builtinWalRedoDir();
+  const flagsFile = join(dir, 'link-flags.txt');
+  if (!existsSync(join(dir, 'Makefile')) || !existsSync(flagsFile)) {
+    throw new UserError(`pg-bundle's builtin walredo module is missing from ${dir}`, 'reinstall pg-bundle, or build with --walredo none');
+  }
+  const modules = await buildPgxsModule(dir, 'builtin', pgConfig, workDir, log, jobs);
+  const includeDir = await capture(pgConfig, ['--includedir-server']);
+  return {
+    modules,
+    runtimeSources: [join(packageRoot(), 'runtime', 'pgb_walredo_main.c')],
+    runtimeFlags: [`-I${includeDir}`],
+    wraps: parseWrapList(readFileSync(flagsFile, 'utf8')),
+  };
+}

@@ -1,0 +1,69 @@
+import { Command, Option } from 'commander';
+import { CommandContext } from '../core/context';
+import { optionsFor, normaliseOptions, RawOptions } from '../core/options';
+import { COMMANDS } from '../core/registry';
+import { CommandError, UserError } from '../util/errors';
+import { ConsoleLogger } from '../util/logger';
+import { packageVersion } from '../util/package-root';
+
+function cliContext(args: string[], verbose: boolean): CommandContext {
+  const secrets: string[] = [];
+  const redact = (s: string) => secrets.reduce((acc, secret) => acc.split(secret).join('***'), s);
+  const log = new ConsoleLogger(verbose, (line) => process.stderr.write(redact(line) + '\n'));
+  return {
+    log,
+    args,
+    setOutput: (name, value) => process.stdout.write(`${name}=${redact(value)}\n`),
+    addSummary: async (markdown) => {
+      process.stderr.write(redact(markdown) + '\n');
+    },
+    setSecret: (value) => {
+      if (value) secrets.push(value);
+    },
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('pg-bundle')
+    .description('Build, verify, publish and pin a hermetic static PostgreSQL bundle for a storage service')
+    .version(packageVersion())
+    .showHelpAfterError()
+    .exitOverride();
+  for (const entry of COMMANDS) {
+    const cmd = program.command(entry.name + (entry.args ? ` ${entry.args}` : '')).description(entry.summary);
+    for (const spec of optionsFor(entry.name)) {
+      const option = new Option(spec.flag, spec.description);
+      if (spec.default !== undefined && spec.kind !== 'boolean') option.default(spec.default);
+      cmd.addOption(option);
+    }
+    cmd.action(async (...params: unknown[]) => {
+      const command = params[params.length - 1] as Command;
+      const raw = command.opts() as RawOptions;
+      const options = normaliseOptions(entry.name, raw);
+      const ctx = cliContext(command.args, options.verbose === true);
+      process.exitCode = await entry.handler(options, ctx);
+    });
+  }
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return 0;
+    if (typeof code === 'string' && code.startsWith('commander.')) return 2;
+    if (err instanceof UserError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof CommandError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`error: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,49 @@
+import { lstat, readdir } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { UserError } from '../util/errors';
+import { sha256File } from '../util/hash';
+import { FileEntry } from './manifest';
+
+/** "0755" when any execute bit is set, else "0644": the manifest does not depend on the umask. */
+export function manifestMode(statMode: number): string {
+  return statMode & 0o111 ? '0755' : '0644';
+}
+
+async function walk(root: string, rel: string, out: string[]): Promise<void> {
+  const entries = await readdir(join(root, rel), { withFileTypes: true });
+  for (const e of entries) {
+    const childRel = rel ? posix.join(rel, e.name) : e.name;
+    if (e.isDirectory()) await walk(root, childRel, out);
+    else if (e.isFile()) out.push(childRel);
+    else {
+      const kind = e.isSymbolicLink() ? 'a symbolic link' : 'not a regular file';
+      throw new UserError(
+        `bundle file ${childRel} is ${kind}`,
+        'a bundle holds only regular files and directories; copy the target instead of linking it',
+      );
+    }
+  }
+}
+
+/**
+ * Every regular file under `root/prefix` (or all of `root`), with the path relative to `root`
+ * ("v15/bin/postgres"), sha256, size and manifest mode, sorted by path.
+ */
+export async function listBundleFiles(root: string, prefix?: string): Promise<FileEntry[]> {
+  const start = prefix ? prefix.replace(/^\/+|\/+$/g, '') : '';
+  try {
+    await readdir(join(root, start));
+  } catch (err) {
+    throw new UserError(`cannot read bundle directory ${join(root, start)}: ${(err as Error).message}`, 'pass the directory that holds vNN/');
+  }
+  const paths: string[] = [];
+  await walk(root, start, paths);
+  paths.sort();
+  const files: FileEntry[] = [];
+  for (const path of paths) {
+    const full = join(root, path);
+    const st = await lstat(full);
+    files.push({ path, sha256: await sha256File(full), size: st.size, mode: manifestMode(st.mode) });
+  }
+  return files;
+}

@@ -1,0 +1,20 @@
+import { buildCommand } from '../build/command';
+import { CommandHandler } from './context';
+import { CommandName } from './options';
+
+export interface CommandEntry {
+  name: CommandName;
+  summary: string;
+  /** positional arguments, in commander syntax */
+  args?: string;
+  handler: CommandHandler;
+}
+
+/** The commands both front doors offer. */
+export const COMMANDS: CommandEntry[] = [
+  { name: 'build', summary: 'build a static bundle per PostgreSQL major version into <out>/vNN', handler: buildCommand },
+];
+
+export function findCommand(name: string): CommandEntry | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
