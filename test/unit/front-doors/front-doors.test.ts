@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { actionYml } from '../../../src/action/action-yml';
+import { inputEnvName, readInputs } from '../../../src/action/main';
+import { main } from '../../../src/cli/main';
+import { OPTION_SPECS } from '../../../src/core/options';
+import { packageRoot } from '../../../src/util/package-root';
+
+describe('action.yml', () => {
+  test('is up to date with the options table (run `npm run gen:action`)', () => {
+    expect(readFileSync(join(packageRoot(), 'action.yml'), 'utf8')).toBe(actionYml());
+  });
+  test('every option is an input passed to the step through env', () => {
+    const doc = parse(actionYml());
+    const step = doc.runs.steps.find((s: { id?: string }) => s.id === 'run');
+    for (const spec of OPTION_SPECS) {
+      expect(doc.inputs[spec.input]).toBeDefined();
+      expect(step.env[inputEnvName(spec.input)]).toBe(`\${{ inputs.${spec.input} }}`);
+    }
+    expect(doc.inputs.token.default).toBe('${{ github.token }}');
+  });
+});
+
+describe('action inputs map onto the same options as the CLI', () => {
+  test('env names', () => {
+    expect(inputEnvName('cache-dir')).toBe('PGB_INPUT_CACHE_DIR');
+  });
+  test('lists, booleans and defaults', () => {
+    const opts = readInputs('build', {
+      PGB_INPUT_VERSIONS: '15,18',
+      PGB_INPUT_SOURCE: 'debian:postgresql-{v}',
+      PGB_INPUT_MODULES: 'vendor/neon_walredo\nvendor/neon_rmgr',
+      PGB_INPUT_KEEP_DEBUG: 'true',
+      PGB_INPUT_INSTALL_DEPS: 'false',
+    });
+    expect(opts).toMatchObject({ pg: '15,18', source: ['debian:postgresql-{v}'], module: ['vendor/neon_walredo', 'vendor/neon_rmgr'], keepDebug: true, installDeps: false, out: 'out', locales: 'C.UTF-8' });
+  });
+});
+
+describe('CLI', () => {
+  let stderr: string[];
+  let spy: jest.SpyInstance;
+  beforeEach(() => {
+    stderr = [];
+    spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr.push(String(chunk));
+      return true;
+    });
+  });
+  afterEach(() => {
+    spy.mockRestore();
+    process.exitCode = undefined;
+  });
+
+  test('bad input is a clear error with the fix, exit code 2, before any work', async () => {
+    expect(await main(['node', 'pg-bundle', 'build', '--pg', '13', '--source', 'dir:/x'])).toBe(2);
+    expect(stderr.join('')).toMatch(/'13' is not a supported PostgreSQL major version\n {2}fix: use one of 14, 15, 16, 17, 18/);
+  });
+  test('a tarball without checksum is refused', async () => {
+    expect(await main(['node', 'pg-bundle', 'build', '--pg', '15', '--source', 'tarball:/tmp/x.tar.bz2'])).toBe(2);
+    expect(stderr.join('')).toMatch(/needs a checksum/);
+  });
+  test('unknown options are refused by the parser', async () => {
+    expect(await main(['node', 'pg-bundle', 'build', '--no-such-option'])).toBe(2);
+  });
+});
