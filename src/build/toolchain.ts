@@ -39,6 +39,12 @@ export const REQUIREMENTS: Requirement[] = [
   { what: "glibc's compiled C.UTF-8 locale", kind: 'file', name: '/usr/lib/locale/C.utf8/LC_CTYPE', debianPackage: 'libc-bin' },
 ];
 
+/** What `verify` needs besides the bundle: an isolation tool for the empty-root runs. */
+export const VERIFY_REQUIREMENTS: Requirement[] = [
+  { what: 'bubblewrap (empty-root runs)', kind: 'command', name: 'bwrap', debianPackage: 'bubblewrap' },
+  { what: 'setpriv (run initdb unprivileged when root)', kind: 'command', name: 'setpriv', debianPackage: 'util-linux' },
+];
+
 /** The exact command that installs what is missing (pure). */
 export function aptInstallLine(missing: Requirement[]): string {
   const packages = [...new Set(missing.map((r) => r.debianPackage))].sort();

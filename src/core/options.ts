@@ -3,7 +3,7 @@
  * (action.yml inputs) are both generated from this table, so the two front doors cannot drift.
  */
 
-export type CommandName = 'build' | 'verify' | 'publish' | 'fetch' | 'pin-bump' | 'run' | 'bench';
+export type CommandName = 'build' | 'verify' | 'publish' | 'fetch' | 'pin-bump' | 'run' | 'bench' | 'doctor';
 
 export interface OptionSpec {
   /** camelCase key in the parsed options object */
@@ -37,7 +37,7 @@ export const OPTION_SPECS: OptionSpec[] = [
   { key: 'walredo', flag: '--walredo <mode>', input: 'walredo', kind: 'string', commands: BUILDING, description: "walredo mode: 'builtin' (pg-bundle's module; default for upstream trees), 'fork' (the tree's own; default when it has one) or 'none'" },
   { key: 'locales', flag: '--locales <names>', input: 'locales', kind: 'string', default: 'C.UTF-8', commands: BUILDING, description: 'compiled glibc locales carried in the bundle, comma-separated' },
   { key: 'keepDebug', flag: '--keep-debug', input: 'keep-debug', kind: 'boolean', default: false, commands: BUILDING, description: 'keep separate debug info in <out>/debug/vNN' },
-  { key: 'installDeps', flag: '--install-deps', input: 'install-deps', kind: 'boolean', default: false, commands: BUILDING, description: 'install missing build dependencies with apt-get' },
+  { key: 'installDeps', flag: '--install-deps', input: 'install-deps', kind: 'boolean', default: false, commands: [...BUILDING, 'doctor'], description: 'install missing build dependencies with apt-get' },
   { key: 'jobs', flag: '--jobs <n>', input: 'jobs', kind: 'string', commands: BUILDING, description: 'parallel make jobs (default: number of CPUs)' },
   { key: 'report', flag: '--report <file>', input: 'report', kind: 'string', commands: VERIFYING, description: 'write the conformance report (JSON) here (default <out>/conformance.json)' },
   { key: 'allowUnisolated', flag: '--allow-unisolated', input: 'allow-unisolated', kind: 'boolean', default: false, commands: VERIFYING, description: 'run the empty-root checks without isolation when neither bwrap nor unshare works' },
@@ -52,7 +52,7 @@ export const OPTION_SPECS: OptionSpec[] = [
   { key: 'token', flag: '--token <token>', input: 'token', kind: 'string', commands: [...PUBLISHING, ...BUMPING, 'fetch'], secret: true, description: 'GitHub token (default $GITHUB_TOKEN); publish needs contents: write, pin-bump contents and pull-requests: write on the consumer repo' },
   { key: 'apiUrl', flag: '--api-url <url>', input: 'api-url', kind: 'string', commands: [...PUBLISHING, ...BUMPING, 'fetch'], description: 'GitHub API URL (default $GITHUB_API_URL or https://api.github.com)' },
   { key: 'dryRun', flag: '--dry-run', input: 'dry-run', kind: 'boolean', default: false, commands: [...PUBLISHING, ...BUMPING], description: 'write what would be published / the would-be pull request under <out>, call nothing remote' },
-  { key: 'verbose', flag: '--verbose', input: 'verbose', kind: 'boolean', default: false, commands: ['build', 'verify', 'publish', 'fetch', 'pin-bump', 'run', 'bench'], description: 'print debug output' },
+  { key: 'verbose', flag: '--verbose', input: 'verbose', kind: 'boolean', default: false, commands: ['build', 'verify', 'publish', 'fetch', 'pin-bump', 'run', 'bench', 'doctor'], description: 'print debug output' },
 ];
 
 export function optionsFor(command: CommandName): OptionSpec[] {

@@ -1,4 +1,5 @@
 import { buildCommand } from '../build/command';
+import { doctorCommand } from '../build/doctor';
 import { CommandHandler } from './context';
 import { CommandName } from './options';
 
@@ -12,6 +13,7 @@ export interface CommandEntry {
 
 /** The commands both front doors offer. */
 export const COMMANDS: CommandEntry[] = [
+  { name: 'doctor', summary: 'check (and with --install-deps install) what build and verify need from the machine', handler: doctorCommand },
   { name: 'build', summary: 'build a static bundle per PostgreSQL major version into <out>/vNN', handler: buildCommand },
 ];
 

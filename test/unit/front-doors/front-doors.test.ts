@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { actionYml } from '../../../src/action/action-yml';
+import { withInputsTable } from '../../../src/action/readme-tables';
 import { inputEnvName, readInputs } from '../../../src/action/main';
 import { main } from '../../../src/cli/main';
 import { OPTION_SPECS } from '../../../src/core/options';
@@ -10,6 +11,10 @@ import { packageRoot } from '../../../src/util/package-root';
 describe('action.yml', () => {
   test('is up to date with the options table (run `npm run gen:action`)', () => {
     expect(readFileSync(join(packageRoot(), 'action.yml'), 'utf8')).toBe(actionYml());
+  });
+  test("the README's inputs table is up to date (run `npm run gen:action`)", () => {
+    const readme = readFileSync(join(packageRoot(), 'README.md'), 'utf8');
+    expect(withInputsTable(readme)).toBe(readme);
   });
   test('every option is an input passed to the step through env', () => {
     const doc = parse(actionYml());
