@@ -20,11 +20,19 @@ export function inputsTable(): string {
   for (const spec of OPTION_SPECS) {
     if (seen.has(spec.input)) continue;
     seen.add(spec.input);
-    const def = spec.input === 'token' ? '`${{ github.token }}`' : spec.default === undefined ? '' : `\`${String(spec.default)}\``;
-    rows.push(`| \`${spec.input}\` | \`${esc(spec.flag)}\` | ${[...new Set(spec.commands)].join(', ')} | ${def} | ${esc(spec.description)} |`);
+    const def =
+      spec.input === 'token'
+        ? '`${{ github.token }}`'
+        : spec.default === undefined
+          ? ''
+          : `\`${String(spec.default)}\``;
+    rows.push(
+      `| \`${spec.input}\` | \`${esc(spec.flag)}\` | ${[...new Set(spec.commands)].join(', ')} | ${def} | ${esc(spec.description)} |`,
+    );
   }
   rows.push('', '| action output | description |', '|---|---|');
-  for (const [name, description] of Object.entries(ACTION_OUTPUTS)) rows.push(`| \`${name}\` | ${description} |`);
+  for (const [name, description] of Object.entries(ACTION_OUTPUTS))
+    rows.push(`| \`${name}\` | ${description} |`);
   return rows.join('\n');
 }
 

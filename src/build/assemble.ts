@@ -43,7 +43,8 @@ export async function assembleBundle(input: AssembleInput): Promise<void> {
   await installBinary(input.postgres, join(input.target, 'bin', 'postgres'), input.debugDir);
   await installBinary(input.initdb, join(input.target, 'bin', 'initdb'), input.debugDir);
   const share = join(input.stagePrefix, 'share');
-  if (!existsSync(join(share, 'postgresql', 'postgres.bki'))) throw new Error(`staged install at ${input.stagePrefix} has no share/postgresql/postgres.bki`);
+  if (!existsSync(join(share, 'postgresql', 'postgres.bki')))
+    throw new Error(`staged install at ${input.stagePrefix} has no share/postgresql/postgres.bki`);
   cpSync(join(share, 'postgresql'), join(input.target, 'share', 'postgresql'), { recursive: true });
   const lib = join(input.target, 'lib', 'postgresql');
   mkdirSync(lib, { recursive: true });

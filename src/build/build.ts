@@ -9,7 +9,15 @@ import { capture, run } from '../util/exec';
 import { Logger } from '../util/logger';
 import { packageVersion } from '../util/package-root';
 import { assembleBundle } from './assemble';
-import { BACKEND_WRAPS, configureArgs, configureEnv, FRONTEND_WRAPS, staticIcuLibs, staticLinkFlags, unrelocatedPrefix } from './configure';
+import {
+  BACKEND_WRAPS,
+  configureArgs,
+  configureEnv,
+  FRONTEND_WRAPS,
+  staticIcuLibs,
+  staticLinkFlags,
+  unrelocatedPrefix,
+} from './configure';
 import { icuFromSource, IcuChoice, systemIcu } from './icu';
 import { installLocales } from './locales';
 import { buildPgxsModule, PreparedModule, prepareInTreeModules } from './modules';
@@ -49,16 +57,24 @@ export async function toolchainVersions(): Promise<Toolchain> {
 }
 
 /** Everything that can be checked before compiling: sources, versions, module directories, modes. */
-async function prepare(req: BuildRequest, ctx: ResolveContext): Promise<Map<number, { source: ResolvedSource; walredo: WalRedoMode }>> {
+async function prepare(
+  req: BuildRequest,
+  ctx: ResolveContext,
+): Promise<Map<number, { source: ResolvedSource; walredo: WalRedoMode }>> {
   for (const dir of req.modules) {
-    if (!existsSync(join(dir, 'Makefile'))) throw new UserError(`--module ${dir}: no Makefile there`, 'pass the directory of a PGXS module');
+    if (!existsSync(join(dir, 'Makefile')))
+      throw new UserError(`--module ${dir}: no Makefile there`, 'pass the directory of a PGXS module');
   }
   const prepared = new Map<number, { source: ResolvedSource; walredo: WalRedoMode }>();
   for (const major of req.versions) {
     const spec = req.sources.get(major);
     if (!spec) throw new UserError(`no source for version ${major}`, 'pass --source');
-    const source = await req.log.step(`v${major}: resolve source ${describeSpec(spec)}`, () => resolveSource(spec, major, ctx));
-    req.log.info(`v${major}: PostgreSQL ${source.version.full}, revision ${source.revision}, catalog version ${source.catversion}`);
+    const source = await req.log.step(`v${major}: resolve source ${describeSpec(spec)}`, () =>
+      resolveSource(spec, major, ctx),
+    );
+    req.log.info(
+      `v${major}: PostgreSQL ${source.version.full}, revision ${source.revision}, catalog version ${source.catversion}`,
+    );
     prepared.set(major, { source, walredo: chooseWalRedoMode(req.walredo, source.hasWalRedo) });
   }
   return prepared;
@@ -69,22 +85,38 @@ export async function buildBundles(req: BuildRequest): Promise<Manifest> {
   const ctx: ResolveContext = { cacheDir: resolve(req.cacheDir), log: req.log };
   await req.log.step('check the toolchain', () => ensureToolchain(req.log, req.installDeps));
   const prepared = await prepare(req, ctx);
-  const icu: IcuChoice = req.icuSource ? await icuFromSource(req.icuSource, req.icuSha256, ctx, req.log, req.jobs) : await systemIcu();
+  const icu: IcuChoice = req.icuSource
+    ? await icuFromSource(req.icuSource, req.icuSha256, ctx, req.log, req.jobs)
+    : await systemIcu();
   req.log.info(`ICU ${icu.version} from ${icu.origin}`);
   const toolchain = await toolchainVersions();
   mkdirSync(out, { recursive: true });
   const manifestPath = join(out, 'manifest.json');
-  let manifest: Manifest = existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest) : emptyManifest(packageVersion());
+  let manifest: Manifest = existsSync(manifestPath)
+    ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest)
+    : emptyManifest(packageVersion());
   for (const major of req.versions) {
     const { source, walredo } = prepared.get(major)!;
     const entry = await buildVersion(req, out, major, source, walredo, icu, toolchain);
-    manifest = withVersion({ ...manifest, tool: { name: 'pg-bundle', version: packageVersion() } }, major, entry);
+    manifest = withVersion(
+      { ...manifest, tool: { name: 'pg-bundle', version: packageVersion() } },
+      major,
+      entry,
+    );
     writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
   }
   return manifest;
 }
 
-async function buildVersion(req: BuildRequest, out: string, major: number, source: ResolvedSource, walredo: WalRedoMode, icu: IcuChoice, toolchain: Toolchain): Promise<VersionManifest> {
+async function buildVersion(
+  req: BuildRequest,
+  out: string,
+  major: number,
+  source: ResolvedSource,
+  walredo: WalRedoMode,
+  icu: IcuChoice,
+  toolchain: Toolchain,
+): Promise<VersionManifest> {
   const started = Date.now();
   const v = `v${major}`;
   const work = join(out, '.build', v);
@@ -98,36 +130,66 @@ async function buildVersion(req: BuildRequest, out: string, major: number, sourc
   const cfgInput = { major, sourceDir: source.dir, buildDir, icuPrefix: icu.prefix };
   const args = configureArgs(cfgInput);
   const env = { ...process.env, ...configureEnv(cfgInput) };
-  await log.step(`${v}: configure`, () => run(join(source.dir, 'configure'), args, { cwd: buildDir, env, logFile: join(logs, 'configure.log') }));
-  await log.step(`${v}: make -j${req.jobs}`, () => run('make', ['-s', `-j${req.jobs}`], { cwd: buildDir, env, logFile: join(logs, 'make.log') }));
-  await log.step(`${v}: make install (staging)`, () => run('make', ['-s', 'install', `DESTDIR=${stage}`], { cwd: buildDir, env, logFile: join(logs, 'install.log') }));
+  await log.step(`${v}: configure`, () =>
+    run(join(source.dir, 'configure'), args, { cwd: buildDir, env, logFile: join(logs, 'configure.log') }),
+  );
+  await log.step(`${v}: make -j${req.jobs}`, () =>
+    run('make', ['-s', `-j${req.jobs}`], { cwd: buildDir, env, logFile: join(logs, 'make.log') }),
+  );
+  await log.step(`${v}: make install (staging)`, () =>
+    run('make', ['-s', 'install', `DESTDIR=${stage}`], {
+      cwd: buildDir,
+      env,
+      logFile: join(logs, 'install.log'),
+    }),
+  );
   const stagePrefix = join(stage, unrelocatedPrefix(major));
   const pgConfig = join(stagePrefix, 'bin', 'pg_config');
 
   const modules: PreparedModule[] = await log.step(`${v}: prepare linked-in modules`, async () => {
     const list = await prepareInTreeModules(buildDir, join(work, 'link'));
-    for (const dir of req.modules) list.push(...(await buildPgxsModule(dir, `module:${dir}`, pgConfig, join(work, 'link'), log, req.jobs)));
+    for (const dir of req.modules)
+      list.push(
+        ...(await buildPgxsModule(dir, `module:${dir}`, pgConfig, join(work, 'link'), log, req.jobs)),
+      );
     return list;
   });
-  const walredoParts = walredo === 'builtin' ? await builtinWalRedo(pgConfig, join(work, 'link'), log, req.jobs) : undefined;
+  const walredoParts =
+    walredo === 'builtin' ? await builtinWalRedo(pgConfig, join(work, 'link'), log, req.jobs) : undefined;
   if (walredoParts) modules.push(...walredoParts.modules);
   const names = modules.map((m) => m.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new UserError(`module '${dup}' is linked in twice`, 'remove the duplicate --module');
   log.info(`${v}: linking in modules ${names.join(', ')}`);
 
-  const runtime = await compileRuntime(modules, join(work, 'link'), walredoParts?.runtimeSources ?? [], walredoParts?.runtimeFlags ?? []);
+  const runtime = await compileRuntime(
+    modules,
+    join(work, 'link'),
+    walredoParts?.runtimeSources ?? [],
+    walredoParts?.runtimeFlags ?? [],
+  );
   const icuLibs = staticIcuLibs(icu.prefix);
   const linkLibs = [...new Set(modules.flatMap((m) => m.linkLibs))];
-  const backendFlags = staticLinkFlags([...modules.map((m) => m.object), ...runtime.backend, ...linkLibs], [...BACKEND_WRAPS, ...(walredoParts?.wraps ?? [])]);
+  const backendFlags = staticLinkFlags(
+    [...modules.map((m) => m.object), ...runtime.backend, ...linkLibs],
+    [...BACKEND_WRAPS, ...(walredoParts?.wraps ?? [])],
+  );
   const frontendFlags = staticLinkFlags(runtime.frontend, FRONTEND_WRAPS);
   await log.step(`${v}: link static postgres`, async () => {
     rmSync(join(buildDir, 'src/backend/postgres'), { force: true });
-    await run('make', ['-C', 'src/backend', 'postgres', `LDFLAGS_EX=${backendFlags}`, `ICU_LIBS=${icuLibs}`], { cwd: buildDir, env, logFile: join(logs, 'link-postgres.log') });
+    await run(
+      'make',
+      ['-C', 'src/backend', 'postgres', `LDFLAGS_EX=${backendFlags}`, `ICU_LIBS=${icuLibs}`],
+      { cwd: buildDir, env, logFile: join(logs, 'link-postgres.log') },
+    );
   });
   await log.step(`${v}: link static initdb`, async () => {
     rmSync(join(buildDir, 'src/bin/initdb/initdb'), { force: true });
-    await run('make', ['-C', 'src/bin/initdb', 'initdb', `LDFLAGS_EX=${frontendFlags}`, `ICU_LIBS=${icuLibs}`], { cwd: buildDir, env, logFile: join(logs, 'link-initdb.log') });
+    await run(
+      'make',
+      ['-C', 'src/bin/initdb', 'initdb', `LDFLAGS_EX=${frontendFlags}`, `ICU_LIBS=${icuLibs}`],
+      { cwd: buildDir, env, logFile: join(logs, 'link-initdb.log') },
+    );
   });
 
   const target = join(out, v);
@@ -146,7 +208,12 @@ async function buildVersion(req: BuildRequest, out: string, major: number, sourc
   rmSync(work, { recursive: true, force: true });
   return {
     postgres: { version: source.version.full, major, catversion: source.catversion },
-    source: { spec: describeSpec(source.spec), kind: source.spec.kind, revision: source.revision, ...(source.tarballSha256 ? { tarballSha256: source.tarballSha256 } : {}) },
+    source: {
+      spec: describeSpec(source.spec),
+      kind: source.spec.kind,
+      revision: source.revision,
+      ...(source.tarballSha256 ? { tarballSha256: source.tarballSha256 } : {}),
+    },
     linkage: 'static',
     configureFlags: args,
     toolchain,

@@ -11,7 +11,8 @@ import { WalRedoMode } from './walredo';
 export function parseJobs(text: string | undefined): number {
   if (text === undefined) return availableParallelism();
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`--jobs '${text}' is not a positive whole number`, 'pass e.g. --jobs 2');
+  if (!Number.isInteger(n) || n < 1)
+    throw new UserError(`--jobs '${text}' is not a positive whole number`, 'pass e.g. --jobs 2');
   return n;
 }
 
@@ -37,7 +38,19 @@ export const buildCommand: CommandHandler = async (options, ctx) => {
   });
   ctx.setOutput('bundle-path', out);
   ctx.setOutput('manifest-path', join(out, 'manifest.json'));
-  const rows = Object.entries(manifest.versions).map(([v, m]) => `| v${v} | ${m.postgres.version} | ${m.icu.version} | ${m.toolchain.glibc} | ${m.modules.map((x) => x.name).join(', ')} | ${m.walredo.mode} | ${m.buildDurationSeconds} s |`);
-  await ctx.addSummary(['### pg-bundle build', '', '| version | PostgreSQL | ICU | glibc | linked-in modules | walredo | build time |', '|---|---|---|---|---|---|---|', ...rows, ''].join('\n'));
+  const rows = Object.entries(manifest.versions).map(
+    ([v, m]) =>
+      `| v${v} | ${m.postgres.version} | ${m.icu.version} | ${m.toolchain.glibc} | ${m.modules.map((x) => x.name).join(', ')} | ${m.walredo.mode} | ${m.buildDurationSeconds} s |`,
+  );
+  await ctx.addSummary(
+    [
+      '### pg-bundle build',
+      '',
+      '| version | PostgreSQL | ICU | glibc | linked-in modules | walredo | build time |',
+      '|---|---|---|---|---|---|---|',
+      ...rows,
+      '',
+    ].join('\n'),
+  );
   return 0;
 };

@@ -43,7 +43,16 @@ export function staticIcuLibs(icuPrefix?: string): string {
 }
 
 /** Functions wrapped at link time, and the runtime object that implements each group. */
-export const BACKEND_WRAPS = ['dlopen', 'dlsym', 'dlerror', 'dlclose', 'popen', 'pclose', 'system', 'pg_strong_random'];
+export const BACKEND_WRAPS = [
+  'dlopen',
+  'dlsym',
+  'dlerror',
+  'dlclose',
+  'popen',
+  'pclose',
+  'system',
+  'pg_strong_random',
+];
 export const FRONTEND_WRAPS = ['popen', 'pclose', 'system', 'pg_strong_random'];
 
 export function wrapFlag(symbols: string[]): string {

@@ -1,5 +1,11 @@
 import { boolOption, CommandHandler } from '../core/context';
-import { aptInstallLine, ensureToolchain, missingRequirements, REQUIREMENTS, VERIFY_REQUIREMENTS } from './toolchain';
+import {
+  aptInstallLine,
+  ensureToolchain,
+  missingRequirements,
+  REQUIREMENTS,
+  VERIFY_REQUIREMENTS,
+} from './toolchain';
 
 /** `pg-bundle doctor`: lists what the machine lacks for build and verify; --install-deps installs it. */
 export const doctorCommand: CommandHandler = async (options, ctx) => {

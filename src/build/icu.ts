@@ -21,7 +21,11 @@ export function parseIcuVersionHeader(text: string): string | undefined {
 
 export async function systemIcu(): Promise<IcuChoice> {
   const version = await capture('pkg-config', ['--modversion', 'icu-uc']).catch(() => '');
-  if (!version) throw new UserError('pkg-config cannot find ICU (icu-uc)', 'run: sudo apt-get install -y libicu-dev pkg-config');
+  if (!version)
+    throw new UserError(
+      'pkg-config cannot find ICU (icu-uc)',
+      'run: sudo apt-get install -y libicu-dev pkg-config',
+    );
   let pkg = '';
   try {
     pkg = await capture('dpkg-query', ['-W', '-f=${Package} ${Version}', 'libicu-dev']);
@@ -35,7 +39,13 @@ export async function systemIcu(): Promise<IcuChoice> {
  * Builds ICU from source (static, -fPIC, data linked in) once per source checksum, under the cache.
  * `spec` is 'tarball:<path-or-url>' (with sha256) or 'debian:icu[=<version>]'.
  */
-export async function icuFromSource(spec: string, sha256: string | undefined, ctx: ResolveContext, log: Logger, jobs = cpus().length): Promise<IcuChoice> {
+export async function icuFromSource(
+  spec: string,
+  sha256: string | undefined,
+  ctx: ResolveContext,
+  log: Logger,
+  jobs = cpus().length,
+): Promise<IcuChoice> {
   const parsed = parseSourceSpec(spec, sha256);
   let tree: string;
   let key: string;
@@ -50,10 +60,17 @@ export async function icuFromSource(spec: string, sha256: string | undefined, ct
     key = fetched.sha256;
     origin = `debian:${parsed.package}=${fetched.version} (upstream tarball sha256:${fetched.sha256})`;
   } else {
-    throw new UserError(`--icu-source '${spec}' is a directory`, "use 'tarball:<path-or-url>' with --icu-sha256, or 'debian:icu[=<version>]'");
+    throw new UserError(
+      `--icu-source '${spec}' is a directory`,
+      "use 'tarball:<path-or-url>' with --icu-sha256, or 'debian:icu[=<version>]'",
+    );
   }
   const sourceDir = existsSync(join(tree, 'source', 'configure')) ? join(tree, 'source') : tree;
-  if (!existsSync(join(sourceDir, 'configure'))) throw new UserError(`${tree} does not look like an ICU source tree`, 'point --icu-source at an ICU source tarball (icu4c-*-src.tgz) or debian:icu');
+  if (!existsSync(join(sourceDir, 'configure')))
+    throw new UserError(
+      `${tree} does not look like an ICU source tree`,
+      'point --icu-source at an ICU source tarball (icu4c-*-src.tgz) or debian:icu',
+    );
   const base = join(ctx.cacheDir, 'icu', key);
   const prefix = join(base, 'install');
   const header = join(prefix, 'include', 'unicode', 'uvernum.h');
@@ -63,10 +80,26 @@ export async function icuFromSource(spec: string, sha256: string | undefined, ct
     const env = { ...process.env, CFLAGS: '-O2 -fPIC', CXXFLAGS: '-O2 -fPIC -std=c++17' };
     const logFile = join(base, 'build.log');
     await log.step(`configure ICU (${origin})`, () =>
-      run(join(sourceDir, 'configure'), [`--prefix=${prefix}`, '--enable-static', '--disable-shared', '--disable-tests', '--disable-samples', '--disable-extras', '--disable-icuio', '--disable-layoutex', '--with-data-packaging=static'], { cwd: build, env, logFile }),
+      run(
+        join(sourceDir, 'configure'),
+        [
+          `--prefix=${prefix}`,
+          '--enable-static',
+          '--disable-shared',
+          '--disable-tests',
+          '--disable-samples',
+          '--disable-extras',
+          '--disable-icuio',
+          '--disable-layoutex',
+          '--with-data-packaging=static',
+        ],
+        { cwd: build, env, logFile },
+      ),
     );
     await log.step('build ICU', () => run('make', [`-j${jobs}`], { cwd: build, env, logFile }));
-    await log.step('install ICU into the cache', () => run('make', ['install'], { cwd: build, env, logFile }));
+    await log.step('install ICU into the cache', () =>
+      run('make', ['install'], { cwd: build, env, logFile }),
+    );
     writeFileSync(join(base, 'done'), origin + '\n');
   }
   const version = parseIcuVersionHeader(readFileSync(header, 'utf8'));

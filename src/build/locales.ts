@@ -9,7 +9,8 @@ import { run } from '../util/exec';
  */
 export function localeDirName(locale: string): string {
   const m = /^([^.@]+)(?:\.([^@]+))?(@.+)?$/.exec(locale);
-  if (!m) throw new UserError(`'${locale}' is not a locale name`, "use names like 'C.UTF-8' or 'en_US.UTF-8'");
+  if (!m)
+    throw new UserError(`'${locale}' is not a locale name`, "use names like 'C.UTF-8' or 'en_US.UTF-8'");
   const [, base, codeset, modifier] = m;
   const norm = codeset ? '.' + codeset.toLowerCase().replace(/[^a-z0-9]/g, '') : '';
   return `${base}${norm}${modifier ?? ''}`;
@@ -36,10 +37,14 @@ export async function installLocales(locales: string[], targetDir: string): Prom
       cpSync(system, target, { recursive: true });
     } else {
       const m = /^([^.]+)\.(.+)$/.exec(locale);
-      if (!m) throw new UserError(`locale '${locale}' has no codeset`, "name the codeset, e.g. 'en_US.UTF-8'");
+      if (!m)
+        throw new UserError(`locale '${locale}' has no codeset`, "name the codeset, e.g. 'en_US.UTF-8'");
       const charmap = m[2].toUpperCase() === 'UTF8' ? 'UTF-8' : m[2];
       await run('localedef', ['--no-archive', '-i', m[1], '-f', charmap, target]).catch((err: Error) => {
-        throw new UserError(`cannot compile locale ${locale}: ${err.message.split('\n').slice(-2).join(' ')}`, 'install the locale sources (apt-get install locales) or drop it from --locales');
+        throw new UserError(
+          `cannot compile locale ${locale}: ${err.message.split('\n').slice(-2).join(' ')}`,
+          'install the locale sources (apt-get install locales) or drop it from --locales',
+        );
       });
     }
     installed.push(dirName);

@@ -43,10 +43,13 @@ export function validateModules(modules: LinkedModule[]): void {
     if (seen.has(m.name)) throw new Error(`module '${m.name}' is linked in twice`);
     seen.add(m.name);
     for (const s of m.symbols) {
-      if (!C_IDENTIFIER.test(s)) throw new Error(`module '${m.name}' defines symbol '${s}', which is not a C identifier`);
+      if (!C_IDENTIFIER.test(s))
+        throw new Error(`module '${m.name}' defines symbol '${s}', which is not a C identifier`);
     }
     if (!m.symbols.includes('Pg_magic_func')) {
-      throw new Error(`module '${m.name}' has no Pg_magic_func: it is not a PostgreSQL loadable module (missing PG_MODULE_MAGIC?)`);
+      throw new Error(
+        `module '${m.name}' has no Pg_magic_func: it is not a PostgreSQL loadable module (missing PG_MODULE_MAGIC?)`,
+      );
     }
   }
 }
@@ -76,7 +79,9 @@ export function generateModuleTable(modules: LinkedModule[]): string {
   out.push(`const pgb_module pgb_modules[] = {`);
   for (const m of sorted) {
     const id = moduleIdentifier(m.name);
-    out.push(`\t{${cString(m.name)}, pgbm_${id}_symbols, (int) (sizeof(pgbm_${id}_symbols) / sizeof(pgb_symbol))},`);
+    out.push(
+      `\t{${cString(m.name)}, pgbm_${id}_symbols, (int) (sizeof(pgbm_${id}_symbols) / sizeof(pgb_symbol))},`,
+    );
   }
   if (sorted.length === 0) out.push('\t{NULL, NULL, 0},');
   out.push('};', `const int pgb_nmodules = ${sorted.length};`, '');

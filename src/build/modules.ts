@@ -52,7 +52,9 @@ export function librariesOf(vars: ModuleMakeVars): { name: string; objects: stri
 
 /** Link flags a module asks for (e.g. -lseccomp), without the ones that only make sense for shared objects. */
 export function moduleLinkLibs(vars: ModuleMakeVars): string[] {
-  return [...vars.SHLIB_LINK.split(/\s+/), ...vars.SHLIB_LINK_INTERNAL.split(/\s+/)].filter((w) => /^-[lL]/.test(w));
+  return [...vars.SHLIB_LINK.split(/\s+/), ...vars.SHLIB_LINK_INTERNAL.split(/\s+/)].filter((w) =>
+    /^-[lL]/.test(w),
+  );
 }
 
 export interface PreparedModule extends LinkedModule {
@@ -62,11 +64,25 @@ export interface PreparedModule extends LinkedModule {
   linkLibs: string[];
 }
 
-export async function readMakeVars(dir: string, workDir: string, makeArgs: string[] = []): Promise<ModuleMakeVars> {
+export async function readMakeVars(
+  dir: string,
+  workDir: string,
+  makeArgs: string[] = [],
+): Promise<ModuleMakeVars> {
   mkdirSync(workDir, { recursive: true });
   const mk = join(workDir, 'pgb-print-vars.mk');
   writeFileSync(mk, PRINT_VARS_MAKEFILE);
-  const out = await capture('make', ['-s', '-C', dir, '-f', 'Makefile', '-f', mk, ...makeArgs, 'pgb-print-vars']);
+  const out = await capture('make', [
+    '-s',
+    '-C',
+    dir,
+    '-f',
+    'Makefile',
+    '-f',
+    mk,
+    ...makeArgs,
+    'pgb-print-vars',
+  ]);
   return parseMakeVars(out);
 }
 
@@ -74,15 +90,27 @@ export async function readMakeVars(dir: string, workDir: string, makeArgs: strin
  * Merges a built library's objects (ld -r) and renames its global symbols per module
  * (objcopy --redefine-syms), so it can be linked into the static postgres next to other modules.
  */
-export async function prepareModule(name: string, objects: string[], origin: string, linkLibs: string[], workDir: string): Promise<PreparedModule> {
+export async function prepareModule(
+  name: string,
+  objects: string[],
+  origin: string,
+  linkLibs: string[],
+  workDir: string,
+): Promise<PreparedModule> {
   mkdirSync(workDir, { recursive: true });
   for (const o of objects) {
-    if (!existsSync(o)) throw new UserError(`module ${name}: object ${o} was not built`, 'check that the module builds with PGXS against this tree');
+    if (!existsSync(o))
+      throw new UserError(
+        `module ${name}: object ${o} was not built`,
+        'check that the module builds with PGXS against this tree',
+      );
   }
   const merged = join(workDir, `${name}.merged.o`);
   const renamed = join(workDir, `${name}.o`);
   await run('ld', ['-r', '-o', merged, ...objects]);
-  const symbols = parseNmDefinedGlobals(await capture('nm', ['-g', '--defined-only', '--format=posix', merged]));
+  const symbols = parseNmDefinedGlobals(
+    await capture('nm', ['-g', '--defined-only', '--format=posix', merged]),
+  );
   const module: LinkedModule = { name, symbols };
   const symsFile = join(workDir, `${name}.redefine-syms`);
   writeFileSync(symsFile, redefineSymsFile(module));
@@ -103,8 +131,19 @@ export async function prepareInTreeModules(buildDir: string, workDir: string): P
     const dir = join(buildDir, m.dir);
     const vars = await readMakeVars(dir, workDir);
     const lib = librariesOf(vars).find((l) => l.name === m.library);
-    if (!lib) throw new Error(`${m.dir}/Makefile no longer builds ${m.library}; pg-bundle needs updating for this tree`);
-    result.push(await prepareModule(lib.name, lib.objects.map((o) => join(dir, o)), 'in-tree', moduleLinkLibs(vars), join(workDir, 'modules')));
+    if (!lib)
+      throw new Error(
+        `${m.dir}/Makefile no longer builds ${m.library}; pg-bundle needs updating for this tree`,
+      );
+    result.push(
+      await prepareModule(
+        lib.name,
+        lib.objects.map((o) => join(dir, o)),
+        'in-tree',
+        moduleLinkLibs(vars),
+        join(workDir, 'modules'),
+      ),
+    );
   }
   return result;
 }
@@ -113,23 +152,48 @@ export async function prepareInTreeModules(buildDir: string, workDir: string): P
  * Builds an external module directory with PGXS against the staged install of the same tree (in a
  * copy, so the user's directory is not touched) and prepares each library it builds.
  */
-export async function buildPgxsModule(dir: string, origin: string, pgConfig: string, workDir: string, log: Logger, jobs: number): Promise<PreparedModule[]> {
+export async function buildPgxsModule(
+  dir: string,
+  origin: string,
+  pgConfig: string,
+  workDir: string,
+  log: Logger,
+  jobs: number,
+): Promise<PreparedModule[]> {
   const src = resolve(dir);
-  if (!existsSync(join(src, 'Makefile'))) throw new UserError(`module directory ${src} has no Makefile`, 'pass a PGXS module directory (with a Makefile using PGXS) to --module');
+  if (!existsSync(join(src, 'Makefile')))
+    throw new UserError(
+      `module directory ${src} has no Makefile`,
+      'pass a PGXS module directory (with a Makefile using PGXS) to --module',
+    );
   const copy = join(workDir, 'pgxs', basename(src));
   rmSync(copy, { recursive: true, force: true });
   mkdirSync(join(workDir, 'pgxs'), { recursive: true });
   cpSync(src, copy, { recursive: true });
   const makeArgs = ['USE_PGXS=1', `PG_CONFIG=${pgConfig}`];
   await log.step(`build module ${basename(src)} (PGXS)`, () =>
-    run('make', ['-C', copy, `-j${jobs}`, ...makeArgs], { logFile: join(workDir, 'logs', `module-${basename(src)}.log`) }),
+    run('make', ['-C', copy, `-j${jobs}`, ...makeArgs], {
+      logFile: join(workDir, 'logs', `module-${basename(src)}.log`),
+    }),
   );
   const vars = await readMakeVars(copy, workDir, makeArgs);
   const libraries = librariesOf(vars);
-  if (libraries.length === 0) throw new UserError(`module directory ${src} builds no library (no MODULE_big, MODULES or NAME)`, 'use a PGXS Makefile that builds a loadable module');
+  if (libraries.length === 0)
+    throw new UserError(
+      `module directory ${src} builds no library (no MODULE_big, MODULES or NAME)`,
+      'use a PGXS Makefile that builds a loadable module',
+    );
   const result: PreparedModule[] = [];
   for (const lib of libraries) {
-    result.push(await prepareModule(lib.name, lib.objects.map((o) => join(copy, o)), origin, moduleLinkLibs(vars), join(workDir, 'modules')));
+    result.push(
+      await prepareModule(
+        lib.name,
+        lib.objects.map((o) => join(copy, o)),
+        origin,
+        moduleLinkLibs(vars),
+        join(workDir, 'modules'),
+      ),
+    );
   }
   return result;
 }

@@ -16,12 +16,28 @@ export interface RuntimeObjects {
 }
 
 async function compile(source: string, object: string, extraFlags: string[] = []): Promise<string> {
-  await run('gcc', ['-O2', '-g', '-Wall', '-fno-common', `-I${runtimeDir()}`, ...extraFlags, '-c', '-o', object, source]);
+  await run('gcc', [
+    '-O2',
+    '-g',
+    '-Wall',
+    '-fno-common',
+    `-I${runtimeDir()}`,
+    ...extraFlags,
+    '-c',
+    '-o',
+    object,
+    source,
+  ]);
   return object;
 }
 
 /** Compiles the runtime shims and the generated module table. */
-export async function compileRuntime(modules: LinkedModule[], workDir: string, extraBackendSources: string[] = [], extraFlags: string[] = []): Promise<RuntimeObjects> {
+export async function compileRuntime(
+  modules: LinkedModule[],
+  workDir: string,
+  extraBackendSources: string[] = [],
+  extraFlags: string[] = [],
+): Promise<RuntimeObjects> {
   const dir = join(workDir, 'runtime');
   mkdirSync(dir, { recursive: true });
   const rt = runtimeDir();
@@ -34,6 +50,7 @@ export async function compileRuntime(modules: LinkedModule[], workDir: string, e
   const random = await compile(join(rt, 'pgb_random.c'), obj('pgb_random'));
   const tableObj = await compile(table, obj('pgb_module_table'));
   const extra: string[] = [];
-  for (const src of extraBackendSources) extra.push(await compile(src, join(dir, src.replace(/^.*\//, '').replace(/\.c$/, '.o')), extraFlags));
+  for (const src of extraBackendSources)
+    extra.push(await compile(src, join(dir, src.replace(/^.*\//, '').replace(/\.c$/, '.o')), extraFlags));
   return { backend: [dl, exec, locpath, random, tableObj, ...extra], frontend: [exec, locpath, random] };
 }

@@ -26,7 +26,18 @@ export const REQUIREMENTS: Requirement[] = [
   { what: 'tar', kind: 'command', name: 'tar', debianPackage: 'tar' },
   { what: 'bzip2 (source tarballs)', kind: 'command', name: 'bzip2', debianPackage: 'bzip2' },
   { what: 'xz (Debian sources)', kind: 'command', name: 'xz', debianPackage: 'xz-utils' },
-  { what: 'apt-get source (Debian sources)', kind: 'command', name: 'dpkg-source', debianPackage: 'dpkg-dev' },
+  {
+    what: 'apt-get source (Debian sources)',
+    kind: 'command',
+    name: 'dpkg-source',
+    debianPackage: 'dpkg-dev',
+  },
+  {
+    what: "Debian's archive keyring (Debian sources)",
+    kind: 'file',
+    name: '/usr/share/keyrings/debian-archive-keyring.gpg',
+    debianPackage: 'debian-archive-keyring',
+  },
   { what: 'static glibc', kind: 'static-lib', name: 'libc.a', debianPackage: 'libc6-dev' },
   { what: 'static libstdc++ (for ICU)', kind: 'static-lib', name: 'libstdc++.a', debianPackage: 'g++' },
   { what: 'static ICU (uc)', kind: 'static-lib', name: 'libicuuc.a', debianPackage: 'libicu-dev' },
@@ -36,13 +47,23 @@ export const REQUIREMENTS: Requirement[] = [
   { what: 'static lz4', kind: 'static-lib', name: 'liblz4.a', debianPackage: 'liblz4-dev' },
   { what: 'static zstd', kind: 'static-lib', name: 'libzstd.a', debianPackage: 'libzstd-dev' },
   { what: 'static libseccomp', kind: 'static-lib', name: 'libseccomp.a', debianPackage: 'libseccomp-dev' },
-  { what: "glibc's compiled C.UTF-8 locale", kind: 'file', name: '/usr/lib/locale/C.utf8/LC_CTYPE', debianPackage: 'libc-bin' },
+  {
+    what: "glibc's compiled C.UTF-8 locale",
+    kind: 'file',
+    name: '/usr/lib/locale/C.utf8/LC_CTYPE',
+    debianPackage: 'libc-bin',
+  },
 ];
 
 /** What `verify` needs besides the bundle: an isolation tool for the empty-root runs. */
 export const VERIFY_REQUIREMENTS: Requirement[] = [
   { what: 'bubblewrap (empty-root runs)', kind: 'command', name: 'bwrap', debianPackage: 'bubblewrap' },
-  { what: 'setpriv (run initdb unprivileged when root)', kind: 'command', name: 'setpriv', debianPackage: 'util-linux' },
+  {
+    what: 'setpriv (run initdb unprivileged when root)',
+    kind: 'command',
+    name: 'setpriv',
+    debianPackage: 'util-linux',
+  },
 ];
 
 /** The exact command that installs what is missing (pure). */
@@ -71,7 +92,9 @@ async function isPresent(r: Requirement): Promise<boolean> {
   }
 }
 
-export async function missingRequirements(requirements: Requirement[] = REQUIREMENTS): Promise<Requirement[]> {
+export async function missingRequirements(
+  requirements: Requirement[] = REQUIREMENTS,
+): Promise<Requirement[]> {
   const missing: Requirement[] = [];
   for (const r of requirements) if (!(await isPresent(r))) missing.push(r);
   return missing;
@@ -81,7 +104,11 @@ export async function missingRequirements(requirements: Requirement[] = REQUIREM
  * Checks the toolchain; with `install`, installs what is missing with apt-get (as the action does
  * on runners), otherwise fails with the exact apt-get line to run.
  */
-export async function ensureToolchain(log: Logger, install: boolean, requirements: Requirement[] = REQUIREMENTS): Promise<void> {
+export async function ensureToolchain(
+  log: Logger,
+  install: boolean,
+  requirements: Requirement[] = REQUIREMENTS,
+): Promise<void> {
   let missing = await missingRequirements(requirements);
   if (missing.length === 0) return;
   if (install) {
@@ -89,8 +116,16 @@ export async function ensureToolchain(log: Logger, install: boolean, requirement
     const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
     await log.step(`install build dependencies: ${packages.join(' ')}`, async () => {
       const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-      await run(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'update', '-q'], { env });
-      await run(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-q', '--no-install-recommends', ...packages], { env });
+      await run(
+        sudo[0] ?? 'apt-get',
+        [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'update', '-q'],
+        { env },
+      );
+      await run(
+        sudo[0] ?? 'apt-get',
+        [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-q', '--no-install-recommends', ...packages],
+        { env },
+      );
     });
     missing = await missingRequirements(requirements);
     if (missing.length === 0) return;

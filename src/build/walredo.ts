@@ -18,10 +18,16 @@ export function chooseWalRedoMode(requested: string | undefined, treeHasWalRedo:
     throw new UserError(`--walredo '${requested}' is not a walredo mode`, "use 'builtin', 'fork' or 'none'");
   }
   if (requested === 'fork' && !treeHasWalRedo) {
-    throw new UserError('--walredo fork was requested, but this tree has no --wal-redo mode in src/backend/main/main.c', "use --walredo builtin (pg-bundle's module) or none");
+    throw new UserError(
+      '--walredo fork was requested, but this tree has no --wal-redo mode in src/backend/main/main.c',
+      "use --walredo builtin (pg-bundle's module) or none",
+    );
   }
   if (requested === 'builtin' && treeHasWalRedo) {
-    throw new UserError('--walredo builtin was requested, but this tree already has its own --wal-redo mode', 'use --walredo fork (the default for such trees) and pass its walredo module with --module');
+    throw new UserError(
+      '--walredo builtin was requested, but this tree already has its own --wal-redo mode',
+      'use --walredo fork (the default for such trees) and pass its walredo module with --module',
+    );
   }
   return requested;
 }
@@ -50,11 +56,19 @@ export function parseWrapList(text: string): string[] {
 }
 
 /** Builds pg-bundle's walredo module against the staged tree and returns what the postgres link needs. */
-export async function builtinWalRedo(pgConfig: string, workDir: string, log: Logger, jobs: number): Promise<BuiltinWalRedoParts> {
+export async function builtinWalRedo(
+  pgConfig: string,
+  workDir: string,
+  log: Logger,
+  jobs: number,
+): Promise<BuiltinWalRedoParts> {
   const dir = builtinWalRedoDir();
   const flagsFile = join(dir, 'link-flags.txt');
   if (!existsSync(join(dir, 'Makefile')) || !existsSync(flagsFile)) {
-    throw new UserError(`pg-bundle's builtin walredo module is missing from ${dir}`, 'reinstall pg-bundle, or build with --walredo none');
+    throw new UserError(
+      `pg-bundle's builtin walredo module is missing from ${dir}`,
+      'reinstall pg-bundle, or build with --walredo none',
+    );
   }
   const modules = await buildPgxsModule(dir, 'builtin', pgConfig, workDir, log, jobs);
   const includeDir = await capture(pgConfig, ['--includedir-server']);

@@ -53,7 +53,8 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return 0;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help')
+      return 0;
     if (typeof code === 'string' && code.startsWith('commander.')) return 2;
     if (err instanceof UserError) {
       process.stderr.write(`error: ${err.message}\n`);

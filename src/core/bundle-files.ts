@@ -34,7 +34,10 @@ export async function listBundleFiles(root: string, prefix?: string): Promise<Fi
   try {
     await readdir(join(root, start));
   } catch (err) {
-    throw new UserError(`cannot read bundle directory ${join(root, start)}: ${(err as Error).message}`, 'pass the directory that holds vNN/');
+    throw new UserError(
+      `cannot read bundle directory ${join(root, start)}: ${(err as Error).message}`,
+      'pass the directory that holds vNN/',
+    );
   }
   const paths: string[] = [];
   await walk(root, start, paths);

@@ -72,7 +72,12 @@ export interface Manifest {
 }
 
 export function emptyManifest(toolVersion: string): Manifest {
-  return { schemaVersion: MANIFEST_SCHEMA_VERSION, tool: { name: 'pg-bundle', version: toolVersion }, platform: 'linux-x86_64', versions: {} };
+  return {
+    schemaVersion: MANIFEST_SCHEMA_VERSION,
+    tool: { name: 'pg-bundle', version: toolVersion },
+    platform: 'linux-x86_64',
+    versions: {},
+  };
 }
 
 /** Combines manifests of disjoint version sets (matrix jobs); a version present twice is an error. */
@@ -80,20 +85,28 @@ export function mergeManifests(manifests: Manifest[]): Manifest {
   if (manifests.length === 0) throw new Error('no manifests to merge');
   const merged: Manifest = { ...manifests[0], versions: {} };
   for (const m of manifests) {
-    if (m.schemaVersion !== MANIFEST_SCHEMA_VERSION) throw new Error(`manifest schema version ${m.schemaVersion} is not supported (expected ${MANIFEST_SCHEMA_VERSION})`);
+    if (m.schemaVersion !== MANIFEST_SCHEMA_VERSION)
+      throw new Error(
+        `manifest schema version ${m.schemaVersion} is not supported (expected ${MANIFEST_SCHEMA_VERSION})`,
+      );
     for (const [v, entry] of Object.entries(m.versions)) {
       if (merged.versions[v]) throw new Error(`version ${v} appears in more than one manifest`);
       merged.versions[v] = entry;
     }
   }
-  merged.versions = Object.fromEntries(Object.entries(merged.versions).sort(([a], [b]) => Number(a) - Number(b)));
+  merged.versions = Object.fromEntries(
+    Object.entries(merged.versions).sort(([a], [b]) => Number(a) - Number(b)),
+  );
   return merged;
 }
 
 /** Puts one version's entry into a manifest (replacing an older entry for the same version). */
 export function withVersion(manifest: Manifest, major: number, entry: VersionManifest): Manifest {
   const versions = { ...manifest.versions, [String(major)]: entry };
-  return { ...manifest, versions: Object.fromEntries(Object.entries(versions).sort(([a], [b]) => Number(a) - Number(b))) };
+  return {
+    ...manifest,
+    versions: Object.fromEntries(Object.entries(versions).sort(([a], [b]) => Number(a) - Number(b))),
+  };
 }
 
 export interface FileDifference {
@@ -108,11 +121,23 @@ export function compareFiles(expected: FileEntry[], actual: FileEntry[]): FileDi
   const byPath = new Map(actual.map((f) => [f.path, f]));
   for (const e of expected) {
     const a = byPath.get(e.path);
-    if (!a) diffs.push({ path: e.path, problem: 'missing', detail: 'listed in the manifest but not in the bundle' });
-    else if (a.sha256 !== e.sha256) diffs.push({ path: e.path, problem: 'changed', detail: `sha256 is ${a.sha256}, manifest says ${e.sha256}` });
-    else if (a.mode !== e.mode) diffs.push({ path: e.path, problem: 'changed', detail: `mode is ${a.mode}, manifest says ${e.mode}` });
+    if (!a)
+      diffs.push({
+        path: e.path,
+        problem: 'missing',
+        detail: 'listed in the manifest but not in the bundle',
+      });
+    else if (a.sha256 !== e.sha256)
+      diffs.push({
+        path: e.path,
+        problem: 'changed',
+        detail: `sha256 is ${a.sha256}, manifest says ${e.sha256}`,
+      });
+    else if (a.mode !== e.mode)
+      diffs.push({ path: e.path, problem: 'changed', detail: `mode is ${a.mode}, manifest says ${e.mode}` });
     byPath.delete(e.path);
   }
-  for (const a of byPath.values()) diffs.push({ path: a.path, problem: 'unexpected', detail: 'in the bundle but not in the manifest' });
+  for (const a of byPath.values())
+    diffs.push({ path: a.path, problem: 'unexpected', detail: 'in the bundle but not in the manifest' });
   return diffs;
 }

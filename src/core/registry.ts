@@ -1,5 +1,7 @@
 import { buildCommand } from '../build/command';
 import { doctorCommand } from '../build/doctor';
+import { fetchCommand, publishCommand } from '../publish/command';
+import { verifyCommand } from '../verify/command';
 import { CommandHandler } from './context';
 import { CommandName } from './options';
 
@@ -13,8 +15,36 @@ export interface CommandEntry {
 
 /** The commands both front doors offer. */
 export const COMMANDS: CommandEntry[] = [
-  { name: 'doctor', summary: 'check (and with --install-deps install) what build and verify need from the machine', handler: doctorCommand },
-  { name: 'build', summary: 'build a static bundle per PostgreSQL major version into <out>/vNN', handler: buildCommand },
+  {
+    name: 'doctor',
+    summary: 'check (and with --install-deps install) what build and verify need from the machine',
+    handler: doctorCommand,
+  },
+  {
+    name: 'build',
+    summary: 'build a static bundle per PostgreSQL major version into <out>/vNN',
+    handler: buildCommand,
+  },
+  {
+    name: 'verify',
+    summary:
+      'prove a bundle hermetic and conformant (ELF audit, empty root, initdb, walredo); exit 0 only when every check passes',
+    args: '[bundle-dir]',
+    handler: verifyCommand,
+  },
+  {
+    name: 'publish',
+    summary:
+      'publish the bundle as a GitHub Release (tarball, SHA256SUMS, manifest.json); idempotent; --dry-run writes the assets under <out>/publish',
+    args: '[artifact-dirs...]',
+    handler: publishCommand,
+  },
+  {
+    name: 'fetch',
+    summary:
+      'download the bundle a pin file names, check it and unpack it into a pg_distrib_dir-shaped <out>',
+    handler: fetchCommand,
+  },
 ];
 
 export function findCommand(name: string): CommandEntry | undefined {

@@ -42,10 +42,19 @@ function stripSignature(text: string): string {
 
 /** The upstream tarball of a source package (`*.orig.tar.*`; for native packages the only tarball). */
 export function upstreamTarball(dsc: Dsc): DscFile | undefined {
-  return dsc.files.find((f) => /\.orig\.tar\.[a-z0-9]+$/.test(f.name)) ?? dsc.files.find((f) => /\.tar\.[a-z0-9]+$/.test(f.name) && !/\.debian\.tar/.test(f.name));
+  return (
+    dsc.files.find((f) => /\.orig\.tar\.[a-z0-9]+$/.test(f.name)) ??
+    dsc.files.find((f) => /\.tar\.[a-z0-9]+$/.test(f.name) && !/\.debian\.tar/.test(f.name))
+  );
 }
 
-/** apt source lines for a private sources.list: deb-src for each suite. */
-export function debSrcList(mirror: string, suites: string[]): string {
-  return suites.map((s) => `deb-src ${mirror} ${s} main`).join('\n') + '\n';
+export const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
+
+/**
+ * apt source lines for a private sources.list: deb-src for each suite, checked against Debian's
+ * archive keyring when given (needed on non-Debian hosts such as Ubuntu runners).
+ */
+export function debSrcList(mirror: string, suites: string[], keyring?: string): string {
+  const opts = keyring ? ` [signed-by=${keyring}]` : '';
+  return suites.map((s) => `deb-src${opts} ${mirror} ${s} main`).join('\n') + '\n';
 }

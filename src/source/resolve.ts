@@ -1,11 +1,20 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import { UserError } from '../util/errors';
 import { capture, run } from '../util/exec';
 import { sha256File } from '../util/hash';
 import { Logger } from '../util/logger';
-import { debSrcList, parseDsc, upstreamTarball } from './dsc';
+import { DEBIAN_KEYRING, debSrcList, parseDsc, upstreamTarball } from './dsc';
 import { parseCatversion, parseConfigureVersion, PgSourceVersion, treeHasWalRedo } from './pg-version';
 import { SourceSpec } from './spec';
 
@@ -32,32 +41,54 @@ export interface ResolveContext {
 export const DEFAULT_DEBIAN_MIRROR = 'http://deb.debian.org/debian';
 export const DEFAULT_DEBIAN_SUITES = ['bookworm', 'sid', 'bullseye'];
 
-export async function resolveSource(spec: SourceSpec, major: number, ctx: ResolveContext): Promise<ResolvedSource> {
+export async function resolveSource(
+  spec: SourceSpec,
+  major: number,
+  ctx: ResolveContext,
+): Promise<ResolvedSource> {
   switch (spec.kind) {
     case 'dir':
       return describeTree(spec, resolvePath(spec.path), major, await gitRevision(resolvePath(spec.path)));
     case 'tarball': {
       const tree = await fetchTarball(spec.location, spec.sha256, ctx);
-      return { ...(await describeTree(spec, tree, major, `sha256:${spec.sha256}`)), tarballSha256: spec.sha256 };
+      return {
+        ...(await describeTree(spec, tree, major, `sha256:${spec.sha256}`)),
+        tarballSha256: spec.sha256,
+      };
     }
     case 'debian': {
       const { tree, sha256, version } = await fetchDebian(spec.package, spec.version, ctx);
-      return { ...(await describeTree(spec, tree, major, `debian:${spec.package}=${version}`)), tarballSha256: sha256 };
+      return {
+        ...(await describeTree(spec, tree, major, `debian:${spec.package}=${version}`)),
+        tarballSha256: sha256,
+      };
     }
   }
 }
 
 /** Reads version facts from a tree and refuses a tree of another major version. */
-export async function describeTree(spec: SourceSpec, dir: string, major: number, revision: string): Promise<ResolvedSource> {
+export async function describeTree(
+  spec: SourceSpec,
+  dir: string,
+  major: number,
+  revision: string,
+): Promise<ResolvedSource> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new UserError(`source directory ${dir} does not exist`, 'check the path given after dir: (a PostgreSQL checkout, e.g. vendor/postgres-v15)');
+    throw new UserError(
+      `source directory ${dir} does not exist`,
+      'check the path given after dir: (a PostgreSQL checkout, e.g. vendor/postgres-v15)',
+    );
   }
   const configure = join(dir, 'configure');
   if (!existsSync(configure)) {
-    throw new UserError(`${dir} is not a PostgreSQL source tree: it has no configure script`, 'point dir: at the top of a PostgreSQL checkout');
+    throw new UserError(
+      `${dir} is not a PostgreSQL source tree: it has no configure script`,
+      'point dir: at the top of a PostgreSQL checkout',
+    );
   }
   const version = parseConfigureVersion(readFileSync(configure, 'utf8'));
-  if (!version) throw new UserError(`cannot read PACKAGE_VERSION from ${configure}`, 'use an unmodified PostgreSQL tree');
+  if (!version)
+    throw new UserError(`cannot read PACKAGE_VERSION from ${configure}`, 'use an unmodified PostgreSQL tree');
   if (version.major !== major) {
     throw new UserError(
       `source ${describeSpec(spec)} is PostgreSQL ${version.full}, but version ${major} was requested`,
@@ -65,11 +96,20 @@ export async function describeTree(spec: SourceSpec, dir: string, major: number,
     );
   }
   if (existsSync(join(dir, 'config.status'))) {
-    throw new UserError(`${dir} has been configured in place`, `run 'make distclean' there: pg-bundle builds out of tree and needs a clean source`);
+    throw new UserError(
+      `${dir} has been configured in place`,
+      `run 'make distclean' there: pg-bundle builds out of tree and needs a clean source`,
+    );
   }
   const catversionFile = join(dir, 'src/include/catalog/catversion.h');
-  const catversion = existsSync(catversionFile) ? parseCatversion(readFileSync(catversionFile, 'utf8')) : undefined;
-  if (catversion === undefined) throw new UserError(`cannot read CATALOG_VERSION_NO from ${catversionFile}`, 'use a complete PostgreSQL tree');
+  const catversion = existsSync(catversionFile)
+    ? parseCatversion(readFileSync(catversionFile, 'utf8'))
+    : undefined;
+  if (catversion === undefined)
+    throw new UserError(
+      `cannot read CATALOG_VERSION_NO from ${catversionFile}`,
+      'use a complete PostgreSQL tree',
+    );
   const mainC = join(dir, 'src/backend/main/main.c');
   const hasWalRedo = existsSync(mainC) && treeHasWalRedo(readFileSync(mainC, 'utf8'));
   return { spec, dir, version, catversion, revision, hasWalRedo };
@@ -107,11 +147,16 @@ export async function fetchTarball(location: string, sha256: string, ctx: Resolv
     await ctx.log.step(`download ${location}`, async () => {
       if (/^https?:\/\//.test(location)) {
         const response = await fetch(location);
-        if (!response.ok) throw new UserError(`download of ${location} failed: HTTP ${response.status}`, 'check the URL and the network');
+        if (!response.ok)
+          throw new UserError(
+            `download of ${location} failed: HTTP ${response.status}`,
+            'check the URL and the network',
+          );
         writeFileSync(partial, Buffer.from(await response.arrayBuffer()));
       } else {
         const path = location.replace(/^file:\/\//, '');
-        if (!existsSync(path)) throw new UserError(`tarball ${path} does not exist`, 'check the path given after tarball:');
+        if (!existsSync(path))
+          throw new UserError(`tarball ${path} does not exist`, 'check the path given after tarball:');
         await copyFile(path, partial);
       }
     });
@@ -138,19 +183,27 @@ async function extractOnce(tarball: string, target: string, log: Logger): Promis
     writeFileSync(done, '');
   }
   const entries = readdirSync(target).filter((e) => !e.startsWith('.'));
-  if (entries.length === 1 && statSync(join(target, entries[0])).isDirectory()) return join(target, entries[0]);
+  if (entries.length === 1 && statSync(join(target, entries[0])).isDirectory())
+    return join(target, entries[0]);
   return target;
 }
 
 function aptOptions(aptDir: string): string[] {
   return [
-    '-o', `Dir::Etc::SourceList=${join(aptDir, 'sources.list')}`,
-    '-o', 'Dir::Etc::SourceParts=/nonexistent',
-    '-o', `Dir::State::Lists=${join(aptDir, 'lists')}`,
-    '-o', `Dir::Cache=${join(aptDir, 'cache')}`,
-    '-o', 'Dir::State::status=/dev/null',
-    '-o', 'APT::Sandbox::User=root',
-    '-o', 'Debug::NoLocking=1',
+    '-o',
+    `Dir::Etc::SourceList=${join(aptDir, 'sources.list')}`,
+    '-o',
+    'Dir::Etc::SourceParts=/nonexistent',
+    '-o',
+    `Dir::State::Lists=${join(aptDir, 'lists')}`,
+    '-o',
+    `Dir::Cache=${join(aptDir, 'cache')}`,
+    '-o',
+    'Dir::State::status=/dev/null',
+    '-o',
+    'APT::Sandbox::User=root',
+    '-o',
+    'Debug::NoLocking=1',
   ];
 }
 
@@ -159,18 +212,38 @@ function aptOptions(aptDir: string): string[] {
  * (the system's apt configuration is not touched), checks the upstream tarball against the .dsc
  * and extracts it. Debian's own patches are not applied: the bundle is built from upstream source.
  */
-export async function fetchDebian(pkg: string, version: string | undefined, ctx: ResolveContext): Promise<{ tree: string; sha256: string; version: string }> {
+export async function fetchDebian(
+  pkg: string,
+  version: string | undefined,
+  ctx: ResolveContext,
+): Promise<{ tree: string; sha256: string; version: string }> {
   const aptDir = join(ctx.cacheDir, 'apt');
   mkdirSync(join(aptDir, 'lists', 'partial'), { recursive: true });
   mkdirSync(join(aptDir, 'cache', 'archives', 'partial'), { recursive: true });
-  const list = debSrcList(ctx.debianMirror ?? DEFAULT_DEBIAN_MIRROR, ctx.debianSuites ?? DEFAULT_DEBIAN_SUITES);
+  if (!existsSync(DEBIAN_KEYRING)) {
+    throw new UserError(
+      `Debian's archive keyring (${DEBIAN_KEYRING}) is missing, so Debian sources cannot be verified`,
+      'run: sudo apt-get install -y debian-archive-keyring',
+    );
+  }
+  const list = debSrcList(
+    ctx.debianMirror ?? DEFAULT_DEBIAN_MIRROR,
+    ctx.debianSuites ?? DEFAULT_DEBIAN_SUITES,
+    DEBIAN_KEYRING,
+  );
   const listFile = join(aptDir, 'sources.list');
   const stamp = join(aptDir, 'updated');
-  const fresh = existsSync(stamp) && existsSync(listFile) && readFileSync(listFile, 'utf8') === list && Date.now() - statSync(stamp).mtimeMs < 24 * 3600 * 1000;
+  const fresh =
+    existsSync(stamp) &&
+    existsSync(listFile) &&
+    readFileSync(listFile, 'utf8') === list &&
+    Date.now() - statSync(stamp).mtimeMs < 24 * 3600 * 1000;
   const opts = aptOptions(aptDir);
   if (!fresh) {
     writeFileSync(listFile, list);
-    await ctx.log.step('apt-get update (private deb-src list)', () => run('apt-get', [...opts, '-q', 'update'], { logFile: join(aptDir, 'update.log') }));
+    await ctx.log.step('apt-get update (private deb-src list)', () =>
+      run('apt-get', [...opts, '-q', 'update'], { logFile: join(aptDir, 'update.log') }),
+    );
     writeFileSync(stamp, '');
   }
   let wanted = version;
@@ -178,7 +251,10 @@ export async function fetchDebian(pkg: string, version: string | undefined, ctx:
     const showsrc = await capture('apt-cache', [...opts, 'showsrc', '--only-source', pkg]).catch(() => '');
     const versions = [...showsrc.matchAll(/^Version:\s*(\S+)/gm)].map((m) => m[1]);
     if (versions.length === 0) {
-      throw new UserError(`Debian has no source package '${pkg}' in ${(ctx.debianSuites ?? DEFAULT_DEBIAN_SUITES).join(', ')}`, 'check the package name (e.g. postgresql-15) or pass --debian-suites');
+      throw new UserError(
+        `Debian has no source package '${pkg}' in ${(ctx.debianSuites ?? DEFAULT_DEBIAN_SUITES).join(', ')}`,
+        'check the package name (e.g. postgresql-15) or pass --debian-suites',
+      );
     }
     wanted = await highestDebianVersion(versions);
   }
@@ -187,8 +263,14 @@ export async function fetchDebian(pkg: string, version: string | undefined, ctx:
   if (!existsSync(join(dir, dscName))) {
     mkdirSync(dir, { recursive: true });
     await ctx.log.step(`apt-get source --download-only ${pkg}=${wanted}`, () =>
-      run('apt-get', [...opts, '-q', 'source', '--download-only', `${pkg}=${wanted}`], { cwd: dir, logFile: join(dir, 'apt-source.log') }).catch((err: Error) => {
-        throw new UserError(`could not download Debian source ${pkg}=${wanted}: ${err.message.split('\n').slice(-3).join(' ')}`, 'check the version with apt-cache showsrc, or use a tarball: source');
+      run('apt-get', [...opts, '-q', 'source', '--download-only', `${pkg}=${wanted}`], {
+        cwd: dir,
+        logFile: join(dir, 'apt-source.log'),
+      }).catch((err: Error) => {
+        throw new UserError(
+          `could not download Debian source ${pkg}=${wanted}: ${err.message.split('\n').slice(-3).join(' ')}`,
+          'check the version with apt-cache showsrc, or use a tarball: source',
+        );
       }),
     );
   }
@@ -197,7 +279,10 @@ export async function fetchDebian(pkg: string, version: string | undefined, ctx:
   if (!orig) throw new UserError(`${dscName} lists no upstream tarball`, 'use a tarball: source instead');
   const actual = await sha256File(join(dir, orig.name));
   if (actual !== orig.sha256) {
-    throw new UserError(`${orig.name} does not match the sha256 in ${dscName}`, `delete ${dir} and run again`);
+    throw new UserError(
+      `${orig.name} does not match the sha256 in ${dscName}`,
+      `delete ${dir} and run again`,
+    );
   }
   const tree = await extractOnce(join(dir, orig.name), join(ctx.cacheDir, 'trees', orig.sha256), ctx.log);
   return { tree, sha256: orig.sha256, version: dsc.version };

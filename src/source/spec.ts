@@ -7,7 +7,8 @@ export type SourceSpec =
   | { kind: 'tarball'; location: string; sha256: string }
   | { kind: 'debian'; package: string; version?: string };
 
-export const SOURCE_FORMS = "'dir:<path>', 'tarball:<url-or-path>' (with --sha256) or 'debian:<package>[=<version>]'";
+export const SOURCE_FORMS =
+  "'dir:<path>', 'tarball:<url-or-path>' (with --sha256) or 'debian:<package>[=<version>]'";
 
 /** Replaces `{v}` in a source template with the major version. */
 export function expandTemplate(template: string, major: number): string {
@@ -25,10 +26,15 @@ export function parseSourceSpec(text: string, sha256?: string): SourceSpec {
   switch (kind) {
     case 'dir':
       if (!rest) throw new UserError(`source '${text}' has no path`, "write it as 'dir:<path>'");
-      if (sha256) throw new UserError(`--sha256 was given for a directory source ('${text}')`, 'drop --sha256; it applies to tarballs only');
+      if (sha256)
+        throw new UserError(
+          `--sha256 was given for a directory source ('${text}')`,
+          'drop --sha256; it applies to tarballs only',
+        );
       return { kind: 'dir', path: rest };
     case 'tarball': {
-      if (!rest) throw new UserError(`source '${text}' has no location`, "write it as 'tarball:<url-or-path>'");
+      if (!rest)
+        throw new UserError(`source '${text}' has no location`, "write it as 'tarball:<url-or-path>'");
       if (!sha256) {
         throw new UserError(
           `tarball source '${rest}' needs a checksum`,
@@ -37,19 +43,32 @@ export function parseSourceSpec(text: string, sha256?: string): SourceSpec {
       }
       const normalised = sha256.toLowerCase();
       if (!isSha256Hex(normalised)) {
-        throw new UserError(`--sha256 '${sha256}' is not a sha256 checksum`, 'give the 64 hexadecimal digits of the tarball');
+        throw new UserError(
+          `--sha256 '${sha256}' is not a sha256 checksum`,
+          'give the 64 hexadecimal digits of the tarball',
+        );
       }
       return { kind: 'tarball', location: rest, sha256: normalised };
     }
     case 'debian': {
       const [pkg, version, extra] = rest.split('=');
       if (!pkg || extra !== undefined || version === '') {
-        throw new UserError(`source '${text}' is not a Debian source package`, "write it as 'debian:<package>[=<version>]'");
+        throw new UserError(
+          `source '${text}' is not a Debian source package`,
+          "write it as 'debian:<package>[=<version>]'",
+        );
       }
       if (!/^[a-z0-9][a-z0-9+.-]+$/.test(pkg)) {
-        throw new UserError(`'${pkg}' is not a valid Debian package name`, 'use lower-case letters, digits, + . -');
+        throw new UserError(
+          `'${pkg}' is not a valid Debian package name`,
+          'use lower-case letters, digits, + . -',
+        );
       }
-      if (sha256) throw new UserError(`--sha256 was given for a Debian source ('${text}')`, 'drop --sha256: apt checks Debian sources against the signed index');
+      if (sha256)
+        throw new UserError(
+          `--sha256 was given for a Debian source ('${text}')`,
+          'drop --sha256: apt checks Debian sources against the signed index',
+        );
       return version ? { kind: 'debian', package: pkg, version } : { kind: 'debian', package: pkg };
     }
     default:
@@ -61,9 +80,16 @@ export function parseSourceSpec(text: string, sha256?: string): SourceSpec {
  * Resolves the `--source` and `--sha256` arguments into one spec per requested major version.
  * Either one source per version (in order) or a single template containing `{v}`.
  */
-export function sourcesForVersions(versions: number[], sources: string[], sha256s: string[] = []): Map<number, SourceSpec> {
+export function sourcesForVersions(
+  versions: number[],
+  sources: string[],
+  sha256s: string[] = [],
+): Map<number, SourceSpec> {
   if (sources.length === 0) {
-    throw new UserError('no --source given', `pass one per version or a template with {v}, e.g. --source 'debian:postgresql-{v}'`);
+    throw new UserError(
+      'no --source given',
+      `pass one per version or a template with {v}, e.g. --source 'debian:postgresql-{v}'`,
+    );
   }
   let texts: string[];
   if (sources.length === 1) {
@@ -108,16 +134,21 @@ export function parseVersions(text: string): number[] {
     .split(/[,\s]+/)
     .map((p) => p.trim())
     .filter(Boolean);
-  if (parts.length === 0) throw new UserError('no PostgreSQL major version given', 'pass e.g. --pg 15 or --pg 15,18');
+  if (parts.length === 0)
+    throw new UserError('no PostgreSQL major version given', 'pass e.g. --pg 15 or --pg 15,18');
   const versions = parts.map((p) => {
     const m = /^v?(\d+)$/.exec(p);
     const n = m ? Number(m[1]) : NaN;
     if (!(SUPPORTED_MAJORS as readonly number[]).includes(n)) {
-      throw new UserError(`'${p}' is not a supported PostgreSQL major version`, `use one of ${SUPPORTED_MAJORS.join(', ')}`);
+      throw new UserError(
+        `'${p}' is not a supported PostgreSQL major version`,
+        `use one of ${SUPPORTED_MAJORS.join(', ')}`,
+      );
     }
     return n;
   });
   const dup = versions.find((v, i) => versions.indexOf(v) !== i);
-  if (dup !== undefined) throw new UserError(`version ${dup} is listed twice`, 'list each major version once');
+  if (dup !== undefined)
+    throw new UserError(`version ${dup} is listed twice`, 'list each major version once');
   return versions;
 }

@@ -21,7 +21,9 @@ export interface RunResult {
 }
 
 export function quoteForDisplay(cmd: string, args: readonly string[]): string {
-  return [cmd, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return [cmd, ...args]
+    .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
+    .join(' ');
 }
 
 /** Keeps the last `max` lines of a stream of text. */
@@ -82,7 +84,10 @@ export function run(cmd: string, args: readonly string[], options: RunOptions = 
     child.on('close', (code, signal) => {
       const finish = () => {
         if (code === 0) {
-          resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+          resolve({
+            stdout: Buffer.concat(out).toString('utf8'),
+            stderr: Buffer.concat(err).toString('utf8'),
+          });
         } else {
           reject(new CommandError(display, code, signal, tail.text(), options.logFile));
         }
@@ -94,7 +99,11 @@ export function run(cmd: string, args: readonly string[], options: RunOptions = 
 }
 
 /** Runs a command and returns its trimmed standard output. */
-export async function capture(cmd: string, args: readonly string[], options: RunOptions = {}): Promise<string> {
+export async function capture(
+  cmd: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<string> {
   return (await run(cmd, args, options)).stdout.trim();
 }
 

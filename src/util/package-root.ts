@@ -12,7 +12,8 @@ export function packageRoot(start: string = __dirname): string {
     const candidate = join(dir, 'package.json');
     if (existsSync(candidate)) {
       try {
-        if ((JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name === 'pg-bundle') return dir;
+        if ((JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name === 'pg-bundle')
+          return dir;
       } catch {
         // not ours; keep looking
       }
@@ -24,5 +25,6 @@ export function packageRoot(start: string = __dirname): string {
 }
 
 export function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string })
+    .version;
 }

@@ -1,4 +1,11 @@
-import { configureArgs, configureEnv, staticIcuLibs, staticLinkFlags, unrelocatedPrefix, wrapFlag } from '../../../src/build/configure';
+import {
+  configureArgs,
+  configureEnv,
+  staticIcuLibs,
+  staticLinkFlags,
+  unrelocatedPrefix,
+  wrapFlag,
+} from '../../../src/build/configure';
 import { librariesOf, moduleLinkLibs, parseMakeVars } from '../../../src/build/modules';
 import { chooseWalRedoMode, parseWrapList } from '../../../src/build/walredo';
 import { aptInstallLine, REQUIREMENTS } from '../../../src/build/toolchain';
@@ -17,7 +24,9 @@ describe('configure flags', () => {
   ])('v%d --with-zstd: %s', (major, zstd) => {
     const args = configureArgs({ major, sourceDir: '/s', buildDir: '/b' });
     expect(args.includes('--with-zstd')).toBe(zstd);
-    expect(args).toEqual(expect.arrayContaining(['--with-icu', '--with-lz4', '--without-readline', '--disable-rpath']));
+    expect(args).toEqual(
+      expect.arrayContaining(['--with-icu', '--with-lz4', '--without-readline', '--disable-rpath']),
+    );
   });
   test('build paths are mapped away; ICU from source is passed explicitly', () => {
     const env = configureEnv({ major: 15, sourceDir: '/src/pg', buildDir: '/out/b', icuPrefix: '/c/icu' });
@@ -34,7 +43,8 @@ describe('configure flags', () => {
 });
 
 describe('module Makefile variables', () => {
-  const output = 'NAME=plpgsql\nMODULE_big=\nMODULES=\nOBJS=pl_comp.o pl_exec.o\nSHLIB_LINK=-lseccomp -Wl,--as-needed\nSHLIB_LINK_INTERNAL=\n';
+  const output =
+    'NAME=plpgsql\nMODULE_big=\nMODULES=\nOBJS=pl_comp.o pl_exec.o\nSHLIB_LINK=-lseccomp -Wl,--as-needed\nSHLIB_LINK_INTERNAL=\n';
   test('NAME library', () => {
     const vars = parseMakeVars(output);
     expect(librariesOf(vars)).toEqual([{ name: 'plpgsql', objects: ['pl_comp.o', 'pl_exec.o'] }]);
@@ -58,14 +68,22 @@ describe('walredo mode', () => {
     ['none', true, 'none'],
     ['builtin', false, 'builtin'],
     ['fork', true, 'fork'],
-  ])('requested %s, tree has walredo %s → %s', (req, has, mode) => expect(chooseWalRedoMode(req, has)).toBe(mode));
+  ])('requested %s, tree has walredo %s → %s', (req, has, mode) =>
+    expect(chooseWalRedoMode(req, has)).toBe(mode),
+  );
   test.each([
     ['fork', false, /has no --wal-redo mode/],
     ['builtin', true, /already has its own/],
     ['magic', false, /not a walredo mode/],
-  ])('%s with tree walredo %s is refused', (req, has, message) => expect(() => chooseWalRedoMode(req, has)).toThrow(message));
+  ])('%s with tree walredo %s is refused', (req, has, message) =>
+    expect(() => chooseWalRedoMode(req, has)).toThrow(message),
+  );
   test('wrap list file', () => {
-    expect(parseWrapList('# comment\nmain\n-Wl,--wrap=PostgresSingleUserMain\n--wrap=XLogReadBufferForRedo, XLogInitBufferForRedo\n')).toEqual(['main', 'PostgresSingleUserMain', 'XLogReadBufferForRedo', 'XLogInitBufferForRedo']);
+    expect(
+      parseWrapList(
+        '# comment\nmain\n-Wl,--wrap=PostgresSingleUserMain\n--wrap=XLogReadBufferForRedo, XLogInitBufferForRedo\n',
+      ),
+    ).toEqual(['main', 'PostgresSingleUserMain', 'XLogReadBufferForRedo', 'XLogInitBufferForRedo']);
   });
 });
 

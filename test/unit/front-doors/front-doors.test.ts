@@ -39,7 +39,15 @@ describe('action inputs map onto the same options as the CLI', () => {
       PGB_INPUT_KEEP_DEBUG: 'true',
       PGB_INPUT_INSTALL_DEPS: 'false',
     });
-    expect(opts).toMatchObject({ pg: '15,18', source: ['debian:postgresql-{v}'], module: ['vendor/neon_walredo', 'vendor/neon_rmgr'], keepDebug: true, installDeps: false, out: 'out', locales: 'C.UTF-8' });
+    expect(opts).toMatchObject({
+      pg: '15,18',
+      source: ['debian:postgresql-{v}'],
+      module: ['vendor/neon_walredo', 'vendor/neon_rmgr'],
+      keepDebug: true,
+      installDeps: false,
+      out: 'out',
+      locales: 'C.UTF-8',
+    });
   });
 });
 
@@ -60,10 +68,14 @@ describe('CLI', () => {
 
   test('bad input is a clear error with the fix, exit code 2, before any work', async () => {
     expect(await main(['node', 'pg-bundle', 'build', '--pg', '13', '--source', 'dir:/x'])).toBe(2);
-    expect(stderr.join('')).toMatch(/'13' is not a supported PostgreSQL major version\n {2}fix: use one of 14, 15, 16, 17, 18/);
+    expect(stderr.join('')).toMatch(
+      /'13' is not a supported PostgreSQL major version\n {2}fix: use one of 14, 15, 16, 17, 18/,
+    );
   });
   test('a tarball without checksum is refused', async () => {
-    expect(await main(['node', 'pg-bundle', 'build', '--pg', '15', '--source', 'tarball:/tmp/x.tar.bz2'])).toBe(2);
+    expect(
+      await main(['node', 'pg-bundle', 'build', '--pg', '15', '--source', 'tarball:/tmp/x.tar.bz2']),
+    ).toBe(2);
     expect(stderr.join('')).toMatch(/needs a checksum/);
   });
   test('unknown options are refused by the parser', async () => {

@@ -40,7 +40,10 @@ int main(void) {
 test('linked-in modules with clashing symbol names are served by the wrapped loader', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pgb-dl-'));
   const modules = [];
-  for (const [name, answer] of [['mod_a', 41], ['mod_b', 42]] as const) {
+  for (const [name, answer] of [
+    ['mod_a', 41],
+    ['mod_b', 42],
+  ] as const) {
     const src = join(dir, `${name}.c`);
     writeFileSync(src, moduleSource(answer));
     execFileSync('gcc', ['-O1', '-fPIC', '-c', '-o', join(dir, `${name}.src.o`), src]);
@@ -50,7 +53,17 @@ test('linked-in modules with clashing symbol names are served by the wrapped loa
   writeFileSync(join(dir, 'table.c'), generateModuleTable(modules));
   writeFileSync(join(dir, 'main.c'), mainSource);
   const exe = join(dir, 'prog');
-  execFileSync('gcc', ['-static', `-I${runtimeDir()}`, '-o', exe, join(dir, 'main.c'), join(dir, 'table.c'), join(runtimeDir(), 'pgb_dl.c'), ...modules.map((m) => m.object), '-Wl,--wrap=dlopen,--wrap=dlsym,--wrap=dlerror,--wrap=dlclose']);
+  execFileSync('gcc', [
+    '-static',
+    `-I${runtimeDir()}`,
+    '-o',
+    exe,
+    join(dir, 'main.c'),
+    join(dir, 'table.c'),
+    join(runtimeDir(), 'pgb_dl.c'),
+    ...modules.map((m) => m.object),
+    '-Wl,--wrap=dlopen,--wrap=dlsym,--wrap=dlerror,--wrap=dlclose',
+  ]);
   const out = execFileSync(exe, { env: {} }).toString();
   expect(out).toBe(
     'a=41 b=42\n' +

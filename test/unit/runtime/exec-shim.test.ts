@@ -38,13 +38,24 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'pgb-exec-'));
   writeFileSync(join(dir, 't.c'), program);
   exe = join(dir, 't');
-  execFileSync('gcc', ['-O1', '-static', `-I${runtimeDir()}`, '-o', exe, join(dir, 't.c'), join(runtimeDir(), 'pgb_exec.c'), '-Wl,--wrap=popen,--wrap=pclose,--wrap=system']);
+  execFileSync('gcc', [
+    '-O1',
+    '-static',
+    `-I${runtimeDir()}`,
+    '-o',
+    exe,
+    join(dir, 't.c'),
+    join(runtimeDir(), 'pgb_exec.c'),
+    '-Wl,--wrap=popen,--wrap=pclose,--wrap=system',
+  ]);
   writeFileSync(join(dir, 'in.txt'), 'line from a file\n');
 });
 
 describe('shell-free popen/system', () => {
   test('system: quoted program path, quoted words, output redirection and 2>&1', () => {
-    expect(run('system', `"/bin/sh" -c 'echo to-stdout; echo to-stderr >&2' > "out.txt" 2>&1`)).toBe('status=0\n');
+    expect(run('system', `"/bin/sh" -c 'echo to-stdout; echo to-stderr >&2' > "out.txt" 2>&1`)).toBe(
+      'status=0\n',
+    );
     expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('to-stdout\nto-stderr\n');
   });
 
@@ -67,7 +78,9 @@ describe('shell-free popen/system', () => {
   });
 
   test('double quotes keep spaces and backslash escapes; single quotes are literal', () => {
-    expect(run('popen-r', `/usr/bin/printf '%s|' "a b" 'c $HOME' "d\\"e"`)).toBe('a b|c $HOME|d"e|status=0\n');
+    expect(run('popen-r', `/usr/bin/printf '%s|' "a b" 'c $HOME' "d\\"e"`)).toBe(
+      'a b|c $HOME|d"e|status=0\n',
+    );
   });
 
   test('"locale -a" lists the bundle locales from LOCPATH, never the host', () => {

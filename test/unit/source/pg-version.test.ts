@@ -1,4 +1,9 @@
-import { parseCatversion, parseConfigureVersion, parseMesonVersion, treeHasWalRedo } from '../../../src/source/pg-version';
+import {
+  parseCatversion,
+  parseConfigureVersion,
+  parseMesonVersion,
+  treeHasWalRedo,
+} from '../../../src/source/pg-version';
 import { debSrcList, parseDsc, upstreamTarball } from '../../../src/source/dsc';
 
 describe('version facts from a source tree', () => {
@@ -48,12 +53,23 @@ xyz
     expect(parsed.source).toBe('postgresql-15');
     expect(parsed.version).toBe('15.18-0+deb12u1');
     expect(parsed.files).toHaveLength(2);
-    expect(upstreamTarball(parsed)).toEqual({ name: 'postgresql-15_15.18.orig.tar.bz2', size: 23405115, sha256: '1'.repeat(64) });
+    expect(upstreamTarball(parsed)).toEqual({
+      name: 'postgresql-15_15.18.orig.tar.bz2',
+      size: 23405115,
+      sha256: '1'.repeat(64),
+    });
   });
   test('rejects a file that is not a dsc', () => {
     expect(() => parseDsc('hello')).toThrow(/not a Debian .dsc/);
   });
+  test('deb-src list pinned to a keyring', () => {
+    expect(debSrcList('http://m/debian', ['sid'], '/k.gpg')).toBe(
+      'deb-src [signed-by=/k.gpg] http://m/debian sid main\n',
+    );
+  });
   test('deb-src list', () => {
-    expect(debSrcList('http://deb.debian.org/debian', ['bookworm', 'sid'])).toBe('deb-src http://deb.debian.org/debian bookworm main\ndeb-src http://deb.debian.org/debian sid main\n');
+    expect(debSrcList('http://deb.debian.org/debian', ['bookworm', 'sid'])).toBe(
+      'deb-src http://deb.debian.org/debian bookworm main\ndeb-src http://deb.debian.org/debian sid main\n',
+    );
   });
 });

@@ -37,19 +37,27 @@ describe('dir: sources', () => {
     expect(r.revision).toMatch(/^unknown|^[0-9a-f]{40}/);
   });
   test('a fork tree with --wal-redo is detected', async () => {
-    const tree = makeTree(join(work, 'neon'), '16.4', { 'src/backend/main/main.c': 'strcmp(argv[1], "--wal-redo") == 0' });
+    const tree = makeTree(join(work, 'neon'), '16.4', {
+      'src/backend/main/main.c': 'strcmp(argv[1], "--wal-redo") == 0',
+    });
     expect((await resolveSource({ kind: 'dir', path: tree }, 16, ctx())).hasWalRedo).toBe(true);
   });
   test('version mismatch is refused before compiling', async () => {
     const tree = makeTree(join(work, 'pg'), '15.18');
-    await expect(resolveSource({ kind: 'dir', path: tree }, 16, ctx())).rejects.toThrow(/is PostgreSQL 15.18, but version 16 was requested/);
+    await expect(resolveSource({ kind: 'dir', path: tree }, 16, ctx())).rejects.toThrow(
+      /is PostgreSQL 15.18, but version 16 was requested/,
+    );
   });
   test('a missing directory names the path', async () => {
-    await expect(resolveSource({ kind: 'dir', path: join(work, 'nope') }, 15, ctx())).rejects.toThrow(/source directory .*nope does not exist/);
+    await expect(resolveSource({ kind: 'dir', path: join(work, 'nope') }, 15, ctx())).rejects.toThrow(
+      /source directory .*nope does not exist/,
+    );
   });
   test('a directory that is not a PostgreSQL tree', async () => {
     mkdirSync(join(work, 'empty'));
-    await expect(resolveSource({ kind: 'dir', path: join(work, 'empty') }, 15, ctx())).rejects.toThrow(/no configure script/);
+    await expect(resolveSource({ kind: 'dir', path: join(work, 'empty') }, 15, ctx())).rejects.toThrow(
+      /no configure script/,
+    );
   });
   test('a tree configured in place is refused (builds are out of tree)', async () => {
     const tree = makeTree(join(work, 'pg'), '15.18', { 'config.status': '' });
@@ -57,7 +65,8 @@ describe('dir: sources', () => {
   });
   test('git revision of a checkout, marked dirty when modified', async () => {
     const tree = makeTree(join(work, 'pg'), '15.18');
-    const git = (...args: string[]) => execFileSync('git', ['-C', tree, '-c', 'user.name=t', '-c', 'user.email=t@e', ...args]);
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', tree, '-c', 'user.name=t', '-c', 'user.email=t@e', ...args]);
     git('init', '-q');
     git('add', '.');
     git('commit', '-qm', 'x');
@@ -87,11 +96,19 @@ describe('tarball: sources', () => {
   test('a wrong checksum is refused and nothing is kept', async () => {
     const { path } = makeTarball('15.18');
     const wrong = 'b'.repeat(64);
-    await expect(resolveSource({ kind: 'tarball', location: path, sha256: wrong }, 15, ctx())).rejects.toThrow(/checksum mismatch .* expected sha256 b{64}, got [0-9a-f]{64}/);
+    await expect(
+      resolveSource({ kind: 'tarball', location: path, sha256: wrong }, 15, ctx()),
+    ).rejects.toThrow(/checksum mismatch .* expected sha256 b{64}, got [0-9a-f]{64}/);
     expect(readdirSync(join(work, 'cache', 'downloads', wrong))).toEqual([]);
     expect(existsSync(join(work, 'cache', 'trees', wrong))).toBe(false);
   });
   test('a missing file is a clear error', async () => {
-    await expect(resolveSource({ kind: 'tarball', location: join(work, 'none.tar.gz'), sha256: 'c'.repeat(64) }, 15, ctx())).rejects.toThrow(/does not exist/);
+    await expect(
+      resolveSource(
+        { kind: 'tarball', location: join(work, 'none.tar.gz'), sha256: 'c'.repeat(64) },
+        15,
+        ctx(),
+      ),
+    ).rejects.toThrow(/does not exist/);
   });
 });

@@ -6,10 +6,22 @@ const SHA = 'a'.repeat(64);
 describe('parseSourceSpec', () => {
   test.each([
     ['dir:vendor/postgres-v15', undefined, { kind: 'dir', path: 'vendor/postgres-v15' }],
-    ['tarball:https://example.org/postgresql-15.18.tar.bz2', SHA, { kind: 'tarball', location: 'https://example.org/postgresql-15.18.tar.bz2', sha256: SHA }],
-    ['tarball:/tmp/pg.tar.gz', SHA.toUpperCase(), { kind: 'tarball', location: '/tmp/pg.tar.gz', sha256: SHA }],
+    [
+      'tarball:https://example.org/postgresql-15.18.tar.bz2',
+      SHA,
+      { kind: 'tarball', location: 'https://example.org/postgresql-15.18.tar.bz2', sha256: SHA },
+    ],
+    [
+      'tarball:/tmp/pg.tar.gz',
+      SHA.toUpperCase(),
+      { kind: 'tarball', location: '/tmp/pg.tar.gz', sha256: SHA },
+    ],
     ['debian:postgresql-15', undefined, { kind: 'debian', package: 'postgresql-15' }],
-    ['debian:postgresql-15=15.18-0+deb12u1', undefined, { kind: 'debian', package: 'postgresql-15', version: '15.18-0+deb12u1' }],
+    [
+      'debian:postgresql-15=15.18-0+deb12u1',
+      undefined,
+      { kind: 'debian', package: 'postgresql-15', version: '15.18-0+deb12u1' },
+    ],
   ])('%s', (text, sha, expected) => {
     expect(parseSourceSpec(text, sha)).toEqual(expected);
   });
@@ -46,7 +58,9 @@ describe('sourcesForVersions', () => {
     expect(() => sourcesForVersions([15, 18], ['dir:/x'])).toThrow(/use a template with \{v\}/);
   });
   test('count mismatch names both counts', () => {
-    expect(() => sourcesForVersions([15, 16, 18], ['dir:/a', 'dir:/b'])).toThrow(/2 sources were given for 3 versions/);
+    expect(() => sourcesForVersions([15, 16, 18], ['dir:/a', 'dir:/b'])).toThrow(
+      /2 sources were given for 3 versions/,
+    );
   });
   test('no source', () => {
     expect(() => sourcesForVersions([15], [])).toThrow(/no --source given/);
