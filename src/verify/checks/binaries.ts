@@ -1,0 +1,129 @@
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { CheckResult } from '../../core/manifest';
+import { absolutePathStrings, compiledLookupDirs, leakedPaths, sourceDirOfSpec } from '../build-paths';
+import { ElfFacts, isElf, minKernelProblem, parseElf, staticProblems } from '../elf';
+import { fail, listSome, pass, VersionContext, versionManifest } from './context';
+
+export const ELF_STATIC = 'elf-static';
+export const ELF_MIN_KERNEL = 'elf-min-kernel';
+export const NO_BUILD_PATHS = 'no-build-paths';
+/** The oldest kernel the bundle must run on. */
+export const MAX_MIN_KERNEL = [5, 10, 0];
+
+interface ScannedElf {
+  path: string;
+  facts?: ElfFacts;
+  error?: string;
+  paths: string[];
+}
+
+async function walk(root: string, rel: string, out: string[]): Promise<void> {
+  for (const e of await readdir(join(root, rel), { withFileTypes: true })) {
+    const child = posix.join(rel, e.name);
+    if (e.isDirectory()) await walk(root, child, out);
+    else if (e.isFile()) out.push(child);
+  }
+}
+
+/** Reads every ELF file under vNN/ once: its facts and the absolute paths it contains. */
+export async function scanElfFiles(bundleDir: string, dir: string): Promise<ScannedElf[]> {
+  const files: string[] = [];
+  if (existsSync(join(bundleDir, dir))) await walk(bundleDir, dir, files);
+  const scanned: ScannedElf[] = [];
+  for (const path of files.sort()) {
+    const buf = readFileSync(join(bundleDir, path));
+    if (!isElf(buf)) continue;
+    try {
+      scanned.push({ path, facts: parseElf(buf), paths: absolutePathStrings(buf) });
+    } catch (err) {
+      scanned.push({ path, error: (err as Error).message, paths: [] });
+    }
+  }
+  return scanned;
+}
+
+export function checkElfStatic(ctx: VersionContext, elfs: ScannedElf[]): CheckResult {
+  if (elfs.length === 0)
+    return fail(
+      ELF_STATIC,
+      `no ELF files under ${ctx.dir}/ (expected ${ctx.dir}/bin/initdb and ${ctx.dir}/bin/postgres)`,
+    );
+  const problems: string[] = [];
+  for (const e of elfs) {
+    if (e.error) problems.push(`${e.path}: ${e.error}`);
+    else {
+      const p = staticProblems(e.facts!);
+      if (p.length > 0) problems.push(`${e.path}: not static: ${p.join(', ')}`);
+    }
+  }
+  if (problems.length > 0) return fail(ELF_STATIC, listSome(problems));
+  return pass(
+    ELF_STATIC,
+    `${elfs.length} ELF files, all static (no PT_INTERP, DT_NEEDED, RPATH or RUNPATH): ${elfs.map((e) => e.path).join(', ')}`,
+  );
+}
+
+export function checkElfMinKernel(ctx: VersionContext, elfs: ScannedElf[]): CheckResult {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const e of elfs) {
+    if (!e.facts) continue;
+    const p = minKernelProblem(e.facts, MAX_MIN_KERNEL);
+    if (p) problems.push(`${e.path}: ${p}`);
+    seen.add(e.facts.abiTag ? e.facts.abiTag.kernel.join('.') : 'no ABI note');
+  }
+  if (problems.length > 0) return fail(ELF_MIN_KERNEL, listSome(problems));
+  if (elfs.length === 0) return fail(ELF_MIN_KERNEL, `no ELF files under ${ctx.dir}/`);
+  return pass(ELF_MIN_KERNEL, `minimum kernel ${[...seen].join(', ')} (limit ${MAX_MIN_KERNEL.join('.')})`);
+}
+
+/**
+ * Directories of the machine that built the bundle: the bundle directory itself (the build writes
+ * the bundle there, so its absolute path in a binary means a look-up that breaks once the bundle
+ * moves), a `dir:` source tree named in the manifest, and any directory the manifest records as
+ * `buildDirectory` (accepted for forward compatibility).
+ */
+export function buildMachineDirs(ctx: VersionContext): string[] {
+  const dirs = new Set<string>([ctx.bundleDir]);
+  try {
+    dirs.add(realpathSync(ctx.bundleDir));
+  } catch {
+    // the bundle directory was checked before; keep the given path only
+  }
+  const entry = versionManifest(ctx) as
+    (ReturnType<typeof versionManifest> & { buildDirectory?: unknown }) | undefined;
+  const sourceDir = sourceDirOfSpec(entry?.source?.spec);
+  if (sourceDir) dirs.add(sourceDir);
+  if (typeof entry?.buildDirectory === 'string') dirs.add(entry.buildDirectory);
+  // a one-component directory (/tmp, /opt) is too generic to tell a leak from a system path
+  return [...dirs].filter((d) => d.split('/').filter(Boolean).length >= 2);
+}
+
+export function checkNoBuildPaths(
+  ctx: VersionContext,
+  elfs: ScannedElf[],
+  hostHas: (dir: string) => boolean = existsSync,
+): CheckResult {
+  const forbidden = buildMachineDirs(ctx);
+  const problems: string[] = [];
+  const lookups = new Set<string>();
+  for (const e of elfs) {
+    for (const leak of leakedPaths(e.paths, forbidden))
+      problems.push(`${e.path}: contains ${leak.path} (build-machine directory ${leak.directory})`);
+    for (const d of compiledLookupDirs(e.paths)) {
+      lookups.add(d);
+      if (hostHas(d))
+        problems.push(
+          `${e.path}: compiled-in look-up directory ${d} exists on this host; a bundle that is not laid out as vNN/{bin,share,lib} would silently use it`,
+        );
+    }
+  }
+  if (problems.length > 0) return fail(NO_BUILD_PATHS, listSome(problems));
+  const compiled =
+    lookups.size > 0
+      ? `compiled-in look-up directories (absent here, used only when the layout is broken): ${[...lookups].sort().join(', ')}`
+      : 'no compiled-in look-up directories';
+  return pass(NO_BUILD_PATHS, `none of ${forbidden.join(', ')} appears in the binaries; ${compiled}`);
+}

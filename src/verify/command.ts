@@ -1,0 +1,68 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { boolOption, CommandHandler, stringOption } from '../core/context';
+import { Manifest } from '../core/manifest';
+import { parseVersions } from '../source/spec';
+import { UserError } from '../util/errors';
+import { failedChecks, mergeConformance, renderMarkdown, renderTerminal, reportPassed } from './report';
+import { verifyBundle } from './verify';
+
+/** The versions a bundle directory holds (its vNN/ directories). */
+export function bundleMajors(bundleDir: string): number[] {
+  const majors = existsSync(bundleDir)
+    ? readdirSync(bundleDir)
+        .map((name) => /^v(\d+)$/.exec(name))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => Number(m[1]))
+        .sort((a, b) => a - b)
+    : [];
+  if (majors.length === 0)
+    throw new UserError(
+      `${bundleDir} holds no vNN/ bundle directory`,
+      'pass the out directory of `pg-bundle build`',
+    );
+  return majors;
+}
+
+/**
+ * `pg-bundle verify <bundle-dir> [--pg 15,18] [--report file]`: writes the JSON report (default
+ * <bundle>/conformance.json), merges it into <bundle>/manifest.json when there is one, prints a
+ * table and adds a Markdown table to the job summary. Exit code 0 only when every check passed.
+ */
+export const verifyCommand: CommandHandler = async (options, ctx) => {
+  const bundleDir = resolve(ctx.args[0] ?? stringOption(options, 'out') ?? 'out');
+  const pg = stringOption(options, 'pg');
+  const majors = pg ? parseVersions(pg) : bundleMajors(bundleDir);
+  const report = await verifyBundle({
+    bundleDir,
+    majors,
+    allowUnisolated: boolOption(options, 'allowUnisolated'),
+    log: ctx.log,
+  });
+
+  const reportPath = resolve(stringOption(options, 'report') ?? join(bundleDir, 'conformance.json'));
+  mkdirSync(dirname(reportPath), { recursive: true });
+  writeFileSync(reportPath, JSON.stringify(report, null, 2) + '\n');
+  const manifestPath = join(bundleDir, 'manifest.json');
+  if (existsSync(manifestPath)) {
+    try {
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+      writeFileSync(manifestPath, JSON.stringify(mergeConformance(manifest, report), null, 2) + '\n');
+    } catch (err) {
+      ctx.log.warn(`conformance not merged into ${manifestPath}: ${(err as Error).message}`);
+    }
+  }
+
+  for (const line of renderTerminal(report).trimEnd().split('\n')) ctx.log.info(line);
+  await ctx.addSummary(renderMarkdown(report));
+  ctx.setOutput('report-path', reportPath);
+  const passed = reportPassed(report);
+  ctx.setOutput('verified', String(passed));
+  if (!passed) {
+    for (const { version, check } of failedChecks(report))
+      ctx.log.error(`v${version} ${check.name}: ${check.detail.split('\n')[0]}`);
+    return 1;
+  }
+  ctx.log.info(`verify: all checks of ${majors.map((m) => `v${m}`).join(', ')} passed; report ${reportPath}`);
+  return 0;
+};

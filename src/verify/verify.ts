@@ -1,0 +1,150 @@
+/**
+ * `verify`: proves a bundle hermetic, version by version. Order matters: the clusters are compared
+ * (determinism, host independence) before the single-user backend touches the empty-root cluster.
+ */
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CheckResult, Manifest } from '../core/manifest';
+import { UserError, errorMessage } from '../util/errors';
+import { Logger } from '../util/logger';
+import { checkElfMinKernel, checkElfStatic, checkNoBuildPaths, scanElfFiles } from './checks/binaries';
+import {
+  checkEmptyRootInitdb,
+  checkPgControl,
+  checkPgVersionFile,
+  checkSingleUserQuery,
+} from './checks/cluster';
+import { VersionContext } from './checks/context';
+import { checkDeterminism, checkHostIndependence } from './checks/determinism';
+import { checkManifestFiles } from './checks/manifest-files';
+import { VerifyReport } from './report';
+import { createSandbox, IsolationMethod, probeIsolation } from './sandbox';
+
+export interface VerifyRequest {
+  bundleDir: string;
+  majors: number[];
+  allowUnisolated: boolean;
+  log: Logger;
+  /** keep the scratch clusters (default: removed) */
+  keepWork?: boolean;
+  /** force a method instead of probing (tests) */
+  isolation?: IsolationMethod;
+}
+
+export const SUPPORTED_MAJORS = [14, 15, 16, 17, 18];
+
+function readManifest(path: string): { manifest?: Manifest; problem?: string } {
+  if (!existsSync(path)) return { problem: 'missing (the build writes it next to vNN/)' };
+  try {
+    const manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+    if (typeof manifest !== 'object' || manifest === null || typeof manifest.versions !== 'object')
+      return { problem: 'not a pg-bundle manifest (no "versions")' };
+    return { manifest };
+  } catch (err) {
+    return { problem: `not valid JSON: ${errorMessage(err)}` };
+  }
+}
+
+/** Checks the request against the bundle before anything runs (UserError names the fix). */
+export function validateRequest(bundleDir: string, majors: number[]): void {
+  if (!existsSync(bundleDir))
+    throw new UserError(
+      `bundle directory ${bundleDir} does not exist`,
+      "pass the directory that holds vNN/ and manifest.json (the build's --out)",
+    );
+  const present = readdirSync(bundleDir).filter((d) => /^v\d+$/.test(d));
+  for (const m of majors) {
+    if (!SUPPORTED_MAJORS.includes(m))
+      throw new UserError(
+        `PostgreSQL ${m} is not supported`,
+        `use --pg with versions among ${SUPPORTED_MAJORS.join(', ')}`,
+      );
+    if (!present.includes(`v${m}`)) {
+      throw new UserError(
+        `bundle ${bundleDir} has no v${m}/ (it has: ${present.join(', ') || 'no vNN directories'})`,
+        `pass --pg ${present.map((d) => d.slice(1)).join(',') || '<versions>'}`,
+      );
+    }
+  }
+}
+
+async function verifyVersion(ctx: VersionContext): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const add = (r: CheckResult) => {
+    results.push(r);
+    ctx.log.debug(`v${ctx.major} ${r.name}: ${r.status}`);
+  };
+  add(await checkManifestFiles(ctx));
+  const elfs = await scanElfFiles(ctx.bundleDir, ctx.dir);
+  add(checkElfStatic(ctx, elfs));
+  add(checkElfMinKernel(ctx, elfs));
+  add(checkNoBuildPaths(ctx, elfs));
+  add(await checkEmptyRootInitdb(ctx));
+  add(checkPgVersionFile(ctx));
+  add(checkPgControl(ctx));
+  add(await checkDeterminism(ctx));
+  add(await checkHostIndependence(ctx));
+  add(await checkSingleUserQuery(ctx));
+  return results;
+}
+
+export async function verifyBundle(req: VerifyRequest): Promise<VerifyReport> {
+  const bundleDir = resolve(req.bundleDir);
+  validateRequest(bundleDir, req.majors);
+  const manifestPath = join(bundleDir, 'manifest.json');
+  const { manifest, problem } = readManifest(manifestPath);
+
+  let method: IsolationMethod | undefined = req.isolation;
+  let isolationProblem: string | undefined;
+  if (!method) {
+    const probe = await probeIsolation();
+    method = probe.method;
+    if (!method) {
+      isolationProblem = `neither bwrap nor unshare+chroot works here (${probe.notes.join('; ')}); install bubblewrap, allow user namespaces or run with sudo, or pass --allow-unisolated to run on the host without isolation`;
+      if (req.allowUnisolated) {
+        method = 'unisolated';
+        req.log.warn(
+          `no isolation method: running the empty-root checks on the host (--allow-unisolated): ${probe.notes.join('; ')}`,
+        );
+      }
+    }
+  }
+  req.log.info(`isolation: ${method ?? 'none'}`);
+
+  const work = mkdtempSync(join(tmpdir(), 'pg-bundle-verify-'));
+  // host runs drop to an unprivileged user, which must reach the copies and clusters below
+  chmodSync(work, 0o755);
+  const report: VerifyReport = { versions: {} };
+  try {
+    for (const major of req.majors) {
+      const workDir = join(work, `v${major}`);
+      mkdirSync(workDir, { recursive: true });
+      const ctx: VersionContext = {
+        bundleDir,
+        major,
+        dir: `v${major}`,
+        manifestPath,
+        manifest,
+        manifestProblem: problem,
+        log: req.log,
+        workDir,
+        isolationProblem,
+        facts: {},
+      };
+      if (method) ctx.sandbox = await createSandbox(method, bundleDir, join(workDir, 'sandbox'));
+      const checks = await req.log.step(`verify v${major}`, () => verifyVersion(ctx));
+      report.versions[String(major)] = { checks, ...ctx.facts };
+    }
+  } finally {
+    if (req.keepWork) req.log.info(`scratch clusters kept in ${work}`);
+    else {
+      try {
+        rmSync(work, { recursive: true, force: true });
+      } catch (err) {
+        req.log.warn(`could not remove the scratch directory ${work}: ${errorMessage(err)}`);
+      }
+    }
+  }
+  return report;
+}

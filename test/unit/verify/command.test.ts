@@ -1,0 +1,99 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CommandContext } from '../../../src/core/context';
+import { Manifest } from '../../../src/core/manifest';
+import { UserError } from '../../../src/util/errors';
+import { MemoryLogger } from '../../../src/util/logger';
+import { bundleMajors, verifyCommand } from '../../../src/verify/command';
+import { VerifyReport } from '../../../src/verify/report';
+import { makeToyBundle } from './toy-bundle';
+
+function context(args: string[]) {
+  const outputs: Record<string, string> = {};
+  const summaries: string[] = [];
+  const log = new MemoryLogger();
+  const ctx: CommandContext = {
+    log,
+    args,
+    setOutput: (k, v) => (outputs[k] = v),
+    addSummary: async (md) => void summaries.push(md),
+    setSecret: () => undefined,
+  };
+  return { ctx, outputs, summaries, log };
+}
+
+describe('bundleMajors', () => {
+  it('lists the vNN directories of a bundle, in order', () => {
+    const root = mkdtempSync(join(tmpdir(), 'verify-majors-'));
+    for (const d of ['v18', 'v15', 'debug', 'logs']) mkdirSync(join(root, d));
+    expect(bundleMajors(root)).toEqual([15, 18]);
+  });
+  it('a directory without bundles is a UserError', () => {
+    expect(() => bundleMajors(mkdtempSync(join(tmpdir(), 'verify-empty-')))).toThrow(UserError);
+  });
+});
+
+describe('verifyCommand', () => {
+  let root: string;
+  let bundle: string;
+  beforeEach(async () => {
+    root = mkdtempSync(join(tmpdir(), 'verify-command-'));
+    bundle = join(root, 'bundle');
+    mkdirSync(bundle);
+    await makeToyBundle(bundle);
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('exits 1 on a bundle whose initdb fails, writes the report, merges it into the manifest and summarises', async () => {
+    const { ctx, outputs, summaries, log } = context([bundle]);
+    const reportPath = join(root, 'reports/conformance.json');
+    const code = await verifyCommand({ pg: '15', report: reportPath, allowUnisolated: true }, ctx);
+    expect(code).toBe(1);
+    const report = JSON.parse(readFileSync(reportPath, 'utf8')) as VerifyReport;
+    const checks = report.versions['15'].checks;
+    expect(checks.map((c) => `${c.name}:${c.status}`)).toEqual([
+      'manifest-files:pass',
+      'elf-static:pass',
+      'elf-min-kernel:pass',
+      'no-build-paths:pass',
+      'empty-root-initdb:fail',
+      'pg-version-file:skip',
+      'pg-control:skip',
+      'determinism:skip',
+      'host-independence:skip',
+      'single-user-query:skip',
+    ]);
+    const manifest = JSON.parse(readFileSync(join(bundle, 'manifest.json'), 'utf8')) as Manifest;
+    expect(manifest.versions['15'].conformance?.checks).toEqual(checks);
+    expect(manifest.versions['15'].files.length).toBe(3);
+    expect(outputs).toEqual({ 'report-path': reportPath, verified: 'false' });
+    expect(summaries[0]).toContain('| v15 | empty-root-initdb | ❌ fail |');
+    expect(
+      log.lines.some((l) => /^error: v15 empty-root-initdb: v15\/bin\/initdb exited with code 1/.test(l)),
+    ).toBe(true);
+    expect(log.lines.some((l) => /^v15\s+manifest-files\s+PASS/.test(l))).toBe(true);
+  });
+
+  it('writes the report next to the bundle by default and names a missing manifest', async () => {
+    rmSync(join(bundle, 'manifest.json'));
+    const { ctx } = context([bundle]);
+    expect(await verifyCommand({ pg: '15', allowUnisolated: true }, ctx)).toBe(1);
+    const report = JSON.parse(readFileSync(join(bundle, 'conformance.json'), 'utf8')) as VerifyReport;
+    expect(report.versions['15'].checks[0]).toEqual({
+      name: 'manifest-files',
+      status: 'fail',
+      detail: `${join(bundle, 'manifest.json')}: missing (the build writes it next to vNN/); the bundle's files cannot be checked`,
+    });
+  });
+
+  it('rejects a version the bundle does not have, naming the ones it has', async () => {
+    const { ctx } = context([bundle]);
+    await expect(verifyCommand({ pg: '15,18' }, ctx)).rejects.toThrow(
+      /has no v18\/ \(it has: v15\)[\s\S]*--pg 15/,
+    );
+    await expect(verifyCommand({ pg: '15' }, context([join(root, 'nowhere')]).ctx)).rejects.toThrow(
+      /does not exist/,
+    );
+  });
+});
