@@ -1,0 +1,109 @@
+/**
+ * Publish input: one or more artifact directories, each a `vNN/` directory (one per major version)
+ * beside the `manifest.json` that describes them. A local run has one (the --out of build/verify);
+ * the workflow's publish job downloads one artifact per matrix job and passes all of them.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Manifest, MANIFEST_SCHEMA_VERSION, mergeManifests } from '../core/manifest';
+import { UserError } from '../util/errors';
+
+export interface VersionDir {
+  major: string;
+  /** Absolute path of the vNN directory */
+  dir: string;
+}
+
+export interface PublishInput {
+  manifest: Manifest;
+  versionDirs: VersionDir[];
+}
+
+export function readManifestFile(path: string): Manifest {
+  if (!existsSync(path))
+    throw new UserError(
+      `${path} is missing`,
+      'run pg-bundle build (and verify) with this --out first, or pass the artifact directories that hold manifest.json',
+    );
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+  } catch (err) {
+    throw new UserError(
+      `${path} is not valid JSON: ${(err as Error).message}`,
+      'rebuild it with pg-bundle build/verify',
+    );
+  }
+  if (
+    manifest?.schemaVersion !== MANIFEST_SCHEMA_VERSION ||
+    typeof manifest.versions !== 'object' ||
+    manifest.versions === null
+  ) {
+    throw new UserError(
+      `${path} is not a pg-bundle manifest of schema version ${MANIFEST_SCHEMA_VERSION}`,
+      'rebuild it with this version of pg-bundle',
+    );
+  }
+  return manifest;
+}
+
+/** Reads one artifact directory: its manifest and the vNN directories it lists (all must exist, no extra ones). */
+export function readArtifactDir(dir: string): PublishInput {
+  const root = resolve(dir);
+  const manifest = readManifestFile(join(root, 'manifest.json'));
+  const listed = Object.keys(manifest.versions);
+  if (listed.length === 0)
+    throw new UserError(
+      `${join(root, 'manifest.json')} lists no PostgreSQL version`,
+      'run pg-bundle build before publish',
+    );
+  const present = readdirSync(root).filter(
+    (name) => /^v\d+$/.test(name) && statSync(join(root, name)).isDirectory(),
+  );
+  for (const major of listed) {
+    if (!present.includes(`v${major}`))
+      throw new UserError(
+        `${root}/v${major} is missing but manifest.json lists PostgreSQL ${major}`,
+        'download or build the whole artifact again',
+      );
+  }
+  for (const name of present) {
+    if (!listed.includes(name.slice(1)))
+      throw new UserError(
+        `${root}/${name} is not described by ${root}/manifest.json`,
+        `remove ${name} or rebuild it so that the manifest lists it`,
+      );
+  }
+  return { manifest, versionDirs: listed.map((major) => ({ major, dir: join(root, `v${major}`) })) };
+}
+
+/** Merges several artifact directories (one per matrix job) into one publish input. */
+export function assemblePublishInput(dirs: string[]): PublishInput {
+  if (dirs.length === 0)
+    throw new UserError(
+      'no artifact directory to publish',
+      'pass the directories downloaded from the build jobs, or --out of a local build',
+    );
+  const parts = dirs.map(readArtifactDir);
+  let manifest: Manifest;
+  try {
+    manifest = mergeManifests(parts.map((p) => p.manifest));
+  } catch (err) {
+    throw new UserError(
+      `cannot merge the manifests of ${dirs.join(', ')}: ${(err as Error).message}`,
+      'give each PostgreSQL major version to exactly one artifact',
+    );
+  }
+  const versionDirs = parts.flatMap((p) => p.versionDirs).sort((a, b) => Number(a.major) - Number(b.major));
+  return { manifest, versionDirs };
+}
+
+/** Artifact directories below `root` (each subdirectory holding a manifest.json), e.g. what @actions/artifact downloaded. */
+export function findArtifactDirs(root: string): string[] {
+  if (existsSync(join(root, 'manifest.json'))) return [resolve(root)];
+  return readdirSync(root)
+    .map((name) => join(root, name))
+    .filter((p) => statSync(p).isDirectory() && existsSync(join(p, 'manifest.json')))
+    .sort()
+    .map((p) => resolve(p));
+}

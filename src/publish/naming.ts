@@ -1,0 +1,56 @@
+/**
+ * Release naming (pure). Tag scheme, default: `bundle-<yyyymmdd>-<rev>` where
+ * - yyyymmdd is the UTC date of SOURCE_DATE_EPOCH when set, else of now;
+ * - rev is the first 7 characters of the source revision when the bundle has one version, or of
+ *   sha256("<major>:<revision>\n" ...) over all versions (sorted by major) when it has several,
+ *   so that the same sources give the same tag on the same day.
+ * `--tag` overrides it. Tags are limited to characters safe in git refs and URLs.
+ */
+import { createHash } from 'node:crypto';
+import { Manifest } from '../core/manifest';
+import { UserError } from '../util/errors';
+
+export function bundleAssetName(tag: string, platform = 'linux-x86_64'): string {
+  return `pg-bundle-${tag}-${platform}.tar.zst`;
+}
+
+export const MANIFEST_ASSET = 'manifest.json';
+export const SHA256SUMS_ASSET = 'SHA256SUMS';
+
+export function shortSourceRevision(manifest: Manifest): string {
+  const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
+  if (majors.length === 0)
+    throw new UserError('the manifest lists no PostgreSQL version', 'run build (and verify) before publish');
+  const clean = (rev: string) => rev.toLowerCase().replace(/[^a-z0-9]+/g, '');
+  if (majors.length === 1) {
+    const rev = clean(manifest.versions[majors[0]].source.revision);
+    if (rev.length >= 7) return rev.slice(0, 7);
+  }
+  const joined = majors.map((m) => `${m}:${manifest.versions[m].source.revision}\n`).join('');
+  return createHash('sha256').update(joined).digest('hex').slice(0, 7);
+}
+
+export function releaseDate(env: NodeJS.ProcessEnv = process.env, now: Date = new Date()): Date {
+  const epoch = env.SOURCE_DATE_EPOCH;
+  return epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : now;
+}
+
+export function defaultTag(manifest: Manifest, date: Date): string {
+  const ymd = date.toISOString().slice(0, 10).replace(/-/g, '');
+  return `bundle-${ymd}-${shortSourceRevision(manifest)}`;
+}
+
+export function validateTag(tag: string): string {
+  if (
+    !/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/.test(tag) ||
+    tag.includes('..') ||
+    tag.endsWith('.lock') ||
+    tag.endsWith('.')
+  ) {
+    throw new UserError(
+      `release tag "${tag}" is not allowed`,
+      'use letters, digits and . _ + - (starting with a letter or digit), e.g. bundle-20250101-abc1234',
+    );
+  }
+  return tag;
+}

@@ -1,0 +1,109 @@
+/** Small synthetic bundles (a few files, not real PostgreSQL builds) and a recording CommandContext. */
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CommandContext } from '../../../src/core/context';
+import { FileEntry, Manifest, MANIFEST_SCHEMA_VERSION, VersionManifest } from '../../../src/core/manifest';
+import { sha256 } from '../../../src/util/hash';
+import { MemoryLogger } from '../../../src/util/logger';
+
+export function tempDir(prefix = 'pgb-publish-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+const FILES: { path: string; exec: boolean; content: (major: number, salt: string) => string }[] = [
+  { path: 'bin/postgres', exec: true, content: (m, s) => `#!/bin/sh\necho postgres ${m} ${s}\n` },
+  { path: 'bin/initdb', exec: true, content: (m) => `#!/bin/sh\necho initdb ${m}\n` },
+  { path: 'share/postgresql/postgres.bki', exec: false, content: (m) => `bki ${m}\n` },
+  { path: 'lib/postgresql/plpgsql.so', exec: false, content: () => 'marker\n' },
+];
+
+export function versionManifest(
+  major: number,
+  files: FileEntry[],
+  revision = `rev${major}abcdef0123`,
+): VersionManifest {
+  return {
+    postgres: { version: `${major}.4`, major, catversion: 202200000 + major },
+    source: { spec: `dir:/src/${major}`, kind: 'dir', revision },
+    linkage: 'static',
+    configureFlags: [],
+    toolchain: { compiler: 'gcc 12', glibc: '2.36', binutils: '2.40' },
+    icu: { version: '72.1', origin: 'debian' },
+    locales: ['C.UTF-8'],
+    modules: [],
+    walredo: { mode: 'builtin' },
+    files,
+    buildDurationSeconds: 1,
+    conformance: {
+      checks: [
+        { name: 'initdb', status: 'pass', detail: '' },
+        { name: 'walredo', status: 'skip', detail: 'skipped' },
+      ],
+      collation: {
+        icuVersion: '72.1',
+        datcollate: 'C.UTF-8',
+        datlocprovider: 'c',
+        libcCollationVersion: '2.36',
+      },
+    },
+  };
+}
+
+/** Writes <dir>/vNN/... for each major and <dir>/manifest.json describing them. */
+export function makeArtifactDir(dir: string, majors: number[], salt = 'a'): Manifest {
+  const manifest: Manifest = {
+    schemaVersion: MANIFEST_SCHEMA_VERSION,
+    tool: { name: 'pg-bundle', version: '0.1.0' },
+    platform: 'linux-x86_64',
+    versions: {},
+  };
+  for (const major of majors) {
+    const entries: FileEntry[] = [];
+    for (const f of FILES) {
+      const abs = join(dir, `v${major}`, f.path);
+      mkdirSync(join(abs, '..'), { recursive: true });
+      const content = f.content(major, salt);
+      writeFileSync(abs, content);
+      chmodSync(abs, f.exec ? 0o755 : 0o644);
+      entries.push({
+        path: `v${major}/${f.path}`,
+        sha256: sha256(content),
+        size: Buffer.byteLength(content),
+        mode: f.exec ? '0755' : '0644',
+      });
+    }
+    manifest.versions[String(major)] = versionManifest(major, entries);
+  }
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  return manifest;
+}
+
+export interface TestContext extends CommandContext {
+  log: MemoryLogger;
+  outputs: Record<string, string>;
+  secrets: string[];
+  summaries: string[];
+}
+
+export function testContext(args: string[] = []): TestContext {
+  const outputs: Record<string, string> = {};
+  const secrets: string[] = [];
+  const summaries: string[] = [];
+  return {
+    log: new MemoryLogger(),
+    args,
+    outputs,
+    secrets,
+    summaries,
+    setOutput: (name, value) => {
+      outputs[name] = value;
+    },
+    addSummary: async (md) => {
+      summaries.push(md);
+    },
+    setSecret: (v) => {
+      secrets.push(v);
+    },
+  };
+}

@@ -1,0 +1,216 @@
+/**
+ * publish and fetch end to end against FakeGitHub (a fake of GitHub's API validated against
+ * @octokit/openapi), with the real Octokit, on small synthetic bundles.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fetchCommand, publishCommand, PublishRecord } from '../../../src/publish/command';
+import { FakeGitHub } from '../../fake-github';
+import { makeArtifactDir, tempDir, testContext } from './helpers';
+
+const REPO = 'acme/pg-bundle-releases';
+const TAG = 'bundle-20250101-abc1234';
+const TARBALL = `pg-bundle-${TAG}-linux-x86_64.tar.zst`;
+
+describe('publish and fetch against FakeGitHub', () => {
+  let gh: FakeGitHub;
+  const savedEnv = { ...process.env };
+
+  beforeAll(async () => {
+    gh = await FakeGitHub.start();
+  });
+  afterAll(() => gh.stop());
+  beforeEach(() => {
+    gh.seedRepo({ repo: REPO });
+    gh.requests.length = 0;
+    delete process.env.GITHUB_TOKEN;
+    delete process.env.GITHUB_REPOSITORY;
+    process.env.PG_BUNDLE_RETRY_BASE_MS = '20';
+  });
+  afterEach(() => {
+    process.env = { ...savedEnv };
+    gh.assertNoViolations();
+  });
+
+  function bundle(salt = 'a'): string {
+    const out = tempDir();
+    makeArtifactDir(out, [15], salt);
+    return out;
+  }
+
+  async function publish(out: string, extra: Record<string, string | boolean> = {}, token = gh.token) {
+    const ctx = testContext();
+    const code = await publishCommand(
+      { out, tag: TAG, repository: REPO, token, apiUrl: gh.baseUrl, ...extra },
+      ctx,
+    );
+    return {
+      code,
+      ctx,
+      record: JSON.parse(readFileSync(join(out, 'publish', 'release.json'), 'utf8')) as PublishRecord,
+    };
+  }
+
+  function releaseState() {
+    const releases = gh.releases(REPO);
+    return releases.map((r) => ({
+      draft: r.draft,
+      tag: r.tagName,
+      assets: gh
+        .assets(REPO, r.id)
+        .map((a) => `${a.name}:${a.state}`)
+        .sort(),
+    }));
+  }
+
+  const published = [
+    {
+      draft: false,
+      tag: TAG,
+      assets: [`SHA256SUMS:uploaded`, 'manifest.json:uploaded', `${TARBALL}:uploaded`],
+    },
+  ];
+
+  it('publishes once, and a second run with the same assets changes nothing', async () => {
+    const out = bundle();
+    const first = await publish(out);
+    expect(first.code).toBe(0);
+    expect(first.record.state).toBe('created');
+    expect(releaseState()).toEqual(published);
+    expect(first.ctx.secrets).toEqual([gh.token]);
+    expect(first.ctx.log.lines.join('\n')).not.toContain(gh.token);
+    const body = gh.releases(REPO)[0].body as string;
+    expect(body).toContain('| 15 | 15.4 |');
+    const sums = readFileSync(join(out, 'publish', 'SHA256SUMS'), 'utf8');
+    expect(sums).toContain(`${first.record.sha256}  ${TARBALL}`);
+
+    const writesBefore = gh.requests.filter((r) => r.method !== 'GET').length;
+    const second = await publish(out);
+    expect(second.record.state).toBe('unchanged');
+    expect(gh.requests.filter((r) => r.method !== 'GET').length).toBe(writesBefore);
+    expect(releaseState()).toEqual(published);
+  });
+
+  it('completes an interrupted publish (draft with missing assets) instead of duplicating it', async () => {
+    const out = bundle();
+    // The manifest upload keeps dropping: the first run gives up with a draft holding only the tarball.
+    gh.injectFault({ operation: 'repos/upload-release-asset', nth: 2, times: 20, fault: { kind: 'drop' } });
+    await expect(publish(out)).rejects.toThrow();
+    expect(releaseState()).toEqual([{ draft: true, tag: TAG, assets: [`${TARBALL}:uploaded`] }]);
+    gh.clearFaults();
+
+    const second = await publish(out);
+    expect(second.record.state).toBe('completed');
+    expect(releaseState()).toEqual(published);
+    expect(gh.callsTo('repos/create-release')).toHaveLength(1);
+  });
+
+  it('refuses a release whose assets differ, and replaces them with --replace', async () => {
+    await publish(bundle('a'));
+    const other = bundle('b');
+    await expect(publish(other)).rejects.toThrow(/already has assets that differ[\s\S]*--replace/);
+    expect(gh.callsTo('repos/upload-release-asset').filter((r) => r.status === 201)).toHaveLength(3);
+
+    const replaced = await publish(other, { replace: true });
+    expect(replaced.record.state).toBe('updated');
+    expect(releaseState()).toEqual(published);
+    const [release] = gh.releases(REPO);
+    const tarball = gh.assets(REPO, release.id).find((a) => a.name === TARBALL);
+    expect(tarball?.digest).toBe(`sha256:${replaced.record.sha256}`);
+  });
+
+  it('survives a connection dropped mid-upload, 5xx answers and a leftover broken asset (422 already_exists)', async () => {
+    gh.injectFault({ operation: 'repos/list-releases', fault: { kind: 'status', status: 502 } });
+    gh.injectFault({ operation: 'repos/upload-release-asset', nth: 1, fault: { kind: 'drop' } });
+    gh.injectFault({
+      operation: 'repos/upload-release-asset',
+      nth: 3,
+      fault: { kind: 'drop', leavePartialAsset: true },
+    });
+    gh.injectFault({ operation: 'repos/update-release', fault: { kind: 'status', status: 503 } });
+    const { record } = await publish(bundle());
+    expect(record.state).toBe('created');
+    expect(releaseState()).toEqual(published);
+    const uploads = gh.callsTo('repos/upload-release-asset').map((r) => r.status);
+    expect(uploads).toContain(-1);
+    expect(uploads).toContain(422);
+    expect(gh.callsTo('repos/delete-release-asset').map((r) => r.status)).toEqual([204]);
+  });
+
+  it('waits out rate limits (retry-after) and a failed release creation without creating two', async () => {
+    gh.injectFault({
+      operation: 'repos/list-release-assets',
+      fault: { kind: 'rate-limit', status: 429, retryAfterSeconds: 1 },
+    });
+    gh.injectFault({
+      operation: 'repos/create-release',
+      fault: { kind: 'rate-limit', retryAfterSeconds: 1 },
+    });
+    gh.injectFault({
+      operation: 'repos/get-release',
+      fault: { kind: 'rate-limit', primary: true, retryAfterSeconds: 1 },
+    });
+    const { record } = await publish(bundle());
+    expect(record.state).toBe('created');
+    expect(releaseState()).toEqual(published);
+    expect(gh.callsTo('repos/create-release').map((r) => r.status)).toEqual([403, 201]);
+  });
+
+  it('names the missing permission when the token cannot write contents', async () => {
+    const readOnly = gh.createToken({ contents: 'read' });
+    await expect(publish(bundle(), {}, readOnly)).rejects.toThrow(/contents: write/);
+    expect(gh.releases(REPO)).toHaveLength(0);
+    await expect(publish(bundle(), {}, 'not-a-token')).rejects.toThrow(
+      /rejected the token[\s\S]*contents: write/,
+    );
+  });
+
+  it('dry-runs without a token: writes the assets and the body, calls nothing', async () => {
+    const out = bundle();
+    const before = gh.requests.length;
+    const ctx = testContext();
+    await publishCommand({ out, tag: TAG, repository: REPO, apiUrl: gh.baseUrl }, ctx);
+    expect(gh.requests.length).toBe(before);
+    for (const name of [TARBALL, 'manifest.json', 'SHA256SUMS', 'release-body.md', 'release.json'])
+      expect(existsSync(join(out, 'publish', name))).toBe(true);
+    expect(ctx.log.lines.join('\n')).toContain('dry run (no token');
+  });
+
+  it('fetches the pinned bundle (API with a token, browser URL without), and rejects a sha256 mismatch', async () => {
+    const out = bundle();
+    const { record } = await publish(out);
+    const pinPath = join(tempDir(), 'postgres-bundle.json');
+    const pin = {
+      schemaVersion: 1,
+      tag: TAG,
+      assetName: TARBALL,
+      assetUrl: record.assetUrl,
+      sha256: record.sha256,
+      versions: { '15': { postgresVersion: '15.4' } },
+    };
+    writeFileSync(pinPath, JSON.stringify(pin));
+
+    for (const token of [gh.token, undefined]) {
+      const dest = tempDir('pgb-fetch-');
+      const ctx = testContext();
+      await fetchCommand({ pinFile: pinPath, out: dest, token, apiUrl: gh.baseUrl }, ctx);
+      expect(readFileSync(join(dest, 'v15/bin/postgres'), 'utf8')).toBe(
+        readFileSync(join(out, 'v15/bin/postgres'), 'utf8'),
+      );
+      expect(existsSync(join(dest, 'manifest.json'))).toBe(true);
+      expect(ctx.outputs.tag).toBe(TAG);
+    }
+
+    writeFileSync(pinPath, JSON.stringify({ ...pin, sha256: '0'.repeat(64) }));
+    const dest = tempDir('pgb-fetch-');
+    await expect(
+      fetchCommand({ pinFile: pinPath, out: dest, token: gh.token, apiUrl: gh.baseUrl }, testContext()),
+    ).rejects.toThrow(/sha256 [0-9a-f]{64}, the pin requires 0{64}/);
+    expect(existsSync(join(dest, 'v15'))).toBe(false);
+
+    writeFileSync(pinPath, JSON.stringify({ ...pin, versions: { '15': { postgresVersion: '15.9' } } }));
+    await expect(
+      fetchCommand({ pinFile: pinPath, out: dest, token: gh.token, apiUrl: gh.baseUrl }, testContext()),
+    ).rejects.toThrow(/the pin says PostgreSQL 15.9, the bundle has 15.4/);
+  });
+});
