@@ -77,6 +77,29 @@ export function readArtifactDir(dir: string): PublishInput {
   return { manifest, versionDirs: listed.map((major) => ({ major, dir: join(root, `v${major}`) })) };
 }
 
+/**
+ * A bundle may only be published after `verify` passed: every version must carry a conformance
+ * report (merged into the manifest by verify) with no failed check.
+ */
+export function assertConformancePassed(manifest: Manifest): void {
+  for (const [major, entry] of Object.entries(manifest.versions)) {
+    const checks = entry.conformance?.checks;
+    if (!checks || checks.length === 0) {
+      throw new UserError(
+        `PostgreSQL ${major} has no conformance report in its manifest: it was never verified`,
+        'run `pg-bundle verify <bundle-dir>` (it merges its report into manifest.json) before publish',
+      );
+    }
+    const failed = checks.filter((c) => c.status === 'fail');
+    if (failed.length > 0) {
+      throw new UserError(
+        `PostgreSQL ${major} failed conformance (${failed.map((c) => c.name).join(', ')}): it must not be published`,
+        'fix the bundle and run `pg-bundle verify` again until every check passes',
+      );
+    }
+  }
+}
+
 /** Merges several artifact directories (one per matrix job) into one publish input. */
 export function assemblePublishInput(dirs: string[]): PublishInput {
   if (dirs.length === 0)
@@ -94,6 +117,7 @@ export function assemblePublishInput(dirs: string[]): PublishInput {
       'give each PostgreSQL major version to exactly one artifact',
     );
   }
+  assertConformancePassed(manifest);
   const versionDirs = parts.flatMap((p) => p.versionDirs).sort((a, b) => Number(a.major) - Number(b.major));
   return { manifest, versionDirs };
 }

@@ -159,3 +159,20 @@ describe('pure helpers', () => {
     expect(retryDecision(err, attempt as number, DEFAULT_RETRY, now)).toMatchObject(expected as object);
   });
 });
+
+describe('publishing is gated on conformance', () => {
+  test('a version without a conformance report is refused', () => {
+    const dir = tempDir();
+    const manifest = makeArtifactDir(dir, [15]);
+    delete manifest.versions['15'].conformance;
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    expect(() => assemblePublishInput([dir])).toThrow(/has no conformance report .* never verified/);
+  });
+  test('a version with a failed check is refused, naming the check', () => {
+    const dir = tempDir();
+    const manifest = makeArtifactDir(dir, [15]);
+    manifest.versions['15'].conformance!.checks.push({ name: 'elf-static', status: 'fail', detail: 'PT_INTERP' });
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    expect(() => assemblePublishInput([dir])).toThrow(/PostgreSQL 15 failed conformance \(elf-static\)/);
+  });
+});
