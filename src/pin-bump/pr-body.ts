@@ -1,0 +1,203 @@
+/**
+ * Title and body of the pin-bump pull request (pure). GitHub limits a body to 65,536 characters:
+ * if the full text would be longer, the per-version tables and then the risk list are shortened.
+ */
+import { PinFile, PinnedVersion } from './pin-file';
+import { RiskItem } from './risk';
+
+export const PR_BODY_LIMIT = 65_536;
+export const PR_MARKER = '<!-- pg-bundle:pin-bump -->';
+
+export interface PrBodyInput {
+  oldPin?: PinFile;
+  newPin: PinFile;
+  pinPath: string;
+  risks: RiskItem[];
+  /** link to the conformance report (default: the pin's manifestUrl) */
+  conformanceUrl?: string;
+  /** notes shown above the tables (e.g. the old pin did not follow the schema) */
+  notes?: string[];
+}
+
+export function prTitle(newPin: PinFile): string {
+  return `Bump PostgreSQL bundle to ${newPin.tag}`;
+}
+
+export function humanSize(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function sizeDelta(oldSize: number, newSize: number): string {
+  const d = newSize - oldSize;
+  if (d === 0) return '';
+  return ` (${d > 0 ? '+' : '−'}${humanSize(Math.abs(d))})`;
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function code(text: string | null | undefined): string {
+  return text === null || text === undefined ? '—' : `\`${cell(text)}\``;
+}
+
+interface Row {
+  label: string;
+  old: string;
+  new: string;
+  changed: boolean;
+}
+
+function rows(a: PinnedVersion | undefined, b: PinnedVersion | undefined): Row[] {
+  const val = <T>(v: PinnedVersion | undefined, f: (v: PinnedVersion) => T) => (v ? f(v) : undefined);
+  const collation = (v: PinnedVersion) => {
+    const c = v.collation;
+    if (c.datcollate === null && c.datctype === null && c.provider === null) return 'not measured';
+    const locale =
+      c.datcollate === c.datctype
+        ? `${c.datcollate ?? '?'}`
+        : `${c.datcollate ?? '?'} / ctype ${c.datctype ?? '?'}`;
+    return `${locale} (${c.provider ?? '?'})`;
+  };
+  const list: Array<[string, (v: PinnedVersion) => string | null]> = [
+    ['PostgreSQL version', (v) => v.postgresVersion],
+    ['Source revision', (v) => v.sourceRevision],
+    ['Catalog version', (v) => String(v.catalogVersion)],
+    ['ICU', (v) => v.icuVersion ?? 'none'],
+    ['ICU collation version', (v) => v.collation.icuCollationVersion],
+    ['libc (glibc)', (v) => v.libcVersion],
+    ['libc collation version', (v) => v.collation.libcCollationVersion],
+    ['Default collation', collation],
+  ];
+  const out: Row[] = list.map(([label, f]) => {
+    const o = val(a, f);
+    const n = val(b, f);
+    const fmt = (x: string | null | undefined, present: boolean) =>
+      !present ? '—' : x === null ? 'not measured' : label === 'Default collation' ? cell(x ?? '') : code(x);
+    return { label, old: fmt(o, a !== undefined), new: fmt(n, b !== undefined), changed: o !== n };
+  });
+  const os = a?.bundleSize;
+  const ns = b?.bundleSize;
+  out.push({
+    label: 'Bundle size',
+    old: os === undefined ? '—' : humanSize(os),
+    new: ns === undefined ? '—' : humanSize(ns) + (os !== undefined ? sizeDelta(os, ns) : ''),
+    changed: os !== ns,
+  });
+  return out;
+}
+
+function versionTable(
+  major: string,
+  a: PinnedVersion | undefined,
+  b: PinnedVersion | undefined,
+  riskyLabels: Set<string>,
+): string {
+  const title = !a ? `v${major} (new)` : !b ? `v${major} (removed)` : `v${major}`;
+  const lines = [`### ${title}`, '', '| | old | new |', '|---|---|---|'];
+  for (const r of rows(a, b)) {
+    const mark = riskyLabels.has(r.label) ? ' ⚠️' : r.changed && a && b ? ' •' : '';
+    lines.push(`| ${r.label} | ${r.old} | ${r.new}${mark} |`);
+  }
+  return lines.join('\n');
+}
+
+const LABEL_OF_KIND: Partial<Record<RiskItem['kind'], string>> = {
+  'catalog-version': 'Catalog version',
+  'icu-version': 'ICU',
+  'icu-collation-version': 'ICU collation version',
+  'libc-version': 'libc (glibc)',
+  'libc-collation-version': 'libc collation version',
+  'default-locale': 'Default collation',
+  'locale-provider': 'Default collation',
+  'postgres-major': 'PostgreSQL version',
+};
+
+function riskSection(risks: RiskItem[], firstPin: boolean, maxItems = Infinity): string {
+  const lines = ['## Risk', ''];
+  const real = risks.filter((r) => r.kind !== 'not-measured');
+  const unmeasured = risks.filter((r) => r.kind === 'not-measured');
+  if (real.length === 0) {
+    lines.push(
+      firstPin
+        ? 'First pin in this repository: nothing to compare with.'
+        : '✅ No change that can alter collation or on-disk results: ICU, glibc, default locale and provider, and catalog versions are unchanged.',
+    );
+  } else {
+    lines.push(
+      `⚠️ **${real.length} change(s) can alter collation or on-disk results.** Review with the storage team before merging:`,
+      '',
+    );
+    for (const r of real.slice(0, maxItems))
+      lines.push(`- **v${r.version}: ${r.what}** \`${cell(r.old)}\` → \`${cell(r.new)}\`: ${r.why}.`);
+    if (real.length > maxItems)
+      lines.push(`- … and ${real.length - maxItems} more (shortened to fit GitHub's body limit).`);
+  }
+  if (unmeasured.length > 0) {
+    lines.push(
+      '',
+      `⚠️ **Not measured** (verify did not record these facts, so a change cannot be ruled out): ${unmeasured
+        .slice(0, maxItems)
+        .map((r) => `v${r.version} ${r.what}`)
+        .join(', ')}${unmeasured.length > maxItems ? ', …' : ''}.`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** The pull request body (pure), always under PR_BODY_LIMIT characters. */
+export function renderPrBody(input: PrBodyInput): string {
+  const { oldPin, newPin, pinPath, risks } = input;
+  const conformance = input.conformanceUrl ?? newPin.manifestUrl;
+  const header = [
+    PR_MARKER,
+    `This pull request moves \`${pinPath}\` ${oldPin ? `from \`${cell(oldPin.tag)}\` ` : ''}to pg-bundle release [\`${cell(newPin.tag)}\`](${newPin.releaseUrl}).`,
+    '',
+    ...(input.notes ?? []).map((n) => `> ${cell(n)}`),
+    ...(input.notes?.length ? [''] : []),
+  ].join('\n');
+  const links = [
+    '## Links',
+    '',
+    `- Release: ${newPin.releaseUrl}`,
+    `- Conformance report: ${conformance ?? 'not published with this release'}`,
+    `- Bundle: [\`${cell(newPin.assetName)}\`](${newPin.assetUrl}), sha256 \`${newPin.sha256}\``,
+    ...(oldPin ? [`- Previous release: ${oldPin.releaseUrl}`] : []),
+    '',
+    '<sub>Opened by `pg-bundle pin-bump`. Re-running it with a newer release updates this pull request.</sub>',
+  ].join('\n');
+
+  const majors = [...new Set([...Object.keys(oldPin?.versions ?? {}), ...Object.keys(newPin.versions)])].sort(
+    (x, y) => Number(x) - Number(y),
+  );
+  const riskyLabels = (major: string) =>
+    new Set(
+      risks
+        .filter((r) => r.version === major && r.kind !== 'not-measured')
+        .map((r) => LABEL_OF_KIND[r.kind] ?? ''),
+    );
+  const tables = majors.map((m) => versionTable(m, oldPin?.versions[m], newPin.versions[m], riskyLabels(m)));
+
+  const assemble = (risk: string, tableText: string) =>
+    [header, risk, '## Versions', tableText, links].join('\n\n').replace(/\n{3,}/g, '\n\n') + '\n';
+
+  const full = assemble(riskSection(risks, !oldPin), tables.join('\n\n'));
+  if (full.length <= PR_BODY_LIMIT) return full;
+
+  // Too long: keep the risk section, summarise the tables.
+  const summary = `${majors.length} versions; tables omitted to fit GitHub's body limit. Full details: ${conformance ?? newPin.releaseUrl}`;
+  const shorter = assemble(riskSection(risks, !oldPin), summary);
+  if (shorter.length <= PR_BODY_LIMIT) return shorter;
+  for (let max = 200; max >= 0; max = max > 10 ? Math.floor(max / 2) : max - 1) {
+    const text = assemble(riskSection(risks, !oldPin, max), summary);
+    if (text.length <= PR_BODY_LIMIT) return text;
+  }
+  return (header + '\n' + links).slice(0, PR_BODY_LIMIT - 1) + '\n';
+}

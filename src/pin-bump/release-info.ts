@@ -1,0 +1,195 @@
+/**
+ * What pin-bump needs from the publish step: the merged manifest and where the release's bundle
+ * asset is. Reading files is the edge; deriving URLs and parsing SHA256SUMS are pure.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Manifest, MANIFEST_SCHEMA_VERSION } from '../core/manifest';
+import { UserError } from '../util/errors';
+import { isSha256Hex } from '../util/hash';
+import { bundleAssetName } from '../publish/naming';
+import { ReleaseInfo } from './pin-file';
+
+export { bundleAssetName };
+
+/** Release URLs on a GitHub server (pure). */
+export function releaseUrls(
+  serverUrl: string,
+  repository: string,
+  tag: string,
+  assetName: string,
+): Pick<ReleaseInfo, 'releaseUrl' | 'assetUrl' | 'manifestUrl'> {
+  const base = `${serverUrl.replace(/\/+$/, '')}/${repository}/releases`;
+  const t = encodeURIComponent(tag);
+  return {
+    releaseUrl: `${base}/tag/${t}`,
+    assetUrl: `${base}/download/${t}/${encodeURIComponent(assetName)}`,
+    manifestUrl: `${base}/download/${t}/manifest.json`,
+  };
+}
+
+/** `<hex>  <name>` lines (sha256sum format, text or binary marker) → name → sha256 (pure). */
+export function parseSha256Sums(text: string): Map<string, string> {
+  const sums = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^([0-9a-fA-F]{64}) [ *](.+)$/.exec(line.trim());
+    if (m) sums.set(m[2], m[1].toLowerCase());
+  }
+  return sums;
+}
+
+/**
+ * The manifest of the release: <out>/publish/manifest.json (the merged manifest publish uploaded),
+ * else <out>/manifest.json (build/verify's).
+ */
+export function readManifest(out: string): { manifest: Manifest; path: string } {
+  const candidates = [join(out, 'publish', 'manifest.json'), join(out, 'manifest.json')];
+  const path = candidates.find((p) => existsSync(p));
+  if (!path)
+    throw new UserError(
+      `no manifest found (looked for ${candidates.join(' and ')})`,
+      'run pg-bundle build, verify and publish with the same --out first',
+    );
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+  } catch (err) {
+    throw new UserError(
+      `${path} is not valid JSON: ${(err as Error).message}`,
+      'rebuild the manifest with pg-bundle build/verify/publish',
+    );
+  }
+  if (
+    manifest.schemaVersion !== MANIFEST_SCHEMA_VERSION ||
+    typeof manifest.versions !== 'object' ||
+    manifest.versions === null
+  ) {
+    throw new UserError(
+      `${path} is not a pg-bundle manifest of schema version ${MANIFEST_SCHEMA_VERSION}`,
+      'rebuild it with this version of pg-bundle',
+    );
+  }
+  return { manifest, path };
+}
+
+export interface ReleaseInfoInput {
+  out: string;
+  tag?: string;
+  /** owner/name of the repository the release was published to (when publish did not record it) */
+  releaseRepository?: string;
+  serverUrl: string;
+  platform?: string;
+  /** a dry-run bump may pin a release that publish only prepared */
+  dryRun?: boolean;
+}
+
+/** What publish records in <out>/publish/release.json (src/publish/command.ts, PublishRecord). */
+interface PublishRecordFile {
+  tag?: string;
+  repository?: string | null;
+  assetName?: string;
+  sha256?: string;
+  dryRun?: boolean;
+  releaseUrl?: string;
+  assetUrl?: string;
+  manifestUrl?: string;
+}
+
+/**
+ * The release to pin. Preferred: <out>/publish/release.json, written by publish (tag, repository,
+ * asset name, sha256 and the URLs GitHub returned). Without it: the tag from --tag, URLs computed
+ * from the release repository, the sha256 from <out>/publish/SHA256SUMS.
+ */
+export function readReleaseInfo(input: ReleaseInfoInput): ReleaseInfo {
+  const recordPath = join(input.out, 'publish', 'release.json');
+  if (existsSync(recordPath))
+    return releaseInfoFromRecord(readJson(recordPath) as PublishRecordFile, recordPath, input);
+  return releaseInfoFromSums(input);
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new UserError(
+      `${path} is not valid JSON: ${(err as Error).message}`,
+      'run pg-bundle publish again with the same --out',
+    );
+  }
+}
+
+/** ReleaseInfo from publish's record (pure apart from the error text). */
+export function releaseInfoFromRecord(
+  record: PublishRecordFile,
+  recordPath: string,
+  input: ReleaseInfoInput,
+): ReleaseInfo {
+  if (!record.tag || !record.assetName || !record.sha256 || !isSha256Hex(record.sha256)) {
+    throw new UserError(
+      `${recordPath} lacks the tag, asset name or sha256`,
+      'run pg-bundle publish again with the same --out',
+    );
+  }
+  if (input.tag && input.tag !== record.tag) {
+    throw new UserError(
+      `--tag ${input.tag} differs from the release publish made (${record.tag}, ${recordPath})`,
+      `drop --tag, or pass --tag ${record.tag}`,
+    );
+  }
+  if (record.dryRun && !input.dryRun) {
+    throw new UserError(
+      `publish ran as a dry run (${recordPath}): release ${record.tag} does not exist on GitHub, so it cannot be pinned`,
+      'publish with a token first, or run pin-bump with --dry-run',
+    );
+  }
+  const repository = record.repository || input.releaseRepository;
+  if (!repository)
+    throw new UserError(
+      `${recordPath} names no release repository`,
+      'run publish with --repository, or set PG_BUNDLE_RELEASE_REPOSITORY=owner/name',
+    );
+  const computed = releaseUrls(input.serverUrl, repository, record.tag, record.assetName);
+  return {
+    repository,
+    tag: record.tag,
+    assetName: record.assetName,
+    sha256: record.sha256,
+    releaseUrl: record.releaseUrl ?? computed.releaseUrl,
+    assetUrl: record.assetUrl ?? computed.assetUrl,
+    manifestUrl: record.manifestUrl ?? computed.manifestUrl,
+  };
+}
+
+function releaseInfoFromSums(input: ReleaseInfoInput): ReleaseInfo {
+  const { out } = input;
+  if (!input.tag)
+    throw new UserError(
+      'pin-bump needs the release tag',
+      'pass --tag <tag> (the tag publish created), or run publish with the same --out first',
+    );
+  if (!input.releaseRepository)
+    throw new UserError(
+      'pin-bump cannot tell which repository holds the release',
+      "run it in the release repository's workflow (GITHUB_REPOSITORY) or set PG_BUNDLE_RELEASE_REPOSITORY=owner/name",
+    );
+  const assetName = bundleAssetName(input.tag, input.platform);
+  const sumsPath = join(out, 'publish', 'SHA256SUMS');
+  if (!existsSync(sumsPath))
+    throw new UserError(
+      `${sumsPath} is missing: pin-bump takes the bundle's sha256 from what publish wrote`,
+      'run pg-bundle publish with the same --out first',
+    );
+  const sha256 = parseSha256Sums(readFileSync(sumsPath, 'utf8')).get(assetName);
+  if (!sha256 || !isSha256Hex(sha256))
+    throw new UserError(
+      `${sumsPath} has no sha256 for ${assetName}`,
+      `check that --tag ${input.tag} is the tag publish used`,
+    );
+  return {
+    repository: input.releaseRepository,
+    tag: input.tag,
+    assetName,
+    sha256,
+    ...releaseUrls(input.serverUrl, input.releaseRepository, input.tag, assetName),
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * Risk analysis of a pin bump (pure): which differences between the old and the new pin can change
+ * collation order or on-disk results of existing databases. Everything else (a new minor release,
+ * a different source revision, a bigger bundle) is ordinary and shown only in the tables.
+ */
+import { PinFile, PinnedVersion } from './pin-file';
+
+export type RiskKind =
+  | 'postgres-major'
+  | 'catalog-version'
+  | 'icu-version'
+  | 'icu-collation-version'
+  | 'libc-version'
+  | 'libc-collation-version'
+  | 'default-locale'
+  | 'locale-provider'
+  | 'not-measured';
+
+export interface RiskItem {
+  kind: RiskKind;
+  /** PostgreSQL major version ("15") */
+  version: string;
+  what: string;
+  old: string;
+  new: string;
+  /** why it matters, and what the reviewer should check */
+  why: string;
+}
+
+const WHY: Record<RiskKind, string> = {
+  'postgres-major':
+    'the storage service needs a matching vNN directory for every timeline it serves; removing a version breaks tenants that still use it',
+  'catalog-version':
+    'data directories (and basebackups) are only compatible within one catalog version: existing timelines cannot be started by this build',
+  'icu-version':
+    'a new ICU major/minor version can change the sort order of ICU collations: indexes on text with ICU collations may need REINDEX, and servers report "collation version mismatch"',
+  'icu-collation-version':
+    'the collation version recorded in existing databases no longer matches: indexes that use ICU collations must be checked and rebuilt',
+  'libc-version':
+    'glibc collation rules can change between releases: indexes on text with libc collations other than C/POSIX may need REINDEX',
+  'libc-collation-version':
+    'the libc collation version recorded for the default collation changes: servers warn about a version mismatch for existing databases',
+  'default-locale':
+    'new clusters get a different default collation or character classification than existing ones: sort order and upper/lower behave differently',
+  'locale-provider':
+    'new clusters use a different collation provider for the default collation than existing ones',
+  'not-measured':
+    'verify did not record this fact, so a change cannot be ruled out: run pg-bundle verify and bump again',
+};
+
+export function riskExplanation(kind: RiskKind): string {
+  return WHY[kind];
+}
+
+function show(value: string | number | null | undefined): string {
+  return value === null || value === undefined ? 'not measured' : String(value);
+}
+
+/** "72.1" → "72.1", "72.1.0.3" → "72.1": the part of an ICU version that may change collation. */
+export function icuMajorMinor(version: string): string {
+  return version.split('.').slice(0, 2).join('.');
+}
+
+function compareVersion(major: string, a: PinnedVersion, b: PinnedVersion): RiskItem[] {
+  const items: RiskItem[] = [];
+  const add = (kind: RiskKind, what: string, oldValue: string, newValue: string) =>
+    items.push({ kind, version: major, what, old: oldValue, new: newValue, why: WHY[kind] });
+
+  if (a.catalogVersion !== b.catalogVersion)
+    add('catalog-version', 'catalog version', String(a.catalogVersion), String(b.catalogVersion));
+  if (a.postgresVersion.split('.')[0] !== b.postgresVersion.split('.')[0])
+    add('postgres-major', 'PostgreSQL major version', a.postgresVersion, b.postgresVersion);
+
+  if (a.icuVersion !== null && b.icuVersion !== null) {
+    if (icuMajorMinor(a.icuVersion) !== icuMajorMinor(b.icuVersion))
+      add('icu-version', 'ICU version', a.icuVersion, b.icuVersion);
+  } else if (a.icuVersion !== b.icuVersion) {
+    add('icu-version', 'ICU version', a.icuVersion ?? 'none', b.icuVersion ?? 'none');
+  }
+  const ac = a.collation;
+  const bc = b.collation;
+  if (
+    ac.icuCollationVersion !== null &&
+    bc.icuCollationVersion !== null &&
+    ac.icuCollationVersion !== bc.icuCollationVersion
+  )
+    add('icu-collation-version', 'ICU collation version', ac.icuCollationVersion, bc.icuCollationVersion);
+
+  if (a.libcVersion !== b.libcVersion) add('libc-version', 'glibc version', a.libcVersion, b.libcVersion);
+  if (
+    ac.libcCollationVersion !== null &&
+    bc.libcCollationVersion !== null &&
+    ac.libcCollationVersion !== bc.libcCollationVersion
+  )
+    add('libc-collation-version', 'libc collation version', ac.libcCollationVersion, bc.libcCollationVersion);
+
+  if (ac.datcollate !== null && bc.datcollate !== null && ac.datcollate !== bc.datcollate)
+    add('default-locale', 'default collation (datcollate)', ac.datcollate, bc.datcollate);
+  if (ac.datctype !== null && bc.datctype !== null && ac.datctype !== bc.datctype)
+    add('default-locale', 'default character classification (datctype)', ac.datctype, bc.datctype);
+  if (ac.provider !== null && bc.provider !== null && ac.provider !== bc.provider)
+    add('locale-provider', 'default locale provider', ac.provider, bc.provider);
+
+  for (const field of [
+    'datcollate',
+    'datctype',
+    'provider',
+    'icuCollationVersion',
+    'libcCollationVersion',
+  ] as const) {
+    const skip = field === 'icuCollationVersion' && b.icuVersion === null;
+    if (!skip && bc[field] === null) add('not-measured', field, show(ac[field]), show(bc[field]));
+  }
+  return items;
+}
+
+/**
+ * Risky differences from the old pin to the new one. Without an old pin (first bump) only the
+ * facts the new pin lacks are reported.
+ */
+export function analyseRisk(oldPin: PinFile | undefined, newPin: PinFile): RiskItem[] {
+  const items: RiskItem[] = [];
+  const majors = [...new Set([...Object.keys(oldPin?.versions ?? {}), ...Object.keys(newPin.versions)])].sort(
+    (x, y) => Number(x) - Number(y),
+  );
+  for (const major of majors) {
+    const a = oldPin?.versions[major];
+    const b = newPin.versions[major];
+    if (a && b) items.push(...compareVersion(major, a, b));
+    else if (a && !b)
+      items.push({
+        kind: 'postgres-major',
+        version: major,
+        what: 'PostgreSQL major version removed',
+        old: a.postgresVersion,
+        new: 'none',
+        why: WHY['postgres-major'],
+      });
+    else if (!a && b) {
+      if (oldPin)
+        items.push({
+          kind: 'postgres-major',
+          version: major,
+          what: 'PostgreSQL major version added',
+          old: 'none',
+          new: b.postgresVersion,
+          why: 'a new major version: make sure the storage service is ready to serve it',
+        });
+      items.push(...compareVersion(major, b, b).filter((i) => i.kind === 'not-measured'));
+    }
+  }
+  return items;
+}

@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Manifest } from '../../../src/core/manifest';
+import { pinFromManifest, ReleaseInfo } from '../../../src/pin-bump/pin-file';
+import { bundleAssetName, releaseUrls } from '../../../src/pin-bump/release-info';
+
+export const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'pin-bump');
+
+export function fixtureManifest(name: string): Manifest {
+  return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Manifest;
+}
+
+export function releaseFor(
+  tag: string,
+  sha256: string = 'ab'.repeat(32),
+  repository = 'acme/pg-bundle-releases',
+): ReleaseInfo {
+  const assetName = bundleAssetName(tag);
+  return {
+    repository,
+    tag,
+    assetName,
+    sha256,
+    ...releaseUrls('https://github.com', repository, tag, assetName),
+  };
+}
+
+export const pinOf = (manifest: string, tag: string, sha256?: string) =>
+  pinFromManifest(fixtureManifest(manifest), releaseFor(tag, sha256));

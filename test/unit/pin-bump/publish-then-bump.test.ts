@@ -1,0 +1,83 @@
+/**
+ * The chain the consumer relies on, against FakeGitHub (a FAKE of GitHub's REST API): publish a
+ * (synthetic) bundle, pin-bump reads what publish recorded (<out>/publish/release.json) and opens
+ * the PR, and fetch accepts the pin file from that PR.
+ */
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makePinBumpCommand } from '../../../src/pin-bump/command';
+import { parsePin } from '../../../src/pin-bump/pin-file';
+import { publishCommand } from '../../../src/publish/command';
+import { fetchBundle } from '../../../src/publish/fetch';
+import { FakeGitHub } from '../../fake-github';
+import { makeArtifactDir, tempDir, testContext } from '../publish/helpers';
+
+let fake: FakeGitHub;
+beforeEach(async () => {
+  fake = await FakeGitHub.start();
+});
+afterEach(async () => {
+  await fake.stop();
+});
+
+test('publish → pin-bump → fetch', async () => {
+  fake.seedRepo({ repo: 'acme/bundles' });
+  fake.seedRepo({
+    repo: 'acme/pageserver',
+    files: { '.github/CODEOWNERS': '/pageserver/postgres-bundle.json @acme/storage\n' },
+    knownOwners: ['@acme/storage'],
+  });
+  const out = tempDir('pgb-pin-chain-');
+  makeArtifactDir(out, [15]);
+  const common = { out, token: fake.token, apiUrl: fake.baseUrl };
+
+  expect(
+    await publishCommand(
+      { ...common, repository: 'acme/bundles', tag: 'bundle-20250101-chain01' },
+      testContext(),
+    ),
+  ).toBe(0);
+
+  const ctx = testContext();
+  const bump = makePinBumpCommand({ env: {}, retryDelayMs: 0 });
+  expect(
+    await bump(
+      { ...common, repository: 'acme/pageserver', storageTeam: '@acme/storage', labels: ['pg-bundle'] },
+      ctx,
+    ),
+  ).toBe(0);
+  expect(ctx.outputs['pin-bump-result']).toBe('created');
+
+  const pinText = fake.readFile(
+    'acme/pageserver',
+    'pg-bundle/bump',
+    'pageserver/postgres-bundle.json',
+  ) as string;
+  const pin = parsePin(pinText, 'pin on the bump branch');
+  expect(pin).toMatchObject({
+    tag: 'bundle-20250101-chain01',
+    assetName: 'pg-bundle-bundle-20250101-chain01-linux-x86_64.tar.zst',
+  });
+  expect(pin.assetUrl).toBe(
+    `${fake.baseUrl}/_web/acme/bundles/releases/download/bundle-20250101-chain01/pg-bundle-bundle-20250101-chain01-linux-x86_64.tar.zst`,
+  );
+  expect(pin.versions['15']).toMatchObject({
+    postgresVersion: '15.4',
+    icuVersion: '72.1',
+    collation: { datcollate: 'C.UTF-8', datctype: null, provider: 'libc' },
+  });
+
+  const pinPath = join(mkdtempSync(join(tmpdir(), 'pgb-pin-file-')), 'postgres-bundle.json');
+  writeFileSync(pinPath, pinText);
+  const distrib = tempDir('pgb-pin-distrib-');
+  await fetchBundle({
+    pinPath,
+    outDir: distrib,
+    token: fake.token,
+    apiUrl: fake.baseUrl,
+    log: testContext().log,
+    retryBaseDelayMs: 0,
+  });
+  expect(existsSync(join(distrib, 'v15', 'bin', 'postgres'))).toBe(true);
+});

@@ -1,0 +1,135 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  bundleAssetName,
+  parseSha256Sums,
+  readManifest,
+  readReleaseInfo,
+  releaseInfoFromRecord,
+  releaseUrls,
+} from '../../../src/pin-bump/release-info';
+import { serverUrlFromApiUrl } from '../../../src/pin-bump/command';
+
+const SHA = '0123456789abcdef'.repeat(4);
+
+test('parseSha256Sums reads sha256sum output (text and binary markers)', () => {
+  const sums = parseSha256Sums(
+    `${SHA}  pg-bundle-t-linux-x86_64.tar.zst\n${'F'.repeat(64)} *manifest.json\nnot a line\n`,
+  );
+  expect([...sums]).toEqual([
+    ['pg-bundle-t-linux-x86_64.tar.zst', SHA],
+    ['manifest.json', 'f'.repeat(64)],
+  ]);
+});
+
+test('release URLs follow GitHub release download paths', () => {
+  expect(releaseUrls('https://github.com/', 'acme/rel', 'bundle-1', bundleAssetName('bundle-1'))).toEqual({
+    releaseUrl: 'https://github.com/acme/rel/releases/tag/bundle-1',
+    assetUrl:
+      'https://github.com/acme/rel/releases/download/bundle-1/pg-bundle-bundle-1-linux-x86_64.tar.zst',
+    manifestUrl: 'https://github.com/acme/rel/releases/download/bundle-1/manifest.json',
+  });
+});
+
+test.each([
+  ['https://api.github.com', 'https://github.com'],
+  ['https://api.github.com/', 'https://github.com'],
+  ['https://ghe.example.com/api/v3', 'https://ghe.example.com'],
+])('serverUrlFromApiUrl(%s)', (api, server) => expect(serverUrlFromApiUrl(api)).toBe(server));
+
+describe('reading what publish wrote', () => {
+  const out = mkdtempSync(join(tmpdir(), 'pgb-pin-release-'));
+  mkdirSync(join(out, 'publish'));
+
+  test('missing manifest, missing SHA256SUMS and missing tag are explained', () => {
+    expect(() => readManifest(out)).toThrow(
+      /no manifest found .*fix: run pg-bundle build, verify and publish/s,
+    );
+    expect(() =>
+      readReleaseInfo({ out, releaseRepository: 'acme/rel', serverUrl: 'https://github.com' }),
+    ).toThrow(/needs the release tag/);
+    expect(() => readReleaseInfo({ out, tag: 't', serverUrl: 'https://github.com' })).toThrow(
+      /which repository holds the release/,
+    );
+    expect(() =>
+      readReleaseInfo({ out, tag: 't', releaseRepository: 'acme/rel', serverUrl: 'https://github.com' }),
+    ).toThrow(/SHA256SUMS is missing/);
+  });
+
+  test('release info comes from --tag and SHA256SUMS; the manifest from publish/', () => {
+    writeFileSync(join(out, 'publish', 'SHA256SUMS'), `${SHA}  pg-bundle-t-linux-x86_64.tar.zst\n`);
+    writeFileSync(
+      join(out, 'publish', 'manifest.json'),
+      JSON.stringify({
+        schemaVersion: 1,
+        tool: { name: 'pg-bundle', version: '0' },
+        platform: 'linux-x86_64',
+        versions: {},
+      }),
+    );
+    expect(
+      readReleaseInfo({ out, tag: 't', releaseRepository: 'acme/rel', serverUrl: 'https://github.com' }),
+    ).toMatchObject({
+      tag: 't',
+      sha256: SHA,
+      assetName: 'pg-bundle-t-linux-x86_64.tar.zst',
+      repository: 'acme/rel',
+    });
+    expect(() =>
+      readReleaseInfo({ out, tag: 'other', releaseRepository: 'acme/rel', serverUrl: 'https://github.com' }),
+    ).toThrow(/has no sha256 for pg-bundle-other-linux-x86_64.tar.zst/);
+    expect(readManifest(out).path).toBe(join(out, 'publish', 'manifest.json'));
+  });
+});
+
+describe("publish's release.json", () => {
+  const input = { out: '/unused', serverUrl: 'https://github.com', releaseRepository: 'fallback/repo' };
+  const record = {
+    tag: 'bundle-20250301-a1b2c3d',
+    repository: 'acme/rel',
+    assetName: 'pg-bundle-bundle-20250301-a1b2c3d-linux-x86_64.tar.zst',
+    sha256: SHA,
+    dryRun: false,
+    releaseUrl: 'https://github.com/acme/rel/releases/tag/bundle-20250301-a1b2c3d',
+    assetUrl:
+      'https://github.com/acme/rel/releases/download/bundle-20250301-a1b2c3d/pg-bundle-bundle-20250301-a1b2c3d-linux-x86_64.tar.zst',
+    manifestUrl: 'https://github.com/acme/rel/releases/download/bundle-20250301-a1b2c3d/manifest.json',
+  };
+
+  test('is preferred, and its URLs are used as GitHub returned them', () => {
+    const out = mkdtempSync(join(tmpdir(), 'pgb-pin-record-'));
+    mkdirSync(join(out, 'publish'));
+    writeFileSync(join(out, 'publish', 'release.json'), JSON.stringify({ ...record, assets: [] }));
+    expect(readReleaseInfo({ ...input, out })).toEqual({
+      repository: 'acme/rel',
+      tag: record.tag,
+      assetName: record.assetName,
+      sha256: SHA,
+      releaseUrl: record.releaseUrl,
+      assetUrl: record.assetUrl,
+      manifestUrl: record.manifestUrl,
+    });
+  });
+
+  test('a --tag that differs from what publish made is refused', () => {
+    expect(() => releaseInfoFromRecord(record, 'release.json', { ...input, tag: 'other' })).toThrow(
+      /--tag other differs from the release publish made \(bundle-20250301-a1b2c3d/,
+    );
+  });
+
+  test('a dry-run publish can only be pinned by a dry-run bump; URLs are then computed', () => {
+    const dry = { tag: record.tag, repository: null, assetName: record.assetName, sha256: SHA, dryRun: true };
+    expect(() => releaseInfoFromRecord(dry, 'release.json', input)).toThrow(/publish ran as a dry run/);
+    expect(releaseInfoFromRecord(dry, 'release.json', { ...input, dryRun: true })).toMatchObject({
+      repository: 'fallback/repo',
+      assetUrl: `https://github.com/fallback/repo/releases/download/${record.tag}/${record.assetName}`,
+    });
+  });
+
+  test('an incomplete record is refused', () => {
+    expect(() => releaseInfoFromRecord({ tag: 't' }, 'release.json', input)).toThrow(
+      /lacks the tag, asset name or sha256/,
+    );
+  });
+});

@@ -1,0 +1,71 @@
+import { PinFile } from '../../../src/pin-bump/pin-file';
+import { analyseRisk, icuMajorMinor } from '../../../src/pin-bump/risk';
+import { pinOf } from './helpers';
+
+const base = () => pinOf('manifest-icu67.json', 'bundle-1');
+function changed(edit: (p: PinFile) => void): PinFile {
+  const p = structuredClone(base());
+  edit(p);
+  return p;
+}
+
+describe('analyseRisk', () => {
+  test('the ICU change between two manifests is flagged for every version', () => {
+    const risks = analyseRisk(base(), pinOf('manifest-icu72.json', 'bundle-2'));
+    expect(risks.map((r) => [r.version, r.kind, r.old, r.new])).toEqual([
+      ['15', 'icu-version', '67.1', '72.1'],
+      ['15', 'icu-collation-version', '153.14', '153.120'],
+      ['16', 'icu-version', '67.1', '72.1'],
+      ['16', 'icu-collation-version', '153.14', '153.120'],
+    ]);
+    expect(risks[0].why).toMatch(/REINDEX/);
+  });
+
+  test('a new minor release with the same ICU, glibc, locale and catalog is not a risk', () => {
+    expect(analyseRisk(base(), pinOf('manifest-icu67-15.18.json', 'bundle-2'))).toEqual([]);
+  });
+
+  test.each<[string, (p: PinFile) => void, string]>([
+    ['ICU minor', (p) => (p.versions['15'].icuVersion = '67.2'), 'icu-version'],
+    ['ICU major', (p) => (p.versions['15'].icuVersion = '72.1'), 'icu-version'],
+    ['ICU dropped', (p) => (p.versions['15'].icuVersion = null), 'icu-version'],
+    ['glibc', (p) => (p.versions['15'].libcVersion = '2.41'), 'libc-version'],
+    [
+      'libc collation version',
+      (p) => (p.versions['15'].collation.libcCollationVersion = '2.41'),
+      'libc-collation-version',
+    ],
+    ['datcollate', (p) => (p.versions['15'].collation.datcollate = 'en_US.UTF-8'), 'default-locale'],
+    ['datctype', (p) => (p.versions['15'].collation.datctype = 'en_US.UTF-8'), 'default-locale'],
+    ['provider', (p) => (p.versions['15'].collation.provider = 'builtin'), 'locale-provider'],
+    ['catalog version', (p) => (p.versions['15'].catalogVersion = 202209062), 'catalog-version'],
+    ['major version removed', (p) => delete p.versions['16'], 'postgres-major'],
+    [
+      'major version added',
+      (p) => (p.versions['17'] = { ...p.versions['16'], postgresVersion: '17.4', catalogVersion: 202406281 }),
+      'postgres-major',
+    ],
+    ['fact no longer measured', (p) => (p.versions['15'].collation.datcollate = null), 'not-measured'],
+  ])('%s is flagged', (_name, edit, kind) => {
+    const risks = analyseRisk(base(), changed(edit));
+    expect(risks.map((r) => r.kind)).toEqual([kind]);
+  });
+
+  test('an ICU maintenance release (same major.minor) is not flagged', () => {
+    expect(
+      analyseRisk(
+        changed((p) => (p.versions['15'].icuVersion = '72.1.0.1')),
+        changed((p) => (p.versions['15'].icuVersion = '72.1.0.3')),
+      ),
+    ).toEqual([]);
+    expect(icuMajorMinor('72.1.0.3')).toBe('72.1');
+  });
+
+  test('a first pin has nothing to compare, only unmeasured facts are reported', () => {
+    expect(analyseRisk(undefined, base())).toEqual([]);
+    const unmeasured = changed((p) => (p.versions['16'].collation.provider = null));
+    expect(analyseRisk(undefined, unmeasured).map((r) => [r.version, r.kind, r.what])).toEqual([
+      ['16', 'not-measured', 'provider'],
+    ]);
+  });
+});
