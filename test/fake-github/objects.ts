@@ -279,13 +279,13 @@ export function labelObject(urls: Urls, repo: RepoState, name: string) {
     node_id: Buffer.from(`Label${id}`).toString('base64'),
     url: `${urls.api}/repos/${repo.owner}/${repo.name}/labels/${encodeURIComponent(name)}`,
     name,
-    description: null,
+    description: '',
     color: 'ededed',
     default: false,
   };
 }
 
-function teamObject(urls: Urls, repo: RepoState, slug: string) {
+function teamObject(urls: Urls, repo: RepoState, slug: string, variant: 'full' | 'list' | 'review') {
   const id = 5000 + [...slug].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1_000_000, 3);
   const url = `${urls.api}/orgs/${repo.owner}/teams/${slug}`;
   return {
@@ -301,12 +301,13 @@ function teamObject(urls: Urls, repo: RepoState, slug: string) {
     permission: 'push',
     members_url: `${url}/members{/member}`,
     repositories_url: `${url}/repos`,
-    parent: null,
+    ...(variant === 'review' ? {} : { type: 'organization' }),
+    ...(variant === 'full' ? {} : { parent: null }),
   };
 }
 
 /** `simple` = "pull-request-simple" (list, requested reviewers); otherwise the full "pull-request". */
-export function pullObject(urls: Urls, repo: RepoState, pull: PullState, simple: boolean) {
+export function pullObject(urls: Urls, repo: RepoState, pull: PullState, simple: boolean | 'review') {
   const r = `${urls.api}/repos/${repo.owner}/${repo.name}`;
   const html = `${urls.web}/${repo.owner}/${repo.name}/pull/${pull.number}`;
   const sha = (branch: string) => repo.refs.get(`refs/heads/${branch}`) ?? '0'.repeat(40);
@@ -347,7 +348,9 @@ export function pullObject(urls: Urls, repo: RepoState, pull: PullState, simple:
     assignee: null,
     assignees: [],
     requested_reviewers: pull.requestedReviewers.map((login) => userObject(urls, login, 3000 + login.length)),
-    requested_teams: pull.requestedTeams.map((slug) => teamObject(urls, repo, slug)),
+    requested_teams: pull.requestedTeams.map((slug) =>
+      teamObject(urls, repo, slug, simple === 'review' ? 'review' : simple ? 'list' : 'full'),
+    ),
     head: side(pull.head),
     base: side(pull.base),
     _links: {

@@ -168,7 +168,7 @@ export const pullRoutes: Route[] = [
       }
       for (const u of users) if (!pull.requestedReviewers.includes(u)) pull.requestedReviewers.push(u);
       for (const t of teams) if (!pull.requestedTeams.includes(t)) pull.requestedTeams.push(t);
-      return { status: 201, body: pullObject(ctx.urls, ctx.repo, pull, true) };
+      return { status: 201, body: pullObject(ctx.urls, ctx.repo, pull, 'review') };
     },
   },
   {
