@@ -4,12 +4,19 @@ import { inputEnvName } from './main';
 
 /** Action outputs (set by the commands through ctx.setOutput). */
 export const ACTION_OUTPUTS: Record<string, string> = {
-  'bundle-path': 'directory holding vNN/ bundles (build)',
-  'manifest-path': 'path of manifest.json (build, verify, publish)',
+  'bundle-path': 'directory holding the vNN/ bundles (build)',
+  'manifest-path': 'path of manifest.json (build)',
   'report-path': 'path of the conformance report JSON (verify)',
+  verified: "'true' when every conformance check passed (verify)",
+  tag: 'release tag (publish)',
+  sha256: 'sha256 of the bundle tarball (publish, fetch)',
+  'asset-path': 'local path of the bundle tarball (publish)',
   'release-url': 'URL of the GitHub Release (publish)',
   'asset-url': 'download URL of the bundle tarball (publish)',
-  'pr-url': 'URL of the pin-bump pull request (pin-bump)',
+  'pin-bump-result': 'created, updated, up-to-date, already-pinned or dry-run (pin-bump)',
+  'pull-request-number': 'number of the pin-bump pull request (pin-bump)',
+  'pull-request-url': 'URL of the pin-bump pull request (pin-bump)',
+  dir: 'directory the pinned bundle was unpacked into (fetch)',
 };
 
 /**

@@ -58,7 +58,7 @@ export const OPTION_SPECS: OptionSpec[] = [
     input: 'out',
     kind: 'string',
     default: 'out',
-    commands: ['build', 'verify', 'publish', 'fetch', 'run', 'bench'],
+    commands: ['build', 'verify', 'publish', 'fetch', 'pin-bump', 'run', 'bench'],
     description: 'output directory (the bundle is <out>/vNN, the manifest <out>/manifest.json)',
   },
   {

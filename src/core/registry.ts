@@ -1,7 +1,9 @@
 import { buildCommand } from '../build/command';
 import { doctorCommand } from '../build/doctor';
 import { fetchCommand, publishCommand } from '../publish/command';
+import { pinBumpCommand } from '../pin-bump/command';
 import { verifyCommand } from '../verify/command';
+import { runCommand } from './run';
 import { CommandHandler } from './context';
 import { CommandName } from './options';
 
@@ -38,6 +40,17 @@ export const COMMANDS: CommandEntry[] = [
       'publish the bundle as a GitHub Release (tarball, SHA256SUMS, manifest.json); idempotent; --dry-run writes the assets under <out>/publish',
     args: '[artifact-dirs...]',
     handler: publishCommand,
+  },
+  {
+    name: 'pin-bump',
+    summary:
+      'open or update the pull request that moves the consumer repo pin file to this release (CODEOWNERS-routed); --dry-run prints it',
+    handler: pinBumpCommand,
+  },
+  {
+    name: 'run',
+    summary: 'the whole job: build, verify, publish, pin-bump (publish and pin-bump honour --dry-run)',
+    handler: runCommand,
   },
   {
     name: 'fetch',
