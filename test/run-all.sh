@@ -43,11 +43,27 @@ fi
 step "unit tests"
 npx jest --ci --json --outputFile="$results/unit.json" || status=1
 
-step "end to end: build, verify, publish (fake GitHub), fetch — PostgreSQL $E2E_VERSION"
-PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_VERSION="$E2E_VERSION" npx jest --ci --runInBand test/e2e --json --outputFile="$results/e2e.json" || status=1
+step "end to end, part 1: the README's main job on PostgreSQL $E2E_VERSION (build, verify, publish and pin-bump in dry-run)"
+e2e_parent="$(mktemp -d /tmp/pg-bundle-e2e.XXXXXX)"
+chmod 755 "$e2e_parent"
+E2E_OUT="$e2e_parent/out"
+main_job=0
+if node bin/pg-bundle.js run --pg "$E2E_VERSION" --source 'debian:postgresql-{v}' --out "$E2E_OUT" --dry-run; then
+  main_job=1
+else
+  status=1
+fi
+
+step "end to end, part 2: tests on the built bundle (static ELF, initdb, verify failure cases, walredo, publish to the fake GitHub API and fetch)"
+if [ -f "$E2E_OUT/manifest.json" ]; then
+  PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_BUNDLE="$E2E_OUT" PG_BUNDLE_E2E_VERSION="$E2E_VERSION" \
+    npx jest --ci --runInBand test/e2e --json --outputFile="$results/e2e.json" || status=1
+else
+  echo "no bundle was built: end-to-end tests not run"
+fi
 
 step "summary"
-node -e '
+MAIN_JOB="$main_job" node -e '
 const fs = require("fs");
 let passed = 0, failed = 0, skipped = 0;
 for (const f of process.argv.slice(1)) {
@@ -55,6 +71,8 @@ for (const f of process.argv.slice(1)) {
   const r = JSON.parse(fs.readFileSync(f, "utf8"));
   passed += r.numPassedTests; failed += r.numFailedTests + (r.numRuntimeErrorTestSuites || 0); skipped += r.numPendingTests;
 }
+const mainJob = process.env.MAIN_JOB === "1";
+if (mainJob) passed++; else { failed++; console.log("the main job (pg-bundle run) failed"); }
 console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
 ' "$results/unit.json" "$results/e2e.json"
 exit $status

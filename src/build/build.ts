@@ -205,7 +205,7 @@ async function buildVersion(
   );
   const locales = await installLocales(req.locales, join(target, 'lib', 'locale'));
   const files = await listBundleFiles(out, v);
-  rmSync(work, { recursive: true, force: true });
+  rmSync(join(out, '.build'), { recursive: true, force: true });
   return {
     postgres: { version: source.version.full, major, catversion: source.catversion },
     source: {
