@@ -1,0 +1,482 @@
+/*
+ * pg_bundle_walredo: WalRedoMain(), a walredo process for upstream PostgreSQL.
+ *
+ * Reached from `postgres --wal-redo [...]` through the dispatch shim (runtime/pgb_walredo_main.c)
+ * and the normal module loader. Speaks the walredo protocol on stdin/stdout (see README.md) and
+ * replays records with PostgreSQL's own resource-manager redo routines.
+ *
+ * Start-up builds just enough of a standalone backend for redo: GUCs for a tiny shared memory,
+ * shared memory and semaphores, a PGPROC, buffer manager access, InRecovery = true, rmgr start-up.
+ * The shared-memory code wants a data directory (its SysV key is the directory's inode, the
+ * dynamic shared memory control segment is a file under it): a private directory is created with
+ * mkdtemp() and removed again, together with the SysV key, before the first request, so a process
+ * killed at any later point leaves nothing behind. Then descriptors are closed and seccomp entered.
+ */
+#include "walredo.h"
+
+#include <signal.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include "access/xlog.h"
+#include "access/xlog_internal.h"
+#include "access/xlogutils.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "postmaster/postmaster.h"
+#include "storage/ipc.h"
+#include "storage/pg_shmem.h"
+#include "storage/proc.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/timestamp.h"
+
+PG_MODULE_MAGIC;
+
+PGDLLEXPORT void WalRedoMain(int argc, char *argv[]);
+
+/* Defined by the shim in the static postgres; absent elsewhere (see pgb_walredo_hooks.h). */
+#pragma weak pgb_walredo_hooks
+
+/*
+ * Whether redo sets the page LSN where upstream does so only when hint bits are WAL-logged
+ * (heap visibility records): mirrors the clusters the storage service creates, which have data
+ * checksums from v18 on (initdb's default) and not before.
+ */
+#ifndef PGB_WALREDO_WAL_LOG_HINTS
+#if PG_VERSION_NUM >= 180000
+#define PGB_WALREDO_WAL_LOG_HINTS "on"
+#else
+#define PGB_WALREDO_WAL_LOG_HINTS "off"
+#endif
+#endif
+
+/* Largest message payloads kept between requests; bigger buffers are freed after use. */
+#define PGB_KEEP_BUFFER (1024 * 1024)
+
+static char scratch_dir[MAXPGPATH];
+static XLogReaderState *reader;
+static MemoryContext request_context;
+#if PG_VERSION_NUM < 150000
+static MemoryContext decode_context;
+#endif
+static const PGAlignedBlock zero_page;
+
+/* ---- start-up ---- */
+
+static void
+set_guc(const char *name, const char *value)
+{
+	SetConfigOption(name, value, PGC_POSTMASTER, PGC_S_ARGV);
+}
+
+static void
+remove_tree(const char *path)
+{
+	DIR		   *dir = opendir(path);
+	struct dirent *de;
+	char		child[MAXPGPATH];
+	struct stat st;
+
+	if (dir != NULL)
+	{
+		while ((de = readdir(dir)) != NULL)
+		{
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
+			if (lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
+				remove_tree(child);
+			else if (unlink(child) != 0)
+				fprintf(stderr, "walredo: could not remove \"%s\": %s\n", child, strerror(errno));
+		}
+		closedir(dir);
+	}
+	if (rmdir(path) != 0 && errno != ENOENT)
+		fprintf(stderr, "walredo: could not remove directory \"%s\": %s\n", path, strerror(errno));
+}
+
+static void
+remove_scratch_dir(void)
+{
+	if (scratch_dir[0] != '\0')
+	{
+		remove_tree(scratch_dir);
+		scratch_dir[0] = '\0';
+	}
+}
+
+static void
+remove_scratch_dir_at_exit(int code, Datum arg)
+{
+	remove_scratch_dir();
+}
+
+/*
+ * Directories that shared-memory initialisation looks into: the dynamic shared memory control
+ * segment (dynamic_shared_memory_type = mmap) and pg_notify, which a standalone start cleans out.
+ */
+static const char *const scratch_subdirs[] = {"pg_dynshmem", "pg_notify"};
+
+static void
+make_scratch_dir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char		sub[MAXPGPATH];
+
+	if (tmp == NULL || tmp[0] != '/')
+		tmp = "/tmp";
+	snprintf(scratch_dir, sizeof(scratch_dir), "%s/pgb-walredo-XXXXXX", tmp);
+	if (mkdtemp(scratch_dir) == NULL)
+	{
+		int			save_errno = errno;
+
+		scratch_dir[0] = '\0';
+		errno = save_errno;
+		ereport(FATAL,
+				(errcode_for_file_access(),
+				 errmsg("walredo: could not create a private directory in \"%s\": %m", tmp),
+				 errhint("Set TMPDIR to a writable directory.")));
+	}
+	on_proc_exit(remove_scratch_dir_at_exit, (Datum) 0);
+	for (int i = 0; i < lengthof(scratch_subdirs); i++)
+	{
+		snprintf(sub, sizeof(sub), "%s/%s", scratch_dir, scratch_subdirs[i]);
+		if (mkdir(sub, S_IRWXU) != 0)
+			ereport(FATAL,
+					(errcode_for_file_access(),
+					 errmsg("walredo: could not create directory \"%s\": %m", sub)));
+	}
+}
+
+/* The main segment is SysV (an interlock even with shared_memory_type = mmap): mark it removed. */
+static void
+release_sysv_key(void)
+{
+	int			shmid;
+
+	if (UsedShmemSegID == 0)
+		return;
+	shmid = shmget((key_t) UsedShmemSegID, 0, 0);
+	if (shmid < 0 || shmctl(shmid, IPC_RMID, NULL) < 0)
+		ereport(FATAL,
+				(errmsg("walredo: could not mark shared memory segment with key %lu for removal: %m",
+						UsedShmemSegID)));
+}
+
+static void
+set_startup_gucs(void)
+{
+	/* a tiny shared memory that leaves nothing in /dev/shm or the file system */
+	set_guc("shared_memory_type", "mmap");
+	set_guc("dynamic_shared_memory_type", "mmap");
+	set_guc("huge_pages", "off");
+	/* more buffers than one record can touch (see walredo_buffers.c), nothing to spare */
+	set_guc("shared_buffers", "64");
+	set_guc("max_connections", "1");
+	set_guc("autovacuum_max_workers", "1");
+#if PG_VERSION_NUM >= 180000
+	set_guc("autovacuum_worker_slots", "1");
+	set_guc("io_method", "sync");
+#endif
+	set_guc("max_worker_processes", "0");
+	set_guc("max_wal_senders", "0");
+	set_guc("max_replication_slots", "0");
+	set_guc("max_prepared_transactions", "0");
+	set_guc("max_locks_per_transaction", "10");
+	set_guc("max_pred_locks_per_transaction", "10");
+	set_guc("update_process_title", "off");
+	set_guc("fsync", "off");
+	set_guc("wal_log_hints", PGB_WALREDO_WAL_LOG_HINTS);
+}
+
+static void
+start_up(const char *argv0)
+{
+	sigset_t	none;
+
+	InitStandaloneProcess(argv0);
+	InitializeGUCOptions();
+	set_startup_gucs();
+
+	make_scratch_dir();
+	SetDataDir(scratch_dir);
+	ChangeToDataDir();
+	CreateDataDirLockFile(false);
+
+	InitializeMaxBackends();
+#if PG_VERSION_NUM >= 180000
+	InitPostmasterChildSlots();
+	InitializeFastPathLocks();
+#endif
+#if PG_VERSION_NUM >= 150000
+	process_shmem_requests();
+	InitializeShmemGUCs();
+	CreateSharedMemoryAndSemaphores();
+#else
+	BaseInit();					/* creates shared memory in a standalone backend */
+#endif
+
+	/*
+	 * Nothing needs the data directory any more: remove it now (the mapped DSM control file stays
+	 * valid), and mark the SysV segment for removal, so that a process killed from here on leaves
+	 * nothing behind. The window before this point is a few milliseconds.
+	 */
+	release_sysv_key();
+	remove_scratch_dir();
+
+	PgStartTime = GetCurrentTimestamp();
+	InitProcess();
+#if PG_VERSION_NUM >= 150000
+	BaseInit();
+#endif
+
+	CreateAuxProcessResourceOwner();
+	SetProcessingMode(NormalProcessing);
+
+	/* redo routines expect to run in recovery */
+	InRecovery = true;
+#if PG_VERSION_NUM >= 150000
+	RmgrStartup();
+#else
+	for (int rmid = 0; rmid <= RM_MAX_ID; rmid++)
+		if (RmgrTable[rmid].rm_startup != NULL)
+			RmgrTable[rmid].rm_startup();
+#endif
+
+	reader = XLogReaderAllocate(wal_segment_size, NULL, XL_ROUTINE(.page_read = NULL), NULL);
+	if (reader == NULL)
+		ereport(FATAL, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	request_context = AllocSetContextCreate(TopMemoryContext, "walredo request",
+											ALLOCSET_DEFAULT_SIZES);
+#if PG_VERSION_NUM < 150000
+	decode_context = AllocSetContextCreate(TopMemoryContext, "walredo decoding",
+										   ALLOCSET_DEFAULT_SIZES);
+#endif
+
+	/*
+	 * The exit callbacks that would detach and remove what is already gone are dropped (the
+	 * kernel frees the rest), and signals regain their default actions (InitStandaloneProcess
+	 * blocked them).
+	 */
+	on_exit_reset();
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	/* warm up what error reporting uses, so that it needs no new system calls later */
+	(void) strerror(EIO);
+	fflush(stderr);
+}
+
+/* ---- requests ---- */
+
+static void
+expect_length(int type, const StringInfo msg, int len)
+{
+	if (msg->len != len)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("walredo '%c' message has a payload of %d bytes, expected %d",
+						type, msg->len, len)));
+}
+
+static void
+require_target(int type, const PgbBlockTag *tag)
+{
+	if (!pgb_target_is_set())
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("walredo '%c' message before any 'B' message", type)));
+	if (tag != NULL && !pgb_target_matches(tag))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("walredo '%c' message for block %u/%u/%u fork %d blk %u, but the request (B) is for another block",
+						type, PGB_REL_SPC(tag->rlocator), PGB_REL_DB(tag->rlocator),
+						PGB_REL_REL(tag->rlocator), (int) tag->forknum, tag->blkno)));
+}
+
+static void
+apply_record(StringInfo msg)
+{
+	XLogRecPtr	end_lsn;
+	XLogRecord *record;
+	uint32		len;
+	char	   *errormsg = NULL;
+	RmgrId		rmid;
+
+	require_target('A', NULL);
+	if (msg->len < (int) (sizeof(uint64) + SizeOfXLogRecord))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("walredo 'A' message of %d bytes is too short for a WAL record", msg->len)));
+	end_lsn = (XLogRecPtr) pgb_parse_u64(msg->data);
+	/* 8 bytes into a palloc'd buffer: the record is MAXALIGNed */
+	record = (XLogRecord *) (msg->data + sizeof(uint64));
+	len = (uint32) msg->len - sizeof(uint64);
+	if (record->xl_tot_len != len)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("WAL record length %u does not match the walredo 'A' message (%u bytes)",
+						record->xl_tot_len, len)));
+	rmid = record->xl_rmid;
+#if PG_VERSION_NUM >= 150000
+	if (!RmgrIdExists(rmid))
+#else
+	if (rmid > RM_MAX_ID)
+#endif
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("WAL record at %X/%X has unknown resource manager ID %u",
+						LSN_FORMAT_ARGS(end_lsn), (unsigned) rmid)));
+
+	/* the record's start is not sent; only the end LSN is used by redo routines */
+	reader->ReadRecPtr = end_lsn > len ? end_lsn - len : InvalidXLogRecPtr;
+	reader->EndRecPtr = end_lsn;
+#if PG_VERSION_NUM >= 150000
+	{
+		DecodedXLogRecord *decoded = palloc(DecodeXLogRecordRequiredSpace(len));
+
+		decoded->oversized = true;
+		if (!DecodeXLogRecord(reader, decoded, record, reader->ReadRecPtr, &errormsg))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("could not decode WAL record ending at %X/%X: %s",
+							LSN_FORMAT_ARGS(end_lsn), errormsg ? errormsg : "unknown error")));
+		decoded->next_lsn = end_lsn;
+		reader->record = decoded;
+	}
+#else
+	{
+		MemoryContext old = MemoryContextSwitchTo(decode_context);
+		bool		ok = DecodeXLogRecord(reader, record, &errormsg);
+
+		MemoryContextSwitchTo(old);
+		if (!ok)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("could not decode WAL record ending at %X/%X: %s",
+							LSN_FORMAT_ARGS(end_lsn), errormsg ? errormsg : "unknown error")));
+	}
+#endif
+
+	/* A record that does not reference the target block cannot change it: skip it. */
+	if (pgb_record_touches_target(reader))
+	{
+		pgb_record_begin();
+#if PG_VERSION_NUM >= 150000
+		GetRmgr(rmid).rm_redo(reader);
+#else
+		RmgrTable[rmid].rm_redo(reader);
+#endif
+		pgb_record_end();
+	}
+#if PG_VERSION_NUM >= 150000
+	reader->record = NULL;
+#endif
+}
+
+static void
+handle_message(int type, StringInfo msg)
+{
+	PgbBlockTag tag;
+
+	switch (type)
+	{
+		case 'B':
+			expect_length(type, msg, PGB_TAG_SIZE);
+			pgb_parse_tag(msg->data, &tag);
+			pgb_target_begin(&tag);
+			break;
+		case 'P':
+			expect_length(type, msg, PGB_TAG_SIZE + BLCKSZ);
+			pgb_parse_tag(msg->data, &tag);
+			require_target(type, &tag);
+			pgb_target_push_page(msg->data + PGB_TAG_SIZE);
+			break;
+		case 'A':
+			apply_record(msg);
+			break;
+		case 'G':
+			expect_length(type, msg, PGB_TAG_SIZE);
+			pgb_parse_tag(msg->data, &tag);
+			require_target(type, &tag);
+			pgb_write_page(pgb_target_page());
+			break;
+		case 'H':
+			expect_length(type, msg, 0);
+			pgb_write_page(zero_page.data);
+			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_PROTOCOL_VIOLATION),
+					 errmsg("unknown walredo message type 0x%02x", (unsigned) type)));
+	}
+}
+
+void
+WalRedoMain(int argc, char *argv[])
+{
+	sigjmp_buf	local_sigjmp_buf;
+	StringInfoData msg;
+	bool		selftest = false;
+	int			i;
+
+	/* arguments after --wal-redo: --tenant-shard-id <id> (informational) is ignored */
+	for (i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--seccomp-selftest") == 0)
+			selftest = true;
+
+	if (&pgb_walredo_hooks == NULL)
+		ereport(FATAL,
+				(errmsg("walredo: this postgres was not linked with the pg-bundle walredo shim"),
+				 errhint("Build the bundle with the flags in modules/walredo/link-flags.txt.")));
+
+	start_up(argv[0]);
+
+	MemoryContextSwitchTo(TopMemoryContext);
+	initStringInfo(&msg);
+
+	pgb_walredo_hooks = &pgb_walredo_buffer_hooks;
+	pgb_close_inherited_fds();
+	pgb_enter_seccomp();
+	if (selftest)
+		pgb_seccomp_selftest();
+
+	/*
+	 * Any ERROR ends the process: report it on stderr and exit(1). There is nothing to clean up,
+	 * and the caller restarts walredo after an error anyway. sigsetjmp without saving the signal
+	 * mask, so that the jump needs no system call.
+	 */
+	if (sigsetjmp(local_sigjmp_buf, 0) != 0)
+	{
+		HOLD_INTERRUPTS();
+		error_context_stack = NULL;
+		EmitErrorReport();
+		_exit(1);
+	}
+	PG_exception_stack = &local_sigjmp_buf;
+
+	for (;;)
+	{
+		int			type;
+
+		MemoryContextSwitchTo(request_context);
+		MemoryContextReset(request_context);
+		if (msg.maxlen > PGB_KEEP_BUFFER)
+		{
+			pfree(msg.data);
+			msg.data = MemoryContextAlloc(TopMemoryContext, 1024);
+			msg.maxlen = 1024;
+		}
+		resetStringInfo(&msg);
+
+		type = pgb_read_message(&msg);
+		if (type == EOF)
+			_exit(0);
+		handle_message(type, &msg);
+	}
+}

@@ -1,0 +1,59 @@
+/** Runs the workload on a private server and collects its WAL (the process edge of the corpus generator). */
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Logger } from '../../util/logger';
+import { startPrivateServer } from './server';
+import { copyFileContents, stepQueries, workloadSteps } from './workload';
+
+export interface GeneratedWal {
+  /** Directory with copies of the WAL segment files. */
+  walDir: string;
+  /** LSN (as text) at which the workload started; records before it come from initdb. */
+  startLsn: string;
+  endLsn: string;
+  steps: number;
+}
+
+export interface GenerateWalOptions {
+  binDir: string;
+  outDir: string;
+  scale?: number;
+  log?: Logger;
+  settings?: Record<string, string>;
+}
+
+export async function generateWal(options: GenerateWalOptions): Promise<GeneratedWal> {
+  const scale = options.scale ?? 1;
+  const server = await startPrivateServer({ binDir: options.binDir, settings: options.settings });
+  let startLsn = '';
+  let endLsn = '';
+  let steps = 0;
+  try {
+    const copyFile = join(server.dir, 'copy.tsv');
+    writeFileSync(copyFile, copyFileContents(scale));
+    chmodSync(copyFile, 0o644);
+    const c = await server.connect();
+    try {
+      startLsn = String((await c.query('SELECT pg_current_wal_insert_lsn()')).rows[0][0]);
+      for (const step of workloadSteps(scale, copyFile)) {
+        options.log?.debug(`workload: ${step.name}`);
+        for (const q of stepQueries(step)) await c.query(q);
+        steps++;
+      }
+      await c.query('CHECKPOINT');
+      endLsn = String((await c.query('SELECT pg_current_wal_insert_lsn()')).rows[0][0]);
+    } finally {
+      await c.close();
+    }
+    await server.stop();
+    mkdirSync(options.outDir, { recursive: true });
+    const walSrc = join(server.dataDir, 'pg_wal');
+    for (const f of readdirSync(walSrc)) {
+      if (/^[0-9A-F]{24}$/.test(f)) copyFileSync(join(walSrc, f), join(options.outDir, f));
+    }
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+  return { walDir: options.outDir, startLsn, endLsn, steps };
+}

@@ -1,0 +1,204 @@
+/**
+ * The walredo stage of `pg-bundle verify`: probes `postgres --wal-redo`, runs the protocol tests,
+ * then every vector of a corpus generated with the bundle's own server (or a stored corpus).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { errorMessage } from '../util/errors';
+import { Logger } from '../util/logger';
+import { defaultIdentity, WalRedoClient, WalRedoError } from './client';
+import { Corpus, DEFAULT_CORPUS_SCALE, generateCorpus } from './corpus/corpus';
+import { loadStoredCorpus } from './corpus/store';
+import { RedoVector } from './corpus/vectors';
+import { runProtocolTests } from './suite/protocol-tests';
+import { countFor, emptyReport, WalRedoMode, WalRedoReport } from './suite/report';
+import { runVectors } from './suite/run-vectors';
+
+export interface WalRedoStageOptions {
+  /** Skip the stage (only when explicitly asked: --skip-walredo); the report says so. */
+  skip?: boolean;
+  /** The walredo mode recorded in the manifest at build time (default "builtin"). */
+  mode?: WalRedoMode;
+  log?: Logger;
+  /** Use a stored corpus file (*.jsonl.gz) instead of generating WAL with the bundle's server. */
+  corpusFile?: string;
+  /** Workload scale of the generated corpus. */
+  scale?: number;
+  /** Per-request timeout (default 60 s, as the storage service). */
+  timeoutMs?: number;
+  /** Time a process may take to exit after bad input or end of input (default 10 s). */
+  exitBoundMs?: number;
+  /** Requests in flight at once (default 16). */
+  window?: number;
+  /** Appended as --tenant-shard-id like the storage service does; null to leave it out. */
+  tenantShardId?: string | null;
+  /** Vectors used by the protocol tests (default 64). */
+  samples?: number;
+}
+
+export const DEFAULT_TENANT_SHARD_ID = '00000000000000000000000000000000';
+
+export function walRedoPaths(bundleDir: string, major: number) {
+  const root = join(bundleDir, `v${major}`);
+  return { root, bin: join(root, 'bin'), postgres: join(root, 'bin', 'postgres'), lib: join(root, 'lib') };
+}
+
+/** Starts walredo processes the way the storage service does: cleared environment but LD_LIBRARY_PATH, pipes. */
+export function walRedoStarter(
+  bundleDir: string,
+  major: number,
+  options: WalRedoStageOptions = {},
+): () => WalRedoClient {
+  const paths = walRedoPaths(bundleDir, major);
+  const shard = options.tenantShardId === undefined ? DEFAULT_TENANT_SHARD_ID : options.tenantShardId;
+  const args = ['--wal-redo', ...(shard ? ['--tenant-shard-id', shard] : [])];
+  return () =>
+    new WalRedoClient(paths.postgres, {
+      args,
+      env: { LD_LIBRARY_PATH: paths.lib },
+      timeoutMs: options.timeoutMs ?? 60000,
+      ...defaultIdentity(),
+    });
+}
+
+/** The one message given when postgres has no walredo mode. */
+export function noWalRedoMessage(major: number, why: string): string {
+  return (
+    `v${major}/bin/postgres has no walredo mode: ${why}. ` +
+    `Upstream PostgreSQL has none: build the bundle with --walredo builtin (pg-bundle's module) or from a fork that has one, ` +
+    `or pass --skip-walredo to skip this stage (the manifest records that it was skipped).`
+  );
+}
+
+/** Checks that `postgres --wal-redo` answers a ping; returns a failure reason or undefined. */
+export async function probeWalRedo(start: () => WalRedoClient, boundMs: number): Promise<string | undefined> {
+  const c = start();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const answer = c.ping();
+    const timeout = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), boundMs)),
+    );
+    const r = await Promise.race([answer, timeout]);
+    if (r === 'timeout') return `"postgres --wal-redo" did not answer a ping within ${boundMs} ms`;
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof WalRedoError)) throw e;
+    const first =
+      c
+        .stderrTail(5)
+        .split('\n')
+        .find((l) => l.trim()) ?? '';
+    const how = e.message.split('\n')[0];
+    return `"postgres --wal-redo" ${how.replace(/^the walredo process /, '')}${first ? ` saying "${first.trim()}"` : ' without a message'}`;
+  } finally {
+    clearTimeout(timer);
+    c.kill();
+  }
+}
+
+function takeFirst(it: Iterator<RedoVector>, n: number): RedoVector[] {
+  const out: RedoVector[] = [];
+  while (out.length < n) {
+    const r = it.next();
+    if (r.done) break;
+    out.push(r.value);
+  }
+  return out;
+}
+
+/** Prefers delta vectors of different resource managers, then fills up in order. */
+export function pickSamples(vectors: RedoVector[], n: number): RedoVector[] {
+  const byRmgr = new Map<string, RedoVector>();
+  for (const v of vectors) if (v.kind === 'delta' && !byRmgr.has(v.rmgr)) byRmgr.set(v.rmgr, v);
+  const picked = [...byRmgr.values()];
+  for (const v of vectors) if (picked.length < n && !picked.includes(v)) picked.push(v);
+  return picked.slice(0, n);
+}
+
+export async function runWalRedoStage(
+  bundleDir: string,
+  major: number,
+  options: WalRedoStageOptions = {},
+): Promise<WalRedoReport> {
+  const started = Date.now();
+  const mode = options.mode ?? 'builtin';
+  const log = options.log;
+  const report = emptyReport(mode);
+  const finish = () => ((report.durationMs = Date.now() - started), report);
+  if (options.skip) {
+    report.status = 'skip';
+    report.message = 'skipped on request (--skip-walredo)';
+    return finish();
+  }
+  const paths = walRedoPaths(bundleDir, major);
+  if (!existsSync(paths.postgres)) {
+    report.status = 'fail';
+    report.message = `${paths.postgres} does not exist: point verify at a bundle directory with v${major}/bin/postgres`;
+    return finish();
+  }
+  const exitBoundMs = options.exitBoundMs ?? 10000;
+  const start = walRedoStarter(bundleDir, major, options);
+  const probe = await probeWalRedo(start, Math.max(exitBoundMs, 30000));
+  if (probe) {
+    report.mode = 'none';
+    report.status = 'fail';
+    report.message = noWalRedoMessage(major, probe);
+    return finish();
+  }
+  let corpus: Corpus | undefined;
+  try {
+    corpus = options.corpusFile
+      ? loadStoredCorpus(options.corpusFile)
+      : await generateCorpus({ binDir: paths.bin, major, scale: options.scale ?? DEFAULT_CORPUS_SCALE, log });
+    log?.info(`walredo: corpus from ${corpus.source}`);
+    const it = corpus.vectors()[Symbol.iterator]();
+    const head = takeFirst(it, 512);
+    const samples = pickSamples(head, options.samples ?? 64);
+    report.protocol.tests = await runProtocolTests({ start, samples, exitBoundMs });
+    report.protocol.passed = report.protocol.tests.filter((t) => t.passed).length;
+    report.protocol.failed = report.protocol.tests.length - report.protocol.passed;
+    const rest: Iterable<RedoVector> = { [Symbol.iterator]: () => it };
+    await runVectors(
+      (function* () {
+        yield* head;
+        yield* rest;
+      })(),
+      report,
+      { start, window: options.window ?? 16, onProgress: (n) => log?.debug(`walredo: ${n} vectors run`) },
+    );
+    const stats = corpus.stats;
+    for (const [rmgr, n] of Object.entries(stats.skippedByRmgr)) {
+      countFor(report, rmgr).skipped += n;
+      report.vectors.skipped += n;
+    }
+    report.vectors.skippedReasons = {
+      ...stats.skippedBlocks,
+      ...Object.fromEntries(
+        Object.entries(stats.serviceApplied).map(([k, v]) => [
+          `${k} records (applied by the storage service)`,
+          v,
+        ]),
+      ),
+    };
+    report.corpus = { source: corpus.source, records: stats.records, walStop: corpus.walStop() };
+  } catch (e) {
+    report.status = 'fail';
+    report.message = `the walredo stage could not run: ${errorMessage(e).split('\n')[0]}`;
+    log?.error(errorMessage(e));
+    return finish();
+  } finally {
+    corpus?.dispose();
+  }
+  const rmgrs = Object.values(report.vectors.byRmgr).filter((c) => c.passed + c.failed > 0).length;
+  if (report.protocol.failed > 0 || report.vectors.failed > 0) {
+    report.status = 'fail';
+    report.message = `${report.protocol.failed} protocol tests and ${report.vectors.failed} vectors failed`;
+  } else if (report.vectors.passed === 0) {
+    report.status = 'fail';
+    report.message = 'the corpus gave no vectors';
+  } else {
+    report.message = `${report.vectors.passed} vectors over ${rmgrs} resource managers passed`;
+  }
+  return finish();
+}

@@ -1,0 +1,103 @@
+/** The walredo section of the verify report, and its Markdown summary. */
+import { PageDiff } from '../mask/compare';
+import { formatLsn } from '../wal/constants';
+
+export type WalRedoMode = 'fork' | 'builtin' | 'none';
+
+export interface ProtocolTestResult {
+  name: string;
+  passed: boolean;
+  detail: string;
+}
+
+export interface RmgrCounts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+export interface VectorFailure {
+  vector: number;
+  rmgr: string;
+  kind: string;
+  tag: string;
+  /** The target's block_id in the record. */
+  blockId?: number;
+  lsn: string;
+  problems: string[];
+  diff?: PageDiff;
+}
+
+export interface WalRedoReport {
+  mode: WalRedoMode;
+  status: 'pass' | 'fail' | 'skip';
+  /** One line saying why the stage failed or was skipped. */
+  message?: string;
+  protocol: { passed: number; failed: number; tests: ProtocolTestResult[] };
+  vectors: {
+    passed: number;
+    failed: number;
+    skipped: number;
+    byRmgr: Record<string, RmgrCounts>;
+    /** Why blocks gave no vector (counts). */
+    skippedReasons?: Record<string, number>;
+    /** The first failures, with a hex diff. */
+    failures: VectorFailure[];
+  };
+  corpus?: { source: string; records: number; walStop: string };
+  durationMs?: number;
+}
+
+export function emptyReport(mode: WalRedoMode): WalRedoReport {
+  return {
+    mode,
+    status: 'pass',
+    protocol: { passed: 0, failed: 0, tests: [] },
+    vectors: { passed: 0, failed: 0, skipped: 0, byRmgr: {}, failures: [] },
+  };
+}
+
+export function countFor(report: WalRedoReport, rmgr: string): RmgrCounts {
+  return (report.vectors.byRmgr[rmgr] ??= { passed: 0, failed: 0, skipped: 0 });
+}
+
+export function describeFailure(f: VectorFailure): string {
+  const lines = [
+    `vector ${f.vector} (${f.rmgr}, ${f.kind}) ${f.tag}${f.blockId !== undefined ? ` (block ref #${f.blockId})` : ''} at ${f.lsn}:`,
+    ...f.problems.map((p) => `  ${p}`),
+  ];
+  if (f.diff) {
+    lines.push(
+      `  bytes from page offset ${f.diff.hexFrom} (first difference at ${f.diff.offset}, ${f.diff.region}):`,
+    );
+    lines.push(`    expected ${f.diff.expectedHex}`);
+    lines.push(`    actual   ${f.diff.actualHex}`);
+  }
+  return lines.join('\n');
+}
+
+export function lsnText(lsn: bigint): string {
+  return formatLsn(lsn);
+}
+
+/** Markdown for the job summary. */
+export function reportMarkdown(major: number, r: WalRedoReport): string {
+  const lines = [`### walredo v${major}: ${r.status}${r.message ? ` - ${r.message}` : ''}`, ''];
+  lines.push(
+    `mode: ${r.mode}; protocol tests ${r.protocol.passed} passed, ${r.protocol.failed} failed; vectors ${r.vectors.passed} passed, ${r.vectors.failed} failed, ${r.vectors.skipped} skipped`,
+  );
+  const rmgrs = Object.entries(r.vectors.byRmgr).sort(([a], [b]) => a.localeCompare(b));
+  if (rmgrs.length) {
+    lines.push('', '| rmgr | passed | failed | skipped |', '| --- | ---: | ---: | ---: |');
+    for (const [name, c] of rmgrs) lines.push(`| ${name} | ${c.passed} | ${c.failed} | ${c.skipped} |`);
+  }
+  const failedTests = r.protocol.tests.filter((t) => !t.passed);
+  if (failedTests.length) {
+    lines.push('', 'Failed protocol tests:');
+    for (const t of failedTests) lines.push(`- ${t.name}: ${t.detail.split('\n')[0]}`);
+  }
+  if (r.vectors.failures.length) {
+    lines.push('', '```', ...r.vectors.failures.slice(0, 5).map(describeFailure), '```');
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,135 @@
+import { UserError } from '../../util/errors';
+
+/** Layout facts of the WAL format that differ by PostgreSQL major version. */
+export interface WalFormat {
+  major: number;
+  /** XLOG_PAGE_MAGIC from src/include/access/xlog_internal.h. */
+  pageMagic: number;
+  /** bimg_info bits (src/include/access/xlogrecord.h). */
+  bimg: { hasHole: number; apply: number; pglz: number; lz4: number; zstd: number };
+}
+
+const V14_BIMG = { hasHole: 0x01, apply: 0x04, pglz: 0x02 /* BKPIMAGE_IS_COMPRESSED */, lz4: 0, zstd: 0 };
+const V15_BIMG = { hasHole: 0x01, apply: 0x02, pglz: 0x04, lz4: 0x08, zstd: 0x10 };
+
+export const WAL_FORMATS: Readonly<Record<number, WalFormat>> = {
+  14: { major: 14, pageMagic: 0xd10d, bimg: V14_BIMG },
+  15: { major: 15, pageMagic: 0xd110, bimg: V15_BIMG },
+  16: { major: 16, pageMagic: 0xd113, bimg: V15_BIMG },
+  17: { major: 17, pageMagic: 0xd116, bimg: V15_BIMG },
+  18: { major: 18, pageMagic: 0xd118, bimg: V15_BIMG },
+};
+
+export function walFormat(major: number): WalFormat {
+  const f = WAL_FORMATS[major];
+  if (!f) {
+    throw new UserError(
+      `PostgreSQL ${major} has no known WAL format`,
+      `use one of the majors ${Object.keys(WAL_FORMATS).join(', ')}`,
+    );
+  }
+  return f;
+}
+
+export function walFormatByMagic(magic: number): WalFormat | undefined {
+  return Object.values(WAL_FORMATS).find((f) => f.pageMagic === magic);
+}
+
+export const BLCKSZ = 8192;
+export const XLOG_BLCKSZ_DEFAULT = 8192;
+export const MAXALIGN = 8;
+
+/** Page header sizes (MAXALIGNed) and flags. */
+export const SIZE_OF_SHORT_PHD = 24;
+export const SIZE_OF_LONG_PHD = 40;
+export const XLP_FIRST_IS_CONTRECORD = 0x0001;
+export const XLP_LONG_HEADER = 0x0002;
+export const XLP_BKP_REMOVABLE = 0x0004;
+export const XLP_FIRST_IS_OVERWRITE_CONTRECORD = 0x0008;
+
+/** XLogRecord header. */
+export const SIZE_OF_XLOG_RECORD = 24;
+export const XLR_INFO_MASK = 0x0f;
+export const XLR_RMGR_INFO_MASK = 0xf0;
+export const XLR_SPECIAL_REL_UPDATE = 0x01;
+export const XLR_CHECK_CONSISTENCY = 0x02;
+
+/** Block reference header (fork_flags). */
+export const BKPBLOCK_FORK_MASK = 0x0f;
+export const BKPBLOCK_HAS_IMAGE = 0x10;
+export const BKPBLOCK_HAS_DATA = 0x20;
+export const BKPBLOCK_WILL_INIT = 0x40;
+export const BKPBLOCK_SAME_REL = 0x80;
+
+export const XLR_MAX_BLOCK_ID = 32;
+export const XLR_BLOCK_ID_DATA_SHORT = 255;
+export const XLR_BLOCK_ID_DATA_LONG = 254;
+export const XLR_BLOCK_ID_ORIGIN = 253;
+export const XLR_BLOCK_ID_TOPLEVEL_XID = 252;
+
+/** Resource manager ids 0-21 (src/include/access/rmgrlist.h, unchanged from v14 to v18). */
+export const RMGR_NAMES: readonly string[] = [
+  'XLOG',
+  'Transaction',
+  'Storage',
+  'CLOG',
+  'Database',
+  'Tablespace',
+  'MultiXact',
+  'RelMap',
+  'Standby',
+  'Heap2',
+  'Heap',
+  'Btree',
+  'Hash',
+  'Gin',
+  'Gist',
+  'Sequence',
+  'SPGist',
+  'BRIN',
+  'CommitTs',
+  'ReplicationOrigin',
+  'Generic',
+  'LogicalMessage',
+];
+
+export const RM = {
+  XLOG: 0,
+  XACT: 1,
+  SMGR: 2,
+  CLOG: 3,
+  DBASE: 4,
+  TBLSPC: 5,
+  MULTIXACT: 6,
+  RELMAP: 7,
+  STANDBY: 8,
+  HEAP2: 9,
+  HEAP: 10,
+  BTREE: 11,
+  HASH: 12,
+  GIN: 13,
+  GIST: 14,
+  SEQ: 15,
+  SPGIST: 16,
+  BRIN: 17,
+  COMMIT_TS: 18,
+  REPLORIGIN: 19,
+  GENERIC: 20,
+  LOGICALMSG: 21,
+} as const;
+
+export function rmgrName(rmid: number): string {
+  return RMGR_NAMES[rmid] ?? (rmid >= 128 ? `custom${rmid}` : `rmgr${rmid}`);
+}
+
+export const FORK_NAMES = ['main', 'fsm', 'vm', 'init'] as const;
+
+export function formatLsn(lsn: bigint): string {
+  return `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase().padStart(8, '0')}`;
+}
+
+export function parseLsn(text: string): bigint {
+  const m = /^([0-9A-Fa-f]+)\/([0-9A-Fa-f]+)$/.exec(text.trim());
+  if (!m) throw new UserError(`"${text}" is not an LSN`, 'write it as HI/LO in hexadecimal, e.g. 0/01499A40');
+  return (BigInt('0x' + m[1]) << 32n) | BigInt('0x' + m[2]);
+}
