@@ -9,6 +9,7 @@ import { capture, run } from '../util/exec';
 import { Logger } from '../util/logger';
 import { packageVersion } from '../util/package-root';
 import { assembleBundle } from './assemble';
+import { buildDynamicVersion, Linkage } from './dynamic';
 import {
   BACKEND_WRAPS,
   configureArgs,
@@ -34,6 +35,8 @@ export interface BuildRequest {
   icuSource?: string;
   icuSha256?: string;
   walredo?: WalRedoMode;
+  /** 'static' (the bundle; default) or 'dynamic' (a conventional build for comparison, src/build/dynamic.ts) */
+  linkage?: Linkage;
   locales: string[];
   keepDebug: boolean;
   installDeps: boolean;
@@ -97,7 +100,10 @@ export async function buildBundles(req: BuildRequest): Promise<Manifest> {
     : emptyManifest(packageVersion());
   for (const major of req.versions) {
     const { source, walredo } = prepared.get(major)!;
-    const entry = await buildVersion(req, out, major, source, walredo, icu, toolchain);
+    const entry =
+      req.linkage === 'dynamic'
+        ? await buildDynamicVersion(req, out, major, source, walredo, icu, toolchain)
+        : await buildVersion(req, out, major, source, walredo, icu, toolchain);
     manifest = withVersion(
       { ...manifest, tool: { name: 'pg-bundle', version: packageVersion() } },
       major,
@@ -162,16 +168,11 @@ async function buildVersion(
   if (dup) throw new UserError(`module '${dup}' is linked in twice`, 'remove the duplicate --module');
   log.info(`${v}: linking in modules ${names.join(', ')}`);
 
-  const runtime = await compileRuntime(
-    modules,
-    join(work, 'link'),
-    walredoParts?.runtimeSources ?? [],
-    walredoParts?.runtimeFlags ?? [],
-  );
+  const runtime = await compileRuntime(modules, join(work, 'link'));
   const icuLibs = staticIcuLibs(icu.prefix);
   const linkLibs = [...new Set(modules.flatMap((m) => m.linkLibs))];
   const backendFlags = staticLinkFlags(
-    [...modules.map((m) => m.object), ...runtime.backend, ...linkLibs],
+    [...modules.map((m) => m.object), ...runtime.backend, ...(walredoParts?.objects ?? []), ...linkLibs],
     [...BACKEND_WRAPS, ...(walredoParts?.wraps ?? [])],
   );
   const frontendFlags = staticLinkFlags(runtime.frontend, FRONTEND_WRAPS);

@@ -159,6 +159,7 @@ export async function buildPgxsModule(
   workDir: string,
   log: Logger,
   jobs: number,
+  extraMakeArgs: string[] = [],
 ): Promise<PreparedModule[]> {
   const src = resolve(dir);
   if (!existsSync(join(src, 'Makefile')))
@@ -170,7 +171,7 @@ export async function buildPgxsModule(
   rmSync(copy, { recursive: true, force: true });
   mkdirSync(join(workDir, 'pgxs'), { recursive: true });
   cpSync(src, copy, { recursive: true });
-  const makeArgs = ['USE_PGXS=1', `PG_CONFIG=${pgConfig}`];
+  const makeArgs = ['USE_PGXS=1', `PG_CONFIG=${pgConfig}`, ...extraMakeArgs];
   await log.step(`build module ${basename(src)} (PGXS)`, () =>
     run('make', ['-C', copy, `-j${jobs}`, ...makeArgs], {
       logFile: join(workDir, 'logs', `module-${basename(src)}.log`),

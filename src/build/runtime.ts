@@ -15,29 +15,13 @@ export interface RuntimeObjects {
   frontend: string[];
 }
 
-async function compile(source: string, object: string, extraFlags: string[] = []): Promise<string> {
-  await run('gcc', [
-    '-O2',
-    '-g',
-    '-Wall',
-    '-fno-common',
-    `-I${runtimeDir()}`,
-    ...extraFlags,
-    '-c',
-    '-o',
-    object,
-    source,
-  ]);
+async function compile(source: string, object: string): Promise<string> {
+  await run('gcc', ['-O2', '-g', '-Wall', '-fno-common', `-I${runtimeDir()}`, '-c', '-o', object, source]);
   return object;
 }
 
 /** Compiles the runtime shims and the generated module table. */
-export async function compileRuntime(
-  modules: LinkedModule[],
-  workDir: string,
-  extraBackendSources: string[] = [],
-  extraFlags: string[] = [],
-): Promise<RuntimeObjects> {
+export async function compileRuntime(modules: LinkedModule[], workDir: string): Promise<RuntimeObjects> {
   const dir = join(workDir, 'runtime');
   mkdirSync(dir, { recursive: true });
   const rt = runtimeDir();
@@ -49,8 +33,5 @@ export async function compileRuntime(
   const locpath = await compile(join(rt, 'pgb_locpath.c'), obj('pgb_locpath'));
   const random = await compile(join(rt, 'pgb_random.c'), obj('pgb_random'));
   const tableObj = await compile(table, obj('pgb_module_table'));
-  const extra: string[] = [];
-  for (const src of extraBackendSources)
-    extra.push(await compile(src, join(dir, src.replace(/^.*\//, '').replace(/\.c$/, '.o')), extraFlags));
-  return { backend: [dl, exec, locpath, random, tableObj, ...extra], frontend: [exec, locpath, random] };
+  return { backend: [dl, exec, locpath, random, tableObj], frontend: [exec, locpath, random] };
 }

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { UserError } from '../util/errors';
-import { capture } from '../util/exec';
 import { Logger } from '../util/logger';
 import { packageRoot } from '../util/package-root';
 import { buildPgxsModule, PreparedModule } from './modules';
@@ -34,8 +33,8 @@ export function chooseWalRedoMode(requested: string | undefined, treeHasWalRedo:
 
 export interface BuiltinWalRedoParts {
   modules: PreparedModule[];
-  runtimeSources: string[];
-  runtimeFlags: string[];
+  /** Objects linked into postgres as they are (the dispatch shim; it defines __wrap_* symbols) */
+  objects: string[];
   wraps: string[];
 }
 
@@ -43,7 +42,7 @@ export function builtinWalRedoDir(): string {
   return join(packageRoot(), 'modules', 'walredo');
 }
 
-/** Extra --wrap symbols the builtin walredo needs, one per line in modules/walredo/link-flags.txt (pure). */
+/** Extra --wrap symbols the builtin walredo needs, from modules/walredo/link-flags.txt (pure). */
 export function parseWrapList(text: string): string[] {
   return text
     .split('\n')
@@ -55,7 +54,12 @@ export function parseWrapList(text: string): string[] {
     .filter((w) => w && w !== '-Wl');
 }
 
-/** Builds pg-bundle's walredo module against the staged tree and returns what the postgres link needs. */
+/**
+ * Builds pg-bundle's walredo module (modules/walredo) with PGXS against the staged tree. Its
+ * objects are linked in like any module (renamed, served from the table as `pg_bundle_walredo`);
+ * the dispatch shim (runtime/pgb_walredo_main.c, compiled by the same make against the tree's
+ * headers) is linked as it is, with the --wrap flags of modules/walredo/link-flags.txt.
+ */
 export async function builtinWalRedo(
   pgConfig: string,
   workDir: string,
@@ -70,12 +74,11 @@ export async function builtinWalRedo(
       'reinstall pg-bundle, or build with --walredo none',
     );
   }
-  const modules = await buildPgxsModule(dir, 'builtin', pgConfig, workDir, log, jobs);
-  const includeDir = await capture(pgConfig, ['--includedir-server']);
-  return {
-    modules,
-    runtimeSources: [join(packageRoot(), 'runtime', 'pgb_walredo_main.c')],
-    runtimeFlags: [`-I${includeDir}`],
-    wraps: parseWrapList(readFileSync(flagsFile, 'utf8')),
-  };
+  const runtime = join(packageRoot(), 'runtime');
+  const modules = await buildPgxsModule(dir, 'builtin', pgConfig, workDir, log, jobs, [
+    `PGB_RUNTIME_DIR=${runtime}`,
+  ]);
+  const shim = join(workDir, 'pgxs', basename(dir), 'pgb_walredo_main.o');
+  if (!existsSync(shim)) throw new Error(`the walredo build did not produce ${shim}`);
+  return { modules, objects: [shim], wraps: parseWrapList(readFileSync(flagsFile, 'utf8')) };
 }

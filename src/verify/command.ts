@@ -37,6 +37,7 @@ export const verifyCommand: CommandHandler = async (options, ctx) => {
     bundleDir,
     majors,
     allowUnisolated: boolOption(options, 'allowUnisolated'),
+    skipWalredo: boolOption(options, 'skipWalredo'),
     log: ctx.log,
   });
 

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CheckResult, Manifest } from '../core/manifest';
 import { UserError, errorMessage } from '../util/errors';
+import { verifyWalRedo } from './checks/walredo';
 import { Logger } from '../util/logger';
 import { checkElfMinKernel, checkElfStatic, checkNoBuildPaths, scanElfFiles } from './checks/binaries';
 import {
@@ -30,6 +31,8 @@ export interface VerifyRequest {
   keepWork?: boolean;
   /** force a method instead of probing (tests) */
   isolation?: IsolationMethod;
+  /** skip the walredo stage (--skip-walredo); recorded in the report */
+  skipWalredo?: boolean;
 }
 
 export const SUPPORTED_MAJORS = [14, 15, 16, 17, 18];
@@ -134,7 +137,11 @@ export async function verifyBundle(req: VerifyRequest): Promise<VerifyReport> {
       };
       if (method) ctx.sandbox = await createSandbox(method, bundleDir, join(workDir, 'sandbox'));
       const checks = await req.log.step(`verify v${major}`, () => verifyVersion(ctx));
-      report.versions[String(major)] = { checks, ...ctx.facts };
+      const walredo = await req.log.step(`verify v${major}: walredo`, () =>
+        verifyWalRedo(bundleDir, major, manifest?.versions[String(major)], req.skipWalredo === true, req.log),
+      );
+      checks.push(walredo.check);
+      report.versions[String(major)] = { checks, ...ctx.facts, walredo: walredo.report };
     }
   } finally {
     if (req.keepWork) req.log.info(`scratch clusters kept in ${work}`);

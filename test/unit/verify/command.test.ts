@@ -63,7 +63,9 @@ describe('verifyCommand', () => {
       'determinism:skip',
       'host-independence:skip',
       'single-user-query:skip',
+      'walredo:fail',
     ]);
+    expect(checks.find((c) => c.name === 'walredo')!.detail).toMatch(/has no walredo mode/);
     const manifest = JSON.parse(readFileSync(join(bundle, 'manifest.json'), 'utf8')) as Manifest;
     expect(manifest.versions['15'].conformance?.checks).toEqual(checks);
     expect(manifest.versions['15'].files.length).toBe(3);

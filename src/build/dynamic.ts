@@ -1,0 +1,266 @@
+/**
+ * `--linkage dynamic`: a conventional ("pg_install"-style) build of the same source with the same
+ * configure flags, for comparison (benchmarks). No static relink: bin/postgres and bin/initdb stay
+ * dynamically linked as `make` produced them, lib/ holds libpq.so* as staged (symlinks kept), and
+ * lib/postgresql/ holds the real shared modules of the staged install (plpgsql.so, dict_snowball.so,
+ * ...). With the builtin walredo, its module is built and installed as a shared object, and postgres
+ * is relinked (still dynamically) with the walredo main shim and its --wrap flags, because the
+ * `--wal-redo` dispatch lives in the executable. The binaries find libpq and the host's ICU, glibc
+ * and locales the usual way: LD_LIBRARY_PATH=<vNN>/lib, as the storage service passes it.
+ */
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { FileEntry, VersionManifest } from '../core/manifest';
+import { describeSpec, ResolvedSource } from '../source/resolve';
+import { UserError } from '../util/errors';
+import { capture, run } from '../util/exec';
+import { sha256File } from '../util/hash';
+import { packageRoot } from '../util/package-root';
+import { normaliseModes } from './assemble';
+import type { BuildRequest, Toolchain } from './build';
+import { configureArgs, configureEnv, unrelocatedPrefix, wrapFlag } from './configure';
+import { IcuChoice } from './icu';
+import { IN_TREE_MODULES, librariesOf, readMakeVars } from './modules';
+import { builtinWalRedoDir, parseWrapList, WalRedoMode } from './walredo';
+
+export type Linkage = 'static' | 'dynamic';
+
+export function parseLinkage(text: string | undefined): Linkage {
+  if (text === undefined || text === '' || text === 'static') return 'static';
+  if (text === 'dynamic') return 'dynamic';
+  throw new UserError(`--linkage '${text}' is not a linkage`, "use 'static' (the bundle) or 'dynamic'");
+}
+
+/** LDFLAGS_EX for the dynamic relink of postgres with the walredo shim (pure). */
+export function dynamicWalRedoLinkFlags(shimObject: string, wraps: string[]): string {
+  return [shimObject, wrapFlag(wraps)].join(' ');
+}
+
+/** Staged files of lib/ that a pg_install-style bundle keeps: libpq's shared library and its links (pure). */
+export function isLibpqSharedName(name: string): boolean {
+  return /^libpq\.so(\.\d+)*$/.test(name);
+}
+
+async function installStripped(
+  source: string,
+  target: string,
+  how: '--strip-all' | '--strip-unneeded',
+  debugDir: string | undefined,
+): Promise<void> {
+  if (debugDir) {
+    mkdirSync(debugDir, { recursive: true });
+    const debugFile = join(debugDir, `${target.replace(/^.*\//, '')}.debug`);
+    await run('objcopy', ['--only-keep-debug', '--compress-debug-sections', source, debugFile]);
+    await run('strip', [how, '-o', target, source]);
+    await run('objcopy', [`--add-gnu-debuglink=${debugFile}`, target], { cwd: debugDir });
+  } else {
+    await run('strip', [how, '-o', target, source]);
+  }
+}
+
+/** Copies the staged lib/: libpq.so* (links kept, the file stripped) and lib/postgresql/*.so (stripped). */
+async function installLibraries(stageLib: string, targetLib: string, debugDir?: string): Promise<string[]> {
+  mkdirSync(join(targetLib, 'postgresql'), { recursive: true });
+  for (const name of readdirSync(stageLib).filter(isLibpqSharedName).sort()) {
+    const src = join(stageLib, name);
+    if (lstatSync(src).isSymbolicLink()) cpSync(src, join(targetLib, name), { verbatimSymlinks: true });
+    else await installStripped(src, join(targetLib, name), '--strip-unneeded', debugDir);
+  }
+  const modules: string[] = [];
+  const pkglib = join(stageLib, 'postgresql');
+  for (const name of readdirSync(pkglib)
+    .filter((n) => n.endsWith('.so'))
+    .sort()) {
+    await installStripped(
+      join(pkglib, name),
+      join(targetLib, 'postgresql', name),
+      '--strip-unneeded',
+      debugDir,
+    );
+    modules.push(name.replace(/\.so$/, ''));
+  }
+  return modules;
+}
+
+/**
+ * Every file under root/prefix as a manifest entry. A symbolic link (libpq.so -> libpq.so.5.NN) is
+ * listed with the sha256, size and mode of the file it points to, i.e. what reading the path gives.
+ */
+export async function listFilesFollowingLinks(root: string, prefix: string): Promise<FileEntry[]> {
+  const paths: string[] = [];
+  const walk = async (rel: string) => {
+    for (const e of await readdir(join(root, rel), { withFileTypes: true })) {
+      const childRel = posix.join(rel, e.name);
+      if (e.isDirectory()) await walk(childRel);
+      else paths.push(childRel);
+    }
+  };
+  await walk(prefix);
+  paths.sort();
+  const files: FileEntry[] = [];
+  for (const path of paths) {
+    const full = join(root, path);
+    const st = await stat(full);
+    files.push({
+      path,
+      sha256: await sha256File(full),
+      size: st.size,
+      mode: st.mode & 0o111 ? '0755' : '0644',
+    });
+  }
+  return files;
+}
+
+async function countDynamicSymbols(sharedObject: string): Promise<number> {
+  const out = await capture('nm', ['-D', '--defined-only', '--format=posix', sharedObject]);
+  return out.split('\n').filter((l) => / [TDBRVWi] /.test(l)).length;
+}
+
+/** Builds one version the conventional way into <out>/vNN and returns its manifest entry. */
+export async function buildDynamicVersion(
+  req: BuildRequest,
+  out: string,
+  major: number,
+  source: ResolvedSource,
+  walredo: WalRedoMode,
+  icu: IcuChoice,
+  toolchain: Toolchain,
+): Promise<VersionManifest> {
+  const started = Date.now();
+  const v = `v${major}`;
+  const work = join(out, '.build', v);
+  const buildDir = join(work, 'build');
+  const stage = join(work, 'stage');
+  const logs = join(out, 'logs', v);
+  rmSync(work, { recursive: true, force: true });
+  rmSync(logs, { recursive: true, force: true });
+  mkdirSync(buildDir, { recursive: true });
+  const log = req.log;
+  const cfgInput = { major, sourceDir: source.dir, buildDir, icuPrefix: icu.prefix };
+  const args = configureArgs(cfgInput);
+  const env = { ...process.env, ...configureEnv(cfgInput) };
+  await log.step(`${v}: configure`, () =>
+    run(join(source.dir, 'configure'), args, { cwd: buildDir, env, logFile: join(logs, 'configure.log') }),
+  );
+  await log.step(`${v}: make -j${req.jobs}`, () =>
+    run('make', ['-s', `-j${req.jobs}`], { cwd: buildDir, env, logFile: join(logs, 'make.log') }),
+  );
+  await log.step(`${v}: make install (staging)`, () =>
+    run('make', ['-s', 'install', `DESTDIR=${stage}`], {
+      cwd: buildDir,
+      env,
+      logFile: join(logs, 'install.log'),
+    }),
+  );
+  const stagePrefix = join(stage, unrelocatedPrefix(major));
+  const pgConfig = join(stagePrefix, 'bin', 'pg_config');
+
+  // extra modules: built with PGXS and installed into the staged tree, as a pg_install would have them
+  const served: { name: string; origin: string }[] = IN_TREE_MODULES.map((m) => ({
+    name: m.library,
+    origin: 'in-tree',
+  }));
+  const pgxsInstall = async (dir: string, origin: string, extra: string[] = []) => {
+    const copy = join(work, 'pgxs', dir.replace(/^.*\//, ''));
+    cpSync(dir, copy, { recursive: true });
+    const makeArgs = ['USE_PGXS=1', `PG_CONFIG=${pgConfig}`, ...extra];
+    await log.step(`${v}: build module ${dir} (PGXS, shared)`, async () => {
+      await run('make', ['-C', copy, `-j${req.jobs}`, ...makeArgs], { logFile: join(logs, 'modules.log') });
+      await run('make', ['-C', copy, 'install', `DESTDIR=${stage}`, ...makeArgs], {
+        logFile: join(logs, 'modules.log'),
+      });
+    });
+    for (const lib of librariesOf(await readMakeVars(copy, join(work, 'vars'), makeArgs)))
+      served.push({ name: lib.name, origin });
+    return copy;
+  };
+  for (const dir of req.modules) await pgxsInstall(dir, `module:${dir}`);
+  if (walredo === 'builtin') {
+    const dir = builtinWalRedoDir();
+    const flagsFile = join(dir, 'link-flags.txt');
+    const shimSource = join(packageRoot(), 'runtime', 'pgb_walredo_main.c');
+    if (!existsSync(join(dir, 'Makefile')) || !existsSync(flagsFile) || !existsSync(shimSource))
+      throw new UserError(
+        `pg-bundle's builtin walredo module is missing from ${dir}`,
+        'reinstall pg-bundle, or build with --walredo none',
+      );
+    const copy = await pgxsInstall(dir, 'builtin', [`PGB_RUNTIME_DIR=${join(packageRoot(), 'runtime')}`]);
+    const flags = dynamicWalRedoLinkFlags(
+      join(copy, 'pgb_walredo_main.o'),
+      parseWrapList(readFileSync(flagsFile, 'utf8')),
+    );
+    await log.step(`${v}: relink postgres (dynamic) with the walredo dispatch`, async () => {
+      rmSync(join(buildDir, 'src/backend/postgres'), { force: true });
+      await run('make', ['-C', 'src/backend', 'postgres', `LDFLAGS_EX=${flags}`], {
+        cwd: buildDir,
+        env,
+        logFile: join(logs, 'link-postgres.log'),
+      });
+    });
+  }
+
+  const target = join(out, v);
+  const debugDir = req.keepDebug ? join(out, 'debug', v) : undefined;
+  const installed = await log.step(`${v}: assemble ${target} (dynamic)`, async () => {
+    rmSync(target, { recursive: true, force: true });
+    mkdirSync(join(target, 'bin'), { recursive: true });
+    await installStripped(
+      join(buildDir, 'src/backend/postgres'),
+      join(target, 'bin/postgres'),
+      '--strip-all',
+      debugDir,
+    );
+    await installStripped(
+      join(stagePrefix, 'bin/initdb'),
+      join(target, 'bin/initdb'),
+      '--strip-all',
+      debugDir,
+    );
+    for (const b of ['postgres', 'initdb']) chmodSync(join(target, 'bin', b), 0o755);
+    cpSync(join(stagePrefix, 'share', 'postgresql'), join(target, 'share', 'postgresql'), {
+      recursive: true,
+    });
+    const modules = await installLibraries(join(stagePrefix, 'lib'), join(target, 'lib'), debugDir);
+    normaliseModes(target);
+    return modules;
+  });
+  const modules = [];
+  for (const m of served) {
+    if (!installed.includes(m.name))
+      throw new Error(`${v}: module ${m.name} was not installed into lib/postgresql by the dynamic build`);
+    modules.push({
+      ...m,
+      symbols: await countDynamicSymbols(join(target, 'lib', 'postgresql', `${m.name}.so`)),
+    });
+  }
+  const files = await listFilesFollowingLinks(out, v);
+  rmSync(join(out, '.build'), { recursive: true, force: true });
+  return {
+    postgres: { version: source.version.full, major, catversion: source.catversion },
+    source: {
+      spec: describeSpec(source.spec),
+      kind: source.spec.kind,
+      revision: source.revision,
+      ...(source.tarballSha256 ? { tarballSha256: source.tarballSha256 } : {}),
+    },
+    linkage: 'dynamic',
+    configureFlags: args,
+    toolchain,
+    icu: { version: icu.version, origin: icu.origin },
+    locales: [],
+    modules,
+    walredo: { mode: walredo },
+    files,
+    buildDurationSeconds: Math.round((Date.now() - started) / 1000),
+  };
+}
