@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { listBundleFiles } from '../core/bundle-files';
 import { emptyManifest, Manifest, VersionManifest, withVersion } from '../core/manifest';
@@ -6,6 +6,7 @@ import { describeSpec, resolveSource, ResolveContext, ResolvedSource } from '../
 import { SourceSpec } from '../source/spec';
 import { UserError } from '../util/errors';
 import { capture, run } from '../util/exec';
+import { sha256 } from '../util/hash';
 import { Logger } from '../util/logger';
 import { packageVersion } from '../util/package-root';
 import { assembleBundle } from './assemble';
@@ -126,19 +127,29 @@ async function buildVersion(
   const started = Date.now();
   const v = `v${major}`;
   const work = join(out, '.build', v);
-  const buildDir = join(work, 'build');
   const stage = join(work, 'stage');
   const logs = join(out, 'logs', v);
   rmSync(work, { recursive: true, force: true });
   rmSync(logs, { recursive: true, force: true });
-  mkdirSync(buildDir, { recursive: true });
   const log = req.log;
+  // The compiled tree is kept in the cache, keyed by source and configure flags: a second build of
+  // the same source only relinks (make is incremental; everything after it is redone every time).
+  const args = configureArgs({ major, sourceDir: source.dir, buildDir: '', icuPrefix: icu.prefix });
+  const treeKey = sha256(JSON.stringify({ dir: source.dir, revision: source.revision, args, icu: icu.prefix ?? icu.version })).slice(0, 16);
+  const buildDir = join(resolve(req.cacheDir), 'build', `${v}-${treeKey}`);
   const cfgInput = { major, sourceDir: source.dir, buildDir, icuPrefix: icu.prefix };
-  const args = configureArgs(cfgInput);
   const env = { ...process.env, ...configureEnv(cfgInput) };
-  await log.step(`${v}: configure`, () =>
-    run(join(source.dir, 'configure'), args, { cwd: buildDir, env, logFile: join(logs, 'configure.log') }),
-  );
+  const configured = join(buildDir, '.pg-bundle-configured');
+  if (existsSync(configured)) {
+    log.info(`${v}: reusing the compiled tree in ${buildDir}`);
+  } else {
+    rmSync(buildDir, { recursive: true, force: true });
+    mkdirSync(buildDir, { recursive: true });
+    await log.step(`${v}: configure`, () =>
+      run(join(source.dir, 'configure'), args, { cwd: buildDir, env, logFile: join(logs, 'configure.log') }),
+    );
+    writeFileSync(configured, `${JSON.stringify({ source: source.dir, revision: source.revision, args })}\n`);
+  }
   await log.step(`${v}: make -j${req.jobs}`, () =>
     run('make', ['-s', `-j${req.jobs}`], { cwd: buildDir, env, logFile: join(logs, 'make.log') }),
   );
@@ -176,6 +187,8 @@ async function buildVersion(
     [...BACKEND_WRAPS, ...(walredoParts?.wraps ?? [])],
   );
   const frontendFlags = staticLinkFlags(runtime.frontend, FRONTEND_WRAPS);
+  const staticPostgres = join(work, 'postgres.static');
+  const staticInitdb = join(work, 'initdb.static');
   await log.step(`${v}: link static postgres`, async () => {
     rmSync(join(buildDir, 'src/backend/postgres'), { force: true });
     await run(
@@ -183,6 +196,8 @@ async function buildVersion(
       ['-C', 'src/backend', 'postgres', `LDFLAGS_EX=${backendFlags}`, `ICU_LIBS=${icuLibs}`],
       { cwd: buildDir, env, logFile: join(logs, 'link-postgres.log') },
     );
+    // moved out of the (cached) tree, so that a later make there relinks the ordinary binary
+    renameSync(join(buildDir, 'src/backend/postgres'), staticPostgres);
   });
   await log.step(`${v}: link static initdb`, async () => {
     rmSync(join(buildDir, 'src/bin/initdb/initdb'), { force: true });
@@ -191,6 +206,7 @@ async function buildVersion(
       ['-C', 'src/bin/initdb', 'initdb', `LDFLAGS_EX=${frontendFlags}`, `ICU_LIBS=${icuLibs}`],
       { cwd: buildDir, env, logFile: join(logs, 'link-initdb.log') },
     );
+    renameSync(join(buildDir, 'src/bin/initdb/initdb'), staticInitdb);
   });
 
   const target = join(out, v);
@@ -198,8 +214,8 @@ async function buildVersion(
     assembleBundle({
       stagePrefix,
       target,
-      postgres: join(buildDir, 'src/backend/postgres'),
-      initdb: join(buildDir, 'src/bin/initdb/initdb'),
+      postgres: staticPostgres,
+      initdb: staticInitdb,
       modules: names,
       debugDir: req.keepDebug ? join(out, 'debug', v) : undefined,
     }),
