@@ -10,7 +10,7 @@
  *    mock_authentication_nonce moves to 257 and the crc to 292.
  * The CRC-32C covers every byte before the crc field; a match proves the offsets are right.
  */
-import { crc32c } from './crc32c';
+import { crc32c } from '../util/crc32c';
 
 export interface ControlLayout {
   controlVersion: number;
@@ -105,7 +105,7 @@ export function parsePgControl(buf: Buffer, major: number): ControlFacts {
     );
   }
   const crcStored = buf.readUInt32LE(layout.crc);
-  const crcComputed = crc32c(buf, 0, layout.crc);
+  const crcComputed = crc32c(buf.subarray(0, layout.crc));
   const stateIndex = buf.readUInt32LE(OFFSETS.state);
   return {
     systemIdentifier: buf.readBigUInt64LE(OFFSETS.systemIdentifier).toString(),

@@ -17,7 +17,7 @@ import {
   XLR_BLOCK_ID_TOPLEVEL_XID,
   XLR_MAX_BLOCK_ID,
 } from './constants';
-import { crc32c } from './crc32c';
+import { crc32c } from '../../util/crc32c';
 
 export class WalFormatError extends Error {
   constructor(message: string) {

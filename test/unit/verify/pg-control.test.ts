@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32c } from '../../../src/verify/crc32c';
+import { crc32c } from '../../../src/util/crc32c';
 import { CONTROL_LAYOUTS, ControlFileError, parsePgControl } from '../../../src/verify/pg-control';
 
 const FIXTURE = join(__dirname, '../../fixtures/verify/pg_control-v15');
@@ -22,7 +22,7 @@ function synthetic(
   buf.writeUInt32LE(16 * 1024 * 1024, 228);
   buf.writeUInt32LE(fields.checksums, layout.dataChecksumVersion);
   if (layout.defaultCharSignedness !== undefined) buf[layout.defaultCharSignedness] = fields.signed ? 1 : 0;
-  buf.writeUInt32LE(crc32c(buf, 0, layout.crc), layout.crc);
+  buf.writeUInt32LE(crc32c(buf.subarray(0, layout.crc)), layout.crc);
   return buf;
 }
 

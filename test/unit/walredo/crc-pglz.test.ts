@@ -1,4 +1,4 @@
-import { crc32c, crc32cUpdate } from '../../../src/walredo/wal/crc32c';
+import { crc32c } from '../../../src/util/crc32c';
 import { pglzDecompress, PglzError, pglzLiteralOnly } from '../../../src/walredo/wal/pglz';
 
 const ascii = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
@@ -15,9 +15,7 @@ describe('crc32c', () => {
 
   it('is the same over parts as over their concatenation', () => {
     expect(crc32c(ascii('12345'), ascii('6789'))).toBe(0xe3069283);
-    expect((crc32cUpdate(crc32cUpdate(0xffffffff, ascii('1234')), ascii('56789')) ^ 0xffffffff) >>> 0).toBe(
-      0xe3069283,
-    );
+    expect(crc32c(ascii('1234'), ascii(''), ascii('56789'))).toBe(0xe3069283);
   });
 });
 
