@@ -4,8 +4,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Manifest, MANIFEST_SCHEMA_VERSION } from '../core/manifest';
+import { Manifest } from '../core/manifest';
 import { UserError } from '../util/errors';
+import { readManifestFile } from '../core/manifest-file';
 import { isSha256Hex } from '../util/hash';
 import { bundleAssetName } from '../publish/naming';
 import { ReleaseInfo } from './pin-file';
@@ -50,26 +51,7 @@ export function readManifest(out: string): { manifest: Manifest; path: string } 
       `no manifest found (looked for ${candidates.join(' and ')})`,
       'run pg-bundle build, verify and publish with the same --out first',
     );
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
-  } catch (err) {
-    throw new UserError(
-      `${path} is not valid JSON: ${(err as Error).message}`,
-      'rebuild the manifest with pg-bundle build/verify/publish',
-    );
-  }
-  if (
-    manifest.schemaVersion !== MANIFEST_SCHEMA_VERSION ||
-    typeof manifest.versions !== 'object' ||
-    manifest.versions === null
-  ) {
-    throw new UserError(
-      `${path} is not a pg-bundle manifest of schema version ${MANIFEST_SCHEMA_VERSION}`,
-      'rebuild it with this version of pg-bundle',
-    );
-  }
-  return { manifest, path };
+  return { manifest: readManifestFile(path), path };
 }
 
 export interface ReleaseInfoInput {

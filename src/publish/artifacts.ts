@@ -3,10 +3,11 @@
  * beside the `manifest.json` that describes them. A local run has one (the --out of build/verify);
  * the workflow's publish job downloads one artifact per matrix job and passes all of them.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Manifest, MANIFEST_SCHEMA_VERSION, mergeManifests } from '../core/manifest';
+import { Manifest, mergeManifests } from '../core/manifest';
 import { UserError } from '../util/errors';
+import { readManifestFile } from '../core/manifest-file';
 
 export interface VersionDir {
   major: string;
@@ -19,33 +20,7 @@ export interface PublishInput {
   versionDirs: VersionDir[];
 }
 
-export function readManifestFile(path: string): Manifest {
-  if (!existsSync(path))
-    throw new UserError(
-      `${path} is missing`,
-      'run pg-bundle build (and verify) with this --out first, or pass the artifact directories that hold manifest.json',
-    );
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
-  } catch (err) {
-    throw new UserError(
-      `${path} is not valid JSON: ${(err as Error).message}`,
-      'rebuild it with pg-bundle build/verify',
-    );
-  }
-  if (
-    manifest?.schemaVersion !== MANIFEST_SCHEMA_VERSION ||
-    typeof manifest.versions !== 'object' ||
-    manifest.versions === null
-  ) {
-    throw new UserError(
-      `${path} is not a pg-bundle manifest of schema version ${MANIFEST_SCHEMA_VERSION}`,
-      'rebuild it with this version of pg-bundle',
-    );
-  }
-  return manifest;
-}
+export { readManifestFile };
 
 /** Reads one artifact directory: its manifest and the vNN directories it lists (all must exist, no extra ones). */
 export function readArtifactDir(dir: string): PublishInput {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listBundleFiles } from '../../src/core/bundle-files';
 import { Manifest } from '../../src/core/manifest';
+import { initdbArgv } from '../../src/verify/invocation';
 import { requireBundle } from './bundle-env';
 
 /** Facts about the bundle the build produced (the issue's "done when" for the build). */
@@ -23,26 +24,13 @@ function copyBundle(): string {
 function initdbAsUnprivileged(bundleDir: string): { status: number | null; output: string } {
   const work = mkdtempSync(join(tmpdir(), 'pgb-e2e-initdb-'));
   chownSync(work, UNPRIVILEGED, UNPRIVILEGED);
-  const provider =
-    version >= 17 ? ['--locale-provider', 'builtin'] : version >= 15 ? ['--locale-provider', 'libc'] : [];
   const args = [
     `--reuid=${UNPRIVILEGED}`,
     `--regid=${UNPRIVILEGED}`,
     '--clear-groups',
     'env',
     '-i',
-    join(bundleDir, 'bin', 'initdb'),
-    '--pgdata',
-    join(work, 'data'),
-    '--username',
-    'cloud_admin',
-    '--encoding',
-    'utf8',
-    '--locale',
-    'C.UTF-8',
-    '--no-instructions',
-    '--no-sync',
-    ...provider,
+    ...initdbArgv(join(bundleDir, 'bin', 'initdb'), version, join(work, 'data')),
   ];
   const r = spawnSync('setpriv', args, { cwd: work, encoding: 'utf8' });
   return { status: r.status, output: `${r.stdout}\n${r.stderr}` };

@@ -13,6 +13,7 @@ import { publishCommand } from '../../src/publish/command';
 import { fetchBundle } from '../../src/publish/fetch';
 import { FakeGitHub } from '../fake-github';
 import { testContext } from '../unit/publish/helpers';
+import { initdbArgv } from '../../src/verify/invocation';
 import { requireBundle } from './bundle-env';
 
 jest.setTimeout(20 * 60_000);
@@ -96,8 +97,6 @@ test(`publish v${version} → publish again → pin-bump → fetch → initdb`, 
 
   const work = mkdtempSync(join(tmpdir(), 'pgb-e2e-fetched-initdb-'));
   chownSync(work, 65534, 65534);
-  const provider =
-    version >= 17 ? ['--locale-provider', 'builtin'] : version >= 15 ? ['--locale-provider', 'libc'] : [];
   const r = spawnSync(
     'setpriv',
     [
@@ -106,18 +105,7 @@ test(`publish v${version} → publish again → pin-bump → fetch → initdb`, 
       '--clear-groups',
       'env',
       '-i',
-      join(distrib, `v${version}`, 'bin', 'initdb'),
-      '--pgdata',
-      join(work, 'data'),
-      '--username',
-      'cloud_admin',
-      '--encoding',
-      'utf8',
-      '--locale',
-      'C.UTF-8',
-      '--no-instructions',
-      '--no-sync',
-      ...provider,
+      ...initdbArgv(join(distrib, `v${version}`, 'bin', 'initdb'), version, join(work, 'data')),
     ],
     { encoding: 'utf8' },
   );
