@@ -123,7 +123,12 @@ export function makePinBumpCommand(deps: PinBumpDependencies = {}): CommandHandl
     const env = deps.env ?? process.env;
     const log = ctx.log;
     const out = stringOption(options, 'out') ?? 'out';
-    const { owner, repo } = parseRepository(stringOption(options, 'repository'));
+    const dryRun = boolOption(options, 'dryRun');
+    const repository = stringOption(options, 'repository');
+    // A dry run without a consumer repository (the README's local main job) still renders the pin,
+    // the diff and the PR body, as a first pin.
+    const { owner, repo } =
+      repository || !dryRun ? parseRepository(repository) : { owner: '<consumer>', repo: '<repository>' };
     const pinPath = stringOption(options, 'pinFile') ?? DEFAULT_PIN_PATH;
     const pathProblem = pinPathProblem(pinPath);
     if (pathProblem) throw new UserError(pathProblem, `pass --pin-file like ${DEFAULT_PIN_PATH}`);
@@ -131,7 +136,6 @@ export function makePinBumpCommand(deps: PinBumpDependencies = {}): CommandHandl
     const teamProblem = storageTeam ? validateStorageTeam(storageTeam) : undefined;
     if (teamProblem) throw new UserError(teamProblem, 'pass --storage-team @org/team-name');
     const allowUnrouted = boolOption(options, 'allowUnrouted');
-    const dryRun = boolOption(options, 'dryRun');
     const token = stringOption(options, 'token') ?? (env.GITHUB_TOKEN || undefined);
     if (token) ctx.setSecret(token);
     const apiUrl = stringOption(options, 'apiUrl') ?? (env.GITHUB_API_URL || DEFAULT_API_URL);
@@ -177,7 +181,10 @@ export function makePinBumpCommand(deps: PinBumpDependencies = {}): CommandHandl
       retryDelayMs: deps.retryDelayMs,
     };
     const artifactsDir = join(out, 'pin-bump');
-    const gh = token ? (deps.octokit ?? defaultClient(log, deps.retryDelayMs))(token, apiUrl) : undefined;
+    const gh =
+      token && repository
+        ? (deps.octokit ?? defaultClient(log, deps.retryDelayMs))(token, apiUrl)
+        : undefined;
 
     if (dryRun) {
       let plan: BumpPlan;
@@ -185,7 +192,9 @@ export function makePinBumpCommand(deps: PinBumpDependencies = {}): CommandHandl
         plan = await planBump(gh, req, log);
       } else {
         log.warn(
-          'no token: the dry run cannot read the current pin file and CODEOWNERS, so it shows the change as a first pin',
+          repository
+            ? 'no token: the dry run cannot read the current pin file and CODEOWNERS, so it shows the change as a first pin'
+            : 'no --repository: the dry run shows the change as a first pin of a consumer repository',
         );
         const risks = analyseRisk(undefined, newPin);
         plan = {

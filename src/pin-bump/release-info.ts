@@ -124,7 +124,11 @@ export function releaseInfoFromRecord(
       'publish with a token first, or run pin-bump with --dry-run',
     );
   }
-  const repository = record.repository || input.releaseRepository;
+  // a dry run of both stages without any repository (the README's local main job) shows placeholder URLs
+  const repository =
+    record.repository ||
+    input.releaseRepository ||
+    (input.dryRun ? 'RELEASE-OWNER/RELEASE-REPOSITORY' : undefined);
   if (!repository)
     throw new UserError(
       `${recordPath} names no release repository`,

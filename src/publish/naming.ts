@@ -1,9 +1,10 @@
 /**
  * Release naming (pure). Tag scheme, default: `bundle-<yyyymmdd>-<rev>` where
  * - yyyymmdd is the UTC date of SOURCE_DATE_EPOCH when set, else of now;
- * - rev is the first 7 characters of the source revision when the bundle has one version, or of
- *   sha256("<major>:<revision>\n" ...) over all versions (sorted by major) when it has several,
- *   so that the same sources give the same tag on the same day.
+ * - rev, for one version: the first 7 hex digits of its git revision, else of its source
+ *   tarball's sha256 (Debian and tarball sources); for several versions (or neither): of
+ *   sha256("<major>:<revision>\n" ...) over all versions sorted by major. So the same sources
+ *   give the same tag on the same day.
  * `--tag` overrides it. Tags are limited to characters safe in git refs and URLs.
  */
 import { createHash } from 'node:crypto';
@@ -21,10 +22,11 @@ export function shortSourceRevision(manifest: Manifest): string {
   const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
   if (majors.length === 0)
     throw new UserError('the manifest lists no PostgreSQL version', 'run build (and verify) before publish');
-  const clean = (rev: string) => rev.toLowerCase().replace(/[^a-z0-9]+/g, '');
   if (majors.length === 1) {
-    const rev = clean(manifest.versions[majors[0]].source.revision);
-    if (rev.length >= 7) return rev.slice(0, 7);
+    const source = manifest.versions[majors[0]].source;
+    const gitRevision = /^[0-9a-f]{7,}/i.exec(source.revision)?.[0];
+    if (gitRevision) return gitRevision.slice(0, 7).toLowerCase();
+    if (source.tarballSha256) return source.tarballSha256.slice(0, 7).toLowerCase();
   }
   const joined = majors.map((m) => `${m}:${manifest.versions[m].source.revision}\n`).join('');
   return createHash('sha256').update(joined).digest('hex').slice(0, 7);

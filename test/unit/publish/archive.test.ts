@@ -75,7 +75,17 @@ describe('pure helpers', () => {
   it('names tags and assets', () => {
     const a = tempDir();
     const manifest = makeArtifactDir(a, [15]);
-    expect(defaultTag(manifest, new Date('2025-03-04T12:00:00Z'))).toBe('bundle-20250304-rev15ab');
+    // not a git revision and no tarball: the hash of the revisions
+    expect(defaultTag(manifest, new Date('2025-03-04T12:00:00Z'))).toMatch(/^bundle-20250304-[0-9a-f]{7}$/);
+    manifest.versions['15'].source.revision = 'A1B2C3D4e5f6-dirty';
+    expect(defaultTag(manifest, new Date('2025-03-04T12:00:00Z'))).toBe('bundle-20250304-a1b2c3d');
+    manifest.versions['15'].source = {
+      spec: 'debian:postgresql-15',
+      kind: 'debian',
+      revision: 'debian:postgresql-15=15.18-0+deb12u1',
+      tarballSha256: '11df0df97fe3' + '0'.repeat(52),
+    };
+    expect(defaultTag(manifest, new Date('2025-03-04T12:00:00Z'))).toBe('bundle-20250304-11df0df');
     const two = makeArtifactDir(tempDir(), [15, 16]);
     expect(defaultTag(two, new Date('2025-03-04T12:00:00Z'))).toMatch(/^bundle-20250304-[0-9a-f]{7}$/);
     expect(bundleAssetName('t1')).toBe('pg-bundle-t1-linux-x86_64.tar.zst');
@@ -171,7 +181,11 @@ describe('publishing is gated on conformance', () => {
   test('a version with a failed check is refused, naming the check', () => {
     const dir = tempDir();
     const manifest = makeArtifactDir(dir, [15]);
-    manifest.versions['15'].conformance!.checks.push({ name: 'elf-static', status: 'fail', detail: 'PT_INTERP' });
+    manifest.versions['15'].conformance!.checks.push({
+      name: 'elf-static',
+      status: 'fail',
+      detail: 'PT_INTERP',
+    });
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
     expect(() => assemblePublishInput([dir])).toThrow(/PostgreSQL 15 failed conformance \(elf-static\)/);
   });
