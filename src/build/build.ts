@@ -23,7 +23,7 @@ import {
 import { icuFromSource, IcuChoice, systemIcu } from './icu';
 import { installLocales } from './locales';
 import { buildPgxsModule, PreparedModule, prepareInTreeModules } from './modules';
-import { compileRuntime } from './runtime';
+import { compileRuntime, needsLibpqEncodingForwarders } from './runtime';
 import { ensureToolchain } from './toolchain';
 import { builtinWalRedo, chooseWalRedoMode, WalRedoMode } from './walredo';
 
@@ -135,7 +135,9 @@ async function buildVersion(
   // The compiled tree is kept in the cache, keyed by source and configure flags: a second build of
   // the same source only relinks (make is incremental; everything after it is redone every time).
   const args = configureArgs({ major, sourceDir: source.dir, buildDir: '', icuPrefix: icu.prefix });
-  const treeKey = sha256(JSON.stringify({ dir: source.dir, revision: source.revision, args, icu: icu.prefix ?? icu.version })).slice(0, 16);
+  const treeKey = sha256(
+    JSON.stringify({ dir: source.dir, revision: source.revision, args, icu: icu.prefix ?? icu.version }),
+  ).slice(0, 16);
   const buildDir = join(resolve(req.cacheDir), 'build', `${v}-${treeKey}`);
   const cfgInput = { major, sourceDir: source.dir, buildDir, icuPrefix: icu.prefix };
   const env = { ...process.env, ...configureEnv(cfgInput) };
@@ -179,7 +181,11 @@ async function buildVersion(
   if (dup) throw new UserError(`module '${dup}' is linked in twice`, 'remove the duplicate --module');
   log.info(`${v}: linking in modules ${names.join(', ')}`);
 
-  const runtime = await compileRuntime(modules, join(work, 'link'));
+  const pgWchar = join(source.dir, 'src/include/mb/pg_wchar.h');
+  const runtime = await compileRuntime(modules, join(work, 'link'), {
+    libpqEncodingForwarders:
+      existsSync(pgWchar) && needsLibpqEncodingForwarders(readFileSync(pgWchar, 'utf8')),
+  });
   const icuLibs = staticIcuLibs(icu.prefix);
   const linkLibs = [...new Set(modules.flatMap((m) => m.linkLibs))];
   const backendFlags = staticLinkFlags(

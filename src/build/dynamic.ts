@@ -126,6 +126,17 @@ async function countDynamicSymbols(sharedObject: string): Promise<number> {
   return out.split('\n').filter((l) => / [TDBRVWi] /.test(l)).length;
 }
 
+/** Where one version's dynamic build works. */
+export interface DynamicWork {
+  v: string;
+  work: string;
+  buildDir: string;
+  stage: string;
+  logs: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
 /** Builds one version the conventional way into <out>/vNN and returns its manifest entry. */
 export async function buildDynamicVersion(
   req: BuildRequest,
@@ -162,6 +173,36 @@ export async function buildDynamicVersion(
       logFile: join(logs, 'install.log'),
     }),
   );
+  const entry = await finishDynamicVersion(req, out, major, source, walredo, icu, toolchain, {
+    v,
+    work,
+    buildDir,
+    stage,
+    logs,
+    args,
+    env,
+  });
+  return { ...entry, buildDurationSeconds: Math.round((Date.now() - started) / 1000) };
+}
+
+/**
+ * After `make install` into the stage: extra and walredo modules (PGXS, shared, installed into the
+ * stage), the relink for the walredo dispatch, the bundle directory and its manifest entry
+ * (buildDurationSeconds covers only this part; buildDynamicVersion sets the whole).
+ */
+export async function finishDynamicVersion(
+  req: BuildRequest,
+  out: string,
+  major: number,
+  source: ResolvedSource,
+  walredo: WalRedoMode,
+  icu: IcuChoice,
+  toolchain: Toolchain,
+  w: DynamicWork,
+): Promise<VersionManifest> {
+  const started = Date.now();
+  const { v, work, buildDir, stage, logs, args, env } = w;
+  const log = req.log;
   const stagePrefix = join(stage, unrelocatedPrefix(major));
   const pgConfig = join(stagePrefix, 'bin', 'pg_config');
 
@@ -172,11 +213,13 @@ export async function buildDynamicVersion(
   }));
   const pgxsInstall = async (dir: string, origin: string, extra: string[] = []) => {
     const copy = join(work, 'pgxs', dir.replace(/^.*\//, ''));
+    rmSync(copy, { recursive: true, force: true });
     cpSync(dir, copy, { recursive: true });
     const makeArgs = ['USE_PGXS=1', `PG_CONFIG=${pgConfig}`, ...extra];
     await log.step(`${v}: build module ${dir} (PGXS, shared)`, async () => {
       await run('make', ['-C', copy, `-j${req.jobs}`, ...makeArgs], { logFile: join(logs, 'modules.log') });
-      await run('make', ['-C', copy, 'install', `DESTDIR=${stage}`, ...makeArgs], {
+      // no DESTDIR: the staged pg_config already reports the staged directories
+      await run('make', ['-C', copy, 'install', ...makeArgs], {
         logFile: join(logs, 'modules.log'),
       });
     });

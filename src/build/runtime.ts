@@ -21,7 +21,19 @@ async function compile(source: string, object: string): Promise<string> {
 }
 
 /** Compiles the runtime shims and the generated module table. */
-export async function compileRuntime(modules: LinkedModule[], workDir: string): Promise<RuntimeObjects> {
+/**
+ * v18+ name libpgcommon's encoding functions *_private (src/include/mb/pg_wchar.h); libpq.a then
+ * needs the public names, which only libpgcommon_shlib.a has (pure check of the header text).
+ */
+export function needsLibpqEncodingForwarders(pgWcharHeader: string): boolean {
+  return /#define\s+pg_encoding_to_char\s+pg_encoding_to_char_private/.test(pgWcharHeader);
+}
+
+export async function compileRuntime(
+  modules: LinkedModule[],
+  workDir: string,
+  options: { libpqEncodingForwarders?: boolean } = {},
+): Promise<RuntimeObjects> {
   const dir = join(workDir, 'runtime');
   mkdirSync(dir, { recursive: true });
   const rt = runtimeDir();
@@ -33,5 +45,8 @@ export async function compileRuntime(modules: LinkedModule[], workDir: string): 
   const locpath = await compile(join(rt, 'pgb_locpath.c'), obj('pgb_locpath'));
   const random = await compile(join(rt, 'pgb_random.c'), obj('pgb_random'));
   const tableObj = await compile(table, obj('pgb_module_table'));
-  return { backend: [dl, exec, locpath, random, tableObj], frontend: [exec, locpath, random] };
+  const frontend = [exec, locpath, random];
+  if (options.libpqEncodingForwarders)
+    frontend.push(await compile(join(rt, 'pgb_libpq_encoding.c'), obj('pgb_libpq_encoding')));
+  return { backend: [dl, exec, locpath, random, tableObj], frontend };
 }

@@ -11,6 +11,7 @@ import { chooseWalRedoMode, parseWrapList } from '../../../src/build/walredo';
 import { aptInstallLine, REQUIREMENTS } from '../../../src/build/toolchain';
 import { localeDirName, parseLocaleList } from '../../../src/build/locales';
 import { parseIcuVersionHeader } from '../../../src/build/icu';
+import { needsLibpqEncodingForwarders } from '../../../src/build/runtime';
 
 describe('configure flags', () => {
   test('prefix has no "postgres"/"pgsql" so configure appends /postgresql to share and lib', () => {
@@ -109,5 +110,18 @@ describe('locales', () => {
   test('ICU version header', () => {
     expect(parseIcuVersionHeader('#define U_ICU_VERSION "72.1"\n')).toBe('72.1');
     expect(parseIcuVersionHeader('')).toBeUndefined();
+  });
+});
+
+describe('static initdb on v18+', () => {
+  test('libpq encoding forwarders are needed only when pg_wchar.h renames the functions *_private', () => {
+    expect(
+      needsLibpqEncodingForwarders(
+        '#if defined(USE_PRIVATE_ENCODING_FUNCS) || !defined(FRONTEND)\n#define pg_encoding_to_char\t\t\tpg_encoding_to_char_private\n',
+      ),
+    ).toBe(true);
+    expect(needsLibpqEncodingForwarders('extern const char *pg_encoding_to_char(int encoding);\n')).toBe(
+      false,
+    );
   });
 });
