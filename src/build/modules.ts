@@ -4,6 +4,7 @@ import { UserError } from '../util/errors';
 import { capture, run } from '../util/exec';
 import { Logger } from '../util/logger';
 import { LinkedModule, parseNmDefinedGlobals, redefineSymsFile } from './module-table';
+import { runtimeDir } from './runtime';
 
 /** A module as its Makefile describes it. */
 export interface ModuleMakeVars {
@@ -171,7 +172,13 @@ export async function buildPgxsModule(
   rmSync(copy, { recursive: true, force: true });
   mkdirSync(join(workDir, 'pgxs'), { recursive: true });
   cpSync(src, copy, { recursive: true });
-  const makeArgs = ['USE_PGXS=1', `PG_CONFIG=${pgConfig}`, ...extraMakeArgs];
+  // COPT maps the copy's path away, so the module's debug info (and the binary's build ID) do not depend on it
+  const makeArgs = [
+    'USE_PGXS=1',
+    `PG_CONFIG=${pgConfig}`,
+    `COPT=-ffile-prefix-map=${copy}=. -ffile-prefix-map=${runtimeDir()}=runtime`,
+    ...extraMakeArgs,
+  ];
   await log.step(`build module ${basename(src)} (PGXS)`, () =>
     run('make', ['-C', copy, `-j${jobs}`, ...makeArgs], {
       logFile: join(workDir, 'logs', `module-${basename(src)}.log`),

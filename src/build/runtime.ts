@@ -15,12 +15,27 @@ export interface RuntimeObjects {
   frontend: string[];
 }
 
-async function compile(source: string, object: string): Promise<string> {
-  await run('gcc', ['-O2', '-g', '-Wall', '-fno-common', `-I${runtimeDir()}`, '-c', '-o', object, source]);
+/**
+ * Paths of the work directory and of pg-bundle itself are mapped away (-ffile-prefix-map), so the
+ * debug info, and with it the binary's build ID, does not depend on where the build ran.
+ */
+async function compile(source: string, object: string, workDir: string): Promise<string> {
+  const maps = [`-ffile-prefix-map=${workDir}=.`, `-ffile-prefix-map=${runtimeDir()}=runtime`];
+  await run('gcc', [
+    '-O2',
+    '-g',
+    '-Wall',
+    '-fno-common',
+    ...maps,
+    `-I${runtimeDir()}`,
+    '-c',
+    '-o',
+    object,
+    source,
+  ]);
   return object;
 }
 
-/** Compiles the runtime shims and the generated module table. */
 /**
  * v18+ name libpgcommon's encoding functions *_private (src/include/mb/pg_wchar.h); libpq.a then
  * needs the public names, which only libpgcommon_shlib.a has (pure check of the header text).
@@ -29,6 +44,7 @@ export function needsLibpqEncodingForwarders(pgWcharHeader: string): boolean {
   return /#define\s+pg_encoding_to_char\s+pg_encoding_to_char_private/.test(pgWcharHeader);
 }
 
+/** Compiles the runtime shims and the generated module table. */
 export async function compileRuntime(
   modules: LinkedModule[],
   workDir: string,
@@ -40,13 +56,13 @@ export async function compileRuntime(
   const table = join(dir, 'pgb_module_table.c');
   writeFileSync(table, generateModuleTable(modules));
   const obj = (name: string) => join(dir, `${name}.o`);
-  const dl = await compile(join(rt, 'pgb_dl.c'), obj('pgb_dl'));
-  const exec = await compile(join(rt, 'pgb_exec.c'), obj('pgb_exec'));
-  const locpath = await compile(join(rt, 'pgb_locpath.c'), obj('pgb_locpath'));
-  const random = await compile(join(rt, 'pgb_random.c'), obj('pgb_random'));
-  const tableObj = await compile(table, obj('pgb_module_table'));
+  const dl = await compile(join(rt, 'pgb_dl.c'), obj('pgb_dl'), workDir);
+  const exec = await compile(join(rt, 'pgb_exec.c'), obj('pgb_exec'), workDir);
+  const locpath = await compile(join(rt, 'pgb_locpath.c'), obj('pgb_locpath'), workDir);
+  const random = await compile(join(rt, 'pgb_random.c'), obj('pgb_random'), workDir);
+  const tableObj = await compile(table, obj('pgb_module_table'), workDir);
   const frontend = [exec, locpath, random];
   if (options.libpqEncodingForwarders)
-    frontend.push(await compile(join(rt, 'pgb_libpq_encoding.c'), obj('pgb_libpq_encoding')));
+    frontend.push(await compile(join(rt, 'pgb_libpq_encoding.c'), obj('pgb_libpq_encoding'), workDir));
   return { backend: [dl, exec, locpath, random, tableObj], frontend };
 }

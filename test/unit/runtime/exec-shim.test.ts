@@ -19,9 +19,9 @@ int main(int argc, char **argv) {
     printf("status=%d\\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
     return 0;
   }
-  FILE *f = popen(argv[2], argv[1][5] == 'r' ? "r" : "w");
+  FILE *f = popen(argv[2], argv[1][6] == 'r' ? "r" : "w");
   if (!f) { perror("popen"); return 3; }
-  if (argv[1][5] == 'r') { char buf[256]; while (fgets(buf, sizeof buf, f)) fputs(buf, stdout); }
+  if (argv[1][6] == 'r') { char buf[256]; while (fgets(buf, sizeof buf, f)) fputs(buf, stdout); }
   else fputs("written through the pipe\\n", f);
   int st = pclose(f);
   printf("status=%d\\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
