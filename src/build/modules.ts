@@ -1,5 +1,5 @@
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../util/errors';
 import { capture, run } from '../util/exec';
 import { Logger } from '../util/logger';
@@ -161,6 +161,8 @@ export async function buildPgxsModule(
   log: Logger,
   jobs: number,
   extraMakeArgs: string[] = [],
+  /** files copied into the module's build copy (e.g. a shared source the Makefile expects beside it) */
+  extraFiles: string[] = [],
 ): Promise<PreparedModule[]> {
   const src = resolve(dir);
   if (!existsSync(join(src, 'Makefile')))
@@ -172,11 +174,12 @@ export async function buildPgxsModule(
   rmSync(copy, { recursive: true, force: true });
   mkdirSync(join(workDir, 'pgxs'), { recursive: true });
   cpSync(src, copy, { recursive: true });
+  for (const file of extraFiles) cpSync(file, join(copy, basename(file)));
   // COPT maps the copy's path away, so the module's debug info (and the binary's build ID) do not depend on it
   const makeArgs = [
     'USE_PGXS=1',
     `PG_CONFIG=${pgConfig}`,
-    `COPT=-ffile-prefix-map=${copy}=. -ffile-prefix-map=${runtimeDir()}=runtime`,
+    `COPT=-ffile-prefix-map=${copy}=. -ffile-prefix-map=${runtimeDir()}=runtime -ffile-prefix-map=${dirname(dirname(pgConfig))}=pg-install`,
     ...extraMakeArgs,
   ];
   await log.step(`build module ${basename(src)} (PGXS)`, () =>

@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { run } from '../util/exec';
 import { packageRoot } from '../util/package-root';
 import { generateModuleTable, LinkedModule } from './module-table';
@@ -21,18 +21,15 @@ export interface RuntimeObjects {
  */
 async function compile(source: string, object: string, workDir: string): Promise<string> {
   const maps = [`-ffile-prefix-map=${workDir}=.`, `-ffile-prefix-map=${runtimeDir()}=runtime`];
-  await run('gcc', [
-    '-O2',
-    '-g',
-    '-Wall',
-    '-fno-common',
-    ...maps,
-    `-I${runtimeDir()}`,
-    '-c',
-    '-o',
-    object,
-    source,
-  ]);
+  // compiled from the source's own directory by its base name: the object's file symbol then
+  // holds no absolute path either
+  await run(
+    'gcc',
+    ['-O2', '-g', '-Wall', '-fno-common', ...maps, `-I${runtimeDir()}`, '-c', '-o', object, basename(source)],
+    {
+      cwd: dirname(source),
+    },
+  );
   return object;
 }
 

@@ -75,9 +75,18 @@ export async function builtinWalRedo(
     );
   }
   const runtime = join(packageRoot(), 'runtime');
-  const modules = await buildPgxsModule(dir, 'builtin', pgConfig, workDir, log, jobs, [
-    `PGB_RUNTIME_DIR=${runtime}`,
-  ]);
+  // the dispatch shim is compiled by the module's make from a copy beside it (PGB_RUNTIME_DIR=.), so
+  // no absolute path of this machine ends up in the objects
+  const modules = await buildPgxsModule(
+    dir,
+    'builtin',
+    pgConfig,
+    workDir,
+    log,
+    jobs,
+    ['PGB_RUNTIME_DIR=.'],
+    [join(runtime, 'pgb_walredo_main.c')],
+  );
   const shim = join(workDir, 'pgxs', basename(dir), 'pgb_walredo_main.o');
   if (!existsSync(shim)) throw new Error(`the walredo build did not produce ${shim}`);
   return { modules, objects: [shim], wraps: parseWrapList(readFileSync(flagsFile, 'utf8')) };

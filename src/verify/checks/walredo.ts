@@ -1,3 +1,6 @@
+import { chmodSync, cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { CheckResult, VersionManifest } from '../../core/manifest';
 import { runWalRedoStage } from '../../walredo/suite';
 import { WalRedoReport } from '../../walredo/suite/report';
@@ -29,6 +32,38 @@ export async function verifyWalRedo(
   skip: boolean,
   log: Logger,
 ): Promise<{ check: CheckResult; report: WalRedoReport }> {
-  const report = await runWalRedoStage(bundleDir, major, { skip, mode: entry?.walredo?.mode, log });
-  return { check: walRedoCheck(report), report };
+  // As root, walredo runs unprivileged (postgres refuses root): it must be able to reach the bundle.
+  let dir = bundleDir;
+  let copy: string | undefined;
+  if (
+    !skip &&
+    process.getuid?.() === 0 &&
+    !reachableByOthers(join(bundleDir, `v${major}`, 'bin', 'postgres'))
+  ) {
+    copy = mkdtempSync(join(tmpdir(), 'pg-bundle-walredo-'));
+    chmodSync(copy, 0o755);
+    cpSync(join(bundleDir, `v${major}`), join(copy, `v${major}`), { recursive: true });
+    log.info(`walredo: ${bundleDir} is not reachable by an unprivileged user; running a copy in ${copy}`);
+    dir = copy;
+  }
+  try {
+    const report = await runWalRedoStage(dir, major, { skip, mode: entry?.walredo?.mode, log });
+    return { check: walRedoCheck(report), report };
+  } finally {
+    if (copy) rmSync(copy, { recursive: true, force: true });
+  }
+}
+
+/** Whether every directory above `path` lets others through (o+x) and the file is o+x. */
+export function reachableByOthers(path: string): boolean {
+  let p = resolve(path);
+  try {
+    if ((statSync(p).mode & 0o001) === 0) return false;
+    for (p = dirname(p); ; p = dirname(p)) {
+      if ((statSync(p).mode & 0o001) === 0) return false;
+      if (p === dirname(p)) return true;
+    }
+  } catch {
+    return false;
+  }
 }
