@@ -1,4 +1,7 @@
-import { walRedoCheck } from '../../../src/verify/checks/walredo';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { reachableByOthers, walRedoCheck } from '../../../src/verify/checks/walredo';
 import { emptyReport } from '../../../src/walredo/suite/report';
 
 describe('the walredo line of the checks table', () => {
@@ -36,5 +39,22 @@ describe('the walredo line of the checks table', () => {
       status: 'fail',
       detail: 'mode none: v15/bin/postgres has no walredo mode',
     });
+  });
+});
+
+describe('reachableByOthers', () => {
+  test('a file below a 0700 directory is not reachable; below 0755 it is', () => {
+    const closed = mkdtempSync(join(tmpdir(), 'pgb-reach-'));
+    chmodSync(closed, 0o700);
+    const open = mkdtempSync(join(tmpdir(), 'pgb-reach-'));
+    chmodSync(open, 0o755);
+    for (const d of [closed, open]) {
+      writeFileSync(join(d, 'postgres'), '');
+      chmodSync(join(d, 'postgres'), 0o755);
+    }
+    expect(reachableByOthers(join(closed, 'postgres'))).toBe(false);
+    // /tmp itself is world-reachable on any normal system
+    expect(reachableByOthers(join(open, 'postgres'))).toBe(true);
+    expect(reachableByOthers(join(open, 'missing'))).toBe(false);
   });
 });
