@@ -5,6 +5,7 @@ import { defaultCacheDir } from '../source/cache';
 import { parseVersions, sourcesForVersions } from '../source/spec';
 import { UserError } from '../util/errors';
 import { buildBundles } from './build';
+import { parseLinkage } from './dynamic';
 import { parseLocaleList } from './locales';
 import { WalRedoMode } from './walredo';
 
@@ -30,6 +31,7 @@ export const buildCommand: CommandHandler = async (options, ctx) => {
     icuSource: stringOption(options, 'icuSource'),
     icuSha256: stringOption(options, 'icuSha256'),
     walredo: stringOption(options, 'walredo') as WalRedoMode | undefined,
+    linkage: parseLinkage(stringOption(options, 'linkage')),
     locales: parseLocaleList(stringOption(options, 'locales') ?? 'C.UTF-8'),
     keepDebug: boolOption(options, 'keepDebug'),
     installDeps: boolOption(options, 'installDeps'),

@@ -105,6 +105,16 @@ export const OPTION_SPECS: OptionSpec[] = [
       "walredo mode: 'builtin' (pg-bundle's module; default for upstream trees), 'fork' (the tree's own; default when it has one) or 'none'",
   },
   {
+    key: 'linkage',
+    flag: '--linkage <linkage>',
+    input: 'linkage',
+    kind: 'string',
+    default: 'static',
+    commands: BUILDING,
+    description:
+      "'static' (the bundle) or 'dynamic' (a conventional pg_install-style build of the same source, for comparison: bin/ dynamically linked, lib/libpq.so*, real lib/postgresql/*.so)",
+  },
+  {
     key: 'locales',
     flag: '--locales <names>',
     input: 'locales',

