@@ -40764,7 +40764,10 @@ async function buildVersion(req, out, major, source, walredo, icu, toolchain) {
     if (dup)
         throw new errors_1.UserError(`module '${dup}' is linked in twice`, 'remove the duplicate --module');
     log.info(`${v}: linking in modules ${names.join(', ')}`);
-    const runtime = await (0, runtime_1.compileRuntime)(modules, (0, node_path_1.join)(work, 'link'));
+    const pgWchar = (0, node_path_1.join)(source.dir, 'src/include/mb/pg_wchar.h');
+    const runtime = await (0, runtime_1.compileRuntime)(modules, (0, node_path_1.join)(work, 'link'), {
+        libpqEncodingForwarders: (0, node_fs_1.existsSync)(pgWchar) && (0, runtime_1.needsLibpqEncodingForwarders)((0, node_fs_1.readFileSync)(pgWchar, 'utf8')),
+    });
     const icuLibs = (0, configure_1.staticIcuLibs)(icu.prefix);
     const linkLibs = [...new Set(modules.flatMap((m) => m.linkLibs))];
     const backendFlags = (0, configure_1.staticLinkFlags)([...modules.map((m) => m.object), ...runtime.backend, ...(walredoParts?.objects ?? []), ...linkLibs], [...configure_1.BACKEND_WRAPS, ...(walredoParts?.wraps ?? [])]);
@@ -40832,6 +40835,7 @@ const cache_1 = __nccwpck_require__(611);
 const spec_1 = __nccwpck_require__(5346);
 const errors_1 = __nccwpck_require__(17);
 const build_1 = __nccwpck_require__(2828);
+const dynamic_1 = __nccwpck_require__(8485);
 const locales_1 = __nccwpck_require__(3231);
 function parseJobs(text) {
     if (text === undefined)
@@ -40855,6 +40859,7 @@ const buildCommand = async (options, ctx) => {
         icuSource: (0, context_1.stringOption)(options, 'icuSource'),
         icuSha256: (0, context_1.stringOption)(options, 'icuSha256'),
         walredo: (0, context_1.stringOption)(options, 'walredo'),
+        linkage: (0, dynamic_1.parseLinkage)((0, context_1.stringOption)(options, 'linkage')),
         locales: (0, locales_1.parseLocaleList)((0, context_1.stringOption)(options, 'locales') ?? 'C.UTF-8'),
         keepDebug: (0, context_1.boolOption)(options, 'keepDebug'),
         installDeps: (0, context_1.boolOption)(options, 'installDeps'),
@@ -40986,6 +40991,7 @@ exports.dynamicWalRedoLinkFlags = dynamicWalRedoLinkFlags;
 exports.isLibpqSharedName = isLibpqSharedName;
 exports.listFilesFollowingLinks = listFilesFollowingLinks;
 exports.buildDynamicVersion = buildDynamicVersion;
+exports.finishDynamicVersion = finishDynamicVersion;
 /**
  * `--linkage dynamic`: a conventional ("pg_install"-style) build of the same source with the same
  * configure flags, for comparison (benchmarks). No static relink: bin/postgres and bin/initdb stay
@@ -41111,6 +41117,26 @@ async function buildDynamicVersion(req, out, major, source, walredo, icu, toolch
         env,
         logFile: (0, node_path_1.join)(logs, 'install.log'),
     }));
+    const entry = await finishDynamicVersion(req, out, major, source, walredo, icu, toolchain, {
+        v,
+        work,
+        buildDir,
+        stage,
+        logs,
+        args,
+        env,
+    });
+    return { ...entry, buildDurationSeconds: Math.round((Date.now() - started) / 1000) };
+}
+/**
+ * After `make install` into the stage: extra and walredo modules (PGXS, shared, installed into the
+ * stage), the relink for the walredo dispatch, the bundle directory and its manifest entry
+ * (buildDurationSeconds covers only this part; buildDynamicVersion sets the whole).
+ */
+async function finishDynamicVersion(req, out, major, source, walredo, icu, toolchain, w) {
+    const started = Date.now();
+    const { v, work, buildDir, stage, logs, args, env } = w;
+    const log = req.log;
     const stagePrefix = (0, node_path_1.join)(stage, (0, configure_1.unrelocatedPrefix)(major));
     const pgConfig = (0, node_path_1.join)(stagePrefix, 'bin', 'pg_config');
     // extra modules: built with PGXS and installed into the staged tree, as a pg_install would have them
@@ -41120,11 +41146,13 @@ async function buildDynamicVersion(req, out, major, source, walredo, icu, toolch
     }));
     const pgxsInstall = async (dir, origin, extra = []) => {
         const copy = (0, node_path_1.join)(work, 'pgxs', dir.replace(/^.*\//, ''));
+        (0, node_fs_1.rmSync)(copy, { recursive: true, force: true });
         (0, node_fs_1.cpSync)(dir, copy, { recursive: true });
         const makeArgs = ['USE_PGXS=1', `PG_CONFIG=${pgConfig}`, ...extra];
         await log.step(`${v}: build module ${dir} (PGXS, shared)`, async () => {
             await (0, exec_1.run)('make', ['-C', copy, `-j${req.jobs}`, ...makeArgs], { logFile: (0, node_path_1.join)(logs, 'modules.log') });
-            await (0, exec_1.run)('make', ['-C', copy, 'install', `DESTDIR=${stage}`, ...makeArgs], {
+            // no DESTDIR: the staged pg_config already reports the staged directories
+            await (0, exec_1.run)('make', ['-C', copy, 'install', ...makeArgs], {
                 logFile: (0, node_path_1.join)(logs, 'modules.log'),
             });
         });
@@ -41479,6 +41507,7 @@ const node_path_1 = __nccwpck_require__(6760);
 const errors_1 = __nccwpck_require__(17);
 const exec_1 = __nccwpck_require__(7895);
 const module_table_1 = __nccwpck_require__(383);
+const runtime_1 = __nccwpck_require__(7896);
 const PRINT_VARS_MAKEFILE = `pgb-print-vars:
 \t@echo 'NAME=$(strip $(NAME))'
 \t@echo 'MODULE_big=$(strip $(MODULE_big))'
@@ -41577,7 +41606,9 @@ async function prepareInTreeModules(buildDir, workDir) {
  * Builds an external module directory with PGXS against the staged install of the same tree (in a
  * copy, so the user's directory is not touched) and prepares each library it builds.
  */
-async function buildPgxsModule(dir, origin, pgConfig, workDir, log, jobs, extraMakeArgs = []) {
+async function buildPgxsModule(dir, origin, pgConfig, workDir, log, jobs, extraMakeArgs = [], 
+/** files copied into the module's build copy (e.g. a shared source the Makefile expects beside it) */
+extraFiles = []) {
     const src = (0, node_path_1.resolve)(dir);
     if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(src, 'Makefile')))
         throw new errors_1.UserError(`module directory ${src} has no Makefile`, 'pass a PGXS module directory (with a Makefile using PGXS) to --module');
@@ -41585,7 +41616,15 @@ async function buildPgxsModule(dir, origin, pgConfig, workDir, log, jobs, extraM
     (0, node_fs_1.rmSync)(copy, { recursive: true, force: true });
     (0, node_fs_1.mkdirSync)((0, node_path_1.join)(workDir, 'pgxs'), { recursive: true });
     (0, node_fs_1.cpSync)(src, copy, { recursive: true });
-    const makeArgs = ['USE_PGXS=1', `PG_CONFIG=${pgConfig}`, ...extraMakeArgs];
+    for (const file of extraFiles)
+        (0, node_fs_1.cpSync)(file, (0, node_path_1.join)(copy, (0, node_path_1.basename)(file)));
+    // COPT maps the copy's path away, so the module's debug info (and the binary's build ID) do not depend on it
+    const makeArgs = [
+        'USE_PGXS=1',
+        `PG_CONFIG=${pgConfig}`,
+        `COPT=-ffile-prefix-map=${copy}=. -ffile-prefix-map=${(0, runtime_1.runtimeDir)()}=runtime -ffile-prefix-map=${(0, node_path_1.dirname)((0, node_path_1.dirname)(pgConfig))}=pg-install`,
+        ...extraMakeArgs,
+    ];
     await log.step(`build module ${(0, node_path_1.basename)(src)} (PGXS)`, () => (0, exec_1.run)('make', ['-C', copy, `-j${jobs}`, ...makeArgs], {
         logFile: (0, node_path_1.join)(workDir, 'logs', `module-${(0, node_path_1.basename)(src)}.log`),
     }));
@@ -41610,6 +41649,7 @@ async function buildPgxsModule(dir, origin, pgConfig, workDir, log, jobs, extraM
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runtimeDir = runtimeDir;
+exports.needsLibpqEncodingForwarders = needsLibpqEncodingForwarders;
 exports.compileRuntime = compileRuntime;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
@@ -41619,24 +41659,43 @@ const module_table_1 = __nccwpck_require__(383);
 function runtimeDir() {
     return (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'runtime');
 }
-async function compile(source, object) {
-    await (0, exec_1.run)('gcc', ['-O2', '-g', '-Wall', '-fno-common', `-I${runtimeDir()}`, '-c', '-o', object, source]);
+/**
+ * Paths of the work directory and of pg-bundle itself are mapped away (-ffile-prefix-map), so the
+ * debug info, and with it the binary's build ID, does not depend on where the build ran.
+ */
+async function compile(source, object, workDir) {
+    const maps = [`-ffile-prefix-map=${workDir}=.`, `-ffile-prefix-map=${runtimeDir()}=runtime`];
+    // compiled from the source's own directory by its base name: the object's file symbol then
+    // holds no absolute path either
+    await (0, exec_1.run)('gcc', ['-O2', '-g', '-Wall', '-fno-common', ...maps, `-I${runtimeDir()}`, '-c', '-o', object, (0, node_path_1.basename)(source)], {
+        cwd: (0, node_path_1.dirname)(source),
+    });
     return object;
 }
+/**
+ * v18+ name libpgcommon's encoding functions *_private (src/include/mb/pg_wchar.h); libpq.a then
+ * needs the public names, which only libpgcommon_shlib.a has (pure check of the header text).
+ */
+function needsLibpqEncodingForwarders(pgWcharHeader) {
+    return /#define\s+pg_encoding_to_char\s+pg_encoding_to_char_private/.test(pgWcharHeader);
+}
 /** Compiles the runtime shims and the generated module table. */
-async function compileRuntime(modules, workDir) {
+async function compileRuntime(modules, workDir, options = {}) {
     const dir = (0, node_path_1.join)(workDir, 'runtime');
     (0, node_fs_1.mkdirSync)(dir, { recursive: true });
     const rt = runtimeDir();
     const table = (0, node_path_1.join)(dir, 'pgb_module_table.c');
     (0, node_fs_1.writeFileSync)(table, (0, module_table_1.generateModuleTable)(modules));
     const obj = (name) => (0, node_path_1.join)(dir, `${name}.o`);
-    const dl = await compile((0, node_path_1.join)(rt, 'pgb_dl.c'), obj('pgb_dl'));
-    const exec = await compile((0, node_path_1.join)(rt, 'pgb_exec.c'), obj('pgb_exec'));
-    const locpath = await compile((0, node_path_1.join)(rt, 'pgb_locpath.c'), obj('pgb_locpath'));
-    const random = await compile((0, node_path_1.join)(rt, 'pgb_random.c'), obj('pgb_random'));
-    const tableObj = await compile(table, obj('pgb_module_table'));
-    return { backend: [dl, exec, locpath, random, tableObj], frontend: [exec, locpath, random] };
+    const dl = await compile((0, node_path_1.join)(rt, 'pgb_dl.c'), obj('pgb_dl'), workDir);
+    const exec = await compile((0, node_path_1.join)(rt, 'pgb_exec.c'), obj('pgb_exec'), workDir);
+    const locpath = await compile((0, node_path_1.join)(rt, 'pgb_locpath.c'), obj('pgb_locpath'), workDir);
+    const random = await compile((0, node_path_1.join)(rt, 'pgb_random.c'), obj('pgb_random'), workDir);
+    const tableObj = await compile(table, obj('pgb_module_table'), workDir);
+    const frontend = [exec, locpath, random];
+    if (options.libpqEncodingForwarders)
+        frontend.push(await compile((0, node_path_1.join)(rt, 'pgb_libpq_encoding.c'), obj('pgb_libpq_encoding'), workDir));
+    return { backend: [dl, exec, locpath, random, tableObj], frontend };
 }
 
 
@@ -41824,9 +41883,9 @@ async function builtinWalRedo(pgConfig, workDir, log, jobs) {
         throw new errors_1.UserError(`pg-bundle's builtin walredo module is missing from ${dir}`, 'reinstall pg-bundle, or build with --walredo none');
     }
     const runtime = (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'runtime');
-    const modules = await (0, modules_1.buildPgxsModule)(dir, 'builtin', pgConfig, workDir, log, jobs, [
-        `PGB_RUNTIME_DIR=${runtime}`,
-    ]);
+    // the dispatch shim is compiled by the module's make from a copy beside it (PGB_RUNTIME_DIR=.), so
+    // no absolute path of this machine ends up in the objects
+    const modules = await (0, modules_1.buildPgxsModule)(dir, 'builtin', pgConfig, workDir, log, jobs, ['PGB_RUNTIME_DIR=.'], [(0, node_path_1.join)(runtime, 'pgb_walredo_main.c')]);
     const shim = (0, node_path_1.join)(workDir, 'pgxs', (0, node_path_1.basename)(dir), 'pgb_walredo_main.o');
     if (!(0, node_fs_1.existsSync)(shim))
         throw new Error(`the walredo build did not produce ${shim}`);
@@ -43021,7 +43080,11 @@ function makePinBumpCommand(deps = {}) {
         const env = deps.env ?? process.env;
         const log = ctx.log;
         const out = (0, context_1.stringOption)(options, 'out') ?? 'out';
-        const { owner, repo } = parseRepository((0, context_1.stringOption)(options, 'repository'));
+        const dryRun = (0, context_1.boolOption)(options, 'dryRun');
+        const repository = (0, context_1.stringOption)(options, 'repository');
+        // A dry run without a consumer repository (the README's local main job) still renders the pin,
+        // the diff and the PR body, as a first pin.
+        const { owner, repo } = repository || !dryRun ? parseRepository(repository) : { owner: '<consumer>', repo: '<repository>' };
         const pinPath = (0, context_1.stringOption)(options, 'pinFile') ?? pin_file_1.DEFAULT_PIN_PATH;
         const pathProblem = (0, pin_file_1.pinPathProblem)(pinPath);
         if (pathProblem)
@@ -43031,7 +43094,6 @@ function makePinBumpCommand(deps = {}) {
         if (teamProblem)
             throw new errors_1.UserError(teamProblem, 'pass --storage-team @org/team-name');
         const allowUnrouted = (0, context_1.boolOption)(options, 'allowUnrouted');
-        const dryRun = (0, context_1.boolOption)(options, 'dryRun');
         const token = (0, context_1.stringOption)(options, 'token') ?? (env.GITHUB_TOKEN || undefined);
         if (token)
             ctx.setSecret(token);
@@ -43069,14 +43131,18 @@ function makePinBumpCommand(deps = {}) {
             retryDelayMs: deps.retryDelayMs,
         };
         const artifactsDir = (0, node_path_1.join)(out, 'pin-bump');
-        const gh = token ? (deps.octokit ?? defaultClient(log, deps.retryDelayMs))(token, apiUrl) : undefined;
+        const gh = token && repository
+            ? (deps.octokit ?? defaultClient(log, deps.retryDelayMs))(token, apiUrl)
+            : undefined;
         if (dryRun) {
             let plan;
             if (gh) {
                 plan = await (0, bump_1.planBump)(gh, req, log);
             }
             else {
-                log.warn('no token: the dry run cannot read the current pin file and CODEOWNERS, so it shows the change as a first pin');
+                log.warn(repository
+                    ? 'no token: the dry run cannot read the current pin file and CODEOWNERS, so it shows the change as a first pin'
+                    : 'no --repository: the dry run shows the change as a first pin of a consumer repository');
                 const risks = (0, risk_1.analyseRisk)(undefined, newPin);
                 plan = {
                     repository: `${owner}/${repo}`,
@@ -43621,7 +43687,10 @@ function releaseInfoFromRecord(record, recordPath, input) {
     if (record.dryRun && !input.dryRun) {
         throw new errors_1.UserError(`publish ran as a dry run (${recordPath}): release ${record.tag} does not exist on GitHub, so it cannot be pinned`, 'publish with a token first, or run pin-bump with --dry-run');
     }
-    const repository = record.repository || input.releaseRepository;
+    // a dry run of both stages without any repository (the README's local main job) shows placeholder URLs
+    const repository = record.repository ||
+        input.releaseRepository ||
+        (input.dryRun ? 'RELEASE-OWNER/RELEASE-REPOSITORY' : undefined);
     if (!repository)
         throw new errors_1.UserError(`${recordPath} names no release repository`, 'run publish with --repository, or set PG_BUNDLE_RELEASE_REPOSITORY=owner/name');
     const computed = releaseUrls(input.serverUrl, repository, record.tag, record.assetName);
@@ -44472,9 +44541,10 @@ exports.validateTag = validateTag;
 /**
  * Release naming (pure). Tag scheme, default: `bundle-<yyyymmdd>-<rev>` where
  * - yyyymmdd is the UTC date of SOURCE_DATE_EPOCH when set, else of now;
- * - rev is the first 7 characters of the source revision when the bundle has one version, or of
- *   sha256("<major>:<revision>\n" ...) over all versions (sorted by major) when it has several,
- *   so that the same sources give the same tag on the same day.
+ * - rev, for one version: the first 7 hex digits of its git revision, else of its source
+ *   tarball's sha256 (Debian and tarball sources); for several versions (or neither): of
+ *   sha256("<major>:<revision>\n" ...) over all versions sorted by major. So the same sources
+ *   give the same tag on the same day.
  * `--tag` overrides it. Tags are limited to characters safe in git refs and URLs.
  */
 const node_crypto_1 = __nccwpck_require__(7598);
@@ -44488,11 +44558,13 @@ function shortSourceRevision(manifest) {
     const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
     if (majors.length === 0)
         throw new errors_1.UserError('the manifest lists no PostgreSQL version', 'run build (and verify) before publish');
-    const clean = (rev) => rev.toLowerCase().replace(/[^a-z0-9]+/g, '');
     if (majors.length === 1) {
-        const rev = clean(manifest.versions[majors[0]].source.revision);
-        if (rev.length >= 7)
-            return rev.slice(0, 7);
+        const source = manifest.versions[majors[0]].source;
+        const gitRevision = /^[0-9a-f]{7,}/i.exec(source.revision)?.[0];
+        if (gitRevision)
+            return gitRevision.slice(0, 7).toLowerCase();
+        if (source.tarballSha256)
+            return source.tarballSha256.slice(0, 7).toLowerCase();
     }
     const joined = majors.map((m) => `${m}:${manifest.versions[m].source.revision}\n`).join('');
     return (0, node_crypto_1.createHash)('sha256').update(joined).digest('hex').slice(0, 7);
@@ -46436,6 +46508,10 @@ async function checkManifestFiles(ctx) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.walRedoCheck = walRedoCheck;
 exports.verifyWalRedo = verifyWalRedo;
+exports.reachableByOthers = reachableByOthers;
+const node_fs_1 = __nccwpck_require__(3024);
+const node_os_1 = __nccwpck_require__(8161);
+const node_path_1 = __nccwpck_require__(6760);
 const suite_1 = __nccwpck_require__(1336);
 /** One line for the checks table (pure). */
 function walRedoCheck(report) {
@@ -46455,8 +46531,43 @@ function walRedoCheck(report) {
  * the bundle's own server. Skipped only when asked (--skip-walredo); the report records it.
  */
 async function verifyWalRedo(bundleDir, major, entry, skip, log) {
-    const report = await (0, suite_1.runWalRedoStage)(bundleDir, major, { skip, mode: entry?.walredo?.mode, log });
-    return { check: walRedoCheck(report), report };
+    // As root, walredo runs unprivileged (postgres refuses root): it must be able to reach the bundle.
+    let dir = bundleDir;
+    let copy;
+    if (!skip &&
+        process.getuid?.() === 0 &&
+        !reachableByOthers((0, node_path_1.join)(bundleDir, `v${major}`, 'bin', 'postgres'))) {
+        copy = (0, node_fs_1.mkdtempSync)((0, node_path_1.join)((0, node_os_1.tmpdir)(), 'pg-bundle-walredo-'));
+        (0, node_fs_1.chmodSync)(copy, 0o755);
+        (0, node_fs_1.cpSync)((0, node_path_1.join)(bundleDir, `v${major}`), (0, node_path_1.join)(copy, `v${major}`), { recursive: true });
+        log.info(`walredo: ${bundleDir} is not reachable by an unprivileged user; running a copy in ${copy}`);
+        dir = copy;
+    }
+    try {
+        const report = await (0, suite_1.runWalRedoStage)(dir, major, { skip, mode: entry?.walredo?.mode, log });
+        return { check: walRedoCheck(report), report };
+    }
+    finally {
+        if (copy)
+            (0, node_fs_1.rmSync)(copy, { recursive: true, force: true });
+    }
+}
+/** Whether every directory above `path` lets others through (o+x) and the file is o+x. */
+function reachableByOthers(path) {
+    let p = (0, node_path_1.resolve)(path);
+    try {
+        if (((0, node_fs_1.statSync)(p).mode & 0o001) === 0)
+            return false;
+        for (p = (0, node_path_1.dirname)(p);; p = (0, node_path_1.dirname)(p)) {
+            if (((0, node_fs_1.statSync)(p).mode & 0o001) === 0)
+                return false;
+            if (p === (0, node_path_1.dirname)(p))
+                return true;
+        }
+    }
+    catch {
+        return false;
+    }
 }
 
 
