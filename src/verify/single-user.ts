@@ -40,6 +40,10 @@ export function parseSingleUserOutput(stdout: string): Record<string, string> {
   return values;
 }
 
+/** The libc locales PostgreSQL treats as unversioned (pg_locale.c: "C", "POSIX" and "C.*"). */
+const UNVERSIONED_LIBC_LOCALE = /^(C|POSIX|C\..*)$/;
+export const UNVERSIONED = 'none (PostgreSQL records no version for C, POSIX and C.* locales)';
+
 export function collationFacts(values: Record<string, string>): CollationFacts {
   const facts: CollationFacts = {};
   if (values.icuCollationVersion) facts.icuCollationVersion = values.icuCollationVersion;
@@ -47,6 +51,14 @@ export function collationFacts(values: Record<string, string>): CollationFacts {
   if (values.datctype !== undefined) facts.datctype = values.datctype;
   if (values.datlocprovider !== undefined) facts.datlocprovider = values.datlocprovider;
   if (values.libcCollationVersion) facts.libcCollationVersion = values.libcCollationVersion;
+  else if (
+    facts.datcollate !== undefined &&
+    UNVERSIONED_LIBC_LOCALE.test(facts.datcollate) &&
+    facts.datlocprovider !== 'i'
+  )
+    // PostgreSQL records no collation version for C, POSIX and C.* (datcollversion is NULL): say so
+    // rather than leave the fact looking unmeasured
+    facts.libcCollationVersion = UNVERSIONED;
   return facts;
 }
 

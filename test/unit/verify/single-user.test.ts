@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   collationFacts,
+  UNVERSIONED,
   collationQueries,
   expectedLocale,
   localeProblems,
@@ -26,8 +27,19 @@ describe('single-user collation queries', () => {
       datcollate: 'C.UTF-8',
       datctype: 'C.UTF-8',
       datlocprovider: 'c',
+      // datcollversion is NULL for C.*: recorded as such, not left looking unmeasured
+      libcCollationVersion: UNVERSIONED,
     });
     expect(localeProblems(15, values)).toEqual([]);
+  });
+
+  it.each([
+    [{ datcollate: 'en_US.UTF-8', datlocprovider: 'c', libcCollationVersion: '2.36' }, '2.36'],
+    [{ datcollate: 'en_US.UTF-8', datlocprovider: 'c' }, undefined],
+    [{ datcollate: 'POSIX' }, UNVERSIONED],
+    [{ datcollate: 'C.UTF-8', datlocprovider: 'b', libcCollationVersion: '1' }, '1'],
+  ])('libc collation version of %j', (values, expected) => {
+    expect(collationFacts(values).libcCollationVersion).toBe(expected);
   });
 
   it.each([
