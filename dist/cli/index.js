@@ -45212,6 +45212,7 @@ function hostRunner() {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.UNVERSIONED = void 0;
 exports.collationQueries = collationQueries;
 exports.singleUserInput = singleUserInput;
 exports.parseSingleUserOutput = parseSingleUserOutput;
@@ -45243,6 +45244,9 @@ function parseSingleUserOutput(stdout) {
         values[m[1]] = m[2];
     return values;
 }
+/** The libc locales PostgreSQL treats as unversioned (pg_locale.c: "C", "POSIX" and "C.*"). */
+const UNVERSIONED_LIBC_LOCALE = /^(C|POSIX|C\..*)$/;
+exports.UNVERSIONED = 'none (PostgreSQL records no version for C, POSIX and C.* locales)';
 function collationFacts(values) {
     const facts = {};
     if (values.icuCollationVersion)
@@ -45255,6 +45259,12 @@ function collationFacts(values) {
         facts.datlocprovider = values.datlocprovider;
     if (values.libcCollationVersion)
         facts.libcCollationVersion = values.libcCollationVersion;
+    else if (facts.datcollate !== undefined &&
+        UNVERSIONED_LIBC_LOCALE.test(facts.datcollate) &&
+        facts.datlocprovider !== 'i')
+        // PostgreSQL records no collation version for C, POSIX and C.* (datcollversion is NULL): say so
+        // rather than leave the fact looking unmeasured
+        facts.libcCollationVersion = exports.UNVERSIONED;
     return facts;
 }
 /** What the storage service's initdb call must produce, per version. */
