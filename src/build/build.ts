@@ -153,7 +153,11 @@ async function buildVersion(
     writeFileSync(configured, `${JSON.stringify({ source: source.dir, revision: source.revision, args })}\n`);
   }
   await log.step(`${v}: make -j${req.jobs}`, () =>
-    run('make', ['-s', `-j${req.jobs}`], { cwd: buildDir, env, logFile: join(logs, 'make.log') }),
+    run('make', ['-s', `-j${req.jobs}`, ...(icu.prefix ? [`ICU_LIBS=${staticIcuLibs(icu.prefix)}`] : [])], {
+      cwd: buildDir,
+      env,
+      logFile: join(logs, 'make.log'),
+    }),
   );
   await log.step(`${v}: make install (staging)`, () =>
     run('make', ['-s', 'install', `DESTDIR=${stage}`], {

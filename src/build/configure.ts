@@ -32,7 +32,8 @@ export function configureEnv(input: ConfigureInput): Record<string, string> {
   };
   if (input.icuPrefix) {
     env.ICU_CFLAGS = `-I${input.icuPrefix}/include`;
-    env.ICU_LIBS = `-L${input.icuPrefix}/lib -licui18n -licuuc -licudata`;
+    // ICU built from source is static only: its C++ runtime must follow it on every link line
+    env.ICU_LIBS = `-L${input.icuPrefix}/lib -licui18n -licuuc -licudata -lstdc++ -lm`;
   }
   return env;
 }

@@ -33,7 +33,7 @@ describe('configure flags', () => {
     const env = configureEnv({ major: 15, sourceDir: '/src/pg', buildDir: '/out/b', icuPrefix: '/c/icu' });
     expect(env.CFLAGS).toContain('-ffile-prefix-map=/src/pg=.');
     expect(env.CFLAGS).toContain('-ffile-prefix-map=/out/b=.');
-    expect(env.ICU_LIBS).toBe('-L/c/icu/lib -licui18n -licuuc -licudata');
+    expect(env.ICU_LIBS).toBe('-L/c/icu/lib -licui18n -licuuc -licudata -lstdc++ -lm');
     expect(configureEnv({ major: 15, sourceDir: '/s', buildDir: '/b' }).ICU_LIBS).toBeUndefined();
   });
   test('link flags', () => {
