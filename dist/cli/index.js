@@ -38202,7 +38202,11 @@ async function buildVersion(req, out, major, source, walredo, icu, toolchain) {
         await log.step(`${v}: configure`, () => (0, exec_1.run)((0, node_path_1.join)(source.dir, 'configure'), args, { cwd: buildDir, env, logFile: (0, node_path_1.join)(logs, 'configure.log') }));
         (0, node_fs_1.writeFileSync)(configured, `${JSON.stringify({ source: source.dir, revision: source.revision, args })}\n`);
     }
-    await log.step(`${v}: make -j${req.jobs}`, () => (0, exec_1.run)('make', ['-s', `-j${req.jobs}`], { cwd: buildDir, env, logFile: (0, node_path_1.join)(logs, 'make.log') }));
+    await log.step(`${v}: make -j${req.jobs}`, () => (0, exec_1.run)('make', ['-s', `-j${req.jobs}`, ...(icu.prefix ? [`ICU_LIBS=${(0, configure_1.staticIcuLibs)(icu.prefix)}`] : [])], {
+        cwd: buildDir,
+        env,
+        logFile: (0, node_path_1.join)(logs, 'make.log'),
+    }));
     await log.step(`${v}: make install (staging)`, () => (0, exec_1.run)('make', ['-s', 'install', `DESTDIR=${stage}`], {
         cwd: buildDir,
         env,
@@ -38381,7 +38385,8 @@ function configureEnv(input) {
     };
     if (input.icuPrefix) {
         env.ICU_CFLAGS = `-I${input.icuPrefix}/include`;
-        env.ICU_LIBS = `-L${input.icuPrefix}/lib -licui18n -licuuc -licudata`;
+        // ICU built from source is static only: its C++ runtime must follow it on every link line
+        env.ICU_LIBS = `-L${input.icuPrefix}/lib -licui18n -licuuc -licudata -lstdc++ -lm`;
     }
     return env;
 }
