@@ -2,7 +2,13 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join, resolve } from 'node:path';
 import { listBundleFiles } from '../core/bundle-files';
 import { emptyManifest, Manifest, VersionManifest, withVersion } from '../core/manifest';
-import { describeSpec, resolveSource, ResolveContext, ResolvedSource } from '../source/resolve';
+import {
+  describeSpec,
+  resolveSource,
+  ResolveContext,
+  ResolvedSource,
+  manifestSource,
+} from '../source/resolve';
 import { SourceSpec } from '../source/spec';
 import { UserError } from '../util/errors';
 import { capture, run } from '../util/exec';
@@ -235,12 +241,7 @@ async function buildVersion(
   rmSync(join(out, '.build'), { recursive: true, force: true });
   return {
     postgres: { version: source.version.full, major, catversion: source.catversion },
-    source: {
-      spec: describeSpec(source.spec),
-      kind: source.spec.kind,
-      revision: source.revision,
-      ...(source.tarballSha256 ? { tarballSha256: source.tarballSha256 } : {}),
-    },
+    source: manifestSource(source),
     linkage: 'static',
     configureFlags: args,
     toolchain,

@@ -21,7 +21,7 @@ import {
 import { readdir, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { FileEntry, VersionManifest } from '../core/manifest';
-import { describeSpec, ResolvedSource } from '../source/resolve';
+import { ResolvedSource, manifestSource } from '../source/resolve';
 import { UserError } from '../util/errors';
 import { capture, run } from '../util/exec';
 import { sha256File } from '../util/hash';
@@ -290,12 +290,7 @@ export async function finishDynamicVersion(
   rmSync(join(out, '.build'), { recursive: true, force: true });
   return {
     postgres: { version: source.version.full, major, catversion: source.catversion },
-    source: {
-      spec: describeSpec(source.spec),
-      kind: source.spec.kind,
-      revision: source.revision,
-      ...(source.tarballSha256 ? { tarballSha256: source.tarballSha256 } : {}),
-    },
+    source: manifestSource(source),
     linkage: 'dynamic',
     configureFlags: args,
     toolchain,

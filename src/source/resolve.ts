@@ -115,6 +115,21 @@ export async function describeTree(
   return { spec, dir, version, catversion, revision, hasWalRedo };
 }
 
+/** The manifest's record of where a version's source came from. */
+export function manifestSource(source: ResolvedSource): {
+  spec: string;
+  kind: string;
+  revision: string;
+  tarballSha256?: string;
+} {
+  return {
+    spec: describeSpec(source.spec),
+    kind: source.spec.kind,
+    revision: source.revision,
+    ...(source.tarballSha256 ? { tarballSha256: source.tarballSha256 } : {}),
+  };
+}
+
 export function describeSpec(spec: SourceSpec): string {
   switch (spec.kind) {
     case 'dir':
