@@ -40803,12 +40803,7 @@ async function buildVersion(req, out, major, source, walredo, icu, toolchain) {
     (0, node_fs_1.rmSync)((0, node_path_1.join)(out, '.build'), { recursive: true, force: true });
     return {
         postgres: { version: source.version.full, major, catversion: source.catversion },
-        source: {
-            spec: (0, resolve_1.describeSpec)(source.spec),
-            kind: source.spec.kind,
-            revision: source.revision,
-            ...(source.tarballSha256 ? { tarballSha256: source.tarballSha256 } : {}),
-        },
+        source: (0, resolve_1.manifestSource)(source),
         linkage: 'static',
         configureFlags: args,
         toolchain,
@@ -41213,12 +41208,7 @@ async function finishDynamicVersion(req, out, major, source, walredo, icu, toolc
     (0, node_fs_1.rmSync)((0, node_path_1.join)(out, '.build'), { recursive: true, force: true });
     return {
         postgres: { version: source.version.full, major, catversion: source.catversion },
-        source: {
-            spec: (0, resolve_1.describeSpec)(source.spec),
-            kind: source.spec.kind,
-            revision: source.revision,
-            ...(source.tarballSha256 ? { tarballSha256: source.tarballSha256 } : {}),
-        },
+        source: (0, resolve_1.manifestSource)(source),
         linkage: 'dynamic',
         configureFlags: args,
         toolchain,
@@ -45419,6 +45409,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DEFAULT_DEBIAN_SUITES = exports.DEFAULT_DEBIAN_MIRROR = void 0;
 exports.resolveSource = resolveSource;
 exports.describeTree = describeTree;
+exports.manifestSource = manifestSource;
 exports.describeSpec = describeSpec;
 exports.fetchTarball = fetchTarball;
 exports.fetchDebian = fetchDebian;
@@ -45479,6 +45470,15 @@ async function describeTree(spec, dir, major, revision) {
     const mainC = (0, node_path_1.join)(dir, 'src/backend/main/main.c');
     const hasWalRedo = (0, node_fs_1.existsSync)(mainC) && (0, pg_version_1.treeHasWalRedo)((0, node_fs_1.readFileSync)(mainC, 'utf8'));
     return { spec, dir, version, catversion, revision, hasWalRedo };
+}
+/** The manifest's record of where a version's source came from. */
+function manifestSource(source) {
+    return {
+        spec: describeSpec(source.spec),
+        kind: source.spec.kind,
+        revision: source.revision,
+        ...(source.tarballSha256 ? { tarballSha256: source.tarballSha256 } : {}),
+    };
 }
 function describeSpec(spec) {
     switch (spec.kind) {
