@@ -12,20 +12,12 @@ import {
 import { SourceSpec } from '../source/spec';
 import { UserError } from '../util/errors';
 import { capture, run } from '../util/exec';
-import { sha256 } from '../util/hash';
 import { Logger } from '../util/logger';
 import { packageVersion } from '../util/package-root';
 import { assembleBundle } from './assemble';
 import { buildDynamicVersion, Linkage } from './dynamic';
-import {
-  BACKEND_WRAPS,
-  configureArgs,
-  configureEnv,
-  FRONTEND_WRAPS,
-  staticIcuLibs,
-  staticLinkFlags,
-  unrelocatedPrefix,
-} from './configure';
+import { compileAndStage } from './compiled-tree';
+import { BACKEND_WRAPS, FRONTEND_WRAPS, staticIcuLibs, staticLinkFlags } from './configure';
 import { icuFromSource, IcuChoice, systemIcu } from './icu';
 import { installLocales } from './locales';
 import { buildPgxsModule, PreparedModule, prepareInTreeModules } from './modules';
@@ -138,42 +130,16 @@ async function buildVersion(
   rmSync(work, { recursive: true, force: true });
   rmSync(logs, { recursive: true, force: true });
   const log = req.log;
-  // The compiled tree is kept in the cache, keyed by source and configure flags: a second build of
-  // the same source only relinks (make is incremental; everything after it is redone every time).
-  const args = configureArgs({ major, sourceDir: source.dir, buildDir: '', icuPrefix: icu.prefix });
-  const treeKey = sha256(
-    JSON.stringify({ dir: source.dir, revision: source.revision, args, icu: icu.prefix ?? icu.version }),
-  ).slice(0, 16);
-  const buildDir = join(resolve(req.cacheDir), 'build', `${v}-${treeKey}`);
-  const cfgInput = { major, sourceDir: source.dir, buildDir, icuPrefix: icu.prefix };
-  const env = { ...process.env, ...configureEnv(cfgInput) };
-  const configured = join(buildDir, '.pg-bundle-configured');
-  if (existsSync(configured)) {
-    log.info(`${v}: reusing the compiled tree in ${buildDir}`);
-  } else {
-    rmSync(buildDir, { recursive: true, force: true });
-    mkdirSync(buildDir, { recursive: true });
-    await log.step(`${v}: configure`, () =>
-      run(join(source.dir, 'configure'), args, { cwd: buildDir, env, logFile: join(logs, 'configure.log') }),
-    );
-    writeFileSync(configured, `${JSON.stringify({ source: source.dir, revision: source.revision, args })}\n`);
-  }
-  await log.step(`${v}: make -j${req.jobs}`, () =>
-    run('make', ['-s', `-j${req.jobs}`, ...(icu.prefix ? [`ICU_LIBS=${staticIcuLibs(icu.prefix)}`] : [])], {
-      cwd: buildDir,
-      env,
-      logFile: join(logs, 'make.log'),
-    }),
-  );
-  await log.step(`${v}: make install (staging)`, () =>
-    run('make', ['-s', 'install', `DESTDIR=${stage}`], {
-      cwd: buildDir,
-      env,
-      logFile: join(logs, 'install.log'),
-    }),
-  );
-  const stagePrefix = join(stage, unrelocatedPrefix(major));
-  const pgConfig = join(stagePrefix, 'bin', 'pg_config');
+  const { buildDir, stagePrefix, pgConfig, args, env } = await compileAndStage({
+    major,
+    source,
+    icu,
+    cacheDir: req.cacheDir,
+    stage,
+    logs,
+    jobs: req.jobs,
+    log,
+  });
 
   const modules: PreparedModule[] = await log.step(`${v}: prepare linked-in modules`, async () => {
     const list = await prepareInTreeModules(buildDir, join(work, 'link'));

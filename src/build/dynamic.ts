@@ -7,6 +7,8 @@
  * is relinked (still dynamically) with the walredo main shim and its --wrap flags, because the
  * `--wal-redo` dispatch lives in the executable. The binaries find libpq and the host's ICU, glibc
  * and locales the usual way: LD_LIBRARY_PATH=<vNN>/lib, as the storage service passes it.
+ * The compiled tree is the static build's (src/build/compiled-tree.ts, same cache key): after one
+ * linkage is built, the other only stages, relinks and assembles.
  */
 import {
   chmodSync,
@@ -16,6 +18,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
 } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
@@ -28,7 +31,8 @@ import { sha256File } from '../util/hash';
 import { packageRoot } from '../util/package-root';
 import { normaliseModes } from './assemble';
 import type { BuildRequest, Toolchain } from './build';
-import { configureArgs, configureEnv, unrelocatedPrefix, wrapFlag } from './configure';
+import { compileAndStage } from './compiled-tree';
+import { wrapFlag } from './configure';
 import { IcuChoice } from './icu';
 import { IN_TREE_MODULES, librariesOf, readMakeVars } from './modules';
 import { builtinWalRedoDir, parseWrapList, WalRedoMode } from './walredo';
@@ -126,17 +130,6 @@ async function countDynamicSymbols(sharedObject: string): Promise<number> {
   return out.split('\n').filter((l) => / [TDBRVWi] /.test(l)).length;
 }
 
-/** Where one version's dynamic build works. */
-export interface DynamicWork {
-  v: string;
-  work: string;
-  buildDir: string;
-  stage: string;
-  logs: string;
-  args: string[];
-  env: NodeJS.ProcessEnv;
-}
-
 /** Builds one version the conventional way into <out>/vNN and returns its manifest entry. */
 export async function buildDynamicVersion(
   req: BuildRequest,
@@ -150,61 +143,21 @@ export async function buildDynamicVersion(
   const started = Date.now();
   const v = `v${major}`;
   const work = join(out, '.build', v);
-  const buildDir = join(work, 'build');
-  const stage = join(work, 'stage');
   const logs = join(out, 'logs', v);
   rmSync(work, { recursive: true, force: true });
   rmSync(logs, { recursive: true, force: true });
-  mkdirSync(buildDir, { recursive: true });
   const log = req.log;
-  const cfgInput = { major, sourceDir: source.dir, buildDir, icuPrefix: icu.prefix };
-  const args = configureArgs(cfgInput);
-  const env = { ...process.env, ...configureEnv(cfgInput) };
-  await log.step(`${v}: configure`, () =>
-    run(join(source.dir, 'configure'), args, { cwd: buildDir, env, logFile: join(logs, 'configure.log') }),
-  );
-  await log.step(`${v}: make -j${req.jobs}`, () =>
-    run('make', ['-s', `-j${req.jobs}`], { cwd: buildDir, env, logFile: join(logs, 'make.log') }),
-  );
-  await log.step(`${v}: make install (staging)`, () =>
-    run('make', ['-s', 'install', `DESTDIR=${stage}`], {
-      cwd: buildDir,
-      env,
-      logFile: join(logs, 'install.log'),
-    }),
-  );
-  const entry = await finishDynamicVersion(req, out, major, source, walredo, icu, toolchain, {
-    v,
-    work,
-    buildDir,
-    stage,
+  // the same compiled tree (cache) as the static build: same source, same configure flags
+  const { buildDir, stagePrefix, pgConfig, args, env } = await compileAndStage({
+    major,
+    source,
+    icu,
+    cacheDir: req.cacheDir,
+    stage: join(work, 'stage'),
     logs,
-    args,
-    env,
+    jobs: req.jobs,
+    log,
   });
-  return { ...entry, buildDurationSeconds: Math.round((Date.now() - started) / 1000) };
-}
-
-/**
- * After `make install` into the stage: extra and walredo modules (PGXS, shared, installed into the
- * stage), the relink for the walredo dispatch, the bundle directory and its manifest entry
- * (buildDurationSeconds covers only this part; buildDynamicVersion sets the whole).
- */
-export async function finishDynamicVersion(
-  req: BuildRequest,
-  out: string,
-  major: number,
-  source: ResolvedSource,
-  walredo: WalRedoMode,
-  icu: IcuChoice,
-  toolchain: Toolchain,
-  w: DynamicWork,
-): Promise<VersionManifest> {
-  const started = Date.now();
-  const { v, work, buildDir, stage, logs, args, env } = w;
-  const log = req.log;
-  const stagePrefix = join(stage, unrelocatedPrefix(major));
-  const pgConfig = join(stagePrefix, 'bin', 'pg_config');
 
   // extra modules: built with PGXS and installed into the staged tree, as a pg_install would have them
   const served: { name: string; origin: string }[] = IN_TREE_MODULES.map((m) => ({
@@ -228,6 +181,8 @@ export async function finishDynamicVersion(
     return copy;
   };
   for (const dir of req.modules) await pgxsInstall(dir, `module:${dir}`);
+  // the executable `make install` staged, unless relinked below with the walredo dispatch
+  let postgres = join(stagePrefix, 'bin/postgres');
   if (walredo === 'builtin') {
     const dir = builtinWalRedoDir();
     const flagsFile = join(dir, 'link-flags.txt');
@@ -249,6 +204,9 @@ export async function finishDynamicVersion(
         env,
         logFile: join(logs, 'link-postgres.log'),
       });
+      // moved out of the (cached) tree, so that a later make there relinks the ordinary binary
+      postgres = join(work, 'postgres.dynamic');
+      renameSync(join(buildDir, 'src/backend/postgres'), postgres);
     });
   }
 
@@ -257,12 +215,7 @@ export async function finishDynamicVersion(
   const installed = await log.step(`${v}: assemble ${target} (dynamic)`, async () => {
     rmSync(target, { recursive: true, force: true });
     mkdirSync(join(target, 'bin'), { recursive: true });
-    await installStripped(
-      join(buildDir, 'src/backend/postgres'),
-      join(target, 'bin/postgres'),
-      '--strip-all',
-      debugDir,
-    );
+    await installStripped(postgres, join(target, 'bin/postgres'), '--strip-all', debugDir);
     await installStripped(
       join(stagePrefix, 'bin/initdb'),
       join(target, 'bin/initdb'),
