@@ -38115,10 +38115,10 @@ const manifest_1 = __nccwpck_require__(4414);
 const resolve_1 = __nccwpck_require__(6221);
 const errors_1 = __nccwpck_require__(17);
 const exec_1 = __nccwpck_require__(7895);
-const hash_1 = __nccwpck_require__(5138);
 const package_root_1 = __nccwpck_require__(3469);
 const assemble_1 = __nccwpck_require__(462);
 const dynamic_1 = __nccwpck_require__(8485);
+const compiled_tree_1 = __nccwpck_require__(9586);
 const configure_1 = __nccwpck_require__(3480);
 const icu_1 = __nccwpck_require__(3387);
 const locales_1 = __nccwpck_require__(3231);
@@ -38185,35 +38185,16 @@ async function buildVersion(req, out, major, source, walredo, icu, toolchain) {
     (0, node_fs_1.rmSync)(work, { recursive: true, force: true });
     (0, node_fs_1.rmSync)(logs, { recursive: true, force: true });
     const log = req.log;
-    // The compiled tree is kept in the cache, keyed by source and configure flags: a second build of
-    // the same source only relinks (make is incremental; everything after it is redone every time).
-    const args = (0, configure_1.configureArgs)({ major, sourceDir: source.dir, buildDir: '', icuPrefix: icu.prefix });
-    const treeKey = (0, hash_1.sha256)(JSON.stringify({ dir: source.dir, revision: source.revision, args, icu: icu.prefix ?? icu.version })).slice(0, 16);
-    const buildDir = (0, node_path_1.join)((0, node_path_1.resolve)(req.cacheDir), 'build', `${v}-${treeKey}`);
-    const cfgInput = { major, sourceDir: source.dir, buildDir, icuPrefix: icu.prefix };
-    const env = { ...process.env, ...(0, configure_1.configureEnv)(cfgInput) };
-    const configured = (0, node_path_1.join)(buildDir, '.pg-bundle-configured');
-    if ((0, node_fs_1.existsSync)(configured)) {
-        log.info(`${v}: reusing the compiled tree in ${buildDir}`);
-    }
-    else {
-        (0, node_fs_1.rmSync)(buildDir, { recursive: true, force: true });
-        (0, node_fs_1.mkdirSync)(buildDir, { recursive: true });
-        await log.step(`${v}: configure`, () => (0, exec_1.run)((0, node_path_1.join)(source.dir, 'configure'), args, { cwd: buildDir, env, logFile: (0, node_path_1.join)(logs, 'configure.log') }));
-        (0, node_fs_1.writeFileSync)(configured, `${JSON.stringify({ source: source.dir, revision: source.revision, args })}\n`);
-    }
-    await log.step(`${v}: make -j${req.jobs}`, () => (0, exec_1.run)('make', ['-s', `-j${req.jobs}`, ...(icu.prefix ? [`ICU_LIBS=${(0, configure_1.staticIcuLibs)(icu.prefix)}`] : [])], {
-        cwd: buildDir,
-        env,
-        logFile: (0, node_path_1.join)(logs, 'make.log'),
-    }));
-    await log.step(`${v}: make install (staging)`, () => (0, exec_1.run)('make', ['-s', 'install', `DESTDIR=${stage}`], {
-        cwd: buildDir,
-        env,
-        logFile: (0, node_path_1.join)(logs, 'install.log'),
-    }));
-    const stagePrefix = (0, node_path_1.join)(stage, (0, configure_1.unrelocatedPrefix)(major));
-    const pgConfig = (0, node_path_1.join)(stagePrefix, 'bin', 'pg_config');
+    const { buildDir, stagePrefix, pgConfig, args, env } = await (0, compiled_tree_1.compileAndStage)({
+        major,
+        source,
+        icu,
+        cacheDir: req.cacheDir,
+        stage,
+        logs,
+        jobs: req.jobs,
+        log,
+    });
     const modules = await log.step(`${v}: prepare linked-in modules`, async () => {
         const list = await (0, modules_1.prepareInTreeModules)(buildDir, (0, node_path_1.join)(work, 'link'));
         for (const dir of req.modules)
@@ -38343,6 +38324,67 @@ exports.buildCommand = buildCommand;
 
 /***/ }),
 
+/***/ 9586:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.compiledTreeKey = compiledTreeKey;
+exports.compileAndStage = compileAndStage;
+/**
+ * The compiled PostgreSQL tree, shared by the static and the dynamic build. It is kept in the cache,
+ * keyed by source and configure flags: a second build of the same source (either linkage) only runs
+ * an incremental `make` and the staging install. Binaries relinked for a bundle are moved out of the
+ * tree, so the tree always holds the ordinary ones `make` produced.
+ */
+const node_fs_1 = __nccwpck_require__(3024);
+const node_path_1 = __nccwpck_require__(6760);
+const exec_1 = __nccwpck_require__(7895);
+const hash_1 = __nccwpck_require__(5138);
+const configure_1 = __nccwpck_require__(3480);
+/** The cache key of a compiled tree: source location and revision, configure flags, ICU (pure). */
+function compiledTreeKey(source, args, icu) {
+    return (0, hash_1.sha256)(JSON.stringify({ dir: source.dir, revision: source.revision, args, icu: icu.prefix ?? icu.version })).slice(0, 16);
+}
+/** configure (unless the cached tree is configured), make, and make install into `stage`. */
+async function compileAndStage(input) {
+    const { major, source, icu, stage, logs, log } = input;
+    const v = `v${major}`;
+    const args = (0, configure_1.configureArgs)({ major, sourceDir: source.dir, buildDir: '', icuPrefix: icu.prefix });
+    const buildDir = (0, node_path_1.join)((0, node_path_1.resolve)(input.cacheDir), 'build', `${v}-${compiledTreeKey(source, args, icu)}`);
+    const env = {
+        ...process.env,
+        ...(0, configure_1.configureEnv)({ major, sourceDir: source.dir, buildDir, icuPrefix: icu.prefix }),
+    };
+    const configured = (0, node_path_1.join)(buildDir, '.pg-bundle-configured');
+    const reused = (0, node_fs_1.existsSync)(configured);
+    if (reused) {
+        log.info(`${v}: reusing the compiled tree in ${buildDir}`);
+    }
+    else {
+        (0, node_fs_1.rmSync)(buildDir, { recursive: true, force: true });
+        (0, node_fs_1.mkdirSync)(buildDir, { recursive: true });
+        await log.step(`${v}: configure`, () => (0, exec_1.run)((0, node_path_1.join)(source.dir, 'configure'), args, { cwd: buildDir, env, logFile: (0, node_path_1.join)(logs, 'configure.log') }));
+        (0, node_fs_1.writeFileSync)(configured, `${JSON.stringify({ source: source.dir, revision: source.revision, args })}\n`);
+    }
+    await log.step(`${v}: make -j${input.jobs}`, () => (0, exec_1.run)('make', ['-s', `-j${input.jobs}`, ...(icu.prefix ? [`ICU_LIBS=${(0, configure_1.staticIcuLibs)(icu.prefix)}`] : [])], {
+        cwd: buildDir,
+        env,
+        logFile: (0, node_path_1.join)(logs, 'make.log'),
+    }));
+    await log.step(`${v}: make install (staging)`, () => (0, exec_1.run)('make', ['-s', 'install', `DESTDIR=${stage}`], {
+        cwd: buildDir,
+        env,
+        logFile: (0, node_path_1.join)(logs, 'install.log'),
+    }));
+    const stagePrefix = (0, node_path_1.join)(stage, (0, configure_1.unrelocatedPrefix)(major));
+    return { buildDir, stage, stagePrefix, pgConfig: (0, node_path_1.join)(stagePrefix, 'bin', 'pg_config'), args, env, reused };
+}
+
+
+/***/ }),
+
 /***/ 3480:
 /***/ ((__unused_webpack_module, exports) => {
 
@@ -38451,7 +38493,6 @@ exports.dynamicWalRedoLinkFlags = dynamicWalRedoLinkFlags;
 exports.isLibpqSharedName = isLibpqSharedName;
 exports.listFilesFollowingLinks = listFilesFollowingLinks;
 exports.buildDynamicVersion = buildDynamicVersion;
-exports.finishDynamicVersion = finishDynamicVersion;
 /**
  * `--linkage dynamic`: a conventional ("pg_install"-style) build of the same source with the same
  * configure flags, for comparison (benchmarks). No static relink: bin/postgres and bin/initdb stay
@@ -38461,6 +38502,8 @@ exports.finishDynamicVersion = finishDynamicVersion;
  * is relinked (still dynamically) with the walredo main shim and its --wrap flags, because the
  * `--wal-redo` dispatch lives in the executable. The binaries find libpq and the host's ICU, glibc
  * and locales the usual way: LD_LIBRARY_PATH=<vNN>/lib, as the storage service passes it.
+ * The compiled tree is the static build's (src/build/compiled-tree.ts, same cache key): after one
+ * linkage is built, the other only stages, relinks and assembles.
  */
 const node_fs_1 = __nccwpck_require__(3024);
 const promises_1 = __nccwpck_require__(1455);
@@ -38471,6 +38514,7 @@ const exec_1 = __nccwpck_require__(7895);
 const hash_1 = __nccwpck_require__(5138);
 const package_root_1 = __nccwpck_require__(3469);
 const assemble_1 = __nccwpck_require__(462);
+const compiled_tree_1 = __nccwpck_require__(9586);
 const configure_1 = __nccwpck_require__(3480);
 const modules_1 = __nccwpck_require__(8169);
 const walredo_1 = __nccwpck_require__(5840);
@@ -38560,45 +38604,21 @@ async function buildDynamicVersion(req, out, major, source, walredo, icu, toolch
     const started = Date.now();
     const v = `v${major}`;
     const work = (0, node_path_1.join)(out, '.build', v);
-    const buildDir = (0, node_path_1.join)(work, 'build');
-    const stage = (0, node_path_1.join)(work, 'stage');
     const logs = (0, node_path_1.join)(out, 'logs', v);
     (0, node_fs_1.rmSync)(work, { recursive: true, force: true });
     (0, node_fs_1.rmSync)(logs, { recursive: true, force: true });
-    (0, node_fs_1.mkdirSync)(buildDir, { recursive: true });
     const log = req.log;
-    const cfgInput = { major, sourceDir: source.dir, buildDir, icuPrefix: icu.prefix };
-    const args = (0, configure_1.configureArgs)(cfgInput);
-    const env = { ...process.env, ...(0, configure_1.configureEnv)(cfgInput) };
-    await log.step(`${v}: configure`, () => (0, exec_1.run)((0, node_path_1.join)(source.dir, 'configure'), args, { cwd: buildDir, env, logFile: (0, node_path_1.join)(logs, 'configure.log') }));
-    await log.step(`${v}: make -j${req.jobs}`, () => (0, exec_1.run)('make', ['-s', `-j${req.jobs}`], { cwd: buildDir, env, logFile: (0, node_path_1.join)(logs, 'make.log') }));
-    await log.step(`${v}: make install (staging)`, () => (0, exec_1.run)('make', ['-s', 'install', `DESTDIR=${stage}`], {
-        cwd: buildDir,
-        env,
-        logFile: (0, node_path_1.join)(logs, 'install.log'),
-    }));
-    const entry = await finishDynamicVersion(req, out, major, source, walredo, icu, toolchain, {
-        v,
-        work,
-        buildDir,
-        stage,
+    // the same compiled tree (cache) as the static build: same source, same configure flags
+    const { buildDir, stagePrefix, pgConfig, args, env } = await (0, compiled_tree_1.compileAndStage)({
+        major,
+        source,
+        icu,
+        cacheDir: req.cacheDir,
+        stage: (0, node_path_1.join)(work, 'stage'),
         logs,
-        args,
-        env,
+        jobs: req.jobs,
+        log,
     });
-    return { ...entry, buildDurationSeconds: Math.round((Date.now() - started) / 1000) };
-}
-/**
- * After `make install` into the stage: extra and walredo modules (PGXS, shared, installed into the
- * stage), the relink for the walredo dispatch, the bundle directory and its manifest entry
- * (buildDurationSeconds covers only this part; buildDynamicVersion sets the whole).
- */
-async function finishDynamicVersion(req, out, major, source, walredo, icu, toolchain, w) {
-    const started = Date.now();
-    const { v, work, buildDir, stage, logs, args, env } = w;
-    const log = req.log;
-    const stagePrefix = (0, node_path_1.join)(stage, (0, configure_1.unrelocatedPrefix)(major));
-    const pgConfig = (0, node_path_1.join)(stagePrefix, 'bin', 'pg_config');
     // extra modules: built with PGXS and installed into the staged tree, as a pg_install would have them
     const served = modules_1.IN_TREE_MODULES.map((m) => ({
         name: m.library,
@@ -38622,6 +38642,8 @@ async function finishDynamicVersion(req, out, major, source, walredo, icu, toolc
     };
     for (const dir of req.modules)
         await pgxsInstall(dir, `module:${dir}`);
+    // the executable `make install` staged, unless relinked below with the walredo dispatch
+    let postgres = (0, node_path_1.join)(stagePrefix, 'bin/postgres');
     if (walredo === 'builtin') {
         const dir = (0, walredo_1.builtinWalRedoDir)();
         const flagsFile = (0, node_path_1.join)(dir, 'link-flags.txt');
@@ -38637,6 +38659,9 @@ async function finishDynamicVersion(req, out, major, source, walredo, icu, toolc
                 env,
                 logFile: (0, node_path_1.join)(logs, 'link-postgres.log'),
             });
+            // moved out of the (cached) tree, so that a later make there relinks the ordinary binary
+            postgres = (0, node_path_1.join)(work, 'postgres.dynamic');
+            (0, node_fs_1.renameSync)((0, node_path_1.join)(buildDir, 'src/backend/postgres'), postgres);
         });
     }
     const target = (0, node_path_1.join)(out, v);
@@ -38644,7 +38669,7 @@ async function finishDynamicVersion(req, out, major, source, walredo, icu, toolc
     const installed = await log.step(`${v}: assemble ${target} (dynamic)`, async () => {
         (0, node_fs_1.rmSync)(target, { recursive: true, force: true });
         (0, node_fs_1.mkdirSync)((0, node_path_1.join)(target, 'bin'), { recursive: true });
-        await installStripped((0, node_path_1.join)(buildDir, 'src/backend/postgres'), (0, node_path_1.join)(target, 'bin/postgres'), '--strip-all', debugDir);
+        await installStripped(postgres, (0, node_path_1.join)(target, 'bin/postgres'), '--strip-all', debugDir);
         await installStripped((0, node_path_1.join)(stagePrefix, 'bin/initdb'), (0, node_path_1.join)(target, 'bin/initdb'), '--strip-all', debugDir);
         for (const b of ['postgres', 'initdb'])
             (0, node_fs_1.chmodSync)((0, node_path_1.join)(target, 'bin', b), 0o755);
