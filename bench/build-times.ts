@@ -1,4 +1,9 @@
-/** Build time with a cold cache (empty cache directory) and a warm one (the same cache, second build). */
+/**
+ * Build time with a cold cache (an empty cache directory: Debian indexes and source download, configure,
+ * full compile, relink, assemble) and a warm one (the same cache again: the compiled tree is reused).
+ * Wall time of the whole `build` (source resolution included), per linkage, interleaved run by run
+ * (static cold, static warm ×2, dynamic cold, dynamic warm ×2, then the next run).
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,22 +14,28 @@ import { Summary, summarize } from './stats';
 
 export type BuildTimes = Record<Linkage, { cold: Summary; warm: Summary }>;
 
+/** warm builds after each cold one */
+export const WARM_BUILDS_PER_COLD = 2;
+
 export async function measureBuildTimes(input: {
   major: number;
   source: string;
   jobs: number;
   log: Logger;
-  runs?: number;
+  /** cold builds per linkage */
+  runs: number;
 }): Promise<BuildTimes> {
-  const result = {} as BuildTimes;
-  for (const linkage of ['static', 'dynamic'] as const) {
-    const cold: number[] = [];
-    const warm: number[] = [];
-    for (let i = 0; i < (input.runs ?? 1); i++) {
+  const samples: Record<Linkage, { cold: number[]; warm: number[] }> = {
+    static: { cold: [], warm: [] },
+    dynamic: { cold: [], warm: [] },
+  };
+  for (let i = 0; i < input.runs; i++) {
+    for (const linkage of ['static', 'dynamic'] as const) {
       const work = mkdtempSync(join(tmpdir(), 'pgb-bench-build-'));
       try {
-        const build = (out: string) =>
-          buildBundle({
+        const build = async (out: string) => {
+          const started = process.hrtime.bigint();
+          await buildBundle({
             outDir: join(work, out),
             major: input.major,
             linkage,
@@ -33,13 +44,19 @@ export async function measureBuildTimes(input: {
             jobs: input.jobs,
             log: input.log,
           });
-        cold.push((await build('cold')).buildDurationSeconds);
-        warm.push((await build('warm')).buildDurationSeconds);
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          rmSync(join(work, out), { recursive: true, force: true });
+          return seconds;
+        };
+        samples[linkage].cold.push(await build('cold'));
+        for (let w = 0; w < WARM_BUILDS_PER_COLD; w++) samples[linkage].warm.push(await build(`warm-${w}`));
       } finally {
         rmSync(work, { recursive: true, force: true });
       }
     }
-    result[linkage] = { cold: summarize(cold), warm: summarize(warm) };
   }
+  const result = {} as BuildTimes;
+  for (const linkage of ['static', 'dynamic'] as const)
+    result[linkage] = { cold: summarize(samples[linkage].cold), warm: summarize(samples[linkage].warm) };
   return result;
 }

