@@ -38,23 +38,26 @@ export interface EmptyRootLayout {
   passwdFile: string;
 }
 
+/** bwrap's isolation: every namespace, the unprivileged ids, nothing outlives the caller. */
+const BWRAP_ISOLATION = [
+  '--unshare-all',
+  '--die-with-parent',
+  '--uid',
+  String(SANDBOX_UID),
+  '--gid',
+  String(SANDBOX_GID),
+];
+/** the only devices and pseudo file systems the programs get */
+const BWRAP_PROC_AND_NULL = ['--proc', '/proc', '--dev-bind', '/dev/null', '/dev/null'];
+
 /** bwrap's arguments for one run (pure). */
 export function bwrapArgs(layout: EmptyRootLayout, argv: readonly string[]): string[] {
   return [
-    '--unshare-all',
-    '--die-with-parent',
-    '--uid',
-    String(SANDBOX_UID),
-    '--gid',
-    String(SANDBOX_GID),
+    ...BWRAP_ISOLATION,
     '--ro-bind',
     layout.bundleDir,
     '/bundle',
-    '--proc',
-    '/proc',
-    '--dev-bind',
-    '/dev/null',
-    '/dev/null',
+    ...BWRAP_PROC_AND_NULL,
     '--bind',
     layout.inoutDir,
     '/inout',
@@ -150,25 +153,8 @@ export async function probeIsolation(): Promise<ProbeResult> {
   const notes: string[] = [];
   const bw = await spawnCollect(
     'bwrap',
-    [
-      '--unshare-all',
-      '--die-with-parent',
-      '--uid',
-      String(SANDBOX_UID),
-      '--gid',
-      String(SANDBOX_GID),
-      '--ro-bind',
-      '/',
-      '/',
-      '--proc',
-      '/proc',
-      '--dev-bind',
-      '/dev/null',
-      '/dev/null',
-      '--clearenv',
-      '--',
-      '/bin/true',
-    ],
+    // the host's root instead of the bundle: /bin/true is not static
+    [...BWRAP_ISOLATION, '--ro-bind', '/', '/', ...BWRAP_PROC_AND_NULL, '--clearenv', '--', '/bin/true'],
     { timeoutMs: 30_000 },
   );
   if (succeeded(bw)) return { method: 'bwrap', notes };

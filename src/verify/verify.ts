@@ -2,10 +2,11 @@
  * `verify`: proves a bundle hermetic, version by version. Order matters: the clusters are compared
  * (determinism, host independence) before the single-user backend touches the empty-root cluster.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CheckResult, Manifest } from '../core/manifest';
+import { readManifestFile } from '../core/manifest-file';
 import { UserError, errorMessage } from '../util/errors';
 import { verifyWalRedo } from './checks/walredo';
 import { Logger } from '../util/logger';
@@ -37,15 +38,14 @@ export interface VerifyRequest {
 
 export const SUPPORTED_MAJORS = [14, 15, 16, 17, 18];
 
+/** The manifest, or why it cannot be used (a failed check, not an abort: the other checks still run). */
 function readManifest(path: string): { manifest?: Manifest; problem?: string } {
-  if (!existsSync(path)) return { problem: 'missing (the build writes it next to vNN/)' };
   try {
-    const manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
-    if (typeof manifest !== 'object' || manifest === null || typeof manifest.versions !== 'object')
-      return { problem: 'not a pg-bundle manifest (no "versions")' };
-    return { manifest };
+    return { manifest: readManifestFile(path) };
   } catch (err) {
-    return { problem: `not valid JSON: ${errorMessage(err)}` };
+    if (!(err instanceof UserError)) throw err;
+    const problem = err.message.split('\n')[0];
+    return { problem: err.fix ? `${problem} (fix: ${err.fix})` : problem };
   }
 }
 

@@ -11,7 +11,7 @@ export async function checkManifestFiles(ctx: VersionContext): Promise<CheckResu
   if (!ctx.manifest)
     return fail(
       MANIFEST_FILES,
-      `${ctx.manifestPath}: ${ctx.manifestProblem ?? 'no manifest'}; the bundle's files cannot be checked`,
+      `${ctx.manifestProblem ?? `${ctx.manifestPath}: no manifest`}; the bundle's files cannot be checked`,
     );
   const entry = versionManifest(ctx);
   if (!entry) return fail(MANIFEST_FILES, `${ctx.manifestPath} has no entry for version ${ctx.major}`);

@@ -73,12 +73,16 @@ describe('verify checks on a bundle of gcc-compiled programs', () => {
     });
     it('fails naming the manifest when there is none, or no entry for the version', async () => {
       const none = await checkManifestFiles(
-        ctxFor({ manifest: undefined, manifestProblem: 'missing (the build writes it next to vNN/)' }),
+        ctxFor({ manifest: undefined, manifestProblem: `${join(bundle, 'manifest.json')} is missing` }),
       );
       expect(none).toMatchObject({
         status: 'fail',
-        detail: `${join(bundle, 'manifest.json')}: missing (the build writes it next to vNN/); the bundle's files cannot be checked`,
+        detail: `${join(bundle, 'manifest.json')} is missing; the bundle's files cannot be checked`,
       });
+      const unread = await checkManifestFiles(ctxFor({ manifest: undefined }));
+      expect(unread.detail).toBe(
+        `${join(bundle, 'manifest.json')}: no manifest; the bundle's files cannot be checked`,
+      );
       const noEntry = await checkManifestFiles(ctxFor({ manifest: { ...manifest, versions: {} } }));
       expect(noEntry).toMatchObject({
         status: 'fail',

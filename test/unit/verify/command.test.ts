@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandContext } from '../../../src/core/context';
@@ -85,8 +85,18 @@ describe('verifyCommand', () => {
     expect(report.versions['15'].checks[0]).toEqual({
       name: 'manifest-files',
       status: 'fail',
-      detail: `${join(bundle, 'manifest.json')}: missing (the build writes it next to vNN/); the bundle's files cannot be checked`,
+      detail: `${join(bundle, 'manifest.json')} is missing (fix: run pg-bundle build (and verify) with this --out first, or pass the directories that hold manifest.json); the bundle's files cannot be checked`,
     });
+  });
+
+  it('names a manifest of another schema version and still runs the other checks', async () => {
+    writeFileSync(join(bundle, 'manifest.json'), JSON.stringify({ schemaVersion: 999, versions: {} }));
+    const { ctx } = context([bundle]);
+    expect(await verifyCommand({ pg: '15', allowUnisolated: true }, ctx)).toBe(1);
+    const report = JSON.parse(readFileSync(join(bundle, 'conformance.json'), 'utf8')) as VerifyReport;
+    const checks = report.versions['15'].checks;
+    expect(checks[0].detail).toMatch(/is not a pg-bundle manifest of schema version \d+ \(fix: rebuild it/);
+    expect(checks.length).toBeGreaterThan(1);
   });
 
   it('rejects a version the bundle does not have, naming the ones it has', async () => {
