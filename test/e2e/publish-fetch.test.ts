@@ -8,11 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makePinBumpCommand } from '../../src/pin-bump/command';
 import { publishCommand } from '../../src/publish/command';
 import { fetchBundle } from '../../src/publish/fetch';
 import { FakeGitHub } from '../fake-github';
-import { testContext } from '../unit/publish/helpers';
+import { bumpAndReadPin, testContext } from '../unit/publish/helpers';
 import { initdbArgv } from '../../src/verify/invocation';
 import { requireBundle } from './bundle-env';
 
@@ -58,27 +57,12 @@ test(`publish v${version} → publish again → pin-bump → fetch → initdb`, 
       .sort(),
   ).toEqual(['SHA256SUMS', 'manifest.json', 'pg-bundle-bundle-e2e-linux-x86_64.tar.zst']);
 
-  const ctx = testContext();
-  const bump = makePinBumpCommand({ env: {}, retryDelayMs: 0 });
-  expect(
-    await bump(
-      {
-        out,
-        token: fake.token,
-        apiUrl: fake.baseUrl,
-        repository: 'acme/storage',
-        storageTeam: '@acme/storage-team',
-        labels: ['pg-bundle'],
-      },
-      ctx,
-    ),
-  ).toBe(0);
+  const { ctx, pinText } = await bumpAndReadPin(fake, {
+    out,
+    repository: 'acme/storage',
+    storageTeam: '@acme/storage-team',
+  });
   expect(ctx.outputs['pin-bump-result']).toBe('created');
-  const pinText = fake.readFile(
-    'acme/storage',
-    'pg-bundle/bump',
-    'pageserver/postgres-bundle.json',
-  ) as string;
 
   const pinPath = join(mkdtempSync(join(tmpdir(), 'pgb-e2e-pin-')), 'postgres-bundle.json');
   writeFileSync(pinPath, pinText);

@@ -6,12 +6,11 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makePinBumpCommand } from '../../../src/pin-bump/command';
 import { parsePin } from '../../../src/pin-bump/pin-file';
 import { publishCommand } from '../../../src/publish/command';
 import { fetchBundle } from '../../../src/publish/fetch';
 import { FakeGitHub } from '../../fake-github';
-import { makeArtifactDir, tempDir, testContext } from '../publish/helpers';
+import { bumpAndReadPin, makeArtifactDir, tempDir, testContext } from '../publish/helpers';
 
 let fake: FakeGitHub;
 beforeEach(async () => {
@@ -39,21 +38,13 @@ test('publish → pin-bump → fetch', async () => {
     ),
   ).toBe(0);
 
-  const ctx = testContext();
-  const bump = makePinBumpCommand({ env: {}, retryDelayMs: 0 });
-  expect(
-    await bump(
-      { ...common, repository: 'acme/pageserver', storageTeam: '@acme/storage', labels: ['pg-bundle'] },
-      ctx,
-    ),
-  ).toBe(0);
+  const { ctx, pinText } = await bumpAndReadPin(fake, {
+    out,
+    repository: 'acme/pageserver',
+    storageTeam: '@acme/storage',
+  });
   expect(ctx.outputs['pin-bump-result']).toBe('created');
 
-  const pinText = fake.readFile(
-    'acme/pageserver',
-    'pg-bundle/bump',
-    'pageserver/postgres-bundle.json',
-  ) as string;
   const pin = parsePin(pinText, 'pin on the bump branch');
   expect(pin).toMatchObject({
     tag: 'bundle-20250101-chain01',

@@ -6,6 +6,9 @@ import { CommandContext } from '../../../src/core/context';
 import { FileEntry, Manifest, MANIFEST_SCHEMA_VERSION, VersionManifest } from '../../../src/core/manifest';
 import { sha256 } from '../../../src/util/hash';
 import { MemoryLogger } from '../../../src/util/logger';
+import { makePinBumpCommand } from '../../../src/pin-bump/command';
+import { DEFAULT_PIN_PATH } from '../../../src/pin-bump/pin-file';
+import { FakeGitHub } from '../../fake-github';
 
 export function tempDir(prefix = 'pgb-publish-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -106,4 +109,22 @@ export function testContext(args: string[] = []): TestContext {
       secrets.push(v);
     },
   };
+}
+
+/**
+ * Opens the pin-bump PR against FakeGitHub for what was published from `out` and returns the
+ * command's context and the pin file on the bump branch (the shared middle of the publish → bump →
+ * fetch chains).
+ */
+export async function bumpAndReadPin(
+  fake: FakeGitHub,
+  input: { out: string; repository: string; storageTeam: string },
+): Promise<{ ctx: TestContext; pinText: string }> {
+  const ctx = testContext();
+  const bump = makePinBumpCommand({ env: {}, retryDelayMs: 0 });
+  const code = await bump({ ...input, token: fake.token, apiUrl: fake.baseUrl, labels: ['pg-bundle'] }, ctx);
+  if (code !== 0) throw new Error(`pin-bump exited with ${code}: ${ctx.log.lines.join('\n')}`);
+  const pinText = fake.readFile(input.repository, 'pg-bundle/bump', DEFAULT_PIN_PATH);
+  if (typeof pinText !== 'string') throw new Error(`no ${DEFAULT_PIN_PATH} on pg-bundle/bump`);
+  return { ctx, pinText };
 }
