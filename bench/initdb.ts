@@ -3,9 +3,10 @@
  * LD_LIBRARY_PATH=<dir>/lib, unprivileged: `setpriv --reuid=65534 ...` when run as root), timed;
  * and whether initdb runs in the same empty root as `pg-bundle verify` uses.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { parseElf } from '../src/verify/elf';
 import { initdbArgv } from '../src/verify/invocation';
 import { describeEnd, firstLines, succeeded } from '../src/verify/process';
 import { createSandbox, hostRunner, probeIsolation } from '../src/verify/sandbox';
@@ -51,9 +52,24 @@ export async function emptyRootInitdb(root: string, binDir: string, major: numbe
       : {
           ok: false,
           method: sb.method,
-          detail: `initdb ${describeEnd(o)}: ${firstLines(o.stderr || o.stdout, 1)}`,
+          detail: `initdb ${describeEnd(o)}: ${firstLines(o.stderr || o.stdout, 1)}${missingLoaderNote(
+            readFileSync(join(binDir, 'initdb')),
+          )}`,
         };
   } finally {
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Why exec of an existing file says "No such file or directory": its ELF interpreter (the dynamic
+ * loader) is not in the empty root (pure).
+ */
+export function missingLoaderNote(initdb: Buffer): string {
+  try {
+    const interpreter = parseElf(initdb).interpreter;
+    return interpreter ? ` (its ELF interpreter ${interpreter} is not in the empty root)` : '';
+  } catch {
+    return '';
   }
 }

@@ -1,7 +1,12 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { missingLoaderNote } from '../../../bench/initdb';
 import { parseLdd } from '../../../bench/host-libs';
 import { blockedAncestors } from '../../../bench/bundles';
 import { newestForMajor } from '../../../bench/embedded';
 import { parseProcStatCpuTicks, parseVmHwmKiB } from '../../../bench/walredo';
+import { compileC, HELLO } from '../verify/gcc';
 
 describe('newestForMajor', () => {
   const published = [
@@ -76,4 +81,24 @@ describe('parseProcStatCpuTicks', () => {
   ])('%s → %d ticks', (stat, ticks) => expect(parseProcStatCpuTicks(stat)).toBe(ticks));
   it('is undefined for text that is not a stat line', () =>
     expect(parseProcStatCpuTicks('nonsense')).toBeUndefined());
+});
+
+describe('missingLoaderNote', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'bench-loader-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  it.each([
+    [
+      'a dynamically linked program names its loader',
+      [],
+      /^ \(its ELF interpreter \/lib64\/ld-linux-x86-64\.so\.2 is not in the empty root\)$/,
+    ],
+    ['a static program needs no loader', ['-static'], /^$/],
+  ])('%s', (_what, flags, expected) => {
+    const bin = readFileSync(compileC(dir, `hello${flags.join('')}`, HELLO, flags));
+    expect(missingLoaderNote(bin)).toMatch(expected);
+  });
+  it('says nothing for a file that is not ELF', () => {
+    expect(missingLoaderNote(Buffer.from('#!/bin/sh\n'))).toBe('');
+  });
 });
