@@ -2,13 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join, resolve } from 'node:path';
 import { listBundleFiles } from '../core/bundle-files';
 import { emptyManifest, Manifest, VersionManifest, withVersion } from '../core/manifest';
-import {
-  describeSpec,
-  resolveSource,
-  ResolveContext,
-  ResolvedSource,
-  manifestSource,
-} from '../source/resolve';
+import { describeSpec, resolveSource, ResolveContext, ResolvedSource } from '../source/resolve';
 import { SourceSpec } from '../source/spec';
 import { UserError } from '../util/errors';
 import { capture, run } from '../util/exec';
@@ -16,7 +10,6 @@ import { Logger } from '../util/logger';
 import { packageVersion } from '../util/package-root';
 import { assembleBundle } from './assemble';
 import { buildDynamicVersion, Linkage } from './dynamic';
-import { compileAndStage } from './compiled-tree';
 import { BACKEND_WRAPS, FRONTEND_WRAPS, staticIcuLibs, staticLinkFlags } from './configure';
 import { icuFromSource, IcuChoice, systemIcu } from './icu';
 import { installLocales } from './locales';
@@ -24,6 +17,9 @@ import { buildPgxsModule, PreparedModule, prepareInTreeModules } from './modules
 import { compileRuntime, needsLibpqEncodingForwarders } from './runtime';
 import { ensureToolchain } from './toolchain';
 import { builtinWalRedo, chooseWalRedoMode, WalRedoMode } from './walredo';
+import { finishVersion, startVersion, VersionJob } from './version-job';
+import { compiledTreeDir } from './compiled-tree';
+import { withTreeLock } from './tree-lock';
 
 export interface BuildRequest {
   versions: number[];
@@ -99,10 +95,11 @@ export async function buildBundles(req: BuildRequest): Promise<Manifest> {
     : emptyManifest(packageVersion());
   for (const major of req.versions) {
     const { source, walredo } = prepared.get(major)!;
-    const entry =
-      req.linkage === 'dynamic'
-        ? await buildDynamicVersion(req, out, major, source, walredo, icu, toolchain)
-        : await buildVersion(req, out, major, source, walredo, icu, toolchain);
+    const job: VersionJob = { req, out, major, source, walredo, icu, toolchain };
+    const treeDir = compiledTreeDir({ cacheDir: req.cacheDir, major, source, icu });
+    const entry = await withTreeLock(treeDir, req.log, () =>
+      req.linkage === 'dynamic' ? buildDynamicVersion(job) : buildVersion(job),
+    );
     manifest = withVersion(
       { ...manifest, tool: { name: 'pg-bundle', version: packageVersion() } },
       major,
@@ -113,33 +110,12 @@ export async function buildBundles(req: BuildRequest): Promise<Manifest> {
   return manifest;
 }
 
-async function buildVersion(
-  req: BuildRequest,
-  out: string,
-  major: number,
-  source: ResolvedSource,
-  walredo: WalRedoMode,
-  icu: IcuChoice,
-  toolchain: Toolchain,
-): Promise<VersionManifest> {
-  const started = Date.now();
-  const v = `v${major}`;
-  const work = join(out, '.build', v);
-  const stage = join(work, 'stage');
-  const logs = join(out, 'logs', v);
-  rmSync(work, { recursive: true, force: true });
-  rmSync(logs, { recursive: true, force: true });
+async function buildVersion(job: VersionJob): Promise<VersionManifest> {
+  const { req, out, source, walredo, icu } = job;
+  const started = await startVersion(job);
+  const { v, work, logs } = started;
+  const { buildDir, stagePrefix, pgConfig, env } = started.tree;
   const log = req.log;
-  const { buildDir, stagePrefix, pgConfig, args, env } = await compileAndStage({
-    major,
-    source,
-    icu,
-    cacheDir: req.cacheDir,
-    stage,
-    logs,
-    jobs: req.jobs,
-    log,
-  });
 
   const modules: PreparedModule[] = await log.step(`${v}: prepare linked-in modules`, async () => {
     const list = await prepareInTreeModules(buildDir, join(work, 'link'));
@@ -204,18 +180,10 @@ async function buildVersion(
   );
   const locales = await installLocales(req.locales, join(target, 'lib', 'locale'));
   const files = await listBundleFiles(out, v);
-  rmSync(join(out, '.build'), { recursive: true, force: true });
-  return {
-    postgres: { version: source.version.full, major, catversion: source.catversion },
-    source: manifestSource(source),
+  return finishVersion(job, started, {
     linkage: 'static',
-    configureFlags: args,
-    toolchain,
-    icu: { version: icu.version, origin: icu.origin },
     locales,
     modules: modules.map((m) => ({ name: m.name, origin: m.origin, symbols: m.symbols.length })),
-    walredo: { mode: walredo },
     files,
-    buildDurationSeconds: Math.round((Date.now() - started) / 1000),
-  };
+  });
 }

@@ -38,7 +38,22 @@ export function compiledTreeKey(
   ).slice(0, 16);
 }
 
-/** configure (unless the cached tree is configured), make, and make install into `stage`. */
+/** Where the compiled tree of this source, flags and ICU lives in the cache. */
+export function compiledTreeDir(input: {
+  cacheDir: string;
+  major: number;
+  source: Pick<ResolvedSource, 'dir' | 'revision'>;
+  icu: Pick<IcuChoice, 'prefix' | 'version'>;
+}): string {
+  const { major, source, icu } = input;
+  const args = configureArgs({ major, sourceDir: source.dir, buildDir: '', icuPrefix: icu.prefix });
+  return join(resolve(input.cacheDir), 'build', `v${major}-${compiledTreeKey(source, args, icu)}`);
+}
+
+/**
+ * configure (unless the cached tree is configured), make, and make install into `stage`. The caller
+ * holds the tree's lock (tree-lock.ts) until it is done with the tree.
+ */
 export async function compileAndStage(input: {
   major: number;
   source: ResolvedSource;
@@ -52,7 +67,7 @@ export async function compileAndStage(input: {
   const { major, source, icu, stage, logs, log } = input;
   const v = `v${major}`;
   const args = configureArgs({ major, sourceDir: source.dir, buildDir: '', icuPrefix: icu.prefix });
-  const buildDir = join(resolve(input.cacheDir), 'build', `${v}-${compiledTreeKey(source, args, icu)}`);
+  const buildDir = compiledTreeDir(input);
   const env = {
     ...process.env,
     ...configureEnv({ major, sourceDir: source.dir, buildDir, icuPrefix: icu.prefix }),

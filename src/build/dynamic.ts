@@ -24,18 +24,15 @@ import {
 import { readdir, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { FileEntry, VersionManifest } from '../core/manifest';
-import { ResolvedSource, manifestSource } from '../source/resolve';
 import { UserError } from '../util/errors';
 import { capture, run } from '../util/exec';
 import { sha256File } from '../util/hash';
 import { packageRoot } from '../util/package-root';
 import { normaliseModes } from './assemble';
-import type { BuildRequest, Toolchain } from './build';
-import { compileAndStage } from './compiled-tree';
+import { finishVersion, startVersion, VersionJob } from './version-job';
 import { wrapFlag } from './configure';
-import { IcuChoice } from './icu';
 import { IN_TREE_MODULES, librariesOf, readMakeVars } from './modules';
-import { builtinWalRedoDir, parseWrapList, WalRedoMode } from './walredo';
+import { builtinWalRedoDir, parseWrapList } from './walredo';
 
 export type Linkage = 'static' | 'dynamic';
 
@@ -131,33 +128,13 @@ async function countDynamicSymbols(sharedObject: string): Promise<number> {
 }
 
 /** Builds one version the conventional way into <out>/vNN and returns its manifest entry. */
-export async function buildDynamicVersion(
-  req: BuildRequest,
-  out: string,
-  major: number,
-  source: ResolvedSource,
-  walredo: WalRedoMode,
-  icu: IcuChoice,
-  toolchain: Toolchain,
-): Promise<VersionManifest> {
-  const started = Date.now();
-  const v = `v${major}`;
-  const work = join(out, '.build', v);
-  const logs = join(out, 'logs', v);
-  rmSync(work, { recursive: true, force: true });
-  rmSync(logs, { recursive: true, force: true });
-  const log = req.log;
+export async function buildDynamicVersion(job: VersionJob): Promise<VersionManifest> {
+  const { req, out, walredo } = job;
   // the same compiled tree (cache) as the static build: same source, same configure flags
-  const { buildDir, stagePrefix, pgConfig, args, env } = await compileAndStage({
-    major,
-    source,
-    icu,
-    cacheDir: req.cacheDir,
-    stage: join(work, 'stage'),
-    logs,
-    jobs: req.jobs,
-    log,
-  });
+  const started = await startVersion(job);
+  const { v, work, logs } = started;
+  const { buildDir, stagePrefix, pgConfig, env } = started.tree;
+  const log = req.log;
 
   // extra modules: built with PGXS and installed into the staged tree, as a pg_install would have them
   const served: { name: string; origin: string }[] = IN_TREE_MODULES.map((m) => ({
@@ -240,18 +217,5 @@ export async function buildDynamicVersion(
     });
   }
   const files = await listFilesFollowingLinks(out, v);
-  rmSync(join(out, '.build'), { recursive: true, force: true });
-  return {
-    postgres: { version: source.version.full, major, catversion: source.catversion },
-    source: manifestSource(source),
-    linkage: 'dynamic',
-    configureFlags: args,
-    toolchain,
-    icu: { version: icu.version, origin: icu.origin },
-    locales: [],
-    modules,
-    walredo: { mode: walredo },
-    files,
-    buildDurationSeconds: Math.round((Date.now() - started) / 1000),
-  };
+  return finishVersion(job, started, { linkage: 'dynamic', locales: [], modules, files });
 }

@@ -1,0 +1,77 @@
+/**
+ * What the static and the dynamic build of one version share: the work directories, the compiled
+ * tree (compiled-tree.ts) and the manifest entry's common part.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { VersionManifest } from '../core/manifest';
+import { manifestSource, ResolvedSource } from '../source/resolve';
+import type { BuildRequest, Toolchain } from './build';
+import { compileAndStage, CompiledTree } from './compiled-tree';
+import { IcuChoice } from './icu';
+import { WalRedoMode } from './walredo';
+
+/** One version to build into `out`. */
+export interface VersionJob {
+  req: BuildRequest;
+  out: string;
+  major: number;
+  source: ResolvedSource;
+  walredo: WalRedoMode;
+  icu: IcuChoice;
+  toolchain: Toolchain;
+}
+
+export interface StartedVersion {
+  v: string;
+  /** <out>/.build/vNN: scratch, removed when the version is done */
+  work: string;
+  /** <out>/logs/vNN: every tool's output */
+  logs: string;
+  tree: CompiledTree;
+  startedAt: number;
+}
+
+/** Fresh work and log directories, then the compiled tree staged into <work>/stage. */
+export async function startVersion(job: VersionJob): Promise<StartedVersion> {
+  const startedAt = Date.now();
+  const v = `v${job.major}`;
+  const work = join(job.out, '.build', v);
+  const logs = join(job.out, 'logs', v);
+  rmSync(work, { recursive: true, force: true });
+  rmSync(logs, { recursive: true, force: true });
+  const tree = await compileAndStage({
+    major: job.major,
+    source: job.source,
+    icu: job.icu,
+    cacheDir: job.req.cacheDir,
+    stage: join(work, 'stage'),
+    logs,
+    jobs: job.req.jobs,
+    log: job.req.log,
+  });
+  return { v, work, logs, tree, startedAt };
+}
+
+/** Removes the scratch directory and returns the version's manifest entry. */
+export function finishVersion(
+  job: VersionJob,
+  started: StartedVersion,
+  parts: Pick<VersionManifest, 'linkage' | 'locales' | 'modules' | 'files'>,
+): VersionManifest {
+  rmSync(join(job.out, '.build'), { recursive: true, force: true });
+  const { source, major, icu } = job;
+  return {
+    postgres: { version: source.version.full, major, catversion: source.catversion },
+    source: manifestSource(source),
+    linkage: parts.linkage,
+    configureFlags: started.tree.args,
+    toolchain: job.toolchain,
+    icu: { version: icu.version, origin: icu.origin },
+    locales: parts.locales,
+    modules: parts.modules,
+    walredo: { mode: job.walredo },
+    files: parts.files,
+    buildDurationSeconds: Math.round((Date.now() - started.startedAt) / 1000),
+  };
+}
