@@ -233,7 +233,10 @@ async function benchVersion(major: number, opts: BenchOptions, log: Logger): Pro
     Object.fromEntries(targets.map((t) => [t.subject, f(t)])) as Partial<Record<Subject, T>>;
 
   // walredo cold start and idle peak RSS
-  const cold = new Map<Subject, { ms: number[]; kib: (number | undefined)[] }>();
+  const cold = new Map<
+    Subject,
+    { ms: number[]; kib: (number | undefined)[]; anon: (number | undefined)[] }
+  >();
   if (withWalRedo.length) {
     await log.step(`${v}: walredo cold start ×${opts.runs} per bundle`, async () => {
       for (const t of withWalRedo)
@@ -242,9 +245,10 @@ async function benchVersion(major: number, opts: BenchOptions, log: Logger): Pro
       for (const t of interleave(withWalRedo, opts.runs)) {
         if (t === withWalRedo[0]) baseline.push(await spawnBaselineOnce());
         const r = await coldStartOnce(t.binDir.replace(/\/bin$/, ''));
-        const acc = cold.get(t.subject) ?? { ms: [], kib: [] };
+        const acc = cold.get(t.subject) ?? { ms: [], kib: [], anon: [] };
         acc.ms.push(r.ms);
         acc.kib.push(r.peakKiB);
+        acc.anon.push(r.anonKiB);
         cold.set(t.subject, acc);
       }
       const b = summarize(baseline);
@@ -263,7 +267,14 @@ async function benchVersion(major: number, opts: BenchOptions, log: Logger): Pro
   let corpusInfo: VersionResult['corpus'];
   const thr = new Map<
     Subject,
-    { rps: number[]; pps: number[]; kib: (number | undefined)[]; mismatches: number[]; cpu: number[] }
+    {
+      rps: number[];
+      pps: number[];
+      kib: (number | undefined)[];
+      anon: (number | undefined)[];
+      mismatches: number[];
+      cpu: number[];
+    }
   >();
   if (withWalRedo.length) {
     const corpusBin = targets.find((t) => t.subject === 'static')!.binDir;
@@ -277,11 +288,12 @@ async function benchVersion(major: number, opts: BenchOptions, log: Logger): Pro
       async () => {
         for (const t of interleave(withWalRedo, opts.throughputRuns)) {
           const r = await throughputOnce(t.binDir.replace(/\/bin$/, ''), prepared);
-          const acc = thr.get(t.subject) ?? { rps: [], pps: [], kib: [], mismatches: [], cpu: [] };
+          const acc = thr.get(t.subject) ?? { rps: [], pps: [], kib: [], anon: [], mismatches: [], cpu: [] };
           if (r.cpuMicrosPerRequest !== undefined) acc.cpu.push(r.cpuMicrosPerRequest);
           acc.rps.push(r.recordsPerSec);
           acc.pps.push(r.pagesPerSec);
           acc.kib.push(r.peakKiB);
+          acc.anon.push(r.anonKiB);
           acc.mismatches.push(r.mismatches);
           thr.set(t.subject, acc);
         }
@@ -328,6 +340,20 @@ async function benchVersion(major: number, opts: BenchOptions, log: Logger): Pro
     better: 'lower',
     cells: perTarget((t) => (t.walredo ? mib(cold.get(t.subject)!.kib) : noWalRedo())),
   });
+  rows.push({
+    metric: 'walredo private memory (RssAnon) after the corpus',
+    better: 'lower',
+    cells: perTarget((t) => (t.walredo ? mib(thr.get(t.subject)!.anon) : noWalRedo())),
+  });
+  rows.push({
+    metric: 'walredo private memory (RssAnon) at the first ping',
+    better: 'lower',
+    cells: perTarget((t) => (t.walredo ? mib(cold.get(t.subject)!.anon) : noWalRedo())),
+  });
+  if (withWalRedo.length)
+    notes.push(
+      "VmHWM counts the executable's file pages too: they are page cache shared by every walredo process, and how many a process maps depends on the page cache's folio sizes (the same static binary gave 7.4 MiB in place and 6.0 MiB as a fresh copy); RssAnon is the memory each extra process costs",
+    );
 
   // initdb
   const initdb = new Map<Subject, number[]>();

@@ -1,6 +1,6 @@
 /**
  * walredo measurements: cold start (spawn → first ping answered), throughput on the conformance
- * corpus (one process, pipelined) and the process's peak RSS (VmHWM just before it exits).
+ * corpus (one process, pipelined) and the process's memory (VmHWM and RssAnon just before it exits).
  * The process is started the way the storage service starts it: `postgres --wal-redo
  * --tenant-shard-id <id>`, environment cleared except LD_LIBRARY_PATH=<vNN>/lib, as an
  * unprivileged user (the client's uid/gid spawn option: no extra exec in the measured time).
@@ -25,18 +25,32 @@ export function startWalRedo(bundleDir: string): WalRedoClient {
   });
 }
 
-/** VmHWM (peak resident set) in KiB from the text of /proc/<pid>/status (pure). */
-export function parseVmHwmKiB(status: string): number | undefined {
-  const m = /^VmHWM:\s+(\d+)\s+kB$/m.exec(status);
+/** A "<Field>:  <n> kB" line of /proc/<pid>/status, in KiB (pure). */
+export function parseProcStatusKiB(
+  status: string,
+  field: 'VmHWM' | 'RssAnon' | 'RssFile',
+): number | undefined {
+  const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, 'm').exec(status);
   return m ? Number(m[1]) : undefined;
 }
 
-function peakRssKiB(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
+/**
+ * The process's peak resident set (VmHWM) and its private memory now (RssAnon). VmHWM also counts
+ * the executable's file pages, which are shared page cache, and how many of them a process maps
+ * depends on the page cache's folio sizes, not only on the program; RssAnon is what each process costs.
+ */
+export interface ProcessMemory {
+  peakKiB?: number;
+  anonKiB?: number;
+}
+
+function processMemory(pid: number | undefined): ProcessMemory {
+  if (pid === undefined) return {};
   try {
-    return parseVmHwmKiB(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return { peakKiB: parseProcStatusKiB(status, 'VmHWM'), anonKiB: parseProcStatusKiB(status, 'RssAnon') };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -78,17 +92,17 @@ export async function probeWalRedo(bundleDir: string): Promise<{ ok: true } | { 
   }
 }
 
-/** One cold start: spawn → first ping answered, in milliseconds. Also the idle process's VmHWM. */
-export async function coldStartOnce(bundleDir: string): Promise<{ ms: number; peakKiB?: number }> {
+/** One cold start: spawn → first ping answered, in milliseconds. Also the idle process's memory. */
+export async function coldStartOnce(bundleDir: string): Promise<{ ms: number } & ProcessMemory> {
   const t0 = process.hrtime.bigint();
   const c = startWalRedo(bundleDir);
   try {
     await c.ping();
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    const peakKiB = peakRssKiB(c.pid);
+    const memory = processMemory(c.pid);
     const end = await c.close(10_000);
     if (end.code !== 0) throw new Error(`walredo exited with ${end.code ?? end.signal} after stdin closed`);
-    return { ms, peakKiB };
+    return { ms, ...memory };
   } finally {
     c.kill();
   }
@@ -108,11 +122,10 @@ export function prepareRequests(vectors: RedoVector[]): PreparedRequests {
   };
 }
 
-export interface ThroughputRun {
+export interface ThroughputRun extends ProcessMemory {
   seconds: number;
   recordsPerSec: number;
   pagesPerSec: number;
-  peakKiB?: number;
   /** CPU time of the walredo process during the timed part, per request, in µs */
   cpuMicrosPerRequest?: number;
   /** vectors whose page did not match after masking (checked after the timed part) */
@@ -166,7 +179,7 @@ export async function throughputOnce(bundleDir: string, prepared: PreparedReques
     child.stdin.write(ping());
     const t1 = await done;
     const seconds = Number(t1 - t0) / 1e9;
-    const peakKiB = peakRssKiB(child.pid);
+    const memory = processMemory(child.pid);
     const cpu1 = cpuSeconds(child.pid);
     child.stdin.end();
     await exited;
@@ -180,7 +193,7 @@ export async function throughputOnce(bundleDir: string, prepared: PreparedReques
       seconds,
       recordsPerSec: prepared.records / seconds,
       pagesPerSec: prepared.requests.length / seconds,
-      peakKiB,
+      ...memory,
       cpuMicrosPerRequest:
         cpu0 !== undefined && cpu1 !== undefined
           ? ((cpu1 - cpu0) * 1e6) / prepared.requests.length

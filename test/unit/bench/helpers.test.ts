@@ -5,7 +5,7 @@ import { missingLoaderNote } from '../../../bench/initdb';
 import { parseLdd } from '../../../bench/host-libs';
 import { blockedAncestors } from '../../../bench/bundles';
 import { newestForMajor } from '../../../bench/embedded';
-import { parseProcStatCpuTicks, parseVmHwmKiB } from '../../../bench/walredo';
+import { parseProcStatCpuTicks, parseProcStatusKiB } from '../../../bench/walredo';
 import { compileC, HELLO } from '../verify/gcc';
 
 describe('newestForMajor', () => {
@@ -25,14 +25,18 @@ describe('newestForMajor', () => {
   ])('major %d → %s', (major, expected) => expect(newestForMajor(published, major)).toBe(expected));
 });
 
-describe('parseVmHwmKiB', () => {
-  it('reads the peak resident set from /proc/<pid>/status', () => {
-    expect(
-      parseVmHwmKiB('Name:\tpostgres\nVmPeak:\t  220000 kB\nVmHWM:\t    6052 kB\nVmRSS:\t    6000 kB\n'),
-    ).toBe(6052);
+describe('parseProcStatusKiB', () => {
+  const status =
+    'Name:\tpostgres\nVmPeak:\t  220000 kB\nVmHWM:\t    6052 kB\nVmRSS:\t    6000 kB\nRssAnon:\t     812 kB\nRssFile:\t    5188 kB\n';
+  it.each([
+    ['VmHWM', 6052],
+    ['RssAnon', 812],
+    ['RssFile', 5188],
+  ] as const)('reads %s from /proc/<pid>/status', (field, kib) => {
+    expect(parseProcStatusKiB(status, field)).toBe(kib);
   });
   it('is undefined without the field (a kernel thread, a zombie)', () => {
-    expect(parseVmHwmKiB('Name:\tx\nState:\tZ (zombie)\n')).toBeUndefined();
+    expect(parseProcStatusKiB('Name:\tx\nState:\tZ (zombie)\n', 'VmHWM')).toBeUndefined();
   });
 });
 
