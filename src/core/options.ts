@@ -68,7 +68,7 @@ export const OPTION_SPECS: OptionSpec[] = [
     kind: 'string',
     commands: ['build', 'run', 'bench'],
     description:
-      'cache for downloaded sources and built ICU (default ~/.cache/pg-bundle, or $PG_BUNDLE_CACHE)',
+      'cache for downloaded sources, built ICU and compiled PostgreSQL trees (default ~/.cache/pg-bundle, or $PG_BUNDLE_CACHE)',
   },
   {
     key: 'module',

@@ -65,6 +65,20 @@ describe(`verify on the bundle in ${SOURCE}`, () => {
   let root: string;
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
+  /** Verifies a copy of the bundle after `damage` changed it (walredo stage skipped: it has its own e2e tests). */
+  async function verifyDamagedCopy(damage: (bundle: string, scratch: string) => void): Promise<VerifyReport> {
+    const copy = await copyBundle([major]);
+    root = copy.root;
+    damage(copy.bundle, root);
+    return verifyBundle({
+      bundleDir: copy.bundle,
+      majors: [major],
+      allowUnisolated: false,
+      skipWalredo: true,
+      log: new MemoryLogger(),
+    });
+  }
+
   it(`passes every check of ${MAJORS.map((m) => `v${m}`).join(', ')} through the command, and records conformance in the manifest`, async () => {
     const copy = await copyBundle(MAJORS);
     root = copy.root;
@@ -97,18 +111,10 @@ describe(`verify on the bundle in ${SOURCE}`, () => {
   });
 
   it('fails elf-static naming a dynamically linked binary put into the bundle', async () => {
-    const copy = await copyBundle([major]);
-    root = copy.root;
-    const src = join(root, 'hello.c');
-    writeFileSync(src, '#include <stdio.h>\nint main(void) { puts("hi"); return 0; }\n');
-    execFileSync('gcc', ['-o', join(copy.bundle, `v${major}/bin/pg_hello`), src]);
-    const report = await verifyBundle({
-      bundleDir: copy.bundle,
-      majors: [major],
-      allowUnisolated: false,
-      // these cases are about the other checks; the walredo stage has its own e2e tests
-      skipWalredo: true,
-      log: new MemoryLogger(),
+    const report = await verifyDamagedCopy((bundle, scratch) => {
+      const src = join(scratch, 'hello.c');
+      writeFileSync(src, '#include <stdio.h>\nint main(void) { puts("hi"); return 0; }\n');
+      execFileSync('gcc', ['-o', join(bundle, `v${major}/bin/pg_hello`), src]);
     });
     expect(check(report, major, 'elf-static')).toMatchObject({
       status: 'fail',
@@ -123,17 +129,9 @@ describe(`verify on the bundle in ${SOURCE}`, () => {
   });
 
   it('fails manifest-files naming a file changed after the manifest was written', async () => {
-    const copy = await copyBundle([major]);
-    root = copy.root;
-    const sample = join(copy.bundle, `v${major}/share/postgresql/postgresql.conf.sample`);
-    writeFileSync(sample, readFileSync(sample, 'utf8') + '\n# changed after the build\n');
-    const report = await verifyBundle({
-      bundleDir: copy.bundle,
-      majors: [major],
-      allowUnisolated: false,
-      // these cases are about the other checks; the walredo stage has its own e2e tests
-      skipWalredo: true,
-      log: new MemoryLogger(),
+    const report = await verifyDamagedCopy((bundle) => {
+      const sample = join(bundle, `v${major}/share/postgresql/postgresql.conf.sample`);
+      writeFileSync(sample, readFileSync(sample, 'utf8') + '\n# changed after the build\n');
     });
     expect(check(report, major, 'manifest-files')).toMatchObject({
       status: 'fail',
@@ -145,17 +143,9 @@ describe(`verify on the bundle in ${SOURCE}`, () => {
   });
 
   it('fails empty-root-initdb naming share/postgresql/postgres.bki when it is removed', async () => {
-    const copy = await copyBundle([major]);
-    root = copy.root;
-    rmSync(join(copy.bundle, `v${major}/share/postgresql/postgres.bki`));
-    const report = await verifyBundle({
-      bundleDir: copy.bundle,
-      majors: [major],
-      allowUnisolated: false,
-      // these cases are about the other checks; the walredo stage has its own e2e tests
-      skipWalredo: true,
-      log: new MemoryLogger(),
-    });
+    const report = await verifyDamagedCopy((bundle) =>
+      rmSync(join(bundle, `v${major}/share/postgresql/postgres.bki`)),
+    );
     const initdb = check(report, major, 'empty-root-initdb');
     expect(initdb.status).toBe('fail');
     expect(initdb.detail).toMatch(new RegExp(`^v${major}/bin/initdb exited with code 1`));
