@@ -235,7 +235,7 @@ async function benchVersion(major: number, opts: BenchOptions, log: Logger): Pro
   // walredo cold start and idle peak RSS
   const cold = new Map<
     Subject,
-    { ms: number[]; kib: (number | undefined)[]; anon: (number | undefined)[] }
+    { ms: number[]; kib: (number | undefined)[]; priv: (number | undefined)[] }
   >();
   if (withWalRedo.length) {
     await log.step(`${v}: walredo cold start ×${opts.runs} per bundle`, async () => {
@@ -245,10 +245,10 @@ async function benchVersion(major: number, opts: BenchOptions, log: Logger): Pro
       for (const t of interleave(withWalRedo, opts.runs)) {
         if (t === withWalRedo[0]) baseline.push(await spawnBaselineOnce());
         const r = await coldStartOnce(t.binDir.replace(/\/bin$/, ''));
-        const acc = cold.get(t.subject) ?? { ms: [], kib: [], anon: [] };
+        const acc = cold.get(t.subject) ?? { ms: [], kib: [], priv: [] };
         acc.ms.push(r.ms);
         acc.kib.push(r.peakKiB);
-        acc.anon.push(r.anonKiB);
+        acc.priv.push(r.privateKiB);
         cold.set(t.subject, acc);
       }
       const b = summarize(baseline);
@@ -271,7 +271,7 @@ async function benchVersion(major: number, opts: BenchOptions, log: Logger): Pro
       rps: number[];
       pps: number[];
       kib: (number | undefined)[];
-      anon: (number | undefined)[];
+      priv: (number | undefined)[];
       mismatches: number[];
       cpu: number[];
     }
@@ -288,12 +288,12 @@ async function benchVersion(major: number, opts: BenchOptions, log: Logger): Pro
       async () => {
         for (const t of interleave(withWalRedo, opts.throughputRuns)) {
           const r = await throughputOnce(t.binDir.replace(/\/bin$/, ''), prepared);
-          const acc = thr.get(t.subject) ?? { rps: [], pps: [], kib: [], anon: [], mismatches: [], cpu: [] };
+          const acc = thr.get(t.subject) ?? { rps: [], pps: [], kib: [], priv: [], mismatches: [], cpu: [] };
           if (r.cpuMicrosPerRequest !== undefined) acc.cpu.push(r.cpuMicrosPerRequest);
           acc.rps.push(r.recordsPerSec);
           acc.pps.push(r.pagesPerSec);
           acc.kib.push(r.peakKiB);
-          acc.anon.push(r.anonKiB);
+          acc.priv.push(r.privateKiB);
           acc.mismatches.push(r.mismatches);
           thr.set(t.subject, acc);
         }
@@ -341,18 +341,18 @@ async function benchVersion(major: number, opts: BenchOptions, log: Logger): Pro
     cells: perTarget((t) => (t.walredo ? mib(cold.get(t.subject)!.kib) : noWalRedo())),
   });
   rows.push({
-    metric: 'walredo private memory (RssAnon) after the corpus',
+    metric: 'walredo private memory (RssAnon + RssShmem) after the corpus',
     better: 'lower',
-    cells: perTarget((t) => (t.walredo ? mib(thr.get(t.subject)!.anon) : noWalRedo())),
+    cells: perTarget((t) => (t.walredo ? mib(thr.get(t.subject)!.priv) : noWalRedo())),
   });
   rows.push({
-    metric: 'walredo private memory (RssAnon) at the first ping',
+    metric: 'walredo private memory (RssAnon + RssShmem) at the first ping',
     better: 'lower',
-    cells: perTarget((t) => (t.walredo ? mib(cold.get(t.subject)!.anon) : noWalRedo())),
+    cells: perTarget((t) => (t.walredo ? mib(cold.get(t.subject)!.priv) : noWalRedo())),
   });
   if (withWalRedo.length)
     notes.push(
-      "VmHWM counts the executable's file pages too: they are page cache shared by every walredo process, and how many a process maps depends on the page cache's folio sizes (the same static binary gave 7.4 MiB in place and 6.0 MiB as a fresh copy); RssAnon is the memory each extra process costs",
+      "VmHWM counts the executable's file pages too: they are page cache shared by every walredo process, and how many a process maps depends on the page cache's folio sizes (the same static binary gave 7.4 MiB in place and 6.0 MiB as a fresh copy); RssAnon + RssShmem (heap, stacks, the process's own shared memory segment) is what each extra walredo process costs",
     );
 
   // initdb

@@ -28,27 +28,36 @@ export function startWalRedo(bundleDir: string): WalRedoClient {
 /** A "<Field>:  <n> kB" line of /proc/<pid>/status, in KiB (pure). */
 export function parseProcStatusKiB(
   status: string,
-  field: 'VmHWM' | 'RssAnon' | 'RssFile',
+  field: 'VmHWM' | 'RssAnon' | 'RssFile' | 'RssShmem',
 ): number | undefined {
   const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, 'm').exec(status);
   return m ? Number(m[1]) : undefined;
 }
 
 /**
- * The process's peak resident set (VmHWM) and its private memory now (RssAnon). VmHWM also counts
- * the executable's file pages, which are shared page cache, and how many of them a process maps
- * depends on the page cache's folio sizes, not only on the program; RssAnon is what each process costs.
+ * The process's peak resident set (VmHWM) and its private memory now (RssAnon + RssShmem: its heap
+ * and stacks, and the shared memory segment only it uses). VmHWM also counts the executable's file
+ * pages, which are page cache shared by every walredo process, and how many of them a process maps
+ * depends on the page cache's folio sizes, not only on the program; the private part is what each
+ * extra process costs.
  */
 export interface ProcessMemory {
   peakKiB?: number;
-  anonKiB?: number;
+  privateKiB?: number;
+}
+
+/** RssAnon + RssShmem of /proc/<pid>/status (pure). */
+export function privateKiB(status: string): number | undefined {
+  const anon = parseProcStatusKiB(status, 'RssAnon');
+  const shmem = parseProcStatusKiB(status, 'RssShmem');
+  return anon === undefined || shmem === undefined ? undefined : anon + shmem;
 }
 
 function processMemory(pid: number | undefined): ProcessMemory {
   if (pid === undefined) return {};
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return { peakKiB: parseProcStatusKiB(status, 'VmHWM'), anonKiB: parseProcStatusKiB(status, 'RssAnon') };
+    return { peakKiB: parseProcStatusKiB(status, 'VmHWM'), privateKiB: privateKiB(status) };
   } catch {
     return {};
   }

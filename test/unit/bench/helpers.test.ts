@@ -5,7 +5,7 @@ import { missingLoaderNote } from '../../../bench/initdb';
 import { parseLdd } from '../../../bench/host-libs';
 import { blockedAncestors } from '../../../bench/bundles';
 import { newestForMajor } from '../../../bench/embedded';
-import { parseProcStatCpuTicks, parseProcStatusKiB } from '../../../bench/walredo';
+import { parseProcStatCpuTicks, parseProcStatusKiB, privateKiB } from '../../../bench/walredo';
 import { compileC, HELLO } from '../verify/gcc';
 
 describe('newestForMajor', () => {
@@ -34,6 +34,10 @@ describe('parseProcStatusKiB', () => {
     ['RssFile', 5188],
   ] as const)('reads %s from /proc/<pid>/status', (field, kib) => {
     expect(parseProcStatusKiB(status, field)).toBe(kib);
+  });
+  it('private memory is RssAnon + RssShmem', () => {
+    expect(privateKiB(`${status}RssShmem:\t     304 kB\n`)).toBe(1116);
+    expect(privateKiB(status)).toBeUndefined();
   });
   it('is undefined without the field (a kernel thread, a zombie)', () => {
     expect(parseProcStatusKiB('Name:\tx\nState:\tZ (zombie)\n', 'VmHWM')).toBeUndefined();
