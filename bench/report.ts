@@ -15,6 +15,8 @@ export interface Row {
   metric: string;
   /** which direction is better, for the ratio column's reading */
   better?: 'lower' | 'higher';
+  /** the cells were not measured alike (e.g. one build per bundle, whatever its cache): no ratio */
+  noRatio?: boolean;
   cells: Partial<Record<Subject, Cell>>;
 }
 
@@ -89,6 +91,7 @@ function central(c: Cell | undefined): number | undefined {
 
 /** static ÷ dynamic of the medians, e.g. "0.62×"; empty when either side has no number. */
 export function ratioText(row: Row): string {
+  if (row.noRatio) return '';
   const r = ratio(central(row.cells.static), central(row.cells.dynamic));
   return r === undefined ? '' : `${r.toFixed(2)}×`;
 }

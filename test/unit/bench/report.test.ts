@@ -59,6 +59,10 @@ describe('formatting', () => {
     expect(ratioText(version.rows[0])).toBe('0.50×');
     expect(ratioText({ metric: 'x', cells: { static: { kind: 'na', reason: 'r' } } })).toBe('');
   });
+
+  it('gives no ratio for a row whose cells were not measured alike', () => {
+    expect(ratioText({ ...version.rows[0], noRatio: true })).toBe('');
+  });
 });
 
 describe('versionTable', () => {
