@@ -19,7 +19,7 @@ import { ensureToolchain } from './toolchain';
 import { builtinWalRedo, chooseWalRedoMode, WalRedoMode } from './walredo';
 import { finishVersion, startVersion, VersionJob } from './version-job';
 import { compiledTreeDir } from './compiled-tree';
-import { withTreeLock } from './tree-lock';
+import { withCacheLock } from './cache-lock';
 
 export interface BuildRequest {
   versions: number[];
@@ -97,7 +97,7 @@ export async function buildBundles(req: BuildRequest): Promise<Manifest> {
     const { source, walredo } = prepared.get(major)!;
     const job: VersionJob = { req, out, major, source, walredo, icu, toolchain };
     const treeDir = compiledTreeDir({ cacheDir: req.cacheDir, major, source, icu });
-    const entry = await withTreeLock(treeDir, req.log, () =>
+    const entry = await withCacheLock(treeDir, req.log, () =>
       req.linkage === 'dynamic' ? buildDynamicVersion(job) : buildVersion(job),
     );
     manifest = withVersion(

@@ -52,7 +52,7 @@ export function compiledTreeDir(input: {
 
 /**
  * configure (unless the cached tree is configured), make, and make install into `stage`. The caller
- * holds the tree's lock (tree-lock.ts) until it is done with the tree.
+ * holds the tree's lock (cache-lock.ts) until it is done with the tree.
  */
 export async function compileAndStage(input: {
   major: number;

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { withCacheLock } from './cache-lock';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fetchDebian, fetchTarball, ResolveContext } from '../source/resolve';
@@ -74,34 +75,37 @@ export async function icuFromSource(
   const base = join(ctx.cacheDir, 'icu', key);
   const prefix = join(base, 'install');
   const header = join(prefix, 'include', 'unicode', 'uvernum.h');
-  if (!existsSync(join(base, 'done'))) {
-    const build = join(base, 'build');
-    mkdirSync(build, { recursive: true });
-    const env = { ...process.env, CFLAGS: '-O2 -fPIC', CXXFLAGS: '-O2 -fPIC -std=c++17' };
-    const logFile = join(base, 'build.log');
-    await log.step(`configure ICU (${origin})`, () =>
-      run(
-        join(sourceDir, 'configure'),
-        [
-          `--prefix=${prefix}`,
-          '--enable-static',
-          '--disable-shared',
-          '--disable-tests',
-          '--disable-samples',
-          '--disable-extras',
-          '--disable-icuio',
-          '--disable-layoutex',
-          '--with-data-packaging=static',
-        ],
-        { cwd: build, env, logFile },
-      ),
-    );
-    await log.step('build ICU', () => run('make', [`-j${jobs}`], { cwd: build, env, logFile }));
-    await log.step('install ICU into the cache', () =>
-      run('make', ['install'], { cwd: build, env, logFile }),
-    );
-    writeFileSync(join(base, 'done'), origin + '\n');
-  }
+  // built once per source into the cache; concurrent builds wait for the first one
+  await withCacheLock(base, log, async () => {
+    if (!existsSync(join(base, 'done'))) {
+      const build = join(base, 'build');
+      mkdirSync(build, { recursive: true });
+      const env = { ...process.env, CFLAGS: '-O2 -fPIC', CXXFLAGS: '-O2 -fPIC -std=c++17' };
+      const logFile = join(base, 'build.log');
+      await log.step(`configure ICU (${origin})`, () =>
+        run(
+          join(sourceDir, 'configure'),
+          [
+            `--prefix=${prefix}`,
+            '--enable-static',
+            '--disable-shared',
+            '--disable-tests',
+            '--disable-samples',
+            '--disable-extras',
+            '--disable-icuio',
+            '--disable-layoutex',
+            '--with-data-packaging=static',
+          ],
+          { cwd: build, env, logFile },
+        ),
+      );
+      await log.step('build ICU', () => run('make', [`-j${jobs}`], { cwd: build, env, logFile }));
+      await log.step('install ICU into the cache', () =>
+        run('make', ['install'], { cwd: build, env, logFile }),
+      );
+      writeFileSync(join(base, 'done'), origin + '\n');
+    }
+  });
   const version = parseIcuVersionHeader(readFileSync(header, 'utf8'));
   if (!version) throw new Error(`cannot read U_ICU_VERSION from ${header}`);
   return { version, origin, prefix };

@@ -1,15 +1,15 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TreeLockTiming, withTreeLock } from '../../../src/build/tree-lock';
+import { CacheLockTiming, withCacheLock } from '../../../src/build/cache-lock';
 import { MemoryLogger } from '../../../src/util/logger';
 
-const fast: TreeLockTiming = { staleMs: 2_000, pollMs: 50, maxWaitMs: 10_000 };
+const fast: CacheLockTiming = { staleMs: 2_000, pollMs: 50, maxWaitMs: 10_000 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('withTreeLock', () => {
+describe('withCacheLock', () => {
   let cache: string;
-  beforeEach(() => (cache = mkdtempSync(join(tmpdir(), 'tree-lock-'))));
+  beforeEach(() => (cache = mkdtempSync(join(tmpdir(), 'cache-lock-'))));
   afterEach(() => rmSync(cache, { recursive: true, force: true }));
 
   it('runs two builds of the same tree one after the other, and says the second waits', async () => {
@@ -17,7 +17,7 @@ describe('withTreeLock', () => {
     const log = new MemoryLogger();
     const events: string[] = [];
     const build = (name: string) =>
-      withTreeLock(
+      withCacheLock(
         tree,
         log,
         async () => {
@@ -30,7 +30,7 @@ describe('withTreeLock', () => {
       );
     expect(await Promise.all([build('static'), build('dynamic')])).toEqual(['static', 'dynamic']);
     expect(events).toEqual(['static start', 'static end', 'dynamic start', 'dynamic end']);
-    expect(log.lines.filter((l) => l.includes('another build is using this compiled tree'))).toHaveLength(1);
+    expect(log.lines.filter((l) => l.includes('another build is using it'))).toHaveLength(1);
     expect(existsSync(`${tree}.lock`)).toBe(false);
   });
 
@@ -38,7 +38,7 @@ describe('withTreeLock', () => {
     const log = new MemoryLogger();
     const events: string[] = [];
     const build = (tree: string) =>
-      withTreeLock(
+      withCacheLock(
         join(cache, 'build', tree),
         log,
         async () => {
@@ -57,10 +57,10 @@ describe('withTreeLock', () => {
     const tree = join(cache, 'build', 'v15-x');
     const log = new MemoryLogger();
     await expect(
-      withTreeLock(tree, log, () => Promise.reject(new Error('make failed')), fast),
+      withCacheLock(tree, log, () => Promise.reject(new Error('make failed')), fast),
     ).rejects.toThrow('make failed');
     expect(existsSync(`${tree}.lock`)).toBe(false);
-    expect(await withTreeLock(tree, log, async () => 'next', fast)).toBe('next');
+    expect(await withCacheLock(tree, log, async () => 'next', fast)).toBe('next');
     expect(log.lines).toEqual([]);
   });
 
@@ -69,6 +69,6 @@ describe('withTreeLock', () => {
     mkdirSync(`${tree}.lock`, { recursive: true });
     const old = new Date(Date.now() - 60_000);
     utimesSync(`${tree}.lock`, old, old);
-    expect(await withTreeLock(tree, new MemoryLogger(), async () => 'built', fast)).toBe('built');
+    expect(await withCacheLock(tree, new MemoryLogger(), async () => 'built', fast)).toBe('built');
   });
 });
