@@ -40202,7 +40202,7 @@ const toolchain_1 = __nccwpck_require__(6179);
 const walredo_1 = __nccwpck_require__(5840);
 const version_job_1 = __nccwpck_require__(6254);
 const compiled_tree_1 = __nccwpck_require__(9586);
-const tree_lock_1 = __nccwpck_require__(3628);
+const cache_lock_1 = __nccwpck_require__(8332);
 async function toolchainVersions() {
     const first = (s) => s.split('\n')[0].trim();
     return {
@@ -40247,7 +40247,7 @@ async function buildBundles(req) {
         const { source, walredo } = prepared.get(major);
         const job = { req, out, major, source, walredo, icu, toolchain };
         const treeDir = (0, compiled_tree_1.compiledTreeDir)({ cacheDir: req.cacheDir, major, source, icu });
-        const entry = await (0, tree_lock_1.withTreeLock)(treeDir, req.log, () => req.linkage === 'dynamic' ? (0, dynamic_1.buildDynamicVersion)(job) : buildVersion(job));
+        const entry = await (0, cache_lock_1.withCacheLock)(treeDir, req.log, () => req.linkage === 'dynamic' ? (0, dynamic_1.buildDynamicVersion)(job) : buildVersion(job));
         manifest = (0, manifest_1.withVersion)({ ...manifest, tool: { name: 'pg-bundle', version: (0, package_root_1.packageVersion)() } }, major, entry);
         (0, node_fs_1.writeFileSync)(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
     }
@@ -40311,6 +40311,68 @@ async function buildVersion(job) {
         modules: modules.map((m) => ({ name: m.name, origin: m.origin, symbols: m.symbols.length })),
         files,
     });
+}
+
+
+/***/ }),
+
+/***/ 8332:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DEFAULT_CACHE_LOCK_TIMING = void 0;
+exports.withCacheLock = withCacheLock;
+/**
+ * One build at a time per directory of the cache that builds write into: the compiled PostgreSQL
+ * tree (shared by every build of the same source and flags, static and dynamic, each running make
+ * and relinking in it) and an ICU built from source. Two at once (two shells, a self-hosted runner
+ * with parallel jobs on one cache) would corrupt it. The lock is a directory next to the locked one
+ * (proper-lockfile); its mtime is refreshed while held, so a lock left by a killed build is taken
+ * over once it is older than `staleMs`.
+ */
+const node_fs_1 = __nccwpck_require__(3024);
+const node_path_1 = __nccwpck_require__(6760);
+const proper_lockfile_1 = __nccwpck_require__(3648);
+exports.DEFAULT_CACHE_LOCK_TIMING = {
+    staleMs: 60_000,
+    pollMs: 5_000,
+    maxWaitMs: 3 * 60 * 60_000,
+};
+async function withCacheLock(dir, log, body, timing = exports.DEFAULT_CACHE_LOCK_TIMING) {
+    (0, node_fs_1.mkdirSync)((0, node_path_1.dirname)(dir), { recursive: true });
+    const options = {
+        lockfilePath: `${dir}.lock`,
+        realpath: false,
+        stale: timing.staleMs,
+        update: Math.max(1000, Math.floor(timing.staleMs / 4)),
+        onCompromised: (err) => log.warn(`the lock on ${dir} was lost (${err.message}); another build may be using it`),
+    };
+    let release;
+    try {
+        release = await (0, proper_lockfile_1.lock)(dir, options);
+    }
+    catch (err) {
+        if (err.code !== 'ELOCKED')
+            throw err;
+        log.info(`waiting for ${dir}: another build is using it (lock ${options.lockfilePath})`);
+        release = await (0, proper_lockfile_1.lock)(dir, {
+            ...options,
+            retries: {
+                retries: Math.ceil(timing.maxWaitMs / timing.pollMs),
+                factor: 1,
+                minTimeout: timing.pollMs,
+                maxTimeout: timing.pollMs,
+            },
+        });
+    }
+    try {
+        return await body();
+    }
+    finally {
+        await release();
+    }
 }
 
 
@@ -40412,7 +40474,7 @@ function compiledTreeDir(input) {
 }
 /**
  * configure (unless the cached tree is configured), make, and make install into `stage`. The caller
- * holds the tree's lock (tree-lock.ts) until it is done with the tree.
+ * holds the tree's lock (cache-lock.ts) until it is done with the tree.
  */
 async function compileAndStage(input) {
     const { major, source, icu, stage, logs, log } = input;
@@ -40759,6 +40821,7 @@ exports.parseIcuVersionHeader = parseIcuVersionHeader;
 exports.systemIcu = systemIcu;
 exports.icuFromSource = icuFromSource;
 const node_fs_1 = __nccwpck_require__(3024);
+const cache_lock_1 = __nccwpck_require__(8332);
 const node_os_1 = __nccwpck_require__(8161);
 const node_path_1 = __nccwpck_require__(6760);
 const resolve_1 = __nccwpck_require__(6221);
@@ -40811,26 +40874,29 @@ async function icuFromSource(spec, sha256, ctx, log, jobs = (0, node_os_1.cpus)(
     const base = (0, node_path_1.join)(ctx.cacheDir, 'icu', key);
     const prefix = (0, node_path_1.join)(base, 'install');
     const header = (0, node_path_1.join)(prefix, 'include', 'unicode', 'uvernum.h');
-    if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(base, 'done'))) {
-        const build = (0, node_path_1.join)(base, 'build');
-        (0, node_fs_1.mkdirSync)(build, { recursive: true });
-        const env = { ...process.env, CFLAGS: '-O2 -fPIC', CXXFLAGS: '-O2 -fPIC -std=c++17' };
-        const logFile = (0, node_path_1.join)(base, 'build.log');
-        await log.step(`configure ICU (${origin})`, () => (0, exec_1.run)((0, node_path_1.join)(sourceDir, 'configure'), [
-            `--prefix=${prefix}`,
-            '--enable-static',
-            '--disable-shared',
-            '--disable-tests',
-            '--disable-samples',
-            '--disable-extras',
-            '--disable-icuio',
-            '--disable-layoutex',
-            '--with-data-packaging=static',
-        ], { cwd: build, env, logFile }));
-        await log.step('build ICU', () => (0, exec_1.run)('make', [`-j${jobs}`], { cwd: build, env, logFile }));
-        await log.step('install ICU into the cache', () => (0, exec_1.run)('make', ['install'], { cwd: build, env, logFile }));
-        (0, node_fs_1.writeFileSync)((0, node_path_1.join)(base, 'done'), origin + '\n');
-    }
+    // built once per source into the cache; concurrent builds wait for the first one
+    await (0, cache_lock_1.withCacheLock)(base, log, async () => {
+        if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(base, 'done'))) {
+            const build = (0, node_path_1.join)(base, 'build');
+            (0, node_fs_1.mkdirSync)(build, { recursive: true });
+            const env = { ...process.env, CFLAGS: '-O2 -fPIC', CXXFLAGS: '-O2 -fPIC -std=c++17' };
+            const logFile = (0, node_path_1.join)(base, 'build.log');
+            await log.step(`configure ICU (${origin})`, () => (0, exec_1.run)((0, node_path_1.join)(sourceDir, 'configure'), [
+                `--prefix=${prefix}`,
+                '--enable-static',
+                '--disable-shared',
+                '--disable-tests',
+                '--disable-samples',
+                '--disable-extras',
+                '--disable-icuio',
+                '--disable-layoutex',
+                '--with-data-packaging=static',
+            ], { cwd: build, env, logFile }));
+            await log.step('build ICU', () => (0, exec_1.run)('make', [`-j${jobs}`], { cwd: build, env, logFile }));
+            await log.step('install ICU into the cache', () => (0, exec_1.run)('make', ['install'], { cwd: build, env, logFile }));
+            (0, node_fs_1.writeFileSync)((0, node_path_1.join)(base, 'done'), origin + '\n');
+        }
+    });
     const version = parseIcuVersionHeader((0, node_fs_1.readFileSync)(header, 'utf8'));
     if (!version)
         throw new Error(`cannot read U_ICU_VERSION from ${header}`);
@@ -41338,67 +41404,6 @@ async function ensureToolchain(log, install, requirements = exports.REQUIREMENTS
             return;
     }
     throw new errors_1.UserError(`the build machine lacks: ${missing.map((r) => `${r.what} (${r.name})`).join(', ')}`, `run: ${aptInstallLine(missing)}   (or pass --install-deps)`);
-}
-
-
-/***/ }),
-
-/***/ 3628:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.DEFAULT_TREE_LOCK_TIMING = void 0;
-exports.withTreeLock = withTreeLock;
-/**
- * One build at a time per compiled tree. The tree in the cache is shared by every build of the same
- * source and flags (static and dynamic), and each of them runs make and relinks in it; two at once
- * (two shells, a self-hosted runner with parallel jobs on one cache) would corrupt it. The lock is a
- * directory next to the tree (proper-lockfile); its mtime is refreshed while held, so a lock left by
- * a killed build is taken over once it is older than `staleMs`.
- */
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const proper_lockfile_1 = __nccwpck_require__(3648);
-exports.DEFAULT_TREE_LOCK_TIMING = {
-    staleMs: 60_000,
-    pollMs: 5_000,
-    maxWaitMs: 3 * 60 * 60_000,
-};
-async function withTreeLock(treeDir, log, body, timing = exports.DEFAULT_TREE_LOCK_TIMING) {
-    (0, node_fs_1.mkdirSync)((0, node_path_1.dirname)(treeDir), { recursive: true });
-    const options = {
-        lockfilePath: `${treeDir}.lock`,
-        realpath: false,
-        stale: timing.staleMs,
-        update: Math.max(1000, Math.floor(timing.staleMs / 4)),
-        onCompromised: (err) => log.warn(`the lock on ${treeDir} was lost (${err.message}); another build may be using the tree`),
-    };
-    let release;
-    try {
-        release = await (0, proper_lockfile_1.lock)(treeDir, options);
-    }
-    catch (err) {
-        if (err.code !== 'ELOCKED')
-            throw err;
-        log.info(`waiting for ${treeDir}: another build is using this compiled tree (${options.lockfilePath})`);
-        release = await (0, proper_lockfile_1.lock)(treeDir, {
-            ...options,
-            retries: {
-                retries: Math.ceil(timing.maxWaitMs / timing.pollMs),
-                factor: 1,
-                minTimeout: timing.pollMs,
-                maxTimeout: timing.pollMs,
-            },
-        });
-    }
-    try {
-        return await body();
-    }
-    finally {
-        await release();
-    }
 }
 
 
