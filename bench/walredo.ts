@@ -1,6 +1,7 @@
 /**
  * walredo measurements: cold start (spawn → first ping answered), throughput on the conformance
- * corpus (one process, pipelined) and the process's memory (VmHWM and RssAnon just before it exits).
+ * corpus (one process, pipelined) and the process's memory (VmHWM, and RssAnon + RssShmem, at the
+ * first ping and after the corpus).
  * The process is started the way the storage service starts it: `postgres --wal-redo
  * --tenant-shard-id <id>`, environment cleared except LD_LIBRARY_PATH=<vNN>/lib, as an
  * unprivileged user (the client's uid/gid spawn option: no extra exec in the measured time).

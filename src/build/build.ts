@@ -96,7 +96,7 @@ export async function buildBundles(req: BuildRequest): Promise<Manifest> {
   for (const major of req.versions) {
     const { source, walredo } = prepared.get(major)!;
     const job: VersionJob = { req, out, major, source, walredo, icu, toolchain };
-    const treeDir = compiledTreeDir({ cacheDir: req.cacheDir, major, source, icu });
+    const treeDir = compiledTreeDir({ cacheDir: req.cacheDir, major, source, icu, toolchain });
     const entry = await withCacheLock(treeDir, req.log, () =>
       req.linkage === 'dynamic' ? buildDynamicVersion(job) : buildVersion(job),
     );

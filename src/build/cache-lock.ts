@@ -9,6 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { lock } from 'proper-lockfile';
+import { UserError } from '../util/errors';
 import { Logger } from '../util/logger';
 
 export interface CacheLockTiming {
@@ -46,19 +47,31 @@ export async function withCacheLock<T>(
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
     log.info(`waiting for ${dir}: another build is using it (lock ${options.lockfilePath})`);
-    release = await lock(dir, {
-      ...options,
-      retries: {
-        retries: Math.ceil(timing.maxWaitMs / timing.pollMs),
-        factor: 1,
-        minTimeout: timing.pollMs,
-        maxTimeout: timing.pollMs,
-      },
-    });
+    try {
+      release = await lock(dir, {
+        ...options,
+        retries: {
+          retries: Math.ceil(timing.maxWaitMs / timing.pollMs),
+          factor: 1,
+          minTimeout: timing.pollMs,
+          maxTimeout: timing.pollMs,
+        },
+      });
+    } catch (waitErr) {
+      if ((waitErr as NodeJS.ErrnoException).code !== 'ELOCKED') throw waitErr;
+      throw new UserError(
+        `${dir} was still in use by another build after ${Math.round(timing.maxWaitMs / 60_000)} minutes`,
+        `wait for that build to end, or, if no build is running, remove ${options.lockfilePath}`,
+      );
+    }
   }
   try {
     return await body();
   } finally {
-    await release();
+    // a lock lost while held (onCompromised warned) is already released: that must not replace
+    // the build's own result or error
+    await release().catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ERELEASED') throw err;
+    });
   }
 }

@@ -11,7 +11,11 @@ import { run } from '../util/exec';
 import { sha256 } from '../util/hash';
 import { Logger } from '../util/logger';
 import { configureArgs, configureEnv, staticIcuLibs, unrelocatedPrefix } from './configure';
+import type { Toolchain } from './build';
 import { IcuChoice } from './icu';
+
+/** Binaries that builds relink in the tree with their own flags before moving them out. */
+export const RELINKED_IN_TREE = ['src/backend/postgres', 'src/bin/initdb/initdb'];
 
 export interface CompiledTree {
   /** the configured and compiled tree (in the cache) */
@@ -27,27 +31,39 @@ export interface CompiledTree {
   reused: boolean;
 }
 
-/** The cache key of a compiled tree: source location and revision, configure flags, ICU (pure). */
-export function compiledTreeKey(
-  source: Pick<ResolvedSource, 'dir' | 'revision'>,
-  args: string[],
-  icu: Pick<IcuChoice, 'prefix' | 'version'>,
-): string {
-  return sha256(
-    JSON.stringify({ dir: source.dir, revision: source.revision, args, icu: icu.prefix ?? icu.version }),
-  ).slice(0, 16);
-}
-
-/** Where the compiled tree of this source, flags and ICU lives in the cache. */
-export function compiledTreeDir(input: {
-  cacheDir: string;
+/**
+ * The cache key of a compiled tree (pure): source location and revision, configure flags, compiler
+ * flags (with the paths in them left out), ICU, and the toolchain (compiler, binutils, glibc).
+ */
+export function compiledTreeKey(input: {
   major: number;
   source: Pick<ResolvedSource, 'dir' | 'revision'>;
   icu: Pick<IcuChoice, 'prefix' | 'version'>;
+  toolchain: Toolchain;
 }): string {
-  const { major, source, icu } = input;
+  const { major, source, icu, toolchain } = input;
   const args = configureArgs({ major, sourceDir: source.dir, buildDir: '', icuPrefix: icu.prefix });
-  return join(resolve(input.cacheDir), 'build', `v${major}-${compiledTreeKey(source, args, icu)}`);
+  const flags = configureEnv({
+    major,
+    sourceDir: '<source>',
+    buildDir: '<build>',
+    icuPrefix: icu.prefix === undefined ? undefined : '<icu>',
+  });
+  return sha256(
+    JSON.stringify({
+      dir: source.dir,
+      revision: source.revision,
+      args,
+      flags,
+      icu: icu.prefix ?? icu.version,
+      toolchain,
+    }),
+  ).slice(0, 16);
+}
+
+/** Where the compiled tree of this source, flags, ICU and toolchain lives in the cache. */
+export function compiledTreeDir(input: Parameters<typeof compiledTreeKey>[0] & { cacheDir: string }): string {
+  return join(resolve(input.cacheDir), 'build', `v${input.major}-${compiledTreeKey(input)}`);
 }
 
 /**
@@ -58,6 +74,7 @@ export async function compileAndStage(input: {
   major: number;
   source: ResolvedSource;
   icu: IcuChoice;
+  toolchain: Toolchain;
   cacheDir: string;
   stage: string;
   logs: string;
@@ -76,6 +93,9 @@ export async function compileAndStage(input: {
   const reused = existsSync(configured);
   if (reused) {
     log.info(`${v}: reusing the compiled tree in ${buildDir}`);
+    // a build killed between a relink and moving its binary out leaves that binary in the tree,
+    // newer than its objects: make would keep it and stage it. These two are always relinked.
+    for (const binary of RELINKED_IN_TREE) rmSync(join(buildDir, binary), { force: true });
   } else {
     rmSync(buildDir, { recursive: true, force: true });
     mkdirSync(buildDir, { recursive: true });

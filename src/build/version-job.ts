@@ -44,6 +44,7 @@ export async function startVersion(job: VersionJob): Promise<StartedVersion> {
     major: job.major,
     source: job.source,
     icu: job.icu,
+    toolchain: job.toolchain,
     cacheDir: job.req.cacheDir,
     stage: join(work, 'stage'),
     logs,

@@ -71,4 +71,32 @@ describe('withCacheLock', () => {
     utimesSync(`${tree}.lock`, old, old);
     expect(await withCacheLock(tree, new MemoryLogger(), async () => 'built', fast)).toBe('built');
   });
+
+  it('returns the build result when the lock was lost while held, with a warning', async () => {
+    const tree = join(cache, 'build', 'v15-lost');
+    const log = new MemoryLogger();
+    const result = await withCacheLock(
+      tree,
+      log,
+      async () => {
+        rmSync(`${tree}.lock`, { recursive: true, force: true }); // someone removed it
+        await sleep(1_500); // longer than the refresh interval, which notices
+        return 'built';
+      },
+      fast,
+    );
+    expect(result).toBe('built');
+    expect(log.lines.some((l) => l.includes(`the lock on ${tree} was lost`))).toBe(true);
+  });
+
+  it('gives up after maxWaitMs naming the lock to remove', async () => {
+    const tree = join(cache, 'build', 'v15-busy');
+    const log = new MemoryLogger();
+    const holder = withCacheLock(tree, log, () => sleep(1_000), fast);
+    await sleep(50);
+    await expect(withCacheLock(tree, log, async () => 'never', { ...fast, maxWaitMs: 200 })).rejects.toThrow(
+      new RegExp(`still in use by another build[\\s\\S]*remove ${tree}\\.lock`),
+    );
+    await holder;
+  });
 });

@@ -1,33 +1,38 @@
-import { compiledTreeKey } from '../../../src/build/compiled-tree';
-import { configureArgs } from '../../../src/build/configure';
+import { join } from 'node:path';
+import { compiledTreeDir, compiledTreeKey } from '../../../src/build/compiled-tree';
 
-const source = { dir: '/cache/debian/postgresql-15/src', revision: 'postgresql-15=15.18-0+deb12u1' };
-const args15 = configureArgs({ major: 15, sourceDir: source.dir, buildDir: '' });
-const systemIcu = { version: '72.1' };
-const base = compiledTreeKey(source, args15, systemIcu);
+const base = {
+  major: 15,
+  source: { dir: '/cache/debian/postgresql-15/src', revision: 'postgresql-15=15.18-0+deb12u1' },
+  icu: { version: '72.1' } as { version: string; prefix?: string },
+  toolchain: { compiler: 'gcc (Debian 12.2.0-14) 12.2.0', glibc: '2.36', binutils: 'GNU ld 2.40' },
+};
+const key = compiledTreeKey(base);
 
 describe('compiled tree cache key', () => {
   test('is 16 hex digits and stable for the same inputs', () => {
-    expect(base).toMatch(/^[0-9a-f]{16}$/);
-    expect(compiledTreeKey({ ...source }, [...args15], { ...systemIcu })).toBe(base);
+    expect(key).toMatch(/^[0-9a-f]{16}$/);
+    expect(compiledTreeKey(JSON.parse(JSON.stringify(base)))).toBe(key);
   });
-  test('does not depend on the build directory (static and dynamic builds share the tree)', () => {
-    expect(
-      compiledTreeKey(source, configureArgs({ major: 15, sourceDir: source.dir, buildDir: '/x' }), systemIcu),
-    ).toBe(base);
+  test('names the one directory every build of these inputs uses, whatever its linkage', () => {
+    // the linkage is not an input: static and dynamic builds share the tree
+    expect(compiledTreeDir({ ...base, cacheDir: '/c' })).toBe(join('/c', 'build', `v15-${key}`));
   });
   test.each([
-    ['another source directory', { ...source, dir: '/other' }, args15, systemIcu],
-    ['another revision', { ...source, revision: 'abc123-dirty' }, args15, systemIcu],
+    ['another source directory', { ...base, source: { ...base.source, dir: '/other' } }],
+    ['another revision', { ...base, source: { ...base.source, revision: 'abc123-dirty' } }],
+    ['another major (other configure flags)', { ...base, major: 14 }],
+    ['another system ICU', { ...base, icu: { version: '67.1' } }],
     [
-      'other configure flags',
-      source,
-      configureArgs({ major: 14, sourceDir: source.dir, buildDir: '' }),
-      systemIcu,
+      'an ICU built from source (other flags too)',
+      { ...base, icu: { version: '72.1', prefix: '/cache/icu/abc' } },
     ],
-    ['another system ICU', source, args15, { version: '67.1' }],
-    ['an ICU built from source', source, args15, { version: '72.1', prefix: '/cache/icu/abc' }],
-  ])('changes with %s', (_what, src, args, icu) => {
-    expect(compiledTreeKey(src, args, icu)).not.toBe(base);
+    [
+      'another compiler',
+      { ...base, toolchain: { ...base.toolchain, compiler: 'gcc (Debian 14.2.0-19) 14.2.0' } },
+    ],
+    ['another glibc', { ...base, toolchain: { ...base.toolchain, glibc: '2.41' } }],
+  ])('changes with %s', (_what, input) => {
+    expect(compiledTreeKey(input)).not.toBe(key);
   });
 });
