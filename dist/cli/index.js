@@ -40246,7 +40246,7 @@ async function buildBundles(req) {
     for (const major of req.versions) {
         const { source, walredo } = prepared.get(major);
         const job = { req, out, major, source, walredo, icu, toolchain };
-        const treeDir = (0, compiled_tree_1.compiledTreeDir)({ cacheDir: req.cacheDir, major, source, icu });
+        const treeDir = (0, compiled_tree_1.compiledTreeDir)({ cacheDir: req.cacheDir, major, source, icu, toolchain });
         const entry = await (0, cache_lock_1.withCacheLock)(treeDir, req.log, () => req.linkage === 'dynamic' ? (0, dynamic_1.buildDynamicVersion)(job) : buildVersion(job));
         manifest = (0, manifest_1.withVersion)({ ...manifest, tool: { name: 'pg-bundle', version: (0, package_root_1.packageVersion)() } }, major, entry);
         (0, node_fs_1.writeFileSync)(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
@@ -40335,6 +40335,7 @@ exports.withCacheLock = withCacheLock;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
 const proper_lockfile_1 = __nccwpck_require__(3648);
+const errors_1 = __nccwpck_require__(17);
 exports.DEFAULT_CACHE_LOCK_TIMING = {
     staleMs: 60_000,
     pollMs: 5_000,
@@ -40357,21 +40358,33 @@ async function withCacheLock(dir, log, body, timing = exports.DEFAULT_CACHE_LOCK
         if (err.code !== 'ELOCKED')
             throw err;
         log.info(`waiting for ${dir}: another build is using it (lock ${options.lockfilePath})`);
-        release = await (0, proper_lockfile_1.lock)(dir, {
-            ...options,
-            retries: {
-                retries: Math.ceil(timing.maxWaitMs / timing.pollMs),
-                factor: 1,
-                minTimeout: timing.pollMs,
-                maxTimeout: timing.pollMs,
-            },
-        });
+        try {
+            release = await (0, proper_lockfile_1.lock)(dir, {
+                ...options,
+                retries: {
+                    retries: Math.ceil(timing.maxWaitMs / timing.pollMs),
+                    factor: 1,
+                    minTimeout: timing.pollMs,
+                    maxTimeout: timing.pollMs,
+                },
+            });
+        }
+        catch (waitErr) {
+            if (waitErr.code !== 'ELOCKED')
+                throw waitErr;
+            throw new errors_1.UserError(`${dir} was still in use by another build after ${Math.round(timing.maxWaitMs / 60_000)} minutes`, `wait for that build to end, or, if no build is running, remove ${options.lockfilePath}`);
+        }
     }
     try {
         return await body();
     }
     finally {
-        await release();
+        // a lock lost while held (onCompromised warned) is already released: that must not replace
+        // the build's own result or error
+        await release().catch((err) => {
+            if (err.code !== 'ERELEASED')
+                throw err;
+        });
     }
 }
 
@@ -40448,6 +40461,7 @@ exports.buildCommand = buildCommand;
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.RELINKED_IN_TREE = void 0;
 exports.compiledTreeKey = compiledTreeKey;
 exports.compiledTreeDir = compiledTreeDir;
 exports.compileAndStage = compileAndStage;
@@ -40462,15 +40476,33 @@ const node_path_1 = __nccwpck_require__(6760);
 const exec_1 = __nccwpck_require__(7895);
 const hash_1 = __nccwpck_require__(5138);
 const configure_1 = __nccwpck_require__(3480);
-/** The cache key of a compiled tree: source location and revision, configure flags, ICU (pure). */
-function compiledTreeKey(source, args, icu) {
-    return (0, hash_1.sha256)(JSON.stringify({ dir: source.dir, revision: source.revision, args, icu: icu.prefix ?? icu.version })).slice(0, 16);
-}
-/** Where the compiled tree of this source, flags and ICU lives in the cache. */
-function compiledTreeDir(input) {
-    const { major, source, icu } = input;
+/** Binaries that builds relink in the tree with their own flags before moving them out. */
+exports.RELINKED_IN_TREE = ['src/backend/postgres', 'src/bin/initdb/initdb'];
+/**
+ * The cache key of a compiled tree (pure): source location and revision, configure flags, compiler
+ * flags (with the paths in them left out), ICU, and the toolchain (compiler, binutils, glibc).
+ */
+function compiledTreeKey(input) {
+    const { major, source, icu, toolchain } = input;
     const args = (0, configure_1.configureArgs)({ major, sourceDir: source.dir, buildDir: '', icuPrefix: icu.prefix });
-    return (0, node_path_1.join)((0, node_path_1.resolve)(input.cacheDir), 'build', `v${major}-${compiledTreeKey(source, args, icu)}`);
+    const flags = (0, configure_1.configureEnv)({
+        major,
+        sourceDir: '<source>',
+        buildDir: '<build>',
+        icuPrefix: icu.prefix === undefined ? undefined : '<icu>',
+    });
+    return (0, hash_1.sha256)(JSON.stringify({
+        dir: source.dir,
+        revision: source.revision,
+        args,
+        flags,
+        icu: icu.prefix ?? icu.version,
+        toolchain,
+    })).slice(0, 16);
+}
+/** Where the compiled tree of this source, flags, ICU and toolchain lives in the cache. */
+function compiledTreeDir(input) {
+    return (0, node_path_1.join)((0, node_path_1.resolve)(input.cacheDir), 'build', `v${input.major}-${compiledTreeKey(input)}`);
 }
 /**
  * configure (unless the cached tree is configured), make, and make install into `stage`. The caller
@@ -40489,6 +40521,10 @@ async function compileAndStage(input) {
     const reused = (0, node_fs_1.existsSync)(configured);
     if (reused) {
         log.info(`${v}: reusing the compiled tree in ${buildDir}`);
+        // a build killed between a relink and moving its binary out leaves that binary in the tree,
+        // newer than its objects: make would keep it and stage it. These two are always relinked.
+        for (const binary of exports.RELINKED_IN_TREE)
+            (0, node_fs_1.rmSync)((0, node_path_1.join)(buildDir, binary), { force: true });
     }
     else {
         (0, node_fs_1.rmSync)(buildDir, { recursive: true, force: true });
@@ -41437,6 +41473,7 @@ async function startVersion(job) {
         major: job.major,
         source: job.source,
         icu: job.icu,
+        toolchain: job.toolchain,
         cacheDir: job.req.cacheDir,
         stage: (0, node_path_1.join)(work, 'stage'),
         logs,
