@@ -88,13 +88,13 @@ export const CHROOT_SCRIPT = [
   `exec env -i "$C" --userspec=${SANDBOX_UID}:${SANDBOX_GID} "$R" "$@"`,
 ].join('\n');
 
+/** unshare's isolation: own mount and PID namespaces, everything killed with the caller. */
+const UNSHARE_ISOLATION = ['--mount', '--pid', '--fork', '--kill-child'];
+
 /** unshare's arguments for one run (pure); `root` is an empty skeleton directory. */
 export function unshareChrootArgs(root: string, layout: EmptyRootLayout, argv: readonly string[]): string[] {
   return [
-    '--mount',
-    '--pid',
-    '--fork',
-    '--kill-child',
+    ...UNSHARE_ISOLATION,
     'sh',
     '-c',
     CHROOT_SCRIPT,
@@ -165,10 +165,7 @@ export async function probeIsolation(): Promise<ProbeResult> {
     return { notes };
   }
   const un = await runWithPrefix(prefix, 'unshare', [
-    '--mount',
-    '--pid',
-    '--fork',
-    '--kill-child',
+    ...UNSHARE_ISOLATION,
     'sh',
     '-c',
     'mount --make-rprivate / && command -v chroot >/dev/null',

@@ -5,13 +5,12 @@
  * initdb from there as the storage service does.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { publishCommand } from '../../src/publish/command';
-import { fetchBundle } from '../../src/publish/fetch';
 import { FakeGitHub } from '../fake-github';
-import { bumpAndReadPin, testContext } from '../unit/publish/helpers';
+import { bumpAndReadPin, fetchFromPin, testContext } from '../unit/publish/helpers';
 import { initdbArgv } from '../../src/verify/invocation';
 import { requireBundle } from './bundle-env';
 
@@ -64,19 +63,10 @@ test(`publish v${version} → publish again → pin-bump → fetch → initdb`, 
   });
   expect(ctx.outputs['pin-bump-result']).toBe('created');
 
-  const pinPath = join(mkdtempSync(join(tmpdir(), 'pgb-e2e-pin-')), 'postgres-bundle.json');
-  writeFileSync(pinPath, pinText);
   const distribParent = mkdtempSync(join(tmpdir(), 'pgb-e2e-distrib-'));
   chmodSync(distribParent, 0o755);
   const distrib = join(distribParent, 'pg_install');
-  await fetchBundle({
-    pinPath,
-    outDir: distrib,
-    token: fake.token,
-    apiUrl: fake.baseUrl,
-    log: testContext().log,
-    retryBaseDelayMs: 0,
-  });
+  await fetchFromPin(fake, pinText, distrib);
   expect(existsSync(join(distrib, `v${version}`, 'bin', 'initdb'))).toBe(true);
 
   const work = mkdtempSync(join(tmpdir(), 'pgb-e2e-fetched-initdb-'));

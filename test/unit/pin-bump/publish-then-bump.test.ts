@@ -3,14 +3,12 @@
  * (synthetic) bundle, pin-bump reads what publish recorded (<out>/publish/release.json) and opens
  * the PR, and fetch accepts the pin file from that PR.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePin } from '../../../src/pin-bump/pin-file';
 import { publishCommand } from '../../../src/publish/command';
-import { fetchBundle } from '../../../src/publish/fetch';
 import { FakeGitHub } from '../../fake-github';
-import { bumpAndReadPin, makeArtifactDir, tempDir, testContext } from '../publish/helpers';
+import { bumpAndReadPin, fetchFromPin, makeArtifactDir, tempDir, testContext } from '../publish/helpers';
 
 let fake: FakeGitHub;
 beforeEach(async () => {
@@ -59,16 +57,7 @@ test('publish → pin-bump → fetch', async () => {
     collation: { datcollate: 'C.UTF-8', datctype: null, provider: 'libc' },
   });
 
-  const pinPath = join(mkdtempSync(join(tmpdir(), 'pgb-pin-file-')), 'postgres-bundle.json');
-  writeFileSync(pinPath, pinText);
   const distrib = tempDir('pgb-pin-distrib-');
-  await fetchBundle({
-    pinPath,
-    outDir: distrib,
-    token: fake.token,
-    apiUrl: fake.baseUrl,
-    log: testContext().log,
-    retryBaseDelayMs: 0,
-  });
+  await fetchFromPin(fake, pinText, distrib);
   expect(existsSync(join(distrib, 'v15', 'bin', 'postgres'))).toBe(true);
 });

@@ -8,6 +8,7 @@ import { sha256 } from '../../../src/util/hash';
 import { MemoryLogger } from '../../../src/util/logger';
 import { makePinBumpCommand } from '../../../src/pin-bump/command';
 import { DEFAULT_PIN_PATH } from '../../../src/pin-bump/pin-file';
+import { fetchBundle } from '../../../src/publish/fetch';
 import { FakeGitHub } from '../../fake-github';
 
 export function tempDir(prefix = 'pgb-publish-'): string {
@@ -127,4 +128,18 @@ export async function bumpAndReadPin(
   const pinText = fake.readFile(input.repository, 'pg-bundle/bump', DEFAULT_PIN_PATH);
   if (typeof pinText !== 'string') throw new Error(`no ${DEFAULT_PIN_PATH} on pg-bundle/bump`);
   return { ctx, pinText };
+}
+
+/** Fetches into `outDir` what the pin file text names, as the consumer's fetch step does. */
+export async function fetchFromPin(fake: FakeGitHub, pinText: string, outDir: string): Promise<void> {
+  const pinPath = join(mkdtempSync(join(tmpdir(), 'pgb-pin-file-')), 'postgres-bundle.json');
+  writeFileSync(pinPath, pinText);
+  await fetchBundle({
+    pinPath,
+    outDir,
+    token: fake.token,
+    apiUrl: fake.baseUrl,
+    log: testContext().log,
+    retryBaseDelayMs: 0,
+  });
 }
