@@ -49677,13 +49677,12 @@ exports.CHROOT_SCRIPT = [
     'C=$(command -v chroot)',
     `exec env -i "$C" --userspec=${exports.SANDBOX_UID}:${exports.SANDBOX_GID} "$R" "$@"`,
 ].join('\n');
+/** unshare's isolation: own mount and PID namespaces, everything killed with the caller. */
+const UNSHARE_ISOLATION = ['--mount', '--pid', '--fork', '--kill-child'];
 /** unshare's arguments for one run (pure); `root` is an empty skeleton directory. */
 function unshareChrootArgs(root, layout, argv) {
     return [
-        '--mount',
-        '--pid',
-        '--fork',
-        '--kill-child',
+        ...UNSHARE_ISOLATION,
         'sh',
         '-c',
         exports.CHROOT_SCRIPT,
@@ -49727,10 +49726,7 @@ async function probeIsolation() {
         return { notes };
     }
     const un = await runWithPrefix(prefix, 'unshare', [
-        '--mount',
-        '--pid',
-        '--fork',
-        '--kill-child',
+        ...UNSHARE_ISOLATION,
         'sh',
         '-c',
         'mount --make-rprivate / && command -v chroot >/dev/null',
