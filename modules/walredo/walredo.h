@@ -25,6 +25,11 @@
 #define PGB_RELATION_FILE(rel) ((rel)->rd_node)
 #endif
 
+#if PG_VERSION_NUM < 150000
+/* v15 added the accessor; v14's decoded record keeps the field in the reader state itself */
+#define XLogRecMaxBlockId(decoder) ((decoder)->max_block_id)
+#endif
+
 /* ---- protocol (walredo_protocol.c) ---- */
 
 /* Sizes on the wire: 1 type byte, then a big-endian u32 length that counts itself. */

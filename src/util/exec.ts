@@ -61,7 +61,7 @@ export function run(cmd: string, args: readonly string[], options: RunOptions = 
       env: options.env ?? process.env,
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
-    const tail = new TailBuffer(options.tailLines ?? 40);
+    const tail = new TailBuffer(options.tailLines ?? 200);
     const keepAll = !options.logFile;
     const out: Buffer[] = [];
     const err: Buffer[] = [];
