@@ -10,10 +10,11 @@ import {
 } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { basename, join, resolve as resolvePath } from 'node:path';
-import { UserError } from '../util/errors';
+import { CommandError, errorMessage, UserError } from '../util/errors';
 import { capture, run } from '../util/exec';
 import { sha256File } from '../util/hash';
 import { Logger } from '../util/logger';
+import { aptFailures, missingArchiveFiles } from './apt-output';
 import { DEBIAN_KEYRING, debSrcList, parseDsc, upstreamTarball } from './dsc';
 import { parseCatversion, parseConfigureVersion, PgSourceVersion, treeHasWalRedo } from './pg-version';
 import { SourceSpec } from './spec';
@@ -39,7 +40,7 @@ export interface ResolveContext {
 }
 
 export const DEFAULT_DEBIAN_MIRROR = 'http://deb.debian.org/debian';
-export const DEFAULT_DEBIAN_SUITES = ['bookworm', 'sid', 'bullseye'];
+export const DEFAULT_DEBIAN_SUITES = ['bookworm', 'trixie', 'sid', 'bullseye'];
 
 export async function resolveSource(
   spec: SourceSpec,
@@ -246,49 +247,42 @@ export async function fetchDebian(
     ctx.debianSuites ?? DEFAULT_DEBIAN_SUITES,
     DEBIAN_KEYRING,
   );
-  const listFile = join(aptDir, 'sources.list');
-  const stamp = join(aptDir, 'updated');
-  const fresh =
-    existsSync(stamp) &&
-    existsSync(listFile) &&
-    readFileSync(listFile, 'utf8') === list &&
-    Date.now() - statSync(stamp).mtimeMs < 24 * 3600 * 1000;
+  const suites = ctx.debianSuites ?? DEFAULT_DEBIAN_SUITES;
   const opts = aptOptions(aptDir);
-  if (!fresh) {
-    writeFileSync(listFile, list);
-    await ctx.log.step('apt-get update (private deb-src list)', () =>
-      run('apt-get', [...opts, '-q', 'update'], { logFile: join(aptDir, 'update.log') }),
+  await updateIndexes(aptDir, list, opts, ctx.log);
+  const listed = await listedVersions(pkg, opts);
+  if (listed.length === 0) {
+    throw new UserError(
+      `Debian has no source package '${pkg}' in ${suites.join(', ')}`,
+      `check the package name (e.g. postgresql-15), or use a tarball:<url-or-path> source with --sha256`,
     );
-    writeFileSync(stamp, '');
   }
-  let wanted = version;
-  if (!wanted) {
-    const showsrc = await capture('apt-cache', [...opts, 'showsrc', '--only-source', pkg]).catch(() => '');
-    const versions = [...showsrc.matchAll(/^Version:\s*(\S+)/gm)].map((m) => m[1]);
-    if (versions.length === 0) {
-      throw new UserError(
-        `Debian has no source package '${pkg}' in ${(ctx.debianSuites ?? DEFAULT_DEBIAN_SUITES).join(', ')}`,
-        'check the package name (e.g. postgresql-15) or pass --debian-suites',
-      );
-    }
-    wanted = await highestDebianVersion(versions);
-  }
-  const dir = join(ctx.cacheDir, 'debian', `${pkg}_${wanted}`);
-  const dscName = `${pkg}_${wanted.replace(/^\d+:/, '')}.dsc`;
-  if (!existsSync(join(dir, dscName))) {
-    mkdirSync(dir, { recursive: true });
-    await ctx.log.step(`apt-get source --download-only ${pkg}=${wanted}`, () =>
-      run('apt-get', [...opts, '-q', 'source', '--download-only', `${pkg}=${wanted}`], {
-        cwd: dir,
-        logFile: join(dir, 'apt-source.log'),
-      }).catch((err: Error) => {
-        throw new UserError(
-          `could not download Debian source ${pkg}=${wanted}: ${err.message.split('\n').slice(-3).join(' ')}`,
-          'check the version with apt-cache showsrc, or use a tarball: source',
+  // a pinned version is fetched as asked; otherwise the newest listed version whose files the archive serves
+  const candidates = version ? [version] : listed;
+  let fetched: { dir: string; dscName: string } | undefined;
+  const missing: string[] = [];
+  for (const candidate of candidates) {
+    try {
+      fetched = await downloadDebianSource(pkg, candidate, opts, ctx);
+      break;
+    } catch (err) {
+      if (!(err instanceof MissingDebianFiles)) throw err;
+      missing.push(`${pkg} ${candidate} (${err.files.join(', ')})`);
+      if (!version)
+        ctx.log.warn(
+          `Debian's index lists ${pkg} ${candidate} but the archive does not serve ${err.files.join(', ')}; trying the next version`,
         );
-      }),
+    }
+  }
+  if (!fetched) {
+    throw new UserError(
+      `Debian's index lists ${missing.join('; ')} but the archive answers 404 for those files`,
+      version
+        ? `pin a version the archive still serves (debian:${pkg}=<version>; listed: ${listed.join(', ')}), or use a tarball:<url-or-path> source with --sha256`
+        : `use a tarball:<url-or-path> source with --sha256 (e.g. upstream's release tarball)`,
     );
   }
+  const { dir, dscName } = fetched;
   const dsc = parseDsc(readFileSync(join(dir, dscName), 'utf8'));
   const orig = upstreamTarball(dsc);
   if (!orig) throw new UserError(`${dscName} lists no upstream tarball`, 'use a tarball: source instead');
@@ -303,15 +297,98 @@ export async function fetchDebian(
   return { tree, sha256: orig.sha256, version: dsc.version };
 }
 
-async function highestDebianVersion(versions: string[]): Promise<string> {
-  let best = versions[0];
-  for (const v of versions.slice(1)) {
-    try {
-      await run('dpkg', ['--compare-versions', v, 'gt', best]);
-      best = v;
-    } catch {
-      // not greater
-    }
+/**
+ * `apt-get update` of the private list, at most once a day. apt exits 0 when an index failed to
+ * download, so its output is read: an update with failures is never recorded as fresh.
+ */
+async function updateIndexes(aptDir: string, list: string, opts: string[], log: Logger): Promise<void> {
+  const listFile = join(aptDir, 'sources.list');
+  const stamp = join(aptDir, 'updated');
+  const fresh =
+    existsSync(stamp) &&
+    existsSync(listFile) &&
+    readFileSync(listFile, 'utf8') === list &&
+    Date.now() - statSync(stamp).mtimeMs < 24 * 3600 * 1000;
+  if (fresh) return;
+  rmSync(stamp, { force: true });
+  writeFileSync(listFile, list);
+  const logFile = join(aptDir, 'update.log');
+  const { stdout, stderr } = await log.step('apt-get update (private deb-src list)', () =>
+    run('apt-get', [...opts, '-q', 'update'], { logFile }),
+  );
+  const problems = aptFailures(`${stdout}\n${stderr}`);
+  if (problems.length === 0) {
+    writeFileSync(stamp, '');
+    return;
   }
-  return best;
+  log.warn(
+    `apt-get update could not fetch every index (it will be retried next time): ${problems.join('; ')} (log: ${logFile})`,
+  );
+}
+
+async function listedVersions(pkg: string, opts: string[]): Promise<string[]> {
+  const showsrc = await capture('apt-cache', [...opts, 'showsrc', '--only-source', pkg]).catch(() => '');
+  const versions = [...new Set([...showsrc.matchAll(/^Version:\s*(\S+)/gm)].map((m) => m[1]))];
+  return sortDebianVersionsDescending(versions);
+}
+
+/** Files of a listed source package that the archive does not serve. */
+class MissingDebianFiles extends Error {
+  constructor(readonly files: string[]) {
+    super(`missing: ${files.join(', ')}`);
+  }
+}
+
+async function downloadDebianSource(
+  pkg: string,
+  wanted: string,
+  opts: string[],
+  ctx: ResolveContext,
+): Promise<{ dir: string; dscName: string }> {
+  const dir = join(ctx.cacheDir, 'debian', `${pkg}_${wanted}`);
+  const dscName = `${pkg}_${wanted.replace(/^\d+:/, '')}.dsc`;
+  if (existsSync(join(dir, dscName))) return { dir, dscName };
+  mkdirSync(dir, { recursive: true });
+  const logFile = join(dir, 'apt-source.log');
+  let output: string;
+  try {
+    const r = await ctx.log.step(`apt-get source --download-only ${pkg}=${wanted}`, () =>
+      run('apt-get', [...opts, '-q', 'source', '--download-only', `${pkg}=${wanted}`], { cwd: dir, logFile }),
+    );
+    output = `${r.stdout}\n${r.stderr}`;
+  } catch (err) {
+    output = err instanceof CommandError ? err.outputTail : errorMessage(err);
+  }
+  const notServed = missingArchiveFiles(output);
+  if (notServed.length > 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new MissingDebianFiles(notServed.map((f) => `${f.file} (HTTP ${f.status})`));
+  }
+  if (!existsSync(join(dir, dscName))) {
+    throw new UserError(
+      `could not download Debian source ${pkg}=${wanted}: ${aptFailures(output).join('; ') || 'apt-get source failed'} (log: ${logFile})`,
+      `check the version with apt-cache showsrc ${pkg}, or use a tarball:<url-or-path> source with --sha256`,
+    );
+  }
+  return { dir, dscName };
+}
+
+/** Debian versions, newest first (dpkg's ordering). */
+async function sortDebianVersionsDescending(versions: string[]): Promise<string[]> {
+  const sorted: string[] = [];
+  for (const v of versions) {
+    let at = 0;
+    while (at < sorted.length && !(await debianVersionGreater(v, sorted[at]))) at++;
+    sorted.splice(at, 0, v);
+  }
+  return sorted;
+}
+
+async function debianVersionGreater(a: string, b: string): Promise<boolean> {
+  try {
+    await run('dpkg', ['--compare-versions', a, 'gt', b]);
+    return true;
+  } catch {
+    return false;
+  }
 }
