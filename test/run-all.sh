@@ -3,13 +3,25 @@
 #   1. machine set-up: Debian build and verify dependencies (apt-get), npm ci
 #   2. lint, type-check, action.yml and dist/ up to date
 #   3. unit tests (jest)
-#   4. end to end: build one real PostgreSQL version from Debian's source, verify it (ELF audit,
-#      empty root, initdb conformance, walredo suite), publish to the fake GitHub API, fetch and run.
+#   4. end to end: the README's main job builds every major (v14..v18) from real sources into one
+#      bundle and verifies each (ELF audit, empty root, initdb conformance, walredo suite); then the
+#      end-to-end tests run on each version (publish to the fake GitHub API, fetch and run, ...).
 # Expensive downloads and builds are cached under $PG_BUNDLE_CACHE (default ~/.cache/pg-bundle).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-E2E_VERSION="${PG_BUNDLE_E2E_VERSION:-15}"
+# The majors the main job builds, and their sources (upstream v14/v16/v17 from ../shared/sources,
+# v15/v18 from Debian): exactly the README's main job. PG_BUNDLE_E2E_VERSIONS narrows it for a quick run.
+E2E_VERSIONS="${PG_BUNDLE_E2E_VERSIONS:-14,15,16,17,18}"
+S=../shared/sources
+declare -A SOURCE=(
+  [14]="tarball:$S/postgresql-14.23-git-4e1a23c0ea0b.tar.gz" [15]="debian:postgresql-15"
+  [16]="tarball:$S/postgresql-16.14-git-0d1c00c624fa.tar.gz" [17]="tarball:$S/postgresql-17_17.11.orig.tar.bz2"
+  [18]="debian:postgresql-18")
+declare -A SHA256=(
+  [14]=83b3e816773b62f74a8f4c52d087147d3a90ec9c1faad10331d31d53238eea6e
+  [16]=b46d0e4d2335f40a876c48b812c22d6d92b5224c8a4f5e3609e8b89452b27d9a
+  [17]=dd27f2b3c59e73ed14aa3324901242bf69a032a6347805f274e6260322d42979)
 export PG_BUNDLE_CACHE="${PG_BUNDLE_CACHE:-$HOME/.cache/pg-bundle}"
 results="$(mktemp -d)"
 status=0
@@ -43,23 +55,37 @@ fi
 step "unit tests"
 npx jest --ci --json --outputFile="$results/unit.json" || status=1
 
-step "end to end, part 1: the README's main job on PostgreSQL $E2E_VERSION (build, verify, publish and pin-bump in dry-run)"
+step "end to end, part 1: the README's main job on PostgreSQL $E2E_VERSIONS (build, verify, publish and pin-bump in dry-run)"
 e2e_parent="$(mktemp -d /tmp/pg-bundle-e2e.XXXXXX)"
 chmod 755 "$e2e_parent"
 E2E_OUT="$e2e_parent/out"
+sources=(); sums=()
+for v in ${E2E_VERSIONS//,/ }; do
+  sources+=("${SOURCE[$v]}")
+  [ -n "${SHA256[$v]:-}" ] && sums+=("${SHA256[$v]}")
+done
 main_job=0
-if node bin/pg-bundle.js run --pg "$E2E_VERSION" --source 'debian:postgresql-{v}' --out "$E2E_OUT" --dry-run; then
+t0=$(date +%s)
+if node bin/pg-bundle.js run --pg "$E2E_VERSIONS" --source "${sources[@]}" ${sums[@]:+--sha256 "${sums[@]}"} \
+  --out "$E2E_OUT" --dry-run; then
   main_job=1
 else
   status=1
 fi
+echo "main job: $(( $(date +%s) - t0 )) s"
 
-step "end to end, part 2: tests on the built bundle (static ELF, initdb, verify failure cases, walredo, publish to the fake GitHub API and fetch)"
+step "end to end, part 2: tests on each version of the built bundle (static ELF, initdb, verify failure cases, walredo, publish to the fake GitHub API and fetch)"
+e2e_results=()
 if [ -f "$E2E_OUT/manifest.json" ]; then
-  PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_BUNDLE="$E2E_OUT" PG_BUNDLE_E2E_VERSION="$E2E_VERSION" \
-    npx jest --ci --runInBand test/e2e --json --outputFile="$results/e2e.json" || status=1
+  for v in ${E2E_VERSIONS//,/ }; do
+    echo "--- v$v ---"
+    PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_BUNDLE="$E2E_OUT" PG_BUNDLE_E2E_VERSION="$v" \
+      npx jest --ci --runInBand test/e2e --json --outputFile="$results/e2e-v$v.json" || status=1
+    e2e_results+=("$results/e2e-v$v.json")
+  done
 else
   echo "no bundle was built: end-to-end tests not run"
+  e2e_results+=("$results/e2e.json")
 fi
 
 step "summary"
@@ -74,5 +100,5 @@ for (const f of process.argv.slice(1)) {
 const mainJob = process.env.MAIN_JOB === "1";
 if (mainJob) passed++; else { failed++; console.log("the main job (pg-bundle run) failed"); }
 console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
-' "$results/unit.json" "$results/e2e.json"
+' "$results/unit.json" "${e2e_results[@]}"
 exit $status
