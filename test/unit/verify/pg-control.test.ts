@@ -37,6 +37,31 @@ describe('crc32c', () => {
 });
 
 describe('parsePgControl', () => {
+  // written by initdb of the static bundles built from the majors' real sources (storage-service flags)
+  it.each([
+    [14, 1300, 202107181, 0, undefined],
+    [16, 1300, 202307071, 0, undefined],
+    [17, 1700, 202406281, 0, undefined],
+  ])(
+    'reads a real pg_control written by initdb of PostgreSQL %i',
+    (major, controlVersion, catalogVersion, checksums, signed) => {
+      const facts = parsePgControl(
+        readFileSync(join(__dirname, `../../fixtures/verify/pg_control-v${major}`)),
+        major,
+      );
+      expect(facts).toMatchObject({
+        controlVersion,
+        catalogVersion,
+        state: 'shut down',
+        blockSize: 8192,
+        walSegmentSize: 16777216,
+        dataChecksumVersion: checksums,
+        crcOk: true,
+      });
+      expect(facts.defaultCharSigned).toBe(signed);
+    },
+  );
+
   it('reads a real pg_control written by initdb of PostgreSQL 15.18', () => {
     const facts = parsePgControl(readFileSync(FIXTURE), 15);
     expect(facts).toMatchObject({
