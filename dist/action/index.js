@@ -47503,6 +47503,41 @@ async function zstdDecompress(data, what = 'the archive') {
 
 /***/ }),
 
+/***/ 3582:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/** Readers of apt-get's output (pure): apt exits 0 after some failures, so its lines tell what went wrong. */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.missingArchiveFiles = missingArchiveFiles;
+exports.aptFailures = aptFailures;
+/** Files `apt-get source` could not fetch because the archive answered an HTTP error (e.g. 404). */
+function missingArchiveFiles(output) {
+    const files = [];
+    for (const m of output.matchAll(/^E: Failed to fetch (\S+)\s+(\d{3})\b/gm)) {
+        const url = m[1];
+        const file = decodeURIComponent(url.slice(url.lastIndexOf('/') + 1));
+        if (!files.some((f) => f.url === url))
+            files.push({ file, url, status: Number(m[2]) });
+    }
+    return files;
+}
+/** apt's failure lines (`Err:`, `E:`, and `W: Failed to fetch`), shortened to one line each. */
+function aptFailures(output) {
+    const lines = [];
+    for (const line of output.split('\n')) {
+        const m = /^(?:E: (.*)|W: (Failed to fetch .*|Some index files failed to download.*)|Err:\d+ (.*))$/.exec(line.trim());
+        const text = m && (m[1] ?? m[2] ?? m[3]);
+        if (text && !lines.includes(text))
+            lines.push(text);
+    }
+    return lines;
+}
+
+
+/***/ }),
+
 /***/ 611:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -47645,10 +47680,11 @@ const node_path_1 = __nccwpck_require__(6760);
 const errors_1 = __nccwpck_require__(17);
 const exec_1 = __nccwpck_require__(7895);
 const hash_1 = __nccwpck_require__(5138);
+const apt_output_1 = __nccwpck_require__(3582);
 const dsc_1 = __nccwpck_require__(9843);
 const pg_version_1 = __nccwpck_require__(1733);
 exports.DEFAULT_DEBIAN_MIRROR = 'http://deb.debian.org/debian';
-exports.DEFAULT_DEBIAN_SUITES = ['bookworm', 'sid', 'bullseye'];
+exports.DEFAULT_DEBIAN_SUITES = ['bookworm', 'trixie', 'sid', 'bullseye'];
 async function resolveSource(spec, major, ctx) {
     switch (spec.kind) {
         case 'dir':
@@ -47802,38 +47838,36 @@ async function fetchDebian(pkg, version, ctx) {
         throw new errors_1.UserError(`Debian's archive keyring (${dsc_1.DEBIAN_KEYRING}) is missing, so Debian sources cannot be verified`, 'run: sudo apt-get install -y debian-archive-keyring');
     }
     const list = (0, dsc_1.debSrcList)(ctx.debianMirror ?? exports.DEFAULT_DEBIAN_MIRROR, ctx.debianSuites ?? exports.DEFAULT_DEBIAN_SUITES, dsc_1.DEBIAN_KEYRING);
-    const listFile = (0, node_path_1.join)(aptDir, 'sources.list');
-    const stamp = (0, node_path_1.join)(aptDir, 'updated');
-    const fresh = (0, node_fs_1.existsSync)(stamp) &&
-        (0, node_fs_1.existsSync)(listFile) &&
-        (0, node_fs_1.readFileSync)(listFile, 'utf8') === list &&
-        Date.now() - (0, node_fs_1.statSync)(stamp).mtimeMs < 24 * 3600 * 1000;
+    const suites = ctx.debianSuites ?? exports.DEFAULT_DEBIAN_SUITES;
     const opts = aptOptions(aptDir);
-    if (!fresh) {
-        (0, node_fs_1.writeFileSync)(listFile, list);
-        await ctx.log.step('apt-get update (private deb-src list)', () => (0, exec_1.run)('apt-get', [...opts, '-q', 'update'], { logFile: (0, node_path_1.join)(aptDir, 'update.log') }));
-        (0, node_fs_1.writeFileSync)(stamp, '');
+    await updateIndexes(aptDir, list, opts, ctx.log);
+    const listed = await listedVersions(pkg, opts);
+    if (listed.length === 0) {
+        throw new errors_1.UserError(`Debian has no source package '${pkg}' in ${suites.join(', ')}`, `check the package name (e.g. postgresql-15), or use a tarball:<url-or-path> source with --sha256`);
     }
-    let wanted = version;
-    if (!wanted) {
-        const showsrc = await (0, exec_1.capture)('apt-cache', [...opts, 'showsrc', '--only-source', pkg]).catch(() => '');
-        const versions = [...showsrc.matchAll(/^Version:\s*(\S+)/gm)].map((m) => m[1]);
-        if (versions.length === 0) {
-            throw new errors_1.UserError(`Debian has no source package '${pkg}' in ${(ctx.debianSuites ?? exports.DEFAULT_DEBIAN_SUITES).join(', ')}`, 'check the package name (e.g. postgresql-15) or pass --debian-suites');
+    // a pinned version is fetched as asked; otherwise the newest listed version whose files the archive serves
+    const candidates = version ? [version] : listed;
+    let fetched;
+    const missing = [];
+    for (const candidate of candidates) {
+        try {
+            fetched = await downloadDebianSource(pkg, candidate, opts, ctx);
+            break;
         }
-        wanted = await highestDebianVersion(versions);
+        catch (err) {
+            if (!(err instanceof MissingDebianFiles))
+                throw err;
+            missing.push(`${pkg} ${candidate} (${err.files.join(', ')})`);
+            if (!version)
+                ctx.log.warn(`Debian's index lists ${pkg} ${candidate} but the archive does not serve ${err.files.join(', ')}; trying the next version`);
+        }
     }
-    const dir = (0, node_path_1.join)(ctx.cacheDir, 'debian', `${pkg}_${wanted}`);
-    const dscName = `${pkg}_${wanted.replace(/^\d+:/, '')}.dsc`;
-    if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(dir, dscName))) {
-        (0, node_fs_1.mkdirSync)(dir, { recursive: true });
-        await ctx.log.step(`apt-get source --download-only ${pkg}=${wanted}`, () => (0, exec_1.run)('apt-get', [...opts, '-q', 'source', '--download-only', `${pkg}=${wanted}`], {
-            cwd: dir,
-            logFile: (0, node_path_1.join)(dir, 'apt-source.log'),
-        }).catch((err) => {
-            throw new errors_1.UserError(`could not download Debian source ${pkg}=${wanted}: ${err.message.split('\n').slice(-3).join(' ')}`, 'check the version with apt-cache showsrc, or use a tarball: source');
-        }));
+    if (!fetched) {
+        throw new errors_1.UserError(`Debian's index lists ${missing.join('; ')} but the archive answers 404 for those files`, version
+            ? `pin a version the archive still serves (debian:${pkg}=<version>; listed: ${listed.join(', ')}), or use a tarball:<url-or-path> source with --sha256`
+            : `use a tarball:<url-or-path> source with --sha256 (e.g. upstream's release tarball)`);
     }
+    const { dir, dscName } = fetched;
     const dsc = (0, dsc_1.parseDsc)((0, node_fs_1.readFileSync)((0, node_path_1.join)(dir, dscName), 'utf8'));
     const orig = (0, dsc_1.upstreamTarball)(dsc);
     if (!orig)
@@ -47845,18 +47879,87 @@ async function fetchDebian(pkg, version, ctx) {
     const tree = await extractOnce((0, node_path_1.join)(dir, orig.name), (0, node_path_1.join)(ctx.cacheDir, 'trees', orig.sha256), ctx.log);
     return { tree, sha256: orig.sha256, version: dsc.version };
 }
-async function highestDebianVersion(versions) {
-    let best = versions[0];
-    for (const v of versions.slice(1)) {
-        try {
-            await (0, exec_1.run)('dpkg', ['--compare-versions', v, 'gt', best]);
-            best = v;
-        }
-        catch {
-            // not greater
-        }
+/**
+ * `apt-get update` of the private list, at most once a day. apt exits 0 when an index failed to
+ * download, so its output is read: an update with failures is never recorded as fresh.
+ */
+async function updateIndexes(aptDir, list, opts, log) {
+    const listFile = (0, node_path_1.join)(aptDir, 'sources.list');
+    const stamp = (0, node_path_1.join)(aptDir, 'updated');
+    const fresh = (0, node_fs_1.existsSync)(stamp) &&
+        (0, node_fs_1.existsSync)(listFile) &&
+        (0, node_fs_1.readFileSync)(listFile, 'utf8') === list &&
+        Date.now() - (0, node_fs_1.statSync)(stamp).mtimeMs < 24 * 3600 * 1000;
+    if (fresh)
+        return;
+    (0, node_fs_1.rmSync)(stamp, { force: true });
+    (0, node_fs_1.writeFileSync)(listFile, list);
+    const logFile = (0, node_path_1.join)(aptDir, 'update.log');
+    const { stdout, stderr } = await log.step('apt-get update (private deb-src list)', () => (0, exec_1.run)('apt-get', [...opts, '-q', 'update'], { logFile }));
+    const problems = (0, apt_output_1.aptFailures)(`${stdout}\n${stderr}`);
+    if (problems.length === 0) {
+        (0, node_fs_1.writeFileSync)(stamp, '');
+        return;
     }
-    return best;
+    log.warn(`apt-get update could not fetch every index (it will be retried next time): ${problems.join('; ')} (log: ${logFile})`);
+}
+async function listedVersions(pkg, opts) {
+    const showsrc = await (0, exec_1.capture)('apt-cache', [...opts, 'showsrc', '--only-source', pkg]).catch(() => '');
+    const versions = [...new Set([...showsrc.matchAll(/^Version:\s*(\S+)/gm)].map((m) => m[1]))];
+    return sortDebianVersionsDescending(versions);
+}
+/** Files of a listed source package that the archive does not serve. */
+class MissingDebianFiles extends Error {
+    files;
+    constructor(files) {
+        super(`missing: ${files.join(', ')}`);
+        this.files = files;
+    }
+}
+async function downloadDebianSource(pkg, wanted, opts, ctx) {
+    const dir = (0, node_path_1.join)(ctx.cacheDir, 'debian', `${pkg}_${wanted}`);
+    const dscName = `${pkg}_${wanted.replace(/^\d+:/, '')}.dsc`;
+    if ((0, node_fs_1.existsSync)((0, node_path_1.join)(dir, dscName)))
+        return { dir, dscName };
+    (0, node_fs_1.mkdirSync)(dir, { recursive: true });
+    const logFile = (0, node_path_1.join)(dir, 'apt-source.log');
+    let output;
+    try {
+        const r = await ctx.log.step(`apt-get source --download-only ${pkg}=${wanted}`, () => (0, exec_1.run)('apt-get', [...opts, '-q', 'source', '--download-only', `${pkg}=${wanted}`], { cwd: dir, logFile }));
+        output = `${r.stdout}\n${r.stderr}`;
+    }
+    catch (err) {
+        output = err instanceof errors_1.CommandError ? err.outputTail : (0, errors_1.errorMessage)(err);
+    }
+    const notServed = (0, apt_output_1.missingArchiveFiles)(output);
+    if (notServed.length > 0) {
+        (0, node_fs_1.rmSync)(dir, { recursive: true, force: true });
+        throw new MissingDebianFiles(notServed.map((f) => `${f.file} (HTTP ${f.status})`));
+    }
+    if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(dir, dscName))) {
+        throw new errors_1.UserError(`could not download Debian source ${pkg}=${wanted}: ${(0, apt_output_1.aptFailures)(output).join('; ') || 'apt-get source failed'} (log: ${logFile})`, `check the version with apt-cache showsrc ${pkg}, or use a tarball:<url-or-path> source with --sha256`);
+    }
+    return { dir, dscName };
+}
+/** Debian versions, newest first (dpkg's ordering). */
+async function sortDebianVersionsDescending(versions) {
+    const sorted = [];
+    for (const v of versions) {
+        let at = 0;
+        while (at < sorted.length && !(await debianVersionGreater(v, sorted[at])))
+            at++;
+        sorted.splice(at, 0, v);
+    }
+    return sorted;
+}
+async function debianVersionGreater(a, b) {
+    try {
+        await (0, exec_1.run)('dpkg', ['--compare-versions', a, 'gt', b]);
+        return true;
+    }
+    catch {
+        return false;
+    }
 }
 
 
@@ -48016,6 +48119,8 @@ function crc32c(...parts) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.CommandError = exports.UserError = void 0;
+exports.diagnosticLines = diagnosticLines;
+exports.shortCommand = shortCommand;
 exports.errorMessage = errorMessage;
 /**
  * An error caused by the user's input or environment. Its message names the problem and the fix;
@@ -48040,7 +48145,8 @@ class CommandError extends Error {
     constructor(command, exitCode, signal, outputTail, logFile) {
         const how = signal ? `was killed by ${signal}` : `exited with code ${exitCode}`;
         const log = logFile ? `\n  full log: ${logFile}` : '';
-        super(`command ${how}: ${command}${log}\n--- last lines of output ---\n${outputTail}`);
+        const lines = diagnosticLines(outputTail);
+        super(`${shortCommand(command)} ${how}${log}\n${lines.map((l) => `  ${l}`).join('\n')}`);
         this.command = command;
         this.exitCode = exitCode;
         this.signal = signal;
@@ -48050,6 +48156,35 @@ class CommandError extends Error {
     }
 }
 exports.CommandError = CommandError;
+const MAX_LINE = 240;
+const MAX_COMMAND = 120;
+const MAX_DIAGNOSTICS = 12;
+/** A tool's own error lines: compiler, linker, make and configure diagnostics. */
+const DIAGNOSTIC = /(\b(error|fatal|undefined reference|multiple definition|cannot find|not found|no such file|permission denied|failed)\b|\*\*\*)/i;
+/** Lines a build tool echoes before running them (compiler and linker command lines), not its messages. */
+const ECHOED_COMMAND = /^\s*(\S*\/)?(gcc|cc|g\+\+|c\+\+|clang|ld|ar|ranlib|libtool|install|sed|perl|bison|flex)(-\d+)?\s+-/;
+/** make's own progress lines (directory changes, recursive invocations), never the cause. */
+const MAKE_CHATTER = /^(make(\[\d+\])?: (Entering|Leaving|Nothing to be done)|make -C )/;
+/**
+ * The lines of a failed command's output worth showing (pure): the tool's own diagnostics, or when
+ * it printed none the last few lines; echoed command lines are dropped and long lines shortened.
+ */
+function diagnosticLines(output) {
+    const lines = output
+        .split('\n')
+        .map((l) => l.trimEnd())
+        .filter((l) => l !== '' && !ECHOED_COMMAND.test(l) && !MAKE_CHATTER.test(l));
+    const diagnostics = lines.filter((l) => DIAGNOSTIC.test(l) && l.length <= 4 * MAX_LINE);
+    const chosen = diagnostics.length > 0 ? diagnostics.slice(0, MAX_DIAGNOSTICS) : lines.slice(-8);
+    return chosen.map((l) => shorten(l, MAX_LINE));
+}
+/** A command line for a message: the program and the start of its arguments. */
+function shortCommand(command) {
+    return shorten(command, MAX_COMMAND);
+}
+function shorten(text, max) {
+    return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
 function errorMessage(err) {
     return err instanceof Error ? err.message : String(err);
 }
@@ -48116,7 +48251,7 @@ function run(cmd, args, options = {}) {
             env: options.env ?? process.env,
             stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
         });
-        const tail = new TailBuffer(options.tailLines ?? 40);
+        const tail = new TailBuffer(options.tailLines ?? 200);
         const keepAll = !options.logFile;
         const out = [];
         const err = [];
