@@ -16,6 +16,12 @@
  *   and rather than "--boot" because the function it reaches has a different signature in v14.
  *   GucInfoMain(void) has the same signature in v14..v18 and is only called from main().
  *
+ * Private "shared" memory (-Wl,--wrap=PGSharedMemoryCreate,--wrap=dsm_postmaster_startup,
+ * --wrap=SlruScanDirectory): a walredo process is the only process of its "cluster", so its shared
+ * memory is private anonymous memory, with no SysV segment (the kernel's shmmni, 4096 by default,
+ * would cap the processes per host), no dynamic shared memory control segment (a file or a /dev/shm
+ * entry) and no data directory to scan: it needs no writable file system at all.
+ *
  * Redo hooks (-Wl,--wrap=XLogReadBufferForRedo,... see link-flags.txt): each wrapper calls the
  * real function unless the walredo module has installed pgb_walredo_hooks, i.e. only inside a
  * walredo process. --wrap redirects references between object files only, so every entry point
@@ -23,14 +29,18 @@
  */
 #include "postgres.h"
 
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include "access/slru.h"
 #include "access/xlogreader.h"
 #include "access/xlogutils.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
+#include "storage/dsm.h"
 #include "storage/freespace.h"
+#include "storage/pg_shmem.h"
 #include "storage/sinval.h"
 #include "utils/inval.h"
 #include "utils/rel.h"
@@ -130,6 +140,58 @@ __wrap_GucInfoMain(void)
 							   PGB_WALREDO_ENTRY, true, NULL);
 	walredo_main(pgb_walredo_argc, pgb_walredo_argv);
 	abort();					/* WalRedoMain does not return */
+}
+
+/* ---- private shared memory ---- */
+
+extern PGShmemHeader *__real_PGSharedMemoryCreate(Size size, PGShmemHeader **shim);
+extern PGShmemHeader *__wrap_PGSharedMemoryCreate(Size size, PGShmemHeader **shim);
+extern void __real_dsm_postmaster_startup(struct PGShmemHeader *shim);
+extern void __wrap_dsm_postmaster_startup(struct PGShmemHeader *shim);
+extern bool __real_SlruScanDirectory(SlruCtl ctl, SlruScanCallback callback, void *data);
+extern bool __wrap_SlruScanDirectory(SlruCtl ctl, SlruScanCallback callback, void *data);
+
+PGShmemHeader *
+__wrap_PGSharedMemoryCreate(Size size, PGShmemHeader **shim)
+{
+	PGShmemHeader *hdr;
+
+	if (!pgb_walredo_requested)
+		return __real_PGSharedMemoryCreate(size, shim);
+
+	/* private and anonymous: only the pages initialisation touches become memory */
+	hdr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (hdr == MAP_FAILED)
+		ereport(FATAL,
+				(errmsg("walredo: could not allocate %zu bytes of private memory: %m", size)));
+	hdr->magic = PGShmemMagic;
+	hdr->creatorPID = getpid();
+	hdr->totalsize = size;
+	hdr->freeoffset = MAXALIGN(sizeof(PGShmemHeader));
+	hdr->dsm_control = 0;
+	hdr->device = 0;
+	hdr->inode = 0;
+	*shim = hdr;
+	UsedShmemSegAddr = hdr;
+	UsedShmemSegID = 0;
+	return hdr;
+}
+
+/* No dynamic shared memory: nothing in a walredo process creates a DSM segment. */
+void
+__wrap_dsm_postmaster_startup(struct PGShmemHeader *shim)
+{
+	if (!pgb_walredo_requested)
+		__real_dsm_postmaster_startup(shim);
+}
+
+/* Shared-memory set-up cleans pg_notify/ of a data directory; a walredo process has none. */
+bool
+__wrap_SlruScanDirectory(SlruCtl ctl, SlruScanCallback callback, void *data)
+{
+	if (pgb_walredo_requested)
+		return false;
+	return __real_SlruScanDirectory(ctl, callback, data);
 }
 
 /* ---- redo hooks ---- */

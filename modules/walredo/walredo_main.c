@@ -7,18 +7,14 @@
  *
  * Start-up builds just enough of a standalone backend for redo: GUCs for a tiny shared memory,
  * shared memory and semaphores, a PGPROC, buffer manager access, InRecovery = true, rmgr start-up.
- * The shared-memory code wants a data directory (its SysV key is the directory's inode, the
- * dynamic shared memory control segment is a file under it): a private directory is created with
- * mkdtemp() and removed again, together with the SysV key, before the first request, so a process
- * killed at any later point leaves nothing behind. Then descriptors are closed and seccomp entered.
+ * The "shared" memory is private anonymous memory (the dispatch shim wraps PGSharedMemoryCreate):
+ * no SysV segment, no dynamic shared memory, no data directory, so the process needs no writable
+ * file system and a killed process leaves nothing behind. Then descriptors are closed and seccomp
+ * entered.
  */
 #include "walredo.h"
 
 #include <signal.h>
-#include <sys/ipc.h>
-#include <sys/shm.h>
-#include <sys/stat.h>
-#include <dirent.h>
 #include <unistd.h>
 
 #include "access/xlog.h"
@@ -58,7 +54,6 @@ PGDLLEXPORT void WalRedoMain(int argc, char *argv[]);
 /* Largest message payloads kept between requests; bigger buffers are freed after use. */
 #define PGB_KEEP_BUFFER (1024 * 1024)
 
-static char scratch_dir[MAXPGPATH];
 static XLogReaderState *reader;
 static MemoryContext request_context;
 #if PG_VERSION_NUM < 150000
@@ -75,105 +70,9 @@ set_guc(const char *name, const char *value)
 }
 
 static void
-remove_tree(const char *path)
-{
-	DIR		   *dir = opendir(path);
-	struct dirent *de;
-	char		child[MAXPGPATH];
-	struct stat st;
-
-	if (dir != NULL)
-	{
-		while ((de = readdir(dir)) != NULL)
-		{
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
-			if (lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
-				remove_tree(child);
-			else if (unlink(child) != 0)
-				fprintf(stderr, "walredo: could not remove \"%s\": %s\n", child, strerror(errno));
-		}
-		closedir(dir);
-	}
-	if (rmdir(path) != 0 && errno != ENOENT)
-		fprintf(stderr, "walredo: could not remove directory \"%s\": %s\n", path, strerror(errno));
-}
-
-static void
-remove_scratch_dir(void)
-{
-	if (scratch_dir[0] != '\0')
-	{
-		remove_tree(scratch_dir);
-		scratch_dir[0] = '\0';
-	}
-}
-
-static void
-remove_scratch_dir_at_exit(int code, Datum arg)
-{
-	remove_scratch_dir();
-}
-
-/*
- * Directories that shared-memory initialisation looks into: the dynamic shared memory control
- * segment (dynamic_shared_memory_type = mmap) and pg_notify, which a standalone start cleans out.
- */
-static const char *const scratch_subdirs[] = {"pg_dynshmem", "pg_notify"};
-
-static void
-make_scratch_dir(void)
-{
-	const char *tmp = getenv("TMPDIR");
-	char		sub[MAXPGPATH];
-
-	if (tmp == NULL || tmp[0] != '/')
-		tmp = "/tmp";
-	snprintf(scratch_dir, sizeof(scratch_dir), "%s/pgb-walredo-XXXXXX", tmp);
-	if (mkdtemp(scratch_dir) == NULL)
-	{
-		int			save_errno = errno;
-
-		scratch_dir[0] = '\0';
-		errno = save_errno;
-		ereport(FATAL,
-				(errcode_for_file_access(),
-				 errmsg("walredo: could not create a private directory in \"%s\": %m", tmp),
-				 errhint("Set TMPDIR to a writable directory.")));
-	}
-	on_proc_exit(remove_scratch_dir_at_exit, (Datum) 0);
-	for (int i = 0; i < lengthof(scratch_subdirs); i++)
-	{
-		snprintf(sub, sizeof(sub), "%s/%s", scratch_dir, scratch_subdirs[i]);
-		if (mkdir(sub, S_IRWXU) != 0)
-			ereport(FATAL,
-					(errcode_for_file_access(),
-					 errmsg("walredo: could not create directory \"%s\": %m", sub)));
-	}
-}
-
-/* The main segment is SysV (an interlock even with shared_memory_type = mmap): mark it removed. */
-static void
-release_sysv_key(void)
-{
-	int			shmid;
-
-	if (UsedShmemSegID == 0)
-		return;
-	shmid = shmget((key_t) UsedShmemSegID, 0, 0);
-	if (shmid < 0 || shmctl(shmid, IPC_RMID, NULL) < 0)
-		ereport(FATAL,
-				(errmsg("walredo: could not mark shared memory segment with key %lu for removal: %m",
-						UsedShmemSegID)));
-}
-
-static void
 set_startup_gucs(void)
 {
-	/* a tiny shared memory that leaves nothing in /dev/shm or the file system */
-	set_guc("shared_memory_type", "mmap");
-	set_guc("dynamic_shared_memory_type", "mmap");
+	/* a tiny private "shared" memory (see pgb_walredo_main.c) */
 	set_guc("huge_pages", "off");
 	/* more buffers than one record can touch (see walredo_buffers.c), nothing to spare */
 	set_guc("shared_buffers", "64");
@@ -203,10 +102,11 @@ start_up(const char *argv0)
 	InitializeGUCOptions();
 	set_startup_gucs();
 
-	make_scratch_dir();
-	SetDataDir(scratch_dir);
-	ChangeToDataDir();
-	CreateDataDirLockFile(false);
+	/*
+	 * Semaphore set-up stat()s the data directory (to seed SysV keys it does not use for POSIX
+	 * semaphores); "/" exists in every root. Nothing is ever written there.
+	 */
+	SetDataDir("/");
 
 	InitializeMaxBackends();
 #if PG_VERSION_NUM >= 180000
@@ -220,14 +120,6 @@ start_up(const char *argv0)
 #else
 	BaseInit();					/* creates shared memory in a standalone backend */
 #endif
-
-	/*
-	 * Nothing needs the data directory any more: remove it now (the mapped DSM control file stays
-	 * valid), and mark the SysV segment for removal, so that a process killed from here on leaves
-	 * nothing behind. The window before this point is a few milliseconds.
-	 */
-	release_sysv_key();
-	remove_scratch_dir();
 
 	PgStartTime = GetCurrentTimestamp();
 	InitProcess();

@@ -50,8 +50,7 @@ export function walRedoStarter(
   options: WalRedoStageOptions = {},
 ): () => WalRedoClient {
   const paths = walRedoPaths(bundleDir, major);
-  const shard = options.tenantShardId === undefined ? DEFAULT_TENANT_SHARD_ID : options.tenantShardId;
-  const args = ['--wal-redo', ...(shard ? ['--tenant-shard-id', shard] : [])];
+  const args = walRedoArgs(options);
   return () =>
     new WalRedoClient(paths.postgres, {
       args,
@@ -59,6 +58,67 @@ export function walRedoStarter(
       timeoutMs: options.timeoutMs ?? 60000,
       ...defaultIdentity(),
     });
+}
+
+/** bwrap's arguments to run walredo in an empty, read-only root (pure): the version's directory, /proc and /dev/null, nothing writable, no /tmp. */
+export function readOnlyRootArgs(
+  versionDir: string,
+  major: number,
+  walredoArgs: readonly string[],
+): string[] {
+  const root = `/bundle/v${major}`;
+  return [
+    '--unshare-all',
+    '--die-with-parent',
+    '--uid',
+    '1000',
+    '--gid',
+    '1000',
+    '--ro-bind',
+    versionDir,
+    root,
+    '--proc',
+    '/proc',
+    '--dev-bind',
+    '/dev/null',
+    '/dev/null',
+    '--remount-ro',
+    '/',
+    '--clearenv',
+    '--setenv',
+    'LD_LIBRARY_PATH',
+    `${root}/lib`,
+    '--chdir',
+    '/',
+    '--',
+    `${root}/bin/postgres`,
+    ...walredoArgs,
+  ];
+}
+
+/** Starts walredo in an empty, read-only root with bwrap; undefined when bwrap is not installed. */
+export function readOnlyRootStarter(
+  bundleDir: string,
+  major: number,
+  options: WalRedoStageOptions = {},
+): (() => WalRedoClient) | undefined {
+  const bwrap = findOnPath('bwrap');
+  if (!bwrap) return undefined;
+  const paths = walRedoPaths(bundleDir, major);
+  const args = readOnlyRootArgs(paths.root, major, walRedoArgs(options));
+  return () => new WalRedoClient(bwrap, { args, env: {}, timeoutMs: options.timeoutMs ?? 60000 });
+}
+
+function walRedoArgs(options: WalRedoStageOptions): string[] {
+  const shard = options.tenantShardId === undefined ? DEFAULT_TENANT_SHARD_ID : options.tenantShardId;
+  return ['--wal-redo', ...(shard ? ['--tenant-shard-id', shard] : [])];
+}
+
+function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
 }
 
 /** The one message given when postgres has no walredo mode. */
@@ -155,7 +215,12 @@ export async function runWalRedoStage(
     const it = corpus.vectors()[Symbol.iterator]();
     const head = takeFirst(it, 512);
     const samples = pickSamples(head, options.samples ?? 64);
-    report.protocol.tests = await runProtocolTests({ start, samples, exitBoundMs });
+    report.protocol.tests = await runProtocolTests({
+      start,
+      samples,
+      exitBoundMs,
+      startInReadOnlyRoot: readOnlyRootStarter(bundleDir, major, options),
+    });
     report.protocol.passed = report.protocol.tests.filter((t) => t.passed).length;
     report.protocol.failed = report.protocol.tests.length - report.protocol.passed;
     const rest: Iterable<RedoVector> = { [Symbol.iterator]: () => it };

@@ -24,6 +24,8 @@ export interface ProtocolTestContext {
   samples: RedoVector[];
   /** How long a process may take to exit after bad input or end of input. */
   exitBoundMs: number;
+  /** Starts walredo in an empty, read-only root; undefined when this machine cannot (no bwrap). */
+  startInReadOnlyRoot?: () => WalRedoClient;
 }
 
 interface ProtocolTest {
@@ -40,8 +42,12 @@ function check(cond: boolean, message: string): void {
 
 const isZero = (b: Uint8Array) => b.every((x) => x === 0);
 
-async function withClient<T>(ctx: ProtocolTestContext, fn: (c: WalRedoClient) => Promise<T>): Promise<T> {
-  const c = ctx.start();
+async function withClient<T>(
+  ctx: ProtocolTestContext,
+  fn: (c: WalRedoClient) => Promise<T>,
+  start: () => WalRedoClient = ctx.start,
+): Promise<T> {
+  const c = start();
   try {
     return await fn(c);
   } finally {
@@ -191,6 +197,48 @@ export const PROTOCOL_TESTS: ProtocolTest[] = [
         c.writeRaw(head);
         return expectErrorExit(c, ctx, 'a B message announcing 2 GiB');
       }),
+  },
+  {
+    name: 'a normal start and end print nothing on stderr but LOG: lines',
+    needsSamples: 1,
+    run: (ctx) =>
+      withClient(ctx, async (c) => {
+        checkVector(ctx.samples[0], await c.redo(ctx.samples[0]));
+        await c.close(ctx.exitBoundMs);
+        // the storage service logs every other stderr line of walredo as an error
+        const noisy = c
+          .stderrTail()
+          .split('\n')
+          .filter((l) => l.trim() !== '' && !l.includes('LOG:'));
+        check(noisy.length === 0, `stderr lines without LOG: ${noisy.slice(0, 3).join(' | ')}`);
+        return 'stderr clean';
+      }),
+  },
+  {
+    name: 'answers in an empty read-only root without /tmp (no writable file system, no SysV IPC)',
+    needsSamples: 1,
+    run: (ctx) => {
+      const start = ctx.startInReadOnlyRoot;
+      if (!start)
+        throw new TestFailure(
+          'bwrap (bubblewrap) is needed to start walredo in an empty read-only root: apt-get install bubblewrap',
+        );
+      return withClient(
+        ctx,
+        async (c) => {
+          const v = ctx.samples.find((s) => s.kind === 'delta') ?? ctx.samples[0];
+          checkVector(v, await c.redo(v));
+          await c.ping();
+          const exit = await c.close(ctx.exitBoundMs);
+          check(
+            !exit.timedOut && exit.code === 0,
+            `the process ended with ${exit.timedOut ? 'a time-out' : (exit.signal ?? `code ${exit.code}`)}: ${c.stderrTail(2)}`,
+          );
+          return `vector ${v.id} (${v.rmgr}) and a ping, exit 0`;
+        },
+        start,
+      );
+    },
   },
   {
     name: 'closing stdin ends the process with exit code 0',
