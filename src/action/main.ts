@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { CommandContext } from '../core/context';
 import { CommandName, normaliseOptions, optionsFor, RawOptions } from '../core/options';
-import { findCommand, COMMANDS } from '../core/registry';
+import { findCommand, COMMANDS } from '../commands/registry';
 import { errorMessage } from '../util/errors';
 import { Logger } from '../util/logger';
 

@@ -4,8 +4,8 @@ import { fetchCommand, publishCommand } from '../publish/command';
 import { pinBumpCommand } from '../pin-bump/command';
 import { verifyCommand } from '../verify/command';
 import { runCommand } from './run';
-import { CommandHandler } from './context';
-import { CommandName } from './options';
+import { CommandHandler } from '../core/context';
+import { CommandName } from '../core/options';
 
 export interface CommandEntry {
   name: CommandName;
