@@ -8,26 +8,9 @@ import { Manifest } from '../core/manifest';
 import { UserError } from '../util/errors';
 import { readManifestFile } from '../core/manifest-file';
 import { isSha256Hex } from '../util/hash';
+import { releaseUrls } from '../github/repository';
 import { bundleAssetName } from '../publish/naming';
 import { ReleaseInfo } from './pin-file';
-
-export { bundleAssetName };
-
-/** Release URLs on a GitHub server (pure). */
-export function releaseUrls(
-  serverUrl: string,
-  repository: string,
-  tag: string,
-  assetName: string,
-): Pick<ReleaseInfo, 'releaseUrl' | 'assetUrl' | 'manifestUrl'> {
-  const base = `${serverUrl.replace(/\/+$/, '')}/${repository}/releases`;
-  const t = encodeURIComponent(tag);
-  return {
-    releaseUrl: `${base}/tag/${t}`,
-    assetUrl: `${base}/download/${t}/${encodeURIComponent(assetName)}`,
-    manifestUrl: `${base}/download/${t}/manifest.json`,
-  };
-}
 
 /** `<hex>  <name>` lines (sha256sum format, text or binary marker) → name → sha256 (pure). */
 export function parseSha256Sums(text: string): Map<string, string> {
