@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { boolOption, CommandContext, CommandHandler, listOption, stringOption } from '../core/context';
+import { boolOption, CommandContext, CommandHandler, stringOption } from '../core/context';
 import { RawOptions } from '../core/options';
 import { GitHubAccess, githubAccess } from '../github/access';
 import { apiCall } from '../github/errors';
@@ -192,7 +192,7 @@ export const publishCommand: CommandHandler = async (options, ctx) => {
 };
 
 export const fetchCommand: CommandHandler = async (options, ctx) => {
-  const pinPath = stringOption(options, 'pinFile') ?? listOption(options, 'pinFile')[0];
+  const pinPath = stringOption(options, 'pinFile');
   if (!pinPath)
     throw new UserError('fetch needs a pin file', 'pass --pin-file <path to postgres-bundle.json>');
   const access = githubAccess(options, ctx);

@@ -113,7 +113,7 @@ async function downloadWithApi(
   });
   const { owner, repo, tag } = where;
   const repository = `${owner}/${repo}`;
-  const assetName = pin.assetName ?? where.name;
+  const { assetName } = pin;
   return apiCall(`downloading ${assetName} of release ${tag}`, repository, 'contents: read', async () => {
     const { data: release } = await octokit.rest.repos.getReleaseByTag({ owner, repo, tag });
     const asset = release.assets.find((a) => a.name === assetName);
