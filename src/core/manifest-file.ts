@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../util/errors';
+import { parseJson } from '../util/json';
 import { Manifest, MANIFEST_SCHEMA_VERSION } from './manifest';
 
 /**
@@ -7,15 +8,7 @@ import { Manifest, MANIFEST_SCHEMA_VERSION } from './manifest';
  * JSON and the schema version; every problem is a UserError naming `where` and the fix.
  */
 export function parseManifest(text: string, where: string): Manifest {
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(text) as Manifest;
-  } catch (err) {
-    throw new UserError(
-      `${where} is not valid JSON: ${(err as Error).message}`,
-      'rebuild it with pg-bundle build/verify',
-    );
-  }
+  const manifest = parseJson(text, where, 'rebuild it with pg-bundle build/verify') as Manifest;
   if (
     manifest?.schemaVersion !== MANIFEST_SCHEMA_VERSION ||
     typeof manifest.versions !== 'object' ||

@@ -282,11 +282,15 @@ interface OpenPull {
   teams: string[];
 }
 
-async function findOpenPull(
-  gh: GitHubClient,
-  req: BumpRequest,
-  plan: BumpPlan,
-): Promise<OpenPull | undefined> {
+/** What the writing steps of a bump work with. */
+interface Bump {
+  gh: GitHubClient;
+  req: BumpRequest;
+  plan: BumpPlan;
+  log: Logger;
+}
+
+async function findOpenPull({ gh, req, plan }: Bump): Promise<OpenPull | undefined> {
   const res = await apiCall('listing pull requests', plan.repository, 'pull-requests: write', () =>
     gh.rest.pulls.list({
       owner: req.owner,
@@ -309,7 +313,7 @@ async function findOpenPull(
 }
 
 /** Resets the bump branch to the base head (creating it if needed) and commits the new pin file. */
-async function commitPin(gh: GitHubClient, req: BumpRequest, plan: BumpPlan, log: Logger): Promise<void> {
+async function commitPin({ gh, req, plan, log }: Bump): Promise<void> {
   const { owner, repo } = req;
   const baseRef = await apiCall(`reading branch ${plan.base}`, plan.repository, 'contents: read', () =>
     gh.rest.git.getRef({ owner, repo, ref: `heads/${plan.base}` }),
@@ -350,7 +354,7 @@ async function commitPin(gh: GitHubClient, req: BumpRequest, plan: BumpPlan, log
 }
 
 /** Opens the pull request from the bump branch. */
-async function openPull(gh: GitHubClient, req: BumpRequest, plan: BumpPlan, log: Logger): Promise<OpenPull> {
+async function openPull({ gh, req, plan, log }: Bump): Promise<OpenPull> {
   const res = await apiCall('opening the pull request', plan.repository, 'pull-requests: write', () =>
     gh.rest.pulls.create({
       owner: req.owner,
@@ -368,13 +372,7 @@ async function openPull(gh: GitHubClient, req: BumpRequest, plan: BumpPlan, log:
 }
 
 /** Brings an open pull request's title and body up to date; true when it changed. */
-async function updatePull(
-  gh: GitHubClient,
-  req: BumpRequest,
-  plan: BumpPlan,
-  pull: OpenPull,
-  log: Logger,
-): Promise<boolean> {
+async function updatePull({ gh, req, plan, log }: Bump, pull: OpenPull): Promise<boolean> {
   if (pull.title === plan.title && (pull.body ?? '') === plan.body) return false;
   const number = pull.number;
   await apiCall(`updating pull request #${number}`, plan.repository, 'pull-requests: write', () =>
@@ -402,13 +400,7 @@ function retrying422<T>(req: BumpRequest, log: Logger, call: () => Promise<T>): 
 }
 
 /** Adds the plan's labels the pull request lacks; true when it added any. */
-async function addMissingLabels(
-  gh: GitHubClient,
-  req: BumpRequest,
-  plan: BumpPlan,
-  pull: OpenPull,
-  log: Logger,
-): Promise<boolean> {
+async function addMissingLabels({ gh, req, plan, log }: Bump, pull: OpenPull): Promise<boolean> {
   const missing = plan.labels.filter((l) => !pull.labels.includes(l));
   if (missing.length === 0) return false;
   const issue_number = pull.number;
@@ -426,11 +418,8 @@ async function addMissingLabels(
  * after retries: the team lacks write access) only warns: the PR exists and CODEOWNERS still applies.
  */
 async function requestMissingReviews(
-  gh: GitHubClient,
-  req: BumpRequest,
-  plan: BumpPlan,
+  { gh, req, plan, log }: Bump,
   pull: OpenPull,
-  log: Logger,
 ): Promise<{ changed: boolean; failed: boolean }> {
   const missing = plan.teamReviewers.filter(
     (t) => !pull.teams.some((s) => s.toLowerCase() === t.toLowerCase()),
@@ -471,19 +460,19 @@ export async function applyBump(
     log.info(`${plan.pinPath} on ${plan.base} already pins ${req.newPin.tag}: nothing to do`);
     return { outcome: 'already-pinned' };
   }
-  const existing = await findOpenPull(gh, req, plan);
+  const bump: Bump = { gh, req, plan, log };
+  const existing = await findOpenPull(bump);
   const onBranch = existing ? await readFile(gh, req, plan.pinPath, plan.branch) : undefined;
   const branchCurrent = onBranch !== undefined && onBranch.text === req.newText;
   if (branchCurrent) log.info(`${plan.branch} already has this ${plan.pinPath}`);
-  else await commitPin(gh, req, plan, log);
-  const pull = existing ?? (await openPull(gh, req, plan, log));
+  else await commitPin(bump);
+  const pull = existing ?? (await openPull(bump));
   const opened = existing === undefined;
-  const updated = existing ? await updatePull(gh, req, plan, existing, log) : false;
-  const labelled = await addMissingLabels(gh, req, plan, pull, log);
+  const updated = existing ? await updatePull(bump, existing) : false;
+  const labelled = await addMissingLabels(bump, pull);
   // Review is requested again whenever the proposed pin changed (a team that already reviewed
   // drops out of requested_teams); an unchanged PR is left alone.
-  const reviews =
-    opened || !branchCurrent ? await requestMissingReviews(gh, req, plan, pull, log) : undefined;
+  const reviews = opened || !branchCurrent ? await requestMissingReviews(bump, pull) : undefined;
   const changed = !branchCurrent || updated || labelled || reviews?.changed === true;
   if (!changed) log.info(`pull request #${pull.number} already proposes ${req.newPin.tag}: nothing to do`);
   return {

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Manifest } from '../core/manifest';
 import { UserError } from '../util/errors';
+import { parseJson } from '../util/json';
 import { readManifestFile } from '../core/manifest-file';
 import { isSha256Hex } from '../util/hash';
 import { releaseUrls } from '../github/repository';
@@ -73,14 +74,7 @@ export function readReleaseInfo(input: ReleaseInfoInput): ReleaseInfo {
 }
 
 function readJson(path: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new UserError(
-      `${path} is not valid JSON: ${(err as Error).message}`,
-      'run pg-bundle publish again with the same --out',
-    );
-  }
+  return parseJson(readFileSync(path, 'utf8'), path, 'run pg-bundle publish again with the same --out');
 }
 
 /** ReleaseInfo from publish's record (pure apart from the error text). */
