@@ -52209,19 +52209,7 @@ async function runWalRedoStage(bundleDir, major, options = {}) {
             yield* head;
             yield* rest;
         })(), report, { start, window: options.window ?? 16, onProgress: (n) => log?.debug(`walredo: ${n} vectors run`) });
-        const stats = corpus.stats;
-        for (const [rmgr, n] of Object.entries(stats.skippedByRmgr)) {
-            (0, report_1.countFor)(report, rmgr).skipped += n;
-            report.vectors.skipped += n;
-        }
-        report.vectors.skippedReasons = {
-            ...stats.skippedBlocks,
-            ...Object.fromEntries(Object.entries(stats.serviceApplied).map(([k, v]) => [
-                `${k} records (applied by the storage service)`,
-                v,
-            ])),
-        };
-        report.corpus = { source: corpus.source, records: stats.records, walStop: corpus.walStop() };
+        recordCorpus(report, corpus);
     }
     catch (e) {
         report.status = 'fail';
@@ -52232,6 +52220,27 @@ async function runWalRedoStage(bundleDir, major, options = {}) {
     finally {
         corpus?.dispose();
     }
+    conclude(report);
+    return finish();
+}
+/** What the corpus skipped (and why), and where it came from, into the report. */
+function recordCorpus(report, corpus) {
+    const stats = corpus.stats;
+    for (const [rmgr, n] of Object.entries(stats.skippedByRmgr)) {
+        (0, report_1.countFor)(report, rmgr).skipped += n;
+        report.vectors.skipped += n;
+    }
+    report.vectors.skippedReasons = {
+        ...stats.skippedBlocks,
+        ...Object.fromEntries(Object.entries(stats.serviceApplied).map(([k, v]) => [
+            `${k} records (applied by the storage service)`,
+            v,
+        ])),
+    };
+    report.corpus = { source: corpus.source, records: stats.records, walStop: corpus.walStop() };
+}
+/** The stage's verdict from the protocol tests and the vectors. */
+function conclude(report) {
     const rmgrs = Object.values(report.vectors.byRmgr).filter((c) => c.passed + c.failed > 0).length;
     if (report.protocol.failed > 0 || report.vectors.failed > 0) {
         report.status = 'fail';
@@ -52244,7 +52253,6 @@ async function runWalRedoStage(bundleDir, major, options = {}) {
     else {
         report.message = `${report.vectors.passed} vectors over ${rmgrs} resource managers passed`;
     }
-    return finish();
 }
 
 
