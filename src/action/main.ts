@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { CommandContext } from '../core/context';
 import { CommandName, normaliseOptions, optionsFor, RawOptions } from '../core/options';
-import { findCommand, COMMANDS } from '../core/registry';
+import { findCommand, COMMANDS } from '../commands/registry';
 import { errorMessage } from '../util/errors';
 import { Logger } from '../util/logger';
 
@@ -10,6 +10,9 @@ import { Logger } from '../util/logger';
  * environment variable PGB_INPUT_<NAME> (composite actions do not export INPUT_*), and this maps
  * them onto the same options table the CLI uses.
  */
+/** The command the action runs when the `command` input is empty. */
+export const DEFAULT_ACTION_COMMAND = 'build';
+
 export function inputEnvName(input: string): string {
   return `PGB_INPUT_${input.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
@@ -34,7 +37,7 @@ class ActionsLogger implements Logger {
 }
 
 export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const name = env[inputEnvName('command')] || 'build';
+  const name = env[inputEnvName('command')] || DEFAULT_ACTION_COMMAND;
   const entry = findCommand(name);
   if (!entry) {
     core.setFailed(`unknown command '${name}': use one of ${COMMANDS.map((c) => c.name).join(', ')}`);

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { CommandContext } from '../core/context';
 import { optionsFor, normaliseOptions, RawOptions } from '../core/options';
-import { COMMANDS } from '../core/registry';
+import { COMMANDS } from '../commands/registry';
 import { CommandError, UserError } from '../util/errors';
 import { ConsoleLogger } from '../util/logger';
 import { packageVersion } from '../util/package-root';

@@ -1,8 +1,19 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { UserError } from '../util/errors';
 import { sha256File } from '../util/hash';
 import { FileEntry } from './manifest';
+
+/** The PostgreSQL major versions a bundle directory holds (its vNN/ directories), in order; [] when none. */
+export function listVersionDirs(root: string): number[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { withFileTypes: true })
+    .map((e) => (e.isDirectory() ? /^v(\d+)$/.exec(e.name) : null))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+}
 
 /** "0755" when any execute bit is set, else "0644": the manifest does not depend on the umask. */
 export function manifestMode(statMode: number): string {

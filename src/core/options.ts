@@ -3,7 +3,7 @@
  * (action.yml inputs) are both generated from this table, so the two front doors cannot drift.
  */
 
-export type CommandName = 'build' | 'verify' | 'publish' | 'fetch' | 'pin-bump' | 'run' | 'bench' | 'doctor';
+export type CommandName = 'build' | 'verify' | 'publish' | 'fetch' | 'pin-bump' | 'run' | 'doctor';
 
 export interface OptionSpec {
   /** camelCase key in the parsed options object */
@@ -20,7 +20,7 @@ export interface OptionSpec {
   secret?: boolean;
 }
 
-const BUILDING: CommandName[] = ['build', 'run', 'bench'];
+const BUILDING: CommandName[] = ['build', 'run'];
 const VERIFYING: CommandName[] = ['verify', 'run'];
 const PUBLISHING: CommandName[] = ['publish', 'run'];
 const BUMPING: CommandName[] = ['pin-bump', 'run'];
@@ -58,7 +58,7 @@ export const OPTION_SPECS: OptionSpec[] = [
     input: 'out',
     kind: 'string',
     default: 'out',
-    commands: ['build', 'verify', 'publish', 'fetch', 'pin-bump', 'run', 'bench'],
+    commands: ['build', 'verify', 'publish', 'fetch', 'pin-bump', 'run'],
     description: 'output directory (the bundle is <out>/vNN, the manifest <out>/manifest.json)',
   },
   {
@@ -66,7 +66,7 @@ export const OPTION_SPECS: OptionSpec[] = [
     flag: '--cache-dir <dir>',
     input: 'cache-dir',
     kind: 'string',
-    commands: ['build', 'run', 'bench'],
+    commands: BUILDING,
     description:
       'cache for downloaded sources, built ICU and compiled PostgreSQL trees (default ~/.cache/pg-bundle, or $PG_BUNDLE_CACHE)',
   },
@@ -140,6 +140,15 @@ export const OPTION_SPECS: OptionSpec[] = [
     default: false,
     commands: [...BUILDING, 'doctor'],
     description: 'install missing build dependencies with apt-get',
+  },
+  {
+    key: 'printPackages',
+    flag: '--print-packages',
+    input: 'print-packages',
+    kind: 'boolean',
+    default: false,
+    commands: ['doctor'],
+    description: 'only print the Debian packages build and verify need (output packages), checking nothing',
   },
   {
     key: 'jobs',
@@ -268,7 +277,7 @@ export const OPTION_SPECS: OptionSpec[] = [
     input: 'verbose',
     kind: 'boolean',
     default: false,
-    commands: ['build', 'verify', 'publish', 'fetch', 'pin-bump', 'run', 'bench', 'doctor'],
+    commands: ['build', 'verify', 'publish', 'fetch', 'pin-bump', 'run', 'doctor'],
     description: 'print debug output',
   },
 ];

@@ -6,7 +6,9 @@
  * new pin file; an open PR from that branch is updated instead of opening another; nothing is written
  * when the default branch already pins this release or the open PR already proposes exactly this.
  */
-import { getOctokit } from '@actions/github';
+import { GitHubClient } from '../github/client';
+import { apiCall, apiMessage, httpStatus } from '../github/errors';
+import { DEFAULT_RETRY, RetryPolicy, transient422Decision, withRetries } from '../github/retry';
 import { Logger } from '../util/logger';
 import { UserError } from '../util/errors';
 import {
@@ -16,14 +18,13 @@ import {
   ownersOf,
   parseCodeowners,
 } from './codeowners';
-import { apiCall, apiMessage, httpStatus, retryOn422 } from './github-errors';
 import { parsePin, PinFile, samePinnedRelease } from './pin-file';
 import { pinDiff } from './pin-diff';
 import { prTitle, renderPrBody } from './pr-body';
 import { analyseRisk, RiskItem } from './risk';
 import { checkRouting, RoutingResult, teamSlugs } from './routing';
 
-export type GitHubClient = ReturnType<typeof getOctokit>;
+export type { GitHubClient };
 
 export const BUMP_BRANCH = 'pg-bundle/bump';
 
@@ -39,8 +40,8 @@ export interface BumpRequest {
   labels: string[];
   branch?: string;
   conformanceUrl?: string;
-  /** delay before retrying a transient 422 (multiplied by the attempt number) */
-  retryDelayMs?: number;
+  /** retries of GitHub's transient 422 (default DEFAULT_RETRY) */
+  retry?: RetryPolicy;
 }
 
 export interface BumpPlan {
@@ -135,34 +136,39 @@ async function remoteCodeownersProblems(
   }
 }
 
-/** Reads what the bump needs and decides what it would do; writes nothing. */
-export async function planBump(gh: GitHubClient, req: BumpRequest, log: Logger): Promise<BumpPlan> {
-  const repository = `${req.owner}/${req.repo}`;
-  const branch = req.branch ?? BUMP_BRANCH;
-  const repoInfo = await apiCall('reading the repository', repository, 'metadata: read', () =>
-    gh.rest.repos.get({ owner: req.owner, repo: req.repo }),
-  );
-  const base = repoInfo.data.default_branch;
-  log.info(`${repository}: default branch ${base}`);
-
-  const notes: string[] = [];
+/** The pin file on the base branch, parsed; a pin that does not follow the schema becomes a note. */
+async function readOldPin(
+  gh: GitHubClient,
+  req: BumpRequest,
+  base: string,
+  log: Logger,
+): Promise<{ old?: RemoteFile; oldPin?: PinFile; notes: string[] }> {
   const old = await readFile(gh, req, req.pinPath, base);
-  let oldPin: PinFile | undefined;
-  if (old) {
-    try {
-      oldPin = parsePin(old.text, `${req.pinPath} on ${base}`);
-    } catch (err) {
-      const why = (err as Error).message.split('\n')[0];
-      log.warn(`${why}; it will be replaced`);
-      notes.push(
-        `The previous ${req.pinPath} did not follow the pin file schema, so nothing could be compared: ${why}`,
-      );
-    }
-  } else {
+  if (!old) {
     log.info(`${req.pinPath} does not exist on ${base} yet: this is the first pin`);
+    return { notes: [] };
   }
-  const alreadyPinned = oldPin !== undefined && samePinnedRelease(oldPin, req.newPin);
+  try {
+    return { old, oldPin: parsePin(old.text, `${req.pinPath} on ${base}`), notes: [] };
+  } catch (err) {
+    const why = (err as Error).message.split('\n')[0];
+    log.warn(`${why}; it will be replaced`);
+    return {
+      old,
+      notes: [
+        `The previous ${req.pinPath} did not follow the pin file schema, so nothing could be compared: ${why}`,
+      ],
+    };
+  }
+}
 
+/** The CODEOWNERS file GitHub uses on `base` (the first one found), and the routing check against it. */
+async function readRouting(
+  gh: GitHubClient,
+  req: BumpRequest,
+  base: string,
+  log: Logger,
+): Promise<{ routing?: RoutingResult; teamReviewers: string[] }> {
   const found: Partial<Record<(typeof CODEOWNERS_LOCATIONS)[number], RemoteFile>> = {};
   for (const path of CODEOWNERS_LOCATIONS) {
     const file = await readFile(gh, req, path, base);
@@ -172,46 +178,79 @@ export async function planBump(gh: GitHubClient, req: BumpRequest, log: Logger):
     }
   }
   const codeowners = chooseCodeownersFile(found);
-  let routing: RoutingResult | undefined;
-  if (req.storageTeam) {
-    const remoteProblems = codeowners ? await remoteCodeownersProblems(gh, req, base, log) : undefined;
-    routing = checkRouting({
-      codeowners: codeowners && { path: codeowners.path, text: codeowners.content.text },
-      remoteProblems,
-      pinPath: req.pinPath,
-      storageTeam: req.storageTeam,
-    });
+  if (!req.storageTeam) {
+    const owners = codeowners ? ownersOf(parseCodeowners(codeowners.content.text), req.pinPath).owners : [];
+    return { teamReviewers: teamSlugs(owners) };
   }
-
-  const risks = analyseRisk(oldPin, req.newPin);
-  const body = renderPrBody({
-    oldPin,
-    newPin: req.newPin,
+  const remoteProblems = codeowners ? await remoteCodeownersProblems(gh, req, base, log) : undefined;
+  const routing = checkRouting({
+    codeowners: codeowners && { path: codeowners.path, text: codeowners.content.text },
+    remoteProblems,
     pinPath: req.pinPath,
-    risks,
-    conformanceUrl: req.conformanceUrl,
-    notes,
+    storageTeam: req.storageTeam,
   });
+  return { routing, teamReviewers: routing.teamReviewers };
+}
+
+interface PlanFacts {
+  base: string;
+  old?: RemoteFile;
+  oldPin?: PinFile;
+  notes: string[];
+  routing?: RoutingResult;
+  teamReviewers: string[];
+}
+
+/** The plan from what was read (pure). */
+function composePlan(req: BumpRequest, facts: PlanFacts): BumpPlan {
+  const { old, oldPin, notes } = facts;
+  const risks = analyseRisk(oldPin, req.newPin);
   return {
-    repository,
-    base,
-    branch,
+    repository: `${req.owner}/${req.repo}`,
+    base: facts.base,
+    branch: req.branch ?? BUMP_BRANCH,
     pinPath: req.pinPath,
     oldText: old?.text,
     oldSha: old?.sha,
     oldPin,
-    alreadyPinned,
+    alreadyPinned: oldPin !== undefined && samePinnedRelease(oldPin, req.newPin),
     title: prTitle(req.newPin),
-    body,
+    body: renderPrBody({
+      oldPin,
+      newPin: req.newPin,
+      pinPath: req.pinPath,
+      risks,
+      conformanceUrl: req.conformanceUrl,
+      notes,
+    }),
     diff: pinDiff(req.pinPath, old?.text, req.newText),
     risks,
-    routing,
-    teamReviewers:
-      routing?.teamReviewers ??
-      (codeowners ? teamSlugs(ownersOf(parseCodeowners(codeowners.content.text), req.pinPath).owners) : []),
+    routing: facts.routing,
+    teamReviewers: facts.teamReviewers,
     labels: req.labels,
     notes,
   };
+}
+
+/**
+ * Reads what the bump needs and decides what it would do; writes nothing. Without a client (a dry
+ * run with no token or no consumer repository) the change is shown as a first pin.
+ */
+export async function planBump(
+  gh: GitHubClient | undefined,
+  req: BumpRequest,
+  log: Logger,
+): Promise<BumpPlan> {
+  if (!gh) return composePlan(req, { base: '(default branch)', notes: [], teamReviewers: [] });
+  const repository = `${req.owner}/${req.repo}`;
+  const repoInfo = await apiCall('reading the repository', repository, 'metadata: read', () =>
+    gh.rest.repos.get({ owner: req.owner, repo: req.repo }),
+  );
+  const base = repoInfo.data.default_branch;
+  log.info(`${repository}: default branch ${base}`);
+  const pin = await readOldPin(gh, req, base, log);
+  const routing = await readRouting(gh, req, base, log);
+  return composePlan(req, { base, ...pin, ...routing });
 }
 
 /** Fails (or warns with allowUnrouted) when CODEOWNERS does not send the pin file to the storage team. */
@@ -243,11 +282,15 @@ interface OpenPull {
   teams: string[];
 }
 
-async function findOpenPull(
-  gh: GitHubClient,
-  req: BumpRequest,
-  plan: BumpPlan,
-): Promise<OpenPull | undefined> {
+/** What the writing steps of a bump work with. */
+interface Bump {
+  gh: GitHubClient;
+  req: BumpRequest;
+  plan: BumpPlan;
+  log: Logger;
+}
+
+async function findOpenPull({ gh, req, plan }: Bump): Promise<OpenPull | undefined> {
   const res = await apiCall('listing pull requests', plan.repository, 'pull-requests: write', () =>
     gh.rest.pulls.list({
       owner: req.owner,
@@ -270,7 +313,7 @@ async function findOpenPull(
 }
 
 /** Resets the bump branch to the base head (creating it if needed) and commits the new pin file. */
-async function commitPin(gh: GitHubClient, req: BumpRequest, plan: BumpPlan, log: Logger): Promise<void> {
+async function commitPin({ gh, req, plan, log }: Bump): Promise<void> {
   const { owner, repo } = req;
   const baseRef = await apiCall(`reading branch ${plan.base}`, plan.repository, 'contents: read', () =>
     gh.rest.git.getRef({ owner, repo, ref: `heads/${plan.base}` }),
@@ -310,6 +353,102 @@ async function commitPin(gh: GitHubClient, req: BumpRequest, plan: BumpPlan, log
   log.info(`committed ${plan.pinPath} to ${plan.branch}`);
 }
 
+/** Opens the pull request from the bump branch. */
+async function openPull({ gh, req, plan, log }: Bump): Promise<OpenPull> {
+  const res = await apiCall('opening the pull request', plan.repository, 'pull-requests: write', () =>
+    gh.rest.pulls.create({
+      owner: req.owner,
+      repo: req.repo,
+      head: plan.branch,
+      base: plan.base,
+      title: plan.title,
+      body: plan.body,
+      maintainer_can_modify: true,
+    }),
+  );
+  const { number, html_url, title, body } = res.data;
+  log.info(`opened pull request #${number}: ${html_url}`);
+  return { number, html_url, title, body, labels: [], teams: [] };
+}
+
+/** Brings an open pull request's title and body up to date; true when it changed. */
+async function updatePull({ gh, req, plan, log }: Bump, pull: OpenPull): Promise<boolean> {
+  if (pull.title === plan.title && (pull.body ?? '') === plan.body) return false;
+  const number = pull.number;
+  await apiCall(`updating pull request #${number}`, plan.repository, 'pull-requests: write', () =>
+    gh.rest.pulls.update({
+      owner: req.owner,
+      repo: req.repo,
+      pull_number: number,
+      title: plan.title,
+      body: plan.body,
+    }),
+  );
+  log.info(`updated pull request #${number}: ${pull.html_url}`);
+  return true;
+}
+
+/** Runs a call, retrying GitHub's transient 422 (labels and reviewers right after the PR changed). */
+function retrying422<T>(req: BumpRequest, log: Logger, call: () => Promise<T>): Promise<T> {
+  const policy = req.retry ?? DEFAULT_RETRY;
+  return withRetries(
+    call,
+    (err, attempt) => transient422Decision(err, attempt, policy),
+    (_decision, attempt, err) =>
+      log.warn(`GitHub answered 422 (${apiMessage(err)}); retrying (attempt ${attempt + 1})`),
+  );
+}
+
+/** Adds the plan's labels the pull request lacks; true when it added any. */
+async function addMissingLabels({ gh, req, plan, log }: Bump, pull: OpenPull): Promise<boolean> {
+  const missing = plan.labels.filter((l) => !pull.labels.includes(l));
+  if (missing.length === 0) return false;
+  const issue_number = pull.number;
+  await apiCall(`labelling pull request #${issue_number}`, plan.repository, 'pull-requests: write', () =>
+    retrying422(req, log, () =>
+      gh.rest.issues.addLabels({ owner: req.owner, repo: req.repo, issue_number, labels: missing }),
+    ),
+  );
+  log.info(`labelled pull request #${issue_number}: ${missing.join(', ')}`);
+  return true;
+}
+
+/**
+ * Requests review from the plan's teams the pull request does not already ask. A refusal (422
+ * after retries: the team lacks write access) only warns: the PR exists and CODEOWNERS still applies.
+ */
+async function requestMissingReviews(
+  { gh, req, plan, log }: Bump,
+  pull: OpenPull,
+): Promise<{ changed: boolean; failed: boolean }> {
+  const missing = plan.teamReviewers.filter(
+    (t) => !pull.teams.some((s) => s.toLowerCase() === t.toLowerCase()),
+  );
+  if (missing.length === 0) return { changed: false, failed: false };
+  const { owner, repo } = req;
+  const pull_number = pull.number;
+  const teams = missing.map((t) => `@${owner}/${t}`).join(', ');
+  try {
+    await apiCall(
+      `requesting reviews on pull request #${pull_number}`,
+      plan.repository,
+      'pull-requests: write',
+      () =>
+        retrying422(req, log, () =>
+          gh.rest.pulls.requestReviewers({ owner, repo, pull_number, team_reviewers: missing }),
+        ),
+    );
+    log.info(`requested review from ${teams}`);
+    return { changed: true, failed: false };
+  } catch (err) {
+    if (httpStatus(err) !== 422) throw err;
+    log.warn(
+      `could not request review from ${teams} on #${pull_number} (${apiMessage(err)}): the team needs write access to ${plan.repository}`,
+    );
+    return { changed: false, failed: true };
+  }
+}
+
 /** Performs the bump described by plan (after enforceRouting). */
 export async function applyBump(
   gh: GitHubClient,
@@ -317,116 +456,29 @@ export async function applyBump(
   plan: BumpPlan,
   log: Logger,
 ): Promise<BumpResult> {
-  const { owner, repo } = req;
   if (plan.alreadyPinned) {
     log.info(`${plan.pinPath} on ${plan.base} already pins ${req.newPin.tag}: nothing to do`);
     return { outcome: 'already-pinned' };
   }
-  let pull = await findOpenPull(gh, req, plan);
-  const onBranch = pull ? await readFile(gh, req, plan.pinPath, plan.branch) : undefined;
+  const bump: Bump = { gh, req, plan, log };
+  const existing = await findOpenPull(bump);
+  const onBranch = existing ? await readFile(gh, req, plan.pinPath, plan.branch) : undefined;
   const branchCurrent = onBranch !== undefined && onBranch.text === req.newText;
-  let changed = false;
-  let opened = false;
-  let reviewRequestFailed = false;
-
   if (branchCurrent) log.info(`${plan.branch} already has this ${plan.pinPath}`);
-  else {
-    await commitPin(gh, req, plan, log);
-    changed = true;
-  }
-
-  if (pull) {
-    if (pull.title !== plan.title || (pull.body ?? '') !== plan.body) {
-      const number = pull.number;
-      await apiCall(`updating pull request #${number}`, plan.repository, 'pull-requests: write', () =>
-        gh.rest.pulls.update({ owner, repo, pull_number: number, title: plan.title, body: plan.body }),
-      );
-      changed = true;
-      log.info(`updated pull request #${number}: ${pull.html_url}`);
-    }
-  } else {
-    const res = await apiCall('opening the pull request', plan.repository, 'pull-requests: write', () =>
-      gh.rest.pulls.create({
-        owner,
-        repo,
-        head: plan.branch,
-        base: plan.base,
-        title: plan.title,
-        body: plan.body,
-        maintainer_can_modify: true,
-      }),
-    );
-    pull = {
-      number: res.data.number,
-      html_url: res.data.html_url,
-      title: res.data.title,
-      body: res.data.body,
-      labels: [],
-      teams: [],
-    };
-    opened = true;
-    log.info(`opened pull request #${pull.number}: ${pull.html_url}`);
-  }
-
-  const retry = {
-    attempts: 4,
-    delayMs: req.retryDelayMs ?? 2000,
-    onRetry: (n: number, err: unknown) =>
-      log.warn(`GitHub answered 422 (${apiMessage(err)}); retrying (attempt ${n + 1})`),
-  };
-  const number = pull.number;
-  const current = pull;
-  const missingLabels = plan.labels.filter((l) => !current.labels.includes(l));
-  if (missingLabels.length > 0) {
-    await apiCall(`labelling pull request #${number}`, plan.repository, 'pull-requests: write', () =>
-      retryOn422(
-        () => gh.rest.issues.addLabels({ owner, repo, issue_number: number, labels: missingLabels }),
-        retry,
-      ),
-    );
-    log.info(`labelled pull request #${number}: ${missingLabels.join(', ')}`);
-    changed = true;
-  }
+  else await commitPin(bump);
+  const pull = existing ?? (await openPull(bump));
+  const opened = existing === undefined;
+  const updated = existing ? await updatePull(bump, existing) : false;
+  const labelled = await addMissingLabels(bump, pull);
   // Review is requested again whenever the proposed pin changed (a team that already reviewed
   // drops out of requested_teams); an unchanged PR is left alone.
-  const missingTeams =
-    opened || !branchCurrent
-      ? plan.teamReviewers.filter((t) => !current.teams.some((s) => s.toLowerCase() === t.toLowerCase()))
-      : [];
-  if (missingTeams.length > 0) {
-    try {
-      await apiCall(
-        `requesting reviews on pull request #${number}`,
-        plan.repository,
-        'pull-requests: write',
-        () =>
-          retryOn422(
-            () =>
-              gh.rest.pulls.requestReviewers({
-                owner,
-                repo,
-                pull_number: number,
-                team_reviewers: missingTeams,
-              }),
-            retry,
-          ),
-      );
-      log.info(`requested review from ${missingTeams.map((t) => `@${owner}/${t}`).join(', ')}`);
-      changed = true;
-    } catch (err) {
-      if (httpStatus(err) !== 422) throw err;
-      // The pull request exists and CODEOWNERS still applies; do not fail the whole bump for this.
-      log.warn(
-        `could not request review from ${missingTeams.map((t) => `@${owner}/${t}`).join(', ')} on #${number} (${apiMessage(err)}): the team needs write access to ${plan.repository}`,
-      );
-      reviewRequestFailed = true;
-    }
-  }
-  if (!changed) log.info(`pull request #${number} already proposes ${req.newPin.tag}: nothing to do`);
+  const reviews = opened || !branchCurrent ? await requestMissingReviews(bump, pull) : undefined;
+  const changed = !branchCurrent || updated || labelled || reviews?.changed === true;
+  if (!changed) log.info(`pull request #${pull.number} already proposes ${req.newPin.tag}: nothing to do`);
   return {
     outcome: opened ? 'created' : changed ? 'updated' : 'up-to-date',
-    pullNumber: number,
+    pullNumber: pull.number,
     pullUrl: pull.html_url,
-    reviewRequestFailed,
+    reviewRequestFailed: reviews?.failed ?? false,
   };
 }

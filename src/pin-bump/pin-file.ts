@@ -10,6 +10,7 @@ import Ajv2020, { ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { Manifest, VersionManifest } from '../core/manifest';
 import { UserError } from '../util/errors';
+import { parseJson } from '../util/json';
 import { packageRoot } from '../util/package-root';
 
 export const PIN_SCHEMA_VERSION = 1;
@@ -172,15 +173,7 @@ export function serialisePin(pin: PinFile): string {
 
 /** Reads a pin file's text (pure). An invalid existing pin is reported, never silently replaced. */
 export function parsePin(text: string, where: string): PinFile {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(
-      `${where} is not valid JSON: ${(err as Error).message}`,
-      'fix or delete the file so that pin-bump can write a new one',
-    );
-  }
+  const value = parseJson(text, where, 'fix or delete the file so that pin-bump can write a new one');
   assertValidPin(value, where);
   return value;
 }

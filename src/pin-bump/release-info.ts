@@ -6,28 +6,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Manifest } from '../core/manifest';
 import { UserError } from '../util/errors';
+import { parseJson } from '../util/json';
 import { readManifestFile } from '../core/manifest-file';
 import { isSha256Hex } from '../util/hash';
+import { releaseUrls } from '../github/repository';
 import { bundleAssetName } from '../publish/naming';
 import { ReleaseInfo } from './pin-file';
-
-export { bundleAssetName };
-
-/** Release URLs on a GitHub server (pure). */
-export function releaseUrls(
-  serverUrl: string,
-  repository: string,
-  tag: string,
-  assetName: string,
-): Pick<ReleaseInfo, 'releaseUrl' | 'assetUrl' | 'manifestUrl'> {
-  const base = `${serverUrl.replace(/\/+$/, '')}/${repository}/releases`;
-  const t = encodeURIComponent(tag);
-  return {
-    releaseUrl: `${base}/tag/${t}`,
-    assetUrl: `${base}/download/${t}/${encodeURIComponent(assetName)}`,
-    manifestUrl: `${base}/download/${t}/manifest.json`,
-  };
-}
 
 /** `<hex>  <name>` lines (sha256sum format, text or binary marker) → name → sha256 (pure). */
 export function parseSha256Sums(text: string): Map<string, string> {
@@ -90,14 +74,7 @@ export function readReleaseInfo(input: ReleaseInfoInput): ReleaseInfo {
 }
 
 function readJson(path: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new UserError(
-      `${path} is not valid JSON: ${(err as Error).message}`,
-      'run pg-bundle publish again with the same --out',
-    );
-  }
+  return parseJson(readFileSync(path, 'utf8'), path, 'run pg-bundle publish again with the same --out');
 }
 
 /** ReleaseInfo from publish's record (pure apart from the error text). */

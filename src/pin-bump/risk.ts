@@ -48,10 +48,6 @@ const WHY: Record<RiskKind, string> = {
     'verify did not record this fact, so a change cannot be ruled out: run pg-bundle verify and bump again',
 };
 
-export function riskExplanation(kind: RiskKind): string {
-  return WHY[kind];
-}
-
 function show(value: string | number | null | undefined): string {
   return value === null || value === undefined ? 'not measured' : String(value);
 }

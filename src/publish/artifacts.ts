@@ -6,8 +6,9 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Manifest, mergeManifests } from '../core/manifest';
-import { UserError } from '../util/errors';
+import { listVersionDirs } from '../core/bundle-files';
 import { readManifestFile } from '../core/manifest-file';
+import { UserError } from '../util/errors';
 
 export interface VersionDir {
   major: string;
@@ -20,8 +21,6 @@ export interface PublishInput {
   versionDirs: VersionDir[];
 }
 
-export { readManifestFile };
-
 /** Reads one artifact directory: its manifest and the vNN directories it lists (all must exist, no extra ones). */
 export function readArtifactDir(dir: string): PublishInput {
   const root = resolve(dir);
@@ -32,9 +31,7 @@ export function readArtifactDir(dir: string): PublishInput {
       `${join(root, 'manifest.json')} lists no PostgreSQL version`,
       'run pg-bundle build before publish',
     );
-  const present = readdirSync(root).filter(
-    (name) => /^v\d+$/.test(name) && statSync(join(root, name)).isDirectory(),
-  );
+  const present = listVersionDirs(root).map((m) => `v${m}`);
   for (const major of listed) {
     if (!present.includes(`v${major}`))
       throw new UserError(

@@ -8,15 +8,19 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { boolOption, CommandContext, CommandHandler, listOption, stringOption } from '../core/context';
+import { boolOption, CommandContext, CommandHandler, stringOption } from '../core/context';
 import { RawOptions } from '../core/options';
+import { GitHubAccess, githubAccess } from '../github/access';
+import { apiCall } from '../github/errors';
+import { createGitHubClient } from '../github/client';
+import { parseRepository } from '../github/repository';
+import { retryPolicy } from '../github/retry';
 import { UserError } from '../util/errors';
 import { assemblePublishInput, findArtifactDirs } from './artifacts';
 import { fetchBundle } from './fetch';
-import { createGitHubClient, explainGitHubError, RetryPolicy } from './github-client';
-import { defaultTag, releaseDate, validateTag } from './naming';
-import { prepareRelease } from './prepare';
-import { publishRelease } from './release';
+import { defaultTag, MANIFEST_ASSET, releaseDate, validateTag } from './naming';
+import { PreparedRelease, prepareRelease } from './prepare';
+import { PublishOutcome, publishRelease } from './release';
 
 export interface PublishRecord {
   tag: string;
@@ -31,143 +35,174 @@ export interface PublishRecord {
   manifestUrl?: string;
 }
 
-function tokenFrom(options: RawOptions, ctx: CommandContext): string | undefined {
-  const token = stringOption(options, 'token') ?? (process.env.GITHUB_TOKEN || undefined);
-  if (token) ctx.setSecret(token);
-  return token;
+/** Where publish sends the release, or why it only prepares it. */
+interface PublishTarget {
+  access: GitHubAccess;
+  repository?: string;
+  /** undefined: publish for real; else why not ("--dry-run", "no token ...") */
+  dryRunReason?: string;
 }
 
-function parseRepository(value: string): { owner: string; repo: string } {
-  const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(value);
-  if (!m)
-    throw new UserError(
-      `--repository ${value} is not owner/name`,
-      'pass --repository <owner>/<name> of the release repository',
-    );
-  return { owner: m[1], repo: m[2] };
-}
-
-/** Retry tuning for tests (PG_BUNDLE_RETRY_BASE_MS); production uses the defaults. */
-function retryFromEnv(): Partial<RetryPolicy> {
-  const base = process.env.PG_BUNDLE_RETRY_BASE_MS;
-  return base && /^\d+$/.test(base) ? { baseDelayMs: Number(base) } : {};
-}
-
-export const publishCommand: CommandHandler = async (options, ctx) => {
-  const out = stringOption(options, 'out') ?? 'out';
-  const sources = ctx.args.length ? ctx.args.flatMap((a) => findArtifactDirs(a)) : [out];
+/** The artifact directories to publish: the arguments (each may hold several), else --out. */
+function artifactSources(args: string[], out: string): string[] {
+  if (args.length === 0) return [out];
+  const sources = args.flatMap((a) => findArtifactDirs(a));
   if (sources.length === 0)
     throw new UserError(
-      `no manifest.json found in ${ctx.args.join(', ')}`,
+      `no manifest.json found in ${args.join(', ')}`,
       'pass the directories downloaded from the build jobs (each with manifest.json and vNN/)',
     );
-  const input = assemblePublishInput(sources);
-  const tag = validateTag(stringOption(options, 'tag') ?? defaultTag(input.manifest, releaseDate()));
-  const token = tokenFrom(options, ctx);
+  return sources;
+}
+
+function publishTarget(options: RawOptions, ctx: CommandContext): PublishTarget {
+  const access = githubAccess(options, ctx);
   const repository = stringOption(options, 'repository') ?? (process.env.GITHUB_REPOSITORY || undefined);
-  const dryRun = boolOption(options, 'dryRun') || !token;
-  if (!dryRun && !repository)
+  const dryRunReason = boolOption(options, 'dryRun')
+    ? '--dry-run'
+    : access.token
+      ? undefined
+      : 'no token (--token or GITHUB_TOKEN)';
+  if (!dryRunReason && !repository)
     throw new UserError(
       'publish needs the release repository',
       'pass --repository <owner>/<name> (in a workflow GITHUB_REPOSITORY is used)',
     );
+  return { access, repository, dryRunReason };
+}
 
-  const prepared = await prepareRelease(input, tag, out, ctx.log);
+function publishRecord(prepared: PreparedRelease, target: PublishTarget): PublishRecord {
   const tarball = prepared.assets[0];
-  const record: PublishRecord = {
-    tag,
-    repository: repository ?? null,
+  return {
+    tag: prepared.tag,
+    repository: target.repository ?? null,
     assetName: tarball.name,
     sha256: tarball.sha256,
     assets: prepared.assets.map((a) => ({ name: a.name, sha256: a.sha256, size: a.size })),
-    dryRun,
+    dryRun: target.dryRunReason !== undefined,
   };
-  const writeRecord = () =>
-    writeFileSync(join(prepared.dir, 'release.json'), JSON.stringify(record, null, 2) + '\n');
-  ctx.setOutput('tag', tag);
-  ctx.setOutput('sha256', tarball.sha256);
-  ctx.setOutput('asset-path', tarball.path);
+}
 
-  if (dryRun) {
-    writeRecord();
-    const why = boolOption(options, 'dryRun') ? '--dry-run' : 'no token (--token or GITHUB_TOKEN)';
-    ctx.log.info(
-      `dry run (${why}): nothing was sent to GitHub. Would publish ${tag}${repository ? ` to ${repository}` : ''}:`,
-    );
-    for (const a of prepared.assets) ctx.log.info(`  ${a.name}  ${a.size} bytes  sha256 ${a.sha256}`);
-    ctx.log.info(`release body: ${prepared.bodyPath}`);
-    await ctx.addSummary(
-      `### pg-bundle publish (dry run)\n\nWould publish **${tag}**${repository ? ` to ${repository}` : ''}; assets and body are in \`${prepared.dir}\`.\n\n${prepared.body}`,
-    );
-    return 0;
-  }
+function writeRecord(prepared: PreparedRelease, record: PublishRecord): void {
+  writeFileSync(join(prepared.dir, 'release.json'), JSON.stringify(record, null, 2) + '\n');
+}
 
-  const { owner, repo } = parseRepository(repository as string);
-  const apiUrl = stringOption(options, 'apiUrl') ?? (process.env.GITHUB_API_URL || undefined);
+async function reportDryRun(prepared: PreparedRelease, target: PublishTarget, ctx: CommandContext) {
+  const { tag } = prepared;
+  const to = target.repository ? ` to ${target.repository}` : '';
+  ctx.log.info(`dry run (${target.dryRunReason}): nothing was sent to GitHub. Would publish ${tag}${to}:`);
+  for (const a of prepared.assets) ctx.log.info(`  ${a.name}  ${a.size} bytes  sha256 ${a.sha256}`);
+  ctx.log.info(`release body: ${prepared.bodyPath}`);
+  await ctx.addSummary(
+    `### pg-bundle publish (dry run)\n\nWould publish **${tag}**${to}; assets and body are in \`${prepared.dir}\`.\n\n${prepared.body}`,
+  );
+}
+
+interface Published {
+  outcome: PublishOutcome;
+  releaseUrl: string;
+  assetUrl?: string;
+  manifestUrl?: string;
+}
+
+/** Publishes the prepared assets (release.ts) and reads back the URLs GitHub gave them. */
+async function publishToGitHub(
+  prepared: PreparedRelease,
+  target: PublishTarget,
+  replace: boolean,
+  ctx: CommandContext,
+): Promise<Published> {
+  const { owner, repo } = parseRepository(target.repository, 'the release repository');
+  const repository = `${owner}/${repo}`;
   const octokit = createGitHubClient({
-    token: token as string,
-    baseUrl: apiUrl,
+    token: target.access.token as string,
+    apiUrl: target.access.apiUrl,
     log: ctx.log,
-    retry: retryFromEnv(),
+    retry: retryPolicy(),
   });
-  let outcome;
-  try {
-    outcome = await ctx.log.step(`publishing ${tag} to ${owner}/${repo}`, () =>
+  const { tag, body, assets } = prepared;
+  const outcome = await apiCall(`publishing ${tag}`, repository, 'contents: write', () =>
+    ctx.log.step(`publishing ${tag} to ${repository}`, () =>
       publishRelease(octokit, {
         owner,
         repo,
         tag,
-        body: prepared.body,
-        assets: prepared.assets,
-        replace: boolOption(options, 'replace'),
+        body,
+        assets,
+        replace,
         log: ctx.log,
+        retry: retryPolicy(),
       }),
-    );
-  } catch (err) {
-    throw explainGitHubError(err, `${owner}/${repo}`, 'contents: write');
-  }
+    ),
+  );
   const { data: release } = await octokit.rest.repos.getRelease({
     owner,
     repo,
     release_id: outcome.releaseId,
   });
   const urlOf = (name: string) => release.assets.find((a) => a.name === name)?.browser_download_url;
-  Object.assign(record, {
-    state: outcome.state,
+  return {
+    outcome,
     releaseUrl: release.html_url,
-    assetUrl: urlOf(tarball.name),
-    manifestUrl: urlOf('manifest.json'),
-  });
-  writeRecord();
-  const verb = {
-    created: 'created and published',
-    completed: 'completed and published an interrupted',
-    unchanged: 'left unchanged the existing',
-    updated: 'updated the assets of',
-  }[outcome.state];
+    assetUrl: urlOf(assets[0].name),
+    manifestUrl: urlOf(MANIFEST_ASSET),
+  };
+}
+
+const STATE_VERB: Record<PublishOutcome['state'], string> = {
+  created: 'created and published',
+  completed: 'completed and published an interrupted',
+  unchanged: 'left unchanged the existing',
+  updated: 'updated the assets of',
+};
+
+async function reportPublished(prepared: PreparedRelease, published: Published, ctx: CommandContext) {
+  const { outcome, releaseUrl } = published;
+  const list = (names: string[]) => names.join(', ') || 'none';
   ctx.log.info(
-    `${verb} release ${tag}: ${release.html_url} (uploaded: ${outcome.uploaded.join(', ') || 'none'}; kept: ${outcome.kept.join(', ') || 'none'}; replaced: ${outcome.replaced.join(', ') || 'none'})`,
+    `${STATE_VERB[outcome.state]} release ${prepared.tag}: ${releaseUrl} (uploaded: ${list(outcome.uploaded)}; kept: ${list(outcome.kept)}; replaced: ${list(outcome.replaced)})`,
   );
-  ctx.setOutput('release-url', release.html_url);
-  if (record.assetUrl) ctx.setOutput('asset-url', record.assetUrl);
+  ctx.setOutput('release-url', releaseUrl);
+  if (published.assetUrl) ctx.setOutput('asset-url', published.assetUrl);
   await ctx.addSummary(
-    `### pg-bundle publish\n\nRelease [${tag}](${release.html_url}) (${outcome.state}).\n\n${prepared.body}`,
+    `### pg-bundle publish\n\nRelease [${prepared.tag}](${releaseUrl}) (${outcome.state}).\n\n${prepared.body}`,
   );
+}
+
+export const publishCommand: CommandHandler = async (options, ctx) => {
+  const out = stringOption(options, 'out') ?? 'out';
+  const input = assemblePublishInput(artifactSources(ctx.args, out));
+  const tag = validateTag(stringOption(options, 'tag') ?? defaultTag(input.manifest, releaseDate()));
+  const target = publishTarget(options, ctx);
+  const prepared = await prepareRelease(input, tag, out, ctx.log);
+  const record = publishRecord(prepared, target);
+  ctx.setOutput('tag', tag);
+  ctx.setOutput('sha256', record.sha256);
+  ctx.setOutput('asset-path', prepared.assets[0].path);
+  if (target.dryRunReason) {
+    writeRecord(prepared, record);
+    await reportDryRun(prepared, target, ctx);
+    return 0;
+  }
+  const published = await publishToGitHub(prepared, target, boolOption(options, 'replace'), ctx);
+  const { releaseUrl, assetUrl, manifestUrl } = published;
+  writeRecord(prepared, { ...record, state: published.outcome.state, releaseUrl, assetUrl, manifestUrl });
+  await reportPublished(prepared, published, ctx);
   return 0;
 };
 
 export const fetchCommand: CommandHandler = async (options, ctx) => {
-  const pinPath = stringOption(options, 'pinFile') ?? listOption(options, 'pinFile')[0];
+  const pinPath = stringOption(options, 'pinFile');
   if (!pinPath)
     throw new UserError('fetch needs a pin file', 'pass --pin-file <path to postgres-bundle.json>');
-  const out = stringOption(options, 'out') ?? 'out';
+  const access = githubAccess(options, ctx);
   const result = await fetchBundle({
     pinPath,
-    outDir: out,
-    token: tokenFrom(options, ctx),
-    apiUrl: stringOption(options, 'apiUrl') ?? (process.env.GITHUB_API_URL || undefined),
+    outDir: stringOption(options, 'out') ?? 'out',
+    token: access.token,
+    apiUrl: access.apiUrl,
     log: ctx.log,
-    retryBaseDelayMs: retryFromEnv().baseDelayMs,
+    retry: retryPolicy(),
   });
   ctx.setOutput('dir', result.dir);
   ctx.setOutput('tag', result.tag);

@@ -15,73 +15,28 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, posix, resolve } from 'node:path';
-import { compareFiles, FileEntry, Manifest, MANIFEST_SCHEMA_VERSION } from '../core/manifest';
-import { UserError } from '../util/errors';
-import { isSha256Hex, sha256 } from '../util/hash';
-import { Logger } from '../util/logger';
+import { compareFiles, FileEntry, Manifest } from '../core/manifest';
+import { parseManifest } from '../core/manifest-file';
+import { createGitHubClient } from '../github/client';
+import { apiCall } from '../github/errors';
+import { parseReleaseDownloadUrl } from '../github/repository';
 import {
-  createGitHubClient,
   DEFAULT_RETRY,
-  explainGitHubError,
   HttpFailure,
+  HttpFailureError,
+  NO_RETRY,
   retryDecision,
-} from './github-client';
+  retryMessage,
+  RetryPolicy,
+  withRetries,
+} from '../github/retry';
+import { parsePin, PinFile } from '../pin-bump/pin-file';
+import { UserError } from '../util/errors';
+import { sha256 } from '../util/hash';
+import { Logger } from '../util/logger';
 import { MANIFEST_ASSET } from './naming';
 import { readTar, UnpackedEntry } from './tarball';
 import { zstdDecompress } from './zstd';
-
-/** The fields of the pin file (format owned by pin-bump, schemas/pin-file.schema.json) that fetch uses. */
-export interface PinForFetch {
-  schemaVersion: number;
-  tag: string;
-  assetUrl: string;
-  sha256: string;
-  assetName?: string;
-  versions: Record<string, { postgresVersion?: string }>;
-}
-
-export function parsePin(text: string, path: string): PinForFetch {
-  let pin: Partial<PinForFetch>;
-  try {
-    pin = JSON.parse(text) as Partial<PinForFetch>;
-  } catch (err) {
-    throw new UserError(
-      `${path} is not valid JSON: ${(err as Error).message}`,
-      'restore the pin file written by pg-bundle pin-bump',
-    );
-  }
-  const problems: string[] = [];
-  if (pin.schemaVersion !== 1)
-    problems.push(`schemaVersion is ${JSON.stringify(pin.schemaVersion)}, this pg-bundle reads 1`);
-  if (typeof pin.tag !== 'string' || !pin.tag) problems.push('tag is missing');
-  if (typeof pin.assetUrl !== 'string' || !/^(https?|file):\/\//.test(pin.assetUrl))
-    problems.push('assetUrl is missing or not an http(s)/file URL');
-  if (typeof pin.sha256 !== 'string' || !isSha256Hex(pin.sha256))
-    problems.push('sha256 is not 64 lower-case hex digits');
-  if (!pin.versions || typeof pin.versions !== 'object' || Object.keys(pin.versions).length === 0)
-    problems.push('versions is missing or empty');
-  if (problems.length)
-    throw new UserError(
-      `${path} is not a usable pg-bundle pin file: ${problems.join('; ')}`,
-      'regenerate it with pg-bundle pin-bump (format: docs/pin-file.md)',
-    );
-  return pin as PinForFetch;
-}
-
-/** owner, repo, tag and asset name from a github.com release download URL (pure). */
-export function parseReleaseDownloadUrl(
-  url: string,
-): { owner: string; repo: string; tag: string; name: string } | undefined {
-  const m = /\/([^/]+)\/([^/]+)\/releases\/download\/([^/]+)\/([^/?#]+)$/.exec(url);
-  return m
-    ? {
-        owner: decodeURIComponent(m[1]),
-        repo: decodeURIComponent(m[2]),
-        tag: decodeURIComponent(m[3]),
-        name: decodeURIComponent(m[4]),
-      }
-    : undefined;
-}
 
 export interface FetchOptions {
   pinPath: string;
@@ -89,91 +44,98 @@ export interface FetchOptions {
   token?: string;
   apiUrl?: string;
   log: Logger;
-  retryBaseDelayMs?: number;
+  retry?: RetryPolicy;
 }
 
-async function downloadWithFetch(
+/** One GET of a download URL; a refusal that waiting cannot fix is a UserError. */
+async function downloadOnce(url: string, token: string | undefined): Promise<Buffer> {
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: token ? { authorization: `token ${token}` } : {}, redirect: 'follow' });
+  } catch (err) {
+    throw new HttpFailureError(500, (err as Error).message);
+  }
+  if (res.ok) return Buffer.from(await res.arrayBuffer());
+  const headers = Object.fromEntries(res.headers.entries());
+  const refused = res.status === 404 || res.status === 401 || res.status === 403;
+  if (refused && !headers['retry-after'] && headers['x-ratelimit-remaining'] !== '0')
+    throw new UserError(
+      `downloading ${url} failed: ${res.status} ${res.statusText}`,
+      'for a private release repository give a token that can read it (--token or GITHUB_TOKEN), and check the pin',
+    );
+  throw new HttpFailureError(res.status, res.statusText, { headers });
+}
+
+/** The asset by its URL (file:// or http(s)), retrying transient failures. */
+async function downloadUrl(
   url: string,
   token: string | undefined,
   log: Logger,
-  baseDelayMs: number,
+  policy: RetryPolicy,
 ): Promise<Buffer> {
   if (url.startsWith('file://')) return readFileSync(new URL(url));
-  for (let attempt = 1; ; attempt++) {
-    let failure: HttpFailure;
-    try {
-      const res = await fetch(url, {
-        headers: token ? { authorization: `token ${token}` } : {},
-        redirect: 'follow',
-      });
-      if (res.ok) return Buffer.from(await res.arrayBuffer());
-      failure = {
-        status: res.status,
-        message: res.statusText,
-        response: { headers: Object.fromEntries(res.headers.entries()) },
-      };
-      if (res.status === 404 || res.status === 401 || res.status === 403) {
-        if (
-          !failure.response?.headers?.['retry-after'] &&
-          failure.response?.headers?.['x-ratelimit-remaining'] !== '0'
-        ) {
-          throw new UserError(
-            `downloading ${url} failed: ${res.status} ${res.statusText}`,
-            'for a private release repository give a token that can read it (--token or GITHUB_TOKEN), and check the pin',
-          );
-        }
-      }
-    } catch (err) {
-      if (err instanceof UserError) throw err;
-      failure = { status: 500, message: (err as Error).message };
-    }
-    const decision = retryDecision(failure, attempt, { ...DEFAULT_RETRY, baseDelayMs }, Date.now());
-    if (!decision.retry)
-      throw new UserError(
-        `downloading ${url} failed: ${failure.status} ${failure.message}`,
-        'check the network and the pin file; run fetch again',
-      );
-    log.warn(
-      `downloading ${url}: ${decision.reason}; retry ${attempt} in ${(decision.delayMs / 1000).toFixed(1)} s`,
+  if (!/^https?:\/\//.test(url))
+    throw new UserError(
+      `cannot download ${url}: only http(s) and file URLs are supported`,
+      'check the pin file',
     );
-    await new Promise((r) => setTimeout(r, decision.delayMs));
+  try {
+    return await withRetries(
+      () => downloadOnce(url, token),
+      (err, attempt) =>
+        err instanceof UserError ? NO_RETRY : retryDecision(err as HttpFailure, attempt, policy, Date.now()),
+      (decision, attempt) =>
+        log.warn(retryMessage(`downloading ${url}`, decision, attempt, policy.maxRetries)),
+    );
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    const failure = err as HttpFailure;
+    throw new UserError(
+      `downloading ${url} failed: ${failure.status} ${failure.message}`,
+      'check the network and the pin file; run fetch again',
+    );
   }
 }
 
 /** Through the API (works for private repositories): release by tag → asset by name → download. */
 async function downloadWithApi(
-  pin: PinForFetch,
+  pin: PinFile,
   token: string,
-  apiUrl: string | undefined,
-  log: Logger,
-  baseDelayMs: number,
+  options: FetchOptions,
 ): Promise<Buffer | undefined> {
   const where = parseReleaseDownloadUrl(pin.assetUrl);
   if (!where) return undefined;
-  const octokit = createGitHubClient({ token, baseUrl: apiUrl, log, retry: { baseDelayMs } });
-  const repository = `${where.owner}/${where.repo}`;
-  try {
-    const { data: release } = await octokit.rest.repos.getReleaseByTag({
-      owner: where.owner,
-      repo: where.repo,
-      tag: where.tag,
-    });
-    const asset = release.assets.find((a) => a.name === (pin.assetName ?? where.name));
+  const octokit = createGitHubClient({
+    token,
+    apiUrl: options.apiUrl,
+    log: options.log,
+    retry: options.retry,
+  });
+  const { owner, repo, tag } = where;
+  const repository = `${owner}/${repo}`;
+  const { assetName } = pin;
+  return apiCall(`downloading ${assetName} of release ${tag}`, repository, 'contents: read', async () => {
+    const { data: release } = await octokit.rest.repos.getReleaseByTag({ owner, repo, tag });
+    const asset = release.assets.find((a) => a.name === assetName);
     if (!asset)
       throw new UserError(
-        `release ${where.tag} in ${repository} has no asset ${pin.assetName ?? where.name}`,
+        `release ${tag} in ${repository} has no asset ${assetName}`,
         'check the pin file (was the release published completely?)',
       );
     const { data } = await octokit.rest.repos.getReleaseAsset({
-      owner: where.owner,
-      repo: where.repo,
+      owner,
+      repo,
       asset_id: asset.id,
       headers: { accept: 'application/octet-stream' },
     });
     return Buffer.from(data as unknown as ArrayBuffer);
-  } catch (err) {
-    throw explainGitHubError(err, repository, 'contents: read');
-  }
+  });
+}
+
+async function downloadPinned(pin: PinFile, options: FetchOptions): Promise<Buffer> {
+  const policy = options.retry ?? DEFAULT_RETRY;
+  const viaApi = options.token ? await downloadWithApi(pin, options.token, options) : undefined;
+  return viaApi ?? (await downloadUrl(pin.assetUrl, options.token, options.log, policy));
 }
 
 function fileEntriesOf(entries: UnpackedEntry[]): FileEntry[] {
@@ -187,29 +149,23 @@ function fileEntriesOf(entries: UnpackedEntry[]): FileEntry[] {
     }));
 }
 
-/** Checks an unpacked archive against its manifest and the pin (pure). Returns the manifest. */
-export function checkArchive(entries: UnpackedEntry[], pin: PinForFetch): Manifest {
-  const manifestEntry = entries.find((e) => e.path === MANIFEST_ASSET && e.type === 'file');
-  if (!manifestEntry?.data)
-    throw new UserError(
-      'the bundle has no manifest.json',
-      'the asset was not written by pg-bundle publish; check the pin',
-    );
-  const manifest = JSON.parse(manifestEntry.data.toString('utf8')) as Manifest;
-  if (manifest.schemaVersion !== MANIFEST_SCHEMA_VERSION)
-    throw new UserError(
-      `the bundle's manifest has schema version ${manifest.schemaVersion}, this pg-bundle reads ${MANIFEST_SCHEMA_VERSION}`,
-      'use the pg-bundle version that published the release',
-    );
+/** What the pin says that the bundle's manifest contradicts (pure). */
+function pinMismatches(manifest: Manifest, pin: PinFile): string[] {
   const problems: string[] = [];
   for (const [major, v] of Object.entries(pin.versions)) {
     const m = manifest.versions[major];
     if (!m) problems.push(`the pin lists PostgreSQL ${major} but the bundle does not contain it`);
-    else if (v.postgresVersion && v.postgresVersion !== m.postgres.version)
+    else if (v.postgresVersion !== m.postgres.version)
       problems.push(
         `v${major}: the pin says PostgreSQL ${v.postgresVersion}, the bundle has ${m.postgres.version}`,
       );
   }
+  return problems;
+}
+
+/** Archive entries outside the manifest's vNN/ directories, or symlinks leaving them (pure). */
+function pathProblems(entries: UnpackedEntry[], manifest: Manifest): string[] {
+  const problems: string[] = [];
   for (const e of entries) {
     const top = e.path.split('/')[0];
     if (e.path !== MANIFEST_ASSET && !(/^v\d+$/.test(top) && manifest.versions[top.slice(1)]))
@@ -220,11 +176,27 @@ export function checkArchive(entries: UnpackedEntry[], pin: PinForFetch): Manife
         problems.push(`${e.path} is a symlink leaving ${top}/ (${e.linkname})`);
     }
   }
+  return problems;
+}
+
+/** Checks an unpacked archive against its manifest and the pin (pure). Returns the manifest. */
+export function checkArchive(entries: UnpackedEntry[], pin: PinFile): Manifest {
+  const manifestEntry = entries.find((e) => e.path === MANIFEST_ASSET && e.type === 'file');
+  if (!manifestEntry?.data)
+    throw new UserError(
+      'the bundle has no manifest.json',
+      'the asset was not written by pg-bundle publish; check the pin',
+    );
+  const manifest = parseManifest(manifestEntry.data.toString('utf8'), "the bundle's manifest.json");
   const diffs = compareFiles(
     Object.values(manifest.versions).flatMap((v) => v.files),
     fileEntriesOf(entries),
   );
-  problems.push(...diffs.map((d) => `${d.path}: ${d.problem} (${d.detail})`));
+  const problems = [
+    ...pinMismatches(manifest, pin),
+    ...pathProblems(entries, manifest),
+    ...diffs.map((d) => `${d.path}: ${d.problem} (${d.detail})`),
+  ];
   if (problems.length) {
     const shown = problems.slice(0, 10).join('\n  ');
     throw new UserError(
@@ -258,34 +230,24 @@ export interface FetchResult {
   sha256: string;
 }
 
-export async function fetchBundle(options: FetchOptions): Promise<FetchResult> {
-  const { log } = options;
-  const pinPath = resolve(options.pinPath);
-  if (!existsSync(pinPath))
-    throw new UserError(
-      `pin file ${pinPath} does not exist`,
-      'pass --pin-file <path to postgres-bundle.json>',
-    );
-  const pin = parsePin(readFileSync(pinPath, 'utf8'), pinPath);
-  const baseDelayMs = options.retryBaseDelayMs ?? DEFAULT_RETRY.baseDelayMs;
-  const data = await log.step(
-    `downloading ${pin.assetUrl}`,
-    async () =>
-      (options.token
-        ? await downloadWithApi(pin, options.token, options.apiUrl, log, baseDelayMs)
-        : undefined) ?? (await downloadWithFetch(pin.assetUrl, options.token, log, baseDelayMs)),
-  );
+function readPinFile(path: string): PinFile {
+  if (!existsSync(path))
+    throw new UserError(`pin file ${path} does not exist`, 'pass --pin-file <path to postgres-bundle.json>');
+  return parsePin(readFileSync(path, 'utf8'), path);
+}
+
+function checkSha256(data: Buffer, pin: PinFile): string {
   const actual = sha256(data);
-  if (actual !== pin.sha256) {
+  if (actual !== pin.sha256)
     throw new UserError(
       `the downloaded bundle has sha256 ${actual}, the pin requires ${pin.sha256} (${pin.assetUrl})`,
       'do not use it: the asset was replaced or damaged. Re-run pin-bump for the release you want, or re-publish the pinned one',
     );
-  }
-  const entries = await readTar(await zstdDecompress(data, pin.assetUrl));
-  const manifest = checkArchive(entries, pin);
+  return actual;
+}
 
-  const out = resolve(options.outDir);
+/** Writes the checked entries into a staging directory, then moves each vNN/ and manifest.json into `out`. */
+function install(entries: UnpackedEntry[], manifest: Manifest, out: string): string[] {
   mkdirSync(out, { recursive: true });
   const staging = join(out, `.pg-bundle-fetch-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
@@ -297,11 +259,21 @@ export async function fetchBundle(options: FetchOptions): Promise<FetchResult> {
       renameSync(join(staging, `v${major}`), join(out, `v${major}`));
     }
     renameSync(join(staging, MANIFEST_ASSET), join(out, MANIFEST_ASSET));
-    log.info(
-      `unpacked ${pin.tag} (PostgreSQL ${majors.map((m) => manifest.versions[m].postgres.version).join(', ')}) into ${out}`,
-    );
-    return { dir: out, tag: pin.tag, versions: majors, sha256: actual };
+    return majors;
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+export async function fetchBundle(options: FetchOptions): Promise<FetchResult> {
+  const pin = readPinFile(resolve(options.pinPath));
+  const data = await options.log.step(`downloading ${pin.assetUrl}`, () => downloadPinned(pin, options));
+  const actual = checkSha256(data, pin);
+  const entries = await readTar(await zstdDecompress(data, pin.assetUrl));
+  const manifest = checkArchive(entries, pin);
+  const out = resolve(options.outDir);
+  const majors = install(entries, manifest, out);
+  const versions = majors.map((m) => manifest.versions[m].postgres.version).join(', ');
+  options.log.info(`unpacked ${pin.tag} (PostgreSQL ${versions}) into ${out}`);
+  return { dir: out, tag: pin.tag, versions: majors, sha256: actual };
 }

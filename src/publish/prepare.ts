@@ -9,6 +9,7 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareFiles, Manifest } from '../core/manifest';
+import { manifestJson } from '../core/manifest-file';
 import { UserError } from '../util/errors';
 import { sha256 } from '../util/hash';
 import { Logger } from '../util/logger';
@@ -37,14 +38,10 @@ export interface PreparedRelease {
   manifest: Manifest;
 }
 
-export function manifestJson(manifest: Manifest): Buffer {
-  return Buffer.from(JSON.stringify(manifest, null, 2) + '\n');
-}
-
 /** The tar.zst bytes for a publish input (deterministic for the same input and SOURCE_DATE_EPOCH). */
 export async function buildBundleArchive(input: PublishInput): Promise<Buffer> {
   const entries: TarInputFile[] = [
-    { path: MANIFEST_ASSET, type: 'file', content: manifestJson(input.manifest) },
+    { path: MANIFEST_ASSET, type: 'file', content: Buffer.from(manifestJson(input.manifest)) },
   ];
   for (const { major, dir } of input.versionDirs) entries.push(...listTree(dir, `v${major}`));
   const packed = await packDeterministicTar(entries);
@@ -80,7 +77,7 @@ export async function prepareRelease(
   const dir = join(outDir, 'publish');
   const tarballName = bundleAssetName(tag, input.manifest.platform);
   const archive = await log.step(`packing ${tarballName}`, () => buildBundleArchive(input));
-  const manifestBytes = manifestJson(input.manifest);
+  const manifestBytes = Buffer.from(manifestJson(input.manifest));
   const tarball = { name: tarballName, data: archive, contentType: 'application/zstd' };
   const manifestAsset = { name: MANIFEST_ASSET, data: manifestBytes, contentType: 'application/json' };
   const sums = Buffer.from(

@@ -15,7 +15,16 @@ import { readFileSync } from 'node:fs';
 import { UserError } from '../util/errors';
 import { sha256 } from '../util/hash';
 import { Logger } from '../util/logger';
-import { DEFAULT_RETRY, HttpFailure, isGitHubError, Octokit, retryDecision } from './github-client';
+import { GitHubClient } from '../github/client';
+import { httpStatus } from '../github/errors';
+import {
+  DEFAULT_RETRY,
+  HttpFailure,
+  retryDecision,
+  retryMessage,
+  RetryPolicy,
+  withRetries,
+} from '../github/retry';
 
 export interface AssetToPublish {
   name: string;
@@ -35,6 +44,8 @@ export interface PublishParams {
   log: Logger;
   /** Branch or sha the tag is created from when the release is published (default: the default branch). */
   targetCommitish?: string;
+  /** retries of the release creation (default DEFAULT_RETRY) */
+  retry?: RetryPolicy;
 }
 
 export type PublishState = 'created' | 'completed' | 'unchanged' | 'updated';
@@ -65,20 +76,34 @@ interface RemoteAsset {
   digest?: string | null;
 }
 
+interface Conflict {
+  name: string;
+  ours: string;
+  theirs: string;
+}
+
+/** What publishing must do to the release's assets, decided before anything changes. */
+interface AssetPlan {
+  toUpload: AssetToPublish[];
+  toReplace: { asset: AssetToPublish; existing: RemoteAsset }[];
+  broken: RemoteAsset[];
+  kept: string[];
+}
+
 function digestHex(asset: RemoteAsset): string | undefined {
   const m = /^sha256:([0-9a-f]{64})$/i.exec(asset.digest ?? '');
   return m?.[1].toLowerCase();
 }
 
 function isAlreadyExists(err: unknown): boolean {
-  if (!isGitHubError(err) || err.status !== 422) return false;
-  const data = err.response?.data as { errors?: { code?: string }[] } | undefined;
+  if (httpStatus(err) !== 422) return false;
+  const data = (err as HttpFailure).response?.data as { errors?: { code?: string }[] } | undefined;
   return (data?.errors ?? []).some((e) => e.code === 'already_exists');
 }
 
 export class ReleasePublisher {
   constructor(
-    private readonly octokit: Octokit,
+    private readonly octokit: GitHubClient,
     private readonly p: PublishParams,
   ) {}
 
@@ -108,33 +133,34 @@ export class ReleasePublisher {
 
   /** Creates the draft once; after an ambiguous failure, looks it up instead of creating another. */
   async createDraft(): Promise<RemoteRelease> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const { data } = await this.octokit.rest.repos.createRelease({
-          ...this.repoArgs,
-          tag_name: this.p.tag,
-          name: this.p.tag,
-          body: this.p.body,
-          draft: true,
-          ...(this.p.targetCommitish ? { target_commitish: this.p.targetCommitish } : {}),
-          request: { noRetry: true },
-        });
-        return data as RemoteRelease;
-      } catch (err) {
-        const existing = await this.findRelease();
-        if (existing) {
-          this.p.log.info(
-            `creating the release failed (${(err as Error).message}), but it exists now: using release ${existing.id}`,
-          );
-          return existing;
-        }
-        const decision = retryDecision(err as HttpFailure, attempt, DEFAULT_RETRY, Date.now());
-        if (!decision.retry) throw err;
-        this.p.log.warn(
-          `creating the release: ${decision.reason}; retry ${attempt} in ${(decision.delayMs / 1000).toFixed(1)} s`,
-        );
-        await new Promise((r) => setTimeout(r, decision.delayMs));
-      }
+    const policy = this.p.retry ?? DEFAULT_RETRY;
+    return withRetries(
+      () => this.createDraftOrFindIt(),
+      (err, attempt) => retryDecision(err as HttpFailure, attempt, policy, Date.now()),
+      (decision, attempt) =>
+        this.p.log.warn(retryMessage('creating the release', decision, attempt, policy.maxRetries)),
+    );
+  }
+
+  private async createDraftOrFindIt(): Promise<RemoteRelease> {
+    try {
+      const { data } = await this.octokit.rest.repos.createRelease({
+        ...this.repoArgs,
+        tag_name: this.p.tag,
+        name: this.p.tag,
+        body: this.p.body,
+        draft: true,
+        ...(this.p.targetCommitish ? { target_commitish: this.p.targetCommitish } : {}),
+        request: { noRetry: true },
+      });
+      return data as RemoteRelease;
+    } catch (err) {
+      const existing = await this.findRelease();
+      if (!existing) throw err;
+      this.p.log.info(
+        `creating the release failed (${(err as Error).message}), but it exists now: using release ${existing.id}`,
+      );
+      return existing;
     }
   }
 
@@ -206,7 +232,7 @@ export class ReleasePublisher {
     throw new Error(`could not upload ${asset.name}: GitHub kept answering already_exists`);
   }
 
-  conflictError(conflicts: { name: string; ours: string; theirs: string }[]): UserError {
+  conflictError(conflicts: Conflict[]): UserError {
     const list = conflicts
       .map((c) => `  ${c.name}: release has sha256 ${c.theirs}, this build has ${c.ours}`)
       .join('\n');
@@ -217,67 +243,88 @@ export class ReleasePublisher {
   }
 
   async run(): Promise<PublishOutcome> {
-    const { log } = this.p;
-    let release = await this.findRelease();
-    let state: PublishState;
-    if (!release) {
-      release = await this.createDraft();
-      log.info(`created draft release ${release.id} for ${this.p.tag}`);
-      state = 'created';
-    } else {
-      state = release.draft ? 'completed' : 'unchanged';
-      log.info(`found ${release.draft ? 'draft' : 'published'} release ${release.id} for ${this.p.tag}`);
-    }
+    const found = await this.findOrCreateRelease();
+    let state = found.state;
+    const plan = await this.planAssets(found.release);
+    await this.applyAssetPlan(found.release, plan);
+    if (state === 'unchanged' && (plan.toUpload.length || plan.toReplace.length)) state = 'updated';
+    const release = await this.finishRelease(found.release, state);
+    await this.checkFinalAssets(release.id);
+    return {
+      state,
+      releaseId: release.id,
+      htmlUrl: release.html_url,
+      uploaded: plan.toUpload.map((a) => a.name),
+      kept: plan.kept,
+      replaced: plan.toReplace.map((r) => r.asset.name),
+    };
+  }
 
+  private async findOrCreateRelease(): Promise<{ release: RemoteRelease; state: PublishState }> {
+    const existing = await this.findRelease();
+    if (existing) {
+      const kind = existing.draft ? 'draft' : 'published';
+      this.p.log.info(`found ${kind} release ${existing.id} for ${this.p.tag}`);
+      return { release: existing, state: existing.draft ? 'completed' : 'unchanged' };
+    }
+    const release = await this.createDraft();
+    this.p.log.info(`created draft release ${release.id} for ${this.p.tag}`);
+    return { release, state: 'created' };
+  }
+
+  /** Compares our assets with the release's; refuses differing ones unless `replace`. Changes nothing. */
+  private async planAssets(release: RemoteRelease): Promise<AssetPlan> {
     const remote = await this.listAssets(release.id);
     const byName = new Map(remote.map((a) => [a.name, a]));
-    const toUpload: AssetToPublish[] = [];
-    const toReplace: { asset: AssetToPublish; existing: RemoteAsset }[] = [];
-    const broken: RemoteAsset[] = [];
-    const kept: string[] = [];
-    const conflicts: { name: string; ours: string; theirs: string }[] = [];
+    const plan: AssetPlan = { toUpload: [], toReplace: [], broken: [], kept: [] };
+    const conflicts: Conflict[] = [];
     for (const asset of this.p.assets) {
       const existing = byName.get(asset.name);
-      if (!existing) toUpload.push(asset);
+      if (!existing) plan.toUpload.push(asset);
       else if (existing.state !== 'uploaded') {
-        broken.push(existing);
-        toUpload.push(asset);
+        plan.broken.push(existing);
+        plan.toUpload.push(asset);
       } else {
         const theirs = await this.remoteSha256(existing);
-        if (theirs === asset.sha256) kept.push(asset.name);
+        if (theirs === asset.sha256) plan.kept.push(asset.name);
         else {
           conflicts.push({ name: asset.name, ours: asset.sha256, theirs });
-          toReplace.push({ asset, existing });
+          plan.toReplace.push({ asset, existing });
         }
       }
     }
     const extra = remote.filter((a) => !this.p.assets.some((x) => x.name === a.name));
     if (extra.length)
-      log.warn(
+      this.p.log.warn(
         `release ${this.p.tag} has assets this build does not make (left alone): ${extra.map((a) => a.name).join(', ')}`,
       );
     if (conflicts.length && !this.p.replace) throw this.conflictError(conflicts);
-
-    if (!release.draft && (toUpload.length || toReplace.length)) {
-      log.warn(
+    if (!release.draft && (plan.toUpload.length || plan.toReplace.length))
+      this.p.log.warn(
         `release ${this.p.tag} is already published; changing its assets (this fails on immutable releases)`,
       );
-    }
-    for (const b of broken) {
+    return plan;
+  }
+
+  private async applyAssetPlan(release: RemoteRelease, plan: AssetPlan): Promise<void> {
+    const { log } = this.p;
+    for (const b of plan.broken) {
       log.info(`${b.name}: removing a broken earlier upload (state ${b.state})`);
       await this.deleteAsset(b);
     }
-    for (const { asset, existing } of toReplace) {
+    for (const { asset, existing } of plan.toReplace) {
       log.info(`${asset.name}: replacing (--replace)`);
       await this.deleteAsset(existing);
       await this.uploadResolvingConflicts(release, asset);
     }
-    for (const asset of toUpload) {
+    for (const asset of plan.toUpload) {
       log.info(`${asset.name}: uploading ${asset.size} bytes`);
       await this.uploadResolvingConflicts(release, asset);
     }
-    if (state === 'unchanged' && (toUpload.length || toReplace.length)) state = 'updated';
+  }
 
+  /** Publishes a draft (last, so that a release is never public with missing assets), or updates the body. */
+  private async finishRelease(release: RemoteRelease, state: PublishState): Promise<RemoteRelease> {
     const bodyChanged = (release.body ?? '') !== this.p.body;
     if (release.draft) {
       const { data } = await this.octokit.rest.repos.updateRelease({
@@ -286,26 +333,18 @@ export class ReleasePublisher {
         body: this.p.body,
         draft: false,
       });
-      release = data as RemoteRelease;
-      log.info(`published release ${this.p.tag}`);
-    } else if (bodyChanged && (this.p.replace || state === 'updated')) {
+      this.p.log.info(`published release ${this.p.tag}`);
+      return data as RemoteRelease;
+    }
+    if (bodyChanged && (this.p.replace || state === 'updated')) {
       const { data } = await this.octokit.rest.repos.updateRelease({
         ...this.repoArgs,
         release_id: release.id,
         body: this.p.body,
       });
-      release = data as RemoteRelease;
+      return data as RemoteRelease;
     }
-
-    await this.checkFinalAssets(release.id);
-    return {
-      state,
-      releaseId: release.id,
-      htmlUrl: release.html_url,
-      uploaded: toUpload.map((a) => a.name),
-      kept,
-      replaced: toReplace.map((r) => r.asset.name),
-    };
+    return release;
   }
 
   private async checkFinalAssets(releaseId: number): Promise<void> {
@@ -325,6 +364,6 @@ export class ReleasePublisher {
   }
 }
 
-export function publishRelease(octokit: Octokit, params: PublishParams): Promise<PublishOutcome> {
+export function publishRelease(octokit: GitHubClient, params: PublishParams): Promise<PublishOutcome> {
   return new ReleasePublisher(octokit, params).run();
 }

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { boolOption, CommandHandler, stringOption } from '../core/context';
-import { Manifest } from '../core/manifest';
+import { listVersionDirs } from '../core/bundle-files';
+import { manifestJson, readManifestFile } from '../core/manifest-file';
 import { parseVersions } from '../source/spec';
 import { UserError } from '../util/errors';
 import { failedChecks, mergeConformance, renderMarkdown, renderTerminal, reportPassed } from './report';
@@ -9,13 +10,7 @@ import { verifyBundle } from './verify';
 
 /** The versions a bundle directory holds (its vNN/ directories). */
 export function bundleMajors(bundleDir: string): number[] {
-  const majors = existsSync(bundleDir)
-    ? readdirSync(bundleDir)
-        .map((name) => /^v(\d+)$/.exec(name))
-        .filter((m): m is RegExpExecArray => m !== null)
-        .map((m) => Number(m[1]))
-        .sort((a, b) => a - b)
-    : [];
+  const majors = listVersionDirs(bundleDir);
   if (majors.length === 0)
     throw new UserError(
       `${bundleDir} holds no vNN/ bundle directory`,
@@ -47,8 +42,7 @@ export const verifyCommand: CommandHandler = async (options, ctx) => {
   const manifestPath = join(bundleDir, 'manifest.json');
   if (existsSync(manifestPath)) {
     try {
-      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
-      writeFileSync(manifestPath, JSON.stringify(mergeConformance(manifest, report), null, 2) + '\n');
+      writeFileSync(manifestPath, manifestJson(mergeConformance(readManifestFile(manifestPath), report)));
     } catch (err) {
       ctx.log.warn(`conformance not merged into ${manifestPath}: ${(err as Error).message}`);
     }

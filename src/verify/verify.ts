@@ -2,10 +2,11 @@
  * `verify`: proves a bundle hermetic, version by version. Order matters: the clusters are compared
  * (determinism, host independence) before the single-user backend touches the empty-root cluster.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CheckResult, Manifest } from '../core/manifest';
+import { listVersionDirs } from '../core/bundle-files';
 import { readManifestFile } from '../core/manifest-file';
 import { UserError, errorMessage } from '../util/errors';
 import { verifyWalRedo } from './checks/walredo';
@@ -56,7 +57,7 @@ export function validateRequest(bundleDir: string, majors: number[]): void {
       `bundle directory ${bundleDir} does not exist`,
       "pass the directory that holds vNN/ and manifest.json (the build's --out)",
     );
-  const present = readdirSync(bundleDir).filter((d) => /^v\d+$/.test(d));
+  const present = listVersionDirs(bundleDir).map((m) => `v${m}`);
   for (const m of majors) {
     if (!SUPPORTED_MAJORS.includes(m))
       throw new UserError(

@@ -232,21 +232,7 @@ export async function runWalRedoStage(
       report,
       { start, window: options.window ?? 16, onProgress: (n) => log?.debug(`walredo: ${n} vectors run`) },
     );
-    const stats = corpus.stats;
-    for (const [rmgr, n] of Object.entries(stats.skippedByRmgr)) {
-      countFor(report, rmgr).skipped += n;
-      report.vectors.skipped += n;
-    }
-    report.vectors.skippedReasons = {
-      ...stats.skippedBlocks,
-      ...Object.fromEntries(
-        Object.entries(stats.serviceApplied).map(([k, v]) => [
-          `${k} records (applied by the storage service)`,
-          v,
-        ]),
-      ),
-    };
-    report.corpus = { source: corpus.source, records: stats.records, walStop: corpus.walStop() };
+    recordCorpus(report, corpus);
   } catch (e) {
     report.status = 'fail';
     report.message = `the walredo stage could not run: ${errorMessage(e).split('\n')[0]}`;
@@ -255,6 +241,31 @@ export async function runWalRedoStage(
   } finally {
     corpus?.dispose();
   }
+  conclude(report);
+  return finish();
+}
+
+/** What the corpus skipped (and why), and where it came from, into the report. */
+function recordCorpus(report: WalRedoReport, corpus: Corpus): void {
+  const stats = corpus.stats;
+  for (const [rmgr, n] of Object.entries(stats.skippedByRmgr)) {
+    countFor(report, rmgr).skipped += n;
+    report.vectors.skipped += n;
+  }
+  report.vectors.skippedReasons = {
+    ...stats.skippedBlocks,
+    ...Object.fromEntries(
+      Object.entries(stats.serviceApplied).map(([k, v]) => [
+        `${k} records (applied by the storage service)`,
+        v,
+      ]),
+    ),
+  };
+  report.corpus = { source: corpus.source, records: stats.records, walStop: corpus.walStop() };
+}
+
+/** The stage's verdict from the protocol tests and the vectors. */
+function conclude(report: WalRedoReport): void {
   const rmgrs = Object.values(report.vectors.byRmgr).filter((c) => c.passed + c.failed > 0).length;
   if (report.protocol.failed > 0 || report.vectors.failed > 0) {
     report.status = 'fail';
@@ -265,5 +276,4 @@ export async function runWalRedoStage(
   } else {
     report.message = `${report.vectors.passed} vectors over ${rmgrs} resource managers passed`;
   }
-  return finish();
 }

@@ -1,6 +1,5 @@
 /** The walredo section of the verify report, and its Markdown summary. */
 import { PageDiff } from '../mask/compare';
-import { formatLsn } from '../wal/constants';
 
 export type WalRedoMode = 'fork' | 'builtin' | 'none';
 
@@ -74,10 +73,6 @@ export function describeFailure(f: VectorFailure): string {
     lines.push(`    actual   ${f.diff.actualHex}`);
   }
   return lines.join('\n');
-}
-
-export function lsnText(lsn: bigint): string {
-  return formatLsn(lsn);
 }
 
 /** Markdown for the job summary. */

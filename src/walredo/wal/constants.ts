@@ -36,7 +36,6 @@ export function walFormatByMagic(magic: number): WalFormat | undefined {
 }
 
 export const BLCKSZ = 8192;
-export const XLOG_BLCKSZ_DEFAULT = 8192;
 export const MAXALIGN = 8;
 
 /** Page header sizes (MAXALIGNed) and flags. */
@@ -44,15 +43,9 @@ export const SIZE_OF_SHORT_PHD = 24;
 export const SIZE_OF_LONG_PHD = 40;
 export const XLP_FIRST_IS_CONTRECORD = 0x0001;
 export const XLP_LONG_HEADER = 0x0002;
-export const XLP_BKP_REMOVABLE = 0x0004;
-export const XLP_FIRST_IS_OVERWRITE_CONTRECORD = 0x0008;
 
 /** XLogRecord header. */
 export const SIZE_OF_XLOG_RECORD = 24;
-export const XLR_INFO_MASK = 0x0f;
-export const XLR_RMGR_INFO_MASK = 0xf0;
-export const XLR_SPECIAL_REL_UPDATE = 0x01;
-export const XLR_CHECK_CONSISTENCY = 0x02;
 
 /** Block reference header (fork_flags). */
 export const BKPBLOCK_FORK_MASK = 0x0f;

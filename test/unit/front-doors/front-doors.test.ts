@@ -5,6 +5,8 @@ import { actionYml } from '../../../src/action/action-yml';
 import { withInputsTable } from '../../../src/action/readme-tables';
 import { inputEnvName, readInputs } from '../../../src/action/main';
 import { main } from '../../../src/cli/main';
+import { requiredPackages } from '../../../src/commands/doctor';
+import { COMMANDS } from '../../../src/commands/registry';
 import { OPTION_SPECS } from '../../../src/core/options';
 import { packageRoot } from '../../../src/util/package-root';
 
@@ -24,6 +26,35 @@ describe('action.yml', () => {
       expect(step.env[inputEnvName(spec.input)]).toBe(`\${{ inputs.${spec.input} }}`);
     }
     expect(doc.inputs.token.default).toBe('${{ github.token }}');
+  });
+  test('the command and args inputs come from the command registry', () => {
+    const doc = parse(actionYml());
+    const names = COMMANDS.map((c) => c.name);
+    for (const name of names) expect(doc.inputs.command.description).toContain(name);
+    for (const c of COMMANDS.filter((x) => x.args))
+      expect(doc.inputs.args.description).toContain(`${c.name} ${c.args}`);
+    for (const spec of OPTION_SPECS) for (const command of spec.commands) expect(names).toContain(command);
+  });
+});
+
+describe('doctor --print-packages', () => {
+  test('prints the Debian packages build and verify need, once each and sorted', async () => {
+    const out: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out.push(String(chunk));
+      return true;
+    });
+    try {
+      expect(await main(['node', 'pg-bundle', 'doctor', '--print-packages'])).toBe(0);
+    } finally {
+      spy.mockRestore();
+      process.exitCode = undefined;
+    }
+    expect(out.join('')).toBe(`packages=${requiredPackages().join(' ')}\n`);
+    expect(requiredPackages()).toEqual(
+      expect.arrayContaining(['gcc', 'libicu-dev', 'bubblewrap', 'util-linux']),
+    );
+    expect(requiredPackages()).toEqual([...new Set(requiredPackages())].sort());
   });
 });
 

@@ -9,7 +9,8 @@ import { CommandContext } from '../../../src/core/context';
 import { RawOptions } from '../../../src/core/options';
 import { makePinBumpCommand } from '../../../src/pin-bump/command';
 import { pinFromManifest, serialisePin } from '../../../src/pin-bump/pin-file';
-import { bundleAssetName, releaseUrls } from '../../../src/pin-bump/release-info';
+import { releaseUrls } from '../../../src/github/repository';
+import { bundleAssetName } from '../../../src/publish/naming';
 import { MemoryLogger } from '../../../src/util/logger';
 import { FakeGitHub } from '../../fake-github';
 import { FIXTURES, fixtureManifest } from './helpers';
@@ -80,8 +81,11 @@ async function bump(out: string, tag: string, extra: RawOptions = {}): Promise<R
     setSecret: (s) => secrets.push(s),
   };
   const handler = makePinBumpCommand({
-    env: { GITHUB_REPOSITORY: RELEASES, GITHUB_SERVER_URL: 'https://github.com' },
-    retryDelayMs: 0,
+    env: {
+      GITHUB_REPOSITORY: RELEASES,
+      GITHUB_SERVER_URL: 'https://github.com',
+      PG_BUNDLE_RETRY_BASE_MS: '0',
+    },
   });
   const options: RawOptions = {
     out,

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Manifest } from '../../../src/core/manifest';
 import { pinFromManifest, ReleaseInfo } from '../../../src/pin-bump/pin-file';
-import { bundleAssetName, releaseUrls } from '../../../src/pin-bump/release-info';
+import { releaseUrls } from '../../../src/github/repository';
+import { bundleAssetName } from '../../../src/publish/naming';
 
 export const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'pin-bump');
 

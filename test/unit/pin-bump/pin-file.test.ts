@@ -159,10 +159,3 @@ describe('pin file paths', () => {
     else expect(got).toBeUndefined();
   });
 });
-
-test('docs/pin-file.schema.json is the same file as schemas/pin-file.schema.json', () => {
-  const root = join(__dirname, '..', '..', '..');
-  expect(readFileSync(join(root, 'docs', 'pin-file.schema.json'), 'utf8')).toBe(
-    readFileSync(join(root, 'schemas', 'pin-file.schema.json'), 'utf8'),
-  );
-});

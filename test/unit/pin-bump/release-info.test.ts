@@ -1,15 +1,15 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { serverUrlFromApiUrl } from '../../../src/github/access';
+import { releaseUrls } from '../../../src/github/repository';
 import {
-  bundleAssetName,
   parseSha256Sums,
   readManifest,
   readReleaseInfo,
   releaseInfoFromRecord,
-  releaseUrls,
 } from '../../../src/pin-bump/release-info';
-import { serverUrlFromApiUrl } from '../../../src/pin-bump/command';
+import { bundleAssetName } from '../../../src/publish/naming';
 
 const SHA = '0123456789abcdef'.repeat(4);
 

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assemblePublishInput } from '../../../src/publish/artifacts';
 import { formatSha256Sums } from '../../../src/publish/checksums';
-import { retryDecision, DEFAULT_RETRY } from '../../../src/publish/github-client';
+import { retryDecision, DEFAULT_RETRY } from '../../../src/github/retry';
 import { bundleAssetName, defaultTag, validateTag } from '../../../src/publish/naming';
 import { buildBundleArchive } from '../../../src/publish/prepare';
 import { renderReleaseBody } from '../../../src/publish/release-body';

@@ -8,6 +8,7 @@ import { sha256 } from '../../../src/util/hash';
 import { MemoryLogger } from '../../../src/util/logger';
 import { makePinBumpCommand } from '../../../src/pin-bump/command';
 import { DEFAULT_PIN_PATH } from '../../../src/pin-bump/pin-file';
+import { retryPolicy } from '../../../src/github/retry';
 import { fetchBundle } from '../../../src/publish/fetch';
 import { FakeGitHub } from '../../fake-github';
 
@@ -122,7 +123,7 @@ export async function bumpAndReadPin(
   input: { out: string; repository: string; storageTeam: string },
 ): Promise<{ ctx: TestContext; pinText: string }> {
   const ctx = testContext();
-  const bump = makePinBumpCommand({ env: {}, retryDelayMs: 0 });
+  const bump = makePinBumpCommand({ env: { PG_BUNDLE_RETRY_BASE_MS: '0' } });
   const code = await bump({ ...input, token: fake.token, apiUrl: fake.baseUrl, labels: ['pg-bundle'] }, ctx);
   if (code !== 0) throw new Error(`pin-bump exited with ${code}: ${ctx.log.lines.join('\n')}`);
   const pinText = fake.readFile(input.repository, 'pg-bundle/bump', DEFAULT_PIN_PATH);
@@ -140,6 +141,6 @@ export async function fetchFromPin(fake: FakeGitHub, pinText: string, outDir: st
     token: fake.token,
     apiUrl: fake.baseUrl,
     log: testContext().log,
-    retryBaseDelayMs: 0,
+    retry: retryPolicy({ PG_BUNDLE_RETRY_BASE_MS: '0' }),
   });
 }

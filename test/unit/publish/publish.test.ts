@@ -4,6 +4,8 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Manifest } from '../../../src/core/manifest';
+import { pinFromManifest } from '../../../src/pin-bump/pin-file';
 import { fetchCommand, publishCommand, PublishRecord } from '../../../src/publish/command';
 import { FakeGitHub } from '../../fake-github';
 import { makeArtifactDir, tempDir, testContext } from './helpers';
@@ -180,14 +182,15 @@ describe('publish and fetch against FakeGitHub', () => {
     const out = bundle();
     const { record } = await publish(out);
     const pinPath = join(tempDir(), 'postgres-bundle.json');
-    const pin = {
-      schemaVersion: 1,
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Manifest;
+    const pin = pinFromManifest(manifest, {
+      repository: REPO,
       tag: TAG,
       assetName: TARBALL,
-      assetUrl: record.assetUrl,
+      assetUrl: record.assetUrl as string,
+      releaseUrl: record.releaseUrl as string,
       sha256: record.sha256,
-      versions: { '15': { postgresVersion: '15.4' } },
-    };
+    });
     writeFileSync(pinPath, JSON.stringify(pin));
 
     for (const token of [gh.token, undefined]) {
@@ -208,7 +211,10 @@ describe('publish and fetch against FakeGitHub', () => {
     ).rejects.toThrow(/sha256 [0-9a-f]{64}, the pin requires 0{64}/);
     expect(existsSync(join(dest, 'v15'))).toBe(false);
 
-    writeFileSync(pinPath, JSON.stringify({ ...pin, versions: { '15': { postgresVersion: '15.9' } } }));
+    writeFileSync(
+      pinPath,
+      JSON.stringify({ ...pin, versions: { '15': { ...pin.versions['15'], postgresVersion: '15.9' } } }),
+    );
     await expect(
       fetchCommand({ pinFile: pinPath, out: dest, token: gh.token, apiUrl: gh.baseUrl }, testContext()),
     ).rejects.toThrow(/the pin says PostgreSQL 15.9, the bundle has 15.4/);

@@ -2,8 +2,8 @@ import { buildCommand } from '../build/command';
 import { pinBumpCommand } from '../pin-bump/command';
 import { publishCommand } from '../publish/command';
 import { verifyCommand } from '../verify/command';
-import { CommandContext, CommandHandler, stringOption } from './context';
-import { normaliseOptions, RawOptions } from './options';
+import { CommandContext, CommandHandler, stringOption } from '../core/context';
+import { normaliseOptions, RawOptions } from '../core/options';
 
 /**
  * `pg-bundle run`: the whole job in order — build, verify (a failure stops here: an unverified

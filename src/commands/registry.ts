@@ -1,17 +1,19 @@
 import { buildCommand } from '../build/command';
-import { doctorCommand } from '../build/doctor';
 import { fetchCommand, publishCommand } from '../publish/command';
 import { pinBumpCommand } from '../pin-bump/command';
 import { verifyCommand } from '../verify/command';
+import { doctorOrPackages } from './doctor';
 import { runCommand } from './run';
-import { CommandHandler } from './context';
-import { CommandName } from './options';
+import { CommandHandler } from '../core/context';
+import { CommandName } from '../core/options';
 
 export interface CommandEntry {
   name: CommandName;
   summary: string;
   /** positional arguments, in commander syntax */
   args?: string;
+  /** what the positional arguments are (the action's `args` input) */
+  argsHelp?: string;
   handler: CommandHandler;
 }
 
@@ -19,8 +21,9 @@ export interface CommandEntry {
 export const COMMANDS: CommandEntry[] = [
   {
     name: 'doctor',
-    summary: 'check (and with --install-deps install) what build and verify need from the machine',
-    handler: doctorCommand,
+    summary:
+      'check (and with --install-deps install) what build and verify need from the machine; --print-packages lists the Debian packages',
+    handler: doctorOrPackages,
   },
   {
     name: 'build',
@@ -32,6 +35,7 @@ export const COMMANDS: CommandEntry[] = [
     summary:
       'prove a bundle hermetic and conformant (ELF audit, empty root, initdb, walredo); exit 0 only when every check passes',
     args: '[bundle-dir]',
+    argsHelp: 'the bundle directory (default: the out directory)',
     handler: verifyCommand,
   },
   {
@@ -39,6 +43,8 @@ export const COMMANDS: CommandEntry[] = [
     summary:
       'publish the bundle as a GitHub Release (tarball, SHA256SUMS, manifest.json); idempotent; --dry-run writes the assets under <out>/publish',
     args: '[artifact-dirs...]',
+    argsHelp:
+      'artifact directories downloaded from the build jobs, each with manifest.json and vNN/ (default: the out directory)',
     handler: publishCommand,
   },
   {
@@ -59,6 +65,22 @@ export const COMMANDS: CommandEntry[] = [
     handler: fetchCommand,
   },
 ];
+
+/** The `command` input's description: every command of the registry. */
+export function commandInputDescription(): string {
+  return `what to run: ${COMMANDS.map((c) => c.name).join(', ')} (run: build, verify, publish and pin-bump in order)`;
+}
+
+/** The `args` input's description: the positional arguments of the commands that take any. */
+export function argsInputDescription(): string {
+  const taking = COMMANDS.filter((c) => c.args);
+  return `positional arguments, separated by white space (${taking.map((c) => `${c.name} ${c.args}: ${c.argsHelp}`).join('; ')})`;
+}
+
+/** The commands that take positional arguments. */
+export function commandsWithArgs(): CommandName[] {
+  return COMMANDS.filter((c) => c.args).map((c) => c.name);
+}
 
 export function findCommand(name: string): CommandEntry | undefined {
   return COMMANDS.find((c) => c.name === name);
