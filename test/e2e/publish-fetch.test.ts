@@ -5,7 +5,7 @@
  * initdb from there as the storage service does.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { publishCommand } from '../../src/publish/command';
@@ -34,7 +34,10 @@ test(`publish v${version} → publish again → pin-bump → fetch → initdb`, 
   });
   const out = mkdtempSync(join(tmpdir(), 'pgb-e2e-publish-'));
   cpSync(join(built, `v${version}`), join(out, `v${version}`), { recursive: true });
-  cpSync(join(built, 'manifest.json'), join(out, 'manifest.json'));
+  // the manifest of this one version (the built bundle may hold several)
+  const manifest = JSON.parse(readFileSync(join(built, 'manifest.json'), 'utf8'));
+  manifest.versions = { [String(version)]: manifest.versions[String(version)] };
+  writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2));
   const common = {
     out,
     token: fake.token,
