@@ -25,10 +25,18 @@ export function configureArgs(input: ConfigureInput): string[] {
   return args;
 }
 
-/** Compiler flags: build paths are mapped to "." so they do not leak into the objects. */
+/** Compiler flags configure records (they end up in pg_config's data inside the binaries): no paths. */
+export const RECORDED_CFLAGS = '-O2 -g -fstack-protector-strong';
+
+/**
+ * The environment of configure and every make in the tree. Build paths are mapped to "." so they
+ * do not leak into the objects; the map goes through COPT, which PostgreSQL's makefiles add at
+ * build time and configure does not record, so the binaries do not depend on the cache or out path.
+ */
 export function configureEnv(input: ConfigureInput): Record<string, string> {
   const env: Record<string, string> = {
-    CFLAGS: `-O2 -g -ffile-prefix-map=${input.sourceDir}=. -ffile-prefix-map=${input.buildDir}=.`,
+    CFLAGS: RECORDED_CFLAGS,
+    COPT: `-ffile-prefix-map=${input.sourceDir}=. -ffile-prefix-map=${input.buildDir}=.`,
   };
   if (input.icuPrefix) {
     env.ICU_CFLAGS = `-I${input.icuPrefix}/include`;
