@@ -58,6 +58,7 @@ extern bool pgb_target_is_set(void);
 extern bool pgb_target_matches(const PgbBlockTag *tag);
 extern void pgb_target_push_page(const char *page);
 extern const char *pgb_target_page(void);
+extern const PgbBlockTag *pgb_target_tag(void);
 extern bool pgb_record_touches_target(XLogReaderState *record);
 extern void pgb_record_begin(void);
 extern void pgb_record_end(void);
@@ -66,6 +67,7 @@ extern void pgb_record_end(void);
 
 extern void pgb_close_inherited_fds(void);
 extern void pgb_enter_seccomp(void);
+extern void pgb_report_fatal_signals(const char *what);
 extern void pgb_seccomp_selftest(void);	/* does not return */
 
 #endif							/* PGB_WALREDO_H */

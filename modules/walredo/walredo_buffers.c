@@ -97,6 +97,12 @@ pgb_target_push_page(const char *page)
 	target.have_page = true;
 }
 
+const PgbBlockTag *
+pgb_target_tag(void)
+{
+	return &target.tag;
+}
+
 const char *
 pgb_target_page(void)
 {

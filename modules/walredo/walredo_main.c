@@ -191,6 +191,60 @@ require_target(int type, const PgbBlockTag *tag)
 						PGB_REL_REL(tag->rlocator), (int) tag->forknum, tag->blkno)));
 }
 
+/*
+ * What is being replayed, for error messages (an error context callback) and for the signal
+ * handlers that report a crash (walredo_sandbox.c): formatted before each record, so that a
+ * handler only writes it.
+ */
+static char current_record[256];
+
+static void
+describe_record(XLogRecPtr end_lsn, RmgrId rmid, uint8 info)
+{
+	const PgbBlockTag *tag = pgb_target_tag();
+
+	snprintf(current_record, sizeof(current_record),
+			 "while replaying the WAL record ending at %X/%X (resource manager %s, id %u, info 0x%02X) onto block %u/%u/%u fork %d blk %u",
+			 LSN_FORMAT_ARGS(end_lsn),
+#if PG_VERSION_NUM >= 150000
+			 RmgrIdExists(rmid) ? GetRmgr(rmid).rm_name : "unknown",
+#else
+			 rmid <= RM_MAX_ID ? RmgrTable[rmid].rm_name : "unknown",
+#endif
+			 (unsigned) rmid, (unsigned) info,
+			 PGB_REL_SPC(tag->rlocator), PGB_REL_DB(tag->rlocator), PGB_REL_REL(tag->rlocator),
+			 (int) tag->forknum, tag->blkno);
+}
+
+static void
+record_error_context(void *arg)
+{
+	if (current_record[0] != '\0')
+		errcontext("%s", current_record);
+}
+
+/*
+ * A block's data never exceeds a page: redo routines copy it into page-sized stack buffers
+ * (a heap tuple into a MaxHeapTupleSize union), so a longer one would overwrite the stack.
+ */
+static void
+check_block_data(XLogReaderState *record)
+{
+	for (int block_id = 0; block_id <= XLogRecMaxBlockId(record); block_id++)
+	{
+		Size		len = 0;
+
+		if (!XLogRecHasBlockRef(record, block_id))
+			continue;
+		(void) XLogRecGetBlockData(record, (uint8) block_id, &len);
+		if (len > BLCKSZ)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("block %d of the WAL record carries %zu bytes of data, more than a page (%d bytes)",
+							block_id, len, BLCKSZ)));
+	}
+}
+
 static void
 apply_record(StringInfo msg)
 {
@@ -215,6 +269,7 @@ apply_record(StringInfo msg)
 				 errmsg("WAL record length %u does not match the walredo 'A' message (%u bytes)",
 						record->xl_tot_len, len)));
 	rmid = record->xl_rmid;
+	describe_record(end_lsn, rmid, record->xl_info);
 #if PG_VERSION_NUM >= 150000
 	if (!RmgrIdExists(rmid))
 #else
@@ -258,6 +313,7 @@ apply_record(StringInfo msg)
 	/* A record that does not reference the target block cannot change it: skip it. */
 	if (pgb_record_touches_target(reader))
 	{
+		check_block_data(reader);
 		pgb_record_begin();
 #if PG_VERSION_NUM >= 150000
 		GetRmgr(rmid).rm_redo(reader);
@@ -313,6 +369,7 @@ void
 WalRedoMain(int argc, char *argv[])
 {
 	sigjmp_buf	local_sigjmp_buf;
+	ErrorContextCallback record_context;
 	StringInfoData msg;
 	bool		selftest = false;
 	int			i;
@@ -333,6 +390,7 @@ WalRedoMain(int argc, char *argv[])
 	initStringInfo(&msg);
 
 	pgb_walredo_hooks = &pgb_walredo_buffer_hooks;
+	pgb_report_fatal_signals(current_record);
 	pgb_close_inherited_fds();
 	pgb_enter_seccomp();
 	if (selftest)
@@ -352,6 +410,10 @@ WalRedoMain(int argc, char *argv[])
 	}
 	PG_exception_stack = &local_sigjmp_buf;
 
+	/* every error names the record being replayed (its context is collected when it is raised) */
+	record_context.callback = record_error_context;
+	record_context.previous = NULL;
+
 	for (;;)
 	{
 		int			type;
@@ -369,6 +431,9 @@ WalRedoMain(int argc, char *argv[])
 		type = pgb_read_message(&msg);
 		if (type == EOF)
 			_exit(0);
+		current_record[0] = '\0';
+		error_context_stack = type == 'A' ? &record_context : NULL;
 		handle_message(type, &msg);
+		error_context_stack = NULL;
 	}
 }

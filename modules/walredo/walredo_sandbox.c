@@ -4,7 +4,8 @@
  * 1. Every descriptor but 0, 1 and 2 is closed (close_range(2), Linux >= 5.9; a close() loop
  *    otherwise).
  * 2. A seccomp filter (libseccomp) allows only the system calls the request loop needs; any other
- *    kills the process with SIGSYS. glibc's malloc is told never to use mmap first
+ *    traps: the handler prints "seccomp: bad syscall <nr>" (operators rely on that line) and the
+ *    process dies of SIGSYS. glibc's malloc is told never to use mmap first
  *    (mallopt(M_MMAP_MAX, 0)), so memory comes from brk alone. The list and the reasons are in
  *    README.md; keep the two in sync.
  *
@@ -14,6 +15,7 @@
 
 #include <fcntl.h>
 #include <malloc.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -37,6 +39,107 @@ pgb_close_inherited_fds(void)
 		limit = (long) rl.rlim_cur;
 	for (fd = 3; fd < limit; fd++)
 		(void) close((int) fd);
+}
+
+/* ---- reports from signal handlers (only write(2) and tgkill, both allowed by the filter) ---- */
+
+static const char *fatal_context = "";
+
+static size_t
+append(char *buf, size_t at, size_t size, const char *text)
+{
+	while (*text && at + 1 < size)
+		buf[at++] = *text++;
+	return at;
+}
+
+static size_t
+append_number(char *buf, size_t at, size_t size, long n)
+{
+	char		digits[24];
+	int			i = 0;
+
+	if (n < 0)
+	{
+		at = append(buf, at, size, "-");
+		n = -n;
+	}
+	do
+		digits[i++] = (char) ('0' + n % 10);
+	while ((n /= 10) > 0 && i < (int) sizeof(digits));
+	while (i > 0 && at + 1 < size)
+		buf[at++] = digits[--i];
+	return at;
+}
+
+/* Ends with the signal's default action (SA_RESETHAND restored it, SA_NODEFER lets it through). */
+static void
+die_of(int signo)
+{
+	(void) syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), signo);
+	_exit(128 + signo);
+}
+
+static void
+report_and_die(const char *what, long number, int signo)
+{
+	char		buf[512];
+	size_t		at = append(buf, 0, sizeof(buf), what);
+
+	if (number >= 0)
+		at = append_number(buf, at, sizeof(buf), number);
+	if (fatal_context[0] != '\0')
+	{
+		at = append(buf, at, sizeof(buf), " ");
+		at = append(buf, at, sizeof(buf), fatal_context);
+	}
+	at = append(buf, at, sizeof(buf), "\n");
+	(void) write(2, buf, at);
+	die_of(signo);
+}
+
+static void
+on_sigsys(int signo, siginfo_t *info, void *ucontext)
+{
+	report_and_die("seccomp: bad syscall ", info->si_syscall, signo);
+}
+
+static void
+on_crash(int signo, siginfo_t *info, void *ucontext)
+{
+	report_and_die(signo == SIGSEGV ? "walredo: segmentation fault"
+				   : signo == SIGBUS ? "walredo: bus error"
+				   : signo == SIGFPE ? "walredo: arithmetic exception"
+				   : "walredo: aborted", -1, signo);
+}
+
+static void
+install(int signo, void (*handler) (int, siginfo_t *, void *))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = handler;
+	sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(signo, &sa, NULL) != 0)
+		ereport(FATAL, (errmsg("walredo: could not install the handler of signal %d: %m", signo)));
+}
+
+/*
+ * From here on a crash says which record was being replayed (`what` is kept up to date by the
+ * request loop), and a refused system call says which one it was, before the process dies of the
+ * same signal as it would have without the handler.
+ */
+void
+pgb_report_fatal_signals(const char *what)
+{
+	fatal_context = what;
+	install(SIGSYS, on_sigsys);
+	install(SIGSEGV, on_crash);
+	install(SIGBUS, on_crash);
+	install(SIGFPE, on_crash);
+	install(SIGABRT, on_crash);
 }
 
 #ifndef PGB_WALREDO_NO_SECCOMP
@@ -69,7 +172,8 @@ pgb_enter_seccomp(void)
 	/* glibc: never serve malloc() with mmap() (not in the list); trimming uses brk() */
 	mallopt(M_MMAP_MAX, 0);
 
-	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	/* a refused call raises SIGSYS: on_sigsys names it, then the process dies of SIGSYS */
+	ctx = seccomp_init(SCMP_ACT_TRAP);
 	if (ctx == NULL)
 		ereport(FATAL, (errmsg("walredo: seccomp_init failed")));
 
@@ -77,6 +181,8 @@ pgb_enter_seccomp(void)
 	ALLOW_IF(read, SCMP_A0(SCMP_CMP_EQ, 0));
 	ALLOW_IF(write, SCMP_A0(SCMP_CMP_EQ, 1));
 	ALLOW_IF(write, SCMP_A0(SCMP_CMP_EQ, 2));
+	/* glibc's fatal messages (e.g. "stack smashing detected") go out with writev */
+	ALLOW_IF(writev, SCMP_A0(SCMP_CMP_EQ, 2));
 	/* memory (malloc/free via brk only) and uncontended futexes */
 	ALLOW(brk);
 	ALLOW(futex);

@@ -28,6 +28,10 @@ export interface ElfFacts {
   runpath: string[];
   /** from the NT_GNU_ABI_TAG note ("GNU", type 1) */
   abiTag?: { os: string; kernel: [number, number, number] };
+  /** PT_GNU_STACK: whether the stack is executable (no PT_GNU_STACK: the kernel's default, executable) */
+  executableStack: boolean;
+  /** PT_GNU_RELRO: part of the data is made read-only after relocation */
+  relro: boolean;
 }
 
 const PT_LOAD = 1;
@@ -40,6 +44,9 @@ const DT_STRTAB = 5;
 const DT_STRSZ = 10;
 const DT_RPATH = 15;
 const DT_RUNPATH = 29;
+const PT_GNU_STACK = 0x6474e551;
+const PT_GNU_RELRO = 0x6474e552;
+const PF_X = 1;
 const NT_GNU_ABI_TAG = 1;
 const ABI_OS = ['Linux', 'GNU', 'Solaris', 'FreeBSD'];
 
@@ -49,6 +56,7 @@ export function isElf(buf: Buffer): boolean {
 
 interface Segment {
   type: number;
+  flags: number;
   offset: number;
   vaddr: number;
   filesz: number;
@@ -117,6 +125,7 @@ function readSegments(r: Reader): Segment[] {
     if (is64) {
       segments.push({
         type: r.u32(at, what),
+        flags: r.u32(at + 4, what),
         offset: r.u64(at + 8, what),
         vaddr: r.u64(at + 16, what),
         filesz: r.u64(at + 32, what),
@@ -125,6 +134,7 @@ function readSegments(r: Reader): Segment[] {
     } else {
       segments.push({
         type: r.u32(at, what),
+        flags: r.u32(at + 24, what),
         offset: r.u32(at + 4, what),
         vaddr: r.u32(at + 8, what),
         filesz: r.u32(at + 16, what),
@@ -221,6 +231,8 @@ export function parseElf(buf: Buffer): ElfFacts {
     needed: [],
     rpath: [],
     runpath: [],
+    executableStack: !segments.some((s) => s.type === PT_GNU_STACK && (s.flags & PF_X) === 0),
+    relro: segments.some((s) => s.type === PT_GNU_RELRO),
   };
   for (const s of segments) {
     if (s.type === PT_INTERP) facts.interpreter = r.cstring(s.offset, s.offset + s.filesz, 'PT_INTERP');
@@ -230,6 +242,36 @@ export function parseElf(buf: Buffer): ElfFacts {
     } else if (s.type === PT_NOTE && !facts.abiTag) facts.abiTag = readAbiTag(r, s);
   }
   return facts;
+}
+
+/**
+ * The -fstack-protector flag a PostgreSQL binary was compiled with (pure): postgres carries
+ * configure's CFLAGS in its pg_config data. (glibc's own __stack_chk_fail is in every static
+ * binary, so its presence proves nothing.)
+ */
+export function stackProtectorFlag(buf: Buffer): string | undefined {
+  for (const flag of ['-fstack-protector-strong', '-fstack-protector-all', '-fstack-protector '])
+    if (buf.includes(flag)) return flag.trim();
+  return undefined;
+}
+
+/** x86-64 loads of the stack canary (`mov %fs:0x28, %reg`): one per protected function, roughly (pure). */
+export function canaryLoads(buf: Buffer): number {
+  let n = 0;
+  for (let i = buf.indexOf(0x64); i !== -1 && i + 9 <= buf.length; i = buf.indexOf(0x64, i + 1)) {
+    if (
+      (buf[i + 1] & 0xf0) === 0x40 &&
+      buf[i + 2] === 0x8b &&
+      (buf[i + 3] & 0xc7) === 0x04 &&
+      buf[i + 4] === 0x25 &&
+      buf[i + 5] === 0x28 &&
+      buf[i + 6] === 0 &&
+      buf[i + 7] === 0 &&
+      buf[i + 8] === 0
+    )
+      n++;
+  }
+  return n;
 }
 
 /** What makes a binary not static, each naming the offending entry; empty when it is static. */

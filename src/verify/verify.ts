@@ -11,7 +11,13 @@ import { readManifestFile } from '../core/manifest-file';
 import { UserError, errorMessage } from '../util/errors';
 import { verifyWalRedo } from './checks/walredo';
 import { Logger } from '../util/logger';
-import { checkElfMinKernel, checkElfStatic, checkNoBuildPaths, scanElfFiles } from './checks/binaries';
+import {
+  checkElfMinKernel,
+  checkElfStatic,
+  checkHardening,
+  checkNoBuildPaths,
+  scanElfFiles,
+} from './checks/binaries';
 import {
   checkEmptyRootInitdb,
   checkPgControl,
@@ -84,6 +90,7 @@ async function verifyVersion(ctx: VersionContext): Promise<CheckResult[]> {
   add(checkElfStatic(ctx, elfs));
   add(checkElfMinKernel(ctx, elfs));
   add(checkNoBuildPaths(ctx, elfs));
+  add(checkHardening(ctx, elfs));
   add(await checkEmptyRootInitdb(ctx));
   add(checkPgVersionFile(ctx));
   add(checkPgControl(ctx));

@@ -3,18 +3,30 @@ import { readdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { CheckResult } from '../../core/manifest';
 import { absolutePathStrings, compiledLookupDirs, leakedPaths, sourceDirOfSpec } from '../build-paths';
-import { ElfFacts, isElf, minKernelProblem, parseElf, staticProblems } from '../elf';
+import {
+  canaryLoads,
+  ElfFacts,
+  isElf,
+  minKernelProblem,
+  parseElf,
+  stackProtectorFlag,
+  staticProblems,
+} from '../elf';
 import { fail, listSome, pass, VersionContext, versionManifest } from './context';
 
 export const ELF_STATIC = 'elf-static';
 export const ELF_MIN_KERNEL = 'elf-min-kernel';
 export const NO_BUILD_PATHS = 'no-build-paths';
+export const HARDENING = 'hardening';
 /** The oldest kernel the bundle must run on. */
 export const MAX_MIN_KERNEL = [5, 10, 0];
 
 interface ScannedElf {
   path: string;
   facts?: ElfFacts;
+  /** the -fstack-protector flag compiled into it (postgres's pg_config data), and its canary loads */
+  stackProtector?: string;
+  canaryLoads?: number;
   error?: string;
   paths: string[];
 }
@@ -36,7 +48,13 @@ export async function scanElfFiles(bundleDir: string, dir: string): Promise<Scan
     const buf = readFileSync(join(bundleDir, path));
     if (!isElf(buf)) continue;
     try {
-      scanned.push({ path, facts: parseElf(buf), paths: absolutePathStrings(buf) });
+      scanned.push({
+        path,
+        facts: parseElf(buf),
+        stackProtector: stackProtectorFlag(buf),
+        canaryLoads: canaryLoads(buf),
+        paths: absolutePathStrings(buf),
+      });
     } catch (err) {
       scanned.push({ path, error: (err as Error).message, paths: [] });
     }
@@ -77,6 +95,31 @@ export function checkElfMinKernel(ctx: VersionContext, elfs: ScannedElf[]): Chec
   if (problems.length > 0) return fail(ELF_MIN_KERNEL, listSome(problems));
   if (elfs.length === 0) return fail(ELF_MIN_KERNEL, `no ELF files under ${ctx.dir}/`);
   return pass(ELF_MIN_KERNEL, `minimum kernel ${[...seen].join(', ')} (limit ${MAX_MIN_KERNEL.join('.')})`);
+}
+
+/**
+ * The hardening of the executables (pure): a non-executable stack everywhere, and postgres compiled
+ * with the stack protector (its pg_config data names the flag; the whole tree shares configure's
+ * flags), so a record that overflows a redo routine's stack buffer aborts instead of silently
+ * corrupting memory. RELRO, PIE and the canary checks per binary are reported.
+ */
+export function checkHardening(ctx: VersionContext, elfs: ScannedElf[]): CheckResult {
+  const executables = elfs.filter((e) => e.facts?.type === 'executable' || e.facts?.type === 'shared');
+  const postgres = executables.find((e) => e.path === `${ctx.dir}/bin/postgres`);
+  if (!postgres) return fail(HARDENING, `${ctx.dir}/bin/postgres is not an ELF executable`);
+  const problems = executables
+    .filter((e) => e.facts!.executableStack)
+    .map((e) => `${e.path}: executable stack (no PT_GNU_STACK without PF_X)`);
+  if (!postgres.stackProtector)
+    problems.push(
+      `${postgres.path}: not compiled with -fstack-protector-strong (its compiler flags do not name it)`,
+    );
+  const facts = executables.map(
+    (e) =>
+      `${e.path}: ${e.facts!.executableStack ? 'executable' : 'non-executable'} stack, ${e.facts!.relro ? 'RELRO' : 'no RELRO'}, ${e.facts!.type === 'shared' ? 'PIE' : 'not PIE'}, ${e.canaryLoads ?? 0} canary checks`,
+  );
+  if (problems.length > 0) return fail(HARDENING, listSome(problems));
+  return pass(HARDENING, `compiled with ${postgres.stackProtector}; ${facts.join('; ')}`);
 }
 
 /**

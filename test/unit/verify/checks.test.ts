@@ -6,6 +6,7 @@ import { MemoryLogger } from '../../../src/util/logger';
 import {
   checkElfMinKernel,
   checkElfStatic,
+  checkHardening,
   checkNoBuildPaths,
   scanElfFiles,
 } from '../../../src/verify/checks/binaries';
@@ -132,6 +133,24 @@ describe('verify checks on a bundle of gcc-compiled programs', () => {
         status: 'fail',
         detail: 'v15/bin/newer: NT_GNU_ABI_TAG asks for Linux 6.1.0, newer than 5.10.0',
       });
+    });
+  });
+
+  describe('hardening', () => {
+    it('passes for a non-executable stack and postgres compiled with the stack protector, and reports each binary', async () => {
+      const r = checkHardening(ctxFor(), await scanElfFiles(bundle, 'v15'));
+      expect(r.status).toBe('pass');
+      expect(r.detail).toMatch(
+        /^compiled with -fstack-protector-strong; v15\/bin\/initdb: non-executable stack, (no )?RELRO, not PIE, \d+ canary checks; v15\/bin\/postgres: non-executable stack/,
+      );
+    });
+    it('fails for postgres compiled without the stack protector and for an executable stack', async () => {
+      compileC(join(bundle, 'v15/bin'), 'postgres', HELLO, ['-static', '-fno-stack-protector']);
+      compileC(join(bundle, 'v15/bin'), 'initdb', HELLO, ['-static', '-z', 'execstack']);
+      const r = checkHardening(ctxFor(), await scanElfFiles(bundle, 'v15'));
+      expect(r.status).toBe('fail');
+      expect(r.detail).toContain('v15/bin/initdb: executable stack');
+      expect(r.detail).toContain('v15/bin/postgres: not compiled with -fstack-protector-strong');
     });
   });
 

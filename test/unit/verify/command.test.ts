@@ -57,6 +57,7 @@ describe('verifyCommand', () => {
       'elf-static:pass',
       'elf-min-kernel:pass',
       'no-build-paths:pass',
+      'hardening:pass',
       'empty-root-initdb:fail',
       'pg-version-file:skip',
       'pg-control:skip',

@@ -2,12 +2,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  canaryLoads,
   compareVersions,
   ElfError,
   ElfFacts,
   isElf,
   minKernelProblem,
   parseElf,
+  stackProtectorFlag,
   staticProblems,
 } from '../../../src/verify/elf';
 import { compileC, HELLO, NEW_KERNEL_NOTE } from './gcc';
@@ -123,6 +125,9 @@ describe('parseElf on hand-made and broken input', () => {
       needed: ['libc.so.6'],
       rpath: [],
       runpath: ['/opt/lib'],
+      // no PT_GNU_STACK: the kernel's default, an executable stack
+      executableStack: true,
+      relro: false,
     });
     expect(staticProblems(facts)).toEqual([
       'PT_INTERP /lib/ld.so.1',
@@ -163,5 +168,28 @@ describe('parseElf on hand-made and broken input', () => {
     [[5, 9, 99], [5, 10, 0], -1],
   ])('compareVersions(%j, %j) has sign %i', (a, b, sign) => {
     expect(Math.sign(compareVersions(a, b))).toBe(sign);
+  });
+});
+
+describe('stack protector evidence', () => {
+  const PROTECTED =
+    '#include <stdio.h>\n#include <string.h>\nint copy(const char *s) { char b[64]; strcpy(b, s); return puts(b); }\nint main(int c, char **v) { (void) c; return copy(v[0]) < 0; }\n';
+  it('counts one more canary load for a function compiled with the stack protector', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'elf-canary-'));
+    try {
+      const on = readFileSync(compileC(dir, 'on', PROTECTED, ['-static', '-fstack-protector-strong']));
+      const off = readFileSync(compileC(dir, 'off', PROTECTED, ['-static', '-fno-stack-protector']));
+      expect(canaryLoads(on)).toBeGreaterThan(canaryLoads(off));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it.each([
+    ['CFLAGS = -O2 -g -fstack-protector-strong -fwrapv', '-fstack-protector-strong'],
+    ['-fstack-protector-all', '-fstack-protector-all'],
+    ['-O2 -g', undefined],
+    ['__stack_chk_fail *** stack smashing detected ***', undefined],
+  ])('stackProtectorFlag(%j) = %s', (text, flag) => {
+    expect(stackProtectorFlag(Buffer.from(`\0${text}\0`))).toBe(flag);
   });
 });

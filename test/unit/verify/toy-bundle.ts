@@ -27,8 +27,9 @@ export async function makeToyBundle(root: string, major = 15): Promise<Manifest>
   compileC(
     bin,
     'postgres',
-    '#include <stdio.h>\nconst char *dir = "/pg-bundle-unrelocated/v15/share/postgresql";\nint main(void) { puts(dir); return 0; }\n',
-    ['-static'],
+    // like postgres, it carries configure's compiler flags (pg_config data) and a compiled-in path
+    '#include <stdio.h>\nconst char *dir = "/pg-bundle-unrelocated/v15/share/postgresql";\nconst char *cflags = "-O2 -g -fstack-protector-strong";\nint main(void) { puts(dir); puts(cflags); return 0; }\n',
+    ['-static', '-fstack-protector-strong'],
   );
   for (const f of ['initdb.c', 'postgres.c']) rmSync(join(bin, f));
   writeFileSync(join(root, v, 'share/postgresql/postgres.bki'), 'create pg_proc 1255\n');
