@@ -14,7 +14,9 @@ export interface ProcessOutcome {
 export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  input?: string;
+  input?: string | Buffer;
+  /** descriptors the child gets as fd 3, 4, ... (e.g. a seccomp program for bwrap --seccomp 3) */
+  extraFds?: number[];
   /** killed (SIGKILL) after this long; default 10 minutes */
   timeoutMs?: number;
 }
@@ -51,7 +53,7 @@ export function spawnCollect(
     const child = spawn(cmd, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...(options.extraFds ?? [])],
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];

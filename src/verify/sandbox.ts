@@ -11,7 +11,7 @@
  *    host independence and the report says so.
  * initdb and postgres refuse to run as root, so the user inside is never uid 0.
  */
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessOutcome, spawnCollect, succeeded } from './process';
@@ -116,6 +116,11 @@ export interface Sandbox {
   /** the host directory behind inoutPath */
   inoutDir: string;
   run(argv: readonly string[], input?: string): Promise<ProcessOutcome>;
+  /**
+   * Runs like `run`, under an extra seccomp program (struct sock_filter bytes, see kernel-floor.ts);
+   * only bwrap can load one (`--seccomp FD`).
+   */
+  runFiltered?(argv: readonly string[], filter: Buffer, input?: string | Buffer): Promise<ProcessOutcome>;
 }
 
 function isRoot(): boolean {
@@ -197,6 +202,20 @@ export async function createSandbox(
       inoutPath: '/inout',
       inoutDir,
       run: (argv, input) => spawnCollect('bwrap', bwrapArgs(layout, argv), { input, env: {} }),
+      runFiltered: async (argv, filter, input) => {
+        const file = join(work, 'seccomp.bpf');
+        writeFileSync(file, filter);
+        const fd = openSync(file, 'r');
+        try {
+          return await spawnCollect('bwrap', ['--seccomp', '3', ...bwrapArgs(layout, argv)], {
+            input,
+            env: {},
+            extraFds: [fd],
+          });
+        } finally {
+          closeSync(fd);
+        }
+      },
     };
   }
   if (method === 'unshare-chroot') {

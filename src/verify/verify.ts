@@ -9,6 +9,7 @@ import { CheckResult, Manifest } from '../core/manifest';
 import { listVersionDirs } from '../core/bundle-files';
 import { readManifestFile } from '../core/manifest-file';
 import { UserError, errorMessage } from '../util/errors';
+import { checkKernelFloor } from './checks/kernel-floor';
 import { verifyWalRedo } from './checks/walredo';
 import { Logger } from '../util/logger';
 import {
@@ -97,6 +98,7 @@ async function verifyVersion(ctx: VersionContext): Promise<CheckResult[]> {
   add(await checkDeterminism(ctx));
   add(await checkHostIndependence(ctx));
   add(await checkSingleUserQuery(ctx));
+  add(await checkKernelFloor(ctx));
   return results;
 }
 

@@ -62,7 +62,13 @@ test(`v${version}: a heap record with a 20 KB tuple ends in a clean error that n
     for (const v of corpus.vectors()) {
       const first = v.records.length === 1 ? decodeRecord(v.records[0].raw, walFormat(version)) : undefined;
       // heap INSERT (info 0x00 under the 0x70 mask) whose first block is the target, carrying data
-      if (v.rmgr === 'Heap' && first && (first.header.info & 0x70) === 0 && first.blocks[0]?.hasData && v.blockId === 0) {
+      if (
+        v.rmgr === 'Heap' &&
+        first &&
+        (first.header.info & 0x70) === 0 &&
+        first.blocks[0]?.hasData &&
+        v.blockId === 0
+      ) {
         vector = v;
         break;
       }
@@ -79,7 +85,9 @@ test(`v${version}: a heap record with a 20 KB tuple ends in a clean error that n
   expect(exit.signal).toBeNull();
   expect(exit.code).toBe(1);
   expect(c.stderrTail()).toContain('more than a page');
-  expect(c.stderrTail()).toMatch(/while replaying the WAL record ending at [0-9A-F]+\/[0-9A-F]+ \(resource manager Heap, id 10, info 0x[0-9A-F]{2}\) onto block \d+\/\d+\/\d+ fork 0 blk \d+/);
+  expect(c.stderrTail()).toMatch(
+    /while replaying the WAL record ending at [0-9A-F]+\/[0-9A-F]+ \(resource manager Heap, id 10, info 0x[0-9A-F]{2}\) onto block \d+\/\d+\/\d+ fork 0 blk \d+/,
+  );
 });
 
 test(`v${version}: kill -9 after the first answer leaves no scratch directory, /dev/shm entry or SysV segment`, async () => {

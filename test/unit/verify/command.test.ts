@@ -64,6 +64,7 @@ describe('verifyCommand', () => {
       'determinism:skip',
       'host-independence:skip',
       'single-user-query:skip',
+      'kernel-floor:fail',
       'walredo:fail',
     ]);
     expect(checks.find((c) => c.name === 'walredo')!.detail).toMatch(/has no walredo mode/);
