@@ -37,6 +37,8 @@ export interface ResolveContext {
   log: Logger;
   debianMirror?: string;
   debianSuites?: string[];
+  /** Keyring the Debian archive's Release files are checked against (default: Debian's archive keyring). */
+  debianKeyring?: string;
 }
 
 export const DEFAULT_DEBIAN_MIRROR = 'http://deb.debian.org/debian';
@@ -206,6 +208,10 @@ async function extractOnce(tarball: string, target: string, log: Logger): Promis
 
 function aptOptions(aptDir: string): string[] {
   return [
+    // apt 2.6 stalls for good when a transient failure (e.g. HTTP 500 for one suite) is retried after a
+    // delay while other files are queued; immediate retries finish
+    '-o',
+    'Acquire::Retries::Delay=false',
     '-o',
     `Dir::Etc::SourceList=${join(aptDir, 'sources.list')}`,
     '-o',
@@ -236,16 +242,17 @@ export async function fetchDebian(
   const aptDir = join(ctx.cacheDir, 'apt');
   mkdirSync(join(aptDir, 'lists', 'partial'), { recursive: true });
   mkdirSync(join(aptDir, 'cache', 'archives', 'partial'), { recursive: true });
-  if (!existsSync(DEBIAN_KEYRING)) {
+  const keyring = ctx.debianKeyring ?? DEBIAN_KEYRING;
+  if (!existsSync(keyring)) {
     throw new UserError(
-      `Debian's archive keyring (${DEBIAN_KEYRING}) is missing, so Debian sources cannot be verified`,
+      `Debian's archive keyring (${keyring}) is missing, so Debian sources cannot be verified`,
       'run: sudo apt-get install -y debian-archive-keyring',
     );
   }
   const list = debSrcList(
     ctx.debianMirror ?? DEFAULT_DEBIAN_MIRROR,
     ctx.debianSuites ?? DEFAULT_DEBIAN_SUITES,
-    DEBIAN_KEYRING,
+    keyring,
   );
   const suites = ctx.debianSuites ?? DEFAULT_DEBIAN_SUITES;
   const opts = aptOptions(aptDir);
@@ -313,10 +320,12 @@ async function updateIndexes(aptDir: string, list: string, opts: string[], log: 
   rmSync(stamp, { force: true });
   writeFileSync(listFile, list);
   const logFile = join(aptDir, 'update.log');
-  const { stdout, stderr } = await log.step('apt-get update (private deb-src list)', () =>
-    run('apt-get', [...opts, '-q', 'update'], { logFile }),
+  // with a logFile run() keeps only stdout, and apt's W:/E: lines go to stderr: collect both
+  const output: string[] = [];
+  await log.step('apt-get update (private deb-src list)', () =>
+    run('apt-get', [...opts, '-q', 'update'], { logFile, onOutput: (chunk) => output.push(chunk) }),
   );
-  const problems = aptFailures(`${stdout}\n${stderr}`);
+  const problems = aptFailures(output.join(''));
   if (problems.length === 0) {
     writeFileSync(stamp, '');
     return;
@@ -352,10 +361,15 @@ async function downloadDebianSource(
   const logFile = join(dir, 'apt-source.log');
   let output: string;
   try {
-    const r = await ctx.log.step(`apt-get source --download-only ${pkg}=${wanted}`, () =>
-      run('apt-get', [...opts, '-q', 'source', '--download-only', `${pkg}=${wanted}`], { cwd: dir, logFile }),
+    const chunks: string[] = [];
+    await ctx.log.step(`apt-get source --download-only ${pkg}=${wanted}`, () =>
+      run('apt-get', [...opts, '-q', 'source', '--download-only', `${pkg}=${wanted}`], {
+        cwd: dir,
+        logFile,
+        onOutput: (chunk) => chunks.push(chunk),
+      }),
     );
-    output = `${r.stdout}\n${r.stderr}`;
+    output = chunks.join('');
   } catch (err) {
     output = err instanceof CommandError ? err.outputTail : errorMessage(err);
   }
