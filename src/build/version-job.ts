@@ -9,7 +9,7 @@ import { manifestSource, ResolvedSource } from '../source/resolve';
 import type { BuildRequest, Toolchain } from './build';
 import { compileAndStage, CompiledTree } from './compiled-tree';
 import { IcuChoice } from './icu';
-import { WalRedoMode } from './walredo';
+import { walRedoModules, WalRedoMode } from './walredo';
 
 /** One version to build into `out`. */
 export interface VersionJob {
@@ -71,7 +71,7 @@ export function finishVersion(
     icu: { version: icu.version, origin: icu.origin },
     locales: parts.locales,
     modules: parts.modules,
-    walredo: { mode: job.walredo },
+    walredo: { mode: job.walredo, modules: walRedoModules(job.walredo, parts.modules) },
     files: parts.files,
     buildDurationSeconds: Math.round((Date.now() - started.startedAt) / 1000),
   };

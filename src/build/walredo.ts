@@ -31,6 +31,22 @@ export function chooseWalRedoMode(requested: string | undefined, treeHasWalRedo:
   return requested;
 }
 
+/**
+ * The linked-in modules walredo loads (pure): pg-bundle's own in builtin mode; in fork mode the
+ * modules given with --module (the fork's walredo module and what it loads); none without walredo.
+ */
+export function walRedoModules(
+  mode: WalRedoMode,
+  modules: readonly { name: string; origin: string }[],
+): string[] {
+  if (mode === 'none') return [];
+  const wanted =
+    mode === 'builtin'
+      ? (origin: string) => origin === 'builtin'
+      : (origin: string) => origin !== 'in-tree' && origin !== 'builtin';
+  return modules.filter((m) => wanted(m.origin)).map((m) => m.name);
+}
+
 export interface BuiltinWalRedoParts {
   modules: PreparedModule[];
   /** Objects linked into postgres as they are (the dispatch shim; it defines __wrap_* symbols) */

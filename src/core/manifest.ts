@@ -15,6 +15,12 @@ export interface FileEntry {
   mode: string;
 }
 
+/** Resource manager ids a walredo binary replays: built-in (< 128) and custom (128..255). */
+export interface RmgrSet {
+  builtin: number[];
+  custom: number[];
+}
+
 export interface ModuleEntry {
   name: string;
   /** in-tree (plpgsql, dict_snowball), builtin (pg-bundle's walredo), or the --module directory */
@@ -58,7 +64,11 @@ export interface VersionManifest {
   icu: { version: string; origin: string };
   locales: string[];
   modules: ModuleEntry[];
-  walredo: { mode: 'builtin' | 'fork' | 'none' };
+  /**
+   * The WAL dialect walredo understands: its mode ('builtin' replays upstream WAL only), the
+   * linked-in modules it loads, and (after verify) the resource managers it replays, measured.
+   */
+  walredo: { mode: 'builtin' | 'fork' | 'none'; modules?: string[]; rmgrs?: RmgrSet };
   files: FileEntry[];
   buildDurationSeconds: number;
   conformance?: VersionConformance;

@@ -1,5 +1,6 @@
 /** The conformance report: `{ versions: { "15": { checks: [...] , ...facts } } }` and its renderings (pure). */
 import { CheckResult, Manifest, VersionConformance } from '../core/manifest';
+import { WalRedoReport } from '../walredo/suite/report';
 
 export interface VerifyReport {
   versions: Record<string, VersionConformance>;
@@ -74,8 +75,13 @@ export function renderTerminal(report: VerifyReport): string {
 export function mergeConformance(manifest: Manifest, report: VerifyReport): Manifest {
   const versions = { ...manifest.versions };
   for (const [v, conformance] of Object.entries(report.versions)) {
-    if (versions[v])
-      versions[v] = { ...versions[v], conformance: { ...versions[v].conformance, ...conformance } };
+    if (!versions[v]) continue;
+    const rmgrs = (conformance.walredo as WalRedoReport | undefined)?.rmgrs;
+    versions[v] = {
+      ...versions[v],
+      ...(rmgrs ? { walredo: { ...versions[v].walredo, rmgrs } } : {}),
+      conformance: { ...versions[v].conformance, ...conformance },
+    };
   }
   return { ...manifest, versions };
 }

@@ -10,6 +10,7 @@ import { defaultIdentity, WalRedoClient, WalRedoError } from './client';
 import { Corpus, DEFAULT_CORPUS_SCALE, generateCorpus } from './corpus/corpus';
 import { loadStoredCorpus } from './corpus/store';
 import { RedoVector } from './corpus/vectors';
+import { probeResourceManagers } from './rmgr-probe';
 import { runProtocolTests } from './suite/protocol-tests';
 import { countFor, emptyReport, WalRedoMode, WalRedoReport } from './suite/report';
 import { runVectors } from './suite/run-vectors';
@@ -221,6 +222,7 @@ export async function runWalRedoStage(
       exitBoundMs,
       startInReadOnlyRoot: readOnlyRootStarter(bundleDir, major, options),
     });
+    report.rmgrs = await probeResourceManagers(start);
     report.protocol.passed = report.protocol.tests.filter((t) => t.passed).length;
     report.protocol.failed = report.protocol.tests.length - report.protocol.passed;
     const rest: Iterable<RedoVector> = { [Symbol.iterator]: () => it };

@@ -36,6 +36,8 @@ if (!bundle) {
     expect(report.protocol.tests.filter((t) => !t.passed)).toEqual([]);
     expect(report.vectors.failures).toEqual([]);
     expect(report.status).toBe('pass');
+    // measured from the binary: upstream's 22 built-in resource managers (XLOG..LogicalMessage), no custom one
+    expect(report.rmgrs).toEqual({ builtin: Array.from({ length: 22 }, (_, i) => i), custom: [] });
     expect(report.vectors.passed).toBeGreaterThanOrEqual(2000);
     expect(Object.values(report.vectors.byRmgr).filter((c) => c.passed > 0).length).toBeGreaterThanOrEqual(8);
   });

@@ -1,5 +1,6 @@
 /** The walredo section of the verify report, and its Markdown summary. */
 import { PageDiff } from '../mask/compare';
+import { RmgrSet } from '../../core/manifest';
 
 export type WalRedoMode = 'fork' | 'builtin' | 'none';
 
@@ -44,6 +45,8 @@ export interface WalRedoReport {
     failures: VectorFailure[];
   };
   corpus?: { source: string; records: number; walStop: string };
+  /** The resource managers the binary replays, measured (rmgr-probe.ts). */
+  rmgrs?: RmgrSet;
   durationMs?: number;
 }
 
