@@ -2,8 +2,8 @@
  * `pg-bundle publish [artifact-dir...]` and `pg-bundle fetch --pin-file <pin> --out <dir>`.
  *
  * publish: packs the bundle (from --out, or from the artifact directories given as arguments, one
- * per matrix job) into the release's assets under <out>/publish/, then, unless --dry-run or no
- * token, publishes them as a GitHub Release idempotently (see release.ts). It also writes
+ * per matrix job) into the release's assets under <out>/publish/, then, unless --dry-run,
+ * publishes them as a GitHub Release idempotently (see release.ts); without a token it fails. It writes
  * <out>/publish/release.json (tag, repository, asset name, sha256, URLs) for pin-bump.
  */
 import { writeFileSync } from 'node:fs';
@@ -58,11 +58,13 @@ function artifactSources(args: string[], out: string): string[] {
 function publishTarget(options: RawOptions, ctx: CommandContext): PublishTarget {
   const access = githubAccess(options, ctx);
   const repository = stringOption(options, 'repository') ?? (process.env.GITHUB_REPOSITORY || undefined);
-  const dryRunReason = boolOption(options, 'dryRun')
-    ? '--dry-run'
-    : access.token
-      ? undefined
-      : 'no token (--token or GITHUB_TOKEN)';
+  // dry run only when asked: without a token publish fails instead of quietly publishing nothing
+  const dryRunReason = boolOption(options, 'dryRun') ? '--dry-run' : undefined;
+  if (!dryRunReason && !access.token)
+    throw new UserError(
+      'publish needs a GitHub token with contents: write on the release repository',
+      'pass --token or set GITHUB_TOKEN; to only prepare the assets, pass --dry-run',
+    );
   if (!dryRunReason && !repository)
     throw new UserError(
       'publish needs the release repository',

@@ -167,15 +167,33 @@ describe('publish and fetch against FakeGitHub', () => {
     );
   });
 
-  it('dry-runs without a token: writes the assets and the body, calls nothing', async () => {
+  it('fails without a token unless --dry-run (it never quietly publishes nothing)', async () => {
+    const out = bundle();
+    const before = gh.requests.length;
+    const saved = process.env.GITHUB_TOKEN;
+    delete process.env.GITHUB_TOKEN;
+    try {
+      await expect(
+        publishCommand({ out, tag: TAG, repository: REPO, apiUrl: gh.baseUrl }, testContext()),
+      ).rejects.toThrow(/publish needs a GitHub token[\s\S]*--dry-run/);
+    } finally {
+      if (saved !== undefined) process.env.GITHUB_TOKEN = saved;
+    }
+    expect(gh.requests.length).toBe(before);
+  });
+
+  it('dry-runs when asked: writes the assets and the body, calls nothing (even with a token)', async () => {
     const out = bundle();
     const before = gh.requests.length;
     const ctx = testContext();
-    await publishCommand({ out, tag: TAG, repository: REPO, apiUrl: gh.baseUrl }, ctx);
+    await publishCommand(
+      { out, tag: TAG, repository: REPO, apiUrl: gh.baseUrl, token: gh.token, dryRun: true },
+      ctx,
+    );
     expect(gh.requests.length).toBe(before);
     for (const name of [TARBALL, 'manifest.json', 'SHA256SUMS', 'release-body.md', 'release.json'])
       expect(existsSync(join(out, 'publish', name))).toBe(true);
-    expect(ctx.log.lines.join('\n')).toContain('dry run (no token');
+    expect(ctx.log.lines.join('\n')).toContain('dry run (--dry-run)');
   });
 
   it('fetches the pinned bundle (API with a token, browser URL without), and rejects a sha256 mismatch', async () => {
