@@ -3,6 +3,8 @@
  * (action.yml inputs) are both generated from this table, so the two front doors cannot drift.
  */
 
+import { UserError } from '../util/errors';
+
 export type CommandName = 'build' | 'verify' | 'publish' | 'fetch' | 'pin-bump' | 'run' | 'doctor';
 
 export interface OptionSpec {
@@ -189,8 +191,17 @@ export const OPTION_SPECS: OptionSpec[] = [
     flag: '--repository <owner/name>',
     input: 'repository',
     kind: 'string',
-    commands: [...PUBLISHING, ...BUMPING],
-    description: 'release repository (publish) or consumer repository (pin-bump)',
+    commands: [...PUBLISHING, 'pin-bump'],
+    description:
+      'release repository (publish; default $GITHUB_REPOSITORY); for pin-bump alone also accepted as the consumer repository',
+  },
+  {
+    key: 'consumerRepository',
+    flag: '--consumer-repository <owner/name>',
+    input: 'consumer-repository',
+    kind: 'string',
+    commands: BUMPING,
+    description: 'consumer (storage) repository whose pin file pin-bump moves',
   },
   {
     key: 'tag',
@@ -299,8 +310,22 @@ export function normaliseOptions(command: CommandName, raw: RawOptions): RawOpti
         .split(/[\n,]+/)
         .map((s) => s.trim())
         .filter(Boolean);
-    if (spec.kind === 'boolean' && typeof value === 'string') value = /^(true|1|yes)$/i.test(value.trim());
+    if (spec.kind === 'boolean' && typeof value === 'string') value = parseBoolean(spec, value);
     result[spec.key] = value;
   }
   return result;
+}
+
+const YAML_TRUE = ['true', 'True', 'TRUE'];
+const YAML_FALSE = ['false', 'False', 'FALSE'];
+
+/** Exactly YAML 1.2's core-schema booleans, as `core.getBooleanInput` accepts them; anything else fails. */
+export function parseBoolean(spec: OptionSpec, text: string): boolean {
+  const value = text.trim();
+  if (YAML_TRUE.includes(value)) return true;
+  if (YAML_FALSE.includes(value)) return false;
+  throw new UserError(
+    `${spec.flag} is ${JSON.stringify(text)}, which is not a boolean`,
+    `use one of ${[...YAML_TRUE, ...YAML_FALSE].join(', ')}`,
+  );
 }
