@@ -209,7 +209,8 @@ export const OPTION_SPECS: OptionSpec[] = [
     input: 'tag',
     kind: 'string',
     commands: [...PUBLISHING, ...BUMPING],
-    description: 'release tag (default bundle-<yyyymmdd>-<short source rev>)',
+    description:
+      'release tag (default bundle-<PostgreSQL versions>-<short source revision>, the same for the same sources on any day)',
   },
   {
     key: 'replace',
@@ -219,6 +220,25 @@ export const OPTION_SPECS: OptionSpec[] = [
     default: false,
     commands: PUBLISHING,
     description: 'replace the assets of an existing release whose assets differ',
+  },
+  {
+    key: 'targetCommitish',
+    flag: '--target-commitish <sha>',
+    input: 'target-commitish',
+    kind: 'string',
+    commands: PUBLISHING,
+    description:
+      'commit the release tag is created at: the built commit (default $GITHUB_SHA when publishing to $GITHUB_REPOSITORY, else the default branch)',
+  },
+  {
+    key: 'makeLatest',
+    flag: '--make-latest <choice>',
+    input: 'make-latest',
+    kind: 'string',
+    default: 'true',
+    commands: PUBLISHING,
+    description:
+      "whether the release becomes the repository's latest release: 'true', 'false' or 'legacy' (latest by creation date and semantic version)",
   },
   {
     key: 'pinFile',

@@ -18,9 +18,9 @@ import { retryPolicy } from '../github/retry';
 import { UserError } from '../util/errors';
 import { assemblePublishInput, findArtifactDirs } from './artifacts';
 import { fetchBundle } from './fetch';
-import { defaultTag, MANIFEST_ASSET, releaseDate, validateTag } from './naming';
+import { defaultTag, MANIFEST_ASSET, validateTag } from './naming';
 import { PreparedRelease, prepareRelease } from './prepare';
-import { PublishOutcome, publishRelease } from './release';
+import { MakeLatest, PublishOutcome, publishRelease } from './release';
 
 export interface PublishRecord {
   tag: string;
@@ -39,8 +39,28 @@ export interface PublishRecord {
 interface PublishTarget {
   access: GitHubAccess;
   repository?: string;
-  /** undefined: publish for real; else why not ("--dry-run", "no token ...") */
+  /** undefined: publish for real; else why not ("--dry-run") */
   dryRunReason?: string;
+  /** the built commit the tag is created at */
+  targetCommitish?: string;
+  makeLatest: MakeLatest;
+}
+
+const MAKE_LATEST: MakeLatest[] = ['true', 'false', 'legacy'];
+
+function makeLatestOption(options: RawOptions): MakeLatest {
+  const value = stringOption(options, 'makeLatest') ?? 'true';
+  if (!(MAKE_LATEST as string[]).includes(value))
+    throw new UserError(`--make-latest is "${value}"`, `use one of ${MAKE_LATEST.join(', ')}`);
+  return value as MakeLatest;
+}
+
+/** --target-commitish, else the workflow's commit when the release goes to the workflow's repository. */
+function targetCommitish(options: RawOptions, repository: string | undefined): string | undefined {
+  const given = stringOption(options, 'targetCommitish');
+  if (given) return given;
+  const sha = process.env.GITHUB_SHA;
+  return sha && repository && repository === process.env.GITHUB_REPOSITORY ? sha : undefined;
 }
 
 /** The artifact directories to publish: the arguments (each may hold several), else --out. */
@@ -70,7 +90,13 @@ function publishTarget(options: RawOptions, ctx: CommandContext): PublishTarget 
       'publish needs the release repository',
       'pass --repository <owner>/<name> (in a workflow GITHUB_REPOSITORY is used)',
     );
-  return { access, repository, dryRunReason };
+  return {
+    access,
+    repository,
+    dryRunReason,
+    targetCommitish: targetCommitish(options, repository),
+    makeLatest: makeLatestOption(options),
+  };
 }
 
 function publishRecord(prepared: PreparedRelease, target: PublishTarget): PublishRecord {
@@ -123,6 +149,7 @@ async function publishToGitHub(
     retry: retryPolicy(),
   });
   const { tag, body, assets } = prepared;
+  if (target.targetCommitish) ctx.log.info(`release ${tag} is for commit ${target.targetCommitish}`);
   const outcome = await apiCall(`publishing ${tag}`, repository, 'contents: write', () =>
     ctx.log.step(`publishing ${tag} to ${repository}`, () =>
       publishRelease(octokit, {
@@ -132,6 +159,8 @@ async function publishToGitHub(
         body,
         assets,
         replace,
+        targetCommitish: target.targetCommitish,
+        makeLatest: target.makeLatest,
         log: ctx.log,
         retry: retryPolicy(),
       }),
@@ -174,7 +203,7 @@ async function reportPublished(prepared: PreparedRelease, published: Published, 
 export const publishCommand: CommandHandler = async (options, ctx) => {
   const out = stringOption(options, 'out') ?? 'out';
   const input = assemblePublishInput(artifactSources(ctx.args, out));
-  const tag = validateTag(stringOption(options, 'tag') ?? defaultTag(input.manifest, releaseDate()));
+  const tag = validateTag(stringOption(options, 'tag') ?? defaultTag(input.manifest));
   const target = publishTarget(options, ctx);
   const prepared = await prepareRelease(input, tag, out, ctx.log);
   const record = publishRecord(prepared, target);

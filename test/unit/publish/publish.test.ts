@@ -167,6 +167,28 @@ describe('publish and fetch against FakeGitHub', () => {
     );
   });
 
+  it('creates the tag at the built commit (target_commitish) and sends the make_latest choice', async () => {
+    const built = gh.commitFiles(REPO, 'main', { 'built.txt': 'built\n' }, 'the built commit');
+    gh.commitFiles(REPO, 'main', { 'later.txt': 'later\n' }, 'a later commit on the default branch');
+    const saved = { sha: process.env.GITHUB_SHA, repo: process.env.GITHUB_REPOSITORY };
+    process.env.GITHUB_SHA = built;
+    process.env.GITHUB_REPOSITORY = REPO;
+    try {
+      await publish(bundle(), { makeLatest: 'false' });
+    } finally {
+      for (const [k, v] of [
+        ['GITHUB_SHA', saved.sha],
+        ['GITHUB_REPOSITORY', saved.repo],
+      ] as const)
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+    }
+    const [release] = gh.releases(REPO);
+    expect(release).toMatchObject({ targetCommitish: built, makeLatest: 'false', draft: false });
+    expect(gh.repo(REPO).refs.get(`refs/tags/${TAG}`)).toBe(built);
+    await expect(publish(bundle(), { makeLatest: 'maybe' })).rejects.toThrow(/--make-latest is "maybe"/);
+  });
+
   it('fails without a token unless --dry-run (it never quietly publishes nothing)', async () => {
     const out = bundle();
     const before = gh.requests.length;
