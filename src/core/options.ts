@@ -276,6 +276,16 @@ export const OPTION_SPECS: OptionSpec[] = [
     description: 'only warn when CODEOWNERS does not route the pin file to the storage team',
   },
   {
+    key: 'allowOlder',
+    flag: '--allow-older',
+    input: 'allow-older',
+    kind: 'boolean',
+    default: false,
+    commands: BUMPING,
+    description:
+      'allow replacing the pin (on the default branch or in the open bump pull request) with an older release',
+  },
+  {
     key: 'token',
     flag: '--token <token>',
     input: 'token',

@@ -165,6 +165,7 @@ function bumpRequest(
     newText: serialisePin(newPin),
     storageTeam: settings.storageTeam,
     allowUnrouted: settings.allowUnrouted,
+    allowOlder: boolOption(options, 'allowOlder'),
     labels: labelsOption(options),
     branch: BUMP_BRANCH,
     conformanceUrl: release.conformanceUrl,

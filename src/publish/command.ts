@@ -33,6 +33,8 @@ export interface PublishRecord {
   releaseUrl?: string;
   assetUrl?: string;
   manifestUrl?: string;
+  /** the release's created_at: pin-bump records it in the pin to never move a pin backwards */
+  releasedAt?: string;
 }
 
 /** Where publish sends the release, or why it only prepares it. */
@@ -131,6 +133,7 @@ interface Published {
   releaseUrl: string;
   assetUrl?: string;
   manifestUrl?: string;
+  releasedAt: string;
 }
 
 /** Publishes the prepared assets (release.ts) and reads back the URLs GitHub gave them. */
@@ -177,6 +180,7 @@ async function publishToGitHub(
     releaseUrl: release.html_url,
     assetUrl: urlOf(assets[0].name),
     manifestUrl: urlOf(MANIFEST_ASSET),
+    releasedAt: release.created_at,
   };
 }
 
@@ -216,8 +220,15 @@ export const publishCommand: CommandHandler = async (options, ctx) => {
     return 0;
   }
   const published = await publishToGitHub(prepared, target, boolOption(options, 'replace'), ctx);
-  const { releaseUrl, assetUrl, manifestUrl } = published;
-  writeRecord(prepared, { ...record, state: published.outcome.state, releaseUrl, assetUrl, manifestUrl });
+  const { releaseUrl, assetUrl, manifestUrl, releasedAt } = published;
+  writeRecord(prepared, {
+    ...record,
+    state: published.outcome.state,
+    releaseUrl,
+    assetUrl,
+    manifestUrl,
+    releasedAt,
+  });
   await reportPublished(prepared, published, ctx);
   return 0;
 };
