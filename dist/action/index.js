@@ -1,7 +1,7 @@
 /******/ (() => { // webpackBootstrap
 /******/ 	var __webpack_modules__ = ({
 
-/***/ 4914:
+/***/ 1906:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -32,7 +32,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.issue = exports.issueCommand = void 0;
 const os = __importStar(__nccwpck_require__(857));
-const utils_1 = __nccwpck_require__(302);
+const utils_1 = __nccwpck_require__(1630);
 /**
  * Commands
  *
@@ -104,7 +104,7 @@ function escapeProperty(s) {
 
 /***/ }),
 
-/***/ 7484:
+/***/ 4300:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -143,12 +143,12 @@ var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, ge
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.platform = exports.toPlatformPath = exports.toWin32Path = exports.toPosixPath = exports.markdownSummary = exports.summary = exports.getIDToken = exports.getState = exports.saveState = exports.group = exports.endGroup = exports.startGroup = exports.info = exports.notice = exports.warning = exports.error = exports.debug = exports.isDebug = exports.setFailed = exports.setCommandEcho = exports.setOutput = exports.getBooleanInput = exports.getMultilineInput = exports.getInput = exports.addPath = exports.setSecret = exports.exportVariable = exports.ExitCode = void 0;
-const command_1 = __nccwpck_require__(4914);
-const file_command_1 = __nccwpck_require__(4753);
-const utils_1 = __nccwpck_require__(302);
+const command_1 = __nccwpck_require__(1906);
+const file_command_1 = __nccwpck_require__(5009);
+const utils_1 = __nccwpck_require__(1630);
 const os = __importStar(__nccwpck_require__(857));
 const path = __importStar(__nccwpck_require__(6928));
-const oidc_utils_1 = __nccwpck_require__(5306);
+const oidc_utils_1 = __nccwpck_require__(7738);
 /**
  * The code to exit an action
  */
@@ -433,29 +433,29 @@ exports.getIDToken = getIDToken;
 /**
  * Summary exports
  */
-var summary_1 = __nccwpck_require__(1847);
+var summary_1 = __nccwpck_require__(6151);
 Object.defineProperty(exports, "summary", ({ enumerable: true, get: function () { return summary_1.summary; } }));
 /**
  * @deprecated use core.summary
  */
-var summary_2 = __nccwpck_require__(1847);
+var summary_2 = __nccwpck_require__(6151);
 Object.defineProperty(exports, "markdownSummary", ({ enumerable: true, get: function () { return summary_2.markdownSummary; } }));
 /**
  * Path exports
  */
-var path_utils_1 = __nccwpck_require__(1976);
+var path_utils_1 = __nccwpck_require__(2408);
 Object.defineProperty(exports, "toPosixPath", ({ enumerable: true, get: function () { return path_utils_1.toPosixPath; } }));
 Object.defineProperty(exports, "toWin32Path", ({ enumerable: true, get: function () { return path_utils_1.toWin32Path; } }));
 Object.defineProperty(exports, "toPlatformPath", ({ enumerable: true, get: function () { return path_utils_1.toPlatformPath; } }));
 /**
  * Platform utilities exports
  */
-exports.platform = __importStar(__nccwpck_require__(8968));
+exports.platform = __importStar(__nccwpck_require__(3368));
 //# sourceMappingURL=core.js.map
 
 /***/ }),
 
-/***/ 4753:
+/***/ 5009:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -491,7 +491,7 @@ exports.prepareKeyValueMessage = exports.issueFileCommand = void 0;
 const crypto = __importStar(__nccwpck_require__(6982));
 const fs = __importStar(__nccwpck_require__(9896));
 const os = __importStar(__nccwpck_require__(857));
-const utils_1 = __nccwpck_require__(302);
+const utils_1 = __nccwpck_require__(1630);
 function issueFileCommand(command, message) {
     const filePath = process.env[`GITHUB_${command}`];
     if (!filePath) {
@@ -524,7 +524,7 @@ exports.prepareKeyValueMessage = prepareKeyValueMessage;
 
 /***/ }),
 
-/***/ 5306:
+/***/ 7738:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -540,9 +540,9 @@ var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, ge
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.OidcClient = void 0;
-const http_client_1 = __nccwpck_require__(4844);
-const auth_1 = __nccwpck_require__(4552);
-const core_1 = __nccwpck_require__(7484);
+const http_client_1 = __nccwpck_require__(8780);
+const auth_1 = __nccwpck_require__(4568);
+const core_1 = __nccwpck_require__(4300);
 class OidcClient {
     static createHttpClient(allowRetry = true, maxRetry = 10) {
         const requestOptions = {
@@ -608,7 +608,7 @@ exports.OidcClient = OidcClient;
 
 /***/ }),
 
-/***/ 1976:
+/***/ 2408:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -677,7 +677,7 @@ exports.toPlatformPath = toPlatformPath;
 
 /***/ }),
 
-/***/ 8968:
+/***/ 3368:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -720,7 +720,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getDetails = exports.isLinux = exports.isMacOS = exports.isWindows = exports.arch = exports.platform = void 0;
 const os_1 = __importDefault(__nccwpck_require__(857));
-const exec = __importStar(__nccwpck_require__(5236));
+const exec = __importStar(__nccwpck_require__(4788));
 const getWindowsInfo = () => __awaiter(void 0, void 0, void 0, function* () {
     const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
         silent: true
@@ -778,7 +778,7 @@ exports.getDetails = getDetails;
 
 /***/ }),
 
-/***/ 1847:
+/***/ 6151:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -1068,7 +1068,7 @@ exports.summary = _summary;
 
 /***/ }),
 
-/***/ 302:
+/***/ 1630:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -1115,7 +1115,7 @@ exports.toCommandProperties = toCommandProperties;
 
 /***/ }),
 
-/***/ 5236:
+/***/ 4788:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -1151,7 +1151,7 @@ var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, ge
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getExecOutput = exports.exec = void 0;
 const string_decoder_1 = __nccwpck_require__(3193);
-const tr = __importStar(__nccwpck_require__(6665));
+const tr = __importStar(__nccwpck_require__(185));
 /**
  * Exec a command.
  * Output will be streamed to the live console.
@@ -1225,7 +1225,7 @@ exports.getExecOutput = getExecOutput;
 
 /***/ }),
 
-/***/ 6665:
+/***/ 185:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -1264,8 +1264,8 @@ const os = __importStar(__nccwpck_require__(857));
 const events = __importStar(__nccwpck_require__(4434));
 const child = __importStar(__nccwpck_require__(5317));
 const path = __importStar(__nccwpck_require__(6928));
-const io = __importStar(__nccwpck_require__(4994));
-const ioUtil = __importStar(__nccwpck_require__(5207));
+const io = __importStar(__nccwpck_require__(8882));
+const ioUtil = __importStar(__nccwpck_require__(8647));
 const timers_1 = __nccwpck_require__(3557);
 /* eslint-disable @typescript-eslint/unbound-method */
 const IS_WINDOWS = process.platform === 'win32';
@@ -1850,7 +1850,7 @@ class ExecState extends events.EventEmitter {
 
 /***/ }),
 
-/***/ 1648:
+/***/ 2912:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -1913,7 +1913,7 @@ exports.Context = Context;
 
 /***/ }),
 
-/***/ 3228:
+/***/ 268:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -1943,8 +1943,8 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getOctokit = exports.context = void 0;
-const Context = __importStar(__nccwpck_require__(1648));
-const utils_1 = __nccwpck_require__(8006);
+const Context = __importStar(__nccwpck_require__(2912));
+const utils_1 = __nccwpck_require__(3718);
 exports.context = new Context.Context();
 /**
  * Returns a hydrated octokit ready to use for GitHub Actions
@@ -1961,7 +1961,7 @@ exports.getOctokit = getOctokit;
 
 /***/ }),
 
-/***/ 5156:
+/***/ 6388:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -2000,8 +2000,8 @@ var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, ge
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getApiBaseUrl = exports.getProxyFetch = exports.getProxyAgentDispatcher = exports.getProxyAgent = exports.getAuthString = void 0;
-const httpClient = __importStar(__nccwpck_require__(4844));
-const undici_1 = __nccwpck_require__(6752);
+const httpClient = __importStar(__nccwpck_require__(8780));
+const undici_1 = __nccwpck_require__(2480);
 function getAuthString(token, options) {
     if (!token && !options.auth) {
         throw new Error('Parameter token or opts.auth is required');
@@ -2038,7 +2038,7 @@ exports.getApiBaseUrl = getApiBaseUrl;
 
 /***/ }),
 
-/***/ 8006:
+/***/ 3718:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -2068,12 +2068,12 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getOctokitOptions = exports.GitHub = exports.defaults = exports.context = void 0;
-const Context = __importStar(__nccwpck_require__(1648));
-const Utils = __importStar(__nccwpck_require__(5156));
+const Context = __importStar(__nccwpck_require__(2912));
+const Utils = __importStar(__nccwpck_require__(6388));
 // octokit + plugins
-const core_1 = __nccwpck_require__(8452);
-const plugin_rest_endpoint_methods_1 = __nccwpck_require__(5726);
-const plugin_paginate_rest_1 = __nccwpck_require__(7731);
+const core_1 = __nccwpck_require__(5700);
+const plugin_rest_endpoint_methods_1 = __nccwpck_require__(1262);
+const plugin_paginate_rest_1 = __nccwpck_require__(4355);
 exports.context = new Context.Context();
 const baseUrl = Utils.getApiBaseUrl();
 exports.defaults = {
@@ -2104,7 +2104,7 @@ exports.getOctokitOptions = getOctokitOptions;
 
 /***/ }),
 
-/***/ 2057:
+/***/ 8537:
 /***/ ((module) => {
 
 "use strict";
@@ -2189,7 +2189,7 @@ var createTokenAuth = function createTokenAuth2(token) {
 
 /***/ }),
 
-/***/ 8452:
+/***/ 5700:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -2218,11 +2218,11 @@ __export(index_exports, {
   Octokit: () => Octokit
 });
 module.exports = __toCommonJS(index_exports);
-var import_universal_user_agent = __nccwpck_require__(3843);
-var import_before_after_hook = __nccwpck_require__(2732);
-var import_request = __nccwpck_require__(8636);
-var import_graphql = __nccwpck_require__(5448);
-var import_auth_token = __nccwpck_require__(2057);
+var import_universal_user_agent = __nccwpck_require__(4979);
+var import_before_after_hook = __nccwpck_require__(2604);
+var import_request = __nccwpck_require__(2751);
+var import_graphql = __nccwpck_require__(6024);
+var import_auth_token = __nccwpck_require__(8537);
 
 // pkg/dist-src/version.js
 var VERSION = "5.2.2";
@@ -2365,7 +2365,7 @@ var Octokit = class {
 
 /***/ }),
 
-/***/ 5448:
+/***/ 6024:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -2396,17 +2396,17 @@ __export(index_exports, {
   withCustomRequest: () => withCustomRequest
 });
 module.exports = __toCommonJS(index_exports);
-var import_request3 = __nccwpck_require__(8636);
-var import_universal_user_agent = __nccwpck_require__(3843);
+var import_request3 = __nccwpck_require__(2751);
+var import_universal_user_agent = __nccwpck_require__(4979);
 
 // pkg/dist-src/version.js
 var VERSION = "7.1.1";
 
 // pkg/dist-src/with-defaults.js
-var import_request2 = __nccwpck_require__(8636);
+var import_request2 = __nccwpck_require__(2751);
 
 // pkg/dist-src/graphql.js
-var import_request = __nccwpck_require__(8636);
+var import_request = __nccwpck_require__(2751);
 
 // pkg/dist-src/error.js
 function _buildMessageForResponseErrors(data) {
@@ -2522,7 +2522,7 @@ function withCustomRequest(customRequest) {
 
 /***/ }),
 
-/***/ 7731:
+/***/ 4355:
 /***/ ((module) => {
 
 "use strict";
@@ -2923,7 +2923,7 @@ paginateRest.VERSION = VERSION;
 
 /***/ }),
 
-/***/ 5726:
+/***/ 1262:
 /***/ ((module) => {
 
 "use strict";
@@ -5093,7 +5093,7 @@ legacyRestEndpointMethods.VERSION = VERSION;
 
 /***/ }),
 
-/***/ 4552:
+/***/ 4568:
 /***/ (function(__unused_webpack_module, exports) {
 
 "use strict";
@@ -5181,7 +5181,7 @@ exports.PersonalAccessTokenCredentialHandler = PersonalAccessTokenCredentialHand
 
 /***/ }),
 
-/***/ 4844:
+/***/ 8780:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -5223,9 +5223,9 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.HttpClient = exports.isHttps = exports.HttpClientResponse = exports.HttpClientError = exports.getProxyUrl = exports.MediaTypes = exports.Headers = exports.HttpCodes = void 0;
 const http = __importStar(__nccwpck_require__(8611));
 const https = __importStar(__nccwpck_require__(5692));
-const pm = __importStar(__nccwpck_require__(4988));
-const tunnel = __importStar(__nccwpck_require__(770));
-const undici_1 = __nccwpck_require__(6752);
+const pm = __importStar(__nccwpck_require__(9756));
+const tunnel = __importStar(__nccwpck_require__(8482));
+const undici_1 = __nccwpck_require__(2480);
 var HttpCodes;
 (function (HttpCodes) {
     HttpCodes[HttpCodes["OK"] = 200] = "OK";
@@ -5840,7 +5840,7 @@ const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCa
 
 /***/ }),
 
-/***/ 4988:
+/***/ 9756:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -5942,7 +5942,7 @@ class DecodedURL extends URL {
 
 /***/ }),
 
-/***/ 5207:
+/***/ 8647:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -6132,7 +6132,7 @@ exports.getCmdPath = getCmdPath;
 
 /***/ }),
 
-/***/ 4994:
+/***/ 8882:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -6169,7 +6169,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.findInPath = exports.which = exports.mkdirP = exports.rmRF = exports.mv = exports.cp = void 0;
 const assert_1 = __nccwpck_require__(2613);
 const path = __importStar(__nccwpck_require__(6928));
-const ioUtil = __importStar(__nccwpck_require__(5207));
+const ioUtil = __importStar(__nccwpck_require__(8647));
 /**
  * Copies a file or folder.
  * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
@@ -6438,14 +6438,14 @@ function copyFile(srcFile, destFile, force) {
 
 /***/ }),
 
-/***/ 4037:
+/***/ 7285:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.isError = void 0;
-const module_1 = __nccwpck_require__(2521);
+const module_1 = __nccwpck_require__(774);
 const isError = (code) => {
     const _isError = module_1.Module['_ZSTD_isError'];
     return _isError(code);
@@ -6460,7 +6460,7 @@ exports.isError = isError;
 
 /***/ }),
 
-/***/ 7115:
+/***/ 3595:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -6490,7 +6490,7 @@ var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, ge
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.init = void 0;
-const module_1 = __nccwpck_require__(2521);
+const module_1 = __nccwpck_require__(774);
 const init = () => __awaiter(void 0, void 0, void 0, function* () {
     const { readFile } = __nccwpck_require__(1943);
     const { resolve } = __nccwpck_require__(6928);
@@ -6499,15 +6499,15 @@ const init = () => __awaiter(void 0, void 0, void 0, function* () {
     yield (0, module_1.waitInitialized)();
 });
 exports.init = init;
-__exportStar(__nccwpck_require__(7261), exports);
-__exportStar(__nccwpck_require__(7382), exports);
-__exportStar(__nccwpck_require__(8249), exports);
-__exportStar(__nccwpck_require__(6652), exports);
+__exportStar(__nccwpck_require__(3901), exports);
+__exportStar(__nccwpck_require__(1958), exports);
+__exportStar(__nccwpck_require__(1305), exports);
+__exportStar(__nccwpck_require__(2620), exports);
 //# sourceMappingURL=index.node.js.map
 
 /***/ }),
 
-/***/ 2521:
+/***/ 774:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -6523,7 +6523,7 @@ var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, ge
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Module = exports.waitInitialized = void 0;
-const zstd_1 = __nccwpck_require__(1018);
+const zstd_1 = __nccwpck_require__(138);
 Object.defineProperty(exports, "Module", ({ enumerable: true, get: function () { return zstd_1.Module; } }));
 const initialized = (() => new Promise((resolve) => {
     zstd_1.Module.onRuntimeInitialized = resolve;
@@ -6536,15 +6536,15 @@ exports.waitInitialized = waitInitialized;
 
 /***/ }),
 
-/***/ 7382:
+/***/ 1958:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.compress = void 0;
-const module_1 = __nccwpck_require__(2521);
-const errors_1 = __nccwpck_require__(4037);
+const module_1 = __nccwpck_require__(774);
+const errors_1 = __nccwpck_require__(7285);
 const compressBound = (size) => {
     const bound = module_1.Module['_ZSTD_compressBound'];
     return bound(size);
@@ -6588,15 +6588,15 @@ exports.compress = compress;
 
 /***/ }),
 
-/***/ 6652:
+/***/ 2620:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.compressUsingDict = exports.freeCCtx = exports.createCCtx = void 0;
-const module_1 = __nccwpck_require__(2521);
-const errors_1 = __nccwpck_require__(4037);
+const module_1 = __nccwpck_require__(774);
+const errors_1 = __nccwpck_require__(7285);
 const compressBound = (size) => {
     const bound = module_1.Module['_ZSTD_compressBound'];
     return bound(size);
@@ -6653,15 +6653,15 @@ exports.compressUsingDict = compressUsingDict;
 
 /***/ }),
 
-/***/ 7261:
+/***/ 3901:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.decompress = void 0;
-const module_1 = __nccwpck_require__(2521);
-const errors_1 = __nccwpck_require__(4037);
+const module_1 = __nccwpck_require__(774);
+const errors_1 = __nccwpck_require__(7285);
 const getFrameContentSize = (src, size) => {
     const getSize = module_1.Module['_ZSTD_getFrameContentSize'];
     return getSize(src, size);
@@ -6705,15 +6705,15 @@ exports.decompress = decompress;
 
 /***/ }),
 
-/***/ 8249:
+/***/ 1305:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.decompressUsingDict = exports.freeDCtx = exports.createDCtx = void 0;
-const module_1 = __nccwpck_require__(2521);
-const errors_1 = __nccwpck_require__(4037);
+const module_1 = __nccwpck_require__(774);
+const errors_1 = __nccwpck_require__(7285);
 const getFrameContentSize = (src, size) => {
     const getSize = module_1.Module['_ZSTD_getFrameContentSize'];
     return getSize(src, size);
@@ -6762,7 +6762,7 @@ exports.decompressUsingDict = decompressUsingDict;
 
 /***/ }),
 
-/***/ 1018:
+/***/ 138:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -7131,7 +7131,7 @@ Module['init'] = init;
 
 /***/ }),
 
-/***/ 4471:
+/***/ 1879:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -7162,7 +7162,7 @@ __export(dist_src_exports, {
 module.exports = __toCommonJS(dist_src_exports);
 
 // pkg/dist-src/defaults.js
-var import_universal_user_agent = __nccwpck_require__(3843);
+var import_universal_user_agent = __nccwpck_require__(4979);
 
 // pkg/dist-src/version.js
 var VERSION = "9.0.6";
@@ -7515,7 +7515,7 @@ var endpoint = withDefaults(null, DEFAULTS);
 
 /***/ }),
 
-/***/ 3708:
+/***/ 5052:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -7554,8 +7554,8 @@ __export(dist_src_exports, {
   RequestError: () => RequestError
 });
 module.exports = __toCommonJS(dist_src_exports);
-var import_deprecation = __nccwpck_require__(4150);
-var import_once = __toESM(__nccwpck_require__(5560));
+var import_deprecation = __nccwpck_require__(1030);
+var import_once = __toESM(__nccwpck_require__(4120));
 var logOnceCode = (0, import_once.default)((deprecation) => console.warn(deprecation));
 var logOnceHeaders = (0, import_once.default)((deprecation) => console.warn(deprecation));
 var RequestError = class extends Error {
@@ -7613,7 +7613,7 @@ var RequestError = class extends Error {
 
 /***/ }),
 
-/***/ 8636:
+/***/ 2751:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -7642,8 +7642,8 @@ __export(dist_src_exports, {
   request: () => request
 });
 module.exports = __toCommonJS(dist_src_exports);
-var import_endpoint = __nccwpck_require__(4471);
-var import_universal_user_agent = __nccwpck_require__(3843);
+var import_endpoint = __nccwpck_require__(1879);
+var import_universal_user_agent = __nccwpck_require__(4979);
 
 // pkg/dist-src/version.js
 var VERSION = "8.4.1";
@@ -7662,7 +7662,7 @@ function isPlainObject(value) {
 }
 
 // pkg/dist-src/fetch-wrapper.js
-var import_request_error = __nccwpck_require__(3708);
+var import_request_error = __nccwpck_require__(5052);
 
 // pkg/dist-src/get-buffer-response.js
 function getBufferResponse(response) {
@@ -7843,7 +7843,7 @@ var request = withDefaults(import_endpoint.endpoint, {
 
 /***/ }),
 
-/***/ 779:
+/***/ 4091:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -8058,15 +8058,15 @@ function regex(str) {
 
 /***/ }),
 
-/***/ 2815:
+/***/ 6735:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const formats_1 = __nccwpck_require__(779);
-const limit_1 = __nccwpck_require__(1284);
-const codegen_1 = __nccwpck_require__(1436);
+const formats_1 = __nccwpck_require__(4091);
+const limit_1 = __nccwpck_require__(2596);
+const codegen_1 = __nccwpck_require__(8028);
 const fullName = new codegen_1.Name("fullFormats");
 const fastName = new codegen_1.Name("fastFormats");
 const formatsPlugin = (ajv, opts = { keywords: true }) => {
@@ -8102,15 +8102,15 @@ exports["default"] = formatsPlugin;
 
 /***/ }),
 
-/***/ 1284:
+/***/ 2596:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.formatLimitDefinition = void 0;
-const ajv_1 = __nccwpck_require__(2463);
-const codegen_1 = __nccwpck_require__(1436);
+const ajv_1 = __nccwpck_require__(703);
+const codegen_1 = __nccwpck_require__(8028);
 const ops = codegen_1.operators;
 const KWDs = {
     formatMaximum: { okStr: "<=", ok: ops.LTE, fail: ops.GT },
@@ -8178,17 +8178,17 @@ exports["default"] = formatLimitPlugin;
 
 /***/ }),
 
-/***/ 2210:
+/***/ 5362:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MissingRefError = exports.ValidationError = exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = exports.Ajv2020 = void 0;
-const core_1 = __nccwpck_require__(3893);
-const draft2020_1 = __nccwpck_require__(4298);
-const discriminator_1 = __nccwpck_require__(8886);
-const json_schema_2020_12_1 = __nccwpck_require__(3995);
+const core_1 = __nccwpck_require__(229);
+const draft2020_1 = __nccwpck_require__(9546);
+const discriminator_1 = __nccwpck_require__(8246);
+const json_schema_2020_12_1 = __nccwpck_require__(3403);
 const META_SCHEMA_ID = "https://json-schema.org/draft/2020-12/schema";
 class Ajv2020 extends core_1.default {
     constructor(opts = {}) {
@@ -8223,34 +8223,34 @@ module.exports = exports = Ajv2020;
 module.exports.Ajv2020 = Ajv2020;
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = Ajv2020;
-var validate_1 = __nccwpck_require__(7881);
+var validate_1 = __nccwpck_require__(5865);
 Object.defineProperty(exports, "KeywordCxt", ({ enumerable: true, get: function () { return validate_1.KeywordCxt; } }));
-var codegen_1 = __nccwpck_require__(1436);
+var codegen_1 = __nccwpck_require__(8028);
 Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return codegen_1._; } }));
 Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return codegen_1.str; } }));
 Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return codegen_1.stringify; } }));
 Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return codegen_1.nil; } }));
 Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return codegen_1.Name; } }));
 Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
-var validation_error_1 = __nccwpck_require__(3021);
+var validation_error_1 = __nccwpck_require__(1117);
 Object.defineProperty(exports, "ValidationError", ({ enumerable: true, get: function () { return validation_error_1.default; } }));
-var ref_error_1 = __nccwpck_require__(781);
+var ref_error_1 = __nccwpck_require__(2618);
 Object.defineProperty(exports, "MissingRefError", ({ enumerable: true, get: function () { return ref_error_1.default; } }));
 //# sourceMappingURL=2020.js.map
 
 /***/ }),
 
-/***/ 2463:
+/***/ 703:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MissingRefError = exports.ValidationError = exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = exports.Ajv = void 0;
-const core_1 = __nccwpck_require__(3893);
-const draft7_1 = __nccwpck_require__(9941);
-const discriminator_1 = __nccwpck_require__(8886);
-const draft7MetaSchema = __nccwpck_require__(2079);
+const core_1 = __nccwpck_require__(229);
+const draft7_1 = __nccwpck_require__(5333);
+const discriminator_1 = __nccwpck_require__(8246);
+const draft7MetaSchema = __nccwpck_require__(1277);
 const META_SUPPORT_DATA = ["/properties"];
 const META_SCHEMA_ID = "http://json-schema.org/draft-07/schema";
 class Ajv extends core_1.default {
@@ -8280,24 +8280,24 @@ module.exports = exports = Ajv;
 module.exports.Ajv = Ajv;
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = Ajv;
-var validate_1 = __nccwpck_require__(7881);
+var validate_1 = __nccwpck_require__(5865);
 Object.defineProperty(exports, "KeywordCxt", ({ enumerable: true, get: function () { return validate_1.KeywordCxt; } }));
-var codegen_1 = __nccwpck_require__(1436);
+var codegen_1 = __nccwpck_require__(8028);
 Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return codegen_1._; } }));
 Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return codegen_1.str; } }));
 Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return codegen_1.stringify; } }));
 Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return codegen_1.nil; } }));
 Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return codegen_1.Name; } }));
 Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
-var validation_error_1 = __nccwpck_require__(3021);
+var validation_error_1 = __nccwpck_require__(1117);
 Object.defineProperty(exports, "ValidationError", ({ enumerable: true, get: function () { return validation_error_1.default; } }));
-var ref_error_1 = __nccwpck_require__(781);
+var ref_error_1 = __nccwpck_require__(2618);
 Object.defineProperty(exports, "MissingRefError", ({ enumerable: true, get: function () { return ref_error_1.default; } }));
 //# sourceMappingURL=ajv.js.map
 
 /***/ }),
 
-/***/ 567:
+/***/ 356:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -8460,16 +8460,16 @@ exports.regexpCode = regexpCode;
 
 /***/ }),
 
-/***/ 1436:
+/***/ 8028:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.or = exports.and = exports.not = exports.CodeGen = exports.operators = exports.varKinds = exports.ValueScopeName = exports.ValueScope = exports.Scope = exports.Name = exports.regexpCode = exports.stringify = exports.getProperty = exports.nil = exports.strConcat = exports.str = exports._ = void 0;
-const code_1 = __nccwpck_require__(567);
-const scope_1 = __nccwpck_require__(7788);
-var code_2 = __nccwpck_require__(567);
+const code_1 = __nccwpck_require__(356);
+const scope_1 = __nccwpck_require__(8572);
+var code_2 = __nccwpck_require__(356);
 Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return code_2._; } }));
 Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return code_2.str; } }));
 Object.defineProperty(exports, "strConcat", ({ enumerable: true, get: function () { return code_2.strConcat; } }));
@@ -8478,7 +8478,7 @@ Object.defineProperty(exports, "getProperty", ({ enumerable: true, get: function
 Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return code_2.stringify; } }));
 Object.defineProperty(exports, "regexpCode", ({ enumerable: true, get: function () { return code_2.regexpCode; } }));
 Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return code_2.Name; } }));
-var scope_2 = __nccwpck_require__(7788);
+var scope_2 = __nccwpck_require__(8572);
 Object.defineProperty(exports, "Scope", ({ enumerable: true, get: function () { return scope_2.Scope; } }));
 Object.defineProperty(exports, "ValueScope", ({ enumerable: true, get: function () { return scope_2.ValueScope; } }));
 Object.defineProperty(exports, "ValueScopeName", ({ enumerable: true, get: function () { return scope_2.ValueScopeName; } }));
@@ -9164,14 +9164,14 @@ function par(x) {
 
 /***/ }),
 
-/***/ 7788:
+/***/ 8572:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ValueScope = exports.ValueScopeName = exports.Scope = exports.varKinds = exports.UsedValueState = void 0;
-const code_1 = __nccwpck_require__(567);
+const code_1 = __nccwpck_require__(356);
 class ValueError extends Error {
     constructor(name) {
         super(`CodeGen: "code" for ${name} not defined`);
@@ -9314,16 +9314,16 @@ exports.ValueScope = ValueScope;
 
 /***/ }),
 
-/***/ 1283:
+/***/ 1923:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.extendErrors = exports.resetErrorsCount = exports.reportExtraError = exports.reportError = exports.keyword$DataError = exports.keywordError = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const names_1 = __nccwpck_require__(630);
+const codegen_1 = __nccwpck_require__(8028);
+const util_1 = __nccwpck_require__(4512);
+const names_1 = __nccwpck_require__(4902);
 exports.keywordError = {
     message: ({ keyword }) => (0, codegen_1.str) `must pass "${keyword}" keyword validation`,
 };
@@ -9444,19 +9444,19 @@ function extraErrorProps(cxt, { params, message }, keyValues) {
 
 /***/ }),
 
-/***/ 2718:
+/***/ 9486:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.resolveSchema = exports.getCompilingSchema = exports.resolveRef = exports.compileSchema = exports.SchemaEnv = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const validation_error_1 = __nccwpck_require__(3021);
-const names_1 = __nccwpck_require__(630);
-const resolve_1 = __nccwpck_require__(4090);
-const util_1 = __nccwpck_require__(4464);
-const validate_1 = __nccwpck_require__(7881);
+const codegen_1 = __nccwpck_require__(8028);
+const validation_error_1 = __nccwpck_require__(1117);
+const names_1 = __nccwpck_require__(4902);
+const resolve_1 = __nccwpck_require__(5738);
+const util_1 = __nccwpck_require__(4512);
+const validate_1 = __nccwpck_require__(5865);
 class SchemaEnv {
     constructor(env) {
         var _a;
@@ -9693,13 +9693,13 @@ function getJsonPointer(parsedRef, { baseId, schema, root }) {
 
 /***/ }),
 
-/***/ 630:
+/***/ 4902:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(8028);
 const names = {
     // validation function arguments
     data: new codegen_1.Name("data"), // data passed to validation function
@@ -9728,13 +9728,13 @@ exports["default"] = names;
 
 /***/ }),
 
-/***/ 781:
+/***/ 2618:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const resolve_1 = __nccwpck_require__(4090);
+const resolve_1 = __nccwpck_require__(5738);
 class MissingRefError extends Error {
     constructor(resolver, baseId, ref, msg) {
         super(msg || `can't resolve reference ${ref} from id ${baseId}`);
@@ -9747,16 +9747,16 @@ exports["default"] = MissingRefError;
 
 /***/ }),
 
-/***/ 4090:
+/***/ 5738:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getSchemaRefs = exports.resolveUrl = exports.normalizeId = exports._getFullPath = exports.getFullPath = exports.inlineRef = void 0;
-const util_1 = __nccwpck_require__(4464);
-const equal = __nccwpck_require__(3430);
-const traverse = __nccwpck_require__(1167);
+const util_1 = __nccwpck_require__(4512);
+const equal = __nccwpck_require__(5318);
+const traverse = __nccwpck_require__(7935);
 // TODO refactor to use keyword definitions
 const SIMPLE_INLINED = new Set([
     "type",
@@ -9909,7 +9909,7 @@ exports.getSchemaRefs = getSchemaRefs;
 
 /***/ }),
 
-/***/ 7353:
+/***/ 169:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -9942,15 +9942,15 @@ exports.getRules = getRules;
 
 /***/ }),
 
-/***/ 4464:
+/***/ 4512:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.checkStrictMode = exports.getErrorPath = exports.Type = exports.useFunc = exports.setEvaluated = exports.evaluatedPropsToName = exports.mergeEvaluated = exports.eachItem = exports.unescapeJsonPointer = exports.escapeJsonPointer = exports.escapeFragment = exports.unescapeFragment = exports.schemaRefOrVal = exports.schemaHasRulesButRef = exports.schemaHasRules = exports.checkUnknownRules = exports.alwaysValidSchema = exports.toHash = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const code_1 = __nccwpck_require__(567);
+const codegen_1 = __nccwpck_require__(8028);
+const code_1 = __nccwpck_require__(356);
 // TODO refactor to use Set
 function toHash(arr) {
     const hash = {};
@@ -10127,7 +10127,7 @@ exports.checkStrictMode = checkStrictMode;
 
 /***/ }),
 
-/***/ 7692:
+/***/ 8204:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -10153,16 +10153,16 @@ exports.shouldUseRule = shouldUseRule;
 
 /***/ }),
 
-/***/ 2965:
+/***/ 6098:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.boolOrEmptySchema = exports.topBoolOrEmptySchema = void 0;
-const errors_1 = __nccwpck_require__(1283);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
+const errors_1 = __nccwpck_require__(1923);
+const codegen_1 = __nccwpck_require__(8028);
+const names_1 = __nccwpck_require__(4902);
 const boolError = {
     message: "boolean schema is false",
 };
@@ -10210,18 +10210,18 @@ function falseSchemaError(it, overrideAllErrors) {
 
 /***/ }),
 
-/***/ 6685:
+/***/ 2493:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.reportTypeError = exports.checkDataTypes = exports.checkDataType = exports.coerceAndCheckDataType = exports.getJSONTypes = exports.getSchemaTypes = exports.DataType = void 0;
-const rules_1 = __nccwpck_require__(7353);
-const applicability_1 = __nccwpck_require__(7692);
-const errors_1 = __nccwpck_require__(1283);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const rules_1 = __nccwpck_require__(169);
+const applicability_1 = __nccwpck_require__(8204);
+const errors_1 = __nccwpck_require__(1923);
+const codegen_1 = __nccwpck_require__(8028);
+const util_1 = __nccwpck_require__(4512);
 var DataType;
 (function (DataType) {
     DataType[DataType["Correct"] = 0] = "Correct";
@@ -10420,15 +10420,15 @@ function getTypeErrorContext(it) {
 
 /***/ }),
 
-/***/ 1699:
+/***/ 5363:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.assignDefaults = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8028);
+const util_1 = __nccwpck_require__(4512);
 function assignDefaults(it, ty) {
     const { properties, items } = it.schema;
     if (ty === "object" && properties) {
@@ -10462,25 +10462,25 @@ function assignDefault(it, prop, defaultValue) {
 
 /***/ }),
 
-/***/ 7881:
+/***/ 5865:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getData = exports.KeywordCxt = exports.validateFunctionCode = void 0;
-const boolSchema_1 = __nccwpck_require__(2965);
-const dataType_1 = __nccwpck_require__(6685);
-const applicability_1 = __nccwpck_require__(7692);
-const dataType_2 = __nccwpck_require__(6685);
-const defaults_1 = __nccwpck_require__(1699);
-const keyword_1 = __nccwpck_require__(5202);
-const subschema_1 = __nccwpck_require__(6200);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const resolve_1 = __nccwpck_require__(4090);
-const util_1 = __nccwpck_require__(4464);
-const errors_1 = __nccwpck_require__(1283);
+const boolSchema_1 = __nccwpck_require__(6098);
+const dataType_1 = __nccwpck_require__(2493);
+const applicability_1 = __nccwpck_require__(8204);
+const dataType_2 = __nccwpck_require__(2493);
+const defaults_1 = __nccwpck_require__(5363);
+const keyword_1 = __nccwpck_require__(8898);
+const subschema_1 = __nccwpck_require__(8280);
+const codegen_1 = __nccwpck_require__(8028);
+const names_1 = __nccwpck_require__(4902);
+const resolve_1 = __nccwpck_require__(5738);
+const util_1 = __nccwpck_require__(4512);
+const errors_1 = __nccwpck_require__(1923);
 // schema compilation - generates validation function, subschemaCode (below) is used for subschemas
 function validateFunctionCode(it) {
     if (isSchemaObj(it)) {
@@ -10989,17 +10989,17 @@ exports.getData = getData;
 
 /***/ }),
 
-/***/ 5202:
+/***/ 8898:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateKeywordUsage = exports.validSchemaType = exports.funcKeywordCode = exports.macroKeywordCode = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const code_1 = __nccwpck_require__(8484);
-const errors_1 = __nccwpck_require__(1283);
+const codegen_1 = __nccwpck_require__(8028);
+const names_1 = __nccwpck_require__(4902);
+const code_1 = __nccwpck_require__(9764);
+const errors_1 = __nccwpck_require__(1923);
 function macroKeywordCode(cxt, def) {
     const { gen, keyword, schema, parentSchema, it } = cxt;
     const macroSchema = def.macro.call(it.self, schema, parentSchema, it);
@@ -11120,15 +11120,15 @@ exports.validateKeywordUsage = validateKeywordUsage;
 
 /***/ }),
 
-/***/ 6200:
+/***/ 8280:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.extendSubschemaMode = exports.extendSubschemaData = exports.getSubschema = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8028);
+const util_1 = __nccwpck_require__(4512);
 function getSubschema(it, { keyword, schemaProp, schema, schemaPath, errSchemaPath, topSchemaRef }) {
     if (keyword !== undefined && schema !== undefined) {
         throw new Error('both "keyword" and "schema" passed, only one allowed');
@@ -11208,32 +11208,32 @@ exports.extendSubschemaMode = extendSubschemaMode;
 
 /***/ }),
 
-/***/ 3893:
+/***/ 229:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = void 0;
-var validate_1 = __nccwpck_require__(7881);
+var validate_1 = __nccwpck_require__(5865);
 Object.defineProperty(exports, "KeywordCxt", ({ enumerable: true, get: function () { return validate_1.KeywordCxt; } }));
-var codegen_1 = __nccwpck_require__(1436);
+var codegen_1 = __nccwpck_require__(8028);
 Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return codegen_1._; } }));
 Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return codegen_1.str; } }));
 Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return codegen_1.stringify; } }));
 Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return codegen_1.nil; } }));
 Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return codegen_1.Name; } }));
 Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
-const validation_error_1 = __nccwpck_require__(3021);
-const ref_error_1 = __nccwpck_require__(781);
-const rules_1 = __nccwpck_require__(7353);
-const compile_1 = __nccwpck_require__(2718);
-const codegen_2 = __nccwpck_require__(1436);
-const resolve_1 = __nccwpck_require__(4090);
-const dataType_1 = __nccwpck_require__(6685);
-const util_1 = __nccwpck_require__(4464);
-const $dataRefSchema = __nccwpck_require__(3837);
-const uri_1 = __nccwpck_require__(6285);
+const validation_error_1 = __nccwpck_require__(1117);
+const ref_error_1 = __nccwpck_require__(2618);
+const rules_1 = __nccwpck_require__(169);
+const compile_1 = __nccwpck_require__(9486);
+const codegen_2 = __nccwpck_require__(8028);
+const resolve_1 = __nccwpck_require__(5738);
+const dataType_1 = __nccwpck_require__(2493);
+const util_1 = __nccwpck_require__(4512);
+const $dataRefSchema = __nccwpck_require__(5759);
+const uri_1 = __nccwpck_require__(7373);
 const defaultRegExp = (str, flags) => new RegExp(str, flags);
 defaultRegExp.code = "new RegExp";
 const META_IGNORE_OPTIONS = ["removeAdditional", "useDefaults", "coerceTypes"];
@@ -11833,20 +11833,20 @@ function schemaOrData(schema) {
 
 /***/ }),
 
-/***/ 3995:
+/***/ 3403:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const metaSchema = __nccwpck_require__(1678);
-const applicator = __nccwpck_require__(7216);
-const unevaluated = __nccwpck_require__(9547);
-const content = __nccwpck_require__(8226);
-const core = __nccwpck_require__(518);
-const format = __nccwpck_require__(4588);
-const metadata = __nccwpck_require__(5707);
-const validation = __nccwpck_require__(7082);
+const metaSchema = __nccwpck_require__(3944);
+const applicator = __nccwpck_require__(1478);
+const unevaluated = __nccwpck_require__(2761);
+const content = __nccwpck_require__(488);
+const core = __nccwpck_require__(1268);
+const format = __nccwpck_require__(3090);
+const metadata = __nccwpck_require__(627);
+const validation = __nccwpck_require__(6216);
 const META_SUPPORT_DATA = ["/properties"];
 function addMetaSchema2020($data) {
     ;
@@ -11870,21 +11870,21 @@ exports["default"] = addMetaSchema2020;
 
 /***/ }),
 
-/***/ 4951:
+/***/ 7223:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 // https://github.com/ajv-validator/ajv/issues/889
-const equal = __nccwpck_require__(3430);
+const equal = __nccwpck_require__(5318);
 equal.code = 'require("ajv/dist/runtime/equal").default';
 exports["default"] = equal;
 //# sourceMappingURL=equal.js.map
 
 /***/ }),
 
-/***/ 6214:
+/***/ 6070:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -11915,20 +11915,20 @@ ucs2length.code = 'require("ajv/dist/runtime/ucs2length").default';
 
 /***/ }),
 
-/***/ 6285:
+/***/ 7373:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const uri = __nccwpck_require__(4352);
+const uri = __nccwpck_require__(32);
 uri.code = 'require("ajv/dist/runtime/uri").default';
 exports["default"] = uri;
 //# sourceMappingURL=uri.js.map
 
 /***/ }),
 
-/***/ 3021:
+/***/ 1117:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -11946,15 +11946,15 @@ exports["default"] = ValidationError;
 
 /***/ }),
 
-/***/ 3448:
+/***/ 5640:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateAdditionalItems = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8028);
+const util_1 = __nccwpck_require__(4512);
 const error = {
     message: ({ params: { len } }) => (0, codegen_1.str) `must NOT have more than ${len} items`,
     params: ({ params: { len } }) => (0, codegen_1._) `{limit: ${len}}`,
@@ -12002,16 +12002,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2431:
+/***/ 3487:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const util_1 = __nccwpck_require__(4464);
+const code_1 = __nccwpck_require__(9764);
+const codegen_1 = __nccwpck_require__(8028);
+const names_1 = __nccwpck_require__(4902);
+const util_1 = __nccwpck_require__(4512);
 const error = {
     message: "must NOT have additional properties",
     params: ({ params }) => (0, codegen_1._) `{additionalProperty: ${params.additionalProperty}}`,
@@ -12115,13 +12115,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 9205:
+/***/ 5701:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
+const util_1 = __nccwpck_require__(4512);
 const def = {
     keyword: "allOf",
     schemaType: "array",
@@ -12145,13 +12145,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 9380:
+/***/ 596:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
+const code_1 = __nccwpck_require__(9764);
 const def = {
     keyword: "anyOf",
     schemaType: "array",
@@ -12164,14 +12164,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6182:
+/***/ 1046:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8028);
+const util_1 = __nccwpck_require__(4512);
 const error = {
     message: ({ params: { min, max } }) => max === undefined
         ? (0, codegen_1.str) `must contain at least ${min} valid item(s)`
@@ -12266,16 +12266,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 5826:
+/***/ 9522:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateSchemaDeps = exports.validatePropertyDeps = exports.error = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const code_1 = __nccwpck_require__(8484);
+const codegen_1 = __nccwpck_require__(8028);
+const util_1 = __nccwpck_require__(4512);
+const code_1 = __nccwpck_require__(9764);
 exports.error = {
     message: ({ params: { property, depsCount, deps } }) => {
         const property_ies = depsCount === 1 ? "property" : "properties";
@@ -12358,13 +12358,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 3818:
+/***/ 2682:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dependencies_1 = __nccwpck_require__(5826);
+const dependencies_1 = __nccwpck_require__(9522);
 const def = {
     keyword: "dependentSchemas",
     type: "object",
@@ -12376,14 +12376,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8584:
+/***/ 3176:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8028);
+const util_1 = __nccwpck_require__(4512);
 const error = {
     message: ({ params }) => (0, codegen_1.str) `must match "${params.ifClause}" schema`,
     params: ({ params }) => (0, codegen_1._) `{failingKeyword: ${params.ifClause}}`,
@@ -12449,28 +12449,28 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8775:
+/***/ 4551:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const additionalItems_1 = __nccwpck_require__(3448);
-const prefixItems_1 = __nccwpck_require__(6467);
-const items_1 = __nccwpck_require__(5791);
-const items2020_1 = __nccwpck_require__(2959);
-const contains_1 = __nccwpck_require__(6182);
-const dependencies_1 = __nccwpck_require__(5826);
-const propertyNames_1 = __nccwpck_require__(1372);
-const additionalProperties_1 = __nccwpck_require__(2431);
-const properties_1 = __nccwpck_require__(8778);
-const patternProperties_1 = __nccwpck_require__(664);
-const not_1 = __nccwpck_require__(8350);
-const anyOf_1 = __nccwpck_require__(9380);
-const oneOf_1 = __nccwpck_require__(2490);
-const allOf_1 = __nccwpck_require__(9205);
-const if_1 = __nccwpck_require__(8584);
-const thenElse_1 = __nccwpck_require__(6829);
+const additionalItems_1 = __nccwpck_require__(5640);
+const prefixItems_1 = __nccwpck_require__(4931);
+const items_1 = __nccwpck_require__(95);
+const items2020_1 = __nccwpck_require__(6847);
+const contains_1 = __nccwpck_require__(1046);
+const dependencies_1 = __nccwpck_require__(9522);
+const propertyNames_1 = __nccwpck_require__(7116);
+const additionalProperties_1 = __nccwpck_require__(3487);
+const properties_1 = __nccwpck_require__(8154);
+const patternProperties_1 = __nccwpck_require__(7736);
+const not_1 = __nccwpck_require__(2846);
+const anyOf_1 = __nccwpck_require__(596);
+const oneOf_1 = __nccwpck_require__(5178);
+const allOf_1 = __nccwpck_require__(5701);
+const if_1 = __nccwpck_require__(3176);
+const thenElse_1 = __nccwpck_require__(3245);
 function getApplicator(draft2020 = false) {
     const applicator = [
         // any
@@ -12500,16 +12500,16 @@ exports["default"] = getApplicator;
 
 /***/ }),
 
-/***/ 5791:
+/***/ 95:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateTuple = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const code_1 = __nccwpck_require__(8484);
+const codegen_1 = __nccwpck_require__(8028);
+const util_1 = __nccwpck_require__(4512);
+const code_1 = __nccwpck_require__(9764);
 const def = {
     keyword: "items",
     type: "array",
@@ -12559,16 +12559,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2959:
+/***/ 6847:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const code_1 = __nccwpck_require__(8484);
-const additionalItems_1 = __nccwpck_require__(3448);
+const codegen_1 = __nccwpck_require__(8028);
+const util_1 = __nccwpck_require__(4512);
+const code_1 = __nccwpck_require__(9764);
+const additionalItems_1 = __nccwpck_require__(5640);
 const error = {
     message: ({ params: { len } }) => (0, codegen_1.str) `must NOT have more than ${len} items`,
     params: ({ params: { len } }) => (0, codegen_1._) `{limit: ${len}}`,
@@ -12596,13 +12596,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8350:
+/***/ 2846:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
+const util_1 = __nccwpck_require__(4512);
 const def = {
     keyword: "not",
     schemaType: ["object", "boolean"],
@@ -12629,14 +12629,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2490:
+/***/ 5178:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8028);
+const util_1 = __nccwpck_require__(4512);
 const error = {
     message: "must match exactly one schema in oneOf",
     params: ({ params }) => (0, codegen_1._) `{passingSchemas: ${params.passing}}`,
@@ -12696,16 +12696,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 664:
+/***/ 7736:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const util_2 = __nccwpck_require__(4464);
+const code_1 = __nccwpck_require__(9764);
+const codegen_1 = __nccwpck_require__(8028);
+const util_1 = __nccwpck_require__(4512);
+const util_2 = __nccwpck_require__(4512);
 const def = {
     keyword: "patternProperties",
     type: "object",
@@ -12778,13 +12778,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6467:
+/***/ 4931:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const items_1 = __nccwpck_require__(5791);
+const items_1 = __nccwpck_require__(95);
 const def = {
     keyword: "prefixItems",
     type: "array",
@@ -12797,16 +12797,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8778:
+/***/ 8154:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const validate_1 = __nccwpck_require__(7881);
-const code_1 = __nccwpck_require__(8484);
-const util_1 = __nccwpck_require__(4464);
-const additionalProperties_1 = __nccwpck_require__(2431);
+const validate_1 = __nccwpck_require__(5865);
+const code_1 = __nccwpck_require__(9764);
+const util_1 = __nccwpck_require__(4512);
+const additionalProperties_1 = __nccwpck_require__(3487);
 const def = {
     keyword: "properties",
     type: "object",
@@ -12858,14 +12858,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 1372:
+/***/ 7116:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8028);
+const util_1 = __nccwpck_require__(4512);
 const error = {
     message: "property name must be valid",
     params: ({ params }) => (0, codegen_1._) `{propertyName: ${params.propertyName}}`,
@@ -12903,13 +12903,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6829:
+/***/ 3245:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
+const util_1 = __nccwpck_require__(4512);
 const def = {
     keyword: ["then", "else"],
     schemaType: ["object", "boolean"],
@@ -12923,17 +12923,17 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8484:
+/***/ 9764:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateUnion = exports.validateArray = exports.usePattern = exports.callValidateCode = exports.schemaProperties = exports.allSchemaProperties = exports.noPropertyInData = exports.propertyInData = exports.isOwnProperty = exports.hasPropFunc = exports.reportMissingProp = exports.checkMissingProp = exports.checkReportMissingProp = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const names_1 = __nccwpck_require__(630);
-const util_2 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8028);
+const util_1 = __nccwpck_require__(4512);
+const names_1 = __nccwpck_require__(4902);
+const util_2 = __nccwpck_require__(4512);
 function checkReportMissingProp(cxt, prop) {
     const { gen, data, it } = cxt;
     gen.if(noPropertyInData(gen, data, prop, it.opts.ownProperties), () => {
@@ -13061,7 +13061,7 @@ exports.validateUnion = validateUnion;
 
 /***/ }),
 
-/***/ 9872:
+/***/ 6912:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -13078,14 +13078,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 7397:
+/***/ 4005:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const id_1 = __nccwpck_require__(9872);
-const ref_1 = __nccwpck_require__(2996);
+const id_1 = __nccwpck_require__(6912);
+const ref_1 = __nccwpck_require__(6612);
 const core = [
     "$schema",
     "$id",
@@ -13101,19 +13101,19 @@ exports["default"] = core;
 
 /***/ }),
 
-/***/ 2996:
+/***/ 6612:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.callRef = exports.getValidate = void 0;
-const ref_error_1 = __nccwpck_require__(781);
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const compile_1 = __nccwpck_require__(2718);
-const util_1 = __nccwpck_require__(4464);
+const ref_error_1 = __nccwpck_require__(2618);
+const code_1 = __nccwpck_require__(9764);
+const codegen_1 = __nccwpck_require__(8028);
+const names_1 = __nccwpck_require__(4902);
+const compile_1 = __nccwpck_require__(9486);
+const util_1 = __nccwpck_require__(4512);
 const def = {
     keyword: "$ref",
     schemaType: "string",
@@ -13230,17 +13230,17 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8886:
+/***/ 8246:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const types_1 = __nccwpck_require__(9496);
-const compile_1 = __nccwpck_require__(2718);
-const ref_error_1 = __nccwpck_require__(781);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8028);
+const types_1 = __nccwpck_require__(3723);
+const compile_1 = __nccwpck_require__(9486);
+const ref_error_1 = __nccwpck_require__(2618);
+const util_1 = __nccwpck_require__(4512);
 const error = {
     message: ({ params: { discrError, tagName } }) => discrError === types_1.DiscrError.Tag
         ? `tag "${tagName}" must be string`
@@ -13341,7 +13341,7 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 9496:
+/***/ 3723:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -13357,20 +13357,20 @@ var DiscrError;
 
 /***/ }),
 
-/***/ 4298:
+/***/ 9546:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const core_1 = __nccwpck_require__(7397);
-const validation_1 = __nccwpck_require__(5481);
-const applicator_1 = __nccwpck_require__(8775);
-const dynamic_1 = __nccwpck_require__(9923);
-const next_1 = __nccwpck_require__(7844);
-const unevaluated_1 = __nccwpck_require__(2010);
-const format_1 = __nccwpck_require__(2601);
-const metadata_1 = __nccwpck_require__(6620);
+const core_1 = __nccwpck_require__(4005);
+const validation_1 = __nccwpck_require__(5017);
+const applicator_1 = __nccwpck_require__(4551);
+const dynamic_1 = __nccwpck_require__(3475);
+const next_1 = __nccwpck_require__(948);
+const unevaluated_1 = __nccwpck_require__(522);
+const format_1 = __nccwpck_require__(8425);
+const metadata_1 = __nccwpck_require__(8252);
 const draft2020Vocabularies = [
     dynamic_1.default,
     core_1.default,
@@ -13387,17 +13387,17 @@ exports["default"] = draft2020Vocabularies;
 
 /***/ }),
 
-/***/ 9941:
+/***/ 5333:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const core_1 = __nccwpck_require__(7397);
-const validation_1 = __nccwpck_require__(5481);
-const applicator_1 = __nccwpck_require__(8775);
-const format_1 = __nccwpck_require__(2601);
-const metadata_1 = __nccwpck_require__(6620);
+const core_1 = __nccwpck_require__(4005);
+const validation_1 = __nccwpck_require__(5017);
+const applicator_1 = __nccwpck_require__(4551);
+const format_1 = __nccwpck_require__(8425);
+const metadata_1 = __nccwpck_require__(8252);
 const draft7Vocabularies = [
     core_1.default,
     validation_1.default,
@@ -13411,17 +13411,17 @@ exports["default"] = draft7Vocabularies;
 
 /***/ }),
 
-/***/ 8639:
+/***/ 9519:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.dynamicAnchor = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const compile_1 = __nccwpck_require__(2718);
-const ref_1 = __nccwpck_require__(2996);
+const codegen_1 = __nccwpck_require__(8028);
+const names_1 = __nccwpck_require__(4902);
+const compile_1 = __nccwpck_require__(9486);
+const ref_1 = __nccwpck_require__(6612);
 const def = {
     keyword: "$dynamicAnchor",
     schemaType: "string",
@@ -13448,16 +13448,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 5065:
+/***/ 9545:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.dynamicRef = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const ref_1 = __nccwpck_require__(2996);
+const codegen_1 = __nccwpck_require__(8028);
+const names_1 = __nccwpck_require__(4902);
+const ref_1 = __nccwpck_require__(6612);
 const def = {
     keyword: "$dynamicRef",
     schemaType: "string",
@@ -13506,30 +13506,30 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 9923:
+/***/ 3475:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dynamicAnchor_1 = __nccwpck_require__(8639);
-const dynamicRef_1 = __nccwpck_require__(5065);
-const recursiveAnchor_1 = __nccwpck_require__(9982);
-const recursiveRef_1 = __nccwpck_require__(1794);
+const dynamicAnchor_1 = __nccwpck_require__(9519);
+const dynamicRef_1 = __nccwpck_require__(9545);
+const recursiveAnchor_1 = __nccwpck_require__(4750);
+const recursiveRef_1 = __nccwpck_require__(3637);
 const dynamic = [dynamicAnchor_1.default, dynamicRef_1.default, recursiveAnchor_1.default, recursiveRef_1.default];
 exports["default"] = dynamic;
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 9982:
+/***/ 4750:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dynamicAnchor_1 = __nccwpck_require__(8639);
-const util_1 = __nccwpck_require__(4464);
+const dynamicAnchor_1 = __nccwpck_require__(9519);
+const util_1 = __nccwpck_require__(4512);
 const def = {
     keyword: "$recursiveAnchor",
     schemaType: "boolean",
@@ -13545,13 +13545,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 1794:
+/***/ 3637:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dynamicRef_1 = __nccwpck_require__(5065);
+const dynamicRef_1 = __nccwpck_require__(9545);
 const def = {
     keyword: "$recursiveRef",
     schemaType: "string",
@@ -13562,13 +13562,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6402:
+/***/ 6722:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(8028);
 const error = {
     message: ({ schemaCode }) => (0, codegen_1.str) `must match format "${schemaCode}"`,
     params: ({ schemaCode }) => (0, codegen_1._) `{format: ${schemaCode}}`,
@@ -13661,20 +13661,20 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2601:
+/***/ 8425:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const format_1 = __nccwpck_require__(6402);
+const format_1 = __nccwpck_require__(6722);
 const format = [format_1.default];
 exports["default"] = format;
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 6620:
+/***/ 8252:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -13699,43 +13699,43 @@ exports.contentVocabulary = [
 
 /***/ }),
 
-/***/ 7844:
+/***/ 948:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dependentRequired_1 = __nccwpck_require__(643);
-const dependentSchemas_1 = __nccwpck_require__(3818);
-const limitContains_1 = __nccwpck_require__(3907);
+const dependentRequired_1 = __nccwpck_require__(6723);
+const dependentSchemas_1 = __nccwpck_require__(2682);
+const limitContains_1 = __nccwpck_require__(7411);
 const next = [dependentRequired_1.default, dependentSchemas_1.default, limitContains_1.default];
 exports["default"] = next;
 //# sourceMappingURL=next.js.map
 
 /***/ }),
 
-/***/ 2010:
+/***/ 522:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const unevaluatedProperties_1 = __nccwpck_require__(6855);
-const unevaluatedItems_1 = __nccwpck_require__(4144);
+const unevaluatedProperties_1 = __nccwpck_require__(1447);
+const unevaluatedItems_1 = __nccwpck_require__(3136);
 const unevaluated = [unevaluatedProperties_1.default, unevaluatedItems_1.default];
 exports["default"] = unevaluated;
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 4144:
+/***/ 3136:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8028);
+const util_1 = __nccwpck_require__(4512);
 const error = {
     message: ({ params: { len } }) => (0, codegen_1.str) `must NOT have more than ${len} items`,
     params: ({ params: { len } }) => (0, codegen_1._) `{limit: ${len}}`,
@@ -13775,15 +13775,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6855:
+/***/ 1447:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const names_1 = __nccwpck_require__(630);
+const codegen_1 = __nccwpck_require__(8028);
+const util_1 = __nccwpck_require__(4512);
+const names_1 = __nccwpck_require__(4902);
 const error = {
     message: "must NOT have unevaluated properties",
     params: ({ params }) => (0, codegen_1._) `{unevaluatedProperty: ${params.unevaluatedProperty}}`,
@@ -13847,15 +13847,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8026:
+/***/ 9722:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const equal_1 = __nccwpck_require__(4951);
+const codegen_1 = __nccwpck_require__(8028);
+const util_1 = __nccwpck_require__(4512);
+const equal_1 = __nccwpck_require__(7223);
 const error = {
     message: "must be equal to constant",
     params: ({ schemaCode }) => (0, codegen_1._) `{allowedValue: ${schemaCode}}`,
@@ -13879,13 +13879,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 643:
+/***/ 6723:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dependencies_1 = __nccwpck_require__(5826);
+const dependencies_1 = __nccwpck_require__(9522);
 const def = {
     keyword: "dependentRequired",
     type: "object",
@@ -13898,15 +13898,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 3200:
+/***/ 592:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const equal_1 = __nccwpck_require__(4951);
+const codegen_1 = __nccwpck_require__(8028);
+const util_1 = __nccwpck_require__(4512);
+const equal_1 = __nccwpck_require__(7223);
 const error = {
     message: "must be equal to one of the allowed values",
     params: ({ schemaCode }) => (0, codegen_1._) `{allowedValues: ${schemaCode}}`,
@@ -13953,22 +13953,22 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 5481:
+/***/ 5017:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const limitNumber_1 = __nccwpck_require__(3723);
-const multipleOf_1 = __nccwpck_require__(8132);
-const limitLength_1 = __nccwpck_require__(6962);
-const pattern_1 = __nccwpck_require__(6023);
-const limitProperties_1 = __nccwpck_require__(895);
-const required_1 = __nccwpck_require__(4504);
-const limitItems_1 = __nccwpck_require__(6296);
-const uniqueItems_1 = __nccwpck_require__(5132);
-const const_1 = __nccwpck_require__(8026);
-const enum_1 = __nccwpck_require__(3200);
+const limitNumber_1 = __nccwpck_require__(1195);
+const multipleOf_1 = __nccwpck_require__(2375);
+const limitLength_1 = __nccwpck_require__(642);
+const pattern_1 = __nccwpck_require__(5223);
+const limitProperties_1 = __nccwpck_require__(1631);
+const required_1 = __nccwpck_require__(5208);
+const limitItems_1 = __nccwpck_require__(2424);
+const uniqueItems_1 = __nccwpck_require__(7244);
+const const_1 = __nccwpck_require__(9722);
+const enum_1 = __nccwpck_require__(592);
 const validation = [
     // number
     limitNumber_1.default,
@@ -13993,13 +13993,13 @@ exports["default"] = validation;
 
 /***/ }),
 
-/***/ 3907:
+/***/ 7411:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
+const util_1 = __nccwpck_require__(4512);
 const def = {
     keyword: ["maxContains", "minContains"],
     type: "array",
@@ -14015,13 +14015,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6296:
+/***/ 2424:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(8028);
 const error = {
     message({ keyword, schemaCode }) {
         const comp = keyword === "maxItems" ? "more" : "fewer";
@@ -14046,15 +14046,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6962:
+/***/ 642:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const ucs2length_1 = __nccwpck_require__(6214);
+const codegen_1 = __nccwpck_require__(8028);
+const util_1 = __nccwpck_require__(4512);
+const ucs2length_1 = __nccwpck_require__(6070);
 const error = {
     message({ keyword, schemaCode }) {
         const comp = keyword === "maxLength" ? "more" : "fewer";
@@ -14080,13 +14080,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 3723:
+/***/ 1195:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(8028);
 const ops = codegen_1.operators;
 const KWDs = {
     maximum: { okStr: "<=", ok: ops.LTE, fail: ops.GT },
@@ -14114,13 +14114,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 895:
+/***/ 1631:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(8028);
 const error = {
     message({ keyword, schemaCode }) {
         const comp = keyword === "maxProperties" ? "more" : "fewer";
@@ -14145,13 +14145,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8132:
+/***/ 2375:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(8028);
 const error = {
     message: ({ schemaCode }) => (0, codegen_1.str) `must be multiple of ${schemaCode}`,
     params: ({ schemaCode }) => (0, codegen_1._) `{multipleOf: ${schemaCode}}`,
@@ -14178,15 +14178,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6023:
+/***/ 5223:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const util_1 = __nccwpck_require__(4464);
-const codegen_1 = __nccwpck_require__(1436);
+const code_1 = __nccwpck_require__(9764);
+const util_1 = __nccwpck_require__(4512);
+const codegen_1 = __nccwpck_require__(8028);
 const error = {
     message: ({ schemaCode }) => (0, codegen_1.str) `must match pattern "${schemaCode}"`,
     params: ({ schemaCode }) => (0, codegen_1._) `{pattern: ${schemaCode}}`,
@@ -14218,15 +14218,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 4504:
+/***/ 5208:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const code_1 = __nccwpck_require__(9764);
+const codegen_1 = __nccwpck_require__(8028);
+const util_1 = __nccwpck_require__(4512);
 const error = {
     message: ({ params: { missingProperty } }) => (0, codegen_1.str) `must have required property '${missingProperty}'`,
     params: ({ params: { missingProperty } }) => (0, codegen_1._) `{missingProperty: ${missingProperty}}`,
@@ -14304,16 +14304,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 5132:
+/***/ 7244:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dataType_1 = __nccwpck_require__(6685);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const equal_1 = __nccwpck_require__(4951);
+const dataType_1 = __nccwpck_require__(2493);
+const codegen_1 = __nccwpck_require__(8028);
+const util_1 = __nccwpck_require__(4512);
+const equal_1 = __nccwpck_require__(7223);
 const error = {
     message: ({ params: { i, j } }) => (0, codegen_1.str) `must NOT have duplicate items (items ## ${j} and ${i} are identical)`,
     params: ({ params: { i, j } }) => (0, codegen_1._) `{i: ${i}, j: ${j}}`,
@@ -14375,7 +14375,7 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 3057:
+/***/ 9553:
 /***/ ((module) => {
 
 function isBuffer(value) {
@@ -14575,12 +14575,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2732:
+/***/ 2604:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var register = __nccwpck_require__(1063);
-var addHook = __nccwpck_require__(2027);
-var removeHook = __nccwpck_require__(9934);
+var register = __nccwpck_require__(2852);
+var addHook = __nccwpck_require__(7003);
+var removeHook = __nccwpck_require__(3646);
 
 // bind with array of arguments: https://stackoverflow.com/a/21792913
 var bind = Function.bind;
@@ -14643,7 +14643,7 @@ module.exports.Collection = Hook.Collection;
 
 /***/ }),
 
-/***/ 2027:
+/***/ 7003:
 /***/ ((module) => {
 
 module.exports = addHook;
@@ -14696,7 +14696,7 @@ function addHook(state, kind, name, hook) {
 
 /***/ }),
 
-/***/ 1063:
+/***/ 2852:
 /***/ ((module) => {
 
 module.exports = register;
@@ -14730,7 +14730,7 @@ function register(state, name, method, options) {
 
 /***/ }),
 
-/***/ 9934:
+/***/ 3646:
 /***/ ((module) => {
 
 module.exports = removeHook;
@@ -14756,7 +14756,7 @@ function removeHook(state, name, method) {
 
 /***/ }),
 
-/***/ 2782:
+/***/ 2974:
 /***/ ((__unused_webpack_module, exports) => {
 
 /*! crc32.js (C) 2014-present SheetJS -- http://sheetjs.com */
@@ -14870,7 +14870,7 @@ CRC32C.str = crc32_str;
 
 /***/ }),
 
-/***/ 4150:
+/***/ 1030:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -14898,7 +14898,7 @@ exports.Deprecation = Deprecation;
 
 /***/ }),
 
-/***/ 9580:
+/***/ 7532:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 module.exports = __nccwpck_require__(4434)
@@ -14906,7 +14906,7 @@ module.exports = __nccwpck_require__(4434)
 
 /***/ }),
 
-/***/ 3430:
+/***/ 5318:
 /***/ ((module) => {
 
 "use strict";
@@ -14960,7 +14960,7 @@ module.exports = function equal(a, b) {
 
 /***/ }),
 
-/***/ 3587:
+/***/ 2899:
 /***/ ((module) => {
 
 module.exports = class FixedFIFO {
@@ -15006,10 +15006,10 @@ module.exports = class FixedFIFO {
 
 /***/ }),
 
-/***/ 3867:
+/***/ 4219:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const FixedFIFO = __nccwpck_require__(3587)
+const FixedFIFO = __nccwpck_require__(2899)
 
 module.exports = class FastFIFO {
   constructor (hwm) {
@@ -15061,7 +15061,7 @@ module.exports = class FastFIFO {
 
 /***/ }),
 
-/***/ 3964:
+/***/ 5948:
 /***/ ((module) => {
 
 "use strict";
@@ -15092,13 +15092,13 @@ function clone (obj) {
 
 /***/ }),
 
-/***/ 5744:
+/***/ 448:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var fs = __nccwpck_require__(9896)
-var polyfills = __nccwpck_require__(3501)
-var legacy = __nccwpck_require__(2270)
-var clone = __nccwpck_require__(3964)
+var polyfills = __nccwpck_require__(61)
+var legacy = __nccwpck_require__(9374)
+var clone = __nccwpck_require__(5948)
 
 var util = __nccwpck_require__(9023)
 
@@ -15547,7 +15547,7 @@ function retry () {
 
 /***/ }),
 
-/***/ 2270:
+/***/ 9374:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var Stream = (__nccwpck_require__(2203).Stream)
@@ -15672,7 +15672,7 @@ function legacy (fs) {
 
 /***/ }),
 
-/***/ 3501:
+/***/ 61:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var constants = __nccwpck_require__(9140)
@@ -16034,7 +16034,7 @@ function patch (fs) {
 
 /***/ }),
 
-/***/ 1167:
+/***/ 7935:
 /***/ ((module) => {
 
 "use strict";
@@ -16135,10 +16135,10 @@ function escapeJsonPtr(str) {
 
 /***/ }),
 
-/***/ 5560:
+/***/ 4120:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var wrappy = __nccwpck_require__(8264)
+var wrappy = __nccwpck_require__(2360)
 module.exports = wrappy(once)
 module.exports.strict = wrappy(onceStrict)
 
@@ -16184,14 +16184,14 @@ function onceStrict (fn) {
 
 /***/ }),
 
-/***/ 3648:
+/***/ 5712:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const lockfile = __nccwpck_require__(743);
-const { toPromise, toSync, toSyncOptions } = __nccwpck_require__(3271);
+const lockfile = __nccwpck_require__(2439);
+const { toPromise, toSync, toSyncOptions } = __nccwpck_require__(3367);
 
 async function lock(file, options) {
     const release = await toPromise(lockfile.lock)(file, options);
@@ -16232,13 +16232,13 @@ module.exports.checkSync = checkSync;
 
 /***/ }),
 
-/***/ 3271:
+/***/ 3367:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const fs = __nccwpck_require__(5744);
+const fs = __nccwpck_require__(448);
 
 function createSyncFs(fs) {
     const methods = ['mkdir', 'realpath', 'stat', 'rmdir', 'utimes'];
@@ -16325,17 +16325,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 743:
+/***/ 2439:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 const path = __nccwpck_require__(6928);
-const fs = __nccwpck_require__(5744);
-const retry = __nccwpck_require__(5546);
-const onExit = __nccwpck_require__(5211);
-const mtimePrecision = __nccwpck_require__(4747);
+const fs = __nccwpck_require__(448);
+const retry = __nccwpck_require__(1402);
+const onExit = __nccwpck_require__(3307);
+const mtimePrecision = __nccwpck_require__(1675);
 
 const locks = {};
 
@@ -16675,7 +16675,7 @@ module.exports.getLocks = getLocks;
 
 /***/ }),
 
-/***/ 4747:
+/***/ 1675:
 /***/ ((module) => {
 
 "use strict";
@@ -16738,7 +16738,7 @@ module.exports.getMtime = getMtime;
 
 /***/ }),
 
-/***/ 5211:
+/***/ 3307:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Note: since nyc uses this module to output coverage, any lines
@@ -16767,7 +16767,7 @@ if (!processOk(process)) {
   }
 } else {
   var assert = __nccwpck_require__(2613)
-  var signals = __nccwpck_require__(5310)
+  var signals = __nccwpck_require__(5870)
   var isWin = /^win/i.test(process.platform)
 
   var EE = __nccwpck_require__(4434)
@@ -16947,7 +16947,7 @@ if (!processOk(process)) {
 
 /***/ }),
 
-/***/ 5310:
+/***/ 5870:
 /***/ ((module) => {
 
 // This is not the set of all possible signals.
@@ -17007,17 +17007,17 @@ if (process.platform === 'linux') {
 
 /***/ }),
 
-/***/ 5546:
+/***/ 1402:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(7084);
+module.exports = __nccwpck_require__(7500);
 
 /***/ }),
 
-/***/ 7084:
+/***/ 7500:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var RetryOperation = __nccwpck_require__(9538);
+var RetryOperation = __nccwpck_require__(2818);
 
 exports.operation = function(options) {
   var timeouts = exports.timeouts(options);
@@ -17121,7 +17121,7 @@ exports.wrap = function(obj, options, methods) {
 
 /***/ }),
 
-/***/ 9538:
+/***/ 2818:
 /***/ ((module) => {
 
 function RetryOperation(timeouts, options) {
@@ -17286,14 +17286,14 @@ RetryOperation.prototype.mainError = function() {
 
 /***/ }),
 
-/***/ 6204:
+/***/ 3052:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { EventEmitter } = __nccwpck_require__(9580)
-const FIFO = __nccwpck_require__(3867)
-const TextDecoder = __nccwpck_require__(7934)
+const { EventEmitter } = __nccwpck_require__(7532)
+const FIFO = __nccwpck_require__(4219)
+const TextDecoder = __nccwpck_require__(5454)
 
-const StreamError = __nccwpck_require__(5657)
+const StreamError = __nccwpck_require__(393)
 
 // if we do a future major, expect queue microtask to be there always, for now a bit defensive
 const qmt =
@@ -18607,7 +18607,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5657:
+/***/ 393:
 /***/ ((module) => {
 
 module.exports = class StreamError extends Error {
@@ -18661,7 +18661,7 @@ module.exports = class StreamError extends Error {
 
 /***/ }),
 
-/***/ 775:
+/***/ 8519:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const constants = { // just for envs without fs
@@ -18682,13 +18682,13 @@ try {
 
 /***/ }),
 
-/***/ 5763:
+/***/ 2099:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { Writable, Readable, getStreamError } = __nccwpck_require__(6204)
-const FIFO = __nccwpck_require__(3867)
-const b4a = __nccwpck_require__(3057)
-const headers = __nccwpck_require__(8428)
+const { Writable, Readable, getStreamError } = __nccwpck_require__(3052)
+const FIFO = __nccwpck_require__(4219)
+const b4a = __nccwpck_require__(9553)
+const headers = __nccwpck_require__(6972)
 
 const EMPTY = b4a.alloc(0)
 const MAX_HEADER_SIZE = 4 * 1024 * 1024 // arbitrary big number
@@ -19107,10 +19107,10 @@ function overflow (size) {
 
 /***/ }),
 
-/***/ 8428:
+/***/ 6972:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const b4a = __nccwpck_require__(3057)
+const b4a = __nccwpck_require__(9553)
 
 const ZEROS = '0000000000000000000'
 const SEVENS = '7777777777777777777'
@@ -19436,23 +19436,23 @@ function addLength (str) {
 
 /***/ }),
 
-/***/ 6118:
+/***/ 8006:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-exports.extract = __nccwpck_require__(5763)
-exports.pack = __nccwpck_require__(861)
+exports.extract = __nccwpck_require__(2099)
+exports.pack = __nccwpck_require__(3805)
 
 
 /***/ }),
 
-/***/ 861:
+/***/ 3805:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { Readable, Writable, getStreamError } = __nccwpck_require__(6204)
-const b4a = __nccwpck_require__(3057)
+const { Readable, Writable, getStreamError } = __nccwpck_require__(3052)
+const b4a = __nccwpck_require__(9553)
 
-const constants = __nccwpck_require__(775)
-const headers = __nccwpck_require__(8428)
+const constants = __nccwpck_require__(8519)
+const headers = __nccwpck_require__(6972)
 
 const DMODE = 0o755
 const FMODE = 0o644
@@ -19739,11 +19739,11 @@ function mapWritable (buf) {
 
 /***/ }),
 
-/***/ 7934:
+/***/ 5454:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const PassThroughDecoder = __nccwpck_require__(7256)
-const UTF8Decoder = __nccwpck_require__(6414)
+const PassThroughDecoder = __nccwpck_require__(7656)
+const UTF8Decoder = __nccwpck_require__(6974)
 
 module.exports = class TextDecoder {
   constructor(encoding = 'utf8') {
@@ -19810,10 +19810,10 @@ function normalizeEncoding(encoding) {
 
 /***/ }),
 
-/***/ 7256:
+/***/ 7656:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const b4a = __nccwpck_require__(3057)
+const b4a = __nccwpck_require__(9553)
 
 module.exports = class PassThroughDecoder {
   constructor(encoding) {
@@ -19836,10 +19836,10 @@ module.exports = class PassThroughDecoder {
 
 /***/ }),
 
-/***/ 6414:
+/***/ 6974:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const b4a = __nccwpck_require__(3057)
+const b4a = __nccwpck_require__(9553)
 
 /**
  * https://encoding.spec.whatwg.org/#utf-8-decoder
@@ -20028,15 +20028,15 @@ function trailingBytesSeen(data) {
 
 /***/ }),
 
-/***/ 770:
+/***/ 8482:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(7837);
+module.exports = __nccwpck_require__(9290);
 
 
 /***/ }),
 
-/***/ 7837:
+/***/ 9290:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -20308,32 +20308,32 @@ exports.debug = debug; // for test
 
 /***/ }),
 
-/***/ 6752:
+/***/ 2480:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const Client = __nccwpck_require__(6197)
-const Dispatcher = __nccwpck_require__(992)
-const errors = __nccwpck_require__(8707)
-const Pool = __nccwpck_require__(5076)
-const BalancedPool = __nccwpck_require__(1093)
-const Agent = __nccwpck_require__(9965)
-const util = __nccwpck_require__(3440)
+const Client = __nccwpck_require__(9109)
+const Dispatcher = __nccwpck_require__(5907)
+const errors = __nccwpck_require__(4627)
+const Pool = __nccwpck_require__(8596)
+const BalancedPool = __nccwpck_require__(9893)
+const Agent = __nccwpck_require__(8765)
+const util = __nccwpck_require__(4640)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(6615)
-const buildConnector = __nccwpck_require__(9136)
-const MockClient = __nccwpck_require__(7365)
-const MockAgent = __nccwpck_require__(7501)
-const MockPool = __nccwpck_require__(4004)
-const mockErrors = __nccwpck_require__(2429)
-const ProxyAgent = __nccwpck_require__(2720)
-const RetryHandler = __nccwpck_require__(3573)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
-const DecoratorHandler = __nccwpck_require__(8840)
-const RedirectHandler = __nccwpck_require__(8299)
-const createRedirectInterceptor = __nccwpck_require__(4415)
+const api = __nccwpck_require__(8567)
+const buildConnector = __nccwpck_require__(2784)
+const MockClient = __nccwpck_require__(9493)
+const MockAgent = __nccwpck_require__(1437)
+const MockPool = __nccwpck_require__(5220)
+const mockErrors = __nccwpck_require__(9917)
+const ProxyAgent = __nccwpck_require__(4736)
+const RetryHandler = __nccwpck_require__(7541)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(8421)
+const DecoratorHandler = __nccwpck_require__(9848)
+const RedirectHandler = __nccwpck_require__(7163)
+const createRedirectInterceptor = __nccwpck_require__(3711)
 
 let hasCrypto
 try {
@@ -20416,7 +20416,7 @@ if (util.nodeMajor > 16 || (util.nodeMajor === 16 && util.nodeMinor >= 8)) {
   let fetchImpl = null
   module.exports.fetch = async function fetch (resource) {
     if (!fetchImpl) {
-      fetchImpl = (__nccwpck_require__(2315).fetch)
+      fetchImpl = (__nccwpck_require__(443).fetch)
     }
 
     try {
@@ -20429,20 +20429,20 @@ if (util.nodeMajor > 16 || (util.nodeMajor === 16 && util.nodeMinor >= 8)) {
       throw err
     }
   }
-  module.exports.Headers = __nccwpck_require__(6349).Headers
-  module.exports.Response = __nccwpck_require__(8676).Response
-  module.exports.Request = __nccwpck_require__(5194).Request
-  module.exports.FormData = __nccwpck_require__(3073).FormData
-  module.exports.File = __nccwpck_require__(3041).File
-  module.exports.FileReader = __nccwpck_require__(2160).FileReader
+  module.exports.Headers = __nccwpck_require__(8781).Headers
+  module.exports.Response = __nccwpck_require__(4740).Response
+  module.exports.Request = __nccwpck_require__(2634).Request
+  module.exports.FormData = __nccwpck_require__(9729).FormData
+  module.exports.File = __nccwpck_require__(8257).File
+  module.exports.FileReader = __nccwpck_require__(5168).FileReader
 
-  const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(5628)
+  const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(4940)
 
   module.exports.setGlobalOrigin = setGlobalOrigin
   module.exports.getGlobalOrigin = getGlobalOrigin
 
-  const { CacheStorage } = __nccwpck_require__(4738)
-  const { kConstruct } = __nccwpck_require__(296)
+  const { CacheStorage } = __nccwpck_require__(2834)
+  const { kConstruct } = __nccwpck_require__(7800)
 
   // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
   // in an older version of Node, it doesn't have any use without fetch.
@@ -20450,21 +20450,21 @@ if (util.nodeMajor > 16 || (util.nodeMajor === 16 && util.nodeMinor >= 8)) {
 }
 
 if (util.nodeMajor >= 16) {
-  const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(3168)
+  const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(3952)
 
   module.exports.deleteCookie = deleteCookie
   module.exports.getCookies = getCookies
   module.exports.getSetCookies = getSetCookies
   module.exports.setCookie = setCookie
 
-  const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(4322)
+  const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1618)
 
   module.exports.parseMIMEType = parseMIMEType
   module.exports.serializeAMimeType = serializeAMimeType
 }
 
 if (util.nodeMajor >= 18 && hasCrypto) {
-  const { WebSocket } = __nccwpck_require__(5171)
+  const { WebSocket } = __nccwpck_require__(7635)
 
   module.exports.WebSocket = WebSocket
 }
@@ -20483,20 +20483,20 @@ module.exports.mockErrors = mockErrors
 
 /***/ }),
 
-/***/ 9965:
+/***/ 8765:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
-const DispatcherBase = __nccwpck_require__(1)
-const Pool = __nccwpck_require__(5076)
-const Client = __nccwpck_require__(6197)
-const util = __nccwpck_require__(3440)
-const createRedirectInterceptor = __nccwpck_require__(4415)
-const { WeakRef, FinalizationRegistry } = __nccwpck_require__(3194)()
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(4043)
+const DispatcherBase = __nccwpck_require__(3601)
+const Pool = __nccwpck_require__(8596)
+const Client = __nccwpck_require__(9109)
+const util = __nccwpck_require__(4640)
+const createRedirectInterceptor = __nccwpck_require__(3711)
+const { WeakRef, FinalizationRegistry } = __nccwpck_require__(346)()
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -20639,11 +20639,11 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 158:
+/***/ 670:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(3440)
-const { RequestAbortedError } = __nccwpck_require__(8707)
+const { addAbortListener } = __nccwpck_require__(4640)
+const { RequestAbortedError } = __nccwpck_require__(4627)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -20700,16 +20700,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4660:
+/***/ 2004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 const { AsyncResource } = __nccwpck_require__(290)
-const { InvalidArgumentError, RequestAbortedError, SocketError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { InvalidArgumentError, RequestAbortedError, SocketError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -20812,7 +20812,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 6862:
+/***/ 5646:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -20827,10 +20827,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+} = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
 const { AsyncResource } = __nccwpck_require__(290)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 const assert = __nccwpck_require__(2613)
 
 const kResume = Symbol('resume')
@@ -21069,21 +21069,21 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 4043:
+/***/ 4203:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const Readable = __nccwpck_require__(9927)
+const Readable = __nccwpck_require__(471)
 const {
   InvalidArgumentError,
   RequestAbortedError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
+} = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(2247)
 const { AsyncResource } = __nccwpck_require__(290)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 
 class RequestHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -21257,7 +21257,7 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 3560:
+/***/ 9656:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -21268,11 +21268,11 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
+} = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(2247)
 const { AsyncResource } = __nccwpck_require__(290)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -21485,16 +21485,16 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 1882:
+/***/ 6730:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { InvalidArgumentError, RequestAbortedError, SocketError } = __nccwpck_require__(8707)
+const { InvalidArgumentError, RequestAbortedError, SocketError } = __nccwpck_require__(4627)
 const { AsyncResource } = __nccwpck_require__(290)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const util = __nccwpck_require__(4640)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 const assert = __nccwpck_require__(2613)
 
 class UpgradeHandler extends AsyncResource {
@@ -21598,22 +21598,22 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 6615:
+/***/ 8567:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-module.exports.request = __nccwpck_require__(4043)
-module.exports.stream = __nccwpck_require__(3560)
-module.exports.pipeline = __nccwpck_require__(6862)
-module.exports.upgrade = __nccwpck_require__(1882)
-module.exports.connect = __nccwpck_require__(4660)
+module.exports.request = __nccwpck_require__(4203)
+module.exports.stream = __nccwpck_require__(9656)
+module.exports.pipeline = __nccwpck_require__(5646)
+module.exports.upgrade = __nccwpck_require__(6730)
+module.exports.connect = __nccwpck_require__(2004)
 
 
 /***/ }),
 
-/***/ 9927:
+/***/ 471:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -21623,9 +21623,9 @@ module.exports.connect = __nccwpck_require__(4660)
 
 const assert = __nccwpck_require__(2613)
 const { Readable } = __nccwpck_require__(2203)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { ReadableStreamFrom, toUSVString } = __nccwpck_require__(3440)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { ReadableStreamFrom, toUSVString } = __nccwpck_require__(4640)
 
 let Blob
 
@@ -21943,14 +21943,14 @@ function consumeFinish (consume, err) {
 
 /***/ }),
 
-/***/ 7655:
+/***/ 2247:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(2613)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(8707)
-const { toUSVString } = __nccwpck_require__(3440)
+} = __nccwpck_require__(4627)
+const { toUSVString } = __nccwpck_require__(4640)
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
   assert(body)
@@ -21996,7 +21996,7 @@ module.exports = { getResolveErrorBodyCallback }
 
 /***/ }),
 
-/***/ 1093:
+/***/ 9893:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -22005,7 +22005,7 @@ module.exports = { getResolveErrorBodyCallback }
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const {
   PoolBase,
   kClients,
@@ -22013,10 +22013,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(8640)
-const Pool = __nccwpck_require__(5076)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const { parseOrigin } = __nccwpck_require__(3440)
+} = __nccwpck_require__(8656)
+const Pool = __nccwpck_require__(8596)
+const { kUrl, kInterceptors } = __nccwpck_require__(4043)
+const { parseOrigin } = __nccwpck_require__(4640)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -22194,24 +22194,24 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 479:
+/***/ 5263:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { kConstruct } = __nccwpck_require__(296)
-const { urlEquals, fieldValues: getFieldValues } = __nccwpck_require__(3993)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
-const { kHeadersList } = __nccwpck_require__(6443)
-const { webidl } = __nccwpck_require__(4222)
-const { Response, cloneResponse } = __nccwpck_require__(8676)
-const { Request } = __nccwpck_require__(5194)
-const { kState, kHeaders, kGuard, kRealm } = __nccwpck_require__(9710)
-const { fetching } = __nccwpck_require__(2315)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(5523)
+const { kConstruct } = __nccwpck_require__(7800)
+const { urlEquals, fieldValues: getFieldValues } = __nccwpck_require__(8393)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(4640)
+const { kHeadersList } = __nccwpck_require__(4043)
+const { webidl } = __nccwpck_require__(734)
+const { Response, cloneResponse } = __nccwpck_require__(4740)
+const { Request } = __nccwpck_require__(2634)
+const { kState, kHeaders, kGuard, kRealm } = __nccwpck_require__(8254)
+const { fetching } = __nccwpck_require__(443)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(771)
 const assert = __nccwpck_require__(2613)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { getGlobalDispatcher } = __nccwpck_require__(8421)
 
 /**
  * @see https://w3c.github.io/ServiceWorker/#dfn-cache-batch-operation
@@ -23040,16 +23040,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4738:
+/***/ 2834:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { kConstruct } = __nccwpck_require__(296)
-const { Cache } = __nccwpck_require__(479)
-const { webidl } = __nccwpck_require__(4222)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(7800)
+const { Cache } = __nccwpck_require__(5263)
+const { webidl } = __nccwpck_require__(734)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
 
 class CacheStorage {
   /**
@@ -23192,28 +23192,28 @@ module.exports = {
 
 /***/ }),
 
-/***/ 296:
+/***/ 7800:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(6443).kConstruct)
+  kConstruct: (__nccwpck_require__(4043).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 3993:
+/***/ 8393:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 const assert = __nccwpck_require__(2613)
-const { URLSerializer } = __nccwpck_require__(4322)
-const { isValidHeaderName } = __nccwpck_require__(5523)
+const { URLSerializer } = __nccwpck_require__(1618)
+const { isValidHeaderName } = __nccwpck_require__(771)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -23262,7 +23262,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6197:
+/***/ 9109:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -23276,10 +23276,10 @@ const assert = __nccwpck_require__(2613)
 const net = __nccwpck_require__(9278)
 const http = __nccwpck_require__(8611)
 const { pipeline } = __nccwpck_require__(2203)
-const util = __nccwpck_require__(3440)
-const timers = __nccwpck_require__(8804)
-const Request = __nccwpck_require__(4655)
-const DispatcherBase = __nccwpck_require__(1)
+const util = __nccwpck_require__(4640)
+const timers = __nccwpck_require__(868)
+const Request = __nccwpck_require__(7311)
+const DispatcherBase = __nccwpck_require__(3601)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -23293,8 +23293,8 @@ const {
   HTTPParserError,
   ResponseExceededMaxSizeError,
   ClientDestroyedError
-} = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(4627)
+const buildConnector = __nccwpck_require__(2784)
 const {
   kUrl,
   kReset,
@@ -23346,7 +23346,7 @@ const {
   kHTTP2BuildRequest,
   kHTTP2CopyHeaders,
   kHTTP1BuildRequest
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(4043)
 
 /** @type {import('http2')} */
 let http2
@@ -23752,16 +23752,16 @@ function onHTTP2GoAway (code) {
   resume(client)
 }
 
-const constants = __nccwpck_require__(2824)
-const createRedirectInterceptor = __nccwpck_require__(4415)
+const constants = __nccwpck_require__(776)
+const createRedirectInterceptor = __nccwpck_require__(3711)
 const EMPTY_BUF = Buffer.alloc(0)
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(7630) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(Buffer.from(__nccwpck_require__(3434), 'base64'))
+    mod = await WebAssembly.compile(Buffer.from(__nccwpck_require__(8586), 'base64'))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -23769,7 +23769,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(Buffer.from(llhttpWasmData || __nccwpck_require__(3870), 'base64'))
+    mod = await WebAssembly.compile(Buffer.from(llhttpWasmData || __nccwpck_require__(7630), 'base64'))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -25553,7 +25553,7 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 3194:
+/***/ 346:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -25561,7 +25561,7 @@ module.exports = Client
 
 /* istanbul ignore file: only for Node 12 */
 
-const { kConnected, kSize } = __nccwpck_require__(6443)
+const { kConnected, kSize } = __nccwpck_require__(4043)
 
 class CompatWeakRef {
   constructor (value) {
@@ -25609,7 +25609,7 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 9237:
+/***/ 5749:
 /***/ ((module) => {
 
 "use strict";
@@ -25629,16 +25629,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3168:
+/***/ 3952:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { parseSetCookie } = __nccwpck_require__(8915)
-const { stringify } = __nccwpck_require__(3834)
-const { webidl } = __nccwpck_require__(4222)
-const { Headers } = __nccwpck_require__(6349)
+const { parseSetCookie } = __nccwpck_require__(1843)
+const { stringify } = __nccwpck_require__(3594)
+const { webidl } = __nccwpck_require__(734)
+const { Headers } = __nccwpck_require__(8781)
 
 /**
  * @typedef {Object} Cookie
@@ -25820,15 +25820,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8915:
+/***/ 1843:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(9237)
-const { isCTLExcludingHtab } = __nccwpck_require__(3834)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(4322)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(5749)
+const { isCTLExcludingHtab } = __nccwpck_require__(3594)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(1618)
 const assert = __nccwpck_require__(2613)
 
 /**
@@ -26145,7 +26145,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3834:
+/***/ 3594:
 /***/ ((module) => {
 
 "use strict";
@@ -26427,7 +26427,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9136:
+/***/ 2784:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -26435,8 +26435,8 @@ module.exports = {
 
 const net = __nccwpck_require__(9278)
 const assert = __nccwpck_require__(2613)
-const util = __nccwpck_require__(3440)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(4640)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(4627)
 
 let tls // include tls conditionally since it is not always available
 
@@ -26624,7 +26624,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 735:
+/***/ 2303:
 /***/ ((module) => {
 
 "use strict";
@@ -26750,7 +26750,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8707:
+/***/ 4627:
 /***/ ((module) => {
 
 "use strict";
@@ -26988,7 +26988,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4655:
+/***/ 7311:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -26997,10 +26997,10 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const assert = __nccwpck_require__(2613)
-const { kHTTP2BuildRequest, kHTTP2CopyHeaders, kHTTP1BuildRequest } = __nccwpck_require__(6443)
-const util = __nccwpck_require__(3440)
+const { kHTTP2BuildRequest, kHTTP2CopyHeaders, kHTTP1BuildRequest } = __nccwpck_require__(4043)
+const util = __nccwpck_require__(4640)
 
 // tokenRegExp and headerCharRegex have been lifted from
 // https://github.com/nodejs/node/blob/main/lib/_http_common.js
@@ -27195,7 +27195,7 @@ class Request {
       }
 
       if (!extractBody) {
-        extractBody = (__nccwpck_require__(8923).extractBody)
+        extractBody = (__nccwpck_require__(9691).extractBody)
       }
 
       const [bodyStream, contentType] = extractBody(body)
@@ -27495,7 +27495,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 6443:
+/***/ 4043:
 /***/ ((module) => {
 
 module.exports = {
@@ -27565,22 +27565,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3440:
+/***/ 4640:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 const assert = __nccwpck_require__(2613)
-const { kDestroyed, kBodyUsed } = __nccwpck_require__(6443)
+const { kDestroyed, kBodyUsed } = __nccwpck_require__(4043)
 const { IncomingMessage } = __nccwpck_require__(8611)
 const stream = __nccwpck_require__(2203)
 const net = __nccwpck_require__(9278)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 const { Blob } = __nccwpck_require__(181)
 const nodeUtil = __nccwpck_require__(9023)
 const { stringify } = __nccwpck_require__(3480)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(2303)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -28095,19 +28095,19 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1:
+/***/ 3601:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const Dispatcher = __nccwpck_require__(992)
+const Dispatcher = __nccwpck_require__(5907)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const { kDestroy, kClose, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+} = __nccwpck_require__(4627)
+const { kDestroy, kClose, kDispatch, kInterceptors } = __nccwpck_require__(4043)
 
 const kDestroyed = Symbol('destroyed')
 const kClosed = Symbol('closed')
@@ -28295,7 +28295,7 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 992:
+/***/ 5907:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -28322,14 +28322,14 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 8923:
+/***/ 9691:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const Busboy = __nccwpck_require__(9581)
-const util = __nccwpck_require__(3440)
+const Busboy = __nccwpck_require__(5741)
+const util = __nccwpck_require__(4640)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -28337,18 +28337,18 @@ const {
   readableStreamClose,
   createDeferredPromise,
   fullyReadBody
-} = __nccwpck_require__(5523)
-const { FormData } = __nccwpck_require__(3073)
-const { kState } = __nccwpck_require__(9710)
-const { webidl } = __nccwpck_require__(4222)
-const { DOMException, structuredClone } = __nccwpck_require__(7326)
+} = __nccwpck_require__(771)
+const { FormData } = __nccwpck_require__(9729)
+const { kState } = __nccwpck_require__(8254)
+const { webidl } = __nccwpck_require__(734)
+const { DOMException, structuredClone } = __nccwpck_require__(9454)
 const { Blob, File: NativeFile } = __nccwpck_require__(181)
-const { kBodyUsed } = __nccwpck_require__(6443)
+const { kBodyUsed } = __nccwpck_require__(4043)
 const assert = __nccwpck_require__(2613)
-const { isErrored } = __nccwpck_require__(3440)
+const { isErrored } = __nccwpck_require__(4640)
 const { isUint8Array, isArrayBuffer } = __nccwpck_require__(8253)
-const { File: UndiciFile } = __nccwpck_require__(3041)
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(4322)
+const { File: UndiciFile } = __nccwpck_require__(8257)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1618)
 
 let random
 try {
@@ -28943,7 +28943,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7326:
+/***/ 9454:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -29102,12 +29102,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4322:
+/***/ 1618:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(2613)
 const { atob } = __nccwpck_require__(181)
-const { isomorphicDecode } = __nccwpck_require__(5523)
+const { isomorphicDecode } = __nccwpck_require__(771)
 
 const encoder = new TextEncoder()
 
@@ -29736,7 +29736,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3041:
+/***/ 8257:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -29744,11 +29744,11 @@ module.exports = {
 
 const { Blob, File: NativeFile } = __nccwpck_require__(181)
 const { types } = __nccwpck_require__(9023)
-const { kState } = __nccwpck_require__(9710)
-const { isBlobLike } = __nccwpck_require__(5523)
-const { webidl } = __nccwpck_require__(4222)
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(4322)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kState } = __nccwpck_require__(8254)
+const { isBlobLike } = __nccwpck_require__(771)
+const { webidl } = __nccwpck_require__(734)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1618)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
 const encoder = new TextEncoder()
 
 class File extends Blob {
@@ -30088,16 +30088,16 @@ module.exports = { File, FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 3073:
+/***/ 9729:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { isBlobLike, toUSVString, makeIterator } = __nccwpck_require__(5523)
-const { kState } = __nccwpck_require__(9710)
-const { File: UndiciFile, FileLike, isFileLike } = __nccwpck_require__(3041)
-const { webidl } = __nccwpck_require__(4222)
+const { isBlobLike, toUSVString, makeIterator } = __nccwpck_require__(771)
+const { kState } = __nccwpck_require__(8254)
+const { File: UndiciFile, FileLike, isFileLike } = __nccwpck_require__(8257)
+const { webidl } = __nccwpck_require__(734)
 const { Blob, File: NativeFile } = __nccwpck_require__(181)
 
 /** @type {globalThis['File']} */
@@ -30361,7 +30361,7 @@ module.exports = { FormData }
 
 /***/ }),
 
-/***/ 5628:
+/***/ 4940:
 /***/ ((module) => {
 
 "use strict";
@@ -30409,7 +30409,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6349:
+/***/ 8781:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -30417,16 +30417,16 @@ module.exports = {
 
 
 
-const { kHeadersList, kConstruct } = __nccwpck_require__(6443)
-const { kGuard } = __nccwpck_require__(9710)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kHeadersList, kConstruct } = __nccwpck_require__(4043)
+const { kGuard } = __nccwpck_require__(8254)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
 const {
   makeIterator,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(5523)
+} = __nccwpck_require__(771)
 const util = __nccwpck_require__(9023)
-const { webidl } = __nccwpck_require__(4222)
+const { webidl } = __nccwpck_require__(734)
 const assert = __nccwpck_require__(2613)
 
 const kHeadersMap = Symbol('headers map')
@@ -31010,7 +31010,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2315:
+/***/ 443:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -31024,9 +31024,9 @@ const {
   makeAppropriateNetworkError,
   filterResponse,
   makeResponse
-} = __nccwpck_require__(8676)
-const { Headers } = __nccwpck_require__(6349)
-const { Request, makeRequest } = __nccwpck_require__(5194)
+} = __nccwpck_require__(4740)
+const { Headers } = __nccwpck_require__(8781)
+const { Request, makeRequest } = __nccwpck_require__(2634)
 const zlib = __nccwpck_require__(3106)
 const {
   bytesMatch,
@@ -31057,10 +31057,10 @@ const {
   urlIsLocal,
   urlIsHttpHttpsScheme,
   urlHasHttpsScheme
-} = __nccwpck_require__(5523)
-const { kState, kHeaders, kGuard, kRealm } = __nccwpck_require__(9710)
+} = __nccwpck_require__(771)
+const { kState, kHeaders, kGuard, kRealm } = __nccwpck_require__(8254)
 const assert = __nccwpck_require__(2613)
-const { safelyExtractBody } = __nccwpck_require__(8923)
+const { safelyExtractBody } = __nccwpck_require__(9691)
 const {
   redirectStatusSet,
   nullBodyStatus,
@@ -31068,15 +31068,15 @@ const {
   requestBodyHeader,
   subresourceSet,
   DOMException
-} = __nccwpck_require__(7326)
-const { kHeadersList } = __nccwpck_require__(6443)
+} = __nccwpck_require__(9454)
+const { kHeadersList } = __nccwpck_require__(4043)
 const EE = __nccwpck_require__(4434)
 const { Readable, pipeline } = __nccwpck_require__(2203)
-const { addAbortListener, isErrored, isReadable, nodeMajor, nodeMinor } = __nccwpck_require__(3440)
-const { dataURLProcessor, serializeAMimeType } = __nccwpck_require__(4322)
+const { addAbortListener, isErrored, isReadable, nodeMajor, nodeMinor } = __nccwpck_require__(4640)
+const { dataURLProcessor, serializeAMimeType } = __nccwpck_require__(1618)
 const { TransformStream } = __nccwpck_require__(3774)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { webidl } = __nccwpck_require__(4222)
+const { getGlobalDispatcher } = __nccwpck_require__(8421)
+const { webidl } = __nccwpck_require__(734)
 const { STATUS_CODES } = __nccwpck_require__(8611)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -33166,7 +33166,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5194:
+/***/ 2634:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -33174,17 +33174,17 @@ module.exports = {
 
 
 
-const { extractBody, mixinBody, cloneBody } = __nccwpck_require__(8923)
-const { Headers, fill: fillHeaders, HeadersList } = __nccwpck_require__(6349)
-const { FinalizationRegistry } = __nccwpck_require__(3194)()
-const util = __nccwpck_require__(3440)
+const { extractBody, mixinBody, cloneBody } = __nccwpck_require__(9691)
+const { Headers, fill: fillHeaders, HeadersList } = __nccwpck_require__(8781)
+const { FinalizationRegistry } = __nccwpck_require__(346)()
+const util = __nccwpck_require__(4640)
 const {
   isValidHTTPToken,
   sameOrigin,
   normalizeMethod,
   makePolicyContainer,
   normalizeMethodRecord
-} = __nccwpck_require__(5523)
+} = __nccwpck_require__(771)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -33194,13 +33194,13 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(7326)
+} = __nccwpck_require__(9454)
 const { kEnumerableProperty } = util
-const { kHeaders, kSignal, kState, kGuard, kRealm } = __nccwpck_require__(9710)
-const { webidl } = __nccwpck_require__(4222)
-const { getGlobalOrigin } = __nccwpck_require__(5628)
-const { URLSerializer } = __nccwpck_require__(4322)
-const { kHeadersList, kConstruct } = __nccwpck_require__(6443)
+const { kHeaders, kSignal, kState, kGuard, kRealm } = __nccwpck_require__(8254)
+const { webidl } = __nccwpck_require__(734)
+const { getGlobalOrigin } = __nccwpck_require__(4940)
+const { URLSerializer } = __nccwpck_require__(1618)
+const { kHeadersList, kConstruct } = __nccwpck_require__(4043)
 const assert = __nccwpck_require__(2613)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(4434)
 
@@ -34120,15 +34120,15 @@ module.exports = { Request, makeRequest }
 
 /***/ }),
 
-/***/ 8676:
+/***/ 4740:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { Headers, HeadersList, fill } = __nccwpck_require__(6349)
-const { extractBody, cloneBody, mixinBody } = __nccwpck_require__(8923)
-const util = __nccwpck_require__(3440)
+const { Headers, HeadersList, fill } = __nccwpck_require__(8781)
+const { extractBody, cloneBody, mixinBody } = __nccwpck_require__(9691)
+const util = __nccwpck_require__(4640)
 const { kEnumerableProperty } = util
 const {
   isValidReasonPhrase,
@@ -34138,18 +34138,18 @@ const {
   serializeJavascriptValueToJSONString,
   isErrorLike,
   isomorphicEncode
-} = __nccwpck_require__(5523)
+} = __nccwpck_require__(771)
 const {
   redirectStatusSet,
   nullBodyStatus,
   DOMException
-} = __nccwpck_require__(7326)
-const { kState, kHeaders, kGuard, kRealm } = __nccwpck_require__(9710)
-const { webidl } = __nccwpck_require__(4222)
-const { FormData } = __nccwpck_require__(3073)
-const { getGlobalOrigin } = __nccwpck_require__(5628)
-const { URLSerializer } = __nccwpck_require__(4322)
-const { kHeadersList, kConstruct } = __nccwpck_require__(6443)
+} = __nccwpck_require__(9454)
+const { kState, kHeaders, kGuard, kRealm } = __nccwpck_require__(8254)
+const { webidl } = __nccwpck_require__(734)
+const { FormData } = __nccwpck_require__(9729)
+const { getGlobalOrigin } = __nccwpck_require__(4940)
+const { URLSerializer } = __nccwpck_require__(1618)
+const { kHeadersList, kConstruct } = __nccwpck_require__(4043)
 const assert = __nccwpck_require__(2613)
 const { types } = __nccwpck_require__(9023)
 
@@ -34699,7 +34699,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9710:
+/***/ 8254:
 /***/ ((module) => {
 
 "use strict";
@@ -34717,16 +34717,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5523:
+/***/ 771:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(7326)
-const { getGlobalOrigin } = __nccwpck_require__(5628)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(9454)
+const { getGlobalOrigin } = __nccwpck_require__(4940)
 const { performance } = __nccwpck_require__(2987)
-const { isBlobLike, toUSVString, ReadableStreamFrom } = __nccwpck_require__(3440)
+const { isBlobLike, toUSVString, ReadableStreamFrom } = __nccwpck_require__(4640)
 const assert = __nccwpck_require__(2613)
 const { isUint8Array } = __nccwpck_require__(8253)
 
@@ -35869,14 +35869,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4222:
+/***/ 734:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 const { types } = __nccwpck_require__(9023)
-const { hasOwn, toUSVString } = __nccwpck_require__(5523)
+const { hasOwn, toUSVString } = __nccwpck_require__(771)
 
 /** @type {import('../../types/webidl').Webidl} */
 const webidl = {}
@@ -36523,7 +36523,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 396:
+/***/ 9724:
 /***/ ((module) => {
 
 "use strict";
@@ -36821,7 +36821,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2160:
+/***/ 5168:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -36831,16 +36831,16 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(165)
+} = __nccwpck_require__(101)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(6812)
-const { webidl } = __nccwpck_require__(4222)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+} = __nccwpck_require__(748)
+const { webidl } = __nccwpck_require__(734)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -37173,13 +37173,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5976:
+/***/ 2376:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { webidl } = __nccwpck_require__(4222)
+const { webidl } = __nccwpck_require__(734)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -37259,7 +37259,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6812:
+/***/ 748:
 /***/ ((module) => {
 
 "use strict";
@@ -37277,7 +37277,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 165:
+/***/ 101:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -37289,11 +37289,11 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(6812)
-const { ProgressEvent } = __nccwpck_require__(5976)
-const { getEncoding } = __nccwpck_require__(396)
-const { DOMException } = __nccwpck_require__(7326)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(4322)
+} = __nccwpck_require__(748)
+const { ProgressEvent } = __nccwpck_require__(2376)
+const { getEncoding } = __nccwpck_require__(9724)
+const { DOMException } = __nccwpck_require__(9454)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(1618)
 const { types } = __nccwpck_require__(9023)
 const { StringDecoder } = __nccwpck_require__(3193)
 const { btoa } = __nccwpck_require__(181)
@@ -37677,7 +37677,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2581:
+/***/ 8421:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -37686,8 +37686,8 @@ module.exports = {
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const Agent = __nccwpck_require__(9965)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const Agent = __nccwpck_require__(8765)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -37717,7 +37717,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8840:
+/***/ 9848:
 /***/ ((module) => {
 
 "use strict";
@@ -37760,16 +37760,16 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 8299:
+/***/ 7163:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const util = __nccwpck_require__(3440)
-const { kBodyUsed } = __nccwpck_require__(6443)
+const util = __nccwpck_require__(4640)
+const { kBodyUsed } = __nccwpck_require__(4043)
 const assert = __nccwpck_require__(2613)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 const EE = __nccwpck_require__(4434)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -37989,14 +37989,14 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 3573:
+/***/ 7541:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(2613)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6443)
-const { RequestRetryError } = __nccwpck_require__(8707)
-const { isDisturbed, parseHeaders, parseRangeHeader } = __nccwpck_require__(3440)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(4043)
+const { RequestRetryError } = __nccwpck_require__(4627)
+const { isDisturbed, parseHeaders, parseRangeHeader } = __nccwpck_require__(4640)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -38332,13 +38332,13 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 4415:
+/***/ 3711:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const RedirectHandler = __nccwpck_require__(8299)
+const RedirectHandler = __nccwpck_require__(7163)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -38361,14 +38361,14 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 2824:
+/***/ 776:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(172);
+const utils_1 = __nccwpck_require__(1308);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -38646,7 +38646,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 3870:
+/***/ 7630:
 /***/ ((module) => {
 
 module.exports = 'AGFzbQEAAAABMAhgAX8Bf2ADf39/AX9gBH9/f38Bf2AAAGADf39/AGABfwBgAn9/AGAGf39/f39/AALLAQgDZW52GHdhc21fb25faGVhZGVyc19jb21wbGV0ZQACA2VudhV3YXNtX29uX21lc3NhZ2VfYmVnaW4AAANlbnYLd2FzbV9vbl91cmwAAQNlbnYOd2FzbV9vbl9zdGF0dXMAAQNlbnYUd2FzbV9vbl9oZWFkZXJfZmllbGQAAQNlbnYUd2FzbV9vbl9oZWFkZXJfdmFsdWUAAQNlbnYMd2FzbV9vbl9ib2R5AAEDZW52GHdhc21fb25fbWVzc2FnZV9jb21wbGV0ZQAAA0ZFAwMEAAAFAAAAAAAABQEFAAUFBQAABgAAAAAGBgYGAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQABAAABAQcAAAUFAwABBAUBcAESEgUDAQACBggBfwFBgNQECwfRBSIGbWVtb3J5AgALX2luaXRpYWxpemUACRlfX2luZGlyZWN0X2Z1bmN0aW9uX3RhYmxlAQALbGxodHRwX2luaXQAChhsbGh0dHBfc2hvdWxkX2tlZXBfYWxpdmUAQQxsbGh0dHBfYWxsb2MADAZtYWxsb2MARgtsbGh0dHBfZnJlZQANBGZyZWUASA9sbGh0dHBfZ2V0X3R5cGUADhVsbGh0dHBfZ2V0X2h0dHBfbWFqb3IADxVsbGh0dHBfZ2V0X2h0dHBfbWlub3IAEBFsbGh0dHBfZ2V0X21ldGhvZAARFmxsaHR0cF9nZXRfc3RhdHVzX2NvZGUAEhJsbGh0dHBfZ2V0X3VwZ3JhZGUAEwxsbGh0dHBfcmVzZXQAFA5sbGh0dHBfZXhlY3V0ZQAVFGxsaHR0cF9zZXR0aW5nc19pbml0ABYNbGxodHRwX2ZpbmlzaAAXDGxsaHR0cF9wYXVzZQAYDWxsaHR0cF9yZXN1bWUAGRtsbGh0dHBfcmVzdW1lX2FmdGVyX3VwZ3JhZGUAGhBsbGh0dHBfZ2V0X2Vycm5vABsXbGxodHRwX2dldF9lcnJvcl9yZWFzb24AHBdsbGh0dHBfc2V0X2Vycm9yX3JlYXNvbgAdFGxsaHR0cF9nZXRfZXJyb3JfcG9zAB4RbGxodHRwX2Vycm5vX25hbWUAHxJsbGh0dHBfbWV0aG9kX25hbWUAIBJsbGh0dHBfc3RhdHVzX25hbWUAIRpsbGh0dHBfc2V0X2xlbmllbnRfaGVhZGVycwAiIWxsaHR0cF9zZXRfbGVuaWVudF9jaHVua2VkX2xlbmd0aAAjHWxsaHR0cF9zZXRfbGVuaWVudF9rZWVwX2FsaXZlACQkbGxodHRwX3NldF9sZW5pZW50X3RyYW5zZmVyX2VuY29kaW5nACUYbGxodHRwX21lc3NhZ2VfbmVlZHNfZW9mAD8JFwEAQQELEQECAwQFCwYHNTk3MS8tJyspCsLgAkUCAAsIABCIgICAAAsZACAAEMKAgIAAGiAAIAI2AjggACABOgAoCxwAIAAgAC8BMiAALQAuIAAQwYCAgAAQgICAgAALKgEBf0HAABDGgICAACIBEMKAgIAAGiABQYCIgIAANgI4IAEgADoAKCABCwoAIAAQyICAgAALBwAgAC0AKAsHACAALQAqCwcAIAAtACsLBwAgAC0AKQsHACAALwEyCwcAIAAtAC4LRQEEfyAAKAIYIQEgAC0ALSECIAAtACghAyAAKAI4IQQgABDCgICAABogACAENgI4IAAgAzoAKCAAIAI6AC0gACABNgIYCxEAIAAgASABIAJqEMOAgIAACxAAIABBAEHcABDMgICAABoLZwEBf0EAIQECQCAAKAIMDQACQAJAAkACQCAALQAvDgMBAAMCCyAAKAI4IgFFDQAgASgCLCIBRQ0AIAAgARGAgICAAAAiAQ0DC0EADwsQyoCAgAAACyAAQcOWgIAANgIQQQ4hAQsgAQseAAJAIAAoAgwNACAAQdGbgIAANgIQIABBFTYCDAsLFgACQCAAKAIMQRVHDQAgAEEANgIMCwsWAAJAIAAoAgxBFkcNACAAQQA2AgwLCwcAIAAoAgwLBwAgACgCEAsJACAAIAE2AhALBwAgACgCFAsiAAJAIABBJEkNABDKgICAAAALIABBAnRBoLOAgABqKAIACyIAAkAgAEEuSQ0AEMqAgIAAAAsgAEECdEGwtICAAGooAgAL7gsBAX9B66iAgAAhAQJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAIABBnH9qDvQDY2IAAWFhYWFhYQIDBAVhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhBgcICQoLDA0OD2FhYWFhEGFhYWFhYWFhYWFhEWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYRITFBUWFxgZGhthYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhHB0eHyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2YTc4OTphYWFhYWFhYTthYWE8YWFhYT0+P2FhYWFhYWFhQGFhQWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYUJDREVGR0hJSktMTU5PUFFSU2FhYWFhYWFhVFVWV1hZWlthXF1hYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFeYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhX2BhC0Hhp4CAAA8LQaShgIAADwtBy6yAgAAPC0H+sYCAAA8LQcCkgIAADwtBq6SAgAAPC0GNqICAAA8LQeKmgIAADwtBgLCAgAAPC0G5r4CAAA8LQdekgIAADwtB75+AgAAPC0Hhn4CAAA8LQfqfgIAADwtB8qCAgAAPC0Gor4CAAA8LQa6ygIAADwtBiLCAgAAPC0Hsp4CAAA8LQYKigIAADwtBjp2AgAAPC0HQroCAAA8LQcqjgIAADwtBxbKAgAAPC0HfnICAAA8LQdKcgIAADwtBxKCAgAAPC0HXoICAAA8LQaKfgIAADwtB7a6AgAAPC0GrsICAAA8LQdSlgIAADwtBzK6AgAAPC0H6roCAAA8LQfyrgIAADwtB0rCAgAAPC0HxnYCAAA8LQbuggIAADwtB96uAgAAPC0GQsYCAAA8LQdexgIAADwtBoq2AgAAPC0HUp4CAAA8LQeCrgIAADwtBn6yAgAAPC0HrsYCAAA8LQdWfgIAADwtByrGAgAAPC0HepYCAAA8LQdSegIAADwtB9JyAgAAPC0GnsoCAAA8LQbGdgIAADwtBoJ2AgAAPC0G5sYCAAA8LQbywgIAADwtBkqGAgAAPC0GzpoCAAA8LQemsgIAADwtBrJ6AgAAPC0HUq4CAAA8LQfemgIAADwtBgKaAgAAPC0GwoYCAAA8LQf6egIAADwtBjaOAgAAPC0GJrYCAAA8LQfeigIAADwtBoLGAgAAPC0Gun4CAAA8LQcalgIAADwtB6J6AgAAPC0GTooCAAA8LQcKvgIAADwtBw52AgAAPC0GLrICAAA8LQeGdgIAADwtBja+AgAAPC0HqoYCAAA8LQbStgIAADwtB0q+AgAAPC0HfsoCAAA8LQdKygIAADwtB8LCAgAAPC0GpooCAAA8LQfmjgIAADwtBmZ6AgAAPC0G1rICAAA8LQZuwgIAADwtBkrKAgAAPC0G2q4CAAA8LQcKigIAADwtB+LKAgAAPC0GepYCAAA8LQdCigIAADwtBup6AgAAPC0GBnoCAAA8LEMqAgIAAAAtB1qGAgAAhAQsgAQsWACAAIAAtAC1B/gFxIAFBAEdyOgAtCxkAIAAgAC0ALUH9AXEgAUEAR0EBdHI6AC0LGQAgACAALQAtQfsBcSABQQBHQQJ0cjoALQsZACAAIAAtAC1B9wFxIAFBAEdBA3RyOgAtCy4BAn9BACEDAkAgACgCOCIERQ0AIAQoAgAiBEUNACAAIAQRgICAgAAAIQMLIAMLSQECf0EAIQMCQCAAKAI4IgRFDQAgBCgCBCIERQ0AIAAgASACIAFrIAQRgYCAgAAAIgNBf0cNACAAQcaRgIAANgIQQRghAwsgAwsuAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAIwIgRFDQAgACAEEYCAgIAAACEDCyADC0kBAn9BACEDAkAgACgCOCIERQ0AIAQoAggiBEUNACAAIAEgAiABayAEEYGAgIAAACIDQX9HDQAgAEH2ioCAADYCEEEYIQMLIAMLLgECf0EAIQMCQCAAKAI4IgRFDQAgBCgCNCIERQ0AIAAgBBGAgICAAAAhAwsgAwtJAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAIMIgRFDQAgACABIAIgAWsgBBGBgICAAAAiA0F/Rw0AIABB7ZqAgAA2AhBBGCEDCyADCy4BAn9BACEDAkAgACgCOCIERQ0AIAQoAjgiBEUNACAAIAQRgICAgAAAIQMLIAMLSQECf0EAIQMCQCAAKAI4IgRFDQAgBCgCECIERQ0AIAAgASACIAFrIAQRgYCAgAAAIgNBf0cNACAAQZWQgIAANgIQQRghAwsgAwsuAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAI8IgRFDQAgACAEEYCAgIAAACEDCyADC0kBAn9BACEDAkAgACgCOCIERQ0AIAQoAhQiBEUNACAAIAEgAiABayAEEYGAgIAAACIDQX9HDQAgAEGqm4CAADYCEEEYIQMLIAMLLgECf0EAIQMCQCAAKAI4IgRFDQAgBCgCQCIERQ0AIAAgBBGAgICAAAAhAwsgAwtJAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAIYIgRFDQAgACABIAIgAWsgBBGBgICAAAAiA0F/Rw0AIABB7ZOAgAA2AhBBGCEDCyADCy4BAn9BACEDAkAgACgCOCIERQ0AIAQoAkQiBEUNACAAIAQRgICAgAAAIQMLIAMLLgECf0EAIQMCQCAAKAI4IgRFDQAgBCgCJCIERQ0AIAAgBBGAgICAAAAhAwsgAwsuAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAIsIgRFDQAgACAEEYCAgIAAACEDCyADC0kBAn9BACEDAkAgACgCOCIERQ0AIAQoAigiBEUNACAAIAEgAiABayAEEYGAgIAAACIDQX9HDQAgAEH2iICAADYCEEEYIQMLIAMLLgECf0EAIQMCQCAAKAI4IgRFDQAgBCgCUCIERQ0AIAAgBBGAgICAAAAhAwsgAwtJAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAIcIgRFDQAgACABIAIgAWsgBBGBgICAAAAiA0F/Rw0AIABBwpmAgAA2AhBBGCEDCyADCy4BAn9BACEDAkAgACgCOCIERQ0AIAQoAkgiBEUNACAAIAQRgICAgAAAIQMLIAMLSQECf0EAIQMCQCAAKAI4IgRFDQAgBCgCICIERQ0AIAAgASACIAFrIAQRgYCAgAAAIgNBf0cNACAAQZSUgIAANgIQQRghAwsgAwsuAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAJMIgRFDQAgACAEEYCAgIAAACEDCyADCy4BAn9BACEDAkAgACgCOCIERQ0AIAQoAlQiBEUNACAAIAQRgICAgAAAIQMLIAMLLgECf0EAIQMCQCAAKAI4IgRFDQAgBCgCWCIERQ0AIAAgBBGAgICAAAAhAwsgAwtFAQF/AkACQCAALwEwQRRxQRRHDQBBASEDIAAtAChBAUYNASAALwEyQeUARiEDDAELIAAtAClBBUYhAwsgACADOgAuQQAL/gEBA39BASEDAkAgAC8BMCIEQQhxDQAgACkDIEIAUiEDCwJAAkAgAC0ALkUNAEEBIQUgAC0AKUEFRg0BQQEhBSAEQcAAcUUgA3FBAUcNAQtBACEFIARBwABxDQBBAiEFIARB//8DcSIDQQhxDQACQCADQYAEcUUNAAJAIAAtAChBAUcNACAALQAtQQpxDQBBBQ8LQQQPCwJAIANBIHENAAJAIAAtAChBAUYNACAALwEyQf//A3EiAEGcf2pB5ABJDQAgAEHMAUYNACAAQbACRg0AQQQhBSAEQShxRQ0CIANBiARxQYAERg0CC0EADwtBAEEDIAApAyBQGyEFCyAFC2IBAn9BACEBAkAgAC0AKEEBRg0AIAAvATJB//8DcSICQZx/akHkAEkNACACQcwBRg0AIAJBsAJGDQAgAC8BMCIAQcAAcQ0AQQEhASAAQYgEcUGABEYNACAAQShxRSEBCyABC6cBAQN/AkACQAJAIAAtACpFDQAgAC0AK0UNAEEAIQMgAC8BMCIEQQJxRQ0BDAILQQAhAyAALwEwIgRBAXFFDQELQQEhAyAALQAoQQFGDQAgAC8BMkH//wNxIgVBnH9qQeQASQ0AIAVBzAFGDQAgBUGwAkYNACAEQcAAcQ0AQQAhAyAEQYgEcUGABEYNACAEQShxQQBHIQMLIABBADsBMCAAQQA6AC8gAwuZAQECfwJAAkACQCAALQAqRQ0AIAAtACtFDQBBACEBIAAvATAiAkECcUUNAQwCC0EAIQEgAC8BMCICQQFxRQ0BC0EBIQEgAC0AKEEBRg0AIAAvATJB//8DcSIAQZx/akHkAEkNACAAQcwBRg0AIABBsAJGDQAgAkHAAHENAEEAIQEgAkGIBHFBgARGDQAgAkEocUEARyEBCyABC1kAIABBGGpCADcDACAAQgA3AwAgAEE4akIANwMAIABBMGpCADcDACAAQShqQgA3AwAgAEEgakIANwMAIABBEGpCADcDACAAQQhqQgA3AwAgAEHdATYCHEEAC3sBAX8CQCAAKAIMIgMNAAJAIAAoAgRFDQAgACABNgIECwJAIAAgASACEMSAgIAAIgMNACAAKAIMDwsgACADNgIcQQAhAyAAKAIEIgFFDQAgACABIAIgACgCCBGBgICAAAAiAUUNACAAIAI2AhQgACABNgIMIAEhAwsgAwvk8wEDDn8DfgR/I4CAgIAAQRBrIgMkgICAgAAgASEEIAEhBSABIQYgASEHIAEhCCABIQkgASEKIAEhCyABIQwgASENIAEhDiABIQ8CQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkAgACgCHCIQQX9qDt0B2gEB2QECAwQFBgcICQoLDA0O2AEPENcBERLWARMUFRYXGBkaG+AB3wEcHR7VAR8gISIjJCXUASYnKCkqKyzTAdIBLS7RAdABLzAxMjM0NTY3ODk6Ozw9Pj9AQUJDREVG2wFHSElKzwHOAUvNAUzMAU1OT1BRUlNUVVZXWFlaW1xdXl9gYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4ABgQGCAYMBhAGFAYYBhwGIAYkBigGLAYwBjQGOAY8BkAGRAZIBkwGUAZUBlgGXAZgBmQGaAZsBnAGdAZ4BnwGgAaEBogGjAaQBpQGmAacBqAGpAaoBqwGsAa0BrgGvAbABsQGyAbMBtAG1AbYBtwHLAcoBuAHJAbkByAG6AbsBvAG9Ab4BvwHAAcEBwgHDAcQBxQHGAQDcAQtBACEQDMYBC0EOIRAMxQELQQ0hEAzEAQtBDyEQDMMBC0EQIRAMwgELQRMhEAzBAQtBFCEQDMABC0EVIRAMvwELQRYhEAy+AQtBFyEQDL0BC0EYIRAMvAELQRkhEAy7AQtBGiEQDLoBC0EbIRAMuQELQRwhEAy4AQtBCCEQDLcBC0EdIRAMtgELQSAhEAy1AQtBHyEQDLQBC0EHIRAMswELQSEhEAyyAQtBIiEQDLEBC0EeIRAMsAELQSMhEAyvAQtBEiEQDK4BC0ERIRAMrQELQSQhEAysAQtBJSEQDKsBC0EmIRAMqgELQSchEAypAQtBwwEhEAyoAQtBKSEQDKcBC0ErIRAMpgELQSwhEAylAQtBLSEQDKQBC0EuIRAMowELQS8hEAyiAQtBxAEhEAyhAQtBMCEQDKABC0E0IRAMnwELQQwhEAyeAQtBMSEQDJ0BC0EyIRAMnAELQTMhEAybAQtBOSEQDJoBC0E1IRAMmQELQcUBIRAMmAELQQshEAyXAQtBOiEQDJYBC0E2IRAMlQELQQohEAyUAQtBNyEQDJMBC0E4IRAMkgELQTwhEAyRAQtBOyEQDJABC0E9IRAMjwELQQkhEAyOAQtBKCEQDI0BC0E+IRAMjAELQT8hEAyLAQtBwAAhEAyKAQtBwQAhEAyJAQtBwgAhEAyIAQtBwwAhEAyHAQtBxAAhEAyGAQtBxQAhEAyFAQtBxgAhEAyEAQtBKiEQDIMBC0HHACEQDIIBC0HIACEQDIEBC0HJACEQDIABC0HKACEQDH8LQcsAIRAMfgtBzQAhEAx9C0HMACEQDHwLQc4AIRAMewtBzwAhEAx6C0HQACEQDHkLQdEAIRAMeAtB0gAhEAx3C0HTACEQDHYLQdQAIRAMdQtB1gAhEAx0C0HVACEQDHMLQQYhEAxyC0HXACEQDHELQQUhEAxwC0HYACEQDG8LQQQhEAxuC0HZACEQDG0LQdoAIRAMbAtB2wAhEAxrC0HcACEQDGoLQQMhEAxpC0HdACEQDGgLQd4AIRAMZwtB3wAhEAxmC0HhACEQDGULQeAAIRAMZAtB4gAhEAxjC0HjACEQDGILQQIhEAxhC0HkACEQDGALQeUAIRAMXwtB5gAhEAxeC0HnACEQDF0LQegAIRAMXAtB6QAhEAxbC0HqACEQDFoLQesAIRAMWQtB7AAhEAxYC0HtACEQDFcLQe4AIRAMVgtB7wAhEAxVC0HwACEQDFQLQfEAIRAMUwtB8gAhEAxSC0HzACEQDFELQfQAIRAMUAtB9QAhEAxPC0H2ACEQDE4LQfcAIRAMTQtB+AAhEAxMC0H5ACEQDEsLQfoAIRAMSgtB+wAhEAxJC0H8ACEQDEgLQf0AIRAMRwtB/gAhEAxGC0H/ACEQDEULQYABIRAMRAtBgQEhEAxDC0GCASEQDEILQYMBIRAMQQtBhAEhEAxAC0GFASEQDD8LQYYBIRAMPgtBhwEhEAw9C0GIASEQDDwLQYkBIRAMOwtBigEhEAw6C0GLASEQDDkLQYwBIRAMOAtBjQEhEAw3C0GOASEQDDYLQY8BIRAMNQtBkAEhEAw0C0GRASEQDDMLQZIBIRAMMgtBkwEhEAwxC0GUASEQDDALQZUBIRAMLwtBlgEhEAwuC0GXASEQDC0LQZgBIRAMLAtBmQEhEAwrC0GaASEQDCoLQZsBIRAMKQtBnAEhEAwoC0GdASEQDCcLQZ4BIRAMJgtBnwEhEAwlC0GgASEQDCQLQaEBIRAMIwtBogEhEAwiC0GjASEQDCELQaQBIRAMIAtBpQEhEAwfC0GmASEQDB4LQacBIRAMHQtBqAEhEAwcC0GpASEQDBsLQaoBIRAMGgtBqwEhEAwZC0GsASEQDBgLQa0BIRAMFwtBrgEhEAwWC0EBIRAMFQtBrwEhEAwUC0GwASEQDBMLQbEBIRAMEgtBswEhEAwRC0GyASEQDBALQbQBIRAMDwtBtQEhEAwOC0G2ASEQDA0LQbcBIRAMDAtBuAEhEAwLC0G5ASEQDAoLQboBIRAMCQtBuwEhEAwIC0HGASEQDAcLQbwBIRAMBgtBvQEhEAwFC0G+ASEQDAQLQb8BIRAMAwtBwAEhEAwCC0HCASEQDAELQcEBIRALA0ACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQCAQDscBAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxweHyAhIyUoP0BBREVGR0hJSktMTU9QUVJT3gNXWVtcXWBiZWZnaGlqa2xtb3BxcnN0dXZ3eHl6e3x9foABggGFAYYBhwGJAYsBjAGNAY4BjwGQAZEBlAGVAZYBlwGYAZkBmgGbAZwBnQGeAZ8BoAGhAaIBowGkAaUBpgGnAagBqQGqAasBrAGtAa4BrwGwAbEBsgGzAbQBtQG2AbcBuAG5AboBuwG8Ab0BvgG/AcABwQHCAcMBxAHFAcYBxwHIAckBygHLAcwBzQHOAc8B0AHRAdIB0wHUAdUB1gHXAdgB2QHaAdsB3AHdAd4B4AHhAeIB4wHkAeUB5gHnAegB6QHqAesB7AHtAe4B7wHwAfEB8gHzAZkCpAKwAv4C/gILIAEiBCACRw3zAUHdASEQDP8DCyABIhAgAkcN3QFBwwEhEAz+AwsgASIBIAJHDZABQfcAIRAM/QMLIAEiASACRw2GAUHvACEQDPwDCyABIgEgAkcNf0HqACEQDPsDCyABIgEgAkcNe0HoACEQDPoDCyABIgEgAkcNeEHmACEQDPkDCyABIgEgAkcNGkEYIRAM+AMLIAEiASACRw0UQRIhEAz3AwsgASIBIAJHDVlBxQAhEAz2AwsgASIBIAJHDUpBPyEQDPUDCyABIgEgAkcNSEE8IRAM9AMLIAEiASACRw1BQTEhEAzzAwsgAC0ALkEBRg3rAwyHAgsgACABIgEgAhDAgICAAEEBRw3mASAAQgA3AyAM5wELIAAgASIBIAIQtICAgAAiEA3nASABIQEM9QILAkAgASIBIAJHDQBBBiEQDPADCyAAIAFBAWoiASACELuAgIAAIhAN6AEgASEBDDELIABCADcDIEESIRAM1QMLIAEiECACRw0rQR0hEAztAwsCQCABIgEgAkYNACABQQFqIQFBECEQDNQDC0EHIRAM7AMLIABCACAAKQMgIhEgAiABIhBrrSISfSITIBMgEVYbNwMgIBEgElYiFEUN5QFBCCEQDOsDCwJAIAEiASACRg0AIABBiYCAgAA2AgggACABNgIEIAEhAUEUIRAM0gMLQQkhEAzqAwsgASEBIAApAyBQDeQBIAEhAQzyAgsCQCABIgEgAkcNAEELIRAM6QMLIAAgAUEBaiIBIAIQtoCAgAAiEA3lASABIQEM8gILIAAgASIBIAIQuICAgAAiEA3lASABIQEM8gILIAAgASIBIAIQuICAgAAiEA3mASABIQEMDQsgACABIgEgAhC6gICAACIQDecBIAEhAQzwAgsCQCABIgEgAkcNAEEPIRAM5QMLIAEtAAAiEEE7Rg0IIBBBDUcN6AEgAUEBaiEBDO8CCyAAIAEiASACELqAgIAAIhAN6AEgASEBDPICCwNAAkAgAS0AAEHwtYCAAGotAAAiEEEBRg0AIBBBAkcN6wEgACgCBCEQIABBADYCBCAAIBAgAUEBaiIBELmAgIAAIhAN6gEgASEBDPQCCyABQQFqIgEgAkcNAAtBEiEQDOIDCyAAIAEiASACELqAgIAAIhAN6QEgASEBDAoLIAEiASACRw0GQRshEAzgAwsCQCABIgEgAkcNAEEWIRAM4AMLIABBioCAgAA2AgggACABNgIEIAAgASACELiAgIAAIhAN6gEgASEBQSAhEAzGAwsCQCABIgEgAkYNAANAAkAgAS0AAEHwt4CAAGotAAAiEEECRg0AAkAgEEF/ag4E5QHsAQDrAewBCyABQQFqIQFBCCEQDMgDCyABQQFqIgEgAkcNAAtBFSEQDN8DC0EVIRAM3gMLA0ACQCABLQAAQfC5gIAAai0AACIQQQJGDQAgEEF/ag4E3gHsAeAB6wHsAQsgAUEBaiIBIAJHDQALQRghEAzdAwsCQCABIgEgAkYNACAAQYuAgIAANgIIIAAgATYCBCABIQFBByEQDMQDC0EZIRAM3AMLIAFBAWohAQwCCwJAIAEiFCACRw0AQRohEAzbAwsgFCEBAkAgFC0AAEFzag4U3QLuAu4C7gLuAu4C7gLuAu4C7gLuAu4C7gLuAu4C7gLuAu4C7gIA7gILQQAhECAAQQA2AhwgAEGvi4CAADYCECAAQQI2AgwgACAUQQFqNgIUDNoDCwJAIAEtAAAiEEE7Rg0AIBBBDUcN6AEgAUEBaiEBDOUCCyABQQFqIQELQSIhEAy/AwsCQCABIhAgAkcNAEEcIRAM2AMLQgAhESAQIQEgEC0AAEFQag435wHmAQECAwQFBgcIAAAAAAAAAAkKCwwNDgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADxAREhMUAAtBHiEQDL0DC0ICIREM5QELQgMhEQzkAQtCBCERDOMBC0IFIREM4gELQgYhEQzhAQtCByERDOABC0IIIREM3wELQgkhEQzeAQtCCiERDN0BC0ILIREM3AELQgwhEQzbAQtCDSERDNoBC0IOIREM2QELQg8hEQzYAQtCCiERDNcBC0ILIREM1gELQgwhEQzVAQtCDSERDNQBC0IOIREM0wELQg8hEQzSAQtCACERAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQCAQLQAAQVBqDjflAeQBAAECAwQFBgfmAeYB5gHmAeYB5gHmAQgJCgsMDeYB5gHmAeYB5gHmAeYB5gHmAeYB5gHmAeYB5gHmAeYB5gHmAeYB5gHmAeYB5gHmAeYB5gEODxAREhPmAQtCAiERDOQBC0IDIREM4wELQgQhEQziAQtCBSERDOEBC0IGIREM4AELQgchEQzfAQtCCCERDN4BC0IJIREM3QELQgohEQzcAQtCCyERDNsBC0IMIREM2gELQg0hEQzZAQtCDiERDNgBC0IPIREM1wELQgohEQzWAQtCCyERDNUBC0IMIREM1AELQg0hEQzTAQtCDiERDNIBC0IPIREM0QELIABCACAAKQMgIhEgAiABIhBrrSISfSITIBMgEVYbNwMgIBEgElYiFEUN0gFBHyEQDMADCwJAIAEiASACRg0AIABBiYCAgAA2AgggACABNgIEIAEhAUEkIRAMpwMLQSAhEAy/AwsgACABIhAgAhC+gICAAEF/ag4FtgEAxQIB0QHSAQtBESEQDKQDCyAAQQE6AC8gECEBDLsDCyABIgEgAkcN0gFBJCEQDLsDCyABIg0gAkcNHkHGACEQDLoDCyAAIAEiASACELKAgIAAIhAN1AEgASEBDLUBCyABIhAgAkcNJkHQACEQDLgDCwJAIAEiASACRw0AQSghEAy4AwsgAEEANgIEIABBjICAgAA2AgggACABIAEQsYCAgAAiEA3TASABIQEM2AELAkAgASIQIAJHDQBBKSEQDLcDCyAQLQAAIgFBIEYNFCABQQlHDdMBIBBBAWohAQwVCwJAIAEiASACRg0AIAFBAWohAQwXC0EqIRAMtQMLAkAgASIQIAJHDQBBKyEQDLUDCwJAIBAtAAAiAUEJRg0AIAFBIEcN1QELIAAtACxBCEYN0wEgECEBDJEDCwJAIAEiASACRw0AQSwhEAy0AwsgAS0AAEEKRw3VASABQQFqIQEMyQILIAEiDiACRw3VAUEvIRAMsgMLA0ACQCABLQAAIhBBIEYNAAJAIBBBdmoOBADcAdwBANoBCyABIQEM4AELIAFBAWoiASACRw0AC0ExIRAMsQMLQTIhECABIhQgAkYNsAMgAiAUayAAKAIAIgFqIRUgFCABa0EDaiEWAkADQCAULQAAIhdBIHIgFyAXQb9/akH/AXFBGkkbQf8BcSABQfC7gIAAai0AAEcNAQJAIAFBA0cNAEEGIQEMlgMLIAFBAWohASAUQQFqIhQgAkcNAAsgACAVNgIADLEDCyAAQQA2AgAgFCEBDNkBC0EzIRAgASIUIAJGDa8DIAIgFGsgACgCACIBaiEVIBQgAWtBCGohFgJAA0AgFC0AACIXQSByIBcgF0G/f2pB/wFxQRpJG0H/AXEgAUH0u4CAAGotAABHDQECQCABQQhHDQBBBSEBDJUDCyABQQFqIQEgFEEBaiIUIAJHDQALIAAgFTYCAAywAwsgAEEANgIAIBQhAQzYAQtBNCEQIAEiFCACRg2uAyACIBRrIAAoAgAiAWohFSAUIAFrQQVqIRYCQANAIBQtAAAiF0EgciAXIBdBv39qQf8BcUEaSRtB/wFxIAFB0MKAgABqLQAARw0BAkAgAUEFRw0AQQchAQyUAwsgAUEBaiEBIBRBAWoiFCACRw0ACyAAIBU2AgAMrwMLIABBADYCACAUIQEM1wELAkAgASIBIAJGDQADQAJAIAEtAABBgL6AgABqLQAAIhBBAUYNACAQQQJGDQogASEBDN0BCyABQQFqIgEgAkcNAAtBMCEQDK4DC0EwIRAMrQMLAkAgASIBIAJGDQADQAJAIAEtAAAiEEEgRg0AIBBBdmoOBNkB2gHaAdkB2gELIAFBAWoiASACRw0AC0E4IRAMrQMLQTghEAysAwsDQAJAIAEtAAAiEEEgRg0AIBBBCUcNAwsgAUEBaiIBIAJHDQALQTwhEAyrAwsDQAJAIAEtAAAiEEEgRg0AAkACQCAQQXZqDgTaAQEB2gEACyAQQSxGDdsBCyABIQEMBAsgAUEBaiIBIAJHDQALQT8hEAyqAwsgASEBDNsBC0HAACEQIAEiFCACRg2oAyACIBRrIAAoAgAiAWohFiAUIAFrQQZqIRcCQANAIBQtAABBIHIgAUGAwICAAGotAABHDQEgAUEGRg2OAyABQQFqIQEgFEEBaiIUIAJHDQALIAAgFjYCAAypAwsgAEEANgIAIBQhAQtBNiEQDI4DCwJAIAEiDyACRw0AQcEAIRAMpwMLIABBjICAgAA2AgggACAPNgIEIA8hASAALQAsQX9qDgTNAdUB1wHZAYcDCyABQQFqIQEMzAELAkAgASIBIAJGDQADQAJAIAEtAAAiEEEgciAQIBBBv39qQf8BcUEaSRtB/wFxIhBBCUYNACAQQSBGDQACQAJAAkACQCAQQZ1/ag4TAAMDAwMDAwMBAwMDAwMDAwMDAgMLIAFBAWohAUExIRAMkQMLIAFBAWohAUEyIRAMkAMLIAFBAWohAUEzIRAMjwMLIAEhAQzQAQsgAUEBaiIBIAJHDQALQTUhEAylAwtBNSEQDKQDCwJAIAEiASACRg0AA0ACQCABLQAAQYC8gIAAai0AAEEBRg0AIAEhAQzTAQsgAUEBaiIBIAJHDQALQT0hEAykAwtBPSEQDKMDCyAAIAEiASACELCAgIAAIhAN1gEgASEBDAELIBBBAWohAQtBPCEQDIcDCwJAIAEiASACRw0AQcIAIRAMoAMLAkADQAJAIAEtAABBd2oOGAAC/gL+AoQD/gL+Av4C/gL+Av4C/gL+Av4C/gL+Av4C/gL+Av4C/gL+Av4CAP4CCyABQQFqIgEgAkcNAAtBwgAhEAygAwsgAUEBaiEBIAAtAC1BAXFFDb0BIAEhAQtBLCEQDIUDCyABIgEgAkcN0wFBxAAhEAydAwsDQAJAIAEtAABBkMCAgABqLQAAQQFGDQAgASEBDLcCCyABQQFqIgEgAkcNAAtBxQAhEAycAwsgDS0AACIQQSBGDbMBIBBBOkcNgQMgACgCBCEBIABBADYCBCAAIAEgDRCvgICAACIBDdABIA1BAWohAQyzAgtBxwAhECABIg0gAkYNmgMgAiANayAAKAIAIgFqIRYgDSABa0EFaiEXA0AgDS0AACIUQSByIBQgFEG/f2pB/wFxQRpJG0H/AXEgAUGQwoCAAGotAABHDYADIAFBBUYN9AIgAUEBaiEBIA1BAWoiDSACRw0ACyAAIBY2AgAMmgMLQcgAIRAgASINIAJGDZkDIAIgDWsgACgCACIBaiEWIA0gAWtBCWohFwNAIA0tAAAiFEEgciAUIBRBv39qQf8BcUEaSRtB/wFxIAFBlsKAgABqLQAARw3/AgJAIAFBCUcNAEECIQEM9QILIAFBAWohASANQQFqIg0gAkcNAAsgACAWNgIADJkDCwJAIAEiDSACRw0AQckAIRAMmQMLAkACQCANLQAAIgFBIHIgASABQb9/akH/AXFBGkkbQf8BcUGSf2oOBwCAA4ADgAOAA4ADAYADCyANQQFqIQFBPiEQDIADCyANQQFqIQFBPyEQDP8CC0HKACEQIAEiDSACRg2XAyACIA1rIAAoAgAiAWohFiANIAFrQQFqIRcDQCANLQAAIhRBIHIgFCAUQb9/akH/AXFBGkkbQf8BcSABQaDCgIAAai0AAEcN/QIgAUEBRg3wAiABQQFqIQEgDUEBaiINIAJHDQALIAAgFjYCAAyXAwtBywAhECABIg0gAkYNlgMgAiANayAAKAIAIgFqIRYgDSABa0EOaiEXA0AgDS0AACIUQSByIBQgFEG/f2pB/wFxQRpJG0H/AXEgAUGiwoCAAGotAABHDfwCIAFBDkYN8AIgAUEBaiEBIA1BAWoiDSACRw0ACyAAIBY2AgAMlgMLQcwAIRAgASINIAJGDZUDIAIgDWsgACgCACIBaiEWIA0gAWtBD2ohFwNAIA0tAAAiFEEgciAUIBRBv39qQf8BcUEaSRtB/wFxIAFBwMKAgABqLQAARw37AgJAIAFBD0cNAEEDIQEM8QILIAFBAWohASANQQFqIg0gAkcNAAsgACAWNgIADJUDC0HNACEQIAEiDSACRg2UAyACIA1rIAAoAgAiAWohFiANIAFrQQVqIRcDQCANLQAAIhRBIHIgFCAUQb9/akH/AXFBGkkbQf8BcSABQdDCgIAAai0AAEcN+gICQCABQQVHDQBBBCEBDPACCyABQQFqIQEgDUEBaiINIAJHDQALIAAgFjYCAAyUAwsCQCABIg0gAkcNAEHOACEQDJQDCwJAAkACQAJAIA0tAAAiAUEgciABIAFBv39qQf8BcUEaSRtB/wFxQZ1/ag4TAP0C/QL9Av0C/QL9Av0C/QL9Av0C/QL9AgH9Av0C/QICA/0CCyANQQFqIQFBwQAhEAz9AgsgDUEBaiEBQcIAIRAM/AILIA1BAWohAUHDACEQDPsCCyANQQFqIQFBxAAhEAz6AgsCQCABIgEgAkYNACAAQY2AgIAANgIIIAAgATYCBCABIQFBxQAhEAz6AgtBzwAhEAySAwsgECEBAkACQCAQLQAAQXZqDgQBqAKoAgCoAgsgEEEBaiEBC0EnIRAM+AILAkAgASIBIAJHDQBB0QAhEAyRAwsCQCABLQAAQSBGDQAgASEBDI0BCyABQQFqIQEgAC0ALUEBcUUNxwEgASEBDIwBCyABIhcgAkcNyAFB0gAhEAyPAwtB0wAhECABIhQgAkYNjgMgAiAUayAAKAIAIgFqIRYgFCABa0EBaiEXA0AgFC0AACABQdbCgIAAai0AAEcNzAEgAUEBRg3HASABQQFqIQEgFEEBaiIUIAJHDQALIAAgFjYCAAyOAwsCQCABIgEgAkcNAEHVACEQDI4DCyABLQAAQQpHDcwBIAFBAWohAQzHAQsCQCABIgEgAkcNAEHWACEQDI0DCwJAAkAgAS0AAEF2ag4EAM0BzQEBzQELIAFBAWohAQzHAQsgAUEBaiEBQcoAIRAM8wILIAAgASIBIAIQroCAgAAiEA3LASABIQFBzQAhEAzyAgsgAC0AKUEiRg2FAwymAgsCQCABIgEgAkcNAEHbACEQDIoDC0EAIRRBASEXQQEhFkEAIRACQAJAAkACQAJAAkACQAJAAkAgAS0AAEFQag4K1AHTAQABAgMEBQYI1QELQQIhEAwGC0EDIRAMBQtBBCEQDAQLQQUhEAwDC0EGIRAMAgtBByEQDAELQQghEAtBACEXQQAhFkEAIRQMzAELQQkhEEEBIRRBACEXQQAhFgzLAQsCQCABIgEgAkcNAEHdACEQDIkDCyABLQAAQS5HDcwBIAFBAWohAQymAgsgASIBIAJHDcwBQd8AIRAMhwMLAkAgASIBIAJGDQAgAEGOgICAADYCCCAAIAE2AgQgASEBQdAAIRAM7gILQeAAIRAMhgMLQeEAIRAgASIBIAJGDYUDIAIgAWsgACgCACIUaiEWIAEgFGtBA2ohFwNAIAEtAAAgFEHiwoCAAGotAABHDc0BIBRBA0YNzAEgFEEBaiEUIAFBAWoiASACRw0ACyAAIBY2AgAMhQMLQeIAIRAgASIBIAJGDYQDIAIgAWsgACgCACIUaiEWIAEgFGtBAmohFwNAIAEtAAAgFEHmwoCAAGotAABHDcwBIBRBAkYNzgEgFEEBaiEUIAFBAWoiASACRw0ACyAAIBY2AgAMhAMLQeMAIRAgASIBIAJGDYMDIAIgAWsgACgCACIUaiEWIAEgFGtBA2ohFwNAIAEtAAAgFEHpwoCAAGotAABHDcsBIBRBA0YNzgEgFEEBaiEUIAFBAWoiASACRw0ACyAAIBY2AgAMgwMLAkAgASIBIAJHDQBB5QAhEAyDAwsgACABQQFqIgEgAhCogICAACIQDc0BIAEhAUHWACEQDOkCCwJAIAEiASACRg0AA0ACQCABLQAAIhBBIEYNAAJAAkACQCAQQbh/ag4LAAHPAc8BzwHPAc8BzwHPAc8BAs8BCyABQQFqIQFB0gAhEAztAgsgAUEBaiEBQdMAIRAM7AILIAFBAWohAUHUACEQDOsCCyABQQFqIgEgAkcNAAtB5AAhEAyCAwtB5AAhEAyBAwsDQAJAIAEtAABB8MKAgABqLQAAIhBBAUYNACAQQX5qDgPPAdAB0QHSAQsgAUEBaiIBIAJHDQALQeYAIRAMgAMLAkAgASIBIAJGDQAgAUEBaiEBDAMLQecAIRAM/wILA0ACQCABLQAAQfDEgIAAai0AACIQQQFGDQACQCAQQX5qDgTSAdMB1AEA1QELIAEhAUHXACEQDOcCCyABQQFqIgEgAkcNAAtB6AAhEAz+AgsCQCABIgEgAkcNAEHpACEQDP4CCwJAIAEtAAAiEEF2ag4augHVAdUBvAHVAdUB1QHVAdUB1QHVAdUB1QHVAdUB1QHVAdUB1QHVAdUB1QHKAdUB1QEA0wELIAFBAWohAQtBBiEQDOMCCwNAAkAgAS0AAEHwxoCAAGotAABBAUYNACABIQEMngILIAFBAWoiASACRw0AC0HqACEQDPsCCwJAIAEiASACRg0AIAFBAWohAQwDC0HrACEQDPoCCwJAIAEiASACRw0AQewAIRAM+gILIAFBAWohAQwBCwJAIAEiASACRw0AQe0AIRAM+QILIAFBAWohAQtBBCEQDN4CCwJAIAEiFCACRw0AQe4AIRAM9wILIBQhAQJAAkACQCAULQAAQfDIgIAAai0AAEF/ag4H1AHVAdYBAJwCAQLXAQsgFEEBaiEBDAoLIBRBAWohAQzNAQtBACEQIABBADYCHCAAQZuSgIAANgIQIABBBzYCDCAAIBRBAWo2AhQM9gILAkADQAJAIAEtAABB8MiAgABqLQAAIhBBBEYNAAJAAkAgEEF/ag4H0gHTAdQB2QEABAHZAQsgASEBQdoAIRAM4AILIAFBAWohAUHcACEQDN8CCyABQQFqIgEgAkcNAAtB7wAhEAz2AgsgAUEBaiEBDMsBCwJAIAEiFCACRw0AQfAAIRAM9QILIBQtAABBL0cN1AEgFEEBaiEBDAYLAkAgASIUIAJHDQBB8QAhEAz0AgsCQCAULQAAIgFBL0cNACAUQQFqIQFB3QAhEAzbAgsgAUF2aiIEQRZLDdMBQQEgBHRBiYCAAnFFDdMBDMoCCwJAIAEiASACRg0AIAFBAWohAUHeACEQDNoCC0HyACEQDPICCwJAIAEiFCACRw0AQfQAIRAM8gILIBQhAQJAIBQtAABB8MyAgABqLQAAQX9qDgPJApQCANQBC0HhACEQDNgCCwJAIAEiFCACRg0AA0ACQCAULQAAQfDKgIAAai0AACIBQQNGDQACQCABQX9qDgLLAgDVAQsgFCEBQd8AIRAM2gILIBRBAWoiFCACRw0AC0HzACEQDPECC0HzACEQDPACCwJAIAEiASACRg0AIABBj4CAgAA2AgggACABNgIEIAEhAUHgACEQDNcCC0H1ACEQDO8CCwJAIAEiASACRw0AQfYAIRAM7wILIABBj4CAgAA2AgggACABNgIEIAEhAQtBAyEQDNQCCwNAIAEtAABBIEcNwwIgAUEBaiIBIAJHDQALQfcAIRAM7AILAkAgASIBIAJHDQBB+AAhEAzsAgsgAS0AAEEgRw3OASABQQFqIQEM7wELIAAgASIBIAIQrICAgAAiEA3OASABIQEMjgILAkAgASIEIAJHDQBB+gAhEAzqAgsgBC0AAEHMAEcN0QEgBEEBaiEBQRMhEAzPAQsCQCABIgQgAkcNAEH7ACEQDOkCCyACIARrIAAoAgAiAWohFCAEIAFrQQVqIRADQCAELQAAIAFB8M6AgABqLQAARw3QASABQQVGDc4BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQfsAIRAM6AILAkAgASIEIAJHDQBB/AAhEAzoAgsCQAJAIAQtAABBvX9qDgwA0QHRAdEB0QHRAdEB0QHRAdEB0QEB0QELIARBAWohAUHmACEQDM8CCyAEQQFqIQFB5wAhEAzOAgsCQCABIgQgAkcNAEH9ACEQDOcCCyACIARrIAAoAgAiAWohFCAEIAFrQQJqIRACQANAIAQtAAAgAUHtz4CAAGotAABHDc8BIAFBAkYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEH9ACEQDOcCCyAAQQA2AgAgEEEBaiEBQRAhEAzMAQsCQCABIgQgAkcNAEH+ACEQDOYCCyACIARrIAAoAgAiAWohFCAEIAFrQQVqIRACQANAIAQtAAAgAUH2zoCAAGotAABHDc4BIAFBBUYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEH+ACEQDOYCCyAAQQA2AgAgEEEBaiEBQRYhEAzLAQsCQCABIgQgAkcNAEH/ACEQDOUCCyACIARrIAAoAgAiAWohFCAEIAFrQQNqIRACQANAIAQtAAAgAUH8zoCAAGotAABHDc0BIAFBA0YNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEH/ACEQDOUCCyAAQQA2AgAgEEEBaiEBQQUhEAzKAQsCQCABIgQgAkcNAEGAASEQDOQCCyAELQAAQdkARw3LASAEQQFqIQFBCCEQDMkBCwJAIAEiBCACRw0AQYEBIRAM4wILAkACQCAELQAAQbJ/ag4DAMwBAcwBCyAEQQFqIQFB6wAhEAzKAgsgBEEBaiEBQewAIRAMyQILAkAgASIEIAJHDQBBggEhEAziAgsCQAJAIAQtAABBuH9qDggAywHLAcsBywHLAcsBAcsBCyAEQQFqIQFB6gAhEAzJAgsgBEEBaiEBQe0AIRAMyAILAkAgASIEIAJHDQBBgwEhEAzhAgsgAiAEayAAKAIAIgFqIRAgBCABa0ECaiEUAkADQCAELQAAIAFBgM+AgABqLQAARw3JASABQQJGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBA2AgBBgwEhEAzhAgtBACEQIABBADYCACAUQQFqIQEMxgELAkAgASIEIAJHDQBBhAEhEAzgAgsgAiAEayAAKAIAIgFqIRQgBCABa0EEaiEQAkADQCAELQAAIAFBg8+AgABqLQAARw3IASABQQRGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBhAEhEAzgAgsgAEEANgIAIBBBAWohAUEjIRAMxQELAkAgASIEIAJHDQBBhQEhEAzfAgsCQAJAIAQtAABBtH9qDggAyAHIAcgByAHIAcgBAcgBCyAEQQFqIQFB7wAhEAzGAgsgBEEBaiEBQfAAIRAMxQILAkAgASIEIAJHDQBBhgEhEAzeAgsgBC0AAEHFAEcNxQEgBEEBaiEBDIMCCwJAIAEiBCACRw0AQYcBIRAM3QILIAIgBGsgACgCACIBaiEUIAQgAWtBA2ohEAJAA0AgBC0AACABQYjPgIAAai0AAEcNxQEgAUEDRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQYcBIRAM3QILIABBADYCACAQQQFqIQFBLSEQDMIBCwJAIAEiBCACRw0AQYgBIRAM3AILIAIgBGsgACgCACIBaiEUIAQgAWtBCGohEAJAA0AgBC0AACABQdDPgIAAai0AAEcNxAEgAUEIRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQYgBIRAM3AILIABBADYCACAQQQFqIQFBKSEQDMEBCwJAIAEiASACRw0AQYkBIRAM2wILQQEhECABLQAAQd8ARw3AASABQQFqIQEMgQILAkAgASIEIAJHDQBBigEhEAzaAgsgAiAEayAAKAIAIgFqIRQgBCABa0EBaiEQA0AgBC0AACABQYzPgIAAai0AAEcNwQEgAUEBRg2vAiABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGKASEQDNkCCwJAIAEiBCACRw0AQYsBIRAM2QILIAIgBGsgACgCACIBaiEUIAQgAWtBAmohEAJAA0AgBC0AACABQY7PgIAAai0AAEcNwQEgAUECRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQYsBIRAM2QILIABBADYCACAQQQFqIQFBAiEQDL4BCwJAIAEiBCACRw0AQYwBIRAM2AILIAIgBGsgACgCACIBaiEUIAQgAWtBAWohEAJAA0AgBC0AACABQfDPgIAAai0AAEcNwAEgAUEBRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQYwBIRAM2AILIABBADYCACAQQQFqIQFBHyEQDL0BCwJAIAEiBCACRw0AQY0BIRAM1wILIAIgBGsgACgCACIBaiEUIAQgAWtBAWohEAJAA0AgBC0AACABQfLPgIAAai0AAEcNvwEgAUEBRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQY0BIRAM1wILIABBADYCACAQQQFqIQFBCSEQDLwBCwJAIAEiBCACRw0AQY4BIRAM1gILAkACQCAELQAAQbd/ag4HAL8BvwG/Ab8BvwEBvwELIARBAWohAUH4ACEQDL0CCyAEQQFqIQFB+QAhEAy8AgsCQCABIgQgAkcNAEGPASEQDNUCCyACIARrIAAoAgAiAWohFCAEIAFrQQVqIRACQANAIAQtAAAgAUGRz4CAAGotAABHDb0BIAFBBUYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGPASEQDNUCCyAAQQA2AgAgEEEBaiEBQRghEAy6AQsCQCABIgQgAkcNAEGQASEQDNQCCyACIARrIAAoAgAiAWohFCAEIAFrQQJqIRACQANAIAQtAAAgAUGXz4CAAGotAABHDbwBIAFBAkYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGQASEQDNQCCyAAQQA2AgAgEEEBaiEBQRchEAy5AQsCQCABIgQgAkcNAEGRASEQDNMCCyACIARrIAAoAgAiAWohFCAEIAFrQQZqIRACQANAIAQtAAAgAUGaz4CAAGotAABHDbsBIAFBBkYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGRASEQDNMCCyAAQQA2AgAgEEEBaiEBQRUhEAy4AQsCQCABIgQgAkcNAEGSASEQDNICCyACIARrIAAoAgAiAWohFCAEIAFrQQVqIRACQANAIAQtAAAgAUGhz4CAAGotAABHDboBIAFBBUYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGSASEQDNICCyAAQQA2AgAgEEEBaiEBQR4hEAy3AQsCQCABIgQgAkcNAEGTASEQDNECCyAELQAAQcwARw24ASAEQQFqIQFBCiEQDLYBCwJAIAQgAkcNAEGUASEQDNACCwJAAkAgBC0AAEG/f2oODwC5AbkBuQG5AbkBuQG5AbkBuQG5AbkBuQG5AQG5AQsgBEEBaiEBQf4AIRAMtwILIARBAWohAUH/ACEQDLYCCwJAIAQgAkcNAEGVASEQDM8CCwJAAkAgBC0AAEG/f2oOAwC4AQG4AQsgBEEBaiEBQf0AIRAMtgILIARBAWohBEGAASEQDLUCCwJAIAQgAkcNAEGWASEQDM4CCyACIARrIAAoAgAiAWohFCAEIAFrQQFqIRACQANAIAQtAAAgAUGnz4CAAGotAABHDbYBIAFBAUYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGWASEQDM4CCyAAQQA2AgAgEEEBaiEBQQshEAyzAQsCQCAEIAJHDQBBlwEhEAzNAgsCQAJAAkACQCAELQAAQVNqDiMAuAG4AbgBuAG4AbgBuAG4AbgBuAG4AbgBuAG4AbgBuAG4AbgBuAG4AbgBuAG4AQG4AbgBuAG4AbgBArgBuAG4AQO4AQsgBEEBaiEBQfsAIRAMtgILIARBAWohAUH8ACEQDLUCCyAEQQFqIQRBgQEhEAy0AgsgBEEBaiEEQYIBIRAMswILAkAgBCACRw0AQZgBIRAMzAILIAIgBGsgACgCACIBaiEUIAQgAWtBBGohEAJAA0AgBC0AACABQanPgIAAai0AAEcNtAEgAUEERg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQZgBIRAMzAILIABBADYCACAQQQFqIQFBGSEQDLEBCwJAIAQgAkcNAEGZASEQDMsCCyACIARrIAAoAgAiAWohFCAEIAFrQQVqIRACQANAIAQtAAAgAUGuz4CAAGotAABHDbMBIAFBBUYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGZASEQDMsCCyAAQQA2AgAgEEEBaiEBQQYhEAywAQsCQCAEIAJHDQBBmgEhEAzKAgsgAiAEayAAKAIAIgFqIRQgBCABa0EBaiEQAkADQCAELQAAIAFBtM+AgABqLQAARw2yASABQQFGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBmgEhEAzKAgsgAEEANgIAIBBBAWohAUEcIRAMrwELAkAgBCACRw0AQZsBIRAMyQILIAIgBGsgACgCACIBaiEUIAQgAWtBAWohEAJAA0AgBC0AACABQbbPgIAAai0AAEcNsQEgAUEBRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQZsBIRAMyQILIABBADYCACAQQQFqIQFBJyEQDK4BCwJAIAQgAkcNAEGcASEQDMgCCwJAAkAgBC0AAEGsf2oOAgABsQELIARBAWohBEGGASEQDK8CCyAEQQFqIQRBhwEhEAyuAgsCQCAEIAJHDQBBnQEhEAzHAgsgAiAEayAAKAIAIgFqIRQgBCABa0EBaiEQAkADQCAELQAAIAFBuM+AgABqLQAARw2vASABQQFGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBnQEhEAzHAgsgAEEANgIAIBBBAWohAUEmIRAMrAELAkAgBCACRw0AQZ4BIRAMxgILIAIgBGsgACgCACIBaiEUIAQgAWtBAWohEAJAA0AgBC0AACABQbrPgIAAai0AAEcNrgEgAUEBRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQZ4BIRAMxgILIABBADYCACAQQQFqIQFBAyEQDKsBCwJAIAQgAkcNAEGfASEQDMUCCyACIARrIAAoAgAiAWohFCAEIAFrQQJqIRACQANAIAQtAAAgAUHtz4CAAGotAABHDa0BIAFBAkYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGfASEQDMUCCyAAQQA2AgAgEEEBaiEBQQwhEAyqAQsCQCAEIAJHDQBBoAEhEAzEAgsgAiAEayAAKAIAIgFqIRQgBCABa0EDaiEQAkADQCAELQAAIAFBvM+AgABqLQAARw2sASABQQNGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBoAEhEAzEAgsgAEEANgIAIBBBAWohAUENIRAMqQELAkAgBCACRw0AQaEBIRAMwwILAkACQCAELQAAQbp/ag4LAKwBrAGsAawBrAGsAawBrAGsAQGsAQsgBEEBaiEEQYsBIRAMqgILIARBAWohBEGMASEQDKkCCwJAIAQgAkcNAEGiASEQDMICCyAELQAAQdAARw2pASAEQQFqIQQM6QELAkAgBCACRw0AQaMBIRAMwQILAkACQCAELQAAQbd/ag4HAaoBqgGqAaoBqgEAqgELIARBAWohBEGOASEQDKgCCyAEQQFqIQFBIiEQDKYBCwJAIAQgAkcNAEGkASEQDMACCyACIARrIAAoAgAiAWohFCAEIAFrQQFqIRACQANAIAQtAAAgAUHAz4CAAGotAABHDagBIAFBAUYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGkASEQDMACCyAAQQA2AgAgEEEBaiEBQR0hEAylAQsCQCAEIAJHDQBBpQEhEAy/AgsCQAJAIAQtAABBrn9qDgMAqAEBqAELIARBAWohBEGQASEQDKYCCyAEQQFqIQFBBCEQDKQBCwJAIAQgAkcNAEGmASEQDL4CCwJAAkACQAJAAkAgBC0AAEG/f2oOFQCqAaoBqgGqAaoBqgGqAaoBqgGqAQGqAaoBAqoBqgEDqgGqAQSqAQsgBEEBaiEEQYgBIRAMqAILIARBAWohBEGJASEQDKcCCyAEQQFqIQRBigEhEAymAgsgBEEBaiEEQY8BIRAMpQILIARBAWohBEGRASEQDKQCCwJAIAQgAkcNAEGnASEQDL0CCyACIARrIAAoAgAiAWohFCAEIAFrQQJqIRACQANAIAQtAAAgAUHtz4CAAGotAABHDaUBIAFBAkYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGnASEQDL0CCyAAQQA2AgAgEEEBaiEBQREhEAyiAQsCQCAEIAJHDQBBqAEhEAy8AgsgAiAEayAAKAIAIgFqIRQgBCABa0ECaiEQAkADQCAELQAAIAFBws+AgABqLQAARw2kASABQQJGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBqAEhEAy8AgsgAEEANgIAIBBBAWohAUEsIRAMoQELAkAgBCACRw0AQakBIRAMuwILIAIgBGsgACgCACIBaiEUIAQgAWtBBGohEAJAA0AgBC0AACABQcXPgIAAai0AAEcNowEgAUEERg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQakBIRAMuwILIABBADYCACAQQQFqIQFBKyEQDKABCwJAIAQgAkcNAEGqASEQDLoCCyACIARrIAAoAgAiAWohFCAEIAFrQQJqIRACQANAIAQtAAAgAUHKz4CAAGotAABHDaIBIAFBAkYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGqASEQDLoCCyAAQQA2AgAgEEEBaiEBQRQhEAyfAQsCQCAEIAJHDQBBqwEhEAy5AgsCQAJAAkACQCAELQAAQb5/ag4PAAECpAGkAaQBpAGkAaQBpAGkAaQBpAGkAQOkAQsgBEEBaiEEQZMBIRAMogILIARBAWohBEGUASEQDKECCyAEQQFqIQRBlQEhEAygAgsgBEEBaiEEQZYBIRAMnwILAkAgBCACRw0AQawBIRAMuAILIAQtAABBxQBHDZ8BIARBAWohBAzgAQsCQCAEIAJHDQBBrQEhEAy3AgsgAiAEayAAKAIAIgFqIRQgBCABa0ECaiEQAkADQCAELQAAIAFBzc+AgABqLQAARw2fASABQQJGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBrQEhEAy3AgsgAEEANgIAIBBBAWohAUEOIRAMnAELAkAgBCACRw0AQa4BIRAMtgILIAQtAABB0ABHDZ0BIARBAWohAUElIRAMmwELAkAgBCACRw0AQa8BIRAMtQILIAIgBGsgACgCACIBaiEUIAQgAWtBCGohEAJAA0AgBC0AACABQdDPgIAAai0AAEcNnQEgAUEIRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQa8BIRAMtQILIABBADYCACAQQQFqIQFBKiEQDJoBCwJAIAQgAkcNAEGwASEQDLQCCwJAAkAgBC0AAEGrf2oOCwCdAZ0BnQGdAZ0BnQGdAZ0BnQEBnQELIARBAWohBEGaASEQDJsCCyAEQQFqIQRBmwEhEAyaAgsCQCAEIAJHDQBBsQEhEAyzAgsCQAJAIAQtAABBv39qDhQAnAGcAZwBnAGcAZwBnAGcAZwBnAGcAZwBnAGcAZwBnAGcAZwBAZwBCyAEQQFqIQRBmQEhEAyaAgsgBEEBaiEEQZwBIRAMmQILAkAgBCACRw0AQbIBIRAMsgILIAIgBGsgACgCACIBaiEUIAQgAWtBA2ohEAJAA0AgBC0AACABQdnPgIAAai0AAEcNmgEgAUEDRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQbIBIRAMsgILIABBADYCACAQQQFqIQFBISEQDJcBCwJAIAQgAkcNAEGzASEQDLECCyACIARrIAAoAgAiAWohFCAEIAFrQQZqIRACQANAIAQtAAAgAUHdz4CAAGotAABHDZkBIAFBBkYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGzASEQDLECCyAAQQA2AgAgEEEBaiEBQRohEAyWAQsCQCAEIAJHDQBBtAEhEAywAgsCQAJAAkAgBC0AAEG7f2oOEQCaAZoBmgGaAZoBmgGaAZoBmgEBmgGaAZoBmgGaAQKaAQsgBEEBaiEEQZ0BIRAMmAILIARBAWohBEGeASEQDJcCCyAEQQFqIQRBnwEhEAyWAgsCQCAEIAJHDQBBtQEhEAyvAgsgAiAEayAAKAIAIgFqIRQgBCABa0EFaiEQAkADQCAELQAAIAFB5M+AgABqLQAARw2XASABQQVGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBtQEhEAyvAgsgAEEANgIAIBBBAWohAUEoIRAMlAELAkAgBCACRw0AQbYBIRAMrgILIAIgBGsgACgCACIBaiEUIAQgAWtBAmohEAJAA0AgBC0AACABQerPgIAAai0AAEcNlgEgAUECRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQbYBIRAMrgILIABBADYCACAQQQFqIQFBByEQDJMBCwJAIAQgAkcNAEG3ASEQDK0CCwJAAkAgBC0AAEG7f2oODgCWAZYBlgGWAZYBlgGWAZYBlgGWAZYBlgEBlgELIARBAWohBEGhASEQDJQCCyAEQQFqIQRBogEhEAyTAgsCQCAEIAJHDQBBuAEhEAysAgsgAiAEayAAKAIAIgFqIRQgBCABa0ECaiEQAkADQCAELQAAIAFB7c+AgABqLQAARw2UASABQQJGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBuAEhEAysAgsgAEEANgIAIBBBAWohAUESIRAMkQELAkAgBCACRw0AQbkBIRAMqwILIAIgBGsgACgCACIBaiEUIAQgAWtBAWohEAJAA0AgBC0AACABQfDPgIAAai0AAEcNkwEgAUEBRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQbkBIRAMqwILIABBADYCACAQQQFqIQFBICEQDJABCwJAIAQgAkcNAEG6ASEQDKoCCyACIARrIAAoAgAiAWohFCAEIAFrQQFqIRACQANAIAQtAAAgAUHyz4CAAGotAABHDZIBIAFBAUYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEG6ASEQDKoCCyAAQQA2AgAgEEEBaiEBQQ8hEAyPAQsCQCAEIAJHDQBBuwEhEAypAgsCQAJAIAQtAABBt39qDgcAkgGSAZIBkgGSAQGSAQsgBEEBaiEEQaUBIRAMkAILIARBAWohBEGmASEQDI8CCwJAIAQgAkcNAEG8ASEQDKgCCyACIARrIAAoAgAiAWohFCAEIAFrQQdqIRACQANAIAQtAAAgAUH0z4CAAGotAABHDZABIAFBB0YNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEG8ASEQDKgCCyAAQQA2AgAgEEEBaiEBQRshEAyNAQsCQCAEIAJHDQBBvQEhEAynAgsCQAJAAkAgBC0AAEG+f2oOEgCRAZEBkQGRAZEBkQGRAZEBkQEBkQGRAZEBkQGRAZEBApEBCyAEQQFqIQRBpAEhEAyPAgsgBEEBaiEEQacBIRAMjgILIARBAWohBEGoASEQDI0CCwJAIAQgAkcNAEG+ASEQDKYCCyAELQAAQc4ARw2NASAEQQFqIQQMzwELAkAgBCACRw0AQb8BIRAMpQILAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkAgBC0AAEG/f2oOFQABAgOcAQQFBpwBnAGcAQcICQoLnAEMDQ4PnAELIARBAWohAUHoACEQDJoCCyAEQQFqIQFB6QAhEAyZAgsgBEEBaiEBQe4AIRAMmAILIARBAWohAUHyACEQDJcCCyAEQQFqIQFB8wAhEAyWAgsgBEEBaiEBQfYAIRAMlQILIARBAWohAUH3ACEQDJQCCyAEQQFqIQFB+gAhEAyTAgsgBEEBaiEEQYMBIRAMkgILIARBAWohBEGEASEQDJECCyAEQQFqIQRBhQEhEAyQAgsgBEEBaiEEQZIBIRAMjwILIARBAWohBEGYASEQDI4CCyAEQQFqIQRBoAEhEAyNAgsgBEEBaiEEQaMBIRAMjAILIARBAWohBEGqASEQDIsCCwJAIAQgAkYNACAAQZCAgIAANgIIIAAgBDYCBEGrASEQDIsCC0HAASEQDKMCCyAAIAUgAhCqgICAACIBDYsBIAUhAQxcCwJAIAYgAkYNACAGQQFqIQUMjQELQcIBIRAMoQILA0ACQCAQLQAAQXZqDgSMAQAAjwEACyAQQQFqIhAgAkcNAAtBwwEhEAygAgsCQCAHIAJGDQAgAEGRgICAADYCCCAAIAc2AgQgByEBQQEhEAyHAgtBxAEhEAyfAgsCQCAHIAJHDQBBxQEhEAyfAgsCQAJAIActAABBdmoOBAHOAc4BAM4BCyAHQQFqIQYMjQELIAdBAWohBQyJAQsCQCAHIAJHDQBBxgEhEAyeAgsCQAJAIActAABBdmoOFwGPAY8BAY8BjwGPAY8BjwGPAY8BjwGPAY8BjwGPAY8BjwGPAY8BjwGPAQCPAQsgB0EBaiEHC0GwASEQDIQCCwJAIAggAkcNAEHIASEQDJ0CCyAILQAAQSBHDY0BIABBADsBMiAIQQFqIQFBswEhEAyDAgsgASEXAkADQCAXIgcgAkYNASAHLQAAQVBqQf8BcSIQQQpPDcwBAkAgAC8BMiIUQZkzSw0AIAAgFEEKbCIUOwEyIBBB//8DcyAUQf7/A3FJDQAgB0EBaiEXIAAgFCAQaiIQOwEyIBBB//8DcUHoB0kNAQsLQQAhECAAQQA2AhwgAEHBiYCAADYCECAAQQ02AgwgACAHQQFqNgIUDJwCC0HHASEQDJsCCyAAIAggAhCugICAACIQRQ3KASAQQRVHDYwBIABByAE2AhwgACAINgIUIABByZeAgAA2AhAgAEEVNgIMQQAhEAyaAgsCQCAJIAJHDQBBzAEhEAyaAgtBACEUQQEhF0EBIRZBACEQAkACQAJAAkACQAJAAkACQAJAIAktAABBUGoOCpYBlQEAAQIDBAUGCJcBC0ECIRAMBgtBAyEQDAULQQQhEAwEC0EFIRAMAwtBBiEQDAILQQchEAwBC0EIIRALQQAhF0EAIRZBACEUDI4BC0EJIRBBASEUQQAhF0EAIRYMjQELAkAgCiACRw0AQc4BIRAMmQILIAotAABBLkcNjgEgCkEBaiEJDMoBCyALIAJHDY4BQdABIRAMlwILAkAgCyACRg0AIABBjoCAgAA2AgggACALNgIEQbcBIRAM/gELQdEBIRAMlgILAkAgBCACRw0AQdIBIRAMlgILIAIgBGsgACgCACIQaiEUIAQgEGtBBGohCwNAIAQtAAAgEEH8z4CAAGotAABHDY4BIBBBBEYN6QEgEEEBaiEQIARBAWoiBCACRw0ACyAAIBQ2AgBB0gEhEAyVAgsgACAMIAIQrICAgAAiAQ2NASAMIQEMuAELAkAgBCACRw0AQdQBIRAMlAILIAIgBGsgACgCACIQaiEUIAQgEGtBAWohDANAIAQtAAAgEEGB0ICAAGotAABHDY8BIBBBAUYNjgEgEEEBaiEQIARBAWoiBCACRw0ACyAAIBQ2AgBB1AEhEAyTAgsCQCAEIAJHDQBB1gEhEAyTAgsgAiAEayAAKAIAIhBqIRQgBCAQa0ECaiELA0AgBC0AACAQQYPQgIAAai0AAEcNjgEgEEECRg2QASAQQQFqIRAgBEEBaiIEIAJHDQALIAAgFDYCAEHWASEQDJICCwJAIAQgAkcNAEHXASEQDJICCwJAAkAgBC0AAEG7f2oOEACPAY8BjwGPAY8BjwGPAY8BjwGPAY8BjwGPAY8BAY8BCyAEQQFqIQRBuwEhEAz5AQsgBEEBaiEEQbwBIRAM+AELAkAgBCACRw0AQdgBIRAMkQILIAQtAABByABHDYwBIARBAWohBAzEAQsCQCAEIAJGDQAgAEGQgICAADYCCCAAIAQ2AgRBvgEhEAz3AQtB2QEhEAyPAgsCQCAEIAJHDQBB2gEhEAyPAgsgBC0AAEHIAEYNwwEgAEEBOgAoDLkBCyAAQQI6AC8gACAEIAIQpoCAgAAiEA2NAUHCASEQDPQBCyAALQAoQX9qDgK3AbkBuAELA0ACQCAELQAAQXZqDgQAjgGOAQCOAQsgBEEBaiIEIAJHDQALQd0BIRAMiwILIABBADoALyAALQAtQQRxRQ2EAgsgAEEAOgAvIABBAToANCABIQEMjAELIBBBFUYN2gEgAEEANgIcIAAgATYCFCAAQaeOgIAANgIQIABBEjYCDEEAIRAMiAILAkAgACAQIAIQtICAgAAiBA0AIBAhAQyBAgsCQCAEQRVHDQAgAEEDNgIcIAAgEDYCFCAAQbCYgIAANgIQIABBFTYCDEEAIRAMiAILIABBADYCHCAAIBA2AhQgAEGnjoCAADYCECAAQRI2AgxBACEQDIcCCyAQQRVGDdYBIABBADYCHCAAIAE2AhQgAEHajYCAADYCECAAQRQ2AgxBACEQDIYCCyAAKAIEIRcgAEEANgIEIBAgEadqIhYhASAAIBcgECAWIBQbIhAQtYCAgAAiFEUNjQEgAEEHNgIcIAAgEDYCFCAAIBQ2AgxBACEQDIUCCyAAIAAvATBBgAFyOwEwIAEhAQtBKiEQDOoBCyAQQRVGDdEBIABBADYCHCAAIAE2AhQgAEGDjICAADYCECAAQRM2AgxBACEQDIICCyAQQRVGDc8BIABBADYCHCAAIAE2AhQgAEGaj4CAADYCECAAQSI2AgxBACEQDIECCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQt4CAgAAiEA0AIAFBAWohAQyNAQsgAEEMNgIcIAAgEDYCDCAAIAFBAWo2AhRBACEQDIACCyAQQRVGDcwBIABBADYCHCAAIAE2AhQgAEGaj4CAADYCECAAQSI2AgxBACEQDP8BCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQt4CAgAAiEA0AIAFBAWohAQyMAQsgAEENNgIcIAAgEDYCDCAAIAFBAWo2AhRBACEQDP4BCyAQQRVGDckBIABBADYCHCAAIAE2AhQgAEHGjICAADYCECAAQSM2AgxBACEQDP0BCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQuYCAgAAiEA0AIAFBAWohAQyLAQsgAEEONgIcIAAgEDYCDCAAIAFBAWo2AhRBACEQDPwBCyAAQQA2AhwgACABNgIUIABBwJWAgAA2AhAgAEECNgIMQQAhEAz7AQsgEEEVRg3FASAAQQA2AhwgACABNgIUIABBxoyAgAA2AhAgAEEjNgIMQQAhEAz6AQsgAEEQNgIcIAAgATYCFCAAIBA2AgxBACEQDPkBCyAAKAIEIQQgAEEANgIEAkAgACAEIAEQuYCAgAAiBA0AIAFBAWohAQzxAQsgAEERNgIcIAAgBDYCDCAAIAFBAWo2AhRBACEQDPgBCyAQQRVGDcEBIABBADYCHCAAIAE2AhQgAEHGjICAADYCECAAQSM2AgxBACEQDPcBCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQuYCAgAAiEA0AIAFBAWohAQyIAQsgAEETNgIcIAAgEDYCDCAAIAFBAWo2AhRBACEQDPYBCyAAKAIEIQQgAEEANgIEAkAgACAEIAEQuYCAgAAiBA0AIAFBAWohAQztAQsgAEEUNgIcIAAgBDYCDCAAIAFBAWo2AhRBACEQDPUBCyAQQRVGDb0BIABBADYCHCAAIAE2AhQgAEGaj4CAADYCECAAQSI2AgxBACEQDPQBCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQt4CAgAAiEA0AIAFBAWohAQyGAQsgAEEWNgIcIAAgEDYCDCAAIAFBAWo2AhRBACEQDPMBCyAAKAIEIQQgAEEANgIEAkAgACAEIAEQt4CAgAAiBA0AIAFBAWohAQzpAQsgAEEXNgIcIAAgBDYCDCAAIAFBAWo2AhRBACEQDPIBCyAAQQA2AhwgACABNgIUIABBzZOAgAA2AhAgAEEMNgIMQQAhEAzxAQtCASERCyAQQQFqIQECQCAAKQMgIhJC//////////8PVg0AIAAgEkIEhiARhDcDICABIQEMhAELIABBADYCHCAAIAE2AhQgAEGtiYCAADYCECAAQQw2AgxBACEQDO8BCyAAQQA2AhwgACAQNgIUIABBzZOAgAA2AhAgAEEMNgIMQQAhEAzuAQsgACgCBCEXIABBADYCBCAQIBGnaiIWIQEgACAXIBAgFiAUGyIQELWAgIAAIhRFDXMgAEEFNgIcIAAgEDYCFCAAIBQ2AgxBACEQDO0BCyAAQQA2AhwgACAQNgIUIABBqpyAgAA2AhAgAEEPNgIMQQAhEAzsAQsgACAQIAIQtICAgAAiAQ0BIBAhAQtBDiEQDNEBCwJAIAFBFUcNACAAQQI2AhwgACAQNgIUIABBsJiAgAA2AhAgAEEVNgIMQQAhEAzqAQsgAEEANgIcIAAgEDYCFCAAQaeOgIAANgIQIABBEjYCDEEAIRAM6QELIAFBAWohEAJAIAAvATAiAUGAAXFFDQACQCAAIBAgAhC7gICAACIBDQAgECEBDHALIAFBFUcNugEgAEEFNgIcIAAgEDYCFCAAQfmXgIAANgIQIABBFTYCDEEAIRAM6QELAkAgAUGgBHFBoARHDQAgAC0ALUECcQ0AIABBADYCHCAAIBA2AhQgAEGWk4CAADYCECAAQQQ2AgxBACEQDOkBCyAAIBAgAhC9gICAABogECEBAkACQAJAAkACQCAAIBAgAhCzgICAAA4WAgEABAQEBAQEBAQEBAQEBAQEBAQEAwQLIABBAToALgsgACAALwEwQcAAcjsBMCAQIQELQSYhEAzRAQsgAEEjNgIcIAAgEDYCFCAAQaWWgIAANgIQIABBFTYCDEEAIRAM6QELIABBADYCHCAAIBA2AhQgAEHVi4CAADYCECAAQRE2AgxBACEQDOgBCyAALQAtQQFxRQ0BQcMBIRAMzgELAkAgDSACRg0AA0ACQCANLQAAQSBGDQAgDSEBDMQBCyANQQFqIg0gAkcNAAtBJSEQDOcBC0ElIRAM5gELIAAoAgQhBCAAQQA2AgQgACAEIA0Qr4CAgAAiBEUNrQEgAEEmNgIcIAAgBDYCDCAAIA1BAWo2AhRBACEQDOUBCyAQQRVGDasBIABBADYCHCAAIAE2AhQgAEH9jYCAADYCECAAQR02AgxBACEQDOQBCyAAQSc2AhwgACABNgIUIAAgEDYCDEEAIRAM4wELIBAhAUEBIRQCQAJAAkACQAJAAkACQCAALQAsQX5qDgcGBQUDAQIABQsgACAALwEwQQhyOwEwDAMLQQIhFAwBC0EEIRQLIABBAToALCAAIAAvATAgFHI7ATALIBAhAQtBKyEQDMoBCyAAQQA2AhwgACAQNgIUIABBq5KAgAA2AhAgAEELNgIMQQAhEAziAQsgAEEANgIcIAAgATYCFCAAQeGPgIAANgIQIABBCjYCDEEAIRAM4QELIABBADoALCAQIQEMvQELIBAhAUEBIRQCQAJAAkACQAJAIAAtACxBe2oOBAMBAgAFCyAAIAAvATBBCHI7ATAMAwtBAiEUDAELQQQhFAsgAEEBOgAsIAAgAC8BMCAUcjsBMAsgECEBC0EpIRAMxQELIABBADYCHCAAIAE2AhQgAEHwlICAADYCECAAQQM2AgxBACEQDN0BCwJAIA4tAABBDUcNACAAKAIEIQEgAEEANgIEAkAgACABIA4QsYCAgAAiAQ0AIA5BAWohAQx1CyAAQSw2AhwgACABNgIMIAAgDkEBajYCFEEAIRAM3QELIAAtAC1BAXFFDQFBxAEhEAzDAQsCQCAOIAJHDQBBLSEQDNwBCwJAAkADQAJAIA4tAABBdmoOBAIAAAMACyAOQQFqIg4gAkcNAAtBLSEQDN0BCyAAKAIEIQEgAEEANgIEAkAgACABIA4QsYCAgAAiAQ0AIA4hAQx0CyAAQSw2AhwgACAONgIUIAAgATYCDEEAIRAM3AELIAAoAgQhASAAQQA2AgQCQCAAIAEgDhCxgICAACIBDQAgDkEBaiEBDHMLIABBLDYCHCAAIAE2AgwgACAOQQFqNgIUQQAhEAzbAQsgACgCBCEEIABBADYCBCAAIAQgDhCxgICAACIEDaABIA4hAQzOAQsgEEEsRw0BIAFBAWohEEEBIQECQAJAAkACQAJAIAAtACxBe2oOBAMBAgQACyAQIQEMBAtBAiEBDAELQQQhAQsgAEEBOgAsIAAgAC8BMCABcjsBMCAQIQEMAQsgACAALwEwQQhyOwEwIBAhAQtBOSEQDL8BCyAAQQA6ACwgASEBC0E0IRAMvQELIAAgAC8BMEEgcjsBMCABIQEMAgsgACgCBCEEIABBADYCBAJAIAAgBCABELGAgIAAIgQNACABIQEMxwELIABBNzYCHCAAIAE2AhQgACAENgIMQQAhEAzUAQsgAEEIOgAsIAEhAQtBMCEQDLkBCwJAIAAtAChBAUYNACABIQEMBAsgAC0ALUEIcUUNkwEgASEBDAMLIAAtADBBIHENlAFBxQEhEAy3AQsCQCAPIAJGDQACQANAAkAgDy0AAEFQaiIBQf8BcUEKSQ0AIA8hAUE1IRAMugELIAApAyAiEUKZs+bMmbPmzBlWDQEgACARQgp+IhE3AyAgESABrUL/AYMiEkJ/hVYNASAAIBEgEnw3AyAgD0EBaiIPIAJHDQALQTkhEAzRAQsgACgCBCECIABBADYCBCAAIAIgD0EBaiIEELGAgIAAIgINlQEgBCEBDMMBC0E5IRAMzwELAkAgAC8BMCIBQQhxRQ0AIAAtAChBAUcNACAALQAtQQhxRQ2QAQsgACABQff7A3FBgARyOwEwIA8hAQtBNyEQDLQBCyAAIAAvATBBEHI7ATAMqwELIBBBFUYNiwEgAEEANgIcIAAgATYCFCAAQfCOgIAANgIQIABBHDYCDEEAIRAMywELIABBwwA2AhwgACABNgIMIAAgDUEBajYCFEEAIRAMygELAkAgAS0AAEE6Rw0AIAAoAgQhECAAQQA2AgQCQCAAIBAgARCvgICAACIQDQAgAUEBaiEBDGMLIABBwwA2AhwgACAQNgIMIAAgAUEBajYCFEEAIRAMygELIABBADYCHCAAIAE2AhQgAEGxkYCAADYCECAAQQo2AgxBACEQDMkBCyAAQQA2AhwgACABNgIUIABBoJmAgAA2AhAgAEEeNgIMQQAhEAzIAQsgAEEANgIACyAAQYASOwEqIAAgF0EBaiIBIAIQqICAgAAiEA0BIAEhAQtBxwAhEAysAQsgEEEVRw2DASAAQdEANgIcIAAgATYCFCAAQeOXgIAANgIQIABBFTYCDEEAIRAMxAELIAAoAgQhECAAQQA2AgQCQCAAIBAgARCngICAACIQDQAgASEBDF4LIABB0gA2AhwgACABNgIUIAAgEDYCDEEAIRAMwwELIABBADYCHCAAIBQ2AhQgAEHBqICAADYCECAAQQc2AgwgAEEANgIAQQAhEAzCAQsgACgCBCEQIABBADYCBAJAIAAgECABEKeAgIAAIhANACABIQEMXQsgAEHTADYCHCAAIAE2AhQgACAQNgIMQQAhEAzBAQtBACEQIABBADYCHCAAIAE2AhQgAEGAkYCAADYCECAAQQk2AgwMwAELIBBBFUYNfSAAQQA2AhwgACABNgIUIABBlI2AgAA2AhAgAEEhNgIMQQAhEAy/AQtBASEWQQAhF0EAIRRBASEQCyAAIBA6ACsgAUEBaiEBAkACQCAALQAtQRBxDQACQAJAAkAgAC0AKg4DAQACBAsgFkUNAwwCCyAUDQEMAgsgF0UNAQsgACgCBCEQIABBADYCBAJAIAAgECABEK2AgIAAIhANACABIQEMXAsgAEHYADYCHCAAIAE2AhQgACAQNgIMQQAhEAy+AQsgACgCBCEEIABBADYCBAJAIAAgBCABEK2AgIAAIgQNACABIQEMrQELIABB2QA2AhwgACABNgIUIAAgBDYCDEEAIRAMvQELIAAoAgQhBCAAQQA2AgQCQCAAIAQgARCtgICAACIEDQAgASEBDKsBCyAAQdoANgIcIAAgATYCFCAAIAQ2AgxBACEQDLwBCyAAKAIEIQQgAEEANgIEAkAgACAEIAEQrYCAgAAiBA0AIAEhAQypAQsgAEHcADYCHCAAIAE2AhQgACAENgIMQQAhEAy7AQsCQCABLQAAQVBqIhBB/wFxQQpPDQAgACAQOgAqIAFBAWohAUHPACEQDKIBCyAAKAIEIQQgAEEANgIEAkAgACAEIAEQrYCAgAAiBA0AIAEhAQynAQsgAEHeADYCHCAAIAE2AhQgACAENgIMQQAhEAy6AQsgAEEANgIAIBdBAWohAQJAIAAtAClBI08NACABIQEMWQsgAEEANgIcIAAgATYCFCAAQdOJgIAANgIQIABBCDYCDEEAIRAMuQELIABBADYCAAtBACEQIABBADYCHCAAIAE2AhQgAEGQs4CAADYCECAAQQg2AgwMtwELIABBADYCACAXQQFqIQECQCAALQApQSFHDQAgASEBDFYLIABBADYCHCAAIAE2AhQgAEGbioCAADYCECAAQQg2AgxBACEQDLYBCyAAQQA2AgAgF0EBaiEBAkAgAC0AKSIQQV1qQQtPDQAgASEBDFULAkAgEEEGSw0AQQEgEHRBygBxRQ0AIAEhAQxVC0EAIRAgAEEANgIcIAAgATYCFCAAQfeJgIAANgIQIABBCDYCDAy1AQsgEEEVRg1xIABBADYCHCAAIAE2AhQgAEG5jYCAADYCECAAQRo2AgxBACEQDLQBCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQp4CAgAAiEA0AIAEhAQxUCyAAQeUANgIcIAAgATYCFCAAIBA2AgxBACEQDLMBCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQp4CAgAAiEA0AIAEhAQxNCyAAQdIANgIcIAAgATYCFCAAIBA2AgxBACEQDLIBCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQp4CAgAAiEA0AIAEhAQxNCyAAQdMANgIcIAAgATYCFCAAIBA2AgxBACEQDLEBCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQp4CAgAAiEA0AIAEhAQxRCyAAQeUANgIcIAAgATYCFCAAIBA2AgxBACEQDLABCyAAQQA2AhwgACABNgIUIABBxoqAgAA2AhAgAEEHNgIMQQAhEAyvAQsgACgCBCEQIABBADYCBAJAIAAgECABEKeAgIAAIhANACABIQEMSQsgAEHSADYCHCAAIAE2AhQgACAQNgIMQQAhEAyuAQsgACgCBCEQIABBADYCBAJAIAAgECABEKeAgIAAIhANACABIQEMSQsgAEHTADYCHCAAIAE2AhQgACAQNgIMQQAhEAytAQsgACgCBCEQIABBADYCBAJAIAAgECABEKeAgIAAIhANACABIQEMTQsgAEHlADYCHCAAIAE2AhQgACAQNgIMQQAhEAysAQsgAEEANgIcIAAgATYCFCAAQdyIgIAANgIQIABBBzYCDEEAIRAMqwELIBBBP0cNASABQQFqIQELQQUhEAyQAQtBACEQIABBADYCHCAAIAE2AhQgAEH9koCAADYCECAAQQc2AgwMqAELIAAoAgQhECAAQQA2AgQCQCAAIBAgARCngICAACIQDQAgASEBDEILIABB0gA2AhwgACABNgIUIAAgEDYCDEEAIRAMpwELIAAoAgQhECAAQQA2AgQCQCAAIBAgARCngICAACIQDQAgASEBDEILIABB0wA2AhwgACABNgIUIAAgEDYCDEEAIRAMpgELIAAoAgQhECAAQQA2AgQCQCAAIBAgARCngICAACIQDQAgASEBDEYLIABB5QA2AhwgACABNgIUIAAgEDYCDEEAIRAMpQELIAAoAgQhASAAQQA2AgQCQCAAIAEgFBCngICAACIBDQAgFCEBDD8LIABB0gA2AhwgACAUNgIUIAAgATYCDEEAIRAMpAELIAAoAgQhASAAQQA2AgQCQCAAIAEgFBCngICAACIBDQAgFCEBDD8LIABB0wA2AhwgACAUNgIUIAAgATYCDEEAIRAMowELIAAoAgQhASAAQQA2AgQCQCAAIAEgFBCngICAACIBDQAgFCEBDEMLIABB5QA2AhwgACAUNgIUIAAgATYCDEEAIRAMogELIABBADYCHCAAIBQ2AhQgAEHDj4CAADYCECAAQQc2AgxBACEQDKEBCyAAQQA2AhwgACABNgIUIABBw4+AgAA2AhAgAEEHNgIMQQAhEAygAQtBACEQIABBADYCHCAAIBQ2AhQgAEGMnICAADYCECAAQQc2AgwMnwELIABBADYCHCAAIBQ2AhQgAEGMnICAADYCECAAQQc2AgxBACEQDJ4BCyAAQQA2AhwgACAUNgIUIABB/pGAgAA2AhAgAEEHNgIMQQAhEAydAQsgAEEANgIcIAAgATYCFCAAQY6bgIAANgIQIABBBjYCDEEAIRAMnAELIBBBFUYNVyAAQQA2AhwgACABNgIUIABBzI6AgAA2AhAgAEEgNgIMQQAhEAybAQsgAEEANgIAIBBBAWohAUEkIRALIAAgEDoAKSAAKAIEIRAgAEEANgIEIAAgECABEKuAgIAAIhANVCABIQEMPgsgAEEANgIAC0EAIRAgAEEANgIcIAAgBDYCFCAAQfGbgIAANgIQIABBBjYCDAyXAQsgAUEVRg1QIABBADYCHCAAIAU2AhQgAEHwjICAADYCECAAQRs2AgxBACEQDJYBCyAAKAIEIQUgAEEANgIEIAAgBSAQEKmAgIAAIgUNASAQQQFqIQULQa0BIRAMewsgAEHBATYCHCAAIAU2AgwgACAQQQFqNgIUQQAhEAyTAQsgACgCBCEGIABBADYCBCAAIAYgEBCpgICAACIGDQEgEEEBaiEGC0GuASEQDHgLIABBwgE2AhwgACAGNgIMIAAgEEEBajYCFEEAIRAMkAELIABBADYCHCAAIAc2AhQgAEGXi4CAADYCECAAQQ02AgxBACEQDI8BCyAAQQA2AhwgACAINgIUIABB45CAgAA2AhAgAEEJNgIMQQAhEAyOAQsgAEEANgIcIAAgCDYCFCAAQZSNgIAANgIQIABBITYCDEEAIRAMjQELQQEhFkEAIRdBACEUQQEhEAsgACAQOgArIAlBAWohCAJAAkAgAC0ALUEQcQ0AAkACQAJAIAAtACoOAwEAAgQLIBZFDQMMAgsgFA0BDAILIBdFDQELIAAoAgQhECAAQQA2AgQgACAQIAgQrYCAgAAiEEUNPSAAQckBNgIcIAAgCDYCFCAAIBA2AgxBACEQDIwBCyAAKAIEIQQgAEEANgIEIAAgBCAIEK2AgIAAIgRFDXYgAEHKATYCHCAAIAg2AhQgACAENgIMQQAhEAyLAQsgACgCBCEEIABBADYCBCAAIAQgCRCtgICAACIERQ10IABBywE2AhwgACAJNgIUIAAgBDYCDEEAIRAMigELIAAoAgQhBCAAQQA2AgQgACAEIAoQrYCAgAAiBEUNciAAQc0BNgIcIAAgCjYCFCAAIAQ2AgxBACEQDIkBCwJAIAstAABBUGoiEEH/AXFBCk8NACAAIBA6ACogC0EBaiEKQbYBIRAMcAsgACgCBCEEIABBADYCBCAAIAQgCxCtgICAACIERQ1wIABBzwE2AhwgACALNgIUIAAgBDYCDEEAIRAMiAELIABBADYCHCAAIAQ2AhQgAEGQs4CAADYCECAAQQg2AgwgAEEANgIAQQAhEAyHAQsgAUEVRg0/IABBADYCHCAAIAw2AhQgAEHMjoCAADYCECAAQSA2AgxBACEQDIYBCyAAQYEEOwEoIAAoAgQhECAAQgA3AwAgACAQIAxBAWoiDBCrgICAACIQRQ04IABB0wE2AhwgACAMNgIUIAAgEDYCDEEAIRAMhQELIABBADYCAAtBACEQIABBADYCHCAAIAQ2AhQgAEHYm4CAADYCECAAQQg2AgwMgwELIAAoAgQhECAAQgA3AwAgACAQIAtBAWoiCxCrgICAACIQDQFBxgEhEAxpCyAAQQI6ACgMVQsgAEHVATYCHCAAIAs2AhQgACAQNgIMQQAhEAyAAQsgEEEVRg03IABBADYCHCAAIAQ2AhQgAEGkjICAADYCECAAQRA2AgxBACEQDH8LIAAtADRBAUcNNCAAIAQgAhC8gICAACIQRQ00IBBBFUcNNSAAQdwBNgIcIAAgBDYCFCAAQdWWgIAANgIQIABBFTYCDEEAIRAMfgtBACEQIABBADYCHCAAQa+LgIAANgIQIABBAjYCDCAAIBRBAWo2AhQMfQtBACEQDGMLQQIhEAxiC0ENIRAMYQtBDyEQDGALQSUhEAxfC0ETIRAMXgtBFSEQDF0LQRYhEAxcC0EXIRAMWwtBGCEQDFoLQRkhEAxZC0EaIRAMWAtBGyEQDFcLQRwhEAxWC0EdIRAMVQtBHyEQDFQLQSEhEAxTC0EjIRAMUgtBxgAhEAxRC0EuIRAMUAtBLyEQDE8LQTshEAxOC0E9IRAMTQtByAAhEAxMC0HJACEQDEsLQcsAIRAMSgtBzAAhEAxJC0HOACEQDEgLQdEAIRAMRwtB1QAhEAxGC0HYACEQDEULQdkAIRAMRAtB2wAhEAxDC0HkACEQDEILQeUAIRAMQQtB8QAhEAxAC0H0ACEQDD8LQY0BIRAMPgtBlwEhEAw9C0GpASEQDDwLQawBIRAMOwtBwAEhEAw6C0G5ASEQDDkLQa8BIRAMOAtBsQEhEAw3C0GyASEQDDYLQbQBIRAMNQtBtQEhEAw0C0G6ASEQDDMLQb0BIRAMMgtBvwEhEAwxC0HBASEQDDALIABBADYCHCAAIAQ2AhQgAEHpi4CAADYCECAAQR82AgxBACEQDEgLIABB2wE2AhwgACAENgIUIABB+paAgAA2AhAgAEEVNgIMQQAhEAxHCyAAQfgANgIcIAAgDDYCFCAAQcqYgIAANgIQIABBFTYCDEEAIRAMRgsgAEHRADYCHCAAIAU2AhQgAEGwl4CAADYCECAAQRU2AgxBACEQDEULIABB+QA2AhwgACABNgIUIAAgEDYCDEEAIRAMRAsgAEH4ADYCHCAAIAE2AhQgAEHKmICAADYCECAAQRU2AgxBACEQDEMLIABB5AA2AhwgACABNgIUIABB45eAgAA2AhAgAEEVNgIMQQAhEAxCCyAAQdcANgIcIAAgATYCFCAAQcmXgIAANgIQIABBFTYCDEEAIRAMQQsgAEEANgIcIAAgATYCFCAAQbmNgIAANgIQIABBGjYCDEEAIRAMQAsgAEHCADYCHCAAIAE2AhQgAEHjmICAADYCECAAQRU2AgxBACEQDD8LIABBADYCBCAAIA8gDxCxgICAACIERQ0BIABBOjYCHCAAIAQ2AgwgACAPQQFqNgIUQQAhEAw+CyAAKAIEIQQgAEEANgIEAkAgACAEIAEQsYCAgAAiBEUNACAAQTs2AhwgACAENgIMIAAgAUEBajYCFEEAIRAMPgsgAUEBaiEBDC0LIA9BAWohAQwtCyAAQQA2AhwgACAPNgIUIABB5JKAgAA2AhAgAEEENgIMQQAhEAw7CyAAQTY2AhwgACAENgIUIAAgAjYCDEEAIRAMOgsgAEEuNgIcIAAgDjYCFCAAIAQ2AgxBACEQDDkLIABB0AA2AhwgACABNgIUIABBkZiAgAA2AhAgAEEVNgIMQQAhEAw4CyANQQFqIQEMLAsgAEEVNgIcIAAgATYCFCAAQYKZgIAANgIQIABBFTYCDEEAIRAMNgsgAEEbNgIcIAAgATYCFCAAQZGXgIAANgIQIABBFTYCDEEAIRAMNQsgAEEPNgIcIAAgATYCFCAAQZGXgIAANgIQIABBFTYCDEEAIRAMNAsgAEELNgIcIAAgATYCFCAAQZGXgIAANgIQIABBFTYCDEEAIRAMMwsgAEEaNgIcIAAgATYCFCAAQYKZgIAANgIQIABBFTYCDEEAIRAMMgsgAEELNgIcIAAgATYCFCAAQYKZgIAANgIQIABBFTYCDEEAIRAMMQsgAEEKNgIcIAAgATYCFCAAQeSWgIAANgIQIABBFTYCDEEAIRAMMAsgAEEeNgIcIAAgATYCFCAAQfmXgIAANgIQIABBFTYCDEEAIRAMLwsgAEEANgIcIAAgEDYCFCAAQdqNgIAANgIQIABBFDYCDEEAIRAMLgsgAEEENgIcIAAgATYCFCAAQbCYgIAANgIQIABBFTYCDEEAIRAMLQsgAEEANgIAIAtBAWohCwtBuAEhEAwSCyAAQQA2AgAgEEEBaiEBQfUAIRAMEQsgASEBAkAgAC0AKUEFRw0AQeMAIRAMEQtB4gAhEAwQC0EAIRAgAEEANgIcIABB5JGAgAA2AhAgAEEHNgIMIAAgFEEBajYCFAwoCyAAQQA2AgAgF0EBaiEBQcAAIRAMDgtBASEBCyAAIAE6ACwgAEEANgIAIBdBAWohAQtBKCEQDAsLIAEhAQtBOCEQDAkLAkAgASIPIAJGDQADQAJAIA8tAABBgL6AgABqLQAAIgFBAUYNACABQQJHDQMgD0EBaiEBDAQLIA9BAWoiDyACRw0AC0E+IRAMIgtBPiEQDCELIABBADoALCAPIQEMAQtBCyEQDAYLQTohEAwFCyABQQFqIQFBLSEQDAQLIAAgAToALCAAQQA2AgAgFkEBaiEBQQwhEAwDCyAAQQA2AgAgF0EBaiEBQQohEAwCCyAAQQA2AgALIABBADoALCANIQFBCSEQDAALC0EAIRAgAEEANgIcIAAgCzYCFCAAQc2QgIAANgIQIABBCTYCDAwXC0EAIRAgAEEANgIcIAAgCjYCFCAAQemKgIAANgIQIABBCTYCDAwWC0EAIRAgAEEANgIcIAAgCTYCFCAAQbeQgIAANgIQIABBCTYCDAwVC0EAIRAgAEEANgIcIAAgCDYCFCAAQZyRgIAANgIQIABBCTYCDAwUC0EAIRAgAEEANgIcIAAgATYCFCAAQc2QgIAANgIQIABBCTYCDAwTC0EAIRAgAEEANgIcIAAgATYCFCAAQemKgIAANgIQIABBCTYCDAwSC0EAIRAgAEEANgIcIAAgATYCFCAAQbeQgIAANgIQIABBCTYCDAwRC0EAIRAgAEEANgIcIAAgATYCFCAAQZyRgIAANgIQIABBCTYCDAwQC0EAIRAgAEEANgIcIAAgATYCFCAAQZeVgIAANgIQIABBDzYCDAwPC0EAIRAgAEEANgIcIAAgATYCFCAAQZeVgIAANgIQIABBDzYCDAwOC0EAIRAgAEEANgIcIAAgATYCFCAAQcCSgIAANgIQIABBCzYCDAwNC0EAIRAgAEEANgIcIAAgATYCFCAAQZWJgIAANgIQIABBCzYCDAwMC0EAIRAgAEEANgIcIAAgATYCFCAAQeGPgIAANgIQIABBCjYCDAwLC0EAIRAgAEEANgIcIAAgATYCFCAAQfuPgIAANgIQIABBCjYCDAwKC0EAIRAgAEEANgIcIAAgATYCFCAAQfGZgIAANgIQIABBAjYCDAwJC0EAIRAgAEEANgIcIAAgATYCFCAAQcSUgIAANgIQIABBAjYCDAwIC0EAIRAgAEEANgIcIAAgATYCFCAAQfKVgIAANgIQIABBAjYCDAwHCyAAQQI2AhwgACABNgIUIABBnJqAgAA2AhAgAEEWNgIMQQAhEAwGC0EBIRAMBQtB1AAhECABIgQgAkYNBCADQQhqIAAgBCACQdjCgIAAQQoQxYCAgAAgAygCDCEEIAMoAggOAwEEAgALEMqAgIAAAAsgAEEANgIcIABBtZqAgAA2AhAgAEEXNgIMIAAgBEEBajYCFEEAIRAMAgsgAEEANgIcIAAgBDYCFCAAQcqagIAANgIQIABBCTYCDEEAIRAMAQsCQCABIgQgAkcNAEEiIRAMAQsgAEGJgICAADYCCCAAIAQ2AgRBISEQCyADQRBqJICAgIAAIBALrwEBAn8gASgCACEGAkACQCACIANGDQAgBCAGaiEEIAYgA2ogAmshByACIAZBf3MgBWoiBmohBQNAAkAgAi0AACAELQAARg0AQQIhBAwDCwJAIAYNAEEAIQQgBSECDAMLIAZBf2ohBiAEQQFqIQQgAkEBaiICIANHDQALIAchBiADIQILIABBATYCACABIAY2AgAgACACNgIEDwsgAUEANgIAIAAgBDYCACAAIAI2AgQLCgAgABDHgICAAAvyNgELfyOAgICAAEEQayIBJICAgIAAAkBBACgCoNCAgAANAEEAEMuAgIAAQYDUhIAAayICQdkASQ0AQQAhAwJAQQAoAuDTgIAAIgQNAEEAQn83AuzTgIAAQQBCgICEgICAwAA3AuTTgIAAQQAgAUEIakFwcUHYqtWqBXMiBDYC4NOAgABBAEEANgL004CAAEEAQQA2AsTTgIAAC0EAIAI2AszTgIAAQQBBgNSEgAA2AsjTgIAAQQBBgNSEgAA2ApjQgIAAQQAgBDYCrNCAgABBAEF/NgKo0ICAAANAIANBxNCAgABqIANBuNCAgABqIgQ2AgAgBCADQbDQgIAAaiIFNgIAIANBvNCAgABqIAU2AgAgA0HM0ICAAGogA0HA0ICAAGoiBTYCACAFIAQ2AgAgA0HU0ICAAGogA0HI0ICAAGoiBDYCACAEIAU2AgAgA0HQ0ICAAGogBDYCACADQSBqIgNBgAJHDQALQYDUhIAAQXhBgNSEgABrQQ9xQQBBgNSEgABBCGpBD3EbIgNqIgRBBGogAkFIaiIFIANrIgNBAXI2AgBBAEEAKALw04CAADYCpNCAgABBACADNgKU0ICAAEEAIAQ2AqDQgIAAQYDUhIAAIAVqQTg2AgQLAkACQAJAAkACQAJAAkACQAJAAkACQAJAIABB7AFLDQACQEEAKAKI0ICAACIGQRAgAEETakFwcSAAQQtJGyICQQN2IgR2IgNBA3FFDQACQAJAIANBAXEgBHJBAXMiBUEDdCIEQbDQgIAAaiIDIARBuNCAgABqKAIAIgQoAggiAkcNAEEAIAZBfiAFd3E2AojQgIAADAELIAMgAjYCCCACIAM2AgwLIARBCGohAyAEIAVBA3QiBUEDcjYCBCAEIAVqIgQgBCgCBEEBcjYCBAwMCyACQQAoApDQgIAAIgdNDQECQCADRQ0AAkACQCADIAR0QQIgBHQiA0EAIANrcnEiA0EAIANrcUF/aiIDIANBDHZBEHEiA3YiBEEFdkEIcSIFIANyIAQgBXYiA0ECdkEEcSIEciADIAR2IgNBAXZBAnEiBHIgAyAEdiIDQQF2QQFxIgRyIAMgBHZqIgRBA3QiA0Gw0ICAAGoiBSADQbjQgIAAaigCACIDKAIIIgBHDQBBACAGQX4gBHdxIgY2AojQgIAADAELIAUgADYCCCAAIAU2AgwLIAMgAkEDcjYCBCADIARBA3QiBGogBCACayIFNgIAIAMgAmoiACAFQQFyNgIEAkAgB0UNACAHQXhxQbDQgIAAaiECQQAoApzQgIAAIQQCQAJAIAZBASAHQQN2dCIIcQ0AQQAgBiAIcjYCiNCAgAAgAiEIDAELIAIoAgghCAsgCCAENgIMIAIgBDYCCCAEIAI2AgwgBCAINgIICyADQQhqIQNBACAANgKc0ICAAEEAIAU2ApDQgIAADAwLQQAoAozQgIAAIglFDQEgCUEAIAlrcUF/aiIDIANBDHZBEHEiA3YiBEEFdkEIcSIFIANyIAQgBXYiA0ECdkEEcSIEciADIAR2IgNBAXZBAnEiBHIgAyAEdiIDQQF2QQFxIgRyIAMgBHZqQQJ0QbjSgIAAaigCACIAKAIEQXhxIAJrIQQgACEFAkADQAJAIAUoAhAiAw0AIAVBFGooAgAiA0UNAgsgAygCBEF4cSACayIFIAQgBSAESSIFGyEEIAMgACAFGyEAIAMhBQwACwsgACgCGCEKAkAgACgCDCIIIABGDQAgACgCCCIDQQAoApjQgIAASRogCCADNgIIIAMgCDYCDAwLCwJAIABBFGoiBSgCACIDDQAgACgCECIDRQ0DIABBEGohBQsDQCAFIQsgAyIIQRRqIgUoAgAiAw0AIAhBEGohBSAIKAIQIgMNAAsgC0EANgIADAoLQX8hAiAAQb9/Sw0AIABBE2oiA0FwcSECQQAoAozQgIAAIgdFDQBBACELAkAgAkGAAkkNAEEfIQsgAkH///8HSw0AIANBCHYiAyADQYD+P2pBEHZBCHEiA3QiBCAEQYDgH2pBEHZBBHEiBHQiBSAFQYCAD2pBEHZBAnEiBXRBD3YgAyAEciAFcmsiA0EBdCACIANBFWp2QQFxckEcaiELC0EAIAJrIQQCQAJAAkACQCALQQJ0QbjSgIAAaigCACIFDQBBACEDQQAhCAwBC0EAIQMgAkEAQRkgC0EBdmsgC0EfRht0IQBBACEIA0ACQCAFKAIEQXhxIAJrIgYgBE8NACAGIQQgBSEIIAYNAEEAIQQgBSEIIAUhAwwDCyADIAVBFGooAgAiBiAGIAUgAEEddkEEcWpBEGooAgAiBUYbIAMgBhshAyAAQQF0IQAgBQ0ACwsCQCADIAhyDQBBACEIQQIgC3QiA0EAIANrciAHcSIDRQ0DIANBACADa3FBf2oiAyADQQx2QRBxIgN2IgVBBXZBCHEiACADciAFIAB2IgNBAnZBBHEiBXIgAyAFdiIDQQF2QQJxIgVyIAMgBXYiA0EBdkEBcSIFciADIAV2akECdEG40oCAAGooAgAhAwsgA0UNAQsDQCADKAIEQXhxIAJrIgYgBEkhAAJAIAMoAhAiBQ0AIANBFGooAgAhBQsgBiAEIAAbIQQgAyAIIAAbIQggBSEDIAUNAAsLIAhFDQAgBEEAKAKQ0ICAACACa08NACAIKAIYIQsCQCAIKAIMIgAgCEYNACAIKAIIIgNBACgCmNCAgABJGiAAIAM2AgggAyAANgIMDAkLAkAgCEEUaiIFKAIAIgMNACAIKAIQIgNFDQMgCEEQaiEFCwNAIAUhBiADIgBBFGoiBSgCACIDDQAgAEEQaiEFIAAoAhAiAw0ACyAGQQA2AgAMCAsCQEEAKAKQ0ICAACIDIAJJDQBBACgCnNCAgAAhBAJAAkAgAyACayIFQRBJDQAgBCACaiIAIAVBAXI2AgRBACAFNgKQ0ICAAEEAIAA2ApzQgIAAIAQgA2ogBTYCACAEIAJBA3I2AgQMAQsgBCADQQNyNgIEIAQgA2oiAyADKAIEQQFyNgIEQQBBADYCnNCAgABBAEEANgKQ0ICAAAsgBEEIaiEDDAoLAkBBACgClNCAgAAiACACTQ0AQQAoAqDQgIAAIgMgAmoiBCAAIAJrIgVBAXI2AgRBACAFNgKU0ICAAEEAIAQ2AqDQgIAAIAMgAkEDcjYCBCADQQhqIQMMCgsCQAJAQQAoAuDTgIAARQ0AQQAoAujTgIAAIQQMAQtBAEJ/NwLs04CAAEEAQoCAhICAgMAANwLk04CAAEEAIAFBDGpBcHFB2KrVqgVzNgLg04CAAEEAQQA2AvTTgIAAQQBBADYCxNOAgABBgIAEIQQLQQAhAwJAIAQgAkHHAGoiB2oiBkEAIARrIgtxIgggAksNAEEAQTA2AvjTgIAADAoLAkBBACgCwNOAgAAiA0UNAAJAQQAoArjTgIAAIgQgCGoiBSAETQ0AIAUgA00NAQtBACEDQQBBMDYC+NOAgAAMCgtBAC0AxNOAgABBBHENBAJAAkACQEEAKAKg0ICAACIERQ0AQcjTgIAAIQMDQAJAIAMoAgAiBSAESw0AIAUgAygCBGogBEsNAwsgAygCCCIDDQALC0EAEMuAgIAAIgBBf0YNBSAIIQYCQEEAKALk04CAACIDQX9qIgQgAHFFDQAgCCAAayAEIABqQQAgA2txaiEGCyAGIAJNDQUgBkH+////B0sNBQJAQQAoAsDTgIAAIgNFDQBBACgCuNOAgAAiBCAGaiIFIARNDQYgBSADSw0GCyAGEMuAgIAAIgMgAEcNAQwHCyAGIABrIAtxIgZB/v///wdLDQQgBhDLgICAACIAIAMoAgAgAygCBGpGDQMgACEDCwJAIANBf0YNACACQcgAaiAGTQ0AAkAgByAGa0EAKALo04CAACIEakEAIARrcSIEQf7///8HTQ0AIAMhAAwHCwJAIAQQy4CAgABBf0YNACAEIAZqIQYgAyEADAcLQQAgBmsQy4CAgAAaDAQLIAMhACADQX9HDQUMAwtBACEIDAcLQQAhAAwFCyAAQX9HDQILQQBBACgCxNOAgABBBHI2AsTTgIAACyAIQf7///8HSw0BIAgQy4CAgAAhAEEAEMuAgIAAIQMgAEF/Rg0BIANBf0YNASAAIANPDQEgAyAAayIGIAJBOGpNDQELQQBBACgCuNOAgAAgBmoiAzYCuNOAgAACQCADQQAoArzTgIAATQ0AQQAgAzYCvNOAgAALAkACQAJAAkBBACgCoNCAgAAiBEUNAEHI04CAACEDA0AgACADKAIAIgUgAygCBCIIakYNAiADKAIIIgMNAAwDCwsCQAJAQQAoApjQgIAAIgNFDQAgACADTw0BC0EAIAA2ApjQgIAAC0EAIQNBACAGNgLM04CAAEEAIAA2AsjTgIAAQQBBfzYCqNCAgABBAEEAKALg04CAADYCrNCAgABBAEEANgLU04CAAANAIANBxNCAgABqIANBuNCAgABqIgQ2AgAgBCADQbDQgIAAaiIFNgIAIANBvNCAgABqIAU2AgAgA0HM0ICAAGogA0HA0ICAAGoiBTYCACAFIAQ2AgAgA0HU0ICAAGogA0HI0ICAAGoiBDYCACAEIAU2AgAgA0HQ0ICAAGogBDYCACADQSBqIgNBgAJHDQALIABBeCAAa0EPcUEAIABBCGpBD3EbIgNqIgQgBkFIaiIFIANrIgNBAXI2AgRBAEEAKALw04CAADYCpNCAgABBACADNgKU0ICAAEEAIAQ2AqDQgIAAIAAgBWpBODYCBAwCCyADLQAMQQhxDQAgBCAFSQ0AIAQgAE8NACAEQXggBGtBD3FBACAEQQhqQQ9xGyIFaiIAQQAoApTQgIAAIAZqIgsgBWsiBUEBcjYCBCADIAggBmo2AgRBAEEAKALw04CAADYCpNCAgABBACAFNgKU0ICAAEEAIAA2AqDQgIAAIAQgC2pBODYCBAwBCwJAIABBACgCmNCAgAAiCE8NAEEAIAA2ApjQgIAAIAAhCAsgACAGaiEFQcjTgIAAIQMCQAJAAkACQAJAAkACQANAIAMoAgAgBUYNASADKAIIIgMNAAwCCwsgAy0ADEEIcUUNAQtByNOAgAAhAwNAAkAgAygCACIFIARLDQAgBSADKAIEaiIFIARLDQMLIAMoAgghAwwACwsgAyAANgIAIAMgAygCBCAGajYCBCAAQXggAGtBD3FBACAAQQhqQQ9xG2oiCyACQQNyNgIEIAVBeCAFa0EPcUEAIAVBCGpBD3EbaiIGIAsgAmoiAmshAwJAIAYgBEcNAEEAIAI2AqDQgIAAQQBBACgClNCAgAAgA2oiAzYClNCAgAAgAiADQQFyNgIEDAMLAkAgBkEAKAKc0ICAAEcNAEEAIAI2ApzQgIAAQQBBACgCkNCAgAAgA2oiAzYCkNCAgAAgAiADQQFyNgIEIAIgA2ogAzYCAAwDCwJAIAYoAgQiBEEDcUEBRw0AIARBeHEhBwJAAkAgBEH/AUsNACAGKAIIIgUgBEEDdiIIQQN0QbDQgIAAaiIARhoCQCAGKAIMIgQgBUcNAEEAQQAoAojQgIAAQX4gCHdxNgKI0ICAAAwCCyAEIABGGiAEIAU2AgggBSAENgIMDAELIAYoAhghCQJAAkAgBigCDCIAIAZGDQAgBigCCCIEIAhJGiAAIAQ2AgggBCAANgIMDAELAkAgBkEUaiIEKAIAIgUNACAGQRBqIgQoAgAiBQ0AQQAhAAwBCwNAIAQhCCAFIgBBFGoiBCgCACIFDQAgAEEQaiEEIAAoAhAiBQ0ACyAIQQA2AgALIAlFDQACQAJAIAYgBigCHCIFQQJ0QbjSgIAAaiIEKAIARw0AIAQgADYCACAADQFBAEEAKAKM0ICAAEF+IAV3cTYCjNCAgAAMAgsgCUEQQRQgCSgCECAGRhtqIAA2AgAgAEUNAQsgACAJNgIYAkAgBigCECIERQ0AIAAgBDYCECAEIAA2AhgLIAYoAhQiBEUNACAAQRRqIAQ2AgAgBCAANgIYCyAHIANqIQMgBiAHaiIGKAIEIQQLIAYgBEF+cTYCBCACIANqIAM2AgAgAiADQQFyNgIEAkAgA0H/AUsNACADQXhxQbDQgIAAaiEEAkACQEEAKAKI0ICAACIFQQEgA0EDdnQiA3ENAEEAIAUgA3I2AojQgIAAIAQhAwwBCyAEKAIIIQMLIAMgAjYCDCAEIAI2AgggAiAENgIMIAIgAzYCCAwDC0EfIQQCQCADQf///wdLDQAgA0EIdiIEIARBgP4/akEQdkEIcSIEdCIFIAVBgOAfakEQdkEEcSIFdCIAIABBgIAPakEQdkECcSIAdEEPdiAEIAVyIAByayIEQQF0IAMgBEEVanZBAXFyQRxqIQQLIAIgBDYCHCACQgA3AhAgBEECdEG40oCAAGohBQJAQQAoAozQgIAAIgBBASAEdCIIcQ0AIAUgAjYCAEEAIAAgCHI2AozQgIAAIAIgBTYCGCACIAI2AgggAiACNgIMDAMLIANBAEEZIARBAXZrIARBH0YbdCEEIAUoAgAhAANAIAAiBSgCBEF4cSADRg0CIARBHXYhACAEQQF0IQQgBSAAQQRxakEQaiIIKAIAIgANAAsgCCACNgIAIAIgBTYCGCACIAI2AgwgAiACNgIIDAILIABBeCAAa0EPcUEAIABBCGpBD3EbIgNqIgsgBkFIaiIIIANrIgNBAXI2AgQgACAIakE4NgIEIAQgBUE3IAVrQQ9xQQAgBUFJakEPcRtqQUFqIgggCCAEQRBqSRsiCEEjNgIEQQBBACgC8NOAgAA2AqTQgIAAQQAgAzYClNCAgABBACALNgKg0ICAACAIQRBqQQApAtDTgIAANwIAIAhBACkCyNOAgAA3AghBACAIQQhqNgLQ04CAAEEAIAY2AszTgIAAQQAgADYCyNOAgABBAEEANgLU04CAACAIQSRqIQMDQCADQQc2AgAgA0EEaiIDIAVJDQALIAggBEYNAyAIIAgoAgRBfnE2AgQgCCAIIARrIgA2AgAgBCAAQQFyNgIEAkAgAEH/AUsNACAAQXhxQbDQgIAAaiEDAkACQEEAKAKI0ICAACIFQQEgAEEDdnQiAHENAEEAIAUgAHI2AojQgIAAIAMhBQwBCyADKAIIIQULIAUgBDYCDCADIAQ2AgggBCADNgIMIAQgBTYCCAwEC0EfIQMCQCAAQf///wdLDQAgAEEIdiIDIANBgP4/akEQdkEIcSIDdCIFIAVBgOAfakEQdkEEcSIFdCIIIAhBgIAPakEQdkECcSIIdEEPdiADIAVyIAhyayIDQQF0IAAgA0EVanZBAXFyQRxqIQMLIAQgAzYCHCAEQgA3AhAgA0ECdEG40oCAAGohBQJAQQAoAozQgIAAIghBASADdCIGcQ0AIAUgBDYCAEEAIAggBnI2AozQgIAAIAQgBTYCGCAEIAQ2AgggBCAENgIMDAQLIABBAEEZIANBAXZrIANBH0YbdCEDIAUoAgAhCANAIAgiBSgCBEF4cSAARg0DIANBHXYhCCADQQF0IQMgBSAIQQRxakEQaiIGKAIAIggNAAsgBiAENgIAIAQgBTYCGCAEIAQ2AgwgBCAENgIIDAMLIAUoAggiAyACNgIMIAUgAjYCCCACQQA2AhggAiAFNgIMIAIgAzYCCAsgC0EIaiEDDAULIAUoAggiAyAENgIMIAUgBDYCCCAEQQA2AhggBCAFNgIMIAQgAzYCCAtBACgClNCAgAAiAyACTQ0AQQAoAqDQgIAAIgQgAmoiBSADIAJrIgNBAXI2AgRBACADNgKU0ICAAEEAIAU2AqDQgIAAIAQgAkEDcjYCBCAEQQhqIQMMAwtBACEDQQBBMDYC+NOAgAAMAgsCQCALRQ0AAkACQCAIIAgoAhwiBUECdEG40oCAAGoiAygCAEcNACADIAA2AgAgAA0BQQAgB0F+IAV3cSIHNgKM0ICAAAwCCyALQRBBFCALKAIQIAhGG2ogADYCACAARQ0BCyAAIAs2AhgCQCAIKAIQIgNFDQAgACADNgIQIAMgADYCGAsgCEEUaigCACIDRQ0AIABBFGogAzYCACADIAA2AhgLAkACQCAEQQ9LDQAgCCAEIAJqIgNBA3I2AgQgCCADaiIDIAMoAgRBAXI2AgQMAQsgCCACaiIAIARBAXI2AgQgCCACQQNyNgIEIAAgBGogBDYCAAJAIARB/wFLDQAgBEF4cUGw0ICAAGohAwJAAkBBACgCiNCAgAAiBUEBIARBA3Z0IgRxDQBBACAFIARyNgKI0ICAACADIQQMAQsgAygCCCEECyAEIAA2AgwgAyAANgIIIAAgAzYCDCAAIAQ2AggMAQtBHyEDAkAgBEH///8HSw0AIARBCHYiAyADQYD+P2pBEHZBCHEiA3QiBSAFQYDgH2pBEHZBBHEiBXQiAiACQYCAD2pBEHZBAnEiAnRBD3YgAyAFciACcmsiA0EBdCAEIANBFWp2QQFxckEcaiEDCyAAIAM2AhwgAEIANwIQIANBAnRBuNKAgABqIQUCQCAHQQEgA3QiAnENACAFIAA2AgBBACAHIAJyNgKM0ICAACAAIAU2AhggACAANgIIIAAgADYCDAwBCyAEQQBBGSADQQF2ayADQR9GG3QhAyAFKAIAIQICQANAIAIiBSgCBEF4cSAERg0BIANBHXYhAiADQQF0IQMgBSACQQRxakEQaiIGKAIAIgINAAsgBiAANgIAIAAgBTYCGCAAIAA2AgwgACAANgIIDAELIAUoAggiAyAANgIMIAUgADYCCCAAQQA2AhggACAFNgIMIAAgAzYCCAsgCEEIaiEDDAELAkAgCkUNAAJAAkAgACAAKAIcIgVBAnRBuNKAgABqIgMoAgBHDQAgAyAINgIAIAgNAUEAIAlBfiAFd3E2AozQgIAADAILIApBEEEUIAooAhAgAEYbaiAINgIAIAhFDQELIAggCjYCGAJAIAAoAhAiA0UNACAIIAM2AhAgAyAINgIYCyAAQRRqKAIAIgNFDQAgCEEUaiADNgIAIAMgCDYCGAsCQAJAIARBD0sNACAAIAQgAmoiA0EDcjYCBCAAIANqIgMgAygCBEEBcjYCBAwBCyAAIAJqIgUgBEEBcjYCBCAAIAJBA3I2AgQgBSAEaiAENgIAAkAgB0UNACAHQXhxQbDQgIAAaiECQQAoApzQgIAAIQMCQAJAQQEgB0EDdnQiCCAGcQ0AQQAgCCAGcjYCiNCAgAAgAiEIDAELIAIoAgghCAsgCCADNgIMIAIgAzYCCCADIAI2AgwgAyAINgIIC0EAIAU2ApzQgIAAQQAgBDYCkNCAgAALIABBCGohAwsgAUEQaiSAgICAACADCwoAIAAQyYCAgAAL4g0BB38CQCAARQ0AIABBeGoiASAAQXxqKAIAIgJBeHEiAGohAwJAIAJBAXENACACQQNxRQ0BIAEgASgCACICayIBQQAoApjQgIAAIgRJDQEgAiAAaiEAAkAgAUEAKAKc0ICAAEYNAAJAIAJB/wFLDQAgASgCCCIEIAJBA3YiBUEDdEGw0ICAAGoiBkYaAkAgASgCDCICIARHDQBBAEEAKAKI0ICAAEF+IAV3cTYCiNCAgAAMAwsgAiAGRhogAiAENgIIIAQgAjYCDAwCCyABKAIYIQcCQAJAIAEoAgwiBiABRg0AIAEoAggiAiAESRogBiACNgIIIAIgBjYCDAwBCwJAIAFBFGoiAigCACIEDQAgAUEQaiICKAIAIgQNAEEAIQYMAQsDQCACIQUgBCIGQRRqIgIoAgAiBA0AIAZBEGohAiAGKAIQIgQNAAsgBUEANgIACyAHRQ0BAkACQCABIAEoAhwiBEECdEG40oCAAGoiAigCAEcNACACIAY2AgAgBg0BQQBBACgCjNCAgABBfiAEd3E2AozQgIAADAMLIAdBEEEUIAcoAhAgAUYbaiAGNgIAIAZFDQILIAYgBzYCGAJAIAEoAhAiAkUNACAGIAI2AhAgAiAGNgIYCyABKAIUIgJFDQEgBkEUaiACNgIAIAIgBjYCGAwBCyADKAIEIgJBA3FBA0cNACADIAJBfnE2AgRBACAANgKQ0ICAACABIABqIAA2AgAgASAAQQFyNgIEDwsgASADTw0AIAMoAgQiAkEBcUUNAAJAAkAgAkECcQ0AAkAgA0EAKAKg0ICAAEcNAEEAIAE2AqDQgIAAQQBBACgClNCAgAAgAGoiADYClNCAgAAgASAAQQFyNgIEIAFBACgCnNCAgABHDQNBAEEANgKQ0ICAAEEAQQA2ApzQgIAADwsCQCADQQAoApzQgIAARw0AQQAgATYCnNCAgABBAEEAKAKQ0ICAACAAaiIANgKQ0ICAACABIABBAXI2AgQgASAAaiAANgIADwsgAkF4cSAAaiEAAkACQCACQf8BSw0AIAMoAggiBCACQQN2IgVBA3RBsNCAgABqIgZGGgJAIAMoAgwiAiAERw0AQQBBACgCiNCAgABBfiAFd3E2AojQgIAADAILIAIgBkYaIAIgBDYCCCAEIAI2AgwMAQsgAygCGCEHAkACQCADKAIMIgYgA0YNACADKAIIIgJBACgCmNCAgABJGiAGIAI2AgggAiAGNgIMDAELAkAgA0EUaiICKAIAIgQNACADQRBqIgIoAgAiBA0AQQAhBgwBCwNAIAIhBSAEIgZBFGoiAigCACIEDQAgBkEQaiECIAYoAhAiBA0ACyAFQQA2AgALIAdFDQACQAJAIAMgAygCHCIEQQJ0QbjSgIAAaiICKAIARw0AIAIgBjYCACAGDQFBAEEAKAKM0ICAAEF+IAR3cTYCjNCAgAAMAgsgB0EQQRQgBygCECADRhtqIAY2AgAgBkUNAQsgBiAHNgIYAkAgAygCECICRQ0AIAYgAjYCECACIAY2AhgLIAMoAhQiAkUNACAGQRRqIAI2AgAgAiAGNgIYCyABIABqIAA2AgAgASAAQQFyNgIEIAFBACgCnNCAgABHDQFBACAANgKQ0ICAAA8LIAMgAkF+cTYCBCABIABqIAA2AgAgASAAQQFyNgIECwJAIABB/wFLDQAgAEF4cUGw0ICAAGohAgJAAkBBACgCiNCAgAAiBEEBIABBA3Z0IgBxDQBBACAEIAByNgKI0ICAACACIQAMAQsgAigCCCEACyAAIAE2AgwgAiABNgIIIAEgAjYCDCABIAA2AggPC0EfIQICQCAAQf///wdLDQAgAEEIdiICIAJBgP4/akEQdkEIcSICdCIEIARBgOAfakEQdkEEcSIEdCIGIAZBgIAPakEQdkECcSIGdEEPdiACIARyIAZyayICQQF0IAAgAkEVanZBAXFyQRxqIQILIAEgAjYCHCABQgA3AhAgAkECdEG40oCAAGohBAJAAkBBACgCjNCAgAAiBkEBIAJ0IgNxDQAgBCABNgIAQQAgBiADcjYCjNCAgAAgASAENgIYIAEgATYCCCABIAE2AgwMAQsgAEEAQRkgAkEBdmsgAkEfRht0IQIgBCgCACEGAkADQCAGIgQoAgRBeHEgAEYNASACQR12IQYgAkEBdCECIAQgBkEEcWpBEGoiAygCACIGDQALIAMgATYCACABIAQ2AhggASABNgIMIAEgATYCCAwBCyAEKAIIIgAgATYCDCAEIAE2AgggAUEANgIYIAEgBDYCDCABIAA2AggLQQBBACgCqNCAgABBf2oiAUF/IAEbNgKo0ICAAAsLBAAAAAtOAAJAIAANAD8AQRB0DwsCQCAAQf//A3ENACAAQX9MDQACQCAAQRB2QAAiAEF/Rw0AQQBBMDYC+NOAgABBfw8LIABBEHQPCxDKgICAAAAL8gICA38BfgJAIAJFDQAgACABOgAAIAIgAGoiA0F/aiABOgAAIAJBA0kNACAAIAE6AAIgACABOgABIANBfWogAToAACADQX5qIAE6AAAgAkEHSQ0AIAAgAToAAyADQXxqIAE6AAAgAkEJSQ0AIABBACAAa0EDcSIEaiIDIAFB/wFxQYGChAhsIgE2AgAgAyACIARrQXxxIgRqIgJBfGogATYCACAEQQlJDQAgAyABNgIIIAMgATYCBCACQXhqIAE2AgAgAkF0aiABNgIAIARBGUkNACADIAE2AhggAyABNgIUIAMgATYCECADIAE2AgwgAkFwaiABNgIAIAJBbGogATYCACACQWhqIAE2AgAgAkFkaiABNgIAIAQgA0EEcUEYciIFayICQSBJDQAgAa1CgYCAgBB+IQYgAyAFaiEBA0AgASAGNwMYIAEgBjcDECABIAY3AwggASAGNwMAIAFBIGohASACQWBqIgJBH0sNAAsLIAALC45IAQBBgAgLhkgBAAAAAgAAAAMAAAAAAAAAAAAAAAQAAAAFAAAAAAAAAAAAAAAGAAAABwAAAAgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEludmFsaWQgY2hhciBpbiB1cmwgcXVlcnkAU3BhbiBjYWxsYmFjayBlcnJvciBpbiBvbl9ib2R5AENvbnRlbnQtTGVuZ3RoIG92ZXJmbG93AENodW5rIHNpemUgb3ZlcmZsb3cAUmVzcG9uc2Ugb3ZlcmZsb3cASW52YWxpZCBtZXRob2QgZm9yIEhUVFAveC54IHJlcXVlc3QASW52YWxpZCBtZXRob2QgZm9yIFJUU1AveC54IHJlcXVlc3QARXhwZWN0ZWQgU09VUkNFIG1ldGhvZCBmb3IgSUNFL3gueCByZXF1ZXN0AEludmFsaWQgY2hhciBpbiB1cmwgZnJhZ21lbnQgc3RhcnQARXhwZWN0ZWQgZG90AFNwYW4gY2FsbGJhY2sgZXJyb3IgaW4gb25fc3RhdHVzAEludmFsaWQgcmVzcG9uc2Ugc3RhdHVzAEludmFsaWQgY2hhcmFjdGVyIGluIGNodW5rIGV4dGVuc2lvbnMAVXNlciBjYWxsYmFjayBlcnJvcgBgb25fcmVzZXRgIGNhbGxiYWNrIGVycm9yAGBvbl9jaHVua19oZWFkZXJgIGNhbGxiYWNrIGVycm9yAGBvbl9tZXNzYWdlX2JlZ2luYCBjYWxsYmFjayBlcnJvcgBgb25fY2h1bmtfZXh0ZW5zaW9uX3ZhbHVlYCBjYWxsYmFjayBlcnJvcgBgb25fc3RhdHVzX2NvbXBsZXRlYCBjYWxsYmFjayBlcnJvcgBgb25fdmVyc2lvbl9jb21wbGV0ZWAgY2FsbGJhY2sgZXJyb3IAYG9uX3VybF9jb21wbGV0ZWAgY2FsbGJhY2sgZXJyb3IAYG9uX2NodW5rX2NvbXBsZXRlYCBjYWxsYmFjayBlcnJvcgBgb25faGVhZGVyX3ZhbHVlX2NvbXBsZXRlYCBjYWxsYmFjayBlcnJvcgBgb25fbWVzc2FnZV9jb21wbGV0ZWAgY2FsbGJhY2sgZXJyb3IAYG9uX21ldGhvZF9jb21wbGV0ZWAgY2FsbGJhY2sgZXJyb3IAYG9uX2hlYWRlcl9maWVsZF9jb21wbGV0ZWAgY2FsbGJhY2sgZXJyb3IAYG9uX2NodW5rX2V4dGVuc2lvbl9uYW1lYCBjYWxsYmFjayBlcnJvcgBVbmV4cGVjdGVkIGNoYXIgaW4gdXJsIHNlcnZlcgBJbnZhbGlkIGhlYWRlciB2YWx1ZSBjaGFyAEludmFsaWQgaGVhZGVyIGZpZWxkIGNoYXIAU3BhbiBjYWxsYmFjayBlcnJvciBpbiBvbl92ZXJzaW9uAEludmFsaWQgbWlub3IgdmVyc2lvbgBJbnZhbGlkIG1ham9yIHZlcnNpb24ARXhwZWN0ZWQgc3BhY2UgYWZ0ZXIgdmVyc2lvbgBFeHBlY3RlZCBDUkxGIGFmdGVyIHZlcnNpb24ASW52YWxpZCBIVFRQIHZlcnNpb24ASW52YWxpZCBoZWFkZXIgdG9rZW4AU3BhbiBjYWxsYmFjayBlcnJvciBpbiBvbl91cmwASW52YWxpZCBjaGFyYWN0ZXJzIGluIHVybABVbmV4cGVjdGVkIHN0YXJ0IGNoYXIgaW4gdXJsAERvdWJsZSBAIGluIHVybABFbXB0eSBDb250ZW50LUxlbmd0aABJbnZhbGlkIGNoYXJhY3RlciBpbiBDb250ZW50LUxlbmd0aABEdXBsaWNhdGUgQ29udGVudC1MZW5ndGgASW52YWxpZCBjaGFyIGluIHVybCBwYXRoAENvbnRlbnQtTGVuZ3RoIGNhbid0IGJlIHByZXNlbnQgd2l0aCBUcmFuc2Zlci1FbmNvZGluZwBJbnZhbGlkIGNoYXJhY3RlciBpbiBjaHVuayBzaXplAFNwYW4gY2FsbGJhY2sgZXJyb3IgaW4gb25faGVhZGVyX3ZhbHVlAFNwYW4gY2FsbGJhY2sgZXJyb3IgaW4gb25fY2h1bmtfZXh0ZW5zaW9uX3ZhbHVlAEludmFsaWQgY2hhcmFjdGVyIGluIGNodW5rIGV4dGVuc2lvbnMgdmFsdWUATWlzc2luZyBleHBlY3RlZCBMRiBhZnRlciBoZWFkZXIgdmFsdWUASW52YWxpZCBgVHJhbnNmZXItRW5jb2RpbmdgIGhlYWRlciB2YWx1ZQBJbnZhbGlkIGNoYXJhY3RlciBpbiBjaHVuayBleHRlbnNpb25zIHF1b3RlIHZhbHVlAEludmFsaWQgY2hhcmFjdGVyIGluIGNodW5rIGV4dGVuc2lvbnMgcXVvdGVkIHZhbHVlAFBhdXNlZCBieSBvbl9oZWFkZXJzX2NvbXBsZXRlAEludmFsaWQgRU9GIHN0YXRlAG9uX3Jlc2V0IHBhdXNlAG9uX2NodW5rX2hlYWRlciBwYXVzZQBvbl9tZXNzYWdlX2JlZ2luIHBhdXNlAG9uX2NodW5rX2V4dGVuc2lvbl92YWx1ZSBwYXVzZQBvbl9zdGF0dXNfY29tcGxldGUgcGF1c2UAb25fdmVyc2lvbl9jb21wbGV0ZSBwYXVzZQBvbl91cmxfY29tcGxldGUgcGF1c2UAb25fY2h1bmtfY29tcGxldGUgcGF1c2UAb25faGVhZGVyX3ZhbHVlX2NvbXBsZXRlIHBhdXNlAG9uX21lc3NhZ2VfY29tcGxldGUgcGF1c2UAb25fbWV0aG9kX2NvbXBsZXRlIHBhdXNlAG9uX2hlYWRlcl9maWVsZF9jb21wbGV0ZSBwYXVzZQBvbl9jaHVua19leHRlbnNpb25fbmFtZSBwYXVzZQBVbmV4cGVjdGVkIHNwYWNlIGFmdGVyIHN0YXJ0IGxpbmUAU3BhbiBjYWxsYmFjayBlcnJvciBpbiBvbl9jaHVua19leHRlbnNpb25fbmFtZQBJbnZhbGlkIGNoYXJhY3RlciBpbiBjaHVuayBleHRlbnNpb25zIG5hbWUAUGF1c2Ugb24gQ09OTkVDVC9VcGdyYWRlAFBhdXNlIG9uIFBSSS9VcGdyYWRlAEV4cGVjdGVkIEhUVFAvMiBDb25uZWN0aW9uIFByZWZhY2UAU3BhbiBjYWxsYmFjayBlcnJvciBpbiBvbl9tZXRob2QARXhwZWN0ZWQgc3BhY2UgYWZ0ZXIgbWV0aG9kAFNwYW4gY2FsbGJhY2sgZXJyb3IgaW4gb25faGVhZGVyX2ZpZWxkAFBhdXNlZABJbnZhbGlkIHdvcmQgZW5jb3VudGVyZWQASW52YWxpZCBtZXRob2QgZW5jb3VudGVyZWQAVW5leHBlY3RlZCBjaGFyIGluIHVybCBzY2hlbWEAUmVxdWVzdCBoYXMgaW52YWxpZCBgVHJhbnNmZXItRW5jb2RpbmdgAFNXSVRDSF9QUk9YWQBVU0VfUFJPWFkATUtBQ1RJVklUWQBVTlBST0NFU1NBQkxFX0VOVElUWQBDT1BZAE1PVkVEX1BFUk1BTkVOVExZAFRPT19FQVJMWQBOT1RJRlkARkFJTEVEX0RFUEVOREVOQ1kAQkFEX0dBVEVXQVkAUExBWQBQVVQAQ0hFQ0tPVVQAR0FURVdBWV9USU1FT1VUAFJFUVVFU1RfVElNRU9VVABORVRXT1JLX0NPTk5FQ1RfVElNRU9VVABDT05ORUNUSU9OX1RJTUVPVVQATE9HSU5fVElNRU9VVABORVRXT1JLX1JFQURfVElNRU9VVABQT1NUAE1JU0RJUkVDVEVEX1JFUVVFU1QAQ0xJRU5UX0NMT1NFRF9SRVFVRVNUAENMSUVOVF9DTE9TRURfTE9BRF9CQUxBTkNFRF9SRVFVRVNUAEJBRF9SRVFVRVNUAEhUVFBfUkVRVUVTVF9TRU5UX1RPX0hUVFBTX1BPUlQAUkVQT1JUAElNX0FfVEVBUE9UAFJFU0VUX0NPTlRFTlQATk9fQ09OVEVOVABQQVJUSUFMX0NPTlRFTlQASFBFX0lOVkFMSURfQ09OU1RBTlQASFBFX0NCX1JFU0VUAEdFVABIUEVfU1RSSUNUAENPTkZMSUNUAFRFTVBPUkFSWV9SRURJUkVDVABQRVJNQU5FTlRfUkVESVJFQ1QAQ09OTkVDVABNVUxUSV9TVEFUVVMASFBFX0lOVkFMSURfU1RBVFVTAFRPT19NQU5ZX1JFUVVFU1RTAEVBUkxZX0hJTlRTAFVOQVZBSUxBQkxFX0ZPUl9MRUdBTF9SRUFTT05TAE9QVElPTlMAU1dJVENISU5HX1BST1RPQ09MUwBWQVJJQU5UX0FMU09fTkVHT1RJQVRFUwBNVUxUSVBMRV9DSE9JQ0VTAElOVEVSTkFMX1NFUlZFUl9FUlJPUgBXRUJfU0VSVkVSX1VOS05PV05fRVJST1IAUkFJTEdVTl9FUlJPUgBJREVOVElUWV9QUk9WSURFUl9BVVRIRU5USUNBVElPTl9FUlJPUgBTU0xfQ0VSVElGSUNBVEVfRVJST1IASU5WQUxJRF9YX0ZPUldBUkRFRF9GT1IAU0VUX1BBUkFNRVRFUgBHRVRfUEFSQU1FVEVSAEhQRV9VU0VSAFNFRV9PVEhFUgBIUEVfQ0JfQ0hVTktfSEVBREVSAE1LQ0FMRU5EQVIAU0VUVVAAV0VCX1NFUlZFUl9JU19ET1dOAFRFQVJET1dOAEhQRV9DTE9TRURfQ09OTkVDVElPTgBIRVVSSVNUSUNfRVhQSVJBVElPTgBESVNDT05ORUNURURfT1BFUkFUSU9OAE5PTl9BVVRIT1JJVEFUSVZFX0lORk9STUFUSU9OAEhQRV9JTlZBTElEX1ZFUlNJT04ASFBFX0NCX01FU1NBR0VfQkVHSU4AU0lURV9JU19GUk9aRU4ASFBFX0lOVkFMSURfSEVBREVSX1RPS0VOAElOVkFMSURfVE9LRU4ARk9SQklEREVOAEVOSEFOQ0VfWU9VUl9DQUxNAEhQRV9JTlZBTElEX1VSTABCTE9DS0VEX0JZX1BBUkVOVEFMX0NPTlRST0wATUtDT0wAQUNMAEhQRV9JTlRFUk5BTABSRVFVRVNUX0hFQURFUl9GSUVMRFNfVE9PX0xBUkdFX1VOT0ZGSUNJQUwASFBFX09LAFVOTElOSwBVTkxPQ0sAUFJJAFJFVFJZX1dJVEgASFBFX0lOVkFMSURfQ09OVEVOVF9MRU5HVEgASFBFX1VORVhQRUNURURfQ09OVEVOVF9MRU5HVEgARkxVU0gAUFJPUFBBVENIAE0tU0VBUkNIAFVSSV9UT09fTE9ORwBQUk9DRVNTSU5HAE1JU0NFTExBTkVPVVNfUEVSU0lTVEVOVF9XQVJOSU5HAE1JU0NFTExBTkVPVVNfV0FSTklORwBIUEVfSU5WQUxJRF9UUkFOU0ZFUl9FTkNPRElORwBFeHBlY3RlZCBDUkxGAEhQRV9JTlZBTElEX0NIVU5LX1NJWkUATU9WRQBDT05USU5VRQBIUEVfQ0JfU1RBVFVTX0NPTVBMRVRFAEhQRV9DQl9IRUFERVJTX0NPTVBMRVRFAEhQRV9DQl9WRVJTSU9OX0NPTVBMRVRFAEhQRV9DQl9VUkxfQ09NUExFVEUASFBFX0NCX0NIVU5LX0NPTVBMRVRFAEhQRV9DQl9IRUFERVJfVkFMVUVfQ09NUExFVEUASFBFX0NCX0NIVU5LX0VYVEVOU0lPTl9WQUxVRV9DT01QTEVURQBIUEVfQ0JfQ0hVTktfRVhURU5TSU9OX05BTUVfQ09NUExFVEUASFBFX0NCX01FU1NBR0VfQ09NUExFVEUASFBFX0NCX01FVEhPRF9DT01QTEVURQBIUEVfQ0JfSEVBREVSX0ZJRUxEX0NPTVBMRVRFAERFTEVURQBIUEVfSU5WQUxJRF9FT0ZfU1RBVEUASU5WQUxJRF9TU0xfQ0VSVElGSUNBVEUAUEFVU0UATk9fUkVTUE9OU0UAVU5TVVBQT1JURURfTUVESUFfVFlQRQBHT05FAE5PVF9BQ0NFUFRBQkxFAFNFUlZJQ0VfVU5BVkFJTEFCTEUAUkFOR0VfTk9UX1NBVElTRklBQkxFAE9SSUdJTl9JU19VTlJFQUNIQUJMRQBSRVNQT05TRV9JU19TVEFMRQBQVVJHRQBNRVJHRQBSRVFVRVNUX0hFQURFUl9GSUVMRFNfVE9PX0xBUkdFAFJFUVVFU1RfSEVBREVSX1RPT19MQVJHRQBQQVlMT0FEX1RPT19MQVJHRQBJTlNVRkZJQ0lFTlRfU1RPUkFHRQBIUEVfUEFVU0VEX1VQR1JBREUASFBFX1BBVVNFRF9IMl9VUEdSQURFAFNPVVJDRQBBTk5PVU5DRQBUUkFDRQBIUEVfVU5FWFBFQ1RFRF9TUEFDRQBERVNDUklCRQBVTlNVQlNDUklCRQBSRUNPUkQASFBFX0lOVkFMSURfTUVUSE9EAE5PVF9GT1VORABQUk9QRklORABVTkJJTkQAUkVCSU5EAFVOQVVUSE9SSVpFRABNRVRIT0RfTk9UX0FMTE9XRUQASFRUUF9WRVJTSU9OX05PVF9TVVBQT1JURUQAQUxSRUFEWV9SRVBPUlRFRABBQ0NFUFRFRABOT1RfSU1QTEVNRU5URUQATE9PUF9ERVRFQ1RFRABIUEVfQ1JfRVhQRUNURUQASFBFX0xGX0VYUEVDVEVEAENSRUFURUQASU1fVVNFRABIUEVfUEFVU0VEAFRJTUVPVVRfT0NDVVJFRABQQVlNRU5UX1JFUVVJUkVEAFBSRUNPTkRJVElPTl9SRVFVSVJFRABQUk9YWV9BVVRIRU5USUNBVElPTl9SRVFVSVJFRABORVRXT1JLX0FVVEhFTlRJQ0FUSU9OX1JFUVVJUkVEAExFTkdUSF9SRVFVSVJFRABTU0xfQ0VSVElGSUNBVEVfUkVRVUlSRUQAVVBHUkFERV9SRVFVSVJFRABQQUdFX0VYUElSRUQAUFJFQ09ORElUSU9OX0ZBSUxFRABFWFBFQ1RBVElPTl9GQUlMRUQAUkVWQUxJREFUSU9OX0ZBSUxFRABTU0xfSEFORFNIQUtFX0ZBSUxFRABMT0NLRUQAVFJBTlNGT1JNQVRJT05fQVBQTElFRABOT1RfTU9ESUZJRUQATk9UX0VYVEVOREVEAEJBTkRXSURUSF9MSU1JVF9FWENFRURFRABTSVRFX0lTX09WRVJMT0FERUQASEVBRABFeHBlY3RlZCBIVFRQLwAAXhMAACYTAAAwEAAA8BcAAJ0TAAAVEgAAORcAAPASAAAKEAAAdRIAAK0SAACCEwAATxQAAH8QAACgFQAAIxQAAIkSAACLFAAATRUAANQRAADPFAAAEBgAAMkWAADcFgAAwREAAOAXAAC7FAAAdBQAAHwVAADlFAAACBcAAB8QAABlFQAAoxQAACgVAAACFQAAmRUAACwQAACLGQAATw8AANQOAABqEAAAzhAAAAIXAACJDgAAbhMAABwTAABmFAAAVhcAAMETAADNEwAAbBMAAGgXAABmFwAAXxcAACITAADODwAAaQ4AANgOAABjFgAAyxMAAKoOAAAoFwAAJhcAAMUTAABdFgAA6BEAAGcTAABlEwAA8hYAAHMTAAAdFwAA+RYAAPMRAADPDgAAzhUAAAwSAACzEQAApREAAGEQAAAyFwAAuxMAAAAAAAAAAAAAAAAAAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAQIBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAAAAAAAAAAAAAAIDAgICAgIAAAICAAICAAICAgICAgICAgIABAAAAAAAAgICAgICAgICAgICAgICAgICAgICAgICAgIAAAACAgICAgICAgICAgICAgICAgICAgICAgICAgICAgACAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAACAAICAgICAAACAgACAgACAgICAgICAgICAAMABAAAAAICAgICAgICAgICAgICAgICAgICAgICAgICAAAAAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAAgACAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAbG9zZWVlcC1hbGl2ZQAAAAAAAAAAAAAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAAAAAAAAAAABAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEBAQEBAQEBAQEBAQIBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBY2h1bmtlZAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQEAAQEBAQEAAAEBAAEBAAEBAQEBAQEBAQEAAAAAAAAAAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAAABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQABAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABlY3Rpb25lbnQtbGVuZ3Rob25yb3h5LWNvbm5lY3Rpb24AAAAAAAAAAAAAAAAAAAByYW5zZmVyLWVuY29kaW5ncGdyYWRlDQoNCg0KU00NCg0KVFRQL0NFL1RTUC8AAAAAAAAAAAAAAAABAgABAwAAAAAAAAAAAAAAAAAAAAAAAAQBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAAAAAAAAAAAAQIAAQMAAAAAAAAAAAAAAAAAAAAAAAAEAQEFAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQAAAAAAAAAAAAEAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAEBAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAAAAAAAAAAAAAQAAAgAAAAAAAAAAAAAAAAAAAAAAAAMEAAAEBAQEBAQEBAQEBAUEBAQEBAQEBAQEBAQABAAGBwQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAEAAQABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEAAAEAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIAAAAAAAADAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwAAAAAAAAMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAABAAAAAAAAAAAAAAAAAAAAAAAAAQAAAAAAAAAAAAIAAAAAAgAAAAAAAAAAAAAAAAAAAAAAAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMAAAAAAAADAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABOT1VOQ0VFQ0tPVVRORUNURVRFQ1JJQkVMVVNIRVRFQURTRUFSQ0hSR0VDVElWSVRZTEVOREFSVkVPVElGWVBUSU9OU0NIU0VBWVNUQVRDSEdFT1JESVJFQ1RPUlRSQ0hQQVJBTUVURVJVUkNFQlNDUklCRUFSRE9XTkFDRUlORE5LQ0tVQlNDUklCRUhUVFAvQURUUC8='
@@ -38654,7 +38654,7 @@ module.exports = 'AGFzbQEAAAABMAhgAX8Bf2ADf39/AX9gBH9/f38Bf2AAAGADf39/AGABfwBgAn
 
 /***/ }),
 
-/***/ 3434:
+/***/ 8586:
 /***/ ((module) => {
 
 module.exports = 'AGFzbQEAAAABMAhgAX8Bf2ADf39/AX9gBH9/f38Bf2AAAGADf39/AGABfwBgAn9/AGAGf39/f39/AALLAQgDZW52GHdhc21fb25faGVhZGVyc19jb21wbGV0ZQACA2VudhV3YXNtX29uX21lc3NhZ2VfYmVnaW4AAANlbnYLd2FzbV9vbl91cmwAAQNlbnYOd2FzbV9vbl9zdGF0dXMAAQNlbnYUd2FzbV9vbl9oZWFkZXJfZmllbGQAAQNlbnYUd2FzbV9vbl9oZWFkZXJfdmFsdWUAAQNlbnYMd2FzbV9vbl9ib2R5AAEDZW52GHdhc21fb25fbWVzc2FnZV9jb21wbGV0ZQAAA0ZFAwMEAAAFAAAAAAAABQEFAAUFBQAABgAAAAAGBgYGAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQABAAABAQcAAAUFAwABBAUBcAESEgUDAQACBggBfwFBgNQECwfRBSIGbWVtb3J5AgALX2luaXRpYWxpemUACRlfX2luZGlyZWN0X2Z1bmN0aW9uX3RhYmxlAQALbGxodHRwX2luaXQAChhsbGh0dHBfc2hvdWxkX2tlZXBfYWxpdmUAQQxsbGh0dHBfYWxsb2MADAZtYWxsb2MARgtsbGh0dHBfZnJlZQANBGZyZWUASA9sbGh0dHBfZ2V0X3R5cGUADhVsbGh0dHBfZ2V0X2h0dHBfbWFqb3IADxVsbGh0dHBfZ2V0X2h0dHBfbWlub3IAEBFsbGh0dHBfZ2V0X21ldGhvZAARFmxsaHR0cF9nZXRfc3RhdHVzX2NvZGUAEhJsbGh0dHBfZ2V0X3VwZ3JhZGUAEwxsbGh0dHBfcmVzZXQAFA5sbGh0dHBfZXhlY3V0ZQAVFGxsaHR0cF9zZXR0aW5nc19pbml0ABYNbGxodHRwX2ZpbmlzaAAXDGxsaHR0cF9wYXVzZQAYDWxsaHR0cF9yZXN1bWUAGRtsbGh0dHBfcmVzdW1lX2FmdGVyX3VwZ3JhZGUAGhBsbGh0dHBfZ2V0X2Vycm5vABsXbGxodHRwX2dldF9lcnJvcl9yZWFzb24AHBdsbGh0dHBfc2V0X2Vycm9yX3JlYXNvbgAdFGxsaHR0cF9nZXRfZXJyb3JfcG9zAB4RbGxodHRwX2Vycm5vX25hbWUAHxJsbGh0dHBfbWV0aG9kX25hbWUAIBJsbGh0dHBfc3RhdHVzX25hbWUAIRpsbGh0dHBfc2V0X2xlbmllbnRfaGVhZGVycwAiIWxsaHR0cF9zZXRfbGVuaWVudF9jaHVua2VkX2xlbmd0aAAjHWxsaHR0cF9zZXRfbGVuaWVudF9rZWVwX2FsaXZlACQkbGxodHRwX3NldF9sZW5pZW50X3RyYW5zZmVyX2VuY29kaW5nACUYbGxodHRwX21lc3NhZ2VfbmVlZHNfZW9mAD8JFwEAQQELEQECAwQFCwYHNTk3MS8tJyspCrLgAkUCAAsIABCIgICAAAsZACAAEMKAgIAAGiAAIAI2AjggACABOgAoCxwAIAAgAC8BMiAALQAuIAAQwYCAgAAQgICAgAALKgEBf0HAABDGgICAACIBEMKAgIAAGiABQYCIgIAANgI4IAEgADoAKCABCwoAIAAQyICAgAALBwAgAC0AKAsHACAALQAqCwcAIAAtACsLBwAgAC0AKQsHACAALwEyCwcAIAAtAC4LRQEEfyAAKAIYIQEgAC0ALSECIAAtACghAyAAKAI4IQQgABDCgICAABogACAENgI4IAAgAzoAKCAAIAI6AC0gACABNgIYCxEAIAAgASABIAJqEMOAgIAACxAAIABBAEHcABDMgICAABoLZwEBf0EAIQECQCAAKAIMDQACQAJAAkACQCAALQAvDgMBAAMCCyAAKAI4IgFFDQAgASgCLCIBRQ0AIAAgARGAgICAAAAiAQ0DC0EADwsQyoCAgAAACyAAQcOWgIAANgIQQQ4hAQsgAQseAAJAIAAoAgwNACAAQdGbgIAANgIQIABBFTYCDAsLFgACQCAAKAIMQRVHDQAgAEEANgIMCwsWAAJAIAAoAgxBFkcNACAAQQA2AgwLCwcAIAAoAgwLBwAgACgCEAsJACAAIAE2AhALBwAgACgCFAsiAAJAIABBJEkNABDKgICAAAALIABBAnRBoLOAgABqKAIACyIAAkAgAEEuSQ0AEMqAgIAAAAsgAEECdEGwtICAAGooAgAL7gsBAX9B66iAgAAhAQJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAIABBnH9qDvQDY2IAAWFhYWFhYQIDBAVhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhBgcICQoLDA0OD2FhYWFhEGFhYWFhYWFhYWFhEWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYRITFBUWFxgZGhthYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhHB0eHyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2YTc4OTphYWFhYWFhYTthYWE8YWFhYT0+P2FhYWFhYWFhQGFhQWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYUJDREVGR0hJSktMTU5PUFFSU2FhYWFhYWFhVFVWV1hZWlthXF1hYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFeYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhX2BhC0Hhp4CAAA8LQaShgIAADwtBy6yAgAAPC0H+sYCAAA8LQcCkgIAADwtBq6SAgAAPC0GNqICAAA8LQeKmgIAADwtBgLCAgAAPC0G5r4CAAA8LQdekgIAADwtB75+AgAAPC0Hhn4CAAA8LQfqfgIAADwtB8qCAgAAPC0Gor4CAAA8LQa6ygIAADwtBiLCAgAAPC0Hsp4CAAA8LQYKigIAADwtBjp2AgAAPC0HQroCAAA8LQcqjgIAADwtBxbKAgAAPC0HfnICAAA8LQdKcgIAADwtBxKCAgAAPC0HXoICAAA8LQaKfgIAADwtB7a6AgAAPC0GrsICAAA8LQdSlgIAADwtBzK6AgAAPC0H6roCAAA8LQfyrgIAADwtB0rCAgAAPC0HxnYCAAA8LQbuggIAADwtB96uAgAAPC0GQsYCAAA8LQdexgIAADwtBoq2AgAAPC0HUp4CAAA8LQeCrgIAADwtBn6yAgAAPC0HrsYCAAA8LQdWfgIAADwtByrGAgAAPC0HepYCAAA8LQdSegIAADwtB9JyAgAAPC0GnsoCAAA8LQbGdgIAADwtBoJ2AgAAPC0G5sYCAAA8LQbywgIAADwtBkqGAgAAPC0GzpoCAAA8LQemsgIAADwtBrJ6AgAAPC0HUq4CAAA8LQfemgIAADwtBgKaAgAAPC0GwoYCAAA8LQf6egIAADwtBjaOAgAAPC0GJrYCAAA8LQfeigIAADwtBoLGAgAAPC0Gun4CAAA8LQcalgIAADwtB6J6AgAAPC0GTooCAAA8LQcKvgIAADwtBw52AgAAPC0GLrICAAA8LQeGdgIAADwtBja+AgAAPC0HqoYCAAA8LQbStgIAADwtB0q+AgAAPC0HfsoCAAA8LQdKygIAADwtB8LCAgAAPC0GpooCAAA8LQfmjgIAADwtBmZ6AgAAPC0G1rICAAA8LQZuwgIAADwtBkrKAgAAPC0G2q4CAAA8LQcKigIAADwtB+LKAgAAPC0GepYCAAA8LQdCigIAADwtBup6AgAAPC0GBnoCAAA8LEMqAgIAAAAtB1qGAgAAhAQsgAQsWACAAIAAtAC1B/gFxIAFBAEdyOgAtCxkAIAAgAC0ALUH9AXEgAUEAR0EBdHI6AC0LGQAgACAALQAtQfsBcSABQQBHQQJ0cjoALQsZACAAIAAtAC1B9wFxIAFBAEdBA3RyOgAtCy4BAn9BACEDAkAgACgCOCIERQ0AIAQoAgAiBEUNACAAIAQRgICAgAAAIQMLIAMLSQECf0EAIQMCQCAAKAI4IgRFDQAgBCgCBCIERQ0AIAAgASACIAFrIAQRgYCAgAAAIgNBf0cNACAAQcaRgIAANgIQQRghAwsgAwsuAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAIwIgRFDQAgACAEEYCAgIAAACEDCyADC0kBAn9BACEDAkAgACgCOCIERQ0AIAQoAggiBEUNACAAIAEgAiABayAEEYGAgIAAACIDQX9HDQAgAEH2ioCAADYCEEEYIQMLIAMLLgECf0EAIQMCQCAAKAI4IgRFDQAgBCgCNCIERQ0AIAAgBBGAgICAAAAhAwsgAwtJAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAIMIgRFDQAgACABIAIgAWsgBBGBgICAAAAiA0F/Rw0AIABB7ZqAgAA2AhBBGCEDCyADCy4BAn9BACEDAkAgACgCOCIERQ0AIAQoAjgiBEUNACAAIAQRgICAgAAAIQMLIAMLSQECf0EAIQMCQCAAKAI4IgRFDQAgBCgCECIERQ0AIAAgASACIAFrIAQRgYCAgAAAIgNBf0cNACAAQZWQgIAANgIQQRghAwsgAwsuAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAI8IgRFDQAgACAEEYCAgIAAACEDCyADC0kBAn9BACEDAkAgACgCOCIERQ0AIAQoAhQiBEUNACAAIAEgAiABayAEEYGAgIAAACIDQX9HDQAgAEGqm4CAADYCEEEYIQMLIAMLLgECf0EAIQMCQCAAKAI4IgRFDQAgBCgCQCIERQ0AIAAgBBGAgICAAAAhAwsgAwtJAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAIYIgRFDQAgACABIAIgAWsgBBGBgICAAAAiA0F/Rw0AIABB7ZOAgAA2AhBBGCEDCyADCy4BAn9BACEDAkAgACgCOCIERQ0AIAQoAkQiBEUNACAAIAQRgICAgAAAIQMLIAMLLgECf0EAIQMCQCAAKAI4IgRFDQAgBCgCJCIERQ0AIAAgBBGAgICAAAAhAwsgAwsuAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAIsIgRFDQAgACAEEYCAgIAAACEDCyADC0kBAn9BACEDAkAgACgCOCIERQ0AIAQoAigiBEUNACAAIAEgAiABayAEEYGAgIAAACIDQX9HDQAgAEH2iICAADYCEEEYIQMLIAMLLgECf0EAIQMCQCAAKAI4IgRFDQAgBCgCUCIERQ0AIAAgBBGAgICAAAAhAwsgAwtJAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAIcIgRFDQAgACABIAIgAWsgBBGBgICAAAAiA0F/Rw0AIABBwpmAgAA2AhBBGCEDCyADCy4BAn9BACEDAkAgACgCOCIERQ0AIAQoAkgiBEUNACAAIAQRgICAgAAAIQMLIAMLSQECf0EAIQMCQCAAKAI4IgRFDQAgBCgCICIERQ0AIAAgASACIAFrIAQRgYCAgAAAIgNBf0cNACAAQZSUgIAANgIQQRghAwsgAwsuAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAJMIgRFDQAgACAEEYCAgIAAACEDCyADCy4BAn9BACEDAkAgACgCOCIERQ0AIAQoAlQiBEUNACAAIAQRgICAgAAAIQMLIAMLLgECf0EAIQMCQCAAKAI4IgRFDQAgBCgCWCIERQ0AIAAgBBGAgICAAAAhAwsgAwtFAQF/AkACQCAALwEwQRRxQRRHDQBBASEDIAAtAChBAUYNASAALwEyQeUARiEDDAELIAAtAClBBUYhAwsgACADOgAuQQAL/gEBA39BASEDAkAgAC8BMCIEQQhxDQAgACkDIEIAUiEDCwJAAkAgAC0ALkUNAEEBIQUgAC0AKUEFRg0BQQEhBSAEQcAAcUUgA3FBAUcNAQtBACEFIARBwABxDQBBAiEFIARB//8DcSIDQQhxDQACQCADQYAEcUUNAAJAIAAtAChBAUcNACAALQAtQQpxDQBBBQ8LQQQPCwJAIANBIHENAAJAIAAtAChBAUYNACAALwEyQf//A3EiAEGcf2pB5ABJDQAgAEHMAUYNACAAQbACRg0AQQQhBSAEQShxRQ0CIANBiARxQYAERg0CC0EADwtBAEEDIAApAyBQGyEFCyAFC2IBAn9BACEBAkAgAC0AKEEBRg0AIAAvATJB//8DcSICQZx/akHkAEkNACACQcwBRg0AIAJBsAJGDQAgAC8BMCIAQcAAcQ0AQQEhASAAQYgEcUGABEYNACAAQShxRSEBCyABC6cBAQN/AkACQAJAIAAtACpFDQAgAC0AK0UNAEEAIQMgAC8BMCIEQQJxRQ0BDAILQQAhAyAALwEwIgRBAXFFDQELQQEhAyAALQAoQQFGDQAgAC8BMkH//wNxIgVBnH9qQeQASQ0AIAVBzAFGDQAgBUGwAkYNACAEQcAAcQ0AQQAhAyAEQYgEcUGABEYNACAEQShxQQBHIQMLIABBADsBMCAAQQA6AC8gAwuZAQECfwJAAkACQCAALQAqRQ0AIAAtACtFDQBBACEBIAAvATAiAkECcUUNAQwCC0EAIQEgAC8BMCICQQFxRQ0BC0EBIQEgAC0AKEEBRg0AIAAvATJB//8DcSIAQZx/akHkAEkNACAAQcwBRg0AIABBsAJGDQAgAkHAAHENAEEAIQEgAkGIBHFBgARGDQAgAkEocUEARyEBCyABC0kBAXsgAEEQav0MAAAAAAAAAAAAAAAAAAAAACIB/QsDACAAIAH9CwMAIABBMGogAf0LAwAgAEEgaiAB/QsDACAAQd0BNgIcQQALewEBfwJAIAAoAgwiAw0AAkAgACgCBEUNACAAIAE2AgQLAkAgACABIAIQxICAgAAiAw0AIAAoAgwPCyAAIAM2AhxBACEDIAAoAgQiAUUNACAAIAEgAiAAKAIIEYGAgIAAACIBRQ0AIAAgAjYCFCAAIAE2AgwgASEDCyADC+TzAQMOfwN+BH8jgICAgABBEGsiAySAgICAACABIQQgASEFIAEhBiABIQcgASEIIAEhCSABIQogASELIAEhDCABIQ0gASEOIAEhDwJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQCAAKAIcIhBBf2oO3QHaAQHZAQIDBAUGBwgJCgsMDQ7YAQ8Q1wEREtYBExQVFhcYGRob4AHfARwdHtUBHyAhIiMkJdQBJicoKSorLNMB0gEtLtEB0AEvMDEyMzQ1Njc4OTo7PD0+P0BBQkNERUbbAUdISUrPAc4BS80BTMwBTU5PUFFSU1RVVldYWVpbXF1eX2BhYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ent8fX5/gAGBAYIBgwGEAYUBhgGHAYgBiQGKAYsBjAGNAY4BjwGQAZEBkgGTAZQBlQGWAZcBmAGZAZoBmwGcAZ0BngGfAaABoQGiAaMBpAGlAaYBpwGoAakBqgGrAawBrQGuAa8BsAGxAbIBswG0AbUBtgG3AcsBygG4AckBuQHIAboBuwG8Ab0BvgG/AcABwQHCAcMBxAHFAcYBANwBC0EAIRAMxgELQQ4hEAzFAQtBDSEQDMQBC0EPIRAMwwELQRAhEAzCAQtBEyEQDMEBC0EUIRAMwAELQRUhEAy/AQtBFiEQDL4BC0EXIRAMvQELQRghEAy8AQtBGSEQDLsBC0EaIRAMugELQRshEAy5AQtBHCEQDLgBC0EIIRAMtwELQR0hEAy2AQtBICEQDLUBC0EfIRAMtAELQQchEAyzAQtBISEQDLIBC0EiIRAMsQELQR4hEAywAQtBIyEQDK8BC0ESIRAMrgELQREhEAytAQtBJCEQDKwBC0ElIRAMqwELQSYhEAyqAQtBJyEQDKkBC0HDASEQDKgBC0EpIRAMpwELQSshEAymAQtBLCEQDKUBC0EtIRAMpAELQS4hEAyjAQtBLyEQDKIBC0HEASEQDKEBC0EwIRAMoAELQTQhEAyfAQtBDCEQDJ4BC0ExIRAMnQELQTIhEAycAQtBMyEQDJsBC0E5IRAMmgELQTUhEAyZAQtBxQEhEAyYAQtBCyEQDJcBC0E6IRAMlgELQTYhEAyVAQtBCiEQDJQBC0E3IRAMkwELQTghEAySAQtBPCEQDJEBC0E7IRAMkAELQT0hEAyPAQtBCSEQDI4BC0EoIRAMjQELQT4hEAyMAQtBPyEQDIsBC0HAACEQDIoBC0HBACEQDIkBC0HCACEQDIgBC0HDACEQDIcBC0HEACEQDIYBC0HFACEQDIUBC0HGACEQDIQBC0EqIRAMgwELQccAIRAMggELQcgAIRAMgQELQckAIRAMgAELQcoAIRAMfwtBywAhEAx+C0HNACEQDH0LQcwAIRAMfAtBzgAhEAx7C0HPACEQDHoLQdAAIRAMeQtB0QAhEAx4C0HSACEQDHcLQdMAIRAMdgtB1AAhEAx1C0HWACEQDHQLQdUAIRAMcwtBBiEQDHILQdcAIRAMcQtBBSEQDHALQdgAIRAMbwtBBCEQDG4LQdkAIRAMbQtB2gAhEAxsC0HbACEQDGsLQdwAIRAMagtBAyEQDGkLQd0AIRAMaAtB3gAhEAxnC0HfACEQDGYLQeEAIRAMZQtB4AAhEAxkC0HiACEQDGMLQeMAIRAMYgtBAiEQDGELQeQAIRAMYAtB5QAhEAxfC0HmACEQDF4LQecAIRAMXQtB6AAhEAxcC0HpACEQDFsLQeoAIRAMWgtB6wAhEAxZC0HsACEQDFgLQe0AIRAMVwtB7gAhEAxWC0HvACEQDFULQfAAIRAMVAtB8QAhEAxTC0HyACEQDFILQfMAIRAMUQtB9AAhEAxQC0H1ACEQDE8LQfYAIRAMTgtB9wAhEAxNC0H4ACEQDEwLQfkAIRAMSwtB+gAhEAxKC0H7ACEQDEkLQfwAIRAMSAtB/QAhEAxHC0H+ACEQDEYLQf8AIRAMRQtBgAEhEAxEC0GBASEQDEMLQYIBIRAMQgtBgwEhEAxBC0GEASEQDEALQYUBIRAMPwtBhgEhEAw+C0GHASEQDD0LQYgBIRAMPAtBiQEhEAw7C0GKASEQDDoLQYsBIRAMOQtBjAEhEAw4C0GNASEQDDcLQY4BIRAMNgtBjwEhEAw1C0GQASEQDDQLQZEBIRAMMwtBkgEhEAwyC0GTASEQDDELQZQBIRAMMAtBlQEhEAwvC0GWASEQDC4LQZcBIRAMLQtBmAEhEAwsC0GZASEQDCsLQZoBIRAMKgtBmwEhEAwpC0GcASEQDCgLQZ0BIRAMJwtBngEhEAwmC0GfASEQDCULQaABIRAMJAtBoQEhEAwjC0GiASEQDCILQaMBIRAMIQtBpAEhEAwgC0GlASEQDB8LQaYBIRAMHgtBpwEhEAwdC0GoASEQDBwLQakBIRAMGwtBqgEhEAwaC0GrASEQDBkLQawBIRAMGAtBrQEhEAwXC0GuASEQDBYLQQEhEAwVC0GvASEQDBQLQbABIRAMEwtBsQEhEAwSC0GzASEQDBELQbIBIRAMEAtBtAEhEAwPC0G1ASEQDA4LQbYBIRAMDQtBtwEhEAwMC0G4ASEQDAsLQbkBIRAMCgtBugEhEAwJC0G7ASEQDAgLQcYBIRAMBwtBvAEhEAwGC0G9ASEQDAULQb4BIRAMBAtBvwEhEAwDC0HAASEQDAILQcIBIRAMAQtBwQEhEAsDQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAIBAOxwEAAQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB4fICEjJSg/QEFERUZHSElKS0xNT1BRUlPeA1dZW1xdYGJlZmdoaWprbG1vcHFyc3R1dnd4eXp7fH1+gAGCAYUBhgGHAYkBiwGMAY0BjgGPAZABkQGUAZUBlgGXAZgBmQGaAZsBnAGdAZ4BnwGgAaEBogGjAaQBpQGmAacBqAGpAaoBqwGsAa0BrgGvAbABsQGyAbMBtAG1AbYBtwG4AbkBugG7AbwBvQG+Ab8BwAHBAcIBwwHEAcUBxgHHAcgByQHKAcsBzAHNAc4BzwHQAdEB0gHTAdQB1QHWAdcB2AHZAdoB2wHcAd0B3gHgAeEB4gHjAeQB5QHmAecB6AHpAeoB6wHsAe0B7gHvAfAB8QHyAfMBmQKkArAC/gL+AgsgASIEIAJHDfMBQd0BIRAM/wMLIAEiECACRw3dAUHDASEQDP4DCyABIgEgAkcNkAFB9wAhEAz9AwsgASIBIAJHDYYBQe8AIRAM/AMLIAEiASACRw1/QeoAIRAM+wMLIAEiASACRw17QegAIRAM+gMLIAEiASACRw14QeYAIRAM+QMLIAEiASACRw0aQRghEAz4AwsgASIBIAJHDRRBEiEQDPcDCyABIgEgAkcNWUHFACEQDPYDCyABIgEgAkcNSkE/IRAM9QMLIAEiASACRw1IQTwhEAz0AwsgASIBIAJHDUFBMSEQDPMDCyAALQAuQQFGDesDDIcCCyAAIAEiASACEMCAgIAAQQFHDeYBIABCADcDIAznAQsgACABIgEgAhC0gICAACIQDecBIAEhAQz1AgsCQCABIgEgAkcNAEEGIRAM8AMLIAAgAUEBaiIBIAIQu4CAgAAiEA3oASABIQEMMQsgAEIANwMgQRIhEAzVAwsgASIQIAJHDStBHSEQDO0DCwJAIAEiASACRg0AIAFBAWohAUEQIRAM1AMLQQchEAzsAwsgAEIAIAApAyAiESACIAEiEGutIhJ9IhMgEyARVhs3AyAgESASViIURQ3lAUEIIRAM6wMLAkAgASIBIAJGDQAgAEGJgICAADYCCCAAIAE2AgQgASEBQRQhEAzSAwtBCSEQDOoDCyABIQEgACkDIFAN5AEgASEBDPICCwJAIAEiASACRw0AQQshEAzpAwsgACABQQFqIgEgAhC2gICAACIQDeUBIAEhAQzyAgsgACABIgEgAhC4gICAACIQDeUBIAEhAQzyAgsgACABIgEgAhC4gICAACIQDeYBIAEhAQwNCyAAIAEiASACELqAgIAAIhAN5wEgASEBDPACCwJAIAEiASACRw0AQQ8hEAzlAwsgAS0AACIQQTtGDQggEEENRw3oASABQQFqIQEM7wILIAAgASIBIAIQuoCAgAAiEA3oASABIQEM8gILA0ACQCABLQAAQfC1gIAAai0AACIQQQFGDQAgEEECRw3rASAAKAIEIRAgAEEANgIEIAAgECABQQFqIgEQuYCAgAAiEA3qASABIQEM9AILIAFBAWoiASACRw0AC0ESIRAM4gMLIAAgASIBIAIQuoCAgAAiEA3pASABIQEMCgsgASIBIAJHDQZBGyEQDOADCwJAIAEiASACRw0AQRYhEAzgAwsgAEGKgICAADYCCCAAIAE2AgQgACABIAIQuICAgAAiEA3qASABIQFBICEQDMYDCwJAIAEiASACRg0AA0ACQCABLQAAQfC3gIAAai0AACIQQQJGDQACQCAQQX9qDgTlAewBAOsB7AELIAFBAWohAUEIIRAMyAMLIAFBAWoiASACRw0AC0EVIRAM3wMLQRUhEAzeAwsDQAJAIAEtAABB8LmAgABqLQAAIhBBAkYNACAQQX9qDgTeAewB4AHrAewBCyABQQFqIgEgAkcNAAtBGCEQDN0DCwJAIAEiASACRg0AIABBi4CAgAA2AgggACABNgIEIAEhAUEHIRAMxAMLQRkhEAzcAwsgAUEBaiEBDAILAkAgASIUIAJHDQBBGiEQDNsDCyAUIQECQCAULQAAQXNqDhTdAu4C7gLuAu4C7gLuAu4C7gLuAu4C7gLuAu4C7gLuAu4C7gLuAgDuAgtBACEQIABBADYCHCAAQa+LgIAANgIQIABBAjYCDCAAIBRBAWo2AhQM2gMLAkAgAS0AACIQQTtGDQAgEEENRw3oASABQQFqIQEM5QILIAFBAWohAQtBIiEQDL8DCwJAIAEiECACRw0AQRwhEAzYAwtCACERIBAhASAQLQAAQVBqDjfnAeYBAQIDBAUGBwgAAAAAAAAACQoLDA0OAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAPEBESExQAC0EeIRAMvQMLQgIhEQzlAQtCAyERDOQBC0IEIREM4wELQgUhEQziAQtCBiERDOEBC0IHIREM4AELQgghEQzfAQtCCSERDN4BC0IKIREM3QELQgshEQzcAQtCDCERDNsBC0INIREM2gELQg4hEQzZAQtCDyERDNgBC0IKIREM1wELQgshEQzWAQtCDCERDNUBC0INIREM1AELQg4hEQzTAQtCDyERDNIBC0IAIRECQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAIBAtAABBUGoON+UB5AEAAQIDBAUGB+YB5gHmAeYB5gHmAeYBCAkKCwwN5gHmAeYB5gHmAeYB5gHmAeYB5gHmAeYB5gHmAeYB5gHmAeYB5gHmAeYB5gHmAeYB5gHmAQ4PEBESE+YBC0ICIREM5AELQgMhEQzjAQtCBCERDOIBC0IFIREM4QELQgYhEQzgAQtCByERDN8BC0IIIREM3gELQgkhEQzdAQtCCiERDNwBC0ILIREM2wELQgwhEQzaAQtCDSERDNkBC0IOIREM2AELQg8hEQzXAQtCCiERDNYBC0ILIREM1QELQgwhEQzUAQtCDSERDNMBC0IOIREM0gELQg8hEQzRAQsgAEIAIAApAyAiESACIAEiEGutIhJ9IhMgEyARVhs3AyAgESASViIURQ3SAUEfIRAMwAMLAkAgASIBIAJGDQAgAEGJgICAADYCCCAAIAE2AgQgASEBQSQhEAynAwtBICEQDL8DCyAAIAEiECACEL6AgIAAQX9qDgW2AQDFAgHRAdIBC0ERIRAMpAMLIABBAToALyAQIQEMuwMLIAEiASACRw3SAUEkIRAMuwMLIAEiDSACRw0eQcYAIRAMugMLIAAgASIBIAIQsoCAgAAiEA3UASABIQEMtQELIAEiECACRw0mQdAAIRAMuAMLAkAgASIBIAJHDQBBKCEQDLgDCyAAQQA2AgQgAEGMgICAADYCCCAAIAEgARCxgICAACIQDdMBIAEhAQzYAQsCQCABIhAgAkcNAEEpIRAMtwMLIBAtAAAiAUEgRg0UIAFBCUcN0wEgEEEBaiEBDBULAkAgASIBIAJGDQAgAUEBaiEBDBcLQSohEAy1AwsCQCABIhAgAkcNAEErIRAMtQMLAkAgEC0AACIBQQlGDQAgAUEgRw3VAQsgAC0ALEEIRg3TASAQIQEMkQMLAkAgASIBIAJHDQBBLCEQDLQDCyABLQAAQQpHDdUBIAFBAWohAQzJAgsgASIOIAJHDdUBQS8hEAyyAwsDQAJAIAEtAAAiEEEgRg0AAkAgEEF2ag4EANwB3AEA2gELIAEhAQzgAQsgAUEBaiIBIAJHDQALQTEhEAyxAwtBMiEQIAEiFCACRg2wAyACIBRrIAAoAgAiAWohFSAUIAFrQQNqIRYCQANAIBQtAAAiF0EgciAXIBdBv39qQf8BcUEaSRtB/wFxIAFB8LuAgABqLQAARw0BAkAgAUEDRw0AQQYhAQyWAwsgAUEBaiEBIBRBAWoiFCACRw0ACyAAIBU2AgAMsQMLIABBADYCACAUIQEM2QELQTMhECABIhQgAkYNrwMgAiAUayAAKAIAIgFqIRUgFCABa0EIaiEWAkADQCAULQAAIhdBIHIgFyAXQb9/akH/AXFBGkkbQf8BcSABQfS7gIAAai0AAEcNAQJAIAFBCEcNAEEFIQEMlQMLIAFBAWohASAUQQFqIhQgAkcNAAsgACAVNgIADLADCyAAQQA2AgAgFCEBDNgBC0E0IRAgASIUIAJGDa4DIAIgFGsgACgCACIBaiEVIBQgAWtBBWohFgJAA0AgFC0AACIXQSByIBcgF0G/f2pB/wFxQRpJG0H/AXEgAUHQwoCAAGotAABHDQECQCABQQVHDQBBByEBDJQDCyABQQFqIQEgFEEBaiIUIAJHDQALIAAgFTYCAAyvAwsgAEEANgIAIBQhAQzXAQsCQCABIgEgAkYNAANAAkAgAS0AAEGAvoCAAGotAAAiEEEBRg0AIBBBAkYNCiABIQEM3QELIAFBAWoiASACRw0AC0EwIRAMrgMLQTAhEAytAwsCQCABIgEgAkYNAANAAkAgAS0AACIQQSBGDQAgEEF2ag4E2QHaAdoB2QHaAQsgAUEBaiIBIAJHDQALQTghEAytAwtBOCEQDKwDCwNAAkAgAS0AACIQQSBGDQAgEEEJRw0DCyABQQFqIgEgAkcNAAtBPCEQDKsDCwNAAkAgAS0AACIQQSBGDQACQAJAIBBBdmoOBNoBAQHaAQALIBBBLEYN2wELIAEhAQwECyABQQFqIgEgAkcNAAtBPyEQDKoDCyABIQEM2wELQcAAIRAgASIUIAJGDagDIAIgFGsgACgCACIBaiEWIBQgAWtBBmohFwJAA0AgFC0AAEEgciABQYDAgIAAai0AAEcNASABQQZGDY4DIAFBAWohASAUQQFqIhQgAkcNAAsgACAWNgIADKkDCyAAQQA2AgAgFCEBC0E2IRAMjgMLAkAgASIPIAJHDQBBwQAhEAynAwsgAEGMgICAADYCCCAAIA82AgQgDyEBIAAtACxBf2oOBM0B1QHXAdkBhwMLIAFBAWohAQzMAQsCQCABIgEgAkYNAANAAkAgAS0AACIQQSByIBAgEEG/f2pB/wFxQRpJG0H/AXEiEEEJRg0AIBBBIEYNAAJAAkACQAJAIBBBnX9qDhMAAwMDAwMDAwEDAwMDAwMDAwMCAwsgAUEBaiEBQTEhEAyRAwsgAUEBaiEBQTIhEAyQAwsgAUEBaiEBQTMhEAyPAwsgASEBDNABCyABQQFqIgEgAkcNAAtBNSEQDKUDC0E1IRAMpAMLAkAgASIBIAJGDQADQAJAIAEtAABBgLyAgABqLQAAQQFGDQAgASEBDNMBCyABQQFqIgEgAkcNAAtBPSEQDKQDC0E9IRAMowMLIAAgASIBIAIQsICAgAAiEA3WASABIQEMAQsgEEEBaiEBC0E8IRAMhwMLAkAgASIBIAJHDQBBwgAhEAygAwsCQANAAkAgAS0AAEF3ag4YAAL+Av4ChAP+Av4C/gL+Av4C/gL+Av4C/gL+Av4C/gL+Av4C/gL+Av4C/gIA/gILIAFBAWoiASACRw0AC0HCACEQDKADCyABQQFqIQEgAC0ALUEBcUUNvQEgASEBC0EsIRAMhQMLIAEiASACRw3TAUHEACEQDJ0DCwNAAkAgAS0AAEGQwICAAGotAABBAUYNACABIQEMtwILIAFBAWoiASACRw0AC0HFACEQDJwDCyANLQAAIhBBIEYNswEgEEE6Rw2BAyAAKAIEIQEgAEEANgIEIAAgASANEK+AgIAAIgEN0AEgDUEBaiEBDLMCC0HHACEQIAEiDSACRg2aAyACIA1rIAAoAgAiAWohFiANIAFrQQVqIRcDQCANLQAAIhRBIHIgFCAUQb9/akH/AXFBGkkbQf8BcSABQZDCgIAAai0AAEcNgAMgAUEFRg30AiABQQFqIQEgDUEBaiINIAJHDQALIAAgFjYCAAyaAwtByAAhECABIg0gAkYNmQMgAiANayAAKAIAIgFqIRYgDSABa0EJaiEXA0AgDS0AACIUQSByIBQgFEG/f2pB/wFxQRpJG0H/AXEgAUGWwoCAAGotAABHDf8CAkAgAUEJRw0AQQIhAQz1AgsgAUEBaiEBIA1BAWoiDSACRw0ACyAAIBY2AgAMmQMLAkAgASINIAJHDQBByQAhEAyZAwsCQAJAIA0tAAAiAUEgciABIAFBv39qQf8BcUEaSRtB/wFxQZJ/ag4HAIADgAOAA4ADgAMBgAMLIA1BAWohAUE+IRAMgAMLIA1BAWohAUE/IRAM/wILQcoAIRAgASINIAJGDZcDIAIgDWsgACgCACIBaiEWIA0gAWtBAWohFwNAIA0tAAAiFEEgciAUIBRBv39qQf8BcUEaSRtB/wFxIAFBoMKAgABqLQAARw39AiABQQFGDfACIAFBAWohASANQQFqIg0gAkcNAAsgACAWNgIADJcDC0HLACEQIAEiDSACRg2WAyACIA1rIAAoAgAiAWohFiANIAFrQQ5qIRcDQCANLQAAIhRBIHIgFCAUQb9/akH/AXFBGkkbQf8BcSABQaLCgIAAai0AAEcN/AIgAUEORg3wAiABQQFqIQEgDUEBaiINIAJHDQALIAAgFjYCAAyWAwtBzAAhECABIg0gAkYNlQMgAiANayAAKAIAIgFqIRYgDSABa0EPaiEXA0AgDS0AACIUQSByIBQgFEG/f2pB/wFxQRpJG0H/AXEgAUHAwoCAAGotAABHDfsCAkAgAUEPRw0AQQMhAQzxAgsgAUEBaiEBIA1BAWoiDSACRw0ACyAAIBY2AgAMlQMLQc0AIRAgASINIAJGDZQDIAIgDWsgACgCACIBaiEWIA0gAWtBBWohFwNAIA0tAAAiFEEgciAUIBRBv39qQf8BcUEaSRtB/wFxIAFB0MKAgABqLQAARw36AgJAIAFBBUcNAEEEIQEM8AILIAFBAWohASANQQFqIg0gAkcNAAsgACAWNgIADJQDCwJAIAEiDSACRw0AQc4AIRAMlAMLAkACQAJAAkAgDS0AACIBQSByIAEgAUG/f2pB/wFxQRpJG0H/AXFBnX9qDhMA/QL9Av0C/QL9Av0C/QL9Av0C/QL9Av0CAf0C/QL9AgID/QILIA1BAWohAUHBACEQDP0CCyANQQFqIQFBwgAhEAz8AgsgDUEBaiEBQcMAIRAM+wILIA1BAWohAUHEACEQDPoCCwJAIAEiASACRg0AIABBjYCAgAA2AgggACABNgIEIAEhAUHFACEQDPoCC0HPACEQDJIDCyAQIQECQAJAIBAtAABBdmoOBAGoAqgCAKgCCyAQQQFqIQELQSchEAz4AgsCQCABIgEgAkcNAEHRACEQDJEDCwJAIAEtAABBIEYNACABIQEMjQELIAFBAWohASAALQAtQQFxRQ3HASABIQEMjAELIAEiFyACRw3IAUHSACEQDI8DC0HTACEQIAEiFCACRg2OAyACIBRrIAAoAgAiAWohFiAUIAFrQQFqIRcDQCAULQAAIAFB1sKAgABqLQAARw3MASABQQFGDccBIAFBAWohASAUQQFqIhQgAkcNAAsgACAWNgIADI4DCwJAIAEiASACRw0AQdUAIRAMjgMLIAEtAABBCkcNzAEgAUEBaiEBDMcBCwJAIAEiASACRw0AQdYAIRAMjQMLAkACQCABLQAAQXZqDgQAzQHNAQHNAQsgAUEBaiEBDMcBCyABQQFqIQFBygAhEAzzAgsgACABIgEgAhCugICAACIQDcsBIAEhAUHNACEQDPICCyAALQApQSJGDYUDDKYCCwJAIAEiASACRw0AQdsAIRAMigMLQQAhFEEBIRdBASEWQQAhEAJAAkACQAJAAkACQAJAAkACQCABLQAAQVBqDgrUAdMBAAECAwQFBgjVAQtBAiEQDAYLQQMhEAwFC0EEIRAMBAtBBSEQDAMLQQYhEAwCC0EHIRAMAQtBCCEQC0EAIRdBACEWQQAhFAzMAQtBCSEQQQEhFEEAIRdBACEWDMsBCwJAIAEiASACRw0AQd0AIRAMiQMLIAEtAABBLkcNzAEgAUEBaiEBDKYCCyABIgEgAkcNzAFB3wAhEAyHAwsCQCABIgEgAkYNACAAQY6AgIAANgIIIAAgATYCBCABIQFB0AAhEAzuAgtB4AAhEAyGAwtB4QAhECABIgEgAkYNhQMgAiABayAAKAIAIhRqIRYgASAUa0EDaiEXA0AgAS0AACAUQeLCgIAAai0AAEcNzQEgFEEDRg3MASAUQQFqIRQgAUEBaiIBIAJHDQALIAAgFjYCAAyFAwtB4gAhECABIgEgAkYNhAMgAiABayAAKAIAIhRqIRYgASAUa0ECaiEXA0AgAS0AACAUQebCgIAAai0AAEcNzAEgFEECRg3OASAUQQFqIRQgAUEBaiIBIAJHDQALIAAgFjYCAAyEAwtB4wAhECABIgEgAkYNgwMgAiABayAAKAIAIhRqIRYgASAUa0EDaiEXA0AgAS0AACAUQenCgIAAai0AAEcNywEgFEEDRg3OASAUQQFqIRQgAUEBaiIBIAJHDQALIAAgFjYCAAyDAwsCQCABIgEgAkcNAEHlACEQDIMDCyAAIAFBAWoiASACEKiAgIAAIhANzQEgASEBQdYAIRAM6QILAkAgASIBIAJGDQADQAJAIAEtAAAiEEEgRg0AAkACQAJAIBBBuH9qDgsAAc8BzwHPAc8BzwHPAc8BzwECzwELIAFBAWohAUHSACEQDO0CCyABQQFqIQFB0wAhEAzsAgsgAUEBaiEBQdQAIRAM6wILIAFBAWoiASACRw0AC0HkACEQDIIDC0HkACEQDIEDCwNAAkAgAS0AAEHwwoCAAGotAAAiEEEBRg0AIBBBfmoOA88B0AHRAdIBCyABQQFqIgEgAkcNAAtB5gAhEAyAAwsCQCABIgEgAkYNACABQQFqIQEMAwtB5wAhEAz/AgsDQAJAIAEtAABB8MSAgABqLQAAIhBBAUYNAAJAIBBBfmoOBNIB0wHUAQDVAQsgASEBQdcAIRAM5wILIAFBAWoiASACRw0AC0HoACEQDP4CCwJAIAEiASACRw0AQekAIRAM/gILAkAgAS0AACIQQXZqDhq6AdUB1QG8AdUB1QHVAdUB1QHVAdUB1QHVAdUB1QHVAdUB1QHVAdUB1QHVAcoB1QHVAQDTAQsgAUEBaiEBC0EGIRAM4wILA0ACQCABLQAAQfDGgIAAai0AAEEBRg0AIAEhAQyeAgsgAUEBaiIBIAJHDQALQeoAIRAM+wILAkAgASIBIAJGDQAgAUEBaiEBDAMLQesAIRAM+gILAkAgASIBIAJHDQBB7AAhEAz6AgsgAUEBaiEBDAELAkAgASIBIAJHDQBB7QAhEAz5AgsgAUEBaiEBC0EEIRAM3gILAkAgASIUIAJHDQBB7gAhEAz3AgsgFCEBAkACQAJAIBQtAABB8MiAgABqLQAAQX9qDgfUAdUB1gEAnAIBAtcBCyAUQQFqIQEMCgsgFEEBaiEBDM0BC0EAIRAgAEEANgIcIABBm5KAgAA2AhAgAEEHNgIMIAAgFEEBajYCFAz2AgsCQANAAkAgAS0AAEHwyICAAGotAAAiEEEERg0AAkACQCAQQX9qDgfSAdMB1AHZAQAEAdkBCyABIQFB2gAhEAzgAgsgAUEBaiEBQdwAIRAM3wILIAFBAWoiASACRw0AC0HvACEQDPYCCyABQQFqIQEMywELAkAgASIUIAJHDQBB8AAhEAz1AgsgFC0AAEEvRw3UASAUQQFqIQEMBgsCQCABIhQgAkcNAEHxACEQDPQCCwJAIBQtAAAiAUEvRw0AIBRBAWohAUHdACEQDNsCCyABQXZqIgRBFksN0wFBASAEdEGJgIACcUUN0wEMygILAkAgASIBIAJGDQAgAUEBaiEBQd4AIRAM2gILQfIAIRAM8gILAkAgASIUIAJHDQBB9AAhEAzyAgsgFCEBAkAgFC0AAEHwzICAAGotAABBf2oOA8kClAIA1AELQeEAIRAM2AILAkAgASIUIAJGDQADQAJAIBQtAABB8MqAgABqLQAAIgFBA0YNAAJAIAFBf2oOAssCANUBCyAUIQFB3wAhEAzaAgsgFEEBaiIUIAJHDQALQfMAIRAM8QILQfMAIRAM8AILAkAgASIBIAJGDQAgAEGPgICAADYCCCAAIAE2AgQgASEBQeAAIRAM1wILQfUAIRAM7wILAkAgASIBIAJHDQBB9gAhEAzvAgsgAEGPgICAADYCCCAAIAE2AgQgASEBC0EDIRAM1AILA0AgAS0AAEEgRw3DAiABQQFqIgEgAkcNAAtB9wAhEAzsAgsCQCABIgEgAkcNAEH4ACEQDOwCCyABLQAAQSBHDc4BIAFBAWohAQzvAQsgACABIgEgAhCsgICAACIQDc4BIAEhAQyOAgsCQCABIgQgAkcNAEH6ACEQDOoCCyAELQAAQcwARw3RASAEQQFqIQFBEyEQDM8BCwJAIAEiBCACRw0AQfsAIRAM6QILIAIgBGsgACgCACIBaiEUIAQgAWtBBWohEANAIAQtAAAgAUHwzoCAAGotAABHDdABIAFBBUYNzgEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBB+wAhEAzoAgsCQCABIgQgAkcNAEH8ACEQDOgCCwJAAkAgBC0AAEG9f2oODADRAdEB0QHRAdEB0QHRAdEB0QHRAQHRAQsgBEEBaiEBQeYAIRAMzwILIARBAWohAUHnACEQDM4CCwJAIAEiBCACRw0AQf0AIRAM5wILIAIgBGsgACgCACIBaiEUIAQgAWtBAmohEAJAA0AgBC0AACABQe3PgIAAai0AAEcNzwEgAUECRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQf0AIRAM5wILIABBADYCACAQQQFqIQFBECEQDMwBCwJAIAEiBCACRw0AQf4AIRAM5gILIAIgBGsgACgCACIBaiEUIAQgAWtBBWohEAJAA0AgBC0AACABQfbOgIAAai0AAEcNzgEgAUEFRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQf4AIRAM5gILIABBADYCACAQQQFqIQFBFiEQDMsBCwJAIAEiBCACRw0AQf8AIRAM5QILIAIgBGsgACgCACIBaiEUIAQgAWtBA2ohEAJAA0AgBC0AACABQfzOgIAAai0AAEcNzQEgAUEDRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQf8AIRAM5QILIABBADYCACAQQQFqIQFBBSEQDMoBCwJAIAEiBCACRw0AQYABIRAM5AILIAQtAABB2QBHDcsBIARBAWohAUEIIRAMyQELAkAgASIEIAJHDQBBgQEhEAzjAgsCQAJAIAQtAABBsn9qDgMAzAEBzAELIARBAWohAUHrACEQDMoCCyAEQQFqIQFB7AAhEAzJAgsCQCABIgQgAkcNAEGCASEQDOICCwJAAkAgBC0AAEG4f2oOCADLAcsBywHLAcsBywEBywELIARBAWohAUHqACEQDMkCCyAEQQFqIQFB7QAhEAzIAgsCQCABIgQgAkcNAEGDASEQDOECCyACIARrIAAoAgAiAWohECAEIAFrQQJqIRQCQANAIAQtAAAgAUGAz4CAAGotAABHDckBIAFBAkYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgEDYCAEGDASEQDOECC0EAIRAgAEEANgIAIBRBAWohAQzGAQsCQCABIgQgAkcNAEGEASEQDOACCyACIARrIAAoAgAiAWohFCAEIAFrQQRqIRACQANAIAQtAAAgAUGDz4CAAGotAABHDcgBIAFBBEYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGEASEQDOACCyAAQQA2AgAgEEEBaiEBQSMhEAzFAQsCQCABIgQgAkcNAEGFASEQDN8CCwJAAkAgBC0AAEG0f2oOCADIAcgByAHIAcgByAEByAELIARBAWohAUHvACEQDMYCCyAEQQFqIQFB8AAhEAzFAgsCQCABIgQgAkcNAEGGASEQDN4CCyAELQAAQcUARw3FASAEQQFqIQEMgwILAkAgASIEIAJHDQBBhwEhEAzdAgsgAiAEayAAKAIAIgFqIRQgBCABa0EDaiEQAkADQCAELQAAIAFBiM+AgABqLQAARw3FASABQQNGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBhwEhEAzdAgsgAEEANgIAIBBBAWohAUEtIRAMwgELAkAgASIEIAJHDQBBiAEhEAzcAgsgAiAEayAAKAIAIgFqIRQgBCABa0EIaiEQAkADQCAELQAAIAFB0M+AgABqLQAARw3EASABQQhGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBiAEhEAzcAgsgAEEANgIAIBBBAWohAUEpIRAMwQELAkAgASIBIAJHDQBBiQEhEAzbAgtBASEQIAEtAABB3wBHDcABIAFBAWohAQyBAgsCQCABIgQgAkcNAEGKASEQDNoCCyACIARrIAAoAgAiAWohFCAEIAFrQQFqIRADQCAELQAAIAFBjM+AgABqLQAARw3BASABQQFGDa8CIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQYoBIRAM2QILAkAgASIEIAJHDQBBiwEhEAzZAgsgAiAEayAAKAIAIgFqIRQgBCABa0ECaiEQAkADQCAELQAAIAFBjs+AgABqLQAARw3BASABQQJGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBiwEhEAzZAgsgAEEANgIAIBBBAWohAUECIRAMvgELAkAgASIEIAJHDQBBjAEhEAzYAgsgAiAEayAAKAIAIgFqIRQgBCABa0EBaiEQAkADQCAELQAAIAFB8M+AgABqLQAARw3AASABQQFGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBjAEhEAzYAgsgAEEANgIAIBBBAWohAUEfIRAMvQELAkAgASIEIAJHDQBBjQEhEAzXAgsgAiAEayAAKAIAIgFqIRQgBCABa0EBaiEQAkADQCAELQAAIAFB8s+AgABqLQAARw2/ASABQQFGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBjQEhEAzXAgsgAEEANgIAIBBBAWohAUEJIRAMvAELAkAgASIEIAJHDQBBjgEhEAzWAgsCQAJAIAQtAABBt39qDgcAvwG/Ab8BvwG/AQG/AQsgBEEBaiEBQfgAIRAMvQILIARBAWohAUH5ACEQDLwCCwJAIAEiBCACRw0AQY8BIRAM1QILIAIgBGsgACgCACIBaiEUIAQgAWtBBWohEAJAA0AgBC0AACABQZHPgIAAai0AAEcNvQEgAUEFRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQY8BIRAM1QILIABBADYCACAQQQFqIQFBGCEQDLoBCwJAIAEiBCACRw0AQZABIRAM1AILIAIgBGsgACgCACIBaiEUIAQgAWtBAmohEAJAA0AgBC0AACABQZfPgIAAai0AAEcNvAEgAUECRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQZABIRAM1AILIABBADYCACAQQQFqIQFBFyEQDLkBCwJAIAEiBCACRw0AQZEBIRAM0wILIAIgBGsgACgCACIBaiEUIAQgAWtBBmohEAJAA0AgBC0AACABQZrPgIAAai0AAEcNuwEgAUEGRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQZEBIRAM0wILIABBADYCACAQQQFqIQFBFSEQDLgBCwJAIAEiBCACRw0AQZIBIRAM0gILIAIgBGsgACgCACIBaiEUIAQgAWtBBWohEAJAA0AgBC0AACABQaHPgIAAai0AAEcNugEgAUEFRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQZIBIRAM0gILIABBADYCACAQQQFqIQFBHiEQDLcBCwJAIAEiBCACRw0AQZMBIRAM0QILIAQtAABBzABHDbgBIARBAWohAUEKIRAMtgELAkAgBCACRw0AQZQBIRAM0AILAkACQCAELQAAQb9/ag4PALkBuQG5AbkBuQG5AbkBuQG5AbkBuQG5AbkBAbkBCyAEQQFqIQFB/gAhEAy3AgsgBEEBaiEBQf8AIRAMtgILAkAgBCACRw0AQZUBIRAMzwILAkACQCAELQAAQb9/ag4DALgBAbgBCyAEQQFqIQFB/QAhEAy2AgsgBEEBaiEEQYABIRAMtQILAkAgBCACRw0AQZYBIRAMzgILIAIgBGsgACgCACIBaiEUIAQgAWtBAWohEAJAA0AgBC0AACABQafPgIAAai0AAEcNtgEgAUEBRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQZYBIRAMzgILIABBADYCACAQQQFqIQFBCyEQDLMBCwJAIAQgAkcNAEGXASEQDM0CCwJAAkACQAJAIAQtAABBU2oOIwC4AbgBuAG4AbgBuAG4AbgBuAG4AbgBuAG4AbgBuAG4AbgBuAG4AbgBuAG4AbgBAbgBuAG4AbgBuAECuAG4AbgBA7gBCyAEQQFqIQFB+wAhEAy2AgsgBEEBaiEBQfwAIRAMtQILIARBAWohBEGBASEQDLQCCyAEQQFqIQRBggEhEAyzAgsCQCAEIAJHDQBBmAEhEAzMAgsgAiAEayAAKAIAIgFqIRQgBCABa0EEaiEQAkADQCAELQAAIAFBqc+AgABqLQAARw20ASABQQRGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBmAEhEAzMAgsgAEEANgIAIBBBAWohAUEZIRAMsQELAkAgBCACRw0AQZkBIRAMywILIAIgBGsgACgCACIBaiEUIAQgAWtBBWohEAJAA0AgBC0AACABQa7PgIAAai0AAEcNswEgAUEFRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQZkBIRAMywILIABBADYCACAQQQFqIQFBBiEQDLABCwJAIAQgAkcNAEGaASEQDMoCCyACIARrIAAoAgAiAWohFCAEIAFrQQFqIRACQANAIAQtAAAgAUG0z4CAAGotAABHDbIBIAFBAUYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGaASEQDMoCCyAAQQA2AgAgEEEBaiEBQRwhEAyvAQsCQCAEIAJHDQBBmwEhEAzJAgsgAiAEayAAKAIAIgFqIRQgBCABa0EBaiEQAkADQCAELQAAIAFBts+AgABqLQAARw2xASABQQFGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBmwEhEAzJAgsgAEEANgIAIBBBAWohAUEnIRAMrgELAkAgBCACRw0AQZwBIRAMyAILAkACQCAELQAAQax/ag4CAAGxAQsgBEEBaiEEQYYBIRAMrwILIARBAWohBEGHASEQDK4CCwJAIAQgAkcNAEGdASEQDMcCCyACIARrIAAoAgAiAWohFCAEIAFrQQFqIRACQANAIAQtAAAgAUG4z4CAAGotAABHDa8BIAFBAUYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGdASEQDMcCCyAAQQA2AgAgEEEBaiEBQSYhEAysAQsCQCAEIAJHDQBBngEhEAzGAgsgAiAEayAAKAIAIgFqIRQgBCABa0EBaiEQAkADQCAELQAAIAFBus+AgABqLQAARw2uASABQQFGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBngEhEAzGAgsgAEEANgIAIBBBAWohAUEDIRAMqwELAkAgBCACRw0AQZ8BIRAMxQILIAIgBGsgACgCACIBaiEUIAQgAWtBAmohEAJAA0AgBC0AACABQe3PgIAAai0AAEcNrQEgAUECRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQZ8BIRAMxQILIABBADYCACAQQQFqIQFBDCEQDKoBCwJAIAQgAkcNAEGgASEQDMQCCyACIARrIAAoAgAiAWohFCAEIAFrQQNqIRACQANAIAQtAAAgAUG8z4CAAGotAABHDawBIAFBA0YNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGgASEQDMQCCyAAQQA2AgAgEEEBaiEBQQ0hEAypAQsCQCAEIAJHDQBBoQEhEAzDAgsCQAJAIAQtAABBun9qDgsArAGsAawBrAGsAawBrAGsAawBAawBCyAEQQFqIQRBiwEhEAyqAgsgBEEBaiEEQYwBIRAMqQILAkAgBCACRw0AQaIBIRAMwgILIAQtAABB0ABHDakBIARBAWohBAzpAQsCQCAEIAJHDQBBowEhEAzBAgsCQAJAIAQtAABBt39qDgcBqgGqAaoBqgGqAQCqAQsgBEEBaiEEQY4BIRAMqAILIARBAWohAUEiIRAMpgELAkAgBCACRw0AQaQBIRAMwAILIAIgBGsgACgCACIBaiEUIAQgAWtBAWohEAJAA0AgBC0AACABQcDPgIAAai0AAEcNqAEgAUEBRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQaQBIRAMwAILIABBADYCACAQQQFqIQFBHSEQDKUBCwJAIAQgAkcNAEGlASEQDL8CCwJAAkAgBC0AAEGuf2oOAwCoAQGoAQsgBEEBaiEEQZABIRAMpgILIARBAWohAUEEIRAMpAELAkAgBCACRw0AQaYBIRAMvgILAkACQAJAAkACQCAELQAAQb9/ag4VAKoBqgGqAaoBqgGqAaoBqgGqAaoBAaoBqgECqgGqAQOqAaoBBKoBCyAEQQFqIQRBiAEhEAyoAgsgBEEBaiEEQYkBIRAMpwILIARBAWohBEGKASEQDKYCCyAEQQFqIQRBjwEhEAylAgsgBEEBaiEEQZEBIRAMpAILAkAgBCACRw0AQacBIRAMvQILIAIgBGsgACgCACIBaiEUIAQgAWtBAmohEAJAA0AgBC0AACABQe3PgIAAai0AAEcNpQEgAUECRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQacBIRAMvQILIABBADYCACAQQQFqIQFBESEQDKIBCwJAIAQgAkcNAEGoASEQDLwCCyACIARrIAAoAgAiAWohFCAEIAFrQQJqIRACQANAIAQtAAAgAUHCz4CAAGotAABHDaQBIAFBAkYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGoASEQDLwCCyAAQQA2AgAgEEEBaiEBQSwhEAyhAQsCQCAEIAJHDQBBqQEhEAy7AgsgAiAEayAAKAIAIgFqIRQgBCABa0EEaiEQAkADQCAELQAAIAFBxc+AgABqLQAARw2jASABQQRGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBqQEhEAy7AgsgAEEANgIAIBBBAWohAUErIRAMoAELAkAgBCACRw0AQaoBIRAMugILIAIgBGsgACgCACIBaiEUIAQgAWtBAmohEAJAA0AgBC0AACABQcrPgIAAai0AAEcNogEgAUECRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQaoBIRAMugILIABBADYCACAQQQFqIQFBFCEQDJ8BCwJAIAQgAkcNAEGrASEQDLkCCwJAAkACQAJAIAQtAABBvn9qDg8AAQKkAaQBpAGkAaQBpAGkAaQBpAGkAaQBA6QBCyAEQQFqIQRBkwEhEAyiAgsgBEEBaiEEQZQBIRAMoQILIARBAWohBEGVASEQDKACCyAEQQFqIQRBlgEhEAyfAgsCQCAEIAJHDQBBrAEhEAy4AgsgBC0AAEHFAEcNnwEgBEEBaiEEDOABCwJAIAQgAkcNAEGtASEQDLcCCyACIARrIAAoAgAiAWohFCAEIAFrQQJqIRACQANAIAQtAAAgAUHNz4CAAGotAABHDZ8BIAFBAkYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGtASEQDLcCCyAAQQA2AgAgEEEBaiEBQQ4hEAycAQsCQCAEIAJHDQBBrgEhEAy2AgsgBC0AAEHQAEcNnQEgBEEBaiEBQSUhEAybAQsCQCAEIAJHDQBBrwEhEAy1AgsgAiAEayAAKAIAIgFqIRQgBCABa0EIaiEQAkADQCAELQAAIAFB0M+AgABqLQAARw2dASABQQhGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBrwEhEAy1AgsgAEEANgIAIBBBAWohAUEqIRAMmgELAkAgBCACRw0AQbABIRAMtAILAkACQCAELQAAQat/ag4LAJ0BnQGdAZ0BnQGdAZ0BnQGdAQGdAQsgBEEBaiEEQZoBIRAMmwILIARBAWohBEGbASEQDJoCCwJAIAQgAkcNAEGxASEQDLMCCwJAAkAgBC0AAEG/f2oOFACcAZwBnAGcAZwBnAGcAZwBnAGcAZwBnAGcAZwBnAGcAZwBnAEBnAELIARBAWohBEGZASEQDJoCCyAEQQFqIQRBnAEhEAyZAgsCQCAEIAJHDQBBsgEhEAyyAgsgAiAEayAAKAIAIgFqIRQgBCABa0EDaiEQAkADQCAELQAAIAFB2c+AgABqLQAARw2aASABQQNGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBsgEhEAyyAgsgAEEANgIAIBBBAWohAUEhIRAMlwELAkAgBCACRw0AQbMBIRAMsQILIAIgBGsgACgCACIBaiEUIAQgAWtBBmohEAJAA0AgBC0AACABQd3PgIAAai0AAEcNmQEgAUEGRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQbMBIRAMsQILIABBADYCACAQQQFqIQFBGiEQDJYBCwJAIAQgAkcNAEG0ASEQDLACCwJAAkACQCAELQAAQbt/ag4RAJoBmgGaAZoBmgGaAZoBmgGaAQGaAZoBmgGaAZoBApoBCyAEQQFqIQRBnQEhEAyYAgsgBEEBaiEEQZ4BIRAMlwILIARBAWohBEGfASEQDJYCCwJAIAQgAkcNAEG1ASEQDK8CCyACIARrIAAoAgAiAWohFCAEIAFrQQVqIRACQANAIAQtAAAgAUHkz4CAAGotAABHDZcBIAFBBUYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEG1ASEQDK8CCyAAQQA2AgAgEEEBaiEBQSghEAyUAQsCQCAEIAJHDQBBtgEhEAyuAgsgAiAEayAAKAIAIgFqIRQgBCABa0ECaiEQAkADQCAELQAAIAFB6s+AgABqLQAARw2WASABQQJGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBtgEhEAyuAgsgAEEANgIAIBBBAWohAUEHIRAMkwELAkAgBCACRw0AQbcBIRAMrQILAkACQCAELQAAQbt/ag4OAJYBlgGWAZYBlgGWAZYBlgGWAZYBlgGWAQGWAQsgBEEBaiEEQaEBIRAMlAILIARBAWohBEGiASEQDJMCCwJAIAQgAkcNAEG4ASEQDKwCCyACIARrIAAoAgAiAWohFCAEIAFrQQJqIRACQANAIAQtAAAgAUHtz4CAAGotAABHDZQBIAFBAkYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEG4ASEQDKwCCyAAQQA2AgAgEEEBaiEBQRIhEAyRAQsCQCAEIAJHDQBBuQEhEAyrAgsgAiAEayAAKAIAIgFqIRQgBCABa0EBaiEQAkADQCAELQAAIAFB8M+AgABqLQAARw2TASABQQFGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBuQEhEAyrAgsgAEEANgIAIBBBAWohAUEgIRAMkAELAkAgBCACRw0AQboBIRAMqgILIAIgBGsgACgCACIBaiEUIAQgAWtBAWohEAJAA0AgBC0AACABQfLPgIAAai0AAEcNkgEgAUEBRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQboBIRAMqgILIABBADYCACAQQQFqIQFBDyEQDI8BCwJAIAQgAkcNAEG7ASEQDKkCCwJAAkAgBC0AAEG3f2oOBwCSAZIBkgGSAZIBAZIBCyAEQQFqIQRBpQEhEAyQAgsgBEEBaiEEQaYBIRAMjwILAkAgBCACRw0AQbwBIRAMqAILIAIgBGsgACgCACIBaiEUIAQgAWtBB2ohEAJAA0AgBC0AACABQfTPgIAAai0AAEcNkAEgAUEHRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQbwBIRAMqAILIABBADYCACAQQQFqIQFBGyEQDI0BCwJAIAQgAkcNAEG9ASEQDKcCCwJAAkACQCAELQAAQb5/ag4SAJEBkQGRAZEBkQGRAZEBkQGRAQGRAZEBkQGRAZEBkQECkQELIARBAWohBEGkASEQDI8CCyAEQQFqIQRBpwEhEAyOAgsgBEEBaiEEQagBIRAMjQILAkAgBCACRw0AQb4BIRAMpgILIAQtAABBzgBHDY0BIARBAWohBAzPAQsCQCAEIAJHDQBBvwEhEAylAgsCQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQCAELQAAQb9/ag4VAAECA5wBBAUGnAGcAZwBBwgJCgucAQwNDg+cAQsgBEEBaiEBQegAIRAMmgILIARBAWohAUHpACEQDJkCCyAEQQFqIQFB7gAhEAyYAgsgBEEBaiEBQfIAIRAMlwILIARBAWohAUHzACEQDJYCCyAEQQFqIQFB9gAhEAyVAgsgBEEBaiEBQfcAIRAMlAILIARBAWohAUH6ACEQDJMCCyAEQQFqIQRBgwEhEAySAgsgBEEBaiEEQYQBIRAMkQILIARBAWohBEGFASEQDJACCyAEQQFqIQRBkgEhEAyPAgsgBEEBaiEEQZgBIRAMjgILIARBAWohBEGgASEQDI0CCyAEQQFqIQRBowEhEAyMAgsgBEEBaiEEQaoBIRAMiwILAkAgBCACRg0AIABBkICAgAA2AgggACAENgIEQasBIRAMiwILQcABIRAMowILIAAgBSACEKqAgIAAIgENiwEgBSEBDFwLAkAgBiACRg0AIAZBAWohBQyNAQtBwgEhEAyhAgsDQAJAIBAtAABBdmoOBIwBAACPAQALIBBBAWoiECACRw0AC0HDASEQDKACCwJAIAcgAkYNACAAQZGAgIAANgIIIAAgBzYCBCAHIQFBASEQDIcCC0HEASEQDJ8CCwJAIAcgAkcNAEHFASEQDJ8CCwJAAkAgBy0AAEF2ag4EAc4BzgEAzgELIAdBAWohBgyNAQsgB0EBaiEFDIkBCwJAIAcgAkcNAEHGASEQDJ4CCwJAAkAgBy0AAEF2ag4XAY8BjwEBjwGPAY8BjwGPAY8BjwGPAY8BjwGPAY8BjwGPAY8BjwGPAY8BAI8BCyAHQQFqIQcLQbABIRAMhAILAkAgCCACRw0AQcgBIRAMnQILIAgtAABBIEcNjQEgAEEAOwEyIAhBAWohAUGzASEQDIMCCyABIRcCQANAIBciByACRg0BIActAABBUGpB/wFxIhBBCk8NzAECQCAALwEyIhRBmTNLDQAgACAUQQpsIhQ7ATIgEEH//wNzIBRB/v8DcUkNACAHQQFqIRcgACAUIBBqIhA7ATIgEEH//wNxQegHSQ0BCwtBACEQIABBADYCHCAAQcGJgIAANgIQIABBDTYCDCAAIAdBAWo2AhQMnAILQccBIRAMmwILIAAgCCACEK6AgIAAIhBFDcoBIBBBFUcNjAEgAEHIATYCHCAAIAg2AhQgAEHJl4CAADYCECAAQRU2AgxBACEQDJoCCwJAIAkgAkcNAEHMASEQDJoCC0EAIRRBASEXQQEhFkEAIRACQAJAAkACQAJAAkACQAJAAkAgCS0AAEFQag4KlgGVAQABAgMEBQYIlwELQQIhEAwGC0EDIRAMBQtBBCEQDAQLQQUhEAwDC0EGIRAMAgtBByEQDAELQQghEAtBACEXQQAhFkEAIRQMjgELQQkhEEEBIRRBACEXQQAhFgyNAQsCQCAKIAJHDQBBzgEhEAyZAgsgCi0AAEEuRw2OASAKQQFqIQkMygELIAsgAkcNjgFB0AEhEAyXAgsCQCALIAJGDQAgAEGOgICAADYCCCAAIAs2AgRBtwEhEAz+AQtB0QEhEAyWAgsCQCAEIAJHDQBB0gEhEAyWAgsgAiAEayAAKAIAIhBqIRQgBCAQa0EEaiELA0AgBC0AACAQQfzPgIAAai0AAEcNjgEgEEEERg3pASAQQQFqIRAgBEEBaiIEIAJHDQALIAAgFDYCAEHSASEQDJUCCyAAIAwgAhCsgICAACIBDY0BIAwhAQy4AQsCQCAEIAJHDQBB1AEhEAyUAgsgAiAEayAAKAIAIhBqIRQgBCAQa0EBaiEMA0AgBC0AACAQQYHQgIAAai0AAEcNjwEgEEEBRg2OASAQQQFqIRAgBEEBaiIEIAJHDQALIAAgFDYCAEHUASEQDJMCCwJAIAQgAkcNAEHWASEQDJMCCyACIARrIAAoAgAiEGohFCAEIBBrQQJqIQsDQCAELQAAIBBBg9CAgABqLQAARw2OASAQQQJGDZABIBBBAWohECAEQQFqIgQgAkcNAAsgACAUNgIAQdYBIRAMkgILAkAgBCACRw0AQdcBIRAMkgILAkACQCAELQAAQbt/ag4QAI8BjwGPAY8BjwGPAY8BjwGPAY8BjwGPAY8BjwEBjwELIARBAWohBEG7ASEQDPkBCyAEQQFqIQRBvAEhEAz4AQsCQCAEIAJHDQBB2AEhEAyRAgsgBC0AAEHIAEcNjAEgBEEBaiEEDMQBCwJAIAQgAkYNACAAQZCAgIAANgIIIAAgBDYCBEG+ASEQDPcBC0HZASEQDI8CCwJAIAQgAkcNAEHaASEQDI8CCyAELQAAQcgARg3DASAAQQE6ACgMuQELIABBAjoALyAAIAQgAhCmgICAACIQDY0BQcIBIRAM9AELIAAtAChBf2oOArcBuQG4AQsDQAJAIAQtAABBdmoOBACOAY4BAI4BCyAEQQFqIgQgAkcNAAtB3QEhEAyLAgsgAEEAOgAvIAAtAC1BBHFFDYQCCyAAQQA6AC8gAEEBOgA0IAEhAQyMAQsgEEEVRg3aASAAQQA2AhwgACABNgIUIABBp46AgAA2AhAgAEESNgIMQQAhEAyIAgsCQCAAIBAgAhC0gICAACIEDQAgECEBDIECCwJAIARBFUcNACAAQQM2AhwgACAQNgIUIABBsJiAgAA2AhAgAEEVNgIMQQAhEAyIAgsgAEEANgIcIAAgEDYCFCAAQaeOgIAANgIQIABBEjYCDEEAIRAMhwILIBBBFUYN1gEgAEEANgIcIAAgATYCFCAAQdqNgIAANgIQIABBFDYCDEEAIRAMhgILIAAoAgQhFyAAQQA2AgQgECARp2oiFiEBIAAgFyAQIBYgFBsiEBC1gICAACIURQ2NASAAQQc2AhwgACAQNgIUIAAgFDYCDEEAIRAMhQILIAAgAC8BMEGAAXI7ATAgASEBC0EqIRAM6gELIBBBFUYN0QEgAEEANgIcIAAgATYCFCAAQYOMgIAANgIQIABBEzYCDEEAIRAMggILIBBBFUYNzwEgAEEANgIcIAAgATYCFCAAQZqPgIAANgIQIABBIjYCDEEAIRAMgQILIAAoAgQhECAAQQA2AgQCQCAAIBAgARC3gICAACIQDQAgAUEBaiEBDI0BCyAAQQw2AhwgACAQNgIMIAAgAUEBajYCFEEAIRAMgAILIBBBFUYNzAEgAEEANgIcIAAgATYCFCAAQZqPgIAANgIQIABBIjYCDEEAIRAM/wELIAAoAgQhECAAQQA2AgQCQCAAIBAgARC3gICAACIQDQAgAUEBaiEBDIwBCyAAQQ02AhwgACAQNgIMIAAgAUEBajYCFEEAIRAM/gELIBBBFUYNyQEgAEEANgIcIAAgATYCFCAAQcaMgIAANgIQIABBIzYCDEEAIRAM/QELIAAoAgQhECAAQQA2AgQCQCAAIBAgARC5gICAACIQDQAgAUEBaiEBDIsBCyAAQQ42AhwgACAQNgIMIAAgAUEBajYCFEEAIRAM/AELIABBADYCHCAAIAE2AhQgAEHAlYCAADYCECAAQQI2AgxBACEQDPsBCyAQQRVGDcUBIABBADYCHCAAIAE2AhQgAEHGjICAADYCECAAQSM2AgxBACEQDPoBCyAAQRA2AhwgACABNgIUIAAgEDYCDEEAIRAM+QELIAAoAgQhBCAAQQA2AgQCQCAAIAQgARC5gICAACIEDQAgAUEBaiEBDPEBCyAAQRE2AhwgACAENgIMIAAgAUEBajYCFEEAIRAM+AELIBBBFUYNwQEgAEEANgIcIAAgATYCFCAAQcaMgIAANgIQIABBIzYCDEEAIRAM9wELIAAoAgQhECAAQQA2AgQCQCAAIBAgARC5gICAACIQDQAgAUEBaiEBDIgBCyAAQRM2AhwgACAQNgIMIAAgAUEBajYCFEEAIRAM9gELIAAoAgQhBCAAQQA2AgQCQCAAIAQgARC5gICAACIEDQAgAUEBaiEBDO0BCyAAQRQ2AhwgACAENgIMIAAgAUEBajYCFEEAIRAM9QELIBBBFUYNvQEgAEEANgIcIAAgATYCFCAAQZqPgIAANgIQIABBIjYCDEEAIRAM9AELIAAoAgQhECAAQQA2AgQCQCAAIBAgARC3gICAACIQDQAgAUEBaiEBDIYBCyAAQRY2AhwgACAQNgIMIAAgAUEBajYCFEEAIRAM8wELIAAoAgQhBCAAQQA2AgQCQCAAIAQgARC3gICAACIEDQAgAUEBaiEBDOkBCyAAQRc2AhwgACAENgIMIAAgAUEBajYCFEEAIRAM8gELIABBADYCHCAAIAE2AhQgAEHNk4CAADYCECAAQQw2AgxBACEQDPEBC0IBIRELIBBBAWohAQJAIAApAyAiEkL//////////w9WDQAgACASQgSGIBGENwMgIAEhAQyEAQsgAEEANgIcIAAgATYCFCAAQa2JgIAANgIQIABBDDYCDEEAIRAM7wELIABBADYCHCAAIBA2AhQgAEHNk4CAADYCECAAQQw2AgxBACEQDO4BCyAAKAIEIRcgAEEANgIEIBAgEadqIhYhASAAIBcgECAWIBQbIhAQtYCAgAAiFEUNcyAAQQU2AhwgACAQNgIUIAAgFDYCDEEAIRAM7QELIABBADYCHCAAIBA2AhQgAEGqnICAADYCECAAQQ82AgxBACEQDOwBCyAAIBAgAhC0gICAACIBDQEgECEBC0EOIRAM0QELAkAgAUEVRw0AIABBAjYCHCAAIBA2AhQgAEGwmICAADYCECAAQRU2AgxBACEQDOoBCyAAQQA2AhwgACAQNgIUIABBp46AgAA2AhAgAEESNgIMQQAhEAzpAQsgAUEBaiEQAkAgAC8BMCIBQYABcUUNAAJAIAAgECACELuAgIAAIgENACAQIQEMcAsgAUEVRw26ASAAQQU2AhwgACAQNgIUIABB+ZeAgAA2AhAgAEEVNgIMQQAhEAzpAQsCQCABQaAEcUGgBEcNACAALQAtQQJxDQAgAEEANgIcIAAgEDYCFCAAQZaTgIAANgIQIABBBDYCDEEAIRAM6QELIAAgECACEL2AgIAAGiAQIQECQAJAAkACQAJAIAAgECACELOAgIAADhYCAQAEBAQEBAQEBAQEBAQEBAQEBAQDBAsgAEEBOgAuCyAAIAAvATBBwAByOwEwIBAhAQtBJiEQDNEBCyAAQSM2AhwgACAQNgIUIABBpZaAgAA2AhAgAEEVNgIMQQAhEAzpAQsgAEEANgIcIAAgEDYCFCAAQdWLgIAANgIQIABBETYCDEEAIRAM6AELIAAtAC1BAXFFDQFBwwEhEAzOAQsCQCANIAJGDQADQAJAIA0tAABBIEYNACANIQEMxAELIA1BAWoiDSACRw0AC0ElIRAM5wELQSUhEAzmAQsgACgCBCEEIABBADYCBCAAIAQgDRCvgICAACIERQ2tASAAQSY2AhwgACAENgIMIAAgDUEBajYCFEEAIRAM5QELIBBBFUYNqwEgAEEANgIcIAAgATYCFCAAQf2NgIAANgIQIABBHTYCDEEAIRAM5AELIABBJzYCHCAAIAE2AhQgACAQNgIMQQAhEAzjAQsgECEBQQEhFAJAAkACQAJAAkACQAJAIAAtACxBfmoOBwYFBQMBAgAFCyAAIAAvATBBCHI7ATAMAwtBAiEUDAELQQQhFAsgAEEBOgAsIAAgAC8BMCAUcjsBMAsgECEBC0ErIRAMygELIABBADYCHCAAIBA2AhQgAEGrkoCAADYCECAAQQs2AgxBACEQDOIBCyAAQQA2AhwgACABNgIUIABB4Y+AgAA2AhAgAEEKNgIMQQAhEAzhAQsgAEEAOgAsIBAhAQy9AQsgECEBQQEhFAJAAkACQAJAAkAgAC0ALEF7ag4EAwECAAULIAAgAC8BMEEIcjsBMAwDC0ECIRQMAQtBBCEUCyAAQQE6ACwgACAALwEwIBRyOwEwCyAQIQELQSkhEAzFAQsgAEEANgIcIAAgATYCFCAAQfCUgIAANgIQIABBAzYCDEEAIRAM3QELAkAgDi0AAEENRw0AIAAoAgQhASAAQQA2AgQCQCAAIAEgDhCxgICAACIBDQAgDkEBaiEBDHULIABBLDYCHCAAIAE2AgwgACAOQQFqNgIUQQAhEAzdAQsgAC0ALUEBcUUNAUHEASEQDMMBCwJAIA4gAkcNAEEtIRAM3AELAkACQANAAkAgDi0AAEF2ag4EAgAAAwALIA5BAWoiDiACRw0AC0EtIRAM3QELIAAoAgQhASAAQQA2AgQCQCAAIAEgDhCxgICAACIBDQAgDiEBDHQLIABBLDYCHCAAIA42AhQgACABNgIMQQAhEAzcAQsgACgCBCEBIABBADYCBAJAIAAgASAOELGAgIAAIgENACAOQQFqIQEMcwsgAEEsNgIcIAAgATYCDCAAIA5BAWo2AhRBACEQDNsBCyAAKAIEIQQgAEEANgIEIAAgBCAOELGAgIAAIgQNoAEgDiEBDM4BCyAQQSxHDQEgAUEBaiEQQQEhAQJAAkACQAJAAkAgAC0ALEF7ag4EAwECBAALIBAhAQwEC0ECIQEMAQtBBCEBCyAAQQE6ACwgACAALwEwIAFyOwEwIBAhAQwBCyAAIAAvATBBCHI7ATAgECEBC0E5IRAMvwELIABBADoALCABIQELQTQhEAy9AQsgACAALwEwQSByOwEwIAEhAQwCCyAAKAIEIQQgAEEANgIEAkAgACAEIAEQsYCAgAAiBA0AIAEhAQzHAQsgAEE3NgIcIAAgATYCFCAAIAQ2AgxBACEQDNQBCyAAQQg6ACwgASEBC0EwIRAMuQELAkAgAC0AKEEBRg0AIAEhAQwECyAALQAtQQhxRQ2TASABIQEMAwsgAC0AMEEgcQ2UAUHFASEQDLcBCwJAIA8gAkYNAAJAA0ACQCAPLQAAQVBqIgFB/wFxQQpJDQAgDyEBQTUhEAy6AQsgACkDICIRQpmz5syZs+bMGVYNASAAIBFCCn4iETcDICARIAGtQv8BgyISQn+FVg0BIAAgESASfDcDICAPQQFqIg8gAkcNAAtBOSEQDNEBCyAAKAIEIQIgAEEANgIEIAAgAiAPQQFqIgQQsYCAgAAiAg2VASAEIQEMwwELQTkhEAzPAQsCQCAALwEwIgFBCHFFDQAgAC0AKEEBRw0AIAAtAC1BCHFFDZABCyAAIAFB9/sDcUGABHI7ATAgDyEBC0E3IRAMtAELIAAgAC8BMEEQcjsBMAyrAQsgEEEVRg2LASAAQQA2AhwgACABNgIUIABB8I6AgAA2AhAgAEEcNgIMQQAhEAzLAQsgAEHDADYCHCAAIAE2AgwgACANQQFqNgIUQQAhEAzKAQsCQCABLQAAQTpHDQAgACgCBCEQIABBADYCBAJAIAAgECABEK+AgIAAIhANACABQQFqIQEMYwsgAEHDADYCHCAAIBA2AgwgACABQQFqNgIUQQAhEAzKAQsgAEEANgIcIAAgATYCFCAAQbGRgIAANgIQIABBCjYCDEEAIRAMyQELIABBADYCHCAAIAE2AhQgAEGgmYCAADYCECAAQR42AgxBACEQDMgBCyAAQQA2AgALIABBgBI7ASogACAXQQFqIgEgAhCogICAACIQDQEgASEBC0HHACEQDKwBCyAQQRVHDYMBIABB0QA2AhwgACABNgIUIABB45eAgAA2AhAgAEEVNgIMQQAhEAzEAQsgACgCBCEQIABBADYCBAJAIAAgECABEKeAgIAAIhANACABIQEMXgsgAEHSADYCHCAAIAE2AhQgACAQNgIMQQAhEAzDAQsgAEEANgIcIAAgFDYCFCAAQcGogIAANgIQIABBBzYCDCAAQQA2AgBBACEQDMIBCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQp4CAgAAiEA0AIAEhAQxdCyAAQdMANgIcIAAgATYCFCAAIBA2AgxBACEQDMEBC0EAIRAgAEEANgIcIAAgATYCFCAAQYCRgIAANgIQIABBCTYCDAzAAQsgEEEVRg19IABBADYCHCAAIAE2AhQgAEGUjYCAADYCECAAQSE2AgxBACEQDL8BC0EBIRZBACEXQQAhFEEBIRALIAAgEDoAKyABQQFqIQECQAJAIAAtAC1BEHENAAJAAkACQCAALQAqDgMBAAIECyAWRQ0DDAILIBQNAQwCCyAXRQ0BCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQrYCAgAAiEA0AIAEhAQxcCyAAQdgANgIcIAAgATYCFCAAIBA2AgxBACEQDL4BCyAAKAIEIQQgAEEANgIEAkAgACAEIAEQrYCAgAAiBA0AIAEhAQytAQsgAEHZADYCHCAAIAE2AhQgACAENgIMQQAhEAy9AQsgACgCBCEEIABBADYCBAJAIAAgBCABEK2AgIAAIgQNACABIQEMqwELIABB2gA2AhwgACABNgIUIAAgBDYCDEEAIRAMvAELIAAoAgQhBCAAQQA2AgQCQCAAIAQgARCtgICAACIEDQAgASEBDKkBCyAAQdwANgIcIAAgATYCFCAAIAQ2AgxBACEQDLsBCwJAIAEtAABBUGoiEEH/AXFBCk8NACAAIBA6ACogAUEBaiEBQc8AIRAMogELIAAoAgQhBCAAQQA2AgQCQCAAIAQgARCtgICAACIEDQAgASEBDKcBCyAAQd4ANgIcIAAgATYCFCAAIAQ2AgxBACEQDLoBCyAAQQA2AgAgF0EBaiEBAkAgAC0AKUEjTw0AIAEhAQxZCyAAQQA2AhwgACABNgIUIABB04mAgAA2AhAgAEEINgIMQQAhEAy5AQsgAEEANgIAC0EAIRAgAEEANgIcIAAgATYCFCAAQZCzgIAANgIQIABBCDYCDAy3AQsgAEEANgIAIBdBAWohAQJAIAAtAClBIUcNACABIQEMVgsgAEEANgIcIAAgATYCFCAAQZuKgIAANgIQIABBCDYCDEEAIRAMtgELIABBADYCACAXQQFqIQECQCAALQApIhBBXWpBC08NACABIQEMVQsCQCAQQQZLDQBBASAQdEHKAHFFDQAgASEBDFULQQAhECAAQQA2AhwgACABNgIUIABB94mAgAA2AhAgAEEINgIMDLUBCyAQQRVGDXEgAEEANgIcIAAgATYCFCAAQbmNgIAANgIQIABBGjYCDEEAIRAMtAELIAAoAgQhECAAQQA2AgQCQCAAIBAgARCngICAACIQDQAgASEBDFQLIABB5QA2AhwgACABNgIUIAAgEDYCDEEAIRAMswELIAAoAgQhECAAQQA2AgQCQCAAIBAgARCngICAACIQDQAgASEBDE0LIABB0gA2AhwgACABNgIUIAAgEDYCDEEAIRAMsgELIAAoAgQhECAAQQA2AgQCQCAAIBAgARCngICAACIQDQAgASEBDE0LIABB0wA2AhwgACABNgIUIAAgEDYCDEEAIRAMsQELIAAoAgQhECAAQQA2AgQCQCAAIBAgARCngICAACIQDQAgASEBDFELIABB5QA2AhwgACABNgIUIAAgEDYCDEEAIRAMsAELIABBADYCHCAAIAE2AhQgAEHGioCAADYCECAAQQc2AgxBACEQDK8BCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQp4CAgAAiEA0AIAEhAQxJCyAAQdIANgIcIAAgATYCFCAAIBA2AgxBACEQDK4BCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQp4CAgAAiEA0AIAEhAQxJCyAAQdMANgIcIAAgATYCFCAAIBA2AgxBACEQDK0BCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQp4CAgAAiEA0AIAEhAQxNCyAAQeUANgIcIAAgATYCFCAAIBA2AgxBACEQDKwBCyAAQQA2AhwgACABNgIUIABB3IiAgAA2AhAgAEEHNgIMQQAhEAyrAQsgEEE/Rw0BIAFBAWohAQtBBSEQDJABC0EAIRAgAEEANgIcIAAgATYCFCAAQf2SgIAANgIQIABBBzYCDAyoAQsgACgCBCEQIABBADYCBAJAIAAgECABEKeAgIAAIhANACABIQEMQgsgAEHSADYCHCAAIAE2AhQgACAQNgIMQQAhEAynAQsgACgCBCEQIABBADYCBAJAIAAgECABEKeAgIAAIhANACABIQEMQgsgAEHTADYCHCAAIAE2AhQgACAQNgIMQQAhEAymAQsgACgCBCEQIABBADYCBAJAIAAgECABEKeAgIAAIhANACABIQEMRgsgAEHlADYCHCAAIAE2AhQgACAQNgIMQQAhEAylAQsgACgCBCEBIABBADYCBAJAIAAgASAUEKeAgIAAIgENACAUIQEMPwsgAEHSADYCHCAAIBQ2AhQgACABNgIMQQAhEAykAQsgACgCBCEBIABBADYCBAJAIAAgASAUEKeAgIAAIgENACAUIQEMPwsgAEHTADYCHCAAIBQ2AhQgACABNgIMQQAhEAyjAQsgACgCBCEBIABBADYCBAJAIAAgASAUEKeAgIAAIgENACAUIQEMQwsgAEHlADYCHCAAIBQ2AhQgACABNgIMQQAhEAyiAQsgAEEANgIcIAAgFDYCFCAAQcOPgIAANgIQIABBBzYCDEEAIRAMoQELIABBADYCHCAAIAE2AhQgAEHDj4CAADYCECAAQQc2AgxBACEQDKABC0EAIRAgAEEANgIcIAAgFDYCFCAAQYycgIAANgIQIABBBzYCDAyfAQsgAEEANgIcIAAgFDYCFCAAQYycgIAANgIQIABBBzYCDEEAIRAMngELIABBADYCHCAAIBQ2AhQgAEH+kYCAADYCECAAQQc2AgxBACEQDJ0BCyAAQQA2AhwgACABNgIUIABBjpuAgAA2AhAgAEEGNgIMQQAhEAycAQsgEEEVRg1XIABBADYCHCAAIAE2AhQgAEHMjoCAADYCECAAQSA2AgxBACEQDJsBCyAAQQA2AgAgEEEBaiEBQSQhEAsgACAQOgApIAAoAgQhECAAQQA2AgQgACAQIAEQq4CAgAAiEA1UIAEhAQw+CyAAQQA2AgALQQAhECAAQQA2AhwgACAENgIUIABB8ZuAgAA2AhAgAEEGNgIMDJcBCyABQRVGDVAgAEEANgIcIAAgBTYCFCAAQfCMgIAANgIQIABBGzYCDEEAIRAMlgELIAAoAgQhBSAAQQA2AgQgACAFIBAQqYCAgAAiBQ0BIBBBAWohBQtBrQEhEAx7CyAAQcEBNgIcIAAgBTYCDCAAIBBBAWo2AhRBACEQDJMBCyAAKAIEIQYgAEEANgIEIAAgBiAQEKmAgIAAIgYNASAQQQFqIQYLQa4BIRAMeAsgAEHCATYCHCAAIAY2AgwgACAQQQFqNgIUQQAhEAyQAQsgAEEANgIcIAAgBzYCFCAAQZeLgIAANgIQIABBDTYCDEEAIRAMjwELIABBADYCHCAAIAg2AhQgAEHjkICAADYCECAAQQk2AgxBACEQDI4BCyAAQQA2AhwgACAINgIUIABBlI2AgAA2AhAgAEEhNgIMQQAhEAyNAQtBASEWQQAhF0EAIRRBASEQCyAAIBA6ACsgCUEBaiEIAkACQCAALQAtQRBxDQACQAJAAkAgAC0AKg4DAQACBAsgFkUNAwwCCyAUDQEMAgsgF0UNAQsgACgCBCEQIABBADYCBCAAIBAgCBCtgICAACIQRQ09IABByQE2AhwgACAINgIUIAAgEDYCDEEAIRAMjAELIAAoAgQhBCAAQQA2AgQgACAEIAgQrYCAgAAiBEUNdiAAQcoBNgIcIAAgCDYCFCAAIAQ2AgxBACEQDIsBCyAAKAIEIQQgAEEANgIEIAAgBCAJEK2AgIAAIgRFDXQgAEHLATYCHCAAIAk2AhQgACAENgIMQQAhEAyKAQsgACgCBCEEIABBADYCBCAAIAQgChCtgICAACIERQ1yIABBzQE2AhwgACAKNgIUIAAgBDYCDEEAIRAMiQELAkAgCy0AAEFQaiIQQf8BcUEKTw0AIAAgEDoAKiALQQFqIQpBtgEhEAxwCyAAKAIEIQQgAEEANgIEIAAgBCALEK2AgIAAIgRFDXAgAEHPATYCHCAAIAs2AhQgACAENgIMQQAhEAyIAQsgAEEANgIcIAAgBDYCFCAAQZCzgIAANgIQIABBCDYCDCAAQQA2AgBBACEQDIcBCyABQRVGDT8gAEEANgIcIAAgDDYCFCAAQcyOgIAANgIQIABBIDYCDEEAIRAMhgELIABBgQQ7ASggACgCBCEQIABCADcDACAAIBAgDEEBaiIMEKuAgIAAIhBFDTggAEHTATYCHCAAIAw2AhQgACAQNgIMQQAhEAyFAQsgAEEANgIAC0EAIRAgAEEANgIcIAAgBDYCFCAAQdibgIAANgIQIABBCDYCDAyDAQsgACgCBCEQIABCADcDACAAIBAgC0EBaiILEKuAgIAAIhANAUHGASEQDGkLIABBAjoAKAxVCyAAQdUBNgIcIAAgCzYCFCAAIBA2AgxBACEQDIABCyAQQRVGDTcgAEEANgIcIAAgBDYCFCAAQaSMgIAANgIQIABBEDYCDEEAIRAMfwsgAC0ANEEBRw00IAAgBCACELyAgIAAIhBFDTQgEEEVRw01IABB3AE2AhwgACAENgIUIABB1ZaAgAA2AhAgAEEVNgIMQQAhEAx+C0EAIRAgAEEANgIcIABBr4uAgAA2AhAgAEECNgIMIAAgFEEBajYCFAx9C0EAIRAMYwtBAiEQDGILQQ0hEAxhC0EPIRAMYAtBJSEQDF8LQRMhEAxeC0EVIRAMXQtBFiEQDFwLQRchEAxbC0EYIRAMWgtBGSEQDFkLQRohEAxYC0EbIRAMVwtBHCEQDFYLQR0hEAxVC0EfIRAMVAtBISEQDFMLQSMhEAxSC0HGACEQDFELQS4hEAxQC0EvIRAMTwtBOyEQDE4LQT0hEAxNC0HIACEQDEwLQckAIRAMSwtBywAhEAxKC0HMACEQDEkLQc4AIRAMSAtB0QAhEAxHC0HVACEQDEYLQdgAIRAMRQtB2QAhEAxEC0HbACEQDEMLQeQAIRAMQgtB5QAhEAxBC0HxACEQDEALQfQAIRAMPwtBjQEhEAw+C0GXASEQDD0LQakBIRAMPAtBrAEhEAw7C0HAASEQDDoLQbkBIRAMOQtBrwEhEAw4C0GxASEQDDcLQbIBIRAMNgtBtAEhEAw1C0G1ASEQDDQLQboBIRAMMwtBvQEhEAwyC0G/ASEQDDELQcEBIRAMMAsgAEEANgIcIAAgBDYCFCAAQemLgIAANgIQIABBHzYCDEEAIRAMSAsgAEHbATYCHCAAIAQ2AhQgAEH6loCAADYCECAAQRU2AgxBACEQDEcLIABB+AA2AhwgACAMNgIUIABBypiAgAA2AhAgAEEVNgIMQQAhEAxGCyAAQdEANgIcIAAgBTYCFCAAQbCXgIAANgIQIABBFTYCDEEAIRAMRQsgAEH5ADYCHCAAIAE2AhQgACAQNgIMQQAhEAxECyAAQfgANgIcIAAgATYCFCAAQcqYgIAANgIQIABBFTYCDEEAIRAMQwsgAEHkADYCHCAAIAE2AhQgAEHjl4CAADYCECAAQRU2AgxBACEQDEILIABB1wA2AhwgACABNgIUIABByZeAgAA2AhAgAEEVNgIMQQAhEAxBCyAAQQA2AhwgACABNgIUIABBuY2AgAA2AhAgAEEaNgIMQQAhEAxACyAAQcIANgIcIAAgATYCFCAAQeOYgIAANgIQIABBFTYCDEEAIRAMPwsgAEEANgIEIAAgDyAPELGAgIAAIgRFDQEgAEE6NgIcIAAgBDYCDCAAIA9BAWo2AhRBACEQDD4LIAAoAgQhBCAAQQA2AgQCQCAAIAQgARCxgICAACIERQ0AIABBOzYCHCAAIAQ2AgwgACABQQFqNgIUQQAhEAw+CyABQQFqIQEMLQsgD0EBaiEBDC0LIABBADYCHCAAIA82AhQgAEHkkoCAADYCECAAQQQ2AgxBACEQDDsLIABBNjYCHCAAIAQ2AhQgACACNgIMQQAhEAw6CyAAQS42AhwgACAONgIUIAAgBDYCDEEAIRAMOQsgAEHQADYCHCAAIAE2AhQgAEGRmICAADYCECAAQRU2AgxBACEQDDgLIA1BAWohAQwsCyAAQRU2AhwgACABNgIUIABBgpmAgAA2AhAgAEEVNgIMQQAhEAw2CyAAQRs2AhwgACABNgIUIABBkZeAgAA2AhAgAEEVNgIMQQAhEAw1CyAAQQ82AhwgACABNgIUIABBkZeAgAA2AhAgAEEVNgIMQQAhEAw0CyAAQQs2AhwgACABNgIUIABBkZeAgAA2AhAgAEEVNgIMQQAhEAwzCyAAQRo2AhwgACABNgIUIABBgpmAgAA2AhAgAEEVNgIMQQAhEAwyCyAAQQs2AhwgACABNgIUIABBgpmAgAA2AhAgAEEVNgIMQQAhEAwxCyAAQQo2AhwgACABNgIUIABB5JaAgAA2AhAgAEEVNgIMQQAhEAwwCyAAQR42AhwgACABNgIUIABB+ZeAgAA2AhAgAEEVNgIMQQAhEAwvCyAAQQA2AhwgACAQNgIUIABB2o2AgAA2AhAgAEEUNgIMQQAhEAwuCyAAQQQ2AhwgACABNgIUIABBsJiAgAA2AhAgAEEVNgIMQQAhEAwtCyAAQQA2AgAgC0EBaiELC0G4ASEQDBILIABBADYCACAQQQFqIQFB9QAhEAwRCyABIQECQCAALQApQQVHDQBB4wAhEAwRC0HiACEQDBALQQAhECAAQQA2AhwgAEHkkYCAADYCECAAQQc2AgwgACAUQQFqNgIUDCgLIABBADYCACAXQQFqIQFBwAAhEAwOC0EBIQELIAAgAToALCAAQQA2AgAgF0EBaiEBC0EoIRAMCwsgASEBC0E4IRAMCQsCQCABIg8gAkYNAANAAkAgDy0AAEGAvoCAAGotAAAiAUEBRg0AIAFBAkcNAyAPQQFqIQEMBAsgD0EBaiIPIAJHDQALQT4hEAwiC0E+IRAMIQsgAEEAOgAsIA8hAQwBC0ELIRAMBgtBOiEQDAULIAFBAWohAUEtIRAMBAsgACABOgAsIABBADYCACAWQQFqIQFBDCEQDAMLIABBADYCACAXQQFqIQFBCiEQDAILIABBADYCAAsgAEEAOgAsIA0hAUEJIRAMAAsLQQAhECAAQQA2AhwgACALNgIUIABBzZCAgAA2AhAgAEEJNgIMDBcLQQAhECAAQQA2AhwgACAKNgIUIABB6YqAgAA2AhAgAEEJNgIMDBYLQQAhECAAQQA2AhwgACAJNgIUIABBt5CAgAA2AhAgAEEJNgIMDBULQQAhECAAQQA2AhwgACAINgIUIABBnJGAgAA2AhAgAEEJNgIMDBQLQQAhECAAQQA2AhwgACABNgIUIABBzZCAgAA2AhAgAEEJNgIMDBMLQQAhECAAQQA2AhwgACABNgIUIABB6YqAgAA2AhAgAEEJNgIMDBILQQAhECAAQQA2AhwgACABNgIUIABBt5CAgAA2AhAgAEEJNgIMDBELQQAhECAAQQA2AhwgACABNgIUIABBnJGAgAA2AhAgAEEJNgIMDBALQQAhECAAQQA2AhwgACABNgIUIABBl5WAgAA2AhAgAEEPNgIMDA8LQQAhECAAQQA2AhwgACABNgIUIABBl5WAgAA2AhAgAEEPNgIMDA4LQQAhECAAQQA2AhwgACABNgIUIABBwJKAgAA2AhAgAEELNgIMDA0LQQAhECAAQQA2AhwgACABNgIUIABBlYmAgAA2AhAgAEELNgIMDAwLQQAhECAAQQA2AhwgACABNgIUIABB4Y+AgAA2AhAgAEEKNgIMDAsLQQAhECAAQQA2AhwgACABNgIUIABB+4+AgAA2AhAgAEEKNgIMDAoLQQAhECAAQQA2AhwgACABNgIUIABB8ZmAgAA2AhAgAEECNgIMDAkLQQAhECAAQQA2AhwgACABNgIUIABBxJSAgAA2AhAgAEECNgIMDAgLQQAhECAAQQA2AhwgACABNgIUIABB8pWAgAA2AhAgAEECNgIMDAcLIABBAjYCHCAAIAE2AhQgAEGcmoCAADYCECAAQRY2AgxBACEQDAYLQQEhEAwFC0HUACEQIAEiBCACRg0EIANBCGogACAEIAJB2MKAgABBChDFgICAACADKAIMIQQgAygCCA4DAQQCAAsQyoCAgAAACyAAQQA2AhwgAEG1moCAADYCECAAQRc2AgwgACAEQQFqNgIUQQAhEAwCCyAAQQA2AhwgACAENgIUIABBypqAgAA2AhAgAEEJNgIMQQAhEAwBCwJAIAEiBCACRw0AQSIhEAwBCyAAQYmAgIAANgIIIAAgBDYCBEEhIRALIANBEGokgICAgAAgEAuvAQECfyABKAIAIQYCQAJAIAIgA0YNACAEIAZqIQQgBiADaiACayEHIAIgBkF/cyAFaiIGaiEFA0ACQCACLQAAIAQtAABGDQBBAiEEDAMLAkAgBg0AQQAhBCAFIQIMAwsgBkF/aiEGIARBAWohBCACQQFqIgIgA0cNAAsgByEGIAMhAgsgAEEBNgIAIAEgBjYCACAAIAI2AgQPCyABQQA2AgAgACAENgIAIAAgAjYCBAsKACAAEMeAgIAAC/I2AQt/I4CAgIAAQRBrIgEkgICAgAACQEEAKAKg0ICAAA0AQQAQy4CAgABBgNSEgABrIgJB2QBJDQBBACEDAkBBACgC4NOAgAAiBA0AQQBCfzcC7NOAgABBAEKAgISAgIDAADcC5NOAgABBACABQQhqQXBxQdiq1aoFcyIENgLg04CAAEEAQQA2AvTTgIAAQQBBADYCxNOAgAALQQAgAjYCzNOAgABBAEGA1ISAADYCyNOAgABBAEGA1ISAADYCmNCAgABBACAENgKs0ICAAEEAQX82AqjQgIAAA0AgA0HE0ICAAGogA0G40ICAAGoiBDYCACAEIANBsNCAgABqIgU2AgAgA0G80ICAAGogBTYCACADQczQgIAAaiADQcDQgIAAaiIFNgIAIAUgBDYCACADQdTQgIAAaiADQcjQgIAAaiIENgIAIAQgBTYCACADQdDQgIAAaiAENgIAIANBIGoiA0GAAkcNAAtBgNSEgABBeEGA1ISAAGtBD3FBAEGA1ISAAEEIakEPcRsiA2oiBEEEaiACQUhqIgUgA2siA0EBcjYCAEEAQQAoAvDTgIAANgKk0ICAAEEAIAM2ApTQgIAAQQAgBDYCoNCAgABBgNSEgAAgBWpBODYCBAsCQAJAAkACQAJAAkACQAJAAkACQAJAAkAgAEHsAUsNAAJAQQAoAojQgIAAIgZBECAAQRNqQXBxIABBC0kbIgJBA3YiBHYiA0EDcUUNAAJAAkAgA0EBcSAEckEBcyIFQQN0IgRBsNCAgABqIgMgBEG40ICAAGooAgAiBCgCCCICRw0AQQAgBkF+IAV3cTYCiNCAgAAMAQsgAyACNgIIIAIgAzYCDAsgBEEIaiEDIAQgBUEDdCIFQQNyNgIEIAQgBWoiBCAEKAIEQQFyNgIEDAwLIAJBACgCkNCAgAAiB00NAQJAIANFDQACQAJAIAMgBHRBAiAEdCIDQQAgA2tycSIDQQAgA2txQX9qIgMgA0EMdkEQcSIDdiIEQQV2QQhxIgUgA3IgBCAFdiIDQQJ2QQRxIgRyIAMgBHYiA0EBdkECcSIEciADIAR2IgNBAXZBAXEiBHIgAyAEdmoiBEEDdCIDQbDQgIAAaiIFIANBuNCAgABqKAIAIgMoAggiAEcNAEEAIAZBfiAEd3EiBjYCiNCAgAAMAQsgBSAANgIIIAAgBTYCDAsgAyACQQNyNgIEIAMgBEEDdCIEaiAEIAJrIgU2AgAgAyACaiIAIAVBAXI2AgQCQCAHRQ0AIAdBeHFBsNCAgABqIQJBACgCnNCAgAAhBAJAAkAgBkEBIAdBA3Z0IghxDQBBACAGIAhyNgKI0ICAACACIQgMAQsgAigCCCEICyAIIAQ2AgwgAiAENgIIIAQgAjYCDCAEIAg2AggLIANBCGohA0EAIAA2ApzQgIAAQQAgBTYCkNCAgAAMDAtBACgCjNCAgAAiCUUNASAJQQAgCWtxQX9qIgMgA0EMdkEQcSIDdiIEQQV2QQhxIgUgA3IgBCAFdiIDQQJ2QQRxIgRyIAMgBHYiA0EBdkECcSIEciADIAR2IgNBAXZBAXEiBHIgAyAEdmpBAnRBuNKAgABqKAIAIgAoAgRBeHEgAmshBCAAIQUCQANAAkAgBSgCECIDDQAgBUEUaigCACIDRQ0CCyADKAIEQXhxIAJrIgUgBCAFIARJIgUbIQQgAyAAIAUbIQAgAyEFDAALCyAAKAIYIQoCQCAAKAIMIgggAEYNACAAKAIIIgNBACgCmNCAgABJGiAIIAM2AgggAyAINgIMDAsLAkAgAEEUaiIFKAIAIgMNACAAKAIQIgNFDQMgAEEQaiEFCwNAIAUhCyADIghBFGoiBSgCACIDDQAgCEEQaiEFIAgoAhAiAw0ACyALQQA2AgAMCgtBfyECIABBv39LDQAgAEETaiIDQXBxIQJBACgCjNCAgAAiB0UNAEEAIQsCQCACQYACSQ0AQR8hCyACQf///wdLDQAgA0EIdiIDIANBgP4/akEQdkEIcSIDdCIEIARBgOAfakEQdkEEcSIEdCIFIAVBgIAPakEQdkECcSIFdEEPdiADIARyIAVyayIDQQF0IAIgA0EVanZBAXFyQRxqIQsLQQAgAmshBAJAAkACQAJAIAtBAnRBuNKAgABqKAIAIgUNAEEAIQNBACEIDAELQQAhAyACQQBBGSALQQF2ayALQR9GG3QhAEEAIQgDQAJAIAUoAgRBeHEgAmsiBiAETw0AIAYhBCAFIQggBg0AQQAhBCAFIQggBSEDDAMLIAMgBUEUaigCACIGIAYgBSAAQR12QQRxakEQaigCACIFRhsgAyAGGyEDIABBAXQhACAFDQALCwJAIAMgCHINAEEAIQhBAiALdCIDQQAgA2tyIAdxIgNFDQMgA0EAIANrcUF/aiIDIANBDHZBEHEiA3YiBUEFdkEIcSIAIANyIAUgAHYiA0ECdkEEcSIFciADIAV2IgNBAXZBAnEiBXIgAyAFdiIDQQF2QQFxIgVyIAMgBXZqQQJ0QbjSgIAAaigCACEDCyADRQ0BCwNAIAMoAgRBeHEgAmsiBiAESSEAAkAgAygCECIFDQAgA0EUaigCACEFCyAGIAQgABshBCADIAggABshCCAFIQMgBQ0ACwsgCEUNACAEQQAoApDQgIAAIAJrTw0AIAgoAhghCwJAIAgoAgwiACAIRg0AIAgoAggiA0EAKAKY0ICAAEkaIAAgAzYCCCADIAA2AgwMCQsCQCAIQRRqIgUoAgAiAw0AIAgoAhAiA0UNAyAIQRBqIQULA0AgBSEGIAMiAEEUaiIFKAIAIgMNACAAQRBqIQUgACgCECIDDQALIAZBADYCAAwICwJAQQAoApDQgIAAIgMgAkkNAEEAKAKc0ICAACEEAkACQCADIAJrIgVBEEkNACAEIAJqIgAgBUEBcjYCBEEAIAU2ApDQgIAAQQAgADYCnNCAgAAgBCADaiAFNgIAIAQgAkEDcjYCBAwBCyAEIANBA3I2AgQgBCADaiIDIAMoAgRBAXI2AgRBAEEANgKc0ICAAEEAQQA2ApDQgIAACyAEQQhqIQMMCgsCQEEAKAKU0ICAACIAIAJNDQBBACgCoNCAgAAiAyACaiIEIAAgAmsiBUEBcjYCBEEAIAU2ApTQgIAAQQAgBDYCoNCAgAAgAyACQQNyNgIEIANBCGohAwwKCwJAAkBBACgC4NOAgABFDQBBACgC6NOAgAAhBAwBC0EAQn83AuzTgIAAQQBCgICEgICAwAA3AuTTgIAAQQAgAUEMakFwcUHYqtWqBXM2AuDTgIAAQQBBADYC9NOAgABBAEEANgLE04CAAEGAgAQhBAtBACEDAkAgBCACQccAaiIHaiIGQQAgBGsiC3EiCCACSw0AQQBBMDYC+NOAgAAMCgsCQEEAKALA04CAACIDRQ0AAkBBACgCuNOAgAAiBCAIaiIFIARNDQAgBSADTQ0BC0EAIQNBAEEwNgL404CAAAwKC0EALQDE04CAAEEEcQ0EAkACQAJAQQAoAqDQgIAAIgRFDQBByNOAgAAhAwNAAkAgAygCACIFIARLDQAgBSADKAIEaiAESw0DCyADKAIIIgMNAAsLQQAQy4CAgAAiAEF/Rg0FIAghBgJAQQAoAuTTgIAAIgNBf2oiBCAAcUUNACAIIABrIAQgAGpBACADa3FqIQYLIAYgAk0NBSAGQf7///8HSw0FAkBBACgCwNOAgAAiA0UNAEEAKAK404CAACIEIAZqIgUgBE0NBiAFIANLDQYLIAYQy4CAgAAiAyAARw0BDAcLIAYgAGsgC3EiBkH+////B0sNBCAGEMuAgIAAIgAgAygCACADKAIEakYNAyAAIQMLAkAgA0F/Rg0AIAJByABqIAZNDQACQCAHIAZrQQAoAujTgIAAIgRqQQAgBGtxIgRB/v///wdNDQAgAyEADAcLAkAgBBDLgICAAEF/Rg0AIAQgBmohBiADIQAMBwtBACAGaxDLgICAABoMBAsgAyEAIANBf0cNBQwDC0EAIQgMBwtBACEADAULIABBf0cNAgtBAEEAKALE04CAAEEEcjYCxNOAgAALIAhB/v///wdLDQEgCBDLgICAACEAQQAQy4CAgAAhAyAAQX9GDQEgA0F/Rg0BIAAgA08NASADIABrIgYgAkE4ak0NAQtBAEEAKAK404CAACAGaiIDNgK404CAAAJAIANBACgCvNOAgABNDQBBACADNgK804CAAAsCQAJAAkACQEEAKAKg0ICAACIERQ0AQcjTgIAAIQMDQCAAIAMoAgAiBSADKAIEIghqRg0CIAMoAggiAw0ADAMLCwJAAkBBACgCmNCAgAAiA0UNACAAIANPDQELQQAgADYCmNCAgAALQQAhA0EAIAY2AszTgIAAQQAgADYCyNOAgABBAEF/NgKo0ICAAEEAQQAoAuDTgIAANgKs0ICAAEEAQQA2AtTTgIAAA0AgA0HE0ICAAGogA0G40ICAAGoiBDYCACAEIANBsNCAgABqIgU2AgAgA0G80ICAAGogBTYCACADQczQgIAAaiADQcDQgIAAaiIFNgIAIAUgBDYCACADQdTQgIAAaiADQcjQgIAAaiIENgIAIAQgBTYCACADQdDQgIAAaiAENgIAIANBIGoiA0GAAkcNAAsgAEF4IABrQQ9xQQAgAEEIakEPcRsiA2oiBCAGQUhqIgUgA2siA0EBcjYCBEEAQQAoAvDTgIAANgKk0ICAAEEAIAM2ApTQgIAAQQAgBDYCoNCAgAAgACAFakE4NgIEDAILIAMtAAxBCHENACAEIAVJDQAgBCAATw0AIARBeCAEa0EPcUEAIARBCGpBD3EbIgVqIgBBACgClNCAgAAgBmoiCyAFayIFQQFyNgIEIAMgCCAGajYCBEEAQQAoAvDTgIAANgKk0ICAAEEAIAU2ApTQgIAAQQAgADYCoNCAgAAgBCALakE4NgIEDAELAkAgAEEAKAKY0ICAACIITw0AQQAgADYCmNCAgAAgACEICyAAIAZqIQVByNOAgAAhAwJAAkACQAJAAkACQAJAA0AgAygCACAFRg0BIAMoAggiAw0ADAILCyADLQAMQQhxRQ0BC0HI04CAACEDA0ACQCADKAIAIgUgBEsNACAFIAMoAgRqIgUgBEsNAwsgAygCCCEDDAALCyADIAA2AgAgAyADKAIEIAZqNgIEIABBeCAAa0EPcUEAIABBCGpBD3EbaiILIAJBA3I2AgQgBUF4IAVrQQ9xQQAgBUEIakEPcRtqIgYgCyACaiICayEDAkAgBiAERw0AQQAgAjYCoNCAgABBAEEAKAKU0ICAACADaiIDNgKU0ICAACACIANBAXI2AgQMAwsCQCAGQQAoApzQgIAARw0AQQAgAjYCnNCAgABBAEEAKAKQ0ICAACADaiIDNgKQ0ICAACACIANBAXI2AgQgAiADaiADNgIADAMLAkAgBigCBCIEQQNxQQFHDQAgBEF4cSEHAkACQCAEQf8BSw0AIAYoAggiBSAEQQN2IghBA3RBsNCAgABqIgBGGgJAIAYoAgwiBCAFRw0AQQBBACgCiNCAgABBfiAId3E2AojQgIAADAILIAQgAEYaIAQgBTYCCCAFIAQ2AgwMAQsgBigCGCEJAkACQCAGKAIMIgAgBkYNACAGKAIIIgQgCEkaIAAgBDYCCCAEIAA2AgwMAQsCQCAGQRRqIgQoAgAiBQ0AIAZBEGoiBCgCACIFDQBBACEADAELA0AgBCEIIAUiAEEUaiIEKAIAIgUNACAAQRBqIQQgACgCECIFDQALIAhBADYCAAsgCUUNAAJAAkAgBiAGKAIcIgVBAnRBuNKAgABqIgQoAgBHDQAgBCAANgIAIAANAUEAQQAoAozQgIAAQX4gBXdxNgKM0ICAAAwCCyAJQRBBFCAJKAIQIAZGG2ogADYCACAARQ0BCyAAIAk2AhgCQCAGKAIQIgRFDQAgACAENgIQIAQgADYCGAsgBigCFCIERQ0AIABBFGogBDYCACAEIAA2AhgLIAcgA2ohAyAGIAdqIgYoAgQhBAsgBiAEQX5xNgIEIAIgA2ogAzYCACACIANBAXI2AgQCQCADQf8BSw0AIANBeHFBsNCAgABqIQQCQAJAQQAoAojQgIAAIgVBASADQQN2dCIDcQ0AQQAgBSADcjYCiNCAgAAgBCEDDAELIAQoAgghAwsgAyACNgIMIAQgAjYCCCACIAQ2AgwgAiADNgIIDAMLQR8hBAJAIANB////B0sNACADQQh2IgQgBEGA/j9qQRB2QQhxIgR0IgUgBUGA4B9qQRB2QQRxIgV0IgAgAEGAgA9qQRB2QQJxIgB0QQ92IAQgBXIgAHJrIgRBAXQgAyAEQRVqdkEBcXJBHGohBAsgAiAENgIcIAJCADcCECAEQQJ0QbjSgIAAaiEFAkBBACgCjNCAgAAiAEEBIAR0IghxDQAgBSACNgIAQQAgACAIcjYCjNCAgAAgAiAFNgIYIAIgAjYCCCACIAI2AgwMAwsgA0EAQRkgBEEBdmsgBEEfRht0IQQgBSgCACEAA0AgACIFKAIEQXhxIANGDQIgBEEddiEAIARBAXQhBCAFIABBBHFqQRBqIggoAgAiAA0ACyAIIAI2AgAgAiAFNgIYIAIgAjYCDCACIAI2AggMAgsgAEF4IABrQQ9xQQAgAEEIakEPcRsiA2oiCyAGQUhqIgggA2siA0EBcjYCBCAAIAhqQTg2AgQgBCAFQTcgBWtBD3FBACAFQUlqQQ9xG2pBQWoiCCAIIARBEGpJGyIIQSM2AgRBAEEAKALw04CAADYCpNCAgABBACADNgKU0ICAAEEAIAs2AqDQgIAAIAhBEGpBACkC0NOAgAA3AgAgCEEAKQLI04CAADcCCEEAIAhBCGo2AtDTgIAAQQAgBjYCzNOAgABBACAANgLI04CAAEEAQQA2AtTTgIAAIAhBJGohAwNAIANBBzYCACADQQRqIgMgBUkNAAsgCCAERg0DIAggCCgCBEF+cTYCBCAIIAggBGsiADYCACAEIABBAXI2AgQCQCAAQf8BSw0AIABBeHFBsNCAgABqIQMCQAJAQQAoAojQgIAAIgVBASAAQQN2dCIAcQ0AQQAgBSAAcjYCiNCAgAAgAyEFDAELIAMoAgghBQsgBSAENgIMIAMgBDYCCCAEIAM2AgwgBCAFNgIIDAQLQR8hAwJAIABB////B0sNACAAQQh2IgMgA0GA/j9qQRB2QQhxIgN0IgUgBUGA4B9qQRB2QQRxIgV0IgggCEGAgA9qQRB2QQJxIgh0QQ92IAMgBXIgCHJrIgNBAXQgACADQRVqdkEBcXJBHGohAwsgBCADNgIcIARCADcCECADQQJ0QbjSgIAAaiEFAkBBACgCjNCAgAAiCEEBIAN0IgZxDQAgBSAENgIAQQAgCCAGcjYCjNCAgAAgBCAFNgIYIAQgBDYCCCAEIAQ2AgwMBAsgAEEAQRkgA0EBdmsgA0EfRht0IQMgBSgCACEIA0AgCCIFKAIEQXhxIABGDQMgA0EddiEIIANBAXQhAyAFIAhBBHFqQRBqIgYoAgAiCA0ACyAGIAQ2AgAgBCAFNgIYIAQgBDYCDCAEIAQ2AggMAwsgBSgCCCIDIAI2AgwgBSACNgIIIAJBADYCGCACIAU2AgwgAiADNgIICyALQQhqIQMMBQsgBSgCCCIDIAQ2AgwgBSAENgIIIARBADYCGCAEIAU2AgwgBCADNgIIC0EAKAKU0ICAACIDIAJNDQBBACgCoNCAgAAiBCACaiIFIAMgAmsiA0EBcjYCBEEAIAM2ApTQgIAAQQAgBTYCoNCAgAAgBCACQQNyNgIEIARBCGohAwwDC0EAIQNBAEEwNgL404CAAAwCCwJAIAtFDQACQAJAIAggCCgCHCIFQQJ0QbjSgIAAaiIDKAIARw0AIAMgADYCACAADQFBACAHQX4gBXdxIgc2AozQgIAADAILIAtBEEEUIAsoAhAgCEYbaiAANgIAIABFDQELIAAgCzYCGAJAIAgoAhAiA0UNACAAIAM2AhAgAyAANgIYCyAIQRRqKAIAIgNFDQAgAEEUaiADNgIAIAMgADYCGAsCQAJAIARBD0sNACAIIAQgAmoiA0EDcjYCBCAIIANqIgMgAygCBEEBcjYCBAwBCyAIIAJqIgAgBEEBcjYCBCAIIAJBA3I2AgQgACAEaiAENgIAAkAgBEH/AUsNACAEQXhxQbDQgIAAaiEDAkACQEEAKAKI0ICAACIFQQEgBEEDdnQiBHENAEEAIAUgBHI2AojQgIAAIAMhBAwBCyADKAIIIQQLIAQgADYCDCADIAA2AgggACADNgIMIAAgBDYCCAwBC0EfIQMCQCAEQf///wdLDQAgBEEIdiIDIANBgP4/akEQdkEIcSIDdCIFIAVBgOAfakEQdkEEcSIFdCICIAJBgIAPakEQdkECcSICdEEPdiADIAVyIAJyayIDQQF0IAQgA0EVanZBAXFyQRxqIQMLIAAgAzYCHCAAQgA3AhAgA0ECdEG40oCAAGohBQJAIAdBASADdCICcQ0AIAUgADYCAEEAIAcgAnI2AozQgIAAIAAgBTYCGCAAIAA2AgggACAANgIMDAELIARBAEEZIANBAXZrIANBH0YbdCEDIAUoAgAhAgJAA0AgAiIFKAIEQXhxIARGDQEgA0EddiECIANBAXQhAyAFIAJBBHFqQRBqIgYoAgAiAg0ACyAGIAA2AgAgACAFNgIYIAAgADYCDCAAIAA2AggMAQsgBSgCCCIDIAA2AgwgBSAANgIIIABBADYCGCAAIAU2AgwgACADNgIICyAIQQhqIQMMAQsCQCAKRQ0AAkACQCAAIAAoAhwiBUECdEG40oCAAGoiAygCAEcNACADIAg2AgAgCA0BQQAgCUF+IAV3cTYCjNCAgAAMAgsgCkEQQRQgCigCECAARhtqIAg2AgAgCEUNAQsgCCAKNgIYAkAgACgCECIDRQ0AIAggAzYCECADIAg2AhgLIABBFGooAgAiA0UNACAIQRRqIAM2AgAgAyAINgIYCwJAAkAgBEEPSw0AIAAgBCACaiIDQQNyNgIEIAAgA2oiAyADKAIEQQFyNgIEDAELIAAgAmoiBSAEQQFyNgIEIAAgAkEDcjYCBCAFIARqIAQ2AgACQCAHRQ0AIAdBeHFBsNCAgABqIQJBACgCnNCAgAAhAwJAAkBBASAHQQN2dCIIIAZxDQBBACAIIAZyNgKI0ICAACACIQgMAQsgAigCCCEICyAIIAM2AgwgAiADNgIIIAMgAjYCDCADIAg2AggLQQAgBTYCnNCAgABBACAENgKQ0ICAAAsgAEEIaiEDCyABQRBqJICAgIAAIAMLCgAgABDJgICAAAviDQEHfwJAIABFDQAgAEF4aiIBIABBfGooAgAiAkF4cSIAaiEDAkAgAkEBcQ0AIAJBA3FFDQEgASABKAIAIgJrIgFBACgCmNCAgAAiBEkNASACIABqIQACQCABQQAoApzQgIAARg0AAkAgAkH/AUsNACABKAIIIgQgAkEDdiIFQQN0QbDQgIAAaiIGRhoCQCABKAIMIgIgBEcNAEEAQQAoAojQgIAAQX4gBXdxNgKI0ICAAAwDCyACIAZGGiACIAQ2AgggBCACNgIMDAILIAEoAhghBwJAAkAgASgCDCIGIAFGDQAgASgCCCICIARJGiAGIAI2AgggAiAGNgIMDAELAkAgAUEUaiICKAIAIgQNACABQRBqIgIoAgAiBA0AQQAhBgwBCwNAIAIhBSAEIgZBFGoiAigCACIEDQAgBkEQaiECIAYoAhAiBA0ACyAFQQA2AgALIAdFDQECQAJAIAEgASgCHCIEQQJ0QbjSgIAAaiICKAIARw0AIAIgBjYCACAGDQFBAEEAKAKM0ICAAEF+IAR3cTYCjNCAgAAMAwsgB0EQQRQgBygCECABRhtqIAY2AgAgBkUNAgsgBiAHNgIYAkAgASgCECICRQ0AIAYgAjYCECACIAY2AhgLIAEoAhQiAkUNASAGQRRqIAI2AgAgAiAGNgIYDAELIAMoAgQiAkEDcUEDRw0AIAMgAkF+cTYCBEEAIAA2ApDQgIAAIAEgAGogADYCACABIABBAXI2AgQPCyABIANPDQAgAygCBCICQQFxRQ0AAkACQCACQQJxDQACQCADQQAoAqDQgIAARw0AQQAgATYCoNCAgABBAEEAKAKU0ICAACAAaiIANgKU0ICAACABIABBAXI2AgQgAUEAKAKc0ICAAEcNA0EAQQA2ApDQgIAAQQBBADYCnNCAgAAPCwJAIANBACgCnNCAgABHDQBBACABNgKc0ICAAEEAQQAoApDQgIAAIABqIgA2ApDQgIAAIAEgAEEBcjYCBCABIABqIAA2AgAPCyACQXhxIABqIQACQAJAIAJB/wFLDQAgAygCCCIEIAJBA3YiBUEDdEGw0ICAAGoiBkYaAkAgAygCDCICIARHDQBBAEEAKAKI0ICAAEF+IAV3cTYCiNCAgAAMAgsgAiAGRhogAiAENgIIIAQgAjYCDAwBCyADKAIYIQcCQAJAIAMoAgwiBiADRg0AIAMoAggiAkEAKAKY0ICAAEkaIAYgAjYCCCACIAY2AgwMAQsCQCADQRRqIgIoAgAiBA0AIANBEGoiAigCACIEDQBBACEGDAELA0AgAiEFIAQiBkEUaiICKAIAIgQNACAGQRBqIQIgBigCECIEDQALIAVBADYCAAsgB0UNAAJAAkAgAyADKAIcIgRBAnRBuNKAgABqIgIoAgBHDQAgAiAGNgIAIAYNAUEAQQAoAozQgIAAQX4gBHdxNgKM0ICAAAwCCyAHQRBBFCAHKAIQIANGG2ogBjYCACAGRQ0BCyAGIAc2AhgCQCADKAIQIgJFDQAgBiACNgIQIAIgBjYCGAsgAygCFCICRQ0AIAZBFGogAjYCACACIAY2AhgLIAEgAGogADYCACABIABBAXI2AgQgAUEAKAKc0ICAAEcNAUEAIAA2ApDQgIAADwsgAyACQX5xNgIEIAEgAGogADYCACABIABBAXI2AgQLAkAgAEH/AUsNACAAQXhxQbDQgIAAaiECAkACQEEAKAKI0ICAACIEQQEgAEEDdnQiAHENAEEAIAQgAHI2AojQgIAAIAIhAAwBCyACKAIIIQALIAAgATYCDCACIAE2AgggASACNgIMIAEgADYCCA8LQR8hAgJAIABB////B0sNACAAQQh2IgIgAkGA/j9qQRB2QQhxIgJ0IgQgBEGA4B9qQRB2QQRxIgR0IgYgBkGAgA9qQRB2QQJxIgZ0QQ92IAIgBHIgBnJrIgJBAXQgACACQRVqdkEBcXJBHGohAgsgASACNgIcIAFCADcCECACQQJ0QbjSgIAAaiEEAkACQEEAKAKM0ICAACIGQQEgAnQiA3ENACAEIAE2AgBBACAGIANyNgKM0ICAACABIAQ2AhggASABNgIIIAEgATYCDAwBCyAAQQBBGSACQQF2ayACQR9GG3QhAiAEKAIAIQYCQANAIAYiBCgCBEF4cSAARg0BIAJBHXYhBiACQQF0IQIgBCAGQQRxakEQaiIDKAIAIgYNAAsgAyABNgIAIAEgBDYCGCABIAE2AgwgASABNgIIDAELIAQoAggiACABNgIMIAQgATYCCCABQQA2AhggASAENgIMIAEgADYCCAtBAEEAKAKo0ICAAEF/aiIBQX8gARs2AqjQgIAACwsEAAAAC04AAkAgAA0APwBBEHQPCwJAIABB//8DcQ0AIABBf0wNAAJAIABBEHZAACIAQX9HDQBBAEEwNgL404CAAEF/DwsgAEEQdA8LEMqAgIAAAAvyAgIDfwF+AkAgAkUNACAAIAE6AAAgAiAAaiIDQX9qIAE6AAAgAkEDSQ0AIAAgAToAAiAAIAE6AAEgA0F9aiABOgAAIANBfmogAToAACACQQdJDQAgACABOgADIANBfGogAToAACACQQlJDQAgAEEAIABrQQNxIgRqIgMgAUH/AXFBgYKECGwiATYCACADIAIgBGtBfHEiBGoiAkF8aiABNgIAIARBCUkNACADIAE2AgggAyABNgIEIAJBeGogATYCACACQXRqIAE2AgAgBEEZSQ0AIAMgATYCGCADIAE2AhQgAyABNgIQIAMgATYCDCACQXBqIAE2AgAgAkFsaiABNgIAIAJBaGogATYCACACQWRqIAE2AgAgBCADQQRxQRhyIgVrIgJBIEkNACABrUKBgICAEH4hBiADIAVqIQEDQCABIAY3AxggASAGNwMQIAEgBjcDCCABIAY3AwAgAUEgaiEBIAJBYGoiAkEfSw0ACwsgAAsLjkgBAEGACAuGSAEAAAACAAAAAwAAAAAAAAAAAAAABAAAAAUAAAAAAAAAAAAAAAYAAAAHAAAACAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAASW52YWxpZCBjaGFyIGluIHVybCBxdWVyeQBTcGFuIGNhbGxiYWNrIGVycm9yIGluIG9uX2JvZHkAQ29udGVudC1MZW5ndGggb3ZlcmZsb3cAQ2h1bmsgc2l6ZSBvdmVyZmxvdwBSZXNwb25zZSBvdmVyZmxvdwBJbnZhbGlkIG1ldGhvZCBmb3IgSFRUUC94LnggcmVxdWVzdABJbnZhbGlkIG1ldGhvZCBmb3IgUlRTUC94LnggcmVxdWVzdABFeHBlY3RlZCBTT1VSQ0UgbWV0aG9kIGZvciBJQ0UveC54IHJlcXVlc3QASW52YWxpZCBjaGFyIGluIHVybCBmcmFnbWVudCBzdGFydABFeHBlY3RlZCBkb3QAU3BhbiBjYWxsYmFjayBlcnJvciBpbiBvbl9zdGF0dXMASW52YWxpZCByZXNwb25zZSBzdGF0dXMASW52YWxpZCBjaGFyYWN0ZXIgaW4gY2h1bmsgZXh0ZW5zaW9ucwBVc2VyIGNhbGxiYWNrIGVycm9yAGBvbl9yZXNldGAgY2FsbGJhY2sgZXJyb3IAYG9uX2NodW5rX2hlYWRlcmAgY2FsbGJhY2sgZXJyb3IAYG9uX21lc3NhZ2VfYmVnaW5gIGNhbGxiYWNrIGVycm9yAGBvbl9jaHVua19leHRlbnNpb25fdmFsdWVgIGNhbGxiYWNrIGVycm9yAGBvbl9zdGF0dXNfY29tcGxldGVgIGNhbGxiYWNrIGVycm9yAGBvbl92ZXJzaW9uX2NvbXBsZXRlYCBjYWxsYmFjayBlcnJvcgBgb25fdXJsX2NvbXBsZXRlYCBjYWxsYmFjayBlcnJvcgBgb25fY2h1bmtfY29tcGxldGVgIGNhbGxiYWNrIGVycm9yAGBvbl9oZWFkZXJfdmFsdWVfY29tcGxldGVgIGNhbGxiYWNrIGVycm9yAGBvbl9tZXNzYWdlX2NvbXBsZXRlYCBjYWxsYmFjayBlcnJvcgBgb25fbWV0aG9kX2NvbXBsZXRlYCBjYWxsYmFjayBlcnJvcgBgb25faGVhZGVyX2ZpZWxkX2NvbXBsZXRlYCBjYWxsYmFjayBlcnJvcgBgb25fY2h1bmtfZXh0ZW5zaW9uX25hbWVgIGNhbGxiYWNrIGVycm9yAFVuZXhwZWN0ZWQgY2hhciBpbiB1cmwgc2VydmVyAEludmFsaWQgaGVhZGVyIHZhbHVlIGNoYXIASW52YWxpZCBoZWFkZXIgZmllbGQgY2hhcgBTcGFuIGNhbGxiYWNrIGVycm9yIGluIG9uX3ZlcnNpb24ASW52YWxpZCBtaW5vciB2ZXJzaW9uAEludmFsaWQgbWFqb3IgdmVyc2lvbgBFeHBlY3RlZCBzcGFjZSBhZnRlciB2ZXJzaW9uAEV4cGVjdGVkIENSTEYgYWZ0ZXIgdmVyc2lvbgBJbnZhbGlkIEhUVFAgdmVyc2lvbgBJbnZhbGlkIGhlYWRlciB0b2tlbgBTcGFuIGNhbGxiYWNrIGVycm9yIGluIG9uX3VybABJbnZhbGlkIGNoYXJhY3RlcnMgaW4gdXJsAFVuZXhwZWN0ZWQgc3RhcnQgY2hhciBpbiB1cmwARG91YmxlIEAgaW4gdXJsAEVtcHR5IENvbnRlbnQtTGVuZ3RoAEludmFsaWQgY2hhcmFjdGVyIGluIENvbnRlbnQtTGVuZ3RoAER1cGxpY2F0ZSBDb250ZW50LUxlbmd0aABJbnZhbGlkIGNoYXIgaW4gdXJsIHBhdGgAQ29udGVudC1MZW5ndGggY2FuJ3QgYmUgcHJlc2VudCB3aXRoIFRyYW5zZmVyLUVuY29kaW5nAEludmFsaWQgY2hhcmFjdGVyIGluIGNodW5rIHNpemUAU3BhbiBjYWxsYmFjayBlcnJvciBpbiBvbl9oZWFkZXJfdmFsdWUAU3BhbiBjYWxsYmFjayBlcnJvciBpbiBvbl9jaHVua19leHRlbnNpb25fdmFsdWUASW52YWxpZCBjaGFyYWN0ZXIgaW4gY2h1bmsgZXh0ZW5zaW9ucyB2YWx1ZQBNaXNzaW5nIGV4cGVjdGVkIExGIGFmdGVyIGhlYWRlciB2YWx1ZQBJbnZhbGlkIGBUcmFuc2Zlci1FbmNvZGluZ2AgaGVhZGVyIHZhbHVlAEludmFsaWQgY2hhcmFjdGVyIGluIGNodW5rIGV4dGVuc2lvbnMgcXVvdGUgdmFsdWUASW52YWxpZCBjaGFyYWN0ZXIgaW4gY2h1bmsgZXh0ZW5zaW9ucyBxdW90ZWQgdmFsdWUAUGF1c2VkIGJ5IG9uX2hlYWRlcnNfY29tcGxldGUASW52YWxpZCBFT0Ygc3RhdGUAb25fcmVzZXQgcGF1c2UAb25fY2h1bmtfaGVhZGVyIHBhdXNlAG9uX21lc3NhZ2VfYmVnaW4gcGF1c2UAb25fY2h1bmtfZXh0ZW5zaW9uX3ZhbHVlIHBhdXNlAG9uX3N0YXR1c19jb21wbGV0ZSBwYXVzZQBvbl92ZXJzaW9uX2NvbXBsZXRlIHBhdXNlAG9uX3VybF9jb21wbGV0ZSBwYXVzZQBvbl9jaHVua19jb21wbGV0ZSBwYXVzZQBvbl9oZWFkZXJfdmFsdWVfY29tcGxldGUgcGF1c2UAb25fbWVzc2FnZV9jb21wbGV0ZSBwYXVzZQBvbl9tZXRob2RfY29tcGxldGUgcGF1c2UAb25faGVhZGVyX2ZpZWxkX2NvbXBsZXRlIHBhdXNlAG9uX2NodW5rX2V4dGVuc2lvbl9uYW1lIHBhdXNlAFVuZXhwZWN0ZWQgc3BhY2UgYWZ0ZXIgc3RhcnQgbGluZQBTcGFuIGNhbGxiYWNrIGVycm9yIGluIG9uX2NodW5rX2V4dGVuc2lvbl9uYW1lAEludmFsaWQgY2hhcmFjdGVyIGluIGNodW5rIGV4dGVuc2lvbnMgbmFtZQBQYXVzZSBvbiBDT05ORUNUL1VwZ3JhZGUAUGF1c2Ugb24gUFJJL1VwZ3JhZGUARXhwZWN0ZWQgSFRUUC8yIENvbm5lY3Rpb24gUHJlZmFjZQBTcGFuIGNhbGxiYWNrIGVycm9yIGluIG9uX21ldGhvZABFeHBlY3RlZCBzcGFjZSBhZnRlciBtZXRob2QAU3BhbiBjYWxsYmFjayBlcnJvciBpbiBvbl9oZWFkZXJfZmllbGQAUGF1c2VkAEludmFsaWQgd29yZCBlbmNvdW50ZXJlZABJbnZhbGlkIG1ldGhvZCBlbmNvdW50ZXJlZABVbmV4cGVjdGVkIGNoYXIgaW4gdXJsIHNjaGVtYQBSZXF1ZXN0IGhhcyBpbnZhbGlkIGBUcmFuc2Zlci1FbmNvZGluZ2AAU1dJVENIX1BST1hZAFVTRV9QUk9YWQBNS0FDVElWSVRZAFVOUFJPQ0VTU0FCTEVfRU5USVRZAENPUFkATU9WRURfUEVSTUFORU5UTFkAVE9PX0VBUkxZAE5PVElGWQBGQUlMRURfREVQRU5ERU5DWQBCQURfR0FURVdBWQBQTEFZAFBVVABDSEVDS09VVABHQVRFV0FZX1RJTUVPVVQAUkVRVUVTVF9USU1FT1VUAE5FVFdPUktfQ09OTkVDVF9USU1FT1VUAENPTk5FQ1RJT05fVElNRU9VVABMT0dJTl9USU1FT1VUAE5FVFdPUktfUkVBRF9USU1FT1VUAFBPU1QATUlTRElSRUNURURfUkVRVUVTVABDTElFTlRfQ0xPU0VEX1JFUVVFU1QAQ0xJRU5UX0NMT1NFRF9MT0FEX0JBTEFOQ0VEX1JFUVVFU1QAQkFEX1JFUVVFU1QASFRUUF9SRVFVRVNUX1NFTlRfVE9fSFRUUFNfUE9SVABSRVBPUlQASU1fQV9URUFQT1QAUkVTRVRfQ09OVEVOVABOT19DT05URU5UAFBBUlRJQUxfQ09OVEVOVABIUEVfSU5WQUxJRF9DT05TVEFOVABIUEVfQ0JfUkVTRVQAR0VUAEhQRV9TVFJJQ1QAQ09ORkxJQ1QAVEVNUE9SQVJZX1JFRElSRUNUAFBFUk1BTkVOVF9SRURJUkVDVABDT05ORUNUAE1VTFRJX1NUQVRVUwBIUEVfSU5WQUxJRF9TVEFUVVMAVE9PX01BTllfUkVRVUVTVFMARUFSTFlfSElOVFMAVU5BVkFJTEFCTEVfRk9SX0xFR0FMX1JFQVNPTlMAT1BUSU9OUwBTV0lUQ0hJTkdfUFJPVE9DT0xTAFZBUklBTlRfQUxTT19ORUdPVElBVEVTAE1VTFRJUExFX0NIT0lDRVMASU5URVJOQUxfU0VSVkVSX0VSUk9SAFdFQl9TRVJWRVJfVU5LTk9XTl9FUlJPUgBSQUlMR1VOX0VSUk9SAElERU5USVRZX1BST1ZJREVSX0FVVEhFTlRJQ0FUSU9OX0VSUk9SAFNTTF9DRVJUSUZJQ0FURV9FUlJPUgBJTlZBTElEX1hfRk9SV0FSREVEX0ZPUgBTRVRfUEFSQU1FVEVSAEdFVF9QQVJBTUVURVIASFBFX1VTRVIAU0VFX09USEVSAEhQRV9DQl9DSFVOS19IRUFERVIATUtDQUxFTkRBUgBTRVRVUABXRUJfU0VSVkVSX0lTX0RPV04AVEVBUkRPV04ASFBFX0NMT1NFRF9DT05ORUNUSU9OAEhFVVJJU1RJQ19FWFBJUkFUSU9OAERJU0NPTk5FQ1RFRF9PUEVSQVRJT04ATk9OX0FVVEhPUklUQVRJVkVfSU5GT1JNQVRJT04ASFBFX0lOVkFMSURfVkVSU0lPTgBIUEVfQ0JfTUVTU0FHRV9CRUdJTgBTSVRFX0lTX0ZST1pFTgBIUEVfSU5WQUxJRF9IRUFERVJfVE9LRU4ASU5WQUxJRF9UT0tFTgBGT1JCSURERU4ARU5IQU5DRV9ZT1VSX0NBTE0ASFBFX0lOVkFMSURfVVJMAEJMT0NLRURfQllfUEFSRU5UQUxfQ09OVFJPTABNS0NPTABBQ0wASFBFX0lOVEVSTkFMAFJFUVVFU1RfSEVBREVSX0ZJRUxEU19UT09fTEFSR0VfVU5PRkZJQ0lBTABIUEVfT0sAVU5MSU5LAFVOTE9DSwBQUkkAUkVUUllfV0lUSABIUEVfSU5WQUxJRF9DT05URU5UX0xFTkdUSABIUEVfVU5FWFBFQ1RFRF9DT05URU5UX0xFTkdUSABGTFVTSABQUk9QUEFUQ0gATS1TRUFSQ0gAVVJJX1RPT19MT05HAFBST0NFU1NJTkcATUlTQ0VMTEFORU9VU19QRVJTSVNURU5UX1dBUk5JTkcATUlTQ0VMTEFORU9VU19XQVJOSU5HAEhQRV9JTlZBTElEX1RSQU5TRkVSX0VOQ09ESU5HAEV4cGVjdGVkIENSTEYASFBFX0lOVkFMSURfQ0hVTktfU0laRQBNT1ZFAENPTlRJTlVFAEhQRV9DQl9TVEFUVVNfQ09NUExFVEUASFBFX0NCX0hFQURFUlNfQ09NUExFVEUASFBFX0NCX1ZFUlNJT05fQ09NUExFVEUASFBFX0NCX1VSTF9DT01QTEVURQBIUEVfQ0JfQ0hVTktfQ09NUExFVEUASFBFX0NCX0hFQURFUl9WQUxVRV9DT01QTEVURQBIUEVfQ0JfQ0hVTktfRVhURU5TSU9OX1ZBTFVFX0NPTVBMRVRFAEhQRV9DQl9DSFVOS19FWFRFTlNJT05fTkFNRV9DT01QTEVURQBIUEVfQ0JfTUVTU0FHRV9DT01QTEVURQBIUEVfQ0JfTUVUSE9EX0NPTVBMRVRFAEhQRV9DQl9IRUFERVJfRklFTERfQ09NUExFVEUAREVMRVRFAEhQRV9JTlZBTElEX0VPRl9TVEFURQBJTlZBTElEX1NTTF9DRVJUSUZJQ0FURQBQQVVTRQBOT19SRVNQT05TRQBVTlNVUFBPUlRFRF9NRURJQV9UWVBFAEdPTkUATk9UX0FDQ0VQVEFCTEUAU0VSVklDRV9VTkFWQUlMQUJMRQBSQU5HRV9OT1RfU0FUSVNGSUFCTEUAT1JJR0lOX0lTX1VOUkVBQ0hBQkxFAFJFU1BPTlNFX0lTX1NUQUxFAFBVUkdFAE1FUkdFAFJFUVVFU1RfSEVBREVSX0ZJRUxEU19UT09fTEFSR0UAUkVRVUVTVF9IRUFERVJfVE9PX0xBUkdFAFBBWUxPQURfVE9PX0xBUkdFAElOU1VGRklDSUVOVF9TVE9SQUdFAEhQRV9QQVVTRURfVVBHUkFERQBIUEVfUEFVU0VEX0gyX1VQR1JBREUAU09VUkNFAEFOTk9VTkNFAFRSQUNFAEhQRV9VTkVYUEVDVEVEX1NQQUNFAERFU0NSSUJFAFVOU1VCU0NSSUJFAFJFQ09SRABIUEVfSU5WQUxJRF9NRVRIT0QATk9UX0ZPVU5EAFBST1BGSU5EAFVOQklORABSRUJJTkQAVU5BVVRIT1JJWkVEAE1FVEhPRF9OT1RfQUxMT1dFRABIVFRQX1ZFUlNJT05fTk9UX1NVUFBPUlRFRABBTFJFQURZX1JFUE9SVEVEAEFDQ0VQVEVEAE5PVF9JTVBMRU1FTlRFRABMT09QX0RFVEVDVEVEAEhQRV9DUl9FWFBFQ1RFRABIUEVfTEZfRVhQRUNURUQAQ1JFQVRFRABJTV9VU0VEAEhQRV9QQVVTRUQAVElNRU9VVF9PQ0NVUkVEAFBBWU1FTlRfUkVRVUlSRUQAUFJFQ09ORElUSU9OX1JFUVVJUkVEAFBST1hZX0FVVEhFTlRJQ0FUSU9OX1JFUVVJUkVEAE5FVFdPUktfQVVUSEVOVElDQVRJT05fUkVRVUlSRUQATEVOR1RIX1JFUVVJUkVEAFNTTF9DRVJUSUZJQ0FURV9SRVFVSVJFRABVUEdSQURFX1JFUVVJUkVEAFBBR0VfRVhQSVJFRABQUkVDT05ESVRJT05fRkFJTEVEAEVYUEVDVEFUSU9OX0ZBSUxFRABSRVZBTElEQVRJT05fRkFJTEVEAFNTTF9IQU5EU0hBS0VfRkFJTEVEAExPQ0tFRABUUkFOU0ZPUk1BVElPTl9BUFBMSUVEAE5PVF9NT0RJRklFRABOT1RfRVhURU5ERUQAQkFORFdJRFRIX0xJTUlUX0VYQ0VFREVEAFNJVEVfSVNfT1ZFUkxPQURFRABIRUFEAEV4cGVjdGVkIEhUVFAvAABeEwAAJhMAADAQAADwFwAAnRMAABUSAAA5FwAA8BIAAAoQAAB1EgAArRIAAIITAABPFAAAfxAAAKAVAAAjFAAAiRIAAIsUAABNFQAA1BEAAM8UAAAQGAAAyRYAANwWAADBEQAA4BcAALsUAAB0FAAAfBUAAOUUAAAIFwAAHxAAAGUVAACjFAAAKBUAAAIVAACZFQAALBAAAIsZAABPDwAA1A4AAGoQAADOEAAAAhcAAIkOAABuEwAAHBMAAGYUAABWFwAAwRMAAM0TAABsEwAAaBcAAGYXAABfFwAAIhMAAM4PAABpDgAA2A4AAGMWAADLEwAAqg4AACgXAAAmFwAAxRMAAF0WAADoEQAAZxMAAGUTAADyFgAAcxMAAB0XAAD5FgAA8xEAAM8OAADOFQAADBIAALMRAAClEQAAYRAAADIXAAC7EwAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEBAgEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAAAAAAAAAAAAAAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAgMCAgICAgAAAgIAAgIAAgICAgICAgICAgAEAAAAAAACAgICAgICAgICAgICAgICAgICAgICAgICAgAAAAICAgICAgICAgICAgICAgICAgICAgICAgICAgICAAIAAgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAAAAAAAAAAAAAAIAAgICAgIAAAICAAICAAICAgICAgICAgIAAwAEAAAAAgICAgICAgICAgICAgICAgICAgICAgICAgIAAAACAgICAgICAgICAgICAgICAgICAgICAgICAgICAgACAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABsb3NlZWVwLWFsaXZlAAAAAAAAAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQAAAAAAAAAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQEBAQEBAQEBAQEBAgEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQFjaHVua2VkAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAQABAQEBAQAAAQEAAQEAAQEBAQEBAQEBAQAAAAAAAAABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQAAAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAEAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAGVjdGlvbmVudC1sZW5ndGhvbnJveHktY29ubmVjdGlvbgAAAAAAAAAAAAAAAAAAAHJhbnNmZXItZW5jb2RpbmdwZ3JhZGUNCg0KDQpTTQ0KDQpUVFAvQ0UvVFNQLwAAAAAAAAAAAAAAAAECAAEDAAAAAAAAAAAAAAAAAAAAAAAABAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAAAAAAAAAAABAgABAwAAAAAAAAAAAAAAAAAAAAAAAAQBAQUBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAAAAAAAAAAAAQAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAQEAAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQAAAAAAAAAAAAABAAACAAAAAAAAAAAAAAAAAAAAAAAAAwQAAAQEBAQEBAQEBAQEBQQEBAQEBAQEBAQEBAAEAAYHBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAQABAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAAAQAAAAAAAAAAAAAAAAAAAAAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAAAAAMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAAAAAAAAAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEAAAEAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAgAAAAACAAAAAAAAAAAAAAAAAAAAAAADAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwAAAAAAAAMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE5PVU5DRUVDS09VVE5FQ1RFVEVDUklCRUxVU0hFVEVBRFNFQVJDSFJHRUNUSVZJVFlMRU5EQVJWRU9USUZZUFRJT05TQ0hTRUFZU1RBVENIR0VPUkRJUkVDVE9SVFJDSFBBUkFNRVRFUlVSQ0VCU0NSSUJFQVJET1dOQUNFSU5ETktDS1VCU0NSSUJFSFRUUC9BRFRQLw=='
@@ -38662,7 +38662,7 @@ module.exports = 'AGFzbQEAAAABMAhgAX8Bf2ADf39/AX9gBH9/f38Bf2AAAGADf39/AGABfwBgAn
 
 /***/ }),
 
-/***/ 172:
+/***/ 1308:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -38684,14 +38684,14 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 7501:
+/***/ 1437:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { kClients } = __nccwpck_require__(6443)
-const Agent = __nccwpck_require__(9965)
+const { kClients } = __nccwpck_require__(4043)
+const Agent = __nccwpck_require__(8765)
 const {
   kAgent,
   kMockAgentSet,
@@ -38702,14 +38702,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(1117)
-const MockClient = __nccwpck_require__(7365)
-const MockPool = __nccwpck_require__(4004)
-const { matchValue, buildMockOptions } = __nccwpck_require__(3397)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
-const Dispatcher = __nccwpck_require__(992)
-const Pluralizer = __nccwpck_require__(1529)
-const PendingInterceptorsFormatter = __nccwpck_require__(6142)
+} = __nccwpck_require__(941)
+const MockClient = __nccwpck_require__(9493)
+const MockPool = __nccwpck_require__(5220)
+const { matchValue, buildMockOptions } = __nccwpck_require__(8981)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(4627)
+const Dispatcher = __nccwpck_require__(5907)
+const Pluralizer = __nccwpck_require__(3289)
+const PendingInterceptorsFormatter = __nccwpck_require__(1726)
 
 class FakeWeakRef {
   constructor (value) {
@@ -38863,15 +38863,15 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 7365:
+/***/ 9493:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 const { promisify } = __nccwpck_require__(9023)
-const Client = __nccwpck_require__(6197)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Client = __nccwpck_require__(9109)
+const { buildMockDispatch } = __nccwpck_require__(8981)
 const {
   kDispatches,
   kMockAgent,
@@ -38880,10 +38880,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(941)
+const { MockInterceptor } = __nccwpck_require__(5015)
+const Symbols = __nccwpck_require__(4043)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -38930,13 +38930,13 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 2429:
+/***/ 9917:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { UndiciError } = __nccwpck_require__(8707)
+const { UndiciError } = __nccwpck_require__(4627)
 
 class MockNotMatchedError extends UndiciError {
   constructor (message) {
@@ -38955,13 +38955,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1511:
+/***/ 5015:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(8981)
 const {
   kDispatches,
   kDispatchKey,
@@ -38969,9 +38969,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(1117)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { buildURL } = __nccwpck_require__(3440)
+} = __nccwpck_require__(941)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { buildURL } = __nccwpck_require__(4640)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -39169,15 +39169,15 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 4004:
+/***/ 5220:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 const { promisify } = __nccwpck_require__(9023)
-const Pool = __nccwpck_require__(5076)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Pool = __nccwpck_require__(8596)
+const { buildMockDispatch } = __nccwpck_require__(8981)
 const {
   kDispatches,
   kMockAgent,
@@ -39186,10 +39186,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(941)
+const { MockInterceptor } = __nccwpck_require__(5015)
+const Symbols = __nccwpck_require__(4043)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -39236,7 +39236,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 1117:
+/***/ 941:
 /***/ ((module) => {
 
 "use strict";
@@ -39267,21 +39267,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3397:
+/***/ 8981:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { MockNotMatchedError } = __nccwpck_require__(2429)
+const { MockNotMatchedError } = __nccwpck_require__(9917)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(1117)
-const { buildURL, nop } = __nccwpck_require__(3440)
+} = __nccwpck_require__(941)
+const { buildURL, nop } = __nccwpck_require__(4640)
 const { STATUS_CODES } = __nccwpck_require__(8611)
 const {
   types: {
@@ -39626,7 +39626,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6142:
+/***/ 1726:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -39674,7 +39674,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 1529:
+/***/ 3289:
 /***/ ((module) => {
 
 "use strict";
@@ -39711,7 +39711,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 4869:
+/***/ 7701:
 /***/ ((module) => {
 
 "use strict";
@@ -39836,16 +39836,16 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 8640:
+/***/ 8656:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const DispatcherBase = __nccwpck_require__(1)
-const FixedQueue = __nccwpck_require__(4869)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
-const PoolStats = __nccwpck_require__(4622)
+const DispatcherBase = __nccwpck_require__(3601)
+const FixedQueue = __nccwpck_require__(7701)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(4043)
+const PoolStats = __nccwpck_require__(2414)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -40038,10 +40038,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4622:
+/***/ 2414:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6443)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(4043)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -40079,7 +40079,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 5076:
+/***/ 8596:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -40091,14 +40091,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(8640)
-const Client = __nccwpck_require__(6197)
+} = __nccwpck_require__(8656)
+const Client = __nccwpck_require__(9109)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { kUrl, kInterceptors } = __nccwpck_require__(4043)
+const buildConnector = __nccwpck_require__(2784)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -40195,19 +40195,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 2720:
+/***/ 4736:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { kProxy, kClose, kDestroy, kInterceptors } = __nccwpck_require__(6443)
+const { kProxy, kClose, kDestroy, kInterceptors } = __nccwpck_require__(4043)
 const { URL } = __nccwpck_require__(7016)
-const Agent = __nccwpck_require__(9965)
-const Pool = __nccwpck_require__(5076)
-const DispatcherBase = __nccwpck_require__(1)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
+const Agent = __nccwpck_require__(8765)
+const Pool = __nccwpck_require__(8596)
+const DispatcherBase = __nccwpck_require__(3601)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4627)
+const buildConnector = __nccwpck_require__(2784)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -40392,7 +40392,7 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 8804:
+/***/ 868:
 /***/ ((module) => {
 
 "use strict";
@@ -40497,27 +40497,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8550:
+/***/ 6518:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 const diagnosticsChannel = __nccwpck_require__(1637)
-const { uid, states } = __nccwpck_require__(5913)
+const { uid, states } = __nccwpck_require__(4505)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose
-} = __nccwpck_require__(2933)
-const { fireEvent, failWebsocketConnection } = __nccwpck_require__(3574)
-const { CloseEvent } = __nccwpck_require__(6255)
-const { makeRequest } = __nccwpck_require__(5194)
-const { fetching } = __nccwpck_require__(2315)
-const { Headers } = __nccwpck_require__(6349)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { kHeadersList } = __nccwpck_require__(6443)
+} = __nccwpck_require__(8037)
+const { fireEvent, failWebsocketConnection } = __nccwpck_require__(4278)
+const { CloseEvent } = __nccwpck_require__(719)
+const { makeRequest } = __nccwpck_require__(2634)
+const { fetching } = __nccwpck_require__(443)
+const { Headers } = __nccwpck_require__(8781)
+const { getGlobalDispatcher } = __nccwpck_require__(8421)
+const { kHeadersList } = __nccwpck_require__(4043)
 
 const channels = {}
 channels.open = diagnosticsChannel.channel('undici:websocket:open')
@@ -40796,7 +40796,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5913:
+/***/ 4505:
 /***/ ((module) => {
 
 "use strict";
@@ -40855,14 +40855,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6255:
+/***/ 719:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { webidl } = __nccwpck_require__(4222)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { webidl } = __nccwpck_require__(734)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
 const { MessagePort } = __nccwpck_require__(8167)
 
 /**
@@ -41166,13 +41166,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1237:
+/***/ 9829:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(5913)
+const { maxUnsigned16Bit } = __nccwpck_require__(4505)
 
 /** @type {import('crypto')} */
 let crypto
@@ -41247,7 +41247,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3171:
+/***/ 2403:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -41255,10 +41255,10 @@ module.exports = {
 
 const { Writable } = __nccwpck_require__(2203)
 const diagnosticsChannel = __nccwpck_require__(1637)
-const { parserStates, opcodes, states, emptyBuffer } = __nccwpck_require__(5913)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(2933)
-const { isValidStatusCode, failWebsocketConnection, websocketMessageReceived } = __nccwpck_require__(3574)
-const { WebsocketFrameSend } = __nccwpck_require__(1237)
+const { parserStates, opcodes, states, emptyBuffer } = __nccwpck_require__(4505)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(8037)
+const { isValidStatusCode, failWebsocketConnection, websocketMessageReceived } = __nccwpck_require__(4278)
+const { WebsocketFrameSend } = __nccwpck_require__(9829)
 
 // This code was influenced by ws released under the MIT license.
 // Copyright (c) 2011 Einar Otto Stangvik <einaros@gmail.com>
@@ -41599,7 +41599,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2933:
+/***/ 8037:
 /***/ ((module) => {
 
 "use strict";
@@ -41619,15 +41619,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3574:
+/***/ 4278:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(2933)
-const { states, opcodes } = __nccwpck_require__(5913)
-const { MessageEvent, ErrorEvent } = __nccwpck_require__(6255)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(8037)
+const { states, opcodes } = __nccwpck_require__(4505)
+const { MessageEvent, ErrorEvent } = __nccwpck_require__(719)
 
 /* globals Blob */
 
@@ -41827,17 +41827,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5171:
+/***/ 7635:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { webidl } = __nccwpck_require__(4222)
-const { DOMException } = __nccwpck_require__(7326)
-const { URLSerializer } = __nccwpck_require__(4322)
-const { getGlobalOrigin } = __nccwpck_require__(5628)
-const { staticPropertyDescriptors, states, opcodes, emptyBuffer } = __nccwpck_require__(5913)
+const { webidl } = __nccwpck_require__(734)
+const { DOMException } = __nccwpck_require__(9454)
+const { URLSerializer } = __nccwpck_require__(1618)
+const { getGlobalOrigin } = __nccwpck_require__(4940)
+const { staticPropertyDescriptors, states, opcodes, emptyBuffer } = __nccwpck_require__(4505)
 const {
   kWebSocketURL,
   kReadyState,
@@ -41846,13 +41846,13 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(2933)
-const { isEstablished, isClosing, isValidSubprotocol, failWebsocketConnection, fireEvent } = __nccwpck_require__(3574)
-const { establishWebSocketConnection } = __nccwpck_require__(8550)
-const { WebsocketFrameSend } = __nccwpck_require__(1237)
-const { ByteParser } = __nccwpck_require__(3171)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+} = __nccwpck_require__(8037)
+const { isEstablished, isClosing, isValidSubprotocol, failWebsocketConnection, fireEvent } = __nccwpck_require__(4278)
+const { establishWebSocketConnection } = __nccwpck_require__(6518)
+const { WebsocketFrameSend } = __nccwpck_require__(9829)
+const { ByteParser } = __nccwpck_require__(2403)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(4640)
+const { getGlobalDispatcher } = __nccwpck_require__(8421)
 const { types } = __nccwpck_require__(9023)
 
 let experimentalWarned = false
@@ -42476,7 +42476,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3843:
+/***/ 4979:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -42502,7 +42502,7 @@ exports.getUserAgent = getUserAgent;
 
 /***/ }),
 
-/***/ 8264:
+/***/ 2360:
 /***/ ((module) => {
 
 // Returns a wrapper function that returns a wrapped callback
@@ -42542,7 +42542,7 @@ function wrappy (fn, cb) {
 
 /***/ }),
 
-/***/ 6769:
+/***/ 8751:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -42581,18 +42581,22 @@ var __importStar = (this && this.__importStar) || (function () {
     };
 })();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ActionsLogger = exports.DEFAULT_ACTION_COMMAND = void 0;
 exports.inputEnvName = inputEnvName;
 exports.readInputs = readInputs;
+exports.inInputTerms = inInputTerms;
 exports.runAction = runAction;
-const core = __importStar(__nccwpck_require__(7484));
-const options_1 = __nccwpck_require__(3457);
-const registry_1 = __nccwpck_require__(4692);
-const errors_1 = __nccwpck_require__(17);
+const core = __importStar(__nccwpck_require__(4300));
+const options_1 = __nccwpck_require__(5199);
+const registry_1 = __nccwpck_require__(9485);
+const errors_1 = __nccwpck_require__(9115);
 /**
  * The action's front door. action.yml is a composite action; its step passes every input as an
  * environment variable PGB_INPUT_<NAME> (composite actions do not export INPUT_*), and this maps
  * them onto the same options table the CLI uses.
  */
+/** The command the action runs when the `command` input is empty. */
+exports.DEFAULT_ACTION_COMMAND = 'build';
 function inputEnvName(input) {
     return `PGB_INPUT_${input.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
@@ -42605,27 +42609,46 @@ function readInputs(command, env) {
     }
     return (0, options_1.normaliseOptions)(command, raw);
 }
+/**
+ * Messages are written in the CLI's words; in the action they name the inputs instead
+ * (`--pin-file <path>` → input `pin-file`), since that is what the workflow author sets.
+ */
+function inInputTerms(message) {
+    let text = message;
+    for (const spec of options_1.OPTION_SPECS) {
+        const flag = spec.flag.split(' ')[0];
+        text = text.replace(new RegExp(`(?<![\\w-])${flag}(?![\\w-])( <[^>]*>)?`, 'g'), `input \`${spec.input}\``);
+    }
+    return text;
+}
+/** core.group must not be nested (nested groups break log folding): only the outermost step opens one. */
 class ActionsLogger {
+    depth = 0;
     info = (m) => core.info(m);
-    warn = (m) => core.warning(m);
-    error = (m) => core.error(m);
+    warn = (m) => core.warning(inInputTerms(m));
+    error = (m) => core.error(inInputTerms(m));
     debug = (m) => core.debug(m);
-    step(name, fn) {
-        return core.group(name, fn);
+    async step(name, fn) {
+        if (this.depth > 0) {
+            core.info(`-- ${name}`);
+            return fn();
+        }
+        this.depth++;
+        try {
+            return await core.group(name, fn);
+        }
+        finally {
+            this.depth--;
+        }
     }
 }
-async function runAction(env = process.env) {
-    const name = env[inputEnvName('command')] || 'build';
+exports.ActionsLogger = ActionsLogger;
+async function runAction(env = process.env, handlers = {}) {
+    const name = env[inputEnvName('command')] || exports.DEFAULT_ACTION_COMMAND;
     const entry = (0, registry_1.findCommand)(name);
     if (!entry) {
         core.setFailed(`unknown command '${name}': use one of ${registry_1.COMMANDS.map((c) => c.name).join(', ')}`);
         return;
-    }
-    const options = readInputs(entry.name, env);
-    for (const spec of (0, options_1.optionsFor)(entry.name)) {
-        const v = options[spec.key];
-        if (spec.secret && typeof v === 'string')
-            core.setSecret(v);
     }
     const ctx = {
         log: new ActionsLogger(),
@@ -42637,19 +42660,26 @@ async function runAction(env = process.env) {
         setSecret: (v) => core.setSecret(v),
     };
     try {
-        const code = await entry.handler(options, ctx);
+        const options = readInputs(entry.name, env);
+        for (const spec of (0, options_1.optionsFor)(entry.name)) {
+            const v = options[spec.key];
+            if (spec.secret && typeof v === 'string')
+                core.setSecret(v);
+        }
+        const handler = handlers[entry.name] ?? entry.handler;
+        const code = await handler(options, ctx);
         if (code !== 0)
             core.setFailed(`pg-bundle ${entry.name} failed (exit code ${code})`);
     }
     catch (err) {
-        core.setFailed((0, errors_1.errorMessage)(err));
+        core.setFailed(inInputTerms((0, errors_1.errorMessage)(err)));
     }
 }
 
 
 /***/ }),
 
-/***/ 462:
+/***/ 3848:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -42660,7 +42690,7 @@ exports.assembleBundle = assembleBundle;
 exports.normaliseModes = normaliseModes;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const exec_1 = __nccwpck_require__(7895);
+const exec_1 = __nccwpck_require__(1337);
 /** Text of the marker file that stands in for a module linked into bin/postgres. */
 function markerText(module) {
     return `pg-bundle: the module '${module}' is linked into bin/postgres (static build).\nThis file exists because PostgreSQL checks that $libdir/${module}.so exists before loading it.\n`;
@@ -42715,7 +42745,7 @@ function normaliseModes(dir) {
 
 /***/ }),
 
-/***/ 2828:
+/***/ 7642:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -42725,24 +42755,24 @@ exports.toolchainVersions = toolchainVersions;
 exports.buildBundles = buildBundles;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const bundle_files_1 = __nccwpck_require__(7925);
-const manifest_1 = __nccwpck_require__(4414);
-const resolve_1 = __nccwpck_require__(6221);
-const errors_1 = __nccwpck_require__(17);
-const exec_1 = __nccwpck_require__(7895);
-const package_root_1 = __nccwpck_require__(3469);
-const assemble_1 = __nccwpck_require__(462);
-const dynamic_1 = __nccwpck_require__(8485);
-const configure_1 = __nccwpck_require__(1099);
-const icu_1 = __nccwpck_require__(3387);
-const locales_1 = __nccwpck_require__(3231);
-const modules_1 = __nccwpck_require__(8169);
-const runtime_1 = __nccwpck_require__(7896);
-const toolchain_1 = __nccwpck_require__(6179);
-const walredo_1 = __nccwpck_require__(5840);
-const version_job_1 = __nccwpck_require__(6254);
-const compiled_tree_1 = __nccwpck_require__(9586);
-const cache_lock_1 = __nccwpck_require__(8332);
+const bundle_files_1 = __nccwpck_require__(2775);
+const manifest_1 = __nccwpck_require__(6452);
+const resolve_1 = __nccwpck_require__(5103);
+const errors_1 = __nccwpck_require__(9115);
+const exec_1 = __nccwpck_require__(1337);
+const package_root_1 = __nccwpck_require__(8123);
+const assemble_1 = __nccwpck_require__(3848);
+const dynamic_1 = __nccwpck_require__(2327);
+const configure_1 = __nccwpck_require__(6018);
+const icu_1 = __nccwpck_require__(6481);
+const locales_1 = __nccwpck_require__(4541);
+const modules_1 = __nccwpck_require__(1043);
+const runtime_1 = __nccwpck_require__(9218);
+const toolchain_1 = __nccwpck_require__(6397);
+const walredo_1 = __nccwpck_require__(8982);
+const version_job_1 = __nccwpck_require__(7000);
+const compiled_tree_1 = __nccwpck_require__(5336);
+const cache_lock_1 = __nccwpck_require__(1606);
 async function toolchainVersions() {
     const first = (s) => s.split('\n')[0].trim();
     return {
@@ -42856,7 +42886,7 @@ async function buildVersion(job) {
 
 /***/ }),
 
-/***/ 8332:
+/***/ 1606:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -42874,8 +42904,8 @@ exports.withCacheLock = withCacheLock;
  */
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const proper_lockfile_1 = __nccwpck_require__(3648);
-const errors_1 = __nccwpck_require__(17);
+const proper_lockfile_1 = __nccwpck_require__(5712);
+const errors_1 = __nccwpck_require__(9115);
 exports.DEFAULT_CACHE_LOCK_TIMING = {
     staleMs: 60_000,
     pollMs: 5_000,
@@ -42931,7 +42961,7 @@ async function withCacheLock(dir, log, body, timing = exports.DEFAULT_CACHE_LOCK
 
 /***/ }),
 
-/***/ 989:
+/***/ 9995:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -42941,13 +42971,13 @@ exports.buildCommand = void 0;
 exports.parseJobs = parseJobs;
 const node_os_1 = __nccwpck_require__(8161);
 const node_path_1 = __nccwpck_require__(6760);
-const context_1 = __nccwpck_require__(8480);
-const cache_1 = __nccwpck_require__(611);
-const spec_1 = __nccwpck_require__(5346);
-const errors_1 = __nccwpck_require__(17);
-const build_1 = __nccwpck_require__(2828);
-const dynamic_1 = __nccwpck_require__(8485);
-const locales_1 = __nccwpck_require__(3231);
+const context_1 = __nccwpck_require__(9746);
+const cache_1 = __nccwpck_require__(5941);
+const spec_1 = __nccwpck_require__(9400);
+const errors_1 = __nccwpck_require__(9115);
+const build_1 = __nccwpck_require__(7642);
+const dynamic_1 = __nccwpck_require__(2327);
+const locales_1 = __nccwpck_require__(4541);
 function parseJobs(text) {
     if (text === undefined)
         return (0, node_os_1.availableParallelism)();
@@ -42995,7 +43025,7 @@ exports.buildCommand = buildCommand;
 
 /***/ }),
 
-/***/ 9586:
+/***/ 5336:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -43013,9 +43043,9 @@ exports.compileAndStage = compileAndStage;
  */
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const exec_1 = __nccwpck_require__(7895);
-const hash_1 = __nccwpck_require__(5138);
-const configure_1 = __nccwpck_require__(1099);
+const exec_1 = __nccwpck_require__(1337);
+const hash_1 = __nccwpck_require__(6260);
+const configure_1 = __nccwpck_require__(6018);
 /** Binaries that builds relink in the tree with their own flags before moving them out. */
 exports.RELINKED_IN_TREE = ['src/backend/postgres', 'src/bin/initdb/initdb'];
 /**
@@ -43089,7 +43119,7 @@ async function compileAndStage(input) {
 
 /***/ }),
 
-/***/ 1099:
+/***/ 6018:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -43158,15 +43188,15 @@ function staticLinkFlags(objects, wraps) {
 
 /***/ }),
 
-/***/ 1917:
+/***/ 7179:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.doctorCommand = void 0;
-const context_1 = __nccwpck_require__(8480);
-const toolchain_1 = __nccwpck_require__(6179);
+const context_1 = __nccwpck_require__(9746);
+const toolchain_1 = __nccwpck_require__(6397);
 /** `pg-bundle doctor`: lists what the machine lacks for build and verify; --install-deps installs it. */
 const doctorCommand = async (options, ctx) => {
     const all = [...toolchain_1.REQUIREMENTS, ...toolchain_1.VERIFY_REQUIREMENTS];
@@ -43186,7 +43216,7 @@ exports.doctorCommand = doctorCommand;
 
 /***/ }),
 
-/***/ 8485:
+/***/ 2327:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -43212,15 +43242,15 @@ exports.buildDynamicVersion = buildDynamicVersion;
 const node_fs_1 = __nccwpck_require__(3024);
 const promises_1 = __nccwpck_require__(1455);
 const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
-const exec_1 = __nccwpck_require__(7895);
-const hash_1 = __nccwpck_require__(5138);
-const package_root_1 = __nccwpck_require__(3469);
-const assemble_1 = __nccwpck_require__(462);
-const version_job_1 = __nccwpck_require__(6254);
-const configure_1 = __nccwpck_require__(1099);
-const modules_1 = __nccwpck_require__(8169);
-const walredo_1 = __nccwpck_require__(5840);
+const errors_1 = __nccwpck_require__(9115);
+const exec_1 = __nccwpck_require__(1337);
+const hash_1 = __nccwpck_require__(6260);
+const package_root_1 = __nccwpck_require__(8123);
+const assemble_1 = __nccwpck_require__(3848);
+const version_job_1 = __nccwpck_require__(7000);
+const configure_1 = __nccwpck_require__(6018);
+const modules_1 = __nccwpck_require__(1043);
+const walredo_1 = __nccwpck_require__(8982);
 function parseLinkage(text) {
     if (text === undefined || text === '' || text === 'static')
         return 'static';
@@ -43387,7 +43417,7 @@ async function buildDynamicVersion(job) {
 
 /***/ }),
 
-/***/ 3387:
+/***/ 6481:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -43397,13 +43427,13 @@ exports.parseIcuVersionHeader = parseIcuVersionHeader;
 exports.systemIcu = systemIcu;
 exports.icuFromSource = icuFromSource;
 const node_fs_1 = __nccwpck_require__(3024);
-const cache_lock_1 = __nccwpck_require__(8332);
+const cache_lock_1 = __nccwpck_require__(1606);
 const node_os_1 = __nccwpck_require__(8161);
 const node_path_1 = __nccwpck_require__(6760);
-const resolve_1 = __nccwpck_require__(6221);
-const spec_1 = __nccwpck_require__(5346);
-const errors_1 = __nccwpck_require__(17);
-const exec_1 = __nccwpck_require__(7895);
+const resolve_1 = __nccwpck_require__(5103);
+const spec_1 = __nccwpck_require__(9400);
+const errors_1 = __nccwpck_require__(9115);
+const exec_1 = __nccwpck_require__(1337);
 /** U_ICU_VERSION from unicode/uvernum.h (pure). */
 function parseIcuVersionHeader(text) {
     return /^#define\s+U_ICU_VERSION\s+"([^"]+)"/m.exec(text)?.[1];
@@ -43482,7 +43512,7 @@ async function icuFromSource(spec, sha256, ctx, log, jobs = (0, node_os_1.cpus)(
 
 /***/ }),
 
-/***/ 3231:
+/***/ 4541:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -43493,8 +43523,8 @@ exports.parseLocaleList = parseLocaleList;
 exports.installLocales = installLocales;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
-const exec_1 = __nccwpck_require__(7895);
+const errors_1 = __nccwpck_require__(9115);
+const exec_1 = __nccwpck_require__(1337);
 /**
  * The directory name glibc uses for a locale: "C.UTF-8" → "C.utf8", "en_US.UTF-8" → "en_US.utf8"
  * (glibc's normalised codeset: lower case, alphanumerics only).
@@ -43544,7 +43574,7 @@ async function installLocales(locales, targetDir) {
 
 /***/ }),
 
-/***/ 383:
+/***/ 8005:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -43650,7 +43680,7 @@ function parseNmDefinedGlobals(nmOutput) {
 
 /***/ }),
 
-/***/ 8169:
+/***/ 1043:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -43666,10 +43696,10 @@ exports.prepareInTreeModules = prepareInTreeModules;
 exports.buildPgxsModule = buildPgxsModule;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
-const exec_1 = __nccwpck_require__(7895);
-const module_table_1 = __nccwpck_require__(383);
-const runtime_1 = __nccwpck_require__(7896);
+const errors_1 = __nccwpck_require__(9115);
+const exec_1 = __nccwpck_require__(1337);
+const module_table_1 = __nccwpck_require__(8005);
+const runtime_1 = __nccwpck_require__(9218);
 const PRINT_VARS_MAKEFILE = `pgb-print-vars:
 \t@echo 'NAME=$(strip $(NAME))'
 \t@echo 'MODULE_big=$(strip $(MODULE_big))'
@@ -43804,7 +43834,7 @@ extraFiles = []) {
 
 /***/ }),
 
-/***/ 7896:
+/***/ 9218:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -43815,9 +43845,9 @@ exports.needsLibpqEncodingForwarders = needsLibpqEncodingForwarders;
 exports.compileRuntime = compileRuntime;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const exec_1 = __nccwpck_require__(7895);
-const package_root_1 = __nccwpck_require__(3469);
-const module_table_1 = __nccwpck_require__(383);
+const exec_1 = __nccwpck_require__(1337);
+const package_root_1 = __nccwpck_require__(8123);
+const module_table_1 = __nccwpck_require__(8005);
 function runtimeDir() {
     return (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'runtime');
 }
@@ -43863,7 +43893,7 @@ async function compileRuntime(modules, workDir, options = {}) {
 
 /***/ }),
 
-/***/ 6179:
+/***/ 6397:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -43875,8 +43905,8 @@ exports.missingRequirements = missingRequirements;
 exports.ensureToolchain = ensureToolchain;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
-const exec_1 = __nccwpck_require__(7895);
+const errors_1 = __nccwpck_require__(9115);
+const exec_1 = __nccwpck_require__(1337);
 exports.REQUIREMENTS = [
     { what: 'C compiler', kind: 'command', name: 'gcc', debianPackage: 'gcc' },
     { what: 'make', kind: 'command', name: 'make', debianPackage: 'make' },
@@ -43985,7 +44015,7 @@ async function ensureToolchain(log, install, requirements = exports.REQUIREMENTS
 
 /***/ }),
 
-/***/ 6254:
+/***/ 7000:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -43999,8 +44029,8 @@ exports.finishVersion = finishVersion;
  */
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const resolve_1 = __nccwpck_require__(6221);
-const compiled_tree_1 = __nccwpck_require__(9586);
+const resolve_1 = __nccwpck_require__(5103);
+const compiled_tree_1 = __nccwpck_require__(5336);
 /** Fresh work and log directories, then the compiled tree staged into <work>/stage. */
 async function startVersion(job) {
     const startedAt = Date.now();
@@ -44044,7 +44074,7 @@ function finishVersion(job, started, parts) {
 
 /***/ }),
 
-/***/ 5840:
+/***/ 8982:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -44056,9 +44086,9 @@ exports.parseWrapList = parseWrapList;
 exports.builtinWalRedo = builtinWalRedo;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
-const package_root_1 = __nccwpck_require__(3469);
-const modules_1 = __nccwpck_require__(8169);
+const errors_1 = __nccwpck_require__(9115);
+const package_root_1 = __nccwpck_require__(8123);
+const modules_1 = __nccwpck_require__(1043);
 /**
  * The walredo mode: 'fork' when the tree has its own --wal-redo (it is left alone), 'builtin'
  * (pg-bundle's module) for upstream trees, unless the user chose otherwise.
@@ -44116,18 +44146,199 @@ async function builtinWalRedo(pgConfig, workDir, log, jobs) {
 
 /***/ }),
 
-/***/ 7925:
+/***/ 6297:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.doctorOrPackages = void 0;
+exports.requiredPackages = requiredPackages;
+const context_1 = __nccwpck_require__(9746);
+const doctor_1 = __nccwpck_require__(7179);
+const toolchain_1 = __nccwpck_require__(6397);
+/** The Debian packages that provide everything build and verify need, sorted. */
+function requiredPackages() {
+    return [...new Set([...toolchain_1.REQUIREMENTS, ...toolchain_1.VERIFY_REQUIREMENTS].map((r) => r.debianPackage))].sort();
+}
+/**
+ * `pg-bundle doctor`; with --print-packages it only prints the package list (output `packages`),
+ * which test/run-all.sh installs instead of keeping its own copy.
+ */
+const doctorOrPackages = async (options, ctx) => {
+    if (!(0, context_1.boolOption)(options, 'printPackages'))
+        return (0, doctor_1.doctorCommand)(options, ctx);
+    ctx.setOutput('packages', requiredPackages().join(' '));
+    return 0;
+};
+exports.doctorOrPackages = doctorOrPackages;
+
+
+/***/ }),
+
+/***/ 9485:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.COMMANDS = void 0;
+exports.commandInputDescription = commandInputDescription;
+exports.argsInputDescription = argsInputDescription;
+exports.commandsWithArgs = commandsWithArgs;
+exports.findCommand = findCommand;
+const command_1 = __nccwpck_require__(9995);
+const command_2 = __nccwpck_require__(9012);
+const command_3 = __nccwpck_require__(3217);
+const command_4 = __nccwpck_require__(4342);
+const doctor_1 = __nccwpck_require__(6297);
+const run_1 = __nccwpck_require__(7501);
+/** The commands both front doors offer. */
+exports.COMMANDS = [
+    {
+        name: 'doctor',
+        summary: 'check (and with --install-deps install) what build and verify need from the machine; --print-packages lists the Debian packages',
+        handler: doctor_1.doctorOrPackages,
+    },
+    {
+        name: 'build',
+        summary: 'build a static bundle per PostgreSQL major version into <out>/vNN',
+        handler: command_1.buildCommand,
+    },
+    {
+        name: 'verify',
+        summary: 'prove a bundle hermetic and conformant (ELF audit, empty root, initdb, walredo); exit 0 only when every check passes',
+        args: '[bundle-dir]',
+        argsHelp: 'the bundle directory (default: the out directory)',
+        handler: command_4.verifyCommand,
+    },
+    {
+        name: 'publish',
+        summary: 'publish the bundle as a GitHub Release (tarball, SHA256SUMS, manifest.json); idempotent; --dry-run writes the assets under <out>/publish',
+        args: '[artifact-dirs...]',
+        argsHelp: 'artifact directories downloaded from the build jobs, each with manifest.json and vNN/ (default: the out directory)',
+        handler: command_2.publishCommand,
+    },
+    {
+        name: 'pin-bump',
+        summary: 'open or update the pull request that moves the consumer repo pin file to this release (CODEOWNERS-routed); --dry-run prints it',
+        handler: command_3.pinBumpCommand,
+    },
+    {
+        name: 'run',
+        summary: 'the whole job: build, verify, publish, pin-bump (publish and pin-bump honour --dry-run)',
+        handler: run_1.runCommand,
+    },
+    {
+        name: 'fetch',
+        summary: 'download the bundle a pin file names, check it and unpack it into a pg_distrib_dir-shaped <out>',
+        handler: command_2.fetchCommand,
+    },
+];
+/** The `command` input's description: every command of the registry. */
+function commandInputDescription() {
+    return `what to run: ${exports.COMMANDS.map((c) => c.name).join(', ')} (run: build, verify, publish and pin-bump in order)`;
+}
+/** The `args` input's description: the positional arguments of the commands that take any. */
+function argsInputDescription() {
+    const taking = exports.COMMANDS.filter((c) => c.args);
+    return `positional arguments, separated by white space (${taking.map((c) => `${c.name} ${c.args}: ${c.argsHelp}`).join('; ')})`;
+}
+/** The commands that take positional arguments. */
+function commandsWithArgs() {
+    return exports.COMMANDS.filter((c) => c.args).map((c) => c.name);
+}
+function findCommand(name) {
+    return exports.COMMANDS.find((c) => c.name === name);
+}
+
+
+/***/ }),
+
+/***/ 7501:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.runCommand = void 0;
+exports.makeRunCommand = makeRunCommand;
+const command_1 = __nccwpck_require__(9995);
+const command_2 = __nccwpck_require__(3217);
+const command_3 = __nccwpck_require__(9012);
+const command_4 = __nccwpck_require__(4342);
+const context_1 = __nccwpck_require__(9746);
+const options_1 = __nccwpck_require__(5199);
+const errors_1 = __nccwpck_require__(9115);
+const STAGES = {
+    build: command_1.buildCommand,
+    verify: command_4.verifyCommand,
+    publish: command_3.publishCommand,
+    pinBump: command_2.pinBumpCommand,
+};
+/**
+ * `pg-bundle run`: the whole job in order — build, verify (a failure stops here: an unverified
+ * bundle is never published), publish, pin-bump. Each stage is the same code as its own command;
+ * `repository` is the release repository, `consumer-repository` the one whose pin moves.
+ */
+function makeRunCommand(stages = STAGES) {
+    return async (options, ctx) => {
+        const out = (0, context_1.stringOption)(options, 'out') ?? 'out';
+        const consumer = (0, context_1.stringOption)(options, 'consumerRepository');
+        // checked before the build, which takes minutes
+        if (!consumer && !(0, context_1.boolOption)(options, 'dryRun'))
+            throw new errors_1.UserError('run needs the consumer repository for its pin-bump stage', 'pass --consumer-repository <owner/name> (the repository that pins the bundle), or --dry-run');
+        // without a consumer (a dry run), --repository (the release repository) must not stand in for it
+        const bumpOptions = {
+            ...(0, options_1.normaliseOptions)('pin-bump', options),
+            ...(consumer ? {} : { repository: undefined }),
+        };
+        const run = [
+            { name: 'build', handler: stages.build, options: (0, options_1.normaliseOptions)('build', options), args: [] },
+            { name: 'verify', handler: stages.verify, options: (0, options_1.normaliseOptions)('verify', options), args: [out] },
+            { name: 'publish', handler: stages.publish, options: (0, options_1.normaliseOptions)('publish', options), args: [] },
+            { name: 'pin-bump', handler: stages.pinBump, options: bumpOptions, args: [] },
+        ];
+        for (const stage of run) {
+            const stageCtx = { ...ctx, args: stage.args };
+            const code = await ctx.log.step(`stage ${stage.name}`, () => stage.handler(stage.options, stageCtx));
+            if (code !== 0) {
+                ctx.log.error(`stage ${stage.name} failed (exit code ${code}); later stages were not run`);
+                return code;
+            }
+        }
+        return 0;
+    };
+}
+exports.runCommand = makeRunCommand();
+
+
+/***/ }),
+
+/***/ 2775:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.listVersionDirs = listVersionDirs;
 exports.manifestMode = manifestMode;
 exports.listBundleFiles = listBundleFiles;
+const node_fs_1 = __nccwpck_require__(3024);
 const promises_1 = __nccwpck_require__(1455);
 const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
-const hash_1 = __nccwpck_require__(5138);
+const errors_1 = __nccwpck_require__(9115);
+const hash_1 = __nccwpck_require__(6260);
+/** The PostgreSQL major versions a bundle directory holds (its vNN/ directories), in order; [] when none. */
+function listVersionDirs(root) {
+    if (!(0, node_fs_1.existsSync)(root))
+        return [];
+    return (0, node_fs_1.readdirSync)(root, { withFileTypes: true })
+        .map((e) => (e.isDirectory() ? /^v(\d+)$/.exec(e.name) : null))
+        .filter((m) => m !== null)
+        .map((m) => Number(m[1]))
+        .sort((a, b) => a - b);
+}
 /** "0755" when any execute bit is set, else "0644": the manifest does not depend on the umask. */
 function manifestMode(statMode) {
     return statMode & 0o111 ? '0755' : '0644';
@@ -44173,7 +44384,7 @@ async function listBundleFiles(root, prefix) {
 
 /***/ }),
 
-/***/ 8480:
+/***/ 9746:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -44201,39 +44412,47 @@ function boolOption(options, key) {
 
 /***/ }),
 
-/***/ 1433:
+/***/ 1759:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseManifest = parseManifest;
 exports.readManifestFile = readManifestFile;
+exports.manifestJson = manifestJson;
 const node_fs_1 = __nccwpck_require__(3024);
-const errors_1 = __nccwpck_require__(17);
-const manifest_1 = __nccwpck_require__(4414);
-/** Reads and checks a manifest.json; every problem is a UserError naming the file and the fix. */
-function readManifestFile(path) {
-    if (!(0, node_fs_1.existsSync)(path))
-        throw new errors_1.UserError(`${path} is missing`, 'run pg-bundle build (and verify) with this --out first, or pass the directories that hold manifest.json');
-    let manifest;
-    try {
-        manifest = JSON.parse((0, node_fs_1.readFileSync)(path, 'utf8'));
-    }
-    catch (err) {
-        throw new errors_1.UserError(`${path} is not valid JSON: ${err.message}`, 'rebuild it with pg-bundle build/verify');
-    }
+const errors_1 = __nccwpck_require__(9115);
+const json_1 = __nccwpck_require__(2438);
+const manifest_1 = __nccwpck_require__(6452);
+/**
+ * The one reader of manifest.json text (a file, or the copy inside a release tarball): checks the
+ * JSON and the schema version; every problem is a UserError naming `where` and the fix.
+ */
+function parseManifest(text, where) {
+    const manifest = (0, json_1.parseJson)(text, where, 'rebuild it with pg-bundle build/verify');
     if (manifest?.schemaVersion !== manifest_1.MANIFEST_SCHEMA_VERSION ||
         typeof manifest.versions !== 'object' ||
         manifest.versions === null) {
-        throw new errors_1.UserError(`${path} is not a pg-bundle manifest of schema version ${manifest_1.MANIFEST_SCHEMA_VERSION}`, 'rebuild it with this version of pg-bundle');
+        throw new errors_1.UserError(`${where} is not a pg-bundle manifest of schema version ${manifest_1.MANIFEST_SCHEMA_VERSION}`, 'rebuild it with this version of pg-bundle, or use the pg-bundle version that made it');
     }
     return manifest;
+}
+/** Reads and checks a manifest.json file (parseManifest); a missing file names the command to run. */
+function readManifestFile(path) {
+    if (!(0, node_fs_1.existsSync)(path))
+        throw new errors_1.UserError(`${path} is missing`, 'run pg-bundle build (and verify) with this --out first, or pass the directories that hold manifest.json');
+    return parseManifest((0, node_fs_1.readFileSync)(path, 'utf8'), path);
+}
+/** manifest.json as pg-bundle writes it: 2-space JSON with a trailing newline. */
+function manifestJson(manifest) {
+    return JSON.stringify(manifest, null, 2) + '\n';
 }
 
 
 /***/ }),
 
-/***/ 4414:
+/***/ 6452:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -44313,8 +44532,8 @@ function compareFiles(expected, actual) {
 
 /***/ }),
 
-/***/ 3457:
-/***/ ((__unused_webpack_module, exports) => {
+/***/ 5199:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
@@ -44326,7 +44545,9 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.OPTION_SPECS = void 0;
 exports.optionsFor = optionsFor;
 exports.normaliseOptions = normaliseOptions;
-const BUILDING = ['build', 'run', 'bench'];
+exports.parseBoolean = parseBoolean;
+const errors_1 = __nccwpck_require__(9115);
+const BUILDING = ['build', 'run'];
 const VERIFYING = ['verify', 'run'];
 const PUBLISHING = ['publish', 'run'];
 const BUMPING = ['pin-bump', 'run'];
@@ -44361,7 +44582,7 @@ exports.OPTION_SPECS = [
         input: 'out',
         kind: 'string',
         default: 'out',
-        commands: ['build', 'verify', 'publish', 'fetch', 'pin-bump', 'run', 'bench'],
+        commands: ['build', 'verify', 'publish', 'fetch', 'pin-bump', 'run'],
         description: 'output directory (the bundle is <out>/vNN, the manifest <out>/manifest.json)',
     },
     {
@@ -44369,7 +44590,7 @@ exports.OPTION_SPECS = [
         flag: '--cache-dir <dir>',
         input: 'cache-dir',
         kind: 'string',
-        commands: ['build', 'run', 'bench'],
+        commands: BUILDING,
         description: 'cache for downloaded sources, built ICU and compiled PostgreSQL trees (default ~/.cache/pg-bundle, or $PG_BUNDLE_CACHE)',
     },
     {
@@ -44441,6 +44662,15 @@ exports.OPTION_SPECS = [
         description: 'install missing build dependencies with apt-get',
     },
     {
+        key: 'printPackages',
+        flag: '--print-packages',
+        input: 'print-packages',
+        kind: 'boolean',
+        default: false,
+        commands: ['doctor'],
+        description: 'only print the Debian packages build and verify need (output packages), checking nothing',
+    },
+    {
         key: 'jobs',
         flag: '--jobs <n>',
         input: 'jobs',
@@ -44479,8 +44709,16 @@ exports.OPTION_SPECS = [
         flag: '--repository <owner/name>',
         input: 'repository',
         kind: 'string',
-        commands: [...PUBLISHING, ...BUMPING],
-        description: 'release repository (publish) or consumer repository (pin-bump)',
+        commands: [...PUBLISHING, 'pin-bump'],
+        description: 'release repository (publish; default $GITHUB_REPOSITORY); for pin-bump alone also accepted as the consumer repository',
+    },
+    {
+        key: 'consumerRepository',
+        flag: '--consumer-repository <owner/name>',
+        input: 'consumer-repository',
+        kind: 'string',
+        commands: BUMPING,
+        description: 'consumer (storage) repository whose pin file pin-bump moves',
     },
     {
         key: 'tag',
@@ -44488,7 +44726,7 @@ exports.OPTION_SPECS = [
         input: 'tag',
         kind: 'string',
         commands: [...PUBLISHING, ...BUMPING],
-        description: 'release tag (default bundle-<yyyymmdd>-<short source rev>)',
+        description: 'release tag (default bundle-<PostgreSQL versions>-<short source revision>, the same for the same sources on any day)',
     },
     {
         key: 'replace',
@@ -44498,6 +44736,23 @@ exports.OPTION_SPECS = [
         default: false,
         commands: PUBLISHING,
         description: 'replace the assets of an existing release whose assets differ',
+    },
+    {
+        key: 'targetCommitish',
+        flag: '--target-commitish <sha>',
+        input: 'target-commitish',
+        kind: 'string',
+        commands: PUBLISHING,
+        description: 'commit the release tag is created at: the built commit (default $GITHUB_SHA when publishing to $GITHUB_REPOSITORY, else the default branch)',
+    },
+    {
+        key: 'makeLatest',
+        flag: '--make-latest <choice>',
+        input: 'make-latest',
+        kind: 'string',
+        default: 'true',
+        commands: PUBLISHING,
+        description: "whether the release becomes the repository's latest release: 'true', 'false' or 'legacy' (latest by creation date and semantic version)",
     },
     {
         key: 'pinFile',
@@ -44535,6 +44790,15 @@ exports.OPTION_SPECS = [
         description: 'only warn when CODEOWNERS does not route the pin file to the storage team',
     },
     {
+        key: 'allowOlder',
+        flag: '--allow-older',
+        input: 'allow-older',
+        kind: 'boolean',
+        default: false,
+        commands: BUMPING,
+        description: 'allow replacing the pin (on the default branch or in the open bump pull request) with an older release',
+    },
+    {
         key: 'token',
         flag: '--token <token>',
         input: 'token',
@@ -44566,7 +44830,7 @@ exports.OPTION_SPECS = [
         input: 'verbose',
         kind: 'boolean',
         default: false,
-        commands: ['build', 'verify', 'publish', 'fetch', 'pin-bump', 'run', 'bench', 'doctor'],
+        commands: ['build', 'verify', 'publish', 'fetch', 'pin-bump', 'run', 'doctor'],
         description: 'print debug output',
     },
 ];
@@ -44586,125 +44850,325 @@ function normaliseOptions(command, raw) {
                 .map((s) => s.trim())
                 .filter(Boolean);
         if (spec.kind === 'boolean' && typeof value === 'string')
-            value = /^(true|1|yes)$/i.test(value.trim());
+            value = parseBoolean(spec, value);
         result[spec.key] = value;
     }
     return result;
 }
-
-
-/***/ }),
-
-/***/ 4692:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.COMMANDS = void 0;
-exports.findCommand = findCommand;
-const command_1 = __nccwpck_require__(989);
-const doctor_1 = __nccwpck_require__(1917);
-const command_2 = __nccwpck_require__(3882);
-const command_3 = __nccwpck_require__(2099);
-const command_4 = __nccwpck_require__(7068);
-const run_1 = __nccwpck_require__(8638);
-/** The commands both front doors offer. */
-exports.COMMANDS = [
-    {
-        name: 'doctor',
-        summary: 'check (and with --install-deps install) what build and verify need from the machine',
-        handler: doctor_1.doctorCommand,
-    },
-    {
-        name: 'build',
-        summary: 'build a static bundle per PostgreSQL major version into <out>/vNN',
-        handler: command_1.buildCommand,
-    },
-    {
-        name: 'verify',
-        summary: 'prove a bundle hermetic and conformant (ELF audit, empty root, initdb, walredo); exit 0 only when every check passes',
-        args: '[bundle-dir]',
-        handler: command_4.verifyCommand,
-    },
-    {
-        name: 'publish',
-        summary: 'publish the bundle as a GitHub Release (tarball, SHA256SUMS, manifest.json); idempotent; --dry-run writes the assets under <out>/publish',
-        args: '[artifact-dirs...]',
-        handler: command_2.publishCommand,
-    },
-    {
-        name: 'pin-bump',
-        summary: 'open or update the pull request that moves the consumer repo pin file to this release (CODEOWNERS-routed); --dry-run prints it',
-        handler: command_3.pinBumpCommand,
-    },
-    {
-        name: 'run',
-        summary: 'the whole job: build, verify, publish, pin-bump (publish and pin-bump honour --dry-run)',
-        handler: run_1.runCommand,
-    },
-    {
-        name: 'fetch',
-        summary: 'download the bundle a pin file names, check it and unpack it into a pg_distrib_dir-shaped <out>',
-        handler: command_2.fetchCommand,
-    },
-];
-function findCommand(name) {
-    return exports.COMMANDS.find((c) => c.name === name);
+const YAML_TRUE = ['true', 'True', 'TRUE'];
+const YAML_FALSE = ['false', 'False', 'FALSE'];
+/** Exactly YAML 1.2's core-schema booleans, as `core.getBooleanInput` accepts them; anything else fails. */
+function parseBoolean(spec, text) {
+    const value = text.trim();
+    if (YAML_TRUE.includes(value))
+        return true;
+    if (YAML_FALSE.includes(value))
+        return false;
+    throw new errors_1.UserError(`${spec.flag} is ${JSON.stringify(text)}, which is not a boolean`, `use one of ${[...YAML_TRUE, ...YAML_FALSE].join(', ')}`);
 }
 
 
 /***/ }),
 
-/***/ 8638:
+/***/ 1795:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.runCommand = void 0;
-const command_1 = __nccwpck_require__(989);
-const command_2 = __nccwpck_require__(2099);
-const command_3 = __nccwpck_require__(3882);
-const command_4 = __nccwpck_require__(7068);
-const context_1 = __nccwpck_require__(8480);
-const options_1 = __nccwpck_require__(3457);
-/**
- * `pg-bundle run`: the whole job in order — build, verify (a failure stops here: an unverified
- * bundle is never published), publish, pin-bump. Each stage is the same code as its own command.
- */
-const runCommand = async (options, ctx) => {
-    const out = (0, context_1.stringOption)(options, 'out') ?? 'out';
-    const stages = [
-        { name: 'build', handler: command_1.buildCommand, options: (0, options_1.normaliseOptions)('build', options), args: [] },
-        { name: 'verify', handler: command_4.verifyCommand, options: (0, options_1.normaliseOptions)('verify', options), args: [out] },
-        { name: 'publish', handler: command_3.publishCommand, options: (0, options_1.normaliseOptions)('publish', options), args: [] },
-        {
-            name: 'pin-bump',
-            handler: command_2.pinBumpCommand,
-            options: {
-                ...(0, options_1.normaliseOptions)('pin-bump', options),
-                repository: (0, context_1.stringOption)(options, 'consumerRepository'),
-            },
-            args: [],
-        },
-    ];
-    for (const stage of stages) {
-        const stageCtx = { ...ctx, args: stage.args };
-        const code = await ctx.log.step(`stage ${stage.name}`, () => stage.handler(stage.options, stageCtx));
-        if (code !== 0) {
-            ctx.log.error(`stage ${stage.name} failed (exit code ${code}); later stages were not run`);
-            return code;
-        }
-    }
-    return 0;
-};
-exports.runCommand = runCommand;
+exports.DEFAULT_API_URL = void 0;
+exports.serverUrlFromApiUrl = serverUrlFromApiUrl;
+exports.githubAccess = githubAccess;
+/** Where the GitHub API is and which token to use: options first, then the workflow's environment. */
+const context_1 = __nccwpck_require__(9746);
+exports.DEFAULT_API_URL = 'https://api.github.com';
+/** https://api.github.com → https://github.com; https://ghe.example/api/v3 → https://ghe.example (pure). */
+function serverUrlFromApiUrl(apiUrl) {
+    const url = apiUrl.replace(/\/+$/, '');
+    if (url === exports.DEFAULT_API_URL)
+        return 'https://github.com';
+    return url.replace(/\/api\/v3$/, '');
+}
+function githubAccess(options, ctx, env = process.env) {
+    const token = (0, context_1.stringOption)(options, 'token') ?? (env.GITHUB_TOKEN || undefined);
+    if (token)
+        ctx.setSecret(token);
+    const apiUrl = (0, context_1.stringOption)(options, 'apiUrl') ?? (env.GITHUB_API_URL || exports.DEFAULT_API_URL);
+    return { token, apiUrl, serverUrl: env.GITHUB_SERVER_URL || serverUrlFromApiUrl(apiUrl) };
+}
 
 
 /***/ }),
 
-/***/ 1268:
+/***/ 8750:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.createGitHubClient = createGitHubClient;
+/**
+ * The Octokit every stage uses: @actions/github's getOctokit, aimed at the API URL, with the bounded
+ * retry of retry.ts on every request (5xx, dropped connections, rate limits).
+ */
+const github_1 = __nccwpck_require__(268);
+const retry_1 = __nccwpck_require__(7507);
+function createGitHubClient(options) {
+    const policy = options.retry ?? retry_1.DEFAULT_RETRY;
+    const { log } = options;
+    const octokit = (0, github_1.getOctokit)(options.token, options.apiUrl ? { baseUrl: options.apiUrl.replace(/\/+$/, '') } : {});
+    octokit.hook.wrap('request', async (request, requestOptions) => {
+        const what = `${requestOptions.method} ${requestOptions.url}`;
+        const noRetry = requestOptions.request?.noRetry === true;
+        return (0, retry_1.withRetries)(async () => request(requestOptions), (err, attempt) => {
+            const decision = noRetry ? retry_1.NO_RETRY : (0, retry_1.retryDecision)(err, attempt, policy, Date.now());
+            if (!decision.retry && decision.reason && err.status !== undefined)
+                log.warn(`${what}: ${decision.reason}`);
+            return decision;
+        }, (decision, attempt) => log.warn((0, retry_1.retryMessage)(what, decision, attempt, policy.maxRetries)));
+    });
+    return octokit;
+}
+
+
+/***/ }),
+
+/***/ 6814:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.httpStatus = httpStatus;
+exports.apiMessage = apiMessage;
+exports.explainGitHubError = explainGitHubError;
+exports.apiCall = apiCall;
+/** GitHub API failures turned into UserErrors that name what was refused and the permission it needs. */
+const errors_1 = __nccwpck_require__(9115);
+const retry_1 = __nccwpck_require__(7507);
+/** The status of an Octokit RequestError, recognised by shape (its class lives in a transitive dependency). */
+function httpStatus(err) {
+    const status = err?.status;
+    return typeof status === 'number' ? status : undefined;
+}
+/** GitHub's message plus the messages of its `errors` list. */
+function apiMessage(err) {
+    const data = err?.response?.data;
+    const inner = (data?.errors ?? []).map((e) => (typeof e === 'string' ? e : e.message)).filter(Boolean);
+    return [data?.message ?? (err instanceof Error ? err.message : String(err)), ...inner].join('; ');
+}
+function isRateLimited(err) {
+    const failure = err;
+    return ((0, retry_1.responseHeader)(failure, 'retry-after') !== undefined ||
+        (0, retry_1.responseHeader)(failure, 'x-ratelimit-remaining') === '0' ||
+        /rate limit/i.test(apiMessage(err)));
+}
+const ALSO_NEEDED = {
+    'pull-requests: write': ' (and "contents: write")',
+    'contents: write': ' (and "pull-requests: write" for pin-bump)',
+};
+/**
+ * The one translation of GitHub failures: 401 → bad token; 403 (not a rate limit), and 404 on a
+ * write to a repository that could be read → the token lacks `permission`; 404 → not found;
+ * a 403 rate limit left after the retries → wait. Other errors are returned unchanged.
+ */
+function explainGitHubError(err, call) {
+    const status = httpStatus(err);
+    const { doing, repository, permission } = call;
+    if (status === 401)
+        return new errors_1.UserError(`GitHub rejected the token (401 ${apiMessage(err)}) while ${doing}`, `pass a valid token with "${permission}" on ${repository} (--token or GITHUB_TOKEN; a GitHub App installation token or a fine-grained token)`);
+    if (status === 403 && isRateLimited(err))
+        return new errors_1.UserError(`GitHub's rate limit stopped ${doing}: ${apiMessage(err)}`, 'wait for the limit to reset and run the command again');
+    const writing = permission !== 'contents: read' && permission !== 'metadata: read';
+    if (status === 403 || (status === 404 && writing)) {
+        const accepted = (0, retry_1.responseHeader)(err, 'x-accepted-github-permissions');
+        return new errors_1.UserError(`GitHub refused ${doing} in ${repository} (${status} ${apiMessage(err)}): the token needs "${permission}" on ${repository}${accepted ? ` (GitHub accepts: ${accepted})` : ''}`, `grant "${permission}"${ALSO_NEEDED[permission] ?? ''} on ${repository} (workflow token: a permissions: block; another repository: a GitHub App or fine-grained token, GITHUB_TOKEN cannot write there)`);
+    }
+    if (status === 404)
+        return new errors_1.UserError(`${repository} or the requested object was not found while ${doing} (404 ${apiMessage(err)}): it does not exist or the token cannot see it`, `check --repository, the tag or pin, and that the token has "${permission}" on ${repository}`);
+    return err;
+}
+/** Runs one API call and translates its failure (explainGitHubError). */
+async function apiCall(doing, repository, permission, fn) {
+    try {
+        return await fn();
+    }
+    catch (err) {
+        throw explainGitHubError(err, { doing, repository, permission });
+    }
+}
+
+
+/***/ }),
+
+/***/ 813:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseRepository = parseRepository;
+exports.releaseUrls = releaseUrls;
+exports.parseReleaseDownloadUrl = parseReleaseDownloadUrl;
+/** Repository names and release URLs on a GitHub server (pure). */
+const errors_1 = __nccwpck_require__(9115);
+/**
+ * `owner/name` → { owner, repo }. `role` says which repository is meant in the error
+ * ("the release repository", "the consumer repository").
+ */
+function parseRepository(value, role, flag = '--repository') {
+    if (!value)
+        throw new errors_1.UserError(`${role} is not given`, `pass ${flag} <owner/name> of ${role}`);
+    const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(value.trim());
+    if (!m)
+        throw new errors_1.UserError(`${flag} ${JSON.stringify(value)} is not of the form owner/name`, `pass ${flag} <owner/name> of ${role}`);
+    return { owner: m[1], repo: m[2] };
+}
+/** Release URLs on a GitHub server. */
+function releaseUrls(serverUrl, repository, tag, assetName) {
+    const base = `${serverUrl.replace(/\/+$/, '')}/${repository}/releases`;
+    const t = encodeURIComponent(tag);
+    return {
+        releaseUrl: `${base}/tag/${t}`,
+        assetUrl: `${base}/download/${t}/${encodeURIComponent(assetName)}`,
+        manifestUrl: `${base}/download/${t}/manifest.json`,
+    };
+}
+/** owner, repo, tag and asset name from a release download URL (the inverse of releaseUrls' assetUrl). */
+function parseReleaseDownloadUrl(url) {
+    const m = /\/([^/]+)\/([^/]+)\/releases\/download\/([^/]+)\/([^/?#]+)$/.exec(url);
+    return m
+        ? {
+            owner: decodeURIComponent(m[1]),
+            repo: decodeURIComponent(m[2]),
+            tag: decodeURIComponent(m[3]),
+            name: decodeURIComponent(m[4]),
+        }
+        : undefined;
+}
+
+
+/***/ }),
+
+/***/ 7507:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/**
+ * Retrying GitHub calls: when a failure is worth another attempt (5xx, dropped connections, rate
+ * limits with `retry-after` or `x-ratelimit-reset`, and the 422 GitHub sometimes answers right
+ * after a pull request changed), how long to wait, and the one loop that waits.
+ */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.sleep = exports.NO_RETRY = exports.HttpFailureError = exports.DEFAULT_RETRY = void 0;
+exports.retryPolicy = retryPolicy;
+exports.responseHeader = responseHeader;
+exports.retryDecision = retryDecision;
+exports.transient422Decision = transient422Decision;
+exports.withRetries = withRetries;
+exports.retryMessage = retryMessage;
+exports.DEFAULT_RETRY = { maxRetries: 4, baseDelayMs: 1000, maxWaitMs: 120_000 };
+/**
+ * The retry policy, with the first backoff taken from PG_BUNDLE_RETRY_BASE_MS when set (the one
+ * knob tests turn to make retries instant); production uses the defaults.
+ */
+function retryPolicy(env = process.env) {
+    const base = env.PG_BUNDLE_RETRY_BASE_MS;
+    return base && /^\d+$/.test(base) ? { ...exports.DEFAULT_RETRY, baseDelayMs: Number(base) } : exports.DEFAULT_RETRY;
+}
+/** An HTTP failure outside Octokit (a plain fetch), shaped like Octokit's RequestError. */
+class HttpFailureError extends Error {
+    status;
+    response;
+    constructor(status, message, response) {
+        super(message);
+        this.status = status;
+        this.response = response;
+        this.name = 'HttpFailureError';
+    }
+}
+exports.HttpFailureError = HttpFailureError;
+exports.NO_RETRY = { retry: false };
+function responseHeader(err, name) {
+    const v = err.response?.headers?.[name];
+    return v === undefined ? undefined : String(v);
+}
+function bounded(ms, reason, policy) {
+    return ms > policy.maxWaitMs
+        ? {
+            retry: false,
+            reason: `${reason}: would have to wait ${Math.ceil(ms / 1000)} s (more than ${policy.maxWaitMs / 1000} s)`,
+        }
+        : { retry: true, delayMs: Math.max(ms, 0), reason };
+}
+/** Whether and when to retry a failed request (pure). `attempt` is 1 for the first retry. */
+function retryDecision(err, attempt, policy, nowMs) {
+    if (attempt > policy.maxRetries)
+        return { retry: false, reason: `gave up after ${policy.maxRetries} retries` };
+    const status = err.status ?? 0;
+    const limited = status === 403 || status === 429;
+    const retryAfter = responseHeader(err, 'retry-after');
+    const reset = responseHeader(err, 'x-ratelimit-reset');
+    const backoff = policy.baseDelayMs * 2 ** (attempt - 1);
+    if (limited && retryAfter !== undefined && /^\d+$/.test(retryAfter))
+        return bounded(Number(retryAfter) * 1000, `rate limited (${status}, retry-after ${retryAfter} s)`, policy);
+    if (limited &&
+        responseHeader(err, 'x-ratelimit-remaining') === '0' &&
+        reset !== undefined &&
+        /^\d+$/.test(reset))
+        return bounded(Number(reset) * 1000 - nowMs + 1000, `rate limit exhausted (resets at ${new Date(Number(reset) * 1000).toISOString()})`, policy);
+    if (limited && /secondary rate limit/i.test(err.message ?? ''))
+        return bounded(60_000, 'secondary rate limit without retry-after', policy);
+    if (status === 429)
+        return bounded(backoff, 'too many requests (429)', policy);
+    if (status >= 500) {
+        const what = err.response
+            ? `server error ${status}`
+            : `network failure (${err.message ?? 'connection lost'})`;
+        return bounded(backoff, what, policy);
+    }
+    return exports.NO_RETRY;
+}
+/**
+ * Retries GitHub's transient 422 (labels and review requests right after a pull request was
+ * created or its branch moved): `attempts` in all, waiting twice the policy's base delay times the
+ * attempt number.
+ */
+function transient422Decision(err, attempt, policy, attempts = 4) {
+    if (err?.status !== 422 || attempt >= attempts)
+        return exports.NO_RETRY;
+    return { retry: true, delayMs: 2 * policy.baseDelayMs * attempt, reason: 'GitHub answered 422' };
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+exports.sleep = sleep;
+/**
+ * Runs `call` until it succeeds or `decide` says stop (then its last error is thrown).
+ * `onRetry` is told before each wait.
+ */
+async function withRetries(call, decide, onRetry) {
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await call();
+        }
+        catch (err) {
+            const decision = decide(err, attempt);
+            if (!decision.retry)
+                throw err;
+            onRetry(decision, attempt, err);
+            await (0, exports.sleep)(decision.delayMs);
+        }
+    }
+}
+/** "…: reason; retry 2/4 in 1.0 s" */
+function retryMessage(what, decision, attempt, max) {
+    return `${what}: ${decision.reason}; retry ${attempt}/${max} in ${(decision.delayMs / 1000).toFixed(1)} s`;
+}
+
+
+/***/ }),
+
+/***/ 8478:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -44714,23 +45178,24 @@ exports.BUMP_BRANCH = void 0;
 exports.planBump = planBump;
 exports.enforceRouting = enforceRouting;
 exports.applyBump = applyBump;
-const errors_1 = __nccwpck_require__(17);
-const codeowners_1 = __nccwpck_require__(6233);
-const github_errors_1 = __nccwpck_require__(9631);
-const pin_file_1 = __nccwpck_require__(5428);
-const pin_diff_1 = __nccwpck_require__(2369);
-const pr_body_1 = __nccwpck_require__(1683);
-const risk_1 = __nccwpck_require__(7003);
-const routing_1 = __nccwpck_require__(248);
+const errors_1 = __nccwpck_require__(6814);
+const retry_1 = __nccwpck_require__(7507);
+const errors_2 = __nccwpck_require__(9115);
+const codeowners_1 = __nccwpck_require__(4699);
+const pin_file_1 = __nccwpck_require__(9658);
+const pin_diff_1 = __nccwpck_require__(2931);
+const pr_body_1 = __nccwpck_require__(1393);
+const risk_1 = __nccwpck_require__(629);
+const routing_1 = __nccwpck_require__(4850);
 exports.BUMP_BRANCH = 'pg-bundle/bump';
 async function readFile(gh, req, path, ref) {
     const repository = `${req.owner}/${req.repo}`;
-    const data = await (0, github_errors_1.apiCall)(`reading ${path} on ${ref}`, repository, 'contents: read', async () => {
+    const data = await (0, errors_1.apiCall)(`reading ${path} on ${ref}`, repository, 'contents: read', async () => {
         try {
             return (await gh.rest.repos.getContent({ owner: req.owner, repo: req.repo, path, ref })).data;
         }
         catch (err) {
-            if ((0, github_errors_1.httpStatus)(err) === 404)
+            if ((0, errors_1.httpStatus)(err) === 404)
                 return undefined; // no such file (or branch)
             throw err;
         }
@@ -44738,7 +45203,7 @@ async function readFile(gh, req, path, ref) {
     if (data === undefined)
         return undefined;
     if (Array.isArray(data) || data.type !== 'file')
-        throw new errors_1.UserError(`${path} in ${repository} is not a file`, 'choose another --pin-file');
+        throw new errors_2.UserError(`${path} in ${repository} is not a file`, 'choose another --pin-file');
     const encoded = 'content' in data && typeof data.content === 'string' ? data.content : '';
     return { text: Buffer.from(encoded, 'base64').toString('utf8'), sha: data.sha };
 }
@@ -44759,34 +45224,33 @@ async function remoteCodeownersProblems(gh, req, ref, log) {
         return res.data.errors.map(toProblem);
     }
     catch (err) {
-        log.debug(`codeowners/errors not available (${(0, github_errors_1.httpStatus)(err) ?? (0, github_errors_1.apiMessage)(err)}); using pg-bundle's own CODEOWNERS parser only`);
+        log.debug(`codeowners/errors not available (${(0, errors_1.httpStatus)(err) ?? (0, errors_1.apiMessage)(err)}); using pg-bundle's own CODEOWNERS parser only`);
         return undefined;
     }
 }
-/** Reads what the bump needs and decides what it would do; writes nothing. */
-async function planBump(gh, req, log) {
-    const repository = `${req.owner}/${req.repo}`;
-    const branch = req.branch ?? exports.BUMP_BRANCH;
-    const repoInfo = await (0, github_errors_1.apiCall)('reading the repository', repository, 'metadata: read', () => gh.rest.repos.get({ owner: req.owner, repo: req.repo }));
-    const base = repoInfo.data.default_branch;
-    log.info(`${repository}: default branch ${base}`);
-    const notes = [];
+/** The pin file on the base branch, parsed; a pin that does not follow the schema becomes a note. */
+async function readOldPin(gh, req, base, log) {
     const old = await readFile(gh, req, req.pinPath, base);
-    let oldPin;
-    if (old) {
-        try {
-            oldPin = (0, pin_file_1.parsePin)(old.text, `${req.pinPath} on ${base}`);
-        }
-        catch (err) {
-            const why = err.message.split('\n')[0];
-            log.warn(`${why}; it will be replaced`);
-            notes.push(`The previous ${req.pinPath} did not follow the pin file schema, so nothing could be compared: ${why}`);
-        }
-    }
-    else {
+    if (!old) {
         log.info(`${req.pinPath} does not exist on ${base} yet: this is the first pin`);
+        return { notes: [] };
     }
-    const alreadyPinned = oldPin !== undefined && (0, pin_file_1.samePinnedRelease)(oldPin, req.newPin);
+    try {
+        return { old, oldPin: (0, pin_file_1.parsePin)(old.text, `${req.pinPath} on ${base}`), notes: [] };
+    }
+    catch (err) {
+        const why = err.message.split('\n')[0];
+        log.warn(`${why}; it will be replaced`);
+        return {
+            old,
+            notes: [
+                `The previous ${req.pinPath} did not follow the pin file schema, so nothing could be compared: ${why}`,
+            ],
+        };
+    }
+}
+/** The CODEOWNERS file GitHub uses on `base` (the first one found), and the routing check against it. */
+async function readRouting(gh, req, base, log) {
     const found = {};
     for (const path of codeowners_1.CODEOWNERS_LOCATIONS) {
         const file = await readFile(gh, req, path, base);
@@ -44796,44 +45260,63 @@ async function planBump(gh, req, log) {
         }
     }
     const codeowners = (0, codeowners_1.chooseCodeownersFile)(found);
-    let routing;
-    if (req.storageTeam) {
-        const remoteProblems = codeowners ? await remoteCodeownersProblems(gh, req, base, log) : undefined;
-        routing = (0, routing_1.checkRouting)({
-            codeowners: codeowners && { path: codeowners.path, text: codeowners.content.text },
-            remoteProblems,
-            pinPath: req.pinPath,
-            storageTeam: req.storageTeam,
-        });
+    if (!req.storageTeam) {
+        const owners = codeowners ? (0, codeowners_1.ownersOf)((0, codeowners_1.parseCodeowners)(codeowners.content.text), req.pinPath).owners : [];
+        return { teamReviewers: (0, routing_1.teamSlugs)(owners) };
     }
-    const risks = (0, risk_1.analyseRisk)(oldPin, req.newPin);
-    const body = (0, pr_body_1.renderPrBody)({
-        oldPin,
-        newPin: req.newPin,
+    const remoteProblems = codeowners ? await remoteCodeownersProblems(gh, req, base, log) : undefined;
+    const routing = (0, routing_1.checkRouting)({
+        codeowners: codeowners && { path: codeowners.path, text: codeowners.content.text },
+        remoteProblems,
         pinPath: req.pinPath,
-        risks,
-        conformanceUrl: req.conformanceUrl,
-        notes,
+        storageTeam: req.storageTeam,
     });
+    return { routing, teamReviewers: routing.teamReviewers };
+}
+/** The plan from what was read (pure). */
+function composePlan(req, facts) {
+    const { old, oldPin, notes } = facts;
+    const risks = (0, risk_1.analyseRisk)(oldPin, req.newPin);
     return {
-        repository,
-        base,
-        branch,
+        repository: `${req.owner}/${req.repo}`,
+        base: facts.base,
+        branch: req.branch ?? exports.BUMP_BRANCH,
         pinPath: req.pinPath,
         oldText: old?.text,
         oldSha: old?.sha,
         oldPin,
-        alreadyPinned,
+        alreadyPinned: oldPin !== undefined && (0, pin_file_1.samePinnedRelease)(oldPin, req.newPin),
         title: (0, pr_body_1.prTitle)(req.newPin),
-        body,
+        body: (0, pr_body_1.renderPrBody)({
+            oldPin,
+            newPin: req.newPin,
+            pinPath: req.pinPath,
+            risks,
+            conformanceUrl: req.conformanceUrl,
+            notes,
+        }),
         diff: (0, pin_diff_1.pinDiff)(req.pinPath, old?.text, req.newText),
         risks,
-        routing,
-        teamReviewers: routing?.teamReviewers ??
-            (codeowners ? (0, routing_1.teamSlugs)((0, codeowners_1.ownersOf)((0, codeowners_1.parseCodeowners)(codeowners.content.text), req.pinPath).owners) : []),
+        routing: facts.routing,
+        teamReviewers: facts.teamReviewers,
         labels: req.labels,
         notes,
     };
+}
+/**
+ * Reads what the bump needs and decides what it would do; writes nothing. Without a client (a dry
+ * run with no token or no consumer repository) the change is shown as a first pin.
+ */
+async function planBump(gh, req, log) {
+    if (!gh)
+        return composePlan(req, { base: '(default branch)', notes: [], teamReviewers: [] });
+    const repository = `${req.owner}/${req.repo}`;
+    const repoInfo = await (0, errors_1.apiCall)('reading the repository', repository, 'metadata: read', () => gh.rest.repos.get({ owner: req.owner, repo: req.repo }));
+    const base = repoInfo.data.default_branch;
+    log.info(`${repository}: default branch ${base}`);
+    const pin = await readOldPin(gh, req, base, log);
+    const routing = await readRouting(gh, req, base, log);
+    return composePlan(req, { base, ...pin, ...routing });
 }
 /** Fails (or warns with allowUnrouted) when CODEOWNERS does not send the pin file to the storage team. */
 function enforceRouting(plan, req, log) {
@@ -44851,10 +45334,10 @@ function enforceRouting(plan, req, log) {
     if (req.allowUnrouted)
         log.warn(`${routing.message}\n(--allow-unrouted: continuing anyway)`);
     else
-        throw new errors_1.UserError(routing.message, `add the line above to CODEOWNERS on ${plan.base}, or pass --allow-unrouted to only warn`);
+        throw new errors_2.UserError(routing.message, `add the line above to CODEOWNERS on ${plan.base}, or pass --allow-unrouted to only warn`);
 }
-async function findOpenPull(gh, req, plan) {
-    const res = await (0, github_errors_1.apiCall)('listing pull requests', plan.repository, 'pull-requests: write', () => gh.rest.pulls.list({
+async function findOpenPull({ gh, req, plan }) {
+    const res = await (0, errors_1.apiCall)('listing pull requests', plan.repository, 'pull-requests: write', () => gh.rest.pulls.list({
         owner: req.owner,
         repo: req.repo,
         state: 'open',
@@ -44874,30 +45357,30 @@ async function findOpenPull(gh, req, plan) {
     };
 }
 /** Resets the bump branch to the base head (creating it if needed) and commits the new pin file. */
-async function commitPin(gh, req, plan, log) {
+async function commitPin({ gh, req, plan, log }) {
     const { owner, repo } = req;
-    const baseRef = await (0, github_errors_1.apiCall)(`reading branch ${plan.base}`, plan.repository, 'contents: read', () => gh.rest.git.getRef({ owner, repo, ref: `heads/${plan.base}` }));
+    const baseRef = await (0, errors_1.apiCall)(`reading branch ${plan.base}`, plan.repository, 'contents: read', () => gh.rest.git.getRef({ owner, repo, ref: `heads/${plan.base}` }));
     const baseSha = baseRef.data.object.sha;
     let branchExists = true;
     try {
         await gh.rest.git.getRef({ owner, repo, ref: `heads/${plan.branch}` });
     }
     catch (err) {
-        if ((0, github_errors_1.httpStatus)(err) !== 404)
+        if ((0, errors_1.httpStatus)(err) !== 404)
             throw err;
         branchExists = false;
     }
     if (branchExists) {
-        await (0, github_errors_1.apiCall)(`resetting branch ${plan.branch}`, plan.repository, 'contents: write', () => gh.rest.git.updateRef({ owner, repo, ref: `heads/${plan.branch}`, sha: baseSha, force: true }));
+        await (0, errors_1.apiCall)(`resetting branch ${plan.branch}`, plan.repository, 'contents: write', () => gh.rest.git.updateRef({ owner, repo, ref: `heads/${plan.branch}`, sha: baseSha, force: true }));
         log.info(`branch ${plan.branch} recreated from ${plan.base} (${baseSha.slice(0, 12)})`);
     }
     else {
-        await (0, github_errors_1.apiCall)(`creating branch ${plan.branch}`, plan.repository, 'contents: write', () => gh.rest.git.createRef({ owner, repo, ref: `refs/heads/${plan.branch}`, sha: baseSha }));
+        await (0, errors_1.apiCall)(`creating branch ${plan.branch}`, plan.repository, 'contents: write', () => gh.rest.git.createRef({ owner, repo, ref: `refs/heads/${plan.branch}`, sha: baseSha }));
         log.info(`branch ${plan.branch} created from ${plan.base} (${baseSha.slice(0, 12)})`);
     }
     // The pin file's blob sha on the recreated branch (the base may have moved since planBump read it).
     const existing = await readFile(gh, req, plan.pinPath, plan.branch);
-    await (0, github_errors_1.apiCall)(`committing ${plan.pinPath}`, plan.repository, 'contents: write', () => gh.rest.repos.createOrUpdateFileContents({
+    await (0, errors_1.apiCall)(`committing ${plan.pinPath}`, plan.repository, 'contents: write', () => gh.rest.repos.createOrUpdateFileContents({
         owner,
         repo,
         path: plan.pinPath,
@@ -44908,105 +45391,143 @@ async function commitPin(gh, req, plan, log) {
     }));
     log.info(`committed ${plan.pinPath} to ${plan.branch}`);
 }
+/** Opens the pull request from the bump branch. */
+async function openPull({ gh, req, plan, log }) {
+    const res = await (0, errors_1.apiCall)('opening the pull request', plan.repository, 'pull-requests: write', () => gh.rest.pulls.create({
+        owner: req.owner,
+        repo: req.repo,
+        head: plan.branch,
+        base: plan.base,
+        title: plan.title,
+        body: plan.body,
+        maintainer_can_modify: true,
+    }));
+    const { number, html_url, title, body } = res.data;
+    log.info(`opened pull request #${number}: ${html_url}`);
+    return { number, html_url, title, body, labels: [], teams: [] };
+}
+/** Brings an open pull request's title and body up to date; true when it changed. */
+async function updatePull({ gh, req, plan, log }, pull) {
+    if (pull.title === plan.title && (pull.body ?? '') === plan.body)
+        return false;
+    const number = pull.number;
+    await (0, errors_1.apiCall)(`updating pull request #${number}`, plan.repository, 'pull-requests: write', () => gh.rest.pulls.update({
+        owner: req.owner,
+        repo: req.repo,
+        pull_number: number,
+        title: plan.title,
+        body: plan.body,
+    }));
+    log.info(`updated pull request #${number}: ${pull.html_url}`);
+    return true;
+}
+/** Runs a call, retrying GitHub's transient 422 (labels and reviewers right after the PR changed). */
+function retrying422(req, log, call) {
+    const policy = req.retry ?? retry_1.DEFAULT_RETRY;
+    return (0, retry_1.withRetries)(call, (err, attempt) => (0, retry_1.transient422Decision)(err, attempt, policy), (_decision, attempt, err) => log.warn(`GitHub answered 422 (${(0, errors_1.apiMessage)(err)}); retrying (attempt ${attempt + 1})`));
+}
+/** Adds the plan's labels the pull request lacks; true when it added any. */
+async function addMissingLabels({ gh, req, plan, log }, pull) {
+    const missing = plan.labels.filter((l) => !pull.labels.includes(l));
+    if (missing.length === 0)
+        return false;
+    const issue_number = pull.number;
+    await (0, errors_1.apiCall)(`labelling pull request #${issue_number}`, plan.repository, 'pull-requests: write', () => retrying422(req, log, () => gh.rest.issues.addLabels({ owner: req.owner, repo: req.repo, issue_number, labels: missing })));
+    log.info(`labelled pull request #${issue_number}: ${missing.join(', ')}`);
+    return true;
+}
+/**
+ * Requests review from the plan's teams the pull request does not already ask. A refusal (422
+ * after retries: the team lacks write access) only warns: the PR exists and CODEOWNERS still applies.
+ */
+async function requestMissingReviews({ gh, req, plan, log }, pull) {
+    const missing = plan.teamReviewers.filter((t) => !pull.teams.some((s) => s.toLowerCase() === t.toLowerCase()));
+    if (missing.length === 0)
+        return { changed: false, failed: false };
+    const { owner, repo } = req;
+    const pull_number = pull.number;
+    const teams = missing.map((t) => `@${owner}/${t}`).join(', ');
+    try {
+        await (0, errors_1.apiCall)(`requesting reviews on pull request #${pull_number}`, plan.repository, 'pull-requests: write', () => retrying422(req, log, () => gh.rest.pulls.requestReviewers({ owner, repo, pull_number, team_reviewers: missing })));
+        log.info(`requested review from ${teams}`);
+        return { changed: true, failed: false };
+    }
+    catch (err) {
+        if ((0, errors_1.httpStatus)(err) !== 422)
+            throw err;
+        log.warn(`could not request review from ${teams} on #${pull_number} (${(0, errors_1.apiMessage)(err)}): the team needs write access to ${plan.repository}`);
+        return { changed: false, failed: true };
+    }
+}
+/**
+ * Refuses to move a pin backwards (a re-run of an old job, or two bump jobs racing) unless
+ * allowOlder: `current` is the pin on the default branch or the one the open bump PR proposes.
+ */
+function refuseOlder(req, current, where, log) {
+    if (!current || (0, pin_file_1.samePinnedRelease)(current, req.newPin))
+        return;
+    const older = (0, pin_file_1.isOlderRelease)(current, req.newPin);
+    if (older === undefined) {
+        log.warn(`${where} pins ${current.tag} without releasedAt: cannot tell whether ${req.newPin.tag} is newer`);
+        return;
+    }
+    if (!older)
+        return;
+    const message = `${req.newPin.tag} (released ${req.newPin.releasedAt}) is older than ${current.tag} (released ${current.releasedAt}), which ${where} pins`;
+    if (req.allowOlder)
+        log.warn(`${message}; replacing it (--allow-older)`);
+    else
+        throw new errors_2.UserError(message, 'nothing was changed; pass --allow-older to pin the older release on purpose');
+}
+function parsedOrUndefined(text, what) {
+    if (text === undefined)
+        return undefined;
+    try {
+        return (0, pin_file_1.parsePin)(text, what);
+    }
+    catch {
+        return undefined;
+    }
+}
 /** Performs the bump described by plan (after enforceRouting). */
 async function applyBump(gh, req, plan, log) {
-    const { owner, repo } = req;
     if (plan.alreadyPinned) {
         log.info(`${plan.pinPath} on ${plan.base} already pins ${req.newPin.tag}: nothing to do`);
         return { outcome: 'already-pinned' };
     }
-    let pull = await findOpenPull(gh, req, plan);
-    const onBranch = pull ? await readFile(gh, req, plan.pinPath, plan.branch) : undefined;
+    refuseOlder(req, plan.oldPin, `${plan.pinPath} on ${plan.base}`, log);
+    const bump = { gh, req, plan, log };
+    const existing = await findOpenPull(bump);
+    const onBranch = existing ? await readFile(gh, req, plan.pinPath, plan.branch) : undefined;
+    const proposed = parsedOrUndefined(onBranch?.text, `${plan.pinPath} on ${plan.branch}`);
+    refuseOlder(req, proposed, `the open pull request #${existing?.number ?? ''}`, log);
     const branchCurrent = onBranch !== undefined && onBranch.text === req.newText;
-    let changed = false;
-    let opened = false;
-    let reviewRequestFailed = false;
     if (branchCurrent)
         log.info(`${plan.branch} already has this ${plan.pinPath}`);
-    else {
-        await commitPin(gh, req, plan, log);
-        changed = true;
-    }
-    if (pull) {
-        if (pull.title !== plan.title || (pull.body ?? '') !== plan.body) {
-            const number = pull.number;
-            await (0, github_errors_1.apiCall)(`updating pull request #${number}`, plan.repository, 'pull-requests: write', () => gh.rest.pulls.update({ owner, repo, pull_number: number, title: plan.title, body: plan.body }));
-            changed = true;
-            log.info(`updated pull request #${number}: ${pull.html_url}`);
-        }
-    }
-    else {
-        const res = await (0, github_errors_1.apiCall)('opening the pull request', plan.repository, 'pull-requests: write', () => gh.rest.pulls.create({
-            owner,
-            repo,
-            head: plan.branch,
-            base: plan.base,
-            title: plan.title,
-            body: plan.body,
-            maintainer_can_modify: true,
-        }));
-        pull = {
-            number: res.data.number,
-            html_url: res.data.html_url,
-            title: res.data.title,
-            body: res.data.body,
-            labels: [],
-            teams: [],
-        };
-        opened = true;
-        log.info(`opened pull request #${pull.number}: ${pull.html_url}`);
-    }
-    const retry = {
-        attempts: 4,
-        delayMs: req.retryDelayMs ?? 2000,
-        onRetry: (n, err) => log.warn(`GitHub answered 422 (${(0, github_errors_1.apiMessage)(err)}); retrying (attempt ${n + 1})`),
-    };
-    const number = pull.number;
-    const current = pull;
-    const missingLabels = plan.labels.filter((l) => !current.labels.includes(l));
-    if (missingLabels.length > 0) {
-        await (0, github_errors_1.apiCall)(`labelling pull request #${number}`, plan.repository, 'pull-requests: write', () => (0, github_errors_1.retryOn422)(() => gh.rest.issues.addLabels({ owner, repo, issue_number: number, labels: missingLabels }), retry));
-        log.info(`labelled pull request #${number}: ${missingLabels.join(', ')}`);
-        changed = true;
-    }
+    else
+        await commitPin(bump);
+    const pull = existing ?? (await openPull(bump));
+    const opened = existing === undefined;
+    const updated = existing ? await updatePull(bump, existing) : false;
+    const labelled = await addMissingLabels(bump, pull);
     // Review is requested again whenever the proposed pin changed (a team that already reviewed
     // drops out of requested_teams); an unchanged PR is left alone.
-    const missingTeams = opened || !branchCurrent
-        ? plan.teamReviewers.filter((t) => !current.teams.some((s) => s.toLowerCase() === t.toLowerCase()))
-        : [];
-    if (missingTeams.length > 0) {
-        try {
-            await (0, github_errors_1.apiCall)(`requesting reviews on pull request #${number}`, plan.repository, 'pull-requests: write', () => (0, github_errors_1.retryOn422)(() => gh.rest.pulls.requestReviewers({
-                owner,
-                repo,
-                pull_number: number,
-                team_reviewers: missingTeams,
-            }), retry));
-            log.info(`requested review from ${missingTeams.map((t) => `@${owner}/${t}`).join(', ')}`);
-            changed = true;
-        }
-        catch (err) {
-            if ((0, github_errors_1.httpStatus)(err) !== 422)
-                throw err;
-            // The pull request exists and CODEOWNERS still applies; do not fail the whole bump for this.
-            log.warn(`could not request review from ${missingTeams.map((t) => `@${owner}/${t}`).join(', ')} on #${number} (${(0, github_errors_1.apiMessage)(err)}): the team needs write access to ${plan.repository}`);
-            reviewRequestFailed = true;
-        }
-    }
+    const reviews = opened || !branchCurrent ? await requestMissingReviews(bump, pull) : undefined;
+    const changed = !branchCurrent || updated || labelled || reviews?.changed === true;
     if (!changed)
-        log.info(`pull request #${number} already proposes ${req.newPin.tag}: nothing to do`);
+        log.info(`pull request #${pull.number} already proposes ${req.newPin.tag}: nothing to do`);
     return {
         outcome: opened ? 'created' : changed ? 'updated' : 'up-to-date',
-        pullNumber: number,
+        pullNumber: pull.number,
         pullUrl: pull.html_url,
-        reviewRequestFailed,
+        reviewRequestFailed: reviews?.failed ?? false,
     };
 }
 
 
 /***/ }),
 
-/***/ 6233:
+/***/ 4699:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -45215,14 +45736,13 @@ function chooseCodeownersFile(found) {
 
 /***/ }),
 
-/***/ 2099:
+/***/ 3217:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.pinBumpCommand = exports.DEFAULT_API_URL = void 0;
-exports.serverUrlFromApiUrl = serverUrlFromApiUrl;
+exports.pinBumpCommand = void 0;
 exports.makePinBumpCommand = makePinBumpCommand;
 /**
  * `pg-bundle pin-bump`: opens (or updates) the pull request that moves the consumer repository's pin
@@ -45230,32 +45750,16 @@ exports.makePinBumpCommand = makePinBumpCommand;
  */
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const context_1 = __nccwpck_require__(8480);
-const github_client_1 = __nccwpck_require__(7426);
-const errors_1 = __nccwpck_require__(17);
-const bump_1 = __nccwpck_require__(1268);
-const pin_file_1 = __nccwpck_require__(5428);
-const pin_diff_1 = __nccwpck_require__(2369);
-const pr_body_1 = __nccwpck_require__(1683);
-const release_info_1 = __nccwpck_require__(1552);
-const risk_1 = __nccwpck_require__(7003);
-const routing_1 = __nccwpck_require__(248);
-exports.DEFAULT_API_URL = 'https://api.github.com';
-/** https://api.github.com → https://github.com; https://ghe.example/api/v3 → https://ghe.example (pure). */
-function serverUrlFromApiUrl(apiUrl) {
-    const url = apiUrl.replace(/\/+$/, '');
-    if (url === exports.DEFAULT_API_URL)
-        return 'https://github.com';
-    return url.replace(/\/api\/v3$/, '');
-}
-function parseRepository(value) {
-    if (!value)
-        throw new errors_1.UserError('pin-bump needs the consumer repository', 'pass --repository <owner/name> (input "repository")');
-    const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(value.trim());
-    if (!m)
-        throw new errors_1.UserError(`--repository ${JSON.stringify(value)} is not of the form owner/name`, 'pass --repository <owner/name>');
-    return { owner: m[1], repo: m[2] };
-}
+const context_1 = __nccwpck_require__(9746);
+const access_1 = __nccwpck_require__(1795);
+const client_1 = __nccwpck_require__(8750);
+const repository_1 = __nccwpck_require__(813);
+const retry_1 = __nccwpck_require__(7507);
+const errors_1 = __nccwpck_require__(9115);
+const bump_1 = __nccwpck_require__(8478);
+const pin_file_1 = __nccwpck_require__(9658);
+const release_info_1 = __nccwpck_require__(3834);
+const routing_1 = __nccwpck_require__(4850);
 function labelsOption(options) {
     return (0, context_1.listOption)(options, 'labels')
         .flatMap((l) => l.split(','))
@@ -45287,126 +45791,120 @@ function writeArtifacts(dir, pinPath, newText, plan, log) {
     (0, node_fs_1.writeFileSync)((0, node_path_1.join)(dir, 'plan.json'), JSON.stringify(summary, null, 2) + '\n');
     log.info(`wrote ${(0, node_path_1.join)(dir, (0, node_path_1.basename)(pinPath))}, pin.diff, pr-body.md and plan.json under ${dir}`);
 }
-/** getOctokit (with baseUrl) plus publish's bounded retry on 5xx, dropped connections and rate limits. */
-function defaultClient(log, retryDelayMs) {
-    return (token, baseUrl) => (0, github_client_1.createGitHubClient)({
-        token,
-        baseUrl,
-        log,
-        retry: retryDelayMs === undefined ? {} : { baseDelayMs: retryDelayMs },
+function bumpSettings(options, ctx, env) {
+    const dryRun = (0, context_1.boolOption)(options, 'dryRun');
+    // --consumer-repository names the consumer (then --repository is the release repository, as in
+    // `run`); pin-bump alone also takes the consumer as --repository.
+    const consumerGiven = (0, context_1.stringOption)(options, 'consumerRepository');
+    const repository = consumerGiven ?? (0, context_1.stringOption)(options, 'repository');
+    // A dry run without a consumer repository (the README's local main job) still renders the pin,
+    // the diff and the PR body, as a first pin.
+    const consumer = repository || !dryRun
+        ? (0, repository_1.parseRepository)(repository, 'the consumer repository', consumerGiven || !repository ? '--consumer-repository' : '--repository')
+        : { owner: '<consumer>', repo: '<repository>' };
+    const pinPath = (0, context_1.stringOption)(options, 'pinFile') ?? pin_file_1.DEFAULT_PIN_PATH;
+    const pathProblem = (0, pin_file_1.pinPathProblem)(pinPath);
+    if (pathProblem)
+        throw new errors_1.UserError(pathProblem, `pass --pin-file like ${pin_file_1.DEFAULT_PIN_PATH}`);
+    const storageTeam = (0, context_1.stringOption)(options, 'storageTeam');
+    const teamProblem = storageTeam ? (0, routing_1.validateStorageTeam)(storageTeam) : undefined;
+    if (teamProblem)
+        throw new errors_1.UserError(teamProblem, 'pass --storage-team @org/team-name');
+    const allowUnrouted = (0, context_1.boolOption)(options, 'allowUnrouted');
+    const access = (0, access_1.githubAccess)(options, ctx, env);
+    if (!storageTeam && !allowUnrouted && !dryRun)
+        throw new errors_1.UserError('pin-bump needs the storage team that must own the pin file in CODEOWNERS', 'pass --storage-team @org/team-name (or --allow-unrouted to skip the routing check)');
+    const out = (0, context_1.stringOption)(options, 'out') ?? 'out';
+    return {
+        out,
+        dryRun,
+        consumer,
+        releaseRepository: consumerGiven ? (0, context_1.stringOption)(options, 'repository') : undefined,
+        repositoryGiven: !!repository,
+        pinPath,
+        storageTeam,
+        allowUnrouted,
+        access,
+    };
+}
+/** The new pin (from the manifest and the release publish made) and the bump request around it. */
+function bumpRequest(settings, options, env, log) {
+    const { out, dryRun } = settings;
+    const { manifest, path: manifestPath } = (0, release_info_1.readManifest)(out);
+    const release = (0, release_info_1.readReleaseInfo)({
+        out,
+        tag: (0, context_1.stringOption)(options, 'tag'),
+        releaseRepository: settings.releaseRepository ?? (env.PG_BUNDLE_RELEASE_REPOSITORY || env.GITHUB_REPOSITORY),
+        serverUrl: settings.access.serverUrl,
+        platform: manifest.platform,
+        dryRun,
     });
+    const newPin = (0, pin_file_1.pinFromManifest)(manifest, release);
+    log.info(`pin for ${release.tag}: versions ${Object.keys(newPin.versions).join(', ')} (from ${manifestPath})`);
+    const unmeasured = (0, pin_file_1.unmeasuredFacts)(newPin);
+    if (unmeasured.length > 0)
+        log.warn(`verify did not measure ${unmeasured.join(', ')}: the risk analysis cannot rule out collation changes there`);
+    return {
+        ...settings.consumer,
+        pinPath: settings.pinPath,
+        newPin,
+        newText: (0, pin_file_1.serialisePin)(newPin),
+        storageTeam: settings.storageTeam,
+        allowUnrouted: settings.allowUnrouted,
+        allowOlder: (0, context_1.boolOption)(options, 'allowOlder'),
+        labels: labelsOption(options),
+        branch: bump_1.BUMP_BRANCH,
+        conformanceUrl: release.conformanceUrl,
+        retry: (0, retry_1.retryPolicy)(env),
+    };
+}
+async function dryRunBump(req, settings, ctx) {
+    const { log } = ctx;
+    log.info('dry run: nothing is read from or sent to GitHub, so the current pin file and CODEOWNERS are not read and the change is shown as a first pin');
+    const plan = await (0, bump_1.planBump)(undefined, req, log);
+    writeArtifacts((0, node_path_1.join)(settings.out, 'pin-bump'), req.pinPath, req.newText, plan, log);
+    log.info(`dry run: ${plan.alreadyPinned ? `${req.pinPath} on ${plan.base} already pins ${req.newPin.tag}; nothing would change` : `would commit to branch ${plan.branch} of ${plan.repository} (from ${plan.base}) and open or update the pull request "${plan.title}"`}`);
+    await log.step(`would-be ${req.pinPath} diff`, async () => log.info(plan.diff));
+    await log.step('would-be pull request body', async () => log.info(plan.body));
+    ctx.setOutput('pin-bump-result', 'dry-run');
+    await ctx.addSummary(`### pg-bundle pin-bump (dry run)\n\nWould open or update "${plan.title}" in ${plan.repository}.\n\n<details><summary>${req.pinPath} diff</summary>\n\n\`\`\`diff\n${plan.diff}\n\`\`\`\n\n</details>\n\n<details><summary>pull request body</summary>\n\n${plan.body}\n\n</details>\n`);
+    return 0;
+}
+async function realBump(gh, req, settings, ctx) {
+    const { log } = ctx;
+    const plan = await (0, bump_1.planBump)(gh, req, log);
+    writeArtifacts((0, node_path_1.join)(settings.out, 'pin-bump'), req.pinPath, req.newText, plan, log);
+    if (plan.alreadyPinned) {
+        log.info(`${req.pinPath} on ${plan.base} already pins ${req.newPin.tag}: nothing to do`);
+        ctx.setOutput('pin-bump-result', 'already-pinned');
+        return 0;
+    }
+    (0, bump_1.enforceRouting)(plan, req, log);
+    const result = await (0, bump_1.applyBump)(gh, req, plan, log);
+    ctx.setOutput('pin-bump-result', result.outcome);
+    if (result.pullNumber !== undefined)
+        ctx.setOutput('pull-request-number', String(result.pullNumber));
+    if (result.pullUrl)
+        ctx.setOutput('pull-request-url', result.pullUrl);
+    const verb = result.outcome === 'up-to-date' ? 'Unchanged' : result.outcome === 'created' ? 'Opened' : 'Updated';
+    await ctx.addSummary(`### pg-bundle pin-bump\n\n${verb}: [${plan.title}](${result.pullUrl ?? ''}) in ${plan.repository}.\n`);
+    return 0;
 }
 function makePinBumpCommand(deps = {}) {
     return async (options, ctx) => {
         const env = deps.env ?? process.env;
-        const log = ctx.log;
-        const out = (0, context_1.stringOption)(options, 'out') ?? 'out';
-        const dryRun = (0, context_1.boolOption)(options, 'dryRun');
-        const repository = (0, context_1.stringOption)(options, 'repository');
-        // A dry run without a consumer repository (the README's local main job) still renders the pin,
-        // the diff and the PR body, as a first pin.
-        const { owner, repo } = repository || !dryRun ? parseRepository(repository) : { owner: '<consumer>', repo: '<repository>' };
-        const pinPath = (0, context_1.stringOption)(options, 'pinFile') ?? pin_file_1.DEFAULT_PIN_PATH;
-        const pathProblem = (0, pin_file_1.pinPathProblem)(pinPath);
-        if (pathProblem)
-            throw new errors_1.UserError(pathProblem, `pass --pin-file like ${pin_file_1.DEFAULT_PIN_PATH}`);
-        const storageTeam = (0, context_1.stringOption)(options, 'storageTeam');
-        const teamProblem = storageTeam ? (0, routing_1.validateStorageTeam)(storageTeam) : undefined;
-        if (teamProblem)
-            throw new errors_1.UserError(teamProblem, 'pass --storage-team @org/team-name');
-        const allowUnrouted = (0, context_1.boolOption)(options, 'allowUnrouted');
-        const token = (0, context_1.stringOption)(options, 'token') ?? (env.GITHUB_TOKEN || undefined);
-        if (token)
-            ctx.setSecret(token);
-        const apiUrl = (0, context_1.stringOption)(options, 'apiUrl') ?? (env.GITHUB_API_URL || exports.DEFAULT_API_URL);
-        const serverUrl = env.GITHUB_SERVER_URL || serverUrlFromApiUrl(apiUrl);
-        if (!storageTeam && !allowUnrouted && !dryRun) {
-            throw new errors_1.UserError('pin-bump needs the storage team that must own the pin file in CODEOWNERS', 'pass --storage-team @org/team-name (or --allow-unrouted to skip the routing check)');
-        }
-        const { manifest, path: manifestPath } = (0, release_info_1.readManifest)(out);
-        const release = (0, release_info_1.readReleaseInfo)({
-            out,
-            tag: (0, context_1.stringOption)(options, 'tag'),
-            releaseRepository: env.PG_BUNDLE_RELEASE_REPOSITORY || env.GITHUB_REPOSITORY,
-            serverUrl,
-            platform: manifest.platform,
-            dryRun,
-        });
-        const newPin = (0, pin_file_1.pinFromManifest)(manifest, release);
-        const newText = (0, pin_file_1.serialisePin)(newPin);
-        log.info(`pin for ${release.tag}: versions ${Object.keys(newPin.versions).join(', ')} (from ${manifestPath})`);
-        const unmeasured = (0, pin_file_1.unmeasuredFacts)(newPin);
-        if (unmeasured.length > 0)
-            log.warn(`verify did not measure ${unmeasured.join(', ')}: the risk analysis cannot rule out collation changes there`);
-        const req = {
-            owner,
-            repo,
-            pinPath,
-            newPin,
-            newText,
-            storageTeam,
-            allowUnrouted,
-            labels: labelsOption(options),
-            branch: bump_1.BUMP_BRANCH,
-            conformanceUrl: release.conformanceUrl,
-            retryDelayMs: deps.retryDelayMs,
-        };
-        const artifactsDir = (0, node_path_1.join)(out, 'pin-bump');
-        const gh = token && repository
-            ? (deps.octokit ?? defaultClient(log, deps.retryDelayMs))(token, apiUrl)
+        const settings = bumpSettings(options, ctx, env);
+        const req = bumpRequest(settings, options, env, ctx.log);
+        const { token, apiUrl } = settings.access;
+        // a dry run calls nothing remote: it shows the change as a first pin of the consumer repository
+        if (settings.dryRun)
+            return dryRunBump(req, settings, ctx);
+        const gh = token && settings.repositoryGiven
+            ? (0, client_1.createGitHubClient)({ token, apiUrl, log: ctx.log, retry: (0, retry_1.retryPolicy)(env) })
             : undefined;
-        if (dryRun) {
-            let plan;
-            if (gh) {
-                plan = await (0, bump_1.planBump)(gh, req, log);
-            }
-            else {
-                log.warn(repository
-                    ? 'no token: the dry run cannot read the current pin file and CODEOWNERS, so it shows the change as a first pin'
-                    : 'no --repository: the dry run shows the change as a first pin of a consumer repository');
-                const risks = (0, risk_1.analyseRisk)(undefined, newPin);
-                plan = {
-                    repository: `${owner}/${repo}`,
-                    base: '(default branch)',
-                    branch: bump_1.BUMP_BRANCH,
-                    pinPath,
-                    alreadyPinned: false,
-                    title: (0, pr_body_1.prTitle)(newPin),
-                    body: (0, pr_body_1.renderPrBody)({ newPin, pinPath, risks, conformanceUrl: release.conformanceUrl }),
-                    diff: (0, pin_diff_1.pinDiff)(pinPath, undefined, newText),
-                    risks,
-                    teamReviewers: [],
-                    labels: req.labels,
-                    notes: [],
-                };
-            }
-            writeArtifacts(artifactsDir, pinPath, newText, plan, log);
-            log.info(`dry run: ${plan.alreadyPinned ? `${pinPath} on ${plan.base} already pins ${newPin.tag}; nothing would change` : `would commit to branch ${plan.branch} of ${plan.repository} (from ${plan.base}) and open or update the pull request "${plan.title}"`}`);
-            log.info(`--- ${pinPath} ---\n${plan.diff}`);
-            log.info(`--- pull request body ---\n${plan.body}`);
-            ctx.setOutput('pin-bump-result', 'dry-run');
-            if (gh)
-                (0, bump_1.enforceRouting)(plan, req, log);
-            return 0;
-        }
         if (!gh)
-            throw new errors_1.UserError(`pin-bump needs a token for ${owner}/${repo}`, 'pass --token or set GITHUB_TOKEN to a GitHub App or fine-grained token with "contents: write" and "pull-requests: write" on the consumer repository (GITHUB_TOKEN of another repository cannot write there)');
-        const plan = await (0, bump_1.planBump)(gh, req, log);
-        writeArtifacts(artifactsDir, pinPath, newText, plan, log);
-        if (plan.alreadyPinned) {
-            log.info(`${pinPath} on ${plan.base} already pins ${newPin.tag}: nothing to do`);
-            ctx.setOutput('pin-bump-result', 'already-pinned');
-            return 0;
-        }
-        (0, bump_1.enforceRouting)(plan, req, log);
-        const result = await (0, bump_1.applyBump)(gh, req, plan, log);
-        ctx.setOutput('pin-bump-result', result.outcome);
-        if (result.pullNumber !== undefined)
-            ctx.setOutput('pull-request-number', String(result.pullNumber));
-        if (result.pullUrl)
-            ctx.setOutput('pull-request-url', result.pullUrl);
-        await ctx.addSummary(`### pg-bundle pin-bump\n\n${result.outcome === 'up-to-date' ? 'Unchanged' : result.outcome === 'created' ? 'Opened' : 'Updated'}: [${plan.title}](${result.pullUrl ?? ''}) in ${plan.repository}.\n`);
-        return 0;
+            throw new errors_1.UserError(`pin-bump needs a token for ${req.owner}/${req.repo}`, 'pass --token or set GITHUB_TOKEN to a GitHub App or fine-grained token with "contents: write" and "pull-requests: write" on the consumer repository (GITHUB_TOKEN of another repository cannot write there)');
+        return realBump(gh, req, settings, ctx);
     };
 }
 exports.pinBumpCommand = makePinBumpCommand();
@@ -45414,80 +45912,7 @@ exports.pinBumpCommand = makePinBumpCommand();
 
 /***/ }),
 
-/***/ 9631:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.httpStatus = httpStatus;
-exports.apiCall = apiCall;
-exports.retryOn422 = retryOn422;
-exports.apiMessage = apiMessage;
-/** Turns GitHub API failures into UserErrors that name the missing permission, and retries transient 422s. */
-const errors_1 = __nccwpck_require__(17);
-/** An Octokit RequestError, recognised by shape (its class lives in a transitive dependency). */
-function httpStatus(err) {
-    const status = err?.status;
-    return typeof status === 'number' ? status : undefined;
-}
-/** GitHub names the permissions an endpoint accepts in this header on a 403 ("contents=write; ..."). */
-function acceptedPermissions(err) {
-    const headers = err?.response?.headers;
-    return headers?.['x-accepted-github-permissions'] || undefined;
-}
-function apiMessage(err) {
-    const data = err?.response?.data;
-    const inner = (data?.errors ?? []).map((e) => (typeof e === 'string' ? e : e.message)).filter(Boolean);
-    return [data?.message ?? (err instanceof Error ? err.message : String(err)), ...inner].join('; ');
-}
-/**
- * Runs one API call. 401 → bad token; 403, and 404 on a repository we could read before →
- * the token lacks `permission` on `repository`.
- */
-async function apiCall(what, repository, permission, fn) {
-    try {
-        return await fn();
-    }
-    catch (err) {
-        const status = httpStatus(err);
-        if (status === 401)
-            throw new errors_1.UserError(`GitHub rejected the token (401 ${apiMessage(err)}) while ${what}`, 'pass a valid token with --token or GITHUB_TOKEN (a GitHub App installation token or a fine-grained token for the consumer repository)');
-        if (status === 403 && /rate limit/i.test(apiMessage(err)))
-            throw new errors_1.UserError(`GitHub's rate limit stopped ${what}: ${apiMessage(err)}`, 'wait for the limit to reset and run pin-bump again');
-        if (status === 403 ||
-            (status === 404 && permission !== 'contents: read' && permission !== 'metadata: read')) {
-            const accepted = acceptedPermissions(err);
-            throw new errors_1.UserError(`GitHub refused ${what} in ${repository} (${status} ${apiMessage(err)}): the token needs "${permission}" on ${repository}${accepted ? ` (GitHub accepts: ${accepted})` : ''}`, `grant "${permission}"${permission === 'pull-requests: write' ? ' (and "contents: write")' : permission === 'contents: write' ? ' (and "pull-requests: write")' : ''} on ${repository} to the GitHub App or fine-grained token; GITHUB_TOKEN cannot write to another repository`);
-        }
-        if (status === 404)
-            throw new errors_1.UserError(`${repository} was not found while ${what} (404): the repository does not exist or the token cannot see it`, `check --repository and grant the token "${permission}" on ${repository}`);
-        throw err;
-    }
-}
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/**
- * Retries a call that GitHub sometimes answers with 422 right after a pull request was created or
- * its branch moved (labels, review requests). Other errors are not retried.
- */
-async function retryOn422(fn, options) {
-    for (let attempt = 1;; attempt++) {
-        try {
-            return await fn();
-        }
-        catch (err) {
-            if (httpStatus(err) !== 422 || attempt >= options.attempts)
-                throw err;
-            options.onRetry?.(attempt, err);
-            await sleep(options.delayMs * attempt);
-        }
-    }
-}
-
-
-/***/ }),
-
-/***/ 2369:
+/***/ 2931:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -45495,7 +45920,7 @@ async function retryOn422(fn, options) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.pinDiff = pinDiff;
 /** The would-be change of the pin file as a unified diff (pure), for --dry-run and logs. */
-const diff_1 = __nccwpck_require__(5508);
+const diff_1 = __nccwpck_require__(5380);
 function pinDiff(pinPath, oldText, newText) {
     return (0, diff_1.createTwoFilesPatch)(oldText === undefined ? '/dev/null' : `a/${pinPath}`, `b/${pinPath}`, oldText ?? '', newText, undefined, undefined, { context: 3 });
 }
@@ -45503,7 +45928,7 @@ function pinDiff(pinPath, oldText, newText) {
 
 /***/ }),
 
-/***/ 5428:
+/***/ 9658:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -45522,6 +45947,7 @@ exports.assertValidPin = assertValidPin;
 exports.serialisePin = serialisePin;
 exports.parsePin = parsePin;
 exports.samePinnedRelease = samePinnedRelease;
+exports.isOlderRelease = isOlderRelease;
 exports.pinPathProblem = pinPathProblem;
 /**
  * The pin file: what the consumer repository commits to say which pg-bundle release it uses
@@ -45531,10 +45957,11 @@ exports.pinPathProblem = pinPathProblem;
  */
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const _2020_1 = __importDefault(__nccwpck_require__(2210));
-const ajv_formats_1 = __importDefault(__nccwpck_require__(2815));
-const errors_1 = __nccwpck_require__(17);
-const package_root_1 = __nccwpck_require__(3469);
+const _2020_1 = __importDefault(__nccwpck_require__(5362));
+const ajv_formats_1 = __importDefault(__nccwpck_require__(6735));
+const errors_1 = __nccwpck_require__(9115);
+const json_1 = __nccwpck_require__(2438);
+const package_root_1 = __nccwpck_require__(8123);
 exports.PIN_SCHEMA_VERSION = 1;
 exports.DEFAULT_PIN_PATH = 'pageserver/postgres-bundle.json';
 /** pg_database.datlocprovider is a single letter; verify may also record the word. */
@@ -45580,6 +46007,7 @@ function pinFromManifest(manifest, release) {
     const pin = {
         schemaVersion: exports.PIN_SCHEMA_VERSION,
         tag: release.tag,
+        ...(release.releasedAt ? { releasedAt: release.releasedAt } : {}),
         platform: manifest.platform,
         releaseUrl: release.releaseUrl,
         assetName: release.assetName,
@@ -45633,19 +46061,22 @@ function serialisePin(pin) {
 }
 /** Reads a pin file's text (pure). An invalid existing pin is reported, never silently replaced. */
 function parsePin(text, where) {
-    let value;
-    try {
-        value = JSON.parse(text);
-    }
-    catch (err) {
-        throw new errors_1.UserError(`${where} is not valid JSON: ${err.message}`, 'fix or delete the file so that pin-bump can write a new one');
-    }
+    const value = (0, json_1.parseJson)(text, where, 'fix or delete the file so that pin-bump can write a new one');
     assertValidPin(value, where);
     return value;
 }
 /** Two pins name the same release (same tag and same asset content). */
 function samePinnedRelease(a, b) {
     return a.tag === b.tag && a.sha256 === b.sha256;
+}
+/**
+ * Whether `next` is a release created before the one `current` pins (pure). Undefined when either
+ * pin lacks releasedAt (pins written before the field existed): the order is then unknown.
+ */
+function isOlderRelease(current, next) {
+    if (!current.releasedAt || !next.releasedAt)
+        return undefined;
+    return Date.parse(next.releasedAt) < Date.parse(current.releasedAt);
 }
 /** Why a --pin-file path cannot be used (it must be a plain repository path), or undefined. */
 function pinPathProblem(path) {
@@ -45661,7 +46092,7 @@ function pinPathProblem(path) {
 
 /***/ }),
 
-/***/ 1683:
+/***/ 1393:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -45824,14 +46255,12 @@ function renderPrBody(input) {
 
 /***/ }),
 
-/***/ 1552:
+/***/ 3834:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.bundleAssetName = void 0;
-exports.releaseUrls = releaseUrls;
 exports.parseSha256Sums = parseSha256Sums;
 exports.readManifest = readManifest;
 exports.readReleaseInfo = readReleaseInfo;
@@ -45842,21 +46271,12 @@ exports.releaseInfoFromRecord = releaseInfoFromRecord;
  */
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
-const manifest_file_1 = __nccwpck_require__(1433);
-const hash_1 = __nccwpck_require__(5138);
-const naming_1 = __nccwpck_require__(2419);
-Object.defineProperty(exports, "bundleAssetName", ({ enumerable: true, get: function () { return naming_1.bundleAssetName; } }));
-/** Release URLs on a GitHub server (pure). */
-function releaseUrls(serverUrl, repository, tag, assetName) {
-    const base = `${serverUrl.replace(/\/+$/, '')}/${repository}/releases`;
-    const t = encodeURIComponent(tag);
-    return {
-        releaseUrl: `${base}/tag/${t}`,
-        assetUrl: `${base}/download/${t}/${encodeURIComponent(assetName)}`,
-        manifestUrl: `${base}/download/${t}/manifest.json`,
-    };
-}
+const errors_1 = __nccwpck_require__(9115);
+const json_1 = __nccwpck_require__(2438);
+const manifest_file_1 = __nccwpck_require__(1759);
+const hash_1 = __nccwpck_require__(6260);
+const repository_1 = __nccwpck_require__(813);
+const naming_1 = __nccwpck_require__(8825);
 /** `<hex>  <name>` lines (sha256sum format, text or binary marker) → name → sha256 (pure). */
 function parseSha256Sums(text) {
     const sums = new Map();
@@ -45890,12 +46310,7 @@ function readReleaseInfo(input) {
     return releaseInfoFromSums(input);
 }
 function readJson(path) {
-    try {
-        return JSON.parse((0, node_fs_1.readFileSync)(path, 'utf8'));
-    }
-    catch (err) {
-        throw new errors_1.UserError(`${path} is not valid JSON: ${err.message}`, 'run pg-bundle publish again with the same --out');
-    }
+    return (0, json_1.parseJson)((0, node_fs_1.readFileSync)(path, 'utf8'), path, 'run pg-bundle publish again with the same --out');
 }
 /** ReleaseInfo from publish's record (pure apart from the error text). */
 function releaseInfoFromRecord(record, recordPath, input) {
@@ -45914,7 +46329,7 @@ function releaseInfoFromRecord(record, recordPath, input) {
         (input.dryRun ? 'RELEASE-OWNER/RELEASE-REPOSITORY' : undefined);
     if (!repository)
         throw new errors_1.UserError(`${recordPath} names no release repository`, 'run publish with --repository, or set PG_BUNDLE_RELEASE_REPOSITORY=owner/name');
-    const computed = releaseUrls(input.serverUrl, repository, record.tag, record.assetName);
+    const computed = (0, repository_1.releaseUrls)(input.serverUrl, repository, record.tag, record.assetName);
     return {
         repository,
         tag: record.tag,
@@ -45923,6 +46338,7 @@ function releaseInfoFromRecord(record, recordPath, input) {
         releaseUrl: record.releaseUrl ?? computed.releaseUrl,
         assetUrl: record.assetUrl ?? computed.assetUrl,
         manifestUrl: record.manifestUrl ?? computed.manifestUrl,
+        ...(record.releasedAt ? { releasedAt: record.releasedAt } : {}),
     };
 }
 function releaseInfoFromSums(input) {
@@ -45943,20 +46359,19 @@ function releaseInfoFromSums(input) {
         tag: input.tag,
         assetName,
         sha256,
-        ...releaseUrls(input.serverUrl, input.releaseRepository, input.tag, assetName),
+        ...(0, repository_1.releaseUrls)(input.serverUrl, input.releaseRepository, input.tag, assetName),
     };
 }
 
 
 /***/ }),
 
-/***/ 7003:
+/***/ 629:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.riskExplanation = riskExplanation;
 exports.icuMajorMinor = icuMajorMinor;
 exports.analyseRisk = analyseRisk;
 const WHY = {
@@ -45970,9 +46385,6 @@ const WHY = {
     'locale-provider': 'new clusters use a different collation provider for the default collation than existing ones',
     'not-measured': 'verify did not record this fact, so a change cannot be ruled out: run pg-bundle verify and bump again',
 };
-function riskExplanation(kind) {
-    return WHY[kind];
-}
 function show(value) {
     return value === null || value === undefined ? 'not measured' : String(value);
 }
@@ -46065,7 +46477,7 @@ function analyseRisk(oldPin, newPin) {
 
 /***/ }),
 
-/***/ 248:
+/***/ 4850:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -46080,7 +46492,7 @@ exports.checkRouting = checkRouting;
  * A pin bump changes which PostgreSQL, ICU and glibc the storage service runs, so its review must
  * land with the people who own on-disk compatibility.
  */
-const codeowners_1 = __nccwpck_require__(6233);
+const codeowners_1 = __nccwpck_require__(4699);
 /** Problem kinds that make GitHub skip the line (an unknown owner only drops that owner). */
 const SKIPPING_KINDS = new Set(['Invalid pattern', 'Invalid owner']);
 function validateStorageTeam(team) {
@@ -46160,13 +46572,12 @@ function checkRouting(input) {
 
 /***/ }),
 
-/***/ 5544:
+/***/ 6446:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.readManifestFile = void 0;
 exports.readArtifactDir = readArtifactDir;
 exports.assertConformancePassed = assertConformancePassed;
 exports.assemblePublishInput = assemblePublishInput;
@@ -46178,10 +46589,10 @@ exports.findArtifactDirs = findArtifactDirs;
  */
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const manifest_1 = __nccwpck_require__(4414);
-const errors_1 = __nccwpck_require__(17);
-const manifest_file_1 = __nccwpck_require__(1433);
-Object.defineProperty(exports, "readManifestFile", ({ enumerable: true, get: function () { return manifest_file_1.readManifestFile; } }));
+const manifest_1 = __nccwpck_require__(6452);
+const bundle_files_1 = __nccwpck_require__(2775);
+const manifest_file_1 = __nccwpck_require__(1759);
+const errors_1 = __nccwpck_require__(9115);
 /** Reads one artifact directory: its manifest and the vNN directories it lists (all must exist, no extra ones). */
 function readArtifactDir(dir) {
     const root = (0, node_path_1.resolve)(dir);
@@ -46189,7 +46600,7 @@ function readArtifactDir(dir) {
     const listed = Object.keys(manifest.versions);
     if (listed.length === 0)
         throw new errors_1.UserError(`${(0, node_path_1.join)(root, 'manifest.json')} lists no PostgreSQL version`, 'run pg-bundle build before publish');
-    const present = (0, node_fs_1.readdirSync)(root).filter((name) => /^v\d+$/.test(name) && (0, node_fs_1.statSync)((0, node_path_1.join)(root, name)).isDirectory());
+    const present = (0, bundle_files_1.listVersionDirs)(root).map((m) => `v${m}`);
     for (const major of listed) {
         if (!present.includes(`v${major}`))
             throw new errors_1.UserError(`${root}/v${major} is missing but manifest.json lists PostgreSQL ${major}`, 'download or build the whole artifact again');
@@ -46246,7 +46657,7 @@ function findArtifactDirs(root) {
 
 /***/ }),
 
-/***/ 6339:
+/***/ 6405:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -46264,7 +46675,7 @@ function formatSha256Sums(sums) {
 
 /***/ }),
 
-/***/ 3882:
+/***/ 9012:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -46275,135 +46686,183 @@ exports.fetchCommand = exports.publishCommand = void 0;
  * `pg-bundle publish [artifact-dir...]` and `pg-bundle fetch --pin-file <pin> --out <dir>`.
  *
  * publish: packs the bundle (from --out, or from the artifact directories given as arguments, one
- * per matrix job) into the release's assets under <out>/publish/, then, unless --dry-run or no
- * token, publishes them as a GitHub Release idempotently (see release.ts). It also writes
+ * per matrix job) into the release's assets under <out>/publish/, then, unless --dry-run,
+ * publishes them as a GitHub Release idempotently (see release.ts); without a token it fails. It writes
  * <out>/publish/release.json (tag, repository, asset name, sha256, URLs) for pin-bump.
  */
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const context_1 = __nccwpck_require__(8480);
-const errors_1 = __nccwpck_require__(17);
-const artifacts_1 = __nccwpck_require__(5544);
-const fetch_1 = __nccwpck_require__(5583);
-const github_client_1 = __nccwpck_require__(7426);
-const naming_1 = __nccwpck_require__(2419);
-const prepare_1 = __nccwpck_require__(5856);
-const release_1 = __nccwpck_require__(3162);
-function tokenFrom(options, ctx) {
-    const token = (0, context_1.stringOption)(options, 'token') ?? (process.env.GITHUB_TOKEN || undefined);
-    if (token)
-        ctx.setSecret(token);
-    return token;
+const context_1 = __nccwpck_require__(9746);
+const access_1 = __nccwpck_require__(1795);
+const errors_1 = __nccwpck_require__(6814);
+const client_1 = __nccwpck_require__(8750);
+const repository_1 = __nccwpck_require__(813);
+const retry_1 = __nccwpck_require__(7507);
+const errors_2 = __nccwpck_require__(9115);
+const artifacts_1 = __nccwpck_require__(6446);
+const fetch_1 = __nccwpck_require__(1373);
+const naming_1 = __nccwpck_require__(8825);
+const prepare_1 = __nccwpck_require__(4966);
+const release_1 = __nccwpck_require__(7776);
+const MAKE_LATEST = ['true', 'false', 'legacy'];
+function makeLatestOption(options) {
+    const value = (0, context_1.stringOption)(options, 'makeLatest') ?? 'true';
+    if (!MAKE_LATEST.includes(value))
+        throw new errors_2.UserError(`--make-latest is "${value}"`, `use one of ${MAKE_LATEST.join(', ')}`);
+    return value;
 }
-function parseRepository(value) {
-    const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(value);
-    if (!m)
-        throw new errors_1.UserError(`--repository ${value} is not owner/name`, 'pass --repository <owner>/<name> of the release repository');
-    return { owner: m[1], repo: m[2] };
+/** --target-commitish, else the workflow's commit when the release goes to the workflow's repository. */
+function targetCommitish(options, repository) {
+    const given = (0, context_1.stringOption)(options, 'targetCommitish');
+    if (given)
+        return given;
+    const sha = process.env.GITHUB_SHA;
+    return sha && repository && repository === process.env.GITHUB_REPOSITORY ? sha : undefined;
 }
-/** Retry tuning for tests (PG_BUNDLE_RETRY_BASE_MS); production uses the defaults. */
-function retryFromEnv() {
-    const base = process.env.PG_BUNDLE_RETRY_BASE_MS;
-    return base && /^\d+$/.test(base) ? { baseDelayMs: Number(base) } : {};
-}
-const publishCommand = async (options, ctx) => {
-    const out = (0, context_1.stringOption)(options, 'out') ?? 'out';
-    const sources = ctx.args.length ? ctx.args.flatMap((a) => (0, artifacts_1.findArtifactDirs)(a)) : [out];
+/** The artifact directories to publish: the arguments (each may hold several), else --out. */
+function artifactSources(args, out) {
+    if (args.length === 0)
+        return [out];
+    const sources = args.flatMap((a) => (0, artifacts_1.findArtifactDirs)(a));
     if (sources.length === 0)
-        throw new errors_1.UserError(`no manifest.json found in ${ctx.args.join(', ')}`, 'pass the directories downloaded from the build jobs (each with manifest.json and vNN/)');
-    const input = (0, artifacts_1.assemblePublishInput)(sources);
-    const tag = (0, naming_1.validateTag)((0, context_1.stringOption)(options, 'tag') ?? (0, naming_1.defaultTag)(input.manifest, (0, naming_1.releaseDate)()));
-    const token = tokenFrom(options, ctx);
+        throw new errors_2.UserError(`no manifest.json found in ${args.join(', ')}`, 'pass the directories downloaded from the build jobs (each with manifest.json and vNN/)');
+    return sources;
+}
+function publishTarget(options, ctx) {
+    const access = (0, access_1.githubAccess)(options, ctx);
     const repository = (0, context_1.stringOption)(options, 'repository') ?? (process.env.GITHUB_REPOSITORY || undefined);
-    const dryRun = (0, context_1.boolOption)(options, 'dryRun') || !token;
-    if (!dryRun && !repository)
-        throw new errors_1.UserError('publish needs the release repository', 'pass --repository <owner>/<name> (in a workflow GITHUB_REPOSITORY is used)');
-    const prepared = await (0, prepare_1.prepareRelease)(input, tag, out, ctx.log);
+    // dry run only when asked: without a token publish fails instead of quietly publishing nothing
+    const dryRunReason = (0, context_1.boolOption)(options, 'dryRun') ? '--dry-run' : undefined;
+    if (!dryRunReason && !access.token)
+        throw new errors_2.UserError('publish needs a GitHub token with contents: write on the release repository', 'pass --token or set GITHUB_TOKEN; to only prepare the assets, pass --dry-run');
+    if (!dryRunReason && !repository)
+        throw new errors_2.UserError('publish needs the release repository', 'pass --repository <owner>/<name> (in a workflow GITHUB_REPOSITORY is used)');
+    return {
+        access,
+        repository,
+        dryRunReason,
+        targetCommitish: targetCommitish(options, repository),
+        makeLatest: makeLatestOption(options),
+    };
+}
+function publishRecord(prepared, target) {
     const tarball = prepared.assets[0];
-    const record = {
-        tag,
-        repository: repository ?? null,
+    return {
+        tag: prepared.tag,
+        repository: target.repository ?? null,
         assetName: tarball.name,
         sha256: tarball.sha256,
         assets: prepared.assets.map((a) => ({ name: a.name, sha256: a.sha256, size: a.size })),
-        dryRun,
+        dryRun: target.dryRunReason !== undefined,
     };
-    const writeRecord = () => (0, node_fs_1.writeFileSync)((0, node_path_1.join)(prepared.dir, 'release.json'), JSON.stringify(record, null, 2) + '\n');
-    ctx.setOutput('tag', tag);
-    ctx.setOutput('sha256', tarball.sha256);
-    ctx.setOutput('asset-path', tarball.path);
-    if (dryRun) {
-        writeRecord();
-        const why = (0, context_1.boolOption)(options, 'dryRun') ? '--dry-run' : 'no token (--token or GITHUB_TOKEN)';
-        ctx.log.info(`dry run (${why}): nothing was sent to GitHub. Would publish ${tag}${repository ? ` to ${repository}` : ''}:`);
-        for (const a of prepared.assets)
-            ctx.log.info(`  ${a.name}  ${a.size} bytes  sha256 ${a.sha256}`);
-        ctx.log.info(`release body: ${prepared.bodyPath}`);
-        await ctx.addSummary(`### pg-bundle publish (dry run)\n\nWould publish **${tag}**${repository ? ` to ${repository}` : ''}; assets and body are in \`${prepared.dir}\`.\n\n${prepared.body}`);
-        return 0;
-    }
-    const { owner, repo } = parseRepository(repository);
-    const apiUrl = (0, context_1.stringOption)(options, 'apiUrl') ?? (process.env.GITHUB_API_URL || undefined);
-    const octokit = (0, github_client_1.createGitHubClient)({
-        token: token,
-        baseUrl: apiUrl,
+}
+function writeRecord(prepared, record) {
+    (0, node_fs_1.writeFileSync)((0, node_path_1.join)(prepared.dir, 'release.json'), JSON.stringify(record, null, 2) + '\n');
+}
+async function reportDryRun(prepared, target, ctx) {
+    const { tag } = prepared;
+    const to = target.repository ? ` to ${target.repository}` : '';
+    ctx.log.info(`dry run (${target.dryRunReason}): nothing was sent to GitHub. Would publish ${tag}${to}:`);
+    for (const a of prepared.assets)
+        ctx.log.info(`  ${a.name}  ${a.size} bytes  sha256 ${a.sha256}`);
+    ctx.log.info(`release body: ${prepared.bodyPath}`);
+    await ctx.addSummary(`### pg-bundle publish (dry run)\n\nWould publish **${tag}**${to}; assets and body are in \`${prepared.dir}\`.\n\n${prepared.body}`);
+}
+/** Publishes the prepared assets (release.ts) and reads back the URLs GitHub gave them. */
+async function publishToGitHub(prepared, target, replace, ctx) {
+    const { owner, repo } = (0, repository_1.parseRepository)(target.repository, 'the release repository');
+    const repository = `${owner}/${repo}`;
+    const octokit = (0, client_1.createGitHubClient)({
+        token: target.access.token,
+        apiUrl: target.access.apiUrl,
         log: ctx.log,
-        retry: retryFromEnv(),
+        retry: (0, retry_1.retryPolicy)(),
     });
-    let outcome;
-    try {
-        outcome = await ctx.log.step(`publishing ${tag} to ${owner}/${repo}`, () => (0, release_1.publishRelease)(octokit, {
-            owner,
-            repo,
-            tag,
-            body: prepared.body,
-            assets: prepared.assets,
-            replace: (0, context_1.boolOption)(options, 'replace'),
-            log: ctx.log,
-        }));
-    }
-    catch (err) {
-        throw (0, github_client_1.explainGitHubError)(err, `${owner}/${repo}`, 'contents: write');
-    }
+    const { tag, body, assets } = prepared;
+    if (target.targetCommitish)
+        ctx.log.info(`release ${tag} is for commit ${target.targetCommitish}`);
+    const outcome = await (0, errors_1.apiCall)(`publishing ${tag}`, repository, 'contents: write', () => ctx.log.step(`publishing ${tag} to ${repository}`, () => (0, release_1.publishRelease)(octokit, {
+        owner,
+        repo,
+        tag,
+        body,
+        assets,
+        replace,
+        targetCommitish: target.targetCommitish,
+        makeLatest: target.makeLatest,
+        log: ctx.log,
+        retry: (0, retry_1.retryPolicy)(),
+    })));
     const { data: release } = await octokit.rest.repos.getRelease({
         owner,
         repo,
         release_id: outcome.releaseId,
     });
     const urlOf = (name) => release.assets.find((a) => a.name === name)?.browser_download_url;
-    Object.assign(record, {
-        state: outcome.state,
+    return {
+        outcome,
         releaseUrl: release.html_url,
-        assetUrl: urlOf(tarball.name),
-        manifestUrl: urlOf('manifest.json'),
+        assetUrl: urlOf(assets[0].name),
+        manifestUrl: urlOf(naming_1.MANIFEST_ASSET),
+        releasedAt: release.created_at,
+    };
+}
+const STATE_VERB = {
+    created: 'created and published',
+    completed: 'completed and published an interrupted',
+    unchanged: 'left unchanged the existing',
+    updated: 'updated the assets of',
+};
+async function reportPublished(prepared, published, ctx) {
+    const { outcome, releaseUrl } = published;
+    const list = (names) => names.join(', ') || 'none';
+    ctx.log.info(`${STATE_VERB[outcome.state]} release ${prepared.tag}: ${releaseUrl} (uploaded: ${list(outcome.uploaded)}; kept: ${list(outcome.kept)}; replaced: ${list(outcome.replaced)})`);
+    ctx.setOutput('release-url', releaseUrl);
+    if (published.assetUrl)
+        ctx.setOutput('asset-url', published.assetUrl);
+    await ctx.addSummary(`### pg-bundle publish\n\nRelease [${prepared.tag}](${releaseUrl}) (${outcome.state}).\n\n${prepared.body}`);
+}
+const publishCommand = async (options, ctx) => {
+    const out = (0, context_1.stringOption)(options, 'out') ?? 'out';
+    const input = (0, artifacts_1.assemblePublishInput)(artifactSources(ctx.args, out));
+    const tag = (0, naming_1.validateTag)((0, context_1.stringOption)(options, 'tag') ?? (0, naming_1.defaultTag)(input.manifest));
+    const target = publishTarget(options, ctx);
+    const prepared = await (0, prepare_1.prepareRelease)(input, tag, out, ctx.log);
+    const record = publishRecord(prepared, target);
+    ctx.setOutput('tag', tag);
+    ctx.setOutput('sha256', record.sha256);
+    ctx.setOutput('asset-path', prepared.assets[0].path);
+    if (target.dryRunReason) {
+        writeRecord(prepared, record);
+        await reportDryRun(prepared, target, ctx);
+        return 0;
+    }
+    const published = await publishToGitHub(prepared, target, (0, context_1.boolOption)(options, 'replace'), ctx);
+    const { releaseUrl, assetUrl, manifestUrl, releasedAt } = published;
+    writeRecord(prepared, {
+        ...record,
+        state: published.outcome.state,
+        releaseUrl,
+        assetUrl,
+        manifestUrl,
+        releasedAt,
     });
-    writeRecord();
-    const verb = {
-        created: 'created and published',
-        completed: 'completed and published an interrupted',
-        unchanged: 'left unchanged the existing',
-        updated: 'updated the assets of',
-    }[outcome.state];
-    ctx.log.info(`${verb} release ${tag}: ${release.html_url} (uploaded: ${outcome.uploaded.join(', ') || 'none'}; kept: ${outcome.kept.join(', ') || 'none'}; replaced: ${outcome.replaced.join(', ') || 'none'})`);
-    ctx.setOutput('release-url', release.html_url);
-    if (record.assetUrl)
-        ctx.setOutput('asset-url', record.assetUrl);
-    await ctx.addSummary(`### pg-bundle publish\n\nRelease [${tag}](${release.html_url}) (${outcome.state}).\n\n${prepared.body}`);
+    await reportPublished(prepared, published, ctx);
     return 0;
 };
 exports.publishCommand = publishCommand;
 const fetchCommand = async (options, ctx) => {
-    const pinPath = (0, context_1.stringOption)(options, 'pinFile') ?? (0, context_1.listOption)(options, 'pinFile')[0];
+    const pinPath = (0, context_1.stringOption)(options, 'pinFile');
     if (!pinPath)
-        throw new errors_1.UserError('fetch needs a pin file', 'pass --pin-file <path to postgres-bundle.json>');
-    const out = (0, context_1.stringOption)(options, 'out') ?? 'out';
+        throw new errors_2.UserError('fetch needs a pin file', 'pass --pin-file <path to postgres-bundle.json>');
+    const access = (0, access_1.githubAccess)(options, ctx);
     const result = await (0, fetch_1.fetchBundle)({
         pinPath,
-        outDir: out,
-        token: tokenFrom(options, ctx),
-        apiUrl: (0, context_1.stringOption)(options, 'apiUrl') ?? (process.env.GITHUB_API_URL || undefined),
+        outDir: (0, context_1.stringOption)(options, 'out') ?? 'out',
+        token: access.token,
+        apiUrl: access.apiUrl,
         log: ctx.log,
-        retryBaseDelayMs: retryFromEnv().baseDelayMs,
+        retry: (0, retry_1.retryPolicy)(),
     });
     ctx.setOutput('dir', result.dir);
     ctx.setOutput('tag', result.tag);
@@ -46415,14 +46874,12 @@ exports.fetchCommand = fetchCommand;
 
 /***/ }),
 
-/***/ 5583:
+/***/ 1373:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.parsePin = parsePin;
-exports.parseReleaseDownloadUrl = parseReleaseDownloadUrl;
 exports.checkArchive = checkArchive;
 exports.fetchBundle = fetchBundle;
 /**
@@ -46433,111 +46890,83 @@ exports.fetchBundle = fetchBundle;
  */
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const manifest_1 = __nccwpck_require__(4414);
-const errors_1 = __nccwpck_require__(17);
-const hash_1 = __nccwpck_require__(5138);
-const github_client_1 = __nccwpck_require__(7426);
-const naming_1 = __nccwpck_require__(2419);
-const tarball_1 = __nccwpck_require__(4897);
-const zstd_1 = __nccwpck_require__(3672);
-function parsePin(text, path) {
-    let pin;
+const manifest_1 = __nccwpck_require__(6452);
+const manifest_file_1 = __nccwpck_require__(1759);
+const client_1 = __nccwpck_require__(8750);
+const errors_1 = __nccwpck_require__(6814);
+const repository_1 = __nccwpck_require__(813);
+const retry_1 = __nccwpck_require__(7507);
+const pin_file_1 = __nccwpck_require__(9658);
+const errors_2 = __nccwpck_require__(9115);
+const hash_1 = __nccwpck_require__(6260);
+const naming_1 = __nccwpck_require__(8825);
+const tarball_1 = __nccwpck_require__(8975);
+const zstd_1 = __nccwpck_require__(1698);
+/** One GET of a download URL; a refusal that waiting cannot fix is a UserError. */
+async function downloadOnce(url, token) {
+    let res;
     try {
-        pin = JSON.parse(text);
+        res = await fetch(url, { headers: token ? { authorization: `token ${token}` } : {}, redirect: 'follow' });
     }
     catch (err) {
-        throw new errors_1.UserError(`${path} is not valid JSON: ${err.message}`, 'restore the pin file written by pg-bundle pin-bump');
+        throw new retry_1.HttpFailureError(500, err.message);
     }
-    const problems = [];
-    if (pin.schemaVersion !== 1)
-        problems.push(`schemaVersion is ${JSON.stringify(pin.schemaVersion)}, this pg-bundle reads 1`);
-    if (typeof pin.tag !== 'string' || !pin.tag)
-        problems.push('tag is missing');
-    if (typeof pin.assetUrl !== 'string' || !/^(https?|file):\/\//.test(pin.assetUrl))
-        problems.push('assetUrl is missing or not an http(s)/file URL');
-    if (typeof pin.sha256 !== 'string' || !(0, hash_1.isSha256Hex)(pin.sha256))
-        problems.push('sha256 is not 64 lower-case hex digits');
-    if (!pin.versions || typeof pin.versions !== 'object' || Object.keys(pin.versions).length === 0)
-        problems.push('versions is missing or empty');
-    if (problems.length)
-        throw new errors_1.UserError(`${path} is not a usable pg-bundle pin file: ${problems.join('; ')}`, 'regenerate it with pg-bundle pin-bump (format: docs/pin-file.md)');
-    return pin;
+    if (res.ok)
+        return Buffer.from(await res.arrayBuffer());
+    const headers = Object.fromEntries(res.headers.entries());
+    const refused = res.status === 404 || res.status === 401 || res.status === 403;
+    if (refused && !headers['retry-after'] && headers['x-ratelimit-remaining'] !== '0')
+        throw new errors_2.UserError(`downloading ${url} failed: ${res.status} ${res.statusText}`, 'for a private release repository give a token that can read it (--token or GITHUB_TOKEN), and check the pin');
+    throw new retry_1.HttpFailureError(res.status, res.statusText, { headers });
 }
-/** owner, repo, tag and asset name from a github.com release download URL (pure). */
-function parseReleaseDownloadUrl(url) {
-    const m = /\/([^/]+)\/([^/]+)\/releases\/download\/([^/]+)\/([^/?#]+)$/.exec(url);
-    return m
-        ? {
-            owner: decodeURIComponent(m[1]),
-            repo: decodeURIComponent(m[2]),
-            tag: decodeURIComponent(m[3]),
-            name: decodeURIComponent(m[4]),
-        }
-        : undefined;
-}
-async function downloadWithFetch(url, token, log, baseDelayMs) {
+/** The asset by its URL (file:// or http(s)), retrying transient failures. */
+async function downloadUrl(url, token, log, policy) {
     if (url.startsWith('file://'))
         return (0, node_fs_1.readFileSync)(new URL(url));
-    for (let attempt = 1;; attempt++) {
-        let failure;
-        try {
-            const res = await fetch(url, {
-                headers: token ? { authorization: `token ${token}` } : {},
-                redirect: 'follow',
-            });
-            if (res.ok)
-                return Buffer.from(await res.arrayBuffer());
-            failure = {
-                status: res.status,
-                message: res.statusText,
-                response: { headers: Object.fromEntries(res.headers.entries()) },
-            };
-            if (res.status === 404 || res.status === 401 || res.status === 403) {
-                if (!failure.response?.headers?.['retry-after'] &&
-                    failure.response?.headers?.['x-ratelimit-remaining'] !== '0') {
-                    throw new errors_1.UserError(`downloading ${url} failed: ${res.status} ${res.statusText}`, 'for a private release repository give a token that can read it (--token or GITHUB_TOKEN), and check the pin');
-                }
-            }
-        }
-        catch (err) {
-            if (err instanceof errors_1.UserError)
-                throw err;
-            failure = { status: 500, message: err.message };
-        }
-        const decision = (0, github_client_1.retryDecision)(failure, attempt, { ...github_client_1.DEFAULT_RETRY, baseDelayMs }, Date.now());
-        if (!decision.retry)
-            throw new errors_1.UserError(`downloading ${url} failed: ${failure.status} ${failure.message}`, 'check the network and the pin file; run fetch again');
-        log.warn(`downloading ${url}: ${decision.reason}; retry ${attempt} in ${(decision.delayMs / 1000).toFixed(1)} s`);
-        await new Promise((r) => setTimeout(r, decision.delayMs));
+    if (!/^https?:\/\//.test(url))
+        throw new errors_2.UserError(`cannot download ${url}: only http(s) and file URLs are supported`, 'check the pin file');
+    try {
+        return await (0, retry_1.withRetries)(() => downloadOnce(url, token), (err, attempt) => err instanceof errors_2.UserError ? retry_1.NO_RETRY : (0, retry_1.retryDecision)(err, attempt, policy, Date.now()), (decision, attempt) => log.warn((0, retry_1.retryMessage)(`downloading ${url}`, decision, attempt, policy.maxRetries)));
+    }
+    catch (err) {
+        if (err instanceof errors_2.UserError)
+            throw err;
+        const failure = err;
+        throw new errors_2.UserError(`downloading ${url} failed: ${failure.status} ${failure.message}`, 'check the network and the pin file; run fetch again');
     }
 }
 /** Through the API (works for private repositories): release by tag → asset by name → download. */
-async function downloadWithApi(pin, token, apiUrl, log, baseDelayMs) {
-    const where = parseReleaseDownloadUrl(pin.assetUrl);
+async function downloadWithApi(pin, token, options) {
+    const where = (0, repository_1.parseReleaseDownloadUrl)(pin.assetUrl);
     if (!where)
         return undefined;
-    const octokit = (0, github_client_1.createGitHubClient)({ token, baseUrl: apiUrl, log, retry: { baseDelayMs } });
-    const repository = `${where.owner}/${where.repo}`;
-    try {
-        const { data: release } = await octokit.rest.repos.getReleaseByTag({
-            owner: where.owner,
-            repo: where.repo,
-            tag: where.tag,
-        });
-        const asset = release.assets.find((a) => a.name === (pin.assetName ?? where.name));
+    const octokit = (0, client_1.createGitHubClient)({
+        token,
+        apiUrl: options.apiUrl,
+        log: options.log,
+        retry: options.retry,
+    });
+    const { owner, repo, tag } = where;
+    const repository = `${owner}/${repo}`;
+    const { assetName } = pin;
+    return (0, errors_1.apiCall)(`downloading ${assetName} of release ${tag}`, repository, 'contents: read', async () => {
+        const { data: release } = await octokit.rest.repos.getReleaseByTag({ owner, repo, tag });
+        const asset = release.assets.find((a) => a.name === assetName);
         if (!asset)
-            throw new errors_1.UserError(`release ${where.tag} in ${repository} has no asset ${pin.assetName ?? where.name}`, 'check the pin file (was the release published completely?)');
+            throw new errors_2.UserError(`release ${tag} in ${repository} has no asset ${assetName}`, 'check the pin file (was the release published completely?)');
         const { data } = await octokit.rest.repos.getReleaseAsset({
-            owner: where.owner,
-            repo: where.repo,
+            owner,
+            repo,
             asset_id: asset.id,
             headers: { accept: 'application/octet-stream' },
         });
         return Buffer.from(data);
-    }
-    catch (err) {
-        throw (0, github_client_1.explainGitHubError)(err, repository, 'contents: read');
-    }
+    });
+}
+async function downloadPinned(pin, options) {
+    const policy = options.retry ?? retry_1.DEFAULT_RETRY;
+    const viaApi = options.token ? await downloadWithApi(pin, options.token, options) : undefined;
+    return viaApi ?? (await downloadUrl(pin.assetUrl, options.token, options.log, policy));
 }
 function fileEntriesOf(entries) {
     return entries
@@ -46549,22 +46978,21 @@ function fileEntriesOf(entries) {
         mode: e.mode & 0o111 ? '0755' : '0644',
     }));
 }
-/** Checks an unpacked archive against its manifest and the pin (pure). Returns the manifest. */
-function checkArchive(entries, pin) {
-    const manifestEntry = entries.find((e) => e.path === naming_1.MANIFEST_ASSET && e.type === 'file');
-    if (!manifestEntry?.data)
-        throw new errors_1.UserError('the bundle has no manifest.json', 'the asset was not written by pg-bundle publish; check the pin');
-    const manifest = JSON.parse(manifestEntry.data.toString('utf8'));
-    if (manifest.schemaVersion !== manifest_1.MANIFEST_SCHEMA_VERSION)
-        throw new errors_1.UserError(`the bundle's manifest has schema version ${manifest.schemaVersion}, this pg-bundle reads ${manifest_1.MANIFEST_SCHEMA_VERSION}`, 'use the pg-bundle version that published the release');
+/** What the pin says that the bundle's manifest contradicts (pure). */
+function pinMismatches(manifest, pin) {
     const problems = [];
     for (const [major, v] of Object.entries(pin.versions)) {
         const m = manifest.versions[major];
         if (!m)
             problems.push(`the pin lists PostgreSQL ${major} but the bundle does not contain it`);
-        else if (v.postgresVersion && v.postgresVersion !== m.postgres.version)
+        else if (v.postgresVersion !== m.postgres.version)
             problems.push(`v${major}: the pin says PostgreSQL ${v.postgresVersion}, the bundle has ${m.postgres.version}`);
     }
+    return problems;
+}
+/** Archive entries outside the manifest's vNN/ directories, or symlinks leaving them (pure). */
+function pathProblems(entries, manifest) {
+    const problems = [];
     for (const e of entries) {
         const top = e.path.split('/')[0];
         if (e.path !== naming_1.MANIFEST_ASSET && !(/^v\d+$/.test(top) && manifest.versions[top.slice(1)]))
@@ -46575,11 +47003,23 @@ function checkArchive(entries, pin) {
                 problems.push(`${e.path} is a symlink leaving ${top}/ (${e.linkname})`);
         }
     }
+    return problems;
+}
+/** Checks an unpacked archive against its manifest and the pin (pure). Returns the manifest. */
+function checkArchive(entries, pin) {
+    const manifestEntry = entries.find((e) => e.path === naming_1.MANIFEST_ASSET && e.type === 'file');
+    if (!manifestEntry?.data)
+        throw new errors_2.UserError('the bundle has no manifest.json', 'the asset was not written by pg-bundle publish; check the pin');
+    const manifest = (0, manifest_file_1.parseManifest)(manifestEntry.data.toString('utf8'), "the bundle's manifest.json");
     const diffs = (0, manifest_1.compareFiles)(Object.values(manifest.versions).flatMap((v) => v.files), fileEntriesOf(entries));
-    problems.push(...diffs.map((d) => `${d.path}: ${d.problem} (${d.detail})`));
+    const problems = [
+        ...pinMismatches(manifest, pin),
+        ...pathProblems(entries, manifest),
+        ...diffs.map((d) => `${d.path}: ${d.problem} (${d.detail})`),
+    ];
     if (problems.length) {
         const shown = problems.slice(0, 10).join('\n  ');
-        throw new errors_1.UserError(`the bundle does not match its manifest or the pin (${problems.length} problem(s)):\n  ${shown}`, 'do not use this bundle; re-publish the release or pin another one');
+        throw new errors_2.UserError(`the bundle does not match its manifest or the pin (${problems.length} problem(s)):\n  ${shown}`, 'do not use this bundle; re-publish the release or pin another one');
     }
     return manifest;
 }
@@ -46600,23 +47040,19 @@ function writeEntries(entries, root) {
         }
     }
 }
-async function fetchBundle(options) {
-    const { log } = options;
-    const pinPath = (0, node_path_1.resolve)(options.pinPath);
-    if (!(0, node_fs_1.existsSync)(pinPath))
-        throw new errors_1.UserError(`pin file ${pinPath} does not exist`, 'pass --pin-file <path to postgres-bundle.json>');
-    const pin = parsePin((0, node_fs_1.readFileSync)(pinPath, 'utf8'), pinPath);
-    const baseDelayMs = options.retryBaseDelayMs ?? github_client_1.DEFAULT_RETRY.baseDelayMs;
-    const data = await log.step(`downloading ${pin.assetUrl}`, async () => (options.token
-        ? await downloadWithApi(pin, options.token, options.apiUrl, log, baseDelayMs)
-        : undefined) ?? (await downloadWithFetch(pin.assetUrl, options.token, log, baseDelayMs)));
+function readPinFile(path) {
+    if (!(0, node_fs_1.existsSync)(path))
+        throw new errors_2.UserError(`pin file ${path} does not exist`, 'pass --pin-file <path to postgres-bundle.json>');
+    return (0, pin_file_1.parsePin)((0, node_fs_1.readFileSync)(path, 'utf8'), path);
+}
+function checkSha256(data, pin) {
     const actual = (0, hash_1.sha256)(data);
-    if (actual !== pin.sha256) {
-        throw new errors_1.UserError(`the downloaded bundle has sha256 ${actual}, the pin requires ${pin.sha256} (${pin.assetUrl})`, 'do not use it: the asset was replaced or damaged. Re-run pin-bump for the release you want, or re-publish the pinned one');
-    }
-    const entries = await (0, tarball_1.readTar)(await (0, zstd_1.zstdDecompress)(data, pin.assetUrl));
-    const manifest = checkArchive(entries, pin);
-    const out = (0, node_path_1.resolve)(options.outDir);
+    if (actual !== pin.sha256)
+        throw new errors_2.UserError(`the downloaded bundle has sha256 ${actual}, the pin requires ${pin.sha256} (${pin.assetUrl})`, 'do not use it: the asset was replaced or damaged. Re-run pin-bump for the release you want, or re-publish the pinned one');
+    return actual;
+}
+/** Writes the checked entries into a staging directory, then moves each vNN/ and manifest.json into `out`. */
+function install(entries, manifest, out) {
     (0, node_fs_1.mkdirSync)(out, { recursive: true });
     const staging = (0, node_path_1.join)(out, `.pg-bundle-fetch-${process.pid}`);
     (0, node_fs_1.rmSync)(staging, { recursive: true, force: true });
@@ -46628,126 +47064,29 @@ async function fetchBundle(options) {
             (0, node_fs_1.renameSync)((0, node_path_1.join)(staging, `v${major}`), (0, node_path_1.join)(out, `v${major}`));
         }
         (0, node_fs_1.renameSync)((0, node_path_1.join)(staging, naming_1.MANIFEST_ASSET), (0, node_path_1.join)(out, naming_1.MANIFEST_ASSET));
-        log.info(`unpacked ${pin.tag} (PostgreSQL ${majors.map((m) => manifest.versions[m].postgres.version).join(', ')}) into ${out}`);
-        return { dir: out, tag: pin.tag, versions: majors, sha256: actual };
+        return majors;
     }
     finally {
         (0, node_fs_1.rmSync)(staging, { recursive: true, force: true });
     }
 }
-
-
-/***/ }),
-
-/***/ 7426:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.DEFAULT_RETRY = void 0;
-exports.retryDecision = retryDecision;
-exports.createGitHubClient = createGitHubClient;
-exports.isGitHubError = isGitHubError;
-exports.explainGitHubError = explainGitHubError;
-/**
- * Octokit for publish and fetch: @actions/github's getOctokit with a bounded retry on transient
- * failures (5xx, dropped connections) and rate limits (honouring `retry-after` and
- * `x-ratelimit-reset`), and GitHub errors turned into UserErrors that name the permission needed.
- */
-const github_1 = __nccwpck_require__(3228);
-const errors_1 = __nccwpck_require__(17);
-exports.DEFAULT_RETRY = { maxRetries: 4, baseDelayMs: 1000, maxWaitMs: 120_000 };
-function header(err, name) {
-    const v = err.response?.headers?.[name];
-    return v === undefined ? undefined : String(v);
-}
-/** Whether and when to retry a failed request (pure). `attempt` is 1 for the first retry. */
-function retryDecision(err, attempt, policy, nowMs) {
-    if (attempt > policy.maxRetries)
-        return { retry: false, reason: `gave up after ${policy.maxRetries} retries` };
-    const status = err.status ?? 0;
-    const retryAfter = header(err, 'retry-after');
-    const remaining = header(err, 'x-ratelimit-remaining');
-    const reset = header(err, 'x-ratelimit-reset');
-    const bounded = (ms, reason) => ms > policy.maxWaitMs
-        ? {
-            retry: false,
-            reason: `${reason}: would have to wait ${Math.ceil(ms / 1000)} s (more than ${policy.maxWaitMs / 1000} s)`,
-        }
-        : { retry: true, delayMs: Math.max(ms, 0), reason };
-    if ((status === 403 || status === 429) && retryAfter !== undefined && /^\d+$/.test(retryAfter)) {
-        return bounded(Number(retryAfter) * 1000, `rate limited (${status}, retry-after ${retryAfter} s)`);
-    }
-    if ((status === 403 || status === 429) && remaining === '0' && reset !== undefined && /^\d+$/.test(reset)) {
-        return bounded(Number(reset) * 1000 - nowMs + 1000, `rate limit exhausted (resets at ${new Date(Number(reset) * 1000).toISOString()})`);
-    }
-    if ((status === 403 || status === 429) && /secondary rate limit/i.test(err.message ?? '')) {
-        return bounded(60_000, 'secondary rate limit without retry-after');
-    }
-    if (status === 429)
-        return bounded(policy.baseDelayMs * 2 ** (attempt - 1), 'too many requests (429)');
-    if (status >= 500) {
-        const what = err.response
-            ? `server error ${status}`
-            : `network failure (${err.message ?? 'connection lost'})`;
-        return bounded(policy.baseDelayMs * 2 ** (attempt - 1), what);
-    }
-    return { retry: false };
-}
-function createGitHubClient(options) {
-    const policy = { ...exports.DEFAULT_RETRY, ...(options.retry ?? {}) };
-    const octokit = (0, github_1.getOctokit)(options.token, options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : {});
-    octokit.hook.wrap('request', async (request, requestOptions) => {
-        const noRetry = requestOptions.request?.noRetry === true;
-        for (let attempt = 1;; attempt++) {
-            try {
-                return await request(requestOptions);
-            }
-            catch (err) {
-                const decision = noRetry
-                    ? { retry: false }
-                    : retryDecision(err, attempt, policy, Date.now());
-                if (!decision.retry) {
-                    if (decision.reason && err.status !== undefined)
-                        options.log.warn(`${requestOptions.method} ${requestOptions.url}: ${decision.reason}`);
-                    throw err;
-                }
-                options.log.warn(`${requestOptions.method} ${requestOptions.url}: ${decision.reason}; retry ${attempt}/${policy.maxRetries} in ${(decision.delayMs / 1000).toFixed(1)} s`);
-                await new Promise((r) => setTimeout(r, decision.delayMs));
-            }
-        }
-    });
-    return octokit;
-}
-function isGitHubError(err) {
-    return err instanceof Error && typeof err.status === 'number';
-}
-/**
- * Turns authentication and permission failures into a UserError naming the permission needed
- * (`permission`, e.g. "contents: write"); other errors are returned unchanged.
- */
-function explainGitHubError(err, repository, permission) {
-    if (!isGitHubError(err))
-        return err;
-    const accepted = header(err, 'x-accepted-github-permissions');
-    if (err.status === 401) {
-        return new errors_1.UserError(`GitHub rejected the token for ${repository} (401: ${err.message})`, `give a valid token with ${permission} on ${repository} (--token or GITHUB_TOKEN)`);
-    }
-    if (err.status === 403 && !header(err, 'retry-after') && header(err, 'x-ratelimit-remaining') !== '0') {
-        const needs = accepted ? ` (GitHub accepts: ${accepted.replace(/=/g, ': ')})` : '';
-        return new errors_1.UserError(`the token may not do this on ${repository}: ${err.message}${needs}`, `grant the token ${permission} on ${repository} (workflow: permissions: { contents: write }; GitHub App or fine-grained token: Contents read and write)`);
-    }
-    if (err.status === 404) {
-        return new errors_1.UserError(`${repository} or the requested object was not found (404): ${err.message}`, `check --repository, and that the token can see ${repository} with ${permission}`);
-    }
-    return err;
+async function fetchBundle(options) {
+    const pin = readPinFile((0, node_path_1.resolve)(options.pinPath));
+    const data = await options.log.step(`downloading ${pin.assetUrl}`, () => downloadPinned(pin, options));
+    const actual = checkSha256(data, pin);
+    const entries = await (0, tarball_1.readTar)(await (0, zstd_1.zstdDecompress)(data, pin.assetUrl));
+    const manifest = checkArchive(entries, pin);
+    const out = (0, node_path_1.resolve)(options.outDir);
+    const majors = install(entries, manifest, out);
+    const versions = majors.map((m) => manifest.versions[m].postgres.version).join(', ');
+    options.log.info(`unpacked ${pin.tag} (PostgreSQL ${versions}) into ${out}`);
+    return { dir: out, tag: pin.tag, versions: majors, sha256: actual };
 }
 
 
 /***/ }),
 
-/***/ 2419:
+/***/ 8825:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -46756,20 +47095,19 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SHA256SUMS_ASSET = exports.MANIFEST_ASSET = void 0;
 exports.bundleAssetName = bundleAssetName;
 exports.shortSourceRevision = shortSourceRevision;
-exports.releaseDate = releaseDate;
 exports.defaultTag = defaultTag;
 exports.validateTag = validateTag;
 /**
- * Release naming (pure). Tag scheme, default: `bundle-<yyyymmdd>-<rev>` where
- * - yyyymmdd is the UTC date of SOURCE_DATE_EPOCH when set, else of now;
+ * Release naming (pure). Tag scheme, default: `bundle-<versions>-<rev>` where
+ * - versions are the PostgreSQL versions of the bundle, joined by `-` (e.g. `15.18-18.1`);
  * - rev, for one version: the first 7 hex digits of its git revision, else of its source
  *   tarball's sha256 (Debian and tarball sources); for several versions (or neither): of
- *   sha256("<major>:<revision>\n" ...) over all versions sorted by major. So the same sources
- *   give the same tag on the same day.
+ *   sha256("<major>:<revision>\n" ...) over all versions sorted by major.
+ * Derived from the sources only (no date): a re-run on another day is the same release.
  * `--tag` overrides it. Tags are limited to characters safe in git refs and URLs.
  */
 const node_crypto_1 = __nccwpck_require__(7598);
-const errors_1 = __nccwpck_require__(17);
+const errors_1 = __nccwpck_require__(9115);
 function bundleAssetName(tag, platform = 'linux-x86_64') {
     return `pg-bundle-${tag}-${platform}.tar.zst`;
 }
@@ -46790,20 +47128,17 @@ function shortSourceRevision(manifest) {
     const joined = majors.map((m) => `${m}:${manifest.versions[m].source.revision}\n`).join('');
     return (0, node_crypto_1.createHash)('sha256').update(joined).digest('hex').slice(0, 7);
 }
-function releaseDate(env = process.env, now = new Date()) {
-    const epoch = env.SOURCE_DATE_EPOCH;
-    return epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : now;
-}
-function defaultTag(manifest, date) {
-    const ymd = date.toISOString().slice(0, 10).replace(/-/g, '');
-    return `bundle-${ymd}-${shortSourceRevision(manifest)}`;
+function defaultTag(manifest) {
+    const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
+    const versions = majors.map((m) => manifest.versions[m].postgres.version.replace(/[^A-Za-z0-9.]/g, ''));
+    return `bundle-${versions.join('-')}-${shortSourceRevision(manifest)}`;
 }
 function validateTag(tag) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/.test(tag) ||
         tag.includes('..') ||
         tag.endsWith('.lock') ||
         tag.endsWith('.')) {
-        throw new errors_1.UserError(`release tag "${tag}" is not allowed`, 'use letters, digits and . _ + - (starting with a letter or digit), e.g. bundle-20250101-abc1234');
+        throw new errors_1.UserError(`release tag "${tag}" is not allowed`, 'use letters, digits and . _ + - (starting with a letter or digit), e.g. bundle-15.18-abc1234');
     }
     return tag;
 }
@@ -46811,13 +47146,12 @@ function validateTag(tag) {
 
 /***/ }),
 
-/***/ 5856:
+/***/ 4966:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.manifestJson = manifestJson;
 exports.buildBundleArchive = buildBundleArchive;
 exports.prepareRelease = prepareRelease;
 /**
@@ -46830,21 +47164,19 @@ exports.prepareRelease = prepareRelease;
  */
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const manifest_1 = __nccwpck_require__(4414);
-const errors_1 = __nccwpck_require__(17);
-const hash_1 = __nccwpck_require__(5138);
-const checksums_1 = __nccwpck_require__(6339);
-const naming_1 = __nccwpck_require__(2419);
-const release_body_1 = __nccwpck_require__(2199);
-const tarball_1 = __nccwpck_require__(4897);
-const zstd_1 = __nccwpck_require__(3672);
-function manifestJson(manifest) {
-    return Buffer.from(JSON.stringify(manifest, null, 2) + '\n');
-}
+const manifest_1 = __nccwpck_require__(6452);
+const manifest_file_1 = __nccwpck_require__(1759);
+const errors_1 = __nccwpck_require__(9115);
+const hash_1 = __nccwpck_require__(6260);
+const checksums_1 = __nccwpck_require__(6405);
+const naming_1 = __nccwpck_require__(8825);
+const release_body_1 = __nccwpck_require__(4377);
+const tarball_1 = __nccwpck_require__(8975);
+const zstd_1 = __nccwpck_require__(1698);
 /** The tar.zst bytes for a publish input (deterministic for the same input and SOURCE_DATE_EPOCH). */
 async function buildBundleArchive(input) {
     const entries = [
-        { path: naming_1.MANIFEST_ASSET, type: 'file', content: manifestJson(input.manifest) },
+        { path: naming_1.MANIFEST_ASSET, type: 'file', content: Buffer.from((0, manifest_file_1.manifestJson)(input.manifest)) },
     ];
     for (const { major, dir } of input.versionDirs)
         entries.push(...(0, tarball_1.listTree)(dir, `v${major}`));
@@ -46865,7 +47197,7 @@ async function prepareRelease(input, tag, outDir, log) {
     const dir = (0, node_path_1.join)(outDir, 'publish');
     const tarballName = (0, naming_1.bundleAssetName)(tag, input.manifest.platform);
     const archive = await log.step(`packing ${tarballName}`, () => buildBundleArchive(input));
-    const manifestBytes = manifestJson(input.manifest);
+    const manifestBytes = Buffer.from((0, manifest_file_1.manifestJson)(input.manifest));
     const tarball = { name: tarballName, data: archive, contentType: 'application/zstd' };
     const manifestAsset = { name: naming_1.MANIFEST_ASSET, data: manifestBytes, contentType: 'application/json' };
     const sums = Buffer.from((0, checksums_1.formatSha256Sums)([tarball, manifestAsset].map((a) => ({ name: a.name, sha256: (0, hash_1.sha256)(a.data) }))));
@@ -46887,7 +47219,7 @@ async function prepareRelease(input, tag, outDir, log) {
 
 /***/ }),
 
-/***/ 2199:
+/***/ 4377:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -46965,14 +47297,14 @@ function renderReleaseBody(manifest, tag, assets) {
     for (const a of assets)
         lines.push(`| \`${a.name}\` | ${humanSize(a.size)} | \`${a.sha256}\` |`);
     lines.push('');
-    lines.push('Check downloads with `sha256sum -c SHA256SUMS`, or let the consumer fetch and verify them: `pg-bundle fetch --pin <pin-file> --out <pg_distrib_dir>`.');
+    lines.push('Check downloads with `sha256sum -c SHA256SUMS`, or let the consumer fetch and verify them: `pg-bundle fetch --pin-file <pin-file> --out <pg_distrib_dir>`.');
     return lines.join('\n') + '\n';
 }
 
 
 /***/ }),
 
-/***/ 3162:
+/***/ 7776:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -46994,15 +47326,16 @@ exports.publishRelease = publishRelease;
  * assets) is completed by the next one.
  */
 const node_fs_1 = __nccwpck_require__(3024);
-const errors_1 = __nccwpck_require__(17);
-const hash_1 = __nccwpck_require__(5138);
-const github_client_1 = __nccwpck_require__(7426);
+const errors_1 = __nccwpck_require__(9115);
+const hash_1 = __nccwpck_require__(6260);
+const errors_2 = __nccwpck_require__(6814);
+const retry_1 = __nccwpck_require__(7507);
 function digestHex(asset) {
     const m = /^sha256:([0-9a-f]{64})$/i.exec(asset.digest ?? '');
     return m?.[1].toLowerCase();
 }
 function isAlreadyExists(err) {
-    if (!(0, github_client_1.isGitHubError)(err) || err.status !== 422)
+    if ((0, errors_2.httpStatus)(err) !== 422)
         return false;
     const data = err.response?.data;
     return (data?.errors ?? []).some((e) => e.code === 'already_exists');
@@ -47035,31 +47368,29 @@ class ReleasePublisher {
     }
     /** Creates the draft once; after an ambiguous failure, looks it up instead of creating another. */
     async createDraft() {
-        for (let attempt = 1;; attempt++) {
-            try {
-                const { data } = await this.octokit.rest.repos.createRelease({
-                    ...this.repoArgs,
-                    tag_name: this.p.tag,
-                    name: this.p.tag,
-                    body: this.p.body,
-                    draft: true,
-                    ...(this.p.targetCommitish ? { target_commitish: this.p.targetCommitish } : {}),
-                    request: { noRetry: true },
-                });
-                return data;
-            }
-            catch (err) {
-                const existing = await this.findRelease();
-                if (existing) {
-                    this.p.log.info(`creating the release failed (${err.message}), but it exists now: using release ${existing.id}`);
-                    return existing;
-                }
-                const decision = (0, github_client_1.retryDecision)(err, attempt, github_client_1.DEFAULT_RETRY, Date.now());
-                if (!decision.retry)
-                    throw err;
-                this.p.log.warn(`creating the release: ${decision.reason}; retry ${attempt} in ${(decision.delayMs / 1000).toFixed(1)} s`);
-                await new Promise((r) => setTimeout(r, decision.delayMs));
-            }
+        const policy = this.p.retry ?? retry_1.DEFAULT_RETRY;
+        return (0, retry_1.withRetries)(() => this.createDraftOrFindIt(), (err, attempt) => (0, retry_1.retryDecision)(err, attempt, policy, Date.now()), (decision, attempt) => this.p.log.warn((0, retry_1.retryMessage)('creating the release', decision, attempt, policy.maxRetries)));
+    }
+    async createDraftOrFindIt() {
+        try {
+            const { data } = await this.octokit.rest.repos.createRelease({
+                ...this.repoArgs,
+                tag_name: this.p.tag,
+                name: this.p.tag,
+                body: this.p.body,
+                draft: true,
+                ...(this.p.targetCommitish ? { target_commitish: this.p.targetCommitish } : {}),
+                ...(this.p.makeLatest ? { make_latest: this.p.makeLatest } : {}),
+                request: { noRetry: true },
+            });
+            return data;
+        }
+        catch (err) {
+            const existing = await this.findRelease();
+            if (!existing)
+                throw err;
+            this.p.log.info(`creating the release failed (${err.message}), but it exists now: using release ${existing.id}`);
+            return existing;
         }
     }
     async listAssets(releaseId) {
@@ -47137,66 +47468,85 @@ class ReleasePublisher {
         return new errors_1.UserError(`release ${this.p.tag} in ${this.p.owner}/${this.p.repo} already has assets that differ from this build:\n${list}`, `publish under a new --tag, or pass --replace to replace the assets of ${this.p.tag}`);
     }
     async run() {
-        const { log } = this.p;
-        let release = await this.findRelease();
-        let state;
-        if (!release) {
-            release = await this.createDraft();
-            log.info(`created draft release ${release.id} for ${this.p.tag}`);
-            state = 'created';
+        const found = await this.findOrCreateRelease();
+        let state = found.state;
+        const plan = await this.planAssets(found.release);
+        await this.applyAssetPlan(found.release, plan);
+        if (state === 'unchanged' && (plan.toUpload.length || plan.toReplace.length))
+            state = 'updated';
+        const release = await this.finishRelease(found.release, state);
+        await this.checkFinalAssets(release.id);
+        return {
+            state,
+            releaseId: release.id,
+            htmlUrl: release.html_url,
+            uploaded: plan.toUpload.map((a) => a.name),
+            kept: plan.kept,
+            replaced: plan.toReplace.map((r) => r.asset.name),
+        };
+    }
+    async findOrCreateRelease() {
+        const existing = await this.findRelease();
+        if (existing) {
+            const kind = existing.draft ? 'draft' : 'published';
+            this.p.log.info(`found ${kind} release ${existing.id} for ${this.p.tag}`);
+            return { release: existing, state: existing.draft ? 'completed' : 'unchanged' };
         }
-        else {
-            state = release.draft ? 'completed' : 'unchanged';
-            log.info(`found ${release.draft ? 'draft' : 'published'} release ${release.id} for ${this.p.tag}`);
-        }
+        const release = await this.createDraft();
+        this.p.log.info(`created draft release ${release.id} for ${this.p.tag}`);
+        return { release, state: 'created' };
+    }
+    /** Compares our assets with the release's; refuses differing ones unless `replace`. Changes nothing. */
+    async planAssets(release) {
         const remote = await this.listAssets(release.id);
         const byName = new Map(remote.map((a) => [a.name, a]));
-        const toUpload = [];
-        const toReplace = [];
-        const broken = [];
-        const kept = [];
+        const plan = { toUpload: [], toReplace: [], broken: [], kept: [] };
         const conflicts = [];
         for (const asset of this.p.assets) {
             const existing = byName.get(asset.name);
             if (!existing)
-                toUpload.push(asset);
+                plan.toUpload.push(asset);
             else if (existing.state !== 'uploaded') {
-                broken.push(existing);
-                toUpload.push(asset);
+                plan.broken.push(existing);
+                plan.toUpload.push(asset);
             }
             else {
                 const theirs = await this.remoteSha256(existing);
                 if (theirs === asset.sha256)
-                    kept.push(asset.name);
+                    plan.kept.push(asset.name);
                 else {
                     conflicts.push({ name: asset.name, ours: asset.sha256, theirs });
-                    toReplace.push({ asset, existing });
+                    plan.toReplace.push({ asset, existing });
                 }
             }
         }
         const extra = remote.filter((a) => !this.p.assets.some((x) => x.name === a.name));
         if (extra.length)
-            log.warn(`release ${this.p.tag} has assets this build does not make (left alone): ${extra.map((a) => a.name).join(', ')}`);
+            this.p.log.warn(`release ${this.p.tag} has assets this build does not make (left alone): ${extra.map((a) => a.name).join(', ')}`);
         if (conflicts.length && !this.p.replace)
             throw this.conflictError(conflicts);
-        if (!release.draft && (toUpload.length || toReplace.length)) {
-            log.warn(`release ${this.p.tag} is already published; changing its assets (this fails on immutable releases)`);
-        }
-        for (const b of broken) {
+        if (!release.draft && (plan.toUpload.length || plan.toReplace.length))
+            this.p.log.warn(`release ${this.p.tag} is already published; changing its assets (this fails on immutable releases)`);
+        return plan;
+    }
+    async applyAssetPlan(release, plan) {
+        const { log } = this.p;
+        for (const b of plan.broken) {
             log.info(`${b.name}: removing a broken earlier upload (state ${b.state})`);
             await this.deleteAsset(b);
         }
-        for (const { asset, existing } of toReplace) {
+        for (const { asset, existing } of plan.toReplace) {
             log.info(`${asset.name}: replacing (--replace)`);
             await this.deleteAsset(existing);
             await this.uploadResolvingConflicts(release, asset);
         }
-        for (const asset of toUpload) {
+        for (const asset of plan.toUpload) {
             log.info(`${asset.name}: uploading ${asset.size} bytes`);
             await this.uploadResolvingConflicts(release, asset);
         }
-        if (state === 'unchanged' && (toUpload.length || toReplace.length))
-            state = 'updated';
+    }
+    /** Publishes a draft (last, so that a release is never public with missing assets), or updates the body. */
+    async finishRelease(release, state) {
         const bodyChanged = (release.body ?? '') !== this.p.body;
         if (release.draft) {
             const { data } = await this.octokit.rest.repos.updateRelease({
@@ -47204,27 +47554,21 @@ class ReleasePublisher {
                 release_id: release.id,
                 body: this.p.body,
                 draft: false,
+                // drafts cannot be latest: the choice takes effect when the release is published
+                ...(this.p.makeLatest ? { make_latest: this.p.makeLatest } : {}),
             });
-            release = data;
-            log.info(`published release ${this.p.tag}`);
+            this.p.log.info(`published release ${this.p.tag}`);
+            return data;
         }
-        else if (bodyChanged && (this.p.replace || state === 'updated')) {
+        if (bodyChanged && (this.p.replace || state === 'updated')) {
             const { data } = await this.octokit.rest.repos.updateRelease({
                 ...this.repoArgs,
                 release_id: release.id,
                 body: this.p.body,
             });
-            release = data;
+            return data;
         }
-        await this.checkFinalAssets(release.id);
-        return {
-            state,
-            releaseId: release.id,
-            htmlUrl: release.html_url,
-            uploaded: toUpload.map((a) => a.name),
-            kept,
-            replaced: toReplace.map((r) => r.asset.name),
-        };
+        return release;
     }
     async checkFinalAssets(releaseId) {
         const remote = new Map((await this.listAssets(releaseId)).map((a) => [a.name, a]));
@@ -47246,7 +47590,7 @@ function publishRelease(octokit, params) {
 
 /***/ }),
 
-/***/ 4897:
+/***/ 8975:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -47300,9 +47644,9 @@ exports.readTar = readTar;
  */
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const tar = __importStar(__nccwpck_require__(6118));
-const errors_1 = __nccwpck_require__(17);
-const hash_1 = __nccwpck_require__(5138);
+const tar = __importStar(__nccwpck_require__(8006));
+const errors_1 = __nccwpck_require__(9115);
+const hash_1 = __nccwpck_require__(6260);
 /** Fixed mtime from SOURCE_DATE_EPOCH (reproducible-builds.org convention), else the epoch. */
 function archiveMtime(env = process.env) {
     const raw = env.SOURCE_DATE_EPOCH;
@@ -47453,7 +47797,7 @@ async function readTar(data) {
 
 /***/ }),
 
-/***/ 3672:
+/***/ 1698:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -47468,8 +47812,8 @@ exports.zstdDecompress = zstdDecompress;
  * has no built-in zstd and the action must not need a system binary). Whole buffers, one frame
  * with the content size recorded, which is what `decompress` needs to size its output.
  */
-const zstd_wasm_1 = __nccwpck_require__(7115);
-const errors_1 = __nccwpck_require__(17);
+const zstd_wasm_1 = __nccwpck_require__(3595);
+const errors_1 = __nccwpck_require__(9115);
 /** Level used for release tarballs: good ratio at an acceptable speed for ~100 MB inputs. */
 exports.BUNDLE_ZSTD_LEVEL = 12;
 const ZSTD_MAGIC = 0xfd2fb528;
@@ -47503,7 +47847,7 @@ async function zstdDecompress(data, what = 'the archive') {
 
 /***/ }),
 
-/***/ 3582:
+/***/ 7312:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -47538,7 +47882,7 @@ function aptFailures(output) {
 
 /***/ }),
 
-/***/ 611:
+/***/ 5941:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -47562,7 +47906,7 @@ function defaultCacheDir(env = process.env) {
 
 /***/ }),
 
-/***/ 9843:
+/***/ 7013:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -47620,7 +47964,7 @@ function debSrcList(mirror, suites, keyring) {
 
 /***/ }),
 
-/***/ 1733:
+/***/ 2627:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -47661,7 +48005,7 @@ function treeHasWalRedo(mainCText) {
 
 /***/ }),
 
-/***/ 6221:
+/***/ 5103:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -47677,12 +48021,12 @@ exports.fetchDebian = fetchDebian;
 const node_fs_1 = __nccwpck_require__(3024);
 const promises_1 = __nccwpck_require__(1455);
 const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
-const exec_1 = __nccwpck_require__(7895);
-const hash_1 = __nccwpck_require__(5138);
-const apt_output_1 = __nccwpck_require__(3582);
-const dsc_1 = __nccwpck_require__(9843);
-const pg_version_1 = __nccwpck_require__(1733);
+const errors_1 = __nccwpck_require__(9115);
+const exec_1 = __nccwpck_require__(1337);
+const hash_1 = __nccwpck_require__(6260);
+const apt_output_1 = __nccwpck_require__(7312);
+const dsc_1 = __nccwpck_require__(7013);
+const pg_version_1 = __nccwpck_require__(2627);
 exports.DEFAULT_DEBIAN_MIRROR = 'http://deb.debian.org/debian';
 exports.DEFAULT_DEBIAN_SUITES = ['bookworm', 'trixie', 'sid', 'bullseye'];
 async function resolveSource(spec, major, ctx) {
@@ -47965,7 +48309,7 @@ async function debianVersionGreater(a, b) {
 
 /***/ }),
 
-/***/ 5346:
+/***/ 9400:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -47976,8 +48320,8 @@ exports.expandTemplate = expandTemplate;
 exports.parseSourceSpec = parseSourceSpec;
 exports.sourcesForVersions = sourcesForVersions;
 exports.parseVersions = parseVersions;
-const errors_1 = __nccwpck_require__(17);
-const hash_1 = __nccwpck_require__(5138);
+const errors_1 = __nccwpck_require__(9115);
+const hash_1 = __nccwpck_require__(6260);
 exports.SOURCE_FORMS = "'dir:<path>', 'tarball:<url-or-path>' (with --sha256) or 'debian:<package>[=<version>]'";
 /** Replaces `{v}` in a source template with the major version. */
 function expandTemplate(template, major) {
@@ -48087,7 +48431,7 @@ function parseVersions(text) {
 
 /***/ }),
 
-/***/ 8290:
+/***/ 9816:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -48100,7 +48444,7 @@ exports.crc32c = crc32c;
  * to unsigned results and to CRCs computed over several parts.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const CRC32C = __nccwpck_require__(2782);
+const CRC32C = __nccwpck_require__(2974);
 /** CRC-32C of the concatenation of `parts`, unsigned. */
 function crc32c(...parts) {
     let crc = 0;
@@ -48112,7 +48456,7 @@ function crc32c(...parts) {
 
 /***/ }),
 
-/***/ 17:
+/***/ 9115:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -48192,7 +48536,7 @@ function errorMessage(err) {
 
 /***/ }),
 
-/***/ 7895:
+/***/ 1337:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -48206,7 +48550,7 @@ exports.commandExists = commandExists;
 const node_child_process_1 = __nccwpck_require__(1421);
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
+const errors_1 = __nccwpck_require__(9115);
 function quoteForDisplay(cmd, args) {
     return [cmd, ...args]
         .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
@@ -48312,7 +48656,7 @@ async function commandExists(cmd) {
 
 /***/ }),
 
-/***/ 5138:
+/***/ 6260:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -48339,7 +48683,28 @@ function isSha256Hex(value) {
 
 /***/ }),
 
-/***/ 3469:
+/***/ 2438:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseJson = parseJson;
+const errors_1 = __nccwpck_require__(9115);
+/** JSON.parse whose syntax error is a UserError naming `where` and the fix. */
+function parseJson(text, where, fix) {
+    try {
+        return JSON.parse(text);
+    }
+    catch (err) {
+        throw new errors_1.UserError(`${where} is not valid JSON: ${err.message}`, fix);
+    }
+}
+
+
+/***/ }),
+
+/***/ 8123:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -48381,7 +48746,7 @@ function packageVersion() {
 
 /***/ }),
 
-/***/ 8812:
+/***/ 5714:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -48445,7 +48810,7 @@ function sourceDirOfSpec(spec) {
 
 /***/ }),
 
-/***/ 6:
+/***/ 1224:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -48460,9 +48825,9 @@ exports.checkNoBuildPaths = checkNoBuildPaths;
 const node_fs_1 = __nccwpck_require__(3024);
 const promises_1 = __nccwpck_require__(1455);
 const node_path_1 = __nccwpck_require__(6760);
-const build_paths_1 = __nccwpck_require__(8812);
-const elf_1 = __nccwpck_require__(3280);
-const context_1 = __nccwpck_require__(6816);
+const build_paths_1 = __nccwpck_require__(5714);
+const elf_1 = __nccwpck_require__(6826);
+const context_1 = __nccwpck_require__(4194);
 exports.ELF_STATIC = 'elf-static';
 exports.ELF_MIN_KERNEL = 'elf-min-kernel';
 exports.NO_BUILD_PATHS = 'no-build-paths';
@@ -48577,7 +48942,7 @@ function checkNoBuildPaths(ctx, elfs, hostHas = node_fs_1.existsSync) {
 
 /***/ }),
 
-/***/ 313:
+/***/ 7219:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -48591,11 +48956,11 @@ exports.checkPgControl = checkPgControl;
 exports.checkSingleUserQuery = checkSingleUserQuery;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const invocation_1 = __nccwpck_require__(75);
-const pg_control_1 = __nccwpck_require__(5688);
-const process_1 = __nccwpck_require__(4456);
-const single_user_1 = __nccwpck_require__(7069);
-const context_1 = __nccwpck_require__(6816);
+const invocation_1 = __nccwpck_require__(7117);
+const pg_control_1 = __nccwpck_require__(314);
+const process_1 = __nccwpck_require__(6778);
+const single_user_1 = __nccwpck_require__(9207);
+const context_1 = __nccwpck_require__(4194);
 exports.EMPTY_ROOT_INITDB = 'empty-root-initdb';
 exports.PG_VERSION_FILE = 'pg-version-file';
 exports.PG_CONTROL = 'pg-control';
@@ -48693,7 +49058,7 @@ async function checkSingleUserQuery(ctx) {
 
 /***/ }),
 
-/***/ 6816:
+/***/ 4194:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -48720,7 +49085,7 @@ function listSome(items, n = 8) {
 
 /***/ }),
 
-/***/ 3662:
+/***/ 7614:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -48732,12 +49097,12 @@ exports.checkDeterminism = checkDeterminism;
 exports.checkHostIndependence = checkHostIndependence;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const cluster_compare_1 = __nccwpck_require__(273);
-const invocation_1 = __nccwpck_require__(75);
-const process_1 = __nccwpck_require__(4456);
-const sandbox_1 = __nccwpck_require__(4002);
-const context_1 = __nccwpck_require__(6816);
-const cluster_1 = __nccwpck_require__(313);
+const cluster_compare_1 = __nccwpck_require__(7335);
+const invocation_1 = __nccwpck_require__(7117);
+const process_1 = __nccwpck_require__(6778);
+const sandbox_1 = __nccwpck_require__(3792);
+const context_1 = __nccwpck_require__(4194);
+const cluster_1 = __nccwpck_require__(7219);
 exports.DETERMINISM = 'determinism';
 exports.HOST_INDEPENDENCE = 'host-independence';
 /** The foreign environment of the host-independence run. */
@@ -48829,7 +49194,7 @@ function checkHostIndependence(ctx, runner = (0, sandbox_1.hostRunner)()) {
 
 /***/ }),
 
-/***/ 7272:
+/***/ 4614:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -48837,10 +49202,10 @@ function checkHostIndependence(ctx, runner = (0, sandbox_1.hostRunner)()) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MANIFEST_FILES = void 0;
 exports.checkManifestFiles = checkManifestFiles;
-const bundle_files_1 = __nccwpck_require__(7925);
-const manifest_1 = __nccwpck_require__(4414);
-const errors_1 = __nccwpck_require__(17);
-const context_1 = __nccwpck_require__(6816);
+const bundle_files_1 = __nccwpck_require__(2775);
+const manifest_1 = __nccwpck_require__(6452);
+const errors_1 = __nccwpck_require__(9115);
+const context_1 = __nccwpck_require__(4194);
 exports.MANIFEST_FILES = 'manifest-files';
 /** Every file of vNN/ has the sha256 and mode the manifest records, and nothing is missing or extra. */
 async function checkManifestFiles(ctx) {
@@ -48866,7 +49231,7 @@ async function checkManifestFiles(ctx) {
 
 /***/ }),
 
-/***/ 591:
+/***/ 5873:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -48878,7 +49243,7 @@ exports.reachableByOthers = reachableByOthers;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_os_1 = __nccwpck_require__(8161);
 const node_path_1 = __nccwpck_require__(6760);
-const suite_1 = __nccwpck_require__(1336);
+const suite_1 = __nccwpck_require__(3265);
 /** One line for the checks table (pure). */
 function walRedoCheck(report) {
     const v = report.vectors;
@@ -48939,7 +49304,7 @@ function reachableByOthers(path) {
 
 /***/ }),
 
-/***/ 273:
+/***/ 7335:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -49099,7 +49464,7 @@ function compareClusters(pathsA, pathsB, read, labelA = 'first run', labelB = 's
 
 /***/ }),
 
-/***/ 7068:
+/***/ 4342:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -49109,20 +49474,16 @@ exports.verifyCommand = void 0;
 exports.bundleMajors = bundleMajors;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const context_1 = __nccwpck_require__(8480);
-const spec_1 = __nccwpck_require__(5346);
-const errors_1 = __nccwpck_require__(17);
-const report_1 = __nccwpck_require__(5271);
-const verify_1 = __nccwpck_require__(2152);
+const context_1 = __nccwpck_require__(9746);
+const bundle_files_1 = __nccwpck_require__(2775);
+const manifest_file_1 = __nccwpck_require__(1759);
+const spec_1 = __nccwpck_require__(9400);
+const errors_1 = __nccwpck_require__(9115);
+const report_1 = __nccwpck_require__(3373);
+const verify_1 = __nccwpck_require__(1302);
 /** The versions a bundle directory holds (its vNN/ directories). */
 function bundleMajors(bundleDir) {
-    const majors = (0, node_fs_1.existsSync)(bundleDir)
-        ? (0, node_fs_1.readdirSync)(bundleDir)
-            .map((name) => /^v(\d+)$/.exec(name))
-            .filter((m) => m !== null)
-            .map((m) => Number(m[1]))
-            .sort((a, b) => a - b)
-        : [];
+    const majors = (0, bundle_files_1.listVersionDirs)(bundleDir);
     if (majors.length === 0)
         throw new errors_1.UserError(`${bundleDir} holds no vNN/ bundle directory`, 'pass the out directory of `pg-bundle build`');
     return majors;
@@ -49149,8 +49510,7 @@ const verifyCommand = async (options, ctx) => {
     const manifestPath = (0, node_path_1.join)(bundleDir, 'manifest.json');
     if ((0, node_fs_1.existsSync)(manifestPath)) {
         try {
-            const manifest = JSON.parse((0, node_fs_1.readFileSync)(manifestPath, 'utf8'));
-            (0, node_fs_1.writeFileSync)(manifestPath, JSON.stringify((0, report_1.mergeConformance)(manifest, report), null, 2) + '\n');
+            (0, node_fs_1.writeFileSync)(manifestPath, (0, manifest_file_1.manifestJson)((0, report_1.mergeConformance)((0, manifest_file_1.readManifestFile)(manifestPath), report)));
         }
         catch (err) {
             ctx.log.warn(`conformance not merged into ${manifestPath}: ${err.message}`);
@@ -49175,7 +49535,7 @@ exports.verifyCommand = verifyCommand;
 
 /***/ }),
 
-/***/ 3280:
+/***/ 6826:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -49426,7 +49786,7 @@ function minKernelProblem(facts, max) {
 
 /***/ }),
 
-/***/ 75:
+/***/ 7117:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -49464,7 +49824,7 @@ function singleUserArgv(postgres, pgdata) {
 
 /***/ }),
 
-/***/ 5688:
+/***/ 314:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -49484,7 +49844,7 @@ exports.parsePgControl = parsePgControl;
  *    mock_authentication_nonce moves to 257 and the crc to 292.
  * The CRC-32C covers every byte before the crc field; a match proves the offsets are right.
  */
-const crc32c_1 = __nccwpck_require__(8290);
+const crc32c_1 = __nccwpck_require__(9816);
 const LAYOUT_1300 = { controlVersion: 1300, dataChecksumVersion: 252, crc: 288 };
 const LAYOUT_1700 = { controlVersion: 1700, dataChecksumVersion: 252, crc: 288 };
 const LAYOUT_1800 = {
@@ -49568,7 +49928,7 @@ function parsePgControl(buf, major) {
 
 /***/ }),
 
-/***/ 4456:
+/***/ 6778:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -49579,7 +49939,7 @@ exports.firstLines = firstLines;
 exports.describeEnd = describeEnd;
 exports.spawnCollect = spawnCollect;
 const node_child_process_1 = __nccwpck_require__(1421);
-const exec_1 = __nccwpck_require__(7895);
+const exec_1 = __nccwpck_require__(1337);
 function succeeded(o) {
     return o.code === 0 && o.signal === null;
 }
@@ -49645,7 +50005,7 @@ function spawnCollect(cmd, args, options = {}) {
 
 /***/ }),
 
-/***/ 5271:
+/***/ 3373:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -49726,7 +50086,7 @@ function mergeConformance(manifest, report) {
 
 /***/ }),
 
-/***/ 4002:
+/***/ 3792:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -49755,7 +50115,7 @@ exports.hostRunner = hostRunner;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_os_1 = __nccwpck_require__(8161);
 const node_path_1 = __nccwpck_require__(6760);
-const process_1 = __nccwpck_require__(4456);
+const process_1 = __nccwpck_require__(6778);
 exports.SANDBOX_UID = 1000;
 exports.SANDBOX_GID = 1000;
 exports.SANDBOX_USER = 'pg-bundle';
@@ -49946,7 +50306,7 @@ function hostRunner() {
 
 /***/ }),
 
-/***/ 7069:
+/***/ 9207:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -50032,7 +50392,7 @@ function localeProblems(major, values) {
 
 /***/ }),
 
-/***/ 2152:
+/***/ 1302:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -50048,14 +50408,15 @@ exports.verifyBundle = verifyBundle;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_os_1 = __nccwpck_require__(8161);
 const node_path_1 = __nccwpck_require__(6760);
-const manifest_file_1 = __nccwpck_require__(1433);
-const errors_1 = __nccwpck_require__(17);
-const walredo_1 = __nccwpck_require__(591);
-const binaries_1 = __nccwpck_require__(6);
-const cluster_1 = __nccwpck_require__(313);
-const determinism_1 = __nccwpck_require__(3662);
-const manifest_files_1 = __nccwpck_require__(7272);
-const sandbox_1 = __nccwpck_require__(4002);
+const bundle_files_1 = __nccwpck_require__(2775);
+const manifest_file_1 = __nccwpck_require__(1759);
+const errors_1 = __nccwpck_require__(9115);
+const walredo_1 = __nccwpck_require__(5873);
+const binaries_1 = __nccwpck_require__(1224);
+const cluster_1 = __nccwpck_require__(7219);
+const determinism_1 = __nccwpck_require__(7614);
+const manifest_files_1 = __nccwpck_require__(4614);
+const sandbox_1 = __nccwpck_require__(3792);
 exports.SUPPORTED_MAJORS = [14, 15, 16, 17, 18];
 /** The manifest, or why it cannot be used (a failed check, not an abort: the other checks still run). */
 function readManifest(path) {
@@ -50073,7 +50434,7 @@ function readManifest(path) {
 function validateRequest(bundleDir, majors) {
     if (!(0, node_fs_1.existsSync)(bundleDir))
         throw new errors_1.UserError(`bundle directory ${bundleDir} does not exist`, "pass the directory that holds vNN/ and manifest.json (the build's --out)");
-    const present = (0, node_fs_1.readdirSync)(bundleDir).filter((d) => /^v\d+$/.test(d));
+    const present = (0, bundle_files_1.listVersionDirs)(bundleDir).map((m) => `v${m}`);
     for (const m of majors) {
         if (!exports.SUPPORTED_MAJORS.includes(m))
             throw new errors_1.UserError(`PostgreSQL ${m} is not supported`, `use --pg with versions among ${exports.SUPPORTED_MAJORS.join(', ')}`);
@@ -50166,7 +50527,7 @@ async function verifyBundle(req) {
 
 /***/ }),
 
-/***/ 4129:
+/***/ 9183:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -50181,7 +50542,7 @@ exports.defaultIdentity = defaultIdentity;
  * pending request with a typed error.
  */
 const node_child_process_1 = __nccwpck_require__(1421);
-const protocol_1 = __nccwpck_require__(5362);
+const protocol_1 = __nccwpck_require__(4628);
 class WalRedoError extends Error {
     stderrTail;
     constructor(message, stderrTail) {
@@ -50381,7 +50742,7 @@ exports.WalRedoClient = WalRedoClient;
 
 /***/ }),
 
-/***/ 5185:
+/***/ 6487:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -50393,11 +50754,11 @@ exports.generateCorpus = generateCorpus;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_os_1 = __nccwpck_require__(8161);
 const node_path_1 = __nccwpck_require__(6760);
-const constants_1 = __nccwpck_require__(4422);
-const files_1 = __nccwpck_require__(3544);
-const reader_1 = __nccwpck_require__(6568);
-const generate_wal_1 = __nccwpck_require__(7243);
-const vectors_1 = __nccwpck_require__(2169);
+const constants_1 = __nccwpck_require__(7568);
+const files_1 = __nccwpck_require__(9258);
+const reader_1 = __nccwpck_require__(5478);
+const generate_wal_1 = __nccwpck_require__(9481);
+const vectors_1 = __nccwpck_require__(6759);
 exports.DEFAULT_CORPUS_SCALE = 0.25;
 async function generateCorpus(options) {
     const temp = options.walDir ? undefined : (0, node_fs_1.mkdtempSync)((0, node_path_1.join)((0, node_os_1.tmpdir)(), 'pgb-walredo-wal-'));
@@ -50436,7 +50797,7 @@ async function generateCorpus(options) {
 
 /***/ }),
 
-/***/ 7243:
+/***/ 9481:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -50446,8 +50807,8 @@ exports.generateWal = generateWal;
 /** Runs the workload on a private server and collects its WAL (the process edge of the corpus generator). */
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const server_1 = __nccwpck_require__(9910);
-const workload_1 = __nccwpck_require__(1580);
+const server_1 = __nccwpck_require__(8732);
+const workload_1 = __nccwpck_require__(1750);
 async function generateWal(options) {
     const scale = options.scale ?? 1;
     const server = await (0, server_1.startPrivateServer)({ binDir: options.binDir, settings: options.settings });
@@ -50491,7 +50852,7 @@ async function generateWal(options) {
 
 /***/ }),
 
-/***/ 9704:
+/***/ 4958:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -50682,7 +51043,7 @@ exports.PgConnection = PgConnection;
 
 /***/ }),
 
-/***/ 9910:
+/***/ 8732:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -50699,9 +51060,9 @@ const node_child_process_1 = __nccwpck_require__(1421);
 const node_fs_1 = __nccwpck_require__(3024);
 const node_os_1 = __nccwpck_require__(8161);
 const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
-const exec_1 = __nccwpck_require__(7895);
-const pg_wire_1 = __nccwpck_require__(9704);
+const errors_1 = __nccwpck_require__(9115);
+const exec_1 = __nccwpck_require__(1337);
+const pg_wire_1 = __nccwpck_require__(4958);
 exports.CORPUS_SERVER_SETTINGS = {
     listen_addresses: '',
     wal_consistency_checking: 'all',
@@ -50818,7 +51179,7 @@ async function startIn(dir, options, started) {
 
 /***/ }),
 
-/***/ 532:
+/***/ 8778:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -50836,9 +51197,9 @@ exports.writeStoredCorpus = writeStoredCorpus;
  */
 const node_fs_1 = __nccwpck_require__(3024);
 const node_zlib_1 = __nccwpck_require__(8522);
-const errors_1 = __nccwpck_require__(17);
-const constants_1 = __nccwpck_require__(4422);
-const vectors_1 = __nccwpck_require__(2169);
+const errors_1 = __nccwpck_require__(9115);
+const constants_1 = __nccwpck_require__(7568);
+const vectors_1 = __nccwpck_require__(6759);
 const b64 = (u) => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
 const unb64 = (s) => new Uint8Array(Buffer.from(s, 'base64'));
 function serializeVectors(vectors, header) {
@@ -50932,7 +51293,7 @@ function writeStoredCorpus(file, vectors, major, source) {
 
 /***/ }),
 
-/***/ 2169:
+/***/ 6759:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -50949,11 +51310,11 @@ exports.deriveVectors = deriveVectors;
  * of a checked record carries the page after the change. For each such block, the base page is the
  * block's previous known after-image, the expected page this record's after-image.
  */
-const constants_1 = __nccwpck_require__(4422);
-const image_1 = __nccwpck_require__(9466);
-const record_1 = __nccwpck_require__(6178);
-const select_1 = __nccwpck_require__(8357);
-const page_1 = __nccwpck_require__(2734);
+const constants_1 = __nccwpck_require__(7568);
+const image_1 = __nccwpck_require__(7848);
+const record_1 = __nccwpck_require__(2888);
+const select_1 = __nccwpck_require__(7707);
+const page_1 = __nccwpck_require__(6520);
 function emptyVectorStats() {
     return {
         records: 0,
@@ -51185,7 +51546,7 @@ function* deriveVectors(records, format, stats = emptyVectorStats(), from = 0n, 
 
 /***/ }),
 
-/***/ 1580:
+/***/ 1750:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -51348,7 +51709,7 @@ function copyFileContents(scale) {
 
 /***/ }),
 
-/***/ 7410:
+/***/ 6376:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -51361,9 +51722,9 @@ exports.comparePages = comparePages;
  * Masked page comparison as verifyBackupPageConsistency does it, plus the unmasked pd_lsn check,
  * and a readable explanation of the first difference.
  */
-const constants_1 = __nccwpck_require__(4422);
-const select_1 = __nccwpck_require__(8357);
-const page_1 = __nccwpck_require__(2734);
+const constants_1 = __nccwpck_require__(7568);
+const select_1 = __nccwpck_require__(7707);
+const page_1 = __nccwpck_require__(6520);
 const HEADER_FIELDS = [
     [0, 8, 'pd_lsn'],
     [8, 10, 'pd_checksum'],
@@ -51500,7 +51861,7 @@ function comparePages(expected, actual, kind, blkno, lsn, otherLsns = []) {
 
 /***/ }),
 
-/***/ 2883:
+/***/ 7977:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -51509,7 +51870,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPEC_TOKEN_OFFSET_NUMBER = exports.HEAP_XACT_MASK = exports.HEAP_XMAX_INVALID = exports.HEAP_XMAX_COMMITTED = exports.HEAP_XMIN_FROZEN = exports.HEAP_XMIN_INVALID = exports.HEAP_XMIN_COMMITTED = exports.HTUP = void 0;
 exports.heapMask = heapMask;
 /** heap_mask (src/backend/access/heap/heapam.c), used for the Heap and Heap2 resource managers. */
-const page_1 = __nccwpck_require__(2734);
+const page_1 = __nccwpck_require__(6520);
 /** Offsets in HeapTupleHeaderData. */
 exports.HTUP = {
     xmin: 0,
@@ -51562,7 +51923,7 @@ function heapMask(page, blkno) {
 
 /***/ }),
 
-/***/ 9148:
+/***/ 5622:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -51583,7 +51944,7 @@ exports.genericMask = genericMask;
  * brin_mask (brin_xlog.c), seq_mask (sequence.c), generic_mask (generic_xlog.c).
  * Each access method keeps its "opaque" data in the special space at pd_special.
  */
-const page_1 = __nccwpck_require__(2734);
+const page_1 = __nccwpck_require__(6520);
 exports.BTP_LEAF = 1 << 0;
 exports.BTP_SPLIT_END = 1 << 5;
 exports.BTP_HAS_GARBAGE = 1 << 6;
@@ -51688,7 +52049,7 @@ function genericMask(page) {
 
 /***/ }),
 
-/***/ 2734:
+/***/ 6520:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -51716,7 +52077,7 @@ exports.maskPageContent = maskPageContent;
  * The standard page layout (src/include/storage/bufpage.h) and the generic masks of
  * src/backend/access/common/bufmask.c. MASK_MARKER is 0. All functions change the page in place.
  */
-const constants_1 = __nccwpck_require__(4422);
+const constants_1 = __nccwpck_require__(7568);
 exports.SIZE_OF_PAGE_HEADER = 24;
 exports.MASK_MARKER = 0;
 exports.PD = { HAS_FREE_LINES: 0x0001, PAGE_FULL: 0x0002, ALL_VISIBLE: 0x0004 };
@@ -51827,7 +52188,7 @@ function maskPageContent(page) {
 
 /***/ }),
 
-/***/ 8357:
+/***/ 7707:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -51836,10 +52197,10 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.maskKindFor = maskKindFor;
 exports.maskedCopy = maskedCopy;
 /** Which mask a resource manager's page gets, and applying it to a copy of a page. */
-const constants_1 = __nccwpck_require__(4422);
-const heap_1 = __nccwpck_require__(2883);
-const index_am_1 = __nccwpck_require__(9148);
-const page_1 = __nccwpck_require__(2734);
+const constants_1 = __nccwpck_require__(7568);
+const heap_1 = __nccwpck_require__(7977);
+const index_am_1 = __nccwpck_require__(5622);
+const page_1 = __nccwpck_require__(6520);
 const BY_RMGR = {
     [constants_1.RM.HEAP2]: 'heap',
     [constants_1.RM.HEAP]: 'heap',
@@ -51898,7 +52259,7 @@ function maskedCopy(kind, page, blkno) {
 
 /***/ }),
 
-/***/ 5362:
+/***/ 4628:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -51920,7 +52281,7 @@ exports.parseMessages = parseMessages;
  * byte, a big-endian u32 length counting itself and the payload (not the type byte), the payload.
  * Only G (GetPage) and H (Ping) are answered, each with exactly 8192 bytes and no header.
  */
-const constants_1 = __nccwpck_require__(4422);
+const constants_1 = __nccwpck_require__(7568);
 exports.TAG_SIZE = 17;
 exports.PAGE_SIZE = constants_1.BLCKSZ;
 exports.RESPONSE_SIZE = constants_1.BLCKSZ;
@@ -52006,7 +52367,7 @@ function parseMessages(stream) {
 
 /***/ }),
 
-/***/ 1336:
+/***/ 3265:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -52015,6 +52376,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DEFAULT_TENANT_SHARD_ID = void 0;
 exports.walRedoPaths = walRedoPaths;
 exports.walRedoStarter = walRedoStarter;
+exports.readOnlyRootArgs = readOnlyRootArgs;
+exports.readOnlyRootStarter = readOnlyRootStarter;
 exports.noWalRedoMessage = noWalRedoMessage;
 exports.probeWalRedo = probeWalRedo;
 exports.pickSamples = pickSamples;
@@ -52025,13 +52388,13 @@ exports.runWalRedoStage = runWalRedoStage;
  */
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
-const client_1 = __nccwpck_require__(4129);
-const corpus_1 = __nccwpck_require__(5185);
-const store_1 = __nccwpck_require__(532);
-const protocol_tests_1 = __nccwpck_require__(9915);
-const report_1 = __nccwpck_require__(4257);
-const run_vectors_1 = __nccwpck_require__(1175);
+const errors_1 = __nccwpck_require__(9115);
+const client_1 = __nccwpck_require__(9183);
+const corpus_1 = __nccwpck_require__(6487);
+const store_1 = __nccwpck_require__(8778);
+const protocol_tests_1 = __nccwpck_require__(5437);
+const report_1 = __nccwpck_require__(9355);
+const run_vectors_1 = __nccwpck_require__(9781);
 exports.DEFAULT_TENANT_SHARD_ID = '00000000000000000000000000000000';
 function walRedoPaths(bundleDir, major) {
     const root = (0, node_path_1.join)(bundleDir, `v${major}`);
@@ -52040,14 +52403,64 @@ function walRedoPaths(bundleDir, major) {
 /** Starts walredo processes the way the storage service does: cleared environment but LD_LIBRARY_PATH, pipes. */
 function walRedoStarter(bundleDir, major, options = {}) {
     const paths = walRedoPaths(bundleDir, major);
-    const shard = options.tenantShardId === undefined ? exports.DEFAULT_TENANT_SHARD_ID : options.tenantShardId;
-    const args = ['--wal-redo', ...(shard ? ['--tenant-shard-id', shard] : [])];
+    const args = walRedoArgs(options);
     return () => new client_1.WalRedoClient(paths.postgres, {
         args,
         env: { LD_LIBRARY_PATH: paths.lib },
         timeoutMs: options.timeoutMs ?? 60000,
         ...(0, client_1.defaultIdentity)(),
     });
+}
+/** bwrap's arguments to run walredo in an empty, read-only root (pure): the version's directory, /proc and /dev/null, nothing writable, no /tmp. */
+function readOnlyRootArgs(versionDir, major, walredoArgs) {
+    const root = `/bundle/v${major}`;
+    return [
+        '--unshare-all',
+        '--die-with-parent',
+        '--uid',
+        '1000',
+        '--gid',
+        '1000',
+        '--ro-bind',
+        versionDir,
+        root,
+        '--proc',
+        '/proc',
+        '--dev-bind',
+        '/dev/null',
+        '/dev/null',
+        '--remount-ro',
+        '/',
+        '--clearenv',
+        '--setenv',
+        'LD_LIBRARY_PATH',
+        `${root}/lib`,
+        '--chdir',
+        '/',
+        '--',
+        `${root}/bin/postgres`,
+        ...walredoArgs,
+    ];
+}
+/** Starts walredo in an empty, read-only root with bwrap; undefined when bwrap is not installed. */
+function readOnlyRootStarter(bundleDir, major, options = {}) {
+    const bwrap = findOnPath('bwrap');
+    if (!bwrap)
+        return undefined;
+    const paths = walRedoPaths(bundleDir, major);
+    const args = readOnlyRootArgs(paths.root, major, walRedoArgs(options));
+    return () => new client_1.WalRedoClient(bwrap, { args, env: {}, timeoutMs: options.timeoutMs ?? 60000 });
+}
+function walRedoArgs(options) {
+    const shard = options.tenantShardId === undefined ? exports.DEFAULT_TENANT_SHARD_ID : options.tenantShardId;
+    return ['--wal-redo', ...(shard ? ['--tenant-shard-id', shard] : [])];
+}
+function findOnPath(name) {
+    for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+        if (dir && (0, node_fs_1.existsSync)((0, node_path_1.join)(dir, name)))
+            return (0, node_path_1.join)(dir, name);
+    }
+    return undefined;
 }
 /** The one message given when postgres has no walredo mode. */
 function noWalRedoMessage(major, why) {
@@ -52139,7 +52552,12 @@ async function runWalRedoStage(bundleDir, major, options = {}) {
         const it = corpus.vectors()[Symbol.iterator]();
         const head = takeFirst(it, 512);
         const samples = pickSamples(head, options.samples ?? 64);
-        report.protocol.tests = await (0, protocol_tests_1.runProtocolTests)({ start, samples, exitBoundMs });
+        report.protocol.tests = await (0, protocol_tests_1.runProtocolTests)({
+            start,
+            samples,
+            exitBoundMs,
+            startInReadOnlyRoot: readOnlyRootStarter(bundleDir, major, options),
+        });
         report.protocol.passed = report.protocol.tests.filter((t) => t.passed).length;
         report.protocol.failed = report.protocol.tests.length - report.protocol.passed;
         const rest = { [Symbol.iterator]: () => it };
@@ -52147,19 +52565,7 @@ async function runWalRedoStage(bundleDir, major, options = {}) {
             yield* head;
             yield* rest;
         })(), report, { start, window: options.window ?? 16, onProgress: (n) => log?.debug(`walredo: ${n} vectors run`) });
-        const stats = corpus.stats;
-        for (const [rmgr, n] of Object.entries(stats.skippedByRmgr)) {
-            (0, report_1.countFor)(report, rmgr).skipped += n;
-            report.vectors.skipped += n;
-        }
-        report.vectors.skippedReasons = {
-            ...stats.skippedBlocks,
-            ...Object.fromEntries(Object.entries(stats.serviceApplied).map(([k, v]) => [
-                `${k} records (applied by the storage service)`,
-                v,
-            ])),
-        };
-        report.corpus = { source: corpus.source, records: stats.records, walStop: corpus.walStop() };
+        recordCorpus(report, corpus);
     }
     catch (e) {
         report.status = 'fail';
@@ -52170,6 +52576,27 @@ async function runWalRedoStage(bundleDir, major, options = {}) {
     finally {
         corpus?.dispose();
     }
+    conclude(report);
+    return finish();
+}
+/** What the corpus skipped (and why), and where it came from, into the report. */
+function recordCorpus(report, corpus) {
+    const stats = corpus.stats;
+    for (const [rmgr, n] of Object.entries(stats.skippedByRmgr)) {
+        (0, report_1.countFor)(report, rmgr).skipped += n;
+        report.vectors.skipped += n;
+    }
+    report.vectors.skippedReasons = {
+        ...stats.skippedBlocks,
+        ...Object.fromEntries(Object.entries(stats.serviceApplied).map(([k, v]) => [
+            `${k} records (applied by the storage service)`,
+            v,
+        ])),
+    };
+    report.corpus = { source: corpus.source, records: stats.records, walStop: corpus.walStop() };
+}
+/** The stage's verdict from the protocol tests and the vectors. */
+function conclude(report) {
     const rmgrs = Object.values(report.vectors.byRmgr).filter((c) => c.passed + c.failed > 0).length;
     if (report.protocol.failed > 0 || report.vectors.failed > 0) {
         report.status = 'fail';
@@ -52182,13 +52609,12 @@ async function runWalRedoStage(bundleDir, major, options = {}) {
     else {
         report.message = `${report.vectors.passed} vectors over ${rmgrs} resource managers passed`;
     }
-    return finish();
 }
 
 
 /***/ }),
 
-/***/ 9915:
+/***/ 5437:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -52200,10 +52626,10 @@ exports.runProtocolTests = runProtocolTests;
  * Protocol conformance tests of a walredo process: answers, pipelining, and that malformed input
  * makes it exit with an error on stderr within a time bound instead of hanging.
  */
-const errors_1 = __nccwpck_require__(17);
-const client_1 = __nccwpck_require__(4129);
-const run_vectors_1 = __nccwpck_require__(1175);
-const protocol_1 = __nccwpck_require__(5362);
+const errors_1 = __nccwpck_require__(9115);
+const client_1 = __nccwpck_require__(9183);
+const run_vectors_1 = __nccwpck_require__(9781);
+const protocol_1 = __nccwpck_require__(4628);
 class TestFailure extends Error {
 }
 function check(cond, message) {
@@ -52211,8 +52637,8 @@ function check(cond, message) {
         throw new TestFailure(message);
 }
 const isZero = (b) => b.every((x) => x === 0);
-async function withClient(ctx, fn) {
-    const c = ctx.start();
+async function withClient(ctx, fn, start = ctx.start) {
+    const c = start();
     try {
         return await fn(c);
     }
@@ -52347,6 +52773,38 @@ exports.PROTOCOL_TESTS = [
         }),
     },
     {
+        name: 'a normal start and end print nothing on stderr but LOG: lines',
+        needsSamples: 1,
+        run: (ctx) => withClient(ctx, async (c) => {
+            checkVector(ctx.samples[0], await c.redo(ctx.samples[0]));
+            await c.close(ctx.exitBoundMs);
+            // the storage service logs every other stderr line of walredo as an error
+            const noisy = c
+                .stderrTail()
+                .split('\n')
+                .filter((l) => l.trim() !== '' && !l.includes('LOG:'));
+            check(noisy.length === 0, `stderr lines without LOG: ${noisy.slice(0, 3).join(' | ')}`);
+            return 'stderr clean';
+        }),
+    },
+    {
+        name: 'answers in an empty read-only root without /tmp (no writable file system, no SysV IPC)',
+        needsSamples: 1,
+        run: (ctx) => {
+            const start = ctx.startInReadOnlyRoot;
+            if (!start)
+                throw new TestFailure('bwrap (bubblewrap) is needed to start walredo in an empty read-only root: apt-get install bubblewrap');
+            return withClient(ctx, async (c) => {
+                const v = ctx.samples.find((s) => s.kind === 'delta') ?? ctx.samples[0];
+                checkVector(v, await c.redo(v));
+                await c.ping();
+                const exit = await c.close(ctx.exitBoundMs);
+                check(!exit.timedOut && exit.code === 0, `the process ended with ${exit.timedOut ? 'a time-out' : (exit.signal ?? `code ${exit.code}`)}: ${c.stderrTail(2)}`);
+                return `vector ${v.id} (${v.rmgr}) and a ping, exit 0`;
+            }, start);
+        },
+    },
+    {
         name: 'closing stdin ends the process with exit code 0',
         run: (ctx) => withClient(ctx, async (c) => {
             await c.ping();
@@ -52381,8 +52839,8 @@ async function runProtocolTests(ctx) {
 
 /***/ }),
 
-/***/ 4257:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+/***/ 9355:
+/***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
 
@@ -52390,9 +52848,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.emptyReport = emptyReport;
 exports.countFor = countFor;
 exports.describeFailure = describeFailure;
-exports.lsnText = lsnText;
 exports.reportMarkdown = reportMarkdown;
-const constants_1 = __nccwpck_require__(4422);
 function emptyReport(mode) {
     return {
         mode,
@@ -52415,9 +52871,6 @@ function describeFailure(f) {
         lines.push(`    actual   ${f.diff.actualHex}`);
     }
     return lines.join('\n');
-}
-function lsnText(lsn) {
-    return (0, constants_1.formatLsn)(lsn);
 }
 /** Markdown for the job summary. */
 function reportMarkdown(major, r) {
@@ -52444,7 +52897,7 @@ function reportMarkdown(major, r) {
 
 /***/ }),
 
-/***/ 1175:
+/***/ 9781:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -52457,12 +52910,12 @@ exports.runVectors = runVectors;
  * fails, the requests that were in flight are re-run one at a time on fresh processes so that the
  * failure is blamed on the vector that causes it.
  */
-const errors_1 = __nccwpck_require__(17);
-const client_1 = __nccwpck_require__(4129);
-const compare_1 = __nccwpck_require__(7410);
-const vectors_1 = __nccwpck_require__(2169);
-const constants_1 = __nccwpck_require__(4422);
-const report_1 = __nccwpck_require__(4257);
+const errors_1 = __nccwpck_require__(9115);
+const client_1 = __nccwpck_require__(9183);
+const compare_1 = __nccwpck_require__(6376);
+const vectors_1 = __nccwpck_require__(6759);
+const constants_1 = __nccwpck_require__(7568);
+const report_1 = __nccwpck_require__(9355);
 function judgeVector(v, page) {
     const last = v.records[v.records.length - 1];
     const cmp = (0, compare_1.comparePages)(v.expected, page, v.mask, v.tag.blkno, last.endLsn, v.lsnAlternatives);
@@ -52563,19 +53016,19 @@ async function runVectors(vectors, report, options) {
 
 /***/ }),
 
-/***/ 4422:
+/***/ 7568:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.FORK_NAMES = exports.RM = exports.RMGR_NAMES = exports.XLR_BLOCK_ID_TOPLEVEL_XID = exports.XLR_BLOCK_ID_ORIGIN = exports.XLR_BLOCK_ID_DATA_LONG = exports.XLR_BLOCK_ID_DATA_SHORT = exports.XLR_MAX_BLOCK_ID = exports.BKPBLOCK_SAME_REL = exports.BKPBLOCK_WILL_INIT = exports.BKPBLOCK_HAS_DATA = exports.BKPBLOCK_HAS_IMAGE = exports.BKPBLOCK_FORK_MASK = exports.XLR_CHECK_CONSISTENCY = exports.XLR_SPECIAL_REL_UPDATE = exports.XLR_RMGR_INFO_MASK = exports.XLR_INFO_MASK = exports.SIZE_OF_XLOG_RECORD = exports.XLP_FIRST_IS_OVERWRITE_CONTRECORD = exports.XLP_BKP_REMOVABLE = exports.XLP_LONG_HEADER = exports.XLP_FIRST_IS_CONTRECORD = exports.SIZE_OF_LONG_PHD = exports.SIZE_OF_SHORT_PHD = exports.MAXALIGN = exports.XLOG_BLCKSZ_DEFAULT = exports.BLCKSZ = exports.WAL_FORMATS = void 0;
+exports.FORK_NAMES = exports.RM = exports.RMGR_NAMES = exports.XLR_BLOCK_ID_TOPLEVEL_XID = exports.XLR_BLOCK_ID_ORIGIN = exports.XLR_BLOCK_ID_DATA_LONG = exports.XLR_BLOCK_ID_DATA_SHORT = exports.XLR_MAX_BLOCK_ID = exports.BKPBLOCK_SAME_REL = exports.BKPBLOCK_WILL_INIT = exports.BKPBLOCK_HAS_DATA = exports.BKPBLOCK_HAS_IMAGE = exports.BKPBLOCK_FORK_MASK = exports.SIZE_OF_XLOG_RECORD = exports.XLP_LONG_HEADER = exports.XLP_FIRST_IS_CONTRECORD = exports.SIZE_OF_LONG_PHD = exports.SIZE_OF_SHORT_PHD = exports.MAXALIGN = exports.BLCKSZ = exports.WAL_FORMATS = void 0;
 exports.walFormat = walFormat;
 exports.walFormatByMagic = walFormatByMagic;
 exports.rmgrName = rmgrName;
 exports.formatLsn = formatLsn;
 exports.parseLsn = parseLsn;
-const errors_1 = __nccwpck_require__(17);
+const errors_1 = __nccwpck_require__(9115);
 const V14_BIMG = { hasHole: 0x01, apply: 0x04, pglz: 0x02 /* BKPIMAGE_IS_COMPRESSED */, lz4: 0, zstd: 0 };
 const V15_BIMG = { hasHole: 0x01, apply: 0x02, pglz: 0x04, lz4: 0x08, zstd: 0x10 };
 exports.WAL_FORMATS = {
@@ -52596,21 +53049,14 @@ function walFormatByMagic(magic) {
     return Object.values(exports.WAL_FORMATS).find((f) => f.pageMagic === magic);
 }
 exports.BLCKSZ = 8192;
-exports.XLOG_BLCKSZ_DEFAULT = 8192;
 exports.MAXALIGN = 8;
 /** Page header sizes (MAXALIGNed) and flags. */
 exports.SIZE_OF_SHORT_PHD = 24;
 exports.SIZE_OF_LONG_PHD = 40;
 exports.XLP_FIRST_IS_CONTRECORD = 0x0001;
 exports.XLP_LONG_HEADER = 0x0002;
-exports.XLP_BKP_REMOVABLE = 0x0004;
-exports.XLP_FIRST_IS_OVERWRITE_CONTRECORD = 0x0008;
 /** XLogRecord header. */
 exports.SIZE_OF_XLOG_RECORD = 24;
-exports.XLR_INFO_MASK = 0x0f;
-exports.XLR_RMGR_INFO_MASK = 0xf0;
-exports.XLR_SPECIAL_REL_UPDATE = 0x01;
-exports.XLR_CHECK_CONSISTENCY = 0x02;
 /** Block reference header (fork_flags). */
 exports.BKPBLOCK_FORK_MASK = 0x0f;
 exports.BKPBLOCK_HAS_IMAGE = 0x10;
@@ -52688,7 +53134,7 @@ function parseLsn(text) {
 
 /***/ }),
 
-/***/ 3544:
+/***/ 9258:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -52701,9 +53147,9 @@ exports.loadWalDirectory = loadWalDirectory;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
 const node_zlib_1 = __nccwpck_require__(8522);
-const errors_1 = __nccwpck_require__(17);
-const constants_1 = __nccwpck_require__(4422);
-const page_header_1 = __nccwpck_require__(6772);
+const errors_1 = __nccwpck_require__(9115);
+const constants_1 = __nccwpck_require__(7568);
+const page_header_1 = __nccwpck_require__(8702);
 const SEGMENT_NAME = /^([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})(\.gz)?$/;
 /** Segment number from a file name TTTTTTTTXXXXXXXXYYYYYYYY (timeline, log id, segment in log id). */
 function segmentNumberFromName(name, segSize) {
@@ -52754,7 +53200,7 @@ function loadWalDirectory(dir, major) {
 
 /***/ }),
 
-/***/ 9466:
+/***/ 7848:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -52762,9 +53208,9 @@ function loadWalDirectory(dir, major) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.restoreBlockImage = restoreBlockImage;
 /** Restores an 8 KiB page from a block image (RestoreBlockImage in xlogreader.c). */
-const errors_1 = __nccwpck_require__(17);
-const constants_1 = __nccwpck_require__(4422);
-const pglz_1 = __nccwpck_require__(8744);
+const errors_1 = __nccwpck_require__(9115);
+const constants_1 = __nccwpck_require__(7568);
+const pglz_1 = __nccwpck_require__(7470);
 function restoreBlockImage(image) {
     let body;
     const bodyLen = constants_1.BLCKSZ - image.holeLength;
@@ -52789,7 +53235,7 @@ function restoreBlockImage(image) {
 
 /***/ }),
 
-/***/ 6772:
+/***/ 8702:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -52799,8 +53245,8 @@ exports.parsePageHeader = parsePageHeader;
 exports.segmentLayout = segmentLayout;
 exports.pageHeaderProblem = pageHeaderProblem;
 /** WAL page headers (XLogPageHeaderData / XLogLongPageHeaderData in xlog_internal.h). */
-const constants_1 = __nccwpck_require__(4422);
-const record_1 = __nccwpck_require__(6178);
+const constants_1 = __nccwpck_require__(7568);
+const record_1 = __nccwpck_require__(2888);
 function parsePageHeader(page) {
     if (page.length < constants_1.SIZE_OF_SHORT_PHD)
         throw new record_1.WalFormatError('WAL page shorter than its header');
@@ -52848,7 +53294,7 @@ function pageHeaderProblem(h, expectedAddr, format, atSegmentStart) {
 
 /***/ }),
 
-/***/ 8744:
+/***/ 7470:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -52919,7 +53365,7 @@ function pglzLiteralOnly(data) {
 
 /***/ }),
 
-/***/ 6568:
+/***/ 5478:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -52932,9 +53378,9 @@ exports.WalReader = void 0;
  * span pages and segments (continuation pages carry XLP_FIRST_IS_CONTRECORD and xlp_rem_len),
  * and reading stops at the first invalid or missing page or record, as pg_waldump does.
  */
-const constants_1 = __nccwpck_require__(4422);
-const page_header_1 = __nccwpck_require__(6772);
-const record_1 = __nccwpck_require__(6178);
+const constants_1 = __nccwpck_require__(7568);
+const page_header_1 = __nccwpck_require__(8702);
+const record_1 = __nccwpck_require__(2888);
 const XLOG_SWITCH = 0x40;
 function align(n) {
     const a = BigInt(constants_1.MAXALIGN);
@@ -53097,7 +53543,7 @@ exports.WalReader = WalReader;
 
 /***/ }),
 
-/***/ 6178:
+/***/ 2888:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -53111,8 +53557,8 @@ exports.decodeRecord = decodeRecord;
  * Decoding of one WAL record (XLogRecord header onward), as DecodeXLogRecord in
  * src/backend/access/transam/xlogreader.c does it. Pure: bytes in, structure out.
  */
-const constants_1 = __nccwpck_require__(4422);
-const crc32c_1 = __nccwpck_require__(8290);
+const constants_1 = __nccwpck_require__(7568);
+const crc32c_1 = __nccwpck_require__(9816);
 class WalFormatError extends Error {
     constructor(message) {
         super(message);
@@ -53606,7 +54052,7 @@ module.exports = require("zlib");
 
 /***/ }),
 
-/***/ 7182:
+/***/ 4558:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -53615,10 +54061,10 @@ module.exports = require("zlib");
 const WritableStream = (__nccwpck_require__(7075).Writable)
 const inherits = (__nccwpck_require__(7975).inherits)
 
-const StreamSearch = __nccwpck_require__(4136)
+const StreamSearch = __nccwpck_require__(8584)
 
-const PartStream = __nccwpck_require__(612)
-const HeaderParser = __nccwpck_require__(2271)
+const PartStream = __nccwpck_require__(9636)
+const HeaderParser = __nccwpck_require__(863)
 
 const DASH = 45
 const B_ONEDASH = Buffer.from('-')
@@ -53827,7 +54273,7 @@ module.exports = Dicer
 
 /***/ }),
 
-/***/ 2271:
+/***/ 863:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -53835,9 +54281,9 @@ module.exports = Dicer
 
 const EventEmitter = (__nccwpck_require__(8474).EventEmitter)
 const inherits = (__nccwpck_require__(7975).inherits)
-const getLimit = __nccwpck_require__(2393)
+const getLimit = __nccwpck_require__(6361)
 
-const StreamSearch = __nccwpck_require__(4136)
+const StreamSearch = __nccwpck_require__(8584)
 
 const B_DCRLF = Buffer.from('\r\n\r\n')
 const RE_CRLF = /\r\n/g
@@ -53935,7 +54381,7 @@ module.exports = HeaderParser
 
 /***/ }),
 
-/***/ 612:
+/***/ 9636:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -53956,7 +54402,7 @@ module.exports = PartStream
 
 /***/ }),
 
-/***/ 4136:
+/***/ 8584:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -54192,7 +54638,7 @@ module.exports = SBMH
 
 /***/ }),
 
-/***/ 9581:
+/***/ 5741:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -54200,11 +54646,11 @@ module.exports = SBMH
 
 const WritableStream = (__nccwpck_require__(7075).Writable)
 const { inherits } = __nccwpck_require__(7975)
-const Dicer = __nccwpck_require__(7182)
+const Dicer = __nccwpck_require__(4558)
 
-const MultipartParser = __nccwpck_require__(1192)
-const UrlencodedParser = __nccwpck_require__(855)
-const parseParams = __nccwpck_require__(8929)
+const MultipartParser = __nccwpck_require__(6264)
+const UrlencodedParser = __nccwpck_require__(7383)
+const parseParams = __nccwpck_require__(7041)
 
 function Busboy (opts) {
   if (!(this instanceof Busboy)) { return new Busboy(opts) }
@@ -54285,7 +54731,7 @@ module.exports.Dicer = Dicer
 
 /***/ }),
 
-/***/ 1192:
+/***/ 6264:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -54301,12 +54747,12 @@ module.exports.Dicer = Dicer
 const { Readable } = __nccwpck_require__(7075)
 const { inherits } = __nccwpck_require__(7975)
 
-const Dicer = __nccwpck_require__(7182)
+const Dicer = __nccwpck_require__(4558)
 
-const parseParams = __nccwpck_require__(8929)
-const decodeText = __nccwpck_require__(2747)
-const basename = __nccwpck_require__(692)
-const getLimit = __nccwpck_require__(2393)
+const parseParams = __nccwpck_require__(7041)
+const decodeText = __nccwpck_require__(9163)
+const basename = __nccwpck_require__(7332)
+const getLimit = __nccwpck_require__(6361)
 
 const RE_BOUNDARY = /^boundary$/i
 const RE_FIELD = /^form-data$/i
@@ -54599,15 +55045,15 @@ module.exports = Multipart
 
 /***/ }),
 
-/***/ 855:
+/***/ 7383:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const Decoder = __nccwpck_require__(1496)
-const decodeText = __nccwpck_require__(2747)
-const getLimit = __nccwpck_require__(2393)
+const Decoder = __nccwpck_require__(5656)
+const decodeText = __nccwpck_require__(9163)
+const getLimit = __nccwpck_require__(6361)
 
 const RE_CHARSET = /^charset$/i
 
@@ -54797,7 +55243,7 @@ module.exports = UrlEncoded
 
 /***/ }),
 
-/***/ 1496:
+/***/ 5656:
 /***/ ((module) => {
 
 "use strict";
@@ -54859,7 +55305,7 @@ module.exports = Decoder
 
 /***/ }),
 
-/***/ 692:
+/***/ 7332:
 /***/ ((module) => {
 
 "use strict";
@@ -54881,7 +55327,7 @@ module.exports = function basename (path) {
 
 /***/ }),
 
-/***/ 2747:
+/***/ 9163:
 /***/ (function(module) {
 
 "use strict";
@@ -55003,7 +55449,7 @@ module.exports = decodeText
 
 /***/ }),
 
-/***/ 2393:
+/***/ 6361:
 /***/ ((module) => {
 
 "use strict";
@@ -55027,14 +55473,14 @@ module.exports = function getLimit (limits, name, defaultLimit) {
 
 /***/ }),
 
-/***/ 8929:
+/***/ 7041:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 /* eslint-disable object-property-newline */
 
 
-const decodeText = __nccwpck_require__(2747)
+const decodeText = __nccwpck_require__(9163)
 
 const RE_ENCODED = /%[a-fA-F0-9][a-fA-F0-9]/g
 
@@ -55231,7 +55677,7 @@ module.exports = parseParams
 
 /***/ }),
 
-/***/ 605:
+/***/ 2413:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -55263,7 +55709,7 @@ function convertChangesToDMP(changes) {
 
 /***/ }),
 
-/***/ 5061:
+/***/ 9397:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -55305,7 +55751,7 @@ function escapeHTML(s) {
 
 /***/ }),
 
-/***/ 1879:
+/***/ 1431:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -55316,7 +55762,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.arrayDiff = void 0;
 exports.diffArrays = diffArrays;
-const base_js_1 = __importDefault(__nccwpck_require__(9721));
+const base_js_1 = __importDefault(__nccwpck_require__(89));
 class ArrayDiff extends base_js_1.default {
     tokenize(value) {
         return value.slice();
@@ -55336,7 +55782,7 @@ function diffArrays(oldArr, newArr, options) {
 
 /***/ }),
 
-/***/ 9721:
+/***/ 89:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -55600,7 +56046,7 @@ exports["default"] = Diff;
 
 /***/ }),
 
-/***/ 7189:
+/***/ 5381:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -55611,7 +56057,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.characterDiff = void 0;
 exports.diffChars = diffChars;
-const base_js_1 = __importDefault(__nccwpck_require__(9721));
+const base_js_1 = __importDefault(__nccwpck_require__(89));
 class CharacterDiff extends base_js_1.default {
 }
 exports.characterDiff = new CharacterDiff();
@@ -55622,7 +56068,7 @@ function diffChars(oldStr, newStr, options) {
 
 /***/ }),
 
-/***/ 8697:
+/***/ 2217:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -55633,7 +56079,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.cssDiff = void 0;
 exports.diffCss = diffCss;
-const base_js_1 = __importDefault(__nccwpck_require__(9721));
+const base_js_1 = __importDefault(__nccwpck_require__(89));
 class CssDiff extends base_js_1.default {
     tokenize(value) {
         return value.split(/([{}:;,]|\s+)/);
@@ -55647,7 +56093,7 @@ function diffCss(oldStr, newStr, options) {
 
 /***/ }),
 
-/***/ 8786:
+/***/ 6114:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -55659,8 +56105,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.jsonDiff = void 0;
 exports.diffJson = diffJson;
 exports.canonicalize = canonicalize;
-const base_js_1 = __importDefault(__nccwpck_require__(9721));
-const line_js_1 = __nccwpck_require__(7250);
+const base_js_1 = __importDefault(__nccwpck_require__(89));
+const line_js_1 = __nccwpck_require__(4290);
 class JsonDiff extends base_js_1.default {
     constructor() {
         super(...arguments);
@@ -55741,7 +56187,7 @@ function canonicalize(obj, stack, replacementStack, replacer, key) {
 
 /***/ }),
 
-/***/ 7250:
+/***/ 4290:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -55754,8 +56200,8 @@ exports.lineDiff = void 0;
 exports.diffLines = diffLines;
 exports.diffTrimmedLines = diffTrimmedLines;
 exports.tokenize = tokenize;
-const base_js_1 = __importDefault(__nccwpck_require__(9721));
-const params_js_1 = __nccwpck_require__(2995);
+const base_js_1 = __importDefault(__nccwpck_require__(89));
+const params_js_1 = __nccwpck_require__(4115);
 class LineDiff extends base_js_1.default {
     constructor() {
         super(...arguments);
@@ -55823,7 +56269,7 @@ function tokenize(value, options) {
 
 /***/ }),
 
-/***/ 7941:
+/***/ 5653:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -55834,7 +56280,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.sentenceDiff = void 0;
 exports.diffSentences = diffSentences;
-const base_js_1 = __importDefault(__nccwpck_require__(9721));
+const base_js_1 = __importDefault(__nccwpck_require__(89));
 function isSentenceEndPunct(char) {
     return char == '.' || char == '!' || char == '?';
 }
@@ -55881,7 +56327,7 @@ function diffSentences(oldStr, newStr, options) {
 
 /***/ }),
 
-/***/ 2092:
+/***/ 1919:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -55893,8 +56339,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.wordsWithSpaceDiff = exports.wordDiff = void 0;
 exports.diffWords = diffWords;
 exports.diffWordsWithSpace = diffWordsWithSpace;
-const base_js_1 = __importDefault(__nccwpck_require__(9721));
-const string_js_1 = __nccwpck_require__(5284);
+const base_js_1 = __importDefault(__nccwpck_require__(89));
+const string_js_1 = __nccwpck_require__(5060);
 // Based on https://en.wikipedia.org/wiki/Latin_script_in_Unicode
 //
 // Chars/ranges counted as "word" characters by this regex are as follows:
@@ -56178,7 +56624,7 @@ function diffWordsWithSpace(oldStr, newStr, options) {
 
 /***/ }),
 
-/***/ 5508:
+/***/ 5380:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -56203,41 +56649,41 @@ exports.canonicalize = exports.convertChangesToXML = exports.convertChangesToDMP
  * "An O(ND) Difference Algorithm and its Variations" (Myers, 1986).
  * http://citeseerx.ist.psu.edu/viewdoc/summary?doi=10.1.1.4.6927
  */
-const base_js_1 = __importDefault(__nccwpck_require__(9721));
+const base_js_1 = __importDefault(__nccwpck_require__(89));
 exports.Diff = base_js_1.default;
-const character_js_1 = __nccwpck_require__(7189);
+const character_js_1 = __nccwpck_require__(5381);
 Object.defineProperty(exports, "diffChars", ({ enumerable: true, get: function () { return character_js_1.diffChars; } }));
 Object.defineProperty(exports, "characterDiff", ({ enumerable: true, get: function () { return character_js_1.characterDiff; } }));
-const word_js_1 = __nccwpck_require__(2092);
+const word_js_1 = __nccwpck_require__(1919);
 Object.defineProperty(exports, "diffWords", ({ enumerable: true, get: function () { return word_js_1.diffWords; } }));
 Object.defineProperty(exports, "diffWordsWithSpace", ({ enumerable: true, get: function () { return word_js_1.diffWordsWithSpace; } }));
 Object.defineProperty(exports, "wordDiff", ({ enumerable: true, get: function () { return word_js_1.wordDiff; } }));
 Object.defineProperty(exports, "wordsWithSpaceDiff", ({ enumerable: true, get: function () { return word_js_1.wordsWithSpaceDiff; } }));
-const line_js_1 = __nccwpck_require__(7250);
+const line_js_1 = __nccwpck_require__(4290);
 Object.defineProperty(exports, "diffLines", ({ enumerable: true, get: function () { return line_js_1.diffLines; } }));
 Object.defineProperty(exports, "diffTrimmedLines", ({ enumerable: true, get: function () { return line_js_1.diffTrimmedLines; } }));
 Object.defineProperty(exports, "lineDiff", ({ enumerable: true, get: function () { return line_js_1.lineDiff; } }));
-const sentence_js_1 = __nccwpck_require__(7941);
+const sentence_js_1 = __nccwpck_require__(5653);
 Object.defineProperty(exports, "diffSentences", ({ enumerable: true, get: function () { return sentence_js_1.diffSentences; } }));
 Object.defineProperty(exports, "sentenceDiff", ({ enumerable: true, get: function () { return sentence_js_1.sentenceDiff; } }));
-const css_js_1 = __nccwpck_require__(8697);
+const css_js_1 = __nccwpck_require__(2217);
 Object.defineProperty(exports, "diffCss", ({ enumerable: true, get: function () { return css_js_1.diffCss; } }));
 Object.defineProperty(exports, "cssDiff", ({ enumerable: true, get: function () { return css_js_1.cssDiff; } }));
-const json_js_1 = __nccwpck_require__(8786);
+const json_js_1 = __nccwpck_require__(6114);
 Object.defineProperty(exports, "diffJson", ({ enumerable: true, get: function () { return json_js_1.diffJson; } }));
 Object.defineProperty(exports, "canonicalize", ({ enumerable: true, get: function () { return json_js_1.canonicalize; } }));
 Object.defineProperty(exports, "jsonDiff", ({ enumerable: true, get: function () { return json_js_1.jsonDiff; } }));
-const array_js_1 = __nccwpck_require__(1879);
+const array_js_1 = __nccwpck_require__(1431);
 Object.defineProperty(exports, "diffArrays", ({ enumerable: true, get: function () { return array_js_1.diffArrays; } }));
 Object.defineProperty(exports, "arrayDiff", ({ enumerable: true, get: function () { return array_js_1.arrayDiff; } }));
-const apply_js_1 = __nccwpck_require__(2145);
+const apply_js_1 = __nccwpck_require__(5761);
 Object.defineProperty(exports, "applyPatch", ({ enumerable: true, get: function () { return apply_js_1.applyPatch; } }));
 Object.defineProperty(exports, "applyPatches", ({ enumerable: true, get: function () { return apply_js_1.applyPatches; } }));
-const parse_js_1 = __nccwpck_require__(2586);
+const parse_js_1 = __nccwpck_require__(634);
 Object.defineProperty(exports, "parsePatch", ({ enumerable: true, get: function () { return parse_js_1.parsePatch; } }));
-const reverse_js_1 = __nccwpck_require__(7735);
+const reverse_js_1 = __nccwpck_require__(3751);
 Object.defineProperty(exports, "reversePatch", ({ enumerable: true, get: function () { return reverse_js_1.reversePatch; } }));
-const create_js_1 = __nccwpck_require__(2021);
+const create_js_1 = __nccwpck_require__(8021);
 Object.defineProperty(exports, "structuredPatch", ({ enumerable: true, get: function () { return create_js_1.structuredPatch; } }));
 Object.defineProperty(exports, "createTwoFilesPatch", ({ enumerable: true, get: function () { return create_js_1.createTwoFilesPatch; } }));
 Object.defineProperty(exports, "createPatch", ({ enumerable: true, get: function () { return create_js_1.createPatch; } }));
@@ -56245,15 +56691,15 @@ Object.defineProperty(exports, "formatPatch", ({ enumerable: true, get: function
 Object.defineProperty(exports, "INCLUDE_HEADERS", ({ enumerable: true, get: function () { return create_js_1.INCLUDE_HEADERS; } }));
 Object.defineProperty(exports, "FILE_HEADERS_ONLY", ({ enumerable: true, get: function () { return create_js_1.FILE_HEADERS_ONLY; } }));
 Object.defineProperty(exports, "OMIT_HEADERS", ({ enumerable: true, get: function () { return create_js_1.OMIT_HEADERS; } }));
-const dmp_js_1 = __nccwpck_require__(605);
+const dmp_js_1 = __nccwpck_require__(2413);
 Object.defineProperty(exports, "convertChangesToDMP", ({ enumerable: true, get: function () { return dmp_js_1.convertChangesToDMP; } }));
-const xml_js_1 = __nccwpck_require__(5061);
+const xml_js_1 = __nccwpck_require__(9397);
 Object.defineProperty(exports, "convertChangesToXML", ({ enumerable: true, get: function () { return xml_js_1.convertChangesToXML; } }));
 
 
 /***/ }),
 
-/***/ 2145:
+/***/ 5761:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -56264,10 +56710,10 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.applyPatch = applyPatch;
 exports.applyPatches = applyPatches;
-const string_js_1 = __nccwpck_require__(5284);
-const line_endings_js_1 = __nccwpck_require__(5466);
-const parse_js_1 = __nccwpck_require__(2586);
-const distance_iterator_js_1 = __importDefault(__nccwpck_require__(4981));
+const string_js_1 = __nccwpck_require__(5060);
+const line_endings_js_1 = __nccwpck_require__(1914);
+const parse_js_1 = __nccwpck_require__(634);
+const distance_iterator_js_1 = __importDefault(__nccwpck_require__(4101));
 /**
  * attempts to apply a unified diff patch.
  *
@@ -56525,7 +56971,7 @@ function applyPatches(uniDiff, options) {
 
 /***/ }),
 
-/***/ 2021:
+/***/ 8021:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -56536,7 +56982,7 @@ exports.structuredPatch = structuredPatch;
 exports.formatPatch = formatPatch;
 exports.createTwoFilesPatch = createTwoFilesPatch;
 exports.createPatch = createPatch;
-const line_js_1 = __nccwpck_require__(7250);
+const line_js_1 = __nccwpck_require__(4290);
 /**
  * Returns true if the filename contains characters that require C-style
  * quoting (as used by Git and GNU diffutils in diff output).
@@ -56897,7 +57343,7 @@ function splitLines(text) {
 
 /***/ }),
 
-/***/ 5466:
+/***/ 1914:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -56955,7 +57401,7 @@ function isWin(patch) {
 
 /***/ }),
 
-/***/ 2586:
+/***/ 634:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -57478,7 +57924,7 @@ function parsePatch(uniDiff) {
 
 /***/ }),
 
-/***/ 7735:
+/***/ 3751:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -57549,7 +57995,7 @@ function reversePatch(structuredPatch) {
 
 /***/ }),
 
-/***/ 4981:
+/***/ 4101:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -57597,7 +58043,7 @@ function default_1(start, minLine, maxLine) {
 
 /***/ }),
 
-/***/ 2995:
+/***/ 4115:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -57622,7 +58068,7 @@ function generateOptions(options, defaults) {
 
 /***/ }),
 
-/***/ 5284:
+/***/ 5060:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -57829,14 +58275,14 @@ function leadingAndTrailingWs(string, segmenter) {
 
 /***/ }),
 
-/***/ 4352:
+/***/ 32:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { normalizeIPv6, removeDotSegments, removeDotSegmentsRelative, recomposeAuthority, normalizePercentEncoding, normalizePathEncoding, serializePathEncoding, normalizeQueryFragmentEncoding, encodeQuery, encodeFragment, reescapeHostDelimiters, isIPv4, nonSimpleDomain } = __nccwpck_require__(5077)
-const { SCHEMES, getSchemeHandler } = __nccwpck_require__(5300)
+const { normalizeIPv6, removeDotSegments, removeDotSegmentsRelative, recomposeAuthority, normalizePercentEncoding, normalizePathEncoding, serializePathEncoding, normalizeQueryFragmentEncoding, encodeQuery, encodeFragment, reescapeHostDelimiters, isIPv4, nonSimpleDomain } = __nccwpck_require__(8869)
+const { SCHEMES, getSchemeHandler } = __nccwpck_require__(7092)
 
 const VALID_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/u
 const MALFORMED_SCHEME_ERROR = 'URI scheme is malformed.'
@@ -58548,13 +58994,13 @@ module.exports.fastUri = fastUri
 
 /***/ }),
 
-/***/ 5300:
+/***/ 7092:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { isUUID } = __nccwpck_require__(5077)
+const { isUUID } = __nccwpck_require__(8869)
 const URN_REG = /^([\da-z][\d\-a-z]{0,31}):((?:[\w!$'()*+,\-./:;=@]|%[\da-f]{2})+)$/iu
 
 const supportedSchemeNames = /** @type {const} */ (['http', 'https', 'ws',
@@ -58828,7 +59274,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5077:
+/***/ 8869:
 /***/ ((module) => {
 
 "use strict";
@@ -59635,7 +60081,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3837:
+/***/ 5759:
 /***/ ((module) => {
 
 "use strict";
@@ -59643,7 +60089,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$id":"https://raw.githubusercontent.
 
 /***/ }),
 
-/***/ 7216:
+/***/ 1478:
 /***/ ((module) => {
 
 "use strict";
@@ -59651,7 +60097,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 8226:
+/***/ 488:
 /***/ ((module) => {
 
 "use strict";
@@ -59659,7 +60105,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 518:
+/***/ 1268:
 /***/ ((module) => {
 
 "use strict";
@@ -59667,7 +60113,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 4588:
+/***/ 3090:
 /***/ ((module) => {
 
 "use strict";
@@ -59675,7 +60121,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 5707:
+/***/ 627:
 /***/ ((module) => {
 
 "use strict";
@@ -59683,7 +60129,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 9547:
+/***/ 2761:
 /***/ ((module) => {
 
 "use strict";
@@ -59691,7 +60137,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 7082:
+/***/ 6216:
 /***/ ((module) => {
 
 "use strict";
@@ -59699,7 +60145,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 1678:
+/***/ 3944:
 /***/ ((module) => {
 
 "use strict";
@@ -59707,7 +60153,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 2079:
+/***/ 1277:
 /***/ ((module) => {
 
 "use strict";
@@ -59760,7 +60206,7 @@ var exports = __webpack_exports__;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 // Entry point of the action bundle (dist/action/index.js), run by action.yml's step.
-const main_1 = __nccwpck_require__(6769);
+const main_1 = __nccwpck_require__(8751);
 void (0, main_1.runAction)();
 
 })();

@@ -3,6 +3,9 @@ import { argsInputDescription, commandInputDescription } from '../commands/regis
 import { OPTION_SPECS } from '../core/options';
 import { DEFAULT_ACTION_COMMAND, inputEnvName } from './main';
 
+/** The oldest Node.js major the bundled action (dist/) runs on. */
+export const MIN_NODE_MAJOR = 20;
+
 /** Action outputs (set by the commands through ctx.setOutput). */
 export const ACTION_OUTPUTS: Record<string, string> = {
   'bundle-path': 'directory holding the vNN/ bundles (build)',
@@ -20,6 +23,15 @@ export const ACTION_OUTPUTS: Record<string, string> = {
   dir: 'directory the pinned bundle was unpacked into (fetch)',
   packages: 'Debian packages build and verify need, space-separated (doctor --print-packages)',
 };
+
+/** The composite step's script: checks the runner's Node, then runs the bundled action. */
+export const RUN_SCRIPT = `major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$major" -lt ${MIN_NODE_MAJOR} ]; then
+  echo "::error::pg-bundle needs Node.js ${MIN_NODE_MAJOR} or newer on PATH (found: $(node --version 2>/dev/null || echo none)); add actions/setup-node before this step"
+  exit 1
+fi
+node "$GITHUB_ACTION_PATH/dist/action/index.js"
+`;
 
 /**
  * action.yml, generated from the options table and the command registry (`npm run gen:action`), so
@@ -60,16 +72,9 @@ export function actionYml(): string {
     ),
     runs: {
       using: 'composite',
-      steps: [
-        { name: 'Set up Node.js', uses: 'actions/setup-node@v4', with: { 'node-version': '20' } },
-        {
-          name: 'Run pg-bundle',
-          id: 'run',
-          shell: 'bash',
-          env,
-          run: 'node "$GITHUB_ACTION_PATH/dist/action/index.js"',
-        },
-      ],
+      // No setup-node: it would change the Node of the caller's later steps. The runner's own
+      // Node runs dist/ (GitHub-hosted runners have Node 20 on PATH); older ones are refused.
+      steps: [{ name: 'Run pg-bundle', id: 'run', shell: 'bash', env, run: RUN_SCRIPT }],
     },
   };
   return (

@@ -3,6 +3,8 @@
  * (action.yml inputs) are both generated from this table, so the two front doors cannot drift.
  */
 
+import { UserError } from '../util/errors';
+
 export type CommandName = 'build' | 'verify' | 'publish' | 'fetch' | 'pin-bump' | 'run' | 'doctor';
 
 export interface OptionSpec {
@@ -189,8 +191,17 @@ export const OPTION_SPECS: OptionSpec[] = [
     flag: '--repository <owner/name>',
     input: 'repository',
     kind: 'string',
-    commands: [...PUBLISHING, ...BUMPING],
-    description: 'release repository (publish) or consumer repository (pin-bump)',
+    commands: [...PUBLISHING, 'pin-bump'],
+    description:
+      'release repository (publish; default $GITHUB_REPOSITORY); for pin-bump alone also accepted as the consumer repository',
+  },
+  {
+    key: 'consumerRepository',
+    flag: '--consumer-repository <owner/name>',
+    input: 'consumer-repository',
+    kind: 'string',
+    commands: BUMPING,
+    description: 'consumer (storage) repository whose pin file pin-bump moves',
   },
   {
     key: 'tag',
@@ -198,7 +209,8 @@ export const OPTION_SPECS: OptionSpec[] = [
     input: 'tag',
     kind: 'string',
     commands: [...PUBLISHING, ...BUMPING],
-    description: 'release tag (default bundle-<yyyymmdd>-<short source rev>)',
+    description:
+      'release tag (default bundle-<PostgreSQL versions>-<short source revision>, the same for the same sources on any day)',
   },
   {
     key: 'replace',
@@ -208,6 +220,25 @@ export const OPTION_SPECS: OptionSpec[] = [
     default: false,
     commands: PUBLISHING,
     description: 'replace the assets of an existing release whose assets differ',
+  },
+  {
+    key: 'targetCommitish',
+    flag: '--target-commitish <sha>',
+    input: 'target-commitish',
+    kind: 'string',
+    commands: PUBLISHING,
+    description:
+      'commit the release tag is created at: the built commit (default $GITHUB_SHA when publishing to $GITHUB_REPOSITORY, else the default branch)',
+  },
+  {
+    key: 'makeLatest',
+    flag: '--make-latest <choice>',
+    input: 'make-latest',
+    kind: 'string',
+    default: 'true',
+    commands: PUBLISHING,
+    description:
+      "whether the release becomes the repository's latest release: 'true', 'false' or 'legacy' (latest by creation date and semantic version)",
   },
   {
     key: 'pinFile',
@@ -243,6 +274,16 @@ export const OPTION_SPECS: OptionSpec[] = [
     default: false,
     commands: BUMPING,
     description: 'only warn when CODEOWNERS does not route the pin file to the storage team',
+  },
+  {
+    key: 'allowOlder',
+    flag: '--allow-older',
+    input: 'allow-older',
+    kind: 'boolean',
+    default: false,
+    commands: BUMPING,
+    description:
+      'allow replacing the pin (on the default branch or in the open bump pull request) with an older release',
   },
   {
     key: 'token',
@@ -299,8 +340,22 @@ export function normaliseOptions(command: CommandName, raw: RawOptions): RawOpti
         .split(/[\n,]+/)
         .map((s) => s.trim())
         .filter(Boolean);
-    if (spec.kind === 'boolean' && typeof value === 'string') value = /^(true|1|yes)$/i.test(value.trim());
+    if (spec.kind === 'boolean' && typeof value === 'string') value = parseBoolean(spec, value);
     result[spec.key] = value;
   }
   return result;
+}
+
+const YAML_TRUE = ['true', 'True', 'TRUE'];
+const YAML_FALSE = ['false', 'False', 'FALSE'];
+
+/** Exactly YAML 1.2's core-schema booleans, as `core.getBooleanInput` accepts them; anything else fails. */
+export function parseBoolean(spec: OptionSpec, text: string): boolean {
+  const value = text.trim();
+  if (YAML_TRUE.includes(value)) return true;
+  if (YAML_FALSE.includes(value)) return false;
+  throw new UserError(
+    `${spec.flag} is ${JSON.stringify(text)}, which is not a boolean`,
+    `use one of ${[...YAML_TRUE, ...YAML_FALSE].join(', ')}`,
+  );
 }

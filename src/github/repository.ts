@@ -10,17 +10,17 @@ export interface RepositoryName {
  * `owner/name` → { owner, repo }. `role` says which repository is meant in the error
  * ("the release repository", "the consumer repository").
  */
-export function parseRepository(value: string | undefined, role: string): RepositoryName {
-  if (!value)
-    throw new UserError(
-      `${role} is not given`,
-      `pass --repository <owner/name> of ${role} (input "repository")`,
-    );
+export function parseRepository(
+  value: string | undefined,
+  role: string,
+  flag = '--repository',
+): RepositoryName {
+  if (!value) throw new UserError(`${role} is not given`, `pass ${flag} <owner/name> of ${role}`);
   const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(value.trim());
   if (!m)
     throw new UserError(
-      `--repository ${JSON.stringify(value)} is not of the form owner/name`,
-      `pass --repository <owner/name> of ${role}`,
+      `${flag} ${JSON.stringify(value)} is not of the form owner/name`,
+      `pass ${flag} <owner/name> of ${role}`,
     );
   return { owner: m[1], repo: m[2] };
 }

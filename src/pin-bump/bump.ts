@@ -18,7 +18,7 @@ import {
   ownersOf,
   parseCodeowners,
 } from './codeowners';
-import { parsePin, PinFile, samePinnedRelease } from './pin-file';
+import { isOlderRelease, parsePin, PinFile, samePinnedRelease } from './pin-file';
 import { pinDiff } from './pin-diff';
 import { prTitle, renderPrBody } from './pr-body';
 import { analyseRisk, RiskItem } from './risk';
@@ -37,6 +37,8 @@ export interface BumpRequest {
   /** `@org/team`; without it the routing check only reports the owners */
   storageTeam?: string;
   allowUnrouted: boolean;
+  /** replace a pin with an older release (default: refuse) */
+  allowOlder?: boolean;
   labels: string[];
   branch?: string;
   conformanceUrl?: string;
@@ -449,6 +451,38 @@ async function requestMissingReviews(
   }
 }
 
+/**
+ * Refuses to move a pin backwards (a re-run of an old job, or two bump jobs racing) unless
+ * allowOlder: `current` is the pin on the default branch or the one the open bump PR proposes.
+ */
+function refuseOlder(req: BumpRequest, current: PinFile | undefined, where: string, log: Logger): void {
+  if (!current || samePinnedRelease(current, req.newPin)) return;
+  const older = isOlderRelease(current, req.newPin);
+  if (older === undefined) {
+    log.warn(
+      `${where} pins ${current.tag} without releasedAt: cannot tell whether ${req.newPin.tag} is newer`,
+    );
+    return;
+  }
+  if (!older) return;
+  const message = `${req.newPin.tag} (released ${req.newPin.releasedAt}) is older than ${current.tag} (released ${current.releasedAt}), which ${where} pins`;
+  if (req.allowOlder) log.warn(`${message}; replacing it (--allow-older)`);
+  else
+    throw new UserError(
+      message,
+      'nothing was changed; pass --allow-older to pin the older release on purpose',
+    );
+}
+
+function parsedOrUndefined(text: string | undefined, what: string): PinFile | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parsePin(text, what);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Performs the bump described by plan (after enforceRouting). */
 export async function applyBump(
   gh: GitHubClient,
@@ -460,9 +494,12 @@ export async function applyBump(
     log.info(`${plan.pinPath} on ${plan.base} already pins ${req.newPin.tag}: nothing to do`);
     return { outcome: 'already-pinned' };
   }
+  refuseOlder(req, plan.oldPin, `${plan.pinPath} on ${plan.base}`, log);
   const bump: Bump = { gh, req, plan, log };
   const existing = await findOpenPull(bump);
   const onBranch = existing ? await readFile(gh, req, plan.pinPath, plan.branch) : undefined;
+  const proposed = parsedOrUndefined(onBranch?.text, `${plan.pinPath} on ${plan.branch}`);
+  refuseOlder(req, proposed, `the open pull request #${existing?.number ?? ''}`, log);
   const branchCurrent = onBranch !== undefined && onBranch.text === req.newText;
   if (branchCurrent) log.info(`${plan.branch} already has this ${plan.pinPath}`);
   else await commitPin(bump);

@@ -80,6 +80,8 @@ interface BumpSettings {
   /** the consumer repository; placeholders in a dry run without --repository */
   consumer: RepositoryName;
   repositoryGiven: boolean;
+  /** the release repository, when --repository names it (beside --consumer-repository) */
+  releaseRepository?: string;
   pinPath: string;
   storageTeam?: string;
   allowUnrouted: boolean;
@@ -88,12 +90,19 @@ interface BumpSettings {
 
 function bumpSettings(options: RawOptions, ctx: CommandContext, env: NodeJS.ProcessEnv): BumpSettings {
   const dryRun = boolOption(options, 'dryRun');
-  const repository = stringOption(options, 'repository');
+  // --consumer-repository names the consumer (then --repository is the release repository, as in
+  // `run`); pin-bump alone also takes the consumer as --repository.
+  const consumerGiven = stringOption(options, 'consumerRepository');
+  const repository = consumerGiven ?? stringOption(options, 'repository');
   // A dry run without a consumer repository (the README's local main job) still renders the pin,
   // the diff and the PR body, as a first pin.
   const consumer =
     repository || !dryRun
-      ? parseRepository(repository, 'the consumer repository')
+      ? parseRepository(
+          repository,
+          'the consumer repository',
+          consumerGiven || !repository ? '--consumer-repository' : '--repository',
+        )
       : { owner: '<consumer>', repo: '<repository>' };
   const pinPath = stringOption(options, 'pinFile') ?? DEFAULT_PIN_PATH;
   const pathProblem = pinPathProblem(pinPath);
@@ -113,6 +122,7 @@ function bumpSettings(options: RawOptions, ctx: CommandContext, env: NodeJS.Proc
     out,
     dryRun,
     consumer,
+    releaseRepository: consumerGiven ? stringOption(options, 'repository') : undefined,
     repositoryGiven: !!repository,
     pinPath,
     storageTeam,
@@ -133,7 +143,8 @@ function bumpRequest(
   const release = readReleaseInfo({
     out,
     tag: stringOption(options, 'tag'),
-    releaseRepository: env.PG_BUNDLE_RELEASE_REPOSITORY || env.GITHUB_REPOSITORY,
+    releaseRepository:
+      settings.releaseRepository ?? (env.PG_BUNDLE_RELEASE_REPOSITORY || env.GITHUB_REPOSITORY),
     serverUrl: settings.access.serverUrl,
     platform: manifest.platform,
     dryRun,
@@ -154,6 +165,7 @@ function bumpRequest(
     newText: serialisePin(newPin),
     storageTeam: settings.storageTeam,
     allowUnrouted: settings.allowUnrouted,
+    allowOlder: boolOption(options, 'allowOlder'),
     labels: labelsOption(options),
     branch: BUMP_BRANCH,
     conformanceUrl: release.conformanceUrl,
@@ -161,28 +173,22 @@ function bumpRequest(
   };
 }
 
-async function dryRunBump(
-  gh: GitHubClient | undefined,
-  req: BumpRequest,
-  settings: BumpSettings,
-  ctx: CommandContext,
-): Promise<number> {
+async function dryRunBump(req: BumpRequest, settings: BumpSettings, ctx: CommandContext): Promise<number> {
   const { log } = ctx;
-  if (!gh)
-    log.warn(
-      settings.repositoryGiven
-        ? 'no token: the dry run cannot read the current pin file and CODEOWNERS, so it shows the change as a first pin'
-        : 'no --repository: the dry run shows the change as a first pin of a consumer repository',
-    );
-  const plan = await planBump(gh, req, log);
+  log.info(
+    'dry run: nothing is read from or sent to GitHub, so the current pin file and CODEOWNERS are not read and the change is shown as a first pin',
+  );
+  const plan = await planBump(undefined, req, log);
   writeArtifacts(join(settings.out, 'pin-bump'), req.pinPath, req.newText, plan, log);
   log.info(
     `dry run: ${plan.alreadyPinned ? `${req.pinPath} on ${plan.base} already pins ${req.newPin.tag}; nothing would change` : `would commit to branch ${plan.branch} of ${plan.repository} (from ${plan.base}) and open or update the pull request "${plan.title}"`}`,
   );
-  log.info(`--- ${req.pinPath} ---\n${plan.diff}`);
-  log.info(`--- pull request body ---\n${plan.body}`);
+  await log.step(`would-be ${req.pinPath} diff`, async () => log.info(plan.diff));
+  await log.step('would-be pull request body', async () => log.info(plan.body));
   ctx.setOutput('pin-bump-result', 'dry-run');
-  if (gh) enforceRouting(plan, req, log);
+  await ctx.addSummary(
+    `### pg-bundle pin-bump (dry run)\n\nWould open or update "${plan.title}" in ${plan.repository}.\n\n<details><summary>${req.pinPath} diff</summary>\n\n\`\`\`diff\n${plan.diff}\n\`\`\`\n\n</details>\n\n<details><summary>pull request body</summary>\n\n${plan.body}\n\n</details>\n`,
+  );
   return 0;
 }
 
@@ -214,11 +220,12 @@ export function makePinBumpCommand(deps: PinBumpDependencies = {}): CommandHandl
     const settings = bumpSettings(options, ctx, env);
     const req = bumpRequest(settings, options, env, ctx.log);
     const { token, apiUrl } = settings.access;
+    // a dry run calls nothing remote: it shows the change as a first pin of the consumer repository
+    if (settings.dryRun) return dryRunBump(req, settings, ctx);
     const gh =
       token && settings.repositoryGiven
         ? createGitHubClient({ token, apiUrl, log: ctx.log, retry: retryPolicy(env) })
         : undefined;
-    if (settings.dryRun) return dryRunBump(gh, req, settings, ctx);
     if (!gh)
       throw new UserError(
         `pin-bump needs a token for ${req.owner}/${req.repo}`,

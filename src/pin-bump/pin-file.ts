@@ -39,6 +39,8 @@ export interface PinnedVersion {
 export interface PinFile {
   schemaVersion: number;
   tag: string;
+  /** the release's created_at on GitHub: orders pins (older pins have none) */
+  releasedAt?: string;
   platform: string;
   releaseUrl: string;
   assetName: string;
@@ -58,6 +60,8 @@ export interface ReleaseInfo {
   assetUrl: string;
   sha256: string;
   manifestUrl?: string;
+  /** the release's created_at on GitHub (a dry run has none) */
+  releasedAt?: string;
   /** Link for "conformance report" in the PR body (default: manifestUrl). */
   conformanceUrl?: string;
 }
@@ -107,6 +111,7 @@ export function pinFromManifest(manifest: Manifest, release: ReleaseInfo): PinFi
   const pin: PinFile = {
     schemaVersion: PIN_SCHEMA_VERSION,
     tag: release.tag,
+    ...(release.releasedAt ? { releasedAt: release.releasedAt } : {}),
     platform: manifest.platform,
     releaseUrl: release.releaseUrl,
     assetName: release.assetName,
@@ -181,6 +186,15 @@ export function parsePin(text: string, where: string): PinFile {
 /** Two pins name the same release (same tag and same asset content). */
 export function samePinnedRelease(a: PinFile, b: PinFile): boolean {
   return a.tag === b.tag && a.sha256 === b.sha256;
+}
+
+/**
+ * Whether `next` is a release created before the one `current` pins (pure). Undefined when either
+ * pin lacks releasedAt (pins written before the field existed): the order is then unknown.
+ */
+export function isOlderRelease(current: PinFile, next: PinFile): boolean | undefined {
+  if (!current.releasedAt || !next.releasedAt) return undefined;
+  return Date.parse(next.releasedAt) < Date.parse(current.releasedAt);
 }
 
 /** Why a --pin-file path cannot be used (it must be a plain repository path), or undefined. */

@@ -59,6 +59,7 @@ interface PublishRecordFile {
   releaseUrl?: string;
   assetUrl?: string;
   manifestUrl?: string;
+  releasedAt?: string;
 }
 
 /**
@@ -120,6 +121,7 @@ export function releaseInfoFromRecord(
     releaseUrl: record.releaseUrl ?? computed.releaseUrl,
     assetUrl: record.assetUrl ?? computed.assetUrl,
     manifestUrl: record.manifestUrl ?? computed.manifestUrl,
+    ...(record.releasedAt ? { releasedAt: record.releasedAt } : {}),
   };
 }
 

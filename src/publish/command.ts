@@ -2,8 +2,8 @@
  * `pg-bundle publish [artifact-dir...]` and `pg-bundle fetch --pin-file <pin> --out <dir>`.
  *
  * publish: packs the bundle (from --out, or from the artifact directories given as arguments, one
- * per matrix job) into the release's assets under <out>/publish/, then, unless --dry-run or no
- * token, publishes them as a GitHub Release idempotently (see release.ts). It also writes
+ * per matrix job) into the release's assets under <out>/publish/, then, unless --dry-run,
+ * publishes them as a GitHub Release idempotently (see release.ts); without a token it fails. It writes
  * <out>/publish/release.json (tag, repository, asset name, sha256, URLs) for pin-bump.
  */
 import { writeFileSync } from 'node:fs';
@@ -18,9 +18,9 @@ import { retryPolicy } from '../github/retry';
 import { UserError } from '../util/errors';
 import { assemblePublishInput, findArtifactDirs } from './artifacts';
 import { fetchBundle } from './fetch';
-import { defaultTag, MANIFEST_ASSET, releaseDate, validateTag } from './naming';
+import { defaultTag, MANIFEST_ASSET, validateTag } from './naming';
 import { PreparedRelease, prepareRelease } from './prepare';
-import { PublishOutcome, publishRelease } from './release';
+import { MakeLatest, PublishOutcome, publishRelease } from './release';
 
 export interface PublishRecord {
   tag: string;
@@ -33,14 +33,36 @@ export interface PublishRecord {
   releaseUrl?: string;
   assetUrl?: string;
   manifestUrl?: string;
+  /** the release's created_at: pin-bump records it in the pin to never move a pin backwards */
+  releasedAt?: string;
 }
 
 /** Where publish sends the release, or why it only prepares it. */
 interface PublishTarget {
   access: GitHubAccess;
   repository?: string;
-  /** undefined: publish for real; else why not ("--dry-run", "no token ...") */
+  /** undefined: publish for real; else why not ("--dry-run") */
   dryRunReason?: string;
+  /** the built commit the tag is created at */
+  targetCommitish?: string;
+  makeLatest: MakeLatest;
+}
+
+const MAKE_LATEST: MakeLatest[] = ['true', 'false', 'legacy'];
+
+function makeLatestOption(options: RawOptions): MakeLatest {
+  const value = stringOption(options, 'makeLatest') ?? 'true';
+  if (!(MAKE_LATEST as string[]).includes(value))
+    throw new UserError(`--make-latest is "${value}"`, `use one of ${MAKE_LATEST.join(', ')}`);
+  return value as MakeLatest;
+}
+
+/** --target-commitish, else the workflow's commit when the release goes to the workflow's repository. */
+function targetCommitish(options: RawOptions, repository: string | undefined): string | undefined {
+  const given = stringOption(options, 'targetCommitish');
+  if (given) return given;
+  const sha = process.env.GITHUB_SHA;
+  return sha && repository && repository === process.env.GITHUB_REPOSITORY ? sha : undefined;
 }
 
 /** The artifact directories to publish: the arguments (each may hold several), else --out. */
@@ -58,17 +80,25 @@ function artifactSources(args: string[], out: string): string[] {
 function publishTarget(options: RawOptions, ctx: CommandContext): PublishTarget {
   const access = githubAccess(options, ctx);
   const repository = stringOption(options, 'repository') ?? (process.env.GITHUB_REPOSITORY || undefined);
-  const dryRunReason = boolOption(options, 'dryRun')
-    ? '--dry-run'
-    : access.token
-      ? undefined
-      : 'no token (--token or GITHUB_TOKEN)';
+  // dry run only when asked: without a token publish fails instead of quietly publishing nothing
+  const dryRunReason = boolOption(options, 'dryRun') ? '--dry-run' : undefined;
+  if (!dryRunReason && !access.token)
+    throw new UserError(
+      'publish needs a GitHub token with contents: write on the release repository',
+      'pass --token or set GITHUB_TOKEN; to only prepare the assets, pass --dry-run',
+    );
   if (!dryRunReason && !repository)
     throw new UserError(
       'publish needs the release repository',
       'pass --repository <owner>/<name> (in a workflow GITHUB_REPOSITORY is used)',
     );
-  return { access, repository, dryRunReason };
+  return {
+    access,
+    repository,
+    dryRunReason,
+    targetCommitish: targetCommitish(options, repository),
+    makeLatest: makeLatestOption(options),
+  };
 }
 
 function publishRecord(prepared: PreparedRelease, target: PublishTarget): PublishRecord {
@@ -103,6 +133,7 @@ interface Published {
   releaseUrl: string;
   assetUrl?: string;
   manifestUrl?: string;
+  releasedAt: string;
 }
 
 /** Publishes the prepared assets (release.ts) and reads back the URLs GitHub gave them. */
@@ -121,6 +152,7 @@ async function publishToGitHub(
     retry: retryPolicy(),
   });
   const { tag, body, assets } = prepared;
+  if (target.targetCommitish) ctx.log.info(`release ${tag} is for commit ${target.targetCommitish}`);
   const outcome = await apiCall(`publishing ${tag}`, repository, 'contents: write', () =>
     ctx.log.step(`publishing ${tag} to ${repository}`, () =>
       publishRelease(octokit, {
@@ -130,6 +162,8 @@ async function publishToGitHub(
         body,
         assets,
         replace,
+        targetCommitish: target.targetCommitish,
+        makeLatest: target.makeLatest,
         log: ctx.log,
         retry: retryPolicy(),
       }),
@@ -146,6 +180,7 @@ async function publishToGitHub(
     releaseUrl: release.html_url,
     assetUrl: urlOf(assets[0].name),
     manifestUrl: urlOf(MANIFEST_ASSET),
+    releasedAt: release.created_at,
   };
 }
 
@@ -172,7 +207,7 @@ async function reportPublished(prepared: PreparedRelease, published: Published, 
 export const publishCommand: CommandHandler = async (options, ctx) => {
   const out = stringOption(options, 'out') ?? 'out';
   const input = assemblePublishInput(artifactSources(ctx.args, out));
-  const tag = validateTag(stringOption(options, 'tag') ?? defaultTag(input.manifest, releaseDate()));
+  const tag = validateTag(stringOption(options, 'tag') ?? defaultTag(input.manifest));
   const target = publishTarget(options, ctx);
   const prepared = await prepareRelease(input, tag, out, ctx.log);
   const record = publishRecord(prepared, target);
@@ -185,8 +220,15 @@ export const publishCommand: CommandHandler = async (options, ctx) => {
     return 0;
   }
   const published = await publishToGitHub(prepared, target, boolOption(options, 'replace'), ctx);
-  const { releaseUrl, assetUrl, manifestUrl } = published;
-  writeRecord(prepared, { ...record, state: published.outcome.state, releaseUrl, assetUrl, manifestUrl });
+  const { releaseUrl, assetUrl, manifestUrl, releasedAt } = published;
+  writeRecord(prepared, {
+    ...record,
+    state: published.outcome.state,
+    releaseUrl,
+    assetUrl,
+    manifestUrl,
+    releasedAt,
+  });
   await reportPublished(prepared, published, ctx);
   return 0;
 };

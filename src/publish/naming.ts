@@ -1,10 +1,10 @@
 /**
- * Release naming (pure). Tag scheme, default: `bundle-<yyyymmdd>-<rev>` where
- * - yyyymmdd is the UTC date of SOURCE_DATE_EPOCH when set, else of now;
+ * Release naming (pure). Tag scheme, default: `bundle-<versions>-<rev>` where
+ * - versions are the PostgreSQL versions of the bundle, joined by `-` (e.g. `15.18-18.1`);
  * - rev, for one version: the first 7 hex digits of its git revision, else of its source
  *   tarball's sha256 (Debian and tarball sources); for several versions (or neither): of
- *   sha256("<major>:<revision>\n" ...) over all versions sorted by major. So the same sources
- *   give the same tag on the same day.
+ *   sha256("<major>:<revision>\n" ...) over all versions sorted by major.
+ * Derived from the sources only (no date): a re-run on another day is the same release.
  * `--tag` overrides it. Tags are limited to characters safe in git refs and URLs.
  */
 import { createHash } from 'node:crypto';
@@ -32,14 +32,10 @@ export function shortSourceRevision(manifest: Manifest): string {
   return createHash('sha256').update(joined).digest('hex').slice(0, 7);
 }
 
-export function releaseDate(env: NodeJS.ProcessEnv = process.env, now: Date = new Date()): Date {
-  const epoch = env.SOURCE_DATE_EPOCH;
-  return epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : now;
-}
-
-export function defaultTag(manifest: Manifest, date: Date): string {
-  const ymd = date.toISOString().slice(0, 10).replace(/-/g, '');
-  return `bundle-${ymd}-${shortSourceRevision(manifest)}`;
+export function defaultTag(manifest: Manifest): string {
+  const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
+  const versions = majors.map((m) => manifest.versions[m].postgres.version.replace(/[^A-Za-z0-9.]/g, ''));
+  return `bundle-${versions.join('-')}-${shortSourceRevision(manifest)}`;
 }
 
 export function validateTag(tag: string): string {
@@ -51,7 +47,7 @@ export function validateTag(tag: string): string {
   ) {
     throw new UserError(
       `release tag "${tag}" is not allowed`,
-      'use letters, digits and . _ + - (starting with a letter or digit), e.g. bundle-20250101-abc1234',
+      'use letters, digits and . _ + - (starting with a letter or digit), e.g. bundle-15.18-abc1234',
     );
   }
   return tag;

@@ -88,7 +88,7 @@ export function renderReleaseBody(manifest: Manifest, tag: string, assets: BodyA
   for (const a of assets) lines.push(`| \`${a.name}\` | ${humanSize(a.size)} | \`${a.sha256}\` |`);
   lines.push('');
   lines.push(
-    'Check downloads with `sha256sum -c SHA256SUMS`, or let the consumer fetch and verify them: `pg-bundle fetch --pin <pin-file> --out <pg_distrib_dir>`.',
+    'Check downloads with `sha256sum -c SHA256SUMS`, or let the consumer fetch and verify them: `pg-bundle fetch --pin-file <pin-file> --out <pg_distrib_dir>`.',
   );
   return lines.join('\n') + '\n';
 }

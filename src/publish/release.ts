@@ -44,9 +44,13 @@ export interface PublishParams {
   log: Logger;
   /** Branch or sha the tag is created from when the release is published (default: the default branch). */
   targetCommitish?: string;
+  /** whether the release becomes the repository's latest (sent on create and when the draft is published) */
+  makeLatest?: MakeLatest;
   /** retries of the release creation (default DEFAULT_RETRY) */
   retry?: RetryPolicy;
 }
+
+export type MakeLatest = 'true' | 'false' | 'legacy';
 
 export type PublishState = 'created' | 'completed' | 'unchanged' | 'updated';
 
@@ -151,6 +155,7 @@ export class ReleasePublisher {
         body: this.p.body,
         draft: true,
         ...(this.p.targetCommitish ? { target_commitish: this.p.targetCommitish } : {}),
+        ...(this.p.makeLatest ? { make_latest: this.p.makeLatest } : {}),
         request: { noRetry: true },
       });
       return data as RemoteRelease;
@@ -332,6 +337,8 @@ export class ReleasePublisher {
         release_id: release.id,
         body: this.p.body,
         draft: false,
+        // drafts cannot be latest: the choice takes effect when the release is published
+        ...(this.p.makeLatest ? { make_latest: this.p.makeLatest } : {}),
       });
       this.p.log.info(`published release ${this.p.tag}`);
       return data as RemoteRelease;

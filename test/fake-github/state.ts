@@ -28,6 +28,8 @@ export interface ReleaseState {
   id: number;
   tagName: string;
   targetCommitish: string;
+  /** the last make_latest sent (create or update); undefined when never sent */
+  makeLatest?: string;
   name: string | null;
   body: string | null;
   draft: boolean;

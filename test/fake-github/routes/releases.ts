@@ -79,6 +79,7 @@ export const releaseRoutes: Route[] = [
         body?: string;
         draft?: boolean;
         prerelease?: boolean;
+        make_latest?: string;
       };
       if (ctx.repo.releases.some((r) => r.tagName === body.tag_name && !r.draft))
         throw validationFailed('Release', 'already_exists', 'tag_name');
@@ -86,6 +87,7 @@ export const releaseRoutes: Route[] = [
         id: ctx.fake.nextId(),
         tagName: body.tag_name,
         targetCommitish: body.target_commitish ?? ctx.repo.defaultBranch,
+        makeLatest: body.make_latest,
         name: body.name ?? null,
         body: body.body ?? null,
         draft: body.draft ?? false,
@@ -135,9 +137,11 @@ export const releaseRoutes: Route[] = [
         body: string;
         draft: boolean;
         prerelease: boolean;
+        make_latest: string;
       }>;
       if (body.tag_name !== undefined) release.tagName = body.tag_name;
       if (body.target_commitish !== undefined) release.targetCommitish = body.target_commitish;
+      if (body.make_latest !== undefined) release.makeLatest = body.make_latest;
       if (body.name !== undefined) release.name = body.name;
       if (body.body !== undefined) release.body = body.body;
       if (body.prerelease !== undefined) release.prerelease = body.prerelease;

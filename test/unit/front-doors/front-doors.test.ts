@@ -82,6 +82,18 @@ describe('action inputs map onto the same options as the CLI', () => {
   });
 });
 
+describe('boolean inputs are YAML 1.2 booleans, as core.getBooleanInput', () => {
+  test.each(['true', 'True', 'TRUE'])('%s is true', (v) => {
+    expect(readInputs('publish', { PGB_INPUT_DRY_RUN: v }).dryRun).toBe(true);
+  });
+  test.each(['false', 'False', 'FALSE'])('%s is false', (v) => {
+    expect(readInputs('publish', { PGB_INPUT_DRY_RUN: v }).dryRun).toBe(false);
+  });
+  test.each(['on', 'yes', '1', 'tRUE', 'off'])('%s fails', (v) => {
+    expect(() => readInputs('publish', { PGB_INPUT_DRY_RUN: v })).toThrow(/--dry-run is .*not a boolean/);
+  });
+});
+
 describe('CLI', () => {
   let stderr: string[];
   let spy: jest.SpyInstance;

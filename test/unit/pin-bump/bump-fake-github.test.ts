@@ -307,34 +307,29 @@ describe('pin-bump against FakeGitHub', () => {
     ).rejects.toThrow(/GitHub rejected the token \(401/);
   });
 
-  test('--dry-run reads but writes nothing remote, and leaves the diff, body and plan under <out>/pin-bump', async () => {
+  test('--dry-run calls nothing remote, even with a token, and leaves the diff, body and plan under <out>/pin-bump', async () => {
     seedConsumer({
       '.github/CODEOWNERS': ROUTED,
       [PIN]: expectedPinText('manifest-icu67.json', 'bundle-1', sha(1)),
     });
     const out = outDir('manifest-icu72.json', 'bundle-2', sha(2));
+    const before = fake.requests.length;
     const run = await bump(out, 'bundle-2', { dryRun: true });
     expect(run.outputs['pin-bump-result']).toBe('dry-run');
-    expect(writes()).toEqual([]);
+    expect(fake.requests.length).toBe(before);
     const diff = readFileSync(join(out, 'pin-bump', 'pin.diff'), 'utf8');
-    expect(diff).toContain(`--- a/${PIN}`);
-    expect(diff).toContain('-  "tag": "bundle-1",\n+  "tag": "bundle-2",');
-    expect(diff).toContain('-      "icuVersion": "67.1",\n+      "icuVersion": "72.1",');
-    expect(readFileSync(join(out, 'pin-bump', 'pr-body.md'), 'utf8')).toContain(
-      '**v15: ICU version** `67.1` → `72.1`',
-    );
+    expect(diff).toContain('--- /dev/null');
+    expect(diff).toContain('+  "tag": "bundle-2",');
     expect(JSON.parse(readFileSync(join(out, 'pin-bump', 'plan.json'), 'utf8'))).toMatchObject({
       branch: 'pg-bundle/bump',
-      base: 'main',
-      teamReviewers: ['storage'],
-      routing: { routed: true },
+      repository: CONSUMER,
     });
     expect(readFileSync(join(out, 'pin-bump', 'postgres-bundle.json'), 'utf8')).toBe(
       expectedPinText('manifest-icu72.json', 'bundle-2', sha(2)),
     );
     const printed = run.log.lines.join('\n');
-    expect(printed).toContain('would commit to branch pg-bundle/bump of acme/pageserver (from main)');
-    expect(printed).toContain('--- pull request body ---');
+    expect(printed).toContain('nothing is read from or sent to GitHub');
+    expect(printed).toContain('==> would-be pull request body');
   });
 
   test('--dry-run without a token works offline', async () => {

@@ -76,18 +76,20 @@ describe('pure helpers', () => {
     const a = tempDir();
     const manifest = makeArtifactDir(a, [15]);
     // not a git revision and no tarball: the hash of the revisions
-    expect(defaultTag(manifest, new Date('2025-03-04T12:00:00Z'))).toMatch(/^bundle-20250304-[0-9a-f]{7}$/);
+    expect(defaultTag(manifest)).toMatch(/^bundle-15\.4-[0-9a-f]{7}$/);
     manifest.versions['15'].source.revision = 'A1B2C3D4e5f6-dirty';
-    expect(defaultTag(manifest, new Date('2025-03-04T12:00:00Z'))).toBe('bundle-20250304-a1b2c3d');
+    expect(defaultTag(manifest)).toBe('bundle-15.4-a1b2c3d');
     manifest.versions['15'].source = {
       spec: 'debian:postgresql-15',
       kind: 'debian',
       revision: 'debian:postgresql-15=15.18-0+deb12u1',
       tarballSha256: '11df0df97fe3' + '0'.repeat(52),
     };
-    expect(defaultTag(manifest, new Date('2025-03-04T12:00:00Z'))).toBe('bundle-20250304-11df0df');
+    expect(defaultTag(manifest)).toBe('bundle-15.4-11df0df');
     const two = makeArtifactDir(tempDir(), [15, 16]);
-    expect(defaultTag(two, new Date('2025-03-04T12:00:00Z'))).toMatch(/^bundle-20250304-[0-9a-f]{7}$/);
+    expect(defaultTag(two)).toMatch(/^bundle-15\.4-16\.4-[0-9a-f]{7}$/);
+    // no date in the tag: the same sources give the same release on any day
+    expect(defaultTag(two)).toBe(defaultTag(makeArtifactDir(tempDir(), [15, 16])));
     expect(bundleAssetName('t1')).toBe('pg-bundle-t1-linux-x86_64.tar.zst');
     expect(validateTag('bundle-20250304-abc1234')).toBe('bundle-20250304-abc1234');
     for (const bad of ['-x', 'a b', 'a..b', 'x.lock', 'a/b', ''])

@@ -120,7 +120,7 @@ export function testContext(args: string[] = []): TestContext {
  */
 export async function bumpAndReadPin(
   fake: FakeGitHub,
-  input: { out: string; repository: string; storageTeam: string },
+  input: { out: string; repository: string; storageTeam: string; allowOlder?: boolean },
 ): Promise<{ ctx: TestContext; pinText: string }> {
   const ctx = testContext();
   const bump = makePinBumpCommand({ env: { PG_BUNDLE_RETRY_BASE_MS: '0' } });

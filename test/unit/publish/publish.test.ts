@@ -167,15 +167,55 @@ describe('publish and fetch against FakeGitHub', () => {
     );
   });
 
-  it('dry-runs without a token: writes the assets and the body, calls nothing', async () => {
+  it('creates the tag at the built commit (target_commitish) and sends the make_latest choice', async () => {
+    const built = gh.commitFiles(REPO, 'main', { 'built.txt': 'built\n' }, 'the built commit');
+    gh.commitFiles(REPO, 'main', { 'later.txt': 'later\n' }, 'a later commit on the default branch');
+    const saved = { sha: process.env.GITHUB_SHA, repo: process.env.GITHUB_REPOSITORY };
+    process.env.GITHUB_SHA = built;
+    process.env.GITHUB_REPOSITORY = REPO;
+    try {
+      await publish(bundle(), { makeLatest: 'false' });
+    } finally {
+      for (const [k, v] of [
+        ['GITHUB_SHA', saved.sha],
+        ['GITHUB_REPOSITORY', saved.repo],
+      ] as const)
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+    }
+    const [release] = gh.releases(REPO);
+    expect(release).toMatchObject({ targetCommitish: built, makeLatest: 'false', draft: false });
+    expect(gh.repo(REPO).refs.get(`refs/tags/${TAG}`)).toBe(built);
+    await expect(publish(bundle(), { makeLatest: 'maybe' })).rejects.toThrow(/--make-latest is "maybe"/);
+  });
+
+  it('fails without a token unless --dry-run (it never quietly publishes nothing)', async () => {
+    const out = bundle();
+    const before = gh.requests.length;
+    const saved = process.env.GITHUB_TOKEN;
+    delete process.env.GITHUB_TOKEN;
+    try {
+      await expect(
+        publishCommand({ out, tag: TAG, repository: REPO, apiUrl: gh.baseUrl }, testContext()),
+      ).rejects.toThrow(/publish needs a GitHub token[\s\S]*--dry-run/);
+    } finally {
+      if (saved !== undefined) process.env.GITHUB_TOKEN = saved;
+    }
+    expect(gh.requests.length).toBe(before);
+  });
+
+  it('dry-runs when asked: writes the assets and the body, calls nothing (even with a token)', async () => {
     const out = bundle();
     const before = gh.requests.length;
     const ctx = testContext();
-    await publishCommand({ out, tag: TAG, repository: REPO, apiUrl: gh.baseUrl }, ctx);
+    await publishCommand(
+      { out, tag: TAG, repository: REPO, apiUrl: gh.baseUrl, token: gh.token, dryRun: true },
+      ctx,
+    );
     expect(gh.requests.length).toBe(before);
     for (const name of [TARBALL, 'manifest.json', 'SHA256SUMS', 'release-body.md', 'release.json'])
       expect(existsSync(join(out, 'publish', name))).toBe(true);
-    expect(ctx.log.lines.join('\n')).toContain('dry run (no token');
+    expect(ctx.log.lines.join('\n')).toContain('dry run (--dry-run)');
   });
 
   it('fetches the pinned bundle (API with a token, browser URL without), and rejects a sha256 mismatch', async () => {
