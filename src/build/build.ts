@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join, resolve } from 'node:path';
 import { listBundleFiles } from '../core/bundle-files';
 import { emptyManifest, Manifest, VersionManifest, withVersion } from '../core/manifest';
+import { manifestJson, readManifestFile } from '../core/manifest-file';
 import { describeSpec, resolveSource, ResolveContext, ResolvedSource } from '../source/resolve';
 import { SourceSpec } from '../source/spec';
 import { UserError } from '../util/errors';
@@ -90,8 +91,9 @@ export async function buildBundles(req: BuildRequest): Promise<Manifest> {
   const toolchain = await toolchainVersions();
   mkdirSync(out, { recursive: true });
   const manifestPath = join(out, 'manifest.json');
+  // the versions built before into this out directory stay (one manifest for the whole bundle)
   let manifest: Manifest = existsSync(manifestPath)
-    ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest)
+    ? readManifestFile(manifestPath)
     : emptyManifest(packageVersion());
   for (const major of req.versions) {
     const { source, walredo } = prepared.get(major)!;
@@ -105,7 +107,7 @@ export async function buildBundles(req: BuildRequest): Promise<Manifest> {
       major,
       entry,
     );
-    writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+    writeFileSync(manifestPath, manifestJson(manifest));
   }
   return manifest;
 }

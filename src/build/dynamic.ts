@@ -23,13 +23,13 @@ import {
 } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { FileEntry, VersionManifest } from '../core/manifest';
+import { FileEntry, ModuleEntry, VersionManifest } from '../core/manifest';
 import { UserError } from '../util/errors';
 import { capture, run } from '../util/exec';
 import { sha256File } from '../util/hash';
 import { packageRoot } from '../util/package-root';
 import { normaliseModes } from './assemble';
-import { finishVersion, startVersion, VersionJob } from './version-job';
+import { finishVersion, StartedVersion, startVersion, VersionJob } from './version-job';
 import { wrapFlag } from './configure';
 import { IN_TREE_MODULES, librariesOf, readMakeVars } from './modules';
 import { builtinWalRedoDir, parseWrapList } from './walredo';
@@ -129,67 +129,97 @@ async function countDynamicSymbols(sharedObject: string): Promise<number> {
 
 /** Builds one version the conventional way into <out>/vNN and returns its manifest entry. */
 export async function buildDynamicVersion(job: VersionJob): Promise<VersionManifest> {
-  const { req, out, walredo } = job;
   // the same compiled tree (cache) as the static build: same source, same configure flags
   const started = await startVersion(job);
+  const served: ServedModule[] = IN_TREE_MODULES.map((m) => ({ name: m.library, origin: 'in-tree' }));
+  for (const dir of job.req.modules)
+    served.push(...(await installPgxsModule(job, started, dir, `module:${dir}`)).served);
+  const postgres =
+    job.walredo === 'builtin'
+      ? await relinkWithWalRedoDispatch(job, started, served)
+      : join(started.tree.stagePrefix, 'bin/postgres');
+  const installed = await assembleDynamic(job, started, postgres);
+  const modules = await moduleEntries(job, started.v, served, installed);
+  const files = await listFilesFollowingLinks(job.out, started.v);
+  return finishVersion(job, started, { linkage: 'dynamic', locales: [], modules, files });
+}
+
+interface ServedModule {
+  name: string;
+  origin: string;
+}
+
+/** A PGXS module built and installed into the staged tree, as a pg_install would have it. */
+async function installPgxsModule(
+  job: VersionJob,
+  started: StartedVersion,
+  dir: string,
+  origin: string,
+  extra: string[] = [],
+): Promise<{ copy: string; served: ServedModule[] }> {
   const { v, work, logs } = started;
-  const { buildDir, stagePrefix, pgConfig, env } = started.tree;
-  const log = req.log;
+  const copy = join(work, 'pgxs', dir.replace(/^.*\//, ''));
+  rmSync(copy, { recursive: true, force: true });
+  cpSync(dir, copy, { recursive: true });
+  const makeArgs = ['USE_PGXS=1', `PG_CONFIG=${started.tree.pgConfig}`, ...extra];
+  await job.req.log.step(`${v}: build module ${dir} (PGXS, shared)`, async () => {
+    await run('make', ['-C', copy, `-j${job.req.jobs}`, ...makeArgs], { logFile: join(logs, 'modules.log') });
+    // no DESTDIR: the staged pg_config already reports the staged directories
+    await run('make', ['-C', copy, 'install', ...makeArgs], { logFile: join(logs, 'modules.log') });
+  });
+  const libraries = librariesOf(await readMakeVars(copy, join(work, 'vars'), makeArgs));
+  return { copy, served: libraries.map((lib) => ({ name: lib.name, origin })) };
+}
 
-  // extra modules: built with PGXS and installed into the staged tree, as a pg_install would have them
-  const served: { name: string; origin: string }[] = IN_TREE_MODULES.map((m) => ({
-    name: m.library,
-    origin: 'in-tree',
-  }));
-  const pgxsInstall = async (dir: string, origin: string, extra: string[] = []) => {
-    const copy = join(work, 'pgxs', dir.replace(/^.*\//, ''));
-    rmSync(copy, { recursive: true, force: true });
-    cpSync(dir, copy, { recursive: true });
-    const makeArgs = ['USE_PGXS=1', `PG_CONFIG=${pgConfig}`, ...extra];
-    await log.step(`${v}: build module ${dir} (PGXS, shared)`, async () => {
-      await run('make', ['-C', copy, `-j${req.jobs}`, ...makeArgs], { logFile: join(logs, 'modules.log') });
-      // no DESTDIR: the staged pg_config already reports the staged directories
-      await run('make', ['-C', copy, 'install', ...makeArgs], {
-        logFile: join(logs, 'modules.log'),
-      });
-    });
-    for (const lib of librariesOf(await readMakeVars(copy, join(work, 'vars'), makeArgs)))
-      served.push({ name: lib.name, origin });
-    return copy;
-  };
-  for (const dir of req.modules) await pgxsInstall(dir, `module:${dir}`);
-  // the executable `make install` staged, unless relinked below with the walredo dispatch
-  let postgres = join(stagePrefix, 'bin/postgres');
-  if (walredo === 'builtin') {
-    const dir = builtinWalRedoDir();
-    const flagsFile = join(dir, 'link-flags.txt');
-    const shimSource = join(packageRoot(), 'runtime', 'pgb_walredo_main.c');
-    if (!existsSync(join(dir, 'Makefile')) || !existsSync(flagsFile) || !existsSync(shimSource))
-      throw new UserError(
-        `pg-bundle's builtin walredo module is missing from ${dir}`,
-        'reinstall pg-bundle, or build with --walredo none',
-      );
-    const copy = await pgxsInstall(dir, 'builtin', [`PGB_RUNTIME_DIR=${join(packageRoot(), 'runtime')}`]);
-    const flags = dynamicWalRedoLinkFlags(
-      join(copy, 'pgb_walredo_main.o'),
-      parseWrapList(readFileSync(flagsFile, 'utf8')),
+/** postgres relinked (still dynamically) with the walredo dispatch; the module is dlopen()ed as in a fork's pg_install. */
+async function relinkWithWalRedoDispatch(
+  job: VersionJob,
+  started: StartedVersion,
+  served: ServedModule[],
+): Promise<string> {
+  const { v, work, logs } = started;
+  const { buildDir, env } = started.tree;
+  const dir = builtinWalRedoDir();
+  const flagsFile = join(dir, 'link-flags.txt');
+  const shimSource = join(packageRoot(), 'runtime', 'pgb_walredo_main.c');
+  if (!existsSync(join(dir, 'Makefile')) || !existsSync(flagsFile) || !existsSync(shimSource))
+    throw new UserError(
+      `pg-bundle's builtin walredo module is missing from ${dir}`,
+      'reinstall pg-bundle, or build with --walredo none',
     );
-    await log.step(`${v}: relink postgres (dynamic) with the walredo dispatch`, async () => {
-      rmSync(join(buildDir, 'src/backend/postgres'), { force: true });
-      await run('make', ['-C', 'src/backend', 'postgres', `LDFLAGS_EX=${flags}`], {
-        cwd: buildDir,
-        env,
-        logFile: join(logs, 'link-postgres.log'),
-      });
-      // moved out of the (cached) tree, so that a later make there relinks the ordinary binary
-      postgres = join(work, 'postgres.dynamic');
-      renameSync(join(buildDir, 'src/backend/postgres'), postgres);
+  const module = await installPgxsModule(job, started, dir, 'builtin', [
+    `PGB_RUNTIME_DIR=${join(packageRoot(), 'runtime')}`,
+  ]);
+  served.push(...module.served);
+  const flags = dynamicWalRedoLinkFlags(
+    join(module.copy, 'pgb_walredo_main.o'),
+    parseWrapList(readFileSync(flagsFile, 'utf8')),
+  );
+  const postgres = join(work, 'postgres.dynamic');
+  await job.req.log.step(`${v}: relink postgres (dynamic) with the walredo dispatch`, async () => {
+    rmSync(join(buildDir, 'src/backend/postgres'), { force: true });
+    await run('make', ['-C', 'src/backend', 'postgres', `LDFLAGS_EX=${flags}`], {
+      cwd: buildDir,
+      env,
+      logFile: join(logs, 'link-postgres.log'),
     });
-  }
+    // moved out of the (cached) tree, so that a later make there relinks the ordinary binary
+    renameSync(join(buildDir, 'src/backend/postgres'), postgres);
+  });
+  return postgres;
+}
 
-  const target = join(out, v);
-  const debugDir = req.keepDebug ? join(out, 'debug', v) : undefined;
-  const installed = await log.step(`${v}: assemble ${target} (dynamic)`, async () => {
+/** <out>/vNN: the stripped executables, share/postgresql and lib/ as staged; returns the installed modules. */
+async function assembleDynamic(
+  job: VersionJob,
+  started: StartedVersion,
+  postgres: string,
+): Promise<string[]> {
+  const { v } = started;
+  const { stagePrefix } = started.tree;
+  const target = join(job.out, v);
+  const debugDir = job.req.keepDebug ? join(job.out, 'debug', v) : undefined;
+  return job.req.log.step(`${v}: assemble ${target} (dynamic)`, async () => {
     rmSync(target, { recursive: true, force: true });
     mkdirSync(join(target, 'bin'), { recursive: true });
     await installStripped(postgres, join(target, 'bin/postgres'), '--strip-all', debugDir);
@@ -207,15 +237,21 @@ export async function buildDynamicVersion(job: VersionJob): Promise<VersionManif
     normaliseModes(target);
     return modules;
   });
-  const modules = [];
+}
+
+/** The manifest's module entries; every served module must have been installed. */
+async function moduleEntries(
+  job: VersionJob,
+  v: string,
+  served: ServedModule[],
+  installed: string[],
+): Promise<ModuleEntry[]> {
+  const modules: ModuleEntry[] = [];
   for (const m of served) {
     if (!installed.includes(m.name))
       throw new Error(`${v}: module ${m.name} was not installed into lib/postgresql by the dynamic build`);
-    modules.push({
-      ...m,
-      symbols: await countDynamicSymbols(join(target, 'lib', 'postgresql', `${m.name}.so`)),
-    });
+    const path = join(job.out, v, 'lib', 'postgresql', `${m.name}.so`);
+    modules.push({ ...m, symbols: await countDynamicSymbols(path) });
   }
-  const files = await listFilesFollowingLinks(out, v);
-  return finishVersion(job, started, { linkage: 'dynamic', locales: [], modules, files });
+  return modules;
 }
