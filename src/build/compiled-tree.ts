@@ -10,6 +10,7 @@ import { ResolvedSource } from '../source/resolve';
 import { run } from '../util/exec';
 import { sha256 } from '../util/hash';
 import { Logger } from '../util/logger';
+import { compilerFrontDir, realCompiler } from './compiler-front';
 import { configureArgs, configureEnv, staticIcuLibs, unrelocatedPrefix } from './configure';
 import type { Toolchain } from './build';
 import { IcuChoice } from './icu';
@@ -85,9 +86,11 @@ export async function compileAndStage(input: {
   const v = `v${major}`;
   const args = configureArgs({ major, sourceDir: source.dir, buildDir: '', icuPrefix: icu.prefix });
   const buildDir = compiledTreeDir(input);
+  const front = compilerFrontDir(input.cacheDir, realCompiler('gcc'));
   const env = {
     ...process.env,
     ...configureEnv({ major, sourceDir: source.dir, buildDir, icuPrefix: icu.prefix }),
+    PATH: `${front}:${process.env.PATH ?? '/usr/bin:/bin'}`,
   };
   const configured = join(buildDir, '.pg-bundle-configured');
   const reused = existsSync(configured);

@@ -29,14 +29,16 @@ export function configureArgs(input: ConfigureInput): string[] {
 export const RECORDED_CFLAGS = '-O2 -g -fstack-protector-strong';
 
 /**
- * The environment of configure and every make in the tree. Build paths are mapped to "." so they
- * do not leak into the objects; the map goes through COPT, which PostgreSQL's makefiles add at
- * build time and configure does not record, so the binaries do not depend on the cache or out path.
+ * The environment of configure and every make in the tree. Build paths must not leak into the
+ * binaries, yet any flag given to configure or make (CFLAGS, COPT, ...) is compiled into postgres's
+ * pg_config data. So the maps are applied by the `gcc` that compiler-front.ts puts first on PATH,
+ * from PGB_MAP_SOURCE and PGB_MAP_BUILD, which nothing records.
  */
 export function configureEnv(input: ConfigureInput): Record<string, string> {
   const env: Record<string, string> = {
     CFLAGS: RECORDED_CFLAGS,
-    COPT: `-ffile-prefix-map=${input.sourceDir}=. -ffile-prefix-map=${input.buildDir}=.`,
+    PGB_MAP_SOURCE: input.sourceDir,
+    PGB_MAP_BUILD: input.buildDir,
   };
   if (input.icuPrefix) {
     env.ICU_CFLAGS = `-I${input.icuPrefix}/include`;

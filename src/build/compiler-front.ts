@@ -1,0 +1,45 @@
+/**
+ * A `gcc` (and `cc`) in front of the real compiler that adds `-ffile-prefix-map` for the source and
+ * build directories named by PGB_MAP_SOURCE and PGB_MAP_BUILD. configure records only the name
+ * `gcc`, so the bundle is the same whatever the cache or out path (pg_config's data in postgres
+ * holds CC and CFLAGS as make saw them).
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../util/errors';
+
+/** The front's shell script for the real compiler at `real` (pure). */
+export function compilerFrontScript(real: string): string {
+  return [
+    '#!/bin/sh',
+    '# pg-bundle: maps build paths away without recording them (see src/build/compiler-front.ts)',
+    'set -- ${PGB_MAP_SOURCE:+"-ffile-prefix-map=$PGB_MAP_SOURCE=."} ${PGB_MAP_BUILD:+"-ffile-prefix-map=$PGB_MAP_BUILD=."} "$@"',
+    `exec '${real.replace(/'/g, `'\\''`)}' "$@"`,
+    '',
+  ].join('\n');
+}
+
+/** Writes the front (once) into <cacheDir>/compiler-front and returns that directory, to put first on PATH. */
+export function compilerFrontDir(cacheDir: string, realGcc: string): string {
+  const dir = join(cacheDir, 'compiler-front');
+  mkdirSync(dir, { recursive: true });
+  const script = compilerFrontScript(realGcc);
+  for (const name of ['gcc', 'cc']) {
+    const path = join(dir, name);
+    if (!existsSync(path) || readFileSync(path, 'utf8') !== script) writeFileSync(path, script);
+    chmodSync(path, 0o755);
+  }
+  return dir;
+}
+
+/** The compiler `name` on PATH, passing over compiler fronts (a front must never call itself). */
+export function realCompiler(name: string, path = process.env.PATH ?? '/usr/bin:/bin'): string {
+  for (const dir of path.split(':')) {
+    if (!dir || dir.endsWith('/compiler-front')) continue;
+    if (existsSync(join(dir, name))) return join(dir, name);
+  }
+  throw new UserError(
+    `no ${name} on PATH`,
+    'install the build dependencies: pg-bundle doctor --install-deps',
+  );
+}
