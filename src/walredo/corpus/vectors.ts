@@ -6,7 +6,7 @@
 import { BLCKSZ, RM, rmgrName, WalFormat } from '../wal/constants';
 import { restoreBlockImage } from '../wal/image';
 import { RawWalRecord } from '../wal/reader';
-import { BlockRef, decodeRecord } from '../wal/record';
+import { BlockRef, decodeRecord, DecodedRecord } from '../wal/record';
 import { maskedCopy, maskKindFor, MaskKind } from '../mask/select';
 import { MaskError, pageIsNew, setPageLsn } from '../mask/page';
 import { BufferTag } from '../protocol';
@@ -171,125 +171,160 @@ export function* deriveVectors(
   from = 0n,
   chainLength = DEFAULT_CHAIN_LENGTH,
 ): Generator<RedoVector> {
-  const known = new Map<string, KnownPage>();
-  const chains = new Map<string, Chain>();
-  const forget = (key: string) => {
-    known.delete(key);
-    chains.delete(key);
-  };
-  let id = 0;
+  const deriver = new VectorDeriver(stats, chainLength);
   for (const rec of records) {
-    const counted = rec.lsn >= from;
-    if (counted) stats.records++;
+    const record = deriver.begin(rec, decodeRecord(rec.raw, format), rec.lsn >= from);
+    deriver.forgetChangedElsewhere(record);
+    for (const b of record.decoded.blocks) yield* deriver.blockVectors(record, b);
+  }
+}
+
+/** A record being turned into vectors, with what every block of it shares. */
+interface RecordInProgress {
+  rec: RawWalRecord;
+  decoded: DecodedRecord;
+  rmgr: string;
+  /** at or after `from`: counted and turned into vectors */
+  counted: boolean;
+  /** a record the storage service applies itself (never sent to walredo) */
+  serviceApplied: boolean;
+}
+
+/** The state of deriveVectors across records: the last known image and the open chain of each block. */
+class VectorDeriver {
+  private readonly known = new Map<string, KnownPage>();
+  private readonly chains = new Map<string, Chain>();
+  private id = 0;
+
+  constructor(
+    private readonly stats: VectorStats,
+    private readonly chainLength: number,
+  ) {}
+
+  begin(rec: RawWalRecord, decoded: DecodedRecord, counted: boolean): RecordInProgress {
     const rmid = rec.header.rmid;
-    const decoded = decodeRecord(rec.raw, format);
-    const serviceApplied = SERVICE_APPLIED_RMGRS.has(rmid);
-    const rmgr = rmgrName(rmid);
-    if (serviceApplied && counted) {
-      inc(stats.serviceApplied, rmgr);
-      inc(stats.skippedByRmgr, rmgr);
-    }
-    const skipBlock = (reason: string) => {
-      if (!counted) return;
-      inc(stats.skippedBlocks, reason);
-      inc(stats.skippedByRmgr, rmgr);
+    const record = {
+      rec,
+      decoded,
+      rmgr: rmgrName(rmid),
+      counted,
+      serviceApplied: SERVICE_APPLIED_RMGRS.has(rmid),
     };
-    if (rmid === RM.SMGR) {
+    if (counted) this.stats.records++;
+    if (record.serviceApplied && counted) {
+      inc(this.stats.serviceApplied, record.rmgr);
+      inc(this.stats.skippedByRmgr, record.rmgr);
+    }
+    return record;
+  }
+
+  /** Pages a record changes without naming them as blocks: a truncated relation, cleared VM bits. */
+  forgetChangedElsewhere({ rec, decoded }: RecordInProgress): void {
+    if (rec.header.rmid === RM.SMGR && decoded.mainData.length >= 16) {
       // truncation or creation: forget every page of the relation
       const main = decoded.mainData;
-      if (main.length >= 16) {
-        const dv = new DataView(main.buffer, main.byteOffset, main.byteLength);
-        const rel = `${dv.getUint32(4, true)}/${dv.getUint32(8, true)}/${dv.getUint32(12, true)}/`;
-        for (const k of [...known.keys()]) if (k.startsWith(rel)) forget(k);
-      }
+      const dv = new DataView(main.buffer, main.byteOffset, main.byteLength);
+      const rel = `${dv.getUint32(4, true)}/${dv.getUint32(8, true)}/${dv.getUint32(12, true)}/`;
+      for (const k of [...this.known.keys()]) if (k.startsWith(rel)) this.forget(k);
     }
-    if (clearsVisibilityMap(rmid, rec.header.info, decoded.mainData)) {
+    if (clearsVisibilityMap(rec.header.rmid, rec.header.info, decoded.mainData)) {
       for (const b of decoded.blocks) {
         if (b.fork !== 0) continue;
-        const vmKey = tagKey({
-          ...blockTag(b),
-          fork: VM_FORK,
-          blkno: Math.floor(b.blkno / HEAPBLOCKS_PER_VM_PAGE),
-        });
-        forget(vmKey);
-      }
-    }
-    for (const b of decoded.blocks) {
-      const tag = blockTag(b);
-      const key = tagKey(tag);
-      if (!b.image) {
-        forget(key);
-        if (!serviceApplied) skipBlock('no after-image in the record');
-        continue;
-      }
-      const after = restoreBlockImage(b.image);
-      const previous = known.get(key);
-      known.set(key, { image: after, endLsn: rec.endLsn });
-      if (serviceApplied || !counted) {
-        chains.delete(key); // the storage service applies this image itself: a new chain starts after it
-        continue;
-      }
-      const mask = maskKindFor(rmid, b.fork);
-      if (!mask) {
-        skipBlock(`no mask for rmgr ${rmgr}`);
-        continue;
-      }
-      let kind: VectorKind;
-      let base: Uint8Array | undefined;
-      if (b.image.apply) kind = 'fpi';
-      else if (b.willInit) kind = 'init';
-      else if (previous) {
-        kind = 'delta';
-        base = Uint8Array.from(previous.image);
-        if (!pageIsNew(base)) setPageLsn(base, previous.endLsn);
-      } else {
-        skipBlock('no earlier image of the block');
-        continue;
-      }
-      const one = { lsn: rec.lsn, endLsn: rec.endLsn, raw: rec.raw };
-      const changed = !(kind === 'delta' && previous && maskedEqual(mask, previous.image, after, b.blkno));
-      const baseLsn = base && !pageIsNew(base) ? previous!.endLsn : undefined;
-      const single = lsnAlternatives({ baseLsn, records: [one], changed: [changed] });
-      stats.vectors++;
-      inc(stats.byRmgr, rmgr);
-      yield {
-        id: id++,
-        rmgr,
-        kind,
-        tag,
-        blockId: b.blockId,
-        base,
-        records: [one],
-        expected: after,
-        mask,
-        ...(single.length ? { lsnAlternatives: single } : {}),
-      };
-
-      // grow this block's chain; emit it as one request when it is long enough
-      const chain: Chain =
-        kind === 'delta' && chains.has(key) ? chains.get(key)! : { base, baseLsn, records: [], changed: [] };
-      chain.records.push(one);
-      chain.changed.push(changed);
-      chains.set(key, chain);
-      if (chainLength > 1 && chain.records.length >= chainLength) {
-        chains.delete(key);
-        stats.vectors++;
-        stats.chains++;
-        inc(stats.byRmgr, rmgr);
-        const alternatives = lsnAlternatives(chain);
-        yield {
-          id: id++,
-          rmgr,
-          kind: 'chain',
-          tag,
-          blockId: b.blockId,
-          base: chain.base,
-          records: chain.records,
-          expected: after,
-          mask,
-          ...(alternatives.length ? { lsnAlternatives: alternatives } : {}),
-        };
+        const vmBlock = Math.floor(b.blkno / HEAPBLOCKS_PER_VM_PAGE);
+        this.forget(tagKey({ ...blockTag(b), fork: VM_FORK, blkno: vmBlock }));
       }
     }
   }
+
+  /** The vector of one block of a record (and the chain vector it completes), if it gives one. */
+  *blockVectors(record: RecordInProgress, b: BlockRef): Generator<RedoVector> {
+    const { rec, rmgr, counted, serviceApplied } = record;
+    const tag = blockTag(b);
+    const key = tagKey(tag);
+    if (!b.image) {
+      this.forget(key);
+      if (!serviceApplied) this.skipBlock(record, 'no after-image in the record');
+      return;
+    }
+    const after = restoreBlockImage(b.image);
+    const previous = this.known.get(key);
+    this.known.set(key, { image: after, endLsn: rec.endLsn });
+    if (serviceApplied || !counted) {
+      this.chains.delete(key); // the storage service applies this image itself: a new chain starts after it
+      return;
+    }
+    const mask = maskKindFor(rec.header.rmid, b.fork);
+    if (!mask) return this.skipBlock(record, `no mask for rmgr ${rmgr}`);
+    const start = vectorStart(b, previous);
+    if (!start) return this.skipBlock(record, 'no earlier image of the block');
+    const { kind, base } = start;
+    const one = { lsn: rec.lsn, endLsn: rec.endLsn, raw: rec.raw };
+    const changed = !(kind === 'delta' && previous && maskedEqual(mask, previous.image, after, b.blkno));
+    const baseLsn = base && !pageIsNew(base) ? previous!.endLsn : undefined;
+    const single = lsnAlternatives({ baseLsn, records: [one], changed: [changed] });
+    yield this.vector(
+      rmgr,
+      { kind, tag, blockId: b.blockId, base, records: [one], expected: after, mask },
+      single,
+    );
+
+    // grow this block's chain; emit it as one request when it is long enough
+    const chain: Chain =
+      kind === 'delta' && this.chains.has(key)
+        ? this.chains.get(key)!
+        : { base, baseLsn, records: [], changed: [] };
+    chain.records.push(one);
+    chain.changed.push(changed);
+    this.chains.set(key, chain);
+    if (this.chainLength > 1 && chain.records.length >= this.chainLength) {
+      this.chains.delete(key);
+      this.stats.chains++;
+      const { records } = chain;
+      const fields = {
+        kind: 'chain' as const,
+        tag,
+        blockId: b.blockId,
+        base: chain.base,
+        records,
+        expected: after,
+        mask,
+      };
+      yield this.vector(rmgr, fields, lsnAlternatives(chain));
+    }
+  }
+
+  private vector(rmgr: string, fields: Omit<RedoVector, 'id' | 'rmgr'>, alternatives: bigint[]): RedoVector {
+    this.stats.vectors++;
+    inc(this.stats.byRmgr, rmgr);
+    return {
+      id: this.id++,
+      rmgr,
+      ...fields,
+      ...(alternatives.length ? { lsnAlternatives: alternatives } : {}),
+    };
+  }
+
+  private skipBlock({ counted, rmgr }: RecordInProgress, reason: string): void {
+    if (!counted) return;
+    inc(this.stats.skippedBlocks, reason);
+    inc(this.stats.skippedByRmgr, rmgr);
+  }
+
+  private forget(key: string): void {
+    this.known.delete(key);
+    this.chains.delete(key);
+  }
+}
+
+/** How a block's vector starts: a full-page image, an initialised page, or the block's earlier image. */
+function vectorStart(
+  b: BlockRef,
+  previous: KnownPage | undefined,
+): { kind: VectorKind; base?: Uint8Array } | undefined {
+  if (b.image!.apply) return { kind: 'fpi' };
+  if (b.willInit) return { kind: 'init' };
+  if (!previous) return undefined;
+  const base = Uint8Array.from(previous.image);
+  if (!pageIsNew(base)) setPageLsn(base, previous.endLsn);
+  return { kind: 'delta', base };
 }
