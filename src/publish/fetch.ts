@@ -516,11 +516,11 @@ export async function fetchBundle(options: FetchOptions): Promise<FetchResult> {
   let manifest: Manifest;
   try {
     manifest = await extractBundle(archive, staging, pin);
-    swap.install(staging);
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
     throw err;
   }
+  swap.install(staging);
   const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
   const versions = majors.map((m) => manifest.versions[m].postgres.version).join(', ');
   options.log.info(`unpacked ${pin.tag} (PostgreSQL ${versions}) into ${out}`);

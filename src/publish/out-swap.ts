@@ -58,30 +58,38 @@ export class OutSwap {
     return dir;
   }
 
-  /** Makes --out name `dir` (a directory from stage) and removes what it named before, if ours. */
+  /**
+   * Makes --out name `dir` (a directory from stage) and removes what it named before, if ours. A
+   * failure before the switch undoes what was done, so --out keeps naming the old bundle.
+   */
   install(dir: string): void {
     const link = join(this.parent, `${this.prefix}link-${randomBytes(4).toString('hex')}`);
-    symlinkSync(basename(dir), link);
-    this.fault('linked');
-    const kind = this.kind();
-    if (kind === 'directory' && !this.removedEmpty()) {
-      const old = join(this.parent, `${this.prefix}old-${randomBytes(4).toString('hex')}`);
-      renameSync(this.out, old);
-      this.fault('moved-old');
+    let old: string | undefined;
+    let switched = false;
+    try {
+      symlinkSync(basename(dir), link);
+      this.fault('linked');
+      const kind = this.kind();
+      if (kind === 'other')
+        throw new UserError(`--out ${this.out} exists and is not a directory`, 'pass a directory path');
+      const before = this.currentTarget();
+      if (kind === 'directory' && !this.removedEmpty()) {
+        old = join(this.parent, `${this.prefix}old-${randomBytes(4).toString('hex')}`);
+        renameSync(this.out, old);
+        this.fault('moved-old');
+      } else if (before) old = join(this.parent, before);
       renameSync(link, this.out);
+      switched = true;
       this.fault('swapped');
-      rmSync(old, { recursive: true, force: true });
-      return;
+    } catch (err) {
+      if (!switched) {
+        rmSync(link, { force: true });
+        if (old?.includes(`${this.prefix}old-`) && !this.kind()) renameSync(old, this.out);
+        rmSync(dir, { recursive: true, force: true });
+      }
+      throw err;
     }
-    if (kind === 'other') {
-      rmSync(link, { force: true });
-      throw new UserError(`--out ${this.out} exists and is not a directory`, 'pass a directory path');
-    }
-    const before = this.currentTarget();
-    renameSync(link, this.out);
-    this.fault('swapped');
-    if (before && before !== basename(dir))
-      rmSync(join(this.parent, before), { recursive: true, force: true });
+    if (old && basename(old) !== basename(dir)) rmSync(old, { recursive: true, force: true });
   }
 
   /**

@@ -6,8 +6,6 @@ import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tar from 'tar-stream';
-import { Manifest, MANIFEST_SCHEMA_VERSION } from '../../../src/core/manifest';
 import { fetchBundle, tokenMayGoTo } from '../../../src/publish/fetch';
 import { zstdCompress } from '../../../src/publish/zstd';
 import { pinFromManifest, pinProblems } from '../../../src/pin-bump/pin-file';
@@ -15,93 +13,7 @@ import { UserError } from '../../../src/util/errors';
 import { sha256 } from '../../../src/util/hash';
 import { MemoryLogger } from '../../../src/util/logger';
 import { tempDir, versionManifest } from './helpers';
-
-export interface RawEntry {
-  name: string;
-  type: 'file' | 'directory' | 'symlink';
-  data?: string | Buffer;
-  linkname?: string;
-  mode?: number;
-}
-
-export async function tarOf(entries: RawEntry[]): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve) => {
-    pack.on('data', (c) => chunks.push(c as Buffer));
-    pack.on('end', () => resolve(Buffer.concat(chunks)));
-  });
-  for (const e of entries) {
-    const data = e.data === undefined ? Buffer.alloc(0) : Buffer.from(e.data);
-    await new Promise<void>((resolve, reject) =>
-      pack.entry(
-        {
-          name: e.name,
-          type: e.type,
-          linkname: e.linkname,
-          mode: e.mode ?? (e.type === 'file' ? 0o644 : 0o755),
-          size: e.type === 'file' ? data.length : 0,
-        },
-        data,
-        (err?: Error | null) => (err ? reject(err) : resolve()),
-      ),
-    );
-  }
-  pack.finalize();
-  return done;
-}
-
-/** A manifest for v15 listing `files` (path → content); extra version keys may be added. */
-export function manifestFor(
-  files: Record<string, string>,
-  extraVersions: Record<string, unknown> = {},
-): Manifest {
-  const entries = Object.entries(files).map(([path, content]) => ({
-    path,
-    sha256: sha256(content),
-    size: Buffer.byteLength(content),
-    mode: '0644',
-  }));
-  return {
-    schemaVersion: MANIFEST_SCHEMA_VERSION,
-    tool: { name: 'pg-bundle', version: '0.1.0' },
-    platform: 'linux-x86_64',
-    versions: { '15': versionManifest(15, entries), ...extraVersions } as Manifest['versions'],
-  };
-}
-
-/** Writes the asset and a pin naming it (file://) into a fresh directory; returns the pin's path. */
-export async function pinFor(asset: Buffer, manifest: Manifest, dir = tempDir('pgb-pin-')): Promise<string> {
-  const assetPath = join(dir, 'bundle.tar.zst');
-  writeFileSync(assetPath, asset);
-  const pin = pinFromManifest(
-    { ...manifest, versions: { '15': manifest.versions['15'] } },
-    {
-      repository: 'o/r',
-      tag: 'bundle-1',
-      releaseUrl: 'https://github.com/o/r/releases/tag/bundle-1',
-      assetName: 'bundle.tar.zst',
-      assetUrl: `file://${assetPath}`,
-      sha256: sha256(asset),
-    },
-  );
-  const pinPath = join(dir, 'postgres-bundle.json');
-  writeFileSync(pinPath, JSON.stringify(pin));
-  return pinPath;
-}
-
-export const GOOD_FILES = { 'v15/bin/postgres': 'postgres 15\n', 'v15/share/postgres.bki': 'bki\n' };
-
-export function goodEntries(manifest: Manifest = manifestFor(GOOD_FILES)): RawEntry[] {
-  return [
-    { name: 'manifest.json', type: 'file', data: JSON.stringify(manifest) },
-    { name: 'v15/', type: 'directory' },
-    { name: 'v15/bin/', type: 'directory' },
-    { name: 'v15/bin/postgres', type: 'file', data: GOOD_FILES['v15/bin/postgres'] },
-    { name: 'v15/share/', type: 'directory' },
-    { name: 'v15/share/postgres.bki', type: 'file', data: GOOD_FILES['v15/share/postgres.bki'] },
-  ];
-}
+import { GOOD_FILES, goodEntries, manifestFor, pinFor, RawEntry, tarOf, zstdBomb } from './hostile-bundles';
 
 async function fetchInto(pinPath: string, outDir: string, token?: string) {
   return fetchBundle({ pinPath, outDir, token, log: new MemoryLogger() });
@@ -262,23 +174,6 @@ describe('fetch sends the token only to GitHub over https', () => {
     expect(pinProblems({ ...base, manifestUrl: 'http://evil.example/m' }).join(' ')).toMatch(/manifestUrl/);
   });
 });
-
-/** A zstd frame of RLE blocks (zeros) that declares `size` bytes: a few KB that decompress to `size`. */
-export function zstdBomb(size: number, declareSize = true): Buffer {
-  const parts: Buffer[] = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd])];
-  if (declareSize) {
-    const fcs = Buffer.alloc(8);
-    fcs.writeBigUInt64LE(BigInt(size));
-    parts.push(Buffer.from([0xe0]), fcs); // FCS 8 bytes, single segment
-  } else parts.push(Buffer.from([0x00, 0x58])); // no FCS, window 128 MiB
-  const BLOCK = 128 * 1024;
-  for (let left = size; left > 0; left -= BLOCK) {
-    const n = Math.min(BLOCK, left);
-    const header = ((n << 3) | (1 << 1) | (left - n === 0 ? 1 : 0)) >>> 0;
-    parts.push(Buffer.from([header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff, 0]));
-  }
-  return Buffer.concat(parts);
-}
 
 describe('fetch memory is bounded by what the pin declares', () => {
   it('stops a small asset that decompresses to 256 MiB without holding it', async () => {
