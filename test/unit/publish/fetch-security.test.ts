@@ -121,6 +121,40 @@ describe('fetch swaps --out atomically', () => {
   });
 });
 
+describe('fetch recovers and refuses what it did not write', () => {
+  it('puts the old bundle back when a run died between its two renames', async () => {
+    const { parent, out } = arena();
+    const old = join(parent, '.out.pg-bundle-old-0badc0de');
+    mkdirSync(join(old, 'v15'), { recursive: true });
+    writeFileSync(join(old, 'manifest.json'), 'old');
+    const pin = await pinFor(Buffer.from('not the pinned asset'), manifestFor(GOOD_FILES));
+    const pinText = JSON.parse(readFileSync(pin, 'utf8')) as Record<string, unknown>;
+    writeFileSync(pin, JSON.stringify({ ...pinText, sha256: '0'.repeat(64) }));
+    await expectUserError(fetchInto(pin, out), /sha256/);
+    expect(readFileSync(join(out, 'manifest.json'), 'utf8')).toBe('old');
+    expect(readdirSync(parent).sort()).toEqual(['out', 'victim']);
+  });
+
+  it('refuses to replace a real --out that holds files it did not write', async () => {
+    const { out } = arena();
+    mkdirSync(join(out, 'build'), { recursive: true });
+    writeFileSync(join(out, 'build', 'precious'), 'x');
+    const pin = await pinFor(await zstdCompress(await tarOf(goodEntries())), manifestFor(GOOD_FILES));
+    await expectUserError(fetchInto(pin, out), /holds build, which fetch did not write/);
+    expect(readFileSync(join(out, 'build', 'precious'), 'utf8')).toBe('x');
+  });
+
+  it('replaces a directory an older fetch unpacked into --out', async () => {
+    const { parent, out } = arena();
+    mkdirSync(join(out, 'v14/bin'), { recursive: true });
+    writeFileSync(join(out, 'manifest.json'), '{}');
+    const pin = await pinFor(await zstdCompress(await tarOf(goodEntries())), manifestFor(GOOD_FILES));
+    await fetchInto(pin, out);
+    expect(readdirSync(out).sort()).toEqual(['manifest.json', 'v15']);
+    expect(readdirSync(parent).filter((n) => n.includes('old')).length).toBe(0);
+  });
+});
+
 describe('fetch sends the token only to GitHub over https', () => {
   it('does not send Authorization to a plain-http host named by the pin', async () => {
     const seen: (string | undefined)[] = [];
