@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
   closeSync,
   constants,
   existsSync,
@@ -352,8 +353,7 @@ class BundleExtraction {
     this.checkParents(path);
     if (header.type === 'directory') {
       stream.resume();
-      mkdirSync(join(this.root, path), { mode: 0o755 });
-      this.kinds.set(path, 'directory');
+      this.makeDirectory(path);
     } else if (header.type === 'file') {
       await this.extractFile(path, header, stream);
     } else if (header.type === 'symlink') {
@@ -371,10 +371,16 @@ class BundleExtraction {
       const kind = this.kinds.get(prefix);
       if (kind && kind !== 'directory') throw refuse(`${path} would be written inside ${prefix}, a ${kind}`);
       if (!kind) {
-        mkdirSync(join(this.root, prefix), { mode: 0o755 });
-        this.kinds.set(prefix, 'directory');
+        this.makeDirectory(prefix);
       }
     }
+  }
+
+  /** A new directory, 0755 whatever the umask (the service may run as another user). */
+  private makeDirectory(path: string): void {
+    mkdirSync(join(this.root, path));
+    chmodSync(join(this.root, path), 0o755);
+    this.kinds.set(path, 'directory');
   }
 
   private async readSmall(stream: AsyncIterable<Buffer>, size: number): Promise<Buffer> {

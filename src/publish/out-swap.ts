@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  chmodSync,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -54,7 +55,8 @@ export class OutSwap {
   stage(sha256: string): string {
     mkdirSync(this.parent, { recursive: true });
     const dir = join(this.parent, `${this.prefix}${sha256.slice(0, 12)}-${randomBytes(4).toString('hex')}`);
-    mkdirSync(dir, { mode: 0o755 });
+    mkdirSync(dir);
+    chmodSync(dir, 0o755);
     return dir;
   }
 
