@@ -417,7 +417,7 @@ class BundleExtraction {
     try {
       for await (const chunk of stream) {
         hash.update(chunk);
-        writeSync(fd, chunk);
+        for (let done = 0; done < chunk.length;) done += writeSync(fd, chunk, done);
       }
     } finally {
       closeSync(fd);
@@ -431,7 +431,7 @@ class BundleExtraction {
   private writeFile(path: string, data: Buffer, mode: number): void {
     const fd = this.create(path, mode);
     try {
-      writeSync(fd, data);
+      for (let done = 0; done < data.length;) done += writeSync(fd, data, done);
     } finally {
       closeSync(fd);
     }
