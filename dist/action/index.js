@@ -6460,7 +6460,7 @@ exports.isError = isError;
 
 /***/ }),
 
-/***/ 7115:
+/***/ 9496:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -8234,7 +8234,7 @@ Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { r
 Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
 var validation_error_1 = __nccwpck_require__(3021);
 Object.defineProperty(exports, "ValidationError", ({ enumerable: true, get: function () { return validation_error_1.default; } }));
-var ref_error_1 = __nccwpck_require__(781);
+var ref_error_1 = __nccwpck_require__(3162);
 Object.defineProperty(exports, "MissingRefError", ({ enumerable: true, get: function () { return ref_error_1.default; } }));
 //# sourceMappingURL=2020.js.map
 
@@ -8291,7 +8291,7 @@ Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { r
 Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
 var validation_error_1 = __nccwpck_require__(3021);
 Object.defineProperty(exports, "ValidationError", ({ enumerable: true, get: function () { return validation_error_1.default; } }));
-var ref_error_1 = __nccwpck_require__(781);
+var ref_error_1 = __nccwpck_require__(3162);
 Object.defineProperty(exports, "MissingRefError", ({ enumerable: true, get: function () { return ref_error_1.default; } }));
 //# sourceMappingURL=ajv.js.map
 
@@ -9728,7 +9728,7 @@ exports["default"] = names;
 
 /***/ }),
 
-/***/ 781:
+/***/ 3162:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -11225,7 +11225,7 @@ Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { re
 Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return codegen_1.Name; } }));
 Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
 const validation_error_1 = __nccwpck_require__(3021);
-const ref_error_1 = __nccwpck_require__(781);
+const ref_error_1 = __nccwpck_require__(3162);
 const rules_1 = __nccwpck_require__(7353);
 const compile_1 = __nccwpck_require__(2718);
 const codegen_2 = __nccwpck_require__(1436);
@@ -13108,7 +13108,7 @@ exports["default"] = core;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.callRef = exports.getValidate = void 0;
-const ref_error_1 = __nccwpck_require__(781);
+const ref_error_1 = __nccwpck_require__(3162);
 const code_1 = __nccwpck_require__(8484);
 const codegen_1 = __nccwpck_require__(1436);
 const names_1 = __nccwpck_require__(630);
@@ -13237,9 +13237,9 @@ exports["default"] = def;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 const codegen_1 = __nccwpck_require__(1436);
-const types_1 = __nccwpck_require__(9496);
+const types_1 = __nccwpck_require__(7115);
 const compile_1 = __nccwpck_require__(2718);
-const ref_error_1 = __nccwpck_require__(781);
+const ref_error_1 = __nccwpck_require__(3162);
 const util_1 = __nccwpck_require__(4464);
 const error = {
     message: ({ params: { discrError, tagName } }) => discrError === types_1.DiscrError.Tag
@@ -13341,7 +13341,7 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 9496:
+/***/ 7115:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -42581,18 +42581,21 @@ var __importStar = (this && this.__importStar) || (function () {
     };
 })();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DEFAULT_ACTION_COMMAND = void 0;
 exports.inputEnvName = inputEnvName;
 exports.readInputs = readInputs;
 exports.runAction = runAction;
 const core = __importStar(__nccwpck_require__(7484));
 const options_1 = __nccwpck_require__(3457);
-const registry_1 = __nccwpck_require__(4692);
+const registry_1 = __nccwpck_require__(927);
 const errors_1 = __nccwpck_require__(17);
 /**
  * The action's front door. action.yml is a composite action; its step passes every input as an
  * environment variable PGB_INPUT_<NAME> (composite actions do not export INPUT_*), and this maps
  * them onto the same options table the CLI uses.
  */
+/** The command the action runs when the `command` input is empty. */
+exports.DEFAULT_ACTION_COMMAND = 'build';
 function inputEnvName(input) {
     return `PGB_INPUT_${input.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
@@ -42615,7 +42618,7 @@ class ActionsLogger {
     }
 }
 async function runAction(env = process.env) {
-    const name = env[inputEnvName('command')] || 'build';
+    const name = env[inputEnvName('command')] || exports.DEFAULT_ACTION_COMMAND;
     const entry = (0, registry_1.findCommand)(name);
     if (!entry) {
         core.setFailed(`unknown command '${name}': use one of ${registry_1.COMMANDS.map((c) => c.name).join(', ')}`);
@@ -42743,6 +42746,7 @@ const walredo_1 = __nccwpck_require__(5840);
 const version_job_1 = __nccwpck_require__(6254);
 const compiled_tree_1 = __nccwpck_require__(9586);
 const cache_lock_1 = __nccwpck_require__(8332);
+const out_dir_1 = __nccwpck_require__(5266);
 async function toolchainVersions() {
     const first = (s) => s.split('\n')[0].trim();
     return {
@@ -42769,7 +42773,7 @@ async function prepare(req, ctx) {
     return prepared;
 }
 async function buildBundles(req) {
-    const out = (0, node_path_1.resolve)(req.out);
+    const out = (0, out_dir_1.claimOutDir)(req.out);
     const ctx = { cacheDir: (0, node_path_1.resolve)(req.cacheDir), log: req.log };
     await req.log.step('check the toolchain', () => (0, toolchain_1.ensureToolchain)(req.log, req.installDeps));
     const prepared = await prepare(req, ctx);
@@ -42778,7 +42782,6 @@ async function buildBundles(req) {
         : await (0, icu_1.systemIcu)();
     req.log.info(`ICU ${icu.version} from ${icu.origin}`);
     const toolchain = await toolchainVersions();
-    (0, node_fs_1.mkdirSync)(out, { recursive: true });
     const manifestPath = (0, node_path_1.join)(out, 'manifest.json');
     let manifest = (0, node_fs_1.existsSync)(manifestPath)
         ? JSON.parse((0, node_fs_1.readFileSync)(manifestPath, 'utf8'))
@@ -43804,6 +43807,59 @@ extraFiles = []) {
 
 /***/ }),
 
+/***/ 5266:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.OUT_MARKER = void 0;
+exports.claimOutDir = claimOutDir;
+/**
+ * build's --out: a directory build may rewrite (it replaces vNN/, logs/vNN/ and .build/ there) only
+ * when it made it. It leaves a marker file; an unrelated non-empty directory, `/` and $HOME are refused.
+ */
+const node_fs_1 = __nccwpck_require__(3024);
+const node_os_1 = __nccwpck_require__(8161);
+const node_path_1 = __nccwpck_require__(6760);
+const errors_1 = __nccwpck_require__(17);
+exports.OUT_MARKER = '.pg-bundle-out';
+const MARKER_TEXT = 'made by pg-bundle build: it may replace vNN/, logs/ and .build/ here\n';
+/** What a build directory written before the marker existed may hold. */
+const BUILD_ENTRY = /^(manifest\.json|v[1-9][0-9]*|logs|\.build|debug)$/;
+function madeByOlderBuild(dir, names) {
+    if (!names.includes('manifest.json') || !names.every((n) => BUILD_ENTRY.test(n)))
+        return false;
+    try {
+        const manifest = JSON.parse((0, node_fs_1.readFileSync)((0, node_path_1.join)(dir, 'manifest.json'), 'utf8'));
+        return manifest?.tool?.name === 'pg-bundle';
+    }
+    catch {
+        return false;
+    }
+}
+/** Makes or accepts `out` as build's output directory and marks it; refuses anything else. */
+function claimOutDir(outDir, home = (0, node_os_1.homedir)()) {
+    const out = (0, node_path_1.resolve)(outDir);
+    const rel = (0, node_path_1.relative)(out, (0, node_path_1.resolve)(home));
+    if (out === (0, node_path_1.resolve)('/') || rel === '' || (!rel.startsWith('..') && !rel.startsWith(node_path_1.sep)))
+        throw new errors_1.UserError(`--out ${out} is / , your home directory or one of its parents`, 'pass a directory of its own for the bundle, e.g. --out out');
+    if ((0, node_fs_1.existsSync)(out)) {
+        if (!(0, node_fs_1.statSync)(out).isDirectory())
+            throw new errors_1.UserError(`--out ${out} exists and is not a directory`, 'pass a directory path');
+        const names = (0, node_fs_1.readdirSync)(out);
+        if (names.length > 0 && !names.includes(exports.OUT_MARKER) && !madeByOlderBuild(out, names))
+            throw new errors_1.UserError(`--out ${out} is not empty and was not made by pg-bundle build (no ${exports.OUT_MARKER}); build would replace files in it`, 'pass a new or empty directory');
+    }
+    else
+        (0, node_fs_1.mkdirSync)(out, { recursive: true });
+    (0, node_fs_1.writeFileSync)((0, node_path_1.join)(out, exports.OUT_MARKER), MARKER_TEXT);
+    return out;
+}
+
+
+/***/ }),
+
 /***/ 7896:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -44116,21 +44172,210 @@ async function builtinWalRedo(pgConfig, workDir, log, jobs) {
 
 /***/ }),
 
+/***/ 4915:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.doctorOrPackages = void 0;
+exports.requiredPackages = requiredPackages;
+const context_1 = __nccwpck_require__(8480);
+const doctor_1 = __nccwpck_require__(1917);
+const toolchain_1 = __nccwpck_require__(6179);
+/** The Debian packages that provide everything build and verify need, sorted. */
+function requiredPackages() {
+    return [...new Set([...toolchain_1.REQUIREMENTS, ...toolchain_1.VERIFY_REQUIREMENTS].map((r) => r.debianPackage))].sort();
+}
+/**
+ * `pg-bundle doctor`; with --print-packages it only prints the package list (output `packages`),
+ * which test/run-all.sh installs instead of keeping its own copy.
+ */
+const doctorOrPackages = async (options, ctx) => {
+    if (!(0, context_1.boolOption)(options, 'printPackages'))
+        return (0, doctor_1.doctorCommand)(options, ctx);
+    ctx.setOutput('packages', requiredPackages().join(' '));
+    return 0;
+};
+exports.doctorOrPackages = doctorOrPackages;
+
+
+/***/ }),
+
+/***/ 927:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.COMMANDS = void 0;
+exports.commandInputDescription = commandInputDescription;
+exports.argsInputDescription = argsInputDescription;
+exports.commandsWithArgs = commandsWithArgs;
+exports.findCommand = findCommand;
+const command_1 = __nccwpck_require__(989);
+const command_2 = __nccwpck_require__(3882);
+const command_3 = __nccwpck_require__(2099);
+const command_4 = __nccwpck_require__(7068);
+const doctor_1 = __nccwpck_require__(4915);
+const run_1 = __nccwpck_require__(4331);
+/** The commands both front doors offer. */
+exports.COMMANDS = [
+    {
+        name: 'doctor',
+        summary: 'check (and with --install-deps install) what build and verify need from the machine; --print-packages lists the Debian packages',
+        handler: doctor_1.doctorOrPackages,
+    },
+    {
+        name: 'build',
+        summary: 'build a static bundle per PostgreSQL major version into <out>/vNN',
+        handler: command_1.buildCommand,
+    },
+    {
+        name: 'verify',
+        summary: 'prove a bundle hermetic and conformant (ELF audit, empty root, initdb, walredo); exit 0 only when every check passes',
+        args: '[bundle-dir]',
+        argsHelp: 'the bundle directory (default: the out directory)',
+        handler: command_4.verifyCommand,
+    },
+    {
+        name: 'publish',
+        summary: 'publish the bundle as a GitHub Release (tarball, SHA256SUMS, manifest.json); idempotent; --dry-run writes the assets under <out>/publish',
+        args: '[artifact-dirs...]',
+        argsHelp: 'artifact directories downloaded from the build jobs, each with manifest.json and vNN/ (default: the out directory)',
+        handler: command_2.publishCommand,
+    },
+    {
+        name: 'pin-bump',
+        summary: 'open or update the pull request that moves the consumer repo pin file to this release (CODEOWNERS-routed); --dry-run prints it',
+        handler: command_3.pinBumpCommand,
+    },
+    {
+        name: 'run',
+        summary: 'the whole job: build, verify, publish, pin-bump (publish and pin-bump honour --dry-run)',
+        handler: run_1.runCommand,
+    },
+    {
+        name: 'fetch',
+        summary: 'download the bundle a pin file names, check it and unpack it into a pg_distrib_dir-shaped <out>',
+        handler: command_2.fetchCommand,
+    },
+];
+/** The `command` input's description: every command of the registry. */
+function commandInputDescription() {
+    return `what to run: ${exports.COMMANDS.map((c) => c.name).join(', ')} (run: build, verify, publish and pin-bump in order)`;
+}
+/** The `args` input's description: the positional arguments of the commands that take any. */
+function argsInputDescription() {
+    const taking = exports.COMMANDS.filter((c) => c.args);
+    return `positional arguments, separated by white space (${taking.map((c) => `${c.name} ${c.args}: ${c.argsHelp}`).join('; ')})`;
+}
+/** The commands that take positional arguments. */
+function commandsWithArgs() {
+    return exports.COMMANDS.filter((c) => c.args).map((c) => c.name);
+}
+function findCommand(name) {
+    return exports.COMMANDS.find((c) => c.name === name);
+}
+
+
+/***/ }),
+
+/***/ 4331:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.runCommand = void 0;
+const command_1 = __nccwpck_require__(989);
+const command_2 = __nccwpck_require__(2099);
+const command_3 = __nccwpck_require__(3882);
+const command_4 = __nccwpck_require__(7068);
+const context_1 = __nccwpck_require__(8480);
+const options_1 = __nccwpck_require__(3457);
+/**
+ * `pg-bundle run`: the whole job in order — build, verify (a failure stops here: an unverified
+ * bundle is never published), publish, pin-bump. Each stage is the same code as its own command.
+ */
+const runCommand = async (options, ctx) => {
+    const out = (0, context_1.stringOption)(options, 'out') ?? 'out';
+    const stages = [
+        { name: 'build', handler: command_1.buildCommand, options: (0, options_1.normaliseOptions)('build', options), args: [] },
+        { name: 'verify', handler: command_4.verifyCommand, options: (0, options_1.normaliseOptions)('verify', options), args: [out] },
+        { name: 'publish', handler: command_3.publishCommand, options: (0, options_1.normaliseOptions)('publish', options), args: [] },
+        {
+            name: 'pin-bump',
+            handler: command_2.pinBumpCommand,
+            options: {
+                ...(0, options_1.normaliseOptions)('pin-bump', options),
+                repository: (0, context_1.stringOption)(options, 'consumerRepository'),
+            },
+            args: [],
+        },
+    ];
+    for (const stage of stages) {
+        const stageCtx = { ...ctx, args: stage.args };
+        const code = await ctx.log.step(`stage ${stage.name}`, () => stage.handler(stage.options, stageCtx));
+        if (code !== 0) {
+            ctx.log.error(`stage ${stage.name} failed (exit code ${code}); later stages were not run`);
+            return code;
+        }
+    }
+    return 0;
+};
+exports.runCommand = runCommand;
+
+
+/***/ }),
+
 /***/ 7925:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.listVersionDirs = listVersionDirs;
 exports.manifestMode = manifestMode;
+exports.writableByOthers = writableByOthers;
 exports.listBundleFiles = listBundleFiles;
+const node_fs_1 = __nccwpck_require__(3024);
 const promises_1 = __nccwpck_require__(1455);
 const node_path_1 = __nccwpck_require__(6760);
 const errors_1 = __nccwpck_require__(17);
 const hash_1 = __nccwpck_require__(5138);
-/** "0755" when any execute bit is set, else "0644": the manifest does not depend on the umask. */
+/** The PostgreSQL major versions a bundle directory holds (its vNN/ directories), in order; [] when none. */
+function listVersionDirs(root) {
+    if (!(0, node_fs_1.existsSync)(root))
+        return [];
+    return (0, node_fs_1.readdirSync)(root, { withFileTypes: true })
+        .map((e) => (e.isDirectory() ? /^v(\d+)$/.exec(e.name) : null))
+        .filter((m) => m !== null)
+        .map((m) => Number(m[1]))
+        .sort((a, b) => a - b);
+}
+/**
+ * The permission bits as the manifest records them ("0755"); build normalises modes to 0755 and
+ * 0644 first, so the manifest does not depend on the umask, and verify compares them exactly.
+ */
 function manifestMode(statMode) {
-    return statMode & 0o111 ? '0755' : '0644';
+    return (statMode & 0o7777).toString(8).padStart(4, '0');
+}
+/** Files and directories under `root/prefix` that group or others may write (a bundle must have none). */
+async function writableByOthers(root, prefix) {
+    const found = [];
+    const visit = async (rel) => {
+        const st = await (0, promises_1.lstat)((0, node_path_1.join)(root, rel));
+        if (st.isSymbolicLink())
+            return;
+        if (st.mode & 0o022)
+            found.push(`${rel}: writable by group or others (mode ${manifestMode(st.mode)})`);
+        if (st.isDirectory())
+            for (const name of (await (0, promises_1.readdir)((0, node_path_1.join)(root, rel))).sort())
+                await visit(node_path_1.posix.join(rel, name));
+    };
+    await visit(prefix);
+    return found;
 }
 async function walk(root, rel, out) {
     const entries = await (0, promises_1.readdir)((0, node_path_1.join)(root, rel), { withFileTypes: true });
@@ -44207,27 +44452,35 @@ function boolOption(options, key) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseManifest = parseManifest;
 exports.readManifestFile = readManifestFile;
+exports.manifestJson = manifestJson;
 const node_fs_1 = __nccwpck_require__(3024);
 const errors_1 = __nccwpck_require__(17);
+const json_1 = __nccwpck_require__(4976);
 const manifest_1 = __nccwpck_require__(4414);
-/** Reads and checks a manifest.json; every problem is a UserError naming the file and the fix. */
-function readManifestFile(path) {
-    if (!(0, node_fs_1.existsSync)(path))
-        throw new errors_1.UserError(`${path} is missing`, 'run pg-bundle build (and verify) with this --out first, or pass the directories that hold manifest.json');
-    let manifest;
-    try {
-        manifest = JSON.parse((0, node_fs_1.readFileSync)(path, 'utf8'));
-    }
-    catch (err) {
-        throw new errors_1.UserError(`${path} is not valid JSON: ${err.message}`, 'rebuild it with pg-bundle build/verify');
-    }
+/**
+ * The one reader of manifest.json text (a file, or the copy inside a release tarball): checks the
+ * JSON and the schema version; every problem is a UserError naming `where` and the fix.
+ */
+function parseManifest(text, where) {
+    const manifest = (0, json_1.parseJson)(text, where, 'rebuild it with pg-bundle build/verify');
     if (manifest?.schemaVersion !== manifest_1.MANIFEST_SCHEMA_VERSION ||
         typeof manifest.versions !== 'object' ||
         manifest.versions === null) {
-        throw new errors_1.UserError(`${path} is not a pg-bundle manifest of schema version ${manifest_1.MANIFEST_SCHEMA_VERSION}`, 'rebuild it with this version of pg-bundle');
+        throw new errors_1.UserError(`${where} is not a pg-bundle manifest of schema version ${manifest_1.MANIFEST_SCHEMA_VERSION}`, 'rebuild it with this version of pg-bundle, or use the pg-bundle version that made it');
     }
     return manifest;
+}
+/** Reads and checks a manifest.json file (parseManifest); a missing file names the command to run. */
+function readManifestFile(path) {
+    if (!(0, node_fs_1.existsSync)(path))
+        throw new errors_1.UserError(`${path} is missing`, 'run pg-bundle build (and verify) with this --out first, or pass the directories that hold manifest.json');
+    return parseManifest((0, node_fs_1.readFileSync)(path, 'utf8'), path);
+}
+/** manifest.json as pg-bundle writes it: 2-space JSON with a trailing newline. */
+function manifestJson(manifest) {
+    return JSON.stringify(manifest, null, 2) + '\n';
 }
 
 
@@ -44326,7 +44579,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.OPTION_SPECS = void 0;
 exports.optionsFor = optionsFor;
 exports.normaliseOptions = normaliseOptions;
-const BUILDING = ['build', 'run', 'bench'];
+const BUILDING = ['build', 'run'];
 const VERIFYING = ['verify', 'run'];
 const PUBLISHING = ['publish', 'run'];
 const BUMPING = ['pin-bump', 'run'];
@@ -44361,7 +44614,7 @@ exports.OPTION_SPECS = [
         input: 'out',
         kind: 'string',
         default: 'out',
-        commands: ['build', 'verify', 'publish', 'fetch', 'pin-bump', 'run', 'bench'],
+        commands: ['build', 'verify', 'publish', 'fetch', 'pin-bump', 'run'],
         description: 'output directory (the bundle is <out>/vNN, the manifest <out>/manifest.json)',
     },
     {
@@ -44369,7 +44622,7 @@ exports.OPTION_SPECS = [
         flag: '--cache-dir <dir>',
         input: 'cache-dir',
         kind: 'string',
-        commands: ['build', 'run', 'bench'],
+        commands: BUILDING,
         description: 'cache for downloaded sources, built ICU and compiled PostgreSQL trees (default ~/.cache/pg-bundle, or $PG_BUNDLE_CACHE)',
     },
     {
@@ -44439,6 +44692,15 @@ exports.OPTION_SPECS = [
         default: false,
         commands: [...BUILDING, 'doctor'],
         description: 'install missing build dependencies with apt-get',
+    },
+    {
+        key: 'printPackages',
+        flag: '--print-packages',
+        input: 'print-packages',
+        kind: 'boolean',
+        default: false,
+        commands: ['doctor'],
+        description: 'only print the Debian packages build and verify need (output packages), checking nothing',
     },
     {
         key: 'jobs',
@@ -44566,7 +44828,7 @@ exports.OPTION_SPECS = [
         input: 'verbose',
         kind: 'boolean',
         default: false,
-        commands: ['build', 'verify', 'publish', 'fetch', 'pin-bump', 'run', 'bench', 'doctor'],
+        commands: ['build', 'verify', 'publish', 'fetch', 'pin-bump', 'run', 'doctor'],
         description: 'print debug output',
     },
 ];
@@ -44595,111 +44857,300 @@ function normaliseOptions(command, raw) {
 
 /***/ }),
 
-/***/ 4692:
+/***/ 8261:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.COMMANDS = void 0;
-exports.findCommand = findCommand;
-const command_1 = __nccwpck_require__(989);
-const doctor_1 = __nccwpck_require__(1917);
-const command_2 = __nccwpck_require__(3882);
-const command_3 = __nccwpck_require__(2099);
-const command_4 = __nccwpck_require__(7068);
-const run_1 = __nccwpck_require__(8638);
-/** The commands both front doors offer. */
-exports.COMMANDS = [
-    {
-        name: 'doctor',
-        summary: 'check (and with --install-deps install) what build and verify need from the machine',
-        handler: doctor_1.doctorCommand,
-    },
-    {
-        name: 'build',
-        summary: 'build a static bundle per PostgreSQL major version into <out>/vNN',
-        handler: command_1.buildCommand,
-    },
-    {
-        name: 'verify',
-        summary: 'prove a bundle hermetic and conformant (ELF audit, empty root, initdb, walredo); exit 0 only when every check passes',
-        args: '[bundle-dir]',
-        handler: command_4.verifyCommand,
-    },
-    {
-        name: 'publish',
-        summary: 'publish the bundle as a GitHub Release (tarball, SHA256SUMS, manifest.json); idempotent; --dry-run writes the assets under <out>/publish',
-        args: '[artifact-dirs...]',
-        handler: command_2.publishCommand,
-    },
-    {
-        name: 'pin-bump',
-        summary: 'open or update the pull request that moves the consumer repo pin file to this release (CODEOWNERS-routed); --dry-run prints it',
-        handler: command_3.pinBumpCommand,
-    },
-    {
-        name: 'run',
-        summary: 'the whole job: build, verify, publish, pin-bump (publish and pin-bump honour --dry-run)',
-        handler: run_1.runCommand,
-    },
-    {
-        name: 'fetch',
-        summary: 'download the bundle a pin file names, check it and unpack it into a pg_distrib_dir-shaped <out>',
-        handler: command_2.fetchCommand,
-    },
-];
-function findCommand(name) {
-    return exports.COMMANDS.find((c) => c.name === name);
+exports.DEFAULT_API_URL = void 0;
+exports.serverUrlFromApiUrl = serverUrlFromApiUrl;
+exports.githubAccess = githubAccess;
+/** Where the GitHub API is and which token to use: options first, then the workflow's environment. */
+const context_1 = __nccwpck_require__(8480);
+exports.DEFAULT_API_URL = 'https://api.github.com';
+/** https://api.github.com → https://github.com; https://ghe.example/api/v3 → https://ghe.example (pure). */
+function serverUrlFromApiUrl(apiUrl) {
+    const url = apiUrl.replace(/\/+$/, '');
+    if (url === exports.DEFAULT_API_URL)
+        return 'https://github.com';
+    return url.replace(/\/api\/v3$/, '');
+}
+function githubAccess(options, ctx, env = process.env) {
+    const token = (0, context_1.stringOption)(options, 'token') ?? (env.GITHUB_TOKEN || undefined);
+    if (token)
+        ctx.setSecret(token);
+    const apiUrl = (0, context_1.stringOption)(options, 'apiUrl') ?? (env.GITHUB_API_URL || exports.DEFAULT_API_URL);
+    return { token, apiUrl, serverUrl: env.GITHUB_SERVER_URL || serverUrlFromApiUrl(apiUrl) };
 }
 
 
 /***/ }),
 
-/***/ 8638:
+/***/ 6584:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.runCommand = void 0;
-const command_1 = __nccwpck_require__(989);
-const command_2 = __nccwpck_require__(2099);
-const command_3 = __nccwpck_require__(3882);
-const command_4 = __nccwpck_require__(7068);
-const context_1 = __nccwpck_require__(8480);
-const options_1 = __nccwpck_require__(3457);
+exports.createGitHubClient = createGitHubClient;
 /**
- * `pg-bundle run`: the whole job in order — build, verify (a failure stops here: an unverified
- * bundle is never published), publish, pin-bump. Each stage is the same code as its own command.
+ * The Octokit every stage uses: @actions/github's getOctokit, aimed at the API URL, with the bounded
+ * retry of retry.ts on every request (5xx, dropped connections, rate limits).
  */
-const runCommand = async (options, ctx) => {
-    const out = (0, context_1.stringOption)(options, 'out') ?? 'out';
-    const stages = [
-        { name: 'build', handler: command_1.buildCommand, options: (0, options_1.normaliseOptions)('build', options), args: [] },
-        { name: 'verify', handler: command_4.verifyCommand, options: (0, options_1.normaliseOptions)('verify', options), args: [out] },
-        { name: 'publish', handler: command_3.publishCommand, options: (0, options_1.normaliseOptions)('publish', options), args: [] },
-        {
-            name: 'pin-bump',
-            handler: command_2.pinBumpCommand,
-            options: {
-                ...(0, options_1.normaliseOptions)('pin-bump', options),
-                repository: (0, context_1.stringOption)(options, 'consumerRepository'),
-            },
-            args: [],
-        },
-    ];
-    for (const stage of stages) {
-        const stageCtx = { ...ctx, args: stage.args };
-        const code = await ctx.log.step(`stage ${stage.name}`, () => stage.handler(stage.options, stageCtx));
-        if (code !== 0) {
-            ctx.log.error(`stage ${stage.name} failed (exit code ${code}); later stages were not run`);
-            return code;
+const github_1 = __nccwpck_require__(3228);
+const retry_1 = __nccwpck_require__(8129);
+function createGitHubClient(options) {
+    const policy = options.retry ?? retry_1.DEFAULT_RETRY;
+    const { log } = options;
+    const octokit = (0, github_1.getOctokit)(options.token, options.apiUrl ? { baseUrl: options.apiUrl.replace(/\/+$/, '') } : {});
+    octokit.hook.wrap('request', async (request, requestOptions) => {
+        const what = `${requestOptions.method} ${requestOptions.url}`;
+        const noRetry = requestOptions.request?.noRetry === true;
+        return (0, retry_1.withRetries)(async () => request(requestOptions), (err, attempt) => {
+            const decision = noRetry ? retry_1.NO_RETRY : (0, retry_1.retryDecision)(err, attempt, policy, Date.now());
+            if (!decision.retry && decision.reason && err.status !== undefined)
+                log.warn(`${what}: ${decision.reason}`);
+            return decision;
+        }, (decision, attempt) => log.warn((0, retry_1.retryMessage)(what, decision, attempt, policy.maxRetries)));
+    });
+    return octokit;
+}
+
+
+/***/ }),
+
+/***/ 3116:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.httpStatus = httpStatus;
+exports.apiMessage = apiMessage;
+exports.explainGitHubError = explainGitHubError;
+exports.apiCall = apiCall;
+/** GitHub API failures turned into UserErrors that name what was refused and the permission it needs. */
+const errors_1 = __nccwpck_require__(17);
+const retry_1 = __nccwpck_require__(8129);
+/** The status of an Octokit RequestError, recognised by shape (its class lives in a transitive dependency). */
+function httpStatus(err) {
+    const status = err?.status;
+    return typeof status === 'number' ? status : undefined;
+}
+/** GitHub's message plus the messages of its `errors` list. */
+function apiMessage(err) {
+    const data = err?.response?.data;
+    const inner = (data?.errors ?? []).map((e) => (typeof e === 'string' ? e : e.message)).filter(Boolean);
+    return [data?.message ?? (err instanceof Error ? err.message : String(err)), ...inner].join('; ');
+}
+function isRateLimited(err) {
+    const failure = err;
+    return ((0, retry_1.responseHeader)(failure, 'retry-after') !== undefined ||
+        (0, retry_1.responseHeader)(failure, 'x-ratelimit-remaining') === '0' ||
+        /rate limit/i.test(apiMessage(err)));
+}
+const ALSO_NEEDED = {
+    'pull-requests: write': ' (and "contents: write")',
+    'contents: write': ' (and "pull-requests: write" for pin-bump)',
+};
+/**
+ * The one translation of GitHub failures: 401 → bad token; 403 (not a rate limit), and 404 on a
+ * write to a repository that could be read → the token lacks `permission`; 404 → not found;
+ * a 403 rate limit left after the retries → wait. Other errors are returned unchanged.
+ */
+function explainGitHubError(err, call) {
+    const status = httpStatus(err);
+    const { doing, repository, permission } = call;
+    if (status === 401)
+        return new errors_1.UserError(`GitHub rejected the token (401 ${apiMessage(err)}) while ${doing}`, `pass a valid token with "${permission}" on ${repository} (--token or GITHUB_TOKEN; a GitHub App installation token or a fine-grained token)`);
+    if (status === 403 && isRateLimited(err))
+        return new errors_1.UserError(`GitHub's rate limit stopped ${doing}: ${apiMessage(err)}`, 'wait for the limit to reset and run the command again');
+    const writing = permission !== 'contents: read' && permission !== 'metadata: read';
+    if (status === 403 || (status === 404 && writing)) {
+        const accepted = (0, retry_1.responseHeader)(err, 'x-accepted-github-permissions');
+        return new errors_1.UserError(`GitHub refused ${doing} in ${repository} (${status} ${apiMessage(err)}): the token needs "${permission}" on ${repository}${accepted ? ` (GitHub accepts: ${accepted})` : ''}`, `grant "${permission}"${ALSO_NEEDED[permission] ?? ''} on ${repository} (workflow token: a permissions: block; another repository: a GitHub App or fine-grained token, GITHUB_TOKEN cannot write there)`);
+    }
+    if (status === 404)
+        return new errors_1.UserError(`${repository} or the requested object was not found while ${doing} (404 ${apiMessage(err)}): it does not exist or the token cannot see it`, `check --repository, the tag or pin, and that the token has "${permission}" on ${repository}`);
+    return err;
+}
+/** Runs one API call and translates its failure (explainGitHubError). */
+async function apiCall(doing, repository, permission, fn) {
+    try {
+        return await fn();
+    }
+    catch (err) {
+        throw explainGitHubError(err, { doing, repository, permission });
+    }
+}
+
+
+/***/ }),
+
+/***/ 651:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseRepository = parseRepository;
+exports.releaseUrls = releaseUrls;
+exports.parseReleaseDownloadUrl = parseReleaseDownloadUrl;
+/** Repository names and release URLs on a GitHub server (pure). */
+const errors_1 = __nccwpck_require__(17);
+/**
+ * `owner/name` → { owner, repo }. `role` says which repository is meant in the error
+ * ("the release repository", "the consumer repository").
+ */
+function parseRepository(value, role) {
+    if (!value)
+        throw new errors_1.UserError(`${role} is not given`, `pass --repository <owner/name> of ${role} (input "repository")`);
+    const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(value.trim());
+    if (!m)
+        throw new errors_1.UserError(`--repository ${JSON.stringify(value)} is not of the form owner/name`, `pass --repository <owner/name> of ${role}`);
+    return { owner: m[1], repo: m[2] };
+}
+/** Release URLs on a GitHub server. */
+function releaseUrls(serverUrl, repository, tag, assetName) {
+    const base = `${serverUrl.replace(/\/+$/, '')}/${repository}/releases`;
+    const t = encodeURIComponent(tag);
+    return {
+        releaseUrl: `${base}/tag/${t}`,
+        assetUrl: `${base}/download/${t}/${encodeURIComponent(assetName)}`,
+        manifestUrl: `${base}/download/${t}/manifest.json`,
+    };
+}
+/** owner, repo, tag and asset name from a release download URL (the inverse of releaseUrls' assetUrl). */
+function parseReleaseDownloadUrl(url) {
+    const m = /\/([^/]+)\/([^/]+)\/releases\/download\/([^/]+)\/([^/?#]+)$/.exec(url);
+    return m
+        ? {
+            owner: decodeURIComponent(m[1]),
+            repo: decodeURIComponent(m[2]),
+            tag: decodeURIComponent(m[3]),
+            name: decodeURIComponent(m[4]),
+        }
+        : undefined;
+}
+
+
+/***/ }),
+
+/***/ 8129:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/**
+ * Retrying GitHub calls: when a failure is worth another attempt (5xx, dropped connections, rate
+ * limits with `retry-after` or `x-ratelimit-reset`, and the 422 GitHub sometimes answers right
+ * after a pull request changed), how long to wait, and the one loop that waits.
+ */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.sleep = exports.NO_RETRY = exports.HttpFailureError = exports.DEFAULT_RETRY = void 0;
+exports.retryPolicy = retryPolicy;
+exports.responseHeader = responseHeader;
+exports.retryDecision = retryDecision;
+exports.transient422Decision = transient422Decision;
+exports.withRetries = withRetries;
+exports.retryMessage = retryMessage;
+exports.DEFAULT_RETRY = { maxRetries: 4, baseDelayMs: 1000, maxWaitMs: 120_000 };
+/**
+ * The retry policy, with the first backoff taken from PG_BUNDLE_RETRY_BASE_MS when set (the one
+ * knob tests turn to make retries instant); production uses the defaults.
+ */
+function retryPolicy(env = process.env) {
+    const base = env.PG_BUNDLE_RETRY_BASE_MS;
+    return base && /^\d+$/.test(base) ? { ...exports.DEFAULT_RETRY, baseDelayMs: Number(base) } : exports.DEFAULT_RETRY;
+}
+/** An HTTP failure outside Octokit (a plain fetch), shaped like Octokit's RequestError. */
+class HttpFailureError extends Error {
+    status;
+    response;
+    constructor(status, message, response) {
+        super(message);
+        this.status = status;
+        this.response = response;
+        this.name = 'HttpFailureError';
+    }
+}
+exports.HttpFailureError = HttpFailureError;
+exports.NO_RETRY = { retry: false };
+function responseHeader(err, name) {
+    const v = err.response?.headers?.[name];
+    return v === undefined ? undefined : String(v);
+}
+function bounded(ms, reason, policy) {
+    return ms > policy.maxWaitMs
+        ? {
+            retry: false,
+            reason: `${reason}: would have to wait ${Math.ceil(ms / 1000)} s (more than ${policy.maxWaitMs / 1000} s)`,
+        }
+        : { retry: true, delayMs: Math.max(ms, 0), reason };
+}
+/** Whether and when to retry a failed request (pure). `attempt` is 1 for the first retry. */
+function retryDecision(err, attempt, policy, nowMs) {
+    if (attempt > policy.maxRetries)
+        return { retry: false, reason: `gave up after ${policy.maxRetries} retries` };
+    const status = err.status ?? 0;
+    const limited = status === 403 || status === 429;
+    const retryAfter = responseHeader(err, 'retry-after');
+    const reset = responseHeader(err, 'x-ratelimit-reset');
+    const backoff = policy.baseDelayMs * 2 ** (attempt - 1);
+    if (limited && retryAfter !== undefined && /^\d+$/.test(retryAfter))
+        return bounded(Number(retryAfter) * 1000, `rate limited (${status}, retry-after ${retryAfter} s)`, policy);
+    if (limited &&
+        responseHeader(err, 'x-ratelimit-remaining') === '0' &&
+        reset !== undefined &&
+        /^\d+$/.test(reset))
+        return bounded(Number(reset) * 1000 - nowMs + 1000, `rate limit exhausted (resets at ${new Date(Number(reset) * 1000).toISOString()})`, policy);
+    if (limited && /secondary rate limit/i.test(err.message ?? ''))
+        return bounded(60_000, 'secondary rate limit without retry-after', policy);
+    if (status === 429)
+        return bounded(backoff, 'too many requests (429)', policy);
+    if (status >= 500) {
+        const what = err.response
+            ? `server error ${status}`
+            : `network failure (${err.message ?? 'connection lost'})`;
+        return bounded(backoff, what, policy);
+    }
+    return exports.NO_RETRY;
+}
+/**
+ * Retries GitHub's transient 422 (labels and review requests right after a pull request was
+ * created or its branch moved): `attempts` in all, waiting twice the policy's base delay times the
+ * attempt number.
+ */
+function transient422Decision(err, attempt, policy, attempts = 4) {
+    if (err?.status !== 422 || attempt >= attempts)
+        return exports.NO_RETRY;
+    return { retry: true, delayMs: 2 * policy.baseDelayMs * attempt, reason: 'GitHub answered 422' };
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+exports.sleep = sleep;
+/**
+ * Runs `call` until it succeeds or `decide` says stop (then its last error is thrown).
+ * `onRetry` is told before each wait.
+ */
+async function withRetries(call, decide, onRetry) {
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await call();
+        }
+        catch (err) {
+            const decision = decide(err, attempt);
+            if (!decision.retry)
+                throw err;
+            onRetry(decision, attempt, err);
+            await (0, exports.sleep)(decision.delayMs);
         }
     }
-    return 0;
-};
-exports.runCommand = runCommand;
+}
+/** "…: reason; retry 2/4 in 1.0 s" */
+function retryMessage(what, decision, attempt, max) {
+    return `${what}: ${decision.reason}; retry ${attempt}/${max} in ${(decision.delayMs / 1000).toFixed(1)} s`;
+}
 
 
 /***/ }),
@@ -44714,9 +45165,10 @@ exports.BUMP_BRANCH = void 0;
 exports.planBump = planBump;
 exports.enforceRouting = enforceRouting;
 exports.applyBump = applyBump;
-const errors_1 = __nccwpck_require__(17);
+const errors_1 = __nccwpck_require__(3116);
+const retry_1 = __nccwpck_require__(8129);
+const errors_2 = __nccwpck_require__(17);
 const codeowners_1 = __nccwpck_require__(6233);
-const github_errors_1 = __nccwpck_require__(9631);
 const pin_file_1 = __nccwpck_require__(5428);
 const pin_diff_1 = __nccwpck_require__(2369);
 const pr_body_1 = __nccwpck_require__(1683);
@@ -44725,12 +45177,12 @@ const routing_1 = __nccwpck_require__(248);
 exports.BUMP_BRANCH = 'pg-bundle/bump';
 async function readFile(gh, req, path, ref) {
     const repository = `${req.owner}/${req.repo}`;
-    const data = await (0, github_errors_1.apiCall)(`reading ${path} on ${ref}`, repository, 'contents: read', async () => {
+    const data = await (0, errors_1.apiCall)(`reading ${path} on ${ref}`, repository, 'contents: read', async () => {
         try {
             return (await gh.rest.repos.getContent({ owner: req.owner, repo: req.repo, path, ref })).data;
         }
         catch (err) {
-            if ((0, github_errors_1.httpStatus)(err) === 404)
+            if ((0, errors_1.httpStatus)(err) === 404)
                 return undefined; // no such file (or branch)
             throw err;
         }
@@ -44738,7 +45190,7 @@ async function readFile(gh, req, path, ref) {
     if (data === undefined)
         return undefined;
     if (Array.isArray(data) || data.type !== 'file')
-        throw new errors_1.UserError(`${path} in ${repository} is not a file`, 'choose another --pin-file');
+        throw new errors_2.UserError(`${path} in ${repository} is not a file`, 'choose another --pin-file');
     const encoded = 'content' in data && typeof data.content === 'string' ? data.content : '';
     return { text: Buffer.from(encoded, 'base64').toString('utf8'), sha: data.sha };
 }
@@ -44759,34 +45211,33 @@ async function remoteCodeownersProblems(gh, req, ref, log) {
         return res.data.errors.map(toProblem);
     }
     catch (err) {
-        log.debug(`codeowners/errors not available (${(0, github_errors_1.httpStatus)(err) ?? (0, github_errors_1.apiMessage)(err)}); using pg-bundle's own CODEOWNERS parser only`);
+        log.debug(`codeowners/errors not available (${(0, errors_1.httpStatus)(err) ?? (0, errors_1.apiMessage)(err)}); using pg-bundle's own CODEOWNERS parser only`);
         return undefined;
     }
 }
-/** Reads what the bump needs and decides what it would do; writes nothing. */
-async function planBump(gh, req, log) {
-    const repository = `${req.owner}/${req.repo}`;
-    const branch = req.branch ?? exports.BUMP_BRANCH;
-    const repoInfo = await (0, github_errors_1.apiCall)('reading the repository', repository, 'metadata: read', () => gh.rest.repos.get({ owner: req.owner, repo: req.repo }));
-    const base = repoInfo.data.default_branch;
-    log.info(`${repository}: default branch ${base}`);
-    const notes = [];
+/** The pin file on the base branch, parsed; a pin that does not follow the schema becomes a note. */
+async function readOldPin(gh, req, base, log) {
     const old = await readFile(gh, req, req.pinPath, base);
-    let oldPin;
-    if (old) {
-        try {
-            oldPin = (0, pin_file_1.parsePin)(old.text, `${req.pinPath} on ${base}`);
-        }
-        catch (err) {
-            const why = err.message.split('\n')[0];
-            log.warn(`${why}; it will be replaced`);
-            notes.push(`The previous ${req.pinPath} did not follow the pin file schema, so nothing could be compared: ${why}`);
-        }
-    }
-    else {
+    if (!old) {
         log.info(`${req.pinPath} does not exist on ${base} yet: this is the first pin`);
+        return { notes: [] };
     }
-    const alreadyPinned = oldPin !== undefined && (0, pin_file_1.samePinnedRelease)(oldPin, req.newPin);
+    try {
+        return { old, oldPin: (0, pin_file_1.parsePin)(old.text, `${req.pinPath} on ${base}`), notes: [] };
+    }
+    catch (err) {
+        const why = err.message.split('\n')[0];
+        log.warn(`${why}; it will be replaced`);
+        return {
+            old,
+            notes: [
+                `The previous ${req.pinPath} did not follow the pin file schema, so nothing could be compared: ${why}`,
+            ],
+        };
+    }
+}
+/** The CODEOWNERS file GitHub uses on `base` (the first one found), and the routing check against it. */
+async function readRouting(gh, req, base, log) {
     const found = {};
     for (const path of codeowners_1.CODEOWNERS_LOCATIONS) {
         const file = await readFile(gh, req, path, base);
@@ -44796,44 +45247,63 @@ async function planBump(gh, req, log) {
         }
     }
     const codeowners = (0, codeowners_1.chooseCodeownersFile)(found);
-    let routing;
-    if (req.storageTeam) {
-        const remoteProblems = codeowners ? await remoteCodeownersProblems(gh, req, base, log) : undefined;
-        routing = (0, routing_1.checkRouting)({
-            codeowners: codeowners && { path: codeowners.path, text: codeowners.content.text },
-            remoteProblems,
-            pinPath: req.pinPath,
-            storageTeam: req.storageTeam,
-        });
+    if (!req.storageTeam) {
+        const owners = codeowners ? (0, codeowners_1.ownersOf)((0, codeowners_1.parseCodeowners)(codeowners.content.text), req.pinPath).owners : [];
+        return { teamReviewers: (0, routing_1.teamSlugs)(owners) };
     }
-    const risks = (0, risk_1.analyseRisk)(oldPin, req.newPin);
-    const body = (0, pr_body_1.renderPrBody)({
-        oldPin,
-        newPin: req.newPin,
+    const remoteProblems = codeowners ? await remoteCodeownersProblems(gh, req, base, log) : undefined;
+    const routing = (0, routing_1.checkRouting)({
+        codeowners: codeowners && { path: codeowners.path, text: codeowners.content.text },
+        remoteProblems,
         pinPath: req.pinPath,
-        risks,
-        conformanceUrl: req.conformanceUrl,
-        notes,
+        storageTeam: req.storageTeam,
     });
+    return { routing, teamReviewers: routing.teamReviewers };
+}
+/** The plan from what was read (pure). */
+function composePlan(req, facts) {
+    const { old, oldPin, notes } = facts;
+    const risks = (0, risk_1.analyseRisk)(oldPin, req.newPin);
     return {
-        repository,
-        base,
-        branch,
+        repository: `${req.owner}/${req.repo}`,
+        base: facts.base,
+        branch: req.branch ?? exports.BUMP_BRANCH,
         pinPath: req.pinPath,
         oldText: old?.text,
         oldSha: old?.sha,
         oldPin,
-        alreadyPinned,
+        alreadyPinned: oldPin !== undefined && (0, pin_file_1.samePinnedRelease)(oldPin, req.newPin),
         title: (0, pr_body_1.prTitle)(req.newPin),
-        body,
+        body: (0, pr_body_1.renderPrBody)({
+            oldPin,
+            newPin: req.newPin,
+            pinPath: req.pinPath,
+            risks,
+            conformanceUrl: req.conformanceUrl,
+            notes,
+        }),
         diff: (0, pin_diff_1.pinDiff)(req.pinPath, old?.text, req.newText),
         risks,
-        routing,
-        teamReviewers: routing?.teamReviewers ??
-            (codeowners ? (0, routing_1.teamSlugs)((0, codeowners_1.ownersOf)((0, codeowners_1.parseCodeowners)(codeowners.content.text), req.pinPath).owners) : []),
+        routing: facts.routing,
+        teamReviewers: facts.teamReviewers,
         labels: req.labels,
         notes,
     };
+}
+/**
+ * Reads what the bump needs and decides what it would do; writes nothing. Without a client (a dry
+ * run with no token or no consumer repository) the change is shown as a first pin.
+ */
+async function planBump(gh, req, log) {
+    if (!gh)
+        return composePlan(req, { base: '(default branch)', notes: [], teamReviewers: [] });
+    const repository = `${req.owner}/${req.repo}`;
+    const repoInfo = await (0, errors_1.apiCall)('reading the repository', repository, 'metadata: read', () => gh.rest.repos.get({ owner: req.owner, repo: req.repo }));
+    const base = repoInfo.data.default_branch;
+    log.info(`${repository}: default branch ${base}`);
+    const pin = await readOldPin(gh, req, base, log);
+    const routing = await readRouting(gh, req, base, log);
+    return composePlan(req, { base, ...pin, ...routing });
 }
 /** Fails (or warns with allowUnrouted) when CODEOWNERS does not send the pin file to the storage team. */
 function enforceRouting(plan, req, log) {
@@ -44851,10 +45321,10 @@ function enforceRouting(plan, req, log) {
     if (req.allowUnrouted)
         log.warn(`${routing.message}\n(--allow-unrouted: continuing anyway)`);
     else
-        throw new errors_1.UserError(routing.message, `add the line above to CODEOWNERS on ${plan.base}, or pass --allow-unrouted to only warn`);
+        throw new errors_2.UserError(routing.message, `add the line above to CODEOWNERS on ${plan.base}, or pass --allow-unrouted to only warn`);
 }
-async function findOpenPull(gh, req, plan) {
-    const res = await (0, github_errors_1.apiCall)('listing pull requests', plan.repository, 'pull-requests: write', () => gh.rest.pulls.list({
+async function findOpenPull({ gh, req, plan }) {
+    const res = await (0, errors_1.apiCall)('listing pull requests', plan.repository, 'pull-requests: write', () => gh.rest.pulls.list({
         owner: req.owner,
         repo: req.repo,
         state: 'open',
@@ -44874,30 +45344,30 @@ async function findOpenPull(gh, req, plan) {
     };
 }
 /** Resets the bump branch to the base head (creating it if needed) and commits the new pin file. */
-async function commitPin(gh, req, plan, log) {
+async function commitPin({ gh, req, plan, log }) {
     const { owner, repo } = req;
-    const baseRef = await (0, github_errors_1.apiCall)(`reading branch ${plan.base}`, plan.repository, 'contents: read', () => gh.rest.git.getRef({ owner, repo, ref: `heads/${plan.base}` }));
+    const baseRef = await (0, errors_1.apiCall)(`reading branch ${plan.base}`, plan.repository, 'contents: read', () => gh.rest.git.getRef({ owner, repo, ref: `heads/${plan.base}` }));
     const baseSha = baseRef.data.object.sha;
     let branchExists = true;
     try {
         await gh.rest.git.getRef({ owner, repo, ref: `heads/${plan.branch}` });
     }
     catch (err) {
-        if ((0, github_errors_1.httpStatus)(err) !== 404)
+        if ((0, errors_1.httpStatus)(err) !== 404)
             throw err;
         branchExists = false;
     }
     if (branchExists) {
-        await (0, github_errors_1.apiCall)(`resetting branch ${plan.branch}`, plan.repository, 'contents: write', () => gh.rest.git.updateRef({ owner, repo, ref: `heads/${plan.branch}`, sha: baseSha, force: true }));
+        await (0, errors_1.apiCall)(`resetting branch ${plan.branch}`, plan.repository, 'contents: write', () => gh.rest.git.updateRef({ owner, repo, ref: `heads/${plan.branch}`, sha: baseSha, force: true }));
         log.info(`branch ${plan.branch} recreated from ${plan.base} (${baseSha.slice(0, 12)})`);
     }
     else {
-        await (0, github_errors_1.apiCall)(`creating branch ${plan.branch}`, plan.repository, 'contents: write', () => gh.rest.git.createRef({ owner, repo, ref: `refs/heads/${plan.branch}`, sha: baseSha }));
+        await (0, errors_1.apiCall)(`creating branch ${plan.branch}`, plan.repository, 'contents: write', () => gh.rest.git.createRef({ owner, repo, ref: `refs/heads/${plan.branch}`, sha: baseSha }));
         log.info(`branch ${plan.branch} created from ${plan.base} (${baseSha.slice(0, 12)})`);
     }
     // The pin file's blob sha on the recreated branch (the base may have moved since planBump read it).
     const existing = await readFile(gh, req, plan.pinPath, plan.branch);
-    await (0, github_errors_1.apiCall)(`committing ${plan.pinPath}`, plan.repository, 'contents: write', () => gh.rest.repos.createOrUpdateFileContents({
+    await (0, errors_1.apiCall)(`committing ${plan.pinPath}`, plan.repository, 'contents: write', () => gh.rest.repos.createOrUpdateFileContents({
         owner,
         repo,
         path: plan.pinPath,
@@ -44908,98 +45378,103 @@ async function commitPin(gh, req, plan, log) {
     }));
     log.info(`committed ${plan.pinPath} to ${plan.branch}`);
 }
+/** Opens the pull request from the bump branch. */
+async function openPull({ gh, req, plan, log }) {
+    const res = await (0, errors_1.apiCall)('opening the pull request', plan.repository, 'pull-requests: write', () => gh.rest.pulls.create({
+        owner: req.owner,
+        repo: req.repo,
+        head: plan.branch,
+        base: plan.base,
+        title: plan.title,
+        body: plan.body,
+        maintainer_can_modify: true,
+    }));
+    const { number, html_url, title, body } = res.data;
+    log.info(`opened pull request #${number}: ${html_url}`);
+    return { number, html_url, title, body, labels: [], teams: [] };
+}
+/** Brings an open pull request's title and body up to date; true when it changed. */
+async function updatePull({ gh, req, plan, log }, pull) {
+    if (pull.title === plan.title && (pull.body ?? '') === plan.body)
+        return false;
+    const number = pull.number;
+    await (0, errors_1.apiCall)(`updating pull request #${number}`, plan.repository, 'pull-requests: write', () => gh.rest.pulls.update({
+        owner: req.owner,
+        repo: req.repo,
+        pull_number: number,
+        title: plan.title,
+        body: plan.body,
+    }));
+    log.info(`updated pull request #${number}: ${pull.html_url}`);
+    return true;
+}
+/** Runs a call, retrying GitHub's transient 422 (labels and reviewers right after the PR changed). */
+function retrying422(req, log, call) {
+    const policy = req.retry ?? retry_1.DEFAULT_RETRY;
+    return (0, retry_1.withRetries)(call, (err, attempt) => (0, retry_1.transient422Decision)(err, attempt, policy), (_decision, attempt, err) => log.warn(`GitHub answered 422 (${(0, errors_1.apiMessage)(err)}); retrying (attempt ${attempt + 1})`));
+}
+/** Adds the plan's labels the pull request lacks; true when it added any. */
+async function addMissingLabels({ gh, req, plan, log }, pull) {
+    const missing = plan.labels.filter((l) => !pull.labels.includes(l));
+    if (missing.length === 0)
+        return false;
+    const issue_number = pull.number;
+    await (0, errors_1.apiCall)(`labelling pull request #${issue_number}`, plan.repository, 'pull-requests: write', () => retrying422(req, log, () => gh.rest.issues.addLabels({ owner: req.owner, repo: req.repo, issue_number, labels: missing })));
+    log.info(`labelled pull request #${issue_number}: ${missing.join(', ')}`);
+    return true;
+}
+/**
+ * Requests review from the plan's teams the pull request does not already ask. A refusal (422
+ * after retries: the team lacks write access) only warns: the PR exists and CODEOWNERS still applies.
+ */
+async function requestMissingReviews({ gh, req, plan, log }, pull) {
+    const missing = plan.teamReviewers.filter((t) => !pull.teams.some((s) => s.toLowerCase() === t.toLowerCase()));
+    if (missing.length === 0)
+        return { changed: false, failed: false };
+    const { owner, repo } = req;
+    const pull_number = pull.number;
+    const teams = missing.map((t) => `@${owner}/${t}`).join(', ');
+    try {
+        await (0, errors_1.apiCall)(`requesting reviews on pull request #${pull_number}`, plan.repository, 'pull-requests: write', () => retrying422(req, log, () => gh.rest.pulls.requestReviewers({ owner, repo, pull_number, team_reviewers: missing })));
+        log.info(`requested review from ${teams}`);
+        return { changed: true, failed: false };
+    }
+    catch (err) {
+        if ((0, errors_1.httpStatus)(err) !== 422)
+            throw err;
+        log.warn(`could not request review from ${teams} on #${pull_number} (${(0, errors_1.apiMessage)(err)}): the team needs write access to ${plan.repository}`);
+        return { changed: false, failed: true };
+    }
+}
 /** Performs the bump described by plan (after enforceRouting). */
 async function applyBump(gh, req, plan, log) {
-    const { owner, repo } = req;
     if (plan.alreadyPinned) {
         log.info(`${plan.pinPath} on ${plan.base} already pins ${req.newPin.tag}: nothing to do`);
         return { outcome: 'already-pinned' };
     }
-    let pull = await findOpenPull(gh, req, plan);
-    const onBranch = pull ? await readFile(gh, req, plan.pinPath, plan.branch) : undefined;
+    const bump = { gh, req, plan, log };
+    const existing = await findOpenPull(bump);
+    const onBranch = existing ? await readFile(gh, req, plan.pinPath, plan.branch) : undefined;
     const branchCurrent = onBranch !== undefined && onBranch.text === req.newText;
-    let changed = false;
-    let opened = false;
-    let reviewRequestFailed = false;
     if (branchCurrent)
         log.info(`${plan.branch} already has this ${plan.pinPath}`);
-    else {
-        await commitPin(gh, req, plan, log);
-        changed = true;
-    }
-    if (pull) {
-        if (pull.title !== plan.title || (pull.body ?? '') !== plan.body) {
-            const number = pull.number;
-            await (0, github_errors_1.apiCall)(`updating pull request #${number}`, plan.repository, 'pull-requests: write', () => gh.rest.pulls.update({ owner, repo, pull_number: number, title: plan.title, body: plan.body }));
-            changed = true;
-            log.info(`updated pull request #${number}: ${pull.html_url}`);
-        }
-    }
-    else {
-        const res = await (0, github_errors_1.apiCall)('opening the pull request', plan.repository, 'pull-requests: write', () => gh.rest.pulls.create({
-            owner,
-            repo,
-            head: plan.branch,
-            base: plan.base,
-            title: plan.title,
-            body: plan.body,
-            maintainer_can_modify: true,
-        }));
-        pull = {
-            number: res.data.number,
-            html_url: res.data.html_url,
-            title: res.data.title,
-            body: res.data.body,
-            labels: [],
-            teams: [],
-        };
-        opened = true;
-        log.info(`opened pull request #${pull.number}: ${pull.html_url}`);
-    }
-    const retry = {
-        attempts: 4,
-        delayMs: req.retryDelayMs ?? 2000,
-        onRetry: (n, err) => log.warn(`GitHub answered 422 (${(0, github_errors_1.apiMessage)(err)}); retrying (attempt ${n + 1})`),
-    };
-    const number = pull.number;
-    const current = pull;
-    const missingLabels = plan.labels.filter((l) => !current.labels.includes(l));
-    if (missingLabels.length > 0) {
-        await (0, github_errors_1.apiCall)(`labelling pull request #${number}`, plan.repository, 'pull-requests: write', () => (0, github_errors_1.retryOn422)(() => gh.rest.issues.addLabels({ owner, repo, issue_number: number, labels: missingLabels }), retry));
-        log.info(`labelled pull request #${number}: ${missingLabels.join(', ')}`);
-        changed = true;
-    }
+    else
+        await commitPin(bump);
+    const pull = existing ?? (await openPull(bump));
+    const opened = existing === undefined;
+    const updated = existing ? await updatePull(bump, existing) : false;
+    const labelled = await addMissingLabels(bump, pull);
     // Review is requested again whenever the proposed pin changed (a team that already reviewed
     // drops out of requested_teams); an unchanged PR is left alone.
-    const missingTeams = opened || !branchCurrent
-        ? plan.teamReviewers.filter((t) => !current.teams.some((s) => s.toLowerCase() === t.toLowerCase()))
-        : [];
-    if (missingTeams.length > 0) {
-        try {
-            await (0, github_errors_1.apiCall)(`requesting reviews on pull request #${number}`, plan.repository, 'pull-requests: write', () => (0, github_errors_1.retryOn422)(() => gh.rest.pulls.requestReviewers({
-                owner,
-                repo,
-                pull_number: number,
-                team_reviewers: missingTeams,
-            }), retry));
-            log.info(`requested review from ${missingTeams.map((t) => `@${owner}/${t}`).join(', ')}`);
-            changed = true;
-        }
-        catch (err) {
-            if ((0, github_errors_1.httpStatus)(err) !== 422)
-                throw err;
-            // The pull request exists and CODEOWNERS still applies; do not fail the whole bump for this.
-            log.warn(`could not request review from ${missingTeams.map((t) => `@${owner}/${t}`).join(', ')} on #${number} (${(0, github_errors_1.apiMessage)(err)}): the team needs write access to ${plan.repository}`);
-            reviewRequestFailed = true;
-        }
-    }
+    const reviews = opened || !branchCurrent ? await requestMissingReviews(bump, pull) : undefined;
+    const changed = !branchCurrent || updated || labelled || reviews?.changed === true;
     if (!changed)
-        log.info(`pull request #${number} already proposes ${req.newPin.tag}: nothing to do`);
+        log.info(`pull request #${pull.number} already proposes ${req.newPin.tag}: nothing to do`);
     return {
         outcome: opened ? 'created' : changed ? 'updated' : 'up-to-date',
-        pullNumber: number,
+        pullNumber: pull.number,
         pullUrl: pull.html_url,
-        reviewRequestFailed,
+        reviewRequestFailed: reviews?.failed ?? false,
     };
 }
 
@@ -45221,8 +45696,7 @@ function chooseCodeownersFile(found) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.pinBumpCommand = exports.DEFAULT_API_URL = void 0;
-exports.serverUrlFromApiUrl = serverUrlFromApiUrl;
+exports.pinBumpCommand = void 0;
 exports.makePinBumpCommand = makePinBumpCommand;
 /**
  * `pg-bundle pin-bump`: opens (or updates) the pull request that moves the consumer repository's pin
@@ -45231,31 +45705,15 @@ exports.makePinBumpCommand = makePinBumpCommand;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
 const context_1 = __nccwpck_require__(8480);
-const github_client_1 = __nccwpck_require__(7426);
+const access_1 = __nccwpck_require__(8261);
+const client_1 = __nccwpck_require__(6584);
+const repository_1 = __nccwpck_require__(651);
+const retry_1 = __nccwpck_require__(8129);
 const errors_1 = __nccwpck_require__(17);
 const bump_1 = __nccwpck_require__(1268);
 const pin_file_1 = __nccwpck_require__(5428);
-const pin_diff_1 = __nccwpck_require__(2369);
-const pr_body_1 = __nccwpck_require__(1683);
 const release_info_1 = __nccwpck_require__(1552);
-const risk_1 = __nccwpck_require__(7003);
 const routing_1 = __nccwpck_require__(248);
-exports.DEFAULT_API_URL = 'https://api.github.com';
-/** https://api.github.com → https://github.com; https://ghe.example/api/v3 → https://ghe.example (pure). */
-function serverUrlFromApiUrl(apiUrl) {
-    const url = apiUrl.replace(/\/+$/, '');
-    if (url === exports.DEFAULT_API_URL)
-        return 'https://github.com';
-    return url.replace(/\/api\/v3$/, '');
-}
-function parseRepository(value) {
-    if (!value)
-        throw new errors_1.UserError('pin-bump needs the consumer repository', 'pass --repository <owner/name> (input "repository")');
-    const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(value.trim());
-    if (!m)
-        throw new errors_1.UserError(`--repository ${JSON.stringify(value)} is not of the form owner/name`, 'pass --repository <owner/name>');
-    return { owner: m[1], repo: m[2] };
-}
 function labelsOption(options) {
     return (0, context_1.listOption)(options, 'labels')
         .flatMap((l) => l.split(','))
@@ -45287,202 +45745,121 @@ function writeArtifacts(dir, pinPath, newText, plan, log) {
     (0, node_fs_1.writeFileSync)((0, node_path_1.join)(dir, 'plan.json'), JSON.stringify(summary, null, 2) + '\n');
     log.info(`wrote ${(0, node_path_1.join)(dir, (0, node_path_1.basename)(pinPath))}, pin.diff, pr-body.md and plan.json under ${dir}`);
 }
-/** getOctokit (with baseUrl) plus publish's bounded retry on 5xx, dropped connections and rate limits. */
-function defaultClient(log, retryDelayMs) {
-    return (token, baseUrl) => (0, github_client_1.createGitHubClient)({
-        token,
-        baseUrl,
-        log,
-        retry: retryDelayMs === undefined ? {} : { baseDelayMs: retryDelayMs },
+function bumpSettings(options, ctx, env) {
+    const dryRun = (0, context_1.boolOption)(options, 'dryRun');
+    const repository = (0, context_1.stringOption)(options, 'repository');
+    // A dry run without a consumer repository (the README's local main job) still renders the pin,
+    // the diff and the PR body, as a first pin.
+    const consumer = repository || !dryRun
+        ? (0, repository_1.parseRepository)(repository, 'the consumer repository')
+        : { owner: '<consumer>', repo: '<repository>' };
+    const pinPath = (0, context_1.stringOption)(options, 'pinFile') ?? pin_file_1.DEFAULT_PIN_PATH;
+    const pathProblem = (0, pin_file_1.pinPathProblem)(pinPath);
+    if (pathProblem)
+        throw new errors_1.UserError(pathProblem, `pass --pin-file like ${pin_file_1.DEFAULT_PIN_PATH}`);
+    const storageTeam = (0, context_1.stringOption)(options, 'storageTeam');
+    const teamProblem = storageTeam ? (0, routing_1.validateStorageTeam)(storageTeam) : undefined;
+    if (teamProblem)
+        throw new errors_1.UserError(teamProblem, 'pass --storage-team @org/team-name');
+    const allowUnrouted = (0, context_1.boolOption)(options, 'allowUnrouted');
+    const access = (0, access_1.githubAccess)(options, ctx, env);
+    if (!storageTeam && !allowUnrouted && !dryRun)
+        throw new errors_1.UserError('pin-bump needs the storage team that must own the pin file in CODEOWNERS', 'pass --storage-team @org/team-name (or --allow-unrouted to skip the routing check)');
+    const out = (0, context_1.stringOption)(options, 'out') ?? 'out';
+    return {
+        out,
+        dryRun,
+        consumer,
+        repositoryGiven: !!repository,
+        pinPath,
+        storageTeam,
+        allowUnrouted,
+        access,
+    };
+}
+/** The new pin (from the manifest and the release publish made) and the bump request around it. */
+function bumpRequest(settings, options, env, log) {
+    const { out, dryRun } = settings;
+    const { manifest, path: manifestPath } = (0, release_info_1.readManifest)(out);
+    const release = (0, release_info_1.readReleaseInfo)({
+        out,
+        tag: (0, context_1.stringOption)(options, 'tag'),
+        releaseRepository: env.PG_BUNDLE_RELEASE_REPOSITORY || env.GITHUB_REPOSITORY,
+        serverUrl: settings.access.serverUrl,
+        platform: manifest.platform,
+        dryRun,
     });
+    const newPin = (0, pin_file_1.pinFromManifest)(manifest, release);
+    log.info(`pin for ${release.tag}: versions ${Object.keys(newPin.versions).join(', ')} (from ${manifestPath})`);
+    const unmeasured = (0, pin_file_1.unmeasuredFacts)(newPin);
+    if (unmeasured.length > 0)
+        log.warn(`verify did not measure ${unmeasured.join(', ')}: the risk analysis cannot rule out collation changes there`);
+    return {
+        ...settings.consumer,
+        pinPath: settings.pinPath,
+        newPin,
+        newText: (0, pin_file_1.serialisePin)(newPin),
+        storageTeam: settings.storageTeam,
+        allowUnrouted: settings.allowUnrouted,
+        labels: labelsOption(options),
+        branch: bump_1.BUMP_BRANCH,
+        conformanceUrl: release.conformanceUrl,
+        retry: (0, retry_1.retryPolicy)(env),
+    };
+}
+async function dryRunBump(gh, req, settings, ctx) {
+    const { log } = ctx;
+    if (!gh)
+        log.warn(settings.repositoryGiven
+            ? 'no token: the dry run cannot read the current pin file and CODEOWNERS, so it shows the change as a first pin'
+            : 'no --repository: the dry run shows the change as a first pin of a consumer repository');
+    const plan = await (0, bump_1.planBump)(gh, req, log);
+    writeArtifacts((0, node_path_1.join)(settings.out, 'pin-bump'), req.pinPath, req.newText, plan, log);
+    log.info(`dry run: ${plan.alreadyPinned ? `${req.pinPath} on ${plan.base} already pins ${req.newPin.tag}; nothing would change` : `would commit to branch ${plan.branch} of ${plan.repository} (from ${plan.base}) and open or update the pull request "${plan.title}"`}`);
+    log.info(`--- ${req.pinPath} ---\n${plan.diff}`);
+    log.info(`--- pull request body ---\n${plan.body}`);
+    ctx.setOutput('pin-bump-result', 'dry-run');
+    if (gh)
+        (0, bump_1.enforceRouting)(plan, req, log);
+    return 0;
+}
+async function realBump(gh, req, settings, ctx) {
+    const { log } = ctx;
+    const plan = await (0, bump_1.planBump)(gh, req, log);
+    writeArtifacts((0, node_path_1.join)(settings.out, 'pin-bump'), req.pinPath, req.newText, plan, log);
+    if (plan.alreadyPinned) {
+        log.info(`${req.pinPath} on ${plan.base} already pins ${req.newPin.tag}: nothing to do`);
+        ctx.setOutput('pin-bump-result', 'already-pinned');
+        return 0;
+    }
+    (0, bump_1.enforceRouting)(plan, req, log);
+    const result = await (0, bump_1.applyBump)(gh, req, plan, log);
+    ctx.setOutput('pin-bump-result', result.outcome);
+    if (result.pullNumber !== undefined)
+        ctx.setOutput('pull-request-number', String(result.pullNumber));
+    if (result.pullUrl)
+        ctx.setOutput('pull-request-url', result.pullUrl);
+    const verb = result.outcome === 'up-to-date' ? 'Unchanged' : result.outcome === 'created' ? 'Opened' : 'Updated';
+    await ctx.addSummary(`### pg-bundle pin-bump\n\n${verb}: [${plan.title}](${result.pullUrl ?? ''}) in ${plan.repository}.\n`);
+    return 0;
 }
 function makePinBumpCommand(deps = {}) {
     return async (options, ctx) => {
         const env = deps.env ?? process.env;
-        const log = ctx.log;
-        const out = (0, context_1.stringOption)(options, 'out') ?? 'out';
-        const dryRun = (0, context_1.boolOption)(options, 'dryRun');
-        const repository = (0, context_1.stringOption)(options, 'repository');
-        // A dry run without a consumer repository (the README's local main job) still renders the pin,
-        // the diff and the PR body, as a first pin.
-        const { owner, repo } = repository || !dryRun ? parseRepository(repository) : { owner: '<consumer>', repo: '<repository>' };
-        const pinPath = (0, context_1.stringOption)(options, 'pinFile') ?? pin_file_1.DEFAULT_PIN_PATH;
-        const pathProblem = (0, pin_file_1.pinPathProblem)(pinPath);
-        if (pathProblem)
-            throw new errors_1.UserError(pathProblem, `pass --pin-file like ${pin_file_1.DEFAULT_PIN_PATH}`);
-        const storageTeam = (0, context_1.stringOption)(options, 'storageTeam');
-        const teamProblem = storageTeam ? (0, routing_1.validateStorageTeam)(storageTeam) : undefined;
-        if (teamProblem)
-            throw new errors_1.UserError(teamProblem, 'pass --storage-team @org/team-name');
-        const allowUnrouted = (0, context_1.boolOption)(options, 'allowUnrouted');
-        const token = (0, context_1.stringOption)(options, 'token') ?? (env.GITHUB_TOKEN || undefined);
-        if (token)
-            ctx.setSecret(token);
-        const apiUrl = (0, context_1.stringOption)(options, 'apiUrl') ?? (env.GITHUB_API_URL || exports.DEFAULT_API_URL);
-        const serverUrl = env.GITHUB_SERVER_URL || serverUrlFromApiUrl(apiUrl);
-        if (!storageTeam && !allowUnrouted && !dryRun) {
-            throw new errors_1.UserError('pin-bump needs the storage team that must own the pin file in CODEOWNERS', 'pass --storage-team @org/team-name (or --allow-unrouted to skip the routing check)');
-        }
-        const { manifest, path: manifestPath } = (0, release_info_1.readManifest)(out);
-        const release = (0, release_info_1.readReleaseInfo)({
-            out,
-            tag: (0, context_1.stringOption)(options, 'tag'),
-            releaseRepository: env.PG_BUNDLE_RELEASE_REPOSITORY || env.GITHUB_REPOSITORY,
-            serverUrl,
-            platform: manifest.platform,
-            dryRun,
-        });
-        const newPin = (0, pin_file_1.pinFromManifest)(manifest, release);
-        const newText = (0, pin_file_1.serialisePin)(newPin);
-        log.info(`pin for ${release.tag}: versions ${Object.keys(newPin.versions).join(', ')} (from ${manifestPath})`);
-        const unmeasured = (0, pin_file_1.unmeasuredFacts)(newPin);
-        if (unmeasured.length > 0)
-            log.warn(`verify did not measure ${unmeasured.join(', ')}: the risk analysis cannot rule out collation changes there`);
-        const req = {
-            owner,
-            repo,
-            pinPath,
-            newPin,
-            newText,
-            storageTeam,
-            allowUnrouted,
-            labels: labelsOption(options),
-            branch: bump_1.BUMP_BRANCH,
-            conformanceUrl: release.conformanceUrl,
-            retryDelayMs: deps.retryDelayMs,
-        };
-        const artifactsDir = (0, node_path_1.join)(out, 'pin-bump');
-        const gh = token && repository
-            ? (deps.octokit ?? defaultClient(log, deps.retryDelayMs))(token, apiUrl)
+        const settings = bumpSettings(options, ctx, env);
+        const req = bumpRequest(settings, options, env, ctx.log);
+        const { token, apiUrl } = settings.access;
+        const gh = token && settings.repositoryGiven
+            ? (0, client_1.createGitHubClient)({ token, apiUrl, log: ctx.log, retry: (0, retry_1.retryPolicy)(env) })
             : undefined;
-        if (dryRun) {
-            let plan;
-            if (gh) {
-                plan = await (0, bump_1.planBump)(gh, req, log);
-            }
-            else {
-                log.warn(repository
-                    ? 'no token: the dry run cannot read the current pin file and CODEOWNERS, so it shows the change as a first pin'
-                    : 'no --repository: the dry run shows the change as a first pin of a consumer repository');
-                const risks = (0, risk_1.analyseRisk)(undefined, newPin);
-                plan = {
-                    repository: `${owner}/${repo}`,
-                    base: '(default branch)',
-                    branch: bump_1.BUMP_BRANCH,
-                    pinPath,
-                    alreadyPinned: false,
-                    title: (0, pr_body_1.prTitle)(newPin),
-                    body: (0, pr_body_1.renderPrBody)({ newPin, pinPath, risks, conformanceUrl: release.conformanceUrl }),
-                    diff: (0, pin_diff_1.pinDiff)(pinPath, undefined, newText),
-                    risks,
-                    teamReviewers: [],
-                    labels: req.labels,
-                    notes: [],
-                };
-            }
-            writeArtifacts(artifactsDir, pinPath, newText, plan, log);
-            log.info(`dry run: ${plan.alreadyPinned ? `${pinPath} on ${plan.base} already pins ${newPin.tag}; nothing would change` : `would commit to branch ${plan.branch} of ${plan.repository} (from ${plan.base}) and open or update the pull request "${plan.title}"`}`);
-            log.info(`--- ${pinPath} ---\n${plan.diff}`);
-            log.info(`--- pull request body ---\n${plan.body}`);
-            ctx.setOutput('pin-bump-result', 'dry-run');
-            if (gh)
-                (0, bump_1.enforceRouting)(plan, req, log);
-            return 0;
-        }
+        if (settings.dryRun)
+            return dryRunBump(gh, req, settings, ctx);
         if (!gh)
-            throw new errors_1.UserError(`pin-bump needs a token for ${owner}/${repo}`, 'pass --token or set GITHUB_TOKEN to a GitHub App or fine-grained token with "contents: write" and "pull-requests: write" on the consumer repository (GITHUB_TOKEN of another repository cannot write there)');
-        const plan = await (0, bump_1.planBump)(gh, req, log);
-        writeArtifacts(artifactsDir, pinPath, newText, plan, log);
-        if (plan.alreadyPinned) {
-            log.info(`${pinPath} on ${plan.base} already pins ${newPin.tag}: nothing to do`);
-            ctx.setOutput('pin-bump-result', 'already-pinned');
-            return 0;
-        }
-        (0, bump_1.enforceRouting)(plan, req, log);
-        const result = await (0, bump_1.applyBump)(gh, req, plan, log);
-        ctx.setOutput('pin-bump-result', result.outcome);
-        if (result.pullNumber !== undefined)
-            ctx.setOutput('pull-request-number', String(result.pullNumber));
-        if (result.pullUrl)
-            ctx.setOutput('pull-request-url', result.pullUrl);
-        await ctx.addSummary(`### pg-bundle pin-bump\n\n${result.outcome === 'up-to-date' ? 'Unchanged' : result.outcome === 'created' ? 'Opened' : 'Updated'}: [${plan.title}](${result.pullUrl ?? ''}) in ${plan.repository}.\n`);
-        return 0;
+            throw new errors_1.UserError(`pin-bump needs a token for ${req.owner}/${req.repo}`, 'pass --token or set GITHUB_TOKEN to a GitHub App or fine-grained token with "contents: write" and "pull-requests: write" on the consumer repository (GITHUB_TOKEN of another repository cannot write there)');
+        return realBump(gh, req, settings, ctx);
     };
 }
 exports.pinBumpCommand = makePinBumpCommand();
-
-
-/***/ }),
-
-/***/ 9631:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.httpStatus = httpStatus;
-exports.apiCall = apiCall;
-exports.retryOn422 = retryOn422;
-exports.apiMessage = apiMessage;
-/** Turns GitHub API failures into UserErrors that name the missing permission, and retries transient 422s. */
-const errors_1 = __nccwpck_require__(17);
-/** An Octokit RequestError, recognised by shape (its class lives in a transitive dependency). */
-function httpStatus(err) {
-    const status = err?.status;
-    return typeof status === 'number' ? status : undefined;
-}
-/** GitHub names the permissions an endpoint accepts in this header on a 403 ("contents=write; ..."). */
-function acceptedPermissions(err) {
-    const headers = err?.response?.headers;
-    return headers?.['x-accepted-github-permissions'] || undefined;
-}
-function apiMessage(err) {
-    const data = err?.response?.data;
-    const inner = (data?.errors ?? []).map((e) => (typeof e === 'string' ? e : e.message)).filter(Boolean);
-    return [data?.message ?? (err instanceof Error ? err.message : String(err)), ...inner].join('; ');
-}
-/**
- * Runs one API call. 401 → bad token; 403, and 404 on a repository we could read before →
- * the token lacks `permission` on `repository`.
- */
-async function apiCall(what, repository, permission, fn) {
-    try {
-        return await fn();
-    }
-    catch (err) {
-        const status = httpStatus(err);
-        if (status === 401)
-            throw new errors_1.UserError(`GitHub rejected the token (401 ${apiMessage(err)}) while ${what}`, 'pass a valid token with --token or GITHUB_TOKEN (a GitHub App installation token or a fine-grained token for the consumer repository)');
-        if (status === 403 && /rate limit/i.test(apiMessage(err)))
-            throw new errors_1.UserError(`GitHub's rate limit stopped ${what}: ${apiMessage(err)}`, 'wait for the limit to reset and run pin-bump again');
-        if (status === 403 ||
-            (status === 404 && permission !== 'contents: read' && permission !== 'metadata: read')) {
-            const accepted = acceptedPermissions(err);
-            throw new errors_1.UserError(`GitHub refused ${what} in ${repository} (${status} ${apiMessage(err)}): the token needs "${permission}" on ${repository}${accepted ? ` (GitHub accepts: ${accepted})` : ''}`, `grant "${permission}"${permission === 'pull-requests: write' ? ' (and "contents: write")' : permission === 'contents: write' ? ' (and "pull-requests: write")' : ''} on ${repository} to the GitHub App or fine-grained token; GITHUB_TOKEN cannot write to another repository`);
-        }
-        if (status === 404)
-            throw new errors_1.UserError(`${repository} was not found while ${what} (404): the repository does not exist or the token cannot see it`, `check --repository and grant the token "${permission}" on ${repository}`);
-        throw err;
-    }
-}
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/**
- * Retries a call that GitHub sometimes answers with 422 right after a pull request was created or
- * its branch moved (labels, review requests). Other errors are not retried.
- */
-async function retryOn422(fn, options) {
-    for (let attempt = 1;; attempt++) {
-        try {
-            return await fn();
-        }
-        catch (err) {
-            if (httpStatus(err) !== 422 || attempt >= options.attempts)
-                throw err;
-            options.onRetry?.(attempt, err);
-            await sleep(options.delayMs * attempt);
-        }
-    }
-}
 
 
 /***/ }),
@@ -45534,6 +45911,7 @@ const node_path_1 = __nccwpck_require__(6760);
 const _2020_1 = __importDefault(__nccwpck_require__(2210));
 const ajv_formats_1 = __importDefault(__nccwpck_require__(2815));
 const errors_1 = __nccwpck_require__(17);
+const json_1 = __nccwpck_require__(4976);
 const package_root_1 = __nccwpck_require__(3469);
 exports.PIN_SCHEMA_VERSION = 1;
 exports.DEFAULT_PIN_PATH = 'pageserver/postgres-bundle.json';
@@ -45633,13 +46011,7 @@ function serialisePin(pin) {
 }
 /** Reads a pin file's text (pure). An invalid existing pin is reported, never silently replaced. */
 function parsePin(text, where) {
-    let value;
-    try {
-        value = JSON.parse(text);
-    }
-    catch (err) {
-        throw new errors_1.UserError(`${where} is not valid JSON: ${err.message}`, 'fix or delete the file so that pin-bump can write a new one');
-    }
+    const value = (0, json_1.parseJson)(text, where, 'fix or delete the file so that pin-bump can write a new one');
     assertValidPin(value, where);
     return value;
 }
@@ -45830,8 +46202,6 @@ function renderPrBody(input) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.bundleAssetName = void 0;
-exports.releaseUrls = releaseUrls;
 exports.parseSha256Sums = parseSha256Sums;
 exports.readManifest = readManifest;
 exports.readReleaseInfo = readReleaseInfo;
@@ -45843,20 +46213,11 @@ exports.releaseInfoFromRecord = releaseInfoFromRecord;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
 const errors_1 = __nccwpck_require__(17);
+const json_1 = __nccwpck_require__(4976);
 const manifest_file_1 = __nccwpck_require__(1433);
 const hash_1 = __nccwpck_require__(5138);
+const repository_1 = __nccwpck_require__(651);
 const naming_1 = __nccwpck_require__(2419);
-Object.defineProperty(exports, "bundleAssetName", ({ enumerable: true, get: function () { return naming_1.bundleAssetName; } }));
-/** Release URLs on a GitHub server (pure). */
-function releaseUrls(serverUrl, repository, tag, assetName) {
-    const base = `${serverUrl.replace(/\/+$/, '')}/${repository}/releases`;
-    const t = encodeURIComponent(tag);
-    return {
-        releaseUrl: `${base}/tag/${t}`,
-        assetUrl: `${base}/download/${t}/${encodeURIComponent(assetName)}`,
-        manifestUrl: `${base}/download/${t}/manifest.json`,
-    };
-}
 /** `<hex>  <name>` lines (sha256sum format, text or binary marker) → name → sha256 (pure). */
 function parseSha256Sums(text) {
     const sums = new Map();
@@ -45890,12 +46251,7 @@ function readReleaseInfo(input) {
     return releaseInfoFromSums(input);
 }
 function readJson(path) {
-    try {
-        return JSON.parse((0, node_fs_1.readFileSync)(path, 'utf8'));
-    }
-    catch (err) {
-        throw new errors_1.UserError(`${path} is not valid JSON: ${err.message}`, 'run pg-bundle publish again with the same --out');
-    }
+    return (0, json_1.parseJson)((0, node_fs_1.readFileSync)(path, 'utf8'), path, 'run pg-bundle publish again with the same --out');
 }
 /** ReleaseInfo from publish's record (pure apart from the error text). */
 function releaseInfoFromRecord(record, recordPath, input) {
@@ -45914,7 +46270,7 @@ function releaseInfoFromRecord(record, recordPath, input) {
         (input.dryRun ? 'RELEASE-OWNER/RELEASE-REPOSITORY' : undefined);
     if (!repository)
         throw new errors_1.UserError(`${recordPath} names no release repository`, 'run publish with --repository, or set PG_BUNDLE_RELEASE_REPOSITORY=owner/name');
-    const computed = releaseUrls(input.serverUrl, repository, record.tag, record.assetName);
+    const computed = (0, repository_1.releaseUrls)(input.serverUrl, repository, record.tag, record.assetName);
     return {
         repository,
         tag: record.tag,
@@ -45943,7 +46299,7 @@ function releaseInfoFromSums(input) {
         tag: input.tag,
         assetName,
         sha256,
-        ...releaseUrls(input.serverUrl, input.releaseRepository, input.tag, assetName),
+        ...(0, repository_1.releaseUrls)(input.serverUrl, input.releaseRepository, input.tag, assetName),
     };
 }
 
@@ -45956,7 +46312,6 @@ function releaseInfoFromSums(input) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.riskExplanation = riskExplanation;
 exports.icuMajorMinor = icuMajorMinor;
 exports.analyseRisk = analyseRisk;
 const WHY = {
@@ -45970,9 +46325,6 @@ const WHY = {
     'locale-provider': 'new clusters use a different collation provider for the default collation than existing ones',
     'not-measured': 'verify did not record this fact, so a change cannot be ruled out: run pg-bundle verify and bump again',
 };
-function riskExplanation(kind) {
-    return WHY[kind];
-}
 function show(value) {
     return value === null || value === undefined ? 'not measured' : String(value);
 }
@@ -46166,7 +46518,6 @@ function checkRouting(input) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.readManifestFile = void 0;
 exports.readArtifactDir = readArtifactDir;
 exports.assertConformancePassed = assertConformancePassed;
 exports.assemblePublishInput = assemblePublishInput;
@@ -46179,9 +46530,9 @@ exports.findArtifactDirs = findArtifactDirs;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
 const manifest_1 = __nccwpck_require__(4414);
-const errors_1 = __nccwpck_require__(17);
+const bundle_files_1 = __nccwpck_require__(7925);
 const manifest_file_1 = __nccwpck_require__(1433);
-Object.defineProperty(exports, "readManifestFile", ({ enumerable: true, get: function () { return manifest_file_1.readManifestFile; } }));
+const errors_1 = __nccwpck_require__(17);
 /** Reads one artifact directory: its manifest and the vNN directories it lists (all must exist, no extra ones). */
 function readArtifactDir(dir) {
     const root = (0, node_path_1.resolve)(dir);
@@ -46189,7 +46540,7 @@ function readArtifactDir(dir) {
     const listed = Object.keys(manifest.versions);
     if (listed.length === 0)
         throw new errors_1.UserError(`${(0, node_path_1.join)(root, 'manifest.json')} lists no PostgreSQL version`, 'run pg-bundle build before publish');
-    const present = (0, node_fs_1.readdirSync)(root).filter((name) => /^v\d+$/.test(name) && (0, node_fs_1.statSync)((0, node_path_1.join)(root, name)).isDirectory());
+    const present = (0, bundle_files_1.listVersionDirs)(root).map((m) => `v${m}`);
     for (const major of listed) {
         if (!present.includes(`v${major}`))
             throw new errors_1.UserError(`${root}/v${major} is missing but manifest.json lists PostgreSQL ${major}`, 'download or build the whole artifact again');
@@ -46282,128 +46633,144 @@ exports.fetchCommand = exports.publishCommand = void 0;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
 const context_1 = __nccwpck_require__(8480);
-const errors_1 = __nccwpck_require__(17);
+const access_1 = __nccwpck_require__(8261);
+const errors_1 = __nccwpck_require__(3116);
+const client_1 = __nccwpck_require__(6584);
+const repository_1 = __nccwpck_require__(651);
+const retry_1 = __nccwpck_require__(8129);
+const errors_2 = __nccwpck_require__(17);
 const artifacts_1 = __nccwpck_require__(5544);
 const fetch_1 = __nccwpck_require__(5583);
-const github_client_1 = __nccwpck_require__(7426);
 const naming_1 = __nccwpck_require__(2419);
 const prepare_1 = __nccwpck_require__(5856);
-const release_1 = __nccwpck_require__(3162);
-function tokenFrom(options, ctx) {
-    const token = (0, context_1.stringOption)(options, 'token') ?? (process.env.GITHUB_TOKEN || undefined);
-    if (token)
-        ctx.setSecret(token);
-    return token;
-}
-function parseRepository(value) {
-    const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(value);
-    if (!m)
-        throw new errors_1.UserError(`--repository ${value} is not owner/name`, 'pass --repository <owner>/<name> of the release repository');
-    return { owner: m[1], repo: m[2] };
-}
-/** Retry tuning for tests (PG_BUNDLE_RETRY_BASE_MS); production uses the defaults. */
-function retryFromEnv() {
-    const base = process.env.PG_BUNDLE_RETRY_BASE_MS;
-    return base && /^\d+$/.test(base) ? { baseDelayMs: Number(base) } : {};
-}
-const publishCommand = async (options, ctx) => {
-    const out = (0, context_1.stringOption)(options, 'out') ?? 'out';
-    const sources = ctx.args.length ? ctx.args.flatMap((a) => (0, artifacts_1.findArtifactDirs)(a)) : [out];
+const release_1 = __nccwpck_require__(781);
+/** The artifact directories to publish: the arguments (each may hold several), else --out. */
+function artifactSources(args, out) {
+    if (args.length === 0)
+        return [out];
+    const sources = args.flatMap((a) => (0, artifacts_1.findArtifactDirs)(a));
     if (sources.length === 0)
-        throw new errors_1.UserError(`no manifest.json found in ${ctx.args.join(', ')}`, 'pass the directories downloaded from the build jobs (each with manifest.json and vNN/)');
-    const input = (0, artifacts_1.assemblePublishInput)(sources);
-    const tag = (0, naming_1.validateTag)((0, context_1.stringOption)(options, 'tag') ?? (0, naming_1.defaultTag)(input.manifest, (0, naming_1.releaseDate)()));
-    const token = tokenFrom(options, ctx);
+        throw new errors_2.UserError(`no manifest.json found in ${args.join(', ')}`, 'pass the directories downloaded from the build jobs (each with manifest.json and vNN/)');
+    return sources;
+}
+function publishTarget(options, ctx) {
+    const access = (0, access_1.githubAccess)(options, ctx);
     const repository = (0, context_1.stringOption)(options, 'repository') ?? (process.env.GITHUB_REPOSITORY || undefined);
-    const dryRun = (0, context_1.boolOption)(options, 'dryRun') || !token;
-    if (!dryRun && !repository)
-        throw new errors_1.UserError('publish needs the release repository', 'pass --repository <owner>/<name> (in a workflow GITHUB_REPOSITORY is used)');
-    const prepared = await (0, prepare_1.prepareRelease)(input, tag, out, ctx.log);
+    const dryRunReason = (0, context_1.boolOption)(options, 'dryRun')
+        ? '--dry-run'
+        : access.token
+            ? undefined
+            : 'no token (--token or GITHUB_TOKEN)';
+    if (!dryRunReason && !repository)
+        throw new errors_2.UserError('publish needs the release repository', 'pass --repository <owner>/<name> (in a workflow GITHUB_REPOSITORY is used)');
+    return { access, repository, dryRunReason };
+}
+function publishRecord(prepared, target) {
     const tarball = prepared.assets[0];
-    const record = {
-        tag,
-        repository: repository ?? null,
+    return {
+        tag: prepared.tag,
+        repository: target.repository ?? null,
         assetName: tarball.name,
         sha256: tarball.sha256,
         assets: prepared.assets.map((a) => ({ name: a.name, sha256: a.sha256, size: a.size })),
-        dryRun,
+        dryRun: target.dryRunReason !== undefined,
     };
-    const writeRecord = () => (0, node_fs_1.writeFileSync)((0, node_path_1.join)(prepared.dir, 'release.json'), JSON.stringify(record, null, 2) + '\n');
-    ctx.setOutput('tag', tag);
-    ctx.setOutput('sha256', tarball.sha256);
-    ctx.setOutput('asset-path', tarball.path);
-    if (dryRun) {
-        writeRecord();
-        const why = (0, context_1.boolOption)(options, 'dryRun') ? '--dry-run' : 'no token (--token or GITHUB_TOKEN)';
-        ctx.log.info(`dry run (${why}): nothing was sent to GitHub. Would publish ${tag}${repository ? ` to ${repository}` : ''}:`);
-        for (const a of prepared.assets)
-            ctx.log.info(`  ${a.name}  ${a.size} bytes  sha256 ${a.sha256}`);
-        ctx.log.info(`release body: ${prepared.bodyPath}`);
-        await ctx.addSummary(`### pg-bundle publish (dry run)\n\nWould publish **${tag}**${repository ? ` to ${repository}` : ''}; assets and body are in \`${prepared.dir}\`.\n\n${prepared.body}`);
-        return 0;
-    }
-    const { owner, repo } = parseRepository(repository);
-    const apiUrl = (0, context_1.stringOption)(options, 'apiUrl') ?? (process.env.GITHUB_API_URL || undefined);
-    const octokit = (0, github_client_1.createGitHubClient)({
-        token: token,
-        baseUrl: apiUrl,
+}
+function writeRecord(prepared, record) {
+    (0, node_fs_1.writeFileSync)((0, node_path_1.join)(prepared.dir, 'release.json'), JSON.stringify(record, null, 2) + '\n');
+}
+async function reportDryRun(prepared, target, ctx) {
+    const { tag } = prepared;
+    const to = target.repository ? ` to ${target.repository}` : '';
+    ctx.log.info(`dry run (${target.dryRunReason}): nothing was sent to GitHub. Would publish ${tag}${to}:`);
+    for (const a of prepared.assets)
+        ctx.log.info(`  ${a.name}  ${a.size} bytes  sha256 ${a.sha256}`);
+    ctx.log.info(`release body: ${prepared.bodyPath}`);
+    await ctx.addSummary(`### pg-bundle publish (dry run)\n\nWould publish **${tag}**${to}; assets and body are in \`${prepared.dir}\`.\n\n${prepared.body}`);
+}
+/** Publishes the prepared assets (release.ts) and reads back the URLs GitHub gave them. */
+async function publishToGitHub(prepared, target, replace, ctx) {
+    const { owner, repo } = (0, repository_1.parseRepository)(target.repository, 'the release repository');
+    const repository = `${owner}/${repo}`;
+    const octokit = (0, client_1.createGitHubClient)({
+        token: target.access.token,
+        apiUrl: target.access.apiUrl,
         log: ctx.log,
-        retry: retryFromEnv(),
+        retry: (0, retry_1.retryPolicy)(),
     });
-    let outcome;
-    try {
-        outcome = await ctx.log.step(`publishing ${tag} to ${owner}/${repo}`, () => (0, release_1.publishRelease)(octokit, {
-            owner,
-            repo,
-            tag,
-            body: prepared.body,
-            assets: prepared.assets,
-            replace: (0, context_1.boolOption)(options, 'replace'),
-            log: ctx.log,
-        }));
-    }
-    catch (err) {
-        throw (0, github_client_1.explainGitHubError)(err, `${owner}/${repo}`, 'contents: write');
-    }
+    const { tag, body, assets } = prepared;
+    const outcome = await (0, errors_1.apiCall)(`publishing ${tag}`, repository, 'contents: write', () => ctx.log.step(`publishing ${tag} to ${repository}`, () => (0, release_1.publishRelease)(octokit, {
+        owner,
+        repo,
+        tag,
+        body,
+        assets,
+        replace,
+        log: ctx.log,
+        retry: (0, retry_1.retryPolicy)(),
+    })));
     const { data: release } = await octokit.rest.repos.getRelease({
         owner,
         repo,
         release_id: outcome.releaseId,
     });
     const urlOf = (name) => release.assets.find((a) => a.name === name)?.browser_download_url;
-    Object.assign(record, {
-        state: outcome.state,
+    return {
+        outcome,
         releaseUrl: release.html_url,
-        assetUrl: urlOf(tarball.name),
-        manifestUrl: urlOf('manifest.json'),
-    });
-    writeRecord();
-    const verb = {
-        created: 'created and published',
-        completed: 'completed and published an interrupted',
-        unchanged: 'left unchanged the existing',
-        updated: 'updated the assets of',
-    }[outcome.state];
-    ctx.log.info(`${verb} release ${tag}: ${release.html_url} (uploaded: ${outcome.uploaded.join(', ') || 'none'}; kept: ${outcome.kept.join(', ') || 'none'}; replaced: ${outcome.replaced.join(', ') || 'none'})`);
-    ctx.setOutput('release-url', release.html_url);
-    if (record.assetUrl)
-        ctx.setOutput('asset-url', record.assetUrl);
-    await ctx.addSummary(`### pg-bundle publish\n\nRelease [${tag}](${release.html_url}) (${outcome.state}).\n\n${prepared.body}`);
+        assetUrl: urlOf(assets[0].name),
+        manifestUrl: urlOf(naming_1.MANIFEST_ASSET),
+    };
+}
+const STATE_VERB = {
+    created: 'created and published',
+    completed: 'completed and published an interrupted',
+    unchanged: 'left unchanged the existing',
+    updated: 'updated the assets of',
+};
+async function reportPublished(prepared, published, ctx) {
+    const { outcome, releaseUrl } = published;
+    const list = (names) => names.join(', ') || 'none';
+    ctx.log.info(`${STATE_VERB[outcome.state]} release ${prepared.tag}: ${releaseUrl} (uploaded: ${list(outcome.uploaded)}; kept: ${list(outcome.kept)}; replaced: ${list(outcome.replaced)})`);
+    ctx.setOutput('release-url', releaseUrl);
+    if (published.assetUrl)
+        ctx.setOutput('asset-url', published.assetUrl);
+    await ctx.addSummary(`### pg-bundle publish\n\nRelease [${prepared.tag}](${releaseUrl}) (${outcome.state}).\n\n${prepared.body}`);
+}
+const publishCommand = async (options, ctx) => {
+    const out = (0, context_1.stringOption)(options, 'out') ?? 'out';
+    const input = (0, artifacts_1.assemblePublishInput)(artifactSources(ctx.args, out));
+    const tag = (0, naming_1.validateTag)((0, context_1.stringOption)(options, 'tag') ?? (0, naming_1.defaultTag)(input.manifest, (0, naming_1.releaseDate)()));
+    const target = publishTarget(options, ctx);
+    const prepared = await (0, prepare_1.prepareRelease)(input, tag, out, ctx.log);
+    const record = publishRecord(prepared, target);
+    ctx.setOutput('tag', tag);
+    ctx.setOutput('sha256', record.sha256);
+    ctx.setOutput('asset-path', prepared.assets[0].path);
+    if (target.dryRunReason) {
+        writeRecord(prepared, record);
+        await reportDryRun(prepared, target, ctx);
+        return 0;
+    }
+    const published = await publishToGitHub(prepared, target, (0, context_1.boolOption)(options, 'replace'), ctx);
+    const { releaseUrl, assetUrl, manifestUrl } = published;
+    writeRecord(prepared, { ...record, state: published.outcome.state, releaseUrl, assetUrl, manifestUrl });
+    await reportPublished(prepared, published, ctx);
     return 0;
 };
 exports.publishCommand = publishCommand;
 const fetchCommand = async (options, ctx) => {
-    const pinPath = (0, context_1.stringOption)(options, 'pinFile') ?? (0, context_1.listOption)(options, 'pinFile')[0];
+    const pinPath = (0, context_1.stringOption)(options, 'pinFile');
     if (!pinPath)
-        throw new errors_1.UserError('fetch needs a pin file', 'pass --pin-file <path to postgres-bundle.json>');
-    const out = (0, context_1.stringOption)(options, 'out') ?? 'out';
+        throw new errors_2.UserError('fetch needs a pin file', 'pass --pin-file <path to postgres-bundle.json>');
+    const access = (0, access_1.githubAccess)(options, ctx);
     const result = await (0, fetch_1.fetchBundle)({
         pinPath,
-        outDir: out,
-        token: tokenFrom(options, ctx),
-        apiUrl: (0, context_1.stringOption)(options, 'apiUrl') ?? (process.env.GITHUB_API_URL || undefined),
+        outDir: (0, context_1.stringOption)(options, 'out') ?? 'out',
+        token: access.token,
+        apiUrl: access.apiUrl,
         log: ctx.log,
-        retryBaseDelayMs: retryFromEnv().baseDelayMs,
+        retry: (0, retry_1.retryPolicy)(),
     });
     ctx.setOutput('dir', result.dir);
     ctx.setOutput('tag', result.tag);
@@ -46416,14 +46783,46 @@ exports.fetchCommand = fetchCommand;
 /***/ }),
 
 /***/ 5583:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
 
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.parsePin = parsePin;
-exports.parseReleaseDownloadUrl = parseReleaseDownloadUrl;
-exports.checkArchive = checkArchive;
+exports.tokenMayGoTo = tokenMayGoTo;
+exports.extractBundle = extractBundle;
 exports.fetchBundle = fetchBundle;
 /**
  * `pg-bundle fetch`: the consumer side. Reads a pin file, downloads the pinned bundle asset,
@@ -46431,317 +46830,430 @@ exports.fetchBundle = fetchBundle;
  * (and the manifest against the pin), then unpacks it into a pg_distrib_dir-shaped directory
  * (<out>/vNN/..., <out>/manifest.json). Nothing is written to <out> before all checks pass.
  */
+const node_crypto_1 = __nccwpck_require__(7598);
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const manifest_1 = __nccwpck_require__(4414);
-const errors_1 = __nccwpck_require__(17);
+const node_url_1 = __nccwpck_require__(3136);
+const tar = __importStar(__nccwpck_require__(6118));
+const manifest_file_1 = __nccwpck_require__(1433);
+const client_1 = __nccwpck_require__(6584);
+const errors_1 = __nccwpck_require__(3116);
+const repository_1 = __nccwpck_require__(651);
+const retry_1 = __nccwpck_require__(8129);
+const pin_file_1 = __nccwpck_require__(5428);
+const errors_2 = __nccwpck_require__(17);
 const hash_1 = __nccwpck_require__(5138);
-const github_client_1 = __nccwpck_require__(7426);
 const naming_1 = __nccwpck_require__(2419);
+const out_swap_1 = __nccwpck_require__(5419);
 const tarball_1 = __nccwpck_require__(4897);
 const zstd_1 = __nccwpck_require__(3672);
-function parsePin(text, path) {
-    let pin;
+/** GitHub's own download hosts: a release download redirects from github.com to one of the others. */
+const GITHUB_DOWNLOAD_HOSTS = new Set([
+    'github.com',
+    'objects.githubusercontent.com',
+    'release-assets.githubusercontent.com',
+]);
+/**
+ * Whether the token may be sent to `url` (pure): only over https, only to GitHub's download hosts or
+ * to the origin of the configured API URL (GitHub Enterprise Server), never with user info in the URL.
+ */
+function tokenMayGoTo(url, apiUrl) {
+    let u;
     try {
-        pin = JSON.parse(text);
+        u = new URL(url);
     }
-    catch (err) {
-        throw new errors_1.UserError(`${path} is not valid JSON: ${err.message}`, 'restore the pin file written by pg-bundle pin-bump');
+    catch {
+        return false;
     }
-    const problems = [];
-    if (pin.schemaVersion !== 1)
-        problems.push(`schemaVersion is ${JSON.stringify(pin.schemaVersion)}, this pg-bundle reads 1`);
-    if (typeof pin.tag !== 'string' || !pin.tag)
-        problems.push('tag is missing');
-    if (typeof pin.assetUrl !== 'string' || !/^(https?|file):\/\//.test(pin.assetUrl))
-        problems.push('assetUrl is missing or not an http(s)/file URL');
-    if (typeof pin.sha256 !== 'string' || !(0, hash_1.isSha256Hex)(pin.sha256))
-        problems.push('sha256 is not 64 lower-case hex digits');
-    if (!pin.versions || typeof pin.versions !== 'object' || Object.keys(pin.versions).length === 0)
-        problems.push('versions is missing or empty');
-    if (problems.length)
-        throw new errors_1.UserError(`${path} is not a usable pg-bundle pin file: ${problems.join('; ')}`, 'regenerate it with pg-bundle pin-bump (format: docs/pin-file.md)');
-    return pin;
+    if (u.protocol !== 'https:' || u.username || u.password)
+        return false;
+    if (GITHUB_DOWNLOAD_HOSTS.has(u.hostname) && u.port === '')
+        return true;
+    if (!apiUrl)
+        return false;
+    try {
+        const api = new URL(apiUrl);
+        return api.protocol === 'https:' && api.origin === u.origin;
+    }
+    catch {
+        return false;
+    }
 }
-/** owner, repo, tag and asset name from a github.com release download URL (pure). */
-function parseReleaseDownloadUrl(url) {
-    const m = /\/([^/]+)\/([^/]+)\/releases\/download\/([^/]+)\/([^/?#]+)$/.exec(url);
-    return m
-        ? {
-            owner: decodeURIComponent(m[1]),
-            repo: decodeURIComponent(m[2]),
-            tag: decodeURIComponent(m[3]),
-            name: decodeURIComponent(m[4]),
-        }
-        : undefined;
-}
-async function downloadWithFetch(url, token, log, baseDelayMs) {
-    if (url.startsWith('file://'))
-        return (0, node_fs_1.readFileSync)(new URL(url));
-    for (let attempt = 1;; attempt++) {
-        let failure;
+const MAX_REDIRECTS = 10;
+/**
+ * One GET of a download URL, following redirects by hand so that each hop is checked on its own
+ * (the token never follows a redirect to another host); at most `maxBytes` are read.
+ */
+async function downloadOnce(url, token, apiUrl, maxBytes) {
+    let at = url;
+    for (let hop = 0;; hop++) {
+        const authorised = token !== undefined && tokenMayGoTo(at, apiUrl);
+        let res;
         try {
-            const res = await fetch(url, {
-                headers: token ? { authorization: `token ${token}` } : {},
-                redirect: 'follow',
+            res = await fetch(at, {
+                headers: authorised ? { authorization: `token ${token}` } : {},
+                redirect: 'manual',
             });
-            if (res.ok)
-                return Buffer.from(await res.arrayBuffer());
-            failure = {
-                status: res.status,
-                message: res.statusText,
-                response: { headers: Object.fromEntries(res.headers.entries()) },
-            };
-            if (res.status === 404 || res.status === 401 || res.status === 403) {
-                if (!failure.response?.headers?.['retry-after'] &&
-                    failure.response?.headers?.['x-ratelimit-remaining'] !== '0') {
-                    throw new errors_1.UserError(`downloading ${url} failed: ${res.status} ${res.statusText}`, 'for a private release repository give a token that can read it (--token or GITHUB_TOKEN), and check the pin');
-                }
-            }
         }
         catch (err) {
-            if (err instanceof errors_1.UserError)
-                throw err;
-            failure = { status: 500, message: err.message };
+            throw new retry_1.HttpFailureError(500, err.message);
         }
-        const decision = (0, github_client_1.retryDecision)(failure, attempt, { ...github_client_1.DEFAULT_RETRY, baseDelayMs }, Date.now());
-        if (!decision.retry)
-            throw new errors_1.UserError(`downloading ${url} failed: ${failure.status} ${failure.message}`, 'check the network and the pin file; run fetch again');
-        log.warn(`downloading ${url}: ${decision.reason}; retry ${attempt} in ${(decision.delayMs / 1000).toFixed(1)} s`);
-        await new Promise((r) => setTimeout(r, decision.delayMs));
+        const location = res.headers.get('location');
+        if (res.status >= 300 && res.status < 400 && location) {
+            await res.body?.cancel();
+            if (hop >= MAX_REDIRECTS)
+                throw new errors_2.UserError(`downloading ${url} failed: too many redirects`, 'check the pin file');
+            at = new URL(location, at).toString();
+            if (!/^https?:$/.test(new URL(at).protocol))
+                throw new errors_2.UserError(`downloading ${url} redirected to ${at}`, 'check the pin file');
+            continue;
+        }
+        if (res.ok)
+            return readBounded(res, url, maxBytes);
+        await res.body?.cancel();
+        const headers = Object.fromEntries(res.headers.entries());
+        const refused = res.status === 404 || res.status === 401 || res.status === 403;
+        if (refused && !headers['retry-after'] && headers['x-ratelimit-remaining'] !== '0')
+            throw new errors_2.UserError(`downloading ${url} failed: ${res.status} ${res.statusText}`, 'for a private release repository give a token that can read it (--token or GITHUB_TOKEN), and check the pin');
+        throw new retry_1.HttpFailureError(res.status, res.statusText, { headers });
+    }
+}
+/** The response body, refused as soon as it grows beyond `maxBytes`. */
+async function readBounded(res, url, maxBytes) {
+    const chunks = [];
+    let total = 0;
+    if (!res.body)
+        return Buffer.alloc(0);
+    for await (const chunk of res.body) {
+        total += chunk.length;
+        if (total > maxBytes) {
+            await res.body.cancel().catch(() => undefined);
+            throw new errors_2.UserError(`${url} is larger than the ${maxBytes} bytes the pin allows`, 'do not use this asset: its size does not match the pinned bundle');
+        }
+        chunks.push(Buffer.from(chunk));
+    }
+    return Buffer.concat(chunks);
+}
+function readLocalAsset(url, maxBytes) {
+    let path;
+    try {
+        path = (0, node_url_1.fileURLToPath)(url);
+    }
+    catch (err) {
+        throw new errors_2.UserError(`cannot read ${url}: ${err.message}`, 'check the pin file');
+    }
+    let size;
+    try {
+        size = (0, node_fs_1.statSync)(path).size;
+    }
+    catch {
+        throw new errors_2.UserError(`the pinned asset ${path} does not exist (${url})`, 'check the pin file');
+    }
+    if (size > maxBytes)
+        throw new errors_2.UserError(`${url} is larger than the ${maxBytes} bytes the pin allows`, 'check the pin file');
+    return (0, node_fs_1.readFileSync)(path);
+}
+/** The asset by its URL (file:// or http(s)), retrying transient failures. */
+async function downloadUrl(url, options, policy, maxBytes) {
+    if (url.startsWith('file://'))
+        return readLocalAsset(url, maxBytes);
+    if (!/^https?:\/\//.test(url))
+        throw new errors_2.UserError(`cannot download ${url}: only http(s) and file URLs are supported`, 'check the pin file');
+    const { token, apiUrl, log } = options;
+    try {
+        return await (0, retry_1.withRetries)(() => downloadOnce(url, token, apiUrl, maxBytes), (err, attempt) => err instanceof errors_2.UserError ? retry_1.NO_RETRY : (0, retry_1.retryDecision)(err, attempt, policy, Date.now()), (decision, attempt) => log.warn((0, retry_1.retryMessage)(`downloading ${url}`, decision, attempt, policy.maxRetries)));
+    }
+    catch (err) {
+        if (err instanceof errors_2.UserError)
+            throw err;
+        const failure = err;
+        throw new errors_2.UserError(`downloading ${url} failed: ${failure.status} ${failure.message}`, 'check the network and the pin file; run fetch again');
     }
 }
 /** Through the API (works for private repositories): release by tag → asset by name → download. */
-async function downloadWithApi(pin, token, apiUrl, log, baseDelayMs) {
-    const where = parseReleaseDownloadUrl(pin.assetUrl);
+async function downloadWithApi(pin, token, options, maxBytes) {
+    const where = (0, repository_1.parseReleaseDownloadUrl)(pin.assetUrl);
     if (!where)
         return undefined;
-    const octokit = (0, github_client_1.createGitHubClient)({ token, baseUrl: apiUrl, log, retry: { baseDelayMs } });
-    const repository = `${where.owner}/${where.repo}`;
-    try {
-        const { data: release } = await octokit.rest.repos.getReleaseByTag({
-            owner: where.owner,
-            repo: where.repo,
-            tag: where.tag,
-        });
-        const asset = release.assets.find((a) => a.name === (pin.assetName ?? where.name));
+    const octokit = (0, client_1.createGitHubClient)({
+        token,
+        apiUrl: options.apiUrl,
+        log: options.log,
+        retry: options.retry,
+    });
+    const { owner, repo, tag } = where;
+    const repository = `${owner}/${repo}`;
+    const { assetName } = pin;
+    return (0, errors_1.apiCall)(`downloading ${assetName} of release ${tag}`, repository, 'contents: read', async () => {
+        const { data: release } = await octokit.rest.repos.getReleaseByTag({ owner, repo, tag });
+        const asset = release.assets.find((a) => a.name === assetName);
         if (!asset)
-            throw new errors_1.UserError(`release ${where.tag} in ${repository} has no asset ${pin.assetName ?? where.name}`, 'check the pin file (was the release published completely?)');
+            throw new errors_2.UserError(`release ${tag} in ${repository} has no asset ${assetName}`, 'check the pin file (was the release published completely?)');
+        if (asset.size > maxBytes)
+            throw new errors_2.UserError(`asset ${assetName} of release ${tag} has ${asset.size} bytes, more than the ${maxBytes} bytes the pin allows`, 'do not use this asset: its size does not match the pinned bundle');
         const { data } = await octokit.rest.repos.getReleaseAsset({
-            owner: where.owner,
-            repo: where.repo,
+            owner,
+            repo,
             asset_id: asset.id,
             headers: { accept: 'application/octet-stream' },
         });
         return Buffer.from(data);
-    }
-    catch (err) {
-        throw (0, github_client_1.explainGitHubError)(err, repository, 'contents: read');
-    }
+    });
 }
-function fileEntriesOf(entries) {
-    return entries
-        .filter((e) => e.type === 'file' && e.path !== naming_1.MANIFEST_ASSET)
-        .map((e) => ({
-        path: e.path,
-        sha256: (0, hash_1.sha256)(e.data),
-        size: e.data.length,
-        mode: e.mode & 0o111 ? '0755' : '0644',
-    }));
+/** Room for tar headers, padding and manifest.json beyond the files the pin declares. */
+const TAR_OVERHEAD = 64 * 1024 * 1024;
+const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+/** The largest uncompressed archive the pin allows: its versions' file sizes plus tar overhead. */
+function maxArchiveBytes(pin) {
+    return Object.values(pin.versions).reduce((sum, v) => sum + v.bundleSize, 0) + TAR_OVERHEAD;
 }
-/** Checks an unpacked archive against its manifest and the pin (pure). Returns the manifest. */
-function checkArchive(entries, pin) {
-    const manifestEntry = entries.find((e) => e.path === naming_1.MANIFEST_ASSET && e.type === 'file');
-    if (!manifestEntry?.data)
-        throw new errors_1.UserError('the bundle has no manifest.json', 'the asset was not written by pg-bundle publish; check the pin');
-    const manifest = JSON.parse(manifestEntry.data.toString('utf8'));
-    if (manifest.schemaVersion !== manifest_1.MANIFEST_SCHEMA_VERSION)
-        throw new errors_1.UserError(`the bundle's manifest has schema version ${manifest.schemaVersion}, this pg-bundle reads ${manifest_1.MANIFEST_SCHEMA_VERSION}`, 'use the pg-bundle version that published the release');
+async function downloadPinned(pin, options) {
+    const policy = options.retry ?? retry_1.DEFAULT_RETRY;
+    // zstd never grows incompressible data by more than a few bytes per 128 KiB block
+    const maxBytes = Math.ceil(maxArchiveBytes(pin) * 1.01) + 1024 * 1024;
+    const viaApi = options.token ? await downloadWithApi(pin, options.token, options, maxBytes) : undefined;
+    return viaApi ?? (await downloadUrl(pin.assetUrl, options, policy, maxBytes));
+}
+/** What the pin says that the bundle's manifest contradicts (pure). */
+function pinMismatches(manifest, pin) {
     const problems = [];
     for (const [major, v] of Object.entries(pin.versions)) {
         const m = manifest.versions[major];
         if (!m)
             problems.push(`the pin lists PostgreSQL ${major} but the bundle does not contain it`);
-        else if (v.postgresVersion && v.postgresVersion !== m.postgres.version)
+        else if (v.postgresVersion !== m.postgres.version)
             problems.push(`v${major}: the pin says PostgreSQL ${v.postgresVersion}, the bundle has ${m.postgres.version}`);
     }
-    for (const e of entries) {
-        const top = e.path.split('/')[0];
-        if (e.path !== naming_1.MANIFEST_ASSET && !(/^v\d+$/.test(top) && manifest.versions[top.slice(1)]))
-            problems.push(`${e.path} is outside the versions the manifest lists`);
-        if (e.type === 'symlink') {
-            const target = node_path_1.posix.normalize(node_path_1.posix.join(node_path_1.posix.dirname(e.path), e.linkname ?? ''));
-            if (!e.linkname || e.linkname.startsWith('/') || !(target === top || target.startsWith(`${top}/`)))
-                problems.push(`${e.path} is a symlink leaving ${top}/ (${e.linkname})`);
+    return problems;
+}
+const VERSION_KEY = /^[1-9][0-9]*$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+/** Shape problems of a manifest fetch relies on: version keys, file entries (pure). */
+function manifestShapeProblems(manifest) {
+    const problems = [];
+    for (const [key, v] of Object.entries(manifest.versions)) {
+        if (!VERSION_KEY.test(key)) {
+            problems.push(`version key ${JSON.stringify(key)} is not a major version number`);
+            continue;
+        }
+        const entry = v;
+        if (typeof entry?.postgres?.version !== 'string' || !Array.isArray(entry.files)) {
+            problems.push(`version ${key} has no postgres.version or no files list`);
+            continue;
+        }
+        for (const f of entry.files) {
+            const file = f;
+            if (typeof file?.path !== 'string' ||
+                !file.path.startsWith(`v${key}/`) ||
+                typeof file.sha256 !== 'string' ||
+                !SHA256.test(file.sha256) ||
+                !Number.isSafeInteger(file.size) ||
+                file.size < 0 ||
+                (file.mode !== '0755' && file.mode !== '0644'))
+                problems.push(`version ${key} lists a malformed file entry ${JSON.stringify(f).slice(0, 120)}`);
         }
     }
-    const diffs = (0, manifest_1.compareFiles)(Object.values(manifest.versions).flatMap((v) => v.files), fileEntriesOf(entries));
-    problems.push(...diffs.map((d) => `${d.path}: ${d.problem} (${d.detail})`));
-    if (problems.length) {
-        const shown = problems.slice(0, 10).join('\n  ');
-        throw new errors_1.UserError(`the bundle does not match its manifest or the pin (${problems.length} problem(s)):\n  ${shown}`, 'do not use this bundle; re-publish the release or pin another one');
-    }
-    return manifest;
+    return problems;
 }
-function writeEntries(entries, root) {
-    const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : 1));
-    for (const e of sorted) {
-        const target = (0, node_path_1.join)(root, e.path);
-        if (e.type === 'directory')
-            (0, node_fs_1.mkdirSync)(target, { recursive: true, mode: 0o755 });
-        else if (e.type === 'symlink') {
-            (0, node_fs_1.mkdirSync)((0, node_path_1.dirname)(target), { recursive: true });
-            (0, node_fs_1.symlinkSync)(e.linkname, target);
+function refuse(problem) {
+    return new errors_2.UserError(`the bundle does not match its manifest or the pin: ${problem}`, 'do not use this bundle; re-publish the release or pin another one');
+}
+/**
+ * Unpacks a bundle tar into an empty directory, checking each entry before writing it: manifest.json
+ * first (checked against the pin), then only directories and the files the manifest lists, with
+ * their size known before reading and their sha256 and mode checked after. No link is ever
+ * written or followed, no path is written twice, and nothing is written through a non-directory.
+ */
+class BundleExtraction {
+    root;
+    pin;
+    manifest;
+    kinds = new Map();
+    expected = new Map();
+    constructor(root, pin) {
+        this.root = root;
+        this.pin = pin;
+    }
+    async entry(header, stream) {
+        const path = (0, tarball_1.safeArchivePath)(header.name);
+        if (this.kinds.has(path))
+            throw refuse(`${path} appears more than once in the archive`);
+        if (!this.manifest) {
+            if (path !== naming_1.MANIFEST_ASSET || header.type !== 'file')
+                throw new errors_2.UserError('the bundle does not start with manifest.json', 'the asset was not written by pg-bundle publish; check the pin');
+            const text = await this.readSmall(stream, header.size ?? 0);
+            this.manifest = this.readManifest(text);
+            this.writeFile(path, text, 0o644);
+            return;
+        }
+        const top = path.split('/')[0];
+        const key = /^v(.*)$/.exec(top)?.[1];
+        if (key === undefined || !VERSION_KEY.test(key) || !this.manifest.versions[key])
+            throw refuse(`${path} is outside the versions the manifest lists`);
+        this.checkParents(path);
+        if (header.type === 'directory') {
+            stream.resume();
+            this.makeDirectory(path);
+        }
+        else if (header.type === 'file') {
+            await this.extractFile(path, header, stream);
+        }
+        else if (header.type === 'symlink') {
+            throw refuse(`${path} is a symlink (to ${header.linkname ?? '?'}); the manifest lists no links`);
         }
         else {
-            (0, node_fs_1.mkdirSync)((0, node_path_1.dirname)(target), { recursive: true });
-            (0, node_fs_1.writeFileSync)(target, e.data);
-            (0, node_fs_1.chmodSync)(target, e.mode & 0o111 ? 0o755 : 0o644);
+            throw refuse(`${path} has unsupported type ${header.type}`);
         }
     }
+    /** Every proper prefix of `path` is a directory of this archive; missing ones are created. */
+    checkParents(path) {
+        const parts = path.split('/');
+        for (let i = 1; i < parts.length; i++) {
+            const prefix = parts.slice(0, i).join('/');
+            const kind = this.kinds.get(prefix);
+            if (kind && kind !== 'directory')
+                throw refuse(`${path} would be written inside ${prefix}, a ${kind}`);
+            if (!kind) {
+                this.makeDirectory(prefix);
+            }
+        }
+    }
+    /** A new directory, 0755 whatever the umask (the service may run as another user). */
+    makeDirectory(path) {
+        (0, node_fs_1.mkdirSync)((0, node_path_1.join)(this.root, path));
+        (0, node_fs_1.chmodSync)((0, node_path_1.join)(this.root, path), 0o755);
+        this.kinds.set(path, 'directory');
+    }
+    async readSmall(stream, size) {
+        if (size > MAX_MANIFEST_BYTES)
+            throw refuse(`manifest.json has ${size} bytes, more than ${MAX_MANIFEST_BYTES}`);
+        const chunks = [];
+        for await (const c of stream)
+            chunks.push(c);
+        return Buffer.concat(chunks);
+    }
+    readManifest(data) {
+        const manifest = (0, manifest_file_1.parseManifest)(data.toString('utf8'), "the bundle's manifest.json");
+        const problems = [...manifestShapeProblems(manifest)];
+        if (problems.length === 0)
+            problems.push(...pinMismatches(manifest, this.pin));
+        if (problems.length)
+            throw refuse(problems.slice(0, 10).join('; '));
+        for (const v of Object.values(manifest.versions))
+            for (const f of v.files) {
+                if (this.expected.has(f.path))
+                    throw refuse(`the manifest lists ${f.path} more than once`);
+                this.expected.set(f.path, f);
+            }
+        return manifest;
+    }
+    async extractFile(path, header, stream) {
+        const want = this.expected.get(path);
+        if (!want)
+            throw refuse(`${path} is in the bundle but not in the manifest`);
+        const mode = (header.mode ?? 0) & 0o7777;
+        if (header.size !== want.size)
+            throw refuse(`${path} has ${header.size} bytes, the manifest says ${want.size}`);
+        if (mode.toString(8).padStart(4, '0') !== want.mode)
+            throw refuse(`${path} has mode ${mode.toString(8).padStart(4, '0')}, the manifest says ${want.mode}`);
+        const hash = (0, node_crypto_1.createHash)('sha256');
+        const fd = this.create(path, mode);
+        try {
+            for await (const chunk of stream) {
+                hash.update(chunk);
+                for (let done = 0; done < chunk.length;)
+                    done += (0, node_fs_1.writeSync)(fd, chunk, done);
+            }
+        }
+        finally {
+            (0, node_fs_1.closeSync)(fd);
+        }
+        const actual = hash.digest('hex');
+        if (actual !== want.sha256)
+            throw refuse(`${path} has sha256 ${actual}, the manifest says ${want.sha256}`);
+        this.expected.delete(path);
+    }
+    writeFile(path, data, mode) {
+        const fd = this.create(path, mode);
+        try {
+            for (let done = 0; done < data.length;)
+                done += (0, node_fs_1.writeSync)(fd, data, done);
+        }
+        finally {
+            (0, node_fs_1.closeSync)(fd);
+        }
+    }
+    /** A new file: never through a link, never over an existing path. */
+    create(path, mode) {
+        this.kinds.set(path, 'file');
+        const target = (0, node_path_1.join)(this.root, path);
+        const fd = (0, node_fs_1.openSync)(target, node_fs_1.constants.O_WRONLY | node_fs_1.constants.O_CREAT | node_fs_1.constants.O_EXCL | node_fs_1.constants.O_NOFOLLOW, mode);
+        (0, node_fs_1.fchmodSync)(fd, mode);
+        return fd;
+    }
+    /** The manifest, once every file it lists was found. */
+    finish() {
+        if (!this.manifest)
+            throw new errors_2.UserError('the bundle has no manifest.json', 'the asset was not written by pg-bundle publish; check the pin');
+        const missing = [...this.expected.keys()];
+        if (missing.length)
+            throw refuse(`${missing.length} file(s) listed in the manifest are missing, e.g. ${missing.slice(0, 3).join(', ')}`);
+        for (const key of Object.keys(this.manifest.versions))
+            if (this.kinds.get(`v${key}`) !== 'directory')
+                throw refuse(`the manifest lists v${key} but the bundle has no v${key}/`);
+        return this.manifest;
+    }
+}
+/** Unpacks the checked archive into `root` (an empty directory); returns its manifest. */
+async function extractBundle(archive, root, pin) {
+    const extraction = new BundleExtraction(root, pin);
+    const extract = tar.extract();
+    extract.end(archive);
+    try {
+        for await (const entry of extract)
+            await extraction.entry(entry.header, entry);
+    }
+    catch (err) {
+        extract.destroy();
+        if (err instanceof errors_2.UserError)
+            throw err;
+        throw new errors_2.UserError(`the bundle is not a valid pg-bundle archive: ${(0, errors_2.errorMessage)(err).split('\n')[0]}`, 'do not use this bundle; re-publish the release or pin another one');
+    }
+    return extraction.finish();
+}
+function readPinFile(path) {
+    if (!(0, node_fs_1.existsSync)(path))
+        throw new errors_2.UserError(`pin file ${path} does not exist`, 'pass --pin-file <path to postgres-bundle.json>');
+    return (0, pin_file_1.parsePin)((0, node_fs_1.readFileSync)(path, 'utf8'), path);
+}
+function checkSha256(data, pin) {
+    const actual = (0, hash_1.sha256)(data);
+    if (actual !== pin.sha256)
+        throw new errors_2.UserError(`the downloaded bundle has sha256 ${actual}, the pin requires ${pin.sha256} (${pin.assetUrl})`, 'do not use it: the asset was replaced or damaged. Re-run pin-bump for the release you want, or re-publish the pinned one');
+    return actual;
 }
 async function fetchBundle(options) {
-    const { log } = options;
-    const pinPath = (0, node_path_1.resolve)(options.pinPath);
-    if (!(0, node_fs_1.existsSync)(pinPath))
-        throw new errors_1.UserError(`pin file ${pinPath} does not exist`, 'pass --pin-file <path to postgres-bundle.json>');
-    const pin = parsePin((0, node_fs_1.readFileSync)(pinPath, 'utf8'), pinPath);
-    const baseDelayMs = options.retryBaseDelayMs ?? github_client_1.DEFAULT_RETRY.baseDelayMs;
-    const data = await log.step(`downloading ${pin.assetUrl}`, async () => (options.token
-        ? await downloadWithApi(pin, options.token, options.apiUrl, log, baseDelayMs)
-        : undefined) ?? (await downloadWithFetch(pin.assetUrl, options.token, log, baseDelayMs)));
-    const actual = (0, hash_1.sha256)(data);
-    if (actual !== pin.sha256) {
-        throw new errors_1.UserError(`the downloaded bundle has sha256 ${actual}, the pin requires ${pin.sha256} (${pin.assetUrl})`, 'do not use it: the asset was replaced or damaged. Re-run pin-bump for the release you want, or re-publish the pinned one');
-    }
-    const entries = await (0, tarball_1.readTar)(await (0, zstd_1.zstdDecompress)(data, pin.assetUrl));
-    const manifest = checkArchive(entries, pin);
+    const pin = readPinFile((0, node_path_1.resolve)(options.pinPath));
     const out = (0, node_path_1.resolve)(options.outDir);
-    (0, node_fs_1.mkdirSync)(out, { recursive: true });
-    const staging = (0, node_path_1.join)(out, `.pg-bundle-fetch-${process.pid}`);
-    (0, node_fs_1.rmSync)(staging, { recursive: true, force: true });
+    const swap = new out_swap_1.OutSwap(out, options.faults);
+    swap.recover();
+    const data = await options.log.step(`downloading ${pin.assetUrl}`, () => downloadPinned(pin, options));
+    const actual = checkSha256(data, pin);
+    const archive = await (0, zstd_1.zstdDecompress)(data, pin.assetUrl, maxArchiveBytes(pin));
+    const staging = swap.stage(actual);
+    let manifest;
     try {
-        writeEntries(entries, staging);
-        const majors = Object.keys(manifest.versions);
-        for (const major of majors) {
-            (0, node_fs_1.rmSync)((0, node_path_1.join)(out, `v${major}`), { recursive: true, force: true });
-            (0, node_fs_1.renameSync)((0, node_path_1.join)(staging, `v${major}`), (0, node_path_1.join)(out, `v${major}`));
-        }
-        (0, node_fs_1.renameSync)((0, node_path_1.join)(staging, naming_1.MANIFEST_ASSET), (0, node_path_1.join)(out, naming_1.MANIFEST_ASSET));
-        log.info(`unpacked ${pin.tag} (PostgreSQL ${majors.map((m) => manifest.versions[m].postgres.version).join(', ')}) into ${out}`);
-        return { dir: out, tag: pin.tag, versions: majors, sha256: actual };
+        manifest = await extractBundle(archive, staging, pin);
     }
-    finally {
+    catch (err) {
         (0, node_fs_1.rmSync)(staging, { recursive: true, force: true });
+        throw err;
     }
-}
-
-
-/***/ }),
-
-/***/ 7426:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.DEFAULT_RETRY = void 0;
-exports.retryDecision = retryDecision;
-exports.createGitHubClient = createGitHubClient;
-exports.isGitHubError = isGitHubError;
-exports.explainGitHubError = explainGitHubError;
-/**
- * Octokit for publish and fetch: @actions/github's getOctokit with a bounded retry on transient
- * failures (5xx, dropped connections) and rate limits (honouring `retry-after` and
- * `x-ratelimit-reset`), and GitHub errors turned into UserErrors that name the permission needed.
- */
-const github_1 = __nccwpck_require__(3228);
-const errors_1 = __nccwpck_require__(17);
-exports.DEFAULT_RETRY = { maxRetries: 4, baseDelayMs: 1000, maxWaitMs: 120_000 };
-function header(err, name) {
-    const v = err.response?.headers?.[name];
-    return v === undefined ? undefined : String(v);
-}
-/** Whether and when to retry a failed request (pure). `attempt` is 1 for the first retry. */
-function retryDecision(err, attempt, policy, nowMs) {
-    if (attempt > policy.maxRetries)
-        return { retry: false, reason: `gave up after ${policy.maxRetries} retries` };
-    const status = err.status ?? 0;
-    const retryAfter = header(err, 'retry-after');
-    const remaining = header(err, 'x-ratelimit-remaining');
-    const reset = header(err, 'x-ratelimit-reset');
-    const bounded = (ms, reason) => ms > policy.maxWaitMs
-        ? {
-            retry: false,
-            reason: `${reason}: would have to wait ${Math.ceil(ms / 1000)} s (more than ${policy.maxWaitMs / 1000} s)`,
-        }
-        : { retry: true, delayMs: Math.max(ms, 0), reason };
-    if ((status === 403 || status === 429) && retryAfter !== undefined && /^\d+$/.test(retryAfter)) {
-        return bounded(Number(retryAfter) * 1000, `rate limited (${status}, retry-after ${retryAfter} s)`);
-    }
-    if ((status === 403 || status === 429) && remaining === '0' && reset !== undefined && /^\d+$/.test(reset)) {
-        return bounded(Number(reset) * 1000 - nowMs + 1000, `rate limit exhausted (resets at ${new Date(Number(reset) * 1000).toISOString()})`);
-    }
-    if ((status === 403 || status === 429) && /secondary rate limit/i.test(err.message ?? '')) {
-        return bounded(60_000, 'secondary rate limit without retry-after');
-    }
-    if (status === 429)
-        return bounded(policy.baseDelayMs * 2 ** (attempt - 1), 'too many requests (429)');
-    if (status >= 500) {
-        const what = err.response
-            ? `server error ${status}`
-            : `network failure (${err.message ?? 'connection lost'})`;
-        return bounded(policy.baseDelayMs * 2 ** (attempt - 1), what);
-    }
-    return { retry: false };
-}
-function createGitHubClient(options) {
-    const policy = { ...exports.DEFAULT_RETRY, ...(options.retry ?? {}) };
-    const octokit = (0, github_1.getOctokit)(options.token, options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : {});
-    octokit.hook.wrap('request', async (request, requestOptions) => {
-        const noRetry = requestOptions.request?.noRetry === true;
-        for (let attempt = 1;; attempt++) {
-            try {
-                return await request(requestOptions);
-            }
-            catch (err) {
-                const decision = noRetry
-                    ? { retry: false }
-                    : retryDecision(err, attempt, policy, Date.now());
-                if (!decision.retry) {
-                    if (decision.reason && err.status !== undefined)
-                        options.log.warn(`${requestOptions.method} ${requestOptions.url}: ${decision.reason}`);
-                    throw err;
-                }
-                options.log.warn(`${requestOptions.method} ${requestOptions.url}: ${decision.reason}; retry ${attempt}/${policy.maxRetries} in ${(decision.delayMs / 1000).toFixed(1)} s`);
-                await new Promise((r) => setTimeout(r, decision.delayMs));
-            }
-        }
-    });
-    return octokit;
-}
-function isGitHubError(err) {
-    return err instanceof Error && typeof err.status === 'number';
-}
-/**
- * Turns authentication and permission failures into a UserError naming the permission needed
- * (`permission`, e.g. "contents: write"); other errors are returned unchanged.
- */
-function explainGitHubError(err, repository, permission) {
-    if (!isGitHubError(err))
-        return err;
-    const accepted = header(err, 'x-accepted-github-permissions');
-    if (err.status === 401) {
-        return new errors_1.UserError(`GitHub rejected the token for ${repository} (401: ${err.message})`, `give a valid token with ${permission} on ${repository} (--token or GITHUB_TOKEN)`);
-    }
-    if (err.status === 403 && !header(err, 'retry-after') && header(err, 'x-ratelimit-remaining') !== '0') {
-        const needs = accepted ? ` (GitHub accepts: ${accepted.replace(/=/g, ': ')})` : '';
-        return new errors_1.UserError(`the token may not do this on ${repository}: ${err.message}${needs}`, `grant the token ${permission} on ${repository} (workflow: permissions: { contents: write }; GitHub App or fine-grained token: Contents read and write)`);
-    }
-    if (err.status === 404) {
-        return new errors_1.UserError(`${repository} or the requested object was not found (404): ${err.message}`, `check --repository, and that the token can see ${repository} with ${permission}`);
-    }
-    return err;
+    swap.install(staging);
+    const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
+    const versions = majors.map((m) => manifest.versions[m].postgres.version).join(', ');
+    options.log.info(`unpacked ${pin.tag} (PostgreSQL ${versions}) into ${out}`);
+    return { dir: out, tag: pin.tag, versions: majors, sha256: actual };
 }
 
 
@@ -46811,13 +47323,147 @@ function validateTag(tag) {
 
 /***/ }),
 
+/***/ 5419:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.OutSwap = void 0;
+/**
+ * How fetch replaces --out in one step: the bundle is unpacked into a sibling directory
+ * (`.<name>.pg-bundle-<sha>-<random>`, same file system) and --out becomes a symlink to it, switched
+ * by one rename(2). After any interruption --out names the complete old or the complete new bundle;
+ * the next run removes what an interrupted one left beside it. One fetch per --out at a time.
+ */
+const node_crypto_1 = __nccwpck_require__(7598);
+const node_fs_1 = __nccwpck_require__(3024);
+const node_path_1 = __nccwpck_require__(6760);
+const errors_1 = __nccwpck_require__(17);
+/** What a directory written by an older fetch may hold (it unpacked into --out itself). */
+const LEGACY_ENTRY = /^(manifest\.json|v[1-9][0-9]*|\.pg-bundle-fetch-[0-9]+)$/;
+class OutSwap {
+    out;
+    fault;
+    parent;
+    prefix;
+    constructor(out, fault = () => undefined) {
+        this.out = out;
+        this.fault = fault;
+        this.parent = (0, node_path_1.dirname)(out);
+        if (this.parent === out)
+            throw new errors_1.UserError(`--out ${out} cannot be replaced`, 'pass a directory below /, e.g. pg_install');
+        this.prefix = `.${(0, node_path_1.basename)(out)}.pg-bundle-`;
+    }
+    /** Undoes a swap interrupted between its two renames, then removes other runs' leftovers. */
+    recover() {
+        const ours = this.siblings();
+        if (!this.kind()) {
+            const old = ours.filter((n) => n.startsWith(`${this.prefix}old-`));
+            if (old.length === 1)
+                (0, node_fs_1.renameSync)((0, node_path_1.join)(this.parent, old[0]), this.out);
+        }
+        const keep = this.currentTarget();
+        for (const name of this.siblings())
+            if (name !== keep)
+                (0, node_fs_1.rmSync)((0, node_path_1.join)(this.parent, name), { recursive: true, force: true });
+    }
+    /** A new empty directory beside --out to unpack into. */
+    stage(sha256) {
+        (0, node_fs_1.mkdirSync)(this.parent, { recursive: true });
+        const dir = (0, node_path_1.join)(this.parent, `${this.prefix}${sha256.slice(0, 12)}-${(0, node_crypto_1.randomBytes)(4).toString('hex')}`);
+        (0, node_fs_1.mkdirSync)(dir);
+        (0, node_fs_1.chmodSync)(dir, 0o755);
+        return dir;
+    }
+    /**
+     * Makes --out name `dir` (a directory from stage) and removes what it named before, if ours. A
+     * failure before the switch undoes what was done, so --out keeps naming the old bundle.
+     */
+    install(dir) {
+        const link = (0, node_path_1.join)(this.parent, `${this.prefix}link-${(0, node_crypto_1.randomBytes)(4).toString('hex')}`);
+        let old;
+        let switched = false;
+        try {
+            (0, node_fs_1.symlinkSync)((0, node_path_1.basename)(dir), link);
+            this.fault('linked');
+            const kind = this.kind();
+            if (kind === 'other')
+                throw new errors_1.UserError(`--out ${this.out} exists and is not a directory`, 'pass a directory path');
+            const before = this.currentTarget();
+            if (kind === 'directory' && !this.removedEmpty()) {
+                old = (0, node_path_1.join)(this.parent, `${this.prefix}old-${(0, node_crypto_1.randomBytes)(4).toString('hex')}`);
+                (0, node_fs_1.renameSync)(this.out, old);
+                this.fault('moved-old');
+            }
+            else if (before)
+                old = (0, node_path_1.join)(this.parent, before);
+            (0, node_fs_1.renameSync)(link, this.out);
+            switched = true;
+            this.fault('swapped');
+        }
+        catch (err) {
+            if (!switched) {
+                (0, node_fs_1.rmSync)(link, { force: true });
+                if (old?.includes(`${this.prefix}old-`) && !this.kind())
+                    (0, node_fs_1.renameSync)(old, this.out);
+                (0, node_fs_1.rmSync)(dir, { recursive: true, force: true });
+            }
+            throw err;
+        }
+        if (old && (0, node_path_1.basename)(old) !== (0, node_path_1.basename)(dir))
+            (0, node_fs_1.rmSync)(old, { recursive: true, force: true });
+    }
+    /**
+     * A real --out directory is replaced only when empty (removed here: true) or written by an older
+     * fetch (false); anything else is refused.
+     */
+    removedEmpty() {
+        const names = (0, node_fs_1.readdirSync)(this.out);
+        const foreign = names.filter((n) => !LEGACY_ENTRY.test(n));
+        if (foreign.length)
+            throw new errors_1.UserError(`--out ${this.out} holds ${foreign.slice(0, 3).join(', ')}, which fetch did not write`, 'pass a new or empty directory (fetch replaces --out as a whole)');
+        if (names.length > 0)
+            return false;
+        (0, node_fs_1.rmdirSync)(this.out);
+        return true;
+    }
+    kind() {
+        try {
+            const st = (0, node_fs_1.lstatSync)(this.out);
+            return st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'directory' : 'other';
+        }
+        catch {
+            return undefined;
+        }
+    }
+    /** The sibling --out links to (a name from stage), or undefined. */
+    currentTarget() {
+        if (this.kind() !== 'symlink')
+            return undefined;
+        const target = (0, node_fs_1.readlinkSync)(this.out);
+        return target.startsWith(this.prefix) && !target.includes('/') ? target : undefined;
+    }
+    siblings() {
+        try {
+            return (0, node_fs_1.readdirSync)(this.parent).filter((n) => n.startsWith(this.prefix));
+        }
+        catch {
+            return [];
+        }
+    }
+}
+exports.OutSwap = OutSwap;
+
+
+/***/ }),
+
 /***/ 5856:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.manifestJson = manifestJson;
 exports.buildBundleArchive = buildBundleArchive;
 exports.prepareRelease = prepareRelease;
 /**
@@ -46831,6 +47477,7 @@ exports.prepareRelease = prepareRelease;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
 const manifest_1 = __nccwpck_require__(4414);
+const manifest_file_1 = __nccwpck_require__(1433);
 const errors_1 = __nccwpck_require__(17);
 const hash_1 = __nccwpck_require__(5138);
 const checksums_1 = __nccwpck_require__(6339);
@@ -46838,13 +47485,10 @@ const naming_1 = __nccwpck_require__(2419);
 const release_body_1 = __nccwpck_require__(2199);
 const tarball_1 = __nccwpck_require__(4897);
 const zstd_1 = __nccwpck_require__(3672);
-function manifestJson(manifest) {
-    return Buffer.from(JSON.stringify(manifest, null, 2) + '\n');
-}
 /** The tar.zst bytes for a publish input (deterministic for the same input and SOURCE_DATE_EPOCH). */
 async function buildBundleArchive(input) {
     const entries = [
-        { path: naming_1.MANIFEST_ASSET, type: 'file', content: manifestJson(input.manifest) },
+        { path: naming_1.MANIFEST_ASSET, type: 'file', content: Buffer.from((0, manifest_file_1.manifestJson)(input.manifest)) },
     ];
     for (const { major, dir } of input.versionDirs)
         entries.push(...(0, tarball_1.listTree)(dir, `v${major}`));
@@ -46865,7 +47509,7 @@ async function prepareRelease(input, tag, outDir, log) {
     const dir = (0, node_path_1.join)(outDir, 'publish');
     const tarballName = (0, naming_1.bundleAssetName)(tag, input.manifest.platform);
     const archive = await log.step(`packing ${tarballName}`, () => buildBundleArchive(input));
-    const manifestBytes = manifestJson(input.manifest);
+    const manifestBytes = Buffer.from((0, manifest_file_1.manifestJson)(input.manifest));
     const tarball = { name: tarballName, data: archive, contentType: 'application/zstd' };
     const manifestAsset = { name: naming_1.MANIFEST_ASSET, data: manifestBytes, contentType: 'application/json' };
     const sums = Buffer.from((0, checksums_1.formatSha256Sums)([tarball, manifestAsset].map((a) => ({ name: a.name, sha256: (0, hash_1.sha256)(a.data) }))));
@@ -46972,7 +47616,7 @@ function renderReleaseBody(manifest, tag, assets) {
 
 /***/ }),
 
-/***/ 3162:
+/***/ 781:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -46996,13 +47640,14 @@ exports.publishRelease = publishRelease;
 const node_fs_1 = __nccwpck_require__(3024);
 const errors_1 = __nccwpck_require__(17);
 const hash_1 = __nccwpck_require__(5138);
-const github_client_1 = __nccwpck_require__(7426);
+const errors_2 = __nccwpck_require__(3116);
+const retry_1 = __nccwpck_require__(8129);
 function digestHex(asset) {
     const m = /^sha256:([0-9a-f]{64})$/i.exec(asset.digest ?? '');
     return m?.[1].toLowerCase();
 }
 function isAlreadyExists(err) {
-    if (!(0, github_client_1.isGitHubError)(err) || err.status !== 422)
+    if ((0, errors_2.httpStatus)(err) !== 422)
         return false;
     const data = err.response?.data;
     return (data?.errors ?? []).some((e) => e.code === 'already_exists');
@@ -47035,31 +47680,28 @@ class ReleasePublisher {
     }
     /** Creates the draft once; after an ambiguous failure, looks it up instead of creating another. */
     async createDraft() {
-        for (let attempt = 1;; attempt++) {
-            try {
-                const { data } = await this.octokit.rest.repos.createRelease({
-                    ...this.repoArgs,
-                    tag_name: this.p.tag,
-                    name: this.p.tag,
-                    body: this.p.body,
-                    draft: true,
-                    ...(this.p.targetCommitish ? { target_commitish: this.p.targetCommitish } : {}),
-                    request: { noRetry: true },
-                });
-                return data;
-            }
-            catch (err) {
-                const existing = await this.findRelease();
-                if (existing) {
-                    this.p.log.info(`creating the release failed (${err.message}), but it exists now: using release ${existing.id}`);
-                    return existing;
-                }
-                const decision = (0, github_client_1.retryDecision)(err, attempt, github_client_1.DEFAULT_RETRY, Date.now());
-                if (!decision.retry)
-                    throw err;
-                this.p.log.warn(`creating the release: ${decision.reason}; retry ${attempt} in ${(decision.delayMs / 1000).toFixed(1)} s`);
-                await new Promise((r) => setTimeout(r, decision.delayMs));
-            }
+        const policy = this.p.retry ?? retry_1.DEFAULT_RETRY;
+        return (0, retry_1.withRetries)(() => this.createDraftOrFindIt(), (err, attempt) => (0, retry_1.retryDecision)(err, attempt, policy, Date.now()), (decision, attempt) => this.p.log.warn((0, retry_1.retryMessage)('creating the release', decision, attempt, policy.maxRetries)));
+    }
+    async createDraftOrFindIt() {
+        try {
+            const { data } = await this.octokit.rest.repos.createRelease({
+                ...this.repoArgs,
+                tag_name: this.p.tag,
+                name: this.p.tag,
+                body: this.p.body,
+                draft: true,
+                ...(this.p.targetCommitish ? { target_commitish: this.p.targetCommitish } : {}),
+                request: { noRetry: true },
+            });
+            return data;
+        }
+        catch (err) {
+            const existing = await this.findRelease();
+            if (!existing)
+                throw err;
+            this.p.log.info(`creating the release failed (${err.message}), but it exists now: using release ${existing.id}`);
+            return existing;
         }
     }
     async listAssets(releaseId) {
@@ -47137,66 +47779,85 @@ class ReleasePublisher {
         return new errors_1.UserError(`release ${this.p.tag} in ${this.p.owner}/${this.p.repo} already has assets that differ from this build:\n${list}`, `publish under a new --tag, or pass --replace to replace the assets of ${this.p.tag}`);
     }
     async run() {
-        const { log } = this.p;
-        let release = await this.findRelease();
-        let state;
-        if (!release) {
-            release = await this.createDraft();
-            log.info(`created draft release ${release.id} for ${this.p.tag}`);
-            state = 'created';
+        const found = await this.findOrCreateRelease();
+        let state = found.state;
+        const plan = await this.planAssets(found.release);
+        await this.applyAssetPlan(found.release, plan);
+        if (state === 'unchanged' && (plan.toUpload.length || plan.toReplace.length))
+            state = 'updated';
+        const release = await this.finishRelease(found.release, state);
+        await this.checkFinalAssets(release.id);
+        return {
+            state,
+            releaseId: release.id,
+            htmlUrl: release.html_url,
+            uploaded: plan.toUpload.map((a) => a.name),
+            kept: plan.kept,
+            replaced: plan.toReplace.map((r) => r.asset.name),
+        };
+    }
+    async findOrCreateRelease() {
+        const existing = await this.findRelease();
+        if (existing) {
+            const kind = existing.draft ? 'draft' : 'published';
+            this.p.log.info(`found ${kind} release ${existing.id} for ${this.p.tag}`);
+            return { release: existing, state: existing.draft ? 'completed' : 'unchanged' };
         }
-        else {
-            state = release.draft ? 'completed' : 'unchanged';
-            log.info(`found ${release.draft ? 'draft' : 'published'} release ${release.id} for ${this.p.tag}`);
-        }
+        const release = await this.createDraft();
+        this.p.log.info(`created draft release ${release.id} for ${this.p.tag}`);
+        return { release, state: 'created' };
+    }
+    /** Compares our assets with the release's; refuses differing ones unless `replace`. Changes nothing. */
+    async planAssets(release) {
         const remote = await this.listAssets(release.id);
         const byName = new Map(remote.map((a) => [a.name, a]));
-        const toUpload = [];
-        const toReplace = [];
-        const broken = [];
-        const kept = [];
+        const plan = { toUpload: [], toReplace: [], broken: [], kept: [] };
         const conflicts = [];
         for (const asset of this.p.assets) {
             const existing = byName.get(asset.name);
             if (!existing)
-                toUpload.push(asset);
+                plan.toUpload.push(asset);
             else if (existing.state !== 'uploaded') {
-                broken.push(existing);
-                toUpload.push(asset);
+                plan.broken.push(existing);
+                plan.toUpload.push(asset);
             }
             else {
                 const theirs = await this.remoteSha256(existing);
                 if (theirs === asset.sha256)
-                    kept.push(asset.name);
+                    plan.kept.push(asset.name);
                 else {
                     conflicts.push({ name: asset.name, ours: asset.sha256, theirs });
-                    toReplace.push({ asset, existing });
+                    plan.toReplace.push({ asset, existing });
                 }
             }
         }
         const extra = remote.filter((a) => !this.p.assets.some((x) => x.name === a.name));
         if (extra.length)
-            log.warn(`release ${this.p.tag} has assets this build does not make (left alone): ${extra.map((a) => a.name).join(', ')}`);
+            this.p.log.warn(`release ${this.p.tag} has assets this build does not make (left alone): ${extra.map((a) => a.name).join(', ')}`);
         if (conflicts.length && !this.p.replace)
             throw this.conflictError(conflicts);
-        if (!release.draft && (toUpload.length || toReplace.length)) {
-            log.warn(`release ${this.p.tag} is already published; changing its assets (this fails on immutable releases)`);
-        }
-        for (const b of broken) {
+        if (!release.draft && (plan.toUpload.length || plan.toReplace.length))
+            this.p.log.warn(`release ${this.p.tag} is already published; changing its assets (this fails on immutable releases)`);
+        return plan;
+    }
+    async applyAssetPlan(release, plan) {
+        const { log } = this.p;
+        for (const b of plan.broken) {
             log.info(`${b.name}: removing a broken earlier upload (state ${b.state})`);
             await this.deleteAsset(b);
         }
-        for (const { asset, existing } of toReplace) {
+        for (const { asset, existing } of plan.toReplace) {
             log.info(`${asset.name}: replacing (--replace)`);
             await this.deleteAsset(existing);
             await this.uploadResolvingConflicts(release, asset);
         }
-        for (const asset of toUpload) {
+        for (const asset of plan.toUpload) {
             log.info(`${asset.name}: uploading ${asset.size} bytes`);
             await this.uploadResolvingConflicts(release, asset);
         }
-        if (state === 'unchanged' && (toUpload.length || toReplace.length))
-            state = 'updated';
+    }
+    /** Publishes a draft (last, so that a release is never public with missing assets), or updates the body. */
+    async finishRelease(release, state) {
         const bodyChanged = (release.body ?? '') !== this.p.body;
         if (release.draft) {
             const { data } = await this.octokit.rest.repos.updateRelease({
@@ -47205,26 +47866,18 @@ class ReleasePublisher {
                 body: this.p.body,
                 draft: false,
             });
-            release = data;
-            log.info(`published release ${this.p.tag}`);
+            this.p.log.info(`published release ${this.p.tag}`);
+            return data;
         }
-        else if (bodyChanged && (this.p.replace || state === 'updated')) {
+        if (bodyChanged && (this.p.replace || state === 'updated')) {
             const { data } = await this.octokit.rest.repos.updateRelease({
                 ...this.repoArgs,
                 release_id: release.id,
                 body: this.p.body,
             });
-            release = data;
+            return data;
         }
-        await this.checkFinalAssets(release.id);
-        return {
-            state,
-            releaseId: release.id,
-            htmlUrl: release.html_url,
-            uploaded: toUpload.map((a) => a.name),
-            kept,
-            replaced: toReplace.map((r) => r.asset.name),
-        };
+        return release;
     }
     async checkFinalAssets(releaseId) {
         const remote = new Map((await this.listAssets(releaseId)).map((a) => [a.name, a]));
@@ -47462,13 +48115,14 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.BUNDLE_ZSTD_LEVEL = void 0;
 exports.zstdCompress = zstdCompress;
 exports.isZstd = isZstd;
+exports.zstdContentSize = zstdContentSize;
 exports.zstdDecompress = zstdDecompress;
 /**
  * zstd compression through @bokuweb/zstd-wasm (WebAssembly build of the reference library; Node 20
  * has no built-in zstd and the action must not need a system binary). Whole buffers, one frame
  * with the content size recorded, which is what `decompress` needs to size its output.
  */
-const zstd_wasm_1 = __nccwpck_require__(7115);
+const zstd_wasm_1 = __nccwpck_require__(9496);
 const errors_1 = __nccwpck_require__(17);
 /** Level used for release tarballs: good ratio at an acceptable speed for ~100 MB inputs. */
 exports.BUNDLE_ZSTD_LEVEL = 12;
@@ -47486,10 +48140,42 @@ async function zstdCompress(data, level = exports.BUNDLE_ZSTD_LEVEL) {
 function isZstd(data) {
     return data.length >= 4 && data.readUInt32LE(0) === ZSTD_MAGIC;
 }
-/** Decompresses one zstd frame that records its content size (as written by zstdCompress). */
-async function zstdDecompress(data, what = 'the archive') {
+/**
+ * The content size a zstd frame header records (RFC 8878 §3.1.1.1), or undefined when the frame does
+ * not record it (pure). Read before decompressing, so that a bomb is refused before any allocation.
+ */
+function zstdContentSize(data) {
+    if (!isZstd(data) || data.length < 5)
+        return undefined;
+    const fhd = data[4];
+    const singleSegment = (fhd >> 5) & 1;
+    const fcsBytes = [singleSegment ? 1 : 0, 2, 4, 8][fhd >> 6];
+    const at = 5 + (singleSegment ? 0 : 1) + [0, 1, 2, 4][fhd & 3];
+    if (fcsBytes === 0 || data.length < at + fcsBytes)
+        return undefined;
+    if (fcsBytes === 1)
+        return data[at];
+    if (fcsBytes === 2)
+        return data.readUInt16LE(at) + 256;
+    if (fcsBytes === 4)
+        return data.readUInt32LE(at);
+    return Number(data.readBigUInt64LE(at));
+}
+/**
+ * Decompresses one zstd frame that records its content size (as written by zstdCompress). With
+ * `maxSize`, a frame that does not record its size or records more is refused before allocating:
+ * the output buffer is sized by the header, so decompression can never produce more.
+ */
+async function zstdDecompress(data, what = 'the archive', maxSize) {
     if (!isZstd(data))
         throw new errors_1.UserError(`${what} is not zstd-compressed (bad magic number)`, 'check that the pin points at the .tar.zst asset of a pg-bundle release');
+    if (maxSize !== undefined) {
+        const size = zstdContentSize(data);
+        if (size === undefined)
+            throw new errors_1.UserError(`${what} does not record its uncompressed size`, 'use an asset written by pg-bundle publish');
+        if (size > maxSize)
+            throw new errors_1.UserError(`${what} declares ${size} bytes uncompressed, larger than the ${maxSize} bytes the pin allows`, 'do not use this bundle: its size does not match the pinned manifest');
+    }
     await ensureInitialised();
     try {
         const out = (0, zstd_wasm_1.decompress)(data, { defaultHeapSize: 0 });
@@ -48339,6 +49025,27 @@ function isSha256Hex(value) {
 
 /***/ }),
 
+/***/ 4976:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseJson = parseJson;
+const errors_1 = __nccwpck_require__(17);
+/** JSON.parse whose syntax error is a UserError naming `where` and the fix. */
+function parseJson(text, where, fix) {
+    try {
+        return JSON.parse(text);
+    }
+    catch (err) {
+        throw new errors_1.UserError(`${where} is not valid JSON: ${err.message}`, fix);
+    }
+}
+
+
+/***/ }),
+
 /***/ 3469:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -48842,7 +49549,10 @@ const manifest_1 = __nccwpck_require__(4414);
 const errors_1 = __nccwpck_require__(17);
 const context_1 = __nccwpck_require__(6816);
 exports.MANIFEST_FILES = 'manifest-files';
-/** Every file of vNN/ has the sha256 and mode the manifest records, and nothing is missing or extra. */
+/**
+ * Every file of vNN/ has the sha256 and exact mode the manifest records, nothing is missing or extra,
+ * and no file or directory is writable by group or others.
+ */
 async function checkManifestFiles(ctx) {
     if (!ctx.manifest)
         return (0, context_1.fail)(exports.MANIFEST_FILES, `${ctx.manifestProblem ?? `${ctx.manifestPath}: no manifest`}; the bundle's files cannot be checked`);
@@ -48850,17 +49560,22 @@ async function checkManifestFiles(ctx) {
     if (!entry)
         return (0, context_1.fail)(exports.MANIFEST_FILES, `${ctx.manifestPath} has no entry for version ${ctx.major}`);
     let actual;
+    let writable;
     try {
         actual = await (0, bundle_files_1.listBundleFiles)(ctx.bundleDir, ctx.dir);
+        writable = await (0, bundle_files_1.writableByOthers)(ctx.bundleDir, ctx.dir);
     }
     catch (err) {
         return (0, context_1.fail)(exports.MANIFEST_FILES, (0, errors_1.errorMessage)(err));
     }
     const expected = entry.files.filter((f) => f.path.startsWith(`${ctx.dir}/`));
-    const diffs = (0, manifest_1.compareFiles)(expected, actual);
-    if (diffs.length === 0)
+    const problems = [
+        ...(0, manifest_1.compareFiles)(expected, actual).map((d) => `${d.path}: ${d.problem} (${d.detail})`),
+        ...writable,
+    ];
+    if (problems.length === 0)
         return (0, context_1.pass)(exports.MANIFEST_FILES, `${actual.length} files match ${ctx.manifestPath}`);
-    return (0, context_1.fail)(exports.MANIFEST_FILES, (0, context_1.listSome)(diffs.map((d) => `${d.path}: ${d.problem} (${d.detail})`)));
+    return (0, context_1.fail)(exports.MANIFEST_FILES, (0, context_1.listSome)(problems));
 }
 
 
@@ -49110,19 +49825,15 @@ exports.bundleMajors = bundleMajors;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
 const context_1 = __nccwpck_require__(8480);
+const bundle_files_1 = __nccwpck_require__(7925);
+const manifest_file_1 = __nccwpck_require__(1433);
 const spec_1 = __nccwpck_require__(5346);
 const errors_1 = __nccwpck_require__(17);
 const report_1 = __nccwpck_require__(5271);
 const verify_1 = __nccwpck_require__(2152);
 /** The versions a bundle directory holds (its vNN/ directories). */
 function bundleMajors(bundleDir) {
-    const majors = (0, node_fs_1.existsSync)(bundleDir)
-        ? (0, node_fs_1.readdirSync)(bundleDir)
-            .map((name) => /^v(\d+)$/.exec(name))
-            .filter((m) => m !== null)
-            .map((m) => Number(m[1]))
-            .sort((a, b) => a - b)
-        : [];
+    const majors = (0, bundle_files_1.listVersionDirs)(bundleDir);
     if (majors.length === 0)
         throw new errors_1.UserError(`${bundleDir} holds no vNN/ bundle directory`, 'pass the out directory of `pg-bundle build`');
     return majors;
@@ -49149,8 +49860,7 @@ const verifyCommand = async (options, ctx) => {
     const manifestPath = (0, node_path_1.join)(bundleDir, 'manifest.json');
     if ((0, node_fs_1.existsSync)(manifestPath)) {
         try {
-            const manifest = JSON.parse((0, node_fs_1.readFileSync)(manifestPath, 'utf8'));
-            (0, node_fs_1.writeFileSync)(manifestPath, JSON.stringify((0, report_1.mergeConformance)(manifest, report), null, 2) + '\n');
+            (0, node_fs_1.writeFileSync)(manifestPath, (0, manifest_file_1.manifestJson)((0, report_1.mergeConformance)((0, manifest_file_1.readManifestFile)(manifestPath), report)));
         }
         catch (err) {
             ctx.log.warn(`conformance not merged into ${manifestPath}: ${err.message}`);
@@ -50048,6 +50758,7 @@ exports.verifyBundle = verifyBundle;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_os_1 = __nccwpck_require__(8161);
 const node_path_1 = __nccwpck_require__(6760);
+const bundle_files_1 = __nccwpck_require__(7925);
 const manifest_file_1 = __nccwpck_require__(1433);
 const errors_1 = __nccwpck_require__(17);
 const walredo_1 = __nccwpck_require__(591);
@@ -50073,7 +50784,7 @@ function readManifest(path) {
 function validateRequest(bundleDir, majors) {
     if (!(0, node_fs_1.existsSync)(bundleDir))
         throw new errors_1.UserError(`bundle directory ${bundleDir} does not exist`, "pass the directory that holds vNN/ and manifest.json (the build's --out)");
-    const present = (0, node_fs_1.readdirSync)(bundleDir).filter((d) => /^v\d+$/.test(d));
+    const present = (0, bundle_files_1.listVersionDirs)(bundleDir).map((m) => `v${m}`);
     for (const m of majors) {
         if (!exports.SUPPORTED_MAJORS.includes(m))
             throw new errors_1.UserError(`PostgreSQL ${m} is not supported`, `use --pg with versions among ${exports.SUPPORTED_MAJORS.join(', ')}`);
@@ -52015,6 +52726,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DEFAULT_TENANT_SHARD_ID = void 0;
 exports.walRedoPaths = walRedoPaths;
 exports.walRedoStarter = walRedoStarter;
+exports.readOnlyRootArgs = readOnlyRootArgs;
+exports.readOnlyRootStarter = readOnlyRootStarter;
 exports.noWalRedoMessage = noWalRedoMessage;
 exports.probeWalRedo = probeWalRedo;
 exports.pickSamples = pickSamples;
@@ -52040,14 +52753,64 @@ function walRedoPaths(bundleDir, major) {
 /** Starts walredo processes the way the storage service does: cleared environment but LD_LIBRARY_PATH, pipes. */
 function walRedoStarter(bundleDir, major, options = {}) {
     const paths = walRedoPaths(bundleDir, major);
-    const shard = options.tenantShardId === undefined ? exports.DEFAULT_TENANT_SHARD_ID : options.tenantShardId;
-    const args = ['--wal-redo', ...(shard ? ['--tenant-shard-id', shard] : [])];
+    const args = walRedoArgs(options);
     return () => new client_1.WalRedoClient(paths.postgres, {
         args,
         env: { LD_LIBRARY_PATH: paths.lib },
         timeoutMs: options.timeoutMs ?? 60000,
         ...(0, client_1.defaultIdentity)(),
     });
+}
+/** bwrap's arguments to run walredo in an empty, read-only root (pure): the version's directory, /proc and /dev/null, nothing writable, no /tmp. */
+function readOnlyRootArgs(versionDir, major, walredoArgs) {
+    const root = `/bundle/v${major}`;
+    return [
+        '--unshare-all',
+        '--die-with-parent',
+        '--uid',
+        '1000',
+        '--gid',
+        '1000',
+        '--ro-bind',
+        versionDir,
+        root,
+        '--proc',
+        '/proc',
+        '--dev-bind',
+        '/dev/null',
+        '/dev/null',
+        '--remount-ro',
+        '/',
+        '--clearenv',
+        '--setenv',
+        'LD_LIBRARY_PATH',
+        `${root}/lib`,
+        '--chdir',
+        '/',
+        '--',
+        `${root}/bin/postgres`,
+        ...walredoArgs,
+    ];
+}
+/** Starts walredo in an empty, read-only root with bwrap; undefined when bwrap is not installed. */
+function readOnlyRootStarter(bundleDir, major, options = {}) {
+    const bwrap = findOnPath('bwrap');
+    if (!bwrap)
+        return undefined;
+    const paths = walRedoPaths(bundleDir, major);
+    const args = readOnlyRootArgs(paths.root, major, walRedoArgs(options));
+    return () => new client_1.WalRedoClient(bwrap, { args, env: {}, timeoutMs: options.timeoutMs ?? 60000 });
+}
+function walRedoArgs(options) {
+    const shard = options.tenantShardId === undefined ? exports.DEFAULT_TENANT_SHARD_ID : options.tenantShardId;
+    return ['--wal-redo', ...(shard ? ['--tenant-shard-id', shard] : [])];
+}
+function findOnPath(name) {
+    for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+        if (dir && (0, node_fs_1.existsSync)((0, node_path_1.join)(dir, name)))
+            return (0, node_path_1.join)(dir, name);
+    }
+    return undefined;
 }
 /** The one message given when postgres has no walredo mode. */
 function noWalRedoMessage(major, why) {
@@ -52139,7 +52902,12 @@ async function runWalRedoStage(bundleDir, major, options = {}) {
         const it = corpus.vectors()[Symbol.iterator]();
         const head = takeFirst(it, 512);
         const samples = pickSamples(head, options.samples ?? 64);
-        report.protocol.tests = await (0, protocol_tests_1.runProtocolTests)({ start, samples, exitBoundMs });
+        report.protocol.tests = await (0, protocol_tests_1.runProtocolTests)({
+            start,
+            samples,
+            exitBoundMs,
+            startInReadOnlyRoot: readOnlyRootStarter(bundleDir, major, options),
+        });
         report.protocol.passed = report.protocol.tests.filter((t) => t.passed).length;
         report.protocol.failed = report.protocol.tests.length - report.protocol.passed;
         const rest = { [Symbol.iterator]: () => it };
@@ -52147,19 +52915,7 @@ async function runWalRedoStage(bundleDir, major, options = {}) {
             yield* head;
             yield* rest;
         })(), report, { start, window: options.window ?? 16, onProgress: (n) => log?.debug(`walredo: ${n} vectors run`) });
-        const stats = corpus.stats;
-        for (const [rmgr, n] of Object.entries(stats.skippedByRmgr)) {
-            (0, report_1.countFor)(report, rmgr).skipped += n;
-            report.vectors.skipped += n;
-        }
-        report.vectors.skippedReasons = {
-            ...stats.skippedBlocks,
-            ...Object.fromEntries(Object.entries(stats.serviceApplied).map(([k, v]) => [
-                `${k} records (applied by the storage service)`,
-                v,
-            ])),
-        };
-        report.corpus = { source: corpus.source, records: stats.records, walStop: corpus.walStop() };
+        recordCorpus(report, corpus);
     }
     catch (e) {
         report.status = 'fail';
@@ -52170,6 +52926,27 @@ async function runWalRedoStage(bundleDir, major, options = {}) {
     finally {
         corpus?.dispose();
     }
+    conclude(report);
+    return finish();
+}
+/** What the corpus skipped (and why), and where it came from, into the report. */
+function recordCorpus(report, corpus) {
+    const stats = corpus.stats;
+    for (const [rmgr, n] of Object.entries(stats.skippedByRmgr)) {
+        (0, report_1.countFor)(report, rmgr).skipped += n;
+        report.vectors.skipped += n;
+    }
+    report.vectors.skippedReasons = {
+        ...stats.skippedBlocks,
+        ...Object.fromEntries(Object.entries(stats.serviceApplied).map(([k, v]) => [
+            `${k} records (applied by the storage service)`,
+            v,
+        ])),
+    };
+    report.corpus = { source: corpus.source, records: stats.records, walStop: corpus.walStop() };
+}
+/** The stage's verdict from the protocol tests and the vectors. */
+function conclude(report) {
     const rmgrs = Object.values(report.vectors.byRmgr).filter((c) => c.passed + c.failed > 0).length;
     if (report.protocol.failed > 0 || report.vectors.failed > 0) {
         report.status = 'fail';
@@ -52182,7 +52959,6 @@ async function runWalRedoStage(bundleDir, major, options = {}) {
     else {
         report.message = `${report.vectors.passed} vectors over ${rmgrs} resource managers passed`;
     }
-    return finish();
 }
 
 
@@ -52211,8 +52987,8 @@ function check(cond, message) {
         throw new TestFailure(message);
 }
 const isZero = (b) => b.every((x) => x === 0);
-async function withClient(ctx, fn) {
-    const c = ctx.start();
+async function withClient(ctx, fn, start = ctx.start) {
+    const c = start();
     try {
         return await fn(c);
     }
@@ -52347,6 +53123,38 @@ exports.PROTOCOL_TESTS = [
         }),
     },
     {
+        name: 'a normal start and end print nothing on stderr but LOG: lines',
+        needsSamples: 1,
+        run: (ctx) => withClient(ctx, async (c) => {
+            checkVector(ctx.samples[0], await c.redo(ctx.samples[0]));
+            await c.close(ctx.exitBoundMs);
+            // the storage service logs every other stderr line of walredo as an error
+            const noisy = c
+                .stderrTail()
+                .split('\n')
+                .filter((l) => l.trim() !== '' && !l.includes('LOG:'));
+            check(noisy.length === 0, `stderr lines without LOG: ${noisy.slice(0, 3).join(' | ')}`);
+            return 'stderr clean';
+        }),
+    },
+    {
+        name: 'answers in an empty read-only root without /tmp (no writable file system, no SysV IPC)',
+        needsSamples: 1,
+        run: (ctx) => {
+            const start = ctx.startInReadOnlyRoot;
+            if (!start)
+                throw new TestFailure('bwrap (bubblewrap) is needed to start walredo in an empty read-only root: apt-get install bubblewrap');
+            return withClient(ctx, async (c) => {
+                const v = ctx.samples.find((s) => s.kind === 'delta') ?? ctx.samples[0];
+                checkVector(v, await c.redo(v));
+                await c.ping();
+                const exit = await c.close(ctx.exitBoundMs);
+                check(!exit.timedOut && exit.code === 0, `the process ended with ${exit.timedOut ? 'a time-out' : (exit.signal ?? `code ${exit.code}`)}: ${c.stderrTail(2)}`);
+                return `vector ${v.id} (${v.rmgr}) and a ping, exit 0`;
+            }, start);
+        },
+    },
+    {
         name: 'closing stdin ends the process with exit code 0',
         run: (ctx) => withClient(ctx, async (c) => {
             await c.ping();
@@ -52382,7 +53190,7 @@ async function runProtocolTests(ctx) {
 /***/ }),
 
 /***/ 4257:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+/***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
 
@@ -52390,9 +53198,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.emptyReport = emptyReport;
 exports.countFor = countFor;
 exports.describeFailure = describeFailure;
-exports.lsnText = lsnText;
 exports.reportMarkdown = reportMarkdown;
-const constants_1 = __nccwpck_require__(4422);
 function emptyReport(mode) {
     return {
         mode,
@@ -52415,9 +53221,6 @@ function describeFailure(f) {
         lines.push(`    actual   ${f.diff.actualHex}`);
     }
     return lines.join('\n');
-}
-function lsnText(lsn) {
-    return (0, constants_1.formatLsn)(lsn);
 }
 /** Markdown for the job summary. */
 function reportMarkdown(major, r) {
@@ -52569,7 +53372,7 @@ async function runVectors(vectors, report, options) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.FORK_NAMES = exports.RM = exports.RMGR_NAMES = exports.XLR_BLOCK_ID_TOPLEVEL_XID = exports.XLR_BLOCK_ID_ORIGIN = exports.XLR_BLOCK_ID_DATA_LONG = exports.XLR_BLOCK_ID_DATA_SHORT = exports.XLR_MAX_BLOCK_ID = exports.BKPBLOCK_SAME_REL = exports.BKPBLOCK_WILL_INIT = exports.BKPBLOCK_HAS_DATA = exports.BKPBLOCK_HAS_IMAGE = exports.BKPBLOCK_FORK_MASK = exports.XLR_CHECK_CONSISTENCY = exports.XLR_SPECIAL_REL_UPDATE = exports.XLR_RMGR_INFO_MASK = exports.XLR_INFO_MASK = exports.SIZE_OF_XLOG_RECORD = exports.XLP_FIRST_IS_OVERWRITE_CONTRECORD = exports.XLP_BKP_REMOVABLE = exports.XLP_LONG_HEADER = exports.XLP_FIRST_IS_CONTRECORD = exports.SIZE_OF_LONG_PHD = exports.SIZE_OF_SHORT_PHD = exports.MAXALIGN = exports.XLOG_BLCKSZ_DEFAULT = exports.BLCKSZ = exports.WAL_FORMATS = void 0;
+exports.FORK_NAMES = exports.RM = exports.RMGR_NAMES = exports.XLR_BLOCK_ID_TOPLEVEL_XID = exports.XLR_BLOCK_ID_ORIGIN = exports.XLR_BLOCK_ID_DATA_LONG = exports.XLR_BLOCK_ID_DATA_SHORT = exports.XLR_MAX_BLOCK_ID = exports.BKPBLOCK_SAME_REL = exports.BKPBLOCK_WILL_INIT = exports.BKPBLOCK_HAS_DATA = exports.BKPBLOCK_HAS_IMAGE = exports.BKPBLOCK_FORK_MASK = exports.SIZE_OF_XLOG_RECORD = exports.XLP_LONG_HEADER = exports.XLP_FIRST_IS_CONTRECORD = exports.SIZE_OF_LONG_PHD = exports.SIZE_OF_SHORT_PHD = exports.MAXALIGN = exports.BLCKSZ = exports.WAL_FORMATS = void 0;
 exports.walFormat = walFormat;
 exports.walFormatByMagic = walFormatByMagic;
 exports.rmgrName = rmgrName;
@@ -52596,21 +53399,14 @@ function walFormatByMagic(magic) {
     return Object.values(exports.WAL_FORMATS).find((f) => f.pageMagic === magic);
 }
 exports.BLCKSZ = 8192;
-exports.XLOG_BLCKSZ_DEFAULT = 8192;
 exports.MAXALIGN = 8;
 /** Page header sizes (MAXALIGNed) and flags. */
 exports.SIZE_OF_SHORT_PHD = 24;
 exports.SIZE_OF_LONG_PHD = 40;
 exports.XLP_FIRST_IS_CONTRECORD = 0x0001;
 exports.XLP_LONG_HEADER = 0x0002;
-exports.XLP_BKP_REMOVABLE = 0x0004;
-exports.XLP_FIRST_IS_OVERWRITE_CONTRECORD = 0x0008;
 /** XLogRecord header. */
 exports.SIZE_OF_XLOG_RECORD = 24;
-exports.XLR_INFO_MASK = 0x0f;
-exports.XLR_RMGR_INFO_MASK = 0xf0;
-exports.XLR_SPECIAL_REL_UPDATE = 0x01;
-exports.XLR_CHECK_CONSISTENCY = 0x02;
 /** Block reference header (fork_flags). */
 exports.BKPBLOCK_FORK_MASK = 0x0f;
 exports.BKPBLOCK_HAS_IMAGE = 0x10;
@@ -53475,6 +54271,14 @@ module.exports = require("node:path");
 
 "use strict";
 module.exports = require("node:stream");
+
+/***/ }),
+
+/***/ 3136:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:url");
 
 /***/ }),
 
