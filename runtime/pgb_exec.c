@@ -5,9 +5,10 @@
  * popen(); both go through /bin/sh, which an empty root does not have. These wrappers (linked with
  * -Wl,--wrap=popen,--wrap=pclose,--wrap=system) run a command directly when it is simple: words
  * (bare, '...' or "..." quoted, with backslash escapes) and the redirections <, >, >>, 2>, 2>>,
- * 2>&1, 1>&2, >&2, where the program is an absolute or relative path. "locale -a" is answered
- * from the bundle's own locale directory (LOCPATH), so pg_collation never depends on the host.
- * Anything else (pipes, variables, globs, ...) falls back to the real function, i.e. /bin/sh.
+ * 2>&1, 1>&2, >&2 (no other descriptor numbers, no NAME=value prefix), where the program is an
+ * absolute or relative path. "locale -a" is answered from the bundle's own locale directory
+ * (LOCPATH), so pg_collation never depends on the host. Anything else (pipes, variables, globs,
+ * assignments, other descriptors, ...) falls back to the real function, i.e. /bin/sh.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -112,6 +113,17 @@ read_word(const char **p, char **out)
 	return 0;
 }
 
+/* A shell assignment word (NAME=...) starts at s: an unquoted name, then '='. */
+static int
+is_assignment(const char *s)
+{
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+		return 0;
+	while ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_')
+		s++;
+	return *s == '=';
+}
+
 /* Parses command into cmd. Returns 0 when it is a simple command, -1 when a shell is needed. */
 static int
 parse_simple_command(const char *command, simple_command *cmd)
@@ -133,10 +145,22 @@ parse_simple_command(const char *command, simple_command *cmd)
 			s++;
 		if (*s == '\0')
 			break;
-		if ((s[0] == '1' || s[0] == '2') && (s[1] == '>'))
-			fd = *s++ - '0';
-		else if (s[0] == '0' && s[1] == '<')
-			fd = *s++ - '0';
+		if (cmd->nwords == 0 && is_assignment(s))
+			return -1;			/* NAME=value before the program: the shell's job */
+		if (s[0] >= '0' && s[0] <= '9')
+		{
+			const char *d = s;
+
+			while (*d >= '0' && *d <= '9')
+				d++;
+			if (*d == '<' || *d == '>')
+			{
+				/* only 1>, 2> and 0< are done here; any other descriptor goes to the shell */
+				if (d - s != 1 || !((*s == '1' || *s == '2') ? *d == '>' : *s == '0' && *d == '<'))
+					return -1;
+				fd = *s++ - '0';
+			}
+		}
 		if (*s == '<' || *s == '>')
 		{
 			if (cmd->nredirs == MAX_REDIRS)

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { listBundleFiles } from '../core/bundle-files';
 import { emptyManifest, Manifest, VersionManifest, withVersion } from '../core/manifest';
@@ -21,6 +21,7 @@ import { builtinWalRedo, chooseWalRedoMode, WalRedoMode } from './walredo';
 import { finishVersion, startVersion, VersionJob } from './version-job';
 import { compiledTreeDir } from './compiled-tree';
 import { withCacheLock } from './cache-lock';
+import { claimOutDir } from './out-dir';
 
 export interface BuildRequest {
   versions: number[];
@@ -80,7 +81,7 @@ async function prepare(
 }
 
 export async function buildBundles(req: BuildRequest): Promise<Manifest> {
-  const out = resolve(req.out);
+  const out = claimOutDir(req.out);
   const ctx: ResolveContext = { cacheDir: resolve(req.cacheDir), log: req.log };
   await req.log.step('check the toolchain', () => ensureToolchain(req.log, req.installDeps));
   const prepared = await prepare(req, ctx);
@@ -89,7 +90,6 @@ export async function buildBundles(req: BuildRequest): Promise<Manifest> {
     : await systemIcu();
   req.log.info(`ICU ${icu.version} from ${icu.origin}`);
   const toolchain = await toolchainVersions();
-  mkdirSync(out, { recursive: true });
   const manifestPath = join(out, 'manifest.json');
   // the versions built before into this out directory stay (one manifest for the whole bundle)
   let manifest: Manifest = existsSync(manifestPath)

@@ -4,11 +4,14 @@ import { optionsFor, normaliseOptions, RawOptions } from '../core/options';
 import { COMMANDS } from '../commands/registry';
 import { CommandError, UserError } from '../util/errors';
 import { ConsoleLogger } from '../util/logger';
+import { redactor } from '../util/redact';
 import { packageVersion } from '../util/package-root';
 
+/** Every secret the CLI has seen (options marked secret, tokens in the environment, setSecret). */
+const secrets: string[] = [];
+const redact = (text: string): string => redactor(secrets)(text);
+
 function cliContext(args: string[], verbose: boolean): CommandContext {
-  const secrets: string[] = [];
-  const redact = (s: string) => secrets.reduce((acc, secret) => acc.split(secret).join('***'), s);
   const log = new ConsoleLogger(verbose, (line) => process.stderr.write(redact(line) + '\n'));
   return {
     log,
@@ -39,6 +42,10 @@ export function buildProgram(): Command {
     cmd.action(async (...params: unknown[]) => {
       const command = params[params.length - 1] as Command;
       const raw = command.opts() as RawOptions;
+      for (const spec of optionsFor(entry.name)) {
+        const value = (raw as Record<string, unknown>)[spec.key];
+        if (spec.secret && typeof value === 'string' && value) secrets.push(value);
+      }
       const options = normaliseOptions(entry.name, raw);
       const ctx = cliContext(command.args, options.verbose === true);
       process.exitCode = await entry.handler(options, ctx);
@@ -48,6 +55,8 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  for (const name of ['GITHUB_TOKEN', 'GH_TOKEN'])
+    if (process.env[name]) secrets.push(process.env[name] as string);
   try {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -57,14 +66,14 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     if (typeof code === 'string' && code.startsWith('commander.')) return 2;
     if (err instanceof UserError) {
-      process.stderr.write(`error: ${err.message}\n`);
+      process.stderr.write(`error: ${redact(err.message)}\n`);
       return 2;
     }
     if (err instanceof CommandError) {
-      process.stderr.write(`error: ${err.message}\n`);
+      process.stderr.write(`error: ${redact(err.message)}\n`);
       return 1;
     }
-    process.stderr.write(`error: ${(err as Error).stack ?? String(err)}\n`);
+    process.stderr.write(`error: ${redact((err as Error).stack ?? String(err))}\n`);
     return 1;
   }
 }

@@ -15,9 +15,26 @@ export function listVersionDirs(root: string): number[] {
     .sort((a, b) => a - b);
 }
 
-/** "0755" when any execute bit is set, else "0644": the manifest does not depend on the umask. */
+/**
+ * The permission bits as the manifest records them ("0755"); build normalises modes to 0755 and
+ * 0644 first, so the manifest does not depend on the umask, and verify compares them exactly.
+ */
 export function manifestMode(statMode: number): string {
-  return statMode & 0o111 ? '0755' : '0644';
+  return (statMode & 0o7777).toString(8).padStart(4, '0');
+}
+
+/** Files and directories under `root/prefix` that group or others may write (a bundle must have none). */
+export async function writableByOthers(root: string, prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  const visit = async (rel: string): Promise<void> => {
+    const st = await lstat(join(root, rel));
+    if (st.isSymbolicLink()) return;
+    if (st.mode & 0o022) found.push(`${rel}: writable by group or others (mode ${manifestMode(st.mode)})`);
+    if (st.isDirectory())
+      for (const name of (await readdir(join(root, rel))).sort()) await visit(posix.join(rel, name));
+  };
+  await visit(prefix);
+  return found;
 }
 
 async function walk(root: string, rel: string, out: string[]): Promise<void> {

@@ -4,18 +4,24 @@
  * (and the manifest against the pin), then unpacks it into a pg_distrib_dir-shaped directory
  * (<out>/vNN/..., <out>/manifest.json). Nothing is written to <out> before all checks pass.
  */
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
+  closeSync,
+  constants,
   existsSync,
+  fchmodSync,
   mkdirSync,
+  openSync,
   readFileSync,
-  renameSync,
   rmSync,
-  symlinkSync,
-  writeFileSync,
+  statSync,
+  writeSync,
 } from 'node:fs';
-import { dirname, join, posix, resolve } from 'node:path';
-import { compareFiles, FileEntry, Manifest } from '../core/manifest';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tar from 'tar-stream';
+import { FileEntry, Manifest, VersionManifest } from '../core/manifest';
 import { parseManifest } from '../core/manifest-file';
 import { createGitHubClient } from '../github/client';
 import { apiCall } from '../github/errors';
@@ -31,11 +37,12 @@ import {
   withRetries,
 } from '../github/retry';
 import { parsePin, PinFile } from '../pin-bump/pin-file';
-import { UserError } from '../util/errors';
+import { errorMessage, UserError } from '../util/errors';
 import { sha256 } from '../util/hash';
 import { Logger } from '../util/logger';
 import { MANIFEST_ASSET } from './naming';
-import { readTar, UnpackedEntry } from './tarball';
+import { OutSwap, SwapStep } from './out-swap';
+import { safeArchivePath } from './tarball';
 import { zstdDecompress } from './zstd';
 
 export interface FetchOptions {
@@ -45,43 +52,140 @@ export interface FetchOptions {
   apiUrl?: string;
   log: Logger;
   retry?: RetryPolicy;
+  /** Test hook: called between the renames of the swap (a throw there is an interruption). */
+  faults?: (step: SwapStep) => void;
 }
 
-/** One GET of a download URL; a refusal that waiting cannot fix is a UserError. */
-async function downloadOnce(url: string, token: string | undefined): Promise<Buffer> {
-  let res: Response;
+/** GitHub's own download hosts: a release download redirects from github.com to one of the others. */
+const GITHUB_DOWNLOAD_HOSTS = new Set([
+  'github.com',
+  'objects.githubusercontent.com',
+  'release-assets.githubusercontent.com',
+]);
+
+/**
+ * Whether the token may be sent to `url` (pure): only over https, only to GitHub's download hosts or
+ * to the origin of the configured API URL (GitHub Enterprise Server), never with user info in the URL.
+ */
+export function tokenMayGoTo(url: string, apiUrl: string | undefined): boolean {
+  let u: URL;
   try {
-    res = await fetch(url, { headers: token ? { authorization: `token ${token}` } : {}, redirect: 'follow' });
-  } catch (err) {
-    throw new HttpFailureError(500, (err as Error).message);
+    u = new URL(url);
+  } catch {
+    return false;
   }
-  if (res.ok) return Buffer.from(await res.arrayBuffer());
-  const headers = Object.fromEntries(res.headers.entries());
-  const refused = res.status === 404 || res.status === 401 || res.status === 403;
-  if (refused && !headers['retry-after'] && headers['x-ratelimit-remaining'] !== '0')
-    throw new UserError(
-      `downloading ${url} failed: ${res.status} ${res.statusText}`,
-      'for a private release repository give a token that can read it (--token or GITHUB_TOKEN), and check the pin',
-    );
-  throw new HttpFailureError(res.status, res.statusText, { headers });
+  if (u.protocol !== 'https:' || u.username || u.password) return false;
+  if (GITHUB_DOWNLOAD_HOSTS.has(u.hostname) && u.port === '') return true;
+  if (!apiUrl) return false;
+  try {
+    const api = new URL(apiUrl);
+    return api.protocol === 'https:' && api.origin === u.origin;
+  } catch {
+    return false;
+  }
+}
+
+const MAX_REDIRECTS = 10;
+
+/**
+ * One GET of a download URL, following redirects by hand so that each hop is checked on its own
+ * (the token never follows a redirect to another host); at most `maxBytes` are read.
+ */
+async function downloadOnce(
+  url: string,
+  token: string | undefined,
+  apiUrl: string | undefined,
+  maxBytes: number,
+): Promise<Buffer> {
+  let at = url;
+  for (let hop = 0; ; hop++) {
+    const authorised = token !== undefined && tokenMayGoTo(at, apiUrl);
+    let res: Response;
+    try {
+      res = await fetch(at, {
+        headers: authorised ? { authorization: `token ${token}` } : {},
+        redirect: 'manual',
+      });
+    } catch (err) {
+      throw new HttpFailureError(500, (err as Error).message);
+    }
+    const location = res.headers.get('location');
+    if (res.status >= 300 && res.status < 400 && location) {
+      await res.body?.cancel();
+      if (hop >= MAX_REDIRECTS)
+        throw new UserError(`downloading ${url} failed: too many redirects`, 'check the pin file');
+      at = new URL(location, at).toString();
+      if (!/^https?:$/.test(new URL(at).protocol))
+        throw new UserError(`downloading ${url} redirected to ${at}`, 'check the pin file');
+      continue;
+    }
+    if (res.ok) return readBounded(res, url, maxBytes);
+    await res.body?.cancel();
+    const headers = Object.fromEntries(res.headers.entries());
+    const refused = res.status === 404 || res.status === 401 || res.status === 403;
+    if (refused && !headers['retry-after'] && headers['x-ratelimit-remaining'] !== '0')
+      throw new UserError(
+        `downloading ${url} failed: ${res.status} ${res.statusText}`,
+        'for a private release repository give a token that can read it (--token or GITHUB_TOKEN), and check the pin',
+      );
+    throw new HttpFailureError(res.status, res.statusText, { headers });
+  }
+}
+
+/** The response body, refused as soon as it grows beyond `maxBytes`. */
+async function readBounded(res: Response, url: string, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  if (!res.body) return Buffer.alloc(0);
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    total += chunk.length;
+    if (total > maxBytes) {
+      await res.body.cancel().catch(() => undefined);
+      throw new UserError(
+        `${url} is larger than the ${maxBytes} bytes the pin allows`,
+        'do not use this asset: its size does not match the pinned bundle',
+      );
+    }
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks);
+}
+
+function readLocalAsset(url: string, maxBytes: number): Buffer {
+  let path: string;
+  try {
+    path = fileURLToPath(url);
+  } catch (err) {
+    throw new UserError(`cannot read ${url}: ${(err as Error).message}`, 'check the pin file');
+  }
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    throw new UserError(`the pinned asset ${path} does not exist (${url})`, 'check the pin file');
+  }
+  if (size > maxBytes)
+    throw new UserError(`${url} is larger than the ${maxBytes} bytes the pin allows`, 'check the pin file');
+  return readFileSync(path);
 }
 
 /** The asset by its URL (file:// or http(s)), retrying transient failures. */
 async function downloadUrl(
   url: string,
-  token: string | undefined,
-  log: Logger,
+  options: FetchOptions,
   policy: RetryPolicy,
+  maxBytes: number,
 ): Promise<Buffer> {
-  if (url.startsWith('file://')) return readFileSync(new URL(url));
+  if (url.startsWith('file://')) return readLocalAsset(url, maxBytes);
   if (!/^https?:\/\//.test(url))
     throw new UserError(
       `cannot download ${url}: only http(s) and file URLs are supported`,
       'check the pin file',
     );
+  const { token, apiUrl, log } = options;
   try {
     return await withRetries(
-      () => downloadOnce(url, token),
+      () => downloadOnce(url, token, apiUrl, maxBytes),
       (err, attempt) =>
         err instanceof UserError ? NO_RETRY : retryDecision(err as HttpFailure, attempt, policy, Date.now()),
       (decision, attempt) =>
@@ -102,6 +206,7 @@ async function downloadWithApi(
   pin: PinFile,
   token: string,
   options: FetchOptions,
+  maxBytes: number,
 ): Promise<Buffer | undefined> {
   const where = parseReleaseDownloadUrl(pin.assetUrl);
   if (!where) return undefined;
@@ -122,6 +227,11 @@ async function downloadWithApi(
         `release ${tag} in ${repository} has no asset ${assetName}`,
         'check the pin file (was the release published completely?)',
       );
+    if (asset.size > maxBytes)
+      throw new UserError(
+        `asset ${assetName} of release ${tag} has ${asset.size} bytes, more than the ${maxBytes} bytes the pin allows`,
+        'do not use this asset: its size does not match the pinned bundle',
+      );
     const { data } = await octokit.rest.repos.getReleaseAsset({
       owner,
       repo,
@@ -132,21 +242,21 @@ async function downloadWithApi(
   });
 }
 
-async function downloadPinned(pin: PinFile, options: FetchOptions): Promise<Buffer> {
-  const policy = options.retry ?? DEFAULT_RETRY;
-  const viaApi = options.token ? await downloadWithApi(pin, options.token, options) : undefined;
-  return viaApi ?? (await downloadUrl(pin.assetUrl, options.token, options.log, policy));
+/** Room for tar headers, padding and manifest.json beyond the files the pin declares. */
+const TAR_OVERHEAD = 64 * 1024 * 1024;
+const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+
+/** The largest uncompressed archive the pin allows: its versions' file sizes plus tar overhead. */
+function maxArchiveBytes(pin: PinFile): number {
+  return Object.values(pin.versions).reduce((sum, v) => sum + v.bundleSize, 0) + TAR_OVERHEAD;
 }
 
-function fileEntriesOf(entries: UnpackedEntry[]): FileEntry[] {
-  return entries
-    .filter((e) => e.type === 'file' && e.path !== MANIFEST_ASSET)
-    .map((e) => ({
-      path: e.path,
-      sha256: sha256(e.data as Buffer),
-      size: (e.data as Buffer).length,
-      mode: e.mode & 0o111 ? '0755' : '0644',
-    }));
+async function downloadPinned(pin: PinFile, options: FetchOptions): Promise<Buffer> {
+  const policy = options.retry ?? DEFAULT_RETRY;
+  // zstd never grows incompressible data by more than a few bytes per 128 KiB block
+  const maxBytes = Math.ceil(maxArchiveBytes(pin) * 1.01) + 1024 * 1024;
+  const viaApi = options.token ? await downloadWithApi(pin, options.token, options, maxBytes) : undefined;
+  return viaApi ?? (await downloadUrl(pin.assetUrl, options, policy, maxBytes));
 }
 
 /** What the pin says that the bundle's manifest contradicts (pure). */
@@ -163,64 +273,218 @@ function pinMismatches(manifest: Manifest, pin: PinFile): string[] {
   return problems;
 }
 
-/** Archive entries outside the manifest's vNN/ directories, or symlinks leaving them (pure). */
-function pathProblems(entries: UnpackedEntry[], manifest: Manifest): string[] {
+const VERSION_KEY = /^[1-9][0-9]*$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** Shape problems of a manifest fetch relies on: version keys, file entries (pure). */
+function manifestShapeProblems(manifest: Manifest): string[] {
   const problems: string[] = [];
-  for (const e of entries) {
-    const top = e.path.split('/')[0];
-    if (e.path !== MANIFEST_ASSET && !(/^v\d+$/.test(top) && manifest.versions[top.slice(1)]))
-      problems.push(`${e.path} is outside the versions the manifest lists`);
-    if (e.type === 'symlink') {
-      const target = posix.normalize(posix.join(posix.dirname(e.path), e.linkname ?? ''));
-      if (!e.linkname || e.linkname.startsWith('/') || !(target === top || target.startsWith(`${top}/`)))
-        problems.push(`${e.path} is a symlink leaving ${top}/ (${e.linkname})`);
+  for (const [key, v] of Object.entries(manifest.versions)) {
+    if (!VERSION_KEY.test(key)) {
+      problems.push(`version key ${JSON.stringify(key)} is not a major version number`);
+      continue;
+    }
+    const entry = v as Partial<VersionManifest> | null;
+    if (typeof entry?.postgres?.version !== 'string' || !Array.isArray(entry.files)) {
+      problems.push(`version ${key} has no postgres.version or no files list`);
+      continue;
+    }
+    for (const f of entry.files as unknown[]) {
+      const file = f as Partial<FileEntry> | null;
+      if (
+        typeof file?.path !== 'string' ||
+        !file.path.startsWith(`v${key}/`) ||
+        typeof file.sha256 !== 'string' ||
+        !SHA256.test(file.sha256) ||
+        !Number.isSafeInteger(file.size) ||
+        (file.size as number) < 0 ||
+        (file.mode !== '0755' && file.mode !== '0644')
+      )
+        problems.push(`version ${key} lists a malformed file entry ${JSON.stringify(f).slice(0, 120)}`);
     }
   }
   return problems;
 }
 
-/** Checks an unpacked archive against its manifest and the pin (pure). Returns the manifest. */
-export function checkArchive(entries: UnpackedEntry[], pin: PinFile): Manifest {
-  const manifestEntry = entries.find((e) => e.path === MANIFEST_ASSET && e.type === 'file');
-  if (!manifestEntry?.data)
-    throw new UserError(
-      'the bundle has no manifest.json',
-      'the asset was not written by pg-bundle publish; check the pin',
-    );
-  const manifest = parseManifest(manifestEntry.data.toString('utf8'), "the bundle's manifest.json");
-  const diffs = compareFiles(
-    Object.values(manifest.versions).flatMap((v) => v.files),
-    fileEntriesOf(entries),
+function refuse(problem: string): UserError {
+  return new UserError(
+    `the bundle does not match its manifest or the pin: ${problem}`,
+    'do not use this bundle; re-publish the release or pin another one',
   );
-  const problems = [
-    ...pinMismatches(manifest, pin),
-    ...pathProblems(entries, manifest),
-    ...diffs.map((d) => `${d.path}: ${d.problem} (${d.detail})`),
-  ];
-  if (problems.length) {
-    const shown = problems.slice(0, 10).join('\n  ');
+}
+
+type Kind = 'file' | 'directory' | 'symlink';
+type EntryStream = AsyncIterable<Buffer> & { resume(): void };
+
+/**
+ * Unpacks a bundle tar into an empty directory, checking each entry before writing it: manifest.json
+ * first (checked against the pin), then only directories and the files the manifest lists, with
+ * their size known before reading and their sha256 and mode checked after. No link is ever
+ * written or followed, no path is written twice, and nothing is written through a non-directory.
+ */
+class BundleExtraction {
+  private manifest?: Manifest;
+  private readonly kinds = new Map<string, Kind>();
+  private readonly expected = new Map<string, FileEntry>();
+
+  constructor(
+    private readonly root: string,
+    private readonly pin: PinFile,
+  ) {}
+
+  async entry(header: tar.Header, stream: EntryStream): Promise<void> {
+    const path = safeArchivePath(header.name);
+    if (this.kinds.has(path)) throw refuse(`${path} appears more than once in the archive`);
+    if (!this.manifest) {
+      if (path !== MANIFEST_ASSET || header.type !== 'file')
+        throw new UserError(
+          'the bundle does not start with manifest.json',
+          'the asset was not written by pg-bundle publish; check the pin',
+        );
+      const text = await this.readSmall(stream, header.size ?? 0);
+      this.manifest = this.readManifest(text);
+      this.writeFile(path, text, 0o644);
+      return;
+    }
+    const top = path.split('/')[0];
+    const key = /^v(.*)$/.exec(top)?.[1];
+    if (key === undefined || !VERSION_KEY.test(key) || !this.manifest.versions[key])
+      throw refuse(`${path} is outside the versions the manifest lists`);
+    this.checkParents(path);
+    if (header.type === 'directory') {
+      stream.resume();
+      this.makeDirectory(path);
+    } else if (header.type === 'file') {
+      await this.extractFile(path, header, stream);
+    } else if (header.type === 'symlink') {
+      throw refuse(`${path} is a symlink (to ${header.linkname ?? '?'}); the manifest lists no links`);
+    } else {
+      throw refuse(`${path} has unsupported type ${header.type}`);
+    }
+  }
+
+  /** Every proper prefix of `path` is a directory of this archive; missing ones are created. */
+  private checkParents(path: string): void {
+    const parts = path.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const prefix = parts.slice(0, i).join('/');
+      const kind = this.kinds.get(prefix);
+      if (kind && kind !== 'directory') throw refuse(`${path} would be written inside ${prefix}, a ${kind}`);
+      if (!kind) {
+        this.makeDirectory(prefix);
+      }
+    }
+  }
+
+  /** A new directory, 0755 whatever the umask (the service may run as another user). */
+  private makeDirectory(path: string): void {
+    mkdirSync(join(this.root, path));
+    chmodSync(join(this.root, path), 0o755);
+    this.kinds.set(path, 'directory');
+  }
+
+  private async readSmall(stream: AsyncIterable<Buffer>, size: number): Promise<Buffer> {
+    if (size > MAX_MANIFEST_BYTES)
+      throw refuse(`manifest.json has ${size} bytes, more than ${MAX_MANIFEST_BYTES}`);
+    const chunks: Buffer[] = [];
+    for await (const c of stream) chunks.push(c);
+    return Buffer.concat(chunks);
+  }
+
+  private readManifest(data: Buffer): Manifest {
+    const manifest = parseManifest(data.toString('utf8'), "the bundle's manifest.json");
+    const problems = [...manifestShapeProblems(manifest)];
+    if (problems.length === 0) problems.push(...pinMismatches(manifest, this.pin));
+    if (problems.length) throw refuse(problems.slice(0, 10).join('; '));
+    for (const v of Object.values(manifest.versions))
+      for (const f of v.files) {
+        if (this.expected.has(f.path)) throw refuse(`the manifest lists ${f.path} more than once`);
+        this.expected.set(f.path, f);
+      }
+    return manifest;
+  }
+
+  private async extractFile(path: string, header: tar.Header, stream: AsyncIterable<Buffer>): Promise<void> {
+    const want = this.expected.get(path);
+    if (!want) throw refuse(`${path} is in the bundle but not in the manifest`);
+    const mode = (header.mode ?? 0) & 0o7777;
+    if (header.size !== want.size)
+      throw refuse(`${path} has ${header.size} bytes, the manifest says ${want.size}`);
+    if (mode.toString(8).padStart(4, '0') !== want.mode)
+      throw refuse(`${path} has mode ${mode.toString(8).padStart(4, '0')}, the manifest says ${want.mode}`);
+    const hash = createHash('sha256');
+    const fd = this.create(path, mode);
+    try {
+      for await (const chunk of stream) {
+        hash.update(chunk);
+        for (let done = 0; done < chunk.length;) done += writeSync(fd, chunk, done);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const actual = hash.digest('hex');
+    if (actual !== want.sha256)
+      throw refuse(`${path} has sha256 ${actual}, the manifest says ${want.sha256}`);
+    this.expected.delete(path);
+  }
+
+  private writeFile(path: string, data: Buffer, mode: number): void {
+    const fd = this.create(path, mode);
+    try {
+      for (let done = 0; done < data.length;) done += writeSync(fd, data, done);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** A new file: never through a link, never over an existing path. */
+  private create(path: string, mode: number): number {
+    this.kinds.set(path, 'file');
+    const target = join(this.root, path);
+    const fd = openSync(
+      target,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      mode,
+    );
+    fchmodSync(fd, mode);
+    return fd;
+  }
+
+  /** The manifest, once every file it lists was found. */
+  finish(): Manifest {
+    if (!this.manifest)
+      throw new UserError(
+        'the bundle has no manifest.json',
+        'the asset was not written by pg-bundle publish; check the pin',
+      );
+    const missing = [...this.expected.keys()];
+    if (missing.length)
+      throw refuse(
+        `${missing.length} file(s) listed in the manifest are missing, e.g. ${missing.slice(0, 3).join(', ')}`,
+      );
+    for (const key of Object.keys(this.manifest.versions))
+      if (this.kinds.get(`v${key}`) !== 'directory')
+        throw refuse(`the manifest lists v${key} but the bundle has no v${key}/`);
+    return this.manifest;
+  }
+}
+
+/** Unpacks the checked archive into `root` (an empty directory); returns its manifest. */
+export async function extractBundle(archive: Buffer, root: string, pin: PinFile): Promise<Manifest> {
+  const extraction = new BundleExtraction(root, pin);
+  const extract = tar.extract();
+  extract.end(archive);
+  try {
+    for await (const entry of extract) await extraction.entry(entry.header, entry as unknown as EntryStream);
+  } catch (err) {
+    extract.destroy();
+    if (err instanceof UserError) throw err;
     throw new UserError(
-      `the bundle does not match its manifest or the pin (${problems.length} problem(s)):\n  ${shown}`,
+      `the bundle is not a valid pg-bundle archive: ${errorMessage(err).split('\n')[0]}`,
       'do not use this bundle; re-publish the release or pin another one',
     );
   }
-  return manifest;
-}
-
-function writeEntries(entries: UnpackedEntry[], root: string): void {
-  const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : 1));
-  for (const e of sorted) {
-    const target = join(root, e.path);
-    if (e.type === 'directory') mkdirSync(target, { recursive: true, mode: 0o755 });
-    else if (e.type === 'symlink') {
-      mkdirSync(dirname(target), { recursive: true });
-      symlinkSync(e.linkname as string, target);
-    } else {
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, e.data as Buffer);
-      chmodSync(target, e.mode & 0o111 ? 0o755 : 0o644);
-    }
-  }
+  return extraction.finish();
 }
 
 export interface FetchResult {
@@ -246,33 +510,24 @@ function checkSha256(data: Buffer, pin: PinFile): string {
   return actual;
 }
 
-/** Writes the checked entries into a staging directory, then moves each vNN/ and manifest.json into `out`. */
-function install(entries: UnpackedEntry[], manifest: Manifest, out: string): string[] {
-  mkdirSync(out, { recursive: true });
-  const staging = join(out, `.pg-bundle-fetch-${process.pid}`);
-  rmSync(staging, { recursive: true, force: true });
-  try {
-    writeEntries(entries, staging);
-    const majors = Object.keys(manifest.versions);
-    for (const major of majors) {
-      rmSync(join(out, `v${major}`), { recursive: true, force: true });
-      renameSync(join(staging, `v${major}`), join(out, `v${major}`));
-    }
-    renameSync(join(staging, MANIFEST_ASSET), join(out, MANIFEST_ASSET));
-    return majors;
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
-}
-
 export async function fetchBundle(options: FetchOptions): Promise<FetchResult> {
   const pin = readPinFile(resolve(options.pinPath));
+  const out = resolve(options.outDir);
+  const swap = new OutSwap(out, options.faults);
+  swap.recover();
   const data = await options.log.step(`downloading ${pin.assetUrl}`, () => downloadPinned(pin, options));
   const actual = checkSha256(data, pin);
-  const entries = await readTar(await zstdDecompress(data, pin.assetUrl));
-  const manifest = checkArchive(entries, pin);
-  const out = resolve(options.outDir);
-  const majors = install(entries, manifest, out);
+  const archive = await zstdDecompress(data, pin.assetUrl, maxArchiveBytes(pin));
+  const staging = swap.stage(actual);
+  let manifest: Manifest;
+  try {
+    manifest = await extractBundle(archive, staging, pin);
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
+  swap.install(staging);
+  const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
   const versions = majors.map((m) => manifest.versions[m].postgres.version).join(', ');
   options.log.info(`unpacked ${pin.tag} (PostgreSQL ${versions}) into ${out}`);
   return { dir: out, tag: pin.tag, versions: majors, sha256: actual };

@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runtimeDir } from '../../../src/build/runtime';
@@ -94,5 +94,47 @@ describe('shell-free popen/system', () => {
   test('anything else falls back to /bin/sh (pipes, variables)', () => {
     expect(run('popen-r', 'echo fallback | tr a-z A-Z')).toBe('FALLBACK\nstatus=0\n');
     expect(run('popen-r', 'echo "$PGB_X"', { PGB_X: 'from-shell' })).toBe('from-shell\nstatus=0\n');
+  });
+
+  /** What /bin/sh prints and writes for `command` in a fresh directory, and what the shim does. */
+  const bothWays = (command: string, files: string[]) => {
+    const outcome = (how: 'sh' | 'shim') => {
+      const cwd = mkdtempSync(join(dir, `${how}-`));
+      writeFileSync(join(cwd, 'in.txt'), 'line from a file\n');
+      const r = spawnSync(
+        how === 'sh' ? '/bin/sh' : exe,
+        how === 'sh' ? ['-c', command] : ['system', command],
+        {
+          cwd,
+          env: { PATH: '/usr/bin:/bin' },
+        },
+      );
+      const stdout = r.stdout.toString().replace(/status=\d+\n$/, '');
+      const status = how === 'sh' ? r.status : Number(/status=(-?\d+)/.exec(r.stdout.toString())?.[1]);
+      const written = files.map((f) =>
+        existsSync(join(cwd, f)) ? readFileSync(join(cwd, f), 'utf8') : null,
+      );
+      return { stdout, status: status === 0 ? 0 : 'failed', written };
+    };
+    return { sh: outcome('sh'), shim: outcome('shim') };
+  };
+
+  test.each([
+    ['an assignment prefix', 'PGB_V=/x /bin/sh -c \'echo "$PGB_V"\' > out.txt', ['out.txt']],
+    [
+      'an assignment prefix with a quoted value',
+      'PGB_V="a b" /bin/sh -c \'echo "$PGB_V"\' > out.txt',
+      ['out.txt'],
+    ],
+    ['fd 3 redirected', '/bin/echo hi 3>f.txt', ['f.txt']],
+    ['fd 0 opened for writing', '/bin/echo hi 0>f.txt', ['f.txt']],
+    ['fd 1 opened for reading', '/bin/echo hi 1<in.txt', ['in.txt']],
+    ['fd 2 opened for reading', '/bin/echo hi 2<in.txt', ['in.txt']],
+    ['a two-digit fd', '/bin/echo hi 10>f.txt', ['f.txt']],
+    ['what the shim runs itself', '"/bin/cat" < in.txt > out.txt 2>&1', ['out.txt']],
+    ['an argument that merely contains =', '/bin/echo A=b 2>err.txt', ['err.txt']],
+  ])('behaves like /bin/sh for %s', (_what, command, files) => {
+    const { sh, shim } = bothWays(command, files);
+    expect(shim).toEqual(sh);
   });
 });

@@ -23,11 +23,11 @@ describe('listBundleFiles', () => {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  it('lists one version sorted by path, with paths relative to the root, sha256, size and a umask-free mode', async () => {
+  it('lists one version sorted by path, with paths relative to the root, sha256, size and the exact mode (build normalises modes first)', async () => {
     expect(await listBundleFiles(root, 'v15')).toEqual([
       { path: 'v15/bin/initdb', sha256: sha256('initdb'), size: 6, mode: '0755' },
-      { path: 'v15/bin/postgres', sha256: sha256('binary'), size: 6, mode: '0755' },
-      { path: 'v15/share/postgresql/postgres.bki', sha256: sha256('bki'), size: 3, mode: '0644' },
+      { path: 'v15/bin/postgres', sha256: sha256('binary'), size: 6, mode: '0700' },
+      { path: 'v15/share/postgresql/postgres.bki', sha256: sha256('bki'), size: 3, mode: '0600' },
     ]);
   });
 
@@ -50,10 +50,10 @@ describe('listBundleFiles', () => {
 
   it.each([
     [0o100755, '0755'],
-    [0o100700, '0755'],
+    [0o100700, '0700'],
     [0o100644, '0644'],
-    [0o100600, '0644'],
-    [0o100001, '0755'],
+    [0o100666, '0666'],
+    [0o104755, '4755'],
   ])('mode %o is recorded as %s', (mode, expected) => {
     expect(manifestMode(mode)).toBe(expected);
   });

@@ -1,4 +1,12 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Manifest } from '../../../src/core/manifest';
@@ -71,6 +79,24 @@ describe('verify checks on a bundle of gcc-compiled programs', () => {
       const r = await checkManifestFiles(ctxFor());
       expect(r.detail).toContain('v15/share/postgresql/postgres.bki: missing');
       expect(r.detail).toContain('v15/bin/extra: unexpected');
+    });
+    it('compares the recorded mode exactly and fails on group- or world-writable files and directories', async () => {
+      chmodSync(join(bundle, 'v15/share/postgresql/postgres.bki'), 0o666);
+      const r = await checkManifestFiles(ctxFor());
+      expect(r.status).toBe('fail');
+      expect(r.detail).toContain(
+        'v15/share/postgresql/postgres.bki: changed (mode is 0666, manifest says 0644)',
+      );
+      chmodSync(join(bundle, 'v15/share/postgresql/postgres.bki'), 0o644);
+      chmodSync(join(bundle, 'v15/bin/postgres'), 0o775);
+      expect((await checkManifestFiles(ctxFor())).detail).toContain(
+        'v15/bin/postgres: changed (mode is 0775',
+      );
+      chmodSync(join(bundle, 'v15/bin/postgres'), 0o755);
+      chmodSync(join(bundle, 'v15/share'), 0o777);
+      const dir = await checkManifestFiles(ctxFor());
+      expect(dir.status).toBe('fail');
+      expect(dir.detail).toContain('v15/share: writable by group or others (mode 0777)');
     });
     it('fails naming the manifest when there is none, or no entry for the version', async () => {
       const none = await checkManifestFiles(
