@@ -40187,6 +40187,7 @@ const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
 const bundle_files_1 = __nccwpck_require__(7925);
 const manifest_1 = __nccwpck_require__(4414);
+const manifest_file_1 = __nccwpck_require__(1433);
 const resolve_1 = __nccwpck_require__(6221);
 const errors_1 = __nccwpck_require__(17);
 const exec_1 = __nccwpck_require__(7895);
@@ -40203,6 +40204,7 @@ const walredo_1 = __nccwpck_require__(5840);
 const version_job_1 = __nccwpck_require__(6254);
 const compiled_tree_1 = __nccwpck_require__(9586);
 const cache_lock_1 = __nccwpck_require__(8332);
+const out_dir_1 = __nccwpck_require__(5266);
 async function toolchainVersions() {
     const first = (s) => s.split('\n')[0].trim();
     return {
@@ -40229,7 +40231,7 @@ async function prepare(req, ctx) {
     return prepared;
 }
 async function buildBundles(req) {
-    const out = (0, node_path_1.resolve)(req.out);
+    const out = (0, out_dir_1.claimOutDir)(req.out);
     const ctx = { cacheDir: (0, node_path_1.resolve)(req.cacheDir), log: req.log };
     await req.log.step('check the toolchain', () => (0, toolchain_1.ensureToolchain)(req.log, req.installDeps));
     const prepared = await prepare(req, ctx);
@@ -40238,10 +40240,10 @@ async function buildBundles(req) {
         : await (0, icu_1.systemIcu)();
     req.log.info(`ICU ${icu.version} from ${icu.origin}`);
     const toolchain = await toolchainVersions();
-    (0, node_fs_1.mkdirSync)(out, { recursive: true });
     const manifestPath = (0, node_path_1.join)(out, 'manifest.json');
+    // the versions built before into this out directory stay (one manifest for the whole bundle)
     let manifest = (0, node_fs_1.existsSync)(manifestPath)
-        ? JSON.parse((0, node_fs_1.readFileSync)(manifestPath, 'utf8'))
+        ? (0, manifest_file_1.readManifestFile)(manifestPath)
         : (0, manifest_1.emptyManifest)((0, package_root_1.packageVersion)());
     for (const major of req.versions) {
         const { source, walredo } = prepared.get(major);
@@ -40249,7 +40251,7 @@ async function buildBundles(req) {
         const treeDir = (0, compiled_tree_1.compiledTreeDir)({ cacheDir: req.cacheDir, major, source, icu, toolchain });
         const entry = await (0, cache_lock_1.withCacheLock)(treeDir, req.log, () => req.linkage === 'dynamic' ? (0, dynamic_1.buildDynamicVersion)(job) : buildVersion(job));
         manifest = (0, manifest_1.withVersion)({ ...manifest, tool: { name: 'pg-bundle', version: (0, package_root_1.packageVersion)() } }, major, entry);
-        (0, node_fs_1.writeFileSync)(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+        (0, node_fs_1.writeFileSync)(manifestPath, (0, manifest_file_1.manifestJson)(manifest));
     }
     return manifest;
 }
@@ -40475,6 +40477,7 @@ const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
 const exec_1 = __nccwpck_require__(7895);
 const hash_1 = __nccwpck_require__(5138);
+const compiler_front_1 = __nccwpck_require__(4705);
 const configure_1 = __nccwpck_require__(3480);
 /** Binaries that builds relink in the tree with their own flags before moving them out. */
 exports.RELINKED_IN_TREE = ['src/backend/postgres', 'src/bin/initdb/initdb'];
@@ -40513,9 +40516,11 @@ async function compileAndStage(input) {
     const v = `v${major}`;
     const args = (0, configure_1.configureArgs)({ major, sourceDir: source.dir, buildDir: '', icuPrefix: icu.prefix });
     const buildDir = compiledTreeDir(input);
+    const front = (0, compiler_front_1.compilerFrontDir)(input.cacheDir, (0, compiler_front_1.realCompiler)('gcc'));
     const env = {
         ...process.env,
         ...(0, configure_1.configureEnv)({ major, sourceDir: source.dir, buildDir, icuPrefix: icu.prefix }),
+        PATH: `${front}:${process.env.PATH ?? '/usr/bin:/bin'}`,
     };
     const configured = (0, node_path_1.join)(buildDir, '.pg-bundle-configured');
     const reused = (0, node_fs_1.existsSync)(configured);
@@ -40544,6 +40549,61 @@ async function compileAndStage(input) {
     }));
     const stagePrefix = (0, node_path_1.join)(stage, (0, configure_1.unrelocatedPrefix)(major));
     return { buildDir, stage, stagePrefix, pgConfig: (0, node_path_1.join)(stagePrefix, 'bin', 'pg_config'), args, env, reused };
+}
+
+
+/***/ }),
+
+/***/ 4705:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.compilerFrontScript = compilerFrontScript;
+exports.compilerFrontDir = compilerFrontDir;
+exports.realCompiler = realCompiler;
+/**
+ * A `gcc` (and `cc`) in front of the real compiler that adds `-ffile-prefix-map` for the source and
+ * build directories named by PGB_MAP_SOURCE and PGB_MAP_BUILD. configure records only the name
+ * `gcc`, so the bundle is the same whatever the cache or out path (pg_config's data in postgres
+ * holds CC and CFLAGS as make saw them).
+ */
+const node_fs_1 = __nccwpck_require__(3024);
+const node_path_1 = __nccwpck_require__(6760);
+const errors_1 = __nccwpck_require__(17);
+/** The front's shell script for the real compiler at `real` (pure). */
+function compilerFrontScript(real) {
+    return [
+        '#!/bin/sh',
+        '# pg-bundle: maps build paths away without recording them (see src/build/compiler-front.ts)',
+        'set -- ${PGB_MAP_SOURCE:+"-ffile-prefix-map=$PGB_MAP_SOURCE=."} ${PGB_MAP_BUILD:+"-ffile-prefix-map=$PGB_MAP_BUILD=."} "$@"',
+        `exec '${real.replace(/'/g, `'\\''`)}' "$@"`,
+        '',
+    ].join('\n');
+}
+/** Writes the front (once) into <cacheDir>/compiler-front and returns that directory, to put first on PATH. */
+function compilerFrontDir(cacheDir, realGcc) {
+    const dir = (0, node_path_1.join)(cacheDir, 'compiler-front');
+    (0, node_fs_1.mkdirSync)(dir, { recursive: true });
+    const script = compilerFrontScript(realGcc);
+    for (const name of ['gcc', 'cc']) {
+        const path = (0, node_path_1.join)(dir, name);
+        if (!(0, node_fs_1.existsSync)(path) || (0, node_fs_1.readFileSync)(path, 'utf8') !== script)
+            (0, node_fs_1.writeFileSync)(path, script);
+        (0, node_fs_1.chmodSync)(path, 0o755);
+    }
+    return dir;
+}
+/** The compiler `name` on PATH, passing over compiler fronts (a front must never call itself). */
+function realCompiler(name, path = process.env.PATH ?? '/usr/bin:/bin') {
+    for (const dir of path.split(':')) {
+        if (!dir || dir.endsWith('/compiler-front'))
+            continue;
+        if ((0, node_fs_1.existsSync)((0, node_path_1.join)(dir, name)))
+            return (0, node_path_1.join)(dir, name);
+    }
+    throw new errors_1.UserError(`no ${name} on PATH`, 'install the build dependencies: pg-bundle doctor --install-deps');
 }
 
 
@@ -40582,14 +40642,16 @@ function configureArgs(input) {
 /** Compiler flags configure records (they end up in pg_config's data inside the binaries): no paths. */
 exports.RECORDED_CFLAGS = '-O2 -g -fstack-protector-strong';
 /**
- * The environment of configure and every make in the tree. Build paths are mapped to "." so they
- * do not leak into the objects; the map goes through COPT, which PostgreSQL's makefiles add at
- * build time and configure does not record, so the binaries do not depend on the cache or out path.
+ * The environment of configure and every make in the tree. Build paths must not leak into the
+ * binaries, yet any flag given to configure or make (CFLAGS, COPT, ...) is compiled into postgres's
+ * pg_config data. So the maps are applied by the `gcc` that compiler-front.ts puts first on PATH,
+ * from PGB_MAP_SOURCE and PGB_MAP_BUILD, which nothing records.
  */
 function configureEnv(input) {
     const env = {
         CFLAGS: exports.RECORDED_CFLAGS,
-        COPT: `-ffile-prefix-map=${input.sourceDir}=. -ffile-prefix-map=${input.buildDir}=.`,
+        PGB_MAP_SOURCE: input.sourceDir,
+        PGB_MAP_BUILD: input.buildDir,
     };
     if (input.icuPrefix) {
         env.ICU_CFLAGS = `-I${input.icuPrefix}/include`;
@@ -40771,60 +40833,68 @@ async function countDynamicSymbols(sharedObject) {
 }
 /** Builds one version the conventional way into <out>/vNN and returns its manifest entry. */
 async function buildDynamicVersion(job) {
-    const { req, out, walredo } = job;
     // the same compiled tree (cache) as the static build: same source, same configure flags
     const started = await (0, version_job_1.startVersion)(job);
+    const served = modules_1.IN_TREE_MODULES.map((m) => ({ name: m.library, origin: 'in-tree' }));
+    for (const dir of job.req.modules)
+        served.push(...(await installPgxsModule(job, started, dir, `module:${dir}`)).served);
+    const postgres = job.walredo === 'builtin'
+        ? await relinkWithWalRedoDispatch(job, started, served)
+        : (0, node_path_1.join)(started.tree.stagePrefix, 'bin/postgres');
+    const installed = await assembleDynamic(job, started, postgres);
+    const modules = await moduleEntries(job, started.v, served, installed);
+    const files = await listFilesFollowingLinks(job.out, started.v);
+    return (0, version_job_1.finishVersion)(job, started, { linkage: 'dynamic', locales: [], modules, files });
+}
+/** A PGXS module built and installed into the staged tree, as a pg_install would have it. */
+async function installPgxsModule(job, started, dir, origin, extra = []) {
     const { v, work, logs } = started;
-    const { buildDir, stagePrefix, pgConfig, env } = started.tree;
-    const log = req.log;
-    // extra modules: built with PGXS and installed into the staged tree, as a pg_install would have them
-    const served = modules_1.IN_TREE_MODULES.map((m) => ({
-        name: m.library,
-        origin: 'in-tree',
-    }));
-    const pgxsInstall = async (dir, origin, extra = []) => {
-        const copy = (0, node_path_1.join)(work, 'pgxs', dir.replace(/^.*\//, ''));
-        (0, node_fs_1.rmSync)(copy, { recursive: true, force: true });
-        (0, node_fs_1.cpSync)(dir, copy, { recursive: true });
-        const makeArgs = ['USE_PGXS=1', `PG_CONFIG=${pgConfig}`, ...extra];
-        await log.step(`${v}: build module ${dir} (PGXS, shared)`, async () => {
-            await (0, exec_1.run)('make', ['-C', copy, `-j${req.jobs}`, ...makeArgs], { logFile: (0, node_path_1.join)(logs, 'modules.log') });
-            // no DESTDIR: the staged pg_config already reports the staged directories
-            await (0, exec_1.run)('make', ['-C', copy, 'install', ...makeArgs], {
-                logFile: (0, node_path_1.join)(logs, 'modules.log'),
-            });
+    const copy = (0, node_path_1.join)(work, 'pgxs', dir.replace(/^.*\//, ''));
+    (0, node_fs_1.rmSync)(copy, { recursive: true, force: true });
+    (0, node_fs_1.cpSync)(dir, copy, { recursive: true });
+    const makeArgs = ['USE_PGXS=1', `PG_CONFIG=${started.tree.pgConfig}`, ...extra];
+    await job.req.log.step(`${v}: build module ${dir} (PGXS, shared)`, async () => {
+        await (0, exec_1.run)('make', ['-C', copy, `-j${job.req.jobs}`, ...makeArgs], { logFile: (0, node_path_1.join)(logs, 'modules.log') });
+        // no DESTDIR: the staged pg_config already reports the staged directories
+        await (0, exec_1.run)('make', ['-C', copy, 'install', ...makeArgs], { logFile: (0, node_path_1.join)(logs, 'modules.log') });
+    });
+    const libraries = (0, modules_1.librariesOf)(await (0, modules_1.readMakeVars)(copy, (0, node_path_1.join)(work, 'vars'), makeArgs));
+    return { copy, served: libraries.map((lib) => ({ name: lib.name, origin })) };
+}
+/** postgres relinked (still dynamically) with the walredo dispatch; the module is dlopen()ed as in a fork's pg_install. */
+async function relinkWithWalRedoDispatch(job, started, served) {
+    const { v, work, logs } = started;
+    const { buildDir, env } = started.tree;
+    const dir = (0, walredo_1.builtinWalRedoDir)();
+    const flagsFile = (0, node_path_1.join)(dir, 'link-flags.txt');
+    const shimSource = (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'runtime', 'pgb_walredo_main.c');
+    if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(dir, 'Makefile')) || !(0, node_fs_1.existsSync)(flagsFile) || !(0, node_fs_1.existsSync)(shimSource))
+        throw new errors_1.UserError(`pg-bundle's builtin walredo module is missing from ${dir}`, 'reinstall pg-bundle, or build with --walredo none');
+    const module = await installPgxsModule(job, started, dir, 'builtin', [
+        `PGB_RUNTIME_DIR=${(0, node_path_1.join)((0, package_root_1.packageRoot)(), 'runtime')}`,
+    ]);
+    served.push(...module.served);
+    const flags = dynamicWalRedoLinkFlags((0, node_path_1.join)(module.copy, 'pgb_walredo_main.o'), (0, walredo_1.parseWrapList)((0, node_fs_1.readFileSync)(flagsFile, 'utf8')));
+    const postgres = (0, node_path_1.join)(work, 'postgres.dynamic');
+    await job.req.log.step(`${v}: relink postgres (dynamic) with the walredo dispatch`, async () => {
+        (0, node_fs_1.rmSync)((0, node_path_1.join)(buildDir, 'src/backend/postgres'), { force: true });
+        await (0, exec_1.run)('make', ['-C', 'src/backend', 'postgres', `LDFLAGS_EX=${flags}`], {
+            cwd: buildDir,
+            env,
+            logFile: (0, node_path_1.join)(logs, 'link-postgres.log'),
         });
-        for (const lib of (0, modules_1.librariesOf)(await (0, modules_1.readMakeVars)(copy, (0, node_path_1.join)(work, 'vars'), makeArgs)))
-            served.push({ name: lib.name, origin });
-        return copy;
-    };
-    for (const dir of req.modules)
-        await pgxsInstall(dir, `module:${dir}`);
-    // the executable `make install` staged, unless relinked below with the walredo dispatch
-    let postgres = (0, node_path_1.join)(stagePrefix, 'bin/postgres');
-    if (walredo === 'builtin') {
-        const dir = (0, walredo_1.builtinWalRedoDir)();
-        const flagsFile = (0, node_path_1.join)(dir, 'link-flags.txt');
-        const shimSource = (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'runtime', 'pgb_walredo_main.c');
-        if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(dir, 'Makefile')) || !(0, node_fs_1.existsSync)(flagsFile) || !(0, node_fs_1.existsSync)(shimSource))
-            throw new errors_1.UserError(`pg-bundle's builtin walredo module is missing from ${dir}`, 'reinstall pg-bundle, or build with --walredo none');
-        const copy = await pgxsInstall(dir, 'builtin', [`PGB_RUNTIME_DIR=${(0, node_path_1.join)((0, package_root_1.packageRoot)(), 'runtime')}`]);
-        const flags = dynamicWalRedoLinkFlags((0, node_path_1.join)(copy, 'pgb_walredo_main.o'), (0, walredo_1.parseWrapList)((0, node_fs_1.readFileSync)(flagsFile, 'utf8')));
-        await log.step(`${v}: relink postgres (dynamic) with the walredo dispatch`, async () => {
-            (0, node_fs_1.rmSync)((0, node_path_1.join)(buildDir, 'src/backend/postgres'), { force: true });
-            await (0, exec_1.run)('make', ['-C', 'src/backend', 'postgres', `LDFLAGS_EX=${flags}`], {
-                cwd: buildDir,
-                env,
-                logFile: (0, node_path_1.join)(logs, 'link-postgres.log'),
-            });
-            // moved out of the (cached) tree, so that a later make there relinks the ordinary binary
-            postgres = (0, node_path_1.join)(work, 'postgres.dynamic');
-            (0, node_fs_1.renameSync)((0, node_path_1.join)(buildDir, 'src/backend/postgres'), postgres);
-        });
-    }
-    const target = (0, node_path_1.join)(out, v);
-    const debugDir = req.keepDebug ? (0, node_path_1.join)(out, 'debug', v) : undefined;
-    const installed = await log.step(`${v}: assemble ${target} (dynamic)`, async () => {
+        // moved out of the (cached) tree, so that a later make there relinks the ordinary binary
+        (0, node_fs_1.renameSync)((0, node_path_1.join)(buildDir, 'src/backend/postgres'), postgres);
+    });
+    return postgres;
+}
+/** <out>/vNN: the stripped executables, share/postgresql and lib/ as staged; returns the installed modules. */
+async function assembleDynamic(job, started, postgres) {
+    const { v } = started;
+    const { stagePrefix } = started.tree;
+    const target = (0, node_path_1.join)(job.out, v);
+    const debugDir = job.req.keepDebug ? (0, node_path_1.join)(job.out, 'debug', v) : undefined;
+    return job.req.log.step(`${v}: assemble ${target} (dynamic)`, async () => {
         (0, node_fs_1.rmSync)(target, { recursive: true, force: true });
         (0, node_fs_1.mkdirSync)((0, node_path_1.join)(target, 'bin'), { recursive: true });
         await installStripped(postgres, (0, node_path_1.join)(target, 'bin/postgres'), '--strip-all', debugDir);
@@ -40838,17 +40908,17 @@ async function buildDynamicVersion(job) {
         (0, assemble_1.normaliseModes)(target);
         return modules;
     });
+}
+/** The manifest's module entries; every served module must have been installed. */
+async function moduleEntries(job, v, served, installed) {
     const modules = [];
     for (const m of served) {
         if (!installed.includes(m.name))
             throw new Error(`${v}: module ${m.name} was not installed into lib/postgresql by the dynamic build`);
-        modules.push({
-            ...m,
-            symbols: await countDynamicSymbols((0, node_path_1.join)(target, 'lib', 'postgresql', `${m.name}.so`)),
-        });
+        const path = (0, node_path_1.join)(job.out, v, 'lib', 'postgresql', `${m.name}.so`);
+        modules.push({ ...m, symbols: await countDynamicSymbols(path) });
     }
-    const files = await listFilesFollowingLinks(out, v);
-    return (0, version_job_1.finishVersion)(job, started, { linkage: 'dynamic', locales: [], modules, files });
+    return modules;
 }
 
 
@@ -41271,6 +41341,59 @@ extraFiles = []) {
 
 /***/ }),
 
+/***/ 5266:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.OUT_MARKER = void 0;
+exports.claimOutDir = claimOutDir;
+/**
+ * build's --out: a directory build may rewrite (it replaces vNN/, logs/vNN/ and .build/ there) only
+ * when it made it. It leaves a marker file; an unrelated non-empty directory, `/` and $HOME are refused.
+ */
+const node_fs_1 = __nccwpck_require__(3024);
+const node_os_1 = __nccwpck_require__(8161);
+const node_path_1 = __nccwpck_require__(6760);
+const errors_1 = __nccwpck_require__(17);
+exports.OUT_MARKER = '.pg-bundle-out';
+const MARKER_TEXT = 'made by pg-bundle build: it may replace vNN/, logs/ and .build/ here\n';
+/** What a build directory written before the marker existed may hold. */
+const BUILD_ENTRY = /^(manifest\.json|v[1-9][0-9]*|logs|\.build|debug)$/;
+function madeByOlderBuild(dir, names) {
+    if (!names.includes('manifest.json') || !names.every((n) => BUILD_ENTRY.test(n)))
+        return false;
+    try {
+        const manifest = JSON.parse((0, node_fs_1.readFileSync)((0, node_path_1.join)(dir, 'manifest.json'), 'utf8'));
+        return manifest?.tool?.name === 'pg-bundle';
+    }
+    catch {
+        return false;
+    }
+}
+/** Makes or accepts `out` as build's output directory and marks it; refuses anything else. */
+function claimOutDir(outDir, home = (0, node_os_1.homedir)()) {
+    const out = (0, node_path_1.resolve)(outDir);
+    const rel = (0, node_path_1.relative)(out, (0, node_path_1.resolve)(home));
+    if (out === (0, node_path_1.resolve)('/') || rel === '' || (!rel.startsWith('..') && !rel.startsWith(node_path_1.sep)))
+        throw new errors_1.UserError(`--out ${out} is / , your home directory or one of its parents`, 'pass a directory of its own for the bundle, e.g. --out out');
+    if ((0, node_fs_1.existsSync)(out)) {
+        if (!(0, node_fs_1.statSync)(out).isDirectory())
+            throw new errors_1.UserError(`--out ${out} exists and is not a directory`, 'pass a directory path');
+        const names = (0, node_fs_1.readdirSync)(out);
+        if (names.length > 0 && !names.includes(exports.OUT_MARKER) && !madeByOlderBuild(out, names))
+            throw new errors_1.UserError(`--out ${out} is not empty and was not made by pg-bundle build (no ${exports.OUT_MARKER}); build would replace files in it`, 'pass a new or empty directory');
+    }
+    else
+        (0, node_fs_1.mkdirSync)(out, { recursive: true });
+    (0, node_fs_1.writeFileSync)((0, node_path_1.join)(out, exports.OUT_MARKER), MARKER_TEXT);
+    return out;
+}
+
+
+/***/ }),
+
 /***/ 7896:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -41610,10 +41733,12 @@ const options_1 = __nccwpck_require__(3457);
 const registry_1 = __nccwpck_require__(927);
 const errors_1 = __nccwpck_require__(17);
 const logger_1 = __nccwpck_require__(6618);
+const redact_1 = __nccwpck_require__(767);
 const package_root_1 = __nccwpck_require__(3469);
+/** Every secret the CLI has seen (options marked secret, tokens in the environment, setSecret). */
+const secrets = [];
+const redact = (text) => (0, redact_1.redactor)(secrets)(text);
 function cliContext(args, verbose) {
-    const secrets = [];
-    const redact = (s) => secrets.reduce((acc, secret) => acc.split(secret).join('***'), s);
     const log = new logger_1.ConsoleLogger(verbose, (line) => process.stderr.write(redact(line) + '\n'));
     return {
         log,
@@ -41645,6 +41770,11 @@ function buildProgram() {
         cmd.action(async (...params) => {
             const command = params[params.length - 1];
             const raw = command.opts();
+            for (const spec of (0, options_1.optionsFor)(entry.name)) {
+                const value = raw[spec.key];
+                if (spec.secret && typeof value === 'string' && value)
+                    secrets.push(value);
+            }
             const options = (0, options_1.normaliseOptions)(entry.name, raw);
             const ctx = cliContext(command.args, options.verbose === true);
             process.exitCode = await entry.handler(options, ctx);
@@ -41653,6 +41783,9 @@ function buildProgram() {
     return program;
 }
 async function main(argv) {
+    for (const name of ['GITHUB_TOKEN', 'GH_TOKEN'])
+        if (process.env[name])
+            secrets.push(process.env[name]);
     try {
         await buildProgram().parseAsync(argv);
         return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -41664,14 +41797,14 @@ async function main(argv) {
         if (typeof code === 'string' && code.startsWith('commander.'))
             return 2;
         if (err instanceof errors_1.UserError) {
-            process.stderr.write(`error: ${err.message}\n`);
+            process.stderr.write(`error: ${redact(err.message)}\n`);
             return 2;
         }
         if (err instanceof errors_1.CommandError) {
-            process.stderr.write(`error: ${err.message}\n`);
+            process.stderr.write(`error: ${redact(err.message)}\n`);
             return 1;
         }
-        process.stderr.write(`error: ${err.stack ?? String(err)}\n`);
+        process.stderr.write(`error: ${redact(err.stack ?? String(err))}\n`);
         return 1;
     }
 }
@@ -41856,6 +41989,7 @@ exports.runCommand = makeRunCommand();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.listVersionDirs = listVersionDirs;
 exports.manifestMode = manifestMode;
+exports.writableByOthers = writableByOthers;
 exports.listBundleFiles = listBundleFiles;
 const node_fs_1 = __nccwpck_require__(3024);
 const promises_1 = __nccwpck_require__(1455);
@@ -41872,9 +42006,28 @@ function listVersionDirs(root) {
         .map((m) => Number(m[1]))
         .sort((a, b) => a - b);
 }
-/** "0755" when any execute bit is set, else "0644": the manifest does not depend on the umask. */
+/**
+ * The permission bits as the manifest records them ("0755"); build normalises modes to 0755 and
+ * 0644 first, so the manifest does not depend on the umask, and verify compares them exactly.
+ */
 function manifestMode(statMode) {
-    return statMode & 0o111 ? '0755' : '0644';
+    return (statMode & 0o7777).toString(8).padStart(4, '0');
+}
+/** Files and directories under `root/prefix` that group or others may write (a bundle must have none). */
+async function writableByOthers(root, prefix) {
+    const found = [];
+    const visit = async (rel) => {
+        const st = await (0, promises_1.lstat)((0, node_path_1.join)(root, rel));
+        if (st.isSymbolicLink())
+            return;
+        if (st.mode & 0o022)
+            found.push(`${rel}: writable by group or others (mode ${manifestMode(st.mode)})`);
+        if (st.isDirectory())
+            for (const name of (await (0, promises_1.readdir)((0, node_path_1.join)(root, rel))).sort())
+                await visit(node_path_1.posix.join(rel, name));
+    };
+    await visit(prefix);
+    return found;
 }
 async function walk(root, rel, out) {
     const entries = await (0, promises_1.readdir)((0, node_path_1.join)(root, rel), { withFileTypes: true });
@@ -44408,12 +44561,46 @@ exports.fetchCommand = fetchCommand;
 /***/ }),
 
 /***/ 5583:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
 
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.checkArchive = checkArchive;
+exports.tokenMayGoTo = tokenMayGoTo;
+exports.extractBundle = extractBundle;
 exports.fetchBundle = fetchBundle;
 /**
  * `pg-bundle fetch`: the consumer side. Reads a pin file, downloads the pinned bundle asset,
@@ -44421,9 +44608,11 @@ exports.fetchBundle = fetchBundle;
  * (and the manifest against the pin), then unpacks it into a pg_distrib_dir-shaped directory
  * (<out>/vNN/..., <out>/manifest.json). Nothing is written to <out> before all checks pass.
  */
+const node_crypto_1 = __nccwpck_require__(7598);
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __nccwpck_require__(6760);
-const manifest_1 = __nccwpck_require__(4414);
+const node_url_1 = __nccwpck_require__(3136);
+const tar = __importStar(__nccwpck_require__(6118));
 const manifest_file_1 = __nccwpck_require__(1433);
 const client_1 = __nccwpck_require__(6584);
 const errors_1 = __nccwpck_require__(3116);
@@ -44433,33 +44622,124 @@ const pin_file_1 = __nccwpck_require__(5428);
 const errors_2 = __nccwpck_require__(17);
 const hash_1 = __nccwpck_require__(5138);
 const naming_1 = __nccwpck_require__(2419);
+const out_swap_1 = __nccwpck_require__(5419);
 const tarball_1 = __nccwpck_require__(4897);
 const zstd_1 = __nccwpck_require__(3672);
-/** One GET of a download URL; a refusal that waiting cannot fix is a UserError. */
-async function downloadOnce(url, token) {
-    let res;
+/** GitHub's own download hosts: a release download redirects from github.com to one of the others. */
+const GITHUB_DOWNLOAD_HOSTS = new Set([
+    'github.com',
+    'objects.githubusercontent.com',
+    'release-assets.githubusercontent.com',
+]);
+/**
+ * Whether the token may be sent to `url` (pure): only over https, only to GitHub's download hosts or
+ * to the origin of the configured API URL (GitHub Enterprise Server), never with user info in the URL.
+ */
+function tokenMayGoTo(url, apiUrl) {
+    let u;
     try {
-        res = await fetch(url, { headers: token ? { authorization: `token ${token}` } : {}, redirect: 'follow' });
+        u = new URL(url);
+    }
+    catch {
+        return false;
+    }
+    if (u.protocol !== 'https:' || u.username || u.password)
+        return false;
+    if (GITHUB_DOWNLOAD_HOSTS.has(u.hostname) && u.port === '')
+        return true;
+    if (!apiUrl)
+        return false;
+    try {
+        const api = new URL(apiUrl);
+        return api.protocol === 'https:' && api.origin === u.origin;
+    }
+    catch {
+        return false;
+    }
+}
+const MAX_REDIRECTS = 10;
+/**
+ * One GET of a download URL, following redirects by hand so that each hop is checked on its own
+ * (the token never follows a redirect to another host); at most `maxBytes` are read.
+ */
+async function downloadOnce(url, token, apiUrl, maxBytes) {
+    let at = url;
+    for (let hop = 0;; hop++) {
+        const authorised = token !== undefined && tokenMayGoTo(at, apiUrl);
+        let res;
+        try {
+            res = await fetch(at, {
+                headers: authorised ? { authorization: `token ${token}` } : {},
+                redirect: 'manual',
+            });
+        }
+        catch (err) {
+            throw new retry_1.HttpFailureError(500, err.message);
+        }
+        const location = res.headers.get('location');
+        if (res.status >= 300 && res.status < 400 && location) {
+            await res.body?.cancel();
+            if (hop >= MAX_REDIRECTS)
+                throw new errors_2.UserError(`downloading ${url} failed: too many redirects`, 'check the pin file');
+            at = new URL(location, at).toString();
+            if (!/^https?:$/.test(new URL(at).protocol))
+                throw new errors_2.UserError(`downloading ${url} redirected to ${at}`, 'check the pin file');
+            continue;
+        }
+        if (res.ok)
+            return readBounded(res, url, maxBytes);
+        await res.body?.cancel();
+        const headers = Object.fromEntries(res.headers.entries());
+        const refused = res.status === 404 || res.status === 401 || res.status === 403;
+        if (refused && !headers['retry-after'] && headers['x-ratelimit-remaining'] !== '0')
+            throw new errors_2.UserError(`downloading ${url} failed: ${res.status} ${res.statusText}`, 'for a private release repository give a token that can read it (--token or GITHUB_TOKEN), and check the pin');
+        throw new retry_1.HttpFailureError(res.status, res.statusText, { headers });
+    }
+}
+/** The response body, refused as soon as it grows beyond `maxBytes`. */
+async function readBounded(res, url, maxBytes) {
+    const chunks = [];
+    let total = 0;
+    if (!res.body)
+        return Buffer.alloc(0);
+    for await (const chunk of res.body) {
+        total += chunk.length;
+        if (total > maxBytes) {
+            await res.body.cancel().catch(() => undefined);
+            throw new errors_2.UserError(`${url} is larger than the ${maxBytes} bytes the pin allows`, 'do not use this asset: its size does not match the pinned bundle');
+        }
+        chunks.push(Buffer.from(chunk));
+    }
+    return Buffer.concat(chunks);
+}
+function readLocalAsset(url, maxBytes) {
+    let path;
+    try {
+        path = (0, node_url_1.fileURLToPath)(url);
     }
     catch (err) {
-        throw new retry_1.HttpFailureError(500, err.message);
+        throw new errors_2.UserError(`cannot read ${url}: ${err.message}`, 'check the pin file');
     }
-    if (res.ok)
-        return Buffer.from(await res.arrayBuffer());
-    const headers = Object.fromEntries(res.headers.entries());
-    const refused = res.status === 404 || res.status === 401 || res.status === 403;
-    if (refused && !headers['retry-after'] && headers['x-ratelimit-remaining'] !== '0')
-        throw new errors_2.UserError(`downloading ${url} failed: ${res.status} ${res.statusText}`, 'for a private release repository give a token that can read it (--token or GITHUB_TOKEN), and check the pin');
-    throw new retry_1.HttpFailureError(res.status, res.statusText, { headers });
+    let size;
+    try {
+        size = (0, node_fs_1.statSync)(path).size;
+    }
+    catch {
+        throw new errors_2.UserError(`the pinned asset ${path} does not exist (${url})`, 'check the pin file');
+    }
+    if (size > maxBytes)
+        throw new errors_2.UserError(`${url} is larger than the ${maxBytes} bytes the pin allows`, 'check the pin file');
+    return (0, node_fs_1.readFileSync)(path);
 }
 /** The asset by its URL (file:// or http(s)), retrying transient failures. */
-async function downloadUrl(url, token, log, policy) {
+async function downloadUrl(url, options, policy, maxBytes) {
     if (url.startsWith('file://'))
-        return (0, node_fs_1.readFileSync)(new URL(url));
+        return readLocalAsset(url, maxBytes);
     if (!/^https?:\/\//.test(url))
         throw new errors_2.UserError(`cannot download ${url}: only http(s) and file URLs are supported`, 'check the pin file');
+    const { token, apiUrl, log } = options;
     try {
-        return await (0, retry_1.withRetries)(() => downloadOnce(url, token), (err, attempt) => err instanceof errors_2.UserError ? retry_1.NO_RETRY : (0, retry_1.retryDecision)(err, attempt, policy, Date.now()), (decision, attempt) => log.warn((0, retry_1.retryMessage)(`downloading ${url}`, decision, attempt, policy.maxRetries)));
+        return await (0, retry_1.withRetries)(() => downloadOnce(url, token, apiUrl, maxBytes), (err, attempt) => err instanceof errors_2.UserError ? retry_1.NO_RETRY : (0, retry_1.retryDecision)(err, attempt, policy, Date.now()), (decision, attempt) => log.warn((0, retry_1.retryMessage)(`downloading ${url}`, decision, attempt, policy.maxRetries)));
     }
     catch (err) {
         if (err instanceof errors_2.UserError)
@@ -44469,7 +44749,7 @@ async function downloadUrl(url, token, log, policy) {
     }
 }
 /** Through the API (works for private repositories): release by tag → asset by name → download. */
-async function downloadWithApi(pin, token, options) {
+async function downloadWithApi(pin, token, options, maxBytes) {
     const where = (0, repository_1.parseReleaseDownloadUrl)(pin.assetUrl);
     if (!where)
         return undefined;
@@ -44487,6 +44767,8 @@ async function downloadWithApi(pin, token, options) {
         const asset = release.assets.find((a) => a.name === assetName);
         if (!asset)
             throw new errors_2.UserError(`release ${tag} in ${repository} has no asset ${assetName}`, 'check the pin file (was the release published completely?)');
+        if (asset.size > maxBytes)
+            throw new errors_2.UserError(`asset ${assetName} of release ${tag} has ${asset.size} bytes, more than the ${maxBytes} bytes the pin allows`, 'do not use this asset: its size does not match the pinned bundle');
         const { data } = await octokit.rest.repos.getReleaseAsset({
             owner,
             repo,
@@ -44496,20 +44778,19 @@ async function downloadWithApi(pin, token, options) {
         return Buffer.from(data);
     });
 }
+/** Room for tar headers, padding and manifest.json beyond the files the pin declares. */
+const TAR_OVERHEAD = 64 * 1024 * 1024;
+const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+/** The largest uncompressed archive the pin allows: its versions' file sizes plus tar overhead. */
+function maxArchiveBytes(pin) {
+    return Object.values(pin.versions).reduce((sum, v) => sum + v.bundleSize, 0) + TAR_OVERHEAD;
+}
 async function downloadPinned(pin, options) {
     const policy = options.retry ?? retry_1.DEFAULT_RETRY;
-    const viaApi = options.token ? await downloadWithApi(pin, options.token, options) : undefined;
-    return viaApi ?? (await downloadUrl(pin.assetUrl, options.token, options.log, policy));
-}
-function fileEntriesOf(entries) {
-    return entries
-        .filter((e) => e.type === 'file' && e.path !== naming_1.MANIFEST_ASSET)
-        .map((e) => ({
-        path: e.path,
-        sha256: (0, hash_1.sha256)(e.data),
-        size: e.data.length,
-        mode: e.mode & 0o111 ? '0755' : '0644',
-    }));
+    // zstd never grows incompressible data by more than a few bytes per 128 KiB block
+    const maxBytes = Math.ceil(maxArchiveBytes(pin) * 1.01) + 1024 * 1024;
+    const viaApi = options.token ? await downloadWithApi(pin, options.token, options, maxBytes) : undefined;
+    return viaApi ?? (await downloadUrl(pin.assetUrl, options, policy, maxBytes));
 }
 /** What the pin says that the bundle's manifest contradicts (pure). */
 function pinMismatches(manifest, pin) {
@@ -44523,55 +44804,200 @@ function pinMismatches(manifest, pin) {
     }
     return problems;
 }
-/** Archive entries outside the manifest's vNN/ directories, or symlinks leaving them (pure). */
-function pathProblems(entries, manifest) {
+const VERSION_KEY = /^[1-9][0-9]*$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+/** Shape problems of a manifest fetch relies on: version keys, file entries (pure). */
+function manifestShapeProblems(manifest) {
     const problems = [];
-    for (const e of entries) {
-        const top = e.path.split('/')[0];
-        if (e.path !== naming_1.MANIFEST_ASSET && !(/^v\d+$/.test(top) && manifest.versions[top.slice(1)]))
-            problems.push(`${e.path} is outside the versions the manifest lists`);
-        if (e.type === 'symlink') {
-            const target = node_path_1.posix.normalize(node_path_1.posix.join(node_path_1.posix.dirname(e.path), e.linkname ?? ''));
-            if (!e.linkname || e.linkname.startsWith('/') || !(target === top || target.startsWith(`${top}/`)))
-                problems.push(`${e.path} is a symlink leaving ${top}/ (${e.linkname})`);
+    for (const [key, v] of Object.entries(manifest.versions)) {
+        if (!VERSION_KEY.test(key)) {
+            problems.push(`version key ${JSON.stringify(key)} is not a major version number`);
+            continue;
+        }
+        const entry = v;
+        if (typeof entry?.postgres?.version !== 'string' || !Array.isArray(entry.files)) {
+            problems.push(`version ${key} has no postgres.version or no files list`);
+            continue;
+        }
+        for (const f of entry.files) {
+            const file = f;
+            if (typeof file?.path !== 'string' ||
+                !file.path.startsWith(`v${key}/`) ||
+                typeof file.sha256 !== 'string' ||
+                !SHA256.test(file.sha256) ||
+                !Number.isSafeInteger(file.size) ||
+                file.size < 0 ||
+                (file.mode !== '0755' && file.mode !== '0644'))
+                problems.push(`version ${key} lists a malformed file entry ${JSON.stringify(f).slice(0, 120)}`);
         }
     }
     return problems;
 }
-/** Checks an unpacked archive against its manifest and the pin (pure). Returns the manifest. */
-function checkArchive(entries, pin) {
-    const manifestEntry = entries.find((e) => e.path === naming_1.MANIFEST_ASSET && e.type === 'file');
-    if (!manifestEntry?.data)
-        throw new errors_2.UserError('the bundle has no manifest.json', 'the asset was not written by pg-bundle publish; check the pin');
-    const manifest = (0, manifest_file_1.parseManifest)(manifestEntry.data.toString('utf8'), "the bundle's manifest.json");
-    const diffs = (0, manifest_1.compareFiles)(Object.values(manifest.versions).flatMap((v) => v.files), fileEntriesOf(entries));
-    const problems = [
-        ...pinMismatches(manifest, pin),
-        ...pathProblems(entries, manifest),
-        ...diffs.map((d) => `${d.path}: ${d.problem} (${d.detail})`),
-    ];
-    if (problems.length) {
-        const shown = problems.slice(0, 10).join('\n  ');
-        throw new errors_2.UserError(`the bundle does not match its manifest or the pin (${problems.length} problem(s)):\n  ${shown}`, 'do not use this bundle; re-publish the release or pin another one');
-    }
-    return manifest;
+function refuse(problem) {
+    return new errors_2.UserError(`the bundle does not match its manifest or the pin: ${problem}`, 'do not use this bundle; re-publish the release or pin another one');
 }
-function writeEntries(entries, root) {
-    const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : 1));
-    for (const e of sorted) {
-        const target = (0, node_path_1.join)(root, e.path);
-        if (e.type === 'directory')
-            (0, node_fs_1.mkdirSync)(target, { recursive: true, mode: 0o755 });
-        else if (e.type === 'symlink') {
-            (0, node_fs_1.mkdirSync)((0, node_path_1.dirname)(target), { recursive: true });
-            (0, node_fs_1.symlinkSync)(e.linkname, target);
+/**
+ * Unpacks a bundle tar into an empty directory, checking each entry before writing it: manifest.json
+ * first (checked against the pin), then only directories and the files the manifest lists, with
+ * their size known before reading and their sha256 and mode checked after. No link is ever
+ * written or followed, no path is written twice, and nothing is written through a non-directory.
+ */
+class BundleExtraction {
+    root;
+    pin;
+    manifest;
+    kinds = new Map();
+    expected = new Map();
+    constructor(root, pin) {
+        this.root = root;
+        this.pin = pin;
+    }
+    async entry(header, stream) {
+        const path = (0, tarball_1.safeArchivePath)(header.name);
+        if (this.kinds.has(path))
+            throw refuse(`${path} appears more than once in the archive`);
+        if (!this.manifest) {
+            if (path !== naming_1.MANIFEST_ASSET || header.type !== 'file')
+                throw new errors_2.UserError('the bundle does not start with manifest.json', 'the asset was not written by pg-bundle publish; check the pin');
+            const text = await this.readSmall(stream, header.size ?? 0);
+            this.manifest = this.readManifest(text);
+            this.writeFile(path, text, 0o644);
+            return;
+        }
+        const top = path.split('/')[0];
+        const key = /^v(.*)$/.exec(top)?.[1];
+        if (key === undefined || !VERSION_KEY.test(key) || !this.manifest.versions[key])
+            throw refuse(`${path} is outside the versions the manifest lists`);
+        this.checkParents(path);
+        if (header.type === 'directory') {
+            stream.resume();
+            this.makeDirectory(path);
+        }
+        else if (header.type === 'file') {
+            await this.extractFile(path, header, stream);
+        }
+        else if (header.type === 'symlink') {
+            throw refuse(`${path} is a symlink (to ${header.linkname ?? '?'}); the manifest lists no links`);
         }
         else {
-            (0, node_fs_1.mkdirSync)((0, node_path_1.dirname)(target), { recursive: true });
-            (0, node_fs_1.writeFileSync)(target, e.data);
-            (0, node_fs_1.chmodSync)(target, e.mode & 0o111 ? 0o755 : 0o644);
+            throw refuse(`${path} has unsupported type ${header.type}`);
         }
     }
+    /** Every proper prefix of `path` is a directory of this archive; missing ones are created. */
+    checkParents(path) {
+        const parts = path.split('/');
+        for (let i = 1; i < parts.length; i++) {
+            const prefix = parts.slice(0, i).join('/');
+            const kind = this.kinds.get(prefix);
+            if (kind && kind !== 'directory')
+                throw refuse(`${path} would be written inside ${prefix}, a ${kind}`);
+            if (!kind) {
+                this.makeDirectory(prefix);
+            }
+        }
+    }
+    /** A new directory, 0755 whatever the umask (the service may run as another user). */
+    makeDirectory(path) {
+        (0, node_fs_1.mkdirSync)((0, node_path_1.join)(this.root, path));
+        (0, node_fs_1.chmodSync)((0, node_path_1.join)(this.root, path), 0o755);
+        this.kinds.set(path, 'directory');
+    }
+    async readSmall(stream, size) {
+        if (size > MAX_MANIFEST_BYTES)
+            throw refuse(`manifest.json has ${size} bytes, more than ${MAX_MANIFEST_BYTES}`);
+        const chunks = [];
+        for await (const c of stream)
+            chunks.push(c);
+        return Buffer.concat(chunks);
+    }
+    readManifest(data) {
+        const manifest = (0, manifest_file_1.parseManifest)(data.toString('utf8'), "the bundle's manifest.json");
+        const problems = [...manifestShapeProblems(manifest)];
+        if (problems.length === 0)
+            problems.push(...pinMismatches(manifest, this.pin));
+        if (problems.length)
+            throw refuse(problems.slice(0, 10).join('; '));
+        for (const v of Object.values(manifest.versions))
+            for (const f of v.files) {
+                if (this.expected.has(f.path))
+                    throw refuse(`the manifest lists ${f.path} more than once`);
+                this.expected.set(f.path, f);
+            }
+        return manifest;
+    }
+    async extractFile(path, header, stream) {
+        const want = this.expected.get(path);
+        if (!want)
+            throw refuse(`${path} is in the bundle but not in the manifest`);
+        const mode = (header.mode ?? 0) & 0o7777;
+        if (header.size !== want.size)
+            throw refuse(`${path} has ${header.size} bytes, the manifest says ${want.size}`);
+        if (mode.toString(8).padStart(4, '0') !== want.mode)
+            throw refuse(`${path} has mode ${mode.toString(8).padStart(4, '0')}, the manifest says ${want.mode}`);
+        const hash = (0, node_crypto_1.createHash)('sha256');
+        const fd = this.create(path, mode);
+        try {
+            for await (const chunk of stream) {
+                hash.update(chunk);
+                for (let done = 0; done < chunk.length;)
+                    done += (0, node_fs_1.writeSync)(fd, chunk, done);
+            }
+        }
+        finally {
+            (0, node_fs_1.closeSync)(fd);
+        }
+        const actual = hash.digest('hex');
+        if (actual !== want.sha256)
+            throw refuse(`${path} has sha256 ${actual}, the manifest says ${want.sha256}`);
+        this.expected.delete(path);
+    }
+    writeFile(path, data, mode) {
+        const fd = this.create(path, mode);
+        try {
+            for (let done = 0; done < data.length;)
+                done += (0, node_fs_1.writeSync)(fd, data, done);
+        }
+        finally {
+            (0, node_fs_1.closeSync)(fd);
+        }
+    }
+    /** A new file: never through a link, never over an existing path. */
+    create(path, mode) {
+        this.kinds.set(path, 'file');
+        const target = (0, node_path_1.join)(this.root, path);
+        const fd = (0, node_fs_1.openSync)(target, node_fs_1.constants.O_WRONLY | node_fs_1.constants.O_CREAT | node_fs_1.constants.O_EXCL | node_fs_1.constants.O_NOFOLLOW, mode);
+        (0, node_fs_1.fchmodSync)(fd, mode);
+        return fd;
+    }
+    /** The manifest, once every file it lists was found. */
+    finish() {
+        if (!this.manifest)
+            throw new errors_2.UserError('the bundle has no manifest.json', 'the asset was not written by pg-bundle publish; check the pin');
+        const missing = [...this.expected.keys()];
+        if (missing.length)
+            throw refuse(`${missing.length} file(s) listed in the manifest are missing, e.g. ${missing.slice(0, 3).join(', ')}`);
+        for (const key of Object.keys(this.manifest.versions))
+            if (this.kinds.get(`v${key}`) !== 'directory')
+                throw refuse(`the manifest lists v${key} but the bundle has no v${key}/`);
+        return this.manifest;
+    }
+}
+/** Unpacks the checked archive into `root` (an empty directory); returns its manifest. */
+async function extractBundle(archive, root, pin) {
+    const extraction = new BundleExtraction(root, pin);
+    const extract = tar.extract();
+    extract.end(archive);
+    try {
+        for await (const entry of extract)
+            await extraction.entry(entry.header, entry);
+    }
+    catch (err) {
+        extract.destroy();
+        if (err instanceof errors_2.UserError)
+            throw err;
+        throw new errors_2.UserError(`the bundle is not a valid pg-bundle archive: ${(0, errors_2.errorMessage)(err).split('\n')[0]}`, 'do not use this bundle; re-publish the release or pin another one');
+    }
+    return extraction.finish();
 }
 function readPinFile(path) {
     if (!(0, node_fs_1.existsSync)(path))
@@ -44584,33 +45010,25 @@ function checkSha256(data, pin) {
         throw new errors_2.UserError(`the downloaded bundle has sha256 ${actual}, the pin requires ${pin.sha256} (${pin.assetUrl})`, 'do not use it: the asset was replaced or damaged. Re-run pin-bump for the release you want, or re-publish the pinned one');
     return actual;
 }
-/** Writes the checked entries into a staging directory, then moves each vNN/ and manifest.json into `out`. */
-function install(entries, manifest, out) {
-    (0, node_fs_1.mkdirSync)(out, { recursive: true });
-    const staging = (0, node_path_1.join)(out, `.pg-bundle-fetch-${process.pid}`);
-    (0, node_fs_1.rmSync)(staging, { recursive: true, force: true });
-    try {
-        writeEntries(entries, staging);
-        const majors = Object.keys(manifest.versions);
-        for (const major of majors) {
-            (0, node_fs_1.rmSync)((0, node_path_1.join)(out, `v${major}`), { recursive: true, force: true });
-            (0, node_fs_1.renameSync)((0, node_path_1.join)(staging, `v${major}`), (0, node_path_1.join)(out, `v${major}`));
-        }
-        (0, node_fs_1.renameSync)((0, node_path_1.join)(staging, naming_1.MANIFEST_ASSET), (0, node_path_1.join)(out, naming_1.MANIFEST_ASSET));
-        return majors;
-    }
-    finally {
-        (0, node_fs_1.rmSync)(staging, { recursive: true, force: true });
-    }
-}
 async function fetchBundle(options) {
     const pin = readPinFile((0, node_path_1.resolve)(options.pinPath));
+    const out = (0, node_path_1.resolve)(options.outDir);
+    const swap = new out_swap_1.OutSwap(out, options.faults);
+    swap.recover();
     const data = await options.log.step(`downloading ${pin.assetUrl}`, () => downloadPinned(pin, options));
     const actual = checkSha256(data, pin);
-    const entries = await (0, tarball_1.readTar)(await (0, zstd_1.zstdDecompress)(data, pin.assetUrl));
-    const manifest = checkArchive(entries, pin);
-    const out = (0, node_path_1.resolve)(options.outDir);
-    const majors = install(entries, manifest, out);
+    const archive = await (0, zstd_1.zstdDecompress)(data, pin.assetUrl, maxArchiveBytes(pin));
+    const staging = swap.stage(actual);
+    let manifest;
+    try {
+        manifest = await extractBundle(archive, staging, pin);
+    }
+    catch (err) {
+        (0, node_fs_1.rmSync)(staging, { recursive: true, force: true });
+        throw err;
+    }
+    swap.install(staging);
+    const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
     const versions = majors.map((m) => manifest.versions[m].postgres.version).join(', ');
     options.log.info(`unpacked ${pin.tag} (PostgreSQL ${versions}) into ${out}`);
     return { dir: out, tag: pin.tag, versions: majors, sha256: actual };
@@ -44675,6 +45093,141 @@ function validateTag(tag) {
     }
     return tag;
 }
+
+
+/***/ }),
+
+/***/ 5419:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.OutSwap = void 0;
+/**
+ * How fetch replaces --out in one step: the bundle is unpacked into a sibling directory
+ * (`.<name>.pg-bundle-<sha>-<random>`, same file system) and --out becomes a symlink to it, switched
+ * by one rename(2). After any interruption --out names the complete old or the complete new bundle;
+ * the next run removes what an interrupted one left beside it. One fetch per --out at a time.
+ */
+const node_crypto_1 = __nccwpck_require__(7598);
+const node_fs_1 = __nccwpck_require__(3024);
+const node_path_1 = __nccwpck_require__(6760);
+const errors_1 = __nccwpck_require__(17);
+/** What a directory written by an older fetch may hold (it unpacked into --out itself). */
+const LEGACY_ENTRY = /^(manifest\.json|v[1-9][0-9]*|\.pg-bundle-fetch-[0-9]+)$/;
+class OutSwap {
+    out;
+    fault;
+    parent;
+    prefix;
+    constructor(out, fault = () => undefined) {
+        this.out = out;
+        this.fault = fault;
+        this.parent = (0, node_path_1.dirname)(out);
+        if (this.parent === out)
+            throw new errors_1.UserError(`--out ${out} cannot be replaced`, 'pass a directory below /, e.g. pg_install');
+        this.prefix = `.${(0, node_path_1.basename)(out)}.pg-bundle-`;
+    }
+    /** Undoes a swap interrupted between its two renames, then removes other runs' leftovers. */
+    recover() {
+        const ours = this.siblings();
+        if (!this.kind()) {
+            const old = ours.filter((n) => n.startsWith(`${this.prefix}old-`));
+            if (old.length === 1)
+                (0, node_fs_1.renameSync)((0, node_path_1.join)(this.parent, old[0]), this.out);
+        }
+        const keep = this.currentTarget();
+        for (const name of this.siblings())
+            if (name !== keep)
+                (0, node_fs_1.rmSync)((0, node_path_1.join)(this.parent, name), { recursive: true, force: true });
+    }
+    /** A new empty directory beside --out to unpack into. */
+    stage(sha256) {
+        (0, node_fs_1.mkdirSync)(this.parent, { recursive: true });
+        const dir = (0, node_path_1.join)(this.parent, `${this.prefix}${sha256.slice(0, 12)}-${(0, node_crypto_1.randomBytes)(4).toString('hex')}`);
+        (0, node_fs_1.mkdirSync)(dir);
+        (0, node_fs_1.chmodSync)(dir, 0o755);
+        return dir;
+    }
+    /**
+     * Makes --out name `dir` (a directory from stage) and removes what it named before, if ours. A
+     * failure before the switch undoes what was done, so --out keeps naming the old bundle.
+     */
+    install(dir) {
+        const link = (0, node_path_1.join)(this.parent, `${this.prefix}link-${(0, node_crypto_1.randomBytes)(4).toString('hex')}`);
+        let old;
+        let switched = false;
+        try {
+            (0, node_fs_1.symlinkSync)((0, node_path_1.basename)(dir), link);
+            this.fault('linked');
+            const kind = this.kind();
+            if (kind === 'other')
+                throw new errors_1.UserError(`--out ${this.out} exists and is not a directory`, 'pass a directory path');
+            const before = this.currentTarget();
+            if (kind === 'directory' && !this.removedEmpty()) {
+                old = (0, node_path_1.join)(this.parent, `${this.prefix}old-${(0, node_crypto_1.randomBytes)(4).toString('hex')}`);
+                (0, node_fs_1.renameSync)(this.out, old);
+                this.fault('moved-old');
+            }
+            else if (before)
+                old = (0, node_path_1.join)(this.parent, before);
+            (0, node_fs_1.renameSync)(link, this.out);
+            switched = true;
+            this.fault('swapped');
+        }
+        catch (err) {
+            if (!switched) {
+                (0, node_fs_1.rmSync)(link, { force: true });
+                if (old?.includes(`${this.prefix}old-`) && !this.kind())
+                    (0, node_fs_1.renameSync)(old, this.out);
+                (0, node_fs_1.rmSync)(dir, { recursive: true, force: true });
+            }
+            throw err;
+        }
+        if (old && (0, node_path_1.basename)(old) !== (0, node_path_1.basename)(dir))
+            (0, node_fs_1.rmSync)(old, { recursive: true, force: true });
+    }
+    /**
+     * A real --out directory is replaced only when empty (removed here: true) or written by an older
+     * fetch (false); anything else is refused.
+     */
+    removedEmpty() {
+        const names = (0, node_fs_1.readdirSync)(this.out);
+        const foreign = names.filter((n) => !LEGACY_ENTRY.test(n));
+        if (foreign.length)
+            throw new errors_1.UserError(`--out ${this.out} holds ${foreign.slice(0, 3).join(', ')}, which fetch did not write`, 'pass a new or empty directory (fetch replaces --out as a whole)');
+        if (names.length > 0)
+            return false;
+        (0, node_fs_1.rmdirSync)(this.out);
+        return true;
+    }
+    kind() {
+        try {
+            const st = (0, node_fs_1.lstatSync)(this.out);
+            return st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'directory' : 'other';
+        }
+        catch {
+            return undefined;
+        }
+    }
+    /** The sibling --out links to (a name from stage), or undefined. */
+    currentTarget() {
+        if (this.kind() !== 'symlink')
+            return undefined;
+        const target = (0, node_fs_1.readlinkSync)(this.out);
+        return target.startsWith(this.prefix) && !target.includes('/') ? target : undefined;
+    }
+    siblings() {
+        try {
+            return (0, node_fs_1.readdirSync)(this.parent).filter((n) => n.startsWith(this.prefix));
+        }
+        catch {
+            return [];
+        }
+    }
+}
+exports.OutSwap = OutSwap;
 
 
 /***/ }),
@@ -45339,6 +45892,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.BUNDLE_ZSTD_LEVEL = void 0;
 exports.zstdCompress = zstdCompress;
 exports.isZstd = isZstd;
+exports.zstdContentSize = zstdContentSize;
 exports.zstdDecompress = zstdDecompress;
 /**
  * zstd compression through @bokuweb/zstd-wasm (WebAssembly build of the reference library; Node 20
@@ -45363,10 +45917,42 @@ async function zstdCompress(data, level = exports.BUNDLE_ZSTD_LEVEL) {
 function isZstd(data) {
     return data.length >= 4 && data.readUInt32LE(0) === ZSTD_MAGIC;
 }
-/** Decompresses one zstd frame that records its content size (as written by zstdCompress). */
-async function zstdDecompress(data, what = 'the archive') {
+/**
+ * The content size a zstd frame header records (RFC 8878 §3.1.1.1), or undefined when the frame does
+ * not record it (pure). Read before decompressing, so that a bomb is refused before any allocation.
+ */
+function zstdContentSize(data) {
+    if (!isZstd(data) || data.length < 5)
+        return undefined;
+    const fhd = data[4];
+    const singleSegment = (fhd >> 5) & 1;
+    const fcsBytes = [singleSegment ? 1 : 0, 2, 4, 8][fhd >> 6];
+    const at = 5 + (singleSegment ? 0 : 1) + [0, 1, 2, 4][fhd & 3];
+    if (fcsBytes === 0 || data.length < at + fcsBytes)
+        return undefined;
+    if (fcsBytes === 1)
+        return data[at];
+    if (fcsBytes === 2)
+        return data.readUInt16LE(at) + 256;
+    if (fcsBytes === 4)
+        return data.readUInt32LE(at);
+    return Number(data.readBigUInt64LE(at));
+}
+/**
+ * Decompresses one zstd frame that records its content size (as written by zstdCompress). With
+ * `maxSize`, a frame that does not record its size or records more is refused before allocating:
+ * the output buffer is sized by the header, so decompression can never produce more.
+ */
+async function zstdDecompress(data, what = 'the archive', maxSize) {
     if (!isZstd(data))
         throw new errors_1.UserError(`${what} is not zstd-compressed (bad magic number)`, 'check that the pin points at the .tar.zst asset of a pg-bundle release');
+    if (maxSize !== undefined) {
+        const size = zstdContentSize(data);
+        if (size === undefined)
+            throw new errors_1.UserError(`${what} does not record its uncompressed size`, 'use an asset written by pg-bundle publish');
+        if (size > maxSize)
+            throw new errors_1.UserError(`${what} declares ${size} bytes uncompressed, larger than the ${maxSize} bytes the pin allows`, 'do not use this bundle: its size does not match the pinned manifest');
+    }
     await ensureInitialised();
     try {
         const out = (0, zstd_wasm_1.decompress)(data, { defaultHeapSize: 0 });
@@ -46357,6 +46943,57 @@ function packageVersion() {
 
 /***/ }),
 
+/***/ 767:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/**
+ * Secret masking for anything the CLI prints (pure). A secret is masked in every form it may take in
+ * a message: as is, line by line (a token with a newline), URL-encoded, JSON-escaped, and as base64
+ * or base64url at any byte alignment (Basic auth carries `user:token` in base64).
+ */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.secretForms = secretForms;
+exports.redactor = redactor;
+/** Pieces shorter than this are not masked on their own (they would mask ordinary words). */
+const MIN_PIECE = 6;
+/** The base64 characters that depend only on `secret`'s bytes when it starts at byte offset 0, 1 or 2. */
+function base64Forms(secret) {
+    const bytes = Buffer.from(secret);
+    const forms = [];
+    for (let offset = 0; offset < 3; offset++) {
+        const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+        const firstGroup = offset === 0 ? 0 : 1;
+        const endGroup = Math.floor((offset + bytes.length) / 3);
+        const form = encoded.slice(4 * firstGroup, 4 * endGroup);
+        forms.push(form, form.replace(/\+/g, '-').replace(/\//g, '_'));
+    }
+    return forms;
+}
+function secretForms(secret) {
+    const forms = new Set([secret, secret.trim()]);
+    for (const line of secret.split(/\r?\n|\r/))
+        forms.add(line.trim());
+    for (const form of [...forms]) {
+        forms.add(encodeURIComponent(form));
+        forms.add(JSON.stringify(form).slice(1, -1));
+    }
+    for (const form of [...forms])
+        for (const b64 of base64Forms(form))
+            forms.add(b64);
+    // longest first, so that a form is masked whole before a shorter piece of it
+    return [...forms].filter((f) => f.length >= MIN_PIECE).sort((a, b) => b.length - a.length);
+}
+/** A function that replaces every form of every secret with `***`. */
+function redactor(secrets) {
+    const forms = [...new Set(secrets.filter(Boolean).flatMap(secretForms))].sort((a, b) => b.length - a.length);
+    return (text) => forms.reduce((acc, form) => acc.split(form).join('***'), text);
+}
+
+
+/***/ }),
+
 /***/ 8812:
 /***/ ((__unused_webpack_module, exports) => {
 
@@ -46902,7 +47539,10 @@ const manifest_1 = __nccwpck_require__(4414);
 const errors_1 = __nccwpck_require__(17);
 const context_1 = __nccwpck_require__(6816);
 exports.MANIFEST_FILES = 'manifest-files';
-/** Every file of vNN/ has the sha256 and mode the manifest records, and nothing is missing or extra. */
+/**
+ * Every file of vNN/ has the sha256 and exact mode the manifest records, nothing is missing or extra,
+ * and no file or directory is writable by group or others.
+ */
 async function checkManifestFiles(ctx) {
     if (!ctx.manifest)
         return (0, context_1.fail)(exports.MANIFEST_FILES, `${ctx.manifestProblem ?? `${ctx.manifestPath}: no manifest`}; the bundle's files cannot be checked`);
@@ -46910,17 +47550,22 @@ async function checkManifestFiles(ctx) {
     if (!entry)
         return (0, context_1.fail)(exports.MANIFEST_FILES, `${ctx.manifestPath} has no entry for version ${ctx.major}`);
     let actual;
+    let writable;
     try {
         actual = await (0, bundle_files_1.listBundleFiles)(ctx.bundleDir, ctx.dir);
+        writable = await (0, bundle_files_1.writableByOthers)(ctx.bundleDir, ctx.dir);
     }
     catch (err) {
         return (0, context_1.fail)(exports.MANIFEST_FILES, (0, errors_1.errorMessage)(err));
     }
     const expected = entry.files.filter((f) => f.path.startsWith(`${ctx.dir}/`));
-    const diffs = (0, manifest_1.compareFiles)(expected, actual);
-    if (diffs.length === 0)
+    const problems = [
+        ...(0, manifest_1.compareFiles)(expected, actual).map((d) => `${d.path}: ${d.problem} (${d.detail})`),
+        ...writable,
+    ];
+    if (problems.length === 0)
         return (0, context_1.pass)(exports.MANIFEST_FILES, `${actual.length} files match ${ctx.manifestPath}`);
-    return (0, context_1.fail)(exports.MANIFEST_FILES, (0, context_1.listSome)(diffs.map((d) => `${d.path}: ${d.problem} (${d.detail})`)));
+    return (0, context_1.fail)(exports.MANIFEST_FILES, (0, context_1.listSome)(problems));
 }
 
 
@@ -49218,135 +49863,148 @@ const inc = (m, k, n = 1) => (m[k] = (m[k] ?? 0) + n);
  * known page states: they give no vectors and are not counted.
  */
 function* deriveVectors(records, format, stats = emptyVectorStats(), from = 0n, chainLength = exports.DEFAULT_CHAIN_LENGTH) {
-    const known = new Map();
-    const chains = new Map();
-    const forget = (key) => {
-        known.delete(key);
-        chains.delete(key);
-    };
-    let id = 0;
+    const deriver = new VectorDeriver(stats, chainLength);
     for (const rec of records) {
-        const counted = rec.lsn >= from;
-        if (counted)
-            stats.records++;
+        const record = deriver.begin(rec, (0, record_1.decodeRecord)(rec.raw, format), rec.lsn >= from);
+        deriver.forgetChangedElsewhere(record);
+        for (const b of record.decoded.blocks)
+            yield* deriver.blockVectors(record, b);
+    }
+}
+/** The state of deriveVectors across records: the last known image and the open chain of each block. */
+class VectorDeriver {
+    stats;
+    chainLength;
+    known = new Map();
+    chains = new Map();
+    id = 0;
+    constructor(stats, chainLength) {
+        this.stats = stats;
+        this.chainLength = chainLength;
+    }
+    begin(rec, decoded, counted) {
         const rmid = rec.header.rmid;
-        const decoded = (0, record_1.decodeRecord)(rec.raw, format);
-        const serviceApplied = exports.SERVICE_APPLIED_RMGRS.has(rmid);
-        const rmgr = (0, constants_1.rmgrName)(rmid);
-        if (serviceApplied && counted) {
-            inc(stats.serviceApplied, rmgr);
-            inc(stats.skippedByRmgr, rmgr);
-        }
-        const skipBlock = (reason) => {
-            if (!counted)
-                return;
-            inc(stats.skippedBlocks, reason);
-            inc(stats.skippedByRmgr, rmgr);
+        const record = {
+            rec,
+            decoded,
+            rmgr: (0, constants_1.rmgrName)(rmid),
+            counted,
+            serviceApplied: exports.SERVICE_APPLIED_RMGRS.has(rmid),
         };
-        if (rmid === constants_1.RM.SMGR) {
+        if (counted)
+            this.stats.records++;
+        if (record.serviceApplied && counted) {
+            inc(this.stats.serviceApplied, record.rmgr);
+            inc(this.stats.skippedByRmgr, record.rmgr);
+        }
+        return record;
+    }
+    /** Pages a record changes without naming them as blocks: a truncated relation, cleared VM bits. */
+    forgetChangedElsewhere({ rec, decoded }) {
+        if (rec.header.rmid === constants_1.RM.SMGR && decoded.mainData.length >= 16) {
             // truncation or creation: forget every page of the relation
             const main = decoded.mainData;
-            if (main.length >= 16) {
-                const dv = new DataView(main.buffer, main.byteOffset, main.byteLength);
-                const rel = `${dv.getUint32(4, true)}/${dv.getUint32(8, true)}/${dv.getUint32(12, true)}/`;
-                for (const k of [...known.keys()])
-                    if (k.startsWith(rel))
-                        forget(k);
-            }
+            const dv = new DataView(main.buffer, main.byteOffset, main.byteLength);
+            const rel = `${dv.getUint32(4, true)}/${dv.getUint32(8, true)}/${dv.getUint32(12, true)}/`;
+            for (const k of [...this.known.keys()])
+                if (k.startsWith(rel))
+                    this.forget(k);
         }
-        if (clearsVisibilityMap(rmid, rec.header.info, decoded.mainData)) {
+        if (clearsVisibilityMap(rec.header.rmid, rec.header.info, decoded.mainData)) {
             for (const b of decoded.blocks) {
                 if (b.fork !== 0)
                     continue;
-                const vmKey = tagKey({
-                    ...blockTag(b),
-                    fork: VM_FORK,
-                    blkno: Math.floor(b.blkno / HEAPBLOCKS_PER_VM_PAGE),
-                });
-                forget(vmKey);
-            }
-        }
-        for (const b of decoded.blocks) {
-            const tag = blockTag(b);
-            const key = tagKey(tag);
-            if (!b.image) {
-                forget(key);
-                if (!serviceApplied)
-                    skipBlock('no after-image in the record');
-                continue;
-            }
-            const after = (0, image_1.restoreBlockImage)(b.image);
-            const previous = known.get(key);
-            known.set(key, { image: after, endLsn: rec.endLsn });
-            if (serviceApplied || !counted) {
-                chains.delete(key); // the storage service applies this image itself: a new chain starts after it
-                continue;
-            }
-            const mask = (0, select_1.maskKindFor)(rmid, b.fork);
-            if (!mask) {
-                skipBlock(`no mask for rmgr ${rmgr}`);
-                continue;
-            }
-            let kind;
-            let base;
-            if (b.image.apply)
-                kind = 'fpi';
-            else if (b.willInit)
-                kind = 'init';
-            else if (previous) {
-                kind = 'delta';
-                base = Uint8Array.from(previous.image);
-                if (!(0, page_1.pageIsNew)(base))
-                    (0, page_1.setPageLsn)(base, previous.endLsn);
-            }
-            else {
-                skipBlock('no earlier image of the block');
-                continue;
-            }
-            const one = { lsn: rec.lsn, endLsn: rec.endLsn, raw: rec.raw };
-            const changed = !(kind === 'delta' && previous && maskedEqual(mask, previous.image, after, b.blkno));
-            const baseLsn = base && !(0, page_1.pageIsNew)(base) ? previous.endLsn : undefined;
-            const single = lsnAlternatives({ baseLsn, records: [one], changed: [changed] });
-            stats.vectors++;
-            inc(stats.byRmgr, rmgr);
-            yield {
-                id: id++,
-                rmgr,
-                kind,
-                tag,
-                blockId: b.blockId,
-                base,
-                records: [one],
-                expected: after,
-                mask,
-                ...(single.length ? { lsnAlternatives: single } : {}),
-            };
-            // grow this block's chain; emit it as one request when it is long enough
-            const chain = kind === 'delta' && chains.has(key) ? chains.get(key) : { base, baseLsn, records: [], changed: [] };
-            chain.records.push(one);
-            chain.changed.push(changed);
-            chains.set(key, chain);
-            if (chainLength > 1 && chain.records.length >= chainLength) {
-                chains.delete(key);
-                stats.vectors++;
-                stats.chains++;
-                inc(stats.byRmgr, rmgr);
-                const alternatives = lsnAlternatives(chain);
-                yield {
-                    id: id++,
-                    rmgr,
-                    kind: 'chain',
-                    tag,
-                    blockId: b.blockId,
-                    base: chain.base,
-                    records: chain.records,
-                    expected: after,
-                    mask,
-                    ...(alternatives.length ? { lsnAlternatives: alternatives } : {}),
-                };
+                const vmBlock = Math.floor(b.blkno / HEAPBLOCKS_PER_VM_PAGE);
+                this.forget(tagKey({ ...blockTag(b), fork: VM_FORK, blkno: vmBlock }));
             }
         }
     }
+    /** The vector of one block of a record (and the chain vector it completes), if it gives one. */
+    *blockVectors(record, b) {
+        const { rec, rmgr, counted, serviceApplied } = record;
+        const tag = blockTag(b);
+        const key = tagKey(tag);
+        if (!b.image) {
+            this.forget(key);
+            if (!serviceApplied)
+                this.skipBlock(record, 'no after-image in the record');
+            return;
+        }
+        const after = (0, image_1.restoreBlockImage)(b.image);
+        const previous = this.known.get(key);
+        this.known.set(key, { image: after, endLsn: rec.endLsn });
+        if (serviceApplied || !counted) {
+            this.chains.delete(key); // the storage service applies this image itself: a new chain starts after it
+            return;
+        }
+        const mask = (0, select_1.maskKindFor)(rec.header.rmid, b.fork);
+        if (!mask)
+            return this.skipBlock(record, `no mask for rmgr ${rmgr}`);
+        const start = vectorStart(b, previous);
+        if (!start)
+            return this.skipBlock(record, 'no earlier image of the block');
+        const { kind, base } = start;
+        const one = { lsn: rec.lsn, endLsn: rec.endLsn, raw: rec.raw };
+        const changed = !(kind === 'delta' && previous && maskedEqual(mask, previous.image, after, b.blkno));
+        const baseLsn = base && !(0, page_1.pageIsNew)(base) ? previous.endLsn : undefined;
+        const single = lsnAlternatives({ baseLsn, records: [one], changed: [changed] });
+        yield this.vector(rmgr, { kind, tag, blockId: b.blockId, base, records: [one], expected: after, mask }, single);
+        // grow this block's chain; emit it as one request when it is long enough
+        const chain = kind === 'delta' && this.chains.has(key)
+            ? this.chains.get(key)
+            : { base, baseLsn, records: [], changed: [] };
+        chain.records.push(one);
+        chain.changed.push(changed);
+        this.chains.set(key, chain);
+        if (this.chainLength > 1 && chain.records.length >= this.chainLength) {
+            this.chains.delete(key);
+            this.stats.chains++;
+            const { records } = chain;
+            const fields = {
+                kind: 'chain',
+                tag,
+                blockId: b.blockId,
+                base: chain.base,
+                records,
+                expected: after,
+                mask,
+            };
+            yield this.vector(rmgr, fields, lsnAlternatives(chain));
+        }
+    }
+    vector(rmgr, fields, alternatives) {
+        this.stats.vectors++;
+        inc(this.stats.byRmgr, rmgr);
+        return {
+            id: this.id++,
+            rmgr,
+            ...fields,
+            ...(alternatives.length ? { lsnAlternatives: alternatives } : {}),
+        };
+    }
+    skipBlock({ counted, rmgr }, reason) {
+        if (!counted)
+            return;
+        inc(this.stats.skippedBlocks, reason);
+        inc(this.stats.skippedByRmgr, rmgr);
+    }
+    forget(key) {
+        this.known.delete(key);
+        this.chains.delete(key);
+    }
+}
+/** How a block's vector starts: a full-page image, an initialised page, or the block's earlier image. */
+function vectorStart(b, previous) {
+    if (b.image.apply)
+        return { kind: 'fpi' };
+    if (b.willInit)
+        return { kind: 'init' };
+    if (!previous)
+        return undefined;
+    const base = Uint8Array.from(previous.image);
+    if (!(0, page_1.pageIsNew)(base))
+        (0, page_1.setPageLsn)(base, previous.endLsn);
+    return { kind: 'delta', base };
 }
 
 
@@ -51790,6 +52448,14 @@ module.exports = require("node:process");
 
 "use strict";
 module.exports = require("node:stream");
+
+/***/ }),
+
+/***/ 3136:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:url");
 
 /***/ }),
 
