@@ -58,7 +58,8 @@ export interface VersionManifest {
   icu: { version: string; origin: string };
   locales: string[];
   modules: ModuleEntry[];
-  walredo: { mode: 'builtin' | 'fork' | 'none' };
+  /** preload: linked-in modules the builtin walredo loads at start (--walredo-preload) */
+  walredo: { mode: 'builtin' | 'fork' | 'none'; preload?: string[] };
   files: FileEntry[];
   buildDurationSeconds: number;
   conformance?: VersionConformance;
