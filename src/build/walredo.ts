@@ -35,7 +35,11 @@ export function chooseWalRedoMode(requested: string | undefined, treeHasWalRedo:
  * The modules of --walredo-preload (comma-separated; pure). Only the builtin walredo of a static
  * bundle loads them: a fork's walredo loads its own modules, and the dynamic build has no table.
  */
-export function parseWalRedoPreload(text: string | undefined, mode: WalRedoMode, linkage = 'static'): string[] {
+export function parseWalRedoPreload(
+  text: string | undefined,
+  mode: WalRedoMode,
+  linkage = 'static',
+): string[] {
   const names = (text ?? '').split(/[,\s]+/).filter(Boolean);
   if (names.length === 0) return [];
   if (mode !== 'builtin')

@@ -47,7 +47,11 @@ export function preloadSteps(preload: readonly string[], scale: number): Workloa
  * `copyFile` is a server-readable file path for COPY FROM (a heap multi-insert); `preload` the
  * modules the server loads through shared_preload_libraries.
  */
-export function workloadSteps(scale: number, copyFile: string, preload: readonly string[] = []): WorkloadStep[] {
+export function workloadSteps(
+  scale: number,
+  copyFile: string,
+  preload: readonly string[] = [],
+): WorkloadStep[] {
   const n = (k: number) => Math.max(1, Math.round(k * scale));
   return [
     {
