@@ -21,4 +21,7 @@ typedef struct pgb_module
 extern const pgb_module pgb_modules[];
 extern const int pgb_nmodules;
 
+/* modules the builtin walredo loads at start as shared_preload_libraries would; NULL-terminated */
+extern const char *const pgb_walredo_preload[];
+
 #endif

@@ -39,6 +39,13 @@ PGDLLEXPORT void WalRedoMain(int argc, char *argv[]);
 #pragma weak pgb_walredo_hooks
 
 /*
+ * Linked-in modules to load at start as shared_preload_libraries would (build option
+ * --walredo-preload), NULL-terminated; generated into the static postgres's module table.
+ */
+extern const char *const pgb_walredo_preload[];
+#pragma weak pgb_walredo_preload
+
+/*
  * Whether redo sets the page LSN where upstream does so only when hint bits are WAL-logged
  * (heap visibility records): mirrors the clusters the storage service creates, which have data
  * checksums from v18 on (initdb's default) and not before.
@@ -93,6 +100,23 @@ set_startup_gucs(void)
 	set_guc("wal_log_hints", PGB_WALREDO_WAL_LOG_HINTS);
 }
 
+/*
+ * Modules that register custom resource managers can only do so while shared_preload_libraries
+ * are processed (RegisterCustomRmgr checks it), so they are loaded the way the storage fork's
+ * walredo loads its rmgr module: before shared memory is sized and before rmgr start-up. The
+ * path is absolute for the same reason as in the dispatch shim (v18's $libdir handling).
+ */
+static void
+load_preload_modules(void)
+{
+	if (&pgb_walredo_preload == NULL)
+		return;
+	process_shared_preload_libraries_in_progress = true;
+	for (const char *const *name = pgb_walredo_preload; *name != NULL; name++)
+		load_file(psprintf("%s/%s", pkglib_path, *name), false);
+	process_shared_preload_libraries_in_progress = false;
+}
+
 static void
 start_up(const char *argv0)
 {
@@ -107,6 +131,8 @@ start_up(const char *argv0)
 	 * semaphores); "/" exists in every root. Nothing is ever written there.
 	 */
 	SetDataDir("/");
+
+	load_preload_modules();
 
 	InitializeMaxBackends();
 #if PG_VERSION_NUM >= 180000

@@ -17,7 +17,7 @@ import { installLocales } from './locales';
 import { buildPgxsModule, PreparedModule, prepareInTreeModules } from './modules';
 import { compileRuntime, needsLibpqEncodingForwarders } from './runtime';
 import { ensureToolchain } from './toolchain';
-import { builtinWalRedo, chooseWalRedoMode, WalRedoMode } from './walredo';
+import { builtinWalRedo, chooseWalRedoMode, parseWalRedoPreload, WalRedoMode } from './walredo';
 import { finishVersion, startVersion, VersionJob } from './version-job';
 import { compiledTreeDir } from './compiled-tree';
 import { withCacheLock } from './cache-lock';
@@ -32,6 +32,8 @@ export interface BuildRequest {
   icuSource?: string;
   icuSha256?: string;
   walredo?: WalRedoMode;
+  /** --walredo-preload as given (comma-separated module names) */
+  walredoPreload?: string;
   /** 'static' (the bundle; default) or 'dynamic' (a conventional build for comparison, src/build/dynamic.ts) */
   linkage?: Linkage;
   locales: string[];
@@ -60,12 +62,15 @@ export async function toolchainVersions(): Promise<Toolchain> {
 async function prepare(
   req: BuildRequest,
   ctx: ResolveContext,
-): Promise<Map<number, { source: ResolvedSource; walredo: WalRedoMode }>> {
+): Promise<Map<number, { source: ResolvedSource; walredo: WalRedoMode; walredoPreload: string[] }>> {
   for (const dir of req.modules) {
     if (!existsSync(join(dir, 'Makefile')))
       throw new UserError(`--module ${dir}: no Makefile there`, 'pass the directory of a PGXS module');
   }
-  const prepared = new Map<number, { source: ResolvedSource; walredo: WalRedoMode }>();
+  const prepared = new Map<
+    number,
+    { source: ResolvedSource; walredo: WalRedoMode; walredoPreload: string[] }
+  >();
   for (const major of req.versions) {
     const spec = req.sources.get(major);
     if (!spec) throw new UserError(`no source for version ${major}`, 'pass --source');
@@ -75,7 +80,9 @@ async function prepare(
     req.log.info(
       `v${major}: PostgreSQL ${source.version.full}, revision ${source.revision}, catalog version ${source.catversion}`,
     );
-    prepared.set(major, { source, walredo: chooseWalRedoMode(req.walredo, source.hasWalRedo) });
+    const walredo = chooseWalRedoMode(req.walredo, source.hasWalRedo);
+    const walredoPreload = parseWalRedoPreload(req.walredoPreload, walredo, req.linkage ?? 'static');
+    prepared.set(major, { source, walredo, walredoPreload });
   }
   return prepared;
 }
@@ -96,8 +103,8 @@ export async function buildBundles(req: BuildRequest): Promise<Manifest> {
     ? readManifestFile(manifestPath)
     : emptyManifest(packageVersion());
   for (const major of req.versions) {
-    const { source, walredo } = prepared.get(major)!;
-    const job: VersionJob = { req, out, major, source, walredo, icu, toolchain };
+    const { source, walredo, walredoPreload } = prepared.get(major)!;
+    const job: VersionJob = { req, out, major, source, walredo, walredoPreload, icu, toolchain };
     const treeDir = compiledTreeDir({ cacheDir: req.cacheDir, major, source, icu, toolchain });
     const entry = await withCacheLock(treeDir, req.log, () =>
       req.linkage === 'dynamic' ? buildDynamicVersion(job) : buildVersion(job),
@@ -113,7 +120,7 @@ export async function buildBundles(req: BuildRequest): Promise<Manifest> {
 }
 
 async function buildVersion(job: VersionJob): Promise<VersionManifest> {
-  const { req, out, source, walredo, icu } = job;
+  const { req, out, source, walredo, walredoPreload, icu } = job;
   const started = await startVersion(job);
   const { v, work, logs } = started;
   const { buildDir, stagePrefix, pgConfig, env } = started.tree;
@@ -134,9 +141,17 @@ async function buildVersion(job: VersionJob): Promise<VersionManifest> {
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new UserError(`module '${dup}' is linked in twice`, 'remove the duplicate --module');
   log.info(`${v}: linking in modules ${names.join(', ')}`);
+  const missing = walredoPreload.filter((p) => !names.includes(p));
+  if (missing.length)
+    throw new UserError(
+      `--walredo-preload ${missing.join(', ')}: not among the linked-in modules (${names.join(', ')})`,
+      'pass the module directory with --module; the name is the library the module builds',
+    );
+  if (walredoPreload.length) log.info(`${v}: walredo preloads ${walredoPreload.join(', ')}`);
 
   const pgWchar = join(source.dir, 'src/include/mb/pg_wchar.h');
   const runtime = await compileRuntime(modules, join(work, 'link'), {
+    walredoPreload,
     libpqEncodingForwarders:
       existsSync(pgWchar) && needsLibpqEncodingForwarders(readFileSync(pgWchar, 'utf8')),
   });

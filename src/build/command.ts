@@ -31,6 +31,7 @@ export const buildCommand: CommandHandler = async (options, ctx) => {
     icuSource: stringOption(options, 'icuSource'),
     icuSha256: stringOption(options, 'icuSha256'),
     walredo: stringOption(options, 'walredo') as WalRedoMode | undefined,
+    walredoPreload: stringOption(options, 'walredoPreload'),
     linkage: parseLinkage(stringOption(options, 'linkage')),
     locales: parseLocaleList(stringOption(options, 'locales') ?? 'C.UTF-8'),
     keepDebug: boolOption(options, 'keepDebug'),

@@ -45,13 +45,13 @@ export function needsLibpqEncodingForwarders(pgWcharHeader: string): boolean {
 export async function compileRuntime(
   modules: LinkedModule[],
   workDir: string,
-  options: { libpqEncodingForwarders?: boolean } = {},
+  options: { libpqEncodingForwarders?: boolean; walredoPreload?: string[] } = {},
 ): Promise<RuntimeObjects> {
   const dir = join(workDir, 'runtime');
   mkdirSync(dir, { recursive: true });
   const rt = runtimeDir();
   const table = join(dir, 'pgb_module_table.c');
-  writeFileSync(table, generateModuleTable(modules));
+  writeFileSync(table, generateModuleTable(modules, options.walredoPreload));
   const obj = (name: string) => join(dir, `${name}.o`);
   const dl = await compile(join(rt, 'pgb_dl.c'), obj('pgb_dl'), workDir);
   const exec = await compile(join(rt, 'pgb_exec.c'), obj('pgb_exec'), workDir);

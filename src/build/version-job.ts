@@ -18,6 +18,8 @@ export interface VersionJob {
   major: number;
   source: ResolvedSource;
   walredo: WalRedoMode;
+  /** linked-in modules the builtin walredo loads at start (--walredo-preload) */
+  walredoPreload: string[];
   icu: IcuChoice;
   toolchain: Toolchain;
 }
@@ -71,7 +73,11 @@ export function finishVersion(
     icu: { version: icu.version, origin: icu.origin },
     locales: parts.locales,
     modules: parts.modules,
-    walredo: { mode: job.walredo, modules: walRedoModules(job.walredo, parts.modules) },
+    walredo: {
+      mode: job.walredo,
+      modules: [...walRedoModules(job.walredo, parts.modules), ...(job.walredoPreload ?? [])],
+      ...(job.walredoPreload?.length ? { preload: job.walredoPreload } : {}),
+    },
     files: parts.files,
     buildDurationSeconds: Math.round((Date.now() - started.startedAt) / 1000),
   };

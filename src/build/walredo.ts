@@ -47,6 +47,34 @@ export function walRedoModules(
   return modules.filter((m) => wanted(m.origin)).map((m) => m.name);
 }
 
+/**
+ * The modules of --walredo-preload (comma-separated; pure). Only the builtin walredo of a static
+ * bundle loads them: a fork's walredo loads its own modules, and the dynamic build has no table.
+ */
+export function parseWalRedoPreload(
+  text: string | undefined,
+  mode: WalRedoMode,
+  linkage = 'static',
+): string[] {
+  const names = (text ?? '').split(/[,\s]+/).filter(Boolean);
+  if (names.length === 0) return [];
+  if (mode !== 'builtin')
+    throw new UserError(
+      `--walredo-preload needs the builtin walredo, but the walredo mode is '${mode}'`,
+      mode === 'fork'
+        ? "a fork's walredo loads its own modules: drop --walredo-preload"
+        : 'use --walredo builtin or drop --walredo-preload',
+    );
+  if (linkage !== 'static')
+    throw new UserError(
+      '--walredo-preload works only for the static bundle (--linkage static)',
+      'drop --walredo-preload for the dynamic comparison build',
+    );
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new UserError(`--walredo-preload names '${dup}' twice`, 'name each module once');
+  return names;
+}
+
 export interface BuiltinWalRedoParts {
   modules: PreparedModule[];
   /** Objects linked into postgres as they are (the dispatch shim; it defines __wrap_* symbols) */

@@ -66,9 +66,11 @@ export interface VersionManifest {
   modules: ModuleEntry[];
   /**
    * The WAL dialect walredo understands: its mode ('builtin' replays upstream WAL only), the
-   * linked-in modules it loads, and (after verify) the resource managers it replays, measured.
+   * linked-in modules it loads, the ones the builtin walredo loads at start as
+   * shared_preload_libraries would (`preload`, --walredo-preload), and (after verify) the resource
+   * managers it replays, measured.
    */
-  walredo: { mode: 'builtin' | 'fork' | 'none'; modules?: string[]; rmgrs?: RmgrSet };
+  walredo: { mode: 'builtin' | 'fork' | 'none'; modules?: string[]; preload?: string[]; rmgrs?: RmgrSet };
   files: FileEntry[];
   buildDurationSeconds: number;
   conformance?: VersionConformance;

@@ -107,6 +107,15 @@ export const OPTION_SPECS: OptionSpec[] = [
       "walredo mode: 'builtin' (pg-bundle's module; default for upstream trees), 'fork' (the tree's own; default when it has one) or 'none'",
   },
   {
+    key: 'walredoPreload',
+    flag: '--walredo-preload <modules>',
+    input: 'walredo-preload',
+    kind: 'string',
+    commands: BUILDING,
+    description:
+      'linked-in modules the builtin walredo loads at start as shared_preload_libraries would (e.g. one that registers a custom resource manager), comma-separated; verify preloads them in its corpus server too',
+  },
+  {
     key: 'linkage',
     flag: '--linkage <linkage>',
     input: 'linkage',

@@ -20,6 +20,8 @@ export interface WalRedoStageOptions {
   skip?: boolean;
   /** The walredo mode recorded in the manifest at build time (default "builtin"). */
   mode?: WalRedoMode;
+  /** Modules walredo preloads (manifest walredo.preload); the corpus server preloads them too. */
+  preload?: string[];
   log?: Logger;
   /** Use a stored corpus file (*.jsonl.gz) instead of generating WAL with the bundle's server. */
   corpusFile?: string;
@@ -211,7 +213,13 @@ export async function runWalRedoStage(
   try {
     corpus = options.corpusFile
       ? loadStoredCorpus(options.corpusFile)
-      : await generateCorpus({ binDir: paths.bin, major, scale: options.scale ?? DEFAULT_CORPUS_SCALE, log });
+      : await generateCorpus({
+          binDir: paths.bin,
+          major,
+          scale: options.scale ?? DEFAULT_CORPUS_SCALE,
+          log,
+          preload: options.preload,
+        });
     log?.info(`walredo: corpus from ${corpus.source}`);
     const it = corpus.vectors()[Symbol.iterator]();
     const head = takeFirst(it, 512);

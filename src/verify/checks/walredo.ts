@@ -10,7 +10,10 @@ import { Logger } from '../../util/logger';
 export function walRedoCheck(report: WalRedoReport): CheckResult {
   const v = report.vectors;
   const rmgrs = Object.keys(v.byRmgr).length;
-  const counts = `protocol ${report.protocol.passed}/${report.protocol.passed + report.protocol.failed} passed; vectors ${v.passed} passed, ${v.failed} failed, ${v.skipped} skipped over ${rmgrs} resource managers`;
+  const custom = Object.entries(v.byRmgr)
+    .filter(([name]) => /^custom\d+$/.test(name))
+    .map(([name, c]) => `${name} ${c.passed} passed, ${c.failed} failed`);
+  const counts = `protocol ${report.protocol.passed}/${report.protocol.passed + report.protocol.failed} passed; vectors ${v.passed} passed, ${v.failed} failed, ${v.skipped} skipped over ${rmgrs} resource managers${custom.length ? ` (custom: ${custom.join('; ')})` : ''}`;
   if (report.status === 'skip')
     return { name: 'walredo', status: 'skip', detail: report.message ?? 'skipped' };
   const first = v.failures[0];
@@ -47,7 +50,12 @@ export async function verifyWalRedo(
     dir = copy;
   }
   try {
-    const report = await runWalRedoStage(dir, major, { skip, mode: entry?.walredo?.mode, log });
+    const report = await runWalRedoStage(dir, major, {
+      skip,
+      mode: entry?.walredo?.mode,
+      preload: entry?.walredo?.preload,
+      log,
+    });
     return { check: walRedoCheck(report), report };
   } finally {
     if (copy) rmSync(copy, { recursive: true, force: true });

@@ -30,6 +30,8 @@ export interface GenerateCorpusOptions {
   log?: Logger;
   /** Keep the WAL here instead of a temp directory (kept after dispose). */
   walDir?: string;
+  /** Modules the bundle's walredo preloads (manifest walredo.preload): the server preloads them too. */
+  preload?: string[];
 }
 
 export const DEFAULT_CORPUS_SCALE = 0.25;
@@ -44,6 +46,7 @@ export async function generateCorpus(options: GenerateCorpusOptions): Promise<Co
       outDir: walDir,
       scale: options.scale ?? DEFAULT_CORPUS_SCALE,
       log: options.log,
+      preload: options.preload,
     });
   } catch (e) {
     if (temp) rmSync(temp, { recursive: true, force: true });

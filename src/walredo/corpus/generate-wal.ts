@@ -20,11 +20,32 @@ export interface GenerateWalOptions {
   scale?: number;
   log?: Logger;
   settings?: Record<string, string>;
+  /** Modules loaded through shared_preload_libraries (the bundle's walredo preloads them too). */
+  preload?: string[];
+}
+
+/**
+ * Statements run first in the workload's session. With preloaded modules: PostgreSQL expands
+ * wal_consistency_checking = 'all' when the setting is read, before shared_preload_libraries are
+ * loaded, so a custom resource manager would get no consistency images; set again in the session
+ * (a superuser setting), 'all' includes it.
+ */
+export function sessionSetup(preload: readonly string[] = []): string[] {
+  return preload.length ? ["SET wal_consistency_checking = 'all'"] : [];
+}
+
+/** Server settings for the preloaded modules (pure). */
+export function preloadSettings(preload: readonly string[] = []): Record<string, string> {
+  return preload.length ? { shared_preload_libraries: preload.join(',') } : {};
 }
 
 export async function generateWal(options: GenerateWalOptions): Promise<GeneratedWal> {
   const scale = options.scale ?? 1;
-  const server = await startPrivateServer({ binDir: options.binDir, settings: options.settings });
+  const preload = options.preload ?? [];
+  const server = await startPrivateServer({
+    binDir: options.binDir,
+    settings: { ...preloadSettings(preload), ...options.settings },
+  });
   let startLsn = '';
   let endLsn = '';
   let steps = 0;
@@ -34,8 +55,9 @@ export async function generateWal(options: GenerateWalOptions): Promise<Generate
     chmodSync(copyFile, 0o644);
     const c = await server.connect();
     try {
+      for (const q of sessionSetup(preload)) await c.query(q);
       startLsn = String((await c.query('SELECT pg_current_wal_insert_lsn()')).rows[0][0]);
-      for (const step of workloadSteps(scale, copyFile)) {
+      for (const step of workloadSteps(scale, copyFile, preload)) {
         options.log?.debug(`workload: ${step.name}`);
         for (const q of stepQueries(step)) await c.query(q);
         steps++;

@@ -18,8 +18,40 @@ export function stepQueries(step: WorkloadStep): string[] {
     .filter((q) => q !== '' && q !== ';');
 }
 
-/** `copyFile` is a server-readable file path for COPY FROM (a heap multi-insert). */
-export function workloadSteps(scale: number, copyFile: string): WorkloadStep[] {
+/**
+ * Steps for modules the server preloads (walredo's --walredo-preload), by module name: records of
+ * their custom resource managers. Each works on a relation nothing else reads and drops it.
+ */
+const PRELOAD_STEPS: Readonly<Record<string, (n: (k: number) => number) => WorkloadStep>> = {
+  // test/fixtures/modules/pgb_test_rmgr: one record per call, a new page (WILL_INIT) when full
+  pgb_test_rmgr: (n) => ({
+    name: 'custom resource manager pgb_test_rmgr (id 134): appends to pages through block references',
+    sql: `
+        CREATE FUNCTION pgb_test_rmgr_append(regclass, text) RETURNS int4
+          AS 'pgb_test_rmgr', 'pgb_test_rmgr_append' LANGUAGE C STRICT;
+        CREATE TABLE t_rmgr (id int);
+        SELECT count(pgb_test_rmgr_append('t_rmgr', repeat(chr(97 + g % 26), 20 + (g * 37) % 700)))
+          FROM generate_series(1, ${n(1600)}) g;
+        DROP TABLE t_rmgr;
+        DROP FUNCTION pgb_test_rmgr_append(regclass, text);`,
+  }),
+};
+
+/** Workload steps of the preloaded modules pg-bundle knows; others are only loaded (pure). */
+export function preloadSteps(preload: readonly string[], scale: number): WorkloadStep[] {
+  const n = (k: number) => Math.max(1, Math.round(k * scale));
+  return preload.flatMap((m) => (PRELOAD_STEPS[m] ? [PRELOAD_STEPS[m](n)] : []));
+}
+
+/**
+ * `copyFile` is a server-readable file path for COPY FROM (a heap multi-insert); `preload` the
+ * modules the server loads through shared_preload_libraries.
+ */
+export function workloadSteps(
+  scale: number,
+  copyFile: string,
+  preload: readonly string[] = [],
+): WorkloadStep[] {
   const n = (k: number) => Math.max(1, Math.round(k * scale));
   return [
     {
@@ -148,6 +180,7 @@ export function workloadSteps(scale: number, copyFile: string): WorkloadStep[] {
         ALTER SEQUENCE s2 RESTART WITH 7;
         SELECT nextval('s2');`,
     },
+    ...preloadSteps(preload, scale),
   ];
 }
 

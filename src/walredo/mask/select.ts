@@ -20,6 +20,10 @@ const BY_RMGR: Readonly<Record<number, MaskKind>> = {
   [RM.GENERIC]: 'generic',
 };
 
+/** Custom resource managers have ids 128..255 (RM_MIN_CUSTOM_ID .. RM_MAX_CUSTOM_ID). */
+export const RM_MIN_CUSTOM_ID = 128;
+export const RM_MAX_CUSTOM_ID = 255;
+
 const FORK_MAIN = 0;
 const FORK_INIT = 3;
 
@@ -29,9 +33,18 @@ const FORK_INIT = 3;
  * mask: the rmgr's own mask would treat them as heap pages and blank them.
  */
 export function maskKindFor(rmid: number, fork: number): MaskKind | undefined {
-  const kind = BY_RMGR[rmid];
+  const kind = BY_RMGR[rmid] ?? customMaskKind(rmid);
   if (!kind) return undefined;
   return fork === FORK_MAIN || fork === FORK_INIT ? kind : 'lsn-only';
+}
+
+/**
+ * A custom rmgr's rm_mask is not known here. PostgreSQL writes consistency images only for rmgrs
+ * that have one, and every page mask starts with what bufmask.h gives (LSN, checksum, unused
+ * space): that is the mask assumed. One that masks more (e.g. heap hint bits) shows as failures.
+ */
+function customMaskKind(rmid: number): MaskKind | undefined {
+  return rmid >= RM_MIN_CUSTOM_ID && rmid <= RM_MAX_CUSTOM_ID ? 'generic' : undefined;
 }
 
 const FUNCS: Readonly<Record<MaskKind, (page: Uint8Array, blkno: number) => void>> = {
