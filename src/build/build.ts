@@ -12,6 +12,7 @@ import { packageVersion } from '../util/package-root';
 import { assembleBundle } from './assemble';
 import { buildDynamicVersion, Linkage } from './dynamic';
 import { BACKEND_WRAPS, FRONTEND_WRAPS, staticIcuLibs, staticLinkFlags } from './configure';
+import { gccMajorVersion, installedDebianPackages } from './components';
 import { icuFromSource, IcuChoice, systemIcu } from './icu';
 import { installLocales } from './locales';
 import { buildPgxsModule, PreparedModule, prepareInTreeModules } from './modules';
@@ -97,6 +98,8 @@ export async function buildBundles(req: BuildRequest): Promise<Manifest> {
     : await systemIcu();
   req.log.info(`ICU ${icu.version} from ${icu.origin}`);
   const toolchain = await toolchainVersions();
+  const gccMajor = await gccMajorVersion();
+  const packages = await installedDebianPackages(gccMajor);
   const manifestPath = join(out, 'manifest.json');
   // the versions built before into this out directory stay (one manifest for the whole bundle)
   let manifest: Manifest = existsSync(manifestPath)
@@ -104,7 +107,18 @@ export async function buildBundles(req: BuildRequest): Promise<Manifest> {
     : emptyManifest(packageVersion());
   for (const major of req.versions) {
     const { source, walredo, walredoPreload } = prepared.get(major)!;
-    const job: VersionJob = { req, out, major, source, walredo, walredoPreload, icu, toolchain };
+    const job: VersionJob = {
+      req,
+      out,
+      major,
+      source,
+      walredo,
+      walredoPreload,
+      icu,
+      toolchain,
+      packages,
+      gccMajor,
+    };
     const treeDir = compiledTreeDir({ cacheDir: req.cacheDir, major, source, icu, toolchain });
     const entry = await withCacheLock(treeDir, req.log, () =>
       req.linkage === 'dynamic' ? buildDynamicVersion(job) : buildVersion(job),
@@ -202,5 +216,6 @@ async function buildVersion(job: VersionJob): Promise<VersionManifest> {
     locales,
     modules: modules.map((m) => ({ name: m.name, origin: m.origin, symbols: m.symbols.length })),
     files,
+    linkLibs,
   });
 }

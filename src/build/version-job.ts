@@ -8,6 +8,7 @@ import { VersionManifest } from '../core/manifest';
 import { manifestSource, ResolvedSource } from '../source/resolve';
 import type { BuildRequest, Toolchain } from './build';
 import { compileAndStage, CompiledTree } from './compiled-tree';
+import { componentsFor, DebianPackages } from './components';
 import { IcuChoice } from './icu';
 import { walRedoModules, WalRedoMode } from './walredo';
 
@@ -22,6 +23,9 @@ export interface VersionJob {
   walredoPreload: string[];
   icu: IcuChoice;
   toolchain: Toolchain;
+  /** the build machine's Debian packages the static libraries come from, and gcc's major version */
+  packages: DebianPackages;
+  gccMajor: string;
 }
 
 export interface StartedVersion {
@@ -60,7 +64,7 @@ export async function startVersion(job: VersionJob): Promise<StartedVersion> {
 export function finishVersion(
   job: VersionJob,
   started: StartedVersion,
-  parts: Pick<VersionManifest, 'linkage' | 'locales' | 'modules' | 'files'>,
+  parts: Pick<VersionManifest, 'linkage' | 'locales' | 'modules' | 'files'> & { linkLibs?: string[] },
 ): VersionManifest {
   rmSync(join(job.out, '.build'), { recursive: true, force: true });
   const { source, major, icu } = job;
@@ -71,6 +75,15 @@ export function finishVersion(
     configureFlags: started.tree.args,
     toolchain: job.toolchain,
     icu: { version: icu.version, origin: icu.origin },
+    components: componentsFor(
+      {
+        major,
+        linkLibs: parts.linkLibs ?? [],
+        icu: { version: icu.version, fromSource: icu.prefix !== undefined },
+        gccMajor: job.gccMajor,
+      },
+      job.packages,
+    ),
     locales: parts.locales,
     modules: parts.modules,
     walredo: {

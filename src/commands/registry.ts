@@ -4,6 +4,8 @@ import { pinBumpCommand } from '../pin-bump/command';
 import { verifyCommand } from '../verify/command';
 import { doctorOrPackages } from './doctor';
 import { runCommand } from './run';
+import { outdatedCommand } from '../outdated/command';
+import { rebuildCheckCommand } from '../rebuild-check/command';
 import { CommandHandler } from '../core/context';
 import { CommandName } from '../core/options';
 
@@ -63,6 +65,22 @@ export const COMMANDS: CommandEntry[] = [
     summary:
       'download the bundle a pin file names, check it and unpack it into a pg_distrib_dir-shaped <out>',
     handler: fetchCommand,
+  },
+  {
+    name: 'rebuild-check',
+    summary:
+      "rebuild each version from the inputs its manifest records and compare every file's sha256 and size; names the toolchain differences; exit 0 only when all files are identical",
+    args: '[bundle-dir]',
+    argsHelp: 'the bundle directory to check (default: the out directory)',
+    handler: rebuildCheckCommand,
+  },
+  {
+    name: 'outdated',
+    summary:
+      'compare the recorded linked-in libraries and PostgreSQL version with what apt and the sources offer now; exit 1 when a rebuild would pick up something newer (each change old → new)',
+    args: '[bundle-dir]',
+    argsHelp: 'the bundle directory (default: the out directory)',
+    handler: outdatedCommand,
   },
 ];
 

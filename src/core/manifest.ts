@@ -55,6 +55,18 @@ export interface VersionConformance {
   walredo?: unknown;
 }
 
+/** A library linked into the static binaries and the Debian package it came from (src/build/components.ts). */
+export interface Component {
+  name: string;
+  /** upstream version, e.g. "1.2.13" */
+  version: string;
+  /** the Debian package (and its version) the static library was taken from; absent when built from source */
+  debianPackage?: string;
+  debianVersion?: string;
+  /** package URL, e.g. pkg:deb/debian/zlib1g-dev@1%3A1.2.13.dfsg-1?arch=amd64&distro=debian-12 */
+  purl: string;
+}
+
 export interface VersionManifest {
   postgres: { version: string; major: number; catversion: number };
   source: { spec: string; kind: string; revision: string; tarballSha256?: string };
@@ -62,6 +74,8 @@ export interface VersionManifest {
   configureFlags: string[];
   toolchain: { compiler: string; glibc: string; binutils: string };
   icu: { version: string; origin: string };
+  /** every library linked into the static binaries (manifests made before it was recorded lack it) */
+  components?: Component[];
   locales: string[];
   modules: ModuleEntry[];
   /**

@@ -5,7 +5,8 @@
 
 import { UserError } from '../util/errors';
 
-export type CommandName = 'build' | 'verify' | 'publish' | 'fetch' | 'pin-bump' | 'run' | 'doctor';
+export type CommandName =
+  'build' | 'verify' | 'publish' | 'fetch' | 'pin-bump' | 'run' | 'doctor' | 'rebuild-check' | 'outdated';
 
 export interface OptionSpec {
   /** camelCase key in the parsed options object */
@@ -60,7 +61,7 @@ export const OPTION_SPECS: OptionSpec[] = [
     input: 'out',
     kind: 'string',
     default: 'out',
-    commands: ['build', 'verify', 'publish', 'fetch', 'pin-bump', 'run'],
+    commands: ['build', 'verify', 'publish', 'fetch', 'pin-bump', 'run', 'rebuild-check', 'outdated'],
     description: 'output directory (the bundle is <out>/vNN, the manifest <out>/manifest.json)',
   },
   {
@@ -68,7 +69,7 @@ export const OPTION_SPECS: OptionSpec[] = [
     flag: '--cache-dir <dir>',
     input: 'cache-dir',
     kind: 'string',
-    commands: BUILDING,
+    commands: [...BUILDING, 'rebuild-check', 'outdated'],
     description:
       'cache for downloaded sources, built ICU and compiled PostgreSQL trees (default ~/.cache/pg-bundle, or $PG_BUNDLE_CACHE)',
   },
@@ -166,7 +167,7 @@ export const OPTION_SPECS: OptionSpec[] = [
     flag: '--jobs <n>',
     input: 'jobs',
     kind: 'string',
-    commands: BUILDING,
+    commands: [...BUILDING, 'rebuild-check'],
     description: 'parallel make jobs (default: number of CPUs)',
   },
   {
@@ -327,7 +328,17 @@ export const OPTION_SPECS: OptionSpec[] = [
     input: 'verbose',
     kind: 'boolean',
     default: false,
-    commands: ['build', 'verify', 'publish', 'fetch', 'pin-bump', 'run', 'doctor'],
+    commands: [
+      'build',
+      'verify',
+      'publish',
+      'fetch',
+      'pin-bump',
+      'run',
+      'doctor',
+      'rebuild-check',
+      'outdated',
+    ],
     description: 'print debug output',
   },
 ];

@@ -22,6 +22,7 @@ import { isOlderRelease, parsePin, PinFile, samePinnedRelease } from './pin-file
 import { pinDiff } from './pin-diff';
 import { prTitle, renderPrBody } from './pr-body';
 import { analyseRisk, RiskItem } from './risk';
+import type { Manifest } from '../core/manifest';
 import { checkRouting, RoutingResult, teamSlugs } from './routing';
 
 export type { GitHubClient };
@@ -42,6 +43,8 @@ export interface BumpRequest {
   labels: string[];
   branch?: string;
   conformanceUrl?: string;
+  /** the old and new releases' manifests, when known: their linked-in library changes join the Risk section */
+  manifests?: { old?: Manifest; new?: Manifest };
   /** retries of GitHub's transient 422 (default DEFAULT_RETRY) */
   retry?: RetryPolicy;
 }
@@ -206,7 +209,7 @@ interface PlanFacts {
 /** The plan from what was read (pure). */
 function composePlan(req: BumpRequest, facts: PlanFacts): BumpPlan {
   const { old, oldPin, notes } = facts;
-  const risks = analyseRisk(oldPin, req.newPin);
+  const risks = analyseRisk(oldPin, req.newPin, req.manifests);
   return {
     repository: `${req.owner}/${req.repo}`,
     base: facts.base,

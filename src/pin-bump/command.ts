@@ -169,6 +169,7 @@ function bumpRequest(
     labels: labelsOption(options),
     branch: BUMP_BRANCH,
     conformanceUrl: release.conformanceUrl,
+    manifests: { new: manifest },
     retry: retryPolicy(env),
   };
 }

@@ -3,6 +3,7 @@
  * collation order or on-disk results of existing databases. Everything else (a new minor release,
  * a different source revision, a bigger bundle) is ordinary and shown only in the tables.
  */
+import { Component, Manifest } from '../core/manifest';
 import { PinFile, PinnedVersion } from './pin-file';
 
 export type RiskKind =
@@ -14,6 +15,7 @@ export type RiskKind =
   | 'libc-collation-version'
   | 'default-locale'
   | 'locale-provider'
+  | 'component'
   | 'not-measured';
 
 export interface RiskItem {
@@ -44,6 +46,8 @@ const WHY: Record<RiskKind, string> = {
     'new clusters get a different default collation or character classification than existing ones: sort order and upper/lower behave differently',
   'locale-provider':
     'new clusters use a different collation provider for the default collation than existing ones',
+  component:
+    'a library linked into the static binaries changed (a security update, or a new upstream version): read its changelog; glibc and ICU changes can also change collation',
   'not-measured':
     'verify did not record this fact, so a change cannot be ruled out: run pg-bundle verify and bump again',
 };
@@ -110,11 +114,40 @@ function compareVersion(major: string, a: PinnedVersion, b: PinnedVersion): Risk
   return items;
 }
 
+/** Linked-in library changes of one version, old → new (pure); by library name. */
+export function componentChanges(
+  major: string,
+  oldComponents: Component[] | undefined,
+  newComponents: Component[] | undefined,
+): RiskItem[] {
+  if (!oldComponents || !newComponents) return [];
+  const label = (c: Component | undefined) =>
+    c ? (c.debianPackage ? `${c.debianPackage} ${c.debianVersion}` : c.version) : 'none';
+  const before = new Map(oldComponents.map((c) => [c.name, c]));
+  const after = new Map(newComponents.map((c) => [c.name, c]));
+  const names = [...new Set([...before.keys(), ...after.keys()])].sort();
+  return names
+    .filter((n) => label(before.get(n)) !== label(after.get(n)))
+    .map((n) => ({
+      kind: 'component' as const,
+      version: major,
+      what: n,
+      old: label(before.get(n)),
+      new: label(after.get(n)),
+      why: WHY.component,
+    }));
+}
+
 /**
- * Risky differences from the old pin to the new one. Without an old pin (first bump) only the
+ * Risky differences from the old pin to the new one; with both manifests, also each linked-in
+ * library change (old → new). Without an old pin (first bump) only the
  * facts the new pin lacks are reported.
  */
-export function analyseRisk(oldPin: PinFile | undefined, newPin: PinFile): RiskItem[] {
+export function analyseRisk(
+  oldPin: PinFile | undefined,
+  newPin: PinFile,
+  manifests: { old?: Manifest; new?: Manifest } = {},
+): RiskItem[] {
   const items: RiskItem[] = [];
   const majors = [...new Set([...Object.keys(oldPin?.versions ?? {}), ...Object.keys(newPin.versions)])].sort(
     (x, y) => Number(x) - Number(y),
@@ -122,8 +155,16 @@ export function analyseRisk(oldPin: PinFile | undefined, newPin: PinFile): RiskI
   for (const major of majors) {
     const a = oldPin?.versions[major];
     const b = newPin.versions[major];
-    if (a && b) items.push(...compareVersion(major, a, b));
-    else if (a && !b)
+    if (a && b) {
+      items.push(...compareVersion(major, a, b));
+      items.push(
+        ...componentChanges(
+          major,
+          manifests.old?.versions[major]?.components,
+          manifests.new?.versions[major]?.components,
+        ),
+      );
+    } else if (a && !b)
       items.push({
         kind: 'postgres-major',
         version: major,

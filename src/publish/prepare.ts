@@ -2,7 +2,8 @@
  * Builds the release's asset set on disk, under <out>/publish/:
  *   pg-bundle-<tag>-linux-x86_64.tar.zst   deterministic tar of manifest.json + vNN/..., zstd
  *   manifest.json                          the merged manifest (also inside the tarball)
- *   SHA256SUMS                             sha256sum format, for the two files above
+ *   sbom.cdx.json                          CycloneDX SBOM: PostgreSQL and every linked-in library (sbom.ts)
+ *   SHA256SUMS                             sha256sum format, for the three files above
  *   release-body.md                        the release description
  * Every packed file is checked against the manifest's file list before anything is written.
  */
@@ -17,6 +18,7 @@ import { PublishInput } from './artifacts';
 import { formatSha256Sums } from './checksums';
 import { bundleAssetName, MANIFEST_ASSET, SHA256SUMS_ASSET } from './naming';
 import { renderReleaseBody } from './release-body';
+import { renderSbom, SBOM_ASSET } from './sbom';
 import { listTree, packDeterministicTar, TarInputFile } from './tarball';
 import { zstdCompress } from './zstd';
 
@@ -31,7 +33,7 @@ export interface PreparedAsset {
 export interface PreparedRelease {
   tag: string;
   dir: string;
-  /** The tarball first, then manifest.json, then SHA256SUMS (upload order). */
+  /** The tarball first, then manifest.json, the SBOM, then SHA256SUMS (upload order). */
   assets: PreparedAsset[];
   body: string;
   bodyPath: string;
@@ -80,15 +82,20 @@ export async function prepareRelease(
   const manifestBytes = Buffer.from(manifestJson(input.manifest));
   const tarball = { name: tarballName, data: archive, contentType: 'application/zstd' };
   const manifestAsset = { name: MANIFEST_ASSET, data: manifestBytes, contentType: 'application/json' };
+  const sbom = {
+    name: SBOM_ASSET,
+    data: Buffer.from(renderSbom(input.manifest, tag)),
+    contentType: 'application/vnd.cyclonedx+json',
+  };
   const sums = Buffer.from(
-    formatSha256Sums([tarball, manifestAsset].map((a) => ({ name: a.name, sha256: sha256(a.data) }))),
+    formatSha256Sums([tarball, manifestAsset, sbom].map((a) => ({ name: a.name, sha256: sha256(a.data) }))),
   );
   const sumsAsset = { name: SHA256SUMS_ASSET, data: sums, contentType: 'text/plain' };
 
   mkdirSync(dir, { recursive: true });
   for (const stale of readdirSync(dir).filter((n) => /^pg-bundle-.*\.tar\.zst$/.test(n) && n !== tarballName))
     rmSync(join(dir, stale));
-  const assets: PreparedAsset[] = [tarball, manifestAsset, sumsAsset].map((a) => {
+  const assets: PreparedAsset[] = [tarball, manifestAsset, sbom, sumsAsset].map((a) => {
     const path = join(dir, a.name);
     writeFileSync(path, a.data);
     return { name: a.name, path, size: a.data.length, sha256: sha256(a.data), contentType: a.contentType };

@@ -70,7 +70,7 @@ test('artifact uploads overwrite (re-runs work); callers get tag, release and pu
 });
 
 // examples/pageserver-consume.yml is being reworked elsewhere (issue 15); it joins this list after that.
-test.each(['.github/workflows/bundle.yml', 'examples/compute-repo.yml'])(
+test.each(['.github/workflows/bundle.yml', '.github/workflows/outdated.yml', 'examples/compute-repo.yml'])(
   '%s pins third-party actions to full commit SHAs with a version comment',
   (file) => {
     for (const line of read(file).split('\n')) {
@@ -80,3 +80,26 @@ test.each(['.github/workflows/bundle.yml', 'examples/compute-repo.yml'])(
     }
   },
 );
+
+type Workflow = {
+  on: unknown;
+  permissions?: Record<string, string>;
+  jobs: Record<string, Job & { permissions?: Record<string, string>; if?: string }>;
+};
+
+test('outdated.yml: weekly and manual; only the dispatch job may write actions; bundle.yml attests in publish only', () => {
+  const outdated = parse(read('.github/workflows/outdated.yml')) as Workflow;
+  expect(Object.keys(outdated.on as object).sort()).toEqual(['schedule', 'workflow_dispatch']);
+  expect(outdated.permissions).toEqual({ contents: 'read' });
+  expect(outdated.jobs.check.permissions).toEqual({ contents: 'read' });
+  expect(outdated.jobs.rebuild.permissions).toEqual({ actions: 'write' });
+  expect(outdated.jobs.rebuild.if).toContain("needs.check.outputs.outdated == 'true'");
+  const reusable = parse(bundleText) as Workflow;
+  for (const [name, job] of Object.entries(reusable.jobs)) {
+    const perms = (job.permissions ?? {}) as Record<string, string>;
+    const attests = (job.steps ?? []).some((s) => s.uses?.startsWith('actions/attest-build-provenance@'));
+    expect([name, attests, perms['id-token'], perms.attestations]).toEqual(
+      name === 'publish' ? [name, true, 'write', 'write'] : [name, false, undefined, undefined],
+    );
+  }
+});

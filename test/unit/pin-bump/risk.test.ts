@@ -1,5 +1,6 @@
 import { PinFile } from '../../../src/pin-bump/pin-file';
-import { analyseRisk, icuMajorMinor } from '../../../src/pin-bump/risk';
+import { Component, Manifest } from '../../../src/core/manifest';
+import { analyseRisk, componentChanges, icuMajorMinor } from '../../../src/pin-bump/risk';
 import { pinOf } from './helpers';
 
 const base = () => pinOf('manifest-icu67.json', 'bundle-1');
@@ -66,6 +67,45 @@ describe('analyseRisk', () => {
     const unmeasured = changed((p) => (p.versions['16'].collation.provider = null));
     expect(analyseRisk(undefined, unmeasured).map((r) => [r.version, r.kind, r.what])).toEqual([
       ['16', 'not-measured', 'provider'],
+    ]);
+  });
+});
+
+describe('componentChanges: the linked-in libraries, old → new', () => {
+  const zlib = (v: string) => ({
+    name: 'zlib',
+    version: '1.2.13',
+    debianPackage: 'zlib1g-dev',
+    debianVersion: v,
+    purl: `pkg:deb/debian/zlib1g-dev@${v}`,
+  });
+  const icuSrc = (v: string) => ({ name: 'icu', version: v, purl: `pkg:generic/icu@${v}` });
+  test.each<[string, Component[] | undefined, Component[] | undefined, string[][]]>([
+    [
+      'a security update',
+      [zlib('1:1.2.13.dfsg-1')],
+      [zlib('1:1.2.13.dfsg-1+deb12u1')],
+      [['zlib', 'zlib1g-dev 1:1.2.13.dfsg-1', 'zlib1g-dev 1:1.2.13.dfsg-1+deb12u1']],
+    ],
+    ['unchanged', [zlib('1:1.2.13.dfsg-1')], [zlib('1:1.2.13.dfsg-1')], []],
+    ['a library added', [], [icuSrc('72.1')], [['icu', 'none', '72.1']]],
+    ['a library removed', [icuSrc('67.1')], [], [['icu', '67.1', 'none']]],
+    ['an old manifest without components', undefined, [zlib('1')], []],
+  ])('%s', (_name, before, after, expected) => {
+    const items = componentChanges('15', before, after);
+    expect(items.map((i) => [i.what, i.old, i.new])).toEqual(expected);
+    for (const i of items) expect(i.kind).toBe('component');
+  });
+
+  test('analyseRisk names each component change when both manifests are given', () => {
+    const manifest = (v: string) =>
+      ({ versions: { '15': { components: [zlib(v)] } } }) as unknown as Manifest;
+    const risks = analyseRisk(base(), base(), {
+      old: manifest('1:1.2.13.dfsg-1'),
+      new: manifest('1:1.2.13.dfsg-2'),
+    });
+    expect(risks.map((r) => [r.version, r.kind, r.what, r.old, r.new])).toEqual([
+      ['15', 'component', 'zlib', 'zlib1g-dev 1:1.2.13.dfsg-1', 'zlib1g-dev 1:1.2.13.dfsg-2'],
     ]);
   });
 });

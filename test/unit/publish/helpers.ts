@@ -35,6 +35,15 @@ export function versionManifest(
     configureFlags: [],
     toolchain: { compiler: 'gcc 12', glibc: '2.36', binutils: '2.40' },
     icu: { version: '72.1', origin: 'debian' },
+    components: [
+      {
+        name: 'zlib',
+        version: '1.2.13',
+        debianPackage: 'zlib1g-dev',
+        debianVersion: '1:1.2.13.dfsg-1',
+        purl: 'pkg:deb/debian/zlib1g-dev@1%3A1.2.13.dfsg-1?arch=amd64&distro=debian-12',
+      },
+    ],
     locales: ['C.UTF-8'],
     modules: [],
     walredo: { mode: 'builtin' },

@@ -69,7 +69,12 @@ describe('publish and fetch against FakeGitHub', () => {
     {
       draft: false,
       tag: TAG,
-      assets: [`SHA256SUMS:uploaded`, 'manifest.json:uploaded', `${TARBALL}:uploaded`],
+      assets: [
+        `SHA256SUMS:uploaded`,
+        'manifest.json:uploaded',
+        `${TARBALL}:uploaded`,
+        'sbom.cdx.json:uploaded',
+      ],
     },
   ];
 
@@ -93,6 +98,26 @@ describe('publish and fetch against FakeGitHub', () => {
     expect(releaseState()).toEqual(published);
   });
 
+  it('the published release carries a CycloneDX SBOM: PostgreSQL and the linked-in libraries with purls', async () => {
+    const out = bundle();
+    await publish(out);
+    const [release] = gh.releases(REPO);
+    const asset = gh.assets(REPO, release.id).find((a) => a.name === 'sbom.cdx.json');
+    expect(asset?.contentType).toBe('application/vnd.cyclonedx+json');
+    const sbom = JSON.parse(asset!.data.toString('utf8')) as {
+      bomFormat: string;
+      specVersion: string;
+      components: { name: string; version: string; purl: string }[];
+    };
+    expect(sbom.bomFormat).toBe('CycloneDX');
+    expect(sbom.specVersion).toBe('1.5');
+    expect(sbom.components.map((c) => c.purl).sort()).toEqual([
+      'pkg:deb/debian/zlib1g-dev@1%3A1.2.13.dfsg-1?arch=amd64&distro=debian-12',
+      'pkg:generic/postgresql@15.4',
+    ]);
+    expect(readFileSync(join(out, 'publish', 'SHA256SUMS'), 'utf8')).toContain('  sbom.cdx.json');
+  });
+
   it('completes an interrupted publish (draft with missing assets) instead of duplicating it', async () => {
     const out = bundle();
     // The manifest upload keeps dropping: the first run gives up with a draft holding only the tarball.
@@ -111,7 +136,7 @@ describe('publish and fetch against FakeGitHub', () => {
     await publish(bundle('a'));
     const other = bundle('b');
     await expect(publish(other)).rejects.toThrow(/already has assets that differ[\s\S]*--replace/);
-    expect(gh.callsTo('repos/upload-release-asset').filter((r) => r.status === 201)).toHaveLength(3);
+    expect(gh.callsTo('repos/upload-release-asset').filter((r) => r.status === 201)).toHaveLength(4);
 
     const replaced = await publish(other, { replace: true });
     expect(replaced.record.state).toBe('updated');

@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildBundles, toolchainVersions } from '../build/build';
+import { parseJobs } from '../build/command';
+import { compareFiles } from '../core/manifest';
+import { listBundleFiles } from '../core/bundle-files';
+import { readManifestFile } from '../core/manifest-file';
+import { CommandHandler, stringOption } from '../core/context';
+import { defaultCacheDir } from '../source/cache';
+import {
+  allIdentical,
+  compareRebuild,
+  rebuildInputs,
+  renderRebuildReport,
+  toolchainDifferences,
+  VersionReport,
+} from './rebuild-check';
+
+/**
+ * `pg-bundle rebuild-check [bundle-dir]`: rebuilds every version from the inputs its manifest
+ * records into a temporary directory (the build stage's own function) and compares every file.
+ */
+export const rebuildCheckCommand: CommandHandler = async (options, ctx) => {
+  const dir = resolve(ctx.args[0] ?? stringOption(options, 'out') ?? 'out');
+  const manifest = readManifestFile(join(dir, 'manifest.json'));
+  const cacheDir = stringOption(options, 'cacheDir') ?? defaultCacheDir();
+  const jobs = parseJobs(stringOption(options, 'jobs'));
+  const here = await toolchainVersions();
+  const reports: VersionReport[] = [];
+  for (const [majorText, entry] of Object.entries(manifest.versions)) {
+    const major = Number(majorText);
+    // the bundle's files must be the ones its manifest lists before the manifest stands for them
+    const onDisk = compareFiles(entry.files, await listBundleFiles(dir, `v${major}`));
+    for (const d of onDisk) ctx.log.warn(`v${major}: ${d.path} in ${dir}: ${d.problem} (${d.detail})`);
+    const inputs = rebuildInputs(major, entry);
+    const toolchain = toolchainDifferences(entry.toolchain, here);
+    for (const t of toolchain) ctx.log.warn(`v${major}: toolchain differs: ${t}`);
+    const out = mkdtempSync(join(tmpdir(), `pg-bundle-rebuild-v${major}-`));
+    try {
+      const rebuilt = await buildBundles({
+        versions: [major],
+        sources: new Map([[major, inputs.source]]),
+        out,
+        cacheDir,
+        modules: inputs.modules,
+        icuSource: inputs.icuSource,
+        walredo: inputs.walredo,
+        linkage: inputs.linkage,
+        locales: inputs.locales,
+        keepDebug: false,
+        installDeps: false,
+        jobs,
+        log: ctx.log,
+      });
+      const files = compareRebuild(entry.files, rebuilt.versions[majorText].files);
+      // a file on disk that differs from the manifest is different too, whatever the rebuild gave
+      for (const d of onDisk)
+        if (!files.different.some((f) => f.path === d.path)) {
+          files.identical = files.identical.filter((p) => p !== d.path);
+          files.different.push({ path: d.path, detail: `the bundle's file ${d.problem}: ${d.detail}` });
+        }
+      reports.push({ major, inputs, toolchain, files });
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }
+  const lines = renderRebuildReport(reports);
+  for (const line of lines) ctx.log.info(line);
+  const ok = allIdentical(reports);
+  ctx.setOutput('identical', ok ? 'true' : 'false');
+  await ctx.addSummary(['### pg-bundle rebuild-check', '', '```', ...lines, '```', ''].join('\n'));
+  return ok ? 0 : 1;
+};
