@@ -50,7 +50,7 @@ async function majorRow(tools: NativeTools, input: MajorsInput, major: number): 
       input.coldRuns,
       input.rounds,
     )
-  ).map((xs) => summarize(xs));
+  ).map((s) => summarize(s.micros));
   return [
     `v${major}`,
     manifest?.postgres.version ?? '?',

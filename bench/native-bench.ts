@@ -30,21 +30,33 @@ export const floorPrograms = (tools: NativeTools) => ({
   echo: { label: 'static echo program (spawn → first ping)', program: { argv: [tools.echo], env: {} } },
 });
 
-/** Cold starts of each subject in µs, interleaved in `rounds` batches; until exit for the first. */
+export interface ColdStartSamples {
+  micros: number[];
+  /** minor page faults per start (its whole life), averaged over the batches */
+  faults?: number;
+}
+
+/** Cold starts of each subject in µs, interleaved in `rounds` batches. */
 export async function coldStartSamples(
   tools: NativeTools,
   subjects: { program: Program; until: 'ping' | 'exit' }[],
   runs: number,
   rounds: number,
-): Promise<number[][]> {
-  const samples = subjects.map((): number[] => []);
+): Promise<ColdStartSamples[]> {
+  const samples = subjects.map(() => ({ micros: [] as number[], faults: [] as number[] }));
   const batch = Math.max(1, Math.round(runs / rounds));
   for (const i of interleave(
     subjects.map((_, k) => k),
     rounds,
-  ))
-    samples[i].push(...(await nativeColdStarts(tools, subjects[i].program, batch, subjects[i].until)));
-  return samples;
+  )) {
+    const r = await nativeColdStarts(tools, subjects[i].program, batch, subjects[i].until);
+    samples[i].micros.push(...r.micros);
+    if (r.faults !== undefined) samples[i].faults.push(r.faults);
+  }
+  return samples.map((s) => ({
+    micros: s.micros,
+    faults: s.faults.length ? s.faults.reduce((a, b) => a + b, 0) / s.faults.length : undefined,
+  }));
 }
 
 export async function coldStartSection(
@@ -59,7 +71,8 @@ export async function coldStartSection(
     { ...floors.echo, until: 'ping' as const },
     ...walredo.map((w) => ({ ...w, until: 'ping' as const })),
   ];
-  const summaries = (await coldStartSamples(tools, subjects, runs, rounds)).map((s) => summarize(s));
+  const samples = await coldStartSamples(tools, subjects, runs, rounds);
+  const summaries = samples.map((s) => summarize(s.micros));
   const floor = summaries[0];
   return {
     floor,

@@ -61,11 +61,11 @@ export function runHarness(tools: NativeTools, args: string[], program: Program)
   });
 }
 
-/** The harness's bare nanosecond lines, in microseconds; its rusage and cpu lines are skipped (pure). */
+/** The harness's bare nanosecond lines, in microseconds; its rusage, cpu and faults lines are skipped (pure). */
 export function parseNanosLines(text: string): number[] {
   return text
     .split('\n')
-    .filter((l) => l.trim() !== '' && !/^(rusage|cpu) /.test(l))
+    .filter((l) => l.trim() !== '' && !/^(rusage|cpu|faults) /.test(l))
     .map((l) => {
       const n = Number(l);
       if (!Number.isInteger(n) || n < 0) throw new Error(`harness printed '${l}', not nanoseconds`);
@@ -73,14 +73,21 @@ export function parseNanosLines(text: string): number[] {
     });
 }
 
-/** spawn → first ping answered ('ping') or → exit ('exit'), `runs` times, in µs. */
+/** Minor page faults per start from the harness's "faults <runs> <total>" line (pure). */
+export function parseFaultsLine(text: string): number | undefined {
+  const m = /^faults (\d+) (\d+)$/m.exec(text);
+  return m && Number(m[1]) > 0 ? Number(m[2]) / Number(m[1]) : undefined;
+}
+
+/** spawn → first ping answered ('ping') or → exit ('exit'), `runs` times, in µs; and faults per start. */
 export async function nativeColdStarts(
   tools: NativeTools,
   program: Program,
   runs: number,
   until: 'ping' | 'exit',
-): Promise<number[]> {
-  return parseNanosLines(await runHarness(tools, ['cold', String(runs), until], program));
+): Promise<{ micros: number[]; faults?: number }> {
+  const out = await runHarness(tools, ['cold', String(runs), until], program);
+  return { micros: parseNanosLines(out), faults: parseFaultsLine(out) };
 }
 
 /** The walredo process's own resource use over its whole life, from wait4. */

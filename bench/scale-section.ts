@@ -72,7 +72,8 @@ export function scaleTable(results: ScaleResult[], notes: string[]): SectionTabl
     title: 'Many walredo processes at once',
     intro: [
       'the native harness spawns n processes back to back (posix_spawn, uid 65534), writes a ping to each at once and polls until every one has answered; then it sends the same redo request (one record onto a pushed page) to each and waits for all pages; then it closes their stdin and reaps them',
-      'private memory: RssAnon + RssShmem of each process after its ping (/proc/<pid>/status); system: MemAvailable before the spawn minus after all answered (includes page tables, kernel stacks, pipe buffers)',
+      'private memory: RssAnon + RssShmem of each process after its ping (/proc/<pid>/status); the total is their sum, the figure the 1 GiB goal is about',
+      'MemAvailable drop: before the spawn minus after all answered, machine-wide (it would include page tables, kernel stacks and pipe buffers, but on a shared machine other work moves it too: a rough cross-check only)',
     ],
     columns: [
       'n',

@@ -3,7 +3,8 @@
  * no Node.js sits between the clock and the process:
  *
  *   harness cold <runs> ping|exit <prog> [args...]
- *       spawn (posix_spawn) -> first ping answered (or -> exit); one line of nanoseconds per run
+ *       spawn (posix_spawn) -> first ping answered (or -> exit); one line of nanoseconds per run,
+ *       then "faults <runs> <minor page faults of all runs>"
  *   harness latency <count> <request-file> <prog> [args...]
  *       one process; each request of the file in turn (a request ends with G or H), write ->
  *       8192 bytes read; one line of nanoseconds per request, then "rusage <requests> <user µs>
@@ -172,24 +173,31 @@ static requests_t load_requests(const char *file) {
 
 static int cold(int runs, int until_ping, char **argv) {
   static char page[PAGE];
+  long faults = 0;
   for (int i = -WARMUP; i < runs; i++) {
     child_t c;
-    int64_t t0 = now_ns();
+    struct rusage ru;
+    int64_t t0 = now_ns(), t1;
     if (spawn_child(&c, argv) != 0) die("spawn");
     if (until_ping) {
       if (write_full(c.in, PING, sizeof PING) != 0 || read_full(c.out, page, PAGE) != 0) {
         fprintf(stderr, "harness: no answer to the ping\n");
         return 1;
       }
+      t1 = now_ns();
+      if (finish_child(&c, &ru) != 0) fprintf(stderr, "harness: child did not exit cleanly\n");
     } else {
-      waitpid(c.pid, NULL, 0);
-      c.pid = -1;
+      wait4(c.pid, NULL, 0, &ru);
+      t1 = now_ns();
+      close(c.in);
+      close(c.out);
     }
-    int64_t t1 = now_ns();
-    if (c.pid > 0 && finish_child(&c, NULL) != 0) fprintf(stderr, "harness: child did not exit cleanly\n");
-    if (c.pid < 0) close(c.in), close(c.out);
-    if (i >= 0) printf("%lld\n", (long long)(t1 - t0));
+    if (i < 0) continue;
+    faults += ru.ru_minflt;
+    printf("%lld\n", (long long)(t1 - t0));
   }
+  /* minor page faults per start, the child's whole life (a ping answered, then exit) */
+  printf("faults %ld %ld\n", (long)runs, faults);
   return 0;
 }
 

@@ -7,7 +7,7 @@ import {
   sectionMarkdown,
   timesText,
 } from '../../../bench/report';
-import { parseNanosLines, parseUsageLine } from '../../../bench/native';
+import { parseFaultsLine, parseNanosLines, parseUsageLine } from '../../../bench/native';
 import { parseHarnessLine, parseMemAvailableKiB } from '../../../bench/scale';
 import { scaleRow } from '../../../bench/scale-section';
 import { cpuPerRequest, latencyTable, parseStraceSummary } from '../../../bench/native-bench';
@@ -117,8 +117,13 @@ describe('formatting', () => {
 
 describe('harness output', () => {
   it('parseNanosLines gives µs and skips the rusage and cpu lines', () => {
-    expect(parseNanosLines('1500\n2000\nrusage 2 1 1 1 0 3\ncpu 2 900\n')).toEqual([1.5, 2]);
+    expect(parseNanosLines('1500\n2000\nrusage 2 1 1 1 0 3\ncpu 2 900\nfaults 2 60\n')).toEqual([1.5, 2]);
     expect(() => parseNanosLines('12\noops\n')).toThrow("'oops'");
+  });
+  it('parseFaultsLine gives faults per start', () => {
+    expect(parseFaultsLine('1000\nfaults 20 4961\n')).toBeCloseTo(248.05);
+    expect(parseFaultsLine('faults 0 0\n')).toBeUndefined();
+    expect(parseFaultsLine('1000\n')).toBeUndefined();
   });
   it('parseUsageLine reads rusage and the timed CPU', () => {
     expect(parseUsageLine('5\nrusage 2200 5217 10 1458 745 31\ncpu 2000 8000000\n')).toEqual({
