@@ -109,6 +109,10 @@ function addStorageOptions(program: Command): Command {
       'every major: size, initdb and native cold start of <prefix>M (with --build-times: build time of the matrix)',
     )
     .option(
+      '--profile-debug <dir>',
+      'with --latency: function-level profile (perf) of the out dir of a --keep-debug build of the same major',
+    )
+    .option(
       '--bundle-prefix <prefix>',
       'static bundle of major M is <prefix>M unless --bundle, e.g. /tmp/pgb/n',
     )
@@ -207,6 +211,7 @@ function storageArgs(o: Record<string, unknown>): Pick<BenchOptions, 'compare' |
     nativeRuns: o.nativeRuns as number,
     majors: o.majors ? parseVersions(o.majors as string) : [],
     bundlePrefix: o.bundlePrefix as string | undefined,
+    profileDebug: o.profileDebug ? resolve(o.profileDebug as string) : undefined,
   };
   const any = storage.scale.length > 0 || storage.latency || storage.majors.length > 0;
   return { compare: !any || (o.compare as boolean), storage };

@@ -23,6 +23,7 @@ import {
   syscallsPerRequest,
   walredoProgram,
 } from './native-bench';
+import { perfProfileSection } from './perf-profile';
 import { encodeRequestFiles, firstRequestLength, RequestFile } from './request-file';
 import { SectionTable } from './report';
 import { scaleSamples, scaleTable } from './scale-section';
@@ -43,6 +44,8 @@ export interface StorageOptions {
   corpus?: string;
   corpusScale: number;
   initdbRuns: number;
+  /** out dir of a --keep-debug build of the same major: function-level profile with perf */
+  profileDebug?: string;
 }
 
 /** Distinct requests per class in the request files. */
@@ -113,7 +116,16 @@ async function nativeSections(
   const profile = await log.step('profile of the static walredo process', () =>
     profileSection(tools, subjects[0], files, latency),
   );
-  return [cold.table, latencyTable(latency, files, echo.label), profile];
+  const sections = [cold.table, latencyTable(latency, files, echo.label), profile];
+  if (opts.profileDebug) {
+    const debugOutDir = opts.profileDebug;
+    sections.push(
+      await log.step('function-level profile (perf)', () =>
+        perfProfileSection(tools, debugOutDir, opts.major, files),
+      ),
+    );
+  }
+  return sections;
 }
 
 async function profileSection(

@@ -15,6 +15,7 @@ import { parseMessages } from '../../../src/walredo/protocol';
 import { RedoVector } from '../../../src/walredo/corpus/vectors';
 import { summarize } from '../../../bench/stats';
 import { parseBenchArgs } from '../../../bench/run';
+import { parsePerfReport } from '../../../bench/perf-profile';
 
 const tag = { fork: 0, spcOid: 1663, dbOid: 5, relNumber: 16384, blkno: 0 };
 const record = (n: number) => ({ lsn: BigInt(n), endLsn: BigInt(n + 1), raw: new Uint8Array([n, n]) });
@@ -248,5 +249,25 @@ describe('parseBenchArgs: the storage-scale flags', () => {
   });
   it('rejects a count that is not a positive whole number', () => {
     expect(() => parseBenchArgs(['--scale', '100,x'])).toThrow("'x'");
+  });
+});
+
+describe('parsePerfReport', () => {
+  it.each([
+    [
+      '    12.46%  [.] __memmove_avx512_unaligned_erms',
+      { self: 12.46, symbol: '__memmove_avx512_unaligned_erms' },
+    ],
+    [
+      '    15.02%     0.00%  [.] describe_record (inlined)',
+      { children: 15.02, self: 0, symbol: 'describe_record (inlined)' },
+    ],
+  ])('%s', (line, expected) => {
+    expect(parsePerfReport(`# header\n\n${line}\n`)).toEqual([expected]);
+  });
+  it('skips call-graph and kernel lines', () => {
+    expect(parsePerfReport('            |\n            ---main\n     1.00%  [k] do_syscall_64\n')).toEqual(
+      [],
+    );
   });
 });
