@@ -12,7 +12,7 @@ import { Logger } from '../src/util/logger';
 import { buildBundle } from './bundles';
 import { Summary, summarize } from './stats';
 
-export type BuildTimes = Record<Linkage, { cold: Summary; warm: Summary }>;
+export type BuildTimes = Partial<Record<Linkage, { cold: Summary; warm: Summary }>>;
 
 /** warm builds after each cold one */
 export const WARM_BUILDS_PER_COLD = 2;
@@ -24,13 +24,16 @@ export async function measureBuildTimes(input: {
   log: Logger;
   /** cold builds per linkage */
   runs: number;
+  /** default both */
+  linkages?: Linkage[];
 }): Promise<BuildTimes> {
+  const linkages = input.linkages ?? (['static', 'dynamic'] as const);
   const samples: Record<Linkage, { cold: number[]; warm: number[] }> = {
     static: { cold: [], warm: [] },
     dynamic: { cold: [], warm: [] },
   };
   for (let i = 0; i < input.runs; i++) {
-    for (const linkage of ['static', 'dynamic'] as const) {
+    for (const linkage of linkages) {
       const work = mkdtempSync(join(tmpdir(), 'pgb-bench-build-'));
       try {
         const build = async (out: string) => {
@@ -56,7 +59,7 @@ export async function measureBuildTimes(input: {
     }
   }
   const result = {} as BuildTimes;
-  for (const linkage of ['static', 'dynamic'] as const)
+  for (const linkage of linkages)
     result[linkage] = { cold: summarize(samples[linkage].cold), warm: summarize(samples[linkage].warm) };
   return result;
 }

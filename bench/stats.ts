@@ -51,3 +51,17 @@ export function interleave<T>(subjects: readonly T[], rounds: number): T[] {
     for (let i = 0; i < subjects.length; i++) order.push(subjects[(r + i) % subjects.length]);
   return order;
 }
+
+/** p50 and p99 of latency samples, and the spread around them (pure). */
+export interface LatencySummary {
+  n: number;
+  p50: number;
+  p99: number;
+  min: number;
+}
+
+export function latencySummary(samples: readonly number[]): LatencySummary {
+  if (samples.length === 0) throw new RangeError('no samples');
+  const s = [...samples].sort((a, b) => a - b);
+  return { n: s.length, p50: percentileSorted(s, 0.5), p99: percentileSorted(s, 0.99), min: s[0] };
+}
