@@ -67,7 +67,24 @@ extern void pgb_record_end(void);
 
 extern void pgb_close_inherited_fds(void);
 extern void pgb_enter_seccomp(void);
-extern void pgb_report_fatal_signals(const char *what);
+extern void pgb_report_fatal_signals(void);
+
+/*
+ * The record being replayed, for error messages and crash reports. Only its fields are set per
+ * record (cheap); the text is made when it is needed, by pgb_describe_record, which is
+ * async-signal-safe (the crash handlers call it).
+ */
+typedef struct PgbCurrentRecord
+{
+	bool		set;
+	XLogRecPtr	end_lsn;
+	const char *rmgr_name;
+	uint8		rmid;
+	uint8		info;
+} PgbCurrentRecord;
+
+extern PgbCurrentRecord pgb_current_record;
+extern size_t pgb_describe_record(char *buf, size_t size);
 extern void pgb_seccomp_selftest(void);	/* does not return */
 
 #endif							/* PGB_WALREDO_H */

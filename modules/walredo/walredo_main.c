@@ -217,36 +217,27 @@ require_target(int type, const PgbBlockTag *tag)
 						PGB_REL_REL(tag->rlocator), (int) tag->forknum, tag->blkno)));
 }
 
-/*
- * What is being replayed, for error messages (an error context callback) and for the signal
- * handlers that report a crash (walredo_sandbox.c): formatted before each record, so that a
- * handler only writes it.
- */
-static char current_record[256];
-
 static void
-describe_record(XLogRecPtr end_lsn, RmgrId rmid, uint8 info)
+note_record(XLogRecPtr end_lsn, RmgrId rmid, uint8 info)
 {
-	const PgbBlockTag *tag = pgb_target_tag();
-
-	snprintf(current_record, sizeof(current_record),
-			 "while replaying the WAL record ending at %X/%X (resource manager %s, id %u, info 0x%02X) onto block %u/%u/%u fork %d blk %u",
-			 LSN_FORMAT_ARGS(end_lsn),
+	pgb_current_record.set = true;
+	pgb_current_record.end_lsn = end_lsn;
+	pgb_current_record.rmid = (uint8) rmid;
+	pgb_current_record.info = info;
 #if PG_VERSION_NUM >= 150000
-			 RmgrIdExists(rmid) ? GetRmgr(rmid).rm_name : "unknown",
+	pgb_current_record.rmgr_name = RmgrIdExists(rmid) ? GetRmgr(rmid).rm_name : NULL;
 #else
-			 rmid <= RM_MAX_ID ? RmgrTable[rmid].rm_name : "unknown",
+	pgb_current_record.rmgr_name = rmid <= RM_MAX_ID ? RmgrTable[rmid].rm_name : NULL;
 #endif
-			 (unsigned) rmid, (unsigned) info,
-			 PGB_REL_SPC(tag->rlocator), PGB_REL_DB(tag->rlocator), PGB_REL_REL(tag->rlocator),
-			 (int) tag->forknum, tag->blkno);
 }
 
 static void
 record_error_context(void *arg)
 {
-	if (current_record[0] != '\0')
-		errcontext("%s", current_record);
+	char		text[256];
+
+	if (pgb_describe_record(text, sizeof(text)) > 0)
+		errcontext("%s", text);
 }
 
 /*
@@ -295,7 +286,7 @@ apply_record(StringInfo msg)
 				 errmsg("WAL record length %u does not match the walredo 'A' message (%u bytes)",
 						record->xl_tot_len, len)));
 	rmid = record->xl_rmid;
-	describe_record(end_lsn, rmid, record->xl_info);
+	note_record(end_lsn, rmid, record->xl_info);
 #if PG_VERSION_NUM >= 150000
 	if (!RmgrIdExists(rmid))
 #else
@@ -416,7 +407,7 @@ WalRedoMain(int argc, char *argv[])
 	initStringInfo(&msg);
 
 	pgb_walredo_hooks = &pgb_walredo_buffer_hooks;
-	pgb_report_fatal_signals(current_record);
+	pgb_report_fatal_signals();
 	pgb_close_inherited_fds();
 	pgb_enter_seccomp();
 	if (selftest)
@@ -457,7 +448,7 @@ WalRedoMain(int argc, char *argv[])
 		type = pgb_read_message(&msg);
 		if (type == EOF)
 			_exit(0);
-		current_record[0] = '\0';
+		pgb_current_record.set = false;
 		error_context_stack = type == 'A' ? &record_context : NULL;
 		handle_message(type, &msg);
 		error_context_stack = NULL;

@@ -43,8 +43,6 @@ pgb_close_inherited_fds(void)
 
 /* ---- reports from signal handlers (only write(2) and tgkill, both allowed by the filter) ---- */
 
-static const char *fatal_context = "";
-
 static size_t
 append(char *buf, size_t at, size_t size, const char *text)
 {
@@ -72,6 +70,62 @@ append_number(char *buf, size_t at, size_t size, long n)
 	return at;
 }
 
+static size_t
+append_hex(char *buf, size_t at, size_t size, uint32 n, int min_digits)
+{
+	char		digits[8];
+	int			i = 0;
+
+	do
+		digits[i++] = "0123456789ABCDEF"[n % 16];
+	while ((n /= 16) > 0 && i < (int) sizeof(digits));
+	while (i < min_digits && i < (int) sizeof(digits))
+		digits[i++] = '0';
+	while (i > 0 && at + 1 < size)
+		buf[at++] = digits[--i];
+	return at;
+}
+
+PgbCurrentRecord pgb_current_record;
+
+/*
+ * "while replaying the WAL record ending at 0/1A2B3C4 (resource manager Heap, id 10, info 0x00)
+ * onto block 1663/5/16384 fork 0 blk 0" into buf (NUL-terminated); 0 when no record is being
+ * replayed. Async-signal-safe: no allocation, no locale, no stdio.
+ */
+size_t
+pgb_describe_record(char *buf, size_t size)
+{
+	const PgbCurrentRecord *r = &pgb_current_record;
+	const PgbBlockTag *tag = pgb_target_tag();
+	size_t		at = 0;
+
+	if (!r->set || size == 0)
+		return 0;
+	at = append(buf, at, size, "while replaying the WAL record ending at ");
+	at = append_hex(buf, at, size, (uint32) (r->end_lsn >> 32), 1);
+	at = append(buf, at, size, "/");
+	at = append_hex(buf, at, size, (uint32) r->end_lsn, 1);
+	at = append(buf, at, size, " (resource manager ");
+	at = append(buf, at, size, r->rmgr_name ? r->rmgr_name : "unknown");
+	at = append(buf, at, size, ", id ");
+	at = append_number(buf, at, size, r->rmid);
+	at = append(buf, at, size, ", info 0x");
+	at = append_hex(buf, at, size, r->info, 2);
+	at = append(buf, at, size, ") onto block ");
+	at = append_number(buf, at, size, PGB_REL_SPC(tag->rlocator));
+	at = append(buf, at, size, "/");
+	at = append_number(buf, at, size, PGB_REL_DB(tag->rlocator));
+	at = append(buf, at, size, "/");
+	at = append_number(buf, at, size, PGB_REL_REL(tag->rlocator));
+	at = append(buf, at, size, " fork ");
+	at = append_number(buf, at, size, tag->forknum);
+	at = append(buf, at, size, " blk ");
+	at = append_number(buf, at, size, tag->blkno);
+	buf[at] = '\0';
+	return at;
+}
+
 /* Ends with the signal's default action (SA_RESETHAND restored it, SA_NODEFER lets it through). */
 static void
 die_of(int signo)
@@ -88,10 +142,10 @@ report_and_die(const char *what, long number, int signo)
 
 	if (number >= 0)
 		at = append_number(buf, at, sizeof(buf), number);
-	if (fatal_context[0] != '\0')
+	if (pgb_current_record.set)
 	{
 		at = append(buf, at, sizeof(buf), " ");
-		at = append(buf, at, sizeof(buf), fatal_context);
+		at += pgb_describe_record(buf + at, sizeof(buf) - at);
 	}
 	at = append(buf, at, sizeof(buf), "\n");
 	(void) write(2, buf, at);
@@ -127,14 +181,13 @@ install(int signo, void (*handler) (int, siginfo_t *, void *))
 }
 
 /*
- * From here on a crash says which record was being replayed (`what` is kept up to date by the
- * request loop), and a refused system call says which one it was, before the process dies of the
+ * From here on a crash says which record was being replayed (pgb_current_record, kept up to
+ * date by the request loop), and a refused system call says which one it was, before the process dies of the
  * same signal as it would have without the handler.
  */
 void
-pgb_report_fatal_signals(const char *what)
+pgb_report_fatal_signals(void)
 {
-	fatal_context = what;
 	install(SIGSYS, on_sigsys);
 	install(SIGSEGV, on_crash);
 	install(SIGBUS, on_crash);
