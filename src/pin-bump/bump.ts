@@ -18,12 +18,13 @@ import {
   ownersOf,
   parseCodeowners,
 } from './codeowners';
-import { isOlderRelease, parsePin, PinFile, samePinnedRelease } from './pin-file';
+import { isOlderRelease, parsePin, PinFile, samePinnedRelease, serialisePin } from './pin-file';
 import { pinDiff } from './pin-diff';
 import { prTitle, renderPrBody } from './pr-body';
 import { analyseRisk, RiskItem } from './risk';
 import type { Manifest } from '../core/manifest';
 import { checkRouting, RoutingResult, teamSlugs } from './routing';
+import { unmetRequirements } from './walredo-dialect';
 
 export type { GitHubClient };
 
@@ -57,6 +58,8 @@ export interface BumpPlan {
   oldText?: string;
   oldSha?: string;
   oldPin?: PinFile;
+  /** the pin to commit: the request's, with the consumer's requirements kept from the old pin */
+  newText: string;
   alreadyPinned: boolean;
   title: string;
   body: string;
@@ -206,10 +209,28 @@ interface PlanFacts {
   teamReviewers: string[];
 }
 
+/**
+ * The new pin keeps the consumer's requirements (`requires`, written by the storage team); a
+ * release that does not meet them is refused, naming each difference (pure).
+ */
+export function pinWithRequirements(newPin: PinFile, oldPin: PinFile | undefined, where: string): PinFile {
+  const requires = oldPin?.requires;
+  if (!requires) return newPin;
+  const unmet = unmetRequirements(newPin.versions, requires.walredo);
+  if (unmet.length > 0)
+    throw new UserError(
+      `${newPin.tag} does not provide what ${where} requires: ${unmet.join('; ')}`,
+      "publish a bundle built for the storage service's WAL (e.g. from its fork's tree with --walredo fork and the fork's modules), or change \"requires\" in the pin file in a reviewed pull request",
+    );
+  return { ...newPin, requires };
+}
+
 /** The plan from what was read (pure). */
 function composePlan(req: BumpRequest, facts: PlanFacts): BumpPlan {
   const { old, oldPin, notes } = facts;
-  const risks = analyseRisk(oldPin, req.newPin, req.manifests);
+  const newPin = pinWithRequirements(req.newPin, oldPin, `${req.pinPath} on ${facts.base}`);
+  const newText = serialisePin(newPin);
+  const risks = analyseRisk(oldPin, newPin, req.manifests);
   return {
     repository: `${req.owner}/${req.repo}`,
     base: facts.base,
@@ -218,17 +239,18 @@ function composePlan(req: BumpRequest, facts: PlanFacts): BumpPlan {
     oldText: old?.text,
     oldSha: old?.sha,
     oldPin,
-    alreadyPinned: oldPin !== undefined && samePinnedRelease(oldPin, req.newPin),
-    title: prTitle(req.newPin),
+    newText,
+    alreadyPinned: oldPin !== undefined && samePinnedRelease(oldPin, newPin),
+    title: prTitle(newPin),
     body: renderPrBody({
       oldPin,
-      newPin: req.newPin,
+      newPin,
       pinPath: req.pinPath,
       risks,
       conformanceUrl: req.conformanceUrl,
       notes,
     }),
-    diff: pinDiff(req.pinPath, old?.text, req.newText),
+    diff: pinDiff(req.pinPath, old?.text, newText),
     risks,
     routing: facts.routing,
     teamReviewers: facts.teamReviewers,
@@ -351,7 +373,7 @@ async function commitPin({ gh, req, plan, log }: Bump): Promise<void> {
       path: plan.pinPath,
       branch: plan.branch,
       message: `${plan.title}\n\nWritten by pg-bundle pin-bump.`,
-      content: Buffer.from(req.newText, 'utf8').toString('base64'),
+      content: Buffer.from(plan.newText, 'utf8').toString('base64'),
       ...(existing ? { sha: existing.sha } : {}),
     }),
   );
@@ -503,7 +525,7 @@ export async function applyBump(
   const onBranch = existing ? await readFile(gh, req, plan.pinPath, plan.branch) : undefined;
   const proposed = parsedOrUndefined(onBranch?.text, `${plan.pinPath} on ${plan.branch}`);
   refuseOlder(req, proposed, `the open pull request #${existing?.number ?? ''}`, log);
-  const branchCurrent = onBranch !== undefined && onBranch.text === req.newText;
+  const branchCurrent = onBranch !== undefined && onBranch.text === plan.newText;
   if (branchCurrent) log.info(`${plan.branch} already has this ${plan.pinPath}`);
   else await commitPin(bump);
   const pull = existing ?? (await openPull(bump));

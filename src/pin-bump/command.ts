@@ -180,7 +180,7 @@ async function dryRunBump(req: BumpRequest, settings: BumpSettings, ctx: Command
     'dry run: nothing is read from or sent to GitHub, so the current pin file and CODEOWNERS are not read and the change is shown as a first pin',
   );
   const plan = await planBump(undefined, req, log);
-  writeArtifacts(join(settings.out, 'pin-bump'), req.pinPath, req.newText, plan, log);
+  writeArtifacts(join(settings.out, 'pin-bump'), req.pinPath, plan.newText, plan, log);
   log.info(
     `dry run: ${plan.alreadyPinned ? `${req.pinPath} on ${plan.base} already pins ${req.newPin.tag}; nothing would change` : `would commit to branch ${plan.branch} of ${plan.repository} (from ${plan.base}) and open or update the pull request "${plan.title}"`}`,
   );
@@ -196,7 +196,7 @@ async function dryRunBump(req: BumpRequest, settings: BumpSettings, ctx: Command
 async function realBump(gh: GitHubClient, req: BumpRequest, settings: BumpSettings, ctx: CommandContext) {
   const { log } = ctx;
   const plan = await planBump(gh, req, log);
-  writeArtifacts(join(settings.out, 'pin-bump'), req.pinPath, req.newText, plan, log);
+  writeArtifacts(join(settings.out, 'pin-bump'), req.pinPath, plan.newText, plan, log);
   if (plan.alreadyPinned) {
     log.info(`${req.pinPath} on ${plan.base} already pins ${req.newPin.tag}: nothing to do`);
     ctx.setOutput('pin-bump-result', 'already-pinned');

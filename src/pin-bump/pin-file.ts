@@ -12,6 +12,7 @@ import { Manifest, VersionManifest } from '../core/manifest';
 import { UserError } from '../util/errors';
 import { parseJson } from '../util/json';
 import { packageRoot } from '../util/package-root';
+import { pinnedWalRedo, PinnedWalRedo, WalRedoRequirement } from './walredo-dialect';
 
 export const PIN_SCHEMA_VERSION = 1;
 export const DEFAULT_PIN_PATH = 'pageserver/postgres-bundle.json';
@@ -34,6 +35,8 @@ export interface PinnedVersion {
   libcVersion: string;
   collation: PinnedCollation;
   bundleSize: number;
+  /** the WAL dialect walredo understands (pins written before it was recorded have none) */
+  walredo?: PinnedWalRedo;
 }
 
 export interface PinFile {
@@ -48,6 +51,8 @@ export interface PinFile {
   sha256: string;
   manifestUrl?: string;
   versions: Record<string, PinnedVersion>;
+  /** what the consumer requires of every version (kept across bumps; pin-bump and fetch enforce it) */
+  requires?: { walredo?: WalRedoRequirement };
 }
 
 /** Where a release lives and what its bundle asset is (from publish, or computed from --tag). */
@@ -100,6 +105,7 @@ function pinVersion(v: VersionManifest): PinnedVersion {
       libcCollationVersion: measured?.libcCollationVersion || null,
     },
     bundleSize: v.files.reduce((sum, f) => sum + f.size, 0),
+    walredo: pinnedWalRedo(v),
   };
 }
 

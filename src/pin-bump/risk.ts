@@ -5,6 +5,7 @@
  */
 import { Component, Manifest } from '../core/manifest';
 import { PinFile, PinnedVersion } from './pin-file';
+import { walRedoChanges } from './walredo-dialect';
 
 export type RiskKind =
   | 'postgres-major'
@@ -16,6 +17,7 @@ export type RiskKind =
   | 'default-locale'
   | 'locale-provider'
   | 'component'
+  | 'walredo'
   | 'not-measured';
 
 export interface RiskItem {
@@ -48,6 +50,8 @@ const WHY: Record<RiskKind, string> = {
     'new clusters use a different collation provider for the default collation than existing ones',
   component:
     'a library linked into the static binaries changed (a security update, or a new upstream version): read its changelog; glibc and ICU changes can also change collation',
+  walredo:
+    "walredo replays another WAL dialect than before: a bundle that does not understand the storage service's WAL (a builtin walredo given a fork's WAL, a missing custom resource manager) writes wrong pages or fails every request; check that it matches the storage service's PostgreSQL",
   'not-measured':
     'verify did not record this fact, so a change cannot be ruled out: run pg-bundle verify and bump again',
 };
@@ -100,6 +104,9 @@ function compareVersion(major: string, a: PinnedVersion, b: PinnedVersion): Risk
     add('default-locale', 'default character classification (datctype)', ac.datctype, bc.datctype);
   if (ac.provider !== null && bc.provider !== null && ac.provider !== bc.provider)
     add('locale-provider', 'default locale provider', ac.provider, bc.provider);
+
+  for (const change of walRedoChanges(a.walredo, b.walredo))
+    add('walredo', change.what, change.old, change.new);
 
   for (const field of [
     'datcollate',

@@ -37,6 +37,7 @@ import {
   withRetries,
 } from '../github/retry';
 import { parsePin, PinFile } from '../pin-bump/pin-file';
+import { pinnedWalRedo, unmetRequirements } from '../pin-bump/walredo-dialect';
 import { errorMessage, UserError } from '../util/errors';
 import { sha256 } from '../util/hash';
 import { Logger } from '../util/logger';
@@ -306,6 +307,25 @@ function manifestShapeProblems(manifest: Manifest): string[] {
   return problems;
 }
 
+/**
+ * The storage service's requirements (`requires` in the pin) checked against the bundle's own
+ * manifest, which the pin's sha256 vouches for (the pin's per-version facts could be edited).
+ */
+function refuseUnmetRequirements(manifest: Manifest, pin: PinFile): void {
+  const dialects = Object.fromEntries(
+    Object.entries(manifest.versions).map(([major, v]) => [
+      major,
+      { walredo: typeof v.walredo?.mode === 'string' ? pinnedWalRedo(v) : undefined },
+    ]),
+  );
+  const unmet = unmetRequirements(dialects, pin.requires?.walredo);
+  if (unmet.length > 0)
+    throw new UserError(
+      `the pinned bundle ${pin.tag} does not provide what the pin requires: ${unmet.join('; ')}`,
+      'pin a bundle built for the storage service\'s WAL (e.g. from its fork\'s tree with --walredo fork), or change "requires" in a reviewed pull request',
+    );
+}
+
 function refuse(problem: string): UserError {
   return new UserError(
     `the bundle does not match its manifest or the pin: ${problem}`,
@@ -396,6 +416,7 @@ class BundleExtraction {
     const problems = [...manifestShapeProblems(manifest)];
     if (problems.length === 0) problems.push(...pinMismatches(manifest, this.pin));
     if (problems.length) throw refuse(problems.slice(0, 10).join('; '));
+    refuseUnmetRequirements(manifest, this.pin);
     for (const v of Object.values(manifest.versions))
       for (const f of v.files) {
         if (this.expected.has(f.path)) throw refuse(`the manifest lists ${f.path} more than once`);

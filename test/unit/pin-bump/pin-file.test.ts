@@ -40,6 +40,8 @@ describe('pinFromManifest', () => {
             libcCollationVersion: '2.36',
           },
           bundleSize: 31000000 + 2100000 + 900000 + 1200,
+          // a manifest of before walredo.modules and rmgrs were recorded
+          walredo: { mode: 'builtin', modules: [], rmgrs: null },
         },
         '16': expect.objectContaining({ postgresVersion: '16.9', catalogVersion: 202307071 }),
       },

@@ -291,3 +291,44 @@ function pinText(text: string): string {
   writeFileSync(path, text);
   return path;
 }
+
+describe("fetch refuses a bundle that does not provide what the storage service's pin requires", () => {
+  async function pinRequiring(
+    walredo: Record<string, unknown>,
+    requires: unknown,
+  ): Promise<{ pin: string; out: string }> {
+    const manifest = manifestFor(GOOD_FILES);
+    (manifest.versions['15'] as unknown as Record<string, unknown>).walredo = walredo;
+    const asset = await zstdCompress(await tarOf(goodEntries(manifest)));
+    const pinPath = await pinFor(asset, manifest);
+    const pin = JSON.parse(readFileSync(pinPath, 'utf8'));
+    writeFileSync(pinPath, JSON.stringify({ ...pin, requires }));
+    return { pin: pinPath, out: arena().out };
+  }
+  const BUILTIN = { mode: 'builtin', modules: ['pg_bundle_walredo'], rmgrs: { builtin: [0, 1], custom: [] } };
+  const FORK = { mode: 'fork', modules: ['neon_walredo'], rmgrs: { builtin: [0, 1], custom: [134] } };
+
+  it('a builtin bundle where the pin requires fork mode and custom rmgr 134', async () => {
+    const { pin, out } = await pinRequiring(BUILTIN, { walredo: { mode: 'fork', customRmgrs: [134] } });
+    await expectUserError(
+      fetchInto(pin, out),
+      /^the pinned bundle bundle-1 does not provide what the pin requires: v15: walredo mode is builtin, the pin requires fork; v15: walredo does not replay custom resource manager 134 \(it replays none\)/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+  it('a fork bundle that replays rmgr 134 is fetched', async () => {
+    const { pin, out } = await pinRequiring(FORK, { walredo: { mode: 'fork', customRmgrs: [134] } });
+    await fetchInto(pin, out);
+    expect(readFileSync(join(out, 'v15/bin/postgres'), 'utf8')).toBe(GOOD_FILES['v15/bin/postgres']);
+  });
+  it('a hostile walredo record reads as absent, not as a crash', async () => {
+    const { pin, out } = await pinRequiring(
+      { mode: 'fork', modules: 7, rmgrs: { builtin: 'x', custom: null } },
+      { walredo: { customRmgrs: [134] } },
+    );
+    await expectUserError(
+      fetchInto(pin, out),
+      /custom resource manager 134 is required, but verify did not measure/,
+    );
+  });
+});
