@@ -1,7 +1,7 @@
 /******/ (() => { // webpackBootstrap
 /******/ 	var __webpack_modules__ = ({
 
-/***/ 4914:
+/***/ 44914:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -31,8 +31,8 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.issue = exports.issueCommand = void 0;
-const os = __importStar(__nccwpck_require__(857));
-const utils_1 = __nccwpck_require__(302);
+const os = __importStar(__nccwpck_require__(70857));
+const utils_1 = __nccwpck_require__(30302);
 /**
  * Commands
  *
@@ -104,7 +104,7 @@ function escapeProperty(s) {
 
 /***/ }),
 
-/***/ 7484:
+/***/ 37484:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -143,12 +143,12 @@ var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, ge
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.platform = exports.toPlatformPath = exports.toWin32Path = exports.toPosixPath = exports.markdownSummary = exports.summary = exports.getIDToken = exports.getState = exports.saveState = exports.group = exports.endGroup = exports.startGroup = exports.info = exports.notice = exports.warning = exports.error = exports.debug = exports.isDebug = exports.setFailed = exports.setCommandEcho = exports.setOutput = exports.getBooleanInput = exports.getMultilineInput = exports.getInput = exports.addPath = exports.setSecret = exports.exportVariable = exports.ExitCode = void 0;
-const command_1 = __nccwpck_require__(4914);
-const file_command_1 = __nccwpck_require__(4753);
-const utils_1 = __nccwpck_require__(302);
-const os = __importStar(__nccwpck_require__(857));
-const path = __importStar(__nccwpck_require__(6928));
-const oidc_utils_1 = __nccwpck_require__(5306);
+const command_1 = __nccwpck_require__(44914);
+const file_command_1 = __nccwpck_require__(24753);
+const utils_1 = __nccwpck_require__(30302);
+const os = __importStar(__nccwpck_require__(70857));
+const path = __importStar(__nccwpck_require__(16928));
+const oidc_utils_1 = __nccwpck_require__(35306);
 /**
  * The code to exit an action
  */
@@ -433,29 +433,29 @@ exports.getIDToken = getIDToken;
 /**
  * Summary exports
  */
-var summary_1 = __nccwpck_require__(1847);
+var summary_1 = __nccwpck_require__(71847);
 Object.defineProperty(exports, "summary", ({ enumerable: true, get: function () { return summary_1.summary; } }));
 /**
  * @deprecated use core.summary
  */
-var summary_2 = __nccwpck_require__(1847);
+var summary_2 = __nccwpck_require__(71847);
 Object.defineProperty(exports, "markdownSummary", ({ enumerable: true, get: function () { return summary_2.markdownSummary; } }));
 /**
  * Path exports
  */
-var path_utils_1 = __nccwpck_require__(1976);
+var path_utils_1 = __nccwpck_require__(31976);
 Object.defineProperty(exports, "toPosixPath", ({ enumerable: true, get: function () { return path_utils_1.toPosixPath; } }));
 Object.defineProperty(exports, "toWin32Path", ({ enumerable: true, get: function () { return path_utils_1.toWin32Path; } }));
 Object.defineProperty(exports, "toPlatformPath", ({ enumerable: true, get: function () { return path_utils_1.toPlatformPath; } }));
 /**
  * Platform utilities exports
  */
-exports.platform = __importStar(__nccwpck_require__(8968));
+exports.platform = __importStar(__nccwpck_require__(18968));
 //# sourceMappingURL=core.js.map
 
 /***/ }),
 
-/***/ 4753:
+/***/ 24753:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -488,10 +488,10 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.prepareKeyValueMessage = exports.issueFileCommand = void 0;
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const crypto = __importStar(__nccwpck_require__(6982));
-const fs = __importStar(__nccwpck_require__(9896));
-const os = __importStar(__nccwpck_require__(857));
-const utils_1 = __nccwpck_require__(302);
+const crypto = __importStar(__nccwpck_require__(76982));
+const fs = __importStar(__nccwpck_require__(79896));
+const os = __importStar(__nccwpck_require__(70857));
+const utils_1 = __nccwpck_require__(30302);
 function issueFileCommand(command, message) {
     const filePath = process.env[`GITHUB_${command}`];
     if (!filePath) {
@@ -524,7 +524,7 @@ exports.prepareKeyValueMessage = prepareKeyValueMessage;
 
 /***/ }),
 
-/***/ 5306:
+/***/ 35306:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -540,9 +540,9 @@ var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, ge
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.OidcClient = void 0;
-const http_client_1 = __nccwpck_require__(4844);
-const auth_1 = __nccwpck_require__(4552);
-const core_1 = __nccwpck_require__(7484);
+const http_client_1 = __nccwpck_require__(54844);
+const auth_1 = __nccwpck_require__(44552);
+const core_1 = __nccwpck_require__(37484);
 class OidcClient {
     static createHttpClient(allowRetry = true, maxRetry = 10) {
         const requestOptions = {
@@ -608,7 +608,7 @@ exports.OidcClient = OidcClient;
 
 /***/ }),
 
-/***/ 1976:
+/***/ 31976:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -638,7 +638,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.toPlatformPath = exports.toWin32Path = exports.toPosixPath = void 0;
-const path = __importStar(__nccwpck_require__(6928));
+const path = __importStar(__nccwpck_require__(16928));
 /**
  * toPosixPath converts the given path to the posix form. On Windows, \\ will be
  * replaced with /.
@@ -677,7 +677,7 @@ exports.toPlatformPath = toPlatformPath;
 
 /***/ }),
 
-/***/ 8968:
+/***/ 18968:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -719,8 +719,8 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getDetails = exports.isLinux = exports.isMacOS = exports.isWindows = exports.arch = exports.platform = void 0;
-const os_1 = __importDefault(__nccwpck_require__(857));
-const exec = __importStar(__nccwpck_require__(5236));
+const os_1 = __importDefault(__nccwpck_require__(70857));
+const exec = __importStar(__nccwpck_require__(95236));
 const getWindowsInfo = () => __awaiter(void 0, void 0, void 0, function* () {
     const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
         silent: true
@@ -778,7 +778,7 @@ exports.getDetails = getDetails;
 
 /***/ }),
 
-/***/ 1847:
+/***/ 71847:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -794,8 +794,8 @@ var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, ge
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.summary = exports.markdownSummary = exports.SUMMARY_DOCS_URL = exports.SUMMARY_ENV_VAR = void 0;
-const os_1 = __nccwpck_require__(857);
-const fs_1 = __nccwpck_require__(9896);
+const os_1 = __nccwpck_require__(70857);
+const fs_1 = __nccwpck_require__(79896);
 const { access, appendFile, writeFile } = fs_1.promises;
 exports.SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
 exports.SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
@@ -1068,7 +1068,7 @@ exports.summary = _summary;
 
 /***/ }),
 
-/***/ 302:
+/***/ 30302:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -1115,7 +1115,7 @@ exports.toCommandProperties = toCommandProperties;
 
 /***/ }),
 
-/***/ 5236:
+/***/ 95236:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -1150,7 +1150,7 @@ var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, ge
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getExecOutput = exports.exec = void 0;
-const string_decoder_1 = __nccwpck_require__(3193);
+const string_decoder_1 = __nccwpck_require__(13193);
 const tr = __importStar(__nccwpck_require__(6665));
 /**
  * Exec a command.
@@ -1260,13 +1260,13 @@ var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, ge
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.argStringToArray = exports.ToolRunner = void 0;
-const os = __importStar(__nccwpck_require__(857));
-const events = __importStar(__nccwpck_require__(4434));
-const child = __importStar(__nccwpck_require__(5317));
-const path = __importStar(__nccwpck_require__(6928));
-const io = __importStar(__nccwpck_require__(4994));
-const ioUtil = __importStar(__nccwpck_require__(5207));
-const timers_1 = __nccwpck_require__(3557);
+const os = __importStar(__nccwpck_require__(70857));
+const events = __importStar(__nccwpck_require__(24434));
+const child = __importStar(__nccwpck_require__(35317));
+const path = __importStar(__nccwpck_require__(16928));
+const io = __importStar(__nccwpck_require__(94994));
+const ioUtil = __importStar(__nccwpck_require__(75207));
+const timers_1 = __nccwpck_require__(53557);
 /* eslint-disable @typescript-eslint/unbound-method */
 const IS_WINDOWS = process.platform === 'win32';
 /*
@@ -1850,15 +1850,15 @@ class ExecState extends events.EventEmitter {
 
 /***/ }),
 
-/***/ 1648:
+/***/ 51648:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Context = void 0;
-const fs_1 = __nccwpck_require__(9896);
-const os_1 = __nccwpck_require__(857);
+const fs_1 = __nccwpck_require__(79896);
+const os_1 = __nccwpck_require__(70857);
 class Context {
     /**
      * Hydrate the context from the environment
@@ -1913,7 +1913,7 @@ exports.Context = Context;
 
 /***/ }),
 
-/***/ 3228:
+/***/ 93228:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -1943,8 +1943,8 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getOctokit = exports.context = void 0;
-const Context = __importStar(__nccwpck_require__(1648));
-const utils_1 = __nccwpck_require__(8006);
+const Context = __importStar(__nccwpck_require__(51648));
+const utils_1 = __nccwpck_require__(38006);
 exports.context = new Context.Context();
 /**
  * Returns a hydrated octokit ready to use for GitHub Actions
@@ -1961,7 +1961,7 @@ exports.getOctokit = getOctokit;
 
 /***/ }),
 
-/***/ 5156:
+/***/ 65156:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -2000,8 +2000,8 @@ var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, ge
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getApiBaseUrl = exports.getProxyFetch = exports.getProxyAgentDispatcher = exports.getProxyAgent = exports.getAuthString = void 0;
-const httpClient = __importStar(__nccwpck_require__(4844));
-const undici_1 = __nccwpck_require__(6752);
+const httpClient = __importStar(__nccwpck_require__(54844));
+const undici_1 = __nccwpck_require__(46752);
 function getAuthString(token, options) {
     if (!token && !options.auth) {
         throw new Error('Parameter token or opts.auth is required');
@@ -2038,7 +2038,7 @@ exports.getApiBaseUrl = getApiBaseUrl;
 
 /***/ }),
 
-/***/ 8006:
+/***/ 38006:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -2068,12 +2068,12 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getOctokitOptions = exports.GitHub = exports.defaults = exports.context = void 0;
-const Context = __importStar(__nccwpck_require__(1648));
-const Utils = __importStar(__nccwpck_require__(5156));
+const Context = __importStar(__nccwpck_require__(51648));
+const Utils = __importStar(__nccwpck_require__(65156));
 // octokit + plugins
-const core_1 = __nccwpck_require__(8452);
-const plugin_rest_endpoint_methods_1 = __nccwpck_require__(5726);
-const plugin_paginate_rest_1 = __nccwpck_require__(7731);
+const core_1 = __nccwpck_require__(38452);
+const plugin_rest_endpoint_methods_1 = __nccwpck_require__(75726);
+const plugin_paginate_rest_1 = __nccwpck_require__(37731);
 exports.context = new Context.Context();
 const baseUrl = Utils.getApiBaseUrl();
 exports.defaults = {
@@ -2104,7 +2104,7 @@ exports.getOctokitOptions = getOctokitOptions;
 
 /***/ }),
 
-/***/ 2057:
+/***/ 32057:
 /***/ ((module) => {
 
 "use strict";
@@ -2189,7 +2189,7 @@ var createTokenAuth = function createTokenAuth2(token) {
 
 /***/ }),
 
-/***/ 8452:
+/***/ 38452:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -2218,11 +2218,11 @@ __export(index_exports, {
   Octokit: () => Octokit
 });
 module.exports = __toCommonJS(index_exports);
-var import_universal_user_agent = __nccwpck_require__(3843);
-var import_before_after_hook = __nccwpck_require__(2732);
-var import_request = __nccwpck_require__(8636);
-var import_graphql = __nccwpck_require__(5448);
-var import_auth_token = __nccwpck_require__(2057);
+var import_universal_user_agent = __nccwpck_require__(33843);
+var import_before_after_hook = __nccwpck_require__(52732);
+var import_request = __nccwpck_require__(66255);
+var import_graphql = __nccwpck_require__(35448);
+var import_auth_token = __nccwpck_require__(32057);
 
 // pkg/dist-src/version.js
 var VERSION = "5.2.2";
@@ -2365,7 +2365,7 @@ var Octokit = class {
 
 /***/ }),
 
-/***/ 5448:
+/***/ 35448:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -2396,17 +2396,17 @@ __export(index_exports, {
   withCustomRequest: () => withCustomRequest
 });
 module.exports = __toCommonJS(index_exports);
-var import_request3 = __nccwpck_require__(8636);
-var import_universal_user_agent = __nccwpck_require__(3843);
+var import_request3 = __nccwpck_require__(66255);
+var import_universal_user_agent = __nccwpck_require__(33843);
 
 // pkg/dist-src/version.js
 var VERSION = "7.1.1";
 
 // pkg/dist-src/with-defaults.js
-var import_request2 = __nccwpck_require__(8636);
+var import_request2 = __nccwpck_require__(66255);
 
 // pkg/dist-src/graphql.js
-var import_request = __nccwpck_require__(8636);
+var import_request = __nccwpck_require__(66255);
 
 // pkg/dist-src/error.js
 function _buildMessageForResponseErrors(data) {
@@ -2522,7 +2522,7 @@ function withCustomRequest(customRequest) {
 
 /***/ }),
 
-/***/ 7731:
+/***/ 37731:
 /***/ ((module) => {
 
 "use strict";
@@ -2923,7 +2923,7 @@ paginateRest.VERSION = VERSION;
 
 /***/ }),
 
-/***/ 5726:
+/***/ 75726:
 /***/ ((module) => {
 
 "use strict";
@@ -5093,7 +5093,7 @@ legacyRestEndpointMethods.VERSION = VERSION;
 
 /***/ }),
 
-/***/ 4552:
+/***/ 44552:
 /***/ (function(__unused_webpack_module, exports) {
 
 "use strict";
@@ -5181,7 +5181,7 @@ exports.PersonalAccessTokenCredentialHandler = PersonalAccessTokenCredentialHand
 
 /***/ }),
 
-/***/ 4844:
+/***/ 54844:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -5221,11 +5221,11 @@ var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, ge
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.HttpClient = exports.isHttps = exports.HttpClientResponse = exports.HttpClientError = exports.getProxyUrl = exports.MediaTypes = exports.Headers = exports.HttpCodes = void 0;
-const http = __importStar(__nccwpck_require__(8611));
-const https = __importStar(__nccwpck_require__(5692));
-const pm = __importStar(__nccwpck_require__(4988));
-const tunnel = __importStar(__nccwpck_require__(770));
-const undici_1 = __nccwpck_require__(6752);
+const http = __importStar(__nccwpck_require__(58611));
+const https = __importStar(__nccwpck_require__(65692));
+const pm = __importStar(__nccwpck_require__(54988));
+const tunnel = __importStar(__nccwpck_require__(20770));
+const undici_1 = __nccwpck_require__(46752);
 var HttpCodes;
 (function (HttpCodes) {
     HttpCodes[HttpCodes["OK"] = 200] = "OK";
@@ -5840,7 +5840,7 @@ const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCa
 
 /***/ }),
 
-/***/ 4988:
+/***/ 54988:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -5942,7 +5942,7 @@ class DecodedURL extends URL {
 
 /***/ }),
 
-/***/ 5207:
+/***/ 75207:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -5978,8 +5978,8 @@ var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, ge
 var _a;
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getCmdPath = exports.tryGetExecutablePath = exports.isRooted = exports.isDirectory = exports.exists = exports.READONLY = exports.UV_FS_O_EXLOCK = exports.IS_WINDOWS = exports.unlink = exports.symlink = exports.stat = exports.rmdir = exports.rm = exports.rename = exports.readlink = exports.readdir = exports.open = exports.mkdir = exports.lstat = exports.copyFile = exports.chmod = void 0;
-const fs = __importStar(__nccwpck_require__(9896));
-const path = __importStar(__nccwpck_require__(6928));
+const fs = __importStar(__nccwpck_require__(79896));
+const path = __importStar(__nccwpck_require__(16928));
 _a = fs.promises
 // export const {open} = 'fs'
 , exports.chmod = _a.chmod, exports.copyFile = _a.copyFile, exports.lstat = _a.lstat, exports.mkdir = _a.mkdir, exports.open = _a.open, exports.readdir = _a.readdir, exports.readlink = _a.readlink, exports.rename = _a.rename, exports.rm = _a.rm, exports.rmdir = _a.rmdir, exports.stat = _a.stat, exports.symlink = _a.symlink, exports.unlink = _a.unlink;
@@ -6132,7 +6132,7 @@ exports.getCmdPath = getCmdPath;
 
 /***/ }),
 
-/***/ 4994:
+/***/ 94994:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -6167,9 +6167,9 @@ var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, ge
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.findInPath = exports.which = exports.mkdirP = exports.rmRF = exports.mv = exports.cp = void 0;
-const assert_1 = __nccwpck_require__(2613);
-const path = __importStar(__nccwpck_require__(6928));
-const ioUtil = __importStar(__nccwpck_require__(5207));
+const assert_1 = __nccwpck_require__(42613);
+const path = __importStar(__nccwpck_require__(16928));
+const ioUtil = __importStar(__nccwpck_require__(75207));
 /**
  * Copies a file or folder.
  * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
@@ -6438,14 +6438,14 @@ function copyFile(srcFile, destFile, force) {
 
 /***/ }),
 
-/***/ 4037:
+/***/ 34037:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.isError = void 0;
-const module_1 = __nccwpck_require__(2521);
+const module_1 = __nccwpck_require__(52521);
 const isError = (code) => {
     const _isError = module_1.Module['_ZSTD_isError'];
     return _isError(code);
@@ -6460,7 +6460,7 @@ exports.isError = isError;
 
 /***/ }),
 
-/***/ 9496:
+/***/ 17115:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -6490,24 +6490,24 @@ var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, ge
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.init = void 0;
-const module_1 = __nccwpck_require__(2521);
+const module_1 = __nccwpck_require__(52521);
 const init = () => __awaiter(void 0, void 0, void 0, function* () {
-    const { readFile } = __nccwpck_require__(1943);
-    const { resolve } = __nccwpck_require__(6928);
+    const { readFile } = __nccwpck_require__(91943);
+    const { resolve } = __nccwpck_require__(16928);
     const buf = yield readFile(__nccwpck_require__.ab + "zstd.wasm");
     module_1.Module['init'](buf);
     yield (0, module_1.waitInitialized)();
 });
 exports.init = init;
-__exportStar(__nccwpck_require__(7261), exports);
-__exportStar(__nccwpck_require__(7382), exports);
-__exportStar(__nccwpck_require__(8249), exports);
-__exportStar(__nccwpck_require__(6652), exports);
+__exportStar(__nccwpck_require__(27261), exports);
+__exportStar(__nccwpck_require__(17382), exports);
+__exportStar(__nccwpck_require__(28249), exports);
+__exportStar(__nccwpck_require__(86652), exports);
 //# sourceMappingURL=index.node.js.map
 
 /***/ }),
 
-/***/ 2521:
+/***/ 52521:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -6523,7 +6523,7 @@ var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, ge
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Module = exports.waitInitialized = void 0;
-const zstd_1 = __nccwpck_require__(1018);
+const zstd_1 = __nccwpck_require__(21018);
 Object.defineProperty(exports, "Module", ({ enumerable: true, get: function () { return zstd_1.Module; } }));
 const initialized = (() => new Promise((resolve) => {
     zstd_1.Module.onRuntimeInitialized = resolve;
@@ -6536,15 +6536,15 @@ exports.waitInitialized = waitInitialized;
 
 /***/ }),
 
-/***/ 7382:
+/***/ 17382:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.compress = void 0;
-const module_1 = __nccwpck_require__(2521);
-const errors_1 = __nccwpck_require__(4037);
+const module_1 = __nccwpck_require__(52521);
+const errors_1 = __nccwpck_require__(34037);
 const compressBound = (size) => {
     const bound = module_1.Module['_ZSTD_compressBound'];
     return bound(size);
@@ -6588,15 +6588,15 @@ exports.compress = compress;
 
 /***/ }),
 
-/***/ 6652:
+/***/ 86652:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.compressUsingDict = exports.freeCCtx = exports.createCCtx = void 0;
-const module_1 = __nccwpck_require__(2521);
-const errors_1 = __nccwpck_require__(4037);
+const module_1 = __nccwpck_require__(52521);
+const errors_1 = __nccwpck_require__(34037);
 const compressBound = (size) => {
     const bound = module_1.Module['_ZSTD_compressBound'];
     return bound(size);
@@ -6653,15 +6653,15 @@ exports.compressUsingDict = compressUsingDict;
 
 /***/ }),
 
-/***/ 7261:
+/***/ 27261:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.decompress = void 0;
-const module_1 = __nccwpck_require__(2521);
-const errors_1 = __nccwpck_require__(4037);
+const module_1 = __nccwpck_require__(52521);
+const errors_1 = __nccwpck_require__(34037);
 const getFrameContentSize = (src, size) => {
     const getSize = module_1.Module['_ZSTD_getFrameContentSize'];
     return getSize(src, size);
@@ -6705,15 +6705,15 @@ exports.decompress = decompress;
 
 /***/ }),
 
-/***/ 8249:
+/***/ 28249:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.decompressUsingDict = exports.freeDCtx = exports.createDCtx = void 0;
-const module_1 = __nccwpck_require__(2521);
-const errors_1 = __nccwpck_require__(4037);
+const module_1 = __nccwpck_require__(52521);
+const errors_1 = __nccwpck_require__(34037);
 const getFrameContentSize = (src, size) => {
     const getSize = module_1.Module['_ZSTD_getFrameContentSize'];
     return getSize(src, size);
@@ -6762,7 +6762,7 @@ exports.decompressUsingDict = decompressUsingDict;
 
 /***/ }),
 
-/***/ 1018:
+/***/ 21018:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -7131,7 +7131,7 @@ Module['init'] = init;
 
 /***/ }),
 
-/***/ 4471:
+/***/ 54471:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -7162,7 +7162,7 @@ __export(dist_src_exports, {
 module.exports = __toCommonJS(dist_src_exports);
 
 // pkg/dist-src/defaults.js
-var import_universal_user_agent = __nccwpck_require__(3843);
+var import_universal_user_agent = __nccwpck_require__(33843);
 
 // pkg/dist-src/version.js
 var VERSION = "9.0.6";
@@ -7515,7 +7515,7 @@ var endpoint = withDefaults(null, DEFAULTS);
 
 /***/ }),
 
-/***/ 3708:
+/***/ 93708:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -7554,8 +7554,8 @@ __export(dist_src_exports, {
   RequestError: () => RequestError
 });
 module.exports = __toCommonJS(dist_src_exports);
-var import_deprecation = __nccwpck_require__(4150);
-var import_once = __toESM(__nccwpck_require__(5560));
+var import_deprecation = __nccwpck_require__(14150);
+var import_once = __toESM(__nccwpck_require__(55560));
 var logOnceCode = (0, import_once.default)((deprecation) => console.warn(deprecation));
 var logOnceHeaders = (0, import_once.default)((deprecation) => console.warn(deprecation));
 var RequestError = class extends Error {
@@ -7613,7 +7613,7 @@ var RequestError = class extends Error {
 
 /***/ }),
 
-/***/ 8636:
+/***/ 66255:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -7642,8 +7642,8 @@ __export(dist_src_exports, {
   request: () => request
 });
 module.exports = __toCommonJS(dist_src_exports);
-var import_endpoint = __nccwpck_require__(4471);
-var import_universal_user_agent = __nccwpck_require__(3843);
+var import_endpoint = __nccwpck_require__(54471);
+var import_universal_user_agent = __nccwpck_require__(33843);
 
 // pkg/dist-src/version.js
 var VERSION = "8.4.1";
@@ -7662,7 +7662,7 @@ function isPlainObject(value) {
 }
 
 // pkg/dist-src/fetch-wrapper.js
-var import_request_error = __nccwpck_require__(3708);
+var import_request_error = __nccwpck_require__(93708);
 
 // pkg/dist-src/get-buffer-response.js
 function getBufferResponse(response) {
@@ -7843,7 +7843,7 @@ var request = withDefaults(import_endpoint.endpoint, {
 
 /***/ }),
 
-/***/ 779:
+/***/ 10779:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -8058,15 +8058,15 @@ function regex(str) {
 
 /***/ }),
 
-/***/ 2815:
+/***/ 82815:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const formats_1 = __nccwpck_require__(779);
-const limit_1 = __nccwpck_require__(1284);
-const codegen_1 = __nccwpck_require__(1436);
+const formats_1 = __nccwpck_require__(10779);
+const limit_1 = __nccwpck_require__(51284);
+const codegen_1 = __nccwpck_require__(81436);
 const fullName = new codegen_1.Name("fullFormats");
 const fastName = new codegen_1.Name("fastFormats");
 const formatsPlugin = (ajv, opts = { keywords: true }) => {
@@ -8102,15 +8102,15 @@ exports["default"] = formatsPlugin;
 
 /***/ }),
 
-/***/ 1284:
+/***/ 51284:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.formatLimitDefinition = void 0;
-const ajv_1 = __nccwpck_require__(2463);
-const codegen_1 = __nccwpck_require__(1436);
+const ajv_1 = __nccwpck_require__(42463);
+const codegen_1 = __nccwpck_require__(81436);
 const ops = codegen_1.operators;
 const KWDs = {
     formatMaximum: { okStr: "<=", ok: ops.LTE, fail: ops.GT },
@@ -8178,17 +8178,17 @@ exports["default"] = formatLimitPlugin;
 
 /***/ }),
 
-/***/ 2210:
+/***/ 52210:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MissingRefError = exports.ValidationError = exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = exports.Ajv2020 = void 0;
-const core_1 = __nccwpck_require__(3893);
-const draft2020_1 = __nccwpck_require__(4298);
-const discriminator_1 = __nccwpck_require__(8886);
-const json_schema_2020_12_1 = __nccwpck_require__(3995);
+const core_1 = __nccwpck_require__(63893);
+const draft2020_1 = __nccwpck_require__(54298);
+const discriminator_1 = __nccwpck_require__(28886);
+const json_schema_2020_12_1 = __nccwpck_require__(93995);
 const META_SCHEMA_ID = "https://json-schema.org/draft/2020-12/schema";
 class Ajv2020 extends core_1.default {
     constructor(opts = {}) {
@@ -8223,34 +8223,34 @@ module.exports = exports = Ajv2020;
 module.exports.Ajv2020 = Ajv2020;
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = Ajv2020;
-var validate_1 = __nccwpck_require__(7881);
+var validate_1 = __nccwpck_require__(87881);
 Object.defineProperty(exports, "KeywordCxt", ({ enumerable: true, get: function () { return validate_1.KeywordCxt; } }));
-var codegen_1 = __nccwpck_require__(1436);
+var codegen_1 = __nccwpck_require__(81436);
 Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return codegen_1._; } }));
 Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return codegen_1.str; } }));
 Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return codegen_1.stringify; } }));
 Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return codegen_1.nil; } }));
 Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return codegen_1.Name; } }));
 Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
-var validation_error_1 = __nccwpck_require__(3021);
+var validation_error_1 = __nccwpck_require__(33021);
 Object.defineProperty(exports, "ValidationError", ({ enumerable: true, get: function () { return validation_error_1.default; } }));
-var ref_error_1 = __nccwpck_require__(3162);
+var ref_error_1 = __nccwpck_require__(53162);
 Object.defineProperty(exports, "MissingRefError", ({ enumerable: true, get: function () { return ref_error_1.default; } }));
 //# sourceMappingURL=2020.js.map
 
 /***/ }),
 
-/***/ 2463:
+/***/ 42463:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MissingRefError = exports.ValidationError = exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = exports.Ajv = void 0;
-const core_1 = __nccwpck_require__(3893);
-const draft7_1 = __nccwpck_require__(9941);
-const discriminator_1 = __nccwpck_require__(8886);
-const draft7MetaSchema = __nccwpck_require__(2079);
+const core_1 = __nccwpck_require__(63893);
+const draft7_1 = __nccwpck_require__(39941);
+const discriminator_1 = __nccwpck_require__(28886);
+const draft7MetaSchema = __nccwpck_require__(72079);
 const META_SUPPORT_DATA = ["/properties"];
 const META_SCHEMA_ID = "http://json-schema.org/draft-07/schema";
 class Ajv extends core_1.default {
@@ -8280,24 +8280,24 @@ module.exports = exports = Ajv;
 module.exports.Ajv = Ajv;
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = Ajv;
-var validate_1 = __nccwpck_require__(7881);
+var validate_1 = __nccwpck_require__(87881);
 Object.defineProperty(exports, "KeywordCxt", ({ enumerable: true, get: function () { return validate_1.KeywordCxt; } }));
-var codegen_1 = __nccwpck_require__(1436);
+var codegen_1 = __nccwpck_require__(81436);
 Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return codegen_1._; } }));
 Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return codegen_1.str; } }));
 Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return codegen_1.stringify; } }));
 Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return codegen_1.nil; } }));
 Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return codegen_1.Name; } }));
 Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
-var validation_error_1 = __nccwpck_require__(3021);
+var validation_error_1 = __nccwpck_require__(33021);
 Object.defineProperty(exports, "ValidationError", ({ enumerable: true, get: function () { return validation_error_1.default; } }));
-var ref_error_1 = __nccwpck_require__(3162);
+var ref_error_1 = __nccwpck_require__(53162);
 Object.defineProperty(exports, "MissingRefError", ({ enumerable: true, get: function () { return ref_error_1.default; } }));
 //# sourceMappingURL=ajv.js.map
 
 /***/ }),
 
-/***/ 567:
+/***/ 80567:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -8460,16 +8460,16 @@ exports.regexpCode = regexpCode;
 
 /***/ }),
 
-/***/ 1436:
+/***/ 81436:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.or = exports.and = exports.not = exports.CodeGen = exports.operators = exports.varKinds = exports.ValueScopeName = exports.ValueScope = exports.Scope = exports.Name = exports.regexpCode = exports.stringify = exports.getProperty = exports.nil = exports.strConcat = exports.str = exports._ = void 0;
-const code_1 = __nccwpck_require__(567);
-const scope_1 = __nccwpck_require__(7788);
-var code_2 = __nccwpck_require__(567);
+const code_1 = __nccwpck_require__(80567);
+const scope_1 = __nccwpck_require__(77788);
+var code_2 = __nccwpck_require__(80567);
 Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return code_2._; } }));
 Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return code_2.str; } }));
 Object.defineProperty(exports, "strConcat", ({ enumerable: true, get: function () { return code_2.strConcat; } }));
@@ -8478,7 +8478,7 @@ Object.defineProperty(exports, "getProperty", ({ enumerable: true, get: function
 Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return code_2.stringify; } }));
 Object.defineProperty(exports, "regexpCode", ({ enumerable: true, get: function () { return code_2.regexpCode; } }));
 Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return code_2.Name; } }));
-var scope_2 = __nccwpck_require__(7788);
+var scope_2 = __nccwpck_require__(77788);
 Object.defineProperty(exports, "Scope", ({ enumerable: true, get: function () { return scope_2.Scope; } }));
 Object.defineProperty(exports, "ValueScope", ({ enumerable: true, get: function () { return scope_2.ValueScope; } }));
 Object.defineProperty(exports, "ValueScopeName", ({ enumerable: true, get: function () { return scope_2.ValueScopeName; } }));
@@ -9164,14 +9164,14 @@ function par(x) {
 
 /***/ }),
 
-/***/ 7788:
+/***/ 77788:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ValueScope = exports.ValueScopeName = exports.Scope = exports.varKinds = exports.UsedValueState = void 0;
-const code_1 = __nccwpck_require__(567);
+const code_1 = __nccwpck_require__(80567);
 class ValueError extends Error {
     constructor(name) {
         super(`CodeGen: "code" for ${name} not defined`);
@@ -9314,16 +9314,16 @@ exports.ValueScope = ValueScope;
 
 /***/ }),
 
-/***/ 1283:
+/***/ 81283:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.extendErrors = exports.resetErrorsCount = exports.reportExtraError = exports.reportError = exports.keyword$DataError = exports.keywordError = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const names_1 = __nccwpck_require__(630);
+const codegen_1 = __nccwpck_require__(81436);
+const util_1 = __nccwpck_require__(84464);
+const names_1 = __nccwpck_require__(90630);
 exports.keywordError = {
     message: ({ keyword }) => (0, codegen_1.str) `must pass "${keyword}" keyword validation`,
 };
@@ -9451,12 +9451,12 @@ function extraErrorProps(cxt, { params, message }, keyValues) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.resolveSchema = exports.getCompilingSchema = exports.resolveRef = exports.compileSchema = exports.SchemaEnv = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const validation_error_1 = __nccwpck_require__(3021);
-const names_1 = __nccwpck_require__(630);
-const resolve_1 = __nccwpck_require__(4090);
-const util_1 = __nccwpck_require__(4464);
-const validate_1 = __nccwpck_require__(7881);
+const codegen_1 = __nccwpck_require__(81436);
+const validation_error_1 = __nccwpck_require__(33021);
+const names_1 = __nccwpck_require__(90630);
+const resolve_1 = __nccwpck_require__(24090);
+const util_1 = __nccwpck_require__(84464);
+const validate_1 = __nccwpck_require__(87881);
 class SchemaEnv {
     constructor(env) {
         var _a;
@@ -9693,13 +9693,13 @@ function getJsonPointer(parsedRef, { baseId, schema, root }) {
 
 /***/ }),
 
-/***/ 630:
+/***/ 90630:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(81436);
 const names = {
     // validation function arguments
     data: new codegen_1.Name("data"), // data passed to validation function
@@ -9728,13 +9728,13 @@ exports["default"] = names;
 
 /***/ }),
 
-/***/ 3162:
+/***/ 53162:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const resolve_1 = __nccwpck_require__(4090);
+const resolve_1 = __nccwpck_require__(24090);
 class MissingRefError extends Error {
     constructor(resolver, baseId, ref, msg) {
         super(msg || `can't resolve reference ${ref} from id ${baseId}`);
@@ -9747,16 +9747,16 @@ exports["default"] = MissingRefError;
 
 /***/ }),
 
-/***/ 4090:
+/***/ 24090:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getSchemaRefs = exports.resolveUrl = exports.normalizeId = exports._getFullPath = exports.getFullPath = exports.inlineRef = void 0;
-const util_1 = __nccwpck_require__(4464);
-const equal = __nccwpck_require__(3430);
-const traverse = __nccwpck_require__(1167);
+const util_1 = __nccwpck_require__(84464);
+const equal = __nccwpck_require__(23430);
+const traverse = __nccwpck_require__(81167);
 // TODO refactor to use keyword definitions
 const SIMPLE_INLINED = new Set([
     "type",
@@ -9942,15 +9942,15 @@ exports.getRules = getRules;
 
 /***/ }),
 
-/***/ 4464:
+/***/ 84464:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.checkStrictMode = exports.getErrorPath = exports.Type = exports.useFunc = exports.setEvaluated = exports.evaluatedPropsToName = exports.mergeEvaluated = exports.eachItem = exports.unescapeJsonPointer = exports.escapeJsonPointer = exports.escapeFragment = exports.unescapeFragment = exports.schemaRefOrVal = exports.schemaHasRulesButRef = exports.schemaHasRules = exports.checkUnknownRules = exports.alwaysValidSchema = exports.toHash = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const code_1 = __nccwpck_require__(567);
+const codegen_1 = __nccwpck_require__(81436);
+const code_1 = __nccwpck_require__(80567);
 // TODO refactor to use Set
 function toHash(arr) {
     const hash = {};
@@ -10127,7 +10127,7 @@ exports.checkStrictMode = checkStrictMode;
 
 /***/ }),
 
-/***/ 7692:
+/***/ 37692:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -10153,16 +10153,16 @@ exports.shouldUseRule = shouldUseRule;
 
 /***/ }),
 
-/***/ 2965:
+/***/ 35346:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.boolOrEmptySchema = exports.topBoolOrEmptySchema = void 0;
-const errors_1 = __nccwpck_require__(1283);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
+const errors_1 = __nccwpck_require__(81283);
+const codegen_1 = __nccwpck_require__(81436);
+const names_1 = __nccwpck_require__(90630);
 const boolError = {
     message: "boolean schema is false",
 };
@@ -10210,7 +10210,7 @@ function falseSchemaError(it, overrideAllErrors) {
 
 /***/ }),
 
-/***/ 6685:
+/***/ 86685:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -10218,10 +10218,10 @@ function falseSchemaError(it, overrideAllErrors) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.reportTypeError = exports.checkDataTypes = exports.checkDataType = exports.coerceAndCheckDataType = exports.getJSONTypes = exports.getSchemaTypes = exports.DataType = void 0;
 const rules_1 = __nccwpck_require__(7353);
-const applicability_1 = __nccwpck_require__(7692);
-const errors_1 = __nccwpck_require__(1283);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const applicability_1 = __nccwpck_require__(37692);
+const errors_1 = __nccwpck_require__(81283);
+const codegen_1 = __nccwpck_require__(81436);
+const util_1 = __nccwpck_require__(84464);
 var DataType;
 (function (DataType) {
     DataType[DataType["Correct"] = 0] = "Correct";
@@ -10420,15 +10420,15 @@ function getTypeErrorContext(it) {
 
 /***/ }),
 
-/***/ 1699:
+/***/ 11699:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.assignDefaults = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(81436);
+const util_1 = __nccwpck_require__(84464);
 function assignDefaults(it, ty) {
     const { properties, items } = it.schema;
     if (ty === "object" && properties) {
@@ -10462,25 +10462,25 @@ function assignDefault(it, prop, defaultValue) {
 
 /***/ }),
 
-/***/ 7881:
+/***/ 87881:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getData = exports.KeywordCxt = exports.validateFunctionCode = void 0;
-const boolSchema_1 = __nccwpck_require__(2965);
-const dataType_1 = __nccwpck_require__(6685);
-const applicability_1 = __nccwpck_require__(7692);
-const dataType_2 = __nccwpck_require__(6685);
-const defaults_1 = __nccwpck_require__(1699);
-const keyword_1 = __nccwpck_require__(5202);
-const subschema_1 = __nccwpck_require__(6200);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const resolve_1 = __nccwpck_require__(4090);
-const util_1 = __nccwpck_require__(4464);
-const errors_1 = __nccwpck_require__(1283);
+const boolSchema_1 = __nccwpck_require__(35346);
+const dataType_1 = __nccwpck_require__(86685);
+const applicability_1 = __nccwpck_require__(37692);
+const dataType_2 = __nccwpck_require__(86685);
+const defaults_1 = __nccwpck_require__(11699);
+const keyword_1 = __nccwpck_require__(15202);
+const subschema_1 = __nccwpck_require__(26200);
+const codegen_1 = __nccwpck_require__(81436);
+const names_1 = __nccwpck_require__(90630);
+const resolve_1 = __nccwpck_require__(24090);
+const util_1 = __nccwpck_require__(84464);
+const errors_1 = __nccwpck_require__(81283);
 // schema compilation - generates validation function, subschemaCode (below) is used for subschemas
 function validateFunctionCode(it) {
     if (isSchemaObj(it)) {
@@ -10989,17 +10989,17 @@ exports.getData = getData;
 
 /***/ }),
 
-/***/ 5202:
+/***/ 15202:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateKeywordUsage = exports.validSchemaType = exports.funcKeywordCode = exports.macroKeywordCode = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const code_1 = __nccwpck_require__(8484);
-const errors_1 = __nccwpck_require__(1283);
+const codegen_1 = __nccwpck_require__(81436);
+const names_1 = __nccwpck_require__(90630);
+const code_1 = __nccwpck_require__(28484);
+const errors_1 = __nccwpck_require__(81283);
 function macroKeywordCode(cxt, def) {
     const { gen, keyword, schema, parentSchema, it } = cxt;
     const macroSchema = def.macro.call(it.self, schema, parentSchema, it);
@@ -11120,15 +11120,15 @@ exports.validateKeywordUsage = validateKeywordUsage;
 
 /***/ }),
 
-/***/ 6200:
+/***/ 26200:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.extendSubschemaMode = exports.extendSubschemaData = exports.getSubschema = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(81436);
+const util_1 = __nccwpck_require__(84464);
 function getSubschema(it, { keyword, schemaProp, schema, schemaPath, errSchemaPath, topSchemaRef }) {
     if (keyword !== undefined && schema !== undefined) {
         throw new Error('both "keyword" and "schema" passed, only one allowed');
@@ -11208,32 +11208,32 @@ exports.extendSubschemaMode = extendSubschemaMode;
 
 /***/ }),
 
-/***/ 3893:
+/***/ 63893:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = void 0;
-var validate_1 = __nccwpck_require__(7881);
+var validate_1 = __nccwpck_require__(87881);
 Object.defineProperty(exports, "KeywordCxt", ({ enumerable: true, get: function () { return validate_1.KeywordCxt; } }));
-var codegen_1 = __nccwpck_require__(1436);
+var codegen_1 = __nccwpck_require__(81436);
 Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return codegen_1._; } }));
 Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return codegen_1.str; } }));
 Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return codegen_1.stringify; } }));
 Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return codegen_1.nil; } }));
 Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return codegen_1.Name; } }));
 Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
-const validation_error_1 = __nccwpck_require__(3021);
-const ref_error_1 = __nccwpck_require__(3162);
+const validation_error_1 = __nccwpck_require__(33021);
+const ref_error_1 = __nccwpck_require__(53162);
 const rules_1 = __nccwpck_require__(7353);
 const compile_1 = __nccwpck_require__(2718);
-const codegen_2 = __nccwpck_require__(1436);
-const resolve_1 = __nccwpck_require__(4090);
-const dataType_1 = __nccwpck_require__(6685);
-const util_1 = __nccwpck_require__(4464);
-const $dataRefSchema = __nccwpck_require__(3837);
-const uri_1 = __nccwpck_require__(6285);
+const codegen_2 = __nccwpck_require__(81436);
+const resolve_1 = __nccwpck_require__(24090);
+const dataType_1 = __nccwpck_require__(86685);
+const util_1 = __nccwpck_require__(84464);
+const $dataRefSchema = __nccwpck_require__(63837);
+const uri_1 = __nccwpck_require__(36285);
 const defaultRegExp = (str, flags) => new RegExp(str, flags);
 defaultRegExp.code = "new RegExp";
 const META_IGNORE_OPTIONS = ["removeAdditional", "useDefaults", "coerceTypes"];
@@ -11833,20 +11833,20 @@ function schemaOrData(schema) {
 
 /***/ }),
 
-/***/ 3995:
+/***/ 93995:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const metaSchema = __nccwpck_require__(1678);
-const applicator = __nccwpck_require__(7216);
-const unevaluated = __nccwpck_require__(9547);
-const content = __nccwpck_require__(8226);
-const core = __nccwpck_require__(518);
+const metaSchema = __nccwpck_require__(61678);
+const applicator = __nccwpck_require__(57216);
+const unevaluated = __nccwpck_require__(99547);
+const content = __nccwpck_require__(28226);
+const core = __nccwpck_require__(80518);
 const format = __nccwpck_require__(4588);
-const metadata = __nccwpck_require__(5707);
-const validation = __nccwpck_require__(7082);
+const metadata = __nccwpck_require__(15707);
+const validation = __nccwpck_require__(97082);
 const META_SUPPORT_DATA = ["/properties"];
 function addMetaSchema2020($data) {
     ;
@@ -11870,21 +11870,21 @@ exports["default"] = addMetaSchema2020;
 
 /***/ }),
 
-/***/ 4951:
+/***/ 24951:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 // https://github.com/ajv-validator/ajv/issues/889
-const equal = __nccwpck_require__(3430);
+const equal = __nccwpck_require__(23430);
 equal.code = 'require("ajv/dist/runtime/equal").default';
 exports["default"] = equal;
 //# sourceMappingURL=equal.js.map
 
 /***/ }),
 
-/***/ 6214:
+/***/ 36214:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -11915,20 +11915,20 @@ ucs2length.code = 'require("ajv/dist/runtime/ucs2length").default';
 
 /***/ }),
 
-/***/ 6285:
+/***/ 36285:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const uri = __nccwpck_require__(4352);
+const uri = __nccwpck_require__(24352);
 uri.code = 'require("ajv/dist/runtime/uri").default';
 exports["default"] = uri;
 //# sourceMappingURL=uri.js.map
 
 /***/ }),
 
-/***/ 3021:
+/***/ 33021:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -11946,15 +11946,15 @@ exports["default"] = ValidationError;
 
 /***/ }),
 
-/***/ 3448:
+/***/ 73448:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateAdditionalItems = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(81436);
+const util_1 = __nccwpck_require__(84464);
 const error = {
     message: ({ params: { len } }) => (0, codegen_1.str) `must NOT have more than ${len} items`,
     params: ({ params: { len } }) => (0, codegen_1._) `{limit: ${len}}`,
@@ -12002,16 +12002,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2431:
+/***/ 42431:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const util_1 = __nccwpck_require__(4464);
+const code_1 = __nccwpck_require__(28484);
+const codegen_1 = __nccwpck_require__(81436);
+const names_1 = __nccwpck_require__(90630);
+const util_1 = __nccwpck_require__(84464);
 const error = {
     message: "must NOT have additional properties",
     params: ({ params }) => (0, codegen_1._) `{additionalProperty: ${params.additionalProperty}}`,
@@ -12115,13 +12115,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 9205:
+/***/ 39205:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
+const util_1 = __nccwpck_require__(84464);
 const def = {
     keyword: "allOf",
     schemaType: "array",
@@ -12145,13 +12145,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 9380:
+/***/ 89380:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
+const code_1 = __nccwpck_require__(28484);
 const def = {
     keyword: "anyOf",
     schemaType: "array",
@@ -12164,14 +12164,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6182:
+/***/ 16182:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(81436);
+const util_1 = __nccwpck_require__(84464);
 const error = {
     message: ({ params: { min, max } }) => max === undefined
         ? (0, codegen_1.str) `must contain at least ${min} valid item(s)`
@@ -12266,16 +12266,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 5826:
+/***/ 95826:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateSchemaDeps = exports.validatePropertyDeps = exports.error = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const code_1 = __nccwpck_require__(8484);
+const codegen_1 = __nccwpck_require__(81436);
+const util_1 = __nccwpck_require__(84464);
+const code_1 = __nccwpck_require__(28484);
 exports.error = {
     message: ({ params: { property, depsCount, deps } }) => {
         const property_ies = depsCount === 1 ? "property" : "properties";
@@ -12358,13 +12358,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 3818:
+/***/ 73818:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dependencies_1 = __nccwpck_require__(5826);
+const dependencies_1 = __nccwpck_require__(95826);
 const def = {
     keyword: "dependentSchemas",
     type: "object",
@@ -12376,14 +12376,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8584:
+/***/ 48584:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(81436);
+const util_1 = __nccwpck_require__(84464);
 const error = {
     message: ({ params }) => (0, codegen_1.str) `must match "${params.ifClause}" schema`,
     params: ({ params }) => (0, codegen_1._) `{failingKeyword: ${params.ifClause}}`,
@@ -12449,28 +12449,28 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8775:
+/***/ 28775:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const additionalItems_1 = __nccwpck_require__(3448);
+const additionalItems_1 = __nccwpck_require__(73448);
 const prefixItems_1 = __nccwpck_require__(6467);
-const items_1 = __nccwpck_require__(5791);
-const items2020_1 = __nccwpck_require__(2959);
-const contains_1 = __nccwpck_require__(6182);
-const dependencies_1 = __nccwpck_require__(5826);
-const propertyNames_1 = __nccwpck_require__(1372);
-const additionalProperties_1 = __nccwpck_require__(2431);
-const properties_1 = __nccwpck_require__(8778);
-const patternProperties_1 = __nccwpck_require__(664);
+const items_1 = __nccwpck_require__(75791);
+const items2020_1 = __nccwpck_require__(52959);
+const contains_1 = __nccwpck_require__(16182);
+const dependencies_1 = __nccwpck_require__(95826);
+const propertyNames_1 = __nccwpck_require__(71372);
+const additionalProperties_1 = __nccwpck_require__(42431);
+const properties_1 = __nccwpck_require__(88778);
+const patternProperties_1 = __nccwpck_require__(50664);
 const not_1 = __nccwpck_require__(8350);
-const anyOf_1 = __nccwpck_require__(9380);
-const oneOf_1 = __nccwpck_require__(2490);
-const allOf_1 = __nccwpck_require__(9205);
-const if_1 = __nccwpck_require__(8584);
-const thenElse_1 = __nccwpck_require__(6829);
+const anyOf_1 = __nccwpck_require__(89380);
+const oneOf_1 = __nccwpck_require__(22490);
+const allOf_1 = __nccwpck_require__(39205);
+const if_1 = __nccwpck_require__(48584);
+const thenElse_1 = __nccwpck_require__(46829);
 function getApplicator(draft2020 = false) {
     const applicator = [
         // any
@@ -12500,16 +12500,16 @@ exports["default"] = getApplicator;
 
 /***/ }),
 
-/***/ 5791:
+/***/ 75791:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateTuple = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const code_1 = __nccwpck_require__(8484);
+const codegen_1 = __nccwpck_require__(81436);
+const util_1 = __nccwpck_require__(84464);
+const code_1 = __nccwpck_require__(28484);
 const def = {
     keyword: "items",
     type: "array",
@@ -12559,16 +12559,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2959:
+/***/ 52959:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const code_1 = __nccwpck_require__(8484);
-const additionalItems_1 = __nccwpck_require__(3448);
+const codegen_1 = __nccwpck_require__(81436);
+const util_1 = __nccwpck_require__(84464);
+const code_1 = __nccwpck_require__(28484);
+const additionalItems_1 = __nccwpck_require__(73448);
 const error = {
     message: ({ params: { len } }) => (0, codegen_1.str) `must NOT have more than ${len} items`,
     params: ({ params: { len } }) => (0, codegen_1._) `{limit: ${len}}`,
@@ -12602,7 +12602,7 @@ exports["default"] = def;
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
+const util_1 = __nccwpck_require__(84464);
 const def = {
     keyword: "not",
     schemaType: ["object", "boolean"],
@@ -12629,14 +12629,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2490:
+/***/ 22490:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(81436);
+const util_1 = __nccwpck_require__(84464);
 const error = {
     message: "must match exactly one schema in oneOf",
     params: ({ params }) => (0, codegen_1._) `{passingSchemas: ${params.passing}}`,
@@ -12696,16 +12696,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 664:
+/***/ 50664:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const util_2 = __nccwpck_require__(4464);
+const code_1 = __nccwpck_require__(28484);
+const codegen_1 = __nccwpck_require__(81436);
+const util_1 = __nccwpck_require__(84464);
+const util_2 = __nccwpck_require__(84464);
 const def = {
     keyword: "patternProperties",
     type: "object",
@@ -12784,7 +12784,7 @@ exports["default"] = def;
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const items_1 = __nccwpck_require__(5791);
+const items_1 = __nccwpck_require__(75791);
 const def = {
     keyword: "prefixItems",
     type: "array",
@@ -12797,16 +12797,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8778:
+/***/ 88778:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const validate_1 = __nccwpck_require__(7881);
-const code_1 = __nccwpck_require__(8484);
-const util_1 = __nccwpck_require__(4464);
-const additionalProperties_1 = __nccwpck_require__(2431);
+const validate_1 = __nccwpck_require__(87881);
+const code_1 = __nccwpck_require__(28484);
+const util_1 = __nccwpck_require__(84464);
+const additionalProperties_1 = __nccwpck_require__(42431);
 const def = {
     keyword: "properties",
     type: "object",
@@ -12858,14 +12858,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 1372:
+/***/ 71372:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(81436);
+const util_1 = __nccwpck_require__(84464);
 const error = {
     message: "property name must be valid",
     params: ({ params }) => (0, codegen_1._) `{propertyName: ${params.propertyName}}`,
@@ -12903,13 +12903,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6829:
+/***/ 46829:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
+const util_1 = __nccwpck_require__(84464);
 const def = {
     keyword: ["then", "else"],
     schemaType: ["object", "boolean"],
@@ -12923,17 +12923,17 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8484:
+/***/ 28484:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateUnion = exports.validateArray = exports.usePattern = exports.callValidateCode = exports.schemaProperties = exports.allSchemaProperties = exports.noPropertyInData = exports.propertyInData = exports.isOwnProperty = exports.hasPropFunc = exports.reportMissingProp = exports.checkMissingProp = exports.checkReportMissingProp = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const names_1 = __nccwpck_require__(630);
-const util_2 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(81436);
+const util_1 = __nccwpck_require__(84464);
+const names_1 = __nccwpck_require__(90630);
+const util_2 = __nccwpck_require__(84464);
 function checkReportMissingProp(cxt, prop) {
     const { gen, data, it } = cxt;
     gen.if(noPropertyInData(gen, data, prop, it.opts.ownProperties), () => {
@@ -13061,7 +13061,7 @@ exports.validateUnion = validateUnion;
 
 /***/ }),
 
-/***/ 9872:
+/***/ 69872:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -13078,14 +13078,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 7397:
+/***/ 97397:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const id_1 = __nccwpck_require__(9872);
-const ref_1 = __nccwpck_require__(2996);
+const id_1 = __nccwpck_require__(69872);
+const ref_1 = __nccwpck_require__(92996);
 const core = [
     "$schema",
     "$id",
@@ -13101,19 +13101,19 @@ exports["default"] = core;
 
 /***/ }),
 
-/***/ 2996:
+/***/ 92996:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.callRef = exports.getValidate = void 0;
-const ref_error_1 = __nccwpck_require__(3162);
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
+const ref_error_1 = __nccwpck_require__(53162);
+const code_1 = __nccwpck_require__(28484);
+const codegen_1 = __nccwpck_require__(81436);
+const names_1 = __nccwpck_require__(90630);
 const compile_1 = __nccwpck_require__(2718);
-const util_1 = __nccwpck_require__(4464);
+const util_1 = __nccwpck_require__(84464);
 const def = {
     keyword: "$ref",
     schemaType: "string",
@@ -13230,17 +13230,17 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8886:
+/***/ 28886:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const types_1 = __nccwpck_require__(7115);
+const codegen_1 = __nccwpck_require__(81436);
+const types_1 = __nccwpck_require__(87115);
 const compile_1 = __nccwpck_require__(2718);
-const ref_error_1 = __nccwpck_require__(3162);
-const util_1 = __nccwpck_require__(4464);
+const ref_error_1 = __nccwpck_require__(53162);
+const util_1 = __nccwpck_require__(84464);
 const error = {
     message: ({ params: { discrError, tagName } }) => discrError === types_1.DiscrError.Tag
         ? `tag "${tagName}" must be string`
@@ -13341,7 +13341,7 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 7115:
+/***/ 87115:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -13357,20 +13357,20 @@ var DiscrError;
 
 /***/ }),
 
-/***/ 4298:
+/***/ 54298:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const core_1 = __nccwpck_require__(7397);
-const validation_1 = __nccwpck_require__(5481);
-const applicator_1 = __nccwpck_require__(8775);
-const dynamic_1 = __nccwpck_require__(9923);
-const next_1 = __nccwpck_require__(7844);
-const unevaluated_1 = __nccwpck_require__(2010);
-const format_1 = __nccwpck_require__(2601);
-const metadata_1 = __nccwpck_require__(6620);
+const core_1 = __nccwpck_require__(97397);
+const validation_1 = __nccwpck_require__(85481);
+const applicator_1 = __nccwpck_require__(28775);
+const dynamic_1 = __nccwpck_require__(59923);
+const next_1 = __nccwpck_require__(17844);
+const unevaluated_1 = __nccwpck_require__(62010);
+const format_1 = __nccwpck_require__(72601);
+const metadata_1 = __nccwpck_require__(56620);
 const draft2020Vocabularies = [
     dynamic_1.default,
     core_1.default,
@@ -13387,17 +13387,17 @@ exports["default"] = draft2020Vocabularies;
 
 /***/ }),
 
-/***/ 9941:
+/***/ 39941:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const core_1 = __nccwpck_require__(7397);
-const validation_1 = __nccwpck_require__(5481);
-const applicator_1 = __nccwpck_require__(8775);
-const format_1 = __nccwpck_require__(2601);
-const metadata_1 = __nccwpck_require__(6620);
+const core_1 = __nccwpck_require__(97397);
+const validation_1 = __nccwpck_require__(85481);
+const applicator_1 = __nccwpck_require__(28775);
+const format_1 = __nccwpck_require__(72601);
+const metadata_1 = __nccwpck_require__(56620);
 const draft7Vocabularies = [
     core_1.default,
     validation_1.default,
@@ -13411,17 +13411,17 @@ exports["default"] = draft7Vocabularies;
 
 /***/ }),
 
-/***/ 8639:
+/***/ 68639:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.dynamicAnchor = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
+const codegen_1 = __nccwpck_require__(81436);
+const names_1 = __nccwpck_require__(90630);
 const compile_1 = __nccwpck_require__(2718);
-const ref_1 = __nccwpck_require__(2996);
+const ref_1 = __nccwpck_require__(92996);
 const def = {
     keyword: "$dynamicAnchor",
     schemaType: "string",
@@ -13455,9 +13455,9 @@ exports["default"] = def;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.dynamicRef = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const ref_1 = __nccwpck_require__(2996);
+const codegen_1 = __nccwpck_require__(81436);
+const names_1 = __nccwpck_require__(90630);
+const ref_1 = __nccwpck_require__(92996);
 const def = {
     keyword: "$dynamicRef",
     schemaType: "string",
@@ -13506,30 +13506,30 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 9923:
+/***/ 59923:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dynamicAnchor_1 = __nccwpck_require__(8639);
+const dynamicAnchor_1 = __nccwpck_require__(68639);
 const dynamicRef_1 = __nccwpck_require__(5065);
-const recursiveAnchor_1 = __nccwpck_require__(9982);
-const recursiveRef_1 = __nccwpck_require__(1794);
+const recursiveAnchor_1 = __nccwpck_require__(39982);
+const recursiveRef_1 = __nccwpck_require__(41794);
 const dynamic = [dynamicAnchor_1.default, dynamicRef_1.default, recursiveAnchor_1.default, recursiveRef_1.default];
 exports["default"] = dynamic;
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 9982:
+/***/ 39982:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dynamicAnchor_1 = __nccwpck_require__(8639);
-const util_1 = __nccwpck_require__(4464);
+const dynamicAnchor_1 = __nccwpck_require__(68639);
+const util_1 = __nccwpck_require__(84464);
 const def = {
     keyword: "$recursiveAnchor",
     schemaType: "boolean",
@@ -13545,7 +13545,7 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 1794:
+/***/ 41794:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -13562,13 +13562,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6402:
+/***/ 26402:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(81436);
 const error = {
     message: ({ schemaCode }) => (0, codegen_1.str) `must match format "${schemaCode}"`,
     params: ({ schemaCode }) => (0, codegen_1._) `{format: ${schemaCode}}`,
@@ -13661,20 +13661,20 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2601:
+/***/ 72601:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const format_1 = __nccwpck_require__(6402);
+const format_1 = __nccwpck_require__(26402);
 const format = [format_1.default];
 exports["default"] = format;
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 6620:
+/***/ 56620:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -13699,14 +13699,14 @@ exports.contentVocabulary = [
 
 /***/ }),
 
-/***/ 7844:
+/***/ 17844:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dependentRequired_1 = __nccwpck_require__(643);
-const dependentSchemas_1 = __nccwpck_require__(3818);
+const dependentRequired_1 = __nccwpck_require__(20643);
+const dependentSchemas_1 = __nccwpck_require__(73818);
 const limitContains_1 = __nccwpck_require__(3907);
 const next = [dependentRequired_1.default, dependentSchemas_1.default, limitContains_1.default];
 exports["default"] = next;
@@ -13714,28 +13714,28 @@ exports["default"] = next;
 
 /***/ }),
 
-/***/ 2010:
+/***/ 62010:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const unevaluatedProperties_1 = __nccwpck_require__(6855);
-const unevaluatedItems_1 = __nccwpck_require__(4144);
+const unevaluatedProperties_1 = __nccwpck_require__(16855);
+const unevaluatedItems_1 = __nccwpck_require__(64144);
 const unevaluated = [unevaluatedProperties_1.default, unevaluatedItems_1.default];
 exports["default"] = unevaluated;
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 4144:
+/***/ 64144:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(81436);
+const util_1 = __nccwpck_require__(84464);
 const error = {
     message: ({ params: { len } }) => (0, codegen_1.str) `must NOT have more than ${len} items`,
     params: ({ params: { len } }) => (0, codegen_1._) `{limit: ${len}}`,
@@ -13775,15 +13775,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6855:
+/***/ 16855:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const names_1 = __nccwpck_require__(630);
+const codegen_1 = __nccwpck_require__(81436);
+const util_1 = __nccwpck_require__(84464);
+const names_1 = __nccwpck_require__(90630);
 const error = {
     message: "must NOT have unevaluated properties",
     params: ({ params }) => (0, codegen_1._) `{unevaluatedProperty: ${params.unevaluatedProperty}}`,
@@ -13847,15 +13847,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8026:
+/***/ 98026:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const equal_1 = __nccwpck_require__(4951);
+const codegen_1 = __nccwpck_require__(81436);
+const util_1 = __nccwpck_require__(84464);
+const equal_1 = __nccwpck_require__(24951);
 const error = {
     message: "must be equal to constant",
     params: ({ schemaCode }) => (0, codegen_1._) `{allowedValue: ${schemaCode}}`,
@@ -13879,13 +13879,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 643:
+/***/ 20643:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dependencies_1 = __nccwpck_require__(5826);
+const dependencies_1 = __nccwpck_require__(95826);
 const def = {
     keyword: "dependentRequired",
     type: "object",
@@ -13898,15 +13898,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 3200:
+/***/ 93200:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const equal_1 = __nccwpck_require__(4951);
+const codegen_1 = __nccwpck_require__(81436);
+const util_1 = __nccwpck_require__(84464);
+const equal_1 = __nccwpck_require__(24951);
 const error = {
     message: "must be equal to one of the allowed values",
     params: ({ schemaCode }) => (0, codegen_1._) `{allowedValues: ${schemaCode}}`,
@@ -13953,22 +13953,22 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 5481:
+/***/ 85481:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const limitNumber_1 = __nccwpck_require__(3723);
-const multipleOf_1 = __nccwpck_require__(8132);
-const limitLength_1 = __nccwpck_require__(6962);
-const pattern_1 = __nccwpck_require__(6023);
+const limitNumber_1 = __nccwpck_require__(43723);
+const multipleOf_1 = __nccwpck_require__(18132);
+const limitLength_1 = __nccwpck_require__(46962);
+const pattern_1 = __nccwpck_require__(96023);
 const limitProperties_1 = __nccwpck_require__(895);
-const required_1 = __nccwpck_require__(4504);
-const limitItems_1 = __nccwpck_require__(6296);
-const uniqueItems_1 = __nccwpck_require__(5132);
-const const_1 = __nccwpck_require__(8026);
-const enum_1 = __nccwpck_require__(3200);
+const required_1 = __nccwpck_require__(94504);
+const limitItems_1 = __nccwpck_require__(36296);
+const uniqueItems_1 = __nccwpck_require__(65132);
+const const_1 = __nccwpck_require__(98026);
+const enum_1 = __nccwpck_require__(93200);
 const validation = [
     // number
     limitNumber_1.default,
@@ -13999,7 +13999,7 @@ exports["default"] = validation;
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
+const util_1 = __nccwpck_require__(84464);
 const def = {
     keyword: ["maxContains", "minContains"],
     type: "array",
@@ -14015,13 +14015,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6296:
+/***/ 36296:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(81436);
 const error = {
     message({ keyword, schemaCode }) {
         const comp = keyword === "maxItems" ? "more" : "fewer";
@@ -14046,15 +14046,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6962:
+/***/ 46962:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const ucs2length_1 = __nccwpck_require__(6214);
+const codegen_1 = __nccwpck_require__(81436);
+const util_1 = __nccwpck_require__(84464);
+const ucs2length_1 = __nccwpck_require__(36214);
 const error = {
     message({ keyword, schemaCode }) {
         const comp = keyword === "maxLength" ? "more" : "fewer";
@@ -14080,13 +14080,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 3723:
+/***/ 43723:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(81436);
 const ops = codegen_1.operators;
 const KWDs = {
     maximum: { okStr: "<=", ok: ops.LTE, fail: ops.GT },
@@ -14120,7 +14120,7 @@ exports["default"] = def;
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(81436);
 const error = {
     message({ keyword, schemaCode }) {
         const comp = keyword === "maxProperties" ? "more" : "fewer";
@@ -14145,13 +14145,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8132:
+/***/ 18132:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(81436);
 const error = {
     message: ({ schemaCode }) => (0, codegen_1.str) `must be multiple of ${schemaCode}`,
     params: ({ schemaCode }) => (0, codegen_1._) `{multipleOf: ${schemaCode}}`,
@@ -14178,15 +14178,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6023:
+/***/ 96023:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const util_1 = __nccwpck_require__(4464);
-const codegen_1 = __nccwpck_require__(1436);
+const code_1 = __nccwpck_require__(28484);
+const util_1 = __nccwpck_require__(84464);
+const codegen_1 = __nccwpck_require__(81436);
 const error = {
     message: ({ schemaCode }) => (0, codegen_1.str) `must match pattern "${schemaCode}"`,
     params: ({ schemaCode }) => (0, codegen_1._) `{pattern: ${schemaCode}}`,
@@ -14218,15 +14218,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 4504:
+/***/ 94504:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const code_1 = __nccwpck_require__(28484);
+const codegen_1 = __nccwpck_require__(81436);
+const util_1 = __nccwpck_require__(84464);
 const error = {
     message: ({ params: { missingProperty } }) => (0, codegen_1.str) `must have required property '${missingProperty}'`,
     params: ({ params: { missingProperty } }) => (0, codegen_1._) `{missingProperty: ${missingProperty}}`,
@@ -14304,16 +14304,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 5132:
+/***/ 65132:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dataType_1 = __nccwpck_require__(6685);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const equal_1 = __nccwpck_require__(4951);
+const dataType_1 = __nccwpck_require__(86685);
+const codegen_1 = __nccwpck_require__(81436);
+const util_1 = __nccwpck_require__(84464);
+const equal_1 = __nccwpck_require__(24951);
 const error = {
     message: ({ params: { i, j } }) => (0, codegen_1.str) `must NOT have duplicate items (items ## ${j} and ${i} are identical)`,
     params: ({ params: { i, j } }) => (0, codegen_1._) `{i: ${i}, j: ${j}}`,
@@ -14375,7 +14375,7 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 3057:
+/***/ 73057:
 /***/ ((module) => {
 
 function isBuffer(value) {
@@ -14575,12 +14575,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2732:
+/***/ 52732:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var register = __nccwpck_require__(1063);
-var addHook = __nccwpck_require__(2027);
-var removeHook = __nccwpck_require__(9934);
+var register = __nccwpck_require__(11063);
+var addHook = __nccwpck_require__(22027);
+var removeHook = __nccwpck_require__(59934);
 
 // bind with array of arguments: https://stackoverflow.com/a/21792913
 var bind = Function.bind;
@@ -14643,7 +14643,7 @@ module.exports.Collection = Hook.Collection;
 
 /***/ }),
 
-/***/ 2027:
+/***/ 22027:
 /***/ ((module) => {
 
 module.exports = addHook;
@@ -14696,7 +14696,7 @@ function addHook(state, kind, name, hook) {
 
 /***/ }),
 
-/***/ 1063:
+/***/ 11063:
 /***/ ((module) => {
 
 module.exports = register;
@@ -14730,7 +14730,7 @@ function register(state, name, method, options) {
 
 /***/ }),
 
-/***/ 9934:
+/***/ 59934:
 /***/ ((module) => {
 
 module.exports = removeHook;
@@ -14756,7 +14756,7 @@ function removeHook(state, name, method) {
 
 /***/ }),
 
-/***/ 2782:
+/***/ 82782:
 /***/ ((__unused_webpack_module, exports) => {
 
 /*! crc32.js (C) 2014-present SheetJS -- http://sheetjs.com */
@@ -14870,7 +14870,7 @@ CRC32C.str = crc32_str;
 
 /***/ }),
 
-/***/ 4150:
+/***/ 14150:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -14898,15 +14898,15 @@ exports.Deprecation = Deprecation;
 
 /***/ }),
 
-/***/ 9580:
+/***/ 29580:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(4434)
+module.exports = __nccwpck_require__(24434)
 
 
 /***/ }),
 
-/***/ 3430:
+/***/ 23430:
 /***/ ((module) => {
 
 "use strict";
@@ -14960,7 +14960,7 @@ module.exports = function equal(a, b) {
 
 /***/ }),
 
-/***/ 3587:
+/***/ 13587:
 /***/ ((module) => {
 
 module.exports = class FixedFIFO {
@@ -15006,10 +15006,10 @@ module.exports = class FixedFIFO {
 
 /***/ }),
 
-/***/ 3867:
+/***/ 83867:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const FixedFIFO = __nccwpck_require__(3587)
+const FixedFIFO = __nccwpck_require__(13587)
 
 module.exports = class FastFIFO {
   constructor (hwm) {
@@ -15061,7 +15061,7 @@ module.exports = class FastFIFO {
 
 /***/ }),
 
-/***/ 3964:
+/***/ 73964:
 /***/ ((module) => {
 
 "use strict";
@@ -15092,15 +15092,15 @@ function clone (obj) {
 
 /***/ }),
 
-/***/ 5744:
+/***/ 35744:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var fs = __nccwpck_require__(9896)
-var polyfills = __nccwpck_require__(3501)
-var legacy = __nccwpck_require__(2270)
-var clone = __nccwpck_require__(3964)
+var fs = __nccwpck_require__(79896)
+var polyfills = __nccwpck_require__(83501)
+var legacy = __nccwpck_require__(12270)
+var clone = __nccwpck_require__(73964)
 
-var util = __nccwpck_require__(9023)
+var util = __nccwpck_require__(39023)
 
 /* istanbul ignore next - node 0.x polyfill */
 var gracefulQueue
@@ -15181,7 +15181,7 @@ if (!fs[gracefulQueue]) {
   if (/\bgfs4\b/i.test(process.env.NODE_DEBUG || '')) {
     process.on('exit', function() {
       debug(fs[gracefulQueue])
-      __nccwpck_require__(2613).equal(fs[gracefulQueue].length, 0)
+      __nccwpck_require__(42613).equal(fs[gracefulQueue].length, 0)
     })
   }
 }
@@ -15547,7 +15547,7 @@ function retry () {
 
 /***/ }),
 
-/***/ 2270:
+/***/ 12270:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var Stream = (__nccwpck_require__(2203).Stream)
@@ -15672,10 +15672,10 @@ function legacy (fs) {
 
 /***/ }),
 
-/***/ 3501:
+/***/ 83501:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var constants = __nccwpck_require__(9140)
+var constants = __nccwpck_require__(49140)
 
 var origCwd = process.cwd
 var cwd = null
@@ -16034,7 +16034,7 @@ function patch (fs) {
 
 /***/ }),
 
-/***/ 1167:
+/***/ 81167:
 /***/ ((module) => {
 
 "use strict";
@@ -16135,10 +16135,10 @@ function escapeJsonPtr(str) {
 
 /***/ }),
 
-/***/ 5560:
+/***/ 55560:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var wrappy = __nccwpck_require__(8264)
+var wrappy = __nccwpck_require__(58264)
 module.exports = wrappy(once)
 module.exports.strict = wrappy(onceStrict)
 
@@ -16184,13 +16184,13 @@ function onceStrict (fn) {
 
 /***/ }),
 
-/***/ 3648:
+/***/ 83648:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const lockfile = __nccwpck_require__(743);
+const lockfile = __nccwpck_require__(70743);
 const { toPromise, toSync, toSyncOptions } = __nccwpck_require__(3271);
 
 async function lock(file, options) {
@@ -16238,7 +16238,7 @@ module.exports.checkSync = checkSync;
 "use strict";
 
 
-const fs = __nccwpck_require__(5744);
+const fs = __nccwpck_require__(35744);
 
 function createSyncFs(fs) {
     const methods = ['mkdir', 'realpath', 'stat', 'rmdir', 'utimes'];
@@ -16325,17 +16325,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 743:
+/***/ 70743:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const path = __nccwpck_require__(6928);
-const fs = __nccwpck_require__(5744);
+const path = __nccwpck_require__(16928);
+const fs = __nccwpck_require__(35744);
 const retry = __nccwpck_require__(5546);
-const onExit = __nccwpck_require__(5211);
-const mtimePrecision = __nccwpck_require__(4747);
+const onExit = __nccwpck_require__(65211);
+const mtimePrecision = __nccwpck_require__(34747);
 
 const locks = {};
 
@@ -16675,7 +16675,7 @@ module.exports.getLocks = getLocks;
 
 /***/ }),
 
-/***/ 4747:
+/***/ 34747:
 /***/ ((module) => {
 
 "use strict";
@@ -16738,7 +16738,7 @@ module.exports.getMtime = getMtime;
 
 /***/ }),
 
-/***/ 5211:
+/***/ 65211:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Note: since nyc uses this module to output coverage, any lines
@@ -16766,11 +16766,11 @@ if (!processOk(process)) {
     return function () {}
   }
 } else {
-  var assert = __nccwpck_require__(2613)
-  var signals = __nccwpck_require__(5310)
+  var assert = __nccwpck_require__(42613)
+  var signals = __nccwpck_require__(35310)
   var isWin = /^win/i.test(process.platform)
 
-  var EE = __nccwpck_require__(4434)
+  var EE = __nccwpck_require__(24434)
   /* istanbul ignore if */
   if (typeof EE !== 'function') {
     EE = EE.EventEmitter
@@ -16947,7 +16947,7 @@ if (!processOk(process)) {
 
 /***/ }),
 
-/***/ 5310:
+/***/ 35310:
 /***/ ((module) => {
 
 // This is not the set of all possible signals.
@@ -17010,14 +17010,14 @@ if (process.platform === 'linux') {
 /***/ 5546:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(7084);
+module.exports = __nccwpck_require__(67084);
 
 /***/ }),
 
-/***/ 7084:
+/***/ 67084:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var RetryOperation = __nccwpck_require__(9538);
+var RetryOperation = __nccwpck_require__(39538);
 
 exports.operation = function(options) {
   var timeouts = exports.timeouts(options);
@@ -17121,7 +17121,7 @@ exports.wrap = function(obj, options, methods) {
 
 /***/ }),
 
-/***/ 9538:
+/***/ 39538:
 /***/ ((module) => {
 
 function RetryOperation(timeouts, options) {
@@ -17286,14 +17286,14 @@ RetryOperation.prototype.mainError = function() {
 
 /***/ }),
 
-/***/ 6204:
+/***/ 36204:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { EventEmitter } = __nccwpck_require__(9580)
-const FIFO = __nccwpck_require__(3867)
-const TextDecoder = __nccwpck_require__(7934)
+const { EventEmitter } = __nccwpck_require__(29580)
+const FIFO = __nccwpck_require__(83867)
+const TextDecoder = __nccwpck_require__(97934)
 
-const StreamError = __nccwpck_require__(5657)
+const StreamError = __nccwpck_require__(45657)
 
 // if we do a future major, expect queue microtask to be there always, for now a bit defensive
 const qmt =
@@ -18607,7 +18607,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5657:
+/***/ 45657:
 /***/ ((module) => {
 
 module.exports = class StreamError extends Error {
@@ -18661,7 +18661,7 @@ module.exports = class StreamError extends Error {
 
 /***/ }),
 
-/***/ 775:
+/***/ 20775:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const constants = { // just for envs without fs
@@ -18674,7 +18674,7 @@ const constants = { // just for envs without fs
 }
 
 try {
-  module.exports = (__nccwpck_require__(9896).constants) || constants
+  module.exports = (__nccwpck_require__(79896).constants) || constants
 } catch {
   module.exports = constants
 }
@@ -18682,13 +18682,13 @@ try {
 
 /***/ }),
 
-/***/ 5763:
+/***/ 35763:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { Writable, Readable, getStreamError } = __nccwpck_require__(6204)
-const FIFO = __nccwpck_require__(3867)
-const b4a = __nccwpck_require__(3057)
-const headers = __nccwpck_require__(8428)
+const { Writable, Readable, getStreamError } = __nccwpck_require__(36204)
+const FIFO = __nccwpck_require__(83867)
+const b4a = __nccwpck_require__(73057)
+const headers = __nccwpck_require__(88428)
 
 const EMPTY = b4a.alloc(0)
 const MAX_HEADER_SIZE = 4 * 1024 * 1024 // arbitrary big number
@@ -19107,10 +19107,10 @@ function overflow (size) {
 
 /***/ }),
 
-/***/ 8428:
+/***/ 88428:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const b4a = __nccwpck_require__(3057)
+const b4a = __nccwpck_require__(73057)
 
 const ZEROS = '0000000000000000000'
 const SEVENS = '7777777777777777777'
@@ -19436,23 +19436,23 @@ function addLength (str) {
 
 /***/ }),
 
-/***/ 6118:
+/***/ 56118:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-exports.extract = __nccwpck_require__(5763)
-exports.pack = __nccwpck_require__(861)
+exports.extract = __nccwpck_require__(35763)
+exports.pack = __nccwpck_require__(80861)
 
 
 /***/ }),
 
-/***/ 861:
+/***/ 80861:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { Readable, Writable, getStreamError } = __nccwpck_require__(6204)
-const b4a = __nccwpck_require__(3057)
+const { Readable, Writable, getStreamError } = __nccwpck_require__(36204)
+const b4a = __nccwpck_require__(73057)
 
-const constants = __nccwpck_require__(775)
-const headers = __nccwpck_require__(8428)
+const constants = __nccwpck_require__(20775)
+const headers = __nccwpck_require__(88428)
 
 const DMODE = 0o755
 const FMODE = 0o644
@@ -19739,11 +19739,11 @@ function mapWritable (buf) {
 
 /***/ }),
 
-/***/ 7934:
+/***/ 97934:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const PassThroughDecoder = __nccwpck_require__(7256)
-const UTF8Decoder = __nccwpck_require__(6414)
+const PassThroughDecoder = __nccwpck_require__(47256)
+const UTF8Decoder = __nccwpck_require__(86414)
 
 module.exports = class TextDecoder {
   constructor(encoding = 'utf8') {
@@ -19810,10 +19810,10 @@ function normalizeEncoding(encoding) {
 
 /***/ }),
 
-/***/ 7256:
+/***/ 47256:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const b4a = __nccwpck_require__(3057)
+const b4a = __nccwpck_require__(73057)
 
 module.exports = class PassThroughDecoder {
   constructor(encoding) {
@@ -19836,10 +19836,10 @@ module.exports = class PassThroughDecoder {
 
 /***/ }),
 
-/***/ 6414:
+/***/ 86414:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const b4a = __nccwpck_require__(3057)
+const b4a = __nccwpck_require__(73057)
 
 /**
  * https://encoding.spec.whatwg.org/#utf-8-decoder
@@ -20028,27 +20028,27 @@ function trailingBytesSeen(data) {
 
 /***/ }),
 
-/***/ 770:
+/***/ 20770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(7837);
+module.exports = __nccwpck_require__(20218);
 
 
 /***/ }),
 
-/***/ 7837:
+/***/ 20218:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var net = __nccwpck_require__(9278);
-var tls = __nccwpck_require__(4756);
-var http = __nccwpck_require__(8611);
-var https = __nccwpck_require__(5692);
-var events = __nccwpck_require__(4434);
-var assert = __nccwpck_require__(2613);
-var util = __nccwpck_require__(9023);
+var net = __nccwpck_require__(69278);
+var tls = __nccwpck_require__(64756);
+var http = __nccwpck_require__(58611);
+var https = __nccwpck_require__(65692);
+var events = __nccwpck_require__(24434);
+var assert = __nccwpck_require__(42613);
+var util = __nccwpck_require__(39023);
 
 
 exports.httpOverHttp = httpOverHttp;
@@ -20308,36 +20308,36 @@ exports.debug = debug; // for test
 
 /***/ }),
 
-/***/ 6752:
+/***/ 46752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const Client = __nccwpck_require__(6197)
-const Dispatcher = __nccwpck_require__(992)
-const errors = __nccwpck_require__(8707)
-const Pool = __nccwpck_require__(5076)
-const BalancedPool = __nccwpck_require__(1093)
-const Agent = __nccwpck_require__(9965)
+const Client = __nccwpck_require__(86197)
+const Dispatcher = __nccwpck_require__(28611)
+const errors = __nccwpck_require__(68707)
+const Pool = __nccwpck_require__(35076)
+const BalancedPool = __nccwpck_require__(81093)
+const Agent = __nccwpck_require__(59965)
 const util = __nccwpck_require__(3440)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(6615)
-const buildConnector = __nccwpck_require__(9136)
-const MockClient = __nccwpck_require__(7365)
-const MockAgent = __nccwpck_require__(7501)
-const MockPool = __nccwpck_require__(4004)
-const mockErrors = __nccwpck_require__(2429)
-const ProxyAgent = __nccwpck_require__(2720)
-const RetryHandler = __nccwpck_require__(3573)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
-const DecoratorHandler = __nccwpck_require__(8840)
-const RedirectHandler = __nccwpck_require__(8299)
-const createRedirectInterceptor = __nccwpck_require__(4415)
+const api = __nccwpck_require__(56615)
+const buildConnector = __nccwpck_require__(59136)
+const MockClient = __nccwpck_require__(47365)
+const MockAgent = __nccwpck_require__(47501)
+const MockPool = __nccwpck_require__(94004)
+const mockErrors = __nccwpck_require__(52429)
+const ProxyAgent = __nccwpck_require__(22720)
+const RetryHandler = __nccwpck_require__(53573)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(32581)
+const DecoratorHandler = __nccwpck_require__(78840)
+const RedirectHandler = __nccwpck_require__(48299)
+const createRedirectInterceptor = __nccwpck_require__(64415)
 
 let hasCrypto
 try {
-  __nccwpck_require__(6982)
+  __nccwpck_require__(76982)
   hasCrypto = true
 } catch {
   hasCrypto = false
@@ -20416,7 +20416,7 @@ if (util.nodeMajor > 16 || (util.nodeMajor === 16 && util.nodeMinor >= 8)) {
   let fetchImpl = null
   module.exports.fetch = async function fetch (resource) {
     if (!fetchImpl) {
-      fetchImpl = (__nccwpck_require__(2315).fetch)
+      fetchImpl = (__nccwpck_require__(12315).fetch)
     }
 
     try {
@@ -20429,20 +20429,20 @@ if (util.nodeMajor > 16 || (util.nodeMajor === 16 && util.nodeMinor >= 8)) {
       throw err
     }
   }
-  module.exports.Headers = __nccwpck_require__(6349).Headers
-  module.exports.Response = __nccwpck_require__(8676).Response
-  module.exports.Request = __nccwpck_require__(5194).Request
-  module.exports.FormData = __nccwpck_require__(3073).FormData
-  module.exports.File = __nccwpck_require__(3041).File
-  module.exports.FileReader = __nccwpck_require__(2160).FileReader
+  module.exports.Headers = __nccwpck_require__(26349).Headers
+  module.exports.Response = __nccwpck_require__(48676).Response
+  module.exports.Request = __nccwpck_require__(25194).Request
+  module.exports.FormData = __nccwpck_require__(43073).FormData
+  module.exports.File = __nccwpck_require__(63041).File
+  module.exports.FileReader = __nccwpck_require__(82160).FileReader
 
-  const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(5628)
+  const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(75628)
 
   module.exports.setGlobalOrigin = setGlobalOrigin
   module.exports.getGlobalOrigin = getGlobalOrigin
 
-  const { CacheStorage } = __nccwpck_require__(4738)
-  const { kConstruct } = __nccwpck_require__(296)
+  const { CacheStorage } = __nccwpck_require__(44738)
+  const { kConstruct } = __nccwpck_require__(80296)
 
   // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
   // in an older version of Node, it doesn't have any use without fetch.
@@ -20450,21 +20450,21 @@ if (util.nodeMajor > 16 || (util.nodeMajor === 16 && util.nodeMinor >= 8)) {
 }
 
 if (util.nodeMajor >= 16) {
-  const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(3168)
+  const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(53168)
 
   module.exports.deleteCookie = deleteCookie
   module.exports.getCookies = getCookies
   module.exports.getSetCookies = getSetCookies
   module.exports.setCookie = setCookie
 
-  const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(4322)
+  const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(94322)
 
   module.exports.parseMIMEType = parseMIMEType
   module.exports.serializeAMimeType = serializeAMimeType
 }
 
 if (util.nodeMajor >= 18 && hasCrypto) {
-  const { WebSocket } = __nccwpck_require__(5171)
+  const { WebSocket } = __nccwpck_require__(55171)
 
   module.exports.WebSocket = WebSocket
 }
@@ -20483,20 +20483,20 @@ module.exports.mockErrors = mockErrors
 
 /***/ }),
 
-/***/ 9965:
+/***/ 59965:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
-const DispatcherBase = __nccwpck_require__(1)
-const Pool = __nccwpck_require__(5076)
-const Client = __nccwpck_require__(6197)
+const { InvalidArgumentError } = __nccwpck_require__(68707)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(36443)
+const DispatcherBase = __nccwpck_require__(50001)
+const Pool = __nccwpck_require__(35076)
+const Client = __nccwpck_require__(86197)
 const util = __nccwpck_require__(3440)
-const createRedirectInterceptor = __nccwpck_require__(4415)
-const { WeakRef, FinalizationRegistry } = __nccwpck_require__(3194)()
+const createRedirectInterceptor = __nccwpck_require__(64415)
+const { WeakRef, FinalizationRegistry } = __nccwpck_require__(13194)()
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -20639,11 +20639,11 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 158:
+/***/ 80158:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const { addAbortListener } = __nccwpck_require__(3440)
-const { RequestAbortedError } = __nccwpck_require__(8707)
+const { RequestAbortedError } = __nccwpck_require__(68707)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -20700,16 +20700,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4660:
+/***/ 34660:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { AsyncResource } = __nccwpck_require__(290)
-const { InvalidArgumentError, RequestAbortedError, SocketError } = __nccwpck_require__(8707)
+const { AsyncResource } = __nccwpck_require__(90290)
+const { InvalidArgumentError, RequestAbortedError, SocketError } = __nccwpck_require__(68707)
 const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(80158)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -20812,7 +20812,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 6862:
+/***/ 76862:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -20827,11 +20827,11 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(68707)
 const util = __nccwpck_require__(3440)
-const { AsyncResource } = __nccwpck_require__(290)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
-const assert = __nccwpck_require__(2613)
+const { AsyncResource } = __nccwpck_require__(90290)
+const { addSignal, removeSignal } = __nccwpck_require__(80158)
+const assert = __nccwpck_require__(42613)
 
 const kResume = Symbol('resume')
 
@@ -21069,21 +21069,21 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 4043:
+/***/ 14043:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const Readable = __nccwpck_require__(9927)
+const Readable = __nccwpck_require__(49927)
 const {
   InvalidArgumentError,
   RequestAbortedError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(68707)
 const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
-const { AsyncResource } = __nccwpck_require__(290)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(87655)
+const { AsyncResource } = __nccwpck_require__(90290)
+const { addSignal, removeSignal } = __nccwpck_require__(80158)
 
 class RequestHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -21268,11 +21268,11 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(68707)
 const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
-const { AsyncResource } = __nccwpck_require__(290)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(87655)
+const { AsyncResource } = __nccwpck_require__(90290)
+const { addSignal, removeSignal } = __nccwpck_require__(80158)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -21485,17 +21485,17 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 1882:
+/***/ 61882:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { InvalidArgumentError, RequestAbortedError, SocketError } = __nccwpck_require__(8707)
-const { AsyncResource } = __nccwpck_require__(290)
+const { InvalidArgumentError, RequestAbortedError, SocketError } = __nccwpck_require__(68707)
+const { AsyncResource } = __nccwpck_require__(90290)
 const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
-const assert = __nccwpck_require__(2613)
+const { addSignal, removeSignal } = __nccwpck_require__(80158)
+const assert = __nccwpck_require__(42613)
 
 class UpgradeHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -21598,22 +21598,22 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 6615:
+/***/ 56615:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-module.exports.request = __nccwpck_require__(4043)
+module.exports.request = __nccwpck_require__(14043)
 module.exports.stream = __nccwpck_require__(3560)
-module.exports.pipeline = __nccwpck_require__(6862)
-module.exports.upgrade = __nccwpck_require__(1882)
-module.exports.connect = __nccwpck_require__(4660)
+module.exports.pipeline = __nccwpck_require__(76862)
+module.exports.upgrade = __nccwpck_require__(61882)
+module.exports.connect = __nccwpck_require__(34660)
 
 
 /***/ }),
 
-/***/ 9927:
+/***/ 49927:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -21621,9 +21621,9 @@ module.exports.connect = __nccwpck_require__(4660)
 
 
 
-const assert = __nccwpck_require__(2613)
+const assert = __nccwpck_require__(42613)
 const { Readable } = __nccwpck_require__(2203)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError } = __nccwpck_require__(8707)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError } = __nccwpck_require__(68707)
 const util = __nccwpck_require__(3440)
 const { ReadableStreamFrom, toUSVString } = __nccwpck_require__(3440)
 
@@ -21905,7 +21905,7 @@ function consumeEnd (consume) {
       resolve(dst.buffer)
     } else if (type === 'blob') {
       if (!Blob) {
-        Blob = (__nccwpck_require__(181).Blob)
+        Blob = (__nccwpck_require__(20181).Blob)
       }
       resolve(new Blob(body, { type: stream[kContentType] }))
     }
@@ -21943,13 +21943,13 @@ function consumeFinish (consume, err) {
 
 /***/ }),
 
-/***/ 7655:
+/***/ 87655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const assert = __nccwpck_require__(2613)
+const assert = __nccwpck_require__(42613)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(68707)
 const { toUSVString } = __nccwpck_require__(3440)
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -21996,7 +21996,7 @@ module.exports = { getResolveErrorBodyCallback }
 
 /***/ }),
 
-/***/ 1093:
+/***/ 81093:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -22005,7 +22005,7 @@ module.exports = { getResolveErrorBodyCallback }
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(68707)
 const {
   PoolBase,
   kClients,
@@ -22013,9 +22013,9 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(8640)
-const Pool = __nccwpck_require__(5076)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
+} = __nccwpck_require__(58640)
+const Pool = __nccwpck_require__(35076)
+const { kUrl, kInterceptors } = __nccwpck_require__(36443)
 const { parseOrigin } = __nccwpck_require__(3440)
 const kFactory = Symbol('factory')
 
@@ -22194,24 +22194,24 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 479:
+/***/ 50479:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { kConstruct } = __nccwpck_require__(296)
-const { urlEquals, fieldValues: getFieldValues } = __nccwpck_require__(3993)
+const { kConstruct } = __nccwpck_require__(80296)
+const { urlEquals, fieldValues: getFieldValues } = __nccwpck_require__(23993)
 const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
-const { kHeadersList } = __nccwpck_require__(6443)
-const { webidl } = __nccwpck_require__(4222)
-const { Response, cloneResponse } = __nccwpck_require__(8676)
-const { Request } = __nccwpck_require__(5194)
-const { kState, kHeaders, kGuard, kRealm } = __nccwpck_require__(9710)
-const { fetching } = __nccwpck_require__(2315)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(5523)
-const assert = __nccwpck_require__(2613)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { kHeadersList } = __nccwpck_require__(36443)
+const { webidl } = __nccwpck_require__(74222)
+const { Response, cloneResponse } = __nccwpck_require__(48676)
+const { Request } = __nccwpck_require__(25194)
+const { kState, kHeaders, kGuard, kRealm } = __nccwpck_require__(89710)
+const { fetching } = __nccwpck_require__(12315)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(15523)
+const assert = __nccwpck_require__(42613)
+const { getGlobalDispatcher } = __nccwpck_require__(32581)
 
 /**
  * @see https://w3c.github.io/ServiceWorker/#dfn-cache-batch-operation
@@ -23040,15 +23040,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4738:
+/***/ 44738:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { kConstruct } = __nccwpck_require__(296)
-const { Cache } = __nccwpck_require__(479)
-const { webidl } = __nccwpck_require__(4222)
+const { kConstruct } = __nccwpck_require__(80296)
+const { Cache } = __nccwpck_require__(50479)
+const { webidl } = __nccwpck_require__(74222)
 const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class CacheStorage {
@@ -23192,28 +23192,28 @@ module.exports = {
 
 /***/ }),
 
-/***/ 296:
+/***/ 80296:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(6443).kConstruct)
+  kConstruct: (__nccwpck_require__(36443).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 3993:
+/***/ 23993:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const assert = __nccwpck_require__(2613)
-const { URLSerializer } = __nccwpck_require__(4322)
-const { isValidHeaderName } = __nccwpck_require__(5523)
+const assert = __nccwpck_require__(42613)
+const { URLSerializer } = __nccwpck_require__(94322)
+const { isValidHeaderName } = __nccwpck_require__(15523)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -23262,7 +23262,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6197:
+/***/ 86197:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -23272,14 +23272,14 @@ module.exports = {
 
 /* global WebAssembly */
 
-const assert = __nccwpck_require__(2613)
-const net = __nccwpck_require__(9278)
-const http = __nccwpck_require__(8611)
+const assert = __nccwpck_require__(42613)
+const net = __nccwpck_require__(69278)
+const http = __nccwpck_require__(58611)
 const { pipeline } = __nccwpck_require__(2203)
 const util = __nccwpck_require__(3440)
-const timers = __nccwpck_require__(8804)
-const Request = __nccwpck_require__(4655)
-const DispatcherBase = __nccwpck_require__(1)
+const timers = __nccwpck_require__(28804)
+const Request = __nccwpck_require__(44655)
+const DispatcherBase = __nccwpck_require__(50001)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -23293,8 +23293,8 @@ const {
   HTTPParserError,
   ResponseExceededMaxSizeError,
   ClientDestroyedError
-} = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(68707)
+const buildConnector = __nccwpck_require__(59136)
 const {
   kUrl,
   kReset,
@@ -23346,12 +23346,12 @@ const {
   kHTTP2BuildRequest,
   kHTTP2CopyHeaders,
   kHTTP1BuildRequest
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(36443)
 
 /** @type {import('http2')} */
 let http2
 try {
-  http2 = __nccwpck_require__(5675)
+  http2 = __nccwpck_require__(85675)
 } catch {
   // @ts-ignore
   http2 = { constants: {} }
@@ -23379,7 +23379,7 @@ const kClosedResolve = Symbol('kClosedResolve')
 const channels = {}
 
 try {
-  const diagnosticsChannel = __nccwpck_require__(1637)
+  const diagnosticsChannel = __nccwpck_require__(31637)
   channels.sendHeaders = diagnosticsChannel.channel('undici:client:sendHeaders')
   channels.beforeConnect = diagnosticsChannel.channel('undici:client:beforeConnect')
   channels.connectError = diagnosticsChannel.channel('undici:client:connectError')
@@ -23752,16 +23752,16 @@ function onHTTP2GoAway (code) {
   resume(client)
 }
 
-const constants = __nccwpck_require__(2824)
-const createRedirectInterceptor = __nccwpck_require__(4415)
+const constants = __nccwpck_require__(52824)
+const createRedirectInterceptor = __nccwpck_require__(64415)
 const EMPTY_BUF = Buffer.alloc(0)
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(63870) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(Buffer.from(__nccwpck_require__(3434), 'base64'))
+    mod = await WebAssembly.compile(Buffer.from(__nccwpck_require__(53434), 'base64'))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -23769,7 +23769,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(Buffer.from(llhttpWasmData || __nccwpck_require__(3870), 'base64'))
+    mod = await WebAssembly.compile(Buffer.from(llhttpWasmData || __nccwpck_require__(63870), 'base64'))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -25553,7 +25553,7 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 3194:
+/***/ 13194:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -25561,7 +25561,7 @@ module.exports = Client
 
 /* istanbul ignore file: only for Node 12 */
 
-const { kConnected, kSize } = __nccwpck_require__(6443)
+const { kConnected, kSize } = __nccwpck_require__(36443)
 
 class CompatWeakRef {
   constructor (value) {
@@ -25609,7 +25609,7 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 9237:
+/***/ 19237:
 /***/ ((module) => {
 
 "use strict";
@@ -25629,7 +25629,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3168:
+/***/ 53168:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -25637,8 +25637,8 @@ module.exports = {
 
 const { parseSetCookie } = __nccwpck_require__(8915)
 const { stringify } = __nccwpck_require__(3834)
-const { webidl } = __nccwpck_require__(4222)
-const { Headers } = __nccwpck_require__(6349)
+const { webidl } = __nccwpck_require__(74222)
+const { Headers } = __nccwpck_require__(26349)
 
 /**
  * @typedef {Object} Cookie
@@ -25826,10 +25826,10 @@ module.exports = {
 "use strict";
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(9237)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(19237)
 const { isCTLExcludingHtab } = __nccwpck_require__(3834)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(4322)
-const assert = __nccwpck_require__(2613)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(94322)
+const assert = __nccwpck_require__(42613)
 
 /**
  * @description Parses the field-value attributes of a set-cookie header string.
@@ -26427,16 +26427,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9136:
+/***/ 59136:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const net = __nccwpck_require__(9278)
-const assert = __nccwpck_require__(2613)
+const net = __nccwpck_require__(69278)
+const assert = __nccwpck_require__(42613)
 const util = __nccwpck_require__(3440)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(68707)
 
 let tls // include tls conditionally since it is not always available
 
@@ -26519,7 +26519,7 @@ function buildConnector ({ allowH2, maxCachedSessions, socketPath, timeout, ...o
     let socket
     if (protocol === 'https:') {
       if (!tls) {
-        tls = __nccwpck_require__(4756)
+        tls = __nccwpck_require__(64756)
       }
       servername = servername || options.servername || util.getServerName(host) || null
 
@@ -26624,7 +26624,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 735:
+/***/ 10735:
 /***/ ((module) => {
 
 "use strict";
@@ -26750,7 +26750,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8707:
+/***/ 68707:
 /***/ ((module) => {
 
 "use strict";
@@ -26988,7 +26988,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4655:
+/***/ 44655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -26997,9 +26997,9 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(8707)
-const assert = __nccwpck_require__(2613)
-const { kHTTP2BuildRequest, kHTTP2CopyHeaders, kHTTP1BuildRequest } = __nccwpck_require__(6443)
+} = __nccwpck_require__(68707)
+const assert = __nccwpck_require__(42613)
+const { kHTTP2BuildRequest, kHTTP2CopyHeaders, kHTTP1BuildRequest } = __nccwpck_require__(36443)
 const util = __nccwpck_require__(3440)
 
 // tokenRegExp and headerCharRegex have been lifted from
@@ -27030,7 +27030,7 @@ const channels = {}
 let extractBody
 
 try {
-  const diagnosticsChannel = __nccwpck_require__(1637)
+  const diagnosticsChannel = __nccwpck_require__(31637)
   channels.create = diagnosticsChannel.channel('undici:request:create')
   channels.bodySent = diagnosticsChannel.channel('undici:request:bodySent')
   channels.headers = diagnosticsChannel.channel('undici:request:headers')
@@ -27495,7 +27495,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 6443:
+/***/ 36443:
 /***/ ((module) => {
 
 module.exports = {
@@ -27571,16 +27571,16 @@ module.exports = {
 "use strict";
 
 
-const assert = __nccwpck_require__(2613)
-const { kDestroyed, kBodyUsed } = __nccwpck_require__(6443)
-const { IncomingMessage } = __nccwpck_require__(8611)
+const assert = __nccwpck_require__(42613)
+const { kDestroyed, kBodyUsed } = __nccwpck_require__(36443)
+const { IncomingMessage } = __nccwpck_require__(58611)
 const stream = __nccwpck_require__(2203)
-const net = __nccwpck_require__(9278)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { Blob } = __nccwpck_require__(181)
-const nodeUtil = __nccwpck_require__(9023)
-const { stringify } = __nccwpck_require__(3480)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+const net = __nccwpck_require__(69278)
+const { InvalidArgumentError } = __nccwpck_require__(68707)
+const { Blob } = __nccwpck_require__(20181)
+const nodeUtil = __nccwpck_require__(39023)
+const { stringify } = __nccwpck_require__(83480)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(10735)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -27949,7 +27949,7 @@ async function * convertIterableToBuffer (iterable) {
 let ReadableStream
 function ReadableStreamFrom (iterable) {
   if (!ReadableStream) {
-    ReadableStream = (__nccwpck_require__(3774).ReadableStream)
+    ReadableStream = (__nccwpck_require__(63774).ReadableStream)
   }
 
   if (ReadableStream.from) {
@@ -28095,19 +28095,19 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1:
+/***/ 50001:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const Dispatcher = __nccwpck_require__(992)
+const Dispatcher = __nccwpck_require__(28611)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const { kDestroy, kClose, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+} = __nccwpck_require__(68707)
+const { kDestroy, kClose, kDispatch, kInterceptors } = __nccwpck_require__(36443)
 
 const kDestroyed = Symbol('destroyed')
 const kClosed = Symbol('closed')
@@ -28295,13 +28295,13 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 992:
+/***/ 28611:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const EventEmitter = __nccwpck_require__(4434)
+const EventEmitter = __nccwpck_require__(24434)
 
 class Dispatcher extends EventEmitter {
   dispatch () {
@@ -28328,7 +28328,7 @@ module.exports = Dispatcher
 "use strict";
 
 
-const Busboy = __nccwpck_require__(9581)
+const Busboy = __nccwpck_require__(89581)
 const util = __nccwpck_require__(3440)
 const {
   ReadableStreamFrom,
@@ -28337,22 +28337,22 @@ const {
   readableStreamClose,
   createDeferredPromise,
   fullyReadBody
-} = __nccwpck_require__(5523)
-const { FormData } = __nccwpck_require__(3073)
-const { kState } = __nccwpck_require__(9710)
-const { webidl } = __nccwpck_require__(4222)
-const { DOMException, structuredClone } = __nccwpck_require__(7326)
-const { Blob, File: NativeFile } = __nccwpck_require__(181)
-const { kBodyUsed } = __nccwpck_require__(6443)
-const assert = __nccwpck_require__(2613)
+} = __nccwpck_require__(15523)
+const { FormData } = __nccwpck_require__(43073)
+const { kState } = __nccwpck_require__(89710)
+const { webidl } = __nccwpck_require__(74222)
+const { DOMException, structuredClone } = __nccwpck_require__(87326)
+const { Blob, File: NativeFile } = __nccwpck_require__(20181)
+const { kBodyUsed } = __nccwpck_require__(36443)
+const assert = __nccwpck_require__(42613)
 const { isErrored } = __nccwpck_require__(3440)
-const { isUint8Array, isArrayBuffer } = __nccwpck_require__(8253)
-const { File: UndiciFile } = __nccwpck_require__(3041)
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(4322)
+const { isUint8Array, isArrayBuffer } = __nccwpck_require__(98253)
+const { File: UndiciFile } = __nccwpck_require__(63041)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(94322)
 
 let random
 try {
-  const crypto = __nccwpck_require__(7598)
+  const crypto = __nccwpck_require__(77598)
   random = (max) => crypto.randomInt(0, max)
 } catch {
   random = (max) => Math.floor(Math.random(max))
@@ -28368,7 +28368,7 @@ const textDecoder = new TextDecoder()
 // https://fetch.spec.whatwg.org/#concept-bodyinit-extract
 function extractBody (object, keepalive = false) {
   if (!ReadableStream) {
-    ReadableStream = (__nccwpck_require__(3774).ReadableStream)
+    ReadableStream = (__nccwpck_require__(63774).ReadableStream)
   }
 
   // 1. Let stream be null.
@@ -28589,7 +28589,7 @@ function extractBody (object, keepalive = false) {
 function safelyExtractBody (object, keepalive = false) {
   if (!ReadableStream) {
     // istanbul ignore next
-    ReadableStream = (__nccwpck_require__(3774).ReadableStream)
+    ReadableStream = (__nccwpck_require__(63774).ReadableStream)
   }
 
   // To safely extract a body and a `Content-Type` value from
@@ -28943,13 +28943,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7326:
+/***/ 87326:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { MessageChannel, receiveMessageOnPort } = __nccwpck_require__(8167)
+const { MessageChannel, receiveMessageOnPort } = __nccwpck_require__(28167)
 
 const corsSafeListedMethods = ['GET', 'HEAD', 'POST']
 const corsSafeListedMethodsSet = new Set(corsSafeListedMethods)
@@ -29102,12 +29102,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4322:
+/***/ 94322:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const assert = __nccwpck_require__(2613)
-const { atob } = __nccwpck_require__(181)
-const { isomorphicDecode } = __nccwpck_require__(5523)
+const assert = __nccwpck_require__(42613)
+const { atob } = __nccwpck_require__(20181)
+const { isomorphicDecode } = __nccwpck_require__(15523)
 
 const encoder = new TextEncoder()
 
@@ -29736,18 +29736,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3041:
+/***/ 63041:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { Blob, File: NativeFile } = __nccwpck_require__(181)
-const { types } = __nccwpck_require__(9023)
-const { kState } = __nccwpck_require__(9710)
-const { isBlobLike } = __nccwpck_require__(5523)
-const { webidl } = __nccwpck_require__(4222)
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(4322)
+const { Blob, File: NativeFile } = __nccwpck_require__(20181)
+const { types } = __nccwpck_require__(39023)
+const { kState } = __nccwpck_require__(89710)
+const { isBlobLike } = __nccwpck_require__(15523)
+const { webidl } = __nccwpck_require__(74222)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(94322)
 const { kEnumerableProperty } = __nccwpck_require__(3440)
 const encoder = new TextEncoder()
 
@@ -30088,17 +30088,17 @@ module.exports = { File, FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 3073:
+/***/ 43073:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { isBlobLike, toUSVString, makeIterator } = __nccwpck_require__(5523)
-const { kState } = __nccwpck_require__(9710)
-const { File: UndiciFile, FileLike, isFileLike } = __nccwpck_require__(3041)
-const { webidl } = __nccwpck_require__(4222)
-const { Blob, File: NativeFile } = __nccwpck_require__(181)
+const { isBlobLike, toUSVString, makeIterator } = __nccwpck_require__(15523)
+const { kState } = __nccwpck_require__(89710)
+const { File: UndiciFile, FileLike, isFileLike } = __nccwpck_require__(63041)
+const { webidl } = __nccwpck_require__(74222)
+const { Blob, File: NativeFile } = __nccwpck_require__(20181)
 
 /** @type {globalThis['File']} */
 const File = NativeFile ?? UndiciFile
@@ -30361,7 +30361,7 @@ module.exports = { FormData }
 
 /***/ }),
 
-/***/ 5628:
+/***/ 75628:
 /***/ ((module) => {
 
 "use strict";
@@ -30409,7 +30409,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6349:
+/***/ 26349:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -30417,17 +30417,17 @@ module.exports = {
 
 
 
-const { kHeadersList, kConstruct } = __nccwpck_require__(6443)
-const { kGuard } = __nccwpck_require__(9710)
+const { kHeadersList, kConstruct } = __nccwpck_require__(36443)
+const { kGuard } = __nccwpck_require__(89710)
 const { kEnumerableProperty } = __nccwpck_require__(3440)
 const {
   makeIterator,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(5523)
-const util = __nccwpck_require__(9023)
-const { webidl } = __nccwpck_require__(4222)
-const assert = __nccwpck_require__(2613)
+} = __nccwpck_require__(15523)
+const util = __nccwpck_require__(39023)
+const { webidl } = __nccwpck_require__(74222)
+const assert = __nccwpck_require__(42613)
 
 const kHeadersMap = Symbol('headers map')
 const kHeadersSortedMap = Symbol('headers map sorted')
@@ -31010,7 +31010,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2315:
+/***/ 12315:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -31024,10 +31024,10 @@ const {
   makeAppropriateNetworkError,
   filterResponse,
   makeResponse
-} = __nccwpck_require__(8676)
-const { Headers } = __nccwpck_require__(6349)
-const { Request, makeRequest } = __nccwpck_require__(5194)
-const zlib = __nccwpck_require__(3106)
+} = __nccwpck_require__(48676)
+const { Headers } = __nccwpck_require__(26349)
+const { Request, makeRequest } = __nccwpck_require__(25194)
+const zlib = __nccwpck_require__(43106)
 const {
   bytesMatch,
   makePolicyContainer,
@@ -31057,9 +31057,9 @@ const {
   urlIsLocal,
   urlIsHttpHttpsScheme,
   urlHasHttpsScheme
-} = __nccwpck_require__(5523)
-const { kState, kHeaders, kGuard, kRealm } = __nccwpck_require__(9710)
-const assert = __nccwpck_require__(2613)
+} = __nccwpck_require__(15523)
+const { kState, kHeaders, kGuard, kRealm } = __nccwpck_require__(89710)
+const assert = __nccwpck_require__(42613)
 const { safelyExtractBody } = __nccwpck_require__(8923)
 const {
   redirectStatusSet,
@@ -31068,16 +31068,16 @@ const {
   requestBodyHeader,
   subresourceSet,
   DOMException
-} = __nccwpck_require__(7326)
-const { kHeadersList } = __nccwpck_require__(6443)
-const EE = __nccwpck_require__(4434)
+} = __nccwpck_require__(87326)
+const { kHeadersList } = __nccwpck_require__(36443)
+const EE = __nccwpck_require__(24434)
 const { Readable, pipeline } = __nccwpck_require__(2203)
 const { addAbortListener, isErrored, isReadable, nodeMajor, nodeMinor } = __nccwpck_require__(3440)
-const { dataURLProcessor, serializeAMimeType } = __nccwpck_require__(4322)
-const { TransformStream } = __nccwpck_require__(3774)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { webidl } = __nccwpck_require__(4222)
-const { STATUS_CODES } = __nccwpck_require__(8611)
+const { dataURLProcessor, serializeAMimeType } = __nccwpck_require__(94322)
+const { TransformStream } = __nccwpck_require__(63774)
+const { getGlobalDispatcher } = __nccwpck_require__(32581)
+const { webidl } = __nccwpck_require__(74222)
+const { STATUS_CODES } = __nccwpck_require__(58611)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
 /** @type {import('buffer').resolveObjectURL} */
@@ -31819,7 +31819,7 @@ function schemeFetch (fetchParams) {
     }
     case 'blob:': {
       if (!resolveObjectURL) {
-        resolveObjectURL = (__nccwpck_require__(181).resolveObjectURL)
+        resolveObjectURL = (__nccwpck_require__(20181).resolveObjectURL)
       }
 
       // 1. Let blobURLEntry be request’s current URL’s blob URL entry.
@@ -32818,7 +32818,7 @@ async function httpNetworkFetch (
   // cancelAlgorithm set to cancelAlgorithm, highWaterMark set to
   // highWaterMark, and sizeAlgorithm set to sizeAlgorithm.
   if (!ReadableStream) {
-    ReadableStream = (__nccwpck_require__(3774).ReadableStream)
+    ReadableStream = (__nccwpck_require__(63774).ReadableStream)
   }
 
   const stream = new ReadableStream(
@@ -33166,7 +33166,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5194:
+/***/ 25194:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -33175,8 +33175,8 @@ module.exports = {
 
 
 const { extractBody, mixinBody, cloneBody } = __nccwpck_require__(8923)
-const { Headers, fill: fillHeaders, HeadersList } = __nccwpck_require__(6349)
-const { FinalizationRegistry } = __nccwpck_require__(3194)()
+const { Headers, fill: fillHeaders, HeadersList } = __nccwpck_require__(26349)
+const { FinalizationRegistry } = __nccwpck_require__(13194)()
 const util = __nccwpck_require__(3440)
 const {
   isValidHTTPToken,
@@ -33184,7 +33184,7 @@ const {
   normalizeMethod,
   makePolicyContainer,
   normalizeMethodRecord
-} = __nccwpck_require__(5523)
+} = __nccwpck_require__(15523)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -33194,15 +33194,15 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(7326)
+} = __nccwpck_require__(87326)
 const { kEnumerableProperty } = util
-const { kHeaders, kSignal, kState, kGuard, kRealm } = __nccwpck_require__(9710)
-const { webidl } = __nccwpck_require__(4222)
-const { getGlobalOrigin } = __nccwpck_require__(5628)
-const { URLSerializer } = __nccwpck_require__(4322)
-const { kHeadersList, kConstruct } = __nccwpck_require__(6443)
-const assert = __nccwpck_require__(2613)
-const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(4434)
+const { kHeaders, kSignal, kState, kGuard, kRealm } = __nccwpck_require__(89710)
+const { webidl } = __nccwpck_require__(74222)
+const { getGlobalOrigin } = __nccwpck_require__(75628)
+const { URLSerializer } = __nccwpck_require__(94322)
+const { kHeadersList, kConstruct } = __nccwpck_require__(36443)
+const assert = __nccwpck_require__(42613)
+const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(24434)
 
 let TransformStream = globalThis.TransformStream
 
@@ -33689,7 +33689,7 @@ class Request {
 
       // 2. Set finalBody to the result of creating a proxy for inputBody.
       if (!TransformStream) {
-        TransformStream = (__nccwpck_require__(3774).TransformStream)
+        TransformStream = (__nccwpck_require__(63774).TransformStream)
       }
 
       // https://streams.spec.whatwg.org/#readablestream-create-a-proxy
@@ -34120,13 +34120,13 @@ module.exports = { Request, makeRequest }
 
 /***/ }),
 
-/***/ 8676:
+/***/ 48676:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { Headers, HeadersList, fill } = __nccwpck_require__(6349)
+const { Headers, HeadersList, fill } = __nccwpck_require__(26349)
 const { extractBody, cloneBody, mixinBody } = __nccwpck_require__(8923)
 const util = __nccwpck_require__(3440)
 const { kEnumerableProperty } = util
@@ -34138,22 +34138,22 @@ const {
   serializeJavascriptValueToJSONString,
   isErrorLike,
   isomorphicEncode
-} = __nccwpck_require__(5523)
+} = __nccwpck_require__(15523)
 const {
   redirectStatusSet,
   nullBodyStatus,
   DOMException
-} = __nccwpck_require__(7326)
-const { kState, kHeaders, kGuard, kRealm } = __nccwpck_require__(9710)
-const { webidl } = __nccwpck_require__(4222)
-const { FormData } = __nccwpck_require__(3073)
-const { getGlobalOrigin } = __nccwpck_require__(5628)
-const { URLSerializer } = __nccwpck_require__(4322)
-const { kHeadersList, kConstruct } = __nccwpck_require__(6443)
-const assert = __nccwpck_require__(2613)
-const { types } = __nccwpck_require__(9023)
+} = __nccwpck_require__(87326)
+const { kState, kHeaders, kGuard, kRealm } = __nccwpck_require__(89710)
+const { webidl } = __nccwpck_require__(74222)
+const { FormData } = __nccwpck_require__(43073)
+const { getGlobalOrigin } = __nccwpck_require__(75628)
+const { URLSerializer } = __nccwpck_require__(94322)
+const { kHeadersList, kConstruct } = __nccwpck_require__(36443)
+const assert = __nccwpck_require__(42613)
+const { types } = __nccwpck_require__(39023)
 
-const ReadableStream = globalThis.ReadableStream || (__nccwpck_require__(3774).ReadableStream)
+const ReadableStream = globalThis.ReadableStream || (__nccwpck_require__(63774).ReadableStream)
 const textEncoder = new TextEncoder('utf-8')
 
 // https://fetch.spec.whatwg.org/#response-class
@@ -34699,7 +34699,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9710:
+/***/ 89710:
 /***/ ((module) => {
 
 "use strict";
@@ -34717,18 +34717,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5523:
+/***/ 15523:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(7326)
-const { getGlobalOrigin } = __nccwpck_require__(5628)
-const { performance } = __nccwpck_require__(2987)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(87326)
+const { getGlobalOrigin } = __nccwpck_require__(75628)
+const { performance } = __nccwpck_require__(82987)
 const { isBlobLike, toUSVString, ReadableStreamFrom } = __nccwpck_require__(3440)
-const assert = __nccwpck_require__(2613)
-const { isUint8Array } = __nccwpck_require__(8253)
+const assert = __nccwpck_require__(42613)
+const { isUint8Array } = __nccwpck_require__(98253)
 
 let supportedHashes = []
 
@@ -34737,7 +34737,7 @@ let supportedHashes = []
 let crypto
 
 try {
-  crypto = __nccwpck_require__(6982)
+  crypto = __nccwpck_require__(76982)
   const possibleRelevantHashes = ['sha256', 'sha384', 'sha512']
   supportedHashes = crypto.getHashes().filter((hash) => possibleRelevantHashes.includes(hash))
 /* c8 ignore next 3 */
@@ -35690,7 +35690,7 @@ let ReadableStream = globalThis.ReadableStream
 
 function isReadableStreamLike (stream) {
   if (!ReadableStream) {
-    ReadableStream = (__nccwpck_require__(3774).ReadableStream)
+    ReadableStream = (__nccwpck_require__(63774).ReadableStream)
   }
 
   return stream instanceof ReadableStream || (
@@ -35869,14 +35869,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4222:
+/***/ 74222:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { types } = __nccwpck_require__(9023)
-const { hasOwn, toUSVString } = __nccwpck_require__(5523)
+const { types } = __nccwpck_require__(39023)
+const { hasOwn, toUSVString } = __nccwpck_require__(15523)
 
 /** @type {import('../../types/webidl').Webidl} */
 const webidl = {}
@@ -36523,7 +36523,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 396:
+/***/ 40396:
 /***/ ((module) => {
 
 "use strict";
@@ -36821,7 +36821,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2160:
+/***/ 82160:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -36831,15 +36831,15 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(165)
+} = __nccwpck_require__(10165)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(6812)
-const { webidl } = __nccwpck_require__(4222)
+} = __nccwpck_require__(86812)
+const { webidl } = __nccwpck_require__(74222)
 const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class FileReader extends EventTarget {
@@ -37173,13 +37173,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5976:
+/***/ 15976:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { webidl } = __nccwpck_require__(4222)
+const { webidl } = __nccwpck_require__(74222)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -37259,7 +37259,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6812:
+/***/ 86812:
 /***/ ((module) => {
 
 "use strict";
@@ -37277,7 +37277,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 165:
+/***/ 10165:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -37289,14 +37289,14 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(6812)
-const { ProgressEvent } = __nccwpck_require__(5976)
-const { getEncoding } = __nccwpck_require__(396)
-const { DOMException } = __nccwpck_require__(7326)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(4322)
-const { types } = __nccwpck_require__(9023)
-const { StringDecoder } = __nccwpck_require__(3193)
-const { btoa } = __nccwpck_require__(181)
+} = __nccwpck_require__(86812)
+const { ProgressEvent } = __nccwpck_require__(15976)
+const { getEncoding } = __nccwpck_require__(40396)
+const { DOMException } = __nccwpck_require__(87326)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(94322)
+const { types } = __nccwpck_require__(39023)
+const { StringDecoder } = __nccwpck_require__(13193)
+const { btoa } = __nccwpck_require__(20181)
 
 /** @type {PropertyDescriptor} */
 const staticPropertyDescriptors = {
@@ -37677,7 +37677,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2581:
+/***/ 32581:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -37686,8 +37686,8 @@ module.exports = {
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const Agent = __nccwpck_require__(9965)
+const { InvalidArgumentError } = __nccwpck_require__(68707)
+const Agent = __nccwpck_require__(59965)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -37717,7 +37717,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8840:
+/***/ 78840:
 /***/ ((module) => {
 
 "use strict";
@@ -37760,17 +37760,17 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 8299:
+/***/ 48299:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 const util = __nccwpck_require__(3440)
-const { kBodyUsed } = __nccwpck_require__(6443)
-const assert = __nccwpck_require__(2613)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const EE = __nccwpck_require__(4434)
+const { kBodyUsed } = __nccwpck_require__(36443)
+const assert = __nccwpck_require__(42613)
+const { InvalidArgumentError } = __nccwpck_require__(68707)
+const EE = __nccwpck_require__(24434)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
 
@@ -37989,13 +37989,13 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 3573:
+/***/ 53573:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const assert = __nccwpck_require__(2613)
+const assert = __nccwpck_require__(42613)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6443)
-const { RequestRetryError } = __nccwpck_require__(8707)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(36443)
+const { RequestRetryError } = __nccwpck_require__(68707)
 const { isDisturbed, parseHeaders, parseRangeHeader } = __nccwpck_require__(3440)
 
 function calculateRetryAfterHeader (retryAfter) {
@@ -38332,13 +38332,13 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 4415:
+/***/ 64415:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const RedirectHandler = __nccwpck_require__(8299)
+const RedirectHandler = __nccwpck_require__(48299)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -38361,14 +38361,14 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 2824:
+/***/ 52824:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(172);
+const utils_1 = __nccwpck_require__(50172);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -38646,7 +38646,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 3870:
+/***/ 63870:
 /***/ ((module) => {
 
 module.exports = 'AGFzbQEAAAABMAhgAX8Bf2ADf39/AX9gBH9/f38Bf2AAAGADf39/AGABfwBgAn9/AGAGf39/f39/AALLAQgDZW52GHdhc21fb25faGVhZGVyc19jb21wbGV0ZQACA2VudhV3YXNtX29uX21lc3NhZ2VfYmVnaW4AAANlbnYLd2FzbV9vbl91cmwAAQNlbnYOd2FzbV9vbl9zdGF0dXMAAQNlbnYUd2FzbV9vbl9oZWFkZXJfZmllbGQAAQNlbnYUd2FzbV9vbl9oZWFkZXJfdmFsdWUAAQNlbnYMd2FzbV9vbl9ib2R5AAEDZW52GHdhc21fb25fbWVzc2FnZV9jb21wbGV0ZQAAA0ZFAwMEAAAFAAAAAAAABQEFAAUFBQAABgAAAAAGBgYGAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQABAAABAQcAAAUFAwABBAUBcAESEgUDAQACBggBfwFBgNQECwfRBSIGbWVtb3J5AgALX2luaXRpYWxpemUACRlfX2luZGlyZWN0X2Z1bmN0aW9uX3RhYmxlAQALbGxodHRwX2luaXQAChhsbGh0dHBfc2hvdWxkX2tlZXBfYWxpdmUAQQxsbGh0dHBfYWxsb2MADAZtYWxsb2MARgtsbGh0dHBfZnJlZQANBGZyZWUASA9sbGh0dHBfZ2V0X3R5cGUADhVsbGh0dHBfZ2V0X2h0dHBfbWFqb3IADxVsbGh0dHBfZ2V0X2h0dHBfbWlub3IAEBFsbGh0dHBfZ2V0X21ldGhvZAARFmxsaHR0cF9nZXRfc3RhdHVzX2NvZGUAEhJsbGh0dHBfZ2V0X3VwZ3JhZGUAEwxsbGh0dHBfcmVzZXQAFA5sbGh0dHBfZXhlY3V0ZQAVFGxsaHR0cF9zZXR0aW5nc19pbml0ABYNbGxodHRwX2ZpbmlzaAAXDGxsaHR0cF9wYXVzZQAYDWxsaHR0cF9yZXN1bWUAGRtsbGh0dHBfcmVzdW1lX2FmdGVyX3VwZ3JhZGUAGhBsbGh0dHBfZ2V0X2Vycm5vABsXbGxodHRwX2dldF9lcnJvcl9yZWFzb24AHBdsbGh0dHBfc2V0X2Vycm9yX3JlYXNvbgAdFGxsaHR0cF9nZXRfZXJyb3JfcG9zAB4RbGxodHRwX2Vycm5vX25hbWUAHxJsbGh0dHBfbWV0aG9kX25hbWUAIBJsbGh0dHBfc3RhdHVzX25hbWUAIRpsbGh0dHBfc2V0X2xlbmllbnRfaGVhZGVycwAiIWxsaHR0cF9zZXRfbGVuaWVudF9jaHVua2VkX2xlbmd0aAAjHWxsaHR0cF9zZXRfbGVuaWVudF9rZWVwX2FsaXZlACQkbGxodHRwX3NldF9sZW5pZW50X3RyYW5zZmVyX2VuY29kaW5nACUYbGxodHRwX21lc3NhZ2VfbmVlZHNfZW9mAD8JFwEAQQELEQECAwQFCwYHNTk3MS8tJyspCsLgAkUCAAsIABCIgICAAAsZACAAEMKAgIAAGiAAIAI2AjggACABOgAoCxwAIAAgAC8BMiAALQAuIAAQwYCAgAAQgICAgAALKgEBf0HAABDGgICAACIBEMKAgIAAGiABQYCIgIAANgI4IAEgADoAKCABCwoAIAAQyICAgAALBwAgAC0AKAsHACAALQAqCwcAIAAtACsLBwAgAC0AKQsHACAALwEyCwcAIAAtAC4LRQEEfyAAKAIYIQEgAC0ALSECIAAtACghAyAAKAI4IQQgABDCgICAABogACAENgI4IAAgAzoAKCAAIAI6AC0gACABNgIYCxEAIAAgASABIAJqEMOAgIAACxAAIABBAEHcABDMgICAABoLZwEBf0EAIQECQCAAKAIMDQACQAJAAkACQCAALQAvDgMBAAMCCyAAKAI4IgFFDQAgASgCLCIBRQ0AIAAgARGAgICAAAAiAQ0DC0EADwsQyoCAgAAACyAAQcOWgIAANgIQQQ4hAQsgAQseAAJAIAAoAgwNACAAQdGbgIAANgIQIABBFTYCDAsLFgACQCAAKAIMQRVHDQAgAEEANgIMCwsWAAJAIAAoAgxBFkcNACAAQQA2AgwLCwcAIAAoAgwLBwAgACgCEAsJACAAIAE2AhALBwAgACgCFAsiAAJAIABBJEkNABDKgICAAAALIABBAnRBoLOAgABqKAIACyIAAkAgAEEuSQ0AEMqAgIAAAAsgAEECdEGwtICAAGooAgAL7gsBAX9B66iAgAAhAQJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAIABBnH9qDvQDY2IAAWFhYWFhYQIDBAVhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhBgcICQoLDA0OD2FhYWFhEGFhYWFhYWFhYWFhEWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYRITFBUWFxgZGhthYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhHB0eHyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2YTc4OTphYWFhYWFhYTthYWE8YWFhYT0+P2FhYWFhYWFhQGFhQWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYUJDREVGR0hJSktMTU5PUFFSU2FhYWFhYWFhVFVWV1hZWlthXF1hYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFeYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhX2BhC0Hhp4CAAA8LQaShgIAADwtBy6yAgAAPC0H+sYCAAA8LQcCkgIAADwtBq6SAgAAPC0GNqICAAA8LQeKmgIAADwtBgLCAgAAPC0G5r4CAAA8LQdekgIAADwtB75+AgAAPC0Hhn4CAAA8LQfqfgIAADwtB8qCAgAAPC0Gor4CAAA8LQa6ygIAADwtBiLCAgAAPC0Hsp4CAAA8LQYKigIAADwtBjp2AgAAPC0HQroCAAA8LQcqjgIAADwtBxbKAgAAPC0HfnICAAA8LQdKcgIAADwtBxKCAgAAPC0HXoICAAA8LQaKfgIAADwtB7a6AgAAPC0GrsICAAA8LQdSlgIAADwtBzK6AgAAPC0H6roCAAA8LQfyrgIAADwtB0rCAgAAPC0HxnYCAAA8LQbuggIAADwtB96uAgAAPC0GQsYCAAA8LQdexgIAADwtBoq2AgAAPC0HUp4CAAA8LQeCrgIAADwtBn6yAgAAPC0HrsYCAAA8LQdWfgIAADwtByrGAgAAPC0HepYCAAA8LQdSegIAADwtB9JyAgAAPC0GnsoCAAA8LQbGdgIAADwtBoJ2AgAAPC0G5sYCAAA8LQbywgIAADwtBkqGAgAAPC0GzpoCAAA8LQemsgIAADwtBrJ6AgAAPC0HUq4CAAA8LQfemgIAADwtBgKaAgAAPC0GwoYCAAA8LQf6egIAADwtBjaOAgAAPC0GJrYCAAA8LQfeigIAADwtBoLGAgAAPC0Gun4CAAA8LQcalgIAADwtB6J6AgAAPC0GTooCAAA8LQcKvgIAADwtBw52AgAAPC0GLrICAAA8LQeGdgIAADwtBja+AgAAPC0HqoYCAAA8LQbStgIAADwtB0q+AgAAPC0HfsoCAAA8LQdKygIAADwtB8LCAgAAPC0GpooCAAA8LQfmjgIAADwtBmZ6AgAAPC0G1rICAAA8LQZuwgIAADwtBkrKAgAAPC0G2q4CAAA8LQcKigIAADwtB+LKAgAAPC0GepYCAAA8LQdCigIAADwtBup6AgAAPC0GBnoCAAA8LEMqAgIAAAAtB1qGAgAAhAQsgAQsWACAAIAAtAC1B/gFxIAFBAEdyOgAtCxkAIAAgAC0ALUH9AXEgAUEAR0EBdHI6AC0LGQAgACAALQAtQfsBcSABQQBHQQJ0cjoALQsZACAAIAAtAC1B9wFxIAFBAEdBA3RyOgAtCy4BAn9BACEDAkAgACgCOCIERQ0AIAQoAgAiBEUNACAAIAQRgICAgAAAIQMLIAMLSQECf0EAIQMCQCAAKAI4IgRFDQAgBCgCBCIERQ0AIAAgASACIAFrIAQRgYCAgAAAIgNBf0cNACAAQcaRgIAANgIQQRghAwsgAwsuAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAIwIgRFDQAgACAEEYCAgIAAACEDCyADC0kBAn9BACEDAkAgACgCOCIERQ0AIAQoAggiBEUNACAAIAEgAiABayAEEYGAgIAAACIDQX9HDQAgAEH2ioCAADYCEEEYIQMLIAMLLgECf0EAIQMCQCAAKAI4IgRFDQAgBCgCNCIERQ0AIAAgBBGAgICAAAAhAwsgAwtJAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAIMIgRFDQAgACABIAIgAWsgBBGBgICAAAAiA0F/Rw0AIABB7ZqAgAA2AhBBGCEDCyADCy4BAn9BACEDAkAgACgCOCIERQ0AIAQoAjgiBEUNACAAIAQRgICAgAAAIQMLIAMLSQECf0EAIQMCQCAAKAI4IgRFDQAgBCgCECIERQ0AIAAgASACIAFrIAQRgYCAgAAAIgNBf0cNACAAQZWQgIAANgIQQRghAwsgAwsuAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAI8IgRFDQAgACAEEYCAgIAAACEDCyADC0kBAn9BACEDAkAgACgCOCIERQ0AIAQoAhQiBEUNACAAIAEgAiABayAEEYGAgIAAACIDQX9HDQAgAEGqm4CAADYCEEEYIQMLIAMLLgECf0EAIQMCQCAAKAI4IgRFDQAgBCgCQCIERQ0AIAAgBBGAgICAAAAhAwsgAwtJAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAIYIgRFDQAgACABIAIgAWsgBBGBgICAAAAiA0F/Rw0AIABB7ZOAgAA2AhBBGCEDCyADCy4BAn9BACEDAkAgACgCOCIERQ0AIAQoAkQiBEUNACAAIAQRgICAgAAAIQMLIAMLLgECf0EAIQMCQCAAKAI4IgRFDQAgBCgCJCIERQ0AIAAgBBGAgICAAAAhAwsgAwsuAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAIsIgRFDQAgACAEEYCAgIAAACEDCyADC0kBAn9BACEDAkAgACgCOCIERQ0AIAQoAigiBEUNACAAIAEgAiABayAEEYGAgIAAACIDQX9HDQAgAEH2iICAADYCEEEYIQMLIAMLLgECf0EAIQMCQCAAKAI4IgRFDQAgBCgCUCIERQ0AIAAgBBGAgICAAAAhAwsgAwtJAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAIcIgRFDQAgACABIAIgAWsgBBGBgICAAAAiA0F/Rw0AIABBwpmAgAA2AhBBGCEDCyADCy4BAn9BACEDAkAgACgCOCIERQ0AIAQoAkgiBEUNACAAIAQRgICAgAAAIQMLIAMLSQECf0EAIQMCQCAAKAI4IgRFDQAgBCgCICIERQ0AIAAgASACIAFrIAQRgYCAgAAAIgNBf0cNACAAQZSUgIAANgIQQRghAwsgAwsuAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAJMIgRFDQAgACAEEYCAgIAAACEDCyADCy4BAn9BACEDAkAgACgCOCIERQ0AIAQoAlQiBEUNACAAIAQRgICAgAAAIQMLIAMLLgECf0EAIQMCQCAAKAI4IgRFDQAgBCgCWCIERQ0AIAAgBBGAgICAAAAhAwsgAwtFAQF/AkACQCAALwEwQRRxQRRHDQBBASEDIAAtAChBAUYNASAALwEyQeUARiEDDAELIAAtAClBBUYhAwsgACADOgAuQQAL/gEBA39BASEDAkAgAC8BMCIEQQhxDQAgACkDIEIAUiEDCwJAAkAgAC0ALkUNAEEBIQUgAC0AKUEFRg0BQQEhBSAEQcAAcUUgA3FBAUcNAQtBACEFIARBwABxDQBBAiEFIARB//8DcSIDQQhxDQACQCADQYAEcUUNAAJAIAAtAChBAUcNACAALQAtQQpxDQBBBQ8LQQQPCwJAIANBIHENAAJAIAAtAChBAUYNACAALwEyQf//A3EiAEGcf2pB5ABJDQAgAEHMAUYNACAAQbACRg0AQQQhBSAEQShxRQ0CIANBiARxQYAERg0CC0EADwtBAEEDIAApAyBQGyEFCyAFC2IBAn9BACEBAkAgAC0AKEEBRg0AIAAvATJB//8DcSICQZx/akHkAEkNACACQcwBRg0AIAJBsAJGDQAgAC8BMCIAQcAAcQ0AQQEhASAAQYgEcUGABEYNACAAQShxRSEBCyABC6cBAQN/AkACQAJAIAAtACpFDQAgAC0AK0UNAEEAIQMgAC8BMCIEQQJxRQ0BDAILQQAhAyAALwEwIgRBAXFFDQELQQEhAyAALQAoQQFGDQAgAC8BMkH//wNxIgVBnH9qQeQASQ0AIAVBzAFGDQAgBUGwAkYNACAEQcAAcQ0AQQAhAyAEQYgEcUGABEYNACAEQShxQQBHIQMLIABBADsBMCAAQQA6AC8gAwuZAQECfwJAAkACQCAALQAqRQ0AIAAtACtFDQBBACEBIAAvATAiAkECcUUNAQwCC0EAIQEgAC8BMCICQQFxRQ0BC0EBIQEgAC0AKEEBRg0AIAAvATJB//8DcSIAQZx/akHkAEkNACAAQcwBRg0AIABBsAJGDQAgAkHAAHENAEEAIQEgAkGIBHFBgARGDQAgAkEocUEARyEBCyABC1kAIABBGGpCADcDACAAQgA3AwAgAEE4akIANwMAIABBMGpCADcDACAAQShqQgA3AwAgAEEgakIANwMAIABBEGpCADcDACAAQQhqQgA3AwAgAEHdATYCHEEAC3sBAX8CQCAAKAIMIgMNAAJAIAAoAgRFDQAgACABNgIECwJAIAAgASACEMSAgIAAIgMNACAAKAIMDwsgACADNgIcQQAhAyAAKAIEIgFFDQAgACABIAIgACgCCBGBgICAAAAiAUUNACAAIAI2AhQgACABNgIMIAEhAwsgAwvk8wEDDn8DfgR/I4CAgIAAQRBrIgMkgICAgAAgASEEIAEhBSABIQYgASEHIAEhCCABIQkgASEKIAEhCyABIQwgASENIAEhDiABIQ8CQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkAgACgCHCIQQX9qDt0B2gEB2QECAwQFBgcICQoLDA0O2AEPENcBERLWARMUFRYXGBkaG+AB3wEcHR7VAR8gISIjJCXUASYnKCkqKyzTAdIBLS7RAdABLzAxMjM0NTY3ODk6Ozw9Pj9AQUJDREVG2wFHSElKzwHOAUvNAUzMAU1OT1BRUlNUVVZXWFlaW1xdXl9gYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4ABgQGCAYMBhAGFAYYBhwGIAYkBigGLAYwBjQGOAY8BkAGRAZIBkwGUAZUBlgGXAZgBmQGaAZsBnAGdAZ4BnwGgAaEBogGjAaQBpQGmAacBqAGpAaoBqwGsAa0BrgGvAbABsQGyAbMBtAG1AbYBtwHLAcoBuAHJAbkByAG6AbsBvAG9Ab4BvwHAAcEBwgHDAcQBxQHGAQDcAQtBACEQDMYBC0EOIRAMxQELQQ0hEAzEAQtBDyEQDMMBC0EQIRAMwgELQRMhEAzBAQtBFCEQDMABC0EVIRAMvwELQRYhEAy+AQtBFyEQDL0BC0EYIRAMvAELQRkhEAy7AQtBGiEQDLoBC0EbIRAMuQELQRwhEAy4AQtBCCEQDLcBC0EdIRAMtgELQSAhEAy1AQtBHyEQDLQBC0EHIRAMswELQSEhEAyyAQtBIiEQDLEBC0EeIRAMsAELQSMhEAyvAQtBEiEQDK4BC0ERIRAMrQELQSQhEAysAQtBJSEQDKsBC0EmIRAMqgELQSchEAypAQtBwwEhEAyoAQtBKSEQDKcBC0ErIRAMpgELQSwhEAylAQtBLSEQDKQBC0EuIRAMowELQS8hEAyiAQtBxAEhEAyhAQtBMCEQDKABC0E0IRAMnwELQQwhEAyeAQtBMSEQDJ0BC0EyIRAMnAELQTMhEAybAQtBOSEQDJoBC0E1IRAMmQELQcUBIRAMmAELQQshEAyXAQtBOiEQDJYBC0E2IRAMlQELQQohEAyUAQtBNyEQDJMBC0E4IRAMkgELQTwhEAyRAQtBOyEQDJABC0E9IRAMjwELQQkhEAyOAQtBKCEQDI0BC0E+IRAMjAELQT8hEAyLAQtBwAAhEAyKAQtBwQAhEAyJAQtBwgAhEAyIAQtBwwAhEAyHAQtBxAAhEAyGAQtBxQAhEAyFAQtBxgAhEAyEAQtBKiEQDIMBC0HHACEQDIIBC0HIACEQDIEBC0HJACEQDIABC0HKACEQDH8LQcsAIRAMfgtBzQAhEAx9C0HMACEQDHwLQc4AIRAMewtBzwAhEAx6C0HQACEQDHkLQdEAIRAMeAtB0gAhEAx3C0HTACEQDHYLQdQAIRAMdQtB1gAhEAx0C0HVACEQDHMLQQYhEAxyC0HXACEQDHELQQUhEAxwC0HYACEQDG8LQQQhEAxuC0HZACEQDG0LQdoAIRAMbAtB2wAhEAxrC0HcACEQDGoLQQMhEAxpC0HdACEQDGgLQd4AIRAMZwtB3wAhEAxmC0HhACEQDGULQeAAIRAMZAtB4gAhEAxjC0HjACEQDGILQQIhEAxhC0HkACEQDGALQeUAIRAMXwtB5gAhEAxeC0HnACEQDF0LQegAIRAMXAtB6QAhEAxbC0HqACEQDFoLQesAIRAMWQtB7AAhEAxYC0HtACEQDFcLQe4AIRAMVgtB7wAhEAxVC0HwACEQDFQLQfEAIRAMUwtB8gAhEAxSC0HzACEQDFELQfQAIRAMUAtB9QAhEAxPC0H2ACEQDE4LQfcAIRAMTQtB+AAhEAxMC0H5ACEQDEsLQfoAIRAMSgtB+wAhEAxJC0H8ACEQDEgLQf0AIRAMRwtB/gAhEAxGC0H/ACEQDEULQYABIRAMRAtBgQEhEAxDC0GCASEQDEILQYMBIRAMQQtBhAEhEAxAC0GFASEQDD8LQYYBIRAMPgtBhwEhEAw9C0GIASEQDDwLQYkBIRAMOwtBigEhEAw6C0GLASEQDDkLQYwBIRAMOAtBjQEhEAw3C0GOASEQDDYLQY8BIRAMNQtBkAEhEAw0C0GRASEQDDMLQZIBIRAMMgtBkwEhEAwxC0GUASEQDDALQZUBIRAMLwtBlgEhEAwuC0GXASEQDC0LQZgBIRAMLAtBmQEhEAwrC0GaASEQDCoLQZsBIRAMKQtBnAEhEAwoC0GdASEQDCcLQZ4BIRAMJgtBnwEhEAwlC0GgASEQDCQLQaEBIRAMIwtBogEhEAwiC0GjASEQDCELQaQBIRAMIAtBpQEhEAwfC0GmASEQDB4LQacBIRAMHQtBqAEhEAwcC0GpASEQDBsLQaoBIRAMGgtBqwEhEAwZC0GsASEQDBgLQa0BIRAMFwtBrgEhEAwWC0EBIRAMFQtBrwEhEAwUC0GwASEQDBMLQbEBIRAMEgtBswEhEAwRC0GyASEQDBALQbQBIRAMDwtBtQEhEAwOC0G2ASEQDA0LQbcBIRAMDAtBuAEhEAwLC0G5ASEQDAoLQboBIRAMCQtBuwEhEAwIC0HGASEQDAcLQbwBIRAMBgtBvQEhEAwFC0G+ASEQDAQLQb8BIRAMAwtBwAEhEAwCC0HCASEQDAELQcEBIRALA0ACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQCAQDscBAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxweHyAhIyUoP0BBREVGR0hJSktMTU9QUVJT3gNXWVtcXWBiZWZnaGlqa2xtb3BxcnN0dXZ3eHl6e3x9foABggGFAYYBhwGJAYsBjAGNAY4BjwGQAZEBlAGVAZYBlwGYAZkBmgGbAZwBnQGeAZ8BoAGhAaIBowGkAaUBpgGnAagBqQGqAasBrAGtAa4BrwGwAbEBsgGzAbQBtQG2AbcBuAG5AboBuwG8Ab0BvgG/AcABwQHCAcMBxAHFAcYBxwHIAckBygHLAcwBzQHOAc8B0AHRAdIB0wHUAdUB1gHXAdgB2QHaAdsB3AHdAd4B4AHhAeIB4wHkAeUB5gHnAegB6QHqAesB7AHtAe4B7wHwAfEB8gHzAZkCpAKwAv4C/gILIAEiBCACRw3zAUHdASEQDP8DCyABIhAgAkcN3QFBwwEhEAz+AwsgASIBIAJHDZABQfcAIRAM/QMLIAEiASACRw2GAUHvACEQDPwDCyABIgEgAkcNf0HqACEQDPsDCyABIgEgAkcNe0HoACEQDPoDCyABIgEgAkcNeEHmACEQDPkDCyABIgEgAkcNGkEYIRAM+AMLIAEiASACRw0UQRIhEAz3AwsgASIBIAJHDVlBxQAhEAz2AwsgASIBIAJHDUpBPyEQDPUDCyABIgEgAkcNSEE8IRAM9AMLIAEiASACRw1BQTEhEAzzAwsgAC0ALkEBRg3rAwyHAgsgACABIgEgAhDAgICAAEEBRw3mASAAQgA3AyAM5wELIAAgASIBIAIQtICAgAAiEA3nASABIQEM9QILAkAgASIBIAJHDQBBBiEQDPADCyAAIAFBAWoiASACELuAgIAAIhAN6AEgASEBDDELIABCADcDIEESIRAM1QMLIAEiECACRw0rQR0hEAztAwsCQCABIgEgAkYNACABQQFqIQFBECEQDNQDC0EHIRAM7AMLIABCACAAKQMgIhEgAiABIhBrrSISfSITIBMgEVYbNwMgIBEgElYiFEUN5QFBCCEQDOsDCwJAIAEiASACRg0AIABBiYCAgAA2AgggACABNgIEIAEhAUEUIRAM0gMLQQkhEAzqAwsgASEBIAApAyBQDeQBIAEhAQzyAgsCQCABIgEgAkcNAEELIRAM6QMLIAAgAUEBaiIBIAIQtoCAgAAiEA3lASABIQEM8gILIAAgASIBIAIQuICAgAAiEA3lASABIQEM8gILIAAgASIBIAIQuICAgAAiEA3mASABIQEMDQsgACABIgEgAhC6gICAACIQDecBIAEhAQzwAgsCQCABIgEgAkcNAEEPIRAM5QMLIAEtAAAiEEE7Rg0IIBBBDUcN6AEgAUEBaiEBDO8CCyAAIAEiASACELqAgIAAIhAN6AEgASEBDPICCwNAAkAgAS0AAEHwtYCAAGotAAAiEEEBRg0AIBBBAkcN6wEgACgCBCEQIABBADYCBCAAIBAgAUEBaiIBELmAgIAAIhAN6gEgASEBDPQCCyABQQFqIgEgAkcNAAtBEiEQDOIDCyAAIAEiASACELqAgIAAIhAN6QEgASEBDAoLIAEiASACRw0GQRshEAzgAwsCQCABIgEgAkcNAEEWIRAM4AMLIABBioCAgAA2AgggACABNgIEIAAgASACELiAgIAAIhAN6gEgASEBQSAhEAzGAwsCQCABIgEgAkYNAANAAkAgAS0AAEHwt4CAAGotAAAiEEECRg0AAkAgEEF/ag4E5QHsAQDrAewBCyABQQFqIQFBCCEQDMgDCyABQQFqIgEgAkcNAAtBFSEQDN8DC0EVIRAM3gMLA0ACQCABLQAAQfC5gIAAai0AACIQQQJGDQAgEEF/ag4E3gHsAeAB6wHsAQsgAUEBaiIBIAJHDQALQRghEAzdAwsCQCABIgEgAkYNACAAQYuAgIAANgIIIAAgATYCBCABIQFBByEQDMQDC0EZIRAM3AMLIAFBAWohAQwCCwJAIAEiFCACRw0AQRohEAzbAwsgFCEBAkAgFC0AAEFzag4U3QLuAu4C7gLuAu4C7gLuAu4C7gLuAu4C7gLuAu4C7gLuAu4C7gIA7gILQQAhECAAQQA2AhwgAEGvi4CAADYCECAAQQI2AgwgACAUQQFqNgIUDNoDCwJAIAEtAAAiEEE7Rg0AIBBBDUcN6AEgAUEBaiEBDOUCCyABQQFqIQELQSIhEAy/AwsCQCABIhAgAkcNAEEcIRAM2AMLQgAhESAQIQEgEC0AAEFQag435wHmAQECAwQFBgcIAAAAAAAAAAkKCwwNDgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADxAREhMUAAtBHiEQDL0DC0ICIREM5QELQgMhEQzkAQtCBCERDOMBC0IFIREM4gELQgYhEQzhAQtCByERDOABC0IIIREM3wELQgkhEQzeAQtCCiERDN0BC0ILIREM3AELQgwhEQzbAQtCDSERDNoBC0IOIREM2QELQg8hEQzYAQtCCiERDNcBC0ILIREM1gELQgwhEQzVAQtCDSERDNQBC0IOIREM0wELQg8hEQzSAQtCACERAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQCAQLQAAQVBqDjflAeQBAAECAwQFBgfmAeYB5gHmAeYB5gHmAQgJCgsMDeYB5gHmAeYB5gHmAeYB5gHmAeYB5gHmAeYB5gHmAeYB5gHmAeYB5gHmAeYB5gHmAeYB5gEODxAREhPmAQtCAiERDOQBC0IDIREM4wELQgQhEQziAQtCBSERDOEBC0IGIREM4AELQgchEQzfAQtCCCERDN4BC0IJIREM3QELQgohEQzcAQtCCyERDNsBC0IMIREM2gELQg0hEQzZAQtCDiERDNgBC0IPIREM1wELQgohEQzWAQtCCyERDNUBC0IMIREM1AELQg0hEQzTAQtCDiERDNIBC0IPIREM0QELIABCACAAKQMgIhEgAiABIhBrrSISfSITIBMgEVYbNwMgIBEgElYiFEUN0gFBHyEQDMADCwJAIAEiASACRg0AIABBiYCAgAA2AgggACABNgIEIAEhAUEkIRAMpwMLQSAhEAy/AwsgACABIhAgAhC+gICAAEF/ag4FtgEAxQIB0QHSAQtBESEQDKQDCyAAQQE6AC8gECEBDLsDCyABIgEgAkcN0gFBJCEQDLsDCyABIg0gAkcNHkHGACEQDLoDCyAAIAEiASACELKAgIAAIhAN1AEgASEBDLUBCyABIhAgAkcNJkHQACEQDLgDCwJAIAEiASACRw0AQSghEAy4AwsgAEEANgIEIABBjICAgAA2AgggACABIAEQsYCAgAAiEA3TASABIQEM2AELAkAgASIQIAJHDQBBKSEQDLcDCyAQLQAAIgFBIEYNFCABQQlHDdMBIBBBAWohAQwVCwJAIAEiASACRg0AIAFBAWohAQwXC0EqIRAMtQMLAkAgASIQIAJHDQBBKyEQDLUDCwJAIBAtAAAiAUEJRg0AIAFBIEcN1QELIAAtACxBCEYN0wEgECEBDJEDCwJAIAEiASACRw0AQSwhEAy0AwsgAS0AAEEKRw3VASABQQFqIQEMyQILIAEiDiACRw3VAUEvIRAMsgMLA0ACQCABLQAAIhBBIEYNAAJAIBBBdmoOBADcAdwBANoBCyABIQEM4AELIAFBAWoiASACRw0AC0ExIRAMsQMLQTIhECABIhQgAkYNsAMgAiAUayAAKAIAIgFqIRUgFCABa0EDaiEWAkADQCAULQAAIhdBIHIgFyAXQb9/akH/AXFBGkkbQf8BcSABQfC7gIAAai0AAEcNAQJAIAFBA0cNAEEGIQEMlgMLIAFBAWohASAUQQFqIhQgAkcNAAsgACAVNgIADLEDCyAAQQA2AgAgFCEBDNkBC0EzIRAgASIUIAJGDa8DIAIgFGsgACgCACIBaiEVIBQgAWtBCGohFgJAA0AgFC0AACIXQSByIBcgF0G/f2pB/wFxQRpJG0H/AXEgAUH0u4CAAGotAABHDQECQCABQQhHDQBBBSEBDJUDCyABQQFqIQEgFEEBaiIUIAJHDQALIAAgFTYCAAywAwsgAEEANgIAIBQhAQzYAQtBNCEQIAEiFCACRg2uAyACIBRrIAAoAgAiAWohFSAUIAFrQQVqIRYCQANAIBQtAAAiF0EgciAXIBdBv39qQf8BcUEaSRtB/wFxIAFB0MKAgABqLQAARw0BAkAgAUEFRw0AQQchAQyUAwsgAUEBaiEBIBRBAWoiFCACRw0ACyAAIBU2AgAMrwMLIABBADYCACAUIQEM1wELAkAgASIBIAJGDQADQAJAIAEtAABBgL6AgABqLQAAIhBBAUYNACAQQQJGDQogASEBDN0BCyABQQFqIgEgAkcNAAtBMCEQDK4DC0EwIRAMrQMLAkAgASIBIAJGDQADQAJAIAEtAAAiEEEgRg0AIBBBdmoOBNkB2gHaAdkB2gELIAFBAWoiASACRw0AC0E4IRAMrQMLQTghEAysAwsDQAJAIAEtAAAiEEEgRg0AIBBBCUcNAwsgAUEBaiIBIAJHDQALQTwhEAyrAwsDQAJAIAEtAAAiEEEgRg0AAkACQCAQQXZqDgTaAQEB2gEACyAQQSxGDdsBCyABIQEMBAsgAUEBaiIBIAJHDQALQT8hEAyqAwsgASEBDNsBC0HAACEQIAEiFCACRg2oAyACIBRrIAAoAgAiAWohFiAUIAFrQQZqIRcCQANAIBQtAABBIHIgAUGAwICAAGotAABHDQEgAUEGRg2OAyABQQFqIQEgFEEBaiIUIAJHDQALIAAgFjYCAAypAwsgAEEANgIAIBQhAQtBNiEQDI4DCwJAIAEiDyACRw0AQcEAIRAMpwMLIABBjICAgAA2AgggACAPNgIEIA8hASAALQAsQX9qDgTNAdUB1wHZAYcDCyABQQFqIQEMzAELAkAgASIBIAJGDQADQAJAIAEtAAAiEEEgciAQIBBBv39qQf8BcUEaSRtB/wFxIhBBCUYNACAQQSBGDQACQAJAAkACQCAQQZ1/ag4TAAMDAwMDAwMBAwMDAwMDAwMDAgMLIAFBAWohAUExIRAMkQMLIAFBAWohAUEyIRAMkAMLIAFBAWohAUEzIRAMjwMLIAEhAQzQAQsgAUEBaiIBIAJHDQALQTUhEAylAwtBNSEQDKQDCwJAIAEiASACRg0AA0ACQCABLQAAQYC8gIAAai0AAEEBRg0AIAEhAQzTAQsgAUEBaiIBIAJHDQALQT0hEAykAwtBPSEQDKMDCyAAIAEiASACELCAgIAAIhAN1gEgASEBDAELIBBBAWohAQtBPCEQDIcDCwJAIAEiASACRw0AQcIAIRAMoAMLAkADQAJAIAEtAABBd2oOGAAC/gL+AoQD/gL+Av4C/gL+Av4C/gL+Av4C/gL+Av4C/gL+Av4C/gL+Av4CAP4CCyABQQFqIgEgAkcNAAtBwgAhEAygAwsgAUEBaiEBIAAtAC1BAXFFDb0BIAEhAQtBLCEQDIUDCyABIgEgAkcN0wFBxAAhEAydAwsDQAJAIAEtAABBkMCAgABqLQAAQQFGDQAgASEBDLcCCyABQQFqIgEgAkcNAAtBxQAhEAycAwsgDS0AACIQQSBGDbMBIBBBOkcNgQMgACgCBCEBIABBADYCBCAAIAEgDRCvgICAACIBDdABIA1BAWohAQyzAgtBxwAhECABIg0gAkYNmgMgAiANayAAKAIAIgFqIRYgDSABa0EFaiEXA0AgDS0AACIUQSByIBQgFEG/f2pB/wFxQRpJG0H/AXEgAUGQwoCAAGotAABHDYADIAFBBUYN9AIgAUEBaiEBIA1BAWoiDSACRw0ACyAAIBY2AgAMmgMLQcgAIRAgASINIAJGDZkDIAIgDWsgACgCACIBaiEWIA0gAWtBCWohFwNAIA0tAAAiFEEgciAUIBRBv39qQf8BcUEaSRtB/wFxIAFBlsKAgABqLQAARw3/AgJAIAFBCUcNAEECIQEM9QILIAFBAWohASANQQFqIg0gAkcNAAsgACAWNgIADJkDCwJAIAEiDSACRw0AQckAIRAMmQMLAkACQCANLQAAIgFBIHIgASABQb9/akH/AXFBGkkbQf8BcUGSf2oOBwCAA4ADgAOAA4ADAYADCyANQQFqIQFBPiEQDIADCyANQQFqIQFBPyEQDP8CC0HKACEQIAEiDSACRg2XAyACIA1rIAAoAgAiAWohFiANIAFrQQFqIRcDQCANLQAAIhRBIHIgFCAUQb9/akH/AXFBGkkbQf8BcSABQaDCgIAAai0AAEcN/QIgAUEBRg3wAiABQQFqIQEgDUEBaiINIAJHDQALIAAgFjYCAAyXAwtBywAhECABIg0gAkYNlgMgAiANayAAKAIAIgFqIRYgDSABa0EOaiEXA0AgDS0AACIUQSByIBQgFEG/f2pB/wFxQRpJG0H/AXEgAUGiwoCAAGotAABHDfwCIAFBDkYN8AIgAUEBaiEBIA1BAWoiDSACRw0ACyAAIBY2AgAMlgMLQcwAIRAgASINIAJGDZUDIAIgDWsgACgCACIBaiEWIA0gAWtBD2ohFwNAIA0tAAAiFEEgciAUIBRBv39qQf8BcUEaSRtB/wFxIAFBwMKAgABqLQAARw37AgJAIAFBD0cNAEEDIQEM8QILIAFBAWohASANQQFqIg0gAkcNAAsgACAWNgIADJUDC0HNACEQIAEiDSACRg2UAyACIA1rIAAoAgAiAWohFiANIAFrQQVqIRcDQCANLQAAIhRBIHIgFCAUQb9/akH/AXFBGkkbQf8BcSABQdDCgIAAai0AAEcN+gICQCABQQVHDQBBBCEBDPACCyABQQFqIQEgDUEBaiINIAJHDQALIAAgFjYCAAyUAwsCQCABIg0gAkcNAEHOACEQDJQDCwJAAkACQAJAIA0tAAAiAUEgciABIAFBv39qQf8BcUEaSRtB/wFxQZ1/ag4TAP0C/QL9Av0C/QL9Av0C/QL9Av0C/QL9AgH9Av0C/QICA/0CCyANQQFqIQFBwQAhEAz9AgsgDUEBaiEBQcIAIRAM/AILIA1BAWohAUHDACEQDPsCCyANQQFqIQFBxAAhEAz6AgsCQCABIgEgAkYNACAAQY2AgIAANgIIIAAgATYCBCABIQFBxQAhEAz6AgtBzwAhEAySAwsgECEBAkACQCAQLQAAQXZqDgQBqAKoAgCoAgsgEEEBaiEBC0EnIRAM+AILAkAgASIBIAJHDQBB0QAhEAyRAwsCQCABLQAAQSBGDQAgASEBDI0BCyABQQFqIQEgAC0ALUEBcUUNxwEgASEBDIwBCyABIhcgAkcNyAFB0gAhEAyPAwtB0wAhECABIhQgAkYNjgMgAiAUayAAKAIAIgFqIRYgFCABa0EBaiEXA0AgFC0AACABQdbCgIAAai0AAEcNzAEgAUEBRg3HASABQQFqIQEgFEEBaiIUIAJHDQALIAAgFjYCAAyOAwsCQCABIgEgAkcNAEHVACEQDI4DCyABLQAAQQpHDcwBIAFBAWohAQzHAQsCQCABIgEgAkcNAEHWACEQDI0DCwJAAkAgAS0AAEF2ag4EAM0BzQEBzQELIAFBAWohAQzHAQsgAUEBaiEBQcoAIRAM8wILIAAgASIBIAIQroCAgAAiEA3LASABIQFBzQAhEAzyAgsgAC0AKUEiRg2FAwymAgsCQCABIgEgAkcNAEHbACEQDIoDC0EAIRRBASEXQQEhFkEAIRACQAJAAkACQAJAAkACQAJAAkAgAS0AAEFQag4K1AHTAQABAgMEBQYI1QELQQIhEAwGC0EDIRAMBQtBBCEQDAQLQQUhEAwDC0EGIRAMAgtBByEQDAELQQghEAtBACEXQQAhFkEAIRQMzAELQQkhEEEBIRRBACEXQQAhFgzLAQsCQCABIgEgAkcNAEHdACEQDIkDCyABLQAAQS5HDcwBIAFBAWohAQymAgsgASIBIAJHDcwBQd8AIRAMhwMLAkAgASIBIAJGDQAgAEGOgICAADYCCCAAIAE2AgQgASEBQdAAIRAM7gILQeAAIRAMhgMLQeEAIRAgASIBIAJGDYUDIAIgAWsgACgCACIUaiEWIAEgFGtBA2ohFwNAIAEtAAAgFEHiwoCAAGotAABHDc0BIBRBA0YNzAEgFEEBaiEUIAFBAWoiASACRw0ACyAAIBY2AgAMhQMLQeIAIRAgASIBIAJGDYQDIAIgAWsgACgCACIUaiEWIAEgFGtBAmohFwNAIAEtAAAgFEHmwoCAAGotAABHDcwBIBRBAkYNzgEgFEEBaiEUIAFBAWoiASACRw0ACyAAIBY2AgAMhAMLQeMAIRAgASIBIAJGDYMDIAIgAWsgACgCACIUaiEWIAEgFGtBA2ohFwNAIAEtAAAgFEHpwoCAAGotAABHDcsBIBRBA0YNzgEgFEEBaiEUIAFBAWoiASACRw0ACyAAIBY2AgAMgwMLAkAgASIBIAJHDQBB5QAhEAyDAwsgACABQQFqIgEgAhCogICAACIQDc0BIAEhAUHWACEQDOkCCwJAIAEiASACRg0AA0ACQCABLQAAIhBBIEYNAAJAAkACQCAQQbh/ag4LAAHPAc8BzwHPAc8BzwHPAc8BAs8BCyABQQFqIQFB0gAhEAztAgsgAUEBaiEBQdMAIRAM7AILIAFBAWohAUHUACEQDOsCCyABQQFqIgEgAkcNAAtB5AAhEAyCAwtB5AAhEAyBAwsDQAJAIAEtAABB8MKAgABqLQAAIhBBAUYNACAQQX5qDgPPAdAB0QHSAQsgAUEBaiIBIAJHDQALQeYAIRAMgAMLAkAgASIBIAJGDQAgAUEBaiEBDAMLQecAIRAM/wILA0ACQCABLQAAQfDEgIAAai0AACIQQQFGDQACQCAQQX5qDgTSAdMB1AEA1QELIAEhAUHXACEQDOcCCyABQQFqIgEgAkcNAAtB6AAhEAz+AgsCQCABIgEgAkcNAEHpACEQDP4CCwJAIAEtAAAiEEF2ag4augHVAdUBvAHVAdUB1QHVAdUB1QHVAdUB1QHVAdUB1QHVAdUB1QHVAdUB1QHKAdUB1QEA0wELIAFBAWohAQtBBiEQDOMCCwNAAkAgAS0AAEHwxoCAAGotAABBAUYNACABIQEMngILIAFBAWoiASACRw0AC0HqACEQDPsCCwJAIAEiASACRg0AIAFBAWohAQwDC0HrACEQDPoCCwJAIAEiASACRw0AQewAIRAM+gILIAFBAWohAQwBCwJAIAEiASACRw0AQe0AIRAM+QILIAFBAWohAQtBBCEQDN4CCwJAIAEiFCACRw0AQe4AIRAM9wILIBQhAQJAAkACQCAULQAAQfDIgIAAai0AAEF/ag4H1AHVAdYBAJwCAQLXAQsgFEEBaiEBDAoLIBRBAWohAQzNAQtBACEQIABBADYCHCAAQZuSgIAANgIQIABBBzYCDCAAIBRBAWo2AhQM9gILAkADQAJAIAEtAABB8MiAgABqLQAAIhBBBEYNAAJAAkAgEEF/ag4H0gHTAdQB2QEABAHZAQsgASEBQdoAIRAM4AILIAFBAWohAUHcACEQDN8CCyABQQFqIgEgAkcNAAtB7wAhEAz2AgsgAUEBaiEBDMsBCwJAIAEiFCACRw0AQfAAIRAM9QILIBQtAABBL0cN1AEgFEEBaiEBDAYLAkAgASIUIAJHDQBB8QAhEAz0AgsCQCAULQAAIgFBL0cNACAUQQFqIQFB3QAhEAzbAgsgAUF2aiIEQRZLDdMBQQEgBHRBiYCAAnFFDdMBDMoCCwJAIAEiASACRg0AIAFBAWohAUHeACEQDNoCC0HyACEQDPICCwJAIAEiFCACRw0AQfQAIRAM8gILIBQhAQJAIBQtAABB8MyAgABqLQAAQX9qDgPJApQCANQBC0HhACEQDNgCCwJAIAEiFCACRg0AA0ACQCAULQAAQfDKgIAAai0AACIBQQNGDQACQCABQX9qDgLLAgDVAQsgFCEBQd8AIRAM2gILIBRBAWoiFCACRw0AC0HzACEQDPECC0HzACEQDPACCwJAIAEiASACRg0AIABBj4CAgAA2AgggACABNgIEIAEhAUHgACEQDNcCC0H1ACEQDO8CCwJAIAEiASACRw0AQfYAIRAM7wILIABBj4CAgAA2AgggACABNgIEIAEhAQtBAyEQDNQCCwNAIAEtAABBIEcNwwIgAUEBaiIBIAJHDQALQfcAIRAM7AILAkAgASIBIAJHDQBB+AAhEAzsAgsgAS0AAEEgRw3OASABQQFqIQEM7wELIAAgASIBIAIQrICAgAAiEA3OASABIQEMjgILAkAgASIEIAJHDQBB+gAhEAzqAgsgBC0AAEHMAEcN0QEgBEEBaiEBQRMhEAzPAQsCQCABIgQgAkcNAEH7ACEQDOkCCyACIARrIAAoAgAiAWohFCAEIAFrQQVqIRADQCAELQAAIAFB8M6AgABqLQAARw3QASABQQVGDc4BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQfsAIRAM6AILAkAgASIEIAJHDQBB/AAhEAzoAgsCQAJAIAQtAABBvX9qDgwA0QHRAdEB0QHRAdEB0QHRAdEB0QEB0QELIARBAWohAUHmACEQDM8CCyAEQQFqIQFB5wAhEAzOAgsCQCABIgQgAkcNAEH9ACEQDOcCCyACIARrIAAoAgAiAWohFCAEIAFrQQJqIRACQANAIAQtAAAgAUHtz4CAAGotAABHDc8BIAFBAkYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEH9ACEQDOcCCyAAQQA2AgAgEEEBaiEBQRAhEAzMAQsCQCABIgQgAkcNAEH+ACEQDOYCCyACIARrIAAoAgAiAWohFCAEIAFrQQVqIRACQANAIAQtAAAgAUH2zoCAAGotAABHDc4BIAFBBUYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEH+ACEQDOYCCyAAQQA2AgAgEEEBaiEBQRYhEAzLAQsCQCABIgQgAkcNAEH/ACEQDOUCCyACIARrIAAoAgAiAWohFCAEIAFrQQNqIRACQANAIAQtAAAgAUH8zoCAAGotAABHDc0BIAFBA0YNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEH/ACEQDOUCCyAAQQA2AgAgEEEBaiEBQQUhEAzKAQsCQCABIgQgAkcNAEGAASEQDOQCCyAELQAAQdkARw3LASAEQQFqIQFBCCEQDMkBCwJAIAEiBCACRw0AQYEBIRAM4wILAkACQCAELQAAQbJ/ag4DAMwBAcwBCyAEQQFqIQFB6wAhEAzKAgsgBEEBaiEBQewAIRAMyQILAkAgASIEIAJHDQBBggEhEAziAgsCQAJAIAQtAABBuH9qDggAywHLAcsBywHLAcsBAcsBCyAEQQFqIQFB6gAhEAzJAgsgBEEBaiEBQe0AIRAMyAILAkAgASIEIAJHDQBBgwEhEAzhAgsgAiAEayAAKAIAIgFqIRAgBCABa0ECaiEUAkADQCAELQAAIAFBgM+AgABqLQAARw3JASABQQJGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBA2AgBBgwEhEAzhAgtBACEQIABBADYCACAUQQFqIQEMxgELAkAgASIEIAJHDQBBhAEhEAzgAgsgAiAEayAAKAIAIgFqIRQgBCABa0EEaiEQAkADQCAELQAAIAFBg8+AgABqLQAARw3IASABQQRGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBhAEhEAzgAgsgAEEANgIAIBBBAWohAUEjIRAMxQELAkAgASIEIAJHDQBBhQEhEAzfAgsCQAJAIAQtAABBtH9qDggAyAHIAcgByAHIAcgBAcgBCyAEQQFqIQFB7wAhEAzGAgsgBEEBaiEBQfAAIRAMxQILAkAgASIEIAJHDQBBhgEhEAzeAgsgBC0AAEHFAEcNxQEgBEEBaiEBDIMCCwJAIAEiBCACRw0AQYcBIRAM3QILIAIgBGsgACgCACIBaiEUIAQgAWtBA2ohEAJAA0AgBC0AACABQYjPgIAAai0AAEcNxQEgAUEDRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQYcBIRAM3QILIABBADYCACAQQQFqIQFBLSEQDMIBCwJAIAEiBCACRw0AQYgBIRAM3AILIAIgBGsgACgCACIBaiEUIAQgAWtBCGohEAJAA0AgBC0AACABQdDPgIAAai0AAEcNxAEgAUEIRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQYgBIRAM3AILIABBADYCACAQQQFqIQFBKSEQDMEBCwJAIAEiASACRw0AQYkBIRAM2wILQQEhECABLQAAQd8ARw3AASABQQFqIQEMgQILAkAgASIEIAJHDQBBigEhEAzaAgsgAiAEayAAKAIAIgFqIRQgBCABa0EBaiEQA0AgBC0AACABQYzPgIAAai0AAEcNwQEgAUEBRg2vAiABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGKASEQDNkCCwJAIAEiBCACRw0AQYsBIRAM2QILIAIgBGsgACgCACIBaiEUIAQgAWtBAmohEAJAA0AgBC0AACABQY7PgIAAai0AAEcNwQEgAUECRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQYsBIRAM2QILIABBADYCACAQQQFqIQFBAiEQDL4BCwJAIAEiBCACRw0AQYwBIRAM2AILIAIgBGsgACgCACIBaiEUIAQgAWtBAWohEAJAA0AgBC0AACABQfDPgIAAai0AAEcNwAEgAUEBRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQYwBIRAM2AILIABBADYCACAQQQFqIQFBHyEQDL0BCwJAIAEiBCACRw0AQY0BIRAM1wILIAIgBGsgACgCACIBaiEUIAQgAWtBAWohEAJAA0AgBC0AACABQfLPgIAAai0AAEcNvwEgAUEBRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQY0BIRAM1wILIABBADYCACAQQQFqIQFBCSEQDLwBCwJAIAEiBCACRw0AQY4BIRAM1gILAkACQCAELQAAQbd/ag4HAL8BvwG/Ab8BvwEBvwELIARBAWohAUH4ACEQDL0CCyAEQQFqIQFB+QAhEAy8AgsCQCABIgQgAkcNAEGPASEQDNUCCyACIARrIAAoAgAiAWohFCAEIAFrQQVqIRACQANAIAQtAAAgAUGRz4CAAGotAABHDb0BIAFBBUYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGPASEQDNUCCyAAQQA2AgAgEEEBaiEBQRghEAy6AQsCQCABIgQgAkcNAEGQASEQDNQCCyACIARrIAAoAgAiAWohFCAEIAFrQQJqIRACQANAIAQtAAAgAUGXz4CAAGotAABHDbwBIAFBAkYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGQASEQDNQCCyAAQQA2AgAgEEEBaiEBQRchEAy5AQsCQCABIgQgAkcNAEGRASEQDNMCCyACIARrIAAoAgAiAWohFCAEIAFrQQZqIRACQANAIAQtAAAgAUGaz4CAAGotAABHDbsBIAFBBkYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGRASEQDNMCCyAAQQA2AgAgEEEBaiEBQRUhEAy4AQsCQCABIgQgAkcNAEGSASEQDNICCyACIARrIAAoAgAiAWohFCAEIAFrQQVqIRACQANAIAQtAAAgAUGhz4CAAGotAABHDboBIAFBBUYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGSASEQDNICCyAAQQA2AgAgEEEBaiEBQR4hEAy3AQsCQCABIgQgAkcNAEGTASEQDNECCyAELQAAQcwARw24ASAEQQFqIQFBCiEQDLYBCwJAIAQgAkcNAEGUASEQDNACCwJAAkAgBC0AAEG/f2oODwC5AbkBuQG5AbkBuQG5AbkBuQG5AbkBuQG5AQG5AQsgBEEBaiEBQf4AIRAMtwILIARBAWohAUH/ACEQDLYCCwJAIAQgAkcNAEGVASEQDM8CCwJAAkAgBC0AAEG/f2oOAwC4AQG4AQsgBEEBaiEBQf0AIRAMtgILIARBAWohBEGAASEQDLUCCwJAIAQgAkcNAEGWASEQDM4CCyACIARrIAAoAgAiAWohFCAEIAFrQQFqIRACQANAIAQtAAAgAUGnz4CAAGotAABHDbYBIAFBAUYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGWASEQDM4CCyAAQQA2AgAgEEEBaiEBQQshEAyzAQsCQCAEIAJHDQBBlwEhEAzNAgsCQAJAAkACQCAELQAAQVNqDiMAuAG4AbgBuAG4AbgBuAG4AbgBuAG4AbgBuAG4AbgBuAG4AbgBuAG4AbgBuAG4AQG4AbgBuAG4AbgBArgBuAG4AQO4AQsgBEEBaiEBQfsAIRAMtgILIARBAWohAUH8ACEQDLUCCyAEQQFqIQRBgQEhEAy0AgsgBEEBaiEEQYIBIRAMswILAkAgBCACRw0AQZgBIRAMzAILIAIgBGsgACgCACIBaiEUIAQgAWtBBGohEAJAA0AgBC0AACABQanPgIAAai0AAEcNtAEgAUEERg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQZgBIRAMzAILIABBADYCACAQQQFqIQFBGSEQDLEBCwJAIAQgAkcNAEGZASEQDMsCCyACIARrIAAoAgAiAWohFCAEIAFrQQVqIRACQANAIAQtAAAgAUGuz4CAAGotAABHDbMBIAFBBUYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGZASEQDMsCCyAAQQA2AgAgEEEBaiEBQQYhEAywAQsCQCAEIAJHDQBBmgEhEAzKAgsgAiAEayAAKAIAIgFqIRQgBCABa0EBaiEQAkADQCAELQAAIAFBtM+AgABqLQAARw2yASABQQFGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBmgEhEAzKAgsgAEEANgIAIBBBAWohAUEcIRAMrwELAkAgBCACRw0AQZsBIRAMyQILIAIgBGsgACgCACIBaiEUIAQgAWtBAWohEAJAA0AgBC0AACABQbbPgIAAai0AAEcNsQEgAUEBRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQZsBIRAMyQILIABBADYCACAQQQFqIQFBJyEQDK4BCwJAIAQgAkcNAEGcASEQDMgCCwJAAkAgBC0AAEGsf2oOAgABsQELIARBAWohBEGGASEQDK8CCyAEQQFqIQRBhwEhEAyuAgsCQCAEIAJHDQBBnQEhEAzHAgsgAiAEayAAKAIAIgFqIRQgBCABa0EBaiEQAkADQCAELQAAIAFBuM+AgABqLQAARw2vASABQQFGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBnQEhEAzHAgsgAEEANgIAIBBBAWohAUEmIRAMrAELAkAgBCACRw0AQZ4BIRAMxgILIAIgBGsgACgCACIBaiEUIAQgAWtBAWohEAJAA0AgBC0AACABQbrPgIAAai0AAEcNrgEgAUEBRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQZ4BIRAMxgILIABBADYCACAQQQFqIQFBAyEQDKsBCwJAIAQgAkcNAEGfASEQDMUCCyACIARrIAAoAgAiAWohFCAEIAFrQQJqIRACQANAIAQtAAAgAUHtz4CAAGotAABHDa0BIAFBAkYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGfASEQDMUCCyAAQQA2AgAgEEEBaiEBQQwhEAyqAQsCQCAEIAJHDQBBoAEhEAzEAgsgAiAEayAAKAIAIgFqIRQgBCABa0EDaiEQAkADQCAELQAAIAFBvM+AgABqLQAARw2sASABQQNGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBoAEhEAzEAgsgAEEANgIAIBBBAWohAUENIRAMqQELAkAgBCACRw0AQaEBIRAMwwILAkACQCAELQAAQbp/ag4LAKwBrAGsAawBrAGsAawBrAGsAQGsAQsgBEEBaiEEQYsBIRAMqgILIARBAWohBEGMASEQDKkCCwJAIAQgAkcNAEGiASEQDMICCyAELQAAQdAARw2pASAEQQFqIQQM6QELAkAgBCACRw0AQaMBIRAMwQILAkACQCAELQAAQbd/ag4HAaoBqgGqAaoBqgEAqgELIARBAWohBEGOASEQDKgCCyAEQQFqIQFBIiEQDKYBCwJAIAQgAkcNAEGkASEQDMACCyACIARrIAAoAgAiAWohFCAEIAFrQQFqIRACQANAIAQtAAAgAUHAz4CAAGotAABHDagBIAFBAUYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGkASEQDMACCyAAQQA2AgAgEEEBaiEBQR0hEAylAQsCQCAEIAJHDQBBpQEhEAy/AgsCQAJAIAQtAABBrn9qDgMAqAEBqAELIARBAWohBEGQASEQDKYCCyAEQQFqIQFBBCEQDKQBCwJAIAQgAkcNAEGmASEQDL4CCwJAAkACQAJAAkAgBC0AAEG/f2oOFQCqAaoBqgGqAaoBqgGqAaoBqgGqAQGqAaoBAqoBqgEDqgGqAQSqAQsgBEEBaiEEQYgBIRAMqAILIARBAWohBEGJASEQDKcCCyAEQQFqIQRBigEhEAymAgsgBEEBaiEEQY8BIRAMpQILIARBAWohBEGRASEQDKQCCwJAIAQgAkcNAEGnASEQDL0CCyACIARrIAAoAgAiAWohFCAEIAFrQQJqIRACQANAIAQtAAAgAUHtz4CAAGotAABHDaUBIAFBAkYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGnASEQDL0CCyAAQQA2AgAgEEEBaiEBQREhEAyiAQsCQCAEIAJHDQBBqAEhEAy8AgsgAiAEayAAKAIAIgFqIRQgBCABa0ECaiEQAkADQCAELQAAIAFBws+AgABqLQAARw2kASABQQJGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBqAEhEAy8AgsgAEEANgIAIBBBAWohAUEsIRAMoQELAkAgBCACRw0AQakBIRAMuwILIAIgBGsgACgCACIBaiEUIAQgAWtBBGohEAJAA0AgBC0AACABQcXPgIAAai0AAEcNowEgAUEERg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQakBIRAMuwILIABBADYCACAQQQFqIQFBKyEQDKABCwJAIAQgAkcNAEGqASEQDLoCCyACIARrIAAoAgAiAWohFCAEIAFrQQJqIRACQANAIAQtAAAgAUHKz4CAAGotAABHDaIBIAFBAkYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGqASEQDLoCCyAAQQA2AgAgEEEBaiEBQRQhEAyfAQsCQCAEIAJHDQBBqwEhEAy5AgsCQAJAAkACQCAELQAAQb5/ag4PAAECpAGkAaQBpAGkAaQBpAGkAaQBpAGkAQOkAQsgBEEBaiEEQZMBIRAMogILIARBAWohBEGUASEQDKECCyAEQQFqIQRBlQEhEAygAgsgBEEBaiEEQZYBIRAMnwILAkAgBCACRw0AQawBIRAMuAILIAQtAABBxQBHDZ8BIARBAWohBAzgAQsCQCAEIAJHDQBBrQEhEAy3AgsgAiAEayAAKAIAIgFqIRQgBCABa0ECaiEQAkADQCAELQAAIAFBzc+AgABqLQAARw2fASABQQJGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBrQEhEAy3AgsgAEEANgIAIBBBAWohAUEOIRAMnAELAkAgBCACRw0AQa4BIRAMtgILIAQtAABB0ABHDZ0BIARBAWohAUElIRAMmwELAkAgBCACRw0AQa8BIRAMtQILIAIgBGsgACgCACIBaiEUIAQgAWtBCGohEAJAA0AgBC0AACABQdDPgIAAai0AAEcNnQEgAUEIRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQa8BIRAMtQILIABBADYCACAQQQFqIQFBKiEQDJoBCwJAIAQgAkcNAEGwASEQDLQCCwJAAkAgBC0AAEGrf2oOCwCdAZ0BnQGdAZ0BnQGdAZ0BnQEBnQELIARBAWohBEGaASEQDJsCCyAEQQFqIQRBmwEhEAyaAgsCQCAEIAJHDQBBsQEhEAyzAgsCQAJAIAQtAABBv39qDhQAnAGcAZwBnAGcAZwBnAGcAZwBnAGcAZwBnAGcAZwBnAGcAZwBAZwBCyAEQQFqIQRBmQEhEAyaAgsgBEEBaiEEQZwBIRAMmQILAkAgBCACRw0AQbIBIRAMsgILIAIgBGsgACgCACIBaiEUIAQgAWtBA2ohEAJAA0AgBC0AACABQdnPgIAAai0AAEcNmgEgAUEDRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQbIBIRAMsgILIABBADYCACAQQQFqIQFBISEQDJcBCwJAIAQgAkcNAEGzASEQDLECCyACIARrIAAoAgAiAWohFCAEIAFrQQZqIRACQANAIAQtAAAgAUHdz4CAAGotAABHDZkBIAFBBkYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGzASEQDLECCyAAQQA2AgAgEEEBaiEBQRohEAyWAQsCQCAEIAJHDQBBtAEhEAywAgsCQAJAAkAgBC0AAEG7f2oOEQCaAZoBmgGaAZoBmgGaAZoBmgEBmgGaAZoBmgGaAQKaAQsgBEEBaiEEQZ0BIRAMmAILIARBAWohBEGeASEQDJcCCyAEQQFqIQRBnwEhEAyWAgsCQCAEIAJHDQBBtQEhEAyvAgsgAiAEayAAKAIAIgFqIRQgBCABa0EFaiEQAkADQCAELQAAIAFB5M+AgABqLQAARw2XASABQQVGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBtQEhEAyvAgsgAEEANgIAIBBBAWohAUEoIRAMlAELAkAgBCACRw0AQbYBIRAMrgILIAIgBGsgACgCACIBaiEUIAQgAWtBAmohEAJAA0AgBC0AACABQerPgIAAai0AAEcNlgEgAUECRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQbYBIRAMrgILIABBADYCACAQQQFqIQFBByEQDJMBCwJAIAQgAkcNAEG3ASEQDK0CCwJAAkAgBC0AAEG7f2oODgCWAZYBlgGWAZYBlgGWAZYBlgGWAZYBlgEBlgELIARBAWohBEGhASEQDJQCCyAEQQFqIQRBogEhEAyTAgsCQCAEIAJHDQBBuAEhEAysAgsgAiAEayAAKAIAIgFqIRQgBCABa0ECaiEQAkADQCAELQAAIAFB7c+AgABqLQAARw2UASABQQJGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBuAEhEAysAgsgAEEANgIAIBBBAWohAUESIRAMkQELAkAgBCACRw0AQbkBIRAMqwILIAIgBGsgACgCACIBaiEUIAQgAWtBAWohEAJAA0AgBC0AACABQfDPgIAAai0AAEcNkwEgAUEBRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQbkBIRAMqwILIABBADYCACAQQQFqIQFBICEQDJABCwJAIAQgAkcNAEG6ASEQDKoCCyACIARrIAAoAgAiAWohFCAEIAFrQQFqIRACQANAIAQtAAAgAUHyz4CAAGotAABHDZIBIAFBAUYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEG6ASEQDKoCCyAAQQA2AgAgEEEBaiEBQQ8hEAyPAQsCQCAEIAJHDQBBuwEhEAypAgsCQAJAIAQtAABBt39qDgcAkgGSAZIBkgGSAQGSAQsgBEEBaiEEQaUBIRAMkAILIARBAWohBEGmASEQDI8CCwJAIAQgAkcNAEG8ASEQDKgCCyACIARrIAAoAgAiAWohFCAEIAFrQQdqIRACQANAIAQtAAAgAUH0z4CAAGotAABHDZABIAFBB0YNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEG8ASEQDKgCCyAAQQA2AgAgEEEBaiEBQRshEAyNAQsCQCAEIAJHDQBBvQEhEAynAgsCQAJAAkAgBC0AAEG+f2oOEgCRAZEBkQGRAZEBkQGRAZEBkQEBkQGRAZEBkQGRAZEBApEBCyAEQQFqIQRBpAEhEAyPAgsgBEEBaiEEQacBIRAMjgILIARBAWohBEGoASEQDI0CCwJAIAQgAkcNAEG+ASEQDKYCCyAELQAAQc4ARw2NASAEQQFqIQQMzwELAkAgBCACRw0AQb8BIRAMpQILAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkAgBC0AAEG/f2oOFQABAgOcAQQFBpwBnAGcAQcICQoLnAEMDQ4PnAELIARBAWohAUHoACEQDJoCCyAEQQFqIQFB6QAhEAyZAgsgBEEBaiEBQe4AIRAMmAILIARBAWohAUHyACEQDJcCCyAEQQFqIQFB8wAhEAyWAgsgBEEBaiEBQfYAIRAMlQILIARBAWohAUH3ACEQDJQCCyAEQQFqIQFB+gAhEAyTAgsgBEEBaiEEQYMBIRAMkgILIARBAWohBEGEASEQDJECCyAEQQFqIQRBhQEhEAyQAgsgBEEBaiEEQZIBIRAMjwILIARBAWohBEGYASEQDI4CCyAEQQFqIQRBoAEhEAyNAgsgBEEBaiEEQaMBIRAMjAILIARBAWohBEGqASEQDIsCCwJAIAQgAkYNACAAQZCAgIAANgIIIAAgBDYCBEGrASEQDIsCC0HAASEQDKMCCyAAIAUgAhCqgICAACIBDYsBIAUhAQxcCwJAIAYgAkYNACAGQQFqIQUMjQELQcIBIRAMoQILA0ACQCAQLQAAQXZqDgSMAQAAjwEACyAQQQFqIhAgAkcNAAtBwwEhEAygAgsCQCAHIAJGDQAgAEGRgICAADYCCCAAIAc2AgQgByEBQQEhEAyHAgtBxAEhEAyfAgsCQCAHIAJHDQBBxQEhEAyfAgsCQAJAIActAABBdmoOBAHOAc4BAM4BCyAHQQFqIQYMjQELIAdBAWohBQyJAQsCQCAHIAJHDQBBxgEhEAyeAgsCQAJAIActAABBdmoOFwGPAY8BAY8BjwGPAY8BjwGPAY8BjwGPAY8BjwGPAY8BjwGPAY8BjwGPAQCPAQsgB0EBaiEHC0GwASEQDIQCCwJAIAggAkcNAEHIASEQDJ0CCyAILQAAQSBHDY0BIABBADsBMiAIQQFqIQFBswEhEAyDAgsgASEXAkADQCAXIgcgAkYNASAHLQAAQVBqQf8BcSIQQQpPDcwBAkAgAC8BMiIUQZkzSw0AIAAgFEEKbCIUOwEyIBBB//8DcyAUQf7/A3FJDQAgB0EBaiEXIAAgFCAQaiIQOwEyIBBB//8DcUHoB0kNAQsLQQAhECAAQQA2AhwgAEHBiYCAADYCECAAQQ02AgwgACAHQQFqNgIUDJwCC0HHASEQDJsCCyAAIAggAhCugICAACIQRQ3KASAQQRVHDYwBIABByAE2AhwgACAINgIUIABByZeAgAA2AhAgAEEVNgIMQQAhEAyaAgsCQCAJIAJHDQBBzAEhEAyaAgtBACEUQQEhF0EBIRZBACEQAkACQAJAAkACQAJAAkACQAJAIAktAABBUGoOCpYBlQEAAQIDBAUGCJcBC0ECIRAMBgtBAyEQDAULQQQhEAwEC0EFIRAMAwtBBiEQDAILQQchEAwBC0EIIRALQQAhF0EAIRZBACEUDI4BC0EJIRBBASEUQQAhF0EAIRYMjQELAkAgCiACRw0AQc4BIRAMmQILIAotAABBLkcNjgEgCkEBaiEJDMoBCyALIAJHDY4BQdABIRAMlwILAkAgCyACRg0AIABBjoCAgAA2AgggACALNgIEQbcBIRAM/gELQdEBIRAMlgILAkAgBCACRw0AQdIBIRAMlgILIAIgBGsgACgCACIQaiEUIAQgEGtBBGohCwNAIAQtAAAgEEH8z4CAAGotAABHDY4BIBBBBEYN6QEgEEEBaiEQIARBAWoiBCACRw0ACyAAIBQ2AgBB0gEhEAyVAgsgACAMIAIQrICAgAAiAQ2NASAMIQEMuAELAkAgBCACRw0AQdQBIRAMlAILIAIgBGsgACgCACIQaiEUIAQgEGtBAWohDANAIAQtAAAgEEGB0ICAAGotAABHDY8BIBBBAUYNjgEgEEEBaiEQIARBAWoiBCACRw0ACyAAIBQ2AgBB1AEhEAyTAgsCQCAEIAJHDQBB1gEhEAyTAgsgAiAEayAAKAIAIhBqIRQgBCAQa0ECaiELA0AgBC0AACAQQYPQgIAAai0AAEcNjgEgEEECRg2QASAQQQFqIRAgBEEBaiIEIAJHDQALIAAgFDYCAEHWASEQDJICCwJAIAQgAkcNAEHXASEQDJICCwJAAkAgBC0AAEG7f2oOEACPAY8BjwGPAY8BjwGPAY8BjwGPAY8BjwGPAY8BAY8BCyAEQQFqIQRBuwEhEAz5AQsgBEEBaiEEQbwBIRAM+AELAkAgBCACRw0AQdgBIRAMkQILIAQtAABByABHDYwBIARBAWohBAzEAQsCQCAEIAJGDQAgAEGQgICAADYCCCAAIAQ2AgRBvgEhEAz3AQtB2QEhEAyPAgsCQCAEIAJHDQBB2gEhEAyPAgsgBC0AAEHIAEYNwwEgAEEBOgAoDLkBCyAAQQI6AC8gACAEIAIQpoCAgAAiEA2NAUHCASEQDPQBCyAALQAoQX9qDgK3AbkBuAELA0ACQCAELQAAQXZqDgQAjgGOAQCOAQsgBEEBaiIEIAJHDQALQd0BIRAMiwILIABBADoALyAALQAtQQRxRQ2EAgsgAEEAOgAvIABBAToANCABIQEMjAELIBBBFUYN2gEgAEEANgIcIAAgATYCFCAAQaeOgIAANgIQIABBEjYCDEEAIRAMiAILAkAgACAQIAIQtICAgAAiBA0AIBAhAQyBAgsCQCAEQRVHDQAgAEEDNgIcIAAgEDYCFCAAQbCYgIAANgIQIABBFTYCDEEAIRAMiAILIABBADYCHCAAIBA2AhQgAEGnjoCAADYCECAAQRI2AgxBACEQDIcCCyAQQRVGDdYBIABBADYCHCAAIAE2AhQgAEHajYCAADYCECAAQRQ2AgxBACEQDIYCCyAAKAIEIRcgAEEANgIEIBAgEadqIhYhASAAIBcgECAWIBQbIhAQtYCAgAAiFEUNjQEgAEEHNgIcIAAgEDYCFCAAIBQ2AgxBACEQDIUCCyAAIAAvATBBgAFyOwEwIAEhAQtBKiEQDOoBCyAQQRVGDdEBIABBADYCHCAAIAE2AhQgAEGDjICAADYCECAAQRM2AgxBACEQDIICCyAQQRVGDc8BIABBADYCHCAAIAE2AhQgAEGaj4CAADYCECAAQSI2AgxBACEQDIECCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQt4CAgAAiEA0AIAFBAWohAQyNAQsgAEEMNgIcIAAgEDYCDCAAIAFBAWo2AhRBACEQDIACCyAQQRVGDcwBIABBADYCHCAAIAE2AhQgAEGaj4CAADYCECAAQSI2AgxBACEQDP8BCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQt4CAgAAiEA0AIAFBAWohAQyMAQsgAEENNgIcIAAgEDYCDCAAIAFBAWo2AhRBACEQDP4BCyAQQRVGDckBIABBADYCHCAAIAE2AhQgAEHGjICAADYCECAAQSM2AgxBACEQDP0BCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQuYCAgAAiEA0AIAFBAWohAQyLAQsgAEEONgIcIAAgEDYCDCAAIAFBAWo2AhRBACEQDPwBCyAAQQA2AhwgACABNgIUIABBwJWAgAA2AhAgAEECNgIMQQAhEAz7AQsgEEEVRg3FASAAQQA2AhwgACABNgIUIABBxoyAgAA2AhAgAEEjNgIMQQAhEAz6AQsgAEEQNgIcIAAgATYCFCAAIBA2AgxBACEQDPkBCyAAKAIEIQQgAEEANgIEAkAgACAEIAEQuYCAgAAiBA0AIAFBAWohAQzxAQsgAEERNgIcIAAgBDYCDCAAIAFBAWo2AhRBACEQDPgBCyAQQRVGDcEBIABBADYCHCAAIAE2AhQgAEHGjICAADYCECAAQSM2AgxBACEQDPcBCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQuYCAgAAiEA0AIAFBAWohAQyIAQsgAEETNgIcIAAgEDYCDCAAIAFBAWo2AhRBACEQDPYBCyAAKAIEIQQgAEEANgIEAkAgACAEIAEQuYCAgAAiBA0AIAFBAWohAQztAQsgAEEUNgIcIAAgBDYCDCAAIAFBAWo2AhRBACEQDPUBCyAQQRVGDb0BIABBADYCHCAAIAE2AhQgAEGaj4CAADYCECAAQSI2AgxBACEQDPQBCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQt4CAgAAiEA0AIAFBAWohAQyGAQsgAEEWNgIcIAAgEDYCDCAAIAFBAWo2AhRBACEQDPMBCyAAKAIEIQQgAEEANgIEAkAgACAEIAEQt4CAgAAiBA0AIAFBAWohAQzpAQsgAEEXNgIcIAAgBDYCDCAAIAFBAWo2AhRBACEQDPIBCyAAQQA2AhwgACABNgIUIABBzZOAgAA2AhAgAEEMNgIMQQAhEAzxAQtCASERCyAQQQFqIQECQCAAKQMgIhJC//////////8PVg0AIAAgEkIEhiARhDcDICABIQEMhAELIABBADYCHCAAIAE2AhQgAEGtiYCAADYCECAAQQw2AgxBACEQDO8BCyAAQQA2AhwgACAQNgIUIABBzZOAgAA2AhAgAEEMNgIMQQAhEAzuAQsgACgCBCEXIABBADYCBCAQIBGnaiIWIQEgACAXIBAgFiAUGyIQELWAgIAAIhRFDXMgAEEFNgIcIAAgEDYCFCAAIBQ2AgxBACEQDO0BCyAAQQA2AhwgACAQNgIUIABBqpyAgAA2AhAgAEEPNgIMQQAhEAzsAQsgACAQIAIQtICAgAAiAQ0BIBAhAQtBDiEQDNEBCwJAIAFBFUcNACAAQQI2AhwgACAQNgIUIABBsJiAgAA2AhAgAEEVNgIMQQAhEAzqAQsgAEEANgIcIAAgEDYCFCAAQaeOgIAANgIQIABBEjYCDEEAIRAM6QELIAFBAWohEAJAIAAvATAiAUGAAXFFDQACQCAAIBAgAhC7gICAACIBDQAgECEBDHALIAFBFUcNugEgAEEFNgIcIAAgEDYCFCAAQfmXgIAANgIQIABBFTYCDEEAIRAM6QELAkAgAUGgBHFBoARHDQAgAC0ALUECcQ0AIABBADYCHCAAIBA2AhQgAEGWk4CAADYCECAAQQQ2AgxBACEQDOkBCyAAIBAgAhC9gICAABogECEBAkACQAJAAkACQCAAIBAgAhCzgICAAA4WAgEABAQEBAQEBAQEBAQEBAQEBAQEAwQLIABBAToALgsgACAALwEwQcAAcjsBMCAQIQELQSYhEAzRAQsgAEEjNgIcIAAgEDYCFCAAQaWWgIAANgIQIABBFTYCDEEAIRAM6QELIABBADYCHCAAIBA2AhQgAEHVi4CAADYCECAAQRE2AgxBACEQDOgBCyAALQAtQQFxRQ0BQcMBIRAMzgELAkAgDSACRg0AA0ACQCANLQAAQSBGDQAgDSEBDMQBCyANQQFqIg0gAkcNAAtBJSEQDOcBC0ElIRAM5gELIAAoAgQhBCAAQQA2AgQgACAEIA0Qr4CAgAAiBEUNrQEgAEEmNgIcIAAgBDYCDCAAIA1BAWo2AhRBACEQDOUBCyAQQRVGDasBIABBADYCHCAAIAE2AhQgAEH9jYCAADYCECAAQR02AgxBACEQDOQBCyAAQSc2AhwgACABNgIUIAAgEDYCDEEAIRAM4wELIBAhAUEBIRQCQAJAAkACQAJAAkACQCAALQAsQX5qDgcGBQUDAQIABQsgACAALwEwQQhyOwEwDAMLQQIhFAwBC0EEIRQLIABBAToALCAAIAAvATAgFHI7ATALIBAhAQtBKyEQDMoBCyAAQQA2AhwgACAQNgIUIABBq5KAgAA2AhAgAEELNgIMQQAhEAziAQsgAEEANgIcIAAgATYCFCAAQeGPgIAANgIQIABBCjYCDEEAIRAM4QELIABBADoALCAQIQEMvQELIBAhAUEBIRQCQAJAAkACQAJAIAAtACxBe2oOBAMBAgAFCyAAIAAvATBBCHI7ATAMAwtBAiEUDAELQQQhFAsgAEEBOgAsIAAgAC8BMCAUcjsBMAsgECEBC0EpIRAMxQELIABBADYCHCAAIAE2AhQgAEHwlICAADYCECAAQQM2AgxBACEQDN0BCwJAIA4tAABBDUcNACAAKAIEIQEgAEEANgIEAkAgACABIA4QsYCAgAAiAQ0AIA5BAWohAQx1CyAAQSw2AhwgACABNgIMIAAgDkEBajYCFEEAIRAM3QELIAAtAC1BAXFFDQFBxAEhEAzDAQsCQCAOIAJHDQBBLSEQDNwBCwJAAkADQAJAIA4tAABBdmoOBAIAAAMACyAOQQFqIg4gAkcNAAtBLSEQDN0BCyAAKAIEIQEgAEEANgIEAkAgACABIA4QsYCAgAAiAQ0AIA4hAQx0CyAAQSw2AhwgACAONgIUIAAgATYCDEEAIRAM3AELIAAoAgQhASAAQQA2AgQCQCAAIAEgDhCxgICAACIBDQAgDkEBaiEBDHMLIABBLDYCHCAAIAE2AgwgACAOQQFqNgIUQQAhEAzbAQsgACgCBCEEIABBADYCBCAAIAQgDhCxgICAACIEDaABIA4hAQzOAQsgEEEsRw0BIAFBAWohEEEBIQECQAJAAkACQAJAIAAtACxBe2oOBAMBAgQACyAQIQEMBAtBAiEBDAELQQQhAQsgAEEBOgAsIAAgAC8BMCABcjsBMCAQIQEMAQsgACAALwEwQQhyOwEwIBAhAQtBOSEQDL8BCyAAQQA6ACwgASEBC0E0IRAMvQELIAAgAC8BMEEgcjsBMCABIQEMAgsgACgCBCEEIABBADYCBAJAIAAgBCABELGAgIAAIgQNACABIQEMxwELIABBNzYCHCAAIAE2AhQgACAENgIMQQAhEAzUAQsgAEEIOgAsIAEhAQtBMCEQDLkBCwJAIAAtAChBAUYNACABIQEMBAsgAC0ALUEIcUUNkwEgASEBDAMLIAAtADBBIHENlAFBxQEhEAy3AQsCQCAPIAJGDQACQANAAkAgDy0AAEFQaiIBQf8BcUEKSQ0AIA8hAUE1IRAMugELIAApAyAiEUKZs+bMmbPmzBlWDQEgACARQgp+IhE3AyAgESABrUL/AYMiEkJ/hVYNASAAIBEgEnw3AyAgD0EBaiIPIAJHDQALQTkhEAzRAQsgACgCBCECIABBADYCBCAAIAIgD0EBaiIEELGAgIAAIgINlQEgBCEBDMMBC0E5IRAMzwELAkAgAC8BMCIBQQhxRQ0AIAAtAChBAUcNACAALQAtQQhxRQ2QAQsgACABQff7A3FBgARyOwEwIA8hAQtBNyEQDLQBCyAAIAAvATBBEHI7ATAMqwELIBBBFUYNiwEgAEEANgIcIAAgATYCFCAAQfCOgIAANgIQIABBHDYCDEEAIRAMywELIABBwwA2AhwgACABNgIMIAAgDUEBajYCFEEAIRAMygELAkAgAS0AAEE6Rw0AIAAoAgQhECAAQQA2AgQCQCAAIBAgARCvgICAACIQDQAgAUEBaiEBDGMLIABBwwA2AhwgACAQNgIMIAAgAUEBajYCFEEAIRAMygELIABBADYCHCAAIAE2AhQgAEGxkYCAADYCECAAQQo2AgxBACEQDMkBCyAAQQA2AhwgACABNgIUIABBoJmAgAA2AhAgAEEeNgIMQQAhEAzIAQsgAEEANgIACyAAQYASOwEqIAAgF0EBaiIBIAIQqICAgAAiEA0BIAEhAQtBxwAhEAysAQsgEEEVRw2DASAAQdEANgIcIAAgATYCFCAAQeOXgIAANgIQIABBFTYCDEEAIRAMxAELIAAoAgQhECAAQQA2AgQCQCAAIBAgARCngICAACIQDQAgASEBDF4LIABB0gA2AhwgACABNgIUIAAgEDYCDEEAIRAMwwELIABBADYCHCAAIBQ2AhQgAEHBqICAADYCECAAQQc2AgwgAEEANgIAQQAhEAzCAQsgACgCBCEQIABBADYCBAJAIAAgECABEKeAgIAAIhANACABIQEMXQsgAEHTADYCHCAAIAE2AhQgACAQNgIMQQAhEAzBAQtBACEQIABBADYCHCAAIAE2AhQgAEGAkYCAADYCECAAQQk2AgwMwAELIBBBFUYNfSAAQQA2AhwgACABNgIUIABBlI2AgAA2AhAgAEEhNgIMQQAhEAy/AQtBASEWQQAhF0EAIRRBASEQCyAAIBA6ACsgAUEBaiEBAkACQCAALQAtQRBxDQACQAJAAkAgAC0AKg4DAQACBAsgFkUNAwwCCyAUDQEMAgsgF0UNAQsgACgCBCEQIABBADYCBAJAIAAgECABEK2AgIAAIhANACABIQEMXAsgAEHYADYCHCAAIAE2AhQgACAQNgIMQQAhEAy+AQsgACgCBCEEIABBADYCBAJAIAAgBCABEK2AgIAAIgQNACABIQEMrQELIABB2QA2AhwgACABNgIUIAAgBDYCDEEAIRAMvQELIAAoAgQhBCAAQQA2AgQCQCAAIAQgARCtgICAACIEDQAgASEBDKsBCyAAQdoANgIcIAAgATYCFCAAIAQ2AgxBACEQDLwBCyAAKAIEIQQgAEEANgIEAkAgACAEIAEQrYCAgAAiBA0AIAEhAQypAQsgAEHcADYCHCAAIAE2AhQgACAENgIMQQAhEAy7AQsCQCABLQAAQVBqIhBB/wFxQQpPDQAgACAQOgAqIAFBAWohAUHPACEQDKIBCyAAKAIEIQQgAEEANgIEAkAgACAEIAEQrYCAgAAiBA0AIAEhAQynAQsgAEHeADYCHCAAIAE2AhQgACAENgIMQQAhEAy6AQsgAEEANgIAIBdBAWohAQJAIAAtAClBI08NACABIQEMWQsgAEEANgIcIAAgATYCFCAAQdOJgIAANgIQIABBCDYCDEEAIRAMuQELIABBADYCAAtBACEQIABBADYCHCAAIAE2AhQgAEGQs4CAADYCECAAQQg2AgwMtwELIABBADYCACAXQQFqIQECQCAALQApQSFHDQAgASEBDFYLIABBADYCHCAAIAE2AhQgAEGbioCAADYCECAAQQg2AgxBACEQDLYBCyAAQQA2AgAgF0EBaiEBAkAgAC0AKSIQQV1qQQtPDQAgASEBDFULAkAgEEEGSw0AQQEgEHRBygBxRQ0AIAEhAQxVC0EAIRAgAEEANgIcIAAgATYCFCAAQfeJgIAANgIQIABBCDYCDAy1AQsgEEEVRg1xIABBADYCHCAAIAE2AhQgAEG5jYCAADYCECAAQRo2AgxBACEQDLQBCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQp4CAgAAiEA0AIAEhAQxUCyAAQeUANgIcIAAgATYCFCAAIBA2AgxBACEQDLMBCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQp4CAgAAiEA0AIAEhAQxNCyAAQdIANgIcIAAgATYCFCAAIBA2AgxBACEQDLIBCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQp4CAgAAiEA0AIAEhAQxNCyAAQdMANgIcIAAgATYCFCAAIBA2AgxBACEQDLEBCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQp4CAgAAiEA0AIAEhAQxRCyAAQeUANgIcIAAgATYCFCAAIBA2AgxBACEQDLABCyAAQQA2AhwgACABNgIUIABBxoqAgAA2AhAgAEEHNgIMQQAhEAyvAQsgACgCBCEQIABBADYCBAJAIAAgECABEKeAgIAAIhANACABIQEMSQsgAEHSADYCHCAAIAE2AhQgACAQNgIMQQAhEAyuAQsgACgCBCEQIABBADYCBAJAIAAgECABEKeAgIAAIhANACABIQEMSQsgAEHTADYCHCAAIAE2AhQgACAQNgIMQQAhEAytAQsgACgCBCEQIABBADYCBAJAIAAgECABEKeAgIAAIhANACABIQEMTQsgAEHlADYCHCAAIAE2AhQgACAQNgIMQQAhEAysAQsgAEEANgIcIAAgATYCFCAAQdyIgIAANgIQIABBBzYCDEEAIRAMqwELIBBBP0cNASABQQFqIQELQQUhEAyQAQtBACEQIABBADYCHCAAIAE2AhQgAEH9koCAADYCECAAQQc2AgwMqAELIAAoAgQhECAAQQA2AgQCQCAAIBAgARCngICAACIQDQAgASEBDEILIABB0gA2AhwgACABNgIUIAAgEDYCDEEAIRAMpwELIAAoAgQhECAAQQA2AgQCQCAAIBAgARCngICAACIQDQAgASEBDEILIABB0wA2AhwgACABNgIUIAAgEDYCDEEAIRAMpgELIAAoAgQhECAAQQA2AgQCQCAAIBAgARCngICAACIQDQAgASEBDEYLIABB5QA2AhwgACABNgIUIAAgEDYCDEEAIRAMpQELIAAoAgQhASAAQQA2AgQCQCAAIAEgFBCngICAACIBDQAgFCEBDD8LIABB0gA2AhwgACAUNgIUIAAgATYCDEEAIRAMpAELIAAoAgQhASAAQQA2AgQCQCAAIAEgFBCngICAACIBDQAgFCEBDD8LIABB0wA2AhwgACAUNgIUIAAgATYCDEEAIRAMowELIAAoAgQhASAAQQA2AgQCQCAAIAEgFBCngICAACIBDQAgFCEBDEMLIABB5QA2AhwgACAUNgIUIAAgATYCDEEAIRAMogELIABBADYCHCAAIBQ2AhQgAEHDj4CAADYCECAAQQc2AgxBACEQDKEBCyAAQQA2AhwgACABNgIUIABBw4+AgAA2AhAgAEEHNgIMQQAhEAygAQtBACEQIABBADYCHCAAIBQ2AhQgAEGMnICAADYCECAAQQc2AgwMnwELIABBADYCHCAAIBQ2AhQgAEGMnICAADYCECAAQQc2AgxBACEQDJ4BCyAAQQA2AhwgACAUNgIUIABB/pGAgAA2AhAgAEEHNgIMQQAhEAydAQsgAEEANgIcIAAgATYCFCAAQY6bgIAANgIQIABBBjYCDEEAIRAMnAELIBBBFUYNVyAAQQA2AhwgACABNgIUIABBzI6AgAA2AhAgAEEgNgIMQQAhEAybAQsgAEEANgIAIBBBAWohAUEkIRALIAAgEDoAKSAAKAIEIRAgAEEANgIEIAAgECABEKuAgIAAIhANVCABIQEMPgsgAEEANgIAC0EAIRAgAEEANgIcIAAgBDYCFCAAQfGbgIAANgIQIABBBjYCDAyXAQsgAUEVRg1QIABBADYCHCAAIAU2AhQgAEHwjICAADYCECAAQRs2AgxBACEQDJYBCyAAKAIEIQUgAEEANgIEIAAgBSAQEKmAgIAAIgUNASAQQQFqIQULQa0BIRAMewsgAEHBATYCHCAAIAU2AgwgACAQQQFqNgIUQQAhEAyTAQsgACgCBCEGIABBADYCBCAAIAYgEBCpgICAACIGDQEgEEEBaiEGC0GuASEQDHgLIABBwgE2AhwgACAGNgIMIAAgEEEBajYCFEEAIRAMkAELIABBADYCHCAAIAc2AhQgAEGXi4CAADYCECAAQQ02AgxBACEQDI8BCyAAQQA2AhwgACAINgIUIABB45CAgAA2AhAgAEEJNgIMQQAhEAyOAQsgAEEANgIcIAAgCDYCFCAAQZSNgIAANgIQIABBITYCDEEAIRAMjQELQQEhFkEAIRdBACEUQQEhEAsgACAQOgArIAlBAWohCAJAAkAgAC0ALUEQcQ0AAkACQAJAIAAtACoOAwEAAgQLIBZFDQMMAgsgFA0BDAILIBdFDQELIAAoAgQhECAAQQA2AgQgACAQIAgQrYCAgAAiEEUNPSAAQckBNgIcIAAgCDYCFCAAIBA2AgxBACEQDIwBCyAAKAIEIQQgAEEANgIEIAAgBCAIEK2AgIAAIgRFDXYgAEHKATYCHCAAIAg2AhQgACAENgIMQQAhEAyLAQsgACgCBCEEIABBADYCBCAAIAQgCRCtgICAACIERQ10IABBywE2AhwgACAJNgIUIAAgBDYCDEEAIRAMigELIAAoAgQhBCAAQQA2AgQgACAEIAoQrYCAgAAiBEUNciAAQc0BNgIcIAAgCjYCFCAAIAQ2AgxBACEQDIkBCwJAIAstAABBUGoiEEH/AXFBCk8NACAAIBA6ACogC0EBaiEKQbYBIRAMcAsgACgCBCEEIABBADYCBCAAIAQgCxCtgICAACIERQ1wIABBzwE2AhwgACALNgIUIAAgBDYCDEEAIRAMiAELIABBADYCHCAAIAQ2AhQgAEGQs4CAADYCECAAQQg2AgwgAEEANgIAQQAhEAyHAQsgAUEVRg0/IABBADYCHCAAIAw2AhQgAEHMjoCAADYCECAAQSA2AgxBACEQDIYBCyAAQYEEOwEoIAAoAgQhECAAQgA3AwAgACAQIAxBAWoiDBCrgICAACIQRQ04IABB0wE2AhwgACAMNgIUIAAgEDYCDEEAIRAMhQELIABBADYCAAtBACEQIABBADYCHCAAIAQ2AhQgAEHYm4CAADYCECAAQQg2AgwMgwELIAAoAgQhECAAQgA3AwAgACAQIAtBAWoiCxCrgICAACIQDQFBxgEhEAxpCyAAQQI6ACgMVQsgAEHVATYCHCAAIAs2AhQgACAQNgIMQQAhEAyAAQsgEEEVRg03IABBADYCHCAAIAQ2AhQgAEGkjICAADYCECAAQRA2AgxBACEQDH8LIAAtADRBAUcNNCAAIAQgAhC8gICAACIQRQ00IBBBFUcNNSAAQdwBNgIcIAAgBDYCFCAAQdWWgIAANgIQIABBFTYCDEEAIRAMfgtBACEQIABBADYCHCAAQa+LgIAANgIQIABBAjYCDCAAIBRBAWo2AhQMfQtBACEQDGMLQQIhEAxiC0ENIRAMYQtBDyEQDGALQSUhEAxfC0ETIRAMXgtBFSEQDF0LQRYhEAxcC0EXIRAMWwtBGCEQDFoLQRkhEAxZC0EaIRAMWAtBGyEQDFcLQRwhEAxWC0EdIRAMVQtBHyEQDFQLQSEhEAxTC0EjIRAMUgtBxgAhEAxRC0EuIRAMUAtBLyEQDE8LQTshEAxOC0E9IRAMTQtByAAhEAxMC0HJACEQDEsLQcsAIRAMSgtBzAAhEAxJC0HOACEQDEgLQdEAIRAMRwtB1QAhEAxGC0HYACEQDEULQdkAIRAMRAtB2wAhEAxDC0HkACEQDEILQeUAIRAMQQtB8QAhEAxAC0H0ACEQDD8LQY0BIRAMPgtBlwEhEAw9C0GpASEQDDwLQawBIRAMOwtBwAEhEAw6C0G5ASEQDDkLQa8BIRAMOAtBsQEhEAw3C0GyASEQDDYLQbQBIRAMNQtBtQEhEAw0C0G6ASEQDDMLQb0BIRAMMgtBvwEhEAwxC0HBASEQDDALIABBADYCHCAAIAQ2AhQgAEHpi4CAADYCECAAQR82AgxBACEQDEgLIABB2wE2AhwgACAENgIUIABB+paAgAA2AhAgAEEVNgIMQQAhEAxHCyAAQfgANgIcIAAgDDYCFCAAQcqYgIAANgIQIABBFTYCDEEAIRAMRgsgAEHRADYCHCAAIAU2AhQgAEGwl4CAADYCECAAQRU2AgxBACEQDEULIABB+QA2AhwgACABNgIUIAAgEDYCDEEAIRAMRAsgAEH4ADYCHCAAIAE2AhQgAEHKmICAADYCECAAQRU2AgxBACEQDEMLIABB5AA2AhwgACABNgIUIABB45eAgAA2AhAgAEEVNgIMQQAhEAxCCyAAQdcANgIcIAAgATYCFCAAQcmXgIAANgIQIABBFTYCDEEAIRAMQQsgAEEANgIcIAAgATYCFCAAQbmNgIAANgIQIABBGjYCDEEAIRAMQAsgAEHCADYCHCAAIAE2AhQgAEHjmICAADYCECAAQRU2AgxBACEQDD8LIABBADYCBCAAIA8gDxCxgICAACIERQ0BIABBOjYCHCAAIAQ2AgwgACAPQQFqNgIUQQAhEAw+CyAAKAIEIQQgAEEANgIEAkAgACAEIAEQsYCAgAAiBEUNACAAQTs2AhwgACAENgIMIAAgAUEBajYCFEEAIRAMPgsgAUEBaiEBDC0LIA9BAWohAQwtCyAAQQA2AhwgACAPNgIUIABB5JKAgAA2AhAgAEEENgIMQQAhEAw7CyAAQTY2AhwgACAENgIUIAAgAjYCDEEAIRAMOgsgAEEuNgIcIAAgDjYCFCAAIAQ2AgxBACEQDDkLIABB0AA2AhwgACABNgIUIABBkZiAgAA2AhAgAEEVNgIMQQAhEAw4CyANQQFqIQEMLAsgAEEVNgIcIAAgATYCFCAAQYKZgIAANgIQIABBFTYCDEEAIRAMNgsgAEEbNgIcIAAgATYCFCAAQZGXgIAANgIQIABBFTYCDEEAIRAMNQsgAEEPNgIcIAAgATYCFCAAQZGXgIAANgIQIABBFTYCDEEAIRAMNAsgAEELNgIcIAAgATYCFCAAQZGXgIAANgIQIABBFTYCDEEAIRAMMwsgAEEaNgIcIAAgATYCFCAAQYKZgIAANgIQIABBFTYCDEEAIRAMMgsgAEELNgIcIAAgATYCFCAAQYKZgIAANgIQIABBFTYCDEEAIRAMMQsgAEEKNgIcIAAgATYCFCAAQeSWgIAANgIQIABBFTYCDEEAIRAMMAsgAEEeNgIcIAAgATYCFCAAQfmXgIAANgIQIABBFTYCDEEAIRAMLwsgAEEANgIcIAAgEDYCFCAAQdqNgIAANgIQIABBFDYCDEEAIRAMLgsgAEEENgIcIAAgATYCFCAAQbCYgIAANgIQIABBFTYCDEEAIRAMLQsgAEEANgIAIAtBAWohCwtBuAEhEAwSCyAAQQA2AgAgEEEBaiEBQfUAIRAMEQsgASEBAkAgAC0AKUEFRw0AQeMAIRAMEQtB4gAhEAwQC0EAIRAgAEEANgIcIABB5JGAgAA2AhAgAEEHNgIMIAAgFEEBajYCFAwoCyAAQQA2AgAgF0EBaiEBQcAAIRAMDgtBASEBCyAAIAE6ACwgAEEANgIAIBdBAWohAQtBKCEQDAsLIAEhAQtBOCEQDAkLAkAgASIPIAJGDQADQAJAIA8tAABBgL6AgABqLQAAIgFBAUYNACABQQJHDQMgD0EBaiEBDAQLIA9BAWoiDyACRw0AC0E+IRAMIgtBPiEQDCELIABBADoALCAPIQEMAQtBCyEQDAYLQTohEAwFCyABQQFqIQFBLSEQDAQLIAAgAToALCAAQQA2AgAgFkEBaiEBQQwhEAwDCyAAQQA2AgAgF0EBaiEBQQohEAwCCyAAQQA2AgALIABBADoALCANIQFBCSEQDAALC0EAIRAgAEEANgIcIAAgCzYCFCAAQc2QgIAANgIQIABBCTYCDAwXC0EAIRAgAEEANgIcIAAgCjYCFCAAQemKgIAANgIQIABBCTYCDAwWC0EAIRAgAEEANgIcIAAgCTYCFCAAQbeQgIAANgIQIABBCTYCDAwVC0EAIRAgAEEANgIcIAAgCDYCFCAAQZyRgIAANgIQIABBCTYCDAwUC0EAIRAgAEEANgIcIAAgATYCFCAAQc2QgIAANgIQIABBCTYCDAwTC0EAIRAgAEEANgIcIAAgATYCFCAAQemKgIAANgIQIABBCTYCDAwSC0EAIRAgAEEANgIcIAAgATYCFCAAQbeQgIAANgIQIABBCTYCDAwRC0EAIRAgAEEANgIcIAAgATYCFCAAQZyRgIAANgIQIABBCTYCDAwQC0EAIRAgAEEANgIcIAAgATYCFCAAQZeVgIAANgIQIABBDzYCDAwPC0EAIRAgAEEANgIcIAAgATYCFCAAQZeVgIAANgIQIABBDzYCDAwOC0EAIRAgAEEANgIcIAAgATYCFCAAQcCSgIAANgIQIABBCzYCDAwNC0EAIRAgAEEANgIcIAAgATYCFCAAQZWJgIAANgIQIABBCzYCDAwMC0EAIRAgAEEANgIcIAAgATYCFCAAQeGPgIAANgIQIABBCjYCDAwLC0EAIRAgAEEANgIcIAAgATYCFCAAQfuPgIAANgIQIABBCjYCDAwKC0EAIRAgAEEANgIcIAAgATYCFCAAQfGZgIAANgIQIABBAjYCDAwJC0EAIRAgAEEANgIcIAAgATYCFCAAQcSUgIAANgIQIABBAjYCDAwIC0EAIRAgAEEANgIcIAAgATYCFCAAQfKVgIAANgIQIABBAjYCDAwHCyAAQQI2AhwgACABNgIUIABBnJqAgAA2AhAgAEEWNgIMQQAhEAwGC0EBIRAMBQtB1AAhECABIgQgAkYNBCADQQhqIAAgBCACQdjCgIAAQQoQxYCAgAAgAygCDCEEIAMoAggOAwEEAgALEMqAgIAAAAsgAEEANgIcIABBtZqAgAA2AhAgAEEXNgIMIAAgBEEBajYCFEEAIRAMAgsgAEEANgIcIAAgBDYCFCAAQcqagIAANgIQIABBCTYCDEEAIRAMAQsCQCABIgQgAkcNAEEiIRAMAQsgAEGJgICAADYCCCAAIAQ2AgRBISEQCyADQRBqJICAgIAAIBALrwEBAn8gASgCACEGAkACQCACIANGDQAgBCAGaiEEIAYgA2ogAmshByACIAZBf3MgBWoiBmohBQNAAkAgAi0AACAELQAARg0AQQIhBAwDCwJAIAYNAEEAIQQgBSECDAMLIAZBf2ohBiAEQQFqIQQgAkEBaiICIANHDQALIAchBiADIQILIABBATYCACABIAY2AgAgACACNgIEDwsgAUEANgIAIAAgBDYCACAAIAI2AgQLCgAgABDHgICAAAvyNgELfyOAgICAAEEQayIBJICAgIAAAkBBACgCoNCAgAANAEEAEMuAgIAAQYDUhIAAayICQdkASQ0AQQAhAwJAQQAoAuDTgIAAIgQNAEEAQn83AuzTgIAAQQBCgICEgICAwAA3AuTTgIAAQQAgAUEIakFwcUHYqtWqBXMiBDYC4NOAgABBAEEANgL004CAAEEAQQA2AsTTgIAAC0EAIAI2AszTgIAAQQBBgNSEgAA2AsjTgIAAQQBBgNSEgAA2ApjQgIAAQQAgBDYCrNCAgABBAEF/NgKo0ICAAANAIANBxNCAgABqIANBuNCAgABqIgQ2AgAgBCADQbDQgIAAaiIFNgIAIANBvNCAgABqIAU2AgAgA0HM0ICAAGogA0HA0ICAAGoiBTYCACAFIAQ2AgAgA0HU0ICAAGogA0HI0ICAAGoiBDYCACAEIAU2AgAgA0HQ0ICAAGogBDYCACADQSBqIgNBgAJHDQALQYDUhIAAQXhBgNSEgABrQQ9xQQBBgNSEgABBCGpBD3EbIgNqIgRBBGogAkFIaiIFIANrIgNBAXI2AgBBAEEAKALw04CAADYCpNCAgABBACADNgKU0ICAAEEAIAQ2AqDQgIAAQYDUhIAAIAVqQTg2AgQLAkACQAJAAkACQAJAAkACQAJAAkACQAJAIABB7AFLDQACQEEAKAKI0ICAACIGQRAgAEETakFwcSAAQQtJGyICQQN2IgR2IgNBA3FFDQACQAJAIANBAXEgBHJBAXMiBUEDdCIEQbDQgIAAaiIDIARBuNCAgABqKAIAIgQoAggiAkcNAEEAIAZBfiAFd3E2AojQgIAADAELIAMgAjYCCCACIAM2AgwLIARBCGohAyAEIAVBA3QiBUEDcjYCBCAEIAVqIgQgBCgCBEEBcjYCBAwMCyACQQAoApDQgIAAIgdNDQECQCADRQ0AAkACQCADIAR0QQIgBHQiA0EAIANrcnEiA0EAIANrcUF/aiIDIANBDHZBEHEiA3YiBEEFdkEIcSIFIANyIAQgBXYiA0ECdkEEcSIEciADIAR2IgNBAXZBAnEiBHIgAyAEdiIDQQF2QQFxIgRyIAMgBHZqIgRBA3QiA0Gw0ICAAGoiBSADQbjQgIAAaigCACIDKAIIIgBHDQBBACAGQX4gBHdxIgY2AojQgIAADAELIAUgADYCCCAAIAU2AgwLIAMgAkEDcjYCBCADIARBA3QiBGogBCACayIFNgIAIAMgAmoiACAFQQFyNgIEAkAgB0UNACAHQXhxQbDQgIAAaiECQQAoApzQgIAAIQQCQAJAIAZBASAHQQN2dCIIcQ0AQQAgBiAIcjYCiNCAgAAgAiEIDAELIAIoAgghCAsgCCAENgIMIAIgBDYCCCAEIAI2AgwgBCAINgIICyADQQhqIQNBACAANgKc0ICAAEEAIAU2ApDQgIAADAwLQQAoAozQgIAAIglFDQEgCUEAIAlrcUF/aiIDIANBDHZBEHEiA3YiBEEFdkEIcSIFIANyIAQgBXYiA0ECdkEEcSIEciADIAR2IgNBAXZBAnEiBHIgAyAEdiIDQQF2QQFxIgRyIAMgBHZqQQJ0QbjSgIAAaigCACIAKAIEQXhxIAJrIQQgACEFAkADQAJAIAUoAhAiAw0AIAVBFGooAgAiA0UNAgsgAygCBEF4cSACayIFIAQgBSAESSIFGyEEIAMgACAFGyEAIAMhBQwACwsgACgCGCEKAkAgACgCDCIIIABGDQAgACgCCCIDQQAoApjQgIAASRogCCADNgIIIAMgCDYCDAwLCwJAIABBFGoiBSgCACIDDQAgACgCECIDRQ0DIABBEGohBQsDQCAFIQsgAyIIQRRqIgUoAgAiAw0AIAhBEGohBSAIKAIQIgMNAAsgC0EANgIADAoLQX8hAiAAQb9/Sw0AIABBE2oiA0FwcSECQQAoAozQgIAAIgdFDQBBACELAkAgAkGAAkkNAEEfIQsgAkH///8HSw0AIANBCHYiAyADQYD+P2pBEHZBCHEiA3QiBCAEQYDgH2pBEHZBBHEiBHQiBSAFQYCAD2pBEHZBAnEiBXRBD3YgAyAEciAFcmsiA0EBdCACIANBFWp2QQFxckEcaiELC0EAIAJrIQQCQAJAAkACQCALQQJ0QbjSgIAAaigCACIFDQBBACEDQQAhCAwBC0EAIQMgAkEAQRkgC0EBdmsgC0EfRht0IQBBACEIA0ACQCAFKAIEQXhxIAJrIgYgBE8NACAGIQQgBSEIIAYNAEEAIQQgBSEIIAUhAwwDCyADIAVBFGooAgAiBiAGIAUgAEEddkEEcWpBEGooAgAiBUYbIAMgBhshAyAAQQF0IQAgBQ0ACwsCQCADIAhyDQBBACEIQQIgC3QiA0EAIANrciAHcSIDRQ0DIANBACADa3FBf2oiAyADQQx2QRBxIgN2IgVBBXZBCHEiACADciAFIAB2IgNBAnZBBHEiBXIgAyAFdiIDQQF2QQJxIgVyIAMgBXYiA0EBdkEBcSIFciADIAV2akECdEG40oCAAGooAgAhAwsgA0UNAQsDQCADKAIEQXhxIAJrIgYgBEkhAAJAIAMoAhAiBQ0AIANBFGooAgAhBQsgBiAEIAAbIQQgAyAIIAAbIQggBSEDIAUNAAsLIAhFDQAgBEEAKAKQ0ICAACACa08NACAIKAIYIQsCQCAIKAIMIgAgCEYNACAIKAIIIgNBACgCmNCAgABJGiAAIAM2AgggAyAANgIMDAkLAkAgCEEUaiIFKAIAIgMNACAIKAIQIgNFDQMgCEEQaiEFCwNAIAUhBiADIgBBFGoiBSgCACIDDQAgAEEQaiEFIAAoAhAiAw0ACyAGQQA2AgAMCAsCQEEAKAKQ0ICAACIDIAJJDQBBACgCnNCAgAAhBAJAAkAgAyACayIFQRBJDQAgBCACaiIAIAVBAXI2AgRBACAFNgKQ0ICAAEEAIAA2ApzQgIAAIAQgA2ogBTYCACAEIAJBA3I2AgQMAQsgBCADQQNyNgIEIAQgA2oiAyADKAIEQQFyNgIEQQBBADYCnNCAgABBAEEANgKQ0ICAAAsgBEEIaiEDDAoLAkBBACgClNCAgAAiACACTQ0AQQAoAqDQgIAAIgMgAmoiBCAAIAJrIgVBAXI2AgRBACAFNgKU0ICAAEEAIAQ2AqDQgIAAIAMgAkEDcjYCBCADQQhqIQMMCgsCQAJAQQAoAuDTgIAARQ0AQQAoAujTgIAAIQQMAQtBAEJ/NwLs04CAAEEAQoCAhICAgMAANwLk04CAAEEAIAFBDGpBcHFB2KrVqgVzNgLg04CAAEEAQQA2AvTTgIAAQQBBADYCxNOAgABBgIAEIQQLQQAhAwJAIAQgAkHHAGoiB2oiBkEAIARrIgtxIgggAksNAEEAQTA2AvjTgIAADAoLAkBBACgCwNOAgAAiA0UNAAJAQQAoArjTgIAAIgQgCGoiBSAETQ0AIAUgA00NAQtBACEDQQBBMDYC+NOAgAAMCgtBAC0AxNOAgABBBHENBAJAAkACQEEAKAKg0ICAACIERQ0AQcjTgIAAIQMDQAJAIAMoAgAiBSAESw0AIAUgAygCBGogBEsNAwsgAygCCCIDDQALC0EAEMuAgIAAIgBBf0YNBSAIIQYCQEEAKALk04CAACIDQX9qIgQgAHFFDQAgCCAAayAEIABqQQAgA2txaiEGCyAGIAJNDQUgBkH+////B0sNBQJAQQAoAsDTgIAAIgNFDQBBACgCuNOAgAAiBCAGaiIFIARNDQYgBSADSw0GCyAGEMuAgIAAIgMgAEcNAQwHCyAGIABrIAtxIgZB/v///wdLDQQgBhDLgICAACIAIAMoAgAgAygCBGpGDQMgACEDCwJAIANBf0YNACACQcgAaiAGTQ0AAkAgByAGa0EAKALo04CAACIEakEAIARrcSIEQf7///8HTQ0AIAMhAAwHCwJAIAQQy4CAgABBf0YNACAEIAZqIQYgAyEADAcLQQAgBmsQy4CAgAAaDAQLIAMhACADQX9HDQUMAwtBACEIDAcLQQAhAAwFCyAAQX9HDQILQQBBACgCxNOAgABBBHI2AsTTgIAACyAIQf7///8HSw0BIAgQy4CAgAAhAEEAEMuAgIAAIQMgAEF/Rg0BIANBf0YNASAAIANPDQEgAyAAayIGIAJBOGpNDQELQQBBACgCuNOAgAAgBmoiAzYCuNOAgAACQCADQQAoArzTgIAATQ0AQQAgAzYCvNOAgAALAkACQAJAAkBBACgCoNCAgAAiBEUNAEHI04CAACEDA0AgACADKAIAIgUgAygCBCIIakYNAiADKAIIIgMNAAwDCwsCQAJAQQAoApjQgIAAIgNFDQAgACADTw0BC0EAIAA2ApjQgIAAC0EAIQNBACAGNgLM04CAAEEAIAA2AsjTgIAAQQBBfzYCqNCAgABBAEEAKALg04CAADYCrNCAgABBAEEANgLU04CAAANAIANBxNCAgABqIANBuNCAgABqIgQ2AgAgBCADQbDQgIAAaiIFNgIAIANBvNCAgABqIAU2AgAgA0HM0ICAAGogA0HA0ICAAGoiBTYCACAFIAQ2AgAgA0HU0ICAAGogA0HI0ICAAGoiBDYCACAEIAU2AgAgA0HQ0ICAAGogBDYCACADQSBqIgNBgAJHDQALIABBeCAAa0EPcUEAIABBCGpBD3EbIgNqIgQgBkFIaiIFIANrIgNBAXI2AgRBAEEAKALw04CAADYCpNCAgABBACADNgKU0ICAAEEAIAQ2AqDQgIAAIAAgBWpBODYCBAwCCyADLQAMQQhxDQAgBCAFSQ0AIAQgAE8NACAEQXggBGtBD3FBACAEQQhqQQ9xGyIFaiIAQQAoApTQgIAAIAZqIgsgBWsiBUEBcjYCBCADIAggBmo2AgRBAEEAKALw04CAADYCpNCAgABBACAFNgKU0ICAAEEAIAA2AqDQgIAAIAQgC2pBODYCBAwBCwJAIABBACgCmNCAgAAiCE8NAEEAIAA2ApjQgIAAIAAhCAsgACAGaiEFQcjTgIAAIQMCQAJAAkACQAJAAkACQANAIAMoAgAgBUYNASADKAIIIgMNAAwCCwsgAy0ADEEIcUUNAQtByNOAgAAhAwNAAkAgAygCACIFIARLDQAgBSADKAIEaiIFIARLDQMLIAMoAgghAwwACwsgAyAANgIAIAMgAygCBCAGajYCBCAAQXggAGtBD3FBACAAQQhqQQ9xG2oiCyACQQNyNgIEIAVBeCAFa0EPcUEAIAVBCGpBD3EbaiIGIAsgAmoiAmshAwJAIAYgBEcNAEEAIAI2AqDQgIAAQQBBACgClNCAgAAgA2oiAzYClNCAgAAgAiADQQFyNgIEDAMLAkAgBkEAKAKc0ICAAEcNAEEAIAI2ApzQgIAAQQBBACgCkNCAgAAgA2oiAzYCkNCAgAAgAiADQQFyNgIEIAIgA2ogAzYCAAwDCwJAIAYoAgQiBEEDcUEBRw0AIARBeHEhBwJAAkAgBEH/AUsNACAGKAIIIgUgBEEDdiIIQQN0QbDQgIAAaiIARhoCQCAGKAIMIgQgBUcNAEEAQQAoAojQgIAAQX4gCHdxNgKI0ICAAAwCCyAEIABGGiAEIAU2AgggBSAENgIMDAELIAYoAhghCQJAAkAgBigCDCIAIAZGDQAgBigCCCIEIAhJGiAAIAQ2AgggBCAANgIMDAELAkAgBkEUaiIEKAIAIgUNACAGQRBqIgQoAgAiBQ0AQQAhAAwBCwNAIAQhCCAFIgBBFGoiBCgCACIFDQAgAEEQaiEEIAAoAhAiBQ0ACyAIQQA2AgALIAlFDQACQAJAIAYgBigCHCIFQQJ0QbjSgIAAaiIEKAIARw0AIAQgADYCACAADQFBAEEAKAKM0ICAAEF+IAV3cTYCjNCAgAAMAgsgCUEQQRQgCSgCECAGRhtqIAA2AgAgAEUNAQsgACAJNgIYAkAgBigCECIERQ0AIAAgBDYCECAEIAA2AhgLIAYoAhQiBEUNACAAQRRqIAQ2AgAgBCAANgIYCyAHIANqIQMgBiAHaiIGKAIEIQQLIAYgBEF+cTYCBCACIANqIAM2AgAgAiADQQFyNgIEAkAgA0H/AUsNACADQXhxQbDQgIAAaiEEAkACQEEAKAKI0ICAACIFQQEgA0EDdnQiA3ENAEEAIAUgA3I2AojQgIAAIAQhAwwBCyAEKAIIIQMLIAMgAjYCDCAEIAI2AgggAiAENgIMIAIgAzYCCAwDC0EfIQQCQCADQf///wdLDQAgA0EIdiIEIARBgP4/akEQdkEIcSIEdCIFIAVBgOAfakEQdkEEcSIFdCIAIABBgIAPakEQdkECcSIAdEEPdiAEIAVyIAByayIEQQF0IAMgBEEVanZBAXFyQRxqIQQLIAIgBDYCHCACQgA3AhAgBEECdEG40oCAAGohBQJAQQAoAozQgIAAIgBBASAEdCIIcQ0AIAUgAjYCAEEAIAAgCHI2AozQgIAAIAIgBTYCGCACIAI2AgggAiACNgIMDAMLIANBAEEZIARBAXZrIARBH0YbdCEEIAUoAgAhAANAIAAiBSgCBEF4cSADRg0CIARBHXYhACAEQQF0IQQgBSAAQQRxakEQaiIIKAIAIgANAAsgCCACNgIAIAIgBTYCGCACIAI2AgwgAiACNgIIDAILIABBeCAAa0EPcUEAIABBCGpBD3EbIgNqIgsgBkFIaiIIIANrIgNBAXI2AgQgACAIakE4NgIEIAQgBUE3IAVrQQ9xQQAgBUFJakEPcRtqQUFqIgggCCAEQRBqSRsiCEEjNgIEQQBBACgC8NOAgAA2AqTQgIAAQQAgAzYClNCAgABBACALNgKg0ICAACAIQRBqQQApAtDTgIAANwIAIAhBACkCyNOAgAA3AghBACAIQQhqNgLQ04CAAEEAIAY2AszTgIAAQQAgADYCyNOAgABBAEEANgLU04CAACAIQSRqIQMDQCADQQc2AgAgA0EEaiIDIAVJDQALIAggBEYNAyAIIAgoAgRBfnE2AgQgCCAIIARrIgA2AgAgBCAAQQFyNgIEAkAgAEH/AUsNACAAQXhxQbDQgIAAaiEDAkACQEEAKAKI0ICAACIFQQEgAEEDdnQiAHENAEEAIAUgAHI2AojQgIAAIAMhBQwBCyADKAIIIQULIAUgBDYCDCADIAQ2AgggBCADNgIMIAQgBTYCCAwEC0EfIQMCQCAAQf///wdLDQAgAEEIdiIDIANBgP4/akEQdkEIcSIDdCIFIAVBgOAfakEQdkEEcSIFdCIIIAhBgIAPakEQdkECcSIIdEEPdiADIAVyIAhyayIDQQF0IAAgA0EVanZBAXFyQRxqIQMLIAQgAzYCHCAEQgA3AhAgA0ECdEG40oCAAGohBQJAQQAoAozQgIAAIghBASADdCIGcQ0AIAUgBDYCAEEAIAggBnI2AozQgIAAIAQgBTYCGCAEIAQ2AgggBCAENgIMDAQLIABBAEEZIANBAXZrIANBH0YbdCEDIAUoAgAhCANAIAgiBSgCBEF4cSAARg0DIANBHXYhCCADQQF0IQMgBSAIQQRxakEQaiIGKAIAIggNAAsgBiAENgIAIAQgBTYCGCAEIAQ2AgwgBCAENgIIDAMLIAUoAggiAyACNgIMIAUgAjYCCCACQQA2AhggAiAFNgIMIAIgAzYCCAsgC0EIaiEDDAULIAUoAggiAyAENgIMIAUgBDYCCCAEQQA2AhggBCAFNgIMIAQgAzYCCAtBACgClNCAgAAiAyACTQ0AQQAoAqDQgIAAIgQgAmoiBSADIAJrIgNBAXI2AgRBACADNgKU0ICAAEEAIAU2AqDQgIAAIAQgAkEDcjYCBCAEQQhqIQMMAwtBACEDQQBBMDYC+NOAgAAMAgsCQCALRQ0AAkACQCAIIAgoAhwiBUECdEG40oCAAGoiAygCAEcNACADIAA2AgAgAA0BQQAgB0F+IAV3cSIHNgKM0ICAAAwCCyALQRBBFCALKAIQIAhGG2ogADYCACAARQ0BCyAAIAs2AhgCQCAIKAIQIgNFDQAgACADNgIQIAMgADYCGAsgCEEUaigCACIDRQ0AIABBFGogAzYCACADIAA2AhgLAkACQCAEQQ9LDQAgCCAEIAJqIgNBA3I2AgQgCCADaiIDIAMoAgRBAXI2AgQMAQsgCCACaiIAIARBAXI2AgQgCCACQQNyNgIEIAAgBGogBDYCAAJAIARB/wFLDQAgBEF4cUGw0ICAAGohAwJAAkBBACgCiNCAgAAiBUEBIARBA3Z0IgRxDQBBACAFIARyNgKI0ICAACADIQQMAQsgAygCCCEECyAEIAA2AgwgAyAANgIIIAAgAzYCDCAAIAQ2AggMAQtBHyEDAkAgBEH///8HSw0AIARBCHYiAyADQYD+P2pBEHZBCHEiA3QiBSAFQYDgH2pBEHZBBHEiBXQiAiACQYCAD2pBEHZBAnEiAnRBD3YgAyAFciACcmsiA0EBdCAEIANBFWp2QQFxckEcaiEDCyAAIAM2AhwgAEIANwIQIANBAnRBuNKAgABqIQUCQCAHQQEgA3QiAnENACAFIAA2AgBBACAHIAJyNgKM0ICAACAAIAU2AhggACAANgIIIAAgADYCDAwBCyAEQQBBGSADQQF2ayADQR9GG3QhAyAFKAIAIQICQANAIAIiBSgCBEF4cSAERg0BIANBHXYhAiADQQF0IQMgBSACQQRxakEQaiIGKAIAIgINAAsgBiAANgIAIAAgBTYCGCAAIAA2AgwgACAANgIIDAELIAUoAggiAyAANgIMIAUgADYCCCAAQQA2AhggACAFNgIMIAAgAzYCCAsgCEEIaiEDDAELAkAgCkUNAAJAAkAgACAAKAIcIgVBAnRBuNKAgABqIgMoAgBHDQAgAyAINgIAIAgNAUEAIAlBfiAFd3E2AozQgIAADAILIApBEEEUIAooAhAgAEYbaiAINgIAIAhFDQELIAggCjYCGAJAIAAoAhAiA0UNACAIIAM2AhAgAyAINgIYCyAAQRRqKAIAIgNFDQAgCEEUaiADNgIAIAMgCDYCGAsCQAJAIARBD0sNACAAIAQgAmoiA0EDcjYCBCAAIANqIgMgAygCBEEBcjYCBAwBCyAAIAJqIgUgBEEBcjYCBCAAIAJBA3I2AgQgBSAEaiAENgIAAkAgB0UNACAHQXhxQbDQgIAAaiECQQAoApzQgIAAIQMCQAJAQQEgB0EDdnQiCCAGcQ0AQQAgCCAGcjYCiNCAgAAgAiEIDAELIAIoAgghCAsgCCADNgIMIAIgAzYCCCADIAI2AgwgAyAINgIIC0EAIAU2ApzQgIAAQQAgBDYCkNCAgAALIABBCGohAwsgAUEQaiSAgICAACADCwoAIAAQyYCAgAAL4g0BB38CQCAARQ0AIABBeGoiASAAQXxqKAIAIgJBeHEiAGohAwJAIAJBAXENACACQQNxRQ0BIAEgASgCACICayIBQQAoApjQgIAAIgRJDQEgAiAAaiEAAkAgAUEAKAKc0ICAAEYNAAJAIAJB/wFLDQAgASgCCCIEIAJBA3YiBUEDdEGw0ICAAGoiBkYaAkAgASgCDCICIARHDQBBAEEAKAKI0ICAAEF+IAV3cTYCiNCAgAAMAwsgAiAGRhogAiAENgIIIAQgAjYCDAwCCyABKAIYIQcCQAJAIAEoAgwiBiABRg0AIAEoAggiAiAESRogBiACNgIIIAIgBjYCDAwBCwJAIAFBFGoiAigCACIEDQAgAUEQaiICKAIAIgQNAEEAIQYMAQsDQCACIQUgBCIGQRRqIgIoAgAiBA0AIAZBEGohAiAGKAIQIgQNAAsgBUEANgIACyAHRQ0BAkACQCABIAEoAhwiBEECdEG40oCAAGoiAigCAEcNACACIAY2AgAgBg0BQQBBACgCjNCAgABBfiAEd3E2AozQgIAADAMLIAdBEEEUIAcoAhAgAUYbaiAGNgIAIAZFDQILIAYgBzYCGAJAIAEoAhAiAkUNACAGIAI2AhAgAiAGNgIYCyABKAIUIgJFDQEgBkEUaiACNgIAIAIgBjYCGAwBCyADKAIEIgJBA3FBA0cNACADIAJBfnE2AgRBACAANgKQ0ICAACABIABqIAA2AgAgASAAQQFyNgIEDwsgASADTw0AIAMoAgQiAkEBcUUNAAJAAkAgAkECcQ0AAkAgA0EAKAKg0ICAAEcNAEEAIAE2AqDQgIAAQQBBACgClNCAgAAgAGoiADYClNCAgAAgASAAQQFyNgIEIAFBACgCnNCAgABHDQNBAEEANgKQ0ICAAEEAQQA2ApzQgIAADwsCQCADQQAoApzQgIAARw0AQQAgATYCnNCAgABBAEEAKAKQ0ICAACAAaiIANgKQ0ICAACABIABBAXI2AgQgASAAaiAANgIADwsgAkF4cSAAaiEAAkACQCACQf8BSw0AIAMoAggiBCACQQN2IgVBA3RBsNCAgABqIgZGGgJAIAMoAgwiAiAERw0AQQBBACgCiNCAgABBfiAFd3E2AojQgIAADAILIAIgBkYaIAIgBDYCCCAEIAI2AgwMAQsgAygCGCEHAkACQCADKAIMIgYgA0YNACADKAIIIgJBACgCmNCAgABJGiAGIAI2AgggAiAGNgIMDAELAkAgA0EUaiICKAIAIgQNACADQRBqIgIoAgAiBA0AQQAhBgwBCwNAIAIhBSAEIgZBFGoiAigCACIEDQAgBkEQaiECIAYoAhAiBA0ACyAFQQA2AgALIAdFDQACQAJAIAMgAygCHCIEQQJ0QbjSgIAAaiICKAIARw0AIAIgBjYCACAGDQFBAEEAKAKM0ICAAEF+IAR3cTYCjNCAgAAMAgsgB0EQQRQgBygCECADRhtqIAY2AgAgBkUNAQsgBiAHNgIYAkAgAygCECICRQ0AIAYgAjYCECACIAY2AhgLIAMoAhQiAkUNACAGQRRqIAI2AgAgAiAGNgIYCyABIABqIAA2AgAgASAAQQFyNgIEIAFBACgCnNCAgABHDQFBACAANgKQ0ICAAA8LIAMgAkF+cTYCBCABIABqIAA2AgAgASAAQQFyNgIECwJAIABB/wFLDQAgAEF4cUGw0ICAAGohAgJAAkBBACgCiNCAgAAiBEEBIABBA3Z0IgBxDQBBACAEIAByNgKI0ICAACACIQAMAQsgAigCCCEACyAAIAE2AgwgAiABNgIIIAEgAjYCDCABIAA2AggPC0EfIQICQCAAQf///wdLDQAgAEEIdiICIAJBgP4/akEQdkEIcSICdCIEIARBgOAfakEQdkEEcSIEdCIGIAZBgIAPakEQdkECcSIGdEEPdiACIARyIAZyayICQQF0IAAgAkEVanZBAXFyQRxqIQILIAEgAjYCHCABQgA3AhAgAkECdEG40oCAAGohBAJAAkBBACgCjNCAgAAiBkEBIAJ0IgNxDQAgBCABNgIAQQAgBiADcjYCjNCAgAAgASAENgIYIAEgATYCCCABIAE2AgwMAQsgAEEAQRkgAkEBdmsgAkEfRht0IQIgBCgCACEGAkADQCAGIgQoAgRBeHEgAEYNASACQR12IQYgAkEBdCECIAQgBkEEcWpBEGoiAygCACIGDQALIAMgATYCACABIAQ2AhggASABNgIMIAEgATYCCAwBCyAEKAIIIgAgATYCDCAEIAE2AgggAUEANgIYIAEgBDYCDCABIAA2AggLQQBBACgCqNCAgABBf2oiAUF/IAEbNgKo0ICAAAsLBAAAAAtOAAJAIAANAD8AQRB0DwsCQCAAQf//A3ENACAAQX9MDQACQCAAQRB2QAAiAEF/Rw0AQQBBMDYC+NOAgABBfw8LIABBEHQPCxDKgICAAAAL8gICA38BfgJAIAJFDQAgACABOgAAIAIgAGoiA0F/aiABOgAAIAJBA0kNACAAIAE6AAIgACABOgABIANBfWogAToAACADQX5qIAE6AAAgAkEHSQ0AIAAgAToAAyADQXxqIAE6AAAgAkEJSQ0AIABBACAAa0EDcSIEaiIDIAFB/wFxQYGChAhsIgE2AgAgAyACIARrQXxxIgRqIgJBfGogATYCACAEQQlJDQAgAyABNgIIIAMgATYCBCACQXhqIAE2AgAgAkF0aiABNgIAIARBGUkNACADIAE2AhggAyABNgIUIAMgATYCECADIAE2AgwgAkFwaiABNgIAIAJBbGogATYCACACQWhqIAE2AgAgAkFkaiABNgIAIAQgA0EEcUEYciIFayICQSBJDQAgAa1CgYCAgBB+IQYgAyAFaiEBA0AgASAGNwMYIAEgBjcDECABIAY3AwggASAGNwMAIAFBIGohASACQWBqIgJBH0sNAAsLIAALC45IAQBBgAgLhkgBAAAAAgAAAAMAAAAAAAAAAAAAAAQAAAAFAAAAAAAAAAAAAAAGAAAABwAAAAgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEludmFsaWQgY2hhciBpbiB1cmwgcXVlcnkAU3BhbiBjYWxsYmFjayBlcnJvciBpbiBvbl9ib2R5AENvbnRlbnQtTGVuZ3RoIG92ZXJmbG93AENodW5rIHNpemUgb3ZlcmZsb3cAUmVzcG9uc2Ugb3ZlcmZsb3cASW52YWxpZCBtZXRob2QgZm9yIEhUVFAveC54IHJlcXVlc3QASW52YWxpZCBtZXRob2QgZm9yIFJUU1AveC54IHJlcXVlc3QARXhwZWN0ZWQgU09VUkNFIG1ldGhvZCBmb3IgSUNFL3gueCByZXF1ZXN0AEludmFsaWQgY2hhciBpbiB1cmwgZnJhZ21lbnQgc3RhcnQARXhwZWN0ZWQgZG90AFNwYW4gY2FsbGJhY2sgZXJyb3IgaW4gb25fc3RhdHVzAEludmFsaWQgcmVzcG9uc2Ugc3RhdHVzAEludmFsaWQgY2hhcmFjdGVyIGluIGNodW5rIGV4dGVuc2lvbnMAVXNlciBjYWxsYmFjayBlcnJvcgBgb25fcmVzZXRgIGNhbGxiYWNrIGVycm9yAGBvbl9jaHVua19oZWFkZXJgIGNhbGxiYWNrIGVycm9yAGBvbl9tZXNzYWdlX2JlZ2luYCBjYWxsYmFjayBlcnJvcgBgb25fY2h1bmtfZXh0ZW5zaW9uX3ZhbHVlYCBjYWxsYmFjayBlcnJvcgBgb25fc3RhdHVzX2NvbXBsZXRlYCBjYWxsYmFjayBlcnJvcgBgb25fdmVyc2lvbl9jb21wbGV0ZWAgY2FsbGJhY2sgZXJyb3IAYG9uX3VybF9jb21wbGV0ZWAgY2FsbGJhY2sgZXJyb3IAYG9uX2NodW5rX2NvbXBsZXRlYCBjYWxsYmFjayBlcnJvcgBgb25faGVhZGVyX3ZhbHVlX2NvbXBsZXRlYCBjYWxsYmFjayBlcnJvcgBgb25fbWVzc2FnZV9jb21wbGV0ZWAgY2FsbGJhY2sgZXJyb3IAYG9uX21ldGhvZF9jb21wbGV0ZWAgY2FsbGJhY2sgZXJyb3IAYG9uX2hlYWRlcl9maWVsZF9jb21wbGV0ZWAgY2FsbGJhY2sgZXJyb3IAYG9uX2NodW5rX2V4dGVuc2lvbl9uYW1lYCBjYWxsYmFjayBlcnJvcgBVbmV4cGVjdGVkIGNoYXIgaW4gdXJsIHNlcnZlcgBJbnZhbGlkIGhlYWRlciB2YWx1ZSBjaGFyAEludmFsaWQgaGVhZGVyIGZpZWxkIGNoYXIAU3BhbiBjYWxsYmFjayBlcnJvciBpbiBvbl92ZXJzaW9uAEludmFsaWQgbWlub3IgdmVyc2lvbgBJbnZhbGlkIG1ham9yIHZlcnNpb24ARXhwZWN0ZWQgc3BhY2UgYWZ0ZXIgdmVyc2lvbgBFeHBlY3RlZCBDUkxGIGFmdGVyIHZlcnNpb24ASW52YWxpZCBIVFRQIHZlcnNpb24ASW52YWxpZCBoZWFkZXIgdG9rZW4AU3BhbiBjYWxsYmFjayBlcnJvciBpbiBvbl91cmwASW52YWxpZCBjaGFyYWN0ZXJzIGluIHVybABVbmV4cGVjdGVkIHN0YXJ0IGNoYXIgaW4gdXJsAERvdWJsZSBAIGluIHVybABFbXB0eSBDb250ZW50LUxlbmd0aABJbnZhbGlkIGNoYXJhY3RlciBpbiBDb250ZW50LUxlbmd0aABEdXBsaWNhdGUgQ29udGVudC1MZW5ndGgASW52YWxpZCBjaGFyIGluIHVybCBwYXRoAENvbnRlbnQtTGVuZ3RoIGNhbid0IGJlIHByZXNlbnQgd2l0aCBUcmFuc2Zlci1FbmNvZGluZwBJbnZhbGlkIGNoYXJhY3RlciBpbiBjaHVuayBzaXplAFNwYW4gY2FsbGJhY2sgZXJyb3IgaW4gb25faGVhZGVyX3ZhbHVlAFNwYW4gY2FsbGJhY2sgZXJyb3IgaW4gb25fY2h1bmtfZXh0ZW5zaW9uX3ZhbHVlAEludmFsaWQgY2hhcmFjdGVyIGluIGNodW5rIGV4dGVuc2lvbnMgdmFsdWUATWlzc2luZyBleHBlY3RlZCBMRiBhZnRlciBoZWFkZXIgdmFsdWUASW52YWxpZCBgVHJhbnNmZXItRW5jb2RpbmdgIGhlYWRlciB2YWx1ZQBJbnZhbGlkIGNoYXJhY3RlciBpbiBjaHVuayBleHRlbnNpb25zIHF1b3RlIHZhbHVlAEludmFsaWQgY2hhcmFjdGVyIGluIGNodW5rIGV4dGVuc2lvbnMgcXVvdGVkIHZhbHVlAFBhdXNlZCBieSBvbl9oZWFkZXJzX2NvbXBsZXRlAEludmFsaWQgRU9GIHN0YXRlAG9uX3Jlc2V0IHBhdXNlAG9uX2NodW5rX2hlYWRlciBwYXVzZQBvbl9tZXNzYWdlX2JlZ2luIHBhdXNlAG9uX2NodW5rX2V4dGVuc2lvbl92YWx1ZSBwYXVzZQBvbl9zdGF0dXNfY29tcGxldGUgcGF1c2UAb25fdmVyc2lvbl9jb21wbGV0ZSBwYXVzZQBvbl91cmxfY29tcGxldGUgcGF1c2UAb25fY2h1bmtfY29tcGxldGUgcGF1c2UAb25faGVhZGVyX3ZhbHVlX2NvbXBsZXRlIHBhdXNlAG9uX21lc3NhZ2VfY29tcGxldGUgcGF1c2UAb25fbWV0aG9kX2NvbXBsZXRlIHBhdXNlAG9uX2hlYWRlcl9maWVsZF9jb21wbGV0ZSBwYXVzZQBvbl9jaHVua19leHRlbnNpb25fbmFtZSBwYXVzZQBVbmV4cGVjdGVkIHNwYWNlIGFmdGVyIHN0YXJ0IGxpbmUAU3BhbiBjYWxsYmFjayBlcnJvciBpbiBvbl9jaHVua19leHRlbnNpb25fbmFtZQBJbnZhbGlkIGNoYXJhY3RlciBpbiBjaHVuayBleHRlbnNpb25zIG5hbWUAUGF1c2Ugb24gQ09OTkVDVC9VcGdyYWRlAFBhdXNlIG9uIFBSSS9VcGdyYWRlAEV4cGVjdGVkIEhUVFAvMiBDb25uZWN0aW9uIFByZWZhY2UAU3BhbiBjYWxsYmFjayBlcnJvciBpbiBvbl9tZXRob2QARXhwZWN0ZWQgc3BhY2UgYWZ0ZXIgbWV0aG9kAFNwYW4gY2FsbGJhY2sgZXJyb3IgaW4gb25faGVhZGVyX2ZpZWxkAFBhdXNlZABJbnZhbGlkIHdvcmQgZW5jb3VudGVyZWQASW52YWxpZCBtZXRob2QgZW5jb3VudGVyZWQAVW5leHBlY3RlZCBjaGFyIGluIHVybCBzY2hlbWEAUmVxdWVzdCBoYXMgaW52YWxpZCBgVHJhbnNmZXItRW5jb2RpbmdgAFNXSVRDSF9QUk9YWQBVU0VfUFJPWFkATUtBQ1RJVklUWQBVTlBST0NFU1NBQkxFX0VOVElUWQBDT1BZAE1PVkVEX1BFUk1BTkVOVExZAFRPT19FQVJMWQBOT1RJRlkARkFJTEVEX0RFUEVOREVOQ1kAQkFEX0dBVEVXQVkAUExBWQBQVVQAQ0hFQ0tPVVQAR0FURVdBWV9USU1FT1VUAFJFUVVFU1RfVElNRU9VVABORVRXT1JLX0NPTk5FQ1RfVElNRU9VVABDT05ORUNUSU9OX1RJTUVPVVQATE9HSU5fVElNRU9VVABORVRXT1JLX1JFQURfVElNRU9VVABQT1NUAE1JU0RJUkVDVEVEX1JFUVVFU1QAQ0xJRU5UX0NMT1NFRF9SRVFVRVNUAENMSUVOVF9DTE9TRURfTE9BRF9CQUxBTkNFRF9SRVFVRVNUAEJBRF9SRVFVRVNUAEhUVFBfUkVRVUVTVF9TRU5UX1RPX0hUVFBTX1BPUlQAUkVQT1JUAElNX0FfVEVBUE9UAFJFU0VUX0NPTlRFTlQATk9fQ09OVEVOVABQQVJUSUFMX0NPTlRFTlQASFBFX0lOVkFMSURfQ09OU1RBTlQASFBFX0NCX1JFU0VUAEdFVABIUEVfU1RSSUNUAENPTkZMSUNUAFRFTVBPUkFSWV9SRURJUkVDVABQRVJNQU5FTlRfUkVESVJFQ1QAQ09OTkVDVABNVUxUSV9TVEFUVVMASFBFX0lOVkFMSURfU1RBVFVTAFRPT19NQU5ZX1JFUVVFU1RTAEVBUkxZX0hJTlRTAFVOQVZBSUxBQkxFX0ZPUl9MRUdBTF9SRUFTT05TAE9QVElPTlMAU1dJVENISU5HX1BST1RPQ09MUwBWQVJJQU5UX0FMU09fTkVHT1RJQVRFUwBNVUxUSVBMRV9DSE9JQ0VTAElOVEVSTkFMX1NFUlZFUl9FUlJPUgBXRUJfU0VSVkVSX1VOS05PV05fRVJST1IAUkFJTEdVTl9FUlJPUgBJREVOVElUWV9QUk9WSURFUl9BVVRIRU5USUNBVElPTl9FUlJPUgBTU0xfQ0VSVElGSUNBVEVfRVJST1IASU5WQUxJRF9YX0ZPUldBUkRFRF9GT1IAU0VUX1BBUkFNRVRFUgBHRVRfUEFSQU1FVEVSAEhQRV9VU0VSAFNFRV9PVEhFUgBIUEVfQ0JfQ0hVTktfSEVBREVSAE1LQ0FMRU5EQVIAU0VUVVAAV0VCX1NFUlZFUl9JU19ET1dOAFRFQVJET1dOAEhQRV9DTE9TRURfQ09OTkVDVElPTgBIRVVSSVNUSUNfRVhQSVJBVElPTgBESVNDT05ORUNURURfT1BFUkFUSU9OAE5PTl9BVVRIT1JJVEFUSVZFX0lORk9STUFUSU9OAEhQRV9JTlZBTElEX1ZFUlNJT04ASFBFX0NCX01FU1NBR0VfQkVHSU4AU0lURV9JU19GUk9aRU4ASFBFX0lOVkFMSURfSEVBREVSX1RPS0VOAElOVkFMSURfVE9LRU4ARk9SQklEREVOAEVOSEFOQ0VfWU9VUl9DQUxNAEhQRV9JTlZBTElEX1VSTABCTE9DS0VEX0JZX1BBUkVOVEFMX0NPTlRST0wATUtDT0wAQUNMAEhQRV9JTlRFUk5BTABSRVFVRVNUX0hFQURFUl9GSUVMRFNfVE9PX0xBUkdFX1VOT0ZGSUNJQUwASFBFX09LAFVOTElOSwBVTkxPQ0sAUFJJAFJFVFJZX1dJVEgASFBFX0lOVkFMSURfQ09OVEVOVF9MRU5HVEgASFBFX1VORVhQRUNURURfQ09OVEVOVF9MRU5HVEgARkxVU0gAUFJPUFBBVENIAE0tU0VBUkNIAFVSSV9UT09fTE9ORwBQUk9DRVNTSU5HAE1JU0NFTExBTkVPVVNfUEVSU0lTVEVOVF9XQVJOSU5HAE1JU0NFTExBTkVPVVNfV0FSTklORwBIUEVfSU5WQUxJRF9UUkFOU0ZFUl9FTkNPRElORwBFeHBlY3RlZCBDUkxGAEhQRV9JTlZBTElEX0NIVU5LX1NJWkUATU9WRQBDT05USU5VRQBIUEVfQ0JfU1RBVFVTX0NPTVBMRVRFAEhQRV9DQl9IRUFERVJTX0NPTVBMRVRFAEhQRV9DQl9WRVJTSU9OX0NPTVBMRVRFAEhQRV9DQl9VUkxfQ09NUExFVEUASFBFX0NCX0NIVU5LX0NPTVBMRVRFAEhQRV9DQl9IRUFERVJfVkFMVUVfQ09NUExFVEUASFBFX0NCX0NIVU5LX0VYVEVOU0lPTl9WQUxVRV9DT01QTEVURQBIUEVfQ0JfQ0hVTktfRVhURU5TSU9OX05BTUVfQ09NUExFVEUASFBFX0NCX01FU1NBR0VfQ09NUExFVEUASFBFX0NCX01FVEhPRF9DT01QTEVURQBIUEVfQ0JfSEVBREVSX0ZJRUxEX0NPTVBMRVRFAERFTEVURQBIUEVfSU5WQUxJRF9FT0ZfU1RBVEUASU5WQUxJRF9TU0xfQ0VSVElGSUNBVEUAUEFVU0UATk9fUkVTUE9OU0UAVU5TVVBQT1JURURfTUVESUFfVFlQRQBHT05FAE5PVF9BQ0NFUFRBQkxFAFNFUlZJQ0VfVU5BVkFJTEFCTEUAUkFOR0VfTk9UX1NBVElTRklBQkxFAE9SSUdJTl9JU19VTlJFQUNIQUJMRQBSRVNQT05TRV9JU19TVEFMRQBQVVJHRQBNRVJHRQBSRVFVRVNUX0hFQURFUl9GSUVMRFNfVE9PX0xBUkdFAFJFUVVFU1RfSEVBREVSX1RPT19MQVJHRQBQQVlMT0FEX1RPT19MQVJHRQBJTlNVRkZJQ0lFTlRfU1RPUkFHRQBIUEVfUEFVU0VEX1VQR1JBREUASFBFX1BBVVNFRF9IMl9VUEdSQURFAFNPVVJDRQBBTk5PVU5DRQBUUkFDRQBIUEVfVU5FWFBFQ1RFRF9TUEFDRQBERVNDUklCRQBVTlNVQlNDUklCRQBSRUNPUkQASFBFX0lOVkFMSURfTUVUSE9EAE5PVF9GT1VORABQUk9QRklORABVTkJJTkQAUkVCSU5EAFVOQVVUSE9SSVpFRABNRVRIT0RfTk9UX0FMTE9XRUQASFRUUF9WRVJTSU9OX05PVF9TVVBQT1JURUQAQUxSRUFEWV9SRVBPUlRFRABBQ0NFUFRFRABOT1RfSU1QTEVNRU5URUQATE9PUF9ERVRFQ1RFRABIUEVfQ1JfRVhQRUNURUQASFBFX0xGX0VYUEVDVEVEAENSRUFURUQASU1fVVNFRABIUEVfUEFVU0VEAFRJTUVPVVRfT0NDVVJFRABQQVlNRU5UX1JFUVVJUkVEAFBSRUNPTkRJVElPTl9SRVFVSVJFRABQUk9YWV9BVVRIRU5USUNBVElPTl9SRVFVSVJFRABORVRXT1JLX0FVVEhFTlRJQ0FUSU9OX1JFUVVJUkVEAExFTkdUSF9SRVFVSVJFRABTU0xfQ0VSVElGSUNBVEVfUkVRVUlSRUQAVVBHUkFERV9SRVFVSVJFRABQQUdFX0VYUElSRUQAUFJFQ09ORElUSU9OX0ZBSUxFRABFWFBFQ1RBVElPTl9GQUlMRUQAUkVWQUxJREFUSU9OX0ZBSUxFRABTU0xfSEFORFNIQUtFX0ZBSUxFRABMT0NLRUQAVFJBTlNGT1JNQVRJT05fQVBQTElFRABOT1RfTU9ESUZJRUQATk9UX0VYVEVOREVEAEJBTkRXSURUSF9MSU1JVF9FWENFRURFRABTSVRFX0lTX09WRVJMT0FERUQASEVBRABFeHBlY3RlZCBIVFRQLwAAXhMAACYTAAAwEAAA8BcAAJ0TAAAVEgAAORcAAPASAAAKEAAAdRIAAK0SAACCEwAATxQAAH8QAACgFQAAIxQAAIkSAACLFAAATRUAANQRAADPFAAAEBgAAMkWAADcFgAAwREAAOAXAAC7FAAAdBQAAHwVAADlFAAACBcAAB8QAABlFQAAoxQAACgVAAACFQAAmRUAACwQAACLGQAATw8AANQOAABqEAAAzhAAAAIXAACJDgAAbhMAABwTAABmFAAAVhcAAMETAADNEwAAbBMAAGgXAABmFwAAXxcAACITAADODwAAaQ4AANgOAABjFgAAyxMAAKoOAAAoFwAAJhcAAMUTAABdFgAA6BEAAGcTAABlEwAA8hYAAHMTAAAdFwAA+RYAAPMRAADPDgAAzhUAAAwSAACzEQAApREAAGEQAAAyFwAAuxMAAAAAAAAAAAAAAAAAAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAQIBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAAAAAAAAAAAAAAIDAgICAgIAAAICAAICAAICAgICAgICAgIABAAAAAAAAgICAgICAgICAgICAgICAgICAgICAgICAgIAAAACAgICAgICAgICAgICAgICAgICAgICAgICAgICAgACAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAACAAICAgICAAACAgACAgACAgICAgICAgICAAMABAAAAAICAgICAgICAgICAgICAgICAgICAgICAgICAAAAAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAAgACAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAbG9zZWVlcC1hbGl2ZQAAAAAAAAAAAAAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAAAAAAAAAAABAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEBAQEBAQEBAQEBAQIBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBY2h1bmtlZAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQEAAQEBAQEAAAEBAAEBAAEBAQEBAQEBAQEAAAAAAAAAAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAAABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQABAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABlY3Rpb25lbnQtbGVuZ3Rob25yb3h5LWNvbm5lY3Rpb24AAAAAAAAAAAAAAAAAAAByYW5zZmVyLWVuY29kaW5ncGdyYWRlDQoNCg0KU00NCg0KVFRQL0NFL1RTUC8AAAAAAAAAAAAAAAABAgABAwAAAAAAAAAAAAAAAAAAAAAAAAQBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAAAAAAAAAAAAQIAAQMAAAAAAAAAAAAAAAAAAAAAAAAEAQEFAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQAAAAAAAAAAAAEAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAEBAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAAAAAAAAAAAAAQAAAgAAAAAAAAAAAAAAAAAAAAAAAAMEAAAEBAQEBAQEBAQEBAUEBAQEBAQEBAQEBAQABAAGBwQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAEAAQABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEAAAEAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIAAAAAAAADAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwAAAAAAAAMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAABAAAAAAAAAAAAAAAAAAAAAAAAAQAAAAAAAAAAAAIAAAAAAgAAAAAAAAAAAAAAAAAAAAAAAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMAAAAAAAADAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABOT1VOQ0VFQ0tPVVRORUNURVRFQ1JJQkVMVVNIRVRFQURTRUFSQ0hSR0VDVElWSVRZTEVOREFSVkVPVElGWVBUSU9OU0NIU0VBWVNUQVRDSEdFT1JESVJFQ1RPUlRSQ0hQQVJBTUVURVJVUkNFQlNDUklCRUFSRE9XTkFDRUlORE5LQ0tVQlNDUklCRUhUVFAvQURUUC8='
@@ -38654,7 +38654,7 @@ module.exports = 'AGFzbQEAAAABMAhgAX8Bf2ADf39/AX9gBH9/f38Bf2AAAGADf39/AGABfwBgAn
 
 /***/ }),
 
-/***/ 3434:
+/***/ 53434:
 /***/ ((module) => {
 
 module.exports = 'AGFzbQEAAAABMAhgAX8Bf2ADf39/AX9gBH9/f38Bf2AAAGADf39/AGABfwBgAn9/AGAGf39/f39/AALLAQgDZW52GHdhc21fb25faGVhZGVyc19jb21wbGV0ZQACA2VudhV3YXNtX29uX21lc3NhZ2VfYmVnaW4AAANlbnYLd2FzbV9vbl91cmwAAQNlbnYOd2FzbV9vbl9zdGF0dXMAAQNlbnYUd2FzbV9vbl9oZWFkZXJfZmllbGQAAQNlbnYUd2FzbV9vbl9oZWFkZXJfdmFsdWUAAQNlbnYMd2FzbV9vbl9ib2R5AAEDZW52GHdhc21fb25fbWVzc2FnZV9jb21wbGV0ZQAAA0ZFAwMEAAAFAAAAAAAABQEFAAUFBQAABgAAAAAGBgYGAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQABAAABAQcAAAUFAwABBAUBcAESEgUDAQACBggBfwFBgNQECwfRBSIGbWVtb3J5AgALX2luaXRpYWxpemUACRlfX2luZGlyZWN0X2Z1bmN0aW9uX3RhYmxlAQALbGxodHRwX2luaXQAChhsbGh0dHBfc2hvdWxkX2tlZXBfYWxpdmUAQQxsbGh0dHBfYWxsb2MADAZtYWxsb2MARgtsbGh0dHBfZnJlZQANBGZyZWUASA9sbGh0dHBfZ2V0X3R5cGUADhVsbGh0dHBfZ2V0X2h0dHBfbWFqb3IADxVsbGh0dHBfZ2V0X2h0dHBfbWlub3IAEBFsbGh0dHBfZ2V0X21ldGhvZAARFmxsaHR0cF9nZXRfc3RhdHVzX2NvZGUAEhJsbGh0dHBfZ2V0X3VwZ3JhZGUAEwxsbGh0dHBfcmVzZXQAFA5sbGh0dHBfZXhlY3V0ZQAVFGxsaHR0cF9zZXR0aW5nc19pbml0ABYNbGxodHRwX2ZpbmlzaAAXDGxsaHR0cF9wYXVzZQAYDWxsaHR0cF9yZXN1bWUAGRtsbGh0dHBfcmVzdW1lX2FmdGVyX3VwZ3JhZGUAGhBsbGh0dHBfZ2V0X2Vycm5vABsXbGxodHRwX2dldF9lcnJvcl9yZWFzb24AHBdsbGh0dHBfc2V0X2Vycm9yX3JlYXNvbgAdFGxsaHR0cF9nZXRfZXJyb3JfcG9zAB4RbGxodHRwX2Vycm5vX25hbWUAHxJsbGh0dHBfbWV0aG9kX25hbWUAIBJsbGh0dHBfc3RhdHVzX25hbWUAIRpsbGh0dHBfc2V0X2xlbmllbnRfaGVhZGVycwAiIWxsaHR0cF9zZXRfbGVuaWVudF9jaHVua2VkX2xlbmd0aAAjHWxsaHR0cF9zZXRfbGVuaWVudF9rZWVwX2FsaXZlACQkbGxodHRwX3NldF9sZW5pZW50X3RyYW5zZmVyX2VuY29kaW5nACUYbGxodHRwX21lc3NhZ2VfbmVlZHNfZW9mAD8JFwEAQQELEQECAwQFCwYHNTk3MS8tJyspCrLgAkUCAAsIABCIgICAAAsZACAAEMKAgIAAGiAAIAI2AjggACABOgAoCxwAIAAgAC8BMiAALQAuIAAQwYCAgAAQgICAgAALKgEBf0HAABDGgICAACIBEMKAgIAAGiABQYCIgIAANgI4IAEgADoAKCABCwoAIAAQyICAgAALBwAgAC0AKAsHACAALQAqCwcAIAAtACsLBwAgAC0AKQsHACAALwEyCwcAIAAtAC4LRQEEfyAAKAIYIQEgAC0ALSECIAAtACghAyAAKAI4IQQgABDCgICAABogACAENgI4IAAgAzoAKCAAIAI6AC0gACABNgIYCxEAIAAgASABIAJqEMOAgIAACxAAIABBAEHcABDMgICAABoLZwEBf0EAIQECQCAAKAIMDQACQAJAAkACQCAALQAvDgMBAAMCCyAAKAI4IgFFDQAgASgCLCIBRQ0AIAAgARGAgICAAAAiAQ0DC0EADwsQyoCAgAAACyAAQcOWgIAANgIQQQ4hAQsgAQseAAJAIAAoAgwNACAAQdGbgIAANgIQIABBFTYCDAsLFgACQCAAKAIMQRVHDQAgAEEANgIMCwsWAAJAIAAoAgxBFkcNACAAQQA2AgwLCwcAIAAoAgwLBwAgACgCEAsJACAAIAE2AhALBwAgACgCFAsiAAJAIABBJEkNABDKgICAAAALIABBAnRBoLOAgABqKAIACyIAAkAgAEEuSQ0AEMqAgIAAAAsgAEECdEGwtICAAGooAgAL7gsBAX9B66iAgAAhAQJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAIABBnH9qDvQDY2IAAWFhYWFhYQIDBAVhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhBgcICQoLDA0OD2FhYWFhEGFhYWFhYWFhYWFhEWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYRITFBUWFxgZGhthYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhHB0eHyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2YTc4OTphYWFhYWFhYTthYWE8YWFhYT0+P2FhYWFhYWFhQGFhQWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYUJDREVGR0hJSktMTU5PUFFSU2FhYWFhYWFhVFVWV1hZWlthXF1hYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFeYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhX2BhC0Hhp4CAAA8LQaShgIAADwtBy6yAgAAPC0H+sYCAAA8LQcCkgIAADwtBq6SAgAAPC0GNqICAAA8LQeKmgIAADwtBgLCAgAAPC0G5r4CAAA8LQdekgIAADwtB75+AgAAPC0Hhn4CAAA8LQfqfgIAADwtB8qCAgAAPC0Gor4CAAA8LQa6ygIAADwtBiLCAgAAPC0Hsp4CAAA8LQYKigIAADwtBjp2AgAAPC0HQroCAAA8LQcqjgIAADwtBxbKAgAAPC0HfnICAAA8LQdKcgIAADwtBxKCAgAAPC0HXoICAAA8LQaKfgIAADwtB7a6AgAAPC0GrsICAAA8LQdSlgIAADwtBzK6AgAAPC0H6roCAAA8LQfyrgIAADwtB0rCAgAAPC0HxnYCAAA8LQbuggIAADwtB96uAgAAPC0GQsYCAAA8LQdexgIAADwtBoq2AgAAPC0HUp4CAAA8LQeCrgIAADwtBn6yAgAAPC0HrsYCAAA8LQdWfgIAADwtByrGAgAAPC0HepYCAAA8LQdSegIAADwtB9JyAgAAPC0GnsoCAAA8LQbGdgIAADwtBoJ2AgAAPC0G5sYCAAA8LQbywgIAADwtBkqGAgAAPC0GzpoCAAA8LQemsgIAADwtBrJ6AgAAPC0HUq4CAAA8LQfemgIAADwtBgKaAgAAPC0GwoYCAAA8LQf6egIAADwtBjaOAgAAPC0GJrYCAAA8LQfeigIAADwtBoLGAgAAPC0Gun4CAAA8LQcalgIAADwtB6J6AgAAPC0GTooCAAA8LQcKvgIAADwtBw52AgAAPC0GLrICAAA8LQeGdgIAADwtBja+AgAAPC0HqoYCAAA8LQbStgIAADwtB0q+AgAAPC0HfsoCAAA8LQdKygIAADwtB8LCAgAAPC0GpooCAAA8LQfmjgIAADwtBmZ6AgAAPC0G1rICAAA8LQZuwgIAADwtBkrKAgAAPC0G2q4CAAA8LQcKigIAADwtB+LKAgAAPC0GepYCAAA8LQdCigIAADwtBup6AgAAPC0GBnoCAAA8LEMqAgIAAAAtB1qGAgAAhAQsgAQsWACAAIAAtAC1B/gFxIAFBAEdyOgAtCxkAIAAgAC0ALUH9AXEgAUEAR0EBdHI6AC0LGQAgACAALQAtQfsBcSABQQBHQQJ0cjoALQsZACAAIAAtAC1B9wFxIAFBAEdBA3RyOgAtCy4BAn9BACEDAkAgACgCOCIERQ0AIAQoAgAiBEUNACAAIAQRgICAgAAAIQMLIAMLSQECf0EAIQMCQCAAKAI4IgRFDQAgBCgCBCIERQ0AIAAgASACIAFrIAQRgYCAgAAAIgNBf0cNACAAQcaRgIAANgIQQRghAwsgAwsuAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAIwIgRFDQAgACAEEYCAgIAAACEDCyADC0kBAn9BACEDAkAgACgCOCIERQ0AIAQoAggiBEUNACAAIAEgAiABayAEEYGAgIAAACIDQX9HDQAgAEH2ioCAADYCEEEYIQMLIAMLLgECf0EAIQMCQCAAKAI4IgRFDQAgBCgCNCIERQ0AIAAgBBGAgICAAAAhAwsgAwtJAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAIMIgRFDQAgACABIAIgAWsgBBGBgICAAAAiA0F/Rw0AIABB7ZqAgAA2AhBBGCEDCyADCy4BAn9BACEDAkAgACgCOCIERQ0AIAQoAjgiBEUNACAAIAQRgICAgAAAIQMLIAMLSQECf0EAIQMCQCAAKAI4IgRFDQAgBCgCECIERQ0AIAAgASACIAFrIAQRgYCAgAAAIgNBf0cNACAAQZWQgIAANgIQQRghAwsgAwsuAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAI8IgRFDQAgACAEEYCAgIAAACEDCyADC0kBAn9BACEDAkAgACgCOCIERQ0AIAQoAhQiBEUNACAAIAEgAiABayAEEYGAgIAAACIDQX9HDQAgAEGqm4CAADYCEEEYIQMLIAMLLgECf0EAIQMCQCAAKAI4IgRFDQAgBCgCQCIERQ0AIAAgBBGAgICAAAAhAwsgAwtJAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAIYIgRFDQAgACABIAIgAWsgBBGBgICAAAAiA0F/Rw0AIABB7ZOAgAA2AhBBGCEDCyADCy4BAn9BACEDAkAgACgCOCIERQ0AIAQoAkQiBEUNACAAIAQRgICAgAAAIQMLIAMLLgECf0EAIQMCQCAAKAI4IgRFDQAgBCgCJCIERQ0AIAAgBBGAgICAAAAhAwsgAwsuAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAIsIgRFDQAgACAEEYCAgIAAACEDCyADC0kBAn9BACEDAkAgACgCOCIERQ0AIAQoAigiBEUNACAAIAEgAiABayAEEYGAgIAAACIDQX9HDQAgAEH2iICAADYCEEEYIQMLIAMLLgECf0EAIQMCQCAAKAI4IgRFDQAgBCgCUCIERQ0AIAAgBBGAgICAAAAhAwsgAwtJAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAIcIgRFDQAgACABIAIgAWsgBBGBgICAAAAiA0F/Rw0AIABBwpmAgAA2AhBBGCEDCyADCy4BAn9BACEDAkAgACgCOCIERQ0AIAQoAkgiBEUNACAAIAQRgICAgAAAIQMLIAMLSQECf0EAIQMCQCAAKAI4IgRFDQAgBCgCICIERQ0AIAAgASACIAFrIAQRgYCAgAAAIgNBf0cNACAAQZSUgIAANgIQQRghAwsgAwsuAQJ/QQAhAwJAIAAoAjgiBEUNACAEKAJMIgRFDQAgACAEEYCAgIAAACEDCyADCy4BAn9BACEDAkAgACgCOCIERQ0AIAQoAlQiBEUNACAAIAQRgICAgAAAIQMLIAMLLgECf0EAIQMCQCAAKAI4IgRFDQAgBCgCWCIERQ0AIAAgBBGAgICAAAAhAwsgAwtFAQF/AkACQCAALwEwQRRxQRRHDQBBASEDIAAtAChBAUYNASAALwEyQeUARiEDDAELIAAtAClBBUYhAwsgACADOgAuQQAL/gEBA39BASEDAkAgAC8BMCIEQQhxDQAgACkDIEIAUiEDCwJAAkAgAC0ALkUNAEEBIQUgAC0AKUEFRg0BQQEhBSAEQcAAcUUgA3FBAUcNAQtBACEFIARBwABxDQBBAiEFIARB//8DcSIDQQhxDQACQCADQYAEcUUNAAJAIAAtAChBAUcNACAALQAtQQpxDQBBBQ8LQQQPCwJAIANBIHENAAJAIAAtAChBAUYNACAALwEyQf//A3EiAEGcf2pB5ABJDQAgAEHMAUYNACAAQbACRg0AQQQhBSAEQShxRQ0CIANBiARxQYAERg0CC0EADwtBAEEDIAApAyBQGyEFCyAFC2IBAn9BACEBAkAgAC0AKEEBRg0AIAAvATJB//8DcSICQZx/akHkAEkNACACQcwBRg0AIAJBsAJGDQAgAC8BMCIAQcAAcQ0AQQEhASAAQYgEcUGABEYNACAAQShxRSEBCyABC6cBAQN/AkACQAJAIAAtACpFDQAgAC0AK0UNAEEAIQMgAC8BMCIEQQJxRQ0BDAILQQAhAyAALwEwIgRBAXFFDQELQQEhAyAALQAoQQFGDQAgAC8BMkH//wNxIgVBnH9qQeQASQ0AIAVBzAFGDQAgBUGwAkYNACAEQcAAcQ0AQQAhAyAEQYgEcUGABEYNACAEQShxQQBHIQMLIABBADsBMCAAQQA6AC8gAwuZAQECfwJAAkACQCAALQAqRQ0AIAAtACtFDQBBACEBIAAvATAiAkECcUUNAQwCC0EAIQEgAC8BMCICQQFxRQ0BC0EBIQEgAC0AKEEBRg0AIAAvATJB//8DcSIAQZx/akHkAEkNACAAQcwBRg0AIABBsAJGDQAgAkHAAHENAEEAIQEgAkGIBHFBgARGDQAgAkEocUEARyEBCyABC0kBAXsgAEEQav0MAAAAAAAAAAAAAAAAAAAAACIB/QsDACAAIAH9CwMAIABBMGogAf0LAwAgAEEgaiAB/QsDACAAQd0BNgIcQQALewEBfwJAIAAoAgwiAw0AAkAgACgCBEUNACAAIAE2AgQLAkAgACABIAIQxICAgAAiAw0AIAAoAgwPCyAAIAM2AhxBACEDIAAoAgQiAUUNACAAIAEgAiAAKAIIEYGAgIAAACIBRQ0AIAAgAjYCFCAAIAE2AgwgASEDCyADC+TzAQMOfwN+BH8jgICAgABBEGsiAySAgICAACABIQQgASEFIAEhBiABIQcgASEIIAEhCSABIQogASELIAEhDCABIQ0gASEOIAEhDwJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQCAAKAIcIhBBf2oO3QHaAQHZAQIDBAUGBwgJCgsMDQ7YAQ8Q1wEREtYBExQVFhcYGRob4AHfARwdHtUBHyAhIiMkJdQBJicoKSorLNMB0gEtLtEB0AEvMDEyMzQ1Njc4OTo7PD0+P0BBQkNERUbbAUdISUrPAc4BS80BTMwBTU5PUFFSU1RVVldYWVpbXF1eX2BhYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ent8fX5/gAGBAYIBgwGEAYUBhgGHAYgBiQGKAYsBjAGNAY4BjwGQAZEBkgGTAZQBlQGWAZcBmAGZAZoBmwGcAZ0BngGfAaABoQGiAaMBpAGlAaYBpwGoAakBqgGrAawBrQGuAa8BsAGxAbIBswG0AbUBtgG3AcsBygG4AckBuQHIAboBuwG8Ab0BvgG/AcABwQHCAcMBxAHFAcYBANwBC0EAIRAMxgELQQ4hEAzFAQtBDSEQDMQBC0EPIRAMwwELQRAhEAzCAQtBEyEQDMEBC0EUIRAMwAELQRUhEAy/AQtBFiEQDL4BC0EXIRAMvQELQRghEAy8AQtBGSEQDLsBC0EaIRAMugELQRshEAy5AQtBHCEQDLgBC0EIIRAMtwELQR0hEAy2AQtBICEQDLUBC0EfIRAMtAELQQchEAyzAQtBISEQDLIBC0EiIRAMsQELQR4hEAywAQtBIyEQDK8BC0ESIRAMrgELQREhEAytAQtBJCEQDKwBC0ElIRAMqwELQSYhEAyqAQtBJyEQDKkBC0HDASEQDKgBC0EpIRAMpwELQSshEAymAQtBLCEQDKUBC0EtIRAMpAELQS4hEAyjAQtBLyEQDKIBC0HEASEQDKEBC0EwIRAMoAELQTQhEAyfAQtBDCEQDJ4BC0ExIRAMnQELQTIhEAycAQtBMyEQDJsBC0E5IRAMmgELQTUhEAyZAQtBxQEhEAyYAQtBCyEQDJcBC0E6IRAMlgELQTYhEAyVAQtBCiEQDJQBC0E3IRAMkwELQTghEAySAQtBPCEQDJEBC0E7IRAMkAELQT0hEAyPAQtBCSEQDI4BC0EoIRAMjQELQT4hEAyMAQtBPyEQDIsBC0HAACEQDIoBC0HBACEQDIkBC0HCACEQDIgBC0HDACEQDIcBC0HEACEQDIYBC0HFACEQDIUBC0HGACEQDIQBC0EqIRAMgwELQccAIRAMggELQcgAIRAMgQELQckAIRAMgAELQcoAIRAMfwtBywAhEAx+C0HNACEQDH0LQcwAIRAMfAtBzgAhEAx7C0HPACEQDHoLQdAAIRAMeQtB0QAhEAx4C0HSACEQDHcLQdMAIRAMdgtB1AAhEAx1C0HWACEQDHQLQdUAIRAMcwtBBiEQDHILQdcAIRAMcQtBBSEQDHALQdgAIRAMbwtBBCEQDG4LQdkAIRAMbQtB2gAhEAxsC0HbACEQDGsLQdwAIRAMagtBAyEQDGkLQd0AIRAMaAtB3gAhEAxnC0HfACEQDGYLQeEAIRAMZQtB4AAhEAxkC0HiACEQDGMLQeMAIRAMYgtBAiEQDGELQeQAIRAMYAtB5QAhEAxfC0HmACEQDF4LQecAIRAMXQtB6AAhEAxcC0HpACEQDFsLQeoAIRAMWgtB6wAhEAxZC0HsACEQDFgLQe0AIRAMVwtB7gAhEAxWC0HvACEQDFULQfAAIRAMVAtB8QAhEAxTC0HyACEQDFILQfMAIRAMUQtB9AAhEAxQC0H1ACEQDE8LQfYAIRAMTgtB9wAhEAxNC0H4ACEQDEwLQfkAIRAMSwtB+gAhEAxKC0H7ACEQDEkLQfwAIRAMSAtB/QAhEAxHC0H+ACEQDEYLQf8AIRAMRQtBgAEhEAxEC0GBASEQDEMLQYIBIRAMQgtBgwEhEAxBC0GEASEQDEALQYUBIRAMPwtBhgEhEAw+C0GHASEQDD0LQYgBIRAMPAtBiQEhEAw7C0GKASEQDDoLQYsBIRAMOQtBjAEhEAw4C0GNASEQDDcLQY4BIRAMNgtBjwEhEAw1C0GQASEQDDQLQZEBIRAMMwtBkgEhEAwyC0GTASEQDDELQZQBIRAMMAtBlQEhEAwvC0GWASEQDC4LQZcBIRAMLQtBmAEhEAwsC0GZASEQDCsLQZoBIRAMKgtBmwEhEAwpC0GcASEQDCgLQZ0BIRAMJwtBngEhEAwmC0GfASEQDCULQaABIRAMJAtBoQEhEAwjC0GiASEQDCILQaMBIRAMIQtBpAEhEAwgC0GlASEQDB8LQaYBIRAMHgtBpwEhEAwdC0GoASEQDBwLQakBIRAMGwtBqgEhEAwaC0GrASEQDBkLQawBIRAMGAtBrQEhEAwXC0GuASEQDBYLQQEhEAwVC0GvASEQDBQLQbABIRAMEwtBsQEhEAwSC0GzASEQDBELQbIBIRAMEAtBtAEhEAwPC0G1ASEQDA4LQbYBIRAMDQtBtwEhEAwMC0G4ASEQDAsLQbkBIRAMCgtBugEhEAwJC0G7ASEQDAgLQcYBIRAMBwtBvAEhEAwGC0G9ASEQDAULQb4BIRAMBAtBvwEhEAwDC0HAASEQDAILQcIBIRAMAQtBwQEhEAsDQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAIBAOxwEAAQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB4fICEjJSg/QEFERUZHSElKS0xNT1BRUlPeA1dZW1xdYGJlZmdoaWprbG1vcHFyc3R1dnd4eXp7fH1+gAGCAYUBhgGHAYkBiwGMAY0BjgGPAZABkQGUAZUBlgGXAZgBmQGaAZsBnAGdAZ4BnwGgAaEBogGjAaQBpQGmAacBqAGpAaoBqwGsAa0BrgGvAbABsQGyAbMBtAG1AbYBtwG4AbkBugG7AbwBvQG+Ab8BwAHBAcIBwwHEAcUBxgHHAcgByQHKAcsBzAHNAc4BzwHQAdEB0gHTAdQB1QHWAdcB2AHZAdoB2wHcAd0B3gHgAeEB4gHjAeQB5QHmAecB6AHpAeoB6wHsAe0B7gHvAfAB8QHyAfMBmQKkArAC/gL+AgsgASIEIAJHDfMBQd0BIRAM/wMLIAEiECACRw3dAUHDASEQDP4DCyABIgEgAkcNkAFB9wAhEAz9AwsgASIBIAJHDYYBQe8AIRAM/AMLIAEiASACRw1/QeoAIRAM+wMLIAEiASACRw17QegAIRAM+gMLIAEiASACRw14QeYAIRAM+QMLIAEiASACRw0aQRghEAz4AwsgASIBIAJHDRRBEiEQDPcDCyABIgEgAkcNWUHFACEQDPYDCyABIgEgAkcNSkE/IRAM9QMLIAEiASACRw1IQTwhEAz0AwsgASIBIAJHDUFBMSEQDPMDCyAALQAuQQFGDesDDIcCCyAAIAEiASACEMCAgIAAQQFHDeYBIABCADcDIAznAQsgACABIgEgAhC0gICAACIQDecBIAEhAQz1AgsCQCABIgEgAkcNAEEGIRAM8AMLIAAgAUEBaiIBIAIQu4CAgAAiEA3oASABIQEMMQsgAEIANwMgQRIhEAzVAwsgASIQIAJHDStBHSEQDO0DCwJAIAEiASACRg0AIAFBAWohAUEQIRAM1AMLQQchEAzsAwsgAEIAIAApAyAiESACIAEiEGutIhJ9IhMgEyARVhs3AyAgESASViIURQ3lAUEIIRAM6wMLAkAgASIBIAJGDQAgAEGJgICAADYCCCAAIAE2AgQgASEBQRQhEAzSAwtBCSEQDOoDCyABIQEgACkDIFAN5AEgASEBDPICCwJAIAEiASACRw0AQQshEAzpAwsgACABQQFqIgEgAhC2gICAACIQDeUBIAEhAQzyAgsgACABIgEgAhC4gICAACIQDeUBIAEhAQzyAgsgACABIgEgAhC4gICAACIQDeYBIAEhAQwNCyAAIAEiASACELqAgIAAIhAN5wEgASEBDPACCwJAIAEiASACRw0AQQ8hEAzlAwsgAS0AACIQQTtGDQggEEENRw3oASABQQFqIQEM7wILIAAgASIBIAIQuoCAgAAiEA3oASABIQEM8gILA0ACQCABLQAAQfC1gIAAai0AACIQQQFGDQAgEEECRw3rASAAKAIEIRAgAEEANgIEIAAgECABQQFqIgEQuYCAgAAiEA3qASABIQEM9AILIAFBAWoiASACRw0AC0ESIRAM4gMLIAAgASIBIAIQuoCAgAAiEA3pASABIQEMCgsgASIBIAJHDQZBGyEQDOADCwJAIAEiASACRw0AQRYhEAzgAwsgAEGKgICAADYCCCAAIAE2AgQgACABIAIQuICAgAAiEA3qASABIQFBICEQDMYDCwJAIAEiASACRg0AA0ACQCABLQAAQfC3gIAAai0AACIQQQJGDQACQCAQQX9qDgTlAewBAOsB7AELIAFBAWohAUEIIRAMyAMLIAFBAWoiASACRw0AC0EVIRAM3wMLQRUhEAzeAwsDQAJAIAEtAABB8LmAgABqLQAAIhBBAkYNACAQQX9qDgTeAewB4AHrAewBCyABQQFqIgEgAkcNAAtBGCEQDN0DCwJAIAEiASACRg0AIABBi4CAgAA2AgggACABNgIEIAEhAUEHIRAMxAMLQRkhEAzcAwsgAUEBaiEBDAILAkAgASIUIAJHDQBBGiEQDNsDCyAUIQECQCAULQAAQXNqDhTdAu4C7gLuAu4C7gLuAu4C7gLuAu4C7gLuAu4C7gLuAu4C7gLuAgDuAgtBACEQIABBADYCHCAAQa+LgIAANgIQIABBAjYCDCAAIBRBAWo2AhQM2gMLAkAgAS0AACIQQTtGDQAgEEENRw3oASABQQFqIQEM5QILIAFBAWohAQtBIiEQDL8DCwJAIAEiECACRw0AQRwhEAzYAwtCACERIBAhASAQLQAAQVBqDjfnAeYBAQIDBAUGBwgAAAAAAAAACQoLDA0OAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAPEBESExQAC0EeIRAMvQMLQgIhEQzlAQtCAyERDOQBC0IEIREM4wELQgUhEQziAQtCBiERDOEBC0IHIREM4AELQgghEQzfAQtCCSERDN4BC0IKIREM3QELQgshEQzcAQtCDCERDNsBC0INIREM2gELQg4hEQzZAQtCDyERDNgBC0IKIREM1wELQgshEQzWAQtCDCERDNUBC0INIREM1AELQg4hEQzTAQtCDyERDNIBC0IAIRECQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAIBAtAABBUGoON+UB5AEAAQIDBAUGB+YB5gHmAeYB5gHmAeYBCAkKCwwN5gHmAeYB5gHmAeYB5gHmAeYB5gHmAeYB5gHmAeYB5gHmAeYB5gHmAeYB5gHmAeYB5gHmAQ4PEBESE+YBC0ICIREM5AELQgMhEQzjAQtCBCERDOIBC0IFIREM4QELQgYhEQzgAQtCByERDN8BC0IIIREM3gELQgkhEQzdAQtCCiERDNwBC0ILIREM2wELQgwhEQzaAQtCDSERDNkBC0IOIREM2AELQg8hEQzXAQtCCiERDNYBC0ILIREM1QELQgwhEQzUAQtCDSERDNMBC0IOIREM0gELQg8hEQzRAQsgAEIAIAApAyAiESACIAEiEGutIhJ9IhMgEyARVhs3AyAgESASViIURQ3SAUEfIRAMwAMLAkAgASIBIAJGDQAgAEGJgICAADYCCCAAIAE2AgQgASEBQSQhEAynAwtBICEQDL8DCyAAIAEiECACEL6AgIAAQX9qDgW2AQDFAgHRAdIBC0ERIRAMpAMLIABBAToALyAQIQEMuwMLIAEiASACRw3SAUEkIRAMuwMLIAEiDSACRw0eQcYAIRAMugMLIAAgASIBIAIQsoCAgAAiEA3UASABIQEMtQELIAEiECACRw0mQdAAIRAMuAMLAkAgASIBIAJHDQBBKCEQDLgDCyAAQQA2AgQgAEGMgICAADYCCCAAIAEgARCxgICAACIQDdMBIAEhAQzYAQsCQCABIhAgAkcNAEEpIRAMtwMLIBAtAAAiAUEgRg0UIAFBCUcN0wEgEEEBaiEBDBULAkAgASIBIAJGDQAgAUEBaiEBDBcLQSohEAy1AwsCQCABIhAgAkcNAEErIRAMtQMLAkAgEC0AACIBQQlGDQAgAUEgRw3VAQsgAC0ALEEIRg3TASAQIQEMkQMLAkAgASIBIAJHDQBBLCEQDLQDCyABLQAAQQpHDdUBIAFBAWohAQzJAgsgASIOIAJHDdUBQS8hEAyyAwsDQAJAIAEtAAAiEEEgRg0AAkAgEEF2ag4EANwB3AEA2gELIAEhAQzgAQsgAUEBaiIBIAJHDQALQTEhEAyxAwtBMiEQIAEiFCACRg2wAyACIBRrIAAoAgAiAWohFSAUIAFrQQNqIRYCQANAIBQtAAAiF0EgciAXIBdBv39qQf8BcUEaSRtB/wFxIAFB8LuAgABqLQAARw0BAkAgAUEDRw0AQQYhAQyWAwsgAUEBaiEBIBRBAWoiFCACRw0ACyAAIBU2AgAMsQMLIABBADYCACAUIQEM2QELQTMhECABIhQgAkYNrwMgAiAUayAAKAIAIgFqIRUgFCABa0EIaiEWAkADQCAULQAAIhdBIHIgFyAXQb9/akH/AXFBGkkbQf8BcSABQfS7gIAAai0AAEcNAQJAIAFBCEcNAEEFIQEMlQMLIAFBAWohASAUQQFqIhQgAkcNAAsgACAVNgIADLADCyAAQQA2AgAgFCEBDNgBC0E0IRAgASIUIAJGDa4DIAIgFGsgACgCACIBaiEVIBQgAWtBBWohFgJAA0AgFC0AACIXQSByIBcgF0G/f2pB/wFxQRpJG0H/AXEgAUHQwoCAAGotAABHDQECQCABQQVHDQBBByEBDJQDCyABQQFqIQEgFEEBaiIUIAJHDQALIAAgFTYCAAyvAwsgAEEANgIAIBQhAQzXAQsCQCABIgEgAkYNAANAAkAgAS0AAEGAvoCAAGotAAAiEEEBRg0AIBBBAkYNCiABIQEM3QELIAFBAWoiASACRw0AC0EwIRAMrgMLQTAhEAytAwsCQCABIgEgAkYNAANAAkAgAS0AACIQQSBGDQAgEEF2ag4E2QHaAdoB2QHaAQsgAUEBaiIBIAJHDQALQTghEAytAwtBOCEQDKwDCwNAAkAgAS0AACIQQSBGDQAgEEEJRw0DCyABQQFqIgEgAkcNAAtBPCEQDKsDCwNAAkAgAS0AACIQQSBGDQACQAJAIBBBdmoOBNoBAQHaAQALIBBBLEYN2wELIAEhAQwECyABQQFqIgEgAkcNAAtBPyEQDKoDCyABIQEM2wELQcAAIRAgASIUIAJGDagDIAIgFGsgACgCACIBaiEWIBQgAWtBBmohFwJAA0AgFC0AAEEgciABQYDAgIAAai0AAEcNASABQQZGDY4DIAFBAWohASAUQQFqIhQgAkcNAAsgACAWNgIADKkDCyAAQQA2AgAgFCEBC0E2IRAMjgMLAkAgASIPIAJHDQBBwQAhEAynAwsgAEGMgICAADYCCCAAIA82AgQgDyEBIAAtACxBf2oOBM0B1QHXAdkBhwMLIAFBAWohAQzMAQsCQCABIgEgAkYNAANAAkAgAS0AACIQQSByIBAgEEG/f2pB/wFxQRpJG0H/AXEiEEEJRg0AIBBBIEYNAAJAAkACQAJAIBBBnX9qDhMAAwMDAwMDAwEDAwMDAwMDAwMCAwsgAUEBaiEBQTEhEAyRAwsgAUEBaiEBQTIhEAyQAwsgAUEBaiEBQTMhEAyPAwsgASEBDNABCyABQQFqIgEgAkcNAAtBNSEQDKUDC0E1IRAMpAMLAkAgASIBIAJGDQADQAJAIAEtAABBgLyAgABqLQAAQQFGDQAgASEBDNMBCyABQQFqIgEgAkcNAAtBPSEQDKQDC0E9IRAMowMLIAAgASIBIAIQsICAgAAiEA3WASABIQEMAQsgEEEBaiEBC0E8IRAMhwMLAkAgASIBIAJHDQBBwgAhEAygAwsCQANAAkAgAS0AAEF3ag4YAAL+Av4ChAP+Av4C/gL+Av4C/gL+Av4C/gL+Av4C/gL+Av4C/gL+Av4C/gIA/gILIAFBAWoiASACRw0AC0HCACEQDKADCyABQQFqIQEgAC0ALUEBcUUNvQEgASEBC0EsIRAMhQMLIAEiASACRw3TAUHEACEQDJ0DCwNAAkAgAS0AAEGQwICAAGotAABBAUYNACABIQEMtwILIAFBAWoiASACRw0AC0HFACEQDJwDCyANLQAAIhBBIEYNswEgEEE6Rw2BAyAAKAIEIQEgAEEANgIEIAAgASANEK+AgIAAIgEN0AEgDUEBaiEBDLMCC0HHACEQIAEiDSACRg2aAyACIA1rIAAoAgAiAWohFiANIAFrQQVqIRcDQCANLQAAIhRBIHIgFCAUQb9/akH/AXFBGkkbQf8BcSABQZDCgIAAai0AAEcNgAMgAUEFRg30AiABQQFqIQEgDUEBaiINIAJHDQALIAAgFjYCAAyaAwtByAAhECABIg0gAkYNmQMgAiANayAAKAIAIgFqIRYgDSABa0EJaiEXA0AgDS0AACIUQSByIBQgFEG/f2pB/wFxQRpJG0H/AXEgAUGWwoCAAGotAABHDf8CAkAgAUEJRw0AQQIhAQz1AgsgAUEBaiEBIA1BAWoiDSACRw0ACyAAIBY2AgAMmQMLAkAgASINIAJHDQBByQAhEAyZAwsCQAJAIA0tAAAiAUEgciABIAFBv39qQf8BcUEaSRtB/wFxQZJ/ag4HAIADgAOAA4ADgAMBgAMLIA1BAWohAUE+IRAMgAMLIA1BAWohAUE/IRAM/wILQcoAIRAgASINIAJGDZcDIAIgDWsgACgCACIBaiEWIA0gAWtBAWohFwNAIA0tAAAiFEEgciAUIBRBv39qQf8BcUEaSRtB/wFxIAFBoMKAgABqLQAARw39AiABQQFGDfACIAFBAWohASANQQFqIg0gAkcNAAsgACAWNgIADJcDC0HLACEQIAEiDSACRg2WAyACIA1rIAAoAgAiAWohFiANIAFrQQ5qIRcDQCANLQAAIhRBIHIgFCAUQb9/akH/AXFBGkkbQf8BcSABQaLCgIAAai0AAEcN/AIgAUEORg3wAiABQQFqIQEgDUEBaiINIAJHDQALIAAgFjYCAAyWAwtBzAAhECABIg0gAkYNlQMgAiANayAAKAIAIgFqIRYgDSABa0EPaiEXA0AgDS0AACIUQSByIBQgFEG/f2pB/wFxQRpJG0H/AXEgAUHAwoCAAGotAABHDfsCAkAgAUEPRw0AQQMhAQzxAgsgAUEBaiEBIA1BAWoiDSACRw0ACyAAIBY2AgAMlQMLQc0AIRAgASINIAJGDZQDIAIgDWsgACgCACIBaiEWIA0gAWtBBWohFwNAIA0tAAAiFEEgciAUIBRBv39qQf8BcUEaSRtB/wFxIAFB0MKAgABqLQAARw36AgJAIAFBBUcNAEEEIQEM8AILIAFBAWohASANQQFqIg0gAkcNAAsgACAWNgIADJQDCwJAIAEiDSACRw0AQc4AIRAMlAMLAkACQAJAAkAgDS0AACIBQSByIAEgAUG/f2pB/wFxQRpJG0H/AXFBnX9qDhMA/QL9Av0C/QL9Av0C/QL9Av0C/QL9Av0CAf0C/QL9AgID/QILIA1BAWohAUHBACEQDP0CCyANQQFqIQFBwgAhEAz8AgsgDUEBaiEBQcMAIRAM+wILIA1BAWohAUHEACEQDPoCCwJAIAEiASACRg0AIABBjYCAgAA2AgggACABNgIEIAEhAUHFACEQDPoCC0HPACEQDJIDCyAQIQECQAJAIBAtAABBdmoOBAGoAqgCAKgCCyAQQQFqIQELQSchEAz4AgsCQCABIgEgAkcNAEHRACEQDJEDCwJAIAEtAABBIEYNACABIQEMjQELIAFBAWohASAALQAtQQFxRQ3HASABIQEMjAELIAEiFyACRw3IAUHSACEQDI8DC0HTACEQIAEiFCACRg2OAyACIBRrIAAoAgAiAWohFiAUIAFrQQFqIRcDQCAULQAAIAFB1sKAgABqLQAARw3MASABQQFGDccBIAFBAWohASAUQQFqIhQgAkcNAAsgACAWNgIADI4DCwJAIAEiASACRw0AQdUAIRAMjgMLIAEtAABBCkcNzAEgAUEBaiEBDMcBCwJAIAEiASACRw0AQdYAIRAMjQMLAkACQCABLQAAQXZqDgQAzQHNAQHNAQsgAUEBaiEBDMcBCyABQQFqIQFBygAhEAzzAgsgACABIgEgAhCugICAACIQDcsBIAEhAUHNACEQDPICCyAALQApQSJGDYUDDKYCCwJAIAEiASACRw0AQdsAIRAMigMLQQAhFEEBIRdBASEWQQAhEAJAAkACQAJAAkACQAJAAkACQCABLQAAQVBqDgrUAdMBAAECAwQFBgjVAQtBAiEQDAYLQQMhEAwFC0EEIRAMBAtBBSEQDAMLQQYhEAwCC0EHIRAMAQtBCCEQC0EAIRdBACEWQQAhFAzMAQtBCSEQQQEhFEEAIRdBACEWDMsBCwJAIAEiASACRw0AQd0AIRAMiQMLIAEtAABBLkcNzAEgAUEBaiEBDKYCCyABIgEgAkcNzAFB3wAhEAyHAwsCQCABIgEgAkYNACAAQY6AgIAANgIIIAAgATYCBCABIQFB0AAhEAzuAgtB4AAhEAyGAwtB4QAhECABIgEgAkYNhQMgAiABayAAKAIAIhRqIRYgASAUa0EDaiEXA0AgAS0AACAUQeLCgIAAai0AAEcNzQEgFEEDRg3MASAUQQFqIRQgAUEBaiIBIAJHDQALIAAgFjYCAAyFAwtB4gAhECABIgEgAkYNhAMgAiABayAAKAIAIhRqIRYgASAUa0ECaiEXA0AgAS0AACAUQebCgIAAai0AAEcNzAEgFEECRg3OASAUQQFqIRQgAUEBaiIBIAJHDQALIAAgFjYCAAyEAwtB4wAhECABIgEgAkYNgwMgAiABayAAKAIAIhRqIRYgASAUa0EDaiEXA0AgAS0AACAUQenCgIAAai0AAEcNywEgFEEDRg3OASAUQQFqIRQgAUEBaiIBIAJHDQALIAAgFjYCAAyDAwsCQCABIgEgAkcNAEHlACEQDIMDCyAAIAFBAWoiASACEKiAgIAAIhANzQEgASEBQdYAIRAM6QILAkAgASIBIAJGDQADQAJAIAEtAAAiEEEgRg0AAkACQAJAIBBBuH9qDgsAAc8BzwHPAc8BzwHPAc8BzwECzwELIAFBAWohAUHSACEQDO0CCyABQQFqIQFB0wAhEAzsAgsgAUEBaiEBQdQAIRAM6wILIAFBAWoiASACRw0AC0HkACEQDIIDC0HkACEQDIEDCwNAAkAgAS0AAEHwwoCAAGotAAAiEEEBRg0AIBBBfmoOA88B0AHRAdIBCyABQQFqIgEgAkcNAAtB5gAhEAyAAwsCQCABIgEgAkYNACABQQFqIQEMAwtB5wAhEAz/AgsDQAJAIAEtAABB8MSAgABqLQAAIhBBAUYNAAJAIBBBfmoOBNIB0wHUAQDVAQsgASEBQdcAIRAM5wILIAFBAWoiASACRw0AC0HoACEQDP4CCwJAIAEiASACRw0AQekAIRAM/gILAkAgAS0AACIQQXZqDhq6AdUB1QG8AdUB1QHVAdUB1QHVAdUB1QHVAdUB1QHVAdUB1QHVAdUB1QHVAcoB1QHVAQDTAQsgAUEBaiEBC0EGIRAM4wILA0ACQCABLQAAQfDGgIAAai0AAEEBRg0AIAEhAQyeAgsgAUEBaiIBIAJHDQALQeoAIRAM+wILAkAgASIBIAJGDQAgAUEBaiEBDAMLQesAIRAM+gILAkAgASIBIAJHDQBB7AAhEAz6AgsgAUEBaiEBDAELAkAgASIBIAJHDQBB7QAhEAz5AgsgAUEBaiEBC0EEIRAM3gILAkAgASIUIAJHDQBB7gAhEAz3AgsgFCEBAkACQAJAIBQtAABB8MiAgABqLQAAQX9qDgfUAdUB1gEAnAIBAtcBCyAUQQFqIQEMCgsgFEEBaiEBDM0BC0EAIRAgAEEANgIcIABBm5KAgAA2AhAgAEEHNgIMIAAgFEEBajYCFAz2AgsCQANAAkAgAS0AAEHwyICAAGotAAAiEEEERg0AAkACQCAQQX9qDgfSAdMB1AHZAQAEAdkBCyABIQFB2gAhEAzgAgsgAUEBaiEBQdwAIRAM3wILIAFBAWoiASACRw0AC0HvACEQDPYCCyABQQFqIQEMywELAkAgASIUIAJHDQBB8AAhEAz1AgsgFC0AAEEvRw3UASAUQQFqIQEMBgsCQCABIhQgAkcNAEHxACEQDPQCCwJAIBQtAAAiAUEvRw0AIBRBAWohAUHdACEQDNsCCyABQXZqIgRBFksN0wFBASAEdEGJgIACcUUN0wEMygILAkAgASIBIAJGDQAgAUEBaiEBQd4AIRAM2gILQfIAIRAM8gILAkAgASIUIAJHDQBB9AAhEAzyAgsgFCEBAkAgFC0AAEHwzICAAGotAABBf2oOA8kClAIA1AELQeEAIRAM2AILAkAgASIUIAJGDQADQAJAIBQtAABB8MqAgABqLQAAIgFBA0YNAAJAIAFBf2oOAssCANUBCyAUIQFB3wAhEAzaAgsgFEEBaiIUIAJHDQALQfMAIRAM8QILQfMAIRAM8AILAkAgASIBIAJGDQAgAEGPgICAADYCCCAAIAE2AgQgASEBQeAAIRAM1wILQfUAIRAM7wILAkAgASIBIAJHDQBB9gAhEAzvAgsgAEGPgICAADYCCCAAIAE2AgQgASEBC0EDIRAM1AILA0AgAS0AAEEgRw3DAiABQQFqIgEgAkcNAAtB9wAhEAzsAgsCQCABIgEgAkcNAEH4ACEQDOwCCyABLQAAQSBHDc4BIAFBAWohAQzvAQsgACABIgEgAhCsgICAACIQDc4BIAEhAQyOAgsCQCABIgQgAkcNAEH6ACEQDOoCCyAELQAAQcwARw3RASAEQQFqIQFBEyEQDM8BCwJAIAEiBCACRw0AQfsAIRAM6QILIAIgBGsgACgCACIBaiEUIAQgAWtBBWohEANAIAQtAAAgAUHwzoCAAGotAABHDdABIAFBBUYNzgEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBB+wAhEAzoAgsCQCABIgQgAkcNAEH8ACEQDOgCCwJAAkAgBC0AAEG9f2oODADRAdEB0QHRAdEB0QHRAdEB0QHRAQHRAQsgBEEBaiEBQeYAIRAMzwILIARBAWohAUHnACEQDM4CCwJAIAEiBCACRw0AQf0AIRAM5wILIAIgBGsgACgCACIBaiEUIAQgAWtBAmohEAJAA0AgBC0AACABQe3PgIAAai0AAEcNzwEgAUECRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQf0AIRAM5wILIABBADYCACAQQQFqIQFBECEQDMwBCwJAIAEiBCACRw0AQf4AIRAM5gILIAIgBGsgACgCACIBaiEUIAQgAWtBBWohEAJAA0AgBC0AACABQfbOgIAAai0AAEcNzgEgAUEFRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQf4AIRAM5gILIABBADYCACAQQQFqIQFBFiEQDMsBCwJAIAEiBCACRw0AQf8AIRAM5QILIAIgBGsgACgCACIBaiEUIAQgAWtBA2ohEAJAA0AgBC0AACABQfzOgIAAai0AAEcNzQEgAUEDRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQf8AIRAM5QILIABBADYCACAQQQFqIQFBBSEQDMoBCwJAIAEiBCACRw0AQYABIRAM5AILIAQtAABB2QBHDcsBIARBAWohAUEIIRAMyQELAkAgASIEIAJHDQBBgQEhEAzjAgsCQAJAIAQtAABBsn9qDgMAzAEBzAELIARBAWohAUHrACEQDMoCCyAEQQFqIQFB7AAhEAzJAgsCQCABIgQgAkcNAEGCASEQDOICCwJAAkAgBC0AAEG4f2oOCADLAcsBywHLAcsBywEBywELIARBAWohAUHqACEQDMkCCyAEQQFqIQFB7QAhEAzIAgsCQCABIgQgAkcNAEGDASEQDOECCyACIARrIAAoAgAiAWohECAEIAFrQQJqIRQCQANAIAQtAAAgAUGAz4CAAGotAABHDckBIAFBAkYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgEDYCAEGDASEQDOECC0EAIRAgAEEANgIAIBRBAWohAQzGAQsCQCABIgQgAkcNAEGEASEQDOACCyACIARrIAAoAgAiAWohFCAEIAFrQQRqIRACQANAIAQtAAAgAUGDz4CAAGotAABHDcgBIAFBBEYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGEASEQDOACCyAAQQA2AgAgEEEBaiEBQSMhEAzFAQsCQCABIgQgAkcNAEGFASEQDN8CCwJAAkAgBC0AAEG0f2oOCADIAcgByAHIAcgByAEByAELIARBAWohAUHvACEQDMYCCyAEQQFqIQFB8AAhEAzFAgsCQCABIgQgAkcNAEGGASEQDN4CCyAELQAAQcUARw3FASAEQQFqIQEMgwILAkAgASIEIAJHDQBBhwEhEAzdAgsgAiAEayAAKAIAIgFqIRQgBCABa0EDaiEQAkADQCAELQAAIAFBiM+AgABqLQAARw3FASABQQNGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBhwEhEAzdAgsgAEEANgIAIBBBAWohAUEtIRAMwgELAkAgASIEIAJHDQBBiAEhEAzcAgsgAiAEayAAKAIAIgFqIRQgBCABa0EIaiEQAkADQCAELQAAIAFB0M+AgABqLQAARw3EASABQQhGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBiAEhEAzcAgsgAEEANgIAIBBBAWohAUEpIRAMwQELAkAgASIBIAJHDQBBiQEhEAzbAgtBASEQIAEtAABB3wBHDcABIAFBAWohAQyBAgsCQCABIgQgAkcNAEGKASEQDNoCCyACIARrIAAoAgAiAWohFCAEIAFrQQFqIRADQCAELQAAIAFBjM+AgABqLQAARw3BASABQQFGDa8CIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQYoBIRAM2QILAkAgASIEIAJHDQBBiwEhEAzZAgsgAiAEayAAKAIAIgFqIRQgBCABa0ECaiEQAkADQCAELQAAIAFBjs+AgABqLQAARw3BASABQQJGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBiwEhEAzZAgsgAEEANgIAIBBBAWohAUECIRAMvgELAkAgASIEIAJHDQBBjAEhEAzYAgsgAiAEayAAKAIAIgFqIRQgBCABa0EBaiEQAkADQCAELQAAIAFB8M+AgABqLQAARw3AASABQQFGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBjAEhEAzYAgsgAEEANgIAIBBBAWohAUEfIRAMvQELAkAgASIEIAJHDQBBjQEhEAzXAgsgAiAEayAAKAIAIgFqIRQgBCABa0EBaiEQAkADQCAELQAAIAFB8s+AgABqLQAARw2/ASABQQFGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBjQEhEAzXAgsgAEEANgIAIBBBAWohAUEJIRAMvAELAkAgASIEIAJHDQBBjgEhEAzWAgsCQAJAIAQtAABBt39qDgcAvwG/Ab8BvwG/AQG/AQsgBEEBaiEBQfgAIRAMvQILIARBAWohAUH5ACEQDLwCCwJAIAEiBCACRw0AQY8BIRAM1QILIAIgBGsgACgCACIBaiEUIAQgAWtBBWohEAJAA0AgBC0AACABQZHPgIAAai0AAEcNvQEgAUEFRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQY8BIRAM1QILIABBADYCACAQQQFqIQFBGCEQDLoBCwJAIAEiBCACRw0AQZABIRAM1AILIAIgBGsgACgCACIBaiEUIAQgAWtBAmohEAJAA0AgBC0AACABQZfPgIAAai0AAEcNvAEgAUECRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQZABIRAM1AILIABBADYCACAQQQFqIQFBFyEQDLkBCwJAIAEiBCACRw0AQZEBIRAM0wILIAIgBGsgACgCACIBaiEUIAQgAWtBBmohEAJAA0AgBC0AACABQZrPgIAAai0AAEcNuwEgAUEGRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQZEBIRAM0wILIABBADYCACAQQQFqIQFBFSEQDLgBCwJAIAEiBCACRw0AQZIBIRAM0gILIAIgBGsgACgCACIBaiEUIAQgAWtBBWohEAJAA0AgBC0AACABQaHPgIAAai0AAEcNugEgAUEFRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQZIBIRAM0gILIABBADYCACAQQQFqIQFBHiEQDLcBCwJAIAEiBCACRw0AQZMBIRAM0QILIAQtAABBzABHDbgBIARBAWohAUEKIRAMtgELAkAgBCACRw0AQZQBIRAM0AILAkACQCAELQAAQb9/ag4PALkBuQG5AbkBuQG5AbkBuQG5AbkBuQG5AbkBAbkBCyAEQQFqIQFB/gAhEAy3AgsgBEEBaiEBQf8AIRAMtgILAkAgBCACRw0AQZUBIRAMzwILAkACQCAELQAAQb9/ag4DALgBAbgBCyAEQQFqIQFB/QAhEAy2AgsgBEEBaiEEQYABIRAMtQILAkAgBCACRw0AQZYBIRAMzgILIAIgBGsgACgCACIBaiEUIAQgAWtBAWohEAJAA0AgBC0AACABQafPgIAAai0AAEcNtgEgAUEBRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQZYBIRAMzgILIABBADYCACAQQQFqIQFBCyEQDLMBCwJAIAQgAkcNAEGXASEQDM0CCwJAAkACQAJAIAQtAABBU2oOIwC4AbgBuAG4AbgBuAG4AbgBuAG4AbgBuAG4AbgBuAG4AbgBuAG4AbgBuAG4AbgBAbgBuAG4AbgBuAECuAG4AbgBA7gBCyAEQQFqIQFB+wAhEAy2AgsgBEEBaiEBQfwAIRAMtQILIARBAWohBEGBASEQDLQCCyAEQQFqIQRBggEhEAyzAgsCQCAEIAJHDQBBmAEhEAzMAgsgAiAEayAAKAIAIgFqIRQgBCABa0EEaiEQAkADQCAELQAAIAFBqc+AgABqLQAARw20ASABQQRGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBmAEhEAzMAgsgAEEANgIAIBBBAWohAUEZIRAMsQELAkAgBCACRw0AQZkBIRAMywILIAIgBGsgACgCACIBaiEUIAQgAWtBBWohEAJAA0AgBC0AACABQa7PgIAAai0AAEcNswEgAUEFRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQZkBIRAMywILIABBADYCACAQQQFqIQFBBiEQDLABCwJAIAQgAkcNAEGaASEQDMoCCyACIARrIAAoAgAiAWohFCAEIAFrQQFqIRACQANAIAQtAAAgAUG0z4CAAGotAABHDbIBIAFBAUYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGaASEQDMoCCyAAQQA2AgAgEEEBaiEBQRwhEAyvAQsCQCAEIAJHDQBBmwEhEAzJAgsgAiAEayAAKAIAIgFqIRQgBCABa0EBaiEQAkADQCAELQAAIAFBts+AgABqLQAARw2xASABQQFGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBmwEhEAzJAgsgAEEANgIAIBBBAWohAUEnIRAMrgELAkAgBCACRw0AQZwBIRAMyAILAkACQCAELQAAQax/ag4CAAGxAQsgBEEBaiEEQYYBIRAMrwILIARBAWohBEGHASEQDK4CCwJAIAQgAkcNAEGdASEQDMcCCyACIARrIAAoAgAiAWohFCAEIAFrQQFqIRACQANAIAQtAAAgAUG4z4CAAGotAABHDa8BIAFBAUYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGdASEQDMcCCyAAQQA2AgAgEEEBaiEBQSYhEAysAQsCQCAEIAJHDQBBngEhEAzGAgsgAiAEayAAKAIAIgFqIRQgBCABa0EBaiEQAkADQCAELQAAIAFBus+AgABqLQAARw2uASABQQFGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBngEhEAzGAgsgAEEANgIAIBBBAWohAUEDIRAMqwELAkAgBCACRw0AQZ8BIRAMxQILIAIgBGsgACgCACIBaiEUIAQgAWtBAmohEAJAA0AgBC0AACABQe3PgIAAai0AAEcNrQEgAUECRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQZ8BIRAMxQILIABBADYCACAQQQFqIQFBDCEQDKoBCwJAIAQgAkcNAEGgASEQDMQCCyACIARrIAAoAgAiAWohFCAEIAFrQQNqIRACQANAIAQtAAAgAUG8z4CAAGotAABHDawBIAFBA0YNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGgASEQDMQCCyAAQQA2AgAgEEEBaiEBQQ0hEAypAQsCQCAEIAJHDQBBoQEhEAzDAgsCQAJAIAQtAABBun9qDgsArAGsAawBrAGsAawBrAGsAawBAawBCyAEQQFqIQRBiwEhEAyqAgsgBEEBaiEEQYwBIRAMqQILAkAgBCACRw0AQaIBIRAMwgILIAQtAABB0ABHDakBIARBAWohBAzpAQsCQCAEIAJHDQBBowEhEAzBAgsCQAJAIAQtAABBt39qDgcBqgGqAaoBqgGqAQCqAQsgBEEBaiEEQY4BIRAMqAILIARBAWohAUEiIRAMpgELAkAgBCACRw0AQaQBIRAMwAILIAIgBGsgACgCACIBaiEUIAQgAWtBAWohEAJAA0AgBC0AACABQcDPgIAAai0AAEcNqAEgAUEBRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQaQBIRAMwAILIABBADYCACAQQQFqIQFBHSEQDKUBCwJAIAQgAkcNAEGlASEQDL8CCwJAAkAgBC0AAEGuf2oOAwCoAQGoAQsgBEEBaiEEQZABIRAMpgILIARBAWohAUEEIRAMpAELAkAgBCACRw0AQaYBIRAMvgILAkACQAJAAkACQCAELQAAQb9/ag4VAKoBqgGqAaoBqgGqAaoBqgGqAaoBAaoBqgECqgGqAQOqAaoBBKoBCyAEQQFqIQRBiAEhEAyoAgsgBEEBaiEEQYkBIRAMpwILIARBAWohBEGKASEQDKYCCyAEQQFqIQRBjwEhEAylAgsgBEEBaiEEQZEBIRAMpAILAkAgBCACRw0AQacBIRAMvQILIAIgBGsgACgCACIBaiEUIAQgAWtBAmohEAJAA0AgBC0AACABQe3PgIAAai0AAEcNpQEgAUECRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQacBIRAMvQILIABBADYCACAQQQFqIQFBESEQDKIBCwJAIAQgAkcNAEGoASEQDLwCCyACIARrIAAoAgAiAWohFCAEIAFrQQJqIRACQANAIAQtAAAgAUHCz4CAAGotAABHDaQBIAFBAkYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGoASEQDLwCCyAAQQA2AgAgEEEBaiEBQSwhEAyhAQsCQCAEIAJHDQBBqQEhEAy7AgsgAiAEayAAKAIAIgFqIRQgBCABa0EEaiEQAkADQCAELQAAIAFBxc+AgABqLQAARw2jASABQQRGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBqQEhEAy7AgsgAEEANgIAIBBBAWohAUErIRAMoAELAkAgBCACRw0AQaoBIRAMugILIAIgBGsgACgCACIBaiEUIAQgAWtBAmohEAJAA0AgBC0AACABQcrPgIAAai0AAEcNogEgAUECRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQaoBIRAMugILIABBADYCACAQQQFqIQFBFCEQDJ8BCwJAIAQgAkcNAEGrASEQDLkCCwJAAkACQAJAIAQtAABBvn9qDg8AAQKkAaQBpAGkAaQBpAGkAaQBpAGkAaQBA6QBCyAEQQFqIQRBkwEhEAyiAgsgBEEBaiEEQZQBIRAMoQILIARBAWohBEGVASEQDKACCyAEQQFqIQRBlgEhEAyfAgsCQCAEIAJHDQBBrAEhEAy4AgsgBC0AAEHFAEcNnwEgBEEBaiEEDOABCwJAIAQgAkcNAEGtASEQDLcCCyACIARrIAAoAgAiAWohFCAEIAFrQQJqIRACQANAIAQtAAAgAUHNz4CAAGotAABHDZ8BIAFBAkYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEGtASEQDLcCCyAAQQA2AgAgEEEBaiEBQQ4hEAycAQsCQCAEIAJHDQBBrgEhEAy2AgsgBC0AAEHQAEcNnQEgBEEBaiEBQSUhEAybAQsCQCAEIAJHDQBBrwEhEAy1AgsgAiAEayAAKAIAIgFqIRQgBCABa0EIaiEQAkADQCAELQAAIAFB0M+AgABqLQAARw2dASABQQhGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBrwEhEAy1AgsgAEEANgIAIBBBAWohAUEqIRAMmgELAkAgBCACRw0AQbABIRAMtAILAkACQCAELQAAQat/ag4LAJ0BnQGdAZ0BnQGdAZ0BnQGdAQGdAQsgBEEBaiEEQZoBIRAMmwILIARBAWohBEGbASEQDJoCCwJAIAQgAkcNAEGxASEQDLMCCwJAAkAgBC0AAEG/f2oOFACcAZwBnAGcAZwBnAGcAZwBnAGcAZwBnAGcAZwBnAGcAZwBnAEBnAELIARBAWohBEGZASEQDJoCCyAEQQFqIQRBnAEhEAyZAgsCQCAEIAJHDQBBsgEhEAyyAgsgAiAEayAAKAIAIgFqIRQgBCABa0EDaiEQAkADQCAELQAAIAFB2c+AgABqLQAARw2aASABQQNGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBsgEhEAyyAgsgAEEANgIAIBBBAWohAUEhIRAMlwELAkAgBCACRw0AQbMBIRAMsQILIAIgBGsgACgCACIBaiEUIAQgAWtBBmohEAJAA0AgBC0AACABQd3PgIAAai0AAEcNmQEgAUEGRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQbMBIRAMsQILIABBADYCACAQQQFqIQFBGiEQDJYBCwJAIAQgAkcNAEG0ASEQDLACCwJAAkACQCAELQAAQbt/ag4RAJoBmgGaAZoBmgGaAZoBmgGaAQGaAZoBmgGaAZoBApoBCyAEQQFqIQRBnQEhEAyYAgsgBEEBaiEEQZ4BIRAMlwILIARBAWohBEGfASEQDJYCCwJAIAQgAkcNAEG1ASEQDK8CCyACIARrIAAoAgAiAWohFCAEIAFrQQVqIRACQANAIAQtAAAgAUHkz4CAAGotAABHDZcBIAFBBUYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEG1ASEQDK8CCyAAQQA2AgAgEEEBaiEBQSghEAyUAQsCQCAEIAJHDQBBtgEhEAyuAgsgAiAEayAAKAIAIgFqIRQgBCABa0ECaiEQAkADQCAELQAAIAFB6s+AgABqLQAARw2WASABQQJGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBtgEhEAyuAgsgAEEANgIAIBBBAWohAUEHIRAMkwELAkAgBCACRw0AQbcBIRAMrQILAkACQCAELQAAQbt/ag4OAJYBlgGWAZYBlgGWAZYBlgGWAZYBlgGWAQGWAQsgBEEBaiEEQaEBIRAMlAILIARBAWohBEGiASEQDJMCCwJAIAQgAkcNAEG4ASEQDKwCCyACIARrIAAoAgAiAWohFCAEIAFrQQJqIRACQANAIAQtAAAgAUHtz4CAAGotAABHDZQBIAFBAkYNASABQQFqIQEgBEEBaiIEIAJHDQALIAAgFDYCAEG4ASEQDKwCCyAAQQA2AgAgEEEBaiEBQRIhEAyRAQsCQCAEIAJHDQBBuQEhEAyrAgsgAiAEayAAKAIAIgFqIRQgBCABa0EBaiEQAkADQCAELQAAIAFB8M+AgABqLQAARw2TASABQQFGDQEgAUEBaiEBIARBAWoiBCACRw0ACyAAIBQ2AgBBuQEhEAyrAgsgAEEANgIAIBBBAWohAUEgIRAMkAELAkAgBCACRw0AQboBIRAMqgILIAIgBGsgACgCACIBaiEUIAQgAWtBAWohEAJAA0AgBC0AACABQfLPgIAAai0AAEcNkgEgAUEBRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQboBIRAMqgILIABBADYCACAQQQFqIQFBDyEQDI8BCwJAIAQgAkcNAEG7ASEQDKkCCwJAAkAgBC0AAEG3f2oOBwCSAZIBkgGSAZIBAZIBCyAEQQFqIQRBpQEhEAyQAgsgBEEBaiEEQaYBIRAMjwILAkAgBCACRw0AQbwBIRAMqAILIAIgBGsgACgCACIBaiEUIAQgAWtBB2ohEAJAA0AgBC0AACABQfTPgIAAai0AAEcNkAEgAUEHRg0BIAFBAWohASAEQQFqIgQgAkcNAAsgACAUNgIAQbwBIRAMqAILIABBADYCACAQQQFqIQFBGyEQDI0BCwJAIAQgAkcNAEG9ASEQDKcCCwJAAkACQCAELQAAQb5/ag4SAJEBkQGRAZEBkQGRAZEBkQGRAQGRAZEBkQGRAZEBkQECkQELIARBAWohBEGkASEQDI8CCyAEQQFqIQRBpwEhEAyOAgsgBEEBaiEEQagBIRAMjQILAkAgBCACRw0AQb4BIRAMpgILIAQtAABBzgBHDY0BIARBAWohBAzPAQsCQCAEIAJHDQBBvwEhEAylAgsCQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQCAELQAAQb9/ag4VAAECA5wBBAUGnAGcAZwBBwgJCgucAQwNDg+cAQsgBEEBaiEBQegAIRAMmgILIARBAWohAUHpACEQDJkCCyAEQQFqIQFB7gAhEAyYAgsgBEEBaiEBQfIAIRAMlwILIARBAWohAUHzACEQDJYCCyAEQQFqIQFB9gAhEAyVAgsgBEEBaiEBQfcAIRAMlAILIARBAWohAUH6ACEQDJMCCyAEQQFqIQRBgwEhEAySAgsgBEEBaiEEQYQBIRAMkQILIARBAWohBEGFASEQDJACCyAEQQFqIQRBkgEhEAyPAgsgBEEBaiEEQZgBIRAMjgILIARBAWohBEGgASEQDI0CCyAEQQFqIQRBowEhEAyMAgsgBEEBaiEEQaoBIRAMiwILAkAgBCACRg0AIABBkICAgAA2AgggACAENgIEQasBIRAMiwILQcABIRAMowILIAAgBSACEKqAgIAAIgENiwEgBSEBDFwLAkAgBiACRg0AIAZBAWohBQyNAQtBwgEhEAyhAgsDQAJAIBAtAABBdmoOBIwBAACPAQALIBBBAWoiECACRw0AC0HDASEQDKACCwJAIAcgAkYNACAAQZGAgIAANgIIIAAgBzYCBCAHIQFBASEQDIcCC0HEASEQDJ8CCwJAIAcgAkcNAEHFASEQDJ8CCwJAAkAgBy0AAEF2ag4EAc4BzgEAzgELIAdBAWohBgyNAQsgB0EBaiEFDIkBCwJAIAcgAkcNAEHGASEQDJ4CCwJAAkAgBy0AAEF2ag4XAY8BjwEBjwGPAY8BjwGPAY8BjwGPAY8BjwGPAY8BjwGPAY8BjwGPAY8BAI8BCyAHQQFqIQcLQbABIRAMhAILAkAgCCACRw0AQcgBIRAMnQILIAgtAABBIEcNjQEgAEEAOwEyIAhBAWohAUGzASEQDIMCCyABIRcCQANAIBciByACRg0BIActAABBUGpB/wFxIhBBCk8NzAECQCAALwEyIhRBmTNLDQAgACAUQQpsIhQ7ATIgEEH//wNzIBRB/v8DcUkNACAHQQFqIRcgACAUIBBqIhA7ATIgEEH//wNxQegHSQ0BCwtBACEQIABBADYCHCAAQcGJgIAANgIQIABBDTYCDCAAIAdBAWo2AhQMnAILQccBIRAMmwILIAAgCCACEK6AgIAAIhBFDcoBIBBBFUcNjAEgAEHIATYCHCAAIAg2AhQgAEHJl4CAADYCECAAQRU2AgxBACEQDJoCCwJAIAkgAkcNAEHMASEQDJoCC0EAIRRBASEXQQEhFkEAIRACQAJAAkACQAJAAkACQAJAAkAgCS0AAEFQag4KlgGVAQABAgMEBQYIlwELQQIhEAwGC0EDIRAMBQtBBCEQDAQLQQUhEAwDC0EGIRAMAgtBByEQDAELQQghEAtBACEXQQAhFkEAIRQMjgELQQkhEEEBIRRBACEXQQAhFgyNAQsCQCAKIAJHDQBBzgEhEAyZAgsgCi0AAEEuRw2OASAKQQFqIQkMygELIAsgAkcNjgFB0AEhEAyXAgsCQCALIAJGDQAgAEGOgICAADYCCCAAIAs2AgRBtwEhEAz+AQtB0QEhEAyWAgsCQCAEIAJHDQBB0gEhEAyWAgsgAiAEayAAKAIAIhBqIRQgBCAQa0EEaiELA0AgBC0AACAQQfzPgIAAai0AAEcNjgEgEEEERg3pASAQQQFqIRAgBEEBaiIEIAJHDQALIAAgFDYCAEHSASEQDJUCCyAAIAwgAhCsgICAACIBDY0BIAwhAQy4AQsCQCAEIAJHDQBB1AEhEAyUAgsgAiAEayAAKAIAIhBqIRQgBCAQa0EBaiEMA0AgBC0AACAQQYHQgIAAai0AAEcNjwEgEEEBRg2OASAQQQFqIRAgBEEBaiIEIAJHDQALIAAgFDYCAEHUASEQDJMCCwJAIAQgAkcNAEHWASEQDJMCCyACIARrIAAoAgAiEGohFCAEIBBrQQJqIQsDQCAELQAAIBBBg9CAgABqLQAARw2OASAQQQJGDZABIBBBAWohECAEQQFqIgQgAkcNAAsgACAUNgIAQdYBIRAMkgILAkAgBCACRw0AQdcBIRAMkgILAkACQCAELQAAQbt/ag4QAI8BjwGPAY8BjwGPAY8BjwGPAY8BjwGPAY8BjwEBjwELIARBAWohBEG7ASEQDPkBCyAEQQFqIQRBvAEhEAz4AQsCQCAEIAJHDQBB2AEhEAyRAgsgBC0AAEHIAEcNjAEgBEEBaiEEDMQBCwJAIAQgAkYNACAAQZCAgIAANgIIIAAgBDYCBEG+ASEQDPcBC0HZASEQDI8CCwJAIAQgAkcNAEHaASEQDI8CCyAELQAAQcgARg3DASAAQQE6ACgMuQELIABBAjoALyAAIAQgAhCmgICAACIQDY0BQcIBIRAM9AELIAAtAChBf2oOArcBuQG4AQsDQAJAIAQtAABBdmoOBACOAY4BAI4BCyAEQQFqIgQgAkcNAAtB3QEhEAyLAgsgAEEAOgAvIAAtAC1BBHFFDYQCCyAAQQA6AC8gAEEBOgA0IAEhAQyMAQsgEEEVRg3aASAAQQA2AhwgACABNgIUIABBp46AgAA2AhAgAEESNgIMQQAhEAyIAgsCQCAAIBAgAhC0gICAACIEDQAgECEBDIECCwJAIARBFUcNACAAQQM2AhwgACAQNgIUIABBsJiAgAA2AhAgAEEVNgIMQQAhEAyIAgsgAEEANgIcIAAgEDYCFCAAQaeOgIAANgIQIABBEjYCDEEAIRAMhwILIBBBFUYN1gEgAEEANgIcIAAgATYCFCAAQdqNgIAANgIQIABBFDYCDEEAIRAMhgILIAAoAgQhFyAAQQA2AgQgECARp2oiFiEBIAAgFyAQIBYgFBsiEBC1gICAACIURQ2NASAAQQc2AhwgACAQNgIUIAAgFDYCDEEAIRAMhQILIAAgAC8BMEGAAXI7ATAgASEBC0EqIRAM6gELIBBBFUYN0QEgAEEANgIcIAAgATYCFCAAQYOMgIAANgIQIABBEzYCDEEAIRAMggILIBBBFUYNzwEgAEEANgIcIAAgATYCFCAAQZqPgIAANgIQIABBIjYCDEEAIRAMgQILIAAoAgQhECAAQQA2AgQCQCAAIBAgARC3gICAACIQDQAgAUEBaiEBDI0BCyAAQQw2AhwgACAQNgIMIAAgAUEBajYCFEEAIRAMgAILIBBBFUYNzAEgAEEANgIcIAAgATYCFCAAQZqPgIAANgIQIABBIjYCDEEAIRAM/wELIAAoAgQhECAAQQA2AgQCQCAAIBAgARC3gICAACIQDQAgAUEBaiEBDIwBCyAAQQ02AhwgACAQNgIMIAAgAUEBajYCFEEAIRAM/gELIBBBFUYNyQEgAEEANgIcIAAgATYCFCAAQcaMgIAANgIQIABBIzYCDEEAIRAM/QELIAAoAgQhECAAQQA2AgQCQCAAIBAgARC5gICAACIQDQAgAUEBaiEBDIsBCyAAQQ42AhwgACAQNgIMIAAgAUEBajYCFEEAIRAM/AELIABBADYCHCAAIAE2AhQgAEHAlYCAADYCECAAQQI2AgxBACEQDPsBCyAQQRVGDcUBIABBADYCHCAAIAE2AhQgAEHGjICAADYCECAAQSM2AgxBACEQDPoBCyAAQRA2AhwgACABNgIUIAAgEDYCDEEAIRAM+QELIAAoAgQhBCAAQQA2AgQCQCAAIAQgARC5gICAACIEDQAgAUEBaiEBDPEBCyAAQRE2AhwgACAENgIMIAAgAUEBajYCFEEAIRAM+AELIBBBFUYNwQEgAEEANgIcIAAgATYCFCAAQcaMgIAANgIQIABBIzYCDEEAIRAM9wELIAAoAgQhECAAQQA2AgQCQCAAIBAgARC5gICAACIQDQAgAUEBaiEBDIgBCyAAQRM2AhwgACAQNgIMIAAgAUEBajYCFEEAIRAM9gELIAAoAgQhBCAAQQA2AgQCQCAAIAQgARC5gICAACIEDQAgAUEBaiEBDO0BCyAAQRQ2AhwgACAENgIMIAAgAUEBajYCFEEAIRAM9QELIBBBFUYNvQEgAEEANgIcIAAgATYCFCAAQZqPgIAANgIQIABBIjYCDEEAIRAM9AELIAAoAgQhECAAQQA2AgQCQCAAIBAgARC3gICAACIQDQAgAUEBaiEBDIYBCyAAQRY2AhwgACAQNgIMIAAgAUEBajYCFEEAIRAM8wELIAAoAgQhBCAAQQA2AgQCQCAAIAQgARC3gICAACIEDQAgAUEBaiEBDOkBCyAAQRc2AhwgACAENgIMIAAgAUEBajYCFEEAIRAM8gELIABBADYCHCAAIAE2AhQgAEHNk4CAADYCECAAQQw2AgxBACEQDPEBC0IBIRELIBBBAWohAQJAIAApAyAiEkL//////////w9WDQAgACASQgSGIBGENwMgIAEhAQyEAQsgAEEANgIcIAAgATYCFCAAQa2JgIAANgIQIABBDDYCDEEAIRAM7wELIABBADYCHCAAIBA2AhQgAEHNk4CAADYCECAAQQw2AgxBACEQDO4BCyAAKAIEIRcgAEEANgIEIBAgEadqIhYhASAAIBcgECAWIBQbIhAQtYCAgAAiFEUNcyAAQQU2AhwgACAQNgIUIAAgFDYCDEEAIRAM7QELIABBADYCHCAAIBA2AhQgAEGqnICAADYCECAAQQ82AgxBACEQDOwBCyAAIBAgAhC0gICAACIBDQEgECEBC0EOIRAM0QELAkAgAUEVRw0AIABBAjYCHCAAIBA2AhQgAEGwmICAADYCECAAQRU2AgxBACEQDOoBCyAAQQA2AhwgACAQNgIUIABBp46AgAA2AhAgAEESNgIMQQAhEAzpAQsgAUEBaiEQAkAgAC8BMCIBQYABcUUNAAJAIAAgECACELuAgIAAIgENACAQIQEMcAsgAUEVRw26ASAAQQU2AhwgACAQNgIUIABB+ZeAgAA2AhAgAEEVNgIMQQAhEAzpAQsCQCABQaAEcUGgBEcNACAALQAtQQJxDQAgAEEANgIcIAAgEDYCFCAAQZaTgIAANgIQIABBBDYCDEEAIRAM6QELIAAgECACEL2AgIAAGiAQIQECQAJAAkACQAJAIAAgECACELOAgIAADhYCAQAEBAQEBAQEBAQEBAQEBAQEBAQDBAsgAEEBOgAuCyAAIAAvATBBwAByOwEwIBAhAQtBJiEQDNEBCyAAQSM2AhwgACAQNgIUIABBpZaAgAA2AhAgAEEVNgIMQQAhEAzpAQsgAEEANgIcIAAgEDYCFCAAQdWLgIAANgIQIABBETYCDEEAIRAM6AELIAAtAC1BAXFFDQFBwwEhEAzOAQsCQCANIAJGDQADQAJAIA0tAABBIEYNACANIQEMxAELIA1BAWoiDSACRw0AC0ElIRAM5wELQSUhEAzmAQsgACgCBCEEIABBADYCBCAAIAQgDRCvgICAACIERQ2tASAAQSY2AhwgACAENgIMIAAgDUEBajYCFEEAIRAM5QELIBBBFUYNqwEgAEEANgIcIAAgATYCFCAAQf2NgIAANgIQIABBHTYCDEEAIRAM5AELIABBJzYCHCAAIAE2AhQgACAQNgIMQQAhEAzjAQsgECEBQQEhFAJAAkACQAJAAkACQAJAIAAtACxBfmoOBwYFBQMBAgAFCyAAIAAvATBBCHI7ATAMAwtBAiEUDAELQQQhFAsgAEEBOgAsIAAgAC8BMCAUcjsBMAsgECEBC0ErIRAMygELIABBADYCHCAAIBA2AhQgAEGrkoCAADYCECAAQQs2AgxBACEQDOIBCyAAQQA2AhwgACABNgIUIABB4Y+AgAA2AhAgAEEKNgIMQQAhEAzhAQsgAEEAOgAsIBAhAQy9AQsgECEBQQEhFAJAAkACQAJAAkAgAC0ALEF7ag4EAwECAAULIAAgAC8BMEEIcjsBMAwDC0ECIRQMAQtBBCEUCyAAQQE6ACwgACAALwEwIBRyOwEwCyAQIQELQSkhEAzFAQsgAEEANgIcIAAgATYCFCAAQfCUgIAANgIQIABBAzYCDEEAIRAM3QELAkAgDi0AAEENRw0AIAAoAgQhASAAQQA2AgQCQCAAIAEgDhCxgICAACIBDQAgDkEBaiEBDHULIABBLDYCHCAAIAE2AgwgACAOQQFqNgIUQQAhEAzdAQsgAC0ALUEBcUUNAUHEASEQDMMBCwJAIA4gAkcNAEEtIRAM3AELAkACQANAAkAgDi0AAEF2ag4EAgAAAwALIA5BAWoiDiACRw0AC0EtIRAM3QELIAAoAgQhASAAQQA2AgQCQCAAIAEgDhCxgICAACIBDQAgDiEBDHQLIABBLDYCHCAAIA42AhQgACABNgIMQQAhEAzcAQsgACgCBCEBIABBADYCBAJAIAAgASAOELGAgIAAIgENACAOQQFqIQEMcwsgAEEsNgIcIAAgATYCDCAAIA5BAWo2AhRBACEQDNsBCyAAKAIEIQQgAEEANgIEIAAgBCAOELGAgIAAIgQNoAEgDiEBDM4BCyAQQSxHDQEgAUEBaiEQQQEhAQJAAkACQAJAAkAgAC0ALEF7ag4EAwECBAALIBAhAQwEC0ECIQEMAQtBBCEBCyAAQQE6ACwgACAALwEwIAFyOwEwIBAhAQwBCyAAIAAvATBBCHI7ATAgECEBC0E5IRAMvwELIABBADoALCABIQELQTQhEAy9AQsgACAALwEwQSByOwEwIAEhAQwCCyAAKAIEIQQgAEEANgIEAkAgACAEIAEQsYCAgAAiBA0AIAEhAQzHAQsgAEE3NgIcIAAgATYCFCAAIAQ2AgxBACEQDNQBCyAAQQg6ACwgASEBC0EwIRAMuQELAkAgAC0AKEEBRg0AIAEhAQwECyAALQAtQQhxRQ2TASABIQEMAwsgAC0AMEEgcQ2UAUHFASEQDLcBCwJAIA8gAkYNAAJAA0ACQCAPLQAAQVBqIgFB/wFxQQpJDQAgDyEBQTUhEAy6AQsgACkDICIRQpmz5syZs+bMGVYNASAAIBFCCn4iETcDICARIAGtQv8BgyISQn+FVg0BIAAgESASfDcDICAPQQFqIg8gAkcNAAtBOSEQDNEBCyAAKAIEIQIgAEEANgIEIAAgAiAPQQFqIgQQsYCAgAAiAg2VASAEIQEMwwELQTkhEAzPAQsCQCAALwEwIgFBCHFFDQAgAC0AKEEBRw0AIAAtAC1BCHFFDZABCyAAIAFB9/sDcUGABHI7ATAgDyEBC0E3IRAMtAELIAAgAC8BMEEQcjsBMAyrAQsgEEEVRg2LASAAQQA2AhwgACABNgIUIABB8I6AgAA2AhAgAEEcNgIMQQAhEAzLAQsgAEHDADYCHCAAIAE2AgwgACANQQFqNgIUQQAhEAzKAQsCQCABLQAAQTpHDQAgACgCBCEQIABBADYCBAJAIAAgECABEK+AgIAAIhANACABQQFqIQEMYwsgAEHDADYCHCAAIBA2AgwgACABQQFqNgIUQQAhEAzKAQsgAEEANgIcIAAgATYCFCAAQbGRgIAANgIQIABBCjYCDEEAIRAMyQELIABBADYCHCAAIAE2AhQgAEGgmYCAADYCECAAQR42AgxBACEQDMgBCyAAQQA2AgALIABBgBI7ASogACAXQQFqIgEgAhCogICAACIQDQEgASEBC0HHACEQDKwBCyAQQRVHDYMBIABB0QA2AhwgACABNgIUIABB45eAgAA2AhAgAEEVNgIMQQAhEAzEAQsgACgCBCEQIABBADYCBAJAIAAgECABEKeAgIAAIhANACABIQEMXgsgAEHSADYCHCAAIAE2AhQgACAQNgIMQQAhEAzDAQsgAEEANgIcIAAgFDYCFCAAQcGogIAANgIQIABBBzYCDCAAQQA2AgBBACEQDMIBCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQp4CAgAAiEA0AIAEhAQxdCyAAQdMANgIcIAAgATYCFCAAIBA2AgxBACEQDMEBC0EAIRAgAEEANgIcIAAgATYCFCAAQYCRgIAANgIQIABBCTYCDAzAAQsgEEEVRg19IABBADYCHCAAIAE2AhQgAEGUjYCAADYCECAAQSE2AgxBACEQDL8BC0EBIRZBACEXQQAhFEEBIRALIAAgEDoAKyABQQFqIQECQAJAIAAtAC1BEHENAAJAAkACQCAALQAqDgMBAAIECyAWRQ0DDAILIBQNAQwCCyAXRQ0BCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQrYCAgAAiEA0AIAEhAQxcCyAAQdgANgIcIAAgATYCFCAAIBA2AgxBACEQDL4BCyAAKAIEIQQgAEEANgIEAkAgACAEIAEQrYCAgAAiBA0AIAEhAQytAQsgAEHZADYCHCAAIAE2AhQgACAENgIMQQAhEAy9AQsgACgCBCEEIABBADYCBAJAIAAgBCABEK2AgIAAIgQNACABIQEMqwELIABB2gA2AhwgACABNgIUIAAgBDYCDEEAIRAMvAELIAAoAgQhBCAAQQA2AgQCQCAAIAQgARCtgICAACIEDQAgASEBDKkBCyAAQdwANgIcIAAgATYCFCAAIAQ2AgxBACEQDLsBCwJAIAEtAABBUGoiEEH/AXFBCk8NACAAIBA6ACogAUEBaiEBQc8AIRAMogELIAAoAgQhBCAAQQA2AgQCQCAAIAQgARCtgICAACIEDQAgASEBDKcBCyAAQd4ANgIcIAAgATYCFCAAIAQ2AgxBACEQDLoBCyAAQQA2AgAgF0EBaiEBAkAgAC0AKUEjTw0AIAEhAQxZCyAAQQA2AhwgACABNgIUIABB04mAgAA2AhAgAEEINgIMQQAhEAy5AQsgAEEANgIAC0EAIRAgAEEANgIcIAAgATYCFCAAQZCzgIAANgIQIABBCDYCDAy3AQsgAEEANgIAIBdBAWohAQJAIAAtAClBIUcNACABIQEMVgsgAEEANgIcIAAgATYCFCAAQZuKgIAANgIQIABBCDYCDEEAIRAMtgELIABBADYCACAXQQFqIQECQCAALQApIhBBXWpBC08NACABIQEMVQsCQCAQQQZLDQBBASAQdEHKAHFFDQAgASEBDFULQQAhECAAQQA2AhwgACABNgIUIABB94mAgAA2AhAgAEEINgIMDLUBCyAQQRVGDXEgAEEANgIcIAAgATYCFCAAQbmNgIAANgIQIABBGjYCDEEAIRAMtAELIAAoAgQhECAAQQA2AgQCQCAAIBAgARCngICAACIQDQAgASEBDFQLIABB5QA2AhwgACABNgIUIAAgEDYCDEEAIRAMswELIAAoAgQhECAAQQA2AgQCQCAAIBAgARCngICAACIQDQAgASEBDE0LIABB0gA2AhwgACABNgIUIAAgEDYCDEEAIRAMsgELIAAoAgQhECAAQQA2AgQCQCAAIBAgARCngICAACIQDQAgASEBDE0LIABB0wA2AhwgACABNgIUIAAgEDYCDEEAIRAMsQELIAAoAgQhECAAQQA2AgQCQCAAIBAgARCngICAACIQDQAgASEBDFELIABB5QA2AhwgACABNgIUIAAgEDYCDEEAIRAMsAELIABBADYCHCAAIAE2AhQgAEHGioCAADYCECAAQQc2AgxBACEQDK8BCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQp4CAgAAiEA0AIAEhAQxJCyAAQdIANgIcIAAgATYCFCAAIBA2AgxBACEQDK4BCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQp4CAgAAiEA0AIAEhAQxJCyAAQdMANgIcIAAgATYCFCAAIBA2AgxBACEQDK0BCyAAKAIEIRAgAEEANgIEAkAgACAQIAEQp4CAgAAiEA0AIAEhAQxNCyAAQeUANgIcIAAgATYCFCAAIBA2AgxBACEQDKwBCyAAQQA2AhwgACABNgIUIABB3IiAgAA2AhAgAEEHNgIMQQAhEAyrAQsgEEE/Rw0BIAFBAWohAQtBBSEQDJABC0EAIRAgAEEANgIcIAAgATYCFCAAQf2SgIAANgIQIABBBzYCDAyoAQsgACgCBCEQIABBADYCBAJAIAAgECABEKeAgIAAIhANACABIQEMQgsgAEHSADYCHCAAIAE2AhQgACAQNgIMQQAhEAynAQsgACgCBCEQIABBADYCBAJAIAAgECABEKeAgIAAIhANACABIQEMQgsgAEHTADYCHCAAIAE2AhQgACAQNgIMQQAhEAymAQsgACgCBCEQIABBADYCBAJAIAAgECABEKeAgIAAIhANACABIQEMRgsgAEHlADYCHCAAIAE2AhQgACAQNgIMQQAhEAylAQsgACgCBCEBIABBADYCBAJAIAAgASAUEKeAgIAAIgENACAUIQEMPwsgAEHSADYCHCAAIBQ2AhQgACABNgIMQQAhEAykAQsgACgCBCEBIABBADYCBAJAIAAgASAUEKeAgIAAIgENACAUIQEMPwsgAEHTADYCHCAAIBQ2AhQgACABNgIMQQAhEAyjAQsgACgCBCEBIABBADYCBAJAIAAgASAUEKeAgIAAIgENACAUIQEMQwsgAEHlADYCHCAAIBQ2AhQgACABNgIMQQAhEAyiAQsgAEEANgIcIAAgFDYCFCAAQcOPgIAANgIQIABBBzYCDEEAIRAMoQELIABBADYCHCAAIAE2AhQgAEHDj4CAADYCECAAQQc2AgxBACEQDKABC0EAIRAgAEEANgIcIAAgFDYCFCAAQYycgIAANgIQIABBBzYCDAyfAQsgAEEANgIcIAAgFDYCFCAAQYycgIAANgIQIABBBzYCDEEAIRAMngELIABBADYCHCAAIBQ2AhQgAEH+kYCAADYCECAAQQc2AgxBACEQDJ0BCyAAQQA2AhwgACABNgIUIABBjpuAgAA2AhAgAEEGNgIMQQAhEAycAQsgEEEVRg1XIABBADYCHCAAIAE2AhQgAEHMjoCAADYCECAAQSA2AgxBACEQDJsBCyAAQQA2AgAgEEEBaiEBQSQhEAsgACAQOgApIAAoAgQhECAAQQA2AgQgACAQIAEQq4CAgAAiEA1UIAEhAQw+CyAAQQA2AgALQQAhECAAQQA2AhwgACAENgIUIABB8ZuAgAA2AhAgAEEGNgIMDJcBCyABQRVGDVAgAEEANgIcIAAgBTYCFCAAQfCMgIAANgIQIABBGzYCDEEAIRAMlgELIAAoAgQhBSAAQQA2AgQgACAFIBAQqYCAgAAiBQ0BIBBBAWohBQtBrQEhEAx7CyAAQcEBNgIcIAAgBTYCDCAAIBBBAWo2AhRBACEQDJMBCyAAKAIEIQYgAEEANgIEIAAgBiAQEKmAgIAAIgYNASAQQQFqIQYLQa4BIRAMeAsgAEHCATYCHCAAIAY2AgwgACAQQQFqNgIUQQAhEAyQAQsgAEEANgIcIAAgBzYCFCAAQZeLgIAANgIQIABBDTYCDEEAIRAMjwELIABBADYCHCAAIAg2AhQgAEHjkICAADYCECAAQQk2AgxBACEQDI4BCyAAQQA2AhwgACAINgIUIABBlI2AgAA2AhAgAEEhNgIMQQAhEAyNAQtBASEWQQAhF0EAIRRBASEQCyAAIBA6ACsgCUEBaiEIAkACQCAALQAtQRBxDQACQAJAAkAgAC0AKg4DAQACBAsgFkUNAwwCCyAUDQEMAgsgF0UNAQsgACgCBCEQIABBADYCBCAAIBAgCBCtgICAACIQRQ09IABByQE2AhwgACAINgIUIAAgEDYCDEEAIRAMjAELIAAoAgQhBCAAQQA2AgQgACAEIAgQrYCAgAAiBEUNdiAAQcoBNgIcIAAgCDYCFCAAIAQ2AgxBACEQDIsBCyAAKAIEIQQgAEEANgIEIAAgBCAJEK2AgIAAIgRFDXQgAEHLATYCHCAAIAk2AhQgACAENgIMQQAhEAyKAQsgACgCBCEEIABBADYCBCAAIAQgChCtgICAACIERQ1yIABBzQE2AhwgACAKNgIUIAAgBDYCDEEAIRAMiQELAkAgCy0AAEFQaiIQQf8BcUEKTw0AIAAgEDoAKiALQQFqIQpBtgEhEAxwCyAAKAIEIQQgAEEANgIEIAAgBCALEK2AgIAAIgRFDXAgAEHPATYCHCAAIAs2AhQgACAENgIMQQAhEAyIAQsgAEEANgIcIAAgBDYCFCAAQZCzgIAANgIQIABBCDYCDCAAQQA2AgBBACEQDIcBCyABQRVGDT8gAEEANgIcIAAgDDYCFCAAQcyOgIAANgIQIABBIDYCDEEAIRAMhgELIABBgQQ7ASggACgCBCEQIABCADcDACAAIBAgDEEBaiIMEKuAgIAAIhBFDTggAEHTATYCHCAAIAw2AhQgACAQNgIMQQAhEAyFAQsgAEEANgIAC0EAIRAgAEEANgIcIAAgBDYCFCAAQdibgIAANgIQIABBCDYCDAyDAQsgACgCBCEQIABCADcDACAAIBAgC0EBaiILEKuAgIAAIhANAUHGASEQDGkLIABBAjoAKAxVCyAAQdUBNgIcIAAgCzYCFCAAIBA2AgxBACEQDIABCyAQQRVGDTcgAEEANgIcIAAgBDYCFCAAQaSMgIAANgIQIABBEDYCDEEAIRAMfwsgAC0ANEEBRw00IAAgBCACELyAgIAAIhBFDTQgEEEVRw01IABB3AE2AhwgACAENgIUIABB1ZaAgAA2AhAgAEEVNgIMQQAhEAx+C0EAIRAgAEEANgIcIABBr4uAgAA2AhAgAEECNgIMIAAgFEEBajYCFAx9C0EAIRAMYwtBAiEQDGILQQ0hEAxhC0EPIRAMYAtBJSEQDF8LQRMhEAxeC0EVIRAMXQtBFiEQDFwLQRchEAxbC0EYIRAMWgtBGSEQDFkLQRohEAxYC0EbIRAMVwtBHCEQDFYLQR0hEAxVC0EfIRAMVAtBISEQDFMLQSMhEAxSC0HGACEQDFELQS4hEAxQC0EvIRAMTwtBOyEQDE4LQT0hEAxNC0HIACEQDEwLQckAIRAMSwtBywAhEAxKC0HMACEQDEkLQc4AIRAMSAtB0QAhEAxHC0HVACEQDEYLQdgAIRAMRQtB2QAhEAxEC0HbACEQDEMLQeQAIRAMQgtB5QAhEAxBC0HxACEQDEALQfQAIRAMPwtBjQEhEAw+C0GXASEQDD0LQakBIRAMPAtBrAEhEAw7C0HAASEQDDoLQbkBIRAMOQtBrwEhEAw4C0GxASEQDDcLQbIBIRAMNgtBtAEhEAw1C0G1ASEQDDQLQboBIRAMMwtBvQEhEAwyC0G/ASEQDDELQcEBIRAMMAsgAEEANgIcIAAgBDYCFCAAQemLgIAANgIQIABBHzYCDEEAIRAMSAsgAEHbATYCHCAAIAQ2AhQgAEH6loCAADYCECAAQRU2AgxBACEQDEcLIABB+AA2AhwgACAMNgIUIABBypiAgAA2AhAgAEEVNgIMQQAhEAxGCyAAQdEANgIcIAAgBTYCFCAAQbCXgIAANgIQIABBFTYCDEEAIRAMRQsgAEH5ADYCHCAAIAE2AhQgACAQNgIMQQAhEAxECyAAQfgANgIcIAAgATYCFCAAQcqYgIAANgIQIABBFTYCDEEAIRAMQwsgAEHkADYCHCAAIAE2AhQgAEHjl4CAADYCECAAQRU2AgxBACEQDEILIABB1wA2AhwgACABNgIUIABByZeAgAA2AhAgAEEVNgIMQQAhEAxBCyAAQQA2AhwgACABNgIUIABBuY2AgAA2AhAgAEEaNgIMQQAhEAxACyAAQcIANgIcIAAgATYCFCAAQeOYgIAANgIQIABBFTYCDEEAIRAMPwsgAEEANgIEIAAgDyAPELGAgIAAIgRFDQEgAEE6NgIcIAAgBDYCDCAAIA9BAWo2AhRBACEQDD4LIAAoAgQhBCAAQQA2AgQCQCAAIAQgARCxgICAACIERQ0AIABBOzYCHCAAIAQ2AgwgACABQQFqNgIUQQAhEAw+CyABQQFqIQEMLQsgD0EBaiEBDC0LIABBADYCHCAAIA82AhQgAEHkkoCAADYCECAAQQQ2AgxBACEQDDsLIABBNjYCHCAAIAQ2AhQgACACNgIMQQAhEAw6CyAAQS42AhwgACAONgIUIAAgBDYCDEEAIRAMOQsgAEHQADYCHCAAIAE2AhQgAEGRmICAADYCECAAQRU2AgxBACEQDDgLIA1BAWohAQwsCyAAQRU2AhwgACABNgIUIABBgpmAgAA2AhAgAEEVNgIMQQAhEAw2CyAAQRs2AhwgACABNgIUIABBkZeAgAA2AhAgAEEVNgIMQQAhEAw1CyAAQQ82AhwgACABNgIUIABBkZeAgAA2AhAgAEEVNgIMQQAhEAw0CyAAQQs2AhwgACABNgIUIABBkZeAgAA2AhAgAEEVNgIMQQAhEAwzCyAAQRo2AhwgACABNgIUIABBgpmAgAA2AhAgAEEVNgIMQQAhEAwyCyAAQQs2AhwgACABNgIUIABBgpmAgAA2AhAgAEEVNgIMQQAhEAwxCyAAQQo2AhwgACABNgIUIABB5JaAgAA2AhAgAEEVNgIMQQAhEAwwCyAAQR42AhwgACABNgIUIABB+ZeAgAA2AhAgAEEVNgIMQQAhEAwvCyAAQQA2AhwgACAQNgIUIABB2o2AgAA2AhAgAEEUNgIMQQAhEAwuCyAAQQQ2AhwgACABNgIUIABBsJiAgAA2AhAgAEEVNgIMQQAhEAwtCyAAQQA2AgAgC0EBaiELC0G4ASEQDBILIABBADYCACAQQQFqIQFB9QAhEAwRCyABIQECQCAALQApQQVHDQBB4wAhEAwRC0HiACEQDBALQQAhECAAQQA2AhwgAEHkkYCAADYCECAAQQc2AgwgACAUQQFqNgIUDCgLIABBADYCACAXQQFqIQFBwAAhEAwOC0EBIQELIAAgAToALCAAQQA2AgAgF0EBaiEBC0EoIRAMCwsgASEBC0E4IRAMCQsCQCABIg8gAkYNAANAAkAgDy0AAEGAvoCAAGotAAAiAUEBRg0AIAFBAkcNAyAPQQFqIQEMBAsgD0EBaiIPIAJHDQALQT4hEAwiC0E+IRAMIQsgAEEAOgAsIA8hAQwBC0ELIRAMBgtBOiEQDAULIAFBAWohAUEtIRAMBAsgACABOgAsIABBADYCACAWQQFqIQFBDCEQDAMLIABBADYCACAXQQFqIQFBCiEQDAILIABBADYCAAsgAEEAOgAsIA0hAUEJIRAMAAsLQQAhECAAQQA2AhwgACALNgIUIABBzZCAgAA2AhAgAEEJNgIMDBcLQQAhECAAQQA2AhwgACAKNgIUIABB6YqAgAA2AhAgAEEJNgIMDBYLQQAhECAAQQA2AhwgACAJNgIUIABBt5CAgAA2AhAgAEEJNgIMDBULQQAhECAAQQA2AhwgACAINgIUIABBnJGAgAA2AhAgAEEJNgIMDBQLQQAhECAAQQA2AhwgACABNgIUIABBzZCAgAA2AhAgAEEJNgIMDBMLQQAhECAAQQA2AhwgACABNgIUIABB6YqAgAA2AhAgAEEJNgIMDBILQQAhECAAQQA2AhwgACABNgIUIABBt5CAgAA2AhAgAEEJNgIMDBELQQAhECAAQQA2AhwgACABNgIUIABBnJGAgAA2AhAgAEEJNgIMDBALQQAhECAAQQA2AhwgACABNgIUIABBl5WAgAA2AhAgAEEPNgIMDA8LQQAhECAAQQA2AhwgACABNgIUIABBl5WAgAA2AhAgAEEPNgIMDA4LQQAhECAAQQA2AhwgACABNgIUIABBwJKAgAA2AhAgAEELNgIMDA0LQQAhECAAQQA2AhwgACABNgIUIABBlYmAgAA2AhAgAEELNgIMDAwLQQAhECAAQQA2AhwgACABNgIUIABB4Y+AgAA2AhAgAEEKNgIMDAsLQQAhECAAQQA2AhwgACABNgIUIABB+4+AgAA2AhAgAEEKNgIMDAoLQQAhECAAQQA2AhwgACABNgIUIABB8ZmAgAA2AhAgAEECNgIMDAkLQQAhECAAQQA2AhwgACABNgIUIABBxJSAgAA2AhAgAEECNgIMDAgLQQAhECAAQQA2AhwgACABNgIUIABB8pWAgAA2AhAgAEECNgIMDAcLIABBAjYCHCAAIAE2AhQgAEGcmoCAADYCECAAQRY2AgxBACEQDAYLQQEhEAwFC0HUACEQIAEiBCACRg0EIANBCGogACAEIAJB2MKAgABBChDFgICAACADKAIMIQQgAygCCA4DAQQCAAsQyoCAgAAACyAAQQA2AhwgAEG1moCAADYCECAAQRc2AgwgACAEQQFqNgIUQQAhEAwCCyAAQQA2AhwgACAENgIUIABBypqAgAA2AhAgAEEJNgIMQQAhEAwBCwJAIAEiBCACRw0AQSIhEAwBCyAAQYmAgIAANgIIIAAgBDYCBEEhIRALIANBEGokgICAgAAgEAuvAQECfyABKAIAIQYCQAJAIAIgA0YNACAEIAZqIQQgBiADaiACayEHIAIgBkF/cyAFaiIGaiEFA0ACQCACLQAAIAQtAABGDQBBAiEEDAMLAkAgBg0AQQAhBCAFIQIMAwsgBkF/aiEGIARBAWohBCACQQFqIgIgA0cNAAsgByEGIAMhAgsgAEEBNgIAIAEgBjYCACAAIAI2AgQPCyABQQA2AgAgACAENgIAIAAgAjYCBAsKACAAEMeAgIAAC/I2AQt/I4CAgIAAQRBrIgEkgICAgAACQEEAKAKg0ICAAA0AQQAQy4CAgABBgNSEgABrIgJB2QBJDQBBACEDAkBBACgC4NOAgAAiBA0AQQBCfzcC7NOAgABBAEKAgISAgIDAADcC5NOAgABBACABQQhqQXBxQdiq1aoFcyIENgLg04CAAEEAQQA2AvTTgIAAQQBBADYCxNOAgAALQQAgAjYCzNOAgABBAEGA1ISAADYCyNOAgABBAEGA1ISAADYCmNCAgABBACAENgKs0ICAAEEAQX82AqjQgIAAA0AgA0HE0ICAAGogA0G40ICAAGoiBDYCACAEIANBsNCAgABqIgU2AgAgA0G80ICAAGogBTYCACADQczQgIAAaiADQcDQgIAAaiIFNgIAIAUgBDYCACADQdTQgIAAaiADQcjQgIAAaiIENgIAIAQgBTYCACADQdDQgIAAaiAENgIAIANBIGoiA0GAAkcNAAtBgNSEgABBeEGA1ISAAGtBD3FBAEGA1ISAAEEIakEPcRsiA2oiBEEEaiACQUhqIgUgA2siA0EBcjYCAEEAQQAoAvDTgIAANgKk0ICAAEEAIAM2ApTQgIAAQQAgBDYCoNCAgABBgNSEgAAgBWpBODYCBAsCQAJAAkACQAJAAkACQAJAAkACQAJAAkAgAEHsAUsNAAJAQQAoAojQgIAAIgZBECAAQRNqQXBxIABBC0kbIgJBA3YiBHYiA0EDcUUNAAJAAkAgA0EBcSAEckEBcyIFQQN0IgRBsNCAgABqIgMgBEG40ICAAGooAgAiBCgCCCICRw0AQQAgBkF+IAV3cTYCiNCAgAAMAQsgAyACNgIIIAIgAzYCDAsgBEEIaiEDIAQgBUEDdCIFQQNyNgIEIAQgBWoiBCAEKAIEQQFyNgIEDAwLIAJBACgCkNCAgAAiB00NAQJAIANFDQACQAJAIAMgBHRBAiAEdCIDQQAgA2tycSIDQQAgA2txQX9qIgMgA0EMdkEQcSIDdiIEQQV2QQhxIgUgA3IgBCAFdiIDQQJ2QQRxIgRyIAMgBHYiA0EBdkECcSIEciADIAR2IgNBAXZBAXEiBHIgAyAEdmoiBEEDdCIDQbDQgIAAaiIFIANBuNCAgABqKAIAIgMoAggiAEcNAEEAIAZBfiAEd3EiBjYCiNCAgAAMAQsgBSAANgIIIAAgBTYCDAsgAyACQQNyNgIEIAMgBEEDdCIEaiAEIAJrIgU2AgAgAyACaiIAIAVBAXI2AgQCQCAHRQ0AIAdBeHFBsNCAgABqIQJBACgCnNCAgAAhBAJAAkAgBkEBIAdBA3Z0IghxDQBBACAGIAhyNgKI0ICAACACIQgMAQsgAigCCCEICyAIIAQ2AgwgAiAENgIIIAQgAjYCDCAEIAg2AggLIANBCGohA0EAIAA2ApzQgIAAQQAgBTYCkNCAgAAMDAtBACgCjNCAgAAiCUUNASAJQQAgCWtxQX9qIgMgA0EMdkEQcSIDdiIEQQV2QQhxIgUgA3IgBCAFdiIDQQJ2QQRxIgRyIAMgBHYiA0EBdkECcSIEciADIAR2IgNBAXZBAXEiBHIgAyAEdmpBAnRBuNKAgABqKAIAIgAoAgRBeHEgAmshBCAAIQUCQANAAkAgBSgCECIDDQAgBUEUaigCACIDRQ0CCyADKAIEQXhxIAJrIgUgBCAFIARJIgUbIQQgAyAAIAUbIQAgAyEFDAALCyAAKAIYIQoCQCAAKAIMIgggAEYNACAAKAIIIgNBACgCmNCAgABJGiAIIAM2AgggAyAINgIMDAsLAkAgAEEUaiIFKAIAIgMNACAAKAIQIgNFDQMgAEEQaiEFCwNAIAUhCyADIghBFGoiBSgCACIDDQAgCEEQaiEFIAgoAhAiAw0ACyALQQA2AgAMCgtBfyECIABBv39LDQAgAEETaiIDQXBxIQJBACgCjNCAgAAiB0UNAEEAIQsCQCACQYACSQ0AQR8hCyACQf///wdLDQAgA0EIdiIDIANBgP4/akEQdkEIcSIDdCIEIARBgOAfakEQdkEEcSIEdCIFIAVBgIAPakEQdkECcSIFdEEPdiADIARyIAVyayIDQQF0IAIgA0EVanZBAXFyQRxqIQsLQQAgAmshBAJAAkACQAJAIAtBAnRBuNKAgABqKAIAIgUNAEEAIQNBACEIDAELQQAhAyACQQBBGSALQQF2ayALQR9GG3QhAEEAIQgDQAJAIAUoAgRBeHEgAmsiBiAETw0AIAYhBCAFIQggBg0AQQAhBCAFIQggBSEDDAMLIAMgBUEUaigCACIGIAYgBSAAQR12QQRxakEQaigCACIFRhsgAyAGGyEDIABBAXQhACAFDQALCwJAIAMgCHINAEEAIQhBAiALdCIDQQAgA2tyIAdxIgNFDQMgA0EAIANrcUF/aiIDIANBDHZBEHEiA3YiBUEFdkEIcSIAIANyIAUgAHYiA0ECdkEEcSIFciADIAV2IgNBAXZBAnEiBXIgAyAFdiIDQQF2QQFxIgVyIAMgBXZqQQJ0QbjSgIAAaigCACEDCyADRQ0BCwNAIAMoAgRBeHEgAmsiBiAESSEAAkAgAygCECIFDQAgA0EUaigCACEFCyAGIAQgABshBCADIAggABshCCAFIQMgBQ0ACwsgCEUNACAEQQAoApDQgIAAIAJrTw0AIAgoAhghCwJAIAgoAgwiACAIRg0AIAgoAggiA0EAKAKY0ICAAEkaIAAgAzYCCCADIAA2AgwMCQsCQCAIQRRqIgUoAgAiAw0AIAgoAhAiA0UNAyAIQRBqIQULA0AgBSEGIAMiAEEUaiIFKAIAIgMNACAAQRBqIQUgACgCECIDDQALIAZBADYCAAwICwJAQQAoApDQgIAAIgMgAkkNAEEAKAKc0ICAACEEAkACQCADIAJrIgVBEEkNACAEIAJqIgAgBUEBcjYCBEEAIAU2ApDQgIAAQQAgADYCnNCAgAAgBCADaiAFNgIAIAQgAkEDcjYCBAwBCyAEIANBA3I2AgQgBCADaiIDIAMoAgRBAXI2AgRBAEEANgKc0ICAAEEAQQA2ApDQgIAACyAEQQhqIQMMCgsCQEEAKAKU0ICAACIAIAJNDQBBACgCoNCAgAAiAyACaiIEIAAgAmsiBUEBcjYCBEEAIAU2ApTQgIAAQQAgBDYCoNCAgAAgAyACQQNyNgIEIANBCGohAwwKCwJAAkBBACgC4NOAgABFDQBBACgC6NOAgAAhBAwBC0EAQn83AuzTgIAAQQBCgICEgICAwAA3AuTTgIAAQQAgAUEMakFwcUHYqtWqBXM2AuDTgIAAQQBBADYC9NOAgABBAEEANgLE04CAAEGAgAQhBAtBACEDAkAgBCACQccAaiIHaiIGQQAgBGsiC3EiCCACSw0AQQBBMDYC+NOAgAAMCgsCQEEAKALA04CAACIDRQ0AAkBBACgCuNOAgAAiBCAIaiIFIARNDQAgBSADTQ0BC0EAIQNBAEEwNgL404CAAAwKC0EALQDE04CAAEEEcQ0EAkACQAJAQQAoAqDQgIAAIgRFDQBByNOAgAAhAwNAAkAgAygCACIFIARLDQAgBSADKAIEaiAESw0DCyADKAIIIgMNAAsLQQAQy4CAgAAiAEF/Rg0FIAghBgJAQQAoAuTTgIAAIgNBf2oiBCAAcUUNACAIIABrIAQgAGpBACADa3FqIQYLIAYgAk0NBSAGQf7///8HSw0FAkBBACgCwNOAgAAiA0UNAEEAKAK404CAACIEIAZqIgUgBE0NBiAFIANLDQYLIAYQy4CAgAAiAyAARw0BDAcLIAYgAGsgC3EiBkH+////B0sNBCAGEMuAgIAAIgAgAygCACADKAIEakYNAyAAIQMLAkAgA0F/Rg0AIAJByABqIAZNDQACQCAHIAZrQQAoAujTgIAAIgRqQQAgBGtxIgRB/v///wdNDQAgAyEADAcLAkAgBBDLgICAAEF/Rg0AIAQgBmohBiADIQAMBwtBACAGaxDLgICAABoMBAsgAyEAIANBf0cNBQwDC0EAIQgMBwtBACEADAULIABBf0cNAgtBAEEAKALE04CAAEEEcjYCxNOAgAALIAhB/v///wdLDQEgCBDLgICAACEAQQAQy4CAgAAhAyAAQX9GDQEgA0F/Rg0BIAAgA08NASADIABrIgYgAkE4ak0NAQtBAEEAKAK404CAACAGaiIDNgK404CAAAJAIANBACgCvNOAgABNDQBBACADNgK804CAAAsCQAJAAkACQEEAKAKg0ICAACIERQ0AQcjTgIAAIQMDQCAAIAMoAgAiBSADKAIEIghqRg0CIAMoAggiAw0ADAMLCwJAAkBBACgCmNCAgAAiA0UNACAAIANPDQELQQAgADYCmNCAgAALQQAhA0EAIAY2AszTgIAAQQAgADYCyNOAgABBAEF/NgKo0ICAAEEAQQAoAuDTgIAANgKs0ICAAEEAQQA2AtTTgIAAA0AgA0HE0ICAAGogA0G40ICAAGoiBDYCACAEIANBsNCAgABqIgU2AgAgA0G80ICAAGogBTYCACADQczQgIAAaiADQcDQgIAAaiIFNgIAIAUgBDYCACADQdTQgIAAaiADQcjQgIAAaiIENgIAIAQgBTYCACADQdDQgIAAaiAENgIAIANBIGoiA0GAAkcNAAsgAEF4IABrQQ9xQQAgAEEIakEPcRsiA2oiBCAGQUhqIgUgA2siA0EBcjYCBEEAQQAoAvDTgIAANgKk0ICAAEEAIAM2ApTQgIAAQQAgBDYCoNCAgAAgACAFakE4NgIEDAILIAMtAAxBCHENACAEIAVJDQAgBCAATw0AIARBeCAEa0EPcUEAIARBCGpBD3EbIgVqIgBBACgClNCAgAAgBmoiCyAFayIFQQFyNgIEIAMgCCAGajYCBEEAQQAoAvDTgIAANgKk0ICAAEEAIAU2ApTQgIAAQQAgADYCoNCAgAAgBCALakE4NgIEDAELAkAgAEEAKAKY0ICAACIITw0AQQAgADYCmNCAgAAgACEICyAAIAZqIQVByNOAgAAhAwJAAkACQAJAAkACQAJAA0AgAygCACAFRg0BIAMoAggiAw0ADAILCyADLQAMQQhxRQ0BC0HI04CAACEDA0ACQCADKAIAIgUgBEsNACAFIAMoAgRqIgUgBEsNAwsgAygCCCEDDAALCyADIAA2AgAgAyADKAIEIAZqNgIEIABBeCAAa0EPcUEAIABBCGpBD3EbaiILIAJBA3I2AgQgBUF4IAVrQQ9xQQAgBUEIakEPcRtqIgYgCyACaiICayEDAkAgBiAERw0AQQAgAjYCoNCAgABBAEEAKAKU0ICAACADaiIDNgKU0ICAACACIANBAXI2AgQMAwsCQCAGQQAoApzQgIAARw0AQQAgAjYCnNCAgABBAEEAKAKQ0ICAACADaiIDNgKQ0ICAACACIANBAXI2AgQgAiADaiADNgIADAMLAkAgBigCBCIEQQNxQQFHDQAgBEF4cSEHAkACQCAEQf8BSw0AIAYoAggiBSAEQQN2IghBA3RBsNCAgABqIgBGGgJAIAYoAgwiBCAFRw0AQQBBACgCiNCAgABBfiAId3E2AojQgIAADAILIAQgAEYaIAQgBTYCCCAFIAQ2AgwMAQsgBigCGCEJAkACQCAGKAIMIgAgBkYNACAGKAIIIgQgCEkaIAAgBDYCCCAEIAA2AgwMAQsCQCAGQRRqIgQoAgAiBQ0AIAZBEGoiBCgCACIFDQBBACEADAELA0AgBCEIIAUiAEEUaiIEKAIAIgUNACAAQRBqIQQgACgCECIFDQALIAhBADYCAAsgCUUNAAJAAkAgBiAGKAIcIgVBAnRBuNKAgABqIgQoAgBHDQAgBCAANgIAIAANAUEAQQAoAozQgIAAQX4gBXdxNgKM0ICAAAwCCyAJQRBBFCAJKAIQIAZGG2ogADYCACAARQ0BCyAAIAk2AhgCQCAGKAIQIgRFDQAgACAENgIQIAQgADYCGAsgBigCFCIERQ0AIABBFGogBDYCACAEIAA2AhgLIAcgA2ohAyAGIAdqIgYoAgQhBAsgBiAEQX5xNgIEIAIgA2ogAzYCACACIANBAXI2AgQCQCADQf8BSw0AIANBeHFBsNCAgABqIQQCQAJAQQAoAojQgIAAIgVBASADQQN2dCIDcQ0AQQAgBSADcjYCiNCAgAAgBCEDDAELIAQoAgghAwsgAyACNgIMIAQgAjYCCCACIAQ2AgwgAiADNgIIDAMLQR8hBAJAIANB////B0sNACADQQh2IgQgBEGA/j9qQRB2QQhxIgR0IgUgBUGA4B9qQRB2QQRxIgV0IgAgAEGAgA9qQRB2QQJxIgB0QQ92IAQgBXIgAHJrIgRBAXQgAyAEQRVqdkEBcXJBHGohBAsgAiAENgIcIAJCADcCECAEQQJ0QbjSgIAAaiEFAkBBACgCjNCAgAAiAEEBIAR0IghxDQAgBSACNgIAQQAgACAIcjYCjNCAgAAgAiAFNgIYIAIgAjYCCCACIAI2AgwMAwsgA0EAQRkgBEEBdmsgBEEfRht0IQQgBSgCACEAA0AgACIFKAIEQXhxIANGDQIgBEEddiEAIARBAXQhBCAFIABBBHFqQRBqIggoAgAiAA0ACyAIIAI2AgAgAiAFNgIYIAIgAjYCDCACIAI2AggMAgsgAEF4IABrQQ9xQQAgAEEIakEPcRsiA2oiCyAGQUhqIgggA2siA0EBcjYCBCAAIAhqQTg2AgQgBCAFQTcgBWtBD3FBACAFQUlqQQ9xG2pBQWoiCCAIIARBEGpJGyIIQSM2AgRBAEEAKALw04CAADYCpNCAgABBACADNgKU0ICAAEEAIAs2AqDQgIAAIAhBEGpBACkC0NOAgAA3AgAgCEEAKQLI04CAADcCCEEAIAhBCGo2AtDTgIAAQQAgBjYCzNOAgABBACAANgLI04CAAEEAQQA2AtTTgIAAIAhBJGohAwNAIANBBzYCACADQQRqIgMgBUkNAAsgCCAERg0DIAggCCgCBEF+cTYCBCAIIAggBGsiADYCACAEIABBAXI2AgQCQCAAQf8BSw0AIABBeHFBsNCAgABqIQMCQAJAQQAoAojQgIAAIgVBASAAQQN2dCIAcQ0AQQAgBSAAcjYCiNCAgAAgAyEFDAELIAMoAgghBQsgBSAENgIMIAMgBDYCCCAEIAM2AgwgBCAFNgIIDAQLQR8hAwJAIABB////B0sNACAAQQh2IgMgA0GA/j9qQRB2QQhxIgN0IgUgBUGA4B9qQRB2QQRxIgV0IgggCEGAgA9qQRB2QQJxIgh0QQ92IAMgBXIgCHJrIgNBAXQgACADQRVqdkEBcXJBHGohAwsgBCADNgIcIARCADcCECADQQJ0QbjSgIAAaiEFAkBBACgCjNCAgAAiCEEBIAN0IgZxDQAgBSAENgIAQQAgCCAGcjYCjNCAgAAgBCAFNgIYIAQgBDYCCCAEIAQ2AgwMBAsgAEEAQRkgA0EBdmsgA0EfRht0IQMgBSgCACEIA0AgCCIFKAIEQXhxIABGDQMgA0EddiEIIANBAXQhAyAFIAhBBHFqQRBqIgYoAgAiCA0ACyAGIAQ2AgAgBCAFNgIYIAQgBDYCDCAEIAQ2AggMAwsgBSgCCCIDIAI2AgwgBSACNgIIIAJBADYCGCACIAU2AgwgAiADNgIICyALQQhqIQMMBQsgBSgCCCIDIAQ2AgwgBSAENgIIIARBADYCGCAEIAU2AgwgBCADNgIIC0EAKAKU0ICAACIDIAJNDQBBACgCoNCAgAAiBCACaiIFIAMgAmsiA0EBcjYCBEEAIAM2ApTQgIAAQQAgBTYCoNCAgAAgBCACQQNyNgIEIARBCGohAwwDC0EAIQNBAEEwNgL404CAAAwCCwJAIAtFDQACQAJAIAggCCgCHCIFQQJ0QbjSgIAAaiIDKAIARw0AIAMgADYCACAADQFBACAHQX4gBXdxIgc2AozQgIAADAILIAtBEEEUIAsoAhAgCEYbaiAANgIAIABFDQELIAAgCzYCGAJAIAgoAhAiA0UNACAAIAM2AhAgAyAANgIYCyAIQRRqKAIAIgNFDQAgAEEUaiADNgIAIAMgADYCGAsCQAJAIARBD0sNACAIIAQgAmoiA0EDcjYCBCAIIANqIgMgAygCBEEBcjYCBAwBCyAIIAJqIgAgBEEBcjYCBCAIIAJBA3I2AgQgACAEaiAENgIAAkAgBEH/AUsNACAEQXhxQbDQgIAAaiEDAkACQEEAKAKI0ICAACIFQQEgBEEDdnQiBHENAEEAIAUgBHI2AojQgIAAIAMhBAwBCyADKAIIIQQLIAQgADYCDCADIAA2AgggACADNgIMIAAgBDYCCAwBC0EfIQMCQCAEQf///wdLDQAgBEEIdiIDIANBgP4/akEQdkEIcSIDdCIFIAVBgOAfakEQdkEEcSIFdCICIAJBgIAPakEQdkECcSICdEEPdiADIAVyIAJyayIDQQF0IAQgA0EVanZBAXFyQRxqIQMLIAAgAzYCHCAAQgA3AhAgA0ECdEG40oCAAGohBQJAIAdBASADdCICcQ0AIAUgADYCAEEAIAcgAnI2AozQgIAAIAAgBTYCGCAAIAA2AgggACAANgIMDAELIARBAEEZIANBAXZrIANBH0YbdCEDIAUoAgAhAgJAA0AgAiIFKAIEQXhxIARGDQEgA0EddiECIANBAXQhAyAFIAJBBHFqQRBqIgYoAgAiAg0ACyAGIAA2AgAgACAFNgIYIAAgADYCDCAAIAA2AggMAQsgBSgCCCIDIAA2AgwgBSAANgIIIABBADYCGCAAIAU2AgwgACADNgIICyAIQQhqIQMMAQsCQCAKRQ0AAkACQCAAIAAoAhwiBUECdEG40oCAAGoiAygCAEcNACADIAg2AgAgCA0BQQAgCUF+IAV3cTYCjNCAgAAMAgsgCkEQQRQgCigCECAARhtqIAg2AgAgCEUNAQsgCCAKNgIYAkAgACgCECIDRQ0AIAggAzYCECADIAg2AhgLIABBFGooAgAiA0UNACAIQRRqIAM2AgAgAyAINgIYCwJAAkAgBEEPSw0AIAAgBCACaiIDQQNyNgIEIAAgA2oiAyADKAIEQQFyNgIEDAELIAAgAmoiBSAEQQFyNgIEIAAgAkEDcjYCBCAFIARqIAQ2AgACQCAHRQ0AIAdBeHFBsNCAgABqIQJBACgCnNCAgAAhAwJAAkBBASAHQQN2dCIIIAZxDQBBACAIIAZyNgKI0ICAACACIQgMAQsgAigCCCEICyAIIAM2AgwgAiADNgIIIAMgAjYCDCADIAg2AggLQQAgBTYCnNCAgABBACAENgKQ0ICAAAsgAEEIaiEDCyABQRBqJICAgIAAIAMLCgAgABDJgICAAAviDQEHfwJAIABFDQAgAEF4aiIBIABBfGooAgAiAkF4cSIAaiEDAkAgAkEBcQ0AIAJBA3FFDQEgASABKAIAIgJrIgFBACgCmNCAgAAiBEkNASACIABqIQACQCABQQAoApzQgIAARg0AAkAgAkH/AUsNACABKAIIIgQgAkEDdiIFQQN0QbDQgIAAaiIGRhoCQCABKAIMIgIgBEcNAEEAQQAoAojQgIAAQX4gBXdxNgKI0ICAAAwDCyACIAZGGiACIAQ2AgggBCACNgIMDAILIAEoAhghBwJAAkAgASgCDCIGIAFGDQAgASgCCCICIARJGiAGIAI2AgggAiAGNgIMDAELAkAgAUEUaiICKAIAIgQNACABQRBqIgIoAgAiBA0AQQAhBgwBCwNAIAIhBSAEIgZBFGoiAigCACIEDQAgBkEQaiECIAYoAhAiBA0ACyAFQQA2AgALIAdFDQECQAJAIAEgASgCHCIEQQJ0QbjSgIAAaiICKAIARw0AIAIgBjYCACAGDQFBAEEAKAKM0ICAAEF+IAR3cTYCjNCAgAAMAwsgB0EQQRQgBygCECABRhtqIAY2AgAgBkUNAgsgBiAHNgIYAkAgASgCECICRQ0AIAYgAjYCECACIAY2AhgLIAEoAhQiAkUNASAGQRRqIAI2AgAgAiAGNgIYDAELIAMoAgQiAkEDcUEDRw0AIAMgAkF+cTYCBEEAIAA2ApDQgIAAIAEgAGogADYCACABIABBAXI2AgQPCyABIANPDQAgAygCBCICQQFxRQ0AAkACQCACQQJxDQACQCADQQAoAqDQgIAARw0AQQAgATYCoNCAgABBAEEAKAKU0ICAACAAaiIANgKU0ICAACABIABBAXI2AgQgAUEAKAKc0ICAAEcNA0EAQQA2ApDQgIAAQQBBADYCnNCAgAAPCwJAIANBACgCnNCAgABHDQBBACABNgKc0ICAAEEAQQAoApDQgIAAIABqIgA2ApDQgIAAIAEgAEEBcjYCBCABIABqIAA2AgAPCyACQXhxIABqIQACQAJAIAJB/wFLDQAgAygCCCIEIAJBA3YiBUEDdEGw0ICAAGoiBkYaAkAgAygCDCICIARHDQBBAEEAKAKI0ICAAEF+IAV3cTYCiNCAgAAMAgsgAiAGRhogAiAENgIIIAQgAjYCDAwBCyADKAIYIQcCQAJAIAMoAgwiBiADRg0AIAMoAggiAkEAKAKY0ICAAEkaIAYgAjYCCCACIAY2AgwMAQsCQCADQRRqIgIoAgAiBA0AIANBEGoiAigCACIEDQBBACEGDAELA0AgAiEFIAQiBkEUaiICKAIAIgQNACAGQRBqIQIgBigCECIEDQALIAVBADYCAAsgB0UNAAJAAkAgAyADKAIcIgRBAnRBuNKAgABqIgIoAgBHDQAgAiAGNgIAIAYNAUEAQQAoAozQgIAAQX4gBHdxNgKM0ICAAAwCCyAHQRBBFCAHKAIQIANGG2ogBjYCACAGRQ0BCyAGIAc2AhgCQCADKAIQIgJFDQAgBiACNgIQIAIgBjYCGAsgAygCFCICRQ0AIAZBFGogAjYCACACIAY2AhgLIAEgAGogADYCACABIABBAXI2AgQgAUEAKAKc0ICAAEcNAUEAIAA2ApDQgIAADwsgAyACQX5xNgIEIAEgAGogADYCACABIABBAXI2AgQLAkAgAEH/AUsNACAAQXhxQbDQgIAAaiECAkACQEEAKAKI0ICAACIEQQEgAEEDdnQiAHENAEEAIAQgAHI2AojQgIAAIAIhAAwBCyACKAIIIQALIAAgATYCDCACIAE2AgggASACNgIMIAEgADYCCA8LQR8hAgJAIABB////B0sNACAAQQh2IgIgAkGA/j9qQRB2QQhxIgJ0IgQgBEGA4B9qQRB2QQRxIgR0IgYgBkGAgA9qQRB2QQJxIgZ0QQ92IAIgBHIgBnJrIgJBAXQgACACQRVqdkEBcXJBHGohAgsgASACNgIcIAFCADcCECACQQJ0QbjSgIAAaiEEAkACQEEAKAKM0ICAACIGQQEgAnQiA3ENACAEIAE2AgBBACAGIANyNgKM0ICAACABIAQ2AhggASABNgIIIAEgATYCDAwBCyAAQQBBGSACQQF2ayACQR9GG3QhAiAEKAIAIQYCQANAIAYiBCgCBEF4cSAARg0BIAJBHXYhBiACQQF0IQIgBCAGQQRxakEQaiIDKAIAIgYNAAsgAyABNgIAIAEgBDYCGCABIAE2AgwgASABNgIIDAELIAQoAggiACABNgIMIAQgATYCCCABQQA2AhggASAENgIMIAEgADYCCAtBAEEAKAKo0ICAAEF/aiIBQX8gARs2AqjQgIAACwsEAAAAC04AAkAgAA0APwBBEHQPCwJAIABB//8DcQ0AIABBf0wNAAJAIABBEHZAACIAQX9HDQBBAEEwNgL404CAAEF/DwsgAEEQdA8LEMqAgIAAAAvyAgIDfwF+AkAgAkUNACAAIAE6AAAgAiAAaiIDQX9qIAE6AAAgAkEDSQ0AIAAgAToAAiAAIAE6AAEgA0F9aiABOgAAIANBfmogAToAACACQQdJDQAgACABOgADIANBfGogAToAACACQQlJDQAgAEEAIABrQQNxIgRqIgMgAUH/AXFBgYKECGwiATYCACADIAIgBGtBfHEiBGoiAkF8aiABNgIAIARBCUkNACADIAE2AgggAyABNgIEIAJBeGogATYCACACQXRqIAE2AgAgBEEZSQ0AIAMgATYCGCADIAE2AhQgAyABNgIQIAMgATYCDCACQXBqIAE2AgAgAkFsaiABNgIAIAJBaGogATYCACACQWRqIAE2AgAgBCADQQRxQRhyIgVrIgJBIEkNACABrUKBgICAEH4hBiADIAVqIQEDQCABIAY3AxggASAGNwMQIAEgBjcDCCABIAY3AwAgAUEgaiEBIAJBYGoiAkEfSw0ACwsgAAsLjkgBAEGACAuGSAEAAAACAAAAAwAAAAAAAAAAAAAABAAAAAUAAAAAAAAAAAAAAAYAAAAHAAAACAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAASW52YWxpZCBjaGFyIGluIHVybCBxdWVyeQBTcGFuIGNhbGxiYWNrIGVycm9yIGluIG9uX2JvZHkAQ29udGVudC1MZW5ndGggb3ZlcmZsb3cAQ2h1bmsgc2l6ZSBvdmVyZmxvdwBSZXNwb25zZSBvdmVyZmxvdwBJbnZhbGlkIG1ldGhvZCBmb3IgSFRUUC94LnggcmVxdWVzdABJbnZhbGlkIG1ldGhvZCBmb3IgUlRTUC94LnggcmVxdWVzdABFeHBlY3RlZCBTT1VSQ0UgbWV0aG9kIGZvciBJQ0UveC54IHJlcXVlc3QASW52YWxpZCBjaGFyIGluIHVybCBmcmFnbWVudCBzdGFydABFeHBlY3RlZCBkb3QAU3BhbiBjYWxsYmFjayBlcnJvciBpbiBvbl9zdGF0dXMASW52YWxpZCByZXNwb25zZSBzdGF0dXMASW52YWxpZCBjaGFyYWN0ZXIgaW4gY2h1bmsgZXh0ZW5zaW9ucwBVc2VyIGNhbGxiYWNrIGVycm9yAGBvbl9yZXNldGAgY2FsbGJhY2sgZXJyb3IAYG9uX2NodW5rX2hlYWRlcmAgY2FsbGJhY2sgZXJyb3IAYG9uX21lc3NhZ2VfYmVnaW5gIGNhbGxiYWNrIGVycm9yAGBvbl9jaHVua19leHRlbnNpb25fdmFsdWVgIGNhbGxiYWNrIGVycm9yAGBvbl9zdGF0dXNfY29tcGxldGVgIGNhbGxiYWNrIGVycm9yAGBvbl92ZXJzaW9uX2NvbXBsZXRlYCBjYWxsYmFjayBlcnJvcgBgb25fdXJsX2NvbXBsZXRlYCBjYWxsYmFjayBlcnJvcgBgb25fY2h1bmtfY29tcGxldGVgIGNhbGxiYWNrIGVycm9yAGBvbl9oZWFkZXJfdmFsdWVfY29tcGxldGVgIGNhbGxiYWNrIGVycm9yAGBvbl9tZXNzYWdlX2NvbXBsZXRlYCBjYWxsYmFjayBlcnJvcgBgb25fbWV0aG9kX2NvbXBsZXRlYCBjYWxsYmFjayBlcnJvcgBgb25faGVhZGVyX2ZpZWxkX2NvbXBsZXRlYCBjYWxsYmFjayBlcnJvcgBgb25fY2h1bmtfZXh0ZW5zaW9uX25hbWVgIGNhbGxiYWNrIGVycm9yAFVuZXhwZWN0ZWQgY2hhciBpbiB1cmwgc2VydmVyAEludmFsaWQgaGVhZGVyIHZhbHVlIGNoYXIASW52YWxpZCBoZWFkZXIgZmllbGQgY2hhcgBTcGFuIGNhbGxiYWNrIGVycm9yIGluIG9uX3ZlcnNpb24ASW52YWxpZCBtaW5vciB2ZXJzaW9uAEludmFsaWQgbWFqb3IgdmVyc2lvbgBFeHBlY3RlZCBzcGFjZSBhZnRlciB2ZXJzaW9uAEV4cGVjdGVkIENSTEYgYWZ0ZXIgdmVyc2lvbgBJbnZhbGlkIEhUVFAgdmVyc2lvbgBJbnZhbGlkIGhlYWRlciB0b2tlbgBTcGFuIGNhbGxiYWNrIGVycm9yIGluIG9uX3VybABJbnZhbGlkIGNoYXJhY3RlcnMgaW4gdXJsAFVuZXhwZWN0ZWQgc3RhcnQgY2hhciBpbiB1cmwARG91YmxlIEAgaW4gdXJsAEVtcHR5IENvbnRlbnQtTGVuZ3RoAEludmFsaWQgY2hhcmFjdGVyIGluIENvbnRlbnQtTGVuZ3RoAER1cGxpY2F0ZSBDb250ZW50LUxlbmd0aABJbnZhbGlkIGNoYXIgaW4gdXJsIHBhdGgAQ29udGVudC1MZW5ndGggY2FuJ3QgYmUgcHJlc2VudCB3aXRoIFRyYW5zZmVyLUVuY29kaW5nAEludmFsaWQgY2hhcmFjdGVyIGluIGNodW5rIHNpemUAU3BhbiBjYWxsYmFjayBlcnJvciBpbiBvbl9oZWFkZXJfdmFsdWUAU3BhbiBjYWxsYmFjayBlcnJvciBpbiBvbl9jaHVua19leHRlbnNpb25fdmFsdWUASW52YWxpZCBjaGFyYWN0ZXIgaW4gY2h1bmsgZXh0ZW5zaW9ucyB2YWx1ZQBNaXNzaW5nIGV4cGVjdGVkIExGIGFmdGVyIGhlYWRlciB2YWx1ZQBJbnZhbGlkIGBUcmFuc2Zlci1FbmNvZGluZ2AgaGVhZGVyIHZhbHVlAEludmFsaWQgY2hhcmFjdGVyIGluIGNodW5rIGV4dGVuc2lvbnMgcXVvdGUgdmFsdWUASW52YWxpZCBjaGFyYWN0ZXIgaW4gY2h1bmsgZXh0ZW5zaW9ucyBxdW90ZWQgdmFsdWUAUGF1c2VkIGJ5IG9uX2hlYWRlcnNfY29tcGxldGUASW52YWxpZCBFT0Ygc3RhdGUAb25fcmVzZXQgcGF1c2UAb25fY2h1bmtfaGVhZGVyIHBhdXNlAG9uX21lc3NhZ2VfYmVnaW4gcGF1c2UAb25fY2h1bmtfZXh0ZW5zaW9uX3ZhbHVlIHBhdXNlAG9uX3N0YXR1c19jb21wbGV0ZSBwYXVzZQBvbl92ZXJzaW9uX2NvbXBsZXRlIHBhdXNlAG9uX3VybF9jb21wbGV0ZSBwYXVzZQBvbl9jaHVua19jb21wbGV0ZSBwYXVzZQBvbl9oZWFkZXJfdmFsdWVfY29tcGxldGUgcGF1c2UAb25fbWVzc2FnZV9jb21wbGV0ZSBwYXVzZQBvbl9tZXRob2RfY29tcGxldGUgcGF1c2UAb25faGVhZGVyX2ZpZWxkX2NvbXBsZXRlIHBhdXNlAG9uX2NodW5rX2V4dGVuc2lvbl9uYW1lIHBhdXNlAFVuZXhwZWN0ZWQgc3BhY2UgYWZ0ZXIgc3RhcnQgbGluZQBTcGFuIGNhbGxiYWNrIGVycm9yIGluIG9uX2NodW5rX2V4dGVuc2lvbl9uYW1lAEludmFsaWQgY2hhcmFjdGVyIGluIGNodW5rIGV4dGVuc2lvbnMgbmFtZQBQYXVzZSBvbiBDT05ORUNUL1VwZ3JhZGUAUGF1c2Ugb24gUFJJL1VwZ3JhZGUARXhwZWN0ZWQgSFRUUC8yIENvbm5lY3Rpb24gUHJlZmFjZQBTcGFuIGNhbGxiYWNrIGVycm9yIGluIG9uX21ldGhvZABFeHBlY3RlZCBzcGFjZSBhZnRlciBtZXRob2QAU3BhbiBjYWxsYmFjayBlcnJvciBpbiBvbl9oZWFkZXJfZmllbGQAUGF1c2VkAEludmFsaWQgd29yZCBlbmNvdW50ZXJlZABJbnZhbGlkIG1ldGhvZCBlbmNvdW50ZXJlZABVbmV4cGVjdGVkIGNoYXIgaW4gdXJsIHNjaGVtYQBSZXF1ZXN0IGhhcyBpbnZhbGlkIGBUcmFuc2Zlci1FbmNvZGluZ2AAU1dJVENIX1BST1hZAFVTRV9QUk9YWQBNS0FDVElWSVRZAFVOUFJPQ0VTU0FCTEVfRU5USVRZAENPUFkATU9WRURfUEVSTUFORU5UTFkAVE9PX0VBUkxZAE5PVElGWQBGQUlMRURfREVQRU5ERU5DWQBCQURfR0FURVdBWQBQTEFZAFBVVABDSEVDS09VVABHQVRFV0FZX1RJTUVPVVQAUkVRVUVTVF9USU1FT1VUAE5FVFdPUktfQ09OTkVDVF9USU1FT1VUAENPTk5FQ1RJT05fVElNRU9VVABMT0dJTl9USU1FT1VUAE5FVFdPUktfUkVBRF9USU1FT1VUAFBPU1QATUlTRElSRUNURURfUkVRVUVTVABDTElFTlRfQ0xPU0VEX1JFUVVFU1QAQ0xJRU5UX0NMT1NFRF9MT0FEX0JBTEFOQ0VEX1JFUVVFU1QAQkFEX1JFUVVFU1QASFRUUF9SRVFVRVNUX1NFTlRfVE9fSFRUUFNfUE9SVABSRVBPUlQASU1fQV9URUFQT1QAUkVTRVRfQ09OVEVOVABOT19DT05URU5UAFBBUlRJQUxfQ09OVEVOVABIUEVfSU5WQUxJRF9DT05TVEFOVABIUEVfQ0JfUkVTRVQAR0VUAEhQRV9TVFJJQ1QAQ09ORkxJQ1QAVEVNUE9SQVJZX1JFRElSRUNUAFBFUk1BTkVOVF9SRURJUkVDVABDT05ORUNUAE1VTFRJX1NUQVRVUwBIUEVfSU5WQUxJRF9TVEFUVVMAVE9PX01BTllfUkVRVUVTVFMARUFSTFlfSElOVFMAVU5BVkFJTEFCTEVfRk9SX0xFR0FMX1JFQVNPTlMAT1BUSU9OUwBTV0lUQ0hJTkdfUFJPVE9DT0xTAFZBUklBTlRfQUxTT19ORUdPVElBVEVTAE1VTFRJUExFX0NIT0lDRVMASU5URVJOQUxfU0VSVkVSX0VSUk9SAFdFQl9TRVJWRVJfVU5LTk9XTl9FUlJPUgBSQUlMR1VOX0VSUk9SAElERU5USVRZX1BST1ZJREVSX0FVVEhFTlRJQ0FUSU9OX0VSUk9SAFNTTF9DRVJUSUZJQ0FURV9FUlJPUgBJTlZBTElEX1hfRk9SV0FSREVEX0ZPUgBTRVRfUEFSQU1FVEVSAEdFVF9QQVJBTUVURVIASFBFX1VTRVIAU0VFX09USEVSAEhQRV9DQl9DSFVOS19IRUFERVIATUtDQUxFTkRBUgBTRVRVUABXRUJfU0VSVkVSX0lTX0RPV04AVEVBUkRPV04ASFBFX0NMT1NFRF9DT05ORUNUSU9OAEhFVVJJU1RJQ19FWFBJUkFUSU9OAERJU0NPTk5FQ1RFRF9PUEVSQVRJT04ATk9OX0FVVEhPUklUQVRJVkVfSU5GT1JNQVRJT04ASFBFX0lOVkFMSURfVkVSU0lPTgBIUEVfQ0JfTUVTU0FHRV9CRUdJTgBTSVRFX0lTX0ZST1pFTgBIUEVfSU5WQUxJRF9IRUFERVJfVE9LRU4ASU5WQUxJRF9UT0tFTgBGT1JCSURERU4ARU5IQU5DRV9ZT1VSX0NBTE0ASFBFX0lOVkFMSURfVVJMAEJMT0NLRURfQllfUEFSRU5UQUxfQ09OVFJPTABNS0NPTABBQ0wASFBFX0lOVEVSTkFMAFJFUVVFU1RfSEVBREVSX0ZJRUxEU19UT09fTEFSR0VfVU5PRkZJQ0lBTABIUEVfT0sAVU5MSU5LAFVOTE9DSwBQUkkAUkVUUllfV0lUSABIUEVfSU5WQUxJRF9DT05URU5UX0xFTkdUSABIUEVfVU5FWFBFQ1RFRF9DT05URU5UX0xFTkdUSABGTFVTSABQUk9QUEFUQ0gATS1TRUFSQ0gAVVJJX1RPT19MT05HAFBST0NFU1NJTkcATUlTQ0VMTEFORU9VU19QRVJTSVNURU5UX1dBUk5JTkcATUlTQ0VMTEFORU9VU19XQVJOSU5HAEhQRV9JTlZBTElEX1RSQU5TRkVSX0VOQ09ESU5HAEV4cGVjdGVkIENSTEYASFBFX0lOVkFMSURfQ0hVTktfU0laRQBNT1ZFAENPTlRJTlVFAEhQRV9DQl9TVEFUVVNfQ09NUExFVEUASFBFX0NCX0hFQURFUlNfQ09NUExFVEUASFBFX0NCX1ZFUlNJT05fQ09NUExFVEUASFBFX0NCX1VSTF9DT01QTEVURQBIUEVfQ0JfQ0hVTktfQ09NUExFVEUASFBFX0NCX0hFQURFUl9WQUxVRV9DT01QTEVURQBIUEVfQ0JfQ0hVTktfRVhURU5TSU9OX1ZBTFVFX0NPTVBMRVRFAEhQRV9DQl9DSFVOS19FWFRFTlNJT05fTkFNRV9DT01QTEVURQBIUEVfQ0JfTUVTU0FHRV9DT01QTEVURQBIUEVfQ0JfTUVUSE9EX0NPTVBMRVRFAEhQRV9DQl9IRUFERVJfRklFTERfQ09NUExFVEUAREVMRVRFAEhQRV9JTlZBTElEX0VPRl9TVEFURQBJTlZBTElEX1NTTF9DRVJUSUZJQ0FURQBQQVVTRQBOT19SRVNQT05TRQBVTlNVUFBPUlRFRF9NRURJQV9UWVBFAEdPTkUATk9UX0FDQ0VQVEFCTEUAU0VSVklDRV9VTkFWQUlMQUJMRQBSQU5HRV9OT1RfU0FUSVNGSUFCTEUAT1JJR0lOX0lTX1VOUkVBQ0hBQkxFAFJFU1BPTlNFX0lTX1NUQUxFAFBVUkdFAE1FUkdFAFJFUVVFU1RfSEVBREVSX0ZJRUxEU19UT09fTEFSR0UAUkVRVUVTVF9IRUFERVJfVE9PX0xBUkdFAFBBWUxPQURfVE9PX0xBUkdFAElOU1VGRklDSUVOVF9TVE9SQUdFAEhQRV9QQVVTRURfVVBHUkFERQBIUEVfUEFVU0VEX0gyX1VQR1JBREUAU09VUkNFAEFOTk9VTkNFAFRSQUNFAEhQRV9VTkVYUEVDVEVEX1NQQUNFAERFU0NSSUJFAFVOU1VCU0NSSUJFAFJFQ09SRABIUEVfSU5WQUxJRF9NRVRIT0QATk9UX0ZPVU5EAFBST1BGSU5EAFVOQklORABSRUJJTkQAVU5BVVRIT1JJWkVEAE1FVEhPRF9OT1RfQUxMT1dFRABIVFRQX1ZFUlNJT05fTk9UX1NVUFBPUlRFRABBTFJFQURZX1JFUE9SVEVEAEFDQ0VQVEVEAE5PVF9JTVBMRU1FTlRFRABMT09QX0RFVEVDVEVEAEhQRV9DUl9FWFBFQ1RFRABIUEVfTEZfRVhQRUNURUQAQ1JFQVRFRABJTV9VU0VEAEhQRV9QQVVTRUQAVElNRU9VVF9PQ0NVUkVEAFBBWU1FTlRfUkVRVUlSRUQAUFJFQ09ORElUSU9OX1JFUVVJUkVEAFBST1hZX0FVVEhFTlRJQ0FUSU9OX1JFUVVJUkVEAE5FVFdPUktfQVVUSEVOVElDQVRJT05fUkVRVUlSRUQATEVOR1RIX1JFUVVJUkVEAFNTTF9DRVJUSUZJQ0FURV9SRVFVSVJFRABVUEdSQURFX1JFUVVJUkVEAFBBR0VfRVhQSVJFRABQUkVDT05ESVRJT05fRkFJTEVEAEVYUEVDVEFUSU9OX0ZBSUxFRABSRVZBTElEQVRJT05fRkFJTEVEAFNTTF9IQU5EU0hBS0VfRkFJTEVEAExPQ0tFRABUUkFOU0ZPUk1BVElPTl9BUFBMSUVEAE5PVF9NT0RJRklFRABOT1RfRVhURU5ERUQAQkFORFdJRFRIX0xJTUlUX0VYQ0VFREVEAFNJVEVfSVNfT1ZFUkxPQURFRABIRUFEAEV4cGVjdGVkIEhUVFAvAABeEwAAJhMAADAQAADwFwAAnRMAABUSAAA5FwAA8BIAAAoQAAB1EgAArRIAAIITAABPFAAAfxAAAKAVAAAjFAAAiRIAAIsUAABNFQAA1BEAAM8UAAAQGAAAyRYAANwWAADBEQAA4BcAALsUAAB0FAAAfBUAAOUUAAAIFwAAHxAAAGUVAACjFAAAKBUAAAIVAACZFQAALBAAAIsZAABPDwAA1A4AAGoQAADOEAAAAhcAAIkOAABuEwAAHBMAAGYUAABWFwAAwRMAAM0TAABsEwAAaBcAAGYXAABfFwAAIhMAAM4PAABpDgAA2A4AAGMWAADLEwAAqg4AACgXAAAmFwAAxRMAAF0WAADoEQAAZxMAAGUTAADyFgAAcxMAAB0XAAD5FgAA8xEAAM8OAADOFQAADBIAALMRAAClEQAAYRAAADIXAAC7EwAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEBAgEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAAAAAAAAAAAAAAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAgMCAgICAgAAAgIAAgIAAgICAgICAgICAgAEAAAAAAACAgICAgICAgICAgICAgICAgICAgICAgICAgAAAAICAgICAgICAgICAgICAgICAgICAgICAgICAgICAAIAAgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAAAAAAAAAAAAAAIAAgICAgIAAAICAAICAAICAgICAgICAgIAAwAEAAAAAgICAgICAgICAgICAgICAgICAgICAgICAgIAAAACAgICAgICAgICAgICAgICAgICAgICAgICAgICAgACAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABsb3NlZWVwLWFsaXZlAAAAAAAAAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQAAAAAAAAAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQEBAQEBAQEBAQEBAgEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQFjaHVua2VkAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAQABAQEBAQAAAQEAAQEAAQEBAQEBAQEBAQAAAAAAAAABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQAAAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAEAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAGVjdGlvbmVudC1sZW5ndGhvbnJveHktY29ubmVjdGlvbgAAAAAAAAAAAAAAAAAAAHJhbnNmZXItZW5jb2RpbmdwZ3JhZGUNCg0KDQpTTQ0KDQpUVFAvQ0UvVFNQLwAAAAAAAAAAAAAAAAECAAEDAAAAAAAAAAAAAAAAAAAAAAAABAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAAAAAAAAAAABAgABAwAAAAAAAAAAAAAAAAAAAAAAAAQBAQUBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAAAAAAAAAAAAQAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAQEAAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQAAAAAAAAAAAAABAAACAAAAAAAAAAAAAAAAAAAAAAAAAwQAAAQEBAQEBAQEBAQEBQQEBAQEBAQEBAQEBAAEAAYHBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAQABAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAAAQAAAAAAAAAAAAAAAAAAAAAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAAAAAMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAAAAAAAAAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEAAAEAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAgAAAAACAAAAAAAAAAAAAAAAAAAAAAADAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwAAAAAAAAMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE5PVU5DRUVDS09VVE5FQ1RFVEVDUklCRUxVU0hFVEVBRFNFQVJDSFJHRUNUSVZJVFlMRU5EQVJWRU9USUZZUFRJT05TQ0hTRUFZU1RBVENIR0VPUkRJUkVDVE9SVFJDSFBBUkFNRVRFUlVSQ0VCU0NSSUJFQVJET1dOQUNFSU5ETktDS1VCU0NSSUJFSFRUUC9BRFRQLw=='
@@ -38662,7 +38662,7 @@ module.exports = 'AGFzbQEAAAABMAhgAX8Bf2ADf39/AX9gBH9/f38Bf2AAAGADf39/AGABfwBgAn
 
 /***/ }),
 
-/***/ 172:
+/***/ 50172:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -38684,14 +38684,14 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 7501:
+/***/ 47501:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { kClients } = __nccwpck_require__(6443)
-const Agent = __nccwpck_require__(9965)
+const { kClients } = __nccwpck_require__(36443)
+const Agent = __nccwpck_require__(59965)
 const {
   kAgent,
   kMockAgentSet,
@@ -38702,14 +38702,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(1117)
-const MockClient = __nccwpck_require__(7365)
-const MockPool = __nccwpck_require__(4004)
-const { matchValue, buildMockOptions } = __nccwpck_require__(3397)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
-const Dispatcher = __nccwpck_require__(992)
-const Pluralizer = __nccwpck_require__(1529)
-const PendingInterceptorsFormatter = __nccwpck_require__(6142)
+} = __nccwpck_require__(91117)
+const MockClient = __nccwpck_require__(47365)
+const MockPool = __nccwpck_require__(94004)
+const { matchValue, buildMockOptions } = __nccwpck_require__(53397)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(68707)
+const Dispatcher = __nccwpck_require__(28611)
+const Pluralizer = __nccwpck_require__(91529)
+const PendingInterceptorsFormatter = __nccwpck_require__(56142)
 
 class FakeWeakRef {
   constructor (value) {
@@ -38863,15 +38863,15 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 7365:
+/***/ 47365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { promisify } = __nccwpck_require__(9023)
-const Client = __nccwpck_require__(6197)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const { promisify } = __nccwpck_require__(39023)
+const Client = __nccwpck_require__(86197)
+const { buildMockDispatch } = __nccwpck_require__(53397)
 const {
   kDispatches,
   kMockAgent,
@@ -38880,10 +38880,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(91117)
+const { MockInterceptor } = __nccwpck_require__(31511)
+const Symbols = __nccwpck_require__(36443)
+const { InvalidArgumentError } = __nccwpck_require__(68707)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -38930,13 +38930,13 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 2429:
+/***/ 52429:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { UndiciError } = __nccwpck_require__(8707)
+const { UndiciError } = __nccwpck_require__(68707)
 
 class MockNotMatchedError extends UndiciError {
   constructor (message) {
@@ -38955,13 +38955,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1511:
+/***/ 31511:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(53397)
 const {
   kDispatches,
   kDispatchKey,
@@ -38969,8 +38969,8 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(1117)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(91117)
+const { InvalidArgumentError } = __nccwpck_require__(68707)
 const { buildURL } = __nccwpck_require__(3440)
 
 /**
@@ -39169,15 +39169,15 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 4004:
+/***/ 94004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { promisify } = __nccwpck_require__(9023)
-const Pool = __nccwpck_require__(5076)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const { promisify } = __nccwpck_require__(39023)
+const Pool = __nccwpck_require__(35076)
+const { buildMockDispatch } = __nccwpck_require__(53397)
 const {
   kDispatches,
   kMockAgent,
@@ -39186,10 +39186,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(91117)
+const { MockInterceptor } = __nccwpck_require__(31511)
+const Symbols = __nccwpck_require__(36443)
+const { InvalidArgumentError } = __nccwpck_require__(68707)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -39236,7 +39236,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 1117:
+/***/ 91117:
 /***/ ((module) => {
 
 "use strict";
@@ -39267,27 +39267,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3397:
+/***/ 53397:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { MockNotMatchedError } = __nccwpck_require__(2429)
+const { MockNotMatchedError } = __nccwpck_require__(52429)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(1117)
+} = __nccwpck_require__(91117)
 const { buildURL, nop } = __nccwpck_require__(3440)
-const { STATUS_CODES } = __nccwpck_require__(8611)
+const { STATUS_CODES } = __nccwpck_require__(58611)
 const {
   types: {
     isPromise
   }
-} = __nccwpck_require__(9023)
+} = __nccwpck_require__(39023)
 
 function matchValue (match, value) {
   if (typeof match === 'string') {
@@ -39626,14 +39626,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6142:
+/***/ 56142:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 const { Transform } = __nccwpck_require__(2203)
-const { Console } = __nccwpck_require__(4236)
+const { Console } = __nccwpck_require__(64236)
 
 /**
  * Gets the output of `console.table(…)` as a string.
@@ -39674,7 +39674,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 1529:
+/***/ 91529:
 /***/ ((module) => {
 
 "use strict";
@@ -39711,7 +39711,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 4869:
+/***/ 34869:
 /***/ ((module) => {
 
 "use strict";
@@ -39836,16 +39836,16 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 8640:
+/***/ 58640:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const DispatcherBase = __nccwpck_require__(1)
-const FixedQueue = __nccwpck_require__(4869)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
-const PoolStats = __nccwpck_require__(4622)
+const DispatcherBase = __nccwpck_require__(50001)
+const FixedQueue = __nccwpck_require__(34869)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(36443)
+const PoolStats = __nccwpck_require__(24622)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -40038,10 +40038,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4622:
+/***/ 24622:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6443)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(36443)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -40079,7 +40079,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 5076:
+/***/ 35076:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -40091,14 +40091,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(8640)
-const Client = __nccwpck_require__(6197)
+} = __nccwpck_require__(58640)
+const Client = __nccwpck_require__(86197)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(68707)
 const util = __nccwpck_require__(3440)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const buildConnector = __nccwpck_require__(9136)
+const { kUrl, kInterceptors } = __nccwpck_require__(36443)
+const buildConnector = __nccwpck_require__(59136)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -40195,19 +40195,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 2720:
+/***/ 22720:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { kProxy, kClose, kDestroy, kInterceptors } = __nccwpck_require__(6443)
-const { URL } = __nccwpck_require__(7016)
-const Agent = __nccwpck_require__(9965)
-const Pool = __nccwpck_require__(5076)
-const DispatcherBase = __nccwpck_require__(1)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
+const { kProxy, kClose, kDestroy, kInterceptors } = __nccwpck_require__(36443)
+const { URL } = __nccwpck_require__(87016)
+const Agent = __nccwpck_require__(59965)
+const Pool = __nccwpck_require__(35076)
+const DispatcherBase = __nccwpck_require__(50001)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(68707)
+const buildConnector = __nccwpck_require__(59136)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -40392,7 +40392,7 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 8804:
+/***/ 28804:
 /***/ ((module) => {
 
 "use strict";
@@ -40497,27 +40497,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8550:
+/***/ 68550:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const diagnosticsChannel = __nccwpck_require__(1637)
-const { uid, states } = __nccwpck_require__(5913)
+const diagnosticsChannel = __nccwpck_require__(31637)
+const { uid, states } = __nccwpck_require__(45913)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose
-} = __nccwpck_require__(2933)
+} = __nccwpck_require__(62933)
 const { fireEvent, failWebsocketConnection } = __nccwpck_require__(3574)
-const { CloseEvent } = __nccwpck_require__(6255)
-const { makeRequest } = __nccwpck_require__(5194)
-const { fetching } = __nccwpck_require__(2315)
-const { Headers } = __nccwpck_require__(6349)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { kHeadersList } = __nccwpck_require__(6443)
+const { CloseEvent } = __nccwpck_require__(46255)
+const { makeRequest } = __nccwpck_require__(25194)
+const { fetching } = __nccwpck_require__(12315)
+const { Headers } = __nccwpck_require__(26349)
+const { getGlobalDispatcher } = __nccwpck_require__(32581)
+const { kHeadersList } = __nccwpck_require__(36443)
 
 const channels = {}
 channels.open = diagnosticsChannel.channel('undici:websocket:open')
@@ -40527,7 +40527,7 @@ channels.socketError = diagnosticsChannel.channel('undici:websocket:socket_error
 /** @type {import('crypto')} */
 let crypto
 try {
-  crypto = __nccwpck_require__(6982)
+  crypto = __nccwpck_require__(76982)
 } catch {
 
 }
@@ -40796,7 +40796,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5913:
+/***/ 45913:
 /***/ ((module) => {
 
 "use strict";
@@ -40855,15 +40855,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6255:
+/***/ 46255:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { webidl } = __nccwpck_require__(4222)
+const { webidl } = __nccwpck_require__(74222)
 const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { MessagePort } = __nccwpck_require__(8167)
+const { MessagePort } = __nccwpck_require__(28167)
 
 /**
  * @see https://html.spec.whatwg.org/multipage/comms.html#messageevent
@@ -41166,18 +41166,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1237:
+/***/ 31237:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(5913)
+const { maxUnsigned16Bit } = __nccwpck_require__(45913)
 
 /** @type {import('crypto')} */
 let crypto
 try {
-  crypto = __nccwpck_require__(6982)
+  crypto = __nccwpck_require__(76982)
 } catch {
 
 }
@@ -41247,18 +41247,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3171:
+/***/ 43171:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 const { Writable } = __nccwpck_require__(2203)
-const diagnosticsChannel = __nccwpck_require__(1637)
-const { parserStates, opcodes, states, emptyBuffer } = __nccwpck_require__(5913)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(2933)
+const diagnosticsChannel = __nccwpck_require__(31637)
+const { parserStates, opcodes, states, emptyBuffer } = __nccwpck_require__(45913)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(62933)
 const { isValidStatusCode, failWebsocketConnection, websocketMessageReceived } = __nccwpck_require__(3574)
-const { WebsocketFrameSend } = __nccwpck_require__(1237)
+const { WebsocketFrameSend } = __nccwpck_require__(31237)
 
 // This code was influenced by ws released under the MIT license.
 // Copyright (c) 2011 Einar Otto Stangvik <einaros@gmail.com>
@@ -41599,7 +41599,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2933:
+/***/ 62933:
 /***/ ((module) => {
 
 "use strict";
@@ -41625,9 +41625,9 @@ module.exports = {
 "use strict";
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(2933)
-const { states, opcodes } = __nccwpck_require__(5913)
-const { MessageEvent, ErrorEvent } = __nccwpck_require__(6255)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(62933)
+const { states, opcodes } = __nccwpck_require__(45913)
+const { MessageEvent, ErrorEvent } = __nccwpck_require__(46255)
 
 /* globals Blob */
 
@@ -41827,17 +41827,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5171:
+/***/ 55171:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { webidl } = __nccwpck_require__(4222)
-const { DOMException } = __nccwpck_require__(7326)
-const { URLSerializer } = __nccwpck_require__(4322)
-const { getGlobalOrigin } = __nccwpck_require__(5628)
-const { staticPropertyDescriptors, states, opcodes, emptyBuffer } = __nccwpck_require__(5913)
+const { webidl } = __nccwpck_require__(74222)
+const { DOMException } = __nccwpck_require__(87326)
+const { URLSerializer } = __nccwpck_require__(94322)
+const { getGlobalOrigin } = __nccwpck_require__(75628)
+const { staticPropertyDescriptors, states, opcodes, emptyBuffer } = __nccwpck_require__(45913)
 const {
   kWebSocketURL,
   kReadyState,
@@ -41846,14 +41846,14 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(2933)
+} = __nccwpck_require__(62933)
 const { isEstablished, isClosing, isValidSubprotocol, failWebsocketConnection, fireEvent } = __nccwpck_require__(3574)
-const { establishWebSocketConnection } = __nccwpck_require__(8550)
-const { WebsocketFrameSend } = __nccwpck_require__(1237)
-const { ByteParser } = __nccwpck_require__(3171)
+const { establishWebSocketConnection } = __nccwpck_require__(68550)
+const { WebsocketFrameSend } = __nccwpck_require__(31237)
+const { ByteParser } = __nccwpck_require__(43171)
 const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { types } = __nccwpck_require__(9023)
+const { getGlobalDispatcher } = __nccwpck_require__(32581)
+const { types } = __nccwpck_require__(39023)
 
 let experimentalWarned = false
 
@@ -42476,7 +42476,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3843:
+/***/ 33843:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -42502,7 +42502,7 @@ exports.getUserAgent = getUserAgent;
 
 /***/ }),
 
-/***/ 8264:
+/***/ 58264:
 /***/ ((module) => {
 
 // Returns a wrapper function that returns a wrapped callback
@@ -42542,7 +42542,7 @@ function wrappy (fn, cb) {
 
 /***/ }),
 
-/***/ 6769:
+/***/ 36769:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -42586,10 +42586,10 @@ exports.inputEnvName = inputEnvName;
 exports.readInputs = readInputs;
 exports.inInputTerms = inInputTerms;
 exports.runAction = runAction;
-const core = __importStar(__nccwpck_require__(7484));
-const options_1 = __nccwpck_require__(3457);
-const registry_1 = __nccwpck_require__(927);
-const errors_1 = __nccwpck_require__(17);
+const core = __importStar(__nccwpck_require__(37484));
+const options_1 = __nccwpck_require__(83457);
+const registry_1 = __nccwpck_require__(30927);
+const errors_1 = __nccwpck_require__(70017);
 /**
  * The action's front door. action.yml is a composite action; its step passes every input as an
  * environment variable PGB_INPUT_<NAME> (composite actions do not export INPUT_*), and this maps
@@ -42679,7 +42679,7 @@ async function runAction(env = process.env, handlers = {}) {
 
 /***/ }),
 
-/***/ 462:
+/***/ 60462:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -42688,9 +42688,9 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.markerText = markerText;
 exports.assembleBundle = assembleBundle;
 exports.normaliseModes = normaliseModes;
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const exec_1 = __nccwpck_require__(7895);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const exec_1 = __nccwpck_require__(37895);
 /** Text of the marker file that stands in for a module linked into bin/postgres. */
 function markerText(module) {
     return `pg-bundle: the module '${module}' is linked into bin/postgres (static build).\nThis file exists because PostgreSQL checks that $libdir/${module}.so exists before loading it.\n`;
@@ -42745,7 +42745,7 @@ function normaliseModes(dir) {
 
 /***/ }),
 
-/***/ 2828:
+/***/ 92828:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -42753,28 +42753,29 @@ function normaliseModes(dir) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.toolchainVersions = toolchainVersions;
 exports.buildBundles = buildBundles;
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const bundle_files_1 = __nccwpck_require__(7925);
-const manifest_1 = __nccwpck_require__(4414);
-const manifest_file_1 = __nccwpck_require__(1433);
-const resolve_1 = __nccwpck_require__(6221);
-const errors_1 = __nccwpck_require__(17);
-const exec_1 = __nccwpck_require__(7895);
-const package_root_1 = __nccwpck_require__(3469);
-const assemble_1 = __nccwpck_require__(462);
-const dynamic_1 = __nccwpck_require__(8485);
-const configure_1 = __nccwpck_require__(1099);
-const icu_1 = __nccwpck_require__(3387);
-const locales_1 = __nccwpck_require__(3231);
-const modules_1 = __nccwpck_require__(8169);
-const runtime_1 = __nccwpck_require__(7896);
-const toolchain_1 = __nccwpck_require__(6179);
-const walredo_1 = __nccwpck_require__(5840);
-const version_job_1 = __nccwpck_require__(6254);
-const compiled_tree_1 = __nccwpck_require__(9586);
-const cache_lock_1 = __nccwpck_require__(8332);
-const out_dir_1 = __nccwpck_require__(5266);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const bundle_files_1 = __nccwpck_require__(77925);
+const manifest_1 = __nccwpck_require__(84414);
+const manifest_file_1 = __nccwpck_require__(91433);
+const resolve_1 = __nccwpck_require__(66221);
+const errors_1 = __nccwpck_require__(70017);
+const exec_1 = __nccwpck_require__(37895);
+const package_root_1 = __nccwpck_require__(43469);
+const assemble_1 = __nccwpck_require__(60462);
+const dynamic_1 = __nccwpck_require__(88485);
+const configure_1 = __nccwpck_require__(13480);
+const components_1 = __nccwpck_require__(94930);
+const icu_1 = __nccwpck_require__(93387);
+const locales_1 = __nccwpck_require__(83231);
+const modules_1 = __nccwpck_require__(48169);
+const runtime_1 = __nccwpck_require__(97896);
+const toolchain_1 = __nccwpck_require__(56179);
+const walredo_1 = __nccwpck_require__(75840);
+const version_job_1 = __nccwpck_require__(86254);
+const compiled_tree_1 = __nccwpck_require__(29586);
+const cache_lock_1 = __nccwpck_require__(58332);
+const out_dir_1 = __nccwpck_require__(45266);
 async function toolchainVersions() {
     const first = (s) => s.split('\n')[0].trim();
     return {
@@ -42796,7 +42797,9 @@ async function prepare(req, ctx) {
             throw new errors_1.UserError(`no source for version ${major}`, 'pass --source');
         const source = await req.log.step(`v${major}: resolve source ${(0, resolve_1.describeSpec)(spec)}`, () => (0, resolve_1.resolveSource)(spec, major, ctx));
         req.log.info(`v${major}: PostgreSQL ${source.version.full}, revision ${source.revision}, catalog version ${source.catversion}`);
-        prepared.set(major, { source, walredo: (0, walredo_1.chooseWalRedoMode)(req.walredo, source.hasWalRedo) });
+        const walredo = (0, walredo_1.chooseWalRedoMode)(req.walredo, source.hasWalRedo);
+        const walredoPreload = (0, walredo_1.parseWalRedoPreload)(req.walredoPreload, walredo, req.linkage ?? 'static');
+        prepared.set(major, { source, walredo, walredoPreload });
     }
     return prepared;
 }
@@ -42810,14 +42813,27 @@ async function buildBundles(req) {
         : await (0, icu_1.systemIcu)();
     req.log.info(`ICU ${icu.version} from ${icu.origin}`);
     const toolchain = await toolchainVersions();
+    const gccMajor = await (0, components_1.gccMajorVersion)();
+    const packages = await (0, components_1.installedDebianPackages)(gccMajor);
     const manifestPath = (0, node_path_1.join)(out, 'manifest.json');
     // the versions built before into this out directory stay (one manifest for the whole bundle)
     let manifest = (0, node_fs_1.existsSync)(manifestPath)
         ? (0, manifest_file_1.readManifestFile)(manifestPath)
         : (0, manifest_1.emptyManifest)((0, package_root_1.packageVersion)());
     for (const major of req.versions) {
-        const { source, walredo } = prepared.get(major);
-        const job = { req, out, major, source, walredo, icu, toolchain };
+        const { source, walredo, walredoPreload } = prepared.get(major);
+        const job = {
+            req,
+            out,
+            major,
+            source,
+            walredo,
+            walredoPreload,
+            icu,
+            toolchain,
+            packages,
+            gccMajor,
+        };
         const treeDir = (0, compiled_tree_1.compiledTreeDir)({ cacheDir: req.cacheDir, major, source, icu, toolchain });
         const entry = await (0, cache_lock_1.withCacheLock)(treeDir, req.log, () => req.linkage === 'dynamic' ? (0, dynamic_1.buildDynamicVersion)(job) : buildVersion(job));
         manifest = (0, manifest_1.withVersion)({ ...manifest, tool: { name: 'pg-bundle', version: (0, package_root_1.packageVersion)() } }, major, entry);
@@ -42826,7 +42842,7 @@ async function buildBundles(req) {
     return manifest;
 }
 async function buildVersion(job) {
-    const { req, out, source, walredo, icu } = job;
+    const { req, out, source, walredo, walredoPreload, icu } = job;
     const started = await (0, version_job_1.startVersion)(job);
     const { v, work, logs } = started;
     const { buildDir, stagePrefix, pgConfig, env } = started.tree;
@@ -42845,8 +42861,14 @@ async function buildVersion(job) {
     if (dup)
         throw new errors_1.UserError(`module '${dup}' is linked in twice`, 'remove the duplicate --module');
     log.info(`${v}: linking in modules ${names.join(', ')}`);
+    const missing = walredoPreload.filter((p) => !names.includes(p));
+    if (missing.length)
+        throw new errors_1.UserError(`--walredo-preload ${missing.join(', ')}: not among the linked-in modules (${names.join(', ')})`, 'pass the module directory with --module; the name is the library the module builds');
+    if (walredoPreload.length)
+        log.info(`${v}: walredo preloads ${walredoPreload.join(', ')}`);
     const pgWchar = (0, node_path_1.join)(source.dir, 'src/include/mb/pg_wchar.h');
     const runtime = await (0, runtime_1.compileRuntime)(modules, (0, node_path_1.join)(work, 'link'), {
+        walredoPreload,
         libpqEncodingForwarders: (0, node_fs_1.existsSync)(pgWchar) && (0, runtime_1.needsLibpqEncodingForwarders)((0, node_fs_1.readFileSync)(pgWchar, 'utf8')),
     });
     const icuLibs = (0, configure_1.staticIcuLibs)(icu.prefix);
@@ -42882,13 +42904,14 @@ async function buildVersion(job) {
         locales,
         modules: modules.map((m) => ({ name: m.name, origin: m.origin, symbols: m.symbols.length })),
         files,
+        linkLibs,
     });
 }
 
 
 /***/ }),
 
-/***/ 8332:
+/***/ 58332:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -42904,10 +42927,10 @@ exports.withCacheLock = withCacheLock;
  * (proper-lockfile); its mtime is refreshed while held, so a lock left by a killed build is taken
  * over once it is older than `staleMs`.
  */
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const proper_lockfile_1 = __nccwpck_require__(3648);
-const errors_1 = __nccwpck_require__(17);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const proper_lockfile_1 = __nccwpck_require__(83648);
+const errors_1 = __nccwpck_require__(70017);
 exports.DEFAULT_CACHE_LOCK_TIMING = {
     staleMs: 60_000,
     pollMs: 5_000,
@@ -42963,7 +42986,7 @@ async function withCacheLock(dir, log, body, timing = exports.DEFAULT_CACHE_LOCK
 
 /***/ }),
 
-/***/ 989:
+/***/ 20989:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -42971,15 +42994,15 @@ async function withCacheLock(dir, log, body, timing = exports.DEFAULT_CACHE_LOCK
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.buildCommand = void 0;
 exports.parseJobs = parseJobs;
-const node_os_1 = __nccwpck_require__(8161);
-const node_path_1 = __nccwpck_require__(6760);
-const context_1 = __nccwpck_require__(8480);
-const cache_1 = __nccwpck_require__(611);
-const spec_1 = __nccwpck_require__(5346);
-const errors_1 = __nccwpck_require__(17);
-const build_1 = __nccwpck_require__(2828);
-const dynamic_1 = __nccwpck_require__(8485);
-const locales_1 = __nccwpck_require__(3231);
+const node_os_1 = __nccwpck_require__(48161);
+const node_path_1 = __nccwpck_require__(76760);
+const context_1 = __nccwpck_require__(78480);
+const cache_1 = __nccwpck_require__(40611);
+const spec_1 = __nccwpck_require__(85346);
+const errors_1 = __nccwpck_require__(70017);
+const build_1 = __nccwpck_require__(92828);
+const dynamic_1 = __nccwpck_require__(88485);
+const locales_1 = __nccwpck_require__(83231);
 function parseJobs(text) {
     if (text === undefined)
         return (0, node_os_1.availableParallelism)();
@@ -43002,6 +43025,7 @@ const buildCommand = async (options, ctx) => {
         icuSource: (0, context_1.stringOption)(options, 'icuSource'),
         icuSha256: (0, context_1.stringOption)(options, 'icuSha256'),
         walredo: (0, context_1.stringOption)(options, 'walredo'),
+        walredoPreload: (0, context_1.stringOption)(options, 'walredoPreload'),
         linkage: (0, dynamic_1.parseLinkage)((0, context_1.stringOption)(options, 'linkage')),
         locales: (0, locales_1.parseLocaleList)((0, context_1.stringOption)(options, 'locales') ?? 'C.UTF-8'),
         keepDebug: (0, context_1.boolOption)(options, 'keepDebug'),
@@ -43027,7 +43051,7 @@ exports.buildCommand = buildCommand;
 
 /***/ }),
 
-/***/ 9586:
+/***/ 29586:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -43043,12 +43067,12 @@ exports.compileAndStage = compileAndStage;
  * an incremental `make` and the staging install. Binaries relinked for a bundle are moved out of the
  * tree, so the tree always holds the ordinary ones `make` produced.
  */
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const exec_1 = __nccwpck_require__(7895);
-const hash_1 = __nccwpck_require__(5138);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const exec_1 = __nccwpck_require__(37895);
+const hash_1 = __nccwpck_require__(95138);
 const compiler_front_1 = __nccwpck_require__(4705);
-const configure_1 = __nccwpck_require__(1099);
+const configure_1 = __nccwpck_require__(13480);
 /** Binaries that builds relink in the tree with their own flags before moving them out. */
 exports.RELINKED_IN_TREE = ['src/backend/postgres', 'src/bin/initdb/initdb'];
 /**
@@ -43139,9 +43163,9 @@ exports.realCompiler = realCompiler;
  * `gcc`, so the bundle is the same whatever the cache or out path (pg_config's data in postgres
  * holds CC and CFLAGS as make saw them).
  */
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
 /** The front's shell script for the real compiler at `real` (pure). */
 function compilerFrontScript(real) {
     return [
@@ -43179,7 +43203,129 @@ function realCompiler(name, path = process.env.PATH ?? '/usr/bin:/bin') {
 
 /***/ }),
 
-/***/ 1099:
+/***/ 94930:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.linkedLibraries = linkedLibraries;
+exports.upstreamVersion = upstreamVersion;
+exports.debianPurl = debianPurl;
+exports.componentsFor = componentsFor;
+exports.componentPackages = componentPackages;
+exports.parseDpkgQuery = parseDpkgQuery;
+exports.distroQualifier = distroQualifier;
+exports.gccMajorVersion = gccMajorVersion;
+exports.installedDebianPackages = installedDebianPackages;
+/**
+ * The libraries linked into the static binaries, each with the Debian package (and its version)
+ * it came from: what a CVE in a dependency is matched against (SBOM, `outdated`, pin-bump's Risk).
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const exec_1 = __nccwpck_require__(37895);
+/** Library name and Debian package of every library the static link pulls in (pure). */
+function linkedLibraries(input) {
+    const libs = [
+        { name: 'glibc', debianPackage: 'libc6-dev' },
+        input.icu.fromSource ? { name: 'icu' } : { name: 'icu', debianPackage: 'libicu-dev' },
+        // ICU is C++: libstdc++ and libgcc (libgcc.a, libgcc_eh.a) follow it on the link line
+        { name: 'libstdc++', debianPackage: `libstdc++-${input.gccMajor}-dev` },
+        { name: 'libgcc', debianPackage: `libgcc-${input.gccMajor}-dev` },
+        { name: 'zlib', debianPackage: 'zlib1g-dev' },
+        { name: 'lz4', debianPackage: 'liblz4-dev' },
+    ];
+    if (input.major >= 15)
+        libs.push({ name: 'zstd', debianPackage: 'libzstd-dev' });
+    if (input.linkLibs.includes('-lseccomp'))
+        libs.push({ name: 'libseccomp', debianPackage: 'libseccomp-dev' });
+    return libs;
+}
+/** The upstream version inside a Debian version (pure): "1:1.2.13.dfsg-1" -> "1.2.13", "1.5.4+dfsg2-5" -> "1.5.4". */
+function upstreamVersion(debianVersion) {
+    const noEpoch = debianVersion.replace(/^\d+:/, '');
+    const dash = noEpoch.lastIndexOf('-');
+    const upstream = dash > 0 ? noEpoch.slice(0, dash) : noEpoch;
+    return upstream.replace(/[.+~](dfsg|ds|repack)\d*.*$/, '');
+}
+/** Package URL of a Debian binary package (pure; the epoch's ':' is percent-encoded as purl requires). */
+function debianPurl(pkg, debianVersion, arch, distro) {
+    return `pkg:deb/debian/${pkg}@${encodeURIComponent(debianVersion)}?arch=${arch}&distro=${distro}`;
+}
+/** The manifest's `components` (pure). A library whose package is not installed is an error. */
+function componentsFor(input, packages) {
+    return linkedLibraries(input).map((lib) => {
+        if (!lib.debianPackage)
+            return {
+                name: lib.name,
+                version: input.icu.version,
+                purl: `pkg:generic/${lib.name}@${encodeURIComponent(input.icu.version)}`,
+            };
+        const installed = packages.installed.get(lib.debianPackage);
+        if (!installed)
+            throw new Error(`${lib.name} is linked in, but its Debian package ${lib.debianPackage} is not installed`);
+        return {
+            name: lib.name,
+            version: upstreamVersion(installed.version),
+            debianPackage: lib.debianPackage,
+            debianVersion: installed.version,
+            purl: debianPurl(lib.debianPackage, installed.version, installed.arch, packages.distro),
+        };
+    });
+}
+/** Every package a bundle can link from, for this gcc. */
+function componentPackages(gccMajor) {
+    return [
+        'libc6-dev',
+        'libicu-dev',
+        `libstdc++-${gccMajor}-dev`,
+        `libgcc-${gccMajor}-dev`,
+        'zlib1g-dev',
+        'liblz4-dev',
+        'libzstd-dev',
+        'libseccomp-dev',
+    ];
+}
+/** `dpkg-query -W` output ("pkg\tversion\tarch" lines) as a map (pure). */
+function parseDpkgQuery(text) {
+    const installed = new Map();
+    for (const line of text.split('\n')) {
+        const [pkg, version, arch] = line.trim().split('\t');
+        if (pkg && version && arch)
+            installed.set(pkg, { version, arch });
+    }
+    return installed;
+}
+/** "debian-12" from /etc/os-release text (pure). */
+function distroQualifier(osRelease) {
+    const field = (k) => new RegExp(`^${k}="?([^"\\n]*)"?`, 'm').exec(osRelease)?.[1];
+    return `${field('ID') ?? 'debian'}-${field('VERSION_ID') ?? 'unknown'}`;
+}
+async function gccMajorVersion() {
+    return (await (0, exec_1.capture)('gcc', ['-dumpversion'])).trim().split('.')[0];
+}
+/** The installed versions of the packages a bundle links from (dpkg-query). */
+async function installedDebianPackages(gccMajor) {
+    const lines = [];
+    for (const pkg of componentPackages(gccMajor)) {
+        // one query per package: dpkg-query fails for a package that is not installed
+        const line = await (0, exec_1.capture)('dpkg-query', ['-W', '-f=${Package}\t${Version}\t${Architecture}', pkg]).catch(() => '');
+        lines.push(line);
+    }
+    let osRelease = '';
+    try {
+        osRelease = (0, node_fs_1.readFileSync)('/etc/os-release', 'utf8');
+    }
+    catch {
+        // not a Linux distribution with os-release
+    }
+    return { distro: distroQualifier(osRelease), installed: parseDpkgQuery(lines.join('\n')) };
+}
+
+
+/***/ }),
+
+/***/ 13480:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -43257,15 +43403,15 @@ function staticLinkFlags(objects, wraps) {
 
 /***/ }),
 
-/***/ 1917:
+/***/ 81917:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.doctorCommand = void 0;
-const context_1 = __nccwpck_require__(8480);
-const toolchain_1 = __nccwpck_require__(6179);
+const context_1 = __nccwpck_require__(78480);
+const toolchain_1 = __nccwpck_require__(56179);
 /** `pg-bundle doctor`: lists what the machine lacks for build and verify; --install-deps installs it. */
 const doctorCommand = async (options, ctx) => {
     const all = [...toolchain_1.REQUIREMENTS, ...toolchain_1.VERIFY_REQUIREMENTS];
@@ -43285,7 +43431,7 @@ exports.doctorCommand = doctorCommand;
 
 /***/ }),
 
-/***/ 8485:
+/***/ 88485:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -43308,18 +43454,18 @@ exports.buildDynamicVersion = buildDynamicVersion;
  * The compiled tree is the static build's (src/build/compiled-tree.ts, same cache key): after one
  * linkage is built, the other only stages, relinks and assembles.
  */
-const node_fs_1 = __nccwpck_require__(3024);
-const promises_1 = __nccwpck_require__(1455);
-const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
-const exec_1 = __nccwpck_require__(7895);
-const hash_1 = __nccwpck_require__(5138);
-const package_root_1 = __nccwpck_require__(3469);
-const assemble_1 = __nccwpck_require__(462);
-const version_job_1 = __nccwpck_require__(6254);
-const configure_1 = __nccwpck_require__(1099);
-const modules_1 = __nccwpck_require__(8169);
-const walredo_1 = __nccwpck_require__(5840);
+const node_fs_1 = __nccwpck_require__(73024);
+const promises_1 = __nccwpck_require__(51455);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
+const exec_1 = __nccwpck_require__(37895);
+const hash_1 = __nccwpck_require__(95138);
+const package_root_1 = __nccwpck_require__(43469);
+const assemble_1 = __nccwpck_require__(60462);
+const version_job_1 = __nccwpck_require__(86254);
+const configure_1 = __nccwpck_require__(13480);
+const modules_1 = __nccwpck_require__(48169);
+const walredo_1 = __nccwpck_require__(75840);
 function parseLinkage(text) {
     if (text === undefined || text === '' || text === 'static')
         return 'static';
@@ -43494,7 +43640,7 @@ async function moduleEntries(job, v, served, installed) {
 
 /***/ }),
 
-/***/ 3387:
+/***/ 93387:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -43503,14 +43649,14 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseIcuVersionHeader = parseIcuVersionHeader;
 exports.systemIcu = systemIcu;
 exports.icuFromSource = icuFromSource;
-const node_fs_1 = __nccwpck_require__(3024);
-const cache_lock_1 = __nccwpck_require__(8332);
-const node_os_1 = __nccwpck_require__(8161);
-const node_path_1 = __nccwpck_require__(6760);
-const resolve_1 = __nccwpck_require__(6221);
-const spec_1 = __nccwpck_require__(5346);
-const errors_1 = __nccwpck_require__(17);
-const exec_1 = __nccwpck_require__(7895);
+const node_fs_1 = __nccwpck_require__(73024);
+const cache_lock_1 = __nccwpck_require__(58332);
+const node_os_1 = __nccwpck_require__(48161);
+const node_path_1 = __nccwpck_require__(76760);
+const resolve_1 = __nccwpck_require__(66221);
+const spec_1 = __nccwpck_require__(85346);
+const errors_1 = __nccwpck_require__(70017);
+const exec_1 = __nccwpck_require__(37895);
 /** U_ICU_VERSION from unicode/uvernum.h (pure). */
 function parseIcuVersionHeader(text) {
     return /^#define\s+U_ICU_VERSION\s+"([^"]+)"/m.exec(text)?.[1];
@@ -43589,7 +43735,7 @@ async function icuFromSource(spec, sha256, ctx, log, jobs = (0, node_os_1.cpus)(
 
 /***/ }),
 
-/***/ 3231:
+/***/ 83231:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -43598,10 +43744,10 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.localeDirName = localeDirName;
 exports.parseLocaleList = parseLocaleList;
 exports.installLocales = installLocales;
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
-const exec_1 = __nccwpck_require__(7895);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
+const exec_1 = __nccwpck_require__(37895);
 /**
  * The directory name glibc uses for a locale: "C.UTF-8" → "C.utf8", "en_US.UTF-8" → "en_US.utf8"
  * (glibc's normalised codeset: lower case, alphanumerics only).
@@ -43651,7 +43797,7 @@ async function installLocales(locales, targetDir) {
 
 /***/ }),
 
-/***/ 383:
+/***/ 10383:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -43670,6 +43816,7 @@ exports.renamedSymbol = renamedSymbol;
 exports.redefineSymsFile = redefineSymsFile;
 exports.byteOrder = byteOrder;
 exports.validateModules = validateModules;
+exports.validateWalRedoPreload = validateWalRedoPreload;
 exports.generateModuleTable = generateModuleTable;
 exports.parseNmDefinedGlobals = parseNmDefinedGlobals;
 const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -43709,9 +43856,28 @@ function validateModules(modules) {
 function cString(s) {
     return JSON.stringify(s);
 }
-/** The C source of the table (runtime/pgb_modules.h describes its types). */
-function generateModuleTable(modules) {
+/**
+ * Modules the builtin walredo loads at start as shared_preload_libraries would (so that they can
+ * register custom resource managers): each must be linked in, once.
+ */
+function validateWalRedoPreload(preload, modules) {
+    const linked = new Set(modules.map((m) => m.name));
+    const seen = new Set();
+    for (const name of preload) {
+        if (!linked.has(name))
+            throw new Error(`walredo preload module '${name}' is not linked in (linked: ${[...linked].sort(byteOrder).join(', ')})`);
+        if (seen.has(name))
+            throw new Error(`walredo preload module '${name}' is named twice`);
+        seen.add(name);
+    }
+}
+/**
+ * The C source of the table (runtime/pgb_modules.h describes its types) and of
+ * `pgb_walredo_preload`, the NULL-terminated names the builtin walredo loads at start, in order.
+ */
+function generateModuleTable(modules, walredoPreload = []) {
     validateModules(modules);
+    validateWalRedoPreload(walredoPreload, modules);
     const sorted = [...modules].sort((a, b) => byteOrder(a.name, b.name));
     const out = [
         '/* Generated by pg-bundle: modules linked into this static postgres. Do not edit. */',
@@ -43737,6 +43903,10 @@ function generateModuleTable(modules) {
     if (sorted.length === 0)
         out.push('\t{NULL, NULL, 0},');
     out.push('};', `const int pgb_nmodules = ${sorted.length};`, '');
+    out.push('const char *const pgb_walredo_preload[] = {');
+    for (const name of walredoPreload)
+        out.push(`\t${cString(name)},`);
+    out.push('\tNULL', '};', '');
     return out.join('\n');
 }
 /** Global symbols defined by an object, from `nm -g --defined-only --format=posix` output. */
@@ -43757,7 +43927,7 @@ function parseNmDefinedGlobals(nmOutput) {
 
 /***/ }),
 
-/***/ 8169:
+/***/ 48169:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -43771,12 +43941,12 @@ exports.readMakeVars = readMakeVars;
 exports.prepareModule = prepareModule;
 exports.prepareInTreeModules = prepareInTreeModules;
 exports.buildPgxsModule = buildPgxsModule;
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
-const exec_1 = __nccwpck_require__(7895);
-const module_table_1 = __nccwpck_require__(383);
-const runtime_1 = __nccwpck_require__(7896);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
+const exec_1 = __nccwpck_require__(37895);
+const module_table_1 = __nccwpck_require__(10383);
+const runtime_1 = __nccwpck_require__(97896);
 const PRINT_VARS_MAKEFILE = `pgb-print-vars:
 \t@echo 'NAME=$(strip $(NAME))'
 \t@echo 'MODULE_big=$(strip $(MODULE_big))'
@@ -43911,7 +44081,7 @@ extraFiles = []) {
 
 /***/ }),
 
-/***/ 5266:
+/***/ 45266:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -43923,10 +44093,10 @@ exports.claimOutDir = claimOutDir;
  * build's --out: a directory build may rewrite (it replaces vNN/, logs/vNN/ and .build/ there) only
  * when it made it. It leaves a marker file; an unrelated non-empty directory, `/` and $HOME are refused.
  */
-const node_fs_1 = __nccwpck_require__(3024);
-const node_os_1 = __nccwpck_require__(8161);
-const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_os_1 = __nccwpck_require__(48161);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
 exports.OUT_MARKER = '.pg-bundle-out';
 const MARKER_TEXT = 'made by pg-bundle build: it may replace vNN/, logs/ and .build/ here\n';
 /** What a build directory written before the marker existed may hold. */
@@ -43964,7 +44134,7 @@ function claimOutDir(outDir, home = (0, node_os_1.homedir)()) {
 
 /***/ }),
 
-/***/ 7896:
+/***/ 97896:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -43973,11 +44143,11 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runtimeDir = runtimeDir;
 exports.needsLibpqEncodingForwarders = needsLibpqEncodingForwarders;
 exports.compileRuntime = compileRuntime;
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const exec_1 = __nccwpck_require__(7895);
-const package_root_1 = __nccwpck_require__(3469);
-const module_table_1 = __nccwpck_require__(383);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const exec_1 = __nccwpck_require__(37895);
+const package_root_1 = __nccwpck_require__(43469);
+const module_table_1 = __nccwpck_require__(10383);
 function runtimeDir() {
     return (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'runtime');
 }
@@ -44007,7 +44177,7 @@ async function compileRuntime(modules, workDir, options = {}) {
     (0, node_fs_1.mkdirSync)(dir, { recursive: true });
     const rt = runtimeDir();
     const table = (0, node_path_1.join)(dir, 'pgb_module_table.c');
-    (0, node_fs_1.writeFileSync)(table, (0, module_table_1.generateModuleTable)(modules));
+    (0, node_fs_1.writeFileSync)(table, (0, module_table_1.generateModuleTable)(modules, options.walredoPreload));
     const obj = (name) => (0, node_path_1.join)(dir, `${name}.o`);
     const dl = await compile((0, node_path_1.join)(rt, 'pgb_dl.c'), obj('pgb_dl'), workDir);
     const exec = await compile((0, node_path_1.join)(rt, 'pgb_exec.c'), obj('pgb_exec'), workDir);
@@ -44023,7 +44193,7 @@ async function compileRuntime(modules, workDir, options = {}) {
 
 /***/ }),
 
-/***/ 6179:
+/***/ 56179:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -44033,10 +44203,10 @@ exports.VERIFY_REQUIREMENTS = exports.REQUIREMENTS = void 0;
 exports.aptInstallLine = aptInstallLine;
 exports.missingRequirements = missingRequirements;
 exports.ensureToolchain = ensureToolchain;
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
-const exec_1 = __nccwpck_require__(7895);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
+const exec_1 = __nccwpck_require__(37895);
 exports.REQUIREMENTS = [
     { what: 'C compiler', kind: 'command', name: 'gcc', debianPackage: 'gcc' },
     { what: 'make', kind: 'command', name: 'make', debianPackage: 'make' },
@@ -44145,7 +44315,7 @@ async function ensureToolchain(log, install, requirements = exports.REQUIREMENTS
 
 /***/ }),
 
-/***/ 6254:
+/***/ 86254:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -44157,11 +44327,12 @@ exports.finishVersion = finishVersion;
  * What the static and the dynamic build of one version share: the work directories, the compiled
  * tree (compiled-tree.ts) and the manifest entry's common part.
  */
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const resolve_1 = __nccwpck_require__(6221);
-const compiled_tree_1 = __nccwpck_require__(9586);
-const walredo_1 = __nccwpck_require__(5840);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const resolve_1 = __nccwpck_require__(66221);
+const compiled_tree_1 = __nccwpck_require__(29586);
+const components_1 = __nccwpck_require__(94930);
+const walredo_1 = __nccwpck_require__(75840);
 /** Fresh work and log directories, then the compiled tree staged into <work>/stage. */
 async function startVersion(job) {
     const startedAt = Date.now();
@@ -44194,9 +44365,19 @@ function finishVersion(job, started, parts) {
         configureFlags: started.tree.args,
         toolchain: job.toolchain,
         icu: { version: icu.version, origin: icu.origin },
+        components: (0, components_1.componentsFor)({
+            major,
+            linkLibs: parts.linkLibs ?? [],
+            icu: { version: icu.version, fromSource: icu.prefix !== undefined },
+            gccMajor: job.gccMajor,
+        }, job.packages),
         locales: parts.locales,
         modules: parts.modules,
-        walredo: { mode: job.walredo, modules: (0, walredo_1.walRedoModules)(job.walredo, parts.modules) },
+        walredo: {
+            mode: job.walredo,
+            modules: [...(0, walredo_1.walRedoModules)(job.walredo, parts.modules), ...(job.walredoPreload ?? [])],
+            ...(job.walredoPreload?.length ? { preload: job.walredoPreload } : {}),
+        },
         files: parts.files,
         buildDurationSeconds: Math.round((Date.now() - started.startedAt) / 1000),
     };
@@ -44205,7 +44386,7 @@ function finishVersion(job, started, parts) {
 
 /***/ }),
 
-/***/ 5840:
+/***/ 75840:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -44213,14 +44394,15 @@ function finishVersion(job, started, parts) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.chooseWalRedoMode = chooseWalRedoMode;
 exports.walRedoModules = walRedoModules;
+exports.parseWalRedoPreload = parseWalRedoPreload;
 exports.builtinWalRedoDir = builtinWalRedoDir;
 exports.parseWrapList = parseWrapList;
 exports.builtinWalRedo = builtinWalRedo;
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
-const package_root_1 = __nccwpck_require__(3469);
-const modules_1 = __nccwpck_require__(8169);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
+const package_root_1 = __nccwpck_require__(43469);
+const modules_1 = __nccwpck_require__(48169);
 /**
  * The walredo mode: 'fork' when the tree has its own --wal-redo (it is left alone), 'builtin'
  * (pg-bundle's module) for upstream trees, unless the user chose otherwise.
@@ -44250,6 +44432,25 @@ function walRedoModules(mode, modules) {
         ? (origin) => origin === 'builtin'
         : (origin) => origin !== 'in-tree' && origin !== 'builtin';
     return modules.filter((m) => wanted(m.origin)).map((m) => m.name);
+}
+/**
+ * The modules of --walredo-preload (comma-separated; pure). Only the builtin walredo of a static
+ * bundle loads them: a fork's walredo loads its own modules, and the dynamic build has no table.
+ */
+function parseWalRedoPreload(text, mode, linkage = 'static') {
+    const names = (text ?? '').split(/[,\s]+/).filter(Boolean);
+    if (names.length === 0)
+        return [];
+    if (mode !== 'builtin')
+        throw new errors_1.UserError(`--walredo-preload needs the builtin walredo, but the walredo mode is '${mode}'`, mode === 'fork'
+            ? "a fork's walredo loads its own modules: drop --walredo-preload"
+            : 'use --walredo builtin or drop --walredo-preload');
+    if (linkage !== 'static')
+        throw new errors_1.UserError('--walredo-preload works only for the static bundle (--linkage static)', 'drop --walredo-preload for the dynamic comparison build');
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup)
+        throw new errors_1.UserError(`--walredo-preload names '${dup}' twice`, 'name each module once');
+    return names;
 }
 function builtinWalRedoDir() {
     return (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'modules', 'walredo');
@@ -44290,7 +44491,7 @@ async function builtinWalRedo(pgConfig, workDir, log, jobs) {
 
 /***/ }),
 
-/***/ 4915:
+/***/ 44915:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -44298,9 +44499,9 @@ async function builtinWalRedo(pgConfig, workDir, log, jobs) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.doctorOrPackages = void 0;
 exports.requiredPackages = requiredPackages;
-const context_1 = __nccwpck_require__(8480);
-const doctor_1 = __nccwpck_require__(1917);
-const toolchain_1 = __nccwpck_require__(6179);
+const context_1 = __nccwpck_require__(78480);
+const doctor_1 = __nccwpck_require__(81917);
+const toolchain_1 = __nccwpck_require__(56179);
 /** The Debian packages that provide everything build and verify need, sorted. */
 function requiredPackages() {
     return [...new Set([...toolchain_1.REQUIREMENTS, ...toolchain_1.VERIFY_REQUIREMENTS].map((r) => r.debianPackage))].sort();
@@ -44320,7 +44521,7 @@ exports.doctorOrPackages = doctorOrPackages;
 
 /***/ }),
 
-/***/ 927:
+/***/ 30927:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -44331,12 +44532,14 @@ exports.commandInputDescription = commandInputDescription;
 exports.argsInputDescription = argsInputDescription;
 exports.commandsWithArgs = commandsWithArgs;
 exports.findCommand = findCommand;
-const command_1 = __nccwpck_require__(989);
-const command_2 = __nccwpck_require__(3882);
-const command_3 = __nccwpck_require__(2099);
-const command_4 = __nccwpck_require__(7068);
-const doctor_1 = __nccwpck_require__(4915);
-const run_1 = __nccwpck_require__(4331);
+const command_1 = __nccwpck_require__(20989);
+const command_2 = __nccwpck_require__(43882);
+const command_3 = __nccwpck_require__(22099);
+const command_4 = __nccwpck_require__(37068);
+const doctor_1 = __nccwpck_require__(44915);
+const run_1 = __nccwpck_require__(94331);
+const command_5 = __nccwpck_require__(23189);
+const command_6 = __nccwpck_require__(339);
 /** The commands both front doors offer. */
 exports.COMMANDS = [
     {
@@ -44378,6 +44581,20 @@ exports.COMMANDS = [
         summary: 'download the bundle a pin file names, check it and unpack it into a pg_distrib_dir-shaped <out>',
         handler: command_2.fetchCommand,
     },
+    {
+        name: 'rebuild-check',
+        summary: "rebuild each version from the inputs its manifest records and compare every file's sha256 and size; names the toolchain differences; exit 0 only when all files are identical",
+        args: '[bundle-dir]',
+        argsHelp: 'the bundle directory to check (default: the out directory)',
+        handler: command_6.rebuildCheckCommand,
+    },
+    {
+        name: 'outdated',
+        summary: 'compare the recorded linked-in libraries and PostgreSQL version with what apt and the sources offer now; exit 1 when a rebuild would pick up something newer (each change old → new)',
+        args: '[bundle-dir]',
+        argsHelp: 'the bundle directory (default: the out directory)',
+        handler: command_5.outdatedCommand,
+    },
 ];
 /** The `command` input's description: every command of the registry. */
 function commandInputDescription() {
@@ -44399,7 +44616,7 @@ function findCommand(name) {
 
 /***/ }),
 
-/***/ 4331:
+/***/ 94331:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -44407,13 +44624,13 @@ function findCommand(name) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runCommand = void 0;
 exports.makeRunCommand = makeRunCommand;
-const command_1 = __nccwpck_require__(989);
-const command_2 = __nccwpck_require__(2099);
-const command_3 = __nccwpck_require__(3882);
-const command_4 = __nccwpck_require__(7068);
-const context_1 = __nccwpck_require__(8480);
-const options_1 = __nccwpck_require__(3457);
-const errors_1 = __nccwpck_require__(17);
+const command_1 = __nccwpck_require__(20989);
+const command_2 = __nccwpck_require__(22099);
+const command_3 = __nccwpck_require__(43882);
+const command_4 = __nccwpck_require__(37068);
+const context_1 = __nccwpck_require__(78480);
+const options_1 = __nccwpck_require__(83457);
+const errors_1 = __nccwpck_require__(70017);
 const STAGES = {
     build: command_1.buildCommand,
     verify: command_4.verifyCommand,
@@ -44459,7 +44676,7 @@ exports.runCommand = makeRunCommand();
 
 /***/ }),
 
-/***/ 7925:
+/***/ 77925:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -44469,11 +44686,11 @@ exports.listVersionDirs = listVersionDirs;
 exports.manifestMode = manifestMode;
 exports.writableByOthers = writableByOthers;
 exports.listBundleFiles = listBundleFiles;
-const node_fs_1 = __nccwpck_require__(3024);
-const promises_1 = __nccwpck_require__(1455);
-const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
-const hash_1 = __nccwpck_require__(5138);
+const node_fs_1 = __nccwpck_require__(73024);
+const promises_1 = __nccwpck_require__(51455);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
+const hash_1 = __nccwpck_require__(95138);
 /** The PostgreSQL major versions a bundle directory holds (its vNN/ directories), in order; [] when none. */
 function listVersionDirs(root) {
     if (!(0, node_fs_1.existsSync)(root))
@@ -44548,7 +44765,7 @@ async function listBundleFiles(root, prefix) {
 
 /***/ }),
 
-/***/ 8480:
+/***/ 78480:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -44576,7 +44793,7 @@ function boolOption(options, key) {
 
 /***/ }),
 
-/***/ 1433:
+/***/ 91433:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -44585,10 +44802,10 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseManifest = parseManifest;
 exports.readManifestFile = readManifestFile;
 exports.manifestJson = manifestJson;
-const node_fs_1 = __nccwpck_require__(3024);
-const errors_1 = __nccwpck_require__(17);
-const json_1 = __nccwpck_require__(4976);
-const manifest_1 = __nccwpck_require__(4414);
+const node_fs_1 = __nccwpck_require__(73024);
+const errors_1 = __nccwpck_require__(70017);
+const json_1 = __nccwpck_require__(74976);
+const manifest_1 = __nccwpck_require__(84414);
 /**
  * The one reader of manifest.json text (a file, or the copy inside a release tarball): checks the
  * JSON and the schema version; every problem is a UserError naming `where` and the fix.
@@ -44616,7 +44833,7 @@ function manifestJson(manifest) {
 
 /***/ }),
 
-/***/ 4414:
+/***/ 84414:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -44696,7 +44913,7 @@ function compareFiles(expected, actual) {
 
 /***/ }),
 
-/***/ 3457:
+/***/ 83457:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -44710,7 +44927,7 @@ exports.OPTION_SPECS = void 0;
 exports.optionsFor = optionsFor;
 exports.normaliseOptions = normaliseOptions;
 exports.parseBoolean = parseBoolean;
-const errors_1 = __nccwpck_require__(17);
+const errors_1 = __nccwpck_require__(70017);
 const BUILDING = ['build', 'run'];
 const VERIFYING = ['verify', 'run'];
 const PUBLISHING = ['publish', 'run'];
@@ -44746,7 +44963,7 @@ exports.OPTION_SPECS = [
         input: 'out',
         kind: 'string',
         default: 'out',
-        commands: ['build', 'verify', 'publish', 'fetch', 'pin-bump', 'run'],
+        commands: ['build', 'verify', 'publish', 'fetch', 'pin-bump', 'run', 'rebuild-check', 'outdated'],
         description: 'output directory (the bundle is <out>/vNN, the manifest <out>/manifest.json)',
     },
     {
@@ -44754,7 +44971,7 @@ exports.OPTION_SPECS = [
         flag: '--cache-dir <dir>',
         input: 'cache-dir',
         kind: 'string',
-        commands: BUILDING,
+        commands: [...BUILDING, 'rebuild-check', 'outdated'],
         description: 'cache for downloaded sources, built ICU and compiled PostgreSQL trees (default ~/.cache/pg-bundle, or $PG_BUNDLE_CACHE)',
     },
     {
@@ -44788,6 +45005,14 @@ exports.OPTION_SPECS = [
         kind: 'string',
         commands: BUILDING,
         description: "walredo mode: 'builtin' (pg-bundle's module; default for upstream trees), 'fork' (the tree's own; default when it has one) or 'none'",
+    },
+    {
+        key: 'walredoPreload',
+        flag: '--walredo-preload <modules>',
+        input: 'walredo-preload',
+        kind: 'string',
+        commands: BUILDING,
+        description: 'linked-in modules the builtin walredo loads at start as shared_preload_libraries would (e.g. one that registers a custom resource manager), comma-separated; verify preloads them in its corpus server too',
     },
     {
         key: 'linkage',
@@ -44839,7 +45064,7 @@ exports.OPTION_SPECS = [
         flag: '--jobs <n>',
         input: 'jobs',
         kind: 'string',
-        commands: BUILDING,
+        commands: [...BUILDING, 'rebuild-check'],
         description: 'parallel make jobs (default: number of CPUs)',
     },
     {
@@ -44994,7 +45219,17 @@ exports.OPTION_SPECS = [
         input: 'verbose',
         kind: 'boolean',
         default: false,
-        commands: ['build', 'verify', 'publish', 'fetch', 'pin-bump', 'run', 'doctor'],
+        commands: [
+            'build',
+            'verify',
+            'publish',
+            'fetch',
+            'pin-bump',
+            'run',
+            'doctor',
+            'rebuild-check',
+            'outdated',
+        ],
         description: 'print debug output',
     },
 ];
@@ -45034,7 +45269,7 @@ function parseBoolean(spec, text) {
 
 /***/ }),
 
-/***/ 8261:
+/***/ 38261:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -45044,7 +45279,7 @@ exports.DEFAULT_API_URL = void 0;
 exports.serverUrlFromApiUrl = serverUrlFromApiUrl;
 exports.githubAccess = githubAccess;
 /** Where the GitHub API is and which token to use: options first, then the workflow's environment. */
-const context_1 = __nccwpck_require__(8480);
+const context_1 = __nccwpck_require__(78480);
 exports.DEFAULT_API_URL = 'https://api.github.com';
 /** https://api.github.com → https://github.com; https://ghe.example/api/v3 → https://ghe.example (pure). */
 function serverUrlFromApiUrl(apiUrl) {
@@ -45064,7 +45299,7 @@ function githubAccess(options, ctx, env = process.env) {
 
 /***/ }),
 
-/***/ 6584:
+/***/ 96584:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -45075,8 +45310,8 @@ exports.createGitHubClient = createGitHubClient;
  * The Octokit every stage uses: @actions/github's getOctokit, aimed at the API URL, with the bounded
  * retry of retry.ts on every request (5xx, dropped connections, rate limits).
  */
-const github_1 = __nccwpck_require__(3228);
-const retry_1 = __nccwpck_require__(8129);
+const github_1 = __nccwpck_require__(93228);
+const retry_1 = __nccwpck_require__(48129);
 function createGitHubClient(options) {
     const policy = options.retry ?? retry_1.DEFAULT_RETRY;
     const { log } = options;
@@ -45097,7 +45332,7 @@ function createGitHubClient(options) {
 
 /***/ }),
 
-/***/ 3116:
+/***/ 73116:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -45108,8 +45343,8 @@ exports.apiMessage = apiMessage;
 exports.explainGitHubError = explainGitHubError;
 exports.apiCall = apiCall;
 /** GitHub API failures turned into UserErrors that name what was refused and the permission it needs. */
-const errors_1 = __nccwpck_require__(17);
-const retry_1 = __nccwpck_require__(8129);
+const errors_1 = __nccwpck_require__(70017);
+const retry_1 = __nccwpck_require__(48129);
 /** The status of an Octokit RequestError, recognised by shape (its class lives in a transitive dependency). */
 function httpStatus(err) {
     const status = err?.status;
@@ -45165,7 +45400,7 @@ async function apiCall(doing, repository, permission, fn) {
 
 /***/ }),
 
-/***/ 651:
+/***/ 90651:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -45175,7 +45410,7 @@ exports.parseRepository = parseRepository;
 exports.releaseUrls = releaseUrls;
 exports.parseReleaseDownloadUrl = parseReleaseDownloadUrl;
 /** Repository names and release URLs on a GitHub server (pure). */
-const errors_1 = __nccwpck_require__(17);
+const errors_1 = __nccwpck_require__(70017);
 /**
  * `owner/name` → { owner, repo }. `role` says which repository is meant in the error
  * ("the release repository", "the consumer repository").
@@ -45214,7 +45449,7 @@ function parseReleaseDownloadUrl(url) {
 
 /***/ }),
 
-/***/ 8129:
+/***/ 48129:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -45332,25 +45567,221 @@ function retryMessage(what, decision, attempt, max) {
 
 /***/ }),
 
-/***/ 1268:
+/***/ 23189:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.outdatedCommand = void 0;
+const node_path_1 = __nccwpck_require__(76760);
+const context_1 = __nccwpck_require__(78480);
+const manifest_file_1 = __nccwpck_require__(91433);
+const cache_1 = __nccwpck_require__(40611);
+const resolve_1 = __nccwpck_require__(66221);
+const exec_1 = __nccwpck_require__(37895);
+const errors_1 = __nccwpck_require__(70017);
+const outdated_1 = __nccwpck_require__(61130);
+/** What this machine's apt and the sources offer now for what the manifest records. */
+async function availableNow(manifest, ctx) {
+    const packages = new Map();
+    const wanted = new Set(Object.values(manifest.versions).flatMap((v) => (v.components ?? []).map((c) => c.debianPackage ?? '')));
+    for (const pkg of [...wanted].filter(Boolean).sort()) {
+        const candidate = (0, outdated_1.parseAptPolicyCandidate)(await (0, exec_1.capture)('apt-cache', ['policy', pkg]).catch(() => ''));
+        if (candidate)
+            packages.set(pkg, candidate);
+    }
+    const postgres = new Map();
+    for (const [major, entry] of Object.entries(manifest.versions)) {
+        const v = `v${major}`;
+        if (entry.source.kind !== 'debian') {
+            postgres.set(v, {
+                cannotTell: `a ${entry.source.kind} source cannot tell whether a newer minor exists (check upstream's releases)`,
+            });
+            continue;
+        }
+        const pkg = /^debian:([^=]+)/.exec(entry.source.spec)?.[1];
+        if (!pkg) {
+            postgres.set(v, { cannotTell: `cannot read the package from ${entry.source.spec}` });
+            continue;
+        }
+        try {
+            const { version } = await (0, resolve_1.fetchDebian)(pkg, undefined, ctx);
+            postgres.set(v, { newest: version });
+        }
+        catch (err) {
+            postgres.set(v, { cannotTell: `Debian's index could not be read: ${(0, errors_1.errorMessage)(err)}` });
+        }
+    }
+    return { packages, postgres };
+}
+/**
+ * `pg-bundle outdated [bundle-dir]`: lists each recorded version a rebuild now would replace
+ * (old → new); exit 1 when there is one, 0 when nothing is newer.
+ */
+const outdatedCommand = async (options, ctx) => {
+    const dir = (0, node_path_1.resolve)(ctx.args[0] ?? (0, context_1.stringOption)(options, 'out') ?? 'out');
+    const manifest = (0, manifest_file_1.readManifestFile)((0, node_path_1.join)(dir, 'manifest.json'));
+    const resolveCtx = {
+        cacheDir: (0, node_path_1.resolve)((0, context_1.stringOption)(options, 'cacheDir') ?? (0, cache_1.defaultCacheDir)()),
+        log: ctx.log,
+    };
+    const available = await ctx.log.step('read what apt and the sources offer now', () => availableNow(manifest, resolveCtx));
+    const report = (0, outdated_1.compareWithAvailable)(manifest, available);
+    const lines = (0, outdated_1.renderOutdated)(report);
+    for (const line of lines)
+        ctx.log.info(line);
+    ctx.setOutput('outdated', report.changes.length > 0 ? 'true' : 'false');
+    await ctx.addSummary(['### pg-bundle outdated', '', '```', ...lines, '```', ''].join('\n'));
+    return report.changes.length > 0 ? 1 : 0;
+};
+exports.outdatedCommand = outdatedCommand;
+
+
+/***/ }),
+
+/***/ 61130:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.compareDebianVersions = compareDebianVersions;
+exports.parseAptPolicyCandidate = parseAptPolicyCandidate;
+exports.compareWithAvailable = compareWithAvailable;
+exports.renderOutdated = renderOutdated;
+/** dpkg's version ordering (pure): negative when a < b, 0 when equal, positive when a > b. */
+function compareDebianVersions(a, b) {
+    const split = (v) => {
+        const colon = v.indexOf(':');
+        const epoch = colon > 0 ? Number(v.slice(0, colon)) : 0;
+        const rest = colon > 0 ? v.slice(colon + 1) : v;
+        const dash = rest.lastIndexOf('-');
+        return {
+            epoch,
+            upstream: dash > 0 ? rest.slice(0, dash) : rest,
+            revision: dash > 0 ? rest.slice(dash + 1) : '',
+        };
+    };
+    const order = (c) => c === '~' ? -1 : c === '' ? 0 : /[A-Za-z]/.test(c) ? c.charCodeAt(0) : c.charCodeAt(0) + 256;
+    const part = (x, y) => {
+        let i = 0;
+        let j = 0;
+        while (i < x.length || j < y.length) {
+            // non-digit prefix, character by character
+            while ((i < x.length && !/\d/.test(x[i])) || (j < y.length && !/\d/.test(y[j]))) {
+                const cx = i < x.length && !/\d/.test(x[i]) ? x[i] : '';
+                const cy = j < y.length && !/\d/.test(y[j]) ? y[j] : '';
+                const d = order(cx) - order(cy);
+                if (d !== 0)
+                    return d;
+                if (cx)
+                    i++;
+                if (cy)
+                    j++;
+            }
+            let nx = '';
+            let ny = '';
+            while (i < x.length && /\d/.test(x[i]))
+                nx += x[i++];
+            while (j < y.length && /\d/.test(y[j]))
+                ny += y[j++];
+            const d = Number(nx || '0') - Number(ny || '0');
+            if (d !== 0)
+                return d;
+        }
+        return 0;
+    };
+    const va = split(a);
+    const vb = split(b);
+    return va.epoch - vb.epoch || part(va.upstream, vb.upstream) || part(va.revision, vb.revision);
+}
+/** The `Candidate:` of `apt-cache policy <pkg>` output (pure); undefined for "(none)" or no output. */
+function parseAptPolicyCandidate(text) {
+    const m = /^\s*Candidate:\s*(\S+)/m.exec(text);
+    return m && m[1] !== '(none)' ? m[1] : undefined;
+}
+function componentChange(v, c, available) {
+    if (!c.debianPackage || !c.debianVersion)
+        return `${v}: ${c.name} ${c.version} was not taken from a Debian package`;
+    const now = available.get(c.debianPackage);
+    if (!now)
+        return `${v}: ${c.debianPackage}: apt offers no candidate on this machine`;
+    if (compareDebianVersions(now, c.debianVersion) > 0)
+        return { version: v, what: `${c.name} (${c.debianPackage})`, old: c.debianVersion, new: now };
+    return undefined;
+}
+/** Recorded versus available (pure). */
+function compareWithAvailable(manifest, available) {
+    const changes = [];
+    const unknown = [];
+    for (const [major, entry] of Object.entries(manifest.versions)) {
+        const v = `v${major}`;
+        const pg = available.postgres.get(v);
+        if (!pg)
+            unknown.push(`${v}: PostgreSQL ${entry.postgres.version}: not checked`);
+        else if ('cannotTell' in pg)
+            unknown.push(`${v}: PostgreSQL ${entry.postgres.version}: ${pg.cannotTell}`);
+        else {
+            const recorded = /=(.+)$/.exec(entry.source.revision)?.[1] ?? entry.postgres.version;
+            if (compareDebianVersions(pg.newest, recorded) > 0)
+                changes.push({
+                    version: v,
+                    what: `PostgreSQL (${entry.source.spec})`,
+                    old: recorded,
+                    new: pg.newest,
+                });
+        }
+        if (!entry.components) {
+            unknown.push(`${v}: the manifest records no components (built before they were recorded): rebuild it`);
+            continue;
+        }
+        for (const c of entry.components) {
+            const result = componentChange(v, c, available.packages);
+            if (typeof result === 'string')
+                unknown.push(result);
+            else if (result)
+                changes.push(result);
+        }
+    }
+    return { changes, unknown };
+}
+/** The report as text lines (pure). */
+function renderOutdated(report) {
+    const lines = report.changes.length === 0
+        ? ['nothing newer: a rebuild now would pick up the same versions']
+        : [`a rebuild would pick up ${report.changes.length} newer version(s):`];
+    for (const c of report.changes)
+        lines.push(`  ${c.version}: ${c.what}: ${c.old} → ${c.new}`);
+    if (report.unknown.length > 0)
+        lines.push('not comparable:', ...report.unknown.map((u) => `  ${u}`));
+    return lines;
+}
+
+
+/***/ }),
+
+/***/ 11268:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.BUMP_BRANCH = void 0;
+exports.pinWithRequirements = pinWithRequirements;
 exports.planBump = planBump;
 exports.enforceRouting = enforceRouting;
 exports.applyBump = applyBump;
-const errors_1 = __nccwpck_require__(3116);
-const retry_1 = __nccwpck_require__(8129);
-const errors_2 = __nccwpck_require__(17);
-const codeowners_1 = __nccwpck_require__(6233);
-const pin_file_1 = __nccwpck_require__(5428);
-const pin_diff_1 = __nccwpck_require__(2369);
-const pr_body_1 = __nccwpck_require__(1683);
-const risk_1 = __nccwpck_require__(7003);
-const routing_1 = __nccwpck_require__(248);
+const errors_1 = __nccwpck_require__(73116);
+const retry_1 = __nccwpck_require__(48129);
+const errors_2 = __nccwpck_require__(70017);
+const codeowners_1 = __nccwpck_require__(26233);
+const pin_file_1 = __nccwpck_require__(15428);
+const pin_diff_1 = __nccwpck_require__(62369);
+const pr_body_1 = __nccwpck_require__(31683);
+const risk_1 = __nccwpck_require__(77003);
+const routing_1 = __nccwpck_require__(90248);
+const walredo_dialect_1 = __nccwpck_require__(8033);
 exports.BUMP_BRANCH = 'pg-bundle/bump';
 async function readFile(gh, req, path, ref) {
     const repository = `${req.owner}/${req.repo}`;
@@ -45437,10 +45868,25 @@ async function readRouting(gh, req, base, log) {
     });
     return { routing, teamReviewers: routing.teamReviewers };
 }
+/**
+ * The new pin keeps the consumer's requirements (`requires`, written by the storage team); a
+ * release that does not meet them is refused, naming each difference (pure).
+ */
+function pinWithRequirements(newPin, oldPin, where) {
+    const requires = oldPin?.requires;
+    if (!requires)
+        return newPin;
+    const unmet = (0, walredo_dialect_1.unmetRequirements)(newPin.versions, requires.walredo);
+    if (unmet.length > 0)
+        throw new errors_2.UserError(`${newPin.tag} does not provide what ${where} requires: ${unmet.join('; ')}`, "publish a bundle built for the storage service's WAL (e.g. from its fork's tree with --walredo fork and the fork's modules), or change \"requires\" in the pin file in a reviewed pull request");
+    return { ...newPin, requires };
+}
 /** The plan from what was read (pure). */
 function composePlan(req, facts) {
     const { old, oldPin, notes } = facts;
-    const risks = (0, risk_1.analyseRisk)(oldPin, req.newPin);
+    const newPin = pinWithRequirements(req.newPin, oldPin, `${req.pinPath} on ${facts.base}`);
+    const newText = (0, pin_file_1.serialisePin)(newPin);
+    const risks = (0, risk_1.analyseRisk)(oldPin, newPin, req.manifests);
     return {
         repository: `${req.owner}/${req.repo}`,
         base: facts.base,
@@ -45449,17 +45895,18 @@ function composePlan(req, facts) {
         oldText: old?.text,
         oldSha: old?.sha,
         oldPin,
-        alreadyPinned: oldPin !== undefined && (0, pin_file_1.samePinnedRelease)(oldPin, req.newPin),
-        title: (0, pr_body_1.prTitle)(req.newPin),
+        newText,
+        alreadyPinned: oldPin !== undefined && (0, pin_file_1.samePinnedRelease)(oldPin, newPin),
+        title: (0, pr_body_1.prTitle)(newPin),
         body: (0, pr_body_1.renderPrBody)({
             oldPin,
-            newPin: req.newPin,
+            newPin,
             pinPath: req.pinPath,
             risks,
             conformanceUrl: req.conformanceUrl,
             notes,
         }),
-        diff: (0, pin_diff_1.pinDiff)(req.pinPath, old?.text, req.newText),
+        diff: (0, pin_diff_1.pinDiff)(req.pinPath, old?.text, newText),
         risks,
         routing: facts.routing,
         teamReviewers: facts.teamReviewers,
@@ -45550,7 +45997,7 @@ async function commitPin({ gh, req, plan, log }) {
         path: plan.pinPath,
         branch: plan.branch,
         message: `${plan.title}\n\nWritten by pg-bundle pin-bump.`,
-        content: Buffer.from(req.newText, 'utf8').toString('base64'),
+        content: Buffer.from(plan.newText, 'utf8').toString('base64'),
         ...(existing ? { sha: existing.sha } : {}),
     }));
     log.info(`committed ${plan.pinPath} to ${plan.branch}`);
@@ -45665,7 +46112,7 @@ async function applyBump(gh, req, plan, log) {
     const onBranch = existing ? await readFile(gh, req, plan.pinPath, plan.branch) : undefined;
     const proposed = parsedOrUndefined(onBranch?.text, `${plan.pinPath} on ${plan.branch}`);
     refuseOlder(req, proposed, `the open pull request #${existing?.number ?? ''}`, log);
-    const branchCurrent = onBranch !== undefined && onBranch.text === req.newText;
+    const branchCurrent = onBranch !== undefined && onBranch.text === plan.newText;
     if (branchCurrent)
         log.info(`${plan.branch} already has this ${plan.pinPath}`);
     else
@@ -45691,7 +46138,7 @@ async function applyBump(gh, req, plan, log) {
 
 /***/ }),
 
-/***/ 6233:
+/***/ 26233:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -45900,7 +46347,7 @@ function chooseCodeownersFile(found) {
 
 /***/ }),
 
-/***/ 2099:
+/***/ 22099:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -45912,18 +46359,18 @@ exports.makePinBumpCommand = makePinBumpCommand;
  * `pg-bundle pin-bump`: opens (or updates) the pull request that moves the consumer repository's pin
  * file to the release publish just made, routed to the storage team by CODEOWNERS.
  */
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const context_1 = __nccwpck_require__(8480);
-const access_1 = __nccwpck_require__(8261);
-const client_1 = __nccwpck_require__(6584);
-const repository_1 = __nccwpck_require__(651);
-const retry_1 = __nccwpck_require__(8129);
-const errors_1 = __nccwpck_require__(17);
-const bump_1 = __nccwpck_require__(1268);
-const pin_file_1 = __nccwpck_require__(5428);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const context_1 = __nccwpck_require__(78480);
+const access_1 = __nccwpck_require__(38261);
+const client_1 = __nccwpck_require__(96584);
+const repository_1 = __nccwpck_require__(90651);
+const retry_1 = __nccwpck_require__(48129);
+const errors_1 = __nccwpck_require__(70017);
+const bump_1 = __nccwpck_require__(11268);
+const pin_file_1 = __nccwpck_require__(15428);
 const release_info_1 = __nccwpck_require__(1552);
-const routing_1 = __nccwpck_require__(248);
+const routing_1 = __nccwpck_require__(90248);
 function labelsOption(options) {
     return (0, context_1.listOption)(options, 'labels')
         .flatMap((l) => l.split(','))
@@ -46019,6 +46466,7 @@ function bumpRequest(settings, options, env, log) {
         labels: labelsOption(options),
         branch: bump_1.BUMP_BRANCH,
         conformanceUrl: release.conformanceUrl,
+        manifests: { new: manifest },
         retry: (0, retry_1.retryPolicy)(env),
     };
 }
@@ -46026,7 +46474,7 @@ async function dryRunBump(req, settings, ctx) {
     const { log } = ctx;
     log.info('dry run: nothing is read from or sent to GitHub, so the current pin file and CODEOWNERS are not read and the change is shown as a first pin');
     const plan = await (0, bump_1.planBump)(undefined, req, log);
-    writeArtifacts((0, node_path_1.join)(settings.out, 'pin-bump'), req.pinPath, req.newText, plan, log);
+    writeArtifacts((0, node_path_1.join)(settings.out, 'pin-bump'), req.pinPath, plan.newText, plan, log);
     log.info(`dry run: ${plan.alreadyPinned ? `${req.pinPath} on ${plan.base} already pins ${req.newPin.tag}; nothing would change` : `would commit to branch ${plan.branch} of ${plan.repository} (from ${plan.base}) and open or update the pull request "${plan.title}"`}`);
     await log.step(`would-be ${req.pinPath} diff`, async () => log.info(plan.diff));
     await log.step('would-be pull request body', async () => log.info(plan.body));
@@ -46037,7 +46485,7 @@ async function dryRunBump(req, settings, ctx) {
 async function realBump(gh, req, settings, ctx) {
     const { log } = ctx;
     const plan = await (0, bump_1.planBump)(gh, req, log);
-    writeArtifacts((0, node_path_1.join)(settings.out, 'pin-bump'), req.pinPath, req.newText, plan, log);
+    writeArtifacts((0, node_path_1.join)(settings.out, 'pin-bump'), req.pinPath, plan.newText, plan, log);
     if (plan.alreadyPinned) {
         log.info(`${req.pinPath} on ${plan.base} already pins ${req.newPin.tag}: nothing to do`);
         ctx.setOutput('pin-bump-result', 'already-pinned');
@@ -46076,7 +46524,7 @@ exports.pinBumpCommand = makePinBumpCommand();
 
 /***/ }),
 
-/***/ 2369:
+/***/ 62369:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -46084,7 +46532,7 @@ exports.pinBumpCommand = makePinBumpCommand();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.pinDiff = pinDiff;
 /** The would-be change of the pin file as a unified diff (pure), for --dry-run and logs. */
-const diff_1 = __nccwpck_require__(5508);
+const diff_1 = __nccwpck_require__(25508);
 function pinDiff(pinPath, oldText, newText) {
     return (0, diff_1.createTwoFilesPatch)(oldText === undefined ? '/dev/null' : `a/${pinPath}`, `b/${pinPath}`, oldText ?? '', newText, undefined, undefined, { context: 3 });
 }
@@ -46092,7 +46540,7 @@ function pinDiff(pinPath, oldText, newText) {
 
 /***/ }),
 
-/***/ 5428:
+/***/ 15428:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -46119,13 +46567,14 @@ exports.pinPathProblem = pinPathProblem;
  * in docs/pin-file.md. Built from the release's manifest by a pure function and validated before
  * anything writes it.
  */
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const _2020_1 = __importDefault(__nccwpck_require__(2210));
-const ajv_formats_1 = __importDefault(__nccwpck_require__(2815));
-const errors_1 = __nccwpck_require__(17);
-const json_1 = __nccwpck_require__(4976);
-const package_root_1 = __nccwpck_require__(3469);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const _2020_1 = __importDefault(__nccwpck_require__(52210));
+const ajv_formats_1 = __importDefault(__nccwpck_require__(82815));
+const errors_1 = __nccwpck_require__(70017);
+const json_1 = __nccwpck_require__(74976);
+const package_root_1 = __nccwpck_require__(43469);
+const walredo_dialect_1 = __nccwpck_require__(8033);
 exports.PIN_SCHEMA_VERSION = 1;
 exports.DEFAULT_PIN_PATH = 'pageserver/postgres-bundle.json';
 /** pg_database.datlocprovider is a single letter; verify may also record the word. */
@@ -46161,6 +46610,7 @@ function pinVersion(v) {
             libcCollationVersion: measured?.libcCollationVersion || null,
         },
         bundleSize: v.files.reduce((sum, f) => sum + f.size, 0),
+        walredo: (0, walredo_dialect_1.pinnedWalRedo)(v),
     };
 }
 /** The pin for a release of this manifest (pure). */
@@ -46256,7 +46706,7 @@ function pinPathProblem(path) {
 
 /***/ }),
 
-/***/ 1683:
+/***/ 31683:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -46433,14 +46883,14 @@ exports.releaseInfoFromRecord = releaseInfoFromRecord;
  * What pin-bump needs from the publish step: the merged manifest and where the release's bundle
  * asset is. Reading files is the edge; deriving URLs and parsing SHA256SUMS are pure.
  */
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
-const json_1 = __nccwpck_require__(4976);
-const manifest_file_1 = __nccwpck_require__(1433);
-const hash_1 = __nccwpck_require__(5138);
-const repository_1 = __nccwpck_require__(651);
-const naming_1 = __nccwpck_require__(2419);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
+const json_1 = __nccwpck_require__(74976);
+const manifest_file_1 = __nccwpck_require__(91433);
+const hash_1 = __nccwpck_require__(95138);
+const repository_1 = __nccwpck_require__(90651);
+const naming_1 = __nccwpck_require__(82419);
 /** `<hex>  <name>` lines (sha256sum format, text or binary marker) → name → sha256 (pure). */
 function parseSha256Sums(text) {
     const sums = new Map();
@@ -46530,14 +46980,16 @@ function releaseInfoFromSums(input) {
 
 /***/ }),
 
-/***/ 7003:
-/***/ ((__unused_webpack_module, exports) => {
+/***/ 77003:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.icuMajorMinor = icuMajorMinor;
+exports.componentChanges = componentChanges;
 exports.analyseRisk = analyseRisk;
+const walredo_dialect_1 = __nccwpck_require__(8033);
 const WHY = {
     'postgres-major': 'the storage service needs a matching vNN directory for every timeline it serves; removing a version breaks tenants that still use it',
     'catalog-version': 'data directories (and basebackups) are only compatible within one catalog version: existing timelines cannot be started by this build',
@@ -46547,6 +46999,8 @@ const WHY = {
     'libc-collation-version': 'the libc collation version recorded for the default collation changes: servers warn about a version mismatch for existing databases',
     'default-locale': 'new clusters get a different default collation or character classification than existing ones: sort order and upper/lower behave differently',
     'locale-provider': 'new clusters use a different collation provider for the default collation than existing ones',
+    component: 'a library linked into the static binaries changed (a security update, or a new upstream version): read its changelog; glibc and ICU changes can also change collation',
+    walredo: "walredo replays another WAL dialect than before: a bundle that does not understand the storage service's WAL (a builtin walredo given a fork's WAL, a missing custom resource manager) writes wrong pages or fails every request; check that it matches the storage service's PostgreSQL",
     'not-measured': 'verify did not record this fact, so a change cannot be ruled out: run pg-bundle verify and bump again',
 };
 function show(value) {
@@ -46588,6 +47042,8 @@ function compareVersion(major, a, b) {
         add('default-locale', 'default character classification (datctype)', ac.datctype, bc.datctype);
     if (ac.provider !== null && bc.provider !== null && ac.provider !== bc.provider)
         add('locale-provider', 'default locale provider', ac.provider, bc.provider);
+    for (const change of (0, walredo_dialect_1.walRedoChanges)(a.walredo, b.walredo))
+        add('walredo', change.what, change.old, change.new);
     for (const field of [
         'datcollate',
         'datctype',
@@ -46601,18 +47057,40 @@ function compareVersion(major, a, b) {
     }
     return items;
 }
+/** Linked-in library changes of one version, old → new (pure); by library name. */
+function componentChanges(major, oldComponents, newComponents) {
+    if (!oldComponents || !newComponents)
+        return [];
+    const label = (c) => c ? (c.debianPackage ? `${c.debianPackage} ${c.debianVersion}` : c.version) : 'none';
+    const before = new Map(oldComponents.map((c) => [c.name, c]));
+    const after = new Map(newComponents.map((c) => [c.name, c]));
+    const names = [...new Set([...before.keys(), ...after.keys()])].sort();
+    return names
+        .filter((n) => label(before.get(n)) !== label(after.get(n)))
+        .map((n) => ({
+        kind: 'component',
+        version: major,
+        what: n,
+        old: label(before.get(n)),
+        new: label(after.get(n)),
+        why: WHY.component,
+    }));
+}
 /**
- * Risky differences from the old pin to the new one. Without an old pin (first bump) only the
+ * Risky differences from the old pin to the new one; with both manifests, also each linked-in
+ * library change (old → new). Without an old pin (first bump) only the
  * facts the new pin lacks are reported.
  */
-function analyseRisk(oldPin, newPin) {
+function analyseRisk(oldPin, newPin, manifests = {}) {
     const items = [];
     const majors = [...new Set([...Object.keys(oldPin?.versions ?? {}), ...Object.keys(newPin.versions)])].sort((x, y) => Number(x) - Number(y));
     for (const major of majors) {
         const a = oldPin?.versions[major];
         const b = newPin.versions[major];
-        if (a && b)
+        if (a && b) {
             items.push(...compareVersion(major, a, b));
+            items.push(...componentChanges(major, manifests.old?.versions[major]?.components, manifests.new?.versions[major]?.components));
+        }
         else if (a && !b)
             items.push({
                 kind: 'postgres-major',
@@ -46641,7 +47119,7 @@ function analyseRisk(oldPin, newPin) {
 
 /***/ }),
 
-/***/ 248:
+/***/ 90248:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -46656,7 +47134,7 @@ exports.checkRouting = checkRouting;
  * A pin bump changes which PostgreSQL, ICU and glibc the storage service runs, so its review must
  * land with the people who own on-disk compatibility.
  */
-const codeowners_1 = __nccwpck_require__(6233);
+const codeowners_1 = __nccwpck_require__(26233);
 /** Problem kinds that make GitHub skip the line (an unknown owner only drops that owner). */
 const SKIPPING_KINDS = new Set(['Invalid pattern', 'Invalid owner']);
 function validateStorageTeam(team) {
@@ -46736,7 +47214,81 @@ function checkRouting(input) {
 
 /***/ }),
 
-/***/ 5544:
+/***/ 8033:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.pinnedWalRedo = pinnedWalRedo;
+exports.unmetWalRedoRequirement = unmetWalRedoRequirement;
+exports.unmetRequirements = unmetRequirements;
+exports.walRedoChanges = walRedoChanges;
+/** A manifest's walredo record as the pin keeps it; fields of another shape read as absent (a manifest may be hostile). */
+function pinnedWalRedo(v) {
+    const { mode, modules, rmgrs } = v.walredo;
+    const ids = (x) => Array.isArray(x) && x.every((n) => Number.isInteger(n)) ? x : undefined;
+    const builtin = ids(rmgrs?.builtin);
+    const custom = ids(rmgrs?.custom);
+    return {
+        mode,
+        modules: Array.isArray(modules) ? modules.filter((m) => typeof m === 'string') : [],
+        rmgrs: builtin && custom ? { builtin, custom } : null,
+    };
+}
+const list = (items) => (items.length ? items.join(', ') : 'none');
+/** How one version's walredo falls short of the requirement, one sentence each (empty: it provides it). */
+function unmetWalRedoRequirement(major, walredo, required) {
+    const problems = [];
+    const w = walredo ?? { mode: 'none', modules: [], rmgrs: null };
+    if (required.mode && w.mode !== required.mode)
+        problems.push(`v${major}: walredo mode is ${w.mode}, the pin requires ${required.mode}`);
+    for (const m of required.modules ?? [])
+        if (!w.modules.includes(m))
+            problems.push(`v${major}: walredo does not load module ${m} (it loads ${list(w.modules)})`);
+    const custom = w.rmgrs?.custom;
+    for (const id of required.customRmgrs ?? []) {
+        if (!custom)
+            problems.push(`v${major}: custom resource manager ${id} is required, but verify did not measure which ones walredo replays`);
+        else if (!custom.includes(id))
+            problems.push(`v${major}: walredo does not replay custom resource manager ${id} (it replays ${list(custom)})`);
+    }
+    return problems;
+}
+/** Every version's shortfalls against the requirement (pure). */
+function unmetRequirements(versions, required) {
+    if (!required)
+        return [];
+    return Object.keys(versions)
+        .sort((a, b) => Number(a) - Number(b))
+        .flatMap((major) => unmetWalRedoRequirement(major, versions[major].walredo, required));
+}
+/** The walredo differences of one version between two pins, as (what, old, new) rows. */
+function walRedoChanges(a, b) {
+    if (!a || !b)
+        return a === b
+            ? []
+            : [{ what: 'walredo dialect', old: a ? a.mode : 'not recorded', new: b ? b.mode : 'not recorded' }];
+    const rows = [];
+    if (a.mode !== b.mode)
+        rows.push({ what: 'walredo mode', old: a.mode, new: b.mode });
+    if (list(a.modules) !== list(b.modules))
+        rows.push({ what: 'walredo modules', old: list(a.modules), new: list(b.modules) });
+    const ids = (r, kind) => (r ? list(r[kind]) : 'not measured');
+    for (const kind of ['builtin', 'custom'])
+        if (ids(a.rmgrs, kind) !== ids(b.rmgrs, kind))
+            rows.push({
+                what: `${kind} resource managers walredo replays`,
+                old: ids(a.rmgrs, kind),
+                new: ids(b.rmgrs, kind),
+            });
+    return rows;
+}
+
+
+/***/ }),
+
+/***/ 55544:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -46751,12 +47303,12 @@ exports.findArtifactDirs = findArtifactDirs;
  * beside the `manifest.json` that describes them. A local run has one (the --out of build/verify);
  * the workflow's publish job downloads one artifact per matrix job and passes all of them.
  */
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const manifest_1 = __nccwpck_require__(4414);
-const bundle_files_1 = __nccwpck_require__(7925);
-const manifest_file_1 = __nccwpck_require__(1433);
-const errors_1 = __nccwpck_require__(17);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const manifest_1 = __nccwpck_require__(84414);
+const bundle_files_1 = __nccwpck_require__(77925);
+const manifest_file_1 = __nccwpck_require__(91433);
+const errors_1 = __nccwpck_require__(70017);
 /** Reads one artifact directory: its manifest and the vNN directories it lists (all must exist, no extra ones). */
 function readArtifactDir(dir) {
     const root = (0, node_path_1.resolve)(dir);
@@ -46821,7 +47373,7 @@ function findArtifactDirs(root) {
 
 /***/ }),
 
-/***/ 6339:
+/***/ 26339:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -46839,7 +47391,7 @@ function formatSha256Sums(sums) {
 
 /***/ }),
 
-/***/ 3882:
+/***/ 43882:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -46854,20 +47406,20 @@ exports.fetchCommand = exports.publishCommand = void 0;
  * publishes them as a GitHub Release idempotently (see release.ts); without a token it fails. It writes
  * <out>/publish/release.json (tag, repository, asset name, sha256, URLs) for pin-bump.
  */
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const context_1 = __nccwpck_require__(8480);
-const access_1 = __nccwpck_require__(8261);
-const errors_1 = __nccwpck_require__(3116);
-const client_1 = __nccwpck_require__(6584);
-const repository_1 = __nccwpck_require__(651);
-const retry_1 = __nccwpck_require__(8129);
-const errors_2 = __nccwpck_require__(17);
-const artifacts_1 = __nccwpck_require__(5544);
-const fetch_1 = __nccwpck_require__(5583);
-const naming_1 = __nccwpck_require__(2419);
-const prepare_1 = __nccwpck_require__(5856);
-const release_1 = __nccwpck_require__(781);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const context_1 = __nccwpck_require__(78480);
+const access_1 = __nccwpck_require__(38261);
+const errors_1 = __nccwpck_require__(73116);
+const client_1 = __nccwpck_require__(96584);
+const repository_1 = __nccwpck_require__(90651);
+const retry_1 = __nccwpck_require__(48129);
+const errors_2 = __nccwpck_require__(70017);
+const artifacts_1 = __nccwpck_require__(55544);
+const fetch_1 = __nccwpck_require__(75583);
+const naming_1 = __nccwpck_require__(82419);
+const prepare_1 = __nccwpck_require__(25856);
+const release_1 = __nccwpck_require__(93162);
 const MAKE_LATEST = ['true', 'false', 'legacy'];
 function makeLatestOption(options) {
     const value = (0, context_1.stringOption)(options, 'makeLatest') ?? 'true';
@@ -47038,7 +47590,7 @@ exports.fetchCommand = fetchCommand;
 
 /***/ }),
 
-/***/ 5583:
+/***/ 75583:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -47086,23 +47638,24 @@ exports.fetchBundle = fetchBundle;
  * (and the manifest against the pin), then unpacks it into a pg_distrib_dir-shaped directory
  * (<out>/vNN/..., <out>/manifest.json). Nothing is written to <out> before all checks pass.
  */
-const node_crypto_1 = __nccwpck_require__(7598);
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const node_url_1 = __nccwpck_require__(3136);
-const tar = __importStar(__nccwpck_require__(6118));
-const manifest_file_1 = __nccwpck_require__(1433);
-const client_1 = __nccwpck_require__(6584);
-const errors_1 = __nccwpck_require__(3116);
-const repository_1 = __nccwpck_require__(651);
-const retry_1 = __nccwpck_require__(8129);
-const pin_file_1 = __nccwpck_require__(5428);
-const errors_2 = __nccwpck_require__(17);
-const hash_1 = __nccwpck_require__(5138);
-const naming_1 = __nccwpck_require__(2419);
-const out_swap_1 = __nccwpck_require__(5419);
-const tarball_1 = __nccwpck_require__(4897);
-const zstd_1 = __nccwpck_require__(3672);
+const node_crypto_1 = __nccwpck_require__(77598);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const node_url_1 = __nccwpck_require__(73136);
+const tar = __importStar(__nccwpck_require__(56118));
+const manifest_file_1 = __nccwpck_require__(91433);
+const client_1 = __nccwpck_require__(96584);
+const errors_1 = __nccwpck_require__(73116);
+const repository_1 = __nccwpck_require__(90651);
+const retry_1 = __nccwpck_require__(48129);
+const pin_file_1 = __nccwpck_require__(15428);
+const walredo_dialect_1 = __nccwpck_require__(8033);
+const errors_2 = __nccwpck_require__(70017);
+const hash_1 = __nccwpck_require__(95138);
+const naming_1 = __nccwpck_require__(82419);
+const out_swap_1 = __nccwpck_require__(15419);
+const tarball_1 = __nccwpck_require__(94897);
+const zstd_1 = __nccwpck_require__(63672);
 /** GitHub's own download hosts: a release download redirects from github.com to one of the others. */
 const GITHUB_DOWNLOAD_HOSTS = new Set([
     'github.com',
@@ -47311,6 +47864,19 @@ function manifestShapeProblems(manifest) {
     }
     return problems;
 }
+/**
+ * The storage service's requirements (`requires` in the pin) checked against the bundle's own
+ * manifest, which the pin's sha256 vouches for (the pin's per-version facts could be edited).
+ */
+function refuseUnmetRequirements(manifest, pin) {
+    const dialects = Object.fromEntries(Object.entries(manifest.versions).map(([major, v]) => [
+        major,
+        { walredo: typeof v.walredo?.mode === 'string' ? (0, walredo_dialect_1.pinnedWalRedo)(v) : undefined },
+    ]));
+    const unmet = (0, walredo_dialect_1.unmetRequirements)(dialects, pin.requires?.walredo);
+    if (unmet.length > 0)
+        throw new errors_2.UserError(`the pinned bundle ${pin.tag} does not provide what the pin requires: ${unmet.join('; ')}`, 'pin a bundle built for the storage service\'s WAL (e.g. from its fork\'s tree with --walredo fork), or change "requires" in a reviewed pull request');
+}
 function refuse(problem) {
     return new errors_2.UserError(`the bundle does not match its manifest or the pin: ${problem}`, 'do not use this bundle; re-publish the release or pin another one');
 }
@@ -47395,6 +47961,7 @@ class BundleExtraction {
             problems.push(...pinMismatches(manifest, this.pin));
         if (problems.length)
             throw refuse(problems.slice(0, 10).join('; '));
+        refuseUnmetRequirements(manifest, this.pin);
         for (const v of Object.values(manifest.versions))
             for (const f of v.files) {
                 if (this.expected.has(f.path))
@@ -47515,7 +48082,7 @@ async function fetchBundle(options) {
 
 /***/ }),
 
-/***/ 2419:
+/***/ 82419:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -47535,8 +48102,8 @@ exports.validateTag = validateTag;
  * Derived from the sources only (no date): a re-run on another day is the same release.
  * `--tag` overrides it. Tags are limited to characters safe in git refs and URLs.
  */
-const node_crypto_1 = __nccwpck_require__(7598);
-const errors_1 = __nccwpck_require__(17);
+const node_crypto_1 = __nccwpck_require__(77598);
+const errors_1 = __nccwpck_require__(70017);
 function bundleAssetName(tag, platform = 'linux-x86_64') {
     return `pg-bundle-${tag}-${platform}.tar.zst`;
 }
@@ -47575,7 +48142,7 @@ function validateTag(tag) {
 
 /***/ }),
 
-/***/ 5419:
+/***/ 15419:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -47588,10 +48155,10 @@ exports.OutSwap = void 0;
  * by one rename(2). After any interruption --out names the complete old or the complete new bundle;
  * the next run removes what an interrupted one left beside it. One fetch per --out at a time.
  */
-const node_crypto_1 = __nccwpck_require__(7598);
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
+const node_crypto_1 = __nccwpck_require__(77598);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
 /** What a directory written by an older fetch may hold (it unpacked into --out itself). */
 const LEGACY_ENTRY = /^(manifest\.json|v[1-9][0-9]*|\.pg-bundle-fetch-[0-9]+)$/;
 class OutSwap {
@@ -47710,7 +48277,7 @@ exports.OutSwap = OutSwap;
 
 /***/ }),
 
-/***/ 5856:
+/***/ 25856:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -47722,21 +48289,23 @@ exports.prepareRelease = prepareRelease;
  * Builds the release's asset set on disk, under <out>/publish/:
  *   pg-bundle-<tag>-linux-x86_64.tar.zst   deterministic tar of manifest.json + vNN/..., zstd
  *   manifest.json                          the merged manifest (also inside the tarball)
- *   SHA256SUMS                             sha256sum format, for the two files above
+ *   sbom.cdx.json                          CycloneDX SBOM: PostgreSQL and every linked-in library (sbom.ts)
+ *   SHA256SUMS                             sha256sum format, for the three files above
  *   release-body.md                        the release description
  * Every packed file is checked against the manifest's file list before anything is written.
  */
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const manifest_1 = __nccwpck_require__(4414);
-const manifest_file_1 = __nccwpck_require__(1433);
-const errors_1 = __nccwpck_require__(17);
-const hash_1 = __nccwpck_require__(5138);
-const checksums_1 = __nccwpck_require__(6339);
-const naming_1 = __nccwpck_require__(2419);
-const release_body_1 = __nccwpck_require__(2199);
-const tarball_1 = __nccwpck_require__(4897);
-const zstd_1 = __nccwpck_require__(3672);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const manifest_1 = __nccwpck_require__(84414);
+const manifest_file_1 = __nccwpck_require__(91433);
+const errors_1 = __nccwpck_require__(70017);
+const hash_1 = __nccwpck_require__(95138);
+const checksums_1 = __nccwpck_require__(26339);
+const naming_1 = __nccwpck_require__(82419);
+const release_body_1 = __nccwpck_require__(82199);
+const sbom_1 = __nccwpck_require__(6002);
+const tarball_1 = __nccwpck_require__(94897);
+const zstd_1 = __nccwpck_require__(63672);
 /** The tar.zst bytes for a publish input (deterministic for the same input and SOURCE_DATE_EPOCH). */
 async function buildBundleArchive(input) {
     const entries = [
@@ -47764,12 +48333,17 @@ async function prepareRelease(input, tag, outDir, log) {
     const manifestBytes = Buffer.from((0, manifest_file_1.manifestJson)(input.manifest));
     const tarball = { name: tarballName, data: archive, contentType: 'application/zstd' };
     const manifestAsset = { name: naming_1.MANIFEST_ASSET, data: manifestBytes, contentType: 'application/json' };
-    const sums = Buffer.from((0, checksums_1.formatSha256Sums)([tarball, manifestAsset].map((a) => ({ name: a.name, sha256: (0, hash_1.sha256)(a.data) }))));
+    const sbom = {
+        name: sbom_1.SBOM_ASSET,
+        data: Buffer.from((0, sbom_1.renderSbom)(input.manifest, tag)),
+        contentType: 'application/vnd.cyclonedx+json',
+    };
+    const sums = Buffer.from((0, checksums_1.formatSha256Sums)([tarball, manifestAsset, sbom].map((a) => ({ name: a.name, sha256: (0, hash_1.sha256)(a.data) }))));
     const sumsAsset = { name: naming_1.SHA256SUMS_ASSET, data: sums, contentType: 'text/plain' };
     (0, node_fs_1.mkdirSync)(dir, { recursive: true });
     for (const stale of (0, node_fs_1.readdirSync)(dir).filter((n) => /^pg-bundle-.*\.tar\.zst$/.test(n) && n !== tarballName))
         (0, node_fs_1.rmSync)((0, node_path_1.join)(dir, stale));
-    const assets = [tarball, manifestAsset, sumsAsset].map((a) => {
+    const assets = [tarball, manifestAsset, sbom, sumsAsset].map((a) => {
         const path = (0, node_path_1.join)(dir, a.name);
         (0, node_fs_1.writeFileSync)(path, a.data);
         return { name: a.name, path, size: a.data.length, sha256: (0, hash_1.sha256)(a.data), contentType: a.contentType };
@@ -47783,7 +48357,7 @@ async function prepareRelease(input, tag, outDir, log) {
 
 /***/ }),
 
-/***/ 2199:
+/***/ 82199:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -47868,7 +48442,7 @@ function renderReleaseBody(manifest, tag, assets) {
 
 /***/ }),
 
-/***/ 781:
+/***/ 93162:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -47889,11 +48463,11 @@ exports.publishRelease = publishRelease;
  * Re-running with the same assets changes nothing; an interrupted run (a draft with missing
  * assets) is completed by the next one.
  */
-const node_fs_1 = __nccwpck_require__(3024);
-const errors_1 = __nccwpck_require__(17);
-const hash_1 = __nccwpck_require__(5138);
-const errors_2 = __nccwpck_require__(3116);
-const retry_1 = __nccwpck_require__(8129);
+const node_fs_1 = __nccwpck_require__(73024);
+const errors_1 = __nccwpck_require__(70017);
+const hash_1 = __nccwpck_require__(95138);
+const errors_2 = __nccwpck_require__(73116);
+const retry_1 = __nccwpck_require__(48129);
 function digestHex(asset) {
     const m = /^sha256:([0-9a-f]{64})$/i.exec(asset.digest ?? '');
     return m?.[1].toLowerCase();
@@ -48154,7 +48728,67 @@ function publishRelease(octokit, params) {
 
 /***/ }),
 
-/***/ 4897:
+/***/ 6002:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.SBOM_ASSET = void 0;
+exports.renderSbom = renderSbom;
+/**
+ * The release's SBOM (CycloneDX 1.5 JSON, written with @cyclonedx/cyclonedx-library): the bundle as
+ * the described component; PostgreSQL per version (with the source tarball's sha256) and every
+ * library linked into the static binaries, with package URLs. Deterministic for the same manifest
+ * (no timestamp unless SOURCE_DATE_EPOCH is set), so a re-run of publish uploads the same bytes.
+ */
+const cyclonedx_library_1 = __nccwpck_require__(54567);
+exports.SBOM_ASSET = 'sbom.cdx.json';
+function postgresComponent(major, v) {
+    const component = new cyclonedx_library_1.Models.Component(cyclonedx_library_1.Enums.ComponentType.Library, 'postgresql', {
+        bomRef: `postgresql-${major}`,
+        version: v.postgres.version,
+        purl: `pkg:generic/postgresql@${encodeURIComponent(v.postgres.version)}`,
+        description: `PostgreSQL ${v.postgres.version} from ${v.source.spec} (revision ${v.source.revision})`,
+    });
+    if (v.source.tarballSha256)
+        component.hashes.set(cyclonedx_library_1.Enums.HashAlgorithm['SHA-256'], v.source.tarballSha256);
+    return component;
+}
+/** The SBOM document (pure apart from SOURCE_DATE_EPOCH). */
+function renderSbom(manifest, tag) {
+    const bom = new cyclonedx_library_1.Models.Bom();
+    bom.metadata.component = new cyclonedx_library_1.Models.Component(cyclonedx_library_1.Enums.ComponentType.Application, 'pg-bundle', {
+        bomRef: 'bundle',
+        version: tag,
+        description: `static PostgreSQL bundle ${tag} (${manifest.platform})`,
+    });
+    const epoch = process.env.SOURCE_DATE_EPOCH;
+    if (epoch && /^\d+$/.test(epoch))
+        bom.metadata.timestamp = new Date(Number(epoch) * 1000);
+    const seen = new Set();
+    for (const [major, v] of Object.entries(manifest.versions)) {
+        bom.components.add(postgresComponent(major, v));
+        for (const c of v.components ?? []) {
+            if (seen.has(c.purl))
+                continue; // one entry per package across versions
+            seen.add(c.purl);
+            bom.components.add(new cyclonedx_library_1.Models.Component(cyclonedx_library_1.Enums.ComponentType.Library, c.debianPackage ?? c.name, {
+                bomRef: c.purl,
+                version: c.debianVersion ?? c.version,
+                purl: c.purl,
+                description: `${c.name} ${c.version}, linked into the static binaries`,
+            }));
+        }
+    }
+    const serializer = new cyclonedx_library_1.Serialize.JsonSerializer(new cyclonedx_library_1.Serialize.JSON.Normalize.Factory(cyclonedx_library_1.Spec.Spec1dot5));
+    return serializer.serialize(bom, { sortLists: true, space: 2 }) + '\n';
+}
+
+
+/***/ }),
+
+/***/ 94897:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -48206,11 +48840,11 @@ exports.readTar = readTar;
  * entries sorted by path (byte order), mtime = SOURCE_DATE_EPOCH or 0, uid/gid 0, no user or
  * group names, modes normalised (directories and executables 0755, other files 0644, symlinks 0777).
  */
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const tar = __importStar(__nccwpck_require__(6118));
-const errors_1 = __nccwpck_require__(17);
-const hash_1 = __nccwpck_require__(5138);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const tar = __importStar(__nccwpck_require__(56118));
+const errors_1 = __nccwpck_require__(70017);
+const hash_1 = __nccwpck_require__(95138);
 /** Fixed mtime from SOURCE_DATE_EPOCH (reproducible-builds.org convention), else the epoch. */
 function archiveMtime(env = process.env) {
     const raw = env.SOURCE_DATE_EPOCH;
@@ -48361,7 +48995,7 @@ async function readTar(data) {
 
 /***/ }),
 
-/***/ 3672:
+/***/ 63672:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -48377,8 +49011,8 @@ exports.zstdDecompress = zstdDecompress;
  * has no built-in zstd and the action must not need a system binary). Whole buffers, one frame
  * with the content size recorded, which is what `decompress` needs to size its output.
  */
-const zstd_wasm_1 = __nccwpck_require__(9496);
-const errors_1 = __nccwpck_require__(17);
+const zstd_wasm_1 = __nccwpck_require__(17115);
+const errors_1 = __nccwpck_require__(70017);
 /** Level used for release tarballs: good ratio at an acceptable speed for ~100 MB inputs. */
 exports.BUNDLE_ZSTD_LEVEL = 12;
 const ZSTD_MAGIC = 0xfd2fb528;
@@ -48444,7 +49078,202 @@ async function zstdDecompress(data, what = 'the archive', maxSize) {
 
 /***/ }),
 
-/***/ 3582:
+/***/ 339:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.rebuildCheckCommand = void 0;
+const node_fs_1 = __nccwpck_require__(73024);
+const node_os_1 = __nccwpck_require__(48161);
+const node_path_1 = __nccwpck_require__(76760);
+const build_1 = __nccwpck_require__(92828);
+const command_1 = __nccwpck_require__(20989);
+const manifest_1 = __nccwpck_require__(84414);
+const bundle_files_1 = __nccwpck_require__(77925);
+const manifest_file_1 = __nccwpck_require__(91433);
+const context_1 = __nccwpck_require__(78480);
+const cache_1 = __nccwpck_require__(40611);
+const rebuild_check_1 = __nccwpck_require__(99656);
+/**
+ * `pg-bundle rebuild-check [bundle-dir]`: rebuilds every version from the inputs its manifest
+ * records into a temporary directory (the build stage's own function) and compares every file.
+ */
+const rebuildCheckCommand = async (options, ctx) => {
+    const dir = (0, node_path_1.resolve)(ctx.args[0] ?? (0, context_1.stringOption)(options, 'out') ?? 'out');
+    const manifest = (0, manifest_file_1.readManifestFile)((0, node_path_1.join)(dir, 'manifest.json'));
+    const cacheDir = (0, context_1.stringOption)(options, 'cacheDir') ?? (0, cache_1.defaultCacheDir)();
+    const jobs = (0, command_1.parseJobs)((0, context_1.stringOption)(options, 'jobs'));
+    const here = await (0, build_1.toolchainVersions)();
+    const reports = [];
+    for (const [majorText, entry] of Object.entries(manifest.versions)) {
+        const major = Number(majorText);
+        // the bundle's files must be the ones its manifest lists before the manifest stands for them
+        const onDisk = (0, manifest_1.compareFiles)(entry.files, await (0, bundle_files_1.listBundleFiles)(dir, `v${major}`));
+        for (const d of onDisk)
+            ctx.log.warn(`v${major}: ${d.path} in ${dir}: ${d.problem} (${d.detail})`);
+        const inputs = (0, rebuild_check_1.rebuildInputs)(major, entry);
+        const toolchain = (0, rebuild_check_1.toolchainDifferences)(entry.toolchain, here);
+        for (const t of toolchain)
+            ctx.log.warn(`v${major}: toolchain differs: ${t}`);
+        const out = (0, node_fs_1.mkdtempSync)((0, node_path_1.join)((0, node_os_1.tmpdir)(), `pg-bundle-rebuild-v${major}-`));
+        try {
+            const rebuilt = await (0, build_1.buildBundles)({
+                versions: [major],
+                sources: new Map([[major, inputs.source]]),
+                out,
+                cacheDir,
+                modules: inputs.modules,
+                icuSource: inputs.icuSource,
+                walredo: inputs.walredo,
+                linkage: inputs.linkage,
+                locales: inputs.locales,
+                keepDebug: false,
+                installDeps: false,
+                jobs,
+                log: ctx.log,
+            });
+            const files = (0, rebuild_check_1.compareRebuild)(entry.files, rebuilt.versions[majorText].files);
+            // a file on disk that differs from the manifest is different too, whatever the rebuild gave
+            for (const d of onDisk)
+                if (!files.different.some((f) => f.path === d.path)) {
+                    files.identical = files.identical.filter((p) => p !== d.path);
+                    files.different.push({ path: d.path, detail: `the bundle's file ${d.problem}: ${d.detail}` });
+                }
+            reports.push({ major, inputs, toolchain, files });
+        }
+        finally {
+            (0, node_fs_1.rmSync)(out, { recursive: true, force: true });
+        }
+    }
+    const lines = (0, rebuild_check_1.renderRebuildReport)(reports);
+    for (const line of lines)
+        ctx.log.info(line);
+    const ok = (0, rebuild_check_1.allIdentical)(reports);
+    ctx.setOutput('identical', ok ? 'true' : 'false');
+    await ctx.addSummary(['### pg-bundle rebuild-check', '', '```', ...lines, '```', ''].join('\n'));
+    return ok ? 0 : 1;
+};
+exports.rebuildCheckCommand = rebuildCheckCommand;
+
+
+/***/ }),
+
+/***/ 99656:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.rebuildInputs = rebuildInputs;
+exports.toolchainDifferences = toolchainDifferences;
+exports.compareRebuild = compareRebuild;
+exports.renderRebuildReport = renderRebuildReport;
+exports.allIdentical = allIdentical;
+/**
+ * rebuild-check (pure parts): the build inputs a manifest records, the toolchain differences, and
+ * the per-file comparison of a bundle with its rebuild.
+ */
+const configure_1 = __nccwpck_require__(13480);
+const spec_1 = __nccwpck_require__(85346);
+/** The build inputs of one version, from its manifest entry (pure). */
+function rebuildInputs(major, entry) {
+    const problems = [];
+    const { spec, kind, revision, tarballSha256 } = entry.source;
+    let source;
+    if (kind === 'tarball')
+        source = (0, spec_1.parseSourceSpec)(spec, tarballSha256);
+    else if (kind === 'debian') {
+        // the exact Debian version built, even when the spec named none
+        const pinned = /^debian:(.+)$/.exec(revision)?.[1];
+        source = (0, spec_1.parseSourceSpec)(pinned ? `debian:${pinned}` : spec);
+    }
+    else {
+        source = (0, spec_1.parseSourceSpec)(spec);
+        problems.push(`the source is a directory (${spec}, revision ${revision}): the rebuild uses whatever that directory holds now`);
+    }
+    let icuSource;
+    const origin = entry.icu.origin;
+    const debianIcu = /^debian:(icu=\S+)/.exec(origin);
+    if (debianIcu)
+        icuSource = `debian:${debianIcu[1]}`;
+    else if (!origin.startsWith('distribution'))
+        problems.push(`ICU came from ${origin}: its location is not recorded, so the rebuild uses the distribution's ICU`);
+    const expectedFlags = (0, configure_1.configureArgs)({
+        major,
+        sourceDir: '',
+        buildDir: '',
+        icuPrefix: icuSource ? '<icu>' : undefined,
+    });
+    if (JSON.stringify(expectedFlags) !== JSON.stringify(entry.configureFlags))
+        problems.push(`the manifest records configure flags ${entry.configureFlags.join(' ')}, this pg-bundle passes ${expectedFlags.join(' ')}`);
+    const modules = entry.modules
+        .map((m) => /^module:(.+)$/.exec(m.origin)?.[1])
+        .filter((d) => d !== undefined);
+    return {
+        major,
+        source,
+        icuSource,
+        walredo: entry.walredo.mode,
+        linkage: entry.linkage,
+        modules: [...new Set(modules)],
+        locales: entry.locales,
+        problems,
+    };
+}
+/** Fields of the recorded toolchain this machine's differs in (pure), e.g. "glibc: 2.36 here, 2.41 recorded". */
+function toolchainDifferences(recorded, here) {
+    return ['compiler', 'glibc', 'binutils']
+        .filter((k) => recorded[k] !== here[k])
+        .map((k) => `${k}: recorded "${recorded[k]}", this machine has "${here[k]}"`);
+}
+/** Per file: identical (sha256 and size equal) or different (pure). */
+function compareRebuild(recorded, rebuilt) {
+    const byPath = new Map(rebuilt.map((f) => [f.path, f]));
+    const result = { identical: [], different: [] };
+    for (const r of recorded) {
+        const b = byPath.get(r.path);
+        byPath.delete(r.path);
+        if (!b)
+            result.different.push({ path: r.path, detail: 'missing in the rebuild' });
+        else if (r.size !== b.size)
+            result.different.push({ path: r.path, detail: `size ${r.size} → ${b.size}` });
+        else if (r.sha256 !== b.sha256)
+            result.different.push({ path: r.path, detail: 'sha256 differs (same size)' });
+        else
+            result.identical.push(r.path);
+    }
+    for (const b of byPath.values())
+        result.different.push({ path: b.path, detail: 'only in the rebuild' });
+    result.different.sort((x, y) => x.path.localeCompare(y.path));
+    return result;
+}
+/** The report as text lines (pure). */
+function renderRebuildReport(reports) {
+    const lines = [];
+    for (const r of reports) {
+        const { identical, different } = r.files;
+        lines.push(`v${r.major}: ${identical.length} identical, ${different.length} different` +
+            (different.length === 0 ? ' — reproduced bit for bit' : ''));
+        for (const t of r.toolchain)
+            lines.push(`  toolchain differs: ${t}`);
+        for (const p of r.inputs.problems)
+            lines.push(`  input: ${p}`);
+        for (const d of different)
+            lines.push(`  different: ${d.path} (${d.detail})`);
+    }
+    return lines;
+}
+/** Exit 0 only when every file of every version is identical. */
+function allIdentical(reports) {
+    return reports.every((r) => r.files.different.length === 0);
+}
+
+
+/***/ }),
+
+/***/ 73582:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -48479,15 +49308,15 @@ function aptFailures(output) {
 
 /***/ }),
 
-/***/ 611:
+/***/ 40611:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.defaultCacheDir = defaultCacheDir;
-const node_os_1 = __nccwpck_require__(8161);
-const node_path_1 = __nccwpck_require__(6760);
+const node_os_1 = __nccwpck_require__(48161);
+const node_path_1 = __nccwpck_require__(76760);
 /**
  * The cache directory keeps what is expensive to get again: downloaded sources, extracted trees,
  * Debian's source indexes and built ICU. Layout (all keyed by content, so safe to share between runs):
@@ -48503,7 +49332,7 @@ function defaultCacheDir(env = process.env) {
 
 /***/ }),
 
-/***/ 9843:
+/***/ 29843:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -48561,7 +49390,7 @@ function debSrcList(mirror, suites, keyring) {
 
 /***/ }),
 
-/***/ 1733:
+/***/ 61733:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -48602,7 +49431,7 @@ function treeHasWalRedo(mainCText) {
 
 /***/ }),
 
-/***/ 6221:
+/***/ 66221:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -48615,15 +49444,15 @@ exports.manifestSource = manifestSource;
 exports.describeSpec = describeSpec;
 exports.fetchTarball = fetchTarball;
 exports.fetchDebian = fetchDebian;
-const node_fs_1 = __nccwpck_require__(3024);
-const promises_1 = __nccwpck_require__(1455);
-const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
-const exec_1 = __nccwpck_require__(7895);
-const hash_1 = __nccwpck_require__(5138);
-const apt_output_1 = __nccwpck_require__(3582);
-const dsc_1 = __nccwpck_require__(9843);
-const pg_version_1 = __nccwpck_require__(1733);
+const node_fs_1 = __nccwpck_require__(73024);
+const promises_1 = __nccwpck_require__(51455);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
+const exec_1 = __nccwpck_require__(37895);
+const hash_1 = __nccwpck_require__(95138);
+const apt_output_1 = __nccwpck_require__(73582);
+const dsc_1 = __nccwpck_require__(29843);
+const pg_version_1 = __nccwpck_require__(61733);
 exports.DEFAULT_DEBIAN_MIRROR = 'http://deb.debian.org/debian';
 exports.DEFAULT_DEBIAN_SUITES = ['bookworm', 'trixie', 'sid', 'bullseye'];
 async function resolveSource(spec, major, ctx) {
@@ -48918,7 +49747,7 @@ async function debianVersionGreater(a, b) {
 
 /***/ }),
 
-/***/ 5346:
+/***/ 85346:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -48929,8 +49758,8 @@ exports.expandTemplate = expandTemplate;
 exports.parseSourceSpec = parseSourceSpec;
 exports.sourcesForVersions = sourcesForVersions;
 exports.parseVersions = parseVersions;
-const errors_1 = __nccwpck_require__(17);
-const hash_1 = __nccwpck_require__(5138);
+const errors_1 = __nccwpck_require__(70017);
+const hash_1 = __nccwpck_require__(95138);
 exports.SOURCE_FORMS = "'dir:<path>', 'tarball:<url-or-path>' (with --sha256) or 'debian:<package>[=<version>]'";
 /** Replaces `{v}` in a source template with the major version. */
 function expandTemplate(template, major) {
@@ -49040,7 +49869,7 @@ function parseVersions(text) {
 
 /***/ }),
 
-/***/ 8290:
+/***/ 88290:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -49053,7 +49882,7 @@ exports.crc32c = crc32c;
  * to unsigned results and to CRCs computed over several parts.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const CRC32C = __nccwpck_require__(2782);
+const CRC32C = __nccwpck_require__(82782);
 /** CRC-32C of the concatenation of `parts`, unsigned. */
 function crc32c(...parts) {
     let crc = 0;
@@ -49065,7 +49894,7 @@ function crc32c(...parts) {
 
 /***/ }),
 
-/***/ 17:
+/***/ 70017:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -49145,7 +49974,7 @@ function errorMessage(err) {
 
 /***/ }),
 
-/***/ 7895:
+/***/ 37895:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -49156,10 +49985,10 @@ exports.quoteForDisplay = quoteForDisplay;
 exports.run = run;
 exports.capture = capture;
 exports.commandExists = commandExists;
-const node_child_process_1 = __nccwpck_require__(1421);
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
+const node_child_process_1 = __nccwpck_require__(31421);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
 function quoteForDisplay(cmd, args) {
     return [cmd, ...args]
         .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
@@ -49265,7 +50094,7 @@ async function commandExists(cmd) {
 
 /***/ }),
 
-/***/ 5138:
+/***/ 95138:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -49274,8 +50103,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.sha256File = sha256File;
 exports.sha256 = sha256;
 exports.isSha256Hex = isSha256Hex;
-const node_crypto_1 = __nccwpck_require__(7598);
-const node_fs_1 = __nccwpck_require__(3024);
+const node_crypto_1 = __nccwpck_require__(77598);
+const node_fs_1 = __nccwpck_require__(73024);
 async function sha256File(path) {
     const hash = (0, node_crypto_1.createHash)('sha256');
     for await (const chunk of (0, node_fs_1.createReadStream)(path))
@@ -49292,14 +50121,14 @@ function isSha256Hex(value) {
 
 /***/ }),
 
-/***/ 4976:
+/***/ 74976:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseJson = parseJson;
-const errors_1 = __nccwpck_require__(17);
+const errors_1 = __nccwpck_require__(70017);
 /** JSON.parse whose syntax error is a UserError naming `where` and the fix. */
 function parseJson(text, where, fix) {
     try {
@@ -49313,7 +50142,7 @@ function parseJson(text, where, fix) {
 
 /***/ }),
 
-/***/ 3469:
+/***/ 43469:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -49321,8 +50150,8 @@ function parseJson(text, where, fix) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.packageRoot = packageRoot;
 exports.packageVersion = packageVersion;
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
 /**
  * The directory of pg-bundle's own package.json. Runtime assets (C shims under runtime/, the walredo
  * module under modules/) are found from here, whether the code runs from src/ (tests), dist/ (action)
@@ -49355,7 +50184,7 @@ function packageVersion() {
 
 /***/ }),
 
-/***/ 8812:
+/***/ 48812:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -49419,7 +50248,7 @@ function sourceDirOfSpec(spec) {
 
 /***/ }),
 
-/***/ 6:
+/***/ 20006:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -49432,11 +50261,11 @@ exports.checkElfMinKernel = checkElfMinKernel;
 exports.checkHardening = checkHardening;
 exports.buildMachineDirs = buildMachineDirs;
 exports.checkNoBuildPaths = checkNoBuildPaths;
-const node_fs_1 = __nccwpck_require__(3024);
-const promises_1 = __nccwpck_require__(1455);
-const node_path_1 = __nccwpck_require__(6760);
-const build_paths_1 = __nccwpck_require__(8812);
-const elf_1 = __nccwpck_require__(3280);
+const node_fs_1 = __nccwpck_require__(73024);
+const promises_1 = __nccwpck_require__(51455);
+const node_path_1 = __nccwpck_require__(76760);
+const build_paths_1 = __nccwpck_require__(48812);
+const elf_1 = __nccwpck_require__(13280);
 const context_1 = __nccwpck_require__(6816);
 exports.ELF_STATIC = 'elf-static';
 exports.ELF_MIN_KERNEL = 'elf-min-kernel';
@@ -49580,7 +50409,7 @@ function checkNoBuildPaths(ctx, elfs, hostHas = node_fs_1.existsSync) {
 
 /***/ }),
 
-/***/ 313:
+/***/ 70313:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -49592,12 +50421,12 @@ exports.checkEmptyRootInitdb = checkEmptyRootInitdb;
 exports.checkPgVersionFile = checkPgVersionFile;
 exports.checkPgControl = checkPgControl;
 exports.checkSingleUserQuery = checkSingleUserQuery;
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const invocation_1 = __nccwpck_require__(75);
-const pg_control_1 = __nccwpck_require__(5688);
-const process_1 = __nccwpck_require__(4456);
-const single_user_1 = __nccwpck_require__(7069);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const invocation_1 = __nccwpck_require__(90075);
+const pg_control_1 = __nccwpck_require__(95688);
+const process_1 = __nccwpck_require__(54456);
+const single_user_1 = __nccwpck_require__(67069);
 const context_1 = __nccwpck_require__(6816);
 exports.EMPTY_ROOT_INITDB = 'empty-root-initdb';
 exports.PG_VERSION_FILE = 'pg-version-file';
@@ -49723,7 +50552,7 @@ function listSome(items, n = 8) {
 
 /***/ }),
 
-/***/ 3662:
+/***/ 43662:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -49733,14 +50562,14 @@ exports.FOREIGN_ENV = exports.HOST_INDEPENDENCE = exports.DETERMINISM = void 0;
 exports.hostCopy = hostCopy;
 exports.checkDeterminism = checkDeterminism;
 exports.checkHostIndependence = checkHostIndependence;
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const cluster_compare_1 = __nccwpck_require__(273);
-const invocation_1 = __nccwpck_require__(75);
-const process_1 = __nccwpck_require__(4456);
-const sandbox_1 = __nccwpck_require__(4002);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const cluster_compare_1 = __nccwpck_require__(40273);
+const invocation_1 = __nccwpck_require__(90075);
+const process_1 = __nccwpck_require__(54456);
+const sandbox_1 = __nccwpck_require__(94002);
 const context_1 = __nccwpck_require__(6816);
-const cluster_1 = __nccwpck_require__(313);
+const cluster_1 = __nccwpck_require__(70313);
 exports.DETERMINISM = 'determinism';
 exports.HOST_INDEPENDENCE = 'host-independence';
 /** The foreign environment of the host-independence run. */
@@ -49832,7 +50661,7 @@ function checkHostIndependence(ctx, runner = (0, sandbox_1.hostRunner)()) {
 
 /***/ }),
 
-/***/ 3425:
+/***/ 83425:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -49841,10 +50670,10 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.KERNEL_FLOOR = void 0;
 exports.checkKernelFloor = checkKernelFloor;
 const protocol_1 = __nccwpck_require__(5362);
-const suite_1 = __nccwpck_require__(1336);
-const invocation_1 = __nccwpck_require__(75);
-const kernel_floor_1 = __nccwpck_require__(1928);
-const process_1 = __nccwpck_require__(4456);
+const suite_1 = __nccwpck_require__(91336);
+const invocation_1 = __nccwpck_require__(90075);
+const kernel_floor_1 = __nccwpck_require__(21928);
+const process_1 = __nccwpck_require__(54456);
 const context_1 = __nccwpck_require__(6816);
 exports.KERNEL_FLOOR = 'kernel-floor';
 const PAGE = 8192;
@@ -49887,7 +50716,7 @@ async function checkKernelFloor(ctx) {
 
 /***/ }),
 
-/***/ 7272:
+/***/ 87272:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -49895,9 +50724,9 @@ async function checkKernelFloor(ctx) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MANIFEST_FILES = void 0;
 exports.checkManifestFiles = checkManifestFiles;
-const bundle_files_1 = __nccwpck_require__(7925);
-const manifest_1 = __nccwpck_require__(4414);
-const errors_1 = __nccwpck_require__(17);
+const bundle_files_1 = __nccwpck_require__(77925);
+const manifest_1 = __nccwpck_require__(84414);
+const errors_1 = __nccwpck_require__(70017);
 const context_1 = __nccwpck_require__(6816);
 exports.MANIFEST_FILES = 'manifest-files';
 /**
@@ -49932,7 +50761,7 @@ async function checkManifestFiles(ctx) {
 
 /***/ }),
 
-/***/ 591:
+/***/ 60591:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -49941,15 +50770,18 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.walRedoCheck = walRedoCheck;
 exports.verifyWalRedo = verifyWalRedo;
 exports.reachableByOthers = reachableByOthers;
-const node_fs_1 = __nccwpck_require__(3024);
-const node_os_1 = __nccwpck_require__(8161);
-const node_path_1 = __nccwpck_require__(6760);
-const suite_1 = __nccwpck_require__(1336);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_os_1 = __nccwpck_require__(48161);
+const node_path_1 = __nccwpck_require__(76760);
+const suite_1 = __nccwpck_require__(91336);
 /** One line for the checks table (pure). */
 function walRedoCheck(report) {
     const v = report.vectors;
     const rmgrs = Object.keys(v.byRmgr).length;
-    const counts = `protocol ${report.protocol.passed}/${report.protocol.passed + report.protocol.failed} passed; vectors ${v.passed} passed, ${v.failed} failed, ${v.skipped} skipped over ${rmgrs} resource managers`;
+    const custom = Object.entries(v.byRmgr)
+        .filter(([name]) => /^custom\d+$/.test(name))
+        .map(([name, c]) => `${name} ${c.passed} passed, ${c.failed} failed`);
+    const counts = `protocol ${report.protocol.passed}/${report.protocol.passed + report.protocol.failed} passed; vectors ${v.passed} passed, ${v.failed} failed, ${v.skipped} skipped over ${rmgrs} resource managers${custom.length ? ` (custom: ${custom.join('; ')})` : ''}`;
     if (report.status === 'skip')
         return { name: 'walredo', status: 'skip', detail: report.message ?? 'skipped' };
     const first = v.failures[0];
@@ -49976,7 +50808,12 @@ async function verifyWalRedo(bundleDir, major, entry, skip, log) {
         dir = copy;
     }
     try {
-        const report = await (0, suite_1.runWalRedoStage)(dir, major, { skip, mode: entry?.walredo?.mode, log });
+        const report = await (0, suite_1.runWalRedoStage)(dir, major, {
+            skip,
+            mode: entry?.walredo?.mode,
+            preload: entry?.walredo?.preload,
+            log,
+        });
         return { check: walRedoCheck(report), report };
     }
     finally {
@@ -50005,7 +50842,7 @@ function reachableByOthers(path) {
 
 /***/ }),
 
-/***/ 273:
+/***/ 40273:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -50165,7 +51002,7 @@ function compareClusters(pathsA, pathsB, read, labelA = 'first run', labelB = 's
 
 /***/ }),
 
-/***/ 7068:
+/***/ 37068:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -50173,15 +51010,15 @@ function compareClusters(pathsA, pathsB, read, labelA = 'first run', labelB = 's
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.verifyCommand = void 0;
 exports.bundleMajors = bundleMajors;
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const context_1 = __nccwpck_require__(8480);
-const bundle_files_1 = __nccwpck_require__(7925);
-const manifest_file_1 = __nccwpck_require__(1433);
-const spec_1 = __nccwpck_require__(5346);
-const errors_1 = __nccwpck_require__(17);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const context_1 = __nccwpck_require__(78480);
+const bundle_files_1 = __nccwpck_require__(77925);
+const manifest_file_1 = __nccwpck_require__(91433);
+const spec_1 = __nccwpck_require__(85346);
+const errors_1 = __nccwpck_require__(70017);
 const report_1 = __nccwpck_require__(5271);
-const verify_1 = __nccwpck_require__(2152);
+const verify_1 = __nccwpck_require__(52152);
 /** The versions a bundle directory holds (its vNN/ directories). */
 function bundleMajors(bundleDir) {
     const majors = (0, bundle_files_1.listVersionDirs)(bundleDir);
@@ -50236,7 +51073,7 @@ exports.verifyCommand = verifyCommand;
 
 /***/ }),
 
-/***/ 3280:
+/***/ 13280:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -50523,7 +51360,7 @@ function minKernelProblem(facts, max) {
 
 /***/ }),
 
-/***/ 75:
+/***/ 90075:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -50561,7 +51398,7 @@ function singleUserArgv(postgres, pgdata) {
 
 /***/ }),
 
-/***/ 1928:
+/***/ 21928:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -50612,7 +51449,7 @@ function kernelFloorFilter(program = exports.KERNEL_FLOOR_PROGRAM) {
 
 /***/ }),
 
-/***/ 5688:
+/***/ 95688:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -50632,7 +51469,7 @@ exports.parsePgControl = parsePgControl;
  *    mock_authentication_nonce moves to 257 and the crc to 292.
  * The CRC-32C covers every byte before the crc field; a match proves the offsets are right.
  */
-const crc32c_1 = __nccwpck_require__(8290);
+const crc32c_1 = __nccwpck_require__(88290);
 const LAYOUT_1300 = { controlVersion: 1300, dataChecksumVersion: 252, crc: 288 };
 const LAYOUT_1700 = { controlVersion: 1700, dataChecksumVersion: 252, crc: 288 };
 const LAYOUT_1800 = {
@@ -50716,7 +51553,7 @@ function parsePgControl(buf, major) {
 
 /***/ }),
 
-/***/ 4456:
+/***/ 54456:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -50726,8 +51563,8 @@ exports.succeeded = succeeded;
 exports.firstLines = firstLines;
 exports.describeEnd = describeEnd;
 exports.spawnCollect = spawnCollect;
-const node_child_process_1 = __nccwpck_require__(1421);
-const exec_1 = __nccwpck_require__(7895);
+const node_child_process_1 = __nccwpck_require__(31421);
+const exec_1 = __nccwpck_require__(37895);
 function succeeded(o) {
     return o.code === 0 && o.signal === null;
 }
@@ -50880,7 +51717,7 @@ function mergeConformance(manifest, report) {
 
 /***/ }),
 
-/***/ 4002:
+/***/ 94002:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -50906,10 +51743,10 @@ exports.hostRunner = hostRunner;
  *    host independence and the report says so.
  * initdb and postgres refuse to run as root, so the user inside is never uid 0.
  */
-const node_fs_1 = __nccwpck_require__(3024);
-const node_os_1 = __nccwpck_require__(8161);
-const node_path_1 = __nccwpck_require__(6760);
-const process_1 = __nccwpck_require__(4456);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_os_1 = __nccwpck_require__(48161);
+const node_path_1 = __nccwpck_require__(76760);
+const process_1 = __nccwpck_require__(54456);
 exports.SANDBOX_UID = 1000;
 exports.SANDBOX_GID = 1000;
 exports.SANDBOX_USER = 'pg-bundle';
@@ -51115,7 +51952,7 @@ function hostRunner() {
 
 /***/ }),
 
-/***/ 7069:
+/***/ 67069:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -51201,7 +52038,7 @@ function localeProblems(major, values) {
 
 /***/ }),
 
-/***/ 2152:
+/***/ 52152:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -51214,19 +52051,19 @@ exports.verifyBundle = verifyBundle;
  * `verify`: proves a bundle hermetic, version by version. Order matters: the clusters are compared
  * (determinism, host independence) before the single-user backend touches the empty-root cluster.
  */
-const node_fs_1 = __nccwpck_require__(3024);
-const node_os_1 = __nccwpck_require__(8161);
-const node_path_1 = __nccwpck_require__(6760);
-const bundle_files_1 = __nccwpck_require__(7925);
-const manifest_file_1 = __nccwpck_require__(1433);
-const errors_1 = __nccwpck_require__(17);
-const kernel_floor_1 = __nccwpck_require__(3425);
-const walredo_1 = __nccwpck_require__(591);
-const binaries_1 = __nccwpck_require__(6);
-const cluster_1 = __nccwpck_require__(313);
-const determinism_1 = __nccwpck_require__(3662);
-const manifest_files_1 = __nccwpck_require__(7272);
-const sandbox_1 = __nccwpck_require__(4002);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_os_1 = __nccwpck_require__(48161);
+const node_path_1 = __nccwpck_require__(76760);
+const bundle_files_1 = __nccwpck_require__(77925);
+const manifest_file_1 = __nccwpck_require__(91433);
+const errors_1 = __nccwpck_require__(70017);
+const kernel_floor_1 = __nccwpck_require__(83425);
+const walredo_1 = __nccwpck_require__(60591);
+const binaries_1 = __nccwpck_require__(20006);
+const cluster_1 = __nccwpck_require__(70313);
+const determinism_1 = __nccwpck_require__(43662);
+const manifest_files_1 = __nccwpck_require__(87272);
+const sandbox_1 = __nccwpck_require__(94002);
 exports.SUPPORTED_MAJORS = [14, 15, 16, 17, 18];
 /** The manifest, or why it cannot be used (a failed check, not an abort: the other checks still run). */
 function readManifest(path) {
@@ -51339,7 +52176,7 @@ async function verifyBundle(req) {
 
 /***/ }),
 
-/***/ 4129:
+/***/ 74129:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -51353,7 +52190,7 @@ exports.defaultIdentity = defaultIdentity;
  * responses on stdout to requests in order. Any failure kills the process and fails every
  * pending request with a typed error.
  */
-const node_child_process_1 = __nccwpck_require__(1421);
+const node_child_process_1 = __nccwpck_require__(31421);
 const protocol_1 = __nccwpck_require__(5362);
 class WalRedoError extends Error {
     stderrTail;
@@ -51554,7 +52391,7 @@ exports.WalRedoClient = WalRedoClient;
 
 /***/ }),
 
-/***/ 5185:
+/***/ 55185:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -51563,14 +52400,14 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DEFAULT_CORPUS_SCALE = void 0;
 exports.generateCorpus = generateCorpus;
 /** The corpus generator: WAL from the bundle's own server, read back and turned into vectors. */
-const node_fs_1 = __nccwpck_require__(3024);
-const node_os_1 = __nccwpck_require__(8161);
-const node_path_1 = __nccwpck_require__(6760);
-const constants_1 = __nccwpck_require__(4422);
-const files_1 = __nccwpck_require__(3544);
-const reader_1 = __nccwpck_require__(6568);
-const generate_wal_1 = __nccwpck_require__(7243);
-const vectors_1 = __nccwpck_require__(2169);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_os_1 = __nccwpck_require__(48161);
+const node_path_1 = __nccwpck_require__(76760);
+const constants_1 = __nccwpck_require__(24422);
+const files_1 = __nccwpck_require__(33544);
+const reader_1 = __nccwpck_require__(96568);
+const generate_wal_1 = __nccwpck_require__(47243);
+const vectors_1 = __nccwpck_require__(82169);
 exports.DEFAULT_CORPUS_SCALE = 0.25;
 async function generateCorpus(options) {
     const temp = options.walDir ? undefined : (0, node_fs_1.mkdtempSync)((0, node_path_1.join)((0, node_os_1.tmpdir)(), 'pgb-walredo-wal-'));
@@ -51582,6 +52419,7 @@ async function generateCorpus(options) {
             outDir: walDir,
             scale: options.scale ?? exports.DEFAULT_CORPUS_SCALE,
             log: options.log,
+            preload: options.preload,
         });
     }
     catch (e) {
@@ -51609,21 +52447,40 @@ async function generateCorpus(options) {
 
 /***/ }),
 
-/***/ 7243:
+/***/ 47243:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.sessionSetup = sessionSetup;
+exports.preloadSettings = preloadSettings;
 exports.generateWal = generateWal;
 /** Runs the workload on a private server and collects its WAL (the process edge of the corpus generator). */
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const server_1 = __nccwpck_require__(9910);
-const workload_1 = __nccwpck_require__(1580);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const server_1 = __nccwpck_require__(39910);
+const workload_1 = __nccwpck_require__(51580);
+/**
+ * Statements run first in the workload's session. With preloaded modules: PostgreSQL expands
+ * wal_consistency_checking = 'all' when the setting is read, before shared_preload_libraries are
+ * loaded, so a custom resource manager would get no consistency images; set again in the session
+ * (a superuser setting), 'all' includes it.
+ */
+function sessionSetup(preload = []) {
+    return preload.length ? ["SET wal_consistency_checking = 'all'"] : [];
+}
+/** Server settings for the preloaded modules (pure). */
+function preloadSettings(preload = []) {
+    return preload.length ? { shared_preload_libraries: preload.join(',') } : {};
+}
 async function generateWal(options) {
     const scale = options.scale ?? 1;
-    const server = await (0, server_1.startPrivateServer)({ binDir: options.binDir, settings: options.settings });
+    const preload = options.preload ?? [];
+    const server = await (0, server_1.startPrivateServer)({
+        binDir: options.binDir,
+        settings: { ...preloadSettings(preload), ...options.settings },
+    });
     let startLsn = '';
     let endLsn = '';
     let steps = 0;
@@ -51633,8 +52490,10 @@ async function generateWal(options) {
         (0, node_fs_1.chmodSync)(copyFile, 0o644);
         const c = await server.connect();
         try {
+            for (const q of sessionSetup(preload))
+                await c.query(q);
             startLsn = String((await c.query('SELECT pg_current_wal_insert_lsn()')).rows[0][0]);
-            for (const step of (0, workload_1.workloadSteps)(scale, copyFile)) {
+            for (const step of (0, workload_1.workloadSteps)(scale, copyFile, preload)) {
                 options.log?.debug(`workload: ${step.name}`);
                 for (const q of (0, workload_1.stepQueries)(step))
                     await c.query(q);
@@ -51664,7 +52523,7 @@ async function generateWal(options) {
 
 /***/ }),
 
-/***/ 9704:
+/***/ 79704:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -51680,7 +52539,7 @@ exports.parseDataRow = parseDataRow;
  * and the simple query protocol over a Unix socket. Enough to run a workload script against a
  * private server without psql or libpq.
  */
-const node_net_1 = __nccwpck_require__(7030);
+const node_net_1 = __nccwpck_require__(77030);
 class PgServerError extends Error {
     fields;
     sql;
@@ -51855,7 +52714,7 @@ exports.PgConnection = PgConnection;
 
 /***/ }),
 
-/***/ 9910:
+/***/ 39910:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -51868,13 +52727,13 @@ exports.startPrivateServer = startPrivateServer;
  * postgres listening only on a Unix socket in that directory, stopped with a fast shutdown.
  * Runs as an unprivileged user when started as root (postgres refuses to run as root).
  */
-const node_child_process_1 = __nccwpck_require__(1421);
-const node_fs_1 = __nccwpck_require__(3024);
-const node_os_1 = __nccwpck_require__(8161);
-const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
-const exec_1 = __nccwpck_require__(7895);
-const pg_wire_1 = __nccwpck_require__(9704);
+const node_child_process_1 = __nccwpck_require__(31421);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_os_1 = __nccwpck_require__(48161);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
+const exec_1 = __nccwpck_require__(37895);
+const pg_wire_1 = __nccwpck_require__(79704);
 exports.CORPUS_SERVER_SETTINGS = {
     listen_addresses: '',
     wal_consistency_checking: 'all',
@@ -52007,11 +52866,11 @@ exports.writeStoredCorpus = writeStoredCorpus;
  * A stored corpus: selected vectors as gzip-compressed JSON lines (pages and records in base64),
  * so mask, comparison and protocol code can be tested without a build.
  */
-const node_fs_1 = __nccwpck_require__(3024);
-const node_zlib_1 = __nccwpck_require__(8522);
-const errors_1 = __nccwpck_require__(17);
-const constants_1 = __nccwpck_require__(4422);
-const vectors_1 = __nccwpck_require__(2169);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_zlib_1 = __nccwpck_require__(38522);
+const errors_1 = __nccwpck_require__(70017);
+const constants_1 = __nccwpck_require__(24422);
+const vectors_1 = __nccwpck_require__(82169);
 const b64 = (u) => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
 const unb64 = (s) => new Uint8Array(Buffer.from(s, 'base64'));
 function serializeVectors(vectors, header) {
@@ -52105,7 +52964,7 @@ function writeStoredCorpus(file, vectors, major, source) {
 
 /***/ }),
 
-/***/ 2169:
+/***/ 82169:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -52122,10 +52981,10 @@ exports.deriveVectors = deriveVectors;
  * of a checked record carries the page after the change. For each such block, the base page is the
  * block's previous known after-image, the expected page this record's after-image.
  */
-const constants_1 = __nccwpck_require__(4422);
-const image_1 = __nccwpck_require__(9466);
-const record_1 = __nccwpck_require__(6178);
-const select_1 = __nccwpck_require__(8357);
+const constants_1 = __nccwpck_require__(24422);
+const image_1 = __nccwpck_require__(39466);
+const record_1 = __nccwpck_require__(56178);
+const select_1 = __nccwpck_require__(48357);
 const page_1 = __nccwpck_require__(2734);
 function emptyVectorStats() {
     return {
@@ -52371,13 +53230,14 @@ function vectorStart(b, previous) {
 
 /***/ }),
 
-/***/ 1580:
+/***/ 51580:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.stepQueries = stepQueries;
+exports.preloadSteps = preloadSteps;
 exports.workloadSteps = workloadSteps;
 exports.copyFileContents = copyFileContents;
 /**
@@ -52390,8 +53250,34 @@ function stepQueries(step) {
         .map((q) => q.trim())
         .filter((q) => q !== '' && q !== ';');
 }
-/** `copyFile` is a server-readable file path for COPY FROM (a heap multi-insert). */
-function workloadSteps(scale, copyFile) {
+/**
+ * Steps for modules the server preloads (walredo's --walredo-preload), by module name: records of
+ * their custom resource managers. Each works on a relation nothing else reads and drops it.
+ */
+const PRELOAD_STEPS = {
+    // test/fixtures/modules/pgb_test_rmgr: one record per call, a new page (WILL_INIT) when full
+    pgb_test_rmgr: (n) => ({
+        name: 'custom resource manager pgb_test_rmgr (id 134): appends to pages through block references',
+        sql: `
+        CREATE FUNCTION pgb_test_rmgr_append(regclass, text) RETURNS int4
+          AS 'pgb_test_rmgr', 'pgb_test_rmgr_append' LANGUAGE C STRICT;
+        CREATE TABLE t_rmgr (id int);
+        SELECT count(pgb_test_rmgr_append('t_rmgr', repeat(chr(97 + g % 26), 20 + (g * 37) % 700)))
+          FROM generate_series(1, ${n(1600)}) g;
+        DROP TABLE t_rmgr;
+        DROP FUNCTION pgb_test_rmgr_append(regclass, text);`,
+    }),
+};
+/** Workload steps of the preloaded modules pg-bundle knows; others are only loaded (pure). */
+function preloadSteps(preload, scale) {
+    const n = (k) => Math.max(1, Math.round(k * scale));
+    return preload.flatMap((m) => (PRELOAD_STEPS[m] ? [PRELOAD_STEPS[m](n)] : []));
+}
+/**
+ * `copyFile` is a server-readable file path for COPY FROM (a heap multi-insert); `preload` the
+ * modules the server loads through shared_preload_libraries.
+ */
+function workloadSteps(scale, copyFile, preload = []) {
     const n = (k) => Math.max(1, Math.round(k * scale));
     return [
         {
@@ -52520,6 +53406,7 @@ function workloadSteps(scale, copyFile) {
         ALTER SEQUENCE s2 RESTART WITH 7;
         SELECT nextval('s2');`,
         },
+        ...preloadSteps(preload, scale),
     ];
 }
 /** Rows for the COPY step, as COPY text format. */
@@ -52534,7 +53421,7 @@ function copyFileContents(scale) {
 
 /***/ }),
 
-/***/ 7410:
+/***/ 17410:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -52547,8 +53434,8 @@ exports.comparePages = comparePages;
  * Masked page comparison as verifyBackupPageConsistency does it, plus the unmasked pd_lsn check,
  * and a readable explanation of the first difference.
  */
-const constants_1 = __nccwpck_require__(4422);
-const select_1 = __nccwpck_require__(8357);
+const constants_1 = __nccwpck_require__(24422);
+const select_1 = __nccwpck_require__(48357);
 const page_1 = __nccwpck_require__(2734);
 const HEADER_FIELDS = [
     [0, 8, 'pd_lsn'],
@@ -52686,7 +53573,7 @@ function comparePages(expected, actual, kind, blkno, lsn, otherLsns = []) {
 
 /***/ }),
 
-/***/ 2883:
+/***/ 12883:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -52748,7 +53635,7 @@ function heapMask(page, blkno) {
 
 /***/ }),
 
-/***/ 9148:
+/***/ 69148:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -52902,7 +53789,7 @@ exports.maskPageContent = maskPageContent;
  * The standard page layout (src/include/storage/bufpage.h) and the generic masks of
  * src/backend/access/common/bufmask.c. MASK_MARKER is 0. All functions change the page in place.
  */
-const constants_1 = __nccwpck_require__(4422);
+const constants_1 = __nccwpck_require__(24422);
 exports.SIZE_OF_PAGE_HEADER = 24;
 exports.MASK_MARKER = 0;
 exports.PD = { HAS_FREE_LINES: 0x0001, PAGE_FULL: 0x0002, ALL_VISIBLE: 0x0004 };
@@ -53013,18 +53900,19 @@ function maskPageContent(page) {
 
 /***/ }),
 
-/***/ 8357:
+/***/ 48357:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.RM_MAX_CUSTOM_ID = exports.RM_MIN_CUSTOM_ID = void 0;
 exports.maskKindFor = maskKindFor;
 exports.maskedCopy = maskedCopy;
 /** Which mask a resource manager's page gets, and applying it to a copy of a page. */
-const constants_1 = __nccwpck_require__(4422);
-const heap_1 = __nccwpck_require__(2883);
-const index_am_1 = __nccwpck_require__(9148);
+const constants_1 = __nccwpck_require__(24422);
+const heap_1 = __nccwpck_require__(12883);
+const index_am_1 = __nccwpck_require__(69148);
 const page_1 = __nccwpck_require__(2734);
 const BY_RMGR = {
     [constants_1.RM.HEAP2]: 'heap',
@@ -53038,6 +53926,9 @@ const BY_RMGR = {
     [constants_1.RM.BRIN]: 'brin',
     [constants_1.RM.GENERIC]: 'generic',
 };
+/** Custom resource managers have ids 128..255 (RM_MIN_CUSTOM_ID .. RM_MAX_CUSTOM_ID). */
+exports.RM_MIN_CUSTOM_ID = 128;
+exports.RM_MAX_CUSTOM_ID = 255;
 const FORK_MAIN = 0;
 const FORK_INIT = 3;
 /**
@@ -53046,10 +53937,18 @@ const FORK_INIT = 3;
  * mask: the rmgr's own mask would treat them as heap pages and blank them.
  */
 function maskKindFor(rmid, fork) {
-    const kind = BY_RMGR[rmid];
+    const kind = BY_RMGR[rmid] ?? customMaskKind(rmid);
     if (!kind)
         return undefined;
     return fork === FORK_MAIN || fork === FORK_INIT ? kind : 'lsn-only';
+}
+/**
+ * A custom rmgr's rm_mask is not known here. PostgreSQL writes consistency images only for rmgrs
+ * that have one, and every page mask starts with what bufmask.h gives (LSN, checksum, unused
+ * space): that is the mask assumed. One that masks more (e.g. heap hint bits) shows as failures.
+ */
+function customMaskKind(rmid) {
+    return rmid >= exports.RM_MIN_CUSTOM_ID && rmid <= exports.RM_MAX_CUSTOM_ID ? 'generic' : undefined;
 }
 const FUNCS = {
     heap: heap_1.heapMask,
@@ -53106,7 +54005,7 @@ exports.parseMessages = parseMessages;
  * byte, a big-endian u32 length counting itself and the payload (not the type byte), the payload.
  * Only G (GetPage) and H (Ping) are answered, each with exactly 8192 bytes and no header.
  */
-const constants_1 = __nccwpck_require__(4422);
+const constants_1 = __nccwpck_require__(24422);
 exports.TAG_SIZE = 17;
 exports.PAGE_SIZE = constants_1.BLCKSZ;
 exports.RESPONSE_SIZE = constants_1.BLCKSZ;
@@ -53192,7 +54091,7 @@ function parseMessages(stream) {
 
 /***/ }),
 
-/***/ 5453:
+/***/ 75453:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -53202,7 +54101,7 @@ exports.FIRST_CUSTOM_RMGR_ID = void 0;
 exports.emptyRecord = emptyRecord;
 exports.rmgrSet = rmgrSet;
 exports.probeResourceManagers = probeResourceManagers;
-const client_1 = __nccwpck_require__(4129);
+const client_1 = __nccwpck_require__(74129);
 const protocol_1 = __nccwpck_require__(5362);
 exports.FIRST_CUSTOM_RMGR_ID = 128;
 const PROBE_TAG = { fork: 0, spcOid: 1663, dbOid: 1, relNumber: 1, blkno: 0 };
@@ -53253,7 +54152,7 @@ async function probeResourceManagers(start) {
 
 /***/ }),
 
-/***/ 1336:
+/***/ 91336:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -53272,16 +54171,16 @@ exports.runWalRedoStage = runWalRedoStage;
  * The walredo stage of `pg-bundle verify`: probes `postgres --wal-redo`, runs the protocol tests,
  * then every vector of a corpus generated with the bundle's own server (or a stored corpus).
  */
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const errors_1 = __nccwpck_require__(17);
-const client_1 = __nccwpck_require__(4129);
-const corpus_1 = __nccwpck_require__(5185);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
+const client_1 = __nccwpck_require__(74129);
+const corpus_1 = __nccwpck_require__(55185);
 const store_1 = __nccwpck_require__(532);
-const rmgr_probe_1 = __nccwpck_require__(5453);
-const protocol_tests_1 = __nccwpck_require__(9915);
-const report_1 = __nccwpck_require__(4257);
-const run_vectors_1 = __nccwpck_require__(1175);
+const rmgr_probe_1 = __nccwpck_require__(75453);
+const protocol_tests_1 = __nccwpck_require__(59915);
+const report_1 = __nccwpck_require__(94257);
+const run_vectors_1 = __nccwpck_require__(71175);
 exports.DEFAULT_TENANT_SHARD_ID = '00000000000000000000000000000000';
 function walRedoPaths(bundleDir, major) {
     const root = (0, node_path_1.join)(bundleDir, `v${major}`);
@@ -53434,7 +54333,13 @@ async function runWalRedoStage(bundleDir, major, options = {}) {
     try {
         corpus = options.corpusFile
             ? (0, store_1.loadStoredCorpus)(options.corpusFile)
-            : await (0, corpus_1.generateCorpus)({ binDir: paths.bin, major, scale: options.scale ?? corpus_1.DEFAULT_CORPUS_SCALE, log });
+            : await (0, corpus_1.generateCorpus)({
+                binDir: paths.bin,
+                major,
+                scale: options.scale ?? corpus_1.DEFAULT_CORPUS_SCALE,
+                log,
+                preload: options.preload,
+            });
         log?.info(`walredo: corpus from ${corpus.source}`);
         const it = corpus.vectors()[Symbol.iterator]();
         const head = takeFirst(it, 512);
@@ -53502,7 +54407,7 @@ function conclude(report) {
 
 /***/ }),
 
-/***/ 9915:
+/***/ 59915:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -53514,9 +54419,9 @@ exports.runProtocolTests = runProtocolTests;
  * Protocol conformance tests of a walredo process: answers, pipelining, and that malformed input
  * makes it exit with an error on stderr within a time bound instead of hanging.
  */
-const errors_1 = __nccwpck_require__(17);
-const client_1 = __nccwpck_require__(4129);
-const run_vectors_1 = __nccwpck_require__(1175);
+const errors_1 = __nccwpck_require__(70017);
+const client_1 = __nccwpck_require__(74129);
+const run_vectors_1 = __nccwpck_require__(71175);
 const protocol_1 = __nccwpck_require__(5362);
 class TestFailure extends Error {
 }
@@ -53727,7 +54632,7 @@ async function runProtocolTests(ctx) {
 
 /***/ }),
 
-/***/ 4257:
+/***/ 94257:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -53785,7 +54690,7 @@ function reportMarkdown(major, r) {
 
 /***/ }),
 
-/***/ 1175:
+/***/ 71175:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -53798,12 +54703,12 @@ exports.runVectors = runVectors;
  * fails, the requests that were in flight are re-run one at a time on fresh processes so that the
  * failure is blamed on the vector that causes it.
  */
-const errors_1 = __nccwpck_require__(17);
-const client_1 = __nccwpck_require__(4129);
-const compare_1 = __nccwpck_require__(7410);
-const vectors_1 = __nccwpck_require__(2169);
-const constants_1 = __nccwpck_require__(4422);
-const report_1 = __nccwpck_require__(4257);
+const errors_1 = __nccwpck_require__(70017);
+const client_1 = __nccwpck_require__(74129);
+const compare_1 = __nccwpck_require__(17410);
+const vectors_1 = __nccwpck_require__(82169);
+const constants_1 = __nccwpck_require__(24422);
+const report_1 = __nccwpck_require__(94257);
 function judgeVector(v, page) {
     const last = v.records[v.records.length - 1];
     const cmp = (0, compare_1.comparePages)(v.expected, page, v.mask, v.tag.blkno, last.endLsn, v.lsnAlternatives);
@@ -53904,7 +54809,7 @@ async function runVectors(vectors, report, options) {
 
 /***/ }),
 
-/***/ 4422:
+/***/ 24422:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -53916,7 +54821,7 @@ exports.walFormatByMagic = walFormatByMagic;
 exports.rmgrName = rmgrName;
 exports.formatLsn = formatLsn;
 exports.parseLsn = parseLsn;
-const errors_1 = __nccwpck_require__(17);
+const errors_1 = __nccwpck_require__(70017);
 const V14_BIMG = { hasHole: 0x01, apply: 0x04, pglz: 0x02 /* BKPIMAGE_IS_COMPRESSED */, lz4: 0, zstd: 0 };
 const V15_BIMG = { hasHole: 0x01, apply: 0x02, pglz: 0x04, lz4: 0x08, zstd: 0x10 };
 exports.WAL_FORMATS = {
@@ -54022,7 +54927,7 @@ function parseLsn(text) {
 
 /***/ }),
 
-/***/ 3544:
+/***/ 33544:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -54032,12 +54937,12 @@ exports.segmentNumberFromName = segmentNumberFromName;
 exports.segmentFileName = segmentFileName;
 exports.loadWalDirectory = loadWalDirectory;
 /** Loading WAL segment files from a directory (the only file-system part of the WAL reader). */
-const node_fs_1 = __nccwpck_require__(3024);
-const node_path_1 = __nccwpck_require__(6760);
-const node_zlib_1 = __nccwpck_require__(8522);
-const errors_1 = __nccwpck_require__(17);
-const constants_1 = __nccwpck_require__(4422);
-const page_header_1 = __nccwpck_require__(6772);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const node_zlib_1 = __nccwpck_require__(38522);
+const errors_1 = __nccwpck_require__(70017);
+const constants_1 = __nccwpck_require__(24422);
+const page_header_1 = __nccwpck_require__(46772);
 const SEGMENT_NAME = /^([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})(\.gz)?$/;
 /** Segment number from a file name TTTTTTTTXXXXXXXXYYYYYYYY (timeline, log id, segment in log id). */
 function segmentNumberFromName(name, segSize) {
@@ -54088,7 +54993,7 @@ function loadWalDirectory(dir, major) {
 
 /***/ }),
 
-/***/ 9466:
+/***/ 39466:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -54096,9 +55001,9 @@ function loadWalDirectory(dir, major) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.restoreBlockImage = restoreBlockImage;
 /** Restores an 8 KiB page from a block image (RestoreBlockImage in xlogreader.c). */
-const errors_1 = __nccwpck_require__(17);
-const constants_1 = __nccwpck_require__(4422);
-const pglz_1 = __nccwpck_require__(8744);
+const errors_1 = __nccwpck_require__(70017);
+const constants_1 = __nccwpck_require__(24422);
+const pglz_1 = __nccwpck_require__(58744);
 function restoreBlockImage(image) {
     let body;
     const bodyLen = constants_1.BLCKSZ - image.holeLength;
@@ -54123,7 +55028,7 @@ function restoreBlockImage(image) {
 
 /***/ }),
 
-/***/ 6772:
+/***/ 46772:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -54133,8 +55038,8 @@ exports.parsePageHeader = parsePageHeader;
 exports.segmentLayout = segmentLayout;
 exports.pageHeaderProblem = pageHeaderProblem;
 /** WAL page headers (XLogPageHeaderData / XLogLongPageHeaderData in xlog_internal.h). */
-const constants_1 = __nccwpck_require__(4422);
-const record_1 = __nccwpck_require__(6178);
+const constants_1 = __nccwpck_require__(24422);
+const record_1 = __nccwpck_require__(56178);
 function parsePageHeader(page) {
     if (page.length < constants_1.SIZE_OF_SHORT_PHD)
         throw new record_1.WalFormatError('WAL page shorter than its header');
@@ -54182,7 +55087,7 @@ function pageHeaderProblem(h, expectedAddr, format, atSegmentStart) {
 
 /***/ }),
 
-/***/ 8744:
+/***/ 58744:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -54253,7 +55158,7 @@ function pglzLiteralOnly(data) {
 
 /***/ }),
 
-/***/ 6568:
+/***/ 96568:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -54266,9 +55171,9 @@ exports.WalReader = void 0;
  * span pages and segments (continuation pages carry XLP_FIRST_IS_CONTRECORD and xlp_rem_len),
  * and reading stops at the first invalid or missing page or record, as pg_waldump does.
  */
-const constants_1 = __nccwpck_require__(4422);
-const page_header_1 = __nccwpck_require__(6772);
-const record_1 = __nccwpck_require__(6178);
+const constants_1 = __nccwpck_require__(24422);
+const page_header_1 = __nccwpck_require__(46772);
+const record_1 = __nccwpck_require__(56178);
 const XLOG_SWITCH = 0x40;
 function align(n) {
     const a = BigInt(constants_1.MAXALIGN);
@@ -54431,7 +55336,7 @@ exports.WalReader = WalReader;
 
 /***/ }),
 
-/***/ 6178:
+/***/ 56178:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -54445,8 +55350,8 @@ exports.decodeRecord = decodeRecord;
  * Decoding of one WAL record (XLogRecord header onward), as DecodeXLogRecord in
  * src/backend/access/transam/xlogreader.c does it. Pure: bytes in, structure out.
  */
-const constants_1 = __nccwpck_require__(4422);
-const crc32c_1 = __nccwpck_require__(8290);
+const constants_1 = __nccwpck_require__(24422);
+const crc32c_1 = __nccwpck_require__(88290);
 class WalFormatError extends Error {
     constructor(message) {
         super(message);
@@ -54620,7 +55525,31 @@ function decodeRecord(raw, format) {
 
 /***/ }),
 
-/***/ 2613:
+/***/ 14747:
+/***/ ((module) => {
+
+module.exports = eval("require")("ajv-formats-draft2019");
+
+
+/***/ }),
+
+/***/ 90854:
+/***/ ((module) => {
+
+module.exports = eval("require")("libxmljs2");
+
+
+/***/ }),
+
+/***/ 44893:
+/***/ ((module) => {
+
+module.exports = eval("require")("xmlbuilder2");
+
+
+/***/ }),
+
+/***/ 42613:
 /***/ ((module) => {
 
 "use strict";
@@ -54628,7 +55557,7 @@ module.exports = require("assert");
 
 /***/ }),
 
-/***/ 290:
+/***/ 90290:
 /***/ ((module) => {
 
 "use strict";
@@ -54636,7 +55565,7 @@ module.exports = require("async_hooks");
 
 /***/ }),
 
-/***/ 181:
+/***/ 20181:
 /***/ ((module) => {
 
 "use strict";
@@ -54644,7 +55573,7 @@ module.exports = require("buffer");
 
 /***/ }),
 
-/***/ 5317:
+/***/ 35317:
 /***/ ((module) => {
 
 "use strict";
@@ -54652,7 +55581,7 @@ module.exports = require("child_process");
 
 /***/ }),
 
-/***/ 4236:
+/***/ 64236:
 /***/ ((module) => {
 
 "use strict";
@@ -54660,7 +55589,7 @@ module.exports = require("console");
 
 /***/ }),
 
-/***/ 9140:
+/***/ 49140:
 /***/ ((module) => {
 
 "use strict";
@@ -54668,7 +55597,7 @@ module.exports = require("constants");
 
 /***/ }),
 
-/***/ 6982:
+/***/ 76982:
 /***/ ((module) => {
 
 "use strict";
@@ -54676,7 +55605,7 @@ module.exports = require("crypto");
 
 /***/ }),
 
-/***/ 1637:
+/***/ 31637:
 /***/ ((module) => {
 
 "use strict";
@@ -54684,7 +55613,7 @@ module.exports = require("diagnostics_channel");
 
 /***/ }),
 
-/***/ 4434:
+/***/ 24434:
 /***/ ((module) => {
 
 "use strict";
@@ -54692,7 +55621,7 @@ module.exports = require("events");
 
 /***/ }),
 
-/***/ 9896:
+/***/ 79896:
 /***/ ((module) => {
 
 "use strict";
@@ -54700,7 +55629,7 @@ module.exports = require("fs");
 
 /***/ }),
 
-/***/ 1943:
+/***/ 91943:
 /***/ ((module) => {
 
 "use strict";
@@ -54708,7 +55637,7 @@ module.exports = require("fs/promises");
 
 /***/ }),
 
-/***/ 8611:
+/***/ 58611:
 /***/ ((module) => {
 
 "use strict";
@@ -54716,7 +55645,7 @@ module.exports = require("http");
 
 /***/ }),
 
-/***/ 5675:
+/***/ 85675:
 /***/ ((module) => {
 
 "use strict";
@@ -54724,7 +55653,7 @@ module.exports = require("http2");
 
 /***/ }),
 
-/***/ 5692:
+/***/ 65692:
 /***/ ((module) => {
 
 "use strict";
@@ -54732,7 +55661,7 @@ module.exports = require("https");
 
 /***/ }),
 
-/***/ 9278:
+/***/ 69278:
 /***/ ((module) => {
 
 "use strict";
@@ -54740,7 +55669,7 @@ module.exports = require("net");
 
 /***/ }),
 
-/***/ 1421:
+/***/ 31421:
 /***/ ((module) => {
 
 "use strict";
@@ -54748,7 +55677,7 @@ module.exports = require("node:child_process");
 
 /***/ }),
 
-/***/ 7598:
+/***/ 77598:
 /***/ ((module) => {
 
 "use strict";
@@ -54756,7 +55685,7 @@ module.exports = require("node:crypto");
 
 /***/ }),
 
-/***/ 8474:
+/***/ 78474:
 /***/ ((module) => {
 
 "use strict";
@@ -54764,7 +55693,7 @@ module.exports = require("node:events");
 
 /***/ }),
 
-/***/ 3024:
+/***/ 73024:
 /***/ ((module) => {
 
 "use strict";
@@ -54772,7 +55701,7 @@ module.exports = require("node:fs");
 
 /***/ }),
 
-/***/ 1455:
+/***/ 51455:
 /***/ ((module) => {
 
 "use strict";
@@ -54780,7 +55709,7 @@ module.exports = require("node:fs/promises");
 
 /***/ }),
 
-/***/ 7030:
+/***/ 77030:
 /***/ ((module) => {
 
 "use strict";
@@ -54788,7 +55717,7 @@ module.exports = require("node:net");
 
 /***/ }),
 
-/***/ 8161:
+/***/ 48161:
 /***/ ((module) => {
 
 "use strict";
@@ -54796,7 +55725,7 @@ module.exports = require("node:os");
 
 /***/ }),
 
-/***/ 6760:
+/***/ 76760:
 /***/ ((module) => {
 
 "use strict";
@@ -54804,7 +55733,7 @@ module.exports = require("node:path");
 
 /***/ }),
 
-/***/ 7075:
+/***/ 57075:
 /***/ ((module) => {
 
 "use strict";
@@ -54812,7 +55741,7 @@ module.exports = require("node:stream");
 
 /***/ }),
 
-/***/ 3136:
+/***/ 73136:
 /***/ ((module) => {
 
 "use strict";
@@ -54820,7 +55749,7 @@ module.exports = require("node:url");
 
 /***/ }),
 
-/***/ 7975:
+/***/ 57975:
 /***/ ((module) => {
 
 "use strict";
@@ -54828,7 +55757,7 @@ module.exports = require("node:util");
 
 /***/ }),
 
-/***/ 8522:
+/***/ 38522:
 /***/ ((module) => {
 
 "use strict";
@@ -54836,7 +55765,7 @@ module.exports = require("node:zlib");
 
 /***/ }),
 
-/***/ 857:
+/***/ 70857:
 /***/ ((module) => {
 
 "use strict";
@@ -54844,7 +55773,7 @@ module.exports = require("os");
 
 /***/ }),
 
-/***/ 6928:
+/***/ 16928:
 /***/ ((module) => {
 
 "use strict";
@@ -54852,7 +55781,7 @@ module.exports = require("path");
 
 /***/ }),
 
-/***/ 2987:
+/***/ 82987:
 /***/ ((module) => {
 
 "use strict";
@@ -54860,7 +55789,7 @@ module.exports = require("perf_hooks");
 
 /***/ }),
 
-/***/ 3480:
+/***/ 83480:
 /***/ ((module) => {
 
 "use strict";
@@ -54876,7 +55805,7 @@ module.exports = require("stream");
 
 /***/ }),
 
-/***/ 3774:
+/***/ 63774:
 /***/ ((module) => {
 
 "use strict";
@@ -54884,7 +55813,7 @@ module.exports = require("stream/web");
 
 /***/ }),
 
-/***/ 3193:
+/***/ 13193:
 /***/ ((module) => {
 
 "use strict";
@@ -54892,7 +55821,7 @@ module.exports = require("string_decoder");
 
 /***/ }),
 
-/***/ 3557:
+/***/ 53557:
 /***/ ((module) => {
 
 "use strict";
@@ -54900,7 +55829,7 @@ module.exports = require("timers");
 
 /***/ }),
 
-/***/ 4756:
+/***/ 64756:
 /***/ ((module) => {
 
 "use strict";
@@ -54908,7 +55837,7 @@ module.exports = require("tls");
 
 /***/ }),
 
-/***/ 7016:
+/***/ 87016:
 /***/ ((module) => {
 
 "use strict";
@@ -54916,7 +55845,7 @@ module.exports = require("url");
 
 /***/ }),
 
-/***/ 9023:
+/***/ 39023:
 /***/ ((module) => {
 
 "use strict";
@@ -54924,7 +55853,7 @@ module.exports = require("util");
 
 /***/ }),
 
-/***/ 8253:
+/***/ 98253:
 /***/ ((module) => {
 
 "use strict";
@@ -54932,7 +55861,7 @@ module.exports = require("util/types");
 
 /***/ }),
 
-/***/ 8167:
+/***/ 28167:
 /***/ ((module) => {
 
 "use strict";
@@ -54940,7 +55869,7 @@ module.exports = require("worker_threads");
 
 /***/ }),
 
-/***/ 3106:
+/***/ 43106:
 /***/ ((module) => {
 
 "use strict";
@@ -54948,19 +55877,8214 @@ module.exports = require("zlib");
 
 /***/ }),
 
-/***/ 7182:
+/***/ 27180:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.chainI = chainI;
+function* chainI(...iterables) {
+    for (const iterable of iterables) {
+        yield* iterable;
+    }
+}
+//# sourceMappingURL=iterable.js.map
+
+/***/ }),
+
+/***/ 73837:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.isNotUndefined = isNotUndefined;
+function isNotUndefined(value) {
+    return value !== undefined;
+}
+//# sourceMappingURL=notUndefined.js.map
+
+/***/ }),
+
+/***/ 21393:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.isObject = isObject;
+exports.isPlainObject = isPlainObject;
+function isObject(o) {
+    return o !== null
+        && typeof o === "object"
+        && !Array.isArray(o);
+}
+function isPlainObject(o) {
+    if (!isObject(o))
+        return false;
+    const proto = Object.getPrototypeOf(o);
+    return proto === Object.prototype
+        || proto === null;
+}
+//# sourceMappingURL=object.js.map
+
+/***/ }),
+
+/***/ 40094:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.SortableNumbers = exports.SortableStringables = exports.SortableComparables = exports.SortableSet = exports.compareObjectsSymbol = void 0;
+exports.compareObjectsSymbol = Symbol('internal compare function');
+class SortableSet extends Set {
+    sorted() {
+        return Array.from(this).sort(this[exports.compareObjectsSymbol]);
+    }
+    compare(other) {
+        const sortedOther = other.sorted();
+        const sortedSelf = this.sorted();
+        if (sortedSelf.length !== sortedOther.length) {
+            return sortedSelf.length - sortedOther.length;
+        }
+        for (let i = sortedSelf.length - 1; i >= 0; --i) {
+            const iCompared = this[exports.compareObjectsSymbol](sortedSelf[i], sortedOther[i]);
+            if (iCompared !== 0) {
+                return iCompared;
+            }
+        }
+        return 0;
+    }
+}
+exports.SortableSet = SortableSet;
+class SortableComparables extends SortableSet {
+    [exports.compareObjectsSymbol](a, b) {
+        if (a.constructor === b.constructor) {
+            return a.compare(b);
+        }
+        return a.constructor.name.localeCompare(b.constructor.name);
+    }
+}
+exports.SortableComparables = SortableComparables;
+class SortableStringables extends SortableSet {
+    [exports.compareObjectsSymbol](a, b) {
+        return a.toString().localeCompare(b.toString());
+    }
+}
+exports.SortableStringables = SortableStringables;
+class SortableNumbers extends SortableSet {
+    [exports.compareObjectsSymbol](a, b) {
+        return a - b;
+    }
+}
+exports.SortableNumbers = SortableNumbers;
+//# sourceMappingURL=sortable.js.map
+
+/***/ }),
+
+/***/ 66698:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.treeIteratorSymbol = void 0;
+exports.treeIteratorSymbol = Symbol('iterator of a tree/nesting-like structure');
+//# sourceMappingURL=tree.js.map
+
+/***/ }),
+
+/***/ 72818:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.escapeUri = escapeUri;
+const _ESCAPES = [
+    [/ /g, '%20'],
+    [/"/g, '%22'],
+    [/'/g, '%27'],
+    [/\[/g, '%5B'],
+    [/]/g, '%5D'],
+    [/</g, '%3C'],
+    [/>/g, '%3E'],
+    [/\{/g, '%7B'],
+    [/}/g, '%7D'],
+];
+function escapeUri(value) {
+    if (value === undefined) {
+        return value;
+    }
+    for (const [s, r] of _ESCAPES) {
+        value = value.replace(s, r);
+    }
+    return value;
+}
+//# sourceMappingURL=uri.js.map
+
+/***/ }),
+
+/***/ 18503:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const promises_1 = __nccwpck_require__(51455);
+const ajv_1 = __importDefault(__nccwpck_require__(42463));
+const ajv_formats_1 = __importDefault(__nccwpck_require__(82815));
+const ajv_formats_draft2019_1 = __importDefault(__nccwpck_require__(14747));
+const ajvOptions = Object.freeze({
+    useDefaults: false,
+    strict: false,
+    strictSchema: false,
+    addUsedSchema: false,
+    loadSchema: (uri) => { throw new Error(`Remote schemas are disabled: ${uri}`); }
+});
+exports["default"] = (async function (schemaPath, schemaMap = {}) {
+    const [schema, schemas] = await Promise.all([
+        (0, promises_1.readFile)(schemaPath, 'utf-8').then(c => JSON.parse(c)),
+        Promise.all(Object.entries(schemaMap).map(async ([k, v]) => await (0, promises_1.readFile)(v, 'utf-8').then(c => [k, JSON.parse(c)]))).then(es => Object.fromEntries(es))
+    ]);
+    const ajv = new ajv_1.default({ ...ajvOptions, schemas });
+    (0, ajv_formats_1.default)(ajv);
+    (0, ajv_formats_draft2019_1.default)(ajv, { formats: ['idn-email'] });
+    ajv.addFormat('iri-reference', true);
+    const validator = ajv.compile(schema);
+    return function (data) {
+        return validator(JSON.parse(data))
+            ? null
+            : validator.errors;
+    };
+});
+//# sourceMappingURL=ajv.js.map
+
+/***/ }),
+
+/***/ 7391:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+var __webpack_unused_export__;
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+__webpack_unused_export__ = ({ value: true });
+const xmlbuilder2_1 = __nccwpck_require__(44893);
+if (typeof xmlbuilder2_1.create !== 'function') {
+    throw new Error('`create` is not a function');
+}
+exports.A = (function (rootElement, { space } = {}) {
+    const indent = makeIndent(space);
+    const doc = (0, xmlbuilder2_1.create)({ encoding: 'UTF-8' });
+    addEle(doc, rootElement);
+    return doc.end({
+        format: 'xml',
+        newline: '\n',
+        prettyPrint: indent.length > 0,
+        indent
+    });
+});
+function addEle(parent, element, parentNS = null) {
+    if (element.type !== 'element') {
+        return;
+    }
+    const ns = getNS(element) ?? parentNS;
+    const ele = parent.ele(ns, element.name, element.attributes);
+    if (element.children === undefined) {
+    }
+    else if (typeof element.children === 'string' || typeof element.children === 'number') {
+        ele.txt(element.children.toString());
+    }
+    else {
+        for (const child of element.children) {
+            addEle(ele, child, ns);
+        }
+    }
+}
+function getNS(element) {
+    const ns = (element.namespace ?? element.attributes?.xmlns)?.toString() ?? '';
+    return ns.length > 0
+        ? ns
+        : null;
+}
+function makeIndent(space) {
+    if (typeof space === 'number') {
+        return ' '.repeat(Math.max(0, space));
+    }
+    if (typeof space === 'string') {
+        return space;
+    }
+    return '';
+}
+//# sourceMappingURL=xmlbuilder2.js.map
+
+/***/ }),
+
+/***/ 57622:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+var __webpack_unused_export__;
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+__webpack_unused_export__ = ({ value: true });
+const promises_1 = __nccwpck_require__(51455);
+const node_url_1 = __nccwpck_require__(73136);
+const libxmljs2_1 = __nccwpck_require__(90854);
+const xmlParseOptions = Object.freeze({
+    nonet: true,
+    compact: true,
+    noent: false,
+    dtdload: false
+});
+exports.A = (async function (schemaPath) {
+    const schema = (0, libxmljs2_1.parseXml)(await (0, promises_1.readFile)(schemaPath, 'utf-8'), { ...xmlParseOptions, baseUrl: (0, node_url_1.pathToFileURL)(schemaPath).toString() });
+    return function (data) {
+        const doc = (0, libxmljs2_1.parseXml)(data, xmlParseOptions);
+        return doc.validate(schema)
+            ? null
+            : doc.validationErrors;
+    };
+});
+//# sourceMappingURL=libxmljs2.js.map
+
+/***/ }),
+
+/***/ 71744:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports["default"] = default_1;
+const errors_1 = __nccwpck_require__(98835);
+function makeWIllThrow(message) {
+    const f = function () {
+        throw new errors_1.OptPlugError(message);
+    };
+    f.fails = true;
+    return Object.freeze(f);
+}
+function default_1(name, pf) {
+    for (const [, getF] of pf) {
+        try {
+            return getF();
+        }
+        catch {
+        }
+    }
+    return makeWIllThrow(`No ${name} available.\n` +
+        'Please install one of the optional dependencies: ' +
+        pf.map(kv => kv[0]).join(' || '));
+}
+//# sourceMappingURL=_wrapper.js.map
+
+/***/ }),
+
+/***/ 98835:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.OptPlugError = void 0;
+class OptPlugError extends Error {
+    cause;
+    constructor(message, cause) {
+        super(message);
+        this.cause = cause;
+    }
+}
+exports.OptPlugError = OptPlugError;
+//# sourceMappingURL=errors.js.map
+
+/***/ }),
+
+/***/ 87354:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const _wrapper_1 = __importDefault(__nccwpck_require__(71744));
+exports["default"] = (0, _wrapper_1.default)('JsonValidator', [
+    ['( ajv && ajv-formats && ajv-formats-draft2019 )', () => (__nccwpck_require__(18503)["default"])]
+]);
+//# sourceMappingURL=jsonValidator.js.map
+
+/***/ }),
+
+/***/ 38830:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const _wrapper_1 = __importDefault(__nccwpck_require__(71744));
+exports["default"] = (0, _wrapper_1.default)('XmlStringifier', [
+    ['xmlbuilder2', () => (__nccwpck_require__(7391)/* ["default"] */ .A)]
+]);
+//# sourceMappingURL=xmlStringify.js.map
+
+/***/ }),
+
+/***/ 69133:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const _wrapper_1 = __importDefault(__nccwpck_require__(71744));
+exports["default"] = (0, _wrapper_1.default)('XmlValidator', [
+    ['libxmljs2', () => (__nccwpck_require__(57622)/* ["default"] */ .A)]
+]);
+//# sourceMappingURL=xmlValidator.js.map
+
+/***/ }),
+
+/***/ 35818:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Utils = void 0;
+exports.Utils = __importStar(__nccwpck_require__(39131));
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 39131:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.randomSerialNumber = randomSerialNumber;
+function randomSerialNumber() {
+    const b = [
+        Math.round(Math.random() * 0xFFFF),
+        Math.round(Math.random() * 0xFFFF),
+        Math.round(Math.random() * 0xFFFF),
+        Math.round(Math.random() * 0x0FFF) | 0x4000,
+        Math.round(Math.random() * 0x3FFF) | 0x8000,
+        Math.round(Math.random() * 0xFFFF),
+        Math.round(Math.random() * 0xFFFF),
+        Math.round(Math.random() * 0xFFFF)
+    ].map(n => n.toString(16).padStart(4, '0'));
+    return `urn:uuid:${b[0]}${b[1]}-${b[2]}-${b[3]}-${b[4]}-${b[5]}${b[6]}${b[7]}`;
+}
+//# sourceMappingURL=utils.js.map
+
+/***/ }),
+
+/***/ 91536:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.tryCanonicalizeGitUrl = tryCanonicalizeGitUrl;
+const _sshConnStringRE = /^(?<user>[^@:]+)@(?<host>[^:]+):(?<path>.*)$/;
+function tryCanonicalizeGitUrl(value) {
+    if (value === undefined || value.length <= 0) {
+        return undefined;
+    }
+    try {
+        return new URL(value);
+    }
+    catch {
+    }
+    const sshGs = _sshConnStringRE.exec(value)?.groups;
+    if (sshGs !== undefined) {
+        try {
+            const u = new URL(`git+ssh://${sshGs.host}`);
+            u.username = sshGs.user;
+            u.pathname = sshGs.path;
+            return u;
+        }
+        catch {
+        }
+    }
+    return value;
+}
+//# sourceMappingURL=gitUrl.js.map
+
+/***/ }),
+
+/***/ 45715:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.splitNameGroup = splitNameGroup;
+function splitNameGroup(data) {
+    const delimGroup = data.startsWith('@')
+        ? data.indexOf('/', 2)
+        : 0;
+    return delimGroup > 0
+        ? [data.slice(delimGroup + 1), data.slice(0, delimGroup)]
+        : [data, undefined];
+}
+//# sourceMappingURL=packageJson.js.map
+
+/***/ }),
+
+/***/ 89308:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ComponentBuilder = exports.ToolBuilder = void 0;
+const iterable_1 = __nccwpck_require__(27180);
+const object_1 = __nccwpck_require__(21393);
+const componentType_1 = __nccwpck_require__(79915);
+const component_1 = __nccwpck_require__(5663);
+const externalReference_1 = __nccwpck_require__(91916);
+const license_1 = __nccwpck_require__(27027);
+const property_1 = __nccwpck_require__(44799);
+const tool_1 = __nccwpck_require__(28468);
+const packageJson_1 = __nccwpck_require__(45715);
+class ToolBuilder {
+    #extRefFactory;
+    constructor(extRefFactory) {
+        this.#extRefFactory = extRefFactory;
+    }
+    get extRefFactory() {
+        return this.#extRefFactory;
+    }
+    makeTool(data) {
+        const [name, vendor] = typeof data.name === 'string'
+            ? (0, packageJson_1.splitNameGroup)(data.name)
+            : [];
+        return new tool_1.Tool({
+            vendor,
+            name,
+            version: (typeof data.version === 'string')
+                ? data.version
+                : undefined,
+            externalReferences: new externalReference_1.ExternalReferenceRepository(this.#extRefFactory.makeExternalReferences(data))
+        });
+    }
+}
+exports.ToolBuilder = ToolBuilder;
+class ComponentBuilder {
+    #extRefFactory;
+    #licenseFactory;
+    constructor(extRefFactory, licenseFactory) {
+        this.#extRefFactory = extRefFactory;
+        this.#licenseFactory = licenseFactory;
+    }
+    get extRefFactory() {
+        return this.#extRefFactory;
+    }
+    get licenseFactory() {
+        return this.#licenseFactory;
+    }
+    makeComponent(data, type = componentType_1.ComponentType.Library) {
+        if (typeof data.name !== 'string') {
+            return undefined;
+        }
+        const [name, group] = (0, packageJson_1.splitNameGroup)(data.name);
+        if (name.length <= 0) {
+            return undefined;
+        }
+        const author = typeof data.author === 'string'
+            ? data.author
+            : (typeof data.author?.name === 'string'
+                ? data.author.name
+                : undefined);
+        const description = typeof data.description === 'string'
+            ? data.description
+            : undefined;
+        const version = typeof data.version === 'string'
+            ? data.version
+            : undefined;
+        const externalReferences = new externalReference_1.ExternalReferenceRepository(this.#extRefFactory.makeExternalReferences(data));
+        const licenses = new license_1.LicenseRepository((0, iterable_1.chainI)((typeof data.license === 'string'
+            ? [this.#licenseFactory.makeFromString(data.license)]
+            : []), this.#makeLicenses(data.licenses)));
+        const properties = new property_1.PropertyRepository(this.#makeEngineProperties(data.engines));
+        return new component_1.Component(type, name, {
+            author,
+            description,
+            externalReferences,
+            group,
+            licenses,
+            properties,
+            version
+        });
+    }
+    *#makeLicenses(licenses) {
+        if (!Array.isArray(licenses))
+            return;
+        for (const licenseData of licenses) {
+            if (!(0, object_1.isObject)(licenseData))
+                continue;
+            const { type, url } = licenseData;
+            if (typeof type !== 'string')
+                continue;
+            const license = this.#licenseFactory.makeDisjunctive(type);
+            license.url = typeof url === 'string'
+                ? url
+                : undefined;
+            yield license;
+        }
+    }
+    *#makeEngineProperties(engines) {
+        if (!(0, object_1.isObject)(engines))
+            return;
+        for (const [engine, constraint] of Object.entries(engines)) {
+            if (typeof constraint !== 'string')
+                continue;
+            yield new property_1.Property(`cdx:npm:package:constraint:engine:${engine}`, constraint);
+        }
+    }
+}
+exports.ComponentBuilder = ComponentBuilder;
+//# sourceMappingURL=builders.js.map
+
+/***/ }),
+
+/***/ 37496:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ExternalReferenceFactory = void 0;
+const notUndefined_1 = __nccwpck_require__(73837);
+const object_1 = __nccwpck_require__(21393);
+const externalReferenceType_1 = __nccwpck_require__(86408);
+const hashAlogorithm_1 = __nccwpck_require__(12310);
+const externalReference_1 = __nccwpck_require__(91916);
+const hash_1 = __nccwpck_require__(24810);
+const gitUrl_1 = __nccwpck_require__(91536);
+const utils_1 = __nccwpck_require__(10007);
+class ExternalReferenceFactory {
+    makeExternalReferences(data) {
+        const refs = [];
+        try {
+            refs.push(this.makeVcs(data));
+        }
+        catch { }
+        try {
+            refs.push(this.makeHomepage(data));
+        }
+        catch { }
+        try {
+            refs.push(this.makeIssueTracker(data));
+        }
+        catch { }
+        try {
+            refs.push(this.makeDist(data));
+        }
+        catch { }
+        return refs.filter(notUndefined_1.isNotUndefined);
+    }
+    makeVcs(data) {
+        const repository = data.repository;
+        let url;
+        let comment;
+        if ((0, object_1.isObject)(repository)) {
+            url = (0, gitUrl_1.tryCanonicalizeGitUrl)(repository.url);
+            comment = 'as detected from PackageJson property "repository.url"';
+            if (typeof repository.directory === 'string' && url instanceof URL) {
+                url.hash = repository.directory.replace(/#/g, '%23');
+                comment += ' and "repository.directory"';
+            }
+        }
+        else {
+            url = (0, gitUrl_1.tryCanonicalizeGitUrl)(repository);
+            comment = 'as detected from PackageJson property "repository"';
+        }
+        return url === undefined
+            ? undefined
+            : new externalReference_1.ExternalReference(url.toString(), externalReferenceType_1.ExternalReferenceType.VCS, { comment });
+    }
+    makeHomepage(data) {
+        const url = data.homepage;
+        return typeof url === 'string' && url.length > 0
+            ? new externalReference_1.ExternalReference(url, externalReferenceType_1.ExternalReferenceType.Website, { comment: 'as detected from PackageJson property "homepage"' })
+            : undefined;
+    }
+    makeIssueTracker(data) {
+        const bugs = data.bugs;
+        let url;
+        let comment;
+        if ((0, object_1.isObject)(bugs)) {
+            url = bugs.url;
+            comment = 'as detected from PackageJson property "bugs.url"';
+        }
+        else {
+            url = bugs;
+            comment = 'as detected from PackageJson property "bugs"';
+        }
+        return typeof url === 'string' && url.length > 0
+            ? new externalReference_1.ExternalReference(url, externalReferenceType_1.ExternalReferenceType.IssueTracker, { comment })
+            : undefined;
+    }
+    makeDist(data) {
+        const { tarball, integrity, shasum } = data.dist ?? {};
+        if (typeof tarball === 'string') {
+            const hashes = new hash_1.HashDictionary();
+            let comment = 'as detected from PackageJson property "dist.tarball"';
+            if (typeof integrity === 'string') {
+                try {
+                    hashes.set(...(0, utils_1.parsePackageIntegrity)(integrity));
+                    comment += ' and property "dist.integrity"';
+                }
+                catch { }
+            }
+            if (typeof shasum === 'string' && shasum.length === 40) {
+                hashes.set(hashAlogorithm_1.HashAlgorithm['SHA-1'], shasum);
+                comment += ' and property "dist.shasum"';
+            }
+            return new externalReference_1.ExternalReference(tarball, externalReferenceType_1.ExternalReferenceType.Distribution, { hashes, comment });
+        }
+        return undefined;
+    }
+}
+exports.ExternalReferenceFactory = ExternalReferenceFactory;
+//# sourceMappingURL=factories.js.map
+
+/***/ }),
+
+/***/ 19810:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Utils = exports.Types = exports.Factories = exports.Builders = void 0;
+exports.Builders = __importStar(__nccwpck_require__(89308));
+exports.Factories = __importStar(__nccwpck_require__(37496));
+exports.Types = __importStar(__nccwpck_require__(11595));
+exports.Utils = __importStar(__nccwpck_require__(10007));
+//# sourceMappingURL=index.node.js.map
+
+/***/ }),
+
+/***/ 11595:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.isNodePackageJson = isNodePackageJson;
+exports.assertNodePackageJson = assertNodePackageJson;
+function isNodePackageJson(value) {
+    throw new Error('Not implemented');
+}
+function assertNodePackageJson(value) {
+    throw new Error('Not implemented');
+}
+//# sourceMappingURL=types.js.map
+
+/***/ }),
+
+/***/ 10007:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.defaultRegistryMatcher = void 0;
+exports.parsePackageIntegrity = parsePackageIntegrity;
+const hashAlogorithm_1 = __nccwpck_require__(12310);
+const integrityRE = new Map([
+    [hashAlogorithm_1.HashAlgorithm['SHA-512'], /^sha512-([a-z0-9+/]{86}==)$/i],
+    [hashAlogorithm_1.HashAlgorithm['SHA-1'], /^sha1-([a-z0-9+/]{27}=)$/i],
+    [hashAlogorithm_1.HashAlgorithm['SHA-256'], /^sha256-([a-z0-9+/]{43}=)$/i],
+    [hashAlogorithm_1.HashAlgorithm['SHA-384'], /^sha384-([a-z0-9+/]{64})$/i]
+]);
+function parsePackageIntegrity(integrity) {
+    for (const [hashAlgorithm, hashRE] of integrityRE) {
+        const hashMatchBase64 = hashRE.exec(integrity) ?? [];
+        if (hashMatchBase64.length === 2) {
+            return [
+                hashAlgorithm,
+                Buffer.from(hashMatchBase64[1], 'base64').toString('hex')
+            ];
+        }
+    }
+    throw new RangeError('unparsable value');
+}
+exports.defaultRegistryMatcher = /^https?:\/\/registry\.npmjs\.org(:?\/|$)/;
+//# sourceMappingURL=utils.js.map
+
+/***/ }),
+
+/***/ 86208:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Bom = void 0;
+exports.Bom = __importStar(__nccwpck_require__(35818));
+//# sourceMappingURL=index.common.js.map
+
+/***/ }),
+
+/***/ 70881:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.License = exports.FromNodePackageJson = void 0;
+__exportStar(__nccwpck_require__(86208), exports);
+exports.FromNodePackageJson = __importStar(__nccwpck_require__(19810));
+exports.License = __importStar(__nccwpck_require__(84909));
+//# sourceMappingURL=index.node.js.map
+
+/***/ }),
+
+/***/ 83808:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.guessMimeTypeForLicenseFile = guessMimeTypeForLicenseFile;
+const node_path_1 = __nccwpck_require__(76760);
+const MIMETYPE_TEXT_PLAIN = 'text/plain';
+const MAP_TEXT_EXTENSION_MIMETYPE = {
+    '': MIMETYPE_TEXT_PLAIN,
+    '.csv': 'text/csv',
+    '.htm': 'text/html',
+    '.html': 'text/html',
+    '.md': 'text/markdown',
+    '.txt': MIMETYPE_TEXT_PLAIN,
+    '.rst': 'text/prs.fallenstein.rst',
+    '.rtf': 'application/rtf',
+    '.xml': 'text/xml',
+    '.license': MIMETYPE_TEXT_PLAIN,
+    '.licence': MIMETYPE_TEXT_PLAIN,
+};
+const LICENSE_FILENAME_BASE = new Set(['licence', 'license']);
+const LICENSE_FILENAME_EXT = new Set([
+    '.apache',
+    '.bsd',
+    '.gpl',
+    '.mit',
+]);
+function guessMimeTypeForLicenseFile(filename) {
+    const { name, ext } = (0, node_path_1.parse)(filename.toLowerCase());
+    return LICENSE_FILENAME_BASE.has(name) && LICENSE_FILENAME_EXT.has(ext)
+        ? MIMETYPE_TEXT_PLAIN
+        : MAP_TEXT_EXTENSION_MIMETYPE[ext];
+}
+//# sourceMappingURL=mime.node.js.map
+
+/***/ }),
+
+/***/ 53361:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.LicenseFactory = void 0;
+const license_1 = __nccwpck_require__(27027);
+const spdx_1 = __nccwpck_require__(61290);
+class LicenseFactory {
+    #spdxExpressionValidate;
+    constructor(spdxExpressionValidate) {
+        this.#spdxExpressionValidate = spdxExpressionValidate;
+    }
+    makeFromString(value) {
+        try {
+            return this.makeSpdxLicense(value);
+        }
+        catch {
+        }
+        try {
+            return this.makeExpression(value);
+        }
+        catch {
+        }
+        return this.makeNamedLicense(value);
+    }
+    makeExpression(value) {
+        const expression = String(value);
+        try {
+            this.#spdxExpressionValidate(expression);
+        }
+        catch (err) {
+            throw new RangeError('Invalid SPDX license expression', { cause: err });
+        }
+        return new license_1.LicenseExpression(expression);
+    }
+    makeDisjunctive(value) {
+        try {
+            return this.makeSpdxLicense(value);
+        }
+        catch {
+            return this.makeNamedLicense(value);
+        }
+    }
+    makeSpdxLicense(value) {
+        const fixed = (0, spdx_1.fixupSpdxId)(String(value));
+        if (undefined === fixed) {
+            throw new RangeError('Unsupported SPDX license ID');
+        }
+        return new license_1.SpdxLicense(fixed);
+    }
+    makeNamedLicense(value) {
+        return new license_1.NamedLicense(String(value));
+    }
+}
+exports.LicenseFactory = LicenseFactory;
+//# sourceMappingURL=factories.js.map
+
+/***/ }),
+
+/***/ 92324:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Factories = void 0;
+exports.Factories = __importStar(__nccwpck_require__(53361));
+//# sourceMappingURL=index.common.js.map
+
+/***/ }),
+
+/***/ 84909:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Utils = void 0;
+__exportStar(__nccwpck_require__(92324), exports);
+exports.Utils = __importStar(__nccwpck_require__(29634));
+//# sourceMappingURL=index.node.js.map
+
+/***/ }),
+
+/***/ 29634:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.LicenseEvidenceGatherer = void 0;
+const attachmentEncoding_1 = __nccwpck_require__(47866);
+const attachment_1 = __nccwpck_require__(63159);
+const mime_node_1 = __nccwpck_require__(83808);
+const LICENSE_FILENAME_PATTERN = /^(?:UN)?LICEN[CS]E|.\.LICEN[CS]E$|^NOTICE$/i;
+class LicenseEvidenceGatherer {
+    #fs;
+    #path;
+    constructor(options = {}) {
+        this.#fs = options.fs ?? __nccwpck_require__(73024);
+        this.#path = options.path ?? __nccwpck_require__(76760);
+    }
+    *getFileAttachments(prefixPath, onError = noop) {
+        const files = this.#fs.readdirSync(prefixPath);
+        for (const file of files) {
+            if (!LICENSE_FILENAME_PATTERN.test(file)) {
+                continue;
+            }
+            const filePath = this.#path.join(prefixPath, file);
+            if (!this.#fs.statSync(filePath).isFile()) {
+                continue;
+            }
+            const contentType = (0, mime_node_1.guessMimeTypeForLicenseFile)(file);
+            if (contentType === undefined) {
+                continue;
+            }
+            try {
+                yield { filePath, file, text: new attachment_1.Attachment(this.#fs.readFileSync(filePath)
+                        .toString('base64'), { contentType, encoding: attachmentEncoding_1.AttachmentEncoding.Base64 }) };
+            }
+            catch (cause) {
+                onError(new Error(`skipped license file ${filePath}`, { cause }));
+            }
+        }
+    }
+}
+exports.LicenseEvidenceGatherer = LicenseEvidenceGatherer;
+function noop() { }
+//# sourceMappingURL=utils.node.js.map
+
+/***/ }),
+
+/***/ 47866:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.AttachmentEncoding = void 0;
+var AttachmentEncoding;
+(function (AttachmentEncoding) {
+    AttachmentEncoding["Base64"] = "base64";
+})(AttachmentEncoding || (exports.AttachmentEncoding = AttachmentEncoding = {}));
+//# sourceMappingURL=attachmentEncoding.js.map
+
+/***/ }),
+
+/***/ 91919:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ComponentScope = void 0;
+var ComponentScope;
+(function (ComponentScope) {
+    ComponentScope["Required"] = "required";
+    ComponentScope["Optional"] = "optional";
+    ComponentScope["Excluded"] = "excluded";
+})(ComponentScope || (exports.ComponentScope = ComponentScope = {}));
+//# sourceMappingURL=componentScope.js.map
+
+/***/ }),
+
+/***/ 79915:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ComponentType = void 0;
+var ComponentType;
+(function (ComponentType) {
+    ComponentType["Application"] = "application";
+    ComponentType["Framework"] = "framework";
+    ComponentType["Library"] = "library";
+    ComponentType["Container"] = "container";
+    ComponentType["Platform"] = "platform";
+    ComponentType["OperatingSystem"] = "operating-system";
+    ComponentType["Device"] = "device";
+    ComponentType["DeviceDriver"] = "device-driver";
+    ComponentType["Firmware"] = "firmware";
+    ComponentType["File"] = "file";
+    ComponentType["MachineLearningModel"] = "machine-learning-model";
+    ComponentType["Data"] = "data";
+    ComponentType["CryptographicAsset"] = "cryptographic-asset";
+})(ComponentType || (exports.ComponentType = ComponentType = {}));
+//# sourceMappingURL=componentType.js.map
+
+/***/ }),
+
+/***/ 86408:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ExternalReferenceType = void 0;
+var ExternalReferenceType;
+(function (ExternalReferenceType) {
+    ExternalReferenceType["VCS"] = "vcs";
+    ExternalReferenceType["IssueTracker"] = "issue-tracker";
+    ExternalReferenceType["Website"] = "website";
+    ExternalReferenceType["Advisories"] = "advisories";
+    ExternalReferenceType["BOM"] = "bom";
+    ExternalReferenceType["MailingList"] = "mailing-list";
+    ExternalReferenceType["Social"] = "social";
+    ExternalReferenceType["Chat"] = "chat";
+    ExternalReferenceType["Documentation"] = "documentation";
+    ExternalReferenceType["Support"] = "support";
+    ExternalReferenceType["SourceDistribution"] = "source-distribution";
+    ExternalReferenceType["Distribution"] = "distribution";
+    ExternalReferenceType["DistributionIntake"] = "distribution-intake";
+    ExternalReferenceType["License"] = "license";
+    ExternalReferenceType["BuildMeta"] = "build-meta";
+    ExternalReferenceType["BuildSystem"] = "build-system";
+    ExternalReferenceType["ReleaseNotes"] = "release-notes";
+    ExternalReferenceType["SecurityContact"] = "security-contact";
+    ExternalReferenceType["ModelCard"] = "model-card";
+    ExternalReferenceType["Log"] = "log";
+    ExternalReferenceType["Configuration"] = "configuration";
+    ExternalReferenceType["Evidence"] = "evidence";
+    ExternalReferenceType["Formulation"] = "formulation";
+    ExternalReferenceType["Attestation"] = "attestation";
+    ExternalReferenceType["ThreatModel"] = "threat-model";
+    ExternalReferenceType["AdversaryModel"] = "adversary-model";
+    ExternalReferenceType["RiskAssessment"] = "risk-assessment";
+    ExternalReferenceType["VulnerabilityAssertion"] = "vulnerability-assertion";
+    ExternalReferenceType["ExploitabilityStatement"] = "exploitability-statement";
+    ExternalReferenceType["PentestReport"] = "pentest-report";
+    ExternalReferenceType["StaticAnalysisReport"] = "static-analysis-report";
+    ExternalReferenceType["DynamicAnalysisReport"] = "dynamic-analysis-report";
+    ExternalReferenceType["RuntimeAnalysisReport"] = "runtime-analysis-report";
+    ExternalReferenceType["ComponentAnalysisReport"] = "component-analysis-report";
+    ExternalReferenceType["MaturityReport"] = "maturity-report";
+    ExternalReferenceType["CertificationReport"] = "certification-report";
+    ExternalReferenceType["CodifiedInfrastructure"] = "codified-infrastructure";
+    ExternalReferenceType["QualityMetrics"] = "quality-metrics";
+    ExternalReferenceType["POAM"] = "poam";
+    ExternalReferenceType["ElectronicSignature"] = "electronic-signature";
+    ExternalReferenceType["DigitalSignature"] = "digital-signature";
+    ExternalReferenceType["RFC9116"] = "rfc-9116";
+    ExternalReferenceType["Citation"] = "citation";
+    ExternalReferenceType["Patent"] = "patent";
+    ExternalReferenceType["PatentAssertion"] = "patent-assertion";
+    ExternalReferenceType["PatentFamily"] = "patent-family";
+    ExternalReferenceType["Other"] = "other";
+})(ExternalReferenceType || (exports.ExternalReferenceType = ExternalReferenceType = {}));
+//# sourceMappingURL=externalReferenceType.js.map
+
+/***/ }),
+
+/***/ 12310:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.HashAlgorithm = void 0;
+var HashAlgorithm;
+(function (HashAlgorithm) {
+    HashAlgorithm["MD5"] = "MD5";
+    HashAlgorithm["SHA-1"] = "SHA-1";
+    HashAlgorithm["SHA-256"] = "SHA-256";
+    HashAlgorithm["SHA-384"] = "SHA-384";
+    HashAlgorithm["SHA-512"] = "SHA-512";
+    HashAlgorithm["SHA3-256"] = "SHA3-256";
+    HashAlgorithm["SHA3-384"] = "SHA3-384";
+    HashAlgorithm["SHA3-512"] = "SHA3-512";
+    HashAlgorithm["BLAKE2b-256"] = "BLAKE2b-256";
+    HashAlgorithm["BLAKE2b-384"] = "BLAKE2b-384";
+    HashAlgorithm["BLAKE2b-512"] = "BLAKE2b-512";
+    HashAlgorithm["BLAKE3"] = "BLAKE3";
+    HashAlgorithm["Streebog-256"] = "Streebog-256";
+    HashAlgorithm["Streebog-512"] = "Streebog-512";
+})(HashAlgorithm || (exports.HashAlgorithm = HashAlgorithm = {}));
+//# sourceMappingURL=hashAlogorithm.js.map
+
+/***/ }),
+
+/***/ 6820:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Vulnerability = void 0;
+__exportStar(__nccwpck_require__(47866), exports);
+__exportStar(__nccwpck_require__(91919), exports);
+__exportStar(__nccwpck_require__(79915), exports);
+__exportStar(__nccwpck_require__(86408), exports);
+__exportStar(__nccwpck_require__(12310), exports);
+__exportStar(__nccwpck_require__(66399), exports);
+__exportStar(__nccwpck_require__(10209), exports);
+exports.Vulnerability = __importStar(__nccwpck_require__(60845));
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 66399:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.LicenseAcknowledgement = void 0;
+var LicenseAcknowledgement;
+(function (LicenseAcknowledgement) {
+    LicenseAcknowledgement["Declared"] = "declared";
+    LicenseAcknowledgement["Concluded"] = "concluded";
+})(LicenseAcknowledgement || (exports.LicenseAcknowledgement = LicenseAcknowledgement = {}));
+//# sourceMappingURL=licenseAcknowledgement.js.map
+
+/***/ }),
+
+/***/ 10209:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.LifecyclePhase = void 0;
+var LifecyclePhase;
+(function (LifecyclePhase) {
+    LifecyclePhase["Design"] = "design";
+    LifecyclePhase["PreBuild"] = "pre-build";
+    LifecyclePhase["Build"] = "build";
+    LifecyclePhase["PostBuild"] = "post-build";
+    LifecyclePhase["Operations"] = "operations";
+    LifecyclePhase["Discovery"] = "discovery";
+    LifecyclePhase["Decommission"] = "decommission";
+})(LifecyclePhase || (exports.LifecyclePhase = LifecyclePhase = {}));
+//# sourceMappingURL=lifecyclePhase.js.map
+
+/***/ }),
+
+/***/ 86586:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.AffectStatus = void 0;
+var AffectStatus;
+(function (AffectStatus) {
+    AffectStatus["Affected"] = "affected";
+    AffectStatus["Unaffected"] = "unaffected";
+    AffectStatus["Unknown"] = "unknown";
+})(AffectStatus || (exports.AffectStatus = AffectStatus = {}));
+//# sourceMappingURL=affectStatus.js.map
+
+/***/ }),
+
+/***/ 55177:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.AnalysisJustification = void 0;
+var AnalysisJustification;
+(function (AnalysisJustification) {
+    AnalysisJustification["CodeNotPresent"] = "code_not_present";
+    AnalysisJustification["CodeNotReachable"] = "code_not_reachable";
+    AnalysisJustification["RequiresConfiguration"] = "requires_configuration";
+    AnalysisJustification["RequiresDependency"] = "requires_dependency";
+    AnalysisJustification["RequiresEnvironment"] = "requires_environment";
+    AnalysisJustification["ProtectedByCompiler"] = "protected_by_compiler";
+    AnalysisJustification["ProtectedAtRuntime"] = "protected_at_runtime";
+    AnalysisJustification["ProtectedAtPerimeter"] = "protected_at_perimeter";
+    AnalysisJustification["ProtectedByMitigatingControl"] = "protected_by_mitigating_control";
+})(AnalysisJustification || (exports.AnalysisJustification = AnalysisJustification = {}));
+//# sourceMappingURL=analysisJustification.js.map
+
+/***/ }),
+
+/***/ 26824:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.AnalysisResponseRepository = exports.AnalysisResponse = void 0;
+const sortable_1 = __nccwpck_require__(40094);
+var AnalysisResponse;
+(function (AnalysisResponse) {
+    AnalysisResponse["CanNotFix"] = "can_not_fix";
+    AnalysisResponse["WillNotFix"] = "will_not_fix";
+    AnalysisResponse["Update"] = "update";
+    AnalysisResponse["Rollback"] = "rollback";
+    AnalysisResponse["WorkaroundAvailable"] = "workaround_available";
+})(AnalysisResponse || (exports.AnalysisResponse = AnalysisResponse = {}));
+class AnalysisResponseRepository extends sortable_1.SortableStringables {
+}
+exports.AnalysisResponseRepository = AnalysisResponseRepository;
+//# sourceMappingURL=analysisResponse.js.map
+
+/***/ }),
+
+/***/ 92834:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.AnalysisState = void 0;
+var AnalysisState;
+(function (AnalysisState) {
+    AnalysisState["Resolved"] = "resolved";
+    AnalysisState["ResolvedWithPedigree"] = "resolved_with_pedigree";
+    AnalysisState["Exploitable"] = "exploitable";
+    AnalysisState["InTriage"] = "in_triage";
+    AnalysisState["FalsePositive"] = "false_positive";
+    AnalysisState["NotAffected"] = "not_affected";
+})(AnalysisState || (exports.AnalysisState = AnalysisState = {}));
+//# sourceMappingURL=analysisState.js.map
+
+/***/ }),
+
+/***/ 60845:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+__exportStar(__nccwpck_require__(86586), exports);
+__exportStar(__nccwpck_require__(55177), exports);
+__exportStar(__nccwpck_require__(26824), exports);
+__exportStar(__nccwpck_require__(92834), exports);
+__exportStar(__nccwpck_require__(21369), exports);
+__exportStar(__nccwpck_require__(66650), exports);
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 21369:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.RatingMethod = void 0;
+var RatingMethod;
+(function (RatingMethod) {
+    RatingMethod["CVSSv2"] = "CVSSv2";
+    RatingMethod["CVSSv3"] = "CVSSv3";
+    RatingMethod["CVSSv31"] = "CVSSv31";
+    RatingMethod["CVSSv4"] = "CVSSv4";
+    RatingMethod["OWASP"] = "OWASP";
+    RatingMethod["SSVC"] = "SSVC";
+    RatingMethod["Other"] = "other";
+})(RatingMethod || (exports.RatingMethod = RatingMethod = {}));
+//# sourceMappingURL=ratingMethod.js.map
+
+/***/ }),
+
+/***/ 66650:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Severity = void 0;
+var Severity;
+(function (Severity) {
+    Severity["Critical"] = "critical";
+    Severity["High"] = "high";
+    Severity["Medium"] = "medium";
+    Severity["Low"] = "low";
+    Severity["Info"] = "info";
+    Severity["None"] = "none";
+    Severity["Unknown"] = "unknown";
+})(Severity || (exports.Severity = Severity = {}));
+//# sourceMappingURL=severity.js.map
+
+/***/ }),
+
+/***/ 6505:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Types = exports.Spec = exports.SPDX = exports.Models = exports.Enums = void 0;
+exports.Enums = __importStar(__nccwpck_require__(6820));
+exports.Models = __importStar(__nccwpck_require__(50320));
+exports.SPDX = __importStar(__nccwpck_require__(61290));
+exports.Spec = __importStar(__nccwpck_require__(94321));
+exports.Types = __importStar(__nccwpck_require__(32107));
+//# sourceMappingURL=index.common.js.map
+
+/***/ }),
+
+/***/ 54567:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports._Resources = exports.Validation = exports.Serialize = exports.Contrib = void 0;
+__exportStar(__nccwpck_require__(6505), exports);
+exports.Contrib = __importStar(__nccwpck_require__(70881));
+exports.Serialize = __importStar(__nccwpck_require__(51248));
+exports.Validation = __importStar(__nccwpck_require__(18655));
+exports._Resources = __importStar(__nccwpck_require__(31864));
+//# sourceMappingURL=index.node.js.map
+
+/***/ }),
+
+/***/ 63159:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Attachment = void 0;
+class Attachment {
+    contentType;
+    content;
+    encoding;
+    constructor(content, op = {}) {
+        this.contentType = op.contentType;
+        this.content = content;
+        this.encoding = op.encoding;
+    }
+}
+exports.Attachment = Attachment;
+//# sourceMappingURL=attachment.js.map
+
+/***/ }),
+
+/***/ 2266:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Bom = void 0;
+const integer_1 = __nccwpck_require__(36181);
+const component_1 = __nccwpck_require__(5663);
+const metadata_1 = __nccwpck_require__(81015);
+const service_1 = __nccwpck_require__(63547);
+const vulnerability_1 = __nccwpck_require__(17191);
+class Bom {
+    metadata;
+    components;
+    services;
+    vulnerabilities;
+    #version = 1;
+    #serialNumber;
+    constructor(op = {}) {
+        this.metadata = op.metadata ?? new metadata_1.Metadata();
+        this.components = op.components ?? new component_1.ComponentRepository();
+        this.services = op.services ?? new service_1.ServiceRepository();
+        this.version = op.version ?? this.version;
+        this.vulnerabilities = op.vulnerabilities ?? new vulnerability_1.VulnerabilityRepository();
+        this.serialNumber = op.serialNumber;
+    }
+    get version() {
+        return this.#version;
+    }
+    set version(value) {
+        if (!(0, integer_1.isPositiveInteger)(value)) {
+            throw new TypeError('Not PositiveInteger');
+        }
+        this.#version = value;
+    }
+    get serialNumber() {
+        return this.#serialNumber;
+    }
+    set serialNumber(value) {
+        this.#serialNumber = value === ''
+            ? undefined
+            : value;
+    }
+}
+exports.Bom = Bom;
+//# sourceMappingURL=bom.js.map
+
+/***/ }),
+
+/***/ 47286:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.BomLinkElement = exports.BomLinkDocument = void 0;
+class BomLinkBase {
+    #value;
+    constructor(value) {
+        this.value = value;
+    }
+    get value() {
+        return this.#value;
+    }
+    set value(value) {
+        if (!this._isValid(value)) {
+            throw new RangeError('invalid value');
+        }
+        this.#value = value;
+    }
+    compare(other) {
+        return this.toString().localeCompare(other.toString());
+    }
+    toString() {
+        return this.value;
+    }
+}
+class BomLinkDocument extends BomLinkBase {
+    static #pattern = /^urn:cdx:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/[1-9][0-9]*$/;
+    static isValid(value) {
+        return typeof value === 'string' &&
+            this.#pattern.test(value);
+    }
+    _isValid(value) {
+        return BomLinkDocument.isValid(value);
+    }
+}
+exports.BomLinkDocument = BomLinkDocument;
+class BomLinkElement extends BomLinkBase {
+    static #pattern = /^urn:cdx:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/[1-9][0-9]*#.+$/;
+    static isValid(value) {
+        return typeof value === 'string' &&
+            this.#pattern.test(value);
+    }
+    _isValid(value) {
+        return BomLinkElement.isValid(value);
+    }
+}
+exports.BomLinkElement = BomLinkElement;
+//# sourceMappingURL=bomLink.js.map
+
+/***/ }),
+
+/***/ 97385:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.BomRefRepository = exports.BomRef = void 0;
+class BomRef {
+    value;
+    constructor(value) {
+        this.value = value;
+    }
+    compare(other) {
+        return this.toString().localeCompare(other.toString());
+    }
+    toString() {
+        return this.value ?? '';
+    }
+}
+exports.BomRef = BomRef;
+class BomRefRepository extends Set {
+}
+exports.BomRefRepository = BomRefRepository;
+//# sourceMappingURL=bomRef.js.map
+
+/***/ }),
+
+/***/ 5663:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ComponentEvidence = exports.ComponentRepository = exports.Component = void 0;
+const sortable_1 = __nccwpck_require__(40094);
+const tree_1 = __nccwpck_require__(66698);
+const cpe_1 = __nccwpck_require__(51013);
+const bomRef_1 = __nccwpck_require__(97385);
+const copyright_1 = __nccwpck_require__(16985);
+const externalReference_1 = __nccwpck_require__(91916);
+const hash_1 = __nccwpck_require__(24810);
+const license_1 = __nccwpck_require__(27027);
+const property_1 = __nccwpck_require__(44799);
+class Component {
+    type;
+    name;
+    author;
+    copyright;
+    description;
+    externalReferences;
+    group;
+    hashes;
+    licenses;
+    publisher;
+    purl;
+    scope;
+    supplier;
+    swid;
+    version;
+    components;
+    properties;
+    evidence;
+    #bomRef;
+    #cpe;
+    dependencies;
+    constructor(type, name, op = {}) {
+        this.#bomRef = new bomRef_1.BomRef(op.bomRef);
+        this.type = type;
+        this.name = name;
+        this.supplier = op.supplier;
+        this.author = op.author;
+        this.copyright = op.copyright;
+        this.externalReferences = op.externalReferences ?? new externalReference_1.ExternalReferenceRepository();
+        this.group = op.group;
+        this.hashes = op.hashes ?? new hash_1.HashDictionary();
+        this.licenses = op.licenses ?? new license_1.LicenseRepository();
+        this.publisher = op.publisher;
+        this.purl = op.purl;
+        this.scope = op.scope;
+        this.swid = op.swid;
+        this.version = op.version;
+        this.description = op.description;
+        this.components = op.components ?? new ComponentRepository();
+        this.cpe = op.cpe;
+        this.properties = op.properties ?? new property_1.PropertyRepository();
+        this.evidence = op.evidence;
+        this.dependencies = op.dependencies ?? new bomRef_1.BomRefRepository();
+    }
+    get bomRef() {
+        return this.#bomRef;
+    }
+    get cpe() {
+        return this.#cpe;
+    }
+    set cpe(value) {
+        if (value !== undefined && !(0, cpe_1.isCPE)(value)) {
+            throw new TypeError('Not CPE nor undefined');
+        }
+        this.#cpe = value;
+    }
+    compare(other) {
+        const bomRefCompare = this.bomRef.compare(other.bomRef);
+        if (bomRefCompare !== 0) {
+            return bomRefCompare;
+        }
+        if (this.purl !== undefined && other.purl !== undefined) {
+            return this.purl.localeCompare(other.purl);
+        }
+        if (this.#cpe !== undefined && other.#cpe !== undefined) {
+            return this.#cpe.localeCompare(other.#cpe);
+        }
+        return (this.group ?? '').localeCompare(other.group ?? '') ||
+            this.name.localeCompare(other.name) ||
+            (this.version ?? '').localeCompare(other.version ?? '');
+    }
+}
+exports.Component = Component;
+class ComponentRepository extends sortable_1.SortableComparables {
+    *[tree_1.treeIteratorSymbol]() {
+        for (const component of this) {
+            yield component;
+            yield* component.components[tree_1.treeIteratorSymbol]();
+        }
+    }
+}
+exports.ComponentRepository = ComponentRepository;
+class ComponentEvidence {
+    licenses;
+    copyright;
+    constructor(op = {}) {
+        this.licenses = op.licenses ?? new license_1.LicenseRepository();
+        this.copyright = op.copyright ?? new copyright_1.CopyrightRepository();
+    }
+}
+exports.ComponentEvidence = ComponentEvidence;
+//# sourceMappingURL=component.js.map
+
+/***/ }),
+
+/***/ 16985:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.CopyrightRepository = void 0;
+const sortable_1 = __nccwpck_require__(40094);
+class CopyrightRepository extends sortable_1.SortableStringables {
+}
+exports.CopyrightRepository = CopyrightRepository;
+//# sourceMappingURL=copyright.js.map
+
+/***/ }),
+
+/***/ 91916:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ExternalReferenceRepository = exports.ExternalReference = void 0;
+const sortable_1 = __nccwpck_require__(40094);
+const hash_1 = __nccwpck_require__(24810);
+class ExternalReference {
+    url;
+    type;
+    hashes;
+    comment;
+    constructor(url, type, op = {}) {
+        this.url = url;
+        this.type = type;
+        this.hashes = op.hashes ?? new hash_1.HashDictionary();
+        this.comment = op.comment;
+    }
+    compare(other) {
+        return this.type.localeCompare(other.type) ||
+            this.url.toString().localeCompare(other.url.toString());
+    }
+}
+exports.ExternalReference = ExternalReference;
+class ExternalReferenceRepository extends sortable_1.SortableComparables {
+}
+exports.ExternalReferenceRepository = ExternalReferenceRepository;
+//# sourceMappingURL=externalReference.js.map
+
+/***/ }),
+
+/***/ 24810:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.HashDictionary = void 0;
+class HashDictionary extends Map {
+    static #compareItems([a1, c1], [a2, c2]) {
+        return a1.localeCompare(a2) ||
+            c1.localeCompare(c2);
+    }
+    sorted() {
+        return Array.from(this.entries()).sort(HashDictionary.#compareItems);
+    }
+}
+exports.HashDictionary = HashDictionary;
+//# sourceMappingURL=hash.js.map
+
+/***/ }),
+
+/***/ 50320:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Vulnerability = void 0;
+__exportStar(__nccwpck_require__(63159), exports);
+__exportStar(__nccwpck_require__(2266), exports);
+__exportStar(__nccwpck_require__(47286), exports);
+__exportStar(__nccwpck_require__(97385), exports);
+__exportStar(__nccwpck_require__(5663), exports);
+__exportStar(__nccwpck_require__(16985), exports);
+__exportStar(__nccwpck_require__(91916), exports);
+__exportStar(__nccwpck_require__(24810), exports);
+__exportStar(__nccwpck_require__(27027), exports);
+__exportStar(__nccwpck_require__(604), exports);
+__exportStar(__nccwpck_require__(81015), exports);
+__exportStar(__nccwpck_require__(50330), exports);
+__exportStar(__nccwpck_require__(39047), exports);
+__exportStar(__nccwpck_require__(44799), exports);
+__exportStar(__nccwpck_require__(63547), exports);
+__exportStar(__nccwpck_require__(74501), exports);
+__exportStar(__nccwpck_require__(28468), exports);
+exports.Vulnerability = __importStar(__nccwpck_require__(46105));
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 27027:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.LicenseRepository = exports.SpdxLicense = exports.NamedLicense = exports.LicenseExpression = void 0;
+const property_1 = __nccwpck_require__(44799);
+class LicenseExpression {
+    #expression;
+    acknowledgement;
+    constructor(expression) {
+        this.expression = expression;
+    }
+    get expression() {
+        return this.#expression;
+    }
+    set expression(value) {
+        if (value === '') {
+            throw new RangeError('value is empty string');
+        }
+        this.#expression = value;
+    }
+    compare(other) {
+        return this.#expression.localeCompare(other.#expression);
+    }
+}
+exports.LicenseExpression = LicenseExpression;
+class DisjunctiveLicenseBase {
+    acknowledgement;
+    text;
+    #url;
+    properties;
+    constructor(op = {}) {
+        this.acknowledgement = op.acknowledgement;
+        this.text = op.text;
+        this.url = op.url;
+        this.properties = op.properties ?? new property_1.PropertyRepository();
+    }
+    get url() {
+        return this.#url;
+    }
+    set url(value) {
+        this.#url = value === ''
+            ? undefined
+            : value;
+    }
+}
+class NamedLicense extends DisjunctiveLicenseBase {
+    name;
+    constructor(name, op = {}) {
+        super(op);
+        this.name = name;
+    }
+    compare(other) {
+        return this.name.localeCompare(other.name);
+    }
+}
+exports.NamedLicense = NamedLicense;
+class SpdxLicense extends DisjunctiveLicenseBase {
+    #id;
+    constructor(id, op = {}) {
+        super(op);
+        this.id = id;
+    }
+    get id() {
+        return this.#id;
+    }
+    set id(value) {
+        if (value === '') {
+            throw new RangeError('value is empty string');
+        }
+        this.#id = value;
+    }
+    compare(other) {
+        return this.#id.localeCompare(other.#id);
+    }
+}
+exports.SpdxLicense = SpdxLicense;
+class LicenseRepository extends Set {
+    static #compareItems(a, b) {
+        if (a.constructor === b.constructor) {
+            return a.compare(b);
+        }
+        return a.constructor.name.localeCompare(b.constructor.name);
+    }
+    sorted() {
+        return Array.from(this).sort(LicenseRepository.#compareItems);
+    }
+}
+exports.LicenseRepository = LicenseRepository;
+//# sourceMappingURL=license.js.map
+
+/***/ }),
+
+/***/ 604:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.LifecycleRepository = exports.NamedLifecycle = void 0;
+class NamedLifecycle {
+    name;
+    description;
+    constructor(name, op = {}) {
+        this.name = name;
+        this.description = op.description;
+    }
+    compare(other) {
+        return this.name.localeCompare(other.name);
+    }
+}
+exports.NamedLifecycle = NamedLifecycle;
+class LifecycleRepository extends Set {
+    static #compareItems(a, b) {
+        if (a.constructor === b.constructor) {
+            return a instanceof NamedLifecycle
+                ? a.compare(b)
+                : a.localeCompare(b);
+        }
+        return a.constructor.name.localeCompare(b.constructor.name);
+    }
+    sorted() {
+        return Array.from(this).sort(LifecycleRepository.#compareItems);
+    }
+}
+exports.LifecycleRepository = LifecycleRepository;
+//# sourceMappingURL=lifecycle.js.map
+
+/***/ }),
+
+/***/ 81015:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Metadata = void 0;
+const license_1 = __nccwpck_require__(27027);
+const lifecycle_1 = __nccwpck_require__(604);
+const organizationalContact_1 = __nccwpck_require__(50330);
+const property_1 = __nccwpck_require__(44799);
+const tool_1 = __nccwpck_require__(28468);
+class Metadata {
+    timestamp;
+    lifecycles;
+    tools;
+    authors;
+    component;
+    manufacture;
+    supplier;
+    licenses;
+    properties;
+    constructor(op = {}) {
+        this.timestamp = op.timestamp;
+        this.lifecycles = op.lifecycles ?? new lifecycle_1.LifecycleRepository();
+        this.tools = op.tools ?? new tool_1.Tools();
+        this.authors = op.authors ?? new organizationalContact_1.OrganizationalContactRepository();
+        this.component = op.component;
+        this.manufacture = op.manufacture;
+        this.supplier = op.supplier;
+        this.licenses = op.licenses ?? new license_1.LicenseRepository();
+        this.properties = op.properties ?? new property_1.PropertyRepository();
+    }
+}
+exports.Metadata = Metadata;
+//# sourceMappingURL=metadata.js.map
+
+/***/ }),
+
+/***/ 50330:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.OrganizationalContactRepository = exports.OrganizationalContact = void 0;
+const sortable_1 = __nccwpck_require__(40094);
+class OrganizationalContact {
+    name;
+    email;
+    phone;
+    constructor(op = {}) {
+        this.name = op.name;
+        this.email = op.email;
+        this.phone = op.phone;
+    }
+    compare(other) {
+        return (this.name ?? '').localeCompare(other.name ?? '') ||
+            (this.email ?? '').localeCompare(other.email ?? '') ||
+            (this.phone ?? '').localeCompare(other.phone ?? '');
+    }
+}
+exports.OrganizationalContact = OrganizationalContact;
+class OrganizationalContactRepository extends sortable_1.SortableComparables {
+}
+exports.OrganizationalContactRepository = OrganizationalContactRepository;
+//# sourceMappingURL=organizationalContact.js.map
+
+/***/ }),
+
+/***/ 39047:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.OrganizationalEntityRepository = exports.OrganizationalEntity = void 0;
+const sortable_1 = __nccwpck_require__(40094);
+const organizationalContact_1 = __nccwpck_require__(50330);
+class OrganizationalEntity {
+    name;
+    url;
+    contact;
+    constructor(op = {}) {
+        this.name = op.name;
+        this.url = op.url ?? new Set();
+        this.contact = op.contact ?? new organizationalContact_1.OrganizationalContactRepository();
+    }
+    compare(other) {
+        return (this.name ?? '').localeCompare(other.name ?? '') ||
+            this.contact.compare(other.contact) ||
+            (new sortable_1.SortableStringables(this.url)).compare(new sortable_1.SortableStringables(other.url));
+    }
+}
+exports.OrganizationalEntity = OrganizationalEntity;
+class OrganizationalEntityRepository extends sortable_1.SortableComparables {
+}
+exports.OrganizationalEntityRepository = OrganizationalEntityRepository;
+//# sourceMappingURL=organizationalEntity.js.map
+
+/***/ }),
+
+/***/ 44799:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.PropertyRepository = exports.Property = void 0;
+const sortable_1 = __nccwpck_require__(40094);
+class Property {
+    name;
+    value;
+    constructor(name, value) {
+        this.name = name;
+        this.value = value;
+    }
+    compare(other) {
+        return this.name.localeCompare(other.name) ||
+            this.value.localeCompare(other.value);
+    }
+}
+exports.Property = Property;
+class PropertyRepository extends sortable_1.SortableComparables {
+}
+exports.PropertyRepository = PropertyRepository;
+//# sourceMappingURL=property.js.map
+
+/***/ }),
+
+/***/ 63547:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ServiceRepository = exports.Service = void 0;
+const sortable_1 = __nccwpck_require__(40094);
+const tree_1 = __nccwpck_require__(66698);
+const bomRef_1 = __nccwpck_require__(97385);
+const externalReference_1 = __nccwpck_require__(91916);
+const license_1 = __nccwpck_require__(27027);
+const property_1 = __nccwpck_require__(44799);
+class Service {
+    provider;
+    group;
+    name;
+    version;
+    description;
+    licenses;
+    externalReferences;
+    services;
+    properties;
+    #bomRef;
+    dependencies;
+    constructor(name, op = {}) {
+        this.#bomRef = new bomRef_1.BomRef(op.bomRef);
+        this.provider = op.provider;
+        this.group = op.group;
+        this.name = name;
+        this.version = op.version;
+        this.description = op.description;
+        this.licenses = op.licenses ?? new license_1.LicenseRepository();
+        this.externalReferences = op.externalReferences ?? new externalReference_1.ExternalReferenceRepository();
+        this.services = op.services ?? new ServiceRepository();
+        this.properties = op.properties ?? new property_1.PropertyRepository();
+        this.dependencies = op.dependencies ?? new bomRef_1.BomRefRepository();
+    }
+    get bomRef() {
+        return this.#bomRef;
+    }
+    compare(other) {
+        const bomRefCompare = this.bomRef.compare(other.bomRef);
+        if (bomRefCompare !== 0) {
+            return bomRefCompare;
+        }
+        return (this.group ?? '').localeCompare(other.group ?? '') ||
+            this.name.localeCompare(other.name) ||
+            (this.version ?? '').localeCompare(other.version ?? '');
+    }
+}
+exports.Service = Service;
+class ServiceRepository extends sortable_1.SortableComparables {
+    *[tree_1.treeIteratorSymbol]() {
+        for (const service of this) {
+            yield service;
+            yield* service.services[tree_1.treeIteratorSymbol]();
+        }
+    }
+}
+exports.ServiceRepository = ServiceRepository;
+//# sourceMappingURL=service.js.map
+
+/***/ }),
+
+/***/ 74501:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.SWID = void 0;
+const integer_1 = __nccwpck_require__(36181);
+class SWID {
+    tagId;
+    name;
+    version;
+    patch;
+    text;
+    url;
+    #tagVersion;
+    constructor(tagId, name, op = {}) {
+        this.tagId = tagId;
+        this.name = name;
+        this.version = op.version;
+        this.patch = op.patch;
+        this.text = op.text;
+        this.url = op.url;
+        this.tagVersion = op.tagVersion;
+    }
+    get tagVersion() {
+        return this.#tagVersion;
+    }
+    set tagVersion(value) {
+        if (value !== undefined && !(0, integer_1.isNonNegativeInteger)(value)) {
+            throw new TypeError('Not NonNegativeInteger nor undefined');
+        }
+        this.#tagVersion = value;
+    }
+}
+exports.SWID = SWID;
+//# sourceMappingURL=swid.js.map
+
+/***/ }),
+
+/***/ 28468:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Tools = exports.ToolRepository = exports.Tool = void 0;
+const sortable_1 = __nccwpck_require__(40094);
+const component_1 = __nccwpck_require__(5663);
+const externalReference_1 = __nccwpck_require__(91916);
+const hash_1 = __nccwpck_require__(24810);
+const service_1 = __nccwpck_require__(63547);
+class Tool {
+    vendor;
+    name;
+    version;
+    hashes;
+    externalReferences;
+    constructor(op = {}) {
+        this.vendor = op.vendor;
+        this.name = op.name;
+        this.version = op.version;
+        this.hashes = op.hashes ?? new hash_1.HashDictionary();
+        this.externalReferences = op.externalReferences ?? new externalReference_1.ExternalReferenceRepository();
+    }
+    compare(other) {
+        return (this.vendor ?? '').localeCompare(other.vendor ?? '') ||
+            (this.name ?? '').localeCompare(other.name ?? '') ||
+            (this.version ?? '').localeCompare(other.version ?? '');
+    }
+    static fromComponent(component) {
+        return new Tool({
+            vendor: component.group,
+            name: component.name,
+            version: component.version,
+            hashes: component.hashes,
+            externalReferences: component.externalReferences
+        });
+    }
+    static fromService(service) {
+        return new Tool({
+            vendor: service.group,
+            name: service.name,
+            version: service.version,
+            externalReferences: service.externalReferences
+        });
+    }
+}
+exports.Tool = Tool;
+class ToolRepository extends sortable_1.SortableComparables {
+}
+exports.ToolRepository = ToolRepository;
+class Tools {
+    components;
+    services;
+    tools;
+    constructor(op = {}) {
+        this.components = op.components ?? new component_1.ComponentRepository();
+        this.services = op.services ?? new service_1.ServiceRepository();
+        this.tools = op.tools ?? new ToolRepository();
+    }
+    get size() {
+        return this.components.size
+            + this.services.size
+            + this.tools.size;
+    }
+}
+exports.Tools = Tools;
+//# sourceMappingURL=tool.js.map
+
+/***/ }),
+
+/***/ 4102:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.AdvisoryRepository = exports.Advisory = void 0;
+const sortable_1 = __nccwpck_require__(40094);
+class Advisory {
+    title;
+    url;
+    constructor(url, op = {}) {
+        this.url = url;
+        this.title = op.title;
+    }
+    compare(other) {
+        return this.url.toString().localeCompare(other.url.toString()) ||
+            (this.title ?? '').localeCompare(other.title ?? '');
+    }
+}
+exports.Advisory = Advisory;
+class AdvisoryRepository extends sortable_1.SortableComparables {
+}
+exports.AdvisoryRepository = AdvisoryRepository;
+//# sourceMappingURL=advisory.js.map
+
+/***/ }),
+
+/***/ 78616:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.AffectedVersionRepository = exports.AffectedVersionRange = exports.AffectedSingleVersion = exports.AffectRepository = exports.Affect = void 0;
+const sortable_1 = __nccwpck_require__(40094);
+class Affect {
+    ref;
+    versions;
+    constructor(ref, op = {}) {
+        this.ref = ref;
+        this.versions = op.versions ?? new AffectedVersionRepository();
+    }
+    compare(other) {
+        return this.ref.compare(other.ref) ||
+            this.versions.compare(other.versions);
+    }
+}
+exports.Affect = Affect;
+class AffectRepository extends sortable_1.SortableComparables {
+}
+exports.AffectRepository = AffectRepository;
+class AffectedSingleVersion {
+    version;
+    status;
+    constructor(version, op = {}) {
+        this.version = version;
+        this.status = op.status;
+    }
+    compare(other) {
+        return (this.version).localeCompare(other.version) ||
+            (this.status ?? '').localeCompare(other.status ?? '');
+    }
+}
+exports.AffectedSingleVersion = AffectedSingleVersion;
+class AffectedVersionRange {
+    range;
+    status;
+    constructor(range, op = {}) {
+        this.range = range;
+        this.status = op.status;
+    }
+    compare(other) {
+        return (this.range).localeCompare(other.range) ||
+            (this.status ?? '').localeCompare(other.status ?? '');
+    }
+}
+exports.AffectedVersionRange = AffectedVersionRange;
+class AffectedVersionRepository extends sortable_1.SortableComparables {
+}
+exports.AffectedVersionRepository = AffectedVersionRepository;
+//# sourceMappingURL=affect.js.map
+
+/***/ }),
+
+/***/ 80631:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Analysis = void 0;
+const analysisResponse_1 = __nccwpck_require__(26824);
+class Analysis {
+    state;
+    justification;
+    response;
+    detail;
+    constructor(op = {}) {
+        this.state = op.state;
+        this.justification = op.justification;
+        this.response = op.response ?? new analysisResponse_1.AnalysisResponseRepository();
+        this.detail = op.detail;
+    }
+}
+exports.Analysis = Analysis;
+//# sourceMappingURL=analysis.js.map
+
+/***/ }),
+
+/***/ 93747:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Credits = void 0;
+const organizationalContact_1 = __nccwpck_require__(50330);
+const organizationalEntity_1 = __nccwpck_require__(39047);
+class Credits {
+    organizations;
+    individuals;
+    constructor(op = {}) {
+        this.organizations = op.organizations ?? new organizationalEntity_1.OrganizationalEntityRepository();
+        this.individuals = op.individuals ?? new organizationalContact_1.OrganizationalContactRepository();
+    }
+}
+exports.Credits = Credits;
+//# sourceMappingURL=credits.js.map
+
+/***/ }),
+
+/***/ 46105:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+__exportStar(__nccwpck_require__(4102), exports);
+__exportStar(__nccwpck_require__(78616), exports);
+__exportStar(__nccwpck_require__(80631), exports);
+__exportStar(__nccwpck_require__(93747), exports);
+__exportStar(__nccwpck_require__(51264), exports);
+__exportStar(__nccwpck_require__(73204), exports);
+__exportStar(__nccwpck_require__(78284), exports);
+__exportStar(__nccwpck_require__(17191), exports);
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 51264:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.RatingRepository = exports.Rating = void 0;
+const sortable_1 = __nccwpck_require__(40094);
+class Rating {
+    source;
+    score;
+    severity;
+    method;
+    vector;
+    justification;
+    constructor(op = {}) {
+        this.source = op.source;
+        this.score = op.score;
+        this.severity = op.severity;
+        this.method = op.method;
+        this.vector = op.vector;
+        this.justification = op.justification;
+    }
+    compare(other) {
+        return ((this.score ?? 0) - (other.score ?? 0)) ||
+            (this.vector ?? '').localeCompare(other.vector ?? '') ||
+            (this.justification ?? '').localeCompare(other.justification ?? '') ||
+            (this.severity ?? '').localeCompare(other.severity ?? '') ||
+            (this.method ?? '').localeCompare(other.method ?? '') ||
+            (this.source && other.source ? this.source.compare(other.source) : 0);
+    }
+}
+exports.Rating = Rating;
+class RatingRepository extends sortable_1.SortableComparables {
+}
+exports.RatingRepository = RatingRepository;
+//# sourceMappingURL=rating.js.map
+
+/***/ }),
+
+/***/ 73204:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ReferenceRepository = exports.Reference = void 0;
+const sortable_1 = __nccwpck_require__(40094);
+class Reference {
+    id;
+    source;
+    constructor(id, source) {
+        this.id = id;
+        this.source = source;
+    }
+    compare(other) {
+        return this.id.localeCompare(other.id) ||
+            this.source.compare(other.source);
+    }
+}
+exports.Reference = Reference;
+class ReferenceRepository extends sortable_1.SortableComparables {
+}
+exports.ReferenceRepository = ReferenceRepository;
+//# sourceMappingURL=reference.js.map
+
+/***/ }),
+
+/***/ 78284:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Source = void 0;
+class Source {
+    name;
+    url;
+    constructor(op = {}) {
+        this.name = op.name;
+        this.url = op.url;
+    }
+    compare(other) {
+        return (this.url?.toString() ?? '').localeCompare(other.url?.toString() ?? '') ||
+            (this.name ?? '').localeCompare(other.name ?? '');
+    }
+}
+exports.Source = Source;
+//# sourceMappingURL=source.js.map
+
+/***/ }),
+
+/***/ 17191:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.VulnerabilityRepository = exports.Vulnerability = void 0;
+const sortable_1 = __nccwpck_require__(40094);
+const cwe_1 = __nccwpck_require__(43198);
+const bomRef_1 = __nccwpck_require__(97385);
+const property_1 = __nccwpck_require__(44799);
+const tool_1 = __nccwpck_require__(28468);
+const advisory_1 = __nccwpck_require__(4102);
+const affect_1 = __nccwpck_require__(78616);
+const rating_1 = __nccwpck_require__(51264);
+const reference_1 = __nccwpck_require__(73204);
+class Vulnerability {
+    #bomRef;
+    id;
+    source;
+    references;
+    ratings;
+    cwes;
+    description;
+    detail;
+    recommendation;
+    advisories;
+    created;
+    published;
+    updated;
+    credits;
+    tools;
+    analysis;
+    affects;
+    properties;
+    constructor(op = {}) {
+        this.#bomRef = new bomRef_1.BomRef(op.bomRef);
+        this.id = op.id;
+        this.source = op.source;
+        this.references = op.references ?? new reference_1.ReferenceRepository();
+        this.ratings = op.ratings ?? new rating_1.RatingRepository();
+        this.cwes = op.cwes ?? new cwe_1.CweRepository();
+        this.description = op.description;
+        this.detail = op.detail;
+        this.recommendation = op.recommendation;
+        this.advisories = op.advisories ?? new advisory_1.AdvisoryRepository();
+        this.created = op.created;
+        this.published = op.published;
+        this.updated = op.updated;
+        this.credits = op.credits;
+        this.tools = op.tools ?? new tool_1.Tools();
+        this.analysis = op.analysis;
+        this.affects = op.affects ?? new affect_1.AffectRepository();
+        this.properties = op.properties ?? new property_1.PropertyRepository();
+    }
+    get bomRef() {
+        return this.#bomRef;
+    }
+    compare(other) {
+        const bomRefCompare = this.bomRef.compare(other.bomRef);
+        if (bomRefCompare !== 0) {
+            return bomRefCompare;
+        }
+        return (this.id ?? '').localeCompare(other.id ?? '') ||
+            (this.created?.getTime() ?? 0) - (other.created?.getTime() ?? 0) ||
+            (this.published?.getTime() ?? 0) - (other.published?.getTime() ?? 0) ||
+            (this.updated?.getTime() ?? 0) - (other.updated?.getTime() ?? 0) ||
+            this.ratings.compare(other.ratings) ||
+            this.cwes.compare(other.cwes) ||
+            (this.description ?? '').localeCompare(other.description ?? '') ||
+            (this.detail ?? '').localeCompare(other.detail ?? '') ||
+            (this.recommendation ?? '').localeCompare(other.recommendation ?? '') ||
+            (this.source && other.source ? this.source.compare(other.source) : 0) ||
+            this.properties.compare(other.properties);
+    }
+}
+exports.Vulnerability = Vulnerability;
+class VulnerabilityRepository extends sortable_1.SortableComparables {
+}
+exports.VulnerabilityRepository = VulnerabilityRepository;
+//# sourceMappingURL=vulnerability.js.map
+
+/***/ }),
+
+/***/ 31864:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.FILES = exports.SCHEMA_ROOT = exports.ROOT = void 0;
+const node_path_1 = __nccwpck_require__(76760);
+const enums_1 = __nccwpck_require__(33671);
+exports.ROOT = (0, node_path_1.resolve)(__dirname, '..', 'res');
+exports.SCHEMA_ROOT = (0, node_path_1.resolve)(exports.ROOT, 'schema');
+exports.FILES = Object.freeze({
+    CDX: Object.freeze({
+        XML_SCHEMA: Object.freeze({
+            [enums_1.Version.v1dot7]: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'bom-1.7.SNAPSHOT.xsd'),
+            [enums_1.Version.v1dot6]: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'bom-1.6.SNAPSHOT.xsd'),
+            [enums_1.Version.v1dot5]: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'bom-1.5.SNAPSHOT.xsd'),
+            [enums_1.Version.v1dot4]: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'bom-1.4.SNAPSHOT.xsd'),
+            [enums_1.Version.v1dot3]: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'bom-1.3.SNAPSHOT.xsd'),
+            [enums_1.Version.v1dot2]: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'bom-1.2.SNAPSHOT.xsd'),
+            [enums_1.Version.v1dot1]: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'bom-1.1.SNAPSHOT.xsd'),
+            [enums_1.Version.v1dot0]: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'bom-1.0.SNAPSHOT.xsd')
+        }),
+        JSON_SCHEMA: Object.freeze({
+            [enums_1.Version.v1dot7]: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'bom-1.7.SNAPSHOT.schema.json'),
+            [enums_1.Version.v1dot6]: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'bom-1.6.SNAPSHOT.schema.json'),
+            [enums_1.Version.v1dot5]: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'bom-1.5.SNAPSHOT.schema.json'),
+            [enums_1.Version.v1dot4]: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'bom-1.4.SNAPSHOT.schema.json'),
+            [enums_1.Version.v1dot3]: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'bom-1.3.SNAPSHOT.schema.json'),
+            [enums_1.Version.v1dot2]: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'bom-1.2.SNAPSHOT.schema.json'),
+            [enums_1.Version.v1dot1]: undefined,
+            [enums_1.Version.v1dot0]: undefined
+        }),
+        JSON_STRICT_SCHEMA: Object.freeze({
+            [enums_1.Version.v1dot7]: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'bom-1.7.SNAPSHOT.schema.json'),
+            [enums_1.Version.v1dot6]: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'bom-1.6.SNAPSHOT.schema.json'),
+            [enums_1.Version.v1dot5]: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'bom-1.5.SNAPSHOT.schema.json'),
+            [enums_1.Version.v1dot4]: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'bom-1.4.SNAPSHOT.schema.json'),
+            [enums_1.Version.v1dot3]: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'bom-1.3-strict.SNAPSHOT.schema.json'),
+            [enums_1.Version.v1dot2]: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'bom-1.2-strict.SNAPSHOT.schema.json'),
+            [enums_1.Version.v1dot1]: undefined,
+            [enums_1.Version.v1dot0]: undefined
+        })
+    }),
+    SPDX: Object.freeze({
+        XML_SCHEMA: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'spdx.SNAPSHOT.xsd'),
+        JSON_SCHEMA: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'spdx.SNAPSHOT.schema.json')
+    }),
+    CryptoDefs: Object.freeze({
+        JSON_SCHEMA: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'cryptography-defs.SNAPSHOT.schema.json')
+    }),
+    JSF: Object.freeze({
+        JSON_SCHEMA: (0, node_path_1.resolve)(exports.SCHEMA_ROOT, 'jsf-0.82.SNAPSHOT.schema.json')
+    })
+});
+//# sourceMappingURL=resources.node.js.map
+
+/***/ }),
+
+/***/ 39983:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.BaseSerializer = void 0;
+const tree_1 = __nccwpck_require__(66698);
+const bomRefDiscriminator_1 = __nccwpck_require__(81637);
+class BaseSerializer {
+    *#getAllBomRefs(bom) {
+        if (bom.metadata.component !== undefined) {
+            yield bom.metadata.component.bomRef;
+            for (const { bomRef } of bom.metadata.component.components[tree_1.treeIteratorSymbol]()) {
+                yield bomRef;
+            }
+        }
+        for (const { bomRef } of bom.components[tree_1.treeIteratorSymbol]()) {
+            yield bomRef;
+        }
+        for (const { bomRef } of bom.services[tree_1.treeIteratorSymbol]()) {
+            yield bomRef;
+        }
+        for (const { bomRef } of bom.vulnerabilities) {
+            yield bomRef;
+        }
+    }
+    #normalize(bom, options) {
+        const bomRefDiscriminator = new bomRefDiscriminator_1.BomRefDiscriminator(this.#getAllBomRefs(bom));
+        bomRefDiscriminator.discriminate();
+        try {
+            return this._normalize(bom, options);
+        }
+        finally {
+            bomRefDiscriminator.reset();
+        }
+    }
+    serialize(bom, options) {
+        return this._serialize(this.#normalize(bom, options), options);
+    }
+}
+exports.BaseSerializer = BaseSerializer;
+//# sourceMappingURL=baseSerializer.js.map
+
+/***/ }),
+
+/***/ 81637:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.BomRefDiscriminator = void 0;
+class BomRefDiscriminator {
+    #originalValues;
+    #prefix;
+    constructor(bomRefs, prefix = 'BomRef') {
+        this.#originalValues = Array.from(bomRefs, r => [r, r.value]);
+        this.#prefix = prefix;
+    }
+    get prefix() {
+        return this.#prefix;
+    }
+    *[Symbol.iterator]() {
+        for (const [bomRef] of this.#originalValues) {
+            yield bomRef;
+        }
+    }
+    discriminate() {
+        const knownRefValues = new Set(['']);
+        for (const [bomRef] of this.#originalValues) {
+            let value = bomRef.value;
+            if (value === undefined || knownRefValues.has(value)) {
+                value = this.#makeUniqueId();
+                bomRef.value = value;
+            }
+            knownRefValues.add(value);
+        }
+    }
+    reset() {
+        for (const [bomRef, originalValue] of this.#originalValues) {
+            bomRef.value = originalValue;
+        }
+    }
+    #makeUniqueId() {
+        return `${this.#prefix}${Math.random().toString(32).substring(1)}${Math.random().toString(32).substring(1)}`;
+    }
+}
+exports.BomRefDiscriminator = BomRefDiscriminator;
+//# sourceMappingURL=bomRefDiscriminator.js.map
+
+/***/ }),
+
+/***/ 98485:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.MissingOptionalDependencyError = void 0;
+const errors_1 = __nccwpck_require__(98835);
+class MissingOptionalDependencyError extends errors_1.OptPlugError {
+}
+exports.MissingOptionalDependencyError = MissingOptionalDependencyError;
+//# sourceMappingURL=errors.js.map
+
+/***/ }),
+
+/***/ 57621:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.XML = exports.JSON = exports.Types = void 0;
+__exportStar(__nccwpck_require__(81637), exports);
+__exportStar(__nccwpck_require__(98485), exports);
+exports.Types = __importStar(__nccwpck_require__(54897));
+__exportStar(__nccwpck_require__(39983), exports);
+exports.JSON = __importStar(__nccwpck_require__(85395));
+__exportStar(__nccwpck_require__(55976), exports);
+exports.XML = __importStar(__nccwpck_require__(74494));
+__exportStar(__nccwpck_require__(63568), exports);
+//# sourceMappingURL=index.common.js.map
+
+/***/ }),
+
+/***/ 51248:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+__exportStar(__nccwpck_require__(57621), exports);
+__exportStar(__nccwpck_require__(86179), exports);
+//# sourceMappingURL=index.node.js.map
+
+/***/ }),
+
+/***/ 85395:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Types = exports.Normalize = void 0;
+exports.Normalize = __importStar(__nccwpck_require__(52608));
+exports.Types = __importStar(__nccwpck_require__(84466));
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 52608:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.VulnerabilityAnalysisNormalizer = exports.VulnerabilityAffectedVersionNormalizer = exports.VulnerabilityAffectNormalizer = exports.VulnerabilityCreditsNormalizer = exports.VulnerabilityAdvisoryNormalizer = exports.VulnerabilityRatingNormalizer = exports.VulnerabilityReferenceNormalizer = exports.VulnerabilitySourceNormalizer = exports.VulnerabilityNormalizer = exports.DependencyGraphNormalizer = exports.PropertyNormalizer = exports.AttachmentNormalizer = exports.ExternalReferenceNormalizer = exports.SWIDNormalizer = exports.LicenseNormalizer = exports.ComponentEvidenceNormalizer = exports.ServiceNormalizer = exports.ComponentNormalizer = exports.OrganizationalEntityNormalizer = exports.OrganizationalContactNormalizer = exports.HashNormalizer = exports.ToolsNormalizer = exports.ToolNormalizer = exports.LifecycleNormalizer = exports.MetadataNormalizer = exports.BomNormalizer = exports.Factory = void 0;
+const iterable_1 = __nccwpck_require__(27180);
+const notUndefined_1 = __nccwpck_require__(73837);
+const tree_1 = __nccwpck_require__(66698);
+const uri_1 = __nccwpck_require__(72818);
+const license_1 = __nccwpck_require__(27027);
+const lifecycle_1 = __nccwpck_require__(604);
+const tool_1 = __nccwpck_require__(28468);
+const affect_1 = __nccwpck_require__(78616);
+const spdx_1 = __nccwpck_require__(61290);
+const enums_1 = __nccwpck_require__(33671);
+const types_1 = __nccwpck_require__(84466);
+class Factory {
+    #spec;
+    constructor(spec) {
+        this.#spec = spec;
+    }
+    get spec() {
+        return this.#spec;
+    }
+    makeForBom() {
+        return new BomNormalizer(this);
+    }
+    makeForMetadata() {
+        return new MetadataNormalizer(this);
+    }
+    makeForComponent() {
+        return new ComponentNormalizer(this);
+    }
+    makeForService() {
+        return new ServiceNormalizer(this);
+    }
+    makeForComponentEvidence() {
+        return new ComponentEvidenceNormalizer(this);
+    }
+    makeForLifecycle() {
+        return new LifecycleNormalizer(this);
+    }
+    makeForTool() {
+        return new ToolNormalizer(this);
+    }
+    makeForTools() {
+        return new ToolsNormalizer(this);
+    }
+    makeForOrganizationalContact() {
+        return new OrganizationalContactNormalizer(this);
+    }
+    makeForOrganizationalEntity() {
+        return new OrganizationalEntityNormalizer(this);
+    }
+    makeForHash() {
+        return new HashNormalizer(this);
+    }
+    makeForLicense() {
+        return new LicenseNormalizer(this);
+    }
+    makeForSWID() {
+        return new SWIDNormalizer(this);
+    }
+    makeForExternalReference() {
+        return new ExternalReferenceNormalizer(this);
+    }
+    makeForAttachment() {
+        return new AttachmentNormalizer(this);
+    }
+    makeForProperty() {
+        return new PropertyNormalizer(this);
+    }
+    makeForDependencyGraph() {
+        return new DependencyGraphNormalizer(this);
+    }
+    makeForVulnerability() {
+        return new VulnerabilityNormalizer(this);
+    }
+    makeForVulnerabilitySource() {
+        return new VulnerabilitySourceNormalizer(this);
+    }
+    makeForVulnerabilityReference() {
+        return new VulnerabilityReferenceNormalizer(this);
+    }
+    makeForVulnerabilityRating() {
+        return new VulnerabilityRatingNormalizer(this);
+    }
+    makeForVulnerabilityAdvisory() {
+        return new VulnerabilityAdvisoryNormalizer(this);
+    }
+    makeForVulnerabilityCredits() {
+        return new VulnerabilityCreditsNormalizer(this);
+    }
+    makeForVulnerabilityAffect() {
+        return new VulnerabilityAffectNormalizer(this);
+    }
+    makeForVulnerabilityAffectedVersion() {
+        return new VulnerabilityAffectedVersionNormalizer(this);
+    }
+    makeForVulnerabilityAnalysis() {
+        return new VulnerabilityAnalysisNormalizer(this);
+    }
+}
+exports.Factory = Factory;
+const schemaUrl = new Map([
+    [enums_1.Version.v1dot7, 'http://cyclonedx.org/schema/bom-1.7.schema.json'],
+    [enums_1.Version.v1dot6, 'http://cyclonedx.org/schema/bom-1.6.schema.json'],
+    [enums_1.Version.v1dot5, 'http://cyclonedx.org/schema/bom-1.5.schema.json'],
+    [enums_1.Version.v1dot4, 'http://cyclonedx.org/schema/bom-1.4.schema.json'],
+    [enums_1.Version.v1dot3, 'http://cyclonedx.org/schema/bom-1.3a.schema.json'],
+    [enums_1.Version.v1dot2, 'http://cyclonedx.org/schema/bom-1.2b.schema.json']
+]);
+class BaseJsonNormalizer {
+    _factory;
+    constructor(factory) {
+        this._factory = factory;
+    }
+    get factory() {
+        return this._factory;
+    }
+}
+class BomNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        return {
+            $schema: schemaUrl.get(this._factory.spec.version),
+            bomFormat: 'CycloneDX',
+            specVersion: this._factory.spec.version,
+            version: data.version,
+            serialNumber: this.#isEligibleSerialNumber(data.serialNumber)
+                ? data.serialNumber
+                : undefined,
+            metadata: this._factory.makeForMetadata().normalize(data.metadata, options),
+            components: data.components.size > 0
+                ? this._factory.makeForComponent().normalizeIterable(data.components, options)
+                : [],
+            services: this._factory.spec.supportsServices && data.services.size > 0
+                ? this._factory.makeForService().normalizeIterable(data.services, options)
+                : undefined,
+            dependencies: this._factory.spec.supportsDependencyGraph
+                ? this._factory.makeForDependencyGraph().normalize(data, options)
+                : undefined,
+            vulnerabilities: this._factory.spec.supportsVulnerabilities && data.vulnerabilities.size > 0
+                ? this._factory.makeForVulnerability().normalizeIterable(data.vulnerabilities, options)
+                : undefined
+        };
+    }
+    #isEligibleSerialNumber(v) {
+        return v !== undefined &&
+            /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v);
+    }
+}
+exports.BomNormalizer = BomNormalizer;
+class MetadataNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        const orgEntityNormalizer = this._factory.makeForOrganizationalEntity();
+        return {
+            timestamp: data.timestamp?.toISOString(),
+            lifecycles: this._factory.spec.supportsMetadataLifecycles && data.lifecycles.size > 0
+                ? this._factory.makeForLifecycle().normalizeIterable(data.lifecycles, options)
+                : undefined,
+            tools: data.tools.size > 0
+                ? this._factory.makeForTools().normalize(data.tools, options)
+                : undefined,
+            authors: data.authors.size > 0
+                ? this._factory.makeForOrganizationalContact().normalizeIterable(data.authors, options)
+                : undefined,
+            component: data.component === undefined
+                ? undefined
+                : this._factory.makeForComponent().normalize(data.component, options),
+            manufacture: data.manufacture === undefined
+                ? undefined
+                : orgEntityNormalizer.normalize(data.manufacture, options),
+            supplier: data.supplier === undefined
+                ? undefined
+                : orgEntityNormalizer.normalize(data.supplier, options),
+            licenses: this._factory.spec.supportsMetadataLicenses && data.licenses.size > 0
+                ? this._factory.makeForLicense().normalizeIterable(data.licenses, options)
+                : undefined,
+            properties: this._factory.spec.supportsMetadataProperties && data.properties.size > 0
+                ? this._factory.makeForProperty().normalizeIterable(data.properties, options)
+                : undefined
+        };
+    }
+}
+exports.MetadataNormalizer = MetadataNormalizer;
+class LifecycleNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        return data instanceof lifecycle_1.NamedLifecycle
+            ? { name: data.name, description: data.description }
+            : { phase: data };
+    }
+    normalizeIterable(data, options) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(lc => this.normalize(lc, options));
+    }
+}
+exports.LifecycleNormalizer = LifecycleNormalizer;
+class ToolNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        return {
+            vendor: data.vendor || undefined,
+            name: data.name || undefined,
+            version: data.version || undefined,
+            hashes: data.hashes.size > 0
+                ? this._factory.makeForHash().normalizeIterable(data.hashes, options)
+                : undefined,
+            externalReferences: this._factory.spec.supportsToolReferences && data.externalReferences.size > 0
+                ? this._factory.makeForExternalReference().normalizeIterable(data.externalReferences, options)
+                : undefined
+        };
+    }
+    normalizeIterable(data, options) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(t => this.normalize(t, options));
+    }
+}
+exports.ToolNormalizer = ToolNormalizer;
+class ToolsNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        if (data.tools.size > 0 || !this._factory.spec.supportsToolsComponentsServices) {
+            return this._factory.makeForTool().normalizeIterable(new tool_1.ToolRepository((0, iterable_1.chainI)(Array.from(data.components, tool_1.Tool.fromComponent), Array.from(data.services, tool_1.Tool.fromService), data.tools)), options);
+        }
+        return {
+            components: data.components.size > 0
+                ? this._factory.makeForComponent().normalizeIterable(data.components, options)
+                : undefined,
+            services: data.services.size > 0
+                ? this._factory.makeForService().normalizeIterable(data.services, options)
+                : undefined
+        };
+    }
+}
+exports.ToolsNormalizer = ToolsNormalizer;
+class HashNormalizer extends BaseJsonNormalizer {
+    normalize([algorithm, content], options) {
+        const spec = this._factory.spec;
+        return spec.supportsHashAlgorithm(algorithm) && spec.supportsHashValue(content)
+            ? {
+                alg: algorithm,
+                content
+            }
+            : undefined;
+    }
+    normalizeIterable(data, options) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(h => this.normalize(h, options)).filter(notUndefined_1.isNotUndefined);
+    }
+}
+exports.HashNormalizer = HashNormalizer;
+class OrganizationalContactNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        return {
+            name: data.name || undefined,
+            email: types_1.JsonSchema.isIdnEmail(data.email)
+                ? data.email
+                : undefined,
+            phone: data.phone || undefined
+        };
+    }
+    normalizeIterable(data, options) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(oc => this.normalize(oc, options));
+    }
+}
+exports.OrganizationalContactNormalizer = OrganizationalContactNormalizer;
+class OrganizationalEntityNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        const urls = normalizeStringableIter(Array.from(data.url, (s) => (0, uri_1.escapeUri)(s.toString())), options).filter(types_1.JsonSchema.isIriReference);
+        return {
+            name: data.name || undefined,
+            url: urls.length > 0
+                ? urls
+                : undefined,
+            contact: data.contact.size > 0
+                ? this._factory.makeForOrganizationalContact().normalizeIterable(data.contact, options)
+                : undefined
+        };
+    }
+    normalizeIterable(data, options) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(oe => this.normalize(oe, options));
+    }
+}
+exports.OrganizationalEntityNormalizer = OrganizationalEntityNormalizer;
+class ComponentNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        const spec = this._factory.spec;
+        if (!spec.supportsComponentType(data.type)) {
+            return undefined;
+        }
+        const version = data.version ?? '';
+        return {
+            type: data.type,
+            name: data.name,
+            group: data.group || undefined,
+            version: version.length > 0 || spec.requiresComponentVersion
+                ? version
+                : undefined,
+            'bom-ref': data.bomRef.value || undefined,
+            supplier: data.supplier === undefined
+                ? undefined
+                : this._factory.makeForOrganizationalEntity().normalize(data.supplier, options),
+            author: data.author || undefined,
+            publisher: data.publisher || undefined,
+            description: data.description || undefined,
+            scope: data.scope,
+            hashes: data.hashes.size > 0
+                ? this._factory.makeForHash().normalizeIterable(data.hashes, options)
+                : undefined,
+            licenses: data.licenses.size > 0
+                ? this._factory.makeForLicense().normalizeIterable(data.licenses, options)
+                : undefined,
+            copyright: data.copyright?.toString() || undefined,
+            cpe: data.cpe || undefined,
+            purl: data.purl?.toString(),
+            swid: data.swid === undefined
+                ? undefined
+                : this._factory.makeForSWID().normalize(data.swid, options),
+            externalReferences: data.externalReferences.size > 0
+                ? this._factory.makeForExternalReference().normalizeIterable(data.externalReferences, options)
+                : undefined,
+            properties: spec.supportsProperties(data) && data.properties.size > 0
+                ? this._factory.makeForProperty().normalizeIterable(data.properties, options)
+                : undefined,
+            components: data.components.size > 0
+                ? this.normalizeIterable(data.components, options)
+                : undefined,
+            evidence: spec.supportsComponentEvidence && data.evidence !== undefined
+                ? this._factory.makeForComponentEvidence().normalize(data.evidence, options)
+                : undefined
+        };
+    }
+    normalizeIterable(data, options) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(c => this.normalize(c, options)).filter(notUndefined_1.isNotUndefined);
+    }
+}
+exports.ComponentNormalizer = ComponentNormalizer;
+class ServiceNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        const spec = this._factory.spec;
+        return {
+            'bom-ref': data.bomRef.value || undefined,
+            provider: data.provider
+                ? this._factory.makeForOrganizationalEntity().normalize(data.provider, options)
+                : undefined,
+            group: data.group,
+            name: data.name,
+            version: data.version || undefined,
+            description: data.description || undefined,
+            licenses: data.licenses.size > 0
+                ? this._factory.makeForLicense().normalizeIterable(data.licenses, options)
+                : undefined,
+            externalReferences: data.externalReferences.size > 0
+                ? this._factory.makeForExternalReference().normalizeIterable(data.externalReferences, options)
+                : undefined,
+            services: data.services.size > 0
+                ? this._factory.makeForService().normalizeIterable(data.services, options)
+                : undefined,
+            properties: spec.supportsProperties(data) && data.properties.size > 0
+                ? this._factory.makeForProperty().normalizeIterable(data.properties, options)
+                : undefined,
+        };
+    }
+    normalizeIterable(data, options) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(s => this.normalize(s, options));
+    }
+}
+exports.ServiceNormalizer = ServiceNormalizer;
+class ComponentEvidenceNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        return {
+            licenses: data.licenses.size > 0
+                ? this._factory.makeForLicense().normalizeIterable(data.licenses, options)
+                : undefined,
+            copyright: data.copyright.size > 0
+                ? (options.sortLists
+                    ? data.copyright.sorted().map(ComponentEvidenceNormalizer.#normalizeCopyright)
+                    : Array.from(data.copyright, ComponentEvidenceNormalizer.#normalizeCopyright))
+                : undefined
+        };
+    }
+    static #normalizeCopyright(c) {
+        return { text: c.toString() };
+    }
+}
+exports.ComponentEvidenceNormalizer = ComponentEvidenceNormalizer;
+class LicenseNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        switch (true) {
+            case data instanceof license_1.NamedLicense:
+                return this.#normalizeNamedLicense(data, options);
+            case data instanceof license_1.SpdxLicense:
+                return (0, spdx_1.isSupportedSpdxId)(data.id)
+                    ? this.#normalizeSpdxLicense(data, options)
+                    : this.#normalizeNamedLicense(new license_1.NamedLicense(data.id, { url: data.url }), options);
+            case data instanceof license_1.LicenseExpression:
+                return this.#normalizeLicenseExpression(data);
+            default:
+                throw new TypeError('Unexpected LicenseChoice');
+        }
+    }
+    #normalizeNamedLicense(data, options) {
+        const spec = this._factory.spec;
+        const url = (0, uri_1.escapeUri)(data.url?.toString());
+        return {
+            license: {
+                name: data.name,
+                acknowledgement: spec.supportsLicenseAcknowledgement
+                    ? data.acknowledgement
+                    : undefined,
+                text: data.text === undefined
+                    ? undefined
+                    : this._factory.makeForAttachment().normalize(data.text, options),
+                url: types_1.JsonSchema.isIriReference(url)
+                    ? url
+                    : undefined,
+                properties: spec.supportsProperties(data) && data.properties.size > 0
+                    ? this._factory.makeForProperty().normalizeIterable(data.properties, options)
+                    : undefined
+            }
+        };
+    }
+    #normalizeSpdxLicense(data, options) {
+        const spec = this._factory.spec;
+        const url = (0, uri_1.escapeUri)(data.url?.toString());
+        return {
+            license: {
+                id: data.id,
+                acknowledgement: spec.supportsLicenseAcknowledgement
+                    ? data.acknowledgement
+                    : undefined,
+                text: data.text === undefined
+                    ? undefined
+                    : this._factory.makeForAttachment().normalize(data.text, options),
+                url: types_1.JsonSchema.isIriReference(url)
+                    ? url
+                    : undefined,
+                properties: spec.supportsProperties(data) && data.properties.size > 0
+                    ? this._factory.makeForProperty().normalizeIterable(data.properties, options)
+                    : undefined
+            }
+        };
+    }
+    #normalizeLicenseExpression(data) {
+        return {
+            expression: data.expression,
+            acknowledgement: this._factory.spec.supportsLicenseAcknowledgement
+                ? data.acknowledgement
+                : undefined
+        };
+    }
+    normalizeIterable(data, options) {
+        const licenses = options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data);
+        if (licenses.length > 1) {
+            const expressions = licenses.filter(l => l instanceof license_1.LicenseExpression);
+            if (expressions.length > 0) {
+                return [this.#normalizeLicenseExpression(expressions[0])];
+            }
+        }
+        return licenses.map(l => this.normalize(l, options));
+    }
+}
+exports.LicenseNormalizer = LicenseNormalizer;
+class SWIDNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        const url = (0, uri_1.escapeUri)(data.url?.toString());
+        return {
+            tagId: data.tagId,
+            name: data.name,
+            version: data.version || undefined,
+            tagVersion: data.tagVersion,
+            patch: data.patch,
+            text: data.text === undefined
+                ? undefined
+                : this._factory.makeForAttachment().normalize(data.text, options),
+            url: types_1.JsonSchema.isIriReference(url)
+                ? url
+                : undefined
+        };
+    }
+}
+exports.SWIDNormalizer = SWIDNormalizer;
+class ExternalReferenceNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        return this._factory.spec.supportsExternalReferenceType(data.type)
+            ? {
+                url: (0, uri_1.escapeUri)(data.url.toString()),
+                type: data.type,
+                hashes: this._factory.spec.supportsExternalReferenceHashes && data.hashes.size > 0
+                    ? this._factory.makeForHash().normalizeIterable(data.hashes, options)
+                    : undefined,
+                comment: data.comment || undefined
+            }
+            : undefined;
+    }
+    normalizeIterable(data, options) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(r => this.normalize(r, options)).filter(notUndefined_1.isNotUndefined);
+    }
+}
+exports.ExternalReferenceNormalizer = ExternalReferenceNormalizer;
+class AttachmentNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        return {
+            content: data.content.toString(),
+            contentType: data.contentType || undefined,
+            encoding: data.encoding
+        };
+    }
+}
+exports.AttachmentNormalizer = AttachmentNormalizer;
+class PropertyNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        return {
+            name: data.name,
+            value: data.value
+        };
+    }
+    normalizeIterable(data, options) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(p => this.normalize(p, options));
+    }
+}
+exports.PropertyNormalizer = PropertyNormalizer;
+class DependencyGraphNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        const allRefs = new Map();
+        if (data.metadata.component !== undefined) {
+            allRefs.set(data.metadata.component.bomRef, data.metadata.component.dependencies);
+            for (const component of data.metadata.component.components[tree_1.treeIteratorSymbol]()) {
+                allRefs.set(component.bomRef, component.dependencies);
+            }
+        }
+        for (const component of data.components[tree_1.treeIteratorSymbol]()) {
+            allRefs.set(component.bomRef, component.dependencies);
+        }
+        for (const service of data.services[tree_1.treeIteratorSymbol]()) {
+            allRefs.set(service.bomRef, service.dependencies);
+        }
+        const normalized = [];
+        for (const [ref, deps] of allRefs) {
+            const dep = this.#normalizeDependency(ref, deps, allRefs, options);
+            if ((0, notUndefined_1.isNotUndefined)(dep)) {
+                normalized.push(dep);
+            }
+        }
+        if (options.sortLists ?? false) {
+            normalized.sort(({ ref: a }, { ref: b }) => a.localeCompare(b));
+        }
+        return normalized;
+    }
+    #normalizeDependency(ref, deps, allRefs, options) {
+        const bomRef = ref.toString();
+        if (bomRef.length === 0) {
+            return undefined;
+        }
+        const dependsOn = normalizeStringableIter(Array.from(deps).filter(d => allRefs.has(d) && d !== ref), options).filter(d => d.length > 0);
+        return {
+            ref: bomRef,
+            dependsOn: dependsOn.length > 0
+                ? dependsOn
+                : undefined
+        };
+    }
+}
+exports.DependencyGraphNormalizer = DependencyGraphNormalizer;
+class VulnerabilityNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        return {
+            'bom-ref': data.bomRef.value || undefined,
+            id: data.id || undefined,
+            source: data.source === undefined
+                ? undefined
+                : this._factory.makeForVulnerabilitySource().normalize(data.source, options),
+            references: data.references.size > 0
+                ? this._factory.makeForVulnerabilityReference().normalizeIterable(data.references, options)
+                : undefined,
+            ratings: data.ratings.size > 0
+                ? this._factory.makeForVulnerabilityRating().normalizeIterable(data.ratings, options)
+                : undefined,
+            cwes: data.cwes.size > 0
+                ? (options.sortLists ?? false
+                    ? data.cwes.sorted()
+                    : Array.from(data.cwes))
+                : undefined,
+            description: data.description,
+            detail: data.detail,
+            recommendation: data.recommendation,
+            advisories: data.advisories.size > 0
+                ? this._factory.makeForVulnerabilityAdvisory().normalizeIterable(data.advisories, options)
+                : undefined,
+            created: data.created?.toISOString(),
+            published: data.published?.toISOString(),
+            updated: data.updated?.toISOString(),
+            credits: data.credits === undefined
+                ? undefined
+                : this._factory.makeForVulnerabilityCredits().normalize(data.credits, options),
+            tools: data.tools.size > 0
+                ? this._factory.makeForTools().normalize(data.tools, options)
+                : undefined,
+            analysis: data.analysis === undefined
+                ? undefined
+                : this._factory.makeForVulnerabilityAnalysis().normalize(data.analysis, options),
+            affects: data.affects.size > 0
+                ? this._factory.makeForVulnerabilityAffect().normalizeIterable(data.affects, options)
+                : undefined,
+            properties: data.properties.size > 0
+                ? this._factory.makeForProperty().normalizeIterable(data.properties, options)
+                : undefined
+        };
+    }
+    normalizeIterable(data, options) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(v => this.normalize(v, options));
+    }
+}
+exports.VulnerabilityNormalizer = VulnerabilityNormalizer;
+class VulnerabilitySourceNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        return {
+            name: data.name,
+            url: data.url?.toString()
+        };
+    }
+}
+exports.VulnerabilitySourceNormalizer = VulnerabilitySourceNormalizer;
+class VulnerabilityReferenceNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        return {
+            id: data.id,
+            source: this._factory.makeForVulnerabilitySource().normalize(data.source, options)
+        };
+    }
+    normalizeIterable(data, options) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(r => this.normalize(r, options));
+    }
+}
+exports.VulnerabilityReferenceNormalizer = VulnerabilityReferenceNormalizer;
+class VulnerabilityRatingNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        return {
+            source: data.source === undefined
+                ? undefined
+                : this._factory.makeForVulnerabilitySource().normalize(data.source, options),
+            score: data.score,
+            severity: data.severity,
+            method: this._factory.spec.supportsVulnerabilityRatingMethod(data.method)
+                ? data.method
+                : undefined,
+            vector: data.vector,
+            justification: data.justification
+        };
+    }
+    normalizeIterable(data, options) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(r => this.normalize(r, options));
+    }
+}
+exports.VulnerabilityRatingNormalizer = VulnerabilityRatingNormalizer;
+class VulnerabilityAdvisoryNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        const url = (0, uri_1.escapeUri)(data.url.toString());
+        if (!types_1.JsonSchema.isIriReference(url)) {
+            return undefined;
+        }
+        return {
+            title: data.title,
+            url
+        };
+    }
+    normalizeIterable(data, options) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(a => this.normalize(a, options)).filter(notUndefined_1.isNotUndefined);
+    }
+}
+exports.VulnerabilityAdvisoryNormalizer = VulnerabilityAdvisoryNormalizer;
+class VulnerabilityCreditsNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        return {
+            organizations: data.organizations.size > 0
+                ? this._factory.makeForOrganizationalEntity().normalizeIterable(data.organizations, options)
+                : undefined,
+            individuals: data.individuals.size > 0
+                ? this._factory.makeForOrganizationalContact().normalizeIterable(data.individuals, options)
+                : undefined
+        };
+    }
+}
+exports.VulnerabilityCreditsNormalizer = VulnerabilityCreditsNormalizer;
+class VulnerabilityAffectNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        return {
+            ref: data.ref.toString(),
+            versions: data.versions.size > 0
+                ? this._factory.makeForVulnerabilityAffectedVersion().normalizeIterable(data.versions, options)
+                : undefined
+        };
+    }
+    normalizeIterable(data, options) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(a => this.normalize(a, options));
+    }
+}
+exports.VulnerabilityAffectNormalizer = VulnerabilityAffectNormalizer;
+class VulnerabilityAffectedVersionNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        switch (true) {
+            case data instanceof affect_1.AffectedSingleVersion:
+                return this.#normalizeAffectedSingleVersion(data);
+            case data instanceof affect_1.AffectedVersionRange:
+                return this.#normalizeAffectedVersionRange(data);
+            default:
+                throw new TypeError('Unexpected Vulnerability AffectedVersion');
+        }
+    }
+    #normalizeAffectedSingleVersion(data) {
+        return data.version.length < 1
+            ? undefined
+            : {
+                version: data.version.substring(0, 1024),
+                status: data.status
+            };
+    }
+    #normalizeAffectedVersionRange(data) {
+        return data.range.length < 1
+            ? undefined
+            : {
+                range: data.range.substring(0, 1024),
+                status: data.status
+            };
+    }
+    normalizeIterable(data, options) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(av => this.normalize(av, options)).filter(notUndefined_1.isNotUndefined);
+    }
+}
+exports.VulnerabilityAffectedVersionNormalizer = VulnerabilityAffectedVersionNormalizer;
+class VulnerabilityAnalysisNormalizer extends BaseJsonNormalizer {
+    normalize(data, options) {
+        return {
+            state: data.state,
+            justification: data.justification,
+            response: data.response.size > 0
+                ? (options.sortLists ?? false
+                    ? data.response.sorted()
+                    : Array.from(data.response))
+                : undefined,
+            detail: data.detail
+        };
+    }
+}
+exports.VulnerabilityAnalysisNormalizer = VulnerabilityAnalysisNormalizer;
+function normalizeStringableIter(data, options) {
+    const r = Array.from(data, d => d.toString());
+    if (options.sortLists ?? false) {
+        r.sort((a, b) => a.localeCompare(b));
+    }
+    return r;
+}
+//# sourceMappingURL=normalize.js.map
+
+/***/ }),
+
+/***/ 84466:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.JsonSchema = void 0;
+var JsonSchema;
+(function (JsonSchema) {
+    function isIriReference(value) {
+        return typeof value === 'string' &&
+            value.length > 0;
+    }
+    JsonSchema.isIriReference = isIriReference;
+    function isIdnEmail(value) {
+        return typeof value === 'string' &&
+            value.length > 0;
+    }
+    JsonSchema.isIdnEmail = isIdnEmail;
+})(JsonSchema || (exports.JsonSchema = JsonSchema = {}));
+//# sourceMappingURL=types.js.map
+
+/***/ }),
+
+/***/ 55976:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.JsonSerializer = void 0;
+const enums_1 = __nccwpck_require__(33671);
+const errors_1 = __nccwpck_require__(36134);
+const baseSerializer_1 = __nccwpck_require__(39983);
+class JsonSerializer extends baseSerializer_1.BaseSerializer {
+    #normalizerFactory;
+    constructor(normalizerFactory) {
+        if (!normalizerFactory.spec.supportsFormat(enums_1.Format.JSON)) {
+            throw new errors_1.UnsupportedFormatError('Spec does not support JSON format.');
+        }
+        super();
+        this.#normalizerFactory = normalizerFactory;
+    }
+    get normalizerFactory() {
+        return this.#normalizerFactory;
+    }
+    _normalize(bom, options = {}) {
+        return this.#normalizerFactory.makeForBom()
+            .normalize(bom, options);
+    }
+    _serialize(bom, { space } = {}) {
+        return JSON.stringify(bom, null, space);
+    }
+}
+exports.JsonSerializer = JsonSerializer;
+//# sourceMappingURL=jsonSerializer.js.map
+
+/***/ }),
+
+/***/ 54897:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+//# sourceMappingURL=types.js.map
+
+/***/ }),
+
+/***/ 98020:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.normalizedString = normalizedString;
+exports.token = token;
+const _normalizeStringForbiddenSearch = /\r\n|\t|\n|\r/g;
+const _normalizeStringForbiddenReplace = ' ';
+function normalizedString(s) {
+    return s.replace(_normalizeStringForbiddenSearch, _normalizeStringForbiddenReplace);
+}
+const _tokenMultispaceSearch = / {2,}/g;
+const _tokenMultispaceReplace = ' ';
+function token(s) {
+    return normalizedString(s).trim().replace(_tokenMultispaceSearch, _tokenMultispaceReplace);
+}
+//# sourceMappingURL=_xsd.js.map
+
+/***/ }),
+
+/***/ 74494:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Types = exports.Normalize = void 0;
+exports.Normalize = __importStar(__nccwpck_require__(42341));
+exports.Types = __importStar(__nccwpck_require__(58547));
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 42341:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.VulnerabilityAffectedVersionNormalizer = exports.VulnerabilityAffectNormalizer = exports.VulnerabilityAnalysisNormalizer = exports.VulnerabilityCreditsNormalizer = exports.VulnerabilityAdvisoryNormalizer = exports.VulnerabilityRatingNormalizer = exports.VulnerabilityReferenceNormalizer = exports.VulnerabilitySourceNormalizer = exports.VulnerabilityNormalizer = exports.DependencyGraphNormalizer = exports.PropertyNormalizer = exports.AttachmentNormalizer = exports.ExternalReferenceNormalizer = exports.SWIDNormalizer = exports.LicenseNormalizer = exports.ComponentEvidenceNormalizer = exports.ServiceNormalizer = exports.ComponentNormalizer = exports.OrganizationalEntityNormalizer = exports.OrganizationalContactNormalizer = exports.HashNormalizer = exports.ToolsNormalizer = exports.ToolNormalizer = exports.LifecycleNormalizer = exports.MetadataNormalizer = exports.BomNormalizer = exports.Factory = void 0;
+const iterable_1 = __nccwpck_require__(27180);
+const notUndefined_1 = __nccwpck_require__(73837);
+const tree_1 = __nccwpck_require__(66698);
+const uri_1 = __nccwpck_require__(72818);
+const models_1 = __nccwpck_require__(50320);
+const license_1 = __nccwpck_require__(27027);
+const lifecycle_1 = __nccwpck_require__(604);
+const affect_1 = __nccwpck_require__(78616);
+const spdx_1 = __nccwpck_require__(61290);
+const enums_1 = __nccwpck_require__(33671);
+const _xsd_1 = __nccwpck_require__(98020);
+const types_1 = __nccwpck_require__(58547);
+class Factory {
+    #spec;
+    constructor(spec) {
+        this.#spec = spec;
+    }
+    get spec() {
+        return this.#spec;
+    }
+    makeForBom() {
+        return new BomNormalizer(this);
+    }
+    makeForMetadata() {
+        return new MetadataNormalizer(this);
+    }
+    makeForLifecycle() {
+        return new LifecycleNormalizer(this);
+    }
+    makeForComponent() {
+        return new ComponentNormalizer(this);
+    }
+    makeForService() {
+        return new ServiceNormalizer(this);
+    }
+    makeForComponentEvidence() {
+        return new ComponentEvidenceNormalizer(this);
+    }
+    makeForTool() {
+        return new ToolNormalizer(this);
+    }
+    makeForTools() {
+        return new ToolsNormalizer(this);
+    }
+    makeForOrganizationalContact() {
+        return new OrganizationalContactNormalizer(this);
+    }
+    makeForOrganizationalEntity() {
+        return new OrganizationalEntityNormalizer(this);
+    }
+    makeForHash() {
+        return new HashNormalizer(this);
+    }
+    makeForLicense() {
+        return new LicenseNormalizer(this);
+    }
+    makeForSWID() {
+        return new SWIDNormalizer(this);
+    }
+    makeForExternalReference() {
+        return new ExternalReferenceNormalizer(this);
+    }
+    makeForAttachment() {
+        return new AttachmentNormalizer(this);
+    }
+    makeForProperty() {
+        return new PropertyNormalizer(this);
+    }
+    makeForDependencyGraph() {
+        return new DependencyGraphNormalizer(this);
+    }
+    makeForVulnerability() {
+        return new VulnerabilityNormalizer(this);
+    }
+    makeForVulnerabilitySource() {
+        return new VulnerabilitySourceNormalizer(this);
+    }
+    makeForVulnerabilityReference() {
+        return new VulnerabilityReferenceNormalizer(this);
+    }
+    makeForVulnerabilityRating() {
+        return new VulnerabilityRatingNormalizer(this);
+    }
+    makeForVulnerabilityAdvisory() {
+        return new VulnerabilityAdvisoryNormalizer(this);
+    }
+    makeForVulnerabilityCredits() {
+        return new VulnerabilityCreditsNormalizer(this);
+    }
+    makeForVulnerabilityAffect() {
+        return new VulnerabilityAffectNormalizer(this);
+    }
+    makeForVulnerabilityAffectedVersion() {
+        return new VulnerabilityAffectedVersionNormalizer(this);
+    }
+    makeForVulnerabilityAnalysis() {
+        return new VulnerabilityAnalysisNormalizer(this);
+    }
+}
+exports.Factory = Factory;
+const xmlNamespace = new Map([
+    [enums_1.Version.v1dot7, 'http://cyclonedx.org/schema/bom/1.7'],
+    [enums_1.Version.v1dot6, 'http://cyclonedx.org/schema/bom/1.6'],
+    [enums_1.Version.v1dot5, 'http://cyclonedx.org/schema/bom/1.5'],
+    [enums_1.Version.v1dot4, 'http://cyclonedx.org/schema/bom/1.4'],
+    [enums_1.Version.v1dot3, 'http://cyclonedx.org/schema/bom/1.3'],
+    [enums_1.Version.v1dot2, 'http://cyclonedx.org/schema/bom/1.2'],
+    [enums_1.Version.v1dot1, 'http://cyclonedx.org/schema/bom/1.1'],
+    [enums_1.Version.v1dot0, 'http://cyclonedx.org/schema/bom/1.0']
+]);
+class BaseXmlNormalizer {
+    _factory;
+    constructor(factory) {
+        this._factory = factory;
+    }
+    get factory() {
+        return this._factory;
+    }
+}
+class BomNormalizer extends BaseXmlNormalizer {
+    normalize(data, options) {
+        const components = {
+            type: 'element',
+            name: 'components',
+            children: data.components.size > 0
+                ? this._factory.makeForComponent().normalizeIterable(data.components, options, 'component')
+                : undefined
+        };
+        const services = this._factory.spec.supportsServices && data.services.size > 0
+            ? {
+                type: 'element',
+                name: 'services',
+                children: this._factory.makeForService().normalizeIterable(data.services, options, 'service')
+            }
+            : undefined;
+        const vulnerabilities = this._factory.spec.supportsVulnerabilities && data.vulnerabilities.size > 0
+            ? {
+                type: 'element',
+                name: 'vulnerabilities',
+                children: this._factory.makeForVulnerability().normalizeIterable(data.vulnerabilities, options, 'vulnerability')
+            }
+            : undefined;
+        return {
+            type: 'element',
+            name: 'bom',
+            namespace: xmlNamespace.get(this._factory.spec.version),
+            attributes: {
+                version: data.version,
+                serialNumber: this.#isEligibleSerialNumber(data.serialNumber)
+                    ? data.serialNumber
+                    : undefined
+            },
+            children: [
+                this._factory.makeForMetadata().normalize(data.metadata, options, 'metadata'),
+                components,
+                services,
+                this._factory.spec.supportsDependencyGraph
+                    ? this._factory.makeForDependencyGraph().normalize(data, options, 'dependencies')
+                    : undefined,
+                vulnerabilities
+            ].filter(notUndefined_1.isNotUndefined)
+        };
+    }
+    #isEligibleSerialNumber(v) {
+        return v !== undefined &&
+            /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}$/.test(v);
+    }
+}
+exports.BomNormalizer = BomNormalizer;
+class MetadataNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        const orgEntityNormalizer = this._factory.makeForOrganizationalEntity();
+        const lifecycles = this._factory.spec.supportsMetadataLifecycles && data.lifecycles.size > 0
+            ? {
+                type: 'element',
+                name: 'lifecycles',
+                children: this._factory.makeForLifecycle().normalizeIterable(data.lifecycles, options, 'lifecycle')
+            }
+            : undefined;
+        const tools = data.tools.size > 0
+            ? this._factory.makeForTools().normalize(data.tools, options, 'tools')
+            : undefined;
+        const authors = data.authors.size > 0
+            ? {
+                type: 'element',
+                name: 'authors',
+                children: this._factory.makeForOrganizationalContact().normalizeIterable(data.authors, options, 'author')
+            }
+            : undefined;
+        const licenses = this._factory.spec.supportsMetadataLicenses && data.licenses.size > 0
+            ? {
+                type: 'element',
+                name: 'licenses',
+                children: this._factory.makeForLicense().normalizeIterable(data.licenses, options)
+            }
+            : undefined;
+        const properties = this._factory.spec.supportsMetadataProperties && data.properties.size > 0
+            ? {
+                type: 'element',
+                name: 'properties',
+                children: this._factory.makeForProperty().normalizeIterable(data.properties, options, 'property')
+            }
+            : undefined;
+        return {
+            type: 'element',
+            name: elementName,
+            children: [
+                makeOptionalDateTimeElement(data.timestamp, 'timestamp'),
+                lifecycles,
+                tools,
+                authors,
+                data.component === undefined
+                    ? undefined
+                    : this._factory.makeForComponent().normalize(data.component, options, 'component'),
+                data.manufacture === undefined
+                    ? undefined
+                    : orgEntityNormalizer.normalize(data.manufacture, options, 'manufacture'),
+                data.supplier === undefined
+                    ? undefined
+                    : orgEntityNormalizer.normalize(data.supplier, options, 'supplier'),
+                licenses,
+                properties
+            ].filter(notUndefined_1.isNotUndefined)
+        };
+    }
+}
+exports.MetadataNormalizer = MetadataNormalizer;
+class LifecycleNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        return data instanceof lifecycle_1.NamedLifecycle
+            ? {
+                type: 'element',
+                name: elementName,
+                children: [
+                    makeTextElement(data.name, 'name', _xsd_1.normalizedString),
+                    makeOptionalTextElement(data.description, 'description')
+                ].filter(notUndefined_1.isNotUndefined)
+            }
+            : {
+                type: 'element',
+                name: elementName,
+                children: [
+                    makeTextElement(data, 'phase')
+                ]
+            };
+    }
+    normalizeIterable(data, options, elementName) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(t => this.normalize(t, options, elementName));
+    }
+}
+exports.LifecycleNormalizer = LifecycleNormalizer;
+class ToolNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        const hashes = data.hashes.size > 0
+            ? {
+                type: 'element',
+                name: 'hashes',
+                children: this._factory.makeForHash().normalizeIterable(data.hashes, options, 'hash')
+            }
+            : undefined;
+        const externalReferences = this._factory.spec.supportsToolReferences && data.externalReferences.size > 0
+            ? {
+                type: 'element',
+                name: 'externalReferences',
+                children: this._factory.makeForExternalReference().normalizeIterable(data.externalReferences, options, 'reference')
+            }
+            : undefined;
+        return {
+            type: 'element',
+            name: elementName,
+            children: [
+                makeOptionalTextElement(data.vendor, 'vendor', _xsd_1.normalizedString),
+                makeOptionalTextElement(data.name, 'name', _xsd_1.normalizedString),
+                makeOptionalTextElement(data.version, 'version', _xsd_1.normalizedString),
+                hashes,
+                externalReferences
+            ].filter(notUndefined_1.isNotUndefined)
+        };
+    }
+    normalizeIterable(data, options, elementName) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(t => this.normalize(t, options, elementName));
+    }
+}
+exports.ToolNormalizer = ToolNormalizer;
+class ToolsNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        let children = [];
+        if (data.tools.size > 0 || !this._factory.spec.supportsToolsComponentsServices) {
+            children = this._factory.makeForTool().normalizeIterable(new models_1.ToolRepository((0, iterable_1.chainI)(Array.from(data.components, models_1.Tool.fromComponent), Array.from(data.services, models_1.Tool.fromService), data.tools)), options, 'tool');
+        }
+        else {
+            if (data.components.size > 0) {
+                children.push({
+                    type: 'element',
+                    name: 'components',
+                    children: this._factory.makeForComponent().normalizeIterable(data.components, options, 'component')
+                });
+            }
+            if (data.services.size > 0) {
+                children.push({
+                    type: 'element',
+                    name: 'services',
+                    children: this._factory.makeForService().normalizeIterable(data.services, options, 'service')
+                });
+            }
+        }
+        return {
+            type: 'element',
+            name: elementName,
+            children
+        };
+    }
+}
+exports.ToolsNormalizer = ToolsNormalizer;
+class HashNormalizer extends BaseXmlNormalizer {
+    normalize([algorithm, content], options, elementName) {
+        const spec = this._factory.spec;
+        return spec.supportsHashAlgorithm(algorithm) && spec.supportsHashValue(content)
+            ? {
+                type: 'element',
+                name: elementName,
+                attributes: { alg: algorithm },
+                children: (0, _xsd_1.token)(content)
+            }
+            : undefined;
+    }
+    normalizeIterable(data, options, elementName) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(h => this.normalize(h, options, elementName)).filter(notUndefined_1.isNotUndefined);
+    }
+}
+exports.HashNormalizer = HashNormalizer;
+class OrganizationalContactNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        return {
+            type: 'element',
+            name: elementName,
+            children: [
+                makeOptionalTextElement(data.name, 'name', _xsd_1.normalizedString),
+                makeOptionalTextElement(data.email, 'email', _xsd_1.normalizedString),
+                makeOptionalTextElement(data.phone, 'phone', _xsd_1.normalizedString)
+            ].filter(notUndefined_1.isNotUndefined)
+        };
+    }
+    normalizeIterable(data, options, elementName) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(oc => this.normalize(oc, options, elementName));
+    }
+}
+exports.OrganizationalContactNormalizer = OrganizationalContactNormalizer;
+class OrganizationalEntityNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        return {
+            type: 'element',
+            name: elementName,
+            children: [
+                makeOptionalTextElement(data.name, 'name', _xsd_1.normalizedString),
+                ...makeTextElementIter(Array.from(data.url, (s) => (0, uri_1.escapeUri)(s.toString())), options, 'url').filter(({ children: u }) => types_1.XmlSchema.isAnyURI(u)),
+                ...this._factory.makeForOrganizationalContact().normalizeIterable(data.contact, options, 'contact')
+            ].filter(notUndefined_1.isNotUndefined)
+        };
+    }
+    normalizeIterable(data, options, elementName) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(oe => this.normalize(oe, options, elementName));
+    }
+}
+exports.OrganizationalEntityNormalizer = OrganizationalEntityNormalizer;
+class ComponentNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        const spec = this._factory.spec;
+        if (!spec.supportsComponentType(data.type)) {
+            return undefined;
+        }
+        const supplier = data.supplier === undefined
+            ? undefined
+            : this._factory.makeForOrganizationalEntity().normalize(data.supplier, options, 'supplier');
+        const version = (spec.requiresComponentVersion
+            ? makeTextElement
+            : makeOptionalTextElement)(data.version ?? '', 'version', _xsd_1.normalizedString);
+        const hashes = data.hashes.size > 0
+            ? {
+                type: 'element',
+                name: 'hashes',
+                children: this._factory.makeForHash().normalizeIterable(data.hashes, options, 'hash')
+            }
+            : undefined;
+        const licenses = data.licenses.size > 0
+            ? {
+                type: 'element',
+                name: 'licenses',
+                children: this._factory.makeForLicense().normalizeIterable(data.licenses, options)
+            }
+            : undefined;
+        const swid = data.swid === undefined
+            ? undefined
+            : this._factory.makeForSWID().normalize(data.swid, options, 'swid');
+        const extRefs = data.externalReferences.size > 0
+            ? {
+                type: 'element',
+                name: 'externalReferences',
+                children: this._factory.makeForExternalReference().normalizeIterable(data.externalReferences, options, 'reference')
+            }
+            : undefined;
+        const properties = spec.supportsProperties(data) && data.properties.size > 0
+            ? {
+                type: 'element',
+                name: 'properties',
+                children: this._factory.makeForProperty().normalizeIterable(data.properties, options, 'property')
+            }
+            : undefined;
+        const components = data.components.size > 0
+            ? {
+                type: 'element',
+                name: 'components',
+                children: this.normalizeIterable(data.components, options, 'component')
+            }
+            : undefined;
+        const evidence = spec.supportsComponentEvidence && data.evidence !== undefined
+            ? this._factory.makeForComponentEvidence().normalize(data.evidence, options, 'evidence')
+            : undefined;
+        return {
+            type: 'element',
+            name: elementName,
+            attributes: {
+                type: data.type,
+                'bom-ref': data.bomRef.value
+            },
+            children: [
+                supplier,
+                makeOptionalTextElement(data.author, 'author', _xsd_1.normalizedString),
+                makeOptionalTextElement(data.publisher, 'publisher', _xsd_1.normalizedString),
+                makeOptionalTextElement(data.group, 'group', _xsd_1.normalizedString),
+                makeTextElement(data.name, 'name', _xsd_1.normalizedString),
+                version,
+                makeOptionalTextElement(data.description, 'description', _xsd_1.normalizedString),
+                makeOptionalTextElement(data.scope, 'scope'),
+                hashes,
+                licenses,
+                makeOptionalTextElement(data.copyright, 'copyright', _xsd_1.normalizedString),
+                makeOptionalTextElement(data.cpe, 'cpe'),
+                makeOptionalTextElement(data.purl, 'purl'),
+                swid,
+                extRefs,
+                properties,
+                components,
+                evidence
+            ].filter(notUndefined_1.isNotUndefined)
+        };
+    }
+    normalizeIterable(data, options, elementName) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(c => this.normalize(c, options, elementName)).filter(notUndefined_1.isNotUndefined);
+    }
+}
+exports.ComponentNormalizer = ComponentNormalizer;
+class ServiceNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        const spec = this._factory.spec;
+        const provider = data.provider === undefined
+            ? undefined
+            : this._factory.makeForOrganizationalEntity().normalize(data.provider, options, 'provider');
+        const licenses = data.licenses.size > 0
+            ? {
+                type: 'element',
+                name: 'licenses',
+                children: this._factory.makeForLicense().normalizeIterable(data.licenses, options)
+            }
+            : undefined;
+        const extRefs = data.externalReferences.size > 0
+            ? {
+                type: 'element',
+                name: 'externalReferences',
+                children: this._factory.makeForExternalReference().normalizeIterable(data.externalReferences, options, 'reference')
+            }
+            : undefined;
+        const properties = spec.supportsProperties(data) && data.properties.size > 0
+            ? {
+                type: 'element',
+                name: 'properties',
+                children: this._factory.makeForProperty().normalizeIterable(data.properties, options, 'property')
+            }
+            : undefined;
+        const services = data.services.size > 0
+            ? {
+                type: 'element',
+                name: 'services',
+                children: this.normalizeIterable(data.services, options, 'service')
+            }
+            : undefined;
+        return {
+            type: 'element',
+            name: elementName,
+            attributes: {
+                'bom-ref': data.bomRef.value
+            },
+            children: [
+                provider,
+                makeOptionalTextElement(data.group, 'group', _xsd_1.normalizedString),
+                makeTextElement(data.name, 'name', _xsd_1.normalizedString),
+                makeOptionalTextElement(data.version, 'version', _xsd_1.normalizedString),
+                makeOptionalTextElement(data.description, 'description', _xsd_1.normalizedString),
+                licenses,
+                extRefs,
+                properties,
+                services,
+            ].filter(notUndefined_1.isNotUndefined)
+        };
+    }
+    normalizeIterable(data, options, elementName) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(s => this.normalize(s, options, elementName));
+    }
+}
+exports.ServiceNormalizer = ServiceNormalizer;
+class ComponentEvidenceNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        const licenses = data.licenses.size > 0
+            ? {
+                type: 'element',
+                name: 'licenses',
+                children: this._factory.makeForLicense().normalizeIterable(data.licenses, options)
+            }
+            : undefined;
+        const copyright = data.copyright.size > 0
+            ? {
+                type: 'element',
+                name: 'copyright',
+                children: makeTextElementIter(data.copyright, options, 'text')
+            }
+            : undefined;
+        return {
+            type: 'element',
+            name: elementName,
+            children: [
+                licenses,
+                copyright
+            ].filter(notUndefined_1.isNotUndefined)
+        };
+    }
+}
+exports.ComponentEvidenceNormalizer = ComponentEvidenceNormalizer;
+class LicenseNormalizer extends BaseXmlNormalizer {
+    normalize(data, options) {
+        switch (true) {
+            case data instanceof license_1.NamedLicense:
+                return this.#normalizeNamedLicense(data, options);
+            case data instanceof license_1.SpdxLicense:
+                return (0, spdx_1.isSupportedSpdxId)(data.id)
+                    ? this.#normalizeSpdxLicense(data, options)
+                    : this.#normalizeNamedLicense(new license_1.NamedLicense(data.id, { url: data.url }), options);
+            case data instanceof license_1.LicenseExpression:
+                return this.#normalizeLicenseExpression(data);
+            default:
+                throw new TypeError('Unexpected LicenseChoice');
+        }
+    }
+    #normalizeNamedLicense(data, options) {
+        const spec = this._factory.spec;
+        const url = (0, uri_1.escapeUri)(data.url?.toString());
+        const properties = spec.supportsProperties(data) && data.properties.size > 0
+            ? {
+                type: 'element',
+                name: 'properties',
+                children: this._factory.makeForProperty().normalizeIterable(data.properties, options, 'property')
+            }
+            : undefined;
+        return {
+            type: 'element',
+            name: 'license',
+            attributes: {
+                acknowledgement: spec.supportsLicenseAcknowledgement
+                    ? data.acknowledgement
+                    : undefined
+            },
+            children: [
+                makeTextElement(data.name, 'name', _xsd_1.normalizedString),
+                data.text === undefined
+                    ? undefined
+                    : this._factory.makeForAttachment().normalize(data.text, options, 'text'),
+                types_1.XmlSchema.isAnyURI(url)
+                    ? makeTextElement(url, 'url')
+                    : undefined,
+                properties
+            ].filter(notUndefined_1.isNotUndefined)
+        };
+    }
+    #normalizeSpdxLicense(data, options) {
+        const spec = this._factory.spec;
+        const url = (0, uri_1.escapeUri)(data.url?.toString());
+        const properties = spec.supportsProperties(data) && data.properties.size > 0
+            ? {
+                type: 'element',
+                name: 'properties',
+                children: this._factory.makeForProperty().normalizeIterable(data.properties, options, 'property')
+            }
+            : undefined;
+        return {
+            type: 'element',
+            name: 'license',
+            attributes: {
+                acknowledgement: spec.supportsLicenseAcknowledgement
+                    ? data.acknowledgement
+                    : undefined
+            },
+            children: [
+                makeTextElement(data.id, 'id'),
+                data.text === undefined
+                    ? undefined
+                    : this._factory.makeForAttachment().normalize(data.text, options, 'text'),
+                types_1.XmlSchema.isAnyURI(url)
+                    ? makeTextElement(url, 'url')
+                    : undefined,
+                properties
+            ].filter(notUndefined_1.isNotUndefined)
+        };
+    }
+    #normalizeLicenseExpression(data) {
+        const elem = makeTextElement(data.expression, 'expression', _xsd_1.normalizedString);
+        elem.attributes = {
+            acknowledgement: this._factory.spec.supportsLicenseAcknowledgement
+                ? data.acknowledgement
+                : undefined
+        };
+        return elem;
+    }
+    normalizeIterable(data, options) {
+        const licenses = options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data);
+        if (licenses.length > 1) {
+            const expressions = licenses.filter(l => l instanceof license_1.LicenseExpression);
+            if (expressions.length > 0) {
+                return [this.#normalizeLicenseExpression(expressions[0])];
+            }
+        }
+        return licenses.map(l => this.normalize(l, options));
+    }
+}
+exports.LicenseNormalizer = LicenseNormalizer;
+class SWIDNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        const url = (0, uri_1.escapeUri)(data.url?.toString());
+        return {
+            type: 'element',
+            name: elementName,
+            attributes: {
+                tagId: data.tagId,
+                name: data.name,
+                version: data.version || undefined,
+                tagVersion: data.tagVersion,
+                patch: data.patch === undefined
+                    ? undefined
+                    : (data.patch ? 'true' : 'false')
+            },
+            children: [
+                data.text === undefined
+                    ? undefined
+                    : this._factory.makeForAttachment().normalize(data.text, options, 'text'),
+                types_1.XmlSchema.isAnyURI(url)
+                    ? makeTextElement(url, 'url')
+                    : undefined
+            ].filter(notUndefined_1.isNotUndefined)
+        };
+    }
+}
+exports.SWIDNormalizer = SWIDNormalizer;
+class ExternalReferenceNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        const url = (0, uri_1.escapeUri)(data.url.toString());
+        const hashes = this._factory.spec.supportsExternalReferenceHashes && data.hashes.size > 0
+            ? {
+                type: 'element',
+                name: 'hashes',
+                children: this._factory.makeForHash().normalizeIterable(data.hashes, options, 'hash')
+            }
+            : undefined;
+        return this._factory.spec.supportsExternalReferenceType(data.type) &&
+            types_1.XmlSchema.isAnyURI(url)
+            ? {
+                type: 'element',
+                name: elementName,
+                attributes: {
+                    type: data.type
+                },
+                children: [
+                    makeTextElement(url, 'url'),
+                    makeOptionalTextElement(data.comment, 'comment'),
+                    hashes
+                ].filter(notUndefined_1.isNotUndefined)
+            }
+            : undefined;
+    }
+    normalizeIterable(data, options, elementName) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(r => this.normalize(r, options, elementName)).filter(notUndefined_1.isNotUndefined);
+    }
+}
+exports.ExternalReferenceNormalizer = ExternalReferenceNormalizer;
+class AttachmentNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        return {
+            type: 'element',
+            name: elementName,
+            attributes: {
+                'content-type': data.contentType
+                    ? (0, _xsd_1.normalizedString)(data.contentType)
+                    : undefined,
+                encoding: data.encoding || undefined
+            },
+            children: data.content.toString()
+        };
+    }
+}
+exports.AttachmentNormalizer = AttachmentNormalizer;
+class PropertyNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        return {
+            type: 'element',
+            name: elementName,
+            attributes: {
+                name: data.name
+            },
+            children: (0, _xsd_1.normalizedString)(data.value)
+        };
+    }
+    normalizeIterable(data, options, elementName) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(p => this.normalize(p, options, elementName));
+    }
+}
+exports.PropertyNormalizer = PropertyNormalizer;
+class DependencyGraphNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        const allRefs = new Map();
+        if (data.metadata.component !== undefined) {
+            allRefs.set(data.metadata.component.bomRef, data.metadata.component.dependencies);
+            for (const component of data.metadata.component.components[tree_1.treeIteratorSymbol]()) {
+                allRefs.set(component.bomRef, component.dependencies);
+            }
+        }
+        for (const component of data.components[tree_1.treeIteratorSymbol]()) {
+            allRefs.set(component.bomRef, component.dependencies);
+        }
+        for (const service of data.services[tree_1.treeIteratorSymbol]()) {
+            allRefs.set(service.bomRef, service.dependencies);
+        }
+        const normalized = [];
+        for (const [ref, deps] of allRefs) {
+            const dep = this.#normalizeDependency(ref, deps, allRefs, options);
+            if ((0, notUndefined_1.isNotUndefined)(dep)) {
+                normalized.push(dep);
+            }
+        }
+        if (options.sortLists ?? false) {
+            normalized.sort(({ attributes: { ref: a } }, { attributes: { ref: b } }) => a.localeCompare(b));
+        }
+        return {
+            type: 'element',
+            name: elementName,
+            children: normalized
+        };
+    }
+    #normalizeDependency(ref, deps, allRefs, options) {
+        const bomRef = ref.toString();
+        if (bomRef.length === 0) {
+            return undefined;
+        }
+        const dependsOn = Array.from(deps).filter(d => allRefs.has(d) && d !== ref)
+            .map(d => d.toString()).filter(d => d.length > 0);
+        if (options.sortLists ?? false) {
+            dependsOn.sort((a, b) => a.localeCompare(b));
+        }
+        return {
+            type: 'element',
+            name: 'dependency',
+            attributes: { ref: bomRef },
+            children: dependsOn.map(d => ({
+                type: 'element',
+                name: 'dependency',
+                attributes: { ref: d }
+            }))
+        };
+    }
+}
+exports.DependencyGraphNormalizer = DependencyGraphNormalizer;
+class VulnerabilityNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        const references = data.references.size > 0
+            ? {
+                type: 'element',
+                name: 'references',
+                children: this._factory.makeForVulnerabilityReference().normalizeIterable(data.references, options, 'reference')
+            }
+            : undefined;
+        const ratings = data.ratings.size > 0
+            ? {
+                type: 'element',
+                name: 'ratings',
+                children: this._factory.makeForVulnerabilityRating().normalizeIterable(data.ratings, options, 'rating')
+            }
+            : undefined;
+        const cwes = data.cwes.size > 0
+            ? {
+                type: 'element',
+                name: 'cwes',
+                children: (options.sortLists
+                    ? data.cwes.sorted()
+                    : Array.from(data.cwes)).map(cwe => makeTextElement(cwe, 'cwe'))
+            }
+            : undefined;
+        const advisories = data.advisories.size > 0
+            ? {
+                type: 'element',
+                name: 'advisories',
+                children: this._factory.makeForVulnerabilityAdvisory().normalizeIterable(data.advisories, options, 'advisory')
+            }
+            : undefined;
+        const tools = data.tools.size > 0
+            ? this._factory.makeForTools().normalize(data.tools, options, 'tools')
+            : undefined;
+        const affects = data.affects.size > 0
+            ? {
+                type: 'element',
+                name: 'affects',
+                children: this._factory.makeForVulnerabilityAffect().normalizeIterable(data.affects, options, 'target')
+            }
+            : undefined;
+        const properties = data.properties.size > 0
+            ? {
+                type: 'element',
+                name: 'properties',
+                children: this._factory.makeForProperty().normalizeIterable(data.properties, options, 'property')
+            }
+            : undefined;
+        return {
+            type: 'element',
+            name: elementName,
+            attributes: { 'bom-ref': data.bomRef.value || undefined },
+            children: [
+                makeOptionalTextElement(data.id, 'id', _xsd_1.normalizedString),
+                data.source === undefined
+                    ? undefined
+                    : this._factory.makeForVulnerabilitySource().normalize(data.source, options, 'source'),
+                references,
+                ratings,
+                cwes,
+                makeOptionalTextElement(data.description, 'description'),
+                makeOptionalTextElement(data.detail, 'detail'),
+                makeOptionalTextElement(data.recommendation, 'recommendation'),
+                advisories,
+                makeOptionalDateTimeElement(data.created, 'created'),
+                makeOptionalDateTimeElement(data.created, 'published'),
+                makeOptionalDateTimeElement(data.created, 'updated'),
+                data.credits === undefined
+                    ? undefined
+                    : this._factory.makeForVulnerabilityCredits().normalize(data.credits, options, 'credits'),
+                tools,
+                data.analysis === undefined
+                    ? undefined
+                    : this._factory.makeForVulnerabilityAnalysis().normalize(data.analysis, options, 'analysis'),
+                affects,
+                properties
+            ].filter(notUndefined_1.isNotUndefined)
+        };
+    }
+    normalizeIterable(data, options, elementName) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(v => this.normalize(v, options, elementName));
+    }
+}
+exports.VulnerabilityNormalizer = VulnerabilityNormalizer;
+class VulnerabilitySourceNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        const url = (0, uri_1.escapeUri)(data.url?.toString());
+        return {
+            type: 'element',
+            name: elementName,
+            children: [
+                makeOptionalTextElement(data.name, 'name', _xsd_1.normalizedString),
+                types_1.XmlSchema.isAnyURI(url)
+                    ? makeTextElement(url, 'url')
+                    : undefined
+            ].filter(notUndefined_1.isNotUndefined)
+        };
+    }
+}
+exports.VulnerabilitySourceNormalizer = VulnerabilitySourceNormalizer;
+class VulnerabilityReferenceNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        return {
+            type: 'element',
+            name: elementName,
+            children: [
+                makeTextElement(data.id, 'id'),
+                this._factory.makeForVulnerabilitySource().normalize(data.source, options, 'source')
+            ]
+        };
+    }
+    normalizeIterable(data, options, elementName) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(r => this.normalize(r, options, elementName));
+    }
+}
+exports.VulnerabilityReferenceNormalizer = VulnerabilityReferenceNormalizer;
+class VulnerabilityRatingNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        return {
+            type: 'element',
+            name: elementName,
+            children: [
+                data.source === undefined
+                    ? undefined
+                    : this._factory.makeForVulnerabilitySource().normalize(data.source, options, 'source'),
+                makeOptionalTextElement(data.score, 'score'),
+                makeOptionalTextElement(data.severity, 'severity'),
+                this._factory.spec.supportsVulnerabilityRatingMethod(data.method)
+                    ? makeOptionalTextElement(data.method, 'method')
+                    : undefined,
+                makeOptionalTextElement(data.vector, 'vector', _xsd_1.normalizedString),
+                makeOptionalTextElement(data.justification, 'justification')
+            ].filter(notUndefined_1.isNotUndefined)
+        };
+    }
+    normalizeIterable(data, options, elementName) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(r => this.normalize(r, options, elementName));
+    }
+}
+exports.VulnerabilityRatingNormalizer = VulnerabilityRatingNormalizer;
+class VulnerabilityAdvisoryNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        const url = (0, uri_1.escapeUri)(data.url.toString());
+        if (!types_1.XmlSchema.isAnyURI(url)) {
+            return undefined;
+        }
+        return {
+            type: 'element',
+            name: elementName,
+            children: [
+                makeOptionalTextElement(data.title, 'title'),
+                makeTextElement(url, 'url')
+            ].filter(notUndefined_1.isNotUndefined)
+        };
+    }
+    normalizeIterable(data, options, elementName) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(a => this.normalize(a, options, elementName)).filter(notUndefined_1.isNotUndefined);
+    }
+}
+exports.VulnerabilityAdvisoryNormalizer = VulnerabilityAdvisoryNormalizer;
+class VulnerabilityCreditsNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        const organizations = data.organizations.size > 0
+            ? {
+                type: 'element',
+                name: 'organizations',
+                children: this._factory.makeForOrganizationalEntity().normalizeIterable(data.organizations, options, 'organization')
+            }
+            : undefined;
+        const individuals = data.individuals.size > 0
+            ? {
+                type: 'element',
+                name: 'individuals',
+                children: this._factory.makeForOrganizationalContact().normalizeIterable(data.individuals, options, 'individual')
+            }
+            : undefined;
+        return {
+            type: 'element',
+            name: elementName,
+            children: [
+                organizations,
+                individuals
+            ].filter(notUndefined_1.isNotUndefined)
+        };
+    }
+}
+exports.VulnerabilityCreditsNormalizer = VulnerabilityCreditsNormalizer;
+class VulnerabilityAnalysisNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        const responses = data.response.size > 0
+            ? {
+                type: 'element',
+                name: 'responses',
+                children: (options.sortLists ?? false
+                    ? data.response.sorted()
+                    : Array.from(data.response)).map(ar => makeTextElement(ar, 'response'))
+            }
+            : undefined;
+        return {
+            type: 'element',
+            name: elementName,
+            children: [
+                makeOptionalTextElement(data.state, 'state'),
+                makeOptionalTextElement(data.justification, 'justification'),
+                responses,
+                makeOptionalTextElement(data.detail, 'detail')
+            ].filter(notUndefined_1.isNotUndefined)
+        };
+    }
+}
+exports.VulnerabilityAnalysisNormalizer = VulnerabilityAnalysisNormalizer;
+class VulnerabilityAffectNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        const versions = data.versions.size > 0
+            ? {
+                type: 'element',
+                name: 'versions',
+                children: this._factory.makeForVulnerabilityAffectedVersion().normalizeIterable(data.versions, options, 'version')
+            }
+            : undefined;
+        return {
+            type: 'element',
+            name: elementName,
+            children: [
+                makeTextElement(data.ref, 'ref'),
+                versions
+            ].filter(notUndefined_1.isNotUndefined)
+        };
+    }
+    normalizeIterable(data, options, elementName) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(a => this.normalize(a, options, elementName));
+    }
+}
+exports.VulnerabilityAffectNormalizer = VulnerabilityAffectNormalizer;
+class VulnerabilityAffectedVersionNormalizer extends BaseXmlNormalizer {
+    normalize(data, options, elementName) {
+        switch (true) {
+            case data instanceof affect_1.AffectedSingleVersion:
+                return this.#normalizeAffectedSingleVersion(data, elementName);
+            case data instanceof affect_1.AffectedVersionRange:
+                return this.#normalizeAffectedVersionRange(data, elementName);
+            default:
+                throw new TypeError('Unexpected Vulnerability AffectedVersion');
+        }
+    }
+    #normalizeAffectedSingleVersion(data, elementName) {
+        return {
+            type: 'element',
+            name: elementName,
+            children: [
+                makeTextElement(data.version, 'version', _xsd_1.normalizedString),
+                makeOptionalTextElement(data.status, 'status')
+            ].filter(notUndefined_1.isNotUndefined)
+        };
+    }
+    #normalizeAffectedVersionRange(data, elementName) {
+        return {
+            type: 'element',
+            name: elementName,
+            children: [
+                makeTextElement(data.range, 'range', _xsd_1.normalizedString),
+                makeOptionalTextElement(data.status, 'status')
+            ].filter(notUndefined_1.isNotUndefined)
+        };
+    }
+    normalizeIterable(data, options, elementName) {
+        return (options.sortLists ?? false
+            ? data.sorted()
+            : Array.from(data)).map(av => this.normalize(av, options, elementName));
+    }
+}
+exports.VulnerabilityAffectedVersionNormalizer = VulnerabilityAffectedVersionNormalizer;
+const noTEM = (s) => s;
+function makeOptionalTextElement(data, elementName, mod = noTEM) {
+    const s = mod(data?.toString() ?? '');
+    return s.length > 0
+        ? makeTextElement(s, elementName)
+        : undefined;
+}
+function makeTextElement(data, elementName, mod = noTEM) {
+    return {
+        type: 'element',
+        name: elementName,
+        children: mod(data.toString())
+    };
+}
+function makeTextElementIter(data, options, elementName, mod = noTEM) {
+    const r = Array.from(data, d => makeTextElement(d, elementName, mod));
+    if (options.sortLists ?? false) {
+        r.sort(({ children: a }, { children: b }) => a.localeCompare(b));
+    }
+    return r;
+}
+function makeOptionalDateTimeElement(data, elementName, mod = noTEM) {
+    const d = data?.toISOString();
+    return d === undefined
+        ? undefined
+        : makeTextElement(d, elementName, mod);
+}
+//# sourceMappingURL=normalize.js.map
+
+/***/ }),
+
+/***/ 58547:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.XmlSchema = void 0;
+var XmlSchema;
+(function (XmlSchema) {
+    const _AnyUriSchemePattern = /^[a-z][a-z0-9+\-.]*$/i;
+    function isAnyURI(value) {
+        if (typeof value !== 'string') {
+            return false;
+        }
+        if (value.length === 0) {
+            return false;
+        }
+        const fragmentPos = value.indexOf('#');
+        let beforeFragment = value;
+        if (fragmentPos >= 0) {
+            if (value.includes('#', fragmentPos + 1)) {
+                return false;
+            }
+            beforeFragment = value.slice(undefined, fragmentPos);
+        }
+        const schemePos = beforeFragment.indexOf(':');
+        if (schemePos >= 0) {
+            if (!_AnyUriSchemePattern.test(beforeFragment.slice(undefined, schemePos))) {
+                return false;
+            }
+        }
+        return true;
+    }
+    XmlSchema.isAnyURI = isAnyURI;
+})(XmlSchema || (exports.XmlSchema = XmlSchema = {}));
+//# sourceMappingURL=types.js.map
+
+/***/ }),
+
+/***/ 63568:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.XmlBaseSerializer = void 0;
+const enums_1 = __nccwpck_require__(33671);
+const errors_1 = __nccwpck_require__(36134);
+const baseSerializer_1 = __nccwpck_require__(39983);
+class XmlBaseSerializer extends baseSerializer_1.BaseSerializer {
+    #normalizerFactory;
+    constructor(normalizerFactory) {
+        if (!normalizerFactory.spec.supportsFormat(enums_1.Format.XML)) {
+            throw new errors_1.UnsupportedFormatError('Spec does not support XML format.');
+        }
+        super();
+        this.#normalizerFactory = normalizerFactory;
+    }
+    get normalizerFactory() {
+        return this.#normalizerFactory;
+    }
+    _normalize(bom, options = {}) {
+        return this.#normalizerFactory.makeForBom()
+            .normalize(bom, options);
+    }
+}
+exports.XmlBaseSerializer = XmlBaseSerializer;
+//# sourceMappingURL=xmlBaseSerializer.js.map
+
+/***/ }),
+
+/***/ 86179:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.XmlSerializer = void 0;
+const errors_1 = __nccwpck_require__(98835);
+const xmlStringify_1 = __importDefault(__nccwpck_require__(38830));
+const errors_2 = __nccwpck_require__(98485);
+const xmlBaseSerializer_1 = __nccwpck_require__(63568);
+class XmlSerializer extends xmlBaseSerializer_1.XmlBaseSerializer {
+    _serialize(normalizedBom, options = {}) {
+        try {
+            return (0, xmlStringify_1.default)(normalizedBom, options);
+        }
+        catch (err) {
+            if (err instanceof errors_1.OptPlugError) {
+                throw new errors_2.MissingOptionalDependencyError(err.message, err);
+            }
+            throw err;
+        }
+    }
+}
+exports.XmlSerializer = XmlSerializer;
+//# sourceMappingURL=xmlSerializer.node.js.map
+
+/***/ }),
+
+/***/ 61290:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.isSupportedSpdxId = isSupportedSpdxId;
+exports.fixupSpdxId = fixupSpdxId;
+const spdx_SNAPSHOT_schema_json_1 = __nccwpck_require__(52094);
+const spdxIds = new Set(spdx_SNAPSHOT_schema_json_1.enum);
+const spdxLowerToActual = Object.freeze(Object.fromEntries(spdx_SNAPSHOT_schema_json_1.enum.map(spdxId => [spdxId.toLowerCase(), spdxId])));
+function isSupportedSpdxId(value) {
+    return spdxIds.has(value);
+}
+function fixupSpdxId(value) {
+    return typeof value === 'string' && value.length > 0
+        ? spdxLowerToActual[value.toLowerCase()]
+        : undefined;
+}
+//# sourceMappingURL=spdx.js.map
+
+/***/ }),
+
+/***/ 41088:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports._Spec = void 0;
+const models_1 = __nccwpck_require__(50320);
+class _Spec {
+    #version;
+    #formats;
+    #componentTypes;
+    #hashAlgorithms;
+    #hashValuePattern;
+    #externalReferenceTypes;
+    #vulnerabilityRatingMethods;
+    #supportsDependencyGraph;
+    #supportsToolReferences;
+    #requiresComponentVersion;
+    #supportsProperties;
+    #supportsVulnerabilities;
+    #supportsComponentEvidence;
+    #supportsMetadataLifecycles;
+    #supportsMetadataLicenses;
+    #supportsMetadataProperties;
+    #supportsExternalReferenceHashes;
+    #supportsLicenseAcknowledgement;
+    #supportsServices;
+    #supportsToolsComponentsServices;
+    #supportsLicenseProperties;
+    constructor(version, formats, componentTypes, hashAlgorithms, hashValuePattern, externalReferenceTypes, supportsDependencyGraph, supportsToolReferences, requiresComponentVersion, supportsProperties, supportsVulnerabilities, vulnerabilityRatingMethods, supportsComponentEvidence, supportsMetadataLifecycles, supportsMetadataLicenses, supportsMetadataProperties, supportsExternalReferenceHashes, supportsLicenseAcknowledgement, supportsServices, supportsToolsComponentsServices, supportsLicenseProperties) {
+        this.#version = version;
+        this.#formats = new Set(formats);
+        this.#componentTypes = new Set(componentTypes);
+        this.#hashAlgorithms = new Set(hashAlgorithms);
+        this.#hashValuePattern = hashValuePattern;
+        this.#externalReferenceTypes = new Set(externalReferenceTypes);
+        this.#supportsDependencyGraph = supportsDependencyGraph;
+        this.#supportsToolReferences = supportsToolReferences;
+        this.#requiresComponentVersion = requiresComponentVersion;
+        this.#supportsProperties = supportsProperties;
+        this.#supportsVulnerabilities = supportsVulnerabilities;
+        this.#vulnerabilityRatingMethods = new Set(vulnerabilityRatingMethods);
+        this.#supportsComponentEvidence = supportsComponentEvidence;
+        this.#supportsMetadataLifecycles = supportsMetadataLifecycles;
+        this.#supportsMetadataLicenses = supportsMetadataLicenses;
+        this.#supportsMetadataProperties = supportsMetadataProperties;
+        this.#supportsExternalReferenceHashes = supportsExternalReferenceHashes;
+        this.#supportsLicenseAcknowledgement = supportsLicenseAcknowledgement;
+        this.#supportsServices = supportsServices;
+        this.#supportsToolsComponentsServices = supportsToolsComponentsServices;
+        this.#supportsLicenseProperties = supportsLicenseProperties;
+    }
+    get version() {
+        return this.#version;
+    }
+    supportsFormat(f) {
+        return this.#formats.has(f);
+    }
+    supportsComponentType(ct) {
+        return this.#componentTypes.has(ct);
+    }
+    supportsHashAlgorithm(ha) {
+        return this.#hashAlgorithms.has(ha);
+    }
+    supportsHashValue(hv) {
+        return typeof hv === 'string' &&
+            this.#hashValuePattern.test(hv);
+    }
+    supportsExternalReferenceType(ert) {
+        return this.#externalReferenceTypes.has(ert);
+    }
+    get supportsDependencyGraph() {
+        return this.#supportsDependencyGraph;
+    }
+    get supportsToolReferences() {
+        return this.#supportsToolReferences;
+    }
+    get requiresComponentVersion() {
+        return this.#requiresComponentVersion;
+    }
+    supportsProperties(model) {
+        switch (true) {
+            case model instanceof models_1.NamedLicense || model instanceof models_1.SpdxLicense:
+                return this.#supportsLicenseProperties;
+            default:
+                return this.#supportsProperties;
+        }
+    }
+    get supportsVulnerabilities() {
+        return this.#supportsVulnerabilities;
+    }
+    supportsVulnerabilityRatingMethod(rm) {
+        return this.#vulnerabilityRatingMethods.has(rm);
+    }
+    get supportsComponentEvidence() {
+        return this.#supportsComponentEvidence;
+    }
+    get supportsMetadataLifecycles() {
+        return this.#supportsMetadataLifecycles;
+    }
+    get supportsMetadataLicenses() {
+        return this.#supportsMetadataLicenses;
+    }
+    get supportsMetadataProperties() {
+        return this.#supportsMetadataProperties;
+    }
+    get supportsExternalReferenceHashes() {
+        return this.#supportsExternalReferenceHashes;
+    }
+    get supportsLicenseAcknowledgement() {
+        return this.#supportsLicenseAcknowledgement;
+    }
+    get supportsServices() {
+        return this.#supportsServices;
+    }
+    get supportsToolsComponentsServices() {
+        return this.#supportsToolsComponentsServices;
+    }
+}
+exports._Spec = _Spec;
+//# sourceMappingURL=_protocol.js.map
+
+/***/ }),
+
+/***/ 64641:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.SpecVersionDict = exports.Spec1dot7 = exports.Spec1dot6 = exports.Spec1dot5 = exports.Spec1dot4 = exports.Spec1dot3 = exports.Spec1dot2 = void 0;
+const componentType_1 = __nccwpck_require__(79915);
+const externalReferenceType_1 = __nccwpck_require__(86408);
+const hashAlogorithm_1 = __nccwpck_require__(12310);
+const ratingMethod_1 = __nccwpck_require__(21369);
+const _protocol_1 = __nccwpck_require__(41088);
+const enums_1 = __nccwpck_require__(33671);
+exports.Spec1dot2 = Object.freeze(new _protocol_1._Spec(enums_1.Version.v1dot2, [
+    enums_1.Format.XML,
+    enums_1.Format.JSON
+], [
+    componentType_1.ComponentType.Application,
+    componentType_1.ComponentType.Framework,
+    componentType_1.ComponentType.Library,
+    componentType_1.ComponentType.Container,
+    componentType_1.ComponentType.OperatingSystem,
+    componentType_1.ComponentType.Device,
+    componentType_1.ComponentType.Firmware,
+    componentType_1.ComponentType.File
+], [
+    hashAlogorithm_1.HashAlgorithm.MD5,
+    hashAlogorithm_1.HashAlgorithm['SHA-1'],
+    hashAlogorithm_1.HashAlgorithm['SHA-256'],
+    hashAlogorithm_1.HashAlgorithm['SHA-384'],
+    hashAlogorithm_1.HashAlgorithm['SHA-512'],
+    hashAlogorithm_1.HashAlgorithm['SHA3-256'],
+    hashAlogorithm_1.HashAlgorithm['SHA3-384'],
+    hashAlogorithm_1.HashAlgorithm['SHA3-512'],
+    hashAlogorithm_1.HashAlgorithm['BLAKE2b-256'],
+    hashAlogorithm_1.HashAlgorithm['BLAKE2b-384'],
+    hashAlogorithm_1.HashAlgorithm['BLAKE2b-512'],
+    hashAlogorithm_1.HashAlgorithm.BLAKE3
+], /^([a-fA-F0-9]{32})$|^([a-fA-F0-9]{40})$|^([a-fA-F0-9]{64})$|^([a-fA-F0-9]{96})$|^([a-fA-F0-9]{128})$/, [
+    externalReferenceType_1.ExternalReferenceType.VCS,
+    externalReferenceType_1.ExternalReferenceType.IssueTracker,
+    externalReferenceType_1.ExternalReferenceType.Website,
+    externalReferenceType_1.ExternalReferenceType.Advisories,
+    externalReferenceType_1.ExternalReferenceType.BOM,
+    externalReferenceType_1.ExternalReferenceType.MailingList,
+    externalReferenceType_1.ExternalReferenceType.Social,
+    externalReferenceType_1.ExternalReferenceType.Chat,
+    externalReferenceType_1.ExternalReferenceType.Documentation,
+    externalReferenceType_1.ExternalReferenceType.Support,
+    externalReferenceType_1.ExternalReferenceType.Distribution,
+    externalReferenceType_1.ExternalReferenceType.License,
+    externalReferenceType_1.ExternalReferenceType.BuildMeta,
+    externalReferenceType_1.ExternalReferenceType.BuildSystem,
+    externalReferenceType_1.ExternalReferenceType.Other
+], true, false, true, false, false, [], false, false, false, false, false, false, true, false, false));
+exports.Spec1dot3 = Object.freeze(new _protocol_1._Spec(enums_1.Version.v1dot3, [
+    enums_1.Format.XML,
+    enums_1.Format.JSON
+], [
+    componentType_1.ComponentType.Application,
+    componentType_1.ComponentType.Framework,
+    componentType_1.ComponentType.Library,
+    componentType_1.ComponentType.Container,
+    componentType_1.ComponentType.OperatingSystem,
+    componentType_1.ComponentType.Device,
+    componentType_1.ComponentType.Firmware,
+    componentType_1.ComponentType.File
+], [
+    hashAlogorithm_1.HashAlgorithm.MD5,
+    hashAlogorithm_1.HashAlgorithm['SHA-1'],
+    hashAlogorithm_1.HashAlgorithm['SHA-256'],
+    hashAlogorithm_1.HashAlgorithm['SHA-384'],
+    hashAlogorithm_1.HashAlgorithm['SHA-512'],
+    hashAlogorithm_1.HashAlgorithm['SHA3-256'],
+    hashAlogorithm_1.HashAlgorithm['SHA3-384'],
+    hashAlogorithm_1.HashAlgorithm['SHA3-512'],
+    hashAlogorithm_1.HashAlgorithm['BLAKE2b-256'],
+    hashAlogorithm_1.HashAlgorithm['BLAKE2b-384'],
+    hashAlogorithm_1.HashAlgorithm['BLAKE2b-512'],
+    hashAlogorithm_1.HashAlgorithm.BLAKE3
+], /^([a-fA-F0-9]{32})$|^([a-fA-F0-9]{40})$|^([a-fA-F0-9]{64})$|^([a-fA-F0-9]{96})$|^([a-fA-F0-9]{128})$/, [
+    externalReferenceType_1.ExternalReferenceType.VCS,
+    externalReferenceType_1.ExternalReferenceType.IssueTracker,
+    externalReferenceType_1.ExternalReferenceType.Website,
+    externalReferenceType_1.ExternalReferenceType.Advisories,
+    externalReferenceType_1.ExternalReferenceType.BOM,
+    externalReferenceType_1.ExternalReferenceType.MailingList,
+    externalReferenceType_1.ExternalReferenceType.Social,
+    externalReferenceType_1.ExternalReferenceType.Chat,
+    externalReferenceType_1.ExternalReferenceType.Documentation,
+    externalReferenceType_1.ExternalReferenceType.Support,
+    externalReferenceType_1.ExternalReferenceType.Distribution,
+    externalReferenceType_1.ExternalReferenceType.License,
+    externalReferenceType_1.ExternalReferenceType.BuildMeta,
+    externalReferenceType_1.ExternalReferenceType.BuildSystem,
+    externalReferenceType_1.ExternalReferenceType.Other
+], true, false, true, true, false, [], true, false, true, true, true, false, true, false, false));
+exports.Spec1dot4 = Object.freeze(new _protocol_1._Spec(enums_1.Version.v1dot4, [
+    enums_1.Format.XML,
+    enums_1.Format.JSON
+], [
+    componentType_1.ComponentType.Application,
+    componentType_1.ComponentType.Framework,
+    componentType_1.ComponentType.Library,
+    componentType_1.ComponentType.Container,
+    componentType_1.ComponentType.OperatingSystem,
+    componentType_1.ComponentType.Device,
+    componentType_1.ComponentType.Firmware,
+    componentType_1.ComponentType.File
+], [
+    hashAlogorithm_1.HashAlgorithm.MD5,
+    hashAlogorithm_1.HashAlgorithm['SHA-1'],
+    hashAlogorithm_1.HashAlgorithm['SHA-256'],
+    hashAlogorithm_1.HashAlgorithm['SHA-384'],
+    hashAlogorithm_1.HashAlgorithm['SHA-512'],
+    hashAlogorithm_1.HashAlgorithm['SHA3-256'],
+    hashAlogorithm_1.HashAlgorithm['SHA3-384'],
+    hashAlogorithm_1.HashAlgorithm['SHA3-512'],
+    hashAlogorithm_1.HashAlgorithm['BLAKE2b-256'],
+    hashAlogorithm_1.HashAlgorithm['BLAKE2b-384'],
+    hashAlogorithm_1.HashAlgorithm['BLAKE2b-512'],
+    hashAlogorithm_1.HashAlgorithm.BLAKE3
+], /^([a-fA-F0-9]{32})$|^([a-fA-F0-9]{40})$|^([a-fA-F0-9]{64})$|^([a-fA-F0-9]{96})$|^([a-fA-F0-9]{128})$/, [
+    externalReferenceType_1.ExternalReferenceType.VCS,
+    externalReferenceType_1.ExternalReferenceType.IssueTracker,
+    externalReferenceType_1.ExternalReferenceType.Website,
+    externalReferenceType_1.ExternalReferenceType.Advisories,
+    externalReferenceType_1.ExternalReferenceType.BOM,
+    externalReferenceType_1.ExternalReferenceType.MailingList,
+    externalReferenceType_1.ExternalReferenceType.Social,
+    externalReferenceType_1.ExternalReferenceType.Chat,
+    externalReferenceType_1.ExternalReferenceType.Documentation,
+    externalReferenceType_1.ExternalReferenceType.Support,
+    externalReferenceType_1.ExternalReferenceType.Distribution,
+    externalReferenceType_1.ExternalReferenceType.License,
+    externalReferenceType_1.ExternalReferenceType.BuildMeta,
+    externalReferenceType_1.ExternalReferenceType.BuildSystem,
+    externalReferenceType_1.ExternalReferenceType.ReleaseNotes,
+    externalReferenceType_1.ExternalReferenceType.Other
+], true, true, false, true, true, [
+    ratingMethod_1.RatingMethod.CVSSv2,
+    ratingMethod_1.RatingMethod.CVSSv3,
+    ratingMethod_1.RatingMethod.CVSSv31,
+    ratingMethod_1.RatingMethod.OWASP,
+    ratingMethod_1.RatingMethod.Other
+], true, false, true, true, true, false, true, false, false));
+exports.Spec1dot5 = Object.freeze(new _protocol_1._Spec(enums_1.Version.v1dot5, [
+    enums_1.Format.XML,
+    enums_1.Format.JSON
+], [
+    componentType_1.ComponentType.Application,
+    componentType_1.ComponentType.Framework,
+    componentType_1.ComponentType.Library,
+    componentType_1.ComponentType.Container,
+    componentType_1.ComponentType.Platform,
+    componentType_1.ComponentType.OperatingSystem,
+    componentType_1.ComponentType.Device,
+    componentType_1.ComponentType.DeviceDriver,
+    componentType_1.ComponentType.Firmware,
+    componentType_1.ComponentType.File,
+    componentType_1.ComponentType.MachineLearningModel,
+    componentType_1.ComponentType.Data
+], [
+    hashAlogorithm_1.HashAlgorithm.MD5,
+    hashAlogorithm_1.HashAlgorithm['SHA-1'],
+    hashAlogorithm_1.HashAlgorithm['SHA-256'],
+    hashAlogorithm_1.HashAlgorithm['SHA-384'],
+    hashAlogorithm_1.HashAlgorithm['SHA-512'],
+    hashAlogorithm_1.HashAlgorithm['SHA3-256'],
+    hashAlogorithm_1.HashAlgorithm['SHA3-384'],
+    hashAlogorithm_1.HashAlgorithm['SHA3-512'],
+    hashAlogorithm_1.HashAlgorithm['BLAKE2b-256'],
+    hashAlogorithm_1.HashAlgorithm['BLAKE2b-384'],
+    hashAlogorithm_1.HashAlgorithm['BLAKE2b-512'],
+    hashAlogorithm_1.HashAlgorithm.BLAKE3
+], /^([a-fA-F0-9]{32})$|^([a-fA-F0-9]{40})$|^([a-fA-F0-9]{64})$|^([a-fA-F0-9]{96})$|^([a-fA-F0-9]{128})$/, [
+    externalReferenceType_1.ExternalReferenceType.VCS,
+    externalReferenceType_1.ExternalReferenceType.IssueTracker,
+    externalReferenceType_1.ExternalReferenceType.Website,
+    externalReferenceType_1.ExternalReferenceType.Advisories,
+    externalReferenceType_1.ExternalReferenceType.BOM,
+    externalReferenceType_1.ExternalReferenceType.MailingList,
+    externalReferenceType_1.ExternalReferenceType.Social,
+    externalReferenceType_1.ExternalReferenceType.Chat,
+    externalReferenceType_1.ExternalReferenceType.Documentation,
+    externalReferenceType_1.ExternalReferenceType.Support,
+    externalReferenceType_1.ExternalReferenceType.Distribution,
+    externalReferenceType_1.ExternalReferenceType.DistributionIntake,
+    externalReferenceType_1.ExternalReferenceType.License,
+    externalReferenceType_1.ExternalReferenceType.BuildMeta,
+    externalReferenceType_1.ExternalReferenceType.BuildSystem,
+    externalReferenceType_1.ExternalReferenceType.ReleaseNotes,
+    externalReferenceType_1.ExternalReferenceType.SecurityContact,
+    externalReferenceType_1.ExternalReferenceType.ModelCard,
+    externalReferenceType_1.ExternalReferenceType.Log,
+    externalReferenceType_1.ExternalReferenceType.Configuration,
+    externalReferenceType_1.ExternalReferenceType.Evidence,
+    externalReferenceType_1.ExternalReferenceType.Formulation,
+    externalReferenceType_1.ExternalReferenceType.Attestation,
+    externalReferenceType_1.ExternalReferenceType.ThreatModel,
+    externalReferenceType_1.ExternalReferenceType.AdversaryModel,
+    externalReferenceType_1.ExternalReferenceType.RiskAssessment,
+    externalReferenceType_1.ExternalReferenceType.VulnerabilityAssertion,
+    externalReferenceType_1.ExternalReferenceType.ExploitabilityStatement,
+    externalReferenceType_1.ExternalReferenceType.PentestReport,
+    externalReferenceType_1.ExternalReferenceType.StaticAnalysisReport,
+    externalReferenceType_1.ExternalReferenceType.DynamicAnalysisReport,
+    externalReferenceType_1.ExternalReferenceType.RuntimeAnalysisReport,
+    externalReferenceType_1.ExternalReferenceType.ComponentAnalysisReport,
+    externalReferenceType_1.ExternalReferenceType.MaturityReport,
+    externalReferenceType_1.ExternalReferenceType.CertificationReport,
+    externalReferenceType_1.ExternalReferenceType.CodifiedInfrastructure,
+    externalReferenceType_1.ExternalReferenceType.QualityMetrics,
+    externalReferenceType_1.ExternalReferenceType.POAM,
+    externalReferenceType_1.ExternalReferenceType.Other
+], true, true, false, true, true, [
+    ratingMethod_1.RatingMethod.CVSSv2,
+    ratingMethod_1.RatingMethod.CVSSv3,
+    ratingMethod_1.RatingMethod.CVSSv31,
+    ratingMethod_1.RatingMethod.CVSSv4,
+    ratingMethod_1.RatingMethod.OWASP,
+    ratingMethod_1.RatingMethod.SSVC,
+    ratingMethod_1.RatingMethod.Other
+], true, true, true, true, true, false, true, true, true));
+exports.Spec1dot6 = Object.freeze(new _protocol_1._Spec(enums_1.Version.v1dot6, [
+    enums_1.Format.XML,
+    enums_1.Format.JSON
+], [
+    componentType_1.ComponentType.Application,
+    componentType_1.ComponentType.Framework,
+    componentType_1.ComponentType.Library,
+    componentType_1.ComponentType.Container,
+    componentType_1.ComponentType.Platform,
+    componentType_1.ComponentType.OperatingSystem,
+    componentType_1.ComponentType.Device,
+    componentType_1.ComponentType.DeviceDriver,
+    componentType_1.ComponentType.Firmware,
+    componentType_1.ComponentType.File,
+    componentType_1.ComponentType.MachineLearningModel,
+    componentType_1.ComponentType.Data,
+    componentType_1.ComponentType.CryptographicAsset
+], [
+    hashAlogorithm_1.HashAlgorithm.MD5,
+    hashAlogorithm_1.HashAlgorithm['SHA-1'],
+    hashAlogorithm_1.HashAlgorithm['SHA-256'],
+    hashAlogorithm_1.HashAlgorithm['SHA-384'],
+    hashAlogorithm_1.HashAlgorithm['SHA-512'],
+    hashAlogorithm_1.HashAlgorithm['SHA3-256'],
+    hashAlogorithm_1.HashAlgorithm['SHA3-384'],
+    hashAlogorithm_1.HashAlgorithm['SHA3-512'],
+    hashAlogorithm_1.HashAlgorithm['BLAKE2b-256'],
+    hashAlogorithm_1.HashAlgorithm['BLAKE2b-384'],
+    hashAlogorithm_1.HashAlgorithm['BLAKE2b-512'],
+    hashAlogorithm_1.HashAlgorithm.BLAKE3
+], /^([a-fA-F0-9]{32})$|^([a-fA-F0-9]{40})$|^([a-fA-F0-9]{64})$|^([a-fA-F0-9]{96})$|^([a-fA-F0-9]{128})$/, [
+    externalReferenceType_1.ExternalReferenceType.VCS,
+    externalReferenceType_1.ExternalReferenceType.IssueTracker,
+    externalReferenceType_1.ExternalReferenceType.Website,
+    externalReferenceType_1.ExternalReferenceType.Advisories,
+    externalReferenceType_1.ExternalReferenceType.BOM,
+    externalReferenceType_1.ExternalReferenceType.MailingList,
+    externalReferenceType_1.ExternalReferenceType.Social,
+    externalReferenceType_1.ExternalReferenceType.Chat,
+    externalReferenceType_1.ExternalReferenceType.Documentation,
+    externalReferenceType_1.ExternalReferenceType.Support,
+    externalReferenceType_1.ExternalReferenceType.SourceDistribution,
+    externalReferenceType_1.ExternalReferenceType.Distribution,
+    externalReferenceType_1.ExternalReferenceType.DistributionIntake,
+    externalReferenceType_1.ExternalReferenceType.License,
+    externalReferenceType_1.ExternalReferenceType.BuildMeta,
+    externalReferenceType_1.ExternalReferenceType.BuildSystem,
+    externalReferenceType_1.ExternalReferenceType.ReleaseNotes,
+    externalReferenceType_1.ExternalReferenceType.SecurityContact,
+    externalReferenceType_1.ExternalReferenceType.ModelCard,
+    externalReferenceType_1.ExternalReferenceType.Log,
+    externalReferenceType_1.ExternalReferenceType.Configuration,
+    externalReferenceType_1.ExternalReferenceType.Evidence,
+    externalReferenceType_1.ExternalReferenceType.Formulation,
+    externalReferenceType_1.ExternalReferenceType.Attestation,
+    externalReferenceType_1.ExternalReferenceType.ThreatModel,
+    externalReferenceType_1.ExternalReferenceType.AdversaryModel,
+    externalReferenceType_1.ExternalReferenceType.RiskAssessment,
+    externalReferenceType_1.ExternalReferenceType.VulnerabilityAssertion,
+    externalReferenceType_1.ExternalReferenceType.ExploitabilityStatement,
+    externalReferenceType_1.ExternalReferenceType.PentestReport,
+    externalReferenceType_1.ExternalReferenceType.StaticAnalysisReport,
+    externalReferenceType_1.ExternalReferenceType.DynamicAnalysisReport,
+    externalReferenceType_1.ExternalReferenceType.RuntimeAnalysisReport,
+    externalReferenceType_1.ExternalReferenceType.ComponentAnalysisReport,
+    externalReferenceType_1.ExternalReferenceType.MaturityReport,
+    externalReferenceType_1.ExternalReferenceType.CertificationReport,
+    externalReferenceType_1.ExternalReferenceType.CodifiedInfrastructure,
+    externalReferenceType_1.ExternalReferenceType.QualityMetrics,
+    externalReferenceType_1.ExternalReferenceType.POAM,
+    externalReferenceType_1.ExternalReferenceType.ElectronicSignature,
+    externalReferenceType_1.ExternalReferenceType.DigitalSignature,
+    externalReferenceType_1.ExternalReferenceType.RFC9116,
+    externalReferenceType_1.ExternalReferenceType.Other
+], true, true, false, true, true, [
+    ratingMethod_1.RatingMethod.CVSSv2,
+    ratingMethod_1.RatingMethod.CVSSv3,
+    ratingMethod_1.RatingMethod.CVSSv31,
+    ratingMethod_1.RatingMethod.CVSSv4,
+    ratingMethod_1.RatingMethod.OWASP,
+    ratingMethod_1.RatingMethod.SSVC,
+    ratingMethod_1.RatingMethod.Other
+], true, true, true, true, true, true, true, true, true));
+exports.Spec1dot7 = Object.freeze(new _protocol_1._Spec(enums_1.Version.v1dot7, [
+    enums_1.Format.XML,
+    enums_1.Format.JSON
+], [
+    componentType_1.ComponentType.Application,
+    componentType_1.ComponentType.Framework,
+    componentType_1.ComponentType.Library,
+    componentType_1.ComponentType.Container,
+    componentType_1.ComponentType.Platform,
+    componentType_1.ComponentType.OperatingSystem,
+    componentType_1.ComponentType.Device,
+    componentType_1.ComponentType.DeviceDriver,
+    componentType_1.ComponentType.Firmware,
+    componentType_1.ComponentType.File,
+    componentType_1.ComponentType.MachineLearningModel,
+    componentType_1.ComponentType.Data,
+    componentType_1.ComponentType.CryptographicAsset
+], [
+    hashAlogorithm_1.HashAlgorithm.MD5,
+    hashAlogorithm_1.HashAlgorithm['SHA-1'],
+    hashAlogorithm_1.HashAlgorithm['SHA-256'],
+    hashAlogorithm_1.HashAlgorithm['SHA-384'],
+    hashAlogorithm_1.HashAlgorithm['SHA-512'],
+    hashAlogorithm_1.HashAlgorithm['SHA3-256'],
+    hashAlogorithm_1.HashAlgorithm['SHA3-384'],
+    hashAlogorithm_1.HashAlgorithm['SHA3-512'],
+    hashAlogorithm_1.HashAlgorithm['BLAKE2b-256'],
+    hashAlogorithm_1.HashAlgorithm['BLAKE2b-384'],
+    hashAlogorithm_1.HashAlgorithm['BLAKE2b-512'],
+    hashAlogorithm_1.HashAlgorithm.BLAKE3,
+    hashAlogorithm_1.HashAlgorithm['Streebog-256'],
+    hashAlogorithm_1.HashAlgorithm['Streebog-512'],
+], /^([a-fA-F0-9]{32})$|^([a-fA-F0-9]{40})$|^([a-fA-F0-9]{64})$|^([a-fA-F0-9]{96})$|^([a-fA-F0-9]{128})$/, [
+    externalReferenceType_1.ExternalReferenceType.VCS,
+    externalReferenceType_1.ExternalReferenceType.IssueTracker,
+    externalReferenceType_1.ExternalReferenceType.Website,
+    externalReferenceType_1.ExternalReferenceType.Advisories,
+    externalReferenceType_1.ExternalReferenceType.BOM,
+    externalReferenceType_1.ExternalReferenceType.MailingList,
+    externalReferenceType_1.ExternalReferenceType.Social,
+    externalReferenceType_1.ExternalReferenceType.Chat,
+    externalReferenceType_1.ExternalReferenceType.Documentation,
+    externalReferenceType_1.ExternalReferenceType.Support,
+    externalReferenceType_1.ExternalReferenceType.SourceDistribution,
+    externalReferenceType_1.ExternalReferenceType.Distribution,
+    externalReferenceType_1.ExternalReferenceType.DistributionIntake,
+    externalReferenceType_1.ExternalReferenceType.License,
+    externalReferenceType_1.ExternalReferenceType.BuildMeta,
+    externalReferenceType_1.ExternalReferenceType.BuildSystem,
+    externalReferenceType_1.ExternalReferenceType.ReleaseNotes,
+    externalReferenceType_1.ExternalReferenceType.SecurityContact,
+    externalReferenceType_1.ExternalReferenceType.ModelCard,
+    externalReferenceType_1.ExternalReferenceType.Log,
+    externalReferenceType_1.ExternalReferenceType.Configuration,
+    externalReferenceType_1.ExternalReferenceType.Evidence,
+    externalReferenceType_1.ExternalReferenceType.Formulation,
+    externalReferenceType_1.ExternalReferenceType.Attestation,
+    externalReferenceType_1.ExternalReferenceType.ThreatModel,
+    externalReferenceType_1.ExternalReferenceType.AdversaryModel,
+    externalReferenceType_1.ExternalReferenceType.RiskAssessment,
+    externalReferenceType_1.ExternalReferenceType.VulnerabilityAssertion,
+    externalReferenceType_1.ExternalReferenceType.ExploitabilityStatement,
+    externalReferenceType_1.ExternalReferenceType.PentestReport,
+    externalReferenceType_1.ExternalReferenceType.StaticAnalysisReport,
+    externalReferenceType_1.ExternalReferenceType.DynamicAnalysisReport,
+    externalReferenceType_1.ExternalReferenceType.RuntimeAnalysisReport,
+    externalReferenceType_1.ExternalReferenceType.ComponentAnalysisReport,
+    externalReferenceType_1.ExternalReferenceType.MaturityReport,
+    externalReferenceType_1.ExternalReferenceType.CertificationReport,
+    externalReferenceType_1.ExternalReferenceType.CodifiedInfrastructure,
+    externalReferenceType_1.ExternalReferenceType.QualityMetrics,
+    externalReferenceType_1.ExternalReferenceType.POAM,
+    externalReferenceType_1.ExternalReferenceType.ElectronicSignature,
+    externalReferenceType_1.ExternalReferenceType.DigitalSignature,
+    externalReferenceType_1.ExternalReferenceType.RFC9116,
+    externalReferenceType_1.ExternalReferenceType.Citation,
+    externalReferenceType_1.ExternalReferenceType.Patent,
+    externalReferenceType_1.ExternalReferenceType.PatentAssertion,
+    externalReferenceType_1.ExternalReferenceType.PatentFamily,
+    externalReferenceType_1.ExternalReferenceType.RFC9116,
+    externalReferenceType_1.ExternalReferenceType.Other
+], true, true, false, true, true, [
+    ratingMethod_1.RatingMethod.CVSSv2,
+    ratingMethod_1.RatingMethod.CVSSv3,
+    ratingMethod_1.RatingMethod.CVSSv31,
+    ratingMethod_1.RatingMethod.CVSSv4,
+    ratingMethod_1.RatingMethod.OWASP,
+    ratingMethod_1.RatingMethod.SSVC,
+    ratingMethod_1.RatingMethod.Other
+], true, true, true, true, true, true, true, true, true));
+exports.SpecVersionDict = Object.freeze({
+    [enums_1.Version.v1dot7]: exports.Spec1dot7,
+    [enums_1.Version.v1dot6]: exports.Spec1dot6,
+    [enums_1.Version.v1dot5]: exports.Spec1dot5,
+    [enums_1.Version.v1dot4]: exports.Spec1dot4,
+    [enums_1.Version.v1dot3]: exports.Spec1dot3,
+    [enums_1.Version.v1dot2]: exports.Spec1dot2
+});
+//# sourceMappingURL=consts.js.map
+
+/***/ }),
+
+/***/ 33671:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Format = exports.Version = void 0;
+var Version;
+(function (Version) {
+    Version["v1dot7"] = "1.7";
+    Version["v1dot6"] = "1.6";
+    Version["v1dot5"] = "1.5";
+    Version["v1dot4"] = "1.4";
+    Version["v1dot3"] = "1.3";
+    Version["v1dot2"] = "1.2";
+    Version["v1dot1"] = "1.1";
+    Version["v1dot0"] = "1.0";
+})(Version || (exports.Version = Version = {}));
+var Format;
+(function (Format) {
+    Format["XML"] = "xml";
+    Format["JSON"] = "json";
+})(Format || (exports.Format = Format = {}));
+//# sourceMappingURL=enums.js.map
+
+/***/ }),
+
+/***/ 36134:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.UnsupportedFormatError = void 0;
+class UnsupportedFormatError extends Error {
+}
+exports.UnsupportedFormatError = UnsupportedFormatError;
+//# sourceMappingURL=errors.js.map
+
+/***/ }),
+
+/***/ 94321:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+__exportStar(__nccwpck_require__(64641), exports);
+__exportStar(__nccwpck_require__(33671), exports);
+__exportStar(__nccwpck_require__(36134), exports);
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 51013:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.isCPE = isCPE;
+const cpePattern = /^([c][pP][eE]:\/[AHOaho]?(:[A-Za-z0-9\._\-~%]*){0,6})$|^(cpe:2\.3:[aho\*\-](:(((\?*|\*?)([a-zA-Z0-9\-\._]|(\\[\\\*\?!"#$$%&'\(\)\+,\/:;<=>@\[\]\^`\{\|}~]))+(\?*|\*?))|[\*\-])){5}(:(([a-zA-Z]{2,3}(-([a-zA-Z]{2}|[0-9]{3}))?)|[\*\-]))(:(((\?*|\*?)([a-zA-Z0-9\-\._]|(\\[\\\*\?!"#$$%&'\(\)\+,\/:;<=>@\[\]\^`\{\|}~]))+(\?*|\*?))|[\*\-])){4})$/;
+function isCPE(value) {
+    return typeof value === 'string' &&
+        cpePattern.test(value);
+}
+//# sourceMappingURL=cpe.js.map
+
+/***/ }),
+
+/***/ 43198:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.CweRepository = void 0;
+exports.isCWE = isCWE;
+const sortable_1 = __nccwpck_require__(40094);
+const integer_1 = __nccwpck_require__(36181);
+function isCWE(value) {
+    return (0, integer_1.isPositiveInteger)(value);
+}
+class CweRepository extends sortable_1.SortableNumbers {
+}
+exports.CweRepository = CweRepository;
+//# sourceMappingURL=cwe.js.map
+
+/***/ }),
+
+/***/ 32107:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+__exportStar(__nccwpck_require__(51013), exports);
+__exportStar(__nccwpck_require__(43198), exports);
+__exportStar(__nccwpck_require__(36181), exports);
+__exportStar(__nccwpck_require__(47255), exports);
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 36181:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.isInteger = isInteger;
+exports.isNonNegativeInteger = isNonNegativeInteger;
+exports.isPositiveInteger = isPositiveInteger;
+function isInteger(value) {
+    return Number.isInteger(value);
+}
+function isNonNegativeInteger(value) {
+    return isInteger(value) &&
+        value >= 0;
+}
+function isPositiveInteger(value) {
+    return isInteger(value) &&
+        value > 0;
+}
+//# sourceMappingURL=integer.js.map
+
+/***/ }),
+
+/***/ 47255:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.isMimeType = isMimeType;
+const mimeTypePattern = /^[-+a-z0-9.]+\/[-+a-z0-9.]+$/;
+function isMimeType(value) {
+    return typeof value === 'string' &&
+        mimeTypePattern.test(value);
+}
+//# sourceMappingURL=mimeType.js.map
+
+/***/ }),
+
+/***/ 66300:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.BaseValidator = void 0;
+class BaseValidator {
+    #version;
+    constructor(version) {
+        this.#version = version;
+    }
+    get version() {
+        return this.#version;
+    }
+}
+exports.BaseValidator = BaseValidator;
+//# sourceMappingURL=baseValidator.js.map
+
+/***/ }),
+
+/***/ 73514:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.MissingOptionalDependencyError = exports.NotImplementedError = void 0;
+const errors_1 = __nccwpck_require__(98835);
+class NotImplementedError extends Error {
+    constructor(version) {
+        super(`not implemented for CycloneDX version: ${version}`);
+    }
+}
+exports.NotImplementedError = NotImplementedError;
+class MissingOptionalDependencyError extends errors_1.OptPlugError {
+}
+exports.MissingOptionalDependencyError = MissingOptionalDependencyError;
+//# sourceMappingURL=errors.js.map
+
+/***/ }),
+
+/***/ 99134:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Types = void 0;
+__exportStar(__nccwpck_require__(73514), exports);
+exports.Types = __importStar(__nccwpck_require__(38156));
+//# sourceMappingURL=index.common.js.map
+
+/***/ }),
+
+/***/ 18655:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+__exportStar(__nccwpck_require__(99134), exports);
+__exportStar(__nccwpck_require__(91467), exports);
+__exportStar(__nccwpck_require__(55592), exports);
+//# sourceMappingURL=index.node.js.map
+
+/***/ }),
+
+/***/ 91467:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.JsonStrictValidator = exports.JsonValidator = void 0;
+const errors_1 = __nccwpck_require__(98835);
+const jsonValidator_1 = __importDefault(__nccwpck_require__(87354));
+const resources_node_1 = __nccwpck_require__(31864);
+const baseValidator_1 = __nccwpck_require__(66300);
+const errors_2 = __nccwpck_require__(73514);
+class BaseJsonValidator extends baseValidator_1.BaseValidator {
+    #getSchemaFilePath() {
+        const s = this._getSchemaFile();
+        if (s === undefined) {
+            throw new errors_2.NotImplementedError(this.version);
+        }
+        return s;
+    }
+    #validatorCache = undefined;
+    async #getValidator() {
+        if (this.#validatorCache === undefined) {
+            try {
+                this.#validatorCache = await (0, jsonValidator_1.default)(this.#getSchemaFilePath(), {
+                    'http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json': resources_node_1.FILES.SPDX.JSON_SCHEMA,
+                    'http://cyclonedx.org/schema/cryptography-defs.SNAPSHOT.schema.json': resources_node_1.FILES.CryptoDefs.JSON_SCHEMA,
+                    'http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json': resources_node_1.FILES.JSF.JSON_SCHEMA
+                });
+            }
+            catch (err) {
+                if (err instanceof errors_1.OptPlugError) {
+                    throw new errors_2.MissingOptionalDependencyError(err.message, err);
+                }
+                throw err;
+            }
+        }
+        return this.#validatorCache;
+    }
+    async validate(data) {
+        return (await this.#getValidator())(data);
+    }
+}
+class JsonValidator extends BaseJsonValidator {
+    _getSchemaFile() {
+        return resources_node_1.FILES.CDX.JSON_SCHEMA[this.version];
+    }
+}
+exports.JsonValidator = JsonValidator;
+class JsonStrictValidator extends BaseJsonValidator {
+    _getSchemaFile() {
+        return resources_node_1.FILES.CDX.JSON_STRICT_SCHEMA[this.version];
+    }
+}
+exports.JsonStrictValidator = JsonStrictValidator;
+//# sourceMappingURL=jsonValidator.node.js.map
+
+/***/ }),
+
+/***/ 38156:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+//# sourceMappingURL=types.js.map
+
+/***/ }),
+
+/***/ 55592:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+/*!
+This file is part of CycloneDX JavaScript Library.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+   http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+
+SPDX-License-Identifier: Apache-2.0
+Copyright (c) OWASP Foundation. All Rights Reserved.
+*/
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.XmlValidator = void 0;
+const errors_1 = __nccwpck_require__(98835);
+const xmlValidator_1 = __importDefault(__nccwpck_require__(69133));
+const resources_node_1 = __nccwpck_require__(31864);
+const baseValidator_1 = __nccwpck_require__(66300);
+const errors_2 = __nccwpck_require__(73514);
+class XmlValidator extends baseValidator_1.BaseValidator {
+    #getSchemaFilePath() {
+        const s = resources_node_1.FILES.CDX.XML_SCHEMA[this.version];
+        if (s === undefined) {
+            throw new errors_2.NotImplementedError(this.version);
+        }
+        return s;
+    }
+    #validatorCache = undefined;
+    async #getValidator() {
+        if (this.#validatorCache === undefined) {
+            try {
+                this.#validatorCache = await (0, xmlValidator_1.default)(this.#getSchemaFilePath());
+            }
+            catch (err) {
+                if (err instanceof errors_1.OptPlugError) {
+                    throw new errors_2.MissingOptionalDependencyError(err.message, err);
+                }
+                throw err;
+            }
+        }
+        return this.#validatorCache;
+    }
+    async validate(data) {
+        return (await this.#getValidator())(data);
+    }
+}
+exports.XmlValidator = XmlValidator;
+//# sourceMappingURL=xmlValidator.node.js.map
+
+/***/ }),
+
+/***/ 27182:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const WritableStream = (__nccwpck_require__(7075).Writable)
-const inherits = (__nccwpck_require__(7975).inherits)
+const WritableStream = (__nccwpck_require__(57075).Writable)
+const inherits = (__nccwpck_require__(57975).inherits)
 
-const StreamSearch = __nccwpck_require__(4136)
+const StreamSearch = __nccwpck_require__(84136)
 
-const PartStream = __nccwpck_require__(612)
-const HeaderParser = __nccwpck_require__(2271)
+const PartStream = __nccwpck_require__(50612)
+const HeaderParser = __nccwpck_require__(62271)
 
 const DASH = 45
 const B_ONEDASH = Buffer.from('-')
@@ -55169,17 +64293,17 @@ module.exports = Dicer
 
 /***/ }),
 
-/***/ 2271:
+/***/ 62271:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const EventEmitter = (__nccwpck_require__(8474).EventEmitter)
-const inherits = (__nccwpck_require__(7975).inherits)
-const getLimit = __nccwpck_require__(2393)
+const EventEmitter = (__nccwpck_require__(78474).EventEmitter)
+const inherits = (__nccwpck_require__(57975).inherits)
+const getLimit = __nccwpck_require__(22393)
 
-const StreamSearch = __nccwpck_require__(4136)
+const StreamSearch = __nccwpck_require__(84136)
 
 const B_DCRLF = Buffer.from('\r\n\r\n')
 const RE_CRLF = /\r\n/g
@@ -55277,14 +64401,14 @@ module.exports = HeaderParser
 
 /***/ }),
 
-/***/ 612:
+/***/ 50612:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const inherits = (__nccwpck_require__(7975).inherits)
-const ReadableStream = (__nccwpck_require__(7075).Readable)
+const inherits = (__nccwpck_require__(57975).inherits)
+const ReadableStream = (__nccwpck_require__(57075).Readable)
 
 function PartStream (opts) {
   ReadableStream.call(this, opts)
@@ -55298,7 +64422,7 @@ module.exports = PartStream
 
 /***/ }),
 
-/***/ 4136:
+/***/ 84136:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -55330,8 +64454,8 @@ module.exports = PartStream
  * Based heavily on the Streaming Boyer-Moore-Horspool C++ implementation
  * by Hongli Lai at: https://github.com/FooBarWidget/boyer-moore-horspool
  */
-const EventEmitter = (__nccwpck_require__(8474).EventEmitter)
-const inherits = (__nccwpck_require__(7975).inherits)
+const EventEmitter = (__nccwpck_require__(78474).EventEmitter)
+const inherits = (__nccwpck_require__(57975).inherits)
 
 function SBMH (needle) {
   if (typeof needle === 'string') {
@@ -55534,18 +64658,18 @@ module.exports = SBMH
 
 /***/ }),
 
-/***/ 9581:
+/***/ 89581:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const WritableStream = (__nccwpck_require__(7075).Writable)
-const { inherits } = __nccwpck_require__(7975)
-const Dicer = __nccwpck_require__(7182)
+const WritableStream = (__nccwpck_require__(57075).Writable)
+const { inherits } = __nccwpck_require__(57975)
+const Dicer = __nccwpck_require__(27182)
 
-const MultipartParser = __nccwpck_require__(1192)
-const UrlencodedParser = __nccwpck_require__(855)
+const MultipartParser = __nccwpck_require__(41192)
+const UrlencodedParser = __nccwpck_require__(80855)
 const parseParams = __nccwpck_require__(8929)
 
 function Busboy (opts) {
@@ -55627,7 +64751,7 @@ module.exports.Dicer = Dicer
 
 /***/ }),
 
-/***/ 1192:
+/***/ 41192:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -55640,15 +64764,15 @@ module.exports.Dicer = Dicer
 //  * support limits.fieldNameSize
 //     -- this will require modifications to utils.parseParams
 
-const { Readable } = __nccwpck_require__(7075)
-const { inherits } = __nccwpck_require__(7975)
+const { Readable } = __nccwpck_require__(57075)
+const { inherits } = __nccwpck_require__(57975)
 
-const Dicer = __nccwpck_require__(7182)
+const Dicer = __nccwpck_require__(27182)
 
 const parseParams = __nccwpck_require__(8929)
-const decodeText = __nccwpck_require__(2747)
-const basename = __nccwpck_require__(692)
-const getLimit = __nccwpck_require__(2393)
+const decodeText = __nccwpck_require__(72747)
+const basename = __nccwpck_require__(20692)
+const getLimit = __nccwpck_require__(22393)
 
 const RE_BOUNDARY = /^boundary$/i
 const RE_FIELD = /^form-data$/i
@@ -55941,15 +65065,15 @@ module.exports = Multipart
 
 /***/ }),
 
-/***/ 855:
+/***/ 80855:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const Decoder = __nccwpck_require__(1496)
-const decodeText = __nccwpck_require__(2747)
-const getLimit = __nccwpck_require__(2393)
+const Decoder = __nccwpck_require__(11496)
+const decodeText = __nccwpck_require__(72747)
+const getLimit = __nccwpck_require__(22393)
 
 const RE_CHARSET = /^charset$/i
 
@@ -56139,7 +65263,7 @@ module.exports = UrlEncoded
 
 /***/ }),
 
-/***/ 1496:
+/***/ 11496:
 /***/ ((module) => {
 
 "use strict";
@@ -56201,7 +65325,7 @@ module.exports = Decoder
 
 /***/ }),
 
-/***/ 692:
+/***/ 20692:
 /***/ ((module) => {
 
 "use strict";
@@ -56223,7 +65347,7 @@ module.exports = function basename (path) {
 
 /***/ }),
 
-/***/ 2747:
+/***/ 72747:
 /***/ (function(module) {
 
 "use strict";
@@ -56345,7 +65469,7 @@ module.exports = decodeText
 
 /***/ }),
 
-/***/ 2393:
+/***/ 22393:
 /***/ ((module) => {
 
 "use strict";
@@ -56376,7 +65500,7 @@ module.exports = function getLimit (limits, name, defaultLimit) {
 /* eslint-disable object-property-newline */
 
 
-const decodeText = __nccwpck_require__(2747)
+const decodeText = __nccwpck_require__(72747)
 
 const RE_ENCODED = /%[a-fA-F0-9][a-fA-F0-9]/g
 
@@ -56573,7 +65697,7 @@ module.exports = parseParams
 
 /***/ }),
 
-/***/ 605:
+/***/ 10605:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -56605,7 +65729,7 @@ function convertChangesToDMP(changes) {
 
 /***/ }),
 
-/***/ 5061:
+/***/ 65061:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -56647,7 +65771,7 @@ function escapeHTML(s) {
 
 /***/ }),
 
-/***/ 1879:
+/***/ 91879:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -56658,7 +65782,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.arrayDiff = void 0;
 exports.diffArrays = diffArrays;
-const base_js_1 = __importDefault(__nccwpck_require__(9721));
+const base_js_1 = __importDefault(__nccwpck_require__(99721));
 class ArrayDiff extends base_js_1.default {
     tokenize(value) {
         return value.slice();
@@ -56678,7 +65802,7 @@ function diffArrays(oldArr, newArr, options) {
 
 /***/ }),
 
-/***/ 9721:
+/***/ 99721:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -56942,7 +66066,7 @@ exports["default"] = Diff;
 
 /***/ }),
 
-/***/ 7189:
+/***/ 87189:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -56953,7 +66077,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.characterDiff = void 0;
 exports.diffChars = diffChars;
-const base_js_1 = __importDefault(__nccwpck_require__(9721));
+const base_js_1 = __importDefault(__nccwpck_require__(99721));
 class CharacterDiff extends base_js_1.default {
 }
 exports.characterDiff = new CharacterDiff();
@@ -56964,7 +66088,7 @@ function diffChars(oldStr, newStr, options) {
 
 /***/ }),
 
-/***/ 8697:
+/***/ 68697:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -56975,7 +66099,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.cssDiff = void 0;
 exports.diffCss = diffCss;
-const base_js_1 = __importDefault(__nccwpck_require__(9721));
+const base_js_1 = __importDefault(__nccwpck_require__(99721));
 class CssDiff extends base_js_1.default {
     tokenize(value) {
         return value.split(/([{}:;,]|\s+)/);
@@ -56989,7 +66113,7 @@ function diffCss(oldStr, newStr, options) {
 
 /***/ }),
 
-/***/ 8786:
+/***/ 88786:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -57001,8 +66125,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.jsonDiff = void 0;
 exports.diffJson = diffJson;
 exports.canonicalize = canonicalize;
-const base_js_1 = __importDefault(__nccwpck_require__(9721));
-const line_js_1 = __nccwpck_require__(7250);
+const base_js_1 = __importDefault(__nccwpck_require__(99721));
+const line_js_1 = __nccwpck_require__(87250);
 class JsonDiff extends base_js_1.default {
     constructor() {
         super(...arguments);
@@ -57083,7 +66207,7 @@ function canonicalize(obj, stack, replacementStack, replacer, key) {
 
 /***/ }),
 
-/***/ 7250:
+/***/ 87250:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -57096,8 +66220,8 @@ exports.lineDiff = void 0;
 exports.diffLines = diffLines;
 exports.diffTrimmedLines = diffTrimmedLines;
 exports.tokenize = tokenize;
-const base_js_1 = __importDefault(__nccwpck_require__(9721));
-const params_js_1 = __nccwpck_require__(2995);
+const base_js_1 = __importDefault(__nccwpck_require__(99721));
+const params_js_1 = __nccwpck_require__(42995);
 class LineDiff extends base_js_1.default {
     constructor() {
         super(...arguments);
@@ -57165,7 +66289,7 @@ function tokenize(value, options) {
 
 /***/ }),
 
-/***/ 7941:
+/***/ 77941:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -57176,7 +66300,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.sentenceDiff = void 0;
 exports.diffSentences = diffSentences;
-const base_js_1 = __importDefault(__nccwpck_require__(9721));
+const base_js_1 = __importDefault(__nccwpck_require__(99721));
 function isSentenceEndPunct(char) {
     return char == '.' || char == '!' || char == '?';
 }
@@ -57223,7 +66347,7 @@ function diffSentences(oldStr, newStr, options) {
 
 /***/ }),
 
-/***/ 2092:
+/***/ 32092:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -57235,8 +66359,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.wordsWithSpaceDiff = exports.wordDiff = void 0;
 exports.diffWords = diffWords;
 exports.diffWordsWithSpace = diffWordsWithSpace;
-const base_js_1 = __importDefault(__nccwpck_require__(9721));
-const string_js_1 = __nccwpck_require__(5284);
+const base_js_1 = __importDefault(__nccwpck_require__(99721));
+const string_js_1 = __nccwpck_require__(65284);
 // Based on https://en.wikipedia.org/wiki/Latin_script_in_Unicode
 //
 // Chars/ranges counted as "word" characters by this regex are as follows:
@@ -57520,7 +66644,7 @@ function diffWordsWithSpace(oldStr, newStr, options) {
 
 /***/ }),
 
-/***/ 5508:
+/***/ 25508:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -57545,41 +66669,41 @@ exports.canonicalize = exports.convertChangesToXML = exports.convertChangesToDMP
  * "An O(ND) Difference Algorithm and its Variations" (Myers, 1986).
  * http://citeseerx.ist.psu.edu/viewdoc/summary?doi=10.1.1.4.6927
  */
-const base_js_1 = __importDefault(__nccwpck_require__(9721));
+const base_js_1 = __importDefault(__nccwpck_require__(99721));
 exports.Diff = base_js_1.default;
-const character_js_1 = __nccwpck_require__(7189);
+const character_js_1 = __nccwpck_require__(87189);
 Object.defineProperty(exports, "diffChars", ({ enumerable: true, get: function () { return character_js_1.diffChars; } }));
 Object.defineProperty(exports, "characterDiff", ({ enumerable: true, get: function () { return character_js_1.characterDiff; } }));
-const word_js_1 = __nccwpck_require__(2092);
+const word_js_1 = __nccwpck_require__(32092);
 Object.defineProperty(exports, "diffWords", ({ enumerable: true, get: function () { return word_js_1.diffWords; } }));
 Object.defineProperty(exports, "diffWordsWithSpace", ({ enumerable: true, get: function () { return word_js_1.diffWordsWithSpace; } }));
 Object.defineProperty(exports, "wordDiff", ({ enumerable: true, get: function () { return word_js_1.wordDiff; } }));
 Object.defineProperty(exports, "wordsWithSpaceDiff", ({ enumerable: true, get: function () { return word_js_1.wordsWithSpaceDiff; } }));
-const line_js_1 = __nccwpck_require__(7250);
+const line_js_1 = __nccwpck_require__(87250);
 Object.defineProperty(exports, "diffLines", ({ enumerable: true, get: function () { return line_js_1.diffLines; } }));
 Object.defineProperty(exports, "diffTrimmedLines", ({ enumerable: true, get: function () { return line_js_1.diffTrimmedLines; } }));
 Object.defineProperty(exports, "lineDiff", ({ enumerable: true, get: function () { return line_js_1.lineDiff; } }));
-const sentence_js_1 = __nccwpck_require__(7941);
+const sentence_js_1 = __nccwpck_require__(77941);
 Object.defineProperty(exports, "diffSentences", ({ enumerable: true, get: function () { return sentence_js_1.diffSentences; } }));
 Object.defineProperty(exports, "sentenceDiff", ({ enumerable: true, get: function () { return sentence_js_1.sentenceDiff; } }));
-const css_js_1 = __nccwpck_require__(8697);
+const css_js_1 = __nccwpck_require__(68697);
 Object.defineProperty(exports, "diffCss", ({ enumerable: true, get: function () { return css_js_1.diffCss; } }));
 Object.defineProperty(exports, "cssDiff", ({ enumerable: true, get: function () { return css_js_1.cssDiff; } }));
-const json_js_1 = __nccwpck_require__(8786);
+const json_js_1 = __nccwpck_require__(88786);
 Object.defineProperty(exports, "diffJson", ({ enumerable: true, get: function () { return json_js_1.diffJson; } }));
 Object.defineProperty(exports, "canonicalize", ({ enumerable: true, get: function () { return json_js_1.canonicalize; } }));
 Object.defineProperty(exports, "jsonDiff", ({ enumerable: true, get: function () { return json_js_1.jsonDiff; } }));
-const array_js_1 = __nccwpck_require__(1879);
+const array_js_1 = __nccwpck_require__(91879);
 Object.defineProperty(exports, "diffArrays", ({ enumerable: true, get: function () { return array_js_1.diffArrays; } }));
 Object.defineProperty(exports, "arrayDiff", ({ enumerable: true, get: function () { return array_js_1.arrayDiff; } }));
-const apply_js_1 = __nccwpck_require__(2145);
+const apply_js_1 = __nccwpck_require__(72145);
 Object.defineProperty(exports, "applyPatch", ({ enumerable: true, get: function () { return apply_js_1.applyPatch; } }));
 Object.defineProperty(exports, "applyPatches", ({ enumerable: true, get: function () { return apply_js_1.applyPatches; } }));
-const parse_js_1 = __nccwpck_require__(2586);
+const parse_js_1 = __nccwpck_require__(72586);
 Object.defineProperty(exports, "parsePatch", ({ enumerable: true, get: function () { return parse_js_1.parsePatch; } }));
-const reverse_js_1 = __nccwpck_require__(7735);
+const reverse_js_1 = __nccwpck_require__(37735);
 Object.defineProperty(exports, "reversePatch", ({ enumerable: true, get: function () { return reverse_js_1.reversePatch; } }));
-const create_js_1 = __nccwpck_require__(2021);
+const create_js_1 = __nccwpck_require__(72021);
 Object.defineProperty(exports, "structuredPatch", ({ enumerable: true, get: function () { return create_js_1.structuredPatch; } }));
 Object.defineProperty(exports, "createTwoFilesPatch", ({ enumerable: true, get: function () { return create_js_1.createTwoFilesPatch; } }));
 Object.defineProperty(exports, "createPatch", ({ enumerable: true, get: function () { return create_js_1.createPatch; } }));
@@ -57587,15 +66711,15 @@ Object.defineProperty(exports, "formatPatch", ({ enumerable: true, get: function
 Object.defineProperty(exports, "INCLUDE_HEADERS", ({ enumerable: true, get: function () { return create_js_1.INCLUDE_HEADERS; } }));
 Object.defineProperty(exports, "FILE_HEADERS_ONLY", ({ enumerable: true, get: function () { return create_js_1.FILE_HEADERS_ONLY; } }));
 Object.defineProperty(exports, "OMIT_HEADERS", ({ enumerable: true, get: function () { return create_js_1.OMIT_HEADERS; } }));
-const dmp_js_1 = __nccwpck_require__(605);
+const dmp_js_1 = __nccwpck_require__(10605);
 Object.defineProperty(exports, "convertChangesToDMP", ({ enumerable: true, get: function () { return dmp_js_1.convertChangesToDMP; } }));
-const xml_js_1 = __nccwpck_require__(5061);
+const xml_js_1 = __nccwpck_require__(65061);
 Object.defineProperty(exports, "convertChangesToXML", ({ enumerable: true, get: function () { return xml_js_1.convertChangesToXML; } }));
 
 
 /***/ }),
 
-/***/ 2145:
+/***/ 72145:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -57606,10 +66730,10 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.applyPatch = applyPatch;
 exports.applyPatches = applyPatches;
-const string_js_1 = __nccwpck_require__(5284);
-const line_endings_js_1 = __nccwpck_require__(5466);
-const parse_js_1 = __nccwpck_require__(2586);
-const distance_iterator_js_1 = __importDefault(__nccwpck_require__(4981));
+const string_js_1 = __nccwpck_require__(65284);
+const line_endings_js_1 = __nccwpck_require__(85466);
+const parse_js_1 = __nccwpck_require__(72586);
+const distance_iterator_js_1 = __importDefault(__nccwpck_require__(14981));
 /**
  * attempts to apply a unified diff patch.
  *
@@ -57867,7 +66991,7 @@ function applyPatches(uniDiff, options) {
 
 /***/ }),
 
-/***/ 2021:
+/***/ 72021:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -57878,7 +67002,7 @@ exports.structuredPatch = structuredPatch;
 exports.formatPatch = formatPatch;
 exports.createTwoFilesPatch = createTwoFilesPatch;
 exports.createPatch = createPatch;
-const line_js_1 = __nccwpck_require__(7250);
+const line_js_1 = __nccwpck_require__(87250);
 /**
  * Returns true if the filename contains characters that require C-style
  * quoting (as used by Git and GNU diffutils in diff output).
@@ -58239,7 +67363,7 @@ function splitLines(text) {
 
 /***/ }),
 
-/***/ 5466:
+/***/ 85466:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -58297,7 +67421,7 @@ function isWin(patch) {
 
 /***/ }),
 
-/***/ 2586:
+/***/ 72586:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -58820,7 +67944,7 @@ function parsePatch(uniDiff) {
 
 /***/ }),
 
-/***/ 7735:
+/***/ 37735:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -58891,7 +68015,7 @@ function reversePatch(structuredPatch) {
 
 /***/ }),
 
-/***/ 4981:
+/***/ 14981:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -58939,7 +68063,7 @@ function default_1(start, minLine, maxLine) {
 
 /***/ }),
 
-/***/ 2995:
+/***/ 42995:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -58964,7 +68088,7 @@ function generateOptions(options, defaults) {
 
 /***/ }),
 
-/***/ 5284:
+/***/ 65284:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -59171,14 +68295,14 @@ function leadingAndTrailingWs(string, segmenter) {
 
 /***/ }),
 
-/***/ 4352:
+/***/ 24352:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { normalizeIPv6, removeDotSegments, removeDotSegmentsRelative, recomposeAuthority, normalizePercentEncoding, normalizePathEncoding, serializePathEncoding, normalizeQueryFragmentEncoding, encodeQuery, encodeFragment, reescapeHostDelimiters, isIPv4, nonSimpleDomain } = __nccwpck_require__(5077)
-const { SCHEMES, getSchemeHandler } = __nccwpck_require__(5300)
+const { normalizeIPv6, removeDotSegments, removeDotSegmentsRelative, recomposeAuthority, normalizePercentEncoding, normalizePathEncoding, serializePathEncoding, normalizeQueryFragmentEncoding, encodeQuery, encodeFragment, reescapeHostDelimiters, isIPv4, nonSimpleDomain } = __nccwpck_require__(15077)
+const { SCHEMES, getSchemeHandler } = __nccwpck_require__(75300)
 
 const VALID_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/u
 const MALFORMED_SCHEME_ERROR = 'URI scheme is malformed.'
@@ -59890,13 +69014,13 @@ module.exports.fastUri = fastUri
 
 /***/ }),
 
-/***/ 5300:
+/***/ 75300:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { isUUID } = __nccwpck_require__(5077)
+const { isUUID } = __nccwpck_require__(15077)
 const URN_REG = /^([\da-z][\d\-a-z]{0,31}):((?:[\w!$'()*+,\-./:;=@]|%[\da-f]{2})+)$/iu
 
 const supportedSchemeNames = /** @type {const} */ (['http', 'https', 'ws',
@@ -60170,7 +69294,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5077:
+/***/ 15077:
 /***/ ((module) => {
 
 "use strict";
@@ -60977,7 +70101,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3837:
+/***/ 52094:
+/***/ ((module) => {
+
+"use strict";
+module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"http://cyclonedx.org/schema/spdx.schema.json","$comment":"v1.1-3.29.0","type":"string","enum":["0BSD","3D-Slicer-1.0","AAL","Abstyles","AdaCore-doc","Adobe-2006","Adobe-Display-PostScript","Adobe-Glyph","Adobe-Utopia","ADSL","Advanced-Cryptics-Dictionary","AFL-1.1","AFL-1.2","AFL-2.0","AFL-2.1","AFL-3.0","Afmparse","AGPL-1.0","AGPL-1.0-only","AGPL-1.0-or-later","AGPL-3.0","AGPL-3.0-only","AGPL-3.0-or-later","Aladdin","ALGLIB-Documentation","AMD-newlib","AMDPLPA","AML","AML-glslang","AMPAS","ANTLR-PD","ANTLR-PD-fallback","any-OSI","any-OSI-perl-modules","Apache-1.0","Apache-1.1","Apache-2.0","APAFML","APL-1.0","App-s2p","APSL-1.0","APSL-1.1","APSL-1.2","APSL-2.0","Arphic-1999","Artistic-1.0","Artistic-1.0-cl8","Artistic-1.0-Perl","Artistic-2.0","Artistic-dist","Aspell-RU","ASWF-Digital-Assets-1.0","ASWF-Digital-Assets-1.1","atc-game","Baekmuk","Bahyph","Barr","bcrypt-Solar-Designer","Beerware","Bitstream-Charter","Bitstream-Vera","BitTorrent-1.0","BitTorrent-1.1","blessing","BlueOak-1.0.0","Boehm-GC","Boehm-GC-without-fee","BOLA-1.1","Borceux","Brian-Gladman-2-Clause","Brian-Gladman-3-Clause","Brian-Gladman-3-Clause-no-conversion","BSD-1-Clause","BSD-2-Clause","BSD-2-Clause-Darwin","BSD-2-Clause-first-lines","BSD-2-Clause-FreeBSD","BSD-2-Clause-NetBSD","BSD-2-Clause-Patent","BSD-2-Clause-pkgconf-disclaimer","BSD-2-Clause-pos-unchanged","BSD-2-Clause-Views","BSD-3-Clause","BSD-3-Clause-acpica","BSD-3-Clause-Attribution","BSD-3-Clause-Clear","BSD-3-Clause-flex","BSD-3-Clause-HP","BSD-3-Clause-LBNL","BSD-3-Clause-Modification","BSD-3-Clause-No-Military-License","BSD-3-Clause-No-Nuclear-License","BSD-3-Clause-No-Nuclear-License-2014","BSD-3-Clause-No-Nuclear-Warranty","BSD-3-Clause-Open-MPI","BSD-3-Clause-OpenWebUI","BSD-3-Clause-Sun","BSD-3-Clause-Tso","BSD-4-Clause","BSD-4-Clause-Shortened","BSD-4-Clause-UC","BSD-4.3RENO","BSD-4.3TAHOE","BSD-Advertising-Acknowledgement","BSD-ask-to-endorse","BSD-Attribution-HPND-disclaimer","BSD-Inferno-Nettverk","BSD-Mark-Modifications","BSD-Protection","BSD-Source-alt-GPL","BSD-Source-beginning-file","BSD-Source-Code","BSD-Source-Code-no-disclaimer","BSD-Systemics","BSD-Systemics-W3Works","BSL-1.0","Buddy","Bugroff","BUSL-1.1","bzip2-1.0.5","bzip2-1.0.6","C-UDA-1.0","CAL-1.0","CAL-1.0-Combined-Work-Exception","Caldera","Caldera-no-preamble","CAPEC-tou","Catharon","CATOSL-1.1","CC-BY-1.0","CC-BY-2.0","CC-BY-2.5","CC-BY-2.5-AU","CC-BY-3.0","CC-BY-3.0-AT","CC-BY-3.0-AU","CC-BY-3.0-DE","CC-BY-3.0-IGO","CC-BY-3.0-NL","CC-BY-3.0-US","CC-BY-4.0","CC-BY-NC-1.0","CC-BY-NC-2.0","CC-BY-NC-2.5","CC-BY-NC-3.0","CC-BY-NC-3.0-DE","CC-BY-NC-3.0-IGO","CC-BY-NC-4.0","CC-BY-NC-ND-1.0","CC-BY-NC-ND-2.0","CC-BY-NC-ND-2.5","CC-BY-NC-ND-3.0","CC-BY-NC-ND-3.0-DE","CC-BY-NC-ND-3.0-IGO","CC-BY-NC-ND-4.0","CC-BY-NC-SA-1.0","CC-BY-NC-SA-2.0","CC-BY-NC-SA-2.0-DE","CC-BY-NC-SA-2.0-FR","CC-BY-NC-SA-2.0-UK","CC-BY-NC-SA-2.5","CC-BY-NC-SA-3.0","CC-BY-NC-SA-3.0-DE","CC-BY-NC-SA-3.0-IGO","CC-BY-NC-SA-4.0","CC-BY-ND-1.0","CC-BY-ND-2.0","CC-BY-ND-2.5","CC-BY-ND-3.0","CC-BY-ND-3.0-DE","CC-BY-ND-4.0","CC-BY-SA-1.0","CC-BY-SA-2.0","CC-BY-SA-2.0-UK","CC-BY-SA-2.1-JP","CC-BY-SA-2.5","CC-BY-SA-3.0","CC-BY-SA-3.0-AT","CC-BY-SA-3.0-DE","CC-BY-SA-3.0-IGO","CC-BY-SA-4.0","CC-PDDC","CC-PDM-1.0","CC-SA-1.0","CC0-1.0","CDDL-1.0","CDDL-1.1","CDL-1.0","CDLA-Permissive-1.0","CDLA-Permissive-2.0","CDLA-Sharing-1.0","CECILL-1.0","CECILL-1.1","CECILL-2.0","CECILL-2.1","CECILL-B","CECILL-C","CERN-OHL-1.1","CERN-OHL-1.2","CERN-OHL-P-2.0","CERN-OHL-S-2.0","CERN-OHL-W-2.0","CFITSIO","check-cvs","checkmk","ClArtistic","Clips","CMU-Mach","CMU-Mach-nodoc","CNRI-Jython","CNRI-Python","CNRI-Python-GPL-Compatible","COIL-1.0","Community-Spec-1.0","Condor-1.1","copyleft-next-0.3.0","copyleft-next-0.3.1","Cornell-Lossless-JPEG","CPAL-1.0","CPL-1.0","CPOL-1.02","Cronyx","Crossword","CryptoSwift","CrystalStacker","CUA-OPL-1.0","Cube","curl","cve-tou","D-FSL-1.0","DEC-3-Clause","diffmark","DL-DE-BY-2.0","DL-DE-ZERO-2.0","DOC","DocBook-DTD","DocBook-Schema","DocBook-Stylesheet","DocBook-XML","Dotseqn","DRL-1.0","DRL-1.1","DSDP","dtoa","dvipdfm","ECL-1.0","ECL-2.0","eCos-2.0","EFL-1.0","EFL-2.0","eGenix","Elastic-2.0","Entessa","EPICS","EPL-1.0","EPL-2.0","ErlPL-1.1","ESA-PL-permissive-2.4","ESA-PL-strong-copyleft-2.4","ESA-PL-weak-copyleft-2.4","etalab-2.0","EUDatagrid","EUPL-1.0","EUPL-1.1","EUPL-1.2","Eurosym","Fair","FBM","FDK-AAC","FDK-MPEG-H","Ferguson-Twofish","Frameworx-1.0","FreeBSD-DOC","FreeImage","FSFAP","FSFAP-no-warranty-disclaimer","FSFUL","FSFULLR","FSFULLRSD","FSFULLRWD","FSL-1.1-ALv2","FSL-1.1-MIT","FTL","Furuseth","fwlw","Game-Programming-Gems","GCR-docs","GD","generic-xts","GFDL-1.1","GFDL-1.1-invariants-only","GFDL-1.1-invariants-or-later","GFDL-1.1-no-invariants-only","GFDL-1.1-no-invariants-or-later","GFDL-1.1-only","GFDL-1.1-or-later","GFDL-1.2","GFDL-1.2-invariants-only","GFDL-1.2-invariants-or-later","GFDL-1.2-no-invariants-only","GFDL-1.2-no-invariants-or-later","GFDL-1.2-only","GFDL-1.2-or-later","GFDL-1.3","GFDL-1.3-invariants-only","GFDL-1.3-invariants-or-later","GFDL-1.3-no-invariants-only","GFDL-1.3-no-invariants-or-later","GFDL-1.3-only","GFDL-1.3-or-later","Giftware","GL2PS","Glide","Glulxe","GLWTPL","gnuplot","GPL-1.0","GPL-1.0+","GPL-1.0-only","GPL-1.0-or-later","GPL-2.0","GPL-2.0+","GPL-2.0-only","GPL-2.0-or-later","GPL-2.0-with-autoconf-exception","GPL-2.0-with-bison-exception","GPL-2.0-with-classpath-exception","GPL-2.0-with-font-exception","GPL-2.0-with-GCC-exception","GPL-3.0","GPL-3.0+","GPL-3.0-only","GPL-3.0-or-later","GPL-3.0-with-autoconf-exception","GPL-3.0-with-GCC-exception","Graphics-Gems","gSOAP-1.3b","gtkbook","Gutmann","HaskellReport","HDF5","hdparm","HIDAPI","Hippocratic-2.1","Hippocratic-3.0-core","HP-1986","HP-1989","HPND","HPND-DEC","HPND-doc","HPND-doc-sell","HPND-export-US","HPND-export-US-acknowledgement","HPND-export-US-modify","HPND-export2-US","HPND-Fenneberg-Livingston","HPND-INRIA-IMAG","HPND-Intel","HPND-Kevlin-Henney","HPND-Markus-Kuhn","HPND-merchantability-variant","HPND-MIT-disclaimer","HPND-Netrek","HPND-Pbmplus","HPND-sell-MIT-disclaimer-xserver","HPND-sell-regexpr","HPND-sell-variant","HPND-sell-variant-critical-systems","HPND-sell-variant-MIT-disclaimer","HPND-sell-variant-MIT-disclaimer-rev","HPND-SMC","HPND-UC","HPND-UC-export-US","HTMLTIDY","hyphen-bulgarian","IBM-pibs","ICU","IEC-Code-Components-EULA","IJG","IJG-short","ImageMagick","iMatix","Imlib2","Info-ZIP","Informatica","Inner-Net-2.0","InnoSetup","Intel","Intel-ACPI","Interbase-1.0","IPA","IPL-1.0","ISC","ISC-Veillard","ISO-permission","Jam","JasPer-2.0","jove","JPL-image","JPNIC","JSON","Kastrup","Kazlib","Knuth-CTAN","LAL-1.2","LAL-1.3","Latex2e","Latex2e-translated-notice","Leptonica","LGPL-2.0","LGPL-2.0+","LGPL-2.0-only","LGPL-2.0-or-later","LGPL-2.1","LGPL-2.1+","LGPL-2.1-only","LGPL-2.1-or-later","LGPL-3.0","LGPL-3.0+","LGPL-3.0-only","LGPL-3.0-or-later","LGPLLR","Libpng","libpng-1.6.35","libpng-2.0","libselinux-1.0","libtiff","libutil-David-Nugent","LiLiQ-P-1.1","LiLiQ-R-1.1","LiLiQ-Rplus-1.1","Linux-man-pages-1-para","Linux-man-pages-copyleft","Linux-man-pages-copyleft-2-para","Linux-man-pages-copyleft-var","Linux-OpenIB","LOOP","LPD-document","LPL-1.0","LPL-1.02","LPPL-1.0","LPPL-1.1","LPPL-1.2","LPPL-1.3a","LPPL-1.3c","lsof","Lucida-Bitmap-Fonts","LZMA-SDK-9.11-to-9.20","LZMA-SDK-9.22","Mackerras-3-Clause","Mackerras-3-Clause-acknowledgment","magaz","mailprio","MakeIndex","man2html","Martin-Birgmeier","McPhee-slideshow","metamail","Minpack","MIPS","MirOS","MIT","MIT-0","MIT-advertising","MIT-Click","MIT-CMU","MIT-enna","MIT-feh","MIT-Festival","MIT-Khronos-old","MIT-Modern-Variant","MIT-open-group","MIT-STK","MIT-testregex","MIT-Wu","MITNFA","MMIXware","MMPL-1.0.1","Motosoto","MPEG-SSG","mpi-permissive","mpich2","MPL-1.0","MPL-1.1","MPL-2.0","MPL-2.0-no-copyleft-exception","mplus","MS-LPL","MS-PL","MS-RL","MTLL","MulanPSL-1.0","MulanPSL-2.0","Multics","Mup","MVT-1.1","NAIST-2003","NASA-1.3","Naumen","NBPL-1.0","NCBI-PD","NCGL-UK-2.0","NCL","NCSA","Net-SNMP","NetCDF","Newsletr","NGPL","ngrep","NICTA-1.0","NIST-PD","NIST-PD-fallback","NIST-PD-TNT","NIST-Software","NLOD-1.0","NLOD-2.0","NLPL","Nokia","NOSL","Noweb","NPL-1.0","NPL-1.1","NPOSL-3.0","NRL","NTIA-PD","NTP","NTP-0","Nunit","O-UDA-1.0","OAR","OCCT-PL","OCLC-2.0","ODbL-1.0","ODC-By-1.0","OFFIS","OFL-1.0","OFL-1.0-no-RFN","OFL-1.0-RFN","OFL-1.1","OFL-1.1-no-RFN","OFL-1.1-RFN","OGC-1.0","OGDL-Taiwan-1.0","OGL-Canada-2.0","OGL-UK-1.0","OGL-UK-2.0","OGL-UK-3.0","OGTSL","OLDAP-1.1","OLDAP-1.2","OLDAP-1.3","OLDAP-1.4","OLDAP-2.0","OLDAP-2.0.1","OLDAP-2.1","OLDAP-2.2","OLDAP-2.2.1","OLDAP-2.2.2","OLDAP-2.3","OLDAP-2.4","OLDAP-2.5","OLDAP-2.6","OLDAP-2.7","OLDAP-2.8","OLFL-1.3","OML","OpenMDW-1.0","OpenPBS-2.3","OpenSSL","OpenSSL-standalone","OpenVision","OPL-1.0","OPL-UK-3.0","OPUBL-1.0","OSC-1.0","OSET-PL-2.1","OSL-1.0","OSL-1.1","OSL-2.0","OSL-2.1","OSL-3.0","OSSP","PADL","ParaType-Free-Font-1.3","Parity-6.0.0","Parity-7.0.0","PDDL-1.0","PHP-3.0","PHP-3.01","Pixar","pkgconf","Plexus","pnmstitch","PolyForm-Noncommercial-1.0.0","PolyForm-Small-Business-1.0.0","PostgreSQL","PPL","PSF-2.0","psfrag","psutils","Python-2.0","Python-2.0.1","python-ldap","Qhull","QPL-1.0","QPL-1.0-INRIA-2004","radvd","Rdisc","RHeCos-1.1","RPL-1.1","RPL-1.5","RPSL-1.0","RSA-MD","RSCPL","Ruby","Ruby-pty","SAX-PD","SAX-PD-2.0","Saxpath","SCEA","SchemeReport","Sendmail","Sendmail-8.23","Sendmail-Open-Source-1.1","SGI-B-1.0","SGI-B-1.1","SGI-B-2.0","SGI-OpenGL","SGMLUG-PM","SGP4","SHL-0.5","SHL-0.51","SimPL-2.0","SISSL","SISSL-1.2","SL","Sleepycat","SMAIL-GPL","SMLNJ","SMPPL","SNIA","snprintf","SOFA","softSurfer","Soundex","Spencer-86","Spencer-94","Spencer-99","SPL-1.0","ssh-keyscan","SSH-OpenSSH","SSH-short","SSLeay-standalone","SSPL-1.0","StandardML-NJ","SugarCRM-1.1.3","SUL-1.0","Sun-PPP","Sun-PPP-2000","SunPro","SWL","swrule","Symlinks","TAPR-OHL-1.0","TCL","TCP-wrappers","TekHVC","TermReadKey","TGPPL-1.0","ThirdEye","threeparttable","TMate","TORQUE-1.1","TOSL","TPDL","TPL-1.0","TrustedQSL","TTWL","TTYP0","TU-Berlin-1.0","TU-Berlin-2.0","Ubuntu-font-1.0","UCAR","UCL-1.0","ulem","UMich-Merit","Unicode-3.0","Unicode-DFS-2015","Unicode-DFS-2016","Unicode-TOU","UnixCrypt","Unlicense","Unlicense-libtelnet","Unlicense-libwhirlpool","UnRAR","UPL-1.0","URT-RLE","Vim","Vixie-Cron","VOSTROM","VSL-1.0","W3C","W3C-19980720","W3C-20150513","w3m","Watcom-1.0","Widget-Workshop","WordNet","Wsuipa","WTFNMFPL","WTFPL","wwl","wxWindows","X11","X11-distribute-modifications-variant","X11-no-permit-persons","X11-swapped","Xdebug-1.03","Xerox","Xfig","XFree86-1.1","xinetd","xkeyboard-config-Zinoviev","xlock","Xnet","xpp","XSkat","xzoom","YPL-1.0","YPL-1.1","Zed","Zeeff","Zend-2.0","Zimbra-1.3","Zimbra-1.4","Zlib","zlib-acknowledgement","ZPL-1.1","ZPL-2.0","ZPL-2.1","389-exception","Asterisk-exception","Asterisk-linking-protocols-exception","Autoconf-exception-2.0","Autoconf-exception-3.0","Autoconf-exception-generic","Autoconf-exception-generic-3.0","Autoconf-exception-macro","Bison-exception-1.24","Bison-exception-2.2","Bootloader-exception","CGAL-linking-exception","Classpath-exception-2.0","Classpath-exception-2.0-short","CLISP-exception-2.0","cryptsetup-OpenSSL-exception","Digia-Qt-LGPL-exception-1.1","DigiRule-FOSS-exception","eCos-exception-2.0","erlang-otp-linking-exception","Fawkes-Runtime-exception","FLTK-exception","fmt-exception","Font-exception-2.0","freertos-exception-2.0","GCC-exception-2.0","GCC-exception-2.0-note","GCC-exception-3.1","Gmsh-exception","GNAT-exception","GNOME-examples-exception","GNU-compiler-exception","gnu-javamail-exception","Google-Patent-WebM","GPL-3.0-389-ds-base-exception","GPL-3.0-interface-exception","GPL-3.0-linking-exception","GPL-3.0-linking-source-exception","GPL-CC-1.0","GStreamer-exception-2005","GStreamer-exception-2008","harbour-exception","i2p-gpl-java-exception","Independent-modules-exception","KiCad-libraries-exception","kvirc-openssl-exception","LGPL-3.0-linking-exception","libpri-OpenH323-exception","Libtool-exception","Linux-syscall-note","LLGPL","LLVM-exception","LZMA-exception","mif-exception","mxml-exception","Nokia-Qt-exception-1.1","OCaml-LGPL-linking-exception","OCCT-exception-1.0","OpenJDK-assembly-exception-1.0","openvpn-openssl-exception","PCRE2-exception","polyparse-exception","PS-or-PDF-font-exception-20170817","QPL-1.0-INRIA-2004-exception","Qt-GPL-exception-1.0","Qt-LGPL-exception-1.1","Qwt-exception-1.0","romic-exception","RRDtool-FLOSS-exception-2.0","rsync-linking-exception","SANE-exception","SHL-2.0","SHL-2.1","Simple-Library-Usage-exception","Spelling-Provider-LGPL-exception","sqlitestudio-OpenSSL-exception","stunnel-exception","SWI-exception","Swift-exception","Texinfo-exception","u-boot-exception-2.0","UBDL-exception","Universal-FOSS-exception-1.0","vsftpd-openssl-exception","WxWindows-exception-3.1","x11vnc-openssl-exception"],"meta:enum":{"0BSD":"BSD Zero Clause License","3D-Slicer-1.0":"3D Slicer License v1.0","AAL":"Attribution Assurance License","Abstyles":"Abstyles License","AdaCore-doc":"AdaCore Doc License","Adobe-2006":"Adobe Systems Incorporated Source Code License Agreement","Adobe-Display-PostScript":"Adobe Display PostScript License","Adobe-Glyph":"Adobe Glyph List License","Adobe-Utopia":"Adobe Utopia Font License","ADSL":"Amazon Digital Services License","Advanced-Cryptics-Dictionary":"Advanced Cryptics Dictionary License","AFL-1.1":"Academic Free License v1.1","AFL-1.2":"Academic Free License v1.2","AFL-2.0":"Academic Free License v2.0","AFL-2.1":"Academic Free License v2.1","AFL-3.0":"Academic Free License v3.0","Afmparse":"Afmparse License","AGPL-1.0":"Affero General Public License v1.0","AGPL-1.0-only":"Affero General Public License v1.0 only","AGPL-1.0-or-later":"Affero General Public License v1.0 or later","AGPL-3.0":"GNU Affero General Public License v3.0","AGPL-3.0-only":"GNU Affero General Public License v3.0 only","AGPL-3.0-or-later":"GNU Affero General Public License v3.0 or later","Aladdin":"Aladdin Free Public License","ALGLIB-Documentation":"ALGLIB Documentation License","AMD-newlib":"AMD newlib License","AMDPLPA":"AMD\'s plpa_map.c License","AML":"Apple MIT License","AML-glslang":"AML glslang variant License","AMPAS":"Academy of Motion Picture Arts and Sciences BSD","ANTLR-PD":"ANTLR Software Rights Notice","ANTLR-PD-fallback":"ANTLR Software Rights Notice with license fallback","any-OSI":"Any OSI License","any-OSI-perl-modules":"Any OSI License - Perl Modules","Apache-1.0":"Apache License 1.0","Apache-1.1":"Apache License 1.1","Apache-2.0":"Apache License 2.0","APAFML":"Adobe Postscript AFM License","APL-1.0":"Adaptive Public License 1.0","App-s2p":"App::s2p License","APSL-1.0":"Apple Public Source License 1.0","APSL-1.1":"Apple Public Source License 1.1","APSL-1.2":"Apple Public Source License 1.2","APSL-2.0":"Apple Public Source License 2.0","Arphic-1999":"Arphic Public License","Artistic-1.0":"Artistic License 1.0","Artistic-1.0-cl8":"Artistic License 1.0 w/clause 8","Artistic-1.0-Perl":"Artistic License 1.0 (Perl)","Artistic-2.0":"Artistic License 2.0","Artistic-dist":"Artistic License 1.0 (dist)","Aspell-RU":"Aspell Russian License","ASWF-Digital-Assets-1.0":"ASWF Digital Assets License version 1.0","ASWF-Digital-Assets-1.1":"ASWF Digital Assets License 1.1","atc-game":"atc Game License","Baekmuk":"Baekmuk License","Bahyph":"Bahyph License","Barr":"Barr License","bcrypt-Solar-Designer":"bcrypt Solar Designer License","Beerware":"Beerware License","Bitstream-Charter":"Bitstream Charter Font License","Bitstream-Vera":"Bitstream Vera Font License","BitTorrent-1.0":"BitTorrent Open Source License v1.0","BitTorrent-1.1":"BitTorrent Open Source License v1.1","blessing":"SQLite Blessing","BlueOak-1.0.0":"Blue Oak Model License 1.0.0","Boehm-GC":"Boehm-Demers-Weiser GC License","Boehm-GC-without-fee":"Boehm-Demers-Weiser GC License (without fee)","BOLA-1.1":"Buena Onda License Agreement v1.1","Borceux":"Borceux license","Brian-Gladman-2-Clause":"Brian Gladman 2-Clause License","Brian-Gladman-3-Clause":"Brian Gladman 3-Clause License","Brian-Gladman-3-Clause-no-conversion":"Brian Gladman 3-Clause License (no conversion clause)","BSD-1-Clause":"BSD 1-Clause License","BSD-2-Clause":"BSD 2-Clause \\"Simplified\\" License","BSD-2-Clause-Darwin":"BSD 2-Clause - Ian Darwin variant","BSD-2-Clause-first-lines":"BSD 2-Clause - first lines requirement","BSD-2-Clause-FreeBSD":"BSD 2-Clause FreeBSD License","BSD-2-Clause-NetBSD":"BSD 2-Clause NetBSD License","BSD-2-Clause-Patent":"BSD-2-Clause Plus Patent License","BSD-2-Clause-pkgconf-disclaimer":"BSD 2-Clause pkgconf disclaimer variant","BSD-2-Clause-pos-unchanged":"BSD 2-Clause - position unchanged variant","BSD-2-Clause-Views":"BSD 2-Clause with views sentence","BSD-3-Clause":"BSD 3-Clause \\"New\\" or \\"Revised\\" License","BSD-3-Clause-acpica":"BSD 3-Clause acpica variant","BSD-3-Clause-Attribution":"BSD with attribution","BSD-3-Clause-Clear":"BSD 3-Clause Clear License","BSD-3-Clause-flex":"BSD 3-Clause Flex variant","BSD-3-Clause-HP":"Hewlett-Packard BSD variant license","BSD-3-Clause-LBNL":"Lawrence Berkeley National Labs BSD variant license","BSD-3-Clause-Modification":"BSD 3-Clause Modification","BSD-3-Clause-No-Military-License":"BSD 3-Clause No Military License","BSD-3-Clause-No-Nuclear-License":"BSD 3-Clause No Nuclear License","BSD-3-Clause-No-Nuclear-License-2014":"BSD 3-Clause No Nuclear License 2014","BSD-3-Clause-No-Nuclear-Warranty":"BSD 3-Clause No Nuclear Warranty","BSD-3-Clause-Open-MPI":"BSD 3-Clause Open MPI variant","BSD-3-Clause-OpenWebUI":"BSD 3-Clause - OpenWebUI variant","BSD-3-Clause-Sun":"BSD 3-Clause Sun Microsystems","BSD-3-Clause-Tso":"BSD 3-Clause Tso variant","BSD-4-Clause":"BSD 4-Clause \\"Original\\" or \\"Old\\" License","BSD-4-Clause-Shortened":"BSD 4 Clause Shortened","BSD-4-Clause-UC":"BSD-4-Clause (University of California-Specific)","BSD-4.3RENO":"BSD 4.3 RENO License","BSD-4.3TAHOE":"BSD 4.3 TAHOE License","BSD-Advertising-Acknowledgement":"BSD Advertising Acknowledgement License","BSD-ask-to-endorse":"BSD - ask to endorse","BSD-Attribution-HPND-disclaimer":"BSD with Attribution and HPND disclaimer","BSD-Inferno-Nettverk":"BSD-Inferno-Nettverk","BSD-Mark-Modifications":"BSD Mark Modifications License","BSD-Protection":"BSD Protection License","BSD-Source-alt-GPL":"BSD Source Code Attribution - GPL alternative","BSD-Source-beginning-file":"BSD Source Code Attribution - beginning of file variant","BSD-Source-Code":"BSD Source Code Attribution","BSD-Source-Code-no-disclaimer":"BSD Source Code Attribution - no disclaimer","BSD-Systemics":"Systemics BSD variant license","BSD-Systemics-W3Works":"Systemics W3Works BSD variant license","BSL-1.0":"Boost Software License 1.0","Buddy":"Buddy License","Bugroff":"Bugroff License","BUSL-1.1":"Business Source License 1.1","bzip2-1.0.5":"bzip2 and libbzip2 License v1.0.5","bzip2-1.0.6":"bzip2 and libbzip2 License v1.0.6","C-UDA-1.0":"Computational Use of Data Agreement v1.0","CAL-1.0":"Cryptographic Autonomy License 1.0","CAL-1.0-Combined-Work-Exception":"Cryptographic Autonomy License 1.0 (Combined Work Exception)","Caldera":"Caldera License","Caldera-no-preamble":"Caldera License (without preamble)","CAPEC-tou":"Common Attack    Pattern Enumeration and Classification License","Catharon":"Catharon License","CATOSL-1.1":"Computer Associates Trusted Open Source License 1.1","CC-BY-1.0":"Creative Commons Attribution 1.0 Generic","CC-BY-2.0":"Creative Commons Attribution 2.0 Generic","CC-BY-2.5":"Creative Commons Attribution 2.5 Generic","CC-BY-2.5-AU":"Creative Commons Attribution 2.5 Australia","CC-BY-3.0":"Creative Commons Attribution 3.0 Unported","CC-BY-3.0-AT":"Creative Commons Attribution 3.0 Austria","CC-BY-3.0-AU":"Creative Commons Attribution 3.0 Australia","CC-BY-3.0-DE":"Creative Commons Attribution 3.0 Germany","CC-BY-3.0-IGO":"Creative Commons Attribution 3.0 IGO","CC-BY-3.0-NL":"Creative Commons Attribution 3.0 Netherlands","CC-BY-3.0-US":"Creative Commons Attribution 3.0 United States","CC-BY-4.0":"Creative Commons Attribution 4.0 International","CC-BY-NC-1.0":"Creative Commons Attribution Non Commercial 1.0 Generic","CC-BY-NC-2.0":"Creative Commons Attribution Non Commercial 2.0 Generic","CC-BY-NC-2.5":"Creative Commons Attribution Non Commercial 2.5 Generic","CC-BY-NC-3.0":"Creative Commons Attribution Non Commercial 3.0 Unported","CC-BY-NC-3.0-DE":"Creative Commons Attribution Non Commercial 3.0 Germany","CC-BY-NC-3.0-IGO":"Creative Commons Attribution Non Commercial 3.0 IGO","CC-BY-NC-4.0":"Creative Commons Attribution Non Commercial 4.0 International","CC-BY-NC-ND-1.0":"Creative Commons Attribution Non Commercial No Derivatives 1.0 Generic","CC-BY-NC-ND-2.0":"Creative Commons Attribution Non Commercial No Derivatives 2.0 Generic","CC-BY-NC-ND-2.5":"Creative Commons Attribution Non Commercial No Derivatives 2.5 Generic","CC-BY-NC-ND-3.0":"Creative Commons Attribution Non Commercial No Derivatives 3.0 Unported","CC-BY-NC-ND-3.0-DE":"Creative Commons Attribution Non Commercial No Derivatives 3.0 Germany","CC-BY-NC-ND-3.0-IGO":"Creative Commons Attribution Non Commercial No Derivatives 3.0 IGO","CC-BY-NC-ND-4.0":"Creative Commons Attribution Non Commercial No Derivatives 4.0 International","CC-BY-NC-SA-1.0":"Creative Commons Attribution Non Commercial Share Alike 1.0 Generic","CC-BY-NC-SA-2.0":"Creative Commons Attribution Non Commercial Share Alike 2.0 Generic","CC-BY-NC-SA-2.0-DE":"Creative Commons Attribution Non Commercial Share Alike 2.0 Germany","CC-BY-NC-SA-2.0-FR":"Creative Commons Attribution-NonCommercial-ShareAlike 2.0 France","CC-BY-NC-SA-2.0-UK":"Creative Commons Attribution Non Commercial Share Alike 2.0 England and Wales","CC-BY-NC-SA-2.5":"Creative Commons Attribution Non Commercial Share Alike 2.5 Generic","CC-BY-NC-SA-3.0":"Creative Commons Attribution Non Commercial Share Alike 3.0 Unported","CC-BY-NC-SA-3.0-DE":"Creative Commons Attribution Non Commercial Share Alike 3.0 Germany","CC-BY-NC-SA-3.0-IGO":"Creative Commons Attribution Non Commercial Share Alike 3.0 IGO","CC-BY-NC-SA-4.0":"Creative Commons Attribution Non Commercial Share Alike 4.0 International","CC-BY-ND-1.0":"Creative Commons Attribution No Derivatives 1.0 Generic","CC-BY-ND-2.0":"Creative Commons Attribution No Derivatives 2.0 Generic","CC-BY-ND-2.5":"Creative Commons Attribution No Derivatives 2.5 Generic","CC-BY-ND-3.0":"Creative Commons Attribution No Derivatives 3.0 Unported","CC-BY-ND-3.0-DE":"Creative Commons Attribution No Derivatives 3.0 Germany","CC-BY-ND-4.0":"Creative Commons Attribution No Derivatives 4.0 International","CC-BY-SA-1.0":"Creative Commons Attribution Share Alike 1.0 Generic","CC-BY-SA-2.0":"Creative Commons Attribution Share Alike 2.0 Generic","CC-BY-SA-2.0-UK":"Creative Commons Attribution Share Alike 2.0 England and Wales","CC-BY-SA-2.1-JP":"Creative Commons Attribution Share Alike 2.1 Japan","CC-BY-SA-2.5":"Creative Commons Attribution Share Alike 2.5 Generic","CC-BY-SA-3.0":"Creative Commons Attribution Share Alike 3.0 Unported","CC-BY-SA-3.0-AT":"Creative Commons Attribution Share Alike 3.0 Austria","CC-BY-SA-3.0-DE":"Creative Commons Attribution Share Alike 3.0 Germany","CC-BY-SA-3.0-IGO":"Creative Commons Attribution-ShareAlike 3.0 IGO","CC-BY-SA-4.0":"Creative Commons Attribution Share Alike 4.0 International","CC-PDDC":"Creative Commons Public Domain Dedication and Certification","CC-PDM-1.0":"Creative    Commons Public Domain Mark 1.0 Universal","CC-SA-1.0":"Creative Commons Share Alike 1.0 Generic","CC0-1.0":"Creative Commons Zero v1.0 Universal","CDDL-1.0":"Common Development and Distribution License 1.0","CDDL-1.1":"Common Development and Distribution License 1.1","CDL-1.0":"Common Documentation License 1.0","CDLA-Permissive-1.0":"Community Data License Agreement Permissive 1.0","CDLA-Permissive-2.0":"Community Data License Agreement Permissive 2.0","CDLA-Sharing-1.0":"Community Data License Agreement Sharing 1.0","CECILL-1.0":"CeCILL Free Software License Agreement v1.0","CECILL-1.1":"CeCILL Free Software License Agreement v1.1","CECILL-2.0":"CeCILL Free Software License Agreement v2.0","CECILL-2.1":"CeCILL Free Software License Agreement v2.1","CECILL-B":"CeCILL-B Free Software License Agreement","CECILL-C":"CeCILL-C Free Software License Agreement","CERN-OHL-1.1":"CERN Open Hardware Licence v1.1","CERN-OHL-1.2":"CERN Open Hardware Licence v1.2","CERN-OHL-P-2.0":"CERN Open Hardware Licence Version 2 - Permissive","CERN-OHL-S-2.0":"CERN Open Hardware Licence Version 2 - Strongly Reciprocal","CERN-OHL-W-2.0":"CERN Open Hardware Licence Version 2 - Weakly Reciprocal","CFITSIO":"CFITSIO License","check-cvs":"check-cvs License","checkmk":"Checkmk License","ClArtistic":"Clarified Artistic License","Clips":"Clips License","CMU-Mach":"CMU Mach License","CMU-Mach-nodoc":"CMU    Mach - no notices-in-documentation variant","CNRI-Jython":"CNRI Jython License","CNRI-Python":"CNRI Python License","CNRI-Python-GPL-Compatible":"CNRI Python Open Source GPL Compatible License Agreement","COIL-1.0":"Copyfree Open Innovation License","Community-Spec-1.0":"Community Specification License 1.0","Condor-1.1":"Condor Public License v1.1","copyleft-next-0.3.0":"copyleft-next 0.3.0","copyleft-next-0.3.1":"copyleft-next 0.3.1","Cornell-Lossless-JPEG":"Cornell Lossless JPEG License","CPAL-1.0":"Common Public Attribution License 1.0","CPL-1.0":"Common Public License 1.0","CPOL-1.02":"Code Project Open License 1.02","Cronyx":"Cronyx License","Crossword":"Crossword License","CryptoSwift":"CryptoSwift License","CrystalStacker":"CrystalStacker License","CUA-OPL-1.0":"CUA Office Public License v1.0","Cube":"Cube License","curl":"curl License","cve-tou":"Common Vulnerability Enumeration ToU License","D-FSL-1.0":"Deutsche Freie Software Lizenz","DEC-3-Clause":"DEC 3-Clause License","diffmark":"diffmark license","DL-DE-BY-2.0":"Data licence Germany – attribution – version 2.0","DL-DE-ZERO-2.0":"Data licence Germany – zero – version 2.0","DOC":"DOC License","DocBook-DTD":"DocBook DTD License","DocBook-Schema":"DocBook Schema License","DocBook-Stylesheet":"DocBook Stylesheet License","DocBook-XML":"DocBook XML License","Dotseqn":"Dotseqn License","DRL-1.0":"Detection Rule License 1.0","DRL-1.1":"Detection Rule License 1.1","DSDP":"DSDP License","dtoa":"David M. Gay dtoa License","dvipdfm":"dvipdfm License","ECL-1.0":"Educational Community License v1.0","ECL-2.0":"Educational Community License v2.0","eCos-2.0":"eCos license version 2.0","EFL-1.0":"Eiffel Forum License v1.0","EFL-2.0":"Eiffel Forum License v2.0","eGenix":"eGenix.com Public License 1.1.0","Elastic-2.0":"Elastic License 2.0","Entessa":"Entessa Public License v1.0","EPICS":"EPICS Open License","EPL-1.0":"Eclipse Public License 1.0","EPL-2.0":"Eclipse Public License 2.0","ErlPL-1.1":"Erlang Public License v1.1","ESA-PL-permissive-2.4":"European Space Agency Public License – v2.4 – Permissive (Type 3)","ESA-PL-strong-copyleft-2.4":"European Space Agency Public License (ESA-PL) - V2.4 - Strong Copyleft (Type 1)","ESA-PL-weak-copyleft-2.4":"European Space Agency Public License – v2.4 – Weak Copyleft (Type 2)","etalab-2.0":"Etalab Open License 2.0","EUDatagrid":"EU DataGrid Software License","EUPL-1.0":"European Union Public License 1.0","EUPL-1.1":"European Union Public License 1.1","EUPL-1.2":"European Union Public License 1.2","Eurosym":"Eurosym License","Fair":"Fair License","FBM":"Fuzzy Bitmap License","FDK-AAC":"Fraunhofer FDK AAC Codec Library","FDK-MPEG-H":"Fraunhofer FDK MPEG-H Software","Ferguson-Twofish":"Ferguson Twofish License","Frameworx-1.0":"Frameworx Open License 1.0","FreeBSD-DOC":"FreeBSD Documentation License","FreeImage":"FreeImage Public License v1.0","FSFAP":"FSF All Permissive License","FSFAP-no-warranty-disclaimer":"FSF All Permissive License (without Warranty)","FSFUL":"FSF Unlimited License","FSFULLR":"FSF Unlimited License (with License Retention)","FSFULLRSD":"FSF Unlimited License (with License Retention and Short Disclaimer)","FSFULLRWD":"FSF Unlimited License (With License Retention and Warranty Disclaimer)","FSL-1.1-ALv2":"Functional Source License, Version 1.1, ALv2 Future License","FSL-1.1-MIT":"Functional Source License, Version 1.1, MIT Future License","FTL":"Freetype Project License","Furuseth":"Furuseth License","fwlw":"fwlw License","Game-Programming-Gems":"Game Programming Gems License","GCR-docs":"Gnome GCR Documentation License","GD":"GD License","generic-xts":"Generic XTS License","GFDL-1.1":"GNU Free Documentation License v1.1","GFDL-1.1-invariants-only":"GNU Free Documentation License v1.1 only - invariants","GFDL-1.1-invariants-or-later":"GNU Free Documentation License v1.1 or later - invariants","GFDL-1.1-no-invariants-only":"GNU Free Documentation License v1.1 only - no invariants","GFDL-1.1-no-invariants-or-later":"GNU Free Documentation License v1.1 or later - no invariants","GFDL-1.1-only":"GNU Free Documentation License v1.1 only","GFDL-1.1-or-later":"GNU Free Documentation License v1.1 or later","GFDL-1.2":"GNU Free Documentation License v1.2","GFDL-1.2-invariants-only":"GNU Free Documentation License v1.2 only - invariants","GFDL-1.2-invariants-or-later":"GNU Free Documentation License v1.2 or later - invariants","GFDL-1.2-no-invariants-only":"GNU Free Documentation License v1.2 only - no invariants","GFDL-1.2-no-invariants-or-later":"GNU Free Documentation License v1.2 or later - no invariants","GFDL-1.2-only":"GNU Free Documentation License v1.2 only","GFDL-1.2-or-later":"GNU Free Documentation License v1.2 or later","GFDL-1.3":"GNU Free Documentation License v1.3","GFDL-1.3-invariants-only":"GNU Free Documentation License v1.3 only - invariants","GFDL-1.3-invariants-or-later":"GNU Free Documentation License v1.3 or later - invariants","GFDL-1.3-no-invariants-only":"GNU Free Documentation License v1.3 only - no invariants","GFDL-1.3-no-invariants-or-later":"GNU Free Documentation License v1.3 or later - no invariants","GFDL-1.3-only":"GNU Free Documentation License v1.3 only","GFDL-1.3-or-later":"GNU Free Documentation License v1.3 or later","Giftware":"Giftware License","GL2PS":"GL2PS License","Glide":"3dfx Glide License","Glulxe":"Glulxe License","GLWTPL":"Good Luck With That Public License","gnuplot":"gnuplot License","GPL-1.0":"GNU General Public License v1.0 only","GPL-1.0+":"GNU General Public License v1.0 or later","GPL-1.0-only":"GNU General Public License v1.0 only","GPL-1.0-or-later":"GNU General Public License v1.0 or later","GPL-2.0":"GNU General Public License v2.0 only","GPL-2.0+":"GNU General Public License v2.0 or later","GPL-2.0-only":"GNU General Public License v2.0 only","GPL-2.0-or-later":"GNU General Public License v2.0 or later","GPL-2.0-with-autoconf-exception":"GNU General Public License v2.0 w/Autoconf exception","GPL-2.0-with-bison-exception":"GNU General Public License v2.0 w/Bison exception","GPL-2.0-with-classpath-exception":"GNU General Public License v2.0 w/Classpath exception","GPL-2.0-with-font-exception":"GNU General Public License v2.0 w/Font exception","GPL-2.0-with-GCC-exception":"GNU General Public License v2.0 w/GCC Runtime Library exception","GPL-3.0":"GNU General Public License v3.0 only","GPL-3.0+":"GNU General Public License v3.0 or later","GPL-3.0-only":"GNU General Public License v3.0 only","GPL-3.0-or-later":"GNU General Public License v3.0 or later","GPL-3.0-with-autoconf-exception":"GNU General Public License v3.0 w/Autoconf exception","GPL-3.0-with-GCC-exception":"GNU General Public License v3.0 w/GCC Runtime Library exception","Graphics-Gems":"Graphics Gems License","gSOAP-1.3b":"gSOAP Public License v1.3b","gtkbook":"gtkbook License","Gutmann":"Gutmann License","HaskellReport":"Haskell Language Report License","HDF5":"HDF5 License","hdparm":"hdparm License","HIDAPI":"HIDAPI License","Hippocratic-2.1":"Hippocratic License 2.1","Hippocratic-3.0-core":"Hippocratic License 3.0","HP-1986":"Hewlett-Packard 1986 License","HP-1989":"Hewlett-Packard 1989 License","HPND":"Historical Permission Notice and Disclaimer","HPND-DEC":"Historical Permission Notice and Disclaimer - DEC variant","HPND-doc":"Historical Permission Notice and Disclaimer - documentation variant","HPND-doc-sell":"Historical Permission Notice and Disclaimer - documentation sell variant","HPND-export-US":"HPND with US Government export control warning","HPND-export-US-acknowledgement":"HPND with US Government export control warning and acknowledgment","HPND-export-US-modify":"HPND with US Government export control warning and modification rqmt","HPND-export2-US":"HPND with US Government export control and 2 disclaimers","HPND-Fenneberg-Livingston":"Historical Permission Notice and Disclaimer - Fenneberg-Livingston variant","HPND-INRIA-IMAG":"Historical Permission Notice and Disclaimer    - INRIA-IMAG variant","HPND-Intel":"Historical Permission Notice and Disclaimer - Intel variant","HPND-Kevlin-Henney":"Historical Permission Notice and Disclaimer - Kevlin Henney variant","HPND-Markus-Kuhn":"Historical Permission Notice and Disclaimer - Markus Kuhn variant","HPND-merchantability-variant":"Historical Permission Notice and Disclaimer - merchantability variant","HPND-MIT-disclaimer":"Historical Permission Notice and Disclaimer with MIT disclaimer","HPND-Netrek":"Historical Permission Notice and Disclaimer - Netrek variant","HPND-Pbmplus":"Historical Permission Notice and Disclaimer - Pbmplus variant","HPND-sell-MIT-disclaimer-xserver":"Historical Permission Notice and Disclaimer - sell xserver variant with MIT disclaimer","HPND-sell-regexpr":"Historical Permission Notice and Disclaimer - sell regexpr variant","HPND-sell-variant":"Historical Permission Notice and Disclaimer - sell variant","HPND-sell-variant-critical-systems":"HPND - sell variant with safety critical systems clause","HPND-sell-variant-MIT-disclaimer":"HPND sell variant with MIT disclaimer","HPND-sell-variant-MIT-disclaimer-rev":"HPND sell variant with MIT disclaimer - reverse","HPND-SMC":"Historical Permission Notice and Disclaimer - SMC variant","HPND-UC":"Historical Permission Notice and Disclaimer - University of California variant","HPND-UC-export-US":"Historical Permission Notice and Disclaimer - University of California, US export warning","HTMLTIDY":"HTML Tidy License","hyphen-bulgarian":"hyphen-bulgarian License","IBM-pibs":"IBM PowerPC Initialization and Boot Software","ICU":"ICU License","IEC-Code-Components-EULA":"IEC    Code Components End-user licence agreement","IJG":"Independent JPEG Group License","IJG-short":"Independent JPEG Group License - short","ImageMagick":"ImageMagick License","iMatix":"iMatix Standard Function Library Agreement","Imlib2":"Imlib2 License","Info-ZIP":"Info-ZIP License","Informatica":"Informatica License","Inner-Net-2.0":"Inner Net License v2.0","InnoSetup":"Inno Setup License","Intel":"Intel Open Source License","Intel-ACPI":"Intel ACPI Software License Agreement","Interbase-1.0":"Interbase Public License v1.0","IPA":"IPA Font License","IPL-1.0":"IBM Public License v1.0","ISC":"ISC License","ISC-Veillard":"ISC Veillard variant","ISO-permission":"ISO permission notice","Jam":"Jam License","JasPer-2.0":"JasPer License","jove":"Jove License","JPL-image":"JPL Image Use Policy","JPNIC":"Japan Network Information Center License","JSON":"JSON License","Kastrup":"Kastrup License","Kazlib":"Kazlib License","Knuth-CTAN":"Knuth CTAN License","LAL-1.2":"Licence Art Libre 1.2","LAL-1.3":"Licence Art Libre 1.3","Latex2e":"Latex2e License","Latex2e-translated-notice":"Latex2e with translated notice permission","Leptonica":"Leptonica License","LGPL-2.0":"GNU Library General Public License v2 only","LGPL-2.0+":"GNU Library General Public License v2 or later","LGPL-2.0-only":"GNU Library General Public License v2 only","LGPL-2.0-or-later":"GNU Library General Public License v2 or later","LGPL-2.1":"GNU Lesser General Public License v2.1 only","LGPL-2.1+":"GNU Lesser General Public License v2.1 or later","LGPL-2.1-only":"GNU Lesser General Public License v2.1 only","LGPL-2.1-or-later":"GNU Lesser General Public License v2.1 or later","LGPL-3.0":"GNU Lesser General Public License v3.0 only","LGPL-3.0+":"GNU Lesser General Public License v3.0 or later","LGPL-3.0-only":"GNU Lesser General Public License v3.0 only","LGPL-3.0-or-later":"GNU Lesser General Public License v3.0 or later","LGPLLR":"Lesser General Public License For Linguistic Resources","Libpng":"libpng License","libpng-1.6.35":"PNG Reference Library License v1 (for libpng 0.5 through 1.6.35)","libpng-2.0":"PNG Reference Library version 2","libselinux-1.0":"libselinux public domain notice","libtiff":"libtiff License","libutil-David-Nugent":"libutil David Nugent License","LiLiQ-P-1.1":"Licence Libre du Québec – Permissive version 1.1","LiLiQ-R-1.1":"Licence Libre du Québec – Réciprocité version 1.1","LiLiQ-Rplus-1.1":"Licence Libre du Québec – Réciprocité forte version 1.1","Linux-man-pages-1-para":"Linux man-pages - 1 paragraph","Linux-man-pages-copyleft":"Linux man-pages Copyleft","Linux-man-pages-copyleft-2-para":"Linux man-pages Copyleft - 2 paragraphs","Linux-man-pages-copyleft-var":"Linux man-pages Copyleft Variant","Linux-OpenIB":"Linux Kernel Variant of OpenIB.org license","LOOP":"Common Lisp LOOP License","LPD-document":"LPD Documentation License","LPL-1.0":"Lucent Public License Version 1.0","LPL-1.02":"Lucent Public License v1.02","LPPL-1.0":"LaTeX Project Public License v1.0","LPPL-1.1":"LaTeX Project Public License v1.1","LPPL-1.2":"LaTeX Project Public License v1.2","LPPL-1.3a":"LaTeX Project Public License v1.3a","LPPL-1.3c":"LaTeX Project Public License v1.3c","lsof":"lsof License","Lucida-Bitmap-Fonts":"Lucida Bitmap Fonts License","LZMA-SDK-9.11-to-9.20":"LZMA SDK License (versions 9.11 to 9.20)","LZMA-SDK-9.22":"LZMA SDK License (versions 9.22 and beyond)","Mackerras-3-Clause":"Mackerras 3-Clause License","Mackerras-3-Clause-acknowledgment":"Mackerras 3-Clause - acknowledgment variant","magaz":"magaz License","mailprio":"mailprio License","MakeIndex":"MakeIndex License","man2html":"man2html License","Martin-Birgmeier":"Martin Birgmeier License","McPhee-slideshow":"McPhee Slideshow License","metamail":"metamail License","Minpack":"Minpack License","MIPS":"MIPS License","MirOS":"The MirOS Licence","MIT":"MIT License","MIT-0":"MIT No Attribution","MIT-advertising":"Enlightenment License (e16)","MIT-Click":"MIT Click License","MIT-CMU":"CMU License","MIT-enna":"enna License","MIT-feh":"feh License","MIT-Festival":"MIT Festival Variant","MIT-Khronos-old":"MIT Khronos - old variant","MIT-Modern-Variant":"MIT License Modern Variant","MIT-open-group":"MIT Open Group variant","MIT-STK":"MIT-STK License","MIT-testregex":"MIT testregex Variant","MIT-Wu":"MIT Tom Wu Variant","MITNFA":"MIT +no-false-attribs license","MMIXware":"MMIXware License","MMPL-1.0.1":"Minecraft Mod Public License v1.0.1","Motosoto":"Motosoto License","MPEG-SSG":"MPEG Software Simulation","mpi-permissive":"mpi Permissive License","mpich2":"mpich2 License","MPL-1.0":"Mozilla Public License 1.0","MPL-1.1":"Mozilla Public License 1.1","MPL-2.0":"Mozilla Public License 2.0","MPL-2.0-no-copyleft-exception":"Mozilla Public License 2.0 (no copyleft exception)","mplus":"mplus Font License","MS-LPL":"Microsoft Limited Public License","MS-PL":"Microsoft Public License","MS-RL":"Microsoft Reciprocal License","MTLL":"Matrix Template Library License","MulanPSL-1.0":"Mulan Permissive Software License, Version 1","MulanPSL-2.0":"Mulan Permissive Software License, Version 2","Multics":"Multics License","Mup":"Mup License","MVT-1.1":"MVT License 1.1","NAIST-2003":"Nara Institute of Science and Technology License (2003)","NASA-1.3":"NASA Open Source Agreement 1.3","Naumen":"Naumen Public License","NBPL-1.0":"Net Boolean Public License v1","NCBI-PD":"NCBI Public Domain Notice","NCGL-UK-2.0":"Non-Commercial Government Licence","NCL":"NCL Source Code License","NCSA":"University of Illinois/NCSA Open Source License","Net-SNMP":"Net-SNMP License","NetCDF":"NetCDF license","Newsletr":"Newsletr License","NGPL":"Nethack General Public License","ngrep":"ngrep License","NICTA-1.0":"NICTA Public Software License, Version 1.0","NIST-PD":"NIST Public Domain Notice","NIST-PD-fallback":"NIST Public Domain Notice with license fallback","NIST-PD-TNT":"NIST    Public Domain Notice TNT variant","NIST-Software":"NIST Software License","NLOD-1.0":"Norwegian Licence for Open Government Data (NLOD) 1.0","NLOD-2.0":"Norwegian Licence for Open Government Data (NLOD) 2.0","NLPL":"No Limit Public License","Nokia":"Nokia Open Source License","NOSL":"Netizen Open Source License","Noweb":"Noweb License","NPL-1.0":"Netscape Public License v1.0","NPL-1.1":"Netscape Public License v1.1","NPOSL-3.0":"Non-Profit Open Software License 3.0","NRL":"NRL License","NTIA-PD":"NTIA Public Domain Notice","NTP":"NTP License","NTP-0":"NTP No Attribution","Nunit":"Nunit License","O-UDA-1.0":"Open Use of Data Agreement v1.0","OAR":"OAR License","OCCT-PL":"Open CASCADE Technology Public License","OCLC-2.0":"OCLC Research Public License 2.0","ODbL-1.0":"Open Data Commons Open Database License v1.0","ODC-By-1.0":"Open Data Commons Attribution License v1.0","OFFIS":"OFFIS License","OFL-1.0":"SIL Open Font License 1.0","OFL-1.0-no-RFN":"SIL Open Font License 1.0 with no Reserved Font Name","OFL-1.0-RFN":"SIL Open Font License 1.0 with Reserved Font Name","OFL-1.1":"SIL Open Font License 1.1","OFL-1.1-no-RFN":"SIL Open Font License 1.1 with no Reserved Font Name","OFL-1.1-RFN":"SIL Open Font License 1.1 with Reserved Font Name","OGC-1.0":"OGC Software License, Version 1.0","OGDL-Taiwan-1.0":"Taiwan Open Government Data License, version 1.0","OGL-Canada-2.0":"Open Government Licence - Canada","OGL-UK-1.0":"Open Government Licence v1.0","OGL-UK-2.0":"Open Government Licence v2.0","OGL-UK-3.0":"Open Government Licence v3.0","OGTSL":"Open Group Test Suite License","OLDAP-1.1":"Open LDAP Public License v1.1","OLDAP-1.2":"Open LDAP Public License v1.2","OLDAP-1.3":"Open LDAP Public License v1.3","OLDAP-1.4":"Open LDAP Public License v1.4","OLDAP-2.0":"Open LDAP Public License v2.0 (or possibly 2.0A and 2.0B)","OLDAP-2.0.1":"Open LDAP Public License v2.0.1","OLDAP-2.1":"Open LDAP Public License v2.1","OLDAP-2.2":"Open LDAP Public License v2.2","OLDAP-2.2.1":"Open LDAP Public License v2.2.1","OLDAP-2.2.2":"Open LDAP Public License 2.2.2","OLDAP-2.3":"Open LDAP Public License v2.3","OLDAP-2.4":"Open LDAP Public License v2.4","OLDAP-2.5":"Open LDAP Public License v2.5","OLDAP-2.6":"Open LDAP Public License v2.6","OLDAP-2.7":"Open LDAP Public License v2.7","OLDAP-2.8":"Open LDAP Public License v2.8","OLFL-1.3":"Open Logistics Foundation License Version 1.3","OML":"Open Market License","OpenMDW-1.0":"OpenMDW License Agreement v1.0","OpenPBS-2.3":"OpenPBS v2.3 Software License","OpenSSL":"OpenSSL License","OpenSSL-standalone":"OpenSSL License - standalone","OpenVision":"OpenVision License","OPL-1.0":"Open Public License v1.0","OPL-UK-3.0":"United    Kingdom Open Parliament Licence v3.0","OPUBL-1.0":"Open Publication License v1.0","OSC-1.0":"OSC License 1.0","OSET-PL-2.1":"OSET Public License version 2.1","OSL-1.0":"Open Software License 1.0","OSL-1.1":"Open Software License 1.1","OSL-2.0":"Open Software License 2.0","OSL-2.1":"Open Software License 2.1","OSL-3.0":"Open Software License 3.0","OSSP":"OSSP License","PADL":"PADL License","ParaType-Free-Font-1.3":"ParaType Free Font Licensing Agreement v1.3","Parity-6.0.0":"The Parity Public License 6.0.0","Parity-7.0.0":"The Parity Public License 7.0.0","PDDL-1.0":"Open Data Commons Public Domain Dedication & License 1.0","PHP-3.0":"PHP License v3.0","PHP-3.01":"PHP License v3.01","Pixar":"Pixar License","pkgconf":"pkgconf License","Plexus":"Plexus Classworlds License","pnmstitch":"pnmstitch License","PolyForm-Noncommercial-1.0.0":"PolyForm Noncommercial License 1.0.0","PolyForm-Small-Business-1.0.0":"PolyForm Small Business License 1.0.0","PostgreSQL":"PostgreSQL License","PPL":"Peer Production License","PSF-2.0":"Python Software Foundation License 2.0","psfrag":"psfrag License","psutils":"psutils License","Python-2.0":"Python License 2.0","Python-2.0.1":"Python License 2.0.1","python-ldap":"Python ldap License","Qhull":"Qhull License","QPL-1.0":"Q Public License 1.0","QPL-1.0-INRIA-2004":"Q Public License 1.0 - INRIA 2004 variant","radvd":"radvd License","Rdisc":"Rdisc License","RHeCos-1.1":"Red Hat eCos Public License v1.1","RPL-1.1":"Reciprocal Public License 1.1","RPL-1.5":"Reciprocal Public License 1.5","RPSL-1.0":"RealNetworks Public Source License v1.0","RSA-MD":"RSA Message-Digest License","RSCPL":"Ricoh Source Code Public License","Ruby":"Ruby License","Ruby-pty":"Ruby pty extension license","SAX-PD":"Sax Public Domain Notice","SAX-PD-2.0":"Sax Public Domain Notice 2.0","Saxpath":"Saxpath License","SCEA":"SCEA Shared Source License","SchemeReport":"Scheme Language Report License","Sendmail":"Sendmail License","Sendmail-8.23":"Sendmail License 8.23","Sendmail-Open-Source-1.1":"Sendmail Open Source License v1.1","SGI-B-1.0":"SGI Free Software License B v1.0","SGI-B-1.1":"SGI Free Software License B v1.1","SGI-B-2.0":"SGI Free Software License B v2.0","SGI-OpenGL":"SGI OpenGL License","SGMLUG-PM":"SGMLUG Parser Materials License","SGP4":"SGP4 Permission Notice","SHL-0.5":"Solderpad Hardware License v0.5","SHL-0.51":"Solderpad Hardware License, Version 0.51","SimPL-2.0":"Simple Public License 2.0","SISSL":"Sun Industry Standards Source License v1.1","SISSL-1.2":"Sun Industry Standards Source License v1.2","SL":"SL License","Sleepycat":"Sleepycat License","SMAIL-GPL":"SMAIL General Public License","SMLNJ":"Standard ML of New Jersey License","SMPPL":"Secure Messaging Protocol Public License","SNIA":"SNIA Public License 1.1","snprintf":"snprintf License","SOFA":"SOFA Software License","softSurfer":"softSurfer License","Soundex":"Soundex License","Spencer-86":"Spencer License 86","Spencer-94":"Spencer License 94","Spencer-99":"Spencer License 99","SPL-1.0":"Sun Public License v1.0","ssh-keyscan":"ssh-keyscan License","SSH-OpenSSH":"SSH OpenSSH license","SSH-short":"SSH short notice","SSLeay-standalone":"SSLeay License - standalone","SSPL-1.0":"Server Side Public License, v 1","StandardML-NJ":"Standard ML of New Jersey License","SugarCRM-1.1.3":"SugarCRM Public License v1.1.3","SUL-1.0":"Sustainable Use License v1.0","Sun-PPP":"Sun PPP License","Sun-PPP-2000":"Sun PPP License (2000)","SunPro":"SunPro License","SWL":"Scheme Widget Library (SWL) Software License Agreement","swrule":"swrule License","Symlinks":"Symlinks License","TAPR-OHL-1.0":"TAPR Open Hardware License v1.0","TCL":"TCL/TK License","TCP-wrappers":"TCP Wrappers License","TekHVC":"TekHVC License","TermReadKey":"TermReadKey License","TGPPL-1.0":"Transitive Grace Period Public Licence 1.0","ThirdEye":"ThirdEye License","threeparttable":"threeparttable License","TMate":"TMate Open Source License","TORQUE-1.1":"TORQUE v2.5+ Software License v1.1","TOSL":"Trusster Open Source License","TPDL":"Time::ParseDate License","TPL-1.0":"THOR Public License 1.0","TrustedQSL":"TrustedQSL License","TTWL":"Text-Tabs+Wrap License","TTYP0":"TTYP0 License","TU-Berlin-1.0":"Technische Universitaet Berlin License 1.0","TU-Berlin-2.0":"Technische Universitaet Berlin License 2.0","Ubuntu-font-1.0":"Ubuntu Font Licence v1.0","UCAR":"UCAR License","UCL-1.0":"Upstream Compatibility License v1.0","ulem":"ulem License","UMich-Merit":"Michigan/Merit Networks License","Unicode-3.0":"Unicode License v3","Unicode-DFS-2015":"Unicode License Agreement - Data Files and Software (2015)","Unicode-DFS-2016":"Unicode License Agreement - Data Files and Software (2016)","Unicode-TOU":"Unicode Terms of Use","UnixCrypt":"UnixCrypt License","Unlicense":"The Unlicense","Unlicense-libtelnet":"Unlicense - libtelnet variant","Unlicense-libwhirlpool":"Unlicense - libwhirlpool variant","UnRAR":"UnRAR License","UPL-1.0":"Universal Permissive License v1.0","URT-RLE":"Utah Raster Toolkit Run Length Encoded License","Vim":"Vim License","Vixie-Cron":"Vixie Cron License","VOSTROM":"VOSTROM Public License for Open Source","VSL-1.0":"Vovida Software License v1.0","W3C":"W3C Software Notice and License (2002-12-31)","W3C-19980720":"W3C Software Notice and License (1998-07-20)","W3C-20150513":"W3C Software Notice and Document License (2015-05-13)","w3m":"w3m License","Watcom-1.0":"Sybase Open Watcom Public License 1.0","Widget-Workshop":"Widget Workshop License","WordNet":"WordNet License","Wsuipa":"Wsuipa License","WTFNMFPL":"Do What The F*ck You Want To But It\'s Not My Fault Public License","WTFPL":"Do What The F*ck You Want To Public License","wwl":"WWL License","wxWindows":"wxWindows Library License","X11":"X11 License","X11-distribute-modifications-variant":"X11 License Distribution Modification Variant","X11-no-permit-persons":"X11 no permit persons clause","X11-swapped":"X11 swapped final paragraphs","Xdebug-1.03":"Xdebug License v 1.03","Xerox":"Xerox License","Xfig":"Xfig License","XFree86-1.1":"XFree86 License 1.1","xinetd":"xinetd License","xkeyboard-config-Zinoviev":"xkeyboard-config Zinoviev License","xlock":"xlock License","Xnet":"X.Net License","xpp":"XPP License","XSkat":"XSkat License","xzoom":"xzoom License","YPL-1.0":"Yahoo! Public License v1.0","YPL-1.1":"Yahoo! Public License v1.1","Zed":"Zed License","Zeeff":"Zeeff License","Zend-2.0":"Zend License v2.0","Zimbra-1.3":"Zimbra Public License v1.3","Zimbra-1.4":"Zimbra Public License v1.4","Zlib":"zlib License","zlib-acknowledgement":"zlib/libpng License with Acknowledgement","ZPL-1.1":"Zope Public License 1.1","ZPL-2.0":"Zope Public License 2.0","ZPL-2.1":"Zope Public License 2.1","389-exception":"389 Directory Server Exception","Asterisk-exception":"Asterisk exception","Asterisk-linking-protocols-exception":"Asterisk linking protocols exception","Autoconf-exception-2.0":"Autoconf exception 2.0","Autoconf-exception-3.0":"Autoconf exception 3.0","Autoconf-exception-generic":"Autoconf generic exception","Autoconf-exception-generic-3.0":"Autoconf generic exception for GPL-3.0","Autoconf-exception-macro":"Autoconf macro exception","Bison-exception-1.24":"Bison exception 1.24","Bison-exception-2.2":"Bison exception 2.2","Bootloader-exception":"Bootloader Distribution Exception","CGAL-linking-exception":"CGAL Linking Exception","Classpath-exception-2.0":"Classpath exception 2.0","Classpath-exception-2.0-short":"Classpath exception 2.0 - short","CLISP-exception-2.0":"CLISP exception 2.0","cryptsetup-OpenSSL-exception":"cryptsetup OpenSSL exception","Digia-Qt-LGPL-exception-1.1":"Digia Qt LGPL Exception version 1.1","DigiRule-FOSS-exception":"DigiRule FOSS License Exception","eCos-exception-2.0":"eCos exception 2.0","erlang-otp-linking-exception":"Erlang/OTP Linking Exception","Fawkes-Runtime-exception":"Fawkes Runtime Exception","FLTK-exception":"FLTK exception","fmt-exception":"fmt exception","Font-exception-2.0":"Font exception 2.0","freertos-exception-2.0":"FreeRTOS Exception 2.0","GCC-exception-2.0":"GCC Runtime Library exception 2.0","GCC-exception-2.0-note":"GCC    Runtime Library exception 2.0 - note variant","GCC-exception-3.1":"GCC Runtime Library exception 3.1","Gmsh-exception":"Gmsh exception","GNAT-exception":"GNAT exception","GNOME-examples-exception":"GNOME examples exception","GNU-compiler-exception":"GNU Compiler Exception","gnu-javamail-exception":"GNU JavaMail exception","Google-Patent-WebM":"Google Additional IP Rights Grant (Patents) - WebM","GPL-3.0-389-ds-base-exception":"GPL-3.0 389 DS Base Exception","GPL-3.0-interface-exception":"GPL-3.0 Interface Exception","GPL-3.0-linking-exception":"GPL-3.0 Linking Exception","GPL-3.0-linking-source-exception":"GPL-3.0 Linking Exception (with Corresponding Source)","GPL-CC-1.0":"GPL Cooperation Commitment 1.0","GStreamer-exception-2005":"GStreamer Exception (2005)","GStreamer-exception-2008":"GStreamer Exception (2008)","harbour-exception":"harbour exception","i2p-gpl-java-exception":"i2p GPL+Java Exception","Independent-modules-exception":"Independent Module Linking exception","KiCad-libraries-exception":"KiCad Libraries Exception","kvirc-openssl-exception":"kvirc OpenSSL Exception","LGPL-3.0-linking-exception":"LGPL-3.0 Linking Exception","libpri-OpenH323-exception":"libpri OpenH323 exception","Libtool-exception":"Libtool Exception","Linux-syscall-note":"Linux Syscall Note","LLGPL":"LLGPL Preamble","LLVM-exception":"LLVM Exception","LZMA-exception":"LZMA exception","mif-exception":"Macros and Inline Functions Exception","mxml-exception":"mxml Exception","Nokia-Qt-exception-1.1":"Nokia Qt LGPL exception 1.1","OCaml-LGPL-linking-exception":"OCaml LGPL Linking Exception","OCCT-exception-1.0":"Open CASCADE Exception 1.0","OpenJDK-assembly-exception-1.0":"OpenJDK Assembly exception 1.0","openvpn-openssl-exception":"OpenVPN OpenSSL Exception","PCRE2-exception":"PCRE2 exception","polyparse-exception":"Polyparse Exception","PS-or-PDF-font-exception-20170817":"PS/PDF font exception (2017-08-17)","QPL-1.0-INRIA-2004-exception":"INRIA QPL 1.0 2004 variant exception","Qt-GPL-exception-1.0":"Qt GPL exception 1.0","Qt-LGPL-exception-1.1":"Qt LGPL exception 1.1","Qwt-exception-1.0":"Qwt exception 1.0","romic-exception":"Romic Exception","RRDtool-FLOSS-exception-2.0":"RRDtool FLOSS exception 2.0","rsync-linking-exception":"rsync Linking Exception","SANE-exception":"SANE Exception","SHL-2.0":"Solderpad Hardware License v2.0","SHL-2.1":"Solderpad Hardware License v2.1","Simple-Library-Usage-exception":"Simple Library Usage Exception","Spelling-Provider-LGPL-exception":"Spelling Provider LGPL exception","sqlitestudio-OpenSSL-exception":"sqlitestudio OpenSSL exception","stunnel-exception":"stunnel Exception","SWI-exception":"SWI exception","Swift-exception":"Swift Exception","Texinfo-exception":"Texinfo exception","u-boot-exception-2.0":"U-Boot exception 2.0","UBDL-exception":"Unmodified Binary Distribution exception","Universal-FOSS-exception-1.0":"Universal FOSS Exception, Version 1.0","vsftpd-openssl-exception":"vsftpd OpenSSL exception","WxWindows-exception-3.1":"WxWindows Library Exception 3.1","x11vnc-openssl-exception":"x11vnc OpenSSL Exception"}}');
+
+/***/ }),
+
+/***/ 63837:
 /***/ ((module) => {
 
 "use strict";
@@ -60985,7 +70117,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$id":"https://raw.githubusercontent.
 
 /***/ }),
 
-/***/ 7216:
+/***/ 57216:
 /***/ ((module) => {
 
 "use strict";
@@ -60993,7 +70125,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 8226:
+/***/ 28226:
 /***/ ((module) => {
 
 "use strict";
@@ -61001,7 +70133,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 518:
+/***/ 80518:
 /***/ ((module) => {
 
 "use strict";
@@ -61017,7 +70149,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 5707:
+/***/ 15707:
 /***/ ((module) => {
 
 "use strict";
@@ -61025,7 +70157,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 9547:
+/***/ 99547:
 /***/ ((module) => {
 
 "use strict";
@@ -61033,7 +70165,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 7082:
+/***/ 97082:
 /***/ ((module) => {
 
 "use strict";
@@ -61041,7 +70173,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 1678:
+/***/ 61678:
 /***/ ((module) => {
 
 "use strict";
@@ -61049,7 +70181,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 2079:
+/***/ 72079:
 /***/ ((module) => {
 
 "use strict";
@@ -61102,7 +70234,7 @@ var exports = __webpack_exports__;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 // Entry point of the action bundle (dist/action/index.js), run by action.yml's step.
-const main_1 = __nccwpck_require__(6769);
+const main_1 = __nccwpck_require__(36769);
 void (0, main_1.runAction)();
 
 })();
