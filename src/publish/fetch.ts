@@ -44,7 +44,7 @@ import { Logger } from '../util/logger';
 import { MANIFEST_ASSET } from './naming';
 import { OutSwap, SwapStep } from './out-swap';
 import { safeArchivePath } from './tarball';
-import { zstdDecompress } from './zstd';
+import { zstdDecompressStream } from './zstd';
 
 export interface FetchOptions {
   pinPath: string;
@@ -243,9 +243,13 @@ async function downloadWithApi(
   });
 }
 
-/** Room for tar headers, padding and manifest.json beyond the files the pin declares. */
-const TAR_OVERHEAD = 64 * 1024 * 1024;
 const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+/**
+ * Room for manifest.json, tar headers and padding beyond the files the pin declares (a bundle of
+ * five versions has about 3,500 entries: under 4 MiB of headers and padding). It bounds, with the
+ * declared sizes, how much a decompression bomb can make fetch hold before it is stopped.
+ */
+const TAR_OVERHEAD = MAX_MANIFEST_BYTES + 8 * 1024 * 1024;
 
 /** The largest uncompressed archive the pin allows: its versions' file sizes plus tar overhead. */
 function maxArchiveBytes(pin: PinFile): number {
@@ -490,13 +494,40 @@ class BundleExtraction {
   }
 }
 
-/** Unpacks the checked archive into `root` (an empty directory); returns its manifest. */
-export async function extractBundle(archive: Buffer, root: string, pin: PinFile): Promise<Manifest> {
+/** Feeds the archive into the tar parser as it comes, waiting when the parser's buffer is full. */
+async function feed(
+  extract: ReturnType<typeof tar.extract>,
+  archive: Buffer | AsyncIterable<Buffer>,
+): Promise<void> {
+  if (Buffer.isBuffer(archive)) {
+    extract.end(archive);
+    return;
+  }
+  try {
+    for await (const chunk of archive) {
+      if (!extract.write(chunk)) await new Promise<void>((resolve) => extract.once('drain', () => resolve()));
+    }
+    extract.end(Buffer.alloc(0));
+  } catch (err) {
+    extract.destroy(err as Error);
+  }
+}
+
+/**
+ * Unpacks the checked archive into `root` (an empty directory) as it is decompressed, entry by
+ * entry (the whole archive is never in memory); returns its manifest.
+ */
+export async function extractBundle(
+  archive: Buffer | AsyncIterable<Buffer>,
+  root: string,
+  pin: PinFile,
+): Promise<Manifest> {
   const extraction = new BundleExtraction(root, pin);
   const extract = tar.extract();
-  extract.end(archive);
+  const fed = feed(extract, archive);
   try {
     for await (const entry of extract) await extraction.entry(entry.header, entry as unknown as EntryStream);
+    await fed;
   } catch (err) {
     extract.destroy();
     if (err instanceof UserError) throw err;
@@ -538,7 +569,7 @@ export async function fetchBundle(options: FetchOptions): Promise<FetchResult> {
   swap.recover();
   const data = await options.log.step(`downloading ${pin.assetUrl}`, () => downloadPinned(pin, options));
   const actual = checkSha256(data, pin);
-  const archive = await zstdDecompress(data, pin.assetUrl, maxArchiveBytes(pin));
+  const archive = zstdDecompressStream(data, pin.assetUrl, maxArchiveBytes(pin));
   const staging = swap.stage(actual);
   let manifest: Manifest;
   try {

@@ -142,14 +142,6 @@ function addEntry(
   });
 }
 
-export interface UnpackedEntry {
-  path: string;
-  type: 'file' | 'directory' | 'symlink';
-  mode: number;
-  data?: Buffer;
-  linkname?: string;
-}
-
 /** Rejects archive paths that are absolute or climb out of the target directory. */
 export function safeArchivePath(name: string): string {
   const trimmed = name.replace(/\/+$/, '');
@@ -161,48 +153,4 @@ export function safeArchivePath(name: string): string {
     );
   }
   return norm;
-}
-
-/** Reads every entry of a tar held in memory. */
-export async function readTar(data: Buffer): Promise<UnpackedEntry[]> {
-  const extract = tar.extract();
-  const entries: UnpackedEntry[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on('entry', (header, stream, next) => {
-      const parts: Buffer[] = [];
-      stream.on('data', (c) => parts.push(c as Buffer));
-      stream.on('end', () => {
-        const path = safeArchivePath(header.name);
-        const type =
-          header.type === 'directory'
-            ? 'directory'
-            : header.type === 'symlink'
-              ? 'symlink'
-              : header.type === 'file'
-                ? 'file'
-                : undefined;
-        if (!type)
-          return reject(
-            new UserError(
-              `the archive entry ${header.name} has unsupported type ${header.type}`,
-              'use an archive written by pg-bundle publish',
-            ),
-          );
-        entries.push({
-          path,
-          type,
-          mode: (header.mode ?? 0o644) & 0o7777,
-          data: type === 'file' ? Buffer.concat(parts) : undefined,
-          linkname: header.linkname ?? undefined,
-        });
-        next();
-      });
-      stream.on('error', reject);
-    });
-    extract.on('finish', () => resolve());
-    extract.on('error', reject);
-  });
-  extract.end(data);
-  await done;
-  return entries;
 }

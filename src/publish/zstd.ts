@@ -3,7 +3,8 @@
  * has no built-in zstd and the action must not need a system binary). Whole buffers, one frame
  * with the content size recorded, which is what `decompress` needs to size its output.
  */
-import { compress, decompress, init } from '@bokuweb/zstd-wasm';
+import { compress, init } from '@bokuweb/zstd-wasm';
+import { Decompress } from 'fzstd';
 import { UserError } from '../util/errors';
 
 /** Level used for release tarballs: good ratio at an acceptable speed for ~100 MB inputs. */
@@ -43,38 +44,53 @@ export function zstdContentSize(data: Buffer): number | undefined {
   return Number(data.readBigUInt64LE(at));
 }
 
+/** Compressed bytes handed to the streaming decompressor at a time. */
+const STREAM_INPUT_CHUNK = 1024 * 1024;
+
 /**
- * Decompresses one zstd frame that records its content size (as written by zstdCompress). With
- * `maxSize`, a frame that does not record its size or records more is refused before allocating:
- * the output buffer is sized by the header, so decompression can never produce more.
+ * Decompresses a zstd asset as a stream of chunks (fzstd), never holding the whole output: the
+ * frame's declared size is checked first, and the stream stops with an error as soon as the output
+ * exceeds `maxSize` (a frame may lie about its size, or not declare one).
  */
-export async function zstdDecompress(data: Buffer, what = 'the archive', maxSize?: number): Promise<Buffer> {
+export async function* zstdDecompressStream(
+  data: Buffer,
+  what: string,
+  maxSize: number,
+): AsyncGenerator<Buffer> {
   if (!isZstd(data))
     throw new UserError(
       `${what} is not zstd-compressed (bad magic number)`,
       'check that the pin points at the .tar.zst asset of a pg-bundle release',
     );
-  if (maxSize !== undefined) {
-    const size = zstdContentSize(data);
-    if (size === undefined)
+  const declared = zstdContentSize(data);
+  if (declared !== undefined && declared > maxSize)
+    throw tooLarge(what, `declares ${declared} bytes`, maxSize);
+  let produced = 0;
+  let ready: Buffer[] = [];
+  const decoder = new Decompress((chunk) => {
+    produced += chunk.length;
+    if (produced > maxSize) throw tooLarge(what, `decompresses to more than ${maxSize} bytes`, maxSize);
+    ready.push(Buffer.from(chunk));
+  });
+  for (let at = 0; at < data.length; at += STREAM_INPUT_CHUNK) {
+    const end = Math.min(at + STREAM_INPUT_CHUNK, data.length);
+    try {
+      decoder.push(data.subarray(at, end), end === data.length);
+    } catch (err) {
+      if (err instanceof UserError) throw err;
       throw new UserError(
-        `${what} does not record its uncompressed size`,
-        'use an asset written by pg-bundle publish',
+        `cannot decompress ${what}: ${(err as Error).message}`,
+        'the file is damaged or was not written by pg-bundle publish',
       );
-    if (size > maxSize)
-      throw new UserError(
-        `${what} declares ${size} bytes uncompressed, larger than the ${maxSize} bytes the pin allows`,
-        'do not use this bundle: its size does not match the pinned manifest',
-      );
+    }
+    for (const chunk of ready) yield chunk;
+    ready = [];
   }
-  await ensureInitialised();
-  try {
-    const out = decompress(data, { defaultHeapSize: 0 });
-    return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
-  } catch (err) {
-    throw new UserError(
-      `cannot decompress ${what}: ${(err as Error).message}`,
-      'the file is damaged or was not written by pg-bundle publish (which records the content size in the zstd frame)',
-    );
-  }
+}
+
+function tooLarge(what: string, how: string, maxSize: number): UserError {
+  return new UserError(
+    `${what} ${how} uncompressed, larger than the ${maxSize} bytes the pin allows`,
+    'do not use this bundle: its size does not match the pinned manifest',
+  );
 }

@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fetchBundle, tokenMayGoTo } from '../../../src/publish/fetch';
 import { zstdCompress } from '../../../src/publish/zstd';
@@ -221,7 +221,41 @@ describe('fetch memory is bounded by what the pin declares', () => {
     const grown = process.memoryUsage().rss - before;
     expect(grown).toBeLessThan(64 * 1024 * 1024);
   });
+
+  it('stops a frame that does not declare its size as soon as the output passes what the pin allows', async () => {
+    const { out } = arena();
+    const pin = await pinFor(zstdBomb(256 * 1024 * 1024, false), manifestFor(GOOD_FILES));
+    const peak = await peakRssGrowth(() => expectUserError(fetchInto(pin, out), /decompresses to more than/));
+    expect(peak).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('unpacks a bundle with a 96 MiB file without holding the decompressed archive', async () => {
+    const big = Buffer.alloc(96 * 1024 * 1024);
+    const files = { ...GOOD_FILES, 'v15/big': big.toString('latin1') };
+    const manifest = manifestFor(files);
+    const entries: RawEntry[] = [...goodEntries(manifest), { name: 'v15/big', type: 'file', data: big }];
+    const pin = await pinFor(await zstdCompress(await tarOf(entries), 3), manifest);
+    const { out } = arena();
+    const peak = await peakRssGrowth(() => fetchInto(pin, out));
+    expect(statSync(join(out, 'v15/big')).size).toBe(big.length);
+    // the old fetch decompressed the whole archive into one buffer first (+96 MiB at least)
+    expect(peak).toBeLessThan(64 * 1024 * 1024);
+  });
 });
+
+/** The largest growth of this process's resident memory while `fn` runs (sampled every 2 ms). */
+async function peakRssGrowth(fn: () => Promise<unknown>): Promise<number> {
+  global.gc?.();
+  const before = process.memoryUsage().rss;
+  let peak = 0;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss - before)), 2);
+  try {
+    await fn();
+  } finally {
+    clearInterval(timer);
+  }
+  return Math.max(peak, process.memoryUsage().rss - before);
+}
 
 describe('fetch errors are one clear line, never a stack', () => {
   const cases: [string, () => Promise<string>, RegExp][] = [

@@ -11,6 +11,8 @@ import { DEFAULT_PIN_PATH } from '../../../src/pin-bump/pin-file';
 import { retryPolicy } from '../../../src/github/retry';
 import { fetchBundle } from '../../../src/publish/fetch';
 import { FakeGitHub } from '../../fake-github';
+import * as tarStream from 'tar-stream';
+import { zstdDecompressStream } from '../../../src/publish/zstd';
 
 export function tempDir(prefix = 'pgb-publish-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -152,4 +154,28 @@ export async function fetchFromPin(fake: FakeGitHub, pinText: string, outDir: st
     log: testContext().log,
     retry: retryPolicy({ PG_BUNDLE_RETRY_BASE_MS: '0' }),
   });
+}
+
+/** Every entry of a published .tar.zst, in archive order (a test reader; fetch extracts with its checks). */
+export async function unpackArchive(
+  asset: Buffer,
+): Promise<{ path: string; type: string; mode: number; data?: Buffer; linkname?: string }[]> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of zstdDecompressStream(asset, 'the archive', 1 << 30)) chunks.push(chunk);
+  const extract = tarStream.extract();
+  extract.end(Buffer.concat(chunks));
+  const entries = [];
+  for await (const entry of extract) {
+    const parts: Buffer[] = [];
+    for await (const part of entry) parts.push(part as Buffer);
+    const { name, type, mode, linkname } = entry.header;
+    entries.push({
+      path: name.replace(/\/+$/, ''),
+      type: type ?? 'file',
+      mode: (mode ?? 0o644) & 0o7777,
+      ...(type === 'file' ? { data: Buffer.concat(parts) } : {}),
+      ...(linkname ? { linkname } : {}),
+    });
+  }
+  return entries;
 }
