@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020, { ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { Manifest, VersionManifest } from '../core/manifest';
+import { Component, Manifest, VersionManifest } from '../core/manifest';
 import { UserError } from '../util/errors';
 import { parseJson } from '../util/json';
 import { packageRoot } from '../util/package-root';
@@ -37,7 +37,11 @@ export interface PinnedVersion {
   bundleSize: number;
   /** the WAL dialect walredo understands (pins written before it was recorded have none) */
   walredo?: PinnedWalRedo;
+  /** the libraries linked into the static binaries, so the next bump can name each change */
+  components?: PinnedComponent[];
 }
+
+export type PinnedComponent = Pick<Component, 'name' | 'version' | 'debianPackage' | 'debianVersion'>;
 
 export interface PinFile {
   schemaVersion: number;
@@ -106,6 +110,15 @@ function pinVersion(v: VersionManifest): PinnedVersion {
     },
     bundleSize: v.files.reduce((sum, f) => sum + f.size, 0),
     walredo: pinnedWalRedo(v),
+    ...(v.components
+      ? {
+          components: v.components.map(({ name, version, debianPackage, debianVersion }) => ({
+            name,
+            version,
+            ...(debianPackage ? { debianPackage, debianVersion } : {}),
+          })),
+        }
+      : {}),
   };
 }
 

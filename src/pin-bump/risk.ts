@@ -3,8 +3,8 @@
  * collation order or on-disk results of existing databases. Everything else (a new minor release,
  * a different source revision, a bigger bundle) is ordinary and shown only in the tables.
  */
-import { Component, Manifest } from '../core/manifest';
-import { PinFile, PinnedVersion } from './pin-file';
+import { Manifest } from '../core/manifest';
+import { PinFile, PinnedComponent, PinnedVersion } from './pin-file';
 import { walRedoChanges } from './walredo-dialect';
 
 export type RiskKind =
@@ -124,11 +124,11 @@ function compareVersion(major: string, a: PinnedVersion, b: PinnedVersion): Risk
 /** Linked-in library changes of one version, old → new (pure); by library name. */
 export function componentChanges(
   major: string,
-  oldComponents: Component[] | undefined,
-  newComponents: Component[] | undefined,
+  oldComponents: PinnedComponent[] | undefined,
+  newComponents: PinnedComponent[] | undefined,
 ): RiskItem[] {
   if (!oldComponents || !newComponents) return [];
-  const label = (c: Component | undefined) =>
+  const label = (c: PinnedComponent | undefined) =>
     c ? (c.debianPackage ? `${c.debianPackage} ${c.debianVersion}` : c.version) : 'none';
   const before = new Map(oldComponents.map((c) => [c.name, c]));
   const after = new Map(newComponents.map((c) => [c.name, c]));
@@ -167,8 +167,8 @@ export function analyseRisk(
       items.push(
         ...componentChanges(
           major,
-          manifests.old?.versions[major]?.components,
-          manifests.new?.versions[major]?.components,
+          manifests.old?.versions[major]?.components ?? a.components,
+          manifests.new?.versions[major]?.components ?? b.components,
         ),
       );
     } else if (a && !b)

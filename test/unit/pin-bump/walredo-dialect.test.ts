@@ -120,3 +120,21 @@ describe('the Risk section flags a change of WAL dialect', () => {
     ]);
   });
 });
+
+describe('the pin carries the linked components, so the next bump names each change', () => {
+  it('a glibc security update between two pins is a Risk line without fetching the old manifest', () => {
+    const a = pin('a', FORK);
+    const b = pin('b', FORK);
+    a.versions['16'].components = [
+      { name: 'glibc', version: '2.36', debianPackage: 'libc6-dev', debianVersion: '2.36-9+deb12u13' },
+    ];
+    b.versions['16'].components = [
+      { name: 'glibc', version: '2.36', debianPackage: 'libc6-dev', debianVersion: '2.36-9+deb12u14' },
+    ];
+    expect(pinProblems(b)).toEqual([]);
+    const risks = analyseRisk(a, b).filter((r) => r.kind === 'component');
+    expect(risks.map((r) => `${r.what}: ${r.old} → ${r.new}`)).toEqual([
+      'glibc: libc6-dev 2.36-9+deb12u13 → libc6-dev 2.36-9+deb12u14',
+    ]);
+  });
+});
