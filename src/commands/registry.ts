@@ -70,8 +70,9 @@ export const COMMANDS: CommandEntry[] = [
     name: 'rebuild-check',
     summary:
       "rebuild each version from the inputs its manifest records and compare every file's sha256 and size; names the toolchain differences; exit 0 only when all files are identical",
-    args: '[bundle-dir]',
-    argsHelp: 'the bundle directory to check (default: the out directory)',
+    args: '[bundle-dir-or-pin-file]',
+    argsHelp:
+      'the bundle directory to check, or a pin file whose bundle is fetched (and checked) first (default: the out directory)',
     handler: rebuildCheckCommand,
   },
   {

@@ -300,7 +300,7 @@ export const OPTION_SPECS: OptionSpec[] = [
     flag: '--token <token>',
     input: 'token',
     kind: 'string',
-    commands: [...PUBLISHING, ...BUMPING, 'fetch'],
+    commands: [...PUBLISHING, ...BUMPING, 'fetch', 'rebuild-check'],
     secret: true,
     description:
       'GitHub token (default $GITHUB_TOKEN); publish needs contents: write, pin-bump contents and pull-requests: write on the consumer repo',
@@ -310,7 +310,7 @@ export const OPTION_SPECS: OptionSpec[] = [
     flag: '--api-url <url>',
     input: 'api-url',
     kind: 'string',
-    commands: [...PUBLISHING, ...BUMPING, 'fetch'],
+    commands: [...PUBLISHING, ...BUMPING, 'fetch', 'rebuild-check'],
     description: 'GitHub API URL (default $GITHUB_API_URL or https://api.github.com)',
   },
   {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildBundles, toolchainVersions } from '../build/build';
@@ -6,7 +6,10 @@ import { parseJobs } from '../build/command';
 import { compareFiles } from '../core/manifest';
 import { listBundleFiles } from '../core/bundle-files';
 import { readManifestFile } from '../core/manifest-file';
-import { CommandHandler, stringOption } from '../core/context';
+import { CommandContext, CommandHandler, stringOption } from '../core/context';
+import { RawOptions } from '../core/options';
+import { githubAccess } from '../github/access';
+import { fetchBundle } from '../publish/fetch';
 import { defaultCacheDir } from '../source/cache';
 import {
   allIdentical,
@@ -18,11 +21,37 @@ import {
 } from './rebuild-check';
 
 /**
- * `pg-bundle rebuild-check [bundle-dir]`: rebuilds every version from the inputs its manifest
- * records into a temporary directory (the build stage's own function) and compares every file.
+ * The bundle to check: a bundle directory, or the bundle a pin file names (what a storage reviewer
+ * has in the pin-bump pull request), fetched and checked by `fetch` into a temporary directory.
+ */
+async function bundleToCheck(
+  arg: string,
+  options: RawOptions,
+  ctx: CommandContext,
+): Promise<{ dir: string; cleanup: () => void }> {
+  const path = resolve(arg);
+  if (!(existsSync(path) && statSync(path).isFile())) return { dir: path, cleanup: () => undefined };
+  const parent = mkdtempSync(join(tmpdir(), 'pg-bundle-rebuild-pinned-'));
+  const dir = join(parent, 'bundle');
+  const access = githubAccess(options, ctx);
+  await fetchBundle({ pinPath: path, outDir: dir, token: access.token, apiUrl: access.apiUrl, log: ctx.log });
+  return { dir, cleanup: () => rmSync(parent, { recursive: true, force: true }) };
+}
+
+/**
+ * `pg-bundle rebuild-check [bundle-dir | pin-file]`: rebuilds every version from the inputs its
+ * manifest records into a temporary directory (the build stage's own function) and compares every file.
  */
 export const rebuildCheckCommand: CommandHandler = async (options, ctx) => {
-  const dir = resolve(ctx.args[0] ?? stringOption(options, 'out') ?? 'out');
+  const bundle = await bundleToCheck(ctx.args[0] ?? stringOption(options, 'out') ?? 'out', options, ctx);
+  try {
+    return await rebuildAndCompare(bundle.dir, options, ctx);
+  } finally {
+    bundle.cleanup();
+  }
+};
+
+async function rebuildAndCompare(dir: string, options: RawOptions, ctx: CommandContext): Promise<number> {
   const manifest = readManifestFile(join(dir, 'manifest.json'));
   const cacheDir = stringOption(options, 'cacheDir') ?? defaultCacheDir();
   const jobs = parseJobs(stringOption(options, 'jobs'));
@@ -71,4 +100,4 @@ export const rebuildCheckCommand: CommandHandler = async (options, ctx) => {
   ctx.setOutput('identical', ok ? 'true' : 'false');
   await ctx.addSummary(['### pg-bundle rebuild-check', '', '```', ...lines, '```', ''].join('\n'));
   return ok ? 0 : 1;
-};
+}

@@ -1,13 +1,17 @@
 /**
  * rebuild-check on the real bundle: rebuilt from the inputs its manifest records, every file is
  * identical; with one file that does not come from those inputs (listed in the manifest with its
- * own sha256) and one file changed on disk after the build, both are named.
+ * own sha256) and one file changed on disk after the build, both are named. Given a pin file, the
+ * pinned bundle is fetched first (the reviewer's view of a pin-bump pull request).
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Manifest } from '../../src/core/manifest';
 import { rebuildCheckCommand } from '../../src/rebuild-check/command';
+import { readArtifactDir } from '../../src/publish/artifacts';
+import { buildBundleArchive } from '../../src/publish/prepare';
+import { pinFromManifest, serialisePin } from '../../src/pin-bump/pin-file';
 import { sha256 } from '../../src/util/hash';
 import { testContext } from '../unit/publish/helpers';
 import { requireBundle } from './bundle-env';
@@ -64,5 +68,33 @@ test(`v${version}: a file not from the recorded inputs and a file changed after 
     expect(text).toContain(`different: ${afterBuild} (the bundle's file changed`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test(`v${version}: given a pin file, the pinned bundle is fetched, then rebuilt and compared`, async () => {
+  const dir = copyOfBundle();
+  const pinDir = mkdtempSync(join(tmpdir(), 'pgb-rebuild-check-pin-'));
+  try {
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+    const asset = await buildBundleArchive(readArtifactDir(dir));
+    const assetPath = join(pinDir, 'bundle.tar.zst');
+    writeFileSync(assetPath, asset);
+    const pin = pinFromManifest(manifest, {
+      repository: 'acme/compute',
+      tag: 'bundle-e2e',
+      releaseUrl: 'https://github.com/acme/compute/releases/tag/bundle-e2e',
+      assetName: 'bundle.tar.zst',
+      assetUrl: `file://${assetPath}`,
+      sha256: sha256(asset),
+    });
+    const pinPath = join(pinDir, 'postgres-bundle.json');
+    writeFileSync(pinPath, serialisePin(pin));
+    const ctx = testContext([pinPath]);
+    const code = await rebuildCheckCommand({ jobs: '2' }, ctx);
+    expect(ctx.log.lines.join('\n')).toMatch(new RegExp(`v${version}: \\d+ identical, 0 different`));
+    expect(code).toBe(0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(pinDir, { recursive: true, force: true });
   }
 });
