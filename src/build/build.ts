@@ -18,8 +18,14 @@ import { installLocales } from './locales';
 import { buildPgxsModule, PreparedModule, prepareInTreeModules } from './modules';
 import { compileRuntime, needsLibpqEncodingForwarders } from './runtime';
 import { ensureToolchain } from './toolchain';
-import { builtinWalRedo, chooseWalRedoMode, parseWalRedoPreload, WalRedoMode } from './walredo';
-import { finishVersion, startVersion, VersionJob } from './version-job';
+import {
+  builtinWalRedo,
+  BuiltinWalRedoParts,
+  chooseWalRedoMode,
+  parseWalRedoPreload,
+  WalRedoMode,
+} from './walredo';
+import { finishVersion, StartedVersion, startVersion, VersionJob } from './version-job';
 import { compiledTreeDir } from './compiled-tree';
 import { withCacheLock } from './cache-lock';
 import { claimOutDir } from './out-dir';
@@ -134,12 +140,41 @@ export async function buildBundles(req: BuildRequest): Promise<Manifest> {
 }
 
 async function buildVersion(job: VersionJob): Promise<VersionManifest> {
-  const { req, out, source, walredo, walredoPreload, icu } = job;
   const started = await startVersion(job);
-  const { v, work, logs } = started;
-  const { buildDir, stagePrefix, pgConfig, env } = started.tree;
-  const log = req.log;
+  const { modules, walredoParts } = await linkedInModules(job, started);
+  const linkLibs = [...new Set(modules.flatMap((m) => m.linkLibs))];
+  const binaries = await linkStatic(job, started, modules, walredoParts, linkLibs);
+  const { out, req } = job;
+  const target = join(out, started.v);
+  await req.log.step(`${started.v}: assemble ${target}`, () =>
+    assembleBundle({
+      stagePrefix: started.tree.stagePrefix,
+      target,
+      ...binaries,
+      modules: modules.map((m) => m.name),
+      debugDir: req.keepDebug ? join(out, 'debug', started.v) : undefined,
+    }),
+  );
+  const locales = await installLocales(req.locales, join(target, 'lib', 'locale'));
+  const files = await listBundleFiles(out, started.v);
+  return finishVersion(job, started, {
+    linkage: 'static',
+    locales,
+    modules: modules.map((m) => ({ name: m.name, origin: m.origin, symbols: m.symbols.length })),
+    files,
+    linkLibs,
+  });
+}
 
+/** In-tree modules, --module directories and pg-bundle's walredo, checked: no name twice, every preload among them. */
+async function linkedInModules(
+  job: VersionJob,
+  started: StartedVersion,
+): Promise<{ modules: PreparedModule[]; walredoParts?: BuiltinWalRedoParts }> {
+  const { req, walredo, walredoPreload } = job;
+  const { v, work } = started;
+  const { buildDir, pgConfig } = started.tree;
+  const log = req.log;
   const modules: PreparedModule[] = await log.step(`${v}: prepare linked-in modules`, async () => {
     const list = await prepareInTreeModules(buildDir, join(work, 'link'));
     for (const dir of req.modules)
@@ -162,60 +197,49 @@ async function buildVersion(job: VersionJob): Promise<VersionManifest> {
       'pass the module directory with --module; the name is the library the module builds',
     );
   if (walredoPreload.length) log.info(`${v}: walredo preloads ${walredoPreload.join(', ')}`);
+  return { modules, walredoParts };
+}
 
-  const pgWchar = join(source.dir, 'src/include/mb/pg_wchar.h');
+/** postgres and initdb relinked static with the modules, the runtime and the wraps; moved out of the tree. */
+async function linkStatic(
+  job: VersionJob,
+  started: StartedVersion,
+  modules: PreparedModule[],
+  walredoParts: BuiltinWalRedoParts | undefined,
+  linkLibs: string[],
+): Promise<{ postgres: string; initdb: string }> {
+  const { v, work, logs } = started;
+  const pgWchar = join(job.source.dir, 'src/include/mb/pg_wchar.h');
   const runtime = await compileRuntime(modules, join(work, 'link'), {
-    walredoPreload,
+    walredoPreload: job.walredoPreload,
     libpqEncodingForwarders:
       existsSync(pgWchar) && needsLibpqEncodingForwarders(readFileSync(pgWchar, 'utf8')),
   });
-  const icuLibs = staticIcuLibs(icu.prefix);
-  const linkLibs = [...new Set(modules.flatMap((m) => m.linkLibs))];
+  const icuLibs = staticIcuLibs(job.icu.prefix);
   const backendFlags = staticLinkFlags(
     [...modules.map((m) => m.object), ...runtime.backend, ...(walredoParts?.objects ?? []), ...linkLibs],
     [...BACKEND_WRAPS, ...(walredoParts?.wraps ?? [])],
   );
-  const frontendFlags = staticLinkFlags(runtime.frontend, FRONTEND_WRAPS);
-  const staticPostgres = join(work, 'postgres.static');
-  const staticInitdb = join(work, 'initdb.static');
-  await log.step(`${v}: link static postgres`, async () => {
-    rmSync(join(buildDir, 'src/backend/postgres'), { force: true });
-    await run(
-      'make',
-      ['-C', 'src/backend', 'postgres', `LDFLAGS_EX=${backendFlags}`, `ICU_LIBS=${icuLibs}`],
-      { cwd: buildDir, env, logFile: join(logs, 'link-postgres.log') },
-    );
-    // moved out of the (cached) tree, so that a later make there relinks the ordinary binary
-    renameSync(join(buildDir, 'src/backend/postgres'), staticPostgres);
-  });
-  await log.step(`${v}: link static initdb`, async () => {
-    rmSync(join(buildDir, 'src/bin/initdb/initdb'), { force: true });
-    await run(
-      'make',
-      ['-C', 'src/bin/initdb', 'initdb', `LDFLAGS_EX=${frontendFlags}`, `ICU_LIBS=${icuLibs}`],
-      { cwd: buildDir, env, logFile: join(logs, 'link-initdb.log') },
-    );
-    renameSync(join(buildDir, 'src/bin/initdb/initdb'), staticInitdb);
-  });
-
-  const target = join(out, v);
-  await log.step(`${v}: assemble ${target}`, () =>
-    assembleBundle({
-      stagePrefix,
-      target,
-      postgres: staticPostgres,
-      initdb: staticInitdb,
-      modules: names,
-      debugDir: req.keepDebug ? join(out, 'debug', v) : undefined,
-    }),
-  );
-  const locales = await installLocales(req.locales, join(target, 'lib', 'locale'));
-  const files = await listBundleFiles(out, v);
-  return finishVersion(job, started, {
-    linkage: 'static',
-    locales,
-    modules: modules.map((m) => ({ name: m.name, origin: m.origin, symbols: m.symbols.length })),
-    files,
-    linkLibs,
-  });
+  const relink = async (binary: string, dir: string, flags: string, dest: string) =>
+    job.req.log.step(`${v}: link static ${binary}`, async () => {
+      const { buildDir, env } = started.tree;
+      rmSync(join(buildDir, dir, binary), { force: true });
+      await run('make', ['-C', dir, binary, `LDFLAGS_EX=${flags}`, `ICU_LIBS=${icuLibs}`], {
+        cwd: buildDir,
+        env,
+        logFile: join(logs, `link-${binary}.log`),
+      });
+      // moved out of the (cached) tree, so that a later make there relinks the ordinary binary
+      renameSync(join(buildDir, dir, binary), dest);
+      return dest;
+    });
+  return {
+    postgres: await relink('postgres', 'src/backend', backendFlags, join(work, 'postgres.static')),
+    initdb: await relink(
+      'initdb',
+      'src/bin/initdb',
+      staticLinkFlags(runtime.frontend, FRONTEND_WRAPS),
+      join(work, 'initdb.static'),
+    ),
+  };
 }
