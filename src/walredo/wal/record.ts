@@ -103,129 +103,139 @@ function compressionOf(info: number, format: WalFormat): ImageCompression {
 }
 
 /** Decodes block references and main data of a complete record; throws WalFormatError on malformed input. */
+/** Bounds-checked reading of a record's header area, front to back. */
+class RecordCursor {
+  readonly view: DataView;
+  pos = SIZE_OF_XLOG_RECORD;
+  remaining: number;
+  constructor(readonly raw: Uint8Array) {
+    this.view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    this.remaining = raw.length - this.pos;
+  }
+  /** Offset of the next `n` bytes, consumed. */
+  need(n: number, what: string): number {
+    if (this.remaining < n) throw new WalFormatError(`record too short for ${what}`);
+    const at = this.pos;
+    this.pos += n;
+    this.remaining -= n;
+    return at;
+  }
+  u8 = (what: string) => this.raw[this.need(1, what)];
+  u16 = (what: string) => this.view.getUint16(this.need(2, what), true);
+  u32 = (what: string) => this.view.getUint32(this.need(4, what), true);
+}
+
 export function decodeRecord(raw: Uint8Array, format: WalFormat): DecodedRecord {
   const header = readRecordHeader(raw);
   if (header.totLen !== raw.length) {
     throw new WalFormatError(`xl_tot_len ${header.totLen} differs from the record's ${raw.length} bytes`);
   }
-  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  let pos = SIZE_OF_XLOG_RECORD;
-  let remaining = raw.length - pos;
-  let datatotal = 0;
-  const need = (n: number, what: string): number => {
-    if (remaining < n) throw new WalFormatError(`record too short for ${what}`);
-    const at = pos;
-    pos += n;
-    remaining -= n;
-    return at;
-  };
+  const c = new RecordCursor(raw);
   const blocks: BlockRef[] = [];
-  const pendingImageLen: number[] = [];
+  /** per block: its data length, then the image and data bytes follow the headers in block order */
+  const dataLens: number[] = [];
+  let datatotal = 0;
   let mainDataLen = 0;
   let origin: number | undefined;
   let toplevelXid: number | undefined;
-  let lastRel: RelFileLocator | undefined;
-  let maxBlockId = -1;
-  while (remaining > datatotal) {
-    const blockId = raw[need(1, 'block id')];
-    if (blockId === XLR_BLOCK_ID_DATA_SHORT) {
-      mainDataLen = raw[need(1, 'short main data length')];
+  while (c.remaining > datatotal) {
+    const blockId = c.u8('block id');
+    if (blockId === XLR_BLOCK_ID_DATA_SHORT || blockId === XLR_BLOCK_ID_DATA_LONG) {
+      mainDataLen =
+        blockId === XLR_BLOCK_ID_DATA_SHORT ? c.u8('short main data length') : c.u32('long main data length');
       datatotal += mainDataLen;
       break;
-    } else if (blockId === XLR_BLOCK_ID_DATA_LONG) {
-      mainDataLen = v.getUint32(need(4, 'long main data length'), true);
-      datatotal += mainDataLen;
-      break;
-    } else if (blockId === XLR_BLOCK_ID_ORIGIN) {
-      origin = v.getUint16(need(2, 'origin'), true);
-    } else if (blockId === XLR_BLOCK_ID_TOPLEVEL_XID) {
-      toplevelXid = v.getUint32(need(4, 'top-level xid'), true);
-    } else if (blockId <= XLR_MAX_BLOCK_ID) {
-      if (blockId <= maxBlockId) throw new WalFormatError(`out-of-order block_id ${blockId}`);
-      maxBlockId = blockId;
-      const forkFlags = raw[need(1, 'fork flags')];
-      const dataLen = v.getUint16(need(2, 'block data length'), true);
-      const hasData = (forkFlags & BKPBLOCK_HAS_DATA) !== 0;
-      if (hasData && dataLen === 0)
-        throw new WalFormatError(`BKPBLOCK_HAS_DATA set, but no data (block ${blockId})`);
-      if (!hasData && dataLen !== 0)
-        throw new WalFormatError(`BKPBLOCK_HAS_DATA not set, but data length ${dataLen}`);
-      datatotal += dataLen;
-      let image: Omit<BlockImage, 'bytes'> | undefined;
-      if (forkFlags & BKPBLOCK_HAS_IMAGE) {
-        const bimgLen = v.getUint16(need(2, 'image length'), true);
-        const holeOffset = v.getUint16(need(2, 'hole offset'), true);
-        const bimgInfo = raw[need(1, 'image flags')];
-        const compression = compressionOf(bimgInfo, format);
-        const hasHole = (bimgInfo & format.bimg.hasHole) !== 0;
-        let holeLength: number;
-        if (compression !== 'none') holeLength = hasHole ? v.getUint16(need(2, 'hole length'), true) : 0;
-        else holeLength = BLCKSZ - bimgLen;
-        datatotal += bimgLen;
-        if (hasHole && (holeOffset === 0 || holeLength === 0 || bimgLen === BLCKSZ)) {
-          throw new WalFormatError(
-            `BKPIMAGE_HAS_HOLE set, but hole offset ${holeOffset} length ${holeLength} image length ${bimgLen}`,
-          );
-        }
-        if (!hasHole && (holeOffset !== 0 || holeLength !== 0)) {
-          throw new WalFormatError(
-            `BKPIMAGE_HAS_HOLE not set, but hole offset ${holeOffset} length ${holeLength}`,
-          );
-        }
-        if (compression !== 'none' && bimgLen === BLCKSZ) {
-          throw new WalFormatError(`compressed image with length ${bimgLen}`);
-        }
-        image = {
-          bimgLen,
-          holeOffset,
-          holeLength,
-          bimgInfo,
-          apply: (bimgInfo & format.bimg.apply) !== 0,
-          compression,
-        };
-      }
-      let rel: RelFileLocator;
-      if (!(forkFlags & BKPBLOCK_SAME_REL)) {
-        const at = need(12, 'relation');
-        rel = {
-          spcOid: v.getUint32(at, true),
-          dbOid: v.getUint32(at + 4, true),
-          relNumber: v.getUint32(at + 8, true),
-        };
-        lastRel = rel;
-      } else {
-        if (!lastRel) throw new WalFormatError('BKPBLOCK_SAME_REL set but no previous rel');
-        rel = lastRel;
-      }
-      const blkno = v.getUint32(need(4, 'block number'), true);
-      blocks.push({
-        blockId,
-        forkFlags,
-        fork: forkFlags & BKPBLOCK_FORK_MASK,
-        rel,
-        blkno,
-        willInit: (forkFlags & BKPBLOCK_WILL_INIT) !== 0,
-        hasData,
-        data: new Uint8Array(0),
-        image: image ? { ...image, bytes: new Uint8Array(0) } : undefined,
-      });
-      pendingImageLen.push(dataLen);
+    } else if (blockId === XLR_BLOCK_ID_ORIGIN) origin = c.u16('origin');
+    else if (blockId === XLR_BLOCK_ID_TOPLEVEL_XID) toplevelXid = c.u32('top-level xid');
+    else if (blockId <= XLR_MAX_BLOCK_ID) {
+      const last = blocks[blocks.length - 1];
+      if (last && blockId <= last.blockId) throw new WalFormatError(`out-of-order block_id ${blockId}`);
+      const { block, dataLen } = readBlockHeader(c, blockId, format, last?.rel);
+      blocks.push(block);
+      dataLens.push(dataLen);
+      datatotal += dataLen + (block.image?.bimgLen ?? 0);
     } else {
       throw new WalFormatError(`invalid block_id ${blockId}`);
     }
   }
-  if (remaining !== datatotal) throw new WalFormatError('record with invalid length');
+  if (c.remaining !== datatotal) throw new WalFormatError('record with invalid length');
+  let pos = c.pos;
   blocks.forEach((b, i) => {
     if (b.image) {
       b.image.bytes = raw.subarray(pos, pos + b.image.bimgLen);
       pos += b.image.bimgLen;
     }
-    const dataLen = pendingImageLen[i];
-    if (dataLen) {
-      b.data = raw.subarray(pos, pos + dataLen);
-      pos += dataLen;
+    if (dataLens[i]) {
+      b.data = raw.subarray(pos, pos + dataLens[i]);
+      pos += dataLens[i];
     }
   });
   const mainData = raw.subarray(pos, pos + mainDataLen);
   return { header, blocks, mainData, origin, toplevelXid };
+}
+
+/** One block reference header (after its id): fork flags, data length, image header, relation, block number. */
+function readBlockHeader(
+  c: RecordCursor,
+  blockId: number,
+  format: WalFormat,
+  previousRel: RelFileLocator | undefined,
+): { block: BlockRef; dataLen: number } {
+  const forkFlags = c.u8('fork flags');
+  const dataLen = c.u16('block data length');
+  const hasData = (forkFlags & BKPBLOCK_HAS_DATA) !== 0;
+  if (hasData && dataLen === 0)
+    throw new WalFormatError(`BKPBLOCK_HAS_DATA set, but no data (block ${blockId})`);
+  if (!hasData && dataLen !== 0)
+    throw new WalFormatError(`BKPBLOCK_HAS_DATA not set, but data length ${dataLen}`);
+  const image = forkFlags & BKPBLOCK_HAS_IMAGE ? readImageHeader(c, format) : undefined;
+  let rel: RelFileLocator;
+  if (!(forkFlags & BKPBLOCK_SAME_REL)) {
+    rel = { spcOid: c.u32('relation'), dbOid: c.u32('relation'), relNumber: c.u32('relation') };
+  } else {
+    if (!previousRel) throw new WalFormatError('BKPBLOCK_SAME_REL set but no previous rel');
+    rel = previousRel;
+  }
+  const blkno = c.u32('block number');
+  const block: BlockRef = {
+    blockId,
+    forkFlags,
+    fork: forkFlags & BKPBLOCK_FORK_MASK,
+    rel,
+    blkno,
+    willInit: (forkFlags & BKPBLOCK_WILL_INIT) !== 0,
+    hasData,
+    data: new Uint8Array(0),
+    image: image ? { ...image, bytes: new Uint8Array(0) } : undefined,
+  };
+  return { block, dataLen };
+}
+
+/** A block image header: length, hole, flags (compression per the WAL format of the version). */
+function readImageHeader(c: RecordCursor, format: WalFormat): Omit<BlockImage, 'bytes'> {
+  const bimgLen = c.u16('image length');
+  const holeOffset = c.u16('hole offset');
+  const bimgInfo = c.u8('image flags');
+  const compression = compressionOf(bimgInfo, format);
+  const hasHole = (bimgInfo & format.bimg.hasHole) !== 0;
+  const holeLength = compression !== 'none' ? (hasHole ? c.u16('hole length') : 0) : BLCKSZ - bimgLen;
+  if (hasHole && (holeOffset === 0 || holeLength === 0 || bimgLen === BLCKSZ)) {
+    throw new WalFormatError(
+      `BKPIMAGE_HAS_HOLE set, but hole offset ${holeOffset} length ${holeLength} image length ${bimgLen}`,
+    );
+  }
+  if (!hasHole && (holeOffset !== 0 || holeLength !== 0)) {
+    throw new WalFormatError(`BKPIMAGE_HAS_HOLE not set, but hole offset ${holeOffset} length ${holeLength}`);
+  }
+  if (compression !== 'none' && bimgLen === BLCKSZ) {
+    throw new WalFormatError(`compressed image with length ${bimgLen}`);
+  }
+  return {
+    bimgLen,
+    holeOffset,
+    holeLength,
+    bimgInfo,
+    apply: (bimgInfo & format.bimg.apply) !== 0,
+    compression,
+  };
 }
