@@ -81,7 +81,7 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
   for v in ${E2E_VERSIONS//,/ }; do
     echo "--- v$v ---"
     PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_BUNDLE="$E2E_OUT" PG_BUNDLE_E2E_VERSION="$v" \
-      npx jest --ci --runInBand test/e2e --testPathIgnorePatterns reproducible \
+      npx jest --ci --runInBand test/e2e --testPathIgnorePatterns reproducible custom-rmgr \
       --json --outputFile="$results/e2e-v$v.json" || status=1
     e2e_results+=("$results/e2e-v$v.json")
   done
@@ -91,6 +91,22 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
   PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_BUNDLE="$E2E_OUT" PG_BUNDLE_E2E_VERSION="$repro" \
     npx jest --ci --runInBand test/e2e/reproducible --json --outputFile="$results/e2e-repro.json" || status=1
   e2e_results+=("$results/e2e-repro.json")
+  # custom resource managers in builtin walredo: the newest version again, with the test rmgr module
+  # preloaded (its compiled tree is the main job's: only the relink), verified, then the e2e test
+  rmgr="${E2E_VERSIONS##*,}"
+  echo "--- v$rmgr with a custom resource manager (test/fixtures/modules/pgb_test_rmgr) ---"
+  RMGR_OUT="$e2e_parent/rmgr"
+  if [ "$rmgr" -lt 15 ]; then
+    echo "custom resource managers exist from PostgreSQL 15 on: not tested with v$rmgr"
+  elif node bin/pg-bundle.js build --pg "$rmgr" --source "${SOURCE[$rmgr]}" ${SHA256[$rmgr]:+--sha256 "${SHA256[$rmgr]}"} \
+      --module test/fixtures/modules/pgb_test_rmgr --walredo-preload pgb_test_rmgr --out "$RMGR_OUT" \
+    && node bin/pg-bundle.js verify "$RMGR_OUT"; then
+    PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_RMGR_BUNDLE="$RMGR_OUT" \
+      npx jest --ci --runInBand test/e2e/custom-rmgr --json --outputFile="$results/e2e-rmgr.json" || status=1
+  else
+    status=1
+  fi
+  [ "$rmgr" -lt 15 ] || e2e_results+=("$results/e2e-rmgr.json")
 else
   echo "no bundle was built: end-to-end tests not run"
   e2e_results+=("$results/e2e.json")

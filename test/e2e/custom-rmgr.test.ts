@@ -18,7 +18,9 @@ const RMGR_MODULE = 'pgb_test_rmgr';
 const RMGR = 'custom134';
 
 if (!bundle) {
-  test.skip('set PG_BUNDLE_E2E_RMGR_BUNDLE to a bundle built with --walredo-preload pgb_test_rmgr', () => {});
+  test('PG_BUNDLE_E2E_RMGR_BUNDLE names a bundle built with --walredo-preload pgb_test_rmgr', () => {
+    throw new Error('set PG_BUNDLE_E2E_RMGR_BUNDLE (test/run-all.sh builds such a bundle and sets it)');
+  });
 } else {
   const manifest = JSON.parse(readFileSync(join(bundle, 'manifest.json'), 'utf8')) as Manifest;
   const only = process.env.PG_BUNDLE_E2E_VERSION;
@@ -31,7 +33,11 @@ if (!bundle) {
     const entry = manifest.versions[String(major)];
 
     test('the manifest records the preloaded module, linked in', () => {
-      expect(entry.walredo).toEqual({ mode: 'builtin', preload: [RMGR_MODULE] });
+      expect(entry.walredo).toMatchObject({
+        mode: 'builtin',
+        modules: ['pg_bundle_walredo', RMGR_MODULE],
+        preload: [RMGR_MODULE],
+      });
       expect(entry.modules.map((m) => m.name)).toContain(RMGR_MODULE);
     });
 
@@ -58,6 +64,8 @@ if (!bundle) {
       const custom = report.vectors.byRmgr[RMGR];
       expect(custom.failed).toBe(0);
       expect(custom.passed).toBeGreaterThanOrEqual(200);
+      // measured from the binary: the built-in resource managers and the custom one
+      expect(report.rmgrs?.custom).toEqual([134]);
     });
   });
 }

@@ -57,7 +57,7 @@ test(`publish v${version} → publish again → pin-bump → fetch → initdb`, 
       .assets('acme/compute', releases[0].id)
       .map((a) => a.name)
       .sort(),
-  ).toEqual(['SHA256SUMS', 'manifest.json', 'pg-bundle-bundle-e2e-linux-x86_64.tar.zst']);
+  ).toEqual(['SHA256SUMS', 'manifest.json', 'pg-bundle-bundle-e2e-linux-x86_64.tar.zst', 'sbom.cdx.json']);
 
   const { ctx, pinText } = await bumpAndReadPin(fake, {
     out,
