@@ -12628,6 +12628,769 @@ module.exports = class FastFIFO {
 
 /***/ }),
 
+/***/ 27437:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+// Some numerical data is initialized as -1 even when it doesn't need initialization to help the JIT infer types
+// aliases for shorter compressed code (most minifers don't do this)
+var ab = ArrayBuffer, u8 = Uint8Array, u16 = Uint16Array, i16 = Int16Array, u32 = (/* unused pure expression or super */ null && (Uint32Array)), i32 = Int32Array;
+var slc = function (v, s, e) {
+    if (u8.prototype.slice)
+        return u8.prototype.slice.call(v, s, e);
+    if (s == null || s < 0)
+        s = 0;
+    if (e == null || e > v.length)
+        e = v.length;
+    var n = new u8(e - s);
+    n.set(v.subarray(s, e));
+    return n;
+};
+var fill = function (v, n, s, e) {
+    if (u8.prototype.fill)
+        return u8.prototype.fill.call(v, n, s, e);
+    if (s == null || s < 0)
+        s = 0;
+    if (e == null || e > v.length)
+        e = v.length;
+    for (; s < e; ++s)
+        v[s] = n;
+    return v;
+};
+var cpw = function (v, t, s, e) {
+    if (u8.prototype.copyWithin)
+        return u8.prototype.copyWithin.call(v, t, s, e);
+    if (s == null || s < 0)
+        s = 0;
+    if (e == null || e > v.length)
+        e = v.length;
+    while (s < e) {
+        v[t++] = v[s++];
+    }
+};
+/**
+ * Codes for errors generated within this library
+ */
+exports.ZstdErrorCode = {
+    InvalidData: 0,
+    WindowSizeTooLarge: 1,
+    InvalidBlockType: 2,
+    FSEAccuracyTooHigh: 3,
+    DistanceTooFarBack: 4,
+    UnexpectedEOF: 5
+};
+// error codes
+var ec = [
+    'invalid zstd data',
+    'window size too large (>2046MB)',
+    'invalid block type',
+    'FSE accuracy too high',
+    'match distance too far back',
+    'unexpected EOF'
+];
+var err = function (ind, msg, nt) {
+    var e = new Error(msg || ec[ind]);
+    e.code = ind;
+    if (Error.captureStackTrace)
+        Error.captureStackTrace(e, err);
+    if (!nt)
+        throw e;
+    return e;
+};
+var rb = function (d, b, n) {
+    var i = 0, o = 0;
+    for (; i < n; ++i)
+        o |= d[b++] << (i << 3);
+    return o;
+};
+var b4 = function (d, b) { return (d[b] | (d[b + 1] << 8) | (d[b + 2] << 16) | (d[b + 3] << 24)) >>> 0; };
+// read Zstandard frame header
+var rzfh = function (dat, w) {
+    var n3 = dat[0] | (dat[1] << 8) | (dat[2] << 16);
+    if (n3 == 0x2FB528 && dat[3] == 253) {
+        // Zstandard
+        var flg = dat[4];
+        //    single segment       checksum             dict flag     frame content flag
+        var ss = (flg >> 5) & 1, cc = (flg >> 2) & 1, df = flg & 3, fcf = flg >> 6;
+        if (flg & 8)
+            err(0);
+        // byte
+        var bt = 6 - ss;
+        // dict bytes
+        var db = df == 3 ? 4 : df;
+        // dictionary id
+        var di = rb(dat, bt, db);
+        bt += db;
+        // frame size bytes
+        var fsb = fcf ? (1 << fcf) : ss;
+        // frame source size
+        var fss = rb(dat, bt, fsb) + ((fcf == 1) && 256);
+        // window size
+        var ws = fss;
+        if (!ss) {
+            // window descriptor
+            var wb = 1 << (10 + (dat[5] >> 3));
+            ws = wb + (wb >> 3) * (dat[5] & 7);
+        }
+        if (ws > 2145386496)
+            err(1);
+        var buf = new u8((w == 1 ? (fss || ws) : w ? 0 : ws) + 12);
+        buf[0] = 1, buf[4] = 4, buf[8] = 8;
+        return {
+            b: bt + fsb,
+            y: 0,
+            l: 0,
+            d: di,
+            w: (w && w != 1) ? w : buf.subarray(12),
+            e: ws,
+            o: new i32(buf.buffer, 0, 3),
+            u: fss,
+            c: cc,
+            m: Math.min(131072, ws)
+        };
+    }
+    else if (((n3 >> 4) | (dat[3] << 20)) == 0x184D2A5) {
+        // skippable
+        return b4(dat, 4) + 8;
+    }
+    err(0);
+};
+// most significant bit for nonzero
+var msb = function (val) {
+    var bits = 0;
+    for (; (1 << bits) <= val; ++bits)
+        ;
+    return bits - 1;
+};
+// read finite state entropy
+var rfse = function (dat, bt, mal) {
+    // table pos
+    var tpos = (bt << 3) + 4;
+    // accuracy log
+    var al = (dat[bt] & 15) + 5;
+    if (al > mal)
+        err(3);
+    // size
+    var sz = 1 << al;
+    // probabilities symbols  repeat   index   high threshold
+    var probs = sz, sym = -1, re = -1, i = -1, ht = sz;
+    // optimization: single allocation is much faster
+    var buf = new ab(512 + (sz << 2));
+    var freq = new i16(buf, 0, 256);
+    // same view as freq
+    var dstate = new u16(buf, 0, 256);
+    var nstate = new u16(buf, 512, sz);
+    var bb1 = 512 + (sz << 1);
+    var syms = new u8(buf, bb1, sz);
+    var nbits = new u8(buf, bb1 + sz);
+    while (sym < 255 && probs > 0) {
+        var bits = msb(probs + 1);
+        var cbt = tpos >> 3;
+        // mask
+        var msk = (1 << (bits + 1)) - 1;
+        var val = ((dat[cbt] | (dat[cbt + 1] << 8) | (dat[cbt + 2] << 16)) >> (tpos & 7)) & msk;
+        // mask (1 fewer bit)
+        var msk1fb = (1 << bits) - 1;
+        // max small value
+        var msv = msk - probs - 1;
+        // small value
+        var sval = val & msk1fb;
+        if (sval < msv)
+            tpos += bits, val = sval;
+        else {
+            tpos += bits + 1;
+            if (val > msk1fb)
+                val -= msv;
+        }
+        freq[++sym] = --val;
+        if (val == -1) {
+            probs += val;
+            syms[--ht] = sym;
+        }
+        else
+            probs -= val;
+        if (!val) {
+            do {
+                // repeat byte
+                var rbt = tpos >> 3;
+                re = ((dat[rbt] | (dat[rbt + 1] << 8)) >> (tpos & 7)) & 3;
+                tpos += 2;
+                sym += re;
+            } while (re == 3);
+        }
+    }
+    if (sym > 255 || probs)
+        err(0);
+    var sympos = 0;
+    // sym step (coprime with sz - formula from zstd source)
+    var sstep = (sz >> 1) + (sz >> 3) + 3;
+    // sym mask
+    var smask = sz - 1;
+    for (var s = 0; s <= sym; ++s) {
+        var sf = freq[s];
+        if (sf < 1) {
+            dstate[s] = -sf;
+            continue;
+        }
+        // This is split into two loops in zstd to avoid branching, but as JS is higher-level that is unnecessary
+        for (i = 0; i < sf; ++i) {
+            syms[sympos] = s;
+            do {
+                sympos = (sympos + sstep) & smask;
+            } while (sympos >= ht);
+        }
+    }
+    // After spreading symbols, should be zero again
+    if (sympos)
+        err(0);
+    for (i = 0; i < sz; ++i) {
+        // next state
+        var ns = dstate[syms[i]]++;
+        // num bits
+        var nb = nbits[i] = al - msb(ns);
+        nstate[i] = (ns << nb) - sz;
+    }
+    return [(tpos + 7) >> 3, {
+            b: al,
+            s: syms,
+            n: nbits,
+            t: nstate
+        }];
+};
+// read huffman
+var rhu = function (dat, bt) {
+    //  index  weight count
+    var i = 0, wc = -1;
+    //    buffer             header byte
+    var buf = new u8(292), hb = dat[bt];
+    // huffman weights
+    var hw = buf.subarray(0, 256);
+    // rank count
+    var rc = buf.subarray(256, 268);
+    // rank index
+    var ri = new u16(buf.buffer, 268);
+    // NOTE: at this point bt is 1 less than expected
+    if (hb < 128) {
+        // end byte, fse decode table
+        var _a = rfse(dat, bt + 1, 6), ebt = _a[0], fdt = _a[1];
+        bt += hb;
+        var epos = ebt << 3;
+        // last byte
+        var lb = dat[bt];
+        if (!lb)
+            err(0);
+        //  state1   state2   state1 bits   state2 bits
+        var st1 = 0, st2 = 0, btr1 = fdt.b, btr2 = btr1;
+        // fse pos
+        // pre-increment to account for original deficit of 1
+        var fpos = (++bt << 3) - 8 + msb(lb);
+        for (;;) {
+            fpos -= btr1;
+            if (fpos < epos)
+                break;
+            var cbt = fpos >> 3;
+            st1 += ((dat[cbt] | (dat[cbt + 1] << 8)) >> (fpos & 7)) & ((1 << btr1) - 1);
+            hw[++wc] = fdt.s[st1];
+            fpos -= btr2;
+            if (fpos < epos)
+                break;
+            cbt = fpos >> 3;
+            st2 += ((dat[cbt] | (dat[cbt + 1] << 8)) >> (fpos & 7)) & ((1 << btr2) - 1);
+            hw[++wc] = fdt.s[st2];
+            btr1 = fdt.n[st1];
+            st1 = fdt.t[st1];
+            btr2 = fdt.n[st2];
+            st2 = fdt.t[st2];
+        }
+        if (++wc > 255)
+            err(0);
+    }
+    else {
+        wc = hb - 127;
+        for (; i < wc; i += 2) {
+            var byte = dat[++bt];
+            hw[i] = byte >> 4;
+            hw[i + 1] = byte & 15;
+        }
+        ++bt;
+    }
+    // weight exponential sum
+    var wes = 0;
+    for (i = 0; i < wc; ++i) {
+        var wt = hw[i];
+        // bits must be at most 11, same as weight
+        if (wt > 11)
+            err(0);
+        wes += wt && (1 << (wt - 1));
+    }
+    // max bits
+    var mb = msb(wes) + 1;
+    // table size
+    var ts = 1 << mb;
+    // remaining sum
+    var rem = ts - wes;
+    // must be power of 2
+    if (rem & (rem - 1))
+        err(0);
+    hw[wc++] = msb(rem) + 1;
+    for (i = 0; i < wc; ++i) {
+        var wt = hw[i];
+        ++rc[hw[i] = wt && (mb + 1 - wt)];
+    }
+    // huf buf
+    var hbuf = new u8(ts << 1);
+    //    symbols                      num bits
+    var syms = hbuf.subarray(0, ts), nb = hbuf.subarray(ts);
+    ri[mb] = 0;
+    for (i = mb; i > 0; --i) {
+        var pv = ri[i];
+        fill(nb, i, pv, ri[i - 1] = pv + rc[i] * (1 << (mb - i)));
+    }
+    if (ri[0] != ts)
+        err(0);
+    for (i = 0; i < wc; ++i) {
+        var bits = hw[i];
+        if (bits) {
+            var code = ri[bits];
+            fill(syms, i, code, ri[bits] = code + (1 << (mb - bits)));
+        }
+    }
+    return [bt, {
+            n: nb,
+            b: mb,
+            s: syms
+        }];
+};
+// Tables generated using this:
+// https://gist.github.com/101arrowz/a979452d4355992cbf8f257cbffc9edd
+// default literal length table
+var dllt = /*#__PURE__*/ rfse(/*#__PURE__*/ new u8([
+    81, 16, 99, 140, 49, 198, 24, 99, 12, 33, 196, 24, 99, 102, 102, 134, 70, 146, 4
+]), 0, 6)[1];
+// default match length table
+var dmlt = /*#__PURE__*/ rfse(/*#__PURE__*/ new u8([
+    33, 20, 196, 24, 99, 140, 33, 132, 16, 66, 8, 33, 132, 16, 66, 8, 33, 68, 68, 68, 68, 68, 68, 68, 68, 36, 9
+]), 0, 6)[1];
+// default offset code table
+var doct = /*#__PURE__ */ rfse(/*#__PURE__*/ new u8([
+    32, 132, 16, 66, 102, 70, 68, 68, 68, 68, 36, 73, 2
+]), 0, 5)[1];
+// bits to baseline
+var b2bl = function (b, s) {
+    var len = b.length, bl = new i32(len);
+    for (var i = 0; i < len; ++i) {
+        bl[i] = s;
+        s += 1 << b[i];
+    }
+    return bl;
+};
+// literal length bits
+var llb = /*#__PURE__ */ new u8(( /*#__PURE__ */new i32([
+    0, 0, 0, 0, 16843009, 50528770, 134678020, 202050057, 269422093
+])).buffer, 0, 36);
+// literal length baseline
+var llbl = /*#__PURE__ */ b2bl(llb, 0);
+// match length bits
+var mlb = /*#__PURE__ */ new u8(( /*#__PURE__ */new i32([
+    0, 0, 0, 0, 0, 0, 0, 0, 16843009, 50528770, 117769220, 185207048, 252579084, 16
+])).buffer, 0, 53);
+// match length baseline
+var mlbl = /*#__PURE__ */ b2bl(mlb, 3);
+// decode huffman stream
+var dhu = function (dat, out, hu) {
+    var len = dat.length, ss = out.length, lb = dat[len - 1], msk = (1 << hu.b) - 1, eb = -hu.b;
+    if (!lb)
+        err(0);
+    var st = 0, btr = hu.b, pos = (len << 3) - 8 + msb(lb) - btr, i = -1;
+    for (; pos > eb && i < ss;) {
+        var cbt = pos >> 3;
+        var val = (dat[cbt] | (dat[cbt + 1] << 8) | (dat[cbt + 2] << 16)) >> (pos & 7);
+        st = ((st << btr) | val) & msk;
+        out[++i] = hu.s[st];
+        pos -= (btr = hu.n[st]);
+    }
+    if (pos != eb || i + 1 != ss)
+        err(0);
+};
+// decode huffman stream 4x
+// TODO: use workers to parallelize
+var dhu4 = function (dat, out, hu) {
+    var bt = 6;
+    var ss = out.length, sz1 = (ss + 3) >> 2, sz2 = sz1 << 1, sz3 = sz1 + sz2;
+    dhu(dat.subarray(bt, bt += dat[0] | (dat[1] << 8)), out.subarray(0, sz1), hu);
+    dhu(dat.subarray(bt, bt += dat[2] | (dat[3] << 8)), out.subarray(sz1, sz2), hu);
+    dhu(dat.subarray(bt, bt += dat[4] | (dat[5] << 8)), out.subarray(sz2, sz3), hu);
+    dhu(dat.subarray(bt), out.subarray(sz3), hu);
+};
+// read Zstandard block
+var rzb = function (dat, st, out) {
+    var _a;
+    var bt = st.b;
+    //    byte 0        block type
+    var b0 = dat[bt], btype = (b0 >> 1) & 3;
+    st.l = b0 & 1;
+    var sz = (b0 >> 3) | (dat[bt + 1] << 5) | (dat[bt + 2] << 13);
+    // end byte for block
+    var ebt = (bt += 3) + sz;
+    if (btype == 1) {
+        if (bt >= dat.length)
+            return;
+        st.b = bt + 1;
+        if (out) {
+            fill(out, dat[bt], st.y, st.y += sz);
+            return out;
+        }
+        return fill(new u8(sz), dat[bt]);
+    }
+    if (ebt > dat.length)
+        return;
+    if (btype == 0) {
+        st.b = ebt;
+        if (out) {
+            out.set(dat.subarray(bt, ebt), st.y);
+            st.y += sz;
+            return out;
+        }
+        return slc(dat, bt, ebt);
+    }
+    if (btype == 2) {
+        //    byte 3        lit btype     size format
+        var b3 = dat[bt], lbt = b3 & 3, sf = (b3 >> 2) & 3;
+        // lit src size  lit cmp sz 4 streams
+        var lss = b3 >> 4, lcs = 0, s4 = 0;
+        if (lbt < 2) {
+            if (sf & 1)
+                lss |= (dat[++bt] << 4) | ((sf & 2) && (dat[++bt] << 12));
+            else
+                lss = b3 >> 3;
+        }
+        else {
+            s4 = sf;
+            if (sf < 2)
+                lss |= ((dat[++bt] & 63) << 4), lcs = (dat[bt] >> 6) | (dat[++bt] << 2);
+            else if (sf == 2)
+                lss |= (dat[++bt] << 4) | ((dat[++bt] & 3) << 12), lcs = (dat[bt] >> 2) | (dat[++bt] << 6);
+            else
+                lss |= (dat[++bt] << 4) | ((dat[++bt] & 63) << 12), lcs = (dat[bt] >> 6) | (dat[++bt] << 2) | (dat[++bt] << 10);
+        }
+        ++bt;
+        // add literals to end - can never overlap with backreferences because unused literals always appended
+        var buf = out ? out.subarray(st.y, st.y + st.m) : new u8(st.m);
+        // starting point for literals
+        var spl = buf.length - lss;
+        if (lbt == 0)
+            buf.set(dat.subarray(bt, bt += lss), spl);
+        else if (lbt == 1)
+            fill(buf, dat[bt++], spl);
+        else {
+            // huffman table
+            var hu = st.h;
+            if (lbt == 2) {
+                var hud = rhu(dat, bt);
+                // subtract description length
+                lcs += bt - (bt = hud[0]);
+                st.h = hu = hud[1];
+            }
+            else if (!hu)
+                err(0);
+            (s4 ? dhu4 : dhu)(dat.subarray(bt, bt += lcs), buf.subarray(spl), hu);
+        }
+        // num sequences
+        var ns = dat[bt++];
+        if (ns) {
+            if (ns == 255)
+                ns = (dat[bt++] | (dat[bt++] << 8)) + 0x7F00;
+            else if (ns > 127)
+                ns = ((ns - 128) << 8) | dat[bt++];
+            // symbol compression modes
+            var scm = dat[bt++];
+            if (scm & 3)
+                err(0);
+            var dts = [dmlt, doct, dllt];
+            for (var i = 2; i > -1; --i) {
+                var md = (scm >> ((i << 1) + 2)) & 3;
+                if (md == 1) {
+                    // rle buf
+                    var rbuf = new u8([0, 0, dat[bt++]]);
+                    dts[i] = {
+                        s: rbuf.subarray(2, 3),
+                        n: rbuf.subarray(0, 1),
+                        t: new u16(rbuf.buffer, 0, 1),
+                        b: 0
+                    };
+                }
+                else if (md == 2) {
+                    // accuracy log 8 for offsets, 9 for others
+                    _a = rfse(dat, bt, 9 - (i & 1)), bt = _a[0], dts[i] = _a[1];
+                }
+                else if (md == 3) {
+                    if (!st.t)
+                        err(0);
+                    dts[i] = st.t[i];
+                }
+            }
+            var _b = st.t = dts, mlt = _b[0], oct = _b[1], llt = _b[2];
+            var lb = dat[ebt - 1];
+            if (!lb)
+                err(0);
+            var spos = (ebt << 3) - 8 + msb(lb) - llt.b, cbt = spos >> 3, oubt = 0;
+            var lst = ((dat[cbt] | (dat[cbt + 1] << 8)) >> (spos & 7)) & ((1 << llt.b) - 1);
+            cbt = (spos -= oct.b) >> 3;
+            var ost = ((dat[cbt] | (dat[cbt + 1] << 8)) >> (spos & 7)) & ((1 << oct.b) - 1);
+            cbt = (spos -= mlt.b) >> 3;
+            var mst = ((dat[cbt] | (dat[cbt + 1] << 8)) >> (spos & 7)) & ((1 << mlt.b) - 1);
+            for (++ns; --ns;) {
+                var llc = llt.s[lst];
+                var lbtr = llt.n[lst];
+                var mlc = mlt.s[mst];
+                var mbtr = mlt.n[mst];
+                var ofc = oct.s[ost];
+                var obtr = oct.n[ost];
+                cbt = (spos -= ofc) >> 3;
+                var ofp = 1 << ofc;
+                var off = ofp + (((dat[cbt] | (dat[cbt + 1] << 8) | (dat[cbt + 2] << 16) | (dat[cbt + 3] << 24)) >>> (spos & 7)) & (ofp - 1));
+                cbt = (spos -= mlb[mlc]) >> 3;
+                var ml = mlbl[mlc] + (((dat[cbt] | (dat[cbt + 1] << 8) | (dat[cbt + 2] << 16)) >> (spos & 7)) & ((1 << mlb[mlc]) - 1));
+                cbt = (spos -= llb[llc]) >> 3;
+                var ll = llbl[llc] + (((dat[cbt] | (dat[cbt + 1] << 8) | (dat[cbt + 2] << 16)) >> (spos & 7)) & ((1 << llb[llc]) - 1));
+                cbt = (spos -= lbtr) >> 3;
+                lst = llt.t[lst] + (((dat[cbt] | (dat[cbt + 1] << 8)) >> (spos & 7)) & ((1 << lbtr) - 1));
+                cbt = (spos -= mbtr) >> 3;
+                mst = mlt.t[mst] + (((dat[cbt] | (dat[cbt + 1] << 8)) >> (spos & 7)) & ((1 << mbtr) - 1));
+                cbt = (spos -= obtr) >> 3;
+                ost = oct.t[ost] + (((dat[cbt] | (dat[cbt + 1] << 8)) >> (spos & 7)) & ((1 << obtr) - 1));
+                if (off > 3) {
+                    st.o[2] = st.o[1];
+                    st.o[1] = st.o[0];
+                    st.o[0] = off -= 3;
+                }
+                else {
+                    var idx = off - (ll != 0);
+                    if (idx) {
+                        off = idx == 3 ? st.o[0] - 1 : st.o[idx];
+                        if (idx > 1)
+                            st.o[2] = st.o[1];
+                        st.o[1] = st.o[0];
+                        st.o[0] = off;
+                    }
+                    else
+                        off = st.o[0];
+                }
+                for (var i = 0; i < ll; ++i) {
+                    buf[oubt + i] = buf[spl + i];
+                }
+                oubt += ll, spl += ll;
+                var stin = oubt - off;
+                if (stin < 0) {
+                    var len = -stin;
+                    var bs = st.e + stin;
+                    if (len > ml)
+                        len = ml;
+                    for (var i = 0; i < len; ++i) {
+                        buf[oubt + i] = st.w[bs + i];
+                    }
+                    oubt += len, ml -= len, stin = 0;
+                }
+                for (var i = 0; i < ml; ++i) {
+                    buf[oubt + i] = buf[stin + i];
+                }
+                oubt += ml;
+            }
+            if (oubt != spl) {
+                while (spl < buf.length) {
+                    buf[oubt++] = buf[spl++];
+                }
+            }
+            else
+                oubt = buf.length;
+            if (out)
+                st.y += oubt;
+            else
+                buf = slc(buf, 0, oubt);
+        }
+        else if (out) {
+            st.y += lss;
+            if (spl) {
+                for (var i = 0; i < lss; ++i) {
+                    buf[i] = buf[spl + i];
+                }
+            }
+        }
+        else if (spl)
+            buf = slc(buf, spl);
+        st.b = ebt;
+        return buf;
+    }
+    err(2);
+};
+// concat
+var cct = function (bufs, ol) {
+    if (bufs.length == 1)
+        return bufs[0];
+    var buf = new u8(ol);
+    for (var i = 0, b = 0; i < bufs.length; ++i) {
+        var chk = bufs[i];
+        buf.set(chk, b);
+        b += chk.length;
+    }
+    return buf;
+};
+/**
+ * Decompresses Zstandard data
+ * @param dat The input data
+ * @param buf The output buffer. If unspecified, the function will allocate
+ *            exactly enough memory to fit the decompressed data. If your
+ *            data has multiple frames and you know the output size, specifying
+ *            it will yield better performance.
+ * @returns The decompressed data
+ */
+function decompress(dat, buf) {
+    var bufs = [], nb = +!buf;
+    var bt = 0, ol = 0;
+    for (; dat.length;) {
+        var st = rzfh(dat, nb || buf);
+        if (typeof st == 'object') {
+            if (nb) {
+                buf = null;
+                if (st.w.length == st.u) {
+                    bufs.push(buf = st.w);
+                    ol += st.u;
+                }
+            }
+            else {
+                bufs.push(buf);
+                st.e = 0;
+            }
+            for (; !st.l;) {
+                var blk = rzb(dat, st, buf);
+                if (!blk)
+                    err(5);
+                if (buf)
+                    st.e = st.y;
+                else {
+                    bufs.push(blk);
+                    ol += blk.length;
+                    cpw(st.w, 0, blk.length);
+                    st.w.set(blk, st.w.length - blk.length);
+                }
+            }
+            bt = st.b + (st.c * 4);
+        }
+        else
+            bt = st;
+        dat = dat.subarray(bt);
+    }
+    return cct(bufs, ol);
+}
+exports.decompress = decompress;
+/**
+ * Decompressor for Zstandard streamed data
+ */
+var Decompress = /*#__PURE__*/ (function () {
+    /**
+     * Creates a Zstandard decompressor
+     * @param ondata The handler for stream data
+     */
+    function Decompress(ondata) {
+        this.ondata = ondata;
+        this.c = [];
+        this.l = 0;
+        this.z = 0;
+    }
+    /**
+     * Pushes data to be decompressed
+     * @param chunk The chunk of data to push
+     * @param final Whether or not this is the last chunk in the stream
+     */
+    Decompress.prototype.push = function (chunk, final) {
+        if (typeof this.s == 'number') {
+            var sub = Math.min(chunk.length, this.s);
+            chunk = chunk.subarray(sub);
+            this.s -= sub;
+        }
+        var sl = chunk.length;
+        var ncs = sl + this.l;
+        if (!this.s) {
+            if (final) {
+                if (!ncs) {
+                    this.ondata(new u8(0), true);
+                    return;
+                }
+                // min for frame + one block
+                if (ncs < 5)
+                    err(5);
+            }
+            else if (ncs < 18) {
+                this.c.push(chunk);
+                this.l = ncs;
+                return;
+            }
+            if (this.l) {
+                this.c.push(chunk);
+                chunk = cct(this.c, ncs);
+                this.c = [];
+                this.l = 0;
+            }
+            if (typeof (this.s = rzfh(chunk)) == 'number')
+                return this.push(chunk, final);
+        }
+        if (typeof this.s != 'number') {
+            if (ncs < (this.z || 3)) {
+                if (final)
+                    err(5);
+                this.c.push(chunk);
+                this.l = ncs;
+                return;
+            }
+            if (this.l) {
+                this.c.push(chunk);
+                chunk = cct(this.c, ncs);
+                this.c = [];
+                this.l = 0;
+            }
+            if (!this.z && ncs < (this.z = (chunk[this.s.b] & 2) ? 4 : 3 + ((chunk[this.s.b] >> 3) | (chunk[this.s.b + 1] << 5) | (chunk[this.s.b + 2] << 13)))) {
+                if (final)
+                    err(5);
+                this.c.push(chunk);
+                this.l = ncs;
+                return;
+            }
+            else
+                this.z = 0;
+            for (;;) {
+                var blk = rzb(chunk, this.s);
+                if (!blk) {
+                    if (final)
+                        err(5);
+                    var adc = chunk.subarray(this.s.b);
+                    this.s.b = 0;
+                    this.c.push(adc), this.l += adc.length;
+                    return;
+                }
+                else {
+                    this.ondata(blk, false);
+                    cpw(this.s.w, 0, blk.length);
+                    this.s.w.set(blk, this.s.w.length - blk.length);
+                }
+                if (this.s.l) {
+                    var rest = chunk.subarray(this.s.b);
+                    this.s = this.s.c * 4;
+                    this.push(rest, final);
+                    return;
+                }
+            }
+        }
+        else if (final)
+            err(5);
+    };
+    return Decompress;
+}());
+exports.Decompress = Decompress;
+
+
+/***/ }),
+
 /***/ 73964:
 /***/ ((module) => {
 
@@ -40272,10 +41035,34 @@ async function buildBundles(req) {
     return manifest;
 }
 async function buildVersion(job) {
-    const { req, out, source, walredo, walredoPreload, icu } = job;
     const started = await (0, version_job_1.startVersion)(job);
-    const { v, work, logs } = started;
-    const { buildDir, stagePrefix, pgConfig, env } = started.tree;
+    const { modules, walredoParts } = await linkedInModules(job, started);
+    const linkLibs = [...new Set(modules.flatMap((m) => m.linkLibs))];
+    const binaries = await linkStatic(job, started, modules, walredoParts, linkLibs);
+    const { out, req } = job;
+    const target = (0, node_path_1.join)(out, started.v);
+    await req.log.step(`${started.v}: assemble ${target}`, () => (0, assemble_1.assembleBundle)({
+        stagePrefix: started.tree.stagePrefix,
+        target,
+        ...binaries,
+        modules: modules.map((m) => m.name),
+        debugDir: req.keepDebug ? (0, node_path_1.join)(out, 'debug', started.v) : undefined,
+    }));
+    const locales = await (0, locales_1.installLocales)(req.locales, (0, node_path_1.join)(target, 'lib', 'locale'));
+    const files = await (0, bundle_files_1.listBundleFiles)(out, started.v);
+    return (0, version_job_1.finishVersion)(job, started, {
+        linkage: 'static',
+        locales,
+        modules: modules.map((m) => ({ name: m.name, origin: m.origin, symbols: m.symbols.length })),
+        files,
+        linkLibs,
+    });
+}
+/** In-tree modules, --module directories and pg-bundle's walredo, checked: no name twice, every preload among them. */
+async function linkedInModules(job, started) {
+    const { req, walredo, walredoPreload } = job;
+    const { v, work } = started;
+    const { buildDir, pgConfig } = started.tree;
     const log = req.log;
     const modules = await log.step(`${v}: prepare linked-in modules`, async () => {
         const list = await (0, modules_1.prepareInTreeModules)(buildDir, (0, node_path_1.join)(work, 'link'));
@@ -40296,46 +41083,34 @@ async function buildVersion(job) {
         throw new errors_1.UserError(`--walredo-preload ${missing.join(', ')}: not among the linked-in modules (${names.join(', ')})`, 'pass the module directory with --module; the name is the library the module builds');
     if (walredoPreload.length)
         log.info(`${v}: walredo preloads ${walredoPreload.join(', ')}`);
-    const pgWchar = (0, node_path_1.join)(source.dir, 'src/include/mb/pg_wchar.h');
+    return { modules, walredoParts };
+}
+/** postgres and initdb relinked static with the modules, the runtime and the wraps; moved out of the tree. */
+async function linkStatic(job, started, modules, walredoParts, linkLibs) {
+    const { v, work, logs } = started;
+    const pgWchar = (0, node_path_1.join)(job.source.dir, 'src/include/mb/pg_wchar.h');
     const runtime = await (0, runtime_1.compileRuntime)(modules, (0, node_path_1.join)(work, 'link'), {
-        walredoPreload,
+        walredoPreload: job.walredoPreload,
         libpqEncodingForwarders: (0, node_fs_1.existsSync)(pgWchar) && (0, runtime_1.needsLibpqEncodingForwarders)((0, node_fs_1.readFileSync)(pgWchar, 'utf8')),
     });
-    const icuLibs = (0, configure_1.staticIcuLibs)(icu.prefix);
-    const linkLibs = [...new Set(modules.flatMap((m) => m.linkLibs))];
+    const icuLibs = (0, configure_1.staticIcuLibs)(job.icu.prefix);
     const backendFlags = (0, configure_1.staticLinkFlags)([...modules.map((m) => m.object), ...runtime.backend, ...(walredoParts?.objects ?? []), ...linkLibs], [...configure_1.BACKEND_WRAPS, ...(walredoParts?.wraps ?? [])]);
-    const frontendFlags = (0, configure_1.staticLinkFlags)(runtime.frontend, configure_1.FRONTEND_WRAPS);
-    const staticPostgres = (0, node_path_1.join)(work, 'postgres.static');
-    const staticInitdb = (0, node_path_1.join)(work, 'initdb.static');
-    await log.step(`${v}: link static postgres`, async () => {
-        (0, node_fs_1.rmSync)((0, node_path_1.join)(buildDir, 'src/backend/postgres'), { force: true });
-        await (0, exec_1.run)('make', ['-C', 'src/backend', 'postgres', `LDFLAGS_EX=${backendFlags}`, `ICU_LIBS=${icuLibs}`], { cwd: buildDir, env, logFile: (0, node_path_1.join)(logs, 'link-postgres.log') });
+    const relink = async (binary, dir, flags, dest) => job.req.log.step(`${v}: link static ${binary}`, async () => {
+        const { buildDir, env } = started.tree;
+        (0, node_fs_1.rmSync)((0, node_path_1.join)(buildDir, dir, binary), { force: true });
+        await (0, exec_1.run)('make', ['-C', dir, binary, `LDFLAGS_EX=${flags}`, `ICU_LIBS=${icuLibs}`], {
+            cwd: buildDir,
+            env,
+            logFile: (0, node_path_1.join)(logs, `link-${binary}.log`),
+        });
         // moved out of the (cached) tree, so that a later make there relinks the ordinary binary
-        (0, node_fs_1.renameSync)((0, node_path_1.join)(buildDir, 'src/backend/postgres'), staticPostgres);
+        (0, node_fs_1.renameSync)((0, node_path_1.join)(buildDir, dir, binary), dest);
+        return dest;
     });
-    await log.step(`${v}: link static initdb`, async () => {
-        (0, node_fs_1.rmSync)((0, node_path_1.join)(buildDir, 'src/bin/initdb/initdb'), { force: true });
-        await (0, exec_1.run)('make', ['-C', 'src/bin/initdb', 'initdb', `LDFLAGS_EX=${frontendFlags}`, `ICU_LIBS=${icuLibs}`], { cwd: buildDir, env, logFile: (0, node_path_1.join)(logs, 'link-initdb.log') });
-        (0, node_fs_1.renameSync)((0, node_path_1.join)(buildDir, 'src/bin/initdb/initdb'), staticInitdb);
-    });
-    const target = (0, node_path_1.join)(out, v);
-    await log.step(`${v}: assemble ${target}`, () => (0, assemble_1.assembleBundle)({
-        stagePrefix,
-        target,
-        postgres: staticPostgres,
-        initdb: staticInitdb,
-        modules: names,
-        debugDir: req.keepDebug ? (0, node_path_1.join)(out, 'debug', v) : undefined,
-    }));
-    const locales = await (0, locales_1.installLocales)(req.locales, (0, node_path_1.join)(target, 'lib', 'locale'));
-    const files = await (0, bundle_files_1.listBundleFiles)(out, v);
-    return (0, version_job_1.finishVersion)(job, started, {
-        linkage: 'static',
-        locales,
-        modules: modules.map((m) => ({ name: m.name, origin: m.origin, symbols: m.symbols.length })),
-        files,
-        linkLibs,
-    });
+    return {
+        postgres: await relink('postgres', 'src/backend', backendFlags, (0, node_path_1.join)(work, 'postgres.static')),
+        initdb: await relink('initdb', 'src/bin/initdb', (0, configure_1.staticLinkFlags)(runtime.frontend, configure_1.FRONTEND_WRAPS), (0, node_path_1.join)(work, 'initdb.static')),
+    };
 }
 
 
@@ -42106,8 +42881,8 @@ exports.COMMANDS = [
     {
         name: 'rebuild-check',
         summary: "rebuild each version from the inputs its manifest records and compare every file's sha256 and size; names the toolchain differences; exit 0 only when all files are identical",
-        args: '[bundle-dir]',
-        argsHelp: 'the bundle directory to check (default: the out directory)',
+        args: '[bundle-dir-or-pin-file]',
+        argsHelp: 'the bundle directory to check, or a pin file whose bundle is fetched (and checked) first (default: the out directory)',
         handler: command_6.rebuildCheckCommand,
     },
     {
@@ -42714,7 +43489,7 @@ exports.OPTION_SPECS = [
         flag: '--token <token>',
         input: 'token',
         kind: 'string',
-        commands: [...PUBLISHING, ...BUMPING, 'fetch'],
+        commands: [...PUBLISHING, ...BUMPING, 'fetch', 'rebuild-check'],
         secret: true,
         description: 'GitHub token (default $GITHUB_TOKEN); publish needs contents: write, pin-bump contents and pull-requests: write on the consumer repo',
     },
@@ -42723,7 +43498,7 @@ exports.OPTION_SPECS = [
         flag: '--api-url <url>',
         input: 'api-url',
         kind: 'string',
-        commands: [...PUBLISHING, ...BUMPING, 'fetch'],
+        commands: [...PUBLISHING, ...BUMPING, 'fetch', 'rebuild-check'],
         description: 'GitHub API URL (default $GITHUB_API_URL or https://api.github.com)',
     },
     {
@@ -44133,6 +44908,15 @@ function pinVersion(v) {
         },
         bundleSize: v.files.reduce((sum, f) => sum + f.size, 0),
         walredo: (0, walredo_dialect_1.pinnedWalRedo)(v),
+        ...(v.components
+            ? {
+                components: v.components.map(({ name, version, debianPackage, debianVersion }) => ({
+                    name,
+                    version,
+                    ...(debianPackage ? { debianPackage, debianVersion } : {}),
+                })),
+            }
+            : {}),
     };
 }
 /** The pin for a release of this manifest (pure). */
@@ -44611,7 +45395,7 @@ function analyseRisk(oldPin, newPin, manifests = {}) {
         const b = newPin.versions[major];
         if (a && b) {
             items.push(...compareVersion(major, a, b));
-            items.push(...componentChanges(major, manifests.old?.versions[major]?.components, manifests.new?.versions[major]?.components));
+            items.push(...componentChanges(major, manifests.old?.versions[major]?.components ?? a.components, manifests.new?.versions[major]?.components ?? b.components));
         }
         else if (a && !b)
             items.push({
@@ -45331,9 +46115,13 @@ async function downloadWithApi(pin, token, options, maxBytes) {
         return Buffer.from(data);
     });
 }
-/** Room for tar headers, padding and manifest.json beyond the files the pin declares. */
-const TAR_OVERHEAD = 64 * 1024 * 1024;
 const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+/**
+ * Room for manifest.json, tar headers and padding beyond the files the pin declares (a bundle of
+ * five versions has about 3,500 entries: under 4 MiB of headers and padding). It bounds, with the
+ * declared sizes, how much a decompression bomb can make fetch hold before it is stopped.
+ */
+const TAR_OVERHEAD = MAX_MANIFEST_BYTES + 8 * 1024 * 1024;
 /** The largest uncompressed archive the pin allows: its versions' file sizes plus tar overhead. */
 function maxArchiveBytes(pin) {
     return Object.values(pin.versions).reduce((sum, v) => sum + v.bundleSize, 0) + TAR_OVERHEAD;
@@ -45549,14 +46337,35 @@ class BundleExtraction {
         return this.manifest;
     }
 }
-/** Unpacks the checked archive into `root` (an empty directory); returns its manifest. */
+/** Feeds the archive into the tar parser as it comes, waiting when the parser's buffer is full. */
+async function feed(extract, archive) {
+    if (Buffer.isBuffer(archive)) {
+        extract.end(archive);
+        return;
+    }
+    try {
+        for await (const chunk of archive) {
+            if (!extract.write(chunk))
+                await new Promise((resolve) => extract.once('drain', () => resolve()));
+        }
+        extract.end(Buffer.alloc(0));
+    }
+    catch (err) {
+        extract.destroy(err);
+    }
+}
+/**
+ * Unpacks the checked archive into `root` (an empty directory) as it is decompressed, entry by
+ * entry (the whole archive is never in memory); returns its manifest.
+ */
 async function extractBundle(archive, root, pin) {
     const extraction = new BundleExtraction(root, pin);
     const extract = tar.extract();
-    extract.end(archive);
+    const fed = feed(extract, archive);
     try {
         for await (const entry of extract)
             await extraction.entry(entry.header, entry);
+        await fed;
     }
     catch (err) {
         extract.destroy();
@@ -45584,7 +46393,7 @@ async function fetchBundle(options) {
     swap.recover();
     const data = await options.log.step(`downloading ${pin.assetUrl}`, () => downloadPinned(pin, options));
     const actual = checkSha256(data, pin);
-    const archive = await (0, zstd_1.zstdDecompress)(data, pin.assetUrl, maxArchiveBytes(pin));
+    const archive = (0, zstd_1.zstdDecompressStream)(data, pin.assetUrl, maxArchiveBytes(pin));
     const staging = swap.stage(actual);
     let manifest;
     try {
@@ -46355,7 +47164,6 @@ exports.compareArchivePaths = compareArchivePaths;
 exports.listTree = listTree;
 exports.packDeterministicTar = packDeterministicTar;
 exports.safeArchivePath = safeArchivePath;
-exports.readTar = readTar;
 /**
  * The bundle tarball: a deterministic tar of `manifest.json` and the `vNN/` directories, so that
  * the same bundle always gives the same bytes (and the same sha256):
@@ -46476,43 +47284,6 @@ function safeArchivePath(name) {
     }
     return norm;
 }
-/** Reads every entry of a tar held in memory. */
-async function readTar(data) {
-    const extract = tar.extract();
-    const entries = [];
-    const done = new Promise((resolve, reject) => {
-        extract.on('entry', (header, stream, next) => {
-            const parts = [];
-            stream.on('data', (c) => parts.push(c));
-            stream.on('end', () => {
-                const path = safeArchivePath(header.name);
-                const type = header.type === 'directory'
-                    ? 'directory'
-                    : header.type === 'symlink'
-                        ? 'symlink'
-                        : header.type === 'file'
-                            ? 'file'
-                            : undefined;
-                if (!type)
-                    return reject(new errors_1.UserError(`the archive entry ${header.name} has unsupported type ${header.type}`, 'use an archive written by pg-bundle publish'));
-                entries.push({
-                    path,
-                    type,
-                    mode: (header.mode ?? 0o644) & 0o7777,
-                    data: type === 'file' ? Buffer.concat(parts) : undefined,
-                    linkname: header.linkname ?? undefined,
-                });
-                next();
-            });
-            stream.on('error', reject);
-        });
-        extract.on('finish', () => resolve());
-        extract.on('error', reject);
-    });
-    extract.end(data);
-    await done;
-    return entries;
-}
 
 
 /***/ }),
@@ -46527,13 +47298,14 @@ exports.BUNDLE_ZSTD_LEVEL = void 0;
 exports.zstdCompress = zstdCompress;
 exports.isZstd = isZstd;
 exports.zstdContentSize = zstdContentSize;
-exports.zstdDecompress = zstdDecompress;
+exports.zstdDecompressStream = zstdDecompressStream;
 /**
  * zstd compression through @bokuweb/zstd-wasm (WebAssembly build of the reference library; Node 20
  * has no built-in zstd and the action must not need a system binary). Whole buffers, one frame
  * with the content size recorded, which is what `decompress` needs to size its output.
  */
 const zstd_wasm_1 = __nccwpck_require__(17115);
+const fzstd_1 = __nccwpck_require__(27437);
 const errors_1 = __nccwpck_require__(70017);
 /** Level used for release tarballs: good ratio at an acceptable speed for ~100 MB inputs. */
 exports.BUNDLE_ZSTD_LEVEL = 12;
@@ -46572,29 +47344,44 @@ function zstdContentSize(data) {
         return data.readUInt32LE(at);
     return Number(data.readBigUInt64LE(at));
 }
+/** Compressed bytes handed to the streaming decompressor at a time. */
+const STREAM_INPUT_CHUNK = 1024 * 1024;
 /**
- * Decompresses one zstd frame that records its content size (as written by zstdCompress). With
- * `maxSize`, a frame that does not record its size or records more is refused before allocating:
- * the output buffer is sized by the header, so decompression can never produce more.
+ * Decompresses a zstd asset as a stream of chunks (fzstd), never holding the whole output: the
+ * frame's declared size is checked first, and the stream stops with an error as soon as the output
+ * exceeds `maxSize` (a frame may lie about its size, or not declare one).
  */
-async function zstdDecompress(data, what = 'the archive', maxSize) {
+async function* zstdDecompressStream(data, what, maxSize) {
     if (!isZstd(data))
         throw new errors_1.UserError(`${what} is not zstd-compressed (bad magic number)`, 'check that the pin points at the .tar.zst asset of a pg-bundle release');
-    if (maxSize !== undefined) {
-        const size = zstdContentSize(data);
-        if (size === undefined)
-            throw new errors_1.UserError(`${what} does not record its uncompressed size`, 'use an asset written by pg-bundle publish');
-        if (size > maxSize)
-            throw new errors_1.UserError(`${what} declares ${size} bytes uncompressed, larger than the ${maxSize} bytes the pin allows`, 'do not use this bundle: its size does not match the pinned manifest');
+    const declared = zstdContentSize(data);
+    if (declared !== undefined && declared > maxSize)
+        throw tooLarge(what, `declares ${declared} bytes`, maxSize);
+    let produced = 0;
+    let ready = [];
+    const decoder = new fzstd_1.Decompress((chunk) => {
+        produced += chunk.length;
+        if (produced > maxSize)
+            throw tooLarge(what, `decompresses to more than ${maxSize} bytes`, maxSize);
+        ready.push(Buffer.from(chunk));
+    });
+    for (let at = 0; at < data.length; at += STREAM_INPUT_CHUNK) {
+        const end = Math.min(at + STREAM_INPUT_CHUNK, data.length);
+        try {
+            decoder.push(data.subarray(at, end), end === data.length);
+        }
+        catch (err) {
+            if (err instanceof errors_1.UserError)
+                throw err;
+            throw new errors_1.UserError(`cannot decompress ${what}: ${err.message}`, 'the file is damaged or was not written by pg-bundle publish');
+        }
+        for (const chunk of ready)
+            yield chunk;
+        ready = [];
     }
-    await ensureInitialised();
-    try {
-        const out = (0, zstd_wasm_1.decompress)(data, { defaultHeapSize: 0 });
-        return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
-    }
-    catch (err) {
-        throw new errors_1.UserError(`cannot decompress ${what}: ${err.message}`, 'the file is damaged or was not written by pg-bundle publish (which records the content size in the zstd frame)');
-    }
+}
+function tooLarge(what, how, maxSize) {
+    return new errors_1.UserError(`${what} ${how} uncompressed, larger than the ${maxSize} bytes the pin allows`, 'do not use this bundle: its size does not match the pinned manifest');
 }
 
 
@@ -46616,14 +47403,39 @@ const manifest_1 = __nccwpck_require__(84414);
 const bundle_files_1 = __nccwpck_require__(77925);
 const manifest_file_1 = __nccwpck_require__(91433);
 const context_1 = __nccwpck_require__(78480);
+const access_1 = __nccwpck_require__(38261);
+const fetch_1 = __nccwpck_require__(75583);
 const cache_1 = __nccwpck_require__(40611);
 const rebuild_check_1 = __nccwpck_require__(99656);
 /**
- * `pg-bundle rebuild-check [bundle-dir]`: rebuilds every version from the inputs its manifest
- * records into a temporary directory (the build stage's own function) and compares every file.
+ * The bundle to check: a bundle directory, or the bundle a pin file names (what a storage reviewer
+ * has in the pin-bump pull request), fetched and checked by `fetch` into a temporary directory.
+ */
+async function bundleToCheck(arg, options, ctx) {
+    const path = (0, node_path_1.resolve)(arg);
+    if (!((0, node_fs_1.existsSync)(path) && (0, node_fs_1.statSync)(path).isFile()))
+        return { dir: path, cleanup: () => undefined };
+    const parent = (0, node_fs_1.mkdtempSync)((0, node_path_1.join)((0, node_os_1.tmpdir)(), 'pg-bundle-rebuild-pinned-'));
+    const dir = (0, node_path_1.join)(parent, 'bundle');
+    const access = (0, access_1.githubAccess)(options, ctx);
+    await (0, fetch_1.fetchBundle)({ pinPath: path, outDir: dir, token: access.token, apiUrl: access.apiUrl, log: ctx.log });
+    return { dir, cleanup: () => (0, node_fs_1.rmSync)(parent, { recursive: true, force: true }) };
+}
+/**
+ * `pg-bundle rebuild-check [bundle-dir | pin-file]`: rebuilds every version from the inputs its
+ * manifest records into a temporary directory (the build stage's own function) and compares every file.
  */
 const rebuildCheckCommand = async (options, ctx) => {
-    const dir = (0, node_path_1.resolve)(ctx.args[0] ?? (0, context_1.stringOption)(options, 'out') ?? 'out');
+    const bundle = await bundleToCheck(ctx.args[0] ?? (0, context_1.stringOption)(options, 'out') ?? 'out', options, ctx);
+    try {
+        return await rebuildAndCompare(bundle.dir, options, ctx);
+    }
+    finally {
+        bundle.cleanup();
+    }
+};
+exports.rebuildCheckCommand = rebuildCheckCommand;
+async function rebuildAndCompare(dir, options, ctx) {
     const manifest = (0, manifest_file_1.readManifestFile)((0, node_path_1.join)(dir, 'manifest.json'));
     const cacheDir = (0, context_1.stringOption)(options, 'cacheDir') ?? (0, cache_1.defaultCacheDir)();
     const jobs = (0, command_1.parseJobs)((0, context_1.stringOption)(options, 'jobs'));
@@ -46676,8 +47488,7 @@ const rebuildCheckCommand = async (options, ctx) => {
     ctx.setOutput('identical', ok ? 'true' : 'false');
     await ctx.addSummary(['### pg-bundle rebuild-check', '', '```', ...lines, '```', ''].join('\n'));
     return ok ? 0 : 1;
-};
-exports.rebuildCheckCommand = rebuildCheckCommand;
+}
 
 
 /***/ }),
@@ -53026,139 +53837,142 @@ function compressionOf(info, format) {
     return 'none';
 }
 /** Decodes block references and main data of a complete record; throws WalFormatError on malformed input. */
+/** Bounds-checked reading of a record's header area, front to back. */
+class RecordCursor {
+    raw;
+    view;
+    pos = constants_1.SIZE_OF_XLOG_RECORD;
+    remaining;
+    constructor(raw) {
+        this.raw = raw;
+        this.view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+        this.remaining = raw.length - this.pos;
+    }
+    /** Offset of the next `n` bytes, consumed. */
+    need(n, what) {
+        if (this.remaining < n)
+            throw new WalFormatError(`record too short for ${what}`);
+        const at = this.pos;
+        this.pos += n;
+        this.remaining -= n;
+        return at;
+    }
+    u8 = (what) => this.raw[this.need(1, what)];
+    u16 = (what) => this.view.getUint16(this.need(2, what), true);
+    u32 = (what) => this.view.getUint32(this.need(4, what), true);
+}
 function decodeRecord(raw, format) {
     const header = readRecordHeader(raw);
     if (header.totLen !== raw.length) {
         throw new WalFormatError(`xl_tot_len ${header.totLen} differs from the record's ${raw.length} bytes`);
     }
-    const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    let pos = constants_1.SIZE_OF_XLOG_RECORD;
-    let remaining = raw.length - pos;
-    let datatotal = 0;
-    const need = (n, what) => {
-        if (remaining < n)
-            throw new WalFormatError(`record too short for ${what}`);
-        const at = pos;
-        pos += n;
-        remaining -= n;
-        return at;
-    };
+    const c = new RecordCursor(raw);
     const blocks = [];
-    const pendingImageLen = [];
+    /** per block: its data length, then the image and data bytes follow the headers in block order */
+    const dataLens = [];
+    let datatotal = 0;
     let mainDataLen = 0;
     let origin;
     let toplevelXid;
-    let lastRel;
-    let maxBlockId = -1;
-    while (remaining > datatotal) {
-        const blockId = raw[need(1, 'block id')];
-        if (blockId === constants_1.XLR_BLOCK_ID_DATA_SHORT) {
-            mainDataLen = raw[need(1, 'short main data length')];
+    while (c.remaining > datatotal) {
+        const blockId = c.u8('block id');
+        if (blockId === constants_1.XLR_BLOCK_ID_DATA_SHORT || blockId === constants_1.XLR_BLOCK_ID_DATA_LONG) {
+            mainDataLen =
+                blockId === constants_1.XLR_BLOCK_ID_DATA_SHORT ? c.u8('short main data length') : c.u32('long main data length');
             datatotal += mainDataLen;
             break;
         }
-        else if (blockId === constants_1.XLR_BLOCK_ID_DATA_LONG) {
-            mainDataLen = v.getUint32(need(4, 'long main data length'), true);
-            datatotal += mainDataLen;
-            break;
-        }
-        else if (blockId === constants_1.XLR_BLOCK_ID_ORIGIN) {
-            origin = v.getUint16(need(2, 'origin'), true);
-        }
-        else if (blockId === constants_1.XLR_BLOCK_ID_TOPLEVEL_XID) {
-            toplevelXid = v.getUint32(need(4, 'top-level xid'), true);
-        }
+        else if (blockId === constants_1.XLR_BLOCK_ID_ORIGIN)
+            origin = c.u16('origin');
+        else if (blockId === constants_1.XLR_BLOCK_ID_TOPLEVEL_XID)
+            toplevelXid = c.u32('top-level xid');
         else if (blockId <= constants_1.XLR_MAX_BLOCK_ID) {
-            if (blockId <= maxBlockId)
+            const last = blocks[blocks.length - 1];
+            if (last && blockId <= last.blockId)
                 throw new WalFormatError(`out-of-order block_id ${blockId}`);
-            maxBlockId = blockId;
-            const forkFlags = raw[need(1, 'fork flags')];
-            const dataLen = v.getUint16(need(2, 'block data length'), true);
-            const hasData = (forkFlags & constants_1.BKPBLOCK_HAS_DATA) !== 0;
-            if (hasData && dataLen === 0)
-                throw new WalFormatError(`BKPBLOCK_HAS_DATA set, but no data (block ${blockId})`);
-            if (!hasData && dataLen !== 0)
-                throw new WalFormatError(`BKPBLOCK_HAS_DATA not set, but data length ${dataLen}`);
-            datatotal += dataLen;
-            let image;
-            if (forkFlags & constants_1.BKPBLOCK_HAS_IMAGE) {
-                const bimgLen = v.getUint16(need(2, 'image length'), true);
-                const holeOffset = v.getUint16(need(2, 'hole offset'), true);
-                const bimgInfo = raw[need(1, 'image flags')];
-                const compression = compressionOf(bimgInfo, format);
-                const hasHole = (bimgInfo & format.bimg.hasHole) !== 0;
-                let holeLength;
-                if (compression !== 'none')
-                    holeLength = hasHole ? v.getUint16(need(2, 'hole length'), true) : 0;
-                else
-                    holeLength = constants_1.BLCKSZ - bimgLen;
-                datatotal += bimgLen;
-                if (hasHole && (holeOffset === 0 || holeLength === 0 || bimgLen === constants_1.BLCKSZ)) {
-                    throw new WalFormatError(`BKPIMAGE_HAS_HOLE set, but hole offset ${holeOffset} length ${holeLength} image length ${bimgLen}`);
-                }
-                if (!hasHole && (holeOffset !== 0 || holeLength !== 0)) {
-                    throw new WalFormatError(`BKPIMAGE_HAS_HOLE not set, but hole offset ${holeOffset} length ${holeLength}`);
-                }
-                if (compression !== 'none' && bimgLen === constants_1.BLCKSZ) {
-                    throw new WalFormatError(`compressed image with length ${bimgLen}`);
-                }
-                image = {
-                    bimgLen,
-                    holeOffset,
-                    holeLength,
-                    bimgInfo,
-                    apply: (bimgInfo & format.bimg.apply) !== 0,
-                    compression,
-                };
-            }
-            let rel;
-            if (!(forkFlags & constants_1.BKPBLOCK_SAME_REL)) {
-                const at = need(12, 'relation');
-                rel = {
-                    spcOid: v.getUint32(at, true),
-                    dbOid: v.getUint32(at + 4, true),
-                    relNumber: v.getUint32(at + 8, true),
-                };
-                lastRel = rel;
-            }
-            else {
-                if (!lastRel)
-                    throw new WalFormatError('BKPBLOCK_SAME_REL set but no previous rel');
-                rel = lastRel;
-            }
-            const blkno = v.getUint32(need(4, 'block number'), true);
-            blocks.push({
-                blockId,
-                forkFlags,
-                fork: forkFlags & constants_1.BKPBLOCK_FORK_MASK,
-                rel,
-                blkno,
-                willInit: (forkFlags & constants_1.BKPBLOCK_WILL_INIT) !== 0,
-                hasData,
-                data: new Uint8Array(0),
-                image: image ? { ...image, bytes: new Uint8Array(0) } : undefined,
-            });
-            pendingImageLen.push(dataLen);
+            const { block, dataLen } = readBlockHeader(c, blockId, format, last?.rel);
+            blocks.push(block);
+            dataLens.push(dataLen);
+            datatotal += dataLen + (block.image?.bimgLen ?? 0);
         }
         else {
             throw new WalFormatError(`invalid block_id ${blockId}`);
         }
     }
-    if (remaining !== datatotal)
+    if (c.remaining !== datatotal)
         throw new WalFormatError('record with invalid length');
+    let pos = c.pos;
     blocks.forEach((b, i) => {
         if (b.image) {
             b.image.bytes = raw.subarray(pos, pos + b.image.bimgLen);
             pos += b.image.bimgLen;
         }
-        const dataLen = pendingImageLen[i];
-        if (dataLen) {
-            b.data = raw.subarray(pos, pos + dataLen);
-            pos += dataLen;
+        if (dataLens[i]) {
+            b.data = raw.subarray(pos, pos + dataLens[i]);
+            pos += dataLens[i];
         }
     });
     const mainData = raw.subarray(pos, pos + mainDataLen);
     return { header, blocks, mainData, origin, toplevelXid };
+}
+/** One block reference header (after its id): fork flags, data length, image header, relation, block number. */
+function readBlockHeader(c, blockId, format, previousRel) {
+    const forkFlags = c.u8('fork flags');
+    const dataLen = c.u16('block data length');
+    const hasData = (forkFlags & constants_1.BKPBLOCK_HAS_DATA) !== 0;
+    if (hasData && dataLen === 0)
+        throw new WalFormatError(`BKPBLOCK_HAS_DATA set, but no data (block ${blockId})`);
+    if (!hasData && dataLen !== 0)
+        throw new WalFormatError(`BKPBLOCK_HAS_DATA not set, but data length ${dataLen}`);
+    const image = forkFlags & constants_1.BKPBLOCK_HAS_IMAGE ? readImageHeader(c, format) : undefined;
+    let rel;
+    if (!(forkFlags & constants_1.BKPBLOCK_SAME_REL)) {
+        rel = { spcOid: c.u32('relation'), dbOid: c.u32('relation'), relNumber: c.u32('relation') };
+    }
+    else {
+        if (!previousRel)
+            throw new WalFormatError('BKPBLOCK_SAME_REL set but no previous rel');
+        rel = previousRel;
+    }
+    const blkno = c.u32('block number');
+    const block = {
+        blockId,
+        forkFlags,
+        fork: forkFlags & constants_1.BKPBLOCK_FORK_MASK,
+        rel,
+        blkno,
+        willInit: (forkFlags & constants_1.BKPBLOCK_WILL_INIT) !== 0,
+        hasData,
+        data: new Uint8Array(0),
+        image: image ? { ...image, bytes: new Uint8Array(0) } : undefined,
+    };
+    return { block, dataLen };
+}
+/** A block image header: length, hole, flags (compression per the WAL format of the version). */
+function readImageHeader(c, format) {
+    const bimgLen = c.u16('image length');
+    const holeOffset = c.u16('hole offset');
+    const bimgInfo = c.u8('image flags');
+    const compression = compressionOf(bimgInfo, format);
+    const hasHole = (bimgInfo & format.bimg.hasHole) !== 0;
+    const holeLength = compression !== 'none' ? (hasHole ? c.u16('hole length') : 0) : constants_1.BLCKSZ - bimgLen;
+    if (hasHole && (holeOffset === 0 || holeLength === 0 || bimgLen === constants_1.BLCKSZ)) {
+        throw new WalFormatError(`BKPIMAGE_HAS_HOLE set, but hole offset ${holeOffset} length ${holeLength} image length ${bimgLen}`);
+    }
+    if (!hasHole && (holeOffset !== 0 || holeLength !== 0)) {
+        throw new WalFormatError(`BKPIMAGE_HAS_HOLE not set, but hole offset ${holeOffset} length ${holeLength}`);
+    }
+    if (compression !== 'none' && bimgLen === constants_1.BLCKSZ) {
+        throw new WalFormatError(`compressed image with length ${bimgLen}`);
+    }
+    return {
+        bimgLen,
+        holeOffset,
+        holeLength,
+        bimgInfo,
+        apply: (bimgInfo & format.bimg.apply) !== 0,
+        compression,
+    };
 }
 
 
