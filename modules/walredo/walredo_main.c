@@ -242,7 +242,9 @@ record_error_context(void *arg)
 
 /*
  * A block's data never exceeds a page: redo routines copy it into page-sized stack buffers
- * (a heap tuple into a MaxHeapTupleSize union), so a longer one would overwrite the stack.
+ * (a heap tuple into a MaxHeapTupleSize union), so a longer one would overwrite the stack. A
+ * partial check only: redo trusts other lengths inside a record; the stack protector and the
+ * seccomp filter are what stop an overflow that gets past it.
  */
 static void
 check_block_data(XLogReaderState *record)

@@ -2,9 +2,10 @@
  * build's --out: a directory build may rewrite (it replaces vNN/, logs/vNN/ and .build/ there) only
  * when it made it. It leaves a marker file; an unrelated non-empty directory, `/` and $HOME are refused.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
+import { hasPgBundleManifest } from '../core/manifest-file';
 import { UserError } from '../util/errors';
 
 export const OUT_MARKER = '.pg-bundle-out';
@@ -14,15 +15,7 @@ const MARKER_TEXT = 'made by pg-bundle build: it may replace vNN/, logs/ and .bu
 const BUILD_ENTRY = /^(manifest\.json|v[1-9][0-9]*|logs|\.build|debug)$/;
 
 function madeByOlderBuild(dir: string, names: string[]): boolean {
-  if (!names.includes('manifest.json') || !names.every((n) => BUILD_ENTRY.test(n))) return false;
-  try {
-    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
-      tool?: { name?: string };
-    };
-    return manifest?.tool?.name === 'pg-bundle';
-  } catch {
-    return false;
-  }
+  return names.every((n) => BUILD_ENTRY.test(n)) && hasPgBundleManifest(dir);
 }
 
 /** Makes or accepts `out` as build's output directory and marks it; refuses anything else. */

@@ -36,3 +36,14 @@ export function readManifestFile(path: string): Manifest {
 export function manifestJson(manifest: Manifest): string {
   return JSON.stringify(manifest, null, 2) + '\n';
 }
+
+/** Whether `dir` holds a manifest.json that pg-bundle wrote (it parses as a pg-bundle manifest). */
+export function hasPgBundleManifest(dir: string): boolean {
+  const path = `${dir}/manifest.json`;
+  if (!existsSync(path)) return false;
+  try {
+    return parseManifest(readFileSync(path, 'utf8'), path).tool?.name === 'pg-bundle';
+  } catch {
+    return false;
+  }
+}

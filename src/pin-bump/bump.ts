@@ -160,6 +160,12 @@ async function readOldPin(
     return { old, oldPin: parsePin(old.text, `${req.pinPath} on ${base}`), notes: [] };
   } catch (err) {
     const why = (err as Error).message.split('\n')[0];
+    // the storage team's requirements must never be dropped because their pin is malformed
+    if (/"requires"\s*:/.test(old.text))
+      throw new UserError(
+        `${req.pinPath} on ${base} states requirements ("requires") but does not follow the pin file schema: ${why}`,
+        'fix the pin file on the default branch (see docs/pin-file.md) so its requirements can be kept, then bump again',
+      );
     log.warn(`${why}; it will be replaced`);
     return {
       old,
@@ -327,7 +333,7 @@ async function findOpenPull({ gh, req, plan }: Bump): Promise<OpenPull | undefin
       per_page: 100,
     }),
   );
-  const pr = res.data.find((p) => p.head.ref === plan.branch) ?? res.data[0];
+  const pr = res.data.find((p) => p.head.ref === plan.branch);
   if (!pr) return undefined;
   return {
     number: pr.number,

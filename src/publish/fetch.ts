@@ -86,6 +86,21 @@ export function tokenMayGoTo(url: string, apiUrl: string | undefined): boolean {
   }
 }
 
+/**
+ * Whether the API may be sent the token: https (GitHub, GitHub Enterprise Server), or plain http to
+ * this machine only (a local test server), never plain http elsewhere.
+ */
+export function apiTakesToken(apiUrl: string | undefined): boolean {
+  if (apiUrl === undefined) return true; // api.github.com
+  try {
+    const u = new URL(apiUrl);
+    return u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.has(u.hostname));
+  } catch {
+    return false;
+  }
+}
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
 const MAX_REDIRECTS = 10;
 
 /**
@@ -260,7 +275,10 @@ async function downloadPinned(pin: PinFile, options: FetchOptions): Promise<Buff
   const policy = options.retry ?? DEFAULT_RETRY;
   // zstd never grows incompressible data by more than a few bytes per 128 KiB block
   const maxBytes = Math.ceil(maxArchiveBytes(pin) * 1.01) + 1024 * 1024;
-  const viaApi = options.token ? await downloadWithApi(pin, options.token, options, maxBytes) : undefined;
+  const viaApi =
+    options.token && apiTakesToken(options.apiUrl)
+      ? await downloadWithApi(pin, options.token, options, maxBytes)
+      : undefined;
   return viaApi ?? (await downloadUrl(pin.assetUrl, options, policy, maxBytes));
 }
 

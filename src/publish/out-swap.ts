@@ -17,6 +17,7 @@ import {
   symlinkSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { hasPgBundleManifest } from '../core/manifest-file';
 import { UserError } from '../util/errors';
 
 /** Points between the renames of a swap, named for tests that inject failures there. */
@@ -96,7 +97,8 @@ export class OutSwap {
 
   /**
    * A real --out directory is replaced only when empty (removed here: true) or written by an older
-   * fetch (false); anything else is refused.
+   * fetch (false): only its entries, and a manifest.json that pg-bundle wrote (a pg_distrib_dir of
+   * one's own build holds vNN/ too, and is never replaced); anything else is refused.
    */
   private removedEmpty(): boolean {
     const names = readdirSync(this.out);
@@ -105,6 +107,11 @@ export class OutSwap {
       throw new UserError(
         `--out ${this.out} holds ${foreign.slice(0, 3).join(', ')}, which fetch did not write`,
         'pass a new or empty directory (fetch replaces --out as a whole)',
+      );
+    if (names.length > 0 && !hasPgBundleManifest(this.out))
+      throw new UserError(
+        `--out ${this.out} holds ${names.slice(0, 3).join(', ')} but no manifest.json of pg-bundle: fetch did not write it`,
+        'pass a new or empty directory (fetch replaces --out as a whole); move your own build elsewhere',
       );
     if (names.length > 0) return false;
     rmdirSync(this.out);

@@ -32,10 +32,22 @@ async function bundleToCheck(
   const path = resolve(arg);
   if (!(existsSync(path) && statSync(path).isFile())) return { dir: path, cleanup: () => undefined };
   const parent = mkdtempSync(join(tmpdir(), 'pg-bundle-rebuild-pinned-'));
+  const cleanup = () => rmSync(parent, { recursive: true, force: true });
   const dir = join(parent, 'bundle');
   const access = githubAccess(options, ctx);
-  await fetchBundle({ pinPath: path, outDir: dir, token: access.token, apiUrl: access.apiUrl, log: ctx.log });
-  return { dir, cleanup: () => rmSync(parent, { recursive: true, force: true }) };
+  try {
+    await fetchBundle({
+      pinPath: path,
+      outDir: dir,
+      token: access.token,
+      apiUrl: access.apiUrl,
+      log: ctx.log,
+    });
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+  return { dir, cleanup };
 }
 
 /**
@@ -75,6 +87,7 @@ async function rebuildAndCompare(dir: string, options: RawOptions, ctx: CommandC
         modules: inputs.modules,
         icuSource: inputs.icuSource,
         walredo: inputs.walredo,
+        walredoPreload: inputs.walredoPreload.join(','),
         linkage: inputs.linkage,
         locales: inputs.locales,
         keepDebug: false,

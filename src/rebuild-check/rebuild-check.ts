@@ -13,6 +13,8 @@ export interface RebuildInputs {
   /** --icu-source, or undefined for the distribution's ICU */
   icuSource?: string;
   walredo: 'builtin' | 'fork' | 'none';
+  /** --walredo-preload: modules the builtin walredo loads at start (compiled into postgres) */
+  walredoPreload: string[];
   linkage: 'static' | 'dynamic';
   /** --module directories (from the modules' origin "module:<dir>") */
   modules: string[];
@@ -63,6 +65,7 @@ export function rebuildInputs(major: number, entry: VersionManifest): RebuildInp
     source,
     icuSource,
     walredo: entry.walredo.mode,
+    walredoPreload: entry.walredo.preload ?? [],
     linkage: entry.linkage,
     modules: [...new Set(modules)],
     locales: entry.locales,

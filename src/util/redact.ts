@@ -29,8 +29,10 @@ export function secretForms(secret: string): string[] {
     forms.add(JSON.stringify(form).slice(1, -1));
   }
   for (const form of [...forms]) for (const b64 of base64Forms(form)) forms.add(b64);
+  // the secret itself is always masked, however short; derived pieces only from MIN_PIECE up
+  const whole = new Set([secret, secret.trim()].filter(Boolean));
   // longest first, so that a form is masked whole before a shorter piece of it
-  return [...forms].filter((f) => f.length >= MIN_PIECE).sort((a, b) => b.length - a.length);
+  return [...forms].filter((f) => whole.has(f) || f.length >= MIN_PIECE).sort((a, b) => b.length - a.length);
 }
 
 /** A function that replaces every form of every secret with `***`. */

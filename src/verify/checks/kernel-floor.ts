@@ -1,5 +1,6 @@
 import { CheckResult } from '../../core/manifest';
-import { beginRedoForBlock, getPage, ping, pushPage } from '../../walredo/protocol';
+import { encodeRedoRequest, ping } from '../../walredo/protocol';
+import { BLCKSZ } from '../../walredo/wal/constants';
 import { DEFAULT_TENANT_SHARD_ID } from '../../walredo/suite';
 import { initdbArgv } from '../invocation';
 import { kernelFloorFilter } from '../kernel-floor';
@@ -8,15 +9,14 @@ import { fail, pass, skip, VersionContext } from './context';
 
 export const KERNEL_FLOOR = 'kernel-floor';
 
-const PAGE = 8192;
 const TAG = { fork: 0, spcOid: 1663, dbOid: 5, relNumber: 16384, blkno: 0 };
 
 /** A short walredo session: ping, then push a page and get it back; end of input ends the process. */
 function walRedoSession(): { input: Buffer; expected: Buffer } {
-  const page = Buffer.alloc(PAGE, 0x5a);
+  const page = Buffer.alloc(BLCKSZ, 0x5a);
   return {
-    input: Buffer.concat([ping(), beginRedoForBlock(TAG), pushPage(TAG, page), getPage(TAG)]),
-    expected: Buffer.concat([Buffer.alloc(PAGE), page]),
+    input: Buffer.concat([ping(), encodeRedoRequest({ tag: TAG, base: page, records: [] })]),
+    expected: Buffer.concat([Buffer.alloc(BLCKSZ), page]),
   };
 }
 

@@ -49,7 +49,15 @@ describe('build never deletes what it did not create', () => {
     writeFileSync(join(root, 'marked', OUT_MARKER), '');
     writeFileSync(join(root, 'marked', 'anything'), '');
     mkdirSync(join(root, 'older', 'v15'));
-    writeFileSync(join(root, 'older', 'manifest.json'), JSON.stringify({ tool: { name: 'pg-bundle' } }));
+    writeFileSync(
+      join(root, 'older', 'manifest.json'),
+      JSON.stringify({
+        schemaVersion: 1,
+        tool: { name: 'pg-bundle' },
+        platform: 'linux-x86_64',
+        versions: {},
+      }),
+    );
     for (const dir of ['new/out', 'empty', 'marked', 'older']) {
       expect(claimOutDir(join(root, dir), '/nonexistent-home')).toBe(join(root, dir));
       expect(existsSync(join(root, dir, OUT_MARKER))).toBe(true);

@@ -183,6 +183,36 @@ describe('pin-bump against FakeGitHub', () => {
     expect(run.log.lines.join('\n')).toMatch(/already pins bundle-1: nothing to do/);
   });
 
+  test("the storage team's requirements: kept in the new pin; a release without them, or a malformed pin stating them, is refused", async () => {
+    const requires = { walredo: { mode: 'builtin' } };
+    const pinned = JSON.parse(expectedPinText('manifest-icu67.json', 'bundle-1', sha(1)));
+    seedConsumer({ '.github/CODEOWNERS': ROUTED, [PIN]: JSON.stringify({ ...pinned, requires }, null, 2) });
+    const kept = await bump(outDir('manifest-icu72.json', 'bundle-2', sha(2)), 'bundle-2');
+    expect(kept.code).toBe(0);
+    const proposed = fake.readFile(CONSUMER, 'pg-bundle/bump', PIN);
+    expect(JSON.parse(proposed!).requires).toEqual(requires);
+
+    seedConsumer({
+      '.github/CODEOWNERS': ROUTED,
+      [PIN]: JSON.stringify(
+        { ...pinned, requires: { walredo: { mode: 'fork', customRmgrs: [134] } } },
+        null,
+        2,
+      ),
+    });
+    await expect(bump(outDir('manifest-icu72.json', 'bundle-3', sha(3)), 'bundle-3')).rejects.toThrow(
+      /bundle-3 does not provide what pageserver\/postgres-bundle.json on main requires: v15: walredo mode is builtin, the pin requires fork/,
+    );
+
+    seedConsumer({
+      '.github/CODEOWNERS': ROUTED,
+      [PIN]: JSON.stringify({ ...pinned, requires: { walredo: { customRmgrs: ['134'] } } }, null, 2),
+    });
+    await expect(bump(outDir('manifest-icu72.json', 'bundle-4', sha(4)), 'bundle-4')).rejects.toThrow(
+      /states requirements \("requires"\) but does not follow the pin file schema/,
+    );
+  });
+
   test('after the first PR is merged, the bump to an ICU 72 release flags the ICU change', async () => {
     seedConsumer({
       '.github/CODEOWNERS': ROUTED,

@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fetchBundle, tokenMayGoTo } from '../../../src/publish/fetch';
+import { apiTakesToken, fetchBundle, tokenMayGoTo } from '../../../src/publish/fetch';
 import { zstdCompress } from '../../../src/publish/zstd';
 import { pinFromManifest, pinProblems } from '../../../src/pin-bump/pin-file';
 import { UserError } from '../../../src/util/errors';
@@ -147,11 +147,20 @@ describe('fetch recovers and refuses what it did not write', () => {
   it('replaces a directory an older fetch unpacked into --out', async () => {
     const { parent, out } = arena();
     mkdirSync(join(out, 'v14/bin'), { recursive: true });
-    writeFileSync(join(out, 'manifest.json'), '{}');
+    writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifestFor(GOOD_FILES)));
     const pin = await pinFor(await zstdCompress(await tarOf(goodEntries())), manifestFor(GOOD_FILES));
     await fetchInto(pin, out);
     expect(readdirSync(out).sort()).toEqual(['manifest.json', 'v15']);
     expect(readdirSync(parent).filter((n) => n.includes('old')).length).toBe(0);
+  });
+
+  it("never replaces a pg_distrib_dir of one's own build (vNN/ without pg-bundle's manifest)", async () => {
+    const { out } = arena();
+    mkdirSync(join(out, 'v14/bin'), { recursive: true });
+    writeFileSync(join(out, 'v14/bin/postgres'), 'my own build');
+    const pin = await pinFor(await zstdCompress(await tarOf(goodEntries())), manifestFor(GOOD_FILES));
+    await expectUserError(fetchInto(pin, out), /holds v14 but no manifest.json of pg-bundle/);
+    expect(readFileSync(join(out, 'v14/bin/postgres'), 'utf8')).toBe('my own build');
   });
 });
 
@@ -364,5 +373,18 @@ describe("fetch refuses a bundle that does not provide what the storage service'
       fetchInto(pin, out),
       /custom resource manager 134 is required, but verify did not measure/,
     );
+  });
+});
+
+describe('the API is sent the token only over https (or to this machine)', () => {
+  it.each([
+    [undefined, true],
+    ['https://api.github.com', true],
+    ['https://ghe.example.com/api/v3', true],
+    ['http://127.0.0.1:8080', true],
+    ['http://ghe.internal/api/v3', false],
+    ['not a url', false],
+  ])('%s → %s', (apiUrl, allowed) => {
+    expect(apiTakesToken(apiUrl)).toBe(allowed);
   });
 });

@@ -43,6 +43,23 @@ describe('rebuildInputs: what the manifest records becomes the build request', (
     expect(inputs.locales).toEqual(['C.utf8']);
     expect(inputs.problems).toEqual([]);
   });
+  test('the modules the builtin walredo preloads are rebuilt in (they are compiled into postgres)', () => {
+    const inputs = rebuildInputs(
+      16,
+      entry((v) => {
+        v.walredo = {
+          mode: 'builtin',
+          modules: ['pg_bundle_walredo', 'pgb_test_rmgr'],
+          preload: ['pgb_test_rmgr'],
+        };
+        v.modules = [
+          { name: 'pgb_test_rmgr', origin: 'module:test/fixtures/modules/pgb_test_rmgr', symbols: 9 },
+        ];
+      }),
+    );
+    expect(inputs.walredoPreload).toEqual(['pgb_test_rmgr']);
+    expect(inputs.modules).toEqual(['test/fixtures/modules/pgb_test_rmgr']);
+  });
   test('a Debian source is pinned to the version built; a Debian ICU is rebuilt from the same version', () => {
     const inputs = rebuildInputs(
       14,

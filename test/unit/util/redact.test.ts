@@ -43,3 +43,9 @@ describe('secrets are never printed', () => {
     expect(redact('nothing secret here')).toBe('nothing secret here');
   });
 });
+
+describe('a short secret', () => {
+  it('is masked as it is, however short', () => {
+    expect(redactor(['abc12'])('error: token abc12 refused')).toBe('error: token *** refused');
+  });
+});
