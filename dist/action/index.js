@@ -44871,21 +44871,14 @@ exports.claimOutDir = claimOutDir;
 const node_fs_1 = __nccwpck_require__(73024);
 const node_os_1 = __nccwpck_require__(48161);
 const node_path_1 = __nccwpck_require__(76760);
+const manifest_file_1 = __nccwpck_require__(91433);
 const errors_1 = __nccwpck_require__(70017);
 exports.OUT_MARKER = '.pg-bundle-out';
 const MARKER_TEXT = 'made by pg-bundle build: it may replace vNN/, logs/ and .build/ here\n';
 /** What a build directory written before the marker existed may hold. */
 const BUILD_ENTRY = /^(manifest\.json|v[1-9][0-9]*|logs|\.build|debug)$/;
 function madeByOlderBuild(dir, names) {
-    if (!names.includes('manifest.json') || !names.every((n) => BUILD_ENTRY.test(n)))
-        return false;
-    try {
-        const manifest = JSON.parse((0, node_fs_1.readFileSync)((0, node_path_1.join)(dir, 'manifest.json'), 'utf8'));
-        return manifest?.tool?.name === 'pg-bundle';
-    }
-    catch {
-        return false;
-    }
+    return names.every((n) => BUILD_ENTRY.test(n)) && (0, manifest_file_1.hasPgBundleManifest)(dir);
 }
 /** Makes or accepts `out` as build's output directory and marks it; refuses anything else. */
 function claimOutDir(outDir, home = (0, node_os_1.homedir)()) {
@@ -45577,6 +45570,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseManifest = parseManifest;
 exports.readManifestFile = readManifestFile;
 exports.manifestJson = manifestJson;
+exports.hasPgBundleManifest = hasPgBundleManifest;
 const node_fs_1 = __nccwpck_require__(73024);
 const errors_1 = __nccwpck_require__(70017);
 const json_1 = __nccwpck_require__(74976);
@@ -45603,6 +45597,18 @@ function readManifestFile(path) {
 /** manifest.json as pg-bundle writes it: 2-space JSON with a trailing newline. */
 function manifestJson(manifest) {
     return JSON.stringify(manifest, null, 2) + '\n';
+}
+/** Whether `dir` holds a manifest.json that pg-bundle wrote (it parses as a pg-bundle manifest). */
+function hasPgBundleManifest(dir) {
+    const path = `${dir}/manifest.json`;
+    if (!(0, node_fs_1.existsSync)(path))
+        return false;
+    try {
+        return parseManifest((0, node_fs_1.readFileSync)(path, 'utf8'), path).tool?.name === 'pg-bundle';
+    }
+    catch {
+        return false;
+    }
 }
 
 
@@ -46610,6 +46616,9 @@ async function readOldPin(gh, req, base, log) {
     }
     catch (err) {
         const why = err.message.split('\n')[0];
+        // the storage team's requirements must never be dropped because their pin is malformed
+        if (/"requires"\s*:/.test(old.text))
+            throw new errors_2.UserError(`${req.pinPath} on ${base} states requirements ("requires") but does not follow the pin file schema: ${why}`, 'fix the pin file on the default branch (see docs/pin-file.md) so its requirements can be kept, then bump again');
         log.warn(`${why}; it will be replaced`);
         return {
             old,
@@ -46730,7 +46739,7 @@ async function findOpenPull({ gh, req, plan }) {
         head: `${req.owner}:${plan.branch}`,
         per_page: 100,
     }));
-    const pr = res.data.find((p) => p.head.ref === plan.branch) ?? res.data[0];
+    const pr = res.data.find((p) => p.head.ref === plan.branch);
     if (!pr)
         return undefined;
     return {
@@ -48414,6 +48423,7 @@ var __importStar = (this && this.__importStar) || (function () {
 })();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.tokenMayGoTo = tokenMayGoTo;
+exports.apiTakesToken = apiTakesToken;
 exports.extractBundle = extractBundle;
 exports.fetchBundle = fetchBundle;
 /**
@@ -48472,6 +48482,22 @@ function tokenMayGoTo(url, apiUrl) {
         return false;
     }
 }
+/**
+ * Whether the API may be sent the token: https (GitHub, GitHub Enterprise Server), or plain http to
+ * this machine only (a local test server), never plain http elsewhere.
+ */
+function apiTakesToken(apiUrl) {
+    if (apiUrl === undefined)
+        return true; // api.github.com
+    try {
+        const u = new URL(apiUrl);
+        return u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.has(u.hostname));
+    }
+    catch {
+        return false;
+    }
+}
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const MAX_REDIRECTS = 10;
 /**
  * One GET of a download URL, following redirects by hand so that each hop is checked on its own
@@ -48608,7 +48634,9 @@ async function downloadPinned(pin, options) {
     const policy = options.retry ?? retry_1.DEFAULT_RETRY;
     // zstd never grows incompressible data by more than a few bytes per 128 KiB block
     const maxBytes = Math.ceil(maxArchiveBytes(pin) * 1.01) + 1024 * 1024;
-    const viaApi = options.token ? await downloadWithApi(pin, options.token, options, maxBytes) : undefined;
+    const viaApi = options.token && apiTakesToken(options.apiUrl)
+        ? await downloadWithApi(pin, options.token, options, maxBytes)
+        : undefined;
     return viaApi ?? (await downloadUrl(pin.assetUrl, options, policy, maxBytes));
 }
 /** What the pin says that the bundle's manifest contradicts (pure). */
@@ -48967,6 +48995,7 @@ exports.OutSwap = void 0;
 const node_crypto_1 = __nccwpck_require__(77598);
 const node_fs_1 = __nccwpck_require__(73024);
 const node_path_1 = __nccwpck_require__(76760);
+const manifest_file_1 = __nccwpck_require__(91433);
 const errors_1 = __nccwpck_require__(70017);
 /** What a directory written by an older fetch may hold (it unpacked into --out itself). */
 const LEGACY_ENTRY = /^(manifest\.json|v[1-9][0-9]*|\.pg-bundle-fetch-[0-9]+)$/;
@@ -49044,13 +49073,16 @@ class OutSwap {
     }
     /**
      * A real --out directory is replaced only when empty (removed here: true) or written by an older
-     * fetch (false); anything else is refused.
+     * fetch (false): only its entries, and a manifest.json that pg-bundle wrote (a pg_distrib_dir of
+     * one's own build holds vNN/ too, and is never replaced); anything else is refused.
      */
     removedEmpty() {
         const names = (0, node_fs_1.readdirSync)(this.out);
         const foreign = names.filter((n) => !LEGACY_ENTRY.test(n));
         if (foreign.length)
             throw new errors_1.UserError(`--out ${this.out} holds ${foreign.slice(0, 3).join(', ')}, which fetch did not write`, 'pass a new or empty directory (fetch replaces --out as a whole)');
+        if (names.length > 0 && !(0, manifest_file_1.hasPgBundleManifest)(this.out))
+            throw new errors_1.UserError(`--out ${this.out} holds ${names.slice(0, 3).join(', ')} but no manifest.json of pg-bundle: fetch did not write it`, 'pass a new or empty directory (fetch replaces --out as a whole); move your own build elsewhere');
         if (names.length > 0)
             return false;
         (0, node_fs_1.rmdirSync)(this.out);
@@ -49894,10 +49926,23 @@ async function bundleToCheck(arg, options, ctx) {
     if (!((0, node_fs_1.existsSync)(path) && (0, node_fs_1.statSync)(path).isFile()))
         return { dir: path, cleanup: () => undefined };
     const parent = (0, node_fs_1.mkdtempSync)((0, node_path_1.join)((0, node_os_1.tmpdir)(), 'pg-bundle-rebuild-pinned-'));
+    const cleanup = () => (0, node_fs_1.rmSync)(parent, { recursive: true, force: true });
     const dir = (0, node_path_1.join)(parent, 'bundle');
     const access = (0, access_1.githubAccess)(options, ctx);
-    await (0, fetch_1.fetchBundle)({ pinPath: path, outDir: dir, token: access.token, apiUrl: access.apiUrl, log: ctx.log });
-    return { dir, cleanup: () => (0, node_fs_1.rmSync)(parent, { recursive: true, force: true }) };
+    try {
+        await (0, fetch_1.fetchBundle)({
+            pinPath: path,
+            outDir: dir,
+            token: access.token,
+            apiUrl: access.apiUrl,
+            log: ctx.log,
+        });
+    }
+    catch (err) {
+        cleanup();
+        throw err;
+    }
+    return { dir, cleanup };
 }
 /**
  * `pg-bundle rebuild-check [bundle-dir | pin-file]`: rebuilds every version from the inputs its
@@ -49939,6 +49984,7 @@ async function rebuildAndCompare(dir, options, ctx) {
                 modules: inputs.modules,
                 icuSource: inputs.icuSource,
                 walredo: inputs.walredo,
+                walredoPreload: inputs.walredoPreload.join(','),
                 linkage: inputs.linkage,
                 locales: inputs.locales,
                 keepDebug: false,
@@ -50027,6 +50073,7 @@ function rebuildInputs(major, entry) {
         source,
         icuSource,
         walredo: entry.walredo.mode,
+        walredoPreload: entry.walredo.preload ?? [],
         linkage: entry.linkage,
         modules: [...new Set(modules)],
         locales: entry.locales,
@@ -51481,20 +51528,20 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.KERNEL_FLOOR = void 0;
 exports.checkKernelFloor = checkKernelFloor;
 const protocol_1 = __nccwpck_require__(5362);
+const constants_1 = __nccwpck_require__(24422);
 const suite_1 = __nccwpck_require__(91336);
 const invocation_1 = __nccwpck_require__(90075);
 const kernel_floor_1 = __nccwpck_require__(21928);
 const process_1 = __nccwpck_require__(54456);
 const context_1 = __nccwpck_require__(6816);
 exports.KERNEL_FLOOR = 'kernel-floor';
-const PAGE = 8192;
 const TAG = { fork: 0, spcOid: 1663, dbOid: 5, relNumber: 16384, blkno: 0 };
 /** A short walredo session: ping, then push a page and get it back; end of input ends the process. */
 function walRedoSession() {
-    const page = Buffer.alloc(PAGE, 0x5a);
+    const page = Buffer.alloc(constants_1.BLCKSZ, 0x5a);
     return {
-        input: Buffer.concat([(0, protocol_1.ping)(), (0, protocol_1.beginRedoForBlock)(TAG), (0, protocol_1.pushPage)(TAG, page), (0, protocol_1.getPage)(TAG)]),
-        expected: Buffer.concat([Buffer.alloc(PAGE), page]),
+        input: Buffer.concat([(0, protocol_1.ping)(), (0, protocol_1.encodeRedoRequest)({ tag: TAG, base: page, records: [] })]),
+        expected: Buffer.concat([Buffer.alloc(constants_1.BLCKSZ), page]),
     };
 }
 function failure(what, o) {
