@@ -211,7 +211,8 @@ async function linkStatic(
   const { v, work, logs } = started;
   const pgWchar = join(job.source.dir, 'src/include/mb/pg_wchar.h');
   const runtime = await compileRuntime(modules, join(work, 'link'), {
-    walredoPreload: job.walredoPreload,
+    // the builtin walredo loads them from the module table; a fork's walredo loads its own
+    walredoPreload: job.walredo === 'builtin' ? job.walredoPreload : [],
     libpqEncodingForwarders:
       existsSync(pgWchar) && needsLibpqEncodingForwarders(readFileSync(pgWchar, 'utf8')),
   });

@@ -88,7 +88,7 @@ export function finishVersion(
     modules: parts.modules,
     walredo: {
       mode: job.walredo,
-      modules: [...walRedoModules(job.walredo, parts.modules), ...(job.walredoPreload ?? [])],
+      modules: [...new Set([...walRedoModules(job.walredo, parts.modules), ...(job.walredoPreload ?? [])])],
       ...(job.walredoPreload?.length ? { preload: job.walredoPreload } : {}),
     },
     files: parts.files,

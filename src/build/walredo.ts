@@ -48,8 +48,11 @@ export function walRedoModules(
 }
 
 /**
- * The modules of --walredo-preload (comma-separated; pure). Only the builtin walredo of a static
- * bundle loads them: a fork's walredo loads its own modules, and the dynamic build has no table.
+ * The modules of --walredo-preload (comma-separated; pure): the linked-in modules walredo loads at
+ * start as shared_preload_libraries would. The builtin walredo of a static bundle loads them from
+ * its module table; a fork's walredo loads its own modules itself, so in fork mode the list
+ * declares which ones it loads (the corpus server preloads them to write that WAL dialect, and
+ * the manifest records them). The dynamic build has no module table.
  */
 export function parseWalRedoPreload(
   text: string | undefined,
@@ -58,12 +61,10 @@ export function parseWalRedoPreload(
 ): string[] {
   const names = (text ?? '').split(/[,\s]+/).filter(Boolean);
   if (names.length === 0) return [];
-  if (mode !== 'builtin')
+  if (mode === 'none')
     throw new UserError(
-      `--walredo-preload needs the builtin walredo, but the walredo mode is '${mode}'`,
-      mode === 'fork'
-        ? "a fork's walredo loads its own modules: drop --walredo-preload"
-        : 'use --walredo builtin or drop --walredo-preload',
+      "--walredo-preload needs a walredo, but the walredo mode is 'none'",
+      'use --walredo builtin (or fork, for a tree with its own) or drop --walredo-preload',
     );
   if (linkage !== 'static')
     throw new UserError(
