@@ -81,7 +81,7 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
   for v in ${E2E_VERSIONS//,/ }; do
     echo "--- v$v ---"
     PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_BUNDLE="$E2E_OUT" PG_BUNDLE_E2E_VERSION="$v" \
-      npx jest --ci --runInBand test/e2e --testPathIgnorePatterns reproducible custom-rmgr \
+      npx jest --ci --runInBand test/e2e --testPathIgnorePatterns reproducible custom-rmgr fork-mode \
       --json --outputFile="$results/e2e-v$v.json" || status=1
     e2e_results+=("$results/e2e-v$v.json")
   done
@@ -107,6 +107,44 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
     status=1
   fi
   [ "$rmgr" -lt 15 ] || e2e_results+=("$results/e2e-rmgr.json")
+
+  # fork mode on fork-shaped trees (test/fixtures/fork): every major of the run that has custom
+  # resource managers (v15+), each tree made from the same upstream tarball as the main job's
+  # source, built with --walredo fork and the fork's two modules into one bundle, verified, then
+  # the e2e test. The trees live under the cache directory (their compiled trees are cached by
+  # revision); a tree is made again only when the fixture script changed.
+  fork_versions=()
+  for v in ${E2E_VERSIONS//,/ }; do [ "$v" -ge 15 ] && fork_versions+=("$v"); done
+  echo "--- fork-shaped trees, --walredo fork: v${fork_versions[*]} ---"
+  FORK_OUT="$e2e_parent/fork"
+  fork_ok=1
+  fixture_sha="$(sha256sum test/fixtures/fork/make-fork-tree.sh | cut -d' ' -f1)"
+  for v in "${fork_versions[@]}"; do
+    case "${SOURCE[$v]}" in
+      tarball:*) upstream="${SOURCE[$v]#tarball:}" ;;
+      debian:*) upstream="$(ls "$PG_BUNDLE_CACHE"/debian/postgresql-"$v"_*/postgresql-"$v"_*.orig.tar.* 2>/dev/null | tail -1)" ;;
+    esac
+    tree="$PG_BUNDLE_CACHE/fork-trees/v$v"
+    if [ "$(cat "$tree.fixture-sha256" 2>/dev/null)" != "$fixture_sha" ]; then
+      rm -rf "$tree" "$tree.fixture-sha256"
+      mkdir -p "$(dirname "$tree")"
+      if [ -z "$upstream" ] || ! bash test/fixtures/fork/make-fork-tree.sh "$upstream" "$tree"; then
+        echo "v$v: could not make the fork-shaped tree (upstream tarball: ${upstream:-none found})"
+        fork_ok=0; continue
+      fi
+      echo "$fixture_sha" > "$tree.fixture-sha256"
+    fi
+    node bin/pg-bundle.js build --pg "$v" --source "dir:$tree" --walredo fork \
+      --module test/fixtures/fork/fork_walredo --module test/fixtures/modules/pgb_test_rmgr \
+      --walredo-preload pgb_test_rmgr --out "$FORK_OUT" || fork_ok=0
+  done
+  if [ "$fork_ok" = 1 ] && [ ${#fork_versions[@]} -gt 0 ] && node bin/pg-bundle.js verify "$FORK_OUT"; then
+    PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_FORK_BUNDLE="$FORK_OUT" \
+      npx jest --ci --runInBand test/e2e/fork-mode --json --outputFile="$results/e2e-fork.json" || status=1
+  elif [ ${#fork_versions[@]} -gt 0 ]; then
+    status=1
+  fi
+  [ ${#fork_versions[@]} -eq 0 ] || e2e_results+=("$results/e2e-fork.json")
 else
   echo "no bundle was built: end-to-end tests not run"
   e2e_results+=("$results/e2e.json")
