@@ -42875,7 +42875,7 @@ exports.COMMANDS = [
         name: 'rebuild-check',
         summary: "rebuild each version from the inputs its manifest records and compare every file's sha256 and size; names the toolchain differences; exit 0 only when all files are identical",
         args: '[bundle-dir-or-pin-file]',
-        argsHelp: 'the bundle directory to check, or a pin file whose bundle is fetched (and checked) first (default: the out directory)',
+        argsHelp: 'the bundle directory to check, or a pin file whose bundle is fetched (and checked) first (default: the out directory; none with --repository and --tag, which name a release to fetch and check)',
         handler: command_6.rebuildCheckCommand,
     },
     {
@@ -43401,8 +43401,8 @@ exports.OPTION_SPECS = [
         flag: '--repository <owner/name>',
         input: 'repository',
         kind: 'string',
-        commands: [...PUBLISHING, 'pin-bump'],
-        description: 'release repository (publish; default $GITHUB_REPOSITORY); for pin-bump alone also accepted as the consumer repository',
+        commands: [...PUBLISHING, 'pin-bump', 'rebuild-check'],
+        description: 'release repository (publish; default $GITHUB_REPOSITORY); for pin-bump alone also accepted as the consumer repository; rebuild-check: the repository of the release to check (with --tag)',
     },
     {
         key: 'consumerRepository',
@@ -43417,8 +43417,8 @@ exports.OPTION_SPECS = [
         flag: '--tag <tag>',
         input: 'tag',
         kind: 'string',
-        commands: [...PUBLISHING, ...BUMPING],
-        description: 'release tag (default bundle-<PostgreSQL versions>-<short source revision>, the same for the same sources on any day)',
+        commands: [...PUBLISHING, ...BUMPING, 'rebuild-check'],
+        description: 'release tag (default bundle-<PostgreSQL versions>-<short source revision>, the same for the same sources on any day); rebuild-check: the release to check (with --repository)',
     },
     {
         key: 'replace',
@@ -43611,14 +43611,18 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.createGitHubClient = createGitHubClient;
 /**
  * The Octokit every stage uses: @actions/github's getOctokit, aimed at the API URL, with the bounded
- * retry of retry.ts on every request (5xx, dropped connections, rate limits).
+ * retry of retry.ts on every request (5xx, dropped connections, rate limits). Without a token it is
+ * the same Octokit, anonymous (reads of public repositories only).
  */
 const github_1 = __nccwpck_require__(93228);
+const utils_1 = __nccwpck_require__(38006);
 const retry_1 = __nccwpck_require__(48129);
 function createGitHubClient(options) {
     const policy = options.retry ?? retry_1.DEFAULT_RETRY;
     const { log } = options;
-    const octokit = (0, github_1.getOctokit)(options.token, options.apiUrl ? { baseUrl: options.apiUrl.replace(/\/+$/, '') } : {});
+    const base = options.apiUrl ? { baseUrl: options.apiUrl.replace(/\/+$/, '') } : {};
+    // getOctokit insists on a token; GitHub is the class it instantiates, with the same defaults
+    const octokit = options.token ? (0, github_1.getOctokit)(options.token, base) : new utils_1.GitHub(base);
     octokit.hook.wrap('request', async (request, requestOptions) => {
         const what = `${requestOptions.method} ${requestOptions.url}`;
         const noRetry = requestOptions.request?.noRetry === true;
@@ -45948,11 +45952,15 @@ exports.tokenMayGoTo = tokenMayGoTo;
 exports.apiTakesToken = apiTakesToken;
 exports.extractBundle = extractBundle;
 exports.fetchBundle = fetchBundle;
+exports.fetchRelease = fetchRelease;
 /**
  * `pg-bundle fetch`: the consumer side. Reads a pin file, downloads the pinned bundle asset,
  * checks its sha256 against the pin, checks every file in it against the manifest it carries
  * (and the manifest against the pin), then unpacks it into a pg_distrib_dir-shaped directory
  * (<out>/vNN/..., <out>/manifest.json). Nothing is written to <out> before all checks pass.
+ *
+ * A release named by repository and tag (rebuild-check) goes the same way, with the pin pin-bump
+ * would write for it: its sha256 from the release's SHA256SUMS, its versions from its manifest.json.
  */
 const node_crypto_1 = __nccwpck_require__(77598);
 const node_fs_1 = __nccwpck_require__(73024);
@@ -45965,6 +45973,7 @@ const errors_1 = __nccwpck_require__(73116);
 const repository_1 = __nccwpck_require__(90651);
 const retry_1 = __nccwpck_require__(48129);
 const pin_file_1 = __nccwpck_require__(15428);
+const release_info_1 = __nccwpck_require__(1552);
 const walredo_dialect_1 = __nccwpck_require__(8033);
 const errors_2 = __nccwpck_require__(70017);
 const hash_1 = __nccwpck_require__(95138);
@@ -45972,6 +45981,16 @@ const naming_1 = __nccwpck_require__(82419);
 const out_swap_1 = __nccwpck_require__(15419);
 const tarball_1 = __nccwpck_require__(94897);
 const zstd_1 = __nccwpck_require__(63672);
+const PIN_VOUCHER = {
+    requires: 'the pin requires',
+    fix: 'do not use it: the asset was replaced or damaged. Re-run pin-bump for the release you want, or re-publish the pinned one',
+};
+function sumsVoucher(tag, repository) {
+    return {
+        requires: `SHA256SUMS of release ${tag} in ${repository} lists`,
+        fix: 'do not use it: the asset was replaced or damaged after publishing. Re-publish the release (publish --replace)',
+    };
+}
 /** GitHub's own download hosts: a release download redirects from github.com to one of the others. */
 const GITHUB_DOWNLOAD_HOSTS = new Set([
     'github.com',
@@ -46111,6 +46130,37 @@ async function downloadUrl(url, options, policy, maxBytes) {
         throw new errors_2.UserError(`downloading ${url} failed: ${failure.status} ${failure.message}`, 'check the network and the pin file; run fetch again');
     }
 }
+const repositoryOf = (ref) => `${ref.owner}/${ref.repo}`;
+/** The published release with this tag (GitHub never returns drafts by tag). */
+async function releaseByTag(octokit, ref) {
+    const { owner, repo, tag } = ref;
+    return (0, errors_1.apiCall)(`reading release ${tag}`, repositoryOf(ref), 'contents: read', async () => {
+        const { data } = await octokit.rest.repos.getReleaseByTag({ owner, repo, tag });
+        return data;
+    });
+}
+/** The release's asset of that name; `fix` says what to check when it has none. */
+function assetNamed(release, ref, name, fix) {
+    const asset = release.assets.find((a) => a.name === name);
+    if (!asset)
+        throw new errors_2.UserError(`release ${ref.tag} in ${repositoryOf(ref)} has no asset ${name}`, fix);
+    return asset;
+}
+/** An asset's content through the API, refused before the download when GitHub reports it larger than `maxBytes`. */
+async function downloadReleaseAsset(octokit, ref, asset, maxBytes, limit = 'the pin allows') {
+    const { owner, repo, tag } = ref;
+    if (asset.size > maxBytes)
+        throw new errors_2.UserError(`asset ${asset.name} of release ${tag} has ${asset.size} bytes, more than the ${maxBytes} bytes ${limit}`, 'do not use this asset: its size does not match the pinned bundle');
+    return (0, errors_1.apiCall)(`downloading ${asset.name} of release ${tag}`, repositoryOf(ref), 'contents: read', async () => {
+        const { data } = await octokit.rest.repos.getReleaseAsset({
+            owner,
+            repo,
+            asset_id: asset.id,
+            headers: { accept: 'application/octet-stream' },
+        });
+        return Buffer.from(data);
+    });
+}
 /** Through the API (works for private repositories): release by tag → asset by name → download. */
 async function downloadWithApi(pin, token, options, maxBytes) {
     const where = (0, repository_1.parseReleaseDownloadUrl)(pin.assetUrl);
@@ -46122,24 +46172,9 @@ async function downloadWithApi(pin, token, options, maxBytes) {
         log: options.log,
         retry: options.retry,
     });
-    const { owner, repo, tag } = where;
-    const repository = `${owner}/${repo}`;
-    const { assetName } = pin;
-    return (0, errors_1.apiCall)(`downloading ${assetName} of release ${tag}`, repository, 'contents: read', async () => {
-        const { data: release } = await octokit.rest.repos.getReleaseByTag({ owner, repo, tag });
-        const asset = release.assets.find((a) => a.name === assetName);
-        if (!asset)
-            throw new errors_2.UserError(`release ${tag} in ${repository} has no asset ${assetName}`, 'check the pin file (was the release published completely?)');
-        if (asset.size > maxBytes)
-            throw new errors_2.UserError(`asset ${assetName} of release ${tag} has ${asset.size} bytes, more than the ${maxBytes} bytes the pin allows`, 'do not use this asset: its size does not match the pinned bundle');
-        const { data } = await octokit.rest.repos.getReleaseAsset({
-            owner,
-            repo,
-            asset_id: asset.id,
-            headers: { accept: 'application/octet-stream' },
-        });
-        return Buffer.from(data);
-    });
+    const release = await releaseByTag(octokit, where);
+    const asset = assetNamed(release, where, pin.assetName, 'check the pin file (was the release published completely?)');
+    return downloadReleaseAsset(octokit, where, asset, maxBytes);
 }
 const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 /**
@@ -46152,10 +46187,13 @@ const TAR_OVERHEAD = MAX_MANIFEST_BYTES + 8 * 1024 * 1024;
 function maxArchiveBytes(pin) {
     return Object.values(pin.versions).reduce((sum, v) => sum + v.bundleSize, 0) + TAR_OVERHEAD;
 }
+/** The largest asset the pin allows: zstd never grows incompressible data by more than a few bytes per 128 KiB block. */
+function maxAssetBytes(pin) {
+    return Math.ceil(maxArchiveBytes(pin) * 1.01) + 1024 * 1024;
+}
 async function downloadPinned(pin, options) {
     const policy = options.retry ?? retry_1.DEFAULT_RETRY;
-    // zstd never grows incompressible data by more than a few bytes per 128 KiB block
-    const maxBytes = Math.ceil(maxArchiveBytes(pin) * 1.01) + 1024 * 1024;
+    const maxBytes = maxAssetBytes(pin);
     const viaApi = options.token && apiTakesToken(options.apiUrl)
         ? await downloadWithApi(pin, options.token, options, maxBytes)
         : undefined;
@@ -46408,19 +46446,27 @@ function readPinFile(path) {
         throw new errors_2.UserError(`pin file ${path} does not exist`, 'pass --pin-file <path to postgres-bundle.json>');
     return (0, pin_file_1.parsePin)((0, node_fs_1.readFileSync)(path, 'utf8'), path);
 }
-function checkSha256(data, pin) {
+/** The data's sha256, refused unless it is the one the voucher states for `url`. */
+function checkSha256(data, want, url, what, voucher) {
     const actual = (0, hash_1.sha256)(data);
-    if (actual !== pin.sha256)
-        throw new errors_2.UserError(`the downloaded bundle has sha256 ${actual}, the pin requires ${pin.sha256} (${pin.assetUrl})`, 'do not use it: the asset was replaced or damaged. Re-run pin-bump for the release you want, or re-publish the pinned one');
+    if (actual !== want)
+        throw new errors_2.UserError(`the downloaded ${what} has sha256 ${actual}, ${voucher.requires} ${want} (${url})`, voucher.fix);
     return actual;
 }
 async function fetchBundle(options) {
     const pin = readPinFile((0, node_path_1.resolve)(options.pinPath));
+    return fetchPinned(pin, PIN_VOUCHER, options, () => downloadPinned(pin, options));
+}
+/**
+ * The pinned bundle, downloaded by `download`, checked (sha256, then every entry against its
+ * manifest and the manifest against the pin) and unpacked into --out with one switch.
+ */
+async function fetchPinned(pin, voucher, options, download) {
     const out = (0, node_path_1.resolve)(options.outDir);
     const swap = new out_swap_1.OutSwap(out, options.faults);
     swap.recover();
-    const data = await options.log.step(`downloading ${pin.assetUrl}`, () => downloadPinned(pin, options));
-    const actual = checkSha256(data, pin);
+    const data = await options.log.step(`downloading ${pin.assetUrl}`, download);
+    const actual = checkSha256(data, pin.sha256, pin.assetUrl, 'bundle', voucher);
     const archive = (0, zstd_1.zstdDecompressStream)(data, pin.assetUrl, maxArchiveBytes(pin));
     const staging = swap.stage(actual);
     let manifest;
@@ -46436,6 +46482,74 @@ async function fetchBundle(options) {
     const versions = majors.map((m) => manifest.versions[m].postgres.version).join(', ');
     options.log.info(`unpacked ${pin.tag} (PostgreSQL ${versions}) into ${out}`);
     return { dir: out, tag: pin.tag, versions: majors, sha256: actual };
+}
+/** SHA256SUMS lists a few assets: a few hundred bytes. */
+const MAX_SUMS_BYTES = 64 * 1024;
+/**
+ * The bundle of a release, found by its tag through the API (anonymously when there is no token or
+ * the API must not get it: public repositories only), checked and unpacked as a pin to it would be.
+ */
+async function fetchRelease(options) {
+    const ref = { ...(0, repository_1.parseRepository)(options.repository, 'the release repository'), tag: options.tag };
+    const token = apiTakesToken(options.apiUrl) ? options.token : undefined;
+    if (!token)
+        options.log.info(options.token
+            ? `the token is not sent to the plain-http API ${options.apiUrl ?? ''}: reading release ${ref.tag} of ${repositoryOf(ref)} without it`
+            : `reading release ${ref.tag} of ${repositoryOf(ref)} without a token: a private repository needs --token or GITHUB_TOKEN`);
+    const octokit = (0, client_1.createGitHubClient)({
+        token,
+        apiUrl: options.apiUrl,
+        log: options.log,
+        retry: options.retry,
+    });
+    const release = await releaseByTag(octokit, ref);
+    const { pin, asset } = await releasePin(octokit, ref, release);
+    return fetchPinned(pin, sumsVoucher(ref.tag, repositoryOf(ref)), options, () => downloadReleaseAsset(octokit, ref, asset, maxAssetBytes(pin)));
+}
+const INCOMPLETE_RELEASE = 'check the tag and the repository; a release pg-bundle publish left incomplete is completed by running publish again';
+/**
+ * The pin pin-bump would write for this release, and its bundle asset: the versions and sizes from
+ * the release's manifest.json, the sha256 of both from its SHA256SUMS.
+ */
+async function releasePin(octokit, ref, release) {
+    const repository = repositoryOf(ref);
+    const sumsAsset = assetNamed(release, ref, naming_1.SHA256SUMS_ASSET, INCOMPLETE_RELEASE);
+    const manifestAsset = assetNamed(release, ref, naming_1.MANIFEST_ASSET, INCOMPLETE_RELEASE);
+    const sumsData = await downloadReleaseAsset(octokit, ref, sumsAsset, MAX_SUMS_BYTES, 'a SHA256SUMS may have');
+    const sums = (0, release_info_1.parseSha256Sums)(sumsData.toString('utf8'));
+    const listed = (name) => {
+        const sum = sums.get(name);
+        if (!sum)
+            throw new errors_2.UserError(`SHA256SUMS of release ${ref.tag} in ${repository} lists no sha256 for ${name}`, INCOMPLETE_RELEASE);
+        return sum;
+    };
+    const manifestData = await downloadReleaseAsset(octokit, ref, manifestAsset, MAX_MANIFEST_BYTES, 'a manifest may have');
+    const where = `${naming_1.MANIFEST_ASSET} of release ${ref.tag}`;
+    const voucher = sumsVoucher(ref.tag, repository);
+    checkSha256(manifestData, listed(naming_1.MANIFEST_ASSET), manifestAsset.browser_download_url, where, voucher);
+    const manifest = (0, manifest_file_1.parseManifest)(manifestData.toString('utf8'), where);
+    const problems = manifestShapeProblems(manifest);
+    if (problems.length)
+        throw refuse(`${where}: ${problems.slice(0, 10).join('; ')}`);
+    const asset = assetNamed(release, ref, (0, naming_1.bundleAssetName)(ref.tag, manifest.platform), INCOMPLETE_RELEASE);
+    let pin;
+    try {
+        pin = (0, pin_file_1.pinFromManifest)(manifest, {
+            repository,
+            tag: ref.tag,
+            releaseUrl: release.html_url,
+            assetName: asset.name,
+            assetUrl: asset.browser_download_url,
+            manifestUrl: manifestAsset.browser_download_url,
+            sha256: listed(asset.name),
+        });
+    }
+    catch (err) {
+        if (err instanceof errors_2.UserError)
+            throw err;
+        throw refuse(`${where} lacks facts of a version (${(0, errors_2.errorMessage)(err)})`);
+    }
+    return { pin, asset };
 }
 
 
@@ -47436,42 +47550,61 @@ const bundle_files_1 = __nccwpck_require__(77925);
 const manifest_file_1 = __nccwpck_require__(91433);
 const context_1 = __nccwpck_require__(78480);
 const access_1 = __nccwpck_require__(38261);
+const retry_1 = __nccwpck_require__(48129);
 const fetch_1 = __nccwpck_require__(75583);
 const cache_1 = __nccwpck_require__(40611);
+const errors_1 = __nccwpck_require__(70017);
 const rebuild_check_1 = __nccwpck_require__(99656);
 /**
- * The bundle to check: a bundle directory, or the bundle a pin file names (what a storage reviewer
- * has in the pin-bump pull request), fetched and checked by `fetch` into a temporary directory.
+ * The bundle to check: a release (--repository and --tag), a bundle directory, or the bundle a pin
+ * file names (what a storage reviewer has in the pin-bump pull request). A release or a pinned
+ * bundle is fetched and checked by `fetch` into a temporary directory.
  */
-async function bundleToCheck(arg, options, ctx) {
-    const path = (0, node_path_1.resolve)(arg);
-    if (!((0, node_fs_1.existsSync)(path) && (0, node_fs_1.statSync)(path).isFile()))
+async function bundleToCheck(options, ctx) {
+    const release = releaseToCheck(options, ctx.args);
+    const path = (0, node_path_1.resolve)(ctx.args[0] ?? (0, context_1.stringOption)(options, 'out') ?? 'out');
+    if (!release && !((0, node_fs_1.existsSync)(path) && (0, node_fs_1.statSync)(path).isFile()))
         return { dir: path, cleanup: () => undefined };
-    const parent = (0, node_fs_1.mkdtempSync)((0, node_path_1.join)((0, node_os_1.tmpdir)(), 'pg-bundle-rebuild-pinned-'));
+    const parent = (0, node_fs_1.mkdtempSync)((0, node_path_1.join)((0, node_os_1.tmpdir)(), 'pg-bundle-rebuild-fetched-'));
     const cleanup = () => (0, node_fs_1.rmSync)(parent, { recursive: true, force: true });
-    const dir = (0, node_path_1.join)(parent, 'bundle');
     const access = (0, access_1.githubAccess)(options, ctx);
+    const target = {
+        outDir: (0, node_path_1.join)(parent, 'bundle'),
+        token: access.token,
+        apiUrl: access.apiUrl,
+        log: ctx.log,
+        retry: (0, retry_1.retryPolicy)(),
+    };
     try {
-        await (0, fetch_1.fetchBundle)({
-            pinPath: path,
-            outDir: dir,
-            token: access.token,
-            apiUrl: access.apiUrl,
-            log: ctx.log,
-        });
+        const fetched = release
+            ? await (0, fetch_1.fetchRelease)({ ...target, ...release })
+            : await (0, fetch_1.fetchBundle)({ ...target, pinPath: path });
+        return { dir: fetched.dir, cleanup };
     }
     catch (err) {
         cleanup();
         throw err;
     }
-    return { dir, cleanup };
+}
+/** --repository and --tag name a release to check; either alone, or with a bundle argument, is refused. */
+function releaseToCheck(options, args) {
+    const repository = (0, context_1.stringOption)(options, 'repository');
+    const tag = (0, context_1.stringOption)(options, 'tag');
+    if (!repository && !tag)
+        return undefined;
+    if (!repository || !tag)
+        throw new errors_1.UserError(`rebuild-check names a release with both --repository and --tag (got only ${repository ? '--repository' : '--tag'})`, 'pass --repository <owner/name> --tag <tag> of the release, or a bundle directory or pin file instead');
+    if (args.length > 0)
+        throw new errors_1.UserError(`rebuild-check got both a release (--repository ${repository} --tag ${tag}) and ${args.join(' ')}`, 'check one at a time: the release, or a bundle directory or pin file');
+    return { repository, tag };
 }
 /**
- * `pg-bundle rebuild-check [bundle-dir | pin-file]`: rebuilds every version from the inputs its
- * manifest records into a temporary directory (the build stage's own function) and compares every file.
+ * `pg-bundle rebuild-check [bundle-dir | pin-file]` or `--repository <owner/name> --tag <tag>`:
+ * rebuilds every version from the inputs its manifest records into a temporary directory (the build
+ * stage's own function) and compares every file.
  */
 const rebuildCheckCommand = async (options, ctx) => {
-    const bundle = await bundleToCheck(ctx.args[0] ?? (0, context_1.stringOption)(options, 'out') ?? 'out', options, ctx);
+    const bundle = await bundleToCheck(options, ctx);
     try {
         return await rebuildAndCompare(bundle.dir, options, ctx);
     }

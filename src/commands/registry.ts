@@ -72,7 +72,7 @@ export const COMMANDS: CommandEntry[] = [
       "rebuild each version from the inputs its manifest records and compare every file's sha256 and size; names the toolchain differences; exit 0 only when all files are identical",
     args: '[bundle-dir-or-pin-file]',
     argsHelp:
-      'the bundle directory to check, or a pin file whose bundle is fetched (and checked) first (default: the out directory)',
+      'the bundle directory to check, or a pin file whose bundle is fetched (and checked) first (default: the out directory; none with --repository and --tag, which name a release to fetch and check)',
     handler: rebuildCheckCommand,
   },
   {

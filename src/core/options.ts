@@ -201,9 +201,9 @@ export const OPTION_SPECS: OptionSpec[] = [
     flag: '--repository <owner/name>',
     input: 'repository',
     kind: 'string',
-    commands: [...PUBLISHING, 'pin-bump'],
+    commands: [...PUBLISHING, 'pin-bump', 'rebuild-check'],
     description:
-      'release repository (publish; default $GITHUB_REPOSITORY); for pin-bump alone also accepted as the consumer repository',
+      'release repository (publish; default $GITHUB_REPOSITORY); for pin-bump alone also accepted as the consumer repository; rebuild-check: the repository of the release to check (with --tag)',
   },
   {
     key: 'consumerRepository',
@@ -218,9 +218,9 @@ export const OPTION_SPECS: OptionSpec[] = [
     flag: '--tag <tag>',
     input: 'tag',
     kind: 'string',
-    commands: [...PUBLISHING, ...BUMPING],
+    commands: [...PUBLISHING, ...BUMPING, 'rebuild-check'],
     description:
-      'release tag (default bundle-<PostgreSQL versions>-<short source revision>, the same for the same sources on any day)',
+      'release tag (default bundle-<PostgreSQL versions>-<short source revision>, the same for the same sources on any day); rebuild-check: the release to check (with --repository)',
   },
   {
     key: 'replace',

@@ -1,8 +1,10 @@
 /**
  * The Octokit every stage uses: @actions/github's getOctokit, aimed at the API URL, with the bounded
- * retry of retry.ts on every request (5xx, dropped connections, rate limits).
+ * retry of retry.ts on every request (5xx, dropped connections, rate limits). Without a token it is
+ * the same Octokit, anonymous (reads of public repositories only).
  */
 import { getOctokit } from '@actions/github';
+import { GitHub } from '@actions/github/lib/utils';
 import { Logger } from '../util/logger';
 import {
   DEFAULT_RETRY,
@@ -17,7 +19,8 @@ import {
 export type GitHubClient = ReturnType<typeof getOctokit>;
 
 export interface ClientOptions {
-  token: string;
+  /** undefined: anonymous */
+  token: string | undefined;
   /** API base URL (default https://api.github.com) */
   apiUrl?: string;
   log: Logger;
@@ -32,10 +35,9 @@ export interface NoRetryRequestOption {
 export function createGitHubClient(options: ClientOptions): GitHubClient {
   const policy = options.retry ?? DEFAULT_RETRY;
   const { log } = options;
-  const octokit = getOctokit(
-    options.token,
-    options.apiUrl ? { baseUrl: options.apiUrl.replace(/\/+$/, '') } : {},
-  );
+  const base = options.apiUrl ? { baseUrl: options.apiUrl.replace(/\/+$/, '') } : {};
+  // getOctokit insists on a token; GitHub is the class it instantiates, with the same defaults
+  const octokit: GitHubClient = options.token ? getOctokit(options.token, base) : new GitHub(base);
   octokit.hook.wrap('request', async (request, requestOptions) => {
     const what = `${requestOptions.method} ${requestOptions.url}`;
     const noRetry = (requestOptions.request as NoRetryRequestOption | undefined)?.noRetry === true;

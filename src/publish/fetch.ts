@@ -3,6 +3,9 @@
  * checks its sha256 against the pin, checks every file in it against the manifest it carries
  * (and the manifest against the pin), then unpacks it into a pg_distrib_dir-shaped directory
  * (<out>/vNN/..., <out>/manifest.json). Nothing is written to <out> before all checks pass.
+ *
+ * A release named by repository and tag (rebuild-check) goes the same way, with the pin pin-bump
+ * would write for it: its sha256 from the release's SHA256SUMS, its versions from its manifest.json.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -23,9 +26,9 @@ import { fileURLToPath } from 'node:url';
 import * as tar from 'tar-stream';
 import { FileEntry, Manifest, VersionManifest } from '../core/manifest';
 import { parseManifest } from '../core/manifest-file';
-import { createGitHubClient } from '../github/client';
+import { createGitHubClient, GitHubClient } from '../github/client';
 import { apiCall } from '../github/errors';
-import { parseReleaseDownloadUrl } from '../github/repository';
+import { parseReleaseDownloadUrl, parseRepository, RepositoryName } from '../github/repository';
 import {
   DEFAULT_RETRY,
   HttpFailure,
@@ -36,18 +39,19 @@ import {
   RetryPolicy,
   withRetries,
 } from '../github/retry';
-import { parsePin, PinFile } from '../pin-bump/pin-file';
+import { parsePin, PinFile, pinFromManifest } from '../pin-bump/pin-file';
+import { parseSha256Sums } from '../pin-bump/release-info';
 import { pinnedWalRedo, unmetRequirements } from '../pin-bump/walredo-dialect';
 import { errorMessage, UserError } from '../util/errors';
 import { sha256 } from '../util/hash';
 import { Logger } from '../util/logger';
-import { MANIFEST_ASSET } from './naming';
+import { bundleAssetName, MANIFEST_ASSET, SHA256SUMS_ASSET } from './naming';
 import { OutSwap, SwapStep } from './out-swap';
 import { safeArchivePath } from './tarball';
 import { zstdDecompressStream } from './zstd';
 
-export interface FetchOptions {
-  pinPath: string;
+/** Where fetch unpacks, and how it reaches GitHub. */
+export interface FetchTarget {
   outDir: string;
   token?: string;
   apiUrl?: string;
@@ -55,6 +59,35 @@ export interface FetchOptions {
   retry?: RetryPolicy;
   /** Test hook: called between the renames of the swap (a throw there is an interruption). */
   faults?: (step: SwapStep) => void;
+}
+
+export interface FetchOptions extends FetchTarget {
+  pinPath: string;
+}
+
+/** A release named by its repository (owner/name) and tag, instead of a pin file. */
+export interface ReleaseFetchOptions extends FetchTarget {
+  repository: string;
+  tag: string;
+}
+
+/** Who vouches for the sha256 the download must have (named in the mismatch error), and the fix. */
+interface Voucher {
+  /** e.g. "the pin requires" */
+  requires: string;
+  fix: string;
+}
+
+const PIN_VOUCHER: Voucher = {
+  requires: 'the pin requires',
+  fix: 'do not use it: the asset was replaced or damaged. Re-run pin-bump for the release you want, or re-publish the pinned one',
+};
+
+function sumsVoucher(tag: string, repository: string): Voucher {
+  return {
+    requires: `SHA256SUMS of release ${tag} in ${repository} lists`,
+    fix: 'do not use it: the asset was replaced or damaged after publishing. Re-publish the release (publish --replace)',
+  };
 }
 
 /** GitHub's own download hosts: a release download redirects from github.com to one of the others. */
@@ -188,7 +221,7 @@ function readLocalAsset(url: string, maxBytes: number): Buffer {
 /** The asset by its URL (file:// or http(s)), retrying transient failures. */
 async function downloadUrl(
   url: string,
-  options: FetchOptions,
+  options: FetchTarget,
   policy: RetryPolicy,
   maxBytes: number,
 ): Promise<Buffer> {
@@ -217,11 +250,63 @@ async function downloadUrl(
   }
 }
 
+type ReleaseRef = RepositoryName & { tag: string };
+type Release = Awaited<ReturnType<GitHubClient['rest']['repos']['getReleaseByTag']>>['data'];
+type ReleaseAsset = Release['assets'][number];
+
+const repositoryOf = (ref: ReleaseRef) => `${ref.owner}/${ref.repo}`;
+
+/** The published release with this tag (GitHub never returns drafts by tag). */
+async function releaseByTag(octokit: GitHubClient, ref: ReleaseRef): Promise<Release> {
+  const { owner, repo, tag } = ref;
+  return apiCall(`reading release ${tag}`, repositoryOf(ref), 'contents: read', async () => {
+    const { data } = await octokit.rest.repos.getReleaseByTag({ owner, repo, tag });
+    return data;
+  });
+}
+
+/** The release's asset of that name; `fix` says what to check when it has none. */
+function assetNamed(release: Release, ref: ReleaseRef, name: string, fix: string): ReleaseAsset {
+  const asset = release.assets.find((a) => a.name === name);
+  if (!asset) throw new UserError(`release ${ref.tag} in ${repositoryOf(ref)} has no asset ${name}`, fix);
+  return asset;
+}
+
+/** An asset's content through the API, refused before the download when GitHub reports it larger than `maxBytes`. */
+async function downloadReleaseAsset(
+  octokit: GitHubClient,
+  ref: ReleaseRef,
+  asset: ReleaseAsset,
+  maxBytes: number,
+  limit = 'the pin allows',
+): Promise<Buffer> {
+  const { owner, repo, tag } = ref;
+  if (asset.size > maxBytes)
+    throw new UserError(
+      `asset ${asset.name} of release ${tag} has ${asset.size} bytes, more than the ${maxBytes} bytes ${limit}`,
+      'do not use this asset: its size does not match the pinned bundle',
+    );
+  return apiCall(
+    `downloading ${asset.name} of release ${tag}`,
+    repositoryOf(ref),
+    'contents: read',
+    async () => {
+      const { data } = await octokit.rest.repos.getReleaseAsset({
+        owner,
+        repo,
+        asset_id: asset.id,
+        headers: { accept: 'application/octet-stream' },
+      });
+      return Buffer.from(data as unknown as ArrayBuffer);
+    },
+  );
+}
+
 /** Through the API (works for private repositories): release by tag → asset by name → download. */
 async function downloadWithApi(
   pin: PinFile,
   token: string,
-  options: FetchOptions,
+  options: FetchTarget,
   maxBytes: number,
 ): Promise<Buffer | undefined> {
   const where = parseReleaseDownloadUrl(pin.assetUrl);
@@ -232,30 +317,14 @@ async function downloadWithApi(
     log: options.log,
     retry: options.retry,
   });
-  const { owner, repo, tag } = where;
-  const repository = `${owner}/${repo}`;
-  const { assetName } = pin;
-  return apiCall(`downloading ${assetName} of release ${tag}`, repository, 'contents: read', async () => {
-    const { data: release } = await octokit.rest.repos.getReleaseByTag({ owner, repo, tag });
-    const asset = release.assets.find((a) => a.name === assetName);
-    if (!asset)
-      throw new UserError(
-        `release ${tag} in ${repository} has no asset ${assetName}`,
-        'check the pin file (was the release published completely?)',
-      );
-    if (asset.size > maxBytes)
-      throw new UserError(
-        `asset ${assetName} of release ${tag} has ${asset.size} bytes, more than the ${maxBytes} bytes the pin allows`,
-        'do not use this asset: its size does not match the pinned bundle',
-      );
-    const { data } = await octokit.rest.repos.getReleaseAsset({
-      owner,
-      repo,
-      asset_id: asset.id,
-      headers: { accept: 'application/octet-stream' },
-    });
-    return Buffer.from(data as unknown as ArrayBuffer);
-  });
+  const release = await releaseByTag(octokit, where);
+  const asset = assetNamed(
+    release,
+    where,
+    pin.assetName,
+    'check the pin file (was the release published completely?)',
+  );
+  return downloadReleaseAsset(octokit, where, asset, maxBytes);
 }
 
 const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
@@ -271,10 +340,14 @@ function maxArchiveBytes(pin: PinFile): number {
   return Object.values(pin.versions).reduce((sum, v) => sum + v.bundleSize, 0) + TAR_OVERHEAD;
 }
 
-async function downloadPinned(pin: PinFile, options: FetchOptions): Promise<Buffer> {
+/** The largest asset the pin allows: zstd never grows incompressible data by more than a few bytes per 128 KiB block. */
+function maxAssetBytes(pin: PinFile): number {
+  return Math.ceil(maxArchiveBytes(pin) * 1.01) + 1024 * 1024;
+}
+
+async function downloadPinned(pin: PinFile, options: FetchTarget): Promise<Buffer> {
   const policy = options.retry ?? DEFAULT_RETRY;
-  // zstd never grows incompressible data by more than a few bytes per 128 KiB block
-  const maxBytes = Math.ceil(maxArchiveBytes(pin) * 1.01) + 1024 * 1024;
+  const maxBytes = maxAssetBytes(pin);
   const viaApi =
     options.token && apiTakesToken(options.apiUrl)
       ? await downloadWithApi(pin, options.token, options, maxBytes)
@@ -570,23 +643,37 @@ function readPinFile(path: string): PinFile {
   return parsePin(readFileSync(path, 'utf8'), path);
 }
 
-function checkSha256(data: Buffer, pin: PinFile): string {
+/** The data's sha256, refused unless it is the one the voucher states for `url`. */
+function checkSha256(data: Buffer, want: string, url: string, what: string, voucher: Voucher): string {
   const actual = sha256(data);
-  if (actual !== pin.sha256)
+  if (actual !== want)
     throw new UserError(
-      `the downloaded bundle has sha256 ${actual}, the pin requires ${pin.sha256} (${pin.assetUrl})`,
-      'do not use it: the asset was replaced or damaged. Re-run pin-bump for the release you want, or re-publish the pinned one',
+      `the downloaded ${what} has sha256 ${actual}, ${voucher.requires} ${want} (${url})`,
+      voucher.fix,
     );
   return actual;
 }
 
 export async function fetchBundle(options: FetchOptions): Promise<FetchResult> {
   const pin = readPinFile(resolve(options.pinPath));
+  return fetchPinned(pin, PIN_VOUCHER, options, () => downloadPinned(pin, options));
+}
+
+/**
+ * The pinned bundle, downloaded by `download`, checked (sha256, then every entry against its
+ * manifest and the manifest against the pin) and unpacked into --out with one switch.
+ */
+async function fetchPinned(
+  pin: PinFile,
+  voucher: Voucher,
+  options: FetchTarget,
+  download: () => Promise<Buffer>,
+): Promise<FetchResult> {
   const out = resolve(options.outDir);
   const swap = new OutSwap(out, options.faults);
   swap.recover();
-  const data = await options.log.step(`downloading ${pin.assetUrl}`, () => downloadPinned(pin, options));
-  const actual = checkSha256(data, pin);
+  const data = await options.log.step(`downloading ${pin.assetUrl}`, download);
+  const actual = checkSha256(data, pin.sha256, pin.assetUrl, 'bundle', voucher);
   const archive = zstdDecompressStream(data, pin.assetUrl, maxArchiveBytes(pin));
   const staging = swap.stage(actual);
   let manifest: Manifest;
@@ -601,4 +688,97 @@ export async function fetchBundle(options: FetchOptions): Promise<FetchResult> {
   const versions = majors.map((m) => manifest.versions[m].postgres.version).join(', ');
   options.log.info(`unpacked ${pin.tag} (PostgreSQL ${versions}) into ${out}`);
   return { dir: out, tag: pin.tag, versions: majors, sha256: actual };
+}
+
+/** SHA256SUMS lists a few assets: a few hundred bytes. */
+const MAX_SUMS_BYTES = 64 * 1024;
+
+/**
+ * The bundle of a release, found by its tag through the API (anonymously when there is no token or
+ * the API must not get it: public repositories only), checked and unpacked as a pin to it would be.
+ */
+export async function fetchRelease(options: ReleaseFetchOptions): Promise<FetchResult> {
+  const ref = { ...parseRepository(options.repository, 'the release repository'), tag: options.tag };
+  const token = apiTakesToken(options.apiUrl) ? options.token : undefined;
+  if (!token)
+    options.log.info(
+      options.token
+        ? `the token is not sent to the plain-http API ${options.apiUrl ?? ''}: reading release ${ref.tag} of ${repositoryOf(ref)} without it`
+        : `reading release ${ref.tag} of ${repositoryOf(ref)} without a token: a private repository needs --token or GITHUB_TOKEN`,
+    );
+  const octokit = createGitHubClient({
+    token,
+    apiUrl: options.apiUrl,
+    log: options.log,
+    retry: options.retry,
+  });
+  const release = await releaseByTag(octokit, ref);
+  const { pin, asset } = await releasePin(octokit, ref, release);
+  return fetchPinned(pin, sumsVoucher(ref.tag, repositoryOf(ref)), options, () =>
+    downloadReleaseAsset(octokit, ref, asset, maxAssetBytes(pin)),
+  );
+}
+
+const INCOMPLETE_RELEASE =
+  'check the tag and the repository; a release pg-bundle publish left incomplete is completed by running publish again';
+
+/**
+ * The pin pin-bump would write for this release, and its bundle asset: the versions and sizes from
+ * the release's manifest.json, the sha256 of both from its SHA256SUMS.
+ */
+async function releasePin(
+  octokit: GitHubClient,
+  ref: ReleaseRef,
+  release: Release,
+): Promise<{ pin: PinFile; asset: ReleaseAsset }> {
+  const repository = repositoryOf(ref);
+  const sumsAsset = assetNamed(release, ref, SHA256SUMS_ASSET, INCOMPLETE_RELEASE);
+  const manifestAsset = assetNamed(release, ref, MANIFEST_ASSET, INCOMPLETE_RELEASE);
+  const sumsData = await downloadReleaseAsset(
+    octokit,
+    ref,
+    sumsAsset,
+    MAX_SUMS_BYTES,
+    'a SHA256SUMS may have',
+  );
+  const sums = parseSha256Sums(sumsData.toString('utf8'));
+  const listed = (name: string): string => {
+    const sum = sums.get(name);
+    if (!sum)
+      throw new UserError(
+        `SHA256SUMS of release ${ref.tag} in ${repository} lists no sha256 for ${name}`,
+        INCOMPLETE_RELEASE,
+      );
+    return sum;
+  };
+  const manifestData = await downloadReleaseAsset(
+    octokit,
+    ref,
+    manifestAsset,
+    MAX_MANIFEST_BYTES,
+    'a manifest may have',
+  );
+  const where = `${MANIFEST_ASSET} of release ${ref.tag}`;
+  const voucher = sumsVoucher(ref.tag, repository);
+  checkSha256(manifestData, listed(MANIFEST_ASSET), manifestAsset.browser_download_url, where, voucher);
+  const manifest = parseManifest(manifestData.toString('utf8'), where);
+  const problems = manifestShapeProblems(manifest);
+  if (problems.length) throw refuse(`${where}: ${problems.slice(0, 10).join('; ')}`);
+  const asset = assetNamed(release, ref, bundleAssetName(ref.tag, manifest.platform), INCOMPLETE_RELEASE);
+  let pin: PinFile;
+  try {
+    pin = pinFromManifest(manifest, {
+      repository,
+      tag: ref.tag,
+      releaseUrl: release.html_url,
+      assetName: asset.name,
+      assetUrl: asset.browser_download_url,
+      manifestUrl: manifestAsset.browser_download_url,
+      sha256: listed(asset.name),
+    });
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw refuse(`${where} lacks facts of a version (${errorMessage(err)})`);
+  }
+  return { pin, asset };
 }

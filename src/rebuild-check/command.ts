@@ -9,8 +9,10 @@ import { readManifestFile } from '../core/manifest-file';
 import { CommandContext, CommandHandler, stringOption } from '../core/context';
 import { RawOptions } from '../core/options';
 import { githubAccess } from '../github/access';
-import { fetchBundle } from '../publish/fetch';
+import { retryPolicy } from '../github/retry';
+import { fetchBundle, fetchRelease } from '../publish/fetch';
 import { defaultCacheDir } from '../source/cache';
+import { UserError } from '../util/errors';
 import {
   allIdentical,
   compareRebuild,
@@ -21,41 +23,67 @@ import {
 } from './rebuild-check';
 
 /**
- * The bundle to check: a bundle directory, or the bundle a pin file names (what a storage reviewer
- * has in the pin-bump pull request), fetched and checked by `fetch` into a temporary directory.
+ * The bundle to check: a release (--repository and --tag), a bundle directory, or the bundle a pin
+ * file names (what a storage reviewer has in the pin-bump pull request). A release or a pinned
+ * bundle is fetched and checked by `fetch` into a temporary directory.
  */
 async function bundleToCheck(
-  arg: string,
   options: RawOptions,
   ctx: CommandContext,
 ): Promise<{ dir: string; cleanup: () => void }> {
-  const path = resolve(arg);
-  if (!(existsSync(path) && statSync(path).isFile())) return { dir: path, cleanup: () => undefined };
-  const parent = mkdtempSync(join(tmpdir(), 'pg-bundle-rebuild-pinned-'));
+  const release = releaseToCheck(options, ctx.args);
+  const path = resolve(ctx.args[0] ?? stringOption(options, 'out') ?? 'out');
+  if (!release && !(existsSync(path) && statSync(path).isFile()))
+    return { dir: path, cleanup: () => undefined };
+  const parent = mkdtempSync(join(tmpdir(), 'pg-bundle-rebuild-fetched-'));
   const cleanup = () => rmSync(parent, { recursive: true, force: true });
-  const dir = join(parent, 'bundle');
   const access = githubAccess(options, ctx);
+  const target = {
+    outDir: join(parent, 'bundle'),
+    token: access.token,
+    apiUrl: access.apiUrl,
+    log: ctx.log,
+    retry: retryPolicy(),
+  };
   try {
-    await fetchBundle({
-      pinPath: path,
-      outDir: dir,
-      token: access.token,
-      apiUrl: access.apiUrl,
-      log: ctx.log,
-    });
+    const fetched = release
+      ? await fetchRelease({ ...target, ...release })
+      : await fetchBundle({ ...target, pinPath: path });
+    return { dir: fetched.dir, cleanup };
   } catch (err) {
     cleanup();
     throw err;
   }
-  return { dir, cleanup };
+}
+
+/** --repository and --tag name a release to check; either alone, or with a bundle argument, is refused. */
+function releaseToCheck(
+  options: RawOptions,
+  args: string[],
+): { repository: string; tag: string } | undefined {
+  const repository = stringOption(options, 'repository');
+  const tag = stringOption(options, 'tag');
+  if (!repository && !tag) return undefined;
+  if (!repository || !tag)
+    throw new UserError(
+      `rebuild-check names a release with both --repository and --tag (got only ${repository ? '--repository' : '--tag'})`,
+      'pass --repository <owner/name> --tag <tag> of the release, or a bundle directory or pin file instead',
+    );
+  if (args.length > 0)
+    throw new UserError(
+      `rebuild-check got both a release (--repository ${repository} --tag ${tag}) and ${args.join(' ')}`,
+      'check one at a time: the release, or a bundle directory or pin file',
+    );
+  return { repository, tag };
 }
 
 /**
- * `pg-bundle rebuild-check [bundle-dir | pin-file]`: rebuilds every version from the inputs its
- * manifest records into a temporary directory (the build stage's own function) and compares every file.
+ * `pg-bundle rebuild-check [bundle-dir | pin-file]` or `--repository <owner/name> --tag <tag>`:
+ * rebuilds every version from the inputs its manifest records into a temporary directory (the build
+ * stage's own function) and compares every file.
  */
 export const rebuildCheckCommand: CommandHandler = async (options, ctx) => {
-  const bundle = await bundleToCheck(ctx.args[0] ?? stringOption(options, 'out') ?? 'out', options, ctx);
+  const bundle = await bundleToCheck(options, ctx);
   try {
     return await rebuildAndCompare(bundle.dir, options, ctx);
   } finally {

@@ -2,17 +2,20 @@
  * rebuild-check on the real bundle: rebuilt from the inputs its manifest records, every file is
  * identical; with one file that does not come from those inputs (listed in the manifest with its
  * own sha256) and one file changed on disk after the build, both are named. Given a pin file, the
- * pinned bundle is fetched first (the reviewer's view of a pin-bump pull request).
+ * pinned bundle is fetched first (the reviewer's view of a pin-bump pull request); given a release
+ * (--repository and --tag), its bundle is fetched from GitHub (here FakeGitHub) first.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Manifest } from '../../src/core/manifest';
 import { rebuildCheckCommand } from '../../src/rebuild-check/command';
+import { publishCommand } from '../../src/publish/command';
 import { readArtifactDir } from '../../src/publish/artifacts';
 import { buildBundleArchive } from '../../src/publish/prepare';
 import { pinFromManifest, serialisePin } from '../../src/pin-bump/pin-file';
 import { sha256 } from '../../src/util/hash';
+import { FakeGitHub } from '../fake-github';
 import { testContext } from '../unit/publish/helpers';
 import { requireBundle } from './bundle-env';
 
@@ -96,5 +99,26 @@ test(`v${version}: given a pin file, the pinned bundle is fetched, then rebuilt 
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(pinDir, { recursive: true, force: true });
+  }
+});
+
+test(`v${version}: given a release (--repository, --tag), its bundle is fetched from GitHub, then rebuilt and compared`, async () => {
+  const dir = copyOfBundle();
+  const fake = await FakeGitHub.start();
+  try {
+    fake.seedRepo({ repo: 'acme/compute' });
+    const github = { token: fake.token, apiUrl: fake.baseUrl, repository: 'acme/compute', tag: 'bundle-e2e' };
+    expect(await publishCommand({ out: dir, ...github }, testContext())).toBe(0);
+    const ctx = testContext();
+    const code = await rebuildCheckCommand({ ...github, jobs: '2' }, ctx);
+    const text = ctx.log.lines.join('\n');
+    expect(text).toContain('unpacked bundle-e2e');
+    expect(text).toMatch(new RegExp(`v${version}: \\d+ identical, 0 different`));
+    expect(code).toBe(0);
+    expect(fake.callsTo('repos/get-release-by-tag').length).toBeGreaterThan(0);
+    fake.assertNoViolations();
+  } finally {
+    await fake.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
