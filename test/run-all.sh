@@ -139,7 +139,7 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
       --walredo-preload pgb_test_rmgr --out "$FORK_OUT" || fork_ok=0
   done
   if [ "$fork_ok" = 1 ] && [ ${#fork_versions[@]} -gt 0 ] && node bin/pg-bundle.js verify "$FORK_OUT"; then
-    PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_FORK_BUNDLE="$FORK_OUT" \
+    PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_FORK_BUNDLE="$FORK_OUT" PG_BUNDLE_E2E_BUNDLE="$E2E_OUT" \
       npx jest --ci --runInBand test/e2e/fork-mode --json --outputFile="$results/e2e-fork.json" || status=1
   elif [ ${#fork_versions[@]} -gt 0 ]; then
     status=1

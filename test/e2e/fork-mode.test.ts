@@ -11,16 +11,31 @@
  *   PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_FORK_BUNDLE=/tmp/fork/out npx jest --runInBand test/e2e/fork-mode
  *
  * Every version of the bundle's manifest is tested (PG_BUNDLE_E2E_VERSION narrows it to one).
- * test/run-all.sh builds v15..v18 this way, verifies them and runs this file.
+ * PG_BUNDLE_E2E_BUNDLE names the builtin bundle of the same majors (the main job's), verified, for
+ * the pin-bump comparison. test/run-all.sh builds v15..v18 this way, verifies them and runs this file.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Manifest } from '../../src/core/manifest';
-import { runWalRedoStage, walRedoStarter } from '../../src/walredo/suite';
+import { pinFromManifest, ReleaseInfo } from '../../src/pin-bump/pin-file';
+import { analyseRisk } from '../../src/pin-bump/risk';
+import { unmetRequirements } from '../../src/pin-bump/walredo-dialect';
+import { walRedoStarter } from '../../src/walredo/suite';
 import { WalRedoReport } from '../../src/walredo/suite/report';
 
 const bundle = process.env.PG_BUNDLE_E2E_FORK_BUNDLE ?? '';
+/** the main job's bundle (builtin walredo, upstream trees), when the run built one */
+const builtinBundle = process.env.PG_BUNDLE_E2E_BUNDLE ?? '';
+
+const release = (tag: string): ReleaseInfo => ({
+  repository: 'acme/compute',
+  tag,
+  releaseUrl: `https://github.com/acme/compute/releases/tag/${tag}`,
+  assetName: 'pg-bundle.tar.zst',
+  assetUrl: `https://github.com/acme/compute/releases/download/${tag}/pg-bundle.tar.zst`,
+  sha256: '0'.repeat(64),
+});
 const RMGR = 'custom134';
 
 /** SysV shared memory segments, as `ipcs -m` lists them (key, shmid, owner, ...). */
@@ -44,7 +59,6 @@ if (!bundle) {
 
   describe.each(majors)('v%i', (major) => {
     const entry = manifest.versions[String(major)];
-    let report: WalRedoReport | undefined;
 
     test("the manifest records fork mode, the fork's two modules and the resource manager it loads", () => {
       expect(entry.walredo).toMatchObject({
@@ -71,10 +85,22 @@ if (!bundle) {
       }
     });
 
-    test(`the walredo stage passes in fork mode: every protocol test, >= 200 vectors of ${RMGR}, none failed`, async () => {
-      const before = sysvSegments();
-      report = await runWalRedoStage(bundle, major, { mode: 'fork', preload: entry.walredo.preload });
+    test(`verify's walredo stage passed in fork mode: every protocol test, >= 200 vectors of ${RMGR}, none failed`, () => {
+      // verify's own report (run-all runs verify on this bundle first): not a second run of the stage
+      const conformance = JSON.parse(readFileSync(join(bundle, 'conformance.json'), 'utf8')) as {
+        versions: Record<string, { walredo?: WalRedoReport }>;
+      };
+      const report = conformance.versions[String(major)]?.walredo;
+      if (!report)
+        throw new Error(
+          `v${major}: ${bundle}/conformance.json has no walredo report: run pg-bundle verify first`,
+        );
+      expect(report.mode).toBe('fork');
       expect(report.protocol.tests.filter((t) => !t.passed)).toEqual([]);
+      // the read-only empty root without /tmp is among them
+      expect(report.protocol.tests.map((t) => t.name)).toContain(
+        'answers in an empty read-only root without /tmp (no writable file system, no SysV IPC)',
+      );
       expect(report.vectors.failures).toEqual([]);
       expect(report.status).toBe('pass');
       const custom = report.vectors.byRmgr[RMGR];
@@ -85,20 +111,58 @@ if (!bundle) {
       expect(report.vectors.byRmgr.Btree.passed).toBeGreaterThan(0);
       // measured from the binary, not configured
       expect(report.rmgrs?.custom).toEqual([134]);
-      // the fork's walredo processes created no SysV segment (the corpus server's are gone too)
+      const check = (entry.conformance?.checks ?? []).find((c) => c.name === 'walredo');
+      expect(check?.status).toBe('pass');
+      expect(check?.detail).toMatch(/^mode fork: .*custom: custom134 \d+ passed, 0 failed/);
+    });
+
+    test("the fork's walredo creates no SysV segment: 20 processes, each pushed a page and asked for it", async () => {
+      const before = sysvSegments();
+      const page = Buffer.alloc(8192, 7);
+      const tag = { fork: 0, spcOid: 1663, dbOid: 5, relNumber: 16384, blkno: 3 };
+      const clients = Array.from({ length: 20 }, () => walRedoStarter(bundle, major)());
+      try {
+        await Promise.all(clients.map((c) => c.ping()));
+        expect(sysvSegments()).toEqual(before);
+        const pages = await Promise.all(clients.map((c) => c.redo({ tag, base: page, records: [] })));
+        for (const p of pages) expect(p.equals(page)).toBe(true);
+        for (const c of clients) expect((await c.close(10000)).code).toBe(0);
+      } finally {
+        for (const c of clients) c.kill();
+      }
       expect(sysvSegments()).toEqual(before);
     });
 
-    test("verify's report of this bundle says fork mode and counts the custom rmgr's vectors", () => {
-      const checks = entry.conformance?.checks ?? [];
-      const walredo = checks.find((c) => c.name === 'walredo');
-      if (!walredo)
+    test('between the builtin bundle and the fork bundle (both verified), pin-bump flags the dialect and a fork requirement refuses the builtin one', () => {
+      if (!builtinBundle)
         throw new Error(
-          `v${major}: the manifest has no walredo check: run pg-bundle verify on ${bundle} first`,
+          "set PG_BUNDLE_E2E_BUNDLE to the main job's (builtin) bundle, verified (test/run-all.sh does)",
         );
-      expect(walredo.status).toBe('pass');
-      expect(walredo.detail).toMatch(/^mode fork: /);
-      expect(walredo.detail).toMatch(/custom: custom134 \d+ passed, 0 failed/);
+      const builtin = JSON.parse(readFileSync(join(builtinBundle, 'manifest.json'), 'utf8')) as Manifest;
+      if (!builtin.versions[String(major)]) throw new Error(`v${major} is not in ${builtinBundle}`);
+      const only = (m: Manifest): Manifest => ({ ...m, versions: { [major]: m.versions[String(major)] } });
+      const builtinPin = pinFromManifest(only(builtin), release('builtin'));
+      const forkPin = pinFromManifest(only(manifest), release('fork'));
+      for (const [from, to] of [
+        [builtinPin, forkPin],
+        [forkPin, builtinPin],
+      ]) {
+        const risk = analyseRisk(from, to).filter((r) => r.kind === 'walredo');
+        const rows = risk.map((r) => `${r.what}: ${r.old} -> ${r.new}`);
+        expect(rows).toEqual(
+          expect.arrayContaining([
+            `walredo mode: ${from.versions[major].walredo?.mode} -> ${to.versions[major].walredo?.mode}`,
+            expect.stringMatching(/^custom resource managers walredo replays: /),
+          ]),
+        );
+      }
+      // what a storage team running the fork would state in its pin file
+      const required = { mode: 'fork' as const, customRmgrs: [134] };
+      expect(unmetRequirements(forkPin.versions, required)).toEqual([]);
+      expect(unmetRequirements(builtinPin.versions, required)).toEqual([
+        `v${major}: walredo mode is builtin, the pin requires fork`,
+        `v${major}: walredo does not replay custom resource manager 134 (it replays none)`,
+      ]);
     });
   });
 }
