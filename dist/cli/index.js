@@ -41090,7 +41090,8 @@ async function linkStatic(job, started, modules, walredoParts, linkLibs) {
     const { v, work, logs } = started;
     const pgWchar = (0, node_path_1.join)(job.source.dir, 'src/include/mb/pg_wchar.h');
     const runtime = await (0, runtime_1.compileRuntime)(modules, (0, node_path_1.join)(work, 'link'), {
-        walredoPreload: job.walredoPreload,
+        // the builtin walredo loads them from the module table; a fork's walredo loads its own
+        walredoPreload: job.walredo === 'builtin' ? job.walredoPreload : [],
         libpqEncodingForwarders: (0, node_fs_1.existsSync)(pgWchar) && (0, runtime_1.needsLibpqEncodingForwarders)((0, node_fs_1.readFileSync)(pgWchar, 'utf8')),
     });
     const icuLibs = (0, configure_1.staticIcuLibs)(job.icu.prefix);
@@ -42573,7 +42574,7 @@ function finishVersion(job, started, parts) {
         modules: parts.modules,
         walredo: {
             mode: job.walredo,
-            modules: [...(0, walredo_1.walRedoModules)(job.walredo, parts.modules), ...(job.walredoPreload ?? [])],
+            modules: [...new Set([...(0, walredo_1.walRedoModules)(job.walredo, parts.modules), ...(job.walredoPreload ?? [])])],
             ...(job.walredoPreload?.length ? { preload: job.walredoPreload } : {}),
         },
         files: parts.files,
@@ -42632,17 +42633,18 @@ function walRedoModules(mode, modules) {
     return modules.filter((m) => wanted(m.origin)).map((m) => m.name);
 }
 /**
- * The modules of --walredo-preload (comma-separated; pure). Only the builtin walredo of a static
- * bundle loads them: a fork's walredo loads its own modules, and the dynamic build has no table.
+ * The modules of --walredo-preload (comma-separated; pure): the linked-in modules walredo loads at
+ * start as shared_preload_libraries would. The builtin walredo of a static bundle loads them from
+ * its module table; a fork's walredo loads its own modules itself, so in fork mode the list
+ * declares which ones it loads (the corpus server preloads them to write that WAL dialect, and
+ * the manifest records them). The dynamic build has no module table.
  */
 function parseWalRedoPreload(text, mode, linkage = 'static') {
     const names = (text ?? '').split(/[,\s]+/).filter(Boolean);
     if (names.length === 0)
         return [];
-    if (mode !== 'builtin')
-        throw new errors_1.UserError(`--walredo-preload needs the builtin walredo, but the walredo mode is '${mode}'`, mode === 'fork'
-            ? "a fork's walredo loads its own modules: drop --walredo-preload"
-            : 'use --walredo builtin or drop --walredo-preload');
+    if (mode === 'none')
+        throw new errors_1.UserError("--walredo-preload needs a walredo, but the walredo mode is 'none'", 'use --walredo builtin (or fork, for a tree with its own) or drop --walredo-preload');
     if (linkage !== 'static')
         throw new errors_1.UserError('--walredo-preload works only for the static bundle (--linkage static)', 'drop --walredo-preload for the dynamic comparison build');
     const dup = names.find((n, i) => names.indexOf(n) !== i);
@@ -43315,7 +43317,7 @@ exports.OPTION_SPECS = [
         input: 'walredo-preload',
         kind: 'string',
         commands: BUILDING,
-        description: 'linked-in modules the builtin walredo loads at start as shared_preload_libraries would (e.g. one that registers a custom resource manager), comma-separated; verify preloads them in its corpus server too',
+        description: "linked-in modules walredo loads at start as shared_preload_libraries would (e.g. one that registers a custom resource manager), comma-separated: the builtin walredo loads them; in fork mode it names the ones the fork's walredo loads itself. verify preloads them in its corpus server too",
     },
     {
         key: 'linkage',
