@@ -9,7 +9,7 @@ import { Summary } from './stats';
 
 export interface BuildMatrixInput {
   majors: number[];
-  sourceOf: (major: number) => string;
+  sourceOf: (major: number) => { spec: string; sha256?: string };
   runs: number;
   jobs: number;
   log: Logger;
@@ -23,11 +23,12 @@ export async function buildMatrixSection(input: BuildMatrixInput): Promise<Secti
   let coldTotal = 0;
   let warmTotal = 0;
   for (const major of input.majors) {
-    const source = input.sourceOf(major);
+    const { spec: source, sha256 } = input.sourceOf(major);
     const times = await input.log.step(`v${major}: build times (cold and warm, static)`, () =>
       measureBuildTimes({
         major,
         source,
+        sha256,
         jobs: input.jobs,
         log: input.log,
         runs: input.runs,

@@ -20,6 +20,8 @@ export const WARM_BUILDS_PER_COLD = 2;
 export async function measureBuildTimes(input: {
   major: number;
   source: string;
+  /** checksum of a tarball source */
+  sha256?: string;
   jobs: number;
   log: Logger;
   /** cold builds per linkage */
@@ -43,6 +45,7 @@ export async function measureBuildTimes(input: {
             major: input.major,
             linkage,
             source: input.source,
+            sha256: input.sha256,
             cacheDir: join(work, 'cache'),
             jobs: input.jobs,
             log: input.log,

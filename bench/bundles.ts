@@ -57,12 +57,24 @@ export function readVersionManifest(outDir: string, major: number): VersionManif
   return readManifestFile(file).versions[String(major)];
 }
 
+/**
+ * The source a bundle was built from, as `build` takes it again: the spec, and for a tarball the
+ * checksum the manifest recorded (the build refuses a tarball without one).
+ */
+export function sourceOfManifest(m: VersionManifest): { spec: string; sha256?: string } {
+  return m.source.kind === 'tarball' && m.source.tarballSha256
+    ? { spec: m.source.spec, sha256: m.source.tarballSha256 }
+    : { spec: m.source.spec };
+}
+
 export interface EnsureBundleInput {
   outDir: string;
   major: number;
   linkage: Linkage;
   /** source spec (template with {v} allowed) used when a build is needed; default debian:postgresql-{v} */
   source?: string;
+  /** checksum of a tarball source (required by the build for tarball:, rejected for others) */
+  sha256?: string;
   walredo?: string;
   cacheDir: string;
   jobs: number;
@@ -96,7 +108,11 @@ export async function ensureBundle(input: EnsureBundleInput): Promise<BenchBundl
 export async function buildBundle(input: EnsureBundleInput): Promise<VersionManifest> {
   const manifest = await buildBundles({
     versions: [input.major],
-    sources: sourcesForVersions([input.major], [input.source ?? 'debian:postgresql-{v}'], []),
+    sources: sourcesForVersions(
+      [input.major],
+      [input.source ?? 'debian:postgresql-{v}'],
+      input.sha256 ? [input.sha256] : [],
+    ),
     out: resolve(input.outDir),
     cacheDir: input.cacheDir,
     modules: [],

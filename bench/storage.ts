@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '../src/util/logger';
-import { BenchBundle, readVersionManifest } from './bundles';
+import { BenchBundle, readVersionManifest, sourceOfManifest } from './bundles';
 import { buildMatrixSection } from './build-matrix';
 import { loadCorpusVectors } from './corpus';
 import { majorsSection } from './majors';
@@ -220,7 +220,7 @@ function outDirOf(opts: StorageOptions, major: number): string {
   return `${opts.bundlePrefix}${major}`;
 }
 
-function sourceOf(opts: StorageOptions, major: number): string {
+function sourceOf(opts: StorageOptions, major: number): { spec: string; sha256?: string } {
   const m = opts.bundlePrefix ? readVersionManifest(outDirOf(opts, major), major) : undefined;
-  return m?.source.spec ?? 'debian:postgresql-{v}';
+  return m ? sourceOfManifest(m) : { spec: 'debian:postgresql-{v}' };
 }

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { missingLoaderNote } from '../../../bench/initdb';
 import { parseLdd } from '../../../bench/host-libs';
-import { blockedAncestors } from '../../../bench/bundles';
+import { blockedAncestors, sourceOfManifest } from '../../../bench/bundles';
+import { VersionManifest } from '../../../src/core/manifest';
+import { sourcesForVersions } from '../../../src/source/spec';
 import { newestForMajor } from '../../../bench/embedded';
 import { parseProcStatCpuTicks, parseProcStatusKiB, privateKiB } from '../../../bench/walredo';
 import { compileC, HELLO } from '../verify/gcc';
@@ -108,5 +110,42 @@ describe('missingLoaderNote', () => {
   });
   it('says nothing for a file that is not ELF', () => {
     expect(missingLoaderNote(Buffer.from('#!/bin/sh\n'))).toBe('');
+  });
+});
+
+describe('sourceOfManifest', () => {
+  const sha = 'ab'.repeat(32);
+  const manifest = (source: VersionManifest['source']) => ({ source }) as VersionManifest;
+  it('gives a tarball source its recorded checksum, which the build requires', () => {
+    const src = sourceOfManifest(
+      manifest({
+        spec: 'tarball:/src/postgresql-14.23.tar.gz',
+        kind: 'tarball',
+        revision: `sha256:${sha}`,
+        tarballSha256: sha,
+      }),
+    );
+    expect(src).toEqual({ spec: 'tarball:/src/postgresql-14.23.tar.gz', sha256: sha });
+    expect(() => sourcesForVersions([14], [src.spec], [])).toThrow(/needs a checksum/);
+    expect(sourcesForVersions([14], [src.spec], [src.sha256!]).get(14)).toEqual({
+      kind: 'tarball',
+      location: '/src/postgresql-14.23.tar.gz',
+      sha256: sha,
+    });
+  });
+  it('gives a Debian source no checksum (the build rejects one), although the manifest records its tarball', () => {
+    const src = sourceOfManifest(
+      manifest({
+        spec: 'debian:postgresql-15',
+        kind: 'debian',
+        revision: 'debian:postgresql-15=15.18-0+deb12u1',
+        tarballSha256: sha,
+      }),
+    );
+    expect(src).toEqual({ spec: 'debian:postgresql-15' });
+    expect(sourcesForVersions([15], [src.spec], []).get(15)).toEqual({
+      kind: 'debian',
+      package: 'postgresql-15',
+    });
   });
 });
