@@ -46174,6 +46174,11 @@ function apiMessage(err) {
     const inner = (data?.errors ?? []).map((e) => (typeof e === 'string' ? e : e.message)).filter(Boolean);
     return [data?.message ?? (err instanceof Error ? err.message : String(err)), ...inner].join('; ');
 }
+/** Whether the failed call went out without a token (an anonymous client). */
+function sentWithoutToken(err) {
+    const headers = err?.request?.headers;
+    return headers !== undefined && !headers.authorization;
+}
 /** Connection failures by their Node.js or undici code, in words. */
 const CONNECTION_FAILURES = {
     ECONNREFUSED: 'connection refused',
@@ -46295,7 +46300,7 @@ const ALSO_NEEDED = {
 /**
  * The one translation of GitHub failures: no answer (refused, DNS, timeout) → the host and
  * --api-url; 401 → bad token; 403 (not a rate limit), and 404 on a write to a repository that
- * could be read → the token lacks `permission`; 404 → not found;
+ * could be read → the token lacks `permission`; 404 → not found (or private, without a token);
  * a 403 rate limit left after the retries → wait. Other errors are returned unchanged.
  */
 function explainGitHubError(err, call) {
@@ -46313,6 +46318,9 @@ function explainGitHubError(err, call) {
         const accepted = (0, retry_1.responseHeader)(err, 'x-accepted-github-permissions');
         return new errors_1.UserError(`GitHub refused ${doing} in ${repository} (${status} ${apiMessage(err)}): the token needs "${permission}" on ${repository}${accepted ? ` (GitHub accepts: ${accepted})` : ''}`, `grant "${permission}"${ALSO_NEEDED[permission] ?? ''} on ${repository} (workflow token: a permissions: block; another repository: a GitHub App or fine-grained token, GITHUB_TOKEN cannot write there)`);
     }
+    // GitHub hides a private repository from a caller without a token behind the same 404
+    if (status === 404 && sentWithoutToken(err))
+        return new errors_1.UserError(`${repository} or the requested object was not found while ${doing} (404 ${apiMessage(err)}): it does not exist, or it is private and no token was sent`, `check --repository and the tag or pin; for a private repository pass a token with "${permission}" on ${repository} (--token or GITHUB_TOKEN)`);
     if (status === 404)
         return new errors_1.UserError(`${repository} or the requested object was not found while ${doing} (404 ${apiMessage(err)}): it does not exist or the token cannot see it`, `check --repository, the tag or pin, and that the token has "${permission}" on ${repository}`);
     return err;

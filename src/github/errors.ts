@@ -27,6 +27,12 @@ interface FailedRequest {
   request?: { method?: string; url?: string; headers?: Record<string, string | number | undefined> };
 }
 
+/** Whether the failed call went out without a token (an anonymous client). */
+function sentWithoutToken(err: unknown): boolean {
+  const headers = (err as FailedRequest)?.request?.headers;
+  return headers !== undefined && !headers.authorization;
+}
+
 /** Connection failures by their Node.js or undici code, in words. */
 const CONNECTION_FAILURES: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
@@ -173,7 +179,7 @@ export interface GitHubCall {
 /**
  * The one translation of GitHub failures: no answer (refused, DNS, timeout) → the host and
  * --api-url; 401 → bad token; 403 (not a rate limit), and 404 on a write to a repository that
- * could be read → the token lacks `permission`; 404 → not found;
+ * could be read → the token lacks `permission`; 404 → not found (or private, without a token);
  * a 403 rate limit left after the retries → wait. Other errors are returned unchanged.
  */
 export function explainGitHubError(err: unknown, call: GitHubCall): unknown {
@@ -199,6 +205,12 @@ export function explainGitHubError(err: unknown, call: GitHubCall): unknown {
       `grant "${permission}"${ALSO_NEEDED[permission] ?? ''} on ${repository} (workflow token: a permissions: block; another repository: a GitHub App or fine-grained token, GITHUB_TOKEN cannot write there)`,
     );
   }
+  // GitHub hides a private repository from a caller without a token behind the same 404
+  if (status === 404 && sentWithoutToken(err))
+    return new UserError(
+      `${repository} or the requested object was not found while ${doing} (404 ${apiMessage(err)}): it does not exist, or it is private and no token was sent`,
+      `check --repository and the tag or pin; for a private repository pass a token with "${permission}" on ${repository} (--token or GITHUB_TOKEN)`,
+    );
   if (status === 404)
     return new UserError(
       `${repository} or the requested object was not found while ${doing} (404 ${apiMessage(err)}): it does not exist or the token cannot see it`,
