@@ -42702,7 +42702,8 @@ exports.main = main;
 const commander_1 = __nccwpck_require__(18909);
 const options_1 = __nccwpck_require__(83457);
 const registry_1 = __nccwpck_require__(30927);
-const errors_1 = __nccwpck_require__(70017);
+const errors_1 = __nccwpck_require__(73116);
+const errors_2 = __nccwpck_require__(70017);
 const logger_1 = __nccwpck_require__(96618);
 const redact_1 = __nccwpck_require__(50767);
 const package_root_1 = __nccwpck_require__(43469);
@@ -42761,17 +42762,17 @@ async function main(argv) {
         await buildProgram().parseAsync(argv);
         return typeof process.exitCode === 'number' ? process.exitCode : 0;
     }
-    catch (err) {
-        const code = err.code;
-        if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help')
-            return 0;
-        if (typeof code === 'string' && code.startsWith('commander.'))
-            return 2;
-        if (err instanceof errors_1.UserError) {
+    catch (caught) {
+        // by class, not by `code`: Octokit's errors have a deprecated `code` getter that prints a warning
+        if (caught instanceof commander_1.CommanderError)
+            return ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(caught.code) ? 0 : 2;
+        // a GitHub request that got no answer, outside the calls that explain their own failures
+        const err = (0, errors_1.explainNetworkFailure)(caught) ?? caught;
+        if (err instanceof errors_2.UserError) {
             process.stderr.write(`error: ${redact(err.message)}\n`);
             return 2;
         }
-        if (err instanceof errors_1.CommandError) {
+        if (err instanceof errors_2.CommandError) {
             process.stderr.write(`error: ${redact(err.message)}\n`);
             return 1;
         }
@@ -43618,11 +43619,34 @@ exports.createGitHubClient = createGitHubClient;
  */
 const github_1 = __nccwpck_require__(93228);
 const utils_1 = __nccwpck_require__(38006);
+const errors_1 = __nccwpck_require__(73116);
 const retry_1 = __nccwpck_require__(48129);
+/**
+ * The fetch Octokit uses, with the cause of a failure in the error's own message ("connect
+ * ECONNREFUSED 127.0.0.1:443"): Octokit keeps only that message, and only from a cause of its own
+ * realm (not under jest), where undici's own message is just "fetch failed".
+ */
+function fetchNamingFailures(inner) {
+    return async (input, init) => {
+        try {
+            return await inner(input, init);
+        }
+        catch (err) {
+            if (err?.name === 'AbortError')
+                throw err;
+            throw new Error((0, errors_1.failureDetail)(err) || String(err), { cause: err });
+        }
+    };
+}
 function createGitHubClient(options) {
     const policy = options.retry ?? retry_1.DEFAULT_RETRY;
     const { log } = options;
-    const base = options.apiUrl ? { baseUrl: options.apiUrl.replace(/\/+$/, '') } : {};
+    const inner = utils_1.defaults.request?.fetch ?? fetch;
+    const base = {
+        ...(options.apiUrl ? { baseUrl: options.apiUrl.replace(/\/+$/, '') } : {}),
+        // replaces the defaults' request options as a whole: keep their proxy agent and fetch
+        request: { ...utils_1.defaults.request, fetch: fetchNamingFailures(inner) },
+    };
     // getOctokit insists on a token; GitHub is the class it instantiates, with the same defaults
     const octokit = options.token ? (0, github_1.getOctokit)(options.token, base) : new utils_1.GitHub(base);
     octokit.hook.wrap('request', async (request, requestOptions) => {
@@ -43649,9 +43673,16 @@ function createGitHubClient(options) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.httpStatus = httpStatus;
 exports.apiMessage = apiMessage;
+exports.failureDetail = failureDetail;
+exports.connectionFailure = connectionFailure;
+exports.networkFailure = networkFailure;
+exports.explainNetworkFailure = explainNetworkFailure;
 exports.explainGitHubError = explainGitHubError;
 exports.apiCall = apiCall;
-/** GitHub API failures turned into UserErrors that name what was refused and the permission it needs. */
+/**
+ * GitHub API failures turned into UserErrors that name what was refused and the permission it
+ * needs, or the host that could not be reached.
+ */
 const errors_1 = __nccwpck_require__(70017);
 const retry_1 = __nccwpck_require__(48129);
 /** The status of an Octokit RequestError, recognised by shape (its class lives in a transitive dependency). */
@@ -43665,6 +43696,119 @@ function apiMessage(err) {
     const inner = (data?.errors ?? []).map((e) => (typeof e === 'string' ? e : e.message)).filter(Boolean);
     return [data?.message ?? (err instanceof Error ? err.message : String(err)), ...inner].join('; ');
 }
+/** Whether the failed call went out without a token (an anonymous client). */
+function sentWithoutToken(err) {
+    const headers = err?.request?.headers;
+    return headers !== undefined && !headers.authorization;
+}
+/** Connection failures by their Node.js or undici code, in words. */
+const CONNECTION_FAILURES = {
+    ECONNREFUSED: 'connection refused',
+    ENOTFOUND: 'host name not found',
+    EAI_AGAIN: 'host name lookup failed',
+    ETIMEDOUT: 'connection timed out',
+    UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+    ECONNRESET: 'connection reset',
+    UND_ERR_SOCKET: 'connection closed',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+};
+/**
+ * An error and its causes, by shape: the causes Node.js and undici attach come from another realm
+ * under test runners (jest), where `instanceof Error` is false for them.
+ */
+function causeChain(err) {
+    const chain = [];
+    for (let at = err; chain.length < 5 && typeof at === 'object' && at !== null;) {
+        // an own data property only: Octokit's RequestError has a deprecated `code` getter that warns
+        const code = Object.getOwnPropertyDescriptor(at, 'code')?.value;
+        const message = at.message;
+        chain.push({ message: typeof message === 'string' ? message : '', code });
+        // an AggregateError (one failure per address tried) has no cause: follow its first error
+        const { cause, errors } = at;
+        at = cause ?? (Array.isArray(errors) ? errors[0] : undefined);
+    }
+    return chain;
+}
+/**
+ * The connection failure code of an error or of its causes; Octokit's RequestError keeps only the
+ * message of the fetch failure ("connect ECONNREFUSED 127.0.0.1:443"), so messages are read too.
+ */
+function connectionFailureCode(err) {
+    for (const { message, code } of causeChain(err)) {
+        if (typeof code === 'string' && code in CONNECTION_FAILURES)
+            return code;
+        const named = Object.keys(CONNECTION_FAILURES).find((c) => new RegExp(`\\b${c}\\b`).test(message));
+        if (named)
+            return named;
+    }
+    return undefined;
+}
+/**
+ * What a failed request says about itself: the innermost message of its causes that says more
+ * than undici's "fetch failed" (e.g. "connect ECONNREFUSED 127.0.0.1:443"), with its code when the
+ * message does not name it ("UND_ERR_CONNECT_TIMEOUT: Connect Timeout Error").
+ */
+function failureDetail(err) {
+    const chain = causeChain(err);
+    const told = chain.filter((e) => e.message !== '' && e.message !== 'fetch failed').pop();
+    const code = [told?.code, ...chain.map((e) => e.code)].find((c) => typeof c === 'string');
+    const message = told?.message ?? '';
+    if (code === undefined)
+        return message || (chain[0]?.message ?? '');
+    if (message.includes(code))
+        return message;
+    return message ? `${code}: ${message}` : code;
+}
+function inWords(words, detail) {
+    return detail && detail !== words ? `${words} (${detail})` : words;
+}
+/**
+ * A failed connection in words (pure), e.g. "connection refused (connect ECONNREFUSED
+ * 127.0.0.1:41234)"; undefined when neither the error nor its causes carry a connection failure code.
+ */
+function connectionFailure(err) {
+    const code = connectionFailureCode(err);
+    return code === undefined ? undefined : inWords(CONNECTION_FAILURES[code], failureDetail(err));
+}
+/**
+ * A GitHub API request that got no answer at all (pure): an Octokit RequestError without a
+ * response, which @octokit/request throws with status 500 when its fetch failed (refused, DNS,
+ * timeout, TLS). An error with a response is GitHub's answer, never a network failure.
+ */
+function networkFailure(err) {
+    if (typeof err !== 'object' || err === null || err instanceof errors_1.UserError)
+        return undefined;
+    const { status, response } = err;
+    const { request } = err;
+    if (response !== undefined || typeof request?.url !== 'string')
+        return undefined;
+    const code = connectionFailureCode(err);
+    if (code === undefined && status !== undefined && status !== 500)
+        return undefined;
+    let url;
+    try {
+        url = new URL(request.url);
+    }
+    catch {
+        return undefined;
+    }
+    return {
+        host: url.host,
+        request: `${request.method ?? 'GET'} ${url.pathname}`,
+        reason: inWords(code ? CONNECTION_FAILURES[code] : 'no answer', failureDetail(err)),
+    };
+}
+/**
+ * A network failure left after the retries, as a UserError naming the host and what failed;
+ * undefined for any other error. `doing` defaults to the request itself.
+ */
+function explainNetworkFailure(err, doing) {
+    const failure = networkFailure(err);
+    if (!failure)
+        return undefined;
+    return new errors_1.UserError(`cannot reach the GitHub API at ${failure.host} while ${doing ?? `sending ${failure.request}`}: ${failure.reason}`, 'check --api-url (or GITHUB_API_URL) and that this machine can reach that host (network, DNS, proxy), then run the command again');
+}
 function isRateLimited(err) {
     const failure = err;
     return ((0, retry_1.responseHeader)(failure, 'retry-after') !== undefined ||
@@ -43676,13 +43820,17 @@ const ALSO_NEEDED = {
     'contents: write': ' (and "pull-requests: write" for pin-bump)',
 };
 /**
- * The one translation of GitHub failures: 401 → bad token; 403 (not a rate limit), and 404 on a
- * write to a repository that could be read → the token lacks `permission`; 404 → not found;
+ * The one translation of GitHub failures: no answer (refused, DNS, timeout) → the host and
+ * --api-url; 401 → bad token; 403 (not a rate limit), and 404 on a write to a repository that
+ * could be read → the token lacks `permission`; 404 → not found (or private, without a token);
  * a 403 rate limit left after the retries → wait. Other errors are returned unchanged.
  */
 function explainGitHubError(err, call) {
     const status = httpStatus(err);
     const { doing, repository, permission } = call;
+    const unreachable = explainNetworkFailure(err, doing);
+    if (unreachable)
+        return unreachable;
     if (status === 401)
         return new errors_1.UserError(`GitHub rejected the token (401 ${apiMessage(err)}) while ${doing}`, `pass a valid token with "${permission}" on ${repository} (--token or GITHUB_TOKEN; a GitHub App installation token or a fine-grained token)`);
     if (status === 403 && isRateLimited(err))
@@ -43692,6 +43840,9 @@ function explainGitHubError(err, call) {
         const accepted = (0, retry_1.responseHeader)(err, 'x-accepted-github-permissions');
         return new errors_1.UserError(`GitHub refused ${doing} in ${repository} (${status} ${apiMessage(err)}): the token needs "${permission}" on ${repository}${accepted ? ` (GitHub accepts: ${accepted})` : ''}`, `grant "${permission}"${ALSO_NEEDED[permission] ?? ''} on ${repository} (workflow token: a permissions: block; another repository: a GitHub App or fine-grained token, GITHUB_TOKEN cannot write there)`);
     }
+    // GitHub hides a private repository from a caller without a token behind the same 404
+    if (status === 404 && sentWithoutToken(err))
+        return new errors_1.UserError(`${repository} or the requested object was not found while ${doing} (404 ${apiMessage(err)}): it does not exist, or it is private and no token was sent`, `check --repository and the tag or pin; for a private repository pass a token with "${permission}" on ${repository} (--token or GITHUB_TOKEN)`);
     if (status === 404)
         return new errors_1.UserError(`${repository} or the requested object was not found while ${doing} (404 ${apiMessage(err)}): it does not exist or the token cannot see it`, `check --repository, the tag or pin, and that the token has "${permission}" on ${repository}`);
     return err;
@@ -44290,7 +44441,11 @@ async function commitPin({ gh, req, plan, log }) {
     }
     catch (err) {
         if ((0, errors_1.httpStatus)(err) !== 404)
-            throw err;
+            throw (0, errors_1.explainGitHubError)(err, {
+                doing: `reading branch ${plan.branch}`,
+                repository: plan.repository,
+                permission: 'contents: read',
+            });
         branchExists = false;
     }
     if (branchExists) {
@@ -45830,11 +45985,7 @@ async function publishToGitHub(prepared, target, replace, ctx) {
         log: ctx.log,
         retry: (0, retry_1.retryPolicy)(),
     })));
-    const { data: release } = await octokit.rest.repos.getRelease({
-        owner,
-        repo,
-        release_id: outcome.releaseId,
-    });
+    const { data: release } = await (0, errors_1.apiCall)(`reading release ${tag} back`, repository, 'contents: read', () => octokit.rest.repos.getRelease({ owner, repo, release_id: outcome.releaseId }));
     const urlOf = (name) => release.assets.find((a) => a.name === name)?.browser_download_url;
     return {
         outcome,
@@ -46058,7 +46209,8 @@ async function downloadOnce(url, token, apiUrl, maxBytes) {
             });
         }
         catch (err) {
-            throw new retry_1.HttpFailureError(500, err.message);
+            // no answer: undici says only "fetch failed"; its cause names what failed
+            throw new retry_1.HttpFailureError(500, (0, errors_1.connectionFailure)(err) ?? err.message);
         }
         const location = res.headers.get('location');
         if (res.status >= 300 && res.status < 400 && location) {
@@ -46129,7 +46281,8 @@ async function downloadUrl(url, options, policy, maxBytes) {
         if (err instanceof errors_2.UserError)
             throw err;
         const failure = err;
-        throw new errors_2.UserError(`downloading ${url} failed: ${failure.status} ${failure.message}`, 'check the network and the pin file; run fetch again');
+        const answer = failure.response ? `${failure.status} ${failure.message}` : failure.message;
+        throw new errors_2.UserError(`downloading ${url} failed: ${answer}`, 'check the network and the pin file; run fetch again');
     }
 }
 const repositoryOf = (ref) => `${ref.owner}/${ref.repo}`;

@@ -6,7 +6,7 @@ import { DEFAULT_ACTION_COMMAND, inputEnvName } from './main';
 /** The oldest Node.js major the bundled action (dist/) runs on. */
 export const MIN_NODE_MAJOR = 20;
 
-/** Action outputs (set by the commands through ctx.setOutput). */
+/** Action outputs (set by the commands through ctx.setOutput; a test fails when one is missing). */
 export const ACTION_OUTPUTS: Record<string, string> = {
   'bundle-path': 'directory holding the vNN/ bundles (build)',
   'manifest-path': 'path of manifest.json (build)',
@@ -21,6 +21,8 @@ export const ACTION_OUTPUTS: Record<string, string> = {
   'pull-request-number': 'number of the pin-bump pull request (pin-bump)',
   'pull-request-url': 'URL of the pin-bump pull request (pin-bump)',
   dir: 'directory the pinned bundle was unpacked into (fetch)',
+  identical: "'true' when every rebuilt file is identical to the bundle's (rebuild-check)",
+  outdated: "'true' when a rebuild would pick up a newer library or PostgreSQL source (outdated)",
   packages: 'Debian packages build and verify need, space-separated (doctor --print-packages)',
 };
 

@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { CommandContext, CommandHandler } from '../core/context';
 import { CommandName, normaliseOptions, OPTION_SPECS, optionsFor, RawOptions } from '../core/options';
 import { findCommand, COMMANDS } from '../commands/registry';
+import { explainNetworkFailure } from '../github/errors';
 import { errorMessage } from '../util/errors';
 import { Logger } from '../util/logger';
 
@@ -95,6 +96,6 @@ export async function runAction(
     const code = await handler(options, ctx);
     if (code !== 0) core.setFailed(`pg-bundle ${entry.name} failed (exit code ${code})`);
   } catch (err) {
-    core.setFailed(inInputTerms(errorMessage(err)));
+    core.setFailed(inInputTerms(errorMessage(explainNetworkFailure(err) ?? err)));
   }
 }

@@ -1,7 +1,8 @@
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { CommandContext } from '../core/context';
 import { optionsFor, normaliseOptions, RawOptions } from '../core/options';
 import { COMMANDS } from '../commands/registry';
+import { explainNetworkFailure } from '../github/errors';
 import { CommandError, UserError } from '../util/errors';
 import { ConsoleLogger } from '../util/logger';
 import { redactor } from '../util/redact';
@@ -60,11 +61,12 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help')
-      return 0;
-    if (typeof code === 'string' && code.startsWith('commander.')) return 2;
+  } catch (caught) {
+    // by class, not by `code`: Octokit's errors have a deprecated `code` getter that prints a warning
+    if (caught instanceof CommanderError)
+      return ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(caught.code) ? 0 : 2;
+    // a GitHub request that got no answer, outside the calls that explain their own failures
+    const err = explainNetworkFailure(caught) ?? caught;
     if (err instanceof UserError) {
       process.stderr.write(`error: ${redact(err.message)}\n`);
       return 2;

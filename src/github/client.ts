@@ -4,8 +4,9 @@
  * the same Octokit, anonymous (reads of public repositories only).
  */
 import { getOctokit } from '@actions/github';
-import { GitHub } from '@actions/github/lib/utils';
+import { defaults, GitHub } from '@actions/github/lib/utils';
 import { Logger } from '../util/logger';
+import { failureDetail } from './errors';
 import {
   DEFAULT_RETRY,
   HttpFailure,
@@ -32,10 +33,31 @@ export interface NoRetryRequestOption {
   noRetry?: boolean;
 }
 
+/**
+ * The fetch Octokit uses, with the cause of a failure in the error's own message ("connect
+ * ECONNREFUSED 127.0.0.1:443"): Octokit keeps only that message, and only from a cause of its own
+ * realm (not under jest), where undici's own message is just "fetch failed".
+ */
+function fetchNamingFailures(inner: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    try {
+      return await inner(input, init);
+    } catch (err) {
+      if ((err as Error | undefined)?.name === 'AbortError') throw err;
+      throw new Error(failureDetail(err) || String(err), { cause: err });
+    }
+  };
+}
+
 export function createGitHubClient(options: ClientOptions): GitHubClient {
   const policy = options.retry ?? DEFAULT_RETRY;
   const { log } = options;
-  const base = options.apiUrl ? { baseUrl: options.apiUrl.replace(/\/+$/, '') } : {};
+  const inner = (defaults.request?.fetch as typeof fetch | undefined) ?? fetch;
+  const base = {
+    ...(options.apiUrl ? { baseUrl: options.apiUrl.replace(/\/+$/, '') } : {}),
+    // replaces the defaults' request options as a whole: keep their proxy agent and fetch
+    request: { ...defaults.request, fetch: fetchNamingFailures(inner) },
+  };
   // getOctokit insists on a token; GitHub is the class it instantiates, with the same defaults
   const octokit: GitHubClient = options.token ? getOctokit(options.token, base) : new GitHub(base);
   octokit.hook.wrap('request', async (request, requestOptions) => {

@@ -1,4 +1,7 @@
-/** GitHub API failures turned into UserErrors that name what was refused and the permission it needs. */
+/**
+ * GitHub API failures turned into UserErrors that name what was refused and the permission it
+ * needs, or the host that could not be reached.
+ */
 import { UserError } from '../util/errors';
 import { HttpFailure, responseHeader } from './retry';
 
@@ -17,6 +20,137 @@ export function apiMessage(err: unknown): string {
   )?.response?.data;
   const inner = (data?.errors ?? []).map((e) => (typeof e === 'string' ? e : e.message)).filter(Boolean);
   return [data?.message ?? (err instanceof Error ? err.message : String(err)), ...inner].join('; ');
+}
+
+/** The request an Octokit RequestError carries (its authorization header redacted, not removed). */
+interface FailedRequest {
+  request?: { method?: string; url?: string; headers?: Record<string, string | number | undefined> };
+}
+
+/** Whether the failed call went out without a token (an anonymous client). */
+function sentWithoutToken(err: unknown): boolean {
+  const headers = (err as FailedRequest)?.request?.headers;
+  return headers !== undefined && !headers.authorization;
+}
+
+/** Connection failures by their Node.js or undici code, in words. */
+const CONNECTION_FAILURES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  ECONNRESET: 'connection reset',
+  UND_ERR_SOCKET: 'connection closed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+};
+
+/**
+ * An error and its causes, by shape: the causes Node.js and undici attach come from another realm
+ * under test runners (jest), where `instanceof Error` is false for them.
+ */
+function causeChain(err: unknown): { message: string; code?: unknown }[] {
+  const chain: { message: string; code?: unknown }[] = [];
+  for (let at = err; chain.length < 5 && typeof at === 'object' && at !== null;) {
+    // an own data property only: Octokit's RequestError has a deprecated `code` getter that warns
+    const code = Object.getOwnPropertyDescriptor(at, 'code')?.value as unknown;
+    const message = (at as { message?: unknown }).message;
+    chain.push({ message: typeof message === 'string' ? message : '', code });
+    // an AggregateError (one failure per address tried) has no cause: follow its first error
+    const { cause, errors } = at as { cause?: unknown; errors?: unknown };
+    at = cause ?? (Array.isArray(errors) ? errors[0] : undefined);
+  }
+  return chain;
+}
+
+/**
+ * The connection failure code of an error or of its causes; Octokit's RequestError keeps only the
+ * message of the fetch failure ("connect ECONNREFUSED 127.0.0.1:443"), so messages are read too.
+ */
+function connectionFailureCode(err: unknown): string | undefined {
+  for (const { message, code } of causeChain(err)) {
+    if (typeof code === 'string' && code in CONNECTION_FAILURES) return code;
+    const named = Object.keys(CONNECTION_FAILURES).find((c) => new RegExp(`\\b${c}\\b`).test(message));
+    if (named) return named;
+  }
+  return undefined;
+}
+
+/**
+ * What a failed request says about itself: the innermost message of its causes that says more
+ * than undici's "fetch failed" (e.g. "connect ECONNREFUSED 127.0.0.1:443"), with its code when the
+ * message does not name it ("UND_ERR_CONNECT_TIMEOUT: Connect Timeout Error").
+ */
+export function failureDetail(err: unknown): string {
+  const chain = causeChain(err);
+  const told = chain.filter((e) => e.message !== '' && e.message !== 'fetch failed').pop();
+  const code = [told?.code, ...chain.map((e) => e.code)].find((c) => typeof c === 'string') as
+    string | undefined;
+  const message = told?.message ?? '';
+  if (code === undefined) return message || (chain[0]?.message ?? '');
+  if (message.includes(code)) return message;
+  return message ? `${code}: ${message}` : code;
+}
+
+function inWords(words: string, detail: string): string {
+  return detail && detail !== words ? `${words} (${detail})` : words;
+}
+
+/**
+ * A failed connection in words (pure), e.g. "connection refused (connect ECONNREFUSED
+ * 127.0.0.1:41234)"; undefined when neither the error nor its causes carry a connection failure code.
+ */
+export function connectionFailure(err: unknown): string | undefined {
+  const code = connectionFailureCode(err);
+  return code === undefined ? undefined : inWords(CONNECTION_FAILURES[code], failureDetail(err));
+}
+
+export interface NetworkFailure {
+  /** host[:port] the request went to */
+  host: string;
+  /** e.g. "GET /repos/acme/compute/releases/tags/t1" */
+  request: string;
+  /** e.g. "connection refused (connect ECONNREFUSED 127.0.0.1:41234)" */
+  reason: string;
+}
+
+/**
+ * A GitHub API request that got no answer at all (pure): an Octokit RequestError without a
+ * response, which @octokit/request throws with status 500 when its fetch failed (refused, DNS,
+ * timeout, TLS). An error with a response is GitHub's answer, never a network failure.
+ */
+export function networkFailure(err: unknown): NetworkFailure | undefined {
+  if (typeof err !== 'object' || err === null || err instanceof UserError) return undefined;
+  const { status, response } = err as HttpFailure;
+  const { request } = err as FailedRequest;
+  if (response !== undefined || typeof request?.url !== 'string') return undefined;
+  const code = connectionFailureCode(err);
+  if (code === undefined && status !== undefined && status !== 500) return undefined;
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch {
+    return undefined;
+  }
+  return {
+    host: url.host,
+    request: `${request.method ?? 'GET'} ${url.pathname}`,
+    reason: inWords(code ? CONNECTION_FAILURES[code] : 'no answer', failureDetail(err)),
+  };
+}
+
+/**
+ * A network failure left after the retries, as a UserError naming the host and what failed;
+ * undefined for any other error. `doing` defaults to the request itself.
+ */
+export function explainNetworkFailure(err: unknown, doing?: string): UserError | undefined {
+  const failure = networkFailure(err);
+  if (!failure) return undefined;
+  return new UserError(
+    `cannot reach the GitHub API at ${failure.host} while ${doing ?? `sending ${failure.request}`}: ${failure.reason}`,
+    'check --api-url (or GITHUB_API_URL) and that this machine can reach that host (network, DNS, proxy), then run the command again',
+  );
 }
 
 function isRateLimited(err: unknown): boolean {
@@ -43,13 +177,16 @@ export interface GitHubCall {
 }
 
 /**
- * The one translation of GitHub failures: 401 → bad token; 403 (not a rate limit), and 404 on a
- * write to a repository that could be read → the token lacks `permission`; 404 → not found;
+ * The one translation of GitHub failures: no answer (refused, DNS, timeout) → the host and
+ * --api-url; 401 → bad token; 403 (not a rate limit), and 404 on a write to a repository that
+ * could be read → the token lacks `permission`; 404 → not found (or private, without a token);
  * a 403 rate limit left after the retries → wait. Other errors are returned unchanged.
  */
 export function explainGitHubError(err: unknown, call: GitHubCall): unknown {
   const status = httpStatus(err);
   const { doing, repository, permission } = call;
+  const unreachable = explainNetworkFailure(err, doing);
+  if (unreachable) return unreachable;
   if (status === 401)
     return new UserError(
       `GitHub rejected the token (401 ${apiMessage(err)}) while ${doing}`,
@@ -68,6 +205,12 @@ export function explainGitHubError(err: unknown, call: GitHubCall): unknown {
       `grant "${permission}"${ALSO_NEEDED[permission] ?? ''} on ${repository} (workflow token: a permissions: block; another repository: a GitHub App or fine-grained token, GITHUB_TOKEN cannot write there)`,
     );
   }
+  // GitHub hides a private repository from a caller without a token behind the same 404
+  if (status === 404 && sentWithoutToken(err))
+    return new UserError(
+      `${repository} or the requested object was not found while ${doing} (404 ${apiMessage(err)}): it does not exist, or it is private and no token was sent`,
+      `check --repository and the tag or pin; for a private repository pass a token with "${permission}" on ${repository} (--token or GITHUB_TOKEN)`,
+    );
   if (status === 404)
     return new UserError(
       `${repository} or the requested object was not found while ${doing} (404 ${apiMessage(err)}): it does not exist or the token cannot see it`,

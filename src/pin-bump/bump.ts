@@ -7,7 +7,7 @@
  * when the default branch already pins this release or the open PR already proposes exactly this.
  */
 import { GitHubClient } from '../github/client';
-import { apiCall, apiMessage, httpStatus } from '../github/errors';
+import { apiCall, apiMessage, explainGitHubError, httpStatus } from '../github/errors';
 import { DEFAULT_RETRY, RetryPolicy, transient422Decision, withRetries } from '../github/retry';
 import { Logger } from '../util/logger';
 import { UserError } from '../util/errors';
@@ -356,7 +356,12 @@ async function commitPin({ gh, req, plan, log }: Bump): Promise<void> {
   try {
     await gh.rest.git.getRef({ owner, repo, ref: `heads/${plan.branch}` });
   } catch (err) {
-    if (httpStatus(err) !== 404) throw err;
+    if (httpStatus(err) !== 404)
+      throw explainGitHubError(err, {
+        doing: `reading branch ${plan.branch}`,
+        repository: plan.repository,
+        permission: 'contents: read',
+      });
     branchExists = false;
   }
   if (branchExists) {

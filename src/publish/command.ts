@@ -169,11 +169,9 @@ async function publishToGitHub(
       }),
     ),
   );
-  const { data: release } = await octokit.rest.repos.getRelease({
-    owner,
-    repo,
-    release_id: outcome.releaseId,
-  });
+  const { data: release } = await apiCall(`reading release ${tag} back`, repository, 'contents: read', () =>
+    octokit.rest.repos.getRelease({ owner, repo, release_id: outcome.releaseId }),
+  );
   const urlOf = (name: string) => release.assets.find((a) => a.name === name)?.browser_download_url;
   return {
     outcome,

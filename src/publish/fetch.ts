@@ -27,7 +27,7 @@ import * as tar from 'tar-stream';
 import { FileEntry, Manifest, VersionManifest } from '../core/manifest';
 import { parseManifest } from '../core/manifest-file';
 import { createGitHubClient, GitHubClient } from '../github/client';
-import { apiCall } from '../github/errors';
+import { apiCall, connectionFailure } from '../github/errors';
 import { parseReleaseDownloadUrl, parseRepository, RepositoryName } from '../github/repository';
 import {
   DEFAULT_RETRY,
@@ -156,7 +156,8 @@ async function downloadOnce(
         redirect: 'manual',
       });
     } catch (err) {
-      throw new HttpFailureError(500, (err as Error).message);
+      // no answer: undici says only "fetch failed"; its cause names what failed
+      throw new HttpFailureError(500, connectionFailure(err) ?? (err as Error).message);
     }
     const location = res.headers.get('location');
     if (res.status >= 300 && res.status < 400 && location) {
@@ -243,8 +244,9 @@ async function downloadUrl(
   } catch (err) {
     if (err instanceof UserError) throw err;
     const failure = err as HttpFailure;
+    const answer = failure.response ? `${failure.status} ${failure.message}` : failure.message;
     throw new UserError(
-      `downloading ${url} failed: ${failure.status} ${failure.message}`,
+      `downloading ${url} failed: ${answer}`,
       'check the network and the pin file; run fetch again',
     );
   }

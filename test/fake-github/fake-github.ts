@@ -440,10 +440,11 @@ export class FakeGitHub {
       (!tokenSpec?.repositories ||
         tokenSpec.repositories.some((r) => r.toLowerCase() === repoName.toLowerCase()));
     const readOnly = route.needs.every((n) => n.level === 'read');
-    if (!tokenSpec && !(repo && !repo.private && readOnly))
-      return send(errorReply(new HttpError(401, 'Requires authentication')));
+    // GitHub hides private repositories: to a caller who cannot see one, it does not exist (404),
+    // with or without a token; only a write to a public repository asks for authentication (401)
     if (!repo || (!visible && tokenSpec) || (repo.private && !tokenSpec))
       return send(errorReply(new HttpError(404, 'Not Found')));
+    if (!tokenSpec && !readOnly) return send(errorReply(new HttpError(401, 'Requires authentication')));
     if (
       tokenSpec &&
       route.needs.length > 0 &&

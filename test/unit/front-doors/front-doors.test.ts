@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { actionYml } from '../../../src/action/action-yml';
@@ -26,6 +26,23 @@ describe('action.yml', () => {
       expect(step.env[inputEnvName(spec.input)]).toBe(`\${{ inputs.${spec.input} }}`);
     }
     expect(doc.inputs.token.default).toBe('${{ github.token }}');
+  });
+  test('every output a command sets is declared (and every declared output is set by a command)', () => {
+    const set = new Set<string>();
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.name.endsWith('.ts'))
+          for (const m of readFileSync(path, 'utf8').matchAll(/\bsetOutput\(\s*'([^']+)'/g)) set.add(m[1]);
+      }
+    };
+    walk(join(packageRoot(), 'src'));
+    expect(set).toContain('identical');
+    const declared = parse(actionYml()).outputs as Record<string, { value: string }>;
+    expect(Object.keys(declared).sort()).toEqual([...set].sort());
+    for (const [name, output] of Object.entries(declared))
+      expect(output.value).toBe(`\${{ steps.run.outputs.${name} }}`);
   });
   test('the command and args inputs come from the command registry', () => {
     const doc = parse(actionYml());

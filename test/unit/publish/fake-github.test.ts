@@ -213,7 +213,20 @@ describe('FakeGitHub (fake GitHub REST API)', () => {
     await expect(anonymous.rest.repos.createRelease({ owner, repo, tag_name: 'x' })).rejects.toMatchObject({
       status: 401,
     });
-    await expect(anonymous.rest.repos.get({ owner, repo: 'private' })).rejects.toMatchObject({ status: 401 });
+    // GitHub hides private repositories from anonymous callers: 404, as for one that does not exist
+    for (const hidden of ['private', 'does-not-exist']) {
+      await expect(anonymous.rest.repos.get({ owner, repo: hidden })).rejects.toMatchObject({
+        status: 404,
+        message: expect.stringContaining('Not Found'),
+      });
+      await expect(
+        anonymous.rest.repos.getReleaseByTag({ owner, repo: hidden, tag: 'x' }),
+      ).rejects.toMatchObject({ status: 404 });
+      await expect(
+        anonymous.rest.repos.createRelease({ owner, repo: hidden, tag_name: 'x' }),
+      ).rejects.toMatchObject({ status: 404 });
+    }
+    await expect(anonymous.rest.repos.get({ owner, repo })).resolves.toMatchObject({ status: 200 });
     const readOnly = getOctokit(gh.createToken({ contents: 'read' }), { baseUrl: gh.baseUrl });
     await expect(readOnly.rest.repos.createRelease({ owner, repo, tag_name: 'x' })).rejects.toMatchObject({
       status: 403,

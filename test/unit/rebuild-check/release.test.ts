@@ -64,12 +64,23 @@ test('a published release is found by its tag, checked against its SHA256SUMS an
   }
 });
 
-test('a private release needs a token that can read it', async () => {
+test('a private release needs a token that can read it: without one, GitHub answers 404 (it hides the repository)', async () => {
   gh.seedRepo({ repo: REPO, private: true });
   const { assets } = await preparedAssets();
   gh.seedRelease(REPO, { tag: TAG, assets });
   const anonymous = fetchOptions(TAG, true);
-  await expect(fetchRelease(anonymous)).rejects.toThrow(`while reading release ${TAG}`);
+  const calls = gh.callsTo('repos/get-release-by-tag').length;
+  await expect(fetchRelease(anonymous)).rejects.toThrow(
+    `${REPO} or the requested object was not found while reading release ${TAG} (404 Not Found): it does not exist, or it is private and no token was sent\n` +
+      `  fix: check --repository and the tag or pin; for a private repository pass a token with "contents: read" on ${REPO} (--token or GITHUB_TOKEN)`,
+  );
+  expect(
+    gh
+      .callsTo('repos/get-release-by-tag')
+      .slice(calls)
+      .map((c) => c.status),
+  ).toEqual([404]);
+  expect(existsSync(anonymous.outDir)).toBe(false);
   expect(anonymous.log.lines.join('\n')).toContain(
     `reading release ${TAG} of ${REPO} without a token: a private repository needs --token or GITHUB_TOKEN`,
   );
@@ -135,6 +146,27 @@ describe('rebuild-check --repository --tag', () => {
         testContext(),
       ),
     ).rejects.toThrow(`not found while reading release bundle-nope`);
+    expect(fetchedDirs()).toEqual(before);
+  });
+
+  test('a private release without a token fails with the 404 that names the missing token', async () => {
+    gh.seedRepo({ repo: REPO, private: true });
+    const { assets } = await preparedAssets();
+    gh.seedRelease(REPO, { tag: TAG, assets });
+    const before = fetchedDirs();
+    const saved = process.env.GITHUB_TOKEN;
+    delete process.env.GITHUB_TOKEN; // no token at all
+    try {
+      await expect(
+        rebuildCheckCommand({ repository: REPO, tag: TAG, apiUrl: gh.baseUrl }, testContext()),
+      ).rejects.toThrow(
+        new RegExp(
+          `not found while reading release ${TAG} \\(404 Not Found\\): it does not exist, or it is private and no token was sent`,
+        ),
+      );
+    } finally {
+      if (saved !== undefined) process.env.GITHUB_TOKEN = saved;
+    }
     expect(fetchedDirs()).toEqual(before);
   });
 
