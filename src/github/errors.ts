@@ -180,7 +180,8 @@ export interface GitHubCall {
  * The one translation of GitHub failures: no answer (refused, DNS, timeout) → the host and
  * --api-url; 401 → bad token; 403 (not a rate limit), and 404 on a write to a repository that
  * could be read → the token lacks `permission`; 404 → not found (or private, without a token);
- * a 403 rate limit left after the retries → wait. Other errors are returned unchanged.
+ * a 403 rate limit left after the retries → wait; a 5xx left after the retries → GitHub's side, wait.
+ * Other errors are returned unchanged.
  */
 export function explainGitHubError(err: unknown, call: GitHubCall): unknown {
   const status = httpStatus(err);
@@ -215,6 +216,12 @@ export function explainGitHubError(err: unknown, call: GitHubCall): unknown {
     return new UserError(
       `${repository} or the requested object was not found while ${doing} (404 ${apiMessage(err)}): it does not exist or the token cannot see it`,
       `check --repository, the tag or pin, and that the token has "${permission}" on ${repository}`,
+    );
+  // a server error that outlived the retries (the policy retries 5xx): GitHub's side
+  if (status !== undefined && status >= 500)
+    return new UserError(
+      `GitHub kept failing while ${doing} in ${repository} (${status} ${apiMessage(err)}), also after the retries`,
+      'wait and run the command again (https://www.githubstatus.com shows incidents); what was already done is kept and reused',
     );
   return err;
 }

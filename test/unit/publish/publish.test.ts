@@ -183,6 +183,26 @@ describe('publish and fetch against FakeGitHub', () => {
     expect(gh.callsTo('repos/create-release').map((r) => r.status)).toEqual([403, 201]);
   });
 
+  it('a server error that outlives the retries ends in one line naming GitHub and the call, not a stack', async () => {
+    gh.injectFault({
+      operation: 'repos/create-release',
+      times: 100,
+      fault: { kind: 'status', status: 502, message: 'Bad Gateway' },
+    });
+    const failure = await publish(bundle()).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    gh.clearFaults();
+    expect(failure?.constructor.name).toBe('UserError');
+    expect(failure?.message).toMatch(
+      /^GitHub kept failing while .* in acme\/pg-bundle-releases \(502 Bad Gateway\), also after the retries\n {2}fix: wait and run the command again/,
+    );
+    // retried before giving up, and nothing half-published
+    expect(gh.callsTo('repos/create-release').length).toBeGreaterThan(1);
+    expect(gh.releases(REPO)).toHaveLength(0);
+  });
+
   it('names the missing permission when the token cannot write contents', async () => {
     const readOnly = gh.createToken({ contents: 'read' });
     await expect(publish(bundle(), {}, readOnly)).rejects.toThrow(/contents: write/);
