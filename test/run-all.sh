@@ -109,30 +109,45 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
   [ "$rmgr" -lt 15 ] || e2e_results+=("$results/e2e-rmgr.json")
 
   # fork mode on fork-shaped trees (test/fixtures/fork): every major of the run that has custom
-  # resource managers (v15+), each tree made from the same upstream tarball as the main job's
-  # source, built with --walredo fork and the fork's two modules into one bundle, verified, then
-  # the e2e test. The trees live under the cache directory (their compiled trees are cached by
-  # revision); a tree is made again only when the fixture script changed.
+  # resource managers (v15+), each tree made from the very upstream tarball of the main job's
+  # source (the sha256 its manifest records), built with --walredo fork and the fork's two modules
+  # into one bundle, verified, then the e2e test. The trees live under the cache directory (their
+  # compiled trees are cached by revision); a tree is made again when the fixture script or the
+  # upstream tarball changed.
   fork_versions=()
   for v in ${E2E_VERSIONS//,/ }; do [ "$v" -ge 15 ] && fork_versions+=("$v"); done
   echo "--- fork-shaped trees, --walredo fork: v${fork_versions[*]} ---"
   FORK_OUT="$e2e_parent/fork"
   fork_ok=1
   fixture_sha="$(sha256sum test/fixtures/fork/make-fork-tree.sh | cut -d' ' -f1)"
+  source_field() { node -e 'const s = require(process.argv[1]).versions[process.argv[2]]?.source ?? {}; console.log(s[process.argv[3]] ?? "")' "$E2E_OUT/manifest.json" "$1" "$2"; }
   for v in "${fork_versions[@]}"; do
+    upstream=""
+    want="$(source_field "$v" tarballSha256)"
     case "${SOURCE[$v]}" in
       tarball:*) upstream="${SOURCE[$v]#tarball:}" ;;
-      debian:*) upstream="$(ls "$PG_BUNDLE_CACHE"/debian/postgresql-"$v"_*/postgresql-"$v"_*.orig.tar.* 2>/dev/null | tail -1)" ;;
+      debian:*)
+        # the package version the main job used (debian:postgresql-15=15.18-0+deb12u1) names its download directory
+        rev="$(source_field "$v" revision)"; rev="${rev#debian:}"
+        for f in "$PG_BUNDLE_CACHE/debian/${rev/=/_}"/*.orig.tar.gz "$PG_BUNDLE_CACHE/debian/${rev/=/_}"/*.orig.tar.bz2 \
+          "$PG_BUNDLE_CACHE/debian/${rev/=/_}"/*.orig.tar.xz; do
+          [ -f "$f" ] && upstream="$f"
+        done ;;
     esac
+    if [ -z "$upstream" ] || [ -z "$want" ] || [ "$(sha256sum < "$upstream" | cut -d' ' -f1)" != "$want" ]; then
+      echo "v$v: no upstream tarball with the sha256 the main job recorded (${want:-none}) for the fork-shaped tree (found: ${upstream:-none})"
+      fork_ok=0; continue
+    fi
     tree="$PG_BUNDLE_CACHE/fork-trees/v$v"
-    if [ "$(cat "$tree.fixture-sha256" 2>/dev/null)" != "$fixture_sha" ]; then
-      rm -rf "$tree" "$tree.fixture-sha256"
+    stamp="$fixture_sha $want"
+    if [ "$(cat "$tree.stamp" 2>/dev/null)" != "$stamp" ]; then
+      rm -rf "$tree" "$tree.stamp" "$tree.fixture-sha256"
       mkdir -p "$(dirname "$tree")"
-      if [ -z "$upstream" ] || ! bash test/fixtures/fork/make-fork-tree.sh "$upstream" "$tree"; then
-        echo "v$v: could not make the fork-shaped tree (upstream tarball: ${upstream:-none found})"
+      if ! bash test/fixtures/fork/make-fork-tree.sh "$upstream" "$tree"; then
+        echo "v$v: could not make the fork-shaped tree from $upstream"
         fork_ok=0; continue
       fi
-      echo "$fixture_sha" > "$tree.fixture-sha256"
+      echo "$stamp" > "$tree.stamp"
     fi
     node bin/pg-bundle.js build --pg "$v" --source "dir:$tree" --walredo fork \
       --module test/fixtures/fork/fork_walredo --module test/fixtures/modules/pgb_test_rmgr \

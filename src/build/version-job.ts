@@ -19,7 +19,7 @@ export interface VersionJob {
   major: number;
   source: ResolvedSource;
   walredo: WalRedoMode;
-  /** linked-in modules the builtin walredo loads at start (--walredo-preload) */
+  /** linked-in modules walredo loads at start (--walredo-preload; builtin: from its table, fork: by itself) */
   walredoPreload: string[];
   icu: IcuChoice;
   toolchain: Toolchain;

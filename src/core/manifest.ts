@@ -80,9 +80,10 @@ export interface VersionManifest {
   modules: ModuleEntry[];
   /**
    * The WAL dialect walredo understands: its mode ('builtin' replays upstream WAL only), the
-   * linked-in modules it loads, the ones the builtin walredo loads at start as
-   * shared_preload_libraries would (`preload`, --walredo-preload), and (after verify) the resource
-   * managers it replays, measured.
+   * linked-in modules it loads, the ones it loads at start as shared_preload_libraries would
+   * (`preload`, --walredo-preload: the builtin walredo loads them from its module table, a fork's
+   * walredo loads them itself; verify's corpus server preloads them), and (after verify) the
+   * resource managers it replays, measured.
    */
   walredo: { mode: 'builtin' | 'fork' | 'none'; modules?: string[]; preload?: string[]; rmgrs?: RmgrSet };
   files: FileEntry[];

@@ -114,7 +114,7 @@ export const OPTION_SPECS: OptionSpec[] = [
     kind: 'string',
     commands: BUILDING,
     description:
-      "linked-in modules walredo loads at start as shared_preload_libraries would (e.g. one that registers a custom resource manager), comma-separated: the builtin walredo loads them; in fork mode it names the ones the fork's walredo loads itself. verify preloads them in its corpus server too",
+      "linked-in modules walredo loads at start as shared_preload_libraries would (e.g. one that registers a custom resource manager), comma-separated: the builtin walredo loads them; in fork mode it names the ones the fork's walredo loads itself. verify preloads them in its corpus server too. Static linkage only",
   },
   {
     key: 'linkage',

@@ -13,7 +13,7 @@ export interface RebuildInputs {
   /** --icu-source, or undefined for the distribution's ICU */
   icuSource?: string;
   walredo: 'builtin' | 'fork' | 'none';
-  /** --walredo-preload: modules the builtin walredo loads at start (compiled into postgres) */
+  /** --walredo-preload: modules walredo loads at start (builtin: compiled into its table; fork: declared) */
   walredoPreload: string[];
   linkage: 'static' | 'dynamic';
   /** --module directories (from the modules' origin "module:<dir>") */
