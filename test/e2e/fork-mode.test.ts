@@ -12,8 +12,7 @@
  *
  * Every version of the bundle's manifest is tested (PG_BUNDLE_E2E_VERSION narrows it to one).
  * PG_BUNDLE_E2E_BUNDLE names the builtin bundle of the same majors (the main job's), verified, for
- * the pin-bump comparison. test/run-all.sh builds v15 and v18 this way (PG_BUNDLE_E2E_FORK_VERSIONS
- * names others), verifies them and runs this file.
+ * the pin-bump comparison. test/run-all.sh builds v15..v18 this way, verifies them and runs this file.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
