@@ -46320,17 +46320,16 @@ async function downloadReleaseAsset(octokit, ref, asset, maxBytes, limit = 'the 
         return Buffer.from(data);
     });
 }
+/** The API client of a fetch (its API URL, log and retry policy), with or without a token. */
+function apiClient(token, options) {
+    return (0, client_1.createGitHubClient)({ token, apiUrl: options.apiUrl, log: options.log, retry: options.retry });
+}
 /** Through the API (works for private repositories): release by tag → asset by name → download. */
 async function downloadWithApi(pin, token, options, maxBytes) {
     const where = (0, repository_1.parseReleaseDownloadUrl)(pin.assetUrl);
     if (!where)
         return undefined;
-    const octokit = (0, client_1.createGitHubClient)({
-        token,
-        apiUrl: options.apiUrl,
-        log: options.log,
-        retry: options.retry,
-    });
+    const octokit = apiClient(token, options);
     const release = await releaseByTag(octokit, where);
     const asset = assetNamed(release, where, pin.assetName, 'check the pin file (was the release published completely?)');
     return downloadReleaseAsset(octokit, where, asset, maxBytes);
@@ -46655,12 +46654,7 @@ async function fetchRelease(options) {
         options.log.info(options.token
             ? `the token is not sent to the plain-http API ${options.apiUrl ?? ''}: reading release ${ref.tag} of ${repositoryOf(ref)} without it`
             : `reading release ${ref.tag} of ${repositoryOf(ref)} without a token: a private repository needs --token or GITHUB_TOKEN`);
-    const octokit = (0, client_1.createGitHubClient)({
-        token,
-        apiUrl: options.apiUrl,
-        log: options.log,
-        retry: options.retry,
-    });
+    const octokit = apiClient(token, options);
     const release = await releaseByTag(octokit, ref);
     const { pin, asset } = await releasePin(octokit, ref, release);
     return fetchPinned(pin, sumsVoucher(ref.tag, repositoryOf(ref)), options, () => downloadReleaseAsset(octokit, ref, asset, maxAssetBytes(pin)));

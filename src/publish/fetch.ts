@@ -304,6 +304,11 @@ async function downloadReleaseAsset(
   );
 }
 
+/** The API client of a fetch (its API URL, log and retry policy), with or without a token. */
+function apiClient(token: string | undefined, options: FetchTarget) {
+  return createGitHubClient({ token, apiUrl: options.apiUrl, log: options.log, retry: options.retry });
+}
+
 /** Through the API (works for private repositories): release by tag → asset by name → download. */
 async function downloadWithApi(
   pin: PinFile,
@@ -313,12 +318,7 @@ async function downloadWithApi(
 ): Promise<Buffer | undefined> {
   const where = parseReleaseDownloadUrl(pin.assetUrl);
   if (!where) return undefined;
-  const octokit = createGitHubClient({
-    token,
-    apiUrl: options.apiUrl,
-    log: options.log,
-    retry: options.retry,
-  });
+  const octokit = apiClient(token, options);
   const release = await releaseByTag(octokit, where);
   const asset = assetNamed(
     release,
@@ -708,12 +708,7 @@ export async function fetchRelease(options: ReleaseFetchOptions): Promise<FetchR
         ? `the token is not sent to the plain-http API ${options.apiUrl ?? ''}: reading release ${ref.tag} of ${repositoryOf(ref)} without it`
         : `reading release ${ref.tag} of ${repositoryOf(ref)} without a token: a private repository needs --token or GITHUB_TOKEN`,
     );
-  const octokit = createGitHubClient({
-    token,
-    apiUrl: options.apiUrl,
-    log: options.log,
-    retry: options.retry,
-  });
+  const octokit = apiClient(token, options);
   const release = await releaseByTag(octokit, ref);
   const { pin, asset } = await releasePin(octokit, ref, release);
   return fetchPinned(pin, sumsVoucher(ref.tag, repositoryOf(ref)), options, () =>

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Manifest } from '../../src/core/manifest';
 
 /**
  * End-to-end tests run against a bundle built by the README's main command (test/run-all.sh builds it
@@ -15,4 +16,22 @@ export function requireBundle(): { out: string; version: number; dir: string } {
     );
   }
   return { out: E2E_BUNDLE, version: E2E_VERSION, dir: join(E2E_BUNDLE, `v${E2E_VERSION}`) };
+}
+
+/**
+ * A second bundle named by its own variable (e.g. PG_BUNDLE_E2E_FORK_BUNDLE), with the majors to test:
+ * every version of its manifest, or PG_BUNDLE_E2E_VERSION alone when set. Undefined when the variable
+ * is not set: the test file then defines one failing test that says how to set it.
+ */
+export function namedBundle(
+  variable: string,
+): { dir: string; manifest: Manifest; majors: number[] } | undefined {
+  const dir = process.env[variable] ?? '';
+  if (!dir) return undefined;
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  const only = process.env.PG_BUNDLE_E2E_VERSION;
+  const majors = Object.keys(manifest.versions)
+    .map(Number)
+    .filter((m) => !only || m === Number(only));
+  return { dir, manifest, majors };
 }

@@ -8,25 +8,19 @@
  *
  * Every version of the bundle's manifest is tested (PG_BUNDLE_E2E_VERSION narrows it to one).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Manifest } from '../../src/core/manifest';
+import { namedBundle } from './bundle-env';
 import { runWalRedoStage, walRedoStarter } from '../../src/walredo/suite';
 
-const bundle = process.env.PG_BUNDLE_E2E_RMGR_BUNDLE ?? '';
+const named = namedBundle('PG_BUNDLE_E2E_RMGR_BUNDLE');
 const RMGR_MODULE = 'pgb_test_rmgr';
 const RMGR = 'custom134';
 
-if (!bundle) {
+if (!named) {
   test('PG_BUNDLE_E2E_RMGR_BUNDLE names a bundle built with --walredo-preload pgb_test_rmgr', () => {
     throw new Error('set PG_BUNDLE_E2E_RMGR_BUNDLE (test/run-all.sh builds such a bundle and sets it)');
   });
 } else {
-  const manifest = JSON.parse(readFileSync(join(bundle, 'manifest.json'), 'utf8')) as Manifest;
-  const only = process.env.PG_BUNDLE_E2E_VERSION;
-  const majors = Object.keys(manifest.versions)
-    .map(Number)
-    .filter((m) => !only || m === Number(only));
+  const { dir: bundle, manifest, majors } = named;
   jest.setTimeout(30 * 60 * 1000);
 
   describe.each(majors)('v%i', (major) => {

@@ -14,6 +14,7 @@
  * PG_BUNDLE_E2E_BUNDLE names the builtin bundle of the same majors (the main job's), verified, for
  * the pin-bump comparison. test/run-all.sh builds v15..v18 this way, verifies them and runs this file.
  */
+import { namedBundle } from './bundle-env';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +26,7 @@ import { walRedoStarter } from '../../src/walredo/suite';
 import { PROTOCOL_TESTS } from '../../src/walredo/suite/protocol-tests';
 import { WalRedoReport } from '../../src/walredo/suite/report';
 
-const bundle = process.env.PG_BUNDLE_E2E_FORK_BUNDLE ?? '';
+const named = namedBundle('PG_BUNDLE_E2E_FORK_BUNDLE');
 /** the main job's bundle (builtin walredo, upstream trees), when the run built one */
 const builtinBundle = process.env.PG_BUNDLE_E2E_BUNDLE ?? '';
 
@@ -48,16 +49,12 @@ function sysvCreators(): number[] {
     .map((m) => Number(m[2]));
 }
 
-if (!bundle) {
+if (!named) {
   test('PG_BUNDLE_E2E_FORK_BUNDLE names a bundle built from a fork-shaped tree with --walredo fork', () => {
     throw new Error('set PG_BUNDLE_E2E_FORK_BUNDLE (test/run-all.sh builds such a bundle and sets it)');
   });
 } else {
-  const manifest = JSON.parse(readFileSync(join(bundle, 'manifest.json'), 'utf8')) as Manifest;
-  const only = process.env.PG_BUNDLE_E2E_VERSION;
-  const majors = Object.keys(manifest.versions)
-    .map(Number)
-    .filter((m) => !only || m === Number(only));
+  const { dir: bundle, manifest, majors } = named;
   jest.setTimeout(30 * 60 * 1000);
 
   describe.each(majors)('v%i', (major) => {
