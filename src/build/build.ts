@@ -26,7 +26,7 @@ import {
   WalRedoMode,
 } from './walredo';
 import { finishVersion, StartedVersion, startVersion, VersionJob } from './version-job';
-import { compiledTreeDir } from './compiled-tree';
+import { CompileScope, compiledTreeDir, TREE_MAKE_ARGS } from './compiled-tree';
 import { withCacheLock } from './cache-lock';
 import { claimOutDir } from './out-dir';
 
@@ -43,6 +43,10 @@ export interface BuildRequest {
   walredoPreload?: string;
   /** 'static' (the bundle; default) or 'dynamic' (a conventional build for comparison, src/build/dynamic.ts) */
   linkage?: Linkage;
+  /** what a static build compiles: 'bundle' (default) or 'all' (the whole tree, as before; benchmarks) */
+  compileScope?: CompileScope;
+  /** compile through ccache under the cache directory when it is installed (default true; benchmarks turn it off) */
+  ccache?: boolean;
   locales: string[];
   keepDebug: boolean;
   installDeps: boolean;
@@ -225,11 +229,15 @@ async function linkStatic(
     job.req.log.step(`${v}: link static ${binary}`, async () => {
       const { buildDir, env } = started.tree;
       rmSync(join(buildDir, dir, binary), { force: true });
-      await run('make', ['-C', dir, binary, `LDFLAGS_EX=${flags}`, `ICU_LIBS=${icuLibs}`], {
-        cwd: buildDir,
-        env,
-        logFile: join(logs, `link-${binary}.log`),
-      });
+      await run(
+        'make',
+        ['-C', dir, ...TREE_MAKE_ARGS, binary, `LDFLAGS_EX=${flags}`, `ICU_LIBS=${icuLibs}`],
+        {
+          cwd: buildDir,
+          env,
+          logFile: join(logs, `link-${binary}.log`),
+        },
+      );
       // moved out of the (cached) tree, so that a later make there relinks the ordinary binary
       renameSync(join(buildDir, dir, binary), dest);
       return dest;

@@ -4,19 +4,67 @@
  * an incremental `make` and the staging install. Binaries relinked for a bundle are moved out of the
  * tree, so the tree always holds the ordinary ones `make` produced.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { ResolvedSource } from '../source/resolve';
 import { run } from '../util/exec';
 import { sha256 } from '../util/hash';
 import { Logger } from '../util/logger';
+import { ccacheEnv, readCcacheStats, zeroCcacheStats } from './ccache';
 import { compilerFrontDir, realCompiler } from './compiler-front';
 import { configureArgs, configureEnv, staticIcuLibs, unrelocatedPrefix } from './configure';
 import type { Toolchain } from './build';
 import { IcuChoice } from './icu';
+import { IN_TREE_MODULES } from './modules';
+import { CONFIGURED_FILE, ConfiguredTree, findSeedBase, seedTree } from './seed-tree';
+import { syncSnapshot } from './source-snapshot';
 
 /** Binaries that builds relink in the tree with their own flags before moving them out. */
 export const RELINKED_IN_TREE = ['src/backend/postgres', 'src/bin/initdb/initdb'];
+
+/**
+ * Arguments of every make in the tree: header dependency tracking (.deps/*.Po), so that a changed
+ * header rebuilds what includes it (a seeded or reused tree relies on it). Given to make, not to
+ * configure: configure's arguments are compiled into postgres, make's are not.
+ */
+export const TREE_MAKE_ARGS = ['autodepend=yes'];
+
+/**
+ * What a bundle needs compiled (`scope: 'bundle'`): the backend, initdb with what it links, the
+ * timezone compiler, pg_config (PGXS) and the in-tree modules linked in. The rest of the tree
+ * (client programs, ecpg, test tools, conversion modules) is not in the bundle.
+ */
+export function bundleCompileDirs(): string[] {
+  return [
+    'src/backend',
+    'src/timezone',
+    'src/bin/initdb',
+    'src/bin/pg_config',
+    ...IN_TREE_MODULES.map((m) => m.dir),
+  ];
+}
+
+/**
+ * What a bundle needs staged: share/ data of the compiled directories, the headers and makefiles
+ * PGXS builds modules with, libpq (its install also lays out pg_service.conf.sample, which a full
+ * install puts in share/ and the bundle has always carried).
+ */
+export function bundleInstallDirs(): string[] {
+  return [
+    'config',
+    'src/include',
+    'src/makefiles',
+    'src/port',
+    'src/common',
+    'src/interfaces/libpq',
+    ...bundleCompileDirs(),
+  ];
+}
+
+/** share/ files a full install takes from directories the bundle does not compile: copied from the source. */
+export const SHARE_FILES_FROM_SOURCE = [{ from: 'src/bin/psql/psqlrc.sample', to: 'psqlrc.sample' }];
+
+export type CompileScope = 'bundle' | 'all';
 
 export interface CompiledTree {
   /** the configured and compiled tree (in the cache) */
@@ -28,37 +76,40 @@ export interface CompiledTree {
   /** configure's arguments and the environment every make in the tree runs with */
   args: string[];
   env: NodeJS.ProcessEnv;
-  /** whether configure and the full compile were already done (a warm cache) */
-  reused: boolean;
+  /** a warm cache (configured before), a tree seeded from a similar source's, or a cold one */
+  origin: 'reused' | 'seeded' | 'cold';
 }
 
-/**
- * The cache key of a compiled tree (pure): source location and revision, configure flags, compiler
- * flags (with the paths in them left out), ICU, and the toolchain (compiler, binutils, glibc).
- */
-export function compiledTreeKey(input: {
+/** Everything of a tree's key but where its source is (pure): configure and compiler flags, ICU, toolchain. */
+export function compiledTreeFlagsKey(input: {
   major: number;
-  source: Pick<ResolvedSource, 'dir' | 'revision'>;
   icu: Pick<IcuChoice, 'prefix' | 'version'>;
   toolchain: Toolchain;
 }): string {
-  const { major, source, icu, toolchain } = input;
-  const args = configureArgs({ major, sourceDir: source.dir, buildDir: '', icuPrefix: icu.prefix });
+  const { major, icu, toolchain } = input;
+  const args = configureArgs({ major, sourceDir: '', buildDir: '', icuPrefix: icu.prefix });
   const flags = configureEnv({
     major,
     sourceDir: '<source>',
     buildDir: '<build>',
     icuPrefix: icu.prefix === undefined ? undefined : '<icu>',
   });
+  return sha256(JSON.stringify({ major, args, flags, icu: icu.prefix ?? icu.version, toolchain })).slice(
+    0,
+    16,
+  );
+}
+
+/**
+ * The cache key of a compiled tree (pure): source location and revision, configure flags, compiler
+ * flags (with the paths in them left out), ICU, and the toolchain (compiler, binutils, glibc).
+ */
+export function compiledTreeKey(
+  input: Parameters<typeof compiledTreeFlagsKey>[0] & { source: Pick<ResolvedSource, 'dir' | 'revision'> },
+): string {
+  const { source } = input;
   return sha256(
-    JSON.stringify({
-      dir: source.dir,
-      revision: source.revision,
-      args,
-      flags,
-      icu: icu.prefix ?? icu.version,
-      toolchain,
-    }),
+    JSON.stringify({ dir: source.dir, revision: source.revision, flags: compiledTreeFlagsKey(input) }),
   ).slice(0, 16);
 }
 
@@ -68,10 +119,15 @@ export function compiledTreeDir(input: Parameters<typeof compiledTreeKey>[0] & {
 }
 
 /**
- * configure (unless the cached tree is configured), make, and make install into `stage`. The caller
- * holds the tree's lock (cache-lock.ts) until it is done with the tree.
+ * A directory source (a checkout the user may edit) is compiled from a private snapshot beside its
+ * tree, kept in step by content; tarball and Debian sources are extracted into the cache once and
+ * compiled as they are.
  */
-export async function compileAndStage(input: {
+function compiledSourceDir(source: ResolvedSource, buildDir: string): string {
+  return source.spec.kind === 'dir' ? `${buildDir}.src` : source.dir;
+}
+
+interface TreeInput {
   major: number;
   source: ResolvedSource;
   icu: IcuChoice;
@@ -81,46 +137,143 @@ export async function compileAndStage(input: {
   logs: string;
   jobs: number;
   log: Logger;
-}): Promise<CompiledTree> {
-  const { major, source, icu, stage, logs, log } = input;
-  const v = `v${major}`;
-  const args = configureArgs({ major, sourceDir: source.dir, buildDir: '', icuPrefix: icu.prefix });
+  /** 'bundle' (default): only what the bundle needs; 'all': the whole tree (the dynamic build) */
+  scope?: CompileScope;
+  /** the ccache binary, or undefined to compile without it */
+  ccache?: string;
+}
+
+/**
+ * configure (unless the cached tree is configured or could be seeded), make, and make install into
+ * `stage`. The caller holds the tree's lock (cache-lock.ts) until it is done with the tree.
+ */
+export async function compileAndStage(input: TreeInput): Promise<CompiledTree> {
+  const { major, source, icu } = input;
   const buildDir = compiledTreeDir(input);
-  const front = compilerFrontDir(input.cacheDir, realCompiler('gcc'));
-  const env = {
+  const sourceDir = compiledSourceDir(source, buildDir);
+  const cacheDir = resolve(input.cacheDir);
+  const front = compilerFrontDir(cacheDir, realCompiler('gcc'));
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
-    ...configureEnv({ major, sourceDir: source.dir, buildDir, icuPrefix: icu.prefix }),
+    ...configureEnv({ major, sourceDir, buildDir, icuPrefix: icu.prefix }),
+    ...ccacheEnv(cacheDir, input.ccache),
     PATH: `${front}:${process.env.PATH ?? '/usr/bin:/bin'}`,
   };
-  const configured = join(buildDir, '.pg-bundle-configured');
-  const reused = existsSync(configured);
-  if (reused) {
+  const args = configureArgs({ major, sourceDir, buildDir: '', icuPrefix: icu.prefix });
+  const origin = await prepareTree(input, { buildDir, sourceDir, env, args });
+  await makeAndStage(input, { buildDir, sourceDir, env });
+  const stagePrefix = join(input.stage, unrelocatedPrefix(major));
+  return {
+    buildDir,
+    stage: input.stage,
+    stagePrefix,
+    pgConfig: join(stagePrefix, 'bin', 'pg_config'),
+    args,
+    env,
+    origin,
+  };
+}
+
+interface TreePlace {
+  buildDir: string;
+  sourceDir: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** A configured tree with the source's current content: reused, seeded, or configured cold. */
+async function prepareTree(
+  input: TreeInput,
+  place: TreePlace & { args: string[] },
+): Promise<CompiledTree['origin']> {
+  const { source, log } = input;
+  const { buildDir, sourceDir, env, args } = place;
+  const v = `v${input.major}`;
+  const record = (): void => {
+    const configured: ConfiguredTree = {
+      source: sourceDir,
+      revision: source.revision,
+      args,
+      flagsKey: compiledTreeFlagsKey(input),
+    };
+    writeFileSync(join(buildDir, CONFIGURED_FILE), `${JSON.stringify(configured)}\n`);
+  };
+  const syncSource = () => {
+    if (sourceDir === source.dir) return;
+    const { written, removed } = syncSnapshot(source.dir, sourceDir);
+    log.info(`${v}: source snapshot ${sourceDir}: ${written.length} written, ${removed.length} removed`);
+  };
+  if (existsSync(join(buildDir, CONFIGURED_FILE))) {
     log.info(`${v}: reusing the compiled tree in ${buildDir}`);
     // a build killed between a relink and moving its binary out leaves that binary in the tree,
     // newer than its objects: make would keep it and stage it. These two are always relinked.
     for (const binary of RELINKED_IN_TREE) rmSync(join(buildDir, binary), { force: true });
-  } else {
-    rmSync(buildDir, { recursive: true, force: true });
-    mkdirSync(buildDir, { recursive: true });
-    await log.step(`${v}: configure`, () =>
-      run(join(source.dir, 'configure'), args, { cwd: buildDir, env, logFile: join(logs, 'configure.log') }),
-    );
-    writeFileSync(configured, `${JSON.stringify({ source: source.dir, revision: source.revision, args })}\n`);
+    syncSource();
+    return 'reused';
   }
-  await log.step(`${v}: make -j${input.jobs}`, () =>
-    run('make', ['-s', `-j${input.jobs}`, ...(icu.prefix ? [`ICU_LIBS=${staticIcuLibs(icu.prefix)}`] : [])], {
+  const base =
+    sourceDir === source.dir
+      ? undefined
+      : findSeedBase({
+          cacheBuildDir: dirname(buildDir),
+          major: input.major,
+          flagsKey: compiledTreeFlagsKey(input),
+          source: source.dir,
+          exclude: buildDir,
+        });
+  if (base) {
+    await log.step(
+      `${v}: seed the tree from ${base.buildDir} (${base.differing} of ${base.total} source files differ)`,
+      () => seedTree(base, buildDir, sourceDir),
+    );
+    syncSource();
+    record();
+    return 'seeded';
+  }
+  rmSync(buildDir, { recursive: true, force: true });
+  mkdirSync(buildDir, { recursive: true });
+  syncSource();
+  await log.step(`${v}: configure`, () =>
+    run(join(sourceDir, 'configure'), args, {
       cwd: buildDir,
       env,
-      logFile: join(logs, 'make.log'),
+      logFile: join(input.logs, 'configure.log'),
     }),
   );
-  await log.step(`${v}: make install (staging)`, () =>
-    run('make', ['-s', 'install', `DESTDIR=${stage}`], {
+  record();
+  return 'cold';
+}
+
+/** make (the bundle's part, or all of it) and make install into the stage. */
+async function makeAndStage(input: TreeInput, place: TreePlace): Promise<void> {
+  const { major, icu, stage, logs, log } = input;
+  const { buildDir, sourceDir, env } = place;
+  const v = `v${major}`;
+  const scope = input.scope ?? 'bundle';
+  const icuArgs = icu.prefix ? [`ICU_LIBS=${staticIcuLibs(icu.prefix)}`] : [];
+  const make = (dir: string, makeArgs: string[], logFile: string) =>
+    run('make', ['-s', '-C', dir, ...TREE_MAKE_ARGS, ...makeArgs], {
       cwd: buildDir,
       env,
-      logFile: join(logs, 'install.log'),
-    }),
+      logFile: join(logs, logFile),
+    });
+  await zeroCcacheStats(env);
+  await log.step(
+    `${v}: make -j${input.jobs} (${scope === 'all' ? 'the whole tree' : 'what the bundle needs'})`,
+    async () => {
+      if (scope === 'all') return make('.', [`-j${input.jobs}`, ...icuArgs], 'make.log');
+      // the top-level make makes the generated headers first (make -C <dir> -j races with them)
+      await make('src/backend', ['generated-headers'], 'make.log');
+      for (const dir of bundleCompileDirs()) await make(dir, [`-j${input.jobs}`, ...icuArgs], 'make.log');
+    },
   );
-  const stagePrefix = join(stage, unrelocatedPrefix(major));
-  return { buildDir, stage, stagePrefix, pgConfig: join(stagePrefix, 'bin', 'pg_config'), args, env, reused };
+  const stats = await readCcacheStats(env);
+  if (stats) log.info(`${v}: ccache ${stats.hits} hits, ${stats.misses} misses (${env.CCACHE_DIR})`);
+  await log.step(`${v}: make install (staging)`, async () => {
+    const install = [`DESTDIR=${stage}`];
+    if (scope === 'all') return make('.', ['install', ...install], 'install.log');
+    await make('src', ['install-local', ...install], 'install.log');
+    for (const dir of bundleInstallDirs()) await make(dir, ['install', ...install], 'install.log');
+    const share = join(stage, unrelocatedPrefix(major), 'share', 'postgresql');
+    for (const f of SHARE_FILES_FROM_SOURCE) copyFileSync(join(sourceDir, f.from), join(share, f.to));
+  });
 }

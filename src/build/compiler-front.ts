@@ -1,7 +1,8 @@
 /**
  * A `gcc` (and `cc`) in front of the real compiler that adds `-ffile-prefix-map` for the source and
- * build directories named by PGB_MAP_SOURCE and PGB_MAP_BUILD. configure records only the name
- * `gcc`, so the bundle is the same whatever the cache or out path (pg_config's data in postgres
+ * build directories named by PGB_MAP_SOURCE and PGB_MAP_BUILD, and runs the compile through ccache
+ * when PGB_CCACHE names it. configure records only the name `gcc`, so the bundle is the same
+ * whatever the cache or out path and whether ccache served an object (pg_config's data in postgres
  * holds CC and CFLAGS as make saw them).
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,11 +11,13 @@ import { UserError } from '../util/errors';
 
 /** The front's shell script for the real compiler at `real` (pure). */
 export function compilerFrontScript(real: string): string {
+  const quoted = real.replace(/'/g, `'\\''`);
   return [
     '#!/bin/sh',
     '# pg-bundle: maps build paths away without recording them (see src/build/compiler-front.ts)',
     'set -- ${PGB_MAP_SOURCE:+"-ffile-prefix-map=$PGB_MAP_SOURCE=."} ${PGB_MAP_BUILD:+"-ffile-prefix-map=$PGB_MAP_BUILD=."} "$@"',
-    `exec '${real.replace(/'/g, `'\\''`)}' "$@"`,
+    `if [ -n "$PGB_CCACHE" ]; then exec "$PGB_CCACHE" '${quoted}' "$@"; fi`,
+    `exec '${quoted}' "$@"`,
     '',
   ].join('\n');
 }

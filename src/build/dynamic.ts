@@ -30,6 +30,7 @@ import { sha256File } from '../util/hash';
 import { packageRoot } from '../util/package-root';
 import { normaliseModes } from './assemble';
 import { finishVersion, StartedVersion, startVersion, VersionJob } from './version-job';
+import { TREE_MAKE_ARGS } from './compiled-tree';
 import { wrapFlag } from './configure';
 import { IN_TREE_MODULES, librariesOf, readMakeVars } from './modules';
 import { builtinWalRedoDir, parseWrapList } from './walredo';
@@ -198,7 +199,7 @@ async function relinkWithWalRedoDispatch(
   const postgres = join(work, 'postgres.dynamic');
   await job.req.log.step(`${v}: relink postgres (dynamic) with the walredo dispatch`, async () => {
     rmSync(join(buildDir, 'src/backend/postgres'), { force: true });
-    await run('make', ['-C', 'src/backend', 'postgres', `LDFLAGS_EX=${flags}`], {
+    await run('make', ['-C', 'src/backend', ...TREE_MAKE_ARGS, 'postgres', `LDFLAGS_EX=${flags}`], {
       cwd: buildDir,
       env,
       logFile: join(logs, 'link-postgres.log'),

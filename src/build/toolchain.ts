@@ -16,6 +16,12 @@ export interface Requirement {
 export const REQUIREMENTS: Requirement[] = [
   { what: 'C compiler', kind: 'command', name: 'gcc', debianPackage: 'gcc' },
   { what: 'make', kind: 'command', name: 'make', debianPackage: 'make' },
+  {
+    what: 'ccache (compiles cached under the cache directory)',
+    kind: 'command',
+    name: 'ccache',
+    debianPackage: 'ccache',
+  },
   { what: 'bison', kind: 'command', name: 'bison', debianPackage: 'bison' },
   { what: 'flex', kind: 'command', name: 'flex', debianPackage: 'flex' },
   { what: 'perl', kind: 'command', name: 'perl', debianPackage: 'perl' },

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { VersionManifest } from '../core/manifest';
 import { manifestSource, ResolvedSource } from '../source/resolve';
 import type { BuildRequest, Toolchain } from './build';
+import { findCcache } from './ccache';
 import { compileAndStage, CompiledTree } from './compiled-tree';
 import { componentsFor, DebianPackages } from './components';
 import { IcuChoice } from './icu';
@@ -56,6 +57,9 @@ export async function startVersion(job: VersionJob): Promise<StartedVersion> {
     logs,
     jobs: job.req.jobs,
     log: job.req.log,
+    // the dynamic build ships the whole install (libpq, every module); the bundle only its part
+    scope: job.req.linkage === 'dynamic' ? 'all' : (job.req.compileScope ?? 'bundle'),
+    ccache: job.req.ccache === false ? undefined : findCcache(),
   });
   return { v, work, logs, tree, startedAt };
 }
