@@ -113,6 +113,11 @@ function addStorageOptions(program: Command): Command {
       'with --latency: function-level profile (perf) of the out dir of a --keep-debug build of the same major',
     )
     .option(
+      '--build-matrix-only',
+      'with --majors and --build-times: only the build time of the matrix (no bundle needed)',
+      false,
+    )
+    .option(
       '--bundle-prefix <prefix>',
       'static bundle of major M is <prefix>M unless --bundle, e.g. /tmp/pgb/n',
     )
@@ -211,6 +216,7 @@ function storageArgs(o: Record<string, unknown>): Pick<BenchOptions, 'compare' |
     nativeRuns: o.nativeRuns as number,
     majors: o.majors ? parseVersions(o.majors as string) : [],
     bundlePrefix: o.bundlePrefix as string | undefined,
+    buildMatrixOnly: o.buildMatrixOnly as boolean,
     profileDebug: o.profileDebug ? resolve(o.profileDebug as string) : undefined,
   };
   const any = storage.scale.length > 0 || storage.latency || storage.majors.length > 0;

@@ -38,6 +38,8 @@ export interface StorageOptions {
   nativeRuns: number;
   majors: number[];
   bundlePrefix?: string;
+  /** with majors and buildTimes: only the build matrix */
+  buildMatrixOnly?: boolean;
   buildTimes: boolean;
   buildRuns: number;
   jobs: number;
@@ -64,7 +66,8 @@ export async function storageSections(
     if (opts.latency) sections.push(...(await nativeSections(tools, subjects, files, opts, log)));
     if (opts.scale.length) sections.push(await scaleSection(tools, subjects, files, opts, log));
   }
-  if (opts.majors.length) sections.push(await majorsSection(tools, majorsInput(opts, log)));
+  if (opts.majors.length && !opts.buildMatrixOnly)
+    sections.push(await majorsSection(tools, majorsInput(opts, log)));
   if (opts.majors.length && opts.buildTimes)
     sections.push(
       await buildMatrixSection({

@@ -9,6 +9,7 @@
 # Expensive downloads and builds are cached under $PG_BUNDLE_CACHE (default ~/.cache/pg-bundle).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+run_started=$(date +%s)
 
 # The majors the main job builds, and their sources (upstream v14/v16/v17 from ../shared/sources,
 # v15/v18 from Debian): exactly the README's main job. PG_BUNDLE_E2E_VERSIONS narrows it for a quick run.
@@ -81,13 +82,14 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
   for v in ${E2E_VERSIONS//,/ }; do
     echo "--- v$v ---"
     PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_BUNDLE="$E2E_OUT" PG_BUNDLE_E2E_VERSION="$v" \
-      npx jest --ci --runInBand test/e2e --testPathIgnorePatterns reproducible custom-rmgr fork-mode \
+      npx jest --ci --runInBand test/e2e --testPathIgnorePatterns reproducible custom-rmgr fork-mode seeded-tree \
       --json --outputFile="$results/e2e-v$v.json" || status=1
     e2e_results+=("$results/e2e-v$v.json")
   done
-  # reproducible from any path: one version built again, cold, with another cache and out directory
+  # reproducible from any path: one version built again, cold, with another cache and out directory,
+  # then once more from ccache alone
   repro="${E2E_VERSIONS%%,*}"
-  echo "--- v$repro: a second cold build elsewhere ---"
+  echo "--- v$repro: a second cold build elsewhere, then a build from ccache ---"
   PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_BUNDLE="$E2E_OUT" PG_BUNDLE_E2E_VERSION="$repro" \
     npx jest --ci --runInBand test/e2e/reproducible --json --outputFile="$results/e2e-repro.json" || status=1
   e2e_results+=("$results/e2e-repro.json")
@@ -113,9 +115,10 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
   # source (the sha256 its manifest records), built with --walredo fork and the fork's two modules
   # into one bundle, verified, then the e2e test. The trees live under the cache directory (their
   # compiled trees are cached by revision); a tree is made again when the fixture script or the
-  # upstream tarball changed.
-  # Every such major of the run (measured from an empty cache: the four cold fork builds, verify
-  # and the test take ~10 minutes); PG_BUNDLE_E2E_FORK_VERSIONS narrows it for a quick run.
+  # upstream tarball changed. Each fork tree's compiled tree is seeded from the main job's upstream
+  # tree (src/build/seed-tree.ts): make recompiles only what the fork's edits reach; one major's
+  # bundle is then built again cold elsewhere and compared file by file (test/e2e/seeded-tree).
+  # Every such major of the run; PG_BUNDLE_E2E_FORK_VERSIONS narrows it for a quick run.
   fork_versions=()
   if [ -n "${PG_BUNDLE_E2E_FORK_VERSIONS:-}" ]; then
     for v in ${PG_BUNDLE_E2E_FORK_VERSIONS//,/ }; do fork_versions+=("$v"); done
@@ -124,6 +127,7 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
   fi
   echo "--- fork-shaped trees, --walredo fork: v${fork_versions[*]} ---"
   FORK_OUT="$e2e_parent/fork"
+  FORK_ARGS="--walredo fork --module test/fixtures/fork/fork_walredo --module test/fixtures/modules/pgb_test_rmgr --walredo-preload pgb_test_rmgr"
   fork_ok=1
   fixture_sha="$(sha256sum test/fixtures/fork/make-fork-tree.sh | cut -d' ' -f1)"
   source_field() { node -e 'const s = require(process.argv[1]).versions[process.argv[2]]?.source ?? {}; console.log(s[process.argv[3]] ?? "")' "$E2E_OUT/manifest.json" "$1" "$2"; }
@@ -155,17 +159,22 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
       fi
       echo "$stamp" > "$tree.stamp"
     fi
-    node bin/pg-bundle.js build --pg "$v" --source "dir:$tree" --walredo fork \
-      --module test/fixtures/fork/fork_walredo --module test/fixtures/modules/pgb_test_rmgr \
-      --walredo-preload pgb_test_rmgr --out "$FORK_OUT" || fork_ok=0
+    t_fork=$(date +%s)
+    # shellcheck disable=SC2086 # $FORK_ARGS is a list of words
+    node bin/pg-bundle.js build --pg "$v" --source "dir:$tree" $FORK_ARGS --out "$FORK_OUT" || fork_ok=0
+    echo "v$v fork tree build: $(( $(date +%s) - t_fork )) s"
   done
   if [ "$fork_ok" = 1 ] && [ ${#fork_versions[@]} -gt 0 ] && node bin/pg-bundle.js verify "$FORK_OUT"; then
     PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_FORK_BUNDLE="$FORK_OUT" PG_BUNDLE_E2E_BUNDLE="$E2E_OUT" \
       npx jest --ci --runInBand test/e2e/fork-mode --json --outputFile="$results/e2e-fork.json" || status=1
+    seeded="${fork_versions[${#fork_versions[@]}-1]}"
+    echo "--- v$seeded: the seeded fork tree against a cold build of the same tree ---"
+    PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_FORK_BUNDLE="$FORK_OUT" PG_BUNDLE_E2E_VERSION="$seeded" PG_BUNDLE_E2E_FORK_ARGS="$FORK_ARGS" \
+      npx jest --ci --runInBand test/e2e/seeded-tree --json --outputFile="$results/e2e-seeded.json" || status=1
   elif [ ${#fork_versions[@]} -gt 0 ]; then
     status=1
   fi
-  [ ${#fork_versions[@]} -eq 0 ] || e2e_results+=("$results/e2e-fork.json")
+  [ ${#fork_versions[@]} -eq 0 ] || e2e_results+=("$results/e2e-fork.json" "$results/e2e-seeded.json")
 else
   echo "no bundle was built: end-to-end tests not run"
   e2e_results+=("$results/e2e.json")
@@ -184,4 +193,5 @@ const mainJob = process.env.MAIN_JOB === "1";
 if (mainJob) passed++; else { failed++; console.log("the main job (pg-bundle run) failed"); }
 console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
 ' "$results/unit.json" "${e2e_results[@]}"
+echo "whole run: $(( $(date +%s) - run_started )) s (cache: $PG_BUNDLE_CACHE)"
 exit $status

@@ -43670,7 +43670,7 @@ async function linkStatic(job, started, modules, walredoParts, linkLibs) {
     const relink = async (binary, dir, flags, dest) => job.req.log.step(`${v}: link static ${binary}`, async () => {
         const { buildDir, env } = started.tree;
         (0, node_fs_1.rmSync)((0, node_path_1.join)(buildDir, dir, binary), { force: true });
-        await (0, exec_1.run)('make', ['-C', dir, binary, `LDFLAGS_EX=${flags}`, `ICU_LIBS=${icuLibs}`], {
+        await (0, exec_1.run)('make', ['-C', dir, ...compiled_tree_1.TREE_MAKE_ARGS, binary, `LDFLAGS_EX=${flags}`, `ICU_LIBS=${icuLibs}`], {
             cwd: buildDir,
             env,
             logFile: (0, node_path_1.join)(logs, `link-${binary}.log`),
@@ -43763,6 +43763,70 @@ async function withCacheLock(dir, log, body, timing = exports.DEFAULT_CACHE_LOCK
 
 /***/ }),
 
+/***/ 27175:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ccacheEnv = ccacheEnv;
+exports.parseCcacheStats = parseCcacheStats;
+exports.zeroCcacheStats = zeroCcacheStats;
+exports.readCcacheStats = readCcacheStats;
+exports.findCcache = findCcache;
+/**
+ * ccache under the cache directory, for the compiles a cached tree cannot spare (a new tree key, a
+ * tree seeded from another one). The compiler front (compiler-front.ts) runs it when PGB_CCACHE is
+ * set; it never changes an object: the same compiler, flags and prefix maps make the same bytes,
+ * which the reproducibility test checks with a build served from ccache alone.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const exec_1 = __nccwpck_require__(37895);
+/** The environment that turns ccache on for one compiled tree (pure). */
+function ccacheEnv(cacheDir, ccache) {
+    if (!ccache)
+        return {};
+    return {
+        PGB_CCACHE: ccache,
+        CCACHE_DIR: (0, node_path_1.join)(cacheDir, 'ccache'),
+        // no CCACHE_BASEDIR: it rewrites the compiler's absolute paths to relative ones, which the
+        // -ffile-prefix-map of the compiler front then misses (__FILE__ kept the cache path: measured)
+        CCACHE_MAXSIZE: '4G',
+    };
+}
+/** hits and misses from `ccache --print-stats` (pure). */
+function parseCcacheStats(text) {
+    const value = (key) => {
+        const m = new RegExp(`^${key}\\t(\\d+)$`, 'm').exec(text);
+        return m ? Number(m[1]) : 0;
+    };
+    return {
+        hits: value('direct_cache_hit') + value('preprocessed_cache_hit'),
+        misses: value('cache_miss'),
+    };
+}
+async function zeroCcacheStats(env) {
+    if (env.PGB_CCACHE)
+        await (0, exec_1.capture)(env.PGB_CCACHE, ['--zero-stats'], { env });
+}
+async function readCcacheStats(env) {
+    if (!env.PGB_CCACHE)
+        return undefined;
+    return parseCcacheStats(await (0, exec_1.capture)(env.PGB_CCACHE, ['--print-stats'], { env }));
+}
+/** The ccache on PATH, or undefined (the build then compiles without it and says so). */
+function findCcache(path = process.env.PATH ?? '/usr/bin:/bin') {
+    for (const dir of path.split(':')) {
+        if (dir && !dir.endsWith('/compiler-front') && (0, node_fs_1.existsSync)((0, node_path_1.join)(dir, 'ccache')))
+            return (0, node_path_1.join)(dir, 'ccache');
+    }
+    return undefined;
+}
+
+
+/***/ }),
+
 /***/ 20989:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -43834,7 +43898,10 @@ exports.buildCommand = buildCommand;
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.RELINKED_IN_TREE = void 0;
+exports.SHARE_FILES_FROM_SOURCE = exports.TREE_MAKE_ARGS = exports.RELINKED_IN_TREE = void 0;
+exports.bundleCompileDirs = bundleCompileDirs;
+exports.bundleInstallDirs = bundleInstallDirs;
+exports.compiledTreeFlagsKey = compiledTreeFlagsKey;
 exports.compiledTreeKey = compiledTreeKey;
 exports.compiledTreeDir = compiledTreeDir;
 exports.compileAndStage = compileAndStage;
@@ -43848,78 +43915,204 @@ const node_fs_1 = __nccwpck_require__(73024);
 const node_path_1 = __nccwpck_require__(76760);
 const exec_1 = __nccwpck_require__(37895);
 const hash_1 = __nccwpck_require__(95138);
+const ccache_1 = __nccwpck_require__(27175);
 const compiler_front_1 = __nccwpck_require__(4705);
 const configure_1 = __nccwpck_require__(13480);
+const modules_1 = __nccwpck_require__(48169);
+const seed_tree_1 = __nccwpck_require__(99156);
+const source_snapshot_1 = __nccwpck_require__(81364);
 /** Binaries that builds relink in the tree with their own flags before moving them out. */
 exports.RELINKED_IN_TREE = ['src/backend/postgres', 'src/bin/initdb/initdb'];
 /**
- * The cache key of a compiled tree (pure): source location and revision, configure flags, compiler
- * flags (with the paths in them left out), ICU, and the toolchain (compiler, binutils, glibc).
+ * Arguments of every make in the tree: header dependency tracking (.deps/*.Po), so that a changed
+ * header rebuilds what includes it (a seeded or reused tree relies on it). Given to make, not to
+ * configure: configure's arguments are compiled into postgres, make's are not.
  */
-function compiledTreeKey(input) {
-    const { major, source, icu, toolchain } = input;
-    const args = (0, configure_1.configureArgs)({ major, sourceDir: source.dir, buildDir: '', icuPrefix: icu.prefix });
+exports.TREE_MAKE_ARGS = ['autodepend=yes'];
+/**
+ * What a bundle needs compiled (`scope: 'bundle'`): the backend, initdb with what it links, the
+ * timezone compiler, pg_config (PGXS) and the in-tree modules linked in. The rest of the tree
+ * (client programs, ecpg, test tools, conversion modules) is not in the bundle.
+ */
+function bundleCompileDirs() {
+    return [
+        'src/backend',
+        'src/timezone',
+        'src/bin/initdb',
+        'src/bin/pg_config',
+        ...modules_1.IN_TREE_MODULES.map((m) => m.dir),
+    ];
+}
+/**
+ * What a bundle needs staged: share/ data of the compiled directories, the headers and makefiles
+ * PGXS builds modules with, libpq (its install also lays out pg_service.conf.sample, which a full
+ * install puts in share/ and the bundle has always carried).
+ */
+function bundleInstallDirs() {
+    return [
+        'config',
+        'src/include',
+        'src/makefiles',
+        'src/port',
+        'src/common',
+        'src/interfaces/libpq',
+        ...bundleCompileDirs(),
+    ];
+}
+/** share/ files a full install takes from directories the bundle does not compile: copied from the source. */
+exports.SHARE_FILES_FROM_SOURCE = [{ from: 'src/bin/psql/psqlrc.sample', to: 'psqlrc.sample' }];
+/** Everything of a tree's key but where its source is (pure): configure and compiler flags, ICU, toolchain. */
+function compiledTreeFlagsKey(input) {
+    const { major, icu, toolchain } = input;
+    const args = (0, configure_1.configureArgs)({ major, sourceDir: '', buildDir: '', icuPrefix: icu.prefix });
     const flags = (0, configure_1.configureEnv)({
         major,
         sourceDir: '<source>',
         buildDir: '<build>',
         icuPrefix: icu.prefix === undefined ? undefined : '<icu>',
     });
-    return (0, hash_1.sha256)(JSON.stringify({
-        dir: source.dir,
-        revision: source.revision,
-        args,
-        flags,
-        icu: icu.prefix ?? icu.version,
-        toolchain,
-    })).slice(0, 16);
+    return (0, hash_1.sha256)(JSON.stringify({ major, args, flags, icu: icu.prefix ?? icu.version, toolchain })).slice(0, 16);
+}
+/**
+ * The cache key of a compiled tree (pure): source location and revision, configure flags, compiler
+ * flags (with the paths in them left out), ICU, and the toolchain (compiler, binutils, glibc).
+ */
+function compiledTreeKey(input) {
+    const { source } = input;
+    return (0, hash_1.sha256)(JSON.stringify({ dir: source.dir, revision: source.revision, flags: compiledTreeFlagsKey(input) })).slice(0, 16);
 }
 /** Where the compiled tree of this source, flags, ICU and toolchain lives in the cache. */
 function compiledTreeDir(input) {
     return (0, node_path_1.join)((0, node_path_1.resolve)(input.cacheDir), 'build', `v${input.major}-${compiledTreeKey(input)}`);
 }
 /**
- * configure (unless the cached tree is configured), make, and make install into `stage`. The caller
- * holds the tree's lock (cache-lock.ts) until it is done with the tree.
+ * A directory source (a checkout the user may edit) is compiled from a private snapshot beside its
+ * tree, kept in step by content; tarball and Debian sources are extracted into the cache once and
+ * compiled as they are.
+ */
+function compiledSourceDir(source, buildDir) {
+    return source.spec.kind === 'dir' ? `${buildDir}.src` : source.dir;
+}
+/**
+ * configure (unless the cached tree is configured or could be seeded), make, and make install into
+ * `stage`. The caller holds the tree's lock (cache-lock.ts) until it is done with the tree.
  */
 async function compileAndStage(input) {
-    const { major, source, icu, stage, logs, log } = input;
-    const v = `v${major}`;
-    const args = (0, configure_1.configureArgs)({ major, sourceDir: source.dir, buildDir: '', icuPrefix: icu.prefix });
+    const { major, source, icu } = input;
     const buildDir = compiledTreeDir(input);
-    const front = (0, compiler_front_1.compilerFrontDir)(input.cacheDir, (0, compiler_front_1.realCompiler)('gcc'));
+    const sourceDir = compiledSourceDir(source, buildDir);
+    const cacheDir = (0, node_path_1.resolve)(input.cacheDir);
+    const front = (0, compiler_front_1.compilerFrontDir)(cacheDir, (0, compiler_front_1.realCompiler)('gcc'));
     const env = {
         ...process.env,
-        ...(0, configure_1.configureEnv)({ major, sourceDir: source.dir, buildDir, icuPrefix: icu.prefix }),
+        ...(0, configure_1.configureEnv)({ major, sourceDir, buildDir, icuPrefix: icu.prefix }),
+        ...(0, ccache_1.ccacheEnv)(cacheDir, input.ccache),
         PATH: `${front}:${process.env.PATH ?? '/usr/bin:/bin'}`,
     };
-    const configured = (0, node_path_1.join)(buildDir, '.pg-bundle-configured');
-    const reused = (0, node_fs_1.existsSync)(configured);
-    if (reused) {
+    const args = (0, configure_1.configureArgs)({ major, sourceDir, buildDir: '', icuPrefix: icu.prefix });
+    const origin = await prepareTree(input, { buildDir, sourceDir, env, args });
+    await makeAndStage(input, { buildDir, sourceDir, env });
+    const stagePrefix = (0, node_path_1.join)(input.stage, (0, configure_1.unrelocatedPrefix)(major));
+    return {
+        buildDir,
+        stage: input.stage,
+        stagePrefix,
+        pgConfig: (0, node_path_1.join)(stagePrefix, 'bin', 'pg_config'),
+        args,
+        env,
+        origin,
+    };
+}
+/** A configured tree with the source's current content: reused, seeded, or configured cold. */
+async function prepareTree(input, place) {
+    const { source, log } = input;
+    const { buildDir, sourceDir, env, args } = place;
+    const v = `v${input.major}`;
+    const record = () => {
+        const configured = {
+            source: sourceDir,
+            revision: source.revision,
+            args,
+            flagsKey: compiledTreeFlagsKey(input),
+        };
+        (0, node_fs_1.writeFileSync)((0, node_path_1.join)(buildDir, seed_tree_1.CONFIGURED_FILE), `${JSON.stringify(configured)}\n`);
+    };
+    const syncSource = () => {
+        if (sourceDir === source.dir)
+            return;
+        const { written, removed } = (0, source_snapshot_1.syncSnapshot)(source.dir, sourceDir);
+        log.info(`${v}: source snapshot ${sourceDir}: ${written.length} written, ${removed.length} removed`);
+    };
+    if ((0, node_fs_1.existsSync)((0, node_path_1.join)(buildDir, seed_tree_1.CONFIGURED_FILE))) {
         log.info(`${v}: reusing the compiled tree in ${buildDir}`);
         // a build killed between a relink and moving its binary out leaves that binary in the tree,
         // newer than its objects: make would keep it and stage it. These two are always relinked.
         for (const binary of exports.RELINKED_IN_TREE)
             (0, node_fs_1.rmSync)((0, node_path_1.join)(buildDir, binary), { force: true });
+        syncSource();
+        return 'reused';
     }
-    else {
-        (0, node_fs_1.rmSync)(buildDir, { recursive: true, force: true });
-        (0, node_fs_1.mkdirSync)(buildDir, { recursive: true });
-        await log.step(`${v}: configure`, () => (0, exec_1.run)((0, node_path_1.join)(source.dir, 'configure'), args, { cwd: buildDir, env, logFile: (0, node_path_1.join)(logs, 'configure.log') }));
-        (0, node_fs_1.writeFileSync)(configured, `${JSON.stringify({ source: source.dir, revision: source.revision, args })}\n`);
+    const base = sourceDir === source.dir
+        ? undefined
+        : (0, seed_tree_1.findSeedBase)({
+            cacheBuildDir: (0, node_path_1.dirname)(buildDir),
+            major: input.major,
+            flagsKey: compiledTreeFlagsKey(input),
+            source: source.dir,
+            exclude: buildDir,
+        });
+    if (base) {
+        await log.step(`${v}: seed the tree from ${base.buildDir} (${base.differing} of ${base.total} source files differ)`, () => (0, seed_tree_1.seedTree)(base, buildDir, sourceDir));
+        syncSource();
+        record();
+        return 'seeded';
     }
-    await log.step(`${v}: make -j${input.jobs}`, () => (0, exec_1.run)('make', ['-s', `-j${input.jobs}`, ...(icu.prefix ? [`ICU_LIBS=${(0, configure_1.staticIcuLibs)(icu.prefix)}`] : [])], {
+    (0, node_fs_1.rmSync)(buildDir, { recursive: true, force: true });
+    (0, node_fs_1.mkdirSync)(buildDir, { recursive: true });
+    syncSource();
+    await log.step(`${v}: configure`, () => (0, exec_1.run)((0, node_path_1.join)(sourceDir, 'configure'), args, {
         cwd: buildDir,
         env,
-        logFile: (0, node_path_1.join)(logs, 'make.log'),
+        logFile: (0, node_path_1.join)(input.logs, 'configure.log'),
     }));
-    await log.step(`${v}: make install (staging)`, () => (0, exec_1.run)('make', ['-s', 'install', `DESTDIR=${stage}`], {
+    record();
+    return 'cold';
+}
+/** make (the bundle's part, or all of it) and make install into the stage. */
+async function makeAndStage(input, place) {
+    const { major, icu, stage, logs, log } = input;
+    const { buildDir, sourceDir, env } = place;
+    const v = `v${major}`;
+    const scope = input.scope ?? 'bundle';
+    const icuArgs = icu.prefix ? [`ICU_LIBS=${(0, configure_1.staticIcuLibs)(icu.prefix)}`] : [];
+    const make = (dir, makeArgs, logFile) => (0, exec_1.run)('make', ['-s', '-C', dir, ...exports.TREE_MAKE_ARGS, ...makeArgs], {
         cwd: buildDir,
         env,
-        logFile: (0, node_path_1.join)(logs, 'install.log'),
-    }));
-    const stagePrefix = (0, node_path_1.join)(stage, (0, configure_1.unrelocatedPrefix)(major));
-    return { buildDir, stage, stagePrefix, pgConfig: (0, node_path_1.join)(stagePrefix, 'bin', 'pg_config'), args, env, reused };
+        logFile: (0, node_path_1.join)(logs, logFile),
+    });
+    await (0, ccache_1.zeroCcacheStats)(env);
+    await log.step(`${v}: make -j${input.jobs} (${scope === 'all' ? 'the whole tree' : 'what the bundle needs'})`, async () => {
+        if (scope === 'all')
+            return make('.', [`-j${input.jobs}`, ...icuArgs], 'make.log');
+        // the top-level make makes the generated headers first (make -C <dir> -j races with them)
+        await make('src/backend', ['generated-headers'], 'make.log');
+        for (const dir of bundleCompileDirs())
+            await make(dir, [`-j${input.jobs}`, ...icuArgs], 'make.log');
+    });
+    const stats = await (0, ccache_1.readCcacheStats)(env);
+    if (stats)
+        log.info(`${v}: ccache ${stats.hits} hits, ${stats.misses} misses (${env.CCACHE_DIR})`);
+    await log.step(`${v}: make install (staging)`, async () => {
+        const install = [`DESTDIR=${stage}`];
+        if (scope === 'all')
+            return make('.', ['install', ...install], 'install.log');
+        await make('src', ['install-local', ...install], 'install.log');
+        for (const dir of bundleInstallDirs())
+            await make(dir, ['install', ...install], 'install.log');
+        const share = (0, node_path_1.join)(stage, (0, configure_1.unrelocatedPrefix)(major), 'share', 'postgresql');
+        for (const f of exports.SHARE_FILES_FROM_SOURCE)
+            (0, node_fs_1.copyFileSync)((0, node_path_1.join)(sourceDir, f.from), (0, node_path_1.join)(share, f.to));
+    });
 }
 
 
@@ -43936,8 +44129,9 @@ exports.compilerFrontDir = compilerFrontDir;
 exports.realCompiler = realCompiler;
 /**
  * A `gcc` (and `cc`) in front of the real compiler that adds `-ffile-prefix-map` for the source and
- * build directories named by PGB_MAP_SOURCE and PGB_MAP_BUILD. configure records only the name
- * `gcc`, so the bundle is the same whatever the cache or out path (pg_config's data in postgres
+ * build directories named by PGB_MAP_SOURCE and PGB_MAP_BUILD, and runs the compile through ccache
+ * when PGB_CCACHE names it. configure records only the name `gcc`, so the bundle is the same
+ * whatever the cache or out path and whether ccache served an object (pg_config's data in postgres
  * holds CC and CFLAGS as make saw them).
  */
 const node_fs_1 = __nccwpck_require__(73024);
@@ -43945,11 +44139,13 @@ const node_path_1 = __nccwpck_require__(76760);
 const errors_1 = __nccwpck_require__(70017);
 /** The front's shell script for the real compiler at `real` (pure). */
 function compilerFrontScript(real) {
+    const quoted = real.replace(/'/g, `'\\''`);
     return [
         '#!/bin/sh',
         '# pg-bundle: maps build paths away without recording them (see src/build/compiler-front.ts)',
         'set -- ${PGB_MAP_SOURCE:+"-ffile-prefix-map=$PGB_MAP_SOURCE=."} ${PGB_MAP_BUILD:+"-ffile-prefix-map=$PGB_MAP_BUILD=."} "$@"',
-        `exec '${real.replace(/'/g, `'\\''`)}' "$@"`,
+        `if [ -n "$PGB_CCACHE" ]; then exec "$PGB_CCACHE" '${quoted}' "$@"; fi`,
+        `exec '${quoted}' "$@"`,
         '',
     ].join('\n');
 }
@@ -44240,6 +44436,7 @@ const hash_1 = __nccwpck_require__(95138);
 const package_root_1 = __nccwpck_require__(43469);
 const assemble_1 = __nccwpck_require__(60462);
 const version_job_1 = __nccwpck_require__(86254);
+const compiled_tree_1 = __nccwpck_require__(29586);
 const configure_1 = __nccwpck_require__(13480);
 const modules_1 = __nccwpck_require__(48169);
 const walredo_1 = __nccwpck_require__(75840);
@@ -44371,7 +44568,7 @@ async function relinkWithWalRedoDispatch(job, started, served) {
     const postgres = (0, node_path_1.join)(work, 'postgres.dynamic');
     await job.req.log.step(`${v}: relink postgres (dynamic) with the walredo dispatch`, async () => {
         (0, node_fs_1.rmSync)((0, node_path_1.join)(buildDir, 'src/backend/postgres'), { force: true });
-        await (0, exec_1.run)('make', ['-C', 'src/backend', 'postgres', `LDFLAGS_EX=${flags}`], {
+        await (0, exec_1.run)('make', ['-C', 'src/backend', ...compiled_tree_1.TREE_MAKE_ARGS, 'postgres', `LDFLAGS_EX=${flags}`], {
             cwd: buildDir,
             env,
             logFile: (0, node_path_1.join)(logs, 'link-postgres.log'),
@@ -44963,6 +45160,229 @@ async function compileRuntime(modules, workDir, options = {}) {
 
 /***/ }),
 
+/***/ 99156:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.MAX_DIFFERING_SHARE = exports.CONFIGURED_FILE = void 0;
+exports.readConfigured = readConfigured;
+exports.findSeedBase = findSeedBase;
+exports.movePaths = movePaths;
+exports.seedTree = seedTree;
+/**
+ * A compiled tree for a new source seeded from the compiled tree of a similar one (a fork tree made
+ * from an upstream tarball): the base's build directory and source are copied with their mtimes,
+ * the paths inside are moved to the new tree, and the new source is then synced in by content
+ * (source-snapshot.ts), so make rebuilds only what the differing files reach. Objects hold no build
+ * path (the compiler front maps them away), so a seeded tree yields the files a cold build does.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const exec_1 = __nccwpck_require__(37895);
+const source_snapshot_1 = __nccwpck_require__(81364);
+exports.CONFIGURED_FILE = '.pg-bundle-configured';
+function readConfigured(buildDir) {
+    try {
+        return JSON.parse((0, node_fs_1.readFileSync)((0, node_path_1.join)(buildDir, exports.CONFIGURED_FILE), 'utf8'));
+    }
+    catch {
+        return undefined;
+    }
+}
+/** A base is worth seeding from while at most this share of the new source's files differ. */
+exports.MAX_DIFFERING_SHARE = 0.25;
+/** The compiled tree of the same major and flags whose source is closest to `source`, if close enough. */
+function findSeedBase(input) {
+    if (!(0, node_fs_1.existsSync)(input.cacheBuildDir))
+        return undefined;
+    let best;
+    for (const name of (0, node_fs_1.readdirSync)(input.cacheBuildDir)) {
+        const buildDir = (0, node_path_1.join)(input.cacheBuildDir, name);
+        if (!name.startsWith(`v${input.major}-`) || buildDir === input.exclude || name.includes('.'))
+            continue;
+        const configured = readConfigured(buildDir);
+        if (configured?.flagsKey !== input.flagsKey || !(0, node_fs_1.existsSync)(configured.source))
+            continue;
+        const { differing, total } = (0, source_snapshot_1.differingPaths)(input.source, configured.source);
+        if (differing.length > total * exports.MAX_DIFFERING_SHARE)
+            continue;
+        if (!best || differing.length < best.differing)
+            best = { buildDir, source: configured.source, differing: differing.length, total };
+    }
+    return best;
+}
+/** Replaces every occurrence of the `moves` keys by their values (pure; one pass, longest key first). */
+function movePaths(text, moves) {
+    const keys = [...moves.keys()].sort((a, b) => b.length - a.length);
+    if (keys.length === 0)
+        return text;
+    const pattern = new RegExp(keys.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+    return text.replace(pattern, (m) => moves.get(m));
+}
+/** ELF objects, archives and executables: no text to move (and no path in them: the front maps it). */
+function isBinary(path) {
+    const fd = (0, node_fs_1.openSync)(path, 'r');
+    try {
+        const head = Buffer.alloc(8);
+        const n = (0, node_fs_1.readSync)(fd, head, 0, 8, 0);
+        const magic = head.subarray(0, n);
+        return (magic.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])) ||
+            magic.toString('latin1') === '!<arch>\n');
+    }
+    finally {
+        (0, node_fs_1.closeSync)(fd);
+    }
+}
+/** Moves paths inside every text file and symlink of `dir`, keeping each file's mtime. */
+function moveTreePaths(dir, moves) {
+    const needles = [...moves.keys()];
+    for (const d of (0, node_fs_1.readdirSync)(dir, { withFileTypes: true })) {
+        const path = (0, node_path_1.join)(dir, d.name);
+        if (d.isDirectory())
+            moveTreePaths(path, moves);
+        else if (d.isSymbolicLink()) {
+            const target = (0, node_fs_1.readlinkSync)(path);
+            const moved = movePaths(target, moves);
+            if (moved !== target) {
+                (0, node_fs_1.rmSync)(path);
+                (0, node_fs_1.symlinkSync)(moved, path);
+            }
+        }
+        else if (d.isFile() && !isBinary(path)) {
+            const text = (0, node_fs_1.readFileSync)(path, 'latin1');
+            if (!needles.some((n) => text.includes(n)))
+                continue;
+            const { atime, mtime } = (0, node_fs_1.statSync)(path);
+            (0, node_fs_1.writeFileSync)(path, movePaths(text, moves), 'latin1');
+            (0, node_fs_1.utimesSync)(path, atime, mtime);
+        }
+    }
+}
+/**
+ * Copies the base's build directory to `buildDir` and its source to `snapshot` (mtimes kept), then
+ * moves the paths inside to the new places. The caller syncs the new source into `snapshot` next.
+ */
+async function seedTree(base, buildDir, snapshot) {
+    for (const dir of [buildDir, snapshot])
+        (0, node_fs_1.rmSync)(dir, { recursive: true, force: true });
+    await (0, exec_1.run)('cp', ['-a', '--', base.buildDir, buildDir]);
+    await (0, exec_1.run)('cp', ['-a', '--', base.source, snapshot]);
+    (0, node_fs_1.rmSync)((0, node_path_1.join)(snapshot, '.git'), { recursive: true, force: true });
+    moveTreePaths(buildDir, new Map([
+        [base.source, snapshot],
+        [base.buildDir, buildDir],
+    ]));
+}
+
+
+/***/ }),
+
+/***/ 81364:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.listTree = listTree;
+exports.differingPaths = differingPaths;
+exports.syncSnapshot = syncSnapshot;
+/**
+ * A private copy of a source directory (a fork checkout, `dir:`) that its compiled tree is built
+ * from. Kept in step by content, not by time: a file whose bytes did not change keeps its old mtime,
+ * a changed one gets a new one, so make (with header dependencies) rebuilds exactly what an edit
+ * touches, and a tree seeded from another source's compiled tree (seed-tree.ts) reuses every object
+ * the edits do not reach. The user's directory is only read.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+/** Not part of the source: version control data. */
+const SKIPPED = new Set(['.git']);
+/** Every path under `root` (relative, '/'-separated), .git left out. */
+function listTree(root) {
+    const entries = new Map();
+    const walk = (rel) => {
+        for (const d of (0, node_fs_1.readdirSync)((0, node_path_1.join)(root, rel), { withFileTypes: true })) {
+            if (SKIPPED.has(d.name))
+                continue;
+            const path = rel ? `${rel}/${d.name}` : d.name;
+            const st = (0, node_fs_1.lstatSync)((0, node_path_1.join)(root, path));
+            const kind = st.isSymbolicLink() ? 'link' : st.isDirectory() ? 'dir' : st.isFile() ? 'file' : undefined;
+            if (!kind)
+                continue;
+            entries.set(path, { kind, size: st.size, mode: st.mode & 0o777 });
+            if (kind === 'dir')
+                walk(path);
+        }
+    };
+    walk('');
+    return entries;
+}
+function sameContent(a, b, ea, eb) {
+    if (!eb || ea.kind !== eb.kind)
+        return false;
+    if (ea.kind === 'dir')
+        return true;
+    if (ea.kind === 'link')
+        return (0, node_fs_1.readlinkSync)(a) === (0, node_fs_1.readlinkSync)(b);
+    return ea.size === eb.size && ea.mode === eb.mode && (0, node_fs_1.readFileSync)(a).equals((0, node_fs_1.readFileSync)(b));
+}
+/** The paths whose content (or kind, or mode) differs between two trees, or that only one has. */
+function differingPaths(a, b) {
+    const ta = listTree(a);
+    const tb = listTree(b);
+    const differing = [];
+    for (const [path, e] of ta)
+        if (!sameContent((0, node_path_1.join)(a, path), (0, node_path_1.join)(b, path), e, tb.get(path)))
+            differing.push(path);
+    for (const path of tb.keys())
+        if (!ta.has(path))
+            differing.push(path);
+    return { differing, total: ta.size };
+}
+/**
+ * Makes `to` hold exactly the content of `from`: differing files copied (mtime now), paths `from`
+ * lacks removed, identical ones left alone (their mtimes kept). Returns the paths written.
+ */
+function syncSnapshot(from, to) {
+    (0, node_fs_1.mkdirSync)(to, { recursive: true });
+    const source = listTree(from);
+    const target = listTree(to);
+    const written = [];
+    const removed = new Set();
+    // deepest first, so that a directory is removed after what it holds
+    for (const path of [...target.keys()].reverse()) {
+        const want = source.get(path);
+        if (!want || want.kind !== target.get(path).kind) {
+            (0, node_fs_1.rmSync)((0, node_path_1.join)(to, path), { recursive: true, force: true });
+            removed.add(path);
+        }
+    }
+    for (const [path, entry] of source) {
+        const dest = (0, node_path_1.join)(to, path);
+        const have = removed.has(path) ? undefined : target.get(path);
+        if (sameContent((0, node_path_1.join)(from, path), dest, entry, have))
+            continue;
+        if (entry.kind === 'dir')
+            (0, node_fs_1.mkdirSync)(dest, { recursive: true });
+        else if (entry.kind === 'link') {
+            (0, node_fs_1.rmSync)(dest, { force: true });
+            (0, node_fs_1.symlinkSync)((0, node_fs_1.readlinkSync)((0, node_path_1.join)(from, path)), dest);
+        }
+        else {
+            (0, node_fs_1.rmSync)(dest, { force: true });
+            (0, node_fs_1.copyFileSync)((0, node_path_1.join)(from, path), dest);
+            (0, node_fs_1.chmodSync)(dest, (0, node_fs_1.statSync)((0, node_path_1.join)(from, path)).mode & 0o777);
+        }
+        written.push(path);
+    }
+    return { written, removed: [...removed] };
+}
+
+
+/***/ }),
+
 /***/ 56179:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -44980,6 +45400,12 @@ const exec_1 = __nccwpck_require__(37895);
 exports.REQUIREMENTS = [
     { what: 'C compiler', kind: 'command', name: 'gcc', debianPackage: 'gcc' },
     { what: 'make', kind: 'command', name: 'make', debianPackage: 'make' },
+    {
+        what: 'ccache (compiles cached under the cache directory)',
+        kind: 'command',
+        name: 'ccache',
+        debianPackage: 'ccache',
+    },
     { what: 'bison', kind: 'command', name: 'bison', debianPackage: 'bison' },
     { what: 'flex', kind: 'command', name: 'flex', debianPackage: 'flex' },
     { what: 'perl', kind: 'command', name: 'perl', debianPackage: 'perl' },
@@ -45100,6 +45526,7 @@ exports.finishVersion = finishVersion;
 const node_fs_1 = __nccwpck_require__(73024);
 const node_path_1 = __nccwpck_require__(76760);
 const resolve_1 = __nccwpck_require__(66221);
+const ccache_1 = __nccwpck_require__(27175);
 const compiled_tree_1 = __nccwpck_require__(29586);
 const components_1 = __nccwpck_require__(94930);
 const walredo_1 = __nccwpck_require__(75840);
@@ -45121,6 +45548,9 @@ async function startVersion(job) {
         logs,
         jobs: job.req.jobs,
         log: job.req.log,
+        // the dynamic build ships the whole install (libpq, every module); the bundle only its part
+        scope: job.req.linkage === 'dynamic' ? 'all' : (job.req.compileScope ?? 'bundle'),
+        ccache: job.req.ccache === false ? undefined : (0, ccache_1.findCcache)(),
     });
     return { v, work, logs, tree, startedAt };
 }

@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import { compiledTreeDir, compiledTreeKey } from '../../../src/build/compiled-tree';
+import {
+  bundleCompileDirs,
+  bundleInstallDirs,
+  compiledTreeDir,
+  compiledTreeFlagsKey,
+  compiledTreeKey,
+} from '../../../src/build/compiled-tree';
+import { IN_TREE_MODULES } from '../../../src/build/modules';
 
 const base = {
   major: 15,
@@ -34,5 +41,40 @@ describe('compiled tree cache key', () => {
     ['another glibc', { ...base, toolchain: { ...base.toolchain, glibc: '2.41' } }],
   ])('changes with %s', (_what, input) => {
     expect(compiledTreeKey(input)).not.toBe(key);
+  });
+});
+
+describe('compiled tree flags key (what a seed base must share)', () => {
+  test('does not depend on where the source is', () => {
+    expect(compiledTreeFlagsKey(base)).toBe(
+      compiledTreeFlagsKey({ ...base, source: { dir: '/fork', revision: 'abc' } } as typeof base),
+    );
+  });
+  test.each([
+    ['another major', { ...base, major: 14 }],
+    ['another ICU', { ...base, icu: { version: '67.1' } }],
+    ['another glibc', { ...base, toolchain: { ...base.toolchain, glibc: '2.41' } }],
+  ])('changes with %s', (_what, input) => {
+    expect(compiledTreeFlagsKey(input)).not.toBe(compiledTreeFlagsKey(base));
+  });
+});
+
+describe('what a bundle build compiles and stages', () => {
+  test('the backend, initdb, pg_config and every in-tree module directory, never the client programs', () => {
+    const dirs = bundleCompileDirs();
+    expect(dirs[0]).toBe('src/backend');
+    for (const d of [
+      'src/bin/initdb',
+      'src/bin/pg_config',
+      'src/timezone',
+      ...IN_TREE_MODULES.map((m) => m.dir),
+    ])
+      expect(dirs).toContain(d);
+    for (const d of ['src/bin/psql', 'src/interfaces/ecpg', 'src/bin', '.']) expect(dirs).not.toContain(d);
+  });
+  test('stages what PGXS needs (headers, makefiles, config) besides the compiled directories', () => {
+    const dirs = bundleInstallDirs();
+    for (const d of ['src/include', 'src/makefiles', 'config', ...bundleCompileDirs()])
+      expect(dirs).toContain(d);
   });
 });
