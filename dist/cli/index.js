@@ -41359,14 +41359,21 @@ exports.RELINKED_IN_TREE = ['src/backend/postgres', 'src/bin/initdb/initdb'];
  */
 exports.TREE_MAKE_ARGS = ['autodepend=yes'];
 /**
- * What a bundle needs compiled (`scope: 'bundle'`): the backend, initdb with what it links, the
- * timezone compiler, pg_config (PGXS) and the in-tree modules linked in. The rest of the tree
- * (client programs, ecpg, test tools, conversion modules) is not in the bundle.
+ * What a bundle needs compiled (`scope: 'bundle'`), in the order of src/Makefile's SUBDIRS (later
+ * directories link what earlier ones built, and `make -j` inside one directory does not wait for
+ * another's libraries: the backend failed with "No rule to make target libpgcommon_srv.a" when it
+ * came first): the libraries, the timezone compiler, the backend, libpq and fe_utils for initdb,
+ * initdb, pg_config (PGXS) and the in-tree modules linked in. The rest of the tree (client
+ * programs, ecpg, test tools, conversion modules) is not in the bundle.
  */
 function bundleCompileDirs() {
     return [
-        'src/backend',
+        'src/common',
+        'src/port',
         'src/timezone',
+        'src/backend',
+        'src/interfaces/libpq',
+        'src/fe_utils',
         'src/bin/initdb',
         'src/bin/pg_config',
         ...modules_1.IN_TREE_MODULES.map((m) => m.dir),
@@ -41378,15 +41385,7 @@ function bundleCompileDirs() {
  * install puts in share/ and the bundle has always carried).
  */
 function bundleInstallDirs() {
-    return [
-        'config',
-        'src/include',
-        'src/makefiles',
-        'src/port',
-        'src/common',
-        'src/interfaces/libpq',
-        ...bundleCompileDirs(),
-    ];
+    return ['config', 'src/include', 'src/makefiles', ...bundleCompileDirs()];
 }
 /** share/ files a full install takes from directories the bundle does not compile: copied from the source. */
 exports.SHARE_FILES_FROM_SOURCE = [{ from: 'src/bin/psql/psqlrc.sample', to: 'psqlrc.sample' }];

@@ -30,14 +30,21 @@ export const RELINKED_IN_TREE = ['src/backend/postgres', 'src/bin/initdb/initdb'
 export const TREE_MAKE_ARGS = ['autodepend=yes'];
 
 /**
- * What a bundle needs compiled (`scope: 'bundle'`): the backend, initdb with what it links, the
- * timezone compiler, pg_config (PGXS) and the in-tree modules linked in. The rest of the tree
- * (client programs, ecpg, test tools, conversion modules) is not in the bundle.
+ * What a bundle needs compiled (`scope: 'bundle'`), in the order of src/Makefile's SUBDIRS (later
+ * directories link what earlier ones built, and `make -j` inside one directory does not wait for
+ * another's libraries: the backend failed with "No rule to make target libpgcommon_srv.a" when it
+ * came first): the libraries, the timezone compiler, the backend, libpq and fe_utils for initdb,
+ * initdb, pg_config (PGXS) and the in-tree modules linked in. The rest of the tree (client
+ * programs, ecpg, test tools, conversion modules) is not in the bundle.
  */
 export function bundleCompileDirs(): string[] {
   return [
-    'src/backend',
+    'src/common',
+    'src/port',
     'src/timezone',
+    'src/backend',
+    'src/interfaces/libpq',
+    'src/fe_utils',
     'src/bin/initdb',
     'src/bin/pg_config',
     ...IN_TREE_MODULES.map((m) => m.dir),
@@ -50,15 +57,7 @@ export function bundleCompileDirs(): string[] {
  * install puts in share/ and the bundle has always carried).
  */
 export function bundleInstallDirs(): string[] {
-  return [
-    'config',
-    'src/include',
-    'src/makefiles',
-    'src/port',
-    'src/common',
-    'src/interfaces/libpq',
-    ...bundleCompileDirs(),
-  ];
+  return ['config', 'src/include', 'src/makefiles', ...bundleCompileDirs()];
 }
 
 /** share/ files a full install takes from directories the bundle does not compile: copied from the source. */
