@@ -85,8 +85,9 @@ async function prepare(
   for (const major of req.versions) {
     const spec = req.sources.get(major);
     if (!spec) throw new UserError(`no source for version ${major}`, 'pass --source');
+    // resolution extracts (and after an interrupted extraction deletes) trees in the cache: one at a time
     const source = await req.log.step(`v${major}: resolve source ${describeSpec(spec)}`, () =>
-      resolveSource(spec, major, ctx),
+      withCacheLock(join(ctx.cacheDir, 'sources'), req.log, () => resolveSource(spec, major, ctx)),
     );
     req.log.info(
       `v${major}: PostgreSQL ${source.version.full}, revision ${source.revision}, catalog version ${source.catversion}`,

@@ -38,9 +38,12 @@ export async function withCacheLock<T>(
     realpath: false,
     stale: timing.staleMs,
     update: Math.max(1000, Math.floor(timing.staleMs / 4)),
-    onCompromised: (err: Error) =>
-      log.warn(`the lock on ${dir} was lost (${err.message}); another build may be using it`),
+    onCompromised: (err: Error) => {
+      lost = err;
+      log.warn(`the lock on ${dir} was lost (${err.message}); another build may be using it`);
+    },
   };
+  let lost: Error | undefined;
   let release: () => Promise<void>;
   try {
     release = await lock(dir, options);
@@ -66,7 +69,14 @@ export async function withCacheLock<T>(
     }
   }
   try {
-    return await body();
+    const result = await body();
+    // another build may have written the same tree meanwhile: its objects cannot be trusted
+    if (lost)
+      throw new UserError(
+        `the lock on ${dir} was lost while this build used it (${lost.message})`,
+        `make sure no other build uses this cache directory, remove ${dir} and build again`,
+      );
+    return result;
   } finally {
     // a lock lost while held (onCompromised warned) is already released: that must not replace
     // the build's own result or error

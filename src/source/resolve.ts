@@ -18,6 +18,7 @@ import { aptFailures, missingArchiveFiles } from './apt-output';
 import { DEBIAN_KEYRING, debSrcList, parseDsc, upstreamTarball } from './dsc';
 import { parseCatversion, parseConfigureVersion, PgSourceVersion, treeHasWalRedo } from './pg-version';
 import { SourceSpec } from './spec';
+import { treeContentHash } from './tree-hash';
 
 export interface ResolvedSource {
   spec: SourceSpec;
@@ -25,7 +26,7 @@ export interface ResolvedSource {
   dir: string;
   version: PgSourceVersion;
   catversion: number;
-  /** Git commit (with -dirty), tarball sha256, or Debian package=version. */
+  /** Git commit, `content:<hash> (...)` for a modified checkout or a plain directory, tarball sha256, or Debian package=version. */
   revision: string;
   /** sha256 of the tarball the tree came from, when there is one. */
   tarballSha256?: string;
@@ -50,8 +51,11 @@ export async function resolveSource(
   ctx: ResolveContext,
 ): Promise<ResolvedSource> {
   switch (spec.kind) {
-    case 'dir':
-      return describeTree(spec, resolvePath(spec.path), major, await gitRevision(resolvePath(spec.path)));
+    case 'dir': {
+      // the tree is checked first: its revision reads the whole tree when it is no clean checkout
+      const tree = await describeTree(spec, resolvePath(spec.path), major, '');
+      return { ...tree, revision: await gitRevision(tree.dir) };
+    }
     case 'tarball': {
       const tree = await fetchTarball(spec.location, spec.sha256, ctx);
       return {
@@ -144,14 +148,20 @@ export function describeSpec(spec: SourceSpec): string {
   }
 }
 
+/**
+ * A clean checkout is named by its commit; a modified one, or a directory that is no git checkout,
+ * by its content (tree-hash.ts), so that two different trees never share a revision.
+ */
 async function gitRevision(dir: string): Promise<string> {
+  const content = () => `content:${treeContentHash(dir).slice(0, 16)}`;
+  let rev: string;
   try {
-    const rev = await capture('git', ['-C', dir, 'rev-parse', 'HEAD']);
-    const dirty = await capture('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no']);
-    return dirty ? `${rev}-dirty` : rev;
+    rev = await capture('git', ['-C', dir, 'rev-parse', 'HEAD']);
   } catch {
-    return 'unknown (not a git checkout)';
+    return `${content()} (not a git checkout)`;
   }
+  const dirty = await capture('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no']);
+  return dirty ? `${content()} (${rev}-dirty)` : rev;
 }
 
 /** Downloads (or copies) a tarball into the cache, checks its sha256 and extracts it once. */

@@ -40,19 +40,22 @@ export const verifyCommand: CommandHandler = async (options, ctx) => {
   mkdirSync(dirname(reportPath), { recursive: true });
   writeFileSync(reportPath, JSON.stringify(report, null, 2) + '\n');
   const manifestPath = join(bundleDir, 'manifest.json');
+  // publish reads the conformance from the manifest: a report that cannot be merged fails verify
+  let notMerged: string | undefined;
   if (existsSync(manifestPath)) {
     try {
       writeFileSync(manifestPath, manifestJson(mergeConformance(readManifestFile(manifestPath), report)));
     } catch (err) {
-      ctx.log.warn(`conformance not merged into ${manifestPath}: ${(err as Error).message}`);
+      notMerged = `conformance could not be merged into ${manifestPath}: ${(err as Error).message.split('\n')[0]} (rebuild the bundle and verify again)`;
     }
   }
 
   for (const line of renderTerminal(report).trimEnd().split('\n')) ctx.log.info(line);
   await ctx.addSummary(renderMarkdown(report));
   ctx.setOutput('report-path', reportPath);
-  const passed = reportPassed(report);
+  const passed = reportPassed(report) && !notMerged;
   ctx.setOutput('verified', String(passed));
+  if (notMerged) ctx.log.error(notMerged);
   if (!passed) {
     for (const { version, check } of failedChecks(report))
       ctx.log.error(`v${version} ${check.name}: ${check.detail.split('\n')[0]}`);

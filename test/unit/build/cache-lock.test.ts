@@ -72,20 +72,21 @@ describe('withCacheLock', () => {
     expect(await withCacheLock(tree, new MemoryLogger(), async () => 'built', fast)).toBe('built');
   });
 
-  it('returns the build result when the lock was lost while held, with a warning', async () => {
+  it('fails the build when the lock was lost while held (another build may have written the tree)', async () => {
     const tree = join(cache, 'build', 'v15-lost');
     const log = new MemoryLogger();
-    const result = await withCacheLock(
-      tree,
-      log,
-      async () => {
-        rmSync(`${tree}.lock`, { recursive: true, force: true }); // someone removed it
-        await sleep(1_500); // longer than the refresh interval, which notices
-        return 'built';
-      },
-      fast,
-    );
-    expect(result).toBe('built');
+    await expect(
+      withCacheLock(
+        tree,
+        log,
+        async () => {
+          rmSync(`${tree}.lock`, { recursive: true, force: true }); // someone removed it
+          await sleep(1_500); // longer than the refresh interval, which notices
+          return 'built';
+        },
+        fast,
+      ),
+    ).rejects.toThrow(new RegExp(`lock on ${tree} was lost while this build used it`));
     expect(log.lines.some((l) => l.includes(`the lock on ${tree} was lost`))).toBe(true);
   });
 

@@ -34,7 +34,7 @@ describe('dir: sources', () => {
     expect(r.version).toEqual({ full: '15.18', major: 15 });
     expect(r.catversion).toBe(202209061);
     expect(r.hasWalRedo).toBe(false);
-    expect(r.revision).toMatch(/^unknown|^[0-9a-f]{40}/);
+    expect(r.revision).toMatch(/^content:[0-9a-f]{16} \(not a git checkout\)$|^[0-9a-f]{40}/);
   });
   test('a fork tree with --wal-redo is detected', async () => {
     const tree = makeTree(join(work, 'neon'), '16.4', {
@@ -73,7 +73,21 @@ describe('dir: sources', () => {
     const rev = execFileSync('git', ['-C', tree, 'rev-parse', 'HEAD']).toString().trim();
     expect((await resolveSource({ kind: 'dir', path: tree }, 15, ctx())).revision).toBe(rev);
     writeFileSync(join(tree, 'configure'), "PACKAGE_VERSION='15.18'\n# local change\n");
-    expect((await resolveSource({ kind: 'dir', path: tree }, 15, ctx())).revision).toBe(`${rev}-dirty`);
+    const dirty = (await resolveSource({ kind: 'dir', path: tree }, 15, ctx())).revision;
+    expect(dirty).toMatch(new RegExp(`^content:[0-9a-f]{16} \\(${rev}-dirty\\)$`));
+    // another modification is another revision (so another compiled tree and default tag)
+    writeFileSync(join(tree, 'configure'), "PACKAGE_VERSION='15.18'\n# another local change\n");
+    const dirty2 = (await resolveSource({ kind: 'dir', path: tree }, 15, ctx())).revision;
+    expect(dirty2).not.toBe(dirty);
+    expect(dirty2.startsWith('content:')).toBe(true);
+  });
+  test('a directory that is no git checkout is named by its content', async () => {
+    const tree = makeTree(join(work, 'plain'), '15.18');
+    const first = (await resolveSource({ kind: 'dir', path: tree }, 15, ctx())).revision;
+    expect(first).toMatch(/^content:[0-9a-f]{16} \(not a git checkout\)$/);
+    expect((await resolveSource({ kind: 'dir', path: tree }, 15, ctx())).revision).toBe(first);
+    writeFileSync(join(tree, 'extra.c'), 'int x;\n');
+    expect((await resolveSource({ kind: 'dir', path: tree }, 15, ctx())).revision).not.toBe(first);
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandContext } from '../../../src/core/context';
@@ -44,6 +44,31 @@ describe('verifyCommand', () => {
     await makeToyBundle(bundle);
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('fails in one line when the report cannot be merged into the manifest (publish would fail later)', async () => {
+    const { ctx, log } = context([bundle]);
+    const manifestPath = join(bundle, 'manifest.json');
+    chmodSync(manifestPath, 0o444);
+    chmodSync(bundle, 0o555);
+    try {
+      // as root the modes do not stop a write: make the manifest unreadable as JSON instead
+      if (process.getuid?.() === 0) {
+        chmodSync(bundle, 0o755);
+        chmodSync(manifestPath, 0o644);
+        writeFileSync(manifestPath, readFileSync(manifestPath, 'utf8').slice(0, 40));
+      }
+      const code = await verifyCommand(
+        { pg: '15', report: join(root, 'r.json'), allowUnisolated: true },
+        ctx,
+      );
+      expect(code).toBe(1);
+      expect(
+        log.lines.some((l) => /^error: conformance could not be merged into .*manifest\.json/.test(l)),
+      ).toBe(true);
+    } finally {
+      chmodSync(bundle, 0o755);
+    }
+  });
 
   it('exits 1 on a bundle whose initdb fails, writes the report, merges it into the manifest and summarises', async () => {
     const { ctx, outputs, summaries, log } = context([bundle]);
