@@ -220,7 +220,7 @@ export const OPTION_SPECS: OptionSpec[] = [
     kind: 'string',
     commands: [...PUBLISHING, ...BUMPING, 'rebuild-check'],
     description:
-      'release tag (default bundle-<PostgreSQL versions>-<short source revision>, the same for the same sources on any day); rebuild-check: the release to check (with --repository)',
+      'release tag (default bundle-<PostgreSQL versions>-<7 hex of the content digest of the files>: the same files give the same release, other files a new one); rebuild-check: the release to check (with --repository)',
   },
   {
     key: 'replace',
