@@ -314,6 +314,16 @@ export const OPTION_SPECS: OptionSpec[] = [
     description: 'GitHub API URL (default $GITHUB_API_URL or https://api.github.com)',
   },
   {
+    key: 'timeout',
+    flag: '--timeout <seconds>',
+    input: 'timeout',
+    kind: 'string',
+    default: '60',
+    commands: ['fetch', 'rebuild-check'],
+    description:
+      'seconds fetch waits for an answer from GitHub or a download host, and for the next data of a download, before it gives up (a whole download: at most 30 minutes)',
+  },
+  {
     key: 'dryRun',
     flag: '--dry-run',
     input: 'dry-run',

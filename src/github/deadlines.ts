@@ -5,6 +5,8 @@
  * request and fails it with an error naming the deadline and the flag that sets it; it counts as a
  * dropped connection for the retries.
  */
+import { UserError } from '../util/errors';
+
 export interface Deadlines {
   answerMs: number;
   idleMs: number;
@@ -14,6 +16,14 @@ export interface Deadlines {
 }
 
 export const DEFAULT_TIMEOUT_SECONDS = 60;
+
+/** The deadlines of --timeout (its text, as given), refused unless a whole number of seconds from 1. */
+export function deadlinesOption(value: string | undefined): Deadlines {
+  if (value === undefined) return deadlinesOf();
+  if (!/^[1-9][0-9]{0,5}$/.test(value.trim()))
+    throw new UserError(`--timeout is "${value}"`, 'pass a whole number of seconds, e.g. --timeout 120');
+  return deadlinesOf(Number(value.trim()));
+}
 
 export function deadlinesOf(timeoutSeconds: number = DEFAULT_TIMEOUT_SECONDS): Deadlines {
   return {

@@ -14,6 +14,7 @@ import { GitHubAccess, githubAccess } from '../github/access';
 import { apiCall } from '../github/errors';
 import { createGitHubClient } from '../github/client';
 import { parseRepository } from '../github/repository';
+import { deadlinesOption } from '../github/deadlines';
 import { retryPolicy } from '../github/retry';
 import { UserError } from '../util/errors';
 import { assemblePublishInput, findArtifactDirs } from './artifacts';
@@ -243,6 +244,7 @@ export const fetchCommand: CommandHandler = async (options, ctx) => {
     apiUrl: access.apiUrl,
     log: ctx.log,
     retry: retryPolicy(),
+    deadlines: deadlinesOption(stringOption(options, 'timeout')),
   });
   ctx.setOutput('dir', result.dir);
   ctx.setOutput('tag', result.tag);

@@ -8,7 +8,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Deadlines } from '../../../src/github/deadlines';
+import { Deadlines, deadlinesOption } from '../../../src/github/deadlines';
 import { parseSha256Sums } from '../../../src/pin-bump/release-info';
 import { fetchBundle, fetchRelease, FetchTarget } from '../../../src/publish/fetch';
 import { zstdCompress } from '../../../src/publish/zstd';
@@ -287,4 +287,11 @@ it('SHA256SUMS listing one name twice is refused', () => {
   expect(() => parseSha256Sums(`${a}  one\n${b}  one\n`, 'SHA256SUMS of release t')).toThrow(
     /SHA256SUMS of release t lists one more than once/,
   );
+});
+
+it('--timeout sets the deadlines; anything but whole seconds is refused naming the flag', () => {
+  expect(deadlinesOption(undefined)).toMatchObject({ answerMs: 60_000, idleMs: 60_000, flag: '--timeout' });
+  expect(deadlinesOption('5')).toMatchObject({ answerMs: 5000, idleMs: 5000 });
+  for (const bad of ['0', '-1', '1.5', 'soon'])
+    expect(() => deadlinesOption(bad)).toThrow(/--timeout is ".*"\n {2}fix: pass a whole number of seconds/);
 });
