@@ -99,6 +99,11 @@ export function assemblePublishInput(dirs: string[]): PublishInput {
 
 /** Artifact directories below `root` (each subdirectory holding a manifest.json), e.g. what @actions/artifact downloaded. */
 export function findArtifactDirs(root: string): string[] {
+  if (!existsSync(root) || !statSync(root).isDirectory())
+    throw new UserError(
+      `the artifact directory ${root} does not exist`,
+      'check the directories given as arguments (input `args` in the action): each one downloaded from a build job, or --out of a local build',
+    );
   if (existsSync(join(root, 'manifest.json'))) return [resolve(root)];
   return readdirSync(root)
     .map((name) => join(root, name))

@@ -249,5 +249,11 @@ export const fetchCommand: CommandHandler = async (options, ctx) => {
   ctx.setOutput('dir', result.dir);
   ctx.setOutput('tag', result.tag);
   ctx.setOutput('sha256', result.sha256);
+  const versions = result.versions
+    .map((m, i) => `v${m} (PostgreSQL ${result.postgresVersions[i]})`)
+    .join(', ');
+  await ctx.addSummary(
+    `### pg-bundle fetch\n\nUnpacked \`${result.tag}\` into \`${result.dir}\`: ${versions}; sha256 \`${result.sha256}\`, checked against the pin and every file against its manifest.\n`,
+  );
   return 0;
 };

@@ -264,7 +264,8 @@ async function downloadUrl(
   }
 }
 
-type ReleaseRef = RepositoryName & { tag: string };
+/** A release, and what named it (in the fix of a "not found": the pin's assetUrl, or --repository and --tag) */
+type ReleaseRef = RepositoryName & { tag: string; namedBy: string };
 type Release = Awaited<ReturnType<GitHubClient['rest']['repos']['getReleaseByTag']>>['data'];
 type ReleaseAsset = Release['assets'][number];
 
@@ -273,10 +274,16 @@ const repositoryOf = (ref: ReleaseRef) => `${ref.owner}/${ref.repo}`;
 /** The published release with this tag (GitHub never returns drafts by tag). */
 async function releaseByTag(octokit: GitHubClient, ref: ReleaseRef): Promise<Release> {
   const { owner, repo, tag } = ref;
-  return apiCall(`reading release ${tag}`, repositoryOf(ref), 'contents: read', async () => {
-    const { data } = await octokit.rest.repos.getReleaseByTag({ owner, repo, tag });
-    return data;
-  });
+  return apiCall(
+    `reading release ${tag}`,
+    repositoryOf(ref),
+    'contents: read',
+    async () => {
+      const { data } = await octokit.rest.repos.getReleaseByTag({ owner, repo, tag });
+      return data;
+    },
+    ref.namedBy,
+  );
 }
 
 /** The release's asset of that name; `fix` says what to check when it has none. */
@@ -313,6 +320,7 @@ async function downloadReleaseAsset(
       });
       return Buffer.from(data as unknown as ArrayBuffer);
     },
+    ref.namedBy,
   );
 }
 
@@ -334,8 +342,9 @@ async function downloadWithApi(
   options: FetchTarget,
   maxBytes: number,
 ): Promise<Buffer | undefined> {
-  const where = parseReleaseDownloadUrl(pin.assetUrl);
-  if (!where) return undefined;
+  const found = parseReleaseDownloadUrl(pin.assetUrl);
+  if (!found) return undefined;
+  const where = { ...found, namedBy: "the pin file's assetUrl (and that the release was published)" };
   const octokit = apiClient(token, options);
   const release = await releaseByTag(octokit, where);
   const asset = assetNamed(
@@ -690,7 +699,10 @@ export async function extractBundle(
 export interface FetchResult {
   dir: string;
   tag: string;
+  /** the majors, in order */
   versions: string[];
+  /** their PostgreSQL versions (escaped for a log) */
+  postgresVersions: string[];
   sha256: string;
 }
 
@@ -757,9 +769,9 @@ async function fetchPinned(
     options.lockTiming,
   );
   const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
-  const versions = majors.map((m) => shown(manifest.versions[m].postgres.version)).join(', ');
-  options.log.info(`unpacked ${pin.tag} (PostgreSQL ${versions}) into ${out}`);
-  return { dir: out, tag: pin.tag, versions: majors, sha256: actual };
+  const postgresVersions = majors.map((m) => shown(manifest.versions[m].postgres.version));
+  options.log.info(`unpacked ${pin.tag} (PostgreSQL ${postgresVersions.join(', ')}) into ${out}`);
+  return { dir: out, tag: pin.tag, versions: majors, postgresVersions, sha256: actual };
 }
 
 /** The pin's URLs, refused when they carry credentials (they would be printed, logged and retried). */
@@ -792,7 +804,11 @@ const MAX_SUMS_BYTES = 64 * 1024;
  * the API must not get it: public repositories only), checked and unpacked as a pin to it would be.
  */
 export async function fetchRelease(options: ReleaseFetchOptions): Promise<FetchResult> {
-  const ref = { ...parseRepository(options.repository, 'the release repository'), tag: options.tag };
+  const ref = {
+    ...parseRepository(options.repository, 'the release repository'),
+    tag: options.tag,
+    namedBy: '--repository and --tag',
+  };
   const token = apiTakesToken(options.apiUrl) ? options.token : undefined;
   if (!token)
     options.log.info(
