@@ -134,6 +134,23 @@ test('a rebuild with the same files publishes nothing new ("unchanged"); with ot
   ]);
 });
 
+test('another commit of the same sources (same files, another source revision) leaves the release as it is', async () => {
+  const first = await publish(build({ revision: 'aaaaaaa1111' }));
+  const out = build({ revision: 'bbbbbbb2222', durationSeconds: 99 });
+  const again = await publish(out);
+  expect(again).toMatchObject({ tag: first.tag, state: 'unchanged', sha256: first.sha256 });
+  expect(fake.releases(RELEASES)).toHaveLength(1);
+  // <out>/publish holds the release's own assets: what pin-bump pins and the attestation signs
+  const local = readFileSync(join(out, 'publish', 'manifest.json'));
+  expect(local.equals(releaseAsset(first.tag, 'manifest.json'))).toBe(true);
+  expect(JSON.parse(local.toString('utf8')).versions['15'].source.revision).toBe('aaaaaaa1111');
+  expect(
+    readFileSync(join(out, 'publish', first.assetName)).equals(releaseAsset(first.tag, first.assetName)),
+  ).toBe(true);
+  const bumped = await bumpAndReadPin(fake, { out, repository: CONSUMER, storageTeam: '@acme/storage' });
+  expect(parsePin(bumped.pinText, 'pin')).toMatchObject({ tag: first.tag, sha256: first.sha256 });
+});
+
 test('the CVE path: outdated finds a newer library, the rebuild publishes a new release, pin-bump opens the PR', async () => {
   // the release the consumer pins today
   const before = build({ zlib: '1:1.2.13.dfsg-1' });
