@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { UserError } from './errors';
-import { Logger } from './logger';
+import { formatDuration, Logger } from './logger';
 
 export interface DirLockTiming {
   staleMs: number;
@@ -69,7 +69,7 @@ export async function withDirLock<T>(
     } catch (waitErr) {
       if ((waitErr as NodeJS.ErrnoException).code !== 'ELOCKED') throw waitErr;
       throw new UserError(
-        `${words.holder} was still running after ${Math.round(timing.maxWaitMs / 1000)} s (lock ${options.lockfilePath})`,
+        `${words.holder} was still running after ${formatDuration(timing.maxWaitMs)} (lock ${options.lockfilePath})`,
         words.fix,
       );
     }

@@ -102,7 +102,7 @@ describe('one fetch per --out at a time', () => {
       writeFileSync(join(parent, '.out.pg-bundle-running'), 'live staging of the holder');
       return expectUserError(
         fetchInto(pin, out, { lockTiming: { staleMs: 30_000, pollMs: 20, maxWaitMs: 100 } }),
-        /another fetch into .*out was still running after 0 s \(lock .*out\.pg-bundle\.lock\)/,
+        /another fetch into .*out was still running after 100 ms \(lock .*out\.pg-bundle\.lock\)/,
       );
     });
     expect(err.message).toMatch(/fix: wait for the other fetch to end/);
