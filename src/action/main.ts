@@ -4,6 +4,7 @@ import { CommandName, normaliseOptions, OPTION_SPECS, optionsFor, RawOptions } f
 import { findCommand, COMMANDS } from '../commands/registry';
 import { explainNetworkFailure } from '../github/errors';
 import { errorMessage } from '../util/errors';
+import { withoutWorkflowCommands } from '../util/log-text';
 import { redactor } from '../util/redact';
 import { Logger } from '../util/logger';
 
@@ -85,13 +86,13 @@ export class ActionsLogger implements Logger {
     private readonly words: InputWords = asInput,
     private readonly verbose = false,
   ) {}
-  info = (m: string) => core.info(m);
+  info = (m: string) => core.info(withoutWorkflowCommands(m));
   warn = (m: string) => core.warning(inInputTerms(m, this.words));
   error = (m: string) => core.error(inInputTerms(m, this.words));
-  debug = (m: string) => (this.verbose ? core.info(`debug: ${m}`) : core.debug(m));
+  debug = (m: string) => (this.verbose ? core.info(withoutWorkflowCommands(`debug: ${m}`)) : core.debug(m));
   async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
     if (this.depth > 0) {
-      core.info(`-- ${name}`);
+      core.info(withoutWorkflowCommands(`-- ${name}`));
       return fn();
     }
     this.depth++;

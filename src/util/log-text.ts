@@ -19,3 +19,15 @@ export function shown(text: unknown, max = 200): string {
   );
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
+
+/**
+ * A message as the action prints it: a line that would read as a workflow command (`::name::`, as
+ * the runner sees it after leading white space, or the older `##[name]`) is printed behind a marker.
+ * pg-bundle's own commands go through @actions/core, never through the log.
+ */
+export function withoutWorkflowCommands(message: string): string {
+  return message
+    .split('\n')
+    .map((line) => (/^\s*::|##\[/.test(line) ? `› ${line.replace(/##\[/g, '#\u200b#[')}` : line))
+    .join('\n');
+}

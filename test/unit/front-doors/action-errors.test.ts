@@ -80,6 +80,18 @@ test('verbose: true prints debug lines; without it they stay runner debug output
   expect(log()).toMatch(/^::debug::the detail$/m);
 });
 
+test('a logged line that would read as a workflow command is printed behind a marker', async () => {
+  const doctor = async (_o: unknown, ctx: { log: { info(m: string): void } }) => {
+    ctx.log.info('from a manifest:\n::add-mask::hidden\n  ::stop-commands::token\nsee ##[error]x');
+    return 0;
+  };
+  inputs({ command: 'doctor' });
+  await runAction(process.env, { doctor });
+  expect(log()).not.toMatch(/^\s*::(add-mask|stop-commands)::/m);
+  expect(log()).not.toContain('##[');
+  expect(log()).toContain('› ::add-mask::hidden');
+});
+
 test('a failed step says why in the job summary too, without the token', async () => {
   const token = 'ghs_0123456789abcdefghijABCDEFGHIJ';
   inputs({ command: 'publish', token });

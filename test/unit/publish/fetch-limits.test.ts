@@ -15,7 +15,7 @@ import { zstdCompress } from '../../../src/publish/zstd';
 import { withDirLock } from '../../../src/util/dir-lock';
 import { UserError } from '../../../src/util/errors';
 import { sha256 } from '../../../src/util/hash';
-import { MemoryLogger } from '../../../src/util/logger';
+import { ConsoleLogger, MemoryLogger } from '../../../src/util/logger';
 import { tempDir, versionManifest } from './helpers';
 import { GOOD_FILES, goodEntries, manifestFor, pinFor, RawEntry, tarOf } from './hostile-bundles';
 
@@ -294,4 +294,16 @@ it('--timeout sets the deadlines; anything but whole seconds is refused naming t
   expect(deadlinesOption('5')).toMatchObject({ answerMs: 5000, idleMs: 5000 });
   for (const bad of ['0', '-1', '1.5', 'soon'])
     expect(() => deadlinesOption(bad)).toThrow(/--timeout is ".*"\n {2}fix: pass a whole number of seconds/);
+});
+
+it('the CLI prints a line that would read as a workflow command behind a marker', () => {
+  const lines: string[] = [];
+  const logger = new ConsoleLogger(true, (l) => lines.push(l));
+  logger.info('x\n::add-mask::hidden');
+  logger.warn('  ::stop-commands::t');
+  logger.debug('##[error]y');
+  const text = lines.join('\n');
+  expect(text).not.toMatch(/^\s*::/m);
+  expect(text).not.toContain('##[');
+  expect(text).toContain('› ::add-mask::hidden');
 });
