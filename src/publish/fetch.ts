@@ -420,7 +420,7 @@ function manifestShapeProblems(manifest: Manifest): string[] {
     }
     if (!postgresVersionPattern().test(entry.postgres.version)) {
       problems.push(
-        `version ${key} has postgres.version ${JSON.stringify(shown(entry.postgres.version))}, not a PostgreSQL version (the pin schema's pattern ${postgresVersionPattern().source})`,
+        `version ${key} has postgres.version "${shown(entry.postgres.version)}", not a PostgreSQL version (the pin schema's pattern ${postgresVersionPattern().source})`,
       );
       continue;
     }
@@ -742,29 +742,18 @@ async function fetchPinned(
   const out = resolve(options.outDir);
   const swap = new OutSwap(out, options.faults);
   // one fetch per --out at a time: another's recover() would delete this one's staging directory
-  const words = {
-    holder: `another fetch into ${out}`,
-    fix: 'wait for the other fetch to end, or, if none is running, remove the lock directory named above',
-  };
   const { manifest, actual } = await withDirLock(
     out,
-    words,
+    {
+      holder: `another fetch into ${out}`,
+      fix: 'wait for the other fetch to end, or, if none is running, remove the lock directory named above',
+    },
     options.log,
     async () => {
       swap.recover();
       const data = await options.log.step(`downloading ${pin.assetUrl}`, download);
       const sha = checkSha256(data, pin.sha256, pin.assetUrl, 'bundle', voucher);
-      const staging = swap.stage(sha);
-      let extracted: Manifest;
-      try {
-        const archive = zstdDecompressStream(data, pin.assetUrl, maxArchiveBytes(pin));
-        extracted = await extractBundle(archive, staging, pin);
-      } catch (err) {
-        rmSync(staging, { recursive: true, force: true });
-        throw err;
-      }
-      swap.install(staging);
-      return { manifest: extracted, actual: sha };
+      return { manifest: await unpackAndSwitch(swap, pin, data, sha), actual: sha };
     },
     options.lockTiming,
   );
@@ -772,6 +761,21 @@ async function fetchPinned(
   const postgresVersions = majors.map((m) => shown(manifest.versions[m].postgres.version));
   options.log.info(`unpacked ${pin.tag} (PostgreSQL ${postgresVersions.join(', ')}) into ${out}`);
   return { dir: out, tag: pin.tag, versions: majors, postgresVersions, sha256: actual };
+}
+
+/** Unpacks the checked archive beside --out and switches --out to it; a failure leaves nothing of it. */
+async function unpackAndSwitch(swap: OutSwap, pin: PinFile, data: Buffer, sha: string): Promise<Manifest> {
+  const staging = swap.stage(sha);
+  let manifest: Manifest;
+  try {
+    const archive = zstdDecompressStream(data, pin.assetUrl, maxArchiveBytes(pin));
+    manifest = await extractBundle(archive, staging, pin);
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
+  swap.install(staging);
+  return manifest;
 }
 
 /** The pin's URLs, refused when they carry credentials (they would be printed, logged and retried). */

@@ -155,7 +155,7 @@ describe('text from a manifest or an archive never reaches the log raw', () => {
     const log = new MemoryLogger();
     const err = await expectUserError(
       fetchBundle({ pinPath: pin, outDir: out, log }),
-      /postgres\.version "15\.4\\\\n::add-mask::hidden", not a PostgreSQL version/,
+      /postgres\.version "15\.4\\n::add-mask::hidden", not a PostgreSQL version/,
     );
     expect(err.message).toContain('pattern ^[1-9]');
     for (const line of log.lines) expect(line.trimStart().startsWith('::')).toBe(false);
