@@ -289,7 +289,8 @@ async function releaseByTag(octokit: GitHubClient, ref: ReleaseRef): Promise<Rel
 /** The release's asset of that name; `fix` says what to check when it has none. */
 function assetNamed(release: Release, ref: ReleaseRef, name: string, fix: string): ReleaseAsset {
   const asset = release.assets.find((a) => a.name === name);
-  if (!asset) throw new UserError(`release ${ref.tag} in ${repositoryOf(ref)} has no asset ${name}`, fix);
+  if (!asset)
+    throw new UserError(`release ${ref.tag} in ${repositoryOf(ref)} has no asset ${shown(name)}`, fix);
   return asset;
 }
 
