@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Manifest } from '../../../src/core/manifest';
+import { outdatedCommand } from '../../../src/outdated/command';
 import { compareWithAvailable } from '../../../src/outdated/outdated';
 import { DEFAULT_PIN_PATH as PIN, parsePin } from '../../../src/pin-bump/pin-file';
 import { publishCommand, PublishRecord } from '../../../src/publish/command';
@@ -29,6 +30,8 @@ interface Build {
   /** the binaries' content: another salt is another build output */
   salt?: string;
   zlib?: string;
+  /** libc6-dev's Debian version, when the build records it (outdated asks this machine's apt about it) */
+  libc?: string;
   durationSeconds?: number;
   systemIdentifier?: string;
   revision?: string;
@@ -40,6 +43,14 @@ function build(b: Build = {}): string {
   const manifest = makeArtifactDir(out, [15], b.salt ?? 'a');
   const v = manifest.versions['15'];
   v.components = [zlib(b.zlib ?? '1:1.2.13.dfsg-1')];
+  if (b.libc)
+    v.components.push({
+      name: 'glibc',
+      version: b.libc,
+      debianPackage: 'libc6-dev',
+      debianVersion: b.libc,
+      purl: `pkg:deb/debian/libc6-dev@${encodeURIComponent(b.libc)}?arch=amd64&distro=debian-12`,
+    });
   v.buildDurationSeconds = b.durationSeconds ?? 600;
   if (b.revision) v.source.revision = b.revision;
   const id = b.systemIdentifier ?? '7412345678901234567';
@@ -152,8 +163,8 @@ test('another commit of the same sources (same files, another source revision) l
 });
 
 test('the CVE path: outdated finds a newer library, the rebuild publishes a new release, pin-bump opens the PR', async () => {
-  // the release the consumer pins today
-  const before = build({ zlib: '1:1.2.13.dfsg-1' });
+  // the release the consumer pins today; its libc6-dev is older than anything apt offers (0.0-0)
+  const before = build({ zlib: '1:1.2.13.dfsg-1', libc: '0.0-0' });
   const old = await publish(before);
   const pinned = await bumpAndReadPin(fake, {
     out: before,
@@ -162,10 +173,20 @@ test('the CVE path: outdated finds a newer library, the rebuild publishes a new 
   });
   fake.commitFiles(CONSUMER, 'main', { [PIN]: pinned.pinText }, 'merge the bump');
 
-  // outdated.yml: the latest release's manifest.json against what apt offers now
-  const current = JSON.parse(releaseAsset(old.tag, 'manifest.json').toString('utf8')) as Manifest;
-  const report = compareWithAvailable(current, {
-    packages: new Map([['zlib1g-dev', '1:1.2.13.dfsg-1+deb12u1']]),
+  // outdated.yml: `gh release download --pattern manifest.json`, then `pg-bundle outdated current`
+  const current = tempDir('pgb-identity-current-');
+  writeFileSync(join(current, 'manifest.json'), releaseAsset(old.tag, 'manifest.json'));
+  const outdated = testContext([current]);
+  expect(await outdatedCommand({ cacheDir: join(current, 'cache') }, outdated)).toBe(1);
+  expect(outdated.outputs.outdated).toBe('true');
+  expect(outdated.log.lines.join('\n')).toMatch(/v15: glibc \(libc6-dev\): 0\.0-0 → /);
+  // and what it decides from, with this machine's apt out of the picture
+  const manifest = JSON.parse(readFileSync(join(current, 'manifest.json'), 'utf8')) as Manifest;
+  const report = compareWithAvailable(manifest, {
+    packages: new Map([
+      ['zlib1g-dev', '1:1.2.13.dfsg-1+deb12u1'],
+      ['libc6-dev', '0.0-0'],
+    ]),
     postgres: new Map([['v15', { cannotTell: 'a dir source cannot tell' }]]),
   });
   expect(report.changes.map((c) => `${c.what}: ${c.old} → ${c.new}`)).toEqual([
@@ -173,7 +194,7 @@ test('the CVE path: outdated finds a newer library, the rebuild publishes a new 
   ]);
 
   // bundle.yml dispatched: the same PostgreSQL sources, the newer zlib linked in (other binaries)
-  const after = build({ zlib: '1:1.2.13.dfsg-1+deb12u1', salt: 'b', durationSeconds: 700 });
+  const after = build({ zlib: '1:1.2.13.dfsg-1+deb12u1', libc: '0.0-0', salt: 'b', durationSeconds: 700 });
   const rebuilt = await publish(after);
   expect(rebuilt.state).toBe('created');
   expect(rebuilt.tag).not.toBe(old.tag);
