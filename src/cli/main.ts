@@ -20,7 +20,7 @@ function cliContext(args: string[], verbose: boolean): CommandContext {
     args,
     setOutput: (name, value) => process.stdout.write(`${name}=${redact(value)}\n`),
     addSummary: async (markdown) => {
-      process.stderr.write(redact(markdown) + '\n');
+      process.stderr.write(withoutWorkflowCommands(redact(markdown)) + '\n');
     },
     setSecret: (value) => {
       if (value) secrets.push(value);
