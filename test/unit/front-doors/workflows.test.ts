@@ -163,11 +163,13 @@ test('callers in examples/ and the README grant what bundle.yml requests (else G
 test('the build cache is one a tag run can restore: no commit in the key, saved by default-branch runs', () => {
   const build = bundle.jobs.build.steps ?? [];
   const keyStep = build.find((s) => s.id === 'key');
-  expect(keyStep?.run).not.toMatch(/rev-parse|submodule status|github\.sha/);
+  // the built directories' git objects, never the repository's commit
+  expect(keyStep?.run).not.toMatch(/rev-parse HEAD(?!:)|submodule status|github\.sha/);
+  expect(keyStep?.run).toContain('git rev-parse --verify -q "HEAD:');
   const cache = build.find((s) => s.uses?.startsWith('actions/cache'));
   const key = String(cache?.with?.key);
   expect(key).not.toMatch(/github\.sha|github\.ref/);
-  // each restore key is a prefix of the key: a snapshot of another month (or other inputs) is restored
+  // each restore key is a prefix of the key: a snapshot of other sources (or inputs) is restored
   const restoreKeys = String(cache?.with?.['restore-keys']).trim().split('\n');
   expect(restoreKeys.length).toBeGreaterThanOrEqual(1);
   for (const prefix of restoreKeys) expect(key.startsWith(prefix.trim())).toBe(true);
