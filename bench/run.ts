@@ -584,9 +584,10 @@ async function buildTimeRows(
       cells: perTarget(b, (t): Cell => {
         const m = bundles[t.subject]?.manifest;
         if (t.subject === 'embedded') return { kind: 'na', reason: 'prebuilt' };
-        return m
-          ? { kind: 'value', unit: 's', value: m.buildDurationSeconds }
-          : { kind: 'na', reason: 'no manifest' };
+        if (!m) return { kind: 'na', reason: 'no manifest' };
+        return m.buildDurationSeconds === undefined
+          ? { kind: 'na', reason: 'not recorded (a published manifest)' }
+          : { kind: 'value', unit: 's', value: m.buildDurationSeconds };
       }),
     },
   ];

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { argsInputDescription, commandInputDescription } from '../commands/registry';
 import { OPTION_SPECS } from '../core/options';
-import { DEFAULT_ACTION_COMMAND, inputEnvName } from './main';
+import { inputEnvName } from './main';
 
 /** The oldest Node.js major the bundled action (dist/) runs on. */
 export const MIN_NODE_MAJOR = 20;
@@ -42,7 +42,8 @@ node "$GITHUB_ACTION_PATH/dist/action/index.js"
  */
 export function actionYml(): string {
   const inputs: Record<string, Record<string, unknown>> = {
-    command: { description: commandInputDescription(), required: false, default: DEFAULT_ACTION_COMMAND },
+    // required: a missing command must not start a build that takes minutes
+    command: { description: commandInputDescription(), required: true },
     args: { description: argsInputDescription(), required: false, default: '' },
   };
   const seen = new Set<string>();

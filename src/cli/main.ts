@@ -7,6 +7,7 @@ import { CommandError, UserError } from '../util/errors';
 import { ConsoleLogger } from '../util/logger';
 import { redactor } from '../util/redact';
 import { packageVersion } from '../util/package-root';
+import { withoutWorkflowCommands } from '../util/log-text';
 
 /** Every secret the CLI has seen (options marked secret, tokens in the environment, setSecret). */
 const secrets: string[] = [];
@@ -19,7 +20,7 @@ function cliContext(args: string[], verbose: boolean): CommandContext {
     args,
     setOutput: (name, value) => process.stdout.write(`${name}=${redact(value)}\n`),
     addSummary: async (markdown) => {
-      process.stderr.write(redact(markdown) + '\n');
+      process.stderr.write(withoutWorkflowCommands(redact(markdown)) + '\n');
     },
     setSecret: (value) => {
       if (value) secrets.push(value);
@@ -68,14 +69,16 @@ export async function main(argv: string[]): Promise<number> {
     // a GitHub request that got no answer, outside the calls that explain their own failures
     const err = explainNetworkFailure(caught) ?? caught;
     if (err instanceof UserError) {
-      process.stderr.write(`error: ${redact(err.message)}\n`);
+      process.stderr.write(`${withoutWorkflowCommands(`error: ${redact(err.message)}`)}\n`);
       return 2;
     }
     if (err instanceof CommandError) {
-      process.stderr.write(`error: ${redact(err.message)}\n`);
+      process.stderr.write(`${withoutWorkflowCommands(`error: ${redact(err.message)}`)}\n`);
       return 1;
     }
-    process.stderr.write(`error: ${redact((err as Error).stack ?? String(err))}\n`);
+    process.stderr.write(
+      `${withoutWorkflowCommands(`error: ${redact((err as Error).stack ?? String(err))}`)}\n`,
+    );
     return 1;
   }
 }

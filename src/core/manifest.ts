@@ -87,7 +87,8 @@ export interface VersionManifest {
    */
   walredo: { mode: 'builtin' | 'fork' | 'none'; modules?: string[]; preload?: string[]; rmgrs?: RmgrSet };
   files: FileEntry[];
-  buildDurationSeconds: number;
+  /** how long the build took: a fact of one run, left out of published manifests (publish/release-identity.ts) */
+  buildDurationSeconds?: number;
   conformance?: VersionConformance;
 }
 

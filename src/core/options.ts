@@ -220,7 +220,7 @@ export const OPTION_SPECS: OptionSpec[] = [
     kind: 'string',
     commands: [...PUBLISHING, ...BUMPING, 'rebuild-check'],
     description:
-      'release tag (default bundle-<PostgreSQL versions>-<short source revision>, the same for the same sources on any day); rebuild-check: the release to check (with --repository)',
+      'release tag (default bundle-<PostgreSQL versions>-<7 hex of the content digest of the files>: the same files give the same release, other files a new one); rebuild-check: the release to check (with --repository)',
   },
   {
     key: 'replace',
@@ -312,6 +312,16 @@ export const OPTION_SPECS: OptionSpec[] = [
     kind: 'string',
     commands: [...PUBLISHING, ...BUMPING, 'fetch', 'rebuild-check'],
     description: 'GitHub API URL (default $GITHUB_API_URL or https://api.github.com)',
+  },
+  {
+    key: 'timeout',
+    flag: '--timeout <seconds>',
+    input: 'timeout',
+    kind: 'string',
+    default: '60',
+    commands: ['fetch', 'rebuild-check'],
+    description:
+      'seconds fetch waits for an answer from GitHub or a download host, and for the next data of a download, before it gives up (a whole download: at most 30 minutes)',
   },
   {
     key: 'dryRun',

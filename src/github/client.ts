@@ -6,6 +6,7 @@
 import { getOctokit } from '@actions/github';
 import { defaults, GitHub } from '@actions/github/lib/utils';
 import { Logger } from '../util/logger';
+import { Deadlines, fetchWithDeadlines } from './deadlines';
 import { failureDetail } from './errors';
 import {
   DEFAULT_RETRY,
@@ -26,6 +27,8 @@ export interface ClientOptions {
   apiUrl?: string;
   log: Logger;
   retry?: RetryPolicy;
+  /** deadlines on each request's answer and body (fetch: nothing it calls may hang); none by default */
+  deadlines?: Deadlines;
 }
 
 /** Request option: `request: { noRetry: true }` disables retries for one non-idempotent call. */
@@ -52,7 +55,8 @@ function fetchNamingFailures(inner: typeof fetch): typeof fetch {
 export function createGitHubClient(options: ClientOptions): GitHubClient {
   const policy = options.retry ?? DEFAULT_RETRY;
   const { log } = options;
-  const inner = (defaults.request?.fetch as typeof fetch | undefined) ?? fetch;
+  const plain = (defaults.request?.fetch as typeof fetch | undefined) ?? fetch;
+  const inner = options.deadlines ? fetchWithDeadlines(plain, options.deadlines) : plain;
   const base = {
     ...(options.apiUrl ? { baseUrl: options.apiUrl.replace(/\/+$/, '') } : {}),
     // replaces the defaults' request options as a whole: keep their proxy agent and fetch

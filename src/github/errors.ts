@@ -174,6 +174,8 @@ export interface GitHubCall {
   repository: string;
   /** what the call needs from the token */
   permission: Permission;
+  /** what named the repository and the object, for the fix (default: "--repository, the tag or pin") */
+  namedBy?: string;
 }
 
 /**
@@ -186,6 +188,7 @@ export interface GitHubCall {
 export function explainGitHubError(err: unknown, call: GitHubCall): unknown {
   const status = httpStatus(err);
   const { doing, repository, permission } = call;
+  const namedBy = call.namedBy ?? '--repository, the tag or pin';
   const unreachable = explainNetworkFailure(err, doing);
   if (unreachable) return unreachable;
   if (status === 401)
@@ -210,12 +213,12 @@ export function explainGitHubError(err: unknown, call: GitHubCall): unknown {
   if (status === 404 && sentWithoutToken(err))
     return new UserError(
       `${repository} or the requested object was not found while ${doing} (404 ${apiMessage(err)}): it does not exist, or it is private and no token was sent`,
-      `check --repository and the tag or pin; for a private repository pass a token with "${permission}" on ${repository} (--token or GITHUB_TOKEN)`,
+      `check ${namedBy}; for a private repository pass a token with "${permission}" on ${repository} (--token or GITHUB_TOKEN)`,
     );
   if (status === 404)
     return new UserError(
       `${repository} or the requested object was not found while ${doing} (404 ${apiMessage(err)}): it does not exist or the token cannot see it`,
-      `check --repository, the tag or pin, and that the token has "${permission}" on ${repository}`,
+      `check ${namedBy}, and that the token has "${permission}" on ${repository}`,
     );
   // a server error that outlived the retries (the policy retries 5xx): GitHub's side
   if (status !== undefined && status >= 500)
@@ -232,10 +235,11 @@ export async function apiCall<T>(
   repository: string,
   permission: Permission,
   fn: () => Promise<T>,
+  namedBy?: string,
 ): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    throw explainGitHubError(err, { doing, repository, permission });
+    throw explainGitHubError(err, { doing, repository, permission, namedBy });
   }
 }

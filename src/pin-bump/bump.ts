@@ -18,7 +18,15 @@ import {
   ownersOf,
   parseCodeowners,
 } from './codeowners';
-import { isOlderRelease, parsePin, PinFile, samePinnedRelease, serialisePin } from './pin-file';
+import {
+  DEFAULT_PIN_PATH,
+  isOlderRelease,
+  parsePin,
+  PinFile,
+  samePinnedRelease,
+  serialisePin,
+} from './pin-file';
+import { sha256 } from '../util/hash';
 import { pinDiff } from './pin-diff';
 import { prTitle, renderPrBody } from './pr-body';
 import { analyseRisk, RiskItem } from './risk';
@@ -29,6 +37,21 @@ import { unmetRequirements } from './walredo-dialect';
 export type { GitHubClient };
 
 export const BUMP_BRANCH = 'pg-bundle/bump';
+
+/**
+ * The bump branch of one pin file, so that two pin files never share a pull request: the default pin
+ * path keeps `pg-bundle/bump` (open pull requests of earlier versions stay the ones updated); any other
+ * path gets `pg-bundle/bump-<path as letters, digits and dashes>-<8 hex of its sha256>` (unique per path,
+ * a valid ref name, and beside `pg-bundle/bump` rather than below it, which git would refuse).
+ */
+export function bumpBranch(pinPath: string): string {
+  if (pinPath === DEFAULT_PIN_PATH) return BUMP_BRANCH;
+  const slug = pinPath
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80);
+  return `${BUMP_BRANCH}-${slug}-${sha256(pinPath).slice(0, 8)}`;
+}
 
 export interface BumpRequest {
   owner: string;
@@ -240,7 +263,7 @@ function composePlan(req: BumpRequest, facts: PlanFacts): BumpPlan {
   return {
     repository: `${req.owner}/${req.repo}`,
     base: facts.base,
-    branch: req.branch ?? BUMP_BRANCH,
+    branch: req.branch ?? bumpBranch(req.pinPath),
     pinPath: req.pinPath,
     oldText: old?.text,
     oldSha: old?.sha,

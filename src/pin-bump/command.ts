@@ -12,7 +12,7 @@ import { parseRepository, RepositoryName } from '../github/repository';
 import { retryPolicy } from '../github/retry';
 import { UserError } from '../util/errors';
 import { Logger } from '../util/logger';
-import { applyBump, BumpPlan, BumpRequest, BUMP_BRANCH, enforceRouting, planBump } from './bump';
+import { applyBump, BumpPlan, BumpRequest, bumpBranch, enforceRouting, planBump } from './bump';
 import { DEFAULT_PIN_PATH, pinFromManifest, pinPathProblem, serialisePin, unmeasuredFacts } from './pin-file';
 import { readManifest, readReleaseInfo } from './release-info';
 import { validateStorageTeam } from './routing';
@@ -167,7 +167,7 @@ function bumpRequest(
     allowUnrouted: settings.allowUnrouted,
     allowOlder: boolOption(options, 'allowOlder'),
     labels: labelsOption(options),
-    branch: BUMP_BRANCH,
+    branch: bumpBranch(settings.pinPath),
     conformanceUrl: release.conformanceUrl,
     manifests: { new: manifest },
     retry: retryPolicy(env),

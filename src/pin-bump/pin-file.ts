@@ -169,6 +169,19 @@ function pinValidator(): ValidateFunction {
   return validator;
 }
 
+let versionPattern: RegExp | undefined;
+
+/** The pin schema's pattern of a PostgreSQL version (`$defs.version.properties.postgresVersion`). */
+export function postgresVersionPattern(): RegExp {
+  if (!versionPattern) {
+    const schema = JSON.parse(readFileSync(pinSchemaPath(), 'utf8')) as {
+      $defs: { version: { properties: { postgresVersion: { pattern: string } } } };
+    };
+    versionPattern = new RegExp(schema.$defs.version.properties.postgresVersion.pattern);
+  }
+  return versionPattern;
+}
+
 /** Schema problems of a parsed pin file, as readable lines (empty when valid). */
 export function pinProblems(value: unknown): string[] {
   const validate = pinValidator();

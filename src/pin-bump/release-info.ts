@@ -9,16 +9,24 @@ import { UserError } from '../util/errors';
 import { parseJson } from '../util/json';
 import { readManifestFile } from '../core/manifest-file';
 import { isSha256Hex } from '../util/hash';
+import { shown } from '../util/log-text';
 import { releaseUrls } from '../github/repository';
 import { bundleAssetName } from '../publish/naming';
 import { ReleaseInfo } from './pin-file';
 
-/** `<hex>  <name>` lines (sha256sum format, text or binary marker) → name → sha256 (pure). */
-export function parseSha256Sums(text: string): Map<string, string> {
+/** `<hex>  <name>` lines (sha256sum format, text or binary marker) → name → sha256 (pure); a name listed twice is refused. */
+export function parseSha256Sums(text: string, where = 'SHA256SUMS'): Map<string, string> {
   const sums = new Map<string, string>();
   for (const line of text.split(/\r?\n/)) {
     const m = /^([0-9a-fA-F]{64}) [ *](.+)$/.exec(line.trim());
-    if (m) sums.set(m[2], m[1].toLowerCase());
+    if (!m) continue;
+    // two sums for one name: which one vouches for the file is not for a reader to pick
+    if (sums.has(m[2]))
+      throw new UserError(
+        `${where} lists ${shown(m[2])} more than once`,
+        'do not use this release: publish writes each name once; re-publish it (publish --replace)',
+      );
+    sums.set(m[2], m[1].toLowerCase());
   }
   return sums;
 }
@@ -144,7 +152,7 @@ function releaseInfoFromSums(input: ReleaseInfoInput): ReleaseInfo {
       `${sumsPath} is missing: pin-bump takes the bundle's sha256 from what publish wrote`,
       'run pg-bundle publish with the same --out first',
     );
-  const sha256 = parseSha256Sums(readFileSync(sumsPath, 'utf8')).get(assetName);
+  const sha256 = parseSha256Sums(readFileSync(sumsPath, 'utf8'), sumsPath).get(assetName);
   if (!sha256 || !isSha256Hex(sha256))
     throw new UserError(
       `${sumsPath} has no sha256 for ${assetName}`,

@@ -9,6 +9,7 @@ import { Manifest, mergeManifests } from '../core/manifest';
 import { listVersionDirs } from '../core/bundle-files';
 import { readManifestFile } from '../core/manifest-file';
 import { UserError } from '../util/errors';
+import { releaseManifest } from './release-identity';
 
 export interface VersionDir {
   major: string;
@@ -72,7 +73,7 @@ export function assertConformancePassed(manifest: Manifest): void {
   }
 }
 
-/** Merges several artifact directories (one per matrix job) into one publish input. */
+/** Merges several artifact directories (one per matrix job) into one publish input, with the manifest a release publishes. */
 export function assemblePublishInput(dirs: string[]): PublishInput {
   if (dirs.length === 0)
     throw new UserError(
@@ -90,12 +91,19 @@ export function assemblePublishInput(dirs: string[]): PublishInput {
     );
   }
   assertConformancePassed(manifest);
+  // what is published: the facts of the files, not of the run that made them (release-identity.ts)
+  manifest = releaseManifest(manifest);
   const versionDirs = parts.flatMap((p) => p.versionDirs).sort((a, b) => Number(a.major) - Number(b.major));
   return { manifest, versionDirs };
 }
 
 /** Artifact directories below `root` (each subdirectory holding a manifest.json), e.g. what @actions/artifact downloaded. */
 export function findArtifactDirs(root: string): string[] {
+  if (!existsSync(root) || !statSync(root).isDirectory())
+    throw new UserError(
+      `the artifact directory ${root} does not exist`,
+      'check the directories given as arguments (input `args` in the action): each one downloaded from a build job, or --out of a local build',
+    );
   if (existsSync(join(root, 'manifest.json'))) return [resolve(root)];
   return readdirSync(root)
     .map((name) => join(root, name))

@@ -14,6 +14,7 @@ import { GitHubAccess, githubAccess } from '../github/access';
 import { apiCall } from '../github/errors';
 import { createGitHubClient } from '../github/client';
 import { parseRepository } from '../github/repository';
+import { deadlinesOption } from '../github/deadlines';
 import { retryPolicy } from '../github/retry';
 import { UserError } from '../util/errors';
 import { assemblePublishInput, findArtifactDirs } from './artifacts';
@@ -21,6 +22,7 @@ import { fetchBundle } from './fetch';
 import { defaultTag, MANIFEST_ASSET, validateTag } from './naming';
 import { PreparedRelease, prepareRelease } from './prepare';
 import { MakeLatest, PublishOutcome, publishRelease } from './release';
+import { adoptSameContent } from './same-content';
 
 export interface PublishRecord {
   tag: string;
@@ -151,6 +153,8 @@ async function publishToGitHub(
     log: ctx.log,
     retry: retryPolicy(),
   });
+  // the same files under another source revision: the published release stays, its assets are adopted
+  if (!replace) await adoptSameContent(octokit, { owner, repo, tag: prepared.tag }, prepared, ctx.log);
   const { tag, body, assets } = prepared;
   if (target.targetCommitish) ctx.log.info(`release ${tag} is for commit ${target.targetCommitish}`);
   const outcome = await apiCall(`publishing ${tag}`, repository, 'contents: write', () =>
@@ -208,16 +212,19 @@ export const publishCommand: CommandHandler = async (options, ctx) => {
   const tag = validateTag(stringOption(options, 'tag') ?? defaultTag(input.manifest));
   const target = publishTarget(options, ctx);
   const prepared = await prepareRelease(input, tag, out, ctx.log);
-  const record = publishRecord(prepared, target);
   ctx.setOutput('tag', tag);
-  ctx.setOutput('sha256', record.sha256);
   ctx.setOutput('asset-path', prepared.assets[0].path);
   if (target.dryRunReason) {
+    const record = publishRecord(prepared, target);
+    ctx.setOutput('sha256', record.sha256);
     writeRecord(prepared, record);
     await reportDryRun(prepared, target, ctx);
     return 0;
   }
   const published = await publishToGitHub(prepared, target, boolOption(options, 'replace'), ctx);
+  // after publishing: the assets may be the release's own (adoptSameContent)
+  const record = publishRecord(prepared, target);
+  ctx.setOutput('sha256', record.sha256);
   const { releaseUrl, assetUrl, manifestUrl, releasedAt } = published;
   writeRecord(prepared, {
     ...record,
@@ -243,9 +250,16 @@ export const fetchCommand: CommandHandler = async (options, ctx) => {
     apiUrl: access.apiUrl,
     log: ctx.log,
     retry: retryPolicy(),
+    deadlines: deadlinesOption(stringOption(options, 'timeout')),
   });
   ctx.setOutput('dir', result.dir);
   ctx.setOutput('tag', result.tag);
   ctx.setOutput('sha256', result.sha256);
+  const versions = result.versions
+    .map((m, i) => `v${m} (PostgreSQL ${result.postgresVersions[i]})`)
+    .join(', ');
+  await ctx.addSummary(
+    `### pg-bundle fetch\n\nUnpacked \`${result.tag}\` into \`${result.dir}\`: ${versions}; sha256 \`${result.sha256}\`, checked against the pin and every file against its manifest.\n`,
+  );
   return 0;
 };

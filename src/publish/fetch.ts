@@ -27,6 +27,7 @@ import * as tar from 'tar-stream';
 import { FileEntry, Manifest, VersionManifest } from '../core/manifest';
 import { parseManifest } from '../core/manifest-file';
 import { createGitHubClient, GitHubClient } from '../github/client';
+import { Deadlines, deadlinesOf, fetchWithDeadlines } from '../github/deadlines';
 import { apiCall, connectionFailure } from '../github/errors';
 import { parseReleaseDownloadUrl, parseRepository, RepositoryName } from '../github/repository';
 import {
@@ -39,11 +40,13 @@ import {
   RetryPolicy,
   withRetries,
 } from '../github/retry';
-import { parsePin, PinFile, pinFromManifest } from '../pin-bump/pin-file';
+import { parsePin, PinFile, pinFromManifest, postgresVersionPattern } from '../pin-bump/pin-file';
 import { parseSha256Sums } from '../pin-bump/release-info';
 import { pinnedWalRedo, unmetRequirements } from '../pin-bump/walredo-dialect';
 import { errorMessage, UserError } from '../util/errors';
 import { sha256 } from '../util/hash';
+import { DirLockTiming, withDirLock } from '../util/dir-lock';
+import { shown } from '../util/log-text';
 import { Logger } from '../util/logger';
 import { bundleAssetName, MANIFEST_ASSET, SHA256SUMS_ASSET } from './naming';
 import { OutSwap, SwapStep } from './out-swap';
@@ -57,6 +60,10 @@ export interface FetchTarget {
   apiUrl?: string;
   log: Logger;
   retry?: RetryPolicy;
+  /** deadlines of every API call and download (default: deadlinesOf(), 60 s to answer or go on) */
+  deadlines?: Deadlines;
+  /** how long a second fetch into the same --out waits for the first (default DEFAULT_DIR_LOCK_TIMING) */
+  lockTiming?: DirLockTiming;
   /** Test hook: called between the renames of the swap (a throw there is an interruption). */
   faults?: (step: SwapStep) => void;
 }
@@ -140,18 +147,15 @@ const MAX_REDIRECTS = 10;
  * One GET of a download URL, following redirects by hand so that each hop is checked on its own
  * (the token never follows a redirect to another host); at most `maxBytes` are read.
  */
-async function downloadOnce(
-  url: string,
-  token: string | undefined,
-  apiUrl: string | undefined,
-  maxBytes: number,
-): Promise<Buffer> {
+async function downloadOnce(url: string, options: FetchTarget, maxBytes: number): Promise<Buffer> {
+  const { token, apiUrl } = options;
+  const get = fetchWithDeadlines(fetch, options.deadlines ?? deadlinesOf());
   let at = url;
   for (let hop = 0; ; hop++) {
     const authorised = token !== undefined && tokenMayGoTo(at, apiUrl);
     let res: Response;
     try {
-      res = await fetch(at, {
+      res = await get(at, {
         headers: authorised ? { authorization: `token ${token}` } : {},
         redirect: 'manual',
       });
@@ -169,7 +173,15 @@ async function downloadOnce(
         throw new UserError(`downloading ${url} redirected to ${at}`, 'check the pin file');
       continue;
     }
-    if (res.ok) return readBounded(res, url, maxBytes);
+    if (res.ok) {
+      try {
+        return await readBounded(res, url, maxBytes);
+      } catch (err) {
+        if (err instanceof UserError) throw err;
+        // a missed deadline or a dropped connection while reading: retried like one before the answer
+        throw new HttpFailureError(500, errorMessage(err));
+      }
+    }
     await res.body?.cancel();
     const headers = Object.fromEntries(res.headers.entries());
     const refused = res.status === 404 || res.status === 401 || res.status === 403;
@@ -232,10 +244,10 @@ async function downloadUrl(
       `cannot download ${url}: only http(s) and file URLs are supported`,
       'check the pin file',
     );
-  const { token, apiUrl, log } = options;
+  const { log } = options;
   try {
     return await withRetries(
-      () => downloadOnce(url, token, apiUrl, maxBytes),
+      () => downloadOnce(url, options, maxBytes),
       (err, attempt) =>
         err instanceof UserError ? NO_RETRY : retryDecision(err as HttpFailure, attempt, policy, Date.now()),
       (decision, attempt) =>
@@ -252,7 +264,8 @@ async function downloadUrl(
   }
 }
 
-type ReleaseRef = RepositoryName & { tag: string };
+/** A release, and what named it (in the fix of a "not found": the pin's assetUrl, or --repository and --tag) */
+type ReleaseRef = RepositoryName & { tag: string; namedBy: string };
 type Release = Awaited<ReturnType<GitHubClient['rest']['repos']['getReleaseByTag']>>['data'];
 type ReleaseAsset = Release['assets'][number];
 
@@ -261,16 +274,23 @@ const repositoryOf = (ref: ReleaseRef) => `${ref.owner}/${ref.repo}`;
 /** The published release with this tag (GitHub never returns drafts by tag). */
 async function releaseByTag(octokit: GitHubClient, ref: ReleaseRef): Promise<Release> {
   const { owner, repo, tag } = ref;
-  return apiCall(`reading release ${tag}`, repositoryOf(ref), 'contents: read', async () => {
-    const { data } = await octokit.rest.repos.getReleaseByTag({ owner, repo, tag });
-    return data;
-  });
+  return apiCall(
+    `reading release ${tag}`,
+    repositoryOf(ref),
+    'contents: read',
+    async () => {
+      const { data } = await octokit.rest.repos.getReleaseByTag({ owner, repo, tag });
+      return data;
+    },
+    ref.namedBy,
+  );
 }
 
 /** The release's asset of that name; `fix` says what to check when it has none. */
 function assetNamed(release: Release, ref: ReleaseRef, name: string, fix: string): ReleaseAsset {
   const asset = release.assets.find((a) => a.name === name);
-  if (!asset) throw new UserError(`release ${ref.tag} in ${repositoryOf(ref)} has no asset ${name}`, fix);
+  if (!asset)
+    throw new UserError(`release ${ref.tag} in ${repositoryOf(ref)} has no asset ${shown(name)}`, fix);
   return asset;
 }
 
@@ -301,12 +321,19 @@ async function downloadReleaseAsset(
       });
       return Buffer.from(data as unknown as ArrayBuffer);
     },
+    ref.namedBy,
   );
 }
 
 /** The API client of a fetch (its API URL, log and retry policy), with or without a token. */
 function apiClient(token: string | undefined, options: FetchTarget) {
-  return createGitHubClient({ token, apiUrl: options.apiUrl, log: options.log, retry: options.retry });
+  return createGitHubClient({
+    token,
+    apiUrl: options.apiUrl,
+    log: options.log,
+    retry: options.retry,
+    deadlines: options.deadlines ?? deadlinesOf(),
+  });
 }
 
 /** Through the API (works for private repositories): release by tag → asset by name → download. */
@@ -316,8 +343,9 @@ async function downloadWithApi(
   options: FetchTarget,
   maxBytes: number,
 ): Promise<Buffer | undefined> {
-  const where = parseReleaseDownloadUrl(pin.assetUrl);
-  if (!where) return undefined;
+  const found = parseReleaseDownloadUrl(pin.assetUrl);
+  if (!found) return undefined;
+  const where = { ...found, namedBy: "the pin file's assetUrl (and that the release was published)" };
   const octokit = apiClient(token, options);
   const release = await releaseByTag(octokit, where);
   const asset = assetNamed(
@@ -365,9 +393,13 @@ function pinMismatches(manifest: Manifest, pin: PinFile): string[] {
     if (!m) problems.push(`the pin lists PostgreSQL ${major} but the bundle does not contain it`);
     else if (v.postgresVersion !== m.postgres.version)
       problems.push(
-        `v${major}: the pin says PostgreSQL ${v.postgresVersion}, the bundle has ${m.postgres.version}`,
+        `v${major}: the pin says PostgreSQL ${v.postgresVersion}, the bundle has ${shown(m.postgres.version)}`,
       );
   }
+  // only what the pin lists is installed: a major it does not name was never reviewed
+  for (const major of Object.keys(manifest.versions))
+    if (!pin.versions[major])
+      problems.push(`the bundle contains PostgreSQL ${shown(major)}, which the pin does not list`);
   return problems;
 }
 
@@ -379,12 +411,18 @@ function manifestShapeProblems(manifest: Manifest): string[] {
   const problems: string[] = [];
   for (const [key, v] of Object.entries(manifest.versions)) {
     if (!VERSION_KEY.test(key)) {
-      problems.push(`version key ${JSON.stringify(key)} is not a major version number`);
+      problems.push(`version key ${shown(JSON.stringify(key))} is not a major version number`);
       continue;
     }
     const entry = v as Partial<VersionManifest> | null;
     if (typeof entry?.postgres?.version !== 'string' || !Array.isArray(entry.files)) {
       problems.push(`version ${key} has no postgres.version or no files list`);
+      continue;
+    }
+    if (!postgresVersionPattern().test(entry.postgres.version)) {
+      problems.push(
+        `version ${key} has postgres.version "${shown(entry.postgres.version)}", not a PostgreSQL version (the pin schema's pattern ${postgresVersionPattern().source})`,
+      );
       continue;
     }
     for (const f of entry.files as unknown[]) {
@@ -398,7 +436,7 @@ function manifestShapeProblems(manifest: Manifest): string[] {
         (file.size as number) < 0 ||
         (file.mode !== '0755' && file.mode !== '0644')
       )
-        problems.push(`version ${key} lists a malformed file entry ${JSON.stringify(f).slice(0, 120)}`);
+        problems.push(`version ${key} lists a malformed file entry ${shown(JSON.stringify(f), 120)}`);
     }
   }
   return problems;
@@ -430,6 +468,27 @@ function refuse(problem: string): UserError {
   );
 }
 
+/**
+ * Limits on an archive path, checked before anything is created for it: far beyond any real bundle
+ * (its deepest path has about 10 parts), far below what makes the file system or a recursive walk fail.
+ */
+const MAX_PATH_DEPTH = 32;
+const MAX_PATH_BYTES = 1024;
+const MAX_NAME_BYTES = 255;
+
+function refuseLongPath(path: string): void {
+  const parts = path.split('/');
+  const why =
+    parts.length > MAX_PATH_DEPTH
+      ? `is ${parts.length} directories deep (at most ${MAX_PATH_DEPTH})`
+      : Buffer.byteLength(path) > MAX_PATH_BYTES
+        ? `is ${Buffer.byteLength(path)} bytes long (at most ${MAX_PATH_BYTES})`
+        : parts.some((p) => Buffer.byteLength(p) > MAX_NAME_BYTES)
+          ? `has a name longer than ${MAX_NAME_BYTES} bytes`
+          : undefined;
+  if (why) throw refuse(`the path ${shown(path, 80)} ${why}`);
+}
+
 type Kind = 'file' | 'directory' | 'symlink';
 type EntryStream = AsyncIterable<Buffer> & { resume(): void };
 
@@ -451,7 +510,8 @@ class BundleExtraction {
 
   async entry(header: tar.Header, stream: EntryStream): Promise<void> {
     const path = safeArchivePath(header.name);
-    if (this.kinds.has(path)) throw refuse(`${path} appears more than once in the archive`);
+    refuseLongPath(path);
+    if (this.kinds.has(path)) throw refuse(`${shown(path)} appears more than once in the archive`);
     if (!this.manifest) {
       if (path !== MANIFEST_ASSET || header.type !== 'file')
         throw new UserError(
@@ -466,7 +526,7 @@ class BundleExtraction {
     const top = path.split('/')[0];
     const key = /^v(.*)$/.exec(top)?.[1];
     if (key === undefined || !VERSION_KEY.test(key) || !this.manifest.versions[key])
-      throw refuse(`${path} is outside the versions the manifest lists`);
+      throw refuse(`${shown(path)} is outside the versions the manifest lists`);
     this.checkParents(path);
     if (header.type === 'directory') {
       stream.resume();
@@ -474,9 +534,11 @@ class BundleExtraction {
     } else if (header.type === 'file') {
       await this.extractFile(path, header, stream);
     } else if (header.type === 'symlink') {
-      throw refuse(`${path} is a symlink (to ${header.linkname ?? '?'}); the manifest lists no links`);
+      throw refuse(
+        `${shown(path)} is a symlink (to ${shown(header.linkname ?? '?')}); the manifest lists no links`,
+      );
     } else {
-      throw refuse(`${path} has unsupported type ${header.type}`);
+      throw refuse(`${shown(path)} has unsupported type ${shown(header.type)}`);
     }
   }
 
@@ -486,7 +548,8 @@ class BundleExtraction {
     for (let i = 1; i < parts.length; i++) {
       const prefix = parts.slice(0, i).join('/');
       const kind = this.kinds.get(prefix);
-      if (kind && kind !== 'directory') throw refuse(`${path} would be written inside ${prefix}, a ${kind}`);
+      if (kind && kind !== 'directory')
+        throw refuse(`${shown(path)} would be written inside ${shown(prefix)}, a ${kind}`);
       if (!kind) {
         this.makeDirectory(prefix);
       }
@@ -524,12 +587,14 @@ class BundleExtraction {
 
   private async extractFile(path: string, header: tar.Header, stream: AsyncIterable<Buffer>): Promise<void> {
     const want = this.expected.get(path);
-    if (!want) throw refuse(`${path} is in the bundle but not in the manifest`);
+    if (!want) throw refuse(`${shown(path)} is in the bundle but not in the manifest`);
     const mode = (header.mode ?? 0) & 0o7777;
     if (header.size !== want.size)
-      throw refuse(`${path} has ${header.size} bytes, the manifest says ${want.size}`);
+      throw refuse(`${shown(path)} has ${header.size} bytes, the manifest says ${want.size}`);
     if (mode.toString(8).padStart(4, '0') !== want.mode)
-      throw refuse(`${path} has mode ${mode.toString(8).padStart(4, '0')}, the manifest says ${want.mode}`);
+      throw refuse(
+        `${shown(path)} has mode ${mode.toString(8).padStart(4, '0')}, the manifest says ${want.mode}`,
+      );
     const hash = createHash('sha256');
     const fd = this.create(path, mode);
     try {
@@ -542,7 +607,7 @@ class BundleExtraction {
     }
     const actual = hash.digest('hex');
     if (actual !== want.sha256)
-      throw refuse(`${path} has sha256 ${actual}, the manifest says ${want.sha256}`);
+      throw refuse(`${shown(path)} has sha256 ${actual}, the manifest says ${want.sha256}`);
     this.expected.delete(path);
   }
 
@@ -578,7 +643,7 @@ class BundleExtraction {
     const missing = [...this.expected.keys()];
     if (missing.length)
       throw refuse(
-        `${missing.length} file(s) listed in the manifest are missing, e.g. ${missing.slice(0, 3).join(', ')}`,
+        `${missing.length} file(s) listed in the manifest are missing, e.g. ${shown(missing.slice(0, 3).join(', '))}`,
       );
     for (const key of Object.keys(this.manifest.versions))
       if (this.kinds.get(`v${key}`) !== 'directory')
@@ -635,7 +700,10 @@ export async function extractBundle(
 export interface FetchResult {
   dir: string;
   tag: string;
+  /** the majors, in order */
   versions: string[];
+  /** their PostgreSQL versions (escaped for a log) */
+  postgresVersions: string[];
   sha256: string;
 }
 
@@ -658,6 +726,7 @@ function checkSha256(data: Buffer, want: string, url: string, what: string, vouc
 
 export async function fetchBundle(options: FetchOptions): Promise<FetchResult> {
   const pin = readPinFile(resolve(options.pinPath));
+  refuseCredentials(pin, `pin file ${options.pinPath}`);
   return fetchPinned(pin, PIN_VOUCHER, options, () => downloadPinned(pin, options));
 }
 
@@ -673,23 +742,63 @@ async function fetchPinned(
 ): Promise<FetchResult> {
   const out = resolve(options.outDir);
   const swap = new OutSwap(out, options.faults);
-  swap.recover();
-  const data = await options.log.step(`downloading ${pin.assetUrl}`, download);
-  const actual = checkSha256(data, pin.sha256, pin.assetUrl, 'bundle', voucher);
-  const archive = zstdDecompressStream(data, pin.assetUrl, maxArchiveBytes(pin));
-  const staging = swap.stage(actual);
+  // one fetch per --out at a time: another's recover() would delete this one's staging directory
+  const { manifest, actual } = await withDirLock(
+    out,
+    {
+      holder: `another fetch into ${out}`,
+      fix: 'wait for the other fetch to end, or, if none is running, remove the lock directory named above',
+    },
+    options.log,
+    async () => {
+      swap.recover();
+      const data = await options.log.step(`downloading ${pin.assetUrl}`, download);
+      const sha = checkSha256(data, pin.sha256, pin.assetUrl, 'bundle', voucher);
+      return { manifest: await unpackAndSwitch(swap, pin, data, sha), actual: sha };
+    },
+    options.lockTiming,
+  );
+  const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
+  const postgresVersions = majors.map((m) => shown(manifest.versions[m].postgres.version));
+  options.log.info(`unpacked ${pin.tag} (PostgreSQL ${postgresVersions.join(', ')}) into ${out}`);
+  return { dir: out, tag: pin.tag, versions: majors, postgresVersions, sha256: actual };
+}
+
+/** Unpacks the checked archive beside --out and switches --out to it; a failure leaves nothing of it. */
+async function unpackAndSwitch(swap: OutSwap, pin: PinFile, data: Buffer, sha: string): Promise<Manifest> {
+  const staging = swap.stage(sha);
   let manifest: Manifest;
   try {
+    const archive = zstdDecompressStream(data, pin.assetUrl, maxArchiveBytes(pin));
     manifest = await extractBundle(archive, staging, pin);
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
     throw err;
   }
   swap.install(staging);
-  const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
-  const versions = majors.map((m) => manifest.versions[m].postgres.version).join(', ');
-  options.log.info(`unpacked ${pin.tag} (PostgreSQL ${versions}) into ${out}`);
-  return { dir: out, tag: pin.tag, versions: majors, sha256: actual };
+  return manifest;
+}
+
+/** The pin's URLs, refused when they carry credentials (they would be printed, logged and retried). */
+function refuseCredentials(pin: PinFile, where: string): void {
+  for (const field of ['assetUrl', 'releaseUrl', 'manifestUrl'] as const) {
+    const value = pin[field];
+    if (!value) continue;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      continue; // the schema checked the form
+    }
+    if (url.username || url.password) {
+      url.username = url.username ? '***' : '';
+      url.password = url.password ? '***' : '';
+      throw new UserError(
+        `${where}: ${field} carries credentials (${url.toString()})`,
+        'remove the user and password from the URL; give a token for a private release repository with --token or GITHUB_TOKEN instead',
+      );
+    }
+  }
 }
 
 /** SHA256SUMS lists a few assets: a few hundred bytes. */
@@ -700,7 +809,11 @@ const MAX_SUMS_BYTES = 64 * 1024;
  * the API must not get it: public repositories only), checked and unpacked as a pin to it would be.
  */
 export async function fetchRelease(options: ReleaseFetchOptions): Promise<FetchResult> {
-  const ref = { ...parseRepository(options.repository, 'the release repository'), tag: options.tag };
+  const ref = {
+    ...parseRepository(options.repository, 'the release repository'),
+    tag: options.tag,
+    namedBy: '--repository and --tag',
+  };
   const token = apiTakesToken(options.apiUrl) ? options.token : undefined;
   if (!token)
     options.log.info(
@@ -738,7 +851,10 @@ async function releasePin(
     MAX_SUMS_BYTES,
     'a SHA256SUMS may have',
   );
-  const sums = parseSha256Sums(sumsData.toString('utf8'));
+  const sums = parseSha256Sums(
+    sumsData.toString('utf8'),
+    `SHA256SUMS of release ${ref.tag} in ${repository}`,
+  );
   const listed = (name: string): string => {
     const sum = sums.get(name);
     if (!sum)

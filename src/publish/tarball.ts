@@ -10,6 +10,7 @@ import * as tar from 'tar-stream';
 import { FileEntry } from '../core/manifest';
 import { UserError } from '../util/errors';
 import { sha256 } from '../util/hash';
+import { shown } from '../util/log-text';
 
 export interface TarInputFile {
   /** Path inside the archive, e.g. "v15/bin/postgres" */
@@ -148,7 +149,7 @@ export function safeArchivePath(name: string): string {
   const norm = normalize(trimmed);
   if (!trimmed || isAbsolute(trimmed) || norm.startsWith('..') || norm.split('/').includes('..')) {
     throw new UserError(
-      `the archive contains an unsafe path: ${name}`,
+      `the archive contains an unsafe path: ${shown(name)}`,
       'do not unpack this file; it was not written by pg-bundle',
     );
   }

@@ -9,6 +9,7 @@ import { readManifestFile } from '../core/manifest-file';
 import { CommandContext, CommandHandler, stringOption } from '../core/context';
 import { RawOptions } from '../core/options';
 import { githubAccess } from '../github/access';
+import { deadlinesOption } from '../github/deadlines';
 import { retryPolicy } from '../github/retry';
 import { fetchBundle, fetchRelease } from '../publish/fetch';
 import { defaultCacheDir } from '../source/cache';
@@ -44,6 +45,7 @@ async function bundleToCheck(
     apiUrl: access.apiUrl,
     log: ctx.log,
     retry: retryPolicy(),
+    deadlines: deadlinesOption(stringOption(options, 'timeout')),
   };
   try {
     const fetched = release

@@ -1,3 +1,5 @@
+import { withoutWorkflowCommands } from './log-text';
+
 /** Progress reporting shared by both front doors: the CLI prints to stderr, the action uses @actions/core. */
 export interface Logger {
   info(message: string): void;
@@ -21,17 +23,18 @@ export class ConsoleLogger implements Logger {
     private readonly verbose = false,
     private readonly out: (line: string) => void = (line) => process.stderr.write(line + '\n'),
   ) {}
+  // the CLI also runs in workflow steps, where the runner reads commands from stderr too
   info(message: string): void {
-    this.out(message);
+    this.out(withoutWorkflowCommands(message));
   }
   warn(message: string): void {
-    this.out(`warning: ${message}`);
+    this.out(withoutWorkflowCommands(`warning: ${message}`));
   }
   error(message: string): void {
-    this.out(`error: ${message}`);
+    this.out(withoutWorkflowCommands(`error: ${message}`));
   }
   debug(message: string): void {
-    if (this.verbose) this.out(`debug: ${message}`);
+    if (this.verbose) this.out(withoutWorkflowCommands(`debug: ${message}`));
   }
   async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
     const started = Date.now();

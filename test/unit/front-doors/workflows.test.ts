@@ -30,7 +30,11 @@ test.each(FILES)('%s names only secrets that can exist', (file) => {
 
 test('bundle.yml runs the pg-bundle of its own commit, never a hard-coded repository or main', () => {
   expect(bundleText).not.toMatch(/pg-bundle\/pg-bundle|pg-bundle-ref/);
-  for (const [name, job] of Object.entries(bundle.jobs)) {
+  const running = Object.entries(bundle.jobs).filter(([, job]) =>
+    (job.steps ?? []).some((s) => s.uses === './.pg-bundle'),
+  );
+  expect(running.map(([name]) => name)).toEqual(['build', 'publish', 'pin-bump']);
+  for (const [name, job] of running) {
     const own = (job.steps ?? []).find((s) => s.with?.path === '.pg-bundle');
     expect([name, own?.with]).toEqual([
       name,
@@ -88,7 +92,7 @@ type Workflow = {
   jobs: Record<string, Job & { permissions?: Record<string, string>; if?: string }>;
 };
 
-test('outdated.yml: weekly and manual; only the dispatch job may write actions; bundle.yml attests in publish only', () => {
+test('outdated.yml: weekly and manual; only the dispatch job may write actions; bundle.yml attests in its own job only', () => {
   const outdated = parse(read('.github/workflows/outdated.yml')) as Workflow;
   expect(Object.keys(outdated.on as object).sort()).toEqual(['schedule', 'workflow_dispatch']);
   expect(outdated.permissions).toEqual({ contents: 'read' });
@@ -100,7 +104,81 @@ test('outdated.yml: weekly and manual; only the dispatch job may write actions; 
     const perms = (job.permissions ?? {}) as Record<string, string>;
     const attests = (job.steps ?? []).some((s) => s.uses?.startsWith('actions/attest-build-provenance@'));
     expect([name, attests, perms['id-token'], perms.attestations]).toEqual(
-      name === 'publish' ? [name, true, 'write', 'write'] : [name, false, undefined, undefined],
+      name === 'attest' ? [name, true, 'write', 'write'] : [name, false, undefined, undefined],
     );
   }
+  // pin-bump does not wait for the attestation; the attestation can be switched off
+  expect((reusable.jobs['pin-bump'] as { needs?: string }).needs).toBe('publish');
+  expect(reusable.jobs.attest.if).toBe('inputs.attest != false');
+  const inputs = (reusable.on as { workflow_call: { inputs: Record<string, { type: string }> } })
+    .workflow_call.inputs;
+  expect([inputs.tag?.type, inputs.attest?.type]).toEqual(['string', 'boolean']);
+  const publishStep = reusable.jobs.publish.steps?.find((s) => s.id === 'publish');
+  expect(publishStep?.with?.tag).toBe('${{ inputs.tag }}');
+});
+
+const LEVEL: Record<string, number> = { none: 0, read: 1, write: 2 };
+type Permissions = Record<string, string>;
+
+/** What the jobs of bundle.yml request, scope by scope (the highest level any job asks for). */
+function requestedByBundle(): Permissions {
+  const reusable = parse(bundleText) as Workflow;
+  const wanted: Permissions = {};
+  for (const job of Object.values(reusable.jobs))
+    for (const [scope, level] of Object.entries(job.permissions ?? reusable.permissions ?? {}))
+      if ((LEVEL[level] ?? 0) > (LEVEL[wanted[scope]] ?? 0)) wanted[scope] = level;
+  return wanted;
+}
+
+/** Each job that calls bundle.yml in a workflow text, with the permissions it grants (job, else workflow). */
+function callers(text: string, where: string): { where: string; grants?: Permissions }[] {
+  const doc = parse(text) as Partial<Workflow> | null;
+  return Object.entries(doc?.jobs ?? {})
+    .filter(([, job]) => /\/\.github\/workflows\/bundle\.yml@/.test(String((job as { uses?: string }).uses)))
+    .map(([name, job]) => ({ where: `${where} job ${name}`, grants: job.permissions ?? doc?.permissions }));
+}
+
+/** Scopes the caller grants less of than the called jobs request ("read-all"/"write-all" strings aside). */
+function shortfall(grants: Permissions | undefined, wanted: Permissions): string[] {
+  if (!grants) return ['no permissions block: the default token permissions depend on repository settings'];
+  return Object.entries(wanted)
+    .filter(([scope, level]) => (LEVEL[grants[scope]] ?? 0) < LEVEL[level])
+    .map(([scope, level]) => `${scope}: ${grants[scope] ?? 'none'} < ${level}`);
+}
+
+test('callers in examples/ and the README grant what bundle.yml requests (else GitHub refuses the run)', () => {
+  const wanted = requestedByBundle();
+  expect(wanted).toMatchObject({ contents: 'write', 'id-token': 'write', attestations: 'write' });
+  const readme = read('README.md');
+  const blocks = [...readme.matchAll(/```ya?ml\n([\s\S]*?)```/g)].map((m) => m[1]);
+  const found = [
+    ...callers(read('examples/compute-repo.yml'), 'examples/compute-repo.yml'),
+    ...callers(read('examples/pageserver-consume.yml'), 'examples/pageserver-consume.yml'),
+    ...blocks.flatMap((b, i) => callers(b, `README.md yaml block ${i + 1}`)),
+  ];
+  expect(found.map((c) => c.where.split(' ')[0]).sort()).toEqual(['README.md', 'examples/compute-repo.yml']);
+  for (const c of found) expect([c.where, shortfall(c.grants, wanted)]).toEqual([c.where, []]);
+});
+
+test('the build cache is one a tag run can restore: no commit in the key, saved by default-branch runs', () => {
+  const build = bundle.jobs.build.steps ?? [];
+  const keyStep = build.find((s) => s.id === 'key');
+  // the built directories' git objects, never the repository's commit
+  expect(keyStep?.run).not.toMatch(/rev-parse HEAD(?!:)|submodule status|github\.sha/);
+  expect(keyStep?.run).toContain('git rev-parse --verify -q "HEAD:');
+  const cache = build.find((s) => s.uses?.startsWith('actions/cache'));
+  const key = String(cache?.with?.key);
+  expect(key).not.toMatch(/github\.sha|github\.ref/);
+  // each restore key is a prefix of the key: a snapshot of other sources (or inputs) is restored
+  const restoreKeys = String(cache?.with?.['restore-keys']).trim().split('\n');
+  expect(restoreKeys.length).toBeGreaterThanOrEqual(1);
+  for (const prefix of restoreKeys) expect(key.startsWith(prefix.trim())).toBe(true);
+  // the example runs on its default branch too (caches are scoped to the ref: a tag run reads the
+  // default branch's), publishing only from tags
+  const example = parse(read('examples/compute-repo.yml')) as Workflow & {
+    jobs: Record<string, { with?: Record<string, unknown> }>;
+  };
+  const on = example.on as Record<string, { branches?: string[] } | null>;
+  expect(Boolean(on.schedule) || Boolean(on.push?.branches)).toBe(true);
+  expect(example.jobs.bundle.with?.publish).toBe("${{ github.ref_type == 'tag' }}");
 });

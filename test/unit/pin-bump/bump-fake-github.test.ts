@@ -171,6 +171,33 @@ describe('pin-bump against FakeGitHub', () => {
     expect(third.log.lines.join('\n')).toMatch(/already proposes bundle-2: nothing to do/);
   });
 
+  test("two pin files get two pull requests: a bump of one never replaces the other's change", async () => {
+    const OTHER = 'compute/postgres-bundle.json';
+    seedConsumer({ '.github/CODEOWNERS': `${ROUTED}/compute/postgres-bundle.json ${TEAM}\n` });
+    const first = await bump(outDir('manifest-icu67.json', 'bundle-1', sha(1)), 'bundle-1');
+    const second = await bump(outDir('manifest-icu72.json', 'bundle-2', sha(2)), 'bundle-2', {
+      pinFile: OTHER,
+    });
+    expect([first.outputs['pin-bump-result'], second.outputs['pin-bump-result']]).toEqual([
+      'created',
+      'created',
+    ]);
+    const pulls = fake.pulls(CONSUMER);
+    expect(pulls).toHaveLength(2);
+    const [one, two] = pulls.map((p) => p.head);
+    expect(one).toBe('pg-bundle/bump');
+    expect(two).toMatch(/^pg-bundle\/bump-compute-postgres-bundle-json-[0-9a-f]{8}$/);
+    // each branch carries its own pin file only, with its own release
+    expect(fake.readFile(CONSUMER, one, PIN)).toBe(
+      expectedPinText('manifest-icu67.json', 'bundle-1', sha(1)),
+    );
+    expect(fake.readFile(CONSUMER, one, OTHER)).toBeUndefined();
+    expect(fake.readFile(CONSUMER, two, OTHER)).toBe(
+      expectedPinText('manifest-icu72.json', 'bundle-2', sha(2)),
+    );
+    expect(fake.readFile(CONSUMER, two, PIN)).toBeUndefined();
+  });
+
   test('a release the default branch already pins changes nothing', async () => {
     seedConsumer({
       '.github/CODEOWNERS': ROUTED,

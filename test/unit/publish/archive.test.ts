@@ -74,20 +74,16 @@ describe('pure helpers', () => {
   it('names tags and assets', () => {
     const a = tempDir();
     const manifest = makeArtifactDir(a, [15]);
-    // not a git revision and no tarball: the hash of the revisions
+    // the content digest of the files, whatever the source revision
     expect(defaultTag(manifest)).toMatch(/^bundle-15\.4-[0-9a-f]{7}$/);
+    const tag = defaultTag(manifest);
     manifest.versions['15'].source.revision = 'A1B2C3D4e5f6-dirty';
-    expect(defaultTag(manifest)).toBe('bundle-15.4-a1b2c3d');
-    manifest.versions['15'].source = {
-      spec: 'debian:postgresql-15',
-      kind: 'debian',
-      revision: 'debian:postgresql-15=15.18-0+deb12u1',
-      tarballSha256: '11df0df97fe3' + '0'.repeat(52),
-    };
-    expect(defaultTag(manifest)).toBe('bundle-15.4-11df0df');
+    expect(defaultTag(manifest)).toBe(tag);
+    manifest.versions['15'].files[0].sha256 = '0'.repeat(64);
+    expect(defaultTag(manifest)).not.toBe(tag);
     const two = makeArtifactDir(tempDir(), [15, 16]);
     expect(defaultTag(two)).toMatch(/^bundle-15\.4-16\.4-[0-9a-f]{7}$/);
-    // no date in the tag: the same sources give the same release on any day
+    // no date in the tag: the same files give the same release on any day
     expect(defaultTag(two)).toBe(defaultTag(makeArtifactDir(tempDir(), [15, 16])));
     expect(bundleAssetName('t1')).toBe('pg-bundle-t1-linux-x86_64.tar.zst');
     expect(validateTag('bundle-20250304-abc1234')).toBe('bundle-20250304-abc1234');

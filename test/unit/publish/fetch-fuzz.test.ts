@@ -167,7 +167,7 @@ describe('fetch interrupted anywhere (fast-check)', () => {
           const { grand, parent, out } = arena();
           if (start === 'link')
             await fetchBundle({
-              pinPath: await pinFor(old.asset, old.manifest),
+              pinPath: await pinFor(old.asset, old.manifest, undefined, Object.keys(old.manifest.versions)),
               outDir: out,
               log: new MemoryLogger(),
             });
@@ -191,7 +191,7 @@ describe('fetch interrupted anywhere (fast-check)', () => {
           }
           const err = await attempt(
             fetchBundle({
-              pinPath: await pinFor(asset, next.manifest),
+              pinPath: await pinFor(asset, next.manifest, undefined, Object.keys(next.manifest.versions)),
               outDir: out,
               log: new MemoryLogger(),
               faults: (step) => {
@@ -203,7 +203,7 @@ describe('fetch interrupted anywhere (fast-check)', () => {
           if (start === 'absent' && err && fault !== 'swapped') expect(existsSync(out)).toBe(false);
           else expect([expected(old), expected(next)]).toContainEqual(contentOf(out));
           await fetchBundle({
-            pinPath: await pinFor(next.asset, next.manifest),
+            pinPath: await pinFor(next.asset, next.manifest, undefined, Object.keys(next.manifest.versions)),
             outDir: out,
             log: new MemoryLogger(),
           });

@@ -99,7 +99,10 @@ describe('fetch swaps --out atomically', () => {
       { name: 'v16/bin/', type: 'directory' },
       { name: 'v16/bin/postgres', type: 'file', data: '16' },
     ];
-    await fetchInto(await pinFor(await zstdCompress(await tarOf(entries)), both), out);
+    await fetchInto(
+      await pinFor(await zstdCompress(await tarOf(entries)), both, undefined, ['15', '16']),
+      out,
+    );
     expect(existsSync(join(out, 'v16/bin/postgres'))).toBe(true);
     await fetchInto(
       await pinFor(await zstdCompress(await tarOf(goodEntries())), manifestFor(GOOD_FILES)),

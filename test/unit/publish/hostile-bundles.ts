@@ -60,12 +60,17 @@ export function manifestFor(
   };
 }
 
-/** Writes the asset and a pin naming it (file://) into a fresh directory; returns the pin's path. */
-export async function pinFor(asset: Buffer, manifest: Manifest, dir = tempDir('pgb-pin-')): Promise<string> {
+/** Writes the asset and a pin naming it (file://) and `majors` into a fresh directory; returns the pin's path. */
+export async function pinFor(
+  asset: Buffer,
+  manifest: Manifest,
+  dir = tempDir('pgb-pin-'),
+  majors = ['15'],
+): Promise<string> {
   const assetPath = join(dir, 'bundle.tar.zst');
   writeFileSync(assetPath, asset);
   const pin = pinFromManifest(
-    { ...manifest, versions: { '15': manifest.versions['15'] } },
+    { ...manifest, versions: Object.fromEntries(majors.map((m) => [m, manifest.versions[m]])) },
     {
       repository: 'o/r',
       tag: 'bundle-1',

@@ -72,7 +72,7 @@ test('a private release needs a token that can read it: without one, GitHub answ
   const calls = gh.callsTo('repos/get-release-by-tag').length;
   await expect(fetchRelease(anonymous)).rejects.toThrow(
     `${REPO} or the requested object was not found while reading release ${TAG} (404 Not Found): it does not exist, or it is private and no token was sent\n` +
-      `  fix: check --repository and the tag or pin; for a private repository pass a token with "contents: read" on ${REPO} (--token or GITHUB_TOKEN)`,
+      `  fix: check --repository and --tag; for a private repository pass a token with "contents: read" on ${REPO} (--token or GITHUB_TOKEN)`,
   );
   expect(
     gh
