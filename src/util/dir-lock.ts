@@ -38,11 +38,13 @@ export async function withDirLock<T>(
   log: Logger,
   body: () => Promise<T>,
   timing: DirLockTiming = DEFAULT_DIR_LOCK_TIMING,
+  /** where the lock lives, when not beside `path` under the default name */
+  lockfilePath = lockPathOf(path),
 ): Promise<T> {
   mkdirSync(dirname(path), { recursive: true });
   let lost: Error | undefined;
   const options = {
-    lockfilePath: lockPathOf(path),
+    lockfilePath,
     realpath: false,
     stale: timing.staleMs,
     update: Math.max(1000, Math.floor(timing.staleMs / 4)),
