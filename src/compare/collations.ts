@@ -1,0 +1,134 @@
+/**
+ * The collation stage: the corpus loaded once per cluster (COPY), every collation sorts the probe,
+ * one collation per group sorts the whole corpus (collation-order.ts), and the groups whose order
+ * differs are dumped in full on both sides to count what moved.
+ */
+import { Cluster } from './cluster';
+import {
+  CollationGroup,
+  CollationInfo,
+  groupByProbe,
+  hashState,
+  OrderHash,
+  orderChange,
+  probeOf,
+} from './collation-order';
+import { ChangedCollation, CollationReport } from './report';
+import {
+  collationsSql,
+  copyField,
+  copyRows,
+  hashesOutSql,
+  hashOrdersSql,
+  loadCorpusSql,
+  orderSql,
+  wantedSql,
+} from './sql';
+
+type Pair<T> = { old: T; new: T };
+
+/** Runs the same step on both clusters at once (two cores: one backend each). */
+export async function onBoth<T>(c: Pair<Cluster>, step: (cluster: Cluster) => Promise<T>): Promise<Pair<T>> {
+  const [o, n] = await Promise.all([step(c.old), step(c.new)]);
+  return { old: o, new: n };
+}
+
+function readCollations(cluster: Cluster): Map<string, CollationInfo> {
+  const rows = copyRows(cluster.take('collations.txt'));
+  return new Map(
+    rows.map(([name, provider, collversion, actualVersion]) => [
+      name!,
+      { name: name!, provider: provider!, collversion, actualVersion },
+    ]),
+  );
+}
+
+function readHashes(cluster: Cluster, file: string): Map<string, OrderHash> {
+  return new Map(
+    copyRows(cluster.take(file)).map(([name, ms, hash, error]) => [
+      name!,
+      { name: name!, ms: ms === null ? null : Number(ms), hash, error },
+    ]),
+  );
+}
+
+/** Loads the corpus, lists the collations and hashes every probe order. */
+async function probe(cluster: Cluster, corpusText: string) {
+  cluster.put('corpus.txt', corpusText);
+  await cluster.run([
+    ...loadCorpusSql(cluster.backendPath('corpus.txt')),
+    collationsSql(cluster.backendPath('collations.txt')),
+    hashOrdersSql('probe', 'pgb_probe', 'all'),
+    hashesOutSql('probe', cluster.backendPath('probe.txt')),
+  ]);
+  return { collations: readCollations(cluster), probe: readHashes(cluster, 'probe.txt') };
+}
+
+/** Hashes the whole corpus under each group's representative. */
+async function fullSorts(cluster: Cluster, groups: CollationGroup[]) {
+  cluster.put('wanted.txt', groups.map((g) => `${copyField(g.representative)}\n`).join(''));
+  await cluster.run([
+    ...wantedSql(cluster.backendPath('wanted.txt')),
+    hashOrdersSql('full', 'pgb_corpus', 'wanted'),
+    hashesOutSql('full', cluster.backendPath('full.txt')),
+  ]);
+  return readHashes(cluster, 'full.txt');
+}
+
+/** The corpus ids in each collation's order. */
+async function orders(cluster: Cluster, names: string[]): Promise<number[][]> {
+  await cluster.run(names.map((n, i) => orderSql(n, cluster.backendPath(`order-${i}.txt`))));
+  return names.map((_, i) => cluster.take(`order-${i}.txt`).trimEnd().split('\n').map(Number));
+}
+
+export function corpusCopyText(corpus: readonly string[], probe: readonly boolean[]): string {
+  return corpus.map((s, id) => `${id}\t${copyField(s)}\t${probe[id] ? 't' : 'f'}\n`).join('');
+}
+
+/** Compares the order of the corpus under every collation of the two clusters. */
+export async function compareCollations(
+  clusters: Pair<Cluster>,
+  corpus: readonly string[],
+): Promise<{ report: CollationReport; changedGroups: CollationGroup[] }> {
+  const started = Date.now();
+  const probeSet = probeOf(corpus);
+  const text = corpusCopyText(corpus, probeSet);
+  const probed = await onBoth(clusters, (c) => probe(c, text));
+  const groups = groupByProbe(probed.old.probe, probed.new.probe);
+  const full = await onBoth(clusters, (c) => fullSorts(c, groups));
+  const changedGroups = groups.filter(
+    (g) => hashState(full.old.get(g.representative)) !== hashState(full.new.get(g.representative)),
+  );
+  const sortable = changedGroups.filter((g) =>
+    [full.old, full.new].every((f) => f.get(g.representative)?.hash),
+  );
+  const dumped = await onBoth(clusters, (c) =>
+    orders(
+      c,
+      sortable.map((g) => g.representative),
+    ),
+  );
+  const changed = changedGroups.map((g): ChangedCollation => {
+    const i = sortable.indexOf(g);
+    const change =
+      i >= 0 ? orderChange(dumped.old[i], dumped.new[i], (id) => corpus[id]) : { moved: 0, examples: [] };
+    const info = (side: 'old' | 'new') => probed[side].collations.get(g.representative)!;
+    return { collations: g.members, old: info('old'), new: info('new'), ...change };
+  });
+  const names = (a: Map<string, unknown>, b: Map<string, unknown>) => [...a.keys()].filter((n) => !b.has(n));
+  const errors = (['old', 'new'] as const).flatMap((side) =>
+    [...full[side].values()].filter((h) => h.error !== null).map((h) => `${side} ${h.name}: ${h.error}`),
+  );
+  const report: CollationReport = {
+    corpusStrings: corpus.length,
+    probeStrings: probeSet.filter(Boolean).length,
+    compared: groups.reduce((n, g) => n + g.members.length, 0),
+    fullSorts: groups.length,
+    onlyInOld: names(probed.old.collations, probed.new.collations),
+    onlyInNew: names(probed.new.collations, probed.old.collations),
+    changed,
+    errors,
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+  };
+  return { report, changedGroups };
+}
