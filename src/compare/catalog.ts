@@ -1,5 +1,5 @@
 /**
- * The catalog stage: every pg_catalog table of both fresh clusters written out by a single-user
+ * The catalog stage: every table of pg_catalog and information_schema of both fresh clusters written out by a single-user
  * backend (before anything else touches them) and compared row by row, and the pg_control fields
  * initdb left (catalog-diff.ts masks what depends on host or time).
  */
@@ -40,11 +40,14 @@ export async function compareCatalogs(
   const [a, b] = await Promise.all([dumpCatalog(clusters.old), dumpCatalog(clusters.new)]);
   const major = clusters.old.major;
   const differences = catalogDifferences(a, b);
+  const byTable: Record<string, number> = {};
+  for (const d of differences) byTable[d.table] = (byTable[d.table] ?? 0) + 1;
   return {
     tables: new Set([...a.keys(), ...b.keys()]).size,
     rows: [...a.values()].reduce((n, t) => n + t.rows.length, 0),
     differences: differences.slice(0, KEPT_DIFFERENCES),
     differenceCount: differences.length,
+    byTable,
     control: controlDifferences(parsePgControl(controls.old, major), parsePgControl(controls.new, major)),
   };
 }

@@ -42,6 +42,8 @@ export interface CatalogReport {
   /** the first differences (at most 200), and how many there are */
   differences: RowDifference[];
   differenceCount: number;
+  /** how many rows differ per table ("schema.table") */
+  byTable: Record<string, number>;
   control: FieldDifference[];
 }
 
@@ -117,7 +119,14 @@ function indexCell(i: Measured<IndexReport> | undefined): string {
 function catalogCell(c: Measured<CatalogReport> | undefined): string {
   if (!c) return '-';
   if (!c.measured) return `not measured: ${cell(c.why)}`;
-  return `${c.differenceCount} of ${c.rows} rows differ, ${c.control.length} pg_control fields`;
+  const tables = Object.entries(c.byTable)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([t, n]) => `${t} ${n}`);
+  const where = tables.length
+    ? ` (${tables.join(', ')}${Object.keys(c.byTable).length > 3 ? ', ...' : ''})`
+    : '';
+  return `${c.differenceCount} of ${c.rows} rows differ${where}, ${c.control.length} pg_control fields`;
 }
 
 function walRedoCell(w: Measured<WalRedoPagesReport> | undefined): string {
@@ -142,8 +151,8 @@ function changedLines(m: MajorComparison): string[] {
 export function renderMarkdown(r: CompareReport): string {
   const rows = r.majors.map((m) =>
     m.presence !== 'both'
-      ? `| v${m.major} | ${m.presence} | | | |`
-      : `| v${m.major} | ${collationCell(m.collations)} | ${indexCell(m.indexes)} | ${catalogCell(m.catalog)} | ${walRedoCell(m.walredo)} |`,
+      ? `| v${m.major} | ${m.presence} | | | | |`
+      : `| v${m.major} | ${collationCell(m.collations)} | ${indexCell(m.indexes)} | ${catalogCell(m.catalog)} | ${walRedoCell(m.walredo)} | ${m.seconds ?? '-'} s |`,
   );
   const changed = r.majors.flatMap(changedLines);
   return [
@@ -151,8 +160,8 @@ export function renderMarkdown(r: CompareReport): string {
     '',
     `old: \`${r.old}\`, new: \`${r.new}\``,
     '',
-    '| major | collation order | indexes (amcheck) | initdb catalog | walredo pages |',
-    '|---|---|---|---|---|',
+    '| major | collation order | indexes (amcheck) | initdb catalog | walredo pages | time |',
+    '|---|---|---|---|---|---|',
     ...rows,
     ...(changed.length
       ? [

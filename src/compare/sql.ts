@@ -39,11 +39,15 @@ export function singleUserScript(statements: readonly string[]): string {
 /** Collations usable in a UTF8 database. */
 const USABLE_COLLATIONS = "collencoding IN (-1, pg_char_to_encoding('UTF8'))";
 
-/** Every catalog table of pg_catalog written to <dir>/<table>.txt, and each table's column names. */
+/** The schemas initdb fills: the system catalogs and the SQL-standard information schema. */
+const CATALOG_SCHEMAS =
+  "c.relnamespace IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) AND c.relkind = 'r'";
+
+/** Every table of the catalog schemas written to <dir>/<schema>.<table>.txt, and each table's column names to <dir>/columns. */
 export function dumpCatalogSql(dir: string): string[] {
   return [
-    `DO $$ DECLARE t record; BEGIN FOR t IN SELECT relname FROM pg_class WHERE relnamespace = 'pg_catalog'::regnamespace AND relkind = 'r' LOOP EXECUTE format('COPY pg_catalog.%I TO %L', t.relname, ${literal(dir)} || '/' || t.relname || '.txt'); END LOOP; END $$`,
-    `COPY (SELECT c.relname, string_agg(a.attname, ',' ORDER BY a.attnum) FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped WHERE c.relnamespace = 'pg_catalog'::regnamespace AND c.relkind = 'r' GROUP BY c.relname) TO ${literal(`${dir}/columns`)}`,
+    `DO $$ DECLARE t record; BEGIN FOR t IN SELECT c.relnamespace::regnamespace::text AS nsp, c.relname FROM pg_class c WHERE ${CATALOG_SCHEMAS} LOOP EXECUTE format('COPY %I.%I TO %L', t.nsp, t.relname, ${literal(dir)} || '/' || t.nsp || '.' || t.relname || '.txt'); END LOOP; END $$`,
+    `COPY (SELECT c.relnamespace::regnamespace::text || '.' || c.relname, string_agg(a.attname, ',' ORDER BY a.attnum) FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped WHERE ${CATALOG_SCHEMAS} GROUP BY 1) TO ${literal(`${dir}/columns`)}`,
   ];
 }
 

@@ -24,7 +24,16 @@ const same: MajorComparison = {
     seconds: 1,
   },
   indexes: { measured: true, checked: 0, corrupt: 0, seconds: 0 },
-  catalog: { measured: true, tables: 60, rows: 26000, differences: [], differenceCount: 0, control: [] },
+  catalog: {
+    measured: true,
+    tables: 60,
+    rows: 26000,
+    differences: [],
+    differenceCount: 0,
+    byTable: {},
+    control: [],
+  },
+  seconds: 40,
   walredo: {
     measured: true,
     source: 'WAL',
@@ -74,6 +83,7 @@ describe('majorDifferences', () => {
           rows: 1,
           differences: [],
           differenceCount: 2,
+          byTable: { 'pg_catalog.pg_class': 1, 'pg_catalog.pg_type': 1 },
           control: [{ field: 'x', old: '1', new: '2' }],
         },
         walredo: {
@@ -98,7 +108,7 @@ describe('renderMarkdown', () => {
     const md = renderMarkdown(compareReport('a', 'b', [same]));
     expect(md).toContain('pg-bundle compare: no differences');
     expect(md).toContain(
-      '| v15 | 0 of 800 changed order | none to check | 0 of 26000 rows differ, 0 pg_control fields | 10 of 10 pages identical |',
+      '| v15 | 0 of 800 changed order | none to check | 0 of 26000 rows differ, 0 pg_control fields | 10 of 10 pages identical | 40 s |',
     );
   });
 
@@ -109,7 +119,30 @@ describe('renderMarkdown', () => {
     expect(md).toContain(
       '| v15 | sv-x-icu (and 1 alike) | 12 | 153.14/153.14 → 153.120/153.120 | "v" < "w" → "w" < "v"; index corrupt |',
     );
-    expect(md).toContain('| v18 | only in new |');
+    expect(md).toContain('| v18 | only in new | | | | |');
+  });
+
+  it('names the tables with the most differing rows', () => {
+    const m: MajorComparison = {
+      ...same,
+      catalog: {
+        measured: true,
+        tables: 60,
+        rows: 26000,
+        differences: [],
+        differenceCount: 7,
+        byTable: {
+          'pg_catalog.pg_class': 1,
+          'pg_catalog.pg_attribute': 4,
+          'pg_catalog.pg_type': 1,
+          'pg_catalog.pg_depend': 1,
+        },
+        control: [],
+      },
+    };
+    expect(renderMarkdown(compareReport('a', 'b', [m]))).toContain(
+      '7 of 26000 rows differ (pg_catalog.pg_attribute 4, pg_catalog.pg_class 1, pg_catalog.pg_type 1, ...), 0 pg_control fields',
+    );
   });
 
   it('says why a stage was not measured', () => {
