@@ -3,7 +3,16 @@
  * (sandbox.ts, invocation.ts), then driven by single-user backends of the same bundle. Results come
  * back as files the backend writes under /inout.
  */
-import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { initdbArgv, singleUserArgv } from '../verify/invocation';
 import { describeEnd, firstLines, succeeded } from '../verify/process';
@@ -86,8 +95,18 @@ export async function adoptCluster(
   workDir: string,
 ): Promise<Cluster> {
   const sandbox = await createSandbox(method, newBundleDir, workDir);
-  cpSync(join(from.inout, 'data'), join(sandbox.inoutDir, 'data'), { recursive: true });
+  const source = join(from.inout, 'data');
+  const target = join(sandbox.inoutDir, 'data');
+  cpSync(source, target, { recursive: true });
+  // the copy belongs to us; the server must own it like the user that ran initdb (chroot, host runs)
+  const { uid, gid } = statSync(source);
+  if (uid !== process.getuid?.()) chownTree(target, uid, gid);
   return clusterOn(sandbox, 'new', from.major, newBundleDir);
+}
+
+function chownTree(path: string, uid: number, gid: number): void {
+  chownSync(path, uid, gid);
+  if (statSync(path).isDirectory()) for (const e of readdirSync(path)) chownTree(join(path, e), uid, gid);
 }
 
 /** A directory under the cluster's /inout the backend may write to (it may run as another user); returns its backend path. */
