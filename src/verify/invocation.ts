@@ -21,7 +21,11 @@ export function initdbArgv(initdb: string, major: number, pgdata: string): strin
 }
 
 /** A single-user backend on the `postgres` database, with extra settings (`-c name=value`). */
-export function singleUserArgv(postgres: string, pgdata: string, settings: Record<string, string> = {}): string[] {
+export function singleUserArgv(
+  postgres: string,
+  pgdata: string,
+  settings: Record<string, string> = {},
+): string[] {
   const c = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
   return [postgres, '--single', '-D', pgdata, ...c, 'postgres'];
 }
