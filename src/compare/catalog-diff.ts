@@ -15,11 +15,20 @@ export const MASKED_CONTROL_FIELDS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Catalog columns whose values depend on the host or time of the run ("table.column"). initdb in an
- * empty root writes none today (two runs of one bundle give identical rows); the table is where such
- * a column goes, with its reason.
+ * OIDs initdb assigns after bootstrap (FirstBootstrapObjectId, v15+ FirstUnpinnedObjectId, up to
+ * FirstNormalObjectId): they depend on how many objects came before, so one more ICU collation
+ * shifts every later one. They are masked wherever they appear (oid columns, references, arrays,
+ * node trees), and such rows are matched by name instead.
  */
-export const MASKED_CATALOG_COLUMNS: Readonly<Record<string, string>> = {};
+export const INITDB_OIDS = { first: 12000, end: 16384 };
+export const SHIFTED_OID = '<initdb oid>';
+
+/** A row with every number of the initdb OID range replaced by SHIFTED_OID (pure). */
+export function maskInitdbOids(row: string): string {
+  return row.replace(/\b\d{5}\b/g, (n) =>
+    Number(n) >= INITDB_OIDS.first && Number(n) < INITDB_OIDS.end ? SHIFTED_OID : n,
+  );
+}
 
 export interface FieldDifference {
   field: string;
@@ -49,34 +58,32 @@ export interface CatalogTable {
 
 export interface RowDifference {
   table: string;
-  /** the row's oid, or its text when the table has no oid column */
+  /** the row's oid, its name when initdb assigned the oid ("collname sv-x-icu"), or its text when the table has no oid column */
   key: string;
   change: 'only in old' | 'only in new' | 'changed';
   /** for changed rows: the columns that differ */
   columns?: FieldDifference[];
 }
 
-function masked(table: string, t: CatalogTable): string[] {
-  const cols = t.columns
-    .map((c, i) => (`${table}.${c}` in MASKED_CATALOG_COLUMNS ? i : -1))
-    .filter((i) => i >= 0);
-  if (cols.length === 0) return t.rows;
-  return t.rows.map((r) => {
-    const f = r.split('\t');
-    for (const i of cols) f[i] = '<masked>';
-    return f.join('\t');
-  });
-}
-
-/** Rows of one table keyed by oid (first column) when there is one, else by the whole row. */
-function keyed(table: string, t: CatalogTable): Map<string, string> {
+/**
+ * Rows of one table by key: a fixed oid (first column) as it is; an oid initdb assigned by the
+ * row's name (second column, e.g. collname) with the oids masked; a table without oids by its row.
+ */
+function keyed(t: CatalogTable): Map<string, string> {
   const byOid = t.columns[0] === 'oid';
   const map = new Map<string, string>();
-  const rows = masked(table, t);
-  rows.forEach((r, i) => {
-    const key = byOid ? r.split('\t', 1)[0] : r;
-    map.set(map.has(key) ? `${key} (#${i})` : key, r);
-  });
+  for (const raw of t.rows) {
+    const row = maskInitdbOids(raw);
+    const fields = row.split('\t', 2);
+    const key = !byOid
+      ? row
+      : fields[0] === SHIFTED_OID
+        ? `${t.columns[1] ?? ''} ${fields[1] ?? ''}`
+        : fields[0];
+    let unique = key;
+    for (let n = 2; map.has(unique); n++) unique = `${key} (#${n})`;
+    map.set(unique, row);
+  }
   return map;
 }
 
@@ -100,8 +107,8 @@ export function catalogDifferences(
   for (const table of [...new Set([...oldTables.keys(), ...newTables.keys()])].sort()) {
     const a = oldTables.get(table) ?? { ...empty, columns: newTables.get(table)!.columns };
     const b = newTables.get(table) ?? { ...empty, columns: a.columns };
-    const ka = keyed(table, a);
-    const kb = keyed(table, b);
+    const ka = keyed(a);
+    const kb = keyed(b);
     for (const [key, row] of ka) {
       const other = kb.get(key);
       if (other === undefined) out.push({ table, key: shown(key), change: 'only in old' });

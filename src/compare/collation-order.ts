@@ -38,14 +38,14 @@ export function hashState(h: OrderHash | undefined): string {
 }
 
 export interface CollationGroup {
-  /** the collation that sorts the whole corpus for the group */
+  /** the collation that sorts the whole corpus for the group (its shortest name) */
   representative: string;
   members: string[];
 }
 
 /**
  * Groups the collations both sides have by their probe order on each side; groups come in the
- * order of their representatives (the first member by name).
+ * order of their first member by name.
  */
 export function groupByProbe(
   oldProbe: ReadonlyMap<string, OrderHash>,
@@ -58,7 +58,9 @@ export function groupByProbe(
     if (members) members.push(name);
     else groups.set(key, [name]);
   }
-  return [...groups.values()].map((members) => ({ representative: members[0], members }));
+  // the shortest name stands for the group: the language itself rather than one of its regions
+  const shortest = (names: string[]) => names.reduce((a, b) => (b.length < a.length ? b : a));
+  return [...groups.values()].map((members) => ({ representative: shortest(members), members }));
 }
 
 export interface OrderPair {

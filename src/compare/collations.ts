@@ -113,7 +113,8 @@ export async function compareCollations(
     const change =
       i >= 0 ? orderChange(dumped.old[i], dumped.new[i], (id) => corpus[id]) : { moved: 0, examples: [] };
     const info = (side: 'old' | 'new') => probed[side].collations.get(g.representative)!;
-    return { collations: g.members, old: info('old'), new: info('new'), ...change };
+    const collations = [g.representative, ...g.members.filter((m) => m !== g.representative)];
+    return { collations, old: info('old'), new: info('new'), ...change };
   });
   const names = (a: Map<string, unknown>, b: Map<string, unknown>) => [...a.keys()].filter((n) => !b.has(n));
   const errors = (['old', 'new'] as const).flatMap((side) =>

@@ -1,4 +1,9 @@
-import { catalogDifferences, CatalogTable, controlDifferences } from '../../../src/compare/catalog-diff';
+import {
+  catalogDifferences,
+  CatalogTable,
+  controlDifferences,
+  maskInitdbOids,
+} from '../../../src/compare/catalog-diff';
 import { ControlFacts } from '../../../src/verify/pg-control';
 
 const table = (columns: string[], rows: string[]): CatalogTable => ({ columns, rows });
@@ -13,13 +18,13 @@ describe('catalogDifferences', () => {
       [],
     ],
     [
-      'a changed row is paired by oid and names its columns',
-      [['pg_collation', table(['oid', 'collname', 'collversion'], ['12345\tsv-x-icu\t153.112'])]],
-      [['pg_collation', table(['oid', 'collname', 'collversion'], ['12345\tsv-x-icu\t153.120'])]],
+      'a changed row is paired by its fixed oid and names its columns',
+      [['pg_collation', table(['oid', 'collname', 'collversion'], ['3456\tsv-x-icu\t153.112'])]],
+      [['pg_collation', table(['oid', 'collname', 'collversion'], ['3456\tsv-x-icu\t153.120'])]],
       [
         {
           table: 'pg_collation',
-          key: '12345',
+          key: '3456',
           change: 'changed',
           columns: [{ field: 'collversion', old: '153.112', new: '153.120' }],
         },
@@ -44,6 +49,39 @@ describe('catalogDifferences', () => {
       ],
     ],
     [
+      'oids initdb assigned are matched by name, shifted references are masked',
+      [
+        [
+          'pg_collation',
+          table(['oid', 'collname', 'collversion'], ['12400\tsv-x-icu\t153.14', '950\tC\t\\N']),
+        ],
+      ],
+      [
+        [
+          'pg_collation',
+          table(
+            ['oid', 'collname', 'collversion'],
+            ['12345\tbgc-x-icu\t153.120', '12423\tsv-x-icu\t153.120', '950\tC\t\\N'],
+          ),
+        ],
+      ],
+      [
+        {
+          table: 'pg_collation',
+          key: 'collname sv-x-icu',
+          change: 'changed',
+          columns: [{ field: 'collversion', old: '153.14', new: '153.120' }],
+        },
+        { table: 'pg_collation', key: 'collname bgc-x-icu', change: 'only in new' },
+      ],
+    ],
+    [
+      'a reference to a shifted oid in a table without oids',
+      [['pg_depend', table(['classid', 'objid', 'refobjid'], ['3456\t12400\t11'])]],
+      [['pg_depend', table(['classid', 'objid', 'refobjid'], ['3456\t12423\t11'])]],
+      [],
+    ],
+    [
       'a table only one side has',
       [],
       [['pg_new', table(['oid'], ['7'])]],
@@ -51,6 +89,17 @@ describe('catalogDifferences', () => {
     ],
   ])('%s', (_, a, b, want) => {
     expect(catalogDifferences(tables(a), tables(b))).toEqual(want);
+  });
+});
+
+describe('maskInitdbOids', () => {
+  it.each([
+    ['11999\t12000\t16383\t16384', '11999\t<initdb oid>\t<initdb oid>\t16384'],
+    ['{12001,13000,99999}', '{<initdb oid>,<initdb oid>,99999}'],
+    ['({VAR :varno 1 :vartype 12345 :location -1})', '({VAR :varno 1 :vartype <initdb oid> :location -1})'],
+    ['123456\tx12345', '123456\tx12345'],
+  ])('%j', (row, masked) => {
+    expect(maskInitdbOids(row)).toBe(masked);
   });
 });
 

@@ -102,7 +102,18 @@ describe('groupByProbe', () => {
   ])('%s', (_, oldRows, newRows, groups) => {
     const got = groupByProbe(hashes(oldRows), hashes(newRows));
     expect(got.map((g) => g.members)).toEqual(groups);
-    expect(got.map((g) => g.representative)).toEqual(groups.map((g) => g[0]));
+    expect(got.map((g) => g.representative)).toEqual(
+      groups.map((g) => g.reduce((a, b) => (b.length < a.length ? b : a))),
+    );
+  });
+
+  it('lets the shortest name stand for a group', () => {
+    const rows: Array<[string, string]> = [
+      ['ne-IN-x-icu', 'A'],
+      ['ne-NP-x-icu', 'A'],
+      ['ne-x-icu', 'A'],
+    ];
+    expect(groupByProbe(hashes(rows), hashes(rows))[0].representative).toBe('ne-x-icu');
   });
 
   it('keeps a collation that failed on one side apart', () => {
