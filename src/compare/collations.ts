@@ -85,6 +85,27 @@ export function corpusCopyText(corpus: readonly string[], probe: readonly boolea
   return corpus.map((s, id) => `${id}\t${copyField(s)}\t${probe[id] ? 't' : 'f'}\n`).join('');
 }
 
+type Hashes = Pair<Map<string, OrderHash>>;
+
+/**
+ * The groups whose order differs: a group whose probe order already differs has changed; the
+ * others sorted the whole corpus (`full`) to find out.
+ */
+function changedGroupsOf(groups: CollationGroup[], probe: Hashes, full: Hashes): CollationGroup[] {
+  const state = (side: 'old' | 'new', name: string) =>
+    hashState(full[side].get(name) ?? probe[side].get(name));
+  return groups.filter((g) => state('old', g.representative) !== state('new', g.representative));
+}
+
+/** Errors of collations that could not sort, per side. */
+function sortErrors(probe: Hashes, full: Hashes): string[] {
+  return (['old', 'new'] as const).flatMap((side) =>
+    [...probe[side].values(), ...full[side].values()]
+      .filter((h) => h.error !== null)
+      .map((h) => `${side} ${h.name}: ${h.error}`),
+  );
+}
+
 /** Compares the order of the corpus under every collation of the two clusters. */
 export async function compareCollations(
   clusters: Pair<Cluster>,
@@ -94,13 +115,17 @@ export async function compareCollations(
   const probeSet = probeOf(corpus);
   const text = corpusCopyText(corpus, probeSet);
   const probed = await onBoth(clusters, (c) => probe(c, text));
-  const groups = groupByProbe(probed.old.probe, probed.new.probe);
-  const full = await onBoth(clusters, (c) => fullSorts(c, groups));
-  const changedGroups = groups.filter(
-    (g) => hashState(full.old.get(g.representative)) !== hashState(full.new.get(g.representative)),
+  const probes = { old: probed.old.probe, new: probed.new.probe };
+  const groups = groupByProbe(probes.old, probes.new);
+  const sameProbe = groups.filter(
+    (g) => hashState(probes.old.get(g.representative)) === hashState(probes.new.get(g.representative)),
   );
+  const full = await onBoth(clusters, (c) => fullSorts(c, sameProbe));
+  const changedGroups = changedGroupsOf(groups, probes, full);
   const sortable = changedGroups.filter((g) =>
-    [full.old, full.new].every((f) => f.get(g.representative)?.hash),
+    (['old', 'new'] as const).every(
+      (side) => (full[side].get(g.representative) ?? probes[side].get(g.representative))?.hash,
+    ),
   );
   const dumped = await onBoth(clusters, (c) =>
     orders(
@@ -117,18 +142,16 @@ export async function compareCollations(
     return { collations, old: info('old'), new: info('new'), ...change };
   });
   const names = (a: Map<string, unknown>, b: Map<string, unknown>) => [...a.keys()].filter((n) => !b.has(n));
-  const errors = (['old', 'new'] as const).flatMap((side) =>
-    [...full[side].values()].filter((h) => h.error !== null).map((h) => `${side} ${h.name}: ${h.error}`),
-  );
   const report: CollationReport = {
     corpusStrings: corpus.length,
     probeStrings: probeSet.filter(Boolean).length,
     compared: groups.reduce((n, g) => n + g.members.length, 0),
-    fullSorts: groups.length,
+    groups: groups.length,
+    fullSorts: sameProbe.length + sortable.length,
     onlyInOld: names(probed.old.collations, probed.new.collations),
     onlyInNew: names(probed.new.collations, probed.old.collations),
     changed,
-    errors,
+    errors: sortErrors(probes, full),
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };
   return { report, changedGroups };

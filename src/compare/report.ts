@@ -19,8 +19,9 @@ export interface ChangedCollation {
 export interface CollationReport {
   corpusStrings: number;
   probeStrings: number;
-  /** collations both sides have, and how many sorted the whole corpus (one per group) */
+  /** collations both sides have, the groups that sort alike, and how many whole-corpus sorts ran per side */
   compared: number;
+  groups: number;
   fullSorts: number;
   onlyInOld: string[];
   onlyInNew: string[];

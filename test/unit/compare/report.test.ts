@@ -16,6 +16,7 @@ const same: MajorComparison = {
     corpusStrings: 100000,
     probeStrings: 7000,
     compared: 800,
+    groups: 80,
     fullSorts: 80,
     onlyInOld: [],
     onlyInNew: [],
