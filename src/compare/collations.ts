@@ -91,7 +91,7 @@ type Hashes = Pair<Map<string, OrderHash>>;
  * The groups whose order differs: a group whose probe order already differs has changed; the
  * others sorted the whole corpus (`full`) to find out.
  */
-function changedGroupsOf(groups: CollationGroup[], probe: Hashes, full: Hashes): CollationGroup[] {
+export function changedGroupsOf(groups: CollationGroup[], probe: Hashes, full: Hashes): CollationGroup[] {
   const state = (side: 'old' | 'new', name: string) =>
     hashState(full[side].get(name) ?? probe[side].get(name));
   return groups.filter((g) => state('old', g.representative) !== state('new', g.representative));
