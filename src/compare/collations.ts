@@ -1,7 +1,7 @@
 /**
  * The collation stage: the corpus loaded once per cluster (COPY), every collation sorts the probe,
- * one collation per group sorts the whole corpus (collation-order.ts), and the groups whose order
- * differs are dumped in full on both sides to count what moved.
+ * and one collation per group (collation-order.ts) sorts the whole corpus on each side; its order
+ * comes back as corpus ids (COPY) and the two sides' orders are compared here.
  */
 import { Cluster } from './cluster';
 import {
@@ -19,13 +19,13 @@ import {
   copyField,
   copyRows,
   hashesOutSql,
-  hashOrdersSql,
+  hashProbeOrdersSql,
   loadCorpusSql,
   orderSql,
-  wantedSql,
 } from './sql';
 
 type Pair<T> = { old: T; new: T };
+type Hashes = Pair<Map<string, OrderHash>>;
 
 /** Runs the same step on both clusters at once (two cores: one backend each). */
 export async function onBoth<T>(c: Pair<Cluster>, step: (cluster: Cluster) => Promise<T>): Promise<Pair<T>> {
@@ -58,52 +58,60 @@ async function probe(cluster: Cluster, corpusText: string) {
   await cluster.run([
     ...loadCorpusSql(cluster.backendPath('corpus.txt')),
     collationsSql(cluster.backendPath('collations.txt')),
-    hashOrdersSql('probe', 'pgb_probe', 'all'),
-    hashesOutSql('probe', cluster.backendPath('probe.txt')),
+    hashProbeOrdersSql(),
+    hashesOutSql(cluster.backendPath('probe.txt')),
   ]);
   return { collations: readCollations(cluster), probe: readHashes(cluster, 'probe.txt') };
 }
 
-/** Hashes the whole corpus under each group's representative. */
-async function fullSorts(cluster: Cluster, groups: CollationGroup[]) {
-  cluster.put('wanted.txt', groups.map((g) => `${copyField(g.representative)}\n`).join(''));
-  await cluster.run([
-    ...wantedSql(cluster.backendPath('wanted.txt')),
-    hashOrdersSql('full', 'pgb_corpus', 'wanted'),
-    hashesOutSql('full', cluster.backendPath('full.txt')),
-  ]);
-  return readHashes(cluster, 'full.txt');
-}
-
-/** The corpus ids in each collation's order. */
-async function orders(cluster: Cluster, names: string[]): Promise<number[][]> {
+/** Writes the corpus ids in each collation's order to order-<i>.txt. */
+async function writeOrders(cluster: Cluster, names: string[]): Promise<void> {
   await cluster.run(names.map((n, i) => orderSql(n, cluster.backendPath(`order-${i}.txt`))));
-  return names.map((_, i) => cluster.take(`order-${i}.txt`).trimEnd().split('\n').map(Number));
 }
 
 export function corpusCopyText(corpus: readonly string[], probe: readonly boolean[]): string {
   return corpus.map((s, id) => `${id}\t${copyField(s)}\t${probe[id] ? 't' : 'f'}\n`).join('');
 }
 
-type Hashes = Pair<Map<string, OrderHash>>;
-
 /**
- * The groups whose order differs: a group whose probe order already differs has changed; the
- * others sorted the whole corpus (`full`) to find out.
+ * Whether a group's order differs: by its whole-corpus orders when both sides could sort them
+ * (`sameOrder`), else by what the probe says (an error on one side, or different errors).
  */
-export function changedGroupsOf(groups: CollationGroup[], probe: Hashes, full: Hashes): CollationGroup[] {
-  const state = (side: 'old' | 'new', name: string) =>
-    hashState(full[side].get(name) ?? probe[side].get(name));
-  return groups.filter((g) => state('old', g.representative) !== state('new', g.representative));
+export function groupChanged(g: CollationGroup, probe: Hashes, sameOrder: boolean | undefined): boolean {
+  if (sameOrder !== undefined) return !sameOrder;
+  return hashState(probe.old.get(g.representative)) !== hashState(probe.new.get(g.representative));
 }
 
 /** Errors of collations that could not sort, per side. */
-function sortErrors(probe: Hashes, full: Hashes): string[] {
+function sortErrors(probe: Hashes): string[] {
   return (['old', 'new'] as const).flatMap((side) =>
-    [...probe[side].values(), ...full[side].values()]
-      .filter((h) => h.error !== null)
-      .map((h) => `${side} ${h.name}: ${h.error}`),
+    [...probe[side].values()].filter((h) => h.error !== null).map((h) => `${side} ${h.name}: ${h.error}`),
   );
+}
+
+/** The changed groups, with what moved, from the orders written by writeOrders (read one at a time). */
+function changesOf(
+  clusters: Pair<Cluster>,
+  groups: CollationGroup[],
+  sortable: CollationGroup[],
+  probes: Hashes,
+  corpus: readonly string[],
+): Array<{ group: CollationGroup; moved: number; examples: ChangedCollation['examples'] }> {
+  const out: Array<{ group: CollationGroup; moved: number; examples: ChangedCollation['examples'] }> = [];
+  for (const g of groups) {
+    const i = sortable.indexOf(g);
+    const texts =
+      i < 0
+        ? undefined
+        : { old: clusters.old.take(`order-${i}.txt`), new: clusters.new.take(`order-${i}.txt`) };
+    if (!groupChanged(g, probes, texts && texts.old === texts.new)) continue;
+    const ids = (text: string) => text.trimEnd().split('\n').map(Number);
+    const change = texts
+      ? orderChange(ids(texts.old), ids(texts.new), (id) => corpus[id])
+      : { moved: 0, examples: [] };
+    out.push({ group: g, ...change });
+  }
+  return out;
 }
 
 /** Compares the order of the corpus under every collation of the two clusters. */
@@ -113,46 +121,39 @@ export async function compareCollations(
 ): Promise<{ report: CollationReport; changedGroups: CollationGroup[] }> {
   const started = Date.now();
   const probeSet = probeOf(corpus);
-  const text = corpusCopyText(corpus, probeSet);
-  const probed = await onBoth(clusters, (c) => probe(c, text));
+  const probed = await onBoth(clusters, (c) => probe(c, corpusCopyText(corpus, probeSet)));
   const probes = { old: probed.old.probe, new: probed.new.probe };
   const groups = groupByProbe(probes.old, probes.new);
-  const sameProbe = groups.filter(
-    (g) => hashState(probes.old.get(g.representative)) === hashState(probes.new.get(g.representative)),
+  const sortable = groups.filter(
+    (g) => probes.old.get(g.representative)?.hash && probes.new.get(g.representative)?.hash,
   );
-  const full = await onBoth(clusters, (c) => fullSorts(c, sameProbe));
-  const changedGroups = changedGroupsOf(groups, probes, full);
-  const sortable = changedGroups.filter((g) =>
-    (['old', 'new'] as const).every(
-      (side) => (full[side].get(g.representative) ?? probes[side].get(g.representative))?.hash,
-    ),
-  );
-  const dumped = await onBoth(clusters, (c) =>
-    orders(
+  await onBoth(clusters, (c) =>
+    writeOrders(
       c,
       sortable.map((g) => g.representative),
     ),
   );
-  const changed = changedGroups.map((g): ChangedCollation => {
-    const i = sortable.indexOf(g);
-    const change =
-      i >= 0 ? orderChange(dumped.old[i], dumped.new[i], (id) => corpus[id]) : { moved: 0, examples: [] };
-    const info = (side: 'old' | 'new') => probed[side].collations.get(g.representative)!;
-    const collations = [g.representative, ...g.members.filter((m) => m !== g.representative)];
-    return { collations, old: info('old'), new: info('new'), ...change };
-  });
+  const changes = changesOf(clusters, groups, sortable, probes, corpus);
+  const info = (side: 'old' | 'new', g: CollationGroup) => probed[side].collations.get(g.representative)!;
+  const changed = changes.map(({ group: g, moved, examples }): ChangedCollation => ({
+    collations: [g.representative, ...g.members.filter((m) => m !== g.representative)],
+    old: info('old', g),
+    new: info('new', g),
+    moved,
+    examples,
+  }));
   const names = (a: Map<string, unknown>, b: Map<string, unknown>) => [...a.keys()].filter((n) => !b.has(n));
   const report: CollationReport = {
     corpusStrings: corpus.length,
     probeStrings: probeSet.filter(Boolean).length,
     compared: groups.reduce((n, g) => n + g.members.length, 0),
     groups: groups.length,
-    fullSorts: sameProbe.length + sortable.length,
+    fullSorts: sortable.length,
     onlyInOld: names(probed.old.collations, probed.new.collations),
     onlyInNew: names(probed.new.collations, probed.old.collations),
     changed,
-    errors: sortErrors(probes, full),
+    errors: sortErrors(probes),
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };
-  return { report, changedGroups };
+  return { report, changedGroups: changes.map((c) => c.group) };
 }

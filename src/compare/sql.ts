@@ -62,30 +62,20 @@ export function loadCorpusSql(file: string): string[] {
     'CREATE TABLE pgb_corpus (id int, s text, probe bool)',
     `COPY pgb_corpus FROM ${literal(file)}`,
     'CREATE TABLE pgb_probe AS SELECT id, s FROM pgb_corpus WHERE probe',
-    'CREATE TABLE pgb_hash (pass text, collname name, ms float8, hash text, error text)',
-    'CREATE TABLE pgb_wanted (collname name)',
+    'CREATE TABLE pgb_hash (collname name, ms float8, hash text, error text)',
   ];
 }
 
 /**
- * Hashes the order of `table` under each collation (all usable ones, or those in pgb_wanted): the
- * md5 of the ids in sorted order, ties broken by id (nondeterministic collations). A collation that
- * cannot sort records its error instead.
+ * Hashes the order of the probe under every usable collation: the md5 of the ids in sorted order,
+ * ties broken by id (nondeterministic collations). A collation that cannot sort records its error.
  */
-export function hashOrdersSql(pass: 'probe' | 'full', table: string, only: 'all' | 'wanted'): string {
-  const from =
-    only === 'all'
-      ? `SELECT collname FROM pg_collation WHERE ${USABLE_COLLATIONS}`
-      : 'SELECT collname FROM pgb_wanted';
-  return `DO $$ DECLARE c record; h text; t timestamptz; BEGIN FOR c IN ${from} LOOP t := clock_timestamp(); BEGIN EXECUTE format('SELECT md5(string_agg(id::text, %L ORDER BY s COLLATE pg_catalog.%I, id)) FROM ${table}', ',', c.collname) INTO h; INSERT INTO pgb_hash VALUES (${literal(pass)}, c.collname, extract(epoch FROM clock_timestamp() - t) * 1000, h, NULL); EXCEPTION WHEN others THEN INSERT INTO pgb_hash VALUES (${literal(pass)}, c.collname, NULL, NULL, SQLERRM); END; END LOOP; END $$`;
+export function hashProbeOrdersSql(): string {
+  return `DO $$ DECLARE c record; h text; t timestamptz; BEGIN FOR c IN SELECT collname FROM pg_collation WHERE ${USABLE_COLLATIONS} LOOP t := clock_timestamp(); BEGIN EXECUTE format('SELECT md5(string_agg(id::text, %L ORDER BY s COLLATE pg_catalog.%I, id)) FROM pgb_probe', ',', c.collname) INTO h; INSERT INTO pgb_hash VALUES (c.collname, extract(epoch FROM clock_timestamp() - t) * 1000, h, NULL); EXCEPTION WHEN others THEN INSERT INTO pgb_hash VALUES (c.collname, NULL, NULL, SQLERRM); END; END LOOP; END $$`;
 }
 
-export function wantedSql(file: string): string[] {
-  return ['TRUNCATE pgb_wanted', `COPY pgb_wanted FROM ${literal(file)}`];
-}
-
-export function hashesOutSql(pass: 'probe' | 'full', file: string): string {
-  return `COPY (SELECT collname, ms, hash, error FROM pgb_hash WHERE pass = ${literal(pass)}) TO ${literal(file)}`;
+export function hashesOutSql(file: string): string {
+  return `COPY (SELECT collname, ms, hash, error FROM pgb_hash) TO ${literal(file)}`;
 }
 
 /** The corpus ids in the order of one collation. */

@@ -5,7 +5,8 @@ import {
   copyRows,
   createIndexSql,
   dumpCatalogSql,
-  hashOrdersSql,
+  hashProbeOrdersSql,
+  hashesOutSql,
   ident,
   literal,
   loadCorpusSql,
@@ -48,8 +49,8 @@ describe('single-user statements', () => {
       ...dumpCatalogSql('/inout/catalog'),
       collationsSql('/inout/c.txt'),
       ...loadCorpusSql('/inout/corpus.txt'),
-      hashOrdersSql('probe', 'pgb_probe', 'all'),
-      hashOrdersSql('full', 'pgb_corpus', 'wanted'),
+      hashProbeOrdersSql(),
+      hashesOutSql('/inout/probe.txt'),
       orderSql('sv-x-icu', '/inout/o.txt'),
       createIndexSql('pgb_idx_0', 'sv-x-icu'),
       ...amcheckSql('/inout/i.txt', '/inout/a.txt'),
@@ -61,12 +62,9 @@ describe('single-user statements', () => {
     expect(() => singleUserScript(['SELECT\n1'])).toThrow('spans lines');
   });
 
-  it('sort every usable collation with ties broken by id, and the wanted ones only when asked', () => {
-    expect(hashOrdersSql('probe', 'pgb_probe', 'all')).toContain(
-      "collencoding IN (-1, pg_char_to_encoding('UTF8'))",
-    );
-    expect(hashOrdersSql('full', 'pgb_corpus', 'wanted')).toContain('FROM pgb_wanted');
-    expect(hashOrdersSql('full', 'pgb_corpus', 'wanted')).toContain('ORDER BY s COLLATE pg_catalog.%I, id');
+  it('sort every usable collation with ties broken by id', () => {
+    expect(hashProbeOrdersSql()).toContain("collencoding IN (-1, pg_char_to_encoding('UTF8'))");
+    expect(hashProbeOrdersSql()).toContain('ORDER BY s COLLATE pg_catalog.%I, id)) FROM pgb_probe');
     expect(orderSql('sv-x-icu', '/o')).toBe(
       `COPY (SELECT id FROM pgb_corpus ORDER BY s COLLATE pg_catalog."sv-x-icu", id) TO '/o'`,
     );
