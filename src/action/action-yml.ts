@@ -10,7 +10,7 @@ export const MIN_NODE_MAJOR = 20;
 export const ACTION_OUTPUTS: Record<string, string> = {
   'bundle-path': 'directory holding the vNN/ bundles (build)',
   'manifest-path': 'path of manifest.json (build)',
-  'report-path': 'path of the conformance report JSON (verify)',
+  'report-path': 'path of the JSON report (verify: conformance; compare: the comparison)',
   verified: "'true' when every conformance check passed (verify)",
   tag: 'release tag (publish)',
   sha256: 'sha256 of the bundle tarball (publish, fetch)',
@@ -23,6 +23,7 @@ export const ACTION_OUTPUTS: Record<string, string> = {
   dir: 'directory the pinned bundle was unpacked into (fetch)',
   identical: "'true' when every rebuilt file is identical to the bundle's (rebuild-check)",
   outdated: "'true' when a rebuild would pick up a newer library or PostgreSQL source (outdated)",
+  differences: 'how many differences compare found between the old and the new bundle (compare)',
   packages: 'Debian packages build and verify need, space-separated (doctor --print-packages)',
 };
 

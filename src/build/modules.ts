@@ -120,10 +120,15 @@ export async function prepareModule(
   return { ...module, origin, object: renamed, linkLibs };
 }
 
-/** The modules initdb needs from the tree itself: plpgsql (CREATE EXTENSION) and dict_snowball (snowball_create.sql). */
+/**
+ * The modules linked in from the tree itself: plpgsql (CREATE EXTENSION) and dict_snowball
+ * (snowball_create.sql) for initdb; amcheck for `compare`, which checks the old server's indexes
+ * under the new server (bt_index_check).
+ */
 export const IN_TREE_MODULES = [
   { dir: 'src/pl/plpgsql/src', library: 'plpgsql' },
   { dir: 'src/backend/snowball', library: 'dict_snowball' },
+  { dir: 'contrib/amcheck', library: 'amcheck' },
 ];
 
 export async function prepareInTreeModules(buildDir: string, workDir: string): Promise<PreparedModule[]> {

@@ -6,6 +6,7 @@ import { doctorOrPackages } from './doctor';
 import { runCommand } from './run';
 import { outdatedCommand } from '../outdated/command';
 import { rebuildCheckCommand } from '../rebuild-check/command';
+import { compareCommand } from '../compare/command';
 import { CommandHandler } from '../core/context';
 import { CommandName } from '../core/options';
 
@@ -74,6 +75,14 @@ export const COMMANDS: CommandEntry[] = [
     argsHelp:
       'the bundle directory to check, or a pin file whose bundle is fetched (and checked) first (default: the out directory; none with --repository and --tag, which name a release to fetch and check)',
     handler: rebuildCheckCommand,
+  },
+  {
+    name: 'compare',
+    summary:
+      "run two bundles side by side per major: collation order of a 100,000-string corpus, the old server's indexes under the new server (amcheck), initdb catalog rows and pg_control, walredo pages; exit 0 only when all was measured and nothing differs",
+    args: '<old> <new>',
+    argsHelp: 'the old and the new bundle directory',
+    handler: compareCommand,
   },
   {
     name: 'outdated',

@@ -6,7 +6,16 @@
 import { UserError } from '../util/errors';
 
 export type CommandName =
-  'build' | 'verify' | 'publish' | 'fetch' | 'pin-bump' | 'run' | 'doctor' | 'rebuild-check' | 'outdated';
+  | 'build'
+  | 'verify'
+  | 'publish'
+  | 'fetch'
+  | 'pin-bump'
+  | 'run'
+  | 'doctor'
+  | 'rebuild-check'
+  | 'outdated'
+  | 'compare';
 
 export interface OptionSpec {
   /** camelCase key in the parsed options object */
@@ -34,9 +43,9 @@ export const OPTION_SPECS: OptionSpec[] = [
     flag: '--pg <versions>',
     input: 'versions',
     kind: 'string',
-    commands: [...BUILDING, ...VERIFYING],
+    commands: [...BUILDING, ...VERIFYING, 'compare'],
     description:
-      'PostgreSQL major versions, comma-separated (14..18); build: default 15, verify: default every vNN/ in the bundle',
+      'PostgreSQL major versions, comma-separated (14..18); build: default 15, verify: default every vNN/ in the bundle, compare: default every vNN/ in either bundle',
   },
   {
     key: 'source',
@@ -175,8 +184,9 @@ export const OPTION_SPECS: OptionSpec[] = [
     flag: '--report <file>',
     input: 'report',
     kind: 'string',
-    commands: VERIFYING,
-    description: 'write the conformance report (JSON) here (default <out>/conformance.json)',
+    commands: [...VERIFYING, 'compare'],
+    description:
+      'write the JSON report here (verify: the conformance report, default <out>/conformance.json; compare: default compare.json)',
   },
   {
     key: 'allowUnisolated',
@@ -184,8 +194,9 @@ export const OPTION_SPECS: OptionSpec[] = [
     input: 'allow-unisolated',
     kind: 'boolean',
     default: false,
-    commands: VERIFYING,
-    description: 'run the empty-root checks without isolation when neither bwrap nor unshare works',
+    commands: [...VERIFYING, 'compare'],
+    description:
+      'run the empty-root checks (compare: the clusters) without isolation when neither bwrap nor unshare works',
   },
   {
     key: 'skipWalredo',
@@ -348,6 +359,7 @@ export const OPTION_SPECS: OptionSpec[] = [
       'doctor',
       'rebuild-check',
       'outdated',
+      'compare',
     ],
     description: 'print debug output',
   },

@@ -20,7 +20,12 @@ export function initdbArgv(initdb: string, major: number, pgdata: string): strin
   return argv;
 }
 
-/** A single-user backend on the `postgres` database. */
-export function singleUserArgv(postgres: string, pgdata: string): string[] {
-  return [postgres, '--single', '-D', pgdata, 'postgres'];
+/** A single-user backend on the `postgres` database, with extra settings (`-c name=value`). */
+export function singleUserArgv(
+  postgres: string,
+  pgdata: string,
+  settings: Record<string, string> = {},
+): string[] {
+  const c = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+  return [postgres, '--single', '-D', pgdata, ...c, 'postgres'];
 }

@@ -25,6 +25,30 @@ export function walRedoCheck(report: WalRedoReport): CheckResult {
 }
 
 /**
+ * Runs `fn` with a bundle directory whose vNN/ an unprivileged user can reach: as root, walredo
+ * runs unprivileged (postgres refuses root), so an unreachable bundle is copied to a temp directory
+ * for the call.
+ */
+export async function withReachableBundle<T>(
+  bundleDir: string,
+  major: number,
+  log: Logger,
+  fn: (dir: string) => Promise<T>,
+): Promise<T> {
+  if (process.getuid?.() !== 0 || reachableByOthers(join(bundleDir, `v${major}`, 'bin', 'postgres')))
+    return fn(bundleDir);
+  const copy = mkdtempSync(join(tmpdir(), 'pg-bundle-walredo-'));
+  try {
+    chmodSync(copy, 0o755);
+    cpSync(join(bundleDir, `v${major}`), join(copy, `v${major}`), { recursive: true });
+    log.info(`walredo: ${bundleDir} is not reachable by an unprivileged user; running a copy in ${copy}`);
+    return await fn(copy);
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
+
+/**
  * The walredo stage of verify (issue 4): the protocol tests and every corpus vector, generated with
  * the bundle's own server. Skipped only when asked (--skip-walredo); the report records it.
  */
@@ -35,31 +59,15 @@ export async function verifyWalRedo(
   skip: boolean,
   log: Logger,
 ): Promise<{ check: CheckResult; report: WalRedoReport }> {
-  // As root, walredo runs unprivileged (postgres refuses root): it must be able to reach the bundle.
-  let dir = bundleDir;
-  let copy: string | undefined;
-  if (
-    !skip &&
-    process.getuid?.() === 0 &&
-    !reachableByOthers(join(bundleDir, `v${major}`, 'bin', 'postgres'))
-  ) {
-    copy = mkdtempSync(join(tmpdir(), 'pg-bundle-walredo-'));
-    chmodSync(copy, 0o755);
-    cpSync(join(bundleDir, `v${major}`), join(copy, `v${major}`), { recursive: true });
-    log.info(`walredo: ${bundleDir} is not reachable by an unprivileged user; running a copy in ${copy}`);
-    dir = copy;
-  }
-  try {
-    const report = await runWalRedoStage(dir, major, {
+  const stage = (dir: string) =>
+    runWalRedoStage(dir, major, {
       skip,
       mode: entry?.walredo?.mode,
       preload: entry?.walredo?.preload,
       log,
     });
-    return { check: walRedoCheck(report), report };
-  } finally {
-    if (copy) rmSync(copy, { recursive: true, force: true });
-  }
+  const report = skip ? await stage(bundleDir) : await withReachableBundle(bundleDir, major, log, stage);
+  return { check: walRedoCheck(report), report };
 }
 
 /** Whether every directory above `path` lets others through (o+x) and the file is o+x. */
