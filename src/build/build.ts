@@ -69,6 +69,15 @@ export async function toolchainVersions(): Promise<Toolchain> {
   };
 }
 
+/** Source resolution extracts (and after an interrupted extraction deletes) trees in the cache: one build at a time. */
+export function resolveSourceLocked(
+  spec: SourceSpec,
+  major: number,
+  ctx: ResolveContext,
+): Promise<ResolvedSource> {
+  return withCacheLock(join(ctx.cacheDir, 'sources'), ctx.log, () => resolveSource(spec, major, ctx));
+}
+
 /** Everything that can be checked before compiling: sources, versions, module directories, modes. */
 async function prepare(
   req: BuildRequest,
@@ -85,9 +94,8 @@ async function prepare(
   for (const major of req.versions) {
     const spec = req.sources.get(major);
     if (!spec) throw new UserError(`no source for version ${major}`, 'pass --source');
-    // resolution extracts (and after an interrupted extraction deletes) trees in the cache: one at a time
     const source = await req.log.step(`v${major}: resolve source ${describeSpec(spec)}`, () =>
-      withCacheLock(join(ctx.cacheDir, 'sources'), req.log, () => resolveSource(spec, major, ctx)),
+      resolveSourceLocked(spec, major, ctx),
     );
     req.log.info(
       `v${major}: PostgreSQL ${source.version.full}, revision ${source.revision}, catalog version ${source.catversion}`,
