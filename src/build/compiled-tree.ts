@@ -10,6 +10,7 @@ import { ResolvedSource } from '../source/resolve';
 import { run } from '../util/exec';
 import { sha256 } from '../util/hash';
 import { Logger } from '../util/logger';
+import { withCacheLock } from './cache-lock';
 import { ccacheEnv, readCcacheStats, zeroCcacheStats } from './ccache';
 import { compilerFrontDir, realCompiler } from './compiler-front';
 import { configureArgs, configureEnv, staticIcuLibs, unrelocatedPrefix } from './configure';
@@ -222,7 +223,8 @@ async function prepareTree(
   if (base) {
     await log.step(
       `${v}: seed the tree from ${base.buildDir} (${base.differing} of ${base.total} source files differ)`,
-      () => seedTree(base, buildDir, sourceDir),
+      // under the base's lock: no build may be writing the objects being copied
+      () => withCacheLock(base.buildDir, log, () => seedTree(base, buildDir, sourceDir)),
     );
     syncSource();
     record();
