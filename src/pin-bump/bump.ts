@@ -30,6 +30,7 @@ import { sha256 } from '../util/hash';
 import { pinDiff } from './pin-diff';
 import { prTitle, renderPrBody } from './pr-body';
 import { analyseRisk, RiskItem } from './risk';
+import type { CompatibilityResult } from './compatibility';
 import type { Manifest } from '../core/manifest';
 import { checkRouting, RoutingResult, teamSlugs } from './routing';
 import { unmetRequirements } from './walredo-dialect';
@@ -71,6 +72,8 @@ export interface BumpRequest {
   manifests?: { old?: Manifest; new?: Manifest };
   /** retries of GitHub's transient 422 (default DEFAULT_RETRY) */
   retry?: RetryPolicy;
+  /** measures the old pin's bundle against the new one (compare); its table joins the Risk section */
+  measure?: (oldPin: PinFile | undefined, newPin: PinFile) => Promise<CompatibilityResult>;
 }
 
 export interface BumpPlan {
@@ -88,6 +91,7 @@ export interface BumpPlan {
   body: string;
   diff: string;
   risks: RiskItem[];
+  compatibility?: CompatibilityResult;
   routing?: RoutingResult;
   teamReviewers: string[];
   labels: string[];
@@ -102,6 +106,8 @@ export interface BumpResult {
   pullUrl?: string;
   /** the review request was refused (422 after retries); the PR exists */
   reviewRequestFailed?: boolean;
+  /** a new pin was committed to the bump branch (the pull request proposes another bundle than before) */
+  pinCommitted?: boolean;
 }
 
 interface RemoteFile {
@@ -109,9 +115,9 @@ interface RemoteFile {
   sha: string;
 }
 
-async function readFile(
+export async function readFile(
   gh: GitHubClient,
-  req: BumpRequest,
+  req: Pick<BumpRequest, 'owner' | 'repo'>,
   path: string,
   ref: string,
 ): Promise<RemoteFile | undefined> {
@@ -233,6 +239,7 @@ interface PlanFacts {
   base: string;
   old?: RemoteFile;
   oldPin?: PinFile;
+  compatibility?: CompatibilityResult;
   notes: string[];
   routing?: RoutingResult;
   teamReviewers: string[];
@@ -278,9 +285,11 @@ function composePlan(req: BumpRequest, facts: PlanFacts): BumpPlan {
       risks,
       conformanceUrl: req.conformanceUrl,
       notes,
+      compatibility: facts.compatibility,
     }),
     diff: pinDiff(req.pinPath, old?.text, newText),
     risks,
+    compatibility: facts.compatibility,
     routing: facts.routing,
     teamReviewers: facts.teamReviewers,
     labels: req.labels,
@@ -306,7 +315,10 @@ export async function planBump(
   log.info(`${repository}: default branch ${base}`);
   const pin = await readOldPin(gh, req, base, log);
   const routing = await readRouting(gh, req, base, log);
-  return composePlan(req, { base, ...pin, ...routing });
+  // nothing to measure when the base already pins this release
+  const same = pin.oldPin !== undefined && samePinnedRelease(pin.oldPin, req.newPin);
+  const compatibility = same ? undefined : await req.measure?.(pin.oldPin, req.newPin);
+  return composePlan(req, { base, ...pin, ...routing, compatibility });
 }
 
 /** Fails (or warns with allowUnrouted) when CODEOWNERS does not send the pin file to the storage team. */
@@ -576,5 +588,6 @@ export async function applyBump(
     pullNumber: pull.number,
     pullUrl: pull.html_url,
     reviewRequestFailed: reviews?.failed ?? false,
+    pinCommitted: !branchCurrent,
   };
 }

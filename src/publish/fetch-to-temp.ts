@@ -19,9 +19,7 @@ export type FetchAccess = Omit<FetchTarget, 'outDir'>;
 
 /** What to fetch: a pin file, a release (repository and tag), or a pin already read from `where`. */
 export type BundleSource =
-  | { pinPath: string }
-  | { repository: string; tag: string }
-  | { pin: PinFile; where: string };
+  { pinPath: string } | { repository: string; tag: string } | { pin: PinFile; where: string };
 
 export interface FetchedBundle extends FetchResult {
   /** removes the temporary directory */
