@@ -48,7 +48,12 @@ async function staleness(gh: GitHubClient, req: StatusRequest, pull: Pull, c: Co
 
 async function removeAcceptance(gh: GitHubClient, req: StatusRequest, repository: string): Promise<void> {
   await apiCall(`removing the label ${ACCEPT_LABEL}`, repository, 'pull-requests: write', () =>
-    gh.rest.issues.removeLabel({ ...req, issue_number: req.pullNumber, name: ACCEPT_LABEL }),
+    gh.rest.issues.removeLabel({
+      owner: req.owner,
+      repo: req.repo,
+      issue_number: req.pullNumber,
+      name: ACCEPT_LABEL,
+    }),
   );
   req.log.info(
     `removed the label ${ACCEPT_LABEL} from #${req.pullNumber}: it proposes another bundle now, whose measurement the storage team has not accepted`,
