@@ -10,7 +10,6 @@ export type Permission =
   | 'contents: write'
   | 'pull-requests: read'
   | 'pull-requests: write'
-  | 'statuses: read'
   | 'statuses: write'
   | 'metadata: read';
 

@@ -60,7 +60,7 @@ async function removeAcceptance(gh: GitHubClient, req: StatusRequest, repository
   );
 }
 
-/** Whether the commit's latest status of this context already says this (a re-run then writes nothing). */
+/** Whether the commit's latest status of this context already says this (a re-run then writes nothing; the token needs statuses: write anyway). */
 async function alreadySet(
   gh: GitHubClient,
   req: StatusRequest,
@@ -68,7 +68,7 @@ async function alreadySet(
   verdict: Verdict,
 ): Promise<boolean> {
   const { owner, repo } = req;
-  const statuses = await apiCall('reading the commit statuses', `${owner}/${repo}`, 'statuses: read', () =>
+  const statuses = await apiCall('reading the commit statuses', `${owner}/${repo}`, 'statuses: write', () =>
     gh.rest.repos.listCommitStatusesForRef({ owner, repo, ref: sha, per_page: 100 }),
   );
   // newest first; GitHub treats contexts case-insensitively

@@ -346,6 +346,11 @@ describe('pin-bump against FakeGitHub', () => {
       /resetting branch|creating branch/,
       'contents: write',
     ],
+    [
+      { pull_requests: 'write' as const, contents: 'write' as const },
+      /the commit statuses|the pg-bundle\/compatibility status/,
+      'statuses: write',
+    ],
   ])('a token with %j fails naming the missing permission', async (permissions, step, missing) => {
     seedConsumer();
     const token = fake.createToken(permissions);
