@@ -88,7 +88,8 @@ export const COMMANDS: CommandEntry[] = [
     summary:
       "run two bundles side by side per major: collation order of a 100,000-string corpus, the old server's indexes under the new server (amcheck), initdb catalog rows and pg_control, walredo pages; exit 0 only when all was measured and nothing differs",
     args: '<old> <new>',
-    argsHelp: 'the old and the new bundle: each a bundle directory, a pin file or a release as owner/name@tag',
+    argsHelp:
+      'the old and the new bundle: each a bundle directory, a pin file or a release as owner/name@tag',
     handler: compareCommand,
   },
   {

@@ -28,6 +28,7 @@ import {
 } from './pin-file';
 import { sha256 } from '../util/hash';
 import { pinDiff } from './pin-diff';
+import { readFile, RemoteFile } from './remote-file';
 import { prTitle, renderPrBody } from './pr-body';
 import { analyseRisk, RiskItem } from './risk';
 import type { CompatibilityResult } from './compatibility';
@@ -108,33 +109,6 @@ export interface BumpResult {
   reviewRequestFailed?: boolean;
   /** a new pin was committed to the bump branch (the pull request proposes another bundle than before) */
   pinCommitted?: boolean;
-}
-
-interface RemoteFile {
-  text: string;
-  sha: string;
-}
-
-export async function readFile(
-  gh: GitHubClient,
-  req: Pick<BumpRequest, 'owner' | 'repo'>,
-  path: string,
-  ref: string,
-): Promise<RemoteFile | undefined> {
-  const repository = `${req.owner}/${req.repo}`;
-  const data = await apiCall(`reading ${path} on ${ref}`, repository, 'contents: read', async () => {
-    try {
-      return (await gh.rest.repos.getContent({ owner: req.owner, repo: req.repo, path, ref })).data;
-    } catch (err) {
-      if (httpStatus(err) === 404) return undefined; // no such file (or branch)
-      throw err;
-    }
-  });
-  if (data === undefined) return undefined;
-  if (Array.isArray(data) || data.type !== 'file')
-    throw new UserError(`${path} in ${repository} is not a file`, 'choose another --pin-file');
-  const encoded = 'content' in data && typeof data.content === 'string' ? data.content : '';
-  return { text: Buffer.from(encoded, 'base64').toString('utf8'), sha: data.sha };
 }
 
 function toProblem(e: {

@@ -13,7 +13,7 @@ import { parseRepository, RepositoryName } from '../github/repository';
 import { retryPolicy } from '../github/retry';
 import { UserError } from '../util/errors';
 import { Logger } from '../util/logger';
-import { readFile } from './bump';
+import { readFile } from './remote-file';
 import {
   ACCEPT_LABEL,
   Compatibility,
