@@ -31,7 +31,7 @@ import { pinDiff } from './pin-diff';
 import { readFile, RemoteFile } from './remote-file';
 import { prTitle, renderPrBody } from './pr-body';
 import { analyseRisk, RiskItem } from './risk';
-import type { CompatibilityResult } from './compatibility';
+import { CompatibilityResult, notMeasured } from './compatibility';
 import type { Manifest } from '../core/manifest';
 import { checkRouting, RoutingResult, teamSlugs } from './routing';
 import { unmetRequirements } from './walredo-dialect';
@@ -280,7 +280,11 @@ export async function planBump(
   req: BumpRequest,
   log: Logger,
 ): Promise<BumpPlan> {
-  if (!gh) return composePlan(req, { base: '(default branch)', notes: [], teamReviewers: [] });
+  if (!gh) {
+    const why = 'a dry run reads no current pin, so there is no old bundle to compare with';
+    const compatibility = notMeasured({ pin: req.pinPath, new: req.newPin.sha256 }, why);
+    return composePlan(req, { base: '(default branch)', notes: [], teamReviewers: [], compatibility });
+  }
   const repository = `${req.owner}/${req.repo}`;
   const repoInfo = await apiCall('reading the repository', repository, 'metadata: read', () =>
     gh.rest.repos.get({ owner: req.owner, repo: req.repo }),
@@ -289,9 +293,10 @@ export async function planBump(
   log.info(`${repository}: default branch ${base}`);
   const pin = await readOldPin(gh, req, base, log);
   const routing = await readRouting(gh, req, base, log);
-  // nothing to measure when the base already pins this release
+  // nothing to measure when the base already pins this release, or the routing check will fail
   const same = pin.oldPin !== undefined && samePinnedRelease(pin.oldPin, req.newPin);
-  const compatibility = same ? undefined : await req.measure?.(pin.oldPin, req.newPin);
+  const unrouted = routing.routing?.routed === false && !req.allowUnrouted;
+  const compatibility = same || unrouted ? undefined : await req.measure?.(pin.oldPin, req.newPin);
   return composePlan(req, { base, ...pin, ...routing, compatibility });
 }
 

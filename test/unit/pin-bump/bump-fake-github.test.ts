@@ -392,6 +392,9 @@ describe('pin-bump against FakeGitHub', () => {
     const printed = run.log.lines.join('\n');
     expect(printed).toContain('nothing is read from or sent to GitHub');
     expect(printed).toContain('==> would-be pull request body');
+    expect(readFileSync(join(out, 'pin-bump', 'pr-body.md'), 'utf8')).toContain(
+      'not measured: a dry run reads no current pin, so there is no old bundle to compare with',
+    );
   });
 
   test('--dry-run without a token works offline', async () => {
