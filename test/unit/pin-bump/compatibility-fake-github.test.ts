@@ -48,8 +48,11 @@ interface Compared {
   oldPostgres: Buffer;
 }
 
-async function bump(out: string, report?: (old: CompareInput, neu: CompareInput) => CompareReport) {
-  const calls: Compared[] = [];
+async function bump(
+  out: string,
+  report?: (old: CompareInput, neu: CompareInput) => CompareReport,
+  calls: Compared[] = [],
+) {
   const ctx = testContext();
   const handler = makePinBumpCommand({
     env: { PG_BUNDLE_RETRY_BASE_MS: '0' },
@@ -206,4 +209,12 @@ test('compatibility-status: a result of another pin than the head proposes, and 
   await expect(noEvent({ token: gh.token, apiUrl: gh.baseUrl }, testContext())).rejects.toThrow(
     /^compatibility-status needs the pull request: the workflow event has none\n {2}fix: pass --pull-request <number>/,
   );
+});
+
+test('no compare runs when the routing check refuses the bump anyway', async () => {
+  await pinnedOnMain(await published('bundle-old', 'a'));
+  gh.commitFiles(CONSUMER, 'main', { CODEOWNERS: '* @acme/other\n' }, 'Route elsewhere');
+  const calls: Compared[] = [];
+  await expect(bump(await published('bundle-new', 'b'), undefined, calls)).rejects.toThrow(/CODEOWNERS/);
+  expect(calls).toHaveLength(0);
 });
