@@ -20,6 +20,8 @@ export const ACTION_OUTPUTS: Record<string, string> = {
   'pin-bump-result': 'created, updated, up-to-date, already-pinned or dry-run (pin-bump)',
   'pull-request-number': 'number of the pin-bump pull request (pin-bump)',
   'pull-request-url': 'URL of the pin-bump pull request (pin-bump)',
+  compatibility:
+    "'success' or 'failure': the pg-bundle/compatibility status set on the pull request (pin-bump, compatibility-status)",
   dir: 'directory the pinned bundle was unpacked into (fetch)',
   identical: "'true' when every rebuilt file is identical to the bundle's (rebuild-check)",
   outdated: "'true' when a rebuild would pick up a newer library or PostgreSQL source (outdated)",

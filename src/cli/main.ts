@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CommandContext } from '../core/context';
-import { optionsFor, normaliseOptions, RawOptions } from '../core/options';
+import { normaliseOptions } from '../core/normalise-options';
+import { optionsFor, RawOptions } from '../core/options';
 import { COMMANDS } from '../commands/registry';
 import { explainNetworkFailure } from '../github/errors';
 import { CommandError, UserError } from '../util/errors';

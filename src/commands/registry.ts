@@ -7,6 +7,7 @@ import { runCommand } from './run';
 import { outdatedCommand } from '../outdated/command';
 import { rebuildCheckCommand } from '../rebuild-check/command';
 import { compareCommand } from '../compare/command';
+import { compatibilityStatusCommand } from '../pin-bump/compatibility-status';
 import { CommandHandler } from '../core/context';
 import { CommandName } from '../core/options';
 
@@ -53,8 +54,14 @@ export const COMMANDS: CommandEntry[] = [
   {
     name: 'pin-bump',
     summary:
-      'open or update the pull request that moves the consumer repo pin file to this release (CODEOWNERS-routed); --dry-run prints it',
+      'open or update the pull request that moves the consumer repo pin file to this release (CODEOWNERS-routed), with the old and the new bundle compared in its Risk section and the pg-bundle/compatibility status on it; --dry-run prints it',
     handler: pinBumpCommand,
+  },
+  {
+    name: 'compatibility-status',
+    summary:
+      'set the pg-bundle/compatibility status of a pin-bump pull request again from the result pin-bump stored in it and its labels (compatibility-accepted: success); for a workflow on pull_request labeled/unlabeled',
+    handler: compatibilityStatusCommand,
   },
   {
     name: 'run',
@@ -81,7 +88,8 @@ export const COMMANDS: CommandEntry[] = [
     summary:
       "run two bundles side by side per major: collation order of a 100,000-string corpus, the old server's indexes under the new server (amcheck), initdb catalog rows and pg_control, walredo pages; exit 0 only when all was measured and nothing differs",
     args: '<old> <new>',
-    argsHelp: 'the old and the new bundle directory',
+    argsHelp:
+      'the old and the new bundle: each a bundle directory, a pin file or a release as owner/name@tag',
     handler: compareCommand,
   },
   {

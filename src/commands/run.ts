@@ -3,7 +3,8 @@ import { pinBumpCommand } from '../pin-bump/command';
 import { publishCommand } from '../publish/command';
 import { verifyCommand } from '../verify/command';
 import { boolOption, CommandContext, CommandHandler, stringOption } from '../core/context';
-import { normaliseOptions, RawOptions } from '../core/options';
+import { normaliseOptions } from '../core/normalise-options';
+import { RawOptions } from '../core/options';
 import { UserError } from '../util/errors';
 
 /** The four stages `run` calls in order; tests replace build and verify with a prebuilt bundle. */

@@ -149,11 +149,13 @@ function changedLines(m: MajorComparison): string[] {
   });
 }
 
-export function renderMarkdown(r: CompareReport): string {
+/** The Markdown table; without `times` (a pull request body) the same measurement renders the same text. */
+export function renderMarkdown(r: CompareReport, { times = true } = {}): string {
+  const time = (m: MajorComparison) => (times ? ` ${m.seconds ?? '-'} s |` : '');
   const rows = r.majors.map((m) =>
     m.presence !== 'both'
-      ? `| v${m.major} | ${m.presence} | | | | |`
-      : `| v${m.major} | ${collationCell(m.collations)} | ${indexCell(m.indexes)} | ${catalogCell(m.catalog)} | ${walRedoCell(m.walredo)} | ${m.seconds ?? '-'} s |`,
+      ? `| v${m.major} | ${m.presence} | | | |${times ? ' |' : ''}`
+      : `| v${m.major} | ${collationCell(m.collations)} | ${indexCell(m.indexes)} | ${catalogCell(m.catalog)} | ${walRedoCell(m.walredo)} |${time(m)}`,
   );
   const changed = r.majors.flatMap(changedLines);
   return [
@@ -161,8 +163,8 @@ export function renderMarkdown(r: CompareReport): string {
     '',
     `old: \`${r.old}\`, new: \`${r.new}\``,
     '',
-    '| major | collation order | indexes (amcheck) | initdb catalog | walredo pages | time |',
-    '|---|---|---|---|---|---|',
+    `| major | collation order | indexes (amcheck) | initdb catalog | walredo pages |${times ? ' time |' : ''}`,
+    `|---|---|---|---|---|${times ? '---|' : ''}`,
     ...rows,
     ...(changed.length
       ? [

@@ -3,19 +3,21 @@
  * (action.yml inputs) are both generated from this table, so the two front doors cannot drift.
  */
 
-import { UserError } from '../util/errors';
-
-export type CommandName =
-  | 'build'
-  | 'verify'
-  | 'publish'
-  | 'fetch'
-  | 'pin-bump'
-  | 'run'
-  | 'doctor'
-  | 'rebuild-check'
-  | 'outdated'
-  | 'compare';
+/** Every command of both front doors. */
+export const COMMAND_NAMES = [
+  'build',
+  'verify',
+  'publish',
+  'fetch',
+  'pin-bump',
+  'run',
+  'doctor',
+  'rebuild-check',
+  'outdated',
+  'compare',
+  'compatibility-status',
+] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export interface OptionSpec {
   /** camelCase key in the parsed options object */
@@ -36,6 +38,10 @@ const BUILDING: CommandName[] = ['build', 'run'];
 const VERIFYING: CommandName[] = ['verify', 'run'];
 const PUBLISHING: CommandName[] = ['publish', 'run'];
 const BUMPING: CommandName[] = ['pin-bump', 'run'];
+/** commands that fetch a bundle through fetch's checked path */
+const FETCHING: CommandName[] = ['fetch', 'rebuild-check', 'compare'];
+/** the commands that call GitHub */
+const CALLING: CommandName[] = [...PUBLISHING, ...BUMPING, ...FETCHING, 'compatibility-status'];
 
 export const OPTION_SPECS: OptionSpec[] = [
   {
@@ -194,9 +200,9 @@ export const OPTION_SPECS: OptionSpec[] = [
     input: 'allow-unisolated',
     kind: 'boolean',
     default: false,
-    commands: [...VERIFYING, 'compare'],
+    commands: [...VERIFYING, 'compare', 'pin-bump'],
     description:
-      'run the empty-root checks (compare: the clusters) without isolation when neither bwrap nor unshare works',
+      'run the empty-root checks (compare and pin-bump: the clusters of the compare) without isolation when neither bwrap nor unshare works',
   },
   {
     key: 'skipWalredo',
@@ -221,8 +227,9 @@ export const OPTION_SPECS: OptionSpec[] = [
     flag: '--consumer-repository <owner/name>',
     input: 'consumer-repository',
     kind: 'string',
-    commands: BUMPING,
-    description: 'consumer (storage) repository whose pin file pin-bump moves',
+    commands: [...BUMPING, 'compatibility-status'],
+    description:
+      'consumer (storage) repository whose pin file pin-bump moves (compatibility-status: the repository of the pull request, default $GITHUB_REPOSITORY)',
   },
   {
     key: 'tag',
@@ -311,17 +318,17 @@ export const OPTION_SPECS: OptionSpec[] = [
     flag: '--token <token>',
     input: 'token',
     kind: 'string',
-    commands: [...PUBLISHING, ...BUMPING, 'fetch', 'rebuild-check'],
+    commands: CALLING,
     secret: true,
     description:
-      'GitHub token (default $GITHUB_TOKEN); publish needs contents: write, pin-bump contents and pull-requests: write on the consumer repo',
+      'GitHub token (default $GITHUB_TOKEN); publish needs contents: write, pin-bump contents, pull-requests and statuses: write on the consumer repo, compatibility-status pull-requests: read and statuses: write',
   },
   {
     key: 'apiUrl',
     flag: '--api-url <url>',
     input: 'api-url',
     kind: 'string',
-    commands: [...PUBLISHING, ...BUMPING, 'fetch', 'rebuild-check'],
+    commands: CALLING,
     description: 'GitHub API URL (default $GITHUB_API_URL or https://api.github.com)',
   },
   {
@@ -330,7 +337,7 @@ export const OPTION_SPECS: OptionSpec[] = [
     input: 'timeout',
     kind: 'string',
     default: '60',
-    commands: ['fetch', 'rebuild-check'],
+    commands: FETCHING,
     description:
       'seconds fetch waits for an answer from GitHub or a download host, and for the next data of a download, before it gives up (a whole download: at most 30 minutes)',
   },
@@ -344,23 +351,21 @@ export const OPTION_SPECS: OptionSpec[] = [
     description: 'write what would be published / the would-be pull request under <out>, call nothing remote',
   },
   {
+    key: 'pullRequest',
+    flag: '--pull-request <number>',
+    input: 'pull-request',
+    kind: 'string',
+    commands: ['compatibility-status'],
+    description:
+      "the pin-bump pull request whose pg-bundle/compatibility status to set again (default: the pull_request event's)",
+  },
+  {
     key: 'verbose',
     flag: '--verbose',
     input: 'verbose',
     kind: 'boolean',
     default: false,
-    commands: [
-      'build',
-      'verify',
-      'publish',
-      'fetch',
-      'pin-bump',
-      'run',
-      'doctor',
-      'rebuild-check',
-      'outdated',
-      'compare',
-    ],
+    commands: [...COMMAND_NAMES],
     description: 'print debug output',
   },
 ];
@@ -370,34 +375,3 @@ export function optionsFor(command: CommandName): OptionSpec[] {
 }
 
 export type RawOptions = Record<string, string | boolean | string[] | undefined>;
-
-/** Applies defaults and splits list inputs (the action passes lists as newline- or comma-separated text). */
-export function normaliseOptions(command: CommandName, raw: RawOptions): RawOptions {
-  const result: RawOptions = {};
-  for (const spec of optionsFor(command)) {
-    let value = raw[spec.key];
-    if (value === undefined || value === '') value = spec.default;
-    if (spec.kind === 'list' && typeof value === 'string')
-      value = value
-        .split(/[\n,]+/)
-        .map((s) => s.trim())
-        .filter(Boolean);
-    if (spec.kind === 'boolean' && typeof value === 'string') value = parseBoolean(spec, value);
-    result[spec.key] = value;
-  }
-  return result;
-}
-
-const YAML_TRUE = ['true', 'True', 'TRUE'];
-const YAML_FALSE = ['false', 'False', 'FALSE'];
-
-/** Exactly YAML 1.2's core-schema booleans, as `core.getBooleanInput` accepts them; anything else fails. */
-export function parseBoolean(spec: OptionSpec, text: string): boolean {
-  const value = text.trim();
-  if (YAML_TRUE.includes(value)) return true;
-  if (YAML_FALSE.includes(value)) return false;
-  throw new UserError(
-    `${spec.flag} is ${JSON.stringify(text)}, which is not a boolean`,
-    `use one of ${[...YAML_TRUE, ...YAML_FALSE].join(', ')}`,
-  );
-}

@@ -5,7 +5,13 @@
 import { UserError } from '../util/errors';
 import { HttpFailure, responseHeader } from './retry';
 
-export type Permission = 'contents: read' | 'contents: write' | 'pull-requests: write' | 'metadata: read';
+export type Permission =
+  | 'contents: read'
+  | 'contents: write'
+  | 'pull-requests: read'
+  | 'pull-requests: write'
+  | 'statuses: write'
+  | 'metadata: read';
 
 /** The status of an Octokit RequestError, recognised by shape (its class lives in a transitive dependency). */
 export function httpStatus(err: unknown): number | undefined {
@@ -201,7 +207,7 @@ export function explainGitHubError(err: unknown, call: GitHubCall): unknown {
       `GitHub's rate limit stopped ${doing}: ${apiMessage(err)}`,
       'wait for the limit to reset and run the command again',
     );
-  const writing = permission !== 'contents: read' && permission !== 'metadata: read';
+  const writing = permission.endsWith(': write');
   if (status === 403 || (status === 404 && writing)) {
     const accepted = responseHeader(err as HttpFailure, 'x-accepted-github-permissions');
     return new UserError(

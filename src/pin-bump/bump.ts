@@ -28,8 +28,10 @@ import {
 } from './pin-file';
 import { sha256 } from '../util/hash';
 import { pinDiff } from './pin-diff';
+import { readFile, RemoteFile } from './remote-file';
 import { prTitle, renderPrBody } from './pr-body';
 import { analyseRisk, RiskItem } from './risk';
+import { CompatibilityResult, notMeasured } from './compatibility';
 import type { Manifest } from '../core/manifest';
 import { checkRouting, RoutingResult, teamSlugs } from './routing';
 import { unmetRequirements } from './walredo-dialect';
@@ -71,6 +73,8 @@ export interface BumpRequest {
   manifests?: { old?: Manifest; new?: Manifest };
   /** retries of GitHub's transient 422 (default DEFAULT_RETRY) */
   retry?: RetryPolicy;
+  /** measures the old pin's bundle against the new one (compare); its table joins the Risk section */
+  measure?: (oldPin: PinFile | undefined, newPin: PinFile) => Promise<CompatibilityResult>;
 }
 
 export interface BumpPlan {
@@ -88,6 +92,7 @@ export interface BumpPlan {
   body: string;
   diff: string;
   risks: RiskItem[];
+  compatibility?: CompatibilityResult;
   routing?: RoutingResult;
   teamReviewers: string[];
   labels: string[];
@@ -102,33 +107,8 @@ export interface BumpResult {
   pullUrl?: string;
   /** the review request was refused (422 after retries); the PR exists */
   reviewRequestFailed?: boolean;
-}
-
-interface RemoteFile {
-  text: string;
-  sha: string;
-}
-
-async function readFile(
-  gh: GitHubClient,
-  req: BumpRequest,
-  path: string,
-  ref: string,
-): Promise<RemoteFile | undefined> {
-  const repository = `${req.owner}/${req.repo}`;
-  const data = await apiCall(`reading ${path} on ${ref}`, repository, 'contents: read', async () => {
-    try {
-      return (await gh.rest.repos.getContent({ owner: req.owner, repo: req.repo, path, ref })).data;
-    } catch (err) {
-      if (httpStatus(err) === 404) return undefined; // no such file (or branch)
-      throw err;
-    }
-  });
-  if (data === undefined) return undefined;
-  if (Array.isArray(data) || data.type !== 'file')
-    throw new UserError(`${path} in ${repository} is not a file`, 'choose another --pin-file');
-  const encoded = 'content' in data && typeof data.content === 'string' ? data.content : '';
-  return { text: Buffer.from(encoded, 'base64').toString('utf8'), sha: data.sha };
+  /** a new pin was committed to the bump branch (the pull request proposes another bundle than before) */
+  pinCommitted?: boolean;
 }
 
 function toProblem(e: {
@@ -233,6 +213,7 @@ interface PlanFacts {
   base: string;
   old?: RemoteFile;
   oldPin?: PinFile;
+  compatibility?: CompatibilityResult;
   notes: string[];
   routing?: RoutingResult;
   teamReviewers: string[];
@@ -278,9 +259,11 @@ function composePlan(req: BumpRequest, facts: PlanFacts): BumpPlan {
       risks,
       conformanceUrl: req.conformanceUrl,
       notes,
+      compatibility: facts.compatibility,
     }),
     diff: pinDiff(req.pinPath, old?.text, newText),
     risks,
+    compatibility: facts.compatibility,
     routing: facts.routing,
     teamReviewers: facts.teamReviewers,
     labels: req.labels,
@@ -297,7 +280,11 @@ export async function planBump(
   req: BumpRequest,
   log: Logger,
 ): Promise<BumpPlan> {
-  if (!gh) return composePlan(req, { base: '(default branch)', notes: [], teamReviewers: [] });
+  if (!gh) {
+    const why = 'a dry run reads no current pin, so there is no old bundle to compare with';
+    const compatibility = notMeasured({ pin: req.pinPath, new: req.newPin.sha256 }, why);
+    return composePlan(req, { base: '(default branch)', notes: [], teamReviewers: [], compatibility });
+  }
   const repository = `${req.owner}/${req.repo}`;
   const repoInfo = await apiCall('reading the repository', repository, 'metadata: read', () =>
     gh.rest.repos.get({ owner: req.owner, repo: req.repo }),
@@ -306,7 +293,11 @@ export async function planBump(
   log.info(`${repository}: default branch ${base}`);
   const pin = await readOldPin(gh, req, base, log);
   const routing = await readRouting(gh, req, base, log);
-  return composePlan(req, { base, ...pin, ...routing });
+  // nothing to measure when the base already pins this release, or the routing check will fail
+  const same = pin.oldPin !== undefined && samePinnedRelease(pin.oldPin, req.newPin);
+  const unrouted = routing.routing?.routed === false && !req.allowUnrouted;
+  const compatibility = same || unrouted ? undefined : await req.measure?.(pin.oldPin, req.newPin);
+  return composePlan(req, { base, ...pin, ...routing, compatibility });
 }
 
 /** Fails (or warns with allowUnrouted) when CODEOWNERS does not send the pin file to the storage team. */
@@ -576,5 +567,6 @@ export async function applyBump(
     pullNumber: pull.number,
     pullUrl: pull.html_url,
     reviewRequestFailed: reviews?.failed ?? false,
+    pinCommitted: !branchCurrent,
   };
 }

@@ -10,9 +10,12 @@ import { GitHubAccess, githubAccess } from '../github/access';
 import { createGitHubClient, GitHubClient } from '../github/client';
 import { parseRepository, RepositoryName } from '../github/repository';
 import { retryPolicy } from '../github/retry';
+import { fetchAccess } from '../publish/fetch-to-temp';
 import { UserError } from '../util/errors';
 import { Logger } from '../util/logger';
 import { applyBump, BumpPlan, BumpRequest, bumpBranch, enforceRouting, planBump } from './bump';
+import { setCompatibilityStatus } from './compatibility-status';
+import { CompareRunner, measureBump } from './measure';
 import { DEFAULT_PIN_PATH, pinFromManifest, pinPathProblem, serialisePin, unmeasuredFacts } from './pin-file';
 import { readManifest, readReleaseInfo } from './release-info';
 import { validateStorageTeam } from './routing';
@@ -41,6 +44,7 @@ function writeArtifacts(
     | 'repository'
     | 'routing'
     | 'risks'
+    | 'compatibility'
   >,
   log: Logger,
 ): void {
@@ -63,14 +67,19 @@ function writeArtifacts(
       message: plan.routing.message,
     },
     risks: plan.risks,
+    compatibility: plan.compatibility?.summary,
   };
   writeFileSync(join(dir, 'plan.json'), JSON.stringify(summary, null, 2) + '\n');
+  if (plan.compatibility?.report)
+    writeFileSync(join(dir, 'compare.json'), JSON.stringify(plan.compatibility.report, null, 2) + '\n');
   log.info(`wrote ${join(dir, basename(pinPath))}, pin.diff, pr-body.md and plan.json under ${dir}`);
 }
 
 export interface PinBumpDependencies {
   /** the environment (GITHUB_TOKEN, GITHUB_API_URL, GITHUB_REPOSITORY, PG_BUNDLE_RETRY_BASE_MS, ...) */
   env?: NodeJS.ProcessEnv;
+  /** runs compare on the old and the new bundle (tests inject one; default: the real compare) */
+  compare?: CompareRunner;
 }
 
 /** What the options ask for, checked before anything is read. */
@@ -136,8 +145,10 @@ function bumpRequest(
   settings: BumpSettings,
   options: RawOptions,
   env: NodeJS.ProcessEnv,
-  log: Logger,
+  ctx: CommandContext,
+  compare?: CompareRunner,
 ): BumpRequest {
+  const { log } = ctx;
   const { out, dryRun } = settings;
   const { manifest, path: manifestPath } = readManifest(out);
   const release = readReleaseInfo({
@@ -171,6 +182,15 @@ function bumpRequest(
     conformanceUrl: release.conformanceUrl,
     manifests: { new: manifest },
     retry: retryPolicy(env),
+    measure: (oldPin, pin) =>
+      measureBump(oldPin, pin, {
+        out,
+        pinPath: settings.pinPath,
+        access: fetchAccess(options, ctx, env),
+        allowUnisolated: boolOption(options, 'allowUnisolated'),
+        log,
+        compare,
+      }),
   };
 }
 
@@ -207,6 +227,16 @@ async function realBump(gh: GitHubClient, req: BumpRequest, settings: BumpSettin
   ctx.setOutput('pin-bump-result', result.outcome);
   if (result.pullNumber !== undefined) ctx.setOutput('pull-request-number', String(result.pullNumber));
   if (result.pullUrl) ctx.setOutput('pull-request-url', result.pullUrl);
+  if (result.pullNumber !== undefined) {
+    const verdict = await setCompatibilityStatus(gh, {
+      owner: req.owner,
+      repo: req.repo,
+      pullNumber: result.pullNumber,
+      log,
+      revokeAcceptance: result.pinCommitted === true && result.outcome !== 'created',
+    });
+    ctx.setOutput('compatibility', verdict.state);
+  }
   const verb =
     result.outcome === 'up-to-date' ? 'Unchanged' : result.outcome === 'created' ? 'Opened' : 'Updated';
   await ctx.addSummary(
@@ -219,7 +249,7 @@ export function makePinBumpCommand(deps: PinBumpDependencies = {}): CommandHandl
   return async (options, ctx) => {
     const env = deps.env ?? process.env;
     const settings = bumpSettings(options, ctx, env);
-    const req = bumpRequest(settings, options, env, ctx.log);
+    const req = bumpRequest(settings, options, env, ctx, deps.compare);
     const { token, apiUrl } = settings.access;
     // a dry run calls nothing remote: it shows the change as a first pin of the consumer repository
     if (settings.dryRun) return dryRunBump(req, settings, ctx);

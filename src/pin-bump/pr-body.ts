@@ -1,7 +1,9 @@
 /**
  * Title and body of the pin-bump pull request (pure). GitHub limits a body to 65,536 characters:
- * if the full text would be longer, the per-version tables and then the risk list are shortened.
+ * if the full text would be longer, the per-version tables, then the measured compare table, then
+ * the risk list are shortened.
  */
+import { compatibilityComment, CompatibilityResult } from './compatibility';
 import { PinFile, PinnedVersion } from './pin-file';
 import { RiskItem } from './risk';
 
@@ -17,6 +19,8 @@ export interface PrBodyInput {
   conformanceUrl?: string;
   /** notes shown above the tables (e.g. the old pin did not follow the schema) */
   notes?: string[];
+  /** compare's measurement of the old bundle against the new one (or why there is none) */
+  compatibility?: CompatibilityResult;
 }
 
 export function prTitle(newPin: PinFile): string {
@@ -152,12 +156,40 @@ function riskSection(risks: RiskItem[], firstPin: boolean, maxItems = Infinity):
   return lines.join('\n');
 }
 
+const MEASURED_TITLE = '### Measured: the old and the new bundle side by side (`pg-bundle compare`)';
+
+/**
+ * The measured part of the Risk section: compare's table, cut to `maxChars` with a note (the whole
+ * report is the pin-bump job's <out>/pin-bump/compare.json), or "not measured: <why>".
+ */
+export function measuredSection(result: CompatibilityResult | undefined, maxChars = Infinity): string {
+  if (!result) return '';
+  const why = result.summary.why;
+  if (!result.markdown) return `${MEASURED_TITLE}\n\nnot measured: ${cell(why ?? 'compare did not run')}`;
+  // compare's own heading becomes a line under ours
+  const lines = result.markdown
+    .trimEnd()
+    .replace(/^### /, '**')
+    .replace(/^(\*\*[^\n]*)/, '$1**')
+    .split('\n');
+  const note = (n: number) =>
+    `\n\n… ${n} more lines of the table left out to fit GitHub's body limit: the whole report is <out>/pin-bump/compare.json of the pin-bump job.`;
+  let text = MEASURED_TITLE + '\n';
+  for (let i = 0; i < lines.length; i++) {
+    if (text.length + lines[i].length + 1 + note(lines.length).length > maxChars)
+      return text.trimEnd() + note(lines.length - i);
+    text += '\n' + lines[i];
+  }
+  return text;
+}
+
 /** The pull request body (pure), always under PR_BODY_LIMIT characters. */
 export function renderPrBody(input: PrBodyInput): string {
   const { oldPin, newPin, pinPath, risks } = input;
   const conformance = input.conformanceUrl ?? newPin.manifestUrl;
   const header = [
     PR_MARKER,
+    ...(input.compatibility ? [compatibilityComment(input.compatibility.summary)] : []),
     `This pull request moves \`${pinPath}\` ${oldPin ? `from \`${cell(oldPin.tag)}\` ` : ''}to pg-bundle release [\`${cell(newPin.tag)}\`](${newPin.releaseUrl}).`,
     '',
     ...(input.notes ?? []).map((n) => `> ${cell(n)}`),
@@ -187,16 +219,22 @@ export function renderPrBody(input: PrBodyInput): string {
 
   const assemble = (risk: string, tableText: string) =>
     [header, risk, '## Versions', tableText, links].join('\n\n').replace(/\n{3,}/g, '\n\n') + '\n';
+  const risk = (maxItems = Infinity, measured = measuredSection(input.compatibility)) =>
+    riskSection(risks, !oldPin, maxItems) + (measured ? `\n\n${measured}` : '');
 
-  const full = assemble(riskSection(risks, !oldPin), tables.join('\n\n'));
+  const full = assemble(risk(), tables.join('\n\n'));
   if (full.length <= PR_BODY_LIMIT) return full;
 
   // Too long: keep the risk section, summarise the tables.
   const summary = `${majors.length} versions; tables omitted to fit GitHub's body limit. Full details: ${conformance ?? newPin.releaseUrl}`;
-  const shorter = assemble(riskSection(risks, !oldPin), summary);
+  const shorter = assemble(risk(), summary);
   if (shorter.length <= PR_BODY_LIMIT) return shorter;
+  // Then cut the measured table to the room the rest leaves.
+  const room = PR_BODY_LIMIT - assemble(risk(Infinity, ''), summary).length - 2;
+  const cut = assemble(risk(Infinity, measuredSection(input.compatibility, room)), summary);
+  if (cut.length <= PR_BODY_LIMIT) return cut;
   for (let max = 200; max >= 0; max = max > 10 ? Math.floor(max / 2) : max - 1) {
-    const text = assemble(riskSection(risks, !oldPin, max), summary);
+    const text = assemble(risk(max, measuredSection(input.compatibility, 0)), summary);
     if (text.length <= PR_BODY_LIMIT) return text;
   }
   return (header + '\n' + links).slice(0, PR_BODY_LIMIT - 1) + '\n';

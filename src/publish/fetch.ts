@@ -725,8 +725,12 @@ function checkSha256(data: Buffer, want: string, url: string, what: string, vouc
 }
 
 export async function fetchBundle(options: FetchOptions): Promise<FetchResult> {
-  const pin = readPinFile(resolve(options.pinPath));
-  refuseCredentials(pin, `pin file ${options.pinPath}`);
+  return fetchPin(readPinFile(resolve(options.pinPath)), `pin file ${options.pinPath}`, options);
+}
+
+/** The bundle a pin names (read from `where`: a pin file, or the pin on a consumer's branch), checked and unpacked. */
+export async function fetchPin(pin: PinFile, where: string, options: FetchTarget): Promise<FetchResult> {
+  refuseCredentials(pin, where);
   return fetchPinned(pin, PIN_VOUCHER, options, () => downloadPinned(pin, options));
 }
 

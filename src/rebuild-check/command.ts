@@ -8,10 +8,7 @@ import { listBundleFiles } from '../core/bundle-files';
 import { readManifestFile } from '../core/manifest-file';
 import { CommandContext, CommandHandler, stringOption } from '../core/context';
 import { RawOptions } from '../core/options';
-import { githubAccess } from '../github/access';
-import { deadlinesOption } from '../github/deadlines';
-import { retryPolicy } from '../github/retry';
-import { fetchBundle, fetchRelease } from '../publish/fetch';
+import { fetchAccess, fetchToTemp } from '../publish/fetch-to-temp';
 import { defaultCacheDir } from '../source/cache';
 import { UserError } from '../util/errors';
 import {
@@ -36,26 +33,7 @@ async function bundleToCheck(
   const path = resolve(ctx.args[0] ?? stringOption(options, 'out') ?? 'out');
   if (!release && !(existsSync(path) && statSync(path).isFile()))
     return { dir: path, cleanup: () => undefined };
-  const parent = mkdtempSync(join(tmpdir(), 'pg-bundle-rebuild-fetched-'));
-  const cleanup = () => rmSync(parent, { recursive: true, force: true });
-  const access = githubAccess(options, ctx);
-  const target = {
-    outDir: join(parent, 'bundle'),
-    token: access.token,
-    apiUrl: access.apiUrl,
-    log: ctx.log,
-    retry: retryPolicy(),
-    deadlines: deadlinesOption(stringOption(options, 'timeout')),
-  };
-  try {
-    const fetched = release
-      ? await fetchRelease({ ...target, ...release })
-      : await fetchBundle({ ...target, pinPath: path });
-    return { dir: fetched.dir, cleanup };
-  } catch (err) {
-    cleanup();
-    throw err;
-  }
+  return fetchToTemp(release ?? { pinPath: path }, fetchAccess(options, ctx), 'pg-bundle-rebuild-fetched-');
 }
 
 /** --repository and --tag name a release to check; either alone, or with a bundle argument, is refused. */

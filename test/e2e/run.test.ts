@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeRunCommand } from '../../src/commands/run';
 import { stringOption } from '../../src/core/context';
-import { normaliseOptions } from '../../src/core/options';
+import { normaliseOptions } from '../../src/core/normalise-options';
 import { pinBumpCommand } from '../../src/pin-bump/command';
 import { publishCommand } from '../../src/publish/command';
 import { verifyCommand } from '../../src/verify/command';

@@ -21,6 +21,7 @@ import { contentRoutes } from './routes/contents';
 import { gitRoutes } from './routes/git';
 import { pullRoutes } from './routes/pulls';
 import { releaseRoutes } from './routes/releases';
+import { statusRoutes } from './routes/statuses';
 import {
   AssetState,
   makeCommit,
@@ -29,10 +30,19 @@ import {
   PullState,
   ReleaseState,
   RepoState,
+  StatusState,
   toBuffer,
 } from './state';
 
-export type { Permissions, Permission, RepoState, ReleaseState, AssetState, PullState } from './state';
+export type {
+  Permissions,
+  Permission,
+  RepoState,
+  ReleaseState,
+  AssetState,
+  PullState,
+  StatusState,
+} from './state';
 
 /** Files of a branch: path → content; `null` deletes the path (in commitFiles / branch overrides). */
 export type FileMap = Record<string, string | Buffer | null>;
@@ -106,11 +116,18 @@ export interface FakeGitHubOptions {
   closeObjects?: boolean;
 }
 
-const ALL_ROUTES: Route[] = [...contentRoutes, ...releaseRoutes, ...gitRoutes, ...pullRoutes];
+const ALL_ROUTES: Route[] = [
+  ...contentRoutes,
+  ...releaseRoutes,
+  ...gitRoutes,
+  ...pullRoutes,
+  ...statusRoutes,
+];
 export const FULL_PERMISSIONS: Permissions = {
   contents: 'write',
   pull_requests: 'write',
   issues: 'write',
+  statuses: 'write',
   metadata: 'read',
 };
 
@@ -120,7 +137,7 @@ interface ArmedFault extends Required<Omit<FaultSpec, 'operation'>> {
 }
 
 export class FakeGitHub {
-  /** A token with contents, pull_requests and issues: write on every repository. */
+  /** A token with contents, pull_requests, issues and statuses: write on every repository. */
   readonly token = 'fake-token-full';
   readonly violations: string[] = [];
   readonly requests: RequestRecord[] = [];
@@ -213,6 +230,7 @@ export class FakeGitHub {
       releases: [],
       assets: new Map(),
       pulls: [],
+      statuses: [],
       knownOwners: seed.knownOwners ? new Set(seed.knownOwners) : undefined,
     };
     this.repos.set(seed.repo.toLowerCase(), repo);
@@ -321,6 +339,18 @@ export class FakeGitHub {
   /** Pull requests of a repository (with requested reviewers and labels). */
   pulls(fullName: string): PullState[] {
     return [...this.repo(fullName).pulls];
+  }
+
+  /** Commit statuses of a repository (of one commit when `sha` is given), oldest first. */
+  statuses(fullName: string, sha?: string): StatusState[] {
+    return this.repo(fullName).statuses.filter((s) => sha === undefined || s.sha === sha);
+  }
+
+  /** The latest status of `context` on a commit (what GitHub shows on the pull request), or undefined. */
+  latestStatus(fullName: string, sha: string, context: string): StatusState | undefined {
+    return this.statuses(fullName, sha)
+      .filter((s) => s.context.toLowerCase() === context.toLowerCase())
+      .at(-1);
   }
 
   /** Registers a token with the given fine-grained permissions; returns the token string. */

@@ -4,7 +4,7 @@
  * the in-memory state. Every response is checked against the OpenAPI description, so a field
  * missing here fails the test that triggers it.
  */
-import { AssetState, Commit, gitBlobSha, PullState, ReleaseState, RepoState } from './state';
+import { AssetState, Commit, gitBlobSha, PullState, ReleaseState, RepoState, StatusState } from './state';
 
 export interface Urls {
   /** API base, e.g. http://127.0.0.1:1234 */
@@ -382,5 +382,22 @@ export function pullObject(urls: Urls, repo: RepoState, pull: PullState, simple:
     additions: 1,
     deletions: 1,
     changed_files: 1,
+  };
+}
+
+export function statusObject(urls: Urls, repo: RepoState, s: StatusState) {
+  const creator = userObject(urls);
+  return {
+    url: `${urls.api}/repos/${repo.owner}/${repo.name}/statuses/${s.sha}`,
+    avatar_url: creator.avatar_url,
+    id: s.id,
+    node_id: Buffer.from(`StatusContext${s.id}`).toString('base64'),
+    state: s.state,
+    description: s.description,
+    target_url: s.targetUrl,
+    context: s.context,
+    created_at: s.createdAt,
+    updated_at: s.createdAt,
+    creator,
   };
 }

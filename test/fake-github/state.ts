@@ -71,6 +71,16 @@ export interface PullState {
   requestedTeams: string[];
 }
 
+export interface StatusState {
+  id: number;
+  sha: string;
+  state: 'error' | 'failure' | 'pending' | 'success';
+  context: string;
+  description: string | null;
+  targetUrl: string | null;
+  createdAt: string;
+}
+
 export interface RepoState {
   id: number;
   owner: string;
@@ -86,6 +96,8 @@ export interface RepoState {
   releases: ReleaseState[];
   assets: Map<number, AssetState>;
   pulls: PullState[];
+  /** commit statuses, oldest first (GitHub keeps every one; the latest per context counts) */
+  statuses: StatusState[];
   /** Users ("@octocat") and teams ("@org/team") that exist and have write access; undefined = anyone. */
   knownOwners?: Set<string>;
 }

@@ -188,4 +188,19 @@ export const pullRoutes: Route[] = [
       return { status: 200, body: pull.labels.map((name) => labelObject(ctx.urls, ctx.repo, name)) };
     },
   },
+  {
+    operationId: 'issues/remove-label',
+    method: 'DELETE',
+    path: '/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}',
+    needs: [
+      { name: 'issues', level: 'write' },
+      { name: 'pull_requests', level: 'write' },
+    ],
+    handler(ctx) {
+      const pull = pullByNumber(ctx, 'issue_number');
+      if (!pull.labels.includes(ctx.params.name)) throw new HttpError(404, 'Label does not exist');
+      pull.labels = pull.labels.filter((l) => l !== ctx.params.name);
+      return { status: 200, body: pull.labels.map((name) => labelObject(ctx.urls, ctx.repo, name)) };
+    },
+  },
 ];

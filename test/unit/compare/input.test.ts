@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { amcheckMissing } from '../../../src/compare/indexes';
 import { readInput } from '../../../src/compare/input';
+import { MemoryLogger } from '../../../src/util/logger';
+
+const ACCESS = { log: new MemoryLogger() };
 
 function toyBundle(files: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'pgb-compare-input-'));
@@ -22,7 +25,7 @@ describe('readInput', () => {
       'v17/bin/initdb',
       'v17/bin/postgres',
     ]);
-    const input = await readInput(dir, 'old');
+    const input = await readInput(dir, 'old', ACCESS);
     expect(input.majors).toEqual([15, 17]);
     expect(input.manifest).toBeUndefined();
   });
@@ -31,7 +34,7 @@ describe('readInput', () => {
     [
       'a missing argument',
       () => undefined,
-      /^compare needs two bundle directories: <old> <new> \(the new one is missing\)$/,
+      /^compare needs two bundles: <old> <new> \(the new one is missing\)$/,
     ],
     ['a path that does not exist', () => '/nonexistent/pgb', /^new bundle \/nonexistent\/pgb does not exist/],
     [
@@ -40,7 +43,7 @@ describe('readInput', () => {
       /is not a bundle directory: it has no vNN\/bin\/initdb/,
     ],
   ])('refuses %s in one line', async (_, arg, message) => {
-    const err = await readInput(arg(), 'new').catch((e: Error) => e);
+    const err = await readInput(arg(), 'new', ACCESS).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(message);
     expect((err as Error).message).not.toContain('\n');

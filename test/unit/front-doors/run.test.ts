@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { inputEnvName, runAction } from '../../../src/action/main';
 import { makeRunCommand, RunStages } from '../../../src/commands/run';
 import { CommandHandler, stringOption } from '../../../src/core/context';
-import { normaliseOptions } from '../../../src/core/options';
+import { normaliseOptions } from '../../../src/core/normalise-options';
 import { pinBumpCommand } from '../../../src/pin-bump/command';
 import { publishCommand } from '../../../src/publish/command';
 import { FakeGitHub } from '../../fake-github';

@@ -78,12 +78,26 @@ test.each([
   '.github/workflows/outdated.yml',
   'examples/compute-repo.yml',
   'examples/pageserver-consume.yml',
+  'examples/pageserver-compatibility.yml',
 ])('%s pins third-party actions to full commit SHAs with a version comment', (file) => {
   for (const line of read(file).split('\n')) {
-    const m = /uses:\s*([^\s#]+)(.*)$/.exec(line);
+    const m = /^\s*(?:-\s*)?uses:\s*([^\s#]+)(.*)$/.exec(line);
     if (!m || m[1].startsWith('./') || m[1].startsWith('pg-bundle/')) continue;
     expect([file, line.trim()]).toEqual([file, expect.stringMatching(/@[0-9a-f]{40} # v\d/)]);
   }
+});
+
+test('pageserver-compatibility.yml re-evaluates the status when the label is added or removed, with the least permissions', () => {
+  const doc = parse(read('examples/pageserver-compatibility.yml')) as {
+    on: { pull_request: { types: string[] } };
+    jobs: Record<string, Job & { permissions?: Record<string, string>; if?: string }>;
+  };
+  expect(doc.on.pull_request.types).toEqual(['labeled', 'unlabeled']);
+  const job = doc.jobs.compatibility;
+  expect(job.if).toContain("github.event.label.name == 'compatibility-accepted'");
+  expect(job.permissions).toEqual({ contents: 'read', 'pull-requests': 'read', statuses: 'write' });
+  expect(job.steps?.map((s) => s.with?.command)).toEqual(['compatibility-status']);
+  expect(job.steps?.[0].with?.['pull-request']).toBe('${{ github.event.pull_request.number }}');
 });
 
 type Workflow = {

@@ -346,6 +346,11 @@ describe('pin-bump against FakeGitHub', () => {
       /resetting branch|creating branch/,
       'contents: write',
     ],
+    [
+      { pull_requests: 'write' as const, contents: 'write' as const },
+      /the commit statuses|the pg-bundle\/compatibility status/,
+      'statuses: write',
+    ],
   ])('a token with %j fails naming the missing permission', async (permissions, step, missing) => {
     seedConsumer();
     const token = fake.createToken(permissions);
@@ -387,6 +392,9 @@ describe('pin-bump against FakeGitHub', () => {
     const printed = run.log.lines.join('\n');
     expect(printed).toContain('nothing is read from or sent to GitHub');
     expect(printed).toContain('==> would-be pull request body');
+    expect(readFileSync(join(out, 'pin-bump', 'pr-body.md'), 'utf8')).toContain(
+      'not measured: a dry run reads no current pin, so there is no old bundle to compare with',
+    );
   });
 
   test('--dry-run without a token works offline', async () => {
