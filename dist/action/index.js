@@ -43344,23 +43344,25 @@ var __importStar = (this && this.__importStar) || (function () {
     };
 })();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.ActionsLogger = exports.DEFAULT_ACTION_COMMAND = void 0;
+exports.ActionsLogger = exports.REUSABLE_WORKFLOW_WORDS = exports.REUSABLE_WORKFLOW_ENV = void 0;
 exports.inputEnvName = inputEnvName;
 exports.readInputs = readInputs;
+exports.inputWordsFor = inputWordsFor;
 exports.inInputTerms = inInputTerms;
 exports.runAction = runAction;
 const core = __importStar(__nccwpck_require__(37484));
+const normalise_options_1 = __nccwpck_require__(96658);
 const options_1 = __nccwpck_require__(83457);
 const registry_1 = __nccwpck_require__(30927);
 const errors_1 = __nccwpck_require__(73116);
 const errors_2 = __nccwpck_require__(70017);
+const log_text_1 = __nccwpck_require__(11392);
+const redact_1 = __nccwpck_require__(50767);
 /**
  * The action's front door. action.yml is a composite action; its step passes every input as an
  * environment variable PGB_INPUT_<NAME> (composite actions do not export INPUT_*), and this maps
  * them onto the same options table the CLI uses.
  */
-/** The command the action runs when the `command` input is empty. */
-exports.DEFAULT_ACTION_COMMAND = 'build';
 function inputEnvName(input) {
     return `PGB_INPUT_${input.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
@@ -43371,30 +43373,69 @@ function readInputs(command, env) {
         if (value !== undefined && value !== '')
             raw[spec.key] = value;
     }
-    return (0, options_1.normaliseOptions)(command, raw);
+    return (0, normalise_options_1.normaliseOptions)(command, raw);
+}
+const asInput = (input) => `input \`${input}\``;
+/**
+ * Set by bundle.yml on the steps that run this action: its callers set bundle.yml's inputs and the
+ * calling job's permissions, not the action's inputs, so messages name those.
+ */
+exports.REUSABLE_WORKFLOW_ENV = 'PG_BUNDLE_REUSABLE_WORKFLOW';
+/** The action's inputs as a caller of bundle.yml sets them (inputs of the same name are passed through). */
+exports.REUSABLE_WORKFLOW_WORDS = {
+    token: "the token bundle.yml passes (publish: the calling job's `permissions:` block, `contents: write`; pin-bump: the `CONSUMER_TOKEN` secret, or the `pin-bump-app-id` input with the `PIN_BUMP_APP_PRIVATE_KEY` secret)",
+    repository: 'the calling repository (bundle.yml publishes its releases there)',
+    versions: 'bundle.yml input `versions`',
+    source: 'bundle.yml input `source`',
+    sha256: 'bundle.yml input `sha256`',
+    modules: 'bundle.yml input `modules`',
+    'icu-source': 'bundle.yml input `icu-source`',
+    walredo: 'bundle.yml input `walredo`',
+    tag: 'bundle.yml input `tag`',
+    'make-latest': 'bundle.yml input `make-latest`',
+    'consumer-repository': 'bundle.yml input `consumer-repository`',
+    'storage-team': 'bundle.yml input `storage-team`',
+    'api-url': 'GITHUB_API_URL (the runner sets it)',
+};
+function inputWordsFor(env) {
+    const workflow = env[exports.REUSABLE_WORKFLOW_ENV];
+    if (!workflow)
+        return asInput;
+    return (input) => exports.REUSABLE_WORKFLOW_WORDS[input] ??
+        `pg-bundle's input \`${input}\` (set by ${workflow}; open an issue if you need to change it)`;
 }
 /**
  * Messages are written in the CLI's words; in the action they name the inputs instead
  * (`--pin-file <path>` → input `pin-file`), since that is what the workflow author sets.
  */
-function inInputTerms(message) {
+function inInputTerms(message, words = asInput) {
     let text = message;
     for (const spec of options_1.OPTION_SPECS) {
         const flag = spec.flag.split(' ')[0];
-        text = text.replace(new RegExp(`(?<![\\w-])${flag}(?![\\w-])( <[^>]*>)?`, 'g'), `input \`${spec.input}\``);
+        text = text.replace(new RegExp(`(?<![\\w-])${flag}(?![\\w-])( <[^>]*>)?`, 'g'), () => words(spec.input));
     }
     return text;
 }
-/** core.group must not be nested (nested groups break log folding): only the outermost step opens one. */
+/**
+ * core.group must not be nested (nested groups break log folding): only the outermost step opens
+ * one. With the `verbose` input, debug lines are printed (core.debug shows them only with the
+ * runner's step debug logging).
+ */
 class ActionsLogger {
+    words;
+    verbose;
     depth = 0;
-    info = (m) => core.info(m);
-    warn = (m) => core.warning(inInputTerms(m));
-    error = (m) => core.error(inInputTerms(m));
-    debug = (m) => core.debug(m);
+    constructor(words = asInput, verbose = false) {
+        this.words = words;
+        this.verbose = verbose;
+    }
+    info = (m) => core.info((0, log_text_1.withoutWorkflowCommands)(m));
+    warn = (m) => core.warning(inInputTerms(m, this.words));
+    error = (m) => core.error(inInputTerms(m, this.words));
+    debug = (m) => (this.verbose ? core.info((0, log_text_1.withoutWorkflowCommands)(`debug: ${m}`)) : core.debug(m));
     async step(name, fn) {
         if (this.depth > 0) {
-            core.info(`-- ${name}`);
+            core.info((0, log_text_1.withoutWorkflowCommands)(`-- ${name}`));
             return fn();
         }
         this.depth++;
@@ -43407,36 +43448,55 @@ class ActionsLogger {
     }
 }
 exports.ActionsLogger = ActionsLogger;
-async function runAction(env = process.env, handlers = {}) {
-    const name = env[inputEnvName('command')] || exports.DEFAULT_ACTION_COMMAND;
-    const entry = (0, registry_1.findCommand)(name);
-    if (!entry) {
-        core.setFailed(`unknown command '${name}': use one of ${registry_1.COMMANDS.map((c) => c.name).join(', ')}`);
-        return;
+const escapeHtml = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** Fails the step, and says why in the job summary too (where a failed run is looked at first). */
+async function fail(what, message, secrets) {
+    core.setFailed(message);
+    const shown = (0, redact_1.redactor)(secrets)(message);
+    try {
+        await core.summary.addRaw(`### ${what} failed\n\n<pre>${escapeHtml(shown)}</pre>\n`, true).write();
     }
+    catch {
+        // no job summary outside a runner (GITHUB_STEP_SUMMARY unset): the error above is enough
+    }
+}
+async function runAction(env = process.env, handlers = {}) {
+    const words = inputWordsFor(env);
+    const secrets = [];
+    const name = env[inputEnvName('command')];
+    const commands = registry_1.COMMANDS.map((c) => c.name).join(', ');
+    if (!name)
+        return fail('pg-bundle', `input \`command\` is required: set it to one of ${commands}`, secrets);
+    const entry = (0, registry_1.findCommand)(name);
+    if (!entry)
+        return fail('pg-bundle', `unknown command '${name}': set input \`command\` to one of ${commands}`, secrets);
     const ctx = {
-        log: new ActionsLogger(),
+        log: new ActionsLogger(words, env[inputEnvName('verbose')] === 'true'),
         args: (env[inputEnvName('args')] ?? '').split(/\s+/).filter(Boolean),
         setOutput: (n, v) => core.setOutput(n, v),
         addSummary: async (markdown) => {
             await core.summary.addRaw(markdown, true).write();
         },
-        setSecret: (v) => core.setSecret(v),
+        setSecret: (v) => {
+            secrets.push(v);
+            core.setSecret(v);
+        },
     };
+    const what = `pg-bundle ${entry.name}`;
     try {
         const options = readInputs(entry.name, env);
         for (const spec of (0, options_1.optionsFor)(entry.name)) {
             const v = options[spec.key];
             if (spec.secret && typeof v === 'string')
-                core.setSecret(v);
+                ctx.setSecret(v);
         }
         const handler = handlers[entry.name] ?? entry.handler;
         const code = await handler(options, ctx);
         if (code !== 0)
-            core.setFailed(`pg-bundle ${entry.name} failed (exit code ${code})`);
+            await fail(what, `${what} failed (exit code ${code})`, secrets);
     }
     catch (err) {
-        core.setFailed(inInputTerms((0, errors_2.errorMessage)((0, errors_1.explainNetworkFailure)(err) ?? err)));
+        await fail(what, inInputTerms((0, errors_2.errorMessage)((0, errors_1.explainNetworkFailure)(err) ?? err), words), secrets);
     }
 }
 
@@ -43516,6 +43576,7 @@ function normaliseModes(dir) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.toolchainVersions = toolchainVersions;
+exports.resolveSourceLocked = resolveSourceLocked;
 exports.buildBundles = buildBundles;
 const node_fs_1 = __nccwpck_require__(73024);
 const node_path_1 = __nccwpck_require__(76760);
@@ -43548,6 +43609,10 @@ async function toolchainVersions() {
         binutils: first(await (0, exec_1.capture)('ld', ['--version'])),
     };
 }
+/** Source resolution extracts (and after an interrupted extraction deletes) trees in the cache: one build at a time. */
+function resolveSourceLocked(spec, major, ctx) {
+    return (0, cache_lock_1.withCacheLock)((0, node_path_1.join)(ctx.cacheDir, 'sources'), ctx.log, () => (0, resolve_1.resolveSource)(spec, major, ctx));
+}
 /** Everything that can be checked before compiling: sources, versions, module directories, modes. */
 async function prepare(req, ctx) {
     for (const dir of req.modules) {
@@ -43559,7 +43624,7 @@ async function prepare(req, ctx) {
         const spec = req.sources.get(major);
         if (!spec)
             throw new errors_1.UserError(`no source for version ${major}`, 'pass --source');
-        const source = await req.log.step(`v${major}: resolve source ${(0, resolve_1.describeSpec)(spec)}`, () => (0, resolve_1.resolveSource)(spec, major, ctx));
+        const source = await req.log.step(`v${major}: resolve source ${(0, resolve_1.describeSpec)(spec)}`, () => resolveSourceLocked(spec, major, ctx));
         req.log.info(`v${major}: PostgreSQL ${source.version.full}, revision ${source.revision}, catalog version ${source.catversion}`);
         const walredo = (0, walredo_1.chooseWalRedoMode)(req.walredo, source.hasWalRedo);
         const walredoPreload = (0, walredo_1.parseWalRedoPreload)(req.walredoPreload, walredo, req.linkage ?? 'static');
@@ -43704,60 +43769,19 @@ exports.withCacheLock = withCacheLock;
  * (proper-lockfile); its mtime is refreshed while held, so a lock left by a killed build is taken
  * over once it is older than `staleMs`.
  */
-const node_fs_1 = __nccwpck_require__(73024);
-const node_path_1 = __nccwpck_require__(76760);
-const proper_lockfile_1 = __nccwpck_require__(83648);
-const errors_1 = __nccwpck_require__(70017);
+const dir_lock_1 = __nccwpck_require__(18731);
 exports.DEFAULT_CACHE_LOCK_TIMING = {
     staleMs: 60_000,
     pollMs: 5_000,
     maxWaitMs: 3 * 60 * 60_000,
 };
-async function withCacheLock(dir, log, body, timing = exports.DEFAULT_CACHE_LOCK_TIMING) {
-    (0, node_fs_1.mkdirSync)((0, node_path_1.dirname)(dir), { recursive: true });
-    const options = {
-        lockfilePath: `${dir}.lock`,
-        realpath: false,
-        stale: timing.staleMs,
-        update: Math.max(1000, Math.floor(timing.staleMs / 4)),
-        onCompromised: (err) => log.warn(`the lock on ${dir} was lost (${err.message}); another build may be using it`),
+/** Runs `body` holding the lock `<dir>.lock`; a lock lost meanwhile fails the build (util/dir-lock.ts). */
+function withCacheLock(dir, log, body, timing = exports.DEFAULT_CACHE_LOCK_TIMING) {
+    const words = {
+        holder: `another build using ${dir}`,
+        fix: `wait for that build to end; if no build is running, remove ${dir}.lock (and ${dir} if a build was killed while the lock was lost)`,
     };
-    let release;
-    try {
-        release = await (0, proper_lockfile_1.lock)(dir, options);
-    }
-    catch (err) {
-        if (err.code !== 'ELOCKED')
-            throw err;
-        log.info(`waiting for ${dir}: another build is using it (lock ${options.lockfilePath})`);
-        try {
-            release = await (0, proper_lockfile_1.lock)(dir, {
-                ...options,
-                retries: {
-                    retries: Math.ceil(timing.maxWaitMs / timing.pollMs),
-                    factor: 1,
-                    minTimeout: timing.pollMs,
-                    maxTimeout: timing.pollMs,
-                },
-            });
-        }
-        catch (waitErr) {
-            if (waitErr.code !== 'ELOCKED')
-                throw waitErr;
-            throw new errors_1.UserError(`${dir} was still in use by another build after ${Math.round(timing.maxWaitMs / 60_000)} minutes`, `wait for that build to end, or, if no build is running, remove ${options.lockfilePath}`);
-        }
-    }
-    try {
-        return await body();
-    }
-    finally {
-        // a lock lost while held (onCompromised warned) is already released: that must not replace
-        // the build's own result or error
-        await release().catch((err) => {
-            if (err.code !== 'ERELEASED')
-                throw err;
-        });
-    }
+    return (0, dir_lock_1.withDirLock)(dir, words, log, body, timing, `${dir}.lock`);
 }
 
 
@@ -43915,6 +43939,7 @@ const node_fs_1 = __nccwpck_require__(73024);
 const node_path_1 = __nccwpck_require__(76760);
 const exec_1 = __nccwpck_require__(37895);
 const hash_1 = __nccwpck_require__(95138);
+const cache_lock_1 = __nccwpck_require__(58332);
 const ccache_1 = __nccwpck_require__(27175);
 const compiler_front_1 = __nccwpck_require__(4705);
 const configure_1 = __nccwpck_require__(13480);
@@ -44061,7 +44086,9 @@ async function prepareTree(input, place) {
             exclude: buildDir,
         });
     if (base) {
-        await log.step(`${v}: seed the tree from ${base.buildDir} (${base.differing} of ${base.total} source files differ)`, () => (0, seed_tree_1.seedTree)(base, buildDir, sourceDir));
+        await log.step(`${v}: seed the tree from ${base.buildDir} (${base.differing} of ${base.total} source files differ)`, 
+        // under the base's lock: no build may be writing the objects being copied
+        () => (0, cache_lock_1.withCacheLock)(base.buildDir, log, () => (0, seed_tree_1.seedTree)(base, buildDir, sourceDir)));
         syncSource();
         record();
         return 'seeded';
@@ -44997,10 +45024,15 @@ async function prepareModule(name, objects, origin, linkLibs, workDir) {
     (0, node_fs_1.rmSync)(merged);
     return { ...module, origin, object: renamed, linkLibs };
 }
-/** The modules initdb needs from the tree itself: plpgsql (CREATE EXTENSION) and dict_snowball (snowball_create.sql). */
+/**
+ * The modules linked in from the tree itself: plpgsql (CREATE EXTENSION) and dict_snowball
+ * (snowball_create.sql) for initdb; amcheck for `compare`, which checks the old server's indexes
+ * under the new server (bt_index_check).
+ */
 exports.IN_TREE_MODULES = [
     { dir: 'src/pl/plpgsql/src', library: 'plpgsql' },
     { dir: 'src/backend/snowball', library: 'dict_snowball' },
+    { dir: 'contrib/amcheck', library: 'amcheck' },
 ];
 async function prepareInTreeModules(buildDir, workDir) {
     const result = [];
@@ -45740,6 +45772,8 @@ const doctor_1 = __nccwpck_require__(44915);
 const run_1 = __nccwpck_require__(94331);
 const command_5 = __nccwpck_require__(23189);
 const command_6 = __nccwpck_require__(339);
+const command_7 = __nccwpck_require__(93290);
+const compatibility_status_1 = __nccwpck_require__(45013);
 /** The commands both front doors offer. */
 exports.COMMANDS = [
     {
@@ -45768,8 +45802,13 @@ exports.COMMANDS = [
     },
     {
         name: 'pin-bump',
-        summary: 'open or update the pull request that moves the consumer repo pin file to this release (CODEOWNERS-routed); --dry-run prints it',
+        summary: 'open or update the pull request that moves the consumer repo pin file to this release (CODEOWNERS-routed), with the old and the new bundle compared in its Risk section and the pg-bundle/compatibility status on it; --dry-run prints it',
         handler: command_3.pinBumpCommand,
+    },
+    {
+        name: 'compatibility-status',
+        summary: 'set the pg-bundle/compatibility status of a pin-bump pull request again from the result pin-bump stored in it and its labels (compatibility-accepted: success); for a workflow on pull_request labeled/unlabeled',
+        handler: compatibility_status_1.compatibilityStatusCommand,
     },
     {
         name: 'run',
@@ -45787,6 +45826,13 @@ exports.COMMANDS = [
         args: '[bundle-dir-or-pin-file]',
         argsHelp: 'the bundle directory to check, or a pin file whose bundle is fetched (and checked) first (default: the out directory; none with --repository and --tag, which name a release to fetch and check)',
         handler: command_6.rebuildCheckCommand,
+    },
+    {
+        name: 'compare',
+        summary: "run two bundles side by side per major: collation order of a 100,000-string corpus, the old server's indexes under the new server (amcheck), initdb catalog rows and pg_control, walredo pages; exit 0 only when all was measured and nothing differs",
+        args: '<old> <new>',
+        argsHelp: 'the old and the new bundle: each a bundle directory, a pin file or a release as owner/name@tag',
+        handler: command_7.compareCommand,
     },
     {
         name: 'outdated',
@@ -45829,7 +45875,7 @@ const command_2 = __nccwpck_require__(22099);
 const command_3 = __nccwpck_require__(43882);
 const command_4 = __nccwpck_require__(37068);
 const context_1 = __nccwpck_require__(78480);
-const options_1 = __nccwpck_require__(83457);
+const normalise_options_1 = __nccwpck_require__(96658);
 const errors_1 = __nccwpck_require__(70017);
 const STAGES = {
     build: command_1.buildCommand,
@@ -45851,13 +45897,13 @@ function makeRunCommand(stages = STAGES) {
             throw new errors_1.UserError('run needs the consumer repository for its pin-bump stage', 'pass --consumer-repository <owner/name> (the repository that pins the bundle), or --dry-run');
         // without a consumer (a dry run), --repository (the release repository) must not stand in for it
         const bumpOptions = {
-            ...(0, options_1.normaliseOptions)('pin-bump', options),
+            ...(0, normalise_options_1.normaliseOptions)('pin-bump', options),
             ...(consumer ? {} : { repository: undefined }),
         };
         const run = [
-            { name: 'build', handler: stages.build, options: (0, options_1.normaliseOptions)('build', options), args: [] },
-            { name: 'verify', handler: stages.verify, options: (0, options_1.normaliseOptions)('verify', options), args: [out] },
-            { name: 'publish', handler: stages.publish, options: (0, options_1.normaliseOptions)('publish', options), args: [] },
+            { name: 'build', handler: stages.build, options: (0, normalise_options_1.normaliseOptions)('build', options), args: [] },
+            { name: 'verify', handler: stages.verify, options: (0, normalise_options_1.normaliseOptions)('verify', options), args: [out] },
+            { name: 'publish', handler: stages.publish, options: (0, normalise_options_1.normaliseOptions)('publish', options), args: [] },
             { name: 'pin-bump', handler: stages.pinBump, options: bumpOptions, args: [] },
         ];
         for (const stage of run) {
@@ -45872,6 +45918,1395 @@ function makeRunCommand(stages = STAGES) {
     };
 }
 exports.runCommand = makeRunCommand();
+
+
+/***/ }),
+
+/***/ 31642:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.SHIFTED_OID = exports.INITDB_OIDS = exports.MASKED_CONTROL_FIELDS = void 0;
+exports.maskInitdbOids = maskInitdbOids;
+exports.controlDifferences = controlDifferences;
+exports.catalogDifferences = catalogDifferences;
+/** pg_control fields that differ between two runs by design. */
+exports.MASKED_CONTROL_FIELDS = {
+    systemIdentifier: 'made from the time of initdb and the process id',
+    time: 'the time of the last update',
+    crcStored: 'covers the masked fields',
+    crcComputed: 'covers the masked fields',
+    crcOk: 'checked by verify',
+};
+/**
+ * OIDs initdb assigns after bootstrap (FirstBootstrapObjectId, v15+ FirstUnpinnedObjectId, up to
+ * FirstNormalObjectId): they depend on how many objects came before, so one more ICU collation
+ * shifts every later one. They are masked wherever they appear (oid columns, references, arrays,
+ * node trees), and such rows are matched by name instead.
+ */
+exports.INITDB_OIDS = { first: 12000, end: 16384 };
+exports.SHIFTED_OID = '<initdb oid>';
+/** A row with every number of the initdb OID range replaced by SHIFTED_OID (pure). */
+function maskInitdbOids(row) {
+    return row.replace(/\b\d{5}\b/g, (n) => Number(n) >= exports.INITDB_OIDS.first && Number(n) < exports.INITDB_OIDS.end ? exports.SHIFTED_OID : n);
+}
+function controlDifferences(a, b) {
+    const fields = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((f) => !(f in exports.MASKED_CONTROL_FIELDS));
+    const show = (v) => (v === undefined ? '(absent)' : String(v));
+    return fields
+        .map((field) => ({
+        field,
+        old: show(a[field]),
+        new: show(b[field]),
+    }))
+        .filter((d) => d.old !== d.new);
+}
+/**
+ * Rows of one table by key: a fixed oid (first column) as it is; an oid initdb assigned by the
+ * row's name (second column, e.g. collname) with the oids masked; a table without oids by its row.
+ */
+function keyed(t) {
+    const byOid = t.columns[0] === 'oid';
+    const map = new Map();
+    for (const raw of t.rows) {
+        const row = maskInitdbOids(raw);
+        const fields = row.split('\t', 2);
+        const key = !byOid
+            ? row
+            : fields[0] === exports.SHIFTED_OID
+                ? `${t.columns[1] ?? ''} ${fields[1] ?? ''}`
+                : fields[0];
+        let unique = key;
+        for (let n = 2; map.has(unique); n++)
+            unique = `${key} (#${n})`;
+        map.set(unique, row);
+    }
+    return map;
+}
+function changedColumns(columns, a, b) {
+    const fa = a.split('\t');
+    const fb = b.split('\t');
+    return columns
+        .map((field, i) => ({ field, old: fa[i] ?? '', new: fb[i] ?? '' }))
+        .filter((d) => d.old !== d.new);
+}
+const shown = (key) => (key.length > 160 ? `${key.slice(0, 160)}...` : key);
+/** Row differences of every table either side has (a table only one side has: each row reported). */
+function catalogDifferences(oldTables, newTables) {
+    const out = [];
+    const empty = { columns: [], rows: [] };
+    for (const table of [...new Set([...oldTables.keys(), ...newTables.keys()])].sort()) {
+        const a = oldTables.get(table) ?? { ...empty, columns: newTables.get(table).columns };
+        const b = newTables.get(table) ?? { ...empty, columns: a.columns };
+        const ka = keyed(a);
+        const kb = keyed(b);
+        for (const [key, row] of ka) {
+            const other = kb.get(key);
+            if (other === undefined)
+                out.push({ table, key: shown(key), change: 'only in old' });
+            else if (other !== row)
+                out.push({ table, key, change: 'changed', columns: changedColumns(a.columns, row, other) });
+        }
+        for (const key of kb.keys())
+            if (!ka.has(key))
+                out.push({ table, key: shown(key), change: 'only in new' });
+    }
+    return out;
+}
+
+
+/***/ }),
+
+/***/ 53208:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.compareCatalogs = compareCatalogs;
+/**
+ * The catalog stage: every table of pg_catalog and information_schema of both fresh clusters written out by a single-user
+ * backend (before anything else touches them) and compared row by row, and the pg_control fields
+ * initdb left (catalog-diff.ts masks what depends on host or time).
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const pg_control_1 = __nccwpck_require__(95688);
+const catalog_diff_1 = __nccwpck_require__(31642);
+const cluster_1 = __nccwpck_require__(27781);
+const sql_1 = __nccwpck_require__(93559);
+const KEPT_DIFFERENCES = 200;
+async function dumpCatalog(cluster) {
+    const dir = (0, cluster_1.outputDir)(cluster, 'catalog');
+    await cluster.run((0, sql_1.dumpCatalogSql)(dir));
+    const host = (0, node_path_1.join)(cluster.inout, 'catalog');
+    const columns = new Map((0, sql_1.copyRows)((0, node_fs_1.readFileSync)((0, node_path_1.join)(host, 'columns'), 'utf8')).map(([t, c]) => [t, c.split(',')]));
+    const tables = new Map();
+    for (const file of (0, node_fs_1.readdirSync)(host)
+        .filter((f) => f.endsWith('.txt'))
+        .sort()) {
+        const table = file.slice(0, -'.txt'.length);
+        const rows = (0, node_fs_1.readFileSync)((0, node_path_1.join)(host, file), 'utf8')
+            .split('\n')
+            .filter((l) => l !== '');
+        tables.set(table, { columns: columns.get(table) ?? [], rows });
+    }
+    return tables;
+}
+async function compareCatalogs(clusters, controls) {
+    const [a, b] = await Promise.all([dumpCatalog(clusters.old), dumpCatalog(clusters.new)]);
+    const major = clusters.old.major;
+    const differences = (0, catalog_diff_1.catalogDifferences)(a, b);
+    const byTable = {};
+    for (const d of differences)
+        byTable[d.table] = (byTable[d.table] ?? 0) + 1;
+    return {
+        tables: new Set([...a.keys(), ...b.keys()]).size,
+        rows: [...a.values()].reduce((n, t) => n + t.rows.length, 0),
+        differences: differences.slice(0, KEPT_DIFFERENCES),
+        differenceCount: differences.length,
+        byTable,
+        control: (0, catalog_diff_1.controlDifferences)((0, pg_control_1.parsePgControl)(controls.old, major), (0, pg_control_1.parsePgControl)(controls.new, major)),
+    };
+}
+
+
+/***/ }),
+
+/***/ 27781:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ClusterError = void 0;
+exports.initCluster = initCluster;
+exports.adoptCluster = adoptCluster;
+exports.outputDir = outputDir;
+/**
+ * One side's cluster: made by the bundle's own initdb in an empty root, exactly as verify runs it
+ * (sandbox.ts, invocation.ts), then driven by single-user backends of the same bundle. Results come
+ * back as files the backend writes under /inout.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const invocation_1 = __nccwpck_require__(90075);
+const process_1 = __nccwpck_require__(54456);
+const sandbox_1 = __nccwpck_require__(94002);
+const sql_1 = __nccwpck_require__(93559);
+/** Settings of every single-user backend: sorts of the corpus stay in memory. */
+const BACKEND_SETTINGS = { work_mem: '256MB', maintenance_work_mem: '256MB' };
+class ClusterError extends Error {
+}
+exports.ClusterError = ClusterError;
+function clusterOn(sandbox, side, major, bundleDir) {
+    const postgres = `${sandbox.bundlePath}/v${major}/bin/postgres`;
+    return {
+        side,
+        major,
+        bundleDir,
+        inout: sandbox.inoutDir,
+        async run(statements) {
+            const argv = (0, invocation_1.singleUserArgv)(postgres, `${sandbox.inoutPath}/data`, BACKEND_SETTINGS);
+            const o = await sandbox.run(argv, (0, sql_1.singleUserScript)(statements));
+            const errors = o.stderr.split('\n').filter((l) => /\b(ERROR|FATAL|PANIC):/.test(l));
+            if (!(0, process_1.succeeded)(o) || errors.length > 0)
+                throw new ClusterError(`${side} v${major}/bin/postgres --single ${(0, process_1.describeEnd)(o)}: ${(0, process_1.firstLines)(errors.join('\n') || o.stderr, 1)}`);
+        },
+        put: (name, text) => (0, node_fs_1.writeFileSync)((0, node_path_1.join)(sandbox.inoutDir, name), text),
+        take: (name) => (0, node_fs_1.readFileSync)((0, node_path_1.join)(sandbox.inoutDir, name), 'utf8'),
+        backendPath: (name) => `${sandbox.inoutPath}/${name}`,
+    };
+}
+/** initdb as verify runs it; returns the cluster and its pg_control as initdb left it. */
+async function initCluster(method, bundleDir, major, side, workDir) {
+    const sandbox = await (0, sandbox_1.createSandbox)(method, bundleDir, workDir);
+    const argv = (0, invocation_1.initdbArgv)(`${sandbox.bundlePath}/v${major}/bin/initdb`, major, `${sandbox.inoutPath}/data`);
+    const o = await sandbox.run(argv);
+    if (!(0, process_1.succeeded)(o))
+        throw new ClusterError(`${side} v${major}/bin/initdb ${(0, process_1.describeEnd)(o)}: ${(0, process_1.firstLines)(o.stderr || o.stdout, 1)}`);
+    const control = (0, node_fs_1.readFileSync)((0, node_path_1.join)(sandbox.inoutDir, 'data', 'global', 'pg_control'));
+    return { cluster: clusterOn(sandbox, side, major, bundleDir), control };
+}
+/**
+ * The old cluster's data directory under the new bundle's programs (same major): how the new
+ * server meets indexes the old one built.
+ */
+async function adoptCluster(method, from, newBundleDir, workDir) {
+    const sandbox = await (0, sandbox_1.createSandbox)(method, newBundleDir, workDir);
+    const source = (0, node_path_1.join)(from.inout, 'data');
+    const target = (0, node_path_1.join)(sandbox.inoutDir, 'data');
+    (0, node_fs_1.cpSync)(source, target, { recursive: true });
+    // the copy belongs to us; the server must own it like the user that ran initdb (chroot, host runs)
+    const { uid, gid } = (0, node_fs_1.statSync)(source);
+    if (uid !== process.getuid?.())
+        chownTree(target, uid, gid);
+    return clusterOn(sandbox, 'new', from.major, newBundleDir);
+}
+function chownTree(path, uid, gid) {
+    (0, node_fs_1.chownSync)(path, uid, gid);
+    if ((0, node_fs_1.statSync)(path).isDirectory())
+        for (const e of (0, node_fs_1.readdirSync)(path))
+            chownTree((0, node_path_1.join)(path, e), uid, gid);
+}
+/** A directory under the cluster's /inout the backend may write to (it may run as another user); returns its backend path. */
+function outputDir(cluster, name) {
+    const host = (0, node_path_1.join)(cluster.inout, name);
+    (0, node_fs_1.mkdirSync)(host, { recursive: true });
+    (0, node_fs_1.chmodSync)(host, 0o777);
+    return cluster.backendPath(name);
+}
+
+
+/***/ }),
+
+/***/ 22097:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/**
+ * The collation corpus (pure): a deterministic list of distinct strings chosen to expose changes in
+ * collation order: letters of many scripts with case and accent variants (precomposed and
+ * decomposed), digraphs that languages tailor, punctuation and symbols, digits and numeric runs in
+ * several digit sets, ignorable and combining characters, emoji sequences, and long common prefixes
+ * (which defeat the first bytes a sort compares first). Every string is built from a seeded
+ * pseudo-random sequence, so the same size always gives the same list.
+ */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.KIND_WEIGHTS = exports.KINDS = exports.EMOJI = exports.DIGIT_ZEROS = exports.COMBINING = exports.IGNORABLES = exports.PUNCTUATION = exports.LETTER_MARKS = exports.SEQUENCES = exports.DIGRAPHS = exports.SCRIPTS = void 0;
+exports.prng = prng;
+exports.corpusHead = corpusHead;
+exports.collationCorpus = collationCorpus;
+/** Letters per script, lower case where the script has case. */
+exports.SCRIPTS = {
+    latin: 'abcdefghijklmnopqrstuvwxyz',
+    latinExtended: 'àáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿāăąćčďđēėęěğģīįıķĺļľłńņňŋōőœŕřśşšţťūůűųźżžƒǎǐǒǔșțßĉĝĥĵŝŭŀəǧǩʒǯŧĸơưạảấầẩẫậắẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹǆǉǌ',
+    greek: 'αβγδεζηθικλμνξοπρστυφχψωάέήίόύώϊϋΐΰς',
+    cyrillic: 'абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґўђћџљњ',
+    armenian: 'աբգդեզէըթժիլխծկհձղճմյնշոչպջռսվտրցւփքօֆ',
+    georgian: 'აბგდევზთიკლმნოპჟრსტუფქღყშჩცძწჭხჯჰ',
+    hebrew: 'אבגדהוזחטיךכלםמןנסעףפץצקרשתװױײ',
+    arabic: 'ابتثجحخدذرزسشصضطظعغفقكلمنهويءآأؤإئةى',
+    devanagari: 'अआइईउऊऋएऐओऔकखगघङचछजझञटठडढणतथदधनपफबभमयरलवशषसह',
+    bengali: 'অআইঈউঊঋএঐওঔকখগঘঙচছজঝঞটঠডঢণতথদধনপফবভমযরলশষসহ',
+    tamil: 'அஆஇஈஉஊஎஏஐஒஓஔகஙசஞடணதநபமயரலவழளறன',
+    sinhala: 'අආඇඈඉඊඋඌඑඒඓඔඕඖකඛගඝඞඟචඡජඣඤඥඦටඨඩඪණඬතථදධනඳපඵබභමඹයරලවශෂසහළෆ',
+    gujarati: 'અઆઇઈઉઊઋએઐઓઔકખગઘઙચછજઝઞટઠડઢણતથદધનપફબભમયરલળવશષસહ',
+    gurmukhi: 'ਅਆਇਈਉਊਏਐਓਔਕਖਗਘਙਚਛਜਝਞਟਠਡਢਣਤਥਦਧਨਪਫਬਭਮਯਰਲਵੜਸਹ',
+    telugu: 'అఆఇఈఉఊఋఎఏఐఒఓఔకఖగఘఙచఛజఝఞటఠడఢణతథదధనపఫబభమయరలవశషసహళ',
+    kannada: 'ಅಆಇಈಉಊಋಎಏಐಒಓಔಕಖಗಘಙಚಛಜಝಞಟಠಡಢಣತಥದಧನಪಫಬಭಮಯರಲವಶಷಸಹಳ',
+    malayalam: 'അആഇഈഉഊഋഎഏഐഒഓഔകഖഗഘങചഛജഝഞടഠഡഢണതഥദധനപഫബഭമയരലവശഷസഹളഴറ',
+    tibetan: 'ཀཁགངཅཆཇཉཏཐདནཔཕབམཙཚཛཝཞཟའཡརལཤསཧཨ',
+    myanmar: 'ကခဂဃငစဆဇဈညဋဌဍဎဏတထဒဓနပဖဗဘမယရလဝသဟဠအ',
+    mongolian: 'ᠠᠡᠢᠣᠤᠥᠦᠧᠨᠩᠪᠫᠬᠭᠮᠯᠰᠱᠲᠳᠴᠵᠶᠷᠸᠹᠺᠻᠼᠽᠾᠿ',
+    cherokee: 'ᎠᎡᎢᎣᎤᎥᎦᎧᎨᎩᎪᎫᎬᎭᎮᎯᎰᎱᎲᎳᎴᎵᎶᎷᎸᎹᎺᎻᎼᎽᎾᎿ',
+    syriac: 'ܐܒܓܕܗܘܙܚܛܝܟܠܡܢܣܥܦܨܩܪܫܬ',
+    thaana: 'ހށނރބޅކއވމފދތލގޏސޑޒޓޔޕޖޗޘޙޚޛޜޝޞޟޠޡޢޣޤޥ',
+    thai: 'กขฃคฅฆงจฉชซฌญฎฏฐฑฒณดตถทธนบปผฝพฟภมยรลวศษสหฬอฮเแโใไะาำ',
+    lao: 'ກຂຄງຈຊຍດຕຖທນບປຜຝພຟມຢຣລວສຫອຮເແໂໃໄ',
+    khmer: 'កខគឃងចឆជឈញដឋឌឍណតថទធនបផពភមយរលវសហឡអ',
+    ethiopic: 'ሀለሐመሠረሰሸቀበተቸኀነኘአከኸወዐዘዠየደጀገጠጨጰጸፀፈፐ',
+    hangul: '가각간갇갈감갑강개객거건걸검게겨고곡공과관교구국군굴궁귀그근글기길김까꼬나낙난날남내너노논누는니다단달담당대더도독동두드들디따또라란람러로루리마만말매머며모목몬무문물미바박반발방배버벌범베벼보복본부북분불비빠사산살삼상새서석선설성세소속손송수숙순술스승시신실심아악안알암압앙애야약양어억언얼엄업에여역연열염영예오옥온올옹와왕외요용우욱운울원월위유육윤은을음응의이익인일임입자작잔장재저적전절점정제조족종좌주죽준중즈지직진질집징차창채처천철청체초총최추축출충치칠카타탁탄탈태터토통투트파판팔패퍼페포폭표푸풍프피필하학한할함합항해행향허헌험혁현혈협형혜호혹혼홍화확환활황회효후훈휘휴흑흥희히',
+    hangulJamo: 'ᄀᄁᄂᄃᄄᄅᄆᄇᄈᄉᄊᄋᄌᄍᄎᄏᄐᄑ하ᅢᅣᅤᅥᅦᅧᅨᅩᅪᅫᅬᅭᅮᅯᅰᅱᅲᅳᅴᅵᆨᆩᆪᆫᆬᆭᆮᆯ',
+    hiragana: 'あいうえおかがきぎくぐけげこごさざしじすずせぜそぞただちぢっつづてでとどなにぬねのはばぱひびぴふぶぷへべぺほぼぽまみむめもゃやゅゆょよらりるれろゎわゐゑをんゔ',
+    katakana: 'アイウエオカガキギクグケゲコゴサザシジスズセゼソゾタダチヂッツヅテデトドナニヌネノハバパヒビピフブプヘベペホボポマミムメモャヤュユョヨラリルレロヮワヰヱヲンヴーｱｲｳｴｵｶｷｸｹｺ',
+    cjk: '一丁七万丈三上下不与丑专且世丘丙业东丝丢两严丧个中丰串临丸丹为主丽举乃久么义之乌乎乏乐乒乓乔乖乘乙九乞也习乡书买乱乳乾了予争事二于亏云互五井亚些亡交亥亦产亨享京亭亮亲人亿什仁仅仆仇今介仍从仑仓仔他仗付仙代令以仪们仰仲件价任份仿企伊伍伏伐休众优伙会伞伟传伤伦伪伯估伴伸似伽但位低住佐佑体何余佛作你佣佩佳使來侄侈例侍供依侠侣侦侧侨侮侯侵便係促俄俊俗保信修俯俱俺倍倒候倚借倡値倦倩倪债值倾假偏做停健偶偷偿傅傍储催傲傻像僚僧僵僻儒儿兀允元兄充兆先光克免兑兔兜兢入全八公六兰共关兴兵其具典兹养兼兽内冈册再冒冕冗写军农冠冤冬冯冰冲决况冶冷冻净凄准凉凋凌减凑凛凝几凡凤凭凯凰凳凶凸凹出击函凿刀刁分切刊刑划列刘则刚创初删判刨利别刮到制刷券刹刺刻剂剃削前剑剔剖剥剧剩剪副割剿劈力劝办功加务劣动助努劫励劲劳势勃勇勉勋勒勘募勤勺勾勿匀包匆匈匕化北匙匠匣匪匹区医匾匿十千升午半华协卑卒卓单卖南博卜占卡卢卤卦卧卫卯印危即却卵卷卸厂厅历厉压厌厕厘厚原厢厦厨去县参又叉及友双反发叔取受变叙叛叠口古句另叨叩只叫召叭可台史右叶号司叹叼吁吃各合吉吊同名后吏吐向吓吕吗君吝吞吟否吧吨吩含听启吴吵吸吹吻吼吾呀呆呈告呐员呜呢周味呵呻呼命咀咋和咏咐咒咖咙咧咨咪咬咱咳咸咽哀品哄哆哈响哎哑哗哟哥哨哩哪哭哮哲哺哼唁唆唇唉唐唤唧唬售唯唱唾啃商啊啡啤啥啦啰啸啼喂善喇喉喊喘喜喝喧喷喻嗅嗓嗜嗡嗦嗽嘀嘁嘉嘘嘛嘱嘲嘴嘶嘹嘿器噪嚎嚣嚷嚼囊囚四回因团园困围固国图圃圆圈土圣在地场圾址均坊坎坏坐坑块坚坛坝坞坟坠坡坤坦坪坯坷垂垃垄型垒垛垢垦垫垮埂埃埋城域埠培基堂堆堕堡堤堪堰報場塌塑塔塘塞填境墅墓墙增墨墩壁壕壤士壮声壳壶壹处备复夏夕外多夜够大天太夫央失头夷夸夹夺奄奇奈奉奋奏契奔奖套奠奢奥女奴奶奸她好如妃妄妆妇妈妒妓妖妙妥妨妹妻姆始姐姑姓委姚姜姥姨姻姿威娃娄娘娜娩娱娶婆婚婴婶婿媒媚媳嫁嫂嫉嫌嫡嫩嬉子孔孕字存孙孝孟季孤学孩孵孽宁它宅宇守安宋完宏宗官宙定宛宜宝实宠审客宣室宦宪宫宰害宴宵家容宽宾宿寂寄密寇富寒寓寝寞察寡寨寸对寺寻导寿封射将尉尊小少尔尖尘尚尝尤就尸尺尼尽尾尿局屁层居屈届屋屎屏屑展属屠屡履屯山屿岁岂岔岖岗岛岩岭岳岸峡峦峭峰峻崇崎崔崖崩崭嵌巍川州巡巢工左巧巨巩巫差己已巴巷巾币市布帅帆师希帐帕帖帘帚帜帝带席帮常帽幅幌幔幕幢干平年并幸幻幼幽广庄庆床序库应底店庙府庞废度座庭康庸廉廊延廷建开异弃弄弊式弓引弗弘弛弟张弥弦弧弯弱弹强归当录形彤彩彪彬彭影役彻彼往征径待很徊律徐徒得徘徙御循微德徽心必忆忌忍志忘忙忠忧快念忽怀态怎怒怕怖思怠急性怨怪总恋恍恐恒恢恨恩恭息恰恳恶恼悄悉悍悟悠患悦您悬悲悴情惊惋惑惕惜惠惦惧惨惩惫惭惯想惹愁愈愉意愚感愤愧愿慈慌慎慢慧慨慰慷憋憎憔憨憾懂懈懊懒懦戈戏成我戒或战戚截戳戴户房所扁扇手才扎扑扒打托扛扣执扩扫扬扭扮扯扰扶批找承技抄把抑抒抓投抖抗折抚抛抠抡抢护报披抬抱抵抹押抽拂拄担拆拇拉拌拍拐拒拓拔拖拘招拜拟拢拣拥拦拧拨择括拭拯拱拳拴拼拽拾拿持挂指按挎挑挖挚挠挡挣挤挥挨挪挫振挺挽捂捅捆捉捌捍捎捏捐捕捞损捡换捣捧据捷掀授掉掌掏掐排掘掠探接控推掩措掰掷掸掺揉揍描提插握揣揩揪揭援揽搀搁搂搅搏搓搔搜搞搪搬搭携摄摆摇摊摔摘摧摩摸撇撑撒撕撞撤撩播撮撰撵撼擂擅操擎擒擦攀攒攘支收改攻放政故效敌敏救教敛敞敢散敦敬数敲整敷文斋斑斗料斜斟斤斥斧斩断斯新方施旁旅旋族旗无既日旦旧旨早旬旭旱时旷旺昂昆昌明昏易昔星映春昧昨是昼显晃晋晌晒晓晕晚晦晨普景晰晴晶智暂暇暑暖暗暮暴曙曲更曹曾替最月有朋服朗望朝期朦木未末本术朱朴朵机朽杀杂权杆杉李杏材村杖杜束杠条来杨杯杰松板极构枉析枕林枚果枝枢枣枪枫枯架柄柏某染柔柜柠查柬柱柳柴柿栅标栈栋栏树栓栖栗校株样核根格栽桂桃框案桌桐桑档桥桦桨桩桶梁梅梗梢梦梧梨梭梯械梳检棉棋棍棒棕棘棚棠森棱棵棺椅植椎椒椭椰楚楼概榆榜榨榴槐槽樊樟模横樱橄橘橙橡橱檐檬欠次欢欣欧欲欺款歉歌止正此步武歧歪歹死歼殃殊残殖殴段殷殿毁毅母每毒比毕毙毛毡毫毯氏民氓气氛氧氨氮氯水永汁求汇汉汗江池污汤汪汰汹汽沃沈沉沐沙沛沟没沤沥沦沧沫河沸油治沼沾沿泄泉泊法泛泞泡波泣泥注泪泰泳泻泼泽洁洋洒洗洛洞津洪洲活洼派流浅浆浇浊测济浑浓浙浦浩浪浮浴海浸涂消涉涌涕涛涝涡涣润涨涩液涵淀淆淋淌淑淘淡淤淫深混淹添清渊渐渔渗渠渡渣温渴游湖湘湾湿溃溅溉源溜溢溪溯溶溺滋滑滓滔滚滞满滤滥滨滩滴漂漆漏漓演漠漩漫潘潜潦潭潮澄澈澎澡激濒瀑灌火灭灯灰灵灶灸灼灾灿炉炊炎炒炕炫炬炭炮炸点炼烁烂烈烘烙烛烟烤烦烧烫热烹焊焕焙焚焦焰然煌煎煞煤照煮熄熊熏熔熙熟熬燃燕燥爆爪爬爱爵父爷爸爹爽片版牌牙牛牡牢牧物牲牵特牺犀犁犬犯状犹狂狈狐狗狞狠狡独狭狮狰狱狸狼猎猖猛猜猪猫献猴猾猿獭玄率玉王玖玛玩玫环现玲玷玻珊珍珠班球理琉琐琢琳琴琼瑞瑟瑰璃璧瓜瓢瓣瓤瓦瓶瓷甘甚甜生甥用甩甫田由甲申电男甸画畅界畏畔留畜略番畴疆疏疑疗疙疚疟疤疫疮疯疲疹疼疾病症痊痒痕痘痛痢痪痰痴痹瘟瘤瘦瘩瘪瘫瘸瘾癌癣登白百的皆皇皮皱盆盈益盐监盒盔盖盗盘盛盟目盯盲直相盹盼盾省眉看真眠眨眯眶眷眼着睁睛睡督睦睬瞄瞎瞒瞧瞪瞬瞭瞻矗矛矢知矩矫短矮石矿码砂砌砍研砖砸破砾础硅硕硝硫硬确碌碍碎碑碗碟碧碰碱碳碴碾磁磅磋磕磨磷礁示礼社祈祖祝神祟祥票祭禁福离禾秀私秃秆秉秋种科秒秕秘租秤秧秩积称移稀程稍税稚稠稳稻稼稽稿穆穗穴究穷空穿突窃窄窍窑窒窖窗窘窜窝窟窥窿立竖站竞竟章竣童竭端竹竿笆笋笑笔笙符笨第笼等筋筏筐筑筒答策筛筝筹签简箍箕算管箩箫箭箱篇篓篮篱篷簇簸籍米类籽粉粒粗粘粟粥粪粮粱粹精糊糕糖糙糜糟糠糯系紊素索紧紫累絮繁纠红纤约级纪纫纬纯纱纲纳纵纷纸纹纺纽线练组绅细织终绊绍绎经绑绒结绕绘给络绝绞统绢绣继绩绪续绰绳维绵绷绸综绽绿缀缅缆缎缓缔编缘缚缝缠缤缨缩缭缰缴缸缺罐网罕罗罚罢罩罪置署羊美羔羞羡群羹羽翁翅翔翘翠翩翰翻翼耀老考者而耍耐耕耗耘耙耳耸耻耽聂聊聋职联聘聚聪肃肆肉肌肖肘肚肝肠股肢肤肥肩肪肯育肴肺肾肿胀胁胃胆背胎胖胚胜胞胡胧胯胰胳胶胸能脂脆脉脊脏脐脑脓脖脚脯脱脸脾腊腋腌腐腔腕腥腮腰腹腺腻腾腿膀膊膏膛膜膝膨膳臀臂臊臣自臭至致舀舅舆舌舍舒舔舞舟航般舰舱舵舶船艇艘良艰色艳艺节芋芍芒芙芜芝芦芬芭花芳芹芽苇苍苏苔苗苛苞若苦英苹茁茂范茄茅茉茎茧茫茬茵茶茸荆草荐荒荔荚荞荠荡荣荤药荷莉莲获莹莺莽菇菊菌菜菠菩菱菲萄萌萍萝萤营萧萨落著葛葡董葫葬葱葵蒂蒋蒙蒜蒲蒸蓄蓝蓬蔑蔓蔗蔚蔫蔬蔼蔽蕉蕊蕴蕾薄薇薛薪薯藏藐藕藤藻蘑蘸虎虏虐虑虚虫虹虽虾蚀蚁蚂蚊蚌蚓蚕蚜蚣蚤蚪蛀蛇蛋蛙蛛蛤蛮蛹蜀蜂蜓蜕蜗蜘蜜蜡蜻蝇蝌蝎蝗蝙蝠蝴蝶螃融螺蟀蟆蟋蠢血衅行衍衔街衙衡衣补表衫衬衰衷袁袄袋袍袒袖袜被袭裁裂装裆裕裙裤裳裸裹褂褐褒褥褪襟西要覆见观规觅视览觉角解触言誉誓警譬计订认讥讨让训议讯记讲讳讶许论讼讽设访诀证评识诈诉诊词译试诗诚诞询该详诫诬语误诱说诵请诸诺读课谁调谅谆谈谊谋谍谎谐谓谜谢谣谦谨谬谭谱谴谷豁豆豌象豪豫豹豺貌贝贞负贡财责贤败账货质贩贪贫贬购贮贯贱贴贵贷贸费贺贼贿赁资赊赋赌赎赏赐赔赖赘赚赛赞赠赡赢赤赦走赴赵赶起趁超越趋趟趣足趴趾跃跋跌跑跛距跟跨跪路跳践跷跺踊踏踢踩踪踱蹂蹄蹈蹋蹦蹬蹭蹲蹿躁躏身躬躯躲躺车轧轨轩转轮软轰轴轻载轿较辅辆辈辉辐辑输辖辙辛辜辞辟辣辨辩辫辰辱边辽达迁迂迄迅过迈迎运近返还这进远违连迟迫述迷迹追退送适逃逆选逊透逐递途逗通逛逝速造逢逮逸逻逼遂遇遍遏道遗遣遥遭遮遵避邀邑邓邢那邦邪邮邻郁郊郎郑部郭都鄙配酒酗酝酣酥酪酬酱酵酷酸酿醇醉醋醒采释里重野量金鉴针钉钓钙钝钞钟钠钢钥钦钧钩钮钱钳钻铁铃铅铜铝铭铲银铸铺链销锁锄锅锈锋锐错锡锣锤锦键锯锰锹锻镀镇镊镐镜镰镶长门闪闭问闯闰闲间闷闸闹闺闻阀阁阅阎阐阔队阱防阳阴阵阶阻阿陀附际陆陈陋陌降限陕陡院除陨险陪陵陶陷隅隆隐隔隘障隧隶难雀雁雄雅集雇雌雏雕雨雪零雷雹雾需霄霉震霍霎霜霞露霸霹青靖静非靠靡面革靴靶鞋鞍鞠鞭韧韭音韵页顶项顺须顽顾顿颁颂预领颇颈颊频颓颖颗题颜额颠颤风飘飞食餐饥饭饮饰饱饲饵饶饺饼饿馁馅馆馈馋馍馏首香馨马驮驯驰驱驳驴驶驹驻驼驾骂骄骆骇验骏骑骗骚骤骨髓高鬓鬼魁魂魄魏魔鱼鲁鲜鲤鲸鳄鳍鳖鸟鸠鸡鸣鸥鸦鸭鸯鸳鸽鸿鹃鹅鹊鹏鹤鹰鹿麦麻黄黎黑默鼎鼓鼠鼻齐齿龄龙龟',
+};
+/** Letter sequences that some languages sort as one letter or tailor specially. */
+// prettier-ignore
+exports.DIGRAPHS = [
+    'ch', 'cs', 'dz', 'dzs', 'dž', 'gy', 'ij', 'll', 'lj', 'ly', 'ng', 'nj', 'ny', 'rr', 'sz', 'th', 'ty', 'zs',
+    'aa', 'ae', 'oe', 'ue', 'ss', 'ck', 'kh', 'ph', 'sh', 'zh', 'dd', 'ff', 'ngg', 'gh',
+];
+/**
+ * Short sequences that tailorings treat as units: pointed Hebrew (Yiddish), Indic conjuncts,
+ * Tibetan and Myanmar stacks, Khmer subscripts, Thai and Lao vowel-consonant pairs, Hangul jamo.
+ */
+// prettier-ignore
+exports.SEQUENCES = [
+    'אַ', 'אָ', 'בּ', 'בֿ', 'וּ', 'יִ', 'ײַ', 'כּ', 'פּ', 'פֿ', 'שׂ', 'תּ', 'क्ष', 'त्र', 'ज्ञ', 'श्र', 'क़', 'ড়', 'ক্ষ', 'ஸ்ரீ', 'க்ஷ',
+    'སྐ', 'རྒ', 'སྟ', 'ཀྱ', 'ཀྲ', 'ကြ', 'ကျ', 'ကွ', 'ကို', 'ក្ក', 'ក្រ', 'ស្រ', 'เก', 'แก', 'ไก', 'เกา', 'ເກ', 'ໄກ', '가', '각',
+    'll', 'Ll', 'LL', 'ch', 'Ch', 'CH', 'aa', 'Aa', 'AA', 'dz', 'Dz', 'DZ', 'dž', 'Dž', 'DŽ', 'lj', 'Lj', 'LJ', 'nj', 'Nj', 'NJ',
+    'ij', 'IJ', 'ng', 'NG', 'ny', 'Ny', 'sz', 'Sz', 'zs', 'Zs', 'cs', 'Cs', 'gy', 'Gy', 'ly', 'Ly', 'ty', 'Ty', 'rr', 'th', 'dzs',
+];
+/** Combining marks put on every letter of the cased scripts in the corpus' first section. */
+exports.LETTER_MARKS = ['\u0300', '\u0301', '\u0302', '\u0308', '\u030c', '\u0327'];
+// prettier-ignore
+exports.PUNCTUATION = [
+    ' ', '-', '‐', '–', '—', '_', "'", '’', '‘', '"', '“', '”', '«', '»', '.', ',', ';', ':', '!', '?',
+    '¡', '¿', '@', '#', '$', '€', '£', '¥', '%', '&', '*', '+', '=', '<', '>', '/', '\\', '|', '(', ')',
+    '[', ']', '{', '}', '^', '~', '`', '§', '¶', '·', '•', '…', '°', '©', '®', '™', '\u00a0', '\u3000', '\t',
+];
+/** Characters a collation ignores or treats at a low level: format controls, variation selectors, soft hyphen. */
+// prettier-ignore
+exports.IGNORABLES = ['\u200b', '\u200c', '\u200d', '\u00ad', '\u2060', '\ufe0f', '\ufe0e', '\u034f', '\u061c', '\u200e'];
+// prettier-ignore
+exports.COMBINING = [
+    '\u0300', '\u0301', '\u0302', '\u0303', '\u0308', '\u030a', '\u030c', '\u0327', '\u0328', '\u0323', '\u0331',
+    '\u05b7', '\u05bc', '\u064e', '\u0650', '\u0651', '\u093c', '\u094d', '\u0e31', '\u0e48', '\u3099',
+];
+/** Digit sets: ASCII, Arabic-Indic, Extended Arabic-Indic, Devanagari, Bengali, Thai, fullwidth, mathematical bold. */
+exports.DIGIT_ZEROS = [0x30, 0x660, 0x6f0, 0x966, 0x9e6, 0xe50, 0xff10, 0x1d7ce];
+// prettier-ignore
+exports.EMOJI = [
+    '😀', '😃', '😂', '🙂', '🙃', '👍', '👍🏻', '👍🏽', '👍🏿', '❤', '❤️', '✨', '🔥', '🎉', '🐘', '🐧',
+    '🇩🇪', '🇫🇷', '🇯🇵', '🇺🇸', '👨‍👩‍👧', '👩‍💻', '🏳️‍🌈', '1️⃣', '#️⃣', '©️', '☺', '☺️', '🀄', '🂡',
+];
+/** mulberry32: a small, well-known 32-bit PRNG; seeded, so the corpus is the same on every machine. */
+function prng(seed) {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+const pick = (r, items) => items[Math.floor(r() * items.length)];
+const letters = (script) => [...script];
+const SCRIPT_LETTERS = Object.fromEntries(Object.entries(exports.SCRIPTS).map(([k, v]) => [k, letters(v)]));
+const SCRIPT_NAMES = Object.keys(exports.SCRIPTS);
+function word(r, script, min = 1, max = 8) {
+    const n = min + Math.floor(r() * (max - min + 1));
+    let s = '';
+    for (let i = 0; i < n; i++)
+        s += pick(r, SCRIPT_LETTERS[script]);
+    return s;
+}
+function caseVariant(r, s) {
+    const k = Math.floor(r() * 4);
+    if (k === 1)
+        return s.toUpperCase();
+    if (k === 2)
+        return s.charAt(0).toUpperCase() + s.slice(1);
+    if (k === 3)
+        return [...s].map((c) => (r() < 0.5 ? c.toUpperCase() : c)).join('');
+    return s;
+}
+function number(r) {
+    const zero = pick(r, exports.DIGIT_ZEROS);
+    const len = 1 + Math.floor(r() * 12);
+    let s = '';
+    for (let i = 0; i < len; i++)
+        s += String.fromCodePoint(zero + Math.floor(r() * 10));
+    return s;
+}
+/** One generator per kind of string; each returns a string from the random sequence. */
+exports.KINDS = {
+    word: (r) => caseVariant(r, word(r, pick(r, SCRIPT_NAMES))),
+    latinAccents: (r) => caseVariant(r, word(r, pick(r, ['latin', 'latinExtended']), 2, 10)),
+    decomposed: (r) => caseVariant(r, word(r, 'latinExtended', 1, 6)).normalize('NFD'),
+    combining: (r) => [...word(r, pick(r, SCRIPT_NAMES), 1, 5)].map((c) => (r() < 0.4 ? c + pick(r, exports.COMBINING) : c)).join(''),
+    digraphs: (r) => caseVariant(r, word(r, 'latin', 0, 3) + pick(r, exports.DIGRAPHS) + word(r, 'latinExtended', 0, 2) + pick(r, exports.DIGRAPHS)),
+    punctuation: (r) => word(r, pick(r, SCRIPT_NAMES), 0, 4) + pick(r, exports.PUNCTUATION) + word(r, pick(r, SCRIPT_NAMES), 0, 4),
+    numbers: (r) => word(r, 'latin', 0, 3) + number(r) + (r() < 0.5 ? pick(r, ['.', ',', ' ', '-']) + number(r) : ''),
+    ignorables: (r) => {
+        const w = [...word(r, pick(r, SCRIPT_NAMES), 2, 6)];
+        w.splice(1 + Math.floor(r() * (w.length - 1)), 0, pick(r, exports.IGNORABLES));
+        return w.join('');
+    },
+    emoji: (r) => word(r, pick(r, ['latin', 'cjk', 'hangul']), 0, 3) + pick(r, exports.EMOJI) + (r() < 0.5 ? pick(r, exports.EMOJI) : ''),
+    mixedScripts: (r) => word(r, pick(r, SCRIPT_NAMES), 1, 3) + word(r, pick(r, SCRIPT_NAMES), 1, 3),
+    longPrefix: (r) => {
+        const prefix = pick(r, [
+            'a'.repeat(40),
+            'Ab'.repeat(30),
+            'straße-'.repeat(10),
+            'абв'.repeat(20),
+            '中文'.repeat(25),
+        ]);
+        const tail = pick(r, [
+            word(r, 'latinExtended', 1, 3),
+            pick(r, exports.PUNCTUATION),
+            number(r),
+            pick(r, exports.COMBINING),
+        ]);
+        return prefix + caseVariant(r, tail);
+    },
+    kana: (r) => word(r, pick(r, ['hiragana', 'katakana']), 1, 6) + (r() < 0.2 ? '\u3099' : ''),
+};
+/** Share of the corpus per kind (weights; they need not add up to anything). */
+// prettier-ignore
+exports.KIND_WEIGHTS = {
+    word: 20, latinAccents: 12, decomposed: 6, combining: 8, digraphs: 8, punctuation: 10, numbers: 10,
+    ignorables: 6, emoji: 5, mixedScripts: 6, longPrefix: 6, kana: 3,
+};
+/** The corpus' first section: letters of every script in every case and form, short sequences, letters with marks. */
+function corpusHead() {
+    const head = new Set();
+    for (const ls of Object.values(SCRIPT_LETTERS))
+        for (const l of ls)
+            for (const v of [l, l.toUpperCase(), l.normalize('NFD')])
+                head.add(v);
+    for (const s of exports.SEQUENCES)
+        head.add(s);
+    for (const script of ['latin', 'latinExtended', 'greek', 'cyrillic'])
+        for (const l of SCRIPT_LETTERS[script])
+            for (const m of exports.LETTER_MARKS)
+                for (const c of [l, l.toUpperCase()])
+                    head.add(c + m);
+    return [...head];
+}
+/**
+ * The head, then generated strings in the kinds' proportions until `size` distinct strings exist.
+ * Deterministic for a given `size` and `seed`.
+ */
+function collationCorpus(size = 100_000, seed = 0x5eed_c011) {
+    const seen = new Set(corpusHead().slice(0, size));
+    const r = prng(seed);
+    const bag = Object.entries(exports.KIND_WEIGHTS).flatMap(([k, w]) => Array(w).fill(k));
+    while (seen.size < size) {
+        const s = exports.KINDS[pick(r, bag)](r);
+        if (s !== '' && !s.includes('\0'))
+            seen.add(s);
+    }
+    return [...seen];
+}
+
+
+/***/ }),
+
+/***/ 64757:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/**
+ * Comparing collation orders (pure). Sorting the whole corpus under each of hundreds of ICU
+ * collations is too slow for every pull request, and most of them sort alike (region variants
+ * share their language's rules). So every collation first sorts a probe (single letters of every
+ * script in every case and form, short sequences and letters with marks, but Han ideographs, plus
+ * every 50th string); collations whose probe order is the same
+ * on the old side and the same on the new side form a group, and only one collation per group
+ * sorts the whole corpus on each side.
+ */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.probeOf = probeOf;
+exports.hashState = hashState;
+exports.groupByProbe = groupByProbe;
+exports.longestIncreasing = longestIncreasing;
+exports.orderChange = orderChange;
+const collation_corpus_1 = __nccwpck_require__(22097);
+/** Which corpus strings are in the probe. */
+function probeOf(corpus) {
+    const head = (0, collation_corpus_1.corpusHead)().length;
+    return corpus.map((s, id) => id % 50 === 0 || (id < head && !/\p{Script=Han}/u.test(s)));
+}
+/** What a side's hash of one collation says, as a comparable text. */
+function hashState(h) {
+    if (!h)
+        return 'missing';
+    return h.error !== null ? `error: ${h.error}` : (h.hash ?? 'null');
+}
+/**
+ * Groups the collations both sides have by their probe order on each side; groups come in the
+ * order of their first member by name.
+ */
+function groupByProbe(oldProbe, newProbe) {
+    const groups = new Map();
+    for (const name of [...oldProbe.keys()].filter((n) => newProbe.has(n)).sort()) {
+        const key = `${hashState(oldProbe.get(name))}|${hashState(newProbe.get(name))}`;
+        const members = groups.get(key);
+        if (members)
+            members.push(name);
+        else
+            groups.set(key, [name]);
+    }
+    // the shortest name stands for the group: the language itself rather than one of its regions
+    const shortest = (names) => names.reduce((a, b) => (b.length < a.length ? b : a));
+    return [...groups.values()].map((members) => ({ representative: shortest(members), members }));
+}
+/** Length of the longest strictly increasing subsequence (patience sorting, O(n log n)). */
+function longestIncreasing(values) {
+    const tails = [];
+    for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        let lo = 0;
+        let hi = tails.length;
+        while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (tails[mid] < v)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        tails[lo] = v;
+    }
+    return tails.length;
+}
+/**
+ * How the new order differs from the old one (both lists of the same ids): how many strings moved,
+ * and up to `count` neighbours of the old order that the new order swaps (first, middle, last).
+ */
+function orderChange(oldOrder, newOrder, text, count = 3) {
+    if (oldOrder.length !== newOrder.length)
+        throw new Error(`the orders have ${oldOrder.length} and ${newOrder.length} strings`);
+    const newRank = new Map();
+    newOrder.forEach((id, rank) => newRank.set(id, rank));
+    const ranks = Int32Array.from(oldOrder, (id) => {
+        const r = newRank.get(id);
+        if (r === undefined)
+            throw new Error(`string ${id} is missing from the new order`);
+        return r;
+    });
+    const swapped = [];
+    for (let i = 0; i + 1 < ranks.length; i++)
+        if (ranks[i] > ranks[i + 1])
+            swapped.push(i);
+    const picks = [...new Set([0, swapped.length >> 1, swapped.length - 1])]
+        .filter((k) => k >= 0 && k < swapped.length)
+        .slice(0, count);
+    const examples = picks.map((k) => {
+        const [a, b] = [text(oldOrder[swapped[k]]), text(oldOrder[swapped[k] + 1])];
+        return { old: [a, b], new: [b, a] };
+    });
+    return { moved: ranks.length - longestIncreasing(ranks), examples };
+}
+
+
+/***/ }),
+
+/***/ 58823:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.onBoth = onBoth;
+exports.corpusCopyText = corpusCopyText;
+exports.groupChanged = groupChanged;
+exports.compareCollations = compareCollations;
+const collation_order_1 = __nccwpck_require__(64757);
+const sql_1 = __nccwpck_require__(93559);
+/** Runs the same step on both clusters at once (two cores: one backend each). */
+async function onBoth(c, step) {
+    const [o, n] = await Promise.all([step(c.old), step(c.new)]);
+    return { old: o, new: n };
+}
+function readCollations(cluster) {
+    const rows = (0, sql_1.copyRows)(cluster.take('collations.txt'));
+    return new Map(rows.map(([name, provider, collversion, actualVersion]) => [
+        name,
+        { name: name, provider: provider, collversion, actualVersion },
+    ]));
+}
+function readHashes(cluster, file) {
+    return new Map((0, sql_1.copyRows)(cluster.take(file)).map(([name, ms, hash, error]) => [
+        name,
+        { name: name, ms: ms === null ? null : Number(ms), hash, error },
+    ]));
+}
+/** Loads the corpus, lists the collations and hashes every probe order. */
+async function probe(cluster, corpusText) {
+    cluster.put('corpus.txt', corpusText);
+    await cluster.run([
+        ...(0, sql_1.loadCorpusSql)(cluster.backendPath('corpus.txt')),
+        (0, sql_1.collationsSql)(cluster.backendPath('collations.txt')),
+        (0, sql_1.hashProbeOrdersSql)(),
+        (0, sql_1.hashesOutSql)(cluster.backendPath('probe.txt')),
+    ]);
+    return { collations: readCollations(cluster), probe: readHashes(cluster, 'probe.txt') };
+}
+/** Writes the corpus ids in each collation's order to order-<i>.txt. */
+async function writeOrders(cluster, names) {
+    await cluster.run(names.map((n, i) => (0, sql_1.orderSql)(n, cluster.backendPath(`order-${i}.txt`))));
+}
+function corpusCopyText(corpus, probe) {
+    return corpus.map((s, id) => `${id}\t${(0, sql_1.copyField)(s)}\t${probe[id] ? 't' : 'f'}\n`).join('');
+}
+/**
+ * Whether a group's order differs: by its whole-corpus orders when both sides could sort them
+ * (`sameOrder`), else by what the probe says (an error on one side, or different errors).
+ */
+function groupChanged(g, probe, sameOrder) {
+    if (sameOrder !== undefined)
+        return !sameOrder;
+    return (0, collation_order_1.hashState)(probe.old.get(g.representative)) !== (0, collation_order_1.hashState)(probe.new.get(g.representative));
+}
+/** Errors of collations that could not sort, per side. */
+function sortErrors(probe) {
+    return ['old', 'new'].flatMap((side) => [...probe[side].values()].filter((h) => h.error !== null).map((h) => `${side} ${h.name}: ${h.error}`));
+}
+/** The changed groups, with what moved, from the orders written by writeOrders (read one at a time). */
+function changesOf(clusters, groups, sortable, probes, corpus) {
+    const out = [];
+    for (const g of groups) {
+        const i = sortable.indexOf(g);
+        const texts = i < 0
+            ? undefined
+            : { old: clusters.old.take(`order-${i}.txt`), new: clusters.new.take(`order-${i}.txt`) };
+        if (!groupChanged(g, probes, texts && texts.old === texts.new))
+            continue;
+        const ids = (text) => text.trimEnd().split('\n').map(Number);
+        const change = texts
+            ? (0, collation_order_1.orderChange)(ids(texts.old), ids(texts.new), (id) => corpus[id])
+            : { moved: 0, examples: [] };
+        out.push({ group: g, ...change });
+    }
+    return out;
+}
+/** Compares the order of the corpus under every collation of the two clusters. */
+async function compareCollations(clusters, corpus) {
+    const started = Date.now();
+    const probeSet = (0, collation_order_1.probeOf)(corpus);
+    const probed = await onBoth(clusters, (c) => probe(c, corpusCopyText(corpus, probeSet)));
+    const probes = { old: probed.old.probe, new: probed.new.probe };
+    const groups = (0, collation_order_1.groupByProbe)(probes.old, probes.new);
+    const sortable = groups.filter((g) => probes.old.get(g.representative)?.hash && probes.new.get(g.representative)?.hash);
+    await onBoth(clusters, (c) => writeOrders(c, sortable.map((g) => g.representative)));
+    const changes = changesOf(clusters, groups, sortable, probes, corpus);
+    const info = (side, g) => probed[side].collations.get(g.representative);
+    const changed = changes.map(({ group: g, moved, examples }) => ({
+        collations: [g.representative, ...g.members.filter((m) => m !== g.representative)],
+        old: info('old', g),
+        new: info('new', g),
+        moved,
+        examples,
+    }));
+    const names = (a, b) => [...a.keys()].filter((n) => !b.has(n));
+    const report = {
+        corpusStrings: corpus.length,
+        probeStrings: probeSet.filter(Boolean).length,
+        compared: groups.reduce((n, g) => n + g.members.length, 0),
+        groups: groups.length,
+        fullSorts: sortable.length,
+        onlyInOld: names(probed.old.collations, probed.new.collations),
+        onlyInNew: names(probed.new.collations, probed.old.collations),
+        changed,
+        errors: sortErrors(probes),
+        seconds: Math.round((Date.now() - started) / 100) / 10,
+    };
+    return { report, changedGroups: changes.map((c) => c.group) };
+}
+
+
+/***/ }),
+
+/***/ 93290:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.compareCommand = void 0;
+exports.isolation = isolation;
+exports.everythingMeasured = everythingMeasured;
+exports.compareInputs = compareInputs;
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const context_1 = __nccwpck_require__(78480);
+const spec_1 = __nccwpck_require__(85346);
+const errors_1 = __nccwpck_require__(70017);
+const sandbox_1 = __nccwpck_require__(94002);
+const fetch_to_temp_1 = __nccwpck_require__(92904);
+const compare_1 = __nccwpck_require__(66832);
+const input_1 = __nccwpck_require__(84799);
+const report_1 = __nccwpck_require__(92169);
+/** The sandbox compare's clusters run in: probed like verify's, unisolated only when allowed. */
+async function isolation(allowUnisolated, log) {
+    const probe = await (0, sandbox_1.probeIsolation)();
+    if (probe.method)
+        return probe.method;
+    if (!allowUnisolated)
+        throw new errors_1.UserError(`compare runs initdb in an empty root, and neither bwrap nor unshare+chroot works here (${probe.notes.join('; ')}); pass --allow-unisolated to run on the host`);
+    log.warn(`no isolation method: running the clusters on the host (--allow-unisolated)`);
+    return 'unisolated';
+}
+/** Whether every stage of every major was measured. */
+function everythingMeasured(report) {
+    return report.majors.every((m) => [m.collations, m.indexes, m.catalog, m.walredo].every((s) => s === undefined || s.measured));
+}
+/** Runs the real compare of two inputs (compare's command, and pin-bump's measurement). */
+async function compareInputs(old, neu, settings) {
+    const method = await isolation(settings.allowUnisolated, settings.log);
+    return (0, compare_1.compareBundles)({ old, new: neu, majors: settings.majors, method, log: settings.log });
+}
+/** The majors --pg asks for, refused when neither bundle has one of them. */
+function askedMajors(options, old, neu) {
+    const pg = (0, context_1.stringOption)(options, 'pg');
+    const majors = pg ? (0, spec_1.parseVersions)(pg) : undefined;
+    for (const m of majors ?? [])
+        if (!old.majors.includes(m) && !neu.majors.includes(m))
+            throw new errors_1.UserError(`neither bundle has v${m} (old: ${old.majors.join(', ')}; new: ${neu.majors.join(', ')})`);
+    return majors;
+}
+/**
+ * `pg-bundle compare <old> <new>`, each a bundle directory, a pin file or a release
+ * (`owner/name@tag`): writes the JSON report (--report, default compare.json), prints the Markdown
+ * table; exit 0 only when every stage was measured and nothing differs.
+ */
+const compareCommand = async (options, ctx) => {
+    const [oldArg, newArg, ...extra] = ctx.args;
+    if (extra.length)
+        throw new errors_1.UserError(`compare takes two bundles, got ${ctx.args.length} arguments`);
+    const access = (0, fetch_to_temp_1.fetchAccess)(options, ctx);
+    const old = await (0, input_1.readInput)(oldArg, 'old', access);
+    try {
+        const neu = await (0, input_1.readInput)(newArg, 'new', access);
+        try {
+            return await compareAndReport(options, ctx, old, neu);
+        }
+        finally {
+            neu.cleanup?.();
+        }
+    }
+    finally {
+        old.cleanup?.();
+    }
+};
+exports.compareCommand = compareCommand;
+async function compareAndReport(options, ctx, old, neu) {
+    const majors = askedMajors(options, old, neu);
+    const allowUnisolated = (0, context_1.boolOption)(options, 'allowUnisolated');
+    const report = await compareInputs(old, neu, { allowUnisolated, log: ctx.log, majors });
+    const reportPath = (0, node_path_1.resolve)((0, context_1.stringOption)(options, 'report') ?? 'compare.json');
+    (0, node_fs_1.mkdirSync)((0, node_path_1.dirname)(reportPath), { recursive: true });
+    (0, node_fs_1.writeFileSync)(reportPath, JSON.stringify(report, null, 2) + '\n');
+    await ctx.addSummary((0, report_1.renderMarkdown)(report));
+    ctx.setOutput('report-path', reportPath);
+    ctx.setOutput('differences', String(report.differences));
+    if (!everythingMeasured(report))
+        ctx.log.warn('compare: some stages were not measured (see the table)');
+    return report.differences === 0 && everythingMeasured(report) ? 0 : 1;
+}
+
+
+/***/ }),
+
+/***/ 66832:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.majorsToCompare = majorsToCompare;
+exports.compareBundles = compareBundles;
+/**
+ * `compare`: what would change for the storage service if the old bundle were replaced by the new
+ * one, measured per major both bundles have: collation order, the old server's indexes under the
+ * new server, the catalog initdb writes, and walredo's pages.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_os_1 = __nccwpck_require__(48161);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
+const catalog_1 = __nccwpck_require__(53208);
+const cluster_1 = __nccwpck_require__(27781);
+const collation_corpus_1 = __nccwpck_require__(22097);
+const collations_1 = __nccwpck_require__(58823);
+const indexes_1 = __nccwpck_require__(29079);
+const report_1 = __nccwpck_require__(92169);
+const walredo_pages_1 = __nccwpck_require__(47302);
+const seconds = (since) => Math.round((Date.now() - since) / 100) / 10;
+/** A stage's result, or "not measured" with the first line of why it failed. */
+async function measure(what, log, stage) {
+    try {
+        return await stage();
+    }
+    catch (err) {
+        log.debug(`${what}: ${(0, errors_1.errorMessage)(err)}`);
+        return { measured: false, why: (0, errors_1.errorMessage)(err).split('\n')[0] };
+    }
+}
+const measured = async (p) => ({
+    measured: true,
+    ...(await p),
+});
+async function initBoth(w) {
+    const init = (side) => (0, cluster_1.initCluster)(w.req.method, w.req[side].dir, w.major, side, (0, node_path_1.join)(w.work, side));
+    const [o, n] = await Promise.all([init('old'), init('new')]);
+    return { old: o, new: n };
+}
+/** Collation order, then the indexes of the collations whose order changed (verdicts attached to them). */
+async function collationsAndIndexes(w, clusters) {
+    let groups = [];
+    const collations = await measure('collations', w.req.log, async () => {
+        const { report, changedGroups } = await (0, collations_1.compareCollations)(clusters, w.corpus);
+        groups = changedGroups;
+        return { measured: true, ...report };
+    });
+    if (!collations.measured)
+        return { collations, indexes: { measured: false, why: 'collation order was not measured' } };
+    const indexes = await measure('indexes', w.req.log, async () => {
+        const { report, verdicts } = await (0, indexes_1.checkIndexes)(w.req.method, clusters.old, w.req.new.dir, groups, (0, node_path_1.join)(w.work, 'adopted'));
+        verdicts.forEach((v, i) => (collations.changed[i].index = { corrupt: v.corrupt, detail: v.detail }));
+        return report;
+    });
+    return { collations, indexes };
+}
+async function compareMajor(w) {
+    const started = Date.now();
+    const { req, major } = w;
+    let made;
+    try {
+        made = await initBoth(w);
+    }
+    catch (err) {
+        const no = { measured: false, why: (0, errors_1.errorMessage)(err).split('\n')[0] };
+        return { major, presence: 'both', collations: no, indexes: no, catalog: no, walredo: no };
+    }
+    const clusters = { old: made.old.cluster, new: made.new.cluster };
+    const controls = { old: made.old.control, new: made.new.control };
+    const catalog = await measure('catalog', req.log, () => measured((0, catalog_1.compareCatalogs)(clusters, controls)));
+    const { collations, indexes } = await collationsAndIndexes(w, clusters);
+    const preload = req.old.manifest?.versions[String(major)]?.walredo?.preload;
+    const dirs = { old: req.old.dir, new: req.new.dir };
+    const walredo = await measure('walredo', req.log, () => (0, walredo_pages_1.compareWalRedo)(dirs, major, preload, req.log));
+    return { major, presence: 'both', catalog, collations, indexes, walredo, seconds: seconds(started) };
+}
+/** The majors to compare: those asked for, else every major either side has. */
+function majorsToCompare(old, neu, asked) {
+    return asked ?? [...new Set([...old, ...neu])].sort((a, b) => a - b);
+}
+async function compareBundles(req) {
+    const corpus = (0, collation_corpus_1.collationCorpus)(req.corpusSize);
+    const work = (0, node_fs_1.mkdtempSync)((0, node_path_1.join)((0, node_os_1.tmpdir)(), 'pg-bundle-compare-'));
+    (0, node_fs_1.chmodSync)(work, 0o755); // unisolated runs as root drop to an unprivileged user that must reach it
+    const majors = [];
+    try {
+        for (const major of majorsToCompare(req.old.majors, req.new.majors, req.majors)) {
+            const inOld = req.old.majors.includes(major);
+            const inNew = req.new.majors.includes(major);
+            if (!inOld || !inNew) {
+                majors.push({ major, presence: inOld ? 'only in old' : 'only in new' });
+                continue;
+            }
+            const w = { req, major, corpus, work: (0, node_path_1.join)(work, `v${major}`) };
+            majors.push(await req.log.step(`compare v${major}`, () => compareMajor(w)));
+        }
+    }
+    finally {
+        (0, node_fs_1.rmSync)(work, { recursive: true, force: true });
+    }
+    return (0, report_1.compareReport)(req.old.label, req.new.label, majors);
+}
+
+
+/***/ }),
+
+/***/ 29079:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.indexName = void 0;
+exports.amcheckMissing = amcheckMissing;
+exports.checkIndexes = checkIndexes;
+/**
+ * The index stage: for each collation group whose order changed, the old server builds a btree index
+ * on the corpus under the group's collation; the new server opens a copy of that cluster and checks
+ * every such index with amcheck (bt_index_check with heapallindexed). Same major only.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const cluster_1 = __nccwpck_require__(27781);
+const sql_1 = __nccwpck_require__(93559);
+/** Why amcheck cannot run under a bundle's version, or undefined when it can. */
+function amcheckMissing(bundleDir, major) {
+    const root = (0, node_path_1.join)(bundleDir, `v${major}`);
+    const needed = ['lib/postgresql/amcheck.so', 'share/postgresql/extension/amcheck.control'];
+    const missing = needed.filter((f) => !(0, node_fs_1.existsSync)((0, node_path_1.join)(root, f)));
+    return missing.length
+        ? `the new bundle has no amcheck (v${major}/${missing.join(`, v${major}/`)} missing): build it with contrib/amcheck linked in`
+        : undefined;
+}
+const indexName = (i) => `pgb_idx_${i}`;
+exports.indexName = indexName;
+/**
+ * Builds the indexes with the old server, checks them with the new one; `verdicts` follow
+ * `groups`' order.
+ */
+async function checkIndexes(method, old, newBundleDir, groups, workDir) {
+    const started = Date.now();
+    if (groups.length === 0)
+        return { report: { measured: true, checked: 0, corrupt: 0, seconds: 0 }, verdicts: [] };
+    const missing = amcheckMissing(newBundleDir, old.major);
+    if (missing)
+        return { report: { measured: false, why: missing }, verdicts: [] };
+    await old.run(groups.map((g, i) => (0, sql_1.createIndexSql)((0, exports.indexName)(i), g.representative)));
+    const adopted = await (0, cluster_1.adoptCluster)(method, old, newBundleDir, workDir);
+    adopted.put('indexes.txt', groups.map((_, i) => `${(0, sql_1.copyField)((0, exports.indexName)(i))}\n`).join(''));
+    await adopted.run((0, sql_1.amcheckSql)(adopted.backendPath('indexes.txt'), adopted.backendPath('amcheck.txt')));
+    const errors = new Map((0, sql_1.copyRows)(adopted.take('amcheck.txt')).map(([idx, error]) => [idx, error]));
+    const verdicts = groups.map((g, i) => {
+        const error = errors.get((0, exports.indexName)(i));
+        if (error === undefined)
+            return { collation: g.representative, corrupt: false, detail: 'not checked: amcheck gave no result' };
+        return error === null
+            ? { collation: g.representative, corrupt: false, detail: 'bt_index_check found nothing' }
+            : { collation: g.representative, corrupt: true, detail: error };
+    });
+    return {
+        report: {
+            measured: true,
+            checked: verdicts.length,
+            corrupt: verdicts.filter((v) => v.corrupt).length,
+            seconds: Math.round((Date.now() - started) / 100) / 10,
+        },
+        verdicts,
+    };
+}
+
+
+/***/ }),
+
+/***/ 84799:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.INPUT_READERS = exports.release = exports.pinFile = exports.bundleDirectory = void 0;
+exports.completeMajors = completeMajors;
+exports.directoryInput = directoryInput;
+exports.fetchedInput = fetchedInput;
+exports.readInput = readInput;
+/**
+ * What `compare` accepts as <old> and <new>. Each reader recognises one kind of argument: a bundle
+ * directory, a pin file, or a release as `owner/name@tag` (the last two fetched through fetch's
+ * checked path into a temporary directory, removed by the input's cleanup).
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const bundle_files_1 = __nccwpck_require__(77925);
+const manifest_file_1 = __nccwpck_require__(91433);
+const fetch_to_temp_1 = __nccwpck_require__(92904);
+const errors_1 = __nccwpck_require__(70017);
+/** Majors whose vNN/ has both programs compare runs. */
+function completeMajors(dir) {
+    return (0, bundle_files_1.listVersionDirs)(dir).filter((m) => ['initdb', 'postgres'].every((p) => (0, node_fs_1.existsSync)((0, node_path_1.join)(dir, `v${m}`, 'bin', p))));
+}
+/** A bundle directory as a compare input (undefined when `dir` is no directory). */
+function directoryInput(dir, label) {
+    if (!(0, node_fs_1.existsSync)(dir) || !(0, node_fs_1.statSync)(dir).isDirectory())
+        return undefined;
+    const majors = completeMajors(dir);
+    if (majors.length === 0)
+        throw new errors_1.UserError(`${label} is not a bundle directory: it has no vNN/bin/initdb and vNN/bin/postgres`);
+    let manifest;
+    try {
+        manifest = (0, node_fs_1.existsSync)((0, node_path_1.join)(dir, 'manifest.json'))
+            ? (0, manifest_file_1.readManifestFile)((0, node_path_1.join)(dir, 'manifest.json'))
+            : undefined;
+    }
+    catch {
+        manifest = undefined; // compare runs the programs; the manifest only adds walredo's preload list
+    }
+    return { label, dir, majors, manifest };
+}
+const bundleDirectory = async (arg) => directoryInput((0, node_path_1.resolve)(arg), arg);
+exports.bundleDirectory = bundleDirectory;
+/** A fetched bundle as a compare input, named `label`; its temporary directory goes with cleanup. */
+function fetchedInput(label, fetched) {
+    try {
+        const input = directoryInput(fetched.dir, label);
+        if (!input)
+            throw new errors_1.UserError(`${label}: fetch left no bundle directory at ${fetched.dir}`);
+        return { ...input, cleanup: fetched.cleanup };
+    }
+    catch (err) {
+        fetched.cleanup();
+        throw err;
+    }
+}
+/** A file: a pin file, whose bundle fetch downloads and checks. */
+const pinFile = async (arg, access) => {
+    const path = (0, node_path_1.resolve)(arg);
+    if (!(0, node_fs_1.existsSync)(path) || !(0, node_fs_1.statSync)(path).isFile())
+        return undefined;
+    const fetched = await (0, fetch_to_temp_1.fetchToTemp)({ pinPath: path }, access, 'pg-bundle-compare-fetched-');
+    return fetchedInput(`${arg} (${fetched.tag})`, fetched);
+};
+exports.pinFile = pinFile;
+/** `owner/name@tag`, as a workflow's `uses:` names a release of an action. */
+const RELEASE = /^([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)@(\S+)$/;
+const release = async (arg, access) => {
+    const m = RELEASE.exec(arg);
+    if (!m || (0, node_fs_1.existsSync)((0, node_path_1.resolve)(arg)))
+        return undefined;
+    const fetched = await (0, fetch_to_temp_1.fetchToTemp)({ repository: m[1], tag: m[2] }, access, 'pg-bundle-compare-fetched-');
+    return fetchedInput(arg, fetched);
+};
+exports.release = release;
+exports.INPUT_READERS = [exports.bundleDirectory, exports.pinFile, exports.release];
+const KINDS = 'a bundle directory, a pin file or a release as owner/name@tag';
+async function readInput(arg, which, access) {
+    if (!arg)
+        throw new errors_1.UserError(`compare needs two bundles: <old> <new> (the ${which} one is missing)`);
+    for (const reader of exports.INPUT_READERS) {
+        let input;
+        try {
+            input = await reader(arg, access);
+        }
+        catch (err) {
+            // fetch's own message (and fix) after the side it concerns
+            if (err instanceof errors_1.UserError)
+                throw new errors_1.UserError(`${which} bundle ${arg}: ${(0, errors_1.errorMessage)(err)}`);
+            throw err;
+        }
+        if (input)
+            return input;
+    }
+    throw new errors_1.UserError(`${which} bundle ${arg} does not exist (compare takes ${KINDS})`);
+}
+
+
+/***/ }),
+
+/***/ 92169:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.majorDifferences = majorDifferences;
+exports.compareReport = compareReport;
+exports.renderMarkdown = renderMarkdown;
+/** How many differences one major shows (stages that were not measured count none). */
+function majorDifferences(m) {
+    if (m.presence !== 'both')
+        return 1;
+    let n = 0;
+    if (m.collations?.measured)
+        n += m.collations.changed.length + m.collations.onlyInOld.length + m.collations.onlyInNew.length;
+    if (m.indexes?.measured)
+        n += m.indexes.corrupt;
+    if (m.catalog?.measured)
+        n += m.catalog.differenceCount + m.catalog.control.length;
+    if (m.walredo?.measured)
+        n += m.walredo.differingCount;
+    return n;
+}
+function compareReport(oldLabel, newLabel, majors) {
+    return {
+        old: oldLabel,
+        new: newLabel,
+        majors,
+        differences: majors.reduce((n, m) => n + majorDifferences(m), 0),
+    };
+}
+const cell = (s) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const quoted = (s) => cell(JSON.stringify(s));
+function collationCell(c) {
+    if (!c)
+        return '-';
+    if (!c.measured)
+        return `not measured: ${cell(c.why)}`;
+    const parts = [`${c.changed.length} of ${c.compared} changed order`];
+    if (c.onlyInOld.length)
+        parts.push(`${c.onlyInOld.length} only in old`);
+    if (c.onlyInNew.length)
+        parts.push(`${c.onlyInNew.length} only in new`);
+    if (c.errors.length)
+        parts.push(`${c.errors.length} could not sort`);
+    return parts.join(', ');
+}
+function indexCell(i) {
+    if (!i)
+        return '-';
+    if (!i.measured)
+        return `not measured: ${cell(i.why)}`;
+    return i.checked === 0 ? 'none to check' : `${i.corrupt} of ${i.checked} corrupt`;
+}
+function catalogCell(c) {
+    if (!c)
+        return '-';
+    if (!c.measured)
+        return `not measured: ${cell(c.why)}`;
+    const tables = Object.entries(c.byTable)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 3)
+        .map(([t, n]) => `${t} ${n}`);
+    const where = tables.length
+        ? ` (${tables.join(', ')}${Object.keys(c.byTable).length > 3 ? ', ...' : ''})`
+        : '';
+    return `${c.differenceCount} of ${c.rows} rows differ${where}, ${c.control.length} pg_control fields`;
+}
+function walRedoCell(w) {
+    if (!w)
+        return '-';
+    if (!w.measured)
+        return `not measured: ${cell(w.why)}`;
+    return `${w.vectors - w.differingCount} of ${w.vectors} pages identical`;
+}
+function changedLines(m) {
+    if (!m.collations?.measured)
+        return [];
+    return m.collations.changed.map((c) => {
+        const more = c.collations.length > 1 ? ` (and ${c.collations.length - 1} alike)` : '';
+        const v = (i) => `${i.collversion ?? 'none'}/${i.actualVersion ?? 'none'}`;
+        const ex = c.examples.map((e) => `${quoted(e.old[0])} < ${quoted(e.old[1])} → ${quoted(e.new[0])} < ${quoted(e.new[1])}`);
+        const idx = c.index ? `; index ${c.index.corrupt ? 'corrupt' : 'ok'}` : '';
+        return `| v${m.major} | ${cell(c.collations[0])}${more} | ${c.moved} | ${v(c.old)} → ${v(c.new)} | ${ex.join('; ')}${idx} |`;
+    });
+}
+/** The Markdown table; without `times` (a pull request body) the same measurement renders the same text. */
+function renderMarkdown(r, { times = true } = {}) {
+    const time = (m) => (times ? ` ${m.seconds ?? '-'} s |` : '');
+    const rows = r.majors.map((m) => m.presence !== 'both'
+        ? `| v${m.major} | ${m.presence} | | | |${times ? ' |' : ''}`
+        : `| v${m.major} | ${collationCell(m.collations)} | ${indexCell(m.indexes)} | ${catalogCell(m.catalog)} | ${walRedoCell(m.walredo)} |${time(m)}`);
+    const changed = r.majors.flatMap(changedLines);
+    return [
+        `### pg-bundle compare: ${r.differences === 0 ? 'no differences' : `${r.differences} differences`}`,
+        '',
+        `old: \`${r.old}\`, new: \`${r.new}\``,
+        '',
+        `| major | collation order | indexes (amcheck) | initdb catalog | walredo pages |${times ? ' time |' : ''}`,
+        `|---|---|---|---|---|${times ? '---|' : ''}`,
+        ...rows,
+        ...(changed.length
+            ? [
+                '',
+                '| major | collation | strings moved | collversion/actual old → new | examples (old order → new order) |',
+                '|---|---|---|---|---|',
+                ...changed,
+            ]
+            : []),
+        '',
+    ].join('\n');
+}
+
+
+/***/ }),
+
+/***/ 93559:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/**
+ * The statements compare sends to a single-user backend (pure). Single-user mode ends a statement at
+ * a newline, so each statement is one line. Results come back as files the backend writes with
+ * COPY into the sandbox's writable directory, read by `copyRows`.
+ */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.copyField = copyField;
+exports.copyRows = copyRows;
+exports.literal = literal;
+exports.ident = ident;
+exports.singleUserScript = singleUserScript;
+exports.dumpCatalogSql = dumpCatalogSql;
+exports.collationsSql = collationsSql;
+exports.loadCorpusSql = loadCorpusSql;
+exports.hashProbeOrdersSql = hashProbeOrdersSql;
+exports.hashesOutSql = hashesOutSql;
+exports.orderSql = orderSql;
+exports.createIndexSql = createIndexSql;
+exports.amcheckSql = amcheckSql;
+/** One COPY text-format field (pure): backslash, tab, newline and carriage return escaped. */
+function copyField(s) {
+    return s.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]);
+}
+/** The rows of a COPY text-format file (pure); `\N` is NULL. */
+function copyRows(text) {
+    const unescape = (f) => f === '\\N' ? null : f.replace(/\\(.)/g, (_, c) => ({ t: '\t', n: '\n', r: '\r' })[c] ?? c);
+    return text
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => l.split('\t').map(unescape));
+}
+/** A SQL string literal. */
+function literal(s) {
+    return `'${s.replace(/'/g, "''")}'`;
+}
+/** A quoted identifier. */
+function ident(s) {
+    return `"${s.replace(/"/g, '""')}"`;
+}
+/** Statements joined into single-user input: one per line, each line must not contain a newline. */
+function singleUserScript(statements) {
+    for (const s of statements)
+        if (s.includes('\n'))
+            throw new Error(`a single-user statement spans lines: ${s.slice(0, 80)}`);
+    return statements.map((s) => `${s};\n`).join('');
+}
+/** Collations usable in a UTF8 database. */
+const USABLE_COLLATIONS = "collencoding IN (-1, pg_char_to_encoding('UTF8'))";
+/** The schemas initdb fills: the system catalogs and the SQL-standard information schema. */
+const CATALOG_SCHEMAS = "c.relnamespace IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) AND c.relkind = 'r'";
+/** Every table of the catalog schemas written to <dir>/<schema>.<table>.txt, and each table's column names to <dir>/columns. */
+function dumpCatalogSql(dir) {
+    return [
+        `DO $$ DECLARE t record; BEGIN FOR t IN SELECT c.relnamespace::regnamespace::text AS nsp, c.relname FROM pg_class c WHERE ${CATALOG_SCHEMAS} LOOP EXECUTE format('COPY %I.%I TO %L', t.nsp, t.relname, ${literal(dir)} || '/' || t.nsp || '.' || t.relname || '.txt'); END LOOP; END $$`,
+        `COPY (SELECT c.relnamespace::regnamespace::text || '.' || c.relname, string_agg(a.attname, ',' ORDER BY a.attnum) FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped WHERE ${CATALOG_SCHEMAS} GROUP BY 1) TO ${literal(`${dir}/columns`)}`,
+    ];
+}
+/** The collations of the cluster with their versions: name, provider, collversion, actual version. */
+function collationsSql(file) {
+    return `COPY (SELECT collname, collprovider, collversion, pg_collation_actual_version(oid) FROM pg_collation WHERE ${USABLE_COLLATIONS} ORDER BY collname) TO ${literal(file)}`;
+}
+/** Loads the corpus (id, string, in the probe) and makes the probe table. */
+function loadCorpusSql(file) {
+    return [
+        'CREATE TABLE pgb_corpus (id int, s text, probe bool)',
+        `COPY pgb_corpus FROM ${literal(file)}`,
+        'CREATE TABLE pgb_probe AS SELECT id, s FROM pgb_corpus WHERE probe',
+        'CREATE TABLE pgb_hash (collname name, ms float8, hash text, error text)',
+    ];
+}
+/**
+ * Hashes the order of the probe under every usable collation: the md5 of the ids in sorted order,
+ * ties broken by id (nondeterministic collations). A collation that cannot sort records its error.
+ */
+function hashProbeOrdersSql() {
+    return `DO $$ DECLARE c record; h text; t timestamptz; BEGIN FOR c IN SELECT collname FROM pg_collation WHERE ${USABLE_COLLATIONS} LOOP t := clock_timestamp(); BEGIN EXECUTE format('SELECT md5(string_agg(id::text, %L ORDER BY s COLLATE pg_catalog.%I, id)) FROM pgb_probe', ',', c.collname) INTO h; INSERT INTO pgb_hash VALUES (c.collname, extract(epoch FROM clock_timestamp() - t) * 1000, h, NULL); EXCEPTION WHEN others THEN INSERT INTO pgb_hash VALUES (c.collname, NULL, NULL, SQLERRM); END; END LOOP; END $$`;
+}
+function hashesOutSql(file) {
+    return `COPY (SELECT collname, ms, hash, error FROM pgb_hash) TO ${literal(file)}`;
+}
+/** The corpus ids in the order of one collation. */
+function orderSql(collname, file) {
+    return `COPY (SELECT id FROM pgb_corpus ORDER BY s COLLATE pg_catalog.${ident(collname)}, id) TO ${literal(file)}`;
+}
+/** A btree index on the corpus under one collation, named by `indexName`. */
+function createIndexSql(indexName, collname) {
+    return `CREATE INDEX ${ident(indexName)} ON pgb_corpus (s COLLATE pg_catalog.${ident(collname)})`;
+}
+/** amcheck on each index listed in `listFile`, by the server that runs it; results to `outFile`: index, error or NULL. */
+function amcheckSql(listFile, outFile) {
+    return [
+        'CREATE EXTENSION IF NOT EXISTS amcheck',
+        'CREATE TABLE pgb_amcheck_list (idx text)',
+        `COPY pgb_amcheck_list FROM ${literal(listFile)}`,
+        'CREATE TABLE pgb_amcheck (idx text, error text)',
+        `DO $$ DECLARE c record; BEGIN FOR c IN SELECT idx FROM pgb_amcheck_list LOOP BEGIN PERFORM bt_index_check(quote_ident(c.idx)::regclass, heapallindexed => true); INSERT INTO pgb_amcheck VALUES (c.idx, NULL); EXCEPTION WHEN others THEN INSERT INTO pgb_amcheck VALUES (c.idx, SQLERRM); END; END LOOP; END $$`,
+        `COPY pgb_amcheck TO ${literal(outFile)}`,
+    ];
+}
+
+
+/***/ }),
+
+/***/ 47302:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.pageDifference = pageDifference;
+exports.compareWalRedo = compareWalRedo;
+const errors_1 = __nccwpck_require__(70017);
+const walredo_1 = __nccwpck_require__(60591);
+const client_1 = __nccwpck_require__(74129);
+const corpus_1 = __nccwpck_require__(55185);
+const suite_1 = __nccwpck_require__(91336);
+const KEPT_DIFFERENCES = 20;
+const WINDOW = 16;
+/** How two answers to one request differ (pure); undefined when they are the same page. */
+function pageDifference(a, b) {
+    const what = (x) => (x instanceof Error ? `error: ${x.message.split('\n')[0]}` : 'a page');
+    if (a instanceof Error || b instanceof Error) {
+        if (a instanceof Error && b instanceof Error)
+            return undefined;
+        return `old gave ${what(a)}, new gave ${what(b)}`;
+    }
+    if (a.equals(b))
+        return undefined;
+    let first = 0;
+    while (first < a.length && a[first] === b[first])
+        first++;
+    let count = 0;
+    for (let i = 0; i < Math.max(a.length, b.length); i++)
+        if (a[i] !== b[i])
+            count++;
+    return `${count} bytes differ, the first at byte ${first}`;
+}
+/** One side's answers, restarting its process when it died. */
+function answerer(start) {
+    let client = start();
+    return {
+        redo(v) {
+            if (client.hasExited())
+                client = start();
+            return client.redo(v).catch((e) => {
+                if (e instanceof client_1.WalRedoError)
+                    return e;
+                throw e;
+            });
+        },
+        kill: () => client.kill(),
+    };
+}
+async function replay(vectors, starts, report) {
+    const a = answerer(starts.old);
+    const b = answerer(starts.new);
+    const inflight = [];
+    const settle = async () => {
+        const { v, answers } = inflight.shift();
+        const got = await answers;
+        // a process that died fails every request in flight: ask again, one at a time, on fresh ones
+        const again = got.some((x) => x instanceof Error) ? await Promise.all([a.redo(v), b.redo(v)]) : got;
+        const why = pageDifference(...again);
+        report.vectors++;
+        if (!why)
+            report.identical++;
+        else if (report.differingCount++ < KEPT_DIFFERENCES)
+            report.differing.push({ vector: v.id, rmgr: v.rmgr, detail: why });
+    };
+    try {
+        for (const v of vectors) {
+            inflight.push({ v, answers: Promise.all([a.redo(v), b.redo(v)]) });
+            if (inflight.length >= WINDOW)
+                await settle();
+        }
+        while (inflight.length)
+            await settle();
+    }
+    finally {
+        a.kill();
+        b.kill();
+    }
+}
+async function compareWalRedo(dirs, major, preload, log) {
+    return (0, walredo_1.withReachableBundle)(dirs.old, major, log, (oldDir) => (0, walredo_1.withReachableBundle)(dirs.new, major, log, (newDir) => replayCorpus({ old: oldDir, new: newDir }, major, preload, log)));
+}
+async function replayCorpus(dirs, major, preload, log) {
+    const started = Date.now();
+    const starts = { old: (0, suite_1.walRedoStarter)(dirs.old, major), new: (0, suite_1.walRedoStarter)(dirs.new, major) };
+    for (const side of ['old', 'new']) {
+        const why = await (0, suite_1.probeWalRedo)(starts[side], 30_000);
+        if (why)
+            return { measured: false, why: `the ${side} bundle's walredo does not answer: ${why}` };
+    }
+    let corpus;
+    try {
+        corpus = await (0, corpus_1.generateCorpus)({
+            binDir: (0, suite_1.walRedoPaths)(dirs.old, major).bin,
+            major,
+            scale: corpus_1.DEFAULT_CORPUS_SCALE,
+            log,
+            preload,
+        });
+    }
+    catch (err) {
+        return {
+            measured: false,
+            why: `no corpus from the old bundle's server: ${(0, errors_1.errorMessage)(err).split('\n')[0]}`,
+        };
+    }
+    const report = {
+        source: corpus.source,
+        vectors: 0,
+        identical: 0,
+        differing: [],
+        differingCount: 0,
+        seconds: 0,
+    };
+    try {
+        await replay(corpus.vectors(), starts, report);
+    }
+    finally {
+        corpus.dispose();
+    }
+    report.seconds = Math.round((Date.now() - started) / 100) / 10;
+    return { measured: true, ...report };
+}
 
 
 /***/ }),
@@ -46126,8 +47561,52 @@ function compareFiles(expected, actual) {
 
 /***/ }),
 
-/***/ 83457:
+/***/ 96658:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.normaliseOptions = normaliseOptions;
+exports.parseBoolean = parseBoolean;
+/** Option values as a command receives them: defaults applied, lists split, booleans parsed strictly. */
+const errors_1 = __nccwpck_require__(70017);
+const options_1 = __nccwpck_require__(83457);
+/** Applies defaults and splits list inputs (the action passes lists as newline- or comma-separated text). */
+function normaliseOptions(command, raw) {
+    const result = {};
+    for (const spec of (0, options_1.optionsFor)(command)) {
+        let value = raw[spec.key];
+        if (value === undefined || value === '')
+            value = spec.default;
+        if (spec.kind === 'list' && typeof value === 'string')
+            value = value
+                .split(/[\n,]+/)
+                .map((s) => s.trim())
+                .filter(Boolean);
+        if (spec.kind === 'boolean' && typeof value === 'string')
+            value = parseBoolean(spec, value);
+        result[spec.key] = value;
+    }
+    return result;
+}
+const YAML_TRUE = ['true', 'True', 'TRUE'];
+const YAML_FALSE = ['false', 'False', 'FALSE'];
+/** Exactly YAML 1.2's core-schema booleans, as `core.getBooleanInput` accepts them; anything else fails. */
+function parseBoolean(spec, text) {
+    const value = text.trim();
+    if (YAML_TRUE.includes(value))
+        return true;
+    if (YAML_FALSE.includes(value))
+        return false;
+    throw new errors_1.UserError(`${spec.flag} is ${JSON.stringify(text)}, which is not a boolean`, `use one of ${[...YAML_TRUE, ...YAML_FALSE].join(', ')}`);
+}
+
+
+/***/ }),
+
+/***/ 83457:
+/***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
 
@@ -46136,23 +47615,38 @@ function compareFiles(expected, actual) {
  * (action.yml inputs) are both generated from this table, so the two front doors cannot drift.
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.OPTION_SPECS = void 0;
+exports.OPTION_SPECS = exports.COMMAND_NAMES = void 0;
 exports.optionsFor = optionsFor;
-exports.normaliseOptions = normaliseOptions;
-exports.parseBoolean = parseBoolean;
-const errors_1 = __nccwpck_require__(70017);
+/** Every command of both front doors. */
+exports.COMMAND_NAMES = [
+    'build',
+    'verify',
+    'publish',
+    'fetch',
+    'pin-bump',
+    'run',
+    'doctor',
+    'rebuild-check',
+    'outdated',
+    'compare',
+    'compatibility-status',
+];
 const BUILDING = ['build', 'run'];
 const VERIFYING = ['verify', 'run'];
 const PUBLISHING = ['publish', 'run'];
 const BUMPING = ['pin-bump', 'run'];
+/** commands that fetch a bundle through fetch's checked path */
+const FETCHING = ['fetch', 'rebuild-check', 'compare'];
+/** the commands that call GitHub */
+const CALLING = [...PUBLISHING, ...BUMPING, ...FETCHING, 'compatibility-status'];
 exports.OPTION_SPECS = [
     {
         key: 'pg',
         flag: '--pg <versions>',
         input: 'versions',
         kind: 'string',
-        commands: [...BUILDING, ...VERIFYING],
-        description: 'PostgreSQL major versions, comma-separated (14..18); build: default 15, verify: default every vNN/ in the bundle',
+        commands: [...BUILDING, ...VERIFYING, 'compare'],
+        description: 'PostgreSQL major versions, comma-separated (14..18); build: default 15, verify: default every vNN/ in the bundle, compare: default every vNN/ in either bundle',
     },
     {
         key: 'source',
@@ -46285,8 +47779,8 @@ exports.OPTION_SPECS = [
         flag: '--report <file>',
         input: 'report',
         kind: 'string',
-        commands: VERIFYING,
-        description: 'write the conformance report (JSON) here (default <out>/conformance.json)',
+        commands: [...VERIFYING, 'compare'],
+        description: 'write the JSON report here (verify: the conformance report, default <out>/conformance.json; compare: default compare.json)',
     },
     {
         key: 'allowUnisolated',
@@ -46294,8 +47788,8 @@ exports.OPTION_SPECS = [
         input: 'allow-unisolated',
         kind: 'boolean',
         default: false,
-        commands: VERIFYING,
-        description: 'run the empty-root checks without isolation when neither bwrap nor unshare works',
+        commands: [...VERIFYING, 'compare', 'pin-bump'],
+        description: 'run the empty-root checks (compare and pin-bump: the clusters of the compare) without isolation when neither bwrap nor unshare works',
     },
     {
         key: 'skipWalredo',
@@ -46319,8 +47813,8 @@ exports.OPTION_SPECS = [
         flag: '--consumer-repository <owner/name>',
         input: 'consumer-repository',
         kind: 'string',
-        commands: BUMPING,
-        description: 'consumer (storage) repository whose pin file pin-bump moves',
+        commands: [...BUMPING, 'compatibility-status'],
+        description: 'consumer (storage) repository whose pin file pin-bump moves (compatibility-status: the repository of the pull request, default $GITHUB_REPOSITORY)',
     },
     {
         key: 'tag',
@@ -46328,7 +47822,7 @@ exports.OPTION_SPECS = [
         input: 'tag',
         kind: 'string',
         commands: [...PUBLISHING, ...BUMPING, 'rebuild-check'],
-        description: 'release tag (default bundle-<PostgreSQL versions>-<short source revision>, the same for the same sources on any day); rebuild-check: the release to check (with --repository)',
+        description: 'release tag (default bundle-<PostgreSQL versions>-<7 hex of the content digest of the files>: the same files give the same release, other files a new one); rebuild-check: the release to check (with --repository)',
     },
     {
         key: 'replace',
@@ -46405,17 +47899,26 @@ exports.OPTION_SPECS = [
         flag: '--token <token>',
         input: 'token',
         kind: 'string',
-        commands: [...PUBLISHING, ...BUMPING, 'fetch', 'rebuild-check'],
+        commands: CALLING,
         secret: true,
-        description: 'GitHub token (default $GITHUB_TOKEN); publish needs contents: write, pin-bump contents and pull-requests: write on the consumer repo',
+        description: 'GitHub token (default $GITHUB_TOKEN); publish needs contents: write, pin-bump contents, pull-requests and statuses: write on the consumer repo, compatibility-status pull-requests: read and statuses: write',
     },
     {
         key: 'apiUrl',
         flag: '--api-url <url>',
         input: 'api-url',
         kind: 'string',
-        commands: [...PUBLISHING, ...BUMPING, 'fetch', 'rebuild-check'],
+        commands: CALLING,
         description: 'GitHub API URL (default $GITHUB_API_URL or https://api.github.com)',
+    },
+    {
+        key: 'timeout',
+        flag: '--timeout <seconds>',
+        input: 'timeout',
+        kind: 'string',
+        default: '60',
+        commands: FETCHING,
+        description: 'seconds fetch waits for an answer from GitHub or a download host, and for the next data of a download, before it gives up (a whole download: at most 30 minutes)',
     },
     {
         key: 'dryRun',
@@ -46427,56 +47930,25 @@ exports.OPTION_SPECS = [
         description: 'write what would be published / the would-be pull request under <out>, call nothing remote',
     },
     {
+        key: 'pullRequest',
+        flag: '--pull-request <number>',
+        input: 'pull-request',
+        kind: 'string',
+        commands: ['compatibility-status'],
+        description: "the pin-bump pull request whose pg-bundle/compatibility status to set again (default: the pull_request event's)",
+    },
+    {
         key: 'verbose',
         flag: '--verbose',
         input: 'verbose',
         kind: 'boolean',
         default: false,
-        commands: [
-            'build',
-            'verify',
-            'publish',
-            'fetch',
-            'pin-bump',
-            'run',
-            'doctor',
-            'rebuild-check',
-            'outdated',
-        ],
+        commands: [...exports.COMMAND_NAMES],
         description: 'print debug output',
     },
 ];
 function optionsFor(command) {
     return exports.OPTION_SPECS.filter((o) => o.commands.includes(command));
-}
-/** Applies defaults and splits list inputs (the action passes lists as newline- or comma-separated text). */
-function normaliseOptions(command, raw) {
-    const result = {};
-    for (const spec of optionsFor(command)) {
-        let value = raw[spec.key];
-        if (value === undefined || value === '')
-            value = spec.default;
-        if (spec.kind === 'list' && typeof value === 'string')
-            value = value
-                .split(/[\n,]+/)
-                .map((s) => s.trim())
-                .filter(Boolean);
-        if (spec.kind === 'boolean' && typeof value === 'string')
-            value = parseBoolean(spec, value);
-        result[spec.key] = value;
-    }
-    return result;
-}
-const YAML_TRUE = ['true', 'True', 'TRUE'];
-const YAML_FALSE = ['false', 'False', 'FALSE'];
-/** Exactly YAML 1.2's core-schema booleans, as `core.getBooleanInput` accepts them; anything else fails. */
-function parseBoolean(spec, text) {
-    const value = text.trim();
-    if (YAML_TRUE.includes(value))
-        return true;
-    if (YAML_FALSE.includes(value))
-        return false;
-    throw new errors_1.UserError(`${spec.flag} is ${JSON.stringify(text)}, which is not a boolean`, `use one of ${[...YAML_TRUE, ...YAML_FALSE].join(', ')}`);
 }
 
 
@@ -46526,6 +47998,7 @@ exports.createGitHubClient = createGitHubClient;
  */
 const github_1 = __nccwpck_require__(93228);
 const utils_1 = __nccwpck_require__(38006);
+const deadlines_1 = __nccwpck_require__(32042);
 const errors_1 = __nccwpck_require__(73116);
 const retry_1 = __nccwpck_require__(48129);
 /**
@@ -46548,7 +48021,8 @@ function fetchNamingFailures(inner) {
 function createGitHubClient(options) {
     const policy = options.retry ?? retry_1.DEFAULT_RETRY;
     const { log } = options;
-    const inner = utils_1.defaults.request?.fetch ?? fetch;
+    const plain = utils_1.defaults.request?.fetch ?? fetch;
+    const inner = options.deadlines ? (0, deadlines_1.fetchWithDeadlines)(plain, options.deadlines) : plain;
     const base = {
         ...(options.apiUrl ? { baseUrl: options.apiUrl.replace(/\/+$/, '') } : {}),
         // replaces the defaults' request options as a whole: keep their proxy agent and fetch
@@ -46567,6 +48041,116 @@ function createGitHubClient(options) {
         }, (decision, attempt) => log.warn((0, retry_1.retryMessage)(what, decision, attempt, policy.maxRetries)));
     });
     return octokit;
+}
+
+
+/***/ }),
+
+/***/ 32042:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DeadlineError = exports.DEFAULT_TIMEOUT_SECONDS = void 0;
+exports.deadlinesOption = deadlinesOption;
+exports.deadlinesOf = deadlinesOf;
+exports.fetchWithDeadlines = fetchWithDeadlines;
+/**
+ * Deadlines on HTTP requests whose answer is read whole (fetch's API calls and downloads): an answer
+ * (the response headers) within `answerMs`, each next piece of the body within `idleMs` (a stalled
+ * download), and the whole body within `totalMs` (one that trickles). A missed deadline aborts the
+ * request and fails it with an error naming the deadline and the flag that sets it; it counts as a
+ * dropped connection for the retries.
+ */
+const errors_1 = __nccwpck_require__(70017);
+exports.DEFAULT_TIMEOUT_SECONDS = 60;
+/** The deadlines of --timeout (its text, as given), refused unless a whole number of seconds from 1. */
+function deadlinesOption(value) {
+    if (value === undefined)
+        return deadlinesOf();
+    if (!/^[1-9][0-9]{0,5}$/.test(value.trim()))
+        throw new errors_1.UserError(`--timeout is "${value}"`, 'pass a whole number of seconds, e.g. --timeout 120');
+    return deadlinesOf(Number(value.trim()));
+}
+function deadlinesOf(timeoutSeconds = exports.DEFAULT_TIMEOUT_SECONDS) {
+    return {
+        answerMs: timeoutSeconds * 1000,
+        idleMs: timeoutSeconds * 1000,
+        totalMs: 30 * 60_000,
+        flag: '--timeout',
+    };
+}
+/** A missed deadline (not an AbortError: Octokit and the retries treat it as a failed connection). */
+class DeadlineError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'DeadlineError';
+    }
+}
+exports.DeadlineError = DeadlineError;
+const NULL_BODY = new Set([101, 204, 205, 304]);
+const seconds = (ms) => `${Math.round(ms / 100) / 10} s`;
+/** `inner` with the deadlines: the returned body errors (and the request is aborted) when one passes. */
+function fetchWithDeadlines(inner, d) {
+    return async (input, init) => {
+        const controller = new AbortController();
+        const outer = init?.signal;
+        if (outer)
+            outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+        let missed;
+        const miss = (why) => {
+            missed = new DeadlineError(`${why} (raise ${d.flag} if the network is slow)`);
+            controller.abort(missed);
+        };
+        const started = Date.now();
+        const answer = setTimeout(() => miss(`no answer within ${seconds(d.answerMs)}`), d.answerMs);
+        let res;
+        try {
+            res = await inner(input, { ...init, signal: controller.signal });
+        }
+        catch (err) {
+            throw missed ?? err;
+        }
+        finally {
+            clearTimeout(answer);
+        }
+        if (!res.body || NULL_BODY.has(res.status))
+            return res;
+        const reader = res.body.getReader();
+        const body = new ReadableStream({
+            async pull(stream) {
+                const left = d.totalMs - (Date.now() - started);
+                const wait = Math.min(d.idleMs, Math.max(0, left));
+                const timer = setTimeout(() => miss(wait < d.idleMs
+                    ? `the download took longer than ${seconds(d.totalMs)}`
+                    : `the download stalled: no data for ${seconds(d.idleMs)}`), wait);
+                try {
+                    const { done, value } = await reader.read();
+                    if (done)
+                        stream.close();
+                    else
+                        stream.enqueue(value);
+                }
+                catch (err) {
+                    stream.error(missed ?? err);
+                }
+                finally {
+                    clearTimeout(timer);
+                }
+            },
+            cancel(reason) {
+                return reader.cancel(reason);
+            },
+        });
+        const wrapped = new Response(body, {
+            status: res.status,
+            statusText: res.statusText,
+            headers: res.headers,
+        });
+        Object.defineProperty(wrapped, 'url', { value: res.url });
+        return wrapped;
+    };
 }
 
 
@@ -46736,6 +48320,7 @@ const ALSO_NEEDED = {
 function explainGitHubError(err, call) {
     const status = httpStatus(err);
     const { doing, repository, permission } = call;
+    const namedBy = call.namedBy ?? '--repository, the tag or pin';
     const unreachable = explainNetworkFailure(err, doing);
     if (unreachable)
         return unreachable;
@@ -46743,28 +48328,28 @@ function explainGitHubError(err, call) {
         return new errors_1.UserError(`GitHub rejected the token (401 ${apiMessage(err)}) while ${doing}`, `pass a valid token with "${permission}" on ${repository} (--token or GITHUB_TOKEN; a GitHub App installation token or a fine-grained token)`);
     if (status === 403 && isRateLimited(err))
         return new errors_1.UserError(`GitHub's rate limit stopped ${doing}: ${apiMessage(err)}`, 'wait for the limit to reset and run the command again');
-    const writing = permission !== 'contents: read' && permission !== 'metadata: read';
+    const writing = permission.endsWith(': write');
     if (status === 403 || (status === 404 && writing)) {
         const accepted = (0, retry_1.responseHeader)(err, 'x-accepted-github-permissions');
         return new errors_1.UserError(`GitHub refused ${doing} in ${repository} (${status} ${apiMessage(err)}): the token needs "${permission}" on ${repository}${accepted ? ` (GitHub accepts: ${accepted})` : ''}`, `grant "${permission}"${ALSO_NEEDED[permission] ?? ''} on ${repository} (workflow token: a permissions: block; another repository: a GitHub App or fine-grained token, GITHUB_TOKEN cannot write there)`);
     }
     // GitHub hides a private repository from a caller without a token behind the same 404
     if (status === 404 && sentWithoutToken(err))
-        return new errors_1.UserError(`${repository} or the requested object was not found while ${doing} (404 ${apiMessage(err)}): it does not exist, or it is private and no token was sent`, `check --repository and the tag or pin; for a private repository pass a token with "${permission}" on ${repository} (--token or GITHUB_TOKEN)`);
+        return new errors_1.UserError(`${repository} or the requested object was not found while ${doing} (404 ${apiMessage(err)}): it does not exist, or it is private and no token was sent`, `check ${namedBy}; for a private repository pass a token with "${permission}" on ${repository} (--token or GITHUB_TOKEN)`);
     if (status === 404)
-        return new errors_1.UserError(`${repository} or the requested object was not found while ${doing} (404 ${apiMessage(err)}): it does not exist or the token cannot see it`, `check --repository, the tag or pin, and that the token has "${permission}" on ${repository}`);
+        return new errors_1.UserError(`${repository} or the requested object was not found while ${doing} (404 ${apiMessage(err)}): it does not exist or the token cannot see it`, `check ${namedBy}, and that the token has "${permission}" on ${repository}`);
     // a server error that outlived the retries (the policy retries 5xx): GitHub's side
     if (status !== undefined && status >= 500)
         return new errors_1.UserError(`GitHub kept failing while ${doing} in ${repository} (${status} ${apiMessage(err)}), also after the retries`, 'wait and run the command again (https://www.githubstatus.com shows incidents); what was already done is kept and reused');
     return err;
 }
 /** Runs one API call and translates its failure (explainGitHubError). */
-async function apiCall(doing, repository, permission, fn) {
+async function apiCall(doing, repository, permission, fn, namedBy) {
     try {
         return await fn();
     }
     catch (err) {
-        throw explainGitHubError(err, { doing, repository, permission });
+        throw explainGitHubError(err, { doing, repository, permission, namedBy });
     }
 }
 
@@ -47139,6 +48724,7 @@ function renderOutdated(report) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.BUMP_BRANCH = void 0;
+exports.bumpBranch = bumpBranch;
 exports.pinWithRequirements = pinWithRequirements;
 exports.planBump = planBump;
 exports.enforceRouting = enforceRouting;
@@ -47148,30 +48734,29 @@ const retry_1 = __nccwpck_require__(48129);
 const errors_2 = __nccwpck_require__(70017);
 const codeowners_1 = __nccwpck_require__(26233);
 const pin_file_1 = __nccwpck_require__(15428);
+const hash_1 = __nccwpck_require__(95138);
 const pin_diff_1 = __nccwpck_require__(62369);
+const remote_file_1 = __nccwpck_require__(13205);
 const pr_body_1 = __nccwpck_require__(31683);
 const risk_1 = __nccwpck_require__(77003);
+const compatibility_1 = __nccwpck_require__(50986);
 const routing_1 = __nccwpck_require__(90248);
 const walredo_dialect_1 = __nccwpck_require__(8033);
 exports.BUMP_BRANCH = 'pg-bundle/bump';
-async function readFile(gh, req, path, ref) {
-    const repository = `${req.owner}/${req.repo}`;
-    const data = await (0, errors_1.apiCall)(`reading ${path} on ${ref}`, repository, 'contents: read', async () => {
-        try {
-            return (await gh.rest.repos.getContent({ owner: req.owner, repo: req.repo, path, ref })).data;
-        }
-        catch (err) {
-            if ((0, errors_1.httpStatus)(err) === 404)
-                return undefined; // no such file (or branch)
-            throw err;
-        }
-    });
-    if (data === undefined)
-        return undefined;
-    if (Array.isArray(data) || data.type !== 'file')
-        throw new errors_2.UserError(`${path} in ${repository} is not a file`, 'choose another --pin-file');
-    const encoded = 'content' in data && typeof data.content === 'string' ? data.content : '';
-    return { text: Buffer.from(encoded, 'base64').toString('utf8'), sha: data.sha };
+/**
+ * The bump branch of one pin file, so that two pin files never share a pull request: the default pin
+ * path keeps `pg-bundle/bump` (open pull requests of earlier versions stay the ones updated); any other
+ * path gets `pg-bundle/bump-<path as letters, digits and dashes>-<8 hex of its sha256>` (unique per path,
+ * a valid ref name, and beside `pg-bundle/bump` rather than below it, which git would refuse).
+ */
+function bumpBranch(pinPath) {
+    if (pinPath === pin_file_1.DEFAULT_PIN_PATH)
+        return exports.BUMP_BRANCH;
+    const slug = pinPath
+        .replace(/[^A-Za-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 80);
+    return `${exports.BUMP_BRANCH}-${slug}-${(0, hash_1.sha256)(pinPath).slice(0, 8)}`;
 }
 function toProblem(e) {
     return {
@@ -47196,7 +48781,7 @@ async function remoteCodeownersProblems(gh, req, ref, log) {
 }
 /** The pin file on the base branch, parsed; a pin that does not follow the schema becomes a note. */
 async function readOldPin(gh, req, base, log) {
-    const old = await readFile(gh, req, req.pinPath, base);
+    const old = await (0, remote_file_1.readFile)(gh, req, req.pinPath, base);
     if (!old) {
         log.info(`${req.pinPath} does not exist on ${base} yet: this is the first pin`);
         return { notes: [] };
@@ -47222,7 +48807,7 @@ async function readOldPin(gh, req, base, log) {
 async function readRouting(gh, req, base, log) {
     const found = {};
     for (const path of codeowners_1.CODEOWNERS_LOCATIONS) {
-        const file = await readFile(gh, req, path, base);
+        const file = await (0, remote_file_1.readFile)(gh, req, path, base);
         if (file) {
             found[path] = file;
             break; // GitHub uses the first one it finds
@@ -47264,7 +48849,7 @@ function composePlan(req, facts) {
     return {
         repository: `${req.owner}/${req.repo}`,
         base: facts.base,
-        branch: req.branch ?? exports.BUMP_BRANCH,
+        branch: req.branch ?? bumpBranch(req.pinPath),
         pinPath: req.pinPath,
         oldText: old?.text,
         oldSha: old?.sha,
@@ -47279,9 +48864,11 @@ function composePlan(req, facts) {
             risks,
             conformanceUrl: req.conformanceUrl,
             notes,
+            compatibility: facts.compatibility,
         }),
         diff: (0, pin_diff_1.pinDiff)(req.pinPath, old?.text, newText),
         risks,
+        compatibility: facts.compatibility,
         routing: facts.routing,
         teamReviewers: facts.teamReviewers,
         labels: req.labels,
@@ -47293,15 +48880,22 @@ function composePlan(req, facts) {
  * run with no token or no consumer repository) the change is shown as a first pin.
  */
 async function planBump(gh, req, log) {
-    if (!gh)
-        return composePlan(req, { base: '(default branch)', notes: [], teamReviewers: [] });
+    if (!gh) {
+        const why = 'a dry run reads no current pin, so there is no old bundle to compare with';
+        const compatibility = (0, compatibility_1.notMeasured)({ pin: req.pinPath, new: req.newPin.sha256 }, why);
+        return composePlan(req, { base: '(default branch)', notes: [], teamReviewers: [], compatibility });
+    }
     const repository = `${req.owner}/${req.repo}`;
     const repoInfo = await (0, errors_1.apiCall)('reading the repository', repository, 'metadata: read', () => gh.rest.repos.get({ owner: req.owner, repo: req.repo }));
     const base = repoInfo.data.default_branch;
     log.info(`${repository}: default branch ${base}`);
     const pin = await readOldPin(gh, req, base, log);
     const routing = await readRouting(gh, req, base, log);
-    return composePlan(req, { base, ...pin, ...routing });
+    // nothing to measure when the base already pins this release, or the routing check will fail
+    const same = pin.oldPin !== undefined && (0, pin_file_1.samePinnedRelease)(pin.oldPin, req.newPin);
+    const unrouted = routing.routing?.routed === false && !req.allowUnrouted;
+    const compatibility = same || unrouted ? undefined : await req.measure?.(pin.oldPin, req.newPin);
+    return composePlan(req, { base, ...pin, ...routing, compatibility });
 }
 /** Fails (or warns with allowUnrouted) when CODEOWNERS does not send the pin file to the storage team. */
 function enforceRouting(plan, req, log) {
@@ -47368,7 +48962,7 @@ async function commitPin({ gh, req, plan, log }) {
         log.info(`branch ${plan.branch} created from ${plan.base} (${baseSha.slice(0, 12)})`);
     }
     // The pin file's blob sha on the recreated branch (the base may have moved since planBump read it).
-    const existing = await readFile(gh, req, plan.pinPath, plan.branch);
+    const existing = await (0, remote_file_1.readFile)(gh, req, plan.pinPath, plan.branch);
     await (0, errors_1.apiCall)(`committing ${plan.pinPath}`, plan.repository, 'contents: write', () => gh.rest.repos.createOrUpdateFileContents({
         owner,
         repo,
@@ -47487,7 +49081,7 @@ async function applyBump(gh, req, plan, log) {
     refuseOlder(req, plan.oldPin, `${plan.pinPath} on ${plan.base}`, log);
     const bump = { gh, req, plan, log };
     const existing = await findOpenPull(bump);
-    const onBranch = existing ? await readFile(gh, req, plan.pinPath, plan.branch) : undefined;
+    const onBranch = existing ? await (0, remote_file_1.readFile)(gh, req, plan.pinPath, plan.branch) : undefined;
     const proposed = parsedOrUndefined(onBranch?.text, `${plan.pinPath} on ${plan.branch}`);
     refuseOlder(req, proposed, `the open pull request #${existing?.number ?? ''}`, log);
     const branchCurrent = onBranch !== undefined && onBranch.text === plan.newText;
@@ -47510,6 +49104,7 @@ async function applyBump(gh, req, plan, log) {
         pullNumber: pull.number,
         pullUrl: pull.html_url,
         reviewRequestFailed: reviews?.failed ?? false,
+        pinCommitted: !branchCurrent,
     };
 }
 
@@ -47744,8 +49339,11 @@ const access_1 = __nccwpck_require__(38261);
 const client_1 = __nccwpck_require__(96584);
 const repository_1 = __nccwpck_require__(90651);
 const retry_1 = __nccwpck_require__(48129);
+const fetch_to_temp_1 = __nccwpck_require__(92904);
 const errors_1 = __nccwpck_require__(70017);
 const bump_1 = __nccwpck_require__(11268);
+const compatibility_status_1 = __nccwpck_require__(45013);
+const measure_1 = __nccwpck_require__(46830);
 const pin_file_1 = __nccwpck_require__(15428);
 const release_info_1 = __nccwpck_require__(1552);
 const routing_1 = __nccwpck_require__(90248);
@@ -47776,8 +49374,11 @@ function writeArtifacts(dir, pinPath, newText, plan, log) {
             message: plan.routing.message,
         },
         risks: plan.risks,
+        compatibility: plan.compatibility?.summary,
     };
     (0, node_fs_1.writeFileSync)((0, node_path_1.join)(dir, 'plan.json'), JSON.stringify(summary, null, 2) + '\n');
+    if (plan.compatibility?.report)
+        (0, node_fs_1.writeFileSync)((0, node_path_1.join)(dir, 'compare.json'), JSON.stringify(plan.compatibility.report, null, 2) + '\n');
     log.info(`wrote ${(0, node_path_1.join)(dir, (0, node_path_1.basename)(pinPath))}, pin.diff, pr-body.md and plan.json under ${dir}`);
 }
 function bumpSettings(options, ctx, env) {
@@ -47817,7 +49418,8 @@ function bumpSettings(options, ctx, env) {
     };
 }
 /** The new pin (from the manifest and the release publish made) and the bump request around it. */
-function bumpRequest(settings, options, env, log) {
+function bumpRequest(settings, options, env, ctx, compare) {
+    const { log } = ctx;
     const { out, dryRun } = settings;
     const { manifest, path: manifestPath } = (0, release_info_1.readManifest)(out);
     const release = (0, release_info_1.readReleaseInfo)({
@@ -47842,10 +49444,18 @@ function bumpRequest(settings, options, env, log) {
         allowUnrouted: settings.allowUnrouted,
         allowOlder: (0, context_1.boolOption)(options, 'allowOlder'),
         labels: labelsOption(options),
-        branch: bump_1.BUMP_BRANCH,
+        branch: (0, bump_1.bumpBranch)(settings.pinPath),
         conformanceUrl: release.conformanceUrl,
         manifests: { new: manifest },
         retry: (0, retry_1.retryPolicy)(env),
+        measure: (oldPin, pin) => (0, measure_1.measureBump)(oldPin, pin, {
+            out,
+            pinPath: settings.pinPath,
+            access: (0, fetch_to_temp_1.fetchAccess)(options, ctx, env),
+            allowUnisolated: (0, context_1.boolOption)(options, 'allowUnisolated'),
+            log,
+            compare,
+        }),
     };
 }
 async function dryRunBump(req, settings, ctx) {
@@ -47876,6 +49486,16 @@ async function realBump(gh, req, settings, ctx) {
         ctx.setOutput('pull-request-number', String(result.pullNumber));
     if (result.pullUrl)
         ctx.setOutput('pull-request-url', result.pullUrl);
+    if (result.pullNumber !== undefined) {
+        const verdict = await (0, compatibility_status_1.setCompatibilityStatus)(gh, {
+            owner: req.owner,
+            repo: req.repo,
+            pullNumber: result.pullNumber,
+            log,
+            revokeAcceptance: result.pinCommitted === true && result.outcome !== 'created',
+        });
+        ctx.setOutput('compatibility', verdict.state);
+    }
     const verb = result.outcome === 'up-to-date' ? 'Unchanged' : result.outcome === 'created' ? 'Opened' : 'Updated';
     await ctx.addSummary(`### pg-bundle pin-bump\n\n${verb}: [${plan.title}](${result.pullUrl ?? ''}) in ${plan.repository}.\n`);
     return 0;
@@ -47884,7 +49504,7 @@ function makePinBumpCommand(deps = {}) {
     return async (options, ctx) => {
         const env = deps.env ?? process.env;
         const settings = bumpSettings(options, ctx, env);
-        const req = bumpRequest(settings, options, env, ctx.log);
+        const req = bumpRequest(settings, options, env, ctx, deps.compare);
         const { token, apiUrl } = settings.access;
         // a dry run calls nothing remote: it shows the change as a first pin of the consumer repository
         if (settings.dryRun)
@@ -47898,6 +49518,313 @@ function makePinBumpCommand(deps = {}) {
     };
 }
 exports.pinBumpCommand = makePinBumpCommand();
+
+
+/***/ }),
+
+/***/ 45013:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.compatibilityStatusCommand = void 0;
+exports.setCompatibilityStatus = setCompatibilityStatus;
+exports.pullRequestNumber = pullRequestNumber;
+exports.makeCompatibilityStatusCommand = makeCompatibilityStatusCommand;
+/**
+ * The `pg-bundle/compatibility` commit status of a pin-bump pull request (the network edge): read
+ * the pull request (its labels, its head commit, the summary pin-bump stored in its body), check the
+ * summary is of the pin the head commit proposes, and set the status. pin-bump sets it after the
+ * bump; `compatibility-status` sets it again when a label is added or removed.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const context_1 = __nccwpck_require__(78480);
+const access_1 = __nccwpck_require__(38261);
+const client_1 = __nccwpck_require__(96584);
+const errors_1 = __nccwpck_require__(73116);
+const repository_1 = __nccwpck_require__(90651);
+const retry_1 = __nccwpck_require__(48129);
+const errors_2 = __nccwpck_require__(70017);
+const remote_file_1 = __nccwpck_require__(13205);
+const compatibility_1 = __nccwpck_require__(50986);
+const pin_file_1 = __nccwpck_require__(15428);
+/** Why the stored summary does not describe the head commit's pin, or undefined when it does. */
+async function staleness(gh, req, pull, c) {
+    const file = await (0, remote_file_1.readFile)(gh, req, c.pin, pull.head.sha);
+    if (!file)
+        return `${c.pin} is not on the pull request's head commit`;
+    try {
+        const pin = (0, pin_file_1.parsePin)(file.text, `${c.pin} on ${pull.head.sha.slice(0, 12)}`);
+        if (pin.sha256 === c.new)
+            return undefined;
+        return `the pull request's ${c.pin} pins another bundle than the one measured; run pin-bump again`;
+    }
+    catch (err) {
+        return `${c.pin} on the pull request's head commit is not a pin file (${err.message.split('\n')[0]})`;
+    }
+}
+async function removeAcceptance(gh, req, repository) {
+    await (0, errors_1.apiCall)(`removing the label ${compatibility_1.ACCEPT_LABEL}`, repository, 'pull-requests: write', () => gh.rest.issues.removeLabel({
+        owner: req.owner,
+        repo: req.repo,
+        issue_number: req.pullNumber,
+        name: compatibility_1.ACCEPT_LABEL,
+    }));
+    req.log.info(`removed the label ${compatibility_1.ACCEPT_LABEL} from #${req.pullNumber}: it proposes another bundle now, whose measurement the storage team has not accepted`);
+}
+/** Whether the commit's latest status of this context already says this (a re-run then writes nothing; the token needs statuses: write anyway). */
+async function alreadySet(gh, req, sha, verdict) {
+    const { owner, repo } = req;
+    const statuses = await (0, errors_1.apiCall)('reading the commit statuses', `${owner}/${repo}`, 'statuses: write', () => gh.rest.repos.listCommitStatusesForRef({ owner, repo, ref: sha, per_page: 100 }));
+    // newest first; GitHub treats contexts case-insensitively
+    const latest = statuses.data.find((s) => s.context.toLowerCase() === compatibility_1.COMPATIBILITY_CONTEXT);
+    return latest?.state === verdict.state && latest.description === verdict.description;
+}
+/** Sets the status on the pull request's head commit from its labels and stored summary. */
+async function setCompatibilityStatus(gh, req) {
+    const repository = `${req.owner}/${req.repo}`;
+    const { owner, repo, pullNumber } = req;
+    const pull = (await (0, errors_1.apiCall)(`reading pull request #${pullNumber}`, repository, 'pull-requests: read', () => gh.rest.pulls.get({ owner, repo, pull_number: pullNumber }))).data;
+    let labels = pull.labels.map((l) => l.name);
+    if (req.revokeAcceptance && labels.includes(compatibility_1.ACCEPT_LABEL)) {
+        await removeAcceptance(gh, req, repository);
+        labels = labels.filter((l) => l !== compatibility_1.ACCEPT_LABEL);
+    }
+    const stored = (0, compatibility_1.readCompatibilityComment)(pull.body);
+    const stale = stored ? await staleness(gh, req, pull, stored) : undefined;
+    const verdict = (0, compatibility_1.compatibilityVerdict)(stored, labels, stale);
+    if (await alreadySet(gh, req, pull.head.sha, verdict)) {
+        req.log.info(`${compatibility_1.COMPATIBILITY_CONTEXT} on #${pullNumber} is already ${verdict.state}: ${verdict.description}`);
+        return { ...verdict, sha: pull.head.sha };
+    }
+    await (0, errors_1.apiCall)(`setting the ${compatibility_1.COMPATIBILITY_CONTEXT} status`, repository, 'statuses: write', () => gh.rest.repos.createCommitStatus({
+        owner,
+        repo,
+        sha: pull.head.sha,
+        state: verdict.state,
+        context: compatibility_1.COMPATIBILITY_CONTEXT,
+        description: verdict.description,
+        target_url: pull.html_url,
+    }));
+    req.log.info(`${compatibility_1.COMPATIBILITY_CONTEXT} on #${pullNumber} (${pull.head.sha.slice(0, 12)}): ${verdict.state}: ${verdict.description}`);
+    return { ...verdict, sha: pull.head.sha };
+}
+/** --pull-request, else the number of the pull request of the event that started the workflow. */
+function pullRequestNumber(given, env) {
+    let value = given;
+    if (value === undefined && env.GITHUB_EVENT_PATH) {
+        try {
+            const event = JSON.parse((0, node_fs_1.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
+            value = event.pull_request?.number?.toString();
+        }
+        catch {
+            value = undefined;
+        }
+    }
+    if (value === undefined || !/^[1-9][0-9]*$/.test(value.trim()))
+        throw new errors_2.UserError(value === undefined
+            ? 'compatibility-status needs the pull request: the workflow event has none'
+            : `--pull-request is "${value}", not a pull request number`, 'pass --pull-request <number> (in a workflow on pull_request: ${{ github.event.pull_request.number }})');
+    return Number(value.trim());
+}
+/**
+ * `pg-bundle compatibility-status`: sets the `pg-bundle/compatibility` status of a pin-bump pull
+ * request again, e.g. from a workflow on `pull_request: types: [labeled, unlabeled]`.
+ */
+function makeCompatibilityStatusCommand(env = process.env) {
+    return async (options, ctx) => {
+        const repository = (0, repository_1.parseRepository)((0, context_1.stringOption)(options, 'consumerRepository') ?? (env.GITHUB_REPOSITORY || undefined), 'the repository of the pull request', '--consumer-repository');
+        const pullNumber = pullRequestNumber((0, context_1.stringOption)(options, 'pullRequest'), env);
+        const { token, apiUrl } = (0, access_1.githubAccess)(options, ctx, env);
+        if (!token)
+            throw new errors_2.UserError(`compatibility-status needs a token for ${repository.owner}/${repository.repo}`, 'pass --token or set GITHUB_TOKEN (in a workflow: permissions "pull-requests: read" and "statuses: write")');
+        const gh = (0, client_1.createGitHubClient)({ token, apiUrl, log: ctx.log, retry: (0, retry_1.retryPolicy)(env) });
+        const verdict = await setCompatibilityStatus(gh, { ...repository, pullNumber, log: ctx.log });
+        ctx.setOutput('compatibility', verdict.state);
+        await ctx.addSummary(`### ${compatibility_1.COMPATIBILITY_CONTEXT}: ${verdict.state}\n\n${verdict.description}\n`);
+        return 0;
+    };
+}
+exports.compatibilityStatusCommand = makeCompatibilityStatusCommand();
+
+
+/***/ }),
+
+/***/ 50986:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.STATUS_DESCRIPTION_LIMIT = exports.ACCEPT_LABEL = exports.COMPATIBILITY_CONTEXT = void 0;
+exports.notMeasured = notMeasured;
+exports.summariseCompare = summariseCompare;
+exports.compatibilityComment = compatibilityComment;
+exports.readCompatibilityComment = readCompatibilityComment;
+exports.compatibilityProblems = compatibilityProblems;
+exports.compatibilityVerdict = compatibilityVerdict;
+exports.COMPATIBILITY_CONTEXT = 'pg-bundle/compatibility';
+exports.ACCEPT_LABEL = 'compatibility-accepted';
+/** GitHub refuses a commit status description longer than this. */
+exports.STATUS_DESCRIPTION_LIMIT = 140;
+function notMeasured(pins, why) {
+    return {
+        summary: { ...pins, why, orderChanged: 0, corruptIndexes: 0, pagesDiffer: 0, notMeasured: [] },
+    };
+}
+function unmeasuredStages(m) {
+    if (m.presence !== 'both')
+        return [`v${m.major}: ${m.presence.replace('only in', 'only in the')} bundle`];
+    const stages = { collations: m.collations, indexes: m.indexes, catalog: m.catalog, walredo: m.walredo };
+    return Object.entries(stages).flatMap(([name, s]) => s && !s.measured ? [`v${m.major} ${name}: ${s.why}`] : []);
+}
+/** compare's report summed up for the status. */
+function summariseCompare(report, pins) {
+    const sum = (f) => report.majors.reduce((n, m) => n + f(m), 0);
+    return {
+        ...pins,
+        orderChanged: sum((m) => (m.collations?.measured ? m.collations.changed.length : 0)),
+        corruptIndexes: sum((m) => (m.indexes?.measured ? m.indexes.corrupt : 0)),
+        pagesDiffer: sum((m) => (m.walredo?.measured ? m.walredo.differingCount : 0)),
+        notMeasured: report.majors.flatMap(unmeasuredStages),
+    };
+}
+const COMMENT = /<!-- pg-bundle:compatibility (\{.*?\}) -->/;
+/** The comment that carries the summary in the pull request body (invisible when rendered). */
+function compatibilityComment(c) {
+    // `--` cannot occur inside an HTML comment: JSON escapes of it keep the comment whole
+    return `<!-- pg-bundle:compatibility ${JSON.stringify(c).replace(/--/g, '-\\u002d')} -->`;
+}
+/** The summary stored in a pull request body, or undefined when there is none (or it is not one). */
+function readCompatibilityComment(body) {
+    const m = COMMENT.exec(body ?? '');
+    if (!m)
+        return undefined;
+    try {
+        const c = JSON.parse(m[1]);
+        const counts = [c.orderChanged, c.corruptIndexes, c.pagesDiffer];
+        const valid = typeof c.pin === 'string' &&
+            typeof c.new === 'string' &&
+            counts.every((n) => Number.isInteger(n) && n >= 0) &&
+            Array.isArray(c.notMeasured) &&
+            c.notMeasured.every((s) => typeof s === 'string') &&
+            (c.why === undefined || typeof c.why === 'string');
+        return valid ? c : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+/** What is wrong (empty: nothing changed and everything was measured). */
+function compatibilityProblems(c) {
+    if (c.why)
+        return [`not measured: ${c.why}`];
+    const problems = [];
+    if (c.orderChanged)
+        problems.push(`${plural(c.orderChanged, 'collation', 'collations')} changed order`);
+    if (c.corruptIndexes)
+        problems.push(`${plural(c.corruptIndexes, 'index', 'indexes')} corrupt under the new bundle`);
+    if (c.pagesDiffer)
+        problems.push(`${plural(c.pagesDiffer, 'walredo page differs', 'walredo pages differ')}`);
+    if (c.notMeasured.length)
+        problems.push(`not measured: ${c.notMeasured[0]}${c.notMeasured.length > 1 ? ` (and ${c.notMeasured.length - 1} more)` : ''}`);
+    return problems;
+}
+function shortened(text) {
+    return text.length <= exports.STATUS_DESCRIPTION_LIMIT ? text : `${text.slice(0, exports.STATUS_DESCRIPTION_LIMIT - 1)}…`;
+}
+/**
+ * The status from the stored summary (undefined: none, or `stale` says why it no longer applies)
+ * and the pull request's labels.
+ */
+function compatibilityVerdict(c, labels, stale) {
+    const problems = stale
+        ? [`not measured: ${stale}`]
+        : c
+            ? compatibilityProblems(c)
+            : ['not measured: the pull request body holds no pg-bundle compatibility result; run pin-bump again'];
+    if (problems.length === 0)
+        return { state: 'success', description: 'measured: no collation order, index or walredo page changed' };
+    if (labels.includes(exports.ACCEPT_LABEL))
+        return {
+            state: 'success',
+            description: shortened(`accepted by the storage team (${exports.ACCEPT_LABEL}): ${problems.join('; ')}`),
+        };
+    return { state: 'failure', description: shortened(problems.join('; ')) };
+}
+
+
+/***/ }),
+
+/***/ 46830:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.measureBump = measureBump;
+/**
+ * pin-bump's measurement: the old pin's bundle (fetched through fetch's checked path) and the new
+ * one run side by side by `compare`. Whatever stops it becomes "not measured: <why>", never a
+ * failed bump: the status then fails and the Risk section says why.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const command_1 = __nccwpck_require__(93290);
+const input_1 = __nccwpck_require__(84799);
+const report_1 = __nccwpck_require__(92169);
+const fetch_to_temp_1 = __nccwpck_require__(92904);
+const errors_1 = __nccwpck_require__(70017);
+const compatibility_1 = __nccwpck_require__(50986);
+const firstLine = (err) => (0, errors_1.errorMessage)(err).split('\n')[0];
+/** The new bundle: --out when it holds one, else the new pin's release, fetched and checked. */
+async function newInput(newPin, s) {
+    const out = (0, node_path_1.resolve)(s.out);
+    if ((0, node_fs_1.existsSync)(out) && (0, input_1.completeMajors)(out).length > 0) {
+        s.log.info(`compare: the new bundle is the one in ${out}`);
+        const input = (0, input_1.directoryInput)(out, `${newPin.tag} (${s.out})`);
+        if (input)
+            return input;
+    }
+    const where = `the new pin ${newPin.tag}`;
+    return (0, input_1.fetchedInput)(newPin.tag, await (0, fetch_to_temp_1.fetchToTemp)({ pin: newPin, where }, s.access));
+}
+/** Measures what replacing the old pin's bundle with the new one changes (never throws). */
+async function measureBump(oldPin, newPin, s) {
+    const pins = { pin: s.pinPath, old: oldPin?.sha256, new: newPin.sha256 };
+    if (!oldPin)
+        return (0, compatibility_1.notMeasured)(pins, 'first pin: there is no old bundle to compare with');
+    let old;
+    try {
+        const where = `the old pin ${oldPin.tag}`;
+        old = (0, input_1.fetchedInput)(`${oldPin.tag} (old pin)`, await (0, fetch_to_temp_1.fetchToTemp)({ pin: oldPin, where }, s.access));
+    }
+    catch (err) {
+        s.log.warn(`compare: the old pin's bundle could not be fetched: ${(0, errors_1.errorMessage)(err)}`);
+        return (0, compatibility_1.notMeasured)(pins, `the old pin's bundle ${oldPin.tag} could not be fetched: ${firstLine(err)}`);
+    }
+    let neu;
+    try {
+        neu = await newInput(newPin, s);
+        const compare = s.compare ?? ((o, n, log) => (0, command_1.compareInputs)(o, n, { allowUnisolated: s.allowUnisolated, log }));
+        const report = await compare(old, neu, s.log);
+        return {
+            summary: (0, compatibility_1.summariseCompare)(report, pins),
+            report,
+            markdown: (0, report_1.renderMarkdown)(report, { times: false }),
+        };
+    }
+    catch (err) {
+        s.log.warn(`compare did not run: ${(0, errors_1.errorMessage)(err)}`);
+        return (0, compatibility_1.notMeasured)(pins, `compare did not run: ${firstLine(err)}`);
+    }
+    finally {
+        old.cleanup?.();
+        neu?.cleanup?.();
+    }
+}
 
 
 /***/ }),
@@ -47932,6 +49859,7 @@ exports.normaliseProvider = normaliseProvider;
 exports.pinFromManifest = pinFromManifest;
 exports.unmeasuredFacts = unmeasuredFacts;
 exports.pinSchemaPath = pinSchemaPath;
+exports.postgresVersionPattern = postgresVersionPattern;
 exports.pinProblems = pinProblems;
 exports.assertValidPin = assertValidPin;
 exports.serialisePin = serialisePin;
@@ -48042,6 +49970,15 @@ function pinValidator() {
     }
     return validator;
 }
+let versionPattern;
+/** The pin schema's pattern of a PostgreSQL version (`$defs.version.properties.postgresVersion`). */
+function postgresVersionPattern() {
+    if (!versionPattern) {
+        const schema = JSON.parse((0, node_fs_1.readFileSync)(pinSchemaPath(), 'utf8'));
+        versionPattern = new RegExp(schema.$defs.version.properties.postgresVersion.pattern);
+    }
+    return versionPattern;
+}
 /** Schema problems of a parsed pin file, as readable lines (empty when valid). */
 function pinProblems(value) {
     const validate = pinValidator();
@@ -48094,7 +50031,7 @@ function pinPathProblem(path) {
 /***/ }),
 
 /***/ 31683:
-/***/ ((__unused_webpack_module, exports) => {
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
@@ -48102,7 +50039,14 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.PR_MARKER = exports.PR_BODY_LIMIT = void 0;
 exports.prTitle = prTitle;
 exports.humanSize = humanSize;
+exports.measuredSection = measuredSection;
 exports.renderPrBody = renderPrBody;
+/**
+ * Title and body of the pin-bump pull request (pure). GitHub limits a body to 65,536 characters:
+ * if the full text would be longer, the per-version tables, then the measured compare table, then
+ * the risk list are shortened.
+ */
+const compatibility_1 = __nccwpck_require__(50986);
 exports.PR_BODY_LIMIT = 65_536;
 exports.PR_MARKER = '<!-- pg-bundle:pin-bump -->';
 function prTitle(newPin) {
@@ -48210,12 +50154,39 @@ function riskSection(risks, firstPin, maxItems = Infinity) {
     }
     return lines.join('\n');
 }
+const MEASURED_TITLE = '### Measured: the old and the new bundle side by side (`pg-bundle compare`)';
+/**
+ * The measured part of the Risk section: compare's table, cut to `maxChars` with a note (the whole
+ * report is the pin-bump job's <out>/pin-bump/compare.json), or "not measured: <why>".
+ */
+function measuredSection(result, maxChars = Infinity) {
+    if (!result)
+        return '';
+    const why = result.summary.why;
+    if (!result.markdown)
+        return `${MEASURED_TITLE}\n\nnot measured: ${cell(why ?? 'compare did not run')}`;
+    // compare's own heading becomes a line under ours
+    const lines = result.markdown
+        .trimEnd()
+        .replace(/^### /, '**')
+        .replace(/^(\*\*[^\n]*)/, '$1**')
+        .split('\n');
+    const note = (n) => `\n\n… ${n} more lines of the table left out to fit GitHub's body limit: the whole report is <out>/pin-bump/compare.json of the pin-bump job.`;
+    let text = MEASURED_TITLE + '\n';
+    for (let i = 0; i < lines.length; i++) {
+        if (text.length + lines[i].length + 1 + note(lines.length).length > maxChars)
+            return text.trimEnd() + note(lines.length - i);
+        text += '\n' + lines[i];
+    }
+    return text;
+}
 /** The pull request body (pure), always under PR_BODY_LIMIT characters. */
 function renderPrBody(input) {
     const { oldPin, newPin, pinPath, risks } = input;
     const conformance = input.conformanceUrl ?? newPin.manifestUrl;
     const header = [
         exports.PR_MARKER,
+        ...(input.compatibility ? [(0, compatibility_1.compatibilityComment)(input.compatibility.summary)] : []),
         `This pull request moves \`${pinPath}\` ${oldPin ? `from \`${cell(oldPin.tag)}\` ` : ''}to pg-bundle release [\`${cell(newPin.tag)}\`](${newPin.releaseUrl}).`,
         '',
         ...(input.notes ?? []).map((n) => `> ${cell(n)}`),
@@ -48237,16 +50208,22 @@ function renderPrBody(input) {
         .map((r) => LABEL_OF_KIND[r.kind] ?? ''));
     const tables = majors.map((m) => versionTable(m, oldPin?.versions[m], newPin.versions[m], riskyLabels(m)));
     const assemble = (risk, tableText) => [header, risk, '## Versions', tableText, links].join('\n\n').replace(/\n{3,}/g, '\n\n') + '\n';
-    const full = assemble(riskSection(risks, !oldPin), tables.join('\n\n'));
+    const risk = (maxItems = Infinity, measured = measuredSection(input.compatibility)) => riskSection(risks, !oldPin, maxItems) + (measured ? `\n\n${measured}` : '');
+    const full = assemble(risk(), tables.join('\n\n'));
     if (full.length <= exports.PR_BODY_LIMIT)
         return full;
     // Too long: keep the risk section, summarise the tables.
     const summary = `${majors.length} versions; tables omitted to fit GitHub's body limit. Full details: ${conformance ?? newPin.releaseUrl}`;
-    const shorter = assemble(riskSection(risks, !oldPin), summary);
+    const shorter = assemble(risk(), summary);
     if (shorter.length <= exports.PR_BODY_LIMIT)
         return shorter;
+    // Then cut the measured table to the room the rest leaves.
+    const room = exports.PR_BODY_LIMIT - assemble(risk(Infinity, ''), summary).length - 2;
+    const cut = assemble(risk(Infinity, measuredSection(input.compatibility, room)), summary);
+    if (cut.length <= exports.PR_BODY_LIMIT)
+        return cut;
     for (let max = 200; max >= 0; max = max > 10 ? Math.floor(max / 2) : max - 1) {
-        const text = assemble(riskSection(risks, !oldPin, max), summary);
+        const text = assemble(risk(max, measuredSection(input.compatibility, 0)), summary);
         if (text.length <= exports.PR_BODY_LIMIT)
             return text;
     }
@@ -48276,15 +50253,20 @@ const errors_1 = __nccwpck_require__(70017);
 const json_1 = __nccwpck_require__(74976);
 const manifest_file_1 = __nccwpck_require__(91433);
 const hash_1 = __nccwpck_require__(95138);
+const log_text_1 = __nccwpck_require__(11392);
 const repository_1 = __nccwpck_require__(90651);
 const naming_1 = __nccwpck_require__(82419);
-/** `<hex>  <name>` lines (sha256sum format, text or binary marker) → name → sha256 (pure). */
-function parseSha256Sums(text) {
+/** `<hex>  <name>` lines (sha256sum format, text or binary marker) → name → sha256 (pure); a name listed twice is refused. */
+function parseSha256Sums(text, where = 'SHA256SUMS') {
     const sums = new Map();
     for (const line of text.split(/\r?\n/)) {
         const m = /^([0-9a-fA-F]{64}) [ *](.+)$/.exec(line.trim());
-        if (m)
-            sums.set(m[2], m[1].toLowerCase());
+        if (!m)
+            continue;
+        // two sums for one name: which one vouches for the file is not for a reader to pick
+        if (sums.has(m[2]))
+            throw new errors_1.UserError(`${where} lists ${(0, log_text_1.shown)(m[2])} more than once`, 'do not use this release: publish writes each name once; re-publish it (publish --replace)');
+        sums.set(m[2], m[1].toLowerCase());
     }
     return sums;
 }
@@ -48352,7 +50334,7 @@ function releaseInfoFromSums(input) {
     const sumsPath = (0, node_path_1.join)(out, 'publish', 'SHA256SUMS');
     if (!(0, node_fs_1.existsSync)(sumsPath))
         throw new errors_1.UserError(`${sumsPath} is missing: pin-bump takes the bundle's sha256 from what publish wrote`, 'run pg-bundle publish with the same --out first');
-    const sha256 = parseSha256Sums((0, node_fs_1.readFileSync)(sumsPath, 'utf8')).get(assetName);
+    const sha256 = parseSha256Sums((0, node_fs_1.readFileSync)(sumsPath, 'utf8'), sumsPath).get(assetName);
     if (!sha256 || !(0, hash_1.isSha256Hex)(sha256))
         throw new errors_1.UserError(`${sumsPath} has no sha256 for ${assetName}`, `check that --tag ${input.tag} is the tag publish used`);
     return {
@@ -48362,6 +50344,39 @@ function releaseInfoFromSums(input) {
         sha256,
         ...(0, repository_1.releaseUrls)(input.serverUrl, input.releaseRepository, input.tag, assetName),
     };
+}
+
+
+/***/ }),
+
+/***/ 13205:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.readFile = readFile;
+const errors_1 = __nccwpck_require__(73116);
+const errors_2 = __nccwpck_require__(70017);
+/** The file's text and blob sha; undefined when there is no such file (or ref). */
+async function readFile(gh, req, path, ref) {
+    const repository = `${req.owner}/${req.repo}`;
+    const data = await (0, errors_1.apiCall)(`reading ${path} on ${ref}`, repository, 'contents: read', async () => {
+        try {
+            return (await gh.rest.repos.getContent({ owner: req.owner, repo: req.repo, path, ref })).data;
+        }
+        catch (err) {
+            if ((0, errors_1.httpStatus)(err) === 404)
+                return undefined; // no such file (or branch)
+            throw err;
+        }
+    });
+    if (data === undefined)
+        return undefined;
+    if (Array.isArray(data) || data.type !== 'file')
+        throw new errors_2.UserError(`${path} in ${repository} is not a file`, 'choose another --pin-file');
+    const encoded = 'content' in data && typeof data.content === 'string' ? data.content : '';
+    return { text: Buffer.from(encoded, 'base64').toString('utf8'), sha: data.sha };
 }
 
 
@@ -48696,6 +50711,7 @@ const manifest_1 = __nccwpck_require__(84414);
 const bundle_files_1 = __nccwpck_require__(77925);
 const manifest_file_1 = __nccwpck_require__(91433);
 const errors_1 = __nccwpck_require__(70017);
+const release_identity_1 = __nccwpck_require__(21281);
 /** Reads one artifact directory: its manifest and the vNN directories it lists (all must exist, no extra ones). */
 function readArtifactDir(dir) {
     const root = (0, node_path_1.resolve)(dir);
@@ -48730,7 +50746,7 @@ function assertConformancePassed(manifest) {
         }
     }
 }
-/** Merges several artifact directories (one per matrix job) into one publish input. */
+/** Merges several artifact directories (one per matrix job) into one publish input, with the manifest a release publishes. */
 function assemblePublishInput(dirs) {
     if (dirs.length === 0)
         throw new errors_1.UserError('no artifact directory to publish', 'pass the directories downloaded from the build jobs, or --out of a local build');
@@ -48743,11 +50759,15 @@ function assemblePublishInput(dirs) {
         throw new errors_1.UserError(`cannot merge the manifests of ${dirs.join(', ')}: ${err.message}`, 'give each PostgreSQL major version to exactly one artifact');
     }
     assertConformancePassed(manifest);
+    // what is published: the facts of the files, not of the run that made them (release-identity.ts)
+    manifest = (0, release_identity_1.releaseManifest)(manifest);
     const versionDirs = parts.flatMap((p) => p.versionDirs).sort((a, b) => Number(a.major) - Number(b.major));
     return { manifest, versionDirs };
 }
 /** Artifact directories below `root` (each subdirectory holding a manifest.json), e.g. what @actions/artifact downloaded. */
 function findArtifactDirs(root) {
+    if (!(0, node_fs_1.existsSync)(root) || !(0, node_fs_1.statSync)(root).isDirectory())
+        throw new errors_1.UserError(`the artifact directory ${root} does not exist`, 'check the directories given as arguments (input `args` in the action): each one downloaded from a build job, or --out of a local build');
     if ((0, node_fs_1.existsSync)((0, node_path_1.join)(root, 'manifest.json')))
         return [(0, node_path_1.resolve)(root)];
     return (0, node_fs_1.readdirSync)(root)
@@ -48800,6 +50820,7 @@ const access_1 = __nccwpck_require__(38261);
 const errors_1 = __nccwpck_require__(73116);
 const client_1 = __nccwpck_require__(96584);
 const repository_1 = __nccwpck_require__(90651);
+const deadlines_1 = __nccwpck_require__(32042);
 const retry_1 = __nccwpck_require__(48129);
 const errors_2 = __nccwpck_require__(70017);
 const artifacts_1 = __nccwpck_require__(55544);
@@ -48807,6 +50828,7 @@ const fetch_1 = __nccwpck_require__(75583);
 const naming_1 = __nccwpck_require__(82419);
 const prepare_1 = __nccwpck_require__(25856);
 const release_1 = __nccwpck_require__(93162);
+const same_content_1 = __nccwpck_require__(96293);
 const MAKE_LATEST = ['true', 'false', 'legacy'];
 function makeLatestOption(options) {
     const value = (0, context_1.stringOption)(options, 'makeLatest') ?? 'true';
@@ -48881,6 +50903,9 @@ async function publishToGitHub(prepared, target, replace, ctx) {
         log: ctx.log,
         retry: (0, retry_1.retryPolicy)(),
     });
+    // the same files under another source revision: the published release stays, its assets are adopted
+    if (!replace)
+        await (0, same_content_1.adoptSameContent)(octokit, { owner, repo, tag: prepared.tag }, prepared, ctx.log);
     const { tag, body, assets } = prepared;
     if (target.targetCommitish)
         ctx.log.info(`release ${tag} is for commit ${target.targetCommitish}`);
@@ -48927,16 +50952,19 @@ const publishCommand = async (options, ctx) => {
     const tag = (0, naming_1.validateTag)((0, context_1.stringOption)(options, 'tag') ?? (0, naming_1.defaultTag)(input.manifest));
     const target = publishTarget(options, ctx);
     const prepared = await (0, prepare_1.prepareRelease)(input, tag, out, ctx.log);
-    const record = publishRecord(prepared, target);
     ctx.setOutput('tag', tag);
-    ctx.setOutput('sha256', record.sha256);
     ctx.setOutput('asset-path', prepared.assets[0].path);
     if (target.dryRunReason) {
+        const record = publishRecord(prepared, target);
+        ctx.setOutput('sha256', record.sha256);
         writeRecord(prepared, record);
         await reportDryRun(prepared, target, ctx);
         return 0;
     }
     const published = await publishToGitHub(prepared, target, (0, context_1.boolOption)(options, 'replace'), ctx);
+    // after publishing: the assets may be the release's own (adoptSameContent)
+    const record = publishRecord(prepared, target);
+    ctx.setOutput('sha256', record.sha256);
     const { releaseUrl, assetUrl, manifestUrl, releasedAt } = published;
     writeRecord(prepared, {
         ...record,
@@ -48962,13 +50990,72 @@ const fetchCommand = async (options, ctx) => {
         apiUrl: access.apiUrl,
         log: ctx.log,
         retry: (0, retry_1.retryPolicy)(),
+        deadlines: (0, deadlines_1.deadlinesOption)((0, context_1.stringOption)(options, 'timeout')),
     });
     ctx.setOutput('dir', result.dir);
     ctx.setOutput('tag', result.tag);
     ctx.setOutput('sha256', result.sha256);
+    const versions = result.versions
+        .map((m, i) => `v${m} (PostgreSQL ${result.postgresVersions[i]})`)
+        .join(', ');
+    await ctx.addSummary(`### pg-bundle fetch\n\nUnpacked \`${result.tag}\` into \`${result.dir}\`: ${versions}; sha256 \`${result.sha256}\`, checked against the pin and every file against its manifest.\n`);
     return 0;
 };
 exports.fetchCommand = fetchCommand;
+
+
+/***/ }),
+
+/***/ 92904:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.fetchAccess = fetchAccess;
+exports.fetchToTemp = fetchToTemp;
+/**
+ * A bundle fetched through fetch's one checked path into a temporary directory, for the commands
+ * that read a bundle they were given as a pin file or a release (rebuild-check, compare, pin-bump's
+ * measurement of the old pin): the directory is removed again by `cleanup`.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_os_1 = __nccwpck_require__(48161);
+const node_path_1 = __nccwpck_require__(76760);
+const context_1 = __nccwpck_require__(78480);
+const access_1 = __nccwpck_require__(38261);
+const deadlines_1 = __nccwpck_require__(32042);
+const retry_1 = __nccwpck_require__(48129);
+const fetch_1 = __nccwpck_require__(75583);
+/** The fetch access the options and the environment give (--token, --api-url, --timeout). */
+function fetchAccess(options, ctx, env = process.env) {
+    const access = (0, access_1.githubAccess)(options, ctx, env);
+    return {
+        token: access.token,
+        apiUrl: access.apiUrl,
+        log: ctx.log,
+        retry: (0, retry_1.retryPolicy)(env),
+        deadlines: (0, deadlines_1.deadlinesOption)((0, context_1.stringOption)(options, 'timeout')),
+    };
+}
+/** Fetches and checks the bundle into a new temporary directory; nothing is left behind on failure. */
+async function fetchToTemp(source, access, prefix = 'pg-bundle-fetched-') {
+    const parent = (0, node_fs_1.mkdtempSync)((0, node_path_1.join)((0, node_os_1.tmpdir)(), prefix));
+    const cleanup = () => (0, node_fs_1.rmSync)(parent, { recursive: true, force: true });
+    const target = { ...access, outDir: (0, node_path_1.join)(parent, 'bundle') };
+    try {
+        const fetched = 'pin' in source
+            ? await (0, fetch_1.fetchPin)(source.pin, source.where, target)
+            : 'pinPath' in source
+                ? await (0, fetch_1.fetchBundle)({ ...target, pinPath: source.pinPath })
+                : await (0, fetch_1.fetchRelease)({ ...target, ...source });
+        return { ...fetched, cleanup };
+    }
+    catch (err) {
+        cleanup();
+        throw err;
+    }
+}
 
 
 /***/ }),
@@ -49016,6 +51103,7 @@ exports.tokenMayGoTo = tokenMayGoTo;
 exports.apiTakesToken = apiTakesToken;
 exports.extractBundle = extractBundle;
 exports.fetchBundle = fetchBundle;
+exports.fetchPin = fetchPin;
 exports.fetchRelease = fetchRelease;
 /**
  * `pg-bundle fetch`: the consumer side. Reads a pin file, downloads the pinned bundle asset,
@@ -49033,6 +51121,7 @@ const node_url_1 = __nccwpck_require__(73136);
 const tar = __importStar(__nccwpck_require__(56118));
 const manifest_file_1 = __nccwpck_require__(91433);
 const client_1 = __nccwpck_require__(96584);
+const deadlines_1 = __nccwpck_require__(32042);
 const errors_1 = __nccwpck_require__(73116);
 const repository_1 = __nccwpck_require__(90651);
 const retry_1 = __nccwpck_require__(48129);
@@ -49041,6 +51130,8 @@ const release_info_1 = __nccwpck_require__(1552);
 const walredo_dialect_1 = __nccwpck_require__(8033);
 const errors_2 = __nccwpck_require__(70017);
 const hash_1 = __nccwpck_require__(95138);
+const dir_lock_1 = __nccwpck_require__(18731);
+const log_text_1 = __nccwpck_require__(11392);
 const naming_1 = __nccwpck_require__(82419);
 const out_swap_1 = __nccwpck_require__(15419);
 const tarball_1 = __nccwpck_require__(94897);
@@ -49108,13 +51199,15 @@ const MAX_REDIRECTS = 10;
  * One GET of a download URL, following redirects by hand so that each hop is checked on its own
  * (the token never follows a redirect to another host); at most `maxBytes` are read.
  */
-async function downloadOnce(url, token, apiUrl, maxBytes) {
+async function downloadOnce(url, options, maxBytes) {
+    const { token, apiUrl } = options;
+    const get = (0, deadlines_1.fetchWithDeadlines)(fetch, options.deadlines ?? (0, deadlines_1.deadlinesOf)());
     let at = url;
     for (let hop = 0;; hop++) {
         const authorised = token !== undefined && tokenMayGoTo(at, apiUrl);
         let res;
         try {
-            res = await fetch(at, {
+            res = await get(at, {
                 headers: authorised ? { authorization: `token ${token}` } : {},
                 redirect: 'manual',
             });
@@ -49133,8 +51226,17 @@ async function downloadOnce(url, token, apiUrl, maxBytes) {
                 throw new errors_2.UserError(`downloading ${url} redirected to ${at}`, 'check the pin file');
             continue;
         }
-        if (res.ok)
-            return readBounded(res, url, maxBytes);
+        if (res.ok) {
+            try {
+                return await readBounded(res, url, maxBytes);
+            }
+            catch (err) {
+                if (err instanceof errors_2.UserError)
+                    throw err;
+                // a missed deadline or a dropped connection while reading: retried like one before the answer
+                throw new retry_1.HttpFailureError(500, (0, errors_2.errorMessage)(err));
+            }
+        }
         await res.body?.cancel();
         const headers = Object.fromEntries(res.headers.entries());
         const refused = res.status === 404 || res.status === 401 || res.status === 403;
@@ -49184,9 +51286,9 @@ async function downloadUrl(url, options, policy, maxBytes) {
         return readLocalAsset(url, maxBytes);
     if (!/^https?:\/\//.test(url))
         throw new errors_2.UserError(`cannot download ${url}: only http(s) and file URLs are supported`, 'check the pin file');
-    const { token, apiUrl, log } = options;
+    const { log } = options;
     try {
-        return await (0, retry_1.withRetries)(() => downloadOnce(url, token, apiUrl, maxBytes), (err, attempt) => err instanceof errors_2.UserError ? retry_1.NO_RETRY : (0, retry_1.retryDecision)(err, attempt, policy, Date.now()), (decision, attempt) => log.warn((0, retry_1.retryMessage)(`downloading ${url}`, decision, attempt, policy.maxRetries)));
+        return await (0, retry_1.withRetries)(() => downloadOnce(url, options, maxBytes), (err, attempt) => err instanceof errors_2.UserError ? retry_1.NO_RETRY : (0, retry_1.retryDecision)(err, attempt, policy, Date.now()), (decision, attempt) => log.warn((0, retry_1.retryMessage)(`downloading ${url}`, decision, attempt, policy.maxRetries)));
     }
     catch (err) {
         if (err instanceof errors_2.UserError)
@@ -49203,13 +51305,13 @@ async function releaseByTag(octokit, ref) {
     return (0, errors_1.apiCall)(`reading release ${tag}`, repositoryOf(ref), 'contents: read', async () => {
         const { data } = await octokit.rest.repos.getReleaseByTag({ owner, repo, tag });
         return data;
-    });
+    }, ref.namedBy);
 }
 /** The release's asset of that name; `fix` says what to check when it has none. */
 function assetNamed(release, ref, name, fix) {
     const asset = release.assets.find((a) => a.name === name);
     if (!asset)
-        throw new errors_2.UserError(`release ${ref.tag} in ${repositoryOf(ref)} has no asset ${name}`, fix);
+        throw new errors_2.UserError(`release ${ref.tag} in ${repositoryOf(ref)} has no asset ${(0, log_text_1.shown)(name)}`, fix);
     return asset;
 }
 /** An asset's content through the API, refused before the download when GitHub reports it larger than `maxBytes`. */
@@ -49225,17 +51327,24 @@ async function downloadReleaseAsset(octokit, ref, asset, maxBytes, limit = 'the 
             headers: { accept: 'application/octet-stream' },
         });
         return Buffer.from(data);
-    });
+    }, ref.namedBy);
 }
 /** The API client of a fetch (its API URL, log and retry policy), with or without a token. */
 function apiClient(token, options) {
-    return (0, client_1.createGitHubClient)({ token, apiUrl: options.apiUrl, log: options.log, retry: options.retry });
+    return (0, client_1.createGitHubClient)({
+        token,
+        apiUrl: options.apiUrl,
+        log: options.log,
+        retry: options.retry,
+        deadlines: options.deadlines ?? (0, deadlines_1.deadlinesOf)(),
+    });
 }
 /** Through the API (works for private repositories): release by tag → asset by name → download. */
 async function downloadWithApi(pin, token, options, maxBytes) {
-    const where = (0, repository_1.parseReleaseDownloadUrl)(pin.assetUrl);
-    if (!where)
+    const found = (0, repository_1.parseReleaseDownloadUrl)(pin.assetUrl);
+    if (!found)
         return undefined;
+    const where = { ...found, namedBy: "the pin file's assetUrl (and that the release was published)" };
     const octokit = apiClient(token, options);
     const release = await releaseByTag(octokit, where);
     const asset = assetNamed(release, where, pin.assetName, 'check the pin file (was the release published completely?)');
@@ -49272,8 +51381,12 @@ function pinMismatches(manifest, pin) {
         if (!m)
             problems.push(`the pin lists PostgreSQL ${major} but the bundle does not contain it`);
         else if (v.postgresVersion !== m.postgres.version)
-            problems.push(`v${major}: the pin says PostgreSQL ${v.postgresVersion}, the bundle has ${m.postgres.version}`);
+            problems.push(`v${major}: the pin says PostgreSQL ${v.postgresVersion}, the bundle has ${(0, log_text_1.shown)(m.postgres.version)}`);
     }
+    // only what the pin lists is installed: a major it does not name was never reviewed
+    for (const major of Object.keys(manifest.versions))
+        if (!pin.versions[major])
+            problems.push(`the bundle contains PostgreSQL ${(0, log_text_1.shown)(major)}, which the pin does not list`);
     return problems;
 }
 const VERSION_KEY = /^[1-9][0-9]*$/;
@@ -49283,12 +51396,16 @@ function manifestShapeProblems(manifest) {
     const problems = [];
     for (const [key, v] of Object.entries(manifest.versions)) {
         if (!VERSION_KEY.test(key)) {
-            problems.push(`version key ${JSON.stringify(key)} is not a major version number`);
+            problems.push(`version key ${(0, log_text_1.shown)(JSON.stringify(key))} is not a major version number`);
             continue;
         }
         const entry = v;
         if (typeof entry?.postgres?.version !== 'string' || !Array.isArray(entry.files)) {
             problems.push(`version ${key} has no postgres.version or no files list`);
+            continue;
+        }
+        if (!(0, pin_file_1.postgresVersionPattern)().test(entry.postgres.version)) {
+            problems.push(`version ${key} has postgres.version "${(0, log_text_1.shown)(entry.postgres.version)}", not a PostgreSQL version (the pin schema's pattern ${(0, pin_file_1.postgresVersionPattern)().source})`);
             continue;
         }
         for (const f of entry.files) {
@@ -49300,7 +51417,7 @@ function manifestShapeProblems(manifest) {
                 !Number.isSafeInteger(file.size) ||
                 file.size < 0 ||
                 (file.mode !== '0755' && file.mode !== '0644'))
-                problems.push(`version ${key} lists a malformed file entry ${JSON.stringify(f).slice(0, 120)}`);
+                problems.push(`version ${key} lists a malformed file entry ${(0, log_text_1.shown)(JSON.stringify(f), 120)}`);
         }
     }
     return problems;
@@ -49322,6 +51439,25 @@ function refuse(problem) {
     return new errors_2.UserError(`the bundle does not match its manifest or the pin: ${problem}`, 'do not use this bundle; re-publish the release or pin another one');
 }
 /**
+ * Limits on an archive path, checked before anything is created for it: far beyond any real bundle
+ * (its deepest path has about 10 parts), far below what makes the file system or a recursive walk fail.
+ */
+const MAX_PATH_DEPTH = 32;
+const MAX_PATH_BYTES = 1024;
+const MAX_NAME_BYTES = 255;
+function refuseLongPath(path) {
+    const parts = path.split('/');
+    const why = parts.length > MAX_PATH_DEPTH
+        ? `is ${parts.length} directories deep (at most ${MAX_PATH_DEPTH})`
+        : Buffer.byteLength(path) > MAX_PATH_BYTES
+            ? `is ${Buffer.byteLength(path)} bytes long (at most ${MAX_PATH_BYTES})`
+            : parts.some((p) => Buffer.byteLength(p) > MAX_NAME_BYTES)
+                ? `has a name longer than ${MAX_NAME_BYTES} bytes`
+                : undefined;
+    if (why)
+        throw refuse(`the path ${(0, log_text_1.shown)(path, 80)} ${why}`);
+}
+/**
  * Unpacks a bundle tar into an empty directory, checking each entry before writing it: manifest.json
  * first (checked against the pin), then only directories and the files the manifest lists, with
  * their size known before reading and their sha256 and mode checked after. No link is ever
@@ -49339,8 +51475,9 @@ class BundleExtraction {
     }
     async entry(header, stream) {
         const path = (0, tarball_1.safeArchivePath)(header.name);
+        refuseLongPath(path);
         if (this.kinds.has(path))
-            throw refuse(`${path} appears more than once in the archive`);
+            throw refuse(`${(0, log_text_1.shown)(path)} appears more than once in the archive`);
         if (!this.manifest) {
             if (path !== naming_1.MANIFEST_ASSET || header.type !== 'file')
                 throw new errors_2.UserError('the bundle does not start with manifest.json', 'the asset was not written by pg-bundle publish; check the pin');
@@ -49352,7 +51489,7 @@ class BundleExtraction {
         const top = path.split('/')[0];
         const key = /^v(.*)$/.exec(top)?.[1];
         if (key === undefined || !VERSION_KEY.test(key) || !this.manifest.versions[key])
-            throw refuse(`${path} is outside the versions the manifest lists`);
+            throw refuse(`${(0, log_text_1.shown)(path)} is outside the versions the manifest lists`);
         this.checkParents(path);
         if (header.type === 'directory') {
             stream.resume();
@@ -49362,10 +51499,10 @@ class BundleExtraction {
             await this.extractFile(path, header, stream);
         }
         else if (header.type === 'symlink') {
-            throw refuse(`${path} is a symlink (to ${header.linkname ?? '?'}); the manifest lists no links`);
+            throw refuse(`${(0, log_text_1.shown)(path)} is a symlink (to ${(0, log_text_1.shown)(header.linkname ?? '?')}); the manifest lists no links`);
         }
         else {
-            throw refuse(`${path} has unsupported type ${header.type}`);
+            throw refuse(`${(0, log_text_1.shown)(path)} has unsupported type ${(0, log_text_1.shown)(header.type)}`);
         }
     }
     /** Every proper prefix of `path` is a directory of this archive; missing ones are created. */
@@ -49375,7 +51512,7 @@ class BundleExtraction {
             const prefix = parts.slice(0, i).join('/');
             const kind = this.kinds.get(prefix);
             if (kind && kind !== 'directory')
-                throw refuse(`${path} would be written inside ${prefix}, a ${kind}`);
+                throw refuse(`${(0, log_text_1.shown)(path)} would be written inside ${(0, log_text_1.shown)(prefix)}, a ${kind}`);
             if (!kind) {
                 this.makeDirectory(prefix);
             }
@@ -49414,12 +51551,12 @@ class BundleExtraction {
     async extractFile(path, header, stream) {
         const want = this.expected.get(path);
         if (!want)
-            throw refuse(`${path} is in the bundle but not in the manifest`);
+            throw refuse(`${(0, log_text_1.shown)(path)} is in the bundle but not in the manifest`);
         const mode = (header.mode ?? 0) & 0o7777;
         if (header.size !== want.size)
-            throw refuse(`${path} has ${header.size} bytes, the manifest says ${want.size}`);
+            throw refuse(`${(0, log_text_1.shown)(path)} has ${header.size} bytes, the manifest says ${want.size}`);
         if (mode.toString(8).padStart(4, '0') !== want.mode)
-            throw refuse(`${path} has mode ${mode.toString(8).padStart(4, '0')}, the manifest says ${want.mode}`);
+            throw refuse(`${(0, log_text_1.shown)(path)} has mode ${mode.toString(8).padStart(4, '0')}, the manifest says ${want.mode}`);
         const hash = (0, node_crypto_1.createHash)('sha256');
         const fd = this.create(path, mode);
         try {
@@ -49434,7 +51571,7 @@ class BundleExtraction {
         }
         const actual = hash.digest('hex');
         if (actual !== want.sha256)
-            throw refuse(`${path} has sha256 ${actual}, the manifest says ${want.sha256}`);
+            throw refuse(`${(0, log_text_1.shown)(path)} has sha256 ${actual}, the manifest says ${want.sha256}`);
         this.expected.delete(path);
     }
     writeFile(path, data, mode) {
@@ -49461,7 +51598,7 @@ class BundleExtraction {
             throw new errors_2.UserError('the bundle has no manifest.json', 'the asset was not written by pg-bundle publish; check the pin');
         const missing = [...this.expected.keys()];
         if (missing.length)
-            throw refuse(`${missing.length} file(s) listed in the manifest are missing, e.g. ${missing.slice(0, 3).join(', ')}`);
+            throw refuse(`${missing.length} file(s) listed in the manifest are missing, e.g. ${(0, log_text_1.shown)(missing.slice(0, 3).join(', '))}`);
         for (const key of Object.keys(this.manifest.versions))
             if (this.kinds.get(`v${key}`) !== 'directory')
                 throw refuse(`the manifest lists v${key} but the bundle has no v${key}/`);
@@ -49519,7 +51656,11 @@ function checkSha256(data, want, url, what, voucher) {
     return actual;
 }
 async function fetchBundle(options) {
-    const pin = readPinFile((0, node_path_1.resolve)(options.pinPath));
+    return fetchPin(readPinFile((0, node_path_1.resolve)(options.pinPath)), `pin file ${options.pinPath}`, options);
+}
+/** The bundle a pin names (read from `where`: a pin file, or the pin on a consumer's branch), checked and unpacked. */
+async function fetchPin(pin, where, options) {
+    refuseCredentials(pin, where);
     return fetchPinned(pin, PIN_VOUCHER, options, () => downloadPinned(pin, options));
 }
 /**
@@ -49529,13 +51670,27 @@ async function fetchBundle(options) {
 async function fetchPinned(pin, voucher, options, download) {
     const out = (0, node_path_1.resolve)(options.outDir);
     const swap = new out_swap_1.OutSwap(out, options.faults);
-    swap.recover();
-    const data = await options.log.step(`downloading ${pin.assetUrl}`, download);
-    const actual = checkSha256(data, pin.sha256, pin.assetUrl, 'bundle', voucher);
-    const archive = (0, zstd_1.zstdDecompressStream)(data, pin.assetUrl, maxArchiveBytes(pin));
-    const staging = swap.stage(actual);
+    // one fetch per --out at a time: another's recover() would delete this one's staging directory
+    const { manifest, actual } = await (0, dir_lock_1.withDirLock)(out, {
+        holder: `another fetch into ${out}`,
+        fix: 'wait for the other fetch to end, or, if none is running, remove the lock directory named above',
+    }, options.log, async () => {
+        swap.recover();
+        const data = await options.log.step(`downloading ${pin.assetUrl}`, download);
+        const sha = checkSha256(data, pin.sha256, pin.assetUrl, 'bundle', voucher);
+        return { manifest: await unpackAndSwitch(swap, pin, data, sha), actual: sha };
+    }, options.lockTiming);
+    const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
+    const postgresVersions = majors.map((m) => (0, log_text_1.shown)(manifest.versions[m].postgres.version));
+    options.log.info(`unpacked ${pin.tag} (PostgreSQL ${postgresVersions.join(', ')}) into ${out}`);
+    return { dir: out, tag: pin.tag, versions: majors, postgresVersions, sha256: actual };
+}
+/** Unpacks the checked archive beside --out and switches --out to it; a failure leaves nothing of it. */
+async function unpackAndSwitch(swap, pin, data, sha) {
+    const staging = swap.stage(sha);
     let manifest;
     try {
+        const archive = (0, zstd_1.zstdDecompressStream)(data, pin.assetUrl, maxArchiveBytes(pin));
         manifest = await extractBundle(archive, staging, pin);
     }
     catch (err) {
@@ -49543,10 +51698,27 @@ async function fetchPinned(pin, voucher, options, download) {
         throw err;
     }
     swap.install(staging);
-    const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
-    const versions = majors.map((m) => manifest.versions[m].postgres.version).join(', ');
-    options.log.info(`unpacked ${pin.tag} (PostgreSQL ${versions}) into ${out}`);
-    return { dir: out, tag: pin.tag, versions: majors, sha256: actual };
+    return manifest;
+}
+/** The pin's URLs, refused when they carry credentials (they would be printed, logged and retried). */
+function refuseCredentials(pin, where) {
+    for (const field of ['assetUrl', 'releaseUrl', 'manifestUrl']) {
+        const value = pin[field];
+        if (!value)
+            continue;
+        let url;
+        try {
+            url = new URL(value);
+        }
+        catch {
+            continue; // the schema checked the form
+        }
+        if (url.username || url.password) {
+            url.username = url.username ? '***' : '';
+            url.password = url.password ? '***' : '';
+            throw new errors_2.UserError(`${where}: ${field} carries credentials (${url.toString()})`, 'remove the user and password from the URL; give a token for a private release repository with --token or GITHUB_TOKEN instead');
+        }
+    }
 }
 /** SHA256SUMS lists a few assets: a few hundred bytes. */
 const MAX_SUMS_BYTES = 64 * 1024;
@@ -49555,7 +51727,11 @@ const MAX_SUMS_BYTES = 64 * 1024;
  * the API must not get it: public repositories only), checked and unpacked as a pin to it would be.
  */
 async function fetchRelease(options) {
-    const ref = { ...(0, repository_1.parseRepository)(options.repository, 'the release repository'), tag: options.tag };
+    const ref = {
+        ...(0, repository_1.parseRepository)(options.repository, 'the release repository'),
+        tag: options.tag,
+        namedBy: '--repository and --tag',
+    };
     const token = apiTakesToken(options.apiUrl) ? options.token : undefined;
     if (!token)
         options.log.info(options.token
@@ -49576,7 +51752,7 @@ async function releasePin(octokit, ref, release) {
     const sumsAsset = assetNamed(release, ref, naming_1.SHA256SUMS_ASSET, INCOMPLETE_RELEASE);
     const manifestAsset = assetNamed(release, ref, naming_1.MANIFEST_ASSET, INCOMPLETE_RELEASE);
     const sumsData = await downloadReleaseAsset(octokit, ref, sumsAsset, MAX_SUMS_BYTES, 'a SHA256SUMS may have');
-    const sums = (0, release_info_1.parseSha256Sums)(sumsData.toString('utf8'));
+    const sums = (0, release_info_1.parseSha256Sums)(sumsData.toString('utf8'), `SHA256SUMS of release ${ref.tag} in ${repository}`);
     const listed = (name) => {
         const sum = sums.get(name);
         if (!sum)
@@ -49623,44 +51799,21 @@ async function releasePin(octokit, ref, release) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SHA256SUMS_ASSET = exports.MANIFEST_ASSET = void 0;
 exports.bundleAssetName = bundleAssetName;
-exports.shortSourceRevision = shortSourceRevision;
 exports.defaultTag = defaultTag;
 exports.validateTag = validateTag;
-/**
- * Release naming (pure). Tag scheme, default: `bundle-<versions>-<rev>` where
- * - versions are the PostgreSQL versions of the bundle, joined by `-` (e.g. `15.18-18.1`);
- * - rev, for one version: the first 7 hex digits of its git revision, else of its source
- *   tarball's sha256 (Debian and tarball sources); for several versions (or neither): of
- *   sha256("<major>:<revision>\n" ...) over all versions sorted by major.
- * Derived from the sources only (no date): a re-run on another day is the same release.
- * `--tag` overrides it. Tags are limited to characters safe in git refs and URLs.
- */
-const node_crypto_1 = __nccwpck_require__(77598);
 const errors_1 = __nccwpck_require__(70017);
+const release_identity_1 = __nccwpck_require__(21281);
 function bundleAssetName(tag, platform = 'linux-x86_64') {
     return `pg-bundle-${tag}-${platform}.tar.zst`;
 }
 exports.MANIFEST_ASSET = 'manifest.json';
 exports.SHA256SUMS_ASSET = 'SHA256SUMS';
-function shortSourceRevision(manifest) {
+function defaultTag(manifest) {
     const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
     if (majors.length === 0)
         throw new errors_1.UserError('the manifest lists no PostgreSQL version', 'run build (and verify) before publish');
-    if (majors.length === 1) {
-        const source = manifest.versions[majors[0]].source;
-        const gitRevision = /^[0-9a-f]{7,}/i.exec(source.revision)?.[0];
-        if (gitRevision)
-            return gitRevision.slice(0, 7).toLowerCase();
-        if (source.tarballSha256)
-            return source.tarballSha256.slice(0, 7).toLowerCase();
-    }
-    const joined = majors.map((m) => `${m}:${manifest.versions[m].source.revision}\n`).join('');
-    return (0, node_crypto_1.createHash)('sha256').update(joined).digest('hex').slice(0, 7);
-}
-function defaultTag(manifest) {
-    const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
     const versions = majors.map((m) => manifest.versions[m].postgres.version.replace(/[^A-Za-z0-9.]/g, ''));
-    return `bundle-${versions.join('-')}-${shortSourceRevision(manifest)}`;
+    return `bundle-${versions.join('-')}-${(0, release_identity_1.contentDigest)(manifest).slice(0, 7)}`;
 }
 function validateTag(tag) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/.test(tag) ||
@@ -49979,6 +52132,74 @@ function renderReleaseBody(manifest, tag, assets) {
 
 /***/ }),
 
+/***/ 21281:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.contentDigest = contentDigest;
+exports.releaseManifest = releaseManifest;
+/**
+ * What makes a release: the bundle's files. The default tag is derived from them (contentDigest), and
+ * the manifest that is published (inside the tarball and as the manifest.json asset) leaves out the
+ * facts of one build or verification run, so a rebuild with the same files gives byte-identical
+ * assets (publish: "unchanged") and a rebuild with other files a new tag. Pure.
+ */
+const node_crypto_1 = __nccwpck_require__(77598);
+const tarball_1 = __nccwpck_require__(94897);
+/**
+ * sha256 over every file the manifest lists (path, mode, size, sha256; sorted by path). The manifest's
+ * list is checked against the packed files before publishing, so it stands for the tarball's content.
+ */
+function contentDigest(manifest) {
+    const files = Object.values(manifest.versions)
+        .flatMap((v) => v.files)
+        .sort((a, b) => (0, tarball_1.compareArchivePaths)(a.path, b.path));
+    const hash = (0, node_crypto_1.createHash)('sha256');
+    for (const f of files)
+        hash.update(`${f.path}\t${f.mode}\t${f.size}\t${f.sha256}\n`);
+    return hash.digest('hex');
+}
+/** "system identifier 7412…" in a check's detail: random per initdb. */
+const SYSTEM_IDENTIFIER = /,? ?system identifier \d+/g;
+/**
+ * One version's entry without what differs from run to run for the same files: the build's duration,
+ * the system identifier of verify's throw-away cluster (also inside the cluster check's detail), and
+ * the walredo stage's duration and corpus position. The whole record stays in the build artifacts
+ * (<out>/manifest.json, <out>/conformance.json).
+ */
+function withoutRunFacts(v) {
+    const rest = { ...v };
+    delete rest.buildDurationSeconds;
+    if (v.conformance) {
+        const conformance = { ...v.conformance };
+        delete conformance.systemIdentifier;
+        conformance.checks = conformance.checks.map((c) => ({
+            ...c,
+            detail: c.detail.replace(SYSTEM_IDENTIFIER, ''),
+        }));
+        if (conformance.walredo && typeof conformance.walredo === 'object') {
+            const walredo = { ...conformance.walredo };
+            delete walredo.durationMs;
+            delete walredo.corpus;
+            conformance.walredo = walredo;
+        }
+        rest.conformance = conformance;
+    }
+    return rest;
+}
+/** The manifest as a release publishes it: the same files and facts, without the per-run ones. */
+function releaseManifest(manifest) {
+    return {
+        ...manifest,
+        versions: Object.fromEntries(Object.entries(manifest.versions).map(([k, v]) => [k, withoutRunFacts(v)])),
+    };
+}
+
+
+/***/ }),
+
 /***/ 93162:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -50265,6 +52486,96 @@ function publishRelease(octokit, params) {
 
 /***/ }),
 
+/***/ 96293:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.adoptSameContent = adoptSameContent;
+/**
+ * A rebuild whose files are those of the published release its tag names, but whose manifest says
+ * something else about them (another commit of the same sources, so another source revision): the
+ * release is the same release (its tag is derived from the files) and stays as it is. <out>/publish/
+ * is made to hold the release's own assets, so that release.json, pin-bump and the attestation
+ * describe the bytes that are published, not this build's.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const manifest_file_1 = __nccwpck_require__(91433);
+const errors_1 = __nccwpck_require__(73116);
+const hash_1 = __nccwpck_require__(95138);
+const log_text_1 = __nccwpck_require__(11392);
+const naming_1 = __nccwpck_require__(82419);
+const release_identity_1 = __nccwpck_require__(21281);
+/** GitHub's sha256 of an asset (newer than the typed description, hence read as unknown). */
+const digestOf = (asset) => /^sha256:([0-9a-f]{64})$/i.exec(asset.digest ?? '')?.[1];
+async function publishedRelease(octokit, w) {
+    try {
+        const { data } = await octokit.rest.repos.getReleaseByTag({ owner: w.owner, repo: w.repo, tag: w.tag });
+        return data;
+    }
+    catch (err) {
+        if ((0, errors_1.httpStatus)(err) === 404)
+            return undefined; // none yet, or a draft: the normal flow handles both
+        throw err;
+    }
+}
+async function assetData(octokit, w, id) {
+    const { data } = await octokit.rest.repos.getReleaseAsset({
+        owner: w.owner,
+        repo: w.repo,
+        asset_id: id,
+        headers: { accept: 'application/octet-stream' },
+    });
+    return Buffer.from(data);
+}
+/** What the two manifests say differently about the same files, e.g. "v15 source revision a → b". */
+function differences(theirs, ours) {
+    const said = [];
+    for (const [major, v] of Object.entries(ours.versions)) {
+        const t = theirs.versions[major];
+        if (t && t.source.revision !== v.source.revision)
+            said.push(`v${major} source revision ${(0, log_text_1.shown)(t.source.revision)} → ${v.source.revision}`);
+    }
+    return said.length ? said.join('; ') : 'facts that do not change the files';
+}
+/**
+ * When the published release with the prepared tag holds the same files (its manifest's content
+ * digest) but other bytes for some asset: replaces the prepared assets under <out>/publish/ with
+ * the release's and returns true. Otherwise changes nothing and returns false.
+ */
+async function adoptSameContent(octokit, w, prepared, log) {
+    const repository = `${w.owner}/${w.repo}`;
+    return (0, errors_1.apiCall)(`publishing ${w.tag}`, repository, 'contents: write', async () => {
+        const release = await publishedRelease(octokit, w);
+        if (!release)
+            return false;
+        const byName = new Map(release.assets.map((a) => [a.name, a]));
+        const remote = prepared.assets.map((a) => ({ ours: a, theirs: byName.get(a.name) }));
+        if (remote.some((r) => !r.theirs || r.theirs.state !== 'uploaded'))
+            return false; // incomplete: completed as usual
+        if (remote.every((r) => digestOf(r.theirs) === r.ours.sha256))
+            return false; // identical: unchanged as usual
+        const manifestAsset = byName.get(naming_1.MANIFEST_ASSET);
+        const theirs = (0, manifest_file_1.parseManifest)((await assetData(octokit, w, manifestAsset.id)).toString('utf8'), `${naming_1.MANIFEST_ASSET} of release ${w.tag}`);
+        if ((0, release_identity_1.contentDigest)(theirs) !== (0, release_identity_1.contentDigest)(prepared.manifest))
+            return false; // other files: refused as usual
+        log.info(`release ${w.tag} already holds these files; its manifest differs from this build's in ${differences(theirs, prepared.manifest)}: the release is left as it is, and ${prepared.dir} now holds its assets`);
+        for (const r of remote) {
+            const data = await assetData(octokit, w, r.theirs.id);
+            (0, node_fs_1.writeFileSync)(r.ours.path, data);
+            Object.assign(r.ours, { sha256: (0, hash_1.sha256)(data), size: data.length });
+        }
+        prepared.manifest = theirs;
+        prepared.body = release.body ?? '';
+        (0, node_fs_1.writeFileSync)(prepared.bodyPath, prepared.body);
+        return true;
+    });
+}
+
+
+/***/ }),
+
 /***/ 6002:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -50381,6 +52692,7 @@ const node_path_1 = __nccwpck_require__(76760);
 const tar = __importStar(__nccwpck_require__(56118));
 const errors_1 = __nccwpck_require__(70017);
 const hash_1 = __nccwpck_require__(95138);
+const log_text_1 = __nccwpck_require__(11392);
 /** Fixed mtime from SOURCE_DATE_EPOCH (reproducible-builds.org convention), else the epoch. */
 function archiveMtime(env = process.env) {
     const raw = env.SOURCE_DATE_EPOCH;
@@ -50486,7 +52798,7 @@ function safeArchivePath(name) {
     const trimmed = name.replace(/\/+$/, '');
     const norm = (0, node_path_1.normalize)(trimmed);
     if (!trimmed || (0, node_path_1.isAbsolute)(trimmed) || norm.startsWith('..') || norm.split('/').includes('..')) {
-        throw new errors_1.UserError(`the archive contains an unsafe path: ${name}`, 'do not unpack this file; it was not written by pg-bundle');
+        throw new errors_1.UserError(`the archive contains an unsafe path: ${(0, log_text_1.shown)(name)}`, 'do not unpack this file; it was not written by pg-bundle');
     }
     return norm;
 }
@@ -50609,9 +52921,7 @@ const manifest_1 = __nccwpck_require__(84414);
 const bundle_files_1 = __nccwpck_require__(77925);
 const manifest_file_1 = __nccwpck_require__(91433);
 const context_1 = __nccwpck_require__(78480);
-const access_1 = __nccwpck_require__(38261);
-const retry_1 = __nccwpck_require__(48129);
-const fetch_1 = __nccwpck_require__(75583);
+const fetch_to_temp_1 = __nccwpck_require__(92904);
 const cache_1 = __nccwpck_require__(40611);
 const errors_1 = __nccwpck_require__(70017);
 const rebuild_check_1 = __nccwpck_require__(99656);
@@ -50625,26 +52935,7 @@ async function bundleToCheck(options, ctx) {
     const path = (0, node_path_1.resolve)(ctx.args[0] ?? (0, context_1.stringOption)(options, 'out') ?? 'out');
     if (!release && !((0, node_fs_1.existsSync)(path) && (0, node_fs_1.statSync)(path).isFile()))
         return { dir: path, cleanup: () => undefined };
-    const parent = (0, node_fs_1.mkdtempSync)((0, node_path_1.join)((0, node_os_1.tmpdir)(), 'pg-bundle-rebuild-fetched-'));
-    const cleanup = () => (0, node_fs_1.rmSync)(parent, { recursive: true, force: true });
-    const access = (0, access_1.githubAccess)(options, ctx);
-    const target = {
-        outDir: (0, node_path_1.join)(parent, 'bundle'),
-        token: access.token,
-        apiUrl: access.apiUrl,
-        log: ctx.log,
-        retry: (0, retry_1.retryPolicy)(),
-    };
-    try {
-        const fetched = release
-            ? await (0, fetch_1.fetchRelease)({ ...target, ...release })
-            : await (0, fetch_1.fetchBundle)({ ...target, pinPath: path });
-        return { dir: fetched.dir, cleanup };
-    }
-    catch (err) {
-        cleanup();
-        throw err;
-    }
+    return (0, fetch_to_temp_1.fetchToTemp)(release ?? { pinPath: path }, (0, fetch_to_temp_1.fetchAccess)(options, ctx), 'pg-bundle-rebuild-fetched-');
 }
 /** --repository and --tag name a release to check; either alone, or with a bundle argument, is refused. */
 function releaseToCheck(options, args) {
@@ -51026,12 +53317,16 @@ const hash_1 = __nccwpck_require__(95138);
 const apt_output_1 = __nccwpck_require__(73582);
 const dsc_1 = __nccwpck_require__(29843);
 const pg_version_1 = __nccwpck_require__(61733);
+const tree_hash_1 = __nccwpck_require__(18790);
 exports.DEFAULT_DEBIAN_MIRROR = 'http://deb.debian.org/debian';
 exports.DEFAULT_DEBIAN_SUITES = ['bookworm', 'trixie', 'sid', 'bullseye'];
 async function resolveSource(spec, major, ctx) {
     switch (spec.kind) {
-        case 'dir':
-            return describeTree(spec, (0, node_path_1.resolve)(spec.path), major, await gitRevision((0, node_path_1.resolve)(spec.path)));
+        case 'dir': {
+            // the tree is checked first: its revision reads the whole tree when it is no clean checkout
+            const tree = await describeTree(spec, (0, node_path_1.resolve)(spec.path), major, '');
+            return { ...tree, revision: await gitRevision(tree.dir) };
+        }
         case 'tarball': {
             const tree = await fetchTarball(spec.location, spec.sha256, ctx);
             return {
@@ -51095,15 +53390,21 @@ function describeSpec(spec) {
             return `debian:${spec.package}${spec.version ? '=' + spec.version : ''}`;
     }
 }
+/**
+ * A clean checkout is named by its commit; a modified one, or a directory that is no git checkout,
+ * by its content (tree-hash.ts), so that two different trees never share a revision.
+ */
 async function gitRevision(dir) {
+    const content = () => `content:${(0, tree_hash_1.treeContentHash)(dir).slice(0, 16)}`;
+    let rev;
     try {
-        const rev = await (0, exec_1.capture)('git', ['-C', dir, 'rev-parse', 'HEAD']);
-        const dirty = await (0, exec_1.capture)('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no']);
-        return dirty ? `${rev}-dirty` : rev;
+        rev = await (0, exec_1.capture)('git', ['-C', dir, 'rev-parse', 'HEAD']);
     }
     catch {
-        return 'unknown (not a git checkout)';
+        return `${content()} (not a git checkout)`;
     }
+    const dirty = await (0, exec_1.capture)('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no']);
+    return dirty ? `${content()} (${rev}-dirty)` : rev;
 }
 /** Downloads (or copies) a tarball into the cache, checks its sha256 and extracts it once. */
 async function fetchTarball(location, sha256, ctx) {
@@ -51442,6 +53743,50 @@ function parseVersions(text) {
 
 /***/ }),
 
+/***/ 18790:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.treeContentHash = treeContentHash;
+/**
+ * The content of a source directory as one hash: every path under it (version control data left
+ * out), its kind, executable bit and bytes. Two trees with the same hash compile to the same bundle,
+ * so a directory that is not a clean git checkout is named by it (its revision, hence its compiled
+ * tree and its default release tag, change exactly when its content does).
+ */
+const node_crypto_1 = __nccwpck_require__(77598);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+function treeContentHash(root) {
+    const hash = (0, node_crypto_1.createHash)('sha256');
+    const walk = (rel) => {
+        const names = (0, node_fs_1.readdirSync)((0, node_path_1.join)(root, rel))
+            .filter((n) => n !== '.git')
+            .sort();
+        for (const name of names) {
+            const path = rel ? `${rel}/${name}` : name;
+            const st = (0, node_fs_1.lstatSync)((0, node_path_1.join)(root, path));
+            if (st.isDirectory()) {
+                hash.update(`d ${path}\0`);
+                walk(path);
+            }
+            else if (st.isSymbolicLink())
+                hash.update(`l ${path}\0${(0, node_fs_1.readlinkSync)((0, node_path_1.join)(root, path))}\0`);
+            else if (st.isFile()) {
+                hash.update(`f ${path} ${st.mode & 0o111 ? 'x' : '-'} ${st.size}\0`);
+                hash.update((0, node_fs_1.readFileSync)((0, node_path_1.join)(root, path)));
+            }
+        }
+    };
+    walk('');
+    return hash.digest('hex');
+}
+
+
+/***/ }),
+
 /***/ 88290:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -51462,6 +53807,90 @@ function crc32c(...parts) {
     for (const part of parts)
         crc = CRC32C.buf(part, crc);
     return crc >>> 0;
+}
+
+
+/***/ }),
+
+/***/ 18731:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DEFAULT_DIR_LOCK_TIMING = void 0;
+exports.lockPathOf = lockPathOf;
+exports.withDirLock = withDirLock;
+/**
+ * One process at a time on a path (proper-lockfile): the lock is a directory `<path>.pg-bundle.lock`
+ * beside it, refreshed while held, so a lock left by a killed process is taken over once older than
+ * `staleMs`. A second process waits (saying so) up to `maxWaitMs`, then fails in one line.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const proper_lockfile_1 = __nccwpck_require__(83648);
+const errors_1 = __nccwpck_require__(70017);
+const logger_1 = __nccwpck_require__(96618);
+exports.DEFAULT_DIR_LOCK_TIMING = {
+    staleMs: 30_000,
+    pollMs: 1_000,
+    maxWaitMs: 30 * 60_000,
+};
+function lockPathOf(path) {
+    return `${path}.pg-bundle.lock`;
+}
+async function withDirLock(path, words, log, body, timing = exports.DEFAULT_DIR_LOCK_TIMING, 
+/** where the lock lives, when not beside `path` under the default name */
+lockfilePath = lockPathOf(path)) {
+    (0, node_fs_1.mkdirSync)((0, node_path_1.dirname)(path), { recursive: true });
+    let lost;
+    const options = {
+        lockfilePath,
+        realpath: false,
+        stale: timing.staleMs,
+        update: Math.max(1000, Math.floor(timing.staleMs / 4)),
+        onCompromised: (err) => {
+            lost = err;
+        },
+    };
+    let release;
+    try {
+        release = await (0, proper_lockfile_1.lock)(path, options);
+    }
+    catch (err) {
+        if (err.code !== 'ELOCKED')
+            throw err;
+        log.info(`waiting: ${words.holder} is running (lock ${options.lockfilePath})`);
+        try {
+            release = await (0, proper_lockfile_1.lock)(path, {
+                ...options,
+                retries: {
+                    retries: Math.ceil(timing.maxWaitMs / timing.pollMs),
+                    factor: 1,
+                    minTimeout: timing.pollMs,
+                    maxTimeout: timing.pollMs,
+                },
+            });
+        }
+        catch (waitErr) {
+            if (waitErr.code !== 'ELOCKED')
+                throw waitErr;
+            throw new errors_1.UserError(`${words.holder} was still running after ${(0, logger_1.formatDuration)(timing.maxWaitMs)} (lock ${options.lockfilePath})`, words.fix);
+        }
+    }
+    let result;
+    try {
+        result = await body();
+    }
+    finally {
+        await release().catch((err) => {
+            if (err.code !== 'ERELEASED')
+                throw err;
+        });
+    }
+    if (lost)
+        throw new errors_1.UserError(`the lock ${options.lockfilePath} was lost while held (${lost.message}): another process may have changed ${path}`, words.fix);
+    return result;
 }
 
 
@@ -51715,6 +54144,115 @@ function parseJson(text, where, fix) {
 
 /***/ }),
 
+/***/ 11392:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.shown = shown;
+exports.withoutWorkflowCommands = withoutWorkflowCommands;
+/**
+ * Text from outside (a manifest, a release, a tar header) as it may appear in a log line (pure):
+ * control characters, line and paragraph separators escaped (`\n`, `\u2028`), so such text can
+ * never start a line of its own, and with it a workflow command (`::add-mask::`, `::stop-commands::`)
+ * in the Actions log; long text shortened.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+function shown(text, max = 200) {
+    const s = String(text).replace(UNSAFE, (c) => c === '\n'
+        ? '\\n'
+        : c === '\r'
+            ? '\\r'
+            : c === '\t'
+                ? '\\t'
+                : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+/**
+ * A message as the action prints it: a line that would read as a workflow command (`::name::`, as
+ * the runner sees it after leading white space, or the older `##[name]`) is printed behind a marker.
+ * pg-bundle's own commands go through @actions/core, never through the log.
+ */
+function withoutWorkflowCommands(message) {
+    return message
+        .split('\n')
+        .map((line) => (/^\s*::|##\[/.test(line) ? `› ${line.replace(/##\[/g, '#\u200b#[')}` : line))
+        .join('\n');
+}
+
+
+/***/ }),
+
+/***/ 96618:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.MemoryLogger = exports.ConsoleLogger = void 0;
+exports.formatDuration = formatDuration;
+const log_text_1 = __nccwpck_require__(11392);
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${ms} ms`;
+    const s = ms / 1000;
+    if (s < 60)
+        return `${s.toFixed(1)} s`;
+    const m = Math.floor(s / 60);
+    return `${m} min ${Math.round(s - m * 60)} s`;
+}
+class ConsoleLogger {
+    verbose;
+    out;
+    constructor(verbose = false, out = (line) => process.stderr.write(line + '\n')) {
+        this.verbose = verbose;
+        this.out = out;
+    }
+    // the CLI also runs in workflow steps, where the runner reads commands from stderr too
+    info(message) {
+        this.out((0, log_text_1.withoutWorkflowCommands)(message));
+    }
+    warn(message) {
+        this.out((0, log_text_1.withoutWorkflowCommands)(`warning: ${message}`));
+    }
+    error(message) {
+        this.out((0, log_text_1.withoutWorkflowCommands)(`error: ${message}`));
+    }
+    debug(message) {
+        if (this.verbose)
+            this.out((0, log_text_1.withoutWorkflowCommands)(`debug: ${message}`));
+    }
+    async step(name, fn) {
+        const started = Date.now();
+        this.out(`==> ${name}`);
+        try {
+            const result = await fn();
+            this.out(`<== ${name} (${formatDuration(Date.now() - started)})`);
+            return result;
+        }
+        catch (err) {
+            this.out(`<== ${name} FAILED after ${formatDuration(Date.now() - started)}`);
+            throw err;
+        }
+    }
+}
+exports.ConsoleLogger = ConsoleLogger;
+/** A logger that records lines, for tests. */
+class MemoryLogger extends ConsoleLogger {
+    lines = [];
+    constructor() {
+        const lines = [];
+        super(true, (line) => lines.push(line));
+        this.lines = lines;
+    }
+}
+exports.MemoryLogger = MemoryLogger;
+
+
+/***/ }),
+
 /***/ 43469:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -51752,6 +54290,59 @@ function packageRoot(start = __dirname) {
 function packageVersion() {
     return JSON.parse((0, node_fs_1.readFileSync)((0, node_path_1.join)(packageRoot(), 'package.json'), 'utf8'))
         .version;
+}
+
+
+/***/ }),
+
+/***/ 50767:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/**
+ * Secret masking for anything the CLI prints (pure). A secret is masked in every form it may take in
+ * a message: as is, line by line (a token with a newline), URL-encoded, JSON-escaped, and as base64
+ * or base64url at any byte alignment (Basic auth carries `user:token` in base64).
+ */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.secretForms = secretForms;
+exports.redactor = redactor;
+/** Pieces shorter than this are not masked on their own (they would mask ordinary words). */
+const MIN_PIECE = 6;
+/** The base64 characters that depend only on `secret`'s bytes when it starts at byte offset 0, 1 or 2. */
+function base64Forms(secret) {
+    const bytes = Buffer.from(secret);
+    const forms = [];
+    for (let offset = 0; offset < 3; offset++) {
+        const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+        const firstGroup = offset === 0 ? 0 : 1;
+        const endGroup = Math.floor((offset + bytes.length) / 3);
+        const form = encoded.slice(4 * firstGroup, 4 * endGroup);
+        forms.push(form, form.replace(/\+/g, '-').replace(/\//g, '_'));
+    }
+    return forms;
+}
+function secretForms(secret) {
+    const forms = new Set([secret, secret.trim()]);
+    for (const line of secret.split(/\r?\n|\r/))
+        forms.add(line.trim());
+    for (const form of [...forms]) {
+        forms.add(encodeURIComponent(form));
+        forms.add(JSON.stringify(form).slice(1, -1));
+    }
+    for (const form of [...forms])
+        for (const b64 of base64Forms(form))
+            forms.add(b64);
+    // the secret itself is always masked, however short; derived pieces only from MIN_PIECE up
+    const whole = new Set([secret, secret.trim()].filter(Boolean));
+    // longest first, so that a form is masked whole before a shorter piece of it
+    return [...forms].filter((f) => whole.has(f) || f.length >= MIN_PIECE).sort((a, b) => b.length - a.length);
+}
+/** A function that replaces every form of every secret with `***`. */
+function redactor(secrets) {
+    const forms = [...new Set(secrets.filter(Boolean).flatMap(secretForms))].sort((a, b) => b.length - a.length);
+    return (text) => forms.reduce((acc, form) => acc.split(form).join('***'), text);
 }
 
 
@@ -52341,6 +54932,7 @@ async function checkManifestFiles(ctx) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.walRedoCheck = walRedoCheck;
+exports.withReachableBundle = withReachableBundle;
 exports.verifyWalRedo = verifyWalRedo;
 exports.reachableByOthers = reachableByOthers;
 const node_fs_1 = __nccwpck_require__(73024);
@@ -52364,35 +54956,37 @@ function walRedoCheck(report) {
     return { name: 'walredo', status: report.status, detail };
 }
 /**
+ * Runs `fn` with a bundle directory whose vNN/ an unprivileged user can reach: as root, walredo
+ * runs unprivileged (postgres refuses root), so an unreachable bundle is copied to a temp directory
+ * for the call.
+ */
+async function withReachableBundle(bundleDir, major, log, fn) {
+    if (process.getuid?.() !== 0 || reachableByOthers((0, node_path_1.join)(bundleDir, `v${major}`, 'bin', 'postgres')))
+        return fn(bundleDir);
+    const copy = (0, node_fs_1.mkdtempSync)((0, node_path_1.join)((0, node_os_1.tmpdir)(), 'pg-bundle-walredo-'));
+    try {
+        (0, node_fs_1.chmodSync)(copy, 0o755);
+        (0, node_fs_1.cpSync)((0, node_path_1.join)(bundleDir, `v${major}`), (0, node_path_1.join)(copy, `v${major}`), { recursive: true });
+        log.info(`walredo: ${bundleDir} is not reachable by an unprivileged user; running a copy in ${copy}`);
+        return await fn(copy);
+    }
+    finally {
+        (0, node_fs_1.rmSync)(copy, { recursive: true, force: true });
+    }
+}
+/**
  * The walredo stage of verify (issue 4): the protocol tests and every corpus vector, generated with
  * the bundle's own server. Skipped only when asked (--skip-walredo); the report records it.
  */
 async function verifyWalRedo(bundleDir, major, entry, skip, log) {
-    // As root, walredo runs unprivileged (postgres refuses root): it must be able to reach the bundle.
-    let dir = bundleDir;
-    let copy;
-    if (!skip &&
-        process.getuid?.() === 0 &&
-        !reachableByOthers((0, node_path_1.join)(bundleDir, `v${major}`, 'bin', 'postgres'))) {
-        copy = (0, node_fs_1.mkdtempSync)((0, node_path_1.join)((0, node_os_1.tmpdir)(), 'pg-bundle-walredo-'));
-        (0, node_fs_1.chmodSync)(copy, 0o755);
-        (0, node_fs_1.cpSync)((0, node_path_1.join)(bundleDir, `v${major}`), (0, node_path_1.join)(copy, `v${major}`), { recursive: true });
-        log.info(`walredo: ${bundleDir} is not reachable by an unprivileged user; running a copy in ${copy}`);
-        dir = copy;
-    }
-    try {
-        const report = await (0, suite_1.runWalRedoStage)(dir, major, {
-            skip,
-            mode: entry?.walredo?.mode,
-            preload: entry?.walredo?.preload,
-            log,
-        });
-        return { check: walRedoCheck(report), report };
-    }
-    finally {
-        if (copy)
-            (0, node_fs_1.rmSync)(copy, { recursive: true, force: true });
-    }
+    const stage = (dir) => (0, suite_1.runWalRedoStage)(dir, major, {
+        skip,
+        mode: entry?.walredo?.mode,
+        preload: entry?.walredo?.preload,
+        log,
+    });
+    const report = skip ? await stage(bundleDir) : await withReachableBundle(bundleDir, major, log, stage);
+    return { check: walRedoCheck(report), report };
 }
 /** Whether every directory above `path` lets others through (o+x) and the file is o+x. */
 function reachableByOthers(path) {
@@ -52619,20 +55213,24 @@ const verifyCommand = async (options, ctx) => {
     (0, node_fs_1.mkdirSync)((0, node_path_1.dirname)(reportPath), { recursive: true });
     (0, node_fs_1.writeFileSync)(reportPath, JSON.stringify(report, null, 2) + '\n');
     const manifestPath = (0, node_path_1.join)(bundleDir, 'manifest.json');
+    // publish reads the conformance from the manifest: a report that cannot be merged fails verify
+    let notMerged;
     if ((0, node_fs_1.existsSync)(manifestPath)) {
         try {
             (0, node_fs_1.writeFileSync)(manifestPath, (0, manifest_file_1.manifestJson)((0, report_1.mergeConformance)((0, manifest_file_1.readManifestFile)(manifestPath), report)));
         }
         catch (err) {
-            ctx.log.warn(`conformance not merged into ${manifestPath}: ${err.message}`);
+            notMerged = `conformance could not be merged into ${manifestPath}: ${err.message.split('\n')[0]} (rebuild the bundle and verify again)`;
         }
     }
     for (const line of (0, report_1.renderTerminal)(report).trimEnd().split('\n'))
         ctx.log.info(line);
     await ctx.addSummary((0, report_1.renderMarkdown)(report));
     ctx.setOutput('report-path', reportPath);
-    const passed = (0, report_1.reportPassed)(report);
+    const passed = (0, report_1.reportPassed)(report) && !notMerged;
     ctx.setOutput('verified', String(passed));
+    if (notMerged)
+        ctx.log.error(notMerged);
     if (!passed) {
         for (const { version, check } of (0, report_1.failedChecks)(report))
             ctx.log.error(`v${version} ${check.name}: ${check.detail.split('\n')[0]}`);
@@ -52963,9 +55561,10 @@ function initdbArgv(initdb, major, pgdata) {
         argv.push('--locale-provider', 'builtin');
     return argv;
 }
-/** A single-user backend on the `postgres` database. */
-function singleUserArgv(postgres, pgdata) {
-    return [postgres, '--single', '-D', pgdata, 'postgres'];
+/** A single-user backend on the `postgres` database, with extra settings (`-c name=value`). */
+function singleUserArgv(postgres, pgdata, settings = {}) {
+    const c = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+    return [postgres, '--single', '-D', pgdata, ...c, 'postgres'];
 }
 
 
