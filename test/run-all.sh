@@ -82,9 +82,17 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
   for v in ${E2E_VERSIONS//,/ }; do
     echo "--- v$v ---"
     PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_BUNDLE="$E2E_OUT" PG_BUNDLE_E2E_VERSION="$v" \
-      npx jest --ci --runInBand test/e2e --testPathIgnorePatterns reproducible custom-rmgr fork-mode seeded-tree \
+      npx jest --ci --runInBand test/e2e --testPathIgnorePatterns reproducible custom-rmgr fork-mode seeded-tree compare \
       --json --outputFile="$results/e2e-v$v.json" || status=1
     e2e_results+=("$results/e2e-v$v.json")
+  done
+  # compare (two bundles side by side) on the oldest and the newest major of the run: the libc and
+  # the builtin locale providers (v14..v16 initdb with libc, v17+ with builtin); ~2 minutes each
+  for v in $(printf '%s\n' "${E2E_VERSIONS%%,*}" "${E2E_VERSIONS##*,}" | sort -un); do
+    echo "--- v$v: compare against a copy and an altered copy ---"
+    PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_BUNDLE="$E2E_OUT" PG_BUNDLE_E2E_VERSION="$v" \
+      npx jest --ci --runInBand test/e2e/compare --json --outputFile="$results/e2e-compare-v$v.json" || status=1
+    e2e_results+=("$results/e2e-compare-v$v.json")
   done
   # reproducible from any path: one version built again, cold, with another cache and out directory,
   # then once more from ccache alone
