@@ -44003,7 +44003,10 @@ function compiledTreeFlagsKey(input) {
  */
 function compiledTreeKey(input) {
     const { source } = input;
-    return (0, hash_1.sha256)(JSON.stringify({ dir: source.dir, revision: source.revision, flags: compiledTreeFlagsKey(input) })).slice(0, 16);
+    // a directory keeps one tree whatever its revision: its snapshot is synced by content, so make
+    // rebuilds what an edit reaches (a tree per edit would fill the disk)
+    const revision = source.spec?.kind === 'dir' ? undefined : source.revision;
+    return (0, hash_1.sha256)(JSON.stringify({ dir: source.dir, revision, flags: compiledTreeFlagsKey(input) })).slice(0, 16);
 }
 /** Where the compiled tree of this source, flags, ICU and toolchain lives in the cache. */
 function compiledTreeDir(input) {
@@ -44055,24 +44058,30 @@ async function prepareTree(input, place) {
     const record = () => {
         const configured = {
             source: sourceDir,
+            origin: source.dir,
             revision: source.revision,
             args,
             flagsKey: compiledTreeFlagsKey(input),
         };
         (0, node_fs_1.writeFileSync)((0, node_path_1.join)(buildDir, seed_tree_1.CONFIGURED_FILE), `${JSON.stringify(configured)}\n`);
     };
-    const syncSource = () => {
+    const syncSource = (firstCopy = false) => {
         if (sourceDir === source.dir)
             return;
-        const { written, removed } = (0, source_snapshot_1.syncSnapshot)(source.dir, sourceDir);
+        // a first copy keeps the user's mtimes (a generated file left in a checkout stays older than
+        // its input); later syncs give a changed file a new one, so make rebuilds what it reaches
+        const { written, removed } = (0, source_snapshot_1.syncSnapshot)(source.dir, sourceDir, firstCopy);
         log.info(`${v}: source snapshot ${sourceDir}: ${written.length} written, ${removed.length} removed`);
+    };
+    // a build killed between a relink and moving its binary out leaves that binary in the tree (or
+    // in a tree seeded from it), newer than its objects: make would keep it. These two are always relinked.
+    const dropRelinked = () => {
+        for (const binary of exports.RELINKED_IN_TREE)
+            (0, node_fs_1.rmSync)((0, node_path_1.join)(buildDir, binary), { force: true });
     };
     if ((0, node_fs_1.existsSync)((0, node_path_1.join)(buildDir, seed_tree_1.CONFIGURED_FILE))) {
         log.info(`${v}: reusing the compiled tree in ${buildDir}`);
-        // a build killed between a relink and moving its binary out leaves that binary in the tree,
-        // newer than its objects: make would keep it and stage it. These two are always relinked.
-        for (const binary of exports.RELINKED_IN_TREE)
-            (0, node_fs_1.rmSync)((0, node_path_1.join)(buildDir, binary), { force: true });
+        dropRelinked();
         syncSource();
         return 'reused';
     }
@@ -44089,13 +44098,15 @@ async function prepareTree(input, place) {
         await log.step(`${v}: seed the tree from ${base.buildDir} (${base.differing} of ${base.total} source files differ)`, 
         // under the base's lock: no build may be writing the objects being copied
         () => (0, cache_lock_1.withCacheLock)(base.buildDir, log, () => (0, seed_tree_1.seedTree)(base, buildDir, sourceDir)));
+        dropRelinked();
         syncSource();
         record();
         return 'seeded';
     }
     (0, node_fs_1.rmSync)(buildDir, { recursive: true, force: true });
+    (0, node_fs_1.rmSync)(sourceDir === source.dir ? buildDir : sourceDir, { recursive: true, force: true });
     (0, node_fs_1.mkdirSync)(buildDir, { recursive: true });
-    syncSource();
+    syncSource(true);
     await log.step(`${v}: configure`, () => (0, exec_1.run)((0, node_path_1.join)(sourceDir, 'configure'), args, {
         cwd: buildDir,
         env,
@@ -44418,8 +44429,8 @@ const doctorCommand = async (options, ctx) => {
         await (0, toolchain_1.ensureToolchain)(ctx.log, true, all);
     const missing = await (0, toolchain_1.missingRequirements)(all);
     for (const r of all)
-        ctx.log.info(`${missing.includes(r) ? 'MISSING' : 'ok     '} ${r.what} (${r.name})`);
-    if (missing.length > 0) {
+        ctx.log.info(`${missing.includes(r) ? (r.optional ? 'missing' : 'MISSING') : 'ok     '} ${r.what} (${r.name})`);
+    if (missing.some((r) => !r.optional)) {
         ctx.log.error(`run: ${(0, toolchain_1.aptInstallLine)(missing)}   (or pass --install-deps)`);
         return 1;
     }
@@ -45197,7 +45208,7 @@ async function compileRuntime(modules, workDir, options = {}) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.MAX_DIFFERING_SHARE = exports.CONFIGURED_FILE = void 0;
+exports.MAX_DIFFERING_SHARE = exports.MAX_CANDIDATES = exports.CONFIGURED_FILE = void 0;
 exports.readConfigured = readConfigured;
 exports.findSeedBase = findSeedBase;
 exports.movePaths = movePaths;
@@ -45222,25 +45233,46 @@ function readConfigured(buildDir) {
         return undefined;
     }
 }
+/** At most this many compiled trees (the most recently configured) are compared with a new source. */
+exports.MAX_CANDIDATES = 4;
+function mtimeOf(path) {
+    try {
+        return (0, node_fs_1.statSync)(path).mtimeMs;
+    }
+    catch {
+        return 0;
+    }
+}
 /** A base is worth seeding from while at most this share of the new source's files differ. */
 exports.MAX_DIFFERING_SHARE = 0.25;
 /** The compiled tree of the same major and flags whose source is closest to `source`, if close enough. */
 function findSeedBase(input) {
     if (!(0, node_fs_1.existsSync)(input.cacheBuildDir))
         return undefined;
+    // the most recently used candidates only: each comparison reads both trees
+    const candidates = (0, node_fs_1.readdirSync)(input.cacheBuildDir)
+        .filter((name) => name.startsWith(`v${input.major}-`) && !name.includes('.'))
+        .map((name) => (0, node_path_1.join)(input.cacheBuildDir, name))
+        .filter((dir) => dir !== input.exclude && readConfigured(dir)?.flagsKey === input.flagsKey)
+        .map((dir) => ({ dir, used: mtimeOf((0, node_path_1.join)(dir, exports.CONFIGURED_FILE)) }))
+        .sort((a, b) => b.used - a.used)
+        .slice(0, exports.MAX_CANDIDATES);
     let best;
-    for (const name of (0, node_fs_1.readdirSync)(input.cacheBuildDir)) {
-        const buildDir = (0, node_path_1.join)(input.cacheBuildDir, name);
-        if (!name.startsWith(`v${input.major}-`) || buildDir === input.exclude || name.includes('.'))
+    for (const { dir: buildDir } of candidates) {
+        const source = readConfigured(buildDir)?.source;
+        if (!source)
             continue;
-        const configured = readConfigured(buildDir);
-        if (configured?.flagsKey !== input.flagsKey || !(0, node_fs_1.existsSync)(configured.source))
-            continue;
-        const { differing, total } = (0, source_snapshot_1.differingPaths)(input.source, configured.source);
+        let differing, total;
+        try {
+            ({ differing, total } = (0, source_snapshot_1.differingPaths)(input.source, source));
+        }
+        catch {
+            continue; // another build is changing that tree's snapshot, or it is gone: not a base
+        }
         if (differing.length > total * exports.MAX_DIFFERING_SHARE)
             continue;
         if (!best || differing.length < best.differing)
-            best = { buildDir, source: configured.source, differing: differing.length, total };
+            best = { buildDir, source, differing: differing.length, total };
     }
     return best;
 }
@@ -45373,10 +45405,11 @@ function differingPaths(a, b) {
     return { differing, total: ta.size };
 }
 /**
- * Makes `to` hold exactly the content of `from`: differing files copied (mtime now), paths `from`
- * lacks removed, identical ones left alone (their mtimes kept). Returns the paths written.
+ * Makes `to` hold exactly the content of `from`: differing files copied (mtime now, or `from`'s
+ * with `keepTimes`), paths `from` lacks removed, identical ones left alone (their mtimes kept).
+ * Returns the paths written.
  */
-function syncSnapshot(from, to) {
+function syncSnapshot(from, to, keepTimes = false) {
     (0, node_fs_1.mkdirSync)(to, { recursive: true });
     const source = listTree(from);
     const target = listTree(to);
@@ -45404,7 +45437,10 @@ function syncSnapshot(from, to) {
         else {
             (0, node_fs_1.rmSync)(dest, { force: true });
             (0, node_fs_1.copyFileSync)((0, node_path_1.join)(from, path), dest);
-            (0, node_fs_1.chmodSync)(dest, (0, node_fs_1.statSync)((0, node_path_1.join)(from, path)).mode & 0o777);
+            const st = (0, node_fs_1.statSync)((0, node_path_1.join)(from, path));
+            (0, node_fs_1.chmodSync)(dest, st.mode & 0o777);
+            if (keepTimes)
+                (0, node_fs_1.utimesSync)(dest, st.atime, st.mtime);
         }
         written.push(path);
     }
@@ -45522,6 +45558,13 @@ async function missingRequirements(requirements = exports.REQUIREMENTS) {
  */
 async function ensureToolchain(log, install, requirements = exports.REQUIREMENTS) {
     let missing = await missingRequirements(requirements);
+    const onlyOptional = () => {
+        if (missing.some((r) => !r.optional))
+            return false;
+        for (const r of missing)
+            log.info(`${r.what} is not installed: building without it (${aptInstallLine([r])})`);
+        return true;
+    };
     if (missing.length === 0)
         return;
     if (install) {
@@ -45533,9 +45576,10 @@ async function ensureToolchain(log, install, requirements = exports.REQUIREMENTS
             await (0, exec_1.run)(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-q', '--no-install-recommends', ...packages], { env });
         });
         missing = await missingRequirements(requirements);
-        if (missing.length === 0)
-            return;
     }
+    if (onlyOptional())
+        return;
+    missing = missing.filter((r) => !r.optional);
     throw new errors_1.UserError(`the build machine lacks: ${missing.map((r) => `${r.what} (${r.name})`).join(', ')}`, `run: ${aptInstallLine(missing)}   (or pass --install-deps)`);
 }
 
@@ -49747,7 +49791,8 @@ function compatibilityVerdict(c, labels, stale) {
             : ['not measured: the pull request body holds no pg-bundle compatibility result; run pin-bump again'];
     if (problems.length === 0)
         return { state: 'success', description: 'measured: no collation order, index or walredo page changed' };
-    if (labels.includes(exports.ACCEPT_LABEL))
+    // the label accepts a measurement, never a pin that was not the one measured
+    if (labels.includes(exports.ACCEPT_LABEL) && !stale)
         return {
             state: 'success',
             description: shortened(`accepted by the storage team (${exports.ACCEPT_LABEL}): ${problems.join('; ')}`),
@@ -53403,7 +53448,8 @@ async function gitRevision(dir) {
     catch {
         return `${content()} (not a git checkout)`;
     }
-    const dirty = await (0, exec_1.capture)('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no']);
+    // untracked files are compiled too (the snapshot copies them): they make the tree another one
+    const dirty = await (0, exec_1.capture)('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=all']);
     return dirty ? `${content()} (${rev}-dirty)` : rev;
 }
 /** Downloads (or copies) a tarball into the cache, checks its sha256 and extracts it once. */
@@ -54176,10 +54222,11 @@ function shown(text, max = 200) {
  * pg-bundle's own commands go through @actions/core, never through the log.
  */
 function withoutWorkflowCommands(message) {
+    // the runner reads lines as .NET does (a bare \r ends one too) and trims .NET white space (U+0085 included)
     return message
-        .split('\n')
-        .map((line) => (/^\s*::|##\[/.test(line) ? `› ${line.replace(/##\[/g, '#\u200b#[')}` : line))
-        .join('\n');
+        .split(/(\r\n|\r|\n|\u2028|\u2029|\u0085)/)
+        .map((part) => (/^[\s\u0085]*::|##\[/.test(part) ? `› ${part.replace(/##\[/g, '#\u200b#[')}` : part))
+        .join('');
 }
 
 

@@ -105,12 +105,18 @@ export function compiledTreeFlagsKey(input: {
  * flags (with the paths in them left out), ICU, and the toolchain (compiler, binutils, glibc).
  */
 export function compiledTreeKey(
-  input: Parameters<typeof compiledTreeFlagsKey>[0] & { source: Pick<ResolvedSource, 'dir' | 'revision'> },
+  input: Parameters<typeof compiledTreeFlagsKey>[0] & {
+    source: Pick<ResolvedSource, 'dir' | 'revision'> & { spec?: Pick<ResolvedSource['spec'], 'kind'> };
+  },
 ): string {
   const { source } = input;
-  return sha256(
-    JSON.stringify({ dir: source.dir, revision: source.revision, flags: compiledTreeFlagsKey(input) }),
-  ).slice(0, 16);
+  // a directory keeps one tree whatever its revision: its snapshot is synced by content, so make
+  // rebuilds what an edit reaches (a tree per edit would fill the disk)
+  const revision = source.spec?.kind === 'dir' ? undefined : source.revision;
+  return sha256(JSON.stringify({ dir: source.dir, revision, flags: compiledTreeFlagsKey(input) })).slice(
+    0,
+    16,
+  );
 }
 
 /** Where the compiled tree of this source, flags, ICU and toolchain lives in the cache. */
@@ -191,22 +197,28 @@ async function prepareTree(
   const record = (): void => {
     const configured: ConfiguredTree = {
       source: sourceDir,
+      origin: source.dir,
       revision: source.revision,
       args,
       flagsKey: compiledTreeFlagsKey(input),
     };
     writeFileSync(join(buildDir, CONFIGURED_FILE), `${JSON.stringify(configured)}\n`);
   };
-  const syncSource = () => {
+  const syncSource = (firstCopy = false) => {
     if (sourceDir === source.dir) return;
-    const { written, removed } = syncSnapshot(source.dir, sourceDir);
+    // a first copy keeps the user's mtimes (a generated file left in a checkout stays older than
+    // its input); later syncs give a changed file a new one, so make rebuilds what it reaches
+    const { written, removed } = syncSnapshot(source.dir, sourceDir, firstCopy);
     log.info(`${v}: source snapshot ${sourceDir}: ${written.length} written, ${removed.length} removed`);
+  };
+  // a build killed between a relink and moving its binary out leaves that binary in the tree (or
+  // in a tree seeded from it), newer than its objects: make would keep it. These two are always relinked.
+  const dropRelinked = () => {
+    for (const binary of RELINKED_IN_TREE) rmSync(join(buildDir, binary), { force: true });
   };
   if (existsSync(join(buildDir, CONFIGURED_FILE))) {
     log.info(`${v}: reusing the compiled tree in ${buildDir}`);
-    // a build killed between a relink and moving its binary out leaves that binary in the tree,
-    // newer than its objects: make would keep it and stage it. These two are always relinked.
-    for (const binary of RELINKED_IN_TREE) rmSync(join(buildDir, binary), { force: true });
+    dropRelinked();
     syncSource();
     return 'reused';
   }
@@ -226,13 +238,15 @@ async function prepareTree(
       // under the base's lock: no build may be writing the objects being copied
       () => withCacheLock(base.buildDir, log, () => seedTree(base, buildDir, sourceDir)),
     );
+    dropRelinked();
     syncSource();
     record();
     return 'seeded';
   }
   rmSync(buildDir, { recursive: true, force: true });
+  rmSync(sourceDir === source.dir ? buildDir : sourceDir, { recursive: true, force: true });
   mkdirSync(buildDir, { recursive: true });
-  syncSource();
+  syncSource(true);
   await log.step(`${v}: configure`, () =>
     run(join(sourceDir, 'configure'), args, {
       cwd: buildDir,

@@ -12,8 +12,11 @@ export const doctorCommand: CommandHandler = async (options, ctx) => {
   const all = [...REQUIREMENTS, ...VERIFY_REQUIREMENTS];
   if (boolOption(options, 'installDeps')) await ensureToolchain(ctx.log, true, all);
   const missing = await missingRequirements(all);
-  for (const r of all) ctx.log.info(`${missing.includes(r) ? 'MISSING' : 'ok     '} ${r.what} (${r.name})`);
-  if (missing.length > 0) {
+  for (const r of all)
+    ctx.log.info(
+      `${missing.includes(r) ? (r.optional ? 'missing' : 'MISSING') : 'ok     '} ${r.what} (${r.name})`,
+    );
+  if (missing.some((r) => !r.optional)) {
     ctx.log.error(`run: ${aptInstallLine(missing)}   (or pass --install-deps)`);
     return 1;
   }

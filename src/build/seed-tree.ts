@@ -25,8 +25,10 @@ import { differingPaths } from './source-snapshot';
 
 /** What `.pg-bundle-configured` records of a compiled tree. */
 export interface ConfiguredTree {
-  /** the directory the tree was compiled from */
+  /** the directory the tree was compiled from (a dir: source's snapshot) */
   source: string;
+  /** the source directory the user named, when it was compiled from a snapshot of it */
+  origin?: string;
   revision: string;
   args: string[];
   /** everything of the tree key but the source (configure flags, compiler flags, ICU, toolchain) */
@@ -40,6 +42,17 @@ export function readConfigured(buildDir: string): ConfiguredTree | undefined {
     return JSON.parse(readFileSync(join(buildDir, CONFIGURED_FILE), 'utf8')) as ConfiguredTree;
   } catch {
     return undefined;
+  }
+}
+
+/** At most this many compiled trees (the most recently configured) are compared with a new source. */
+export const MAX_CANDIDATES = 4;
+
+function mtimeOf(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
   }
 }
 
@@ -62,16 +75,27 @@ export function findSeedBase(input: {
   exclude: string;
 }): SeedBase | undefined {
   if (!existsSync(input.cacheBuildDir)) return undefined;
+  // the most recently used candidates only: each comparison reads both trees
+  const candidates = readdirSync(input.cacheBuildDir)
+    .filter((name) => name.startsWith(`v${input.major}-`) && !name.includes('.'))
+    .map((name) => join(input.cacheBuildDir, name))
+    .filter((dir) => dir !== input.exclude && readConfigured(dir)?.flagsKey === input.flagsKey)
+    .map((dir) => ({ dir, used: mtimeOf(join(dir, CONFIGURED_FILE)) }))
+    .sort((a, b) => b.used - a.used)
+    .slice(0, MAX_CANDIDATES);
   let best: SeedBase | undefined;
-  for (const name of readdirSync(input.cacheBuildDir)) {
-    const buildDir = join(input.cacheBuildDir, name);
-    if (!name.startsWith(`v${input.major}-`) || buildDir === input.exclude || name.includes('.')) continue;
-    const configured = readConfigured(buildDir);
-    if (configured?.flagsKey !== input.flagsKey || !existsSync(configured.source)) continue;
-    const { differing, total } = differingPaths(input.source, configured.source);
+  for (const { dir: buildDir } of candidates) {
+    const source = readConfigured(buildDir)?.source;
+    if (!source) continue;
+    let differing: string[], total: number;
+    try {
+      ({ differing, total } = differingPaths(input.source, source));
+    } catch {
+      continue; // another build is changing that tree's snapshot, or it is gone: not a base
+    }
     if (differing.length > total * MAX_DIFFERING_SHARE) continue;
     if (!best || differing.length < best.differing)
-      best = { buildDir, source: configured.source, differing: differing.length, total };
+      best = { buildDir, source, differing: differing.length, total };
   }
   return best;
 }

@@ -16,6 +16,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
 } from 'node:fs';
 import { join } from 'node:path';
 
@@ -65,10 +66,15 @@ export function differingPaths(a: string, b: string): { differing: string[]; tot
 }
 
 /**
- * Makes `to` hold exactly the content of `from`: differing files copied (mtime now), paths `from`
- * lacks removed, identical ones left alone (their mtimes kept). Returns the paths written.
+ * Makes `to` hold exactly the content of `from`: differing files copied (mtime now, or `from`'s
+ * with `keepTimes`), paths `from` lacks removed, identical ones left alone (their mtimes kept).
+ * Returns the paths written.
  */
-export function syncSnapshot(from: string, to: string): { written: string[]; removed: string[] } {
+export function syncSnapshot(
+  from: string,
+  to: string,
+  keepTimes = false,
+): { written: string[]; removed: string[] } {
   mkdirSync(to, { recursive: true });
   const source = listTree(from);
   const target = listTree(to);
@@ -93,7 +99,9 @@ export function syncSnapshot(from: string, to: string): { written: string[]; rem
     } else {
       rmSync(dest, { force: true });
       copyFileSync(join(from, path), dest);
-      chmodSync(dest, statSync(join(from, path)).mode & 0o777);
+      const st = statSync(join(from, path));
+      chmodSync(dest, st.mode & 0o777);
+      if (keepTimes) utimesSync(dest, st.atime, st.mtime);
     }
     written.push(path);
   }

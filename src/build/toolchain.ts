@@ -11,6 +11,8 @@ export interface Requirement {
   /** command name, archive file name (libz.a) or absolute path */
   name: string;
   debianPackage: string;
+  /** the build goes on without it (and says so) */
+  optional?: boolean;
 }
 
 export const REQUIREMENTS: Requirement[] = [
@@ -116,6 +118,12 @@ export async function ensureToolchain(
   requirements: Requirement[] = REQUIREMENTS,
 ): Promise<void> {
   let missing = await missingRequirements(requirements);
+  const onlyOptional = () => {
+    if (missing.some((r) => !r.optional)) return false;
+    for (const r of missing)
+      log.info(`${r.what} is not installed: building without it (${aptInstallLine([r])})`);
+    return true;
+  };
   if (missing.length === 0) return;
   if (install) {
     const packages = [...new Set(missing.map((r) => r.debianPackage))].sort();
@@ -134,8 +142,9 @@ export async function ensureToolchain(
       );
     });
     missing = await missingRequirements(requirements);
-    if (missing.length === 0) return;
   }
+  if (onlyOptional()) return;
+  missing = missing.filter((r) => !r.optional);
   throw new UserError(
     `the build machine lacks: ${missing.map((r) => `${r.what} (${r.name})`).join(', ')}`,
     `run: ${aptInstallLine(missing)}   (or pass --install-deps)`,

@@ -134,7 +134,8 @@ export function compatibilityVerdict(
       : ['not measured: the pull request body holds no pg-bundle compatibility result; run pin-bump again'];
   if (problems.length === 0)
     return { state: 'success', description: 'measured: no collation order, index or walredo page changed' };
-  if (labels.includes(ACCEPT_LABEL))
+  // the label accepts a measurement, never a pin that was not the one measured
+  if (labels.includes(ACCEPT_LABEL) && !stale)
     return {
       state: 'success',
       description: shortened(`accepted by the storage team (${ACCEPT_LABEL}): ${problems.join('; ')}`),

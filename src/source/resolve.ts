@@ -160,7 +160,8 @@ async function gitRevision(dir: string): Promise<string> {
   } catch {
     return `${content()} (not a git checkout)`;
   }
-  const dirty = await capture('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no']);
+  // untracked files are compiled too (the snapshot copies them): they make the tree another one
+  const dirty = await capture('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=all']);
   return dirty ? `${content()} (${rev}-dirty)` : rev;
 }
 

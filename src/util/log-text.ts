@@ -26,8 +26,9 @@ export function shown(text: unknown, max = 200): string {
  * pg-bundle's own commands go through @actions/core, never through the log.
  */
 export function withoutWorkflowCommands(message: string): string {
+  // the runner reads lines as .NET does (a bare \r ends one too) and trims .NET white space (U+0085 included)
   return message
-    .split('\n')
-    .map((line) => (/^\s*::|##\[/.test(line) ? `› ${line.replace(/##\[/g, '#\u200b#[')}` : line))
-    .join('\n');
+    .split(/(\r\n|\r|\n|\u2028|\u2029|\u0085)/)
+    .map((part) => (/^[\s\u0085]*::|##\[/.test(part) ? `› ${part.replace(/##\[/g, '#\u200b#[')}` : part))
+    .join('');
 }

@@ -44,6 +44,23 @@ describe('compiled tree cache key', () => {
   });
 });
 
+describe('compiled tree key of a dir: source', () => {
+  const dirSource = {
+    ...base,
+    source: { dir: '/fork', revision: 'content:aaaa (not a git checkout)', spec: { kind: 'dir' as const } },
+  };
+  test('does not change with its revision: one tree per directory, its snapshot synced by content', () => {
+    expect(
+      compiledTreeKey({ ...dirSource, source: { ...dirSource.source, revision: 'content:bbbb (x-dirty)' } }),
+    ).toBe(compiledTreeKey(dirSource));
+  });
+  test('changes with the directory', () => {
+    expect(compiledTreeKey({ ...dirSource, source: { ...dirSource.source, dir: '/fork2' } })).not.toBe(
+      compiledTreeKey(dirSource),
+    );
+  });
+});
+
 describe('compiled tree flags key (what a seed base must share)', () => {
   test('does not depend on where the source is', () => {
     expect(compiledTreeFlagsKey(base)).toBe(

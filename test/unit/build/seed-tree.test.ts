@@ -72,6 +72,26 @@ describe('source snapshot and seeded trees', () => {
     expect(syncSnapshot(from, to)).toEqual({ written: [], removed: [] });
   });
 
+  test('a first copy keeps the source mtimes (a generated file stays older than its input)', () => {
+    write(join(dir, 'from'), { 'gram.y': 'y', 'gram.c': 'c' });
+    syncSnapshot(join(dir, 'from'), join(dir, 'to'), true);
+    expect(statSync(join(dir, 'to', 'gram.c')).mtime).toEqual(OLD);
+  });
+
+  test('a candidate whose snapshot is gone is skipped, not an error', () => {
+    write(join(dir, 'fork'), { 'a.c': 'a' });
+    compiledTree('v15-gone', join(dir, 'vanished'), 'K');
+    expect(
+      findSeedBase({
+        cacheBuildDir: join(dir, 'cache', 'build'),
+        major: 15,
+        flagsKey: 'K',
+        source: join(dir, 'fork'),
+        exclude: '',
+      }),
+    ).toBeUndefined();
+  });
+
   test('a mode change is a difference (an executable script)', () => {
     write(join(dir, 'a'), { configure: 'x' });
     write(join(dir, 'b'), { configure: 'x' });

@@ -119,6 +119,14 @@ describe('compatibilityVerdict', () => {
       /^not measured: the pull request body holds no pg-bundle compatibility result; run pin-bump again$/,
     ],
     ['a stale result', same, [], 'the pin changed', 'failure', /^not measured: the pin changed$/],
+    [
+      'a stale result, even with the label (it accepts a measurement, not another pin)',
+      same,
+      ['compatibility-accepted'],
+      'the pin changed',
+      'failure',
+      /^not measured: the pin changed$/,
+    ],
   ];
   test.each(cases)('%s', (_, c, labels, stale, state, description) => {
     const v = compatibilityVerdict(c, labels, stale);
