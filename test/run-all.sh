@@ -172,7 +172,7 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
     if [ "$v" = "$seeded" ]; then
       # this major's compiled tree is made anew each run, so that it is seeded (and checked) every time
       for f in $(grep -l "\"origin\":\"$tree\"" "$PG_BUNDLE_CACHE"/build/*/.pg-bundle-configured 2>/dev/null); do
-        rm -rf "$(dirname "$f")" "$(dirname "$f").src"
+        rm -rf "$(dirname "$f")" "$PG_BUNDLE_CACHE/snapshots/$(basename "$(dirname "$f")")"
       done
     fi
     t_fork=$(date +%s)

@@ -41297,6 +41297,7 @@ exports.bundleInstallDirs = bundleInstallDirs;
 exports.compiledTreeFlagsKey = compiledTreeFlagsKey;
 exports.compiledTreeKey = compiledTreeKey;
 exports.compiledTreeDir = compiledTreeDir;
+exports.compiledSourceDir = compiledSourceDir;
 exports.compileAndStage = compileAndStage;
 /**
  * The compiled PostgreSQL tree, shared by the static and the dynamic build. It is kept in the cache,
@@ -41387,7 +41388,11 @@ function compiledTreeDir(input) {
  * compiled as they are.
  */
 function compiledSourceDir(source, buildDir) {
-    return source.spec.kind === 'dir' ? `${buildDir}.src` : source.dir;
+    // never under or beside the build directory's name: the compiler's prefix maps match strings, so
+    // a build directory that prefixes the source path (`<build>.src`) left `..src/...` in the debug info
+    return source.spec.kind === 'dir'
+        ? (0, node_path_1.join)((0, node_path_1.dirname)((0, node_path_1.dirname)(buildDir)), 'snapshots', (0, node_path_1.basename)(buildDir))
+        : source.dir;
 }
 /**
  * configure (unless the cached tree is configured or could be seeded), make, and make install into

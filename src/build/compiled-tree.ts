@@ -5,7 +5,7 @@
  * tree, so the tree always holds the ordinary ones `make` produced.
  */
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ResolvedSource } from '../source/resolve';
 import { run } from '../util/exec';
 import { sha256 } from '../util/hash';
@@ -129,8 +129,12 @@ export function compiledTreeDir(input: Parameters<typeof compiledTreeKey>[0] & {
  * tree, kept in step by content; tarball and Debian sources are extracted into the cache once and
  * compiled as they are.
  */
-function compiledSourceDir(source: ResolvedSource, buildDir: string): string {
-  return source.spec.kind === 'dir' ? `${buildDir}.src` : source.dir;
+export function compiledSourceDir(source: Pick<ResolvedSource, 'spec' | 'dir'>, buildDir: string): string {
+  // never under or beside the build directory's name: the compiler's prefix maps match strings, so
+  // a build directory that prefixes the source path (`<build>.src`) left `..src/...` in the debug info
+  return source.spec.kind === 'dir'
+    ? join(dirname(dirname(buildDir)), 'snapshots', basename(buildDir))
+    : source.dir;
 }
 
 interface TreeInput {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import {
   bundleCompileDirs,
   bundleInstallDirs,
+  compiledSourceDir,
   compiledTreeDir,
   compiledTreeFlagsKey,
   compiledTreeKey,
@@ -58,6 +59,24 @@ describe('compiled tree key of a dir: source', () => {
     expect(compiledTreeKey({ ...dirSource, source: { ...dirSource.source, dir: '/fork2' } })).not.toBe(
       compiledTreeKey(dirSource),
     );
+  });
+});
+
+describe('where a dir: source is compiled from', () => {
+  test('a snapshot whose path neither prefixes nor is prefixed by the build directory (prefix maps match strings)', () => {
+    const buildDir = '/c/build/v15-0123456789abcdef';
+    const snapshot = compiledSourceDir({ spec: { kind: 'dir', path: '/fork' }, dir: '/fork' }, buildDir);
+    expect(snapshot).toBe('/c/snapshots/v15-0123456789abcdef');
+    expect(snapshot.startsWith(buildDir)).toBe(false);
+    expect(buildDir.startsWith(snapshot)).toBe(false);
+  });
+  test('other sources are compiled where they were extracted', () => {
+    expect(
+      compiledSourceDir(
+        { spec: { kind: 'tarball', location: 'x', sha256: 'y' }, dir: '/c/trees/a/pg' },
+        '/c/build/v15-x',
+      ),
+    ).toBe('/c/trees/a/pg');
   });
 });
 
