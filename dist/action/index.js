@@ -44067,6 +44067,7 @@ async function prepareTree(input, place) {
             revision: source.revision,
             args,
             flagsKey: compiledTreeFlagsKey(input),
+            layout: seed_tree_1.TREE_LAYOUT,
         };
         (0, node_fs_1.writeFileSync)((0, node_path_1.join)(buildDir, seed_tree_1.CONFIGURED_FILE), `${JSON.stringify(configured)}\n`);
     };
@@ -44088,6 +44089,7 @@ async function prepareTree(input, place) {
         log.info(`${v}: reusing the compiled tree in ${buildDir}`);
         dropRelinked();
         syncSource();
+        record(); // in this layout now: a base other trees may seed from
         return 'reused';
     }
     const base = sourceDir === source.dir
@@ -45213,7 +45215,7 @@ async function compileRuntime(modules, workDir, options = {}) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.MAX_DIFFERING_SHARE = exports.MAX_CANDIDATES = exports.CONFIGURED_FILE = void 0;
+exports.MAX_DIFFERING_SHARE = exports.MAX_CANDIDATES = exports.CONFIGURED_FILE = exports.TREE_LAYOUT = void 0;
 exports.readConfigured = readConfigured;
 exports.findSeedBase = findSeedBase;
 exports.movePaths = movePaths;
@@ -45229,6 +45231,11 @@ const node_fs_1 = __nccwpck_require__(73024);
 const node_path_1 = __nccwpck_require__(76760);
 const exec_1 = __nccwpck_require__(37895);
 const source_snapshot_1 = __nccwpck_require__(81364);
+/**
+ * Layout of compiled trees that may seed others: 2 = dir: sources compiled from <cache>/snapshots/
+ * (layout 1 kept them at <build>.src, whose objects carry `..src/` paths in their debug info).
+ */
+exports.TREE_LAYOUT = 2;
 exports.CONFIGURED_FILE = '.pg-bundle-configured';
 function readConfigured(buildDir) {
     try {
@@ -45258,7 +45265,10 @@ function findSeedBase(input) {
     const candidates = (0, node_fs_1.readdirSync)(input.cacheBuildDir)
         .filter((name) => name.startsWith(`v${input.major}-`) && !name.includes('.'))
         .map((name) => (0, node_path_1.join)(input.cacheBuildDir, name))
-        .filter((dir) => dir !== input.exclude && readConfigured(dir)?.flagsKey === input.flagsKey)
+        .filter((dir) => {
+        const c = dir === input.exclude ? undefined : readConfigured(dir);
+        return c?.flagsKey === input.flagsKey && c.layout === exports.TREE_LAYOUT;
+    })
         .map((dir) => ({ dir, used: mtimeOf((0, node_path_1.join)(dir, exports.CONFIGURED_FILE)) }))
         .sort((a, b) => b.used - a.used)
         .slice(0, exports.MAX_CANDIDATES);
@@ -45335,6 +45345,8 @@ function moveTreePaths(dir, moves) {
 async function seedTree(base, buildDir, snapshot) {
     for (const dir of [buildDir, snapshot])
         (0, node_fs_1.rmSync)(dir, { recursive: true, force: true });
+    for (const dir of [buildDir, snapshot])
+        (0, node_fs_1.mkdirSync)((0, node_path_1.dirname)(dir), { recursive: true });
     await (0, exec_1.run)('cp', ['-a', '--', base.buildDir, buildDir]);
     await (0, exec_1.run)('cp', ['-a', '--', base.source, snapshot]);
     (0, node_fs_1.rmSync)((0, node_path_1.join)(snapshot, '.git'), { recursive: true, force: true });

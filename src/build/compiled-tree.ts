@@ -17,7 +17,7 @@ import { configureArgs, configureEnv, staticIcuLibs, unrelocatedPrefix } from '.
 import type { Toolchain } from './build';
 import { IcuChoice } from './icu';
 import { IN_TREE_MODULES } from './modules';
-import { CONFIGURED_FILE, ConfiguredTree, findSeedBase, seedTree } from './seed-tree';
+import { CONFIGURED_FILE, ConfiguredTree, findSeedBase, seedTree, TREE_LAYOUT } from './seed-tree';
 import { syncSnapshot } from './source-snapshot';
 
 /** Binaries that builds relink in the tree with their own flags before moving them out. */
@@ -205,6 +205,7 @@ async function prepareTree(
       revision: source.revision,
       args,
       flagsKey: compiledTreeFlagsKey(input),
+      layout: TREE_LAYOUT,
     };
     writeFileSync(join(buildDir, CONFIGURED_FILE), `${JSON.stringify(configured)}\n`);
   };
@@ -224,6 +225,7 @@ async function prepareTree(
     log.info(`${v}: reusing the compiled tree in ${buildDir}`);
     dropRelinked();
     syncSource();
+    record(); // in this layout now: a base other trees may seed from
     return 'reused';
   }
   const base =

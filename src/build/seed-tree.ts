@@ -7,6 +7,7 @@
  */
 import {
   existsSync,
+  mkdirSync,
   openSync,
   readFileSync,
   readSync,
@@ -19,7 +20,7 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { run } from '../util/exec';
 import { differingPaths } from './source-snapshot';
 
@@ -33,7 +34,15 @@ export interface ConfiguredTree {
   args: string[];
   /** everything of the tree key but the source (configure flags, compiler flags, ICU, toolchain) */
   flagsKey?: string;
+  /** TREE_LAYOUT of the build that recorded it; only trees of the current layout are seed bases */
+  layout?: number;
 }
+
+/**
+ * Layout of compiled trees that may seed others: 2 = dir: sources compiled from <cache>/snapshots/
+ * (layout 1 kept them at <build>.src, whose objects carry `..src/` paths in their debug info).
+ */
+export const TREE_LAYOUT = 2;
 
 export const CONFIGURED_FILE = '.pg-bundle-configured';
 
@@ -79,7 +88,10 @@ export function findSeedBase(input: {
   const candidates = readdirSync(input.cacheBuildDir)
     .filter((name) => name.startsWith(`v${input.major}-`) && !name.includes('.'))
     .map((name) => join(input.cacheBuildDir, name))
-    .filter((dir) => dir !== input.exclude && readConfigured(dir)?.flagsKey === input.flagsKey)
+    .filter((dir) => {
+      const c = dir === input.exclude ? undefined : readConfigured(dir);
+      return c?.flagsKey === input.flagsKey && c.layout === TREE_LAYOUT;
+    })
     .map((dir) => ({ dir, used: mtimeOf(join(dir, CONFIGURED_FILE)) }))
     .sort((a, b) => b.used - a.used)
     .slice(0, MAX_CANDIDATES);
@@ -153,6 +165,7 @@ function moveTreePaths(dir: string, moves: Map<string, string>): void {
  */
 export async function seedTree(base: SeedBase, buildDir: string, snapshot: string): Promise<void> {
   for (const dir of [buildDir, snapshot]) rmSync(dir, { recursive: true, force: true });
+  for (const dir of [buildDir, snapshot]) mkdirSync(dirname(dir), { recursive: true });
   await run('cp', ['-a', '--', base.buildDir, buildDir]);
   await run('cp', ['-a', '--', base.source, snapshot]);
   rmSync(join(snapshot, '.git'), { recursive: true, force: true });

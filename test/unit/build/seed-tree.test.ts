@@ -12,7 +12,13 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONFIGURED_FILE, findSeedBase, movePaths, seedTree } from '../../../src/build/seed-tree';
+import {
+  CONFIGURED_FILE,
+  findSeedBase,
+  movePaths,
+  seedTree,
+  TREE_LAYOUT,
+} from '../../../src/build/seed-tree';
 import { differingPaths, syncSnapshot } from '../../../src/build/source-snapshot';
 
 const OLD = new Date('2020-01-01T00:00:00Z');
@@ -78,6 +84,21 @@ describe('source snapshot and seeded trees', () => {
     expect(statSync(join(dir, 'to', 'gram.c')).mtime).toEqual(OLD);
   });
 
+  test('a tree of an older layout is never a base (its objects may carry other debug paths)', () => {
+    write(join(dir, 'upstream'), { 'a.c': 'a' });
+    write(join(dir, 'fork'), { 'a.c': 'a' });
+    compiledTree('v15-old', join(dir, 'upstream'), 'K', 1);
+    expect(
+      findSeedBase({
+        cacheBuildDir: join(dir, 'cache', 'build'),
+        major: 15,
+        flagsKey: 'K',
+        source: join(dir, 'fork'),
+        exclude: '',
+      }),
+    ).toBeUndefined();
+  });
+
   test('a candidate whose snapshot is gone is skipped, not an error', () => {
     write(join(dir, 'fork'), { 'a.c': 'a' });
     compiledTree('v15-gone', join(dir, 'vanished'), 'K');
@@ -100,10 +121,10 @@ describe('source snapshot and seeded trees', () => {
     expect(differingPaths(join(dir, 'a'), join(dir, 'b')).differing).toEqual(['configure']);
   });
 
-  function compiledTree(name: string, source: string, flagsKey: string): string {
+  function compiledTree(name: string, source: string, flagsKey: string, layout = TREE_LAYOUT): string {
     const build = join(dir, 'cache', 'build', name);
     write(build, {
-      [CONFIGURED_FILE]: JSON.stringify({ source, revision: 'r', args: [], flagsKey }),
+      [CONFIGURED_FILE]: JSON.stringify({ source, revision: 'r', args: [], flagsKey, layout }),
       'src/Makefile.global': `abs_top_srcdir = ${source}\nabs_top_builddir = ${build}\n`,
       'src/backend/.deps/x.Po': `x.o: ${source}/src/backend/x.c ${source}/src/include/x.h\n`,
     });
@@ -142,20 +163,15 @@ describe('source snapshot and seeded trees', () => {
     write(join(dir, 'upstream'), { 'src/backend/x.c': 'int x;', GNUmakefile: 'all:' });
     const base = compiledTree('v15-aaaa', join(dir, 'upstream'), 'K');
     const target = join(dir, 'cache', 'build', 'v15-ffff');
-    await seedTree(
-      { buildDir: base, source: join(dir, 'upstream'), differing: 0, total: 2 },
-      target,
-      `${target}.src`,
-    );
+    const snap = join(dir, 'cache', 'snapshots', 'v15-ffff'); // its parent does not exist yet
+    await seedTree({ buildDir: base, source: join(dir, 'upstream'), differing: 0, total: 2 }, target, snap);
     const po = join(target, 'src/backend/.deps/x.Po');
-    expect(readFileSync(po, 'utf8')).toBe(
-      `x.o: ${target}.src/src/backend/x.c ${target}.src/src/include/x.h\n`,
-    );
+    expect(readFileSync(po, 'utf8')).toBe(`x.o: ${snap}/src/backend/x.c ${snap}/src/include/x.h\n`);
     expect(statSync(po).mtime).toEqual(OLD);
     expect(readFileSync(join(target, 'src/Makefile.global'), 'utf8')).toBe(
-      `abs_top_srcdir = ${target}.src\nabs_top_builddir = ${target}\n`,
+      `abs_top_srcdir = ${snap}\nabs_top_builddir = ${target}\n`,
     );
-    expect(readlinkSync(join(target, 'GNUmakefile'))).toBe(join(`${target}.src`, 'GNUmakefile'));
-    expect(statSync(join(`${target}.src`, 'src/backend/x.c')).mtime).toEqual(OLD);
+    expect(readlinkSync(join(target, 'GNUmakefile'))).toBe(join(snap, 'GNUmakefile'));
+    expect(statSync(join(snap, 'src/backend/x.c')).mtime).toEqual(OLD);
   });
 });
