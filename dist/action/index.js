@@ -44104,7 +44104,12 @@ async function prepareTree(input, place) {
     if (base) {
         await log.step(`${v}: seed the tree from ${base.buildDir} (${base.differing} of ${base.total} source files differ)`, 
         // under the base's lock: no build may be writing the objects being copied
-        () => (0, cache_lock_1.withCacheLock)(base.buildDir, log, () => (0, seed_tree_1.seedTree)(base, buildDir, sourceDir)));
+        () => (0, cache_lock_1.withCacheLock)(base.buildDir, log, () => (0, seed_tree_1.seedTree)(base, buildDir, sourceDir)).catch((err) => {
+            // a half-seeded tree is no tree: the next build starts again
+            for (const dir of [buildDir, sourceDir])
+                (0, node_fs_1.rmSync)(dir, { recursive: true, force: true });
+            throw err;
+        }));
         dropRelinked();
         syncSource();
         record();
@@ -45348,6 +45353,8 @@ async function seedTree(base, buildDir, snapshot) {
     for (const dir of [buildDir, snapshot])
         (0, node_fs_1.mkdirSync)((0, node_path_1.dirname)(dir), { recursive: true });
     await (0, exec_1.run)('cp', ['-a', '--', base.buildDir, buildDir]);
+    // the base's record came along: until the seed is done this tree must not count as configured
+    (0, node_fs_1.rmSync)((0, node_path_1.join)(buildDir, exports.CONFIGURED_FILE), { force: true });
     await (0, exec_1.run)('cp', ['-a', '--', base.source, snapshot]);
     (0, node_fs_1.rmSync)((0, node_path_1.join)(snapshot, '.git'), { recursive: true, force: true });
     moveTreePaths(buildDir, new Map([

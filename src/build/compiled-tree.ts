@@ -242,7 +242,12 @@ async function prepareTree(
     await log.step(
       `${v}: seed the tree from ${base.buildDir} (${base.differing} of ${base.total} source files differ)`,
       // under the base's lock: no build may be writing the objects being copied
-      () => withCacheLock(base.buildDir, log, () => seedTree(base, buildDir, sourceDir)),
+      () =>
+        withCacheLock(base.buildDir, log, () => seedTree(base, buildDir, sourceDir)).catch((err: unknown) => {
+          // a half-seeded tree is no tree: the next build starts again
+          for (const dir of [buildDir, sourceDir]) rmSync(dir, { recursive: true, force: true });
+          throw err;
+        }),
     );
     dropRelinked();
     syncSource();

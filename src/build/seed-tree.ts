@@ -167,6 +167,8 @@ export async function seedTree(base: SeedBase, buildDir: string, snapshot: strin
   for (const dir of [buildDir, snapshot]) rmSync(dir, { recursive: true, force: true });
   for (const dir of [buildDir, snapshot]) mkdirSync(dirname(dir), { recursive: true });
   await run('cp', ['-a', '--', base.buildDir, buildDir]);
+  // the base's record came along: until the seed is done this tree must not count as configured
+  rmSync(join(buildDir, CONFIGURED_FILE), { force: true });
   await run('cp', ['-a', '--', base.source, snapshot]);
   rmSync(join(snapshot, '.git'), { recursive: true, force: true });
   moveTreePaths(

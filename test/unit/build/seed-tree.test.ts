@@ -1,5 +1,6 @@
 import {
   chmodSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -165,6 +166,8 @@ describe('source snapshot and seeded trees', () => {
     const target = join(dir, 'cache', 'build', 'v15-ffff');
     const snap = join(dir, 'cache', 'snapshots', 'v15-ffff'); // its parent does not exist yet
     await seedTree({ buildDir: base, source: join(dir, 'upstream'), differing: 0, total: 2 }, target, snap);
+    // the base's record is not copied: the caller records the seeded tree when it is complete
+    expect(existsSync(join(target, CONFIGURED_FILE))).toBe(false);
     const po = join(target, 'src/backend/.deps/x.Po');
     expect(readFileSync(po, 'utf8')).toBe(`x.o: ${snap}/src/backend/x.c ${snap}/src/include/x.h\n`);
     expect(statSync(po).mtime).toEqual(OLD);
