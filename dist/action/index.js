@@ -43922,7 +43922,7 @@ exports.buildCommand = buildCommand;
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.SHARE_FILES_FROM_SOURCE = exports.TREE_MAKE_ARGS = exports.RELINKED_IN_TREE = void 0;
+exports.UNTRACKED_VARIANTS = exports.SHARE_FILES_FROM_SOURCE = exports.TREE_MAKE_ARGS = exports.RELINKED_IN_TREE = void 0;
 exports.bundleCompileDirs = bundleCompileDirs;
 exports.bundleInstallDirs = bundleInstallDirs;
 exports.compiledTreeFlagsKey = compiledTreeFlagsKey;
@@ -44055,6 +44055,22 @@ async function compileAndStage(input) {
         origin,
     };
 }
+/**
+ * src/port and src/common build each file again as `x_srv.o` and `x_shlib.o` by rules that write no
+ * dependency file: they are rebuilt only when `x.o` is, so a header only the backend variant
+ * includes (miscadmin.h in pqsignal.c) would leave them stale. After any source change they go.
+ */
+exports.UNTRACKED_VARIANTS = [/_srv\.o$/, /_shlib\.o$/];
+function dropUntrackedVariants(buildDir) {
+    for (const dir of ['src/port', 'src/common']) {
+        const full = (0, node_path_1.join)(buildDir, dir);
+        if (!(0, node_fs_1.existsSync)(full))
+            continue;
+        for (const name of (0, node_fs_1.readdirSync)(full))
+            if (exports.UNTRACKED_VARIANTS.some((re) => re.test(name)))
+                (0, node_fs_1.rmSync)((0, node_path_1.join)(full, name), { force: true });
+    }
+}
 /** A configured tree with the source's current content: reused, seeded, or configured cold. */
 async function prepareTree(input, place) {
     const { source, log } = input;
@@ -44078,6 +44094,8 @@ async function prepareTree(input, place) {
         // its input); later syncs give a changed file a new one, so make rebuilds what it reaches
         const { written, removed } = (0, source_snapshot_1.syncSnapshot)(source.dir, sourceDir, firstCopy);
         log.info(`${v}: source snapshot ${sourceDir}: ${written.length} written, ${removed.length} removed`);
+        if (written.length + removed.length > 0)
+            dropUntrackedVariants(buildDir);
     };
     // a build killed between a relink and moving its binary out leaves that binary in the tree (or
     // in a tree seeded from it), newer than its objects: make would keep it. These two are always relinked.

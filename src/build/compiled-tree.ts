@@ -4,7 +4,7 @@
  * an incremental `make` and the staging install. Binaries relinked for a bundle are moved out of the
  * tree, so the tree always holds the ordinary ones `make` produced.
  */
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ResolvedSource } from '../source/resolve';
 import { run } from '../util/exec';
@@ -190,6 +190,22 @@ interface TreePlace {
   env: NodeJS.ProcessEnv;
 }
 
+/**
+ * src/port and src/common build each file again as `x_srv.o` and `x_shlib.o` by rules that write no
+ * dependency file: they are rebuilt only when `x.o` is, so a header only the backend variant
+ * includes (miscadmin.h in pqsignal.c) would leave them stale. After any source change they go.
+ */
+export const UNTRACKED_VARIANTS = [/_srv\.o$/, /_shlib\.o$/];
+
+function dropUntrackedVariants(buildDir: string): void {
+  for (const dir of ['src/port', 'src/common']) {
+    const full = join(buildDir, dir);
+    if (!existsSync(full)) continue;
+    for (const name of readdirSync(full))
+      if (UNTRACKED_VARIANTS.some((re) => re.test(name))) rmSync(join(full, name), { force: true });
+  }
+}
+
 /** A configured tree with the source's current content: reused, seeded, or configured cold. */
 async function prepareTree(
   input: TreeInput,
@@ -215,6 +231,7 @@ async function prepareTree(
     // its input); later syncs give a changed file a new one, so make rebuilds what it reaches
     const { written, removed } = syncSnapshot(source.dir, sourceDir, firstCopy);
     log.info(`${v}: source snapshot ${sourceDir}: ${written.length} written, ${removed.length} removed`);
+    if (written.length + removed.length > 0) dropUntrackedVariants(buildDir);
   };
   // a build killed between a relink and moving its binary out leaves that binary in the tree (or
   // in a tree seeded from it), newer than its objects: make would keep it. These two are always relinked.
