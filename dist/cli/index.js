@@ -41294,6 +41294,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.UNTRACKED_VARIANTS = exports.SHARE_FILES_FROM_SOURCE = exports.TREE_MAKE_ARGS = exports.RELINKED_IN_TREE = void 0;
 exports.bundleCompileDirs = bundleCompileDirs;
 exports.bundleInstallDirs = bundleInstallDirs;
+exports.contribModuleDirs = contribModuleDirs;
 exports.compiledTreeFlagsKey = compiledTreeFlagsKey;
 exports.compiledTreeKey = compiledTreeKey;
 exports.compiledTreeDir = compiledTreeDir;
@@ -41352,6 +41353,10 @@ function bundleCompileDirs() {
  */
 function bundleInstallDirs() {
     return ['config', 'src/include', 'src/makefiles', ...bundleCompileDirs()];
+}
+/** In-tree modules outside what the top-level make builds (contrib/). */
+function contribModuleDirs() {
+    return modules_1.IN_TREE_MODULES.map((m) => m.dir).filter((d) => d.startsWith('contrib/'));
 }
 /** share/ files a full install takes from directories the bundle does not compile: copied from the source. */
 exports.SHARE_FILES_FROM_SOURCE = [{ from: 'src/bin/psql/psqlrc.sample', to: 'psqlrc.sample' }];
@@ -41528,8 +41533,13 @@ async function makeAndStage(input, place) {
     });
     await (0, ccache_1.zeroCcacheStats)(env);
     await log.step(`${v}: make -j${input.jobs} (${scope === 'all' ? 'the whole tree' : 'what the bundle needs'})`, async () => {
-        if (scope === 'all')
-            return make('.', [`-j${input.jobs}`, ...icuArgs], 'make.log');
+        if (scope === 'all') {
+            await make('.', [`-j${input.jobs}`, ...icuArgs], 'make.log');
+            // the top-level make leaves contrib/ out: the in-tree modules linked in (amcheck) are made too
+            for (const dir of contribModuleDirs())
+                await make(dir, [`-j${input.jobs}`], 'make.log');
+            return;
+        }
         // the top-level make makes the generated headers first (make -C <dir> -j races with them)
         await make('src/backend', ['generated-headers'], 'make.log');
         for (const dir of bundleCompileDirs())
@@ -41540,8 +41550,12 @@ async function makeAndStage(input, place) {
         log.info(`${v}: ccache ${stats.hits} hits, ${stats.misses} misses (${env.CCACHE_DIR})`);
     await log.step(`${v}: make install (staging)`, async () => {
         const install = [`DESTDIR=${stage}`];
-        if (scope === 'all')
-            return make('.', ['install', ...install], 'install.log');
+        if (scope === 'all') {
+            await make('.', ['install', ...install], 'install.log');
+            for (const dir of contribModuleDirs())
+                await make(dir, ['install', ...install], 'install.log');
+            return;
+        }
         await make('src', ['install-local', ...install], 'install.log');
         for (const dir of bundleInstallDirs())
             await make(dir, ['install', ...install], 'install.log');

@@ -61,6 +61,11 @@ export function bundleInstallDirs(): string[] {
   return ['config', 'src/include', 'src/makefiles', ...bundleCompileDirs()];
 }
 
+/** In-tree modules outside what the top-level make builds (contrib/). */
+export function contribModuleDirs(): string[] {
+  return IN_TREE_MODULES.map((m) => m.dir).filter((d) => d.startsWith('contrib/'));
+}
+
 /** share/ files a full install takes from directories the bundle does not compile: copied from the source. */
 export const SHARE_FILES_FROM_SOURCE = [{ from: 'src/bin/psql/psqlrc.sample', to: 'psqlrc.sample' }];
 
@@ -303,7 +308,12 @@ async function makeAndStage(input: TreeInput, place: TreePlace): Promise<void> {
   await log.step(
     `${v}: make -j${input.jobs} (${scope === 'all' ? 'the whole tree' : 'what the bundle needs'})`,
     async () => {
-      if (scope === 'all') return make('.', [`-j${input.jobs}`, ...icuArgs], 'make.log');
+      if (scope === 'all') {
+        await make('.', [`-j${input.jobs}`, ...icuArgs], 'make.log');
+        // the top-level make leaves contrib/ out: the in-tree modules linked in (amcheck) are made too
+        for (const dir of contribModuleDirs()) await make(dir, [`-j${input.jobs}`], 'make.log');
+        return;
+      }
       // the top-level make makes the generated headers first (make -C <dir> -j races with them)
       await make('src/backend', ['generated-headers'], 'make.log');
       for (const dir of bundleCompileDirs()) await make(dir, [`-j${input.jobs}`, ...icuArgs], 'make.log');
@@ -313,7 +323,11 @@ async function makeAndStage(input: TreeInput, place: TreePlace): Promise<void> {
   if (stats) log.info(`${v}: ccache ${stats.hits} hits, ${stats.misses} misses (${env.CCACHE_DIR})`);
   await log.step(`${v}: make install (staging)`, async () => {
     const install = [`DESTDIR=${stage}`];
-    if (scope === 'all') return make('.', ['install', ...install], 'install.log');
+    if (scope === 'all') {
+      await make('.', ['install', ...install], 'install.log');
+      for (const dir of contribModuleDirs()) await make(dir, ['install', ...install], 'install.log');
+      return;
+    }
     await make('src', ['install-local', ...install], 'install.log');
     for (const dir of bundleInstallDirs()) await make(dir, ['install', ...install], 'install.log');
     const share = join(stage, unrelocatedPrefix(major), 'share', 'postgresql');

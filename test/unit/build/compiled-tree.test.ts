@@ -3,6 +3,7 @@ import {
   bundleCompileDirs,
   bundleInstallDirs,
   compiledSourceDir,
+  contribModuleDirs,
   compiledTreeDir,
   compiledTreeFlagsKey,
   compiledTreeKey,
@@ -111,6 +112,12 @@ describe('what a bundle build compiles and stages', () => {
     ])
       expect(dirs).toContain(d);
     for (const d of ['src/bin/psql', 'src/interfaces/ecpg', 'src/bin', '.']) expect(dirs).not.toContain(d);
+  });
+  test('a whole-tree build also makes the in-tree modules the top-level make leaves out (contrib/amcheck)', () => {
+    expect(contribModuleDirs()).toEqual(
+      IN_TREE_MODULES.map((m) => m.dir).filter((d) => d.startsWith('contrib/')),
+    );
+    expect(contribModuleDirs()).toContain('contrib/amcheck');
   });
   test('stages what PGXS needs (headers, makefiles, config) besides the compiled directories', () => {
     const dirs = bundleInstallDirs();
