@@ -43689,7 +43689,12 @@ async function buildVersion(job) {
     return (0, version_job_1.finishVersion)(job, started, {
         linkage: 'static',
         locales,
-        modules: modules.map((m) => ({ name: m.name, origin: m.origin, symbols: m.symbols.length })),
+        modules: modules.map((m) => ({
+            name: m.name,
+            origin: m.origin,
+            symbols: m.symbols.length,
+            ...(m.siblings ? { siblings: m.siblings } : {}),
+        })),
         files,
         linkLibs,
     });
@@ -43994,7 +43999,13 @@ exports.SHARE_FILES_FROM_SOURCE = [{ from: 'src/bin/psql/psqlrc.sample', to: 'ps
 /** Everything of a tree's key but where its source is (pure): configure and compiler flags, ICU, toolchain. */
 function compiledTreeFlagsKey(input) {
     const { major, icu, toolchain } = input;
-    const args = (0, configure_1.configureArgs)({ major, sourceDir: '', buildDir: '', icuPrefix: icu.prefix });
+    const args = (0, configure_1.configureArgs)({
+        major,
+        sourceDir: '',
+        buildDir: '',
+        icuPrefix: icu.prefix,
+        libseccomp: input.source?.offersLibseccomp,
+    });
     const flags = (0, configure_1.configureEnv)({
         major,
         sourceDir: '<source>',
@@ -44046,7 +44057,13 @@ async function compileAndStage(input) {
         ...(0, ccache_1.ccacheEnv)(cacheDir, input.ccache),
         PATH: `${front}:${process.env.PATH ?? '/usr/bin:/bin'}`,
     };
-    const args = (0, configure_1.configureArgs)({ major, sourceDir, buildDir: '', icuPrefix: icu.prefix });
+    const args = (0, configure_1.configureArgs)({
+        major,
+        sourceDir,
+        buildDir: '',
+        icuPrefix: icu.prefix,
+        libseccomp: source.offersLibseccomp,
+    });
     const origin = await prepareTree(input, { buildDir, sourceDir, env, args });
     await makeAndStage(input, { buildDir, sourceDir, env });
     const stagePrefix = (0, node_path_1.join)(input.stage, (0, configure_1.unrelocatedPrefix)(major));
@@ -44407,6 +44424,8 @@ function configureArgs(input) {
     ];
     if (input.major >= 15)
         args.push('--with-zstd');
+    if (input.libseccomp)
+        args.push('--with-libseccomp');
     return args;
 }
 /** Compiler flags configure records (they end up in pg_config's data inside the binaries): no paths. */
@@ -44992,6 +45011,7 @@ exports.IN_TREE_MODULES = void 0;
 exports.parseMakeVars = parseMakeVars;
 exports.librariesOf = librariesOf;
 exports.moduleLinkLibs = moduleLinkLibs;
+exports.siblingIncludes = siblingIncludes;
 exports.readMakeVars = readMakeVars;
 exports.prepareModule = prepareModule;
 exports.prepareInTreeModules = prepareInTreeModules;
@@ -45040,6 +45060,24 @@ function librariesOf(vars) {
 /** Link flags a module asks for (e.g. -lseccomp), without the ones that only make sense for shared objects. */
 function moduleLinkLibs(vars) {
     return [...vars.SHLIB_LINK.split(/\s+/), ...vars.SHLIB_LINK_INTERNAL.split(/\s+/)].filter((w) => /^-[lL]/.test(w));
+}
+/**
+ * Sibling directories a module's sources include from beside it (`#include "../neon/x.h"`), each
+ * with the first file named (pure). A storage service's walredo module shares a header this way.
+ */
+function siblingIncludes(sources) {
+    const found = new Map();
+    for (const text of sources)
+        for (const m of text.matchAll(/^\s*#\s*include\s+"\.\.\/([^/".][^/"]*)\/([^"]+)"/gm))
+            if (!found.has(m[1]))
+                found.set(m[1], m[2]);
+    return found;
+}
+/** The C sources and headers of a module directory (its own files, not subdirectories). */
+function moduleSources(dir) {
+    return (0, node_fs_1.readdirSync)(dir, { withFileTypes: true })
+        .filter((e) => e.isFile() && /\.(c|h)$/.test(e.name))
+        .map((e) => (0, node_fs_1.readFileSync)((0, node_path_1.join)(dir, e.name), 'utf8'));
 }
 async function readMakeVars(dir, workDir, makeArgs = []) {
     (0, node_fs_1.mkdirSync)(workDir, { recursive: true });
@@ -45111,10 +45149,21 @@ extraFiles = []) {
     const src = (0, node_path_1.resolve)(dir);
     if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(src, 'Makefile')))
         throw new errors_1.UserError(`module directory ${src} has no Makefile`, 'pass a PGXS module directory (with a Makefile using PGXS) to --module');
-    const copy = (0, node_path_1.join)(workDir, 'pgxs', (0, node_path_1.basename)(src));
+    // a module that includes from a sibling directory is copied with that sibling, as they stand
+    const siblings = siblingIncludes(moduleSources(src));
+    for (const [sibling, file] of siblings)
+        if (!(0, node_fs_1.existsSync)((0, node_path_1.join)((0, node_path_1.dirname)(src), sibling, file)))
+            throw new errors_1.UserError(`module ${(0, node_path_1.basename)(src)} includes "../${sibling}/${file}", which is not beside it (${(0, node_path_1.join)((0, node_path_1.dirname)(src), sibling, file)} does not exist)`, `pass the module from a checkout that has ${sibling}/ next to ${(0, node_path_1.basename)(src)}/`);
+    const copyRoot = (0, node_path_1.join)(workDir, 'pgxs', (0, node_path_1.basename)((0, node_path_1.dirname)(src)) || 'root');
+    const copy = (0, node_path_1.join)(copyRoot, (0, node_path_1.basename)(src));
     (0, node_fs_1.rmSync)(copy, { recursive: true, force: true });
-    (0, node_fs_1.mkdirSync)((0, node_path_1.join)(workDir, 'pgxs'), { recursive: true });
+    (0, node_fs_1.mkdirSync)(copyRoot, { recursive: true });
     (0, node_fs_1.cpSync)(src, copy, { recursive: true });
+    for (const sibling of siblings.keys()) {
+        (0, node_fs_1.rmSync)((0, node_path_1.join)(copyRoot, sibling), { recursive: true, force: true });
+        (0, node_fs_1.cpSync)((0, node_path_1.join)((0, node_path_1.dirname)(src), sibling), (0, node_path_1.join)(copyRoot, sibling), { recursive: true });
+        log.info(`module ${(0, node_path_1.basename)(src)}: built with its sibling directory ${sibling}/ (it includes from there)`);
+    }
     for (const file of extraFiles)
         (0, node_fs_1.cpSync)(file, (0, node_path_1.join)(copy, (0, node_path_1.basename)(file)));
     // COPT maps the copy's path away, so the module's debug info (and the binary's build ID) do not depend on it
@@ -45133,7 +45182,10 @@ extraFiles = []) {
         throw new errors_1.UserError(`module directory ${src} builds no library (no MODULE_big, MODULES or NAME)`, 'use a PGXS Makefile that builds a loadable module');
     const result = [];
     for (const lib of libraries) {
-        result.push(await prepareModule(lib.name, lib.objects.map((o) => (0, node_path_1.join)(copy, o)), origin, moduleLinkLibs(vars), (0, node_path_1.join)(workDir, 'modules')));
+        result.push({
+            ...(await prepareModule(lib.name, lib.objects.map((o) => (0, node_path_1.join)(copy, o)), origin, moduleLinkLibs(vars), (0, node_path_1.join)(workDir, 'modules'))),
+            ...(siblings.size ? { siblings: [...siblings.keys()] } : {}),
+        });
     }
     return result;
 }
@@ -53169,6 +53221,8 @@ function rebuildInputs(major, entry) {
         sourceDir: '',
         buildDir: '',
         icuPrefix: icuSource ? '<icu>' : undefined,
+        // given whenever the tree's configure offers it: the rebuild of the same tree passes it again
+        libseccomp: entry.configureFlags.includes('--with-libseccomp'),
     });
     if (JSON.stringify(expectedFlags) !== JSON.stringify(entry.configureFlags))
         problems.push(`the manifest records configure flags ${entry.configureFlags.join(' ')}, this pg-bundle passes ${expectedFlags.join(' ')}`);
@@ -53366,6 +53420,7 @@ exports.parseConfigureVersion = parseConfigureVersion;
 exports.parseMesonVersion = parseMesonVersion;
 exports.parseCatversion = parseCatversion;
 exports.treeHasWalRedo = treeHasWalRedo;
+exports.configureOffersLibseccomp = configureOffersLibseccomp;
 /** Reads PACKAGE_VERSION from an autoconf `configure` script (all of v14..v18 ship one). */
 function parseConfigureVersion(configureText) {
     const m = /^PACKAGE_VERSION='([^']+)'/m.exec(configureText);
@@ -53391,6 +53446,13 @@ function parseCatversion(headerText) {
  */
 function treeHasWalRedo(mainCText) {
     return /"--wal-redo"/.test(mainCText);
+}
+/**
+ * Does the tree's configure offer `--with-libseccomp` (a storage-service fork's option; upstream
+ * has none)? A fork's walredo module compiles its seccomp sandbox only when it is given.
+ */
+function configureOffersLibseccomp(configureText) {
+    return /^\s*--with-libseccomp\b/m.test(configureText);
 }
 
 
@@ -53470,7 +53532,9 @@ async function describeTree(spec, dir, major, revision) {
         throw new errors_1.UserError(`cannot read CATALOG_VERSION_NO from ${catversionFile}`, 'use a complete PostgreSQL tree');
     const mainC = (0, node_path_1.join)(dir, 'src/backend/main/main.c');
     const hasWalRedo = (0, node_fs_1.existsSync)(mainC) && (0, pg_version_1.treeHasWalRedo)((0, node_fs_1.readFileSync)(mainC, 'utf8'));
-    return { spec, dir, version, catversion, revision, hasWalRedo };
+    const configureScript = (0, node_path_1.join)(dir, 'configure');
+    const offersLibseccomp = (0, node_fs_1.existsSync)(configureScript) && (0, pg_version_1.configureOffersLibseccomp)((0, node_fs_1.readFileSync)(configureScript, 'utf8'));
+    return { spec, dir, version, catversion, revision, hasWalRedo, offersLibseccomp };
 }
 /** The manifest's record of where a version's source came from. */
 function manifestSource(source) {
@@ -54526,6 +54590,7 @@ exports.scanElfFiles = scanElfFiles;
 exports.checkElfStatic = checkElfStatic;
 exports.checkElfMinKernel = checkElfMinKernel;
 exports.checkHardening = checkHardening;
+exports.withWalRedoSandbox = withWalRedoSandbox;
 exports.buildMachineDirs = buildMachineDirs;
 exports.checkNoBuildPaths = checkNoBuildPaths;
 const node_fs_1 = __nccwpck_require__(73024);
@@ -54628,6 +54693,35 @@ function checkHardening(ctx, elfs) {
     if (problems.length > 0)
         return (0, context_1.fail)(exports.HARDENING, (0, context_1.listSome)(problems));
     return (0, context_1.pass)(exports.HARDENING, `compiled with ${postgres.stackProtector}; ${facts.join('; ')}`);
+}
+/**
+ * The hardening check with walredo's sandbox added, once the walredo stage has measured it (pure).
+ * A fork's walredo (the storage service's neon_walredo) is written to run in a seccomp sandbox:
+ * one measured without it (the tree not configured --with-libseccomp, or the module's sandbox off)
+ * fails the check. pg-bundle's builtin walredo has no sandbox of its own: reported, not failed.
+ */
+function withWalRedoSandbox(check, mode, sandbox) {
+    if (check.name !== exports.HARDENING || mode === 'none')
+        return check;
+    if (!sandbox) {
+        if (mode !== 'fork')
+            return check;
+        return {
+            ...check,
+            status: 'fail',
+            detail: `${check.detail}; the fork walredo's seccomp sandbox was not measured`,
+        };
+    }
+    const seen = `walredo seccomp ${sandbox.seccomp ?? 'unknown'} (/proc/<pid>/status), ${sandbox.forbiddenCall}`;
+    if (sandbox.active)
+        return { ...check, detail: `${check.detail}; ${seen}` };
+    if (mode !== 'fork')
+        return { ...check, detail: `${check.detail}; ${seen} (the builtin walredo has no sandbox)` };
+    return {
+        ...check,
+        status: 'fail',
+        detail: `the fork walredo runs without its seccomp sandbox: ${seen}; build the tree --with-libseccomp (pg-bundle passes it when the tree's configure offers it) and check the module's HAVE_LIBSECCOMP; ${check.detail}`,
+    };
 }
 /**
  * Directories of the machine that built the bundle: the bundle directory itself (the build writes
@@ -55049,7 +55143,7 @@ function walRedoCheck(report) {
     const custom = Object.entries(v.byRmgr)
         .filter(([name]) => /^custom\d+$/.test(name))
         .map(([name, c]) => `${name} ${c.passed} passed, ${c.failed} failed`);
-    const counts = `protocol ${report.protocol.passed}/${report.protocol.passed + report.protocol.failed} passed; vectors ${v.passed} passed, ${v.failed} failed, ${v.skipped} skipped over ${rmgrs} resource managers${custom.length ? ` (custom: ${custom.join('; ')})` : ''}`;
+    const counts = `protocol ${report.protocol.passed}/${report.protocol.passed + report.protocol.failed} passed; vectors ${v.passed} passed, ${v.failed} failed, ${v.skipped} skipped over ${rmgrs} resource managers${custom.length ? ` (custom: ${custom.join('; ')})` : ''}${report.rmgrsNotMeasurable ? `; the rmgrs it replays are not measurable: ${report.rmgrsNotMeasurable}` : ''}`;
     if (report.status === 'skip')
         return { name: 'walredo', status: 'skip', detail: report.message ?? 'skipped' };
     const first = v.failures[0];
@@ -56429,7 +56523,11 @@ async function verifyBundle(req) {
                 ctx.sandbox = await (0, sandbox_1.createSandbox)(method, bundleDir, (0, node_path_1.join)(workDir, 'sandbox'));
             const checks = await req.log.step(`verify v${major}`, () => verifyVersion(ctx));
             const walredo = await req.log.step(`verify v${major}: walredo`, () => (0, walredo_1.verifyWalRedo)(bundleDir, major, manifest?.versions[String(major)], req.skipWalredo === true, req.log));
-            checks.push(walredo.check);
+            // the walredo stage measured the sandbox; a skipped stage leaves the hardening check as it was
+            const sandboxed = walredo.report.status === 'skip'
+                ? checks
+                : checks.map((c) => (0, binaries_1.withWalRedoSandbox)(c, walredo.report.mode, walredo.report.sandbox));
+            checks.splice(0, checks.length, ...sandboxed, walredo.check);
             report.versions[String(major)] = { checks, ...ctx.facts, walredo: walredo.report };
         }
     }
@@ -56523,6 +56621,7 @@ class WalRedoClient {
         this.stderrKeep = options.stderrKeep ?? 16384;
         this.child = (0, node_child_process_1.spawn)(postgresPath, options.args ?? ['--wal-redo'], {
             env: options.env ?? {},
+            cwd: options.cwd,
             uid: options.uid,
             gid: options.gid,
             stdio: ['pipe', 'pipe', 'pipe'],
@@ -56710,7 +56809,7 @@ async function generateCorpus(options) {
         source: `WAL of the bundle's own server (workload ${generated.startLsn}..${generated.endLsn}, ${wal.segments.size} segments)`,
         format: wal.format,
         stats,
-        vectors: () => (0, vectors_1.deriveVectors)(reader.records(), wal.format, stats, from),
+        vectors: () => (0, vectors_1.deriveVectors)(reader.records(), wal.format, stats, from, undefined, generated.customRmgrs),
         walStop: () => reader.stopReason,
         dispose: () => {
             if (temp)
@@ -56759,6 +56858,7 @@ async function generateWal(options) {
     let startLsn = '';
     let endLsn = '';
     let steps = 0;
+    let customRmgrs = {};
     try {
         const copyFile = (0, node_path_1.join)(server.dir, 'copy.tsv');
         (0, node_fs_1.writeFileSync)(copyFile, (0, workload_1.copyFileContents)(scale));
@@ -56776,6 +56876,7 @@ async function generateWal(options) {
             }
             await c.query('CHECKPOINT');
             endLsn = String((await c.query('SELECT pg_current_wal_insert_lsn()')).rows[0][0]);
+            customRmgrs = await registeredCustomRmgrs(c);
         }
         finally {
             await c.close();
@@ -56792,7 +56893,15 @@ async function generateWal(options) {
         await server.stop();
         server.cleanup();
     }
-    return { walDir: options.outDir, startLsn, endLsn, steps };
+    return { walDir: options.outDir, startLsn, endLsn, steps, customRmgrs };
+}
+/** The custom resource managers a server has registered, by id (empty before v16, which cannot say). */
+async function registeredCustomRmgrs(c) {
+    const has = await c.query("SELECT to_regproc('pg_get_wal_resource_managers') IS NOT NULL");
+    if (String(has.rows[0][0]) !== 't')
+        return {};
+    const rows = (await c.query('SELECT rm_id, rm_name FROM pg_get_wal_resource_managers() WHERE NOT rm_builtin')).rows;
+    return Object.fromEntries(rows.map((r) => [Number(r[0]), String(r[1])]));
 }
 
 
@@ -57248,6 +57357,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DEFAULT_CHAIN_LENGTH = exports.SERVICE_APPLIED_RMGRS = void 0;
 exports.emptyVectorStats = emptyVectorStats;
 exports.tagKey = tagKey;
+exports.heapFlagsOffset = heapFlagsOffset;
 exports.clearsVisibilityMap = clearsVisibilityMap;
 exports.lsnAlternatives = lsnAlternatives;
 exports.deriveVectors = deriveVectors;
@@ -57303,30 +57413,48 @@ function blockTag(b) {
     };
 }
 /**
+ * Where a heap record keeps its flags byte (pure). Upstream's DELETE and LOCK records are 8 bytes
+ * with the flags last; the storage service's v14/v15 fork adds `t_cid` (walrecord.rs: xmax or
+ * locking_xid, offnum, padding, t_cid, infobits_set, flags: 14 bytes), so the record's own length
+ * says which layout it has. INSERT, UPDATE and MULTI_INSERT keep their flags where upstream has
+ * them in both dialects.
+ */
+function heapFlagsOffset(rmid, info, mainLength) {
+    const op = info & 0x70;
+    const tcid = mainLength >= 14;
+    if (rmid === constants_1.RM.HEAP) {
+        if (op === 0x00)
+            return 2; // INSERT: offnum u16, flags
+        if (op === 0x10)
+            return tcid ? 13 : 7; // DELETE
+        if (op === 0x20 || op === 0x40)
+            return 7; // UPDATE/HOT_UPDATE: old_xmax, old_offnum, old_infobits, flags
+        if (op === 0x60)
+            return tcid ? 13 : 7; // LOCK
+    }
+    else if (rmid === constants_1.RM.HEAP2) {
+        if (op === 0x50)
+            return 0; // MULTI_INSERT: flags first
+        if (op === 0x60)
+            return 7; // LOCK_UPDATED: xmax, offnum, infobits, flags
+    }
+    return undefined;
+}
+/** The flag bits of heapam_xlog.h that clear visibility-map bits, by record kind. */
+function vmClearBits(rmid, info) {
+    const op = info & 0x70;
+    if (rmid === constants_1.RM.HEAP && (op === 0x20 || op === 0x40))
+        return 0x03; // old and new page cleared
+    return 0x01; // *_ALL_VISIBLE_CLEARED, LOCK's ALL_FROZEN_CLEARED
+}
+/**
  * True when a heap record clears visibility-map bits as a side effect (the *_ALL_VISIBLE_CLEARED
  * and ALL_FROZEN_CLEARED flags of heapam_xlog.h): redo changes a VM page that is not among the
  * record's blocks, so the storage service clears the bits itself.
  */
 function clearsVisibilityMap(rmid, info, main) {
-    const op = info & 0x70;
-    const flagAt = (at, mask) => main.length > at && (main[at] & mask) !== 0;
-    if (rmid === constants_1.RM.HEAP) {
-        if (op === 0x00)
-            return flagAt(2, 0x01); // INSERT: offnum u16, flags
-        if (op === 0x10)
-            return flagAt(7, 0x01); // DELETE: xmax, offnum, infobits, flags
-        if (op === 0x20 || op === 0x40)
-            return flagAt(7, 0x03); // UPDATE/HOT_UPDATE: old and new cleared
-        if (op === 0x60)
-            return flagAt(7, 0x01); // LOCK: ALL_FROZEN_CLEARED
-    }
-    else if (rmid === constants_1.RM.HEAP2) {
-        if (op === 0x50)
-            return flagAt(0, 0x01); // MULTI_INSERT: flags first
-        if (op === 0x60)
-            return flagAt(7, 0x01); // LOCK_UPDATED
-    }
-    return false;
+    const at = heapFlagsOffset(rmid, info, main.length);
+    return at !== undefined && main.length > at && (main[at] & vmClearBits(rmid, info)) !== 0;
 }
 /** The pd_lsn a page has after `records` when the trailing ones did not change it. */
 function lsnAlternatives(chain) {
@@ -57357,8 +57485,10 @@ const inc = (m, k, n = 1) => (m[k] = (m[k] ?? 0) + n);
  * Records before `from` (e.g. initdb's, written without consistency checking) only update the
  * known page states: they give no vectors and are not counted.
  */
-function* deriveVectors(records, format, stats = emptyVectorStats(), from = 0n, chainLength = exports.DEFAULT_CHAIN_LENGTH) {
-    const deriver = new VectorDeriver(stats, chainLength);
+function* deriveVectors(records, format, stats = emptyVectorStats(), from = 0n, chainLength = exports.DEFAULT_CHAIN_LENGTH, 
+/** custom resource managers by id, as the server that wrote the WAL registered them */
+customRmgrs = {}) {
+    const deriver = new VectorDeriver(stats, chainLength, customRmgrs);
     for (const rec of records) {
         const record = deriver.begin(rec, (0, record_1.decodeRecord)(rec.raw, format), rec.lsn >= from);
         deriver.forgetChangedElsewhere(record);
@@ -57370,12 +57500,14 @@ function* deriveVectors(records, format, stats = emptyVectorStats(), from = 0n, 
 class VectorDeriver {
     stats;
     chainLength;
+    customRmgrs;
     known = new Map();
     chains = new Map();
     id = 0;
-    constructor(stats, chainLength) {
+    constructor(stats, chainLength, customRmgrs) {
         this.stats = stats;
         this.chainLength = chainLength;
+        this.customRmgrs = customRmgrs;
     }
     begin(rec, decoded, counted) {
         const rmid = rec.header.rmid;
@@ -57432,7 +57564,7 @@ class VectorDeriver {
             this.chains.delete(key); // the storage service applies this image itself: a new chain starts after it
             return;
         }
-        const mask = (0, select_1.maskKindFor)(rec.header.rmid, b.fork);
+        const mask = (0, select_1.maskKindFor)(rec.header.rmid, b.fork, this.customRmgrs[rec.header.rmid]);
         if (!mask)
             return this.skipBlock(record, `no mask for rmgr ${rmgr}`);
         const start = vectorStart(b, previous);
@@ -58211,19 +58343,27 @@ const FORK_INIT = 3;
  * rm_mask (PostgreSQL does not check it). Visibility-map and FSM pages get an LSN/checksum-only
  * mask: the rmgr's own mask would treat them as heap pages and blank them.
  */
-function maskKindFor(rmid, fork) {
-    const kind = BY_RMGR[rmid] ?? customMaskKind(rmid);
+function maskKindFor(rmid, fork, customName) {
+    const kind = BY_RMGR[rmid] ?? customMaskKind(rmid, customName);
     if (!kind)
         return undefined;
     return fork === FORK_MAIN || fork === FORK_INIT ? kind : 'lsn-only';
 }
 /**
- * A custom rmgr's rm_mask is not known here. PostgreSQL writes consistency images only for rmgrs
- * that have one, and every page mask starts with what bufmask.h gives (LSN, checksum, unused
+ * Custom resource managers whose rm_mask is known, by the name they register: the storage service's
+ * neon_rmgr ("neon", id 134) writes heap records with a command id and masks its pages as heap_mask
+ * does (hint bits, xact bits, unused space).
+ */
+const BY_CUSTOM_NAME = { neon: 'heap' };
+/**
+ * Any other custom rmgr's rm_mask is not known here. PostgreSQL writes consistency images only for
+ * rmgrs that have one, and every page mask starts with what bufmask.h gives (LSN, checksum, unused
  * space): that is the mask assumed. One that masks more (e.g. heap hint bits) shows as failures.
  */
-function customMaskKind(rmid) {
-    return rmid >= exports.RM_MIN_CUSTOM_ID && rmid <= exports.RM_MAX_CUSTOM_ID ? 'generic' : undefined;
+function customMaskKind(rmid, name) {
+    if (rmid < exports.RM_MIN_CUSTOM_ID || rmid > exports.RM_MAX_CUSTOM_ID)
+        return undefined;
+    return (name !== undefined ? BY_CUSTOM_NAME[name] : undefined) ?? 'generic';
 }
 const FUNCS = {
     heap: heap_1.heapMask,
@@ -58372,9 +58512,10 @@ function parseMessages(stream) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.FIRST_CUSTOM_RMGR_ID = void 0;
+exports.UNREGISTERED_RMGR_ID = exports.FIRST_CUSTOM_RMGR_ID = void 0;
 exports.emptyRecord = emptyRecord;
 exports.rmgrSet = rmgrSet;
+exports.unmeasurableReason = unmeasurableReason;
 exports.probeResourceManagers = probeResourceManagers;
 const client_1 = __nccwpck_require__(74129);
 const protocol_1 = __nccwpck_require__(5362);
@@ -58396,18 +58537,50 @@ function rmgrSet(ids) {
         custom: sorted.filter((id) => id >= exports.FIRST_CUSTOM_RMGR_ID),
     };
 }
+/** An id no module registers: a walredo that checks ids refuses it by name. */
+exports.UNREGISTERED_RMGR_ID = 255;
+function probeRequest(rmid) {
+    return Buffer.concat([
+        (0, protocol_1.beginRedoForBlock)(PROBE_TAG),
+        (0, protocol_1.applyRecord)(PROBE_LSN, emptyRecord(rmid)),
+        (0, protocol_1.getPage)(PROBE_TAG),
+    ]);
+}
+/**
+ * Why a walredo's answer to a record of an unregistered rmgr does not tell which rmgrs it knows
+ * (pure): undefined when it refused the id by name, as a checking walredo does.
+ */
+function unmeasurableReason(outcome) {
+    if ('answered' in outcome)
+        return `it answered a record of resource manager ${exports.UNREGISTERED_RMGR_ID}, which no module registers: it does not check resource manager ids`;
+    if (/resource manager/i.test(outcome.error))
+        return undefined;
+    return `a record of resource manager ${exports.UNREGISTERED_RMGR_ID}, which no module registers, ended it without naming the resource manager (${outcome.error.split('\n')[0]}): it calls redo without checking the id, as the storage service's neon_walredo does`;
+}
 async function probeResourceManagers(start) {
     const known = [];
     let client = start();
     try {
+        let outcome;
+        try {
+            await client.send(probeRequest(exports.UNREGISTERED_RMGR_ID), 1)[0];
+            outcome = { answered: true };
+        }
+        catch (e) {
+            if (!(e instanceof client_1.WalRedoError))
+                throw e;
+            outcome = { error: e.message };
+        }
+        const reason = unmeasurableReason(outcome);
+        if (reason)
+            return { notMeasurable: reason };
+        client.kill();
+        client = start();
         for (let rmid = 0; rmid <= 255; rmid++) {
-            const request = Buffer.concat([
-                (0, protocol_1.beginRedoForBlock)(PROBE_TAG),
-                (0, protocol_1.applyRecord)(PROBE_LSN, emptyRecord(rmid)),
-                (0, protocol_1.getPage)(PROBE_TAG),
-            ]);
+            if (rmid === exports.UNREGISTERED_RMGR_ID)
+                continue;
             try {
-                await client.send(request, 1)[0];
+                await client.send(probeRequest(rmid), 1)[0];
                 known.push(rmid);
             }
             catch (e) {
@@ -58421,7 +58594,7 @@ async function probeResourceManagers(start) {
     finally {
         client.kill();
     }
-    return rmgrSet(known);
+    return { measured: rmgrSet(known) };
 }
 
 
@@ -58453,6 +58626,7 @@ const client_1 = __nccwpck_require__(74129);
 const corpus_1 = __nccwpck_require__(55185);
 const store_1 = __nccwpck_require__(532);
 const rmgr_probe_1 = __nccwpck_require__(75453);
+const sandbox_1 = __nccwpck_require__(31228);
 const protocol_tests_1 = __nccwpck_require__(59915);
 const report_1 = __nccwpck_require__(94257);
 const run_vectors_1 = __nccwpck_require__(71175);
@@ -58625,7 +58799,15 @@ async function runWalRedoStage(bundleDir, major, options = {}) {
             exitBoundMs,
             startInReadOnlyRoot: readOnlyRootStarter(bundleDir, major, options),
         });
-        report.rmgrs = await (0, rmgr_probe_1.probeResourceManagers)(start);
+        report.sandbox = await (0, sandbox_1.measureSandbox)(start, major);
+        log?.info(`walredo: seccomp ${report.sandbox.seccomp ?? 'unknown'} in /proc/<pid>/status; ${report.sandbox.forbiddenCall}`);
+        const rmgrProbe = await (0, rmgr_probe_1.probeResourceManagers)(start);
+        if ('measured' in rmgrProbe)
+            report.rmgrs = rmgrProbe.measured;
+        else {
+            report.rmgrsNotMeasurable = rmgrProbe.notMeasurable;
+            log?.info(`walredo: the resource managers it replays are not measurable: ${rmgrProbe.notMeasurable}`);
+        }
         report.protocol.passed = report.protocol.tests.filter((t) => t.passed).length;
         report.protocol.failed = report.protocol.tests.length - report.protocol.passed;
         const rest = { [Symbol.iterator]: () => it };
@@ -59075,6 +59257,107 @@ async function runVectors(vectors, report, options) {
         }
         while (inflight.length)
             await settleHead();
+    }
+    finally {
+        client.kill();
+    }
+}
+
+
+/***/ }),
+
+/***/ 31228:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.relMapFileSize = relMapFileSize;
+exports.relmapUpdateRecord = relmapUpdateRecord;
+exports.seccompMode = seccompMode;
+exports.sandboxVerdict = sandboxVerdict;
+exports.measureSandbox = measureSandbox;
+/**
+ * Whether the walredo process runs in a seccomp sandbox, measured: once it has answered a ping
+ * (a fork's walredo enters its sandbox before its main loop), its /proc/<pid>/status says whether a
+ * seccomp filter is on; then it is sent a record whose redo makes a system call no walredo sandbox
+ * allows (a relation-map update: relmap_redo opens and writes pg_filenode.map). In the sandbox that
+ * call ends the process (the storage service's neon_walredo traps it and prints
+ * "seccomp: bad syscall"); without one the redo fails on the missing file with an ordinary error.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const client_1 = __nccwpck_require__(74129);
+const protocol_1 = __nccwpck_require__(5362);
+const RM_RELMAP_ID = 7;
+const XLOG_RELMAP_UPDATE = 0x00;
+const XLR_BLOCK_ID_DATA_LONG = 254;
+const SANDBOX_TAG = { fork: 0, spcOid: 1663, dbOid: 1, relNumber: 1259, blkno: 0 };
+const SANDBOX_LSN = 0x1000028n;
+/** sizeof(RelMapFile): 62 mappings and padding to 512 bytes before v16, 64 mappings and a CRC after (pure). */
+function relMapFileSize(major) {
+    return major >= 16 ? 4 + 4 + 64 * 8 + 4 : 512;
+}
+/**
+ * An XLOG_RELMAP_UPDATE record for database 1 in pg_default (pure): redo writes
+ * base/1/pg_filenode.map, relative to the walredo process's working directory.
+ */
+function relmapUpdateRecord(major) {
+    const nbytes = relMapFileSize(major);
+    const main = Buffer.alloc(12 + nbytes);
+    main.writeUInt32LE(1, 0); // dbid
+    main.writeUInt32LE(1663, 4); // tsid
+    main.writeInt32LE(nbytes, 8);
+    main.writeInt32LE(0x592717, 12); // RELMAPPER_FILEMAGIC
+    const dataHeader = Buffer.alloc(5);
+    dataHeader.writeUInt8(XLR_BLOCK_ID_DATA_LONG, 0);
+    dataHeader.writeUInt32LE(main.length, 1);
+    const header = Buffer.alloc(24);
+    const total = header.length + dataHeader.length + main.length;
+    header.writeUInt32LE(total, 0); // xl_tot_len
+    header.writeUInt8(XLOG_RELMAP_UPDATE, 16); // xl_info
+    header.writeUInt8(RM_RELMAP_ID, 17); // xl_rmid
+    return Buffer.concat([header, dataHeader, main]);
+}
+/** The Seccomp field of a /proc/<pid>/status text (pure). */
+function seccompMode(status) {
+    const m = /^Seccomp:\s*(\d+)\s*$/m.exec(status);
+    return m ? Number(m[1]) : undefined;
+}
+/** The verdict from what was seen (pure). */
+function sandboxVerdict(seccomp, ended, stderr) {
+    const trapped = /seccomp/i.test(stderr) || /SIGSYS/.test(ended ?? '');
+    const forbiddenCall = ended === undefined
+        ? 'the process survived a record whose redo opens a file'
+        : `a record whose redo opens a file ended the process: ${ended}${trapped ? ' (trapped by its seccomp filter)' : ''}`;
+    return { seccomp, forbiddenCall, active: seccomp === 2 && trapped };
+}
+async function measureSandbox(start, major, timeoutMs = 10000) {
+    const client = start();
+    try {
+        await client.ping();
+        let seccomp;
+        try {
+            seccomp =
+                client.pid === undefined
+                    ? undefined
+                    : seccompMode((0, node_fs_1.readFileSync)(`/proc/${client.pid}/status`, 'utf8'));
+        }
+        catch {
+            seccomp = undefined;
+        }
+        client.writeRaw(Buffer.concat([(0, protocol_1.beginRedoForBlock)(SANDBOX_TAG), (0, protocol_1.applyRecord)(SANDBOX_LSN, relmapUpdateRecord(major))]));
+        let ended;
+        try {
+            await client.ping();
+        }
+        catch (e) {
+            if (!(e instanceof client_1.WalRedoError))
+                throw e;
+            ended = e.message.split('\n')[0];
+        }
+        if (ended !== undefined)
+            await client.waitExit(timeoutMs);
+        return sandboxVerdict(seccomp, ended, client.stderr());
     }
     finally {
         client.kill();

@@ -55,6 +55,8 @@ export interface WalRedoClientOptions {
   timeoutMs?: number;
   /** Bytes of stderr kept for error messages. */
   stderrKeep?: number;
+  /** Working directory of the process; default this process's. */
+  cwd?: string;
   /** Run as this uid/gid (postgres refuses to run as root; the storage service is unprivileged). */
   uid?: number;
   gid?: number;
@@ -97,6 +99,7 @@ export class WalRedoClient {
     this.stderrKeep = options.stderrKeep ?? 16384;
     this.child = spawn(postgresPath, options.args ?? ['--wal-redo'], {
       env: options.env ?? {},
+      cwd: options.cwd,
       uid: options.uid,
       gid: options.gid,
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -2,8 +2,14 @@
  * Which resource managers a walredo process can replay, measured from the binary (not taken from
  * the build's configuration): for every id 0..255 it is sent a record of that resource manager
  * that references no block. A process that knows the id decodes it and answers the G that follows;
- * one that does not ends with "unknown resource manager ID" (and is started again for the next id).
- * Ids 128..255 are custom resource managers (RegisterCustomRmgr, PostgreSQL 15+).
+ * one that does not ends with an error naming the resource manager (and is started again for the
+ * next id). Ids 128..255 are custom resource managers (RegisterCustomRmgr, PostgreSQL 15+).
+ *
+ * That holds only for a walredo that checks the id before replaying. The storage service's
+ * neon_walredo calls the record's redo function straight from RmgrTable: an id nobody registered
+ * crashes it, and an empty record of a known rmgr may crash it too, so what it answers says nothing
+ * about which rmgrs it knows. The probe first sends an id no module registers (255): unless the
+ * process ends with an error that names a resource manager, the list is recorded as not measurable.
  */
 import { RmgrSet } from '../core/manifest';
 import { WalRedoClient, WalRedoError } from './client';
@@ -30,18 +36,50 @@ export function rmgrSet(ids: readonly number[]): RmgrSet {
   };
 }
 
-export async function probeResourceManagers(start: () => WalRedoClient): Promise<RmgrSet> {
+/** An id no module registers: a walredo that checks ids refuses it by name. */
+export const UNREGISTERED_RMGR_ID = 255;
+
+export type RmgrProbe = { measured: RmgrSet } | { notMeasurable: string };
+
+function probeRequest(rmid: number): Buffer {
+  return Buffer.concat([
+    beginRedoForBlock(PROBE_TAG),
+    applyRecord(PROBE_LSN, emptyRecord(rmid)),
+    getPage(PROBE_TAG),
+  ]);
+}
+
+/**
+ * Why a walredo's answer to a record of an unregistered rmgr does not tell which rmgrs it knows
+ * (pure): undefined when it refused the id by name, as a checking walredo does.
+ */
+export function unmeasurableReason(outcome: { answered: true } | { error: string }): string | undefined {
+  if ('answered' in outcome)
+    return `it answered a record of resource manager ${UNREGISTERED_RMGR_ID}, which no module registers: it does not check resource manager ids`;
+  if (/resource manager/i.test(outcome.error)) return undefined;
+  return `a record of resource manager ${UNREGISTERED_RMGR_ID}, which no module registers, ended it without naming the resource manager (${outcome.error.split('\n')[0]}): it calls redo without checking the id, as the storage service's neon_walredo does`;
+}
+
+export async function probeResourceManagers(start: () => WalRedoClient): Promise<RmgrProbe> {
   const known: number[] = [];
   let client = start();
   try {
+    let outcome: { answered: true } | { error: string };
+    try {
+      await client.send(probeRequest(UNREGISTERED_RMGR_ID), 1)[0];
+      outcome = { answered: true };
+    } catch (e) {
+      if (!(e instanceof WalRedoError)) throw e;
+      outcome = { error: e.message };
+    }
+    const reason = unmeasurableReason(outcome);
+    if (reason) return { notMeasurable: reason };
+    client.kill();
+    client = start();
     for (let rmid = 0; rmid <= 255; rmid++) {
-      const request = Buffer.concat([
-        beginRedoForBlock(PROBE_TAG),
-        applyRecord(PROBE_LSN, emptyRecord(rmid)),
-        getPage(PROBE_TAG),
-      ]);
+      if (rmid === UNREGISTERED_RMGR_ID) continue;
       try {
-        await client.send(request, 1)[0];
+        await client.send(probeRequest(rmid), 1)[0];
         known.push(rmid);
       } catch (e) {
         if (!(e instanceof WalRedoError)) throw e;
@@ -52,5 +90,5 @@ export async function probeResourceManagers(start: () => WalRedoClient): Promise
   } finally {
     client.kill();
   }
-  return rmgrSet(known);
+  return { measured: rmgrSet(known) };
 }

@@ -11,6 +11,7 @@ import { Corpus, DEFAULT_CORPUS_SCALE, generateCorpus } from './corpus/corpus';
 import { loadStoredCorpus } from './corpus/store';
 import { RedoVector } from './corpus/vectors';
 import { probeResourceManagers } from './rmgr-probe';
+import { measureSandbox } from './suite/sandbox';
 import { runProtocolTests } from './suite/protocol-tests';
 import { countFor, emptyReport, WalRedoMode, WalRedoReport } from './suite/report';
 import { runVectors } from './suite/run-vectors';
@@ -230,7 +231,16 @@ export async function runWalRedoStage(
       exitBoundMs,
       startInReadOnlyRoot: readOnlyRootStarter(bundleDir, major, options),
     });
-    report.rmgrs = await probeResourceManagers(start);
+    report.sandbox = await measureSandbox(start, major);
+    log?.info(
+      `walredo: seccomp ${report.sandbox.seccomp ?? 'unknown'} in /proc/<pid>/status; ${report.sandbox.forbiddenCall}`,
+    );
+    const rmgrProbe = await probeResourceManagers(start);
+    if ('measured' in rmgrProbe) report.rmgrs = rmgrProbe.measured;
+    else {
+      report.rmgrsNotMeasurable = rmgrProbe.notMeasurable;
+      log?.info(`walredo: the resource managers it replays are not measurable: ${rmgrProbe.notMeasurable}`);
+    }
     report.protocol.passed = report.protocol.tests.filter((t) => t.passed).length;
     report.protocol.failed = report.protocol.tests.length - report.protocol.passed;
     const rest: Iterable<RedoVector> = { [Symbol.iterator]: () => it };

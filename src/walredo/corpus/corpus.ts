@@ -60,7 +60,7 @@ export async function generateCorpus(options: GenerateCorpusOptions): Promise<Co
     source: `WAL of the bundle's own server (workload ${generated.startLsn}..${generated.endLsn}, ${wal.segments.size} segments)`,
     format: wal.format,
     stats,
-    vectors: () => deriveVectors(reader.records(), wal.format, stats, from),
+    vectors: () => deriveVectors(reader.records(), wal.format, stats, from, undefined, generated.customRmgrs),
     walStop: () => reader.stopReason,
     dispose: () => {
       if (temp) rmSync(temp, { recursive: true, force: true });

@@ -12,6 +12,8 @@ export interface GeneratedWal {
   startLsn: string;
   endLsn: string;
   steps: number;
+  /** Custom resource managers the server had registered, by id (v16+: pg_get_wal_resource_managers) */
+  customRmgrs: Record<number, string>;
 }
 
 export interface GenerateWalOptions {
@@ -49,6 +51,7 @@ export async function generateWal(options: GenerateWalOptions): Promise<Generate
   let startLsn = '';
   let endLsn = '';
   let steps = 0;
+  let customRmgrs: Record<number, string> = {};
   try {
     const copyFile = join(server.dir, 'copy.tsv');
     writeFileSync(copyFile, copyFileContents(scale));
@@ -64,6 +67,7 @@ export async function generateWal(options: GenerateWalOptions): Promise<Generate
       }
       await c.query('CHECKPOINT');
       endLsn = String((await c.query('SELECT pg_current_wal_insert_lsn()')).rows[0][0]);
+      customRmgrs = await registeredCustomRmgrs(c);
     } finally {
       await c.close();
     }
@@ -77,5 +81,17 @@ export async function generateWal(options: GenerateWalOptions): Promise<Generate
     await server.stop();
     server.cleanup();
   }
-  return { walDir: options.outDir, startLsn, endLsn, steps };
+  return { walDir: options.outDir, startLsn, endLsn, steps, customRmgrs };
+}
+
+/** The custom resource managers a server has registered, by id (empty before v16, which cannot say). */
+async function registeredCustomRmgrs(c: {
+  query(sql: string): Promise<{ rows: unknown[][] }>;
+}): Promise<Record<number, string>> {
+  const has = await c.query("SELECT to_regproc('pg_get_wal_resource_managers') IS NOT NULL");
+  if (String(has.rows[0][0]) !== 't') return {};
+  const rows = (
+    await c.query('SELECT rm_id, rm_name FROM pg_get_wal_resource_managers() WHERE NOT rm_builtin')
+  ).rows;
+  return Object.fromEntries(rows.map((r) => [Number(r[0]), String(r[1])]));
 }

@@ -99,23 +99,42 @@ function blockTag(b: BlockRef): BufferTag {
 }
 
 /**
+ * Where a heap record keeps its flags byte (pure). Upstream's DELETE and LOCK records are 8 bytes
+ * with the flags last; the storage service's v14/v15 fork adds `t_cid` (walrecord.rs: xmax or
+ * locking_xid, offnum, padding, t_cid, infobits_set, flags: 14 bytes), so the record's own length
+ * says which layout it has. INSERT, UPDATE and MULTI_INSERT keep their flags where upstream has
+ * them in both dialects.
+ */
+export function heapFlagsOffset(rmid: number, info: number, mainLength: number): number | undefined {
+  const op = info & 0x70;
+  const tcid = mainLength >= 14;
+  if (rmid === RM.HEAP) {
+    if (op === 0x00) return 2; // INSERT: offnum u16, flags
+    if (op === 0x10) return tcid ? 13 : 7; // DELETE
+    if (op === 0x20 || op === 0x40) return 7; // UPDATE/HOT_UPDATE: old_xmax, old_offnum, old_infobits, flags
+    if (op === 0x60) return tcid ? 13 : 7; // LOCK
+  } else if (rmid === RM.HEAP2) {
+    if (op === 0x50) return 0; // MULTI_INSERT: flags first
+    if (op === 0x60) return 7; // LOCK_UPDATED: xmax, offnum, infobits, flags
+  }
+  return undefined;
+}
+
+/** The flag bits of heapam_xlog.h that clear visibility-map bits, by record kind. */
+function vmClearBits(rmid: number, info: number): number {
+  const op = info & 0x70;
+  if (rmid === RM.HEAP && (op === 0x20 || op === 0x40)) return 0x03; // old and new page cleared
+  return 0x01; // *_ALL_VISIBLE_CLEARED, LOCK's ALL_FROZEN_CLEARED
+}
+
+/**
  * True when a heap record clears visibility-map bits as a side effect (the *_ALL_VISIBLE_CLEARED
  * and ALL_FROZEN_CLEARED flags of heapam_xlog.h): redo changes a VM page that is not among the
  * record's blocks, so the storage service clears the bits itself.
  */
 export function clearsVisibilityMap(rmid: number, info: number, main: Uint8Array): boolean {
-  const op = info & 0x70;
-  const flagAt = (at: number, mask: number) => main.length > at && (main[at] & mask) !== 0;
-  if (rmid === RM.HEAP) {
-    if (op === 0x00) return flagAt(2, 0x01); // INSERT: offnum u16, flags
-    if (op === 0x10) return flagAt(7, 0x01); // DELETE: xmax, offnum, infobits, flags
-    if (op === 0x20 || op === 0x40) return flagAt(7, 0x03); // UPDATE/HOT_UPDATE: old and new cleared
-    if (op === 0x60) return flagAt(7, 0x01); // LOCK: ALL_FROZEN_CLEARED
-  } else if (rmid === RM.HEAP2) {
-    if (op === 0x50) return flagAt(0, 0x01); // MULTI_INSERT: flags first
-    if (op === 0x60) return flagAt(7, 0x01); // LOCK_UPDATED
-  }
-  return false;
+  const at = heapFlagsOffset(rmid, info, main.length);
+  return at !== undefined && main.length > at && (main[at] & vmClearBits(rmid, info)) !== 0;
 }
 
 /** Records of a block since its chain's base page (or since the record that initialised it). */
@@ -170,8 +189,10 @@ export function* deriveVectors(
   stats: VectorStats = emptyVectorStats(),
   from = 0n,
   chainLength = DEFAULT_CHAIN_LENGTH,
+  /** custom resource managers by id, as the server that wrote the WAL registered them */
+  customRmgrs: Readonly<Record<number, string>> = {},
 ): Generator<RedoVector> {
-  const deriver = new VectorDeriver(stats, chainLength);
+  const deriver = new VectorDeriver(stats, chainLength, customRmgrs);
   for (const rec of records) {
     const record = deriver.begin(rec, decodeRecord(rec.raw, format), rec.lsn >= from);
     deriver.forgetChangedElsewhere(record);
@@ -199,6 +220,7 @@ class VectorDeriver {
   constructor(
     private readonly stats: VectorStats,
     private readonly chainLength: number,
+    private readonly customRmgrs: Readonly<Record<number, string>>,
   ) {}
 
   begin(rec: RawWalRecord, decoded: DecodedRecord, counted: boolean): RecordInProgress {
@@ -253,7 +275,7 @@ class VectorDeriver {
       this.chains.delete(key); // the storage service applies this image itself: a new chain starts after it
       return;
     }
-    const mask = maskKindFor(rec.header.rmid, b.fork);
+    const mask = maskKindFor(rec.header.rmid, b.fork, this.customRmgrs[rec.header.rmid]);
     if (!mask) return this.skipBlock(record, `no mask for rmgr ${rmgr}`);
     const start = vectorStart(b, previous);
     if (!start) return this.skipBlock(record, 'no earlier image of the block');

@@ -32,19 +32,27 @@ const FORK_INIT = 3;
  * rm_mask (PostgreSQL does not check it). Visibility-map and FSM pages get an LSN/checksum-only
  * mask: the rmgr's own mask would treat them as heap pages and blank them.
  */
-export function maskKindFor(rmid: number, fork: number): MaskKind | undefined {
-  const kind = BY_RMGR[rmid] ?? customMaskKind(rmid);
+export function maskKindFor(rmid: number, fork: number, customName?: string): MaskKind | undefined {
+  const kind = BY_RMGR[rmid] ?? customMaskKind(rmid, customName);
   if (!kind) return undefined;
   return fork === FORK_MAIN || fork === FORK_INIT ? kind : 'lsn-only';
 }
 
 /**
- * A custom rmgr's rm_mask is not known here. PostgreSQL writes consistency images only for rmgrs
- * that have one, and every page mask starts with what bufmask.h gives (LSN, checksum, unused
+ * Custom resource managers whose rm_mask is known, by the name they register: the storage service's
+ * neon_rmgr ("neon", id 134) writes heap records with a command id and masks its pages as heap_mask
+ * does (hint bits, xact bits, unused space).
+ */
+const BY_CUSTOM_NAME: Readonly<Record<string, MaskKind>> = { neon: 'heap' };
+
+/**
+ * Any other custom rmgr's rm_mask is not known here. PostgreSQL writes consistency images only for
+ * rmgrs that have one, and every page mask starts with what bufmask.h gives (LSN, checksum, unused
  * space): that is the mask assumed. One that masks more (e.g. heap hint bits) shows as failures.
  */
-function customMaskKind(rmid: number): MaskKind | undefined {
-  return rmid >= RM_MIN_CUSTOM_ID && rmid <= RM_MAX_CUSTOM_ID ? 'generic' : undefined;
+function customMaskKind(rmid: number, name?: string): MaskKind | undefined {
+  if (rmid < RM_MIN_CUSTOM_ID || rmid > RM_MAX_CUSTOM_ID) return undefined;
+  return (name !== undefined ? BY_CUSTOM_NAME[name] : undefined) ?? 'generic';
 }
 
 const FUNCS: Readonly<Record<MaskKind, (page: Uint8Array, blkno: number) => void>> = {

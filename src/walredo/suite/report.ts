@@ -1,4 +1,5 @@
 /** The walredo section of the verify report, and its Markdown summary. */
+import { SandboxReport } from './sandbox';
 import { PageDiff } from '../mask/compare';
 import { RmgrSet } from '../../core/manifest';
 
@@ -47,6 +48,10 @@ export interface WalRedoReport {
   corpus?: { source: string; records: number; walStop: string };
   /** The resource managers the binary replays, measured (rmgr-probe.ts). */
   rmgrs?: RmgrSet;
+  /** the process's seccomp sandbox, measured (suite/sandbox.ts) */
+  sandbox?: SandboxReport;
+  /** why the rmgr probe could not measure this walredo (it does not check resource manager ids) */
+  rmgrsNotMeasurable?: string;
   durationMs?: number;
 }
 

@@ -74,6 +74,16 @@ describe('custom resource managers in vectors and reports', () => {
     expect(maskKindFor(rmid, fork)).toBe(kind);
   });
 
+  test.each([
+    [134, 0, 'neon', 'heap'], // the storage service's neon_rmgr masks like heap_mask
+    [134, 2, 'neon', 'lsn-only'], // its visibility-map pages still get the LSN-only mask
+    [134, 0, 'pgb_test_rmgr', 'generic'],
+    [200, 0, 'neon', 'heap'], // by the name the server registered, whatever the id
+    [22, 0, 'neon', undefined], // a built-in id is never taken for a custom one
+  ])('rmgr %i fork %i registered as %s gets mask %s', (rmid, fork, name, kind) => {
+    expect(maskKindFor(rmid, fork, name)).toBe(kind);
+  });
+
   test('the generic mask is bufmask: LSN, checksum and the unused space, nothing else', () => {
     const page = new Uint8Array(8192);
     const dv = new DataView(page.buffer);
