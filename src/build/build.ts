@@ -173,7 +173,12 @@ async function buildVersion(job: VersionJob): Promise<VersionManifest> {
   return finishVersion(job, started, {
     linkage: 'static',
     locales,
-    modules: modules.map((m) => ({ name: m.name, origin: m.origin, symbols: m.symbols.length })),
+    modules: modules.map((m) => ({
+      name: m.name,
+      origin: m.origin,
+      symbols: m.symbols.length,
+      ...(m.siblings ? { siblings: m.siblings } : {}),
+    })),
     files,
     linkLibs,
   });

@@ -90,9 +90,16 @@ export function compiledTreeFlagsKey(input: {
   major: number;
   icu: Pick<IcuChoice, 'prefix' | 'version'>;
   toolchain: Toolchain;
+  source?: { dir?: string; offersLibseccomp?: boolean };
 }): string {
   const { major, icu, toolchain } = input;
-  const args = configureArgs({ major, sourceDir: '', buildDir: '', icuPrefix: icu.prefix });
+  const args = configureArgs({
+    major,
+    sourceDir: '',
+    buildDir: '',
+    icuPrefix: icu.prefix,
+    libseccomp: input.source?.offersLibseccomp,
+  });
   const flags = configureEnv({
     major,
     sourceDir: '<source>',
@@ -111,7 +118,10 @@ export function compiledTreeFlagsKey(input: {
  */
 export function compiledTreeKey(
   input: Parameters<typeof compiledTreeFlagsKey>[0] & {
-    source: Pick<ResolvedSource, 'dir' | 'revision'> & { spec?: Pick<ResolvedSource['spec'], 'kind'> };
+    source: Pick<ResolvedSource, 'dir' | 'revision'> & {
+      spec?: Pick<ResolvedSource['spec'], 'kind'>;
+      offersLibseccomp?: boolean;
+    };
   },
 ): string {
   const { source } = input;
@@ -174,7 +184,13 @@ export async function compileAndStage(input: TreeInput): Promise<CompiledTree> {
     ...ccacheEnv(cacheDir, input.ccache),
     PATH: `${front}:${process.env.PATH ?? '/usr/bin:/bin'}`,
   };
-  const args = configureArgs({ major, sourceDir, buildDir: '', icuPrefix: icu.prefix });
+  const args = configureArgs({
+    major,
+    sourceDir,
+    buildDir: '',
+    icuPrefix: icu.prefix,
+    libseccomp: source.offersLibseccomp,
+  });
   const origin = await prepareTree(input, { buildDir, sourceDir, env, args });
   await makeAndStage(input, { buildDir, sourceDir, env });
   const stagePrefix = join(input.stage, unrelocatedPrefix(major));

@@ -11,6 +11,8 @@ export interface ConfigureInput {
   buildDir: string;
   /** ICU built from source: its install prefix */
   icuPrefix?: string;
+  /** the tree's configure offers --with-libseccomp (a fork's walredo sandbox): it is always given then */
+  libseccomp?: boolean;
 }
 
 export function configureArgs(input: ConfigureInput): string[] {
@@ -22,6 +24,7 @@ export function configureArgs(input: ConfigureInput): string[] {
     '--disable-rpath',
   ];
   if (input.major >= 15) args.push('--with-zstd');
+  if (input.libseccomp) args.push('--with-libseccomp');
   return args;
 }
 

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../util/errors';
 import { capture, run } from '../util/exec';
@@ -58,8 +58,29 @@ export function moduleLinkLibs(vars: ModuleMakeVars): string[] {
   );
 }
 
+/**
+ * Sibling directories a module's sources include from beside it (`#include "../neon/x.h"`), each
+ * with the first file named (pure). A storage service's walredo module shares a header this way.
+ */
+export function siblingIncludes(sources: string[]): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const text of sources)
+    for (const m of text.matchAll(/^\s*#\s*include\s+"\.\.\/([^/".][^/"]*)\/([^"]+)"/gm))
+      if (!found.has(m[1])) found.set(m[1], m[2]);
+  return found;
+}
+
+/** The C sources and headers of a module directory (its own files, not subdirectories). */
+function moduleSources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile() && /\.(c|h)$/.test(e.name))
+    .map((e) => readFileSync(join(dir, e.name), 'utf8'));
+}
+
 export interface PreparedModule extends LinkedModule {
   origin: string;
+  /** sibling directories built with it (its sources include "../<dir>/...") */
+  siblings?: string[];
   /** The merged object with renamed symbols, ready for the link */
   object: string;
   linkLibs: string[];
@@ -175,10 +196,26 @@ export async function buildPgxsModule(
       `module directory ${src} has no Makefile`,
       'pass a PGXS module directory (with a Makefile using PGXS) to --module',
     );
-  const copy = join(workDir, 'pgxs', basename(src));
+  // a module that includes from a sibling directory is copied with that sibling, as they stand
+  const siblings = siblingIncludes(moduleSources(src));
+  for (const [sibling, file] of siblings)
+    if (!existsSync(join(dirname(src), sibling, file)))
+      throw new UserError(
+        `module ${basename(src)} includes "../${sibling}/${file}", which is not beside it (${join(dirname(src), sibling, file)} does not exist)`,
+        `pass the module from a checkout that has ${sibling}/ next to ${basename(src)}/`,
+      );
+  const copyRoot = join(workDir, 'pgxs', basename(dirname(src)) || 'root');
+  const copy = join(copyRoot, basename(src));
   rmSync(copy, { recursive: true, force: true });
-  mkdirSync(join(workDir, 'pgxs'), { recursive: true });
+  mkdirSync(copyRoot, { recursive: true });
   cpSync(src, copy, { recursive: true });
+  for (const sibling of siblings.keys()) {
+    rmSync(join(copyRoot, sibling), { recursive: true, force: true });
+    cpSync(join(dirname(src), sibling), join(copyRoot, sibling), { recursive: true });
+    log.info(
+      `module ${basename(src)}: built with its sibling directory ${sibling}/ (it includes from there)`,
+    );
+  }
   for (const file of extraFiles) cpSync(file, join(copy, basename(file)));
   // COPT maps the copy's path away, so the module's debug info (and the binary's build ID) do not depend on it
   const makeArgs = [
@@ -201,15 +238,16 @@ export async function buildPgxsModule(
     );
   const result: PreparedModule[] = [];
   for (const lib of libraries) {
-    result.push(
-      await prepareModule(
+    result.push({
+      ...(await prepareModule(
         lib.name,
         lib.objects.map((o) => join(copy, o)),
         origin,
         moduleLinkLibs(vars),
         join(workDir, 'modules'),
-      ),
-    );
+      )),
+      ...(siblings.size ? { siblings: [...siblings.keys()] } : {}),
+    });
   }
   return result;
 }

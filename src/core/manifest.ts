@@ -26,6 +26,8 @@ export interface ModuleEntry {
   /** in-tree (plpgsql, dict_snowball), builtin (pg-bundle's walredo), or the --module directory */
   origin: string;
   symbols: number;
+  /** sibling directories of a --module directory built with it (its sources include "../<dir>/...") */
+  siblings?: string[];
 }
 
 export interface CheckResult {

@@ -52,6 +52,8 @@ export function rebuildInputs(major: number, entry: VersionManifest): RebuildInp
     sourceDir: '',
     buildDir: '',
     icuPrefix: icuSource ? '<icu>' : undefined,
+    // given whenever the tree's configure offers it: the rebuild of the same tree passes it again
+    libseccomp: entry.configureFlags.includes('--with-libseccomp'),
   });
   if (JSON.stringify(expectedFlags) !== JSON.stringify(entry.configureFlags))
     problems.push(

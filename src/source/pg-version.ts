@@ -36,3 +36,11 @@ export function parseCatversion(headerText: string): number | undefined {
 export function treeHasWalRedo(mainCText: string): boolean {
   return /"--wal-redo"/.test(mainCText);
 }
+
+/**
+ * Does the tree's configure offer `--with-libseccomp` (a storage-service fork's option; upstream
+ * has none)? A fork's walredo module compiles its seccomp sandbox only when it is given.
+ */
+export function configureOffersLibseccomp(configureText: string): boolean {
+  return /^\s*--with-libseccomp\b/m.test(configureText);
+}

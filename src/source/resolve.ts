@@ -16,7 +16,13 @@ import { sha256File } from '../util/hash';
 import { Logger } from '../util/logger';
 import { aptFailures, missingArchiveFiles } from './apt-output';
 import { DEBIAN_KEYRING, debSrcList, parseDsc, upstreamTarball } from './dsc';
-import { parseCatversion, parseConfigureVersion, PgSourceVersion, treeHasWalRedo } from './pg-version';
+import {
+  configureOffersLibseccomp,
+  parseCatversion,
+  parseConfigureVersion,
+  PgSourceVersion,
+  treeHasWalRedo,
+} from './pg-version';
 import { SourceSpec } from './spec';
 import { treeContentHash } from './tree-hash';
 
@@ -31,6 +37,8 @@ export interface ResolvedSource {
   /** sha256 of the tarball the tree came from, when there is one. */
   tarballSha256?: string;
   hasWalRedo: boolean;
+  /** the tree's configure offers --with-libseccomp (a storage-service fork) */
+  offersLibseccomp: boolean;
 }
 
 export interface ResolveContext {
@@ -119,7 +127,10 @@ export async function describeTree(
     );
   const mainC = join(dir, 'src/backend/main/main.c');
   const hasWalRedo = existsSync(mainC) && treeHasWalRedo(readFileSync(mainC, 'utf8'));
-  return { spec, dir, version, catversion, revision, hasWalRedo };
+  const configureScript = join(dir, 'configure');
+  const offersLibseccomp =
+    existsSync(configureScript) && configureOffersLibseccomp(readFileSync(configureScript, 'utf8'));
+  return { spec, dir, version, catversion, revision, hasWalRedo, offersLibseccomp };
 }
 
 /** The manifest's record of where a version's source came from. */

@@ -6,7 +6,8 @@ import {
   unrelocatedPrefix,
   wrapFlag,
 } from '../../../src/build/configure';
-import { librariesOf, moduleLinkLibs, parseMakeVars } from '../../../src/build/modules';
+import { librariesOf, moduleLinkLibs, parseMakeVars, siblingIncludes } from '../../../src/build/modules';
+import { configureOffersLibseccomp } from '../../../src/source/pg-version';
 import { chooseWalRedoMode, parseWrapList } from '../../../src/build/walredo';
 import { aptInstallLine, REQUIREMENTS } from '../../../src/build/toolchain';
 import { localeDirName, parseLocaleList } from '../../../src/build/locales';
@@ -29,6 +30,19 @@ describe('configure flags', () => {
       expect.arrayContaining(['--with-icu', '--with-lz4', '--without-readline', '--disable-rpath']),
     );
   });
+  test('--with-libseccomp only for a tree whose configure offers it (a storage-service fork)', () => {
+    expect(configureArgs({ major: 17, sourceDir: '/s', buildDir: '/b', libseccomp: true })).toContain(
+      '--with-libseccomp',
+    );
+    expect(configureArgs({ major: 17, sourceDir: '/s', buildDir: '/b' })).not.toContain('--with-libseccomp');
+    expect(
+      configureOffersLibseccomp(
+        '  --with-selinux          build with SELinux support\n  --with-libseccomp       build with libseccomp\n',
+      ),
+    ).toBe(true);
+    expect(configureOffersLibseccomp('  --with-selinux          build with SELinux support\n')).toBe(false);
+    expect(configureOffersLibseccomp('# mentions with_libseccomp=no in a comment\n')).toBe(false);
+  });
   test('build paths are mapped away; ICU from source is passed explicitly', () => {
     const env = configureEnv({ major: 15, sourceDir: '/src/pg', buildDir: '/out/b', icuPrefix: '/c/icu' });
     // the maps are applied by the compiler front (compiler-front.ts): no recorded flag names a path
@@ -44,6 +58,22 @@ describe('configure flags', () => {
     expect(wrapFlag(['dlopen', 'dlsym'])).toBe('-Wl,--wrap=dlopen,--wrap=dlsym');
     expect(staticLinkFlags(['/a.o'], ['popen'])).toBe('-static /a.o -Wl,--wrap=popen');
     expect(staticIcuLibs()).toBe('-licui18n -licuuc -licudata -lstdc++ -lm -lpthread');
+  });
+});
+
+describe('sibling directories a module includes from', () => {
+  test.each([
+    ['#include "../neon/neon_pgversioncompat.h"\n', [['neon', 'neon_pgversioncompat.h']]],
+    ['  #  include "../common/sub/x.h"\n#include "../common/y.h"\n', [['common', 'sub/x.h']]],
+    ['#include "postgres.h"\n#include "inmem_smgr.h"\n', []],
+    ['#include "../../src/include/x.h"\n', []], // climbs out of the parent: not a sibling
+    ['#include <../neon/x.h>\n', []],
+    [
+      '// #include "../neon/x.h" in a comment line is still read as an include only at line start\nint x;\n',
+      [],
+    ],
+  ])('%j', (text, expected) => {
+    expect([...siblingIncludes([text])]).toEqual(expected);
   });
 });
 
