@@ -16,6 +16,7 @@ import {
   checkElfMinKernel,
   checkElfStatic,
   checkHardening,
+  withWalRedoSandbox,
   checkNoBuildPaths,
   scanElfFiles,
 } from './checks/binaries';
@@ -150,7 +151,12 @@ export async function verifyBundle(req: VerifyRequest): Promise<VerifyReport> {
       const walredo = await req.log.step(`verify v${major}: walredo`, () =>
         verifyWalRedo(bundleDir, major, manifest?.versions[String(major)], req.skipWalredo === true, req.log),
       );
-      checks.push(walredo.check);
+      // the walredo stage measured the sandbox; a skipped stage leaves the hardening check as it was
+      const sandboxed =
+        walredo.report.status === 'skip'
+          ? checks
+          : checks.map((c) => withWalRedoSandbox(c, walredo.report.mode, walredo.report.sandbox));
+      checks.splice(0, checks.length, ...sandboxed, walredo.check);
       report.versions[String(major)] = { checks, ...ctx.facts, walredo: walredo.report };
     }
   } finally {

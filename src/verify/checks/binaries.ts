@@ -123,6 +123,37 @@ export function checkHardening(ctx: VersionContext, elfs: ScannedElf[]): CheckRe
 }
 
 /**
+ * The hardening check with walredo's sandbox added, once the walredo stage has measured it (pure).
+ * A fork's walredo (the storage service's neon_walredo) is written to run in a seccomp sandbox:
+ * one measured without it (the tree not configured --with-libseccomp, or the module's sandbox off)
+ * fails the check. pg-bundle's builtin walredo has no sandbox of its own: reported, not failed.
+ */
+export function withWalRedoSandbox(
+  check: CheckResult,
+  mode: string,
+  sandbox: { seccomp?: number; forbiddenCall: string; active: boolean } | undefined,
+): CheckResult {
+  if (check.name !== HARDENING || mode === 'none') return check;
+  if (!sandbox) {
+    if (mode !== 'fork') return check;
+    return {
+      ...check,
+      status: 'fail',
+      detail: `${check.detail}; the fork walredo's seccomp sandbox was not measured`,
+    };
+  }
+  const seen = `walredo seccomp ${sandbox.seccomp ?? 'unknown'} (/proc/<pid>/status), ${sandbox.forbiddenCall}`;
+  if (sandbox.active) return { ...check, detail: `${check.detail}; ${seen}` };
+  if (mode !== 'fork')
+    return { ...check, detail: `${check.detail}; ${seen} (the builtin walredo has no sandbox)` };
+  return {
+    ...check,
+    status: 'fail',
+    detail: `the fork walredo runs without its seccomp sandbox: ${seen}; build the tree --with-libseccomp (pg-bundle passes it when the tree's configure offers it) and check the module's HAVE_LIBSECCOMP; ${check.detail}`,
+  };
+}
+
+/**
  * Directories of the machine that built the bundle: the bundle directory itself (the build writes
  * the bundle there, so its absolute path in a binary means a look-up that breaks once the bundle
  * moves), a `dir:` source tree named in the manifest, and any directory the manifest records as
