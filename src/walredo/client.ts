@@ -88,6 +88,8 @@ export class WalRedoClient {
   private exitInfo?: ExitInfo;
   private closing = false;
   private readonly exited: Promise<ExitInfo>;
+  /** resolves on 'close': stdout and stderr are drained */
+  private readonly drained: Promise<void>;
   readonly timeoutMs: number;
   private readonly stderrKeep: number;
 
@@ -104,6 +106,7 @@ export class WalRedoClient {
       gid: options.gid,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    this.drained = new Promise((resolve) => this.child.on('close', () => resolve()));
     this.exited = new Promise((resolve) => {
       // 'close' comes after stdout and stderr are drained; a grandchild holding the pipes could
       // delay it forever, so 'exit' fails pending requests a moment later in any case
@@ -252,6 +255,11 @@ export class WalRedoClient {
       this.kill();
       await this.exited;
     }
+    // what it wrote last (its error message) may still be in the pipe when 'exit' comes: wait for
+    // 'close' (stderr drained), a little while at most, as a grandchild could hold the pipe open
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([this.drained, new Promise<void>((resolve) => (grace = setTimeout(resolve, 1000)))]);
+    clearTimeout(grace);
     return { ...this.exitInfo!, timedOut };
   }
 
