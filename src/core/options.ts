@@ -214,6 +214,15 @@ export const OPTION_SPECS: OptionSpec[] = [
     description: 'skip the walredo stage (recorded in the manifest)',
   },
   {
+    key: 'wal',
+    flag: '--wal <dir>',
+    input: 'wal',
+    kind: 'string',
+    commands: ['verify'],
+    description:
+      "a WAL sample (segment files or a pg_wal directory, any start LSN): its dialect is named, a builtin walredo is refused for the fork's dialect, and walredo replays the sample instead of the generated corpus",
+  },
+  {
     key: 'repository',
     flag: '--repository <owner/name>',
     input: 'repository',

@@ -33,6 +33,7 @@ export const verifyCommand: CommandHandler = async (options, ctx) => {
     majors,
     allowUnisolated: boolOption(options, 'allowUnisolated'),
     skipWalredo: boolOption(options, 'skipWalredo'),
+    walSample: stringOption(options, 'wal'),
     log: ctx.log,
   });
 

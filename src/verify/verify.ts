@@ -12,6 +12,7 @@ import { UserError, errorMessage } from '../util/errors';
 import { checkKernelFloor } from './checks/kernel-floor';
 import { verifyWalRedo } from './checks/walredo';
 import { Logger } from '../util/logger';
+import { readWalSample, refuseSample, WalSampleFacts } from '../walredo/wal-sample';
 import {
   checkElfMinKernel,
   checkElfStatic,
@@ -43,6 +44,37 @@ export interface VerifyRequest {
   isolation?: IsolationMethod;
   /** skip the walredo stage (--skip-walredo); recorded in the report */
   skipWalredo?: boolean;
+  /** a WAL sample for the walredo stage of its major (--wal) */
+  walSample?: string;
+}
+
+/**
+ * The WAL sample of `--wal`, read whole before anything runs: its major must be among the verified
+ * ones, and a walredo that would replay it wrongly (builtin for the fork's dialect) is refused.
+ */
+export function checkWalSample(
+  dir: string,
+  majors: number[],
+  manifest: Manifest | undefined,
+  log: Logger,
+): { dir: string; facts: WalSampleFacts } {
+  if (!existsSync(dir))
+    throw new UserError(
+      `the WAL sample ${dir} does not exist`,
+      'pass --wal a directory of WAL segment files',
+    );
+  const facts = readWalSample(dir);
+  if (!majors.includes(facts.major))
+    throw new UserError(
+      `the WAL sample ${dir} is PostgreSQL ${facts.major} WAL, and v${facts.major} is not among the versions verified (${majors.map((m) => `v${m}`).join(', ')})`,
+      `verify a bundle with v${facts.major} (--pg ${facts.major}), or give a sample of one of its versions`,
+    );
+  const refused = refuseSample(facts, dir, manifest?.versions[String(facts.major)]?.walredo);
+  if (refused) throw new UserError(refused.problem, refused.fix);
+  log.info(
+    `WAL sample ${dir}: PostgreSQL ${facts.major}, ${facts.records} records, ${facts.dialect.summary}`,
+  );
+  return { dir, facts };
 }
 
 export const SUPPORTED_MAJORS = [14, 15, 16, 17, 18];
@@ -108,6 +140,9 @@ export async function verifyBundle(req: VerifyRequest): Promise<VerifyReport> {
   validateRequest(bundleDir, req.majors);
   const manifestPath = join(bundleDir, 'manifest.json');
   const { manifest, problem } = readManifest(manifestPath);
+  const walSample = req.walSample
+    ? checkWalSample(resolve(req.walSample), req.majors, manifest, req.log)
+    : undefined;
 
   let method: IsolationMethod | undefined = req.isolation;
   let isolationProblem: string | undefined;
@@ -149,7 +184,14 @@ export async function verifyBundle(req: VerifyRequest): Promise<VerifyReport> {
       if (method) ctx.sandbox = await createSandbox(method, bundleDir, join(workDir, 'sandbox'));
       const checks = await req.log.step(`verify v${major}`, () => verifyVersion(ctx));
       const walredo = await req.log.step(`verify v${major}: walredo`, () =>
-        verifyWalRedo(bundleDir, major, manifest?.versions[String(major)], req.skipWalredo === true, req.log),
+        verifyWalRedo(
+          bundleDir,
+          major,
+          manifest?.versions[String(major)],
+          req.skipWalredo === true,
+          req.log,
+          walSample?.facts.major === major ? walSample : undefined,
+        ),
       );
       // the walredo stage measured the sandbox; a skipped stage leaves the hardening check as it was
       const sandboxed =

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { errorMessage } from '../util/errors';
 import { Logger } from '../util/logger';
 import { defaultIdentity, WalRedoClient, WalRedoError } from './client';
-import { Corpus, DEFAULT_CORPUS_SCALE, generateCorpus } from './corpus/corpus';
+import { Corpus, DEFAULT_CORPUS_SCALE, generateCorpus, walSampleCorpus } from './corpus/corpus';
+import { serverCustomRmgrs } from './corpus/generate-wal';
 import { loadStoredCorpus } from './corpus/store';
 import { RedoVector } from './corpus/vectors';
 import { probeResourceManagers } from './rmgr-probe';
@@ -15,6 +16,7 @@ import { measureSandbox } from './suite/sandbox';
 import { runProtocolTests } from './suite/protocol-tests';
 import { countFor, emptyReport, WalRedoMode, WalRedoReport } from './suite/report';
 import { runVectors } from './suite/run-vectors';
+import { WalSampleFacts } from './wal-sample';
 
 export interface WalRedoStageOptions {
   /** Skip the stage (only when explicitly asked: --skip-walredo); the report says so. */
@@ -26,6 +28,8 @@ export interface WalRedoStageOptions {
   log?: Logger;
   /** Use a stored corpus file (*.jsonl.gz) instead of generating WAL with the bundle's server. */
   corpusFile?: string;
+  /** A WAL sample to replay instead of the generated corpus (verify --wal), read and refused-or-not before */
+  walSample?: { dir: string; facts: WalSampleFacts };
   /** Workload scale of the generated corpus. */
   scale?: number;
   /** Per-request timeout (default 60 s, as the storage service). */
@@ -212,16 +216,30 @@ export async function runWalRedoStage(
   }
   let corpus: Corpus | undefined;
   try {
-    corpus = options.corpusFile
-      ? loadStoredCorpus(options.corpusFile)
-      : await generateCorpus({
-          binDir: paths.bin,
+    corpus = options.walSample
+      ? walSampleCorpus(
+          options.walSample.dir,
           major,
-          scale: options.scale ?? DEFAULT_CORPUS_SCALE,
-          log,
-          preload: options.preload,
-        });
+          options.walSample.facts.dialect.customRmgrs.length && options.preload?.length
+            ? await serverCustomRmgrs(paths.bin, options.preload)
+            : {},
+        )
+      : options.corpusFile
+        ? loadStoredCorpus(options.corpusFile)
+        : await generateCorpus({
+            binDir: paths.bin,
+            major,
+            scale: options.scale ?? DEFAULT_CORPUS_SCALE,
+            log,
+            preload: options.preload,
+          });
     log?.info(`walredo: corpus from ${corpus.source}`);
+    if (options.walSample)
+      report.walSample = {
+        dir: options.walSample.dir,
+        records: options.walSample.facts.records,
+        dialect: options.walSample.facts.dialect.summary,
+      };
     const it = corpus.vectors()[Symbol.iterator]();
     const head = takeFirst(it, 512);
     const samples = pickSamples(head, options.samples ?? 64);
@@ -230,6 +248,7 @@ export async function runWalRedoStage(
       samples,
       exitBoundMs,
       startInReadOnlyRoot: readOnlyRootStarter(bundleDir, major, options),
+      mode: mode === 'fork' ? 'fork' : 'builtin',
     });
     report.sandbox = await measureSandbox(start, major);
     log?.info(

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { CheckResult, VersionManifest } from '../../core/manifest';
 import { runWalRedoStage } from '../../walredo/suite';
 import { WalRedoReport } from '../../walredo/suite/report';
+import { WalSampleFacts } from '../../walredo/wal-sample';
 import { Logger } from '../../util/logger';
 
 /** One line for the checks table (pure). */
@@ -13,7 +14,7 @@ export function walRedoCheck(report: WalRedoReport): CheckResult {
   const custom = Object.entries(v.byRmgr)
     .filter(([name]) => /^custom\d+$/.test(name))
     .map(([name, c]) => `${name} ${c.passed} passed, ${c.failed} failed`);
-  const counts = `protocol ${report.protocol.passed}/${report.protocol.passed + report.protocol.failed} passed; vectors ${v.passed} passed, ${v.failed} failed, ${v.skipped} skipped over ${rmgrs} resource managers${custom.length ? ` (custom: ${custom.join('; ')})` : ''}${report.rmgrsNotMeasurable ? `; the rmgrs it replays are not measurable: ${report.rmgrsNotMeasurable}` : ''}`;
+  const counts = `protocol ${report.protocol.passed}/${report.protocol.passed + report.protocol.failed} passed; vectors ${v.passed} passed, ${v.failed} failed, ${v.skipped} skipped over ${rmgrs} resource managers${custom.length ? ` (custom: ${custom.join('; ')})` : ''}${report.rmgrsNotMeasurable ? `; the rmgrs it replays are not measurable: ${report.rmgrsNotMeasurable}` : ''}${report.walSample ? `; WAL sample ${report.walSample.dir} (${report.walSample.records} records): ${report.walSample.dialect}` : ''}`;
   if (report.status === 'skip')
     return { name: 'walredo', status: 'skip', detail: report.message ?? 'skipped' };
   const first = v.failures[0];
@@ -58,6 +59,7 @@ export async function verifyWalRedo(
   entry: VersionManifest | undefined,
   skip: boolean,
   log: Logger,
+  walSample?: { dir: string; facts: WalSampleFacts },
 ): Promise<{ check: CheckResult; report: WalRedoReport }> {
   const stage = (dir: string) =>
     runWalRedoStage(dir, major, {
@@ -65,6 +67,7 @@ export async function verifyWalRedo(
       mode: entry?.walredo?.mode,
       preload: entry?.walredo?.preload,
       log,
+      walSample,
     });
   const report = skip ? await stage(bundleDir) : await withReachableBundle(bundleDir, major, log, stage);
   return { check: walRedoCheck(report), report };

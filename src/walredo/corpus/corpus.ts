@@ -67,3 +67,27 @@ export async function generateCorpus(options: GenerateCorpusOptions): Promise<Co
     },
   };
 }
+
+/**
+ * A corpus from a WAL sample someone gives (`verify --wal`): segment files or a pg_wal directory,
+ * any start LSN (reading starts at the first whole record). Every record counts: each block's chain
+ * starts at its first full-page image or init record, and pages are compared wherever the sample
+ * holds a later image.
+ */
+export function walSampleCorpus(
+  walDir: string,
+  major: number,
+  customRmgrs: Record<number, string> = {},
+): Corpus {
+  const wal = loadWalDirectory(walDir, major);
+  const reader = new WalReader(wal);
+  const stats = emptyVectorStats();
+  return {
+    source: `the WAL sample ${walDir} (${wal.segments.size} segments)`,
+    format: wal.format,
+    stats,
+    vectors: () => deriveVectors(reader.records(), wal.format, stats, 0n, undefined, customRmgrs),
+    walStop: () => reader.stopReason,
+    dispose: () => undefined,
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * A WAL sample the storage team gives `verify --wal`: which major it is, which dialect it is in,
+ * and whether a bundle's walredo may replay it (refused before any record reaches the walredo).
+ */
+import { UserError } from '../util/errors';
+import { addEvidence, Dialect, dialectOf, emptyEvidence } from './wal/dialect';
+import { loadWalDirectory } from './wal/files';
+import { WalReader } from './wal/reader';
+import { decodeRecord } from './wal/record';
+
+export interface WalSampleFacts {
+  major: number;
+  records: number;
+  dialect: Dialect;
+  /** why reading stopped (the end of the sample, or a torn record) */
+  stop: string;
+}
+
+/** Reads the whole sample once: its major (page magic), its records and its dialect. */
+export function readWalSample(dir: string): WalSampleFacts {
+  const wal = loadWalDirectory(dir);
+  const major = wal.format.major;
+  const reader = new WalReader(wal);
+  const ev = emptyEvidence();
+  let records = 0;
+  for (const rec of reader.records()) {
+    records++;
+    const decoded = decodeRecord(rec.raw, wal.format);
+    addEvidence(ev, { lsn: rec.lsn, rmid: rec.header.rmid, info: rec.header.info, main: decoded.mainData });
+  }
+  if (records === 0)
+    throw new UserError(
+      `the WAL sample in ${dir} holds no whole record (${reader.stopReason})`,
+      'give segment files that hold at least one record, e.g. a copy of a pg_wal directory',
+    );
+  return { major, records, dialect: dialectOf(ev), stop: reader.stopReason };
+}
+
+/**
+ * Refuses a bundle whose walredo would replay the sample wrongly (pure): a builtin walredo (upstream
+ * redo) for WAL in the fork's dialect or with custom resource managers it does not load.
+ */
+export function refuseSample(
+  facts: WalSampleFacts,
+  dir: string,
+  walredo: { mode: string; preload?: string[] } | undefined,
+): { problem: string; fix: string } | undefined {
+  const v = `v${facts.major}`;
+  if (!walredo || walredo.mode === 'none')
+    return {
+      problem: `${v} of the bundle has no walredo to replay the WAL sample ${dir}`,
+      fix: `build ${v} with a walredo (--walredo builtin or fork)`,
+    };
+  if (walredo.mode !== 'builtin') return undefined;
+  const { kind, summary, customRmgrs } = facts.dialect;
+  const fix = `build ${v} from the fork's tree with --walredo fork and its walredo modules (docs/fork-mode-neon.md)`;
+  if (kind === 'fork-tcid' || kind === 'mixed')
+    return {
+      problem: `the WAL sample ${dir} is in ${summary}; ${v}'s walredo is pg-bundle's builtin one, whose upstream heap redo would write wrong pages from them`,
+      fix,
+    };
+  if (customRmgrs.length > 0 && (walredo.preload ?? []).length === 0)
+    return {
+      problem: `the WAL sample ${dir} has records of custom resource managers ${customRmgrs.join(', ')}, and ${v}'s builtin walredo loads no resource-manager module`,
+      fix,
+    };
+  return undefined;
+}

@@ -1,0 +1,94 @@
+import { RM } from '../../../src/walredo/wal/constants';
+import { addEvidence, dialectOf, emptyEvidence, heapRecordLayout } from '../../../src/walredo/wal/dialect';
+import { refuseSample, WalSampleFacts } from '../../../src/walredo/wal-sample';
+
+const bytes = (n: number, at: Record<number, number> = {}) => {
+  const b = new Uint8Array(n);
+  for (const [i, v] of Object.entries(at)) b[Number(i)] = v;
+  return b;
+};
+
+describe('which heap layout a record length shows', () => {
+  test.each([
+    ['upstream LOCK (8 bytes)', RM.HEAP, 0x60, bytes(8), 'upstream'],
+    ['fork LOCK with t_cid (14 bytes)', RM.HEAP, 0x60, bytes(14), 'fork-tcid'],
+    ['upstream UPDATE without old data (14)', RM.HEAP, 0x20, bytes(14), 'upstream'],
+    ['fork HOT_UPDATE without old data (18)', RM.HEAP, 0x40, bytes(18), 'fork-tcid'],
+    ['UPDATE with an old key (logical): no evidence', RM.HEAP, 0x20, bytes(18, { 7: 0x20 }), undefined],
+    ['upstream DELETE (8)', RM.HEAP, 0x10, bytes(8), 'upstream'],
+    ['fork DELETE (14)', RM.HEAP, 0x10, bytes(14), 'fork-tcid'],
+    ['fork DELETE carrying an old key: no evidence', RM.HEAP, 0x10, bytes(30, { 13: 0x08 }), undefined],
+    [
+      'upstream DELETE with an old tuple of 14 bytes is not taken for the fork',
+      RM.HEAP,
+      0x10,
+      bytes(14, { 7: 0x04, 13: 0x04 }),
+      undefined,
+    ],
+    ['INSERT: same main data in both', RM.HEAP, 0x00, bytes(3), undefined],
+    ['INIT_PAGE bit does not change the op', RM.HEAP, 0xe0, bytes(14), 'fork-tcid'],
+    ['btree: not heap', RM.BTREE, 0x60, bytes(14), undefined],
+  ])('%s', (_name, rmid, info, main, layout) => {
+    expect(heapRecordLayout(rmid, info, main)).toBe(layout);
+  });
+});
+
+describe('the dialect of a sample', () => {
+  const rec = (lsn: number, rmid: number, info: number, main: Uint8Array) => ({
+    lsn: BigInt(lsn),
+    rmid,
+    info,
+    main,
+  });
+  test('fork t_cid records name the first one; custom rmgrs are counted', () => {
+    const ev = emptyEvidence();
+    addEvidence(ev, rec(0x1000, RM.HEAP, 0x00, bytes(3)));
+    addEvidence(ev, rec(0x2000, RM.HEAP, 0x60, bytes(14)));
+    addEvidence(ev, rec(0x3000, RM.HEAP, 0x40, bytes(18)));
+    const d = dialectOf(ev);
+    expect(d.kind).toBe('fork-tcid');
+    expect(d.summary).toContain('2 heap records with t_cid, the first at 0/2000: Heap LOCK of 14 bytes');
+  });
+  test('v16+: custom resource manager records', () => {
+    const ev = emptyEvidence();
+    addEvidence(ev, rec(0x1000, 134, 0x40, bytes(18)));
+    addEvidence(ev, rec(0x2000, 134, 0x00, bytes(3)));
+    const d = dialectOf(ev);
+    expect(d).toMatchObject({ kind: 'unknown', customRmgrs: [134] });
+    expect(d.summary).toContain('custom resource managers 134 (2)');
+  });
+  test('both layouts at once are mixed; nothing telling is unknown', () => {
+    const ev = emptyEvidence();
+    addEvidence(ev, rec(1, RM.HEAP, 0x60, bytes(14)));
+    addEvidence(ev, rec(2, RM.HEAP, 0x60, bytes(8)));
+    expect(dialectOf(ev).kind).toBe('mixed');
+    expect(dialectOf(emptyEvidence()).kind).toBe('unknown');
+  });
+});
+
+describe('a bundle refused for a sample', () => {
+  const facts = (kind: WalSampleFacts['dialect']['kind'], customRmgrs: number[] = []): WalSampleFacts => ({
+    major: 15,
+    records: 10,
+    stop: 'end of WAL',
+    dialect: { kind, summary: `${kind} summary`, customRmgrs },
+  });
+  test.each([
+    ['builtin walredo, fork dialect', facts('fork-tcid'), { mode: 'builtin' }, true],
+    ['builtin walredo, mixed', facts('mixed'), { mode: 'builtin' }, true],
+    ['builtin walredo, custom rmgr it does not load', facts('unknown', [134]), { mode: 'builtin' }, true],
+    [
+      'builtin walredo preloading an rmgr module',
+      facts('unknown', [134]),
+      { mode: 'builtin', preload: ['x'] },
+      false,
+    ],
+    ['builtin walredo, upstream WAL', facts('upstream'), { mode: 'builtin' }, false],
+    ['fork walredo, fork dialect', facts('fork-tcid'), { mode: 'fork' }, false],
+    ['no walredo', facts('upstream'), { mode: 'none' }, true],
+  ])('%s', (_name, f, walredo, refused) => {
+    const r = refuseSample(f, '/s', walredo);
+    expect(r !== undefined).toBe(refused);
+    if (r) expect(r.fix).toMatch(/build v15/);
+  });
+});
