@@ -54902,6 +54902,7 @@ exports.DEFAULT_CHAIN_LENGTH = exports.SERVICE_APPLIED_RMGRS = void 0;
 exports.emptyVectorStats = emptyVectorStats;
 exports.tagKey = tagKey;
 exports.heapFlagsOffset = heapFlagsOffset;
+exports.neonFlags = neonFlags;
 exports.clearsVisibilityMap = clearsVisibilityMap;
 exports.lsnAlternatives = lsnAlternatives;
 exports.deriveVectors = deriveVectors;
@@ -54992,13 +54993,41 @@ function vmClearBits(rmid, info) {
     return 0x01; // *_ALL_VISIBLE_CLEARED, LOCK's ALL_FROZEN_CLEARED
 }
 /**
+ * The storage service's neon_rmgr records (custom rmgr "neon", v16+): heap operations with a command
+ * id, whose redo clears visibility-map bits itself (no map page among the blocks). Where each keeps
+ * its flags (walrecord.rs, rm_neon) and which bits clear the map (pure).
+ */
+function neonFlags(info) {
+    switch (info & 0x70) {
+        case 0x00: // INSERT: offnum, flags
+            return { at: 2, bits: 0x01 };
+        case 0x10: // DELETE: xmax, offnum, infobits_set, flags, t_cid
+            return { at: 7, bits: 0x01 };
+        case 0x20: // UPDATE and HOT_UPDATE: old_xmax, old_offnum, old_infobits_set, flags, t_cid, ...
+        case 0x30:
+            return { at: 7, bits: 0x03 };
+        case 0x40: // LOCK: locking_xid, t_cid, offnum, infobits_set, flags
+            return { at: 11, bits: 0x01 };
+        case 0x50: // MULTI_INSERT: flags first
+            return { at: 0, bits: 0x01 };
+        default:
+            return undefined;
+    }
+}
+/**
  * True when a heap record clears visibility-map bits as a side effect (the *_ALL_VISIBLE_CLEARED
  * and ALL_FROZEN_CLEARED flags of heapam_xlog.h): redo changes a VM page that is not among the
- * record's blocks, so the storage service clears the bits itself.
+ * record's blocks, so the storage service clears the bits itself. `customName`: the name the
+ * record's custom rmgr registered ("neon" has heap records of its own).
  */
-function clearsVisibilityMap(rmid, info, main) {
-    const at = heapFlagsOffset(rmid, info, main.length);
-    return at !== undefined && main.length > at && (main[at] & vmClearBits(rmid, info)) !== 0;
+function clearsVisibilityMap(rmid, info, main, customName) {
+    const flags = customName === 'neon'
+        ? neonFlags(info)
+        : (() => {
+            const at = heapFlagsOffset(rmid, info, main.length);
+            return at === undefined ? undefined : { at, bits: vmClearBits(rmid, info) };
+        })();
+    return flags !== undefined && main.length > flags.at && (main[flags.at] & flags.bits) !== 0;
 }
 /** The pd_lsn a page has after `records` when the trailing ones did not change it. */
 function lsnAlternatives(chain) {
@@ -55081,7 +55110,7 @@ class VectorDeriver {
                 if (k.startsWith(rel))
                     this.forget(k);
         }
-        if (clearsVisibilityMap(rec.header.rmid, rec.header.info, decoded.mainData)) {
+        if (clearsVisibilityMap(rec.header.rmid, rec.header.info, decoded.mainData, this.customRmgrs[rec.header.rmid])) {
             for (const b of decoded.blocks) {
                 if (b.fork !== 0)
                     continue;

@@ -177,6 +177,26 @@ describe('visibility-map side effects of heap records', () => {
   ])('%s', (_name, rmid, info, bytes, clears) => {
     expect(clearsVisibilityMap(rmid, info, main(bytes))).toBe(clears);
   });
+
+  // the storage service's neon_rmgr (custom rmgr "neon", id 134): rm_neon layouts of walrecord.rs
+  it.each([
+    ['neon insert with ALL_VISIBLE_CLEARED', 0x00, [1, 0, 0x01], true],
+    ['neon insert+INIT_PAGE without', 0x80, [1, 0, 0x00], false],
+    ['neon delete: flags after xmax, offnum, infobits', 0x10, [0, 0, 0, 0, 1, 0, 0, 0x01, 5, 0, 0, 0], true],
+    [
+      'neon hot update, new page cleared',
+      0x30,
+      [0, 0, 0, 0, 1, 0, 0, 0x02, 5, 0, 0, 0, 0, 0, 0, 0, 2, 0],
+      true,
+    ],
+    ['neon lock: flags after t_cid', 0x40, [0, 0, 0, 0, 5, 0, 0, 0, 1, 0, 0, 0x01], true],
+    ['neon lock: byte 7 is t_cid, not flags', 0x40, [0, 0, 0, 0, 0, 0, 0, 0x01, 1, 0, 0, 0], false],
+    ['neon multi-insert', 0x50, [0x01, 0, 3, 0, 5, 0, 0, 0], true],
+  ])('%s', (_name, info, bytes, clears) => {
+    expect(clearsVisibilityMap(134, info, main(bytes), 'neon')).toBe(clears);
+    // an rmgr 134 that registered under another name says nothing about the map
+    expect(clearsVisibilityMap(134, info, main(bytes), 'other')).toBe(false);
+  });
 });
 
 describe('LSN alternatives of records that leave the page unchanged', () => {
