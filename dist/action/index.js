@@ -58662,7 +58662,9 @@ function probeRequest(rmid) {
 function unmeasurableReason(outcome) {
     if ('answered' in outcome)
         return `it answered a record of resource manager ${exports.UNREGISTERED_RMGR_ID}, which no module registers: it does not check resource manager ids`;
-    if (/resource manager/i.test(outcome.error))
+    // an error (not a LOG line such as "registered custom resource manager") that names the id
+    const refused = new RegExp(`(ERROR|FATAL|PANIC):.*(resource manager (with )?ID ${exports.UNREGISTERED_RMGR_ID}\\b|ID ${exports.UNREGISTERED_RMGR_ID} not registered)`, 'i');
+    if (refused.test(outcome.error))
         return undefined;
     return `a record of resource manager ${exports.UNREGISTERED_RMGR_ID}, which no module registers, ended it without naming the resource manager (${outcome.error.split('\n')[0]}): it calls redo without checking the id, as the storage service's neon_walredo does`;
 }

@@ -52615,7 +52615,7 @@ function walRedoCheck(report) {
     const custom = Object.entries(v.byRmgr)
         .filter(([name]) => /^custom\d+$/.test(name))
         .map(([name, c]) => `${name} ${c.passed} passed, ${c.failed} failed`);
-    const counts = `protocol ${report.protocol.passed}/${report.protocol.passed + report.protocol.failed} passed; vectors ${v.passed} passed, ${v.failed} failed, ${v.skipped} skipped over ${rmgrs} resource managers${custom.length ? ` (custom: ${custom.join('; ')})` : ''}${report.rmgrsNotMeasurable ? `; the rmgrs it replays are not measurable: ${report.rmgrsNotMeasurable}` : ''}${report.walSample ? `; WAL sample ${report.walSample.dir} (${report.walSample.records} records): ${report.walSample.dialect}` : ''}`;
+    const counts = `protocol ${report.protocol.passed}/${report.protocol.passed + report.protocol.failed} passed; vectors ${v.passed} passed, ${v.failed} failed, ${v.skipped} skipped over ${rmgrs} resource managers${custom.length ? ` (custom: ${custom.join('; ')})` : ''}${report.rmgrsNotMeasurable ? `; the rmgrs it replays are not measurable: ${report.rmgrsNotMeasurable}` : ''}${report.walSample ? `; WAL sample ${report.walSample.dir} (${report.walSample.records} records, reading stopped: ${report.walSample.stop}): ${report.walSample.dialect}` : ''}`;
     if (report.status === 'skip')
         return { name: 'walredo', status: 'skip', detail: report.message ?? 'skipped' };
     const first = v.failures[0];
@@ -56126,7 +56126,9 @@ function probeRequest(rmid) {
 function unmeasurableReason(outcome) {
     if ('answered' in outcome)
         return `it answered a record of resource manager ${exports.UNREGISTERED_RMGR_ID}, which no module registers: it does not check resource manager ids`;
-    if (/resource manager/i.test(outcome.error))
+    // an error (not a LOG line such as "registered custom resource manager") that names the id
+    const refused = new RegExp(`(ERROR|FATAL|PANIC):.*(resource manager (with )?ID ${exports.UNREGISTERED_RMGR_ID}\\b|ID ${exports.UNREGISTERED_RMGR_ID} not registered)`, 'i');
+    if (refused.test(outcome.error))
         return undefined;
     return `a record of resource manager ${exports.UNREGISTERED_RMGR_ID}, which no module registers, ended it without naming the resource manager (${outcome.error.split('\n')[0]}): it calls redo without checking the id, as the storage service's neon_walredo does`;
 }
@@ -56373,6 +56375,7 @@ async function runWalRedoStage(bundleDir, major, options = {}) {
                 dir: options.walSample.dir,
                 records: options.walSample.facts.records,
                 dialect: options.walSample.facts.dialect.summary,
+                stop: options.walSample.facts.stop,
             };
         const it = corpus.vectors()[Symbol.iterator]();
         const head = takeFirst(it, 512);

@@ -4,6 +4,7 @@ import {
   sandboxVerdict,
   seccompMode,
 } from '../../../src/walredo/suite/sandbox';
+import { unmeasurableReason } from '../../../src/walredo/rmgr-probe';
 import { HARDENING, withWalRedoSandbox } from '../../../src/verify/checks/binaries';
 
 describe('the relation-map record that makes walredo open a file', () => {
@@ -75,5 +76,29 @@ describe('the hardening check with the measured walredo sandbox', () => {
   test('other checks are left alone', () => {
     const other = { name: 'elf-static', status: 'pass' as const, detail: 'x' };
     expect(withWalRedoSandbox(other, 'fork', off)).toBe(other);
+  });
+});
+
+describe('whether the rmgr probe can measure a walredo', () => {
+  test.each([
+    [
+      "pg-bundle's builtin walredo refuses the id by name",
+      { error: 'exited with code 1\nERROR:  WAL record at 0/1000018 has unknown resource manager ID 255' },
+      true,
+    ],
+    [
+      'upstream RmgrNotFound',
+      { error: 'exited with code 1\nFATAL:  resource manager with ID 255 not registered' },
+      true,
+    ],
+    [
+      'neon_walredo crashes; its start-up LOG line names another rmgr',
+      { error: 'was killed by SIGSEGV\nLOG:  registered custom resource manager "neon" with ID 134' },
+      false,
+    ],
+    ['an error about another id', { error: 'ERROR:  unknown resource manager ID 25' }, false],
+    ['it answered', { answered: true as const }, false],
+  ])('%s', (_name, outcome, measurable) => {
+    expect(unmeasurableReason(outcome) === undefined).toBe(measurable);
   });
 });
