@@ -82,7 +82,7 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
   for v in ${E2E_VERSIONS//,/ }; do
     echo "--- v$v ---"
     PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_BUNDLE="$E2E_OUT" PG_BUNDLE_E2E_VERSION="$v" \
-      npx jest --ci --runInBand test/e2e --testPathIgnorePatterns reproducible custom-rmgr fork-mode seeded-tree compare \
+      npx jest --ci --runInBand test/e2e --testPathIgnorePatterns reproducible custom-rmgr fork-mode neon-mode seeded-tree compare \
       --json --outputFile="$results/e2e-v$v.json" || status=1
     e2e_results+=("$results/e2e-v$v.json")
   done
@@ -118,31 +118,11 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
   fi
   [ "$rmgr" -lt 15 ] || e2e_results+=("$results/e2e-rmgr.json")
 
-  # fork mode on fork-shaped trees (test/fixtures/fork): every major of the run that has custom
-  # resource managers (v15+), each tree made from the very upstream tarball of the main job's
-  # source (the sha256 its manifest records), built with --walredo fork and the fork's two modules
-  # into one bundle, verified, then the e2e test. The trees live under the cache directory (their
-  # compiled trees are cached by revision); a tree is made again when the fixture script or the
-  # upstream tarball changed. Each fork tree's compiled tree is seeded from the main job's upstream
-  # tree (src/build/seed-tree.ts): make recompiles only what the fork's edits reach; one major's
-  # bundle is then built again cold elsewhere and compared file by file (test/e2e/seeded-tree).
-  # Every such major of the run; PG_BUNDLE_E2E_FORK_VERSIONS narrows it for a quick run.
-  fork_versions=()
-  if [ -n "${PG_BUNDLE_E2E_FORK_VERSIONS:-}" ]; then
-    for v in ${PG_BUNDLE_E2E_FORK_VERSIONS//,/ }; do fork_versions+=("$v"); done
-  else
-    for v in ${E2E_VERSIONS//,/ }; do [ "$v" -ge 15 ] && fork_versions+=("$v"); done
-  fi
-  echo "--- fork-shaped trees, --walredo fork: v${fork_versions[*]} ---"
-  FORK_OUT="$e2e_parent/fork"
-  seeded=""
-  [ ${#fork_versions[@]} -eq 0 ] || seeded="${fork_versions[${#fork_versions[@]}-1]}"
-  FORK_ARGS="--walredo fork --module test/fixtures/fork/fork_walredo --module test/fixtures/modules/pgb_test_rmgr --walredo-preload pgb_test_rmgr"
-  fork_ok=1
-  fixture_sha="$(sha256sum test/fixtures/fork/make-fork-tree.sh | cut -d' ' -f1)"
   source_field() { node -e 'const s = require(process.argv[1]).versions[process.argv[2]]?.source ?? {}; console.log(s[process.argv[3]] ?? "")' "$E2E_OUT/manifest.json" "$1" "$2"; }
-  for v in "${fork_versions[@]}"; do
-    upstream=""
+  # upstream_tarball V: the very upstream tarball of the main job's v$V source (the sha256 its
+  # manifest records), printed; nothing when it cannot be found
+  upstream_tarball() {
+    local v="$1" upstream="" want rev f
     want="$(source_field "$v" tarballSha256)"
     case "${SOURCE[$v]}" in
       tarball:*) upstream="${SOURCE[$v]#tarball:}" ;;
@@ -155,9 +135,100 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
         done ;;
     esac
     if [ -z "$upstream" ] || [ -z "$want" ] || [ "$(sha256sum < "$upstream" | cut -d' ' -f1)" != "$want" ]; then
-      echo "v$v: no upstream tarball with the sha256 the main job recorded (${want:-none}) for the fork-shaped tree (found: ${upstream:-none})"
-      fork_ok=0; continue
+      echo "v$v: no upstream tarball with the sha256 the main job recorded (${want:-none}) (found: ${upstream:-none})" >&2
+      return 1
     fi
+    echo "$upstream"
+  }
+
+  # fork mode with the storage service's real walredo and rmgr (test/fixtures/neon): Neon-shaped
+  # trees made from the main job's upstream tarballs, built with --walredo fork and the real
+  # neon_walredo (and neon_rmgr on v16+) from ../shared/neon, checked by its sha256 and never copied
+  # into the repository; verified (seccomp sandbox included), then the e2e test. The oldest and the
+  # newest major the fork exists for (v14..v17) among the run's; PG_BUNDLE_E2E_NEON_VERSIONS names
+  # others (the closing note runs v15 and v16 so). Their configure differs from upstream's
+  # (--with-libseccomp), so their compiled trees are cold the first time and cached after.
+  neon_versions=()
+  if [ -n "${PG_BUNDLE_E2E_NEON_VERSIONS:-}" ]; then
+    for v in ${PG_BUNDLE_E2E_NEON_VERSIONS//,/ }; do neon_versions+=("$v"); done
+  else
+    in_fork=(); for v in ${E2E_VERSIONS//,/ }; do [ "$v" -le 17 ] && in_fork+=("$v"); done
+    [ ${#in_fork[@]} -eq 0 ] || neon_versions=($(printf '%s\n' "${in_fork[0]}" "${in_fork[${#in_fork[@]}-1]}" | sort -un))
+  fi
+  echo "--- Neon-shaped trees with the storage service's modules: v${neon_versions[*]} ---"
+  NEON_OUT="$e2e_parent/neon"
+  neon_ok=1
+  neon_tar=../shared/neon/neon-6a35a3e9f1-walredo.tar.gz
+  neon_sha="$(sed -n 's/^\([0-9a-f]\{64\}\)  neon-6a35a3e9f1-walredo.tar.gz$/\1/p' ../shared/neon/SHA256SUMS)"
+  neon_src="$PG_BUNDLE_CACHE/neon-src/$neon_sha/neon-6a35a3e9f1"
+  if [ ${#neon_versions[@]} -gt 0 ]; then
+    if [ -z "$neon_sha" ] || [ "$(sha256sum < "$neon_tar" | cut -d' ' -f1)" != "$neon_sha" ]; then
+      echo "$neon_tar does not have the sha256 ../shared/neon/SHA256SUMS gives"; neon_ok=0
+    elif [ ! -d "$neon_src" ]; then
+      mkdir -p "$PG_BUNDLE_CACHE/neon-src/$neon_sha.tmp" && tar -xzf "$neon_tar" -C "$PG_BUNDLE_CACHE/neon-src/$neon_sha.tmp" \
+        && mv "$PG_BUNDLE_CACHE/neon-src/$neon_sha.tmp" "$PG_BUNDLE_CACHE/neon-src/$neon_sha" || neon_ok=0
+    fi
+  fi
+  neon_fixture_sha="$(cat test/fixtures/neon/make-neon-tree.sh test/fixtures/neon/edits/*.sh | sha256sum | cut -d' ' -f1)"
+  for v in "${neon_versions[@]}"; do
+    [ "$neon_ok" = 1 ] || break
+    upstream="$(upstream_tarball "$v")" || { neon_ok=0; continue; }
+    tree="$PG_BUNDLE_CACHE/neon-trees/v$v"
+    stamp="$neon_fixture_sha $(sha256sum < "$upstream" | cut -d' ' -f1)"
+    if [ "$(cat "$tree.stamp" 2>/dev/null)" != "$stamp" ]; then
+      rm -rf "$tree" "$tree.stamp"
+      mkdir -p "$(dirname "$tree")"
+      if ! bash test/fixtures/neon/make-neon-tree.sh "$upstream" "$tree"; then
+        echo "v$v: could not make the Neon-shaped tree from $upstream"
+        neon_ok=0; continue
+      fi
+      echo "$stamp" > "$tree.stamp"
+    fi
+    neon_args=(--walredo fork --module "$neon_src/pgxn/neon_walredo")
+    [ "$v" -ge 16 ] && neon_args+=(--module "$neon_src/pgxn/neon_rmgr" --walredo-preload neon_rmgr)
+    t_neon=$(date +%s)
+    node bin/pg-bundle.js build --pg "$v" --source "dir:$tree" "${neon_args[@]}" --out "$NEON_OUT" || neon_ok=0
+    echo "v$v Neon-shaped tree build: $(( $(date +%s) - t_neon )) s"
+  done
+  if [ ${#neon_versions[@]} -gt 0 ]; then
+    if [ "$neon_ok" = 1 ] && node bin/pg-bundle.js verify "$NEON_OUT" --report "$e2e_parent/neon-verify.json"; then
+      PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_NEON_BUNDLE="$NEON_OUT" PG_BUNDLE_E2E_NEON_REPORT="$e2e_parent/neon-verify.json" PG_BUNDLE_E2E_BUNDLE="$E2E_OUT" \
+        npx jest --ci --runInBand test/e2e/neon-mode --json --outputFile="$results/e2e-neon.json" || status=1
+      # thousands of the real walredo per host: 1,000 processes of the newest Neon-shaped major at once
+      neon_scale="${neon_versions[${#neon_versions[@]}-1]}"
+      echo "--- v$neon_scale Neon-shaped: 1,000 walredo processes at once ---"
+      PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_BUNDLE="$NEON_OUT" PG_BUNDLE_E2E_VERSION="$neon_scale" \
+        npx jest --ci --runInBand test/e2e/walredo-scale --json --outputFile="$results/e2e-neon-scale.json" || status=1
+    else
+      status=1
+    fi
+    e2e_results+=("$results/e2e-neon.json" "$results/e2e-neon-scale.json")
+  fi
+
+  # fork mode on fork-shaped trees (test/fixtures/fork) for the majors the storage service's fork
+  # does not cover yet (v18): each tree made from the main job's upstream tarball, built with
+  # --walredo fork and the fixture's two modules, verified, then the e2e test. The trees live under
+  # the cache directory; a tree is made again when the fixture script or the upstream tarball
+  # changed. Its compiled tree is seeded from the main job's upstream tree (src/build/seed-tree.ts):
+  # make recompiles only what the fork's edits reach; the newest such major's bundle is then built
+  # again cold elsewhere and compared file by file (test/e2e/seeded-tree).
+  # PG_BUNDLE_E2E_FORK_VERSIONS names others (v15+) for a run by hand.
+  fork_versions=()
+  if [ -n "${PG_BUNDLE_E2E_FORK_VERSIONS:-}" ]; then
+    for v in ${PG_BUNDLE_E2E_FORK_VERSIONS//,/ }; do fork_versions+=("$v"); done
+  else
+    for v in ${E2E_VERSIONS//,/ }; do [ "$v" -ge 18 ] && fork_versions+=("$v"); done
+  fi
+  echo "--- fork-shaped trees, --walredo fork: v${fork_versions[*]} ---"
+  FORK_OUT="$e2e_parent/fork"
+  seeded=""
+  [ ${#fork_versions[@]} -eq 0 ] || seeded="${fork_versions[${#fork_versions[@]}-1]}"
+  FORK_ARGS="--walredo fork --module test/fixtures/fork/fork_walredo --module test/fixtures/modules/pgb_test_rmgr --walredo-preload pgb_test_rmgr"
+  fork_ok=1
+  fixture_sha="$(sha256sum test/fixtures/fork/make-fork-tree.sh | cut -d' ' -f1)"
+  for v in "${fork_versions[@]}"; do
+    upstream="$(upstream_tarball "$v")" || { fork_ok=0; continue; }
+    want="$(source_field "$v" tarballSha256)"
     tree="$PG_BUNDLE_CACHE/fork-trees/v$v"
     stamp="$fixture_sha $want"
     if [ "$(cat "$tree.stamp" 2>/dev/null)" != "$stamp" ]; then

@@ -54335,7 +54335,7 @@ function walSampleCorpus(walDir, major, customRmgrs = {}) {
         source: `the WAL sample ${walDir} (${wal.segments.size} segments)`,
         format: wal.format,
         stats,
-        vectors: () => (0, vectors_1.deriveVectors)(reader.records(), wal.format, stats, 0n, undefined, customRmgrs),
+        vectors: () => (0, vectors_1.deriveVectors)(reader.records(reader.firstValidPage()), wal.format, stats, 0n, undefined, customRmgrs),
         walStop: () => reader.stopReason,
         dispose: () => undefined,
     };
@@ -56981,7 +56981,7 @@ function readWalSample(dir) {
     const reader = new reader_1.WalReader(wal);
     const ev = (0, dialect_1.emptyEvidence)();
     let records = 0;
-    for (const rec of reader.records()) {
+    for (const rec of reader.records(reader.firstValidPage())) {
         records++;
         const decoded = (0, record_1.decodeRecord)(rec.raw, wal.format);
         (0, dialect_1.addEvidence)(ev, { lsn: rec.lsn, rmid: rec.header.rmid, info: rec.header.info, main: decoded.mainData });
@@ -57254,6 +57254,7 @@ function dialectOf(ev) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.segmentNumberFromName = segmentNumberFromName;
 exports.segmentFileName = segmentFileName;
+exports.layoutOf = layoutOf;
 exports.loadWalDirectory = loadWalDirectory;
 /** Loading WAL segment files from a directory (the only file-system part of the WAL reader). */
 const node_fs_1 = __nccwpck_require__(73024);
@@ -57276,9 +57277,31 @@ function segmentFileName(tli, segno, segSize) {
     const hex = (n) => n.toString(16).toUpperCase().padStart(8, '0');
     return hex(tli) + hex(segno / perId) + hex(segno % perId);
 }
+const XLOG_BLCKSZ = 8192;
+/**
+ * The layout of a segment file (pure): from its long page header, or, for a segment whose WAL
+ * begins part-way (the storage service starts a timeline in the middle of a segment, the pages
+ * before it zero), from the file's size and the first page with a known page magic.
+ */
+function layoutOf(data) {
+    try {
+        return (0, page_header_1.segmentLayout)(data);
+    }
+    catch (e) {
+        const size = data.length;
+        const powerOfTwo = size >= 1 << 20 && size <= 1 << 30 && (size & (size - 1)) === 0;
+        for (let off = XLOG_BLCKSZ; powerOfTwo && off + XLOG_BLCKSZ <= size; off += XLOG_BLCKSZ) {
+            const h = (0, page_header_1.parsePageHeader)(data.subarray(off, off + XLOG_BLCKSZ));
+            const format = (0, constants_1.walFormatByMagic)(h.magic);
+            if (format)
+                return { segSize: size, xlogBlcksz: XLOG_BLCKSZ, format, tli: h.tli };
+        }
+        throw e;
+    }
+}
 /**
  * Loads the segment files of one timeline from `dir` (names as in pg_wal, optionally `.gz`).
- * The segment size, page size and format come from the first file's long page header.
+ * The segment size, page size and format come from the first file's long page header (layoutOf).
  */
 function loadWalDirectory(dir, major) {
     const names = (0, node_fs_1.readdirSync)(dir)
@@ -57292,7 +57315,7 @@ function loadWalDirectory(dir, major) {
         return n.endsWith('.gz') ? (0, node_zlib_1.gunzipSync)(b) : b;
     };
     const first = read(names[0]);
-    const layout = (0, page_header_1.segmentLayout)(first);
+    const layout = layoutOf(first);
     const format = major !== undefined ? (0, constants_1.walFormat)(major) : layout.format;
     if (!format) {
         throw new errors_1.UserError(`the WAL in ${dir} has an unknown page magic`, 'pass the PostgreSQL major version explicitly or check that the files are WAL segments');
@@ -57565,6 +57588,24 @@ class WalReader {
             }
         }
         return p;
+    }
+    /**
+     * The first page of the segments with a valid page header: where a sample that begins inside a
+     * segment (pages before it zeroed or recycled) can be read from. The first segment's start when
+     * none is valid (reading then stops at once with the reason).
+     */
+    firstValidPage() {
+        const nums = [...this.wal.segments.keys()].sort((a, b) => (a < b ? -1 : 1));
+        for (const segno of nums) {
+            const data = this.wal.segments.get(segno);
+            for (let off = 0; off + this.wal.xlogBlcksz <= data.length; off += this.wal.xlogBlcksz) {
+                const lsn = segno * this.seg + BigInt(off);
+                const h = (0, page_header_1.parsePageHeader)(data.subarray(off, off + this.wal.xlogBlcksz));
+                if (!(0, page_header_1.pageHeaderProblem)(h, lsn, this.wal.format, off === 0))
+                    return lsn;
+            }
+        }
+        return this.firstSegmentStart();
     }
     /** Reads one record starting at `lsn` (a record start or a page boundary before one). */
     readRecord(lsn) {

@@ -239,6 +239,7 @@ export async function runWalRedoStage(
         dir: options.walSample.dir,
         records: options.walSample.facts.records,
         dialect: options.walSample.facts.dialect.summary,
+        stop: options.walSample.facts.stop,
       };
     const it = corpus.vectors()[Symbol.iterator]();
     const head = takeFirst(it, 512);

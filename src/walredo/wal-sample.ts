@@ -23,7 +23,7 @@ export function readWalSample(dir: string): WalSampleFacts {
   const reader = new WalReader(wal);
   const ev = emptyEvidence();
   let records = 0;
-  for (const rec of reader.records()) {
+  for (const rec of reader.records(reader.firstValidPage())) {
     records++;
     const decoded = decodeRecord(rec.raw, wal.format);
     addEvidence(ev, { lsn: rec.lsn, rmid: rec.header.rmid, info: rec.header.info, main: decoded.mainData });

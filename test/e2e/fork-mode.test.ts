@@ -12,7 +12,8 @@
  *
  * Every version of the bundle's manifest is tested (PG_BUNDLE_E2E_VERSION narrows it to one).
  * PG_BUNDLE_E2E_BUNDLE names the builtin bundle of the same majors (the main job's), verified, for
- * the pin-bump comparison. test/run-all.sh builds v15..v18 this way, verifies them and runs this file.
+ * the pin-bump comparison. test/run-all.sh builds v18 this way (the storage service's own modules
+ * are tested on Neon-shaped trees v14..v17: neon-mode.test.ts), verifies it and runs this file.
  */
 import { namedBundle } from './bundle-env';
 import { execFileSync } from 'node:child_process';

@@ -86,7 +86,8 @@ export function walSampleCorpus(
     source: `the WAL sample ${walDir} (${wal.segments.size} segments)`,
     format: wal.format,
     stats,
-    vectors: () => deriveVectors(reader.records(), wal.format, stats, 0n, undefined, customRmgrs),
+    vectors: () =>
+      deriveVectors(reader.records(reader.firstValidPage()), wal.format, stats, 0n, undefined, customRmgrs),
     walStop: () => reader.stopReason,
     dispose: () => undefined,
   };

@@ -49,7 +49,7 @@ export interface WalRedoReport {
   /** The resource managers the binary replays, measured (rmgr-probe.ts). */
   rmgrs?: RmgrSet;
   /** the WAL sample replayed instead of the generated corpus (verify --wal) */
-  walSample?: { dir: string; records: number; dialect: string };
+  walSample?: { dir: string; records: number; dialect: string; stop: string };
   /** the process's seccomp sandbox, measured (suite/sandbox.ts) */
   sandbox?: SandboxReport;
   /** why the rmgr probe could not measure this walredo (it does not check resource manager ids) */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { UserError } from '../../util/errors';
 import { walFormat, walFormatByMagic } from './constants';
-import { segmentLayout } from './page-header';
+import { parsePageHeader, segmentLayout } from './page-header';
 import { WalSegments } from './reader';
 
 const SEGMENT_NAME = /^([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})(\.gz)?$/;
@@ -26,9 +26,31 @@ export function segmentFileName(tli: number, segno: bigint, segSize: number): st
   return hex(tli) + hex(segno / perId) + hex(segno % perId);
 }
 
+const XLOG_BLCKSZ = 8192;
+
+/**
+ * The layout of a segment file (pure): from its long page header, or, for a segment whose WAL
+ * begins part-way (the storage service starts a timeline in the middle of a segment, the pages
+ * before it zero), from the file's size and the first page with a known page magic.
+ */
+export function layoutOf(data: Uint8Array): ReturnType<typeof segmentLayout> {
+  try {
+    return segmentLayout(data);
+  } catch (e) {
+    const size = data.length;
+    const powerOfTwo = size >= 1 << 20 && size <= 1 << 30 && (size & (size - 1)) === 0;
+    for (let off = XLOG_BLCKSZ; powerOfTwo && off + XLOG_BLCKSZ <= size; off += XLOG_BLCKSZ) {
+      const h = parsePageHeader(data.subarray(off, off + XLOG_BLCKSZ));
+      const format = walFormatByMagic(h.magic);
+      if (format) return { segSize: size, xlogBlcksz: XLOG_BLCKSZ, format, tli: h.tli };
+    }
+    throw e;
+  }
+}
+
 /**
  * Loads the segment files of one timeline from `dir` (names as in pg_wal, optionally `.gz`).
- * The segment size, page size and format come from the first file's long page header.
+ * The segment size, page size and format come from the first file's long page header (layoutOf).
  */
 export function loadWalDirectory(dir: string, major?: number): WalSegments {
   const names = readdirSync(dir)
@@ -45,7 +67,7 @@ export function loadWalDirectory(dir: string, major?: number): WalSegments {
     return n.endsWith('.gz') ? gunzipSync(b) : b;
   };
   const first = read(names[0]);
-  const layout = segmentLayout(first);
+  const layout = layoutOf(first);
   const format = major !== undefined ? walFormat(major) : layout.format;
   if (!format) {
     throw new UserError(

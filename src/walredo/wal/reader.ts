@@ -103,6 +103,24 @@ export class WalReader {
     return p;
   }
 
+  /**
+   * The first page of the segments with a valid page header: where a sample that begins inside a
+   * segment (pages before it zeroed or recycled) can be read from. The first segment's start when
+   * none is valid (reading then stops at once with the reason).
+   */
+  firstValidPage(): bigint {
+    const nums = [...this.wal.segments.keys()].sort((a, b) => (a < b ? -1 : 1));
+    for (const segno of nums) {
+      const data = this.wal.segments.get(segno)!;
+      for (let off = 0; off + this.wal.xlogBlcksz <= data.length; off += this.wal.xlogBlcksz) {
+        const lsn = segno * this.seg + BigInt(off);
+        const h = parsePageHeader(data.subarray(off, off + this.wal.xlogBlcksz));
+        if (!pageHeaderProblem(h, lsn, this.wal.format, off === 0)) return lsn;
+      }
+    }
+    return this.firstSegmentStart();
+  }
+
   /** Reads one record starting at `lsn` (a record start or a page boundary before one). */
   readRecord(lsn: bigint): RawWalRecord {
     let p = lsn;
