@@ -42523,7 +42523,11 @@ extraFiles = []) {
     for (const [sibling, file] of siblings)
         if (!(0, node_fs_1.existsSync)((0, node_path_1.join)((0, node_path_1.dirname)(src), sibling, file)))
             throw new errors_1.UserError(`module ${(0, node_path_1.basename)(src)} includes "../${sibling}/${file}", which is not beside it (${(0, node_path_1.join)((0, node_path_1.dirname)(src), sibling, file)} does not exist)`, `pass the module from a checkout that has ${sibling}/ next to ${(0, node_path_1.basename)(src)}/`);
-    const copyRoot = (0, node_path_1.join)(workDir, 'pgxs', (0, node_path_1.basename)((0, node_path_1.dirname)(src)) || 'root');
+    // a module alone is copied to pgxs/<name> (callers find its objects there); one with siblings
+    // to pgxs/<parent>/<name>, beside copies of them
+    const copyRoot = siblings.size
+        ? (0, node_path_1.join)(workDir, 'pgxs', (0, node_path_1.basename)((0, node_path_1.dirname)(src)) || 'root')
+        : (0, node_path_1.join)(workDir, 'pgxs');
     const copy = (0, node_path_1.join)(copyRoot, (0, node_path_1.basename)(src));
     (0, node_fs_1.rmSync)(copy, { recursive: true, force: true });
     (0, node_fs_1.mkdirSync)(copyRoot, { recursive: true });
@@ -52615,7 +52619,7 @@ function walRedoCheck(report) {
     const custom = Object.entries(v.byRmgr)
         .filter(([name]) => /^custom\d+$/.test(name))
         .map(([name, c]) => `${name} ${c.passed} passed, ${c.failed} failed`);
-    const counts = `protocol ${report.protocol.passed}/${report.protocol.passed + report.protocol.failed} passed; vectors ${v.passed} passed, ${v.failed} failed, ${v.skipped} skipped over ${rmgrs} resource managers${custom.length ? ` (custom: ${custom.join('; ')})` : ''}${report.rmgrsNotMeasurable ? `; the rmgrs it replays are not measurable: ${report.rmgrsNotMeasurable}` : ''}${report.walSample ? `; WAL sample ${report.walSample.dir} (${report.walSample.records} records, reading stopped: ${report.walSample.stop}): ${report.walSample.dialect}` : ''}`;
+    const counts = `protocol ${report.protocol.passed}/${report.protocol.passed + report.protocol.failed} passed; vectors ${v.passed} passed, ${v.failed} failed, ${v.skipped} skipped over ${rmgrs} resource managers${custom.length ? ` (custom: ${custom.join('; ')})` : ''}${report.rmgrsNotMeasurable ? `; the rmgrs it replays are not measurable by the probe (${report.rmgrsNotMeasurable}): recorded are those whose vectors it passed` : ''}${report.walSample ? `; WAL sample ${report.walSample.dir} (${report.walSample.records} records, reading stopped: ${report.walSample.stop}): ${report.walSample.dialect}` : ''}`;
     if (report.status === 'skip')
         return { name: 'walredo', status: 'skip', detail: report.message ?? 'skipped' };
     const first = v.failures[0];
@@ -52872,6 +52876,8 @@ const verifyCommand = async (options, ctx) => {
     const bundleDir = (0, node_path_1.resolve)(ctx.args[0] ?? (0, context_1.stringOption)(options, 'out') ?? 'out');
     const pg = (0, context_1.stringOption)(options, 'pg');
     const majors = pg ? (0, spec_1.parseVersions)(pg) : bundleMajors(bundleDir);
+    if ((0, context_1.stringOption)(options, 'wal') && (0, context_1.boolOption)(options, 'skipWalredo'))
+        throw new errors_1.UserError('--wal gives walredo a sample to replay, and --skip-walredo skips walredo', 'drop one of the two');
     const report = await (0, verify_1.verifyBundle)({
         bundleDir,
         majors,
@@ -53914,8 +53920,8 @@ const sandbox_1 = __nccwpck_require__(94002);
  * ones, and a walredo that would replay it wrongly (builtin for the fork's dialect) is refused.
  */
 function checkWalSample(dir, majors, manifest, log) {
-    if (!(0, node_fs_1.existsSync)(dir))
-        throw new errors_1.UserError(`the WAL sample ${dir} does not exist`, 'pass --wal a directory of WAL segment files');
+    if (!(0, node_fs_1.existsSync)(dir) || !(0, node_fs_1.statSync)(dir).isDirectory())
+        throw new errors_1.UserError(`the WAL sample ${dir} is not a directory`, 'pass --wal a directory of WAL segment files (a pg_wal directory or a copy of its segments)');
     const facts = (0, wal_sample_1.readWalSample)(dir);
     if (!majors.includes(facts.major))
         throw new errors_1.UserError(`the WAL sample ${dir} is PostgreSQL ${facts.major} WAL, and v${facts.major} is not among the versions verified (${majors.map((m) => `v${m}`).join(', ')})`, `verify a bundle with v${facts.major} (--pg ${facts.major}), or give a sample of one of its versions`);
@@ -54286,6 +54292,7 @@ const files_1 = __nccwpck_require__(33544);
 const reader_1 = __nccwpck_require__(96568);
 const generate_wal_1 = __nccwpck_require__(47243);
 const vectors_1 = __nccwpck_require__(82169);
+const wal_sample_1 = __nccwpck_require__(80003);
 exports.DEFAULT_CORPUS_SCALE = 0.25;
 async function generateCorpus(options) {
     const temp = options.walDir ? undefined : (0, node_fs_1.mkdtempSync)((0, node_path_1.join)((0, node_os_1.tmpdir)(), 'pgb-walredo-wal-'));
@@ -54309,11 +54316,16 @@ async function generateCorpus(options) {
     const reader = new reader_1.WalReader(wal);
     const stats = (0, vectors_1.emptyVectorStats)();
     const from = (0, constants_1.parseLsn)(generated.startLsn);
+    // a fork's v14/v15 server writes heap records with t_cid: the layout its VM flags are read in
+    const tcidHeap = wal.format.major <= 15 && (0, wal_sample_1.walDialect)(wal).dialect.kind === 'fork-tcid';
     return {
         source: `WAL of the bundle's own server (workload ${generated.startLsn}..${generated.endLsn}, ${wal.segments.size} segments)`,
         format: wal.format,
         stats,
-        vectors: () => (0, vectors_1.deriveVectors)(reader.records(), wal.format, stats, from, undefined, generated.customRmgrs),
+        vectors: () => (0, vectors_1.deriveVectors)(reader.records(), wal.format, stats, from, undefined, {
+            customRmgrs: generated.customRmgrs,
+            tcidHeap,
+        }),
         walStop: () => reader.stopReason,
         dispose: () => {
             if (temp)
@@ -54324,10 +54336,10 @@ async function generateCorpus(options) {
 /**
  * A corpus from a WAL sample someone gives (`verify --wal`): segment files or a pg_wal directory,
  * any start LSN (reading starts at the first whole record). Every record counts: each block's chain
- * starts at its first full-page image or init record, and pages are compared wherever the sample
- * holds a later image.
+ * starts at its first full-page image or init record and is replayed and compared where the sample
+ * holds a later image of the block; a chain with no later image is not replayed (yet).
  */
-function walSampleCorpus(walDir, major, customRmgrs = {}) {
+function walSampleCorpus(walDir, major, options = {}) {
     const wal = (0, files_1.loadWalDirectory)(walDir, major);
     const reader = new reader_1.WalReader(wal);
     const stats = (0, vectors_1.emptyVectorStats)();
@@ -54335,7 +54347,7 @@ function walSampleCorpus(walDir, major, customRmgrs = {}) {
         source: `the WAL sample ${walDir} (${wal.segments.size} segments)`,
         format: wal.format,
         stats,
-        vectors: () => (0, vectors_1.deriveVectors)(reader.records(reader.firstValidPage()), wal.format, stats, 0n, undefined, customRmgrs),
+        vectors: () => (0, vectors_1.deriveVectors)(reader.records(reader.firstValidPage()), wal.format, stats, 0n, undefined, options),
         walStop: () => reader.stopReason,
         dispose: () => undefined,
     };
@@ -54958,15 +54970,13 @@ function blockTag(b) {
     };
 }
 /**
- * Where a heap record keeps its flags byte (pure). Upstream's DELETE and LOCK records are 8 bytes
- * with the flags last; the storage service's v14/v15 fork adds `t_cid` (walrecord.rs: xmax or
- * locking_xid, offnum, padding, t_cid, infobits_set, flags: 14 bytes), so the record's own length
- * says which layout it has. INSERT, UPDATE and MULTI_INSERT keep their flags where upstream has
- * them in both dialects.
+ * Where a heap record keeps its flags byte (pure). The storage service's v14/v15 fork adds `t_cid`
+ * to DELETE and LOCK (walrecord.rs: xmax or locking_xid, offnum, padding, t_cid, infobits_set,
+ * flags), moving their flags from byte 7 to 13; INSERT, UPDATE and MULTI_INSERT keep their flags
+ * where upstream has them. `tcid`: the WAL is in that dialect (read from the WAL: wal/dialect.ts).
  */
-function heapFlagsOffset(rmid, info, mainLength) {
+function heapFlagsOffset(rmid, info, tcid) {
     const op = info & 0x70;
-    const tcid = mainLength >= 14;
     if (rmid === constants_1.RM.HEAP) {
         if (op === 0x00)
             return 2; // INSERT: offnum u16, flags
@@ -55017,14 +55027,13 @@ function neonFlags(info) {
 /**
  * True when a heap record clears visibility-map bits as a side effect (the *_ALL_VISIBLE_CLEARED
  * and ALL_FROZEN_CLEARED flags of heapam_xlog.h): redo changes a VM page that is not among the
- * record's blocks, so the storage service clears the bits itself. `customName`: the name the
- * record's custom rmgr registered ("neon" has heap records of its own).
+ * record's blocks, so the storage service clears the bits itself.
  */
-function clearsVisibilityMap(rmid, info, main, customName) {
-    const flags = customName === 'neon'
+function clearsVisibilityMap(rmid, info, main, dialect = {}) {
+    const flags = dialect.customName === 'neon'
         ? neonFlags(info)
         : (() => {
-            const at = heapFlagsOffset(rmid, info, main.length);
+            const at = heapFlagsOffset(rmid, info, dialect.tcid === true);
             return at === undefined ? undefined : { at, bits: vmClearBits(rmid, info) };
         })();
     return flags !== undefined && main.length > flags.at && (main[flags.at] & flags.bits) !== 0;
@@ -55058,10 +55067,8 @@ const inc = (m, k, n = 1) => (m[k] = (m[k] ?? 0) + n);
  * Records before `from` (e.g. initdb's, written without consistency checking) only update the
  * known page states: they give no vectors and are not counted.
  */
-function* deriveVectors(records, format, stats = emptyVectorStats(), from = 0n, chainLength = exports.DEFAULT_CHAIN_LENGTH, 
-/** custom resource managers by id, as the server that wrote the WAL registered them */
-customRmgrs = {}) {
-    const deriver = new VectorDeriver(stats, chainLength, customRmgrs);
+function* deriveVectors(records, format, stats = emptyVectorStats(), from = 0n, chainLength = exports.DEFAULT_CHAIN_LENGTH, options = {}) {
+    const deriver = new VectorDeriver(stats, chainLength, options);
     for (const rec of records) {
         const record = deriver.begin(rec, (0, record_1.decodeRecord)(rec.raw, format), rec.lsn >= from);
         deriver.forgetChangedElsewhere(record);
@@ -55073,14 +55080,14 @@ customRmgrs = {}) {
 class VectorDeriver {
     stats;
     chainLength;
-    customRmgrs;
+    options;
     known = new Map();
     chains = new Map();
     id = 0;
-    constructor(stats, chainLength, customRmgrs) {
+    constructor(stats, chainLength, options) {
         this.stats = stats;
         this.chainLength = chainLength;
-        this.customRmgrs = customRmgrs;
+        this.options = options;
     }
     begin(rec, decoded, counted) {
         const rmid = rec.header.rmid;
@@ -55110,7 +55117,10 @@ class VectorDeriver {
                 if (k.startsWith(rel))
                     this.forget(k);
         }
-        if (clearsVisibilityMap(rec.header.rmid, rec.header.info, decoded.mainData, this.customRmgrs[rec.header.rmid])) {
+        if (clearsVisibilityMap(rec.header.rmid, rec.header.info, decoded.mainData, {
+            customName: this.options.customRmgrs?.[rec.header.rmid],
+            tcid: this.options.tcidHeap,
+        })) {
             for (const b of decoded.blocks) {
                 if (b.fork !== 0)
                     continue;
@@ -55137,7 +55147,7 @@ class VectorDeriver {
             this.chains.delete(key); // the storage service applies this image itself: a new chain starts after it
             return;
         }
-        const mask = (0, select_1.maskKindFor)(rec.header.rmid, b.fork, this.customRmgrs[rec.header.rmid]);
+        const mask = (0, select_1.maskKindFor)(rec.header.rmid, b.fork, this.options.customRmgrs?.[rec.header.rmid]);
         if (!mask)
             return this.skipBlock(record, `no mask for rmgr ${rmgr}`);
         const start = vectorStart(b, previous);
@@ -56087,10 +56097,12 @@ function parseMessages(stream) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.UNREGISTERED_RMGR_ID = exports.FIRST_CUSTOM_RMGR_ID = void 0;
 exports.emptyRecord = emptyRecord;
+exports.rmgrsFromVectors = rmgrsFromVectors;
 exports.rmgrSet = rmgrSet;
 exports.unmeasurableReason = unmeasurableReason;
 exports.probeResourceManagers = probeResourceManagers;
 const client_1 = __nccwpck_require__(74129);
+const constants_1 = __nccwpck_require__(24422);
 const protocol_1 = __nccwpck_require__(5362);
 exports.FIRST_CUSTOM_RMGR_ID = 128;
 const PROBE_TAG = { fork: 0, spcOid: 1663, dbOid: 1, relNumber: 1, blkno: 0 };
@@ -56102,6 +56114,18 @@ function emptyRecord(rmid) {
     record.writeUInt8(rmid, 17); // xl_rmid (after xl_xid u32, xl_prev u64, xl_info u8)
     return record;
 }
+/**
+ * The resource managers a walredo replayed records of, from the vectors it passed (pure): the
+ * measure for a walredo the probe cannot measure (it replays these at least; an rmgr the corpus has
+ * no records of is not listed).
+ */
+function rmgrsFromVectors(byRmgr) {
+    const ids = [];
+    for (let id = 0; id <= 255; id++)
+        if ((byRmgr[(0, constants_1.rmgrName)(id)]?.passed ?? 0) > 0)
+            ids.push(id);
+    return rmgrSet(ids);
+}
 /** Splits measured ids into built-in and custom (pure). */
 function rmgrSet(ids) {
     const sorted = [...ids].sort((a, b) => a - b);
@@ -56110,8 +56134,11 @@ function rmgrSet(ids) {
         custom: sorted.filter((id) => id >= exports.FIRST_CUSTOM_RMGR_ID),
     };
 }
-/** An id no module registers: a walredo that checks ids refuses it by name. */
-exports.UNREGISTERED_RMGR_ID = 255;
+/**
+ * An id no module can register (built-in ids end below it, custom ones start at 128): a walredo
+ * that checks ids refuses it by name.
+ */
+exports.UNREGISTERED_RMGR_ID = 127;
 function probeRequest(rmid) {
     return Buffer.concat([
         (0, protocol_1.beginRedoForBlock)(PROBE_TAG),
@@ -56219,6 +56246,7 @@ function walRedoStarter(bundleDir, major, options = {}) {
         args,
         env: { LD_LIBRARY_PATH: paths.lib },
         timeoutMs: options.timeoutMs ?? 60000,
+        cwd: options.cwd,
         ...(0, client_1.defaultIdentity)(),
     });
 }
@@ -56356,10 +56384,16 @@ async function runWalRedoStage(bundleDir, major, options = {}) {
     }
     let corpus;
     try {
+        // first, so that nothing later (the corpus) can leave the sandbox unmeasured
+        report.sandbox = await (0, sandbox_1.measureSandbox)((cwd) => walRedoStarter(bundleDir, major, { ...options, cwd })(), major);
+        log?.info(`walredo: seccomp ${report.sandbox.seccomp ?? 'unknown'} in /proc/<pid>/status; ${report.sandbox.forbiddenCall}`);
         corpus = options.walSample
-            ? (0, corpus_1.walSampleCorpus)(options.walSample.dir, major, options.walSample.facts.dialect.customRmgrs.length && options.preload?.length
-                ? await (0, generate_wal_1.serverCustomRmgrs)(paths.bin, options.preload)
-                : {})
+            ? (0, corpus_1.walSampleCorpus)(options.walSample.dir, major, {
+                customRmgrs: options.walSample.facts.dialect.customRmgrs.length && options.preload?.length
+                    ? await (0, generate_wal_1.serverCustomRmgrs)(paths.bin, options.preload)
+                    : {},
+                tcidHeap: options.walSample.facts.dialect.kind === 'fork-tcid',
+            })
             : options.corpusFile
                 ? (0, store_1.loadStoredCorpus)(options.corpusFile)
                 : await (0, corpus_1.generateCorpus)({
@@ -56387,8 +56421,6 @@ async function runWalRedoStage(bundleDir, major, options = {}) {
             startInReadOnlyRoot: readOnlyRootStarter(bundleDir, major, options),
             mode: mode === 'fork' ? 'fork' : 'builtin',
         });
-        report.sandbox = await (0, sandbox_1.measureSandbox)(start, major);
-        log?.info(`walredo: seccomp ${report.sandbox.seccomp ?? 'unknown'} in /proc/<pid>/status; ${report.sandbox.forbiddenCall}`);
         const rmgrProbe = await (0, rmgr_probe_1.probeResourceManagers)(start);
         if ('measured' in rmgrProbe)
             report.rmgrs = rmgrProbe.measured;
@@ -56404,6 +56436,9 @@ async function runWalRedoStage(bundleDir, major, options = {}) {
             yield* rest;
         })(), report, { start, window: options.window ?? 16, onProgress: (n) => log?.debug(`walredo: ${n} vectors run`) });
         recordCorpus(report, corpus);
+        // a walredo the probe cannot measure: the rmgrs of the vectors it passed, said to be so
+        if (report.rmgrsNotMeasurable)
+            report.rmgrs = (0, rmgr_probe_1.rmgrsFromVectors)(report.vectors.byRmgr);
     }
     catch (e) {
         report.status = 'fail';
@@ -56876,6 +56911,8 @@ exports.measureSandbox = measureSandbox;
  * "seccomp: bad syscall"); without one the redo fails on the missing file with an ordinary error.
  */
 const node_fs_1 = __nccwpck_require__(73024);
+const node_os_1 = __nccwpck_require__(48161);
+const node_path_1 = __nccwpck_require__(76760);
 const client_1 = __nccwpck_require__(74129);
 const protocol_1 = __nccwpck_require__(5362);
 const RM_RELMAP_ID = 7;
@@ -56915,14 +56952,22 @@ function seccompMode(status) {
 }
 /** The verdict from what was seen (pure). */
 function sandboxVerdict(seccomp, ended, stderr) {
-    const trapped = /seccomp/i.test(stderr) || /SIGSYS/.test(ended ?? '');
+    // what a trapping filter prints (neon_walredo and pg-bundle's builtin walredo alike), or the signal itself
+    const trapped = /seccomp: bad syscall/.test(stderr) || /SIGSYS/.test(ended ?? '');
     const forbiddenCall = ended === undefined
         ? 'the process survived a record whose redo opens a file'
         : `a record whose redo opens a file ended the process: ${ended}${trapped ? ' (trapped by its seccomp filter)' : ''}`;
     return { seccomp, forbiddenCall, active: seccomp === 2 && trapped };
 }
+/**
+ * `start(cwd)` starts a walredo process in that working directory: the measurement runs it in an
+ * empty scratch directory, so that a walredo without a sandbox, whose relmap redo then creates
+ * base/1/pg_filenode.map relative to it, writes nothing anywhere that matters.
+ */
 async function measureSandbox(start, major, timeoutMs = 10000) {
-    const client = start();
+    const cwd = (0, node_fs_1.mkdtempSync)((0, node_path_1.join)((0, node_os_1.tmpdir)(), 'pgb-walredo-sandbox-'));
+    (0, node_fs_1.chmodSync)(cwd, 0o755); // the unprivileged walredo must be able to enter it
+    const client = start(cwd);
     try {
         await client.ping();
         let seccomp;
@@ -56951,6 +56996,7 @@ async function measureSandbox(start, major, timeoutMs = 10000) {
     }
     finally {
         client.kill();
+        (0, node_fs_1.rmSync)(cwd, { recursive: true, force: true });
     }
 }
 
@@ -56963,6 +57009,7 @@ async function measureSandbox(start, major, timeoutMs = 10000) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.walDialect = walDialect;
 exports.readWalSample = readWalSample;
 exports.refuseSample = refuseSample;
 /**
@@ -56971,24 +57018,46 @@ exports.refuseSample = refuseSample;
  */
 const errors_1 = __nccwpck_require__(70017);
 const dialect_1 = __nccwpck_require__(66673);
+const constants_1 = __nccwpck_require__(24422);
 const files_1 = __nccwpck_require__(33544);
 const reader_1 = __nccwpck_require__(96568);
 const record_1 = __nccwpck_require__(56178);
-/** Reads the whole sample once: its major (page magic), its records and its dialect. */
-function readWalSample(dir) {
-    const wal = (0, files_1.loadWalDirectory)(dir);
-    const major = wal.format.major;
+/** The dialect of loaded WAL, from one pass over its records, with their count and where reading stopped. */
+function walDialect(wal) {
     const reader = new reader_1.WalReader(wal);
     const ev = (0, dialect_1.emptyEvidence)();
     let records = 0;
     for (const rec of reader.records(reader.firstValidPage())) {
+        let main;
+        try {
+            main = (0, record_1.decodeRecord)(rec.raw, wal.format).mainData;
+        }
+        catch (e) {
+            if (!(e instanceof record_1.WalFormatError))
+                throw e;
+            return { dialect: (0, dialect_1.dialectOf)(ev), records, stop: `${e.message} in the record at ${(0, constants_1.formatLsn)(rec.lsn)}` };
+        }
         records++;
-        const decoded = (0, record_1.decodeRecord)(rec.raw, wal.format);
-        (0, dialect_1.addEvidence)(ev, { lsn: rec.lsn, rmid: rec.header.rmid, info: rec.header.info, main: decoded.mainData });
+        (0, dialect_1.addEvidence)(ev, { lsn: rec.lsn, rmid: rec.header.rmid, info: rec.header.info, main });
     }
+    return { dialect: (0, dialect_1.dialectOf)(ev), records, stop: reader.stopReason };
+}
+/** Reads the whole sample once: its major (page magic), its records and its dialect. */
+function readWalSample(dir) {
+    let wal;
+    try {
+        wal = (0, files_1.loadWalDirectory)(dir);
+    }
+    catch (e) {
+        if (e instanceof record_1.WalFormatError || e instanceof RangeError)
+            throw new errors_1.UserError(`${dir} does not hold readable WAL segment files: ${e.message}`, 'give the segment files of a pg_wal directory (16 MiB each by default), as PostgreSQL wrote them');
+        throw e;
+    }
+    const major = wal.format.major;
+    const { dialect, records, stop } = walDialect(wal);
     if (records === 0)
-        throw new errors_1.UserError(`the WAL sample in ${dir} holds no whole record (${reader.stopReason})`, 'give segment files that hold at least one record, e.g. a copy of a pg_wal directory');
-    return { major, records, dialect: (0, dialect_1.dialectOf)(ev), stop: reader.stopReason };
+        throw new errors_1.UserError(`the WAL sample in ${dir} holds no whole record (${stop})`, 'give segment files that hold at least one record, e.g. a copy of a pg_wal directory');
+    return { major, records, dialect, stop };
 }
 /**
  * Refuses a bundle whose walredo would replay the sample wrongly (pure): a builtin walredo (upstream
@@ -57164,10 +57233,10 @@ const HEAP_DELETE = 0x10;
 const HEAP_UPDATE = 0x20;
 const HEAP_HOT_UPDATE = 0x40;
 const HEAP_LOCK = 0x60;
-/** XLH_UPDATE_CONTAINS_OLD_TUPLE | XLH_UPDATE_CONTAINS_OLD_KEY */
-const UPDATE_OLD_DATA = 0x10 | 0x20;
-/** XLH_DELETE_CONTAINS_OLD_TUPLE | XLH_DELETE_CONTAINS_OLD_KEY */
-const DELETE_OLD_DATA = 0x04 | 0x08;
+/** XLH_UPDATE_CONTAINS_OLD_TUPLE (1<<2) | XLH_UPDATE_CONTAINS_OLD_KEY (1<<3) */
+const UPDATE_OLD_DATA = 0x04 | 0x08;
+/** XLH_DELETE_CONTAINS_OLD_TUPLE (1<<1) | XLH_DELETE_CONTAINS_OLD_KEY (1<<2) */
+const DELETE_OLD_DATA = 0x02 | 0x04;
 /** Which layout one heap record's length shows, if any (pure). */
 function heapRecordLayout(rmid, info, main) {
     if (rmid !== constants_1.RM.HEAP)
@@ -57184,7 +57253,9 @@ function heapRecordLayout(rmid, info, main) {
     if (op === HEAP_DELETE) {
         if (len === 8 && (main[7] & DELETE_OLD_DATA) === 0)
             return 'upstream';
-        if (len === 14 && (main[13] & DELETE_OLD_DATA) === 0)
+        // 14 bytes and no old data by either layout's flags: an upstream DELETE with old data (flags at
+        // 7) is never shorter than 8 + 5 + 1, so byte 7 must say so when it is upstream's
+        if (len === 14 && (main[13] & DELETE_OLD_DATA) === 0 && (main[7] & DELETE_OLD_DATA) === 0)
             return 'fork-tcid';
     }
     return undefined;
@@ -57263,6 +57334,7 @@ const node_zlib_1 = __nccwpck_require__(38522);
 const errors_1 = __nccwpck_require__(70017);
 const constants_1 = __nccwpck_require__(24422);
 const page_header_1 = __nccwpck_require__(46772);
+const record_1 = __nccwpck_require__(56178);
 const SEGMENT_NAME = /^([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})(\.gz)?$/;
 /** Segment number from a file name TTTTTTTTXXXXXXXXYYYYYYYY (timeline, log id, segment in log id). */
 function segmentNumberFromName(name, segSize) {
@@ -57284,8 +57356,9 @@ const XLOG_BLCKSZ = 8192;
  * before it zero), from the file's size and the first page with a known page magic.
  */
 function layoutOf(data) {
+    let layout;
     try {
-        return (0, page_header_1.segmentLayout)(data);
+        layout = (0, page_header_1.segmentLayout)(data);
     }
     catch (e) {
         const size = data.length;
@@ -57298,6 +57371,10 @@ function layoutOf(data) {
         }
         throw e;
     }
+    const { segSize, xlogBlcksz } = layout;
+    if (xlogBlcksz !== XLOG_BLCKSZ || segSize < 1 << 20 || segSize > 1 << 30 || (segSize & (segSize - 1)) !== 0)
+        throw new record_1.WalFormatError(`the long page header gives ${xlogBlcksz}-byte pages and ${segSize}-byte segments (expected 8192 and a power of two from 1 MiB to 1 GiB)`);
+    return layout;
 }
 /**
  * Loads the segment files of one timeline from `dir` (names as in pg_wal, optionally `.gz`).
@@ -57312,7 +57389,8 @@ function loadWalDirectory(dir, major) {
     }
     const read = (n) => {
         const b = (0, node_fs_1.readFileSync)((0, node_path_1.join)(dir, n));
-        return n.endsWith('.gz') ? (0, node_zlib_1.gunzipSync)(b) : b;
+        // a segment is at most 1 GiB: a compressed file that inflates beyond is refused, not inflated
+        return n.endsWith('.gz') ? (0, node_zlib_1.gunzipSync)(b, { maxOutputLength: 1 << 30 }) : b;
     };
     const first = read(names[0]);
     const layout = layoutOf(first);
@@ -57523,6 +57601,8 @@ function align(n) {
 }
 class StopReading extends Error {
 }
+/** XLogRecordMaxSize of xlogrecord.h: 1020 MiB */
+const XLOG_RECORD_MAX_SIZE = 1020 * 1024 * 1024;
 class WalReader {
     wal;
     blck;
@@ -57623,6 +57703,10 @@ class WalReader {
         if (totLen < constants_1.SIZE_OF_XLOG_RECORD) {
             throw new StopReading(`invalid record length at ${(0, constants_1.formatLsn)(start)}: expected at least 24, got ${totLen}`);
         }
+        // XLogRecordMaxSize; and never more than the WAL loaded (hostile samples: nothing allocated for them)
+        const loaded = [...this.wal.segments.values()].reduce((n, d) => n + d.length, 0);
+        if (totLen > XLOG_RECORD_MAX_SIZE || totLen > loaded)
+            throw new StopReading(`invalid record length at ${(0, constants_1.formatLsn)(start)}: ${totLen} bytes is more than ${totLen > XLOG_RECORD_MAX_SIZE ? 'a WAL record can hold' : 'the WAL given'}`);
         const raw = new Uint8Array(totLen);
         let copied = 0;
         while (copied < totLen) {

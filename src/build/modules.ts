@@ -204,7 +204,11 @@ export async function buildPgxsModule(
         `module ${basename(src)} includes "../${sibling}/${file}", which is not beside it (${join(dirname(src), sibling, file)} does not exist)`,
         `pass the module from a checkout that has ${sibling}/ next to ${basename(src)}/`,
       );
-  const copyRoot = join(workDir, 'pgxs', basename(dirname(src)) || 'root');
+  // a module alone is copied to pgxs/<name> (callers find its objects there); one with siblings
+  // to pgxs/<parent>/<name>, beside copies of them
+  const copyRoot = siblings.size
+    ? join(workDir, 'pgxs', basename(dirname(src)) || 'root')
+    : join(workDir, 'pgxs');
   const copy = join(copyRoot, basename(src));
   rmSync(copy, { recursive: true, force: true });
   mkdirSync(copyRoot, { recursive: true });

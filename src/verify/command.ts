@@ -28,6 +28,11 @@ export const verifyCommand: CommandHandler = async (options, ctx) => {
   const bundleDir = resolve(ctx.args[0] ?? stringOption(options, 'out') ?? 'out');
   const pg = stringOption(options, 'pg');
   const majors = pg ? parseVersions(pg) : bundleMajors(bundleDir);
+  if (stringOption(options, 'wal') && boolOption(options, 'skipWalredo'))
+    throw new UserError(
+      '--wal gives walredo a sample to replay, and --skip-walredo skips walredo',
+      'drop one of the two',
+    );
   const report = await verifyBundle({
     bundleDir,
     majors,

@@ -2,7 +2,7 @@
  * `verify`: proves a bundle hermetic, version by version. Order matters: the clusters are compared
  * (determinism, host independence) before the single-user backend touches the empty-root cluster.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CheckResult, Manifest } from '../core/manifest';
@@ -58,10 +58,10 @@ export function checkWalSample(
   manifest: Manifest | undefined,
   log: Logger,
 ): { dir: string; facts: WalSampleFacts } {
-  if (!existsSync(dir))
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
     throw new UserError(
-      `the WAL sample ${dir} does not exist`,
-      'pass --wal a directory of WAL segment files',
+      `the WAL sample ${dir} is not a directory`,
+      'pass --wal a directory of WAL segment files (a pg_wal directory or a copy of its segments)',
     );
   const facts = readWalSample(dir);
   if (!majors.includes(facts.major))

@@ -8,11 +8,12 @@
  * That holds only for a walredo that checks the id before replaying. The storage service's
  * neon_walredo calls the record's redo function straight from RmgrTable: an id nobody registered
  * crashes it, and an empty record of a known rmgr may crash it too, so what it answers says nothing
- * about which rmgrs it knows. The probe first sends an id no module registers (255): unless the
+ * about which rmgrs it knows. The probe first sends an id no module can register (127): unless the
  * process ends with an error that names a resource manager, the list is recorded as not measurable.
  */
 import { RmgrSet } from '../core/manifest';
 import { WalRedoClient, WalRedoError } from './client';
+import { rmgrName } from './wal/constants';
 import { applyRecord, beginRedoForBlock, BufferTag, getPage } from './protocol';
 
 export const FIRST_CUSTOM_RMGR_ID = 128;
@@ -27,6 +28,17 @@ export function emptyRecord(rmid: number): Buffer {
   return record;
 }
 
+/**
+ * The resource managers a walredo replayed records of, from the vectors it passed (pure): the
+ * measure for a walredo the probe cannot measure (it replays these at least; an rmgr the corpus has
+ * no records of is not listed).
+ */
+export function rmgrsFromVectors(byRmgr: Readonly<Record<string, { passed: number }>>): RmgrSet {
+  const ids: number[] = [];
+  for (let id = 0; id <= 255; id++) if ((byRmgr[rmgrName(id)]?.passed ?? 0) > 0) ids.push(id);
+  return rmgrSet(ids);
+}
+
 /** Splits measured ids into built-in and custom (pure). */
 export function rmgrSet(ids: readonly number[]): RmgrSet {
   const sorted = [...ids].sort((a, b) => a - b);
@@ -36,8 +48,11 @@ export function rmgrSet(ids: readonly number[]): RmgrSet {
   };
 }
 
-/** An id no module registers: a walredo that checks ids refuses it by name. */
-export const UNREGISTERED_RMGR_ID = 255;
+/**
+ * An id no module can register (built-in ids end below it, custom ones start at 128): a walredo
+ * that checks ids refuses it by name.
+ */
+export const UNREGISTERED_RMGR_ID = 127;
 
 export type RmgrProbe = { measured: RmgrSet } | { notMeasurable: string };
 

@@ -11,7 +11,7 @@ import { Corpus, DEFAULT_CORPUS_SCALE, generateCorpus, walSampleCorpus } from '.
 import { serverCustomRmgrs } from './corpus/generate-wal';
 import { loadStoredCorpus } from './corpus/store';
 import { RedoVector } from './corpus/vectors';
-import { probeResourceManagers } from './rmgr-probe';
+import { probeResourceManagers, rmgrsFromVectors } from './rmgr-probe';
 import { measureSandbox } from './suite/sandbox';
 import { runProtocolTests } from './suite/protocol-tests';
 import { countFor, emptyReport, WalRedoMode, WalRedoReport } from './suite/report';
@@ -30,6 +30,8 @@ export interface WalRedoStageOptions {
   corpusFile?: string;
   /** A WAL sample to replay instead of the generated corpus (verify --wal), read and refused-or-not before */
   walSample?: { dir: string; facts: WalSampleFacts };
+  /** Working directory of the walredo processes (default: this process's) */
+  cwd?: string;
   /** Workload scale of the generated corpus. */
   scale?: number;
   /** Per-request timeout (default 60 s, as the storage service). */
@@ -64,6 +66,7 @@ export function walRedoStarter(
       args,
       env: { LD_LIBRARY_PATH: paths.lib },
       timeoutMs: options.timeoutMs ?? 60000,
+      cwd: options.cwd,
       ...defaultIdentity(),
     });
 }
@@ -216,14 +219,22 @@ export async function runWalRedoStage(
   }
   let corpus: Corpus | undefined;
   try {
+    // first, so that nothing later (the corpus) can leave the sandbox unmeasured
+    report.sandbox = await measureSandbox(
+      (cwd) => walRedoStarter(bundleDir, major, { ...options, cwd })(),
+      major,
+    );
+    log?.info(
+      `walredo: seccomp ${report.sandbox.seccomp ?? 'unknown'} in /proc/<pid>/status; ${report.sandbox.forbiddenCall}`,
+    );
     corpus = options.walSample
-      ? walSampleCorpus(
-          options.walSample.dir,
-          major,
-          options.walSample.facts.dialect.customRmgrs.length && options.preload?.length
-            ? await serverCustomRmgrs(paths.bin, options.preload)
-            : {},
-        )
+      ? walSampleCorpus(options.walSample.dir, major, {
+          customRmgrs:
+            options.walSample.facts.dialect.customRmgrs.length && options.preload?.length
+              ? await serverCustomRmgrs(paths.bin, options.preload)
+              : {},
+          tcidHeap: options.walSample.facts.dialect.kind === 'fork-tcid',
+        })
       : options.corpusFile
         ? loadStoredCorpus(options.corpusFile)
         : await generateCorpus({
@@ -251,10 +262,6 @@ export async function runWalRedoStage(
       startInReadOnlyRoot: readOnlyRootStarter(bundleDir, major, options),
       mode: mode === 'fork' ? 'fork' : 'builtin',
     });
-    report.sandbox = await measureSandbox(start, major);
-    log?.info(
-      `walredo: seccomp ${report.sandbox.seccomp ?? 'unknown'} in /proc/<pid>/status; ${report.sandbox.forbiddenCall}`,
-    );
     const rmgrProbe = await probeResourceManagers(start);
     if ('measured' in rmgrProbe) report.rmgrs = rmgrProbe.measured;
     else {
@@ -273,6 +280,8 @@ export async function runWalRedoStage(
       { start, window: options.window ?? 16, onProgress: (n) => log?.debug(`walredo: ${n} vectors run`) },
     );
     recordCorpus(report, corpus);
+    // a walredo the probe cannot measure: the rmgrs of the vectors it passed, said to be so
+    if (report.rmgrsNotMeasurable) report.rmgrs = rmgrsFromVectors(report.vectors.byRmgr);
   } catch (e) {
     report.status = 'fail';
     report.message = `the walredo stage could not run: ${errorMessage(e).split('\n')[0]}`;

@@ -4,9 +4,10 @@
  */
 import { UserError } from '../util/errors';
 import { addEvidence, Dialect, dialectOf, emptyEvidence } from './wal/dialect';
+import { formatLsn } from './wal/constants';
 import { loadWalDirectory } from './wal/files';
-import { WalReader } from './wal/reader';
-import { decodeRecord } from './wal/record';
+import { WalReader, WalSegments } from './wal/reader';
+import { decodeRecord, WalFormatError } from './wal/record';
 
 export interface WalSampleFacts {
   major: number;
@@ -16,24 +17,46 @@ export interface WalSampleFacts {
   stop: string;
 }
 
-/** Reads the whole sample once: its major (page magic), its records and its dialect. */
-export function readWalSample(dir: string): WalSampleFacts {
-  const wal = loadWalDirectory(dir);
-  const major = wal.format.major;
+/** The dialect of loaded WAL, from one pass over its records, with their count and where reading stopped. */
+export function walDialect(wal: WalSegments): { dialect: Dialect; records: number; stop: string } {
   const reader = new WalReader(wal);
   const ev = emptyEvidence();
   let records = 0;
   for (const rec of reader.records(reader.firstValidPage())) {
+    let main: Uint8Array;
+    try {
+      main = decodeRecord(rec.raw, wal.format).mainData;
+    } catch (e) {
+      if (!(e instanceof WalFormatError)) throw e;
+      return { dialect: dialectOf(ev), records, stop: `${e.message} in the record at ${formatLsn(rec.lsn)}` };
+    }
     records++;
-    const decoded = decodeRecord(rec.raw, wal.format);
-    addEvidence(ev, { lsn: rec.lsn, rmid: rec.header.rmid, info: rec.header.info, main: decoded.mainData });
+    addEvidence(ev, { lsn: rec.lsn, rmid: rec.header.rmid, info: rec.header.info, main });
   }
+  return { dialect: dialectOf(ev), records, stop: reader.stopReason };
+}
+
+/** Reads the whole sample once: its major (page magic), its records and its dialect. */
+export function readWalSample(dir: string): WalSampleFacts {
+  let wal: WalSegments;
+  try {
+    wal = loadWalDirectory(dir);
+  } catch (e) {
+    if (e instanceof WalFormatError || e instanceof RangeError)
+      throw new UserError(
+        `${dir} does not hold readable WAL segment files: ${e.message}`,
+        'give the segment files of a pg_wal directory (16 MiB each by default), as PostgreSQL wrote them',
+      );
+    throw e;
+  }
+  const major = wal.format.major;
+  const { dialect, records, stop } = walDialect(wal);
   if (records === 0)
     throw new UserError(
-      `the WAL sample in ${dir} holds no whole record (${reader.stopReason})`,
+      `the WAL sample in ${dir} holds no whole record (${stop})`,
       'give segment files that hold at least one record, e.g. a copy of a pg_wal directory',
     );
-  return { major, records, dialect: dialectOf(ev), stop: reader.stopReason };
+  return { major, records, dialect, stop };
 }
 
 /**

@@ -7,7 +7,8 @@ import { parseLsn, WalFormat } from '../wal/constants';
 import { loadWalDirectory } from '../wal/files';
 import { WalReader } from '../wal/reader';
 import { generateWal } from './generate-wal';
-import { deriveVectors, emptyVectorStats, RedoVector, VectorStats } from './vectors';
+import { DeriveOptions, deriveVectors, emptyVectorStats, RedoVector, VectorStats } from './vectors';
+import { walDialect } from '../wal-sample';
 
 export interface Corpus {
   /** Where the vectors come from (for the report). */
@@ -56,11 +57,17 @@ export async function generateCorpus(options: GenerateCorpusOptions): Promise<Co
   const reader = new WalReader(wal);
   const stats = emptyVectorStats();
   const from = parseLsn(generated.startLsn);
+  // a fork's v14/v15 server writes heap records with t_cid: the layout its VM flags are read in
+  const tcidHeap = wal.format.major <= 15 && walDialect(wal).dialect.kind === 'fork-tcid';
   return {
     source: `WAL of the bundle's own server (workload ${generated.startLsn}..${generated.endLsn}, ${wal.segments.size} segments)`,
     format: wal.format,
     stats,
-    vectors: () => deriveVectors(reader.records(), wal.format, stats, from, undefined, generated.customRmgrs),
+    vectors: () =>
+      deriveVectors(reader.records(), wal.format, stats, from, undefined, {
+        customRmgrs: generated.customRmgrs,
+        tcidHeap,
+      }),
     walStop: () => reader.stopReason,
     dispose: () => {
       if (temp) rmSync(temp, { recursive: true, force: true });
@@ -71,14 +78,10 @@ export async function generateCorpus(options: GenerateCorpusOptions): Promise<Co
 /**
  * A corpus from a WAL sample someone gives (`verify --wal`): segment files or a pg_wal directory,
  * any start LSN (reading starts at the first whole record). Every record counts: each block's chain
- * starts at its first full-page image or init record, and pages are compared wherever the sample
- * holds a later image.
+ * starts at its first full-page image or init record and is replayed and compared where the sample
+ * holds a later image of the block; a chain with no later image is not replayed (yet).
  */
-export function walSampleCorpus(
-  walDir: string,
-  major: number,
-  customRmgrs: Record<number, string> = {},
-): Corpus {
+export function walSampleCorpus(walDir: string, major: number, options: DeriveOptions = {}): Corpus {
   const wal = loadWalDirectory(walDir, major);
   const reader = new WalReader(wal);
   const stats = emptyVectorStats();
@@ -87,7 +90,7 @@ export function walSampleCorpus(
     format: wal.format,
     stats,
     vectors: () =>
-      deriveVectors(reader.records(reader.firstValidPage()), wal.format, stats, 0n, undefined, customRmgrs),
+      deriveVectors(reader.records(reader.firstValidPage()), wal.format, stats, 0n, undefined, options),
     walStop: () => reader.stopReason,
     dispose: () => undefined,
   };

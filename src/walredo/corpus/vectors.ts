@@ -99,15 +99,13 @@ function blockTag(b: BlockRef): BufferTag {
 }
 
 /**
- * Where a heap record keeps its flags byte (pure). Upstream's DELETE and LOCK records are 8 bytes
- * with the flags last; the storage service's v14/v15 fork adds `t_cid` (walrecord.rs: xmax or
- * locking_xid, offnum, padding, t_cid, infobits_set, flags: 14 bytes), so the record's own length
- * says which layout it has. INSERT, UPDATE and MULTI_INSERT keep their flags where upstream has
- * them in both dialects.
+ * Where a heap record keeps its flags byte (pure). The storage service's v14/v15 fork adds `t_cid`
+ * to DELETE and LOCK (walrecord.rs: xmax or locking_xid, offnum, padding, t_cid, infobits_set,
+ * flags), moving their flags from byte 7 to 13; INSERT, UPDATE and MULTI_INSERT keep their flags
+ * where upstream has them. `tcid`: the WAL is in that dialect (read from the WAL: wal/dialect.ts).
  */
-export function heapFlagsOffset(rmid: number, info: number, mainLength: number): number | undefined {
+export function heapFlagsOffset(rmid: number, info: number, tcid: boolean): number | undefined {
   const op = info & 0x70;
-  const tcid = mainLength >= 14;
   if (rmid === RM.HEAP) {
     if (op === 0x00) return 2; // INSERT: offnum u16, flags
     if (op === 0x10) return tcid ? 13 : 7; // DELETE
@@ -153,23 +151,38 @@ export function neonFlags(info: number): { at: number; bits: number } | undefine
 /**
  * True when a heap record clears visibility-map bits as a side effect (the *_ALL_VISIBLE_CLEARED
  * and ALL_FROZEN_CLEARED flags of heapam_xlog.h): redo changes a VM page that is not among the
- * record's blocks, so the storage service clears the bits itself. `customName`: the name the
- * record's custom rmgr registered ("neon" has heap records of its own).
+ * record's blocks, so the storage service clears the bits itself.
  */
 export function clearsVisibilityMap(
   rmid: number,
   info: number,
   main: Uint8Array,
-  customName?: string,
+  dialect: WalDialectFacts = {},
 ): boolean {
   const flags =
-    customName === 'neon'
+    dialect.customName === 'neon'
       ? neonFlags(info)
       : (() => {
-          const at = heapFlagsOffset(rmid, info, main.length);
+          const at = heapFlagsOffset(rmid, info, dialect.tcid === true);
           return at === undefined ? undefined : { at, bits: vmClearBits(rmid, info) };
         })();
   return flags !== undefined && main.length > flags.at && (main[flags.at] & flags.bits) !== 0;
+}
+
+/** What the WAL's dialect says about one record's layout. */
+export interface WalDialectFacts {
+  /** the name the record's custom rmgr registered ("neon" has heap records of its own) */
+  customName?: string;
+  /** heap records carry the fork's t_cid (v14/v15) */
+  tcid?: boolean;
+}
+
+/** What vector derivation knows about the WAL beyond its records. */
+export interface DeriveOptions {
+  /** custom resource managers by id, as the server that wrote the WAL registered them */
+  customRmgrs?: Readonly<Record<number, string>>;
+  /** the WAL's heap records carry the fork's t_cid (v14/v15 fork dialect) */
+  tcidHeap?: boolean;
 }
 
 /** Records of a block since its chain's base page (or since the record that initialised it). */
@@ -224,10 +237,9 @@ export function* deriveVectors(
   stats: VectorStats = emptyVectorStats(),
   from = 0n,
   chainLength = DEFAULT_CHAIN_LENGTH,
-  /** custom resource managers by id, as the server that wrote the WAL registered them */
-  customRmgrs: Readonly<Record<number, string>> = {},
+  options: DeriveOptions = {},
 ): Generator<RedoVector> {
-  const deriver = new VectorDeriver(stats, chainLength, customRmgrs);
+  const deriver = new VectorDeriver(stats, chainLength, options);
   for (const rec of records) {
     const record = deriver.begin(rec, decodeRecord(rec.raw, format), rec.lsn >= from);
     deriver.forgetChangedElsewhere(record);
@@ -255,7 +267,7 @@ class VectorDeriver {
   constructor(
     private readonly stats: VectorStats,
     private readonly chainLength: number,
-    private readonly customRmgrs: Readonly<Record<number, string>>,
+    private readonly options: DeriveOptions,
   ) {}
 
   begin(rec: RawWalRecord, decoded: DecodedRecord, counted: boolean): RecordInProgress {
@@ -285,12 +297,10 @@ class VectorDeriver {
       for (const k of [...this.known.keys()]) if (k.startsWith(rel)) this.forget(k);
     }
     if (
-      clearsVisibilityMap(
-        rec.header.rmid,
-        rec.header.info,
-        decoded.mainData,
-        this.customRmgrs[rec.header.rmid],
-      )
+      clearsVisibilityMap(rec.header.rmid, rec.header.info, decoded.mainData, {
+        customName: this.options.customRmgrs?.[rec.header.rmid],
+        tcid: this.options.tcidHeap,
+      })
     ) {
       for (const b of decoded.blocks) {
         if (b.fork !== 0) continue;
@@ -317,7 +327,7 @@ class VectorDeriver {
       this.chains.delete(key); // the storage service applies this image itself: a new chain starts after it
       return;
     }
-    const mask = maskKindFor(rec.header.rmid, b.fork, this.customRmgrs[rec.header.rmid]);
+    const mask = maskKindFor(rec.header.rmid, b.fork, this.options.customRmgrs?.[rec.header.rmid]);
     if (!mask) return this.skipBlock(record, `no mask for rmgr ${rmgr}`);
     const start = vectorStart(b, previous);
     if (!start) return this.skipBlock(record, 'no earlier image of the block');

@@ -46,7 +46,10 @@ export interface WalRedoReport {
     failures: VectorFailure[];
   };
   corpus?: { source: string; records: number; walStop: string };
-  /** The resource managers the binary replays, measured (rmgr-probe.ts). */
+  /**
+   * The resource managers the binary replays, measured (rmgr-probe.ts); when the probe cannot
+   * measure it (rmgrsNotMeasurable), those whose vectors it passed.
+   */
   rmgrs?: RmgrSet;
   /** the WAL sample replayed instead of the generated corpus (verify --wal) */
   walSample?: { dir: string; records: number; dialect: string; stop: string };

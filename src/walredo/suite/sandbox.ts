@@ -6,7 +6,9 @@
  * call ends the process (the storage service's neon_walredo traps it and prints
  * "seccomp: bad syscall"); without one the redo fails on the missing file with an ordinary error.
  */
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { WalRedoClient, WalRedoError } from '../client';
 import { applyRecord, beginRedoForBlock, BufferTag } from '../protocol';
 
@@ -64,7 +66,8 @@ export function sandboxVerdict(
   ended: string | undefined,
   stderr: string,
 ): SandboxReport {
-  const trapped = /seccomp/i.test(stderr) || /SIGSYS/.test(ended ?? '');
+  // what a trapping filter prints (neon_walredo and pg-bundle's builtin walredo alike), or the signal itself
+  const trapped = /seccomp: bad syscall/.test(stderr) || /SIGSYS/.test(ended ?? '');
   const forbiddenCall =
     ended === undefined
       ? 'the process survived a record whose redo opens a file'
@@ -72,12 +75,19 @@ export function sandboxVerdict(
   return { seccomp, forbiddenCall, active: seccomp === 2 && trapped };
 }
 
+/**
+ * `start(cwd)` starts a walredo process in that working directory: the measurement runs it in an
+ * empty scratch directory, so that a walredo without a sandbox, whose relmap redo then creates
+ * base/1/pg_filenode.map relative to it, writes nothing anywhere that matters.
+ */
 export async function measureSandbox(
-  start: () => WalRedoClient,
+  start: (cwd: string) => WalRedoClient,
   major: number,
   timeoutMs = 10000,
 ): Promise<SandboxReport> {
-  const client = start();
+  const cwd = mkdtempSync(join(tmpdir(), 'pgb-walredo-sandbox-'));
+  chmodSync(cwd, 0o755); // the unprivileged walredo must be able to enter it
+  const client = start(cwd);
   try {
     await client.ping();
     let seccomp: number | undefined;
@@ -103,5 +113,6 @@ export async function measureSandbox(
     return sandboxVerdict(seccomp, ended, client.stderr());
   } finally {
     client.kill();
+    rmSync(cwd, { recursive: true, force: true });
   }
 }

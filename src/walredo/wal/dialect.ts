@@ -34,10 +34,10 @@ const HEAP_DELETE = 0x10;
 const HEAP_UPDATE = 0x20;
 const HEAP_HOT_UPDATE = 0x40;
 const HEAP_LOCK = 0x60;
-/** XLH_UPDATE_CONTAINS_OLD_TUPLE | XLH_UPDATE_CONTAINS_OLD_KEY */
-const UPDATE_OLD_DATA = 0x10 | 0x20;
-/** XLH_DELETE_CONTAINS_OLD_TUPLE | XLH_DELETE_CONTAINS_OLD_KEY */
-const DELETE_OLD_DATA = 0x04 | 0x08;
+/** XLH_UPDATE_CONTAINS_OLD_TUPLE (1<<2) | XLH_UPDATE_CONTAINS_OLD_KEY (1<<3) */
+const UPDATE_OLD_DATA = 0x04 | 0x08;
+/** XLH_DELETE_CONTAINS_OLD_TUPLE (1<<1) | XLH_DELETE_CONTAINS_OLD_KEY (1<<2) */
+const DELETE_OLD_DATA = 0x02 | 0x04;
 
 /** Which layout one heap record's length shows, if any (pure). */
 export function heapRecordLayout(rmid: number, info: number, main: Uint8Array): DialectKind | undefined {
@@ -51,7 +51,10 @@ export function heapRecordLayout(rmid: number, info: number, main: Uint8Array): 
   }
   if (op === HEAP_DELETE) {
     if (len === 8 && (main[7] & DELETE_OLD_DATA) === 0) return 'upstream';
-    if (len === 14 && (main[13] & DELETE_OLD_DATA) === 0) return 'fork-tcid';
+    // 14 bytes and no old data by either layout's flags: an upstream DELETE with old data (flags at
+    // 7) is never shorter than 8 + 5 + 1, so byte 7 must say so when it is upstream's
+    if (len === 14 && (main[13] & DELETE_OLD_DATA) === 0 && (main[7] & DELETE_OLD_DATA) === 0)
+      return 'fork-tcid';
   }
   return undefined;
 }

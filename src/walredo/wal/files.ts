@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { UserError } from '../../util/errors';
 import { walFormat, walFormatByMagic } from './constants';
 import { parsePageHeader, segmentLayout } from './page-header';
+import { WalFormatError } from './record';
 import { WalSegments } from './reader';
 
 const SEGMENT_NAME = /^([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})(\.gz)?$/;
@@ -34,8 +35,9 @@ const XLOG_BLCKSZ = 8192;
  * before it zero), from the file's size and the first page with a known page magic.
  */
 export function layoutOf(data: Uint8Array): ReturnType<typeof segmentLayout> {
+  let layout: ReturnType<typeof segmentLayout>;
   try {
-    return segmentLayout(data);
+    layout = segmentLayout(data);
   } catch (e) {
     const size = data.length;
     const powerOfTwo = size >= 1 << 20 && size <= 1 << 30 && (size & (size - 1)) === 0;
@@ -46,6 +48,12 @@ export function layoutOf(data: Uint8Array): ReturnType<typeof segmentLayout> {
     }
     throw e;
   }
+  const { segSize, xlogBlcksz } = layout;
+  if (xlogBlcksz !== XLOG_BLCKSZ || segSize < 1 << 20 || segSize > 1 << 30 || (segSize & (segSize - 1)) !== 0)
+    throw new WalFormatError(
+      `the long page header gives ${xlogBlcksz}-byte pages and ${segSize}-byte segments (expected 8192 and a power of two from 1 MiB to 1 GiB)`,
+    );
+  return layout;
 }
 
 /**
@@ -64,7 +72,8 @@ export function loadWalDirectory(dir: string, major?: number): WalSegments {
   }
   const read = (n: string) => {
     const b = readFileSync(join(dir, n));
-    return n.endsWith('.gz') ? gunzipSync(b) : b;
+    // a segment is at most 1 GiB: a compressed file that inflates beyond is refused, not inflated
+    return n.endsWith('.gz') ? gunzipSync(b, { maxOutputLength: 1 << 30 }) : b;
   };
   const first = read(names[0]);
   const layout = layoutOf(first);

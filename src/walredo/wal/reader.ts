@@ -41,6 +41,9 @@ function align(n: bigint): bigint {
 
 class StopReading extends Error {}
 
+/** XLogRecordMaxSize of xlogrecord.h: 1020 MiB */
+const XLOG_RECORD_MAX_SIZE = 1020 * 1024 * 1024;
+
 export class WalReader {
   private readonly blck: bigint;
   private readonly seg: bigint;
@@ -138,6 +141,12 @@ export class WalReader {
         `invalid record length at ${formatLsn(start)}: expected at least 24, got ${totLen}`,
       );
     }
+    // XLogRecordMaxSize; and never more than the WAL loaded (hostile samples: nothing allocated for them)
+    const loaded = [...this.wal.segments.values()].reduce((n, d) => n + d.length, 0);
+    if (totLen > XLOG_RECORD_MAX_SIZE || totLen > loaded)
+      throw new StopReading(
+        `invalid record length at ${formatLsn(start)}: ${totLen} bytes is more than ${totLen > XLOG_RECORD_MAX_SIZE ? 'a WAL record can hold' : 'the WAL given'}`,
+      );
     const raw = new Uint8Array(totLen);
     let copied = 0;
     while (copied < totLen) {

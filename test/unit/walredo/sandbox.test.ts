@@ -4,7 +4,7 @@ import {
   sandboxVerdict,
   seccompMode,
 } from '../../../src/walredo/suite/sandbox';
-import { unmeasurableReason } from '../../../src/walredo/rmgr-probe';
+import { rmgrsFromVectors, unmeasurableReason } from '../../../src/walredo/rmgr-probe';
 import { HARDENING, withWalRedoSandbox } from '../../../src/verify/checks/binaries';
 
 describe('the relation-map record that makes walredo open a file', () => {
@@ -83,12 +83,12 @@ describe('whether the rmgr probe can measure a walredo', () => {
   test.each([
     [
       "pg-bundle's builtin walredo refuses the id by name",
-      { error: 'exited with code 1\nERROR:  WAL record at 0/1000018 has unknown resource manager ID 255' },
+      { error: 'exited with code 1\nERROR:  WAL record at 0/1000018 has unknown resource manager ID 127' },
       true,
     ],
     [
       'upstream RmgrNotFound',
-      { error: 'exited with code 1\nFATAL:  resource manager with ID 255 not registered' },
+      { error: 'exited with code 1\nFATAL:  resource manager with ID 127 not registered' },
       true,
     ],
     [
@@ -96,9 +96,23 @@ describe('whether the rmgr probe can measure a walredo', () => {
       { error: 'was killed by SIGSEGV\nLOG:  registered custom resource manager "neon" with ID 134' },
       false,
     ],
-    ['an error about another id', { error: 'ERROR:  unknown resource manager ID 25' }, false],
+    ['an error about another id', { error: 'ERROR:  unknown resource manager ID 12' }, false],
     ['it answered', { answered: true as const }, false],
   ])('%s', (_name, outcome, measurable) => {
     expect(unmeasurableReason(outcome) === undefined).toBe(measurable);
+  });
+});
+
+describe('the rmgrs of a walredo the probe cannot measure, from its passed vectors', () => {
+  test('built-in by name, custom by id; failed-only and skipped-only ones are not listed', () => {
+    expect(
+      rmgrsFromVectors({
+        Heap: { passed: 6901 },
+        Btree: { passed: 2779 },
+        custom134: { passed: 6969 },
+        XLOG: { passed: 0 },
+        Gin: { passed: 0 },
+      }),
+    ).toEqual({ builtin: [10, 11], custom: [134] }); // RM_HEAP_ID 10, RM_BTREE_ID 11
   });
 });

@@ -148,7 +148,23 @@ describe('visibility-map side effects of heap records', () => {
     ['heap update, new page cleared', RM.HEAP, 0x20, [0, 0, 0, 0, 1, 0, 0, 0x02], true],
     ['heap hot update without', RM.HEAP, 0x40, [0, 0, 0, 0, 1, 0, 0, 0x00], false],
     ['heap lock, all-frozen cleared', RM.HEAP, 0x60, [0, 0, 0, 0, 1, 0, 0, 0x01], true],
-    // the storage service's v14/v15 fork: t_cid after offnum (and padding), flags last (14 bytes)
+    // an upstream DELETE carrying an old tuple (wal_level=logical) is long too: its flags stay at 7
+    [
+      'upstream delete with an old tuple and the flag',
+      RM.HEAP,
+      0x10,
+      [0, 0, 0, 0, 1, 0, 0, 0x03, 1, 2, 3, 4, 5, 6, 7, 8],
+      true,
+    ],
+    ['heap2 multi-insert with the flag', RM.HEAP2, 0x50, [0x01, 3, 0], true],
+    ['heap2 prune', RM.HEAP2, 0x10, [0x01, 0, 0, 0, 0, 0, 0, 0x01], false],
+    ['btree insert', RM.BTREE, 0x00, [1, 0, 1], false],
+  ])('%s', (_name, rmid, info, bytes, clears) => {
+    expect(clearsVisibilityMap(rmid, info, main(bytes))).toBe(clears);
+  });
+
+  // the storage service's v14/v15 fork (the WAL's dialect says so): t_cid after offnum and padding, flags last
+  it.each([
     ['fork heap delete with the flag', RM.HEAP, 0x10, [0, 0, 0, 0, 1, 0, 0, 0, 5, 0, 0, 0, 0, 0x01], true],
     [
       'fork heap delete: byte 7 is padding',
@@ -171,11 +187,8 @@ describe('visibility-map side effects of heap records', () => {
       [0, 0, 0, 0, 1, 0, 0, 0x01, 5, 0, 0, 0, 0, 0, 0, 0, 2, 0],
       true,
     ],
-    ['heap2 multi-insert with the flag', RM.HEAP2, 0x50, [0x01, 3, 0], true],
-    ['heap2 prune', RM.HEAP2, 0x10, [0x01, 0, 0, 0, 0, 0, 0, 0x01], false],
-    ['btree insert', RM.BTREE, 0x00, [1, 0, 1], false],
   ])('%s', (_name, rmid, info, bytes, clears) => {
-    expect(clearsVisibilityMap(rmid, info, main(bytes))).toBe(clears);
+    expect(clearsVisibilityMap(rmid, info, main(bytes), { tcid: true })).toBe(clears);
   });
 
   // the storage service's neon_rmgr (custom rmgr "neon", id 134): rm_neon layouts of walrecord.rs
@@ -193,9 +206,9 @@ describe('visibility-map side effects of heap records', () => {
     ['neon lock: byte 7 is t_cid, not flags', 0x40, [0, 0, 0, 0, 0, 0, 0, 0x01, 1, 0, 0, 0], false],
     ['neon multi-insert', 0x50, [0x01, 0, 3, 0, 5, 0, 0, 0], true],
   ])('%s', (_name, info, bytes, clears) => {
-    expect(clearsVisibilityMap(134, info, main(bytes), 'neon')).toBe(clears);
+    expect(clearsVisibilityMap(134, info, main(bytes), { customName: 'neon' })).toBe(clears);
     // an rmgr 134 that registered under another name says nothing about the map
-    expect(clearsVisibilityMap(134, info, main(bytes), 'other')).toBe(false);
+    expect(clearsVisibilityMap(134, info, main(bytes), { customName: 'other' })).toBe(false);
   });
 });
 
