@@ -68,7 +68,14 @@ describe('the hardening check with the measured walredo sandbox', () => {
     ['fork walredo in its sandbox', 'fork', on, 'pass'],
     ['fork walredo without it', 'fork', off, 'fail'],
     ['fork walredo, not measured', 'fork', undefined, 'fail'],
-    ['builtin walredo has none of its own', 'builtin', off, 'pass'],
+    [
+      'builtin walredo with its filter on (it does not replay relmap records)',
+      'builtin',
+      { seccomp: 2, forbiddenCall: 'survived', active: false },
+      'pass',
+    ],
+    ['builtin walredo without its filter', 'builtin', off, 'fail'],
+    ['builtin walredo, not measured', 'builtin', undefined, 'fail'],
     ['no walredo', 'none', undefined, 'pass'],
   ])('%s: %s', (_name, mode, sandbox, status) => {
     expect(withWalRedoSandbox(check, mode, sandbox).status).toBe(status);
