@@ -1,5 +1,7 @@
 import {
   clearsVisibilityMap,
+  heapFlagsOffset,
+  neonFlags,
   deriveVectors,
   lsnAlternatives,
   emptyVectorStats,
@@ -136,6 +138,33 @@ describe('chain vectors', () => {
       expect(types).toBe(c.base ? 'BPAAAAG' : 'BAAAAG');
     }
   });
+});
+
+describe('where heap and neon records keep their flags', () => {
+  test.each([
+    ['INSERT', RM.HEAP, 0x00, false, 2],
+    ['DELETE upstream', RM.HEAP, 0x10, false, 7],
+    ['DELETE with t_cid', RM.HEAP, 0x10, true, 13],
+    ['UPDATE in either dialect', RM.HEAP, 0x20, true, 7],
+    ['HOT_UPDATE', RM.HEAP, 0x40, false, 7],
+    ['LOCK upstream', RM.HEAP, 0x60, false, 7],
+    ['LOCK with t_cid', RM.HEAP, 0x60, true, 13],
+    ['MULTI_INSERT', RM.HEAP2, 0x50, false, 0],
+    ['LOCK_UPDATED (never with t_cid)', RM.HEAP2, 0x60, true, 7],
+    ['PRUNE: no such flags', RM.HEAP2, 0x10, false, undefined],
+    ['btree', RM.BTREE, 0x00, false, undefined],
+  ])('%s', (_name, rmid, info, tcid, at) => expect(heapFlagsOffset(rmid, info, tcid)).toBe(at));
+
+  test.each([
+    [0x00, { at: 2, bits: 0x01 }],
+    [0x80, { at: 2, bits: 0x01 }], // INIT_PAGE
+    [0x10, { at: 7, bits: 0x01 }],
+    [0x20, { at: 7, bits: 0x03 }],
+    [0x30, { at: 7, bits: 0x03 }],
+    [0x40, { at: 11, bits: 0x01 }],
+    [0x50, { at: 0, bits: 0x01 }],
+    [0x60, undefined],
+  ])('neon info 0x%s', (info, flags) => expect(neonFlags(info)).toEqual(flags));
 });
 
 describe('visibility-map side effects of heap records', () => {

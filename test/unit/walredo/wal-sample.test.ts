@@ -6,6 +6,7 @@ import { Manifest } from '../../../src/core/manifest';
 import { MemoryLogger } from '../../../src/util/logger';
 import { checkWalSample } from '../../../src/verify/verify';
 import { readWalSample } from '../../../src/walredo/wal-sample';
+import { layoutOf } from '../../../src/walredo/wal/files';
 
 const WORKLOAD = join(__dirname, '../../fixtures/walredo/wal-v15-workload');
 const SEGMENT = '000000010000000000000001';
@@ -72,5 +73,42 @@ describe('a WAL sample given to verify --wal', () => {
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the layout of a segment file', () => {
+  const longHeader = (magic: number, segSize: number, blcksz: number) => {
+    const page = Buffer.alloc(8192);
+    page.writeUInt16LE(magic, 0);
+    page.writeUInt16LE(0x0002, 2); // XLP_LONG_HEADER
+    page.writeUInt32LE(1, 4); // timeline
+    page.writeUInt32LE(segSize, 24 + 8);
+    page.writeUInt32LE(blcksz, 24 + 12);
+    return page;
+  };
+  test.each([
+    ['a v15 long header', longHeader(0xd110, 16 << 20, 8192), 15],
+    ['a v17 long header, 64 MiB segments', longHeader(0xd116, 64 << 20, 8192), 17],
+  ])('%s', (_name, page, major) => {
+    const seg = Buffer.concat([page, Buffer.alloc(8192)]);
+    expect(layoutOf(seg).format?.major).toBe(major);
+  });
+  test.each([
+    ['8 KiB pages of a 12-byte size', longHeader(0xd110, 16 << 20, 12)],
+    ['a segment size that is no power of two', longHeader(0xd110, 3 << 20, 8192)],
+    ['a 4 GiB segment size', longHeader(0xd110, 0x80000000, 8192)],
+  ])('refused: %s', (_name, page) => {
+    expect(() => layoutOf(Buffer.concat([page, Buffer.alloc(8192)]))).toThrow(
+      /expected 8192 and a power of two/,
+    );
+  });
+  test('a segment whose WAL starts part-way: the file size and the first page with a known magic', () => {
+    const seg = Buffer.alloc(1 << 20);
+    seg.writeUInt16LE(0xd113, 5 * 8192); // a v16 short page header at page 5
+    expect(layoutOf(seg)).toMatchObject({ segSize: 1 << 20, xlogBlcksz: 8192, format: { major: 16 } });
+  });
+  test('zeros only, or a short file: not a WAL segment', () => {
+    expect(() => layoutOf(Buffer.alloc(1 << 20))).toThrow(/no long header/);
+    expect(() => layoutOf(Buffer.alloc(30, 0xff))).toThrow();
   });
 });
