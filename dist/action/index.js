@@ -47961,8 +47961,8 @@ exports.OPTION_SPECS = [
         flag: '--wal <dir>',
         input: 'wal',
         kind: 'string',
-        commands: ['verify'],
-        description: "a WAL sample (segment files or a pg_wal directory, any start LSN): its dialect is named, a builtin walredo is refused for the fork's dialect, and walredo replays the sample instead of the generated corpus",
+        commands: VERIFYING,
+        description: "a WAL sample (segment files or a pg_wal directory, any start LSN): its dialect is named, a builtin walredo is refused for the fork's dialect, and walredo replays the sample instead of the generated corpus (run: the result goes into pin-bump's Risk section)",
     },
     {
         key: 'repository',
@@ -50297,8 +50297,9 @@ const LABEL_OF_KIND = {
 };
 function riskSection(risks, firstPin, maxItems = Infinity) {
     const lines = ['## Risk', ''];
-    const real = risks.filter((r) => r.kind !== 'not-measured');
+    const real = risks.filter((r) => r.kind !== 'not-measured' && r.kind !== 'wal-sample-passed');
     const unmeasured = risks.filter((r) => r.kind === 'not-measured');
+    const samples = risks.filter((r) => r.kind === 'wal-sample-passed');
     if (real.length === 0) {
         lines.push(firstPin
             ? 'First pin in this repository: nothing to compare with.'
@@ -50311,6 +50312,8 @@ function riskSection(risks, firstPin, maxItems = Infinity) {
         if (real.length > maxItems)
             lines.push(`- … and ${real.length - maxItems} more (shortened to fit GitHub's body limit).`);
     }
+    for (const r of samples)
+        lines.push('', `✅ **v${r.version}: ${r.what}**, ${cell(r.old)}: ${cell(r.new)}.`);
     if (unmeasured.length > 0) {
         lines.push('', `⚠️ **Not measured** (verify did not record these facts, so a change cannot be ruled out): ${unmeasured
             .slice(0, maxItems)
@@ -50369,7 +50372,7 @@ function renderPrBody(input) {
     ].join('\n');
     const majors = [...new Set([...Object.keys(oldPin?.versions ?? {}), ...Object.keys(newPin.versions)])].sort((x, y) => Number(x) - Number(y));
     const riskyLabels = (major) => new Set(risks
-        .filter((r) => r.version === major && r.kind !== 'not-measured')
+        .filter((r) => r.version === major && r.kind !== 'not-measured' && r.kind !== 'wal-sample-passed')
         .map((r) => LABEL_OF_KIND[r.kind] ?? ''));
     const tables = majors.map((m) => versionTable(m, oldPin?.versions[m], newPin.versions[m], riskyLabels(m)));
     const assemble = (risk, tableText) => [header, risk, '## Versions', tableText, links].join('\n\n').replace(/\n{3,}/g, '\n\n') + '\n';
@@ -50555,6 +50558,7 @@ async function readFile(gh, req, path, ref) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.icuMajorMinor = icuMajorMinor;
 exports.componentChanges = componentChanges;
+exports.walSampleRisk = walSampleRisk;
 exports.analyseRisk = analyseRisk;
 const walredo_dialect_1 = __nccwpck_require__(8033);
 const WHY = {
@@ -50568,6 +50572,8 @@ const WHY = {
     'locale-provider': 'new clusters use a different collation provider for the default collation than existing ones',
     component: 'a library linked into the static binaries changed (a security update, or a new upstream version): read its changelog; glibc and ICU changes can also change collation',
     walredo: "walredo replays another WAL dialect than before: a bundle that does not understand the storage service's WAL (a builtin walredo given a fork's WAL, a missing custom resource manager) writes wrong pages or fails every request; check that it matches the storage service's PostgreSQL",
+    'wal-sample': "verify replayed a WAL sample the storage team gave (verify --wal) through this bundle's walredo: a failed chain means this bundle writes wrong pages (or none) for that WAL; 0 failed is measured, not declared",
+    'wal-sample-passed': "verify replayed a WAL sample the storage team gave (verify --wal) through this bundle's walredo without a failure",
     'not-measured': 'verify did not record this fact, so a change cannot be ruled out: run pg-bundle verify and bump again',
 };
 function show(value) {
@@ -50644,6 +50650,24 @@ function componentChanges(major, oldComponents, newComponents) {
     }));
 }
 /**
+ * What verify --wal recorded for one version (pure): the sample, its dialect and the replay's
+ * counts; a risk when a chain failed, a measured fact ('wal-sample-passed') otherwise.
+ */
+function walSampleRisk(major, conformanceWalredo) {
+    const w = conformanceWalredo;
+    if (!w?.walSample || !w.vectors)
+        return undefined;
+    const { walSample: sample, vectors } = w;
+    return {
+        kind: vectors.failed > 0 ? 'wal-sample' : 'wal-sample-passed',
+        version: major,
+        what: `WAL sample ${sample.dir} (${sample.records} records)`,
+        old: sample.dialect,
+        new: `${vectors.passed} chains replayed and compared, ${vectors.failed} failed, ${vectors.skipped} skipped`,
+        why: WHY['wal-sample'],
+    };
+}
+/**
  * Risky differences from the old pin to the new one; with both manifests, also each linked-in
  * library change (old → new). Without an old pin (first bump) only the
  * facts the new pin lacks are reported.
@@ -50654,6 +50678,9 @@ function analyseRisk(oldPin, newPin, manifests = {}) {
     for (const major of majors) {
         const a = oldPin?.versions[major];
         const b = newPin.versions[major];
+        const sample = walSampleRisk(major, manifests.new?.versions[major]?.conformance?.walredo);
+        if (sample)
+            items.push(sample);
         if (a && b) {
             items.push(...compareVersion(major, a, b));
             items.push(...componentChanges(major, manifests.old?.versions[major]?.components ?? a.components, manifests.new?.versions[major]?.components ?? b.components));

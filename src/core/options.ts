@@ -218,9 +218,9 @@ export const OPTION_SPECS: OptionSpec[] = [
     flag: '--wal <dir>',
     input: 'wal',
     kind: 'string',
-    commands: ['verify'],
+    commands: VERIFYING,
     description:
-      "a WAL sample (segment files or a pg_wal directory, any start LSN): its dialect is named, a builtin walredo is refused for the fork's dialect, and walredo replays the sample instead of the generated corpus",
+      "a WAL sample (segment files or a pg_wal directory, any start LSN): its dialect is named, a builtin walredo is refused for the fork's dialect, and walredo replays the sample instead of the generated corpus (run: the result goes into pin-bump's Risk section)",
   },
   {
     key: 'repository',

@@ -126,8 +126,9 @@ const LABEL_OF_KIND: Partial<Record<RiskItem['kind'], string>> = {
 
 function riskSection(risks: RiskItem[], firstPin: boolean, maxItems = Infinity): string {
   const lines = ['## Risk', ''];
-  const real = risks.filter((r) => r.kind !== 'not-measured');
+  const real = risks.filter((r) => r.kind !== 'not-measured' && r.kind !== 'wal-sample-passed');
   const unmeasured = risks.filter((r) => r.kind === 'not-measured');
+  const samples = risks.filter((r) => r.kind === 'wal-sample-passed');
   if (real.length === 0) {
     lines.push(
       firstPin
@@ -144,6 +145,7 @@ function riskSection(risks: RiskItem[], firstPin: boolean, maxItems = Infinity):
     if (real.length > maxItems)
       lines.push(`- … and ${real.length - maxItems} more (shortened to fit GitHub's body limit).`);
   }
+  for (const r of samples) lines.push('', `✅ **v${r.version}: ${r.what}**, ${cell(r.old)}: ${cell(r.new)}.`);
   if (unmeasured.length > 0) {
     lines.push(
       '',
@@ -212,7 +214,7 @@ export function renderPrBody(input: PrBodyInput): string {
   const riskyLabels = (major: string) =>
     new Set(
       risks
-        .filter((r) => r.version === major && r.kind !== 'not-measured')
+        .filter((r) => r.version === major && r.kind !== 'not-measured' && r.kind !== 'wal-sample-passed')
         .map((r) => LABEL_OF_KIND[r.kind] ?? ''),
     );
   const tables = majors.map((m) => versionTable(m, oldPin?.versions[m], newPin.versions[m], riskyLabels(m)));

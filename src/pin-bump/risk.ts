@@ -18,6 +18,8 @@ export type RiskKind =
   | 'locale-provider'
   | 'component'
   | 'walredo'
+  | 'wal-sample'
+  | 'wal-sample-passed'
   | 'not-measured';
 
 export interface RiskItem {
@@ -52,6 +54,10 @@ const WHY: Record<RiskKind, string> = {
     'a library linked into the static binaries changed (a security update, or a new upstream version): read its changelog; glibc and ICU changes can also change collation',
   walredo:
     "walredo replays another WAL dialect than before: a bundle that does not understand the storage service's WAL (a builtin walredo given a fork's WAL, a missing custom resource manager) writes wrong pages or fails every request; check that it matches the storage service's PostgreSQL",
+  'wal-sample':
+    "verify replayed a WAL sample the storage team gave (verify --wal) through this bundle's walredo: a failed chain means this bundle writes wrong pages (or none) for that WAL; 0 failed is measured, not declared",
+  'wal-sample-passed':
+    "verify replayed a WAL sample the storage team gave (verify --wal) through this bundle's walredo without a failure",
   'not-measured':
     'verify did not record this fact, so a change cannot be ruled out: run pg-bundle verify and bump again',
 };
@@ -146,6 +152,29 @@ export function componentChanges(
 }
 
 /**
+ * What verify --wal recorded for one version (pure): the sample, its dialect and the replay's
+ * counts; a risk when a chain failed, a measured fact ('wal-sample-passed') otherwise.
+ */
+export function walSampleRisk(major: string, conformanceWalredo: unknown): RiskItem | undefined {
+  const w = conformanceWalredo as
+    | {
+        walSample?: { dir: string; records: number; dialect: string };
+        vectors?: { passed: number; failed: number; skipped: number };
+      }
+    | undefined;
+  if (!w?.walSample || !w.vectors) return undefined;
+  const { walSample: sample, vectors } = w;
+  return {
+    kind: vectors.failed > 0 ? 'wal-sample' : 'wal-sample-passed',
+    version: major,
+    what: `WAL sample ${sample.dir} (${sample.records} records)`,
+    old: sample.dialect,
+    new: `${vectors.passed} chains replayed and compared, ${vectors.failed} failed, ${vectors.skipped} skipped`,
+    why: WHY['wal-sample'],
+  };
+}
+
+/**
  * Risky differences from the old pin to the new one; with both manifests, also each linked-in
  * library change (old → new). Without an old pin (first bump) only the
  * facts the new pin lacks are reported.
@@ -162,6 +191,8 @@ export function analyseRisk(
   for (const major of majors) {
     const a = oldPin?.versions[major];
     const b = newPin.versions[major];
+    const sample = walSampleRisk(major, manifests.new?.versions[major]?.conformance?.walredo);
+    if (sample) items.push(sample);
     if (a && b) {
       items.push(...compareVersion(major, a, b));
       items.push(

@@ -81,3 +81,25 @@ test.each([
   [34401200, '32.8 MiB'],
   [5 * 1024 ** 3, '5.0 GiB'],
 ])('humanSize(%d) = %s', (bytes, text) => expect(humanSize(bytes)).toBe(text));
+
+describe('a WAL sample in the Risk section', () => {
+  test('a replay without failures is a measured line, not a risk', () => {
+    const oldPin = pinOf('manifest-icu67.json', 'bundle-1');
+    const newPin = pinOf('manifest-icu67-15.18.json', 'bundle-2');
+    const risks = [
+      {
+        kind: 'wal-sample-passed' as const,
+        version: '15',
+        what: 'WAL sample /s (10 records)',
+        old: 'upstream heap records (4 told apart by length)',
+        new: '7 chains replayed and compared, 0 failed, 1 skipped',
+        why: '',
+      },
+    ];
+    const body = renderPrBody({ oldPin, newPin, pinPath: PIN_PATH, risks });
+    expect(body).toContain('✅ No change that can alter collation or on-disk results');
+    expect(body).toContain(
+      '✅ **v15: WAL sample /s (10 records)**, upstream heap records (4 told apart by length): 7 chains replayed and compared, 0 failed, 1 skipped.',
+    );
+  });
+});

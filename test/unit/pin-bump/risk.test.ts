@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PinFile } from '../../../src/pin-bump/pin-file';
 import { Component, Manifest } from '../../../src/core/manifest';
-import { analyseRisk, componentChanges, icuMajorMinor } from '../../../src/pin-bump/risk';
+import { analyseRisk, componentChanges, icuMajorMinor, walSampleRisk } from '../../../src/pin-bump/risk';
 import { pinOf } from './helpers';
 
 const base = () => pinOf('manifest-icu67.json', 'bundle-1');
@@ -107,5 +109,43 @@ describe('componentChanges: the linked-in libraries, old → new', () => {
     expect(risks.map((r) => [r.version, r.kind, r.what, r.old, r.new])).toEqual([
       ['15', 'component', 'zlib', 'zlib1g-dev 1:1.2.13.dfsg-1', 'zlib1g-dev 1:1.2.13.dfsg-2'],
     ]);
+  });
+});
+
+describe('a WAL sample replayed by verify --wal, in the Risk section', () => {
+  const withSample = (failed: number): Manifest => {
+    const m = JSON.parse(
+      readFileSync(join(__dirname, '../../fixtures/pin-bump/manifest-icu72.json'), 'utf8'),
+    ) as Manifest;
+    m.versions['15'].conformance = {
+      checks: [],
+      walredo: {
+        walSample: {
+          dir: '/samples/tenant-a',
+          records: 5120,
+          dialect: "the storage service's fork dialect: 12 heap records with t_cid",
+        },
+        vectors: { passed: 812, failed, skipped: 40 },
+      },
+    };
+    return m;
+  };
+  test.each([
+    [0, 'wal-sample-passed'],
+    [3, 'wal-sample'],
+  ])('%i failed chains -> %s', (failed, kind) => {
+    const items = analyseRisk(base(), base(), { new: withSample(failed) });
+    expect(items).toEqual([
+      expect.objectContaining({
+        kind,
+        version: '15',
+        what: 'WAL sample /samples/tenant-a (5120 records)',
+        new: `812 chains replayed and compared, ${failed} failed, 40 skipped`,
+      }),
+    ]);
+  });
+  test('without a sample nothing is said', () => {
+    expect(walSampleRisk('15', { vectors: { passed: 1, failed: 0, skipped: 0 } })).toBeUndefined();
+    expect(walSampleRisk('15', undefined)).toBeUndefined();
   });
 });
