@@ -59593,8 +59593,11 @@ function walDialect(wal) {
     let records = 0;
     for (const rec of reader.records(reader.firstValidPage())) {
         let main;
+        let block0;
         try {
-            main = (0, record_1.decodeRecord)(rec.raw, wal.format).mainData;
+            const decoded = (0, record_1.decodeRecord)(rec.raw, wal.format);
+            main = decoded.mainData;
+            block0 = decoded.blocks[0]?.data;
         }
         catch (e) {
             if (!(e instanceof record_1.WalFormatError))
@@ -59602,7 +59605,7 @@ function walDialect(wal) {
             return { dialect: (0, dialect_1.dialectOf)(ev), records, stop: `${e.message} in the record at ${(0, constants_1.formatLsn)(rec.lsn)}` };
         }
         records++;
-        (0, dialect_1.addEvidence)(ev, { lsn: rec.lsn, rmid: rec.header.rmid, info: rec.header.info, main });
+        (0, dialect_1.addEvidence)(ev, { lsn: rec.lsn, rmid: rec.header.rmid, info: rec.header.info, main, block0 });
     }
     return { dialect: (0, dialect_1.dialectOf)(ev), records, stop: reader.stopReason };
 }
@@ -59779,6 +59782,7 @@ function parseLsn(text) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.heapRecordLayout = heapRecordLayout;
+exports.tupleHeaderLayout = tupleHeaderLayout;
 exports.emptyEvidence = emptyEvidence;
 exports.addEvidence = addEvidence;
 exports.dialectOf = dialectOf;
@@ -59790,6 +59794,8 @@ exports.dialectOf = dialectOf;
  *     UPDATE/HOT_UPDATE 18 instead of 14 and DELETE 14 instead of 8 when they carry no old tuple;
  *   - v16+: the fork writes those records under a custom resource manager (id 134, `neon_rmgr`);
  *     any record of an id 128..255 shows a custom resource manager.
+ *   - INSERT and MULTI_INSERT main data is the same in both, but their tuple headers (block data)
+ *     carry t_cid before t_hoff in the fork;
  * A record that could be either (one carrying old-tuple data for logical decoding) is no evidence.
  */
 const constants_1 = __nccwpck_require__(24422);
@@ -59824,6 +59830,31 @@ function heapRecordLayout(rmid, info, main) {
     }
     return undefined;
 }
+/** A heap tuple's t_hoff: at least SizeofHeapTupleHeader (23), MAXALIGNed (pure). */
+function validHoff(b) {
+    return b !== undefined && b >= 24 && b % 8 === 0;
+}
+/**
+ * Which layout the tuple header at the start of an INSERT's or MULTI_INSERT's block data shows
+ * (pure). INSERT: xl_heap_header, t_hoff at byte 4 upstream, at 8 with the fork's t_cid (whose low
+ * byte, a small command id, sits at 4). MULTI_INSERT (heap2 0x50): the first xl_multi_insert_tuple,
+ * t_hoff at 6 upstream, at 12 in the fork's layout (padding at 6). Evidence only when exactly one
+ * reading gives a valid t_hoff.
+ */
+function tupleHeaderLayout(rmid, info, block0) {
+    let at;
+    if (rmid === constants_1.RM.HEAP && (info & 0x70) === 0x00)
+        at = [4, 8];
+    else if (rmid === constants_1.RM.HEAP2 && (info & 0x70) === 0x50)
+        at = [6, 12];
+    if (!at || !block0)
+        return undefined;
+    const upstream = validHoff(block0[at[0]]);
+    const fork = validHoff(block0[at[1]]);
+    if (upstream === fork)
+        return undefined;
+    return upstream ? 'upstream' : 'fork-tcid';
+}
 const OP_NAMES = {
     [HEAP_DELETE]: 'DELETE',
     [HEAP_UPDATE]: 'UPDATE',
@@ -59837,12 +59868,19 @@ function emptyEvidence() {
 function addEvidence(ev, r) {
     if (r.rmid >= 128)
         ev.custom.set(r.rmid, (ev.custom.get(r.rmid) ?? 0) + 1);
-    const layout = heapRecordLayout(r.rmid, r.info, r.main);
+    const byLength = heapRecordLayout(r.rmid, r.info, r.main);
+    const byTuple = byLength ? undefined : tupleHeaderLayout(r.rmid, r.info, r.block0);
+    const layout = byLength ?? byTuple;
     if (layout === 'upstream')
         ev.upstream++;
     if (layout === 'fork-tcid') {
         ev.tcid++;
-        ev.firstTcid ??= { lsn: r.lsn, what: `Heap ${OP_NAMES[r.info & 0x70]} of ${r.main.length} bytes` };
+        ev.firstTcid ??= {
+            lsn: r.lsn,
+            what: byLength
+                ? `Heap ${OP_NAMES[r.info & 0x70]} of ${r.main.length} bytes`
+                : `${r.rmid === constants_1.RM.HEAP ? 'Heap INSERT' : 'Heap2 MULTI_INSERT'} whose tuple header has t_hoff after a t_cid`,
+        };
     }
 }
 const hex = (lsn) => `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}`;

@@ -24,14 +24,17 @@ export function walDialect(wal: WalSegments): { dialect: Dialect; records: numbe
   let records = 0;
   for (const rec of reader.records(reader.firstValidPage())) {
     let main: Uint8Array;
+    let block0: Uint8Array | undefined;
     try {
-      main = decodeRecord(rec.raw, wal.format).mainData;
+      const decoded = decodeRecord(rec.raw, wal.format);
+      main = decoded.mainData;
+      block0 = decoded.blocks[0]?.data;
     } catch (e) {
       if (!(e instanceof WalFormatError)) throw e;
       return { dialect: dialectOf(ev), records, stop: `${e.message} in the record at ${formatLsn(rec.lsn)}` };
     }
     records++;
-    addEvidence(ev, { lsn: rec.lsn, rmid: rec.header.rmid, info: rec.header.info, main });
+    addEvidence(ev, { lsn: rec.lsn, rmid: rec.header.rmid, info: rec.header.info, main, block0 });
   }
   return { dialect: dialectOf(ev), records, stop: reader.stopReason };
 }

@@ -6,6 +6,8 @@
  *     UPDATE/HOT_UPDATE 18 instead of 14 and DELETE 14 instead of 8 when they carry no old tuple;
  *   - v16+: the fork writes those records under a custom resource manager (id 134, `neon_rmgr`);
  *     any record of an id 128..255 shows a custom resource manager.
+ *   - INSERT and MULTI_INSERT main data is the same in both, but their tuple headers (block data)
+ *     carry t_cid before t_hoff in the fork;
  * A record that could be either (one carrying old-tuple data for logical decoding) is no evidence.
  */
 import { RM } from './constants';
@@ -28,6 +30,8 @@ export interface SampleRecord {
   rmid: number;
   info: number;
   main: Uint8Array;
+  /** the data of the record's first block reference (INSERT and MULTI_INSERT carry tuple headers there) */
+  block0?: Uint8Array;
 }
 
 const HEAP_DELETE = 0x10;
@@ -59,6 +63,33 @@ export function heapRecordLayout(rmid: number, info: number, main: Uint8Array): 
   return undefined;
 }
 
+/** A heap tuple's t_hoff: at least SizeofHeapTupleHeader (23), MAXALIGNed (pure). */
+function validHoff(b: number | undefined): boolean {
+  return b !== undefined && b >= 24 && b % 8 === 0;
+}
+
+/**
+ * Which layout the tuple header at the start of an INSERT's or MULTI_INSERT's block data shows
+ * (pure). INSERT: xl_heap_header, t_hoff at byte 4 upstream, at 8 with the fork's t_cid (whose low
+ * byte, a small command id, sits at 4). MULTI_INSERT (heap2 0x50): the first xl_multi_insert_tuple,
+ * t_hoff at 6 upstream, at 12 in the fork's layout (padding at 6). Evidence only when exactly one
+ * reading gives a valid t_hoff.
+ */
+export function tupleHeaderLayout(
+  rmid: number,
+  info: number,
+  block0: Uint8Array | undefined,
+): DialectKind | undefined {
+  let at: [number, number] | undefined;
+  if (rmid === RM.HEAP && (info & 0x70) === 0x00) at = [4, 8];
+  else if (rmid === RM.HEAP2 && (info & 0x70) === 0x50) at = [6, 12];
+  if (!at || !block0) return undefined;
+  const upstream = validHoff(block0[at[0]]);
+  const fork = validHoff(block0[at[1]]);
+  if (upstream === fork) return undefined;
+  return upstream ? 'upstream' : 'fork-tcid';
+}
+
 const OP_NAMES: Record<number, string> = {
   [HEAP_DELETE]: 'DELETE',
   [HEAP_UPDATE]: 'UPDATE',
@@ -73,11 +104,18 @@ export function emptyEvidence(): DialectEvidence {
 /** Adds one record's evidence (pure but for `ev`). */
 export function addEvidence(ev: DialectEvidence, r: SampleRecord): void {
   if (r.rmid >= 128) ev.custom.set(r.rmid, (ev.custom.get(r.rmid) ?? 0) + 1);
-  const layout = heapRecordLayout(r.rmid, r.info, r.main);
+  const byLength = heapRecordLayout(r.rmid, r.info, r.main);
+  const byTuple = byLength ? undefined : tupleHeaderLayout(r.rmid, r.info, r.block0);
+  const layout = byLength ?? byTuple;
   if (layout === 'upstream') ev.upstream++;
   if (layout === 'fork-tcid') {
     ev.tcid++;
-    ev.firstTcid ??= { lsn: r.lsn, what: `Heap ${OP_NAMES[r.info & 0x70]} of ${r.main.length} bytes` };
+    ev.firstTcid ??= {
+      lsn: r.lsn,
+      what: byLength
+        ? `Heap ${OP_NAMES[r.info & 0x70]} of ${r.main.length} bytes`
+        : `${r.rmid === RM.HEAP ? 'Heap INSERT' : 'Heap2 MULTI_INSERT'} whose tuple header has t_hoff after a t_cid`,
+    };
   }
 }
 

@@ -1,5 +1,11 @@
 import { RM } from '../../../src/walredo/wal/constants';
-import { addEvidence, dialectOf, emptyEvidence, heapRecordLayout } from '../../../src/walredo/wal/dialect';
+import {
+  addEvidence,
+  dialectOf,
+  emptyEvidence,
+  heapRecordLayout,
+  tupleHeaderLayout,
+} from '../../../src/walredo/wal/dialect';
 import { refuseSample, WalSampleFacts } from '../../../src/walredo/wal-sample';
 
 const bytes = (n: number, at: Record<number, number> = {}) => {
@@ -98,5 +104,34 @@ describe('a bundle refused for a sample', () => {
     const r = refuseSample(f, '/s', walredo);
     expect(r !== undefined).toBe(refused);
     if (r) expect(r.fix).toMatch(/build v15/);
+  });
+});
+
+describe('fork dialect from the tuple headers of inserts', () => {
+  const hdr = (n: number, at: Record<number, number>) => bytes(n, at);
+  test.each([
+    ['upstream INSERT: t_hoff 24 at byte 4', RM.HEAP, 0x00, hdr(20, { 4: 24 }), 'upstream'],
+    ['fork INSERT: cid 0 at byte 4, t_hoff 24 at byte 8', RM.HEAP, 0x00, hdr(20, { 8: 24 }), 'fork-tcid'],
+    ['INSERT+INIT_PAGE, fork', RM.HEAP, 0x80, hdr(20, { 4: 3, 8: 32 }), 'fork-tcid'],
+    ['both readings valid: no evidence', RM.HEAP, 0x00, hdr(20, { 4: 24, 8: 24 }), undefined],
+    ['upstream MULTI_INSERT: t_hoff at 6', RM.HEAP2, 0x50, hdr(30, { 6: 24 }), 'upstream'],
+    ['fork MULTI_INSERT: t_hoff at 12', RM.HEAP2, 0x50, hdr(30, { 12: 32 }), 'fork-tcid'],
+    ['a DELETE is told by its length, not here', RM.HEAP, 0x10, hdr(20, { 8: 24 }), undefined],
+    ['no block data', RM.HEAP, 0x00, undefined, undefined],
+  ])('%s', (_name, rmid, info, block0, layout) => {
+    expect(tupleHeaderLayout(rmid, info, block0)).toBe(layout);
+  });
+  test('an insert-only fork sample is named', () => {
+    const ev = emptyEvidence();
+    addEvidence(ev, {
+      lsn: 0x5000n,
+      rmid: RM.HEAP2,
+      info: 0x50,
+      main: bytes(4),
+      block0: bytes(30, { 12: 24 }),
+    });
+    const d = dialectOf(ev);
+    expect(d.kind).toBe('fork-tcid');
+    expect(d.summary).toContain('Heap2 MULTI_INSERT whose tuple header has t_hoff after a t_cid');
   });
 });
