@@ -262,7 +262,22 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
       fork_ok=0
     fi
   done
-  if [ "$fork_ok" = 1 ] && [ ${#fork_versions[@]} -gt 0 ] && node bin/pg-bundle.js verify "$FORK_OUT"; then
+  # the fixture's walredo enters no seccomp sandbox (a real fork's does: the Neon step proves it):
+  # verify must fail it on exactly that, in the hardening check, and pass everything else
+  fork_verified() {
+    node bin/pg-bundle.js verify "$FORK_OUT" --report "$e2e_parent/fork-verify.json"
+    node -e '
+      const r = require(process.argv[1]);
+      const failed = Object.entries(r.versions).flatMap(([v, x]) => x.checks.filter((c) => c.status !== "pass").map((c) => ({ v, ...c })));
+      const other = failed.filter((c) => !(c.name === "hardening" && /runs without its seccomp sandbox/.test(c.detail)));
+      const sandbox = Object.keys(r.versions).filter((v) => failed.some((c) => c.v === v && c.name === "hardening"));
+      for (const c of other) console.log(`v${c.v} ${c.name}: ${c.status} ${c.detail.slice(0, 300)}`);
+      if (sandbox.length !== Object.keys(r.versions).length) console.log("the fixture walredo without a sandbox was not failed by the hardening check");
+      else console.log(`fork fixture: the hardening check fails its walredo without a seccomp sandbox (${sandbox.map((v) => "v" + v).join(", ")}), every other check passes`);
+      process.exit(other.length === 0 && sandbox.length === Object.keys(r.versions).length ? 0 : 1);
+    ' "$e2e_parent/fork-verify.json"
+  }
+  if [ "$fork_ok" = 1 ] && [ ${#fork_versions[@]} -gt 0 ] && fork_verified; then
     PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_FORK_BUNDLE="$FORK_OUT" PG_BUNDLE_E2E_BUNDLE="$E2E_OUT" \
       npx jest --ci --runInBand test/e2e/fork-mode --json --outputFile="$results/e2e-fork.json" || status=1
     echo "--- v$seeded: the seeded fork tree against a cold build of the same tree ---"
