@@ -231,7 +231,7 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
   [ ${#fork_versions[@]} -eq 0 ] || seeded="${fork_versions[${#fork_versions[@]}-1]}"
   FORK_ARGS="--walredo fork --module test/fixtures/fork/fork_walredo --module test/fixtures/modules/pgb_test_rmgr --walredo-preload pgb_test_rmgr"
   fork_ok=1
-  fixture_sha="$(sha256sum test/fixtures/fork/make-fork-tree.sh | cut -d' ' -f1)"
+  fixture_sha="$(cat test/fixtures/fork/make-fork-tree.sh test/fixtures/neon/edits/lib.sh | sha256sum | cut -d' ' -f1)"
   for v in "${fork_versions[@]}"; do
     upstream="$(upstream_tarball "$v")" || { fork_ok=0; continue; }
     want="$(source_field "$v" tarballSha256)"

@@ -56474,6 +56474,7 @@ const errors_1 = __nccwpck_require__(70017);
 const kernel_floor_1 = __nccwpck_require__(83425);
 const walredo_1 = __nccwpck_require__(60591);
 const wal_sample_1 = __nccwpck_require__(80003);
+const log_text_1 = __nccwpck_require__(11392);
 const binaries_1 = __nccwpck_require__(20006);
 const cluster_1 = __nccwpck_require__(70313);
 const determinism_1 = __nccwpck_require__(43662);
@@ -56492,7 +56493,7 @@ function checkWalSample(dir, majors, manifest, log) {
     const refused = (0, wal_sample_1.refuseSample)(facts, dir, manifest?.versions[String(facts.major)]?.walredo);
     if (refused)
         throw new errors_1.UserError(refused.problem, refused.fix);
-    log.info(`WAL sample ${dir}: PostgreSQL ${facts.major}, ${facts.records} records, ${facts.dialect.summary}`);
+    log.info(`WAL sample ${(0, log_text_1.shown)(dir)}: PostgreSQL ${facts.major}, ${facts.records} records, ${facts.dialect.summary}`);
     return { dir, facts };
 }
 exports.SUPPORTED_MAJORS = [14, 15, 16, 17, 18];

@@ -13,6 +13,7 @@ import { checkKernelFloor } from './checks/kernel-floor';
 import { verifyWalRedo } from './checks/walredo';
 import { Logger } from '../util/logger';
 import { readWalSample, refuseSample, WalSampleFacts } from '../walredo/wal-sample';
+import { shown } from '../util/log-text';
 import {
   checkElfMinKernel,
   checkElfStatic,
@@ -72,7 +73,7 @@ export function checkWalSample(
   const refused = refuseSample(facts, dir, manifest?.versions[String(facts.major)]?.walredo);
   if (refused) throw new UserError(refused.problem, refused.fix);
   log.info(
-    `WAL sample ${dir}: PostgreSQL ${facts.major}, ${facts.records} records, ${facts.dialect.summary}`,
+    `WAL sample ${shown(dir)}: PostgreSQL ${facts.major}, ${facts.records} records, ${facts.dialect.summary}`,
   );
   return { dir, facts };
 }

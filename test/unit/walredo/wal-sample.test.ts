@@ -64,6 +64,24 @@ describe('a WAL sample given to verify --wal', () => {
     expect(cut.stop).toMatch(/at 0\/015[0-9A-F]{5}/);
   });
 
+  test('a file instead of a directory is one line', () => {
+    expect(() =>
+      checkWalSample(join(FIXTURE, SEGMENT), [15], manifest('builtin'), new MemoryLogger()),
+    ).toThrow(/is not a directory/);
+  });
+
+  test('a segment that is not WAL (no long header, no known page) is one line', () => {
+    const junk = mkdtempSync(join(tmpdir(), 'pgb-junk-'));
+    try {
+      writeFileSync(join(junk, SEGMENT), Buffer.alloc(30, 0xff));
+      expect(() => checkWalSample(junk, [15], manifest('builtin'), new MemoryLogger())).toThrow(
+        /does not hold readable WAL segment files/,
+      );
+    } finally {
+      rmSync(junk, { recursive: true, force: true });
+    }
+  });
+
   test('a directory without segments is one line', () => {
     const empty = mkdtempSync(join(tmpdir(), 'pgb-empty-'));
     try {
