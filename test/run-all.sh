@@ -278,7 +278,7 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
     ' "$e2e_parent/fork-verify.json"
   }
   if [ "$fork_ok" = 1 ] && [ ${#fork_versions[@]} -gt 0 ] && fork_verified; then
-    PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_FORK_BUNDLE="$FORK_OUT" PG_BUNDLE_E2E_BUNDLE="$E2E_OUT" \
+    PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_FORK_BUNDLE="$FORK_OUT" PG_BUNDLE_E2E_FORK_REPORT="$e2e_parent/fork-verify.json" PG_BUNDLE_E2E_BUNDLE="$E2E_OUT" \
       npx jest --ci --runInBand test/e2e/fork-mode --json --outputFile="$results/e2e-fork.json" || status=1
     echo "--- v$seeded: the seeded fork tree against a cold build of the same tree ---"
     PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_FORK_BUNDLE="$FORK_OUT" PG_BUNDLE_E2E_VERSION="$seeded" PG_BUNDLE_E2E_FORK_ARGS="$FORK_ARGS" \
