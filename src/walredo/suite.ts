@@ -8,7 +8,6 @@ import { errorMessage } from '../util/errors';
 import { Logger } from '../util/logger';
 import { defaultIdentity, WalRedoClient, WalRedoError } from './client';
 import { Corpus, DEFAULT_CORPUS_SCALE, generateCorpus, walSampleCorpus } from './corpus/corpus';
-import { serverCustomRmgrs } from './corpus/generate-wal';
 import { loadStoredCorpus } from './corpus/store';
 import { RedoVector } from './corpus/vectors';
 import { probeResourceManagers, rmgrsFromVectors } from './rmgr-probe';
@@ -16,7 +15,7 @@ import { measureSandbox } from './suite/sandbox';
 import { runProtocolTests } from './suite/protocol-tests';
 import { countFor, emptyReport, WalRedoMode, WalRedoReport } from './suite/report';
 import { runVectors } from './suite/run-vectors';
-import { WalSampleFacts } from './wal-sample';
+import { measureServerWal, needsServerWal, refuseSample, ServerWal, WalSampleFacts } from './wal-sample';
 
 export interface WalRedoStageOptions {
   /** Skip the stage (only when explicitly asked: --skip-walredo); the report says so. */
@@ -227,12 +226,25 @@ export async function runWalRedoStage(
     log?.info(
       `walredo: seccomp ${report.sandbox.seccomp ?? 'unknown'} in /proc/<pid>/status; ${report.sandbox.forbiddenCall}`,
     );
+    let server: ServerWal | undefined;
+    if (options.walSample && needsServerWal(options.walSample.facts, { mode, preload: options.preload })) {
+      server = await measureServerWal(paths.bin, major, options.preload ?? []);
+      log?.info(`walredo: the bundle's own server writes ${server.dialect.summary}`);
+      const refused = refuseSample(
+        options.walSample.facts,
+        options.walSample.dir,
+        { mode, preload: options.preload },
+        server,
+      );
+      if (refused) {
+        report.status = 'fail';
+        report.message = `${refused.problem}; ${refused.fix}`;
+        return finish();
+      }
+    }
     corpus = options.walSample
-      ? walSampleCorpus(options.walSample.dir, major, {
-          customRmgrs:
-            options.walSample.facts.dialect.customRmgrs.length && options.preload?.length
-              ? await serverCustomRmgrs(paths.bin, options.preload)
-              : {},
+      ? walSampleCorpus(options.walSample.dir, options.walSample.facts.wal, {
+          customRmgrs: server?.registered ?? {},
           tcidHeap: options.walSample.facts.dialect.kind === 'fork-tcid',
         })
       : options.corpusFile
@@ -251,6 +263,7 @@ export async function runWalRedoStage(
         records: options.walSample.facts.records,
         dialect: options.walSample.facts.dialect.summary,
         stop: options.walSample.facts.stop,
+        ...(server ? { server: server.dialect.summary } : {}),
       };
     const it = corpus.vectors()[Symbol.iterator]();
     const head = takeFirst(it, 512);

@@ -2,7 +2,11 @@
  * A WAL sample the storage team gives `verify --wal`: which major it is, which dialect it is in,
  * and whether a bundle's walredo may replay it (refused before any record reaches the walredo).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { UserError } from '../util/errors';
+import { generateWal } from './corpus/generate-wal';
 import { addEvidence, Dialect, dialectOf, emptyEvidence } from './wal/dialect';
 import { formatLsn } from './wal/constants';
 import { loadWalDirectory } from './wal/files';
@@ -11,6 +15,8 @@ import { decodeRecord, WalFormatError } from './wal/record';
 
 export interface WalSampleFacts {
   major: number;
+  /** the sample's segments, read once (the replay reads them from here) */
+  wal: WalSegments;
   records: number;
   dialect: Dialect;
   /** why reading stopped (the end of the sample, or a torn record) */
@@ -59,17 +65,63 @@ export function readWalSample(dir: string): WalSampleFacts {
       `the WAL sample in ${dir} holds no whole record (${stop})`,
       'give segment files that hold at least one record, e.g. a copy of a pg_wal directory',
     );
-  return { major, records, dialect, stop };
+  return { major, wal, records, dialect, stop };
+}
+
+/** What the bundle's own server writes, measured from its WAL: the heap dialect and the custom resource managers. */
+export interface ServerWal {
+  dialect: Dialect;
+  /** custom resource managers the server registers (v16+ can say), by id */
+  registered: Record<number, string>;
+  /** those ids and the custom ids its WAL holds */
+  customIds: number[];
+}
+
+/** Row-count multiplier of the workload that shows a server's dialect (a few hundred heap records). */
+const SERVER_WAL_SCALE = 0.01;
+
+/**
+ * Runs a small workload on the bundle's server (the modules walredo preloads preloaded) and reads
+ * the dialect of the WAL it wrote (the process edge of the sample check).
+ */
+export async function measureServerWal(binDir: string, major: number, preload: string[]): Promise<ServerWal> {
+  const temp = mkdtempSync(join(tmpdir(), 'pgb-server-wal-'));
+  try {
+    const generated = await generateWal({
+      binDir,
+      outDir: join(temp, 'pg_wal'),
+      scale: SERVER_WAL_SCALE,
+      preload,
+    });
+    const { dialect } = walDialect(loadWalDirectory(generated.walDir, major));
+    const ids = new Set([...Object.keys(generated.customRmgrs).map(Number), ...dialect.customRmgrs]);
+    return { dialect, registered: generated.customRmgrs, customIds: [...ids].sort((a, b) => a - b) };
+  } finally {
+    rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+/** Whether the sample can only be judged against what the bundle's server writes (then measureServerWal first). */
+export function needsServerWal(
+  facts: WalSampleFacts,
+  walredo: { mode: string; preload?: string[] },
+): boolean {
+  return (
+    walredo.mode === 'fork' || (facts.dialect.customRmgrs.length > 0 && (walredo.preload ?? []).length > 0)
+  );
 }
 
 /**
- * Refuses a bundle whose walredo would replay the sample wrongly (pure): a builtin walredo (upstream
- * redo) for WAL in the fork's dialect or with custom resource managers it does not load.
+ * Refuses a bundle whose walredo would replay the sample wrongly (pure): heap records in a layout
+ * its redo does not read (a builtin walredo reads upstream's; a fork's reads what its own server
+ * writes, `server`, measured), both layouts in one sample, or custom resource managers its server
+ * does not register (without `server`: a builtin walredo that preloads no module at all).
  */
 export function refuseSample(
   facts: WalSampleFacts,
   dir: string,
   walredo: { mode: string; preload?: string[] } | undefined,
+  server?: ServerWal,
 ): { problem: string; fix: string } | undefined {
   const v = `v${facts.major}`;
   if (!walredo || walredo.mode === 'none')
@@ -77,18 +129,39 @@ export function refuseSample(
       problem: `${v} of the bundle has no walredo to replay the WAL sample ${dir}`,
       fix: `build ${v} with a walredo (--walredo builtin or fork)`,
     };
-  if (walredo.mode !== 'builtin') return undefined;
   const { kind, summary, customRmgrs } = facts.dialect;
-  const fix = `build ${v} from the fork's tree with --walredo fork and its walredo modules (docs/fork-mode-neon.md)`;
-  if (kind === 'fork-tcid' || kind === 'mixed')
+  const forkFix = `build ${v} from the tree of the fork that wrote the sample, with --walredo fork and its walredo modules (docs/fork-mode-neon.md)`;
+  const redoReadsTcid = walredo.mode === 'fork' && server?.dialect.kind === 'fork-tcid';
+  const judged = walredo.mode === 'builtin' || server !== undefined;
+  if (kind === 'mixed')
     return {
-      problem: `the WAL sample ${dir} is in ${summary}; ${v}'s walredo is pg-bundle's builtin one, whose upstream heap redo would write wrong pages from them`,
-      fix,
+      problem: `the WAL sample ${dir} has ${summary}; no walredo reads both, so ${v}'s would write wrong pages from one of them`,
+      fix: 'give WAL written by one server (one timeline of one PostgreSQL build)',
     };
-  if (customRmgrs.length > 0 && (walredo.preload ?? []).length === 0)
+  if (judged && kind === 'fork-tcid' && !redoReadsTcid)
+    return {
+      problem:
+        walredo.mode === 'builtin'
+          ? `the WAL sample ${dir} is in ${summary}; ${v}'s walredo is pg-bundle's builtin one, whose upstream heap redo would write wrong pages from them`
+          : `the WAL sample ${dir} is in ${summary}; ${v}'s fork server writes ${server!.dialect.summary}, so its walredo's heap redo would write wrong pages from them`,
+      fix: forkFix,
+    };
+  if (kind === 'upstream' && redoReadsTcid)
+    return {
+      problem: `the WAL sample ${dir} has ${summary}; ${v}'s server writes heap records with the fork's t_cid, and its walredo's heap redo would read the upstream ones in that layout and write wrong pages`,
+      fix: `verify the sample with a bundle of the upstream tree (--walredo builtin), or give WAL written by this fork's server`,
+    };
+  const custom = (ids: number[]) => (ids.length ? ids.join(', ') : 'none');
+  const missing = server ? customRmgrs.filter((id) => !server.customIds.includes(id)) : [];
+  if (missing.length > 0)
+    return {
+      problem: `the WAL sample ${dir} has records of custom resource managers ${missing.join(', ')}, which ${v}'s server does not register (it registers ${custom(server!.customIds)})`,
+      fix: `build ${v} with the module that registers ${missing.length > 1 ? 'them' : 'it'} (--module <dir> --walredo-preload <name>)`,
+    };
+  if (!server && walredo.mode === 'builtin' && customRmgrs.length > 0 && (walredo.preload ?? []).length === 0)
     return {
       problem: `the WAL sample ${dir} has records of custom resource managers ${customRmgrs.join(', ')}, and ${v}'s builtin walredo loads no resource-manager module`,
-      fix,
+      fix: forkFix,
     };
   return undefined;
 }

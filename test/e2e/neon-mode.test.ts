@@ -170,9 +170,36 @@ if (!named) {
         const { check, report } = await verifyWalRedo(bundle, major, entry, false, log, walSample);
         expect(check.status).toBe('pass');
         expect(report.walSample?.dialect).toBe(walSample.facts.dialect.summary);
+        // judged against what the fork's own server writes, measured
+        expect(report.walSample?.server).toMatch(major <= 15 ? /t_cid/ : /custom resource managers 134/);
         expect(report.vectors.passed).toBeGreaterThan(0);
         expect(report.vectors.failed).toBe(0);
       });
+
+      // v14/v15: the fork's heap redo reads t_cid, so upstream heap records would be misread
+      (builtinBundle && major <= 15 ? test : test.skip)(
+        "refuses the fork bundle for upstream WAL (written by the builtin bundle's server) before any record reaches walredo",
+        async () => {
+          const upstream = scratchCwd();
+          try {
+            await generateWal({
+              binDir: walRedoPaths(builtinBundle, major).bin,
+              outDir: join(upstream, 'pg_wal'),
+              scale: 0.02,
+            });
+            const walSample = checkWalSample(join(upstream, 'pg_wal'), [major], manifest, log);
+            expect(walSample.facts.dialect.kind).toBe('upstream');
+            const { check, report } = await verifyWalRedo(bundle, major, entry, false, log, walSample);
+            expect(check.status).toBe('fail');
+            expect(check.detail).toMatch(
+              /server writes heap records with the fork's t_cid, and its walredo's heap redo would read the upstream ones/,
+            );
+            expect(report.vectors.passed + report.vectors.failed).toBe(0);
+          } finally {
+            rmSync(upstream, { recursive: true, force: true });
+          }
+        },
+      );
     });
   });
 }

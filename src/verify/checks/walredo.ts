@@ -14,7 +14,7 @@ export function walRedoCheck(report: WalRedoReport): CheckResult {
   const custom = Object.entries(v.byRmgr)
     .filter(([name]) => /^custom\d+$/.test(name))
     .map(([name, c]) => `${name} ${c.passed} passed, ${c.failed} failed`);
-  const counts = `protocol ${report.protocol.passed}/${report.protocol.passed + report.protocol.failed} passed; vectors ${v.passed} passed, ${v.failed} failed, ${v.skipped} skipped over ${rmgrs} resource managers${custom.length ? ` (custom: ${custom.join('; ')})` : ''}${report.rmgrsNotMeasurable ? `; the rmgrs it replays are not measurable by the probe (${report.rmgrsNotMeasurable}): recorded are those whose vectors it passed` : ''}${report.walSample ? `; WAL sample ${report.walSample.dir} (${report.walSample.records} records, reading stopped: ${report.walSample.stop}): ${report.walSample.dialect}` : ''}`;
+  const counts = `protocol ${report.protocol.passed}/${report.protocol.passed + report.protocol.failed} passed; vectors ${v.passed} passed, ${v.failed} failed, ${v.skipped} skipped over ${rmgrs} resource managers${custom.length ? ` (custom: ${custom.join('; ')})` : ''}${report.rmgrsNotMeasurable ? `; the rmgrs it replays are not measurable by the probe (${report.rmgrsNotMeasurable}): recorded are those whose vectors it passed` : ''}${report.walSample ? `; WAL sample ${report.walSample.dir} (${report.walSample.records} records, reading stopped: ${report.walSample.stop}): ${report.walSample.dialect}${report.walSample.server ? ` (the bundle's own server writes ${report.walSample.server})` : ''}` : ''}`;
   if (report.status === 'skip')
     return { name: 'walredo', status: 'skip', detail: report.message ?? 'skipped' };
   const first = v.failures[0];

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Logger } from '../../util/logger';
 import { parseLsn, WalFormat } from '../wal/constants';
 import { loadWalDirectory } from '../wal/files';
-import { WalReader } from '../wal/reader';
+import { WalReader, WalSegments } from '../wal/reader';
 import { generateWal } from './generate-wal';
 import { DeriveOptions, deriveVectors, emptyVectorStats, RedoVector, VectorStats } from './vectors';
 import { walDialect } from '../wal-sample';
@@ -81,8 +81,7 @@ export async function generateCorpus(options: GenerateCorpusOptions): Promise<Co
  * starts at its first full-page image or init record and is replayed and compared where the sample
  * holds a later image of the block; a chain with no later image is not replayed (yet).
  */
-export function walSampleCorpus(walDir: string, major: number, options: DeriveOptions = {}): Corpus {
-  const wal = loadWalDirectory(walDir, major);
+export function walSampleCorpus(walDir: string, wal: WalSegments, options: DeriveOptions = {}): Corpus {
   const reader = new WalReader(wal);
   const stats = emptyVectorStats();
   return {

@@ -84,25 +84,6 @@ export async function generateWal(options: GenerateWalOptions): Promise<Generate
   return { walDir: options.outDir, startLsn, endLsn, steps, customRmgrs };
 }
 
-/**
- * The custom resource managers the bundle's server registers with these modules preloaded, by id
- * (a WAL sample's custom records are then masked as their rmgr masks them).
- */
-export async function serverCustomRmgrs(binDir: string, preload: string[]): Promise<Record<number, string>> {
-  const server = await startPrivateServer({ binDir, settings: preloadSettings(preload) });
-  try {
-    const c = await server.connect();
-    try {
-      return await registeredCustomRmgrs(c);
-    } finally {
-      await c.close();
-    }
-  } finally {
-    await server.stop();
-    server.cleanup();
-  }
-}
-
 /** The custom resource managers a server has registered, by id (empty before v16, which cannot say). */
 async function registeredCustomRmgrs(c: {
   query(sql: string): Promise<{ rows: unknown[][] }>;

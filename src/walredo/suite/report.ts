@@ -52,7 +52,14 @@ export interface WalRedoReport {
    */
   rmgrs?: RmgrSet;
   /** the WAL sample replayed instead of the generated corpus (verify --wal) */
-  walSample?: { dir: string; records: number; dialect: string; stop: string };
+  walSample?: {
+    dir: string;
+    records: number;
+    dialect: string;
+    stop: string;
+    /** what the bundle's own server writes (measured when the sample is judged against it) */
+    server?: string;
+  };
   /** the process's seccomp sandbox, measured (suite/sandbox.ts) */
   sandbox?: SandboxReport;
   /** why the rmgr probe could not measure this walredo (it does not check resource manager ids) */

@@ -1,12 +1,13 @@
 import { RM } from '../../../src/walredo/wal/constants';
 import {
   addEvidence,
+  Dialect,
   dialectOf,
   emptyEvidence,
   heapRecordLayout,
   tupleHeaderLayout,
 } from '../../../src/walredo/wal/dialect';
-import { refuseSample, WalSampleFacts } from '../../../src/walredo/wal-sample';
+import { needsServerWal, refuseSample, ServerWal, WalSampleFacts } from '../../../src/walredo/wal-sample';
 
 const bytes = (n: number, at: Record<number, number> = {}) => {
   const b = new Uint8Array(n);
@@ -81,29 +82,122 @@ describe('the dialect of a sample', () => {
 });
 
 describe('a bundle refused for a sample', () => {
-  const facts = (kind: WalSampleFacts['dialect']['kind'], customRmgrs: number[] = []): WalSampleFacts => ({
+  const dialect = (kind: Dialect['kind'], customRmgrs: number[] = []): Dialect => ({
+    kind,
+    summary: `${kind} summary`,
+    customRmgrs,
+  });
+  const facts = (kind: Dialect['kind'], customRmgrs: number[] = []): WalSampleFacts => ({
     major: 15,
+    wal: {} as WalSampleFacts['wal'],
     records: 10,
     stop: 'end of WAL',
-    dialect: { kind, summary: `${kind} summary`, customRmgrs },
+    dialect: dialect(kind, customRmgrs),
   });
-  test.each([
-    ['builtin walredo, fork dialect', facts('fork-tcid'), { mode: 'builtin' }, true],
-    ['builtin walredo, mixed', facts('mixed'), { mode: 'builtin' }, true],
-    ['builtin walredo, custom rmgr it does not load', facts('unknown', [134]), { mode: 'builtin' }, true],
+  /** what a fork's own server writes, as measureServerWal reports it */
+  const server = (kind: Dialect['kind'], customIds: number[] = []): ServerWal => ({
+    dialect: dialect(kind, customIds),
+    registered: Object.fromEntries(customIds.map((id) => [id, `rmgr${id}`])),
+    customIds,
+  });
+  test.each<
+    [string, WalSampleFacts, { mode: string; preload?: string[] }, ServerWal | undefined, RegExp | null]
+  >([
     [
-      'builtin walredo preloading an rmgr module',
+      'builtin walredo, fork dialect',
+      facts('fork-tcid'),
+      { mode: 'builtin' },
+      undefined,
+      /builtin one, whose upstream heap redo/,
+    ],
+    ['builtin walredo, mixed', facts('mixed'), { mode: 'builtin' }, undefined, /no walredo reads both/],
+    [
+      'builtin walredo, custom rmgr it does not load',
+      facts('unknown', [134]),
+      { mode: 'builtin' },
+      undefined,
+      /loads no resource-manager module/,
+    ],
+    [
+      'builtin walredo preloading an rmgr module, not yet measured',
       facts('unknown', [134]),
       { mode: 'builtin', preload: ['x'] },
-      false,
+      undefined,
+      null,
     ],
-    ['builtin walredo, upstream WAL', facts('upstream'), { mode: 'builtin' }, false],
-    ['fork walredo, fork dialect', facts('fork-tcid'), { mode: 'fork' }, false],
-    ['no walredo', facts('upstream'), { mode: 'none' }, true],
-  ])('%s', (_name, f, walredo, refused) => {
-    const r = refuseSample(f, '/s', walredo);
-    expect(r !== undefined).toBe(refused);
-    if (r) expect(r.fix).toMatch(/build v15/);
+    [
+      'builtin walredo preloading a module that registers 134',
+      facts('unknown', [134]),
+      { mode: 'builtin', preload: ['x'] },
+      server('upstream', [134]),
+      null,
+    ],
+    [
+      'builtin walredo preloading a module that registers another id',
+      facts('unknown', [134]),
+      { mode: 'builtin', preload: ['x'] },
+      server('upstream', [135]),
+      /custom resource managers 134, which v15's server does not register \(it registers 135\)/,
+    ],
+    ['builtin walredo, upstream WAL', facts('upstream'), { mode: 'builtin' }, undefined, null],
+    ['fork walredo, fork dialect, not yet measured', facts('fork-tcid'), { mode: 'fork' }, undefined, null],
+    [
+      'fork walredo whose server writes t_cid, fork dialect',
+      facts('fork-tcid'),
+      { mode: 'fork' },
+      server('fork-tcid'),
+      null,
+    ],
+    [
+      'fork walredo whose server writes upstream records, fork dialect',
+      facts('fork-tcid'),
+      { mode: 'fork' },
+      server('upstream'),
+      /fork server writes upstream summary/,
+    ],
+    [
+      'fork walredo whose server writes t_cid, upstream WAL',
+      facts('upstream'),
+      { mode: 'fork' },
+      server('fork-tcid'),
+      /would read the upstream ones in that layout/,
+    ],
+    [
+      'fork walredo whose server writes upstream records, upstream WAL',
+      facts('upstream'),
+      { mode: 'fork' },
+      server('upstream'),
+      null,
+    ],
+    ['fork walredo, mixed', facts('mixed'), { mode: 'fork' }, server('fork-tcid'), /no walredo reads both/],
+    [
+      'fork walredo, custom rmgr its server registers',
+      facts('unknown', [134]),
+      { mode: 'fork' },
+      server('unknown', [134]),
+      null,
+    ],
+    [
+      'fork walredo, custom rmgr its server does not register',
+      facts('unknown', [134, 140]),
+      { mode: 'fork' },
+      server('unknown', [134]),
+      /custom resource managers 140, which v15's server does not register \(it registers 134\)/,
+    ],
+    ['no walredo', facts('upstream'), { mode: 'none' }, undefined, /no walredo/],
+  ])('%s', (_name, f, walredo, measured, refused) => {
+    const r = refuseSample(f, '/s', walredo, measured);
+    if (!refused) expect(r).toBeUndefined();
+    else {
+      expect(r?.problem).toMatch(refused);
+      expect(r?.fix.length).toBeGreaterThan(10);
+    }
+  });
+  test('a fork bundle is judged against its own server; a builtin one only when it preloads modules and the sample has custom records', () => {
+    expect(needsServerWal(facts('upstream'), { mode: 'fork' })).toBe(true);
+    expect(needsServerWal(facts('upstream'), { mode: 'builtin' })).toBe(false);
+    expect(needsServerWal(facts('unknown', [134]), { mode: 'builtin' })).toBe(false);
+    expect(needsServerWal(facts('unknown', [134]), { mode: 'builtin', preload: ['x'] })).toBe(true);
   });
 });
 
