@@ -3,7 +3,16 @@
  * of a checked record carries the page after the change. For each such block, the base page is the
  * block's previous known after-image, the expected page this record's after-image.
  */
-import { BLCKSZ, RM, rmgrName, WalFormat } from '../wal/constants';
+import {
+  BLCKSZ,
+  HEAP_OP,
+  HEAP2_OP,
+  NEON_OP,
+  RM,
+  rmgrName,
+  WalFormat,
+  XLOG_HEAP_OPMASK,
+} from '../wal/constants';
 import { restoreBlockImage } from '../wal/image';
 import { RawWalRecord } from '../wal/reader';
 import { BlockRef, decodeRecord, DecodedRecord } from '../wal/record';
@@ -105,23 +114,22 @@ function blockTag(b: BlockRef): BufferTag {
  * where upstream has them. `tcid`: the WAL is in that dialect (read from the WAL: wal/dialect.ts).
  */
 export function heapFlagsOffset(rmid: number, info: number, tcid: boolean): number | undefined {
-  const op = info & 0x70;
+  const op = info & XLOG_HEAP_OPMASK;
   if (rmid === RM.HEAP) {
-    if (op === 0x00) return 2; // INSERT: offnum u16, flags
-    if (op === 0x10) return tcid ? 13 : 7; // DELETE
-    if (op === 0x20 || op === 0x40) return 7; // UPDATE/HOT_UPDATE: old_xmax, old_offnum, old_infobits, flags
-    if (op === 0x60) return tcid ? 13 : 7; // LOCK
+    if (op === HEAP_OP.INSERT) return 2; // offnum u16, flags
+    if (op === HEAP_OP.DELETE || op === HEAP_OP.LOCK) return tcid ? 13 : 7;
+    if (op === HEAP_OP.UPDATE || op === HEAP_OP.HOT_UPDATE) return 7; // old_xmax, old_offnum, old_infobits, flags
   } else if (rmid === RM.HEAP2) {
-    if (op === 0x50) return 0; // MULTI_INSERT: flags first
-    if (op === 0x60) return 7; // LOCK_UPDATED: xmax, offnum, infobits, flags
+    if (op === HEAP2_OP.MULTI_INSERT) return 0; // flags first
+    if (op === HEAP2_OP.LOCK_UPDATED) return 7; // xmax, offnum, infobits, flags
   }
   return undefined;
 }
 
 /** The flag bits of heapam_xlog.h that clear visibility-map bits, by record kind. */
 function vmClearBits(rmid: number, info: number): number {
-  const op = info & 0x70;
-  if (rmid === RM.HEAP && (op === 0x20 || op === 0x40)) return 0x03; // old and new page cleared
+  const op = info & XLOG_HEAP_OPMASK;
+  if (rmid === RM.HEAP && (op === HEAP_OP.UPDATE || op === HEAP_OP.HOT_UPDATE)) return 0x03; // old and new page cleared
   return 0x01; // *_ALL_VISIBLE_CLEARED, LOCK's ALL_FROZEN_CLEARED
 }
 
@@ -131,17 +139,17 @@ function vmClearBits(rmid: number, info: number): number {
  * its flags (walrecord.rs, rm_neon) and which bits clear the map (pure).
  */
 export function neonFlags(info: number): { at: number; bits: number } | undefined {
-  switch (info & 0x70) {
-    case 0x00: // INSERT: offnum, flags
+  switch (info & XLOG_HEAP_OPMASK) {
+    case NEON_OP.INSERT: // offnum, flags
       return { at: 2, bits: 0x01 };
-    case 0x10: // DELETE: xmax, offnum, infobits_set, flags, t_cid
+    case NEON_OP.DELETE: // xmax, offnum, infobits_set, flags, t_cid
       return { at: 7, bits: 0x01 };
-    case 0x20: // UPDATE and HOT_UPDATE: old_xmax, old_offnum, old_infobits_set, flags, t_cid, ...
-    case 0x30:
+    case NEON_OP.UPDATE: // old_xmax, old_offnum, old_infobits_set, flags, t_cid, ...
+    case NEON_OP.HOT_UPDATE:
       return { at: 7, bits: 0x03 };
-    case 0x40: // LOCK: locking_xid, t_cid, offnum, infobits_set, flags
+    case NEON_OP.LOCK: // locking_xid, t_cid, offnum, infobits_set, flags
       return { at: 11, bits: 0x01 };
-    case 0x50: // MULTI_INSERT: flags first
+    case NEON_OP.MULTI_INSERT: // flags first
       return { at: 0, bits: 0x01 };
     default:
       return undefined;

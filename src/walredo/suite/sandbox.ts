@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WalRedoClient, WalRedoError } from '../client';
 import { applyRecord, beginRedoForBlock, BufferTag } from '../protocol';
+import { RM, XLOG_RELMAP_UPDATE, XLR_BLOCK_ID_DATA_LONG } from '../wal/constants';
 
 export interface SandboxReport {
   /** the Seccomp field of /proc/<pid>/status: 0 off, 1 strict, 2 filter */
@@ -21,9 +22,6 @@ export interface SandboxReport {
   active: boolean;
 }
 
-const RM_RELMAP_ID = 7;
-const XLOG_RELMAP_UPDATE = 0x00;
-const XLR_BLOCK_ID_DATA_LONG = 254;
 const SANDBOX_TAG: BufferTag = { fork: 0, spcOid: 1663, dbOid: 1, relNumber: 1259, blkno: 0 };
 const SANDBOX_LSN = 0x1000028n;
 
@@ -50,7 +48,7 @@ export function relmapUpdateRecord(major: number): Buffer {
   const total = header.length + dataHeader.length + main.length;
   header.writeUInt32LE(total, 0); // xl_tot_len
   header.writeUInt8(XLOG_RELMAP_UPDATE, 16); // xl_info
-  header.writeUInt8(RM_RELMAP_ID, 17); // xl_rmid
+  header.writeUInt8(RM.RELMAP, 17); // xl_rmid
   return Buffer.concat([header, dataHeader, main]);
 }
 

@@ -36,6 +36,8 @@ export function walFormatByMagic(magic: number): WalFormat | undefined {
 }
 
 export const BLCKSZ = 8192;
+/** WAL page size (XLOG_BLCKSZ): the only one pg-bundle reads */
+export const XLOG_BLCKSZ = 8192;
 export const MAXALIGN = 8;
 
 /** Page header sizes (MAXALIGNed) and flags. */
@@ -110,6 +112,22 @@ export const RM = {
   GENERIC: 20,
   LOGICALMSG: 21,
 } as const;
+
+/** A heap or heap2 record's operation is `info & XLOG_HEAP_OPMASK` (heapam_xlog.h). */
+export const XLOG_HEAP_OPMASK = 0x70;
+export const HEAP_OP = { INSERT: 0x00, DELETE: 0x10, UPDATE: 0x20, HOT_UPDATE: 0x40, LOCK: 0x60 } as const;
+export const HEAP2_OP = { MULTI_INSERT: 0x50, LOCK_UPDATED: 0x60 } as const;
+/** The storage service's custom rmgr `neon` (id 134, v16+; access/neon_xlog.h): its record kinds. */
+export const NEON_OP = {
+  INSERT: 0x00,
+  DELETE: 0x10,
+  UPDATE: 0x20,
+  HOT_UPDATE: 0x30,
+  LOCK: 0x40,
+  MULTI_INSERT: 0x50,
+} as const;
+/** relmapper.h */
+export const XLOG_RELMAP_UPDATE = 0x00;
 
 export function rmgrName(rmid: number): string {
   return RMGR_NAMES[rmid] ?? (rmid >= 128 ? `custom${rmid}` : `rmgr${rmid}`);

@@ -10,7 +10,7 @@
  *     carry t_cid before t_hoff in the fork;
  * A record that could be either (one carrying old-tuple data for logical decoding) is no evidence.
  */
-import { RM } from './constants';
+import { formatLsn, HEAP_OP, HEAP2_OP, RM, XLOG_HEAP_OPMASK } from './constants';
 
 export type DialectKind = 'upstream' | 'fork-tcid';
 
@@ -34,10 +34,7 @@ export interface SampleRecord {
   block0?: Uint8Array;
 }
 
-const HEAP_DELETE = 0x10;
-const HEAP_UPDATE = 0x20;
-const HEAP_HOT_UPDATE = 0x40;
-const HEAP_LOCK = 0x60;
+const { DELETE: HEAP_DELETE, UPDATE: HEAP_UPDATE, HOT_UPDATE: HEAP_HOT_UPDATE, LOCK: HEAP_LOCK } = HEAP_OP;
 /** XLH_UPDATE_CONTAINS_OLD_TUPLE (1<<2) | XLH_UPDATE_CONTAINS_OLD_KEY (1<<3) */
 const UPDATE_OLD_DATA = 0x04 | 0x08;
 /** XLH_DELETE_CONTAINS_OLD_TUPLE (1<<1) | XLH_DELETE_CONTAINS_OLD_KEY (1<<2) */
@@ -46,7 +43,7 @@ const DELETE_OLD_DATA = 0x02 | 0x04;
 /** Which layout one heap record's length shows, if any (pure). */
 export function heapRecordLayout(rmid: number, info: number, main: Uint8Array): DialectKind | undefined {
   if (rmid !== RM.HEAP) return undefined;
-  const op = info & 0x70;
+  const op = info & XLOG_HEAP_OPMASK;
   const len = main.length;
   if (op === HEAP_LOCK) return len === 8 ? 'upstream' : len === 14 ? 'fork-tcid' : undefined;
   if (op === HEAP_UPDATE || op === HEAP_HOT_UPDATE) {
@@ -81,8 +78,8 @@ export function tupleHeaderLayout(
   block0: Uint8Array | undefined,
 ): DialectKind | undefined {
   let at: [number, number] | undefined;
-  if (rmid === RM.HEAP && (info & 0x70) === 0x00) at = [4, 8];
-  else if (rmid === RM.HEAP2 && (info & 0x70) === 0x50) at = [6, 12];
+  if (rmid === RM.HEAP && (info & XLOG_HEAP_OPMASK) === HEAP_OP.INSERT) at = [4, 8];
+  else if (rmid === RM.HEAP2 && (info & XLOG_HEAP_OPMASK) === HEAP2_OP.MULTI_INSERT) at = [6, 12];
   if (!at || !block0) return undefined;
   const upstream = validHoff(block0[at[0]]);
   const fork = validHoff(block0[at[1]]);
@@ -113,7 +110,7 @@ export function addEvidence(ev: DialectEvidence, r: SampleRecord): void {
     ev.firstTcid ??= {
       lsn: r.lsn,
       what: byLength
-        ? `Heap ${OP_NAMES[r.info & 0x70]} of ${r.main.length} bytes`
+        ? `Heap ${OP_NAMES[r.info & XLOG_HEAP_OPMASK]} of ${r.main.length} bytes`
         : `${r.rmid === RM.HEAP ? 'Heap INSERT' : 'Heap2 MULTI_INSERT'} whose tuple header has t_hoff after a t_cid`,
     };
   }
@@ -126,16 +123,13 @@ export interface Dialect {
   customRmgrs: number[];
 }
 
-const hex = (lsn: bigint) =>
-  `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}`;
-
 /** The verdict from the evidence (pure). */
 export function dialectOf(ev: DialectEvidence): Dialect {
   const customRmgrs = [...ev.custom.keys()].sort((a, b) => a - b);
   const custom = customRmgrs.length
     ? `; records of custom resource managers ${customRmgrs.map((id) => `${id} (${ev.custom.get(id)})`).join(', ')}`
     : '';
-  const first = ev.firstTcid ? `, the first at ${hex(ev.firstTcid.lsn)}: ${ev.firstTcid.what}` : '';
+  const first = ev.firstTcid ? `, the first at ${formatLsn(ev.firstTcid.lsn)}: ${ev.firstTcid.what}` : '';
   if (ev.tcid > 0 && ev.upstream > 0)
     return {
       kind: 'mixed',

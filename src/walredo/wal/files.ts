@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { UserError } from '../../util/errors';
-import { walFormat, walFormatByMagic } from './constants';
+import { walFormat, walFormatByMagic, XLOG_BLCKSZ } from './constants';
 import { parsePageHeader, segmentLayout } from './page-header';
 import { WalFormatError } from './record';
 import { WalSegments } from './reader';
@@ -26,8 +26,6 @@ export function segmentFileName(tli: number, segno: bigint, segSize: number): st
   const hex = (n: bigint | number) => n.toString(16).toUpperCase().padStart(8, '0');
   return hex(tli) + hex(segno / perId) + hex(segno % perId);
 }
-
-const XLOG_BLCKSZ = 8192;
 
 /**
  * The layout of a segment file (pure): from its long page header, or, for a segment whose WAL

@@ -62,7 +62,7 @@ describe('the dialect of a sample', () => {
     addEvidence(ev, rec(0x3000, RM.HEAP, 0x40, bytes(18)));
     const d = dialectOf(ev);
     expect(d.kind).toBe('fork-tcid');
-    expect(d.summary).toContain('2 heap records with t_cid, the first at 0/2000: Heap LOCK of 14 bytes');
+    expect(d.summary).toContain('2 heap records with t_cid, the first at 0/00002000: Heap LOCK of 14 bytes');
   });
   test('v16+: custom resource manager records', () => {
     const ev = emptyEvidence();
