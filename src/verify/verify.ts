@@ -15,6 +15,7 @@ import { Logger } from '../util/logger';
 import { readWalSample, refuseSample, WalSampleFacts } from '../walredo/wal-sample';
 import { shown } from '../util/log-text';
 import {
+  checkElfMachine,
   checkElfMinKernel,
   checkElfStatic,
   checkHardening,
@@ -123,6 +124,7 @@ async function verifyVersion(ctx: VersionContext): Promise<CheckResult[]> {
   add(await checkManifestFiles(ctx));
   const elfs = await scanElfFiles(ctx.bundleDir, ctx.dir);
   add(checkElfStatic(ctx, elfs));
+  add(checkElfMachine(ctx, elfs, ctx.manifest?.platform));
   add(checkElfMinKernel(ctx, elfs));
   add(checkNoBuildPaths(ctx, elfs));
   add(checkHardening(ctx, elfs));

@@ -12,10 +12,12 @@ import {
   stackProtectorFlag,
   staticProblems,
 } from '../elf';
+import { PLATFORMS, platformByElfMachine, platformById } from '../../core/platform';
 import { fail, listSome, pass, VersionContext, versionManifest } from './context';
 
 export const ELF_STATIC = 'elf-static';
 export const ELF_MIN_KERNEL = 'elf-min-kernel';
+export const ELF_MACHINE = 'elf-machine';
 export const NO_BUILD_PATHS = 'no-build-paths';
 export const HARDENING = 'hardening';
 /** The oldest kernel the bundle must run on. */
@@ -80,6 +82,35 @@ export function checkElfStatic(ctx: VersionContext, elfs: ScannedElf[]): CheckRe
   return pass(
     ELF_STATIC,
     `${elfs.length} ELF files, all static (no PT_INTERP, DT_NEEDED, RPATH or RUNPATH): ${elfs.map((e) => e.path).join(', ')}`,
+  );
+}
+
+/**
+ * Every ELF file is built for the platform the manifest names (pure): an x86-64 bundle carries no
+ * AArch64 object and the reverse (a cross build that picked up a host archive would).
+ */
+export function checkElfMachine(
+  ctx: VersionContext,
+  elfs: ScannedElf[],
+  platformId: string | undefined,
+): CheckResult {
+  const want = platformById(platformId ?? 'linux-x86_64');
+  if (!want)
+    return fail(
+      ELF_MACHINE,
+      `the manifest's platform ${platformId} is not one pg-bundle builds (${PLATFORMS.map((p) => p.id).join(', ')})`,
+    );
+  const wrong = elfs
+    .filter((e) => e.facts && e.facts.machine !== want.elfMachine)
+    .map(
+      (e) => `${e.path}: ${platformByElfMachine(e.facts!.machine)?.label ?? `e_machine ${e.facts!.machine}`}`,
+    );
+  if (wrong.length > 0)
+    return fail(ELF_MACHINE, `not built for ${want.label} (${want.id}): ${listSome(wrong)}`);
+  if (elfs.length === 0) return fail(ELF_MACHINE, `no ELF files under ${ctx.dir}/`);
+  return pass(
+    ELF_MACHINE,
+    `${elfs.length} ELF files, all ${want.label} (e_machine ${want.elfMachine}), as the platform ${want.id} says`,
   );
 }
 

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Manifest } from '../../../src/core/manifest';
 import { MemoryLogger } from '../../../src/util/logger';
 import {
+  checkElfMachine,
   checkElfMinKernel,
   checkElfStatic,
   checkHardening,
@@ -127,6 +128,18 @@ describe('verify checks on a bundle of gcc-compiled programs', () => {
         status: 'pass',
         detail: expect.stringMatching(/^minimum kernel \d+\.\d+\.\d+ \(limit 5\.10\.0\)$/),
       });
+      expect(checkElfMachine(ctxFor(), elfs, 'linux-x86_64')).toMatchObject({
+        status: 'pass',
+        detail: '2 ELF files, all x86-64 (e_machine 62), as the platform linux-x86_64 says',
+      });
+      // an x86-64 bundle whose manifest says linux-aarch64 (or a platform pg-bundle does not build)
+      expect(checkElfMachine(ctxFor(), elfs, 'linux-aarch64')).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(/^not built for AArch64 \(linux-aarch64\): v15\/bin\/initdb: x86-64/),
+      });
+      expect(checkElfMachine(ctxFor(), elfs, 'linux-riscv64').detail).toMatch(
+        /platform linux-riscv64 is not one pg-bundle builds \(linux-x86_64, linux-aarch64\)/,
+      );
     });
     it('names a dynamically linked binary put into the bundle and its offending entries', async () => {
       compileC(join(bundle, 'v15/bin'), 'helper', HELLO, []);

@@ -1,0 +1,52 @@
+/**
+ * The platforms a bundle is built for (pure): one row of facts each, so that the build, verify,
+ * publish and fetch name an architecture the same way.
+ */
+export interface Platform {
+  /** as manifests, pins and asset names write it */
+  id: 'linux-x86_64' | 'linux-aarch64';
+  /** Debian's architecture name (multiarch packages `<name>:<debian>`) */
+  debian: 'amd64' | 'arm64';
+  /** GNU triplet: the cross toolchain's prefix and the multiarch library directory */
+  triplet: 'x86_64-linux-gnu' | 'aarch64-linux-gnu';
+  /** ELF e_machine */
+  elfMachine: number;
+  /** what people call it */
+  label: string;
+  /** Node's process.arch on it */
+  nodeArch: string;
+}
+
+export const PLATFORMS: readonly Platform[] = [
+  {
+    id: 'linux-x86_64',
+    debian: 'amd64',
+    triplet: 'x86_64-linux-gnu',
+    elfMachine: 62,
+    label: 'x86-64',
+    nodeArch: 'x64',
+  },
+  {
+    id: 'linux-aarch64',
+    debian: 'arm64',
+    triplet: 'aarch64-linux-gnu',
+    elfMachine: 183,
+    label: 'AArch64',
+    nodeArch: 'arm64',
+  },
+];
+
+/** The platform of an id as a manifest or pin writes it; undefined for one pg-bundle does not build. */
+export function platformById(id: string): Platform | undefined {
+  return PLATFORMS.find((p) => p.id === id);
+}
+
+/** The platform of an ELF e_machine. */
+export function platformByElfMachine(machine: number): Platform | undefined {
+  return PLATFORMS.find((p) => p.elfMachine === machine);
+}
+
+/** The platform this process runs on (`arch`: Node's process.arch). */
+export function hostPlatform(arch: string = process.arch): Platform | undefined {
+  return PLATFORMS.find((p) => p.nodeArch === arch);
+}
