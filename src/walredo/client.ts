@@ -7,6 +7,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { encodeRedoRequest, getPage, ping, RedoRequest, RESPONSE_SIZE } from './protocol';
 import { BufferTag } from './protocol';
+import { ByteQueue } from './byte-queue';
 
 export class WalRedoError extends Error {
   constructor(
@@ -81,8 +82,7 @@ export interface ExitInfo {
 export class WalRedoClient {
   private readonly child: ChildProcess;
   private readonly pending: Pending[] = [];
-  private out: Buffer[] = [];
-  private outLen = 0;
+  private readonly out = new ByteQueue();
   private stderrBuf = '';
   private failure?: WalRedoError;
   private exitInfo?: ExitInfo;
@@ -160,13 +160,8 @@ export class WalRedoClient {
 
   private onStdout(d: Buffer): void {
     this.out.push(d);
-    this.outLen += d.length;
-    while (this.outLen >= RESPONSE_SIZE) {
-      const all = Buffer.concat(this.out);
-      const page = all.subarray(0, RESPONSE_SIZE);
-      const rest = all.subarray(RESPONSE_SIZE);
-      this.out = rest.length ? [rest] : [];
-      this.outLen = rest.length;
+    while (this.out.length >= RESPONSE_SIZE) {
+      const page = this.out.take(RESPONSE_SIZE);
       const p = this.pending.shift();
       if (!p) {
         this.fail(
@@ -178,7 +173,7 @@ export class WalRedoClient {
         return;
       }
       clearTimeout(p.timer);
-      p.resolve(Buffer.from(page));
+      p.resolve(page);
     }
   }
 

@@ -1,0 +1,44 @@
+/**
+ * Bytes that arrive in chunks and leave in fixed-size pieces (pure): the chunks are kept as they
+ * came and a piece is copied out of them once, so reading n bytes costs O(n) however the chunks
+ * are cut (a burst of thousands of pages in one chunk included).
+ */
+export class ByteQueue {
+  private chunks: Buffer[] = [];
+  /** read position in chunks[0] */
+  private offset = 0;
+  private size = 0;
+  /** bytes copied out so far (what a test checks to see the cost stay linear) */
+  copied = 0;
+
+  get length(): number {
+    return this.size;
+  }
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+  }
+
+  /** The next n bytes, as a new buffer; n must be at most `length`. */
+  take(n: number): Buffer {
+    if (n > this.size) throw new RangeError(`take(${n}) with ${this.size} bytes queued`);
+    const piece = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const head = this.chunks[0];
+      const count = Math.min(n - filled, head.length - this.offset);
+      head.copy(piece, filled, this.offset, this.offset + count);
+      filled += count;
+      this.offset += count;
+      if (this.offset === head.length) {
+        this.chunks.shift();
+        this.offset = 0;
+      }
+    }
+    this.size -= n;
+    this.copied += n;
+    return piece;
+  }
+}
