@@ -1,3 +1,4 @@
+import { SUPPORTED_MAJORS } from '../core/majors';
 import { UserError } from '../util/errors';
 import { isSha256Hex } from '../util/hash';
 
@@ -126,8 +127,6 @@ export function sourcesForVersions(
   return result;
 }
 
-export const SUPPORTED_MAJORS = [14, 15, 16, 17, 18] as const;
-
 /** Parses `--pg 15,18` (also accepts `v15`). */
 export function parseVersions(text: string): number[] {
   const parts = text
@@ -139,7 +138,7 @@ export function parseVersions(text: string): number[] {
   const versions = parts.map((p) => {
     const m = /^v?(\d+)$/.exec(p);
     const n = m ? Number(m[1]) : NaN;
-    if (!(SUPPORTED_MAJORS as readonly number[]).includes(n)) {
+    if (!SUPPORTED_MAJORS.includes(n)) {
       throw new UserError(
         `'${p}' is not a supported PostgreSQL major version`,
         `use one of ${SUPPORTED_MAJORS.join(', ')}`,

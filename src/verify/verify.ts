@@ -2,6 +2,7 @@
  * `verify`: proves a bundle hermetic, version by version. Order matters: the clusters are compared
  * (determinism, host independence) before the single-user backend touches the empty-root cluster.
  */
+import { SUPPORTED_MAJORS } from '../core/majors';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -78,8 +79,6 @@ export function checkWalSample(
   );
   return { dir, facts };
 }
-
-export const SUPPORTED_MAJORS = [14, 15, 16, 17, 18];
 
 /** The manifest, or why it cannot be used (a failed check, not an abort: the other checks still run). */
 function readManifest(path: string): { manifest?: Manifest; problem?: string } {
