@@ -1,3 +1,4 @@
+import { newestFirst } from './debian-version';
 import {
   existsSync,
   mkdirSync,
@@ -360,7 +361,7 @@ async function updateIndexes(aptDir: string, list: string, opts: string[], log: 
 async function listedVersions(pkg: string, opts: string[]): Promise<string[]> {
   const showsrc = await capture('apt-cache', [...opts, 'showsrc', '--only-source', pkg]).catch(() => '');
   const versions = [...new Set([...showsrc.matchAll(/^Version:\s*(\S+)/gm)].map((m) => m[1]))];
-  return sortDebianVersionsDescending(versions);
+  return newestFirst(versions);
 }
 
 /** Files of a listed source package that the archive does not serve. */
@@ -407,24 +408,4 @@ async function downloadDebianSource(
     );
   }
   return { dir, dscName };
-}
-
-/** Debian versions, newest first (dpkg's ordering). */
-async function sortDebianVersionsDescending(versions: string[]): Promise<string[]> {
-  const sorted: string[] = [];
-  for (const v of versions) {
-    let at = 0;
-    while (at < sorted.length && !(await debianVersionGreater(v, sorted[at]))) at++;
-    sorted.splice(at, 0, v);
-  }
-  return sorted;
-}
-
-async function debianVersionGreater(a: string, b: string): Promise<boolean> {
-  try {
-    await run('dpkg', ['--compare-versions', a, 'gt', b]);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -5,25 +5,11 @@ import { Manifest, VersionManifest } from '../../../src/core/manifest';
 import { outdatedCommand } from '../../../src/outdated/command';
 import {
   Available,
-  compareDebianVersions,
   compareWithAvailable,
   parseAptPolicyCandidate,
   renderOutdated,
 } from '../../../src/outdated/outdated';
 import { testContext, versionManifest } from '../publish/helpers';
-
-test.each([
-  ['1:1.2.13.dfsg-1', '1.3-1', 1],
-  ['2.36-9+deb12u14', '2.36-9+deb12u10', 1],
-  ['2.36-9+deb12u9', '2.36-9+deb12u10', -1],
-  ['1.5.4+dfsg2-5', '1.5.4+dfsg2-5', 0],
-  ['15.14-0+deb12u1', '15.13-0+deb12u1', 1],
-  ['1.0~rc1-1', '1.0-1', -1],
-  ['1.0-1', '1.0-1~bpo1', 1],
-  ['72.1-3+deb12u1', '72.1-3', 1],
-])('dpkg orders %s against %s: %i', (a, b, sign) => {
-  expect(Math.sign(compareDebianVersions(a, b))).toBe(sign);
-});
 
 test('apt-cache policy: the candidate, none for "(none)"', () => {
   const text =
