@@ -105,8 +105,6 @@ export interface BumpResult {
   outcome: BumpOutcome;
   pullNumber?: number;
   pullUrl?: string;
-  /** the review request was refused (422 after retries); the PR exists */
-  reviewRequestFailed?: boolean;
   /** a new pin was committed to the bump branch (the pull request proposes another bundle than before) */
   pinCommitted?: boolean;
 }
@@ -472,11 +470,11 @@ async function addMissingLabels({ gh, req, plan, log }: Bump, pull: OpenPull): P
 async function requestMissingReviews(
   { gh, req, plan, log }: Bump,
   pull: OpenPull,
-): Promise<{ changed: boolean; failed: boolean }> {
+): Promise<{ changed: boolean }> {
   const missing = plan.teamReviewers.filter(
     (t) => !pull.teams.some((s) => s.toLowerCase() === t.toLowerCase()),
   );
-  if (missing.length === 0) return { changed: false, failed: false };
+  if (missing.length === 0) return { changed: false };
   const { owner, repo } = req;
   const pull_number = pull.number;
   const teams = missing.map((t) => `@${owner}/${t}`).join(', ');
@@ -491,13 +489,13 @@ async function requestMissingReviews(
         ),
     );
     log.info(`requested review from ${teams}`);
-    return { changed: true, failed: false };
+    return { changed: true };
   } catch (err) {
     if (httpStatus(err) !== 422) throw err;
     log.warn(
       `could not request review from ${teams} on #${pull_number} (${apiMessage(err)}): the team needs write access to ${plan.repository}`,
     );
-    return { changed: false, failed: true };
+    return { changed: false };
   }
 }
 
@@ -566,7 +564,6 @@ export async function applyBump(
     outcome: opened ? 'created' : changed ? 'updated' : 'up-to-date',
     pullNumber: pull.number,
     pullUrl: pull.html_url,
-    reviewRequestFailed: reviews?.failed ?? false,
     pinCommitted: !branchCurrent,
   };
 }

@@ -12,12 +12,6 @@ export function parseConfigureVersion(configureText: string): PgSourceVersion | 
   return m ? toVersion(m[1]) : undefined;
 }
 
-/** Reads the version from meson.build's project() call (v16+). */
-export function parseMesonVersion(mesonText: string): PgSourceVersion | undefined {
-  const m = /project\(\s*'postgresql'\s*,[^)]*?version\s*:\s*'([^']+)'/s.exec(mesonText);
-  return m ? toVersion(m[1]) : undefined;
-}
-
 function toVersion(full: string): PgSourceVersion | undefined {
   const m = /^(\d+)/.exec(full);
   return m ? { full, major: Number(m[1]) } : undefined;

@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateWal } from '../../src/walredo/corpus/generate-wal';
 import { runWalRedoStage, walRedoPaths, walRedoStarter } from '../../src/walredo/suite';
-import { reportMarkdown } from '../../src/walredo/suite/report';
+import { reportMarkdown } from '../support/walredo-report';
 import { loadWalDirectory } from '../../src/walredo/wal/files';
 import { WalReader } from '../../src/walredo/wal/reader';
 import { decodeRecord } from '../../src/walredo/wal/record';
-import { compareWithWaldump, parseWaldump, toWaldumpView } from '../../src/walredo/wal/waldump';
+import { compareWithWaldump, parseWaldump, toWaldumpView } from '../support/wal/waldump';
 import { parseLsn } from '../../src/walredo/wal/constants';
 
 const bundle = process.env.PG_BUNDLE_E2E_BUNDLE;

@@ -1,9 +1,4 @@
-import {
-  parseCatversion,
-  parseConfigureVersion,
-  parseMesonVersion,
-  treeHasWalRedo,
-} from '../../../src/source/pg-version';
+import { parseCatversion, parseConfigureVersion, treeHasWalRedo } from '../../../src/source/pg-version';
 import { debSrcList, parseDsc, upstreamTarball } from '../../../src/source/dsc';
 
 describe('version facts from a source tree', () => {
@@ -13,11 +8,6 @@ describe('version facts from a source tree', () => {
     ["PACKAGE_VERSION='17devel'\n", { full: '17devel', major: 17 }],
     ['no version here', undefined],
   ])('configure %#', (text, expected) => expect(parseConfigureVersion(text)).toEqual(expected));
-
-  test('meson.build', () => {
-    const text = "project('postgresql',\n  ['c'],\n  version: '16.4',\n  license: 'PostgreSQL')";
-    expect(parseMesonVersion(text)).toEqual({ full: '16.4', major: 16 });
-  });
 
   test('catversion.h', () => {
     expect(parseCatversion('/* yyyymmddN */\n#define CATALOG_VERSION_NO\t202209061\n')).toBe(202209061);

@@ -9,7 +9,8 @@ import {
   walRedoPaths,
 } from '../../../src/walredo/suite';
 import { WalRedoClient } from '../../../src/walredo/client';
-import { describeFailure, emptyReport, reportMarkdown } from '../../../src/walredo/suite/report';
+import { describeFailure, emptyReport } from '../../../src/walredo/suite/report';
+import { reportMarkdown } from '../../support/walredo-report';
 import { PROTOCOL_TESTS } from '../../../src/walredo/suite/protocol-tests';
 import { storedVectors } from './fixtures';
 

@@ -1,9 +1,9 @@
 import { loadWalDirectory } from '../../../src/walredo/wal/files';
 import { WalReader } from '../../../src/walredo/wal/reader';
 import { decodeRecord } from '../../../src/walredo/wal/record';
-import { compareWithWaldump, parseWaldump, toWaldumpView } from '../../../src/walredo/wal/waldump';
+import { compareWithWaldump, parseWaldump, toWaldumpView } from '../../support/wal/waldump';
 import { restoreBlockImage } from '../../../src/walredo/wal/image';
-import { trimSegments } from '../../../src/walredo/wal/trim';
+import { trimSegments } from '../../support/wal/trim';
 import { walFixture } from './fixtures';
 
 describe.each([

@@ -1,4 +1,4 @@
-import { parseWaldump, compareWithWaldump, WaldumpRecord } from '../../../src/walredo/wal/waldump';
+import { parseWaldump, compareWithWaldump, WaldumpRecord } from '../../support/wal/waldump';
 import { formatLsn, parseLsn } from '../../../src/walredo/wal/constants';
 
 const sample = [

@@ -2,9 +2,9 @@
  * Parsing `pg_waldump --bkp-details` output and comparing it with what the reader decoded, so the
  * reader is checked against PostgreSQL's own decoder.
  */
-import { FORK_NAMES, formatLsn, parseLsn, rmgrName } from './constants';
-import { DecodedRecord } from './record';
-import { RawWalRecord } from './reader';
+import { FORK_NAMES, formatLsn, parseLsn, rmgrName } from '../../../src/walredo/wal/constants';
+import { DecodedRecord } from '../../../src/walredo/wal/record';
+import { RawWalRecord } from '../../../src/walredo/wal/reader';
 
 export interface WaldumpBlock {
   blockId: number;

@@ -2,7 +2,7 @@
  * Cutting a WAL range out of segments (for small fixtures): pages outside [from, to) become zeros,
  * except the first page of each segment, whose long header tells readers the segment layout.
  */
-import { WalSegments } from './reader';
+import { WalSegments } from '../../../src/walredo/wal/reader';
 
 export function trimSegments(wal: WalSegments, from: bigint, to: bigint): WalSegments {
   const seg = BigInt(wal.segSize);
