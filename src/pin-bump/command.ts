@@ -17,7 +17,7 @@ import { applyBump, BumpPlan, BumpRequest, bumpBranch, enforceRouting, planBump 
 import { setCompatibilityStatus } from './compatibility-status';
 import { CompareRunner, measureBump } from './measure';
 import { DEFAULT_PIN_PATH, pinFromManifest, pinPathProblem, serialisePin, unmeasuredFacts } from './pin-file';
-import { readManifest, readReleaseInfo } from './release-info';
+import { readReleaseInfo, readReleaseManifest } from './release-info';
 import { validateStorageTeam } from './routing';
 
 function labelsOption(options: RawOptions): string[] {
@@ -150,7 +150,7 @@ function bumpRequest(
 ): BumpRequest {
   const { log } = ctx;
   const { out, dryRun } = settings;
-  const { manifest, path: manifestPath } = readManifest(out);
+  const { manifest, path: manifestPath } = readReleaseManifest(out);
   const release = readReleaseInfo({
     out,
     tag: stringOption(options, 'tag'),

@@ -35,7 +35,7 @@ export function parseSha256Sums(text: string, where = 'SHA256SUMS'): Map<string,
  * The manifest of the release: <out>/publish/manifest.json (the merged manifest publish uploaded),
  * else <out>/manifest.json (build/verify's).
  */
-export function readManifest(out: string): { manifest: Manifest; path: string } {
+export function readReleaseManifest(out: string): { manifest: Manifest; path: string } {
   const candidates = [join(out, 'publish', 'manifest.json'), join(out, 'manifest.json')];
   const path = candidates.find((p) => existsSync(p));
   if (!path)

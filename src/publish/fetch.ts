@@ -519,7 +519,7 @@ class BundleExtraction {
           'the asset was not written by pg-bundle publish; check the pin',
         );
       const text = await this.readSmall(stream, header.size ?? 0);
-      this.manifest = this.readManifest(text);
+      this.manifest = this.parseManifest(text);
       this.writeFile(path, text, 0o644);
       return;
     }
@@ -571,7 +571,7 @@ class BundleExtraction {
     return Buffer.concat(chunks);
   }
 
-  private readManifest(data: Buffer): Manifest {
+  private parseManifest(data: Buffer): Manifest {
     const manifest = parseManifest(data.toString('utf8'), "the bundle's manifest.json");
     const problems = [...manifestShapeProblems(manifest)];
     if (problems.length === 0) problems.push(...pinMismatches(manifest, this.pin));

@@ -81,7 +81,7 @@ export function checkWalSample(
 }
 
 /** The manifest, or why it cannot be used (a failed check, not an abort: the other checks still run). */
-function readManifest(path: string): { manifest?: Manifest; problem?: string } {
+function manifestOrProblem(path: string): { manifest?: Manifest; problem?: string } {
   try {
     return { manifest: readManifestFile(path) };
   } catch (err) {
@@ -141,7 +141,7 @@ export async function verifyBundle(req: VerifyRequest): Promise<VerifyReport> {
   const bundleDir = resolve(req.bundleDir);
   validateRequest(bundleDir, req.majors);
   const manifestPath = join(bundleDir, 'manifest.json');
-  const { manifest, problem } = readManifest(manifestPath);
+  const { manifest, problem } = manifestOrProblem(manifestPath);
   const walSample = req.walSample
     ? checkWalSample(resolve(req.walSample), req.majors, manifest, req.log)
     : undefined;

@@ -5,7 +5,7 @@ import { serverUrlFromApiUrl } from '../../../src/github/access';
 import { releaseUrls } from '../../../src/github/repository';
 import {
   parseSha256Sums,
-  readManifest,
+  readReleaseManifest,
   readReleaseInfo,
   releaseInfoFromRecord,
 } from '../../../src/pin-bump/release-info';
@@ -43,7 +43,7 @@ describe('reading what publish wrote', () => {
   mkdirSync(join(out, 'publish'));
 
   test('missing manifest, missing SHA256SUMS and missing tag are explained', () => {
-    expect(() => readManifest(out)).toThrow(
+    expect(() => readReleaseManifest(out)).toThrow(
       /no manifest found .*fix: run pg-bundle build, verify and publish/s,
     );
     expect(() =>
@@ -79,7 +79,7 @@ describe('reading what publish wrote', () => {
     expect(() =>
       readReleaseInfo({ out, tag: 'other', releaseRepository: 'acme/rel', serverUrl: 'https://github.com' }),
     ).toThrow(/has no sha256 for pg-bundle-other-linux-x86_64.tar.zst/);
-    expect(readManifest(out).path).toBe(join(out, 'publish', 'manifest.json'));
+    expect(readReleaseManifest(out).path).toBe(join(out, 'publish', 'manifest.json'));
   });
 });
 
