@@ -138,7 +138,14 @@ export async function buildBundles(req: BuildRequest): Promise<Manifest> {
       packages,
       gccMajor,
     };
-    const treeDir = compiledTreeDir({ cacheDir: req.cacheDir, major, source, icu, toolchain });
+    const treeDir = compiledTreeDir({
+      cacheDir: req.cacheDir,
+      major,
+      source,
+      icu,
+      toolchain,
+      debug: req.keepDebug,
+    });
     const entry = await withCacheLock(treeDir, req.log, () =>
       req.linkage === 'dynamic' ? buildDynamicVersion(job) : buildVersion(job),
     );

@@ -91,6 +91,8 @@ export function compiledTreeFlagsKey(input: {
   icu: Pick<IcuChoice, 'prefix' | 'version'>;
   toolchain: Toolchain;
   source?: { dir?: string; offersLibseccomp?: boolean };
+  /** compiled with -g (--keep-debug) */
+  debug?: boolean;
 }): string {
   const { major, icu, toolchain } = input;
   const args = configureArgs({
@@ -105,6 +107,7 @@ export function compiledTreeFlagsKey(input: {
     sourceDir: '<source>',
     buildDir: '<build>',
     icuPrefix: icu.prefix === undefined ? undefined : '<icu>',
+    debug: input.debug,
   });
   return sha256(JSON.stringify({ major, args, flags, icu: icu.prefix ?? icu.version, toolchain })).slice(
     0,
@@ -166,6 +169,8 @@ interface TreeInput {
   scope?: CompileScope;
   /** the ccache binary, or undefined to compile without it */
   ccache?: string;
+  /** compile with -g (--keep-debug) */
+  debug?: boolean;
 }
 
 /**
@@ -180,7 +185,7 @@ export async function compileAndStage(input: TreeInput): Promise<CompiledTree> {
   const front = compilerFrontDir(cacheDir, realCompiler('gcc'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    ...configureEnv({ major, sourceDir, buildDir, icuPrefix: icu.prefix }),
+    ...configureEnv({ major, sourceDir, buildDir, icuPrefix: icu.prefix, debug: input.debug }),
     ...ccacheEnv(cacheDir, input.ccache),
     PATH: `${front}:${process.env.PATH ?? '/usr/bin:/bin'}`,
   };

@@ -13,6 +13,8 @@ export interface ConfigureInput {
   icuPrefix?: string;
   /** the tree's configure offers --with-libseccomp (a fork's walredo sandbox): it is always given then */
   libseccomp?: boolean;
+  /** compile with debug information (--keep-debug keeps it beside the stripped binaries) */
+  debug?: boolean;
 }
 
 export function configureArgs(input: ConfigureInput): string[] {
@@ -28,8 +30,13 @@ export function configureArgs(input: ConfigureInput): string[] {
   return args;
 }
 
-/** Compiler flags configure records (they end up in pg_config's data inside the binaries): no paths. */
-export const RECORDED_CFLAGS = '-O2 -g -fstack-protector-strong';
+/**
+ * Compiler flags configure records (they end up in pg_config's data inside the binaries): no paths.
+ * No -g: the bundle's binaries are stripped, and debug information costs about 30% of every
+ * compile (src/backend/access of v14: 35.3 s with, 27.3 s without). --keep-debug compiles with -g.
+ */
+export const RECORDED_CFLAGS = '-O2 -fstack-protector-strong';
+export const DEBUG_CFLAGS = '-O2 -g -fstack-protector-strong';
 
 /**
  * The environment of configure and every make in the tree. Build paths must not leak into the
@@ -39,7 +46,7 @@ export const RECORDED_CFLAGS = '-O2 -g -fstack-protector-strong';
  */
 export function configureEnv(input: ConfigureInput): Record<string, string> {
   const env: Record<string, string> = {
-    CFLAGS: RECORDED_CFLAGS,
+    CFLAGS: input.debug ? DEBUG_CFLAGS : RECORDED_CFLAGS,
     PGB_MAP_SOURCE: input.sourceDir,
     PGB_MAP_BUILD: input.buildDir,
   };

@@ -60,6 +60,7 @@ export async function startVersion(job: VersionJob): Promise<StartedVersion> {
     // the dynamic build ships the whole install (libpq, every module); the bundle only its part
     scope: job.req.linkage === 'dynamic' ? 'all' : (job.req.compileScope ?? 'bundle'),
     ccache: job.req.ccache === false ? undefined : findCcache(),
+    debug: job.req.keepDebug,
   });
   return { v, work, logs, tree, startedAt };
 }

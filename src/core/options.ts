@@ -157,7 +157,8 @@ export const OPTION_SPECS: OptionSpec[] = [
     kind: 'boolean',
     default: false,
     commands: BUILDING,
-    description: 'keep separate debug info in <out>/debug/vNN',
+    description:
+      'compile with -g (a compiled tree of its own) and keep separate debug info in <out>/debug/vNN',
   },
   {
     key: 'installDeps',
