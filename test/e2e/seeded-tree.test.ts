@@ -1,13 +1,17 @@
 /**
- * A tree seeded from another source's compiled tree yields the files a cold build does. The fork
- * bundle test/run-all.sh built (its fork-shaped trees seeded from the main job's upstream trees) is
- * built again for one major from the same directory source, cold, with an empty cache elsewhere and
- * the same flags (PG_BUNDLE_E2E_FORK_ARGS): every file of vNN/ must be equal.
+ * A tree seeded from another source's compiled tree yields the files a cold build does, and the
+ * build is reproducible from any path. The fork bundle test/run-all.sh built (its fork-shaped trees
+ * seeded from the main job's upstream trees) is built again for one major from the same directory
+ * source, cold, with an empty cache and out directory elsewhere and the same flags
+ * (PG_BUNDLE_E2E_FORK_ARGS): every file of vNN/ must be equal. Then the compiled tree is deleted and
+ * the major built once more with that cache: every object comes from ccache (ccache never changes
+ * the output), and the files are still the same.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseCcacheStats } from '../../src/build/ccache';
 import { namedBundle } from './bundle-env';
 
 jest.setTimeout(30 * 60_000);
@@ -22,34 +26,53 @@ if (!fork || fork.majors.length !== 1) {
   });
 } else {
   const major = fork.majors[0];
-  test(`v${major}: the seeded fork tree's bundle equals a cold build of the same tree, file for file`, () => {
-    const entry = fork.manifest.versions[String(major)];
+  const entry = fork.manifest.versions[String(major)];
+  const elsewhere = mkdtempSync(join(tmpdir(), 'pgb-seeded-'));
+  const cache = join(elsewhere, 'cache');
+  afterAll(() => rmSync(elsewhere, { recursive: true, force: true }));
+  const sums = (e: typeof entry) => Object.fromEntries(e.files.map((f) => [f.path, f.sha256]));
+  const differing = (a: Record<string, string>, b: Record<string, string>) =>
+    Object.keys({ ...a, ...b }).filter((p) => a[p] !== b[p]);
+
+  /** builds the fork tree again with the fork bundle's flags, the cache `cache`, into `outDir`; returns the log */
+  function build(outDir: string): { log: string; built: typeof entry } {
+    const args = [
+      'bin/pg-bundle.js',
+      'build',
+      '--pg',
+      String(major),
+      '--source',
+      entry.source.spec,
+      ...flags,
+    ];
+    args.push('--cache-dir', cache, '--out', outDir);
+    const r = spawnSync('node', args, { cwd: resolve(__dirname, '../..'), encoding: 'utf8' });
+    expect(`${r.status} ${r.stderr.slice(-2000)}`).toMatch(/^0 /);
+    const built = JSON.parse(readFileSync(join(outDir, 'manifest.json'), 'utf8')).versions[String(major)];
+    return { log: r.stdout + r.stderr, built };
+  }
+
+  test(`v${major}: the seeded fork tree's bundle equals a cold build of the same tree elsewhere (another cache and out directory), file for file`, () => {
     expect(entry.source.kind).toBe('dir');
-    const elsewhere = mkdtempSync(join(tmpdir(), 'pgb-seeded-'));
-    try {
-      const outDir = join(elsewhere, 'out');
-      const args = [
-        'bin/pg-bundle.js',
-        'build',
-        '--pg',
-        String(major),
-        '--source',
-        entry.source.spec,
-        ...flags,
-      ];
-      args.push('--cache-dir', join(elsewhere, 'cache'), '--out', outDir);
-      const r = spawnSync('node', args, { cwd: resolve(__dirname, '../..'), encoding: 'utf8' });
-      expect(`${r.status} ${r.stderr.slice(-2000)}`).toMatch(/^0 /);
-      expect(r.stdout + r.stderr).not.toMatch(/seed the tree/);
-      const cold = JSON.parse(readFileSync(join(outDir, 'manifest.json'), 'utf8')).versions[String(major)];
-      const sums = (e: typeof entry) => Object.fromEntries(e.files.map((f) => [f.path, f.sha256]));
-      const a = sums(entry);
-      const b = sums(cold);
-      const differing = Object.keys({ ...a, ...b }).filter((p) => a[p] !== b[p]);
-      console.log(`v${major}: seeded vs cold: ${Object.keys(b).length} files, ${differing.length} differ`);
-      expect(differing).toEqual([]);
-    } finally {
-      rmSync(elsewhere, { recursive: true, force: true });
-    }
+    const { log, built } = build(join(elsewhere, 'out'));
+    expect(log).not.toMatch(/seed the tree/);
+    const d = differing(sums(entry), sums(built));
+    console.log(
+      `v${major}: seeded vs cold elsewhere: ${Object.keys(sums(built)).length} files, ${d.length} differ`,
+    );
+    expect(d).toEqual([]);
+  });
+
+  test(`v${major}: a build whose every object comes from ccache gives identical files`, () => {
+    for (const name of readdirSync(join(cache, 'build')))
+      rmSync(join(cache, 'build', name), { recursive: true, force: true });
+    const { log, built } = build(join(elsewhere, 'from-ccache'));
+    const line = /v\d+: ccache (\d+) hits, (\d+) misses/.exec(log);
+    expect(line).not.toBeNull();
+    const stats = parseCcacheStats(`direct_cache_hit\t${line![1]}\ncache_miss\t${line![2]}\n`);
+    console.log(`v${major}: compiled from ccache: ${stats.hits} hits, ${stats.misses} misses`);
+    expect(stats.misses).toBe(0);
+    expect(stats.hits).toBeGreaterThan(500);
+    expect(differing(sums(entry), sums(built))).toEqual([]);
   });
 }

@@ -101,7 +101,7 @@ describe(`verify on the bundle in ${SOURCE}`, () => {
     const manifest = JSON.parse(readFileSync(join(copy.bundle, 'manifest.json'), 'utf8')) as Manifest;
     for (const m of MAJORS) {
       const conformance = manifest.versions[String(m)].conformance!;
-      expect(conformance.checks).toHaveLength(13);
+      expect(conformance.checks).toHaveLength(14);
       expect(conformance.checks.find((c) => c.name === 'walredo')?.status).toBe('pass');
       expect(conformance.collation).toMatchObject({ datcollate: 'C.UTF-8', datctype: 'C.UTF-8' });
       expect(conformance.collation?.icuCollationVersion).toMatch(/^\d+\.\d+/);
