@@ -80,6 +80,7 @@ describe('verifyCommand', () => {
     expect(checks.map((c) => `${c.name}:${c.status}`)).toEqual([
       'manifest-files:pass',
       'elf-static:pass',
+      'elf-machine:pass',
       'elf-min-kernel:pass',
       'no-build-paths:pass',
       'hardening:pass',
