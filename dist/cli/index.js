@@ -42021,9 +42021,7 @@ async function buildDynamicVersion(job) {
 /** A PGXS module built and installed into the staged tree, as a pg_install would have it. */
 async function installPgxsModule(job, started, dir, origin, extra = []) {
     const { v, work, logs } = started;
-    const copy = (0, node_path_1.join)(work, 'pgxs', dir.replace(/^.*\//, ''));
-    (0, node_fs_1.rmSync)(copy, { recursive: true, force: true });
-    (0, node_fs_1.cpSync)(dir, copy, { recursive: true });
+    const { copy } = (0, modules_1.copyModuleTree)((0, node_path_1.resolve)(dir), work, job.req.log);
     const makeArgs = ['USE_PGXS=1', `PG_CONFIG=${started.tree.pgConfig}`, ...extra];
     await job.req.log.step(`${v}: build module ${dir} (PGXS, shared)`, async () => {
         await (0, exec_1.run)('make', ['-C', copy, `-j${job.req.jobs}`, ...makeArgs], { logFile: (0, node_path_1.join)(logs, 'modules.log') });
@@ -42397,6 +42395,7 @@ exports.siblingIncludes = siblingIncludes;
 exports.readMakeVars = readMakeVars;
 exports.prepareModule = prepareModule;
 exports.prepareInTreeModules = prepareInTreeModules;
+exports.copyModuleTree = copyModuleTree;
 exports.buildPgxsModule = buildPgxsModule;
 const node_fs_1 = __nccwpck_require__(73024);
 const node_path_1 = __nccwpck_require__(76760);
@@ -42525,19 +42524,16 @@ async function prepareInTreeModules(buildDir, workDir) {
  * Builds an external module directory with PGXS against the staged install of the same tree (in a
  * copy, so the user's directory is not touched) and prepares each library it builds.
  */
-async function buildPgxsModule(dir, origin, pgConfig, workDir, log, jobs, extraMakeArgs = [], 
-/** files copied into the module's build copy (e.g. a shared source the Makefile expects beside it) */
-extraFiles = []) {
-    const src = (0, node_path_1.resolve)(dir);
-    if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(src, 'Makefile')))
-        throw new errors_1.UserError(`module directory ${src} has no Makefile`, 'pass a PGXS module directory (with a Makefile using PGXS) to --module');
-    // a module that includes from a sibling directory is copied with that sibling, as they stand
+/**
+ * Copies a module's directory under <workDir>/pgxs to build it there: alone to pgxs/<name> (callers
+ * find its objects there), or, when its sources include "../<sibling>/...", to pgxs/<parent>/<name>
+ * beside copies of those siblings, as they stand; a missing sibling is one line.
+ */
+function copyModuleTree(src, workDir, log) {
     const siblings = siblingIncludes(moduleSources(src));
     for (const [sibling, file] of siblings)
         if (!(0, node_fs_1.existsSync)((0, node_path_1.join)((0, node_path_1.dirname)(src), sibling, file)))
             throw new errors_1.UserError(`module ${(0, node_path_1.basename)(src)} includes "../${sibling}/${file}", which is not beside it (${(0, node_path_1.join)((0, node_path_1.dirname)(src), sibling, file)} does not exist)`, `pass the module from a checkout that has ${sibling}/ next to ${(0, node_path_1.basename)(src)}/`);
-    // a module alone is copied to pgxs/<name> (callers find its objects there); one with siblings
-    // to pgxs/<parent>/<name>, beside copies of them
     const copyRoot = siblings.size
         ? (0, node_path_1.join)(workDir, 'pgxs', (0, node_path_1.basename)((0, node_path_1.dirname)(src)) || 'root')
         : (0, node_path_1.join)(workDir, 'pgxs');
@@ -42550,6 +42546,15 @@ extraFiles = []) {
         (0, node_fs_1.cpSync)((0, node_path_1.join)((0, node_path_1.dirname)(src), sibling), (0, node_path_1.join)(copyRoot, sibling), { recursive: true });
         log.info(`module ${(0, node_path_1.basename)(src)}: built with its sibling directory ${sibling}/ (it includes from there)`);
     }
+    return { copy, siblings };
+}
+async function buildPgxsModule(dir, origin, pgConfig, workDir, log, jobs, extraMakeArgs = [], 
+/** files copied into the module's build copy (e.g. a shared source the Makefile expects beside it) */
+extraFiles = []) {
+    const src = (0, node_path_1.resolve)(dir);
+    if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(src, 'Makefile')))
+        throw new errors_1.UserError(`module directory ${src} has no Makefile`, 'pass a PGXS module directory (with a Makefile using PGXS) to --module');
+    const { copy, siblings } = copyModuleTree(src, workDir, log);
     for (const file of extraFiles)
         (0, node_fs_1.cpSync)(file, (0, node_path_1.join)(copy, (0, node_path_1.basename)(file)));
     // COPT maps the copy's path away, so the module's debug info (and the binary's build ID) do not depend on it

@@ -22,7 +22,7 @@ import {
   rmSync,
 } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 import { FileEntry, ModuleEntry, VersionManifest } from '../core/manifest';
 import { UserError } from '../util/errors';
 import { capture, run } from '../util/exec';
@@ -32,7 +32,7 @@ import { normaliseModes } from './assemble';
 import { finishVersion, StartedVersion, startVersion, VersionJob } from './version-job';
 import { TREE_MAKE_ARGS } from './compiled-tree';
 import { wrapFlag } from './configure';
-import { IN_TREE_MODULES, librariesOf, readMakeVars } from './modules';
+import { copyModuleTree, IN_TREE_MODULES, librariesOf, readMakeVars } from './modules';
 import { builtinWalRedoDir, parseWrapList } from './walredo';
 
 export type Linkage = 'static' | 'dynamic';
@@ -159,9 +159,7 @@ async function installPgxsModule(
   extra: string[] = [],
 ): Promise<{ copy: string; served: ServedModule[] }> {
   const { v, work, logs } = started;
-  const copy = join(work, 'pgxs', dir.replace(/^.*\//, ''));
-  rmSync(copy, { recursive: true, force: true });
-  cpSync(dir, copy, { recursive: true });
+  const { copy } = copyModuleTree(resolve(dir), work, job.req.log);
   const makeArgs = ['USE_PGXS=1', `PG_CONFIG=${started.tree.pgConfig}`, ...extra];
   await job.req.log.step(`${v}: build module ${dir} (PGXS, shared)`, async () => {
     await run('make', ['-C', copy, `-j${job.req.jobs}`, ...makeArgs], { logFile: join(logs, 'modules.log') });

@@ -179,6 +179,40 @@ export async function prepareInTreeModules(buildDir: string, workDir: string): P
  * Builds an external module directory with PGXS against the staged install of the same tree (in a
  * copy, so the user's directory is not touched) and prepares each library it builds.
  */
+/**
+ * Copies a module's directory under <workDir>/pgxs to build it there: alone to pgxs/<name> (callers
+ * find its objects there), or, when its sources include "../<sibling>/...", to pgxs/<parent>/<name>
+ * beside copies of those siblings, as they stand; a missing sibling is one line.
+ */
+export function copyModuleTree(
+  src: string,
+  workDir: string,
+  log: Logger,
+): { copy: string; siblings: Map<string, string> } {
+  const siblings = siblingIncludes(moduleSources(src));
+  for (const [sibling, file] of siblings)
+    if (!existsSync(join(dirname(src), sibling, file)))
+      throw new UserError(
+        `module ${basename(src)} includes "../${sibling}/${file}", which is not beside it (${join(dirname(src), sibling, file)} does not exist)`,
+        `pass the module from a checkout that has ${sibling}/ next to ${basename(src)}/`,
+      );
+  const copyRoot = siblings.size
+    ? join(workDir, 'pgxs', basename(dirname(src)) || 'root')
+    : join(workDir, 'pgxs');
+  const copy = join(copyRoot, basename(src));
+  rmSync(copy, { recursive: true, force: true });
+  mkdirSync(copyRoot, { recursive: true });
+  cpSync(src, copy, { recursive: true });
+  for (const sibling of siblings.keys()) {
+    rmSync(join(copyRoot, sibling), { recursive: true, force: true });
+    cpSync(join(dirname(src), sibling), join(copyRoot, sibling), { recursive: true });
+    log.info(
+      `module ${basename(src)}: built with its sibling directory ${sibling}/ (it includes from there)`,
+    );
+  }
+  return { copy, siblings };
+}
+
 export async function buildPgxsModule(
   dir: string,
   origin: string,
@@ -196,30 +230,7 @@ export async function buildPgxsModule(
       `module directory ${src} has no Makefile`,
       'pass a PGXS module directory (with a Makefile using PGXS) to --module',
     );
-  // a module that includes from a sibling directory is copied with that sibling, as they stand
-  const siblings = siblingIncludes(moduleSources(src));
-  for (const [sibling, file] of siblings)
-    if (!existsSync(join(dirname(src), sibling, file)))
-      throw new UserError(
-        `module ${basename(src)} includes "../${sibling}/${file}", which is not beside it (${join(dirname(src), sibling, file)} does not exist)`,
-        `pass the module from a checkout that has ${sibling}/ next to ${basename(src)}/`,
-      );
-  // a module alone is copied to pgxs/<name> (callers find its objects there); one with siblings
-  // to pgxs/<parent>/<name>, beside copies of them
-  const copyRoot = siblings.size
-    ? join(workDir, 'pgxs', basename(dirname(src)) || 'root')
-    : join(workDir, 'pgxs');
-  const copy = join(copyRoot, basename(src));
-  rmSync(copy, { recursive: true, force: true });
-  mkdirSync(copyRoot, { recursive: true });
-  cpSync(src, copy, { recursive: true });
-  for (const sibling of siblings.keys()) {
-    rmSync(join(copyRoot, sibling), { recursive: true, force: true });
-    cpSync(join(dirname(src), sibling), join(copyRoot, sibling), { recursive: true });
-    log.info(
-      `module ${basename(src)}: built with its sibling directory ${sibling}/ (it includes from there)`,
-    );
-  }
+  const { copy, siblings } = copyModuleTree(src, workDir, log);
   for (const file of extraFiles) cpSync(file, join(copy, basename(file)));
   // COPT maps the copy's path away, so the module's debug info (and the binary's build ID) do not depend on it
   const makeArgs = [
