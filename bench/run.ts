@@ -228,6 +228,7 @@ function storageArgs(o: Record<string, unknown>): Pick<BenchOptions, 'compare' |
     buildMatrixOnly: o.buildMatrixOnly as boolean,
     profileDebug: o.profileDebug ? resolve(o.profileDebug as string) : undefined,
   };
+  if (o.compat && !o.bundle) throw new Error('--compat needs --bundle <dir> (the new bundle)');
   const compat = o.compat ? { old: o.compatOld ? resolve(o.compatOld as string) : undefined } : undefined;
   const any =
     storage.scale.length > 0 || storage.latency || storage.majors.length > 0 || compat !== undefined;

@@ -3,10 +3,11 @@
 #   1. machine set-up: Debian build and verify dependencies (apt-get), npm ci
 #   2. lint, type-check, action.yml and dist/ up to date
 #   3. unit tests (jest)
-#   4. end to end: the README's main job builds every major (v14..v18) from real sources into one
-#      bundle and verifies each (ELF audit, empty root, initdb conformance, walredo suite); then the
-#      end-to-end tests run on the oldest and the newest version (publish to the fake GitHub API,
-#      fetch and run, ...; PG_BUNDLE_E2E_EVERY_VERSION=1: on each).
+#   4. end to end: the README's main job on the majors below (default v14, v17, v18; all five with
+#      PG_BUNDLE_E2E_VERSIONS=14,15,16,17,18) from real sources into one bundle, verified (ELF audit,
+#      empty root, initdb conformance, walredo suite); the end-to-end tests on the newest version
+#      (PG_BUNDLE_E2E_EVERY_VERSION=1: on each); compare, the ICU 67.1 pair, a custom rmgr, the
+#      Neon-shaped trees, the fork-shaped tree and its reproducibility builds.
 # Expensive downloads and builds are cached under $PG_BUNDLE_CACHE (default ~/.cache/pg-bundle).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -99,8 +100,10 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
   done
   # compare (two bundles side by side) on the oldest major of the run (v14..v16 initdb with the libc
   # provider, v17+ with builtin: PG_BUNDLE_E2E_COMPARE_VERSIONS names others); ~2-3 minutes each
+  in_run() { [[ ",$E2E_VERSIONS," == *",$1,"* ]]; }
   compare_versions="${PG_BUNDLE_E2E_COMPARE_VERSIONS:-${E2E_VERSIONS%%,*}}"
   for v in ${compare_versions//,/ }; do
+    if ! in_run "$v"; then echo "compare: v$v is not among the run's majors ($E2E_VERSIONS)"; status=1; continue; fi
     echo "--- v$v: compare against a copy and an altered copy ---"
     PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_BUNDLE="$E2E_OUT" PG_BUNDLE_E2E_VERSION="$v" \
       npx jest --ci --runInBand test/e2e/compare --json --outputFile="$results/e2e-compare-v$v.json" || status=1
@@ -117,7 +120,9 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
   echo "--- v$icu_v: the same source with ICU 67.1, compared with the main job's ---"
   ICU_OUT="$e2e_parent/icu67"
   t_icu=$(date +%s)
-  if node bin/pg-bundle.js build --pg "$icu_v" --source "${SOURCE[$icu_v]}" ${SHA256[$icu_v]:+--sha256 "${SHA256[$icu_v]}"} \
+  if ! in_run "$icu_v"; then
+    echo "ICU pair: v$icu_v is not among the run's majors ($E2E_VERSIONS)"; status=1
+  elif node bin/pg-bundle.js build --pg "$icu_v" --source "${SOURCE[$icu_v]}" ${SHA256[$icu_v]:+--sha256 "${SHA256[$icu_v]}"} \
       --icu-source "tarball:http://deb.debian.org/debian/pool/main/i/icu/icu_67.1.orig.tar.gz" \
       --icu-sha256 94a80cd6f251a53bd2a997f6f1b5ac6653fe791dfab66e1eb0227740fb86d5dc --out "$ICU_OUT"; then
     echo "v$icu_v ICU 67.1 build: $(( $(date +%s) - t_icu )) s"
@@ -130,7 +135,8 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
   # reproducible from any path: the seeded-tree step below builds the v18 fork tree again cold with
   # another cache and out directory, then once more from ccache alone, and compares every file.
   # PG_BUNDLE_E2E_REPRO=1 also does so for the oldest upstream major (one more cold build).
-  if [ -n "${PG_BUNDLE_E2E_REPRO:-}" ]; then
+  # (without a v18+ major nor PG_BUNDLE_E2E_FORK_VERSIONS there is no seeded-tree step: then this one)
+  if [ -n "${PG_BUNDLE_E2E_REPRO:-}" ] || { [ -z "${PG_BUNDLE_E2E_FORK_VERSIONS:-}" ] && [ "${E2E_VERSIONS##*,}" -lt 18 ]; }; then
     repro="${E2E_VERSIONS%%,*}"
     echo "--- v$repro: a second cold build elsewhere, then a build from ccache ---"
     PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_BUNDLE="$E2E_OUT" PG_BUNDLE_E2E_VERSION="$repro" \

@@ -45134,7 +45134,7 @@ function hasPgBundleManifest(dir) {
 /***/ }),
 
 /***/ 84414:
-/***/ ((__unused_webpack_module, exports) => {
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
@@ -45149,12 +45149,14 @@ exports.emptyManifest = emptyManifest;
 exports.mergeManifests = mergeManifests;
 exports.withVersion = withVersion;
 exports.compareFiles = compareFiles;
+const platform_1 = __nccwpck_require__(90692);
 exports.MANIFEST_SCHEMA_VERSION = 1;
 function emptyManifest(toolVersion) {
     return {
         schemaVersion: exports.MANIFEST_SCHEMA_VERSION,
         tool: { name: 'pg-bundle', version: toolVersion },
-        platform: 'linux-x86_64',
+        // the platform the build runs on (no cross build yet: issue 25)
+        platform: (0, platform_1.hostPlatform)()?.id ?? 'linux-x86_64',
         versions: {},
     };
 }
@@ -52237,14 +52239,16 @@ function checkElfMachine(ctx, elfs, platformId) {
     const want = (0, platform_1.platformById)(platformId ?? 'linux-x86_64');
     if (!want)
         return (0, context_1.fail)(exports.ELF_MACHINE, `the manifest's platform ${platformId} is not one pg-bundle builds (${platform_1.PLATFORMS.map((p) => p.id).join(', ')})`);
-    const wrong = elfs
-        .filter((e) => e.facts && e.facts.machine !== want.elfMachine)
+    const parsed = elfs.filter((e) => e.facts);
+    const wrong = parsed
+        .filter((e) => e.facts.machine !== want.elfMachine)
         .map((e) => `${e.path}: ${(0, platform_1.platformByElfMachine)(e.facts.machine)?.label ?? `e_machine ${e.facts.machine}`}`);
     if (wrong.length > 0)
         return (0, context_1.fail)(exports.ELF_MACHINE, `not built for ${want.label} (${want.id}): ${(0, context_1.listSome)(wrong)}`);
-    if (elfs.length === 0)
-        return (0, context_1.fail)(exports.ELF_MACHINE, `no ELF files under ${ctx.dir}/`);
-    return (0, context_1.pass)(exports.ELF_MACHINE, `${elfs.length} ELF files, all ${want.label} (e_machine ${want.elfMachine}), as the platform ${want.id} says`);
+    if (parsed.length === 0)
+        return (0, context_1.fail)(exports.ELF_MACHINE, `no readable ELF files under ${ctx.dir}/`);
+    const assumed = platformId ? '' : ' (the manifest names no platform: x86-64 assumed)';
+    return (0, context_1.pass)(exports.ELF_MACHINE, `${parsed.length} ELF files, all ${want.label} (e_machine ${want.elfMachine}), as the platform ${want.id} says${assumed}`);
 }
 function checkElfMinKernel(ctx, elfs) {
     const problems = [];
@@ -56530,10 +56534,21 @@ async function runWalRedoStage(bundleDir, major, options = {}) {
         report.sandbox = await (0, sandbox_1.measureSandbox)((cwd) => walRedoStarter(bundleDir, major, { ...options, cwd })(), major);
         log?.info(`walredo: seccomp ${report.sandbox.seccomp ?? 'unknown'} in /proc/<pid>/status; ${report.sandbox.forbiddenCall}`);
         let server;
-        if (options.walSample && (0, wal_sample_1.needsServerWal)(options.walSample.facts, { mode, preload: options.preload })) {
-            server = await (0, wal_sample_1.measureServerWal)(paths.bin, major, options.preload ?? []);
-            log?.info(`walredo: the bundle's own server writes ${server.dialect.summary}`);
-            const refused = (0, wal_sample_1.refuseSample)(options.walSample.facts, options.walSample.dir, { mode, preload: options.preload }, server);
+        if (options.walSample) {
+            const walredo = { mode, preload: options.preload };
+            if ((0, wal_sample_1.needsServerWal)(options.walSample.facts, walredo)) {
+                server = await (0, wal_sample_1.measureServerWal)(paths.bin, major, options.preload ?? []);
+                log?.info(`walredo: the bundle's own server writes ${server.dialect.summary}`);
+            }
+            report.walSample = {
+                dir: options.walSample.dir,
+                records: options.walSample.facts.records,
+                dialect: options.walSample.facts.dialect.summary,
+                stop: options.walSample.facts.stop,
+                ...(server ? { server: server.dialect.summary } : {}),
+            };
+            // also when the caller checked the sample before (checkWalSample): here with the server measured
+            const refused = (0, wal_sample_1.refuseSample)(options.walSample.facts, options.walSample.dir, walredo, server);
             if (refused) {
                 report.status = 'fail';
                 report.message = `${refused.problem}; ${refused.fix}`;
@@ -56555,14 +56570,6 @@ async function runWalRedoStage(bundleDir, major, options = {}) {
                     preload: options.preload,
                 });
         log?.info(`walredo: corpus from ${corpus.source}`);
-        if (options.walSample)
-            report.walSample = {
-                dir: options.walSample.dir,
-                records: options.walSample.facts.records,
-                dialect: options.walSample.facts.dialect.summary,
-                stop: options.walSample.facts.stop,
-                ...(server ? { server: server.dialect.summary } : {}),
-            };
         const it = corpus.vectors()[Symbol.iterator]();
         const head = takeFirst(it, 512);
         const samples = pickSamples(head, options.samples ?? 64);
@@ -57239,7 +57246,8 @@ function refuseSample(facts, dir, walredo, server) {
     const { kind, summary, customRmgrs } = facts.dialect;
     const forkFix = `build ${v} from the tree of the fork that wrote the sample, with --walredo fork and its walredo modules (docs/fork-mode-neon.md)`;
     const redoReadsTcid = walredo.mode === 'fork' && server?.dialect.kind === 'fork-tcid';
-    const judged = walredo.mode === 'builtin' || server !== undefined;
+    // a fork's heap layout is judged only when its server's WAL showed one (not unknown, not mixed)
+    const judged = walredo.mode === 'builtin' || server?.dialect.kind === 'upstream' || server?.dialect.kind === 'fork-tcid';
     if (kind === 'mixed')
         return {
             problem: `the WAL sample ${dir} has ${summary}; no walredo reads both, so ${v}'s would write wrong pages from one of them`,

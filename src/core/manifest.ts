@@ -4,6 +4,8 @@
  * `publish` and read by `pin-bump` and `fetch`. Field meanings are documented in README.md.
  */
 
+import { hostPlatform } from './platform';
+
 export const MANIFEST_SCHEMA_VERSION = 1;
 
 export interface FileEntry {
@@ -105,7 +107,8 @@ export function emptyManifest(toolVersion: string): Manifest {
   return {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
     tool: { name: 'pg-bundle', version: toolVersion },
-    platform: 'linux-x86_64',
+    // the platform the build runs on (no cross build yet: issue 25)
+    platform: hostPlatform()?.id ?? 'linux-x86_64',
     versions: {},
   };
 }

@@ -227,15 +227,21 @@ export async function runWalRedoStage(
       `walredo: seccomp ${report.sandbox.seccomp ?? 'unknown'} in /proc/<pid>/status; ${report.sandbox.forbiddenCall}`,
     );
     let server: ServerWal | undefined;
-    if (options.walSample && needsServerWal(options.walSample.facts, { mode, preload: options.preload })) {
-      server = await measureServerWal(paths.bin, major, options.preload ?? []);
-      log?.info(`walredo: the bundle's own server writes ${server.dialect.summary}`);
-      const refused = refuseSample(
-        options.walSample.facts,
-        options.walSample.dir,
-        { mode, preload: options.preload },
-        server,
-      );
+    if (options.walSample) {
+      const walredo = { mode, preload: options.preload };
+      if (needsServerWal(options.walSample.facts, walredo)) {
+        server = await measureServerWal(paths.bin, major, options.preload ?? []);
+        log?.info(`walredo: the bundle's own server writes ${server.dialect.summary}`);
+      }
+      report.walSample = {
+        dir: options.walSample.dir,
+        records: options.walSample.facts.records,
+        dialect: options.walSample.facts.dialect.summary,
+        stop: options.walSample.facts.stop,
+        ...(server ? { server: server.dialect.summary } : {}),
+      };
+      // also when the caller checked the sample before (checkWalSample): here with the server measured
+      const refused = refuseSample(options.walSample.facts, options.walSample.dir, walredo, server);
       if (refused) {
         report.status = 'fail';
         report.message = `${refused.problem}; ${refused.fix}`;
@@ -257,14 +263,6 @@ export async function runWalRedoStage(
             preload: options.preload,
           });
     log?.info(`walredo: corpus from ${corpus.source}`);
-    if (options.walSample)
-      report.walSample = {
-        dir: options.walSample.dir,
-        records: options.walSample.facts.records,
-        dialect: options.walSample.facts.dialect.summary,
-        stop: options.walSample.facts.stop,
-        ...(server ? { server: server.dialect.summary } : {}),
-      };
     const it = corpus.vectors()[Symbol.iterator]();
     const head = takeFirst(it, 512);
     const samples = pickSamples(head, options.samples ?? 64);

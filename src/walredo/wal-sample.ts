@@ -132,7 +132,9 @@ export function refuseSample(
   const { kind, summary, customRmgrs } = facts.dialect;
   const forkFix = `build ${v} from the tree of the fork that wrote the sample, with --walredo fork and its walredo modules (docs/fork-mode-neon.md)`;
   const redoReadsTcid = walredo.mode === 'fork' && server?.dialect.kind === 'fork-tcid';
-  const judged = walredo.mode === 'builtin' || server !== undefined;
+  // a fork's heap layout is judged only when its server's WAL showed one (not unknown, not mixed)
+  const judged =
+    walredo.mode === 'builtin' || server?.dialect.kind === 'upstream' || server?.dialect.kind === 'fork-tcid';
   if (kind === 'mixed')
     return {
       problem: `the WAL sample ${dir} has ${summary}; no walredo reads both, so ${v}'s would write wrong pages from one of them`,

@@ -8,7 +8,7 @@
  * the output), and the files are still the same.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseCcacheStats } from '../../src/build/ccache';
@@ -64,6 +64,8 @@ if (!fork || fork.majors.length !== 1) {
   });
 
   test(`v${major}: a build whose every object comes from ccache gives identical files`, () => {
+    if (!existsSync(join(cache, 'build')))
+      throw new Error('the cold build of the test above did not complete: nothing to rebuild from ccache');
     for (const name of readdirSync(join(cache, 'build')))
       rmSync(join(cache, 'build', name), { recursive: true, force: true });
     const { log, built } = build(join(elsewhere, 'from-ccache'));

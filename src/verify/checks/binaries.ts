@@ -100,17 +100,19 @@ export function checkElfMachine(
       ELF_MACHINE,
       `the manifest's platform ${platformId} is not one pg-bundle builds (${PLATFORMS.map((p) => p.id).join(', ')})`,
     );
-  const wrong = elfs
-    .filter((e) => e.facts && e.facts.machine !== want.elfMachine)
+  const parsed = elfs.filter((e) => e.facts);
+  const wrong = parsed
+    .filter((e) => e.facts!.machine !== want.elfMachine)
     .map(
       (e) => `${e.path}: ${platformByElfMachine(e.facts!.machine)?.label ?? `e_machine ${e.facts!.machine}`}`,
     );
   if (wrong.length > 0)
     return fail(ELF_MACHINE, `not built for ${want.label} (${want.id}): ${listSome(wrong)}`);
-  if (elfs.length === 0) return fail(ELF_MACHINE, `no ELF files under ${ctx.dir}/`);
+  if (parsed.length === 0) return fail(ELF_MACHINE, `no readable ELF files under ${ctx.dir}/`);
+  const assumed = platformId ? '' : ' (the manifest names no platform: x86-64 assumed)';
   return pass(
     ELF_MACHINE,
-    `${elfs.length} ELF files, all ${want.label} (e_machine ${want.elfMachine}), as the platform ${want.id} says`,
+    `${parsed.length} ELF files, all ${want.label} (e_machine ${want.elfMachine}), as the platform ${want.id} says${assumed}`,
   );
 }
 

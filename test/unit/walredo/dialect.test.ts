@@ -184,6 +184,20 @@ describe('a bundle refused for a sample', () => {
       server('unknown', [134]),
       /custom resource managers 140, which v15's server does not register \(it registers 134\)/,
     ],
+    [
+      'fork walredo whose server WAL shows no heap layout: not judged by layout',
+      facts('fork-tcid'),
+      { mode: 'fork' },
+      server('unknown'),
+      null,
+    ],
+    [
+      'fork walredo whose server WAL shows no heap layout, upstream WAL: not judged either',
+      facts('upstream'),
+      { mode: 'fork' },
+      server('unknown'),
+      null,
+    ],
     ['no walredo', facts('upstream'), { mode: 'none' }, undefined, /no walredo/],
   ])('%s', (_name, f, walredo, measured, refused) => {
     const r = refuseSample(f, '/s', walredo, measured);
