@@ -43138,6 +43138,7 @@ function finishVersion(job, started, parts) {
         source: (0, resolve_1.manifestSource)(source),
         linkage: parts.linkage,
         configureFlags: started.tree.args,
+        compilerFlags: started.tree.env.CFLAGS,
         toolchain: job.toolchain,
         icu: { version: icu.version, origin: icu.origin },
         components: (0, components_1.componentsFor)({
@@ -50680,7 +50681,8 @@ async function rebuildAndCompare(dir, options, ctx) {
                 walredoPreload: inputs.walredoPreload.join(','),
                 linkage: inputs.linkage,
                 locales: inputs.locales,
-                keepDebug: false,
+                // -g when the recorded flags say so (the debug files go to the scratch out, unused)
+                keepDebug: inputs.debug,
                 installDeps: false,
                 jobs,
                 log: ctx.log,
@@ -50760,6 +50762,12 @@ function rebuildInputs(major, entry) {
     });
     if (JSON.stringify(expectedFlags) !== JSON.stringify(entry.configureFlags))
         problems.push(`the manifest records configure flags ${entry.configureFlags.join(' ')}, this pg-bundle passes ${expectedFlags.join(' ')}`);
+    // postgres carries configure's CFLAGS in its pg_config data: the rebuild must compile with the same
+    const debug = entry.compilerFlags === configure_1.DEBUG_CFLAGS;
+    if (entry.compilerFlags === undefined)
+        problems.push(`the manifest does not record the compiler flags (a pg-bundle before they were recorded compiled with "${configure_1.DEBUG_CFLAGS}"); the rebuild compiles with "${configure_1.RECORDED_CFLAGS}", so postgres's pg_config data differs`);
+    else if (!debug && entry.compilerFlags !== configure_1.RECORDED_CFLAGS)
+        problems.push(`the manifest records compiler flags "${entry.compilerFlags}", this pg-bundle compiles with "${configure_1.RECORDED_CFLAGS}" (or "${configure_1.DEBUG_CFLAGS}" with --keep-debug)`);
     const modules = entry.modules
         .map((m) => /^module:(.+)$/.exec(m.origin)?.[1])
         .filter((d) => d !== undefined);
@@ -50772,6 +50780,7 @@ function rebuildInputs(major, entry) {
         linkage: entry.linkage,
         modules: [...new Set(modules)],
         locales: entry.locales,
+        debug,
         problems,
     };
 }

@@ -78,6 +78,7 @@ export function finishVersion(
     source: manifestSource(source),
     linkage: parts.linkage,
     configureFlags: started.tree.args,
+    compilerFlags: started.tree.env.CFLAGS,
     toolchain: job.toolchain,
     icu: { version: icu.version, origin: icu.origin },
     components: componentsFor(

@@ -76,6 +76,8 @@ export interface VersionManifest {
   source: { spec: string; kind: string; revision: string; tarballSha256?: string };
   linkage: 'static' | 'dynamic';
   configureFlags: string[];
+  /** CFLAGS configure recorded (pg_config's data inside postgres); manifests made before it was recorded lack it */
+  compilerFlags?: string;
   toolchain: { compiler: string; glibc: string; binutils: string };
   icu: { version: string; origin: string };
   /** every library linked into the static binaries (manifests made before it was recorded lack it) */

@@ -98,7 +98,8 @@ async function rebuildAndCompare(dir: string, options: RawOptions, ctx: CommandC
         walredoPreload: inputs.walredoPreload.join(','),
         linkage: inputs.linkage,
         locales: inputs.locales,
-        keepDebug: false,
+        // -g when the recorded flags say so (the debug files go to the scratch out, unused)
+        keepDebug: inputs.debug,
         installDeps: false,
         jobs,
         log: ctx.log,

@@ -2,7 +2,7 @@
  * rebuild-check (pure parts): the build inputs a manifest records, the toolchain differences, and
  * the per-file comparison of a bundle with its rebuild.
  */
-import { configureArgs } from '../build/configure';
+import { configureArgs, DEBUG_CFLAGS, RECORDED_CFLAGS } from '../build/configure';
 import type { Toolchain } from '../build/build';
 import { FileEntry, VersionManifest } from '../core/manifest';
 import { parseSourceSpec, SourceSpec } from '../source/spec';
@@ -19,6 +19,8 @@ export interface RebuildInputs {
   /** --module directories (from the modules' origin "module:<dir>") */
   modules: string[];
   locales: string[];
+  /** compiled with -g (--keep-debug), as the manifest's compiler flags say */
+  debug: boolean;
   /** inputs the rebuild cannot reproduce as recorded: each one explains itself */
   problems: string[];
 }
@@ -59,6 +61,16 @@ export function rebuildInputs(major: number, entry: VersionManifest): RebuildInp
     problems.push(
       `the manifest records configure flags ${entry.configureFlags.join(' ')}, this pg-bundle passes ${expectedFlags.join(' ')}`,
     );
+  // postgres carries configure's CFLAGS in its pg_config data: the rebuild must compile with the same
+  const debug = entry.compilerFlags === DEBUG_CFLAGS;
+  if (entry.compilerFlags === undefined)
+    problems.push(
+      `the manifest does not record the compiler flags (a pg-bundle before they were recorded compiled with "${DEBUG_CFLAGS}"); the rebuild compiles with "${RECORDED_CFLAGS}", so postgres's pg_config data differs`,
+    );
+  else if (!debug && entry.compilerFlags !== RECORDED_CFLAGS)
+    problems.push(
+      `the manifest records compiler flags "${entry.compilerFlags}", this pg-bundle compiles with "${RECORDED_CFLAGS}" (or "${DEBUG_CFLAGS}" with --keep-debug)`,
+    );
   const modules = entry.modules
     .map((m) => /^module:(.+)$/.exec(m.origin)?.[1])
     .filter((d): d is string => d !== undefined);
@@ -71,6 +83,7 @@ export function rebuildInputs(major: number, entry: VersionManifest): RebuildInp
     linkage: entry.linkage,
     modules: [...new Set(modules)],
     locales: entry.locales,
+    debug,
     problems,
   };
 }

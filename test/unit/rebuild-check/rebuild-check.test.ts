@@ -21,9 +21,27 @@ describe('rebuildInputs: what the manifest records becomes the build request', (
       '--disable-rpath',
     ];
     v.icu = { version: '72.1', origin: 'distribution (libicu-dev 72.1-3+deb12u1)' };
+    v.compilerFlags = '-O2 -fstack-protector-strong';
     edit(v);
     return v;
   };
+  test.each([
+    ['recorded as this pg-bundle compiles', '-O2 -fstack-protector-strong', false, null],
+    ['a --keep-debug build: rebuilt with -g', '-O2 -g -fstack-protector-strong', true, null],
+    ['not recorded (built before they were)', undefined, false, /does not record the compiler flags/],
+    ['other flags', '-O3', false, /records compiler flags "-O3"/],
+  ])('compiler flags %s', (_name, flags, debug, problem) => {
+    const inputs = rebuildInputs(
+      14,
+      entry((v) => {
+        v.compilerFlags = flags;
+      }),
+    );
+    expect(inputs.debug).toBe(debug);
+    const flagProblems = inputs.problems.filter((p) => /compiler flags/.test(p));
+    if (problem) expect(flagProblems.join('\n')).toMatch(problem);
+    else expect(flagProblems).toEqual([]);
+  });
   test('a tarball source with its sha256, the distribution ICU, walredo and locales', () => {
     const inputs = rebuildInputs(
       14,
