@@ -59702,6 +59702,7 @@ const node_fs_1 = __nccwpck_require__(73024);
 const node_os_1 = __nccwpck_require__(48161);
 const node_path_1 = __nccwpck_require__(76760);
 const errors_1 = __nccwpck_require__(70017);
+const log_text_1 = __nccwpck_require__(11392);
 const generate_wal_1 = __nccwpck_require__(47243);
 const dialect_1 = __nccwpck_require__(66673);
 const constants_1 = __nccwpck_require__(24422);
@@ -59782,6 +59783,8 @@ function needsServerWal(facts, walredo) {
  * does not register (without `server`: a builtin walredo that preloads no module at all).
  */
 function refuseSample(facts, dir, walredo, server) {
+    // the path as the user gave it reaches logs and job summaries: escaped, on one line
+    dir = (0, log_text_1.shown)(dir);
     const v = `v${facts.major}`;
     if (!walredo || walredo.mode === 'none')
         return {

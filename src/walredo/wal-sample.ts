@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../util/errors';
+import { shown } from '../util/log-text';
 import { generateWal } from './corpus/generate-wal';
 import { addEvidence, Dialect, dialectOf, emptyEvidence } from './wal/dialect';
 import { formatLsn } from './wal/constants';
@@ -123,6 +124,8 @@ export function refuseSample(
   walredo: { mode: string; preload?: string[] } | undefined,
   server?: ServerWal,
 ): { problem: string; fix: string } | undefined {
+  // the path as the user gave it reaches logs and job summaries: escaped, on one line
+  dir = shown(dir);
   const v = `v${facts.major}`;
   if (!walredo || walredo.mode === 'none')
     return {

@@ -243,3 +243,19 @@ describe('fork dialect from the tuple headers of inserts', () => {
     expect(d.summary).toContain('Heap2 MULTI_INSERT whose tuple header has t_hoff after a t_cid');
   });
 });
+
+test('a refusal shows the sample path escaped: a newline and :: cannot start a workflow command', () => {
+  const r = refuseSample(
+    {
+      major: 15,
+      wal: {} as WalSampleFacts['wal'],
+      records: 1,
+      stop: '',
+      dialect: { kind: 'mixed', summary: 's', customRmgrs: [] },
+    },
+    '/tmp/x\n::error::owned',
+    { mode: 'builtin' },
+  );
+  expect(r?.problem).not.toMatch(/\n/);
+  expect(r?.problem.split('\n').some((l) => l.startsWith('::'))).toBe(false);
+});
