@@ -1,8 +1,9 @@
 /**
  * Build time of the whole matrix, one major after another, in one run on one machine. Per major and
  * run, each in an empty cache directory of its own:
- *   - before: a cold build that compiles the whole tree without ccache (as pg-bundle did up to
- *     issue 23);
+ *   - before: a cold build that compiles the whole tree with -g and without ccache (as pg-bundle
+ *     did up to issue 23; --keep-debug is what compiles with -g now, and it also keeps the debug
+ *     files, a second or two of objcopy);
  *   - after: a cold build as pg-bundle builds now (only what the bundle needs, ccache on, cold);
  *   - warm: the same cache again (the compiled tree reused);
  *   - fork tree (v15+): a fork-shaped tree (test/fixtures/fork) made from the same upstream tarball,
@@ -57,7 +58,7 @@ async function timedBuild(b: BuildSpec): Promise<number> {
     compileScope: b.before ? 'all' : 'bundle',
     ccache: !b.before,
     locales: ['C.UTF-8'],
-    keepDebug: false,
+    keepDebug: b.before === true,
     installDeps: false,
     jobs: b.jobs,
     log: b.log,
@@ -159,7 +160,7 @@ export async function buildMatrixSection(input: BuildMatrixInput): Promise<Secti
   return {
     title: 'Build time of the matrix (static, one major after another)',
     intro: [
-      `per major and run, each cold build in an empty cache directory: before = the whole tree without ccache (pg-bundle up to issue 23), after = what the bundle needs with ccache (cold); warm = the "after" cache again; fork tree = test/fixtures/fork's tree of the same upstream tarball built with --walredo fork in the "after" cache (seeded from the upstream compiled tree; v15+); ${input.runs} run(s); jobs=${input.jobs}`,
+      `per major and run, each cold build in an empty cache directory: before = the whole tree with -g and without ccache (pg-bundle up to issue 23; --keep-debug), after = what the bundle needs with ccache (cold); warm = the "after" cache again; fork tree = test/fixtures/fork's tree of the same upstream tarball built with --walredo fork in the "after" cache (seeded from the upstream compiled tree; v15+); ${input.runs} run(s); jobs=${input.jobs}`,
     ],
     columns: ['major', 'source', 'cold before', 'cold after', 'after ÷ before', 'warm', 'fork tree (seeded)'],
     rows,
