@@ -50695,7 +50695,7 @@ function walSampleRisk(major, conformanceWalredo) {
         version: major,
         what: `WAL sample ${sample.dir} (${sample.records} records)`,
         old: sample.dialect,
-        new: `${vectors.passed} chains replayed and compared, ${vectors.failed} failed, ${vectors.skipped} skipped`,
+        new: `${vectors.passed} chains replayed${vectors.compared !== undefined ? ` (${vectors.compared} compared with an image the sample holds)` : ''}, ${vectors.failed} failed, ${vectors.skipped} skipped`,
         why: WHY['wal-sample'],
     };
 }
@@ -55283,7 +55283,7 @@ function walRedoCheck(report) {
     const custom = Object.entries(v.byRmgr)
         .filter(([name]) => /^custom\d+$/.test(name))
         .map(([name, c]) => `${name} ${c.passed} passed, ${c.failed} failed`);
-    const counts = `protocol ${report.protocol.passed}/${report.protocol.passed + report.protocol.failed} passed; vectors ${v.passed} passed, ${v.failed} failed, ${v.skipped} skipped over ${rmgrs} resource managers${custom.length ? ` (custom: ${custom.join('; ')})` : ''}${report.rmgrsNotMeasurable ? `; the rmgrs it replays are not measurable by the probe (${report.rmgrsNotMeasurable}): recorded are those whose vectors it passed` : ''}${report.walSample ? `; WAL sample ${report.walSample.dir} (${report.walSample.records} records, reading stopped: ${report.walSample.stop}): ${report.walSample.dialect}${report.walSample.server ? ` (the bundle's own server writes ${report.walSample.server})` : ''}` : ''}`;
+    const counts = `protocol ${report.protocol.passed}/${report.protocol.passed + report.protocol.failed} passed; vectors ${v.passed} passed${report.walSample ? ` (${v.compared ?? 0} of those run compared with a page the sample holds; the others judged by their answer)` : ''}, ${v.failed} failed, ${v.skipped} skipped over ${rmgrs} resource managers${custom.length ? ` (custom: ${custom.join('; ')})` : ''}${report.rmgrsNotMeasurable ? `; the rmgrs it replays are not measurable by the probe (${report.rmgrsNotMeasurable}): recorded are those whose vectors it passed` : ''}${report.walSample ? `; WAL sample ${report.walSample.dir} (${report.walSample.records} records, reading stopped: ${report.walSample.stop}): ${report.walSample.dialect}${report.walSample.server ? ` (the bundle's own server writes ${report.walSample.server})` : ''}` : ''}`;
     if (report.status === 'skip')
         return { name: 'walredo', status: 'skip', detail: report.message ?? 'skipped' };
     const first = v.failures[0];
@@ -57006,6 +57006,7 @@ const constants_1 = __nccwpck_require__(24422);
 const files_1 = __nccwpck_require__(33544);
 const reader_1 = __nccwpck_require__(96568);
 const generate_wal_1 = __nccwpck_require__(47243);
+const sample_chains_1 = __nccwpck_require__(60330);
 const vectors_1 = __nccwpck_require__(82169);
 const wal_sample_1 = __nccwpck_require__(80003);
 exports.DEFAULT_CORPUS_SCALE = 0.25;
@@ -57061,7 +57062,7 @@ function walSampleCorpus(walDir, wal, options = {}) {
         source: `the WAL sample ${walDir} (${wal.segments.size} segments)`,
         format: wal.format,
         stats,
-        vectors: () => (0, vectors_1.deriveVectors)(reader.records(reader.firstValidPage()), wal.format, stats, 0n, undefined, options),
+        vectors: () => (0, sample_chains_1.sampleVectors)(reader.records(reader.firstValidPage()), wal.format, stats, options),
         walStop: () => reader.stopReason,
         dispose: () => undefined,
     };
@@ -57100,9 +57101,14 @@ function preloadSettings(preload = []) {
 async function generateWal(options) {
     const scale = options.scale ?? 1;
     const preload = options.preload ?? [];
+    const checking = options.consistencyImages !== false;
     const server = await (0, server_1.startPrivateServer)({
         binDir: options.binDir,
-        settings: { ...preloadSettings(preload), ...options.settings },
+        settings: {
+            ...preloadSettings(preload),
+            ...(checking ? {} : { wal_consistency_checking: '' }),
+            ...options.settings,
+        },
     });
     let startLsn = '';
     let endLsn = '';
@@ -57114,7 +57120,7 @@ async function generateWal(options) {
         (0, node_fs_1.chmodSync)(copyFile, 0o644);
         const c = await server.connect();
         try {
-            for (const q of sessionSetup(preload))
+            for (const q of sessionSetup(checking ? preload : []))
                 await c.query(q);
             startLsn = String((await c.query('SELECT pg_current_wal_insert_lsn()')).rows[0][0]);
             for (const step of (0, workload_1.workloadSteps)(scale, copyFile, preload)) {
@@ -57343,6 +57349,178 @@ class PgConnection {
     }
 }
 exports.PgConnection = PgConnection;
+
+
+/***/ }),
+
+/***/ 60330:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.NO_START = void 0;
+exports.sampleVectors = sampleVectors;
+/**
+ * Vectors of a WAL sample (verify --wal), as the storage service reconstructs a page: for every
+ * block, from its first full-page image or initialising record, every later record that names the
+ * block, in one request. A sample written with wal_consistency_checking carries the page after a
+ * record: there the chain is compared with it and the next one starts from it; elsewhere a chain
+ * runs until the block is restored, initialised or changed behind walredo's back again (or the
+ * sample ends), and its answer is judged without an expected page (mask/compare.ts:
+ * replayedPageProblems).
+ */
+const constants_1 = __nccwpck_require__(24422);
+const image_1 = __nccwpck_require__(39466);
+const record_1 = __nccwpck_require__(56178);
+const page_1 = __nccwpck_require__(2734);
+const select_1 = __nccwpck_require__(48357);
+const vectors_1 = __nccwpck_require__(82169);
+/** Why a block reference of a sample gives no vector. */
+exports.NO_START = 'no full-page image or initialising record of the block before it in the sample';
+const inc = (m, k) => (m[k] = (m[k] ?? 0) + 1);
+/** The replay and comparison vectors of a sample's records, in WAL order, lazily; `stats` fills in. */
+function* sampleVectors(records, format, stats, options = {}) {
+    const chains = new SampleChains(stats, options);
+    for (const rec of records)
+        yield* chains.add(rec, format);
+    yield* chains.closeAll();
+}
+class SampleChains {
+    stats;
+    options;
+    open = new Map();
+    id = 0;
+    constructor(stats, options) {
+        this.stats = stats;
+        this.options = options;
+    }
+    *add(rec, format) {
+        const decoded = (0, record_1.decodeRecord)(rec.raw, format);
+        const rmid = rec.header.rmid;
+        this.stats.records++;
+        const elsewhere = (0, vectors_1.changedElsewhere)(rec, decoded, this.options);
+        for (const key of [...this.open.keys()])
+            if ((elsewhere.relation !== undefined && key.startsWith(elsewhere.relation)) ||
+                elsewhere.keys.includes(key))
+                yield* this.close(key);
+        const serviceApplied = vectors_1.SERVICE_APPLIED_RMGRS.has(rmid);
+        if (serviceApplied) {
+            inc(this.stats.serviceApplied, (0, constants_1.rmgrName)(rmid));
+            inc(this.stats.skippedByRmgr, (0, constants_1.rmgrName)(rmid));
+        }
+        for (const b of decoded.blocks) {
+            const key = (0, vectors_1.tagKey)((0, vectors_1.blockTag)(b));
+            if (serviceApplied)
+                yield* this.serviceApplied(key, b, rec);
+            else
+                yield* this.replayed(key, b, rec);
+        }
+    }
+    /** A record the storage service applies itself: its image (if any) is the base of the next chain. */
+    *serviceApplied(key, b, rec) {
+        yield* this.close(key);
+        if (b.image)
+            this.open.set(key, this.rebased(b, rec, (0, image_1.restoreBlockImage)(b.image), rec.header.rmid));
+    }
+    /** A record walredo replays: it starts, extends, or (with an after-image) completes the block's chain. */
+    *replayed(key, b, rec) {
+        const one = { lsn: rec.lsn, endLsn: rec.endLsn, raw: rec.raw };
+        const rmid = rec.header.rmid;
+        let chain = this.open.get(key);
+        if (b.image?.apply || b.willInit) {
+            if (chain)
+                yield* this.close(key);
+            chain = { tag: (0, vectors_1.blockTag)(b), blockId: b.blockId, records: [one], rmid };
+            this.open.set(key, chain);
+        }
+        else if (chain) {
+            chain.records.push(one);
+            chain.rmid = rmid;
+        }
+        else {
+            inc(this.stats.skippedBlocks, exports.NO_START);
+            inc(this.stats.skippedByRmgr, (0, constants_1.rmgrName)(rmid));
+            // the page after this record is known when it carries it: the next chain starts there
+            if (b.image)
+                this.open.set(key, this.rebased(b, rec, (0, image_1.restoreBlockImage)(b.image), rmid));
+            return;
+        }
+        // a consistency-checking image (not applied by redo): the page after this record, to compare with
+        if (!b.image || b.image.apply)
+            return;
+        const after = (0, image_1.restoreBlockImage)(b.image);
+        const mask = (0, select_1.maskKindFor)(rmid, b.fork, this.options.customRmgrs?.[rmid]);
+        this.open.delete(key);
+        yield mask ? this.compared(chain, after, mask) : this.answered(chain);
+        this.open.set(key, this.rebased(b, rec, after, rmid));
+    }
+    /** A chain that starts from a known page (the record's image, stamped with its end LSN). */
+    rebased(b, rec, image, rmid) {
+        const base = Uint8Array.from(image);
+        if (!(0, page_1.pageIsNew)(base))
+            (0, page_1.setPageLsn)(base, rec.endLsn);
+        return { tag: (0, vectors_1.blockTag)(b), blockId: b.blockId, base, records: [], rmid };
+    }
+    *close(key) {
+        const chain = this.open.get(key);
+        this.open.delete(key);
+        if (chain && chain.records.length)
+            yield this.answered(chain);
+    }
+    *closeAll() {
+        for (const key of [...this.open.keys()])
+            yield* this.close(key);
+    }
+    answered(chain) {
+        return this.vector(chain, {});
+    }
+    compared(chain, expected, mask) {
+        return this.vector(chain, { expected, mask, lsnAlternatives: unchangedLsns(chain, expected, mask) });
+    }
+    vector(chain, check) {
+        const rmgr = (0, constants_1.rmgrName)(chain.rmid);
+        this.stats.vectors++;
+        if (chain.records.length > 1)
+            this.stats.chains++;
+        inc(this.stats.byRmgr, rmgr);
+        const { tag, blockId, base, records } = chain;
+        return {
+            id: this.id++,
+            rmgr,
+            kind: 'replay',
+            tag,
+            blockId,
+            ...(base ? { base } : {}),
+            records,
+            ...(check.expected ? { expected: check.expected, mask: check.mask } : {}),
+            ...(check.lsnAlternatives?.length ? { lsnAlternatives: check.lsnAlternatives } : {}),
+        };
+    }
+}
+/**
+ * The other pd_lsn values a compared page may carry: a record that leaves the page equal after
+ * masking does not stamp it (heap VISIBLE without checksums), so with one record the base's LSN;
+ * with several, whose pages between are not known, any earlier record's or the base's.
+ */
+function unchangedLsns(chain, expected, mask) {
+    const { base, records } = chain;
+    const baseLsn = base && !(0, page_1.pageIsNew)(base) ? [(0, page_1.pageLsn)(base)] : [];
+    if (records.length > 1)
+        return [...baseLsn, ...records.slice(0, -1).map((r) => r.endLsn)];
+    if (!base || !baseLsn.length)
+        return [];
+    try {
+        const a = (0, select_1.maskedCopy)(mask, base, chain.tag.blkno);
+        const b = (0, select_1.maskedCopy)(mask, expected, chain.tag.blkno);
+        return Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0 ? baseLsn : [];
+    }
+    catch (e) {
+        if (e instanceof page_1.MaskError)
+            return [];
+        throw e;
+    }
+}
 
 
 /***/ }),
@@ -57604,11 +57782,14 @@ function writeStoredCorpus(file, vectors, major, source) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DEFAULT_CHAIN_LENGTH = exports.SERVICE_APPLIED_RMGRS = void 0;
+exports.isCompared = isCompared;
 exports.emptyVectorStats = emptyVectorStats;
 exports.tagKey = tagKey;
+exports.blockTag = blockTag;
 exports.heapFlagsOffset = heapFlagsOffset;
 exports.neonFlags = neonFlags;
 exports.clearsVisibilityMap = clearsVisibilityMap;
+exports.changedElsewhere = changedElsewhere;
 exports.lsnAlternatives = lsnAlternatives;
 exports.deriveVectors = deriveVectors;
 /**
@@ -57621,6 +57802,9 @@ const image_1 = __nccwpck_require__(39466);
 const record_1 = __nccwpck_require__(56178);
 const select_1 = __nccwpck_require__(48357);
 const page_1 = __nccwpck_require__(2734);
+function isCompared(v) {
+    return v.expected !== undefined && v.mask !== undefined;
+}
 function emptyVectorStats() {
     return {
         records: 0,
@@ -57729,6 +57913,26 @@ function clearsVisibilityMap(rmid, info, main, dialect = {}) {
         })();
     return flags !== undefined && main.length > flags.at && (main[flags.at] & flags.bits) !== 0;
 }
+/**
+ * Pages a record changes without naming them as blocks (pure): every page of a relation an smgr
+ * record truncates or creates (`relation`: the prefix of their tag keys), and the visibility-map
+ * pages whose bits a heap record clears as a side effect (`keys`).
+ */
+function changedElsewhere(rec, decoded, options) {
+    let relation;
+    if (rec.header.rmid === constants_1.RM.SMGR && decoded.mainData.length >= 16) {
+        const main = decoded.mainData;
+        const dv = new DataView(main.buffer, main.byteOffset, main.byteLength);
+        relation = `${dv.getUint32(4, true)}/${dv.getUint32(8, true)}/${dv.getUint32(12, true)}/`;
+    }
+    const keys = [];
+    const dialect = { customName: options.customRmgrs?.[rec.header.rmid], tcid: options.tcidHeap };
+    if (clearsVisibilityMap(rec.header.rmid, rec.header.info, decoded.mainData, dialect))
+        for (const b of decoded.blocks)
+            if (b.fork === 0)
+                keys.push(tagKey({ ...blockTag(b), fork: VM_FORK, blkno: Math.floor(b.blkno / HEAPBLOCKS_PER_VM_PAGE) }));
+    return relation === undefined ? { keys } : { relation, keys };
+}
 /** The pd_lsn a page has after `records` when the trailing ones did not change it. */
 function lsnAlternatives(chain) {
     let i = chain.records.length - 1;
@@ -57797,28 +58001,15 @@ class VectorDeriver {
         }
         return record;
     }
-    /** Pages a record changes without naming them as blocks: a truncated relation, cleared VM bits. */
+    /** Forgets the pages a record changes without naming them as blocks. */
     forgetChangedElsewhere({ rec, decoded }) {
-        if (rec.header.rmid === constants_1.RM.SMGR && decoded.mainData.length >= 16) {
-            // truncation or creation: forget every page of the relation
-            const main = decoded.mainData;
-            const dv = new DataView(main.buffer, main.byteOffset, main.byteLength);
-            const rel = `${dv.getUint32(4, true)}/${dv.getUint32(8, true)}/${dv.getUint32(12, true)}/`;
+        const elsewhere = changedElsewhere(rec, decoded, this.options);
+        if (elsewhere.relation !== undefined)
             for (const k of [...this.known.keys()])
-                if (k.startsWith(rel))
+                if (k.startsWith(elsewhere.relation))
                     this.forget(k);
-        }
-        if (clearsVisibilityMap(rec.header.rmid, rec.header.info, decoded.mainData, {
-            customName: this.options.customRmgrs?.[rec.header.rmid],
-            tcid: this.options.tcidHeap,
-        })) {
-            for (const b of decoded.blocks) {
-                if (b.fork !== 0)
-                    continue;
-                const vmBlock = Math.floor(b.blkno / HEAPBLOCKS_PER_VM_PAGE);
-                this.forget(tagKey({ ...blockTag(b), fork: VM_FORK, blkno: vmBlock }));
-            }
-        }
+        for (const k of elsewhere.keys)
+            this.forget(k);
     }
     /** The vector of one block of a record (and the chain vector it completes), if it gives one. */
     *blockVectors(record, b) {
@@ -58111,6 +58302,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.explainOffset = explainOffset;
 exports.firstDifference = firstDifference;
 exports.comparePages = comparePages;
+exports.replayedPageProblems = replayedPageProblems;
 /**
  * Masked page comparison as verifyBackupPageConsistency does it, plus the unmasked pd_lsn check,
  * and a readable explanation of the first difference.
@@ -58249,6 +58441,27 @@ function comparePages(expected, actual, kind, blkno, lsn, otherLsns = []) {
             problems.push(`cannot apply the ${kind} mask (${err.message}); pages differ at ${diff.offset}: ${diff.region}`);
     }
     return { ok: problems.length === 0, lsnOk, problems, diff };
+}
+/**
+ * Why a page walredo answered for a replay chain with no page to compare it with is wrong (pure):
+ * not a whole page, an all-zero page after records that initialise or restore it, a header whose
+ * pd_lower, pd_upper and pd_special are out of order, or a pd_lsn no record of the chain (nor its
+ * base page) would have stamped. Empty when the page is plausible.
+ */
+function replayedPageProblems(page, stampedBy) {
+    if (page.length !== constants_1.BLCKSZ)
+        return [`the returned page has ${page.length} bytes, expected ${constants_1.BLCKSZ}`];
+    if ((0, page_1.pageIsNew)(page))
+        return ['the returned page is all zeros (new), although the chain initialises or restores it'];
+    const problems = [];
+    const lower = (0, page_1.pdLower)(page);
+    const upper = (0, page_1.pdUpper)(page);
+    const special = (0, page_1.pdSpecial)(page);
+    if (lower < page_1.SIZE_OF_PAGE_HEADER || lower > upper || upper > special || special > constants_1.BLCKSZ)
+        problems.push(`malformed page header: pd_lower ${lower}, pd_upper ${upper}, pd_special ${special}`);
+    if (!stampedBy.includes((0, page_1.pageLsn)(page)))
+        problems.push(`pd_lsn is ${(0, constants_1.formatLsn)((0, page_1.pageLsn)(page))}, which no record of the chain stamped (its end LSNs: ${stampedBy.map(constants_1.formatLsn).join(', ')})`);
+    return problems;
 }
 
 
@@ -58918,6 +59131,7 @@ const errors_1 = __nccwpck_require__(70017);
 const client_1 = __nccwpck_require__(74129);
 const corpus_1 = __nccwpck_require__(55185);
 const store_1 = __nccwpck_require__(532);
+const vectors_1 = __nccwpck_require__(82169);
 const rmgr_probe_1 = __nccwpck_require__(75453);
 const sandbox_1 = __nccwpck_require__(31228);
 const protocol_tests_1 = __nccwpck_require__(59915);
@@ -59035,8 +59249,12 @@ function takeFirst(it, n) {
     }
     return out;
 }
-/** Prefers delta vectors of different resource managers, then fills up in order. */
-function pickSamples(vectors, n) {
+/**
+ * Vectors for the protocol tests, which compare pages (replay chains without an expected page are
+ * left out): delta vectors of different resource managers first, then the rest in order.
+ */
+function pickSamples(all, n) {
+    const vectors = all.filter(vectors_1.isCompared);
     const byRmgr = new Map();
     for (const v of vectors)
         if (v.kind === 'delta' && !byRmgr.has(v.rmgr))
@@ -59470,13 +59688,17 @@ exports.runVectors = runVectors;
 const errors_1 = __nccwpck_require__(70017);
 const client_1 = __nccwpck_require__(74129);
 const compare_1 = __nccwpck_require__(17410);
+const page_1 = __nccwpck_require__(2734);
 const vectors_1 = __nccwpck_require__(82169);
 const constants_1 = __nccwpck_require__(24422);
 const report_1 = __nccwpck_require__(94257);
+/** The failure of a vector whose answer was `page`, or undefined when it passes. */
 function judgeVector(v, page) {
     const last = v.records[v.records.length - 1];
-    const cmp = (0, compare_1.comparePages)(v.expected, page, v.mask, v.tag.blkno, last.endLsn, v.lsnAlternatives);
-    if (cmp.ok)
+    const cmp = (0, vectors_1.isCompared)(v)
+        ? (0, compare_1.comparePages)(v.expected, page, v.mask, v.tag.blkno, last.endLsn, v.lsnAlternatives)
+        : { problems: (0, compare_1.replayedPageProblems)(page, stampingLsns(v)), diff: undefined };
+    if (cmp.problems.length === 0)
         return undefined;
     return {
         vector: v.id,
@@ -59486,8 +59708,15 @@ function judgeVector(v, page) {
         blockId: v.blockId,
         lsn: (0, constants_1.formatLsn)(last.lsn),
         problems: cmp.problems,
-        diff: cmp.diff,
+        ...(cmp.diff ? { diff: cmp.diff } : {}),
     };
+}
+/** The pd_lsn values a page replayed by `v` may carry: its records' end LSNs, and its base page's. */
+function stampingLsns(v) {
+    const lsns = v.records.map((r) => r.endLsn);
+    if (v.base && !(0, page_1.pageIsNew)(v.base))
+        lsns.push((0, page_1.pageLsn)(v.base));
+    return lsns;
 }
 async function runVectors(vectors, report, options) {
     const window = Math.max(1, options.window ?? 16);
@@ -59497,6 +59726,8 @@ async function runVectors(vectors, report, options) {
     let done = 0;
     const record = (v, failure) => {
         done++;
+        if ((0, vectors_1.isCompared)(v))
+            report.vectors.compared = (report.vectors.compared ?? 0) + 1;
         const c = (0, report_1.countFor)(report, v.rmgr);
         if (failure) {
             c.failed++;

@@ -159,7 +159,7 @@ export function walSampleRisk(major: string, conformanceWalredo: unknown): RiskI
   const w = conformanceWalredo as
     | {
         walSample?: { dir: string; records: number; dialect: string };
-        vectors?: { passed: number; failed: number; skipped: number };
+        vectors?: { passed: number; failed: number; skipped: number; compared?: number };
       }
     | undefined;
   if (!w?.walSample || !w.vectors) return undefined;
@@ -169,7 +169,7 @@ export function walSampleRisk(major: string, conformanceWalredo: unknown): RiskI
     version: major,
     what: `WAL sample ${sample.dir} (${sample.records} records)`,
     old: sample.dialect,
-    new: `${vectors.passed} chains replayed and compared, ${vectors.failed} failed, ${vectors.skipped} skipped`,
+    new: `${vectors.passed} chains replayed${vectors.compared !== undefined ? ` (${vectors.compared} compared with an image the sample holds)` : ''}, ${vectors.failed} failed, ${vectors.skipped} skipped`,
     why: WHY['wal-sample'],
   };
 }

@@ -9,7 +9,7 @@ import { Logger } from '../util/logger';
 import { defaultIdentity, WalRedoClient, WalRedoError } from './client';
 import { Corpus, DEFAULT_CORPUS_SCALE, generateCorpus, walSampleCorpus } from './corpus/corpus';
 import { loadStoredCorpus } from './corpus/store';
-import { RedoVector } from './corpus/vectors';
+import { ComparedVector, isCompared, RedoVector } from './corpus/vectors';
 import { probeResourceManagers, rmgrsFromVectors } from './rmgr-probe';
 import { measureSandbox } from './suite/sandbox';
 import { runProtocolTests } from './suite/protocol-tests';
@@ -177,9 +177,13 @@ function takeFirst(it: Iterator<RedoVector>, n: number): RedoVector[] {
   return out;
 }
 
-/** Prefers delta vectors of different resource managers, then fills up in order. */
-export function pickSamples(vectors: RedoVector[], n: number): RedoVector[] {
-  const byRmgr = new Map<string, RedoVector>();
+/**
+ * Vectors for the protocol tests, which compare pages (replay chains without an expected page are
+ * left out): delta vectors of different resource managers first, then the rest in order.
+ */
+export function pickSamples(all: RedoVector[], n: number): ComparedVector[] {
+  const vectors = all.filter(isCompared);
+  const byRmgr = new Map<string, ComparedVector>();
   for (const v of vectors) if (v.kind === 'delta' && !byRmgr.has(v.rmgr)) byRmgr.set(v.rmgr, v);
   const picked = [...byRmgr.values()];
   for (const v of vectors) if (picked.length < n && !picked.includes(v)) picked.push(v);

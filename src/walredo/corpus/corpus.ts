@@ -7,6 +7,7 @@ import { parseLsn, WalFormat } from '../wal/constants';
 import { loadWalDirectory } from '../wal/files';
 import { WalReader, WalSegments } from '../wal/reader';
 import { generateWal } from './generate-wal';
+import { sampleVectors } from './sample-chains';
 import { DeriveOptions, deriveVectors, emptyVectorStats, RedoVector, VectorStats } from './vectors';
 import { walDialect } from '../wal-sample';
 
@@ -88,8 +89,7 @@ export function walSampleCorpus(walDir: string, wal: WalSegments, options: Deriv
     source: `the WAL sample ${walDir} (${wal.segments.size} segments)`,
     format: wal.format,
     stats,
-    vectors: () =>
-      deriveVectors(reader.records(reader.firstValidPage()), wal.format, stats, 0n, undefined, options),
+    vectors: () => sampleVectors(reader.records(reader.firstValidPage()), wal.format, stats, options),
     walStop: () => reader.stopReason,
     dispose: () => undefined,
   };

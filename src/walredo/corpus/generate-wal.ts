@@ -24,6 +24,11 @@ export interface GenerateWalOptions {
   settings?: Record<string, string>;
   /** Modules loaded through shared_preload_libraries (the bundle's walredo preloads them too). */
   preload?: string[];
+  /**
+   * Whether records carry the page after them (wal_consistency_checking = all, the default: the
+   * corpus compares with them); false writes WAL as a production server does (a WAL sample).
+   */
+  consistencyImages?: boolean;
 }
 
 /**
@@ -44,9 +49,14 @@ export function preloadSettings(preload: readonly string[] = []): Record<string,
 export async function generateWal(options: GenerateWalOptions): Promise<GeneratedWal> {
   const scale = options.scale ?? 1;
   const preload = options.preload ?? [];
+  const checking = options.consistencyImages !== false;
   const server = await startPrivateServer({
     binDir: options.binDir,
-    settings: { ...preloadSettings(preload), ...options.settings },
+    settings: {
+      ...preloadSettings(preload),
+      ...(checking ? {} : { wal_consistency_checking: '' }),
+      ...options.settings,
+    },
   });
   let startLsn = '';
   let endLsn = '';
@@ -58,7 +68,7 @@ export async function generateWal(options: GenerateWalOptions): Promise<Generate
     chmodSync(copyFile, 0o644);
     const c = await server.connect();
     try {
-      for (const q of sessionSetup(preload)) await c.query(q);
+      for (const q of sessionSetup(checking ? preload : [])) await c.query(q);
       startLsn = String((await c.query('SELECT pg_current_wal_insert_lsn()')).rows[0][0]);
       for (const step of workloadSteps(scale, copyFile, preload)) {
         options.log?.debug(`workload: ${step.name}`);

@@ -7,14 +7,14 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { UserError } from '../../util/errors';
 import { walFormat } from '../wal/constants';
 import { MaskKind } from '../mask/select';
-import { emptyVectorStats, RedoVector, VectorKind } from './vectors';
+import { ComparedVector, emptyVectorStats, VectorKind } from './vectors';
 import { Corpus } from './corpus';
 
 interface StoredVector {
   id: number;
   rmgr: string;
   kind: VectorKind;
-  tag: RedoVector['tag'];
+  tag: ComparedVector['tag'];
   blockId: number;
   mask: MaskKind;
   base?: string;
@@ -27,7 +27,7 @@ const b64 = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength)
 const unb64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
 
 export function serializeVectors(
-  vectors: Iterable<RedoVector>,
+  vectors: Iterable<ComparedVector>,
   header: { major: number; source: string },
 ): Buffer {
   const lines = [JSON.stringify({ corpus: 'pg-bundle walredo vectors', version: 1, ...header })];
@@ -53,7 +53,11 @@ export function serializeVectors(
   return gzipSync(lines.join('\n') + '\n', { level: 9 });
 }
 
-export function parseStoredVectors(data: Buffer): { major: number; source: string; vectors: RedoVector[] } {
+export function parseStoredVectors(data: Buffer): {
+  major: number;
+  source: string;
+  vectors: ComparedVector[];
+} {
   const lines = gunzipSync(data).toString('utf8').split('\n').filter(Boolean);
   const header = JSON.parse(lines[0]) as { corpus?: string; major: number; source: string };
   if (header.corpus !== 'pg-bundle walredo vectors') {
@@ -99,15 +103,15 @@ export function loadStoredCorpus(file: string): Corpus {
 }
 
 /** The group of a vector for selection: rmgr, record type (xl_info high bits), block id, kind and mask. */
-export function vectorGroup(v: RedoVector): string {
+export function vectorGroup(v: ComparedVector): string {
   return `${v.rmgr}/${(v.records[0].raw[16] & 0xf0).toString(16)}/${v.blockId}/${v.kind}/${v.mask}`;
 }
 
 /** Picks up to `perGroup` vectors of each group (vectorGroup), every `every`-th of the group. */
-export function selectVectors(all: Iterable<RedoVector>, perGroup: number, every = 7): RedoVector[] {
+export function selectVectors(all: Iterable<ComparedVector>, perGroup: number, every = 7): ComparedVector[] {
   const seen = new Map<string, number>();
   const taken = new Map<string, number>();
-  const out: RedoVector[] = [];
+  const out: ComparedVector[] = [];
   for (const v of all) {
     const g = vectorGroup(v);
     const n = seen.get(g) ?? 0;
@@ -121,6 +125,11 @@ export function selectVectors(all: Iterable<RedoVector>, perGroup: number, every
 }
 
 /** Writes the stored corpus file. */
-export function writeStoredCorpus(file: string, vectors: RedoVector[], major: number, source: string): void {
+export function writeStoredCorpus(
+  file: string,
+  vectors: ComparedVector[],
+  major: number,
+  source: string,
+): void {
   writeFileSync(file, serializeVectors(vectors, { major, source }));
 }

@@ -23,9 +23,11 @@ import { BufferTag } from '../protocol';
 /**
  * delta: base page + one record; init / fpi: one record that initialises the page or restores a
  * full-page image (no base page); chain: several records of one block in one request, as the
- * storage service sends them (base page or an initialising first record, then A, A, ...).
+ * storage service sends them (base page or an initialising first record, then A, A, ...); replay:
+ * every record of a block in a WAL sample from its first image or initialising record (or from a
+ * later image), answered without an expected page unless its last record carries an after-image.
  */
-export type VectorKind = 'delta' | 'init' | 'fpi' | 'chain';
+export type VectorKind = 'delta' | 'init' | 'fpi' | 'chain' | 'replay';
 
 export interface RedoVector {
   id: number;
@@ -37,14 +39,26 @@ export interface RedoVector {
   /** Page pushed with P; absent when the record initialises the page or restores a full-page image. */
   base?: Uint8Array;
   records: { lsn: bigint; endLsn: bigint; raw: Uint8Array }[];
-  expected: Uint8Array;
-  mask: MaskKind;
+  /**
+   * The page after the last record, compared under `mask`; absent for a replay chain whose sample
+   * holds no image after it: then the answer must be a well-formed page stamped by one of the
+   * chain's records (mask/compare.ts: replayedPageProblems).
+   */
+  expected?: Uint8Array;
+  mask?: MaskKind;
   /**
    * Other pd_lsn values a correct result may carry: when the last records leave the page equal
    * after masking (heap VISIBLE does not bump the heap page's LSN without checksums; hash
    * squeeze/delete only lock the bucket page), the LSN is that of the last record that changed it.
    */
   lsnAlternatives?: bigint[];
+}
+
+/** A vector with the page its answer is compared with (every vector of a generated corpus). */
+export type ComparedVector = RedoVector & { expected: Uint8Array; mask: MaskKind };
+
+export function isCompared(v: RedoVector): v is ComparedVector {
+  return v.expected !== undefined && v.mask !== undefined;
 }
 
 export interface VectorStats {
@@ -97,7 +111,7 @@ export function tagKey(t: BufferTag): string {
   return `${t.spcOid}/${t.dbOid}/${t.relNumber}/${t.fork}/${t.blkno}`;
 }
 
-function blockTag(b: BlockRef): BufferTag {
+export function blockTag(b: BlockRef): BufferTag {
   return {
     fork: b.fork,
     spcOid: b.rel.spcOid,
@@ -177,6 +191,33 @@ export function clearsVisibilityMap(
   return flags !== undefined && main.length > flags.at && (main[flags.at] & flags.bits) !== 0;
 }
 
+/**
+ * Pages a record changes without naming them as blocks (pure): every page of a relation an smgr
+ * record truncates or creates (`relation`: the prefix of their tag keys), and the visibility-map
+ * pages whose bits a heap record clears as a side effect (`keys`).
+ */
+export function changedElsewhere(
+  rec: RawWalRecord,
+  decoded: DecodedRecord,
+  options: DeriveOptions,
+): { relation?: string; keys: string[] } {
+  let relation: string | undefined;
+  if (rec.header.rmid === RM.SMGR && decoded.mainData.length >= 16) {
+    const main = decoded.mainData;
+    const dv = new DataView(main.buffer, main.byteOffset, main.byteLength);
+    relation = `${dv.getUint32(4, true)}/${dv.getUint32(8, true)}/${dv.getUint32(12, true)}/`;
+  }
+  const keys: string[] = [];
+  const dialect = { customName: options.customRmgrs?.[rec.header.rmid], tcid: options.tcidHeap };
+  if (clearsVisibilityMap(rec.header.rmid, rec.header.info, decoded.mainData, dialect))
+    for (const b of decoded.blocks)
+      if (b.fork === 0)
+        keys.push(
+          tagKey({ ...blockTag(b), fork: VM_FORK, blkno: Math.floor(b.blkno / HEAPBLOCKS_PER_VM_PAGE) }),
+        );
+  return relation === undefined ? { keys } : { relation, keys };
+}
+
 /** What the WAL's dialect says about one record's layout. */
 export interface WalDialectFacts {
   /** the name the record's custom rmgr registered ("neon" has heap records of its own) */
@@ -246,7 +287,7 @@ export function* deriveVectors(
   from = 0n,
   chainLength = DEFAULT_CHAIN_LENGTH,
   options: DeriveOptions = {},
-): Generator<RedoVector> {
+): Generator<ComparedVector> {
   const deriver = new VectorDeriver(stats, chainLength, options);
   for (const rec of records) {
     const record = deriver.begin(rec, decodeRecord(rec.raw, format), rec.lsn >= from);
@@ -295,31 +336,16 @@ class VectorDeriver {
     return record;
   }
 
-  /** Pages a record changes without naming them as blocks: a truncated relation, cleared VM bits. */
+  /** Forgets the pages a record changes without naming them as blocks. */
   forgetChangedElsewhere({ rec, decoded }: RecordInProgress): void {
-    if (rec.header.rmid === RM.SMGR && decoded.mainData.length >= 16) {
-      // truncation or creation: forget every page of the relation
-      const main = decoded.mainData;
-      const dv = new DataView(main.buffer, main.byteOffset, main.byteLength);
-      const rel = `${dv.getUint32(4, true)}/${dv.getUint32(8, true)}/${dv.getUint32(12, true)}/`;
-      for (const k of [...this.known.keys()]) if (k.startsWith(rel)) this.forget(k);
-    }
-    if (
-      clearsVisibilityMap(rec.header.rmid, rec.header.info, decoded.mainData, {
-        customName: this.options.customRmgrs?.[rec.header.rmid],
-        tcid: this.options.tcidHeap,
-      })
-    ) {
-      for (const b of decoded.blocks) {
-        if (b.fork !== 0) continue;
-        const vmBlock = Math.floor(b.blkno / HEAPBLOCKS_PER_VM_PAGE);
-        this.forget(tagKey({ ...blockTag(b), fork: VM_FORK, blkno: vmBlock }));
-      }
-    }
+    const elsewhere = changedElsewhere(rec, decoded, this.options);
+    if (elsewhere.relation !== undefined)
+      for (const k of [...this.known.keys()]) if (k.startsWith(elsewhere.relation)) this.forget(k);
+    for (const k of elsewhere.keys) this.forget(k);
   }
 
   /** The vector of one block of a record (and the chain vector it completes), if it gives one. */
-  *blockVectors(record: RecordInProgress, b: BlockRef): Generator<RedoVector> {
+  *blockVectors(record: RecordInProgress, b: BlockRef): Generator<ComparedVector> {
     const { rec, rmgr, counted, serviceApplied } = record;
     const tag = blockTag(b);
     const key = tagKey(tag);
@@ -375,7 +401,11 @@ class VectorDeriver {
     }
   }
 
-  private vector(rmgr: string, fields: Omit<RedoVector, 'id' | 'rmgr'>, alternatives: bigint[]): RedoVector {
+  private vector(
+    rmgr: string,
+    fields: Omit<ComparedVector, 'id' | 'rmgr'>,
+    alternatives: bigint[],
+  ): ComparedVector {
     this.stats.vectors++;
     inc(this.stats.byRmgr, rmgr);
     return {

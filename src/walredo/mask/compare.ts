@@ -190,3 +190,26 @@ export function comparePages(
   }
   return { ok: problems.length === 0, lsnOk, problems, diff };
 }
+
+/**
+ * Why a page walredo answered for a replay chain with no page to compare it with is wrong (pure):
+ * not a whole page, an all-zero page after records that initialise or restore it, a header whose
+ * pd_lower, pd_upper and pd_special are out of order, or a pd_lsn no record of the chain (nor its
+ * base page) would have stamped. Empty when the page is plausible.
+ */
+export function replayedPageProblems(page: Uint8Array, stampedBy: readonly bigint[]): string[] {
+  if (page.length !== BLCKSZ) return [`the returned page has ${page.length} bytes, expected ${BLCKSZ}`];
+  if (pageIsNew(page))
+    return ['the returned page is all zeros (new), although the chain initialises or restores it'];
+  const problems: string[] = [];
+  const lower = pdLower(page);
+  const upper = pdUpper(page);
+  const special = pdSpecial(page);
+  if (lower < SIZE_OF_PAGE_HEADER || lower > upper || upper > special || special > BLCKSZ)
+    problems.push(`malformed page header: pd_lower ${lower}, pd_upper ${upper}, pd_special ${special}`);
+  if (!stampedBy.includes(pageLsn(page)))
+    problems.push(
+      `pd_lsn is ${formatLsn(pageLsn(page))}, which no record of the chain stamped (its end LSNs: ${stampedBy.map(formatLsn).join(', ')})`,
+    );
+  return problems;
+}

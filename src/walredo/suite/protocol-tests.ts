@@ -5,7 +5,7 @@
 import { errorMessage } from '../../util/errors';
 import { WalRedoClient, WalRedoError } from '../client';
 import { judgeVector } from './run-vectors';
-import { RedoVector } from '../corpus/vectors';
+import { ComparedVector } from '../corpus/vectors';
 import {
   beginRedoForBlock,
   BufferTag,
@@ -21,7 +21,7 @@ import { ProtocolTestResult } from './report';
 export interface ProtocolTestContext {
   start: () => WalRedoClient;
   /** Vectors from the corpus (delta vectors preferred) for the round-trip tests; may be empty. */
-  samples: RedoVector[];
+  samples: ComparedVector[];
   /** How long a process may take to exit after bad input or end of input. */
   exitBoundMs: number;
   /** Starts walredo in an empty, read-only root; undefined when this machine cannot (no bwrap). */
@@ -60,7 +60,7 @@ async function withClient<T>(
   }
 }
 
-function checkVector(v: RedoVector, page: Buffer): void {
+function checkVector(v: ComparedVector, page: Buffer): void {
   const failure = judgeVector(v, page);
   check(!failure, `vector ${v.id} (${v.rmgr}): ${failure?.problems.join('; ')}`);
 }

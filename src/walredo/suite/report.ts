@@ -40,6 +40,12 @@ export interface WalRedoReport {
     failed: number;
     skipped: number;
     byRmgr: Record<string, RmgrCounts>;
+    /**
+     * Of the vectors run, those compared with a page (all of a generated corpus; of a WAL sample,
+     * the chains that end where it holds an after-image): the others were judged by their answer
+     * alone (a well-formed page stamped by one of their records).
+     */
+    compared?: number;
     /** Why blocks gave no vector (counts). */
     skippedReasons?: Record<string, number>;
     /** The first failures, with a hex diff. */

@@ -5,8 +5,9 @@
  */
 import { errorMessage } from '../../util/errors';
 import { WalRedoClient, WalRedoError } from '../client';
-import { comparePages } from '../mask/compare';
-import { RedoVector, tagKey } from '../corpus/vectors';
+import { comparePages, replayedPageProblems } from '../mask/compare';
+import { pageIsNew, pageLsn } from '../mask/page';
+import { isCompared, RedoVector, tagKey } from '../corpus/vectors';
 import { formatLsn } from '../wal/constants';
 import { countFor, VectorFailure, WalRedoReport } from './report';
 
@@ -26,10 +27,13 @@ interface InFlight {
   answer: Promise<Buffer>;
 }
 
+/** The failure of a vector whose answer was `page`, or undefined when it passes. */
 export function judgeVector(v: RedoVector, page: Buffer): VectorFailure | undefined {
   const last = v.records[v.records.length - 1];
-  const cmp = comparePages(v.expected, page, v.mask, v.tag.blkno, last.endLsn, v.lsnAlternatives);
-  if (cmp.ok) return undefined;
+  const cmp = isCompared(v)
+    ? comparePages(v.expected, page, v.mask, v.tag.blkno, last.endLsn, v.lsnAlternatives)
+    : { problems: replayedPageProblems(page, stampingLsns(v)), diff: undefined };
+  if (cmp.problems.length === 0) return undefined;
   return {
     vector: v.id,
     rmgr: v.rmgr,
@@ -38,8 +42,15 @@ export function judgeVector(v: RedoVector, page: Buffer): VectorFailure | undefi
     blockId: v.blockId,
     lsn: formatLsn(last.lsn),
     problems: cmp.problems,
-    diff: cmp.diff,
+    ...(cmp.diff ? { diff: cmp.diff } : {}),
   };
+}
+
+/** The pd_lsn values a page replayed by `v` may carry: its records' end LSNs, and its base page's. */
+function stampingLsns(v: RedoVector): bigint[] {
+  const lsns = v.records.map((r) => r.endLsn);
+  if (v.base && !pageIsNew(v.base)) lsns.push(pageLsn(v.base));
+  return lsns;
 }
 
 export async function runVectors(
@@ -54,6 +65,7 @@ export async function runVectors(
   let done = 0;
   const record = (v: RedoVector, failure: VectorFailure | undefined) => {
     done++;
+    if (isCompared(v)) report.vectors.compared = (report.vectors.compared ?? 0) + 1;
     const c = countFor(report, v.rmgr);
     if (failure) {
       c.failed++;

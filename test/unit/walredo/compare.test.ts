@@ -1,4 +1,9 @@
-import { comparePages, explainOffset, firstDifference } from '../../../src/walredo/mask/compare';
+import {
+  comparePages,
+  explainOffset,
+  firstDifference,
+  replayedPageProblems,
+} from '../../../src/walredo/mask/compare';
 import {
   itemId,
   maxOffsetNumber,
@@ -125,5 +130,32 @@ describe('records that leave the page unchanged', () => {
     expect(comparePages(page, base, 'heap', 0, v.records[0].endLsn, [0x1000n]).ok).toBe(true);
     const r = comparePages(page, base, 'heap', 0, v.records[0].endLsn, [0x2000n]);
     expect(r.problems[0]).toMatch(/expected the record's end LSN .* or 0\/00002000/);
+  });
+});
+
+describe('judging a replayed page without an expected one', () => {
+  const { page } = heapPage();
+  const lsn = pageLsn(page);
+  const zero = new Uint8Array(8192);
+  const withHeader = (lower: number, upper: number, special: number) => {
+    const p = Uint8Array.from(page);
+    const dv = new DataView(p.buffer);
+    dv.setUint16(12, lower, true);
+    dv.setUint16(14, upper, true);
+    dv.setUint16(16, special, true);
+    return p;
+  };
+  test.each<[string, Uint8Array, bigint[], RegExp | undefined]>([
+    ['a well-formed page stamped by a record of the chain', page, [lsn - 8n, lsn], undefined],
+    ['a short answer', page.subarray(0, 100), [lsn], /100 bytes, expected 8192/],
+    ['an all-zero page', zero, [lsn], /all zeros/],
+    ['pd_lower past pd_upper', withHeader(4000, 3000, 8192), [lsn], /malformed page header: pd_lower 4000/],
+    ['pd_lower inside the header', withHeader(10, 3000, 8192), [lsn], /malformed page header/],
+    ['pd_special past the page', withHeader(100, 3000, 9000), [lsn], /malformed page header/],
+    ['a pd_lsn no record of the chain stamped', page, [lsn + 8n], /which no record of the chain stamped/],
+  ])('%s', (_name, p, lsns, problem) => {
+    const problems = replayedPageProblems(p, lsns);
+    if (problem) expect(problems.join('; ')).toMatch(problem);
+    else expect(problems).toEqual([]);
   });
 });

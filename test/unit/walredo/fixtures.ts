@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseStoredVectors } from '../../../src/walredo/corpus/store';
-import { RedoVector } from '../../../src/walredo/corpus/vectors';
+import { ComparedVector } from '../../../src/walredo/corpus/vectors';
 import { parseLsn } from '../../../src/walredo/wal/constants';
 
 export const FIXTURES = join(__dirname, '../../fixtures/walredo');
@@ -18,8 +18,8 @@ export function walFixture(name: string): { dir: string; from: bigint; to: bigin
   };
 }
 
-let cached: RedoVector[] | undefined;
-export function storedVectors(): RedoVector[] {
+let cached: ComparedVector[] | undefined;
+export function storedVectors(): ComparedVector[] {
   cached ??= parseStoredVectors(readFileSync(join(FIXTURES, 'vectors-v15.jsonl.gz'))).vectors;
   return cached;
 }

@@ -5,7 +5,7 @@ import {
   deriveVectors,
   lsnAlternatives,
   emptyVectorStats,
-  RedoVector,
+  ComparedVector,
   SERVICE_APPLIED_RMGRS,
   tagKey,
 } from '../../../src/walredo/corpus/vectors';
@@ -22,7 +22,7 @@ describe('deriving vectors from the stored workload WAL', () => {
   const wal = loadWalDirectory(fx.dir);
   const stats = emptyVectorStats();
   const records = new WalReader(wal).readAll(fx.from).records;
-  const vectors: RedoVector[] = [...deriveVectors(records, wal.format, stats, fx.from)];
+  const vectors: ComparedVector[] = [...deriveVectors(records, wal.format, stats, fx.from)];
 
   it('gives vectors for every checked resource manager of the workload', () => {
     expect(Object.keys(stats.byRmgr).sort()).toEqual([
@@ -95,7 +95,7 @@ describe('deriving vectors from the stored workload WAL', () => {
   });
 
   it('the expected page of a block is the next vector base of the same block', () => {
-    const last = new Map<string, RedoVector>();
+    const last = new Map<string, ComparedVector>();
     let checked = 0;
     for (const v of vectors.filter((x) => x.kind !== 'chain')) {
       const prev = last.get(tagKey(v.tag));
