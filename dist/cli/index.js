@@ -54863,11 +54863,16 @@ class SampleChains {
         const decoded = (0, record_1.decodeRecord)(rec.raw, format);
         const rmid = rec.header.rmid;
         this.stats.records++;
+        // pages changed behind walredo's back: their chains end before this record (a look-up per
+        // visibility-map page; a scan of the open chains only for the rare smgr record)
         const elsewhere = (0, vectors_1.changedElsewhere)(rec, decoded, this.options);
-        for (const key of [...this.open.keys()])
-            if ((elsewhere.relation !== undefined && key.startsWith(elsewhere.relation)) ||
-                elsewhere.keys.includes(key))
-                yield* this.close(key);
+        const { relation } = elsewhere;
+        if (relation !== undefined)
+            for (const key of [...this.open.keys()])
+                if (key.startsWith(relation))
+                    yield* this.close(key);
+        for (const key of elsewhere.keys)
+            yield* this.close(key);
         const serviceApplied = vectors_1.SERVICE_APPLIED_RMGRS.has(rmid);
         if (serviceApplied) {
             inc(this.stats.serviceApplied, (0, constants_1.rmgrName)(rmid));

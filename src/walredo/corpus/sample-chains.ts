@@ -66,13 +66,13 @@ class SampleChains {
     const decoded = decodeRecord(rec.raw, format);
     const rmid = rec.header.rmid;
     this.stats.records++;
+    // pages changed behind walredo's back: their chains end before this record (a look-up per
+    // visibility-map page; a scan of the open chains only for the rare smgr record)
     const elsewhere = changedElsewhere(rec, decoded, this.options);
-    for (const key of [...this.open.keys()])
-      if (
-        (elsewhere.relation !== undefined && key.startsWith(elsewhere.relation)) ||
-        elsewhere.keys.includes(key)
-      )
-        yield* this.close(key);
+    const { relation } = elsewhere;
+    if (relation !== undefined)
+      for (const key of [...this.open.keys()]) if (key.startsWith(relation)) yield* this.close(key);
+    for (const key of elsewhere.keys) yield* this.close(key);
     const serviceApplied = SERVICE_APPLIED_RMGRS.has(rmid);
     if (serviceApplied) {
       inc(this.stats.serviceApplied, rmgrName(rmid));
