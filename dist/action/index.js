@@ -55283,7 +55283,7 @@ function walRedoCheck(report) {
     const custom = Object.entries(v.byRmgr)
         .filter(([name]) => /^custom\d+$/.test(name))
         .map(([name, c]) => `${name} ${c.passed} passed, ${c.failed} failed`);
-    const counts = `protocol ${report.protocol.passed}/${report.protocol.passed + report.protocol.failed} passed; vectors ${v.passed} passed${report.walSample ? ` (${v.compared ?? 0} of those run compared with a page the sample holds; the others judged by their answer)` : ''}, ${v.failed} failed, ${v.skipped} skipped over ${rmgrs} resource managers${custom.length ? ` (custom: ${custom.join('; ')})` : ''}${report.rmgrsNotMeasurable ? `; the rmgrs it replays are not measurable by the probe (${report.rmgrsNotMeasurable}): recorded are those whose vectors it passed` : ''}${report.walSample ? `; WAL sample ${report.walSample.dir} (${report.walSample.records} records, reading stopped: ${report.walSample.stop}): ${report.walSample.dialect}${report.walSample.server ? ` (the bundle's own server writes ${report.walSample.server})` : ''}` : ''}`;
+    const counts = `protocol ${report.protocol.passed}/${report.protocol.passed + report.protocol.failed} passed; vectors ${v.passed} passed, ${v.failed} failed${report.walSample ? ` (of those run, ${v.compared ?? 0} compared with a page the sample holds, the others judged by their answer)` : ''}, ${v.skipped} skipped over ${rmgrs} resource managers${custom.length ? ` (custom: ${custom.join('; ')})` : ''}${report.rmgrsNotMeasurable ? `; the rmgrs it replays are not measurable by the probe (${report.rmgrsNotMeasurable}): recorded are those whose vectors it passed` : ''}${report.walSample ? `; WAL sample ${report.walSample.dir} (${report.walSample.records} records, reading stopped: ${report.walSample.stop}): ${report.walSample.dialect}${report.walSample.server ? ` (the bundle's own server writes ${report.walSample.server})` : ''}` : ''}`;
     if (report.status === 'skip')
         return { name: 'walredo', status: 'skip', detail: report.message ?? 'skipped' };
     const first = v.failures[0];
@@ -57359,16 +57359,18 @@ exports.PgConnection = PgConnection;
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.NO_START = void 0;
+exports.SampleChains = exports.NO_START = void 0;
+exports.mayLeaveLsn = mayLeaveLsn;
 exports.sampleVectors = sampleVectors;
 /**
  * Vectors of a WAL sample (verify --wal), as the storage service reconstructs a page: for every
  * block, from its first full-page image or initialising record, every later record that names the
  * block, in one request. A sample written with wal_consistency_checking carries the page after a
  * record: there the chain is compared with it and the next one starts from it; elsewhere a chain
- * runs until the block is restored, initialised or changed behind walredo's back again (or the
- * sample ends), and its answer is judged without an expected page (mask/compare.ts:
- * replayedPageProblems).
+ * runs until the block is restored or initialised again, its relation truncated or its
+ * visibility-map bits cleared behind walredo's back (the storage service does both itself), or
+ * the sample ends, and its answer is judged without an expected page: a well-formed page with the
+ * pd_lsn its last record stamps (mask/compare.ts: replayedPageProblems).
  */
 const constants_1 = __nccwpck_require__(24422);
 const image_1 = __nccwpck_require__(39466);
@@ -57378,35 +57380,50 @@ const select_1 = __nccwpck_require__(48357);
 const vectors_1 = __nccwpck_require__(82169);
 /** Why a block reference of a sample gives no vector. */
 exports.NO_START = 'no full-page image or initialising record of the block before it in the sample';
+/**
+ * Whether a record's redo may leave a block it names without stamping its pd_lsn (pure): heap2
+ * VISIBLE (the heap page without checksums; the map page when its bits were set already), the
+ * hash records that name the bucket page for its cleanup lock only, and custom resource managers
+ * other than the storage service's `neon` (whose redo is not known here). Every other record
+ * stamps each block it names with its end LSN.
+ */
+function mayLeaveLsn(rmid, info, customName) {
+    if (rmid === constants_1.RM.HEAP2)
+        return (info & constants_1.XLOG_HEAP_OPMASK) === constants_1.HEAP2_OP.VISIBLE;
+    // hash records use the whole high nibble (XLR_INFO_MASK is the low one)
+    const op = info & 0xf0;
+    if (rmid === constants_1.RM.HASH)
+        return op === constants_1.HASH_OP.MOVE_PAGE_CONTENTS || op === constants_1.HASH_OP.SQUEEZE_PAGE || op === constants_1.HASH_OP.DELETE;
+    return rmid >= 128 && customName !== 'neon';
+}
 const inc = (m, k) => (m[k] = (m[k] ?? 0) + 1);
 /** The replay and comparison vectors of a sample's records, in WAL order, lazily; `stats` fills in. */
 function* sampleVectors(records, format, stats, options = {}) {
     const chains = new SampleChains(stats, options);
     for (const rec of records)
-        yield* chains.add(rec, format);
+        yield* chains.add(rec, (0, record_1.decodeRecord)(rec.raw, format));
     yield* chains.closeAll();
 }
+/** The open chain of every block, and the vectors they give as records arrive (decoded). */
 class SampleChains {
     stats;
     options;
     open = new Map();
+    /** open chains by relation (the prefix of their keys), for a truncation */
+    byRelation = new Map();
     id = 0;
     constructor(stats, options) {
         this.stats = stats;
         this.options = options;
     }
-    *add(rec, format) {
-        const decoded = (0, record_1.decodeRecord)(rec.raw, format);
+    *add(rec, decoded) {
         const rmid = rec.header.rmid;
         this.stats.records++;
-        // pages changed behind walredo's back: their chains end before this record (a look-up per
-        // visibility-map page; a scan of the open chains only for the rare smgr record)
+        // pages changed behind walredo's back: their chains end before this record
         const elsewhere = (0, vectors_1.changedElsewhere)(rec, decoded, this.options);
-        const { relation } = elsewhere;
-        if (relation !== undefined)
-            for (const key of [...this.open.keys()])
-                if (key.startsWith(relation))
-                    yield* this.close(key);
+        if (elsewhere.relation !== undefined)
+            for (const key of [...(this.byRelation.get(elsewhere.relation) ?? [])])
+                yield* this.close(key);
         for (const key of elsewhere.keys)
             yield* this.close(key);
         const serviceApplied = vectors_1.SERVICE_APPLIED_RMGRS.has(rmid);
@@ -57422,109 +57439,157 @@ class SampleChains {
                 yield* this.replayed(key, b, rec);
         }
     }
-    /** A record the storage service applies itself: its image (if any) is the base of the next chain. */
+    *closeAll() {
+        for (const key of [...this.open.keys()])
+            yield* this.close(key);
+    }
+    /**
+     * A record the storage service applies itself: its image (if any) is the base of the next chain;
+     * an image this reader cannot restore (lz4, zstd) is sent to walredo as the chain's first record,
+     * as the storage service does.
+     */
     *serviceApplied(key, b, rec) {
         yield* this.close(key);
-        if (b.image)
-            this.open.set(key, this.rebased(b, rec, (0, image_1.restoreBlockImage)(b.image), rec.header.rmid));
+        if (!b.image)
+            return;
+        if ((0, image_1.canRestore)(b.image))
+            this.setOpen(key, this.rebased(b, rec, b.image));
+        else
+            this.setOpen(key, { tag: (0, vectors_1.blockTag)(b), blockId: b.blockId, records: [chainRecord(rec)] });
     }
     /** A record walredo replays: it starts, extends, or (with an after-image) completes the block's chain. */
     *replayed(key, b, rec) {
-        const one = { lsn: rec.lsn, endLsn: rec.endLsn, raw: rec.raw };
         const rmid = rec.header.rmid;
         let chain = this.open.get(key);
+        const checkImage = b.image && !b.image.apply && (0, image_1.canRestore)(b.image) ? b.image : undefined;
         if (b.image?.apply || b.willInit) {
             if (chain)
                 yield* this.close(key);
-            chain = { tag: (0, vectors_1.blockTag)(b), blockId: b.blockId, records: [one], rmid };
-            this.open.set(key, chain);
+            chain = { tag: (0, vectors_1.blockTag)(b), blockId: b.blockId, records: [chainRecord(rec)] };
+            this.setOpen(key, chain);
         }
         else if (chain) {
-            chain.records.push(one);
-            chain.rmid = rmid;
+            chain.records.push(chainRecord(rec));
         }
         else {
             inc(this.stats.skippedBlocks, exports.NO_START);
             inc(this.stats.skippedByRmgr, (0, constants_1.rmgrName)(rmid));
             // the page after this record is known when it carries it: the next chain starts there
-            if (b.image)
-                this.open.set(key, this.rebased(b, rec, (0, image_1.restoreBlockImage)(b.image), rmid));
+            if (checkImage)
+                this.setOpen(key, this.rebased(b, rec, checkImage));
             return;
         }
         // a consistency-checking image (not applied by redo): the page after this record, to compare with
-        if (!b.image || b.image.apply)
+        if (!checkImage)
             return;
-        const after = (0, image_1.restoreBlockImage)(b.image);
         const mask = (0, select_1.maskKindFor)(rmid, b.fork, this.options.customRmgrs?.[rmid]);
-        this.open.delete(key);
-        yield mask ? this.compared(chain, after, mask) : this.answered(chain);
-        this.open.set(key, this.rebased(b, rec, after, rmid));
+        this.deleteOpen(key);
+        yield this.vector(chain, mask ? { expected: (0, image_1.restoreBlockImage)(checkImage), mask } : undefined);
+        this.setOpen(key, this.rebased(b, rec, checkImage));
     }
-    /** A chain that starts from a known page (the record's image, stamped with its end LSN). */
-    rebased(b, rec, image, rmid) {
-        const base = Uint8Array.from(image);
-        if (!(0, page_1.pageIsNew)(base))
-            (0, page_1.setPageLsn)(base, rec.endLsn);
-        return { tag: (0, vectors_1.blockTag)(b), blockId: b.blockId, base, records: [], rmid };
+    /** A chain that starts from a known page: the record's image, stamped with its end LSN. */
+    rebased(b, rec, image) {
+        return { tag: (0, vectors_1.blockTag)(b), blockId: b.blockId, base: { image, endLsn: rec.endLsn }, records: [] };
     }
     *close(key) {
         const chain = this.open.get(key);
+        if (!chain)
+            return;
+        this.deleteOpen(key);
+        if (chain.records.length)
+            yield this.vector(chain, undefined);
+    }
+    setOpen(key, chain) {
+        this.open.set(key, chain);
+        const rel = relationOf(key);
+        let keys = this.byRelation.get(rel);
+        if (!keys)
+            this.byRelation.set(rel, (keys = new Set()));
+        keys.add(key);
+    }
+    deleteOpen(key) {
         this.open.delete(key);
-        if (chain && chain.records.length)
-            yield this.answered(chain);
+        const rel = relationOf(key);
+        const keys = this.byRelation.get(rel);
+        keys?.delete(key);
+        if (keys?.size === 0)
+            this.byRelation.delete(rel);
     }
-    *closeAll() {
-        for (const key of [...this.open.keys()])
-            yield* this.close(key);
-    }
-    answered(chain) {
-        return this.vector(chain, {});
-    }
-    compared(chain, expected, mask) {
-        return this.vector(chain, { expected, mask, lsnAlternatives: unchangedLsns(chain, expected, mask) });
-    }
+    /** The vector of a chain: compared with `check` when given, otherwise judged by its answer. */
     vector(chain, check) {
-        const rmgr = (0, constants_1.rmgrName)(chain.rmid);
+        const last = chain.records[chain.records.length - 1];
+        const rmgr = (0, constants_1.rmgrName)((0, record_1.readRecordHeader)(last.raw).rmid);
         this.stats.vectors++;
         if (chain.records.length > 1)
             this.stats.chains++;
         inc(this.stats.byRmgr, rmgr);
-        const { tag, blockId, base, records } = chain;
+        const base = chain.base ? basePage(chain.base) : undefined;
+        const alternatives = check
+            ? comparedAlternatives(chain, base, check, this.options)
+            : unstampedAlternatives(chain, base, this.options);
         return {
             id: this.id++,
             rmgr,
             kind: 'replay',
-            tag,
-            blockId,
+            tag: chain.tag,
+            blockId: chain.blockId,
             ...(base ? { base } : {}),
-            records,
-            ...(check.expected ? { expected: check.expected, mask: check.mask } : {}),
-            ...(check.lsnAlternatives?.length ? { lsnAlternatives: check.lsnAlternatives } : {}),
+            records: chain.records,
+            ...(check ?? {}),
+            ...(alternatives.length ? { lsnAlternatives: alternatives } : {}),
         };
     }
 }
+exports.SampleChains = SampleChains;
+function chainRecord(rec) {
+    return { lsn: rec.lsn, endLsn: rec.endLsn, raw: rec.raw };
+}
+/** `spc/db/rel/` of a tag key `spc/db/rel/fork/blkno`. */
+function relationOf(key) {
+    return key.split('/', 3).join('/') + '/';
+}
+function basePage(base) {
+    const page = (0, image_1.restoreBlockImage)(base.image);
+    if (!(0, page_1.pageIsNew)(page))
+        (0, page_1.setPageLsn)(page, base.endLsn);
+    return page;
+}
 /**
- * The other pd_lsn values a compared page may carry: a record that leaves the page equal after
- * masking does not stamp it (heap VISIBLE without checksums), so with one record the base's LSN;
- * with several, whose pages between are not known, any earlier record's or the base's.
+ * The pd_lsn values other than the last record's end LSN a replayed page may carry: walking back
+ * from the last record while the records may leave the page unstamped (mayLeaveLsn), the end LSN
+ * of the record before each, and the base page's LSN when every record may.
  */
-function unchangedLsns(chain, expected, mask) {
-    const { base, records } = chain;
-    const baseLsn = base && !(0, page_1.pageIsNew)(base) ? [(0, page_1.pageLsn)(base)] : [];
-    if (records.length > 1)
-        return [...baseLsn, ...records.slice(0, -1).map((r) => r.endLsn)];
-    if (!base || !baseLsn.length)
-        return [];
-    try {
-        const a = (0, select_1.maskedCopy)(mask, base, chain.tag.blkno);
-        const b = (0, select_1.maskedCopy)(mask, expected, chain.tag.blkno);
-        return Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0 ? baseLsn : [];
+function unstampedAlternatives(chain, base, options) {
+    const out = [];
+    for (let i = chain.records.length - 1; i >= 0; i--) {
+        const { rmid, info } = (0, record_1.readRecordHeader)(chain.records[i].raw);
+        if (!mayLeaveLsn(rmid, info, options.customRmgrs?.[rmid]))
+            return out;
+        if (i > 0)
+            out.push(chain.records[i - 1].endLsn);
     }
-    catch (e) {
-        if (e instanceof page_1.MaskError)
-            return [];
-        throw e;
+    if (base && !(0, page_1.pageIsNew)(base))
+        out.push((0, page_1.pageLsn)(base));
+    return out;
+}
+/**
+ * For a compared chain: one record on a base page that it leaves equal after masking keeps the
+ * base's LSN (whatever the record); otherwise as for an uncompared chain.
+ */
+function comparedAlternatives(chain, base, check, options) {
+    if (chain.records.length === 1 && base && !(0, page_1.pageIsNew)(base)) {
+        try {
+            const a = (0, select_1.maskedCopy)(check.mask, base, chain.tag.blkno);
+            const b = (0, select_1.maskedCopy)(check.mask, check.expected, chain.tag.blkno);
+            if (Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0)
+                return [(0, page_1.pageLsn)(base)];
+        }
+        catch (e) {
+            if (!(e instanceof page_1.MaskError))
+                throw e;
+        }
     }
+    return unstampedAlternatives(chain, base, options);
 }
 
 
@@ -57920,12 +57985,15 @@ function clearsVisibilityMap(rmid, info, main, dialect = {}) {
 }
 /**
  * Pages a record changes without naming them as blocks (pure): every page of a relation an smgr
- * record truncates or creates (`relation`: the prefix of their tag keys), and the visibility-map
- * pages whose bits a heap record clears as a side effect (`keys`).
+ * record truncates (`relation`: the prefix of their tag keys; a created relation has no pages
+ * yet), and the visibility-map pages whose bits a heap record clears as a side effect (`keys`).
  */
 function changedElsewhere(rec, decoded, options) {
     let relation;
-    if (rec.header.rmid === constants_1.RM.SMGR && decoded.mainData.length >= 16) {
+    // xl_smgr_truncate: blkno, then the RelFileLocator
+    if (rec.header.rmid === constants_1.RM.SMGR &&
+        (rec.header.info & 0xf0) === constants_1.XLOG_SMGR_TRUNCATE &&
+        decoded.mainData.length >= 16) {
         const main = decoded.mainData;
         const dv = new DataView(main.buffer, main.byteOffset, main.byteLength);
         relation = `${dv.getUint32(4, true)}/${dv.getUint32(8, true)}/${dv.getUint32(12, true)}/`;
@@ -58450,8 +58518,9 @@ function comparePages(expected, actual, kind, blkno, lsn, otherLsns = []) {
 /**
  * Why a page walredo answered for a replay chain with no page to compare it with is wrong (pure):
  * not a whole page, an all-zero page after records that initialise or restore it, a header whose
- * pd_lower, pd_upper and pd_special are out of order, or a pd_lsn no record of the chain (nor its
- * base page) would have stamped. Empty when the page is plausible.
+ * pd_lower, pd_upper and pd_special are out of order, or a pd_lsn other than `stampedBy` (the last
+ * record's end LSN, and earlier ones only where the records after them may leave it unstamped:
+ * sample-chains.ts). Empty when the page is plausible.
  */
 function replayedPageProblems(page, stampedBy) {
     if (page.length !== constants_1.BLCKSZ)
@@ -58465,7 +58534,7 @@ function replayedPageProblems(page, stampedBy) {
     if (lower < page_1.SIZE_OF_PAGE_HEADER || lower > upper || upper > special || special > constants_1.BLCKSZ)
         problems.push(`malformed page header: pd_lower ${lower}, pd_upper ${upper}, pd_special ${special}`);
     if (!stampedBy.includes((0, page_1.pageLsn)(page)))
-        problems.push(`pd_lsn is ${(0, constants_1.formatLsn)((0, page_1.pageLsn)(page))}, which no record of the chain stamped (its end LSNs: ${stampedBy.map(constants_1.formatLsn).join(', ')})`);
+        problems.push(`pd_lsn is ${(0, constants_1.formatLsn)((0, page_1.pageLsn)(page))}, expected ${stampedBy.map(constants_1.formatLsn).join(' or ')} (the chain's last record${stampedBy.length > 1 ? ', or one before records that may leave it' : ''})`);
     return problems;
 }
 
@@ -59693,7 +59762,6 @@ exports.runVectors = runVectors;
 const errors_1 = __nccwpck_require__(70017);
 const client_1 = __nccwpck_require__(74129);
 const compare_1 = __nccwpck_require__(17410);
-const page_1 = __nccwpck_require__(2734);
 const vectors_1 = __nccwpck_require__(82169);
 const constants_1 = __nccwpck_require__(24422);
 const report_1 = __nccwpck_require__(94257);
@@ -59702,7 +59770,7 @@ function judgeVector(v, page) {
     const last = v.records[v.records.length - 1];
     const cmp = (0, vectors_1.isCompared)(v)
         ? (0, compare_1.comparePages)(v.expected, page, v.mask, v.tag.blkno, last.endLsn, v.lsnAlternatives)
-        : { problems: (0, compare_1.replayedPageProblems)(page, stampingLsns(v)), diff: undefined };
+        : { problems: (0, compare_1.replayedPageProblems)(page, [last.endLsn, ...(v.lsnAlternatives ?? [])]), diff: undefined };
     if (cmp.problems.length === 0)
         return undefined;
     return {
@@ -59716,13 +59784,6 @@ function judgeVector(v, page) {
         ...(cmp.diff ? { diff: cmp.diff } : {}),
     };
 }
-/** The pd_lsn values a page replayed by `v` may carry: its records' end LSNs, and its base page's. */
-function stampingLsns(v) {
-    const lsns = v.records.map((r) => r.endLsn);
-    if (v.base && !(0, page_1.pageIsNew)(v.base))
-        lsns.push((0, page_1.pageLsn)(v.base));
-    return lsns;
-}
 async function runVectors(vectors, report, options) {
     const window = Math.max(1, options.window ?? 16);
     const keep = options.keepFailures ?? 20;
@@ -59731,8 +59792,7 @@ async function runVectors(vectors, report, options) {
     let done = 0;
     const record = (v, failure) => {
         done++;
-        if ((0, vectors_1.isCompared)(v))
-            report.vectors.compared = (report.vectors.compared ?? 0) + 1;
+        report.vectors.compared = (report.vectors.compared ?? 0) + ((0, vectors_1.isCompared)(v) ? 1 : 0);
         const c = (0, report_1.countFor)(report, v.rmgr);
         if (failure) {
             c.failed++;
@@ -60073,7 +60133,7 @@ function refuseSample(facts, dir, walredo, server) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.FORK_NAMES = exports.XLOG_RELMAP_UPDATE = exports.NEON_OP = exports.HEAP2_OP = exports.HEAP_OP = exports.XLOG_HEAP_OPMASK = exports.RM = exports.RMGR_NAMES = exports.XLR_BLOCK_ID_TOPLEVEL_XID = exports.XLR_BLOCK_ID_ORIGIN = exports.XLR_BLOCK_ID_DATA_LONG = exports.XLR_BLOCK_ID_DATA_SHORT = exports.XLR_MAX_BLOCK_ID = exports.BKPBLOCK_SAME_REL = exports.BKPBLOCK_WILL_INIT = exports.BKPBLOCK_HAS_DATA = exports.BKPBLOCK_HAS_IMAGE = exports.BKPBLOCK_FORK_MASK = exports.SIZE_OF_XLOG_RECORD = exports.XLP_LONG_HEADER = exports.XLP_FIRST_IS_CONTRECORD = exports.SIZE_OF_LONG_PHD = exports.SIZE_OF_SHORT_PHD = exports.MAXALIGN = exports.XLOG_BLCKSZ = exports.BLCKSZ = exports.WAL_FORMATS = void 0;
+exports.FORK_NAMES = exports.XLOG_RELMAP_UPDATE = exports.NEON_OP = exports.XLOG_SMGR_TRUNCATE = exports.HASH_OP = exports.HEAP2_OP = exports.HEAP_OP = exports.XLOG_HEAP_OPMASK = exports.RM = exports.RMGR_NAMES = exports.XLR_BLOCK_ID_TOPLEVEL_XID = exports.XLR_BLOCK_ID_ORIGIN = exports.XLR_BLOCK_ID_DATA_LONG = exports.XLR_BLOCK_ID_DATA_SHORT = exports.XLR_MAX_BLOCK_ID = exports.BKPBLOCK_SAME_REL = exports.BKPBLOCK_WILL_INIT = exports.BKPBLOCK_HAS_DATA = exports.BKPBLOCK_HAS_IMAGE = exports.BKPBLOCK_FORK_MASK = exports.SIZE_OF_XLOG_RECORD = exports.XLP_LONG_HEADER = exports.XLP_FIRST_IS_CONTRECORD = exports.SIZE_OF_LONG_PHD = exports.SIZE_OF_SHORT_PHD = exports.MAXALIGN = exports.XLOG_BLCKSZ = exports.BLCKSZ = exports.WAL_FORMATS = void 0;
 exports.walFormat = walFormat;
 exports.walFormatByMagic = walFormatByMagic;
 exports.rmgrName = rmgrName;
@@ -60173,7 +60233,11 @@ exports.RM = {
 /** A heap or heap2 record's operation is `info & XLOG_HEAP_OPMASK` (heapam_xlog.h). */
 exports.XLOG_HEAP_OPMASK = 0x70;
 exports.HEAP_OP = { INSERT: 0x00, DELETE: 0x10, UPDATE: 0x20, HOT_UPDATE: 0x40, LOCK: 0x60 };
-exports.HEAP2_OP = { MULTI_INSERT: 0x50, LOCK_UPDATED: 0x60 };
+exports.HEAP2_OP = { VISIBLE: 0x40, MULTI_INSERT: 0x50, LOCK_UPDATED: 0x60 };
+/** hash_xlog.h: the records that register a bucket page for its cleanup lock only */
+exports.HASH_OP = { MOVE_PAGE_CONTENTS: 0x70, SQUEEZE_PAGE: 0x80, DELETE: 0x90 };
+/** storage_xlog.h */
+exports.XLOG_SMGR_TRUNCATE = 0x20;
 /** The storage service's custom rmgr `neon` (id 134, v16+; access/neon_xlog.h): its record kinds. */
 exports.NEON_OP = {
     INSERT: 0x00,
@@ -60443,11 +60507,16 @@ function loadWalDirectory(dir, major) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.canRestore = canRestore;
 exports.restoreBlockImage = restoreBlockImage;
 /** Restores an 8 KiB page from a block image (RestoreBlockImage in xlogreader.c). */
 const errors_1 = __nccwpck_require__(70017);
 const constants_1 = __nccwpck_require__(24422);
 const pglz_1 = __nccwpck_require__(58744);
+/** Whether restoreBlockImage can restore it (pglz or no compression; not lz4 or zstd). */
+function canRestore(image) {
+    return image.compression === 'none' || image.compression === 'pglz';
+}
 function restoreBlockImage(image) {
     let body;
     const bodyLen = constants_1.BLCKSZ - image.holeLength;

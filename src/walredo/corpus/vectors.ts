@@ -12,6 +12,7 @@ import {
   rmgrName,
   WalFormat,
   XLOG_HEAP_OPMASK,
+  XLOG_SMGR_TRUNCATE,
 } from '../wal/constants';
 import { restoreBlockImage } from '../wal/image';
 import { RawWalRecord } from '../wal/reader';
@@ -193,8 +194,8 @@ export function clearsVisibilityMap(
 
 /**
  * Pages a record changes without naming them as blocks (pure): every page of a relation an smgr
- * record truncates or creates (`relation`: the prefix of their tag keys), and the visibility-map
- * pages whose bits a heap record clears as a side effect (`keys`).
+ * record truncates (`relation`: the prefix of their tag keys; a created relation has no pages
+ * yet), and the visibility-map pages whose bits a heap record clears as a side effect (`keys`).
  */
 export function changedElsewhere(
   rec: RawWalRecord,
@@ -202,7 +203,12 @@ export function changedElsewhere(
   options: DeriveOptions,
 ): { relation?: string; keys: string[] } {
   let relation: string | undefined;
-  if (rec.header.rmid === RM.SMGR && decoded.mainData.length >= 16) {
+  // xl_smgr_truncate: blkno, then the RelFileLocator
+  if (
+    rec.header.rmid === RM.SMGR &&
+    (rec.header.info & 0xf0) === XLOG_SMGR_TRUNCATE &&
+    decoded.mainData.length >= 16
+  ) {
     const main = decoded.mainData;
     const dv = new DataView(main.buffer, main.byteOffset, main.byteLength);
     relation = `${dv.getUint32(4, true)}/${dv.getUint32(8, true)}/${dv.getUint32(12, true)}/`;

@@ -194,8 +194,9 @@ export function comparePages(
 /**
  * Why a page walredo answered for a replay chain with no page to compare it with is wrong (pure):
  * not a whole page, an all-zero page after records that initialise or restore it, a header whose
- * pd_lower, pd_upper and pd_special are out of order, or a pd_lsn no record of the chain (nor its
- * base page) would have stamped. Empty when the page is plausible.
+ * pd_lower, pd_upper and pd_special are out of order, or a pd_lsn other than `stampedBy` (the last
+ * record's end LSN, and earlier ones only where the records after them may leave it unstamped:
+ * sample-chains.ts). Empty when the page is plausible.
  */
 export function replayedPageProblems(page: Uint8Array, stampedBy: readonly bigint[]): string[] {
   if (page.length !== BLCKSZ) return [`the returned page has ${page.length} bytes, expected ${BLCKSZ}`];
@@ -209,7 +210,7 @@ export function replayedPageProblems(page: Uint8Array, stampedBy: readonly bigin
     problems.push(`malformed page header: pd_lower ${lower}, pd_upper ${upper}, pd_special ${special}`);
   if (!stampedBy.includes(pageLsn(page)))
     problems.push(
-      `pd_lsn is ${formatLsn(pageLsn(page))}, which no record of the chain stamped (its end LSNs: ${stampedBy.map(formatLsn).join(', ')})`,
+      `pd_lsn is ${formatLsn(pageLsn(page))}, expected ${stampedBy.map(formatLsn).join(' or ')} (the chain's last record${stampedBy.length > 1 ? ', or one before records that may leave it' : ''})`,
     );
   return problems;
 }

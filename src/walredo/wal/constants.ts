@@ -116,7 +116,11 @@ export const RM = {
 /** A heap or heap2 record's operation is `info & XLOG_HEAP_OPMASK` (heapam_xlog.h). */
 export const XLOG_HEAP_OPMASK = 0x70;
 export const HEAP_OP = { INSERT: 0x00, DELETE: 0x10, UPDATE: 0x20, HOT_UPDATE: 0x40, LOCK: 0x60 } as const;
-export const HEAP2_OP = { MULTI_INSERT: 0x50, LOCK_UPDATED: 0x60 } as const;
+export const HEAP2_OP = { VISIBLE: 0x40, MULTI_INSERT: 0x50, LOCK_UPDATED: 0x60 } as const;
+/** hash_xlog.h: the records that register a bucket page for its cleanup lock only */
+export const HASH_OP = { MOVE_PAGE_CONTENTS: 0x70, SQUEEZE_PAGE: 0x80, DELETE: 0x90 } as const;
+/** storage_xlog.h */
+export const XLOG_SMGR_TRUNCATE = 0x20;
 /** The storage service's custom rmgr `neon` (id 134, v16+; access/neon_xlog.h): its record kinds. */
 export const NEON_OP = {
   INSERT: 0x00,

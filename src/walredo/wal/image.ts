@@ -4,6 +4,11 @@ import { BLCKSZ } from './constants';
 import { pglzDecompress } from './pglz';
 import { BlockImage } from './record';
 
+/** Whether restoreBlockImage can restore it (pglz or no compression; not lz4 or zstd). */
+export function canRestore(image: BlockImage): boolean {
+  return image.compression === 'none' || image.compression === 'pglz';
+}
+
 export function restoreBlockImage(image: BlockImage): Uint8Array {
   let body: Uint8Array;
   const bodyLen = BLCKSZ - image.holeLength;
