@@ -22,6 +22,12 @@ export function ccacheEnv(cacheDir: string, ccache: string | undefined): Record<
     // no CCACHE_BASEDIR: it rewrites the compiler's absolute paths to relative ones, which the
     // -ffile-prefix-map of the compiler front then misses (__FILE__ kept the cache path: measured)
     CCACHE_MAXSIZE: '4G',
+    // depend mode: the compiler's own -MMD output names the headers (PostgreSQL's autodepend), so a
+    // miss does not run the preprocessor a second time. Measured on src/backend/access of v14 (145
+    // compiles, cold cache, make -j2): 21.1 s without ccache, 25.9 s in ccache's default mode,
+    // 20.9 s in depend mode; a tree copied elsewhere is still served from the cache (145 of 145
+    // direct hits, identical objects).
+    CCACHE_DEPEND: '1',
   };
 }
 

@@ -3,7 +3,8 @@ import { ccacheEnv, findCcache, parseCcacheStats } from '../../../src/build/ccac
 describe('ccache', () => {
   test('is turned on under the cache directory, without a base directory (it would unmap paths)', () => {
     const env = ccacheEnv('/c', '/usr/bin/ccache');
-    expect(env).toMatchObject({ PGB_CCACHE: '/usr/bin/ccache', CCACHE_DIR: '/c/ccache' });
+    // depend mode: no second preprocessor run per miss (PostgreSQL's autodepend gives -MMD)
+    expect(env).toMatchObject({ PGB_CCACHE: '/usr/bin/ccache', CCACHE_DIR: '/c/ccache', CCACHE_DEPEND: '1' });
     expect(env).not.toHaveProperty('CCACHE_BASEDIR');
   });
   test('is off when not installed', () => {
