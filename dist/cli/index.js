@@ -41864,6 +41864,71 @@ function staticLinkFlags(objects, wraps) {
 
 /***/ }),
 
+/***/ 77524:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.STATIC_LIBRARIES = void 0;
+exports.toolName = toolName;
+exports.crossRequirements = crossRequirements;
+/** The static libraries a bundle links, by archive and Debian package (the same for every platform). */
+exports.STATIC_LIBRARIES = [
+    { what: 'glibc', name: 'libc.a', debianPackage: 'libc6-dev' },
+    { what: 'ICU (uc)', name: 'libicuuc.a', debianPackage: 'libicu-dev' },
+    { what: 'ICU (i18n)', name: 'libicui18n.a', debianPackage: 'libicu-dev' },
+    { what: 'ICU (data)', name: 'libicudata.a', debianPackage: 'libicu-dev' },
+    { what: 'zlib', name: 'libz.a', debianPackage: 'zlib1g-dev' },
+    { what: 'lz4', name: 'liblz4.a', debianPackage: 'liblz4-dev' },
+    { what: 'zstd', name: 'libzstd.a', debianPackage: 'libzstd-dev' },
+    { what: 'libseccomp', name: 'libseccomp.a', debianPackage: 'libseccomp-dev' },
+];
+/** A build tool for `target` on `host`: its own name on the same platform, Debian's cross name otherwise. */
+function toolName(target, host, tool) {
+    return target.id === host.id ? tool : `${target.triplet}-${tool}`;
+}
+/**
+ * What a build for `target` on another platform needs besides the native requirements: the cross
+ * compilers and binutils, the target's static libraries as multiarch packages (found by the cross
+ * compiler), and qemu to run the target's build-time programs (zic, pg_config).
+ */
+function crossRequirements(target) {
+    const t = target.triplet;
+    const cc = `${t}-gcc`;
+    return [
+        { what: `C compiler for ${target.label}`, kind: 'command', name: cc, debianPackage: `gcc-${t}` },
+        {
+            what: `C++ compiler for ${target.label} (libstdc++ for ICU)`,
+            kind: 'command',
+            name: `${t}-g++`,
+            debianPackage: `g++-${t}`,
+        },
+        {
+            what: `binutils for ${target.label}`,
+            kind: 'command',
+            name: `${t}-objcopy`,
+            debianPackage: `binutils-${t}`,
+        },
+        {
+            what: `${target.label} emulation (runs zic and pg_config at build time, the bundle in verify)`,
+            kind: 'command',
+            name: `qemu-${target.qemu}-static`,
+            debianPackage: 'qemu-user-static',
+        },
+        ...exports.STATIC_LIBRARIES.map((l) => ({
+            what: `static ${l.what} for ${target.label}`,
+            kind: 'static-lib',
+            name: l.name,
+            debianPackage: `${l.debianPackage}:${target.debian}`,
+            compiler: cc,
+        })),
+    ];
+}
+
+
+/***/ }),
+
 /***/ 81917:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -41871,11 +41936,34 @@ function staticLinkFlags(objects, wraps) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.doctorCommand = void 0;
+exports.targetPlatform = targetPlatform;
+exports.requirementsFor = requirementsFor;
 const context_1 = __nccwpck_require__(78480);
+const platform_1 = __nccwpck_require__(90692);
+const errors_1 = __nccwpck_require__(70017);
+const cross_1 = __nccwpck_require__(77524);
 const toolchain_1 = __nccwpck_require__(56179);
+/** The platform `--arch` names (default: the machine's); one line naming the choices otherwise. */
+function targetPlatform(arch) {
+    const host = (0, platform_1.hostPlatform)();
+    if (arch === undefined) {
+        if (!host)
+            throw new errors_1.UserError(`this machine (${process.arch}) is not a platform pg-bundle builds on`, 'build on x86_64 or aarch64 Linux');
+        return host;
+    }
+    const p = (0, platform_1.platformByArch)(arch);
+    if (!p)
+        throw new errors_1.UserError(`--arch ${arch}: not an architecture pg-bundle builds for`, `pass one of ${platform_1.PLATFORMS.map((x) => x.arch).join(', ')}`);
+    return p;
+}
+/** What build and verify need on this machine for bundles of `target` (pure given the host). */
+function requirementsFor(target, host = (0, platform_1.hostPlatform)()) {
+    const cross = host && target.id !== host.id ? (0, cross_1.crossRequirements)(target) : [];
+    return [...toolchain_1.REQUIREMENTS, ...cross, ...toolchain_1.VERIFY_REQUIREMENTS];
+}
 /** `pg-bundle doctor`: lists what the machine lacks for build and verify; --install-deps installs it. */
 const doctorCommand = async (options, ctx) => {
-    const all = [...toolchain_1.REQUIREMENTS, ...toolchain_1.VERIFY_REQUIREMENTS];
+    const all = requirementsFor(targetPlatform((0, context_1.stringOption)(options, 'arch')));
     if ((0, context_1.boolOption)(options, 'installDeps'))
         await (0, toolchain_1.ensureToolchain)(ctx.log, true, all);
     const missing = await (0, toolchain_1.missingRequirements)(all);
@@ -42962,6 +43050,7 @@ function syncSnapshot(from, to, keepTimes = false) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.VERIFY_REQUIREMENTS = exports.REQUIREMENTS = void 0;
+exports.foreignArchitectures = foreignArchitectures;
 exports.aptInstallLine = aptInstallLine;
 exports.missingRequirements = missingRequirements;
 exports.ensureToolchain = ensureToolchain;
@@ -43026,10 +43115,16 @@ exports.VERIFY_REQUIREMENTS = [
         debianPackage: 'util-linux',
     },
 ];
-/** The exact command that installs what is missing (pure). */
+/** Debian architectures other than the machine's that the packages name (`libz-dev:arm64`), sorted (pure). */
+function foreignArchitectures(packages) {
+    return [...new Set(packages.flatMap((p) => (p.includes(':') ? [p.slice(p.indexOf(':') + 1)] : [])))].sort();
+}
+/** The exact command that installs what is missing (pure); a foreign architecture is added first. */
 function aptInstallLine(missing) {
     const packages = [...new Set(missing.map((r) => r.debianPackage))].sort();
-    return `sudo apt-get install -y --no-install-recommends ${packages.join(' ')}`;
+    const foreign = foreignArchitectures(packages);
+    const add = foreign.map((a) => `sudo dpkg --add-architecture ${a} && `).join('');
+    return `${add}${foreign.length ? 'sudo apt-get update && ' : ''}sudo apt-get install -y --no-install-recommends ${packages.join(' ')}`;
 }
 async function staticLibPath(name, cc = 'gcc') {
     try {
@@ -43045,7 +43140,7 @@ async function isPresent(r) {
         case 'command':
             return (0, exec_1.commandExists)(r.name);
         case 'static-lib':
-            return (await staticLibPath(r.name)) !== undefined;
+            return (await staticLibPath(r.name, r.compiler)) !== undefined;
         case 'file':
             return (0, node_fs_1.existsSync)(r.name);
     }
@@ -43077,6 +43172,8 @@ async function ensureToolchain(log, install, requirements = exports.REQUIREMENTS
         const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
         await log.step(`install build dependencies: ${packages.join(' ')}`, async () => {
             const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+            for (const arch of foreignArchitectures(packages))
+                await (0, exec_1.run)(sudo[0] ?? 'dpkg', [...(sudo.length ? ['dpkg'] : []), '--add-architecture', arch], { env });
             await (0, exec_1.run)(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'update', '-q'], { env });
             await (0, exec_1.run)(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-q', '--no-install-recommends', ...packages], { env });
         });
@@ -43379,10 +43476,9 @@ exports.doctorOrPackages = void 0;
 exports.requiredPackages = requiredPackages;
 const context_1 = __nccwpck_require__(78480);
 const doctor_1 = __nccwpck_require__(81917);
-const toolchain_1 = __nccwpck_require__(56179);
-/** The Debian packages that provide everything build and verify need, sorted. */
-function requiredPackages() {
-    return [...new Set([...toolchain_1.REQUIREMENTS, ...toolchain_1.VERIFY_REQUIREMENTS].map((r) => r.debianPackage))].sort();
+/** The Debian packages that provide everything build and verify need (for `target`), sorted. */
+function requiredPackages(target = (0, doctor_1.targetPlatform)(undefined)) {
+    return [...new Set((0, doctor_1.requirementsFor)(target).map((r) => r.debianPackage))].sort();
 }
 /**
  * `pg-bundle doctor`; with --print-packages it only prints the package list (output `packages`),
@@ -43391,7 +43487,7 @@ function requiredPackages() {
 const doctorOrPackages = async (options, ctx) => {
     if (!(0, context_1.boolOption)(options, 'printPackages'))
         return (0, doctor_1.doctorCommand)(options, ctx);
-    ctx.setOutput('packages', requiredPackages().join(' '));
+    ctx.setOutput('packages', requiredPackages((0, doctor_1.targetPlatform)((0, context_1.stringOption)(options, 'arch'))).join(' '));
     return 0;
 };
 exports.doctorOrPackages = doctorOrPackages;
@@ -45419,6 +45515,14 @@ exports.OPTION_SPECS = [
         description: 'install missing build dependencies with apt-get',
     },
     {
+        key: 'arch',
+        flag: '--arch <arch>',
+        input: 'arch',
+        kind: 'string',
+        commands: ['doctor'],
+        description: "target architecture: x86_64 or aarch64 (default: the machine's); doctor: what building for it here needs (a cross toolchain and the target's static libraries on another machine)",
+    },
+    {
         key: 'printPackages',
         flag: '--print-packages',
         input: 'print-packages',
@@ -45633,6 +45737,7 @@ exports.PLATFORMS = void 0;
 exports.platformById = platformById;
 exports.platformByElfMachine = platformByElfMachine;
 exports.hostPlatform = hostPlatform;
+exports.platformByArch = platformByArch;
 exports.PLATFORMS = [
     {
         id: 'linux-x86_64',
@@ -45641,6 +45746,8 @@ exports.PLATFORMS = [
         elfMachine: 62,
         label: 'x86-64',
         nodeArch: 'x64',
+        arch: 'x86_64',
+        qemu: 'x86_64',
     },
     {
         id: 'linux-aarch64',
@@ -45649,6 +45756,8 @@ exports.PLATFORMS = [
         elfMachine: 183,
         label: 'AArch64',
         nodeArch: 'arm64',
+        arch: 'aarch64',
+        qemu: 'aarch64',
     },
 ];
 /** The platform of an id as a manifest or pin writes it; undefined for one pg-bundle does not build. */
@@ -45662,6 +45771,14 @@ function platformByElfMachine(machine) {
 /** The platform this process runs on (`arch`: Node's process.arch). */
 function hostPlatform(arch = process.arch) {
     return exports.PLATFORMS.find((p) => p.nodeArch === arch);
+}
+/**
+ * The platform an `--arch` value names: uname -m's name (x86_64, aarch64), Debian's (amd64,
+ * arm64) or the platform id; undefined for anything else.
+ */
+function platformByArch(value) {
+    const v = value.trim().toLowerCase();
+    return exports.PLATFORMS.find((p) => [p.arch, p.debian, p.id].includes(v));
 }
 
 

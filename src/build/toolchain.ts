@@ -13,6 +13,8 @@ export interface Requirement {
   debianPackage: string;
   /** the build goes on without it (and says so) */
   optional?: boolean;
+  /** static-lib: the compiler that must find it (default gcc; a cross compiler for another platform) */
+  compiler?: string;
 }
 
 export const REQUIREMENTS: Requirement[] = [
@@ -74,10 +76,17 @@ export const VERIFY_REQUIREMENTS: Requirement[] = [
   },
 ];
 
-/** The exact command that installs what is missing (pure). */
+/** Debian architectures other than the machine's that the packages name (`libz-dev:arm64`), sorted (pure). */
+export function foreignArchitectures(packages: string[]): string[] {
+  return [...new Set(packages.flatMap((p) => (p.includes(':') ? [p.slice(p.indexOf(':') + 1)] : [])))].sort();
+}
+
+/** The exact command that installs what is missing (pure); a foreign architecture is added first. */
 export function aptInstallLine(missing: Requirement[]): string {
   const packages = [...new Set(missing.map((r) => r.debianPackage))].sort();
-  return `sudo apt-get install -y --no-install-recommends ${packages.join(' ')}`;
+  const foreign = foreignArchitectures(packages);
+  const add = foreign.map((a) => `sudo dpkg --add-architecture ${a} && `).join('');
+  return `${add}${foreign.length ? 'sudo apt-get update && ' : ''}sudo apt-get install -y --no-install-recommends ${packages.join(' ')}`;
 }
 
 async function staticLibPath(name: string, cc = 'gcc'): Promise<string | undefined> {
@@ -94,7 +103,7 @@ async function isPresent(r: Requirement): Promise<boolean> {
     case 'command':
       return commandExists(r.name);
     case 'static-lib':
-      return (await staticLibPath(r.name)) !== undefined;
+      return (await staticLibPath(r.name, r.compiler)) !== undefined;
     case 'file':
       return existsSync(r.name);
   }
@@ -130,6 +139,8 @@ export async function ensureToolchain(
     const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
     await log.step(`install build dependencies: ${packages.join(' ')}`, async () => {
       const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+      for (const arch of foreignArchitectures(packages))
+        await run(sudo[0] ?? 'dpkg', [...(sudo.length ? ['dpkg'] : []), '--add-architecture', arch], { env });
       await run(
         sudo[0] ?? 'apt-get',
         [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'update', '-q'],

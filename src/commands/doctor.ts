@@ -1,10 +1,10 @@
-import { boolOption, CommandHandler } from '../core/context';
-import { doctorCommand } from '../build/doctor';
-import { REQUIREMENTS, VERIFY_REQUIREMENTS } from '../build/toolchain';
+import { boolOption, CommandHandler, stringOption } from '../core/context';
+import { doctorCommand, requirementsFor, targetPlatform } from '../build/doctor';
+import { Platform } from '../core/platform';
 
-/** The Debian packages that provide everything build and verify need, sorted. */
-export function requiredPackages(): string[] {
-  return [...new Set([...REQUIREMENTS, ...VERIFY_REQUIREMENTS].map((r) => r.debianPackage))].sort();
+/** The Debian packages that provide everything build and verify need (for `target`), sorted. */
+export function requiredPackages(target: Platform = targetPlatform(undefined)): string[] {
+  return [...new Set(requirementsFor(target).map((r) => r.debianPackage))].sort();
 }
 
 /**
@@ -13,6 +13,6 @@ export function requiredPackages(): string[] {
  */
 export const doctorOrPackages: CommandHandler = async (options, ctx) => {
   if (!boolOption(options, 'printPackages')) return doctorCommand(options, ctx);
-  ctx.setOutput('packages', requiredPackages().join(' '));
+  ctx.setOutput('packages', requiredPackages(targetPlatform(stringOption(options, 'arch'))).join(' '));
   return 0;
 };

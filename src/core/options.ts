@@ -170,6 +170,15 @@ export const OPTION_SPECS: OptionSpec[] = [
     description: 'install missing build dependencies with apt-get',
   },
   {
+    key: 'arch',
+    flag: '--arch <arch>',
+    input: 'arch',
+    kind: 'string',
+    commands: ['doctor'],
+    description:
+      "target architecture: x86_64 or aarch64 (default: the machine's); doctor: what building for it here needs (a cross toolchain and the target's static libraries on another machine)",
+  },
+  {
     key: 'printPackages',
     flag: '--print-packages',
     input: 'print-packages',

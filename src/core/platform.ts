@@ -15,6 +15,10 @@ export interface Platform {
   label: string;
   /** Node's process.arch on it */
   nodeArch: string;
+  /** what `--arch` takes (uname -m) */
+  arch: 'x86_64' | 'aarch64';
+  /** qemu's name for it (qemu-<name>-static runs its programs on another machine) */
+  qemu: string;
 }
 
 export const PLATFORMS: readonly Platform[] = [
@@ -25,6 +29,8 @@ export const PLATFORMS: readonly Platform[] = [
     elfMachine: 62,
     label: 'x86-64',
     nodeArch: 'x64',
+    arch: 'x86_64',
+    qemu: 'x86_64',
   },
   {
     id: 'linux-aarch64',
@@ -33,6 +39,8 @@ export const PLATFORMS: readonly Platform[] = [
     elfMachine: 183,
     label: 'AArch64',
     nodeArch: 'arm64',
+    arch: 'aarch64',
+    qemu: 'aarch64',
   },
 ];
 
@@ -49,4 +57,13 @@ export function platformByElfMachine(machine: number): Platform | undefined {
 /** The platform this process runs on (`arch`: Node's process.arch). */
 export function hostPlatform(arch: string = process.arch): Platform | undefined {
   return PLATFORMS.find((p) => p.nodeArch === arch);
+}
+
+/**
+ * The platform an `--arch` value names: uname -m's name (x86_64, aarch64), Debian's (amd64,
+ * arm64) or the platform id; undefined for anything else.
+ */
+export function platformByArch(value: string): Platform | undefined {
+  const v = value.trim().toLowerCase();
+  return PLATFORMS.find((p) => [p.arch, p.debian, p.id].includes(v as never));
 }
