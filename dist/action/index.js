@@ -59447,14 +59447,15 @@ function takeFirst(it, n) {
     return out;
 }
 /**
- * Vectors for the protocol tests, which compare pages (replay chains without an expected page are
- * left out): delta vectors of different resource managers first, then the rest in order.
+ * Vectors for the protocol tests: delta vectors of different resource managers first, then the
+ * other compared ones in order, then (a WAL sample without consistency images has no others)
+ * replay chains, which are judged by their answer.
  */
 function pickSamples(all, n) {
-    const vectors = all.filter(vectors_1.isCompared);
+    const vectors = [...all.filter(vectors_1.isCompared), ...all.filter((v) => !(0, vectors_1.isCompared)(v))];
     const byRmgr = new Map();
     for (const v of vectors)
-        if (v.kind === 'delta' && !byRmgr.has(v.rmgr))
+        if ((0, vectors_1.isCompared)(v) && v.kind === 'delta' && !byRmgr.has(v.rmgr))
             byRmgr.set(v.rmgr, v);
     const picked = [...byRmgr.values()];
     for (const v of vectors)
@@ -59613,6 +59614,7 @@ function conclude(report) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.PROTOCOL_TESTS = void 0;
+exports.emptyPage = emptyPage;
 exports.runProtocolTests = runProtocolTests;
 /**
  * Protocol conformance tests of a walredo process: answers, pipelining, and that malformed input
@@ -59621,6 +59623,8 @@ exports.runProtocolTests = runProtocolTests;
 const errors_1 = __nccwpck_require__(70017);
 const client_1 = __nccwpck_require__(74129);
 const run_vectors_1 = __nccwpck_require__(71175);
+const page_1 = __nccwpck_require__(2734);
+const constants_1 = __nccwpck_require__(24422);
 const protocol_1 = __nccwpck_require__(5362);
 class TestFailure extends Error {
 }
@@ -59638,6 +59642,25 @@ async function withClient(ctx, fn, start = ctx.start) {
         c.kill();
     }
 }
+/**
+ * A vector's tag and a page to push for it: its base page or expected page when a vector has one,
+ * otherwise an initialised empty page (any page does: the tests push it and read it back).
+ */
+function pageToPush(samples) {
+    const v = samples.find((s) => s.base) ?? samples.find((s) => s.expected) ?? samples[0];
+    return { v, page: v.base ?? v.expected ?? emptyPage() };
+}
+/** PageInit of an 8 KiB page with no special space (bufpage.c). */
+function emptyPage() {
+    const page = new Uint8Array(constants_1.BLCKSZ);
+    const dv = new DataView(page.buffer);
+    dv.setUint16(12, page_1.SIZE_OF_PAGE_HEADER, true); // pd_lower
+    dv.setUint16(14, constants_1.BLCKSZ, true); // pd_upper
+    dv.setUint16(16, constants_1.BLCKSZ, true); // pd_special
+    dv.setUint16(18, constants_1.BLCKSZ | PG_PAGE_LAYOUT_VERSION, true); // pd_pagesize_version
+    return page;
+}
+const PG_PAGE_LAYOUT_VERSION = 4;
 function checkVector(v, page) {
     const failure = (0, run_vectors_1.judgeVector)(v, page);
     check(!failure, `vector ${v.id} (${v.rmgr}): ${failure?.problems.join('; ')}`);
@@ -59666,8 +59689,7 @@ exports.PROTOCOL_TESTS = [
         name: 'push then get returns the pushed page',
         needsSamples: 1,
         run: (ctx) => withClient(ctx, async (c) => {
-            const v = ctx.samples.find((s) => s.base) ?? ctx.samples[0];
-            const page = v.base ?? v.expected;
+            const { v, page } = pageToPush(ctx.samples);
             const got = await c.send(Buffer.concat([(0, protocol_1.beginRedoForBlock)(v.tag), (0, protocol_1.pushPage)(v.tag, page), (0, protocol_1.getPage)(v.tag)]))[0];
             check(Buffer.compare(got, Buffer.from(page)) === 0, 'the page returned by G differs from the page pushed with P');
             return 'ok';
@@ -59712,8 +59734,7 @@ exports.PROTOCOL_TESTS = [
         name: 'get of another block than the one begun gives a zero page or an error',
         needsSamples: 1,
         run: (ctx) => withClient(ctx, async (c) => {
-            const v = ctx.samples.find((s) => s.base) ?? ctx.samples[0];
-            const page = v.base ?? v.expected;
+            const { v, page } = pageToPush(ctx.samples);
             const bytes = Buffer.concat([
                 (0, protocol_1.beginRedoForBlock)(v.tag),
                 (0, protocol_1.pushPage)(v.tag, page),

@@ -178,14 +178,16 @@ function takeFirst(it: Iterator<RedoVector>, n: number): RedoVector[] {
 }
 
 /**
- * Vectors for the protocol tests, which compare pages (replay chains without an expected page are
- * left out): delta vectors of different resource managers first, then the rest in order.
+ * Vectors for the protocol tests: delta vectors of different resource managers first, then the
+ * other compared ones in order, then (a WAL sample without consistency images has no others)
+ * replay chains, which are judged by their answer.
  */
-export function pickSamples(all: RedoVector[], n: number): ComparedVector[] {
-  const vectors = all.filter(isCompared);
+export function pickSamples(all: RedoVector[], n: number): RedoVector[] {
+  const vectors = [...all.filter(isCompared), ...all.filter((v) => !isCompared(v))];
   const byRmgr = new Map<string, ComparedVector>();
-  for (const v of vectors) if (v.kind === 'delta' && !byRmgr.has(v.rmgr)) byRmgr.set(v.rmgr, v);
-  const picked = [...byRmgr.values()];
+  for (const v of vectors)
+    if (isCompared(v) && v.kind === 'delta' && !byRmgr.has(v.rmgr)) byRmgr.set(v.rmgr, v);
+  const picked: RedoVector[] = [...byRmgr.values()];
   for (const v of vectors) if (picked.length < n && !picked.includes(v)) picked.push(v);
   return picked.slice(0, n);
 }

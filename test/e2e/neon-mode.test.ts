@@ -20,7 +20,10 @@ import { Manifest } from '../../src/core/manifest';
 import { checkWalSample } from '../../src/verify/verify';
 import { verifyWalRedo } from '../../src/verify/checks/walredo';
 import { MemoryLogger } from '../../src/util/logger';
+import { walSampleCorpus } from '../../src/walredo/corpus/corpus';
 import { generateWal } from '../../src/walredo/corpus/generate-wal';
+import { isCompared } from '../../src/walredo/corpus/vectors';
+import { judgeVector } from '../../src/walredo/suite/run-vectors';
 import { WalRedoClient, defaultIdentity } from '../../src/walredo/client';
 import { walRedoPaths } from '../../src/walredo/suite';
 import { WalRedoReport } from '../../src/walredo/suite/report';
@@ -193,6 +196,26 @@ if (!named) {
           expect(report.vectors.failed).toBe(0);
           expect(report.vectors.passed).toBeGreaterThan(50);
           expect(report.vectors.compared ?? 0).toBeLessThan(report.vectors.passed);
+          // negative control: the real walredo's answer to a chain without its last record fails the judge
+          const corpus = walSampleCorpus(join(plain, 'pg_wal'), walSample.facts.wal, {
+            customRmgrs: major >= 16 ? { 134: 'neon' } : {},
+            tcidHeap: walSample.facts.dialect.kind === 'fork-tcid',
+          });
+          const chain = [...corpus.vectors()].find(
+            (v) => !isCompared(v) && v.records.length >= 3 && !v.lsnAlternatives,
+          )!;
+          const cwd = scratchCwd();
+          const c = startAsPageserver(bundle, major, cwd);
+          try {
+            expect(judgeVector(chain, await c.redo(chain))).toBeUndefined();
+            const shorter = { ...chain, records: chain.records.slice(0, -1) };
+            expect(judgeVector(chain, await c.redo(shorter))?.problems.join()).toMatch(
+              /pd_lsn is .* expected/,
+            );
+          } finally {
+            c.kill();
+            rmSync(cwd, { recursive: true, force: true });
+          }
           console.log(
             `v${major}: production-like sample of ${walSample.facts.records} records: ${report.vectors.passed} chains replayed, ${report.vectors.compared ?? 0} compared; skipped ${JSON.stringify(report.vectors.skippedReasons)}`,
           );

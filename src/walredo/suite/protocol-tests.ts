@@ -5,7 +5,9 @@
 import { errorMessage } from '../../util/errors';
 import { WalRedoClient, WalRedoError } from '../client';
 import { judgeVector } from './run-vectors';
-import { ComparedVector } from '../corpus/vectors';
+import { RedoVector } from '../corpus/vectors';
+import { SIZE_OF_PAGE_HEADER } from '../mask/page';
+import { BLCKSZ } from '../wal/constants';
 import {
   beginRedoForBlock,
   BufferTag,
@@ -21,7 +23,8 @@ import { ProtocolTestResult } from './report';
 export interface ProtocolTestContext {
   start: () => WalRedoClient;
   /** Vectors from the corpus (delta vectors preferred) for the round-trip tests; may be empty. */
-  samples: ComparedVector[];
+  /** vectors to send: compared ones first (a WAL sample without consistency images has only replay chains) */
+  samples: RedoVector[];
   /** How long a process may take to exit after bad input or end of input. */
   exitBoundMs: number;
   /** Starts walredo in an empty, read-only root; undefined when this machine cannot (no bwrap). */
@@ -60,7 +63,29 @@ async function withClient<T>(
   }
 }
 
-function checkVector(v: ComparedVector, page: Buffer): void {
+/**
+ * A vector's tag and a page to push for it: its base page or expected page when a vector has one,
+ * otherwise an initialised empty page (any page does: the tests push it and read it back).
+ */
+function pageToPush(samples: RedoVector[]): { v: RedoVector; page: Uint8Array } {
+  const v = samples.find((s) => s.base) ?? samples.find((s) => s.expected) ?? samples[0];
+  return { v, page: v.base ?? v.expected ?? emptyPage() };
+}
+
+/** PageInit of an 8 KiB page with no special space (bufpage.c). */
+export function emptyPage(): Uint8Array {
+  const page = new Uint8Array(BLCKSZ);
+  const dv = new DataView(page.buffer);
+  dv.setUint16(12, SIZE_OF_PAGE_HEADER, true); // pd_lower
+  dv.setUint16(14, BLCKSZ, true); // pd_upper
+  dv.setUint16(16, BLCKSZ, true); // pd_special
+  dv.setUint16(18, BLCKSZ | PG_PAGE_LAYOUT_VERSION, true); // pd_pagesize_version
+  return page;
+}
+
+const PG_PAGE_LAYOUT_VERSION = 4;
+
+function checkVector(v: RedoVector, page: Buffer): void {
   const failure = judgeVector(v, page);
   check(!failure, `vector ${v.id} (${v.rmgr}): ${failure?.problems.join('; ')}`);
 }
@@ -96,8 +121,7 @@ export const PROTOCOL_TESTS: ProtocolTest[] = [
     needsSamples: 1,
     run: (ctx) =>
       withClient(ctx, async (c) => {
-        const v = ctx.samples.find((s) => s.base) ?? ctx.samples[0];
-        const page = v.base ?? v.expected;
+        const { v, page } = pageToPush(ctx.samples);
         const got = await c.send(
           Buffer.concat([beginRedoForBlock(v.tag), pushPage(v.tag, page), getPage(v.tag)]),
         )[0];
@@ -149,8 +173,7 @@ export const PROTOCOL_TESTS: ProtocolTest[] = [
     needsSamples: 1,
     run: (ctx) =>
       withClient(ctx, async (c) => {
-        const v = ctx.samples.find((s) => s.base) ?? ctx.samples[0];
-        const page = v.base ?? v.expected;
+        const { v, page } = pageToPush(ctx.samples);
         const bytes = Buffer.concat([
           beginRedoForBlock(v.tag),
           pushPage(v.tag, page),

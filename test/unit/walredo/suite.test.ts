@@ -11,7 +11,9 @@ import {
 import { WalRedoClient } from '../../../src/walredo/client';
 import { describeFailure, emptyReport } from '../../../src/walredo/suite/report';
 import { reportMarkdown } from '../../support/walredo-report';
-import { PROTOCOL_TESTS } from '../../../src/walredo/suite/protocol-tests';
+import { emptyPage, PROTOCOL_TESTS } from '../../../src/walredo/suite/protocol-tests';
+import { replayedPageProblems } from '../../../src/walredo/mask/compare';
+import { pageIsNew } from '../../../src/walredo/mask/page';
 import { storedVectors } from './fixtures';
 
 describe('walredo stage', () => {
@@ -72,6 +74,22 @@ describe('walredo stage', () => {
     expect(s).toHaveLength(12);
     expect(new Set(s.slice(0, withDelta).map((v) => v.rmgr)).size).toBe(withDelta);
     expect(s.slice(0, withDelta).every((v) => v.kind === 'delta')).toBe(true);
+  });
+
+  it('takes replay chains (judged by their answer) after the compared vectors, and alone from a sample without images', () => {
+    const replay = storedVectors()
+      .slice(0, 3)
+      .map(({ expected: _e, mask: _m, ...v }) => ({ ...v, kind: 'replay' as const }));
+    expect(
+      pickSamples([...replay, ...storedVectors().slice(3, 6)], 6).map((v) => v.kind === 'replay'),
+    ).toEqual([false, false, false, true, true, true]);
+    expect(pickSamples(replay, 2)).toEqual(replay.slice(0, 2));
+  });
+
+  it('pushes an initialised empty page when no vector has a page', () => {
+    const page = emptyPage();
+    expect(replayedPageProblems(page, [0n])).toEqual([]);
+    expect(pageIsNew(page)).toBe(false);
   });
 
   it('has the protocol tests the issue lists', () => {
