@@ -57624,15 +57624,18 @@ class SampleChains {
     }
     setOpen(key, chain) {
         this.open.set(key, chain);
-        const rel = relationOf(key);
+        const rel = (0, vectors_1.relationKey)(chain.tag);
         let keys = this.byRelation.get(rel);
         if (!keys)
             this.byRelation.set(rel, (keys = new Set()));
         keys.add(key);
     }
     deleteOpen(key) {
+        const chain = this.open.get(key);
+        if (!chain)
+            return;
         this.open.delete(key);
-        const rel = relationOf(key);
+        const rel = (0, vectors_1.relationKey)(chain.tag);
         const keys = this.byRelation.get(rel);
         keys?.delete(key);
         if (keys?.size === 0)
@@ -57667,10 +57670,6 @@ exports.SampleChains = SampleChains;
 function chainRecord(rec) {
     return { lsn: rec.lsn, endLsn: rec.endLsn, raw: rec.raw };
 }
-/** `spc/db/rel/` of a tag key `spc/db/rel/fork/blkno`. */
-function relationOf(key) {
-    return key.split('/', 3).join('/') + '/';
-}
 function basePage(base) {
     const page = (0, image_1.restoreBlockImage)(base.image);
     if (!(0, page_1.pageIsNew)(page))
@@ -57700,18 +57699,11 @@ function unstampedAlternatives(chain, base, options) {
  * base's LSN (whatever the record); otherwise as for an uncompared chain.
  */
 function comparedAlternatives(chain, base, check, options) {
-    if (chain.records.length === 1 && base && !(0, page_1.pageIsNew)(base)) {
-        try {
-            const a = (0, select_1.maskedCopy)(check.mask, base, chain.tag.blkno);
-            const b = (0, select_1.maskedCopy)(check.mask, check.expected, chain.tag.blkno);
-            if (Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0)
-                return [(0, page_1.pageLsn)(base)];
-        }
-        catch (e) {
-            if (!(e instanceof page_1.MaskError))
-                throw e;
-        }
-    }
+    if (chain.records.length === 1 &&
+        base &&
+        !(0, page_1.pageIsNew)(base) &&
+        (0, vectors_1.maskedEqual)(check.mask, base, check.expected, chain.tag.blkno))
+        return [(0, page_1.pageLsn)(base)];
     return unstampedAlternatives(chain, base, options);
 }
 
@@ -57978,12 +57970,14 @@ exports.DEFAULT_CHAIN_LENGTH = exports.SERVICE_APPLIED_RMGRS = void 0;
 exports.isCompared = isCompared;
 exports.emptyVectorStats = emptyVectorStats;
 exports.tagKey = tagKey;
+exports.relationKey = relationKey;
 exports.blockTag = blockTag;
 exports.heapFlagsOffset = heapFlagsOffset;
 exports.neonFlags = neonFlags;
 exports.clearsVisibilityMap = clearsVisibilityMap;
 exports.changedElsewhere = changedElsewhere;
 exports.lsnAlternatives = lsnAlternatives;
+exports.maskedEqual = maskedEqual;
 exports.deriveVectors = deriveVectors;
 /**
  * Deriving walredo test vectors from WAL written with wal_consistency_checking = all: every block
@@ -58028,7 +58022,11 @@ const VM_FORK = 2;
 /** HEAPBLOCKS_PER_PAGE of visibilitymap.c: (BLCKSZ - MAXALIGN(SizeOfPageHeaderData)) * 4. */
 const HEAPBLOCKS_PER_VM_PAGE = (constants_1.BLCKSZ - 24) * 4;
 function tagKey(t) {
-    return `${t.spcOid}/${t.dbOid}/${t.relNumber}/${t.fork}/${t.blkno}`;
+    return `${relationKey(t)}${t.fork}/${t.blkno}`;
+}
+/** The prefix every tagKey of a relation's pages starts with. */
+function relationKey(r) {
+    return `${r.spcOid}/${r.dbOid}/${r.relNumber}/`;
 }
 function blockTag(b) {
     return {
@@ -58119,7 +58117,11 @@ function changedElsewhere(rec, decoded, options) {
         decoded.mainData.length >= 16) {
         const main = decoded.mainData;
         const dv = new DataView(main.buffer, main.byteOffset, main.byteLength);
-        relation = `${dv.getUint32(4, true)}/${dv.getUint32(8, true)}/${dv.getUint32(12, true)}/`;
+        relation = relationKey({
+            spcOid: dv.getUint32(4, true),
+            dbOid: dv.getUint32(8, true),
+            relNumber: dv.getUint32(12, true),
+        });
     }
     const keys = [];
     const dialect = { customName: options.customRmgrs?.[rec.header.rmid], tcid: options.tcidHeap };
@@ -58140,6 +58142,7 @@ function lsnAlternatives(chain) {
         return [chain.records[i].endLsn];
     return chain.baseLsn !== undefined ? [chain.baseLsn] : [];
 }
+/** Whether two pages are equal under a mask (false when the mask rejects either layout). */
 function maskedEqual(kind, a, b, blkno) {
     try {
         return (Buffer.compare(Buffer.from((0, select_1.maskedCopy)(kind, a, blkno)), Buffer.from((0, select_1.maskedCopy)(kind, b, blkno))) === 0);

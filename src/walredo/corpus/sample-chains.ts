@@ -12,14 +12,16 @@ import { HASH_OP, HEAP2_OP, RM, rmgrName, WalFormat, XLOG_HEAP_OPMASK } from '..
 import { canRestore, restoreBlockImage } from '../wal/image';
 import { RawWalRecord } from '../wal/reader';
 import { BlockImage, BlockRef, decodeRecord, DecodedRecord, readRecordHeader } from '../wal/record';
-import { MaskError, pageIsNew, pageLsn, setPageLsn } from '../mask/page';
-import { maskedCopy, maskKindFor, MaskKind } from '../mask/select';
+import { pageIsNew, pageLsn, setPageLsn } from '../mask/page';
+import { maskKindFor, MaskKind } from '../mask/select';
 import { BufferTag } from '../protocol';
 import {
   blockTag,
   changedElsewhere,
   DeriveOptions,
+  maskedEqual,
   RedoVector,
+  relationKey,
   SERVICE_APPLIED_RMGRS,
   tagKey,
   VectorStats,
@@ -159,15 +161,17 @@ export class SampleChains {
 
   private setOpen(key: string, chain: OpenChain): void {
     this.open.set(key, chain);
-    const rel = relationOf(key);
+    const rel = relationKey(chain.tag);
     let keys = this.byRelation.get(rel);
     if (!keys) this.byRelation.set(rel, (keys = new Set()));
     keys.add(key);
   }
 
   private deleteOpen(key: string): void {
+    const chain = this.open.get(key);
+    if (!chain) return;
     this.open.delete(key);
-    const rel = relationOf(key);
+    const rel = relationKey(chain.tag);
     const keys = this.byRelation.get(rel);
     keys?.delete(key);
     if (keys?.size === 0) this.byRelation.delete(rel);
@@ -200,11 +204,6 @@ export class SampleChains {
 
 function chainRecord(rec: RawWalRecord): ChainRecord {
   return { lsn: rec.lsn, endLsn: rec.endLsn, raw: rec.raw };
-}
-
-/** `spc/db/rel/` of a tag key `spc/db/rel/fork/blkno`. */
-function relationOf(key: string): string {
-  return key.split('/', 3).join('/') + '/';
 }
 
 function basePage(base: { image: BlockImage; endLsn: bigint }): Uint8Array {
@@ -243,14 +242,12 @@ function comparedAlternatives(
   check: { expected: Uint8Array; mask: MaskKind },
   options: DeriveOptions,
 ): bigint[] {
-  if (chain.records.length === 1 && base && !pageIsNew(base)) {
-    try {
-      const a = maskedCopy(check.mask, base, chain.tag.blkno);
-      const b = maskedCopy(check.mask, check.expected, chain.tag.blkno);
-      if (Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0) return [pageLsn(base)];
-    } catch (e) {
-      if (!(e instanceof MaskError)) throw e;
-    }
-  }
+  if (
+    chain.records.length === 1 &&
+    base &&
+    !pageIsNew(base) &&
+    maskedEqual(check.mask, base, check.expected, chain.tag.blkno)
+  )
+    return [pageLsn(base)];
   return unstampedAlternatives(chain, base, options);
 }

@@ -42,8 +42,8 @@ export interface RedoVector {
   records: { lsn: bigint; endLsn: bigint; raw: Uint8Array }[];
   /**
    * The page after the last record, compared under `mask`; absent for a replay chain whose sample
-   * holds no image after it: then the answer must be a well-formed page stamped by one of the
-   * chain's records (mask/compare.ts: replayedPageProblems).
+   * holds no image after it: then the answer must be a well-formed page with the last record's
+   * end LSN or one of `lsnAlternatives` (mask/compare.ts: replayedPageProblems).
    */
   expected?: Uint8Array;
   mask?: MaskKind;
@@ -109,7 +109,12 @@ const VM_FORK = 2;
 const HEAPBLOCKS_PER_VM_PAGE = (BLCKSZ - 24) * 4;
 
 export function tagKey(t: BufferTag): string {
-  return `${t.spcOid}/${t.dbOid}/${t.relNumber}/${t.fork}/${t.blkno}`;
+  return `${relationKey(t)}${t.fork}/${t.blkno}`;
+}
+
+/** The prefix every tagKey of a relation's pages starts with. */
+export function relationKey(r: Pick<BufferTag, 'spcOid' | 'dbOid' | 'relNumber'>): string {
+  return `${r.spcOid}/${r.dbOid}/${r.relNumber}/`;
 }
 
 export function blockTag(b: BlockRef): BufferTag {
@@ -211,7 +216,11 @@ export function changedElsewhere(
   ) {
     const main = decoded.mainData;
     const dv = new DataView(main.buffer, main.byteOffset, main.byteLength);
-    relation = `${dv.getUint32(4, true)}/${dv.getUint32(8, true)}/${dv.getUint32(12, true)}/`;
+    relation = relationKey({
+      spcOid: dv.getUint32(4, true),
+      dbOid: dv.getUint32(8, true),
+      relNumber: dv.getUint32(12, true),
+    });
   }
   const keys: string[] = [];
   const dialect = { customName: options.customRmgrs?.[rec.header.rmid], tcid: options.tcidHeap };
@@ -259,7 +268,8 @@ export function lsnAlternatives(chain: Pick<Chain, 'baseLsn' | 'records' | 'chan
   return chain.baseLsn !== undefined ? [chain.baseLsn] : [];
 }
 
-function maskedEqual(kind: MaskKind, a: Uint8Array, b: Uint8Array, blkno: number): boolean {
+/** Whether two pages are equal under a mask (false when the mask rejects either layout). */
+export function maskedEqual(kind: MaskKind, a: Uint8Array, b: Uint8Array, blkno: number): boolean {
   try {
     return (
       Buffer.compare(Buffer.from(maskedCopy(kind, a, blkno)), Buffer.from(maskedCopy(kind, b, blkno))) === 0
