@@ -1,6 +1,7 @@
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../util/exec';
+import { BinTools } from './cross';
 
 /** Text of the marker file that stands in for a module linked into bin/postgres. */
 export function markerText(module: string): string {
@@ -17,17 +18,24 @@ export interface AssembleInput {
   modules: string[];
   /** where separate debug info goes (<out>/debug/vNN), or undefined to drop it */
   debugDir?: string;
+  /** the target's binutils (a cross build's strip and objcopy) */
+  tools: Pick<BinTools, 'objcopy' | 'strip'>;
 }
 
-async function installBinary(source: string, target: string, debugDir: string | undefined): Promise<void> {
+async function installBinary(
+  source: string,
+  target: string,
+  debugDir: string | undefined,
+  tools: AssembleInput['tools'],
+): Promise<void> {
   if (debugDir) {
     mkdirSync(debugDir, { recursive: true });
     const debugFile = join(debugDir, `${target.replace(/^.*\//, '')}.debug`);
-    await run('objcopy', ['--only-keep-debug', '--compress-debug-sections', source, debugFile]);
-    await run('strip', ['--strip-all', '-o', target, source]);
-    await run('objcopy', [`--add-gnu-debuglink=${debugFile}`, target], { cwd: debugDir });
+    await run(tools.objcopy, ['--only-keep-debug', '--compress-debug-sections', source, debugFile]);
+    await run(tools.strip, ['--strip-all', '-o', target, source]);
+    await run(tools.objcopy, [`--add-gnu-debuglink=${debugFile}`, target], { cwd: debugDir });
   } else {
-    await run('strip', ['--strip-all', '-o', target, source]);
+    await run(tools.strip, ['--strip-all', '-o', target, source]);
   }
   chmodSync(target, 0o755);
 }
@@ -40,8 +48,8 @@ async function installBinary(source: string, target: string, debugDir: string | 
 export async function assembleBundle(input: AssembleInput): Promise<void> {
   rmSync(input.target, { recursive: true, force: true });
   mkdirSync(join(input.target, 'bin'), { recursive: true });
-  await installBinary(input.postgres, join(input.target, 'bin', 'postgres'), input.debugDir);
-  await installBinary(input.initdb, join(input.target, 'bin', 'initdb'), input.debugDir);
+  await installBinary(input.postgres, join(input.target, 'bin', 'postgres'), input.debugDir, input.tools);
+  await installBinary(input.initdb, join(input.target, 'bin', 'initdb'), input.debugDir, input.tools);
   const share = join(input.stagePrefix, 'share');
   if (!existsSync(join(share, 'postgresql', 'postgres.bki')))
     throw new Error(`staged install at ${input.stagePrefix} has no share/postgresql/postgres.bki`);

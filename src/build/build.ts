@@ -12,12 +12,14 @@ import { packageVersion } from '../util/package-root';
 import { assembleBundle } from './assemble';
 import { buildDynamicVersion, Linkage } from './dynamic';
 import { BACKEND_WRAPS, FRONTEND_WRAPS, staticIcuLibs, staticLinkFlags } from './configure';
-import { gccMajorVersion, installedDebianPackages } from './components';
+import { gccMajorVersion, installedDebianPackages, upstreamVersion } from './components';
 import { icuFromSource, IcuChoice, systemIcu } from './icu';
 import { installLocales } from './locales';
 import { buildPgxsModule, PreparedModule, prepareInTreeModules } from './modules';
 import { compileRuntime, needsLibpqEncodingForwarders } from './runtime';
 import { ensureToolchain } from './toolchain';
+import { binTools, buildRequirements, BuildTarget, crossEnv, isCross, nativeTarget } from './cross';
+import { Platform } from '../core/platform';
 import {
   builtinWalRedo,
   BuiltinWalRedoParts,
@@ -52,6 +54,8 @@ export interface BuildRequest {
   installDeps: boolean;
   jobs: number;
   log: Logger;
+  /** the platform to build for (--arch; default: this machine's): another one is cross-built */
+  platform?: Platform;
 }
 
 export interface Toolchain {
@@ -60,13 +64,41 @@ export interface Toolchain {
   binutils: string;
 }
 
-export async function toolchainVersions(): Promise<Toolchain> {
+/** The compiler, binutils and glibc a build for `target` uses (a cross build: the cross tools, the target's glibc package). */
+export async function toolchainVersions(target: BuildTarget = nativeTarget()): Promise<Toolchain> {
   const first = (s: string) => s.split('\n')[0].trim();
+  const tools = binTools(target);
+  const glibc = isCross(target)
+    ? upstreamVersion(
+        await capture('dpkg-query', ['-W', '-f=${Version}', `libc6-dev:${target.platform.debian}`]),
+      )
+    : (await capture('getconf', ['GNU_LIBC_VERSION'])).replace(/^glibc\s+/, '');
   return {
-    compiler: first(await capture('gcc', ['--version'])),
-    glibc: (await capture('getconf', ['GNU_LIBC_VERSION'])).replace(/^glibc\s+/, ''),
-    binutils: first(await capture('ld', ['--version'])),
+    compiler: first(await capture(tools.cc, ['--version'])),
+    glibc,
+    binutils: first(await capture(tools.ld, ['--version'])),
   };
+}
+
+/** The build target of a request: its platform on this machine; refuses what a cross build cannot do yet. */
+export function buildTarget(
+  req: Pick<BuildRequest, 'platform' | 'linkage' | 'icuSource'>,
+  host: Platform = nativeTarget().host,
+): BuildTarget {
+  const target: BuildTarget = { platform: req.platform ?? host, host };
+  if (!isCross(target)) return target;
+  const arch = `--arch ${target.platform.arch}`;
+  if (req.linkage === 'dynamic')
+    throw new UserError(
+      `${arch}: the dynamic comparison build is built for this machine's architecture only`,
+      `drop --linkage dynamic, or run it on a ${target.platform.label} machine`,
+    );
+  if (req.icuSource)
+    throw new UserError(
+      `${arch}: --icu-source is not cross-built yet (ICU's cross build needs a native ICU build beside it)`,
+      `drop --icu-source to link Debian's ICU for ${target.platform.label} (the same version as x86-64's), or build on a ${target.platform.label} machine`,
+    );
+  return target;
 }
 
 /** Source resolution extracts (and after an interrupted extraction deletes) trees in the cache: one build at a time. */
@@ -108,22 +140,36 @@ async function prepare(
 }
 
 export async function buildBundles(req: BuildRequest): Promise<Manifest> {
+  const target = buildTarget(req);
   const out = claimOutDir(req.out);
   const ctx: ResolveContext = { cacheDir: resolve(req.cacheDir), log: req.log };
-  await req.log.step('check the toolchain', () => ensureToolchain(req.log, req.installDeps));
+  await req.log.step('check the toolchain', () =>
+    ensureToolchain(req.log, req.installDeps, buildRequirements(target)),
+  );
+  if (isCross(target))
+    req.log.info(`cross-building for ${target.platform.label} (${target.platform.triplet})`);
   const prepared = await prepare(req, ctx);
   const icu: IcuChoice = req.icuSource
     ? await icuFromSource(req.icuSource, req.icuSha256, ctx, req.log, req.jobs)
-    : await systemIcu();
+    : await systemIcu(target.platform.debian, crossEnv(target));
   req.log.info(`ICU ${icu.version} from ${icu.origin}`);
-  const toolchain = await toolchainVersions();
-  const gccMajor = await gccMajorVersion();
-  const packages = await installedDebianPackages(gccMajor);
+  const toolchain = await toolchainVersions(target);
+  const gccMajor = await gccMajorVersion(binTools(target).cc);
+  const packages = await installedDebianPackages(
+    gccMajor,
+    target.platform.debian,
+    isCross(target) ? target.platform.debian : undefined,
+  );
   const manifestPath = join(out, 'manifest.json');
   // the versions built before into this out directory stay (one manifest for the whole bundle)
   let manifest: Manifest = existsSync(manifestPath)
     ? readManifestFile(manifestPath)
-    : emptyManifest(packageVersion());
+    : emptyManifest(packageVersion(), target.platform.id);
+  if (manifest.platform !== target.platform.id)
+    throw new UserError(
+      `${req.out} holds a ${manifest.platform} bundle; this build is for ${target.platform.id}`,
+      'build each architecture into its own --out directory',
+    );
   for (const major of req.versions) {
     const { source, walredo, walredoPreload } = prepared.get(major)!;
     const job: VersionJob = {
@@ -137,6 +183,7 @@ export async function buildBundles(req: BuildRequest): Promise<Manifest> {
       toolchain,
       packages,
       gccMajor,
+      target,
     };
     const treeDir = compiledTreeDir({
       cacheDir: req.cacheDir,
@@ -144,6 +191,7 @@ export async function buildBundles(req: BuildRequest): Promise<Manifest> {
       source,
       icu,
       toolchain,
+      target,
       debug: req.keepDebug,
     });
     const entry = await withCacheLock(treeDir, req.log, () =>
@@ -162,6 +210,7 @@ export async function buildBundles(req: BuildRequest): Promise<Manifest> {
 async function buildVersion(job: VersionJob): Promise<VersionManifest> {
   const started = await startVersion(job);
   const { modules, walredoParts } = await linkedInModules(job, started);
+  const tools = binTools(job.target);
   const linkLibs = [...new Set(modules.flatMap((m) => m.linkLibs))];
   const binaries = await linkStatic(job, started, modules, walredoParts, linkLibs);
   const { out, req } = job;
@@ -173,6 +222,7 @@ async function buildVersion(job: VersionJob): Promise<VersionManifest> {
       ...binaries,
       modules: modules.map((m) => m.name),
       debugDir: req.keepDebug ? join(out, 'debug', started.v) : undefined,
+      tools,
     }),
   );
   const locales = await installLocales(req.locales, join(target, 'lib', 'locale'));
@@ -200,16 +250,19 @@ async function linkedInModules(
   const { v, work } = started;
   const { buildDir, pgConfig } = started.tree;
   const log = req.log;
+  const tools = binTools(job.target);
   const modules: PreparedModule[] = await log.step(`${v}: prepare linked-in modules`, async () => {
-    const list = await prepareInTreeModules(buildDir, join(work, 'link'));
+    const list = await prepareInTreeModules(buildDir, join(work, 'link'), tools);
     for (const dir of req.modules)
       list.push(
-        ...(await buildPgxsModule(dir, `module:${dir}`, pgConfig, join(work, 'link'), log, req.jobs)),
+        ...(await buildPgxsModule(dir, `module:${dir}`, pgConfig, join(work, 'link'), log, req.jobs, tools)),
       );
     return list;
   });
   const walredoParts =
-    walredo === 'builtin' ? await builtinWalRedo(pgConfig, join(work, 'link'), log, req.jobs) : undefined;
+    walredo === 'builtin'
+      ? await builtinWalRedo(pgConfig, join(work, 'link'), log, req.jobs, tools)
+      : undefined;
   if (walredoParts) modules.push(...walredoParts.modules);
   const names = modules.map((m) => m.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
@@ -236,6 +289,7 @@ async function linkStatic(
   const { v, work, logs } = started;
   const pgWchar = join(job.source.dir, 'src/include/mb/pg_wchar.h');
   const runtime = await compileRuntime(modules, join(work, 'link'), {
+    cc: binTools(job.target).cc,
     // the builtin walredo loads them from the module table; a fork's walredo loads its own
     walredoPreload: job.walredo === 'builtin' ? job.walredoPreload : [],
     libpqEncodingForwarders:

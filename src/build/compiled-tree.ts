@@ -15,6 +15,7 @@ import { ccacheEnv, readCcacheStats, zeroCcacheStats } from './ccache';
 import { compilerFrontDir, realCompiler } from './compiler-front';
 import { configureArgs, configureEnv, staticIcuLibs, unrelocatedPrefix } from './configure';
 import type { Toolchain } from './build';
+import { binTools, BuildTarget, crossCompilerFlags, crossEnv, isCross } from './cross';
 import { IcuChoice } from './icu';
 import { IN_TREE_MODULES } from './modules';
 import { CONFIGURED_FILE, ConfiguredTree, findSeedBase, seedTree, TREE_LAYOUT } from './seed-tree';
@@ -93,6 +94,8 @@ export function compiledTreeFlagsKey(input: {
   source?: { dir?: string; offersLibseccomp?: boolean };
   /** compiled with -g (--keep-debug) */
   debug?: boolean;
+  /** a cross build's platforms (its configure arguments, hence its key, differ) */
+  target?: BuildTarget;
 }): string {
   const { major, icu, toolchain } = input;
   const args = configureArgs({
@@ -101,6 +104,7 @@ export function compiledTreeFlagsKey(input: {
     buildDir: '',
     icuPrefix: icu.prefix,
     libseccomp: input.source?.offersLibseccomp,
+    target: input.target,
   });
   const flags = configureEnv({
     major,
@@ -160,6 +164,7 @@ interface TreeInput {
   source: ResolvedSource;
   icu: IcuChoice;
   toolchain: Toolchain;
+  target?: BuildTarget;
   cacheDir: string;
   stage: string;
   logs: string;
@@ -182,11 +187,22 @@ export async function compileAndStage(input: TreeInput): Promise<CompiledTree> {
   const buildDir = compiledTreeDir(input);
   const sourceDir = compiledSourceDir(source, buildDir);
   const cacheDir = resolve(input.cacheDir);
-  const front = compilerFrontDir(cacheDir, realCompiler('gcc'));
+  const target = input.target;
+  const cross = target && isCross(target) ? target : undefined;
+  const front = compilerFrontDir(
+    cacheDir,
+    realCompiler('gcc'),
+    cross && {
+      name: binTools(cross).cc,
+      real: realCompiler(binTools(cross).cc),
+      flags: crossCompilerFlags(cross),
+    },
+  );
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...configureEnv({ major, sourceDir, buildDir, icuPrefix: icu.prefix, debug: input.debug }),
     ...ccacheEnv(cacheDir, input.ccache),
+    ...(cross ? crossEnv(cross) : {}),
     PATH: `${front}:${process.env.PATH ?? '/usr/bin:/bin'}`,
   };
   const args = configureArgs({
@@ -195,6 +211,7 @@ export async function compileAndStage(input: TreeInput): Promise<CompiledTree> {
     buildDir: '',
     icuPrefix: icu.prefix,
     libseccomp: source.offersLibseccomp,
+    target,
   });
   const origin = await prepareTree(input, { buildDir, sourceDir, env, args });
   await makeAndStage(input, { buildDir, sourceDir, env });

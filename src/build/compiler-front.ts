@@ -9,29 +9,47 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { UserError } from '../util/errors';
 
-/** The front's shell script for the real compiler at `real` (pure). */
-export function compilerFrontScript(real: string): string {
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The front's shell script for the real compiler at `real` (pure); `flags` go first on every
+ * command line (a cross compiler's glibc choice: cross.ts crossCompilerFlags).
+ */
+export function compilerFrontScript(real: string, flags: readonly string[] = []): string {
   const quoted = real.replace(/'/g, `'\\''`);
+  const fixed = flags.map(shellQuote).join(' ');
   return [
     '#!/bin/sh',
     '# pg-bundle: maps build paths away without recording them (see src/build/compiler-front.ts)',
-    'set -- ${PGB_MAP_SOURCE:+"-ffile-prefix-map=$PGB_MAP_SOURCE=."} ${PGB_MAP_BUILD:+"-ffile-prefix-map=$PGB_MAP_BUILD=."} "$@"',
+    `set -- ${fixed ? `${fixed} ` : ''}\${PGB_MAP_SOURCE:+"-ffile-prefix-map=$PGB_MAP_SOURCE=."} \${PGB_MAP_BUILD:+"-ffile-prefix-map=$PGB_MAP_BUILD=."} "$@"`,
     `if [ -n "$PGB_CCACHE" ]; then exec "$PGB_CCACHE" '${quoted}' "$@"; fi`,
     `exec '${quoted}' "$@"`,
     '',
   ].join('\n');
 }
 
-/** Writes the front (once) into <cacheDir>/compiler-front and returns that directory, to put first on PATH. */
-export function compilerFrontDir(cacheDir: string, realGcc: string): string {
+/** A cross compiler's front: the name configure looks for, the real compiler, flags it always gets. */
+export interface CrossFront {
+  name: string;
+  real: string;
+  flags: readonly string[];
+}
+
+/**
+ * Writes the fronts (once) into <cacheDir>/compiler-front and returns that directory, to put first
+ * on PATH: `gcc` and `cc` for the machine's compiler, and a cross compiler's under its own name.
+ */
+export function compilerFrontDir(cacheDir: string, realGcc: string, cross?: CrossFront): string {
   const dir = join(cacheDir, 'compiler-front');
   mkdirSync(dir, { recursive: true });
-  const script = compilerFrontScript(realGcc);
-  for (const name of ['gcc', 'cc']) {
+  const write = (name: string, script: string) => {
     const path = join(dir, name);
     if (!existsSync(path) || readFileSync(path, 'utf8') !== script) writeFileSync(path, script);
     chmodSync(path, 0o755);
-  }
+  };
+  const script = compilerFrontScript(realGcc);
+  for (const name of ['gcc', 'cc']) write(name, script);
+  if (cross) write(cross.name, compilerFrontScript(cross.real, cross.flags));
   return dir;
 }
 

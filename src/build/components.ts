@@ -27,6 +27,8 @@ export interface LinkedInput {
   icu: { version: string; fromSource: boolean };
   /** gcc's major version: libstdc++-<n>-dev and libgcc-<n>-dev */
   gccMajor: string;
+  /** a cross build's Debian architecture: gcc's libraries come from libstdc++-<n>-dev-<arch>-cross */
+  crossDebian?: string;
 }
 
 /** Library name and Debian package of every library the static link pulls in (pure). */
@@ -35,8 +37,8 @@ export function linkedLibraries(input: LinkedInput): { name: string; debianPacka
     { name: 'glibc', debianPackage: 'libc6-dev' },
     input.icu.fromSource ? { name: 'icu' } : { name: 'icu', debianPackage: 'libicu-dev' },
     // ICU is C++: libstdc++ and libgcc (libgcc.a, libgcc_eh.a) follow it on the link line
-    { name: 'libstdc++', debianPackage: `libstdc++-${input.gccMajor}-dev` },
-    { name: 'libgcc', debianPackage: `libgcc-${input.gccMajor}-dev` },
+    { name: 'libstdc++', debianPackage: gccLibraryPackage('libstdc++', input) },
+    { name: 'libgcc', debianPackage: gccLibraryPackage('libgcc', input) },
     { name: 'zlib', debianPackage: 'zlib1g-dev' },
     { name: 'lz4', debianPackage: 'liblz4-dev' },
   ];
@@ -44,6 +46,14 @@ export function linkedLibraries(input: LinkedInput): { name: string; debianPacka
   if (input.linkLibs.includes('-lseccomp'))
     libs.push({ name: 'libseccomp', debianPackage: 'libseccomp-dev' });
   return libs;
+}
+
+/** The package of gcc's own static libraries (pure): the cross toolchain's for a cross build. */
+function gccLibraryPackage(
+  lib: 'libstdc++' | 'libgcc',
+  input: Pick<LinkedInput, 'gccMajor' | 'crossDebian'>,
+) {
+  return `${lib}-${input.gccMajor}-dev${input.crossDebian ? `-${input.crossDebian}-cross` : ''}`;
 }
 
 /** The upstream version inside a Debian version (pure): "1:1.2.13.dfsg-1" -> "1.2.13", "1.5.4+dfsg2-5" -> "1.5.4". */
@@ -83,13 +93,14 @@ export function componentsFor(input: LinkedInput, packages: DebianPackages): Com
   });
 }
 
-/** Every package a bundle can link from, for this gcc. */
-export function componentPackages(gccMajor: string): string[] {
+/** Every package a bundle can link from, for this gcc (and a cross build's architecture). */
+export function componentPackages(gccMajor: string, crossDebian?: string): string[] {
+  const input = { gccMajor, crossDebian };
   return [
     'libc6-dev',
     'libicu-dev',
-    `libstdc++-${gccMajor}-dev`,
-    `libgcc-${gccMajor}-dev`,
+    gccLibraryPackage('libstdc++', input),
+    gccLibraryPackage('libgcc', input),
     'zlib1g-dev',
     'liblz4-dev',
     'libzstd-dev',
@@ -97,12 +108,18 @@ export function componentPackages(gccMajor: string): string[] {
   ];
 }
 
-/** `dpkg-query -W` output ("pkg\tversion\tarch" lines) as a map (pure). */
-export function parseDpkgQuery(text: string): Map<string, InstalledPackage> {
+/**
+ * `dpkg-query -W` output ("pkg\tversion\tarch" lines) as a map (pure). A machine with a foreign
+ * architecture has a multiarch package once per architecture: only `arch`'s (or an arch-all
+ * package) counts.
+ */
+export function parseDpkgQuery(text: string, arch?: string): Map<string, InstalledPackage> {
   const installed = new Map<string, InstalledPackage>();
   for (const line of text.split('\n')) {
-    const [pkg, version, arch] = line.trim().split('\t');
-    if (pkg && version && arch) installed.set(pkg, { version, arch });
+    const [pkg, version, pkgArch] = line.trim().split('\t');
+    if (!pkg || !version || !pkgArch) continue;
+    if (arch === undefined || pkgArch === arch || pkgArch === 'all')
+      installed.set(pkg, { version, arch: pkgArch });
   }
   return installed;
 }
@@ -113,18 +130,27 @@ export function distroQualifier(osRelease: string): string {
   return `${field('ID') ?? 'debian'}-${field('VERSION_ID') ?? 'unknown'}`;
 }
 
-export async function gccMajorVersion(): Promise<string> {
-  return (await capture('gcc', ['-dumpversion'])).trim().split('.')[0];
+export async function gccMajorVersion(cc = 'gcc'): Promise<string> {
+  return (await capture(cc, ['-dumpversion'])).trim().split('.')[0];
 }
 
-/** The installed versions of the packages a bundle links from (dpkg-query). */
-export async function installedDebianPackages(gccMajor: string): Promise<DebianPackages> {
+/**
+ * The installed versions of the packages a bundle for Debian architecture `arch` links from
+ * (dpkg-query); `crossDebian` for a cross build.
+ */
+export async function installedDebianPackages(
+  gccMajor: string,
+  arch: string,
+  crossDebian?: string,
+): Promise<DebianPackages> {
   const lines: string[] = [];
-  for (const pkg of componentPackages(gccMajor)) {
+  for (const pkg of componentPackages(gccMajor, crossDebian)) {
     // one query per package: dpkg-query fails for a package that is not installed
-    const line = await capture('dpkg-query', ['-W', '-f=${Package}\t${Version}\t${Architecture}', pkg]).catch(
-      () => '',
-    );
+    const line = await capture('dpkg-query', [
+      '-W',
+      '-f=${Package}\t${Version}\t${Architecture}\n',
+      pkg,
+    ]).catch(() => '');
     lines.push(line);
   }
   let osRelease = '';
@@ -133,5 +159,5 @@ export async function installedDebianPackages(gccMajor: string): Promise<DebianP
   } catch {
     // not a Linux distribution with os-release
   }
-  return { distro: distroQualifier(osRelease), installed: parseDpkgQuery(lines.join('\n')) };
+  return { distro: distroQualifier(osRelease), installed: parseDpkgQuery(lines.join('\n'), arch) };
 }

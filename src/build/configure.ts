@@ -1,4 +1,5 @@
 /** configure and link flags for a bundle build (pure). */
+import { BuildTarget, crossConfigureArgs } from './cross';
 
 /** The prefix compiled into the binaries. It never exists on a host: every look-up is relative to the executable. */
 export function unrelocatedPrefix(major: number): string {
@@ -15,6 +16,8 @@ export interface ConfigureInput {
   libseccomp?: boolean;
   /** compile with debug information (--keep-debug keeps it beside the stripped binaries) */
   debug?: boolean;
+  /** a cross build's platforms (configure --host/--build); absent or native: none */
+  target?: BuildTarget;
 }
 
 export function configureArgs(input: ConfigureInput): string[] {
@@ -27,6 +30,7 @@ export function configureArgs(input: ConfigureInput): string[] {
   ];
   if (input.major >= 15) args.push('--with-zstd');
   if (input.libseccomp) args.push('--with-libseccomp');
+  if (input.target) args.push(...crossConfigureArgs(input.target));
   return args;
 }
 

@@ -1,7 +1,6 @@
 import { boolOption, CommandHandler, stringOption } from '../core/context';
-import { hostPlatform, Platform, platformByArch, PLATFORMS } from '../core/platform';
-import { UserError } from '../util/errors';
-import { crossRequirements } from './cross';
+import { hostPlatform, Platform } from '../core/platform';
+import { crossRequirements, targetPlatform } from './cross';
 import {
   aptInstallLine,
   ensureToolchain,
@@ -10,26 +9,6 @@ import {
   REQUIREMENTS,
   VERIFY_REQUIREMENTS,
 } from './toolchain';
-
-/** The platform `--arch` names (default: the machine's); one line naming the choices otherwise. */
-export function targetPlatform(arch: string | undefined): Platform {
-  const host = hostPlatform();
-  if (arch === undefined) {
-    if (!host)
-      throw new UserError(
-        `this machine (${process.arch}) is not a platform pg-bundle builds on`,
-        'build on x86_64 or aarch64 Linux',
-      );
-    return host;
-  }
-  const p = platformByArch(arch);
-  if (!p)
-    throw new UserError(
-      `--arch ${arch}: not an architecture pg-bundle builds for`,
-      `pass one of ${PLATFORMS.map((x) => x.arch).join(', ')}`,
-    );
-  return p;
-}
 
 /** What build and verify need on this machine for bundles of `target` (pure given the host). */
 export function requirementsFor(

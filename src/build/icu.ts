@@ -20,8 +20,14 @@ export function parseIcuVersionHeader(text: string): string | undefined {
   return /^#define\s+U_ICU_VERSION\s+"([^"]+)"/m.exec(text)?.[1];
 }
 
-export async function systemIcu(): Promise<IcuChoice> {
-  const version = await capture('pkg-config', ['--modversion', 'icu-uc']).catch(() => '');
+/**
+ * Debian's ICU for Debian architecture `debianArch` (a cross build passes the environment that
+ * points pkg-config at that architecture's .pc files).
+ */
+export async function systemIcu(debianArch: string, env: Record<string, string> = {}): Promise<IcuChoice> {
+  const version = await capture('pkg-config', ['--modversion', 'icu-uc'], {
+    env: { ...process.env, ...env },
+  }).catch(() => '');
   if (!version)
     throw new UserError(
       'pkg-config cannot find ICU (icu-uc)',
@@ -29,7 +35,8 @@ export async function systemIcu(): Promise<IcuChoice> {
     );
   let pkg = '';
   try {
-    pkg = await capture('dpkg-query', ['-W', '-f=${Package} ${Version}', 'libicu-dev']);
+    // qualified: a machine with a foreign architecture has the package once per architecture
+    pkg = await capture('dpkg-query', ['-W', '-f=${Package} ${Version}', `libicu-dev:${debianArch}`]);
   } catch {
     // not a dpkg system
   }

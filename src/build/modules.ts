@@ -5,6 +5,11 @@ import { capture, run } from '../util/exec';
 import { Logger } from '../util/logger';
 import { LinkedModule, parseNmDefinedGlobals, redefineSymsFile } from './module-table';
 import { runtimeDir } from './runtime';
+import { BinTools } from './cross';
+
+/** The binutils that merge and rename a module's objects (a cross build's for another platform). */
+export type ModuleTools = Pick<BinTools, 'ld' | 'nm' | 'objcopy'>;
+export const NATIVE_TOOLS: ModuleTools = { ld: 'ld', nm: 'nm', objcopy: 'objcopy' };
 
 /** A module as its Makefile describes it. */
 export interface ModuleMakeVars {
@@ -118,6 +123,7 @@ export async function prepareModule(
   origin: string,
   linkLibs: string[],
   workDir: string,
+  tools: ModuleTools = NATIVE_TOOLS,
 ): Promise<PreparedModule> {
   mkdirSync(workDir, { recursive: true });
   for (const o of objects) {
@@ -129,14 +135,14 @@ export async function prepareModule(
   }
   const merged = join(workDir, `${name}.merged.o`);
   const renamed = join(workDir, `${name}.o`);
-  await run('ld', ['-r', '-o', merged, ...objects]);
+  await run(tools.ld, ['-r', '-o', merged, ...objects]);
   const symbols = parseNmDefinedGlobals(
-    await capture('nm', ['-g', '--defined-only', '--format=posix', merged]),
+    await capture(tools.nm, ['-g', '--defined-only', '--format=posix', merged]),
   );
   const module: LinkedModule = { name, symbols };
   const symsFile = join(workDir, `${name}.redefine-syms`);
   writeFileSync(symsFile, redefineSymsFile(module));
-  await run('objcopy', [`--redefine-syms=${symsFile}`, merged, renamed]);
+  await run(tools.objcopy, [`--redefine-syms=${symsFile}`, merged, renamed]);
   rmSync(merged);
   return { ...module, origin, object: renamed, linkLibs };
 }
@@ -152,7 +158,11 @@ export const IN_TREE_MODULES = [
   { dir: 'contrib/amcheck', library: 'amcheck' },
 ];
 
-export async function prepareInTreeModules(buildDir: string, workDir: string): Promise<PreparedModule[]> {
+export async function prepareInTreeModules(
+  buildDir: string,
+  workDir: string,
+  tools: ModuleTools = NATIVE_TOOLS,
+): Promise<PreparedModule[]> {
   const result: PreparedModule[] = [];
   for (const m of IN_TREE_MODULES) {
     const dir = join(buildDir, m.dir);
@@ -169,6 +179,7 @@ export async function prepareInTreeModules(buildDir: string, workDir: string): P
         'in-tree',
         moduleLinkLibs(vars),
         join(workDir, 'modules'),
+        tools,
       ),
     );
   }
@@ -220,6 +231,7 @@ export async function buildPgxsModule(
   workDir: string,
   log: Logger,
   jobs: number,
+  tools: ModuleTools = NATIVE_TOOLS,
   extraMakeArgs: string[] = [],
   /** files copied into the module's build copy (e.g. a shared source the Makefile expects beside it) */
   extraFiles: string[] = [],
@@ -260,6 +272,7 @@ export async function buildPgxsModule(
         origin,
         moduleLinkLibs(vars),
         join(workDir, 'modules'),
+        tools,
       )),
       ...(siblings.size ? { siblings: [...siblings.keys()] } : {}),
     });

@@ -11,6 +11,7 @@ import { findCcache } from './ccache';
 import { compileAndStage, CompiledTree } from './compiled-tree';
 import { componentsFor, DebianPackages } from './components';
 import { IcuChoice } from './icu';
+import { BuildTarget, isCross } from './cross';
 import { walRedoModules, WalRedoMode } from './walredo';
 
 /** One version to build into `out`. */
@@ -27,6 +28,8 @@ export interface VersionJob {
   /** the build machine's Debian packages the static libraries come from, and gcc's major version */
   packages: DebianPackages;
   gccMajor: string;
+  /** the platform built for, and this machine's */
+  target: BuildTarget;
 }
 
 export interface StartedVersion {
@@ -52,6 +55,7 @@ export async function startVersion(job: VersionJob): Promise<StartedVersion> {
     source: job.source,
     icu: job.icu,
     toolchain: job.toolchain,
+    target: job.target,
     cacheDir: job.req.cacheDir,
     stage: join(work, 'stage'),
     logs,
@@ -87,6 +91,7 @@ export function finishVersion(
         linkLibs: parts.linkLibs ?? [],
         icu: { version: icu.version, fromSource: icu.prefix !== undefined },
         gccMajor: job.gccMajor,
+        crossDebian: isCross(job.target) ? job.target.platform.debian : undefined,
       },
       job.packages,
     ),

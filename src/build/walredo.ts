@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { UserError } from '../util/errors';
 import { Logger } from '../util/logger';
 import { packageRoot } from '../util/package-root';
-import { buildPgxsModule, PreparedModule } from './modules';
+import { buildPgxsModule, ModuleTools, PreparedModule } from './modules';
 
 export type WalRedoMode = 'builtin' | 'fork' | 'none';
 
@@ -110,6 +110,7 @@ export async function builtinWalRedo(
   workDir: string,
   log: Logger,
   jobs: number,
+  tools?: ModuleTools,
 ): Promise<BuiltinWalRedoParts> {
   const dir = builtinWalRedoDir();
   const flagsFile = join(dir, 'link-flags.txt');
@@ -129,6 +130,7 @@ export async function builtinWalRedo(
     workDir,
     log,
     jobs,
+    tools,
     ['PGB_RUNTIME_DIR=.'],
     [join(runtime, 'pgb_walredo_main.c')],
   );

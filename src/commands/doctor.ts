@@ -1,5 +1,6 @@
 import { boolOption, CommandHandler, stringOption } from '../core/context';
-import { doctorCommand, requirementsFor, targetPlatform } from '../build/doctor';
+import { targetPlatform } from '../build/cross';
+import { doctorCommand, requirementsFor } from '../build/doctor';
 import { Platform } from '../core/platform';
 
 /** The Debian packages that provide everything build and verify need (for `target`), sorted. */

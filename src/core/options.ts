@@ -174,9 +174,9 @@ export const OPTION_SPECS: OptionSpec[] = [
     flag: '--arch <arch>',
     input: 'arch',
     kind: 'string',
-    commands: ['doctor'],
+    commands: [...BUILDING, 'doctor', 'fetch'],
     description:
-      "target architecture: x86_64 or aarch64 (default: the machine's); doctor: what building for it here needs (a cross toolchain and the target's static libraries on another machine)",
+      "target architecture: x86_64 or aarch64 (default: the machine's); build: cross-builds on another machine with Debian's cross toolchain; doctor: what building for it here needs; fetch: which of the pin's assets to fetch",
   },
   {
     key: 'printPackages',

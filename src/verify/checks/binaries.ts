@@ -18,6 +18,7 @@ import { fail, listSome, pass, VersionContext, versionManifest } from './context
 export const ELF_STATIC = 'elf-static';
 export const ELF_MIN_KERNEL = 'elf-min-kernel';
 export const ELF_MACHINE = 'elf-machine';
+const X86_64_MACHINE = platformById('linux-x86_64')!.elfMachine;
 export const NO_BUILD_PATHS = 'no-build-paths';
 export const HARDENING = 'hardening';
 /** The oldest kernel the bundle must run on. */
@@ -50,11 +51,13 @@ export async function scanElfFiles(bundleDir: string, dir: string): Promise<Scan
     const buf = readFileSync(join(bundleDir, path));
     if (!isElf(buf)) continue;
     try {
+      const facts = parseElf(buf);
       scanned.push({
         path,
-        facts: parseElf(buf),
+        facts,
         stackProtector: stackProtectorFlag(buf),
-        canaryLoads: canaryLoads(buf),
+        // the byte pattern is x86-64's; AArch64 loads __stack_chk_guard by address (not counted)
+        canaryLoads: facts.machine === X86_64_MACHINE ? canaryLoads(buf) : undefined,
         paths: absolutePathStrings(buf),
       });
     } catch (err) {
@@ -149,7 +152,7 @@ export function checkHardening(ctx: VersionContext, elfs: ScannedElf[]): CheckRe
     );
   const facts = executables.map(
     (e) =>
-      `${e.path}: ${e.facts!.executableStack ? 'executable' : 'non-executable'} stack, ${e.facts!.relro ? 'RELRO' : 'no RELRO'}, ${e.facts!.type === 'shared' ? 'PIE' : 'not PIE'}, ${e.canaryLoads ?? 0} canary checks`,
+      `${e.path}: ${e.facts!.executableStack ? 'executable' : 'non-executable'} stack, ${e.facts!.relro ? 'RELRO' : 'no RELRO'}, ${e.facts!.type === 'shared' ? 'PIE' : 'not PIE'}, ${e.canaryLoads === undefined ? 'canary checks not counted on this architecture' : `${e.canaryLoads} canary checks`}`,
   );
   if (problems.length > 0) return fail(HARDENING, listSome(problems));
   return pass(HARDENING, `compiled with ${postgres.stackProtector}; ${facts.join('; ')}`);

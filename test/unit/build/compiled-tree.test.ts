@@ -8,6 +8,10 @@ import {
   compiledTreeFlagsKey,
   compiledTreeKey,
 } from '../../../src/build/compiled-tree';
+import { platformById } from '../../../src/core/platform';
+
+const X86 = platformById('linux-x86_64')!;
+const ARM = platformById('linux-aarch64')!;
 import { IN_TREE_MODULES } from '../../../src/build/modules';
 
 const base = {
@@ -41,6 +45,7 @@ describe('compiled tree cache key', () => {
       { ...base, toolchain: { ...base.toolchain, compiler: 'gcc (Debian 14.2.0-19) 14.2.0' } },
     ],
     ['another glibc', { ...base, toolchain: { ...base.toolchain, glibc: '2.41' } }],
+    ['a cross build for another platform', { ...base, target: { platform: ARM, host: X86 } }],
   ])('changes with %s', (_what, input) => {
     expect(compiledTreeKey(input)).not.toBe(key);
   });
@@ -91,9 +96,16 @@ describe('compiled tree flags key (what a seed base must share)', () => {
     ['another major', { ...base, major: 14 }],
     ['another ICU', { ...base, icu: { version: '67.1' } }],
     ['another glibc', { ...base, toolchain: { ...base.toolchain, glibc: '2.41' } }],
+    ['a cross build for another platform', { ...base, target: { platform: ARM, host: X86 } }],
   ])('changes with %s', (_what, input) => {
     expect(compiledTreeFlagsKey(input)).not.toBe(compiledTreeFlagsKey(base));
   });
+});
+
+test('a native target keeps the key trees had before cross builds existed (warm caches stay warm)', () => {
+  expect(compiledTreeFlagsKey({ ...base, target: { platform: X86, host: X86 } })).toBe(
+    compiledTreeFlagsKey(base),
+  );
 });
 
 describe('what a bundle build compiles and stages', () => {

@@ -2,6 +2,7 @@ import {
   componentsFor,
   debianPurl,
   distroQualifier,
+  componentPackages,
   linkedLibraries,
   parseDpkgQuery,
   upstreamVersion,
@@ -86,4 +87,44 @@ test('a linked library whose package is not installed is an error, not a silent 
       packages,
     ),
   ).toThrow(/libstdc\+\+-13-dev is not installed/);
+});
+
+describe('a machine with a foreign architecture (dpkg lists a multiarch package once per architecture)', () => {
+  const both = [
+    'libc6-dev\t2.36-9+deb12u14\tamd64',
+    'libc6-dev\t2.36-9+deb12u13\tarm64',
+    'libstdc++-12-dev-arm64-cross\t12.2.0-14cross1\tall',
+    '',
+  ].join('\n');
+  test.each([
+    ['amd64', '2.36-9+deb12u14'],
+    ['arm64', '2.36-9+deb12u13'],
+  ])("the %s build takes that architecture's package", (arch, version) => {
+    const got = parseDpkgQuery(both, arch);
+    expect(got.get('libc6-dev')).toEqual({ version, arch });
+    // an arch-all package (the cross toolchain's libraries) counts for every architecture
+    expect(got.get('libstdc++-12-dev-arm64-cross')?.arch).toBe('all');
+  });
+
+  test("a cross build links gcc's libraries from the cross toolchain's packages", () => {
+    expect(componentPackages('12', 'arm64')).toEqual([
+      'libc6-dev',
+      'libicu-dev',
+      'libstdc++-12-dev-arm64-cross',
+      'libgcc-12-dev-arm64-cross',
+      'zlib1g-dev',
+      'liblz4-dev',
+      'libzstd-dev',
+      'libseccomp-dev',
+    ]);
+    const libs = linkedLibraries({
+      major: 17,
+      linkLibs: [],
+      icu: { version: '72.1', fromSource: false },
+      gccMajor: '12',
+      crossDebian: 'arm64',
+    });
+    expect(libs.find((l) => l.name === 'libgcc')?.debianPackage).toBe('libgcc-12-dev-arm64-cross');
+    expect(libs.find((l) => l.name === 'zlib')?.debianPackage).toBe('zlib1g-dev');
+  });
 });

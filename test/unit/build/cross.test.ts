@@ -1,5 +1,17 @@
-import { crossRequirements, STATIC_LIBRARIES, toolName } from '../../../src/build/cross';
-import { requirementsFor, targetPlatform } from '../../../src/build/doctor';
+import {
+  binTools,
+  buildRequirements,
+  crossCompilerFlags,
+  crossConfigureArgs,
+  crossEnv,
+  crossRequirements,
+  STATIC_LIBRARIES,
+  targetPlatform,
+  toolName,
+} from '../../../src/build/cross';
+import { buildTarget } from '../../../src/build/build';
+import { compilerFrontScript } from '../../../src/build/compiler-front';
+import { requirementsFor } from '../../../src/build/doctor';
 import {
   aptInstallLine,
   foreignArchitectures,
@@ -31,11 +43,22 @@ describe('building for another architecture', () => {
       ['qemu-aarch64-static', 'qemu-user-static'],
     ]);
     const libs = r.filter((x) => x.kind === 'static-lib');
-    expect(libs.map((x) => x.name)).toEqual(STATIC_LIBRARIES.map((l) => l.name));
+    expect(libs.map((x) => x.name)).toEqual(
+      STATIC_LIBRARIES.map((l) => l.name).filter((n) => n !== 'libc.a'),
+    );
     // found by the cross compiler, from the arm64 packages
     expect(
       libs.every((x) => x.compiler === 'aarch64-linux-gnu-gcc' && x.debianPackage.endsWith(':arm64')),
     ).toBe(true);
+    // glibc: the multiarch package the build links (not the cross toolchain's snapshot), by path
+    expect(r.find((x) => x.debianPackage === 'libc6-dev:arm64')).toMatchObject({
+      kind: 'file',
+      name: '/usr/lib/aarch64-linux-gnu/libc.a',
+    });
+    // build-time programs (zic, pg_config) run through binfmt_misc
+    expect(r.find((x) => x.name.startsWith('/proc/sys/fs/binfmt_misc/'))?.name).toBe(
+      '/proc/sys/fs/binfmt_misc/qemu-aarch64',
+    );
   });
 
   test('the native build needs nothing more; a cross build adds its requirements', () => {
@@ -71,5 +94,58 @@ describe('building for another architecture', () => {
     expect(() => targetPlatform('riscv64')).toThrow(
       /--arch riscv64: not an architecture pg-bundle builds for/,
     );
+  });
+});
+
+describe('a cross build (pure parts)', () => {
+  const cross = { platform: arm, host: x86 };
+  const native = { platform: x86, host: x86 };
+
+  test('configure is told both platforms; a native build gets nothing new', () => {
+    expect(crossConfigureArgs(cross)).toEqual(['--host=aarch64-linux-gnu', '--build=x86_64-linux-gnu']);
+    expect(crossConfigureArgs(native)).toEqual([]);
+  });
+
+  test("pkg-config reads the target's .pc files only", () => {
+    expect(crossEnv(cross)).toEqual({
+      PKG_CONFIG_LIBDIR: '/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig',
+    });
+    expect(crossEnv(native)).toEqual({});
+  });
+
+  test("the cross compiler links the multiarch glibc first; the machine's compiler is left alone", () => {
+    expect(crossCompilerFlags(cross)).toEqual(['-B/usr/lib/aarch64-linux-gnu/']);
+    expect(crossCompilerFlags(native)).toEqual([]);
+    const script = compilerFrontScript('/usr/bin/aarch64-linux-gnu-gcc', crossCompilerFlags(cross));
+    expect(script).toContain(`set -- '-B/usr/lib/aarch64-linux-gnu/' \${PGB_MAP_SOURCE:+`);
+    // the machine's front is byte for byte what it was
+    expect(compilerFrontScript('/usr/bin/gcc')).toContain('set -- ${PGB_MAP_SOURCE:+');
+  });
+
+  test("every binutils call of a cross build uses the target's tools", () => {
+    expect(binTools(cross)).toEqual({
+      cc: 'aarch64-linux-gnu-gcc',
+      ld: 'aarch64-linux-gnu-ld',
+      nm: 'aarch64-linux-gnu-nm',
+      objcopy: 'aarch64-linux-gnu-objcopy',
+      strip: 'aarch64-linux-gnu-strip',
+    });
+    expect(binTools(native).cc).toBe('gcc');
+  });
+
+  test('a build checks the cross requirements only when it cross-builds', () => {
+    expect(buildRequirements(native)).toEqual(REQUIREMENTS);
+    expect(buildRequirements(cross)).toEqual([...REQUIREMENTS, ...crossRequirements(arm)]);
+  });
+
+  test.each([
+    [
+      { linkage: 'dynamic' as const },
+      /--arch aarch64: the dynamic comparison build is built for this machine's architecture only/,
+    ],
+    [{ icuSource: 'debian:icu' }, /--arch aarch64: --icu-source is not cross-built yet/],
+  ])('what a cross build cannot do is refused in one line: %p', (req, message) => {
+    expect(() => buildTarget({ platform: arm, ...req }, x86)).toThrow(message);
+    expect(buildTarget({ platform: x86, ...req }, x86)).toEqual(native);
   });
 });
