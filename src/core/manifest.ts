@@ -96,6 +96,17 @@ export interface VersionManifest {
   /** how long the build took: a fact of one run, left out of published manifests (publish/release-identity.ts) */
   buildDurationSeconds?: number;
   conformance?: VersionConformance;
+  /** this version compared with the same version built for another platform (absent: not measured) */
+  crossArchitecture?: CrossArchitectureResult;
+}
+
+/** Whether two platforms' builds of one version give the same results: initdb's files, pages written. */
+export interface CrossArchitectureResult {
+  /** the platform id compared with, e.g. 'linux-x86_64' */
+  comparedWith: string;
+  initdbIdentical: boolean;
+  pagesCompared: number;
+  pagesDiffering: number;
 }
 
 export interface Manifest {
@@ -105,12 +116,15 @@ export interface Manifest {
   versions: Record<string, VersionManifest>;
 }
 
-export function emptyManifest(toolVersion: string): Manifest {
+/** A manifest with no version yet, for `platform` (default: the one this process runs on). */
+export function emptyManifest(
+  toolVersion: string,
+  platform: string = hostPlatform()?.id ?? 'linux-x86_64',
+): Manifest {
   return {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
     tool: { name: 'pg-bundle', version: toolVersion },
-    // the platform the build runs on (no cross build yet: issue 25)
-    platform: hostPlatform()?.id ?? 'linux-x86_64',
+    platform,
     versions: {},
   };
 }
