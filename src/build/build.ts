@@ -11,7 +11,7 @@ import { Logger } from '../util/logger';
 import { packageVersion } from '../util/package-root';
 import { assembleBundle } from './assemble';
 import { buildDynamicVersion, Linkage } from './dynamic';
-import { BACKEND_WRAPS, FRONTEND_WRAPS, staticIcuLibs, staticLinkFlags } from './configure';
+import { BACKEND_WRAPS, FRONTEND_WRAPS, platformCFlags, staticIcuLibs, staticLinkFlags } from './configure';
 import { gccMajorVersion, installedDebianPackages, upstreamVersion } from './components';
 import { icuFromSource, IcuChoice, systemIcu } from './icu';
 import { installLocales } from './locales';
@@ -290,6 +290,7 @@ async function linkStatic(
   const pgWchar = join(job.source.dir, 'src/include/mb/pg_wchar.h');
   const runtime = await compileRuntime(modules, join(work, 'link'), {
     cc: binTools(job.target).cc,
+    cflags: platformCFlags(job.target.platform),
     // the builtin walredo loads them from the module table; a fork's walredo loads its own
     walredoPreload: job.walredo === 'builtin' ? job.walredoPreload : [],
     libpqEncodingForwarders:

@@ -112,6 +112,7 @@ export function compiledTreeFlagsKey(input: {
     buildDir: '<build>',
     icuPrefix: icu.prefix === undefined ? undefined : '<icu>',
     debug: input.debug,
+    target: input.target,
   });
   return sha256(JSON.stringify({ major, args, flags, icu: icu.prefix ?? icu.version, toolchain })).slice(
     0,
@@ -200,7 +201,7 @@ export async function compileAndStage(input: TreeInput): Promise<CompiledTree> {
   );
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    ...configureEnv({ major, sourceDir, buildDir, icuPrefix: icu.prefix, debug: input.debug }),
+    ...configureEnv({ major, sourceDir, buildDir, icuPrefix: icu.prefix, debug: input.debug, target }),
     ...ccacheEnv(cacheDir, input.ccache),
     ...(cross ? crossEnv(cross) : {}),
     PATH: `${front}:${process.env.PATH ?? '/usr/bin:/bin'}`,

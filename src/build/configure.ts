@@ -1,5 +1,6 @@
 /** configure and link flags for a bundle build (pure). */
 import { BuildTarget, crossConfigureArgs } from './cross';
+import { Platform } from '../core/platform';
 
 /** The prefix compiled into the binaries. It never exists on a host: every look-up is relative to the executable. */
 export function unrelocatedPrefix(major: number): string {
@@ -43,6 +44,22 @@ export const RECORDED_CFLAGS = '-O2 -fstack-protector-strong';
 export const DEBUG_CFLAGS = '-O2 -g -fstack-protector-strong';
 
 /**
+ * Flags a platform needs for its bundle to behave as the others do (pure). AArch64's C `char` is
+ * unsigned, x86-64's signed: PostgreSQL prints a constant's bytes as `char` values into the
+ * catalogs' node trees (outDatum: `-21` on x86-64, `235` on AArch64 for the byte 0xeb), so initdb
+ * wrote 21 different catalog files, and code that compares `char`s (pg_trgm, ltree) orders
+ * differently. -fsigned-char makes them identical; pg_config records it, so PGXS modules get it too.
+ */
+export function platformCFlags(platform: Pick<Platform, 'arch'> | undefined): string[] {
+  return platform?.arch === 'aarch64' ? ['-fsigned-char'] : [];
+}
+
+/** The CFLAGS a bundle for `platform` is compiled with (recorded in pg_config and the manifest; pure). */
+export function compilerFlags(platform: Pick<Platform, 'arch'> | undefined, debug = false): string {
+  return [debug ? DEBUG_CFLAGS : RECORDED_CFLAGS, ...platformCFlags(platform)].join(' ');
+}
+
+/**
  * The environment of configure and every make in the tree. Build paths must not leak into the
  * binaries, yet any flag given to configure or make (CFLAGS, COPT, ...) is compiled into postgres's
  * pg_config data. So the maps are applied by the `gcc` that compiler-front.ts puts first on PATH,
@@ -50,7 +67,7 @@ export const DEBUG_CFLAGS = '-O2 -g -fstack-protector-strong';
  */
 export function configureEnv(input: ConfigureInput): Record<string, string> {
   const env: Record<string, string> = {
-    CFLAGS: input.debug ? DEBUG_CFLAGS : RECORDED_CFLAGS,
+    CFLAGS: compilerFlags(input.target?.platform, input.debug),
     PGB_MAP_SOURCE: input.sourceDir,
     PGB_MAP_BUILD: input.buildDir,
   };

@@ -19,13 +19,31 @@ export interface RuntimeObjects {
  * Paths of the work directory and of pg-bundle itself are mapped away (-ffile-prefix-map), so the
  * debug info, and with it the binary's build ID, does not depend on where the build ran.
  */
-async function compile(source: string, object: string, workDir: string, cc: string): Promise<string> {
+async function compile(
+  source: string,
+  object: string,
+  workDir: string,
+  cc: string,
+  cflags: readonly string[] = [],
+): Promise<string> {
   const maps = [`-ffile-prefix-map=${workDir}=.`, `-ffile-prefix-map=${runtimeDir()}=runtime`];
   // compiled from the source's own directory by its base name: the object's file symbol then
   // holds no absolute path either
   await run(
     cc,
-    ['-O2', '-g', '-Wall', '-fno-common', ...maps, `-I${runtimeDir()}`, '-c', '-o', object, basename(source)],
+    [
+      '-O2',
+      '-g',
+      '-Wall',
+      '-fno-common',
+      ...cflags,
+      ...maps,
+      `-I${runtimeDir()}`,
+      '-c',
+      '-o',
+      object,
+      basename(source),
+    ],
     {
       cwd: dirname(source),
     },
@@ -45,22 +63,31 @@ export function needsLibpqEncodingForwarders(pgWcharHeader: string): boolean {
 export async function compileRuntime(
   modules: LinkedModule[],
   workDir: string,
-  options: { libpqEncodingForwarders?: boolean; walredoPreload?: string[]; cc?: string } = {},
+  options: {
+    libpqEncodingForwarders?: boolean;
+    walredoPreload?: string[];
+    /** the compiler, and the platform's flags (configure.ts platformCFlags) */
+    cc?: string;
+    cflags?: string[];
+  } = {},
 ): Promise<RuntimeObjects> {
   const cc = options.cc ?? 'gcc';
+  const cflags = options.cflags ?? [];
   const dir = join(workDir, 'runtime');
   mkdirSync(dir, { recursive: true });
   const rt = runtimeDir();
   const table = join(dir, 'pgb_module_table.c');
   writeFileSync(table, generateModuleTable(modules, options.walredoPreload));
   const obj = (name: string) => join(dir, `${name}.o`);
-  const dl = await compile(join(rt, 'pgb_dl.c'), obj('pgb_dl'), workDir, cc);
-  const exec = await compile(join(rt, 'pgb_exec.c'), obj('pgb_exec'), workDir, cc);
-  const locpath = await compile(join(rt, 'pgb_locpath.c'), obj('pgb_locpath'), workDir, cc);
-  const random = await compile(join(rt, 'pgb_random.c'), obj('pgb_random'), workDir, cc);
-  const tableObj = await compile(table, obj('pgb_module_table'), workDir, cc);
+  const dl = await compile(join(rt, 'pgb_dl.c'), obj('pgb_dl'), workDir, cc, cflags);
+  const exec = await compile(join(rt, 'pgb_exec.c'), obj('pgb_exec'), workDir, cc, cflags);
+  const locpath = await compile(join(rt, 'pgb_locpath.c'), obj('pgb_locpath'), workDir, cc, cflags);
+  const random = await compile(join(rt, 'pgb_random.c'), obj('pgb_random'), workDir, cc, cflags);
+  const tableObj = await compile(table, obj('pgb_module_table'), workDir, cc, cflags);
   const frontend = [exec, locpath, random];
   if (options.libpqEncodingForwarders)
-    frontend.push(await compile(join(rt, 'pgb_libpq_encoding.c'), obj('pgb_libpq_encoding'), workDir, cc));
+    frontend.push(
+      await compile(join(rt, 'pgb_libpq_encoding.c'), obj('pgb_libpq_encoding'), workDir, cc, cflags),
+    );
   return { backend: [dl, exec, locpath, random, tableObj], frontend };
 }

@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildBundles, toolchainVersions } from '../build/build';
+import { buildBundles, buildTarget, toolchainVersions } from '../build/build';
+import { platformById } from '../core/platform';
 import { parseJobs } from '../build/command';
 import { compareFiles } from '../core/manifest';
 import { listBundleFiles } from '../core/bundle-files';
@@ -75,14 +76,21 @@ async function rebuildAndCompare(dir: string, options: RawOptions, ctx: CommandC
   const manifest = readManifestFile(join(dir, 'manifest.json'));
   const cacheDir = stringOption(options, 'cacheDir') ?? defaultCacheDir();
   const jobs = parseJobs(stringOption(options, 'jobs'));
-  const here = await toolchainVersions();
+  const platform = platformById(manifest.platform);
+  if (!platform)
+    throw new UserError(
+      `${dir}: the manifest names the platform '${manifest.platform}', which pg-bundle does not build`,
+      'check a bundle pg-bundle built',
+    );
+  const target = buildTarget({ platform });
+  const here = await toolchainVersions(target);
   const reports: VersionReport[] = [];
   for (const [majorText, entry] of Object.entries(manifest.versions)) {
     const major = Number(majorText);
     // the bundle's files must be the ones its manifest lists before the manifest stands for them
     const onDisk = compareFiles(entry.files, await listBundleFiles(dir, `v${major}`));
     for (const d of onDisk) ctx.log.warn(`v${major}: ${d.path} in ${dir}: ${d.problem} (${d.detail})`);
-    const inputs = rebuildInputs(major, entry);
+    const inputs = rebuildInputs(major, entry, target);
     const toolchain = toolchainDifferences(entry.toolchain, here);
     for (const t of toolchain) ctx.log.warn(`v${major}: toolchain differs: ${t}`);
     const out = mkdtempSync(join(tmpdir(), `pg-bundle-rebuild-v${major}-`));
@@ -103,6 +111,7 @@ async function rebuildAndCompare(dir: string, options: RawOptions, ctx: CommandC
         installDeps: false,
         jobs,
         log: ctx.log,
+        platform,
       });
       const files = compareRebuild(entry.files, rebuilt.versions[majorText].files);
       // a file on disk that differs from the manifest is different too, whatever the rebuild gave

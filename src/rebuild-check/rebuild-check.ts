@@ -2,8 +2,9 @@
  * rebuild-check (pure parts): the build inputs a manifest records, the toolchain differences, and
  * the per-file comparison of a bundle with its rebuild.
  */
-import { configureArgs, DEBUG_CFLAGS, RECORDED_CFLAGS } from '../build/configure';
+import { compilerFlags, configureArgs } from '../build/configure';
 import type { Toolchain } from '../build/build';
+import type { BuildTarget } from '../build/cross';
 import { FileEntry, VersionManifest } from '../core/manifest';
 import { parseSourceSpec, SourceSpec } from '../source/spec';
 
@@ -25,8 +26,11 @@ export interface RebuildInputs {
   problems: string[];
 }
 
-/** The build inputs of one version, from its manifest entry (pure). */
-export function rebuildInputs(major: number, entry: VersionManifest): RebuildInputs {
+/**
+ * The build inputs of one version, from its manifest entry (pure); `target`: the manifest's
+ * platform built on this machine (a cross build's configure arguments name both).
+ */
+export function rebuildInputs(major: number, entry: VersionManifest, target?: BuildTarget): RebuildInputs {
   const problems: string[] = [];
   const { spec, kind, revision, tarballSha256 } = entry.source;
   let source: SourceSpec;
@@ -56,20 +60,23 @@ export function rebuildInputs(major: number, entry: VersionManifest): RebuildInp
     icuPrefix: icuSource ? '<icu>' : undefined,
     // given whenever the tree's configure offers it: the rebuild of the same tree passes it again
     libseccomp: entry.configureFlags.includes('--with-libseccomp'),
+    target,
   });
   if (JSON.stringify(expectedFlags) !== JSON.stringify(entry.configureFlags))
     problems.push(
       `the manifest records configure flags ${entry.configureFlags.join(' ')}, this pg-bundle passes ${expectedFlags.join(' ')}`,
     );
   // postgres carries configure's CFLAGS in its pg_config data: the rebuild must compile with the same
-  const debug = entry.compilerFlags === DEBUG_CFLAGS;
+  const platform = target?.platform;
+  const [plain, withDebug] = [compilerFlags(platform), compilerFlags(platform, true)];
+  const debug = entry.compilerFlags === withDebug;
   if (entry.compilerFlags === undefined)
     problems.push(
-      `the manifest does not record the compiler flags (a pg-bundle before they were recorded compiled with "${DEBUG_CFLAGS}"); the rebuild compiles with "${RECORDED_CFLAGS}", so postgres's pg_config data differs`,
+      `the manifest does not record the compiler flags (a pg-bundle before they were recorded compiled with "${withDebug}"); the rebuild compiles with "${plain}", so postgres's pg_config data differs`,
     );
-  else if (!debug && entry.compilerFlags !== RECORDED_CFLAGS)
+  else if (!debug && entry.compilerFlags !== plain)
     problems.push(
-      `the manifest records compiler flags "${entry.compilerFlags}", this pg-bundle compiles with "${RECORDED_CFLAGS}" (or "${DEBUG_CFLAGS}" with --keep-debug)`,
+      `the manifest records compiler flags "${entry.compilerFlags}", this pg-bundle compiles with "${plain}" (or "${withDebug}" with --keep-debug)`,
     );
   const modules = entry.modules
     .map((m) => /^module:(.+)$/.exec(m.origin)?.[1])

@@ -11,6 +11,7 @@ import {
 } from '../../../src/build/cross';
 import { buildTarget } from '../../../src/build/build';
 import { compilerFrontScript } from '../../../src/build/compiler-front';
+import { compilerFlags, configureEnv } from '../../../src/build/configure';
 import { requirementsFor } from '../../../src/build/doctor';
 import {
   aptInstallLine,
@@ -147,5 +148,27 @@ describe('a cross build (pure parts)', () => {
   ])('what a cross build cannot do is refused in one line: %p', (req, message) => {
     expect(() => buildTarget({ platform: arm, ...req }, x86)).toThrow(message);
     expect(buildTarget({ platform: x86, ...req }, x86)).toEqual(native);
+  });
+});
+
+describe("the platform's compiler flags", () => {
+  test.each([
+    [x86, false, '-O2 -fstack-protector-strong'],
+    [x86, true, '-O2 -g -fstack-protector-strong'],
+    // AArch64's char is unsigned: catalogs' node trees printed 235 where x86-64 printed -21
+    [arm, false, '-O2 -fstack-protector-strong -fsigned-char'],
+    [arm, true, '-O2 -g -fstack-protector-strong -fsigned-char'],
+  ])('%s (debug %s): %s', (platform, debug, flags) => {
+    expect(compilerFlags(platform, debug)).toBe(flags);
+  });
+  test('configure records them (pg_config gives them to PGXS modules), on a native AArch64 build too', () => {
+    const input = { major: 17, sourceDir: '/s', buildDir: '/b' };
+    expect(configureEnv({ ...input, target: { platform: arm, host: arm } }).CFLAGS).toContain(
+      '-fsigned-char',
+    );
+    expect(configureEnv({ ...input, target: { platform: arm, host: x86 } }).CFLAGS).toContain(
+      '-fsigned-char',
+    );
+    expect(configureEnv(input).CFLAGS).toBe('-O2 -fstack-protector-strong');
   });
 });

@@ -7,6 +7,7 @@ import {
   toolchainDifferences,
 } from '../../../src/rebuild-check/rebuild-check';
 import { versionManifest } from '../publish/helpers';
+import { platformById } from '../../../src/core/platform';
 
 const f = (path: string, sha256: string, size = 1) => ({ path, sha256, size, mode: '0644' });
 
@@ -41,6 +42,19 @@ describe('rebuildInputs: what the manifest records becomes the build request', (
     const flagProblems = inputs.problems.filter((p) => /compiler flags/.test(p));
     if (problem) expect(flagProblems.join('\n')).toMatch(problem);
     else expect(flagProblems).toEqual([]);
+  });
+  test('an aarch64 bundle cross-built here: its configure arguments name both platforms, its flags -fsigned-char', () => {
+    const target = { platform: platformById('linux-aarch64')!, host: platformById('linux-x86_64')! };
+    const cross = entry((v) => {
+      v.configureFlags = [...v.configureFlags, '--host=aarch64-linux-gnu', '--build=x86_64-linux-gnu'];
+      v.compilerFlags = '-O2 -fstack-protector-strong -fsigned-char';
+    });
+    const flagProblems = (t?: typeof target) =>
+      rebuildInputs(14, cross, t).problems.filter((p) => /configure flags|compiler flags/.test(p));
+    expect(flagProblems(target)).toEqual([]);
+    // the same entry read as an x86-64 bundle's is not what this pg-bundle would pass
+    expect(flagProblems().join('\n')).toMatch(/--host=aarch64-linux-gnu/);
+    expect(flagProblems().join('\n')).toMatch(/records compiler flags ".*-fsigned-char"/);
   });
   test('a tarball source with its sha256, the distribution ICU, walredo and locales', () => {
     const inputs = rebuildInputs(
