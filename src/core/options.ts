@@ -233,6 +233,15 @@ export const OPTION_SPECS: OptionSpec[] = [
       "a WAL sample (segment files or a pg_wal directory, any start LSN): its dialect is named, a builtin walredo is refused for the fork's dialect, and walredo replays the sample instead of the generated corpus (run: the result goes into pin-bump's Risk section)",
   },
   {
+    key: 'crossCheck',
+    flag: '--cross-check <dir>',
+    input: 'cross-check',
+    kind: 'string',
+    commands: ['verify'],
+    description:
+      "a bundle of the same majors built for another architecture (e.g. the x86-64 build beside an aarch64 one): initdb's cluster must be identical to it (masked as the determinism check masks), and walredo's answers to the corpus page for page",
+  },
+  {
     key: 'repository',
     flag: '--repository <owner/name>',
     input: 'repository',

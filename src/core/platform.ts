@@ -19,6 +19,8 @@ export interface Platform {
   arch: 'x86_64' | 'aarch64';
   /** qemu's name for it (qemu-<name>-static runs its programs on another machine) */
   qemu: string;
+  /** AUDIT_ARCH_* (seccomp_data.arch: what a seccomp filter sees for this platform's system calls) */
+  auditArch: number;
 }
 
 export const PLATFORMS: readonly Platform[] = [
@@ -31,6 +33,7 @@ export const PLATFORMS: readonly Platform[] = [
     nodeArch: 'x64',
     arch: 'x86_64',
     qemu: 'x86_64',
+    auditArch: 0xc000003e,
   },
   {
     id: 'linux-aarch64',
@@ -41,6 +44,7 @@ export const PLATFORMS: readonly Platform[] = [
     nodeArch: 'arm64',
     arch: 'aarch64',
     qemu: 'aarch64',
+    auditArch: 0xc00000b7,
   },
 ];
 

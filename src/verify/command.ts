@@ -39,6 +39,7 @@ export const verifyCommand: CommandHandler = async (options, ctx) => {
     allowUnisolated: boolOption(options, 'allowUnisolated'),
     skipWalredo: boolOption(options, 'skipWalredo'),
     walSample: stringOption(options, 'wal'),
+    crossCheck: stringOption(options, 'crossCheck'),
     log: ctx.log,
   });
 

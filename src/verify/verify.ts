@@ -11,6 +11,8 @@ import { listVersionDirs } from '../core/bundle-files';
 import { readManifestFile } from '../core/manifest-file';
 import { UserError, errorMessage } from '../util/errors';
 import { checkKernelFloor } from './checks/kernel-floor';
+import { checkCrossArchitecture, OtherPlatformBundle } from './checks/cross-architecture';
+import { platformById } from '../core/platform';
 import { verifyWalRedo } from './checks/walredo';
 import { Logger } from '../util/logger';
 import { readWalSample, refuseSample, WalSampleFacts } from '../walredo/wal-sample';
@@ -49,6 +51,38 @@ export interface VerifyRequest {
   skipWalredo?: boolean;
   /** a WAL sample for the walredo stage of its major (--wal) */
   walSample?: string;
+  /** a bundle of the same majors for another platform, compared with this one (--cross-check) */
+  crossCheck?: string;
+}
+
+/**
+ * The --cross-check bundle, checked before anything runs: it exists, names another platform than
+ * this bundle's, and has every major verified.
+ */
+export function otherPlatformBundle(
+  dir: string,
+  majors: number[],
+  manifest: Manifest | undefined,
+): OtherPlatformBundle {
+  const fix =
+    'pass --cross-check the --out directory of a build of the same majors for the other architecture';
+  const { manifest: other, problem } = manifestOrProblem(join(dir, 'manifest.json'));
+  if (!other) throw new UserError(`--cross-check ${dir}: ${problem ?? 'no manifest.json'}`, fix);
+  const platform = platformById(other.platform);
+  if (!platform)
+    throw new UserError(
+      `--cross-check ${dir}: its manifest names an unknown platform '${other.platform}'`,
+      fix,
+    );
+  if (manifest && other.platform === manifest.platform)
+    throw new UserError(
+      `--cross-check ${dir} is a ${other.platform} bundle, like the bundle verified: nothing to compare across architectures`,
+      fix,
+    );
+  const missing = majors.filter((m) => !other.versions[String(m)] || !existsSync(join(dir, `v${m}`)));
+  if (missing.length)
+    throw new UserError(`--cross-check ${dir} has no ${missing.map((m) => `v${m}`).join(', ')}`, fix);
+  return { bundleDir: dir, platform };
 }
 
 /**
@@ -134,6 +168,7 @@ async function verifyVersion(ctx: VersionContext): Promise<CheckResult[]> {
   add(await checkHostIndependence(ctx));
   add(await checkSingleUserQuery(ctx));
   add(await checkKernelFloor(ctx));
+  if (ctx.otherPlatform) add(await checkCrossArchitecture(ctx, ctx.otherPlatform));
   return results;
 }
 
@@ -144,6 +179,9 @@ export async function verifyBundle(req: VerifyRequest): Promise<VerifyReport> {
   const { manifest, problem } = manifestOrProblem(manifestPath);
   const walSample = req.walSample
     ? checkWalSample(resolve(req.walSample), req.majors, manifest, req.log)
+    : undefined;
+  const otherPlatform = req.crossCheck
+    ? otherPlatformBundle(resolve(req.crossCheck), req.majors, manifest)
     : undefined;
 
   let method: IsolationMethod | undefined = req.isolation;
@@ -182,6 +220,7 @@ export async function verifyBundle(req: VerifyRequest): Promise<VerifyReport> {
         workDir,
         isolationProblem,
         facts: {},
+        otherPlatform,
       };
       if (method) ctx.sandbox = await createSandbox(method, bundleDir, join(workDir, 'sandbox'));
       const checks = await req.log.step(`verify v${major}`, () => verifyVersion(ctx));

@@ -1,6 +1,7 @@
 import { CheckResult, Manifest, VersionConformance, VersionManifest } from '../../core/manifest';
 import { Logger } from '../../util/logger';
 import { Sandbox } from '../sandbox';
+import type { OtherPlatformBundle } from './cross-architecture';
 
 /** Everything the checks of one version share; checks fill the `facts` and the data-directory paths. */
 export interface VersionContext {
@@ -22,6 +23,8 @@ export interface VersionContext {
   /** host path of the cluster made by the empty-root initdb, once it succeeded */
   emptyRootData?: string;
   facts: Omit<VersionConformance, 'checks'>;
+  /** the same majors built for another platform (--cross-check) */
+  otherPlatform?: OtherPlatformBundle;
 }
 
 export function versionManifest(ctx: VersionContext): VersionManifest | undefined {

@@ -34,23 +34,24 @@ function openUp(dir: string): void {
  * A copy of vNN/ in another directory of the host, for the host runs: it proves the bundle works from
  * a different place and keeps it readable for the unprivileged user the host runs use.
  */
-export function hostCopy(ctx: VersionContext): string {
-  const root = join(ctx.workDir, 'host-bundle');
+export function hostCopy(ctx: VersionContext, bundleDir = ctx.bundleDir, name = 'host-bundle'): string {
+  const root = join(ctx.workDir, name);
   if (!existsSync(join(root, ctx.dir))) {
     openUp(ctx.workDir);
     openUp(root);
-    cpSync(join(ctx.bundleDir, ctx.dir), join(root, ctx.dir), { recursive: true });
+    cpSync(join(bundleDir, ctx.dir), join(root, ctx.dir), { recursive: true });
   }
   return root;
 }
 
-async function hostInitdb(
+/** initdb on the host, as the storage service calls it, from a copy of the bundle (or of `root`, another bundle's copy). */
+export async function hostInitdb(
   ctx: VersionContext,
   name: string,
   env: NodeJS.ProcessEnv,
   runner: HostRunner,
+  root: string = hostCopy(ctx),
 ): Promise<{ data?: string; error?: string }> {
-  const root = hostCopy(ctx);
   const base = join(ctx.workDir, name);
   openUp(base);
   const cwd = join(base, 'cwd');
@@ -67,7 +68,7 @@ async function hostInitdb(
   return { data };
 }
 
-function compareWithEmptyRoot(ctx: VersionContext, hostData: string, label: string) {
+export function compareWithEmptyRoot(ctx: VersionContext, hostData: string, label: string) {
   const a = ctx.emptyRootData!;
   return compareClusters(
     listTree(a),
@@ -76,6 +77,13 @@ function compareWithEmptyRoot(ctx: VersionContext, hostData: string, label: stri
     'the empty-root run',
     label,
   );
+}
+
+/** "excluded: a and 3 more (reason); ..." (pure). */
+export function excludedSummary(excluded: readonly { path: string; reason: string }[]): string {
+  const byReason = new Map<string, string[]>();
+  for (const e of excluded) byReason.set(e.reason, [...(byReason.get(e.reason) ?? []), e.path]);
+  return `excluded: ${[...byReason].map(([reason, paths]) => `${paths[0]}${paths.length > 1 ? ` and ${paths.length - 1} more` : ''} (${reason})`).join('; ')}`;
 }
 
 async function runComparison(
@@ -90,9 +98,7 @@ async function runComparison(
   const host = await hostInitdb(ctx, name, env, runner);
   if (!host.data) return fail(name, host.error!);
   const { differences, compared, excluded } = compareWithEmptyRoot(ctx, host.data, label);
-  const byReason = new Map<string, string[]>();
-  for (const e of excluded) byReason.set(e.reason, [...(byReason.get(e.reason) ?? []), e.path]);
-  const excludedNote = `excluded: ${[...byReason].map(([reason, paths]) => `${paths[0]}${paths.length > 1 ? ` and ${paths.length - 1} more` : ''} (${reason})`).join('; ')}`;
+  const excludedNote = excludedSummary(excluded);
   if (differences.length > 0) {
     return fail(
       name,

@@ -3,7 +3,8 @@ import { encodeRedoRequest, ping } from '../../walredo/protocol';
 import { BLCKSZ } from '../../walredo/wal/constants';
 import { DEFAULT_TENANT_SHARD_ID } from '../../walredo/suite';
 import { initdbArgv } from '../invocation';
-import { kernelFloorFilter } from '../kernel-floor';
+import { kernelFloorFilter, kernelFloorProgram } from '../kernel-floor';
+import { hostPlatform, Platform, platformById } from '../../core/platform';
 import { describeEnd, firstLines, ProcessOutcome, succeeded } from '../process';
 import { fail, pass, skip, VersionContext } from './context';
 
@@ -20,8 +21,29 @@ function walRedoSession(): { input: Buffer; expected: Buffer } {
   };
 }
 
-function failure(what: string, o: ProcessOutcome): string {
-  return `${what} ${describeEnd(o)} under a Linux 5.10 system call filter (ENOSYS for x86-64 calls from 441 up): ${firstLines(o.stderr || o.stdout, 4)}`;
+/**
+ * Where the filter applies (pure): bwrap loads it into the process it starts, which runs on this
+ * machine's architecture, so it filters this machine's system calls. A bundle of another platform
+ * runs there under qemu-user: the filter sees the calls qemu makes for the program.
+ */
+export function kernelFloorPlatforms(
+  bundlePlatform: string | undefined,
+  host: Platform | undefined = hostPlatform(),
+): { filtered: Platform; emulated?: Platform } {
+  const filtered = host ?? platformById('linux-x86_64')!;
+  const bundle = bundlePlatform ? platformById(bundlePlatform) : undefined;
+  return bundle && bundle.id !== filtered.id ? { filtered, emulated: bundle } : { filtered };
+}
+
+/** How the run was filtered, for the check's detail (pure). */
+export function filterDescription(p: ReturnType<typeof kernelFloorPlatforms>): string {
+  const base = `every ${p.filtered.label} system call newer than Linux 5.10 (from 441 up) answers ENOSYS`;
+  if (!p.emulated) return base;
+  return `${base}; the ${p.emulated.label} binaries ran under qemu-user, whose calls for them the filter saw (AArch64 and x86-64 number every call from 424 up alike: a guest call newer than 5.10 reaches the filter as the same call, or qemu answers ENOSYS itself)`;
+}
+
+function failure(what: string, o: ProcessOutcome, filter: string): string {
+  return `${what} ${describeEnd(o)} under a Linux 5.10 system call filter (${filter}): ${firstLines(o.stderr || o.stdout, 4)}`;
 }
 
 /**
@@ -36,14 +58,16 @@ export async function checkKernelFloor(ctx: VersionContext): Promise<CheckResult
       KERNEL_FLOOR,
       `needs bwrap (bubblewrap) to load the system call filter (isolation here: ${sb?.method ?? 'none'})`,
     );
-  const filter = kernelFloorFilter();
+  const platforms = kernelFloorPlatforms(ctx.manifest?.platform);
+  const described = filterDescription(platforms);
+  const filter = kernelFloorFilter(kernelFloorProgram(platforms.filtered.auditArch));
   const initdb = initdbArgv(
     `${sb.bundlePath}/${ctx.dir}/bin/initdb`,
     ctx.major,
     `${sb.inoutPath}/kernel-floor-data`,
   );
   const o = await sb.runFiltered(initdb, filter);
-  if (!succeeded(o)) return fail(KERNEL_FLOOR, failure(`${ctx.dir}/bin/initdb`, o));
+  if (!succeeded(o)) return fail(KERNEL_FLOOR, failure(`${ctx.dir}/bin/initdb`, o, described));
   const session = walRedoSession();
   const postgres = `${sb.bundlePath}/${ctx.dir}/bin/postgres`;
   const w = await sb.runFiltered(
@@ -51,7 +75,7 @@ export async function checkKernelFloor(ctx: VersionContext): Promise<CheckResult
     filter,
     session.input,
   );
-  if (!succeeded(w)) return fail(KERNEL_FLOOR, failure(`${ctx.dir}/bin/postgres --wal-redo`, w));
+  if (!succeeded(w)) return fail(KERNEL_FLOOR, failure(`${ctx.dir}/bin/postgres --wal-redo`, w, described));
   if (Buffer.compare(Buffer.from(w.stdout, 'utf8'), session.expected) !== 0)
     return fail(
       KERNEL_FLOOR,
@@ -59,6 +83,6 @@ export async function checkKernelFloor(ctx: VersionContext): Promise<CheckResult
     );
   return pass(
     KERNEL_FLOOR,
-    `initdb and a walredo session (ping, push, get) succeed when every x86-64 system call newer than Linux 5.10 answers ENOSYS (${sb.method} --seccomp)`,
+    `initdb and a walredo session (ping, push, get) succeed when ${described} (${sb.method} --seccomp)`,
   );
 }

@@ -1,7 +1,12 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkKernelFloor } from '../../../src/verify/checks/kernel-floor';
+import {
+  checkKernelFloor,
+  filterDescription,
+  kernelFloorPlatforms,
+} from '../../../src/verify/checks/kernel-floor';
+import { platformById } from '../../../src/core/platform';
 import { VersionContext } from '../../../src/verify/checks/context';
 import {
   AUDIT_ARCH_X86_64,
@@ -9,6 +14,7 @@ import {
   ENOSYS,
   KERNEL_FLOOR_PROGRAM,
   kernelFloorFilter,
+  kernelFloorProgram,
   SECCOMP_RET_ALLOW,
   SECCOMP_RET_ERRNO,
 } from '../../../src/verify/kernel-floor';
@@ -41,6 +47,28 @@ describe('the Linux 5.10 system call filter', () => {
     ['another architecture', 0xc00000b7, 452, SECCOMP_RET_ALLOW],
   ])('%s', (_name, arch, nr, action) => {
     expect(evaluate(KERNEL_FLOOR_PROGRAM, arch, nr)).toBe(action);
+  });
+  const AARCH64 = platformById('linux-aarch64')!.auditArch;
+  it.each([
+    ['read (63 on AArch64)', 63, SECCOMP_RET_ALLOW],
+    ['process_madvise (5.10)', 440, SECCOMP_RET_ALLOW],
+    ['epoll_pwait2 (5.11)', 441, SECCOMP_RET_ERRNO | ENOSYS],
+    ['futex_waitv (5.16)', 449, SECCOMP_RET_ERRNO | ENOSYS],
+  ])('AArch64 (a native ARM machine): %s', (_name, nr, action) => {
+    expect(evaluate(kernelFloorProgram(AARCH64), AARCH64, nr)).toBe(action);
+    // the x86-64 program lets AArch64's calls through: the machine's own program must be used
+    expect(evaluate(KERNEL_FLOOR_PROGRAM, AARCH64, nr)).toBe(SECCOMP_RET_ALLOW);
+  });
+  it.each([
+    ['linux-x86_64', 'linux-x86_64', 'x86-64', undefined],
+    ['linux-aarch64', 'linux-x86_64', 'x86-64', 'AArch64'],
+    ['linux-aarch64', 'linux-aarch64', 'AArch64', undefined],
+    [undefined, 'linux-x86_64', 'x86-64', undefined],
+  ])("a %s bundle on a %s machine: the machine's calls are filtered", (bundle, host, filtered, emulated) => {
+    const p = kernelFloorPlatforms(bundle, platformById(host));
+    expect(p.filtered.label).toBe(filtered);
+    expect(p.emulated?.label).toBe(emulated);
+    expect(filterDescription(p)).toMatch(emulated ? /ran under qemu-user/ : /^every .* answers ENOSYS$/);
   });
   it('is laid out as struct sock_filter', () => {
     const bytes = kernelFloorFilter();
