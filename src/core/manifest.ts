@@ -57,6 +57,8 @@ export interface VersionConformance {
   dataChecksumVersion?: number;
   collation?: CollationFacts;
   walredo?: unknown;
+  /** this version compared with the same version built for another platform (verify --cross-check) */
+  crossArchitecture?: CrossArchitectureResult;
 }
 
 /** A library linked into the static binaries and the Debian package it came from (src/build/components.ts). */
@@ -105,8 +107,11 @@ export interface CrossArchitectureResult {
   /** the platform id compared with, e.g. 'linux-x86_64' */
   comparedWith: string;
   initdbIdentical: boolean;
-  pagesCompared: number;
-  pagesDiffering: number;
+  /** data-directory files compared (pages masked as verify masks) */
+  initdbFilesCompared?: number;
+  /** walredo pages both platforms' walredo answered for the same requests, and how many differ (absent: not measured) */
+  pagesCompared?: number;
+  pagesDiffering?: number;
 }
 
 export interface Manifest {
