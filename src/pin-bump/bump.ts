@@ -22,6 +22,8 @@ import {
   DEFAULT_PIN_PATH,
   isOlderRelease,
   parsePin,
+  measuredSha256,
+  pinnedPlatforms,
   PinFile,
   samePinnedRelease,
   serialisePin,
@@ -30,9 +32,8 @@ import { sha256 } from '../util/hash';
 import { pinDiff } from './pin-diff';
 import { readFile, RemoteFile } from './remote-file';
 import { prTitle, renderPrBody } from './pr-body';
-import { analyseRisk, RiskItem } from './risk';
+import { analyseRisk, ManifestSet, RiskItem } from './risk';
 import { CompatibilityResult, notMeasured } from './compatibility';
-import type { Manifest } from '../core/manifest';
 import { checkRouting, RoutingResult, teamSlugs } from './routing';
 import { unmetRequirements } from './walredo-dialect';
 
@@ -69,8 +70,11 @@ export interface BumpRequest {
   labels: string[];
   branch?: string;
   conformanceUrl?: string;
-  /** the old and new releases' manifests, when known: their linked-in library changes join the Risk section */
-  manifests?: { old?: Manifest; new?: Manifest };
+  /**
+   * the old and new releases' manifests (one per platform), when known: their linked-in library
+   * changes and the new one's cross-architecture results join the Risk section
+   */
+  manifests?: { old?: ManifestSet; new?: ManifestSet };
   /** retries of GitHub's transient 422 (default DEFAULT_RETRY) */
   retry?: RetryPolicy;
   /** measures the old pin's bundle against the new one (compare); its table joins the Risk section */
@@ -224,7 +228,11 @@ interface PlanFacts {
 export function pinWithRequirements(newPin: PinFile, oldPin: PinFile | undefined, where: string): PinFile {
   const requires = oldPin?.requires;
   if (!requires) return newPin;
-  const unmet = unmetRequirements(newPin.versions, requires.walredo);
+  const unmet = pinnedPlatforms(newPin).flatMap((p) =>
+    unmetRequirements(newPin.platforms[p].versions, requires.walredo).map((u) =>
+      pinnedPlatforms(newPin).length > 1 ? `${p}: ${u}` : u,
+    ),
+  );
   if (unmet.length > 0)
     throw new UserError(
       `${newPin.tag} does not provide what ${where} requires: ${unmet.join('; ')}`,
@@ -258,6 +266,7 @@ function composePlan(req: BumpRequest, facts: PlanFacts): BumpPlan {
       conformanceUrl: req.conformanceUrl,
       notes,
       compatibility: facts.compatibility,
+      manifests: req.manifests?.new,
     }),
     diff: pinDiff(req.pinPath, old?.text, newText),
     risks,
@@ -280,7 +289,7 @@ export async function planBump(
 ): Promise<BumpPlan> {
   if (!gh) {
     const why = 'a dry run reads no current pin, so there is no old bundle to compare with';
-    const compatibility = notMeasured({ pin: req.pinPath, new: req.newPin.sha256 }, why);
+    const compatibility = notMeasured({ pin: req.pinPath, new: measuredSha256(req.newPin) }, why);
     return composePlan(req, { base: '(default branch)', notes: [], teamReviewers: [], compatibility });
   }
   const repository = `${req.owner}/${req.repo}`;

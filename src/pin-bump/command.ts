@@ -16,8 +16,16 @@ import { Logger } from '../util/logger';
 import { applyBump, BumpPlan, BumpRequest, bumpBranch, enforceRouting, planBump } from './bump';
 import { setCompatibilityStatus } from './compatibility-status';
 import { CompareRunner, measureBump } from './measure';
-import { DEFAULT_PIN_PATH, pinFromManifest, pinPathProblem, serialisePin, unmeasuredFacts } from './pin-file';
-import { readReleaseInfo, readReleaseManifest } from './release-info';
+import {
+  DEFAULT_PIN_PATH,
+  pinFromManifests,
+  pinnedPlatforms,
+  pinPathProblem,
+  primaryBundle,
+  serialisePin,
+  unmeasuredFacts,
+} from './pin-file';
+import { readReleaseInfo, readReleaseManifests } from './release-info';
 import { validateStorageTeam } from './routing';
 
 function labelsOption(options: RawOptions): string[] {
@@ -150,19 +158,19 @@ function bumpRequest(
 ): BumpRequest {
   const { log } = ctx;
   const { out, dryRun } = settings;
-  const { manifest, path: manifestPath } = readReleaseManifest(out);
+  const { manifests, paths } = readReleaseManifests(out);
   const release = readReleaseInfo({
     out,
     tag: stringOption(options, 'tag'),
     releaseRepository:
       settings.releaseRepository ?? (env.PG_BUNDLE_RELEASE_REPOSITORY || env.GITHUB_REPOSITORY),
     serverUrl: settings.access.serverUrl,
-    platform: manifest.platform,
+    platforms: manifests.map((m) => m.platform),
     dryRun,
   });
-  const newPin = pinFromManifest(manifest, release);
+  const newPin = pinFromManifests(manifests, release);
   log.info(
-    `pin for ${release.tag}: versions ${Object.keys(newPin.versions).join(', ')} (from ${manifestPath})`,
+    `pin for ${release.tag}: ${pinnedPlatforms(newPin).join(' and ')}, versions ${Object.keys(primaryBundle(newPin).versions).join(', ')} (from ${paths.join(', ')})`,
   );
   const unmeasured = unmeasuredFacts(newPin);
   if (unmeasured.length > 0)
@@ -180,7 +188,7 @@ function bumpRequest(
     labels: labelsOption(options),
     branch: bumpBranch(settings.pinPath),
     conformanceUrl: release.conformanceUrl,
-    manifests: { new: manifest },
+    manifests: { new: manifests },
     retry: retryPolicy(env),
     measure: (oldPin, pin) =>
       measureBump(oldPin, pin, {

@@ -22,7 +22,7 @@ import {
   readCompatibilityComment,
   Verdict,
 } from './compatibility';
-import { parsePin } from './pin-file';
+import { measuredSha256, parsePin } from './pin-file';
 
 export interface StatusRequest extends RepositoryName {
   pullNumber: number;
@@ -39,7 +39,7 @@ async function staleness(gh: GitHubClient, req: StatusRequest, pull: Pull, c: Co
   if (!file) return `${c.pin} is not on the pull request's head commit`;
   try {
     const pin = parsePin(file.text, `${c.pin} on ${pull.head.sha.slice(0, 12)}`);
-    if (pin.sha256 === c.new) return undefined;
+    if (measuredSha256(pin) === c.new) return undefined;
     return `the pull request's ${c.pin} pins another bundle than the one measured; run pin-bump again`;
   } catch (err) {
     return `${c.pin} on the pull request's head commit is not a pin file (${(err as Error).message.split('\n')[0]})`;

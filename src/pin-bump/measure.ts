@@ -12,7 +12,7 @@ import { FetchAccess, fetchToTemp } from '../publish/fetch-to-temp';
 import { errorMessage } from '../util/errors';
 import { Logger } from '../util/logger';
 import { CompatibilityResult, notMeasured, summariseCompare } from './compatibility';
-import { PinFile } from './pin-file';
+import { measuredSha256, PinFile } from './pin-file';
 
 /** Runs compare on two bundles; tests inject one, production runs the real compare. */
 export type CompareRunner = (old: CompareInput, neu: CompareInput, log: Logger) => Promise<CompareReport>;
@@ -47,7 +47,11 @@ export async function measureBump(
   newPin: PinFile,
   s: MeasureSettings,
 ): Promise<CompatibilityResult> {
-  const pins = { pin: s.pinPath, old: oldPin?.sha256, new: newPin.sha256 };
+  const pins = {
+    pin: s.pinPath,
+    old: oldPin && measuredSha256(oldPin),
+    new: measuredSha256(newPin),
+  };
   if (!oldPin) return notMeasured(pins, 'first pin: there is no old bundle to compare with');
   let old: CompareInput;
   try {

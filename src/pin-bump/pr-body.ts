@@ -3,9 +3,10 @@
  * if the full text would be longer, the per-version tables, then the measured compare table, then
  * the risk list are shortened.
  */
+import { ArchitectureReport, architectureReport } from './architectures';
 import { compatibilityComment, CompatibilityResult } from './compatibility';
-import { PinFile, PinnedVersion } from './pin-file';
-import { RiskItem } from './risk';
+import { PinFile, PinnedBundle, pinnedPlatforms, PinnedVersion, primaryBundle } from './pin-file';
+import { ManifestSet, RiskItem } from './risk';
 
 export const PR_BODY_LIMIT = 65_536;
 export const PR_MARKER = '<!-- pg-bundle:pin-bump -->';
@@ -21,6 +22,8 @@ export interface PrBodyInput {
   notes?: string[];
   /** compare's measurement of the old bundle against the new one (or why there is none) */
   compatibility?: CompatibilityResult;
+  /** the new release's manifests (one per platform): their cross-architecture results join the Risk section */
+  manifests?: ManifestSet;
 }
 
 export function prTitle(newPin: PinFile): string {
@@ -141,7 +144,9 @@ function riskSection(risks: RiskItem[], firstPin: boolean, maxItems = Infinity):
       '',
     );
     for (const r of real.slice(0, maxItems))
-      lines.push(`- **v${r.version}: ${r.what}** \`${cell(r.old)}\` → \`${cell(r.new)}\`: ${r.why}.`);
+      lines.push(
+        `- **v${r.version}${onPlatforms(r)}: ${r.what}** \`${cell(r.old)}\` → \`${cell(r.new)}\`: ${r.why}.`,
+      );
     if (real.length > maxItems)
       lines.push(`- … and ${real.length - maxItems} more (shortened to fit GitHub's body limit).`);
   }
@@ -151,10 +156,54 @@ function riskSection(risks: RiskItem[], firstPin: boolean, maxItems = Infinity):
       '',
       `⚠️ **Not measured** (verify did not record these facts, so a change cannot be ruled out): ${unmeasured
         .slice(0, maxItems)
-        .map((r) => `v${r.version} ${r.what}`)
+        .map((r) => `v${r.version}${onPlatforms(r)} ${r.what}`)
         .join(', ')}${unmeasured.length > maxItems ? ', …' : ''}.`,
     );
   }
+  return lines.join('\n');
+}
+
+/** " (linux-aarch64)" for an item that concerns only some platforms of the new pin. */
+const onPlatforms = (r: RiskItem) => (r.platforms ? ` (${r.platforms.join(', ')})` : '');
+
+const ARCH_WHY =
+  'a page the storage service writes on one architecture is read and redone on the other: a library or collation that differs between them can sort or redo differently';
+
+/** "initdb identical, 812 pages compared, 0 differ (linux-aarch64 against linux-x86_64)", or why unknown. */
+function equalityLine(e: ArchitectureReport['equality'][number]): string {
+  if (!e.result)
+    return `- v${e.version}: cross-architecture equality **not measured** (no manifest of this release records it)`;
+  const r = e.result;
+  const files = r.initdbFilesCompared !== undefined ? ` (${r.initdbFilesCompared} files compared)` : '';
+  const pages =
+    r.pagesCompared === undefined
+      ? 'walredo pages not compared'
+      : `${r.pagesCompared} walredo pages compared, ${r.pagesDiffering ?? 'an unknown number'} differ`;
+  const verdict = r.initdbIdentical && (r.pagesDiffering ?? 0) === 0 ? '✅' : '⚠️';
+  return `- ${verdict} v${e.version}: ${cell(e.platform)} against ${cell(r.comparedWith)}: initdb ${r.initdbIdentical ? 'identical' : '**differs**'}${files}; ${pages}`;
+}
+
+/** The Risk section's part on the architectures of a release of several platforms ('' for one). */
+export function architectureSection(report: ArchitectureReport, maxItems = Infinity): string {
+  if (report.platforms.length < 2) return '';
+  const lines = [`### Between the architectures of this release (${report.platforms.join(', ')})`, ''];
+  if (report.differences.length === 0)
+    lines.push('No difference in ICU, glibc, collation, walredo, linked-in libraries or bundle size.');
+  else {
+    lines.push(`${report.differences.length} difference(s): ${ARCH_WHY}.`, '');
+    lines.push(`| Version | What | ${report.platforms.map(cell).join(' | ')} |`);
+    lines.push(`|---|---|${report.platforms.map(() => '---|').join('')}`);
+    for (const d of report.differences.slice(0, maxItems))
+      lines.push(
+        `| v${d.version} | ${cell(d.what)} | ${report.platforms.map((p) => code(d.values[p])).join(' | ')} |`,
+      );
+    if (report.differences.length > maxItems)
+      lines.push(
+        '',
+        `… and ${report.differences.length - maxItems} more (shortened to fit GitHub's body limit).`,
+      );
+  }
+  lines.push('', ...report.equality.map(equalityLine));
   return lines.join('\n');
 }
 
@@ -188,7 +237,16 @@ export function measuredSection(result: CompatibilityResult | undefined, maxChar
 /** The pull request body (pure), always under PR_BODY_LIMIT characters. */
 export function renderPrBody(input: PrBodyInput): string {
   const { oldPin, newPin, pinPath, risks } = input;
-  const conformance = input.conformanceUrl ?? newPin.manifestUrl;
+  const shown = primaryBundle(newPin);
+  // the tables compare the first platform's bundle with the old pin's of the same platform
+  const oldShown: PinnedBundle | undefined =
+    oldPin && (oldPin.platforms[shown.platform] ?? primaryBundle(oldPin));
+  const conformance = input.conformanceUrl ?? shown.manifestUrl;
+  const several = pinnedPlatforms(newPin).length > 1;
+  const bundleLines = pinnedPlatforms(newPin).map((p) => {
+    const b = newPin.platforms[p];
+    return `- Bundle${several ? ` (${p})` : ''}: [\`${cell(b.assetName)}\`](${b.assetUrl}), sha256 \`${b.sha256}\``;
+  });
   const header = [
     PR_MARKER,
     ...(input.compatibility ? [compatibilityComment(input.compatibility.summary)] : []),
@@ -202,27 +260,38 @@ export function renderPrBody(input: PrBodyInput): string {
     '',
     `- Release: ${newPin.releaseUrl}`,
     `- Conformance report: ${conformance ?? 'not published with this release'}`,
-    `- Bundle: [\`${cell(newPin.assetName)}\`](${newPin.assetUrl}), sha256 \`${newPin.sha256}\``,
+    ...bundleLines,
     ...(oldPin ? [`- Previous release: ${oldPin.releaseUrl}`] : []),
     '',
     '<sub>Opened by `pg-bundle pin-bump`. Re-running it with a newer release updates this pull request.</sub>',
   ].join('\n');
 
-  const majors = [...new Set([...Object.keys(oldPin?.versions ?? {}), ...Object.keys(newPin.versions)])].sort(
-    (x, y) => Number(x) - Number(y),
-  );
+  const majors = [
+    ...new Set([...Object.keys(oldShown?.versions ?? {}), ...Object.keys(shown.versions)]),
+  ].sort((x, y) => Number(x) - Number(y));
   const riskyLabels = (major: string) =>
     new Set(
       risks
         .filter((r) => r.version === major && r.kind !== 'not-measured' && r.kind !== 'wal-sample-passed')
         .map((r) => LABEL_OF_KIND[r.kind] ?? ''),
     );
-  const tables = majors.map((m) => versionTable(m, oldPin?.versions[m], newPin.versions[m], riskyLabels(m)));
+  const tables = majors.map((m) => versionTable(m, oldShown?.versions[m], shown.versions[m], riskyLabels(m)));
+  if (several)
+    tables.unshift(
+      `Tables of the ${shown.platform} bundle; the other architectures' differences are under Risk.`,
+    );
+  const architectures = architectureReport(newPin, input.manifests);
 
   const assemble = (risk: string, tableText: string) =>
     [header, risk, '## Versions', tableText, links].join('\n\n').replace(/\n{3,}/g, '\n\n') + '\n';
-  const risk = (maxItems = Infinity, measured = measuredSection(input.compatibility)) =>
-    riskSection(risks, !oldPin, maxItems) + (measured ? `\n\n${measured}` : '');
+  const risk = (maxItems = Infinity, measured = measuredSection(input.compatibility)) => {
+    const arch = architectureSection(architectures, maxItems);
+    return (
+      riskSection(risks, !oldPin, maxItems) +
+      (arch ? `\n\n${arch}` : '') +
+      (measured ? `\n\n${measured}` : '')
+    );
+  };
 
   const full = assemble(risk(), tables.join('\n\n'));
   if (full.length <= PR_BODY_LIMIT) return full;

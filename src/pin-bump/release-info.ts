@@ -2,7 +2,7 @@
  * What pin-bump needs from the publish step: the merged manifest and where the release's bundle
  * asset is. Reading files is the edge; deriving URLs and parsing SHA256SUMS are pure.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Manifest } from '../core/manifest';
 import { UserError } from '../util/errors';
@@ -11,8 +11,8 @@ import { readManifestFile } from '../core/manifest-file';
 import { isSha256Hex } from '../util/hash';
 import { shown } from '../util/log-text';
 import { releaseUrls } from '../github/repository';
-import { bundleAssetName } from '../publish/naming';
-import { ReleaseInfo } from './pin-file';
+import { bundleAssetName, MANIFEST_ASSET, platformManifestName } from '../publish/naming';
+import { platformOrder, ReleaseAssetInfo, ReleaseInfo } from './pin-file';
 
 /** `<hex>  <name>` lines (sha256sum format, text or binary marker) → name → sha256 (pure); a name listed twice is refused. */
 export function parseSha256Sums(text: string, where = 'SHA256SUMS'): Map<string, string> {
@@ -32,8 +32,31 @@ export function parseSha256Sums(text: string, where = 'SHA256SUMS'): Map<string,
 }
 
 /**
- * The manifest of the release: <out>/publish/manifest.json (the merged manifest publish uploaded),
- * else <out>/manifest.json (build/verify's).
+ * The manifests of the release, one per platform in platform order: <out>/publish/manifest-<platform>.json
+ * (a release of several platforms), else the one of readReleaseManifest.
+ */
+export function readReleaseManifests(out: string): { manifests: Manifest[]; paths: string[] } {
+  const dir = join(out, 'publish');
+  const names = existsSync(dir) ? readdirSync(dir).filter((n) => /^manifest-.+\.json$/.test(n)) : [];
+  if (names.length === 0) {
+    const { manifest, path } = readReleaseManifest(out);
+    return { manifests: [manifest], paths: [path] };
+  }
+  const read = names.map((n) => ({ path: join(dir, n), manifest: readManifestFile(join(dir, n)) }));
+  for (const r of read)
+    if (r.path !== join(dir, platformManifestName(r.manifest.platform)))
+      throw new UserError(
+        `${r.path} describes a ${shown(r.manifest.platform)} bundle`,
+        "run pg-bundle publish again with the same --out: it writes each platform's manifest under its own name",
+      );
+  const order = platformOrder(read.map((r) => r.manifest.platform));
+  const sorted = order.map((id) => read.find((r) => r.manifest.platform === id)!);
+  return { manifests: sorted.map((r) => r.manifest), paths: sorted.map((r) => r.path) };
+}
+
+/**
+ * The manifest of a release of one platform: <out>/publish/manifest.json (the merged manifest
+ * publish uploaded), else <out>/manifest.json (build/verify's).
  */
 export function readReleaseManifest(out: string): { manifest: Manifest; path: string } {
   const candidates = [join(out, 'publish', 'manifest.json'), join(out, 'manifest.json')];
@@ -52,7 +75,8 @@ export interface ReleaseInfoInput {
   /** owner/name of the repository the release was published to (when publish did not record it) */
   releaseRepository?: string;
   serverUrl: string;
-  platform?: string;
+  /** the platforms of the release's manifests (default linux-x86_64) */
+  platforms?: string[];
   /** a dry-run bump may pin a release that publish only prepared */
   dryRun?: boolean;
 }
@@ -63,6 +87,15 @@ interface PublishRecordFile {
   repository?: string | null;
   assetName?: string;
   sha256?: string;
+  /** every platform's bundle (records made before releases had several platforms lack it) */
+  platforms?: {
+    platform?: string;
+    assetName?: string;
+    sha256?: string;
+    manifestName?: string;
+    assetUrl?: string;
+    manifestUrl?: string;
+  }[];
   dryRun?: boolean;
   releaseUrl?: string;
   assetUrl?: string;
@@ -120,15 +153,38 @@ export function releaseInfoFromRecord(
       `${recordPath} names no release repository`,
       'run publish with --repository, or set PG_BUNDLE_RELEASE_REPOSITORY=owner/name',
     );
-  const computed = releaseUrls(input.serverUrl, repository, record.tag, record.assetName);
+  const tag = record.tag;
+  const downloadUrl = (name: string) => releaseUrls(input.serverUrl, repository, tag, name).assetUrl;
+  const platforms = record.platforms ?? [
+    {
+      platform: input.platforms?.[0] ?? 'linux-x86_64',
+      assetName: record.assetName,
+      sha256: record.sha256,
+      manifestName: MANIFEST_ASSET,
+      assetUrl: record.assetUrl,
+      manifestUrl: record.manifestUrl,
+    },
+  ];
+  const assets: Record<string, ReleaseAssetInfo> = {};
+  for (const p of platforms) {
+    if (!p.platform || !p.assetName || !p.sha256 || !isSha256Hex(p.sha256) || !p.manifestName)
+      throw new UserError(
+        `${recordPath} lists a platform without its name, asset name, sha256 or manifest name`,
+        'run pg-bundle publish again with the same --out',
+      );
+    assets[p.platform] = {
+      assetName: p.assetName,
+      sha256: p.sha256,
+      assetUrl: p.assetUrl ?? downloadUrl(p.assetName),
+      manifestUrl: p.manifestUrl ?? downloadUrl(p.manifestName),
+    };
+  }
   return {
     repository,
-    tag: record.tag,
-    assetName: record.assetName,
-    sha256: record.sha256,
-    releaseUrl: record.releaseUrl ?? computed.releaseUrl,
-    assetUrl: record.assetUrl ?? computed.assetUrl,
-    manifestUrl: record.manifestUrl ?? computed.manifestUrl,
+    tag,
+    releaseUrl:
+      record.releaseUrl ?? releaseUrls(input.serverUrl, repository, tag, record.assetName).releaseUrl,
+    assets,
     ...(record.releasedAt ? { releasedAt: record.releasedAt } : {}),
   };
 }
@@ -145,24 +201,32 @@ function releaseInfoFromSums(input: ReleaseInfoInput): ReleaseInfo {
       'pin-bump cannot tell which repository holds the release',
       "run it in the release repository's workflow (GITHUB_REPOSITORY) or set PG_BUNDLE_RELEASE_REPOSITORY=owner/name",
     );
-  const assetName = bundleAssetName(input.tag, input.platform);
   const sumsPath = join(out, 'publish', 'SHA256SUMS');
   if (!existsSync(sumsPath))
     throw new UserError(
       `${sumsPath} is missing: pin-bump takes the bundle's sha256 from what publish wrote`,
       'run pg-bundle publish with the same --out first',
     );
-  const sha256 = parseSha256Sums(readFileSync(sumsPath, 'utf8'), sumsPath).get(assetName);
-  if (!sha256 || !isSha256Hex(sha256))
-    throw new UserError(
-      `${sumsPath} has no sha256 for ${assetName}`,
-      `check that --tag ${input.tag} is the tag publish used`,
-    );
-  return {
-    repository: input.releaseRepository,
-    tag: input.tag,
-    assetName,
-    sha256,
-    ...releaseUrls(input.serverUrl, input.releaseRepository, input.tag, assetName),
-  };
+  const sums = parseSha256Sums(readFileSync(sumsPath, 'utf8'), sumsPath);
+  const platforms = input.platforms ?? ['linux-x86_64'];
+  const { tag, releaseRepository } = input;
+  const urls = (name: string) => releaseUrls(input.serverUrl, releaseRepository, tag, name);
+  const assets: Record<string, ReleaseAssetInfo> = {};
+  for (const platform of platforms) {
+    const assetName = bundleAssetName(tag, platform);
+    const sha256 = sums.get(assetName);
+    if (!sha256 || !isSha256Hex(sha256))
+      throw new UserError(
+        `${sumsPath} has no sha256 for ${assetName}`,
+        `check that --tag ${tag} is the tag publish used`,
+      );
+    const manifestName = platforms.length === 1 ? MANIFEST_ASSET : platformManifestName(platform);
+    assets[platform] = {
+      assetName,
+      sha256,
+      assetUrl: urls(assetName).assetUrl,
+      manifestUrl: urls(manifestName).assetUrl,
+    };
+  }
+  return { repository: releaseRepository, tag, releaseUrl: urls(MANIFEST_ASSET).releaseUrl, assets };
 }

@@ -4,7 +4,14 @@
  * a different source revision, a bigger bundle) is ordinary and shown only in the tables.
  */
 import { Manifest } from '../core/manifest';
-import { PinFile, PinnedComponent, PinnedVersion } from './pin-file';
+import {
+  PinFile,
+  PinnedBundle,
+  pinnedPlatforms,
+  PinnedComponent,
+  PinnedVersion,
+  primaryBundle,
+} from './pin-file';
 import { walRedoChanges } from './walredo-dialect';
 
 export type RiskKind =
@@ -31,6 +38,8 @@ export interface RiskItem {
   new: string;
   /** why it matters, and what the reviewer should check */
   why: string;
+  /** the platforms it concerns, when not every platform of the new pin */
+  platforms?: string[];
 }
 
 const WHY: Record<RiskKind, string> = {
@@ -174,55 +183,108 @@ export function walSampleRisk(major: string, conformanceWalredo: unknown): RiskI
   };
 }
 
-/**
- * Risky differences from the old pin to the new one; with both manifests, also each linked-in
- * library change (old → new). Without an old pin (first bump) only the
- * facts the new pin lacks are reported.
- */
-export function analyseRisk(
-  oldPin: PinFile | undefined,
-  newPin: PinFile,
-  manifests: { old?: Manifest; new?: Manifest } = {},
+/** Manifests given one or one per platform, as a list. */
+export type ManifestSet = Manifest | Manifest[];
+
+/** The manifest of a platform in a set (unless `exact`, a set of one stands for the only platform). */
+export function manifestOf(
+  set: ManifestSet | undefined,
+  platform: string,
+  exact = false,
+): Manifest | undefined {
+  const list = set === undefined ? [] : Array.isArray(set) ? set : [set];
+  const own = list.find((m) => m.platform === platform);
+  return own ?? (list.length === 1 && !exact ? list[0] : undefined);
+}
+
+/** One platform's risky differences, old bundle → new bundle (no old bundle: first pin of it). */
+function platformRisk(
+  a: PinnedBundle | undefined,
+  b: PinnedBundle,
+  oldPinned: boolean,
+  manifests: { old?: Manifest; new?: Manifest },
 ): RiskItem[] {
   const items: RiskItem[] = [];
-  const majors = [...new Set([...Object.keys(oldPin?.versions ?? {}), ...Object.keys(newPin.versions)])].sort(
+  const majors = [...new Set([...Object.keys(a?.versions ?? {}), ...Object.keys(b.versions)])].sort(
     (x, y) => Number(x) - Number(y),
   );
   for (const major of majors) {
-    const a = oldPin?.versions[major];
-    const b = newPin.versions[major];
+    const av = a?.versions[major];
+    const bv = b.versions[major];
     const sample = walSampleRisk(major, manifests.new?.versions[major]?.conformance?.walredo);
     if (sample) items.push(sample);
-    if (a && b) {
-      items.push(...compareVersion(major, a, b));
+    if (av && bv) {
+      items.push(...compareVersion(major, av, bv));
       items.push(
         ...componentChanges(
           major,
-          manifests.old?.versions[major]?.components ?? a.components,
-          manifests.new?.versions[major]?.components ?? b.components,
+          manifests.old?.versions[major]?.components ?? av.components,
+          manifests.new?.versions[major]?.components ?? bv.components,
         ),
       );
-    } else if (a && !b)
+    } else if (av && !bv)
       items.push({
         kind: 'postgres-major',
         version: major,
         what: 'PostgreSQL major version removed',
-        old: a.postgresVersion,
+        old: av.postgresVersion,
         new: 'none',
         why: WHY['postgres-major'],
       });
-    else if (!a && b) {
-      if (oldPin)
+    else if (!av && bv) {
+      if (oldPinned)
         items.push({
           kind: 'postgres-major',
           version: major,
           what: 'PostgreSQL major version added',
           old: 'none',
-          new: b.postgresVersion,
+          new: bv.postgresVersion,
           why: 'a new major version: make sure the storage service is ready to serve it',
         });
-      items.push(...compareVersion(major, b, b).filter((i) => i.kind === 'not-measured'));
+      items.push(...compareVersion(major, bv, bv).filter((i) => i.kind === 'not-measured'));
     }
   }
   return items;
+}
+
+/**
+ * Risky differences from the old pin to the new one, per platform of the new pin (each against the
+ * old pin's bundle of the same platform; a platform the old pin lacks is a first pin of it); with
+ * the manifests (one per platform), also each linked-in library change (old → new). An item found
+ * on every platform is listed once, others name their platforms. Without an old pin (first bump)
+ * only the facts the new pin lacks are reported.
+ */
+export function analyseRisk(
+  oldPin: PinFile | undefined,
+  newPin: PinFile,
+  manifests: { old?: ManifestSet; new?: ManifestSet } = {},
+): RiskItem[] {
+  const platforms = pinnedPlatforms(newPin);
+  const found = new Map<string, RiskItem>();
+  for (const platform of platforms) {
+    // a pin of one platform replacing one of another (a move to other machines) is compared as is
+    const oldPlatform =
+      oldPin && (oldPin.platforms[platform] || platforms.length > 1)
+        ? platform
+        : oldPin && primaryBundle(oldPin).platform;
+    const old = oldPlatform === undefined ? undefined : oldPin?.platforms[oldPlatform];
+    const items = platformRisk(old, newPin.platforms[platform], old !== undefined, {
+      old: oldPlatform === undefined ? undefined : manifestOf(manifests.old, oldPlatform),
+      new: manifestOf(manifests.new, platform),
+    });
+    for (const item of items) {
+      const key = [item.kind, item.version, item.what, item.old, item.new].join('\u0000');
+      const seen = found.get(key);
+      if (seen) seen.platforms!.push(platform);
+      else found.set(key, { ...item, platforms: [platform] });
+    }
+  }
+  return [...found.values()].map((item) => {
+    if (item.platforms!.length === platforms.length) {
+      const rest: RiskItem = { ...item };
+      delete rest.platforms;
+      return rest;
+    }
+    return item;
+  });
 }

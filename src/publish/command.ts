@@ -1,10 +1,11 @@
 /**
- * `pg-bundle publish [artifact-dir...]` and `pg-bundle fetch --pin-file <pin> --out <dir>`.
+ * `pg-bundle publish [artifact-dir...]` and `pg-bundle fetch --pin-file <pin> --out <dir> [--arch <arch>]`.
  *
  * publish: packs the bundle (from --out, or from the artifact directories given as arguments, one
- * per matrix job) into the release's assets under <out>/publish/, then, unless --dry-run,
- * publishes them as a GitHub Release idempotently (see release.ts); without a token it fails. It writes
- * <out>/publish/release.json (tag, repository, asset name, sha256, URLs) for pin-bump.
+ * per matrix job; the artifacts of several platforms give one bundle per platform) into the
+ * release's assets under <out>/publish/, then, unless --dry-run, publishes them as a GitHub Release
+ * idempotently (see release.ts); without a token it fails. It writes <out>/publish/release.json
+ * (tag, repository, each platform's asset name, sha256 and URLs) for pin-bump.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,18 +18,32 @@ import { parseRepository } from '../github/repository';
 import { deadlinesOption } from '../github/deadlines';
 import { retryPolicy } from '../github/retry';
 import { UserError } from '../util/errors';
-import { assemblePublishInput, findArtifactDirs } from './artifacts';
+import { assemblePublishInputs, findArtifactDirs } from './artifacts';
 import { fetchBundle } from './fetch';
-import { defaultTag, MANIFEST_ASSET, validateTag } from './naming';
+import { defaultTag, validateTag } from './naming';
 import { PreparedRelease, prepareRelease } from './prepare';
 import { MakeLatest, PublishOutcome, publishRelease } from './release';
 import { adoptSameContent } from './same-content';
 
+/** One platform's bundle in publish's record. */
+export interface PublishedPlatform {
+  platform: string;
+  assetName: string;
+  sha256: string;
+  /** the name of its manifest asset (manifest.json, or manifest-<platform>.json in a release of several platforms) */
+  manifestName: string;
+  assetUrl?: string;
+  manifestUrl?: string;
+}
+
 export interface PublishRecord {
   tag: string;
   repository: string | null;
+  /** the first platform's bundle (as before releases had several platforms) */
   assetName: string;
   sha256: string;
+  /** every platform's bundle, in platform order */
+  platforms: PublishedPlatform[];
   assets: { name: string; sha256: string; size: number }[];
   dryRun: boolean;
   state?: string;
@@ -103,13 +118,30 @@ function publishTarget(options: RawOptions, ctx: CommandContext): PublishTarget 
   };
 }
 
-function publishRecord(prepared: PreparedRelease, target: PublishTarget): PublishRecord {
+function publishRecord(
+  prepared: PreparedRelease,
+  target: PublishTarget,
+  urlOf: (name: string) => string | undefined = () => undefined,
+): PublishRecord {
   const tarball = prepared.assets[0];
+  const platforms = prepared.platforms.map((p) => {
+    const assetUrl = urlOf(p.tarball.name);
+    const manifestUrl = urlOf(p.manifestName);
+    return {
+      platform: p.platform,
+      assetName: p.tarball.name,
+      sha256: p.tarball.sha256,
+      manifestName: p.manifestName,
+      ...(assetUrl ? { assetUrl } : {}),
+      ...(manifestUrl ? { manifestUrl } : {}),
+    };
+  });
   return {
     tag: prepared.tag,
     repository: target.repository ?? null,
     assetName: tarball.name,
     sha256: tarball.sha256,
+    platforms,
     assets: prepared.assets.map((a) => ({ name: a.name, sha256: a.sha256, size: a.size })),
     dryRun: target.dryRunReason !== undefined,
   };
@@ -133,8 +165,8 @@ async function reportDryRun(prepared: PreparedRelease, target: PublishTarget, ct
 interface Published {
   outcome: PublishOutcome;
   releaseUrl: string;
-  assetUrl?: string;
-  manifestUrl?: string;
+  /** the download URL GitHub gave an asset of the release */
+  urlOf: (name: string) => string | undefined;
   releasedAt: string;
 }
 
@@ -177,13 +209,7 @@ async function publishToGitHub(
     octokit.rest.repos.getRelease({ owner, repo, release_id: outcome.releaseId }),
   );
   const urlOf = (name: string) => release.assets.find((a) => a.name === name)?.browser_download_url;
-  return {
-    outcome,
-    releaseUrl: release.html_url,
-    assetUrl: urlOf(assets[0].name),
-    manifestUrl: urlOf(MANIFEST_ASSET),
-    releasedAt: release.created_at,
-  };
+  return { outcome, releaseUrl: release.html_url, urlOf, releasedAt: release.created_at };
 }
 
 const STATE_VERB: Record<PublishOutcome['state'], string> = {
@@ -193,14 +219,20 @@ const STATE_VERB: Record<PublishOutcome['state'], string> = {
   updated: 'updated the assets of',
 };
 
-async function reportPublished(prepared: PreparedRelease, published: Published, ctx: CommandContext) {
+async function reportPublished(
+  prepared: PreparedRelease,
+  published: Published,
+  record: PublishRecord,
+  ctx: CommandContext,
+) {
   const { outcome, releaseUrl } = published;
   const list = (names: string[]) => names.join(', ') || 'none';
   ctx.log.info(
     `${STATE_VERB[outcome.state]} release ${prepared.tag}: ${releaseUrl} (uploaded: ${list(outcome.uploaded)}; kept: ${list(outcome.kept)}; replaced: ${list(outcome.replaced)})`,
   );
   ctx.setOutput('release-url', releaseUrl);
-  if (published.assetUrl) ctx.setOutput('asset-url', published.assetUrl);
+  const assetUrl = record.platforms[0]?.assetUrl;
+  if (assetUrl) ctx.setOutput('asset-url', assetUrl);
   await ctx.addSummary(
     `### pg-bundle publish\n\nRelease [${prepared.tag}](${releaseUrl}) (${outcome.state}).\n\n${prepared.body}`,
   );
@@ -208,10 +240,13 @@ async function reportPublished(prepared: PreparedRelease, published: Published, 
 
 export const publishCommand: CommandHandler = async (options, ctx) => {
   const out = stringOption(options, 'out') ?? 'out';
-  const input = assemblePublishInput(artifactSources(ctx.args, out));
-  const tag = validateTag(stringOption(options, 'tag') ?? defaultTag(input.manifest));
+  // every check of the artifacts (one bundle per platform, same versions and sources) comes first
+  const inputs = assemblePublishInputs(artifactSources(ctx.args, out));
+  const tag = validateTag(stringOption(options, 'tag') ?? defaultTag(inputs.map((i) => i.manifest)));
   const target = publishTarget(options, ctx);
-  const prepared = await prepareRelease(input, tag, out, ctx.log);
+  if (inputs.length > 1)
+    ctx.log.info(`one release for ${inputs.map((i) => i.manifest.platform).join(' and ')}`);
+  const prepared = await prepareRelease(inputs, tag, out, ctx.log);
   ctx.setOutput('tag', tag);
   ctx.setOutput('asset-path', prepared.assets[0].path);
   if (target.dryRunReason) {
@@ -223,18 +258,19 @@ export const publishCommand: CommandHandler = async (options, ctx) => {
   }
   const published = await publishToGitHub(prepared, target, boolOption(options, 'replace'), ctx);
   // after publishing: the assets may be the release's own (adoptSameContent)
-  const record = publishRecord(prepared, target);
+  const record = publishRecord(prepared, target, published.urlOf);
   ctx.setOutput('sha256', record.sha256);
-  const { releaseUrl, assetUrl, manifestUrl, releasedAt } = published;
+  const { releaseUrl, releasedAt } = published;
+  const first = record.platforms[0];
   writeRecord(prepared, {
     ...record,
     state: published.outcome.state,
     releaseUrl,
-    assetUrl,
-    manifestUrl,
+    assetUrl: first?.assetUrl,
+    manifestUrl: first?.manifestUrl,
     releasedAt,
   });
-  await reportPublished(prepared, published, ctx);
+  await reportPublished(prepared, published, record, ctx);
   return 0;
 };
 
@@ -251,6 +287,7 @@ export const fetchCommand: CommandHandler = async (options, ctx) => {
     log: ctx.log,
     retry: retryPolicy(),
     deadlines: deadlinesOption(stringOption(options, 'timeout')),
+    arch: stringOption(options, 'arch'),
   });
   ctx.setOutput('dir', result.dir);
   ctx.setOutput('tag', result.tag);
@@ -259,7 +296,7 @@ export const fetchCommand: CommandHandler = async (options, ctx) => {
     .map((m, i) => `v${m} (PostgreSQL ${result.postgresVersions[i]})`)
     .join(', ');
   await ctx.addSummary(
-    `### pg-bundle fetch\n\nUnpacked \`${result.tag}\` into \`${result.dir}\`: ${versions}; sha256 \`${result.sha256}\`, checked against the pin and every file against its manifest.\n`,
+    `### pg-bundle fetch\n\nUnpacked \`${result.tag}\` (${result.platform}) into \`${result.dir}\`: ${versions}; sha256 \`${result.sha256}\`, checked against the pin and every file against its manifest.\n`,
   );
   return 0;
 };

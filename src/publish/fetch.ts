@@ -1,7 +1,8 @@
 /**
- * `pg-bundle fetch`: the consumer side. Reads a pin file, downloads the pinned bundle asset,
+ * `pg-bundle fetch`: the consumer side. Reads a pin file, takes its bundle for the machine's platform
+ * (or --arch's), downloads that asset,
  * checks its sha256 against the pin, checks every file in it against the manifest it carries
- * (and the manifest against the pin), then unpacks it into a pg_distrib_dir-shaped directory
+ * (and the manifest against the pin, its platform included), then unpacks it into a pg_distrib_dir-shaped directory
  * (<out>/vNN/..., <out>/manifest.json). Nothing is written to <out> before all checks pass.
  *
  * A release named by repository and tag (rebuild-check) goes the same way, with the pin pin-bump
@@ -40,6 +41,7 @@ import {
   RetryPolicy,
   withRetries,
 } from '../github/retry';
+import { hostPlatform } from '../core/platform';
 import { parsePin, PinFile, pinFromManifest, postgresVersionPattern } from '../pin-bump/pin-file';
 import { parseSha256Sums } from '../pin-bump/release-info';
 import { pinnedWalRedo, unmetRequirements } from '../pin-bump/walredo-dialect';
@@ -48,7 +50,8 @@ import { sha256 } from '../util/hash';
 import { DirLockTiming, withDirLock } from '../util/dir-lock';
 import { shown } from '../util/log-text';
 import { Logger } from '../util/logger';
-import { bundleAssetName, MANIFEST_ASSET, SHA256SUMS_ASSET } from './naming';
+import { PlatformPin, platformPin, wantedPlatform } from './fetch-platform';
+import { bundleAssetName, MANIFEST_ASSET, platformManifestName, SHA256SUMS_ASSET } from './naming';
 import { OutSwap, SwapStep } from './out-swap';
 import { safeArchivePath } from './tarball';
 import { zstdDecompressStream } from './zstd';
@@ -66,6 +69,8 @@ export interface FetchTarget {
   lockTiming?: DirLockTiming;
   /** Test hook: called between the renames of the swap (a throw there is an interruption). */
   faults?: (step: SwapStep) => void;
+  /** the platform whose bundle to fetch, as --arch takes it (default: the machine's) */
+  arch?: string;
 }
 
 export interface FetchOptions extends FetchTarget {
@@ -338,7 +343,7 @@ function apiClient(token: string | undefined, options: FetchTarget) {
 
 /** Through the API (works for private repositories): release by tag → asset by name → download. */
 async function downloadWithApi(
-  pin: PinFile,
+  pin: PlatformPin,
   token: string,
   options: FetchTarget,
   maxBytes: number,
@@ -366,16 +371,16 @@ const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 const TAR_OVERHEAD = MAX_MANIFEST_BYTES + 8 * 1024 * 1024;
 
 /** The largest uncompressed archive the pin allows: its versions' file sizes plus tar overhead. */
-function maxArchiveBytes(pin: PinFile): number {
+function maxArchiveBytes(pin: PlatformPin): number {
   return Object.values(pin.versions).reduce((sum, v) => sum + v.bundleSize, 0) + TAR_OVERHEAD;
 }
 
 /** The largest asset the pin allows: zstd never grows incompressible data by more than a few bytes per 128 KiB block. */
-function maxAssetBytes(pin: PinFile): number {
+function maxAssetBytes(pin: PlatformPin): number {
   return Math.ceil(maxArchiveBytes(pin) * 1.01) + 1024 * 1024;
 }
 
-async function downloadPinned(pin: PinFile, options: FetchTarget): Promise<Buffer> {
+async function downloadPinned(pin: PlatformPin, options: FetchTarget): Promise<Buffer> {
   const policy = options.retry ?? DEFAULT_RETRY;
   const maxBytes = maxAssetBytes(pin);
   const viaApi =
@@ -386,8 +391,13 @@ async function downloadPinned(pin: PinFile, options: FetchTarget): Promise<Buffe
 }
 
 /** What the pin says that the bundle's manifest contradicts (pure). */
-function pinMismatches(manifest: Manifest, pin: PinFile): string[] {
+function pinMismatches(manifest: Manifest, pin: PlatformPin): string[] {
   const problems: string[] = [];
+  // an x86-64 bundle behind an aarch64 asset name (or the reverse) would not even start
+  if (manifest.platform !== pin.platform)
+    problems.push(
+      `the bundle is built for ${shown(String(manifest.platform))}, the pin's ${pin.platform} asset must hold a ${pin.platform} bundle`,
+    );
   for (const [major, v] of Object.entries(pin.versions)) {
     const m = manifest.versions[major];
     if (!m) problems.push(`the pin lists PostgreSQL ${major} but the bundle does not contain it`);
@@ -446,7 +456,7 @@ function manifestShapeProblems(manifest: Manifest): string[] {
  * The storage service's requirements (`requires` in the pin) checked against the bundle's own
  * manifest, which the pin's sha256 vouches for (the pin's per-version facts could be edited).
  */
-function refuseUnmetRequirements(manifest: Manifest, pin: PinFile): void {
+function refuseUnmetRequirements(manifest: Manifest, pin: PlatformPin): void {
   const dialects = Object.fromEntries(
     Object.entries(manifest.versions).map(([major, v]) => [
       major,
@@ -505,7 +515,7 @@ class BundleExtraction {
 
   constructor(
     private readonly root: string,
-    private readonly pin: PinFile,
+    private readonly pin: PlatformPin,
   ) {}
 
   async entry(header: tar.Header, stream: EntryStream): Promise<void> {
@@ -678,7 +688,7 @@ async function feed(
 export async function extractBundle(
   archive: Buffer | AsyncIterable<Buffer>,
   root: string,
-  pin: PinFile,
+  pin: PlatformPin,
 ): Promise<Manifest> {
   const extraction = new BundleExtraction(root, pin);
   const extract = tar.extract();
@@ -700,6 +710,8 @@ export async function extractBundle(
 export interface FetchResult {
   dir: string;
   tag: string;
+  /** the platform whose bundle was fetched */
+  platform: string;
   /** the majors, in order */
   versions: string[];
   /** their PostgreSQL versions (escaped for a log) */
@@ -728,10 +740,19 @@ export async function fetchBundle(options: FetchOptions): Promise<FetchResult> {
   return fetchPin(readPinFile(resolve(options.pinPath)), `pin file ${options.pinPath}`, options);
 }
 
-/** The bundle a pin names (read from `where`: a pin file, or the pin on a consumer's branch), checked and unpacked. */
+/** The platform a fetch takes: `arch`, else the machine's. */
+function fetchPlatform(options: FetchTarget): string {
+  return wantedPlatform(options.arch, hostPlatform(), process.arch).id;
+}
+
+/**
+ * The bundle a pin names for this machine's platform (or options.arch's), read from `where` (a pin
+ * file, or the pin on a consumer's branch), checked and unpacked.
+ */
 export async function fetchPin(pin: PinFile, where: string, options: FetchTarget): Promise<FetchResult> {
-  refuseCredentials(pin, where);
-  return fetchPinned(pin, PIN_VOUCHER, options, () => downloadPinned(pin, options));
+  const chosen = platformPin(pin, fetchPlatform(options), where);
+  refuseCredentials(pin, chosen, where);
+  return fetchPinned(chosen, PIN_VOUCHER, options, () => downloadPinned(chosen, options));
 }
 
 /**
@@ -739,7 +760,7 @@ export async function fetchPin(pin: PinFile, where: string, options: FetchTarget
  * manifest and the manifest against the pin) and unpacked into --out with one switch.
  */
 async function fetchPinned(
-  pin: PinFile,
+  pin: PlatformPin,
   voucher: Voucher,
   options: FetchTarget,
   download: () => Promise<Buffer>,
@@ -764,12 +785,26 @@ async function fetchPinned(
   );
   const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
   const postgresVersions = majors.map((m) => shown(manifest.versions[m].postgres.version));
-  options.log.info(`unpacked ${pin.tag} (PostgreSQL ${postgresVersions.join(', ')}) into ${out}`);
-  return { dir: out, tag: pin.tag, versions: majors, postgresVersions, sha256: actual };
+  options.log.info(
+    `unpacked ${pin.tag} for ${pin.platform} (PostgreSQL ${postgresVersions.join(', ')}) into ${out}`,
+  );
+  return {
+    dir: out,
+    tag: pin.tag,
+    platform: pin.platform,
+    versions: majors,
+    postgresVersions,
+    sha256: actual,
+  };
 }
 
 /** Unpacks the checked archive beside --out and switches --out to it; a failure leaves nothing of it. */
-async function unpackAndSwitch(swap: OutSwap, pin: PinFile, data: Buffer, sha: string): Promise<Manifest> {
+async function unpackAndSwitch(
+  swap: OutSwap,
+  pin: PlatformPin,
+  data: Buffer,
+  sha: string,
+): Promise<Manifest> {
   const staging = swap.stage(sha);
   let manifest: Manifest;
   try {
@@ -784,9 +819,10 @@ async function unpackAndSwitch(swap: OutSwap, pin: PinFile, data: Buffer, sha: s
 }
 
 /** The pin's URLs, refused when they carry credentials (they would be printed, logged and retried). */
-function refuseCredentials(pin: PinFile, where: string): void {
+function refuseCredentials(pin: PinFile, chosen: PlatformPin, where: string): void {
+  const urls = { assetUrl: chosen.assetUrl, releaseUrl: pin.releaseUrl, manifestUrl: chosen.manifestUrl };
   for (const field of ['assetUrl', 'releaseUrl', 'manifestUrl'] as const) {
-    const value = pin[field];
+    const value = urls[field];
     if (!value) continue;
     let url: URL;
     try {
@@ -827,9 +863,11 @@ export async function fetchRelease(options: ReleaseFetchOptions): Promise<FetchR
     );
   const octokit = apiClient(token, options);
   const release = await releaseByTag(octokit, ref);
-  const { pin, asset } = await releasePin(octokit, ref, release);
-  return fetchPinned(pin, sumsVoucher(ref.tag, repositoryOf(ref)), options, () =>
-    downloadReleaseAsset(octokit, ref, asset, maxAssetBytes(pin)),
+  const platform = fetchPlatform(options);
+  const { pin, asset } = await releasePin(octokit, ref, release, platform);
+  const chosen = platformPin(pin, platform, `release ${ref.tag} in ${repositoryOf(ref)}`);
+  return fetchPinned(chosen, sumsVoucher(ref.tag, repositoryOf(ref)), options, () =>
+    downloadReleaseAsset(octokit, ref, asset, maxAssetBytes(chosen)),
   );
 }
 
@@ -837,17 +875,21 @@ const INCOMPLETE_RELEASE =
   'check the tag and the repository; a release pg-bundle publish left incomplete is completed by running publish again';
 
 /**
- * The pin pin-bump would write for this release, and its bundle asset: the versions and sizes from
- * the release's manifest.json, the sha256 of both from its SHA256SUMS.
+ * The pin pin-bump would write for this release's bundle of `platform`, and that bundle's asset:
+ * the versions and sizes from the platform's manifest (manifest-<platform>.json in a release of
+ * several platforms, else manifest.json), the sha256 of both from its SHA256SUMS.
  */
 async function releasePin(
   octokit: GitHubClient,
   ref: ReleaseRef,
   release: Release,
+  platform: string,
 ): Promise<{ pin: PinFile; asset: ReleaseAsset }> {
   const repository = repositoryOf(ref);
   const sumsAsset = assetNamed(release, ref, SHA256SUMS_ASSET, INCOMPLETE_RELEASE);
-  const manifestAsset = assetNamed(release, ref, MANIFEST_ASSET, INCOMPLETE_RELEASE);
+  const ownManifest = release.assets.some((a) => a.name === platformManifestName(platform));
+  const manifestName = ownManifest ? platformManifestName(platform) : MANIFEST_ASSET;
+  const manifestAsset = assetNamed(release, ref, manifestName, INCOMPLETE_RELEASE);
   const sumsData = await downloadReleaseAsset(
     octokit,
     ref,
@@ -875,9 +917,9 @@ async function releasePin(
     MAX_MANIFEST_BYTES,
     'a manifest may have',
   );
-  const where = `${MANIFEST_ASSET} of release ${ref.tag}`;
+  const where = `${manifestName} of release ${ref.tag}`;
   const voucher = sumsVoucher(ref.tag, repository);
-  checkSha256(manifestData, listed(MANIFEST_ASSET), manifestAsset.browser_download_url, where, voucher);
+  checkSha256(manifestData, listed(manifestName), manifestAsset.browser_download_url, where, voucher);
   const manifest = parseManifest(manifestData.toString('utf8'), where);
   const problems = manifestShapeProblems(manifest);
   if (problems.length) throw refuse(`${where}: ${problems.slice(0, 10).join('; ')}`);
@@ -888,10 +930,14 @@ async function releasePin(
       repository,
       tag: ref.tag,
       releaseUrl: release.html_url,
-      assetName: asset.name,
-      assetUrl: asset.browser_download_url,
-      manifestUrl: manifestAsset.browser_download_url,
-      sha256: listed(asset.name),
+      assets: {
+        [manifest.platform]: {
+          assetName: asset.name,
+          assetUrl: asset.browser_download_url,
+          manifestUrl: manifestAsset.browser_download_url,
+          sha256: listed(asset.name),
+        },
+      },
     });
   } catch (err) {
     if (err instanceof UserError) throw err;

@@ -2,7 +2,8 @@
  * Release naming (pure). Tag scheme, default: `bundle-<versions>-<content>` where
  * - versions are the PostgreSQL versions of the bundle, joined by `-` (e.g. `15.18-18.1`);
  * - content is the first 7 hex digits of the bundle's content digest (release-identity.ts): the
- *   sha256 over every file's path, mode, size and sha256.
+ *   sha256 over every file's path, mode, size and sha256 (a release of several platforms: over each
+ *   platform's digest).
  * Derived from the files only (no date, no build facts): a rebuild that gives the same files is the
  * same release (publish leaves it unchanged), one that gives other files (the same sources with newer
  * libraries, a changed module, a dirty tree) is a new one. `--tag` overrides it. Tags are limited to
@@ -10,21 +11,32 @@
  */
 import { Manifest } from '../core/manifest';
 import { UserError } from '../util/errors';
-import { contentDigest } from './release-identity';
+import { releaseDigest } from './release-identity';
 
 export function bundleAssetName(tag: string, platform = 'linux-x86_64'): string {
   return `pg-bundle-${tag}-${platform}.tar.zst`;
 }
 
 export const MANIFEST_ASSET = 'manifest.json';
+
+/**
+ * A platform's manifest in a release of several platforms (`manifest-linux-aarch64.json`); such a
+ * release also carries its first platform's as manifest.json, for readers that know one platform.
+ */
+export function platformManifestName(platform: string): string {
+  return `manifest-${platform}.json`;
+}
 export const SHA256SUMS_ASSET = 'SHA256SUMS';
 
-export function defaultTag(manifest: Manifest): string {
-  const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
+/** The default tag of a release of these manifests (one per platform; the first's versions name it). */
+export function defaultTag(manifests: Manifest | Manifest[]): string {
+  const all = Array.isArray(manifests) ? manifests : [manifests];
+  const manifest = all[0];
+  const majors = Object.keys(manifest?.versions ?? {}).sort((a, b) => Number(a) - Number(b));
   if (majors.length === 0)
     throw new UserError('the manifest lists no PostgreSQL version', 'run build (and verify) before publish');
   const versions = majors.map((m) => manifest.versions[m].postgres.version.replace(/[^A-Za-z0-9.]/g, ''));
-  return `bundle-${versions.join('-')}-${contentDigest(manifest).slice(0, 7)}`;
+  return `bundle-${versions.join('-')}-${releaseDigest(all).slice(0, 7)}`;
 }
 export function validateTag(tag: string): string {
   if (

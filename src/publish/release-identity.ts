@@ -21,6 +21,17 @@ export function contentDigest(manifest: Manifest): string {
   return hash.digest('hex');
 }
 
+/**
+ * The content digest of a release (pure): its one platform's contentDigest, or for several
+ * platforms the sha256 over "<platform> <contentDigest>" lines in the given order.
+ */
+export function releaseDigest(manifests: Manifest[]): string {
+  if (manifests.length === 1) return contentDigest(manifests[0]);
+  const hash = createHash('sha256');
+  for (const m of manifests) hash.update(`${m.platform}\t${contentDigest(m)}\n`);
+  return hash.digest('hex');
+}
+
 /** "system identifier 7412…" in a check's detail: random per initdb. */
 const SYSTEM_IDENTIFIER = /,? ?system identifier \d+/g;
 

@@ -13,7 +13,6 @@ import { apiCall, httpStatus } from '../github/errors';
 import { sha256 } from '../util/hash';
 import { shown } from '../util/log-text';
 import { Logger } from '../util/logger';
-import { MANIFEST_ASSET } from './naming';
 import { PreparedRelease } from './prepare';
 import { contentDigest } from './release-identity';
 
@@ -50,14 +49,35 @@ async function assetData(octokit: GitHubClient, w: Where, id: number): Promise<B
 }
 
 /** What the two manifests say differently about the same files, e.g. "v15 source revision a → b". */
-function differences(theirs: Manifest, ours: Manifest): string {
+function differences(theirs: Manifest, ours: Manifest): string[] {
   const said: string[] = [];
   for (const [major, v] of Object.entries(ours.versions)) {
     const t = theirs.versions[major];
     if (t && t.source.revision !== v.source.revision)
       said.push(`v${major} source revision ${shown(t.source.revision)} → ${v.source.revision}`);
   }
-  return said.length ? said.join('; ') : 'facts that do not change the files';
+  return said;
+}
+
+/** The release's manifest of each prepared platform, when every one describes the same files as ours. */
+async function sameFiles(
+  octokit: GitHubClient,
+  w: Where,
+  prepared: PreparedRelease,
+  byName: Map<string, { id: number }>,
+): Promise<Manifest[] | undefined> {
+  const theirs: Manifest[] = [];
+  for (const p of prepared.platforms) {
+    const asset = byName.get(p.manifestName);
+    if (!asset) return undefined;
+    const manifest = parseManifest(
+      (await assetData(octokit, w, asset.id)).toString('utf8'),
+      `${p.manifestName} of release ${w.tag}`,
+    );
+    if (contentDigest(manifest) !== contentDigest(p.manifest)) return undefined; // other files: refused as usual
+    theirs.push(manifest);
+  }
+  return theirs;
 }
 
 /**
@@ -79,21 +99,19 @@ export async function adoptSameContent(
     const remote = prepared.assets.map((a) => ({ ours: a, theirs: byName.get(a.name) }));
     if (remote.some((r) => !r.theirs || r.theirs.state !== 'uploaded')) return false; // incomplete: completed as usual
     if (remote.every((r) => digestOf(r.theirs!) === r.ours.sha256)) return false; // identical: unchanged as usual
-    const manifestAsset = byName.get(MANIFEST_ASSET)!;
-    const theirs = parseManifest(
-      (await assetData(octokit, w, manifestAsset.id)).toString('utf8'),
-      `${MANIFEST_ASSET} of release ${w.tag}`,
-    );
-    if (contentDigest(theirs) !== contentDigest(prepared.manifest)) return false; // other files: refused as usual
+    const theirs = await sameFiles(octokit, w, prepared, byName);
+    if (!theirs) return false;
+    const said = theirs.flatMap((t, i) => differences(t, prepared.platforms[i].manifest));
     log.info(
-      `release ${w.tag} already holds these files; its manifest differs from this build's in ${differences(theirs, prepared.manifest)}: the release is left as it is, and ${prepared.dir} now holds its assets`,
+      `release ${w.tag} already holds these files; its manifest differs from this build's in ${said.length ? said.join('; ') : 'facts that do not change the files'}: the release is left as it is, and ${prepared.dir} now holds its assets`,
     );
     for (const r of remote) {
       const data = await assetData(octokit, w, r.theirs!.id);
       writeFileSync(r.ours.path, data);
       Object.assign(r.ours, { sha256: sha256(data), size: data.length });
     }
-    prepared.manifest = theirs;
+    theirs.forEach((t, i) => (prepared.platforms[i].manifest = t));
+    prepared.manifest = theirs[0];
     prepared.body = release.body ?? '';
     writeFileSync(prepared.bodyPath, prepared.body);
     return true;

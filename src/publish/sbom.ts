@@ -20,19 +20,26 @@ function postgresComponent(major: string, v: VersionManifest): Models.Component 
   return component;
 }
 
-/** The SBOM document (pure apart from SOURCE_DATE_EPOCH). */
-export function renderSbom(manifest: Manifest, tag: string): string {
+/**
+ * The SBOM document (pure apart from SOURCE_DATE_EPOCH) of a release of one or several platforms:
+ * PostgreSQL once per major (the platforms share its source), each platform's libraries by their
+ * package URL (which names the architecture).
+ */
+export function renderSbom(manifests: Manifest | Manifest[], tag: string): string {
+  const all = Array.isArray(manifests) ? manifests : [manifests];
   const bom = new Models.Bom();
   bom.metadata.component = new Models.Component(Enums.ComponentType.Application, 'pg-bundle', {
     bomRef: 'bundle',
     version: tag,
-    description: `static PostgreSQL bundle ${tag} (${manifest.platform})`,
+    description: `static PostgreSQL bundle ${tag} (${all.map((m) => m.platform).join(', ')})`,
   });
   const epoch = process.env.SOURCE_DATE_EPOCH;
   if (epoch && /^\d+$/.test(epoch)) bom.metadata.timestamp = new Date(Number(epoch) * 1000);
   const seen = new Set<string>();
-  for (const [major, v] of Object.entries(manifest.versions)) {
-    bom.components.add(postgresComponent(major, v));
+  const versions = all.flatMap((m) => Object.entries(m.versions));
+  for (const [major, v] of versions) {
+    if (!seen.has(`postgresql-${major}`)) bom.components.add(postgresComponent(major, v));
+    seen.add(`postgresql-${major}`);
     for (const c of v.components ?? []) {
       if (seen.has(c.purl)) continue; // one entry per package across versions
       seen.add(c.purl);

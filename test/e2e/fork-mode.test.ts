@@ -28,6 +28,7 @@ import { unmetRequirements } from '../../src/pin-bump/walredo-dialect';
 import { walRedoStarter } from '../../src/walredo/suite';
 import { PROTOCOL_TESTS } from '../../src/walredo/suite/protocol-tests';
 import { WalRedoReport } from '../../src/walredo/suite/report';
+import { releaseOf, versionsOf } from '../support/pins';
 
 const named = namedBundle('PG_BUNDLE_E2E_FORK_BUNDLE');
 /** the main job's bundle (builtin walredo, upstream trees), when the run built one */
@@ -38,14 +39,15 @@ const builtinBundle = process.env.PG_BUNDLE_E2E_BUNDLE ?? '';
  */
 const reportFile = process.env.PG_BUNDLE_E2E_FORK_REPORT ?? '';
 
-const release = (tag: string): ReleaseInfo => ({
-  repository: 'acme/compute',
-  tag,
-  releaseUrl: `https://github.com/acme/compute/releases/tag/${tag}`,
-  assetName: 'pg-bundle.tar.zst',
-  assetUrl: `https://github.com/acme/compute/releases/download/${tag}/pg-bundle.tar.zst`,
-  sha256: '0'.repeat(64),
-});
+const release = (tag: string): ReleaseInfo =>
+  releaseOf({
+    repository: 'acme/compute',
+    tag,
+    releaseUrl: `https://github.com/acme/compute/releases/tag/${tag}`,
+    assetName: 'pg-bundle.tar.zst',
+    assetUrl: `https://github.com/acme/compute/releases/download/${tag}/pg-bundle.tar.zst`,
+    sha256: '0'.repeat(64),
+  });
 const RMGR = 'custom134';
 
 /** The creator pids of the SysV shared memory segments, as `ipcs -m -p` lists them (shmid, owner, cpid, lpid). */
@@ -167,15 +169,15 @@ if (!named) {
         const rows = risk.map((r) => `${r.what}: ${r.old} -> ${r.new}`);
         expect(rows).toEqual(
           expect.arrayContaining([
-            `walredo mode: ${from.versions[major].walredo?.mode} -> ${to.versions[major].walredo?.mode}`,
+            `walredo mode: ${versionsOf(from)[major].walredo?.mode} -> ${versionsOf(to)[major].walredo?.mode}`,
             expect.stringMatching(/^custom resource managers walredo replays: /),
           ]),
         );
       }
       // what a storage team running the fork would state in its pin file
       const required = { mode: 'fork' as const, customRmgrs: [134] };
-      expect(unmetRequirements(forkPin.versions, required)).toEqual([]);
-      expect(unmetRequirements(builtinPin.versions, required)).toEqual([
+      expect(unmetRequirements(versionsOf(forkPin), required)).toEqual([]);
+      expect(unmetRequirements(versionsOf(builtinPin), required)).toEqual([
         `v${major}: walredo mode is builtin, the pin requires fork`,
         `v${major}: walredo does not replay custom resource manager 134 (it replays none)`,
       ]);

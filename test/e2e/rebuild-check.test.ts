@@ -18,6 +18,7 @@ import { sha256 } from '../../src/util/hash';
 import { FakeGitHub } from '../fake-github';
 import { testContext } from '../unit/publish/helpers';
 import { requireBundle } from './bundle-env';
+import { releaseOf } from '../support/pins';
 
 const { out, version } = requireBundle();
 jest.setTimeout(30 * 60_000);
@@ -82,14 +83,17 @@ test(`v${version}: given a pin file, the pinned bundle is fetched, then rebuilt 
     const asset = await buildBundleArchive(readArtifactDir(dir));
     const assetPath = join(pinDir, 'bundle.tar.zst');
     writeFileSync(assetPath, asset);
-    const pin = pinFromManifest(manifest, {
-      repository: 'acme/compute',
-      tag: 'bundle-e2e',
-      releaseUrl: 'https://github.com/acme/compute/releases/tag/bundle-e2e',
-      assetName: 'bundle.tar.zst',
-      assetUrl: `file://${assetPath}`,
-      sha256: sha256(asset),
-    });
+    const pin = pinFromManifest(
+      manifest,
+      releaseOf({
+        repository: 'acme/compute',
+        tag: 'bundle-e2e',
+        releaseUrl: 'https://github.com/acme/compute/releases/tag/bundle-e2e',
+        assetName: 'bundle.tar.zst',
+        assetUrl: `file://${assetPath}`,
+        sha256: sha256(asset),
+      }),
+    );
     const pinPath = join(pinDir, 'postgres-bundle.json');
     writeFileSync(pinPath, serialisePin(pin));
     const ctx = testContext([pinPath]);

@@ -12,6 +12,7 @@ import { publishCommand } from '../../../src/publish/command';
 import { MemoryLogger } from '../../../src/util/logger';
 import { FakeGitHub } from '../../fake-github';
 import { bumpAndReadPin, makeArtifactDir, tempDir, testContext } from '../publish/helpers';
+import { parsePin, primaryBundle } from '../../../src/pin-bump/pin-file';
 
 const RELEASES = 'acme/compute';
 const CONSUMER = 'acme/pageserver';
@@ -91,7 +92,7 @@ test('a pin whose release is gone: one line naming the side, the release and the
 
 test("a corrupt old bundle is refused by fetch's checks (sha256 against the pin), nothing unpacked", async () => {
   const { pinPath, pinText } = await publishedPin();
-  const pin = JSON.parse(pinText) as { sha256: string; assetName: string };
+  const pin = primaryBundle(parsePin(pinText, 'the pin'));
   const asset = [...gh.repo(RELEASES).assets.values()].find((a) => a.name === pin.assetName);
   if (!asset) throw new Error(`no asset ${pin.assetName}`);
   asset.data = Buffer.concat([asset.data.subarray(0, 64), Buffer.from('corrupt'), asset.data.subarray(71)]);

@@ -179,7 +179,7 @@ describe('fetch in the action', () => {
     await runAction(process.env);
     expect(process.exitCode).toBeUndefined();
     expect(summary()).toMatch(
-      /### pg-bundle fetch\n\nUnpacked `bundle-t1` into `.*pg_install`: v15 \(PostgreSQL 15\.4\)/,
+      /### pg-bundle fetch\n\nUnpacked `bundle-t1` \(linux-x86_64\) into `.*pg_install`: v15 \(PostgreSQL 15\.4\)/,
     );
 
     writeFileSync(pinFile, pinText.replace(/bundle-t1/g, 'bundle-gone'));

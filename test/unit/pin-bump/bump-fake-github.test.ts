@@ -14,6 +14,7 @@ import { bundleAssetName } from '../../../src/publish/naming';
 import { MemoryLogger } from '../../../src/util/logger';
 import { FakeGitHub } from '../../fake-github';
 import { FIXTURES, fixtureManifest } from './helpers';
+import { releaseOf } from '../../support/pins';
 
 const CONSUMER = 'acme/pageserver';
 const RELEASES = 'acme/pg-bundle-releases';
@@ -52,13 +53,16 @@ function outDir(manifestFixture: string, tag: string, digest: string): string {
 function expectedPinText(manifestFixture: string, tag: string, digest: string): string {
   const assetName = bundleAssetName(tag);
   return serialisePin(
-    pinFromManifest(fixtureManifest(manifestFixture), {
-      repository: RELEASES,
-      tag,
-      assetName,
-      sha256: digest,
-      ...releaseUrls('https://github.com', RELEASES, tag, assetName),
-    }),
+    pinFromManifest(
+      fixtureManifest(manifestFixture),
+      releaseOf({
+        repository: RELEASES,
+        tag,
+        assetName,
+        sha256: digest,
+        ...releaseUrls('https://github.com', RELEASES, tag, assetName),
+      }),
+    ),
   );
 }
 

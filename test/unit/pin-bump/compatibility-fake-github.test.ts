@@ -13,7 +13,7 @@ import { createGitHubClient } from '../../../src/github/client';
 import { ACCEPT_LABEL, COMPATIBILITY_CONTEXT } from '../../../src/pin-bump/compatibility';
 import { makeCompatibilityStatusCommand } from '../../../src/pin-bump/compatibility-status';
 import { makePinBumpCommand } from '../../../src/pin-bump/command';
-import { DEFAULT_PIN_PATH } from '../../../src/pin-bump/pin-file';
+import { DEFAULT_PIN_PATH, parsePin, primaryBundle } from '../../../src/pin-bump/pin-file';
 import { publishCommand } from '../../../src/publish/command';
 import { MemoryLogger } from '../../../src/util/logger';
 import { FakeGitHub } from '../../fake-github';
@@ -191,7 +191,7 @@ test('compatibility-status: a result of another pin than the head proposes, and 
 
   // someone pushes another pin to the bump branch: the stored result no longer describes it
   const text = gh.readFile(CONSUMER, BRANCH, DEFAULT_PIN_PATH) as string;
-  const sha = (JSON.parse(text) as { sha256: string }).sha256;
+  const { sha256: sha } = primaryBundle(parsePin(text, 'the proposed pin'));
   gh.commitFiles(CONSUMER, BRANCH, { [DEFAULT_PIN_PATH]: text.replace(sha, '0'.repeat(64)) }, 'Another pin');
   await statusWorkflow();
   expect(status()).toMatchObject({

@@ -4,6 +4,7 @@ import { Manifest } from '../../../src/core/manifest';
 import { pinFromManifest, ReleaseInfo } from '../../../src/pin-bump/pin-file';
 import { releaseUrls } from '../../../src/github/repository';
 import { bundleAssetName } from '../../../src/publish/naming';
+import { releaseOf } from '../../support/pins';
 
 export const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'pin-bump');
 
@@ -17,13 +18,13 @@ export function releaseFor(
   repository = 'acme/pg-bundle-releases',
 ): ReleaseInfo {
   const assetName = bundleAssetName(tag);
-  return {
+  return releaseOf({
     repository,
     tag,
     assetName,
     sha256,
     ...releaseUrls('https://github.com', repository, tag, assetName),
-  };
+  });
 }
 
 export const pinOf = (manifest: string, tag: string, sha256?: string) =>

@@ -1,7 +1,8 @@
-import { PinFile } from '../../../src/pin-bump/pin-file';
+import { PinFile, primaryBundle } from '../../../src/pin-bump/pin-file';
 import { humanSize, PR_BODY_LIMIT, PR_MARKER, prTitle, renderPrBody } from '../../../src/pin-bump/pr-body';
 import { analyseRisk } from '../../../src/pin-bump/risk';
 import { pinOf } from './helpers';
+import { versionsOf, withBundle } from '../../support/pins';
 
 const PIN_PATH = 'pageserver/postgres-bundle.json';
 
@@ -32,7 +33,7 @@ describe('renderPrBody', () => {
 
   test('links to the release and the conformance report', () => {
     expect(body).toContain(`- Release: ${newPin.releaseUrl}`);
-    expect(body).toContain(`- Conformance report: ${newPin.manifestUrl}`);
+    expect(body).toContain(`- Conformance report: ${primaryBundle(newPin).manifestUrl}`);
     expect(body).toContain(`sha256 \`${'cd'.repeat(32)}\``);
     expect(body).toContain(`- Previous release: ${oldPin.releaseUrl}`);
     expect(body.startsWith(PR_MARKER)).toBe(true);
@@ -57,12 +58,15 @@ describe('renderPrBody', () => {
   });
 
   test('stays under GitHub’s 65,536-character limit with very many versions and risks', () => {
-    const many = (p: PinFile, icu: string): PinFile => ({
-      ...p,
-      versions: Object.fromEntries(
-        Array.from({ length: 3000 }, (_, i) => [String(i + 1), { ...p.versions['15'], icuVersion: icu }]),
-      ),
-    });
+    const many = (p: PinFile, icu: string): PinFile =>
+      withBundle(p, {
+        versions: Object.fromEntries(
+          Array.from({ length: 3000 }, (_, i) => [
+            String(i + 1),
+            { ...versionsOf(p)['15'], icuVersion: icu },
+          ]),
+        ),
+      });
     const a = many(oldPin, '67.1');
     const b = many(newPin, '72.1');
     const risks = analyseRisk(a, b);

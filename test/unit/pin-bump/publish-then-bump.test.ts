@@ -5,10 +5,11 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_PIN_PATH as PIN, parsePin } from '../../../src/pin-bump/pin-file';
+import { DEFAULT_PIN_PATH as PIN, parsePin, primaryBundle } from '../../../src/pin-bump/pin-file';
 import { publishCommand } from '../../../src/publish/command';
 import { FakeGitHub } from '../../fake-github';
 import { bumpAndReadPin, fetchFromPin, makeArtifactDir, tempDir, testContext } from '../publish/helpers';
+import { versionsOf } from '../../support/pins';
 
 let fake: FakeGitHub;
 beforeEach(async () => {
@@ -44,14 +45,15 @@ test('publish → pin-bump → fetch', async () => {
   expect(ctx.outputs['pin-bump-result']).toBe('created');
 
   const pin = parsePin(pinText, 'pin on the bump branch');
-  expect(pin).toMatchObject({
-    tag: 'bundle-20250101-chain01',
+  expect(pin).toMatchObject({ schemaVersion: 2, tag: 'bundle-20250101-chain01' });
+  expect(primaryBundle(pin)).toMatchObject({
+    platform: 'linux-x86_64',
     assetName: 'pg-bundle-bundle-20250101-chain01-linux-x86_64.tar.zst',
   });
-  expect(pin.assetUrl).toBe(
+  expect(primaryBundle(pin).assetUrl).toBe(
     `${fake.baseUrl}/_web/acme/bundles/releases/download/bundle-20250101-chain01/pg-bundle-bundle-20250101-chain01-linux-x86_64.tar.zst`,
   );
-  expect(pin.versions['15']).toMatchObject({
+  expect(versionsOf(pin)['15']).toMatchObject({
     postgresVersion: '15.4',
     icuVersion: '72.1',
     collation: { datcollate: 'C.UTF-8', datctype: null, provider: 'libc' },

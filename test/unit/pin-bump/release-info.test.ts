@@ -6,6 +6,7 @@ import { releaseUrls } from '../../../src/github/repository';
 import {
   parseSha256Sums,
   readReleaseManifest,
+  readReleaseManifests,
   readReleaseInfo,
   releaseInfoFromRecord,
 } from '../../../src/pin-bump/release-info';
@@ -72,14 +73,60 @@ describe('reading what publish wrote', () => {
       readReleaseInfo({ out, tag: 't', releaseRepository: 'acme/rel', serverUrl: 'https://github.com' }),
     ).toMatchObject({
       tag: 't',
-      sha256: SHA,
-      assetName: 'pg-bundle-t-linux-x86_64.tar.zst',
+      assets: { 'linux-x86_64': { sha256: SHA, assetName: 'pg-bundle-t-linux-x86_64.tar.zst' } },
       repository: 'acme/rel',
     });
     expect(() =>
       readReleaseInfo({ out, tag: 'other', releaseRepository: 'acme/rel', serverUrl: 'https://github.com' }),
     ).toThrow(/has no sha256 for pg-bundle-other-linux-x86_64.tar.zst/);
     expect(readReleaseManifest(out).path).toBe(join(out, 'publish', 'manifest.json'));
+  });
+
+  test("a release of two platforms: each platform's manifest from publish/, its sha256 from SHA256SUMS", () => {
+    const manifestOf = (platform: string) =>
+      JSON.stringify({ schemaVersion: 1, tool: { name: 'pg-bundle', version: '0' }, platform, versions: {} });
+    writeFileSync(join(out, 'publish', 'manifest-linux-aarch64.json'), manifestOf('linux-aarch64'));
+    writeFileSync(join(out, 'publish', 'manifest-linux-x86_64.json'), manifestOf('linux-x86_64'));
+    const other = 'ef'.repeat(32);
+    writeFileSync(
+      join(out, 'publish', 'SHA256SUMS'),
+      `${SHA}  pg-bundle-t-linux-x86_64.tar.zst\n${other}  pg-bundle-t-linux-aarch64.tar.zst\n`,
+    );
+    const { manifests, paths } = readReleaseManifests(out);
+    expect(manifests.map((m) => m.platform)).toEqual(['linux-x86_64', 'linux-aarch64']);
+    expect(paths).toEqual([
+      join(out, 'publish', 'manifest-linux-x86_64.json'),
+      join(out, 'publish', 'manifest-linux-aarch64.json'),
+    ]);
+    const info = readReleaseInfo({
+      out,
+      tag: 't',
+      releaseRepository: 'acme/rel',
+      serverUrl: 'https://github.com',
+      platforms: ['linux-x86_64', 'linux-aarch64'],
+    });
+    expect(info.assets['linux-aarch64']).toEqual({
+      assetName: 'pg-bundle-t-linux-aarch64.tar.zst',
+      sha256: other,
+      assetUrl: 'https://github.com/acme/rel/releases/download/t/pg-bundle-t-linux-aarch64.tar.zst',
+      manifestUrl: 'https://github.com/acme/rel/releases/download/t/manifest-linux-aarch64.json',
+    });
+    expect(info.assets['linux-x86_64'].sha256).toBe(SHA);
+  });
+
+  test("a platform manifest under another platform's name is refused", () => {
+    writeFileSync(
+      join(out, 'publish', 'manifest-linux-aarch64.json'),
+      JSON.stringify({
+        schemaVersion: 1,
+        tool: { name: 'pg-bundle', version: '0' },
+        platform: 'linux-x86_64',
+        versions: {},
+      }),
+    );
+    expect(() => readReleaseManifests(out)).toThrow(
+      /manifest-linux-aarch64.json describes a linux-x86_64 bundle/,
+    );
   });
 });
 
@@ -104,12 +151,42 @@ describe("publish's release.json", () => {
     expect(readReleaseInfo({ ...input, out })).toEqual({
       repository: 'acme/rel',
       tag: record.tag,
+      releaseUrl: record.releaseUrl,
+      assets: {
+        'linux-x86_64': {
+          assetName: record.assetName,
+          sha256: SHA,
+          assetUrl: record.assetUrl,
+          manifestUrl: record.manifestUrl,
+        },
+      },
+    });
+  });
+
+  test("a record of several platforms gives each platform's asset", () => {
+    const arm = {
+      platform: 'linux-aarch64',
+      assetName: 'pg-bundle-bundle-20250301-a1b2c3d-linux-aarch64.tar.zst',
+      sha256: 'ef'.repeat(32),
+      manifestName: 'manifest-linux-aarch64.json',
+    };
+    const x86 = {
+      platform: 'linux-x86_64',
       assetName: record.assetName,
       sha256: SHA,
-      releaseUrl: record.releaseUrl,
-      assetUrl: record.assetUrl,
-      manifestUrl: record.manifestUrl,
+      manifestName: 'manifest-linux-x86_64.json',
+    };
+    const info = releaseInfoFromRecord({ ...record, platforms: [x86, arm] }, 'release.json', input);
+    expect(Object.keys(info.assets)).toEqual(['linux-x86_64', 'linux-aarch64']);
+    expect(info.assets['linux-aarch64']).toEqual({
+      assetName: arm.assetName,
+      sha256: arm.sha256,
+      assetUrl: `https://github.com/acme/rel/releases/download/${record.tag}/${arm.assetName}`,
+      manifestUrl: `https://github.com/acme/rel/releases/download/${record.tag}/manifest-linux-aarch64.json`,
     });
+    expect(() =>
+      releaseInfoFromRecord({ ...record, platforms: [{ ...arm, sha256: 'x' }] }, 'release.json', input),
+    ).toThrow(/lists a platform without its name, asset name, sha256 or manifest name/);
   });
 
   test('a --tag that differs from what publish made is refused', () => {
@@ -123,7 +200,11 @@ describe("publish's release.json", () => {
     expect(() => releaseInfoFromRecord(dry, 'release.json', input)).toThrow(/publish ran as a dry run/);
     expect(releaseInfoFromRecord(dry, 'release.json', { ...input, dryRun: true })).toMatchObject({
       repository: 'fallback/repo',
-      assetUrl: `https://github.com/fallback/repo/releases/download/${record.tag}/${record.assetName}`,
+      assets: {
+        'linux-x86_64': {
+          assetUrl: `https://github.com/fallback/repo/releases/download/${record.tag}/${record.assetName}`,
+        },
+      },
     });
   });
 

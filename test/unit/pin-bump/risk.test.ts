@@ -4,6 +4,7 @@ import { PinFile } from '../../../src/pin-bump/pin-file';
 import { Component, Manifest } from '../../../src/core/manifest';
 import { analyseRisk, componentChanges, icuMajorMinor, walSampleRisk } from '../../../src/pin-bump/risk';
 import { pinOf } from './helpers';
+import { versionsOf } from '../../support/pins';
 
 const base = () => pinOf('manifest-icu67.json', 'bundle-1');
 function changed(edit: (p: PinFile) => void): PinFile {
@@ -29,26 +30,31 @@ describe('analyseRisk', () => {
   });
 
   test.each<[string, (p: PinFile) => void, string]>([
-    ['ICU minor', (p) => (p.versions['15'].icuVersion = '67.2'), 'icu-version'],
-    ['ICU major', (p) => (p.versions['15'].icuVersion = '72.1'), 'icu-version'],
-    ['ICU dropped', (p) => (p.versions['15'].icuVersion = null), 'icu-version'],
-    ['glibc', (p) => (p.versions['15'].libcVersion = '2.41'), 'libc-version'],
+    ['ICU minor', (p) => (versionsOf(p)['15'].icuVersion = '67.2'), 'icu-version'],
+    ['ICU major', (p) => (versionsOf(p)['15'].icuVersion = '72.1'), 'icu-version'],
+    ['ICU dropped', (p) => (versionsOf(p)['15'].icuVersion = null), 'icu-version'],
+    ['glibc', (p) => (versionsOf(p)['15'].libcVersion = '2.41'), 'libc-version'],
     [
       'libc collation version',
-      (p) => (p.versions['15'].collation.libcCollationVersion = '2.41'),
+      (p) => (versionsOf(p)['15'].collation.libcCollationVersion = '2.41'),
       'libc-collation-version',
     ],
-    ['datcollate', (p) => (p.versions['15'].collation.datcollate = 'en_US.UTF-8'), 'default-locale'],
-    ['datctype', (p) => (p.versions['15'].collation.datctype = 'en_US.UTF-8'), 'default-locale'],
-    ['provider', (p) => (p.versions['15'].collation.provider = 'builtin'), 'locale-provider'],
-    ['catalog version', (p) => (p.versions['15'].catalogVersion = 202209062), 'catalog-version'],
-    ['major version removed', (p) => delete p.versions['16'], 'postgres-major'],
+    ['datcollate', (p) => (versionsOf(p)['15'].collation.datcollate = 'en_US.UTF-8'), 'default-locale'],
+    ['datctype', (p) => (versionsOf(p)['15'].collation.datctype = 'en_US.UTF-8'), 'default-locale'],
+    ['provider', (p) => (versionsOf(p)['15'].collation.provider = 'builtin'), 'locale-provider'],
+    ['catalog version', (p) => (versionsOf(p)['15'].catalogVersion = 202209062), 'catalog-version'],
+    ['major version removed', (p) => delete versionsOf(p)['16'], 'postgres-major'],
     [
       'major version added',
-      (p) => (p.versions['17'] = { ...p.versions['16'], postgresVersion: '17.4', catalogVersion: 202406281 }),
+      (p) =>
+        (versionsOf(p)['17'] = {
+          ...versionsOf(p)['16'],
+          postgresVersion: '17.4',
+          catalogVersion: 202406281,
+        }),
       'postgres-major',
     ],
-    ['fact no longer measured', (p) => (p.versions['15'].collation.datcollate = null), 'not-measured'],
+    ['fact no longer measured', (p) => (versionsOf(p)['15'].collation.datcollate = null), 'not-measured'],
   ])('%s is flagged', (_name, edit, kind) => {
     const risks = analyseRisk(base(), changed(edit));
     expect(risks.map((r) => r.kind)).toEqual([kind]);
@@ -57,8 +63,8 @@ describe('analyseRisk', () => {
   test('an ICU maintenance release (same major.minor) is not flagged', () => {
     expect(
       analyseRisk(
-        changed((p) => (p.versions['15'].icuVersion = '72.1.0.1')),
-        changed((p) => (p.versions['15'].icuVersion = '72.1.0.3')),
+        changed((p) => (versionsOf(p)['15'].icuVersion = '72.1.0.1')),
+        changed((p) => (versionsOf(p)['15'].icuVersion = '72.1.0.3')),
       ),
     ).toEqual([]);
     expect(icuMajorMinor('72.1.0.3')).toBe('72.1');
@@ -66,7 +72,7 @@ describe('analyseRisk', () => {
 
   test('a first pin has nothing to compare, only unmeasured facts are reported', () => {
     expect(analyseRisk(undefined, base())).toEqual([]);
-    const unmeasured = changed((p) => (p.versions['16'].collation.provider = null));
+    const unmeasured = changed((p) => (versionsOf(p)['16'].collation.provider = null));
     expect(analyseRisk(undefined, unmeasured).map((r) => [r.version, r.kind, r.what])).toEqual([
       ['16', 'not-measured', 'provider'],
     ]);

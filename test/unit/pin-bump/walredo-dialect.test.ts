@@ -1,5 +1,5 @@
 import { analyseRisk } from '../../../src/pin-bump/risk';
-import { PinFile, pinProblems } from '../../../src/pin-bump/pin-file';
+import { PinFile, pinProblems, upgradePin } from '../../../src/pin-bump/pin-file';
 import { pinWithRequirements } from '../../../src/pin-bump/bump';
 import {
   PinnedWalRedo,
@@ -7,6 +7,7 @@ import {
   unmetWalRedoRequirement,
   walRedoChanges,
 } from '../../../src/pin-bump/walredo-dialect';
+import { versionsOf } from '../../support/pins';
 
 const BUILTIN: PinnedWalRedo = {
   mode: 'builtin',
@@ -19,8 +20,9 @@ const FORK: PinnedWalRedo = {
   rmgrs: { builtin: BUILTIN.rmgrs!.builtin, custom: [134] },
 };
 
+/** A pin of the first form (schemaVersion 1), read as every pin is. */
 function pin(tag: string, walredo: PinnedWalRedo | undefined, requires?: PinFile['requires']): PinFile {
-  return {
+  return upgradePin({
     schemaVersion: 1,
     tag,
     platform: 'linux-x86_64',
@@ -47,7 +49,7 @@ function pin(tag: string, walredo: PinnedWalRedo | undefined, requires?: PinFile
       },
     },
     ...(requires ? { requires } : {}),
-  };
+  });
 }
 
 describe('the consumer requires a WAL dialect', () => {
@@ -125,10 +127,10 @@ describe('the pin carries the linked components, so the next bump names each cha
   it('a glibc security update between two pins is a Risk line without fetching the old manifest', () => {
     const a = pin('a', FORK);
     const b = pin('b', FORK);
-    a.versions['16'].components = [
+    versionsOf(a)['16'].components = [
       { name: 'glibc', version: '2.36', debianPackage: 'libc6-dev', debianVersion: '2.36-9+deb12u13' },
     ];
-    b.versions['16'].components = [
+    versionsOf(b)['16'].components = [
       { name: 'glibc', version: '2.36', debianPackage: 'libc6-dev', debianVersion: '2.36-9+deb12u14' },
     ];
     expect(pinProblems(b)).toEqual([]);

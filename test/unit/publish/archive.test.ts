@@ -44,7 +44,7 @@ describe('bundle archive', () => {
       'v15/bin/postgres',
       'v17/bin/postgres',
     ]);
-    expect(() => assemblePublishInput([a, a])).toThrow(/appears in more than one manifest/);
+    expect(() => assemblePublishInput([a, a])).toThrow(/are both linux-x86_64 bundles of PostgreSQL 15/);
   });
 
   it('refuses to pack files that do not match the manifest', async () => {

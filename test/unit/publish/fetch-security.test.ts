@@ -14,6 +14,7 @@ import { sha256 } from '../../../src/util/hash';
 import { MemoryLogger } from '../../../src/util/logger';
 import { tempDir, versionManifest } from './helpers';
 import { GOOD_FILES, goodEntries, manifestFor, pinFor, RawEntry, tarOf, zstdBomb } from './hostile-bundles';
+import { releaseOf, withBundle } from '../../support/pins';
 
 async function fetchInto(pinPath: string, outDir: string, token?: string) {
   return fetchBundle({ pinPath, outDir, token, log: new MemoryLogger() });
@@ -204,20 +205,25 @@ describe('fetch sends the token only to GitHub over https', () => {
   });
 
   it('accepts only https, file and loopback http URLs in the pin schema', () => {
-    const base = pinFromManifest(manifestFor(GOOD_FILES), {
-      repository: 'o/r',
-      tag: 't',
-      releaseUrl: 'https://github.com/o/r/releases/tag/t',
-      assetName: 'a.tar.zst',
-      assetUrl: 'https://github.com/o/r/releases/download/t/a.tar.zst',
-      sha256: '0'.repeat(64),
-    });
+    const base = pinFromManifest(
+      manifestFor(GOOD_FILES),
+      releaseOf({
+        repository: 'o/r',
+        tag: 't',
+        releaseUrl: 'https://github.com/o/r/releases/tag/t',
+        assetName: 'a.tar.zst',
+        assetUrl: 'https://github.com/o/r/releases/download/t/a.tar.zst',
+        sha256: '0'.repeat(64),
+      }),
+    );
     expect(pinProblems(base)).toEqual([]);
-    expect(pinProblems({ ...base, assetUrl: 'file:///tmp/a.tar.zst' })).toEqual([]);
-    expect(pinProblems({ ...base, assetUrl: 'http://127.0.0.1:8080/a' })).toEqual([]);
+    expect(pinProblems(withBundle(base, { assetUrl: 'file:///tmp/a.tar.zst' }))).toEqual([]);
+    expect(pinProblems(withBundle(base, { assetUrl: 'http://127.0.0.1:8080/a' }))).toEqual([]);
     for (const bad of ['http://evil.example/a', 'ftp://github.com/a', 'javascript:alert(1)', 'gopher://x/a'])
-      expect(pinProblems({ ...base, assetUrl: bad }).join(' ')).toMatch(/assetUrl/);
-    expect(pinProblems({ ...base, manifestUrl: 'http://evil.example/m' }).join(' ')).toMatch(/manifestUrl/);
+      expect(pinProblems(withBundle(base, { assetUrl: bad })).join(' ')).toMatch(/assetUrl/);
+    expect(pinProblems(withBundle(base, { manifestUrl: 'http://evil.example/m' })).join(' ')).toMatch(
+      /manifestUrl/,
+    );
   });
 });
 

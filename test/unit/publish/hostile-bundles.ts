@@ -6,6 +6,7 @@ import { Manifest, MANIFEST_SCHEMA_VERSION } from '../../../src/core/manifest';
 import { pinFromManifest } from '../../../src/pin-bump/pin-file';
 import { sha256 } from '../../../src/util/hash';
 import { tempDir, versionManifest } from './helpers';
+import { firstForm, releaseOf } from '../../support/pins';
 
 export interface RawEntry {
   name: string;
@@ -71,17 +72,19 @@ export async function pinFor(
   writeFileSync(assetPath, asset);
   const pin = pinFromManifest(
     { ...manifest, versions: Object.fromEntries(majors.map((m) => [m, manifest.versions[m]])) },
-    {
+    releaseOf({
       repository: 'o/r',
       tag: 'bundle-1',
       releaseUrl: 'https://github.com/o/r/releases/tag/bundle-1',
       assetName: 'bundle.tar.zst',
       assetUrl: `file://${assetPath}`,
       sha256: sha256(asset),
-    },
+      platform: manifest.platform,
+    }),
   );
   const pinPath = join(dir, 'postgres-bundle.json');
-  writeFileSync(pinPath, JSON.stringify(pin));
+  // the first form: the fetch tests patch its top-level fields (the second form: fetch-platforms.test.ts)
+  writeFileSync(pinPath, JSON.stringify(firstForm(pin)));
   return pinPath;
 }
 

@@ -9,6 +9,7 @@ import { pinFromManifest } from '../../../src/pin-bump/pin-file';
 import { fetchCommand, publishCommand, PublishRecord } from '../../../src/publish/command';
 import { FakeGitHub } from '../../fake-github';
 import { makeArtifactDir, tempDir, testContext } from './helpers';
+import { releaseOf, versionsOf, withBundle } from '../../support/pins';
 
 const REPO = 'acme/pg-bundle-releases';
 const TAG = 'bundle-20250101-abc1234';
@@ -268,14 +269,17 @@ describe('publish and fetch against FakeGitHub', () => {
     const { record } = await publish(out);
     const pinPath = join(tempDir(), 'postgres-bundle.json');
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Manifest;
-    const pin = pinFromManifest(manifest, {
-      repository: REPO,
-      tag: TAG,
-      assetName: TARBALL,
-      assetUrl: record.assetUrl as string,
-      releaseUrl: record.releaseUrl as string,
-      sha256: record.sha256,
-    });
+    const pin = pinFromManifest(
+      manifest,
+      releaseOf({
+        repository: REPO,
+        tag: TAG,
+        assetName: TARBALL,
+        assetUrl: record.assetUrl as string,
+        releaseUrl: record.releaseUrl as string,
+        sha256: record.sha256,
+      }),
+    );
     writeFileSync(pinPath, JSON.stringify(pin));
 
     for (const token of [gh.token, undefined]) {
@@ -289,7 +293,7 @@ describe('publish and fetch against FakeGitHub', () => {
       expect(ctx.outputs.tag).toBe(TAG);
     }
 
-    writeFileSync(pinPath, JSON.stringify({ ...pin, sha256: '0'.repeat(64) }));
+    writeFileSync(pinPath, JSON.stringify(withBundle(pin, { sha256: '0'.repeat(64) })));
     const dest = tempDir('pgb-fetch-');
     await expect(
       fetchCommand({ pinFile: pinPath, out: dest, token: gh.token, apiUrl: gh.baseUrl }, testContext()),
@@ -298,7 +302,9 @@ describe('publish and fetch against FakeGitHub', () => {
 
     writeFileSync(
       pinPath,
-      JSON.stringify({ ...pin, versions: { '15': { ...pin.versions['15'], postgresVersion: '15.9' } } }),
+      JSON.stringify(
+        withBundle(pin, { versions: { '15': { ...versionsOf(pin)['15'], postgresVersion: '15.9' } } }),
+      ),
     );
     await expect(
       fetchCommand({ pinFile: pinPath, out: dest, token: gh.token, apiUrl: gh.baseUrl }, testContext()),
