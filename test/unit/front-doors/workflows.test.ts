@@ -33,7 +33,7 @@ test('bundle.yml runs the pg-bundle of its own commit, never a hard-coded reposi
   const running = Object.entries(bundle.jobs).filter(([, job]) =>
     (job.steps ?? []).some((s) => s.uses === './.pg-bundle'),
   );
-  expect(running.map(([name]) => name)).toEqual(['build', 'publish', 'pin-bump']);
+  expect(running.map(([name]) => name)).toEqual(['build', 'cross-check', 'publish', 'pin-bump']);
   for (const [name, job] of running) {
     const own = (job.steps ?? []).find((s) => s.with?.path === '.pg-bundle');
     expect([name, own?.with]).toEqual([
