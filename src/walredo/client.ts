@@ -4,7 +4,9 @@
  * responses on stdout to requests in order. Any failure kills the process and fails every
  * pending request with a typed error.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Readable, Writable } from 'node:stream';
 import { encodeRedoRequest, getPage, ping, RedoRequest, RESPONSE_SIZE } from './protocol';
 import { BufferTag } from './protocol';
 import { ByteQueue } from './byte-queue';
@@ -61,7 +63,33 @@ export interface WalRedoClientOptions {
   /** Run as this uid/gid (postgres refuses to run as root; the storage service is unprivileged). */
   uid?: number;
   gid?: number;
+  /** Starts the process; default node's spawn with piped stdio (src/verify/vm runs it in a VM instead). */
+  spawn?: WalRedoSpawn;
 }
+
+/** The part of node's ChildProcess the client uses. */
+export interface WalRedoChild {
+  readonly pid?: number;
+  readonly exitCode: number | null;
+  readonly signalCode: NodeJS.Signals | null;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  on(event: 'close' | 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): this;
+  on(event: 'error', listener: (e: Error) => void): this;
+  kill(signal?: NodeJS.Signals | number): boolean;
+  /** its /proc/<pid>/status where it runs (a VM's); absent: this machine's /proc */
+  procStatus?(): Promise<string>;
+}
+
+export type WalRedoSpawn = (
+  command: string,
+  args: string[],
+  options: { env: Record<string, string>; cwd?: string; uid?: number; gid?: number },
+) => WalRedoChild;
+
+const spawnHere: WalRedoSpawn = (command, args, options) =>
+  spawn(command, args, { ...options, stdio: ['pipe', 'pipe', 'pipe'] });
 
 /** Default identity: unprivileged "nobody" when this process runs as root, else unchanged. */
 export function defaultIdentity(): { uid?: number; gid?: number } {
@@ -80,7 +108,7 @@ export interface ExitInfo {
 }
 
 export class WalRedoClient {
-  private readonly child: ChildProcess;
+  private readonly child: WalRedoChild;
   private readonly pending: Pending[] = [];
   private readonly out = new ByteQueue();
   private stderrBuf = '';
@@ -99,12 +127,11 @@ export class WalRedoClient {
   ) {
     this.timeoutMs = options.timeoutMs ?? 60000;
     this.stderrKeep = options.stderrKeep ?? 16384;
-    this.child = spawn(postgresPath, options.args ?? ['--wal-redo'], {
+    this.child = (options.spawn ?? spawnHere)(postgresPath, options.args ?? ['--wal-redo'], {
       env: options.env ?? {},
       cwd: options.cwd,
       uid: options.uid,
       gid: options.gid,
-      stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.drained = new Promise((resolve) => this.child.on('close', () => resolve()));
     this.exited = new Promise((resolve) => {
@@ -123,7 +150,7 @@ export class WalRedoClient {
         exited(code, signal);
         setTimeout(() => this.fail(new WalRedoExited(code, signal, this.stderrTail())), 200).unref();
       });
-      this.child.on('error', (e: NodeJS.ErrnoException) => {
+      this.child.on('error', (e: Error & { code?: string }) => {
         this.exitInfo = { code: null, signal: null };
         resolve(this.exitInfo);
         this.fail(
@@ -147,6 +174,13 @@ export class WalRedoClient {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /** The process's /proc/<pid>/status, where it runs. */
+  async procStatus(): Promise<string> {
+    if (this.child.procStatus) return this.child.procStatus();
+    if (this.child.pid === undefined) throw new Error('the walredo process has no pid');
+    return readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
   }
 
   stderrTail(lines = 30): string {

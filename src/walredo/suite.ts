@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../util/errors';
 import { Logger } from '../util/logger';
-import { defaultIdentity, WalRedoClient, WalRedoError } from './client';
+import { defaultIdentity, WalRedoClient, WalRedoError, WalRedoSpawn } from './client';
 import { Corpus, DEFAULT_CORPUS_SCALE, generateCorpus, walSampleCorpus } from './corpus/corpus';
 import { loadStoredCorpus } from './corpus/store';
 import { ComparedVector, isCompared, RedoVector } from './corpus/vectors';
@@ -43,6 +43,8 @@ export interface WalRedoStageOptions {
   tenantShardId?: string | null;
   /** Vectors used by the protocol tests (default 64). */
   samples?: number;
+  /** Starts the walredo processes (default: here; src/verify/vm's AArch64Vm.walRedoSpawn() in a VM). */
+  spawn?: WalRedoSpawn;
 }
 
 export const DEFAULT_TENANT_SHARD_ID = '00000000000000000000000000000000';
@@ -67,6 +69,7 @@ export function walRedoStarter(
       timeoutMs: options.timeoutMs ?? 60000,
       cwd: options.cwd,
       ...defaultIdentity(),
+      spawn: options.spawn,
     });
 }
 

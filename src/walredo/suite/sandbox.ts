@@ -6,7 +6,7 @@
  * call ends the process (the storage service's neon_walredo traps it and prints
  * "seccomp: bad syscall"); without one the redo fails on the missing file with an ordinary error.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WalRedoClient, WalRedoError } from '../client';
@@ -90,10 +90,7 @@ export async function measureSandbox(
     await client.ping();
     let seccomp: number | undefined;
     try {
-      seccomp =
-        client.pid === undefined
-          ? undefined
-          : seccompMode(readFileSync(`/proc/${client.pid}/status`, 'utf8'));
+      seccomp = seccompMode(await client.procStatus());
     } catch {
       seccomp = undefined;
     }
