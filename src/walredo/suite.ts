@@ -115,11 +115,13 @@ export function readOnlyRootStarter(
   major: number,
   options: WalRedoStageOptions = {},
 ): (() => WalRedoClient) | undefined {
-  const bwrap = findOnPath('bwrap');
+  // an injected spawn (a VM's) makes the root where the process runs, from the same arguments
+  const bwrap = options.spawn ? 'bwrap' : findOnPath('bwrap');
   if (!bwrap) return undefined;
   const paths = walRedoPaths(bundleDir, major);
   const args = readOnlyRootArgs(paths.root, major, walRedoArgs(options));
-  return () => new WalRedoClient(bwrap, { args, env: {}, timeoutMs: options.timeoutMs ?? 60000 });
+  return () =>
+    new WalRedoClient(bwrap, { args, env: {}, timeoutMs: options.timeoutMs ?? 60000, spawn: options.spawn });
 }
 
 function walRedoArgs(options: WalRedoStageOptions): string[] {

@@ -18,7 +18,7 @@ import { VmChild } from '../../src/verify/vm/child';
 import { provisionGuestKernel } from '../../src/verify/vm/kernel';
 import { AArch64Vm } from '../../src/verify/vm/machine';
 import { WalRedoClient } from '../../src/walredo/client';
-import { DEFAULT_TENANT_SHARD_ID, walRedoPaths } from '../../src/walredo/suite';
+import { DEFAULT_TENANT_SHARD_ID, runWalRedoStage, walRedoPaths } from '../../src/walredo/suite';
 import { measureSandbox } from '../../src/walredo/suite/sandbox';
 
 jest.setTimeout(300_000);
@@ -216,5 +216,17 @@ withBundle(`the aarch64 bundle's walredo in the VM (PG_BUNDLE_E2E_ARM_BUNDLE, v$
   test("the walredo suite's sandbox measurement reads Seccomp 2 through the VM", async () => {
     const report = await measureSandbox((cwd) => start(['--wal-redo'], cwd), ARM_VERSION);
     expect(report.seccomp).toBe(2);
+  });
+
+  test('the whole walredo stage passes in the VM: every protocol test (the read-only root too) and vector', async () => {
+    const started = Date.now();
+    const report = await runWalRedoStage(ARM_BUNDLE, ARM_VERSION, { spawn: vm.walRedoSpawn() });
+    const failed = report.protocol.tests.filter((t) => !t.passed).map((t) => `${t.name}: ${t.detail}`);
+    console.log(
+      `VM walredo stage: ${report.vectors.passed} vectors, ${report.protocol.passed} protocol tests in ${Date.now() - started} ms`,
+    );
+    expect(failed).toEqual([]);
+    expect([report.status, report.vectors.failed, report.sandbox?.seccomp]).toEqual(['pass', 0, 2]);
+    expect(report.vectors.passed).toBeGreaterThan(1000);
   });
 });

@@ -17,6 +17,7 @@ import { run } from '../../util/exec';
 import { UserError } from '../../util/errors';
 import { packageRoot } from '../../util/package-root';
 import { WalRedoSpawn } from '../../walredo/client';
+import { rootSpawnFromBwrap } from './bwrap';
 import { VmChild } from './child';
 import { CpioEntry, cpioArchive } from './cpio';
 import { findGuestKernel, GuestKernel, guestModules } from './kernel';
@@ -29,6 +30,7 @@ import {
   FRAME,
   FrameReader,
   MS_RDONLY,
+  RootEntry,
 } from './protocol';
 
 export interface VmShare {
@@ -68,6 +70,8 @@ export interface VmSpawnOptions {
   cwd?: string;
   uid?: number;
   gid?: number;
+  /** an empty read-only root of its own with only these entries; default the guest's root */
+  root?: readonly RootEntry[];
 }
 
 /** What the guest's init (src/verify/vm/guest) is compiled from. */
@@ -201,14 +205,22 @@ export class AArch64Vm {
       cwd: options.cwd ?? '',
       uid: options.uid,
       gid: options.gid,
+      root: options.root,
     };
     this.send(FRAME.SPAWN, channel, encodeSpawn(req));
     return child;
   }
 
-  /** `spawn` for WalRedoClientOptions: walredo processes of a bundle in a share start in the VM. */
+  /**
+   * `spawn` for WalRedoClientOptions: walredo processes of a bundle in a share start in the VM. A
+   * bwrap command line (the stage's empty read-only root) is made by the guest's init instead.
+   */
   walRedoSpawn(): WalRedoSpawn {
-    return (command, args, options) => this.spawn(command, args, options);
+    return (command, args, options) => {
+      if (basename(command) !== 'bwrap') return this.spawn(command, args, options);
+      const r = rootSpawnFromBwrap(args);
+      return this.spawn(r.command, r.args, { env: r.env, cwd: r.cwd, uid: r.uid, gid: r.gid, root: r.root });
+    };
   }
 
   private request(type: number, payload: Uint8Array): Promise<Frame> {

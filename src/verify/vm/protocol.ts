@@ -77,19 +77,31 @@ export interface SpawnRequest {
   cwd: string;
   uid?: number;
   gid?: number;
+  /** an empty read-only root of its own with only these entries (as bwrap makes one); none: the guest's */
+  root?: readonly RootEntry[];
 }
 
-/** SPAWN's payload: uid, gid, argc, envc (u32), then cwd, argv and NAME=value strings, NUL-terminated. */
+/** What a process's own root holds: a host-side path's view in the guest, read-only or not, or a /proc. */
+export type RootEntry =
+  { kind: 'ro-bind' | 'dev-bind'; source: string; target: string } | { kind: 'proc'; target: string };
+
+/**
+ * SPAWN's payload: uid, gid, argc, envc, root entries (u32), then cwd, argv, NAME=value and each
+ * root entry's kind, source and target, NUL-terminated.
+ */
 export function encodeSpawn(req: SpawnRequest): Buffer {
   const env = Object.entries(req.env).map(([k, v]) => `${k}=${v}`);
-  const counts = Buffer.alloc(16);
+  const root = (req.root ?? []).flatMap((e) => [e.kind, e.kind === 'proc' ? 'proc' : e.source, e.target]);
+  const counts = Buffer.alloc(20);
   counts.writeUInt32LE(req.uid ?? UNCHANGED_ID, 0);
   counts.writeUInt32LE(req.gid ?? UNCHANGED_ID, 4);
   counts.writeUInt32LE(req.argv.length, 8);
   counts.writeUInt32LE(env.length, 12);
-  for (const s of [req.cwd, ...req.argv, ...env])
+  counts.writeUInt32LE(root.length / 3, 16);
+  const strings = [req.cwd, ...req.argv, ...env, ...root];
+  for (const s of strings)
     if (s.includes('\0')) throw new Error(`a spawn argument contains a NUL byte: ${JSON.stringify(s)}`);
-  return Buffer.concat([counts, Buffer.from([req.cwd, ...req.argv, ...env].map((s) => `${s}\0`).join(''))]);
+  return Buffer.concat([counts, Buffer.from(strings.map((s) => `${s}\0`).join(''))]);
 }
 
 /** MOUNT's payload: flags (u32), then source, target, fstype and options, NUL-terminated. */

@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events';
+import { readOnlyRootArgs } from '../../../src/walredo/suite';
+import { rootSpawnFromBwrap } from '../../../src/verify/vm/bwrap';
 import { cpioArchive } from '../../../src/verify/vm/cpio';
 import { VmChild } from '../../../src/verify/vm/child';
 import { moduleDepends, moduleLoadOrder } from '../../../src/verify/vm/kernel';
@@ -35,12 +37,18 @@ describe('frames', () => {
     ]);
   });
 
-  test('a spawn carries ids, counts, then cwd, argv and NAME=value, NUL-terminated', () => {
-    const p = encodeSpawn({ argv: ['/bin/x', '-a'], env: { A: '1' }, cwd: '/w', uid: 65534 });
+  test('a spawn carries ids, counts, then cwd, argv, NAME=value and root entries, NUL-terminated', () => {
+    const p = encodeSpawn({
+      argv: ['/bin/x', '-a'],
+      env: { A: '1' },
+      cwd: '/w',
+      uid: 65534,
+      root: [{ kind: 'proc', target: '/proc' }],
+    });
     expect(p.readUInt32LE(0)).toBe(65534);
     expect(p.readUInt32LE(4)).toBe(UNCHANGED_ID);
-    expect([p.readUInt32LE(8), p.readUInt32LE(12)]).toEqual([2, 1]);
-    expect(p.subarray(16).toString()).toBe('/w\0/bin/x\0-a\0A=1\0');
+    expect([p.readUInt32LE(8), p.readUInt32LE(12), p.readUInt32LE(16)]).toEqual([2, 1, 1]);
+    expect(p.subarray(20).toString()).toBe('/w\0/bin/x\0-a\0A=1\0proc\0proc\0/proc\0');
     expect(() => encodeSpawn({ argv: ['a\0b'], env: {}, cwd: '' })).toThrow(/NUL/);
   });
 
@@ -59,6 +67,32 @@ describe('frames', () => {
       9,
       31,
     ]);
+  });
+});
+
+describe("bwrap's arguments as a spawn in the VM", () => {
+  test("the walredo stage's empty read-only root becomes root entries, identity, environment and command", () => {
+    const args = readOnlyRootArgs('/b/v17', 17, ['--wal-redo']);
+    expect(rootSpawnFromBwrap(args)).toEqual({
+      command: '/bundle/v17/bin/postgres',
+      args: ['--wal-redo'],
+      env: { LD_LIBRARY_PATH: '/bundle/v17/lib' },
+      cwd: '/',
+      uid: 1000,
+      gid: 1000,
+      root: [
+        { kind: 'ro-bind', source: '/b/v17', target: '/bundle/v17' },
+        { kind: 'proc', target: '/proc' },
+        { kind: 'dev-bind', source: '/dev/null', target: '/dev/null' },
+      ],
+    });
+  });
+
+  test('an option it does not make is refused, not ignored', () => {
+    expect(() => rootSpawnFromBwrap(['--bind', '/a', '/a', '--', '/x'])).toThrow(
+      /does not know bwrap's --bind/,
+    );
+    expect(() => rootSpawnFromBwrap(['--unshare-all'])).toThrow(/without "-- <command>"/);
   });
 });
 

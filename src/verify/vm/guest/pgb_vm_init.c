@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,6 +58,8 @@ enum
 #define MAX_PAYLOAD (16u << 20)
 #define OUT_CHUNK (256 * 1024)
 #define PORT_NAME "pgb.mux"
+/* where a spawn's own empty root is mounted (in its own mount namespace) */
+#define NEW_ROOT "/.pgb-root"
 
 typedef struct Child
 {
@@ -188,6 +191,7 @@ mount_basics(void)
 	make_dirs("/sys");
 	make_dirs("/dev");
 	make_dirs("/tmp");
+	make_dirs(NEW_ROOT);
 	if (mount("proc", "/proc", "proc", 0, NULL) != 0)
 		send_log("mount /proc", errno);
 	if (mount("sysfs", "/sys", "sysfs", 0, NULL) != 0)
@@ -303,10 +307,80 @@ split_strings(char *p, char *end, char **out, uint32_t n)
 	return 0;
 }
 
-/* In the forked child: the descriptors, identity and directory asked for, then exec. */
+/* A file or directory at `path` to mount `like` onto (a bind needs a target of the same kind). */
+static void
+make_mount_point(const char *path, const char *like)
+{
+	struct stat st;
+
+	if (like && stat(like, &st) == 0 && !S_ISDIR(st.st_mode))
+	{
+		char		parent[4096];
+		char	   *slash;
+		int			fd;
+
+		snprintf(parent, sizeof(parent), "%s", path);
+		if ((slash = strrchr(parent, '/')) != NULL)
+		{
+			*slash = '\0';
+			make_dirs(parent);
+		}
+		if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) >= 0)
+			close(fd);
+	}
+	else
+		make_dirs(path);
+}
+
+/*
+ * An empty read-only root as bwrap makes one (src/verify/vm/bwrap.ts reads its arguments): new
+ * mount, IPC, network and UTS namespaces, a tmpfs with only the entries asked for (kind, source,
+ * target: "ro-bind", "dev-bind", "proc"), remounted read-only, then chroot into it.
+ */
+static int
+enter_root(char **entries, uint32_t n)
+{
+	char		dst[4096];
+	uint32_t	i;
+
+	if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS) != 0)
+		return -1;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return -1;
+	if (mount("tmpfs", NEW_ROOT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m") != 0)
+		return -1;
+	for (i = 0; i < n; i++)
+	{
+		const char *kind = entries[3 * i],
+				   *src = entries[3 * i + 1],
+				   *target = entries[3 * i + 2];
+
+		snprintf(dst, sizeof(dst), NEW_ROOT "%s", target);
+		if (strcmp(kind, "proc") == 0)
+		{
+			make_dirs(dst);
+			if (mount("proc", dst, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+				return -1;
+			continue;
+		}
+		make_mount_point(dst, src);
+		if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) != 0)
+			return -1;
+		if (strcmp(kind, "ro-bind") == 0 &&
+			mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) != 0)
+			return -1;
+	}
+	if (mount(NULL, NEW_ROOT, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
+		return -1;
+	if (chdir(NEW_ROOT) != 0 || chroot(".") != 0)
+		return -1;
+	return chdir("/");
+}
+
+/* In the forked child: the descriptors, root, identity and directory asked for, then exec. */
 static void
 exec_child(int in_r, int out_w, int err_w, int report, uint32_t uid, uint32_t gid, const char *cwd,
-		   char **argv, char **envp)
+		   char **argv, char **envp, char **root, uint32_t nroot)
 {
 	sigset_t	all;
 	int			stage = 0;
@@ -317,12 +391,14 @@ exec_child(int in_r, int out_w, int err_w, int report, uint32_t uid, uint32_t gi
 	setsid();
 	if (dup2(in_r, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
 		stage = 1;
+	else if (nroot > 0 && enter_root(root, nroot) != 0)
+		stage = 6;
 	else if (cwd[0])
 	{
 		struct stat st;
 
-		/* host directories (a scratch cwd) do not exist here: made on demand */
-		if (stat(cwd, &st) != 0)
+		/* host directories (a scratch cwd) do not exist here: made on demand (not in a new root) */
+		if (nroot == 0 && stat(cwd, &st) != 0)
 			make_dirs(cwd);
 		if (chdir(cwd) != 0)
 			stage = 2;
@@ -347,30 +423,33 @@ exec_child(int in_r, int out_w, int err_w, int report, uint32_t uid, uint32_t gi
 static void
 spawn_child(uint32_t channel, unsigned char *p, uint32_t len)
 {
-	static const char *const stages[] = {"", "dup2", "chdir", "setgid", "setuid", "execve"};
-	uint32_t	uid, gid, argc, envc;
+	static const char *const stages[] = {"", "dup2", "chdir", "setgid", "setuid", "execve", "new root"};
+	uint32_t	uid, gid, argc, envc, nroot;
 	char	  **strings;
 	int			in[2], out[2], err[2], rep[2];
 	int			r[2] = {0, 0};
 	pid_t		pid;
 	Child	   *c;
 
-	if (len < 16)
+	if (len < 20)
 		return send_log("spawn: short frame", EINVAL);
 	uid = get_u32(p);
 	gid = get_u32(p + 4);
 	argc = get_u32(p + 8);
 	envc = get_u32(p + 12);
-	if (argc == 0 || argc > 65536 || envc > 65536)
+	nroot = get_u32(p + 16);
+	if (argc == 0 || argc > 65536 || envc > 65536 || nroot > 256)
 		return send_log("spawn: bad counts", EINVAL);
-	strings = calloc(1 + argc + 1 + envc + 1, sizeof(char *));
-	if (split_strings((char *) p + 16, (char *) p + len, strings, 1 + argc + envc) != 0)
+	/* cwd, argv, NULL, env, NULL, root entries */
+	strings = calloc(1 + argc + 1 + envc + 1 + 3 * nroot, sizeof(char *));
+	if (split_strings((char *) p + 20, (char *) p + len, strings, 1 + argc + envc + 3 * nroot) != 0)
 	{
 		free(strings);
 		return send_log("spawn: bad strings", EINVAL);
 	}
-	/* argv = strings[1..argc], NULL; envp after it: shift env one slot to make room for argv's NULL */
-	memmove(strings + 1 + argc + 1, strings + 1 + argc, envc * sizeof(char *));
+	/* argv = strings[1..argc], NULL; envp after it: shift env and root two slots for the NULLs */
+	memmove(strings + 1 + argc + 1, strings + 1 + argc, (envc + 3 * nroot) * sizeof(char *));
+	memmove(strings + 1 + argc + 1 + envc + 1, strings + 1 + argc + 1 + envc, 3 * nroot * sizeof(char *));
 	strings[1 + argc] = NULL;
 	strings[1 + argc + 1 + envc] = NULL;
 	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(rep, O_CLOEXEC))
@@ -383,7 +462,8 @@ spawn_child(uint32_t channel, unsigned char *p, uint32_t len)
 	(void) fcntl(in[1], F_SETPIPE_SZ, 1 << 20);
 	pid = fork();
 	if (pid == 0)
-		exec_child(in[0], out[1], err[1], rep[1], uid, gid, strings[0], strings + 1, strings + 1 + argc + 1);
+		exec_child(in[0], out[1], err[1], rep[1], uid, gid, strings[0], strings + 1, strings + 1 + argc + 1,
+				   strings + 1 + argc + 1 + envc + 1, nroot);
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);
@@ -401,7 +481,7 @@ spawn_child(uint32_t channel, unsigned char *p, uint32_t len)
 	{
 		char		msg[64];
 		unsigned char payload[8 + sizeof(msg)];
-		int			n = snprintf(msg, sizeof(msg), "%s", r[0] > 0 && r[0] <= 5 ? stages[r[0]] : "fork");
+		int			n = snprintf(msg, sizeof(msg), "%s", r[0] > 0 && r[0] <= 6 ? stages[r[0]] : "fork");
 
 		put_u32(payload, (uint32_t) r[1]);
 		put_u32(payload + 4, (uint32_t) r[0]);
