@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { quoteForDisplay } from '../util/exec';
+import type { WalRedoChild } from '../walredo/client';
 
 /** How a child process ended; never thrown: checks turn it into a verdict. */
 export interface ProcessOutcome {
@@ -19,6 +20,8 @@ export interface SpawnOptions {
   extraFds?: number[];
   /** killed (SIGKILL) after this long; default 10 minutes */
   timeoutMs?: number;
+  /** starts the process elsewhere (an AArch64 VM's spawn); default node's spawn here */
+  start?: (cmd: string, args: readonly string[]) => WalRedoChild;
 }
 
 export function succeeded(o: ProcessOutcome): boolean {
@@ -50,11 +53,18 @@ export function spawnCollect(
 ): Promise<ProcessOutcome> {
   const command = quoteForDisplay(cmd, args);
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...(options.extraFds ?? [])],
-    });
+    const child: WalRedoChild = options.start
+      ? options.start(cmd, args)
+      : spawn(cmd, args, {
+          cwd: options.cwd,
+          env: options.env ?? process.env,
+          stdio: [
+            options.input === undefined ? 'ignore' : 'pipe',
+            'pipe',
+            'pipe',
+            ...(options.extraFds ?? []),
+          ],
+        });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout?.on('data', (d: Buffer) => out.push(d));

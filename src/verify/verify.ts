@@ -13,6 +13,8 @@ import { UserError, errorMessage } from '../util/errors';
 import { checkKernelFloor } from './checks/kernel-floor';
 import { checkCrossArchitecture, OtherPlatformBundle } from './checks/cross-architecture';
 import { platformById } from '../core/platform';
+import { bootVerifyVm, walRedoNeedsVm } from './vm/session';
+import { defaultCacheDir } from '../source/cache';
 import { verifyWalRedo } from './checks/walredo';
 import { Logger } from '../util/logger';
 import { readWalSample, refuseSample, WalSampleFacts } from '../walredo/wal-sample';
@@ -53,6 +55,8 @@ export interface VerifyRequest {
   walSample?: string;
   /** a bundle of the same majors for another platform, compared with this one (--cross-check) */
   crossCheck?: string;
+  /** where the AArch64 VM's guest kernel is kept (default: pg-bundle's cache directory) */
+  cacheDir?: string;
 }
 
 /**
@@ -205,6 +209,11 @@ export async function verifyBundle(req: VerifyRequest): Promise<VerifyReport> {
   // host runs drop to an unprivileged user, which must reach the copies and clusters below
   chmodSync(work, 0o755);
   const report: VerifyReport = { versions: {} };
+  // an aarch64 bundle here: walredo runs in a VM under a real arm64 kernel (qemu-user refuses seccomp)
+  const vm =
+    walRedoNeedsVm(manifest?.platform) && !req.skipWalredo
+      ? await bootVerifyVm(bundleDir, req.cacheDir ?? defaultCacheDir(), req.log)
+      : undefined;
   try {
     for (const major of req.majors) {
       const workDir = join(work, `v${major}`);
@@ -221,6 +230,7 @@ export async function verifyBundle(req: VerifyRequest): Promise<VerifyReport> {
         isolationProblem,
         facts: {},
         otherPlatform,
+        vm,
       };
       if (method) ctx.sandbox = await createSandbox(method, bundleDir, join(workDir, 'sandbox'));
       const checks = await req.log.step(`verify v${major}`, () => verifyVersion(ctx));
@@ -232,8 +242,17 @@ export async function verifyBundle(req: VerifyRequest): Promise<VerifyReport> {
           req.skipWalredo === true,
           req.log,
           walSample?.facts.major === major ? walSample : undefined,
+          vm?.walRedoSpawn(),
+          otherPlatform && { bundleDir: otherPlatform.bundleDir, platform: otherPlatform.platform.id },
         ),
       );
+      const pages = walredo.report.crossPages;
+      if (pages && ctx.facts.crossArchitecture)
+        ctx.facts.crossArchitecture = {
+          ...ctx.facts.crossArchitecture,
+          pagesCompared: pages.compared,
+          pagesDiffering: pages.differing,
+        };
       // the walredo stage measured the sandbox; a skipped stage leaves the hardening check as it was
       const sandboxed =
         walredo.report.status === 'skip'
@@ -243,6 +262,7 @@ export async function verifyBundle(req: VerifyRequest): Promise<VerifyReport> {
       report.versions[String(major)] = { checks, ...ctx.facts, walredo: walredo.report };
     }
   } finally {
+    await vm?.shutdown();
     if (req.keepWork) req.log.info(`scratch clusters kept in ${work}`);
     else {
       try {

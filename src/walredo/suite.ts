@@ -15,6 +15,7 @@ import { measureSandbox } from './suite/sandbox';
 import { runProtocolTests } from './suite/protocol-tests';
 import { countFor, emptyReport, WalRedoMode, WalRedoReport } from './suite/report';
 import { runVectors } from './suite/run-vectors';
+import { CrossPages, CrossPagesResult } from './suite/cross-pages';
 import { measureServerWal, needsServerWal, refuseSample, ServerWal, WalSampleFacts } from './wal-sample';
 
 export interface WalRedoStageOptions {
@@ -45,6 +46,11 @@ export interface WalRedoStageOptions {
   samples?: number;
   /** Starts the walredo processes (default: here; src/verify/vm's AArch64Vm.walRedoSpawn() in a VM). */
   spawn?: WalRedoSpawn;
+  /**
+   * The same major built for another platform (verify --cross-check): its walredo, run here, answers
+   * every vector again and each page is compared with this walredo's (suite/cross-pages.ts).
+   */
+  crossCheck?: { bundleDir: string; platform: string };
 }
 
 export const DEFAULT_TENANT_SHARD_ID = '00000000000000000000000000000000';
@@ -293,15 +299,22 @@ export async function runWalRedoStage(
     report.protocol.passed = report.protocol.tests.filter((t) => t.passed).length;
     report.protocol.failed = report.protocol.tests.length - report.protocol.passed;
     const rest: Iterable<RedoVector> = { [Symbol.iterator]: () => it };
+    const cross = options.crossCheck ? new CrossPages(options.crossCheck.platform) : undefined;
     await runVectors(
       (function* () {
         yield* head;
         yield* rest;
       })(),
       report,
-      { start, window: options.window ?? 16, onProgress: (n) => log?.debug(`walredo: ${n} vectors run`) },
+      {
+        start,
+        window: options.window ?? 16,
+        onProgress: (n) => log?.debug(`walredo: ${n} vectors run`),
+        onPage: cross && ((v, page) => cross.keep(v, page)),
+      },
     );
     recordCorpus(report, corpus);
+    if (cross) report.crossPages = await crossCheckPages(corpus, cross, major, options);
     // a walredo the probe cannot measure: the rmgrs of the vectors it passed, said to be so
     if (report.rmgrsNotMeasurable) report.rmgrs = rmgrsFromVectors(report.vectors.byRmgr);
   } catch (e) {
@@ -314,6 +327,33 @@ export async function runWalRedoStage(
   }
   conclude(report);
   return finish();
+}
+
+/**
+ * The other platform's walredo (run on this machine) answers the corpus again, into its own report
+ * (its pass/fail is not this bundle's); each answer is compared with this walredo's.
+ */
+async function crossCheckPages(
+  corpus: Corpus,
+  cross: CrossPages,
+  major: number,
+  options: WalRedoStageOptions,
+): Promise<CrossPagesResult> {
+  const other = options.crossCheck!;
+  options.log?.info(
+    `walredo: the ${other.platform} bundle's walredo (${other.bundleDir}) answers the same vectors`,
+  );
+  const start = walRedoStarter(other.bundleDir, major, { ...options, spawn: undefined });
+  await runVectors(corpus.vectors(), emptyReport(options.mode ?? 'builtin'), {
+    start,
+    window: options.window ?? 16,
+    onPage: (v, page) => cross.compare(v, page),
+  });
+  const r = cross.done();
+  options.log?.info(
+    `walredo: ${r.compared} pages compared with ${r.comparedWith}'s walredo: ${r.identical} identical, ${r.equalMasked} equal after masking, ${r.differing} differ`,
+  );
+  return r;
 }
 
 /** What the corpus skipped (and why), and where it came from, into the report. */
@@ -338,13 +378,17 @@ function recordCorpus(report: WalRedoReport, corpus: Corpus): void {
 /** The stage's verdict from the protocol tests and the vectors. */
 function conclude(report: WalRedoReport): void {
   const rmgrs = Object.values(report.vectors.byRmgr).filter((c) => c.passed + c.failed > 0).length;
+  const cross = report.crossPages;
   if (report.protocol.failed > 0 || report.vectors.failed > 0) {
     report.status = 'fail';
     report.message = `${report.protocol.failed} protocol tests and ${report.vectors.failed} vectors failed`;
+  } else if (cross && (cross.differing > 0 || cross.compared === 0)) {
+    report.status = 'fail';
+    report.message = `${cross.differing} of ${cross.compared} pages differ from the ${cross.comparedWith} walredo's answers to the same requests (first: ${cross.firstDiffering.map((d) => `vector ${d.vector} (${d.rmgr})`).join(', ') || 'none compared'})`;
   } else if (report.vectors.passed === 0) {
     report.status = 'fail';
     report.message = 'the corpus gave no vectors';
   } else {
-    report.message = `${report.vectors.passed} vectors over ${rmgrs} resource managers passed`;
+    report.message = `${report.vectors.passed} vectors over ${rmgrs} resource managers passed${cross ? `; every page equal to the ${cross.comparedWith} walredo's answer (${cross.identical} identical, ${cross.equalMasked} after masking)` : ''}`;
   }
 }

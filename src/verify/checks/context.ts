@@ -2,6 +2,7 @@ import { CheckResult, Manifest, VersionConformance, VersionManifest } from '../.
 import { Logger } from '../../util/logger';
 import { Sandbox } from '../sandbox';
 import type { OtherPlatformBundle } from './cross-architecture';
+import type { AArch64Vm } from '../vm/machine';
 
 /** Everything the checks of one version share; checks fill the `facts` and the data-directory paths. */
 export interface VersionContext {
@@ -25,6 +26,8 @@ export interface VersionContext {
   facts: Omit<VersionConformance, 'checks'>;
   /** the same majors built for another platform (--cross-check) */
   otherPlatform?: OtherPlatformBundle;
+  /** the AArch64 VM walredo runs in when this machine cannot run it (src/verify/vm/session.ts) */
+  vm?: AArch64Vm;
 }
 
 export function versionManifest(ctx: VersionContext): VersionManifest | undefined {

@@ -1,11 +1,14 @@
 import { CheckResult } from '../../core/manifest';
 import { encodeRedoRequest, ping } from '../../walredo/protocol';
 import { BLCKSZ } from '../../walredo/wal/constants';
-import { DEFAULT_TENANT_SHARD_ID } from '../../walredo/suite';
 import { initdbArgv } from '../invocation';
 import { kernelFloorFilter, kernelFloorProgram } from '../kernel-floor';
 import { hostPlatform, Platform, platformById } from '../../core/platform';
-import { describeEnd, firstLines, ProcessOutcome, succeeded } from '../process';
+import { describeEnd, firstLines, ProcessOutcome, spawnCollect, succeeded } from '../process';
+import { join } from 'node:path';
+import { DEFAULT_TENANT_SHARD_ID, readOnlyRootArgs } from '../../walredo/suite';
+import { rootSpawnFromBwrap } from '../vm/bwrap';
+import type { AArch64Vm } from '../vm/machine';
 import { fail, pass, skip, VersionContext } from './context';
 
 export const KERNEL_FLOOR = 'kernel-floor';
@@ -69,20 +72,41 @@ export async function checkKernelFloor(ctx: VersionContext): Promise<CheckResult
   const o = await sb.runFiltered(initdb, filter);
   if (!succeeded(o)) return fail(KERNEL_FLOOR, failure(`${ctx.dir}/bin/initdb`, o, described));
   const session = walRedoSession();
+  const walredoArgs = ['--wal-redo', '--tenant-shard-id', DEFAULT_TENANT_SHARD_ID];
   const postgres = `${sb.bundlePath}/${ctx.dir}/bin/postgres`;
-  const w = await sb.runFiltered(
-    [postgres, '--wal-redo', '--tenant-shard-id', DEFAULT_TENANT_SHARD_ID],
-    filter,
-    session.input,
-  );
+  // walredo enters seccomp, which qemu-user refuses: under emulation the session runs in the VM,
+  // under the filter for the guest kernel's (AArch64) calls, in the same empty read-only root
+  const w = ctx.vm
+    ? await vmFilteredSession(ctx.vm, join(ctx.bundleDir, ctx.dir), ctx.major, walredoArgs, session.input)
+    : await sb.runFiltered([postgres, ...walredoArgs], filter, session.input);
   if (!succeeded(w)) return fail(KERNEL_FLOOR, failure(`${ctx.dir}/bin/postgres --wal-redo`, w, described));
   if (Buffer.compare(Buffer.from(w.stdout, 'utf8'), session.expected) !== 0)
     return fail(
       KERNEL_FLOOR,
       `${ctx.dir}/bin/postgres --wal-redo answered ${w.stdout.length} bytes that are not the ping and the pushed page, under the Linux 5.10 filter`,
     );
+  const where = ctx.vm
+    ? `; the walredo session ran in the AArch64 VM (Linux ${ctx.vm.release}) under the same program for AArch64's calls, loaded by the guest's init as bwrap --seccomp does`
+    : '';
   return pass(
     KERNEL_FLOOR,
-    `initdb and a walredo session (ping, push, get) succeed when ${described} (${sb.method} --seccomp)`,
+    `initdb and a walredo session (ping, push, get) succeed when ${described} (${sb.method} --seccomp)${where}`,
   );
+}
+
+/** A walredo session in the VM, in the walredo stage's empty read-only root, under the AArch64 Linux 5.10 filter. */
+function vmFilteredSession(
+  vm: AArch64Vm,
+  versionDir: string,
+  major: number,
+  walredoArgs: string[],
+  input: Buffer,
+): Promise<ProcessOutcome> {
+  const r = rootSpawnFromBwrap(readOnlyRootArgs(versionDir, major, walredoArgs));
+  const seccomp = kernelFloorFilter(kernelFloorProgram(platformById('linux-aarch64')!.auditArch));
+  return spawnCollect(r.command, r.args, {
+    input,
+    start: (cmd, args) =>
+      vm.spawn(cmd, args, { env: r.env, cwd: r.cwd, uid: r.uid, gid: r.gid, root: r.root, seccomp }),
+  });
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { CheckResult, VersionManifest } from '../../core/manifest';
 import { runWalRedoStage } from '../../walredo/suite';
+import type { WalRedoSpawn } from '../../walredo/client';
 import { WalRedoReport } from '../../walredo/suite/report';
 import { WalSampleFacts } from '../../walredo/wal-sample';
 import { Logger } from '../../util/logger';
@@ -15,12 +16,16 @@ export function walRedoCheck(report: WalRedoReport): CheckResult {
     .filter(([name]) => /^custom\d+$/.test(name))
     .map(([name, c]) => `${name} ${c.passed} passed, ${c.failed} failed`);
   const counts = `protocol ${report.protocol.passed}/${report.protocol.passed + report.protocol.failed} passed; vectors ${v.passed} passed, ${v.failed} failed${report.walSample ? ` (of those run, ${v.compared ?? 0} compared with a page the sample holds, the others judged by their answer)` : ''}, ${v.skipped} skipped over ${rmgrs} resource managers${custom.length ? ` (custom: ${custom.join('; ')})` : ''}${report.rmgrsNotMeasurable ? `; the rmgrs it replays are not measurable by the probe (${report.rmgrsNotMeasurable}): recorded are those whose vectors it passed` : ''}${report.walSample ? `; WAL sample ${report.walSample.dir} (${report.walSample.records} records, reading stopped: ${report.walSample.stop}): ${report.walSample.dialect}${report.walSample.server ? ` (the bundle's own server writes ${report.walSample.server})` : ''}` : ''}`;
+  const x = report.crossPages;
+  const crossNote = x
+    ? `; every answer against the ${x.comparedWith} bundle's walredo: ${x.compared} pages compared, ${x.identical} identical, ${x.equalMasked} equal after masking, ${x.differing} differ`
+    : '';
   if (report.status === 'skip')
     return { name: 'walredo', status: 'skip', detail: report.message ?? 'skipped' };
   const first = v.failures[0];
   const detail =
     report.status === 'pass'
-      ? `mode ${report.mode}: ${counts}`
+      ? `mode ${report.mode}: ${counts}${crossNote}`
       : `mode ${report.mode}: ${report.message ?? counts}${first ? `; first failure: ${JSON.stringify(first).slice(0, 600)}` : ''}`;
   return { name: 'walredo', status: report.status, detail };
 }
@@ -60,6 +65,10 @@ export async function verifyWalRedo(
   skip: boolean,
   log: Logger,
   walSample?: { dir: string; facts: WalSampleFacts },
+  /** starts walredo elsewhere (an AArch64 VM: src/verify/vm) */
+  spawn?: WalRedoSpawn,
+  /** another platform's bundle whose walredo answers the same vectors (--cross-check) */
+  crossCheck?: { bundleDir: string; platform: string },
 ): Promise<{ check: CheckResult; report: WalRedoReport }> {
   const stage = (dir: string) =>
     runWalRedoStage(dir, major, {
@@ -68,6 +77,8 @@ export async function verifyWalRedo(
       preload: entry?.walredo?.preload,
       log,
       walSample,
+      spawn,
+      crossCheck,
     });
   const report = skip ? await stage(bundleDir) : await withReachableBundle(bundleDir, major, log, stage);
   return { check: walRedoCheck(report), report };

@@ -72,6 +72,8 @@ export interface VmSpawnOptions {
   gid?: number;
   /** an empty read-only root of its own with only these entries; default the guest's root */
   root?: readonly RootEntry[];
+  /** a classic-BPF seccomp program loaded just before exec (the kernel-floor filter) */
+  seccomp?: Buffer;
 }
 
 /** What the guest's init (src/verify/vm/guest) is compiled from. */
@@ -206,6 +208,7 @@ export class AArch64Vm {
       uid: options.uid,
       gid: options.gid,
       root: options.root,
+      seccomp: options.seccomp,
     };
     this.send(FRAME.SPAWN, channel, encodeSpawn(req));
     return child;

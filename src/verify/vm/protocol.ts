@@ -79,6 +79,8 @@ export interface SpawnRequest {
   gid?: number;
   /** an empty read-only root of its own with only these entries (as bwrap makes one); none: the guest's */
   root?: readonly RootEntry[];
+  /** a classic-BPF seccomp program (struct sock_filter entries) loaded just before exec, as bwrap --seccomp does */
+  seccomp?: Buffer;
 }
 
 /** What a process's own root holds: a host-side path's view in the guest, read-only or not, or a /proc. */
@@ -86,22 +88,26 @@ export type RootEntry =
   { kind: 'ro-bind' | 'dev-bind'; source: string; target: string } | { kind: 'proc'; target: string };
 
 /**
- * SPAWN's payload: uid, gid, argc, envc, root entries (u32), then cwd, argv, NAME=value and each
- * root entry's kind, source and target, NUL-terminated.
+ * SPAWN's payload: uid, gid, argc, envc, root entries, seccomp program bytes (u32), then cwd, argv,
+ * NAME=value and each root entry's kind, source and target, NUL-terminated, then the program.
  */
 export function encodeSpawn(req: SpawnRequest): Buffer {
   const env = Object.entries(req.env).map(([k, v]) => `${k}=${v}`);
   const root = (req.root ?? []).flatMap((e) => [e.kind, e.kind === 'proc' ? 'proc' : e.source, e.target]);
-  const counts = Buffer.alloc(20);
+  const seccomp = req.seccomp ?? Buffer.alloc(0);
+  if (seccomp.length % 8 !== 0)
+    throw new Error(`a seccomp program of ${seccomp.length} bytes is not sock_filter entries`);
+  const counts = Buffer.alloc(24);
   counts.writeUInt32LE(req.uid ?? UNCHANGED_ID, 0);
   counts.writeUInt32LE(req.gid ?? UNCHANGED_ID, 4);
   counts.writeUInt32LE(req.argv.length, 8);
   counts.writeUInt32LE(env.length, 12);
   counts.writeUInt32LE(root.length / 3, 16);
+  counts.writeUInt32LE(seccomp.length, 20);
   const strings = [req.cwd, ...req.argv, ...env, ...root];
   for (const s of strings)
     if (s.includes('\0')) throw new Error(`a spawn argument contains a NUL byte: ${JSON.stringify(s)}`);
-  return Buffer.concat([counts, Buffer.from(strings.map((s) => `${s}\0`).join(''))]);
+  return Buffer.concat([counts, Buffer.from(strings.map((s) => `${s}\0`).join('')), seccomp]);
 }
 
 /** MOUNT's payload: flags (u32), then source, target, fstype and options, NUL-terminated. */

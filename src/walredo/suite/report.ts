@@ -1,4 +1,5 @@
 /** The walredo section of the verify report, and its Markdown summary. */
+import type { CrossPagesResult } from './cross-pages';
 import { SandboxReport } from './sandbox';
 import { PageDiff } from '../mask/compare';
 import { RmgrSet } from '../../core/manifest';
@@ -68,6 +69,8 @@ export interface WalRedoReport {
   };
   /** the process's seccomp sandbox, measured (suite/sandbox.ts) */
   sandbox?: SandboxReport;
+  /** every vector's page against another platform's walredo's (verify --cross-check; suite/cross-pages.ts) */
+  crossPages?: CrossPagesResult;
   /** why the rmgr probe could not measure this walredo (it does not check resource manager ids) */
   rmgrsNotMeasurable?: string;
   durationMs?: number;

@@ -19,6 +19,8 @@ export interface RunVectorsOptions {
   /** Give up (stop running vectors) after this many failures. */
   maxFailures?: number;
   onProgress?: (done: number) => void;
+  /** every page walredo answered (cross-pages.ts compares them with another platform's) */
+  onPage?: (v: RedoVector, page: Buffer) => void;
 }
 
 interface InFlight {
@@ -55,6 +57,10 @@ export async function runVectors(
   const maxFailures = options.maxFailures ?? Number.MAX_SAFE_INTEGER;
   let client = options.start();
   let done = 0;
+  const judged = (v: RedoVector, page: Buffer) => {
+    options.onPage?.(v, page);
+    return judgeVector(v, page);
+  };
   const record = (v: RedoVector, failure: VectorFailure | undefined) => {
     done++;
     report.vectors.compared = (report.vectors.compared ?? 0) + (isCompared(v) ? 1 : 0);
@@ -82,7 +88,7 @@ export async function runVectors(
     for (const v of batch) {
       if (client.hasExited()) client = options.start();
       try {
-        record(v, judgeVector(v, await client.redo(v)));
+        record(v, judged(v, await client.redo(v)));
       } catch (e) {
         if (!(e instanceof WalRedoError)) throw e;
         record(v, processFailure(v, e));
@@ -94,7 +100,7 @@ export async function runVectors(
   const settleHead = async () => {
     const head = inflight.shift()!;
     try {
-      record(head.v, judgeVector(head.v, await head.answer));
+      record(head.v, judged(head.v, await head.answer));
     } catch (e) {
       if (!(e instanceof WalRedoError)) throw e;
       const batch = [head.v, ...inflight.splice(0).map((f) => f.v)];

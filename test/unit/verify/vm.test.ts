@@ -47,9 +47,22 @@ describe('frames', () => {
     });
     expect(p.readUInt32LE(0)).toBe(65534);
     expect(p.readUInt32LE(4)).toBe(UNCHANGED_ID);
-    expect([p.readUInt32LE(8), p.readUInt32LE(12), p.readUInt32LE(16)]).toEqual([2, 1, 1]);
-    expect(p.subarray(20).toString()).toBe('/w\0/bin/x\0-a\0A=1\0proc\0proc\0/proc\0');
+    expect([p.readUInt32LE(8), p.readUInt32LE(12), p.readUInt32LE(16), p.readUInt32LE(20)]).toEqual([
+      2, 1, 1, 0,
+    ]);
+    expect(p.subarray(24).toString()).toBe('/w\0/bin/x\0-a\0A=1\0proc\0proc\0/proc\0');
     expect(() => encodeSpawn({ argv: ['a\0b'], env: {}, cwd: '' })).toThrow(/NUL/);
+  });
+
+  test('a seccomp program rides at the end, its length counted (bwrap --seccomp in the guest)', () => {
+    const program = Buffer.from([6, 0, 0, 0, 0, 0, 0xff, 0x7f]); // RET ALLOW
+    const p = encodeSpawn({ argv: ['/bin/x'], env: {}, cwd: '', seccomp: program });
+    expect(p.readUInt32LE(20)).toBe(8);
+    expect(p.subarray(p.length - 8)).toEqual(program);
+    expect(p.subarray(24, p.length - 8).toString()).toBe('\0/bin/x\0');
+    expect(() => encodeSpawn({ argv: ['/bin/x'], env: {}, cwd: '', seccomp: Buffer.alloc(5) })).toThrow(
+      /not sock_filter entries/,
+    );
   });
 
   test('an exit is a code, or all ones and the guest signal number', () => {

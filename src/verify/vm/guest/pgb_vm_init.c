@@ -22,7 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -378,9 +381,23 @@ enter_root(char **entries, uint32_t n)
 }
 
 /* In the forked child: the descriptors, root, identity and directory asked for, then exec. */
+/* A classic-BPF seccomp program (sock_filter entries), as bwrap --seccomp loads one. */
+static int
+load_filter(const unsigned char *prog, uint32_t len)
+{
+	struct sock_fprog fprog;
+
+	fprog.len = (unsigned short) (len / sizeof(struct sock_filter));
+	fprog.filter = (struct sock_filter *) prog;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		return -1;
+	return (int) syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog);
+}
+
 static void
 exec_child(int in_r, int out_w, int err_w, int report, uint32_t uid, uint32_t gid, const char *cwd,
-		   char **argv, char **envp, char **root, uint32_t nroot)
+		   char **argv, char **envp, char **root, uint32_t nroot, const unsigned char *filter,
+		   uint32_t filter_len)
 {
 	sigset_t	all;
 	int			stage = 0;
@@ -407,6 +424,8 @@ exec_child(int in_r, int out_w, int err_w, int report, uint32_t uid, uint32_t gi
 		stage = 3;
 	if (stage == 0 && uid != UINT32_MAX && setuid(uid) != 0)
 		stage = 4;
+	if (stage == 0 && filter_len > 0 && load_filter(filter, filter_len) != 0)
+		stage = 7;
 	if (stage == 0)
 	{
 		execve(argv[0], argv, envp);
@@ -423,26 +442,31 @@ exec_child(int in_r, int out_w, int err_w, int report, uint32_t uid, uint32_t gi
 static void
 spawn_child(uint32_t channel, unsigned char *p, uint32_t len)
 {
-	static const char *const stages[] = {"", "dup2", "chdir", "setgid", "setuid", "execve", "new root"};
-	uint32_t	uid, gid, argc, envc, nroot;
+	static const char *const stages[] = {"", "dup2", "chdir", "setgid", "setuid", "execve", "new root", "seccomp"};
+	uint32_t	uid, gid, argc, envc, nroot, filter_len;
+	unsigned char *filter;
 	char	  **strings;
 	int			in[2], out[2], err[2], rep[2];
 	int			r[2] = {0, 0};
 	pid_t		pid;
 	Child	   *c;
 
-	if (len < 20)
+	if (len < 24)
 		return send_log("spawn: short frame", EINVAL);
 	uid = get_u32(p);
 	gid = get_u32(p + 4);
 	argc = get_u32(p + 8);
 	envc = get_u32(p + 12);
 	nroot = get_u32(p + 16);
-	if (argc == 0 || argc > 65536 || envc > 65536 || nroot > 256)
+	filter_len = get_u32(p + 20);
+	if (argc == 0 || argc > 65536 || envc > 65536 || nroot > 256 || filter_len % 8 != 0 ||
+		filter_len > 8 * 4096 || filter_len > len - 24)
 		return send_log("spawn: bad counts", EINVAL);
+	/* the seccomp program is the frame's tail, after the strings */
+	filter = p + len - filter_len;
 	/* cwd, argv, NULL, env, NULL, root entries */
 	strings = calloc(1 + argc + 1 + envc + 1 + 3 * nroot, sizeof(char *));
-	if (split_strings((char *) p + 20, (char *) p + len, strings, 1 + argc + envc + 3 * nroot) != 0)
+	if (split_strings((char *) p + 24, (char *) filter, strings, 1 + argc + envc + 3 * nroot) != 0)
 	{
 		free(strings);
 		return send_log("spawn: bad strings", EINVAL);
@@ -463,7 +487,7 @@ spawn_child(uint32_t channel, unsigned char *p, uint32_t len)
 	pid = fork();
 	if (pid == 0)
 		exec_child(in[0], out[1], err[1], rep[1], uid, gid, strings[0], strings + 1, strings + 1 + argc + 1,
-				   strings + 1 + argc + 1 + envc + 1, nroot);
+				   strings + 1 + argc + 1 + envc + 1, nroot, filter, filter_len);
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);
@@ -481,7 +505,7 @@ spawn_child(uint32_t channel, unsigned char *p, uint32_t len)
 	{
 		char		msg[64];
 		unsigned char payload[8 + sizeof(msg)];
-		int			n = snprintf(msg, sizeof(msg), "%s", r[0] > 0 && r[0] <= 6 ? stages[r[0]] : "fork");
+		int			n = snprintf(msg, sizeof(msg), "%s", r[0] > 0 && r[0] <= 7 ? stages[r[0]] : "fork");
 
 		put_u32(payload, (uint32_t) r[1]);
 		put_u32(payload + 4, (uint32_t) r[0]);

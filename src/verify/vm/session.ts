@@ -1,0 +1,39 @@
+/**
+ * When verify runs a bundle's walredo in an AArch64 VM, and the VM's life around a verify run.
+ * qemu-user (which runs the bundle's other programs on an x86-64 machine) refuses seccomp, which
+ * walredo enters before its first request; under a real arm64 kernel the walredo suite, the
+ * sandbox proof and the kernel-floor session run as on an ARM host.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hostPlatform, Platform, platformById } from '../../core/platform';
+import { Logger } from '../../util/logger';
+import { provisionGuestKernel } from './kernel';
+import { AArch64Vm } from './machine';
+
+/** Whether walredo of a `bundlePlatform` bundle needs the VM on `host` (pure). */
+export function walRedoNeedsVm(
+  bundlePlatform: string | undefined,
+  host: Platform | undefined = hostPlatform(),
+): boolean {
+  const bundle = bundlePlatform ? platformById(bundlePlatform) : undefined;
+  return bundle?.arch === 'aarch64' && host !== undefined && host.arch !== 'aarch64';
+}
+
+/**
+ * Boots the VM for a verify run: Debian's arm64 kernel (downloaded once into the cache directory),
+ * the bundle directory and the temporary directory (where verify copies a bundle an unprivileged
+ * user cannot reach) shared read-only at the same paths.
+ */
+export async function bootVerifyVm(bundleDir: string, cacheDir: string, log: Logger): Promise<AArch64Vm> {
+  const kernel = await log.step('AArch64 VM: the guest kernel (Debian arm64, kept in the cache)', () =>
+    provisionGuestKernel(join(cacheDir, 'vm-kernel')),
+  );
+  const vm = await log.step('AArch64 VM: boot (qemu-system-aarch64)', () =>
+    AArch64Vm.boot({ kernelDir: kernel.dir, shares: [{ hostPath: bundleDir }, { hostPath: tmpdir() }] }),
+  );
+  log.info(
+    `AArch64 VM: Linux ${vm.release} ready in ${vm.bootMs} ms: walredo runs there (qemu-user refuses seccomp)`,
+  );
+  return vm;
+}
