@@ -134,6 +134,12 @@ export function crossRequirements(target: Platform): Requirement[] {
       debianPackage: 'qemu-user-static',
     },
     {
+      what: `${target.label} system emulation (verify runs walredo, which enters seccomp, under a real ${target.label} kernel)`,
+      kind: 'command',
+      name: `qemu-system-${target.qemu}`,
+      debianPackage: target.arch === 'aarch64' ? 'qemu-system-arm' : 'qemu-system-x86',
+    },
+    {
       what: `${target.label} programs run through qemu (binfmt_misc; build-time programs such as zic run that way)`,
       kind: 'file',
       name: `/proc/sys/fs/binfmt_misc/qemu-${target.qemu}`,

@@ -1,4 +1,10 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { boolOption, CommandHandler, stringOption } from '../core/context';
+import { defaultCacheDir } from '../source/cache';
+import { Logger } from '../util/logger';
+import { findGuestKernel, provisionGuestKernel } from '../verify/vm/kernel';
+import { walRedoNeedsVm } from '../verify/vm/session';
 import { hostPlatform, Platform } from '../core/platform';
 import { crossRequirements, targetPlatform } from './cross';
 import {
@@ -21,16 +27,43 @@ export function requirementsFor(
 
 /** `pg-bundle doctor`: lists what the machine lacks for build and verify; --install-deps installs it. */
 export const doctorCommand: CommandHandler = async (options, ctx) => {
-  const all = requirementsFor(targetPlatform(stringOption(options, 'arch')));
-  if (boolOption(options, 'installDeps')) await ensureToolchain(ctx.log, true, all);
+  const target = targetPlatform(stringOption(options, 'arch'));
+  const all = requirementsFor(target);
+  const install = boolOption(options, 'installDeps');
+  if (install) await ensureToolchain(ctx.log, true, all);
   const missing = await missingRequirements(all);
   for (const r of all)
     ctx.log.info(
       `${missing.includes(r) ? (r.optional ? 'missing' : 'MISSING') : 'ok     '} ${r.what} (${r.name})`,
     );
+  const kernel = walRedoNeedsVm(target.id)
+    ? await guestKernelStatus(
+        join(stringOption(options, 'cacheDir') ?? defaultCacheDir(), 'vm-kernel'),
+        install && missing.length === 0,
+        ctx.log,
+      )
+    : 'ok';
   if (missing.some((r) => !r.optional)) {
     ctx.log.error(`run: ${aptInstallLine(missing)}   (or pass --install-deps)`);
     return 1;
   }
-  return 0;
+  return kernel === 'ok' ? 0 : 1;
 };
+
+/**
+ * The arm64 kernel verify boots walredo's VM with (downloaded, not installed: an arm64 kernel
+ * package does not install on another architecture); `install` downloads it into the cache.
+ */
+async function guestKernelStatus(parent: string, install: boolean, log: Logger): Promise<'ok' | 'missing'> {
+  const what = 'AArch64 guest kernel for verify (Debian arm64 kernel package, unpacked in the cache)';
+  try {
+    const kernel = install
+      ? await log.step(`download the ${what}`, () => provisionGuestKernel(parent))
+      : findGuestKernel(join(parent, readdirSync(parent).sort().reverse()[0] ?? 'none'));
+    log.info(`ok      ${what} (${kernel.release})`);
+    return 'ok';
+  } catch {
+    log.info(`MISSING ${what} (${parent}): pass --install-deps to download it`);
+    return 'missing';
+  }
+}

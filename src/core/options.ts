@@ -84,9 +84,9 @@ export const OPTION_SPECS: OptionSpec[] = [
     flag: '--cache-dir <dir>',
     input: 'cache-dir',
     kind: 'string',
-    commands: [...BUILDING, 'rebuild-check', 'outdated'],
+    commands: [...BUILDING, 'rebuild-check', 'outdated', 'doctor', 'verify'],
     description:
-      'cache for downloaded sources, built ICU and compiled PostgreSQL trees (default ~/.cache/pg-bundle, or $PG_BUNDLE_CACHE)',
+      "cache for downloaded sources, built ICU and compiled PostgreSQL trees, and the arm64 kernel verify boots an aarch64 bundle's walredo with (default ~/.cache/pg-bundle, or $PG_BUNDLE_CACHE)",
   },
   {
     key: 'module',

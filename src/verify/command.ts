@@ -40,6 +40,7 @@ export const verifyCommand: CommandHandler = async (options, ctx) => {
     skipWalredo: boolOption(options, 'skipWalredo'),
     walSample: stringOption(options, 'wal'),
     crossCheck: stringOption(options, 'crossCheck'),
+    cacheDir: stringOption(options, 'cacheDir'),
     log: ctx.log,
   });
 

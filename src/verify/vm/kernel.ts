@@ -39,7 +39,7 @@ export function findGuestKernel(dir: string): GuestKernel {
   if (images.length === 0)
     throw new UserError(
       `no arm64 kernel in ${dir} (boot/vmlinuz-* missing)`,
-      `unpack Debian's kernel there: apt-get download $(apt-cache depends ${KERNEL_METAPACKAGE} | sed -n 's/.*Depends: //p') && dpkg-deb -x linux-image-*_arm64.deb ${dir} (or call provisionGuestKernel)`,
+      `run: pg-bundle doctor --arch aarch64 --install-deps (it downloads Debian's arm64 kernel package into the cache directory)`,
     );
   const release = images[images.length - 1].slice('vmlinuz-'.length);
   const modulesDir = join(dir, 'lib', 'modules', release);

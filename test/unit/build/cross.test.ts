@@ -42,6 +42,7 @@ describe('building for another architecture', () => {
       ['aarch64-linux-gnu-g++', 'g++-aarch64-linux-gnu'],
       ['aarch64-linux-gnu-objcopy', 'binutils-aarch64-linux-gnu'],
       ['qemu-aarch64-static', 'qemu-user-static'],
+      ['qemu-system-aarch64', 'qemu-system-arm'],
     ]);
     const libs = r.filter((x) => x.kind === 'static-lib');
     expect(libs.map((x) => x.name)).toEqual(

@@ -6,7 +6,7 @@ const vector = (id: number, mask?: RedoVector['mask']): RedoVector => ({
   id,
   rmgr: 'Heap',
   kind: 'delta',
-  tag: { spcOid: 1663, dbOid: 5, relNumber: 16384, forkNum: 0, blkno: 0 },
+  tag: { fork: 0, spcOid: 1663, dbOid: 5, relNumber: 16384, blkno: 0 },
   blockId: 0,
   records: [],
   ...(mask ? { mask, expected: emptyPage() } : {}),
