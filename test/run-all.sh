@@ -94,7 +94,7 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
   for v in $e2e_each; do
     echo "--- v$v ---"
     PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_BUNDLE="$E2E_OUT" PG_BUNDLE_E2E_VERSION="$v" \
-      npx jest --ci --runInBand test/e2e --testPathIgnorePatterns reproducible custom-rmgr fork-mode neon-mode seeded-tree compare \
+      npx jest --ci --runInBand test/e2e --testPathIgnorePatterns reproducible custom-rmgr fork-mode neon-mode seeded-tree compare aarch64-vm \
       --json --outputFile="$results/e2e-v$v.json" || status=1
     e2e_results+=("$results/e2e-v$v.json")
   done
@@ -323,6 +323,43 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
     status=1
   fi
   [ ${#fork_versions[@]} -eq 0 ] || e2e_results+=("$results/e2e-fork.json" "$results/e2e-seeded.json")
+
+  # linux-aarch64 on this x86-64 machine: Debian's cross toolchain and :arm64 static libraries
+  # (doctor --arch aarch64 --install-deps, which also downloads the arm64 kernel verify boots), a
+  # cold cross build of one major of the run (PG_BUNDLE_E2E_ARM_VERSIONS: others), verify with every
+  # check (programs under qemu-user; walredo, its sandbox and the kernel-floor session in an AArch64
+  # VM) and --cross-check against the main job's x86-64 build: initdb's cluster and every walredo
+  # page identical. Then the VM's own tests (processes, exit codes, signals, seccomp in the guest).
+  step "end to end, part 3: linux-aarch64, cross-built, verified under emulation, compared with the x86-64 build"
+  arm_versions="${PG_BUNDLE_E2E_ARM_VERSIONS:-17}"
+  ARM_OUT="$e2e_parent/aarch64"
+  t_arm=$(date +%s)
+  arm_ok=1
+  if ! node bin/pg-bundle.js doctor --arch aarch64 --install-deps >"$e2e_parent/doctor-aarch64.log" 2>&1; then
+    tail -20 "$e2e_parent/doctor-aarch64.log"; arm_ok=0
+  fi
+  echo "aarch64 set-up (cross toolchain, :arm64 libraries, qemu, guest kernel): $(( $(date +%s) - t_arm )) s"
+  for v in ${arm_versions//,/ }; do
+    [ "$arm_ok" = 1 ] || break
+    if ! in_run "$v"; then echo "aarch64: v$v is not among the run's majors ($E2E_VERSIONS)"; arm_ok=0; break; fi
+    t_v=$(date +%s)
+    node bin/pg-bundle.js build --arch aarch64 --pg "$v" --source "${SOURCE[$v]}" ${SHA256[$v]:+--sha256 "${SHA256[$v]}"} \
+      --out "$ARM_OUT" || { arm_ok=0; break; }
+    echo "v$v aarch64 build: $(( $(date +%s) - t_v )) s"
+  done
+  if [ "$arm_ok" = 1 ]; then
+    t_v=$(date +%s)
+    node bin/pg-bundle.js verify "$ARM_OUT" --pg "$arm_versions" --cross-check "$E2E_OUT" || arm_ok=0
+    echo "aarch64 verify (emulated, with the cross-architecture comparison): $(( $(date +%s) - t_v )) s"
+  fi
+  if [ "$arm_ok" = 1 ]; then
+    PG_BUNDLE_E2E=1 PG_BUNDLE_E2E_ARM_BUNDLE="$ARM_OUT" PG_BUNDLE_E2E_VERSION="${arm_versions%%,*}" \
+      npx jest --ci --runInBand test/e2e/aarch64-vm --json --outputFile="$results/e2e-aarch64.json" || status=1
+  else
+    status=1
+  fi
+  e2e_results+=("$results/e2e-aarch64.json")
+  echo "aarch64: $(( $(date +%s) - t_arm )) s"
 else
   echo "no bundle was built: end-to-end tests not run"
   e2e_results+=("$results/e2e.json")

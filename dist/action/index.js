@@ -43519,16 +43519,16 @@ const exec_1 = __nccwpck_require__(37895);
 function markerText(module) {
     return `pg-bundle: the module '${module}' is linked into bin/postgres (static build).\nThis file exists because PostgreSQL checks that $libdir/${module}.so exists before loading it.\n`;
 }
-async function installBinary(source, target, debugDir) {
+async function installBinary(source, target, debugDir, tools) {
     if (debugDir) {
         (0, node_fs_1.mkdirSync)(debugDir, { recursive: true });
         const debugFile = (0, node_path_1.join)(debugDir, `${target.replace(/^.*\//, '')}.debug`);
-        await (0, exec_1.run)('objcopy', ['--only-keep-debug', '--compress-debug-sections', source, debugFile]);
-        await (0, exec_1.run)('strip', ['--strip-all', '-o', target, source]);
-        await (0, exec_1.run)('objcopy', [`--add-gnu-debuglink=${debugFile}`, target], { cwd: debugDir });
+        await (0, exec_1.run)(tools.objcopy, ['--only-keep-debug', '--compress-debug-sections', source, debugFile]);
+        await (0, exec_1.run)(tools.strip, ['--strip-all', '-o', target, source]);
+        await (0, exec_1.run)(tools.objcopy, [`--add-gnu-debuglink=${debugFile}`, target], { cwd: debugDir });
     }
     else {
-        await (0, exec_1.run)('strip', ['--strip-all', '-o', target, source]);
+        await (0, exec_1.run)(tools.strip, ['--strip-all', '-o', target, source]);
     }
     (0, node_fs_1.chmodSync)(target, 0o755);
 }
@@ -43540,8 +43540,8 @@ async function installBinary(source, target, debugDir) {
 async function assembleBundle(input) {
     (0, node_fs_1.rmSync)(input.target, { recursive: true, force: true });
     (0, node_fs_1.mkdirSync)((0, node_path_1.join)(input.target, 'bin'), { recursive: true });
-    await installBinary(input.postgres, (0, node_path_1.join)(input.target, 'bin', 'postgres'), input.debugDir);
-    await installBinary(input.initdb, (0, node_path_1.join)(input.target, 'bin', 'initdb'), input.debugDir);
+    await installBinary(input.postgres, (0, node_path_1.join)(input.target, 'bin', 'postgres'), input.debugDir, input.tools);
+    await installBinary(input.initdb, (0, node_path_1.join)(input.target, 'bin', 'initdb'), input.debugDir, input.tools);
     const share = (0, node_path_1.join)(input.stagePrefix, 'share');
     if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(share, 'postgresql', 'postgres.bki')))
         throw new Error(`staged install at ${input.stagePrefix} has no share/postgresql/postgres.bki`);
@@ -43576,6 +43576,7 @@ function normaliseModes(dir) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.toolchainVersions = toolchainVersions;
+exports.buildTarget = buildTarget;
 exports.resolveSourceLocked = resolveSourceLocked;
 exports.buildBundles = buildBundles;
 const node_fs_1 = __nccwpck_require__(73024);
@@ -43596,18 +43597,36 @@ const locales_1 = __nccwpck_require__(83231);
 const modules_1 = __nccwpck_require__(48169);
 const runtime_1 = __nccwpck_require__(97896);
 const toolchain_1 = __nccwpck_require__(56179);
+const cross_1 = __nccwpck_require__(77524);
 const walredo_1 = __nccwpck_require__(75840);
 const version_job_1 = __nccwpck_require__(86254);
 const compiled_tree_1 = __nccwpck_require__(29586);
 const cache_lock_1 = __nccwpck_require__(58332);
 const out_dir_1 = __nccwpck_require__(45266);
-async function toolchainVersions() {
+/** The compiler, binutils and glibc a build for `target` uses (a cross build: the cross tools, the target's glibc package). */
+async function toolchainVersions(target = (0, cross_1.nativeTarget)()) {
     const first = (s) => s.split('\n')[0].trim();
+    const tools = (0, cross_1.binTools)(target);
+    const glibc = (0, cross_1.isCross)(target)
+        ? (0, components_1.upstreamVersion)(await (0, exec_1.capture)('dpkg-query', ['-W', '-f=${Version}', `libc6-dev:${target.platform.debian}`]))
+        : (await (0, exec_1.capture)('getconf', ['GNU_LIBC_VERSION'])).replace(/^glibc\s+/, '');
     return {
-        compiler: first(await (0, exec_1.capture)('gcc', ['--version'])),
-        glibc: (await (0, exec_1.capture)('getconf', ['GNU_LIBC_VERSION'])).replace(/^glibc\s+/, ''),
-        binutils: first(await (0, exec_1.capture)('ld', ['--version'])),
+        compiler: first(await (0, exec_1.capture)(tools.cc, ['--version'])),
+        glibc,
+        binutils: first(await (0, exec_1.capture)(tools.ld, ['--version'])),
     };
+}
+/** The build target of a request: its platform on this machine; refuses what a cross build cannot do yet. */
+function buildTarget(req, host = (0, cross_1.nativeTarget)().host) {
+    const target = { platform: req.platform ?? host, host };
+    if (!(0, cross_1.isCross)(target))
+        return target;
+    const arch = `--arch ${target.platform.arch}`;
+    if (req.linkage === 'dynamic')
+        throw new errors_1.UserError(`${arch}: the dynamic comparison build is built for this machine's architecture only`, `drop --linkage dynamic, or run it on a ${target.platform.label} machine`);
+    if (req.icuSource)
+        throw new errors_1.UserError(`${arch}: --icu-source is not cross-built yet (ICU's cross build needs a native ICU build beside it)`, `drop --icu-source to link Debian's ICU for ${target.platform.label} (the same version as x86-64's), or build on a ${target.platform.label} machine`);
+    return target;
 }
 /** Source resolution extracts (and after an interrupted extraction deletes) trees in the cache: one build at a time. */
 function resolveSourceLocked(spec, major, ctx) {
@@ -43633,22 +43652,27 @@ async function prepare(req, ctx) {
     return prepared;
 }
 async function buildBundles(req) {
+    const target = buildTarget(req);
     const out = (0, out_dir_1.claimOutDir)(req.out);
     const ctx = { cacheDir: (0, node_path_1.resolve)(req.cacheDir), log: req.log };
-    await req.log.step('check the toolchain', () => (0, toolchain_1.ensureToolchain)(req.log, req.installDeps));
+    await req.log.step('check the toolchain', () => (0, toolchain_1.ensureToolchain)(req.log, req.installDeps, (0, cross_1.buildRequirements)(target)));
+    if ((0, cross_1.isCross)(target))
+        req.log.info(`cross-building for ${target.platform.label} (${target.platform.triplet})`);
     const prepared = await prepare(req, ctx);
     const icu = req.icuSource
         ? await (0, icu_1.icuFromSource)(req.icuSource, req.icuSha256, ctx, req.log, req.jobs)
-        : await (0, icu_1.systemIcu)();
+        : await (0, icu_1.systemIcu)(target.platform.debian, (0, cross_1.crossEnv)(target));
     req.log.info(`ICU ${icu.version} from ${icu.origin}`);
-    const toolchain = await toolchainVersions();
-    const gccMajor = await (0, components_1.gccMajorVersion)();
-    const packages = await (0, components_1.installedDebianPackages)(gccMajor);
+    const toolchain = await toolchainVersions(target);
+    const gccMajor = await (0, components_1.gccMajorVersion)((0, cross_1.binTools)(target).cc);
+    const packages = await (0, components_1.installedDebianPackages)(gccMajor, target.platform.debian, (0, cross_1.isCross)(target) ? target.platform.debian : undefined);
     const manifestPath = (0, node_path_1.join)(out, 'manifest.json');
     // the versions built before into this out directory stay (one manifest for the whole bundle)
     let manifest = (0, node_fs_1.existsSync)(manifestPath)
         ? (0, manifest_file_1.readManifestFile)(manifestPath)
-        : (0, manifest_1.emptyManifest)((0, package_root_1.packageVersion)());
+        : (0, manifest_1.emptyManifest)((0, package_root_1.packageVersion)(), target.platform.id);
+    if (manifest.platform !== target.platform.id)
+        throw new errors_1.UserError(`${req.out} holds a ${manifest.platform} bundle; this build is for ${target.platform.id}`, 'build each architecture into its own --out directory');
     for (const major of req.versions) {
         const { source, walredo, walredoPreload } = prepared.get(major);
         const job = {
@@ -43662,6 +43686,7 @@ async function buildBundles(req) {
             toolchain,
             packages,
             gccMajor,
+            target,
         };
         const treeDir = (0, compiled_tree_1.compiledTreeDir)({
             cacheDir: req.cacheDir,
@@ -43669,6 +43694,7 @@ async function buildBundles(req) {
             source,
             icu,
             toolchain,
+            target,
             debug: req.keepDebug,
         });
         const entry = await (0, cache_lock_1.withCacheLock)(treeDir, req.log, () => req.linkage === 'dynamic' ? (0, dynamic_1.buildDynamicVersion)(job) : buildVersion(job));
@@ -43680,6 +43706,7 @@ async function buildBundles(req) {
 async function buildVersion(job) {
     const started = await (0, version_job_1.startVersion)(job);
     const { modules, walredoParts } = await linkedInModules(job, started);
+    const tools = (0, cross_1.binTools)(job.target);
     const linkLibs = [...new Set(modules.flatMap((m) => m.linkLibs))];
     const binaries = await linkStatic(job, started, modules, walredoParts, linkLibs);
     const { out, req } = job;
@@ -43690,6 +43717,7 @@ async function buildVersion(job) {
         ...binaries,
         modules: modules.map((m) => m.name),
         debugDir: req.keepDebug ? (0, node_path_1.join)(out, 'debug', started.v) : undefined,
+        tools,
     }));
     const locales = await (0, locales_1.installLocales)(req.locales, (0, node_path_1.join)(target, 'lib', 'locale'));
     const files = await (0, bundle_files_1.listBundleFiles)(out, started.v);
@@ -43712,13 +43740,16 @@ async function linkedInModules(job, started) {
     const { v, work } = started;
     const { buildDir, pgConfig } = started.tree;
     const log = req.log;
+    const tools = (0, cross_1.binTools)(job.target);
     const modules = await log.step(`${v}: prepare linked-in modules`, async () => {
-        const list = await (0, modules_1.prepareInTreeModules)(buildDir, (0, node_path_1.join)(work, 'link'));
+        const list = await (0, modules_1.prepareInTreeModules)(buildDir, (0, node_path_1.join)(work, 'link'), tools);
         for (const dir of req.modules)
-            list.push(...(await (0, modules_1.buildPgxsModule)(dir, `module:${dir}`, pgConfig, (0, node_path_1.join)(work, 'link'), log, req.jobs)));
+            list.push(...(await (0, modules_1.buildPgxsModule)(dir, `module:${dir}`, pgConfig, (0, node_path_1.join)(work, 'link'), log, req.jobs, tools)));
         return list;
     });
-    const walredoParts = walredo === 'builtin' ? await (0, walredo_1.builtinWalRedo)(pgConfig, (0, node_path_1.join)(work, 'link'), log, req.jobs) : undefined;
+    const walredoParts = walredo === 'builtin'
+        ? await (0, walredo_1.builtinWalRedo)(pgConfig, (0, node_path_1.join)(work, 'link'), log, req.jobs, tools)
+        : undefined;
     if (walredoParts)
         modules.push(...walredoParts.modules);
     const names = modules.map((m) => m.name);
@@ -43738,6 +43769,8 @@ async function linkStatic(job, started, modules, walredoParts, linkLibs) {
     const { v, work, logs } = started;
     const pgWchar = (0, node_path_1.join)(job.source.dir, 'src/include/mb/pg_wchar.h');
     const runtime = await (0, runtime_1.compileRuntime)(modules, (0, node_path_1.join)(work, 'link'), {
+        cc: (0, cross_1.binTools)(job.target).cc,
+        cflags: (0, configure_1.platformCFlags)(job.target.platform),
         // the builtin walredo loads them from the module table; a fork's walredo loads its own
         walredoPreload: job.walredo === 'builtin' ? job.walredoPreload : [],
         libpqEncodingForwarders: (0, node_fs_1.existsSync)(pgWchar) && (0, runtime_1.needsLibpqEncodingForwarders)((0, node_fs_1.readFileSync)(pgWchar, 'utf8')),
@@ -43884,6 +43917,7 @@ const cache_1 = __nccwpck_require__(40611);
 const spec_1 = __nccwpck_require__(85346);
 const errors_1 = __nccwpck_require__(70017);
 const build_1 = __nccwpck_require__(92828);
+const cross_1 = __nccwpck_require__(77524);
 const dynamic_1 = __nccwpck_require__(88485);
 const locales_1 = __nccwpck_require__(83231);
 function parseJobs(text) {
@@ -43915,6 +43949,7 @@ const buildCommand = async (options, ctx) => {
         installDeps: (0, context_1.boolOption)(options, 'installDeps'),
         jobs: parseJobs((0, context_1.stringOption)(options, 'jobs')),
         log: ctx.log,
+        platform: (0, cross_1.targetPlatform)((0, context_1.stringOption)(options, 'arch')),
     });
     ctx.setOutput('bundle-path', out);
     ctx.setOutput('manifest-path', (0, node_path_1.join)(out, 'manifest.json'));
@@ -43963,6 +43998,7 @@ const cache_lock_1 = __nccwpck_require__(58332);
 const ccache_1 = __nccwpck_require__(27175);
 const compiler_front_1 = __nccwpck_require__(4705);
 const configure_1 = __nccwpck_require__(13480);
+const cross_1 = __nccwpck_require__(77524);
 const modules_1 = __nccwpck_require__(48169);
 const seed_tree_1 = __nccwpck_require__(99156);
 const source_snapshot_1 = __nccwpck_require__(81364);
@@ -44018,6 +44054,7 @@ function compiledTreeFlagsKey(input) {
         buildDir: '',
         icuPrefix: icu.prefix,
         libseccomp: input.source?.offersLibseccomp,
+        target: input.target,
     });
     const flags = (0, configure_1.configureEnv)({
         major,
@@ -44025,6 +44062,7 @@ function compiledTreeFlagsKey(input) {
         buildDir: '<build>',
         icuPrefix: icu.prefix === undefined ? undefined : '<icu>',
         debug: input.debug,
+        target: input.target,
     });
     return (0, hash_1.sha256)(JSON.stringify({ major, args, flags, icu: icu.prefix ?? icu.version, toolchain })).slice(0, 16);
 }
@@ -44064,11 +44102,18 @@ async function compileAndStage(input) {
     const buildDir = compiledTreeDir(input);
     const sourceDir = compiledSourceDir(source, buildDir);
     const cacheDir = (0, node_path_1.resolve)(input.cacheDir);
-    const front = (0, compiler_front_1.compilerFrontDir)(cacheDir, (0, compiler_front_1.realCompiler)('gcc'));
+    const target = input.target;
+    const cross = target && (0, cross_1.isCross)(target) ? target : undefined;
+    const front = (0, compiler_front_1.compilerFrontDir)(cacheDir, (0, compiler_front_1.realCompiler)('gcc'), cross && {
+        name: (0, cross_1.binTools)(cross).cc,
+        real: (0, compiler_front_1.realCompiler)((0, cross_1.binTools)(cross).cc),
+        flags: (0, cross_1.crossCompilerFlags)(cross),
+    });
     const env = {
         ...process.env,
-        ...(0, configure_1.configureEnv)({ major, sourceDir, buildDir, icuPrefix: icu.prefix, debug: input.debug }),
+        ...(0, configure_1.configureEnv)({ major, sourceDir, buildDir, icuPrefix: icu.prefix, debug: input.debug, target }),
         ...(0, ccache_1.ccacheEnv)(cacheDir, input.ccache),
+        ...(cross ? (0, cross_1.crossEnv)(cross) : {}),
         PATH: `${front}:${process.env.PATH ?? '/usr/bin:/bin'}`,
     };
     const args = (0, configure_1.configureArgs)({
@@ -44077,6 +44122,7 @@ async function compileAndStage(input) {
         buildDir: '',
         icuPrefix: icu.prefix,
         libseccomp: source.offersLibseccomp,
+        target,
     });
     const origin = await prepareTree(input, { buildDir, sourceDir, env, args });
     await makeAndStage(input, { buildDir, sourceDir, env });
@@ -44249,29 +44295,41 @@ exports.realCompiler = realCompiler;
 const node_fs_1 = __nccwpck_require__(73024);
 const node_path_1 = __nccwpck_require__(76760);
 const errors_1 = __nccwpck_require__(70017);
-/** The front's shell script for the real compiler at `real` (pure). */
-function compilerFrontScript(real) {
+const shellQuote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+/**
+ * The front's shell script for the real compiler at `real` (pure); `flags` go first on every
+ * command line (a cross compiler's glibc choice: cross.ts crossCompilerFlags).
+ */
+function compilerFrontScript(real, flags = []) {
     const quoted = real.replace(/'/g, `'\\''`);
+    const fixed = flags.map(shellQuote).join(' ');
     return [
         '#!/bin/sh',
         '# pg-bundle: maps build paths away without recording them (see src/build/compiler-front.ts)',
-        'set -- ${PGB_MAP_SOURCE:+"-ffile-prefix-map=$PGB_MAP_SOURCE=."} ${PGB_MAP_BUILD:+"-ffile-prefix-map=$PGB_MAP_BUILD=."} "$@"',
+        `set -- ${fixed ? `${fixed} ` : ''}\${PGB_MAP_SOURCE:+"-ffile-prefix-map=$PGB_MAP_SOURCE=."} \${PGB_MAP_BUILD:+"-ffile-prefix-map=$PGB_MAP_BUILD=."} "$@"`,
         `if [ -n "$PGB_CCACHE" ]; then exec "$PGB_CCACHE" '${quoted}' "$@"; fi`,
         `exec '${quoted}' "$@"`,
         '',
     ].join('\n');
 }
-/** Writes the front (once) into <cacheDir>/compiler-front and returns that directory, to put first on PATH. */
-function compilerFrontDir(cacheDir, realGcc) {
+/**
+ * Writes the fronts (once) into <cacheDir>/compiler-front and returns that directory, to put first
+ * on PATH: `gcc` and `cc` for the machine's compiler, and a cross compiler's under its own name.
+ */
+function compilerFrontDir(cacheDir, realGcc, cross) {
     const dir = (0, node_path_1.join)(cacheDir, 'compiler-front');
     (0, node_fs_1.mkdirSync)(dir, { recursive: true });
-    const script = compilerFrontScript(realGcc);
-    for (const name of ['gcc', 'cc']) {
+    const write = (name, script) => {
         const path = (0, node_path_1.join)(dir, name);
         if (!(0, node_fs_1.existsSync)(path) || (0, node_fs_1.readFileSync)(path, 'utf8') !== script)
             (0, node_fs_1.writeFileSync)(path, script);
         (0, node_fs_1.chmodSync)(path, 0o755);
-    }
+    };
+    const script = compilerFrontScript(realGcc);
+    for (const name of ['gcc', 'cc'])
+        write(name, script);
+    if (cross)
+        write(cross.name, compilerFrontScript(cross.real, cross.flags));
     return dir;
 }
 /** The compiler `name` on PATH, passing over compiler fronts (a front must never call itself). */
@@ -44315,8 +44373,8 @@ function linkedLibraries(input) {
         { name: 'glibc', debianPackage: 'libc6-dev' },
         input.icu.fromSource ? { name: 'icu' } : { name: 'icu', debianPackage: 'libicu-dev' },
         // ICU is C++: libstdc++ and libgcc (libgcc.a, libgcc_eh.a) follow it on the link line
-        { name: 'libstdc++', debianPackage: `libstdc++-${input.gccMajor}-dev` },
-        { name: 'libgcc', debianPackage: `libgcc-${input.gccMajor}-dev` },
+        { name: 'libstdc++', debianPackage: gccLibraryPackage('libstdc++', input) },
+        { name: 'libgcc', debianPackage: gccLibraryPackage('libgcc', input) },
         { name: 'zlib', debianPackage: 'zlib1g-dev' },
         { name: 'lz4', debianPackage: 'liblz4-dev' },
     ];
@@ -44325,6 +44383,10 @@ function linkedLibraries(input) {
     if (input.linkLibs.includes('-lseccomp'))
         libs.push({ name: 'libseccomp', debianPackage: 'libseccomp-dev' });
     return libs;
+}
+/** The package of gcc's own static libraries (pure): the cross toolchain's for a cross build. */
+function gccLibraryPackage(lib, input) {
+    return `${lib}-${input.gccMajor}-dev${input.crossDebian ? `-${input.crossDebian}-cross` : ''}`;
 }
 /** The upstream version inside a Debian version (pure): "1:1.2.13.dfsg-1" -> "1.2.13", "1.5.4+dfsg2-5" -> "1.5.4". */
 function upstreamVersion(debianVersion) {
@@ -44358,26 +44420,33 @@ function componentsFor(input, packages) {
         };
     });
 }
-/** Every package a bundle can link from, for this gcc. */
-function componentPackages(gccMajor) {
+/** Every package a bundle can link from, for this gcc (and a cross build's architecture). */
+function componentPackages(gccMajor, crossDebian) {
+    const input = { gccMajor, crossDebian };
     return [
         'libc6-dev',
         'libicu-dev',
-        `libstdc++-${gccMajor}-dev`,
-        `libgcc-${gccMajor}-dev`,
+        gccLibraryPackage('libstdc++', input),
+        gccLibraryPackage('libgcc', input),
         'zlib1g-dev',
         'liblz4-dev',
         'libzstd-dev',
         'libseccomp-dev',
     ];
 }
-/** `dpkg-query -W` output ("pkg\tversion\tarch" lines) as a map (pure). */
-function parseDpkgQuery(text) {
+/**
+ * `dpkg-query -W` output ("pkg\tversion\tarch" lines) as a map (pure). A machine with a foreign
+ * architecture has a multiarch package once per architecture: only `arch`'s (or an arch-all
+ * package) counts.
+ */
+function parseDpkgQuery(text, arch) {
     const installed = new Map();
     for (const line of text.split('\n')) {
-        const [pkg, version, arch] = line.trim().split('\t');
-        if (pkg && version && arch)
-            installed.set(pkg, { version, arch });
+        const [pkg, version, pkgArch] = line.trim().split('\t');
+        if (!pkg || !version || !pkgArch)
+            continue;
+        if (arch === undefined || pkgArch === arch || pkgArch === 'all')
+            installed.set(pkg, { version, arch: pkgArch });
     }
     return installed;
 }
@@ -44386,15 +44455,22 @@ function distroQualifier(osRelease) {
     const field = (k) => new RegExp(`^${k}="?([^"\\n]*)"?`, 'm').exec(osRelease)?.[1];
     return `${field('ID') ?? 'debian'}-${field('VERSION_ID') ?? 'unknown'}`;
 }
-async function gccMajorVersion() {
-    return (await (0, exec_1.capture)('gcc', ['-dumpversion'])).trim().split('.')[0];
+async function gccMajorVersion(cc = 'gcc') {
+    return (await (0, exec_1.capture)(cc, ['-dumpversion'])).trim().split('.')[0];
 }
-/** The installed versions of the packages a bundle links from (dpkg-query). */
-async function installedDebianPackages(gccMajor) {
+/**
+ * The installed versions of the packages a bundle for Debian architecture `arch` links from
+ * (dpkg-query); `crossDebian` for a cross build.
+ */
+async function installedDebianPackages(gccMajor, arch, crossDebian) {
     const lines = [];
-    for (const pkg of componentPackages(gccMajor)) {
+    for (const pkg of componentPackages(gccMajor, crossDebian)) {
         // one query per package: dpkg-query fails for a package that is not installed
-        const line = await (0, exec_1.capture)('dpkg-query', ['-W', '-f=${Package}\t${Version}\t${Architecture}', pkg]).catch(() => '');
+        const line = await (0, exec_1.capture)('dpkg-query', [
+            '-W',
+            '-f=${Package}\t${Version}\t${Architecture}\n',
+            pkg,
+        ]).catch(() => '');
         lines.push(line);
     }
     let osRelease = '';
@@ -44404,26 +44480,29 @@ async function installedDebianPackages(gccMajor) {
     catch {
         // not a Linux distribution with os-release
     }
-    return { distro: distroQualifier(osRelease), installed: parseDpkgQuery(lines.join('\n')) };
+    return { distro: distroQualifier(osRelease), installed: parseDpkgQuery(lines.join('\n'), arch) };
 }
 
 
 /***/ }),
 
 /***/ 13480:
-/***/ ((__unused_webpack_module, exports) => {
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
-/** configure and link flags for a bundle build (pure). */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.FRONTEND_WRAPS = exports.BACKEND_WRAPS = exports.DEBUG_CFLAGS = exports.RECORDED_CFLAGS = void 0;
 exports.unrelocatedPrefix = unrelocatedPrefix;
 exports.configureArgs = configureArgs;
+exports.platformCFlags = platformCFlags;
+exports.compilerFlags = compilerFlags;
 exports.configureEnv = configureEnv;
 exports.staticIcuLibs = staticIcuLibs;
 exports.wrapFlag = wrapFlag;
 exports.staticLinkFlags = staticLinkFlags;
+/** configure and link flags for a bundle build (pure). */
+const cross_1 = __nccwpck_require__(77524);
 /** The prefix compiled into the binaries. It never exists on a host: every look-up is relative to the executable. */
 function unrelocatedPrefix(major) {
     return `/pg-bundle-unrelocated/v${major}`;
@@ -44440,6 +44519,8 @@ function configureArgs(input) {
         args.push('--with-zstd');
     if (input.libseccomp)
         args.push('--with-libseccomp');
+    if (input.target)
+        args.push(...(0, cross_1.crossConfigureArgs)(input.target));
     return args;
 }
 /**
@@ -44450,6 +44531,20 @@ function configureArgs(input) {
 exports.RECORDED_CFLAGS = '-O2 -fstack-protector-strong';
 exports.DEBUG_CFLAGS = '-O2 -g -fstack-protector-strong';
 /**
+ * Flags a platform needs for its bundle to behave as the others do (pure). AArch64's C `char` is
+ * unsigned, x86-64's signed: PostgreSQL prints a constant's bytes as `char` values into the
+ * catalogs' node trees (outDatum: `-21` on x86-64, `235` on AArch64 for the byte 0xeb), so initdb
+ * wrote 21 different catalog files, and code that compares `char`s (pg_trgm, ltree) orders
+ * differently. -fsigned-char makes them identical; pg_config records it, so PGXS modules get it too.
+ */
+function platformCFlags(platform) {
+    return platform?.arch === 'aarch64' ? ['-fsigned-char'] : [];
+}
+/** The CFLAGS a bundle for `platform` is compiled with (recorded in pg_config and the manifest; pure). */
+function compilerFlags(platform, debug = false) {
+    return [debug ? exports.DEBUG_CFLAGS : exports.RECORDED_CFLAGS, ...platformCFlags(platform)].join(' ');
+}
+/**
  * The environment of configure and every make in the tree. Build paths must not leak into the
  * binaries, yet any flag given to configure or make (CFLAGS, COPT, ...) is compiled into postgres's
  * pg_config data. So the maps are applied by the `gcc` that compiler-front.ts puts first on PATH,
@@ -44457,7 +44552,7 @@ exports.DEBUG_CFLAGS = '-O2 -g -fstack-protector-strong';
  */
 function configureEnv(input) {
     const env = {
-        CFLAGS: input.debug ? exports.DEBUG_CFLAGS : exports.RECORDED_CFLAGS,
+        CFLAGS: compilerFlags(input.target?.platform, input.debug),
         PGB_MAP_SOURCE: input.sourceDir,
         PGB_MAP_BUILD: input.buildDir,
     };
@@ -44496,14 +44591,30 @@ function staticLinkFlags(objects, wraps) {
 /***/ }),
 
 /***/ 77524:
-/***/ ((__unused_webpack_module, exports) => {
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.STATIC_LIBRARIES = void 0;
 exports.toolName = toolName;
+exports.isCross = isCross;
+exports.nativeTarget = nativeTarget;
+exports.targetPlatform = targetPlatform;
+exports.buildRequirements = buildRequirements;
+exports.binTools = binTools;
+exports.multiarchLibDir = multiarchLibDir;
+exports.crossConfigureArgs = crossConfigureArgs;
+exports.crossEnv = crossEnv;
+exports.crossCompilerFlags = crossCompilerFlags;
 exports.crossRequirements = crossRequirements;
+/**
+ * Building for another platform than the build machine's (pure): what the machine needs for it,
+ * from Debian's cross toolchain and the multiarch packages of the target's static libraries.
+ */
+const platform_1 = __nccwpck_require__(90692);
+const errors_1 = __nccwpck_require__(70017);
+const toolchain_1 = __nccwpck_require__(56179);
 /** The static libraries a bundle links, by archive and Debian package (the same for every platform). */
 exports.STATIC_LIBRARIES = [
     { what: 'glibc', name: 'libc.a', debianPackage: 'libc6-dev' },
@@ -44518,6 +44629,60 @@ exports.STATIC_LIBRARIES = [
 /** A build tool for `target` on `host`: its own name on the same platform, Debian's cross name otherwise. */
 function toolName(target, host, tool) {
     return target.id === host.id ? tool : `${target.triplet}-${tool}`;
+}
+function isCross(t) {
+    return t.platform.id !== t.host.id;
+}
+/** This machine's platform as both target and host; one line if pg-bundle does not build on it. */
+function nativeTarget() {
+    const host = (0, platform_1.hostPlatform)();
+    if (!host)
+        throw new errors_1.UserError(`this machine (${process.arch}) is not a platform pg-bundle builds on`, 'build on x86_64 or aarch64 Linux');
+    return { platform: host, host };
+}
+/** The platform `--arch` names (default: the machine's); one line naming the choices otherwise. */
+function targetPlatform(arch) {
+    if (arch === undefined)
+        return nativeTarget().platform;
+    const p = (0, platform_1.platformByArch)(arch);
+    if (!p)
+        throw new errors_1.UserError(`--arch ${arch}: not an architecture pg-bundle builds for`, `pass one of ${platform_1.PLATFORMS.map((x) => x.arch).join(', ')}`);
+    return p;
+}
+/** What a build for `t` needs on this machine (pure): the native requirements, and the cross ones. */
+function buildRequirements(t) {
+    return [...toolchain_1.REQUIREMENTS, ...(isCross(t) ? crossRequirements(t.platform) : [])];
+}
+function binTools(t) {
+    const name = (tool) => toolName(t.platform, t.host, tool);
+    return { cc: name('gcc'), ld: name('ld'), nm: name('nm'), objcopy: name('objcopy'), strip: name('strip') };
+}
+/** Where the target's multiarch packages put their libraries (libc6-dev:arm64's libc.a, libz.a, ...). */
+function multiarchLibDir(platform) {
+    return `/usr/lib/${platform.triplet}`;
+}
+/** configure's arguments for a cross build (pure): none for a native one. */
+function crossConfigureArgs(t) {
+    return isCross(t) ? [`--host=${t.platform.triplet}`, `--build=${t.host.triplet}`] : [];
+}
+/**
+ * The environment of a cross build (pure): pkg-config reads the target's .pc files only (ICU's
+ * version and flags are the arm64 package's, not the machine's).
+ */
+function crossEnv(t) {
+    if (!isCross(t))
+        return {};
+    return { PKG_CONFIG_LIBDIR: `${multiarchLibDir(t.platform)}/pkgconfig:/usr/share/pkgconfig` };
+}
+/**
+ * What the compiler front adds to every cross compile and link (pure). Debian's cross gcc links
+ * glibc from libc6-dev-<arch>-cross (a snapshot taken when the cross toolchain was built: 2.36-8cross1
+ * in Debian 12) before the multiarch libc6-dev:<arch> (2.36-9+deb12uN, with the security updates the
+ * x86-64 bundle's glibc has). -B puts the multiarch crt files and libc.a first, so both bundles link
+ * the same Debian glibc. The headers stay the cross package's (they differ in two AT_RSEQ constants).
+ */
+function crossCompilerFlags(t) {
+    return isCross(t) ? [`-B${multiarchLibDir(t.platform)}/`] : [];
 }
 /**
  * What a build for `target` on another platform needs besides the native requirements: the cross
@@ -44547,13 +44712,34 @@ function crossRequirements(target) {
             name: `qemu-${target.qemu}-static`,
             debianPackage: 'qemu-user-static',
         },
-        ...exports.STATIC_LIBRARIES.map((l) => ({
-            what: `static ${l.what} for ${target.label}`,
-            kind: 'static-lib',
-            name: l.name,
-            debianPackage: `${l.debianPackage}:${target.debian}`,
-            compiler: cc,
-        })),
+        {
+            what: `${target.label} system emulation (verify runs walredo, which enters seccomp, under a real ${target.label} kernel)`,
+            kind: 'command',
+            name: `qemu-system-${target.qemu}`,
+            debianPackage: target.arch === 'aarch64' ? 'qemu-system-arm' : 'qemu-system-x86',
+        },
+        {
+            what: `${target.label} programs run through qemu (binfmt_misc; build-time programs such as zic run that way)`,
+            kind: 'file',
+            name: `/proc/sys/fs/binfmt_misc/qemu-${target.qemu}`,
+            debianPackage: 'qemu-user-static',
+        },
+        ...exports.STATIC_LIBRARIES.map((l) => 
+        // glibc: the multiarch package's, which the build links (crossCompilerFlags), not the cross toolchain's
+        l.name === 'libc.a'
+            ? {
+                what: `static ${l.what} for ${target.label}`,
+                kind: 'file',
+                name: `${multiarchLibDir(target)}/libc.a`,
+                debianPackage: `${l.debianPackage}:${target.debian}`,
+            }
+            : {
+                what: `static ${l.what} for ${target.label}`,
+                kind: 'static-lib',
+                name: l.name,
+                debianPackage: `${l.debianPackage}:${target.debian}`,
+                compiler: cc,
+            }),
     ];
 }
 
@@ -44567,26 +44753,16 @@ function crossRequirements(target) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.doctorCommand = void 0;
-exports.targetPlatform = targetPlatform;
 exports.requirementsFor = requirementsFor;
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
 const context_1 = __nccwpck_require__(78480);
+const cache_1 = __nccwpck_require__(40611);
+const kernel_1 = __nccwpck_require__(91906);
+const session_1 = __nccwpck_require__(97935);
 const platform_1 = __nccwpck_require__(90692);
-const errors_1 = __nccwpck_require__(70017);
 const cross_1 = __nccwpck_require__(77524);
 const toolchain_1 = __nccwpck_require__(56179);
-/** The platform `--arch` names (default: the machine's); one line naming the choices otherwise. */
-function targetPlatform(arch) {
-    const host = (0, platform_1.hostPlatform)();
-    if (arch === undefined) {
-        if (!host)
-            throw new errors_1.UserError(`this machine (${process.arch}) is not a platform pg-bundle builds on`, 'build on x86_64 or aarch64 Linux');
-        return host;
-    }
-    const p = (0, platform_1.platformByArch)(arch);
-    if (!p)
-        throw new errors_1.UserError(`--arch ${arch}: not an architecture pg-bundle builds for`, `pass one of ${platform_1.PLATFORMS.map((x) => x.arch).join(', ')}`);
-    return p;
-}
 /** What build and verify need on this machine for bundles of `target` (pure given the host). */
 function requirementsFor(target, host = (0, platform_1.hostPlatform)()) {
     const cross = host && target.id !== host.id ? (0, cross_1.crossRequirements)(target) : [];
@@ -44594,19 +44770,42 @@ function requirementsFor(target, host = (0, platform_1.hostPlatform)()) {
 }
 /** `pg-bundle doctor`: lists what the machine lacks for build and verify; --install-deps installs it. */
 const doctorCommand = async (options, ctx) => {
-    const all = requirementsFor(targetPlatform((0, context_1.stringOption)(options, 'arch')));
-    if ((0, context_1.boolOption)(options, 'installDeps'))
+    const target = (0, cross_1.targetPlatform)((0, context_1.stringOption)(options, 'arch'));
+    const all = requirementsFor(target);
+    const install = (0, context_1.boolOption)(options, 'installDeps');
+    if (install)
         await (0, toolchain_1.ensureToolchain)(ctx.log, true, all);
     const missing = await (0, toolchain_1.missingRequirements)(all);
     for (const r of all)
         ctx.log.info(`${missing.includes(r) ? (r.optional ? 'missing' : 'MISSING') : 'ok     '} ${r.what} (${r.name})`);
+    const kernel = (0, session_1.walRedoNeedsVm)(target.id)
+        ? await guestKernelStatus((0, node_path_1.join)((0, context_1.stringOption)(options, 'cacheDir') ?? (0, cache_1.defaultCacheDir)(), 'vm-kernel'), install && missing.length === 0, ctx.log)
+        : 'ok';
     if (missing.some((r) => !r.optional)) {
         ctx.log.error(`run: ${(0, toolchain_1.aptInstallLine)(missing)}   (or pass --install-deps)`);
         return 1;
     }
-    return 0;
+    return kernel === 'ok' ? 0 : 1;
 };
 exports.doctorCommand = doctorCommand;
+/**
+ * The arm64 kernel verify boots walredo's VM with (downloaded, not installed: an arm64 kernel
+ * package does not install on another architecture); `install` downloads it into the cache.
+ */
+async function guestKernelStatus(parent, install, log) {
+    const what = 'AArch64 guest kernel for verify (Debian arm64 kernel package, unpacked in the cache)';
+    try {
+        const kernel = install
+            ? await log.step(`download the ${what}`, () => (0, kernel_1.provisionGuestKernel)(parent))
+            : (0, kernel_1.findGuestKernel)((0, node_path_1.join)(parent, (0, node_fs_1.readdirSync)(parent).sort().reverse()[0] ?? 'none'));
+        log.info(`ok      ${what} (${kernel.release})`);
+        return 'ok';
+    }
+    catch {
+        log.info(`MISSING ${what} (${parent}): pass --install-deps to download it`);
+        return 'missing';
+    }
+}
 
 
 /***/ }),
@@ -44840,13 +45039,20 @@ const exec_1 = __nccwpck_require__(37895);
 function parseIcuVersionHeader(text) {
     return /^#define\s+U_ICU_VERSION\s+"([^"]+)"/m.exec(text)?.[1];
 }
-async function systemIcu() {
-    const version = await (0, exec_1.capture)('pkg-config', ['--modversion', 'icu-uc']).catch(() => '');
+/**
+ * Debian's ICU for Debian architecture `debianArch` (a cross build passes the environment that
+ * points pkg-config at that architecture's .pc files).
+ */
+async function systemIcu(debianArch, env = {}) {
+    const version = await (0, exec_1.capture)('pkg-config', ['--modversion', 'icu-uc'], {
+        env: { ...process.env, ...env },
+    }).catch(() => '');
     if (!version)
         throw new errors_1.UserError('pkg-config cannot find ICU (icu-uc)', 'run: sudo apt-get install -y libicu-dev pkg-config');
     let pkg = '';
     try {
-        pkg = await (0, exec_1.capture)('dpkg-query', ['-W', '-f=${Package} ${Version}', 'libicu-dev']);
+        // qualified: a machine with a foreign architecture has the package once per architecture
+        pkg = await (0, exec_1.capture)('dpkg-query', ['-W', '-f=${Package} ${Version}', `libicu-dev:${debianArch}`]);
     }
     catch {
         // not a dpkg system
@@ -45112,7 +45318,7 @@ function parseNmDefinedGlobals(nmOutput) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.IN_TREE_MODULES = void 0;
+exports.IN_TREE_MODULES = exports.NATIVE_TOOLS = void 0;
 exports.parseMakeVars = parseMakeVars;
 exports.librariesOf = librariesOf;
 exports.moduleLinkLibs = moduleLinkLibs;
@@ -45128,6 +45334,7 @@ const errors_1 = __nccwpck_require__(70017);
 const exec_1 = __nccwpck_require__(37895);
 const module_table_1 = __nccwpck_require__(10383);
 const runtime_1 = __nccwpck_require__(97896);
+exports.NATIVE_TOOLS = { ld: 'ld', nm: 'nm', objcopy: 'objcopy' };
 const PRINT_VARS_MAKEFILE = `pgb-print-vars:
 \t@echo 'NAME=$(strip $(NAME))'
 \t@echo 'MODULE_big=$(strip $(MODULE_big))'
@@ -45206,7 +45413,7 @@ async function readMakeVars(dir, workDir, makeArgs = []) {
  * Merges a built library's objects (ld -r) and renames its global symbols per module
  * (objcopy --redefine-syms), so it can be linked into the static postgres next to other modules.
  */
-async function prepareModule(name, objects, origin, linkLibs, workDir) {
+async function prepareModule(name, objects, origin, linkLibs, workDir, tools = exports.NATIVE_TOOLS) {
     (0, node_fs_1.mkdirSync)(workDir, { recursive: true });
     for (const o of objects) {
         if (!(0, node_fs_1.existsSync)(o))
@@ -45214,12 +45421,12 @@ async function prepareModule(name, objects, origin, linkLibs, workDir) {
     }
     const merged = (0, node_path_1.join)(workDir, `${name}.merged.o`);
     const renamed = (0, node_path_1.join)(workDir, `${name}.o`);
-    await (0, exec_1.run)('ld', ['-r', '-o', merged, ...objects]);
-    const symbols = (0, module_table_1.parseNmDefinedGlobals)(await (0, exec_1.capture)('nm', ['-g', '--defined-only', '--format=posix', merged]));
+    await (0, exec_1.run)(tools.ld, ['-r', '-o', merged, ...objects]);
+    const symbols = (0, module_table_1.parseNmDefinedGlobals)(await (0, exec_1.capture)(tools.nm, ['-g', '--defined-only', '--format=posix', merged]));
     const module = { name, symbols };
     const symsFile = (0, node_path_1.join)(workDir, `${name}.redefine-syms`);
     (0, node_fs_1.writeFileSync)(symsFile, (0, module_table_1.redefineSymsFile)(module));
-    await (0, exec_1.run)('objcopy', [`--redefine-syms=${symsFile}`, merged, renamed]);
+    await (0, exec_1.run)(tools.objcopy, [`--redefine-syms=${symsFile}`, merged, renamed]);
     (0, node_fs_1.rmSync)(merged);
     return { ...module, origin, object: renamed, linkLibs };
 }
@@ -45233,7 +45440,7 @@ exports.IN_TREE_MODULES = [
     { dir: 'src/backend/snowball', library: 'dict_snowball' },
     { dir: 'contrib/amcheck', library: 'amcheck' },
 ];
-async function prepareInTreeModules(buildDir, workDir) {
+async function prepareInTreeModules(buildDir, workDir, tools = exports.NATIVE_TOOLS) {
     const result = [];
     for (const m of exports.IN_TREE_MODULES) {
         const dir = (0, node_path_1.join)(buildDir, m.dir);
@@ -45241,7 +45448,7 @@ async function prepareInTreeModules(buildDir, workDir) {
         const lib = librariesOf(vars).find((l) => l.name === m.library);
         if (!lib)
             throw new Error(`${m.dir}/Makefile no longer builds ${m.library}; pg-bundle needs updating for this tree`);
-        result.push(await prepareModule(lib.name, lib.objects.map((o) => (0, node_path_1.join)(dir, o)), 'in-tree', moduleLinkLibs(vars), (0, node_path_1.join)(workDir, 'modules')));
+        result.push(await prepareModule(lib.name, lib.objects.map((o) => (0, node_path_1.join)(dir, o)), 'in-tree', moduleLinkLibs(vars), (0, node_path_1.join)(workDir, 'modules'), tools));
     }
     return result;
 }
@@ -45273,7 +45480,7 @@ function copyModuleTree(src, workDir, log) {
     }
     return { copy, siblings };
 }
-async function buildPgxsModule(dir, origin, pgConfig, workDir, log, jobs, extraMakeArgs = [], 
+async function buildPgxsModule(dir, origin, pgConfig, workDir, log, jobs, tools = exports.NATIVE_TOOLS, extraMakeArgs = [], 
 /** files copied into the module's build copy (e.g. a shared source the Makefile expects beside it) */
 extraFiles = []) {
     const src = (0, node_path_1.resolve)(dir);
@@ -45299,7 +45506,7 @@ extraFiles = []) {
     const result = [];
     for (const lib of libraries) {
         result.push({
-            ...(await prepareModule(lib.name, lib.objects.map((o) => (0, node_path_1.join)(copy, o)), origin, moduleLinkLibs(vars), (0, node_path_1.join)(workDir, 'modules'))),
+            ...(await prepareModule(lib.name, lib.objects.map((o) => (0, node_path_1.join)(copy, o)), origin, moduleLinkLibs(vars), (0, node_path_1.join)(workDir, 'modules'), tools)),
             ...(siblings.size ? { siblings: [...siblings.keys()] } : {}),
         });
     }
@@ -45376,11 +45583,23 @@ function runtimeDir() {
  * Paths of the work directory and of pg-bundle itself are mapped away (-ffile-prefix-map), so the
  * debug info, and with it the binary's build ID, does not depend on where the build ran.
  */
-async function compile(source, object, workDir) {
+async function compile(source, object, workDir, cc, cflags = []) {
     const maps = [`-ffile-prefix-map=${workDir}=.`, `-ffile-prefix-map=${runtimeDir()}=runtime`];
     // compiled from the source's own directory by its base name: the object's file symbol then
     // holds no absolute path either
-    await (0, exec_1.run)('gcc', ['-O2', '-g', '-Wall', '-fno-common', ...maps, `-I${runtimeDir()}`, '-c', '-o', object, (0, node_path_1.basename)(source)], {
+    await (0, exec_1.run)(cc, [
+        '-O2',
+        '-g',
+        '-Wall',
+        '-fno-common',
+        ...cflags,
+        ...maps,
+        `-I${runtimeDir()}`,
+        '-c',
+        '-o',
+        object,
+        (0, node_path_1.basename)(source),
+    ], {
         cwd: (0, node_path_1.dirname)(source),
     });
     return object;
@@ -45394,20 +45613,22 @@ function needsLibpqEncodingForwarders(pgWcharHeader) {
 }
 /** Compiles the runtime shims and the generated module table. */
 async function compileRuntime(modules, workDir, options = {}) {
+    const cc = options.cc ?? 'gcc';
+    const cflags = options.cflags ?? [];
     const dir = (0, node_path_1.join)(workDir, 'runtime');
     (0, node_fs_1.mkdirSync)(dir, { recursive: true });
     const rt = runtimeDir();
     const table = (0, node_path_1.join)(dir, 'pgb_module_table.c');
     (0, node_fs_1.writeFileSync)(table, (0, module_table_1.generateModuleTable)(modules, options.walredoPreload));
     const obj = (name) => (0, node_path_1.join)(dir, `${name}.o`);
-    const dl = await compile((0, node_path_1.join)(rt, 'pgb_dl.c'), obj('pgb_dl'), workDir);
-    const exec = await compile((0, node_path_1.join)(rt, 'pgb_exec.c'), obj('pgb_exec'), workDir);
-    const locpath = await compile((0, node_path_1.join)(rt, 'pgb_locpath.c'), obj('pgb_locpath'), workDir);
-    const random = await compile((0, node_path_1.join)(rt, 'pgb_random.c'), obj('pgb_random'), workDir);
-    const tableObj = await compile(table, obj('pgb_module_table'), workDir);
+    const dl = await compile((0, node_path_1.join)(rt, 'pgb_dl.c'), obj('pgb_dl'), workDir, cc, cflags);
+    const exec = await compile((0, node_path_1.join)(rt, 'pgb_exec.c'), obj('pgb_exec'), workDir, cc, cflags);
+    const locpath = await compile((0, node_path_1.join)(rt, 'pgb_locpath.c'), obj('pgb_locpath'), workDir, cc, cflags);
+    const random = await compile((0, node_path_1.join)(rt, 'pgb_random.c'), obj('pgb_random'), workDir, cc, cflags);
+    const tableObj = await compile(table, obj('pgb_module_table'), workDir, cc, cflags);
     const frontend = [exec, locpath, random];
     if (options.libpqEncodingForwarders)
-        frontend.push(await compile((0, node_path_1.join)(rt, 'pgb_libpq_encoding.c'), obj('pgb_libpq_encoding'), workDir));
+        frontend.push(await compile((0, node_path_1.join)(rt, 'pgb_libpq_encoding.c'), obj('pgb_libpq_encoding'), workDir, cc, cflags));
     return { backend: [dl, exec, locpath, random, tableObj], frontend };
 }
 
@@ -45837,6 +46058,7 @@ const resolve_1 = __nccwpck_require__(66221);
 const ccache_1 = __nccwpck_require__(27175);
 const compiled_tree_1 = __nccwpck_require__(29586);
 const components_1 = __nccwpck_require__(94930);
+const cross_1 = __nccwpck_require__(77524);
 const walredo_1 = __nccwpck_require__(75840);
 /** Fresh work and log directories, then the compiled tree staged into <work>/stage. */
 async function startVersion(job) {
@@ -45851,6 +46073,7 @@ async function startVersion(job) {
         source: job.source,
         icu: job.icu,
         toolchain: job.toolchain,
+        target: job.target,
         cacheDir: job.req.cacheDir,
         stage: (0, node_path_1.join)(work, 'stage'),
         logs,
@@ -45880,6 +46103,7 @@ function finishVersion(job, started, parts) {
             linkLibs: parts.linkLibs ?? [],
             icu: { version: icu.version, fromSource: icu.prefix !== undefined },
             gccMajor: job.gccMajor,
+            crossDebian: (0, cross_1.isCross)(job.target) ? job.target.platform.debian : undefined,
         }, job.packages),
         locales: parts.locales,
         modules: parts.modules,
@@ -45983,7 +46207,7 @@ function parseWrapList(text) {
  * the dispatch shim (runtime/pgb_walredo_main.c, compiled by the same make against the tree's
  * headers) is linked as it is, with the --wrap flags of modules/walredo/link-flags.txt.
  */
-async function builtinWalRedo(pgConfig, workDir, log, jobs) {
+async function builtinWalRedo(pgConfig, workDir, log, jobs, tools) {
     const dir = builtinWalRedoDir();
     const flagsFile = (0, node_path_1.join)(dir, 'link-flags.txt');
     if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(dir, 'Makefile')) || !(0, node_fs_1.existsSync)(flagsFile)) {
@@ -45992,7 +46216,7 @@ async function builtinWalRedo(pgConfig, workDir, log, jobs) {
     const runtime = (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'runtime');
     // the dispatch shim is compiled by the module's make from a copy beside it (PGB_RUNTIME_DIR=.), so
     // no absolute path of this machine ends up in the objects
-    const modules = await (0, modules_1.buildPgxsModule)(dir, 'builtin', pgConfig, workDir, log, jobs, ['PGB_RUNTIME_DIR=.'], [(0, node_path_1.join)(runtime, 'pgb_walredo_main.c')]);
+    const modules = await (0, modules_1.buildPgxsModule)(dir, 'builtin', pgConfig, workDir, log, jobs, tools, ['PGB_RUNTIME_DIR=.'], [(0, node_path_1.join)(runtime, 'pgb_walredo_main.c')]);
     const shim = (0, node_path_1.join)(workDir, 'pgxs', (0, node_path_1.basename)(dir), 'pgb_walredo_main.o');
     if (!(0, node_fs_1.existsSync)(shim))
         throw new Error(`the walredo build did not produce ${shim}`);
@@ -46011,9 +46235,10 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.doctorOrPackages = void 0;
 exports.requiredPackages = requiredPackages;
 const context_1 = __nccwpck_require__(78480);
+const cross_1 = __nccwpck_require__(77524);
 const doctor_1 = __nccwpck_require__(81917);
 /** The Debian packages that provide everything build and verify need (for `target`), sorted. */
-function requiredPackages(target = (0, doctor_1.targetPlatform)(undefined)) {
+function requiredPackages(target = (0, cross_1.targetPlatform)(undefined)) {
     return [...new Set((0, doctor_1.requirementsFor)(target).map((r) => r.debianPackage))].sort();
 }
 /**
@@ -46023,7 +46248,7 @@ function requiredPackages(target = (0, doctor_1.targetPlatform)(undefined)) {
 const doctorOrPackages = async (options, ctx) => {
     if (!(0, context_1.boolOption)(options, 'printPackages'))
         return (0, doctor_1.doctorCommand)(options, ctx);
-    ctx.setOutput('packages', requiredPackages((0, doctor_1.targetPlatform)((0, context_1.stringOption)(options, 'arch'))).join(' '));
+    ctx.setOutput('packages', requiredPackages((0, cross_1.targetPlatform)((0, context_1.stringOption)(options, 'arch'))).join(' '));
     return 0;
 };
 exports.doctorOrPackages = doctorOrPackages;
@@ -47790,12 +48015,12 @@ exports.withVersion = withVersion;
 exports.compareFiles = compareFiles;
 const platform_1 = __nccwpck_require__(90692);
 exports.MANIFEST_SCHEMA_VERSION = 1;
-function emptyManifest(toolVersion) {
+/** A manifest with no version yet, for `platform` (default: the one this process runs on). */
+function emptyManifest(toolVersion, platform = (0, platform_1.hostPlatform)()?.id ?? 'linux-x86_64') {
     return {
         schemaVersion: exports.MANIFEST_SCHEMA_VERSION,
         tool: { name: 'pg-bundle', version: toolVersion },
-        // the platform the build runs on (no cross build yet: issue 25)
-        platform: (0, platform_1.hostPlatform)()?.id ?? 'linux-x86_64',
+        platform,
         versions: {},
     };
 }
@@ -47971,8 +48196,8 @@ exports.OPTION_SPECS = [
         flag: '--cache-dir <dir>',
         input: 'cache-dir',
         kind: 'string',
-        commands: [...BUILDING, 'rebuild-check', 'outdated'],
-        description: 'cache for downloaded sources, built ICU and compiled PostgreSQL trees (default ~/.cache/pg-bundle, or $PG_BUNDLE_CACHE)',
+        commands: [...BUILDING, 'rebuild-check', 'outdated', 'doctor', 'verify'],
+        description: "cache for downloaded sources, built ICU and compiled PostgreSQL trees, and the arm64 kernel verify boots an aarch64 bundle's walredo with (default ~/.cache/pg-bundle, or $PG_BUNDLE_CACHE)",
     },
     {
         key: 'module',
@@ -48055,8 +48280,8 @@ exports.OPTION_SPECS = [
         flag: '--arch <arch>',
         input: 'arch',
         kind: 'string',
-        commands: ['doctor'],
-        description: "target architecture: x86_64 or aarch64 (default: the machine's); doctor: what building for it here needs (a cross toolchain and the target's static libraries on another machine)",
+        commands: [...BUILDING, 'doctor', 'fetch'],
+        description: "target architecture: x86_64 or aarch64 (default: the machine's); build: cross-builds on another machine with Debian's cross toolchain; doctor: what building for it here needs; fetch: which of the pin's assets to fetch",
     },
     {
         key: 'printPackages',
@@ -48108,6 +48333,14 @@ exports.OPTION_SPECS = [
         kind: 'string',
         commands: VERIFYING,
         description: "a WAL sample (segment files or a pg_wal directory, any start LSN): its dialect is named, a builtin walredo is refused for the fork's dialect, and walredo replays the sample instead of the generated corpus (run: the result goes into pin-bump's Risk section)",
+    },
+    {
+        key: 'crossCheck',
+        flag: '--cross-check <dir>',
+        input: 'cross-check',
+        kind: 'string',
+        commands: ['verify'],
+        description: "a bundle of the same majors built for another architecture (e.g. the x86-64 build beside an aarch64 one): initdb's cluster must be identical to it (masked as the determinism check masks), and walredo's answers to the corpus page for page",
     },
     {
         key: 'repository',
@@ -48284,6 +48517,7 @@ exports.PLATFORMS = [
         nodeArch: 'x64',
         arch: 'x86_64',
         qemu: 'x86_64',
+        auditArch: 0xc000003e,
     },
     {
         id: 'linux-aarch64',
@@ -48294,6 +48528,7 @@ exports.PLATFORMS = [
         nodeArch: 'arm64',
         arch: 'aarch64',
         qemu: 'aarch64',
+        auditArch: 0xc00000b7,
     },
 ];
 /** The platform of an id as a manifest or pin writes it; undefined for one pg-bundle does not build. */
@@ -49037,6 +49272,66 @@ function renderOutdated(report) {
 
 /***/ }),
 
+/***/ 96642:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.architectureReport = architectureReport;
+const pin_file_1 = __nccwpck_require__(15428);
+const risk_1 = __nccwpck_require__(77003);
+const componentLabel = (c) => c ? (c.debianVersion ? `${c.version} (${c.debianPackage} ${c.debianVersion})` : c.version) : '—';
+/** The facts compared between platforms, by label. */
+const FACTS = [
+    ['catalog version', (v) => String(v.catalogVersion)],
+    ['ICU', (v) => v.icuVersion ?? 'none'],
+    ['ICU collation version', (v) => v.collation.icuCollationVersion ?? 'not measured'],
+    ['glibc', (v) => v.libcVersion],
+    ['libc collation version', (v) => v.collation.libcCollationVersion ?? 'not measured'],
+    ['default collation', (v) => `${v.collation.datcollate ?? '?'} / ${v.collation.provider ?? '?'}`],
+    ['walredo', (v) => v.walredo?.mode ?? 'not recorded'],
+    ['bundle size', (v) => `${v.bundleSize.toLocaleString('en-US')} bytes`],
+];
+/** One version's differing facts across the given versions per platform. */
+function versionDifferences(major, byPlatform) {
+    const platforms = Object.keys(byPlatform);
+    const out = [];
+    const add = (what, value) => {
+        const values = Object.fromEntries(platforms.map((p) => [p, byPlatform[p] ? value(byPlatform[p]) : '—']));
+        if (new Set(Object.values(values)).size > 1)
+            out.push({ version: major, what, values });
+    };
+    for (const [what, value] of FACTS)
+        add(what, value);
+    const names = new Set(Object.values(byPlatform).flatMap((v) => (v?.components ?? []).map((c) => c.name)));
+    for (const name of [...names].sort())
+        add(name, (v) => componentLabel(v.components?.find((c) => c.name === name)));
+    return out;
+}
+/** A version's cross-architecture result: recorded by verify in its conformance, or on the version. */
+function crossResult(m, major) {
+    const v = m?.versions[major];
+    return v?.conformance?.crossArchitecture ?? v?.crossArchitecture;
+}
+/** What differs between the platforms of the new pin, and what was measured about it (pure). */
+function architectureReport(pin, manifests) {
+    const platforms = (0, pin_file_1.pinnedPlatforms)(pin);
+    const majors = [...new Set(platforms.flatMap((p) => Object.keys(pin.platforms[p].versions)))].sort((a, b) => Number(a) - Number(b));
+    const differences = majors.flatMap((major) => versionDifferences(major, Object.fromEntries(platforms.map((p) => [p, pin.platforms[p].versions[major]]))));
+    const equality = majors.map((version) => {
+        const measured = platforms
+            .map((platform) => ({ platform, result: crossResult((0, risk_1.manifestOf)(manifests, platform, true), version) }))
+            .find(({ result }) => result !== undefined);
+        const result = measured?.result;
+        return { version, platform: measured?.platform ?? platforms[0], ...(result ? { result } : {}) };
+    });
+    return { platforms, differences, equality };
+}
+
+
+/***/ }),
+
 /***/ 11268:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -49155,7 +49450,7 @@ function pinWithRequirements(newPin, oldPin, where) {
     const requires = oldPin?.requires;
     if (!requires)
         return newPin;
-    const unmet = (0, walredo_dialect_1.unmetRequirements)(newPin.versions, requires.walredo);
+    const unmet = (0, pin_file_1.pinnedPlatforms)(newPin).flatMap((p) => (0, walredo_dialect_1.unmetRequirements)(newPin.platforms[p].versions, requires.walredo).map((u) => (0, pin_file_1.pinnedPlatforms)(newPin).length > 1 ? `${p}: ${u}` : u));
     if (unmet.length > 0)
         throw new errors_2.UserError(`${newPin.tag} does not provide what ${where} requires: ${unmet.join('; ')}`, "publish a bundle built for the storage service's WAL (e.g. from its fork's tree with --walredo fork and the fork's modules), or change \"requires\" in the pin file in a reviewed pull request");
     return { ...newPin, requires };
@@ -49185,6 +49480,7 @@ function composePlan(req, facts) {
             conformanceUrl: req.conformanceUrl,
             notes,
             compatibility: facts.compatibility,
+            manifests: req.manifests?.new,
         }),
         diff: (0, pin_diff_1.pinDiff)(req.pinPath, old?.text, newText),
         risks,
@@ -49202,7 +49498,7 @@ function composePlan(req, facts) {
 async function planBump(gh, req, log) {
     if (!gh) {
         const why = 'a dry run reads no current pin, so there is no old bundle to compare with';
-        const compatibility = (0, compatibility_1.notMeasured)({ pin: req.pinPath, new: req.newPin.sha256 }, why);
+        const compatibility = (0, compatibility_1.notMeasured)({ pin: req.pinPath, new: (0, pin_file_1.measuredSha256)(req.newPin) }, why);
         return composePlan(req, { base: '(default branch)', notes: [], teamReviewers: [], compatibility });
     }
     const repository = `${req.owner}/${req.repo}`;
@@ -49740,17 +50036,17 @@ function bumpSettings(options, ctx, env) {
 function bumpRequest(settings, options, env, ctx, compare) {
     const { log } = ctx;
     const { out, dryRun } = settings;
-    const { manifest, path: manifestPath } = (0, release_info_1.readReleaseManifest)(out);
+    const { manifests, paths } = (0, release_info_1.readReleaseManifests)(out);
     const release = (0, release_info_1.readReleaseInfo)({
         out,
         tag: (0, context_1.stringOption)(options, 'tag'),
         releaseRepository: settings.releaseRepository ?? (env.PG_BUNDLE_RELEASE_REPOSITORY || env.GITHUB_REPOSITORY),
         serverUrl: settings.access.serverUrl,
-        platform: manifest.platform,
+        platforms: manifests.map((m) => m.platform),
         dryRun,
     });
-    const newPin = (0, pin_file_1.pinFromManifest)(manifest, release);
-    log.info(`pin for ${release.tag}: versions ${Object.keys(newPin.versions).join(', ')} (from ${manifestPath})`);
+    const newPin = (0, pin_file_1.pinFromManifests)(manifests, release);
+    log.info(`pin for ${release.tag}: ${(0, pin_file_1.pinnedPlatforms)(newPin).join(' and ')}, versions ${Object.keys((0, pin_file_1.primaryBundle)(newPin).versions).join(', ')} (from ${paths.join(', ')})`);
     const unmeasured = (0, pin_file_1.unmeasuredFacts)(newPin);
     if (unmeasured.length > 0)
         log.warn(`verify did not measure ${unmeasured.join(', ')}: the risk analysis cannot rule out collation changes there`);
@@ -49765,7 +50061,7 @@ function bumpRequest(settings, options, env, ctx, compare) {
         labels: labelsOption(options),
         branch: (0, bump_1.bumpBranch)(settings.pinPath),
         conformanceUrl: release.conformanceUrl,
-        manifests: { new: manifest },
+        manifests: { new: manifests },
         retry: (0, retry_1.retryPolicy)(env),
         measure: (oldPin, pin) => (0, measure_1.measureBump)(oldPin, pin, {
             out,
@@ -49875,7 +50171,7 @@ async function staleness(gh, req, pull, c) {
         return `${c.pin} is not on the pull request's head commit`;
     try {
         const pin = (0, pin_file_1.parsePin)(file.text, `${c.pin} on ${pull.head.sha.slice(0, 12)}`);
-        if (pin.sha256 === c.new)
+        if ((0, pin_file_1.measuredSha256)(pin) === c.new)
             return undefined;
         return `the pull request's ${c.pin} pins another bundle than the one measured; run pin-bump again`;
     }
@@ -50098,6 +50394,7 @@ const report_1 = __nccwpck_require__(92169);
 const fetch_to_temp_1 = __nccwpck_require__(92904);
 const errors_1 = __nccwpck_require__(70017);
 const compatibility_1 = __nccwpck_require__(50986);
+const pin_file_1 = __nccwpck_require__(15428);
 const firstLine = (err) => (0, errors_1.errorMessage)(err).split('\n')[0];
 /** The new bundle: --out when it holds one, else the new pin's release, fetched and checked. */
 async function newInput(newPin, s) {
@@ -50113,7 +50410,11 @@ async function newInput(newPin, s) {
 }
 /** Measures what replacing the old pin's bundle with the new one changes (never throws). */
 async function measureBump(oldPin, newPin, s) {
-    const pins = { pin: s.pinPath, old: oldPin?.sha256, new: newPin.sha256 };
+    const pins = {
+        pin: s.pinPath,
+        old: oldPin && (0, pin_file_1.measuredSha256)(oldPin),
+        new: (0, pin_file_1.measuredSha256)(newPin),
+    };
     if (!oldPin)
         return (0, compatibility_1.notMeasured)(pins, 'first pin: there is no old bundle to compare with');
     let old;
@@ -50175,13 +50476,21 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DEFAULT_PIN_PATH = exports.PIN_SCHEMA_VERSION = void 0;
+exports.platformOrder = platformOrder;
+exports.pinnedPlatforms = pinnedPlatforms;
+exports.primaryBundle = primaryBundle;
 exports.normaliseProvider = normaliseProvider;
+exports.pinFromManifests = pinFromManifests;
 exports.pinFromManifest = pinFromManifest;
+exports.defaultBundle = defaultBundle;
+exports.measuredSha256 = measuredSha256;
 exports.unmeasuredFacts = unmeasuredFacts;
 exports.pinSchemaPath = pinSchemaPath;
 exports.postgresVersionPattern = postgresVersionPattern;
 exports.pinProblems = pinProblems;
 exports.assertValidPin = assertValidPin;
+exports.platformVersionMismatch = platformVersionMismatch;
+exports.upgradePin = upgradePin;
 exports.serialisePin = serialisePin;
 exports.parsePin = parsePin;
 exports.samePinnedRelease = samePinnedRelease;
@@ -50190,19 +50499,42 @@ exports.pinPathProblem = pinPathProblem;
 /**
  * The pin file: what the consumer repository commits to say which pg-bundle release it uses
  * (default path pageserver/postgres-bundle.json). Format: schemas/pin-file.schema.json, explained
- * in docs/pin-file.md. Built from the release's manifest by a pure function and validated before
- * anything writes it.
+ * in docs/pin-file.md. Two forms are read: schemaVersion 1 (one platform) and 2 (one bundle per
+ * platform); a pin of the first form reads as one with one platform, and pin-bump writes the second.
+ * Built from the release's manifests by a pure function and validated before anything writes it.
  */
 const node_fs_1 = __nccwpck_require__(73024);
 const node_path_1 = __nccwpck_require__(76760);
 const _2020_1 = __importDefault(__nccwpck_require__(52210));
 const ajv_formats_1 = __importDefault(__nccwpck_require__(82815));
+const platform_1 = __nccwpck_require__(90692);
 const errors_1 = __nccwpck_require__(70017);
 const json_1 = __nccwpck_require__(74976);
+const log_text_1 = __nccwpck_require__(11392);
 const package_root_1 = __nccwpck_require__(43469);
 const walredo_dialect_1 = __nccwpck_require__(8033);
-exports.PIN_SCHEMA_VERSION = 1;
+exports.PIN_SCHEMA_VERSION = 2;
 exports.DEFAULT_PIN_PATH = 'pageserver/postgres-bundle.json';
+/** Platform ids in the order pg-bundle lists them (x86-64 first), ids it does not know last (pure). */
+function platformOrder(ids) {
+    const rank = (id) => {
+        const i = platform_1.PLATFORMS.findIndex((p) => p.id === id);
+        return i < 0 ? platform_1.PLATFORMS.length : i;
+    };
+    return [...ids].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+/** The platforms a pin has a bundle for, in platform order. */
+function pinnedPlatforms(pin) {
+    return platformOrder(Object.keys(pin.platforms));
+}
+/**
+ * The bundle a release is compared and shown by (old → new tables, the compare measurement):
+ * the first platform's, x86-64 when the pin has it.
+ */
+function primaryBundle(pin) {
+    const platform = pinnedPlatforms(pin)[0];
+    return { platform, ...pin.platforms[platform] };
+}
 /** pg_database.datlocprovider is a single letter; verify may also record the word. */
 function normaliseProvider(value) {
     switch (value?.trim().toLowerCase()) {
@@ -50248,32 +50580,64 @@ function pinVersion(v) {
             : {}),
     };
 }
-/** The pin for a release of this manifest (pure). */
-function pinFromManifest(manifest, release) {
-    const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
-    if (majors.length === 0)
-        throw new errors_1.UserError('the manifest lists no PostgreSQL version', 'run build and verify before pin-bump');
-    const pin = {
+/** The pin for a release of these manifests, one per platform (pure). */
+function pinFromManifests(manifests, release) {
+    if (manifests.length === 0)
+        throw new errors_1.UserError('no manifest of the release was found', 'run build, verify and publish before pin-bump');
+    const platforms = {};
+    for (const id of platformOrder(manifests.map((m) => m.platform))) {
+        const manifest = manifests.find((m) => m.platform === id);
+        const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
+        if (majors.length === 0)
+            throw new errors_1.UserError(`the ${id} manifest lists no PostgreSQL version`, 'run build and verify before pin-bump');
+        const asset = release.assets[id];
+        if (!asset)
+            throw new errors_1.UserError(`release ${release.tag} has no bundle asset for ${id}, whose manifest pin-bump read`, "run publish with the same --out and every platform's artifacts before pin-bump");
+        platforms[id] = {
+            assetName: asset.assetName,
+            assetUrl: asset.assetUrl,
+            sha256: asset.sha256,
+            ...(asset.manifestUrl ? { manifestUrl: asset.manifestUrl } : {}),
+            versions: Object.fromEntries(majors.map((m) => [m, pinVersion(manifest.versions[m])])),
+        };
+    }
+    return {
         schemaVersion: exports.PIN_SCHEMA_VERSION,
         tag: release.tag,
         ...(release.releasedAt ? { releasedAt: release.releasedAt } : {}),
-        platform: manifest.platform,
         releaseUrl: release.releaseUrl,
-        assetName: release.assetName,
-        assetUrl: release.assetUrl,
-        sha256: release.sha256,
-        ...(release.manifestUrl ? { manifestUrl: release.manifestUrl } : {}),
-        versions: Object.fromEntries(majors.map((m) => [m, pinVersion(manifest.versions[m])])),
+        platforms,
     };
-    return pin;
+}
+/** The pin for a release of one platform's manifest (pure). */
+function pinFromManifest(manifest, release) {
+    return pinFromManifests([manifest], release);
+}
+/**
+ * The bundle of a pin this machine fetches and compares by default (pure): the given platform's
+ * (the host's) when the pin has it, else the first.
+ */
+function defaultBundle(pin, platform) {
+    return (platform !== undefined && pin.platforms[platform]) || primaryBundle(pin);
+}
+/**
+ * The sha256 that names the bundle pin-bump's measurement compares: this machine's platform's
+ * (what fetch takes here), else the first platform's. The compatibility status checks it.
+ */
+function measuredSha256(pin, platform = (0, platform_1.hostPlatform)()?.id) {
+    return defaultBundle(pin, platform).sha256;
 }
 /** Facts verify did not measure (they make the risk analysis blind), as "v15: datcollate" strings. */
 function unmeasuredFacts(pin) {
     const missing = [];
-    for (const [major, v] of Object.entries(pin.versions)) {
-        for (const [field, value] of Object.entries(v.collation)) {
-            if (value === null && !(field === 'icuCollationVersion' && v.icuVersion === null))
-                missing.push(`v${major}: ${field}`);
+    const platforms = pinnedPlatforms(pin);
+    for (const platform of platforms) {
+        const on = platforms.length > 1 ? ` (${platform})` : '';
+        for (const [major, v] of Object.entries(pin.platforms[platform].versions)) {
+            for (const [field, value] of Object.entries(v.collation)) {
+                if (value === null && !(field === 'icuCollationVersion' && v.icuVersion === null))
+                    missing.push(`v${major}${on}: ${field}`);
+            }
         }
     }
     return missing;
@@ -50304,7 +50668,10 @@ function pinProblems(value) {
     const validate = pinValidator();
     if (validate(value))
         return [];
-    return (validate.errors ?? []).map((e) => `${e.instancePath || '(top level)'} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+    // "must match then/else schema" only repeats that the form's own errors exist
+    return (validate.errors ?? [])
+        .filter((e) => e.keyword !== 'if')
+        .map((e) => `${e.instancePath || '(top level)'} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
 }
 function assertValidPin(value, where) {
     const problems = pinProblems(value);
@@ -50312,20 +50679,68 @@ function assertValidPin(value, where) {
         throw new errors_1.UserError(`${where} does not follow the pin file schema (schemas/pin-file.schema.json):\n  ${problems.join('\n  ')}`, 'fix the file by hand or let pg-bundle pin-bump rewrite it');
     }
 }
+/** The platforms of one release must hold the same PostgreSQL versions (pure); the first difference, or undefined. */
+function platformVersionMismatch(platforms) {
+    const [first, ...others] = platformOrder(Object.keys(platforms));
+    const describe = (b) => Object.keys(b.versions)
+        .sort((a, c) => Number(a) - Number(c))
+        .map((m) => `${m}=${b.versions[m].postgresVersion}`)
+        .join(', ');
+    for (const other of others) {
+        const a = describe(platforms[first]);
+        const b = describe(platforms[other]);
+        if (a !== b)
+            return `${first} has PostgreSQL ${(0, log_text_1.shown)(a)} but ${other} has ${(0, log_text_1.shown)(b)}`;
+    }
+    return undefined;
+}
+/** A pin of either form as the second form (pure). */
+function upgradePin(value) {
+    if (value.schemaVersion !== 1)
+        return value;
+    const v1 = value;
+    return {
+        schemaVersion: exports.PIN_SCHEMA_VERSION,
+        tag: v1.tag,
+        ...(v1.releasedAt ? { releasedAt: v1.releasedAt } : {}),
+        releaseUrl: v1.releaseUrl,
+        platforms: {
+            [v1.platform]: {
+                assetName: v1.assetName,
+                assetUrl: v1.assetUrl,
+                sha256: v1.sha256,
+                ...(v1.manifestUrl ? { manifestUrl: v1.manifestUrl } : {}),
+                versions: v1.versions,
+            },
+        },
+        ...(v1.requires ? { requires: v1.requires } : {}),
+    };
+}
 /** The text committed to the consumer repository: validated, 2-space JSON, trailing newline. */
 function serialisePin(pin) {
     assertValidPin(pin, 'the new pin file');
+    const mismatch = platformVersionMismatch(pin.platforms);
+    if (mismatch)
+        throw new errors_1.UserError(`the new pin file names bundles of different PostgreSQL versions: ${mismatch}`, 'publish the platforms of one release from the same sources');
     return JSON.stringify(pin, null, 2) + '\n';
 }
-/** Reads a pin file's text (pure). An invalid existing pin is reported, never silently replaced. */
+/**
+ * Reads a pin file's text (pure), either form; an invalid existing pin is reported, never silently
+ * replaced. The result has the second form's shape.
+ */
 function parsePin(text, where) {
     const value = (0, json_1.parseJson)(text, where, 'fix or delete the file so that pin-bump can write a new one');
     assertValidPin(value, where);
-    return value;
+    const pin = upgradePin(value);
+    const mismatch = platformVersionMismatch(pin.platforms);
+    if (mismatch)
+        throw new errors_1.UserError(`${where} pins bundles of different PostgreSQL versions per platform: ${mismatch}`, 'fix the file by hand or let pg-bundle pin-bump rewrite it: one release has the same versions on every platform');
+    return pin;
 }
-/** Two pins name the same release (same tag and same asset content). */
+/** Two pins name the same release (same tag, same platforms, same content of each asset). */
 function samePinnedRelease(a, b) {
-    return a.tag === b.tag && a.sha256 === b.sha256;
+    const sums = (p) => pinnedPlatforms(p).map((id) => `${id}=${p.platforms[id].sha256}`);
+    return a.tag === b.tag && sums(a).join(' ') === sums(b).join(' ');
 }
 /**
  * Whether `next` is a release created before the one `current` pins (pure). Undefined when either
@@ -50359,6 +50774,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.PR_MARKER = exports.PR_BODY_LIMIT = void 0;
 exports.prTitle = prTitle;
 exports.humanSize = humanSize;
+exports.architectureSection = architectureSection;
 exports.measuredSection = measuredSection;
 exports.renderPrBody = renderPrBody;
 /**
@@ -50366,7 +50782,9 @@ exports.renderPrBody = renderPrBody;
  * if the full text would be longer, the per-version tables, then the measured compare table, then
  * the risk list are shortened.
  */
+const architectures_1 = __nccwpck_require__(96642);
 const compatibility_1 = __nccwpck_require__(50986);
+const pin_file_1 = __nccwpck_require__(15428);
 exports.PR_BODY_LIMIT = 65_536;
 exports.PR_MARKER = '<!-- pg-bundle:pin-bump -->';
 function prTitle(newPin) {
@@ -50463,7 +50881,7 @@ function riskSection(risks, firstPin, maxItems = Infinity) {
     else {
         lines.push(`⚠️ **${real.length} change(s) can alter collation or on-disk results.** Review with the storage team before merging:`, '');
         for (const r of real.slice(0, maxItems))
-            lines.push(`- **v${r.version}: ${r.what}** \`${cell(r.old)}\` → \`${cell(r.new)}\`: ${r.why}.`);
+            lines.push(`- **v${r.version}${onPlatforms(r)}: ${r.what}** \`${cell(r.old)}\` → \`${cell(r.new)}\`: ${r.why}.`);
         if (real.length > maxItems)
             lines.push(`- … and ${real.length - maxItems} more (shortened to fit GitHub's body limit).`);
     }
@@ -50472,9 +50890,43 @@ function riskSection(risks, firstPin, maxItems = Infinity) {
     if (unmeasured.length > 0) {
         lines.push('', `⚠️ **Not measured** (verify did not record these facts, so a change cannot be ruled out): ${unmeasured
             .slice(0, maxItems)
-            .map((r) => `v${r.version} ${r.what}`)
+            .map((r) => `v${r.version}${onPlatforms(r)} ${r.what}`)
             .join(', ')}${unmeasured.length > maxItems ? ', …' : ''}.`);
     }
+    return lines.join('\n');
+}
+/** " (linux-aarch64)" for an item that concerns only some platforms of the new pin. */
+const onPlatforms = (r) => (r.platforms ? ` (${r.platforms.join(', ')})` : '');
+const ARCH_WHY = 'a page the storage service writes on one architecture is read and redone on the other: a library or collation that differs between them can sort or redo differently';
+/** "initdb identical, 812 pages compared, 0 differ (linux-aarch64 against linux-x86_64)", or why unknown. */
+function equalityLine(e) {
+    if (!e.result)
+        return `- v${e.version}: cross-architecture equality **not measured** (no manifest of this release records it)`;
+    const r = e.result;
+    const files = r.initdbFilesCompared !== undefined ? ` (${r.initdbFilesCompared} files compared)` : '';
+    const pages = r.pagesCompared === undefined
+        ? 'walredo pages not compared'
+        : `${r.pagesCompared} walredo pages compared, ${r.pagesDiffering ?? 'an unknown number'} differ`;
+    const verdict = r.initdbIdentical && (r.pagesDiffering ?? 0) === 0 ? '✅' : '⚠️';
+    return `- ${verdict} v${e.version}: ${cell(e.platform)} against ${cell(r.comparedWith)}: initdb ${r.initdbIdentical ? 'identical' : '**differs**'}${files}; ${pages}`;
+}
+/** The Risk section's part on the architectures of a release of several platforms ('' for one). */
+function architectureSection(report, maxItems = Infinity) {
+    if (report.platforms.length < 2)
+        return '';
+    const lines = [`### Between the architectures of this release (${report.platforms.join(', ')})`, ''];
+    if (report.differences.length === 0)
+        lines.push('No difference in ICU, glibc, collation, walredo, linked-in libraries or bundle size.');
+    else {
+        lines.push(`${report.differences.length} difference(s): ${ARCH_WHY}.`, '');
+        lines.push(`| Version | What | ${report.platforms.map(cell).join(' | ')} |`);
+        lines.push(`|---|---|${report.platforms.map(() => '---|').join('')}`);
+        for (const d of report.differences.slice(0, maxItems))
+            lines.push(`| v${d.version} | ${cell(d.what)} | ${report.platforms.map((p) => code(d.values[p])).join(' | ')} |`);
+        if (report.differences.length > maxItems)
+            lines.push('', `… and ${report.differences.length - maxItems} more (shortened to fit GitHub's body limit).`);
+    }
+    lines.push('', ...report.equality.map(equalityLine));
     return lines.join('\n');
 }
 const MEASURED_TITLE = '### Measured: the old and the new bundle side by side (`pg-bundle compare`)';
@@ -50506,7 +50958,15 @@ function measuredSection(result, maxChars = Infinity) {
 /** The pull request body (pure), always under PR_BODY_LIMIT characters. */
 function renderPrBody(input) {
     const { oldPin, newPin, pinPath, risks } = input;
-    const conformance = input.conformanceUrl ?? newPin.manifestUrl;
+    const shown = (0, pin_file_1.primaryBundle)(newPin);
+    // the tables compare the first platform's bundle with the old pin's of the same platform
+    const oldShown = oldPin && (oldPin.platforms[shown.platform] ?? (0, pin_file_1.primaryBundle)(oldPin));
+    const conformance = input.conformanceUrl ?? shown.manifestUrl;
+    const several = (0, pin_file_1.pinnedPlatforms)(newPin).length > 1;
+    const bundleLines = (0, pin_file_1.pinnedPlatforms)(newPin).map((p) => {
+        const b = newPin.platforms[p];
+        return `- Bundle${several ? ` (${p})` : ''}: [\`${cell(b.assetName)}\`](${b.assetUrl}), sha256 \`${b.sha256}\``;
+    });
     const header = [
         exports.PR_MARKER,
         ...(input.compatibility ? [(0, compatibility_1.compatibilityComment)(input.compatibility.summary)] : []),
@@ -50520,18 +50980,28 @@ function renderPrBody(input) {
         '',
         `- Release: ${newPin.releaseUrl}`,
         `- Conformance report: ${conformance ?? 'not published with this release'}`,
-        `- Bundle: [\`${cell(newPin.assetName)}\`](${newPin.assetUrl}), sha256 \`${newPin.sha256}\``,
+        ...bundleLines,
         ...(oldPin ? [`- Previous release: ${oldPin.releaseUrl}`] : []),
         '',
         '<sub>Opened by `pg-bundle pin-bump`. Re-running it with a newer release updates this pull request.</sub>',
     ].join('\n');
-    const majors = [...new Set([...Object.keys(oldPin?.versions ?? {}), ...Object.keys(newPin.versions)])].sort((x, y) => Number(x) - Number(y));
+    const majors = [
+        ...new Set([...Object.keys(oldShown?.versions ?? {}), ...Object.keys(shown.versions)]),
+    ].sort((x, y) => Number(x) - Number(y));
     const riskyLabels = (major) => new Set(risks
         .filter((r) => r.version === major && r.kind !== 'not-measured' && r.kind !== 'wal-sample-passed')
         .map((r) => LABEL_OF_KIND[r.kind] ?? ''));
-    const tables = majors.map((m) => versionTable(m, oldPin?.versions[m], newPin.versions[m], riskyLabels(m)));
+    const tables = majors.map((m) => versionTable(m, oldShown?.versions[m], shown.versions[m], riskyLabels(m)));
+    if (several)
+        tables.unshift(`Tables of the ${shown.platform} bundle; the other architectures' differences are under Risk.`);
+    const architectures = (0, architectures_1.architectureReport)(newPin, input.manifests);
     const assemble = (risk, tableText) => [header, risk, '## Versions', tableText, links].join('\n\n').replace(/\n{3,}/g, '\n\n') + '\n';
-    const risk = (maxItems = Infinity, measured = measuredSection(input.compatibility)) => riskSection(risks, !oldPin, maxItems) + (measured ? `\n\n${measured}` : '');
+    const risk = (maxItems = Infinity, measured = measuredSection(input.compatibility)) => {
+        const arch = architectureSection(architectures, maxItems);
+        return (riskSection(risks, !oldPin, maxItems) +
+            (arch ? `\n\n${arch}` : '') +
+            (measured ? `\n\n${measured}` : ''));
+    };
     const full = assemble(risk(), tables.join('\n\n'));
     if (full.length <= exports.PR_BODY_LIMIT)
         return full;
@@ -50563,6 +51033,7 @@ function renderPrBody(input) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseSha256Sums = parseSha256Sums;
+exports.readReleaseManifests = readReleaseManifests;
 exports.readReleaseManifest = readReleaseManifest;
 exports.readReleaseInfo = readReleaseInfo;
 exports.releaseInfoFromRecord = releaseInfoFromRecord;
@@ -50579,6 +51050,7 @@ const hash_1 = __nccwpck_require__(95138);
 const log_text_1 = __nccwpck_require__(11392);
 const repository_1 = __nccwpck_require__(90651);
 const naming_1 = __nccwpck_require__(82419);
+const pin_file_1 = __nccwpck_require__(15428);
 /** `<hex>  <name>` lines (sha256sum format, text or binary marker) → name → sha256 (pure); a name listed twice is refused. */
 function parseSha256Sums(text, where = 'SHA256SUMS') {
     const sums = new Map();
@@ -50594,8 +51066,27 @@ function parseSha256Sums(text, where = 'SHA256SUMS') {
     return sums;
 }
 /**
- * The manifest of the release: <out>/publish/manifest.json (the merged manifest publish uploaded),
- * else <out>/manifest.json (build/verify's).
+ * The manifests of the release, one per platform in platform order: <out>/publish/manifest-<platform>.json
+ * (a release of several platforms), else the one of readReleaseManifest.
+ */
+function readReleaseManifests(out) {
+    const dir = (0, node_path_1.join)(out, 'publish');
+    const names = (0, node_fs_1.existsSync)(dir) ? (0, node_fs_1.readdirSync)(dir).filter((n) => /^manifest-.+\.json$/.test(n)) : [];
+    if (names.length === 0) {
+        const { manifest, path } = readReleaseManifest(out);
+        return { manifests: [manifest], paths: [path] };
+    }
+    const read = names.map((n) => ({ path: (0, node_path_1.join)(dir, n), manifest: (0, manifest_file_1.readManifestFile)((0, node_path_1.join)(dir, n)) }));
+    for (const r of read)
+        if (r.path !== (0, node_path_1.join)(dir, (0, naming_1.platformManifestName)(r.manifest.platform)))
+            throw new errors_1.UserError(`${r.path} describes a ${(0, log_text_1.shown)(r.manifest.platform)} bundle`, "run pg-bundle publish again with the same --out: it writes each platform's manifest under its own name");
+    const order = (0, pin_file_1.platformOrder)(read.map((r) => r.manifest.platform));
+    const sorted = order.map((id) => read.find((r) => r.manifest.platform === id));
+    return { manifests: sorted.map((r) => r.manifest), paths: sorted.map((r) => r.path) };
+}
+/**
+ * The manifest of a release of one platform: <out>/publish/manifest.json (the merged manifest
+ * publish uploaded), else <out>/manifest.json (build/verify's).
  */
 function readReleaseManifest(out) {
     const candidates = [(0, node_path_1.join)(out, 'publish', 'manifest.json'), (0, node_path_1.join)(out, 'manifest.json')];
@@ -50635,15 +51126,34 @@ function releaseInfoFromRecord(record, recordPath, input) {
         (input.dryRun ? 'RELEASE-OWNER/RELEASE-REPOSITORY' : undefined);
     if (!repository)
         throw new errors_1.UserError(`${recordPath} names no release repository`, 'run publish with --repository, or set PG_BUNDLE_RELEASE_REPOSITORY=owner/name');
-    const computed = (0, repository_1.releaseUrls)(input.serverUrl, repository, record.tag, record.assetName);
+    const tag = record.tag;
+    const downloadUrl = (name) => (0, repository_1.releaseUrls)(input.serverUrl, repository, tag, name).assetUrl;
+    const platforms = record.platforms ?? [
+        {
+            platform: input.platforms?.[0] ?? 'linux-x86_64',
+            assetName: record.assetName,
+            sha256: record.sha256,
+            manifestName: naming_1.MANIFEST_ASSET,
+            assetUrl: record.assetUrl,
+            manifestUrl: record.manifestUrl,
+        },
+    ];
+    const assets = {};
+    for (const p of platforms) {
+        if (!p.platform || !p.assetName || !p.sha256 || !(0, hash_1.isSha256Hex)(p.sha256) || !p.manifestName)
+            throw new errors_1.UserError(`${recordPath} lists a platform without its name, asset name, sha256 or manifest name`, 'run pg-bundle publish again with the same --out');
+        assets[p.platform] = {
+            assetName: p.assetName,
+            sha256: p.sha256,
+            assetUrl: p.assetUrl ?? downloadUrl(p.assetName),
+            manifestUrl: p.manifestUrl ?? downloadUrl(p.manifestName),
+        };
+    }
     return {
         repository,
-        tag: record.tag,
-        assetName: record.assetName,
-        sha256: record.sha256,
-        releaseUrl: record.releaseUrl ?? computed.releaseUrl,
-        assetUrl: record.assetUrl ?? computed.assetUrl,
-        manifestUrl: record.manifestUrl ?? computed.manifestUrl,
+        tag,
+        releaseUrl: record.releaseUrl ?? (0, repository_1.releaseUrls)(input.serverUrl, repository, tag, record.assetName).releaseUrl,
+        assets,
         ...(record.releasedAt ? { releasedAt: record.releasedAt } : {}),
     };
 }
@@ -50653,20 +51163,28 @@ function releaseInfoFromSums(input) {
         throw new errors_1.UserError('pin-bump needs the release tag', 'pass --tag <tag> (the tag publish created), or run publish with the same --out first');
     if (!input.releaseRepository)
         throw new errors_1.UserError('pin-bump cannot tell which repository holds the release', "run it in the release repository's workflow (GITHUB_REPOSITORY) or set PG_BUNDLE_RELEASE_REPOSITORY=owner/name");
-    const assetName = (0, naming_1.bundleAssetName)(input.tag, input.platform);
     const sumsPath = (0, node_path_1.join)(out, 'publish', 'SHA256SUMS');
     if (!(0, node_fs_1.existsSync)(sumsPath))
         throw new errors_1.UserError(`${sumsPath} is missing: pin-bump takes the bundle's sha256 from what publish wrote`, 'run pg-bundle publish with the same --out first');
-    const sha256 = parseSha256Sums((0, node_fs_1.readFileSync)(sumsPath, 'utf8'), sumsPath).get(assetName);
-    if (!sha256 || !(0, hash_1.isSha256Hex)(sha256))
-        throw new errors_1.UserError(`${sumsPath} has no sha256 for ${assetName}`, `check that --tag ${input.tag} is the tag publish used`);
-    return {
-        repository: input.releaseRepository,
-        tag: input.tag,
-        assetName,
-        sha256,
-        ...(0, repository_1.releaseUrls)(input.serverUrl, input.releaseRepository, input.tag, assetName),
-    };
+    const sums = parseSha256Sums((0, node_fs_1.readFileSync)(sumsPath, 'utf8'), sumsPath);
+    const platforms = input.platforms ?? ['linux-x86_64'];
+    const { tag, releaseRepository } = input;
+    const urls = (name) => (0, repository_1.releaseUrls)(input.serverUrl, releaseRepository, tag, name);
+    const assets = {};
+    for (const platform of platforms) {
+        const assetName = (0, naming_1.bundleAssetName)(tag, platform);
+        const sha256 = sums.get(assetName);
+        if (!sha256 || !(0, hash_1.isSha256Hex)(sha256))
+            throw new errors_1.UserError(`${sumsPath} has no sha256 for ${assetName}`, `check that --tag ${tag} is the tag publish used`);
+        const manifestName = platforms.length === 1 ? naming_1.MANIFEST_ASSET : (0, naming_1.platformManifestName)(platform);
+        assets[platform] = {
+            assetName,
+            sha256,
+            assetUrl: urls(assetName).assetUrl,
+            manifestUrl: urls(manifestName).assetUrl,
+        };
+    }
+    return { repository: releaseRepository, tag, releaseUrl: urls(naming_1.MANIFEST_ASSET).releaseUrl, assets };
 }
 
 
@@ -50714,7 +51232,9 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.icuMajorMinor = icuMajorMinor;
 exports.componentChanges = componentChanges;
 exports.walSampleRisk = walSampleRisk;
+exports.manifestOf = manifestOf;
 exports.analyseRisk = analyseRisk;
+const pin_file_1 = __nccwpck_require__(15428);
 const walredo_dialect_1 = __nccwpck_require__(8033);
 const WHY = {
     'postgres-major': 'the storage service needs a matching vNN directory for every timeline it serves; removing a version breaks tenants that still use it',
@@ -50822,47 +51342,87 @@ function walSampleRisk(major, conformanceWalredo) {
         why: WHY['wal-sample'],
     };
 }
-/**
- * Risky differences from the old pin to the new one; with both manifests, also each linked-in
- * library change (old → new). Without an old pin (first bump) only the
- * facts the new pin lacks are reported.
- */
-function analyseRisk(oldPin, newPin, manifests = {}) {
+/** The manifest of a platform in a set (unless `exact`, a set of one stands for the only platform). */
+function manifestOf(set, platform, exact = false) {
+    const list = set === undefined ? [] : Array.isArray(set) ? set : [set];
+    const own = list.find((m) => m.platform === platform);
+    return own ?? (list.length === 1 && !exact ? list[0] : undefined);
+}
+/** One platform's risky differences, old bundle → new bundle (no old bundle: first pin of it). */
+function platformRisk(a, b, oldPinned, manifests) {
     const items = [];
-    const majors = [...new Set([...Object.keys(oldPin?.versions ?? {}), ...Object.keys(newPin.versions)])].sort((x, y) => Number(x) - Number(y));
+    const majors = [...new Set([...Object.keys(a?.versions ?? {}), ...Object.keys(b.versions)])].sort((x, y) => Number(x) - Number(y));
     for (const major of majors) {
-        const a = oldPin?.versions[major];
-        const b = newPin.versions[major];
+        const av = a?.versions[major];
+        const bv = b.versions[major];
         const sample = walSampleRisk(major, manifests.new?.versions[major]?.conformance?.walredo);
         if (sample)
             items.push(sample);
-        if (a && b) {
-            items.push(...compareVersion(major, a, b));
-            items.push(...componentChanges(major, manifests.old?.versions[major]?.components ?? a.components, manifests.new?.versions[major]?.components ?? b.components));
+        if (av && bv) {
+            items.push(...compareVersion(major, av, bv));
+            items.push(...componentChanges(major, manifests.old?.versions[major]?.components ?? av.components, manifests.new?.versions[major]?.components ?? bv.components));
         }
-        else if (a && !b)
+        else if (av && !bv)
             items.push({
                 kind: 'postgres-major',
                 version: major,
                 what: 'PostgreSQL major version removed',
-                old: a.postgresVersion,
+                old: av.postgresVersion,
                 new: 'none',
                 why: WHY['postgres-major'],
             });
-        else if (!a && b) {
-            if (oldPin)
+        else if (!av && bv) {
+            if (oldPinned)
                 items.push({
                     kind: 'postgres-major',
                     version: major,
                     what: 'PostgreSQL major version added',
                     old: 'none',
-                    new: b.postgresVersion,
+                    new: bv.postgresVersion,
                     why: 'a new major version: make sure the storage service is ready to serve it',
                 });
-            items.push(...compareVersion(major, b, b).filter((i) => i.kind === 'not-measured'));
+            items.push(...compareVersion(major, bv, bv).filter((i) => i.kind === 'not-measured'));
         }
     }
     return items;
+}
+/**
+ * Risky differences from the old pin to the new one, per platform of the new pin (each against the
+ * old pin's bundle of the same platform; a platform the old pin lacks is a first pin of it); with
+ * the manifests (one per platform), also each linked-in library change (old → new). An item found
+ * on every platform is listed once, others name their platforms. Without an old pin (first bump)
+ * only the facts the new pin lacks are reported.
+ */
+function analyseRisk(oldPin, newPin, manifests = {}) {
+    const platforms = (0, pin_file_1.pinnedPlatforms)(newPin);
+    const found = new Map();
+    for (const platform of platforms) {
+        // a pin of one platform replacing one of another (a move to other machines) is compared as is
+        const oldPlatform = oldPin && (oldPin.platforms[platform] || platforms.length > 1)
+            ? platform
+            : oldPin && (0, pin_file_1.primaryBundle)(oldPin).platform;
+        const old = oldPlatform === undefined ? undefined : oldPin?.platforms[oldPlatform];
+        const items = platformRisk(old, newPin.platforms[platform], old !== undefined, {
+            old: oldPlatform === undefined ? undefined : manifestOf(manifests.old, oldPlatform),
+            new: manifestOf(manifests.new, platform),
+        });
+        for (const item of items) {
+            const key = [item.kind, item.version, item.what, item.old, item.new].join('\u0000');
+            const seen = found.get(key);
+            if (seen)
+                seen.platforms.push(platform);
+            else
+                found.set(key, { ...item, platforms: [platform] });
+        }
+    }
+    return [...found.values()].map((item) => {
+        if (item.platforms.length === platforms.length) {
+            const rest = { ...item };
+            delete rest.platforms;
+            return rest;
+        }
+        return item;
+    });
 }
 
 
@@ -51045,12 +51605,18 @@ function walRedoChanges(a, b) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.readArtifactDir = readArtifactDir;
 exports.assertConformancePassed = assertConformancePassed;
+exports.samePlatformOverlap = samePlatformOverlap;
+exports.platformsMismatch = platformsMismatch;
+exports.assemblePublishInputs = assemblePublishInputs;
 exports.assemblePublishInput = assemblePublishInput;
 exports.findArtifactDirs = findArtifactDirs;
 /**
  * Publish input: one or more artifact directories, each a `vNN/` directory (one per major version)
  * beside the `manifest.json` that describes them. A local run has one (the --out of build/verify);
- * the workflow's publish job downloads one artifact per matrix job and passes all of them.
+ * the workflow's publish job downloads one artifact per matrix job and passes all of them. The
+ * artifacts of several platforms (manifest.json's `platform`) make one release with a bundle per
+ * platform: each platform's artifacts are merged, and the platforms must hold the same versions
+ * built from the same sources.
  */
 const node_fs_1 = __nccwpck_require__(73024);
 const node_path_1 = __nccwpck_require__(76760);
@@ -51058,6 +51624,7 @@ const manifest_1 = __nccwpck_require__(84414);
 const bundle_files_1 = __nccwpck_require__(77925);
 const manifest_file_1 = __nccwpck_require__(91433);
 const errors_1 = __nccwpck_require__(70017);
+const pin_file_1 = __nccwpck_require__(15428);
 const release_identity_1 = __nccwpck_require__(21281);
 /** Reads one artifact directory: its manifest and the vNN directories it lists (all must exist, no extra ones). */
 function readArtifactDir(dir) {
@@ -51093,23 +51660,97 @@ function assertConformancePassed(manifest) {
         }
     }
 }
-/** Merges several artifact directories (one per matrix job) into one publish input, with the manifest a release publishes. */
-function assemblePublishInput(dirs) {
-    if (dirs.length === 0)
-        throw new errors_1.UserError('no artifact directory to publish', 'pass the directories downloaded from the build jobs, or --out of a local build');
-    const parts = dirs.map(readArtifactDir);
+/** A major held by two artifacts of the same platform (pure): two bundles of one platform in one release. */
+function samePlatformOverlap(parts) {
+    const holder = new Map();
+    for (const { dir, manifest } of parts)
+        for (const major of Object.keys(manifest.versions)) {
+            const key = `${manifest.platform} ${major}`;
+            const other = holder.get(key);
+            if (other !== undefined)
+                return {
+                    problem: `${other} and ${dir} are both ${manifest.platform} bundles of PostgreSQL ${major}: a release has one bundle per platform`,
+                    fix: `pass one ${manifest.platform} artifact per major version (drop one of the two)`,
+                };
+            holder.set(key, dir);
+        }
+    return undefined;
+}
+/** "debian:postgresql-15 (revision 15.13-1)": where a version was built from. */
+const builtFrom = (m, major) => {
+    const { source, postgres } = m.versions[major];
+    const sha = source.tarballSha256 ? `, sha256 ${source.tarballSha256.slice(0, 12)}` : '';
+    return `PostgreSQL ${postgres.version} from ${source.spec} (revision ${source.revision}${sha})`;
+};
+/**
+ * Why the platforms' manifests cannot be one release (pure): they must hold the same majors,
+ * each of the same PostgreSQL version built from the same source. Undefined when they can.
+ */
+function platformsMismatch(manifests) {
+    const [first, ...others] = manifests;
+    const majorsOf = (m) => Object.keys(m.versions)
+        .sort((a, b) => Number(a) - Number(b))
+        .join(', ');
+    for (const other of others) {
+        if (majorsOf(other) !== majorsOf(first))
+            return {
+                problem: `the ${first.platform} bundle holds PostgreSQL ${majorsOf(first)} but the ${other.platform} bundle holds ${majorsOf(other)}: one release has the same versions on every platform`,
+                fix: 'build every platform with the same --pg and pass all their artifacts, or publish the platforms as separate releases',
+            };
+        for (const major of Object.keys(first.versions)) {
+            const a = builtFrom(first, major);
+            const b = builtFrom(other, major);
+            if (a !== b)
+                return {
+                    problem: `the ${first.platform} bundle has ${a} but the ${other.platform} bundle has ${b}: one release is built from one source`,
+                    fix: `build both platforms from the same --source (and --sha256) for v${major} and pass those artifacts`,
+                };
+        }
+    }
+    return undefined;
+}
+/** One platform's artifacts merged (one per matrix job), with the manifest a release publishes. */
+function mergePlatform(parts) {
     let manifest;
     try {
-        manifest = (0, manifest_1.mergeManifests)(parts.map((p) => p.manifest));
+        manifest = (0, manifest_1.mergeManifests)(parts.map((p) => p.input.manifest));
     }
     catch (err) {
-        throw new errors_1.UserError(`cannot merge the manifests of ${dirs.join(', ')}: ${err.message}`, 'give each PostgreSQL major version to exactly one artifact');
+        throw new errors_1.UserError(`cannot merge the manifests of ${parts.map((p) => p.dir).join(', ')}: ${err.message}`, 'give each PostgreSQL major version to exactly one artifact');
     }
     assertConformancePassed(manifest);
     // what is published: the facts of the files, not of the run that made them (release-identity.ts)
     manifest = (0, release_identity_1.releaseManifest)(manifest);
-    const versionDirs = parts.flatMap((p) => p.versionDirs).sort((a, b) => Number(a.major) - Number(b.major));
+    const versionDirs = parts
+        .flatMap((p) => p.input.versionDirs)
+        .sort((a, b) => Number(a.major) - Number(b.major));
     return { manifest, versionDirs };
+}
+/**
+ * The publish inputs of one release, one per platform in platform order (x86-64 first): the
+ * artifact directories grouped by their manifest's platform, each group merged. Every check
+ * happens here, before anything is packed or sent.
+ */
+function assemblePublishInputs(dirs) {
+    if (dirs.length === 0)
+        throw new errors_1.UserError('no artifact directory to publish', 'pass the directories downloaded from the build jobs, or --out of a local build');
+    const parts = dirs.map((dir) => ({ dir, input: readArtifactDir(dir) }));
+    const overlap = samePlatformOverlap(parts.map((p) => ({ dir: p.dir, manifest: p.input.manifest })));
+    if (overlap)
+        throw new errors_1.UserError(overlap.problem, overlap.fix);
+    const platforms = (0, pin_file_1.platformOrder)([...new Set(parts.map((p) => p.input.manifest.platform))]);
+    const inputs = platforms.map((platform) => mergePlatform(parts.filter((p) => p.input.manifest.platform === platform)));
+    const mismatch = platformsMismatch(inputs.map((i) => i.manifest));
+    if (mismatch)
+        throw new errors_1.UserError(mismatch.problem, mismatch.fix);
+    return inputs;
+}
+/** Merges several artifact directories of one platform (one per matrix job) into one publish input. */
+function assemblePublishInput(dirs) {
+    const inputs = assemblePublishInputs(dirs);
+    if (inputs.length > 1)
+        throw new errors_1.UserError(`the artifacts are of ${inputs.length} platforms (${inputs.map((i) => i.manifest.platform).join(', ')}) where one was expected`, 'pass the artifacts of one platform');
+    return inputs[0];
 }
 /** Artifact directories below `root` (each subdirectory holding a manifest.json), e.g. what @actions/artifact downloaded. */
 function findArtifactDirs(root) {
@@ -51153,12 +51794,13 @@ function formatSha256Sums(sums) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.fetchCommand = exports.publishCommand = void 0;
 /**
- * `pg-bundle publish [artifact-dir...]` and `pg-bundle fetch --pin-file <pin> --out <dir>`.
+ * `pg-bundle publish [artifact-dir...]` and `pg-bundle fetch --pin-file <pin> --out <dir> [--arch <arch>]`.
  *
  * publish: packs the bundle (from --out, or from the artifact directories given as arguments, one
- * per matrix job) into the release's assets under <out>/publish/, then, unless --dry-run,
- * publishes them as a GitHub Release idempotently (see release.ts); without a token it fails. It writes
- * <out>/publish/release.json (tag, repository, asset name, sha256, URLs) for pin-bump.
+ * per matrix job; the artifacts of several platforms give one bundle per platform) into the
+ * release's assets under <out>/publish/, then, unless --dry-run, publishes them as a GitHub Release
+ * idempotently (see release.ts); without a token it fails. It writes <out>/publish/release.json
+ * (tag, repository, each platform's asset name, sha256 and URLs) for pin-bump.
  */
 const node_fs_1 = __nccwpck_require__(73024);
 const node_path_1 = __nccwpck_require__(76760);
@@ -51217,13 +51859,26 @@ function publishTarget(options, ctx) {
         makeLatest: makeLatestOption(options),
     };
 }
-function publishRecord(prepared, target) {
+function publishRecord(prepared, target, urlOf = () => undefined) {
     const tarball = prepared.assets[0];
+    const platforms = prepared.platforms.map((p) => {
+        const assetUrl = urlOf(p.tarball.name);
+        const manifestUrl = urlOf(p.manifestName);
+        return {
+            platform: p.platform,
+            assetName: p.tarball.name,
+            sha256: p.tarball.sha256,
+            manifestName: p.manifestName,
+            ...(assetUrl ? { assetUrl } : {}),
+            ...(manifestUrl ? { manifestUrl } : {}),
+        };
+    });
     return {
         tag: prepared.tag,
         repository: target.repository ?? null,
         assetName: tarball.name,
         sha256: tarball.sha256,
+        platforms,
         assets: prepared.assets.map((a) => ({ name: a.name, sha256: a.sha256, size: a.size })),
         dryRun: target.dryRunReason !== undefined,
     };
@@ -51270,13 +51925,7 @@ async function publishToGitHub(prepared, target, replace, ctx) {
     })));
     const { data: release } = await (0, errors_1.apiCall)(`reading release ${tag} back`, repository, 'contents: read', () => octokit.rest.repos.getRelease({ owner, repo, release_id: outcome.releaseId }));
     const urlOf = (name) => release.assets.find((a) => a.name === name)?.browser_download_url;
-    return {
-        outcome,
-        releaseUrl: release.html_url,
-        assetUrl: urlOf(assets[0].name),
-        manifestUrl: urlOf(naming_1.MANIFEST_ASSET),
-        releasedAt: release.created_at,
-    };
+    return { outcome, releaseUrl: release.html_url, urlOf, releasedAt: release.created_at };
 }
 const STATE_VERB = {
     created: 'created and published',
@@ -51284,21 +51933,25 @@ const STATE_VERB = {
     unchanged: 'left unchanged the existing',
     updated: 'updated the assets of',
 };
-async function reportPublished(prepared, published, ctx) {
+async function reportPublished(prepared, published, record, ctx) {
     const { outcome, releaseUrl } = published;
     const list = (names) => names.join(', ') || 'none';
     ctx.log.info(`${STATE_VERB[outcome.state]} release ${prepared.tag}: ${releaseUrl} (uploaded: ${list(outcome.uploaded)}; kept: ${list(outcome.kept)}; replaced: ${list(outcome.replaced)})`);
     ctx.setOutput('release-url', releaseUrl);
-    if (published.assetUrl)
-        ctx.setOutput('asset-url', published.assetUrl);
+    const assetUrl = record.platforms[0]?.assetUrl;
+    if (assetUrl)
+        ctx.setOutput('asset-url', assetUrl);
     await ctx.addSummary(`### pg-bundle publish\n\nRelease [${prepared.tag}](${releaseUrl}) (${outcome.state}).\n\n${prepared.body}`);
 }
 const publishCommand = async (options, ctx) => {
     const out = (0, context_1.stringOption)(options, 'out') ?? 'out';
-    const input = (0, artifacts_1.assemblePublishInput)(artifactSources(ctx.args, out));
-    const tag = (0, naming_1.validateTag)((0, context_1.stringOption)(options, 'tag') ?? (0, naming_1.defaultTag)(input.manifest));
+    // every check of the artifacts (one bundle per platform, same versions and sources) comes first
+    const inputs = (0, artifacts_1.assemblePublishInputs)(artifactSources(ctx.args, out));
+    const tag = (0, naming_1.validateTag)((0, context_1.stringOption)(options, 'tag') ?? (0, naming_1.defaultTag)(inputs.map((i) => i.manifest)));
     const target = publishTarget(options, ctx);
-    const prepared = await (0, prepare_1.prepareRelease)(input, tag, out, ctx.log);
+    if (inputs.length > 1)
+        ctx.log.info(`one release for ${inputs.map((i) => i.manifest.platform).join(' and ')}`);
+    const prepared = await (0, prepare_1.prepareRelease)(inputs, tag, out, ctx.log);
     ctx.setOutput('tag', tag);
     ctx.setOutput('asset-path', prepared.assets[0].path);
     if (target.dryRunReason) {
@@ -51310,18 +51963,19 @@ const publishCommand = async (options, ctx) => {
     }
     const published = await publishToGitHub(prepared, target, (0, context_1.boolOption)(options, 'replace'), ctx);
     // after publishing: the assets may be the release's own (adoptSameContent)
-    const record = publishRecord(prepared, target);
+    const record = publishRecord(prepared, target, published.urlOf);
     ctx.setOutput('sha256', record.sha256);
-    const { releaseUrl, assetUrl, manifestUrl, releasedAt } = published;
+    const { releaseUrl, releasedAt } = published;
+    const first = record.platforms[0];
     writeRecord(prepared, {
         ...record,
         state: published.outcome.state,
         releaseUrl,
-        assetUrl,
-        manifestUrl,
+        assetUrl: first?.assetUrl,
+        manifestUrl: first?.manifestUrl,
         releasedAt,
     });
-    await reportPublished(prepared, published, ctx);
+    await reportPublished(prepared, published, record, ctx);
     return 0;
 };
 exports.publishCommand = publishCommand;
@@ -51338,6 +51992,7 @@ const fetchCommand = async (options, ctx) => {
         log: ctx.log,
         retry: (0, retry_1.retryPolicy)(),
         deadlines: (0, deadlines_1.deadlinesOption)((0, context_1.stringOption)(options, 'timeout')),
+        arch: (0, context_1.stringOption)(options, 'arch'),
     });
     ctx.setOutput('dir', result.dir);
     ctx.setOutput('tag', result.tag);
@@ -51345,10 +52000,53 @@ const fetchCommand = async (options, ctx) => {
     const versions = result.versions
         .map((m, i) => `v${m} (PostgreSQL ${result.postgresVersions[i]})`)
         .join(', ');
-    await ctx.addSummary(`### pg-bundle fetch\n\nUnpacked \`${result.tag}\` into \`${result.dir}\`: ${versions}; sha256 \`${result.sha256}\`, checked against the pin and every file against its manifest.\n`);
+    await ctx.addSummary(`### pg-bundle fetch\n\nUnpacked \`${result.tag}\` (${result.platform}) into \`${result.dir}\`: ${versions}; sha256 \`${result.sha256}\`, checked against the pin and every file against its manifest.\n`);
     return 0;
 };
 exports.fetchCommand = fetchCommand;
+
+
+/***/ }),
+
+/***/ 4943:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.wantedPlatform = wantedPlatform;
+exports.platformPin = platformPin;
+/**
+ * Which platform's bundle fetch takes (pure): `--arch`, else the machine's; and that platform's
+ * bundle of a pin, refused in one line when the pin has none.
+ */
+const platform_1 = __nccwpck_require__(90692);
+const pin_file_1 = __nccwpck_require__(15428);
+const errors_1 = __nccwpck_require__(70017);
+const log_text_1 = __nccwpck_require__(11392);
+const ARCHES = platform_1.PLATFORMS.map((p) => `--arch ${p.arch}`).join(' or ');
+/** The platform `--arch` names, else the host's (`host`: hostPlatform(), `nodeArch`: process.arch). */
+function wantedPlatform(arch, host, nodeArch) {
+    if (arch !== undefined) {
+        const named = (0, platform_1.platformByArch)(arch);
+        if (!named)
+            throw new errors_1.UserError(`--arch ${(0, log_text_1.shown)(arch)} names no platform pg-bundle publishes`, `pass ${ARCHES}`);
+        return named;
+    }
+    if (!host)
+        throw new errors_1.UserError(`this machine's architecture (${(0, log_text_1.shown)(nodeArch)}) is none pg-bundle publishes bundles for`, `pass ${ARCHES} to fetch one of those bundles`);
+    return host;
+}
+/** The pin's bundle for `platform`; a pin without one is refused, naming the platforms it has. */
+function platformPin(pin, platform, where) {
+    const bundle = pin.platforms[platform];
+    if (!bundle) {
+        const has = (0, pin_file_1.pinnedPlatforms)(pin);
+        const other = platform_1.PLATFORMS.find((p) => p.id === has[0]);
+        throw new errors_1.UserError(`${where} pins ${(0, log_text_1.shown)(pin.tag)} without a bundle for ${platform} (it has ${has.map((p) => (0, log_text_1.shown)(p)).join(', ')})`, `pin-bump a release published with the ${platform} artifacts too${other ? `, or pass --arch ${other.arch} to fetch the ${other.id} bundle` : ''}`);
+    }
+    return { ...bundle, tag: pin.tag, platform, ...(pin.requires ? { requires: pin.requires } : {}) };
+}
 
 
 /***/ }),
@@ -51453,9 +52151,10 @@ exports.fetchBundle = fetchBundle;
 exports.fetchPin = fetchPin;
 exports.fetchRelease = fetchRelease;
 /**
- * `pg-bundle fetch`: the consumer side. Reads a pin file, downloads the pinned bundle asset,
+ * `pg-bundle fetch`: the consumer side. Reads a pin file, takes its bundle for the machine's platform
+ * (or --arch's), downloads that asset,
  * checks its sha256 against the pin, checks every file in it against the manifest it carries
- * (and the manifest against the pin), then unpacks it into a pg_distrib_dir-shaped directory
+ * (and the manifest against the pin, its platform included), then unpacks it into a pg_distrib_dir-shaped directory
  * (<out>/vNN/..., <out>/manifest.json). Nothing is written to <out> before all checks pass.
  *
  * A release named by repository and tag (rebuild-check) goes the same way, with the pin pin-bump
@@ -51472,6 +52171,7 @@ const deadlines_1 = __nccwpck_require__(32042);
 const errors_1 = __nccwpck_require__(73116);
 const repository_1 = __nccwpck_require__(90651);
 const retry_1 = __nccwpck_require__(48129);
+const platform_1 = __nccwpck_require__(90692);
 const pin_file_1 = __nccwpck_require__(15428);
 const release_info_1 = __nccwpck_require__(1552);
 const walredo_dialect_1 = __nccwpck_require__(8033);
@@ -51479,6 +52179,7 @@ const errors_2 = __nccwpck_require__(70017);
 const hash_1 = __nccwpck_require__(95138);
 const dir_lock_1 = __nccwpck_require__(18731);
 const log_text_1 = __nccwpck_require__(11392);
+const fetch_platform_1 = __nccwpck_require__(4943);
 const naming_1 = __nccwpck_require__(82419);
 const out_swap_1 = __nccwpck_require__(15419);
 const tarball_1 = __nccwpck_require__(94897);
@@ -51723,6 +52424,9 @@ async function downloadPinned(pin, options) {
 /** What the pin says that the bundle's manifest contradicts (pure). */
 function pinMismatches(manifest, pin) {
     const problems = [];
+    // an x86-64 bundle behind an aarch64 asset name (or the reverse) would not even start
+    if (manifest.platform !== pin.platform)
+        problems.push(`the bundle is built for ${(0, log_text_1.shown)(String(manifest.platform))}, the pin's ${pin.platform} asset must hold a ${pin.platform} bundle`);
     for (const [major, v] of Object.entries(pin.versions)) {
         const m = manifest.versions[major];
         if (!m)
@@ -52005,10 +52709,18 @@ function checkSha256(data, want, url, what, voucher) {
 async function fetchBundle(options) {
     return fetchPin(readPinFile((0, node_path_1.resolve)(options.pinPath)), `pin file ${options.pinPath}`, options);
 }
-/** The bundle a pin names (read from `where`: a pin file, or the pin on a consumer's branch), checked and unpacked. */
+/** The platform a fetch takes: `arch`, else the machine's. */
+function fetchPlatform(options) {
+    return (0, fetch_platform_1.wantedPlatform)(options.arch, (0, platform_1.hostPlatform)(), process.arch).id;
+}
+/**
+ * The bundle a pin names for this machine's platform (or options.arch's), read from `where` (a pin
+ * file, or the pin on a consumer's branch), checked and unpacked.
+ */
 async function fetchPin(pin, where, options) {
-    refuseCredentials(pin, where);
-    return fetchPinned(pin, PIN_VOUCHER, options, () => downloadPinned(pin, options));
+    const chosen = (0, fetch_platform_1.platformPin)(pin, fetchPlatform(options), where);
+    refuseCredentials(pin, chosen, where);
+    return fetchPinned(chosen, PIN_VOUCHER, options, () => downloadPinned(chosen, options));
 }
 /**
  * The pinned bundle, downloaded by `download`, checked (sha256, then every entry against its
@@ -52029,8 +52741,15 @@ async function fetchPinned(pin, voucher, options, download) {
     }, options.lockTiming);
     const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
     const postgresVersions = majors.map((m) => (0, log_text_1.shown)(manifest.versions[m].postgres.version));
-    options.log.info(`unpacked ${pin.tag} (PostgreSQL ${postgresVersions.join(', ')}) into ${out}`);
-    return { dir: out, tag: pin.tag, versions: majors, postgresVersions, sha256: actual };
+    options.log.info(`unpacked ${pin.tag} for ${pin.platform} (PostgreSQL ${postgresVersions.join(', ')}) into ${out}`);
+    return {
+        dir: out,
+        tag: pin.tag,
+        platform: pin.platform,
+        versions: majors,
+        postgresVersions,
+        sha256: actual,
+    };
 }
 /** Unpacks the checked archive beside --out and switches --out to it; a failure leaves nothing of it. */
 async function unpackAndSwitch(swap, pin, data, sha) {
@@ -52048,9 +52767,10 @@ async function unpackAndSwitch(swap, pin, data, sha) {
     return manifest;
 }
 /** The pin's URLs, refused when they carry credentials (they would be printed, logged and retried). */
-function refuseCredentials(pin, where) {
+function refuseCredentials(pin, chosen, where) {
+    const urls = { assetUrl: chosen.assetUrl, releaseUrl: pin.releaseUrl, manifestUrl: chosen.manifestUrl };
     for (const field of ['assetUrl', 'releaseUrl', 'manifestUrl']) {
-        const value = pin[field];
+        const value = urls[field];
         if (!value)
             continue;
         let url;
@@ -52086,18 +52806,23 @@ async function fetchRelease(options) {
             : `reading release ${ref.tag} of ${repositoryOf(ref)} without a token: a private repository needs --token or GITHUB_TOKEN`);
     const octokit = apiClient(token, options);
     const release = await releaseByTag(octokit, ref);
-    const { pin, asset } = await releasePin(octokit, ref, release);
-    return fetchPinned(pin, sumsVoucher(ref.tag, repositoryOf(ref)), options, () => downloadReleaseAsset(octokit, ref, asset, maxAssetBytes(pin)));
+    const platform = fetchPlatform(options);
+    const { pin, asset } = await releasePin(octokit, ref, release, platform);
+    const chosen = (0, fetch_platform_1.platformPin)(pin, platform, `release ${ref.tag} in ${repositoryOf(ref)}`);
+    return fetchPinned(chosen, sumsVoucher(ref.tag, repositoryOf(ref)), options, () => downloadReleaseAsset(octokit, ref, asset, maxAssetBytes(chosen)));
 }
 const INCOMPLETE_RELEASE = 'check the tag and the repository; a release pg-bundle publish left incomplete is completed by running publish again';
 /**
- * The pin pin-bump would write for this release, and its bundle asset: the versions and sizes from
- * the release's manifest.json, the sha256 of both from its SHA256SUMS.
+ * The pin pin-bump would write for this release's bundle of `platform`, and that bundle's asset:
+ * the versions and sizes from the platform's manifest (manifest-<platform>.json in a release of
+ * several platforms, else manifest.json), the sha256 of both from its SHA256SUMS.
  */
-async function releasePin(octokit, ref, release) {
+async function releasePin(octokit, ref, release, platform) {
     const repository = repositoryOf(ref);
     const sumsAsset = assetNamed(release, ref, naming_1.SHA256SUMS_ASSET, INCOMPLETE_RELEASE);
-    const manifestAsset = assetNamed(release, ref, naming_1.MANIFEST_ASSET, INCOMPLETE_RELEASE);
+    const ownManifest = release.assets.some((a) => a.name === (0, naming_1.platformManifestName)(platform));
+    const manifestName = ownManifest ? (0, naming_1.platformManifestName)(platform) : naming_1.MANIFEST_ASSET;
+    const manifestAsset = assetNamed(release, ref, manifestName, INCOMPLETE_RELEASE);
     const sumsData = await downloadReleaseAsset(octokit, ref, sumsAsset, MAX_SUMS_BYTES, 'a SHA256SUMS may have');
     const sums = (0, release_info_1.parseSha256Sums)(sumsData.toString('utf8'), `SHA256SUMS of release ${ref.tag} in ${repository}`);
     const listed = (name) => {
@@ -52107,9 +52832,9 @@ async function releasePin(octokit, ref, release) {
         return sum;
     };
     const manifestData = await downloadReleaseAsset(octokit, ref, manifestAsset, MAX_MANIFEST_BYTES, 'a manifest may have');
-    const where = `${naming_1.MANIFEST_ASSET} of release ${ref.tag}`;
+    const where = `${manifestName} of release ${ref.tag}`;
     const voucher = sumsVoucher(ref.tag, repository);
-    checkSha256(manifestData, listed(naming_1.MANIFEST_ASSET), manifestAsset.browser_download_url, where, voucher);
+    checkSha256(manifestData, listed(manifestName), manifestAsset.browser_download_url, where, voucher);
     const manifest = (0, manifest_file_1.parseManifest)(manifestData.toString('utf8'), where);
     const problems = manifestShapeProblems(manifest);
     if (problems.length)
@@ -52121,10 +52846,14 @@ async function releasePin(octokit, ref, release) {
             repository,
             tag: ref.tag,
             releaseUrl: release.html_url,
-            assetName: asset.name,
-            assetUrl: asset.browser_download_url,
-            manifestUrl: manifestAsset.browser_download_url,
-            sha256: listed(asset.name),
+            assets: {
+                [manifest.platform]: {
+                    assetName: asset.name,
+                    assetUrl: asset.browser_download_url,
+                    manifestUrl: manifestAsset.browser_download_url,
+                    sha256: listed(asset.name),
+                },
+            },
         });
     }
     catch (err) {
@@ -52146,6 +52875,7 @@ async function releasePin(octokit, ref, release) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SHA256SUMS_ASSET = exports.MANIFEST_ASSET = void 0;
 exports.bundleAssetName = bundleAssetName;
+exports.platformManifestName = platformManifestName;
 exports.defaultTag = defaultTag;
 exports.validateTag = validateTag;
 const errors_1 = __nccwpck_require__(70017);
@@ -52154,13 +52884,23 @@ function bundleAssetName(tag, platform = 'linux-x86_64') {
     return `pg-bundle-${tag}-${platform}.tar.zst`;
 }
 exports.MANIFEST_ASSET = 'manifest.json';
+/**
+ * A platform's manifest in a release of several platforms (`manifest-linux-aarch64.json`); such a
+ * release also carries its first platform's as manifest.json, for readers that know one platform.
+ */
+function platformManifestName(platform) {
+    return `manifest-${platform}.json`;
+}
 exports.SHA256SUMS_ASSET = 'SHA256SUMS';
-function defaultTag(manifest) {
-    const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
+/** The default tag of a release of these manifests (one per platform; the first's versions name it). */
+function defaultTag(manifests) {
+    const all = Array.isArray(manifests) ? manifests : [manifests];
+    const manifest = all[0];
+    const majors = Object.keys(manifest?.versions ?? {}).sort((a, b) => Number(a) - Number(b));
     if (majors.length === 0)
         throw new errors_1.UserError('the manifest lists no PostgreSQL version', 'run build (and verify) before publish');
     const versions = majors.map((m) => manifest.versions[m].postgres.version.replace(/[^A-Za-z0-9.]/g, ''));
-    return `bundle-${versions.join('-')}-${(0, release_identity_1.contentDigest)(manifest).slice(0, 7)}`;
+    return `bundle-${versions.join('-')}-${(0, release_identity_1.releaseDigest)(all).slice(0, 7)}`;
 }
 function validateTag(tag) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/.test(tag) ||
@@ -52324,10 +53064,12 @@ exports.buildBundleArchive = buildBundleArchive;
 exports.prepareRelease = prepareRelease;
 /**
  * Builds the release's asset set on disk, under <out>/publish/:
- *   pg-bundle-<tag>-linux-x86_64.tar.zst   deterministic tar of manifest.json + vNN/..., zstd
- *   manifest.json                          the merged manifest (also inside the tarball)
+ *   pg-bundle-<tag>-<platform>.tar.zst     per platform: deterministic tar of manifest.json + vNN/..., zstd
+ *   manifest.json                          the merged manifest (also inside the tarball); with several
+ *                                          platforms the first platform's (x86-64 when there is one)
+ *   manifest-<platform>.json               with several platforms: each platform's manifest
  *   sbom.cdx.json                          CycloneDX SBOM: PostgreSQL and every linked-in library (sbom.ts)
- *   SHA256SUMS                             sha256sum format, for the three files above
+ *   SHA256SUMS                             sha256sum format, for every file above
  *   release-body.md                        the release description
  * Every packed file is checked against the manifest's file list before anything is written.
  */
@@ -52363,32 +53105,64 @@ function checkAgainstManifest(manifest, packed) {
         throw new errors_1.UserError(`the bundle directories do not match manifest.json (${diffs.length} difference(s)):\n${[...shown, ...more].join('\n')}`, 'publish exactly what build and verify produced: rebuild, or re-download the artifacts');
     }
 }
-async function prepareRelease(input, tag, outDir, log) {
+const JSON_TYPE = 'application/json';
+/** The manifest assets: manifest.json (the first platform's), and with several platforms each platform's. */
+function manifestAssets(inputs) {
+    const json = (m) => Buffer.from((0, manifest_file_1.manifestJson)(m));
+    const first = { name: naming_1.MANIFEST_ASSET, data: json(inputs[0].manifest), contentType: JSON_TYPE };
+    if (inputs.length === 1)
+        return [first];
+    return [
+        first,
+        ...inputs.map((i) => ({
+            name: (0, naming_1.platformManifestName)(i.manifest.platform),
+            data: json(i.manifest),
+            contentType: JSON_TYPE,
+        })),
+    ];
+}
+/** Removes what an earlier publish into the same directory left of other tags or platforms. */
+function removeStale(dir, keep) {
+    const stale = (n) => (/^pg-bundle-.*\.tar\.zst$/.test(n) || /^manifest-.*\.json$/.test(n)) && !keep.includes(n);
+    for (const name of (0, node_fs_1.readdirSync)(dir).filter(stale))
+        (0, node_fs_1.rmSync)((0, node_path_1.join)(dir, name));
+}
+/** Packs and writes the assets of a release of one or several platforms (one input each, in platform order). */
+async function prepareRelease(inputs, tag, outDir, log) {
+    const all = Array.isArray(inputs) ? inputs : [inputs];
     const dir = (0, node_path_1.join)(outDir, 'publish');
-    const tarballName = (0, naming_1.bundleAssetName)(tag, input.manifest.platform);
-    const archive = await log.step(`packing ${tarballName}`, () => buildBundleArchive(input));
-    const manifestBytes = Buffer.from((0, manifest_file_1.manifestJson)(input.manifest));
-    const tarball = { name: tarballName, data: archive, contentType: 'application/zstd' };
-    const manifestAsset = { name: naming_1.MANIFEST_ASSET, data: manifestBytes, contentType: 'application/json' };
+    const tarballs = [];
+    for (const input of all) {
+        const name = (0, naming_1.bundleAssetName)(tag, input.manifest.platform);
+        const archive = await log.step(`packing ${name}`, () => buildBundleArchive(input));
+        tarballs.push({ name, data: archive, contentType: 'application/zstd' });
+    }
+    const manifests = all.map((i) => i.manifest);
     const sbom = {
         name: sbom_1.SBOM_ASSET,
-        data: Buffer.from((0, sbom_1.renderSbom)(input.manifest, tag)),
+        data: Buffer.from((0, sbom_1.renderSbom)(manifests, tag)),
         contentType: 'application/vnd.cyclonedx+json',
     };
-    const sums = Buffer.from((0, checksums_1.formatSha256Sums)([tarball, manifestAsset, sbom].map((a) => ({ name: a.name, sha256: (0, hash_1.sha256)(a.data) }))));
+    const summed = [...tarballs, ...manifestAssets(all), sbom];
+    const sums = Buffer.from((0, checksums_1.formatSha256Sums)(summed.map((a) => ({ name: a.name, sha256: (0, hash_1.sha256)(a.data) }))));
     const sumsAsset = { name: naming_1.SHA256SUMS_ASSET, data: sums, contentType: 'text/plain' };
     (0, node_fs_1.mkdirSync)(dir, { recursive: true });
-    for (const stale of (0, node_fs_1.readdirSync)(dir).filter((n) => /^pg-bundle-.*\.tar\.zst$/.test(n) && n !== tarballName))
-        (0, node_fs_1.rmSync)((0, node_path_1.join)(dir, stale));
-    const assets = [tarball, manifestAsset, sbom, sumsAsset].map((a) => {
+    removeStale(dir, summed.map((a) => a.name));
+    const assets = [...summed, sumsAsset].map((a) => {
         const path = (0, node_path_1.join)(dir, a.name);
         (0, node_fs_1.writeFileSync)(path, a.data);
         return { name: a.name, path, size: a.data.length, sha256: (0, hash_1.sha256)(a.data), contentType: a.contentType };
     });
-    const body = (0, release_body_1.renderReleaseBody)(input.manifest, tag, assets);
+    const platforms = all.map((input, i) => ({
+        platform: input.manifest.platform,
+        tarball: assets[i],
+        manifestName: all.length === 1 ? naming_1.MANIFEST_ASSET : (0, naming_1.platformManifestName)(input.manifest.platform),
+        manifest: input.manifest,
+    }));
+    const body = (0, release_body_1.renderReleaseBody)(manifests, tag, assets);
     const bodyPath = (0, node_path_1.join)(dir, 'release-body.md');
     (0, node_fs_1.writeFileSync)(bodyPath, body);
-    return { tag, dir, assets, body, bodyPath, manifest: input.manifest };
+    return { tag, dir, assets, body, bodyPath, manifest: all[0].manifest, platforms };
 }
 
 
@@ -52430,27 +53204,23 @@ function humanSize(bytes) {
     }
     return `${v.toFixed(1)} ${units[i]}`;
 }
-function renderReleaseBody(manifest, tag, assets) {
+const TABLE_HEAD = [
+    '| Major | PostgreSQL | Source revision | Linkage | ICU | glibc | Collation (datcollate / provider) | walredo | Conformance |',
+    '|---|---|---|---|---|---|---|---|---|',
+];
+/** One row per major of a platform's manifest; adds its checks to `totals`. */
+function versionRows(manifest, totals) {
     const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
-    const lines = [];
-    lines.push(`## pg-bundle ${tag}`, '');
-    lines.push(`Self-contained PostgreSQL (\`initdb\`, \`postgres --wal-redo\`) for ${manifest.platform}, built by ${manifest.tool.name} ${manifest.tool.version}. Unpack into a \`pg_distrib_dir\`: each major version is a \`vNN/\` directory.`, '');
-    lines.push('| Major | PostgreSQL | Source revision | Linkage | ICU | glibc | Collation (datcollate / provider) | walredo | Conformance |');
-    lines.push('|---|---|---|---|---|---|---|---|---|');
-    let pass = 0;
-    let fail = 0;
-    let skip = 0;
-    let unverified = 0;
-    for (const m of majors) {
+    return majors.map((m) => {
         const v = manifest.versions[m];
-        const totals = conformanceTotals(v);
-        if (totals) {
-            pass += totals.pass;
-            fail += totals.fail;
-            skip += totals.skip;
+        const counted = conformanceTotals(v);
+        if (counted) {
+            totals.pass += counted.pass;
+            totals.fail += counted.fail;
+            totals.skip += counted.skip;
         }
         else
-            unverified++;
+            totals.unverified++;
         const coll = v.conformance?.collation;
         const icu = coll?.icuVersion ?? v.icu.version;
         const icuText = coll?.icuCollationVersion ? `${icu} (collation ${coll.icuCollationVersion})` : icu;
@@ -52458,21 +53228,43 @@ function renderReleaseBody(manifest, tag, assets) {
             ? `${v.toolchain.glibc} (collation ${coll.libcCollationVersion})`
             : v.toolchain.glibc;
         const collation = coll?.datcollate ? `${coll.datcollate} / ${coll.datlocprovider ?? '?'}` : undefined;
-        const conf = totals ? `${totals.pass} pass, ${totals.fail} fail, ${totals.skip} skip` : 'not verified';
-        lines.push(`| ${cell(m)} | ${cell(v.postgres.version)} | ${cell(v.source.revision)} | ${cell(v.linkage)} | ${cell(icuText)} | ${cell(glibc)} | ${cell(collation)} | ${cell(v.walredo.mode)} | ${cell(conf)} |`);
+        const conf = counted
+            ? `${counted.pass} pass, ${counted.fail} fail, ${counted.skip} skip`
+            : 'not verified';
+        return `| ${cell(m)} | ${cell(v.postgres.version)} | ${cell(v.source.revision)} | ${cell(v.linkage)} | ${cell(icuText)} | ${cell(glibc)} | ${cell(collation)} | ${cell(v.walredo.mode)} | ${cell(conf)} |`;
+    });
+}
+/** The release description of one platform's manifest, or of several (one bundle per platform). */
+function renderReleaseBody(manifests, tag, assets) {
+    const all = Array.isArray(manifests) ? manifests : [manifests];
+    const { tool } = all[0];
+    const lines = [];
+    lines.push(`## pg-bundle ${tag}`, '');
+    const platforms = all.map((m) => m.platform);
+    const forWhat = all.length === 1
+        ? platforms[0]
+        : `${platforms.join(' and ')} (one \`pg-bundle-${tag}-<platform>.tar.zst\` each; \`manifest-<platform>.json\` describes each, \`manifest.json\` is ${platforms[0]}'s)`;
+    lines.push(`Self-contained PostgreSQL (\`initdb\`, \`postgres --wal-redo\`) for ${forWhat}, built by ${tool.name} ${tool.version}. Unpack into a \`pg_distrib_dir\`: each major version is a \`vNN/\` directory.`, '');
+    const totals = { pass: 0, fail: 0, skip: 0, unverified: 0 };
+    for (const m of all) {
+        if (all.length > 1)
+            lines.push(`### ${m.platform}`, '');
+        lines.push(...TABLE_HEAD, ...versionRows(m, totals), '');
     }
-    lines.push('');
+    const { pass, fail, skip, unverified } = totals;
     const verdict = fail > 0
         ? '**some checks failed**'
         : unverified > 0
             ? `${unverified} version(s) not verified`
             : 'all checks passed';
-    lines.push(`**Conformance:** ${pass} passed, ${fail} failed, ${skip} skipped — ${verdict}. Details per check are in \`manifest.json\`.`, '');
+    const where = all.length === 1 ? '`manifest.json`' : "each platform's manifest";
+    lines.push(`**Conformance:** ${pass} passed, ${fail} failed, ${skip} skipped — ${verdict}. Details per check are in ${where}.`, '');
     lines.push('### Assets', '', '| Asset | Size | sha256 |', '|---|---|---|');
     for (const a of assets)
         lines.push(`| \`${a.name}\` | ${humanSize(a.size)} | \`${a.sha256}\` |`);
     lines.push('');
-    lines.push('Check downloads with `sha256sum -c SHA256SUMS`, or let the consumer fetch and verify them: `pg-bundle fetch --pin-file <pin-file> --out <pg_distrib_dir>`.');
+    lines.push('Check downloads with `sha256sum -c SHA256SUMS`, or let the consumer fetch and verify them: `pg-bundle fetch --pin-file <pin-file> --out <pg_distrib_dir>`' +
+        (all.length > 1 ? " (it takes the machine's platform, or `--arch`)." : '.'));
     return lines.join('\n') + '\n';
 }
 
@@ -52486,6 +53278,7 @@ function renderReleaseBody(manifest, tag, assets) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.contentDigest = contentDigest;
+exports.releaseDigest = releaseDigest;
 exports.releaseManifest = releaseManifest;
 /**
  * What makes a release: the bundle's files. The default tag is derived from them (contentDigest), and
@@ -52506,6 +53299,18 @@ function contentDigest(manifest) {
     const hash = (0, node_crypto_1.createHash)('sha256');
     for (const f of files)
         hash.update(`${f.path}\t${f.mode}\t${f.size}\t${f.sha256}\n`);
+    return hash.digest('hex');
+}
+/**
+ * The content digest of a release (pure): its one platform's contentDigest, or for several
+ * platforms the sha256 over "<platform> <contentDigest>" lines in the given order.
+ */
+function releaseDigest(manifests) {
+    if (manifests.length === 1)
+        return contentDigest(manifests[0]);
+    const hash = (0, node_crypto_1.createHash)('sha256');
+    for (const m of manifests)
+        hash.update(`${m.platform}\t${contentDigest(m)}\n`);
     return hash.digest('hex');
 }
 /** "system identifier 7412…" in a check's detail: random per initdb. */
@@ -52852,7 +53657,6 @@ const manifest_file_1 = __nccwpck_require__(91433);
 const errors_1 = __nccwpck_require__(73116);
 const hash_1 = __nccwpck_require__(95138);
 const log_text_1 = __nccwpck_require__(11392);
-const naming_1 = __nccwpck_require__(82419);
 const release_identity_1 = __nccwpck_require__(21281);
 /** GitHub's sha256 of an asset (newer than the typed description, hence read as unknown). */
 const digestOf = (asset) => /^sha256:([0-9a-f]{64})$/i.exec(asset.digest ?? '')?.[1];
@@ -52884,7 +53688,21 @@ function differences(theirs, ours) {
         if (t && t.source.revision !== v.source.revision)
             said.push(`v${major} source revision ${(0, log_text_1.shown)(t.source.revision)} → ${v.source.revision}`);
     }
-    return said.length ? said.join('; ') : 'facts that do not change the files';
+    return said;
+}
+/** The release's manifest of each prepared platform, when every one describes the same files as ours. */
+async function sameFiles(octokit, w, prepared, byName) {
+    const theirs = [];
+    for (const p of prepared.platforms) {
+        const asset = byName.get(p.manifestName);
+        if (!asset)
+            return undefined;
+        const manifest = (0, manifest_file_1.parseManifest)((await assetData(octokit, w, asset.id)).toString('utf8'), `${p.manifestName} of release ${w.tag}`);
+        if ((0, release_identity_1.contentDigest)(manifest) !== (0, release_identity_1.contentDigest)(p.manifest))
+            return undefined; // other files: refused as usual
+        theirs.push(manifest);
+    }
+    return theirs;
 }
 /**
  * When the published release with the prepared tag holds the same files (its manifest's content
@@ -52903,17 +53721,18 @@ async function adoptSameContent(octokit, w, prepared, log) {
             return false; // incomplete: completed as usual
         if (remote.every((r) => digestOf(r.theirs) === r.ours.sha256))
             return false; // identical: unchanged as usual
-        const manifestAsset = byName.get(naming_1.MANIFEST_ASSET);
-        const theirs = (0, manifest_file_1.parseManifest)((await assetData(octokit, w, manifestAsset.id)).toString('utf8'), `${naming_1.MANIFEST_ASSET} of release ${w.tag}`);
-        if ((0, release_identity_1.contentDigest)(theirs) !== (0, release_identity_1.contentDigest)(prepared.manifest))
-            return false; // other files: refused as usual
-        log.info(`release ${w.tag} already holds these files; its manifest differs from this build's in ${differences(theirs, prepared.manifest)}: the release is left as it is, and ${prepared.dir} now holds its assets`);
+        const theirs = await sameFiles(octokit, w, prepared, byName);
+        if (!theirs)
+            return false;
+        const said = theirs.flatMap((t, i) => differences(t, prepared.platforms[i].manifest));
+        log.info(`release ${w.tag} already holds these files; its manifest differs from this build's in ${said.length ? said.join('; ') : 'facts that do not change the files'}: the release is left as it is, and ${prepared.dir} now holds its assets`);
         for (const r of remote) {
             const data = await assetData(octokit, w, r.theirs.id);
             (0, node_fs_1.writeFileSync)(r.ours.path, data);
             Object.assign(r.ours, { sha256: (0, hash_1.sha256)(data), size: data.length });
         }
-        prepared.manifest = theirs;
+        theirs.forEach((t, i) => (prepared.platforms[i].manifest = t));
+        prepared.manifest = theirs[0];
         prepared.body = release.body ?? '';
         (0, node_fs_1.writeFileSync)(prepared.bodyPath, prepared.body);
         return true;
@@ -52950,20 +53769,28 @@ function postgresComponent(major, v) {
         component.hashes.set(cyclonedx_library_1.Enums.HashAlgorithm['SHA-256'], v.source.tarballSha256);
     return component;
 }
-/** The SBOM document (pure apart from SOURCE_DATE_EPOCH). */
-function renderSbom(manifest, tag) {
+/**
+ * The SBOM document (pure apart from SOURCE_DATE_EPOCH) of a release of one or several platforms:
+ * PostgreSQL once per major (the platforms share its source), each platform's libraries by their
+ * package URL (which names the architecture).
+ */
+function renderSbom(manifests, tag) {
+    const all = Array.isArray(manifests) ? manifests : [manifests];
     const bom = new cyclonedx_library_1.Models.Bom();
     bom.metadata.component = new cyclonedx_library_1.Models.Component(cyclonedx_library_1.Enums.ComponentType.Application, 'pg-bundle', {
         bomRef: 'bundle',
         version: tag,
-        description: `static PostgreSQL bundle ${tag} (${manifest.platform})`,
+        description: `static PostgreSQL bundle ${tag} (${all.map((m) => m.platform).join(', ')})`,
     });
     const epoch = process.env.SOURCE_DATE_EPOCH;
     if (epoch && /^\d+$/.test(epoch))
         bom.metadata.timestamp = new Date(Number(epoch) * 1000);
     const seen = new Set();
-    for (const [major, v] of Object.entries(manifest.versions)) {
-        bom.components.add(postgresComponent(major, v));
+    const versions = all.flatMap((m) => Object.entries(m.versions));
+    for (const [major, v] of versions) {
+        if (!seen.has(`postgresql-${major}`))
+            bom.components.add(postgresComponent(major, v));
+        seen.add(`postgresql-${major}`);
         for (const c of v.components ?? []) {
             if (seen.has(c.purl))
                 continue; // one entry per package across versions
@@ -53263,6 +54090,7 @@ const node_fs_1 = __nccwpck_require__(73024);
 const node_os_1 = __nccwpck_require__(48161);
 const node_path_1 = __nccwpck_require__(76760);
 const build_1 = __nccwpck_require__(92828);
+const platform_1 = __nccwpck_require__(90692);
 const command_1 = __nccwpck_require__(20989);
 const manifest_1 = __nccwpck_require__(84414);
 const bundle_files_1 = __nccwpck_require__(77925);
@@ -53315,7 +54143,11 @@ async function rebuildAndCompare(dir, options, ctx) {
     const manifest = (0, manifest_file_1.readManifestFile)((0, node_path_1.join)(dir, 'manifest.json'));
     const cacheDir = (0, context_1.stringOption)(options, 'cacheDir') ?? (0, cache_1.defaultCacheDir)();
     const jobs = (0, command_1.parseJobs)((0, context_1.stringOption)(options, 'jobs'));
-    const here = await (0, build_1.toolchainVersions)();
+    const platform = (0, platform_1.platformById)(manifest.platform);
+    if (!platform)
+        throw new errors_1.UserError(`${dir}: the manifest names the platform '${manifest.platform}', which pg-bundle does not build`, 'check a bundle pg-bundle built');
+    const target = (0, build_1.buildTarget)({ platform });
+    const here = await (0, build_1.toolchainVersions)(target);
     const reports = [];
     for (const [majorText, entry] of Object.entries(manifest.versions)) {
         const major = Number(majorText);
@@ -53323,7 +54155,7 @@ async function rebuildAndCompare(dir, options, ctx) {
         const onDisk = (0, manifest_1.compareFiles)(entry.files, await (0, bundle_files_1.listBundleFiles)(dir, `v${major}`));
         for (const d of onDisk)
             ctx.log.warn(`v${major}: ${d.path} in ${dir}: ${d.problem} (${d.detail})`);
-        const inputs = (0, rebuild_check_1.rebuildInputs)(major, entry);
+        const inputs = (0, rebuild_check_1.rebuildInputs)(major, entry, target);
         const toolchain = (0, rebuild_check_1.toolchainDifferences)(entry.toolchain, here);
         for (const t of toolchain)
             ctx.log.warn(`v${major}: toolchain differs: ${t}`);
@@ -53345,6 +54177,7 @@ async function rebuildAndCompare(dir, options, ctx) {
                 installDeps: false,
                 jobs,
                 log: ctx.log,
+                platform,
             });
             const files = (0, rebuild_check_1.compareRebuild)(entry.files, rebuilt.versions[majorText].files);
             // a file on disk that differs from the manifest is different too, whatever the rebuild gave
@@ -53388,8 +54221,11 @@ exports.allIdentical = allIdentical;
  */
 const configure_1 = __nccwpck_require__(13480);
 const spec_1 = __nccwpck_require__(85346);
-/** The build inputs of one version, from its manifest entry (pure). */
-function rebuildInputs(major, entry) {
+/**
+ * The build inputs of one version, from its manifest entry (pure); `target`: the manifest's
+ * platform built on this machine (a cross build's configure arguments name both).
+ */
+function rebuildInputs(major, entry, target) {
     const problems = [];
     const { spec, kind, revision, tarballSha256 } = entry.source;
     let source;
@@ -53418,15 +54254,18 @@ function rebuildInputs(major, entry) {
         icuPrefix: icuSource ? '<icu>' : undefined,
         // given whenever the tree's configure offers it: the rebuild of the same tree passes it again
         libseccomp: entry.configureFlags.includes('--with-libseccomp'),
+        target,
     });
     if (JSON.stringify(expectedFlags) !== JSON.stringify(entry.configureFlags))
         problems.push(`the manifest records configure flags ${entry.configureFlags.join(' ')}, this pg-bundle passes ${expectedFlags.join(' ')}`);
     // postgres carries configure's CFLAGS in its pg_config data: the rebuild must compile with the same
-    const debug = entry.compilerFlags === configure_1.DEBUG_CFLAGS;
+    const platform = target?.platform;
+    const [plain, withDebug] = [(0, configure_1.compilerFlags)(platform), (0, configure_1.compilerFlags)(platform, true)];
+    const debug = entry.compilerFlags === withDebug;
     if (entry.compilerFlags === undefined)
-        problems.push(`the manifest does not record the compiler flags (a pg-bundle before they were recorded compiled with "${configure_1.DEBUG_CFLAGS}"); the rebuild compiles with "${configure_1.RECORDED_CFLAGS}", so postgres's pg_config data differs`);
-    else if (!debug && entry.compilerFlags !== configure_1.RECORDED_CFLAGS)
-        problems.push(`the manifest records compiler flags "${entry.compilerFlags}", this pg-bundle compiles with "${configure_1.RECORDED_CFLAGS}" (or "${configure_1.DEBUG_CFLAGS}" with --keep-debug)`);
+        problems.push(`the manifest does not record the compiler flags (a pg-bundle before they were recorded compiled with "${withDebug}"); the rebuild compiles with "${plain}", so postgres's pg_config data differs`);
+    else if (!debug && entry.compilerFlags !== plain)
+        problems.push(`the manifest records compiler flags "${entry.compilerFlags}", this pg-bundle compiles with "${plain}" (or "${withDebug}" with --keep-debug)`);
     const modules = entry.modules
         .map((m) => /^module:(.+)$/.exec(m.origin)?.[1])
         .filter((d) => d !== undefined);
@@ -54844,6 +55683,7 @@ const context_1 = __nccwpck_require__(6816);
 exports.ELF_STATIC = 'elf-static';
 exports.ELF_MIN_KERNEL = 'elf-min-kernel';
 exports.ELF_MACHINE = 'elf-machine';
+const X86_64_MACHINE = (0, platform_1.platformById)('linux-x86_64').elfMachine;
 exports.NO_BUILD_PATHS = 'no-build-paths';
 exports.HARDENING = 'hardening';
 /** The oldest kernel the bundle must run on. */
@@ -54868,11 +55708,13 @@ async function scanElfFiles(bundleDir, dir) {
         if (!(0, elf_1.isElf)(buf))
             continue;
         try {
+            const facts = (0, elf_1.parseElf)(buf);
             scanned.push({
                 path,
-                facts: (0, elf_1.parseElf)(buf),
+                facts,
                 stackProtector: (0, elf_1.stackProtectorFlag)(buf),
-                canaryLoads: (0, elf_1.canaryLoads)(buf),
+                // the byte pattern is x86-64's; AArch64 loads __stack_chk_guard by address (not counted)
+                canaryLoads: facts.machine === X86_64_MACHINE ? (0, elf_1.canaryLoads)(buf) : undefined,
                 paths: (0, build_paths_1.absolutePathStrings)(buf),
             });
         }
@@ -54951,7 +55793,7 @@ function checkHardening(ctx, elfs) {
         .map((e) => `${e.path}: executable stack (no PT_GNU_STACK without PF_X)`);
     if (!postgres.stackProtector)
         problems.push(`${postgres.path}: not compiled with -fstack-protector-strong (its compiler flags do not name it)`);
-    const facts = executables.map((e) => `${e.path}: ${e.facts.executableStack ? 'executable' : 'non-executable'} stack, ${e.facts.relro ? 'RELRO' : 'no RELRO'}, ${e.facts.type === 'shared' ? 'PIE' : 'not PIE'}, ${e.canaryLoads ?? 0} canary checks`);
+    const facts = executables.map((e) => `${e.path}: ${e.facts.executableStack ? 'executable' : 'non-executable'} stack, ${e.facts.relro ? 'RELRO' : 'no RELRO'}, ${e.facts.type === 'shared' ? 'PIE' : 'not PIE'}, ${e.canaryLoads === undefined ? 'canary checks not counted on this architecture' : `${e.canaryLoads} canary checks`}`);
     if (problems.length > 0)
         return (0, context_1.fail)(exports.HARDENING, (0, context_1.listSome)(problems));
     return (0, context_1.pass)(exports.HARDENING, `compiled with ${postgres.stackProtector}; ${facts.join('; ')}`);
@@ -55176,6 +56018,43 @@ function listSome(items, n = 8) {
 
 /***/ }),
 
+/***/ 62295:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.CROSS_ARCHITECTURE = void 0;
+exports.checkCrossArchitecture = checkCrossArchitecture;
+const sandbox_1 = __nccwpck_require__(94002);
+const context_1 = __nccwpck_require__(6816);
+const cluster_1 = __nccwpck_require__(70313);
+const determinism_1 = __nccwpck_require__(43662);
+exports.CROSS_ARCHITECTURE = 'cross-architecture';
+async function checkCrossArchitecture(ctx, other, runner = (0, sandbox_1.hostRunner)()) {
+    const skipped = (0, cluster_1.needsCluster)(ctx, exports.CROSS_ARCHITECTURE);
+    if (skipped)
+        return skipped;
+    const root = (0, determinism_1.hostCopy)(ctx, other.bundleDir, `${other.platform.id}-bundle`);
+    const label = `the ${other.platform.label} bundle's initdb`;
+    const run = await (0, determinism_1.hostInitdb)(ctx, `${other.platform.id}-initdb`, {}, runner, root);
+    if (!run.data)
+        return (0, context_1.fail)(exports.CROSS_ARCHITECTURE, `${label}: ${run.error}`);
+    const { differences, compared, excluded } = (0, determinism_1.compareWithEmptyRoot)(ctx, run.data, label);
+    ctx.facts.crossArchitecture = {
+        ...ctx.facts.crossArchitecture,
+        comparedWith: other.platform.id,
+        initdbIdentical: differences.length === 0,
+        initdbFilesCompared: compared,
+    };
+    if (differences.length > 0)
+        return (0, context_1.fail)(exports.CROSS_ARCHITECTURE, `${differences.length} of ${compared} files differ between this bundle's initdb and ${label}:\n${(0, context_1.listSome)(differences.map((d) => `${d.path}: ${d.detail}`))}`);
+    return (0, context_1.pass)(exports.CROSS_ARCHITECTURE, `${compared} files identical to ${label} (${other.bundleDir}; relation pages with LSN and checksum masked); ${(0, determinism_1.excludedSummary)(excluded)}`);
+}
+
+
+/***/ }),
+
 /***/ 43662:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -55184,6 +56063,9 @@ function listSome(items, n = 8) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.FOREIGN_ENV = exports.HOST_INDEPENDENCE = exports.DETERMINISM = void 0;
 exports.hostCopy = hostCopy;
+exports.hostInitdb = hostInitdb;
+exports.compareWithEmptyRoot = compareWithEmptyRoot;
+exports.excludedSummary = excludedSummary;
 exports.checkDeterminism = checkDeterminism;
 exports.checkHostIndependence = checkHostIndependence;
 const node_fs_1 = __nccwpck_require__(73024);
@@ -55218,17 +56100,17 @@ function openUp(dir) {
  * A copy of vNN/ in another directory of the host, for the host runs: it proves the bundle works from
  * a different place and keeps it readable for the unprivileged user the host runs use.
  */
-function hostCopy(ctx) {
-    const root = (0, node_path_1.join)(ctx.workDir, 'host-bundle');
+function hostCopy(ctx, bundleDir = ctx.bundleDir, name = 'host-bundle') {
+    const root = (0, node_path_1.join)(ctx.workDir, name);
     if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(root, ctx.dir))) {
         openUp(ctx.workDir);
         openUp(root);
-        (0, node_fs_1.cpSync)((0, node_path_1.join)(ctx.bundleDir, ctx.dir), (0, node_path_1.join)(root, ctx.dir), { recursive: true });
+        (0, node_fs_1.cpSync)((0, node_path_1.join)(bundleDir, ctx.dir), (0, node_path_1.join)(root, ctx.dir), { recursive: true });
     }
     return root;
 }
-async function hostInitdb(ctx, name, env, runner) {
-    const root = hostCopy(ctx);
+/** initdb on the host, as the storage service calls it, from a copy of the bundle (or of `root`, another bundle's copy). */
+async function hostInitdb(ctx, name, env, runner, root = hostCopy(ctx)) {
     const base = (0, node_path_1.join)(ctx.workDir, name);
     openUp(base);
     const cwd = (0, node_path_1.join)(base, 'cwd');
@@ -55248,6 +56130,13 @@ function compareWithEmptyRoot(ctx, hostData, label) {
     const a = ctx.emptyRootData;
     return (0, cluster_compare_1.compareClusters)(listTree(a), listTree(hostData), (side, path) => (0, node_fs_1.readFileSync)((0, node_path_1.join)(side === 'a' ? a : hostData, path)), 'the empty-root run', label);
 }
+/** "excluded: a and 3 more (reason); ..." (pure). */
+function excludedSummary(excluded) {
+    const byReason = new Map();
+    for (const e of excluded)
+        byReason.set(e.reason, [...(byReason.get(e.reason) ?? []), e.path]);
+    return `excluded: ${[...byReason].map(([reason, paths]) => `${paths[0]}${paths.length > 1 ? ` and ${paths.length - 1} more` : ''} (${reason})`).join('; ')}`;
+}
 async function runComparison(ctx, name, env, label, runner) {
     const skipped = (0, cluster_1.needsCluster)(ctx, name);
     if (skipped)
@@ -55256,10 +56145,7 @@ async function runComparison(ctx, name, env, label, runner) {
     if (!host.data)
         return (0, context_1.fail)(name, host.error);
     const { differences, compared, excluded } = compareWithEmptyRoot(ctx, host.data, label);
-    const byReason = new Map();
-    for (const e of excluded)
-        byReason.set(e.reason, [...(byReason.get(e.reason) ?? []), e.path]);
-    const excludedNote = `excluded: ${[...byReason].map(([reason, paths]) => `${paths[0]}${paths.length > 1 ? ` and ${paths.length - 1} more` : ''} (${reason})`).join('; ')}`;
+    const excludedNote = excludedSummary(excluded);
     if (differences.length > 0) {
         return (0, context_1.fail)(name, `${differences.length} of ${compared} files differ between the empty-root run and ${label}:\n${(0, context_1.listSome)(differences.map((d) => `${d.path}: ${d.detail}`))}`);
     }
@@ -55292,13 +56178,18 @@ function checkHostIndependence(ctx, runner = (0, sandbox_1.hostRunner)()) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.KERNEL_FLOOR = void 0;
+exports.kernelFloorPlatforms = kernelFloorPlatforms;
+exports.filterDescription = filterDescription;
 exports.checkKernelFloor = checkKernelFloor;
 const protocol_1 = __nccwpck_require__(5362);
 const constants_1 = __nccwpck_require__(24422);
-const suite_1 = __nccwpck_require__(91336);
 const invocation_1 = __nccwpck_require__(90075);
 const kernel_floor_1 = __nccwpck_require__(21928);
+const platform_1 = __nccwpck_require__(90692);
 const process_1 = __nccwpck_require__(54456);
+const node_path_1 = __nccwpck_require__(76760);
+const suite_1 = __nccwpck_require__(91336);
+const bwrap_1 = __nccwpck_require__(55077);
 const context_1 = __nccwpck_require__(6816);
 exports.KERNEL_FLOOR = 'kernel-floor';
 const TAG = { fork: 0, spcOid: 1663, dbOid: 5, relNumber: 16384, blkno: 0 };
@@ -55310,8 +56201,25 @@ function walRedoSession() {
         expected: Buffer.concat([Buffer.alloc(constants_1.BLCKSZ), page]),
     };
 }
-function failure(what, o) {
-    return `${what} ${(0, process_1.describeEnd)(o)} under a Linux 5.10 system call filter (ENOSYS for x86-64 calls from 441 up): ${(0, process_1.firstLines)(o.stderr || o.stdout, 4)}`;
+/**
+ * Where the filter applies (pure): bwrap loads it into the process it starts, which runs on this
+ * machine's architecture, so it filters this machine's system calls. A bundle of another platform
+ * runs there under qemu-user: the filter sees the calls qemu makes for the program.
+ */
+function kernelFloorPlatforms(bundlePlatform, host = (0, platform_1.hostPlatform)()) {
+    const filtered = host ?? (0, platform_1.platformById)('linux-x86_64');
+    const bundle = bundlePlatform ? (0, platform_1.platformById)(bundlePlatform) : undefined;
+    return bundle && bundle.id !== filtered.id ? { filtered, emulated: bundle } : { filtered };
+}
+/** How the run was filtered, for the check's detail (pure). */
+function filterDescription(p) {
+    const base = `every ${p.filtered.label} system call newer than Linux 5.10 (from 441 up) answers ENOSYS`;
+    if (!p.emulated)
+        return base;
+    return `${base}; the ${p.emulated.label} binaries ran under qemu-user, whose calls for them the filter saw (AArch64 and x86-64 number every call from 424 up alike: a guest call newer than 5.10 reaches the filter as the same call, or qemu answers ENOSYS itself)`;
+}
+function failure(what, o, filter) {
+    return `${what} ${(0, process_1.describeEnd)(o)} under a Linux 5.10 system call filter (${filter}): ${(0, process_1.firstLines)(o.stderr || o.stdout, 4)}`;
 }
 /**
  * "Linux >= 5.10" proven, not only read from the ELF note: initdb (as the storage service runs it)
@@ -55322,19 +56230,38 @@ async function checkKernelFloor(ctx) {
     const sb = ctx.sandbox;
     if (!sb?.runFiltered)
         return (0, context_1.skip)(exports.KERNEL_FLOOR, `needs bwrap (bubblewrap) to load the system call filter (isolation here: ${sb?.method ?? 'none'})`);
-    const filter = (0, kernel_floor_1.kernelFloorFilter)();
+    const platforms = kernelFloorPlatforms(ctx.manifest?.platform);
+    const described = filterDescription(platforms);
+    const filter = (0, kernel_floor_1.kernelFloorFilter)((0, kernel_floor_1.kernelFloorProgram)(platforms.filtered.auditArch));
     const initdb = (0, invocation_1.initdbArgv)(`${sb.bundlePath}/${ctx.dir}/bin/initdb`, ctx.major, `${sb.inoutPath}/kernel-floor-data`);
     const o = await sb.runFiltered(initdb, filter);
     if (!(0, process_1.succeeded)(o))
-        return (0, context_1.fail)(exports.KERNEL_FLOOR, failure(`${ctx.dir}/bin/initdb`, o));
+        return (0, context_1.fail)(exports.KERNEL_FLOOR, failure(`${ctx.dir}/bin/initdb`, o, described));
     const session = walRedoSession();
+    const walredoArgs = ['--wal-redo', '--tenant-shard-id', suite_1.DEFAULT_TENANT_SHARD_ID];
     const postgres = `${sb.bundlePath}/${ctx.dir}/bin/postgres`;
-    const w = await sb.runFiltered([postgres, '--wal-redo', '--tenant-shard-id', suite_1.DEFAULT_TENANT_SHARD_ID], filter, session.input);
+    // walredo enters seccomp, which qemu-user refuses: under emulation the session runs in the VM,
+    // under the filter for the guest kernel's (AArch64) calls, in the same empty read-only root
+    const w = ctx.vm
+        ? await vmFilteredSession(ctx.vm, (0, node_path_1.join)(ctx.bundleDir, ctx.dir), ctx.major, walredoArgs, session.input)
+        : await sb.runFiltered([postgres, ...walredoArgs], filter, session.input);
     if (!(0, process_1.succeeded)(w))
-        return (0, context_1.fail)(exports.KERNEL_FLOOR, failure(`${ctx.dir}/bin/postgres --wal-redo`, w));
+        return (0, context_1.fail)(exports.KERNEL_FLOOR, failure(`${ctx.dir}/bin/postgres --wal-redo`, w, described));
     if (Buffer.compare(Buffer.from(w.stdout, 'utf8'), session.expected) !== 0)
         return (0, context_1.fail)(exports.KERNEL_FLOOR, `${ctx.dir}/bin/postgres --wal-redo answered ${w.stdout.length} bytes that are not the ping and the pushed page, under the Linux 5.10 filter`);
-    return (0, context_1.pass)(exports.KERNEL_FLOOR, `initdb and a walredo session (ping, push, get) succeed when every x86-64 system call newer than Linux 5.10 answers ENOSYS (${sb.method} --seccomp)`);
+    const where = ctx.vm
+        ? `; the walredo session ran in the AArch64 VM (Linux ${ctx.vm.release}) under the same program for AArch64's calls, loaded by the guest's init as bwrap --seccomp does`
+        : '';
+    return (0, context_1.pass)(exports.KERNEL_FLOOR, `initdb and a walredo session (ping, push, get) succeed when ${described} (${sb.method} --seccomp)${where}`);
+}
+/** A walredo session in the VM, in the walredo stage's empty read-only root, under the AArch64 Linux 5.10 filter. */
+function vmFilteredSession(vm, versionDir, major, walredoArgs, input) {
+    const r = (0, bwrap_1.rootSpawnFromBwrap)((0, suite_1.readOnlyRootArgs)(versionDir, major, walredoArgs));
+    const seccomp = (0, kernel_floor_1.kernelFloorFilter)((0, kernel_floor_1.kernelFloorProgram)((0, platform_1.platformById)('linux-aarch64').auditArch));
+    return (0, process_1.spawnCollect)(r.command, r.args, {
+        input,
+        start: (cmd, args) => vm.spawn(cmd, args, { env: r.env, cwd: r.cwd, uid: r.uid, gid: r.gid, root: r.root, seccomp }),
+    });
 }
 
 
@@ -55407,11 +56334,15 @@ function walRedoCheck(report) {
         .filter(([name]) => /^custom\d+$/.test(name))
         .map(([name, c]) => `${name} ${c.passed} passed, ${c.failed} failed`);
     const counts = `protocol ${report.protocol.passed}/${report.protocol.passed + report.protocol.failed} passed; vectors ${v.passed} passed, ${v.failed} failed${report.walSample ? ` (of those run, ${v.compared ?? 0} compared with a page the sample holds, the others judged by their answer)` : ''}, ${v.skipped} skipped over ${rmgrs} resource managers${custom.length ? ` (custom: ${custom.join('; ')})` : ''}${report.rmgrsNotMeasurable ? `; the rmgrs it replays are not measurable by the probe (${report.rmgrsNotMeasurable}): recorded are those whose vectors it passed` : ''}${report.walSample ? `; WAL sample ${report.walSample.dir} (${report.walSample.records} records, reading stopped: ${report.walSample.stop}): ${report.walSample.dialect}${report.walSample.server ? ` (the bundle's own server writes ${report.walSample.server})` : ''}` : ''}`;
+    const x = report.crossPages;
+    const crossNote = x
+        ? `; every answer against the ${x.comparedWith} bundle's walredo: ${x.compared} pages compared, ${x.identical} identical, ${x.equalMasked} equal after masking, ${x.differing} differ`
+        : '';
     if (report.status === 'skip')
         return { name: 'walredo', status: 'skip', detail: report.message ?? 'skipped' };
     const first = v.failures[0];
     const detail = report.status === 'pass'
-        ? `mode ${report.mode}: ${counts}`
+        ? `mode ${report.mode}: ${counts}${crossNote}`
         : `mode ${report.mode}: ${report.message ?? counts}${first ? `; first failure: ${JSON.stringify(first).slice(0, 600)}` : ''}`;
     return { name: 'walredo', status: report.status, detail };
 }
@@ -55438,13 +56369,19 @@ async function withReachableBundle(bundleDir, major, log, fn) {
  * The walredo stage of verify (issue 4): the protocol tests and every corpus vector, generated with
  * the bundle's own server. Skipped only when asked (--skip-walredo); the report records it.
  */
-async function verifyWalRedo(bundleDir, major, entry, skip, log, walSample) {
+async function verifyWalRedo(bundleDir, major, entry, skip, log, walSample, 
+/** starts walredo elsewhere (an AArch64 VM: src/verify/vm) */
+spawn, 
+/** another platform's bundle whose walredo answers the same vectors (--cross-check) */
+crossCheck) {
     const stage = (dir) => (0, suite_1.runWalRedoStage)(dir, major, {
         skip,
         mode: entry?.walredo?.mode,
         preload: entry?.walredo?.preload,
         log,
         walSample,
+        spawn,
+        crossCheck,
     });
     const report = skip ? await stage(bundleDir) : await withReachableBundle(bundleDir, major, log, stage);
     return { check: walRedoCheck(report), report };
@@ -55671,6 +56608,8 @@ const verifyCommand = async (options, ctx) => {
         allowUnisolated: (0, context_1.boolOption)(options, 'allowUnisolated'),
         skipWalredo: (0, context_1.boolOption)(options, 'skipWalredo'),
         walSample: (0, context_1.stringOption)(options, 'wal'),
+        crossCheck: (0, context_1.stringOption)(options, 'crossCheck'),
+        cacheDir: (0, context_1.stringOption)(options, 'cacheDir'),
         log: ctx.log,
     });
     const reportPath = (0, node_path_1.resolve)((0, context_1.stringOption)(options, 'report') ?? (0, node_path_1.join)(bundleDir, 'conformance.json'));
@@ -56035,23 +56974,27 @@ function singleUserArgv(postgres, pgdata, settings = {}) {
 /***/ }),
 
 /***/ 21928:
-/***/ ((__unused_webpack_module, exports) => {
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
-/**
- * The bundle's one promise about the host is "Linux >= 5.10". This classic-BPF seccomp program
- * (pure: bytes in the layout of struct sock_filter) answers ENOSYS for every x86-64 system call
- * that Linux 5.10 does not have (numbers from 441 up, e.g. epoll_pwait2, landlock, futex_waitv,
- * fchmodat2), as an older kernel would. Running initdb and walredo under it proves they do not
- * depend on a newer kernel. Other architectures are let through (their numbers differ).
- */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.KERNEL_FLOOR_PROGRAM = exports.ENOSYS = exports.SECCOMP_RET_ERRNO = exports.SECCOMP_RET_ALLOW = exports.AUDIT_ARCH_X86_64 = exports.FIRST_SYSCALL_AFTER_5_10 = void 0;
+exports.kernelFloorProgram = kernelFloorProgram;
 exports.kernelFloorFilter = kernelFloorFilter;
-/** The first x86-64 system call number that Linux 5.10 lacks (epoll_pwait2, Linux 5.11). */
+/**
+ * The bundle's one promise about the host is "Linux >= 5.10". This classic-BPF seccomp program
+ * (pure: bytes in the layout of struct sock_filter) answers ENOSYS for every system call of one
+ * architecture that Linux 5.10 does not have (numbers from 441 up, e.g. epoll_pwait2, landlock,
+ * futex_waitv, fchmodat2), as an older kernel would. Running initdb and walredo under it proves
+ * they do not depend on a newer kernel. Since Linux 5.1 every architecture numbers new calls alike
+ * (424 up), so 441 is the first after 5.10 on x86-64 and AArch64 both. Other architectures than
+ * the filter's are let through.
+ */
+const platform_1 = __nccwpck_require__(90692);
+/** The first system call number that Linux 5.10 lacks (epoll_pwait2, Linux 5.11), x86-64 and AArch64. */
 exports.FIRST_SYSCALL_AFTER_5_10 = 441;
-exports.AUDIT_ARCH_X86_64 = 0xc000003e;
+exports.AUDIT_ARCH_X86_64 = (0, platform_1.platformById)('linux-x86_64').auditArch;
 exports.SECCOMP_RET_ALLOW = 0x7fff0000;
 exports.SECCOMP_RET_ERRNO = 0x00050000;
 exports.ENOSYS = 38;
@@ -56062,14 +57005,18 @@ const BPF_RET_K = 0x06;
 /** offsets in struct seccomp_data */
 const SECCOMP_DATA_NR = 0;
 const SECCOMP_DATA_ARCH = 4;
-exports.KERNEL_FLOOR_PROGRAM = [
-    { code: BPF_LD_W_ABS, jt: 0, jf: 0, k: SECCOMP_DATA_ARCH },
-    { code: BPF_JEQ_K, jt: 0, jf: 2, k: exports.AUDIT_ARCH_X86_64 }, // another architecture: allow
-    { code: BPF_LD_W_ABS, jt: 0, jf: 0, k: SECCOMP_DATA_NR },
-    { code: BPF_JGE_K, jt: 1, jf: 0, k: exports.FIRST_SYSCALL_AFTER_5_10 }, // newer than 5.10 (x32 too): ENOSYS
-    { code: BPF_RET_K, jt: 0, jf: 0, k: exports.SECCOMP_RET_ALLOW },
-    { code: BPF_RET_K, jt: 0, jf: 0, k: exports.SECCOMP_RET_ERRNO | exports.ENOSYS },
-];
+/** The program for the system calls of `auditArch` (AUDIT_ARCH_*; pure). */
+function kernelFloorProgram(auditArch) {
+    return [
+        { code: BPF_LD_W_ABS, jt: 0, jf: 0, k: SECCOMP_DATA_ARCH },
+        { code: BPF_JEQ_K, jt: 0, jf: 2, k: auditArch }, // another architecture: allow
+        { code: BPF_LD_W_ABS, jt: 0, jf: 0, k: SECCOMP_DATA_NR },
+        { code: BPF_JGE_K, jt: 1, jf: 0, k: exports.FIRST_SYSCALL_AFTER_5_10 }, // newer than 5.10 (x32 too): ENOSYS
+        { code: BPF_RET_K, jt: 0, jf: 0, k: exports.SECCOMP_RET_ALLOW },
+        { code: BPF_RET_K, jt: 0, jf: 0, k: exports.SECCOMP_RET_ERRNO | exports.ENOSYS },
+    ];
+}
+exports.KERNEL_FLOOR_PROGRAM = kernelFloorProgram(exports.AUDIT_ARCH_X86_64);
 /** The program as bwrap's `--seccomp FD` reads it: struct sock_filter entries, host byte order (little-endian). */
 function kernelFloorFilter(program = exports.KERNEL_FLOOR_PROGRAM) {
     const buf = Buffer.alloc(program.length * 8);
@@ -56225,11 +57172,18 @@ function describeEnd(o) {
 function spawnCollect(cmd, args, options = {}) {
     const command = (0, exec_1.quoteForDisplay)(cmd, args);
     return new Promise((resolve) => {
-        const child = (0, node_child_process_1.spawn)(cmd, args, {
-            cwd: options.cwd,
-            env: options.env ?? process.env,
-            stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...(options.extraFds ?? [])],
-        });
+        const child = options.start
+            ? options.start(cmd, args)
+            : (0, node_child_process_1.spawn)(cmd, args, {
+                cwd: options.cwd,
+                env: options.env ?? process.env,
+                stdio: [
+                    options.input === undefined ? 'ignore' : 'pipe',
+                    'pipe',
+                    'pipe',
+                    ...(options.extraFds ?? []),
+                ],
+            });
         const out = [];
         const err = [];
         child.stdout?.on('data', (d) => out.push(d));
@@ -56680,6 +57634,7 @@ function localeProblems(major, values) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.otherPlatformBundle = otherPlatformBundle;
 exports.checkWalSample = checkWalSample;
 exports.validateRequest = validateRequest;
 exports.verifyBundle = verifyBundle;
@@ -56695,6 +57650,10 @@ const bundle_files_1 = __nccwpck_require__(77925);
 const manifest_file_1 = __nccwpck_require__(91433);
 const errors_1 = __nccwpck_require__(70017);
 const kernel_floor_1 = __nccwpck_require__(83425);
+const cross_architecture_1 = __nccwpck_require__(62295);
+const platform_1 = __nccwpck_require__(90692);
+const session_1 = __nccwpck_require__(97935);
+const cache_1 = __nccwpck_require__(40611);
 const walredo_1 = __nccwpck_require__(60591);
 const wal_sample_1 = __nccwpck_require__(80003);
 const log_text_1 = __nccwpck_require__(11392);
@@ -56703,6 +57662,25 @@ const cluster_1 = __nccwpck_require__(70313);
 const determinism_1 = __nccwpck_require__(43662);
 const manifest_files_1 = __nccwpck_require__(87272);
 const sandbox_1 = __nccwpck_require__(94002);
+/**
+ * The --cross-check bundle, checked before anything runs: it exists, names another platform than
+ * this bundle's, and has every major verified.
+ */
+function otherPlatformBundle(dir, majors, manifest) {
+    const fix = 'pass --cross-check the --out directory of a build of the same majors for the other architecture';
+    const { manifest: other, problem } = manifestOrProblem((0, node_path_1.join)(dir, 'manifest.json'));
+    if (!other)
+        throw new errors_1.UserError(`--cross-check ${dir}: ${problem ?? 'no manifest.json'}`, fix);
+    const platform = (0, platform_1.platformById)(other.platform);
+    if (!platform)
+        throw new errors_1.UserError(`--cross-check ${dir}: its manifest names an unknown platform '${other.platform}'`, fix);
+    if (manifest && other.platform === manifest.platform)
+        throw new errors_1.UserError(`--cross-check ${dir} is a ${other.platform} bundle, like the bundle verified: nothing to compare across architectures`, fix);
+    const missing = majors.filter((m) => !other.versions[String(m)] || !(0, node_fs_1.existsSync)((0, node_path_1.join)(dir, `v${m}`)));
+    if (missing.length)
+        throw new errors_1.UserError(`--cross-check ${dir} has no ${missing.map((m) => `v${m}`).join(', ')}`, fix);
+    return { bundleDir: dir, platform };
+}
 /**
  * The WAL sample of `--wal`, read whole before anything runs: its major must be among the verified
  * ones, and a walredo that would replay it wrongly (builtin for the fork's dialect) is refused.
@@ -56764,6 +57742,8 @@ async function verifyVersion(ctx) {
     add(await (0, determinism_1.checkHostIndependence)(ctx));
     add(await (0, cluster_1.checkSingleUserQuery)(ctx));
     add(await (0, kernel_floor_1.checkKernelFloor)(ctx));
+    if (ctx.otherPlatform)
+        add(await (0, cross_architecture_1.checkCrossArchitecture)(ctx, ctx.otherPlatform));
     return results;
 }
 async function verifyBundle(req) {
@@ -56773,6 +57753,9 @@ async function verifyBundle(req) {
     const { manifest, problem } = manifestOrProblem(manifestPath);
     const walSample = req.walSample
         ? checkWalSample((0, node_path_1.resolve)(req.walSample), req.majors, manifest, req.log)
+        : undefined;
+    const otherPlatform = req.crossCheck
+        ? otherPlatformBundle((0, node_path_1.resolve)(req.crossCheck), req.majors, manifest)
         : undefined;
     let method = req.isolation;
     let isolationProblem;
@@ -56792,6 +57775,10 @@ async function verifyBundle(req) {
     // host runs drop to an unprivileged user, which must reach the copies and clusters below
     (0, node_fs_1.chmodSync)(work, 0o755);
     const report = { versions: {} };
+    // an aarch64 bundle here: walredo runs in a VM under a real arm64 kernel (qemu-user refuses seccomp)
+    const vm = (0, session_1.walRedoNeedsVm)(manifest?.platform) && !req.skipWalredo
+        ? await (0, session_1.bootVerifyVm)(bundleDir, req.cacheDir ?? (0, cache_1.defaultCacheDir)(), req.log)
+        : undefined;
     try {
         for (const major of req.majors) {
             const workDir = (0, node_path_1.join)(work, `v${major}`);
@@ -56807,11 +57794,20 @@ async function verifyBundle(req) {
                 workDir,
                 isolationProblem,
                 facts: {},
+                otherPlatform,
+                vm,
             };
             if (method)
                 ctx.sandbox = await (0, sandbox_1.createSandbox)(method, bundleDir, (0, node_path_1.join)(workDir, 'sandbox'));
             const checks = await req.log.step(`verify v${major}`, () => verifyVersion(ctx));
-            const walredo = await req.log.step(`verify v${major}: walredo`, () => (0, walredo_1.verifyWalRedo)(bundleDir, major, manifest?.versions[String(major)], req.skipWalredo === true, req.log, walSample?.facts.major === major ? walSample : undefined));
+            const walredo = await req.log.step(`verify v${major}: walredo`, () => (0, walredo_1.verifyWalRedo)(bundleDir, major, manifest?.versions[String(major)], req.skipWalredo === true, req.log, walSample?.facts.major === major ? walSample : undefined, vm?.walRedoSpawn(), otherPlatform && { bundleDir: otherPlatform.bundleDir, platform: otherPlatform.platform.id }));
+            const pages = walredo.report.crossPages;
+            if (pages && ctx.facts.crossArchitecture)
+                ctx.facts.crossArchitecture = {
+                    ...ctx.facts.crossArchitecture,
+                    pagesCompared: pages.compared,
+                    pagesDiffering: pages.differing,
+                };
             // the walredo stage measured the sandbox; a skipped stage leaves the hardening check as it was
             const sandboxed = walredo.report.status === 'skip'
                 ? checks
@@ -56821,6 +57817,7 @@ async function verifyBundle(req) {
         }
     }
     finally {
+        await vm?.shutdown();
         if (req.keepWork)
             req.log.info(`scratch clusters kept in ${work}`);
         else {
@@ -56833,6 +57830,941 @@ async function verifyBundle(req) {
         }
     }
     return report;
+}
+
+
+/***/ }),
+
+/***/ 55077:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.rootSpawnFromBwrap = rootSpawnFromBwrap;
+/** Options the guest's namespaces and read-only root already give (or, for --die-with-parent, the VM's end). */
+const IMPLIED = new Set(['--unshare-all', '--die-with-parent', '--clearenv']);
+function rootSpawnFromBwrap(argv) {
+    const spawn = { command: '', args: [], env: {}, cwd: '/', root: [] };
+    let i = 0;
+    const value = (option) => {
+        const v = argv[++i];
+        if (v === undefined)
+            throw new Error(`bwrap ${option} needs a value`);
+        return v;
+    };
+    for (; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === '--') {
+            [spawn.command, ...spawn.args] = argv.slice(i + 1);
+            break;
+        }
+        if (IMPLIED.has(a))
+            continue;
+        if (a === '--uid')
+            spawn.uid = Number(value(a));
+        else if (a === '--gid')
+            spawn.gid = Number(value(a));
+        else if (a === '--ro-bind' || a === '--dev-bind') {
+            const source = value(a);
+            spawn.root.push({ kind: a.slice(2), source, target: value(a) });
+        }
+        else if (a === '--proc')
+            spawn.root.push({ kind: 'proc', target: value(a) });
+        else if (a === '--remount-ro') {
+            if (value(a) !== '/')
+                throw new Error('the VM remounts only / read-only');
+        }
+        else if (a === '--setenv') {
+            const name = value(a);
+            spawn.env[name] = value(a);
+        }
+        else if (a === '--chdir')
+            spawn.cwd = value(a);
+        else
+            throw new Error(`the VM does not know bwrap's ${a}: it makes only the root readOnlyRootArgs describes`);
+    }
+    if (!spawn.command)
+        throw new Error('bwrap arguments without "-- <command>"');
+    return spawn;
+}
+
+
+/***/ }),
+
+/***/ 11017:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.VmChild = void 0;
+/**
+ * A process in the VM, shaped like the part of Node's ChildProcess a host-side client uses:
+ * stdin/stdout/stderr streams, pid, exitCode/signalCode, kill(), and the events 'spawn', 'exit',
+ * 'close' (exit seen and both output streams ended) and 'error' (could not start, or the VM stopped).
+ */
+const node_events_1 = __nccwpck_require__(78474);
+const node_stream_1 = __nccwpck_require__(57075);
+const protocol_1 = __nccwpck_require__(9627);
+class VmChild extends node_events_1.EventEmitter {
+    channel;
+    spawnfile;
+    link;
+    stdin;
+    stdout = new node_stream_1.Readable({ read() { } });
+    stderr = new node_stream_1.Readable({ read() { } });
+    pid;
+    exitCode = null;
+    signalCode = null;
+    exited = false;
+    ended = new Set();
+    closed = false;
+    constructor(channel, spawnfile, link) {
+        super();
+        this.channel = channel;
+        this.spawnfile = spawnfile;
+        this.link = link;
+        this.stdin = new node_stream_1.Writable({
+            writev: (chunks, done) => this.sendStdin(Buffer.concat(chunks.map((c) => c.chunk)), done),
+            final: (done) => {
+                if (!this.exited)
+                    this.link.send(protocol_1.FRAME.STDIN_CLOSE, this.channel);
+                done();
+            },
+        });
+        this.stdout.on('end', () => this.streamEnded(this.stdout));
+        this.stderr.on('end', () => this.streamEnded(this.stderr));
+    }
+    sendStdin(data, done) {
+        // after the exit the guest has forgotten the channel: the bytes go nowhere, as into a closed pipe
+        if (this.exited || this.closed)
+            return done();
+        for (let at = 0; at < data.length; at += protocol_1.STDIN_PIECE) {
+            const last = at + protocol_1.STDIN_PIECE >= data.length;
+            this.link.send(protocol_1.FRAME.STDIN, this.channel, data.subarray(at, at + protocol_1.STDIN_PIECE), last ? done : undefined);
+        }
+    }
+    kill(signal = 'SIGTERM') {
+        if (this.exited || this.closed || this.pid === undefined)
+            return false;
+        const n = Buffer.alloc(4);
+        n.writeUInt32LE((0, protocol_1.signalNumber)(signal), 0);
+        this.link.send(protocol_1.FRAME.KILL, this.channel, n);
+        return true;
+    }
+    /** Its /proc/<pid>/status in the guest (the seccomp mode of a walredo is read from it). */
+    async procStatus() {
+        if (this.pid === undefined)
+            throw new Error(`${this.spawnfile} has not started in the VM`);
+        return (await this.link.readFile(`/proc/${this.pid}/status`)).toString('utf8');
+    }
+    /** One frame of this channel from the guest. */
+    receive(frame) {
+        switch (frame.type) {
+            case protocol_1.FRAME.STARTED:
+                this.pid = frame.payload.readUInt32LE(0);
+                this.emit('spawn');
+                break;
+            case protocol_1.FRAME.SPAWN_ERROR:
+                this.spawnFailed(frame.payload);
+                break;
+            case protocol_1.FRAME.STDOUT:
+                this.stdout.push(frame.payload);
+                break;
+            case protocol_1.FRAME.STDERR:
+                this.stderr.push(frame.payload);
+                break;
+            case protocol_1.FRAME.STDOUT_EOF:
+                this.outputEnded(this.stdout);
+                break;
+            case protocol_1.FRAME.STDERR_EOF:
+                this.outputEnded(this.stderr);
+                break;
+            case protocol_1.FRAME.EXIT: {
+                const status = (0, protocol_1.decodeExit)(frame.payload);
+                this.exited = true;
+                this.exitCode = status.code;
+                this.signalCode = status.signal;
+                this.emit('exit', status.code, status.signal);
+                this.maybeClose();
+                break;
+            }
+        }
+    }
+    spawnFailed(payload) {
+        const code = (0, protocol_1.errnoName)(payload.readUInt32LE(0));
+        const stage = payload.subarray(8).toString('utf8');
+        const e = new Error(`spawn ${this.spawnfile} ${code} (in the VM, at ${stage})`);
+        e.code = code;
+        e.syscall = `spawn ${this.spawnfile}`;
+        this.fail(e);
+    }
+    /** The child cannot go on (it never started, or the VM stopped): 'error', then 'close'. */
+    fail(e) {
+        if (this.closed)
+            return;
+        this.exited = true;
+        this.emit('error', e);
+        this.stdout.push(null);
+        this.stderr.push(null);
+        this.closed = true;
+        this.link.release(this.channel);
+        this.emit('close', this.exitCode, this.signalCode);
+    }
+    /** A stream someone reads ends when its data is delivered ('end'); one nobody reads, now. */
+    outputEnded(stream) {
+        stream.push(null);
+        if (!stream.readableFlowing)
+            this.streamEnded(stream);
+    }
+    streamEnded(stream) {
+        this.ended.add(stream);
+        this.maybeClose();
+    }
+    maybeClose() {
+        if (this.closed || !this.exited || this.ended.size < 2)
+            return;
+        this.closed = true;
+        this.link.release(this.channel);
+        this.emit('close', this.exitCode, this.signalCode);
+    }
+}
+exports.VmChild = VmChild;
+
+
+/***/ }),
+
+/***/ 92836:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/**
+ * The VM's initramfs as a cpio archive in the "newc" format the kernel unpacks (pure): no cpio
+ * command needed, and the same bytes for the same entries (times and owners are zero).
+ */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.cpioArchive = cpioArchive;
+const S_IFDIR = 0o040000;
+const S_IFREG = 0o100000;
+const S_IFCHR = 0o020000;
+function hex8(n) {
+    return n.toString(16).padStart(8, '0');
+}
+function pad4(n) {
+    return Buffer.alloc((4 - (n % 4)) % 4);
+}
+function record(ino, name, mode, data, rdev) {
+    const nameBytes = Buffer.from(`${name}\0`);
+    const fields = [ino, mode, 0, 0, 1, 0, data.length, 0, 0, rdev[0], rdev[1], nameBytes.length, 0];
+    const header = Buffer.from(`070701${fields.map(hex8).join('')}`, 'ascii');
+    return [header, nameBytes, pad4(header.length + nameBytes.length), data, pad4(data.length)];
+}
+function cpioArchive(entries) {
+    const parts = [];
+    entries.forEach((e, i) => {
+        const name = e.path.replace(/^\/+/, '');
+        if (e.kind === 'dir')
+            parts.push(...record(i + 1, name, S_IFDIR | (e.mode ?? 0o755), Buffer.alloc(0), [0, 0]));
+        else if (e.kind === 'file')
+            parts.push(...record(i + 1, name, S_IFREG | (e.mode ?? 0o644), e.data, [0, 0]));
+        else
+            parts.push(...record(i + 1, name, S_IFCHR | (e.mode ?? 0o600), Buffer.alloc(0), [e.major, e.minor]));
+    });
+    parts.push(...record(0, 'TRAILER!!!', 0, Buffer.alloc(0), [0, 0]));
+    return Buffer.concat(parts);
+}
+
+
+/***/ }),
+
+/***/ 91906:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.KERNEL_METAPACKAGE = exports.GUEST_MODULES = void 0;
+exports.findGuestKernel = findGuestKernel;
+exports.moduleDepends = moduleDepends;
+exports.moduleLoadOrder = moduleLoadOrder;
+exports.guestModules = guestModules;
+exports.provisionGuestKernel = provisionGuestKernel;
+/**
+ * The guest kernel: Debian's arm64 kernel package (linux-image-<abi>-arm64), unpacked with
+ * dpkg-deb into a directory (it cannot be installed on another architecture's machine). Its
+ * virtio console and 9p are modules: they go into the initramfs, dependencies first.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const exec_1 = __nccwpck_require__(37895);
+const errors_1 = __nccwpck_require__(70017);
+/**
+ * The modules /init loads: the virtio-serial port (PCI transport), 9p shares of host directories,
+ * and virtio-rng (the emulated CPU has no RNDR: without it getrandom waits for entropy).
+ */
+exports.GUEST_MODULES = ['virtio_pci', 'virtio_console', '9pnet_virtio', '9p', 'virtio_rng'];
+/** The Debian package that depends on the current arm64 kernel (its dependency is the kernel itself). */
+exports.KERNEL_METAPACKAGE = 'linux-image-arm64:arm64';
+/** The kernel unpacked in `dir` (the root of `dpkg-deb -x`), or a one-line UserError saying how to get one. */
+function findGuestKernel(dir) {
+    const boot = (0, node_path_1.join)(dir, 'boot');
+    const images = (0, node_fs_1.existsSync)(boot)
+        ? (0, node_fs_1.readdirSync)(boot)
+            .filter((f) => /^vmlinuz-/.test(f))
+            .sort()
+        : [];
+    if (images.length === 0)
+        throw new errors_1.UserError(`no arm64 kernel in ${dir} (boot/vmlinuz-* missing)`, `run: pg-bundle doctor --arch aarch64 --install-deps (it downloads Debian's arm64 kernel package into the cache directory)`);
+    const release = images[images.length - 1].slice('vmlinuz-'.length);
+    const modulesDir = (0, node_path_1.join)(dir, 'lib', 'modules', release);
+    if (!(0, node_fs_1.existsSync)(modulesDir))
+        throw new errors_1.UserError(`the kernel in ${dir} has no lib/modules/${release}`, `unpack the whole linux-image-${release} package there with dpkg-deb -x`);
+    return { dir, image: (0, node_path_1.join)(boot, images[images.length - 1]), release, modulesDir };
+}
+/** The `depends=` of a module's .modinfo (pure): NUL-separated key=value strings in the .ko. */
+function moduleDepends(ko) {
+    const key = Buffer.from('\0depends=');
+    const at = ko.indexOf(key);
+    if (at < 0)
+        return [];
+    const start = at + key.length;
+    const end = ko.indexOf(0, start);
+    const value = ko.subarray(start, end < 0 ? ko.length : end).toString('utf8');
+    return value ? value.split(',') : [];
+}
+/** Every .ko under the modules directory by module name (dashes and underscores are one to the kernel). */
+function moduleFiles(modulesDir) {
+    const found = new Map();
+    const walk = (dir) => {
+        for (const e of (0, node_fs_1.readdirSync)(dir, { withFileTypes: true })) {
+            if (e.isDirectory())
+                walk((0, node_path_1.join)(dir, e.name));
+            else if (e.name.endsWith('.ko'))
+                found.set(e.name.slice(0, -3).replace(/-/g, '_'), (0, node_path_1.join)(dir, e.name));
+        }
+    };
+    walk((0, node_path_1.join)(modulesDir, 'kernel'));
+    return found;
+}
+/**
+ * The module files to load for `wanted`, dependencies first. Modules built into the kernel
+ * (modules.builtin) need nothing; `dependsOf` reads a module's dependencies (from its file).
+ */
+function moduleLoadOrder(wanted, files, builtin, dependsOf) {
+    const order = [];
+    const seen = new Set();
+    const visit = (name) => {
+        const n = name.replace(/-/g, '_');
+        if (seen.has(n) || builtin.has(n))
+            return;
+        seen.add(n);
+        const file = files.get(n);
+        if (!file)
+            throw new errors_1.UserError(`the guest kernel has no module ${n}`, `use Debian's arm64 kernel package (${exports.KERNEL_METAPACKAGE})`);
+        for (const d of dependsOf(file))
+            visit(d);
+        order.push(file);
+    };
+    for (const w of wanted)
+        visit(w);
+    return order;
+}
+function guestModules(kernel, wanted = exports.GUEST_MODULES) {
+    const builtinFile = (0, node_path_1.join)(kernel.modulesDir, 'modules.builtin');
+    const builtin = new Set((0, node_fs_1.existsSync)(builtinFile)
+        ? (0, node_fs_1.readFileSync)(builtinFile, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => l.replace(/^.*\//, '').replace(/\.ko$/, '').replace(/-/g, '_'))
+        : []);
+    return moduleLoadOrder(wanted, moduleFiles(kernel.modulesDir), builtin, (f) => moduleDepends((0, node_fs_1.readFileSync)(f)));
+}
+/**
+ * Downloads Debian's current arm64 kernel package with apt and unpacks it into
+ * `<parent>/<package>` (kept: the next call finds it). Returns the kernel.
+ */
+async function provisionGuestKernel(parent) {
+    const depends = await (0, exec_1.capture)('apt-cache', ['depends', exports.KERNEL_METAPACKAGE]);
+    const pkg = /Depends: (linux-image-[^\s:]+)/.exec(depends)?.[1];
+    if (!pkg)
+        throw new errors_1.UserError(`apt knows no arm64 kernel (${exports.KERNEL_METAPACKAGE})`, 'run dpkg --add-architecture arm64 && apt-get update');
+    const dir = (0, node_path_1.join)(parent, pkg);
+    if ((0, node_fs_1.existsSync)((0, node_path_1.join)(dir, 'boot')))
+        return findGuestKernel(dir);
+    const work = `${dir}.tmp-${process.pid}`;
+    (0, node_fs_1.rmSync)(work, { recursive: true, force: true });
+    (0, node_fs_1.mkdirSync)(work, { recursive: true });
+    try {
+        await (0, exec_1.run)('apt-get', ['download', `${pkg}:arm64`], { cwd: work });
+        const deb = (0, node_fs_1.readdirSync)(work).find((f) => f.endsWith('.deb'));
+        if (!deb)
+            throw new errors_1.UserError(`apt-get download ${pkg}:arm64 left no .deb`, 'check the apt sources');
+        await (0, exec_1.run)('dpkg-deb', ['-x', (0, node_path_1.join)(work, deb), (0, node_path_1.join)(work, 'root')]);
+        (0, node_fs_1.renameSync)((0, node_path_1.join)(work, 'root'), dir);
+    }
+    finally {
+        (0, node_fs_1.rmSync)(work, { recursive: true, force: true });
+    }
+    return findGuestKernel(dir);
+}
+
+
+/***/ }),
+
+/***/ 77106:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.AArch64Vm = void 0;
+exports.guestInitSource = guestInitSource;
+exports.qemuArgs = qemuArgs;
+/**
+ * An AArch64 machine for verify on another architecture's host: qemu-system-aarch64 (TCG) boots
+ * Debian's arm64 kernel with pgb_vm_init as /init, once; host-side code then starts any number of
+ * guest processes through one virtio-serial port (`spawn`, shaped like node's), reads guest files
+ * (/proc/<pid>/status) and sees host directories read-only over 9p, at the same paths.
+ *
+ * Why not qemu-user: a walredo enters a seccomp filter, which qemu-user refuses (EINVAL), and the
+ * filter must be checked against the real AArch64 system call table: that needs a real kernel.
+ */
+const node_child_process_1 = __nccwpck_require__(31421);
+const node_crypto_1 = __nccwpck_require__(77598);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_net_1 = __nccwpck_require__(77030);
+const node_os_1 = __nccwpck_require__(48161);
+const node_path_1 = __nccwpck_require__(76760);
+const exec_1 = __nccwpck_require__(37895);
+const errors_1 = __nccwpck_require__(70017);
+const package_root_1 = __nccwpck_require__(43469);
+const bwrap_1 = __nccwpck_require__(55077);
+const child_1 = __nccwpck_require__(11017);
+const cpio_1 = __nccwpck_require__(92836);
+const kernel_1 = __nccwpck_require__(91906);
+const protocol_1 = __nccwpck_require__(9627);
+/** What the guest's init (src/verify/vm/guest) is compiled from. */
+function guestInitSource() {
+    return (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'src', 'verify', 'vm', 'guest', 'pgb_vm_init.c');
+}
+const QEMU = 'qemu-system-aarch64';
+const QEMU_PACKAGE = 'qemu-system-arm';
+const CROSS_CC = 'aarch64-linux-gnu-gcc';
+class AArch64Vm {
+    qemu;
+    socket;
+    server;
+    workDir;
+    consoleLog;
+    ownsWorkDir;
+    children = new Map();
+    replies = new Map();
+    nextChannel = 1;
+    stopped;
+    /** the guest kernel's release (uname -r) */
+    release = '';
+    /** from starting qemu to init's READY frame */
+    bootMs = 0;
+    constructor(qemu, socket, server, workDir, consoleLog, ownsWorkDir) {
+        this.qemu = qemu;
+        this.socket = socket;
+        this.server = server;
+        this.workDir = workDir;
+        this.consoleLog = consoleLog;
+        this.ownsWorkDir = ownsWorkDir;
+    }
+    /** Boots the machine and mounts the shares; resolves once the guest's init serves requests. */
+    static async boot(options) {
+        const kernel = (0, kernel_1.findGuestKernel)(options.kernelDir);
+        const qemuPath = options.qemu ?? QEMU;
+        const ownsWorkDir = !options.workDir;
+        const workDir = options.workDir ?? (0, node_fs_1.mkdtempSync)((0, node_path_1.join)((0, node_os_1.tmpdir)(), 'pgb-vm-'));
+        (0, node_fs_1.mkdirSync)(workDir, { recursive: true });
+        const consoleLog = options.consoleLog ?? (0, node_path_1.join)(workDir, 'console.log');
+        const initramfs = (0, node_path_1.join)(workDir, 'initramfs.cpio');
+        (0, node_fs_1.writeFileSync)(initramfs, (0, cpio_1.cpioArchive)(await initramfsEntries(kernel, workDir, options)));
+        const socketPath = (0, node_path_1.join)(workDir, 'mux.sock');
+        (0, node_fs_1.rmSync)(socketPath, { force: true });
+        const server = (0, node_net_1.createServer)();
+        const connected = new Promise((resolveSocket) => server.once('connection', resolveSocket));
+        await new Promise((ok, fail) => server.listen(socketPath, ok).once('error', fail));
+        const started = Date.now();
+        const qemu = (0, node_child_process_1.spawn)(qemuPath, qemuArgs(kernel, initramfs, socketPath, consoleLog, options), {
+            stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let qemuStderr = '';
+        qemu.stderr.on('data', (d) => (qemuStderr = (qemuStderr + d.toString()).slice(-4000)));
+        const qemuEnded = new Promise((resolveEnd) => {
+            qemu.once('error', (e) => resolveEnd(e.code === 'ENOENT'
+                ? new errors_1.UserError(`${qemuPath} is not installed`, `apt-get install ${QEMU_PACKAGE}`)
+                : e));
+            qemu.once('exit', (code, signal) => resolveEnd(new Error(`qemu-system-aarch64 stopped (${signal ?? `exit code ${code}`}): ${qemuStderr.trim().split('\n').pop() ?? ''}; kernel log: ${consoleLog}`)));
+        });
+        try {
+            const socket = await raceBoot(connected, qemuEnded, options.bootTimeoutMs ?? 180_000, consoleLog);
+            const vm = new AArch64Vm(qemu, socket, server, workDir, consoleLog, ownsWorkDir);
+            void qemuEnded.then((e) => vm.stop(e));
+            const ready = vm.listen();
+            vm.release = (await raceBoot(ready, qemuEnded, options.bootTimeoutMs ?? 180_000, consoleLog)).toString('utf8');
+            vm.bootMs = Date.now() - started;
+            for (const s of options.shares ?? [])
+                await vm.mountShare(s, (options.shares ?? []).indexOf(s));
+            return vm;
+        }
+        catch (e) {
+            qemu.kill('SIGKILL');
+            server.close();
+            if (ownsWorkDir)
+                (0, node_fs_1.rmSync)(workDir, { recursive: true, force: true });
+            throw e;
+        }
+    }
+    /** Routes the guest's frames; resolves with READY's payload. */
+    listen() {
+        const reader = new protocol_1.FrameReader();
+        return new Promise((ready) => {
+            this.socket.on('data', (d) => {
+                for (const f of reader.push(d)) {
+                    if (f.type === protocol_1.FRAME.READY)
+                        ready(f.payload);
+                    else if (f.type === protocol_1.FRAME.LOG)
+                        process.stderr.write(`pgb_vm_init: ${f.payload.toString('utf8')}\n`);
+                    else if (f.type === protocol_1.FRAME.REPLY)
+                        this.replies.get(f.channel)?.(f);
+                    else
+                        this.children.get(f.channel)?.receive(f);
+                }
+            });
+            this.socket.on('error', (e) => this.stop(e));
+            this.socket.on('close', () => this.stop(new Error(`the VM's port closed; kernel log: ${this.consoleLog}`)));
+        });
+    }
+    send(type, channel, payload, done) {
+        if (this.stopped) {
+            done?.(this.stopped);
+            return;
+        }
+        this.socket.write((0, protocol_1.encodeFrame)(type, channel, payload), done);
+    }
+    /** Starts `cmd` (an absolute guest path) in the guest, like child_process.spawn with piped stdio. */
+    spawn(cmd, args = [], options = {}) {
+        const channel = this.nextChannel++;
+        const child = new child_1.VmChild(channel, cmd, {
+            send: (type, ch, payload, done) => this.send(type, ch, payload, done),
+            release: (ch) => this.children.delete(ch),
+            readFile: (path) => this.readFile(path),
+        });
+        if (this.stopped) {
+            const e = this.stopped;
+            process.nextTick(() => child.fail(e));
+            return child;
+        }
+        this.children.set(channel, child);
+        const req = {
+            argv: [cmd, ...args],
+            env: options.env ?? {},
+            cwd: options.cwd ?? '',
+            uid: options.uid,
+            gid: options.gid,
+            root: options.root,
+            seccomp: options.seccomp,
+        };
+        this.send(protocol_1.FRAME.SPAWN, channel, (0, protocol_1.encodeSpawn)(req));
+        return child;
+    }
+    /**
+     * `spawn` for WalRedoClientOptions: walredo processes of a bundle in a share start in the VM. A
+     * bwrap command line (the stage's empty read-only root) is made by the guest's init instead.
+     */
+    walRedoSpawn() {
+        return (command, args, options) => {
+            if ((0, node_path_1.basename)(command) !== 'bwrap')
+                return this.spawn(command, args, options);
+            const r = (0, bwrap_1.rootSpawnFromBwrap)(args);
+            return this.spawn(r.command, r.args, { env: r.env, cwd: r.cwd, uid: r.uid, gid: r.gid, root: r.root });
+        };
+    }
+    request(type, payload) {
+        const channel = this.nextChannel++;
+        return new Promise((resolveReply, reject) => {
+            if (this.stopped)
+                return reject(this.stopped);
+            this.replies.set(channel, (f) => {
+                this.replies.delete(channel);
+                resolveReply(f);
+            });
+            this.send(type, channel, payload);
+        });
+    }
+    /** A guest file's content (up to 256 KiB), e.g. /proc/<pid>/status. */
+    async readFile(path) {
+        const f = await this.request(protocol_1.FRAME.READ_FILE, Buffer.from(path));
+        const errno = f.payload.readUInt32LE(0);
+        if (errno !== 0)
+            throw new Error(`${path} in the VM: ${(0, protocol_1.errnoName)(errno)}`);
+        return f.payload.subarray(4);
+    }
+    async mountShare(share, index) {
+        const target = share.guestPath ?? (0, node_path_1.resolve)(share.hostPath);
+        const options = 'trans=virtio,version=9p2000.L,cache=loose,msize=512000';
+        const f = await this.request(protocol_1.FRAME.MOUNT, (0, protocol_1.encodeMount)(`share${index}`, target, '9p', options, protocol_1.MS_RDONLY));
+        const errno = f.payload.readUInt32LE(0);
+        if (errno !== 0)
+            throw new Error(`mounting ${share.hostPath} at ${target} in the VM failed: ${(0, protocol_1.errnoName)(errno)}`);
+    }
+    /** Every running child fails with `e`; later calls fail at once. */
+    stop(e) {
+        if (this.stopped)
+            return;
+        this.stopped = e;
+        for (const c of [...this.children.values()])
+            c.fail(e);
+        for (const reply of [...this.replies.values()])
+            reply({ type: protocol_1.FRAME.REPLY, channel: 0, payload: errnoPayload(5) });
+    }
+    /** Powers the guest off (qemu is killed when it does not exit within `timeoutMs`), removes the scratch directory. */
+    async shutdown(timeoutMs = 10_000) {
+        const exited = new Promise((ok) => {
+            if (this.qemu.exitCode !== null || this.qemu.signalCode !== null)
+                ok();
+            else
+                this.qemu.once('exit', () => ok());
+        });
+        if (!this.stopped)
+            this.socket.write((0, protocol_1.encodeFrame)(protocol_1.FRAME.POWEROFF, 0));
+        this.stop(new Error('the VM was shut down'));
+        const timer = setTimeout(() => this.qemu.kill('SIGKILL'), timeoutMs);
+        await exited;
+        clearTimeout(timer);
+        this.socket.destroy();
+        this.server.close();
+        if (this.ownsWorkDir)
+            (0, node_fs_1.rmSync)(this.workDir, { recursive: true, force: true });
+    }
+}
+exports.AArch64Vm = AArch64Vm;
+function errnoPayload(errno) {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(errno, 0);
+    return b;
+}
+async function raceBoot(what, qemuEnded, timeoutMs, consoleLog) {
+    let timer;
+    const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`the VM did not boot within ${timeoutMs} ms; kernel log: ${consoleLog}`)), timeoutMs)));
+    try {
+        return await Promise.race([what, qemuEnded.then((e) => Promise.reject(e)), timeout]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+function qemuArgs(kernel, initramfs, socketPath, consoleLog, options) {
+    const shares = (options.shares ?? []).flatMap((s, i) => [
+        '-fsdev',
+        `local,id=fs${i},path=${(0, node_path_1.resolve)(s.hostPath)},security_model=none,readonly=on`,
+        '-device',
+        `virtio-9p-pci,fsdev=fs${i},mount_tag=share${i}`,
+    ]);
+    // one option and its value per line
+    // prettier-ignore
+    return [
+        '-M', 'virt',
+        '-cpu', options.cpu ?? 'neoverse-n1',
+        '-smp', String(options.cpus ?? 2),
+        '-m', String(options.memoryMiB ?? 4096),
+        '-nodefaults', '-no-user-config', '-no-reboot', '-display', 'none', '-monitor', 'none',
+        '-serial', `file:${consoleLog}`,
+        '-kernel', kernel.image,
+        '-initrd', initramfs,
+        '-append', 'console=ttyAMA0 rdinit=/init panic=-1',
+        '-chardev', `socket,id=mux,path=${socketPath}`,
+        '-device', 'virtio-serial-pci,id=vser',
+        '-device', 'virtserialport,bus=vser.0,chardev=mux,name=pgb.mux',
+        '-device', 'virtio-rng-pci',
+        ...shares,
+    ];
+}
+/** pgb_vm_init compiled static for AArch64 (kept in the work directory by its source's sha256). */
+async function compileGuestInit(workDir, cc) {
+    const source = guestInitSource();
+    const sha = (0, node_crypto_1.createHash)('sha256').update((0, node_fs_1.readFileSync)(source)).digest('hex').slice(0, 16);
+    const out = (0, node_path_1.join)(workDir, `pgb_vm_init-${sha}`);
+    if (!(0, node_fs_1.existsSync)(out)) {
+        try {
+            await (0, exec_1.run)(cc, ['-static', '-O2', '-Wall', '-o', out, source]);
+        }
+        catch (e) {
+            if (/command not found/.test(String(e)))
+                throw new errors_1.UserError(`${cc} is not installed (it compiles the VM's init)`, 'apt-get install gcc-aarch64-linux-gnu');
+            throw e;
+        }
+    }
+    return (0, node_fs_1.readFileSync)(out);
+}
+async function initramfsEntries(kernel, workDir, options) {
+    const modules = (0, kernel_1.guestModules)(kernel);
+    const extra = options.extraFiles ?? [];
+    const parents = new Set();
+    for (const f of extra) {
+        const parts = f.path.replace(/^\/+/, '').split('/').slice(0, -1);
+        parts.forEach((_, i) => parents.add(parts.slice(0, i + 1).join('/')));
+    }
+    return [
+        ...['dev', 'proc', 'sys', 'tmp', 'etc', 'modules'].map((path) => ({ kind: 'dir', path })),
+        { kind: 'char', path: 'dev/console', major: 5, minor: 1 },
+        {
+            kind: 'file',
+            path: 'init',
+            data: await compileGuestInit(workDir, options.cc ?? CROSS_CC),
+            mode: 0o755,
+        },
+        // postgres looks its user up; "nobody" is who the walredo runs as when the host runs as root
+        {
+            kind: 'file',
+            path: 'etc/passwd',
+            data: Buffer.from('root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n'),
+        },
+        { kind: 'file', path: 'etc/group', data: Buffer.from('root:x:0:\nnogroup:x:65534:\n') },
+        ...modules.map((m) => ({
+            kind: 'file',
+            path: `modules/${(0, node_path_1.basename)(m)}`,
+            data: (0, node_fs_1.readFileSync)(m),
+        })),
+        {
+            kind: 'file',
+            path: 'modules/order',
+            data: Buffer.from(modules.map((m) => `${(0, node_path_1.basename)(m)}\n`).join('')),
+        },
+        ...[...parents].sort().map((path) => ({ kind: 'dir', path })),
+        ...extra.map((f) => ({ kind: 'file', path: f.path, data: f.data, mode: f.mode ?? 0o755 })),
+    ];
+}
+
+
+/***/ }),
+
+/***/ 9627:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/**
+ * The frames the host and the VM's /init (guest/pgb_vm_init.c) exchange over one virtio-serial
+ * port (pure): a 12-byte header (type, channel, length: u32 little-endian), then the payload.
+ * A channel is one process, or one request (read a file, mount) and its reply.
+ */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.MS_RDONLY = exports.FrameReader = exports.UNCHANGED_ID = exports.STDIN_PIECE = exports.HEADER_SIZE = exports.FRAME = void 0;
+exports.encodeFrame = encodeFrame;
+exports.encodeSpawn = encodeSpawn;
+exports.encodeMount = encodeMount;
+exports.signalName = signalName;
+exports.signalNumber = signalNumber;
+exports.decodeExit = decodeExit;
+exports.errnoName = errnoName;
+exports.FRAME = {
+    // host to guest
+    SPAWN: 1,
+    STDIN: 2,
+    STDIN_CLOSE: 3,
+    KILL: 4,
+    READ_FILE: 5,
+    MOUNT: 6,
+    POWEROFF: 7,
+    // guest to host
+    READY: 64,
+    STARTED: 65,
+    SPAWN_ERROR: 66,
+    STDOUT: 67,
+    STDERR: 68,
+    STDOUT_EOF: 69,
+    STDERR_EOF: 70,
+    EXIT: 71,
+    REPLY: 72,
+    LOG: 73,
+};
+exports.HEADER_SIZE = 12;
+/** the guest's largest payload is 16 MiB - 1; stdin is sent in pieces well below it */
+exports.STDIN_PIECE = 1 << 20;
+/** uid or gid left as the guest's init has it (root) */
+exports.UNCHANGED_ID = 0xffffffff;
+function encodeFrame(type, channel, payload = Buffer.alloc(0)) {
+    const header = Buffer.alloc(exports.HEADER_SIZE);
+    header.writeUInt32LE(type, 0);
+    header.writeUInt32LE(channel, 4);
+    header.writeUInt32LE(payload.length, 8);
+    return Buffer.concat([header, payload]);
+}
+/** Cuts a byte stream into frames; keeps a partial frame for the next push. */
+class FrameReader {
+    pending = Buffer.alloc(0);
+    push(data) {
+        this.pending = this.pending.length ? Buffer.concat([this.pending, data]) : data;
+        const frames = [];
+        let at = 0;
+        while (this.pending.length - at >= exports.HEADER_SIZE) {
+            const length = this.pending.readUInt32LE(at + 8);
+            if (this.pending.length - at < exports.HEADER_SIZE + length)
+                break;
+            frames.push({
+                type: this.pending.readUInt32LE(at),
+                channel: this.pending.readUInt32LE(at + 4),
+                // a copy: the payload outlives the buffer it was cut from
+                payload: Buffer.from(this.pending.subarray(at + exports.HEADER_SIZE, at + exports.HEADER_SIZE + length)),
+            });
+            at += exports.HEADER_SIZE + length;
+        }
+        this.pending = this.pending.subarray(at);
+        return frames;
+    }
+}
+exports.FrameReader = FrameReader;
+/**
+ * SPAWN's payload: uid, gid, argc, envc, root entries, seccomp program bytes (u32), then cwd, argv,
+ * NAME=value and each root entry's kind, source and target, NUL-terminated, then the program.
+ */
+function encodeSpawn(req) {
+    const env = Object.entries(req.env).map(([k, v]) => `${k}=${v}`);
+    const root = (req.root ?? []).flatMap((e) => [e.kind, e.kind === 'proc' ? 'proc' : e.source, e.target]);
+    const seccomp = req.seccomp ?? Buffer.alloc(0);
+    if (seccomp.length % 8 !== 0)
+        throw new Error(`a seccomp program of ${seccomp.length} bytes is not sock_filter entries`);
+    const counts = Buffer.alloc(24);
+    counts.writeUInt32LE(req.uid ?? exports.UNCHANGED_ID, 0);
+    counts.writeUInt32LE(req.gid ?? exports.UNCHANGED_ID, 4);
+    counts.writeUInt32LE(req.argv.length, 8);
+    counts.writeUInt32LE(env.length, 12);
+    counts.writeUInt32LE(root.length / 3, 16);
+    counts.writeUInt32LE(seccomp.length, 20);
+    const strings = [req.cwd, ...req.argv, ...env, ...root];
+    for (const s of strings)
+        if (s.includes('\0'))
+            throw new Error(`a spawn argument contains a NUL byte: ${JSON.stringify(s)}`);
+    return Buffer.concat([counts, Buffer.from(strings.map((s) => `${s}\0`).join('')), seccomp]);
+}
+/** MOUNT's payload: flags (u32), then source, target, fstype and options, NUL-terminated. */
+function encodeMount(source, target, fstype, options, flags = 0) {
+    const head = Buffer.alloc(4);
+    head.writeUInt32LE(flags, 0);
+    return Buffer.concat([head, Buffer.from([source, target, fstype, options].map((s) => `${s}\0`).join(''))]);
+}
+/** mount(2)'s MS_RDONLY */
+exports.MS_RDONLY = 1;
+/**
+ * Linux's signal numbers 1..31 on AArch64 (asm-generic; x86-64 numbers them alike). The guest
+ * reports numbers: the names are the guest's, whatever the host's own numbering.
+ */
+const SIGNALS = [
+    'SIGHUP',
+    'SIGINT',
+    'SIGQUIT',
+    'SIGILL',
+    'SIGTRAP',
+    'SIGABRT',
+    'SIGBUS',
+    'SIGFPE',
+    'SIGKILL',
+    'SIGUSR1',
+    'SIGSEGV',
+    'SIGUSR2',
+    'SIGPIPE',
+    'SIGALRM',
+    'SIGTERM',
+    'SIGSTKFLT',
+    'SIGCHLD',
+    'SIGCONT',
+    'SIGSTOP',
+    'SIGTSTP',
+    'SIGTTIN',
+    'SIGTTOU',
+    'SIGURG',
+    'SIGXCPU',
+    'SIGXFSZ',
+    'SIGVTALRM',
+    'SIGPROF',
+    'SIGWINCH',
+    'SIGIO',
+    'SIGPWR',
+    'SIGSYS',
+];
+function signalName(n) {
+    return SIGNALS[n - 1];
+}
+function signalNumber(name) {
+    if (typeof name === 'number')
+        return name;
+    const i = SIGNALS.indexOf(name);
+    if (i < 0)
+        throw new Error(`the VM's init cannot send ${name}`);
+    return i + 1;
+}
+/** EXIT's payload: (code, 0) or (0xffffffff, signal number). */
+function decodeExit(payload) {
+    const code = payload.readUInt32LE(0);
+    const signal = payload.readUInt32LE(4);
+    if (code !== 0xffffffff)
+        return { code, signal: null };
+    return { code: null, signal: signalName(signal) ?? `SIG${signal}` };
+}
+/** Linux's errno names the guest may report (others by number). */
+const ERRNO = {
+    1: 'EPERM',
+    2: 'ENOENT',
+    5: 'EIO',
+    8: 'ENOEXEC',
+    12: 'ENOMEM',
+    13: 'EACCES',
+    16: 'EBUSY',
+    19: 'ENODEV',
+    20: 'ENOTDIR',
+    21: 'EISDIR',
+    22: 'EINVAL',
+    24: 'EMFILE',
+    30: 'EROFS',
+};
+function errnoName(n) {
+    return ERRNO[n] ?? `errno ${n}`;
+}
+
+
+/***/ }),
+
+/***/ 97935:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.walRedoNeedsVm = walRedoNeedsVm;
+exports.bootVerifyVm = bootVerifyVm;
+/**
+ * When verify runs a bundle's walredo in an AArch64 VM, and the VM's life around a verify run.
+ * qemu-user (which runs the bundle's other programs on an x86-64 machine) refuses seccomp, which
+ * walredo enters before its first request; under a real arm64 kernel the walredo suite, the
+ * sandbox proof and the kernel-floor session run as on an ARM host.
+ */
+const node_os_1 = __nccwpck_require__(48161);
+const node_path_1 = __nccwpck_require__(76760);
+const platform_1 = __nccwpck_require__(90692);
+const kernel_1 = __nccwpck_require__(91906);
+const machine_1 = __nccwpck_require__(77106);
+/** Whether walredo of a `bundlePlatform` bundle needs the VM on `host` (pure). */
+function walRedoNeedsVm(bundlePlatform, host = (0, platform_1.hostPlatform)()) {
+    const bundle = bundlePlatform ? (0, platform_1.platformById)(bundlePlatform) : undefined;
+    return bundle?.arch === 'aarch64' && host !== undefined && host.arch !== 'aarch64';
+}
+/**
+ * Boots the VM for a verify run: Debian's arm64 kernel (downloaded once into the cache directory),
+ * the bundle directory and the temporary directory (where verify copies a bundle an unprivileged
+ * user cannot reach) shared read-only at the same paths.
+ */
+async function bootVerifyVm(bundleDir, cacheDir, log) {
+    const kernel = await log.step('AArch64 VM: the guest kernel (Debian arm64, kept in the cache)', () => (0, kernel_1.provisionGuestKernel)((0, node_path_1.join)(cacheDir, 'vm-kernel')));
+    const vm = await log.step('AArch64 VM: boot (qemu-system-aarch64)', () => machine_1.AArch64Vm.boot({ kernelDir: kernel.dir, shares: [{ hostPath: bundleDir }, { hostPath: (0, node_os_1.tmpdir)() }] }));
+    log.info(`AArch64 VM: Linux ${vm.release} ready in ${vm.bootMs} ms: walredo runs there (qemu-user refuses seccomp)`);
+    return vm;
 }
 
 
@@ -56908,6 +58840,7 @@ exports.defaultIdentity = defaultIdentity;
  * pending request with a typed error.
  */
 const node_child_process_1 = __nccwpck_require__(31421);
+const node_fs_1 = __nccwpck_require__(73024);
 const protocol_1 = __nccwpck_require__(5362);
 const byte_queue_1 = __nccwpck_require__(73414);
 class WalRedoError extends Error {
@@ -56943,6 +58876,7 @@ exports.WalRedoTimeout = WalRedoTimeout;
 class WalRedoProtocolError extends WalRedoError {
 }
 exports.WalRedoProtocolError = WalRedoProtocolError;
+const spawnHere = (command, args, options) => (0, node_child_process_1.spawn)(command, args, { ...options, stdio: ['pipe', 'pipe', 'pipe'] });
 /** Default identity: unprivileged "nobody" when this process runs as root, else unchanged. */
 function defaultIdentity() {
     return process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
@@ -56965,12 +58899,11 @@ class WalRedoClient {
         this.postgresPath = postgresPath;
         this.timeoutMs = options.timeoutMs ?? 60000;
         this.stderrKeep = options.stderrKeep ?? 16384;
-        this.child = (0, node_child_process_1.spawn)(postgresPath, options.args ?? ['--wal-redo'], {
+        this.child = (options.spawn ?? spawnHere)(postgresPath, options.args ?? ['--wal-redo'], {
             env: options.env ?? {},
             cwd: options.cwd,
             uid: options.uid,
             gid: options.gid,
-            stdio: ['pipe', 'pipe', 'pipe'],
         });
         this.drained = new Promise((resolve) => this.child.on('close', () => resolve()));
         this.exited = new Promise((resolve) => {
@@ -57006,6 +58939,14 @@ class WalRedoClient {
     }
     get pid() {
         return this.child.pid;
+    }
+    /** The process's /proc/<pid>/status, where it runs. */
+    async procStatus() {
+        if (this.child.procStatus)
+            return this.child.procStatus();
+        if (this.child.pid === undefined)
+            throw new Error('the walredo process has no pid');
+        return (0, node_fs_1.readFileSync)(`/proc/${this.child.pid}/status`, 'utf8');
     }
     stderrTail(lines = 30) {
         return this.stderrBuf.split('\n').slice(-lines).join('\n').trim();
@@ -59337,6 +61278,7 @@ const sandbox_1 = __nccwpck_require__(31228);
 const protocol_tests_1 = __nccwpck_require__(59915);
 const report_1 = __nccwpck_require__(94257);
 const run_vectors_1 = __nccwpck_require__(71175);
+const cross_pages_1 = __nccwpck_require__(85318);
 const wal_sample_1 = __nccwpck_require__(80003);
 exports.DEFAULT_TENANT_SHARD_ID = '00000000000000000000000000000000';
 function walRedoPaths(bundleDir, major) {
@@ -59353,6 +61295,7 @@ function walRedoStarter(bundleDir, major, options = {}) {
         timeoutMs: options.timeoutMs ?? 60000,
         cwd: options.cwd,
         ...(0, client_1.defaultIdentity)(),
+        spawn: options.spawn,
     });
 }
 /** bwrap's arguments to run walredo in an empty, read-only root (pure): the version's directory, /proc and /dev/null, nothing writable, no /tmp. */
@@ -59388,12 +61331,13 @@ function readOnlyRootArgs(versionDir, major, walredoArgs) {
 }
 /** Starts walredo in an empty, read-only root with bwrap; undefined when bwrap is not installed. */
 function readOnlyRootStarter(bundleDir, major, options = {}) {
-    const bwrap = findOnPath('bwrap');
+    // an injected spawn (a VM's) makes the root where the process runs, from the same arguments
+    const bwrap = options.spawn ? 'bwrap' : findOnPath('bwrap');
     if (!bwrap)
         return undefined;
     const paths = walRedoPaths(bundleDir, major);
     const args = readOnlyRootArgs(paths.root, major, walRedoArgs(options));
-    return () => new client_1.WalRedoClient(bwrap, { args, env: {}, timeoutMs: options.timeoutMs ?? 60000 });
+    return () => new client_1.WalRedoClient(bwrap, { args, env: {}, timeoutMs: options.timeoutMs ?? 60000, spawn: options.spawn });
 }
 function walRedoArgs(options) {
     const shard = options.tenantShardId === undefined ? exports.DEFAULT_TENANT_SHARD_ID : options.tenantShardId;
@@ -59554,11 +61498,19 @@ async function runWalRedoStage(bundleDir, major, options = {}) {
         report.protocol.passed = report.protocol.tests.filter((t) => t.passed).length;
         report.protocol.failed = report.protocol.tests.length - report.protocol.passed;
         const rest = { [Symbol.iterator]: () => it };
+        const cross = options.crossCheck ? new cross_pages_1.CrossPages(options.crossCheck.platform) : undefined;
         await (0, run_vectors_1.runVectors)((function* () {
             yield* head;
             yield* rest;
-        })(), report, { start, window: options.window ?? 16, onProgress: (n) => log?.debug(`walredo: ${n} vectors run`) });
+        })(), report, {
+            start,
+            window: options.window ?? 16,
+            onProgress: (n) => log?.debug(`walredo: ${n} vectors run`),
+            onPage: cross && ((v, page) => cross.keep(v, page)),
+        });
         recordCorpus(report, corpus);
+        if (cross)
+            report.crossPages = await crossCheckPages(corpus, cross, major, options);
         // a walredo the probe cannot measure: the rmgrs of the vectors it passed, said to be so
         if (report.rmgrsNotMeasurable)
             report.rmgrs = (0, rmgr_probe_1.rmgrsFromVectors)(report.vectors.byRmgr);
@@ -59574,6 +61526,23 @@ async function runWalRedoStage(bundleDir, major, options = {}) {
     }
     conclude(report);
     return finish();
+}
+/**
+ * The other platform's walredo (run on this machine) answers the corpus again, into its own report
+ * (its pass/fail is not this bundle's); each answer is compared with this walredo's.
+ */
+async function crossCheckPages(corpus, cross, major, options) {
+    const other = options.crossCheck;
+    options.log?.info(`walredo: the ${other.platform} bundle's walredo (${other.bundleDir}) answers the same vectors`);
+    const start = walRedoStarter(other.bundleDir, major, { ...options, spawn: undefined });
+    await (0, run_vectors_1.runVectors)(corpus.vectors(), (0, report_1.emptyReport)(options.mode ?? 'builtin'), {
+        start,
+        window: options.window ?? 16,
+        onPage: (v, page) => cross.compare(v, page),
+    });
+    const r = cross.done();
+    options.log?.info(`walredo: ${r.compared} pages compared with ${r.comparedWith}'s walredo: ${r.identical} identical, ${r.equalMasked} equal after masking, ${r.differing} differ`);
+    return r;
 }
 /** What the corpus skipped (and why), and where it came from, into the report. */
 function recordCorpus(report, corpus) {
@@ -59594,18 +61563,96 @@ function recordCorpus(report, corpus) {
 /** The stage's verdict from the protocol tests and the vectors. */
 function conclude(report) {
     const rmgrs = Object.values(report.vectors.byRmgr).filter((c) => c.passed + c.failed > 0).length;
+    const cross = report.crossPages;
     if (report.protocol.failed > 0 || report.vectors.failed > 0) {
         report.status = 'fail';
         report.message = `${report.protocol.failed} protocol tests and ${report.vectors.failed} vectors failed`;
+    }
+    else if (cross && (cross.differing > 0 || cross.compared === 0)) {
+        report.status = 'fail';
+        report.message = `${cross.differing} of ${cross.compared} pages differ from the ${cross.comparedWith} walredo's answers to the same requests (first: ${cross.firstDiffering.map((d) => `vector ${d.vector} (${d.rmgr})`).join(', ') || 'none compared'})`;
     }
     else if (report.vectors.passed === 0) {
         report.status = 'fail';
         report.message = 'the corpus gave no vectors';
     }
     else {
-        report.message = `${report.vectors.passed} vectors over ${rmgrs} resource managers passed`;
+        report.message = `${report.vectors.passed} vectors over ${rmgrs} resource managers passed${cross ? `; every page equal to the ${cross.comparedWith} walredo's answer (${cross.identical} identical, ${cross.equalMasked} after masking)` : ''}`;
     }
 }
+
+
+/***/ }),
+
+/***/ 85318:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.CrossPages = void 0;
+/**
+ * Every page one walredo answered, against another platform's walredo's answer to the same
+ * request (pure): the same base page and records must give the same bytes on x86-64 and AArch64.
+ * The first run keeps a digest per vector (of the page, and of it under the vector's mask); the
+ * second compares. A page that differs only where the rmgr's mask hides (hint bits, unused space)
+ * counts as equal after masking, as verify judges pages; anything else differs.
+ */
+const node_crypto_1 = __nccwpck_require__(77598);
+const select_1 = __nccwpck_require__(48357);
+const sha = (b) => (0, node_crypto_1.createHash)('sha256').update(b).digest('hex');
+function digest(v, page) {
+    if (!v.mask)
+        return { raw: sha(page) };
+    try {
+        return { raw: sha(page), masked: sha((0, select_1.maskedCopy)(v.mask, page, v.tag.blkno)) };
+    }
+    catch {
+        return { raw: sha(page) }; // a page the mask cannot read: compared byte for byte
+    }
+}
+class CrossPages {
+    first = new Map();
+    result;
+    constructor(comparedWith) {
+        this.result = {
+            comparedWith,
+            compared: 0,
+            identical: 0,
+            equalMasked: 0,
+            differing: 0,
+            unmatched: 0,
+            firstDiffering: [],
+        };
+    }
+    /** An answer of the first walredo. */
+    keep(v, page) {
+        this.first.set(v.id, digest(v, page));
+    }
+    /** An answer of the second walredo to the same vector. */
+    compare(v, page) {
+        const a = this.first.get(v.id);
+        if (!a)
+            return;
+        this.first.delete(v.id);
+        const b = digest(v, page);
+        const r = this.result;
+        r.compared++;
+        if (a.raw === b.raw)
+            r.identical++;
+        else if (a.masked !== undefined && a.masked === b.masked)
+            r.equalMasked++;
+        else {
+            r.differing++;
+            if (r.firstDiffering.length < 10)
+                r.firstDiffering.push({ vector: v.id, rmgr: v.rmgr });
+        }
+    }
+    done() {
+        return { ...this.result, unmatched: this.first.size };
+    }
+}
+exports.CrossPages = CrossPages;
 
 
 /***/ }),
@@ -59937,6 +61984,10 @@ async function runVectors(vectors, report, options) {
     const maxFailures = options.maxFailures ?? Number.MAX_SAFE_INTEGER;
     let client = options.start();
     let done = 0;
+    const judged = (v, page) => {
+        options.onPage?.(v, page);
+        return judgeVector(v, page);
+    };
     const record = (v, failure) => {
         done++;
         report.vectors.compared = (report.vectors.compared ?? 0) + ((0, vectors_1.isCompared)(v) ? 1 : 0);
@@ -59968,7 +62019,7 @@ async function runVectors(vectors, report, options) {
             if (client.hasExited())
                 client = options.start();
             try {
-                record(v, judgeVector(v, await client.redo(v)));
+                record(v, judged(v, await client.redo(v)));
             }
             catch (e) {
                 if (!(e instanceof client_1.WalRedoError))
@@ -59982,7 +62033,7 @@ async function runVectors(vectors, report, options) {
     const settleHead = async () => {
         const head = inflight.shift();
         try {
-            record(head.v, judgeVector(head.v, await head.answer));
+            record(head.v, judged(head.v, await head.answer));
         }
         catch (e) {
             if (!(e instanceof client_1.WalRedoError))
@@ -60095,10 +62146,7 @@ async function measureSandbox(start, major, timeoutMs = 10000) {
         await client.ping();
         let seccomp;
         try {
-            seccomp =
-                client.pid === undefined
-                    ? undefined
-                    : seccompMode((0, node_fs_1.readFileSync)(`/proc/${client.pid}/status`, 'utf8'));
+            seccomp = seccompMode(await client.procStatus());
         }
         catch {
             seccomp = undefined;
