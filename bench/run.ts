@@ -5,6 +5,7 @@
  * and the subjects are measured interleaved in the same run; the table shows medians, p95 and the
  * interquartile range. Writes bench/results/<date>.json and .md and prints the table.
  */
+import { aarch64Section } from './aarch64';
 import { Command, Option } from 'commander';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { defaultCacheDir } from '../src/source/cache';
 import { parseVersions } from '../src/source/spec';
 import { ConsoleLogger, Logger } from '../src/util/logger';
 import { packageVersion } from '../src/util/package-root';
-import { BenchBundle, ensureBundle, reachableCopy } from './bundles';
+import { BenchBundle, ensureBundle, reachableCopy, readVersionManifest, sourceOfManifest } from './bundles';
 import { measureBuildTimes } from './build-times';
 import { compatSection } from './compat';
 import { loadCorpusVectors } from './corpus';
@@ -51,6 +52,8 @@ export interface BenchOptions {
   buildTimes: boolean;
   /** cold builds per linkage with --build-times */
   buildRuns: number;
+  /** the linux-aarch64 section (bench/aarch64.ts) */
+  aarch64?: boolean;
   cacheDir: string;
   jobs: number;
   resultsDir: string;
@@ -184,6 +187,11 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         .argParser(positiveInt('--build-runs'))
         .default(2),
     )
+    .option(
+      '--aarch64',
+      'the linux-aarch64 bundle of the first --pg version: cross build cold and warm, size (against --bundle, the x86-64 one), the walredo stage in the AArch64 VM',
+      false,
+    )
     .option('--cache-dir <dir>', 'pg-bundle cache for builds', defaultCacheDir())
     .addOption(
       new Option('--jobs <n>', 'make jobs for builds')
@@ -208,6 +216,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     embedded: o.embedded as boolean,
     buildTimes: o.buildTimes as boolean,
     buildRuns: o.buildRuns as number,
+    aarch64: o.aarch64 as boolean,
     cacheDir: resolve(o.cacheDir as string),
     jobs: o.jobs as number,
     resultsDir: resolve(o.results as string),
@@ -231,7 +240,11 @@ function storageArgs(o: Record<string, unknown>): Pick<BenchOptions, 'compare' |
   if (o.compat && !o.bundle) throw new Error('--compat needs --bundle <dir> (the new bundle)');
   const compat = o.compat ? { old: o.compatOld ? resolve(o.compatOld as string) : undefined } : undefined;
   const any =
-    storage.scale.length > 0 || storage.latency || storage.majors.length > 0 || compat !== undefined;
+    storage.scale.length > 0 ||
+    storage.latency ||
+    storage.majors.length > 0 ||
+    compat !== undefined ||
+    o.aarch64 === true;
   return { compare: !any || (o.compare as boolean), storage, compat };
 }
 
@@ -699,6 +712,25 @@ export async function runBench(opts: BenchOptions, log: Logger): Promise<BenchRe
   const versions: VersionResult[] = [];
   if (opts.compare) for (const major of opts.versions) versions.push(await benchVersion(major, opts, log));
   const sections = await storageBench(opts, log);
+  if (opts.aarch64) {
+    // the source the x86-64 --bundle was built from (its checksum too), else --source
+    const major = opts.versions[0];
+    const x86 = opts.bundle ? readVersionManifest(resolve(opts.bundle), major) : undefined;
+    const source = x86 ? sourceOfManifest(x86) : { spec: opts.source ?? `debian:postgresql-${major}` };
+    sections.push(
+      await aarch64Section(
+        {
+          major,
+          source: source.spec,
+          sha256: source.sha256,
+          jobs: opts.jobs,
+          x86Bundle: x86 ? opts.bundle : undefined,
+          cacheDir: opts.cacheDir,
+        },
+        log,
+      ),
+    );
+  }
   if (opts.compat) {
     if (!opts.bundle) throw new Error('--compat needs --bundle <dir> (the new bundle)');
     sections.push(
