@@ -13,7 +13,7 @@ import { UserError, errorMessage } from '../util/errors';
 import { checkKernelFloor } from './checks/kernel-floor';
 import { checkCrossArchitecture, OtherPlatformBundle } from './checks/cross-architecture';
 import { platformById } from '../core/platform';
-import { bootVerifyVm, walRedoNeedsVm } from './vm/session';
+import { bootVerifyVm, emulationProblem, walRedoNeedsVm } from './vm/session';
 import { defaultCacheDir } from '../source/cache';
 import { verifyWalRedo } from './checks/walredo';
 import { Logger } from '../util/logger';
@@ -184,6 +184,12 @@ export async function verifyBundle(req: VerifyRequest): Promise<VerifyReport> {
   const walSample = req.walSample
     ? checkWalSample(resolve(req.walSample), req.majors, manifest, req.log)
     : undefined;
+  const cannotRun = emulationProblem(manifest?.platform);
+  if (cannotRun)
+    throw new UserError(
+      cannotRun,
+      `run: pg-bundle doctor --arch ${platformById(manifest!.platform)!.arch} --install-deps (or verify on such a machine)`,
+    );
   const otherPlatform = req.crossCheck
     ? otherPlatformBundle(resolve(req.crossCheck), req.majors, manifest)
     : undefined;

@@ -4,6 +4,7 @@
  * walredo enters before its first request; under a real arm64 kernel the walredo suite, the
  * sandbox proof and the kernel-floor session run as on an ARM host.
  */
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostPlatform, Platform, platformById } from '../../core/platform';
@@ -18,6 +19,23 @@ export function walRedoNeedsVm(
 ): boolean {
   const bundle = bundlePlatform ? platformById(bundlePlatform) : undefined;
   return bundle?.arch === 'aarch64' && host !== undefined && host.arch !== 'aarch64';
+}
+
+/**
+ * A bundle of another platform runs here only through qemu-user's binfmt_misc entry: without it
+ * every program would fail with "Exec format error" (one line naming the fix instead; pure given the paths).
+ */
+export function emulationProblem(
+  bundlePlatform: string | undefined,
+  host: Platform | undefined = hostPlatform(),
+  exists: (path: string) => boolean = existsSync,
+): string | undefined {
+  const bundle = bundlePlatform ? platformById(bundlePlatform) : undefined;
+  if (!bundle || !host || bundle.id === host.id) return undefined;
+  const entry = `/proc/sys/fs/binfmt_misc/qemu-${bundle.qemu}`;
+  return exists(entry)
+    ? undefined
+    : `this ${host.label} machine cannot run the ${bundle.label} bundle: no binfmt_misc entry ${entry} (qemu-user-static)`;
 }
 
 /**
