@@ -44758,6 +44758,7 @@ const node_fs_1 = __nccwpck_require__(73024);
 const node_path_1 = __nccwpck_require__(76760);
 const context_1 = __nccwpck_require__(78480);
 const cache_1 = __nccwpck_require__(40611);
+const errors_1 = __nccwpck_require__(70017);
 const kernel_1 = __nccwpck_require__(91906);
 const session_1 = __nccwpck_require__(97935);
 const platform_1 = __nccwpck_require__(90692);
@@ -44801,8 +44802,9 @@ async function guestKernelStatus(parent, install, log) {
         log.info(`ok      ${what} (${kernel.release})`);
         return 'ok';
     }
-    catch {
-        log.info(`MISSING ${what} (${parent}): pass --install-deps to download it`);
+    catch (e) {
+        const why = (0, errors_1.errorMessage)(e).split('\n')[0];
+        log.info(`MISSING ${what} (${parent}): ${install ? why : 'pass --install-deps to download it'}`);
         return 'missing';
     }
 }
@@ -49312,7 +49314,7 @@ function versionDifferences(major, byPlatform) {
 /** A version's cross-architecture result: recorded by verify in its conformance, or on the version. */
 function crossResult(m, major) {
     const v = m?.versions[major];
-    return v?.conformance?.crossArchitecture ?? v?.crossArchitecture;
+    return v?.conformance?.crossArchitecture;
 }
 /** What differs between the platforms of the new pin, and what was measured about it (pure). */
 function architectureReport(pin, manifests) {
@@ -50907,8 +50909,9 @@ function equalityLine(e) {
     const pages = r.pagesCompared === undefined
         ? 'walredo pages not compared'
         : `${r.pagesCompared} walredo pages compared, ${r.pagesDiffering ?? 'an unknown number'} differ`;
-    const verdict = r.initdbIdentical && (r.pagesDiffering ?? 0) === 0 ? '✅' : '⚠️';
-    return `- ${verdict} v${e.version}: ${cell(e.platform)} against ${cell(r.comparedWith)}: initdb ${r.initdbIdentical ? 'identical' : '**differs**'}${files}; ${pages}`;
+    const verdict = r.initdbIdentical === true && (r.pagesDiffering ?? 0) === 0 ? '✅' : '⚠️';
+    const initdb = r.initdbIdentical === undefined ? 'not compared' : r.initdbIdentical ? 'identical' : '**differs**';
+    return `- ${verdict} v${e.version}: ${cell(e.platform)} against ${cell(r.comparedWith)}: initdb ${initdb}${files}; ${pages}`;
 }
 /** The Risk section's part on the architectures of a release of several platforms ('' for one). */
 function architectureSection(report, maxItems = Infinity) {
@@ -57666,7 +57669,7 @@ const sandbox_1 = __nccwpck_require__(94002);
  * The --cross-check bundle, checked before anything runs: it exists, names another platform than
  * this bundle's, and has every major verified.
  */
-function otherPlatformBundle(dir, majors, manifest) {
+function otherPlatformBundle(dir, majors, manifest, host = (0, platform_1.hostPlatform)()) {
     const fix = 'pass --cross-check the --out directory of a build of the same majors for the other architecture';
     const { manifest: other, problem } = manifestOrProblem((0, node_path_1.join)(dir, 'manifest.json'));
     if (!other)
@@ -57676,6 +57679,8 @@ function otherPlatformBundle(dir, majors, manifest) {
         throw new errors_1.UserError(`--cross-check ${dir}: its manifest names an unknown platform '${other.platform}'`, fix);
     if (manifest && other.platform === manifest.platform)
         throw new errors_1.UserError(`--cross-check ${dir} is a ${other.platform} bundle, like the bundle verified: nothing to compare across architectures`, fix);
+    if (host && other.platform !== host.id)
+        throw new errors_1.UserError(`--cross-check ${dir} is a ${other.platform} bundle: its walredo answers the corpus on this machine, which is ${host.id}`, `pass the ${host.id} build as --cross-check and verify the other one (on an ARM machine, the reverse)`);
     const missing = majors.filter((m) => !other.versions[String(m)] || !(0, node_fs_1.existsSync)((0, node_path_1.join)(dir, `v${m}`)));
     if (missing.length)
         throw new errors_1.UserError(`--cross-check ${dir} has no ${missing.map((m) => `v${m}`).join(', ')}`, fix);
@@ -57754,6 +57759,9 @@ async function verifyBundle(req) {
     const walSample = req.walSample
         ? checkWalSample((0, node_path_1.resolve)(req.walSample), req.majors, manifest, req.log)
         : undefined;
+    const cannotRun = (0, session_1.emulationProblem)(manifest?.platform);
+    if (cannotRun)
+        throw new errors_1.UserError(cannotRun, `run: pg-bundle doctor --arch ${(0, platform_1.platformById)(manifest.platform).arch} --install-deps (or verify on such a machine)`);
     const otherPlatform = req.crossCheck
         ? otherPlatformBundle((0, node_path_1.resolve)(req.crossCheck), req.majors, manifest)
         : undefined;
@@ -57775,11 +57783,12 @@ async function verifyBundle(req) {
     // host runs drop to an unprivileged user, which must reach the copies and clusters below
     (0, node_fs_1.chmodSync)(work, 0o755);
     const report = { versions: {} };
-    // an aarch64 bundle here: walredo runs in a VM under a real arm64 kernel (qemu-user refuses seccomp)
-    const vm = (0, session_1.walRedoNeedsVm)(manifest?.platform) && !req.skipWalredo
-        ? await (0, session_1.bootVerifyVm)(bundleDir, req.cacheDir ?? (0, cache_1.defaultCacheDir)(), req.log)
-        : undefined;
+    // an aarch64 bundle here: walredo (the stage, and the kernel-floor session even with
+    // --skip-walredo) runs in a VM under a real arm64 kernel (qemu-user refuses seccomp)
+    let vm;
     try {
+        if ((0, session_1.walRedoNeedsVm)(manifest?.platform))
+            vm = await (0, session_1.bootVerifyVm)(bundleDir, req.cacheDir ?? (0, cache_1.defaultCacheDir)(), req.log);
         for (const major of req.majors) {
             const workDir = (0, node_path_1.join)(work, `v${major}`);
             (0, node_fs_1.mkdirSync)(workDir, { recursive: true });
@@ -57802,11 +57811,12 @@ async function verifyBundle(req) {
             const checks = await req.log.step(`verify v${major}`, () => verifyVersion(ctx));
             const walredo = await req.log.step(`verify v${major}: walredo`, () => (0, walredo_1.verifyWalRedo)(bundleDir, major, manifest?.versions[String(major)], req.skipWalredo === true, req.log, walSample?.facts.major === major ? walSample : undefined, vm?.walRedoSpawn(), otherPlatform && { bundleDir: otherPlatform.bundleDir, platform: otherPlatform.platform.id }));
             const pages = walredo.report.crossPages;
-            if (pages && ctx.facts.crossArchitecture)
+            if (pages)
                 ctx.facts.crossArchitecture = {
+                    comparedWith: pages.comparedWith,
                     ...ctx.facts.crossArchitecture,
                     pagesCompared: pages.compared,
-                    pagesDiffering: pages.differing,
+                    pagesDiffering: pages.differing + pages.unmatched,
                 };
             // the walredo stage measured the sandbox; a skipped stage leaves the hardening check as it was
             const sandboxed = walredo.report.status === 'skip'
@@ -58219,7 +58229,7 @@ async function provisionGuestKernel(parent) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.AArch64Vm = void 0;
+exports.AArch64Vm = exports.GUEST_NOBODY = void 0;
 exports.guestInitSource = guestInitSource;
 exports.qemuArgs = qemuArgs;
 /**
@@ -58250,6 +58260,8 @@ function guestInitSource() {
     return (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'src', 'verify', 'vm', 'guest', 'pgb_vm_init.c');
 }
 const QEMU = 'qemu-system-aarch64';
+/** the unprivileged identity walredo runs as in the guest when the caller names none */
+exports.GUEST_NOBODY = 65534;
 const QEMU_PACKAGE = 'qemu-system-arm';
 const CROSS_CC = 'aarch64-linux-gnu-gcc';
 class AArch64Vm {
@@ -58381,9 +58393,21 @@ class AArch64Vm {
     walRedoSpawn() {
         return (command, args, options) => {
             if ((0, node_path_1.basename)(command) !== 'bwrap')
-                return this.spawn(command, args, options);
+                // the guest's init is root: a caller that is not (no identity asked for) still gets an
+                // unprivileged walredo, as postgres insists
+                return this.spawn(command, args, {
+                    ...options,
+                    uid: options.uid ?? exports.GUEST_NOBODY,
+                    gid: options.gid ?? exports.GUEST_NOBODY,
+                });
             const r = (0, bwrap_1.rootSpawnFromBwrap)(args);
-            return this.spawn(r.command, r.args, { env: r.env, cwd: r.cwd, uid: r.uid, gid: r.gid, root: r.root });
+            return this.spawn(r.command, r.args, {
+                env: r.env,
+                cwd: r.cwd,
+                uid: r.uid ?? exports.GUEST_NOBODY,
+                gid: r.gid ?? exports.GUEST_NOBODY,
+                root: r.root,
+            });
         };
     }
     request(type, payload) {
@@ -58738,6 +58762,7 @@ function errnoName(n) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.walRedoNeedsVm = walRedoNeedsVm;
+exports.emulationProblem = emulationProblem;
 exports.bootVerifyVm = bootVerifyVm;
 /**
  * When verify runs a bundle's walredo in an AArch64 VM, and the VM's life around a verify run.
@@ -58745,6 +58770,7 @@ exports.bootVerifyVm = bootVerifyVm;
  * walredo enters before its first request; under a real arm64 kernel the walredo suite, the
  * sandbox proof and the kernel-floor session run as on an ARM host.
  */
+const node_fs_1 = __nccwpck_require__(73024);
 const node_os_1 = __nccwpck_require__(48161);
 const node_path_1 = __nccwpck_require__(76760);
 const platform_1 = __nccwpck_require__(90692);
@@ -58754,6 +58780,19 @@ const machine_1 = __nccwpck_require__(77106);
 function walRedoNeedsVm(bundlePlatform, host = (0, platform_1.hostPlatform)()) {
     const bundle = bundlePlatform ? (0, platform_1.platformById)(bundlePlatform) : undefined;
     return bundle?.arch === 'aarch64' && host !== undefined && host.arch !== 'aarch64';
+}
+/**
+ * A bundle of another platform runs here only through qemu-user's binfmt_misc entry: without it
+ * every program would fail with "Exec format error" (one line naming the fix instead; pure given the paths).
+ */
+function emulationProblem(bundlePlatform, host = (0, platform_1.hostPlatform)(), exists = node_fs_1.existsSync) {
+    const bundle = bundlePlatform ? (0, platform_1.platformById)(bundlePlatform) : undefined;
+    if (!bundle || !host || bundle.id === host.id)
+        return undefined;
+    const entry = `/proc/sys/fs/binfmt_misc/qemu-${bundle.qemu}`;
+    return exists(entry)
+        ? undefined
+        : `this ${host.label} machine cannot run the ${bundle.label} bundle: no binfmt_misc entry ${entry} (qemu-user-static)`;
 }
 /**
  * Boots the VM for a verify run: Debian's arm64 kernel (downloaded once into the cache directory),
@@ -61535,12 +61574,13 @@ async function crossCheckPages(corpus, cross, major, options) {
     const other = options.crossCheck;
     options.log?.info(`walredo: the ${other.platform} bundle's walredo (${other.bundleDir}) answers the same vectors`);
     const start = walRedoStarter(other.bundleDir, major, { ...options, spawn: undefined });
-    await (0, run_vectors_1.runVectors)(corpus.vectors(), (0, report_1.emptyReport)(options.mode ?? 'builtin'), {
+    const otherReport = (0, report_1.emptyReport)(options.mode ?? 'builtin');
+    await (0, run_vectors_1.runVectors)(corpus.vectors(), otherReport, {
         start,
         window: options.window ?? 16,
         onPage: (v, page) => cross.compare(v, page),
     });
-    const r = cross.done();
+    const r = { ...cross.done(), otherFailed: otherReport.vectors.failed };
     options.log?.info(`walredo: ${r.compared} pages compared with ${r.comparedWith}'s walredo: ${r.identical} identical, ${r.equalMasked} equal after masking, ${r.differing} differ`);
     return r;
 }
@@ -61568,9 +61608,9 @@ function conclude(report) {
         report.status = 'fail';
         report.message = `${report.protocol.failed} protocol tests and ${report.vectors.failed} vectors failed`;
     }
-    else if (cross && (cross.differing > 0 || cross.compared === 0)) {
+    else if (cross && (cross.differing > 0 || cross.compared === 0 || cross.unmatched > 0)) {
         report.status = 'fail';
-        report.message = `${cross.differing} of ${cross.compared} pages differ from the ${cross.comparedWith} walredo's answers to the same requests (first: ${cross.firstDiffering.map((d) => `vector ${d.vector} (${d.rmgr})`).join(', ') || 'none compared'})`;
+        report.message = `${cross.differing} of ${cross.compared} pages differ from the ${cross.comparedWith} walredo's answers to the same requests${cross.unmatched ? `, and ${cross.unmatched} vectors got no answer from it to compare (${cross.otherFailed ?? 0} failed there)` : ''} (first differing: ${cross.firstDiffering.map((d) => `vector ${d.vector} (${d.rmgr})`).join(', ') || 'none'})`;
     }
     else if (report.vectors.passed === 0) {
         report.status = 'fail';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { boolOption, CommandHandler, stringOption } from '../core/context';
 import { defaultCacheDir } from '../source/cache';
 import { Logger } from '../util/logger';
+import { errorMessage } from '../util/errors';
 import { findGuestKernel, provisionGuestKernel } from '../verify/vm/kernel';
 import { walRedoNeedsVm } from '../verify/vm/session';
 import { hostPlatform, Platform } from '../core/platform';
@@ -62,8 +63,9 @@ async function guestKernelStatus(parent: string, install: boolean, log: Logger):
       : findGuestKernel(join(parent, readdirSync(parent).sort().reverse()[0] ?? 'none'));
     log.info(`ok      ${what} (${kernel.release})`);
     return 'ok';
-  } catch {
-    log.info(`MISSING ${what} (${parent}): pass --install-deps to download it`);
+  } catch (e) {
+    const why = errorMessage(e).split('\n')[0];
+    log.info(`MISSING ${what} (${parent}): ${install ? why : 'pass --install-deps to download it'}`);
     return 'missing';
   }
 }

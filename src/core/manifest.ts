@@ -98,15 +98,14 @@ export interface VersionManifest {
   /** how long the build took: a fact of one run, left out of published manifests (publish/release-identity.ts) */
   buildDurationSeconds?: number;
   conformance?: VersionConformance;
-  /** this version compared with the same version built for another platform (absent: not measured) */
-  crossArchitecture?: CrossArchitectureResult;
 }
 
 /** Whether two platforms' builds of one version give the same results: initdb's files, pages written. */
 export interface CrossArchitectureResult {
   /** the platform id compared with, e.g. 'linux-x86_64' */
   comparedWith: string;
-  initdbIdentical: boolean;
+  /** absent: initdb's clusters were not compared */
+  initdbIdentical?: boolean;
   /** data-directory files compared (pages masked as verify masks) */
   initdbFilesCompared?: number;
   /** walredo pages both platforms' walredo answered for the same requests, and how many differ (absent: not measured) */

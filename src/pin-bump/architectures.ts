@@ -66,7 +66,7 @@ function versionDifferences(
 /** A version's cross-architecture result: recorded by verify in its conformance, or on the version. */
 function crossResult(m: Manifest | undefined, major: string): CrossArchitectureResult | undefined {
   const v = m?.versions[major];
-  return v?.conformance?.crossArchitecture ?? v?.crossArchitecture;
+  return v?.conformance?.crossArchitecture;
 }
 
 /** What differs between the platforms of the new pin, and what was measured about it (pure). */

@@ -179,8 +179,10 @@ function equalityLine(e: ArchitectureReport['equality'][number]): string {
     r.pagesCompared === undefined
       ? 'walredo pages not compared'
       : `${r.pagesCompared} walredo pages compared, ${r.pagesDiffering ?? 'an unknown number'} differ`;
-  const verdict = r.initdbIdentical && (r.pagesDiffering ?? 0) === 0 ? '✅' : '⚠️';
-  return `- ${verdict} v${e.version}: ${cell(e.platform)} against ${cell(r.comparedWith)}: initdb ${r.initdbIdentical ? 'identical' : '**differs**'}${files}; ${pages}`;
+  const verdict = r.initdbIdentical === true && (r.pagesDiffering ?? 0) === 0 ? '✅' : '⚠️';
+  const initdb =
+    r.initdbIdentical === undefined ? 'not compared' : r.initdbIdentical ? 'identical' : '**differs**';
+  return `- ${verdict} v${e.version}: ${cell(e.platform)} against ${cell(r.comparedWith)}: initdb ${initdb}${files}; ${pages}`;
 }
 
 /** The Risk section's part on the architectures of a release of several platforms ('' for one). */

@@ -12,8 +12,9 @@ import { readManifestFile } from '../core/manifest-file';
 import { UserError, errorMessage } from '../util/errors';
 import { checkKernelFloor } from './checks/kernel-floor';
 import { checkCrossArchitecture, OtherPlatformBundle } from './checks/cross-architecture';
-import { platformById } from '../core/platform';
+import { hostPlatform, Platform, platformById } from '../core/platform';
 import { bootVerifyVm, emulationProblem, walRedoNeedsVm } from './vm/session';
+import type { AArch64Vm } from './vm/machine';
 import { defaultCacheDir } from '../source/cache';
 import { verifyWalRedo } from './checks/walredo';
 import { Logger } from '../util/logger';
@@ -67,6 +68,7 @@ export function otherPlatformBundle(
   dir: string,
   majors: number[],
   manifest: Manifest | undefined,
+  host: Platform | undefined = hostPlatform(),
 ): OtherPlatformBundle {
   const fix =
     'pass --cross-check the --out directory of a build of the same majors for the other architecture';
@@ -82,6 +84,11 @@ export function otherPlatformBundle(
     throw new UserError(
       `--cross-check ${dir} is a ${other.platform} bundle, like the bundle verified: nothing to compare across architectures`,
       fix,
+    );
+  if (host && other.platform !== host.id)
+    throw new UserError(
+      `--cross-check ${dir} is a ${other.platform} bundle: its walredo answers the corpus on this machine, which is ${host.id}`,
+      `pass the ${host.id} build as --cross-check and verify the other one (on an ARM machine, the reverse)`,
     );
   const missing = majors.filter((m) => !other.versions[String(m)] || !existsSync(join(dir, `v${m}`)));
   if (missing.length)
@@ -215,12 +222,12 @@ export async function verifyBundle(req: VerifyRequest): Promise<VerifyReport> {
   // host runs drop to an unprivileged user, which must reach the copies and clusters below
   chmodSync(work, 0o755);
   const report: VerifyReport = { versions: {} };
-  // an aarch64 bundle here: walredo runs in a VM under a real arm64 kernel (qemu-user refuses seccomp)
-  const vm =
-    walRedoNeedsVm(manifest?.platform) && !req.skipWalredo
-      ? await bootVerifyVm(bundleDir, req.cacheDir ?? defaultCacheDir(), req.log)
-      : undefined;
+  // an aarch64 bundle here: walredo (the stage, and the kernel-floor session even with
+  // --skip-walredo) runs in a VM under a real arm64 kernel (qemu-user refuses seccomp)
+  let vm: AArch64Vm | undefined;
   try {
+    if (walRedoNeedsVm(manifest?.platform))
+      vm = await bootVerifyVm(bundleDir, req.cacheDir ?? defaultCacheDir(), req.log);
     for (const major of req.majors) {
       const workDir = join(work, `v${major}`);
       mkdirSync(workDir, { recursive: true });
@@ -253,11 +260,12 @@ export async function verifyBundle(req: VerifyRequest): Promise<VerifyReport> {
         ),
       );
       const pages = walredo.report.crossPages;
-      if (pages && ctx.facts.crossArchitecture)
+      if (pages)
         ctx.facts.crossArchitecture = {
+          comparedWith: pages.comparedWith,
           ...ctx.facts.crossArchitecture,
           pagesCompared: pages.compared,
-          pagesDiffering: pages.differing,
+          pagesDiffering: pages.differing + pages.unmatched,
         };
       // the walredo stage measured the sandbox; a skipped stage leaves the hardening check as it was
       const sandboxed =

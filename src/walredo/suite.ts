@@ -344,12 +344,13 @@ async function crossCheckPages(
     `walredo: the ${other.platform} bundle's walredo (${other.bundleDir}) answers the same vectors`,
   );
   const start = walRedoStarter(other.bundleDir, major, { ...options, spawn: undefined });
-  await runVectors(corpus.vectors(), emptyReport(options.mode ?? 'builtin'), {
+  const otherReport = emptyReport(options.mode ?? 'builtin');
+  await runVectors(corpus.vectors(), otherReport, {
     start,
     window: options.window ?? 16,
     onPage: (v, page) => cross.compare(v, page),
   });
-  const r = cross.done();
+  const r = { ...cross.done(), otherFailed: otherReport.vectors.failed };
   options.log?.info(
     `walredo: ${r.compared} pages compared with ${r.comparedWith}'s walredo: ${r.identical} identical, ${r.equalMasked} equal after masking, ${r.differing} differ`,
   );
@@ -382,9 +383,9 @@ function conclude(report: WalRedoReport): void {
   if (report.protocol.failed > 0 || report.vectors.failed > 0) {
     report.status = 'fail';
     report.message = `${report.protocol.failed} protocol tests and ${report.vectors.failed} vectors failed`;
-  } else if (cross && (cross.differing > 0 || cross.compared === 0)) {
+  } else if (cross && (cross.differing > 0 || cross.compared === 0 || cross.unmatched > 0)) {
     report.status = 'fail';
-    report.message = `${cross.differing} of ${cross.compared} pages differ from the ${cross.comparedWith} walredo's answers to the same requests (first: ${cross.firstDiffering.map((d) => `vector ${d.vector} (${d.rmgr})`).join(', ') || 'none compared'})`;
+    report.message = `${cross.differing} of ${cross.compared} pages differ from the ${cross.comparedWith} walredo's answers to the same requests${cross.unmatched ? `, and ${cross.unmatched} vectors got no answer from it to compare (${cross.otherFailed ?? 0} failed there)` : ''} (first differing: ${cross.firstDiffering.map((d) => `vector ${d.vector} (${d.rmgr})`).join(', ') || 'none'})`;
   } else if (report.vectors.passed === 0) {
     report.status = 'fail';
     report.message = 'the corpus gave no vectors';

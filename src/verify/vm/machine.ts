@@ -82,6 +82,8 @@ export function guestInitSource(): string {
 }
 
 const QEMU = 'qemu-system-aarch64';
+/** the unprivileged identity walredo runs as in the guest when the caller names none */
+export const GUEST_NOBODY = 65534;
 const QEMU_PACKAGE = 'qemu-system-arm';
 const CROSS_CC = 'aarch64-linux-gnu-gcc';
 
@@ -220,9 +222,22 @@ export class AArch64Vm {
    */
   walRedoSpawn(): WalRedoSpawn {
     return (command, args, options) => {
-      if (basename(command) !== 'bwrap') return this.spawn(command, args, options);
+      if (basename(command) !== 'bwrap')
+        // the guest's init is root: a caller that is not (no identity asked for) still gets an
+        // unprivileged walredo, as postgres insists
+        return this.spawn(command, args, {
+          ...options,
+          uid: options.uid ?? GUEST_NOBODY,
+          gid: options.gid ?? GUEST_NOBODY,
+        });
       const r = rootSpawnFromBwrap(args);
-      return this.spawn(r.command, r.args, { env: r.env, cwd: r.cwd, uid: r.uid, gid: r.gid, root: r.root });
+      return this.spawn(r.command, r.args, {
+        env: r.env,
+        cwd: r.cwd,
+        uid: r.uid ?? GUEST_NOBODY,
+        gid: r.gid ?? GUEST_NOBODY,
+        root: r.root,
+      });
     };
   }
 

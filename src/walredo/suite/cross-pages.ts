@@ -21,6 +21,8 @@ export interface CrossPagesResult {
   unmatched: number;
   /** the first differing vectors: id, rmgr, tag key */
   firstDiffering: { vector: number; rmgr: string }[];
+  /** vectors the other walredo failed (judged as verify judges them) */
+  otherFailed?: number;
 }
 
 interface Digest {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Manifest } from '../../../src/core/manifest';
 import { otherPlatformBundle } from '../../../src/verify/verify';
+import { platformById } from '../../../src/core/platform';
 import { makeToyBundle } from './toy-bundle';
 
 describe('verify --cross-check: the other platform’s bundle is checked before anything runs', () => {
@@ -21,15 +22,24 @@ describe('verify --cross-check: the other platform’s bundle is checked before 
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  const X86 = platformById('linux-x86_64')!;
+  const ARM = platformById('linux-aarch64')!;
+
   test('a bundle of another platform with the majors is taken', () => {
-    expect(otherPlatformBundle(dir, [15], arm()).platform.id).toBe('linux-x86_64');
+    expect(otherPlatformBundle(dir, [15], arm(), X86).platform.id).toBe('linux-x86_64');
+  });
+
+  test("the other bundle's walredo answers here: it must be this machine's architecture", () => {
+    expect(() => otherPlatformBundle(dir, [15], arm(), ARM)).toThrow(
+      /is a linux-x86_64 bundle: its walredo answers the corpus on this machine, which is linux-aarch64/,
+    );
   });
 
   test.each([
     ['the same platform', [15], () => x86, /is a linux-x86_64 bundle, like the bundle verified/],
     ['a major it lacks', [15, 16], () => arm(), /has no v16/],
   ])('refused in one line: %s', (_what, majors, mine, message) => {
-    expect(() => otherPlatformBundle(dir, majors, mine())).toThrow(message);
+    expect(() => otherPlatformBundle(dir, majors, mine(), X86)).toThrow(message);
   });
 
   test('a directory without a manifest, or one naming an unknown platform, is refused', () => {

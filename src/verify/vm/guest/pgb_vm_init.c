@@ -380,7 +380,6 @@ enter_root(char **entries, uint32_t n)
 	return chdir("/");
 }
 
-/* In the forked child: the descriptors, root, identity and directory asked for, then exec. */
 /* A classic-BPF seccomp program (sock_filter entries), as bwrap --seccomp loads one. */
 static int
 load_filter(const unsigned char *prog, uint32_t len)
@@ -394,6 +393,7 @@ load_filter(const unsigned char *prog, uint32_t len)
 	return (int) syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog);
 }
 
+/* In the forked child: the descriptors, root, identity, directory and filter asked for, then exec. */
 static void
 exec_child(int in_r, int out_w, int err_w, int report, uint32_t uid, uint32_t gid, const char *cwd,
 		   char **argv, char **envp, char **root, uint32_t nroot, const unsigned char *filter,
