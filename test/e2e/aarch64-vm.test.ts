@@ -8,6 +8,8 @@
  * The kernel: PG_BUNDLE_E2E_VM_KERNEL (an unpacked linux-image-*-arm64 package), else Debian's
  * current one, downloaded with apt into the cache directory once.
  */
+import { kernelFloorFilter, kernelFloorProgram } from '../../src/verify/kernel-floor';
+import { platformById } from '../../src/core/platform';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -150,6 +152,17 @@ test('environment, working directory (made when missing), identity and stderr ar
   });
   expect(r.stdout.toString()).toBe('uid=65534 gid=65534\ncwd=/tmp/a/b\nA=b c\n');
   expect(r.stderr).toBe('to stderr\n');
+});
+
+test("a spawn's seccomp program is loaded before exec (kernel-floor): a call newer than 5.10 answers ENOSYS", async () => {
+  // process_mrelease exists in the guest's 6.1 kernel: EBADF without the filter, ENOSYS under it
+  expect((await runInVm(['newcall'])).stdout.toString()).toBe('EBADF\n');
+  const seccomp = kernelFloorFilter(kernelFloorProgram(platformById('linux-aarch64')!.auditArch));
+  expect((await runInVm(['newcall'], undefined, { seccomp })).stdout.toString()).toBe('ENOSYS\n');
+  // the x86-64 program lets AArch64's calls through: the guest must be given AArch64's
+  expect((await runInVm(['newcall'], undefined, { seccomp: kernelFloorFilter() })).stdout.toString()).toBe(
+    'EBADF\n',
+  );
 });
 
 test('a program that does not exist fails to spawn with ENOENT, as node reports it', async () => {
