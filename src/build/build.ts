@@ -6,6 +6,7 @@ import { manifestJson, readManifestFile } from '../core/manifest-file';
 import { describeSpec, resolveSource, ResolveContext, ResolvedSource } from '../source/resolve';
 import { SourceSpec } from '../source/spec';
 import { UserError } from '../util/errors';
+import { shown } from '../util/log-text';
 import { capture, run } from '../util/exec';
 import { Logger } from '../util/logger';
 import { packageVersion } from '../util/package-root';
@@ -101,6 +102,15 @@ export function buildTarget(
   return target;
 }
 
+/** An out directory holds one platform's bundle: a build for another is refused (pure; the manifest's text escaped). */
+export function refuseOtherPlatform(out: string, manifestPlatform: string, target: BuildTarget): void {
+  if (manifestPlatform !== target.platform.id)
+    throw new UserError(
+      `${out} holds a ${shown(manifestPlatform)} bundle; this build is for ${target.platform.id}`,
+      'build each architecture into its own --out directory',
+    );
+}
+
 /** Source resolution extracts (and after an interrupted extraction deletes) trees in the cache: one build at a time. */
 export function resolveSourceLocked(
   spec: SourceSpec,
@@ -165,11 +175,7 @@ export async function buildBundles(req: BuildRequest): Promise<Manifest> {
   let manifest: Manifest = existsSync(manifestPath)
     ? readManifestFile(manifestPath)
     : emptyManifest(packageVersion(), target.platform.id);
-  if (manifest.platform !== target.platform.id)
-    throw new UserError(
-      `${req.out} holds a ${manifest.platform} bundle; this build is for ${target.platform.id}`,
-      'build each architecture into its own --out directory',
-    );
+  refuseOtherPlatform(req.out, manifest.platform, target);
   for (const major of req.versions) {
     const { source, walredo, walredoPreload } = prepared.get(major)!;
     const job: VersionJob = {

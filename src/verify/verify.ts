@@ -77,7 +77,7 @@ export function otherPlatformBundle(
   const platform = platformById(other.platform);
   if (!platform)
     throw new UserError(
-      `--cross-check ${dir}: its manifest names an unknown platform '${other.platform}'`,
+      `--cross-check ${dir}: its manifest names an unknown platform '${shown(other.platform)}'`,
       fix,
     );
   if (manifest && other.platform === manifest.platform)

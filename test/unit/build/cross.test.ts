@@ -9,7 +9,7 @@ import {
   targetPlatform,
   toolName,
 } from '../../../src/build/cross';
-import { buildTarget } from '../../../src/build/build';
+import { buildTarget, refuseOtherPlatform } from '../../../src/build/build';
 import { compilerFrontScript } from '../../../src/build/compiler-front';
 import { compilerFlags, configureEnv } from '../../../src/build/configure';
 import { requirementsFor } from '../../../src/build/doctor';
@@ -172,4 +172,15 @@ describe("the platform's compiler flags", () => {
     );
     expect(configureEnv(input).CFLAGS).toBe('-O2 -fstack-protector-strong');
   });
+});
+
+test("an out directory of another platform's bundle is refused in one line, its manifest's text escaped", () => {
+  const cross = { platform: arm, host: x86 };
+  expect(() => refuseOtherPlatform('/o', 'linux-x86_64', cross)).toThrow(
+    '/o holds a linux-x86_64 bundle; this build is for linux-aarch64',
+  );
+  expect(() => refuseOtherPlatform('/o', 'x\n::error::boom', cross)).toThrow(
+    '/o holds a x\\n::error::boom bundle',
+  );
+  expect(() => refuseOtherPlatform('/o', 'linux-aarch64', cross)).not.toThrow();
 });

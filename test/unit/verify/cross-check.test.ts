@@ -48,6 +48,9 @@ describe('verify --cross-check: the other platform’s bundle is checked before 
       expect(() => otherPlatformBundle(empty, [15], arm())).toThrow(/--cross-check .*: .*manifest/);
       writeFileSync(join(empty, 'manifest.json'), JSON.stringify({ ...x86, platform: 'linux-riscv64' }));
       expect(() => otherPlatformBundle(empty, [15], arm())).toThrow(/unknown platform 'linux-riscv64'/);
+      // a hostile manifest's text cannot start a line of its own (a workflow command on GitHub)
+      writeFileSync(join(empty, 'manifest.json'), JSON.stringify({ ...x86, platform: 'x\n::error::boom' }));
+      expect(() => otherPlatformBundle(empty, [15], arm())).toThrow(/unknown platform 'x\\n::error::boom'/);
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
