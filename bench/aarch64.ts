@@ -8,15 +8,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildBundles } from '../src/build/build';
 import { platformById } from '../src/core/platform';
-import { sourcesForVersions } from '../src/source/spec';
 import { Logger } from '../src/util/logger';
 import { bootVerifyVm } from '../src/verify/vm/session';
 import { withReachableBundle } from '../src/verify/checks/walredo';
 import { runWalRedoStage } from '../src/walredo/suite';
 import { SectionTable } from './report';
 import { bundleSize } from './size';
+import { buildBundle } from './bundles';
 
 export interface Aarch64Options {
   major: number;
@@ -36,15 +35,13 @@ export async function aarch64Section(opts: Aarch64Options, log: Logger): Promise
   try {
     const build = async (out: string) => {
       const started = Date.now();
-      await buildBundles({
-        versions: [opts.major],
-        sources: sourcesForVersions([opts.major], [opts.source], opts.sha256 ? [opts.sha256] : []),
-        out: join(work, out),
+      await buildBundle({
+        outDir: join(work, out),
+        major: opts.major,
+        linkage: 'static',
+        source: opts.source,
+        sha256: opts.sha256,
         cacheDir: join(work, 'cache'),
-        modules: [],
-        locales: ['C.UTF-8'],
-        keepDebug: false,
-        installDeps: false,
         jobs: opts.jobs,
         log,
         platform: platformById('linux-aarch64'),

@@ -1,4 +1,5 @@
 /** Finding or building the bundles a benchmark compares (static and dynamic, same source). */
+import { Platform } from '../src/core/platform';
 import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -79,6 +80,8 @@ export interface EnsureBundleInput {
   cacheDir: string;
   jobs: number;
   log: Logger;
+  /** build for this platform (default: this machine's; another one is cross-built) */
+  platform?: Platform;
 }
 
 /** Reuses <outDir>/vNN when it has bin/postgres, otherwise builds it with the project's build. */
@@ -123,6 +126,7 @@ export async function buildBundle(input: EnsureBundleInput): Promise<VersionMani
     installDeps: false,
     jobs: input.jobs,
     log: input.log,
+    platform: input.platform,
   });
   return manifest.versions[String(input.major)];
 }

@@ -43577,6 +43577,7 @@ function normaliseModes(dir) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.toolchainVersions = toolchainVersions;
 exports.buildTarget = buildTarget;
+exports.refuseOtherPlatform = refuseOtherPlatform;
 exports.resolveSourceLocked = resolveSourceLocked;
 exports.buildBundles = buildBundles;
 const node_fs_1 = __nccwpck_require__(73024);
@@ -43586,6 +43587,7 @@ const manifest_1 = __nccwpck_require__(84414);
 const manifest_file_1 = __nccwpck_require__(91433);
 const resolve_1 = __nccwpck_require__(66221);
 const errors_1 = __nccwpck_require__(70017);
+const log_text_1 = __nccwpck_require__(11392);
 const exec_1 = __nccwpck_require__(37895);
 const package_root_1 = __nccwpck_require__(43469);
 const assemble_1 = __nccwpck_require__(60462);
@@ -43627,6 +43629,11 @@ function buildTarget(req, host = (0, cross_1.nativeTarget)().host) {
     if (req.icuSource)
         throw new errors_1.UserError(`${arch}: --icu-source is not cross-built yet (ICU's cross build needs a native ICU build beside it)`, `drop --icu-source to link Debian's ICU for ${target.platform.label} (the same version as x86-64's), or build on a ${target.platform.label} machine`);
     return target;
+}
+/** An out directory holds one platform's bundle: a build for another is refused (pure; the manifest's text escaped). */
+function refuseOtherPlatform(out, manifestPlatform, target) {
+    if (manifestPlatform !== target.platform.id)
+        throw new errors_1.UserError(`${out} holds a ${(0, log_text_1.shown)(manifestPlatform)} bundle; this build is for ${target.platform.id}`, 'build each architecture into its own --out directory');
 }
 /** Source resolution extracts (and after an interrupted extraction deletes) trees in the cache: one build at a time. */
 function resolveSourceLocked(spec, major, ctx) {
@@ -43671,8 +43678,7 @@ async function buildBundles(req) {
     let manifest = (0, node_fs_1.existsSync)(manifestPath)
         ? (0, manifest_file_1.readManifestFile)(manifestPath)
         : (0, manifest_1.emptyManifest)((0, package_root_1.packageVersion)(), target.platform.id);
-    if (manifest.platform !== target.platform.id)
-        throw new errors_1.UserError(`${req.out} holds a ${manifest.platform} bundle; this build is for ${target.platform.id}`, 'build each architecture into its own --out directory');
+    refuseOtherPlatform(req.out, manifest.platform, target);
     for (const major of req.versions) {
         const { source, walredo, walredoPreload } = prepared.get(major);
         const job = {
@@ -44301,14 +44307,14 @@ const shellQuote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
  * command line (a cross compiler's glibc choice: cross.ts crossCompilerFlags).
  */
 function compilerFrontScript(real, flags = []) {
-    const quoted = real.replace(/'/g, `'\\''`);
+    const quoted = shellQuote(real);
     const fixed = flags.map(shellQuote).join(' ');
     return [
         '#!/bin/sh',
         '# pg-bundle: maps build paths away without recording them (see src/build/compiler-front.ts)',
         `set -- ${fixed ? `${fixed} ` : ''}\${PGB_MAP_SOURCE:+"-ffile-prefix-map=$PGB_MAP_SOURCE=."} \${PGB_MAP_BUILD:+"-ffile-prefix-map=$PGB_MAP_BUILD=."} "$@"`,
-        `if [ -n "$PGB_CCACHE" ]; then exec "$PGB_CCACHE" '${quoted}' "$@"; fi`,
-        `exec '${quoted}' "$@"`,
+        `if [ -n "$PGB_CCACHE" ]; then exec "$PGB_CCACHE" ${quoted} "$@"; fi`,
+        `exec ${quoted} "$@"`,
         '',
     ].join('\n');
 }
@@ -57676,7 +57682,7 @@ function otherPlatformBundle(dir, majors, manifest, host = (0, platform_1.hostPl
         throw new errors_1.UserError(`--cross-check ${dir}: ${problem ?? 'no manifest.json'}`, fix);
     const platform = (0, platform_1.platformById)(other.platform);
     if (!platform)
-        throw new errors_1.UserError(`--cross-check ${dir}: its manifest names an unknown platform '${other.platform}'`, fix);
+        throw new errors_1.UserError(`--cross-check ${dir}: its manifest names an unknown platform '${(0, log_text_1.shown)(other.platform)}'`, fix);
     if (manifest && other.platform === manifest.platform)
         throw new errors_1.UserError(`--cross-check ${dir} is a ${other.platform} bundle, like the bundle verified: nothing to compare across architectures`, fix);
     if (host && other.platform !== host.id)

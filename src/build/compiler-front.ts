@@ -16,14 +16,14 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  * command line (a cross compiler's glibc choice: cross.ts crossCompilerFlags).
  */
 export function compilerFrontScript(real: string, flags: readonly string[] = []): string {
-  const quoted = real.replace(/'/g, `'\\''`);
+  const quoted = shellQuote(real);
   const fixed = flags.map(shellQuote).join(' ');
   return [
     '#!/bin/sh',
     '# pg-bundle: maps build paths away without recording them (see src/build/compiler-front.ts)',
     `set -- ${fixed ? `${fixed} ` : ''}\${PGB_MAP_SOURCE:+"-ffile-prefix-map=$PGB_MAP_SOURCE=."} \${PGB_MAP_BUILD:+"-ffile-prefix-map=$PGB_MAP_BUILD=."} "$@"`,
-    `if [ -n "$PGB_CCACHE" ]; then exec "$PGB_CCACHE" '${quoted}' "$@"; fi`,
-    `exec '${quoted}' "$@"`,
+    `if [ -n "$PGB_CCACHE" ]; then exec "$PGB_CCACHE" ${quoted} "$@"; fi`,
+    `exec ${quoted} "$@"`,
     '',
   ].join('\n');
 }
