@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildBundles } from '../src/build/build';
+import { buildBundles } from '../src/compile/build';
 import { sourcesForVersions } from '../src/source/spec';
 import { Logger } from '../src/util/logger';
 import { SectionTable } from './report';

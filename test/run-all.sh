@@ -251,7 +251,7 @@ if [ -f "$E2E_OUT/manifest.json" ]; then
   # does not cover yet (v18): each tree made from the main job's upstream tarball, built with
   # --walredo fork and the fixture's two modules, verified, then the e2e test. The trees live under
   # the cache directory; a tree is made again when the fixture script or the upstream tarball
-  # changed. Its compiled tree is seeded from the main job's upstream tree (src/build/seed-tree.ts):
+  # changed. Its compiled tree is seeded from the main job's upstream tree (src/compile/seed-tree.ts):
   # make recompiles only what the fork's edits reach; the newest such major's bundle is then built
   # again cold elsewhere and compared file by file (test/e2e/seeded-tree).
   # PG_BUNDLE_E2E_FORK_VERSIONS names others (v15+) for a run by hand.

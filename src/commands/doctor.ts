@@ -1,6 +1,6 @@
 import { boolOption, CommandHandler, stringOption } from '../core/context';
-import { targetPlatform } from '../build/cross';
-import { doctorCommand, requirementsFor } from '../build/doctor';
+import { targetPlatform } from '../compile/cross';
+import { doctorCommand, requirementsFor } from '../doctor/doctor';
 import { Platform } from '../core/platform';
 
 /** The Debian packages that provide everything build and verify need (for `target`), sorted. */

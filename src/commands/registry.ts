@@ -1,4 +1,4 @@
-import { buildCommand } from '../build/command';
+import { buildCommand } from '../compile/command';
 import { fetchCommand, publishCommand } from '../publish/command';
 import { pinBumpCommand } from '../pin-bump/command';
 import { verifyCommand } from '../verify/command';

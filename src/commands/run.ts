@@ -1,4 +1,4 @@
-import { buildCommand } from '../build/command';
+import { buildCommand } from '../compile/command';
 import { pinBumpCommand } from '../pin-bump/command';
 import { publishCommand } from '../publish/command';
 import { verifyCommand } from '../verify/command';

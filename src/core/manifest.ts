@@ -61,7 +61,7 @@ export interface VersionConformance {
   crossArchitecture?: CrossArchitectureResult;
 }
 
-/** A library linked into the static binaries and the Debian package it came from (src/build/components.ts). */
+/** A library linked into the static binaries and the Debian package it came from (src/compile/components.ts). */
 export interface Component {
   name: string;
   /** upstream version, e.g. "1.2.13" */

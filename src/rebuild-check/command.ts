@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildBundles, buildTarget, toolchainVersions } from '../build/build';
+import { buildBundles, buildTarget, toolchainVersions } from '../compile/build';
 import { platformById } from '../core/platform';
-import { parseJobs } from '../build/command';
+import { parseJobs } from '../compile/command';
 import { compareFiles } from '../core/manifest';
 import { listBundleFiles } from '../core/bundle-files';
 import { readManifestFile } from '../core/manifest-file';

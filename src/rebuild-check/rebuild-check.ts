@@ -2,9 +2,9 @@
  * rebuild-check (pure parts): the build inputs a manifest records, the toolchain differences, and
  * the per-file comparison of a bundle with its rebuild.
  */
-import { compilerFlags, configureArgs } from '../build/configure';
-import type { Toolchain } from '../build/build';
-import type { BuildTarget } from '../build/cross';
+import { compilerFlags, configureArgs } from '../compile/configure';
+import type { Toolchain } from '../compile/build';
+import type { BuildTarget } from '../compile/cross';
 import { FileEntry, VersionManifest } from '../core/manifest';
 import { parseSourceSpec, SourceSpec } from '../source/spec';
 

@@ -1,5 +1,5 @@
 /** What the reproducibility e2e tests compare between two builds (pure helpers). */
-import { CcacheStats, parseCcacheStats } from '../../src/build/ccache';
+import { CcacheStats, parseCcacheStats } from '../../src/compile/ccache';
 
 /** path → sha256 of a manifest version entry's files */
 export function fileSums(entry: { files: { path: string; sha256: string }[] }): Record<string, string> {

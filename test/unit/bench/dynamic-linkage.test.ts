@@ -1,4 +1,4 @@
-import { dynamicWalRedoLinkFlags, isLibpqSharedName, parseLinkage } from '../../../src/build/dynamic';
+import { dynamicWalRedoLinkFlags, isLibpqSharedName, parseLinkage } from '../../../src/compile/dynamic';
 import { UserError } from '../../../src/util/errors';
 
 describe('parseLinkage', () => {

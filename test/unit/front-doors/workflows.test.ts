@@ -52,10 +52,10 @@ test('the compiled-tree cache key hashes the inputs, the runner image and the bu
   const key = String(cache?.with?.key);
   for (const part of ['runner.os', 'steps.key.outputs.image', 'steps.key.outputs.inputs', 'matrix.version'])
     expect(key).toContain(part);
-  for (const glob of ['src/build/**', 'src/source/**', 'modules/**', 'runtime/**'])
+  for (const glob of ['src/compile/**', 'src/source/**', 'modules/**', 'runtime/**'])
     expect(key).toContain(glob);
   const ci = read('.github/workflows/ci.yml');
-  for (const glob of ['src/build/**', 'modules/**', 'runtime/**', 'steps.image.outputs.image'])
+  for (const glob of ['src/compile/**', 'modules/**', 'runtime/**', 'steps.image.outputs.image'])
     expect(ci).toContain(glob);
 });
 

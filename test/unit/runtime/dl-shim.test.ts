@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateModuleTable } from '../../../src/build/module-table';
-import { prepareModule } from '../../../src/build/modules';
-import { runtimeDir } from '../../../src/build/runtime';
+import { generateModuleTable } from '../../../src/compile/module-table';
+import { prepareModule } from '../../../src/compile/modules';
+import { runtimeDir } from '../../../src/compile/runtime';
 
 /**
  * The whole module-linking path on real objects: two "modules" defining the same symbol names are

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runtimeDir } from '../../../src/build/runtime';
+import { runtimeDir } from '../../../src/compile/runtime';
 
 /**
  * The shell-free popen/pclose/system shim (runtime/pgb_exec.c), compiled into a small static test

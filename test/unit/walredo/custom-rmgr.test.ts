@@ -1,6 +1,6 @@
 /** The pure parts of custom resource managers in builtin walredo (issue 14 item 2). */
-import { generateModuleTable, validateWalRedoPreload } from '../../../src/build/module-table';
-import { parseWalRedoPreload } from '../../../src/build/walredo';
+import { generateModuleTable, validateWalRedoPreload } from '../../../src/compile/module-table';
+import { parseWalRedoPreload } from '../../../src/compile/walredo';
 import { preloadSettings, sessionSetup } from '../../../src/walredo/corpus/generate-wal';
 import { preloadSteps, stepQueries, workloadSteps } from '../../../src/walredo/corpus/workload';
 import { maskedCopy, maskKindFor } from '../../../src/walredo/mask/select';

@@ -1,7 +1,7 @@
 import { decodeRecord } from '../../../src/walredo/wal/record';
 import { walFormat } from '../../../src/walredo/wal/constants';
 import { emptyRecord, rmgrSet } from '../../../src/walredo/rmgr-probe';
-import { walRedoModules } from '../../../src/build/walredo';
+import { walRedoModules } from '../../../src/compile/walredo';
 
 describe('resource manager probe', () => {
   it.each([0, 10, 21, 134, 255])('the probe record of rmgr %i decodes as a record without blocks', (rmid) => {

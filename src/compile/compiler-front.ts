@@ -20,7 +20,7 @@ export function compilerFrontScript(real: string, flags: readonly string[] = [])
   const fixed = flags.map(shellQuote).join(' ');
   return [
     '#!/bin/sh',
-    '# pg-bundle: maps build paths away without recording them (see src/build/compiler-front.ts)',
+    '# pg-bundle: maps build paths away without recording them (see src/compile/compiler-front.ts)',
     `set -- ${fixed ? `${fixed} ` : ''}\${PGB_MAP_SOURCE:+"-ffile-prefix-map=$PGB_MAP_SOURCE=."} \${PGB_MAP_BUILD:+"-ffile-prefix-map=$PGB_MAP_BUILD=."} "$@"`,
     `if [ -n "$PGB_CCACHE" ]; then exec "$PGB_CCACHE" ${quoted} "$@"; fi`,
     `exec ${quoted} "$@"`,

@@ -5,7 +5,7 @@ import {
   parseNmDefinedGlobals,
   redefineSymsFile,
   renamedSymbol,
-} from '../../../src/build/module-table';
+} from '../../../src/compile/module-table';
 
 describe('module table generation', () => {
   const plpgsql = {

@@ -1,4 +1,4 @@
-import { ensureToolchain, Requirement } from '../../../src/build/toolchain';
+import { ensureToolchain, Requirement } from '../../../src/compile/toolchain';
 import { UserError } from '../../../src/util/errors';
 import { MemoryLogger } from '../../../src/util/logger';
 

@@ -8,17 +8,17 @@ import {
   STATIC_LIBRARIES,
   targetPlatform,
   toolName,
-} from '../../../src/build/cross';
-import { buildTarget, refuseOtherPlatform } from '../../../src/build/build';
-import { compilerFrontScript } from '../../../src/build/compiler-front';
-import { compilerFlags, configureEnv } from '../../../src/build/configure';
-import { requirementsFor } from '../../../src/build/doctor';
+} from '../../../src/compile/cross';
+import { buildTarget, refuseOtherPlatform } from '../../../src/compile/build';
+import { compilerFrontScript } from '../../../src/compile/compiler-front';
+import { compilerFlags, configureEnv } from '../../../src/compile/configure';
+import { requirementsFor } from '../../../src/doctor/doctor';
 import {
   aptInstallLine,
   foreignArchitectures,
   REQUIREMENTS,
   VERIFY_REQUIREMENTS,
-} from '../../../src/build/toolchain';
+} from '../../../src/compile/toolchain';
 import { platformById } from '../../../src/core/platform';
 
 const x86 = platformById('linux-x86_64')!;

@@ -5,14 +5,14 @@ import {
   staticLinkFlags,
   unrelocatedPrefix,
   wrapFlag,
-} from '../../../src/build/configure';
-import { librariesOf, moduleLinkLibs, parseMakeVars, siblingIncludes } from '../../../src/build/modules';
+} from '../../../src/compile/configure';
+import { librariesOf, moduleLinkLibs, parseMakeVars, siblingIncludes } from '../../../src/compile/modules';
 import { configureOffersLibseccomp } from '../../../src/source/pg-version';
-import { chooseWalRedoMode, parseWrapList } from '../../../src/build/walredo';
-import { aptInstallLine, REQUIREMENTS } from '../../../src/build/toolchain';
-import { localeDirName, parseLocaleList } from '../../../src/build/locales';
-import { parseIcuVersionHeader } from '../../../src/build/icu';
-import { needsLibpqEncodingForwarders } from '../../../src/build/runtime';
+import { chooseWalRedoMode, parseWrapList } from '../../../src/compile/walredo';
+import { aptInstallLine, REQUIREMENTS } from '../../../src/compile/toolchain';
+import { localeDirName, parseLocaleList } from '../../../src/compile/locales';
+import { parseIcuVersionHeader } from '../../../src/compile/icu';
+import { needsLibpqEncodingForwarders } from '../../../src/compile/runtime';
 
 describe('configure flags', () => {
   test('prefix has no "postgres"/"pgsql" so configure appends /postgresql to share and lib', () => {

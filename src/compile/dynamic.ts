@@ -7,7 +7,7 @@
  * is relinked (still dynamically) with the walredo main shim and its --wrap flags, because the
  * `--wal-redo` dispatch lives in the executable. The binaries find libpq and the host's ICU, glibc
  * and locales the usual way: LD_LIBRARY_PATH=<vNN>/lib, as the storage service passes it.
- * The compiled tree is the static build's (src/build/compiled-tree.ts, same cache key): after one
+ * The compiled tree is the static build's (src/compile/compiled-tree.ts, same cache key): after one
  * linkage is built, the other only stages, relinks and assembles.
  */
 import {

@@ -1,4 +1,4 @@
-import { ccacheEnv, findCcache, parseCcacheStats } from '../../../src/build/ccache';
+import { ccacheEnv, findCcache, parseCcacheStats } from '../../../src/compile/ccache';
 
 describe('ccache', () => {
   test('is turned on under the cache directory, without a base directory (it would unmap paths)', () => {

@@ -44,7 +44,7 @@ export interface BuildRequest {
   walredo?: WalRedoMode;
   /** --walredo-preload as given (comma-separated module names) */
   walredoPreload?: string;
-  /** 'static' (the bundle; default) or 'dynamic' (a conventional build for comparison, src/build/dynamic.ts) */
+  /** 'static' (the bundle; default) or 'dynamic' (a conventional build for comparison, src/compile/dynamic.ts) */
   linkage?: Linkage;
   /** what a static build compiles: 'bundle' (default) or 'all' (the whole tree, as before; benchmarks) */
   compileScope?: CompileScope;

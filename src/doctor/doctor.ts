@@ -7,7 +7,7 @@ import { errorMessage } from '../util/errors';
 import { findGuestKernel, provisionGuestKernel } from '../verify/vm/kernel';
 import { walRedoNeedsVm } from '../verify/vm/session';
 import { hostPlatform, Platform } from '../core/platform';
-import { crossRequirements, targetPlatform } from './cross';
+import { crossRequirements, targetPlatform } from '../compile/cross';
 import {
   aptInstallLine,
   ensureToolchain,
@@ -15,7 +15,7 @@ import {
   Requirement,
   REQUIREMENTS,
   VERIFY_REQUIREMENTS,
-} from './toolchain';
+} from '../compile/toolchain';
 
 /** What build and verify need on this machine for bundles of `target` (pure given the host). */
 export function requirementsFor(

@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveSourceLocked } from '../../../src/build/build';
-import { withCacheLock } from '../../../src/build/cache-lock';
+import { resolveSourceLocked } from '../../../src/compile/build';
+import { withCacheLock } from '../../../src/compile/cache-lock';
 import { MemoryLogger } from '../../../src/util/logger';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ccacheEnv, findCcache, parseCcacheStats } from '../../../src/build/ccache';
-import { compilerFrontDir, realCompiler } from '../../../src/build/compiler-front';
+import { ccacheEnv, findCcache, parseCcacheStats } from '../../../src/compile/ccache';
+import { compilerFrontDir, realCompiler } from '../../../src/compile/compiler-front';
 
 describe('compiler front', () => {
   let dir: string;

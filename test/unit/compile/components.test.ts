@@ -6,7 +6,7 @@ import {
   linkedLibraries,
   parseDpkgQuery,
   upstreamVersion,
-} from '../../../src/build/components';
+} from '../../../src/compile/components';
 
 const installed = parseDpkgQuery(
   [

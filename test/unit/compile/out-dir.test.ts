@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildBundles } from '../../../src/build/build';
-import { claimOutDir, OUT_MARKER } from '../../../src/build/out-dir';
+import { buildBundles } from '../../../src/compile/build';
+import { claimOutDir, OUT_MARKER } from '../../../src/compile/out-dir';
 import { UserError } from '../../../src/util/errors';
 import { MemoryLogger } from '../../../src/util/logger';
 

@@ -7,12 +7,12 @@ import {
   compiledTreeDir,
   compiledTreeFlagsKey,
   compiledTreeKey,
-} from '../../../src/build/compiled-tree';
+} from '../../../src/compile/compiled-tree';
 import { platformById } from '../../../src/core/platform';
 
 const X86 = platformById('linux-x86_64')!;
 const ARM = platformById('linux-aarch64')!;
-import { IN_TREE_MODULES } from '../../../src/build/modules';
+import { IN_TREE_MODULES } from '../../../src/compile/modules';
 
 const base = {
   major: 15,

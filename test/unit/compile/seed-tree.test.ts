@@ -19,8 +19,8 @@ import {
   movePaths,
   seedTree,
   TREE_LAYOUT,
-} from '../../../src/build/seed-tree';
-import { differingPaths, syncSnapshot } from '../../../src/build/source-snapshot';
+} from '../../../src/compile/seed-tree';
+import { differingPaths, syncSnapshot } from '../../../src/compile/source-snapshot';
 
 const OLD = new Date('2020-01-01T00:00:00Z');
 
