@@ -1,10 +1,9 @@
 import { boolOption, CommandHandler, stringOption } from '../core/context';
-import { targetPlatform } from '../compile/cross';
 import { doctorCommand, requirementsFor } from '../doctor/doctor';
-import { Platform } from '../core/platform';
+import { archOption, Platform } from '../core/platform';
 
 /** The Debian packages that provide everything build and verify need (for `target`), sorted. */
-export function requiredPackages(target: Platform = targetPlatform(undefined)): string[] {
+export function requiredPackages(target: Platform = archOption(undefined)): string[] {
   return [...new Set(requirementsFor(target).map((r) => r.debianPackage))].sort();
 }
 
@@ -14,6 +13,6 @@ export function requiredPackages(target: Platform = targetPlatform(undefined)): 
  */
 export const doctorOrPackages: CommandHandler = async (options, ctx) => {
   if (!boolOption(options, 'printPackages')) return doctorCommand(options, ctx);
-  ctx.setOutput('packages', requiredPackages(targetPlatform(stringOption(options, 'arch'))).join(' '));
+  ctx.setOutput('packages', requiredPackages(archOption(stringOption(options, 'arch'))).join(' '));
   return 0;
 };

@@ -5,7 +5,7 @@ import { defaultCacheDir } from '../source/cache';
 import { parseVersions, sourcesForVersions } from '../source/spec';
 import { UserError } from '../util/errors';
 import { buildBundles } from './build';
-import { targetPlatform } from './cross';
+import { archOption } from '../core/platform';
 import { parseLinkage } from './dynamic';
 import { parseLocaleList } from './locales';
 import { WalRedoMode } from './walredo';
@@ -39,7 +39,7 @@ export const buildCommand: CommandHandler = async (options, ctx) => {
     installDeps: boolOption(options, 'installDeps'),
     jobs: parseJobs(stringOption(options, 'jobs')),
     log: ctx.log,
-    platform: targetPlatform(stringOption(options, 'arch')),
+    platform: archOption(stringOption(options, 'arch')),
   });
   ctx.setOutput('bundle-path', out);
   ctx.setOutput('manifest-path', join(out, 'manifest.json'));

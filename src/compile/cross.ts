@@ -2,7 +2,7 @@
  * Building for another platform than the build machine's (pure): what the machine needs for it,
  * from Debian's cross toolchain and the multiarch packages of the target's static libraries.
  */
-import { hostPlatform, Platform, platformByArch, PLATFORMS } from '../core/platform';
+import { hostPlatform, Platform } from '../core/platform';
 import { UserError } from '../util/errors';
 import { Requirement, REQUIREMENTS } from './toolchain';
 
@@ -42,18 +42,6 @@ export function nativeTarget(): BuildTarget {
       'build on x86_64 or aarch64 Linux',
     );
   return { platform: host, host };
-}
-
-/** The platform `--arch` names (default: the machine's); one line naming the choices otherwise. */
-export function targetPlatform(arch: string | undefined): Platform {
-  if (arch === undefined) return nativeTarget().platform;
-  const p = platformByArch(arch);
-  if (!p)
-    throw new UserError(
-      `--arch ${arch}: not an architecture pg-bundle builds for`,
-      `pass one of ${PLATFORMS.map((x) => x.arch).join(', ')}`,
-    );
-  return p;
 }
 
 /** What a build for `t` needs on this machine (pure): the native requirements, and the cross ones. */

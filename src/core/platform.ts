@@ -1,3 +1,6 @@
+import { UserError } from '../util/errors';
+import { shown } from '../util/log-text';
+
 /**
  * The platforms a bundle is built for (pure): one row of facts each, so that the build, verify,
  * publish and fetch name an architecture the same way.
@@ -70,4 +73,43 @@ export function hostPlatform(arch: string = process.arch): Platform | undefined 
 export function platformByArch(value: string): Platform | undefined {
   const v = value.trim().toLowerCase();
   return PLATFORMS.find((p) => [p.arch, p.debian, p.id].includes(v as never));
+}
+
+const ARCH_CHOICES = PLATFORMS.map((p) => `--arch ${p.arch}`).join(' or ');
+
+/**
+ * The one reader of `--arch` (build, doctor, verify, fetch): the platform it names, else this
+ * machine's (`machine.host`: hostPlatform(), `machine.nodeArch`: process.arch); refused in one line otherwise.
+ */
+export function archOption(
+  arch: string | undefined,
+  machine: { host: Platform | undefined; nodeArch: string } = {
+    host: hostPlatform(),
+    nodeArch: process.arch,
+  },
+): Platform {
+  if (arch !== undefined) {
+    const named = platformByArch(arch);
+    if (!named)
+      throw new UserError(
+        `--arch ${shown(arch)} names no platform pg-bundle builds for`,
+        `pass ${ARCH_CHOICES}`,
+      );
+    return named;
+  }
+  if (!machine.host)
+    throw new UserError(
+      `this machine's architecture (${shown(machine.nodeArch)}) is none pg-bundle builds for`,
+      `pass ${ARCH_CHOICES}, or run pg-bundle on x86_64 or aarch64 Linux`,
+    );
+  return machine.host;
+}
+
+/** Platform ids in the order pg-bundle lists them (x86-64 first), ids it does not know last (pure). */
+export function platformOrder(ids: string[]): string[] {
+  const rank = (id: string) => {
+    const i = PLATFORMS.findIndex((p) => p.id === id);
+    return i < 0 ? PLATFORMS.length : i;
+  };
+  return [...ids].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -6,8 +6,8 @@ import { Logger } from '../util/logger';
 import { errorMessage } from '../util/errors';
 import { findGuestKernel, provisionGuestKernel } from '../verify/vm/kernel';
 import { walRedoNeedsVm } from '../verify/vm/session';
-import { hostPlatform, Platform } from '../core/platform';
-import { crossRequirements, targetPlatform } from '../compile/cross';
+import { archOption, hostPlatform, Platform } from '../core/platform';
+import { crossRequirements } from '../compile/cross';
 import {
   aptInstallLine,
   ensureToolchain,
@@ -28,7 +28,7 @@ export function requirementsFor(
 
 /** `pg-bundle doctor`: lists what the machine lacks for build and verify; --install-deps installs it. */
 export const doctorCommand: CommandHandler = async (options, ctx) => {
-  const target = targetPlatform(stringOption(options, 'arch'));
+  const target = archOption(stringOption(options, 'arch'));
   const all = requirementsFor(target);
   const install = boolOption(options, 'installDeps');
   if (install) await ensureToolchain(ctx.log, true, all);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Ajv2020, { ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { Component, Manifest, VersionManifest } from '../core/manifest';
-import { hostPlatform, PLATFORMS } from '../core/platform';
+import { hostPlatform, platformOrder } from '../core/platform';
 import { UserError } from '../util/errors';
 import { parseJson } from '../util/json';
 import { shown } from '../util/log-text';
@@ -99,15 +99,6 @@ export interface ReleaseInfo {
   releasedAt?: string;
   /** Link for "conformance report" in the PR body (default: the first platform's manifestUrl). */
   conformanceUrl?: string;
-}
-
-/** Platform ids in the order pg-bundle lists them (x86-64 first), ids it does not know last (pure). */
-export function platformOrder(ids: string[]): string[] {
-  const rank = (id: string) => {
-    const i = PLATFORMS.findIndex((p) => p.id === id);
-    return i < 0 ? PLATFORMS.length : i;
-  };
-  return [...ids].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** The platforms a pin has a bundle for, in platform order. */

@@ -12,7 +12,8 @@ import { isSha256Hex } from '../util/hash';
 import { shown } from '../util/log-text';
 import { releaseUrls } from '../github/repository';
 import { bundleAssetName, MANIFEST_ASSET, platformManifestName } from '../publish/naming';
-import { platformOrder, ReleaseAssetInfo, ReleaseInfo } from './pin-file';
+import { platformOrder } from '../core/platform';
+import { ReleaseAssetInfo, ReleaseInfo } from './pin-file';
 
 /** `<hex>  <name>` lines (sha256sum format, text or binary marker) → name → sha256 (pure); a name listed twice is refused. */
 export function parseSha256Sums(text: string, where = 'SHA256SUMS'): Map<string, string> {

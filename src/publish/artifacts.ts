@@ -12,7 +12,7 @@ import { Manifest, mergeManifests } from '../core/manifest';
 import { listVersionDirs } from '../core/bundle-files';
 import { readManifestFile } from '../core/manifest-file';
 import { UserError } from '../util/errors';
-import { platformOrder } from '../pin-bump/pin-file';
+import { platformOrder } from '../core/platform';
 import { releaseManifest } from './release-identity';
 
 export interface VersionDir {

@@ -2,32 +2,10 @@
  * Which platform's bundle fetch takes (pure): `--arch`, else the machine's; and that platform's
  * bundle of a pin, refused in one line when the pin has none.
  */
-import { Platform, platformByArch, PLATFORMS } from '../core/platform';
+import { PLATFORMS } from '../core/platform';
 import { PinFile, PinnedBundle, pinnedPlatforms } from '../pin-bump/pin-file';
 import { UserError } from '../util/errors';
 import { shown } from '../util/log-text';
-
-const ARCHES = PLATFORMS.map((p) => `--arch ${p.arch}`).join(' or ');
-
-/** The platform `--arch` names, else the host's (`host`: hostPlatform(), `nodeArch`: process.arch). */
-export function wantedPlatform(
-  arch: string | undefined,
-  host: Platform | undefined,
-  nodeArch: string,
-): Platform {
-  if (arch !== undefined) {
-    const named = platformByArch(arch);
-    if (!named)
-      throw new UserError(`--arch ${shown(arch)} names no platform pg-bundle publishes`, `pass ${ARCHES}`);
-    return named;
-  }
-  if (!host)
-    throw new UserError(
-      `this machine's architecture (${shown(nodeArch)}) is none pg-bundle publishes bundles for`,
-      `pass ${ARCHES} to fetch one of those bundles`,
-    );
-  return host;
-}
 
 /** A pin's bundle for one platform, flattened with the release facts fetch needs. */
 export interface PlatformPin extends PinnedBundle {

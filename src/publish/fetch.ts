@@ -41,7 +41,7 @@ import {
   RetryPolicy,
   withRetries,
 } from '../github/retry';
-import { hostPlatform } from '../core/platform';
+import { archOption } from '../core/platform';
 import { parsePin, PinFile, pinFromManifest, postgresVersionPattern } from '../pin-bump/pin-file';
 import { parseSha256Sums } from '../pin-bump/release-info';
 import { pinnedWalRedo, unmetRequirements } from '../pin-bump/walredo-dialect';
@@ -50,7 +50,7 @@ import { sha256 } from '../util/hash';
 import { DirLockTiming, withDirLock } from '../util/dir-lock';
 import { shown } from '../util/log-text';
 import { Logger } from '../util/logger';
-import { PlatformPin, platformPin, wantedPlatform } from './fetch-platform';
+import { PlatformPin, platformPin } from './fetch-platform';
 import { bundleAssetName, MANIFEST_ASSET, platformManifestName, SHA256SUMS_ASSET } from './naming';
 import { OutSwap, SwapStep } from './out-swap';
 import { safeArchivePath } from './tarball';
@@ -742,7 +742,7 @@ export async function fetchBundle(options: FetchOptions): Promise<FetchResult> {
 
 /** The platform a fetch takes: `arch`, else the machine's. */
 function fetchPlatform(options: FetchTarget): string {
-  return wantedPlatform(options.arch, hostPlatform(), process.arch).id;
+  return archOption(options.arch).id;
 }
 
 /**

@@ -1,8 +1,8 @@
-import { Platform, platformByArch } from '../../../src/core/platform';
+import { archOption, Platform, platformByArch } from '../../../src/core/platform';
 import { architectureReport } from '../../../src/pin-bump/architectures';
 import { PinFile } from '../../../src/pin-bump/pin-file';
 import { analyseRisk } from '../../../src/pin-bump/risk';
-import { platformPin, wantedPlatform } from '../../../src/publish/fetch-platform';
+import { platformPin } from '../../../src/publish/fetch-platform';
 import { pinOf } from './helpers';
 
 const X86 = 'linux-x86_64';
@@ -80,22 +80,20 @@ describe('the platform fetch takes', () => {
     ['ARM64', undefined, ARM],
     [' x86_64 ', undefined, X86],
     ['amd64', undefined, X86],
-  ])('--arch %j on %j: %s', (arch, on, expected) =>
-    expect(wantedPlatform(arch, on, 'x64').id).toBe(expected),
-  );
+  ])('--arch %j on %j: %s', (arch, on, expected) => expect(archOption(arch, { host: on, nodeArch: 'x64' }).id).toBe(expected));
 
   test.each<[string | undefined, RegExp]>([
     [
       'sparc',
-      /^--arch sparc names no platform pg-bundle publishes\n {2}fix: pass --arch x86_64 or --arch aarch64$/,
+      /^--arch sparc names no platform pg-bundle builds for\n {2}fix: pass --arch x86_64 or --arch aarch64$/,
     ],
     ['', /^--arch {2}names no platform/],
     [
       undefined,
-      /^this machine's architecture \(riscv64\) is none pg-bundle publishes bundles for\n {2}fix: pass --arch x86_64 or --arch aarch64 to fetch one of those bundles$/,
+      /^this machine's architecture \(riscv64\) is none pg-bundle builds for\n {2}fix: pass --arch x86_64 or --arch aarch64, or run pg-bundle on x86_64 or aarch64 Linux$/,
     ],
   ])('--arch %j on an unknown machine is refused in one line', (arch, message) =>
-    expect(() => wantedPlatform(arch, undefined, 'riscv64')).toThrow(message),
+    expect(() => archOption(arch, { host: undefined, nodeArch: 'riscv64' })).toThrow(message),
   );
 
   test('a pin without the platform names what it has', () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { platformOrder } from '../../../src/core/platform';
 import { join } from 'node:path';
 import {
   defaultBundle,
@@ -10,7 +11,6 @@ import {
   pinnedPlatforms,
   pinPathProblem,
   pinProblems,
-  platformOrder,
   samePinnedRelease,
   serialisePin,
   unmeasuredFacts,
