@@ -80,7 +80,9 @@ describe('the platform fetch takes', () => {
     ['ARM64', undefined, ARM],
     [' x86_64 ', undefined, X86],
     ['amd64', undefined, X86],
-  ])('--arch %j on %j: %s', (arch, on, expected) => expect(archOption(arch, { host: on, nodeArch: 'x64' }).id).toBe(expected));
+  ])('--arch %j on %j: %s', (arch, on, expected) =>
+    expect(archOption(arch, { host: on, nodeArch: 'x64' }).id).toBe(expected),
+  );
 
   test.each<[string | undefined, RegExp]>([
     [
