@@ -1,0 +1,68 @@
+/**
+ * The layers of src/, lowest first: a folder imports only folders of lower layers (and itself),
+ * and no module imports in a circle. test/unit/structure/layers.test.ts runs this in CI;
+ * `npm run -s layers` prints the picture. A folder not listed here is refused until it is given a
+ * layer.
+ */
+const LAYERS = [
+  ['util'], // logging, errors, processes, hashing: nothing of PostgreSQL
+  ['core'], // options, manifest, platforms, majors: the facts every stage shares
+  ['github', 'source', 'release', 'walredo'], // GitHub calls; source trees; release assets; walredo protocol and WAL
+  ['pin', 'compile', 'verify'], // the pin format; the build stage; conformance
+  ['fetch', 'publish', 'outdated', 'doctor'], // stages that use a built or published bundle
+  ['compare', 'rebuild-check'], // measure two bundles, rebuild a published one
+  ['pin-bump'], // the consumer pull request, with compare's measurement
+  ['commands'], // the command registry
+  ['cli', 'action'], // the two front doors
+];
+
+const folders = LAYERS.flat();
+const layerOf = (folder) => LAYERS.findIndex((layer) => layer.includes(folder));
+
+/** For each folder: no import of a folder in its own layer or a higher one. */
+const upward = folders.map((folder) => {
+  const notBelow = folders.filter((other) => other !== folder && layerOf(other) >= layerOf(folder));
+  return {
+    name: `layer-${folder}`,
+    comment: `src/${folder} (layer ${layerOf(folder)}) imports only lower layers: ${LAYERS.slice(0, layerOf(folder))
+      .flat()
+      .join(', ')}`,
+    severity: 'error',
+    from: { path: `^src/${folder}/` },
+    to: { path: `^src/(${notBelow.join('|')})/` },
+  };
+});
+
+module.exports = {
+  forbidden: [
+    ...upward,
+    {
+      name: 'no-circular',
+      comment: 'a module imports itself through others: split the shared part into a module of its own',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'layer-unknown',
+      comment: 'every folder of src/ has a layer in .dependency-cruiser.cjs',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: `^src/`, pathNot: `^src/(${folders.join('|')})/` },
+    },
+    {
+      name: 'layer-unknown-from',
+      comment: 'every folder of src/ has a layer in .dependency-cruiser.cjs',
+      severity: 'error',
+      from: { path: '^src/', pathNot: `^src/(${folders.join('|')})/` },
+      to: {},
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: 'node_modules' },
+    // type-only imports count: a circle held only by types is still a circle
+    tsPreCompilationDeps: true,
+  },
+};
+
