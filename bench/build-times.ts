@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Linkage } from '../src/compile/dynamic';
+import { Linkage } from '../src/compile/types';
 import { Logger } from '../src/util/logger';
 import { buildBundle } from './bundles';
 import { Summary, summarize } from './stats';

@@ -4,7 +4,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, statSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { buildBundles } from '../src/compile/build';
-import { Linkage } from '../src/compile/dynamic';
+import { Linkage } from '../src/compile/types';
 import { VersionManifest } from '../src/core/manifest';
 import { readManifestFile } from '../src/core/manifest-file';
 import { sourcesForVersions } from '../src/source/spec';

@@ -8,10 +8,10 @@ import { SourceSpec } from '../source/spec';
 import { UserError } from '../util/errors';
 import { shown } from '../util/log-text';
 import { capture, run } from '../util/exec';
-import { Logger } from '../util/logger';
 import { packageVersion } from '../util/package-root';
 import { assembleBundle } from './assemble';
-import { buildDynamicVersion, Linkage } from './dynamic';
+import { buildDynamicVersion } from './dynamic';
+import { BuildRequest, Toolchain, WalRedoMode } from './types';
 import { BACKEND_WRAPS, FRONTEND_WRAPS, platformCFlags, staticIcuLibs, staticLinkFlags } from './configure';
 import { gccMajorVersion, installedDebianPackages, upstreamVersion } from './components';
 import { icuFromSource, IcuChoice, systemIcu } from './icu';
@@ -21,49 +21,11 @@ import { compileRuntime, needsLibpqEncodingForwarders } from './runtime';
 import { ensureToolchain } from './toolchain';
 import { binTools, buildRequirements, BuildTarget, crossEnv, isCross, nativeTarget } from './cross';
 import { Platform } from '../core/platform';
-import {
-  builtinWalRedo,
-  BuiltinWalRedoParts,
-  chooseWalRedoMode,
-  parseWalRedoPreload,
-  WalRedoMode,
-} from './walredo';
+import { builtinWalRedo, BuiltinWalRedoParts, chooseWalRedoMode, parseWalRedoPreload } from './walredo';
 import { finishVersion, StartedVersion, startVersion, VersionJob } from './version-job';
-import { CompileScope, compiledTreeDir, TREE_MAKE_ARGS } from './compiled-tree';
+import { compiledTreeDir, TREE_MAKE_ARGS } from './compiled-tree';
 import { withCacheLock } from './cache-lock';
 import { claimOutDir } from './out-dir';
-
-export interface BuildRequest {
-  versions: number[];
-  sources: Map<number, SourceSpec>;
-  out: string;
-  cacheDir: string;
-  modules: string[];
-  icuSource?: string;
-  icuSha256?: string;
-  walredo?: WalRedoMode;
-  /** --walredo-preload as given (comma-separated module names) */
-  walredoPreload?: string;
-  /** 'static' (the bundle; default) or 'dynamic' (a conventional build for comparison, src/compile/dynamic.ts) */
-  linkage?: Linkage;
-  /** what a static build compiles: 'bundle' (default) or 'all' (the whole tree, as before; benchmarks) */
-  compileScope?: CompileScope;
-  /** compile through ccache under the cache directory when it is installed (default true; benchmarks turn it off) */
-  ccache?: boolean;
-  locales: string[];
-  keepDebug: boolean;
-  installDeps: boolean;
-  jobs: number;
-  log: Logger;
-  /** the platform to build for (--arch; default: this machine's): another one is cross-built */
-  platform?: Platform;
-}
-
-export interface Toolchain {
-  compiler: string;
-  glibc: string;
-  binutils: string;
-}
 
 /** The compiler, binutils and glibc a build for `target` uses (a cross build: the cross tools, the target's glibc package). */
 export async function toolchainVersions(target: BuildTarget = nativeTarget()): Promise<Toolchain> {

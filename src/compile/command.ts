@@ -8,7 +8,7 @@ import { buildBundles } from './build';
 import { archOption } from '../core/platform';
 import { parseLinkage } from './dynamic';
 import { parseLocaleList } from './locales';
-import { WalRedoMode } from './walredo';
+import { WalRedoMode } from './types';
 
 export function parseJobs(text: string | undefined): number {
   if (text === undefined) return availableParallelism();

@@ -14,7 +14,7 @@ import { withCacheLock } from './cache-lock';
 import { ccacheEnv, readCcacheStats, zeroCcacheStats } from './ccache';
 import { compilerFrontDir, realCompiler } from './compiler-front';
 import { configureArgs, configureEnv, staticIcuLibs, unrelocatedPrefix } from './configure';
-import type { Toolchain } from './build';
+import type { CompileScope, Toolchain } from './types';
 import { binTools, BuildTarget, crossCompilerFlags, crossEnv, isCross } from './cross';
 import { IcuChoice } from './icu';
 import { IN_TREE_MODULES } from './modules';
@@ -69,8 +69,6 @@ export function contribModuleDirs(): string[] {
 
 /** share/ files a full install takes from directories the bundle does not compile: copied from the source. */
 export const SHARE_FILES_FROM_SOURCE = [{ from: 'src/bin/psql/psqlrc.sample', to: 'psqlrc.sample' }];
-
-export type CompileScope = 'bundle' | 'all';
 
 export interface CompiledTree {
   /** the configured and compiled tree (in the cache) */

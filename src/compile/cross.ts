@@ -2,7 +2,7 @@
  * Building for another platform than the build machine's (pure): what the machine needs for it,
  * from Debian's cross toolchain and the multiarch packages of the target's static libraries.
  */
-import { hostPlatform, Platform } from '../core/platform';
+import { foreignTools, hostPlatform, Platform } from '../core/platform';
 import { UserError } from '../util/errors';
 import { Requirement, REQUIREMENTS } from './toolchain';
 
@@ -100,9 +100,10 @@ export function crossCompilerFlags(t: BuildTarget): string[] {
  */
 export function crossRequirements(target: Platform): Requirement[] {
   const t = target.triplet;
-  const cc = `${t}-gcc`;
+  const { cc: compiler, qemuUser, qemuSystem } = foreignTools(target);
+  const cc = compiler.command;
   return [
-    { what: `C compiler for ${target.label}`, kind: 'command', name: cc, debianPackage: `gcc-${t}` },
+    { what: `C compiler for ${target.label}`, kind: 'command', name: cc, debianPackage: compiler.debianPackage },
     {
       what: `C++ compiler for ${target.label} (libstdc++ for ICU)`,
       kind: 'command',
@@ -118,20 +119,20 @@ export function crossRequirements(target: Platform): Requirement[] {
     {
       what: `${target.label} emulation (runs zic and pg_config at build time, the bundle in verify)`,
       kind: 'command',
-      name: `qemu-${target.qemu}-static`,
-      debianPackage: 'qemu-user-static',
+      name: qemuUser.command,
+      debianPackage: qemuUser.debianPackage,
     },
     {
       what: `${target.label} system emulation (verify runs walredo, which enters seccomp, under a real ${target.label} kernel)`,
       kind: 'command',
-      name: `qemu-system-${target.qemu}`,
-      debianPackage: target.arch === 'aarch64' ? 'qemu-system-arm' : 'qemu-system-x86',
+      name: qemuSystem.command,
+      debianPackage: qemuSystem.debianPackage,
     },
     {
       what: `${target.label} programs run through qemu (binfmt_misc; build-time programs such as zic run that way)`,
       kind: 'file',
-      name: `/proc/sys/fs/binfmt_misc/qemu-${target.qemu}`,
-      debianPackage: 'qemu-user-static',
+      name: qemuUser.binfmtEntry,
+      debianPackage: qemuUser.debianPackage,
     },
     ...STATIC_LIBRARIES.map((l): Requirement =>
       // glibc: the multiarch package's, which the build links (crossCompilerFlags), not the cross toolchain's

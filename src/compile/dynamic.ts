@@ -34,8 +34,7 @@ import { TREE_MAKE_ARGS } from './compiled-tree';
 import { wrapFlag } from './configure';
 import { copyModuleTree, IN_TREE_MODULES, librariesOf, readMakeVars } from './modules';
 import { builtinWalRedoDir, parseWrapList } from './walredo';
-
-export type Linkage = 'static' | 'dynamic';
+import { Linkage } from './types';
 
 export function parseLinkage(text: string | undefined): Linkage {
   if (text === undefined || text === '' || text === 'static') return 'static';

@@ -6,13 +6,13 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { VersionManifest } from '../core/manifest';
 import { manifestSource, ResolvedSource } from '../source/resolve';
-import type { BuildRequest, Toolchain } from './build';
+import type { BuildRequest, Toolchain, WalRedoMode } from './types';
 import { findCcache } from './ccache';
 import { compileAndStage, CompiledTree } from './compiled-tree';
 import { componentsFor, DebianPackages } from './components';
 import { IcuChoice } from './icu';
 import { BuildTarget, isCross } from './cross';
-import { walRedoModules, WalRedoMode } from './walredo';
+import { walRedoModules } from './walredo';
 
 /** One version to build into `out`. */
 export interface VersionJob {

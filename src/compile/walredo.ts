@@ -4,8 +4,7 @@ import { UserError } from '../util/errors';
 import { Logger } from '../util/logger';
 import { packageRoot } from '../util/package-root';
 import { buildPgxsModule, ModuleTools, PreparedModule } from './modules';
-
-export type WalRedoMode = 'builtin' | 'fork' | 'none';
+import { WalRedoMode } from './types';
 
 /**
  * The walredo mode: 'fork' when the tree has its own --wal-redo (it is left alone), 'builtin'

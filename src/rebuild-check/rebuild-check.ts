@@ -3,7 +3,7 @@
  * the per-file comparison of a bundle with its rebuild.
  */
 import { compilerFlags, configureArgs } from '../compile/configure';
-import type { Toolchain } from '../compile/build';
+import type { Toolchain } from '../compile/types';
 import type { BuildTarget } from '../compile/cross';
 import { FileEntry, VersionManifest } from '../core/manifest';
 import { parseSourceSpec, SourceSpec } from '../source/spec';
