@@ -11,7 +11,7 @@ import { listVersionDirs } from '../core/bundle-files';
 import { readManifestFile } from '../core/manifest-file';
 import { UserError, errorMessage } from '../util/errors';
 import { checkKernelFloor } from './checks/kernel-floor';
-import { checkCrossArchitecture, OtherPlatformBundle } from './checks/cross-architecture';
+import { checkCrossArchitecture } from './checks/cross-architecture';
 import { hostPlatform, Platform, platformById } from '../core/platform';
 import { bootVerifyVm, emulationProblem, walRedoNeedsVm } from './vm/session';
 import type { AArch64Vm } from './vm/machine';
@@ -35,7 +35,7 @@ import {
   checkPgVersionFile,
   checkSingleUserQuery,
 } from './checks/cluster';
-import { VersionContext } from './checks/context';
+import { OtherPlatformBundle, VersionContext } from './checks/context';
 import { checkDeterminism, checkHostIndependence } from './checks/determinism';
 import { checkManifestFiles } from './checks/manifest-files';
 import { VerifyReport } from './report';

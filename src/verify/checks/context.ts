@@ -1,8 +1,14 @@
 import { CheckResult, Manifest, VersionConformance, VersionManifest } from '../../core/manifest';
+import { Platform } from '../../core/platform';
 import { Logger } from '../../util/logger';
 import { Sandbox } from '../sandbox';
-import type { OtherPlatformBundle } from './cross-architecture';
 import type { AArch64Vm } from '../vm/machine';
+
+/** The bundle of the same majors built for another platform (verify --cross-check). */
+export interface OtherPlatformBundle {
+  bundleDir: string;
+  platform: Platform;
+}
 
 /** Everything the checks of one version share; checks fill the `facts` and the data-directory paths. */
 export interface VersionContext {

@@ -6,19 +6,12 @@
  * differently on one architecture (collation order, catalog contents, float formatting) shows here.
  */
 import { CheckResult } from '../../core/manifest';
-import { Platform } from '../../core/platform';
 import { hostRunner, HostRunner } from '../sandbox';
-import { fail, listSome, pass, VersionContext } from './context';
+import { fail, listSome, OtherPlatformBundle, pass, VersionContext } from './context';
 import { needsCluster } from './cluster';
 import { compareWithEmptyRoot, excludedSummary, hostCopy, hostInitdb } from './determinism';
 
 export const CROSS_ARCHITECTURE = 'cross-architecture';
-
-/** The bundle of the same majors built for another platform (verify --cross-check). */
-export interface OtherPlatformBundle {
-  bundleDir: string;
-  platform: Platform;
-}
 
 export async function checkCrossArchitecture(
   ctx: VersionContext,
