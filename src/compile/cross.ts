@@ -103,7 +103,12 @@ export function crossRequirements(target: Platform): Requirement[] {
   const { cc: compiler, qemuUser, qemuSystem } = foreignTools(target);
   const cc = compiler.command;
   return [
-    { what: `C compiler for ${target.label}`, kind: 'command', name: cc, debianPackage: compiler.debianPackage },
+    {
+      what: `C compiler for ${target.label}`,
+      kind: 'command',
+      name: cc,
+      debianPackage: compiler.debianPackage,
+    },
     {
       what: `C++ compiler for ${target.label} (libstdc++ for ICU)`,
       kind: 'command',

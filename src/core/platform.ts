@@ -24,6 +24,8 @@ export interface Platform {
   qemu: string;
   /** AUDIT_ARCH_* (seccomp_data.arch: what a seccomp filter sees for this platform's system calls) */
   auditArch: number;
+  /** Debian's package of qemu-system-<qemu> (a whole machine of this platform) */
+  qemuSystemPackage: 'qemu-system-x86' | 'qemu-system-arm';
 }
 
 export const PLATFORMS: readonly Platform[] = [
@@ -37,6 +39,7 @@ export const PLATFORMS: readonly Platform[] = [
     arch: 'x86_64',
     qemu: 'x86_64',
     auditArch: 0xc000003e,
+    qemuSystemPackage: 'qemu-system-x86',
   },
   {
     id: 'linux-aarch64',
@@ -48,6 +51,7 @@ export const PLATFORMS: readonly Platform[] = [
     arch: 'aarch64',
     qemu: 'aarch64',
     auditArch: 0xc00000b7,
+    qemuSystemPackage: 'qemu-system-arm',
   },
 ];
 
@@ -112,4 +116,31 @@ export function platformOrder(ids: string[]): string[] {
     return i < 0 ? PLATFORMS.length : i;
   };
   return [...ids].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** A command another machine runs for a platform, and the Debian package that installs it. */
+export interface ForeignTool {
+  command: string;
+  debianPackage: string;
+}
+
+/**
+ * What another machine runs to compile for `p` and to run its programs (pure; the build needs them
+ * for a cross build, verify for a bundle of another platform): Debian's cross C compiler, qemu-user
+ * with its binfmt_misc entry, and qemu-system for a whole machine of `p`.
+ */
+export function foreignTools(p: Platform): {
+  cc: ForeignTool;
+  qemuUser: ForeignTool & { binfmtEntry: string };
+  qemuSystem: ForeignTool;
+} {
+  return {
+    cc: { command: `${p.triplet}-gcc`, debianPackage: `gcc-${p.triplet}` },
+    qemuUser: {
+      command: `qemu-${p.qemu}-static`,
+      debianPackage: 'qemu-user-static',
+      binfmtEntry: `/proc/sys/fs/binfmt_misc/qemu-${p.qemu}`,
+    },
+    qemuSystem: { command: `qemu-system-${p.qemu}`, debianPackage: p.qemuSystemPackage },
+  };
 }

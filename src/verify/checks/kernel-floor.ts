@@ -8,7 +8,9 @@ import { describeEnd, firstLines, ProcessOutcome, spawnCollect, succeeded } from
 import { join } from 'node:path';
 import { DEFAULT_TENANT_SHARD_ID, readOnlyRootArgs } from '../../walredo/suite';
 import { rootSpawnFromBwrap } from '../vm/bwrap';
+import { VM_PLATFORM } from '../vm/boot';
 import type { AArch64Vm } from '../vm/machine';
+import { emulatedPlatform } from '../vm/session';
 import { fail, pass, skip, VersionContext } from './context';
 
 export const KERNEL_FLOOR = 'kernel-floor';
@@ -34,8 +36,8 @@ export function kernelFloorPlatforms(
   host: Platform | undefined = hostPlatform(),
 ): { filtered: Platform; emulated?: Platform } {
   const filtered = host ?? platformById('linux-x86_64')!;
-  const bundle = bundlePlatform ? platformById(bundlePlatform) : undefined;
-  return bundle && bundle.id !== filtered.id ? { filtered, emulated: bundle } : { filtered };
+  const emulated = emulatedPlatform(bundlePlatform, filtered);
+  return emulated ? { filtered, emulated } : { filtered };
 }
 
 /** How the run was filtered, for the check's detail (pure). */
@@ -103,7 +105,7 @@ function vmFilteredSession(
   input: Buffer,
 ): Promise<ProcessOutcome> {
   const r = rootSpawnFromBwrap(readOnlyRootArgs(versionDir, major, walredoArgs));
-  const seccomp = kernelFloorFilter(kernelFloorProgram(platformById('linux-aarch64')!.auditArch));
+  const seccomp = kernelFloorFilter(kernelFloorProgram(VM_PLATFORM.auditArch));
   return spawnCollect(r.command, r.args, {
     input,
     start: (cmd, args) =>

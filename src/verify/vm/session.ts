@@ -7,18 +7,30 @@
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hostPlatform, Platform, platformById } from '../../core/platform';
+import { foreignTools, hostPlatform, Platform, platformById } from '../../core/platform';
 import { Logger } from '../../util/logger';
 import { provisionGuestKernel } from './kernel';
+import { VM_PLATFORM, VM_TOOLS } from './boot';
 import { AArch64Vm } from './machine';
 
-/** Whether walredo of a `bundlePlatform` bundle needs the VM on `host` (pure). */
+/**
+ * The platform of a `bundlePlatform` bundle when it runs on `host` only under qemu-user (another
+ * platform than the machine's), else undefined (pure).
+ */
+export function emulatedPlatform(
+  bundlePlatform: string | undefined,
+  host: Platform | undefined = hostPlatform(),
+): Platform | undefined {
+  const bundle = bundlePlatform ? platformById(bundlePlatform) : undefined;
+  return bundle && host && bundle.id !== host.id ? bundle : undefined;
+}
+
+/** Whether walredo of a `bundlePlatform` bundle needs the VM on `host`: emulated there, and the VM's platform (pure). */
 export function walRedoNeedsVm(
   bundlePlatform: string | undefined,
   host: Platform | undefined = hostPlatform(),
 ): boolean {
-  const bundle = bundlePlatform ? platformById(bundlePlatform) : undefined;
-  return bundle?.arch === 'aarch64' && host !== undefined && host.arch !== 'aarch64';
+  return emulatedPlatform(bundlePlatform, host)?.id === VM_PLATFORM.id;
 }
 
 /**
@@ -30,12 +42,12 @@ export function emulationProblem(
   host: Platform | undefined = hostPlatform(),
   exists: (path: string) => boolean = existsSync,
 ): string | undefined {
-  const bundle = bundlePlatform ? platformById(bundlePlatform) : undefined;
-  if (!bundle || !host || bundle.id === host.id) return undefined;
-  const entry = `/proc/sys/fs/binfmt_misc/qemu-${bundle.qemu}`;
-  return exists(entry)
+  const bundle = emulatedPlatform(bundlePlatform, host);
+  if (!bundle || !host) return undefined;
+  const { binfmtEntry, debianPackage } = foreignTools(bundle).qemuUser;
+  return exists(binfmtEntry)
     ? undefined
-    : `this ${host.label} machine cannot run the ${bundle.label} bundle: no binfmt_misc entry ${entry} (qemu-user-static)`;
+    : `this ${host.label} machine cannot run the ${bundle.label} bundle: no binfmt_misc entry ${binfmtEntry} (${debianPackage})`;
 }
 
 /**
@@ -47,7 +59,7 @@ export async function bootVerifyVm(bundleDir: string, cacheDir: string, log: Log
   const kernel = await log.step('AArch64 VM: the guest kernel (Debian arm64, kept in the cache)', () =>
     provisionGuestKernel(join(cacheDir, 'vm-kernel')),
   );
-  const vm = await log.step('AArch64 VM: boot (qemu-system-aarch64)', () =>
+  const vm = await log.step(`AArch64 VM: boot (${VM_TOOLS.qemuSystem.command})`, () =>
     AArch64Vm.boot({ kernelDir: kernel.dir, shares: [{ hostPath: bundleDir }, { hostPath: tmpdir() }] }),
   );
   log.info(
