@@ -1,7 +1,8 @@
 import * as core from '@actions/core';
 import { CommandContext, CommandHandler } from '../core/context';
 import { normaliseOptions } from '../core/normalise-options';
-import { CommandName, OPTION_SPECS, optionsFor, RawOptions } from '../core/options';
+import { CommandName } from '../core/option-spec';
+import { OPTION_SPECS, optionsFor, RawOptions } from '../core/options';
 import { findCommand, COMMANDS } from '../commands/registry';
 import { explainNetworkFailure } from '../github/errors';
 import { errorMessage } from '../util/errors';

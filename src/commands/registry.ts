@@ -9,7 +9,7 @@ import { rebuildCheckCommand } from '../rebuild-check/command';
 import { compareCommand } from '../compare/command';
 import { compatibilityStatusCommand } from '../pin-bump/compatibility-status';
 import { CommandHandler } from '../core/context';
-import { CommandName } from '../core/options';
+import { CommandName } from '../core/option-spec';
 
 export interface CommandEntry {
   name: CommandName;

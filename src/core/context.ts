@@ -1,5 +1,5 @@
 import { Logger } from '../util/logger';
-import { RawOptions } from './options';
+import { OptionKey, RawOptions } from './options';
 
 /** What a command can report back to its front door (action outputs, job summary). */
 export interface CommandContext {
@@ -17,18 +17,18 @@ export interface CommandContext {
 /** A command's implementation: returns the process exit code. */
 export type CommandHandler = (options: RawOptions, ctx: CommandContext) => Promise<number>;
 
-export function stringOption(options: RawOptions, key: string): string | undefined {
+export function stringOption(options: RawOptions, key: OptionKey): string | undefined {
   const v = options[key];
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-export function listOption(options: RawOptions, key: string): string[] {
+export function listOption(options: RawOptions, key: OptionKey): string[] {
   const v = options[key];
   if (Array.isArray(v)) return v;
   if (typeof v === 'string' && v) return [v];
   return [];
 }
 
-export function boolOption(options: RawOptions, key: string): boolean {
+export function boolOption(options: RawOptions, key: OptionKey): boolean {
   return options[key] === true;
 }

@@ -1,6 +1,7 @@
 /** Option values as a command receives them: defaults applied, lists split, booleans parsed strictly. */
 import { UserError } from '../util/errors';
-import { CommandName, optionsFor, OptionSpec, RawOptions } from './options';
+import { CommandName, OptionSpec } from './option-spec';
+import { optionsFor, RawOptions } from './options';
 
 /** Applies defaults and splits list inputs (the action passes lists as newline- or comma-separated text). */
 export function normaliseOptions(command: CommandName, raw: RawOptions): RawOptions {

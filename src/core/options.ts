@@ -3,36 +3,7 @@
  * (action.yml inputs) are both generated from this table, so the two front doors cannot drift.
  */
 
-/** Every command of both front doors. */
-export const COMMAND_NAMES = [
-  'build',
-  'verify',
-  'publish',
-  'fetch',
-  'pin-bump',
-  'run',
-  'doctor',
-  'rebuild-check',
-  'outdated',
-  'compare',
-  'compatibility-status',
-] as const;
-export type CommandName = (typeof COMMAND_NAMES)[number];
-
-export interface OptionSpec {
-  /** camelCase key in the parsed options object */
-  key: string;
-  /** CLI flag, e.g. "--pg <versions>" */
-  flag: string;
-  /** action.yml input name */
-  input: string;
-  description: string;
-  kind: 'string' | 'boolean' | 'list';
-  default?: string | boolean;
-  commands: CommandName[];
-  /** true for secrets: masked and never printed */
-  secret?: boolean;
-}
+import { COMMAND_NAMES, CommandName, OptionSpec } from './option-spec';
 
 const BUILDING: CommandName[] = ['build', 'run'];
 const VERIFYING: CommandName[] = ['verify', 'run'];
@@ -43,7 +14,7 @@ const FETCHING: CommandName[] = ['fetch', 'rebuild-check', 'compare'];
 /** the commands that call GitHub */
 const CALLING: CommandName[] = [...PUBLISHING, ...BUMPING, ...FETCHING, 'compatibility-status'];
 
-export const OPTION_SPECS: OptionSpec[] = [
+export const OPTION_SPECS = optionTable([
   {
     key: 'pg',
     flag: '--pg <versions>',
@@ -396,10 +367,24 @@ export const OPTION_SPECS: OptionSpec[] = [
     commands: [...COMMAND_NAMES],
     description: 'print debug output',
   },
-];
+]);
 
-export function optionsFor(command: CommandName): OptionSpec[] {
+/** The table as written, with each key kept as its literal type. */
+function optionTable<const K extends string>(
+  specs: (OptionSpec & { key: K })[],
+): (OptionSpec & { key: K })[] {
+  return specs;
+}
+
+/** An option's key: a misspelt key does not compile. */
+export type OptionKey = (typeof OPTION_SPECS)[number]['key'];
+
+/** One row of the table, its key typed. */
+export type KeyedOptionSpec = OptionSpec & { key: OptionKey };
+
+export function optionsFor(command: CommandName): KeyedOptionSpec[] {
   return OPTION_SPECS.filter((o) => o.commands.includes(command));
 }
 
-export type RawOptions = Record<string, string | boolean | string[] | undefined>;
+/** Option values by key, as a front door parsed them. */
+export type RawOptions = Partial<Record<OptionKey, string | boolean | string[]>>;
