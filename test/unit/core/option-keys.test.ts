@@ -10,7 +10,7 @@ describe('option keys are typed by the options table', () => {
     expect(listOption(options, 'module')).toEqual(['a', 'b']);
   });
 
-  test('a misspelt key does not compile (CI's type-check covers this file: an unneeded @ts-expect-error fails it)', () => {
+  test('a misspelt key does not compile (the type-check CI runs covers this file: an unneeded @ts-expect-error fails it)', () => {
     // @ts-expect-error 'pgg' is not a key of OPTION_SPECS
     expect(stringOption(options, 'pgg')).toBeUndefined();
     // @ts-expect-error 'dryrun' is not a key of OPTION_SPECS (it is dryRun)
