@@ -15,6 +15,7 @@ import { UserError } from '../util/errors';
 import { parseJson } from '../util/json';
 import { shown } from '../util/log-text';
 import { packageRoot } from '../util/package-root';
+import { ReleaseInfo } from '../release/info';
 import { pinnedWalRedo, PinnedWalRedo, WalRedoRequirement } from './walredo-dialect';
 
 export const PIN_SCHEMA_VERSION = 2;
@@ -77,28 +78,6 @@ export interface PinFileV1 extends PinnedBundle {
   platform: string;
   releaseUrl: string;
   requires?: { walredo?: WalRedoRequirement };
-}
-
-/** Where one platform's bundle asset of a release is. */
-export interface ReleaseAssetInfo {
-  assetName: string;
-  assetUrl: string;
-  sha256: string;
-  manifestUrl?: string;
-}
-
-/** Where a release lives and what its bundle assets are (from publish, or computed from --tag). */
-export interface ReleaseInfo {
-  /** owner/name of the release repository */
-  repository: string;
-  tag: string;
-  releaseUrl: string;
-  /** one bundle asset per platform id */
-  assets: Record<string, ReleaseAssetInfo>;
-  /** the release's created_at on GitHub (a dry run has none) */
-  releasedAt?: string;
-  /** Link for "conformance report" in the PR body (default: the first platform's manifestUrl). */
-  conformanceUrl?: string;
 }
 
 /** The platforms a pin has a bundle for, in platform order. */

@@ -11,26 +11,10 @@ import { readManifestFile } from '../core/manifest-file';
 import { isSha256Hex } from '../util/hash';
 import { shown } from '../util/log-text';
 import { releaseUrls } from '../github/repository';
-import { bundleAssetName, MANIFEST_ASSET, platformManifestName } from '../publish/naming';
+import { bundleAssetName, MANIFEST_ASSET, platformManifestName } from '../release/naming';
+import { parseSha256Sums } from '../release/checksums';
 import { platformOrder } from '../core/platform';
-import { ReleaseAssetInfo, ReleaseInfo } from './pin-file';
-
-/** `<hex>  <name>` lines (sha256sum format, text or binary marker) → name → sha256 (pure); a name listed twice is refused. */
-export function parseSha256Sums(text: string, where = 'SHA256SUMS'): Map<string, string> {
-  const sums = new Map<string, string>();
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^([0-9a-fA-F]{64}) [ *](.+)$/.exec(line.trim());
-    if (!m) continue;
-    // two sums for one name: which one vouches for the file is not for a reader to pick
-    if (sums.has(m[2]))
-      throw new UserError(
-        `${where} lists ${shown(m[2])} more than once`,
-        'do not use this release: publish writes each name once; re-publish it (publish --replace)',
-      );
-    sums.set(m[2], m[1].toLowerCase());
-  }
-  return sums;
-}
+import { ReleaseAssetInfo, ReleaseInfo } from '../release/info';
 
 /**
  * The manifests of the release, one per platform in platform order: <out>/publish/manifest-<platform>.json

@@ -1,5 +1,5 @@
 /**
- * `pg-bundle publish [artifact-dir...]` and `pg-bundle fetch --pin-file <pin> --out <dir> [--arch <arch>]`.
+ * `pg-bundle publish [artifact-dir...]`.
  *
  * publish: packs the bundle (from --out, or from the artifact directories given as arguments, one
  * per matrix job; the artifacts of several platforms give one bundle per platform) into the
@@ -15,12 +15,10 @@ import { GitHubAccess, githubAccess } from '../github/access';
 import { apiCall } from '../github/errors';
 import { createGitHubClient } from '../github/client';
 import { parseRepository } from '../github/repository';
-import { deadlinesOption } from '../github/deadlines';
 import { retryPolicy } from '../github/retry';
 import { UserError } from '../util/errors';
 import { assemblePublishInputs, findArtifactDirs } from './artifacts';
-import { fetchBundle } from './fetch';
-import { defaultTag, validateTag } from './naming';
+import { defaultTag, validateTag } from './tag';
 import { PreparedRelease, prepareRelease } from './prepare';
 import { MakeLatest, PublishOutcome, publishRelease } from './release';
 import { adoptSameContent } from './same-content';
@@ -271,32 +269,5 @@ export const publishCommand: CommandHandler = async (options, ctx) => {
     releasedAt,
   });
   await reportPublished(prepared, published, record, ctx);
-  return 0;
-};
-
-export const fetchCommand: CommandHandler = async (options, ctx) => {
-  const pinPath = stringOption(options, 'pinFile');
-  if (!pinPath)
-    throw new UserError('fetch needs a pin file', 'pass --pin-file <path to postgres-bundle.json>');
-  const access = githubAccess(options, ctx);
-  const result = await fetchBundle({
-    pinPath,
-    outDir: stringOption(options, 'out') ?? 'out',
-    token: access.token,
-    apiUrl: access.apiUrl,
-    log: ctx.log,
-    retry: retryPolicy(),
-    deadlines: deadlinesOption(stringOption(options, 'timeout')),
-    arch: stringOption(options, 'arch'),
-  });
-  ctx.setOutput('dir', result.dir);
-  ctx.setOutput('tag', result.tag);
-  ctx.setOutput('sha256', result.sha256);
-  const versions = result.versions
-    .map((m, i) => `v${m} (PostgreSQL ${result.postgresVersions[i]})`)
-    .join(', ');
-  await ctx.addSummary(
-    `### pg-bundle fetch\n\nUnpacked \`${result.tag}\` (${result.platform}) into \`${result.dir}\`: ${versions}; sha256 \`${result.sha256}\`, checked against the pin and every file against its manifest.\n`,
-  );
   return 0;
 };

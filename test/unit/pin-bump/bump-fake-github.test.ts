@@ -10,7 +10,7 @@ import { RawOptions } from '../../../src/core/options';
 import { makePinBumpCommand } from '../../../src/pin-bump/command';
 import { pinFromManifest, serialisePin } from '../../../src/pin-bump/pin-file';
 import { releaseUrls } from '../../../src/github/repository';
-import { bundleAssetName } from '../../../src/publish/naming';
+import { bundleAssetName } from '../../../src/release/naming';
 import { MemoryLogger } from '../../../src/util/logger';
 import { FakeGitHub } from '../../fake-github';
 import { FIXTURES, fixtureManifest } from './helpers';

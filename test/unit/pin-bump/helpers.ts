@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Manifest } from '../../../src/core/manifest';
-import { pinFromManifest, ReleaseInfo } from '../../../src/pin-bump/pin-file';
+import { pinFromManifest } from '../../../src/pin-bump/pin-file';
+import { ReleaseInfo } from '../../../src/release/info';
 import { releaseUrls } from '../../../src/github/repository';
-import { bundleAssetName } from '../../../src/publish/naming';
+import { bundleAssetName } from '../../../src/release/naming';
 import { releaseOf } from '../../support/pins';
 
 export const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'pin-bump');

@@ -4,25 +4,14 @@ import { join } from 'node:path';
 import { serverUrlFromApiUrl } from '../../../src/github/access';
 import { releaseUrls } from '../../../src/github/repository';
 import {
-  parseSha256Sums,
   readReleaseManifest,
   readReleaseManifests,
   readReleaseInfo,
   releaseInfoFromRecord,
 } from '../../../src/pin-bump/release-info';
-import { bundleAssetName } from '../../../src/publish/naming';
+import { bundleAssetName } from '../../../src/release/naming';
 
 const SHA = '0123456789abcdef'.repeat(4);
-
-test('parseSha256Sums reads sha256sum output (text and binary markers)', () => {
-  const sums = parseSha256Sums(
-    `${SHA}  pg-bundle-t-linux-x86_64.tar.zst\n${'F'.repeat(64)} *manifest.json\nnot a line\n`,
-  );
-  expect([...sums]).toEqual([
-    ['pg-bundle-t-linux-x86_64.tar.zst', SHA],
-    ['manifest.json', 'f'.repeat(64)],
-  ]);
-});
 
 test('release URLs follow GitHub release download paths', () => {
   expect(releaseUrls('https://github.com/', 'acme/rel', 'bundle-1', bundleAssetName('bundle-1'))).toEqual({

@@ -1,9 +1,8 @@
 import { chmodSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assemblePublishInput } from '../../../src/publish/artifacts';
-import { formatSha256Sums } from '../../../src/publish/checksums';
 import { retryDecision, DEFAULT_RETRY } from '../../../src/github/retry';
-import { bundleAssetName, defaultTag, validateTag } from '../../../src/publish/naming';
+import { defaultTag, validateTag } from '../../../src/publish/tag';
 import { buildBundleArchive } from '../../../src/publish/prepare';
 import { renderReleaseBody } from '../../../src/publish/release-body';
 import { safeArchivePath } from '../../../src/publish/tarball';
@@ -85,19 +84,9 @@ describe('pure helpers', () => {
     expect(defaultTag(two)).toMatch(/^bundle-15\.4-16\.4-[0-9a-f]{7}$/);
     // no date in the tag: the same files give the same release on any day
     expect(defaultTag(two)).toBe(defaultTag(makeArtifactDir(tempDir(), [15, 16])));
-    expect(bundleAssetName('t1')).toBe('pg-bundle-t1-linux-x86_64.tar.zst');
     expect(validateTag('bundle-20250304-abc1234')).toBe('bundle-20250304-abc1234');
     for (const bad of ['-x', 'a b', 'a..b', 'x.lock', 'a/b', ''])
       expect(() => validateTag(bad)).toThrow(/not allowed/);
-  });
-
-  it('formats SHA256SUMS like sha256sum', () => {
-    expect(
-      formatSha256Sums([
-        { name: 'b', sha256: '2'.repeat(64) },
-        { name: 'a', sha256: '1'.repeat(64) },
-      ]),
-    ).toBe(`${'1'.repeat(64)}  a\n${'2'.repeat(64)}  b\n`);
   });
 
   it('renders a readable release body', () => {

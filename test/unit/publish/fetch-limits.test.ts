@@ -9,7 +9,7 @@ import { AddressInfo } from 'node:net';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Deadlines, deadlinesOption } from '../../../src/github/deadlines';
-import { parseSha256Sums } from '../../../src/pin-bump/release-info';
+import { parseSha256Sums } from '../../../src/release/checksums';
 import { fetchBundle, fetchRelease, FetchTarget } from '../../../src/publish/fetch';
 import { zstdCompress } from '../../../src/publish/zstd';
 import { withDirLock } from '../../../src/util/dir-lock';

@@ -13,7 +13,7 @@ import { parsePin, PinFile, serialisePin } from '../../../src/pin-bump/pin-file'
 import { PublishRecord, publishCommand } from '../../../src/publish/command';
 import { fetchBundle } from '../../../src/publish/fetch';
 import { retryPolicy } from '../../../src/github/retry';
-import { parseSha256Sums } from '../../../src/pin-bump/release-info';
+import { parseSha256Sums } from '../../../src/release/checksums';
 import { UserError } from '../../../src/util/errors';
 import { MemoryLogger } from '../../../src/util/logger';
 import { FakeGitHub } from '../../fake-github';

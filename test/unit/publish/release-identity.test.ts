@@ -11,7 +11,7 @@ import { outdatedCommand } from '../../../src/outdated/command';
 import { compareWithAvailable } from '../../../src/outdated/outdated';
 import { DEFAULT_PIN_PATH as PIN, parsePin, primaryBundle } from '../../../src/pin-bump/pin-file';
 import { publishCommand, PublishRecord } from '../../../src/publish/command';
-import { defaultTag } from '../../../src/publish/naming';
+import { defaultTag } from '../../../src/publish/tag';
 import { contentDigest, releaseManifest } from '../../../src/publish/release-identity';
 import { FakeGitHub } from '../../fake-github';
 import { bumpAndReadPin, makeArtifactDir, tempDir, testContext, unpackArchive } from './helpers';

@@ -1,5 +1,5 @@
 /**
- * Release naming (pure). Tag scheme, default: `bundle-<versions>-<content>` where
+ * Release tags (pure). Tag scheme, default: `bundle-<versions>-<content>` where
  * - versions are the PostgreSQL versions of the bundle, joined by `-` (e.g. `15.18-18.1`);
  * - content is the first 7 hex digits of the bundle's content digest (release-identity.ts): the
  *   sha256 over every file's path, mode, size and sha256 (a release of several platforms: over each
@@ -12,21 +12,6 @@
 import { Manifest } from '../core/manifest';
 import { UserError } from '../util/errors';
 import { releaseDigest } from './release-identity';
-
-export function bundleAssetName(tag: string, platform = 'linux-x86_64'): string {
-  return `pg-bundle-${tag}-${platform}.tar.zst`;
-}
-
-export const MANIFEST_ASSET = 'manifest.json';
-
-/**
- * A platform's manifest in a release of several platforms (`manifest-linux-aarch64.json`); such a
- * release also carries its first platform's as manifest.json, for readers that know one platform.
- */
-export function platformManifestName(platform: string): string {
-  return `manifest-${platform}.json`;
-}
-export const SHA256SUMS_ASSET = 'SHA256SUMS';
 
 /** The default tag of a release of these manifests (one per platform; the first's versions name it). */
 export function defaultTag(manifests: Manifest | Manifest[]): string {
