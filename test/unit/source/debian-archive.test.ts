@@ -12,7 +12,9 @@ import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { fetchDebian, resolveSource, ResolveContext } from '../../../src/source/resolve';
+import { ResolveContext } from '../../../src/source/context';
+import { fetchDebian } from '../../../src/source/debian-source';
+import { resolveSource } from '../../../src/source/resolve';
 import { UserError } from '../../../src/util/errors';
 import { MemoryLogger } from '../../../src/util/logger';
 
