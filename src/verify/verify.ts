@@ -6,7 +6,7 @@ import { SUPPORTED_MAJORS } from '../core/majors';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CheckResult, Manifest } from '../core/manifest';
+import { CheckResult, Manifest, VersionConformance } from '../core/manifest';
 import { listVersionDirs } from '../core/bundle-files';
 import { readManifestFile } from '../core/manifest-file';
 import { UserError, errorMessage } from '../util/errors';
@@ -20,6 +20,7 @@ import { verifyWalRedo } from './checks/walredo';
 import { Logger } from '../util/logger';
 import { readWalSample, refuseSample, WalSampleFacts } from '../walredo/wal-sample';
 import { shown } from '../util/log-text';
+import { WalRedoReport } from '../walredo/suite/report';
 import {
   checkElfMachine,
   checkElfMinKernel,
@@ -183,7 +184,55 @@ async function verifyVersion(ctx: VersionContext): Promise<CheckResult[]> {
   return results;
 }
 
+/** What verify reads before anything runs: the bundle, its manifest, --wal's sample, --cross-check's bundle. */
+interface VerifyInputs {
+  bundleDir: string;
+  manifestPath: string;
+  manifest?: Manifest;
+  /** why the manifest could not be read */
+  problem?: string;
+  walSample?: { dir: string; facts: WalSampleFacts };
+  otherPlatform?: OtherPlatformBundle;
+}
+
+/** How the empty-root checks are isolated; none (and why) without --allow-unisolated. */
+interface Isolation {
+  method?: IsolationMethod;
+  problem?: string;
+}
+
 export async function verifyBundle(req: VerifyRequest): Promise<VerifyReport> {
+  const inputs = readInputs(req);
+  const isolation = await chooseIsolation(req);
+  req.log.info(`isolation: ${isolation.method ?? 'none'}`);
+  const work = mkdtempSync(join(tmpdir(), 'pg-bundle-verify-'));
+  // host runs drop to an unprivileged user, which must reach the copies and clusters below
+  chmodSync(work, 0o755);
+  const report: VerifyReport = { versions: {} };
+  // an aarch64 bundle here: walredo (the stage, and the kernel-floor session even with
+  // --skip-walredo) runs in a VM under a real arm64 kernel (qemu-user refuses seccomp)
+  let vm: AArch64Vm | undefined;
+  try {
+    if (walRedoNeedsVm(inputs.manifest?.platform))
+      vm = await bootVerifyVm(inputs.bundleDir, req.cacheDir ?? defaultCacheDir(), req.log);
+    for (const major of req.majors)
+      report.versions[String(major)] = await verifyMajor(
+        req,
+        inputs,
+        isolation,
+        join(work, `v${major}`),
+        major,
+        vm,
+      );
+  } finally {
+    await vm?.shutdown();
+    removeWork(work, req);
+  }
+  return report;
+}
+
+/** The request's inputs, each refused in one line (UserError) before anything runs. */
+function readInputs(req: VerifyRequest): VerifyInputs {
   const bundleDir = resolve(req.bundleDir);
   validateRequest(bundleDir, req.majors);
   const manifestPath = join(bundleDir, 'manifest.json');
@@ -200,91 +249,93 @@ export async function verifyBundle(req: VerifyRequest): Promise<VerifyReport> {
   const otherPlatform = req.crossCheck
     ? otherPlatformBundle(resolve(req.crossCheck), req.majors, manifest)
     : undefined;
+  return { bundleDir, manifestPath, manifest, problem, walSample, otherPlatform };
+}
 
-  let method: IsolationMethod | undefined = req.isolation;
-  let isolationProblem: string | undefined;
-  if (!method) {
-    const probe = await probeIsolation();
-    method = probe.method;
-    if (!method) {
-      isolationProblem = `neither bwrap nor unshare+chroot works here (${probe.notes.join('; ')}); install bubblewrap, allow user namespaces or run with sudo, or pass --allow-unisolated to run on the host without isolation`;
-      if (req.allowUnisolated) {
-        method = 'unisolated';
-        req.log.warn(
-          `no isolation method: running the empty-root checks on the host (--allow-unisolated): ${probe.notes.join('; ')}`,
-        );
-      }
-    }
+/** The method the request forces, else the first that works here; unisolated only when allowed. */
+async function chooseIsolation(req: VerifyRequest): Promise<Isolation> {
+  if (req.isolation) return { method: req.isolation };
+  const probe = await probeIsolation();
+  if (probe.method) return { method: probe.method };
+  const problem = `neither bwrap nor unshare+chroot works here (${probe.notes.join('; ')}); install bubblewrap, allow user namespaces or run with sudo, or pass --allow-unisolated to run on the host without isolation`;
+  if (!req.allowUnisolated) return { problem };
+  req.log.warn(
+    `no isolation method: running the empty-root checks on the host (--allow-unisolated): ${probe.notes.join('; ')}`,
+  );
+  return { method: 'unisolated', problem };
+}
+
+/** One version: its checks, then its walredo stage, whose sandbox measurement the hardening check takes. */
+async function verifyMajor(
+  req: VerifyRequest,
+  inputs: VerifyInputs,
+  isolation: Isolation,
+  workDir: string,
+  major: number,
+  vm: AArch64Vm | undefined,
+): Promise<VersionConformance> {
+  mkdirSync(workDir, { recursive: true });
+  const ctx: VersionContext = {
+    bundleDir: inputs.bundleDir,
+    major,
+    dir: `v${major}`,
+    manifestPath: inputs.manifestPath,
+    manifest: inputs.manifest,
+    manifestProblem: inputs.problem,
+    log: req.log,
+    workDir,
+    isolationProblem: isolation.problem,
+    facts: {},
+    otherPlatform: inputs.otherPlatform,
+    vm,
+  };
+  if (isolation.method)
+    ctx.sandbox = await createSandbox(isolation.method, inputs.bundleDir, join(workDir, 'sandbox'));
+  const checks = await req.log.step(`verify v${major}`, () => verifyVersion(ctx));
+  const walredo = await req.log.step(`verify v${major}: walredo`, () =>
+    verifyWalRedo(
+      inputs.bundleDir,
+      major,
+      inputs.manifest?.versions[String(major)],
+      req.skipWalredo === true,
+      req.log,
+      inputs.walSample?.facts.major === major ? inputs.walSample : undefined,
+      vm?.walRedoSpawn(),
+      inputs.otherPlatform && {
+        bundleDir: inputs.otherPlatform.bundleDir,
+        platform: inputs.otherPlatform.platform.id,
+      },
+    ),
+  );
+  addCrossPages(ctx, walredo.report);
+  // the walredo stage measured the sandbox; a skipped stage leaves the hardening check as it was
+  const sandboxed =
+    walredo.report.status === 'skip'
+      ? checks
+      : checks.map((c) => withWalRedoSandbox(c, walredo.report.mode, walredo.report.sandbox));
+  return { checks: [...sandboxed, walredo.check], ...ctx.facts, walredo: walredo.report };
+}
+
+/** The walredo stage's comparison of pages with the other platform's walredo, into the version's facts. */
+function addCrossPages(ctx: VersionContext, walredo: WalRedoReport): void {
+  const pages = walredo.crossPages;
+  if (pages)
+    ctx.facts.crossArchitecture = {
+      comparedWith: pages.comparedWith,
+      ...ctx.facts.crossArchitecture,
+      pagesCompared: pages.compared,
+      pagesDiffering: pages.differing + pages.unmatched,
+    };
+}
+
+function removeWork(work: string, req: VerifyRequest): void {
+  if (req.keepWork) {
+    req.log.info(`scratch clusters kept in ${work}`);
+    return;
   }
-  req.log.info(`isolation: ${method ?? 'none'}`);
-
-  const work = mkdtempSync(join(tmpdir(), 'pg-bundle-verify-'));
-  // host runs drop to an unprivileged user, which must reach the copies and clusters below
-  chmodSync(work, 0o755);
-  const report: VerifyReport = { versions: {} };
-  // an aarch64 bundle here: walredo (the stage, and the kernel-floor session even with
-  // --skip-walredo) runs in a VM under a real arm64 kernel (qemu-user refuses seccomp)
-  let vm: AArch64Vm | undefined;
   try {
-    if (walRedoNeedsVm(manifest?.platform))
-      vm = await bootVerifyVm(bundleDir, req.cacheDir ?? defaultCacheDir(), req.log);
-    for (const major of req.majors) {
-      const workDir = join(work, `v${major}`);
-      mkdirSync(workDir, { recursive: true });
-      const ctx: VersionContext = {
-        bundleDir,
-        major,
-        dir: `v${major}`,
-        manifestPath,
-        manifest,
-        manifestProblem: problem,
-        log: req.log,
-        workDir,
-        isolationProblem,
-        facts: {},
-        otherPlatform,
-        vm,
-      };
-      if (method) ctx.sandbox = await createSandbox(method, bundleDir, join(workDir, 'sandbox'));
-      const checks = await req.log.step(`verify v${major}`, () => verifyVersion(ctx));
-      const walredo = await req.log.step(`verify v${major}: walredo`, () =>
-        verifyWalRedo(
-          bundleDir,
-          major,
-          manifest?.versions[String(major)],
-          req.skipWalredo === true,
-          req.log,
-          walSample?.facts.major === major ? walSample : undefined,
-          vm?.walRedoSpawn(),
-          otherPlatform && { bundleDir: otherPlatform.bundleDir, platform: otherPlatform.platform.id },
-        ),
-      );
-      const pages = walredo.report.crossPages;
-      if (pages)
-        ctx.facts.crossArchitecture = {
-          comparedWith: pages.comparedWith,
-          ...ctx.facts.crossArchitecture,
-          pagesCompared: pages.compared,
-          pagesDiffering: pages.differing + pages.unmatched,
-        };
-      // the walredo stage measured the sandbox; a skipped stage leaves the hardening check as it was
-      const sandboxed =
-        walredo.report.status === 'skip'
-          ? checks
-          : checks.map((c) => withWalRedoSandbox(c, walredo.report.mode, walredo.report.sandbox));
-      checks.splice(0, checks.length, ...sandboxed, walredo.check);
-      report.versions[String(major)] = { checks, ...ctx.facts, walredo: walredo.report };
-    }
-  } finally {
-    await vm?.shutdown();
-    if (req.keepWork) req.log.info(`scratch clusters kept in ${work}`);
-    else {
-      try {
-        rmSync(work, { recursive: true, force: true });
-      } catch (err) {
-        req.log.warn(`could not remove the scratch directory ${work}: ${errorMessage(err)}`);
-      }
-    }
+    rmSync(work, { recursive: true, force: true });
+  } catch (err) {
+    req.log.warn(`could not remove the scratch directory ${work}: ${errorMessage(err)}`);
   }
-  return report;
 }
