@@ -5,53 +5,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../util/errors';
-import { Logger } from '../util/logger';
-import { defaultIdentity, WalRedoClient, WalRedoError, WalRedoSpawn } from './client';
-import { Corpus, DEFAULT_CORPUS_SCALE, generateCorpus, walSampleCorpus } from './corpus/corpus';
-import { loadStoredCorpus } from './corpus/store';
+import { defaultIdentity, WalRedoClient, WalRedoError } from './client';
+import { Corpus } from './corpus/corpus';
 import { ComparedVector, isCompared, RedoVector } from './corpus/vectors';
 import { probeResourceManagers, rmgrsFromVectors } from './rmgr-probe';
-import { measureSandbox } from './suite/sandbox';
-import { runProtocolTests } from './suite/protocol-tests';
-import { countFor, emptyReport, WalRedoMode, WalRedoReport } from './suite/report';
-import { runVectors } from './suite/run-vectors';
 import { CrossPages, CrossPagesResult } from './suite/cross-pages';
-import { measureServerWal, needsServerWal, refuseSample, ServerWal, WalSampleFacts } from './wal-sample';
-
-export interface WalRedoStageOptions {
-  /** Skip the stage (only when explicitly asked: --skip-walredo); the report says so. */
-  skip?: boolean;
-  /** The walredo mode recorded in the manifest at build time (default "builtin"). */
-  mode?: WalRedoMode;
-  /** Modules walredo preloads (manifest walredo.preload); the corpus server preloads them too. */
-  preload?: string[];
-  log?: Logger;
-  /** Use a stored corpus file (*.jsonl.gz) instead of generating WAL with the bundle's server. */
-  corpusFile?: string;
-  /** A WAL sample to replay instead of the generated corpus (verify --wal), read and refused-or-not before */
-  walSample?: { dir: string; facts: WalSampleFacts };
-  /** Working directory of the walredo processes (default: this process's) */
-  cwd?: string;
-  /** Workload scale of the generated corpus. */
-  scale?: number;
-  /** Per-request timeout (default 60 s, as the storage service). */
-  timeoutMs?: number;
-  /** Time a process may take to exit after bad input or end of input (default 10 s). */
-  exitBoundMs?: number;
-  /** Requests in flight at once (default 16). */
-  window?: number;
-  /** Appended as --tenant-shard-id like the storage service does; null to leave it out. */
-  tenantShardId?: string | null;
-  /** Vectors used by the protocol tests (default 64). */
-  samples?: number;
-  /** Starts the walredo processes (default: here; src/verify/vm's AArch64Vm.walRedoSpawn() in a VM). */
-  spawn?: WalRedoSpawn;
-  /**
-   * The same major built for another platform (verify --cross-check): its walredo, run here, answers
-   * every vector again and each page is compared with this walredo's (suite/cross-pages.ts).
-   */
-  crossCheck?: { bundleDir: string; platform: string };
-}
+import { WalRedoStageOptions } from './suite/options';
+import { runProtocolTests } from './suite/protocol-tests';
+import { emptyReport, WalRedoReport } from './suite/report';
+import { runVectors } from './suite/run-vectors';
+import { measureSandbox } from './suite/sandbox';
+import { admitWalSample, stageCorpus } from './suite/stage-corpus';
+import { conclude, recordCorpus } from './suite/verdict';
 
 export const DEFAULT_TENANT_SHARD_ID = '00000000000000000000000000000000';
 
@@ -209,30 +174,10 @@ export async function runWalRedoStage(
   options: WalRedoStageOptions = {},
 ): Promise<WalRedoReport> {
   const started = Date.now();
-  const mode = options.mode ?? 'builtin';
-  const log = options.log;
-  const report = emptyReport(mode);
+  const report = emptyReport(options.mode ?? 'builtin');
   const finish = () => ((report.durationMs = Date.now() - started), report);
-  if (options.skip) {
-    report.status = 'skip';
-    report.message = 'skipped on request (--skip-walredo)';
-    return finish();
-  }
-  const paths = walRedoPaths(bundleDir, major);
-  if (!existsSync(paths.postgres)) {
-    report.status = 'fail';
-    report.message = `${paths.postgres} does not exist: point verify at a bundle directory with v${major}/bin/postgres`;
-    return finish();
-  }
-  const exitBoundMs = options.exitBoundMs ?? 10000;
   const start = walRedoStarter(bundleDir, major, options);
-  const probe = await probeWalRedo(start, Math.max(exitBoundMs, 30000));
-  if (probe) {
-    report.mode = 'none';
-    report.status = 'fail';
-    report.message = noWalRedoMessage(major, probe);
-    return finish();
-  }
+  if (await doesNotRun(report, bundleDir, major, start, options)) return finish();
   let corpus: Corpus | undefined;
   try {
     // first, so that nothing later (the corpus) can leave the sandbox unmeasured
@@ -240,93 +185,112 @@ export async function runWalRedoStage(
       (cwd) => walRedoStarter(bundleDir, major, { ...options, cwd })(),
       major,
     );
-    log?.info(
+    options.log?.info(
       `walredo: seccomp ${report.sandbox.seccomp ?? 'unknown'} in /proc/<pid>/status; ${report.sandbox.forbiddenCall}`,
     );
-    let server: ServerWal | undefined;
-    if (options.walSample) {
-      const walredo = { mode, preload: options.preload };
-      if (needsServerWal(options.walSample.facts, walredo)) {
-        server = await measureServerWal(paths.bin, major, options.preload ?? []);
-        log?.info(`walredo: the bundle's own server writes ${server.dialect.summary}`);
-      }
-      report.walSample = {
-        dir: options.walSample.dir,
-        records: options.walSample.facts.records,
-        dialect: options.walSample.facts.dialect.summary,
-        stop: options.walSample.facts.stop,
-        ...(server ? { server: server.dialect.summary } : {}),
-      };
-      // also when the caller checked the sample before (checkWalSample): here with the server measured
-      const refused = refuseSample(options.walSample.facts, options.walSample.dir, walredo, server);
-      if (refused) {
-        report.status = 'fail';
-        report.message = `${refused.problem}; ${refused.fix}`;
-        return finish();
-      }
+    const paths = walRedoPaths(bundleDir, major);
+    const sample = await admitWalSample(report, paths.bin, major, options);
+    if (sample.refused) {
+      report.status = 'fail';
+      report.message = sample.refused;
+      return finish();
     }
-    corpus = options.walSample
-      ? walSampleCorpus(options.walSample.dir, options.walSample.facts.wal, {
-          customRmgrs: server?.registered ?? {},
-          tcidHeap: options.walSample.facts.dialect.kind === 'fork-tcid',
-        })
-      : options.corpusFile
-        ? loadStoredCorpus(options.corpusFile)
-        : await generateCorpus({
-            binDir: paths.bin,
-            major,
-            scale: options.scale ?? DEFAULT_CORPUS_SCALE,
-            log,
-            preload: options.preload,
-          });
-    log?.info(`walredo: corpus from ${corpus.source}`);
-    const it = corpus.vectors()[Symbol.iterator]();
-    const head = takeFirst(it, 512);
-    const samples = pickSamples(head, options.samples ?? 64);
-    report.protocol.tests = await runProtocolTests({
-      start,
-      samples,
-      exitBoundMs,
-      startInReadOnlyRoot: readOnlyRootStarter(bundleDir, major, options),
-      mode: mode === 'fork' ? 'fork' : 'builtin',
-    });
-    const rmgrProbe = await probeResourceManagers(start);
-    if ('measured' in rmgrProbe) report.rmgrs = rmgrProbe.measured;
-    else {
-      report.rmgrsNotMeasurable = rmgrProbe.notMeasurable;
-      log?.info(`walredo: the resource managers it replays are not measurable: ${rmgrProbe.notMeasurable}`);
-    }
-    report.protocol.passed = report.protocol.tests.filter((t) => t.passed).length;
-    report.protocol.failed = report.protocol.tests.length - report.protocol.passed;
-    const rest: Iterable<RedoVector> = { [Symbol.iterator]: () => it };
-    const cross = options.crossCheck ? new CrossPages(options.crossCheck.platform) : undefined;
-    await runVectors(
-      (function* () {
-        yield* head;
-        yield* rest;
-      })(),
-      report,
-      {
-        start,
-        window: options.window ?? 16,
-        onProgress: (n) => log?.debug(`walredo: ${n} vectors run`),
-        onPage: cross && ((v, page) => cross.keep(v, page)),
-      },
-    );
-    recordCorpus(report, corpus);
-    if (cross) report.crossPages = await crossCheckPages(corpus, cross, major, options);
-    // a walredo the probe cannot measure: the rmgrs of the vectors it passed, said to be so
-    if (report.rmgrsNotMeasurable) report.rmgrs = rmgrsFromVectors(report.vectors.byRmgr);
+    corpus = await stageCorpus(paths.bin, major, options, sample.server);
+    options.log?.info(`walredo: corpus from ${corpus.source}`);
+    await runCorpus(report, corpus, start, bundleDir, major, options);
   } catch (e) {
     report.status = 'fail';
     report.message = `the walredo stage could not run: ${errorMessage(e).split('\n')[0]}`;
-    log?.error(errorMessage(e));
+    options.log?.error(errorMessage(e));
     return finish();
   } finally {
     corpus?.dispose();
   }
   conclude(report);
   return finish();
+}
+
+/** Why the stage does not run, into the report: skipped on request, no postgres, no walredo mode. */
+async function doesNotRun(
+  report: WalRedoReport,
+  bundleDir: string,
+  major: number,
+  start: () => WalRedoClient,
+  options: WalRedoStageOptions,
+): Promise<boolean> {
+  if (options.skip) {
+    report.status = 'skip';
+    report.message = 'skipped on request (--skip-walredo)';
+    return true;
+  }
+  const { postgres } = walRedoPaths(bundleDir, major);
+  if (!existsSync(postgres)) {
+    report.status = 'fail';
+    report.message = `${postgres} does not exist: point verify at a bundle directory with v${major}/bin/postgres`;
+    return true;
+  }
+  const probe = await probeWalRedo(start, Math.max(exitBound(options), 30000));
+  if (!probe) return false;
+  report.mode = 'none';
+  report.status = 'fail';
+  report.message = noWalRedoMessage(major, probe);
+  return true;
+}
+
+/** Time a process may take to exit after bad input or end of input. */
+function exitBound(options: WalRedoStageOptions): number {
+  return options.exitBoundMs ?? 10000;
+}
+
+/**
+ * The corpus run against walredo: the protocol tests on samples of its first vectors, the resource
+ * managers it replays, then every vector (and the other platform's walredo on them, --cross-check).
+ */
+async function runCorpus(
+  report: WalRedoReport,
+  corpus: Corpus,
+  start: () => WalRedoClient,
+  bundleDir: string,
+  major: number,
+  options: WalRedoStageOptions,
+): Promise<void> {
+  const log = options.log;
+  const it = corpus.vectors()[Symbol.iterator]();
+  const head = takeFirst(it, 512);
+  report.protocol.tests = await runProtocolTests({
+    start,
+    samples: pickSamples(head, options.samples ?? 64),
+    exitBoundMs: exitBound(options),
+    startInReadOnlyRoot: readOnlyRootStarter(bundleDir, major, options),
+    mode: options.mode === 'fork' ? 'fork' : 'builtin',
+  });
+  const rmgrProbe = await probeResourceManagers(start);
+  if ('measured' in rmgrProbe) report.rmgrs = rmgrProbe.measured;
+  else {
+    report.rmgrsNotMeasurable = rmgrProbe.notMeasurable;
+    log?.info(`walredo: the resource managers it replays are not measurable: ${rmgrProbe.notMeasurable}`);
+  }
+  report.protocol.passed = report.protocol.tests.filter((t) => t.passed).length;
+  report.protocol.failed = report.protocol.tests.length - report.protocol.passed;
+  const rest: Iterable<RedoVector> = { [Symbol.iterator]: () => it };
+  const cross = options.crossCheck ? new CrossPages(options.crossCheck.platform) : undefined;
+  await runVectors(
+    (function* () {
+      yield* head;
+      yield* rest;
+    })(),
+    report,
+    {
+      start,
+      window: options.window ?? 16,
+      onProgress: (n) => log?.debug(`walredo: ${n} vectors run`),
+      onPage: cross && ((v, page) => cross.keep(v, page)),
+    },
+  );
+  recordCorpus(report, corpus);
+  if (cross) report.crossPages = await crossCheckPages(corpus, cross, major, options);
+  // a walredo the probe cannot measure: the rmgrs of the vectors it passed, said to be so
+  if (report.rmgrsNotMeasurable) report.rmgrs = rmgrsFromVectors(report.vectors.byRmgr);
 }
 
 /**
@@ -355,41 +319,4 @@ async function crossCheckPages(
     `walredo: ${r.compared} pages compared with ${r.comparedWith}'s walredo: ${r.identical} identical, ${r.equalMasked} equal after masking, ${r.differing} differ`,
   );
   return r;
-}
-
-/** What the corpus skipped (and why), and where it came from, into the report. */
-function recordCorpus(report: WalRedoReport, corpus: Corpus): void {
-  const stats = corpus.stats;
-  for (const [rmgr, n] of Object.entries(stats.skippedByRmgr)) {
-    countFor(report, rmgr).skipped += n;
-    report.vectors.skipped += n;
-  }
-  report.vectors.skippedReasons = {
-    ...stats.skippedBlocks,
-    ...Object.fromEntries(
-      Object.entries(stats.serviceApplied).map(([k, v]) => [
-        `${k} records (applied by the storage service)`,
-        v,
-      ]),
-    ),
-  };
-  report.corpus = { source: corpus.source, records: stats.records, walStop: corpus.walStop() };
-}
-
-/** The stage's verdict from the protocol tests and the vectors. */
-function conclude(report: WalRedoReport): void {
-  const rmgrs = Object.values(report.vectors.byRmgr).filter((c) => c.passed + c.failed > 0).length;
-  const cross = report.crossPages;
-  if (report.protocol.failed > 0 || report.vectors.failed > 0) {
-    report.status = 'fail';
-    report.message = `${report.protocol.failed} protocol tests and ${report.vectors.failed} vectors failed`;
-  } else if (cross && (cross.differing > 0 || cross.compared === 0 || cross.unmatched > 0)) {
-    report.status = 'fail';
-    report.message = `${cross.differing} of ${cross.compared} pages differ from the ${cross.comparedWith} walredo's answers to the same requests${cross.unmatched ? `, and ${cross.unmatched} vectors got no answer from it to compare (${cross.otherFailed ?? 0} failed there)` : ''} (first differing: ${cross.firstDiffering.map((d) => `vector ${d.vector} (${d.rmgr})`).join(', ') || 'none'})`;
-  } else if (report.vectors.passed === 0) {
-    report.status = 'fail';
-    report.message = 'the corpus gave no vectors';
-  } else {
-    report.message = `${report.vectors.passed} vectors over ${rmgrs} resource managers passed${cross ? `; every page equal to the ${cross.comparedWith} walredo's answer (${cross.identical} identical, ${cross.equalMasked} after masking)` : ''}`;
-  }
 }
