@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { actionYml } from '../../../src/action/action-yml';
-import { withInputsTable } from '../../../src/action/readme-tables';
+import { INPUTS_PAGE, withInputsTable } from '../../../src/action/reference-tables';
 import { inputEnvName, readInputs } from '../../../src/action/main';
 import { main } from '../../../src/cli/main';
 import { requiredPackages } from '../../../src/commands/doctor';
@@ -14,9 +14,9 @@ describe('action.yml', () => {
   test('is up to date with the options table (run `npm run gen:action`)', () => {
     expect(readFileSync(join(packageRoot(), 'action.yml'), 'utf8')).toBe(actionYml());
   });
-  test("the README's inputs table is up to date (run `npm run gen:action`)", () => {
-    const readme = readFileSync(join(packageRoot(), 'README.md'), 'utf8');
-    expect(withInputsTable(readme)).toBe(readme);
+  test('the inputs table of docs/inputs.md is up to date (run `npm run gen:action`)', () => {
+    const page = readFileSync(join(packageRoot(), INPUTS_PAGE), 'utf8');
+    expect(withInputsTable(page)).toBe(page);
   });
   test('every option is an input passed to the step through env', () => {
     const doc = parse(actionYml());
