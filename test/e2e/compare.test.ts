@@ -81,7 +81,7 @@ const other = namedBundle('PG_BUNDLE_E2E_COMPARE_BUNDLE');
     expect(report.majors[0].indexes?.measured).toBe(true);
     expect(md).toContain('examples (old order → new order)');
     expect(code).toBe(1);
-    // the measured table, for the CI log (the README's "What a pin bump measures" quotes such a run)
+    // the measured table, for the CI log (docs/pin-bump.md's "What a pin bump measures" quotes such a run)
     console.log(md);
   },
 );
