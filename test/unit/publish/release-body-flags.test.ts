@@ -1,5 +1,5 @@
 /** The flags the release body and the pin-file docs tell users to type exist (there is no `fetch --pin`). */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OPTION_SPECS } from '../../../src/core/options';
 import { renderReleaseBody } from '../../../src/publish/release-body';
@@ -20,10 +20,11 @@ test('the release body names only existing flags (fetch --pin-file)', () => {
   for (const flag of pgBundleFlags(body)) expect(FLAGS).toContain(flag);
 });
 
-test.each(['docs/pin-file.md', 'docs/codeowners.md', 'README.md'])(
-  '%s names only existing pg-bundle flags',
-  (file) => {
-    const text = readFileSync(join(packageRoot(), file), 'utf8');
-    for (const flag of pgBundleFlags(text)) expect(FLAGS).toContain(flag);
-  },
-);
+const DOCS = readdirSync(join(packageRoot(), 'docs'))
+  .filter((f) => f.endsWith('.md'))
+  .map((f) => `docs/${f}`);
+
+test.each([...DOCS, 'README.md'])('%s names only existing pg-bundle flags', (file) => {
+  const text = readFileSync(join(packageRoot(), file), 'utf8');
+  for (const flag of pgBundleFlags(text)) expect(FLAGS).toContain(flag);
+});
