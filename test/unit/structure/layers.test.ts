@@ -1,0 +1,73 @@
+/**
+ * The structure of src/, checked as CI runs it: dependency-cruiser with the project's layer
+ * configuration (.dependency-cruiser.cjs) finds no import from a lower layer to a higher one and
+ * no import circle; and the same configuration refuses a tree that has them.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { packageRoot } from '../../../src/util/package-root';
+
+interface Violation {
+  from: string;
+  to: string;
+  rule: { name: string };
+  cycle?: { name: string }[];
+}
+
+const CONFIG = join(packageRoot(), '.dependency-cruiser.cjs');
+const DEPCRUISE = join(packageRoot(), 'node_modules', '.bin', 'depcruise');
+
+/** Runs dependency-cruiser on `dir`'s src/ with the project's configuration (a real process). */
+function cruise(dir: string): Violation[] {
+  const r = spawnSync(DEPCRUISE, ['src', '--config', CONFIG, '--output-type', 'json'], {
+    cwd: dir,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  if (!r.stdout) throw new Error(`depcruise printed nothing: ${r.stderr}`);
+  return (JSON.parse(r.stdout) as { summary: { violations: Violation[] } }).summary.violations;
+}
+
+const described = (v: Violation) =>
+  `${v.rule.name}: ${v.from} → ${v.to}${v.cycle ? ` (circle: ${v.cycle.map((c) => c.name).join(' → ')})` : ''}`;
+
+test('src/ imports only downward through its layers, and nothing imports in a circle', () => {
+  expect(cruise(packageRoot()).map(described)).toEqual([]);
+});
+
+describe('the layer rules refuse what they are for', () => {
+  let dir: string;
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  };
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pgb-layers-'));
+    // util (lowest) importing core (higher); core's two modules importing each other; a folder without a layer
+    write('src/util/log.ts', "import { FACT } from '../core/fact';\nexport const LOG = FACT;\n");
+    write('src/core/fact.ts', "import { OTHER } from './other';\nexport const FACT = OTHER;\n");
+    write(
+      'src/core/other.ts',
+      "import type { FACT } from './fact';\nexport const OTHER = 1;\nexport type T = typeof FACT;\n",
+    );
+    write('src/newstage/thing.ts', "import { LOG } from '../util/log';\nexport const THING = LOG;\n");
+    // a peer import inside one layer (verify and compile are peers)
+    write('src/compile/build.ts', "import { CHECK } from '../verify/check';\nexport const BUILD = CHECK;\n");
+    write('src/verify/check.ts', 'export const CHECK = 1;\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('an upward import, a peer import, a circle (held only by a type) and a folder without a layer', () => {
+    const found = cruise(dir).map((v) => `${v.rule.name}: ${v.from} → ${v.to}`);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'layer-util: src/util/log.ts → src/core/fact.ts',
+        'layer-compile: src/compile/build.ts → src/verify/check.ts',
+        'no-circular: src/core/fact.ts → src/core/other.ts',
+        'layer-unknown-from: src/newstage/thing.ts → src/util/log.ts',
+      ]),
+    );
+  });
+});
