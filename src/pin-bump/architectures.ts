@@ -4,7 +4,8 @@
  * manifests carry it, the measured cross-architecture equality. Shown in pin-bump's Risk section.
  */
 import { CrossArchitectureResult, Manifest } from '../core/manifest';
-import { PinFile, pinnedPlatforms, PinnedComponent, PinnedVersion } from './pin-file';
+import { pinnedPlatforms } from '../pin/pinned';
+import { PinFile, PinnedComponent, PinnedVersion } from '../pin/types';
 import { manifestOf, ManifestSet } from './risk';
 
 export interface ArchitectureDifference {

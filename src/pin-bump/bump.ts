@@ -18,24 +18,19 @@ import {
   ownersOf,
   parseCodeowners,
 } from './codeowners';
-import {
-  DEFAULT_PIN_PATH,
-  isOlderRelease,
-  parsePin,
-  measuredSha256,
-  pinnedPlatforms,
-  PinFile,
-  samePinnedRelease,
-  serialisePin,
-} from './pin-file';
+import { DEFAULT_PIN_PATH } from '../pin/path';
+import { isOlderRelease, measuredSha256, pinnedPlatforms, samePinnedRelease } from '../pin/pinned';
+import { parsePin } from '../pin/read';
+import { PinFile } from '../pin/types';
+import { serialisePin } from '../pin/write';
 import { sha256 } from '../util/hash';
-import { pinDiff } from './pin-diff';
+import { pinDiff } from '../pin/diff';
 import { readFile, RemoteFile } from './remote-file';
 import { prTitle, renderPrBody } from './pr-body';
 import { analyseRisk, ManifestSet, RiskItem } from './risk';
 import { CompatibilityResult, notMeasured } from './compatibility';
 import { checkRouting, RoutingResult, teamSlugs } from './routing';
-import { unmetRequirements } from './walredo-dialect';
+import { unmetRequirements } from '../pin/walredo-dialect';
 
 export type { GitHubClient };
 

@@ -10,21 +10,15 @@ import { GitHubAccess, githubAccess } from '../github/access';
 import { createGitHubClient, GitHubClient } from '../github/client';
 import { parseRepository, RepositoryName } from '../github/repository';
 import { retryPolicy } from '../github/retry';
-import { fetchAccess } from '../publish/fetch-to-temp';
+import { fetchAccess } from '../fetch/temp';
 import { UserError } from '../util/errors';
 import { Logger } from '../util/logger';
 import { applyBump, BumpPlan, BumpRequest, bumpBranch, enforceRouting, planBump } from './bump';
 import { setCompatibilityStatus } from './compatibility-status';
 import { CompareRunner, measureBump } from './measure';
-import {
-  DEFAULT_PIN_PATH,
-  pinFromManifests,
-  pinnedPlatforms,
-  pinPathProblem,
-  primaryBundle,
-  serialisePin,
-  unmeasuredFacts,
-} from './pin-file';
+import { DEFAULT_PIN_PATH, pinPathProblem } from '../pin/path';
+import { pinnedPlatforms, primaryBundle, unmeasuredFacts } from '../pin/pinned';
+import { pinFromManifests, serialisePin } from '../pin/write';
 import { readReleaseInfo, readReleaseManifests } from './release-info';
 import { validateStorageTeam } from './routing';
 

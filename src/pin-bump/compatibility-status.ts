@@ -22,7 +22,8 @@ import {
   readCompatibilityComment,
   Verdict,
 } from './compatibility';
-import { measuredSha256, parsePin } from './pin-file';
+import { measuredSha256 } from '../pin/pinned';
+import { parsePin } from '../pin/read';
 
 export interface StatusRequest extends RepositoryName {
   pullNumber: number;

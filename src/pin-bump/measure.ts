@@ -8,11 +8,12 @@ import { resolve } from 'node:path';
 import { compareInputs } from '../compare/command';
 import { CompareInput, completeMajors, directoryInput, fetchedInput } from '../compare/input';
 import { CompareReport, renderMarkdown } from '../compare/report';
-import { FetchAccess, fetchToTemp } from '../publish/fetch-to-temp';
+import { FetchAccess, fetchToTemp } from '../fetch/temp';
 import { errorMessage } from '../util/errors';
 import { Logger } from '../util/logger';
 import { CompatibilityResult, notMeasured, summariseCompare } from './compatibility';
-import { measuredSha256, PinFile } from './pin-file';
+import { measuredSha256 } from '../pin/pinned';
+import { PinFile } from '../pin/types';
 
 /** Runs compare on two bundles; tests inject one, production runs the real compare. */
 export type CompareRunner = (old: CompareInput, neu: CompareInput, log: Logger) => Promise<CompareReport>;

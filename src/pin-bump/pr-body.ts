@@ -5,7 +5,8 @@
  */
 import { ArchitectureReport, architectureReport } from './architectures';
 import { compatibilityComment, CompatibilityResult } from './compatibility';
-import { PinFile, PinnedBundle, pinnedPlatforms, PinnedVersion, primaryBundle } from './pin-file';
+import { pinnedPlatforms, primaryBundle } from '../pin/pinned';
+import { PinFile, PinnedBundle, PinnedVersion } from '../pin/types';
 import { ManifestSet, RiskItem } from './risk';
 
 export const PR_BODY_LIMIT = 65_536;

@@ -4,15 +4,9 @@
  * a different source revision, a bigger bundle) is ordinary and shown only in the tables.
  */
 import { Manifest } from '../core/manifest';
-import {
-  PinFile,
-  PinnedBundle,
-  pinnedPlatforms,
-  PinnedComponent,
-  PinnedVersion,
-  primaryBundle,
-} from './pin-file';
-import { walRedoChanges } from './walredo-dialect';
+import { pinnedPlatforms, primaryBundle } from '../pin/pinned';
+import { PinFile, PinnedBundle, PinnedComponent, PinnedVersion } from '../pin/types';
+import { walRedoChanges } from '../pin/walredo-dialect';
 
 export type RiskKind =
   | 'postgres-major'

@@ -13,7 +13,7 @@ import { rebuildCheckCommand } from '../../src/rebuild-check/command';
 import { publishCommand } from '../../src/publish/command';
 import { readArtifactDir } from '../../src/publish/artifacts';
 import { buildBundleArchive } from '../../src/publish/prepare';
-import { pinFromManifest, serialisePin } from '../../src/pin-bump/pin-file';
+import { pinFromManifest, serialisePin } from '../../src/pin/write';
 import { sha256 } from '../../src/util/hash';
 import { FakeGitHub } from '../fake-github';
 import { testContext } from '../unit/publish/helpers';

@@ -1,5 +1,6 @@
 /** Pins and release facts for tests: one platform's release, a pin with one bundle patched. */
-import { PinFile, PinnedBundle, primaryBundle } from '../../src/pin-bump/pin-file';
+import { primaryBundle } from '../../src/pin/pinned';
+import { PinFile, PinnedBundle } from '../../src/pin/types';
 import { ReleaseInfo } from '../../src/release/info';
 
 export interface OnePlatformRelease {

@@ -12,7 +12,8 @@ import { publishCommand } from '../../../src/publish/command';
 import { MemoryLogger } from '../../../src/util/logger';
 import { FakeGitHub } from '../../fake-github';
 import { bumpAndReadPin, makeArtifactDir, tempDir, testContext } from '../publish/helpers';
-import { parsePin, primaryBundle } from '../../../src/pin-bump/pin-file';
+import { primaryBundle } from '../../../src/pin/pinned';
+import { parsePin } from '../../../src/pin/read';
 
 const RELEASES = 'acme/compute';
 const CONSUMER = 'acme/pageserver';

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { CommandContext } from '../../../src/core/context';
 import { RawOptions } from '../../../src/core/options';
 import { makePinBumpCommand } from '../../../src/pin-bump/command';
-import { pinFromManifest, serialisePin } from '../../../src/pin-bump/pin-file';
+import { pinFromManifest, serialisePin } from '../../../src/pin/write';
 import { releaseUrls } from '../../../src/github/repository';
 import { bundleAssetName } from '../../../src/release/naming';
 import { MemoryLogger } from '../../../src/util/logger';
 import { FakeGitHub } from '../../fake-github';
-import { FIXTURES, fixtureManifest } from './helpers';
+import { FIXTURES, fixtureManifest } from '../../support/pin-fixtures';
 import { releaseOf } from '../../support/pins';
 
 const CONSUMER = 'acme/pageserver';

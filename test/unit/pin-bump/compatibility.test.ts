@@ -12,7 +12,7 @@ import {
 } from '../../../src/pin-bump/compatibility';
 import { PR_BODY_LIMIT, renderPrBody } from '../../../src/pin-bump/pr-body';
 import { icuReport, noAmcheckReport, sameReport } from './compare-reports';
-import { pinOf } from './helpers';
+import { pinOf } from '../../support/pin-fixtures';
 
 const PINS = { pin: 'pageserver/postgres-bundle.json', old: 'a'.repeat(64), new: 'b'.repeat(64) };
 

@@ -1,7 +1,8 @@
-import { PinFile, primaryBundle } from '../../../src/pin-bump/pin-file';
+import { primaryBundle } from '../../../src/pin/pinned';
+import { PinFile } from '../../../src/pin/types';
 import { humanSize, PR_BODY_LIMIT, PR_MARKER, prTitle, renderPrBody } from '../../../src/pin-bump/pr-body';
 import { analyseRisk } from '../../../src/pin-bump/risk';
-import { pinOf } from './helpers';
+import { pinOf } from '../../support/pin-fixtures';
 import { versionsOf, withBundle } from '../../support/pins';
 
 const PIN_PATH = 'pageserver/postgres-bundle.json';

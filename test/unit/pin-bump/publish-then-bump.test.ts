@@ -5,7 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_PIN_PATH as PIN, parsePin, primaryBundle } from '../../../src/pin-bump/pin-file';
+import { DEFAULT_PIN_PATH as PIN } from '../../../src/pin/path';
+import { primaryBundle } from '../../../src/pin/pinned';
+import { parsePin } from '../../../src/pin/read';
 import { publishCommand } from '../../../src/publish/command';
 import { FakeGitHub } from '../../fake-github';
 import { bumpAndReadPin, fetchFromPin, makeArtifactDir, tempDir, testContext } from '../publish/helpers';

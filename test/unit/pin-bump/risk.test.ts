@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PinFile } from '../../../src/pin-bump/pin-file';
+import { PinFile } from '../../../src/pin/types';
 import { Component, Manifest } from '../../../src/core/manifest';
 import { analyseRisk, componentChanges, icuMajorMinor, walSampleRisk } from '../../../src/pin-bump/risk';
-import { pinOf } from './helpers';
+import { pinOf } from '../../support/pin-fixtures';
 import { versionsOf } from '../../support/pins';
 
 const base = () => pinOf('manifest-icu67.json', 'bundle-1');

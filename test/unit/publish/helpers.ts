@@ -7,9 +7,9 @@ import { FileEntry, Manifest, MANIFEST_SCHEMA_VERSION, VersionManifest } from '.
 import { sha256 } from '../../../src/util/hash';
 import { MemoryLogger } from '../../../src/util/logger';
 import { makePinBumpCommand } from '../../../src/pin-bump/command';
-import { DEFAULT_PIN_PATH } from '../../../src/pin-bump/pin-file';
+import { DEFAULT_PIN_PATH } from '../../../src/pin/path';
 import { retryPolicy } from '../../../src/github/retry';
-import { fetchBundle } from '../../../src/publish/fetch';
+import { fetchBundle } from '../../../src/fetch/fetch';
 import { FakeGitHub } from '../../fake-github';
 import * as tarStream from 'tar-stream';
 import { zstdDecompressStream } from '../../../src/publish/zstd';

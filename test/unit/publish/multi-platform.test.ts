@@ -9,9 +9,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Manifest } from '../../../src/core/manifest';
-import { parsePin, PinFile, serialisePin } from '../../../src/pin-bump/pin-file';
+import { parsePin } from '../../../src/pin/read';
+import { PinFile } from '../../../src/pin/types';
+import { serialisePin } from '../../../src/pin/write';
 import { PublishRecord, publishCommand } from '../../../src/publish/command';
-import { fetchBundle } from '../../../src/publish/fetch';
+import { fetchBundle } from '../../../src/fetch/fetch';
 import { retryPolicy } from '../../../src/github/retry';
 import { parseSha256Sums } from '../../../src/release/checksums';
 import { UserError } from '../../../src/util/errors';
@@ -271,7 +273,7 @@ describe('fetch: the bundle of the platform asked for', () => {
     const arch = asked === ARM ? 'aarch64' : 'x86_64';
     await fetchFor(writePin(pin), dest, arch); // what was there before: the right bundle
     const before = readFileSync(join(dest, 'v15/bin/postgres'), 'utf8');
-    // --out names its bundle in a sibling directory (out-swap.ts): those two entries, and nothing else
+    // --out names its bundle in a sibling directory (src/fetch/swap.ts): those two entries, and nothing else
     const entries = readdirSync(parent).sort();
     expect(entries).toHaveLength(2);
     const err = await fetchFor(writePin(swapped), dest, arch).catch((e: unknown) => e);

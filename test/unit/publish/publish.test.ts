@@ -5,8 +5,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Manifest } from '../../../src/core/manifest';
-import { pinFromManifest } from '../../../src/pin-bump/pin-file';
-import { fetchCommand, publishCommand, PublishRecord } from '../../../src/publish/command';
+import { pinFromManifest } from '../../../src/pin/write';
+import { fetchCommand } from '../../../src/fetch/command';
+import { publishCommand, PublishRecord } from '../../../src/publish/command';
 import { FakeGitHub } from '../../fake-github';
 import { makeArtifactDir, tempDir, testContext } from './helpers';
 import { releaseOf, versionsOf, withBundle } from '../../support/pins';

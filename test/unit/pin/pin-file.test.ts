@@ -1,23 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { platformOrder } from '../../../src/core/platform';
 import { join } from 'node:path';
-import {
-  defaultBundle,
-  normaliseProvider,
-  parsePin,
-  PinFile,
-  pinFromManifest,
-  pinFromManifests,
-  pinnedPlatforms,
-  pinPathProblem,
-  pinProblems,
-  samePinnedRelease,
-  serialisePin,
-  unmeasuredFacts,
-} from '../../../src/pin-bump/pin-file';
+import { pinPathProblem } from '../../../src/pin/path';
+import { defaultBundle, pinnedPlatforms, samePinnedRelease, unmeasuredFacts } from '../../../src/pin/pinned';
+import { parsePin } from '../../../src/pin/read';
+import { pinProblems } from '../../../src/pin/schema';
+import { PinFile } from '../../../src/pin/types';
+import { normaliseProvider, pinFromManifest, pinFromManifests, serialisePin } from '../../../src/pin/write';
 import { Manifest } from '../../../src/core/manifest';
 import { firstForm, versionsOf, withBundle } from '../../support/pins';
-import { fixtureManifest, pinOf, releaseFor } from './helpers';
+import { fixtureManifest, pinOf, releaseFor } from '../../support/pin-fixtures';
 
 const TAG = 'bundle-20250101-3f1a2c0';
 const X86 = 'linux-x86_64';

@@ -1,12 +1,14 @@
 import { analyseRisk } from '../../../src/pin-bump/risk';
-import { PinFile, pinProblems, upgradePin } from '../../../src/pin-bump/pin-file';
+import { upgradePin } from '../../../src/pin/read';
+import { pinProblems } from '../../../src/pin/schema';
+import { PinFile } from '../../../src/pin/types';
 import { pinWithRequirements } from '../../../src/pin-bump/bump';
 import {
   PinnedWalRedo,
   unmetRequirements,
   unmetWalRedoRequirement,
   walRedoChanges,
-} from '../../../src/pin-bump/walredo-dialect';
+} from '../../../src/pin/walredo-dialect';
 import { versionsOf } from '../../support/pins';
 
 const BUILTIN: PinnedWalRedo = {
