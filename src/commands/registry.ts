@@ -1,5 +1,6 @@
 import { buildCommand } from '../compile/command';
-import { fetchCommand, publishCommand } from '../publish/command';
+import { fetchCommand } from '../fetch/command';
+import { publishCommand } from '../publish/command';
 import { pinBumpCommand } from '../pin-bump/command';
 import { verifyCommand } from '../verify/command';
 import { doctorOrPackages } from './doctor';

@@ -6,7 +6,7 @@ import { parseVersions } from '../source/spec';
 import { UserError } from '../util/errors';
 import { Logger } from '../util/logger';
 import { IsolationMethod, probeIsolation } from '../verify/sandbox';
-import { fetchAccess } from '../publish/fetch-to-temp';
+import { fetchAccess } from '../fetch/temp';
 import { compareBundles } from './compare';
 import { CompareInput, readInput } from './input';
 import { CompareReport, renderMarkdown } from './report';

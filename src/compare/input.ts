@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { listVersionDirs } from '../core/bundle-files';
 import { readManifestFile } from '../core/manifest-file';
 import { Manifest } from '../core/manifest';
-import { FetchAccess, fetchToTemp, FetchedBundle } from '../publish/fetch-to-temp';
+import { FetchAccess, fetchToTemp, FetchedBundle } from '../fetch/temp';
 import { errorMessage, UserError } from '../util/errors';
 
 export interface CompareInput {

@@ -9,7 +9,7 @@ import { listBundleFiles } from '../core/bundle-files';
 import { readManifestFile } from '../core/manifest-file';
 import { CommandContext, CommandHandler, stringOption } from '../core/context';
 import { RawOptions } from '../core/options';
-import { fetchAccess, fetchToTemp } from '../publish/fetch-to-temp';
+import { fetchAccess, fetchToTemp } from '../fetch/temp';
 import { defaultCacheDir } from '../source/cache';
 import { UserError } from '../util/errors';
 import {

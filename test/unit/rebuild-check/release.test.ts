@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { retryPolicy } from '../../../src/github/retry';
 import { publishCommand } from '../../../src/publish/command';
-import { fetchRelease } from '../../../src/publish/fetch';
+import { fetchRelease } from '../../../src/fetch/fetch';
 import { rebuildCheckCommand } from '../../../src/rebuild-check/command';
 import { FakeGitHub } from '../../fake-github';
 import { makeArtifactDir, tempDir, testContext } from '../publish/helpers';

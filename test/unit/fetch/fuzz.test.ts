@@ -15,13 +15,13 @@ import {
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Manifest } from '../../../src/core/manifest';
-import { fetchBundle } from '../../../src/publish/fetch';
-import { SwapStep } from '../../../src/publish/out-swap';
+import { fetchBundle } from '../../../src/fetch/fetch';
+import { SwapStep } from '../../../src/fetch/swap';
 import { zstdCompress } from '../../../src/publish/zstd';
 import { UserError } from '../../../src/util/errors';
 import { sha256 } from '../../../src/util/hash';
 import { MemoryLogger } from '../../../src/util/logger';
-import { tempDir, versionManifest } from './helpers';
+import { tempDir, versionManifest } from '../publish/helpers';
 import { manifestFor, pinFor, RawEntry, tarOf } from './hostile-bundles';
 
 const RUNS = Number(process.env.PG_BUNDLE_FUZZ_RUNS ?? 200);

@@ -6,13 +6,15 @@ import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { apiTakesToken, fetchBundle, tokenMayGoTo } from '../../../src/publish/fetch';
+import { apiTakesToken, tokenMayGoTo } from '../../../src/fetch/access';
+import { fetchBundle } from '../../../src/fetch/fetch';
 import { zstdCompress } from '../../../src/publish/zstd';
-import { pinFromManifest, pinProblems } from '../../../src/pin-bump/pin-file';
+import { pinProblems } from '../../../src/pin/schema';
+import { pinFromManifest } from '../../../src/pin/write';
 import { UserError } from '../../../src/util/errors';
 import { sha256 } from '../../../src/util/hash';
 import { MemoryLogger } from '../../../src/util/logger';
-import { tempDir, versionManifest } from './helpers';
+import { tempDir, versionManifest } from '../publish/helpers';
 import { GOOD_FILES, goodEntries, manifestFor, pinFor, RawEntry, tarOf, zstdBomb } from './hostile-bundles';
 import { releaseOf, withBundle } from '../../support/pins';
 

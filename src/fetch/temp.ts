@@ -11,7 +11,7 @@ import { RawOptions } from '../core/options';
 import { githubAccess } from '../github/access';
 import { deadlinesOption } from '../github/deadlines';
 import { retryPolicy } from '../github/retry';
-import { PinFile } from '../pin-bump/pin-file';
+import { PinFile } from '../pin/types';
 import { fetchBundle, fetchPin, FetchResult, FetchTarget, fetchRelease } from './fetch';
 
 /** How a fetch reaches GitHub: everything of a FetchTarget but where it unpacks. */

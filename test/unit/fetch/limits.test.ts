@@ -10,13 +10,13 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Deadlines, deadlinesOption } from '../../../src/github/deadlines';
 import { parseSha256Sums } from '../../../src/release/checksums';
-import { fetchBundle, fetchRelease, FetchTarget } from '../../../src/publish/fetch';
+import { fetchBundle, fetchRelease, FetchTarget } from '../../../src/fetch/fetch';
 import { zstdCompress } from '../../../src/publish/zstd';
 import { withDirLock } from '../../../src/util/dir-lock';
 import { UserError } from '../../../src/util/errors';
 import { sha256 } from '../../../src/util/hash';
 import { ConsoleLogger, MemoryLogger } from '../../../src/util/logger';
-import { tempDir, versionManifest } from './helpers';
+import { tempDir, versionManifest } from '../publish/helpers';
 import { GOOD_FILES, goodEntries, manifestFor, pinFor, RawEntry, tarOf } from './hostile-bundles';
 
 const FAST_LOCK = { staleMs: 30_000, pollMs: 20, maxWaitMs: 20_000 };

@@ -1,9 +1,10 @@
 /**
- * Which platform's bundle fetch takes (pure): `--arch`, else the machine's; and that platform's
- * bundle of a pin, refused in one line when the pin has none.
+ * Which platform's bundle fetch takes: `--arch`, else the machine's; and that platform's bundle of
+ * a pin (pure), refused in one line when the pin has none.
  */
-import { PLATFORMS } from '../core/platform';
-import { PinFile, PinnedBundle, pinnedPlatforms } from '../pin-bump/pin-file';
+import { archOption, PLATFORMS } from '../core/platform';
+import { pinnedPlatforms } from '../pin/pinned';
+import { PinFile, PinnedBundle } from '../pin/types';
 import { UserError } from '../util/errors';
 import { shown } from '../util/log-text';
 
@@ -12,6 +13,11 @@ export interface PlatformPin extends PinnedBundle {
   tag: string;
   platform: string;
   requires?: PinFile['requires'];
+}
+
+/** The platform a fetch takes: `arch` (as --arch takes it), else the machine's. */
+export function fetchPlatform(arch: string | undefined): string {
+  return archOption(arch).id;
 }
 
 /** The pin's bundle for `platform`; a pin without one is refused, naming the platforms it has. */

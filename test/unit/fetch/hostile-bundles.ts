@@ -3,9 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tar from 'tar-stream';
 import { Manifest, MANIFEST_SCHEMA_VERSION } from '../../../src/core/manifest';
-import { pinFromManifest } from '../../../src/pin-bump/pin-file';
+import { pinFromManifest } from '../../../src/pin/write';
 import { sha256 } from '../../../src/util/hash';
-import { tempDir, versionManifest } from './helpers';
+import { tempDir, versionManifest } from '../publish/helpers';
 import { firstForm, releaseOf } from '../../support/pins';
 
 export interface RawEntry {
@@ -83,7 +83,7 @@ export async function pinFor(
     }),
   );
   const pinPath = join(dir, 'postgres-bundle.json');
-  // the first form: the fetch tests patch its top-level fields (the second form: fetch-platforms.test.ts)
+  // the first form: the fetch tests patch its top-level fields (the second form: ../publish/multi-platform.test.ts)
   writeFileSync(pinPath, JSON.stringify(firstForm(pin)));
   return pinPath;
 }
