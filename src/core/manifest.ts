@@ -1,7 +1,7 @@
 /**
  * The bundle manifest: the public record of what a bundle contains and how it was made.
  * Written by `build` (<out>/manifest.json), extended by `verify` (conformance), merged by
- * `publish` and read by `pin-bump` and `fetch`. Field meanings are documented in README.md.
+ * `publish` and read by `pin-bump` and `fetch`. Field meanings are documented in docs/manifest.md.
  */
 
 import { hostPlatform } from './platform';
