@@ -76,7 +76,7 @@ const WORKLOAD: readonly StepTable[] = [
   },
   {
     name: 'heap2: multi-insert (COPY), prune',
-    sql: (n, copyFile) => `
+    sql: (_n, copyFile) => `
         CREATE TABLE t_copy (id int, t text);
         COPY t_copy FROM '${copyFile}';
         UPDATE t_copy SET t = t || '!' WHERE id % 3 = 0;
