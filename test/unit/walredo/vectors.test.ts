@@ -1,7 +1,5 @@
+import { clearsVisibilityMap, heapFlagsOffset, neonFlags } from '../../../src/walredo/corpus/visibility-map';
 import {
-  clearsVisibilityMap,
-  heapFlagsOffset,
-  neonFlags,
   deriveVectors,
   lsnAlternatives,
   emptyVectorStats,
