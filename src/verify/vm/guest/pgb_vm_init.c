@@ -439,46 +439,106 @@ exec_child(int in_r, int out_w, int err_w, int report, uint32_t uid, uint32_t gi
 	_exit(127);
 }
 
+/* A SPAWN frame's request (protocol.ts encodeSpawn); the seccomp program points into the frame. */
+typedef struct SpawnRequest
+{
+	uint32_t	uid;
+	uint32_t	gid;
+	uint32_t	argc;
+	uint32_t	envc;
+	uint32_t	nroot;
+	uint32_t	filter_len;
+	unsigned char *filter;
+	char	  **strings;		/* cwd, argv, NULL, env, NULL, root entries; the caller frees it */
+} SpawnRequest;
+
+/* Reads a SPAWN frame into `req`; -1 (and a log line saying why) when it is malformed. */
+static int
+parse_spawn(unsigned char *p, uint32_t len, SpawnRequest *req)
+{
+	uint32_t	argc, envc, nroot;
+
+	if (len < 24)
+	{
+		send_log("spawn: short frame", EINVAL);
+		return -1;
+	}
+	req->uid = get_u32(p);
+	req->gid = get_u32(p + 4);
+	argc = req->argc = get_u32(p + 8);
+	envc = req->envc = get_u32(p + 12);
+	nroot = req->nroot = get_u32(p + 16);
+	req->filter_len = get_u32(p + 20);
+	if (argc == 0 || argc > 65536 || envc > 65536 || nroot > 256 || req->filter_len % 8 != 0 ||
+		req->filter_len > 8 * 4096 || req->filter_len > len - 24)
+	{
+		send_log("spawn: bad counts", EINVAL);
+		return -1;
+	}
+	/* the seccomp program is the frame's tail, after the strings */
+	req->filter = p + len - req->filter_len;
+	req->strings = calloc(1 + argc + 1 + envc + 1 + 3 * nroot, sizeof(char *));
+	if (split_strings((char *) p + 24, (char *) req->filter, req->strings, 1 + argc + envc + 3 * nroot) != 0)
+	{
+		free(req->strings);
+		send_log("spawn: bad strings", EINVAL);
+		return -1;
+	}
+	/* argv = strings[1..argc], NULL; envp after it: shift env and root two slots for the NULLs */
+	memmove(req->strings + 1 + argc + 1, req->strings + 1 + argc, (envc + 3 * nroot) * sizeof(char *));
+	memmove(req->strings + 1 + argc + 1 + envc + 1, req->strings + 1 + argc + 1 + envc,
+			3 * nroot * sizeof(char *));
+	req->strings[1 + argc] = NULL;
+	req->strings[1 + argc + 1 + envc] = NULL;
+	return 0;
+}
+
+/* Tells the host why a spawn failed: errno, and the child's stage that failed (0: fork itself). */
+static void
+send_spawn_error(uint32_t channel, int stage, int err)
+{
+	static const char *const stages[] = {"", "dup2", "chdir", "setgid", "setuid", "execve", "new root", "seccomp"};
+	char		msg[64];
+	unsigned char payload[8 + sizeof(msg)];
+	int			n = snprintf(msg, sizeof(msg), "%s", stage > 0 && stage <= 7 ? stages[stage] : "fork");
+
+	put_u32(payload, (uint32_t) err);
+	put_u32(payload + 4, (uint32_t) stage);
+	memcpy(payload + 8, msg, (size_t) n);
+	send_frame(F_SPAWN_ERROR, channel, payload, 8 + (size_t) n);
+}
+
+/* A started child, its stdin (non-blocking) and its output pipes, among those the loop serves. */
+static void
+add_child(uint32_t channel, pid_t pid, int in_fd, int out_fd, int err_fd)
+{
+	Child	   *c = calloc(1, sizeof(Child));
+
+	(void) fcntl(in_fd, F_SETFL, O_NONBLOCK);
+	c->channel = channel;
+	c->pid = pid;
+	c->in_fd = in_fd;
+	c->out_fd = out_fd;
+	c->err_fd = err_fd;
+	c->next = children;
+	children = c;
+}
+
 static void
 spawn_child(uint32_t channel, unsigned char *p, uint32_t len)
 {
-	static const char *const stages[] = {"", "dup2", "chdir", "setgid", "setuid", "execve", "new root", "seccomp"};
-	uint32_t	uid, gid, argc, envc, nroot, filter_len;
-	unsigned char *filter;
-	char	  **strings;
+	SpawnRequest req;
+	char	  **s;
 	int			in[2], out[2], err[2], rep[2];
 	int			r[2] = {0, 0};
 	pid_t		pid;
-	Child	   *c;
 
-	if (len < 24)
-		return send_log("spawn: short frame", EINVAL);
-	uid = get_u32(p);
-	gid = get_u32(p + 4);
-	argc = get_u32(p + 8);
-	envc = get_u32(p + 12);
-	nroot = get_u32(p + 16);
-	filter_len = get_u32(p + 20);
-	if (argc == 0 || argc > 65536 || envc > 65536 || nroot > 256 || filter_len % 8 != 0 ||
-		filter_len > 8 * 4096 || filter_len > len - 24)
-		return send_log("spawn: bad counts", EINVAL);
-	/* the seccomp program is the frame's tail, after the strings */
-	filter = p + len - filter_len;
-	/* cwd, argv, NULL, env, NULL, root entries */
-	strings = calloc(1 + argc + 1 + envc + 1 + 3 * nroot, sizeof(char *));
-	if (split_strings((char *) p + 24, (char *) filter, strings, 1 + argc + envc + 3 * nroot) != 0)
-	{
-		free(strings);
-		return send_log("spawn: bad strings", EINVAL);
-	}
-	/* argv = strings[1..argc], NULL; envp after it: shift env and root two slots for the NULLs */
-	memmove(strings + 1 + argc + 1, strings + 1 + argc, (envc + 3 * nroot) * sizeof(char *));
-	memmove(strings + 1 + argc + 1 + envc + 1, strings + 1 + argc + 1 + envc, 3 * nroot * sizeof(char *));
-	strings[1 + argc] = NULL;
-	strings[1 + argc + 1 + envc] = NULL;
+	if (parse_spawn(p, len, &req) != 0)
+		return;
+	s = req.strings;
 	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(rep, O_CLOEXEC))
 	{
-		free(strings);
+		free(s);
 		send_u32s(F_SPAWN_ERROR, channel, (uint32_t) errno, 0);
 		return;
 	}
@@ -486,13 +546,14 @@ spawn_child(uint32_t channel, unsigned char *p, uint32_t len)
 	(void) fcntl(in[1], F_SETPIPE_SZ, 1 << 20);
 	pid = fork();
 	if (pid == 0)
-		exec_child(in[0], out[1], err[1], rep[1], uid, gid, strings[0], strings + 1, strings + 1 + argc + 1,
-				   strings + 1 + argc + 1 + envc + 1, nroot, filter, filter_len);
+		exec_child(in[0], out[1], err[1], rep[1], req.uid, req.gid, s[0], s + 1, s + 1 + req.argc + 1,
+				   s + 1 + req.argc + 1 + req.envc + 1, req.nroot, req.filter, req.filter_len);
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);
 	close(rep[1]);
-	free(strings);
+	free(s);
+	/* the child reports a failed stage before exec; exec closes the report pipe */
 	if (pid > 0 && read(rep[0], r, sizeof(r)) == (ssize_t) sizeof(r))
 	{
 		waitpid(pid, NULL, 0);
@@ -503,28 +564,13 @@ spawn_child(uint32_t channel, unsigned char *p, uint32_t len)
 	close(rep[0]);
 	if (pid < 0)
 	{
-		char		msg[64];
-		unsigned char payload[8 + sizeof(msg)];
-		int			n = snprintf(msg, sizeof(msg), "%s", r[0] > 0 && r[0] <= 7 ? stages[r[0]] : "fork");
-
-		put_u32(payload, (uint32_t) r[1]);
-		put_u32(payload + 4, (uint32_t) r[0]);
-		memcpy(payload + 8, msg, (size_t) n);
-		send_frame(F_SPAWN_ERROR, channel, payload, 8 + (size_t) n);
+		send_spawn_error(channel, r[0], r[1]);
 		close(in[1]);
 		close(out[0]);
 		close(err[0]);
 		return;
 	}
-	(void) fcntl(in[1], F_SETFL, O_NONBLOCK);
-	c = calloc(1, sizeof(Child));
-	c->channel = channel;
-	c->pid = pid;
-	c->in_fd = in[1];
-	c->out_fd = out[0];
-	c->err_fd = err[0];
-	c->next = children;
-	children = c;
+	add_child(channel, pid, in[1], out[0], err[0]);
 	send_u32s(F_STARTED, channel, (uint32_t) pid, 0);
 }
 
