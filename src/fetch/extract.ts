@@ -5,17 +5,29 @@
  */
 import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, constants, fchmodSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, normalize } from 'node:path';
 import * as tar from 'tar-stream';
 import { FileEntry, Manifest } from '../core/manifest';
 import { parseManifest } from '../core/manifest-file';
 import { MANIFEST_ASSET } from '../release/naming';
-import { safeArchivePath } from '../publish/tarball';
-import { zstdDecompressStream } from '../publish/zstd';
 import { errorMessage, UserError } from '../util/errors';
 import { shown } from '../util/log-text';
 import { checkManifestAgainstPin, MAX_MANIFEST_BYTES, maxArchiveBytes, refuse, VERSION_KEY } from './checks';
 import { PlatformPin } from './platform';
+import { zstdDecompressStream } from './zstd';
+
+/** Rejects archive paths that are absolute or climb out of the target directory. */
+export function safeArchivePath(name: string): string {
+  const trimmed = name.replace(/\/+$/, '');
+  const norm = normalize(trimmed);
+  if (!trimmed || isAbsolute(trimmed) || norm.startsWith('..') || norm.split('/').includes('..')) {
+    throw new UserError(
+      `the archive contains an unsafe path: ${shown(name)}`,
+      'do not unpack this file; it was not written by pg-bundle',
+    );
+  }
+  return norm;
+}
 
 /**
  * Limits on an archive path, checked before anything is created for it: far beyond any real bundle

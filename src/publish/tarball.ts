@@ -5,12 +5,11 @@
  * group names, modes normalised (directories and executables 0755, other files 0644, symlinks 0777).
  */
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { isAbsolute, join, normalize, posix } from 'node:path';
+import { isAbsolute, join, posix } from 'node:path';
 import * as tar from 'tar-stream';
 import { FileEntry } from '../core/manifest';
 import { UserError } from '../util/errors';
 import { sha256 } from '../util/hash';
-import { shown } from '../util/log-text';
 
 export interface TarInputFile {
   /** Path inside the archive, e.g. "v15/bin/postgres" */
@@ -141,17 +140,4 @@ function addEntry(
   return new Promise((resolve, reject) => {
     pack.entry(header, data ?? Buffer.alloc(0), (err?: Error | null) => (err ? reject(err) : resolve()));
   });
-}
-
-/** Rejects archive paths that are absolute or climb out of the target directory. */
-export function safeArchivePath(name: string): string {
-  const trimmed = name.replace(/\/+$/, '');
-  const norm = normalize(trimmed);
-  if (!trimmed || isAbsolute(trimmed) || norm.startsWith('..') || norm.split('/').includes('..')) {
-    throw new UserError(
-      `the archive contains an unsafe path: ${shown(name)}`,
-      'do not unpack this file; it was not written by pg-bundle',
-    );
-  }
-  return norm;
 }

@@ -12,7 +12,7 @@ import { retryPolicy } from '../../../src/github/retry';
 import { fetchBundle } from '../../../src/fetch/fetch';
 import { FakeGitHub } from '../../fake-github';
 import * as tarStream from 'tar-stream';
-import { zstdDecompressStream } from '../../../src/publish/zstd';
+import { zstdDecompressStream } from '../../../src/fetch/zstd';
 
 export function tempDir(prefix = 'pgb-publish-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
