@@ -6,15 +6,15 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Manifest } from '../core/manifest';
 import { UserError } from '../util/errors';
-import { parseJson } from '../util/json';
 import { readManifestFile } from '../core/manifest-file';
 import { isSha256Hex } from '../util/hash';
 import { shown } from '../util/log-text';
 import { releaseUrls } from '../github/repository';
-import { bundleAssetName, MANIFEST_ASSET, platformManifestName } from '../release/naming';
+import { bundleAssetName, MANIFEST_ASSET, platformManifestName, SHA256SUMS_ASSET } from '../release/naming';
 import { parseSha256Sums } from '../release/checksums';
 import { platformOrder } from '../core/platform';
 import { ReleaseAssetInfo, ReleaseInfo } from '../release/info';
+import { readReleaseRecord, RELEASE_RECORD, ReleaseRecord } from '../release/record';
 
 /**
  * The manifests of the release, one per platform in platform order: <out>/publish/manifest-<platform>.json
@@ -66,56 +66,24 @@ export interface ReleaseInfoInput {
   dryRun?: boolean;
 }
 
-/** What publish records in <out>/publish/release.json (src/publish/command.ts, PublishRecord). */
-interface PublishRecordFile {
-  tag?: string;
-  repository?: string | null;
-  assetName?: string;
-  sha256?: string;
-  /** every platform's bundle (records made before releases had several platforms lack it) */
-  platforms?: {
-    platform?: string;
-    assetName?: string;
-    sha256?: string;
-    manifestName?: string;
-    assetUrl?: string;
-    manifestUrl?: string;
-  }[];
-  dryRun?: boolean;
-  releaseUrl?: string;
-  assetUrl?: string;
-  manifestUrl?: string;
-  releasedAt?: string;
-}
-
 /**
  * The release to pin. Preferred: <out>/publish/release.json, written by publish (tag, repository,
  * asset name, sha256 and the URLs GitHub returned). Without it: the tag from --tag, URLs computed
  * from the release repository, the sha256 from <out>/publish/SHA256SUMS.
  */
 export function readReleaseInfo(input: ReleaseInfoInput): ReleaseInfo {
-  const recordPath = join(input.out, 'publish', 'release.json');
+  const recordPath = join(input.out, 'publish', RELEASE_RECORD);
   if (existsSync(recordPath))
-    return releaseInfoFromRecord(readJson(recordPath) as PublishRecordFile, recordPath, input);
+    return releaseInfoFromRecord(readReleaseRecord(recordPath, input.platforms?.[0]), recordPath, input);
   return releaseInfoFromSums(input);
 }
 
-function readJson(path: string): unknown {
-  return parseJson(readFileSync(path, 'utf8'), path, 'run pg-bundle publish again with the same --out');
-}
-
-/** ReleaseInfo from publish's record (pure apart from the error text). */
+/** ReleaseInfo from publish's record, read and checked by readReleaseRecord (pure). */
 export function releaseInfoFromRecord(
-  record: PublishRecordFile,
+  record: ReleaseRecord,
   recordPath: string,
   input: ReleaseInfoInput,
 ): ReleaseInfo {
-  if (!record.tag || !record.assetName || !record.sha256 || !isSha256Hex(record.sha256)) {
-    throw new UserError(
-      `${recordPath} lacks the tag, asset name or sha256`,
-      'run pg-bundle publish again with the same --out',
-    );
-  }
   if (input.tag && input.tag !== record.tag) {
     throw new UserError(
       `--tag ${input.tag} differs from the release publish made (${record.tag}, ${recordPath})`,
@@ -140,30 +108,14 @@ export function releaseInfoFromRecord(
     );
   const tag = record.tag;
   const downloadUrl = (name: string) => releaseUrls(input.serverUrl, repository, tag, name).assetUrl;
-  const platforms = record.platforms ?? [
-    {
-      platform: input.platforms?.[0] ?? 'linux-x86_64',
-      assetName: record.assetName,
-      sha256: record.sha256,
-      manifestName: MANIFEST_ASSET,
-      assetUrl: record.assetUrl,
-      manifestUrl: record.manifestUrl,
-    },
-  ];
   const assets: Record<string, ReleaseAssetInfo> = {};
-  for (const p of platforms) {
-    if (!p.platform || !p.assetName || !p.sha256 || !isSha256Hex(p.sha256) || !p.manifestName)
-      throw new UserError(
-        `${recordPath} lists a platform without its name, asset name, sha256 or manifest name`,
-        'run pg-bundle publish again with the same --out',
-      );
+  for (const p of record.platforms)
     assets[p.platform] = {
       assetName: p.assetName,
       sha256: p.sha256,
       assetUrl: p.assetUrl ?? downloadUrl(p.assetName),
       manifestUrl: p.manifestUrl ?? downloadUrl(p.manifestName),
     };
-  }
   return {
     repository,
     tag,
@@ -186,7 +138,7 @@ function releaseInfoFromSums(input: ReleaseInfoInput): ReleaseInfo {
       'pin-bump cannot tell which repository holds the release',
       "run it in the release repository's workflow (GITHUB_REPOSITORY) or set PG_BUNDLE_RELEASE_REPOSITORY=owner/name",
     );
-  const sumsPath = join(out, 'publish', 'SHA256SUMS');
+  const sumsPath = join(out, 'publish', SHA256SUMS_ASSET);
   if (!existsSync(sumsPath))
     throw new UserError(
       `${sumsPath} is missing: pin-bump takes the bundle's sha256 from what publish wrote`,

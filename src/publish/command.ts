@@ -7,8 +7,6 @@
  * idempotently (see release.ts); without a token it fails. It writes <out>/publish/release.json
  * (tag, repository, each platform's asset name, sha256 and URLs) for pin-bump.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { boolOption, CommandContext, CommandHandler, stringOption } from '../core/context';
 import { RawOptions } from '../core/options';
 import { GitHubAccess, githubAccess } from '../github/access';
@@ -16,41 +14,13 @@ import { apiCall } from '../github/errors';
 import { createGitHubClient } from '../github/client';
 import { parseRepository } from '../github/repository';
 import { retryPolicy } from '../github/retry';
+import { ReleaseRecord, writeReleaseRecord } from '../release/record';
 import { UserError } from '../util/errors';
 import { assemblePublishInputs, findArtifactDirs } from './artifacts';
 import { defaultTag, validateTag } from './tag';
 import { PreparedRelease, prepareRelease } from './prepare';
 import { MakeLatest, PublishOutcome, publishRelease } from './release';
 import { adoptSameContent } from './same-content';
-
-/** One platform's bundle in publish's record. */
-export interface PublishedPlatform {
-  platform: string;
-  assetName: string;
-  sha256: string;
-  /** the name of its manifest asset (manifest.json, or manifest-<platform>.json in a release of several platforms) */
-  manifestName: string;
-  assetUrl?: string;
-  manifestUrl?: string;
-}
-
-export interface PublishRecord {
-  tag: string;
-  repository: string | null;
-  /** the first platform's bundle (as before releases had several platforms) */
-  assetName: string;
-  sha256: string;
-  /** every platform's bundle, in platform order */
-  platforms: PublishedPlatform[];
-  assets: { name: string; sha256: string; size: number }[];
-  dryRun: boolean;
-  state?: string;
-  releaseUrl?: string;
-  assetUrl?: string;
-  manifestUrl?: string;
-  /** the release's created_at: pin-bump records it in the pin to never move a pin backwards */
-  releasedAt?: string;
-}
 
 /** Where publish sends the release, or why it only prepares it. */
 interface PublishTarget {
@@ -120,7 +90,7 @@ function publishRecord(
   prepared: PreparedRelease,
   target: PublishTarget,
   urlOf: (name: string) => string | undefined = () => undefined,
-): PublishRecord {
+): ReleaseRecord {
   const tarball = prepared.assets[0];
   const platforms = prepared.platforms.map((p) => {
     const assetUrl = urlOf(p.tarball.name);
@@ -143,10 +113,6 @@ function publishRecord(
     assets: prepared.assets.map((a) => ({ name: a.name, sha256: a.sha256, size: a.size })),
     dryRun: target.dryRunReason !== undefined,
   };
-}
-
-function writeRecord(prepared: PreparedRelease, record: PublishRecord): void {
-  writeFileSync(join(prepared.dir, 'release.json'), JSON.stringify(record, null, 2) + '\n');
 }
 
 async function reportDryRun(prepared: PreparedRelease, target: PublishTarget, ctx: CommandContext) {
@@ -220,7 +186,7 @@ const STATE_VERB: Record<PublishOutcome['state'], string> = {
 async function reportPublished(
   prepared: PreparedRelease,
   published: Published,
-  record: PublishRecord,
+  record: ReleaseRecord,
   ctx: CommandContext,
 ) {
   const { outcome, releaseUrl } = published;
@@ -250,7 +216,7 @@ export const publishCommand: CommandHandler = async (options, ctx) => {
   if (target.dryRunReason) {
     const record = publishRecord(prepared, target);
     ctx.setOutput('sha256', record.sha256);
-    writeRecord(prepared, record);
+    writeReleaseRecord(prepared.dir, record);
     await reportDryRun(prepared, target, ctx);
     return 0;
   }
@@ -260,7 +226,7 @@ export const publishCommand: CommandHandler = async (options, ctx) => {
   ctx.setOutput('sha256', record.sha256);
   const { releaseUrl, releasedAt } = published;
   const first = record.platforms[0];
-  writeRecord(prepared, {
+  writeReleaseRecord(prepared.dir, {
     ...record,
     state: published.outcome.state,
     releaseUrl,

@@ -12,7 +12,8 @@ import { Manifest } from '../../../src/core/manifest';
 import { parsePin } from '../../../src/pin/read';
 import { PinFile } from '../../../src/pin/types';
 import { serialisePin } from '../../../src/pin/write';
-import { PublishRecord, publishCommand } from '../../../src/publish/command';
+import { publishCommand } from '../../../src/publish/command';
+import { readReleaseRecord } from '../../../src/release/record';
 import { fetchBundle } from '../../../src/fetch/fetch';
 import { retryPolicy } from '../../../src/github/retry';
 import { parseSha256Sums } from '../../../src/release/checksums';
@@ -131,7 +132,7 @@ describe('publish: one release for several platforms', () => {
     expect(manifestOf('manifest-linux-aarch64.json').platform).toBe(ARM);
     expect(release.body).toContain(`for ${X86} and ${ARM}`);
     expect(release.body).toContain(`### ${ARM}`);
-    const record = JSON.parse(readFileSync(join(out, 'publish', 'release.json'), 'utf8')) as PublishRecord;
+    const record = readReleaseRecord(join(out, 'publish', 'release.json'));
     expect(record.platforms.map((p) => [p.platform, p.assetName, p.manifestName])).toEqual([
       [X86, `pg-bundle-${TAG}-${X86}.tar.zst`, 'manifest-linux-x86_64.json'],
       [ARM, `pg-bundle-${TAG}-${ARM}.tar.zst`, 'manifest-linux-aarch64.json'],

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { Manifest } from '../../../src/core/manifest';
 import { pinFromManifest } from '../../../src/pin/write';
 import { fetchCommand } from '../../../src/fetch/command';
-import { publishCommand, PublishRecord } from '../../../src/publish/command';
+import { publishCommand } from '../../../src/publish/command';
+import { readReleaseRecord } from '../../../src/release/record';
 import { FakeGitHub } from '../../fake-github';
 import { makeArtifactDir, tempDir, testContext } from './helpers';
 import { releaseOf, versionsOf, withBundle } from '../../support/pins';
@@ -51,7 +52,7 @@ describe('publish and fetch against FakeGitHub', () => {
     return {
       code,
       ctx,
-      record: JSON.parse(readFileSync(join(out, 'publish', 'release.json'), 'utf8')) as PublishRecord,
+      record: readReleaseRecord(join(out, 'publish', 'release.json')),
     };
   }
 

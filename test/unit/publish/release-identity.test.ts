@@ -12,7 +12,8 @@ import { compareWithAvailable } from '../../../src/outdated/outdated';
 import { DEFAULT_PIN_PATH as PIN } from '../../../src/pin/path';
 import { primaryBundle } from '../../../src/pin/pinned';
 import { parsePin } from '../../../src/pin/read';
-import { publishCommand, PublishRecord } from '../../../src/publish/command';
+import { publishCommand } from '../../../src/publish/command';
+import { readReleaseRecord, ReleaseRecord } from '../../../src/release/record';
 import { defaultTag } from '../../../src/publish/tag';
 import { contentDigest, releaseManifest } from '../../../src/publish/release-identity';
 import { FakeGitHub } from '../../fake-github';
@@ -82,14 +83,14 @@ afterEach(async () => {
 });
 
 /** publish with the default tag, as bundle.yml does without a `tag` input. */
-async function publish(out: string): Promise<PublishRecord> {
+async function publish(out: string): Promise<ReleaseRecord> {
   const ctx = testContext();
   const code = await publishCommand(
     { out, repository: RELEASES, token: fake.token, apiUrl: fake.baseUrl },
     ctx,
   );
   if (code !== 0) throw new Error(`publish exited with ${code}: ${ctx.log.lines.join('\n')}`);
-  return JSON.parse(readFileSync(join(out, 'publish', 'release.json'), 'utf8')) as PublishRecord;
+  return readReleaseRecord(join(out, 'publish', 'release.json'));
 }
 
 function releaseAsset(tag: string, name: string): Buffer {
