@@ -181,17 +181,6 @@ export function assemblePublishInputs(dirs: string[]): PublishInput[] {
   return inputs;
 }
 
-/** Merges several artifact directories of one platform (one per matrix job) into one publish input. */
-export function assemblePublishInput(dirs: string[]): PublishInput {
-  const inputs = assemblePublishInputs(dirs);
-  if (inputs.length > 1)
-    throw new UserError(
-      `the artifacts are of ${inputs.length} platforms (${inputs.map((i) => i.manifest.platform).join(', ')}) where one was expected`,
-      'pass the artifacts of one platform',
-    );
-  return inputs[0];
-}
-
 /** Artifact directories below `root` (each subdirectory holding a manifest.json), e.g. what @actions/artifact downloaded. */
 export function findArtifactDirs(root: string): string[] {
   if (!existsSync(root) || !statSync(root).isDirectory())

@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assemblePublishInput } from '../../../src/publish/artifacts';
+import { assemblePublishInput } from '../../support/publish-input';
 import { retryDecision, DEFAULT_RETRY } from '../../../src/github/retry';
 import { defaultTag, validateTag } from '../../../src/publish/tag';
 import { buildBundleArchive } from '../../../src/publish/prepare';
