@@ -30,17 +30,6 @@ export function encodeTag(tag: BufferTag): Buffer {
   return b;
 }
 
-export function decodeTag(b: Uint8Array): BufferTag {
-  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  return {
-    fork: buf.readUInt8(0),
-    spcOid: buf.readUInt32BE(1),
-    dbOid: buf.readUInt32BE(5),
-    relNumber: buf.readUInt32BE(9),
-    blkno: buf.readUInt32BE(13),
-  };
-}
-
 /** One message: type byte, u32 length (4 + payload), payload. */
 export function frame(type: string, ...payload: Uint8Array[]): Buffer {
   const len = payload.reduce((s, p) => s + p.length, 0);
@@ -88,29 +77,4 @@ export function encodeRedoRequest(req: RedoRequest): Buffer {
   for (const r of req.records) parts.push(applyRecord(r.endLsn, r.raw));
   parts.push(getPage(req.tag));
   return Buffer.concat(parts);
-}
-
-/** A parsed request message (used to check framing and by tests). */
-export interface ParsedMessage {
-  type: string;
-  length: number;
-  payload: Buffer;
-}
-
-/** Splits a byte stream of requests into messages; returns the rest that is not yet complete. */
-export function parseMessages(stream: Buffer): { messages: ParsedMessage[]; rest: Buffer } {
-  const messages: ParsedMessage[] = [];
-  let p = 0;
-  while (stream.length - p >= 5) {
-    const length = stream.readUInt32BE(p + 1);
-    if (length < 4) throw new RangeError(`message length ${length} is below 4`);
-    if (stream.length - p < 1 + length) break;
-    messages.push({
-      type: String.fromCharCode(stream[p]),
-      length,
-      payload: stream.subarray(p + 5, p + 1 + length),
-    });
-    p += 1 + length;
-  }
-  return { messages, rest: stream.subarray(p) };
 }

@@ -1,5 +1,5 @@
 /** The walredo stage's report as Markdown, for test logs. */
-import { describeFailure, WalRedoReport } from '../../src/walredo/suite/report';
+import { VectorFailure, WalRedoReport } from '../../src/walredo/suite/report';
 
 export function reportMarkdown(major: number, r: WalRedoReport): string {
   const lines = [`### walredo v${major}: ${r.status}${r.message ? ` - ${r.message}` : ''}`, ''];
@@ -18,6 +18,22 @@ export function reportMarkdown(major: number, r: WalRedoReport): string {
   }
   if (r.vectors.failures.length) {
     lines.push('', '```', ...r.vectors.failures.slice(0, 5).map(describeFailure), '```');
+  }
+  return lines.join('\n');
+}
+
+/** A failed vector with its problems and hex diff, as test logs show it. */
+export function describeFailure(f: VectorFailure): string {
+  const lines = [
+    `vector ${f.vector} (${f.rmgr}, ${f.kind}) ${f.tag}${f.blockId !== undefined ? ` (block ref #${f.blockId})` : ''} at ${f.lsn}:`,
+    ...f.problems.map((p) => `  ${p}`),
+  ];
+  if (f.diff) {
+    lines.push(
+      `  bytes from page offset ${f.diff.hexFrom} (first difference at ${f.diff.offset}, ${f.diff.region}):`,
+    );
+    lines.push(`    expected ${f.diff.expectedHex}`);
+    lines.push(`    actual   ${f.diff.actualHex}`);
   }
   return lines.join('\n');
 }

@@ -88,18 +88,3 @@ export function emptyReport(mode: WalRedoMode): WalRedoReport {
 export function countFor(report: WalRedoReport, rmgr: string): RmgrCounts {
   return (report.vectors.byRmgr[rmgr] ??= { passed: 0, failed: 0, skipped: 0 });
 }
-
-export function describeFailure(f: VectorFailure): string {
-  const lines = [
-    `vector ${f.vector} (${f.rmgr}, ${f.kind}) ${f.tag}${f.blockId !== undefined ? ` (block ref #${f.blockId})` : ''} at ${f.lsn}:`,
-    ...f.problems.map((p) => `  ${p}`),
-  ];
-  if (f.diff) {
-    lines.push(
-      `  bytes from page offset ${f.diff.hexFrom} (first difference at ${f.diff.offset}, ${f.diff.region}):`,
-    );
-    lines.push(`    expected ${f.diff.expectedHex}`);
-    lines.push(`    actual   ${f.diff.actualHex}`);
-  }
-  return lines.join('\n');
-}

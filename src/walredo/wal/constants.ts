@@ -137,8 +137,6 @@ export function rmgrName(rmid: number): string {
   return RMGR_NAMES[rmid] ?? (rmid >= 128 ? `custom${rmid}` : `rmgr${rmid}`);
 }
 
-export const FORK_NAMES = ['main', 'fsm', 'vm', 'init'] as const;
-
 export function formatLsn(lsn: bigint): string {
   return `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase().padStart(8, '0')}`;
 }

@@ -21,12 +21,6 @@ export function segmentNumberFromName(
   return { tli: parseInt(m[1], 16), segno: BigInt('0x' + m[2]) * perId + BigInt('0x' + m[3]) };
 }
 
-export function segmentFileName(tli: number, segno: bigint, segSize: number): string {
-  const perId = 0x100000000n / BigInt(segSize);
-  const hex = (n: bigint | number) => n.toString(16).toUpperCase().padStart(8, '0');
-  return hex(tli) + hex(segno / perId) + hex(segno % perId);
-}
-
 /**
  * The layout of a segment file (pure): from its long page header, or, for a segment whose WAL
  * begins part-way (the storage service starts a timeline in the middle of a segment, the pages

@@ -2,9 +2,12 @@
  * Parsing `pg_waldump --bkp-details` output and comparing it with what the reader decoded, so the
  * reader is checked against PostgreSQL's own decoder.
  */
-import { FORK_NAMES, formatLsn, parseLsn, rmgrName } from '../../../src/walredo/wal/constants';
+import { formatLsn, parseLsn, rmgrName } from '../../../src/walredo/wal/constants';
 import { DecodedRecord } from '../../../src/walredo/wal/record';
 import { RawWalRecord } from '../../../src/walredo/wal/reader';
+
+/** pg_waldump's names of the forks, by number */
+const FORK_NAMES = ['main', 'fsm', 'vm', 'init'] as const;
 
 export interface WaldumpBlock {
   blockId: number;

@@ -11,7 +11,7 @@ import { parseFaultsLine, parseNanosLines, parseUsageLine } from '../../../bench
 import { parseHarnessLine, parseMemAvailableKiB } from '../../../bench/scale';
 import { scaleRow } from '../../../bench/scale-section';
 import { cpuPerRequest, latencyTable, parseStraceSummary } from '../../../bench/native-bench';
-import { parseMessages } from '../../../src/walredo/protocol';
+import { parseMessages } from '../../support/walredo-protocol';
 import { RedoVector } from '../../../src/walredo/corpus/vectors';
 import { summarize } from '../../../bench/stats';
 import { parseBenchArgs } from '../../../bench/run';

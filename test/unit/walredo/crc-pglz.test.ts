@@ -1,5 +1,6 @@
 import { crc32c } from '../../../src/util/crc32c';
-import { pglzDecompress, PglzError, pglzLiteralOnly } from '../../../src/walredo/wal/pglz';
+import { pglzDecompress, PglzError } from '../../../src/walredo/wal/pglz';
+import { pglzLiteralOnly } from '../../support/wal/pglz';
 
 const ascii = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
 

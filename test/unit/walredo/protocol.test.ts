@@ -1,14 +1,13 @@
 import {
   applyRecord,
   beginRedoForBlock,
-  decodeTag,
   encodeRedoRequest,
   encodeTag,
   getPage,
-  parseMessages,
   ping,
   pushPage,
 } from '../../../src/walredo/protocol';
+import { decodeTag, parseMessages } from '../../support/walredo-protocol';
 
 const tag = { fork: 2, spcOid: 1663, dbOid: 5, relNumber: 0x01020304, blkno: 0xfffffffe };
 

@@ -1,7 +1,7 @@
 import { BLCKSZ, walFormat } from '../../../src/walredo/wal/constants';
 import { restoreBlockImage } from '../../../src/walredo/wal/image';
 import { decodeRecord, recordCrc, WalFormatError } from '../../../src/walredo/wal/record';
-import { pglzLiteralOnly } from '../../../src/walredo/wal/pglz';
+import { pglzLiteralOnly } from '../../support/wal/pglz';
 
 /** Builds a record: 24-byte header, then the given header fragments and payload, with a correct CRC. */
 function record(rmid: number, info: number, headers: number[][], payload: Uint8Array[]): Uint8Array {

@@ -3,17 +3,13 @@
  * stored vector frames into a valid request, masks cleanly, and the expected page passes the
  * comparison a correct walredo would get, while a damaged one fails with an explained offset.
  */
-import {
-  loadStoredCorpus,
-  parseStoredVectors,
-  selectVectors,
-  serializeVectors,
-  vectorGroup,
-} from '../../../src/walredo/corpus/store';
+import { loadStoredCorpus, parseStoredVectors, serializeVectors } from '../../../src/walredo/corpus/store';
+import { selectVectors, vectorGroup } from '../../support/stored-corpus';
 import { comparePages } from '../../../src/walredo/mask/compare';
 import { maskedCopy } from '../../../src/walredo/mask/select';
 import { itemId, maxOffsetNumber, pageIsNew, setPageLsn } from '../../../src/walredo/mask/page';
-import { decodeTag, encodeRedoRequest, parseMessages } from '../../../src/walredo/protocol';
+import { encodeRedoRequest } from '../../../src/walredo/protocol';
+import { decodeTag, parseMessages } from '../../support/walredo-protocol';
 import { restoreBlockImage } from '../../../src/walredo/wal/image';
 import { walFormat } from '../../../src/walredo/wal/constants';
 import { decodeRecord, readRecordHeader, recordCrc } from '../../../src/walredo/wal/record';

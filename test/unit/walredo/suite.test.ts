@@ -9,8 +9,8 @@ import {
   walRedoPaths,
 } from '../../../src/walredo/suite';
 import { WalRedoClient } from '../../../src/walredo/client';
-import { describeFailure, emptyReport } from '../../../src/walredo/suite/report';
-import { reportMarkdown } from '../../support/walredo-report';
+import { emptyReport } from '../../../src/walredo/suite/report';
+import { describeFailure, reportMarkdown } from '../../support/walredo-report';
 import { emptyPage, PROTOCOL_TESTS } from '../../../src/walredo/suite/protocol-tests';
 import { replayedPageProblems } from '../../../src/walredo/mask/compare';
 import { pageIsNew } from '../../../src/walredo/mask/page';

@@ -12,7 +12,8 @@ import { RM } from '../../../src/walredo/wal/constants';
 import { loadWalDirectory } from '../../../src/walredo/wal/files';
 import { WalReader } from '../../../src/walredo/wal/reader';
 import { decodeRecord } from '../../../src/walredo/wal/record';
-import { parseMessages, encodeRedoRequest } from '../../../src/walredo/protocol';
+import { encodeRedoRequest } from '../../../src/walredo/protocol';
+import { parseMessages } from '../../support/walredo-protocol';
 import { walFixture } from './fixtures';
 
 describe('deriving vectors from the stored workload WAL', () => {
