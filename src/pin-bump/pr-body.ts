@@ -8,6 +8,7 @@ import { compatibilityComment, CompatibilityResult } from './compatibility';
 import { pinnedPlatforms, primaryBundle } from '../pin/pinned';
 import { PinFile, PinnedBundle, PinnedVersion } from '../pin/types';
 import { ManifestSet, RiskItem } from './risk';
+import { humanSize } from '../util/size';
 
 export const PR_BODY_LIMIT = 65_536;
 export const PR_MARKER = '<!-- pg-bundle:pin-bump -->';
@@ -29,17 +30,6 @@ export interface PrBodyInput {
 
 export function prTitle(newPin: PinFile): string {
   return `Bump PostgreSQL bundle to ${newPin.tag}`;
-}
-
-export function humanSize(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB'];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 function sizeDelta(oldSize: number, newSize: number): string {

@@ -1,5 +1,6 @@
 /** The release description: a readable Markdown summary of the bundle (pure). */
 import { Manifest, VersionManifest } from '../core/manifest';
+import { humanSize } from '../util/size';
 
 export interface BodyAsset {
   name: string;
@@ -22,18 +23,6 @@ export function conformanceTotals(
 function cell(value: string | number | undefined | null): string {
   if (value === undefined || value === null || value === '') return '—';
   return String(value).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-
-export function humanSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB'];
-  let v = bytes / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
 }
 
 interface Totals {

@@ -1,6 +1,7 @@
 import { primaryBundle } from '../../../src/pin/pinned';
 import { PinFile } from '../../../src/pin/types';
-import { humanSize, PR_BODY_LIMIT, PR_MARKER, prTitle, renderPrBody } from '../../../src/pin-bump/pr-body';
+import { humanSize } from '../../../src/util/size';
+import { PR_BODY_LIMIT, PR_MARKER, prTitle, renderPrBody } from '../../../src/pin-bump/pr-body';
 import { analyseRisk } from '../../../src/pin-bump/risk';
 import { pinOf } from '../../support/pin-fixtures';
 import { versionsOf, withBundle } from '../../support/pins';
