@@ -49,13 +49,3 @@ export class ConsoleLogger implements Logger {
     }
   }
 }
-
-/** A logger that records lines, for tests. */
-export class MemoryLogger extends ConsoleLogger {
-  readonly lines: string[] = [];
-  constructor() {
-    const lines: string[] = [];
-    super(true, (line) => lines.push(line));
-    this.lines = lines;
-  }
-}

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { compareCommand } from '../../src/compare/command';
 import { CompareReport } from '../../src/compare/report';
 import { CommandContext } from '../../src/core/context';
-import { MemoryLogger } from '../../src/util/logger';
+import { MemoryLogger } from '../support/memory-logger';
 import { namedBundle, requireBundle } from './bundle-env';
 
 jest.setTimeout(20 * 60_000);

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { Manifest } from '../../src/core/manifest';
 import { checkWalSample } from '../../src/verify/verify';
 import { verifyWalRedo } from '../../src/verify/checks/walredo';
-import { MemoryLogger } from '../../src/util/logger';
+import { MemoryLogger } from '../support/memory-logger';
 import { walSampleCorpus } from '../../src/walredo/corpus/corpus';
 import { generateWal } from '../../src/walredo/corpus/generate-wal';
 import { isCompared } from '../../src/walredo/corpus/vectors';

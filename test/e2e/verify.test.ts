@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { listBundleFiles } from '../../src/core/bundle-files';
 import { CommandContext } from '../../src/core/context';
 import { emptyManifest, Manifest, VersionManifest } from '../../src/core/manifest';
-import { MemoryLogger } from '../../src/util/logger';
+import { MemoryLogger } from '../support/memory-logger';
 import { verifyCommand } from '../../src/verify/command';
 import { VerifyReport } from '../../src/verify/report';
 import { verifyBundle } from '../../src/verify/verify';

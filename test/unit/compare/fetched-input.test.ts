@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { readInput } from '../../../src/compare/input';
 import { retryPolicy } from '../../../src/github/retry';
 import { publishCommand } from '../../../src/publish/command';
-import { MemoryLogger } from '../../../src/util/logger';
+import { MemoryLogger } from '../../support/memory-logger';
 import { FakeGitHub } from '../../fake-github';
 import { bumpAndReadPin, makeArtifactDir, tempDir, testContext } from '../publish/helpers';
 import { primaryBundle } from '../../../src/pin/pinned';

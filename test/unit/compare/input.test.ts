@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { amcheckMissing } from '../../../src/compare/indexes';
 import { readInput } from '../../../src/compare/input';
-import { MemoryLogger } from '../../../src/util/logger';
+import { MemoryLogger } from '../../support/memory-logger';
 
 const ACCESS = { log: new MemoryLogger() };
 

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CacheLockTiming, withCacheLock } from '../../../src/compile/cache-lock';
-import { MemoryLogger } from '../../../src/util/logger';
+import { MemoryLogger } from '../../support/memory-logger';
 
 const fast: CacheLockTiming = { staleMs: 2_000, pollMs: 50, maxWaitMs: 10_000 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

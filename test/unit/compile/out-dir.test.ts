@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { buildBundles } from '../../../src/compile/build';
 import { claimOutDir, OUT_MARKER } from '../../../src/compile/out-dir';
 import { UserError } from '../../../src/util/errors';
-import { MemoryLogger } from '../../../src/util/logger';
+import { MemoryLogger } from '../../support/memory-logger';
 
 describe('build never deletes what it did not create', () => {
   const base = () => mkdtempSync(join(tmpdir(), 'pgb-outdir-'));

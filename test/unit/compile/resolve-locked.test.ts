@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveSourceLocked } from '../../../src/compile/build';
 import { withCacheLock } from '../../../src/compile/cache-lock';
-import { MemoryLogger } from '../../../src/util/logger';
+import { MemoryLogger } from '../../support/memory-logger';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

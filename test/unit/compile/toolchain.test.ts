@@ -1,6 +1,6 @@
 import { ensureToolchain, Requirement } from '../../../src/compile/toolchain';
 import { UserError } from '../../../src/util/errors';
-import { MemoryLogger } from '../../../src/util/logger';
+import { MemoryLogger } from '../../support/memory-logger';
 
 const absent = (optional: boolean): Requirement => ({
   what: `a tool that is not installed${optional ? ' (optional)' : ''}`,

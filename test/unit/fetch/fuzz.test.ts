@@ -20,7 +20,7 @@ import { SwapStep } from '../../../src/fetch/swap';
 import { zstdCompress } from '../../../src/publish/zstd';
 import { UserError } from '../../../src/util/errors';
 import { sha256 } from '../../../src/util/hash';
-import { MemoryLogger } from '../../../src/util/logger';
+import { MemoryLogger } from '../../support/memory-logger';
 import { tempDir, versionManifest } from '../publish/helpers';
 import { manifestFor, pinFor, RawEntry, tarOf } from './hostile-bundles';
 

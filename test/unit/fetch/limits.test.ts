@@ -15,7 +15,8 @@ import { zstdCompress } from '../../../src/publish/zstd';
 import { withDirLock } from '../../../src/util/dir-lock';
 import { UserError } from '../../../src/util/errors';
 import { sha256 } from '../../../src/util/hash';
-import { ConsoleLogger, MemoryLogger } from '../../../src/util/logger';
+import { ConsoleLogger } from '../../../src/util/logger';
+import { MemoryLogger } from '../../support/memory-logger';
 import { tempDir, versionManifest } from '../publish/helpers';
 import { GOOD_FILES, goodEntries, manifestFor, pinFor, RawEntry, tarOf } from './hostile-bundles';
 

@@ -13,7 +13,7 @@ import { pinProblems } from '../../../src/pin/schema';
 import { pinFromManifest } from '../../../src/pin/write';
 import { UserError } from '../../../src/util/errors';
 import { sha256 } from '../../../src/util/hash';
-import { MemoryLogger } from '../../../src/util/logger';
+import { MemoryLogger } from '../../support/memory-logger';
 import { tempDir, versionManifest } from '../publish/helpers';
 import { GOOD_FILES, goodEntries, manifestFor, pinFor, RawEntry, tarOf, zstdBomb } from './hostile-bundles';
 import { releaseOf, withBundle } from '../../support/pins';

@@ -11,7 +11,7 @@ import { makePinBumpCommand } from '../../../src/pin-bump/command';
 import { pinFromManifest, serialisePin } from '../../../src/pin/write';
 import { releaseUrls } from '../../../src/github/repository';
 import { bundleAssetName } from '../../../src/release/naming';
-import { MemoryLogger } from '../../../src/util/logger';
+import { MemoryLogger } from '../../support/memory-logger';
 import { FakeGitHub } from '../../fake-github';
 import { FIXTURES, fixtureManifest } from '../../support/pin-fixtures';
 import { releaseOf } from '../../support/pins';

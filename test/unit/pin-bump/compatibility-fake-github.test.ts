@@ -17,7 +17,7 @@ import { DEFAULT_PIN_PATH } from '../../../src/pin/path';
 import { primaryBundle } from '../../../src/pin/pinned';
 import { parsePin } from '../../../src/pin/read';
 import { publishCommand } from '../../../src/publish/command';
-import { MemoryLogger } from '../../../src/util/logger';
+import { MemoryLogger } from '../../support/memory-logger';
 import { FakeGitHub } from '../../fake-github';
 import { makeArtifactDir, tempDir, testContext } from '../publish/helpers';
 import { icuReport } from './compare-reports';

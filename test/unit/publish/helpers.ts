@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CommandContext } from '../../../src/core/context';
 import { FileEntry, Manifest, MANIFEST_SCHEMA_VERSION, VersionManifest } from '../../../src/core/manifest';
 import { sha256 } from '../../../src/util/hash';
-import { MemoryLogger } from '../../../src/util/logger';
+import { MemoryLogger } from '../../support/memory-logger';
 import { makePinBumpCommand } from '../../../src/pin-bump/command';
 import { DEFAULT_PIN_PATH } from '../../../src/pin/path';
 import { retryPolicy } from '../../../src/github/retry';

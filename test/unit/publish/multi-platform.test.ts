@@ -18,7 +18,7 @@ import { fetchBundle } from '../../../src/fetch/fetch';
 import { retryPolicy } from '../../../src/github/retry';
 import { parseSha256Sums } from '../../../src/release/checksums';
 import { UserError } from '../../../src/util/errors';
-import { MemoryLogger } from '../../../src/util/logger';
+import { MemoryLogger } from '../../support/memory-logger';
 import { FakeGitHub } from '../../fake-github';
 import { bumpAndReadPin, makeArtifactDir, tempDir, testContext } from './helpers';
 

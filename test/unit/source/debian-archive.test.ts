@@ -16,7 +16,7 @@ import { ResolveContext } from '../../../src/source/context';
 import { fetchDebian } from '../../../src/source/debian-source';
 import { resolveSource } from '../../../src/source/resolve';
 import { UserError } from '../../../src/util/errors';
-import { MemoryLogger } from '../../../src/util/logger';
+import { MemoryLogger } from '../../support/memory-logger';
 
 const PKG = 'postgresql-17';
 const SERVED = '17.11-0+deb13u1';

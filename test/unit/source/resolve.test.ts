@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveSource } from '../../../src/source/resolve';
 import { sha256 } from '../../../src/util/hash';
-import { MemoryLogger } from '../../../src/util/logger';
+import { MemoryLogger } from '../../support/memory-logger';
 
 /** A minimal tree shaped like a PostgreSQL source: the files pg-bundle reads before compiling. */
 function makeTree(root: string, version: string, extra: Record<string, string> = {}): string {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CommandContext } from '../../../src/core/context';
 import { Manifest } from '../../../src/core/manifest';
 import { UserError } from '../../../src/util/errors';
-import { MemoryLogger } from '../../../src/util/logger';
+import { MemoryLogger } from '../../support/memory-logger';
 import { bundleMajors, verifyCommand } from '../../../src/verify/command';
 import { VerifyReport } from '../../../src/verify/report';
 import { makeToyBundle } from './toy-bundle';

@@ -19,7 +19,7 @@ import {
   SECCOMP_RET_ERRNO,
 } from '../../../src/verify/kernel-floor';
 import { createSandbox } from '../../../src/verify/sandbox';
-import { MemoryLogger } from '../../../src/util/logger';
+import { MemoryLogger } from '../../support/memory-logger';
 import { compileC } from './gcc';
 
 /** Runs a classic-BPF seccomp program on (arch, nr), as the kernel does (only the opcodes it uses). */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Manifest } from '../../../src/core/manifest';
-import { MemoryLogger } from '../../../src/util/logger';
+import { MemoryLogger } from '../../support/memory-logger';
 import { checkWalSample } from '../../../src/verify/verify';
 import { readWalSample } from '../../../src/walredo/wal-sample';
 import { layoutOf } from '../../../src/walredo/wal/files';
