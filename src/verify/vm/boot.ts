@@ -1,9 +1,10 @@
 /**
  * What the AArch64 VM boots (src/verify/vm/machine.ts starts it): qemu-system's command line, and
- * the initramfs with the guest's init (guest/pgb_vm_init.c) compiled static for AArch64.
+ * the initramfs with the guest's init (the C files in guest/, main in pgb_vm_init.c) compiled static
+ * for AArch64.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { foreignTools, Platform, platformById } from '../../core/platform';
 import { UserError } from '../../util/errors';
@@ -49,9 +50,27 @@ export interface BootOptions {
   qemu?: string;
 }
 
-/** What the guest's init (src/verify/vm/guest) is compiled from. */
-function guestInitSource(): string {
-  return join(packageRoot(), 'src', 'verify', 'vm', 'guest', 'pgb_vm_init.c');
+/** Where the guest's init is: its .c files and the header they share (pgb_vm_init.h). */
+function guestInitDir(): string {
+  return join(packageRoot(), 'src', 'verify', 'vm', 'guest');
+}
+
+/** The guest directory's C sources and headers, sorted by name. */
+function guestInitFiles(dir: string): { c: string[]; all: string[] } {
+  const all = readdirSync(dir)
+    .filter((name) => name.endsWith('.c') || name.endsWith('.h'))
+    .sort();
+  return { c: all.filter((name) => name.endsWith('.c')), all };
+}
+
+/** sha256 over every file's name and contents: an edit to any of them names a new binary. */
+function guestInitHash(dir: string, files: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const name of files) {
+    const data = readFileSync(join(dir, name));
+    hash.update(`${name}\0${data.length}\0`).update(data);
+  }
+  return hash.digest('hex').slice(0, 16);
 }
 
 export function qemuArgs(
@@ -87,14 +106,15 @@ export function qemuArgs(
   ];
 }
 
-/** pgb_vm_init compiled static for AArch64 (kept in the work directory by its source's sha256). */
+/** pgb_vm_init compiled static for AArch64 (kept in the work directory by its sources' sha256). */
 async function compileGuestInit(workDir: string, cc: string): Promise<Buffer> {
-  const source = guestInitSource();
-  const sha = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16);
-  const out = join(workDir, `pgb_vm_init-${sha}`);
+  const dir = guestInitDir();
+  const files = guestInitFiles(dir);
+  const out = join(workDir, `pgb_vm_init-${guestInitHash(dir, files.all)}`);
   if (!existsSync(out)) {
     try {
-      await run(cc, ['-static', '-O2', '-Wall', '-o', out, source]);
+      const sources = files.c.map((name) => join(dir, name));
+      await run(cc, ['-static', '-O2', '-Wall', '-Wextra', '-I', dir, '-o', out, ...sources]);
     } catch (e) {
       if (/command not found/.test(String(e)))
         throw new UserError(
