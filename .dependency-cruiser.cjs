@@ -24,7 +24,10 @@ const upward = folders.map((folder) => {
   const notBelow = folders.filter((other) => other !== folder && layerOf(other) >= layerOf(folder));
   return {
     name: `layer-${folder}`,
-    comment: `src/${folder} (layer ${layerOf(folder)}) imports only lower layers: ${LAYERS.slice(0, layerOf(folder))
+    comment: `src/${folder} (layer ${layerOf(folder)}) imports only lower layers: ${LAYERS.slice(
+      0,
+      layerOf(folder),
+    )
       .flat()
       .join(', ')}`,
     severity: 'error',
@@ -65,4 +68,3 @@ module.exports = {
     tsPreCompilationDeps: true,
   },
 };
-

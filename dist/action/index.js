@@ -43503,2737 +43503,6 @@ async function runAction(env = process.env, handlers = {}) {
 
 /***/ }),
 
-/***/ 60462:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.markerText = markerText;
-exports.assembleBundle = assembleBundle;
-exports.normaliseModes = normaliseModes;
-const node_fs_1 = __nccwpck_require__(73024);
-const node_path_1 = __nccwpck_require__(76760);
-const exec_1 = __nccwpck_require__(37895);
-/** Text of the marker file that stands in for a module linked into bin/postgres. */
-function markerText(module) {
-    return `pg-bundle: the module '${module}' is linked into bin/postgres (static build).\nThis file exists because PostgreSQL checks that $libdir/${module}.so exists before loading it.\n`;
-}
-async function installBinary(source, target, debugDir, tools) {
-    if (debugDir) {
-        (0, node_fs_1.mkdirSync)(debugDir, { recursive: true });
-        const debugFile = (0, node_path_1.join)(debugDir, `${target.replace(/^.*\//, '')}.debug`);
-        await (0, exec_1.run)(tools.objcopy, ['--only-keep-debug', '--compress-debug-sections', source, debugFile]);
-        await (0, exec_1.run)(tools.strip, ['--strip-all', '-o', target, source]);
-        await (0, exec_1.run)(tools.objcopy, [`--add-gnu-debuglink=${debugFile}`, target], { cwd: debugDir });
-    }
-    else {
-        await (0, exec_1.run)(tools.strip, ['--strip-all', '-o', target, source]);
-    }
-    (0, node_fs_1.chmodSync)(target, 0o755);
-}
-/**
- * Lays out <out>/vNN: bin/{initdb,postgres} (stripped), share/postgresql (from the staged install,
- * incl. the timezone data built from the tree), lib/postgresql/<module>.so markers. Locales are
- * added separately (lib/locale).
- */
-async function assembleBundle(input) {
-    (0, node_fs_1.rmSync)(input.target, { recursive: true, force: true });
-    (0, node_fs_1.mkdirSync)((0, node_path_1.join)(input.target, 'bin'), { recursive: true });
-    await installBinary(input.postgres, (0, node_path_1.join)(input.target, 'bin', 'postgres'), input.debugDir, input.tools);
-    await installBinary(input.initdb, (0, node_path_1.join)(input.target, 'bin', 'initdb'), input.debugDir, input.tools);
-    const share = (0, node_path_1.join)(input.stagePrefix, 'share');
-    if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(share, 'postgresql', 'postgres.bki')))
-        throw new Error(`staged install at ${input.stagePrefix} has no share/postgresql/postgres.bki`);
-    (0, node_fs_1.cpSync)((0, node_path_1.join)(share, 'postgresql'), (0, node_path_1.join)(input.target, 'share', 'postgresql'), { recursive: true });
-    const lib = (0, node_path_1.join)(input.target, 'lib', 'postgresql');
-    (0, node_fs_1.mkdirSync)(lib, { recursive: true });
-    for (const m of input.modules)
-        (0, node_fs_1.writeFileSync)((0, node_path_1.join)(lib, `${m}.so`), markerText(m));
-    normaliseModes(input.target);
-}
-/** Files 0644, directories and executables 0755 (so the manifest does not depend on the umask). */
-function normaliseModes(dir) {
-    for (const entry of (0, node_fs_1.readdirSync)(dir, { withFileTypes: true })) {
-        const path = (0, node_path_1.join)(dir, entry.name);
-        if (entry.isDirectory()) {
-            (0, node_fs_1.chmodSync)(path, 0o755);
-            normaliseModes(path);
-        }
-        else if (entry.isFile()) {
-            (0, node_fs_1.chmodSync)(path, dir.endsWith('/bin') ? 0o755 : 0o644);
-        }
-    }
-}
-
-
-/***/ }),
-
-/***/ 92828:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.toolchainVersions = toolchainVersions;
-exports.buildTarget = buildTarget;
-exports.refuseOtherPlatform = refuseOtherPlatform;
-exports.resolveSourceLocked = resolveSourceLocked;
-exports.buildBundles = buildBundles;
-const node_fs_1 = __nccwpck_require__(73024);
-const node_path_1 = __nccwpck_require__(76760);
-const bundle_files_1 = __nccwpck_require__(77925);
-const manifest_1 = __nccwpck_require__(84414);
-const manifest_file_1 = __nccwpck_require__(91433);
-const resolve_1 = __nccwpck_require__(66221);
-const errors_1 = __nccwpck_require__(70017);
-const log_text_1 = __nccwpck_require__(11392);
-const exec_1 = __nccwpck_require__(37895);
-const package_root_1 = __nccwpck_require__(43469);
-const assemble_1 = __nccwpck_require__(60462);
-const dynamic_1 = __nccwpck_require__(88485);
-const configure_1 = __nccwpck_require__(13480);
-const components_1 = __nccwpck_require__(94930);
-const icu_1 = __nccwpck_require__(93387);
-const locales_1 = __nccwpck_require__(83231);
-const modules_1 = __nccwpck_require__(48169);
-const runtime_1 = __nccwpck_require__(97896);
-const toolchain_1 = __nccwpck_require__(56179);
-const cross_1 = __nccwpck_require__(77524);
-const walredo_1 = __nccwpck_require__(75840);
-const version_job_1 = __nccwpck_require__(86254);
-const compiled_tree_1 = __nccwpck_require__(29586);
-const cache_lock_1 = __nccwpck_require__(58332);
-const out_dir_1 = __nccwpck_require__(45266);
-/** The compiler, binutils and glibc a build for `target` uses (a cross build: the cross tools, the target's glibc package). */
-async function toolchainVersions(target = (0, cross_1.nativeTarget)()) {
-    const first = (s) => s.split('\n')[0].trim();
-    const tools = (0, cross_1.binTools)(target);
-    const glibc = (0, cross_1.isCross)(target)
-        ? (0, components_1.upstreamVersion)(await (0, exec_1.capture)('dpkg-query', ['-W', '-f=${Version}', `libc6-dev:${target.platform.debian}`]))
-        : (await (0, exec_1.capture)('getconf', ['GNU_LIBC_VERSION'])).replace(/^glibc\s+/, '');
-    return {
-        compiler: first(await (0, exec_1.capture)(tools.cc, ['--version'])),
-        glibc,
-        binutils: first(await (0, exec_1.capture)(tools.ld, ['--version'])),
-    };
-}
-/** The build target of a request: its platform on this machine; refuses what a cross build cannot do yet. */
-function buildTarget(req, host = (0, cross_1.nativeTarget)().host) {
-    const target = { platform: req.platform ?? host, host };
-    if (!(0, cross_1.isCross)(target))
-        return target;
-    const arch = `--arch ${target.platform.arch}`;
-    if (req.linkage === 'dynamic')
-        throw new errors_1.UserError(`${arch}: the dynamic comparison build is built for this machine's architecture only`, `drop --linkage dynamic, or run it on a ${target.platform.label} machine`);
-    if (req.icuSource)
-        throw new errors_1.UserError(`${arch}: --icu-source is not cross-built yet (ICU's cross build needs a native ICU build beside it)`, `drop --icu-source to link Debian's ICU for ${target.platform.label} (the same version as x86-64's), or build on a ${target.platform.label} machine`);
-    return target;
-}
-/** An out directory holds one platform's bundle: a build for another is refused (pure; the manifest's text escaped). */
-function refuseOtherPlatform(out, manifestPlatform, target) {
-    if (manifestPlatform !== target.platform.id)
-        throw new errors_1.UserError(`${out} holds a ${(0, log_text_1.shown)(manifestPlatform)} bundle; this build is for ${target.platform.id}`, 'build each architecture into its own --out directory');
-}
-/** Source resolution extracts (and after an interrupted extraction deletes) trees in the cache: one build at a time. */
-function resolveSourceLocked(spec, major, ctx) {
-    return (0, cache_lock_1.withCacheLock)((0, node_path_1.join)(ctx.cacheDir, 'sources'), ctx.log, () => (0, resolve_1.resolveSource)(spec, major, ctx));
-}
-/** Everything that can be checked before compiling: sources, versions, module directories, modes. */
-async function prepare(req, ctx) {
-    for (const dir of req.modules) {
-        if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(dir, 'Makefile')))
-            throw new errors_1.UserError(`--module ${dir}: no Makefile there`, 'pass the directory of a PGXS module');
-    }
-    const prepared = new Map();
-    for (const major of req.versions) {
-        const spec = req.sources.get(major);
-        if (!spec)
-            throw new errors_1.UserError(`no source for version ${major}`, 'pass --source');
-        const source = await req.log.step(`v${major}: resolve source ${(0, resolve_1.describeSpec)(spec)}`, () => resolveSourceLocked(spec, major, ctx));
-        req.log.info(`v${major}: PostgreSQL ${source.version.full}, revision ${source.revision}, catalog version ${source.catversion}`);
-        const walredo = (0, walredo_1.chooseWalRedoMode)(req.walredo, source.hasWalRedo);
-        const walredoPreload = (0, walredo_1.parseWalRedoPreload)(req.walredoPreload, walredo, req.linkage ?? 'static');
-        prepared.set(major, { source, walredo, walredoPreload });
-    }
-    return prepared;
-}
-async function buildBundles(req) {
-    const target = buildTarget(req);
-    const out = (0, out_dir_1.claimOutDir)(req.out);
-    const ctx = { cacheDir: (0, node_path_1.resolve)(req.cacheDir), log: req.log };
-    await req.log.step('check the toolchain', () => (0, toolchain_1.ensureToolchain)(req.log, req.installDeps, (0, cross_1.buildRequirements)(target)));
-    if ((0, cross_1.isCross)(target))
-        req.log.info(`cross-building for ${target.platform.label} (${target.platform.triplet})`);
-    const prepared = await prepare(req, ctx);
-    const icu = req.icuSource
-        ? await (0, icu_1.icuFromSource)(req.icuSource, req.icuSha256, ctx, req.log, req.jobs)
-        : await (0, icu_1.systemIcu)(target.platform.debian, (0, cross_1.crossEnv)(target));
-    req.log.info(`ICU ${icu.version} from ${icu.origin}`);
-    const toolchain = await toolchainVersions(target);
-    const gccMajor = await (0, components_1.gccMajorVersion)((0, cross_1.binTools)(target).cc);
-    const packages = await (0, components_1.installedDebianPackages)(gccMajor, target.platform.debian, (0, cross_1.isCross)(target) ? target.platform.debian : undefined);
-    const manifestPath = (0, node_path_1.join)(out, 'manifest.json');
-    // the versions built before into this out directory stay (one manifest for the whole bundle)
-    let manifest = (0, node_fs_1.existsSync)(manifestPath)
-        ? (0, manifest_file_1.readManifestFile)(manifestPath)
-        : (0, manifest_1.emptyManifest)((0, package_root_1.packageVersion)(), target.platform.id);
-    refuseOtherPlatform(req.out, manifest.platform, target);
-    for (const major of req.versions) {
-        const { source, walredo, walredoPreload } = prepared.get(major);
-        const job = {
-            req,
-            out,
-            major,
-            source,
-            walredo,
-            walredoPreload,
-            icu,
-            toolchain,
-            packages,
-            gccMajor,
-            target,
-        };
-        const treeDir = (0, compiled_tree_1.compiledTreeDir)({
-            cacheDir: req.cacheDir,
-            major,
-            source,
-            icu,
-            toolchain,
-            target,
-            debug: req.keepDebug,
-        });
-        const entry = await (0, cache_lock_1.withCacheLock)(treeDir, req.log, () => req.linkage === 'dynamic' ? (0, dynamic_1.buildDynamicVersion)(job) : buildVersion(job));
-        manifest = (0, manifest_1.withVersion)({ ...manifest, tool: { name: 'pg-bundle', version: (0, package_root_1.packageVersion)() } }, major, entry);
-        (0, node_fs_1.writeFileSync)(manifestPath, (0, manifest_file_1.manifestJson)(manifest));
-    }
-    return manifest;
-}
-async function buildVersion(job) {
-    const started = await (0, version_job_1.startVersion)(job);
-    const { modules, walredoParts } = await linkedInModules(job, started);
-    const tools = (0, cross_1.binTools)(job.target);
-    const linkLibs = [...new Set(modules.flatMap((m) => m.linkLibs))];
-    const binaries = await linkStatic(job, started, modules, walredoParts, linkLibs);
-    const { out, req } = job;
-    const target = (0, node_path_1.join)(out, started.v);
-    await req.log.step(`${started.v}: assemble ${target}`, () => (0, assemble_1.assembleBundle)({
-        stagePrefix: started.tree.stagePrefix,
-        target,
-        ...binaries,
-        modules: modules.map((m) => m.name),
-        debugDir: req.keepDebug ? (0, node_path_1.join)(out, 'debug', started.v) : undefined,
-        tools,
-    }));
-    const locales = await (0, locales_1.installLocales)(req.locales, (0, node_path_1.join)(target, 'lib', 'locale'));
-    const files = await (0, bundle_files_1.listBundleFiles)(out, started.v);
-    return (0, version_job_1.finishVersion)(job, started, {
-        linkage: 'static',
-        locales,
-        modules: modules.map((m) => ({
-            name: m.name,
-            origin: m.origin,
-            symbols: m.symbols.length,
-            ...(m.siblings ? { siblings: m.siblings } : {}),
-        })),
-        files,
-        linkLibs,
-    });
-}
-/** In-tree modules, --module directories and pg-bundle's walredo, checked: no name twice, every preload among them. */
-async function linkedInModules(job, started) {
-    const { req, walredo, walredoPreload } = job;
-    const { v, work } = started;
-    const { buildDir, pgConfig } = started.tree;
-    const log = req.log;
-    const tools = (0, cross_1.binTools)(job.target);
-    const modules = await log.step(`${v}: prepare linked-in modules`, async () => {
-        const list = await (0, modules_1.prepareInTreeModules)(buildDir, (0, node_path_1.join)(work, 'link'), tools);
-        for (const dir of req.modules)
-            list.push(...(await (0, modules_1.buildPgxsModule)(dir, `module:${dir}`, pgConfig, (0, node_path_1.join)(work, 'link'), log, req.jobs, tools)));
-        return list;
-    });
-    const walredoParts = walredo === 'builtin'
-        ? await (0, walredo_1.builtinWalRedo)(pgConfig, (0, node_path_1.join)(work, 'link'), log, req.jobs, tools)
-        : undefined;
-    if (walredoParts)
-        modules.push(...walredoParts.modules);
-    const names = modules.map((m) => m.name);
-    const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup)
-        throw new errors_1.UserError(`module '${dup}' is linked in twice`, 'remove the duplicate --module');
-    log.info(`${v}: linking in modules ${names.join(', ')}`);
-    const missing = walredoPreload.filter((p) => !names.includes(p));
-    if (missing.length)
-        throw new errors_1.UserError(`--walredo-preload ${missing.join(', ')}: not among the linked-in modules (${names.join(', ')})`, 'pass the module directory with --module; the name is the library the module builds');
-    if (walredoPreload.length)
-        log.info(`${v}: walredo preloads ${walredoPreload.join(', ')}`);
-    return { modules, walredoParts };
-}
-/** postgres and initdb relinked static with the modules, the runtime and the wraps; moved out of the tree. */
-async function linkStatic(job, started, modules, walredoParts, linkLibs) {
-    const { v, work, logs } = started;
-    const pgWchar = (0, node_path_1.join)(job.source.dir, 'src/include/mb/pg_wchar.h');
-    const runtime = await (0, runtime_1.compileRuntime)(modules, (0, node_path_1.join)(work, 'link'), {
-        cc: (0, cross_1.binTools)(job.target).cc,
-        cflags: (0, configure_1.platformCFlags)(job.target.platform),
-        // the builtin walredo loads them from the module table; a fork's walredo loads its own
-        walredoPreload: job.walredo === 'builtin' ? job.walredoPreload : [],
-        libpqEncodingForwarders: (0, node_fs_1.existsSync)(pgWchar) && (0, runtime_1.needsLibpqEncodingForwarders)((0, node_fs_1.readFileSync)(pgWchar, 'utf8')),
-    });
-    const icuLibs = (0, configure_1.staticIcuLibs)(job.icu.prefix);
-    const backendFlags = (0, configure_1.staticLinkFlags)([...modules.map((m) => m.object), ...runtime.backend, ...(walredoParts?.objects ?? []), ...linkLibs], [...configure_1.BACKEND_WRAPS, ...(walredoParts?.wraps ?? [])]);
-    const relink = async (binary, dir, flags, dest) => job.req.log.step(`${v}: link static ${binary}`, async () => {
-        const { buildDir, env } = started.tree;
-        (0, node_fs_1.rmSync)((0, node_path_1.join)(buildDir, dir, binary), { force: true });
-        await (0, exec_1.run)('make', ['-C', dir, ...compiled_tree_1.TREE_MAKE_ARGS, binary, `LDFLAGS_EX=${flags}`, `ICU_LIBS=${icuLibs}`], {
-            cwd: buildDir,
-            env,
-            logFile: (0, node_path_1.join)(logs, `link-${binary}.log`),
-        });
-        // moved out of the (cached) tree, so that a later make there relinks the ordinary binary
-        (0, node_fs_1.renameSync)((0, node_path_1.join)(buildDir, dir, binary), dest);
-        return dest;
-    });
-    return {
-        postgres: await relink('postgres', 'src/backend', backendFlags, (0, node_path_1.join)(work, 'postgres.static')),
-        initdb: await relink('initdb', 'src/bin/initdb', (0, configure_1.staticLinkFlags)(runtime.frontend, configure_1.FRONTEND_WRAPS), (0, node_path_1.join)(work, 'initdb.static')),
-    };
-}
-
-
-/***/ }),
-
-/***/ 58332:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.DEFAULT_CACHE_LOCK_TIMING = void 0;
-exports.withCacheLock = withCacheLock;
-/**
- * One build at a time per directory of the cache that builds write into: the compiled PostgreSQL
- * tree (shared by every build of the same source and flags, static and dynamic, each running make
- * and relinking in it) and an ICU built from source. Two at once (two shells, a self-hosted runner
- * with parallel jobs on one cache) would corrupt it. The lock is a directory next to the locked one
- * (proper-lockfile); its mtime is refreshed while held, so a lock left by a killed build is taken
- * over once it is older than `staleMs`.
- */
-const dir_lock_1 = __nccwpck_require__(18731);
-exports.DEFAULT_CACHE_LOCK_TIMING = {
-    staleMs: 60_000,
-    pollMs: 5_000,
-    maxWaitMs: 3 * 60 * 60_000,
-};
-/** Runs `body` holding the lock `<dir>.lock`; a lock lost meanwhile fails the build (util/dir-lock.ts). */
-function withCacheLock(dir, log, body, timing = exports.DEFAULT_CACHE_LOCK_TIMING) {
-    const words = {
-        holder: `another build using ${dir}`,
-        fix: `wait for that build to end; if no build is running, remove ${dir}.lock (and ${dir} if a build was killed while the lock was lost)`,
-    };
-    return (0, dir_lock_1.withDirLock)(dir, words, log, body, timing, `${dir}.lock`);
-}
-
-
-/***/ }),
-
-/***/ 27175:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.ccacheEnv = ccacheEnv;
-exports.parseCcacheStats = parseCcacheStats;
-exports.zeroCcacheStats = zeroCcacheStats;
-exports.readCcacheStats = readCcacheStats;
-exports.findCcache = findCcache;
-/**
- * ccache under the cache directory, for the compiles a cached tree cannot spare (a new tree key, a
- * tree seeded from another one). The compiler front (compiler-front.ts) runs it when PGB_CCACHE is
- * set; it never changes an object: the same compiler, flags and prefix maps make the same bytes,
- * which the reproducibility test checks with a build served from ccache alone.
- */
-const node_fs_1 = __nccwpck_require__(73024);
-const node_path_1 = __nccwpck_require__(76760);
-const exec_1 = __nccwpck_require__(37895);
-/** The environment that turns ccache on for one compiled tree (pure). */
-function ccacheEnv(cacheDir, ccache) {
-    if (!ccache)
-        return {};
-    return {
-        PGB_CCACHE: ccache,
-        CCACHE_DIR: (0, node_path_1.join)(cacheDir, 'ccache'),
-        // no CCACHE_BASEDIR: it rewrites the compiler's absolute paths to relative ones, which the
-        // -ffile-prefix-map of the compiler front then misses (__FILE__ kept the cache path: measured)
-        CCACHE_MAXSIZE: '4G',
-        // depend mode: the compiler's own -MMD output names the headers (PostgreSQL's autodepend), so a
-        // miss does not run the preprocessor a second time. Measured on src/backend/access of v14 (145
-        // compiles, cold cache, make -j2): 21.1 s without ccache, 25.9 s in ccache's default mode,
-        // 20.9 s in depend mode; a tree copied elsewhere is still served from the cache (145 of 145
-        // direct hits, identical objects).
-        CCACHE_DEPEND: '1',
-    };
-}
-/** hits and misses from `ccache --print-stats` (pure). */
-function parseCcacheStats(text) {
-    const value = (key) => {
-        const m = new RegExp(`^${key}\\t(\\d+)$`, 'm').exec(text);
-        return m ? Number(m[1]) : 0;
-    };
-    return {
-        hits: value('direct_cache_hit') + value('preprocessed_cache_hit'),
-        misses: value('cache_miss'),
-    };
-}
-async function zeroCcacheStats(env) {
-    if (env.PGB_CCACHE)
-        await (0, exec_1.capture)(env.PGB_CCACHE, ['--zero-stats'], { env });
-}
-async function readCcacheStats(env) {
-    if (!env.PGB_CCACHE)
-        return undefined;
-    return parseCcacheStats(await (0, exec_1.capture)(env.PGB_CCACHE, ['--print-stats'], { env }));
-}
-/** The ccache on PATH, or undefined (the build then compiles without it and says so). */
-function findCcache(path = process.env.PATH ?? '/usr/bin:/bin') {
-    for (const dir of path.split(':')) {
-        if (dir && !dir.endsWith('/compiler-front') && (0, node_fs_1.existsSync)((0, node_path_1.join)(dir, 'ccache')))
-            return (0, node_path_1.join)(dir, 'ccache');
-    }
-    return undefined;
-}
-
-
-/***/ }),
-
-/***/ 20989:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.buildCommand = void 0;
-exports.parseJobs = parseJobs;
-const node_os_1 = __nccwpck_require__(48161);
-const node_path_1 = __nccwpck_require__(76760);
-const context_1 = __nccwpck_require__(78480);
-const cache_1 = __nccwpck_require__(40611);
-const spec_1 = __nccwpck_require__(85346);
-const errors_1 = __nccwpck_require__(70017);
-const build_1 = __nccwpck_require__(92828);
-const cross_1 = __nccwpck_require__(77524);
-const dynamic_1 = __nccwpck_require__(88485);
-const locales_1 = __nccwpck_require__(83231);
-function parseJobs(text) {
-    if (text === undefined)
-        return (0, node_os_1.availableParallelism)();
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 1)
-        throw new errors_1.UserError(`--jobs '${text}' is not a positive whole number`, 'pass e.g. --jobs 2');
-    return n;
-}
-/** `pg-bundle build`: one static bundle per requested version under <out>/vNN, and <out>/manifest.json. */
-const buildCommand = async (options, ctx) => {
-    const versions = (0, spec_1.parseVersions)((0, context_1.stringOption)(options, 'pg') ?? '15');
-    const sources = (0, spec_1.sourcesForVersions)(versions, (0, context_1.listOption)(options, 'source'), (0, context_1.listOption)(options, 'sha256'));
-    const out = (0, node_path_1.resolve)((0, context_1.stringOption)(options, 'out') ?? 'out');
-    const manifest = await (0, build_1.buildBundles)({
-        versions,
-        sources,
-        out,
-        cacheDir: (0, context_1.stringOption)(options, 'cacheDir') ?? (0, cache_1.defaultCacheDir)(),
-        modules: (0, context_1.listOption)(options, 'module').map((m) => (0, node_path_1.resolve)(m)),
-        icuSource: (0, context_1.stringOption)(options, 'icuSource'),
-        icuSha256: (0, context_1.stringOption)(options, 'icuSha256'),
-        walredo: (0, context_1.stringOption)(options, 'walredo'),
-        walredoPreload: (0, context_1.stringOption)(options, 'walredoPreload'),
-        linkage: (0, dynamic_1.parseLinkage)((0, context_1.stringOption)(options, 'linkage')),
-        locales: (0, locales_1.parseLocaleList)((0, context_1.stringOption)(options, 'locales') ?? 'C.UTF-8'),
-        keepDebug: (0, context_1.boolOption)(options, 'keepDebug'),
-        installDeps: (0, context_1.boolOption)(options, 'installDeps'),
-        jobs: parseJobs((0, context_1.stringOption)(options, 'jobs')),
-        log: ctx.log,
-        platform: (0, cross_1.targetPlatform)((0, context_1.stringOption)(options, 'arch')),
-    });
-    ctx.setOutput('bundle-path', out);
-    ctx.setOutput('manifest-path', (0, node_path_1.join)(out, 'manifest.json'));
-    const rows = Object.entries(manifest.versions).map(([v, m]) => `| v${v} | ${m.postgres.version} | ${m.icu.version} | ${m.toolchain.glibc} | ${m.modules.map((x) => x.name).join(', ')} | ${m.walredo.mode} | ${m.buildDurationSeconds} s |`);
-    await ctx.addSummary([
-        '### pg-bundle build',
-        '',
-        '| version | PostgreSQL | ICU | glibc | linked-in modules | walredo | build time |',
-        '|---|---|---|---|---|---|---|',
-        ...rows,
-        '',
-    ].join('\n'));
-    return 0;
-};
-exports.buildCommand = buildCommand;
-
-
-/***/ }),
-
-/***/ 29586:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.UNTRACKED_VARIANTS = exports.SHARE_FILES_FROM_SOURCE = exports.TREE_MAKE_ARGS = exports.RELINKED_IN_TREE = void 0;
-exports.bundleCompileDirs = bundleCompileDirs;
-exports.bundleInstallDirs = bundleInstallDirs;
-exports.contribModuleDirs = contribModuleDirs;
-exports.compiledTreeFlagsKey = compiledTreeFlagsKey;
-exports.compiledTreeKey = compiledTreeKey;
-exports.compiledTreeDir = compiledTreeDir;
-exports.compiledSourceDir = compiledSourceDir;
-exports.compileAndStage = compileAndStage;
-/**
- * The compiled PostgreSQL tree, shared by the static and the dynamic build. It is kept in the cache,
- * keyed by source and configure flags: a second build of the same source (either linkage) only runs
- * an incremental `make` and the staging install. Binaries relinked for a bundle are moved out of the
- * tree, so the tree always holds the ordinary ones `make` produced.
- */
-const node_fs_1 = __nccwpck_require__(73024);
-const node_path_1 = __nccwpck_require__(76760);
-const exec_1 = __nccwpck_require__(37895);
-const hash_1 = __nccwpck_require__(95138);
-const cache_lock_1 = __nccwpck_require__(58332);
-const ccache_1 = __nccwpck_require__(27175);
-const compiler_front_1 = __nccwpck_require__(4705);
-const configure_1 = __nccwpck_require__(13480);
-const cross_1 = __nccwpck_require__(77524);
-const modules_1 = __nccwpck_require__(48169);
-const seed_tree_1 = __nccwpck_require__(99156);
-const source_snapshot_1 = __nccwpck_require__(81364);
-/** Binaries that builds relink in the tree with their own flags before moving them out. */
-exports.RELINKED_IN_TREE = ['src/backend/postgres', 'src/bin/initdb/initdb'];
-/**
- * Arguments of every make in the tree: header dependency tracking (.deps/*.Po), so that a changed
- * header rebuilds what includes it (a seeded or reused tree relies on it). Given to make, not to
- * configure: configure's arguments are compiled into postgres, make's are not.
- */
-exports.TREE_MAKE_ARGS = ['autodepend=yes'];
-/**
- * What a bundle needs compiled (`scope: 'bundle'`), in the order of src/Makefile's SUBDIRS (later
- * directories link what earlier ones built, and `make -j` inside one directory does not wait for
- * another's libraries: the backend failed with "No rule to make target libpgcommon_srv.a" when it
- * came first): the libraries, the timezone compiler, the backend, libpq and fe_utils for initdb,
- * initdb, pg_config (PGXS) and the in-tree modules linked in. The rest of the tree (client
- * programs, ecpg, test tools, conversion modules) is not in the bundle.
- */
-function bundleCompileDirs() {
-    return [
-        'src/common',
-        'src/port',
-        'src/timezone',
-        'src/backend',
-        'src/interfaces/libpq',
-        'src/fe_utils',
-        'src/bin/initdb',
-        'src/bin/pg_config',
-        ...modules_1.IN_TREE_MODULES.map((m) => m.dir),
-    ];
-}
-/**
- * What a bundle needs staged: share/ data of the compiled directories, the headers and makefiles
- * PGXS builds modules with, libpq (its install also lays out pg_service.conf.sample, which a full
- * install puts in share/ and the bundle has always carried).
- */
-function bundleInstallDirs() {
-    return ['config', 'src/include', 'src/makefiles', ...bundleCompileDirs()];
-}
-/** In-tree modules outside what the top-level make builds (contrib/). */
-function contribModuleDirs() {
-    return modules_1.IN_TREE_MODULES.map((m) => m.dir).filter((d) => d.startsWith('contrib/'));
-}
-/** share/ files a full install takes from directories the bundle does not compile: copied from the source. */
-exports.SHARE_FILES_FROM_SOURCE = [{ from: 'src/bin/psql/psqlrc.sample', to: 'psqlrc.sample' }];
-/** Everything of a tree's key but where its source is (pure): configure and compiler flags, ICU, toolchain. */
-function compiledTreeFlagsKey(input) {
-    const { major, icu, toolchain } = input;
-    const args = (0, configure_1.configureArgs)({
-        major,
-        sourceDir: '',
-        buildDir: '',
-        icuPrefix: icu.prefix,
-        libseccomp: input.source?.offersLibseccomp,
-        target: input.target,
-    });
-    const flags = (0, configure_1.configureEnv)({
-        major,
-        sourceDir: '<source>',
-        buildDir: '<build>',
-        icuPrefix: icu.prefix === undefined ? undefined : '<icu>',
-        debug: input.debug,
-        target: input.target,
-    });
-    return (0, hash_1.sha256)(JSON.stringify({ major, args, flags, icu: icu.prefix ?? icu.version, toolchain })).slice(0, 16);
-}
-/**
- * The cache key of a compiled tree (pure): source location and revision, configure flags, compiler
- * flags (with the paths in them left out), ICU, and the toolchain (compiler, binutils, glibc).
- */
-function compiledTreeKey(input) {
-    const { source } = input;
-    // a directory keeps one tree whatever its revision: its snapshot is synced by content, so make
-    // rebuilds what an edit reaches (a tree per edit would fill the disk)
-    const revision = source.spec?.kind === 'dir' ? undefined : source.revision;
-    return (0, hash_1.sha256)(JSON.stringify({ dir: source.dir, revision, flags: compiledTreeFlagsKey(input) })).slice(0, 16);
-}
-/** Where the compiled tree of this source, flags, ICU and toolchain lives in the cache. */
-function compiledTreeDir(input) {
-    return (0, node_path_1.join)((0, node_path_1.resolve)(input.cacheDir), 'build', `v${input.major}-${compiledTreeKey(input)}`);
-}
-/**
- * A directory source (a checkout the user may edit) is compiled from a private snapshot beside its
- * tree, kept in step by content; tarball and Debian sources are extracted into the cache once and
- * compiled as they are.
- */
-function compiledSourceDir(source, buildDir) {
-    // never under or beside the build directory's name: the compiler's prefix maps match strings, so
-    // a build directory that prefixes the source path (`<build>.src`) left `..src/...` in the debug info
-    return source.spec.kind === 'dir'
-        ? (0, node_path_1.join)((0, node_path_1.dirname)((0, node_path_1.dirname)(buildDir)), 'snapshots', (0, node_path_1.basename)(buildDir))
-        : source.dir;
-}
-/**
- * configure (unless the cached tree is configured or could be seeded), make, and make install into
- * `stage`. The caller holds the tree's lock (cache-lock.ts) until it is done with the tree.
- */
-async function compileAndStage(input) {
-    const { major, source, icu } = input;
-    const buildDir = compiledTreeDir(input);
-    const sourceDir = compiledSourceDir(source, buildDir);
-    const cacheDir = (0, node_path_1.resolve)(input.cacheDir);
-    const target = input.target;
-    const cross = target && (0, cross_1.isCross)(target) ? target : undefined;
-    const front = (0, compiler_front_1.compilerFrontDir)(cacheDir, (0, compiler_front_1.realCompiler)('gcc'), cross && {
-        name: (0, cross_1.binTools)(cross).cc,
-        real: (0, compiler_front_1.realCompiler)((0, cross_1.binTools)(cross).cc),
-        flags: (0, cross_1.crossCompilerFlags)(cross),
-    });
-    const env = {
-        ...process.env,
-        ...(0, configure_1.configureEnv)({ major, sourceDir, buildDir, icuPrefix: icu.prefix, debug: input.debug, target }),
-        ...(0, ccache_1.ccacheEnv)(cacheDir, input.ccache),
-        ...(cross ? (0, cross_1.crossEnv)(cross) : {}),
-        PATH: `${front}:${process.env.PATH ?? '/usr/bin:/bin'}`,
-    };
-    const args = (0, configure_1.configureArgs)({
-        major,
-        sourceDir,
-        buildDir: '',
-        icuPrefix: icu.prefix,
-        libseccomp: source.offersLibseccomp,
-        target,
-    });
-    const origin = await prepareTree(input, { buildDir, sourceDir, env, args });
-    await makeAndStage(input, { buildDir, sourceDir, env });
-    const stagePrefix = (0, node_path_1.join)(input.stage, (0, configure_1.unrelocatedPrefix)(major));
-    return {
-        buildDir,
-        stage: input.stage,
-        stagePrefix,
-        pgConfig: (0, node_path_1.join)(stagePrefix, 'bin', 'pg_config'),
-        args,
-        env,
-        origin,
-    };
-}
-/**
- * src/port and src/common build each file again as `x_srv.o` and `x_shlib.o` by rules that write no
- * dependency file: they are rebuilt only when `x.o` is, so a header only the backend variant
- * includes (miscadmin.h in pqsignal.c) would leave them stale. After any source change they go.
- */
-exports.UNTRACKED_VARIANTS = [/_srv\.o$/, /_shlib\.o$/];
-function dropUntrackedVariants(buildDir) {
-    for (const dir of ['src/port', 'src/common']) {
-        const full = (0, node_path_1.join)(buildDir, dir);
-        if (!(0, node_fs_1.existsSync)(full))
-            continue;
-        for (const name of (0, node_fs_1.readdirSync)(full))
-            if (exports.UNTRACKED_VARIANTS.some((re) => re.test(name)))
-                (0, node_fs_1.rmSync)((0, node_path_1.join)(full, name), { force: true });
-    }
-}
-/** A configured tree with the source's current content: reused, seeded, or configured cold. */
-async function prepareTree(input, place) {
-    const { source, log } = input;
-    const { buildDir, sourceDir, env, args } = place;
-    const v = `v${input.major}`;
-    const record = () => {
-        const configured = {
-            source: sourceDir,
-            origin: source.dir,
-            revision: source.revision,
-            args,
-            flagsKey: compiledTreeFlagsKey(input),
-            layout: seed_tree_1.TREE_LAYOUT,
-        };
-        (0, node_fs_1.writeFileSync)((0, node_path_1.join)(buildDir, seed_tree_1.CONFIGURED_FILE), `${JSON.stringify(configured)}\n`);
-    };
-    const syncSource = (firstCopy = false) => {
-        if (sourceDir === source.dir)
-            return;
-        // a first copy keeps the user's mtimes (a generated file left in a checkout stays older than
-        // its input); later syncs give a changed file a new one, so make rebuilds what it reaches
-        const { written, removed } = (0, source_snapshot_1.syncSnapshot)(source.dir, sourceDir, firstCopy);
-        log.info(`${v}: source snapshot ${sourceDir}: ${written.length} written, ${removed.length} removed`);
-        if (written.length + removed.length > 0)
-            dropUntrackedVariants(buildDir);
-    };
-    // a build killed between a relink and moving its binary out leaves that binary in the tree (or
-    // in a tree seeded from it), newer than its objects: make would keep it. These two are always relinked.
-    const dropRelinked = () => {
-        for (const binary of exports.RELINKED_IN_TREE)
-            (0, node_fs_1.rmSync)((0, node_path_1.join)(buildDir, binary), { force: true });
-    };
-    if ((0, node_fs_1.existsSync)((0, node_path_1.join)(buildDir, seed_tree_1.CONFIGURED_FILE))) {
-        log.info(`${v}: reusing the compiled tree in ${buildDir}`);
-        dropRelinked();
-        syncSource();
-        record(); // in this layout now: a base other trees may seed from
-        return 'reused';
-    }
-    const base = sourceDir === source.dir
-        ? undefined
-        : (0, seed_tree_1.findSeedBase)({
-            cacheBuildDir: (0, node_path_1.dirname)(buildDir),
-            major: input.major,
-            flagsKey: compiledTreeFlagsKey(input),
-            source: source.dir,
-            exclude: buildDir,
-        });
-    if (base) {
-        await log.step(`${v}: seed the tree from ${base.buildDir} (${base.differing} of ${base.total} source files differ)`, 
-        // under the base's lock: no build may be writing the objects being copied
-        () => (0, cache_lock_1.withCacheLock)(base.buildDir, log, () => (0, seed_tree_1.seedTree)(base, buildDir, sourceDir)).catch((err) => {
-            // a half-seeded tree is no tree: the next build starts again
-            for (const dir of [buildDir, sourceDir])
-                (0, node_fs_1.rmSync)(dir, { recursive: true, force: true });
-            throw err;
-        }));
-        dropRelinked();
-        syncSource();
-        record();
-        return 'seeded';
-    }
-    (0, node_fs_1.rmSync)(buildDir, { recursive: true, force: true });
-    (0, node_fs_1.rmSync)(sourceDir === source.dir ? buildDir : sourceDir, { recursive: true, force: true });
-    (0, node_fs_1.mkdirSync)(buildDir, { recursive: true });
-    syncSource(true);
-    await log.step(`${v}: configure`, () => (0, exec_1.run)((0, node_path_1.join)(sourceDir, 'configure'), args, {
-        cwd: buildDir,
-        env,
-        logFile: (0, node_path_1.join)(input.logs, 'configure.log'),
-    }));
-    record();
-    return 'cold';
-}
-/** make (the bundle's part, or all of it) and make install into the stage. */
-async function makeAndStage(input, place) {
-    const { major, icu, stage, logs, log } = input;
-    const { buildDir, sourceDir, env } = place;
-    const v = `v${major}`;
-    const scope = input.scope ?? 'bundle';
-    const icuArgs = icu.prefix ? [`ICU_LIBS=${(0, configure_1.staticIcuLibs)(icu.prefix)}`] : [];
-    const make = (dir, makeArgs, logFile) => (0, exec_1.run)('make', ['-s', '-C', dir, ...exports.TREE_MAKE_ARGS, ...makeArgs], {
-        cwd: buildDir,
-        env,
-        logFile: (0, node_path_1.join)(logs, logFile),
-    });
-    await (0, ccache_1.zeroCcacheStats)(env);
-    await log.step(`${v}: make -j${input.jobs} (${scope === 'all' ? 'the whole tree' : 'what the bundle needs'})`, async () => {
-        if (scope === 'all') {
-            await make('.', [`-j${input.jobs}`, ...icuArgs], 'make.log');
-            // the top-level make leaves contrib/ out: the in-tree modules linked in (amcheck) are made too
-            for (const dir of contribModuleDirs())
-                await make(dir, [`-j${input.jobs}`], 'make.log');
-            return;
-        }
-        // the top-level make makes the generated headers first (make -C <dir> -j races with them)
-        await make('src/backend', ['generated-headers'], 'make.log');
-        for (const dir of bundleCompileDirs())
-            await make(dir, [`-j${input.jobs}`, ...icuArgs], 'make.log');
-    });
-    const stats = await (0, ccache_1.readCcacheStats)(env);
-    if (stats)
-        log.info(`${v}: ccache ${stats.hits} hits, ${stats.misses} misses (${env.CCACHE_DIR})`);
-    await log.step(`${v}: make install (staging)`, async () => {
-        const install = [`DESTDIR=${stage}`];
-        if (scope === 'all') {
-            await make('.', ['install', ...install], 'install.log');
-            for (const dir of contribModuleDirs())
-                await make(dir, ['install', ...install], 'install.log');
-            return;
-        }
-        await make('src', ['install-local', ...install], 'install.log');
-        for (const dir of bundleInstallDirs())
-            await make(dir, ['install', ...install], 'install.log');
-        const share = (0, node_path_1.join)(stage, (0, configure_1.unrelocatedPrefix)(major), 'share', 'postgresql');
-        for (const f of exports.SHARE_FILES_FROM_SOURCE)
-            (0, node_fs_1.copyFileSync)((0, node_path_1.join)(sourceDir, f.from), (0, node_path_1.join)(share, f.to));
-    });
-}
-
-
-/***/ }),
-
-/***/ 4705:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.compilerFrontScript = compilerFrontScript;
-exports.compilerFrontDir = compilerFrontDir;
-exports.realCompiler = realCompiler;
-/**
- * A `gcc` (and `cc`) in front of the real compiler that adds `-ffile-prefix-map` for the source and
- * build directories named by PGB_MAP_SOURCE and PGB_MAP_BUILD, and runs the compile through ccache
- * when PGB_CCACHE names it. configure records only the name `gcc`, so the bundle is the same
- * whatever the cache or out path and whether ccache served an object (pg_config's data in postgres
- * holds CC and CFLAGS as make saw them).
- */
-const node_fs_1 = __nccwpck_require__(73024);
-const node_path_1 = __nccwpck_require__(76760);
-const errors_1 = __nccwpck_require__(70017);
-const shellQuote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
-/**
- * The front's shell script for the real compiler at `real` (pure); `flags` go first on every
- * command line (a cross compiler's glibc choice: cross.ts crossCompilerFlags).
- */
-function compilerFrontScript(real, flags = []) {
-    const quoted = shellQuote(real);
-    const fixed = flags.map(shellQuote).join(' ');
-    return [
-        '#!/bin/sh',
-        '# pg-bundle: maps build paths away without recording them (see src/build/compiler-front.ts)',
-        `set -- ${fixed ? `${fixed} ` : ''}\${PGB_MAP_SOURCE:+"-ffile-prefix-map=$PGB_MAP_SOURCE=."} \${PGB_MAP_BUILD:+"-ffile-prefix-map=$PGB_MAP_BUILD=."} "$@"`,
-        `if [ -n "$PGB_CCACHE" ]; then exec "$PGB_CCACHE" ${quoted} "$@"; fi`,
-        `exec ${quoted} "$@"`,
-        '',
-    ].join('\n');
-}
-/**
- * Writes the fronts (once) into <cacheDir>/compiler-front and returns that directory, to put first
- * on PATH: `gcc` and `cc` for the machine's compiler, and a cross compiler's under its own name.
- */
-function compilerFrontDir(cacheDir, realGcc, cross) {
-    const dir = (0, node_path_1.join)(cacheDir, 'compiler-front');
-    (0, node_fs_1.mkdirSync)(dir, { recursive: true });
-    const write = (name, script) => {
-        const path = (0, node_path_1.join)(dir, name);
-        if (!(0, node_fs_1.existsSync)(path) || (0, node_fs_1.readFileSync)(path, 'utf8') !== script)
-            (0, node_fs_1.writeFileSync)(path, script);
-        (0, node_fs_1.chmodSync)(path, 0o755);
-    };
-    const script = compilerFrontScript(realGcc);
-    for (const name of ['gcc', 'cc'])
-        write(name, script);
-    if (cross)
-        write(cross.name, compilerFrontScript(cross.real, cross.flags));
-    return dir;
-}
-/** The compiler `name` on PATH, passing over compiler fronts (a front must never call itself). */
-function realCompiler(name, path = process.env.PATH ?? '/usr/bin:/bin') {
-    for (const dir of path.split(':')) {
-        if (!dir || dir.endsWith('/compiler-front'))
-            continue;
-        if ((0, node_fs_1.existsSync)((0, node_path_1.join)(dir, name)))
-            return (0, node_path_1.join)(dir, name);
-    }
-    throw new errors_1.UserError(`no ${name} on PATH`, 'install the build dependencies: pg-bundle doctor --install-deps');
-}
-
-
-/***/ }),
-
-/***/ 94930:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.linkedLibraries = linkedLibraries;
-exports.upstreamVersion = upstreamVersion;
-exports.debianPurl = debianPurl;
-exports.componentsFor = componentsFor;
-exports.componentPackages = componentPackages;
-exports.parseDpkgQuery = parseDpkgQuery;
-exports.distroQualifier = distroQualifier;
-exports.gccMajorVersion = gccMajorVersion;
-exports.installedDebianPackages = installedDebianPackages;
-/**
- * The libraries linked into the static binaries, each with the Debian package (and its version)
- * it came from: what a CVE in a dependency is matched against (SBOM, `outdated`, pin-bump's Risk).
- */
-const node_fs_1 = __nccwpck_require__(73024);
-const exec_1 = __nccwpck_require__(37895);
-/** Library name and Debian package of every library the static link pulls in (pure). */
-function linkedLibraries(input) {
-    const libs = [
-        { name: 'glibc', debianPackage: 'libc6-dev' },
-        input.icu.fromSource ? { name: 'icu' } : { name: 'icu', debianPackage: 'libicu-dev' },
-        // ICU is C++: libstdc++ and libgcc (libgcc.a, libgcc_eh.a) follow it on the link line
-        { name: 'libstdc++', debianPackage: gccLibraryPackage('libstdc++', input) },
-        { name: 'libgcc', debianPackage: gccLibraryPackage('libgcc', input) },
-        { name: 'zlib', debianPackage: 'zlib1g-dev' },
-        { name: 'lz4', debianPackage: 'liblz4-dev' },
-    ];
-    if (input.major >= 15)
-        libs.push({ name: 'zstd', debianPackage: 'libzstd-dev' });
-    if (input.linkLibs.includes('-lseccomp'))
-        libs.push({ name: 'libseccomp', debianPackage: 'libseccomp-dev' });
-    return libs;
-}
-/** The package of gcc's own static libraries (pure): the cross toolchain's for a cross build. */
-function gccLibraryPackage(lib, input) {
-    return `${lib}-${input.gccMajor}-dev${input.crossDebian ? `-${input.crossDebian}-cross` : ''}`;
-}
-/** The upstream version inside a Debian version (pure): "1:1.2.13.dfsg-1" -> "1.2.13", "1.5.4+dfsg2-5" -> "1.5.4". */
-function upstreamVersion(debianVersion) {
-    const noEpoch = debianVersion.replace(/^\d+:/, '');
-    const dash = noEpoch.lastIndexOf('-');
-    const upstream = dash > 0 ? noEpoch.slice(0, dash) : noEpoch;
-    return upstream.replace(/[.+~](dfsg|ds|repack)\d*.*$/, '');
-}
-/** Package URL of a Debian binary package (pure; the epoch's ':' is percent-encoded as purl requires). */
-function debianPurl(pkg, debianVersion, arch, distro) {
-    return `pkg:deb/debian/${pkg}@${encodeURIComponent(debianVersion)}?arch=${arch}&distro=${distro}`;
-}
-/** The manifest's `components` (pure). A library whose package is not installed is an error. */
-function componentsFor(input, packages) {
-    return linkedLibraries(input).map((lib) => {
-        if (!lib.debianPackage)
-            return {
-                name: lib.name,
-                version: input.icu.version,
-                purl: `pkg:generic/${lib.name}@${encodeURIComponent(input.icu.version)}`,
-            };
-        const installed = packages.installed.get(lib.debianPackage);
-        if (!installed)
-            throw new Error(`${lib.name} is linked in, but its Debian package ${lib.debianPackage} is not installed`);
-        return {
-            name: lib.name,
-            version: upstreamVersion(installed.version),
-            debianPackage: lib.debianPackage,
-            debianVersion: installed.version,
-            purl: debianPurl(lib.debianPackage, installed.version, installed.arch, packages.distro),
-        };
-    });
-}
-/** Every package a bundle can link from, for this gcc (and a cross build's architecture). */
-function componentPackages(gccMajor, crossDebian) {
-    const input = { gccMajor, crossDebian };
-    return [
-        'libc6-dev',
-        'libicu-dev',
-        gccLibraryPackage('libstdc++', input),
-        gccLibraryPackage('libgcc', input),
-        'zlib1g-dev',
-        'liblz4-dev',
-        'libzstd-dev',
-        'libseccomp-dev',
-    ];
-}
-/**
- * `dpkg-query -W` output ("pkg\tversion\tarch" lines) as a map (pure). A machine with a foreign
- * architecture has a multiarch package once per architecture: only `arch`'s (or an arch-all
- * package) counts.
- */
-function parseDpkgQuery(text, arch) {
-    const installed = new Map();
-    for (const line of text.split('\n')) {
-        const [pkg, version, pkgArch] = line.trim().split('\t');
-        if (!pkg || !version || !pkgArch)
-            continue;
-        if (arch === undefined || pkgArch === arch || pkgArch === 'all')
-            installed.set(pkg, { version, arch: pkgArch });
-    }
-    return installed;
-}
-/** "debian-12" from /etc/os-release text (pure). */
-function distroQualifier(osRelease) {
-    const field = (k) => new RegExp(`^${k}="?([^"\\n]*)"?`, 'm').exec(osRelease)?.[1];
-    return `${field('ID') ?? 'debian'}-${field('VERSION_ID') ?? 'unknown'}`;
-}
-async function gccMajorVersion(cc = 'gcc') {
-    return (await (0, exec_1.capture)(cc, ['-dumpversion'])).trim().split('.')[0];
-}
-/**
- * The installed versions of the packages a bundle for Debian architecture `arch` links from
- * (dpkg-query); `crossDebian` for a cross build.
- */
-async function installedDebianPackages(gccMajor, arch, crossDebian) {
-    const lines = [];
-    for (const pkg of componentPackages(gccMajor, crossDebian)) {
-        // one query per package: dpkg-query fails for a package that is not installed
-        const line = await (0, exec_1.capture)('dpkg-query', [
-            '-W',
-            '-f=${Package}\t${Version}\t${Architecture}\n',
-            pkg,
-        ]).catch(() => '');
-        lines.push(line);
-    }
-    let osRelease = '';
-    try {
-        osRelease = (0, node_fs_1.readFileSync)('/etc/os-release', 'utf8');
-    }
-    catch {
-        // not a Linux distribution with os-release
-    }
-    return { distro: distroQualifier(osRelease), installed: parseDpkgQuery(lines.join('\n'), arch) };
-}
-
-
-/***/ }),
-
-/***/ 13480:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.FRONTEND_WRAPS = exports.BACKEND_WRAPS = exports.DEBUG_CFLAGS = exports.RECORDED_CFLAGS = void 0;
-exports.unrelocatedPrefix = unrelocatedPrefix;
-exports.configureArgs = configureArgs;
-exports.platformCFlags = platformCFlags;
-exports.compilerFlags = compilerFlags;
-exports.configureEnv = configureEnv;
-exports.staticIcuLibs = staticIcuLibs;
-exports.wrapFlag = wrapFlag;
-exports.staticLinkFlags = staticLinkFlags;
-/** configure and link flags for a bundle build (pure). */
-const cross_1 = __nccwpck_require__(77524);
-/** The prefix compiled into the binaries. It never exists on a host: every look-up is relative to the executable. */
-function unrelocatedPrefix(major) {
-    return `/pg-bundle-unrelocated/v${major}`;
-}
-function configureArgs(input) {
-    const args = [
-        `--prefix=${unrelocatedPrefix(input.major)}`,
-        '--with-icu',
-        '--with-lz4',
-        '--without-readline',
-        '--disable-rpath',
-    ];
-    if (input.major >= 15)
-        args.push('--with-zstd');
-    if (input.libseccomp)
-        args.push('--with-libseccomp');
-    if (input.target)
-        args.push(...(0, cross_1.crossConfigureArgs)(input.target));
-    return args;
-}
-/**
- * Compiler flags configure records (they end up in pg_config's data inside the binaries): no paths.
- * No -g: the bundle's binaries are stripped, and debug information costs about 30% of every
- * compile (src/backend/access of v14: 35.3 s with, 27.3 s without). --keep-debug compiles with -g.
- */
-exports.RECORDED_CFLAGS = '-O2 -fstack-protector-strong';
-exports.DEBUG_CFLAGS = '-O2 -g -fstack-protector-strong';
-/**
- * Flags a platform needs for its bundle to behave as the others do (pure). AArch64's C `char` is
- * unsigned, x86-64's signed: PostgreSQL prints a constant's bytes as `char` values into the
- * catalogs' node trees (outDatum: `-21` on x86-64, `235` on AArch64 for the byte 0xeb), so initdb
- * wrote 21 different catalog files, and code that compares `char`s (pg_trgm, ltree) orders
- * differently. -fsigned-char makes them identical; pg_config records it, so PGXS modules get it too.
- */
-function platformCFlags(platform) {
-    return platform?.arch === 'aarch64' ? ['-fsigned-char'] : [];
-}
-/** The CFLAGS a bundle for `platform` is compiled with (recorded in pg_config and the manifest; pure). */
-function compilerFlags(platform, debug = false) {
-    return [debug ? exports.DEBUG_CFLAGS : exports.RECORDED_CFLAGS, ...platformCFlags(platform)].join(' ');
-}
-/**
- * The environment of configure and every make in the tree. Build paths must not leak into the
- * binaries, yet any flag given to configure or make (CFLAGS, COPT, ...) is compiled into postgres's
- * pg_config data. So the maps are applied by the `gcc` that compiler-front.ts puts first on PATH,
- * from PGB_MAP_SOURCE and PGB_MAP_BUILD, which nothing records.
- */
-function configureEnv(input) {
-    const env = {
-        CFLAGS: compilerFlags(input.target?.platform, input.debug),
-        PGB_MAP_SOURCE: input.sourceDir,
-        PGB_MAP_BUILD: input.buildDir,
-    };
-    if (input.icuPrefix) {
-        env.ICU_CFLAGS = `-I${input.icuPrefix}/include`;
-        // ICU built from source is static only: its C++ runtime must follow it on every link line
-        env.ICU_LIBS = `-L${input.icuPrefix}/lib -licui18n -licuuc -licudata -lstdc++ -lm`;
-    }
-    return env;
-}
-/** ICU (C++) needs libstdc++ and libm after it on a static link line. */
-function staticIcuLibs(icuPrefix) {
-    return `${icuPrefix ? `-L${icuPrefix}/lib ` : ''}-licui18n -licuuc -licudata -lstdc++ -lm -lpthread`;
-}
-/** Functions wrapped at link time, and the runtime object that implements each group. */
-exports.BACKEND_WRAPS = [
-    'dlopen',
-    'dlsym',
-    'dlerror',
-    'dlclose',
-    'popen',
-    'pclose',
-    'system',
-    'pg_strong_random',
-];
-exports.FRONTEND_WRAPS = ['popen', 'pclose', 'system', 'pg_strong_random'];
-function wrapFlag(symbols) {
-    return `-Wl,${symbols.map((s) => `--wrap=${s}`).join(',')}`;
-}
-/** The LDFLAGS_EX value for a static relink: objects to add, then the wraps. */
-function staticLinkFlags(objects, wraps) {
-    return ['-static', ...objects, wrapFlag(wraps)].join(' ');
-}
-
-
-/***/ }),
-
-/***/ 77524:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.STATIC_LIBRARIES = void 0;
-exports.toolName = toolName;
-exports.isCross = isCross;
-exports.nativeTarget = nativeTarget;
-exports.targetPlatform = targetPlatform;
-exports.buildRequirements = buildRequirements;
-exports.binTools = binTools;
-exports.multiarchLibDir = multiarchLibDir;
-exports.crossConfigureArgs = crossConfigureArgs;
-exports.crossEnv = crossEnv;
-exports.crossCompilerFlags = crossCompilerFlags;
-exports.crossRequirements = crossRequirements;
-/**
- * Building for another platform than the build machine's (pure): what the machine needs for it,
- * from Debian's cross toolchain and the multiarch packages of the target's static libraries.
- */
-const platform_1 = __nccwpck_require__(90692);
-const errors_1 = __nccwpck_require__(70017);
-const toolchain_1 = __nccwpck_require__(56179);
-/** The static libraries a bundle links, by archive and Debian package (the same for every platform). */
-exports.STATIC_LIBRARIES = [
-    { what: 'glibc', name: 'libc.a', debianPackage: 'libc6-dev' },
-    { what: 'ICU (uc)', name: 'libicuuc.a', debianPackage: 'libicu-dev' },
-    { what: 'ICU (i18n)', name: 'libicui18n.a', debianPackage: 'libicu-dev' },
-    { what: 'ICU (data)', name: 'libicudata.a', debianPackage: 'libicu-dev' },
-    { what: 'zlib', name: 'libz.a', debianPackage: 'zlib1g-dev' },
-    { what: 'lz4', name: 'liblz4.a', debianPackage: 'liblz4-dev' },
-    { what: 'zstd', name: 'libzstd.a', debianPackage: 'libzstd-dev' },
-    { what: 'libseccomp', name: 'libseccomp.a', debianPackage: 'libseccomp-dev' },
-];
-/** A build tool for `target` on `host`: its own name on the same platform, Debian's cross name otherwise. */
-function toolName(target, host, tool) {
-    return target.id === host.id ? tool : `${target.triplet}-${tool}`;
-}
-function isCross(t) {
-    return t.platform.id !== t.host.id;
-}
-/** This machine's platform as both target and host; one line if pg-bundle does not build on it. */
-function nativeTarget() {
-    const host = (0, platform_1.hostPlatform)();
-    if (!host)
-        throw new errors_1.UserError(`this machine (${process.arch}) is not a platform pg-bundle builds on`, 'build on x86_64 or aarch64 Linux');
-    return { platform: host, host };
-}
-/** The platform `--arch` names (default: the machine's); one line naming the choices otherwise. */
-function targetPlatform(arch) {
-    if (arch === undefined)
-        return nativeTarget().platform;
-    const p = (0, platform_1.platformByArch)(arch);
-    if (!p)
-        throw new errors_1.UserError(`--arch ${arch}: not an architecture pg-bundle builds for`, `pass one of ${platform_1.PLATFORMS.map((x) => x.arch).join(', ')}`);
-    return p;
-}
-/** What a build for `t` needs on this machine (pure): the native requirements, and the cross ones. */
-function buildRequirements(t) {
-    return [...toolchain_1.REQUIREMENTS, ...(isCross(t) ? crossRequirements(t.platform) : [])];
-}
-function binTools(t) {
-    const name = (tool) => toolName(t.platform, t.host, tool);
-    return { cc: name('gcc'), ld: name('ld'), nm: name('nm'), objcopy: name('objcopy'), strip: name('strip') };
-}
-/** Where the target's multiarch packages put their libraries (libc6-dev:arm64's libc.a, libz.a, ...). */
-function multiarchLibDir(platform) {
-    return `/usr/lib/${platform.triplet}`;
-}
-/** configure's arguments for a cross build (pure): none for a native one. */
-function crossConfigureArgs(t) {
-    return isCross(t) ? [`--host=${t.platform.triplet}`, `--build=${t.host.triplet}`] : [];
-}
-/**
- * The environment of a cross build (pure): pkg-config reads the target's .pc files only (ICU's
- * version and flags are the arm64 package's, not the machine's).
- */
-function crossEnv(t) {
-    if (!isCross(t))
-        return {};
-    return { PKG_CONFIG_LIBDIR: `${multiarchLibDir(t.platform)}/pkgconfig:/usr/share/pkgconfig` };
-}
-/**
- * What the compiler front adds to every cross compile and link (pure). Debian's cross gcc links
- * glibc from libc6-dev-<arch>-cross (a snapshot taken when the cross toolchain was built: 2.36-8cross1
- * in Debian 12) before the multiarch libc6-dev:<arch> (2.36-9+deb12uN, with the security updates the
- * x86-64 bundle's glibc has). -B puts the multiarch crt files and libc.a first, so both bundles link
- * the same Debian glibc. The headers stay the cross package's (they differ in two AT_RSEQ constants).
- */
-function crossCompilerFlags(t) {
-    return isCross(t) ? [`-B${multiarchLibDir(t.platform)}/`] : [];
-}
-/**
- * What a build for `target` on another platform needs besides the native requirements: the cross
- * compilers and binutils, the target's static libraries as multiarch packages (found by the cross
- * compiler), and qemu to run the target's build-time programs (zic, pg_config).
- */
-function crossRequirements(target) {
-    const t = target.triplet;
-    const cc = `${t}-gcc`;
-    return [
-        { what: `C compiler for ${target.label}`, kind: 'command', name: cc, debianPackage: `gcc-${t}` },
-        {
-            what: `C++ compiler for ${target.label} (libstdc++ for ICU)`,
-            kind: 'command',
-            name: `${t}-g++`,
-            debianPackage: `g++-${t}`,
-        },
-        {
-            what: `binutils for ${target.label}`,
-            kind: 'command',
-            name: `${t}-objcopy`,
-            debianPackage: `binutils-${t}`,
-        },
-        {
-            what: `${target.label} emulation (runs zic and pg_config at build time, the bundle in verify)`,
-            kind: 'command',
-            name: `qemu-${target.qemu}-static`,
-            debianPackage: 'qemu-user-static',
-        },
-        {
-            what: `${target.label} system emulation (verify runs walredo, which enters seccomp, under a real ${target.label} kernel)`,
-            kind: 'command',
-            name: `qemu-system-${target.qemu}`,
-            debianPackage: target.arch === 'aarch64' ? 'qemu-system-arm' : 'qemu-system-x86',
-        },
-        {
-            what: `${target.label} programs run through qemu (binfmt_misc; build-time programs such as zic run that way)`,
-            kind: 'file',
-            name: `/proc/sys/fs/binfmt_misc/qemu-${target.qemu}`,
-            debianPackage: 'qemu-user-static',
-        },
-        ...exports.STATIC_LIBRARIES.map((l) => 
-        // glibc: the multiarch package's, which the build links (crossCompilerFlags), not the cross toolchain's
-        l.name === 'libc.a'
-            ? {
-                what: `static ${l.what} for ${target.label}`,
-                kind: 'file',
-                name: `${multiarchLibDir(target)}/libc.a`,
-                debianPackage: `${l.debianPackage}:${target.debian}`,
-            }
-            : {
-                what: `static ${l.what} for ${target.label}`,
-                kind: 'static-lib',
-                name: l.name,
-                debianPackage: `${l.debianPackage}:${target.debian}`,
-                compiler: cc,
-            }),
-    ];
-}
-
-
-/***/ }),
-
-/***/ 81917:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.doctorCommand = void 0;
-exports.requirementsFor = requirementsFor;
-const node_fs_1 = __nccwpck_require__(73024);
-const node_path_1 = __nccwpck_require__(76760);
-const context_1 = __nccwpck_require__(78480);
-const cache_1 = __nccwpck_require__(40611);
-const errors_1 = __nccwpck_require__(70017);
-const kernel_1 = __nccwpck_require__(91906);
-const session_1 = __nccwpck_require__(97935);
-const platform_1 = __nccwpck_require__(90692);
-const cross_1 = __nccwpck_require__(77524);
-const toolchain_1 = __nccwpck_require__(56179);
-/** What build and verify need on this machine for bundles of `target` (pure given the host). */
-function requirementsFor(target, host = (0, platform_1.hostPlatform)()) {
-    const cross = host && target.id !== host.id ? (0, cross_1.crossRequirements)(target) : [];
-    return [...toolchain_1.REQUIREMENTS, ...cross, ...toolchain_1.VERIFY_REQUIREMENTS];
-}
-/** `pg-bundle doctor`: lists what the machine lacks for build and verify; --install-deps installs it. */
-const doctorCommand = async (options, ctx) => {
-    const target = (0, cross_1.targetPlatform)((0, context_1.stringOption)(options, 'arch'));
-    const all = requirementsFor(target);
-    const install = (0, context_1.boolOption)(options, 'installDeps');
-    if (install)
-        await (0, toolchain_1.ensureToolchain)(ctx.log, true, all);
-    const missing = await (0, toolchain_1.missingRequirements)(all);
-    for (const r of all)
-        ctx.log.info(`${missing.includes(r) ? (r.optional ? 'missing' : 'MISSING') : 'ok     '} ${r.what} (${r.name})`);
-    const kernel = (0, session_1.walRedoNeedsVm)(target.id)
-        ? await guestKernelStatus((0, node_path_1.join)((0, context_1.stringOption)(options, 'cacheDir') ?? (0, cache_1.defaultCacheDir)(), 'vm-kernel'), install && missing.length === 0, ctx.log)
-        : 'ok';
-    if (missing.some((r) => !r.optional)) {
-        ctx.log.error(`run: ${(0, toolchain_1.aptInstallLine)(missing)}   (or pass --install-deps)`);
-        return 1;
-    }
-    return kernel === 'ok' ? 0 : 1;
-};
-exports.doctorCommand = doctorCommand;
-/**
- * The arm64 kernel verify boots walredo's VM with (downloaded, not installed: an arm64 kernel
- * package does not install on another architecture); `install` downloads it into the cache.
- */
-async function guestKernelStatus(parent, install, log) {
-    const what = 'AArch64 guest kernel for verify (Debian arm64 kernel package, unpacked in the cache)';
-    try {
-        const kernel = install
-            ? await log.step(`download the ${what}`, () => (0, kernel_1.provisionGuestKernel)(parent))
-            : (0, kernel_1.findGuestKernel)((0, node_path_1.join)(parent, (0, node_fs_1.readdirSync)(parent).sort().reverse()[0] ?? 'none'));
-        log.info(`ok      ${what} (${kernel.release})`);
-        return 'ok';
-    }
-    catch (e) {
-        const why = (0, errors_1.errorMessage)(e).split('\n')[0];
-        log.info(`MISSING ${what} (${parent}): ${install ? why : 'pass --install-deps to download it'}`);
-        return 'missing';
-    }
-}
-
-
-/***/ }),
-
-/***/ 88485:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.parseLinkage = parseLinkage;
-exports.dynamicWalRedoLinkFlags = dynamicWalRedoLinkFlags;
-exports.isLibpqSharedName = isLibpqSharedName;
-exports.listFilesFollowingLinks = listFilesFollowingLinks;
-exports.buildDynamicVersion = buildDynamicVersion;
-/**
- * `--linkage dynamic`: a conventional ("pg_install"-style) build of the same source with the same
- * configure flags, for comparison (benchmarks). No static relink: bin/postgres and bin/initdb stay
- * dynamically linked as `make` produced them, lib/ holds libpq.so* as staged (symlinks kept), and
- * lib/postgresql/ holds the real shared modules of the staged install (plpgsql.so, dict_snowball.so,
- * ...). With the builtin walredo, its module is built and installed as a shared object, and postgres
- * is relinked (still dynamically) with the walredo main shim and its --wrap flags, because the
- * `--wal-redo` dispatch lives in the executable. The binaries find libpq and the host's ICU, glibc
- * and locales the usual way: LD_LIBRARY_PATH=<vNN>/lib, as the storage service passes it.
- * The compiled tree is the static build's (src/build/compiled-tree.ts, same cache key): after one
- * linkage is built, the other only stages, relinks and assembles.
- */
-const node_fs_1 = __nccwpck_require__(73024);
-const promises_1 = __nccwpck_require__(51455);
-const node_path_1 = __nccwpck_require__(76760);
-const errors_1 = __nccwpck_require__(70017);
-const exec_1 = __nccwpck_require__(37895);
-const hash_1 = __nccwpck_require__(95138);
-const package_root_1 = __nccwpck_require__(43469);
-const assemble_1 = __nccwpck_require__(60462);
-const version_job_1 = __nccwpck_require__(86254);
-const compiled_tree_1 = __nccwpck_require__(29586);
-const configure_1 = __nccwpck_require__(13480);
-const modules_1 = __nccwpck_require__(48169);
-const walredo_1 = __nccwpck_require__(75840);
-function parseLinkage(text) {
-    if (text === undefined || text === '' || text === 'static')
-        return 'static';
-    if (text === 'dynamic')
-        return 'dynamic';
-    throw new errors_1.UserError(`--linkage '${text}' is not a linkage`, "use 'static' (the bundle) or 'dynamic'");
-}
-/** LDFLAGS_EX for the dynamic relink of postgres with the walredo shim (pure). */
-function dynamicWalRedoLinkFlags(shimObject, wraps) {
-    return [shimObject, (0, configure_1.wrapFlag)(wraps)].join(' ');
-}
-/** Staged files of lib/ that a pg_install-style bundle keeps: libpq's shared library and its links (pure). */
-function isLibpqSharedName(name) {
-    return /^libpq\.so(\.\d+)*$/.test(name);
-}
-async function installStripped(source, target, how, debugDir) {
-    if (debugDir) {
-        (0, node_fs_1.mkdirSync)(debugDir, { recursive: true });
-        const debugFile = (0, node_path_1.join)(debugDir, `${target.replace(/^.*\//, '')}.debug`);
-        await (0, exec_1.run)('objcopy', ['--only-keep-debug', '--compress-debug-sections', source, debugFile]);
-        await (0, exec_1.run)('strip', [how, '-o', target, source]);
-        await (0, exec_1.run)('objcopy', [`--add-gnu-debuglink=${debugFile}`, target], { cwd: debugDir });
-    }
-    else {
-        await (0, exec_1.run)('strip', [how, '-o', target, source]);
-    }
-}
-/** Copies the staged lib/: libpq.so* (links kept, the file stripped) and lib/postgresql/*.so (stripped). */
-async function installLibraries(stageLib, targetLib, debugDir) {
-    (0, node_fs_1.mkdirSync)((0, node_path_1.join)(targetLib, 'postgresql'), { recursive: true });
-    for (const name of (0, node_fs_1.readdirSync)(stageLib).filter(isLibpqSharedName).sort()) {
-        const src = (0, node_path_1.join)(stageLib, name);
-        if ((0, node_fs_1.lstatSync)(src).isSymbolicLink())
-            (0, node_fs_1.cpSync)(src, (0, node_path_1.join)(targetLib, name), { verbatimSymlinks: true });
-        else
-            await installStripped(src, (0, node_path_1.join)(targetLib, name), '--strip-unneeded', debugDir);
-    }
-    const modules = [];
-    const pkglib = (0, node_path_1.join)(stageLib, 'postgresql');
-    for (const name of (0, node_fs_1.readdirSync)(pkglib)
-        .filter((n) => n.endsWith('.so'))
-        .sort()) {
-        await installStripped((0, node_path_1.join)(pkglib, name), (0, node_path_1.join)(targetLib, 'postgresql', name), '--strip-unneeded', debugDir);
-        modules.push(name.replace(/\.so$/, ''));
-    }
-    return modules;
-}
-/**
- * Every file under root/prefix as a manifest entry. A symbolic link (libpq.so -> libpq.so.5.NN) is
- * listed with the sha256, size and mode of the file it points to, i.e. what reading the path gives.
- */
-async function listFilesFollowingLinks(root, prefix) {
-    const paths = [];
-    const walk = async (rel) => {
-        for (const e of await (0, promises_1.readdir)((0, node_path_1.join)(root, rel), { withFileTypes: true })) {
-            const childRel = node_path_1.posix.join(rel, e.name);
-            if (e.isDirectory())
-                await walk(childRel);
-            else
-                paths.push(childRel);
-        }
-    };
-    await walk(prefix);
-    paths.sort();
-    const files = [];
-    for (const path of paths) {
-        const full = (0, node_path_1.join)(root, path);
-        const st = await (0, promises_1.stat)(full);
-        files.push({
-            path,
-            sha256: await (0, hash_1.sha256File)(full),
-            size: st.size,
-            mode: st.mode & 0o111 ? '0755' : '0644',
-        });
-    }
-    return files;
-}
-async function countDynamicSymbols(sharedObject) {
-    const out = await (0, exec_1.capture)('nm', ['-D', '--defined-only', '--format=posix', sharedObject]);
-    return out.split('\n').filter((l) => / [TDBRVWi] /.test(l)).length;
-}
-/** Builds one version the conventional way into <out>/vNN and returns its manifest entry. */
-async function buildDynamicVersion(job) {
-    // the same compiled tree (cache) as the static build: same source, same configure flags
-    const started = await (0, version_job_1.startVersion)(job);
-    const served = modules_1.IN_TREE_MODULES.map((m) => ({ name: m.library, origin: 'in-tree' }));
-    for (const dir of job.req.modules)
-        served.push(...(await installPgxsModule(job, started, dir, `module:${dir}`)).served);
-    const postgres = job.walredo === 'builtin'
-        ? await relinkWithWalRedoDispatch(job, started, served)
-        : (0, node_path_1.join)(started.tree.stagePrefix, 'bin/postgres');
-    const installed = await assembleDynamic(job, started, postgres);
-    const modules = await moduleEntries(job, started.v, served, installed);
-    const files = await listFilesFollowingLinks(job.out, started.v);
-    return (0, version_job_1.finishVersion)(job, started, { linkage: 'dynamic', locales: [], modules, files });
-}
-/** A PGXS module built and installed into the staged tree, as a pg_install would have it. */
-async function installPgxsModule(job, started, dir, origin, extra = []) {
-    const { v, work, logs } = started;
-    const { copy } = (0, modules_1.copyModuleTree)((0, node_path_1.resolve)(dir), work, job.req.log);
-    const makeArgs = ['USE_PGXS=1', `PG_CONFIG=${started.tree.pgConfig}`, ...extra];
-    await job.req.log.step(`${v}: build module ${dir} (PGXS, shared)`, async () => {
-        await (0, exec_1.run)('make', ['-C', copy, `-j${job.req.jobs}`, ...makeArgs], { logFile: (0, node_path_1.join)(logs, 'modules.log') });
-        // no DESTDIR: the staged pg_config already reports the staged directories
-        await (0, exec_1.run)('make', ['-C', copy, 'install', ...makeArgs], { logFile: (0, node_path_1.join)(logs, 'modules.log') });
-    });
-    const libraries = (0, modules_1.librariesOf)(await (0, modules_1.readMakeVars)(copy, (0, node_path_1.join)(work, 'vars'), makeArgs));
-    return { copy, served: libraries.map((lib) => ({ name: lib.name, origin })) };
-}
-/** postgres relinked (still dynamically) with the walredo dispatch; the module is dlopen()ed as in a fork's pg_install. */
-async function relinkWithWalRedoDispatch(job, started, served) {
-    const { v, work, logs } = started;
-    const { buildDir, env } = started.tree;
-    const dir = (0, walredo_1.builtinWalRedoDir)();
-    const flagsFile = (0, node_path_1.join)(dir, 'link-flags.txt');
-    const shimSource = (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'runtime', 'pgb_walredo_main.c');
-    if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(dir, 'Makefile')) || !(0, node_fs_1.existsSync)(flagsFile) || !(0, node_fs_1.existsSync)(shimSource))
-        throw new errors_1.UserError(`pg-bundle's builtin walredo module is missing from ${dir}`, 'reinstall pg-bundle, or build with --walredo none');
-    const module = await installPgxsModule(job, started, dir, 'builtin', [
-        `PGB_RUNTIME_DIR=${(0, node_path_1.join)((0, package_root_1.packageRoot)(), 'runtime')}`,
-    ]);
-    served.push(...module.served);
-    const flags = dynamicWalRedoLinkFlags((0, node_path_1.join)(module.copy, 'pgb_walredo_main.o'), (0, walredo_1.parseWrapList)((0, node_fs_1.readFileSync)(flagsFile, 'utf8')));
-    const postgres = (0, node_path_1.join)(work, 'postgres.dynamic');
-    await job.req.log.step(`${v}: relink postgres (dynamic) with the walredo dispatch`, async () => {
-        (0, node_fs_1.rmSync)((0, node_path_1.join)(buildDir, 'src/backend/postgres'), { force: true });
-        await (0, exec_1.run)('make', ['-C', 'src/backend', ...compiled_tree_1.TREE_MAKE_ARGS, 'postgres', `LDFLAGS_EX=${flags}`], {
-            cwd: buildDir,
-            env,
-            logFile: (0, node_path_1.join)(logs, 'link-postgres.log'),
-        });
-        // moved out of the (cached) tree, so that a later make there relinks the ordinary binary
-        (0, node_fs_1.renameSync)((0, node_path_1.join)(buildDir, 'src/backend/postgres'), postgres);
-    });
-    return postgres;
-}
-/** <out>/vNN: the stripped executables, share/postgresql and lib/ as staged; returns the installed modules. */
-async function assembleDynamic(job, started, postgres) {
-    const { v } = started;
-    const { stagePrefix } = started.tree;
-    const target = (0, node_path_1.join)(job.out, v);
-    const debugDir = job.req.keepDebug ? (0, node_path_1.join)(job.out, 'debug', v) : undefined;
-    return job.req.log.step(`${v}: assemble ${target} (dynamic)`, async () => {
-        (0, node_fs_1.rmSync)(target, { recursive: true, force: true });
-        (0, node_fs_1.mkdirSync)((0, node_path_1.join)(target, 'bin'), { recursive: true });
-        await installStripped(postgres, (0, node_path_1.join)(target, 'bin/postgres'), '--strip-all', debugDir);
-        await installStripped((0, node_path_1.join)(stagePrefix, 'bin/initdb'), (0, node_path_1.join)(target, 'bin/initdb'), '--strip-all', debugDir);
-        for (const b of ['postgres', 'initdb'])
-            (0, node_fs_1.chmodSync)((0, node_path_1.join)(target, 'bin', b), 0o755);
-        (0, node_fs_1.cpSync)((0, node_path_1.join)(stagePrefix, 'share', 'postgresql'), (0, node_path_1.join)(target, 'share', 'postgresql'), {
-            recursive: true,
-        });
-        const modules = await installLibraries((0, node_path_1.join)(stagePrefix, 'lib'), (0, node_path_1.join)(target, 'lib'), debugDir);
-        (0, assemble_1.normaliseModes)(target);
-        return modules;
-    });
-}
-/** The manifest's module entries; every served module must have been installed. */
-async function moduleEntries(job, v, served, installed) {
-    const modules = [];
-    for (const m of served) {
-        if (!installed.includes(m.name))
-            throw new Error(`${v}: module ${m.name} was not installed into lib/postgresql by the dynamic build`);
-        const path = (0, node_path_1.join)(job.out, v, 'lib', 'postgresql', `${m.name}.so`);
-        modules.push({ ...m, symbols: await countDynamicSymbols(path) });
-    }
-    return modules;
-}
-
-
-/***/ }),
-
-/***/ 93387:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.parseIcuVersionHeader = parseIcuVersionHeader;
-exports.systemIcu = systemIcu;
-exports.icuFromSource = icuFromSource;
-const node_fs_1 = __nccwpck_require__(73024);
-const cache_lock_1 = __nccwpck_require__(58332);
-const node_os_1 = __nccwpck_require__(48161);
-const node_path_1 = __nccwpck_require__(76760);
-const resolve_1 = __nccwpck_require__(66221);
-const spec_1 = __nccwpck_require__(85346);
-const errors_1 = __nccwpck_require__(70017);
-const exec_1 = __nccwpck_require__(37895);
-/** U_ICU_VERSION from unicode/uvernum.h (pure). */
-function parseIcuVersionHeader(text) {
-    return /^#define\s+U_ICU_VERSION\s+"([^"]+)"/m.exec(text)?.[1];
-}
-/**
- * Debian's ICU for Debian architecture `debianArch` (a cross build passes the environment that
- * points pkg-config at that architecture's .pc files).
- */
-async function systemIcu(debianArch, env = {}) {
-    const version = await (0, exec_1.capture)('pkg-config', ['--modversion', 'icu-uc'], {
-        env: { ...process.env, ...env },
-    }).catch(() => '');
-    if (!version)
-        throw new errors_1.UserError('pkg-config cannot find ICU (icu-uc)', 'run: sudo apt-get install -y libicu-dev pkg-config');
-    let pkg = '';
-    try {
-        // qualified: a machine with a foreign architecture has the package once per architecture
-        pkg = await (0, exec_1.capture)('dpkg-query', ['-W', '-f=${Package} ${Version}', `libicu-dev:${debianArch}`]);
-    }
-    catch {
-        // not a dpkg system
-    }
-    return { version, origin: pkg ? `distribution (${pkg})` : 'distribution' };
-}
-/**
- * Builds ICU from source (static, -fPIC, data linked in) once per source checksum, under the cache.
- * `spec` is 'tarball:<path-or-url>' (with sha256) or 'debian:icu[=<version>]'.
- */
-async function icuFromSource(spec, sha256, ctx, log, jobs = (0, node_os_1.cpus)().length) {
-    const parsed = (0, spec_1.parseSourceSpec)(spec, sha256);
-    let tree;
-    let key;
-    let origin;
-    if (parsed.kind === 'tarball') {
-        tree = await (0, resolve_1.fetchTarball)(parsed.location, parsed.sha256, ctx);
-        key = parsed.sha256;
-        origin = `source tarball sha256:${parsed.sha256}`;
-    }
-    else if (parsed.kind === 'debian') {
-        const fetched = await (0, resolve_1.fetchDebian)(parsed.package, parsed.version, ctx);
-        tree = fetched.tree;
-        key = fetched.sha256;
-        origin = `debian:${parsed.package}=${fetched.version} (upstream tarball sha256:${fetched.sha256})`;
-    }
-    else {
-        throw new errors_1.UserError(`--icu-source '${spec}' is a directory`, "use 'tarball:<path-or-url>' with --icu-sha256, or 'debian:icu[=<version>]'");
-    }
-    const sourceDir = (0, node_fs_1.existsSync)((0, node_path_1.join)(tree, 'source', 'configure')) ? (0, node_path_1.join)(tree, 'source') : tree;
-    if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(sourceDir, 'configure')))
-        throw new errors_1.UserError(`${tree} does not look like an ICU source tree`, 'point --icu-source at an ICU source tarball (icu4c-*-src.tgz) or debian:icu');
-    const base = (0, node_path_1.join)(ctx.cacheDir, 'icu', key);
-    const prefix = (0, node_path_1.join)(base, 'install');
-    const header = (0, node_path_1.join)(prefix, 'include', 'unicode', 'uvernum.h');
-    // built once per source into the cache; concurrent builds wait for the first one
-    await (0, cache_lock_1.withCacheLock)(base, log, async () => {
-        if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(base, 'done'))) {
-            const build = (0, node_path_1.join)(base, 'build');
-            (0, node_fs_1.mkdirSync)(build, { recursive: true });
-            const env = { ...process.env, CFLAGS: '-O2 -fPIC', CXXFLAGS: '-O2 -fPIC -std=c++17' };
-            const logFile = (0, node_path_1.join)(base, 'build.log');
-            await log.step(`configure ICU (${origin})`, () => (0, exec_1.run)((0, node_path_1.join)(sourceDir, 'configure'), [
-                `--prefix=${prefix}`,
-                '--enable-static',
-                '--disable-shared',
-                '--disable-tests',
-                '--disable-samples',
-                '--disable-extras',
-                '--disable-icuio',
-                '--disable-layoutex',
-                '--with-data-packaging=static',
-            ], { cwd: build, env, logFile }));
-            await log.step('build ICU', () => (0, exec_1.run)('make', [`-j${jobs}`], { cwd: build, env, logFile }));
-            await log.step('install ICU into the cache', () => (0, exec_1.run)('make', ['install'], { cwd: build, env, logFile }));
-            (0, node_fs_1.writeFileSync)((0, node_path_1.join)(base, 'done'), origin + '\n');
-        }
-    });
-    const version = parseIcuVersionHeader((0, node_fs_1.readFileSync)(header, 'utf8'));
-    if (!version)
-        throw new Error(`cannot read U_ICU_VERSION from ${header}`);
-    return { version, origin, prefix };
-}
-
-
-/***/ }),
-
-/***/ 83231:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.localeDirName = localeDirName;
-exports.parseLocaleList = parseLocaleList;
-exports.installLocales = installLocales;
-const node_fs_1 = __nccwpck_require__(73024);
-const node_path_1 = __nccwpck_require__(76760);
-const errors_1 = __nccwpck_require__(70017);
-const exec_1 = __nccwpck_require__(37895);
-/**
- * The directory name glibc uses for a locale: "C.UTF-8" → "C.utf8", "en_US.UTF-8" → "en_US.utf8"
- * (glibc's normalised codeset: lower case, alphanumerics only).
- */
-function localeDirName(locale) {
-    const m = /^([^.@]+)(?:\.([^@]+))?(@.+)?$/.exec(locale);
-    if (!m)
-        throw new errors_1.UserError(`'${locale}' is not a locale name`, "use names like 'C.UTF-8' or 'en_US.UTF-8'");
-    const [, base, codeset, modifier] = m;
-    const norm = codeset ? '.' + codeset.toLowerCase().replace(/[^a-z0-9]/g, '') : '';
-    return `${base}${norm}${modifier ?? ''}`;
-}
-function parseLocaleList(text) {
-    const names = text.split(/[,\s]+/).filter(Boolean);
-    if (!names.some((n) => localeDirName(n) === 'C.utf8'))
-        names.unshift('C.UTF-8');
-    return [...new Set(names)];
-}
-/**
- * Puts compiled locales into <bundle>/vNN/lib/locale. C.UTF-8 is copied from glibc's own compiled
- * copy (same glibc as the static libc.a); others are compiled with localedef from the same glibc.
- */
-async function installLocales(locales, targetDir) {
-    (0, node_fs_1.mkdirSync)(targetDir, { recursive: true });
-    const installed = [];
-    for (const locale of locales) {
-        const dirName = localeDirName(locale);
-        const target = (0, node_path_1.join)(targetDir, dirName);
-        const system = (0, node_path_1.join)('/usr/lib/locale', dirName);
-        if (dirName === 'C.utf8' && (0, node_fs_1.existsSync)((0, node_path_1.join)(system, 'LC_CTYPE'))) {
-            (0, node_fs_1.cpSync)(system, target, { recursive: true });
-        }
-        else {
-            const m = /^([^.]+)\.(.+)$/.exec(locale);
-            if (!m)
-                throw new errors_1.UserError(`locale '${locale}' has no codeset`, "name the codeset, e.g. 'en_US.UTF-8'");
-            const charmap = m[2].toUpperCase() === 'UTF8' ? 'UTF-8' : m[2];
-            await (0, exec_1.run)('localedef', ['--no-archive', '-i', m[1], '-f', charmap, target]).catch((err) => {
-                throw new errors_1.UserError(`cannot compile locale ${locale}: ${err.message.split('\n').slice(-2).join(' ')}`, 'install the locale sources (apt-get install locales) or drop it from --locales');
-            });
-        }
-        installed.push(dirName);
-    }
-    return installed.sort();
-}
-
-
-/***/ }),
-
-/***/ 10383:
-/***/ ((__unused_webpack_module, exports) => {
-
-"use strict";
-
-/**
- * Generation of the linked-in module table (pure functions).
- *
- * Each module's objects are merged with `ld -r`; every global symbol the module defines is renamed
- * `pgbm_<module>__<symbol>` (objcopy --redefine-syms) so that modules cannot clash with each other
- * or with the backend; the generated C table maps the original names back to the renamed addresses
- * for the wrapped dlsym (runtime/pgb_dl.c).
- */
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.moduleIdentifier = moduleIdentifier;
-exports.renamedSymbol = renamedSymbol;
-exports.redefineSymsFile = redefineSymsFile;
-exports.byteOrder = byteOrder;
-exports.validateModules = validateModules;
-exports.validateWalRedoPreload = validateWalRedoPreload;
-exports.generateModuleTable = generateModuleTable;
-exports.parseNmDefinedGlobals = parseNmDefinedGlobals;
-const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** A module name as it can appear inside a C identifier. */
-function moduleIdentifier(name) {
-    const id = name.replace(/[^A-Za-z0-9_]/g, (c) => `_${c.charCodeAt(0).toString(16)}_`);
-    return id;
-}
-function renamedSymbol(module, symbol) {
-    return `pgbm_${moduleIdentifier(module)}__${symbol}`;
-}
-/** Lines for `objcopy --redefine-syms=<file>`. */
-function redefineSymsFile(module) {
-    return module.symbols.map((s) => `${s} ${renamedSymbol(module.name, s)}\n`).join('');
-}
-/** Sorts like C's strcmp (byte order), which the runtime's bsearch relies on. */
-function byteOrder(a, b) {
-    return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-function validateModules(modules) {
-    const seen = new Set();
-    for (const m of modules) {
-        if (!m.name || m.name.includes('/'))
-            throw new Error(`invalid module name '${m.name}'`);
-        if (seen.has(m.name))
-            throw new Error(`module '${m.name}' is linked in twice`);
-        seen.add(m.name);
-        for (const s of m.symbols) {
-            if (!C_IDENTIFIER.test(s))
-                throw new Error(`module '${m.name}' defines symbol '${s}', which is not a C identifier`);
-        }
-        if (!m.symbols.includes('Pg_magic_func')) {
-            throw new Error(`module '${m.name}' has no Pg_magic_func: it is not a PostgreSQL loadable module (missing PG_MODULE_MAGIC?)`);
-        }
-    }
-}
-function cString(s) {
-    return JSON.stringify(s);
-}
-/**
- * Modules the builtin walredo loads at start as shared_preload_libraries would (so that they can
- * register custom resource managers): each must be linked in, once.
- */
-function validateWalRedoPreload(preload, modules) {
-    const linked = new Set(modules.map((m) => m.name));
-    const seen = new Set();
-    for (const name of preload) {
-        if (!linked.has(name))
-            throw new Error(`walredo preload module '${name}' is not linked in (linked: ${[...linked].sort(byteOrder).join(', ')})`);
-        if (seen.has(name))
-            throw new Error(`walredo preload module '${name}' is named twice`);
-        seen.add(name);
-    }
-}
-/**
- * The C source of the table (runtime/pgb_modules.h describes its types) and of
- * `pgb_walredo_preload`, the NULL-terminated names the builtin walredo loads at start, in order.
- */
-function generateModuleTable(modules, walredoPreload = []) {
-    validateModules(modules);
-    validateWalRedoPreload(walredoPreload, modules);
-    const sorted = [...modules].sort((a, b) => byteOrder(a.name, b.name));
-    const out = [
-        '/* Generated by pg-bundle: modules linked into this static postgres. Do not edit. */',
-        '#include <stddef.h>',
-        '#include "pgb_modules.h"',
-        '',
-    ];
-    for (const m of sorted) {
-        const symbols = [...new Set(m.symbols)].sort(byteOrder);
-        const id = moduleIdentifier(m.name);
-        for (const s of symbols)
-            out.push(`extern char ${renamedSymbol(m.name, s)}[];`);
-        out.push(`static const pgb_symbol pgbm_${id}_symbols[] = {`);
-        for (const s of symbols)
-            out.push(`\t{${cString(s)}, (void *) ${renamedSymbol(m.name, s)}},`);
-        out.push('};', '');
-    }
-    out.push(`const pgb_module pgb_modules[] = {`);
-    for (const m of sorted) {
-        const id = moduleIdentifier(m.name);
-        out.push(`\t{${cString(m.name)}, pgbm_${id}_symbols, (int) (sizeof(pgbm_${id}_symbols) / sizeof(pgb_symbol))},`);
-    }
-    if (sorted.length === 0)
-        out.push('\t{NULL, NULL, 0},');
-    out.push('};', `const int pgb_nmodules = ${sorted.length};`, '');
-    out.push('const char *const pgb_walredo_preload[] = {');
-    for (const name of walredoPreload)
-        out.push(`\t${cString(name)},`);
-    out.push('\tNULL', '};', '');
-    return out.join('\n');
-}
-/** Global symbols defined by an object, from `nm -g --defined-only --format=posix` output. */
-function parseNmDefinedGlobals(nmOutput) {
-    const symbols = new Set();
-    for (const line of nmOutput.split('\n')) {
-        const parts = line.trim().split(/\s+/);
-        if (parts.length < 2)
-            continue;
-        const [name, type] = parts;
-        // Upper-case types are global; U (undefined) never appears with --defined-only but is skipped anyway.
-        if (/^[A-TV-Z]$/.test(type) && C_IDENTIFIER.test(name))
-            symbols.add(name);
-    }
-    return [...symbols].sort(byteOrder);
-}
-
-
-/***/ }),
-
-/***/ 48169:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.IN_TREE_MODULES = exports.NATIVE_TOOLS = void 0;
-exports.parseMakeVars = parseMakeVars;
-exports.librariesOf = librariesOf;
-exports.moduleLinkLibs = moduleLinkLibs;
-exports.siblingIncludes = siblingIncludes;
-exports.readMakeVars = readMakeVars;
-exports.prepareModule = prepareModule;
-exports.prepareInTreeModules = prepareInTreeModules;
-exports.copyModuleTree = copyModuleTree;
-exports.buildPgxsModule = buildPgxsModule;
-const node_fs_1 = __nccwpck_require__(73024);
-const node_path_1 = __nccwpck_require__(76760);
-const errors_1 = __nccwpck_require__(70017);
-const exec_1 = __nccwpck_require__(37895);
-const module_table_1 = __nccwpck_require__(10383);
-const runtime_1 = __nccwpck_require__(97896);
-exports.NATIVE_TOOLS = { ld: 'ld', nm: 'nm', objcopy: 'objcopy' };
-const PRINT_VARS_MAKEFILE = `pgb-print-vars:
-\t@echo 'NAME=$(strip $(NAME))'
-\t@echo 'MODULE_big=$(strip $(MODULE_big))'
-\t@echo 'MODULES=$(strip $(MODULES))'
-\t@echo 'OBJS=$(strip $(OBJS))'
-\t@echo 'SHLIB_LINK=$(strip $(SHLIB_LINK))'
-\t@echo 'SHLIB_LINK_INTERNAL=$(strip $(SHLIB_LINK_INTERNAL))'
-`;
-function parseMakeVars(output) {
-    const vars = {};
-    for (const line of output.split('\n')) {
-        const m = /^(NAME|MODULE_big|MODULES|OBJS|SHLIB_LINK|SHLIB_LINK_INTERNAL)=(.*)$/.exec(line.trim());
-        if (m)
-            vars[m[1]] = m[2].trim();
-    }
-    return {
-        NAME: vars.NAME ?? '',
-        MODULE_big: vars.MODULE_big ?? '',
-        MODULES: vars.MODULES ?? '',
-        OBJS: vars.OBJS ?? '',
-        SHLIB_LINK: vars.SHLIB_LINK ?? '',
-        SHLIB_LINK_INTERNAL: vars.SHLIB_LINK_INTERNAL ?? '',
-    };
-}
-/** Which libraries a module directory builds and from which objects (pure). */
-function librariesOf(vars) {
-    const words = (s) => s.split(/\s+/).filter(Boolean);
-    const library = vars.NAME || vars.MODULE_big;
-    const result = [];
-    if (library)
-        result.push({ name: library, objects: words(vars.OBJS) });
-    for (const m of words(vars.MODULES))
-        result.push({ name: m, objects: [`${m}.o`] });
-    return result;
-}
-/** Link flags a module asks for (e.g. -lseccomp), without the ones that only make sense for shared objects. */
-function moduleLinkLibs(vars) {
-    return [...vars.SHLIB_LINK.split(/\s+/), ...vars.SHLIB_LINK_INTERNAL.split(/\s+/)].filter((w) => /^-[lL]/.test(w));
-}
-/**
- * Sibling directories a module's sources include from beside it (`#include "../neon/x.h"`), each
- * with the first file named (pure). A storage service's walredo module shares a header this way.
- */
-function siblingIncludes(sources) {
-    const found = new Map();
-    for (const text of sources)
-        for (const m of text.matchAll(/^\s*#\s*include\s+"\.\.\/([^/".][^/"]*)\/([^"]+)"/gm))
-            if (!found.has(m[1]))
-                found.set(m[1], m[2]);
-    return found;
-}
-/** The C sources and headers of a module directory (its own files, not subdirectories). */
-function moduleSources(dir) {
-    return (0, node_fs_1.readdirSync)(dir, { withFileTypes: true })
-        .filter((e) => e.isFile() && /\.(c|h)$/.test(e.name))
-        .map((e) => (0, node_fs_1.readFileSync)((0, node_path_1.join)(dir, e.name), 'utf8'));
-}
-async function readMakeVars(dir, workDir, makeArgs = []) {
-    (0, node_fs_1.mkdirSync)(workDir, { recursive: true });
-    const mk = (0, node_path_1.join)(workDir, 'pgb-print-vars.mk');
-    (0, node_fs_1.writeFileSync)(mk, PRINT_VARS_MAKEFILE);
-    const out = await (0, exec_1.capture)('make', [
-        '-s',
-        '-C',
-        dir,
-        '-f',
-        'Makefile',
-        '-f',
-        mk,
-        ...makeArgs,
-        'pgb-print-vars',
-    ]);
-    return parseMakeVars(out);
-}
-/**
- * Merges a built library's objects (ld -r) and renames its global symbols per module
- * (objcopy --redefine-syms), so it can be linked into the static postgres next to other modules.
- */
-async function prepareModule(name, objects, origin, linkLibs, workDir, tools = exports.NATIVE_TOOLS) {
-    (0, node_fs_1.mkdirSync)(workDir, { recursive: true });
-    for (const o of objects) {
-        if (!(0, node_fs_1.existsSync)(o))
-            throw new errors_1.UserError(`module ${name}: object ${o} was not built`, 'check that the module builds with PGXS against this tree');
-    }
-    const merged = (0, node_path_1.join)(workDir, `${name}.merged.o`);
-    const renamed = (0, node_path_1.join)(workDir, `${name}.o`);
-    await (0, exec_1.run)(tools.ld, ['-r', '-o', merged, ...objects]);
-    const symbols = (0, module_table_1.parseNmDefinedGlobals)(await (0, exec_1.capture)(tools.nm, ['-g', '--defined-only', '--format=posix', merged]));
-    const module = { name, symbols };
-    const symsFile = (0, node_path_1.join)(workDir, `${name}.redefine-syms`);
-    (0, node_fs_1.writeFileSync)(symsFile, (0, module_table_1.redefineSymsFile)(module));
-    await (0, exec_1.run)(tools.objcopy, [`--redefine-syms=${symsFile}`, merged, renamed]);
-    (0, node_fs_1.rmSync)(merged);
-    return { ...module, origin, object: renamed, linkLibs };
-}
-/**
- * The modules linked in from the tree itself: plpgsql (CREATE EXTENSION) and dict_snowball
- * (snowball_create.sql) for initdb; amcheck for `compare`, which checks the old server's indexes
- * under the new server (bt_index_check).
- */
-exports.IN_TREE_MODULES = [
-    { dir: 'src/pl/plpgsql/src', library: 'plpgsql' },
-    { dir: 'src/backend/snowball', library: 'dict_snowball' },
-    { dir: 'contrib/amcheck', library: 'amcheck' },
-];
-async function prepareInTreeModules(buildDir, workDir, tools = exports.NATIVE_TOOLS) {
-    const result = [];
-    for (const m of exports.IN_TREE_MODULES) {
-        const dir = (0, node_path_1.join)(buildDir, m.dir);
-        const vars = await readMakeVars(dir, workDir);
-        const lib = librariesOf(vars).find((l) => l.name === m.library);
-        if (!lib)
-            throw new Error(`${m.dir}/Makefile no longer builds ${m.library}; pg-bundle needs updating for this tree`);
-        result.push(await prepareModule(lib.name, lib.objects.map((o) => (0, node_path_1.join)(dir, o)), 'in-tree', moduleLinkLibs(vars), (0, node_path_1.join)(workDir, 'modules'), tools));
-    }
-    return result;
-}
-/**
- * Builds an external module directory with PGXS against the staged install of the same tree (in a
- * copy, so the user's directory is not touched) and prepares each library it builds.
- */
-/**
- * Copies a module's directory under <workDir>/pgxs to build it there: alone to pgxs/<name> (callers
- * find its objects there), or, when its sources include "../<sibling>/...", to pgxs/<parent>/<name>
- * beside copies of those siblings, as they stand; a missing sibling is one line.
- */
-function copyModuleTree(src, workDir, log) {
-    const siblings = siblingIncludes(moduleSources(src));
-    for (const [sibling, file] of siblings)
-        if (!(0, node_fs_1.existsSync)((0, node_path_1.join)((0, node_path_1.dirname)(src), sibling, file)))
-            throw new errors_1.UserError(`module ${(0, node_path_1.basename)(src)} includes "../${sibling}/${file}", which is not beside it (${(0, node_path_1.join)((0, node_path_1.dirname)(src), sibling, file)} does not exist)`, `pass the module from a checkout that has ${sibling}/ next to ${(0, node_path_1.basename)(src)}/`);
-    const copyRoot = siblings.size
-        ? (0, node_path_1.join)(workDir, 'pgxs', (0, node_path_1.basename)((0, node_path_1.dirname)(src)) || 'root')
-        : (0, node_path_1.join)(workDir, 'pgxs');
-    const copy = (0, node_path_1.join)(copyRoot, (0, node_path_1.basename)(src));
-    (0, node_fs_1.rmSync)(copy, { recursive: true, force: true });
-    (0, node_fs_1.mkdirSync)(copyRoot, { recursive: true });
-    (0, node_fs_1.cpSync)(src, copy, { recursive: true });
-    for (const sibling of siblings.keys()) {
-        (0, node_fs_1.rmSync)((0, node_path_1.join)(copyRoot, sibling), { recursive: true, force: true });
-        (0, node_fs_1.cpSync)((0, node_path_1.join)((0, node_path_1.dirname)(src), sibling), (0, node_path_1.join)(copyRoot, sibling), { recursive: true });
-        log.info(`module ${(0, node_path_1.basename)(src)}: built with its sibling directory ${sibling}/ (it includes from there)`);
-    }
-    return { copy, siblings };
-}
-async function buildPgxsModule(dir, origin, pgConfig, workDir, log, jobs, tools = exports.NATIVE_TOOLS, extraMakeArgs = [], 
-/** files copied into the module's build copy (e.g. a shared source the Makefile expects beside it) */
-extraFiles = []) {
-    const src = (0, node_path_1.resolve)(dir);
-    if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(src, 'Makefile')))
-        throw new errors_1.UserError(`module directory ${src} has no Makefile`, 'pass a PGXS module directory (with a Makefile using PGXS) to --module');
-    const { copy, siblings } = copyModuleTree(src, workDir, log);
-    for (const file of extraFiles)
-        (0, node_fs_1.cpSync)(file, (0, node_path_1.join)(copy, (0, node_path_1.basename)(file)));
-    // COPT maps the copy's path away, so the module's debug info (and the binary's build ID) do not depend on it
-    const makeArgs = [
-        'USE_PGXS=1',
-        `PG_CONFIG=${pgConfig}`,
-        `COPT=-ffile-prefix-map=${copy}=. -ffile-prefix-map=${(0, runtime_1.runtimeDir)()}=runtime -ffile-prefix-map=${(0, node_path_1.dirname)((0, node_path_1.dirname)(pgConfig))}=pg-install`,
-        ...extraMakeArgs,
-    ];
-    await log.step(`build module ${(0, node_path_1.basename)(src)} (PGXS)`, () => (0, exec_1.run)('make', ['-C', copy, `-j${jobs}`, ...makeArgs], {
-        logFile: (0, node_path_1.join)(workDir, 'logs', `module-${(0, node_path_1.basename)(src)}.log`),
-    }));
-    const vars = await readMakeVars(copy, workDir, makeArgs);
-    const libraries = librariesOf(vars);
-    if (libraries.length === 0)
-        throw new errors_1.UserError(`module directory ${src} builds no library (no MODULE_big, MODULES or NAME)`, 'use a PGXS Makefile that builds a loadable module');
-    const result = [];
-    for (const lib of libraries) {
-        result.push({
-            ...(await prepareModule(lib.name, lib.objects.map((o) => (0, node_path_1.join)(copy, o)), origin, moduleLinkLibs(vars), (0, node_path_1.join)(workDir, 'modules'), tools)),
-            ...(siblings.size ? { siblings: [...siblings.keys()] } : {}),
-        });
-    }
-    return result;
-}
-
-
-/***/ }),
-
-/***/ 45266:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.OUT_MARKER = void 0;
-exports.claimOutDir = claimOutDir;
-/**
- * build's --out: a directory build may rewrite (it replaces vNN/, logs/vNN/ and .build/ there) only
- * when it made it. It leaves a marker file; an unrelated non-empty directory, `/` and $HOME are refused.
- */
-const node_fs_1 = __nccwpck_require__(73024);
-const node_os_1 = __nccwpck_require__(48161);
-const node_path_1 = __nccwpck_require__(76760);
-const manifest_file_1 = __nccwpck_require__(91433);
-const errors_1 = __nccwpck_require__(70017);
-exports.OUT_MARKER = '.pg-bundle-out';
-const MARKER_TEXT = 'made by pg-bundle build: it may replace vNN/, logs/ and .build/ here\n';
-/** What a build directory written before the marker existed may hold. */
-const BUILD_ENTRY = /^(manifest\.json|v[1-9][0-9]*|logs|\.build|debug)$/;
-function madeByOlderBuild(dir, names) {
-    return names.every((n) => BUILD_ENTRY.test(n)) && (0, manifest_file_1.hasPgBundleManifest)(dir);
-}
-/** Makes or accepts `out` as build's output directory and marks it; refuses anything else. */
-function claimOutDir(outDir, home = (0, node_os_1.homedir)()) {
-    const out = (0, node_path_1.resolve)(outDir);
-    const rel = (0, node_path_1.relative)(out, (0, node_path_1.resolve)(home));
-    if (out === (0, node_path_1.resolve)('/') || rel === '' || (!rel.startsWith('..') && !rel.startsWith(node_path_1.sep)))
-        throw new errors_1.UserError(`--out ${out} is / , your home directory or one of its parents`, 'pass a directory of its own for the bundle, e.g. --out out');
-    if ((0, node_fs_1.existsSync)(out)) {
-        if (!(0, node_fs_1.statSync)(out).isDirectory())
-            throw new errors_1.UserError(`--out ${out} exists and is not a directory`, 'pass a directory path');
-        const names = (0, node_fs_1.readdirSync)(out);
-        if (names.length > 0 && !names.includes(exports.OUT_MARKER) && !madeByOlderBuild(out, names))
-            throw new errors_1.UserError(`--out ${out} is not empty and was not made by pg-bundle build (no ${exports.OUT_MARKER}); build would replace files in it`, 'pass a new or empty directory');
-    }
-    else
-        (0, node_fs_1.mkdirSync)(out, { recursive: true });
-    (0, node_fs_1.writeFileSync)((0, node_path_1.join)(out, exports.OUT_MARKER), MARKER_TEXT);
-    return out;
-}
-
-
-/***/ }),
-
-/***/ 97896:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.runtimeDir = runtimeDir;
-exports.needsLibpqEncodingForwarders = needsLibpqEncodingForwarders;
-exports.compileRuntime = compileRuntime;
-const node_fs_1 = __nccwpck_require__(73024);
-const node_path_1 = __nccwpck_require__(76760);
-const exec_1 = __nccwpck_require__(37895);
-const package_root_1 = __nccwpck_require__(43469);
-const module_table_1 = __nccwpck_require__(10383);
-function runtimeDir() {
-    return (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'runtime');
-}
-/**
- * Paths of the work directory and of pg-bundle itself are mapped away (-ffile-prefix-map), so the
- * debug info, and with it the binary's build ID, does not depend on where the build ran.
- */
-async function compile(source, object, workDir, cc, cflags = []) {
-    const maps = [`-ffile-prefix-map=${workDir}=.`, `-ffile-prefix-map=${runtimeDir()}=runtime`];
-    // compiled from the source's own directory by its base name: the object's file symbol then
-    // holds no absolute path either
-    await (0, exec_1.run)(cc, [
-        '-O2',
-        '-g',
-        '-Wall',
-        '-fno-common',
-        ...cflags,
-        ...maps,
-        `-I${runtimeDir()}`,
-        '-c',
-        '-o',
-        object,
-        (0, node_path_1.basename)(source),
-    ], {
-        cwd: (0, node_path_1.dirname)(source),
-    });
-    return object;
-}
-/**
- * v18+ name libpgcommon's encoding functions *_private (src/include/mb/pg_wchar.h); libpq.a then
- * needs the public names, which only libpgcommon_shlib.a has (pure check of the header text).
- */
-function needsLibpqEncodingForwarders(pgWcharHeader) {
-    return /#define\s+pg_encoding_to_char\s+pg_encoding_to_char_private/.test(pgWcharHeader);
-}
-/** Compiles the runtime shims and the generated module table. */
-async function compileRuntime(modules, workDir, options = {}) {
-    const cc = options.cc ?? 'gcc';
-    const cflags = options.cflags ?? [];
-    const dir = (0, node_path_1.join)(workDir, 'runtime');
-    (0, node_fs_1.mkdirSync)(dir, { recursive: true });
-    const rt = runtimeDir();
-    const table = (0, node_path_1.join)(dir, 'pgb_module_table.c');
-    (0, node_fs_1.writeFileSync)(table, (0, module_table_1.generateModuleTable)(modules, options.walredoPreload));
-    const obj = (name) => (0, node_path_1.join)(dir, `${name}.o`);
-    const dl = await compile((0, node_path_1.join)(rt, 'pgb_dl.c'), obj('pgb_dl'), workDir, cc, cflags);
-    const exec = await compile((0, node_path_1.join)(rt, 'pgb_exec.c'), obj('pgb_exec'), workDir, cc, cflags);
-    const locpath = await compile((0, node_path_1.join)(rt, 'pgb_locpath.c'), obj('pgb_locpath'), workDir, cc, cflags);
-    const random = await compile((0, node_path_1.join)(rt, 'pgb_random.c'), obj('pgb_random'), workDir, cc, cflags);
-    const tableObj = await compile(table, obj('pgb_module_table'), workDir, cc, cflags);
-    const frontend = [exec, locpath, random];
-    if (options.libpqEncodingForwarders)
-        frontend.push(await compile((0, node_path_1.join)(rt, 'pgb_libpq_encoding.c'), obj('pgb_libpq_encoding'), workDir, cc, cflags));
-    return { backend: [dl, exec, locpath, random, tableObj], frontend };
-}
-
-
-/***/ }),
-
-/***/ 99156:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.MAX_DIFFERING_SHARE = exports.MAX_CANDIDATES = exports.CONFIGURED_FILE = exports.TREE_LAYOUT = void 0;
-exports.readConfigured = readConfigured;
-exports.findSeedBase = findSeedBase;
-exports.movePaths = movePaths;
-exports.seedTree = seedTree;
-/**
- * A compiled tree for a new source seeded from the compiled tree of a similar one (a fork tree made
- * from an upstream tarball): the base's build directory and source are copied with their mtimes,
- * the paths inside are moved to the new tree, and the new source is then synced in by content
- * (source-snapshot.ts), so make rebuilds only what the differing files reach. Objects hold no build
- * path (the compiler front maps them away), so a seeded tree yields the files a cold build does.
- */
-const node_fs_1 = __nccwpck_require__(73024);
-const node_path_1 = __nccwpck_require__(76760);
-const exec_1 = __nccwpck_require__(37895);
-const source_snapshot_1 = __nccwpck_require__(81364);
-/**
- * Layout of compiled trees that may seed others: 2 = dir: sources compiled from <cache>/snapshots/
- * (layout 1 kept them at <build>.src, whose objects carry `..src/` paths in their debug info).
- */
-exports.TREE_LAYOUT = 2;
-exports.CONFIGURED_FILE = '.pg-bundle-configured';
-function readConfigured(buildDir) {
-    try {
-        return JSON.parse((0, node_fs_1.readFileSync)((0, node_path_1.join)(buildDir, exports.CONFIGURED_FILE), 'utf8'));
-    }
-    catch {
-        return undefined;
-    }
-}
-/** At most this many compiled trees (the most recently configured) are compared with a new source. */
-exports.MAX_CANDIDATES = 4;
-function mtimeOf(path) {
-    try {
-        return (0, node_fs_1.statSync)(path).mtimeMs;
-    }
-    catch {
-        return 0;
-    }
-}
-/** A base is worth seeding from while at most this share of the new source's files differ. */
-exports.MAX_DIFFERING_SHARE = 0.25;
-/** The compiled tree of the same major and flags whose source is closest to `source`, if close enough. */
-function findSeedBase(input) {
-    if (!(0, node_fs_1.existsSync)(input.cacheBuildDir))
-        return undefined;
-    // the most recently used candidates only: each comparison reads both trees
-    const candidates = (0, node_fs_1.readdirSync)(input.cacheBuildDir)
-        .filter((name) => name.startsWith(`v${input.major}-`) && !name.includes('.'))
-        .map((name) => (0, node_path_1.join)(input.cacheBuildDir, name))
-        .filter((dir) => {
-        const c = dir === input.exclude ? undefined : readConfigured(dir);
-        return c?.flagsKey === input.flagsKey && c.layout === exports.TREE_LAYOUT;
-    })
-        .map((dir) => ({ dir, used: mtimeOf((0, node_path_1.join)(dir, exports.CONFIGURED_FILE)) }))
-        .sort((a, b) => b.used - a.used)
-        .slice(0, exports.MAX_CANDIDATES);
-    let best;
-    for (const { dir: buildDir } of candidates) {
-        const source = readConfigured(buildDir)?.source;
-        if (!source)
-            continue;
-        let differing, total;
-        try {
-            ({ differing, total } = (0, source_snapshot_1.differingPaths)(input.source, source));
-        }
-        catch {
-            continue; // another build is changing that tree's snapshot, or it is gone: not a base
-        }
-        if (differing.length > total * exports.MAX_DIFFERING_SHARE)
-            continue;
-        if (!best || differing.length < best.differing)
-            best = { buildDir, source, differing: differing.length, total };
-    }
-    return best;
-}
-/** Replaces every occurrence of the `moves` keys by their values (pure; one pass, longest key first). */
-function movePaths(text, moves) {
-    const keys = [...moves.keys()].sort((a, b) => b.length - a.length);
-    if (keys.length === 0)
-        return text;
-    const pattern = new RegExp(keys.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
-    return text.replace(pattern, (m) => moves.get(m));
-}
-/** ELF objects, archives and executables: no text to move (and no path in them: the front maps it). */
-function isBinary(path) {
-    const fd = (0, node_fs_1.openSync)(path, 'r');
-    try {
-        const head = Buffer.alloc(8);
-        const n = (0, node_fs_1.readSync)(fd, head, 0, 8, 0);
-        const magic = head.subarray(0, n);
-        return (magic.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])) ||
-            magic.toString('latin1') === '!<arch>\n');
-    }
-    finally {
-        (0, node_fs_1.closeSync)(fd);
-    }
-}
-/** Moves paths inside every text file and symlink of `dir`, keeping each file's mtime. */
-function moveTreePaths(dir, moves) {
-    const needles = [...moves.keys()];
-    for (const d of (0, node_fs_1.readdirSync)(dir, { withFileTypes: true })) {
-        const path = (0, node_path_1.join)(dir, d.name);
-        if (d.isDirectory())
-            moveTreePaths(path, moves);
-        else if (d.isSymbolicLink()) {
-            const target = (0, node_fs_1.readlinkSync)(path);
-            const moved = movePaths(target, moves);
-            if (moved !== target) {
-                (0, node_fs_1.rmSync)(path);
-                (0, node_fs_1.symlinkSync)(moved, path);
-            }
-        }
-        else if (d.isFile() && !isBinary(path)) {
-            const text = (0, node_fs_1.readFileSync)(path, 'latin1');
-            if (!needles.some((n) => text.includes(n)))
-                continue;
-            const { atime, mtime } = (0, node_fs_1.statSync)(path);
-            (0, node_fs_1.writeFileSync)(path, movePaths(text, moves), 'latin1');
-            (0, node_fs_1.utimesSync)(path, atime, mtime);
-        }
-    }
-}
-/**
- * Copies the base's build directory to `buildDir` and its source to `snapshot` (mtimes kept), then
- * moves the paths inside to the new places. The caller syncs the new source into `snapshot` next.
- */
-async function seedTree(base, buildDir, snapshot) {
-    for (const dir of [buildDir, snapshot])
-        (0, node_fs_1.rmSync)(dir, { recursive: true, force: true });
-    for (const dir of [buildDir, snapshot])
-        (0, node_fs_1.mkdirSync)((0, node_path_1.dirname)(dir), { recursive: true });
-    await (0, exec_1.run)('cp', ['-a', '--', base.buildDir, buildDir]);
-    // the base's record came along: until the seed is done this tree must not count as configured
-    (0, node_fs_1.rmSync)((0, node_path_1.join)(buildDir, exports.CONFIGURED_FILE), { force: true });
-    await (0, exec_1.run)('cp', ['-a', '--', base.source, snapshot]);
-    (0, node_fs_1.rmSync)((0, node_path_1.join)(snapshot, '.git'), { recursive: true, force: true });
-    moveTreePaths(buildDir, new Map([
-        [base.source, snapshot],
-        [base.buildDir, buildDir],
-    ]));
-}
-
-
-/***/ }),
-
-/***/ 81364:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.listTree = listTree;
-exports.differingPaths = differingPaths;
-exports.syncSnapshot = syncSnapshot;
-/**
- * A private copy of a source directory (a fork checkout, `dir:`) that its compiled tree is built
- * from. Kept in step by content, not by time: a file whose bytes did not change keeps its old mtime,
- * a changed one gets a new one, so make (with header dependencies) rebuilds exactly what an edit
- * touches, and a tree seeded from another source's compiled tree (seed-tree.ts) reuses every object
- * the edits do not reach. The user's directory is only read.
- */
-const node_fs_1 = __nccwpck_require__(73024);
-const node_path_1 = __nccwpck_require__(76760);
-/** Not part of the source: version control data. */
-const SKIPPED = new Set(['.git']);
-/** Every path under `root` (relative, '/'-separated), .git left out. */
-function listTree(root) {
-    const entries = new Map();
-    const walk = (rel) => {
-        for (const d of (0, node_fs_1.readdirSync)((0, node_path_1.join)(root, rel), { withFileTypes: true })) {
-            if (SKIPPED.has(d.name))
-                continue;
-            const path = rel ? `${rel}/${d.name}` : d.name;
-            const st = (0, node_fs_1.lstatSync)((0, node_path_1.join)(root, path));
-            const kind = st.isSymbolicLink() ? 'link' : st.isDirectory() ? 'dir' : st.isFile() ? 'file' : undefined;
-            if (!kind)
-                continue;
-            entries.set(path, { kind, size: st.size, mode: st.mode & 0o777 });
-            if (kind === 'dir')
-                walk(path);
-        }
-    };
-    walk('');
-    return entries;
-}
-function sameContent(a, b, ea, eb) {
-    if (!eb || ea.kind !== eb.kind)
-        return false;
-    if (ea.kind === 'dir')
-        return true;
-    if (ea.kind === 'link')
-        return (0, node_fs_1.readlinkSync)(a) === (0, node_fs_1.readlinkSync)(b);
-    return ea.size === eb.size && ea.mode === eb.mode && (0, node_fs_1.readFileSync)(a).equals((0, node_fs_1.readFileSync)(b));
-}
-/** The paths whose content (or kind, or mode) differs between two trees, or that only one has. */
-function differingPaths(a, b) {
-    const ta = listTree(a);
-    const tb = listTree(b);
-    const differing = [];
-    for (const [path, e] of ta)
-        if (!sameContent((0, node_path_1.join)(a, path), (0, node_path_1.join)(b, path), e, tb.get(path)))
-            differing.push(path);
-    for (const path of tb.keys())
-        if (!ta.has(path))
-            differing.push(path);
-    return { differing, total: ta.size };
-}
-/**
- * Makes `to` hold exactly the content of `from`: differing files copied (mtime now, or `from`'s
- * with `keepTimes`), paths `from` lacks removed, identical ones left alone (their mtimes kept).
- * Returns the paths written.
- */
-function syncSnapshot(from, to, keepTimes = false) {
-    (0, node_fs_1.mkdirSync)(to, { recursive: true });
-    const source = listTree(from);
-    const target = listTree(to);
-    const written = [];
-    const removed = new Set();
-    // deepest first, so that a directory is removed after what it holds
-    for (const path of [...target.keys()].reverse()) {
-        const want = source.get(path);
-        if (!want || want.kind !== target.get(path).kind) {
-            (0, node_fs_1.rmSync)((0, node_path_1.join)(to, path), { recursive: true, force: true });
-            removed.add(path);
-        }
-    }
-    for (const [path, entry] of source) {
-        const dest = (0, node_path_1.join)(to, path);
-        const have = removed.has(path) ? undefined : target.get(path);
-        if (sameContent((0, node_path_1.join)(from, path), dest, entry, have))
-            continue;
-        if (entry.kind === 'dir')
-            (0, node_fs_1.mkdirSync)(dest, { recursive: true });
-        else if (entry.kind === 'link') {
-            (0, node_fs_1.rmSync)(dest, { force: true });
-            (0, node_fs_1.symlinkSync)((0, node_fs_1.readlinkSync)((0, node_path_1.join)(from, path)), dest);
-        }
-        else {
-            (0, node_fs_1.rmSync)(dest, { force: true });
-            (0, node_fs_1.copyFileSync)((0, node_path_1.join)(from, path), dest);
-            const st = (0, node_fs_1.statSync)((0, node_path_1.join)(from, path));
-            (0, node_fs_1.chmodSync)(dest, st.mode & 0o777);
-            if (keepTimes)
-                (0, node_fs_1.utimesSync)(dest, st.atime, st.mtime);
-        }
-        written.push(path);
-    }
-    return { written, removed: [...removed] };
-}
-
-
-/***/ }),
-
-/***/ 56179:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.VERIFY_REQUIREMENTS = exports.REQUIREMENTS = void 0;
-exports.foreignArchitectures = foreignArchitectures;
-exports.aptInstallLine = aptInstallLine;
-exports.missingRequirements = missingRequirements;
-exports.ensureToolchain = ensureToolchain;
-const node_fs_1 = __nccwpck_require__(73024);
-const node_path_1 = __nccwpck_require__(76760);
-const errors_1 = __nccwpck_require__(70017);
-const exec_1 = __nccwpck_require__(37895);
-exports.REQUIREMENTS = [
-    { what: 'C compiler', kind: 'command', name: 'gcc', debianPackage: 'gcc' },
-    { what: 'make', kind: 'command', name: 'make', debianPackage: 'make' },
-    {
-        what: 'ccache (compiles cached under the cache directory)',
-        kind: 'command',
-        name: 'ccache',
-        debianPackage: 'ccache',
-    },
-    { what: 'bison', kind: 'command', name: 'bison', debianPackage: 'bison' },
-    { what: 'flex', kind: 'command', name: 'flex', debianPackage: 'flex' },
-    { what: 'perl', kind: 'command', name: 'perl', debianPackage: 'perl' },
-    { what: 'pkg-config', kind: 'command', name: 'pkg-config', debianPackage: 'pkg-config' },
-    { what: 'binutils (ld -r)', kind: 'command', name: 'ld', debianPackage: 'binutils' },
-    { what: 'binutils (objcopy)', kind: 'command', name: 'objcopy', debianPackage: 'binutils' },
-    { what: 'binutils (nm)', kind: 'command', name: 'nm', debianPackage: 'binutils' },
-    { what: 'tar', kind: 'command', name: 'tar', debianPackage: 'tar' },
-    { what: 'bzip2 (source tarballs)', kind: 'command', name: 'bzip2', debianPackage: 'bzip2' },
-    { what: 'xz (Debian sources)', kind: 'command', name: 'xz', debianPackage: 'xz-utils' },
-    {
-        what: 'apt-get source (Debian sources)',
-        kind: 'command',
-        name: 'dpkg-source',
-        debianPackage: 'dpkg-dev',
-    },
-    {
-        what: "Debian's archive keyring (Debian sources)",
-        kind: 'file',
-        name: '/usr/share/keyrings/debian-archive-keyring.gpg',
-        debianPackage: 'debian-archive-keyring',
-    },
-    { what: 'static glibc', kind: 'static-lib', name: 'libc.a', debianPackage: 'libc6-dev' },
-    { what: 'static libstdc++ (for ICU)', kind: 'static-lib', name: 'libstdc++.a', debianPackage: 'g++' },
-    { what: 'static ICU (uc)', kind: 'static-lib', name: 'libicuuc.a', debianPackage: 'libicu-dev' },
-    { what: 'static ICU (i18n)', kind: 'static-lib', name: 'libicui18n.a', debianPackage: 'libicu-dev' },
-    { what: 'static ICU (data)', kind: 'static-lib', name: 'libicudata.a', debianPackage: 'libicu-dev' },
-    { what: 'static zlib', kind: 'static-lib', name: 'libz.a', debianPackage: 'zlib1g-dev' },
-    { what: 'static lz4', kind: 'static-lib', name: 'liblz4.a', debianPackage: 'liblz4-dev' },
-    { what: 'static zstd', kind: 'static-lib', name: 'libzstd.a', debianPackage: 'libzstd-dev' },
-    { what: 'static libseccomp', kind: 'static-lib', name: 'libseccomp.a', debianPackage: 'libseccomp-dev' },
-    {
-        what: "glibc's compiled C.UTF-8 locale",
-        kind: 'file',
-        name: '/usr/lib/locale/C.utf8/LC_CTYPE',
-        debianPackage: 'libc-bin',
-    },
-];
-/** What `verify` needs besides the bundle: an isolation tool for the empty-root runs. */
-exports.VERIFY_REQUIREMENTS = [
-    { what: 'bubblewrap (empty-root runs)', kind: 'command', name: 'bwrap', debianPackage: 'bubblewrap' },
-    {
-        what: 'setpriv (run initdb unprivileged when root)',
-        kind: 'command',
-        name: 'setpriv',
-        debianPackage: 'util-linux',
-    },
-];
-/** Debian architectures other than the machine's that the packages name (`libz-dev:arm64`), sorted (pure). */
-function foreignArchitectures(packages) {
-    return [...new Set(packages.flatMap((p) => (p.includes(':') ? [p.slice(p.indexOf(':') + 1)] : [])))].sort();
-}
-/** The exact command that installs what is missing (pure); a foreign architecture is added first. */
-function aptInstallLine(missing) {
-    const packages = [...new Set(missing.map((r) => r.debianPackage))].sort();
-    const foreign = foreignArchitectures(packages);
-    const add = foreign.map((a) => `sudo dpkg --add-architecture ${a} && `).join('');
-    return `${add}${foreign.length ? 'sudo apt-get update && ' : ''}sudo apt-get install -y --no-install-recommends ${packages.join(' ')}`;
-}
-async function staticLibPath(name, cc = 'gcc') {
-    try {
-        const path = await (0, exec_1.capture)(cc, [`-print-file-name=${name}`]);
-        return (0, node_path_1.isAbsolute)(path) && (0, node_fs_1.existsSync)(path) ? path : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-async function isPresent(r) {
-    switch (r.kind) {
-        case 'command':
-            return (0, exec_1.commandExists)(r.name);
-        case 'static-lib':
-            return (await staticLibPath(r.name, r.compiler)) !== undefined;
-        case 'file':
-            return (0, node_fs_1.existsSync)(r.name);
-    }
-}
-async function missingRequirements(requirements = exports.REQUIREMENTS) {
-    const missing = [];
-    for (const r of requirements)
-        if (!(await isPresent(r)))
-            missing.push(r);
-    return missing;
-}
-/**
- * Checks the toolchain; with `install`, installs what is missing with apt-get (as the action does
- * on runners), otherwise fails with the exact apt-get line to run.
- */
-async function ensureToolchain(log, install, requirements = exports.REQUIREMENTS) {
-    let missing = await missingRequirements(requirements);
-    const onlyOptional = () => {
-        if (missing.some((r) => !r.optional))
-            return false;
-        for (const r of missing)
-            log.info(`${r.what} is not installed: building without it (${aptInstallLine([r])})`);
-        return true;
-    };
-    if (missing.length === 0)
-        return;
-    if (install) {
-        const packages = [...new Set(missing.map((r) => r.debianPackage))].sort();
-        const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
-        await log.step(`install build dependencies: ${packages.join(' ')}`, async () => {
-            const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-            for (const arch of foreignArchitectures(packages))
-                await (0, exec_1.run)(sudo[0] ?? 'dpkg', [...(sudo.length ? ['dpkg'] : []), '--add-architecture', arch], { env });
-            await (0, exec_1.run)(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'update', '-q'], { env });
-            await (0, exec_1.run)(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-q', '--no-install-recommends', ...packages], { env });
-        });
-        missing = await missingRequirements(requirements);
-    }
-    if (onlyOptional())
-        return;
-    missing = missing.filter((r) => !r.optional);
-    throw new errors_1.UserError(`the build machine lacks: ${missing.map((r) => `${r.what} (${r.name})`).join(', ')}`, `run: ${aptInstallLine(missing)}   (or pass --install-deps)`);
-}
-
-
-/***/ }),
-
-/***/ 86254:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.startVersion = startVersion;
-exports.finishVersion = finishVersion;
-/**
- * What the static and the dynamic build of one version share: the work directories, the compiled
- * tree (compiled-tree.ts) and the manifest entry's common part.
- */
-const node_fs_1 = __nccwpck_require__(73024);
-const node_path_1 = __nccwpck_require__(76760);
-const resolve_1 = __nccwpck_require__(66221);
-const ccache_1 = __nccwpck_require__(27175);
-const compiled_tree_1 = __nccwpck_require__(29586);
-const components_1 = __nccwpck_require__(94930);
-const cross_1 = __nccwpck_require__(77524);
-const walredo_1 = __nccwpck_require__(75840);
-/** Fresh work and log directories, then the compiled tree staged into <work>/stage. */
-async function startVersion(job) {
-    const startedAt = Date.now();
-    const v = `v${job.major}`;
-    const work = (0, node_path_1.join)(job.out, '.build', v);
-    const logs = (0, node_path_1.join)(job.out, 'logs', v);
-    (0, node_fs_1.rmSync)(work, { recursive: true, force: true });
-    (0, node_fs_1.rmSync)(logs, { recursive: true, force: true });
-    const tree = await (0, compiled_tree_1.compileAndStage)({
-        major: job.major,
-        source: job.source,
-        icu: job.icu,
-        toolchain: job.toolchain,
-        target: job.target,
-        cacheDir: job.req.cacheDir,
-        stage: (0, node_path_1.join)(work, 'stage'),
-        logs,
-        jobs: job.req.jobs,
-        log: job.req.log,
-        // the dynamic build ships the whole install (libpq, every module); the bundle only its part
-        scope: job.req.linkage === 'dynamic' ? 'all' : (job.req.compileScope ?? 'bundle'),
-        ccache: job.req.ccache === false ? undefined : (0, ccache_1.findCcache)(),
-        debug: job.req.keepDebug,
-    });
-    return { v, work, logs, tree, startedAt };
-}
-/** Removes the scratch directory and returns the version's manifest entry. */
-function finishVersion(job, started, parts) {
-    (0, node_fs_1.rmSync)((0, node_path_1.join)(job.out, '.build'), { recursive: true, force: true });
-    const { source, major, icu } = job;
-    return {
-        postgres: { version: source.version.full, major, catversion: source.catversion },
-        source: (0, resolve_1.manifestSource)(source),
-        linkage: parts.linkage,
-        configureFlags: started.tree.args,
-        compilerFlags: started.tree.env.CFLAGS,
-        toolchain: job.toolchain,
-        icu: { version: icu.version, origin: icu.origin },
-        components: (0, components_1.componentsFor)({
-            major,
-            linkLibs: parts.linkLibs ?? [],
-            icu: { version: icu.version, fromSource: icu.prefix !== undefined },
-            gccMajor: job.gccMajor,
-            crossDebian: (0, cross_1.isCross)(job.target) ? job.target.platform.debian : undefined,
-        }, job.packages),
-        locales: parts.locales,
-        modules: parts.modules,
-        walredo: {
-            mode: job.walredo,
-            modules: [...new Set([...(0, walredo_1.walRedoModules)(job.walredo, parts.modules), ...(job.walredoPreload ?? [])])],
-            ...(job.walredoPreload?.length ? { preload: job.walredoPreload } : {}),
-        },
-        files: parts.files,
-        buildDurationSeconds: Math.round((Date.now() - started.startedAt) / 1000),
-    };
-}
-
-
-/***/ }),
-
-/***/ 75840:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.chooseWalRedoMode = chooseWalRedoMode;
-exports.walRedoModules = walRedoModules;
-exports.parseWalRedoPreload = parseWalRedoPreload;
-exports.builtinWalRedoDir = builtinWalRedoDir;
-exports.parseWrapList = parseWrapList;
-exports.builtinWalRedo = builtinWalRedo;
-const node_fs_1 = __nccwpck_require__(73024);
-const node_path_1 = __nccwpck_require__(76760);
-const errors_1 = __nccwpck_require__(70017);
-const package_root_1 = __nccwpck_require__(43469);
-const modules_1 = __nccwpck_require__(48169);
-/**
- * The walredo mode: 'fork' when the tree has its own --wal-redo (it is left alone), 'builtin'
- * (pg-bundle's module) for upstream trees, unless the user chose otherwise.
- */
-function chooseWalRedoMode(requested, treeHasWalRedo) {
-    if (requested === undefined || requested === '')
-        return treeHasWalRedo ? 'fork' : 'builtin';
-    if (requested !== 'builtin' && requested !== 'fork' && requested !== 'none') {
-        throw new errors_1.UserError(`--walredo '${requested}' is not a walredo mode`, "use 'builtin', 'fork' or 'none'");
-    }
-    if (requested === 'fork' && !treeHasWalRedo) {
-        throw new errors_1.UserError('--walredo fork was requested, but this tree has no --wal-redo mode in src/backend/main/main.c', "use --walredo builtin (pg-bundle's module) or none");
-    }
-    if (requested === 'builtin' && treeHasWalRedo) {
-        throw new errors_1.UserError('--walredo builtin was requested, but this tree already has its own --wal-redo mode', 'use --walredo fork (the default for such trees) and pass its walredo module with --module');
-    }
-    return requested;
-}
-/**
- * The linked-in modules walredo loads (pure): pg-bundle's own in builtin mode; in fork mode the
- * modules given with --module (the fork's walredo module and what it loads); none without walredo.
- */
-function walRedoModules(mode, modules) {
-    if (mode === 'none')
-        return [];
-    const wanted = mode === 'builtin'
-        ? (origin) => origin === 'builtin'
-        : (origin) => origin !== 'in-tree' && origin !== 'builtin';
-    return modules.filter((m) => wanted(m.origin)).map((m) => m.name);
-}
-/**
- * The modules of --walredo-preload (comma-separated; pure): the linked-in modules walredo loads at
- * start as shared_preload_libraries would. The builtin walredo of a static bundle loads them from
- * its module table; a fork's walredo loads its own modules itself, so in fork mode the list
- * declares which ones it loads (the corpus server preloads them to write that WAL dialect, and
- * the manifest records them). The dynamic build has no module table.
- */
-function parseWalRedoPreload(text, mode, linkage = 'static') {
-    const names = (text ?? '').split(/[,\s]+/).filter(Boolean);
-    if (names.length === 0)
-        return [];
-    if (mode === 'none')
-        throw new errors_1.UserError("--walredo-preload needs a walredo, but the walredo mode is 'none'", 'use --walredo builtin (or fork, for a tree with its own) or drop --walredo-preload');
-    if (linkage !== 'static')
-        throw new errors_1.UserError('--walredo-preload works only for the static bundle (--linkage static)', 'drop --walredo-preload for the dynamic comparison build');
-    const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup)
-        throw new errors_1.UserError(`--walredo-preload names '${dup}' twice`, 'name each module once');
-    return names;
-}
-function builtinWalRedoDir() {
-    return (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'modules', 'walredo');
-}
-/** Extra --wrap symbols the builtin walredo needs, from modules/walredo/link-flags.txt (pure). */
-function parseWrapList(text) {
-    return text
-        .split('\n')
-        .map((l) => l.replace(/#.*/, '').trim())
-        .filter(Boolean)
-        .map((l) => l.replace(/^-Wl,/, ''))
-        .flatMap((l) => l.split(/[\s,]+/))
-        .map((w) => w.replace(/^--wrap=/, ''))
-        .filter((w) => w && w !== '-Wl');
-}
-/**
- * Builds pg-bundle's walredo module (modules/walredo) with PGXS against the staged tree. Its
- * objects are linked in like any module (renamed, served from the table as `pg_bundle_walredo`);
- * the dispatch shim (runtime/pgb_walredo_main.c, compiled by the same make against the tree's
- * headers) is linked as it is, with the --wrap flags of modules/walredo/link-flags.txt.
- */
-async function builtinWalRedo(pgConfig, workDir, log, jobs, tools) {
-    const dir = builtinWalRedoDir();
-    const flagsFile = (0, node_path_1.join)(dir, 'link-flags.txt');
-    if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(dir, 'Makefile')) || !(0, node_fs_1.existsSync)(flagsFile)) {
-        throw new errors_1.UserError(`pg-bundle's builtin walredo module is missing from ${dir}`, 'reinstall pg-bundle, or build with --walredo none');
-    }
-    const runtime = (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'runtime');
-    // the dispatch shim is compiled by the module's make from a copy beside it (PGB_RUNTIME_DIR=.), so
-    // no absolute path of this machine ends up in the objects
-    const modules = await (0, modules_1.buildPgxsModule)(dir, 'builtin', pgConfig, workDir, log, jobs, tools, ['PGB_RUNTIME_DIR=.'], [(0, node_path_1.join)(runtime, 'pgb_walredo_main.c')]);
-    const shim = (0, node_path_1.join)(workDir, 'pgxs', (0, node_path_1.basename)(dir), 'pgb_walredo_main.o');
-    if (!(0, node_fs_1.existsSync)(shim))
-        throw new Error(`the walredo build did not produce ${shim}`);
-    return { modules, objects: [shim], wraps: parseWrapList((0, node_fs_1.readFileSync)(flagsFile, 'utf8')) };
-}
-
-
-/***/ }),
-
 /***/ 44915:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -46243,10 +43512,10 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.doctorOrPackages = void 0;
 exports.requiredPackages = requiredPackages;
 const context_1 = __nccwpck_require__(78480);
-const cross_1 = __nccwpck_require__(77524);
-const doctor_1 = __nccwpck_require__(81917);
+const doctor_1 = __nccwpck_require__(59112);
+const platform_1 = __nccwpck_require__(90692);
 /** The Debian packages that provide everything build and verify need (for `target`), sorted. */
-function requiredPackages(target = (0, cross_1.targetPlatform)(undefined)) {
+function requiredPackages(target = (0, platform_1.archOption)(undefined)) {
     return [...new Set((0, doctor_1.requirementsFor)(target).map((r) => r.debianPackage))].sort();
 }
 /**
@@ -46256,7 +43525,7 @@ function requiredPackages(target = (0, cross_1.targetPlatform)(undefined)) {
 const doctorOrPackages = async (options, ctx) => {
     if (!(0, context_1.boolOption)(options, 'printPackages'))
         return (0, doctor_1.doctorCommand)(options, ctx);
-    ctx.setOutput('packages', requiredPackages((0, cross_1.targetPlatform)((0, context_1.stringOption)(options, 'arch'))).join(' '));
+    ctx.setOutput('packages', requiredPackages((0, platform_1.archOption)((0, context_1.stringOption)(options, 'arch'))).join(' '));
     return 0;
 };
 exports.doctorOrPackages = doctorOrPackages;
@@ -46275,15 +43544,16 @@ exports.commandInputDescription = commandInputDescription;
 exports.argsInputDescription = argsInputDescription;
 exports.commandsWithArgs = commandsWithArgs;
 exports.findCommand = findCommand;
-const command_1 = __nccwpck_require__(20989);
-const command_2 = __nccwpck_require__(43882);
-const command_3 = __nccwpck_require__(22099);
-const command_4 = __nccwpck_require__(37068);
+const command_1 = __nccwpck_require__(52220);
+const command_2 = __nccwpck_require__(91321);
+const command_3 = __nccwpck_require__(43882);
+const command_4 = __nccwpck_require__(22099);
+const command_5 = __nccwpck_require__(37068);
 const doctor_1 = __nccwpck_require__(44915);
 const run_1 = __nccwpck_require__(94331);
-const command_5 = __nccwpck_require__(23189);
-const command_6 = __nccwpck_require__(339);
-const command_7 = __nccwpck_require__(93290);
+const command_6 = __nccwpck_require__(23189);
+const command_7 = __nccwpck_require__(339);
+const command_8 = __nccwpck_require__(93290);
 const compatibility_status_1 = __nccwpck_require__(45013);
 /** The commands both front doors offer. */
 exports.COMMANDS = [
@@ -46302,19 +43572,19 @@ exports.COMMANDS = [
         summary: 'prove a bundle hermetic and conformant (ELF audit, empty root, initdb, walredo); exit 0 only when every check passes',
         args: '[bundle-dir]',
         argsHelp: 'the bundle directory (default: the out directory)',
-        handler: command_4.verifyCommand,
+        handler: command_5.verifyCommand,
     },
     {
         name: 'publish',
         summary: 'publish the bundle as a GitHub Release (tarball, SHA256SUMS, manifest.json); idempotent; --dry-run writes the assets under <out>/publish',
         args: '[artifact-dirs...]',
         argsHelp: 'artifact directories downloaded from the build jobs, each with manifest.json and vNN/ (default: the out directory)',
-        handler: command_2.publishCommand,
+        handler: command_3.publishCommand,
     },
     {
         name: 'pin-bump',
         summary: 'open or update the pull request that moves the consumer repo pin file to this release (CODEOWNERS-routed), with the old and the new bundle compared in its Risk section and the pg-bundle/compatibility status on it; --dry-run prints it',
-        handler: command_3.pinBumpCommand,
+        handler: command_4.pinBumpCommand,
     },
     {
         name: 'compatibility-status',
@@ -46336,21 +43606,21 @@ exports.COMMANDS = [
         summary: "rebuild each version from the inputs its manifest records and compare every file's sha256 and size; names the toolchain differences; exit 0 only when all files are identical",
         args: '[bundle-dir-or-pin-file]',
         argsHelp: 'the bundle directory to check, or a pin file whose bundle is fetched (and checked) first (default: the out directory; none with --repository and --tag, which name a release to fetch and check)',
-        handler: command_6.rebuildCheckCommand,
+        handler: command_7.rebuildCheckCommand,
     },
     {
         name: 'compare',
         summary: "run two bundles side by side per major: collation order of a 100,000-string corpus, the old server's indexes under the new server (amcheck), initdb catalog rows and pg_control, walredo pages; exit 0 only when all was measured and nothing differs",
         args: '<old> <new>',
         argsHelp: 'the old and the new bundle: each a bundle directory, a pin file or a release as owner/name@tag',
-        handler: command_7.compareCommand,
+        handler: command_8.compareCommand,
     },
     {
         name: 'outdated',
         summary: 'compare the recorded linked-in libraries and PostgreSQL version with what apt and the sources offer now; exit 1 when a rebuild would pick up something newer (each change old → new)',
         args: '[bundle-dir]',
         argsHelp: 'the bundle directory (default: the out directory)',
-        handler: command_5.outdatedCommand,
+        handler: command_6.outdatedCommand,
     },
 ];
 /** The `command` input's description: every command of the registry. */
@@ -46381,7 +43651,7 @@ function findCommand(name) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runCommand = void 0;
 exports.makeRunCommand = makeRunCommand;
-const command_1 = __nccwpck_require__(20989);
+const command_1 = __nccwpck_require__(52220);
 const command_2 = __nccwpck_require__(22099);
 const command_3 = __nccwpck_require__(43882);
 const command_4 = __nccwpck_require__(37068);
@@ -47113,7 +44383,7 @@ const context_1 = __nccwpck_require__(78480);
 const spec_1 = __nccwpck_require__(85346);
 const errors_1 = __nccwpck_require__(70017);
 const sandbox_1 = __nccwpck_require__(94002);
-const fetch_to_temp_1 = __nccwpck_require__(92904);
+const temp_1 = __nccwpck_require__(74452);
 const compare_1 = __nccwpck_require__(66832);
 const input_1 = __nccwpck_require__(84799);
 const report_1 = __nccwpck_require__(92169);
@@ -47154,7 +44424,7 @@ const compareCommand = async (options, ctx) => {
     const [oldArg, newArg, ...extra] = ctx.args;
     if (extra.length)
         throw new errors_1.UserError(`compare takes two bundles, got ${ctx.args.length} arguments`);
-    const access = (0, fetch_to_temp_1.fetchAccess)(options, ctx);
+    const access = (0, temp_1.fetchAccess)(options, ctx);
     const old = await (0, input_1.readInput)(oldArg, 'old', access);
     try {
         const neu = await (0, input_1.readInput)(newArg, 'new', access);
@@ -47386,7 +44656,7 @@ const node_fs_1 = __nccwpck_require__(73024);
 const node_path_1 = __nccwpck_require__(76760);
 const bundle_files_1 = __nccwpck_require__(77925);
 const manifest_file_1 = __nccwpck_require__(91433);
-const fetch_to_temp_1 = __nccwpck_require__(92904);
+const temp_1 = __nccwpck_require__(74452);
 const errors_1 = __nccwpck_require__(70017);
 /** Majors whose vNN/ has both programs compare runs. */
 function completeMajors(dir) {
@@ -47430,7 +44700,7 @@ const pinFile = async (arg, access) => {
     const path = (0, node_path_1.resolve)(arg);
     if (!(0, node_fs_1.existsSync)(path) || !(0, node_fs_1.statSync)(path).isFile())
         return undefined;
-    const fetched = await (0, fetch_to_temp_1.fetchToTemp)({ pinPath: path }, access, 'pg-bundle-compare-fetched-');
+    const fetched = await (0, temp_1.fetchToTemp)({ pinPath: path }, access, 'pg-bundle-compare-fetched-');
     return fetchedInput(`${arg} (${fetched.tag})`, fetched);
 };
 exports.pinFile = pinFile;
@@ -47440,7 +44710,7 @@ const release = async (arg, access) => {
     const m = RELEASE.exec(arg);
     if (!m || (0, node_fs_1.existsSync)((0, node_path_1.resolve)(arg)))
         return undefined;
-    const fetched = await (0, fetch_to_temp_1.fetchToTemp)({ repository: m[1], tag: m[2] }, access, 'pg-bundle-compare-fetched-');
+    const fetched = await (0, temp_1.fetchToTemp)({ repository: m[1], tag: m[2] }, access, 'pg-bundle-compare-fetched-');
     return fetchedInput(arg, fetched);
 };
 exports.release = release;
@@ -47822,6 +45092,2668 @@ async function replayCorpus(dirs, major, preload, log) {
 
 /***/ }),
 
+/***/ 17693:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.markerText = markerText;
+exports.assembleBundle = assembleBundle;
+exports.normaliseModes = normaliseModes;
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const exec_1 = __nccwpck_require__(37895);
+/** Text of the marker file that stands in for a module linked into bin/postgres. */
+function markerText(module) {
+    return `pg-bundle: the module '${module}' is linked into bin/postgres (static build).\nThis file exists because PostgreSQL checks that $libdir/${module}.so exists before loading it.\n`;
+}
+async function installBinary(source, target, debugDir, tools) {
+    if (debugDir) {
+        (0, node_fs_1.mkdirSync)(debugDir, { recursive: true });
+        const debugFile = (0, node_path_1.join)(debugDir, `${target.replace(/^.*\//, '')}.debug`);
+        await (0, exec_1.run)(tools.objcopy, ['--only-keep-debug', '--compress-debug-sections', source, debugFile]);
+        await (0, exec_1.run)(tools.strip, ['--strip-all', '-o', target, source]);
+        await (0, exec_1.run)(tools.objcopy, [`--add-gnu-debuglink=${debugFile}`, target], { cwd: debugDir });
+    }
+    else {
+        await (0, exec_1.run)(tools.strip, ['--strip-all', '-o', target, source]);
+    }
+    (0, node_fs_1.chmodSync)(target, 0o755);
+}
+/**
+ * Lays out <out>/vNN: bin/{initdb,postgres} (stripped), share/postgresql (from the staged install,
+ * incl. the timezone data built from the tree), lib/postgresql/<module>.so markers. Locales are
+ * added separately (lib/locale).
+ */
+async function assembleBundle(input) {
+    (0, node_fs_1.rmSync)(input.target, { recursive: true, force: true });
+    (0, node_fs_1.mkdirSync)((0, node_path_1.join)(input.target, 'bin'), { recursive: true });
+    await installBinary(input.postgres, (0, node_path_1.join)(input.target, 'bin', 'postgres'), input.debugDir, input.tools);
+    await installBinary(input.initdb, (0, node_path_1.join)(input.target, 'bin', 'initdb'), input.debugDir, input.tools);
+    const share = (0, node_path_1.join)(input.stagePrefix, 'share');
+    if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(share, 'postgresql', 'postgres.bki')))
+        throw new Error(`staged install at ${input.stagePrefix} has no share/postgresql/postgres.bki`);
+    (0, node_fs_1.cpSync)((0, node_path_1.join)(share, 'postgresql'), (0, node_path_1.join)(input.target, 'share', 'postgresql'), { recursive: true });
+    const lib = (0, node_path_1.join)(input.target, 'lib', 'postgresql');
+    (0, node_fs_1.mkdirSync)(lib, { recursive: true });
+    for (const m of input.modules)
+        (0, node_fs_1.writeFileSync)((0, node_path_1.join)(lib, `${m}.so`), markerText(m));
+    normaliseModes(input.target);
+}
+/** Files 0644, directories and executables 0755 (so the manifest does not depend on the umask). */
+function normaliseModes(dir) {
+    for (const entry of (0, node_fs_1.readdirSync)(dir, { withFileTypes: true })) {
+        const path = (0, node_path_1.join)(dir, entry.name);
+        if (entry.isDirectory()) {
+            (0, node_fs_1.chmodSync)(path, 0o755);
+            normaliseModes(path);
+        }
+        else if (entry.isFile()) {
+            (0, node_fs_1.chmodSync)(path, dir.endsWith('/bin') ? 0o755 : 0o644);
+        }
+    }
+}
+
+
+/***/ }),
+
+/***/ 53821:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.toolchainVersions = toolchainVersions;
+exports.buildTarget = buildTarget;
+exports.refuseOtherPlatform = refuseOtherPlatform;
+exports.resolveSourceLocked = resolveSourceLocked;
+exports.buildBundles = buildBundles;
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const bundle_files_1 = __nccwpck_require__(77925);
+const manifest_1 = __nccwpck_require__(84414);
+const manifest_file_1 = __nccwpck_require__(91433);
+const resolve_1 = __nccwpck_require__(66221);
+const errors_1 = __nccwpck_require__(70017);
+const log_text_1 = __nccwpck_require__(11392);
+const exec_1 = __nccwpck_require__(37895);
+const package_root_1 = __nccwpck_require__(43469);
+const assemble_1 = __nccwpck_require__(17693);
+const dynamic_1 = __nccwpck_require__(63460);
+const configure_1 = __nccwpck_require__(14009);
+const components_1 = __nccwpck_require__(82873);
+const icu_1 = __nccwpck_require__(14362);
+const locales_1 = __nccwpck_require__(41350);
+const modules_1 = __nccwpck_require__(73676);
+const runtime_1 = __nccwpck_require__(481);
+const toolchain_1 = __nccwpck_require__(714);
+const cross_1 = __nccwpck_require__(5701);
+const walredo_1 = __nccwpck_require__(90197);
+const version_job_1 = __nccwpck_require__(95095);
+const compiled_tree_1 = __nccwpck_require__(50555);
+const cache_lock_1 = __nccwpck_require__(60276);
+const out_dir_1 = __nccwpck_require__(93695);
+/** The compiler, binutils and glibc a build for `target` uses (a cross build: the cross tools, the target's glibc package). */
+async function toolchainVersions(target = (0, cross_1.nativeTarget)()) {
+    const first = (s) => s.split('\n')[0].trim();
+    const tools = (0, cross_1.binTools)(target);
+    const glibc = (0, cross_1.isCross)(target)
+        ? (0, components_1.upstreamVersion)(await (0, exec_1.capture)('dpkg-query', ['-W', '-f=${Version}', `libc6-dev:${target.platform.debian}`]))
+        : (await (0, exec_1.capture)('getconf', ['GNU_LIBC_VERSION'])).replace(/^glibc\s+/, '');
+    return {
+        compiler: first(await (0, exec_1.capture)(tools.cc, ['--version'])),
+        glibc,
+        binutils: first(await (0, exec_1.capture)(tools.ld, ['--version'])),
+    };
+}
+/** The build target of a request: its platform on this machine; refuses what a cross build cannot do yet. */
+function buildTarget(req, host = (0, cross_1.nativeTarget)().host) {
+    const target = { platform: req.platform ?? host, host };
+    if (!(0, cross_1.isCross)(target))
+        return target;
+    const arch = `--arch ${target.platform.arch}`;
+    if (req.linkage === 'dynamic')
+        throw new errors_1.UserError(`${arch}: the dynamic comparison build is built for this machine's architecture only`, `drop --linkage dynamic, or run it on a ${target.platform.label} machine`);
+    if (req.icuSource)
+        throw new errors_1.UserError(`${arch}: --icu-source is not cross-built yet (ICU's cross build needs a native ICU build beside it)`, `drop --icu-source to link Debian's ICU for ${target.platform.label} (the same version as x86-64's), or build on a ${target.platform.label} machine`);
+    return target;
+}
+/** An out directory holds one platform's bundle: a build for another is refused (pure; the manifest's text escaped). */
+function refuseOtherPlatform(out, manifestPlatform, target) {
+    if (manifestPlatform !== target.platform.id)
+        throw new errors_1.UserError(`${out} holds a ${(0, log_text_1.shown)(manifestPlatform)} bundle; this build is for ${target.platform.id}`, 'build each architecture into its own --out directory');
+}
+/** Source resolution extracts (and after an interrupted extraction deletes) trees in the cache: one build at a time. */
+function resolveSourceLocked(spec, major, ctx) {
+    return (0, cache_lock_1.withCacheLock)((0, node_path_1.join)(ctx.cacheDir, 'sources'), ctx.log, () => (0, resolve_1.resolveSource)(spec, major, ctx));
+}
+/** Everything that can be checked before compiling: sources, versions, module directories, modes. */
+async function prepare(req, ctx) {
+    for (const dir of req.modules) {
+        if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(dir, 'Makefile')))
+            throw new errors_1.UserError(`--module ${dir}: no Makefile there`, 'pass the directory of a PGXS module');
+    }
+    const prepared = new Map();
+    for (const major of req.versions) {
+        const spec = req.sources.get(major);
+        if (!spec)
+            throw new errors_1.UserError(`no source for version ${major}`, 'pass --source');
+        const source = await req.log.step(`v${major}: resolve source ${(0, resolve_1.describeSpec)(spec)}`, () => resolveSourceLocked(spec, major, ctx));
+        req.log.info(`v${major}: PostgreSQL ${source.version.full}, revision ${source.revision}, catalog version ${source.catversion}`);
+        const walredo = (0, walredo_1.chooseWalRedoMode)(req.walredo, source.hasWalRedo);
+        const walredoPreload = (0, walredo_1.parseWalRedoPreload)(req.walredoPreload, walredo, req.linkage ?? 'static');
+        prepared.set(major, { source, walredo, walredoPreload });
+    }
+    return prepared;
+}
+async function buildBundles(req) {
+    const target = buildTarget(req);
+    const out = (0, out_dir_1.claimOutDir)(req.out);
+    const ctx = { cacheDir: (0, node_path_1.resolve)(req.cacheDir), log: req.log };
+    await req.log.step('check the toolchain', () => (0, toolchain_1.ensureToolchain)(req.log, req.installDeps, (0, cross_1.buildRequirements)(target)));
+    if ((0, cross_1.isCross)(target))
+        req.log.info(`cross-building for ${target.platform.label} (${target.platform.triplet})`);
+    const prepared = await prepare(req, ctx);
+    const icu = req.icuSource
+        ? await (0, icu_1.icuFromSource)(req.icuSource, req.icuSha256, ctx, req.log, req.jobs)
+        : await (0, icu_1.systemIcu)(target.platform.debian, (0, cross_1.crossEnv)(target));
+    req.log.info(`ICU ${icu.version} from ${icu.origin}`);
+    const toolchain = await toolchainVersions(target);
+    const gccMajor = await (0, components_1.gccMajorVersion)((0, cross_1.binTools)(target).cc);
+    const packages = await (0, components_1.installedDebianPackages)(gccMajor, target.platform.debian, (0, cross_1.isCross)(target) ? target.platform.debian : undefined);
+    const manifestPath = (0, node_path_1.join)(out, 'manifest.json');
+    // the versions built before into this out directory stay (one manifest for the whole bundle)
+    let manifest = (0, node_fs_1.existsSync)(manifestPath)
+        ? (0, manifest_file_1.readManifestFile)(manifestPath)
+        : (0, manifest_1.emptyManifest)((0, package_root_1.packageVersion)(), target.platform.id);
+    refuseOtherPlatform(req.out, manifest.platform, target);
+    for (const major of req.versions) {
+        const { source, walredo, walredoPreload } = prepared.get(major);
+        const job = {
+            req,
+            out,
+            major,
+            source,
+            walredo,
+            walredoPreload,
+            icu,
+            toolchain,
+            packages,
+            gccMajor,
+            target,
+        };
+        const treeDir = (0, compiled_tree_1.compiledTreeDir)({
+            cacheDir: req.cacheDir,
+            major,
+            source,
+            icu,
+            toolchain,
+            target,
+            debug: req.keepDebug,
+        });
+        const entry = await (0, cache_lock_1.withCacheLock)(treeDir, req.log, () => req.linkage === 'dynamic' ? (0, dynamic_1.buildDynamicVersion)(job) : buildVersion(job));
+        manifest = (0, manifest_1.withVersion)({ ...manifest, tool: { name: 'pg-bundle', version: (0, package_root_1.packageVersion)() } }, major, entry);
+        (0, node_fs_1.writeFileSync)(manifestPath, (0, manifest_file_1.manifestJson)(manifest));
+    }
+    return manifest;
+}
+async function buildVersion(job) {
+    const started = await (0, version_job_1.startVersion)(job);
+    const { modules, walredoParts } = await linkedInModules(job, started);
+    const tools = (0, cross_1.binTools)(job.target);
+    const linkLibs = [...new Set(modules.flatMap((m) => m.linkLibs))];
+    const binaries = await linkStatic(job, started, modules, walredoParts, linkLibs);
+    const { out, req } = job;
+    const target = (0, node_path_1.join)(out, started.v);
+    await req.log.step(`${started.v}: assemble ${target}`, () => (0, assemble_1.assembleBundle)({
+        stagePrefix: started.tree.stagePrefix,
+        target,
+        ...binaries,
+        modules: modules.map((m) => m.name),
+        debugDir: req.keepDebug ? (0, node_path_1.join)(out, 'debug', started.v) : undefined,
+        tools,
+    }));
+    const locales = await (0, locales_1.installLocales)(req.locales, (0, node_path_1.join)(target, 'lib', 'locale'));
+    const files = await (0, bundle_files_1.listBundleFiles)(out, started.v);
+    return (0, version_job_1.finishVersion)(job, started, {
+        linkage: 'static',
+        locales,
+        modules: modules.map((m) => ({
+            name: m.name,
+            origin: m.origin,
+            symbols: m.symbols.length,
+            ...(m.siblings ? { siblings: m.siblings } : {}),
+        })),
+        files,
+        linkLibs,
+    });
+}
+/** In-tree modules, --module directories and pg-bundle's walredo, checked: no name twice, every preload among them. */
+async function linkedInModules(job, started) {
+    const { req, walredo, walredoPreload } = job;
+    const { v, work } = started;
+    const { buildDir, pgConfig } = started.tree;
+    const log = req.log;
+    const tools = (0, cross_1.binTools)(job.target);
+    const modules = await log.step(`${v}: prepare linked-in modules`, async () => {
+        const list = await (0, modules_1.prepareInTreeModules)(buildDir, (0, node_path_1.join)(work, 'link'), tools);
+        for (const dir of req.modules)
+            list.push(...(await (0, modules_1.buildPgxsModule)(dir, `module:${dir}`, pgConfig, (0, node_path_1.join)(work, 'link'), log, req.jobs, tools)));
+        return list;
+    });
+    const walredoParts = walredo === 'builtin'
+        ? await (0, walredo_1.builtinWalRedo)(pgConfig, (0, node_path_1.join)(work, 'link'), log, req.jobs, tools)
+        : undefined;
+    if (walredoParts)
+        modules.push(...walredoParts.modules);
+    const names = modules.map((m) => m.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup)
+        throw new errors_1.UserError(`module '${dup}' is linked in twice`, 'remove the duplicate --module');
+    log.info(`${v}: linking in modules ${names.join(', ')}`);
+    const missing = walredoPreload.filter((p) => !names.includes(p));
+    if (missing.length)
+        throw new errors_1.UserError(`--walredo-preload ${missing.join(', ')}: not among the linked-in modules (${names.join(', ')})`, 'pass the module directory with --module; the name is the library the module builds');
+    if (walredoPreload.length)
+        log.info(`${v}: walredo preloads ${walredoPreload.join(', ')}`);
+    return { modules, walredoParts };
+}
+/** postgres and initdb relinked static with the modules, the runtime and the wraps; moved out of the tree. */
+async function linkStatic(job, started, modules, walredoParts, linkLibs) {
+    const { v, work, logs } = started;
+    const pgWchar = (0, node_path_1.join)(job.source.dir, 'src/include/mb/pg_wchar.h');
+    const runtime = await (0, runtime_1.compileRuntime)(modules, (0, node_path_1.join)(work, 'link'), {
+        cc: (0, cross_1.binTools)(job.target).cc,
+        cflags: (0, configure_1.platformCFlags)(job.target.platform),
+        // the builtin walredo loads them from the module table; a fork's walredo loads its own
+        walredoPreload: job.walredo === 'builtin' ? job.walredoPreload : [],
+        libpqEncodingForwarders: (0, node_fs_1.existsSync)(pgWchar) && (0, runtime_1.needsLibpqEncodingForwarders)((0, node_fs_1.readFileSync)(pgWchar, 'utf8')),
+    });
+    const icuLibs = (0, configure_1.staticIcuLibs)(job.icu.prefix);
+    const backendFlags = (0, configure_1.staticLinkFlags)([...modules.map((m) => m.object), ...runtime.backend, ...(walredoParts?.objects ?? []), ...linkLibs], [...configure_1.BACKEND_WRAPS, ...(walredoParts?.wraps ?? [])]);
+    const relink = async (binary, dir, flags, dest) => job.req.log.step(`${v}: link static ${binary}`, async () => {
+        const { buildDir, env } = started.tree;
+        (0, node_fs_1.rmSync)((0, node_path_1.join)(buildDir, dir, binary), { force: true });
+        await (0, exec_1.run)('make', ['-C', dir, ...compiled_tree_1.TREE_MAKE_ARGS, binary, `LDFLAGS_EX=${flags}`, `ICU_LIBS=${icuLibs}`], {
+            cwd: buildDir,
+            env,
+            logFile: (0, node_path_1.join)(logs, `link-${binary}.log`),
+        });
+        // moved out of the (cached) tree, so that a later make there relinks the ordinary binary
+        (0, node_fs_1.renameSync)((0, node_path_1.join)(buildDir, dir, binary), dest);
+        return dest;
+    });
+    return {
+        postgres: await relink('postgres', 'src/backend', backendFlags, (0, node_path_1.join)(work, 'postgres.static')),
+        initdb: await relink('initdb', 'src/bin/initdb', (0, configure_1.staticLinkFlags)(runtime.frontend, configure_1.FRONTEND_WRAPS), (0, node_path_1.join)(work, 'initdb.static')),
+    };
+}
+
+
+/***/ }),
+
+/***/ 60276:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DEFAULT_CACHE_LOCK_TIMING = void 0;
+exports.withCacheLock = withCacheLock;
+/**
+ * One build at a time per directory of the cache that builds write into: the compiled PostgreSQL
+ * tree (shared by every build of the same source and flags, static and dynamic, each running make
+ * and relinking in it) and an ICU built from source. Two at once (two shells, a self-hosted runner
+ * with parallel jobs on one cache) would corrupt it. The lock is a directory next to the locked one
+ * (proper-lockfile); its mtime is refreshed while held, so a lock left by a killed build is taken
+ * over once it is older than `staleMs`.
+ */
+const dir_lock_1 = __nccwpck_require__(18731);
+exports.DEFAULT_CACHE_LOCK_TIMING = {
+    staleMs: 60_000,
+    pollMs: 5_000,
+    maxWaitMs: 3 * 60 * 60_000,
+};
+/** Runs `body` holding the lock `<dir>.lock`; a lock lost meanwhile fails the build (util/dir-lock.ts). */
+function withCacheLock(dir, log, body, timing = exports.DEFAULT_CACHE_LOCK_TIMING) {
+    const words = {
+        holder: `another build using ${dir}`,
+        fix: `wait for that build to end; if no build is running, remove ${dir}.lock (and ${dir} if a build was killed while the lock was lost)`,
+    };
+    return (0, dir_lock_1.withDirLock)(dir, words, log, body, timing, `${dir}.lock`);
+}
+
+
+/***/ }),
+
+/***/ 81444:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ccacheEnv = ccacheEnv;
+exports.parseCcacheStats = parseCcacheStats;
+exports.zeroCcacheStats = zeroCcacheStats;
+exports.readCcacheStats = readCcacheStats;
+exports.findCcache = findCcache;
+/**
+ * ccache under the cache directory, for the compiles a cached tree cannot spare (a new tree key, a
+ * tree seeded from another one). The compiler front (compiler-front.ts) runs it when PGB_CCACHE is
+ * set; it never changes an object: the same compiler, flags and prefix maps make the same bytes,
+ * which the reproducibility test checks with a build served from ccache alone.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const exec_1 = __nccwpck_require__(37895);
+/** The environment that turns ccache on for one compiled tree (pure). */
+function ccacheEnv(cacheDir, ccache) {
+    if (!ccache)
+        return {};
+    return {
+        PGB_CCACHE: ccache,
+        CCACHE_DIR: (0, node_path_1.join)(cacheDir, 'ccache'),
+        // no CCACHE_BASEDIR: it rewrites the compiler's absolute paths to relative ones, which the
+        // -ffile-prefix-map of the compiler front then misses (__FILE__ kept the cache path: measured)
+        CCACHE_MAXSIZE: '4G',
+        // depend mode: the compiler's own -MMD output names the headers (PostgreSQL's autodepend), so a
+        // miss does not run the preprocessor a second time. Measured on src/backend/access of v14 (145
+        // compiles, cold cache, make -j2): 21.1 s without ccache, 25.9 s in ccache's default mode,
+        // 20.9 s in depend mode; a tree copied elsewhere is still served from the cache (145 of 145
+        // direct hits, identical objects).
+        CCACHE_DEPEND: '1',
+    };
+}
+/** hits and misses from `ccache --print-stats` (pure). */
+function parseCcacheStats(text) {
+    const value = (key) => {
+        const m = new RegExp(`^${key}\\t(\\d+)$`, 'm').exec(text);
+        return m ? Number(m[1]) : 0;
+    };
+    return {
+        hits: value('direct_cache_hit') + value('preprocessed_cache_hit'),
+        misses: value('cache_miss'),
+    };
+}
+async function zeroCcacheStats(env) {
+    if (env.PGB_CCACHE)
+        await (0, exec_1.capture)(env.PGB_CCACHE, ['--zero-stats'], { env });
+}
+async function readCcacheStats(env) {
+    if (!env.PGB_CCACHE)
+        return undefined;
+    return parseCcacheStats(await (0, exec_1.capture)(env.PGB_CCACHE, ['--print-stats'], { env }));
+}
+/** The ccache on PATH, or undefined (the build then compiles without it and says so). */
+function findCcache(path = process.env.PATH ?? '/usr/bin:/bin') {
+    for (const dir of path.split(':')) {
+        if (dir && !dir.endsWith('/compiler-front') && (0, node_fs_1.existsSync)((0, node_path_1.join)(dir, 'ccache')))
+            return (0, node_path_1.join)(dir, 'ccache');
+    }
+    return undefined;
+}
+
+
+/***/ }),
+
+/***/ 52220:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.buildCommand = void 0;
+exports.parseJobs = parseJobs;
+const node_os_1 = __nccwpck_require__(48161);
+const node_path_1 = __nccwpck_require__(76760);
+const context_1 = __nccwpck_require__(78480);
+const cache_1 = __nccwpck_require__(40611);
+const spec_1 = __nccwpck_require__(85346);
+const errors_1 = __nccwpck_require__(70017);
+const build_1 = __nccwpck_require__(53821);
+const platform_1 = __nccwpck_require__(90692);
+const dynamic_1 = __nccwpck_require__(63460);
+const locales_1 = __nccwpck_require__(41350);
+function parseJobs(text) {
+    if (text === undefined)
+        return (0, node_os_1.availableParallelism)();
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1)
+        throw new errors_1.UserError(`--jobs '${text}' is not a positive whole number`, 'pass e.g. --jobs 2');
+    return n;
+}
+/** `pg-bundle build`: one static bundle per requested version under <out>/vNN, and <out>/manifest.json. */
+const buildCommand = async (options, ctx) => {
+    const versions = (0, spec_1.parseVersions)((0, context_1.stringOption)(options, 'pg') ?? '15');
+    const sources = (0, spec_1.sourcesForVersions)(versions, (0, context_1.listOption)(options, 'source'), (0, context_1.listOption)(options, 'sha256'));
+    const out = (0, node_path_1.resolve)((0, context_1.stringOption)(options, 'out') ?? 'out');
+    const manifest = await (0, build_1.buildBundles)({
+        versions,
+        sources,
+        out,
+        cacheDir: (0, context_1.stringOption)(options, 'cacheDir') ?? (0, cache_1.defaultCacheDir)(),
+        modules: (0, context_1.listOption)(options, 'module').map((m) => (0, node_path_1.resolve)(m)),
+        icuSource: (0, context_1.stringOption)(options, 'icuSource'),
+        icuSha256: (0, context_1.stringOption)(options, 'icuSha256'),
+        walredo: (0, context_1.stringOption)(options, 'walredo'),
+        walredoPreload: (0, context_1.stringOption)(options, 'walredoPreload'),
+        linkage: (0, dynamic_1.parseLinkage)((0, context_1.stringOption)(options, 'linkage')),
+        locales: (0, locales_1.parseLocaleList)((0, context_1.stringOption)(options, 'locales') ?? 'C.UTF-8'),
+        keepDebug: (0, context_1.boolOption)(options, 'keepDebug'),
+        installDeps: (0, context_1.boolOption)(options, 'installDeps'),
+        jobs: parseJobs((0, context_1.stringOption)(options, 'jobs')),
+        log: ctx.log,
+        platform: (0, platform_1.archOption)((0, context_1.stringOption)(options, 'arch')),
+    });
+    ctx.setOutput('bundle-path', out);
+    ctx.setOutput('manifest-path', (0, node_path_1.join)(out, 'manifest.json'));
+    const rows = Object.entries(manifest.versions).map(([v, m]) => `| v${v} | ${m.postgres.version} | ${m.icu.version} | ${m.toolchain.glibc} | ${m.modules.map((x) => x.name).join(', ')} | ${m.walredo.mode} | ${m.buildDurationSeconds} s |`);
+    await ctx.addSummary([
+        '### pg-bundle build',
+        '',
+        '| version | PostgreSQL | ICU | glibc | linked-in modules | walredo | build time |',
+        '|---|---|---|---|---|---|---|',
+        ...rows,
+        '',
+    ].join('\n'));
+    return 0;
+};
+exports.buildCommand = buildCommand;
+
+
+/***/ }),
+
+/***/ 50555:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.UNTRACKED_VARIANTS = exports.SHARE_FILES_FROM_SOURCE = exports.TREE_MAKE_ARGS = exports.RELINKED_IN_TREE = void 0;
+exports.bundleCompileDirs = bundleCompileDirs;
+exports.bundleInstallDirs = bundleInstallDirs;
+exports.contribModuleDirs = contribModuleDirs;
+exports.compiledTreeFlagsKey = compiledTreeFlagsKey;
+exports.compiledTreeKey = compiledTreeKey;
+exports.compiledTreeDir = compiledTreeDir;
+exports.compiledSourceDir = compiledSourceDir;
+exports.compileAndStage = compileAndStage;
+/**
+ * The compiled PostgreSQL tree, shared by the static and the dynamic build. It is kept in the cache,
+ * keyed by source and configure flags: a second build of the same source (either linkage) only runs
+ * an incremental `make` and the staging install. Binaries relinked for a bundle are moved out of the
+ * tree, so the tree always holds the ordinary ones `make` produced.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const exec_1 = __nccwpck_require__(37895);
+const hash_1 = __nccwpck_require__(95138);
+const cache_lock_1 = __nccwpck_require__(60276);
+const ccache_1 = __nccwpck_require__(81444);
+const compiler_front_1 = __nccwpck_require__(3274);
+const configure_1 = __nccwpck_require__(14009);
+const cross_1 = __nccwpck_require__(5701);
+const modules_1 = __nccwpck_require__(73676);
+const seed_tree_1 = __nccwpck_require__(82845);
+const source_snapshot_1 = __nccwpck_require__(80489);
+/** Binaries that builds relink in the tree with their own flags before moving them out. */
+exports.RELINKED_IN_TREE = ['src/backend/postgres', 'src/bin/initdb/initdb'];
+/**
+ * Arguments of every make in the tree: header dependency tracking (.deps/*.Po), so that a changed
+ * header rebuilds what includes it (a seeded or reused tree relies on it). Given to make, not to
+ * configure: configure's arguments are compiled into postgres, make's are not.
+ */
+exports.TREE_MAKE_ARGS = ['autodepend=yes'];
+/**
+ * What a bundle needs compiled (`scope: 'bundle'`), in the order of src/Makefile's SUBDIRS (later
+ * directories link what earlier ones built, and `make -j` inside one directory does not wait for
+ * another's libraries: the backend failed with "No rule to make target libpgcommon_srv.a" when it
+ * came first): the libraries, the timezone compiler, the backend, libpq and fe_utils for initdb,
+ * initdb, pg_config (PGXS) and the in-tree modules linked in. The rest of the tree (client
+ * programs, ecpg, test tools, conversion modules) is not in the bundle.
+ */
+function bundleCompileDirs() {
+    return [
+        'src/common',
+        'src/port',
+        'src/timezone',
+        'src/backend',
+        'src/interfaces/libpq',
+        'src/fe_utils',
+        'src/bin/initdb',
+        'src/bin/pg_config',
+        ...modules_1.IN_TREE_MODULES.map((m) => m.dir),
+    ];
+}
+/**
+ * What a bundle needs staged: share/ data of the compiled directories, the headers and makefiles
+ * PGXS builds modules with, libpq (its install also lays out pg_service.conf.sample, which a full
+ * install puts in share/ and the bundle has always carried).
+ */
+function bundleInstallDirs() {
+    return ['config', 'src/include', 'src/makefiles', ...bundleCompileDirs()];
+}
+/** In-tree modules outside what the top-level make builds (contrib/). */
+function contribModuleDirs() {
+    return modules_1.IN_TREE_MODULES.map((m) => m.dir).filter((d) => d.startsWith('contrib/'));
+}
+/** share/ files a full install takes from directories the bundle does not compile: copied from the source. */
+exports.SHARE_FILES_FROM_SOURCE = [{ from: 'src/bin/psql/psqlrc.sample', to: 'psqlrc.sample' }];
+/** Everything of a tree's key but where its source is (pure): configure and compiler flags, ICU, toolchain. */
+function compiledTreeFlagsKey(input) {
+    const { major, icu, toolchain } = input;
+    const args = (0, configure_1.configureArgs)({
+        major,
+        sourceDir: '',
+        buildDir: '',
+        icuPrefix: icu.prefix,
+        libseccomp: input.source?.offersLibseccomp,
+        target: input.target,
+    });
+    const flags = (0, configure_1.configureEnv)({
+        major,
+        sourceDir: '<source>',
+        buildDir: '<build>',
+        icuPrefix: icu.prefix === undefined ? undefined : '<icu>',
+        debug: input.debug,
+        target: input.target,
+    });
+    return (0, hash_1.sha256)(JSON.stringify({ major, args, flags, icu: icu.prefix ?? icu.version, toolchain })).slice(0, 16);
+}
+/**
+ * The cache key of a compiled tree (pure): source location and revision, configure flags, compiler
+ * flags (with the paths in them left out), ICU, and the toolchain (compiler, binutils, glibc).
+ */
+function compiledTreeKey(input) {
+    const { source } = input;
+    // a directory keeps one tree whatever its revision: its snapshot is synced by content, so make
+    // rebuilds what an edit reaches (a tree per edit would fill the disk)
+    const revision = source.spec?.kind === 'dir' ? undefined : source.revision;
+    return (0, hash_1.sha256)(JSON.stringify({ dir: source.dir, revision, flags: compiledTreeFlagsKey(input) })).slice(0, 16);
+}
+/** Where the compiled tree of this source, flags, ICU and toolchain lives in the cache. */
+function compiledTreeDir(input) {
+    return (0, node_path_1.join)((0, node_path_1.resolve)(input.cacheDir), 'build', `v${input.major}-${compiledTreeKey(input)}`);
+}
+/**
+ * A directory source (a checkout the user may edit) is compiled from a private snapshot beside its
+ * tree, kept in step by content; tarball and Debian sources are extracted into the cache once and
+ * compiled as they are.
+ */
+function compiledSourceDir(source, buildDir) {
+    // never under or beside the build directory's name: the compiler's prefix maps match strings, so
+    // a build directory that prefixes the source path (`<build>.src`) left `..src/...` in the debug info
+    return source.spec.kind === 'dir'
+        ? (0, node_path_1.join)((0, node_path_1.dirname)((0, node_path_1.dirname)(buildDir)), 'snapshots', (0, node_path_1.basename)(buildDir))
+        : source.dir;
+}
+/**
+ * configure (unless the cached tree is configured or could be seeded), make, and make install into
+ * `stage`. The caller holds the tree's lock (cache-lock.ts) until it is done with the tree.
+ */
+async function compileAndStage(input) {
+    const { major, source, icu } = input;
+    const buildDir = compiledTreeDir(input);
+    const sourceDir = compiledSourceDir(source, buildDir);
+    const cacheDir = (0, node_path_1.resolve)(input.cacheDir);
+    const target = input.target;
+    const cross = target && (0, cross_1.isCross)(target) ? target : undefined;
+    const front = (0, compiler_front_1.compilerFrontDir)(cacheDir, (0, compiler_front_1.realCompiler)('gcc'), cross && {
+        name: (0, cross_1.binTools)(cross).cc,
+        real: (0, compiler_front_1.realCompiler)((0, cross_1.binTools)(cross).cc),
+        flags: (0, cross_1.crossCompilerFlags)(cross),
+    });
+    const env = {
+        ...process.env,
+        ...(0, configure_1.configureEnv)({ major, sourceDir, buildDir, icuPrefix: icu.prefix, debug: input.debug, target }),
+        ...(0, ccache_1.ccacheEnv)(cacheDir, input.ccache),
+        ...(cross ? (0, cross_1.crossEnv)(cross) : {}),
+        PATH: `${front}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+    };
+    const args = (0, configure_1.configureArgs)({
+        major,
+        sourceDir,
+        buildDir: '',
+        icuPrefix: icu.prefix,
+        libseccomp: source.offersLibseccomp,
+        target,
+    });
+    const origin = await prepareTree(input, { buildDir, sourceDir, env, args });
+    await makeAndStage(input, { buildDir, sourceDir, env });
+    const stagePrefix = (0, node_path_1.join)(input.stage, (0, configure_1.unrelocatedPrefix)(major));
+    return {
+        buildDir,
+        stage: input.stage,
+        stagePrefix,
+        pgConfig: (0, node_path_1.join)(stagePrefix, 'bin', 'pg_config'),
+        args,
+        env,
+        origin,
+    };
+}
+/**
+ * src/port and src/common build each file again as `x_srv.o` and `x_shlib.o` by rules that write no
+ * dependency file: they are rebuilt only when `x.o` is, so a header only the backend variant
+ * includes (miscadmin.h in pqsignal.c) would leave them stale. After any source change they go.
+ */
+exports.UNTRACKED_VARIANTS = [/_srv\.o$/, /_shlib\.o$/];
+function dropUntrackedVariants(buildDir) {
+    for (const dir of ['src/port', 'src/common']) {
+        const full = (0, node_path_1.join)(buildDir, dir);
+        if (!(0, node_fs_1.existsSync)(full))
+            continue;
+        for (const name of (0, node_fs_1.readdirSync)(full))
+            if (exports.UNTRACKED_VARIANTS.some((re) => re.test(name)))
+                (0, node_fs_1.rmSync)((0, node_path_1.join)(full, name), { force: true });
+    }
+}
+/** A configured tree with the source's current content: reused, seeded, or configured cold. */
+async function prepareTree(input, place) {
+    const { source, log } = input;
+    const { buildDir, sourceDir, env, args } = place;
+    const v = `v${input.major}`;
+    const record = () => {
+        const configured = {
+            source: sourceDir,
+            origin: source.dir,
+            revision: source.revision,
+            args,
+            flagsKey: compiledTreeFlagsKey(input),
+            layout: seed_tree_1.TREE_LAYOUT,
+        };
+        (0, node_fs_1.writeFileSync)((0, node_path_1.join)(buildDir, seed_tree_1.CONFIGURED_FILE), `${JSON.stringify(configured)}\n`);
+    };
+    const syncSource = (firstCopy = false) => {
+        if (sourceDir === source.dir)
+            return;
+        // a first copy keeps the user's mtimes (a generated file left in a checkout stays older than
+        // its input); later syncs give a changed file a new one, so make rebuilds what it reaches
+        const { written, removed } = (0, source_snapshot_1.syncSnapshot)(source.dir, sourceDir, firstCopy);
+        log.info(`${v}: source snapshot ${sourceDir}: ${written.length} written, ${removed.length} removed`);
+        if (written.length + removed.length > 0)
+            dropUntrackedVariants(buildDir);
+    };
+    // a build killed between a relink and moving its binary out leaves that binary in the tree (or
+    // in a tree seeded from it), newer than its objects: make would keep it. These two are always relinked.
+    const dropRelinked = () => {
+        for (const binary of exports.RELINKED_IN_TREE)
+            (0, node_fs_1.rmSync)((0, node_path_1.join)(buildDir, binary), { force: true });
+    };
+    if ((0, node_fs_1.existsSync)((0, node_path_1.join)(buildDir, seed_tree_1.CONFIGURED_FILE))) {
+        log.info(`${v}: reusing the compiled tree in ${buildDir}`);
+        dropRelinked();
+        syncSource();
+        record(); // in this layout now: a base other trees may seed from
+        return 'reused';
+    }
+    const base = sourceDir === source.dir
+        ? undefined
+        : (0, seed_tree_1.findSeedBase)({
+            cacheBuildDir: (0, node_path_1.dirname)(buildDir),
+            major: input.major,
+            flagsKey: compiledTreeFlagsKey(input),
+            source: source.dir,
+            exclude: buildDir,
+        });
+    if (base) {
+        await log.step(`${v}: seed the tree from ${base.buildDir} (${base.differing} of ${base.total} source files differ)`, 
+        // under the base's lock: no build may be writing the objects being copied
+        () => (0, cache_lock_1.withCacheLock)(base.buildDir, log, () => (0, seed_tree_1.seedTree)(base, buildDir, sourceDir)).catch((err) => {
+            // a half-seeded tree is no tree: the next build starts again
+            for (const dir of [buildDir, sourceDir])
+                (0, node_fs_1.rmSync)(dir, { recursive: true, force: true });
+            throw err;
+        }));
+        dropRelinked();
+        syncSource();
+        record();
+        return 'seeded';
+    }
+    (0, node_fs_1.rmSync)(buildDir, { recursive: true, force: true });
+    (0, node_fs_1.rmSync)(sourceDir === source.dir ? buildDir : sourceDir, { recursive: true, force: true });
+    (0, node_fs_1.mkdirSync)(buildDir, { recursive: true });
+    syncSource(true);
+    await log.step(`${v}: configure`, () => (0, exec_1.run)((0, node_path_1.join)(sourceDir, 'configure'), args, {
+        cwd: buildDir,
+        env,
+        logFile: (0, node_path_1.join)(input.logs, 'configure.log'),
+    }));
+    record();
+    return 'cold';
+}
+/** make (the bundle's part, or all of it) and make install into the stage. */
+async function makeAndStage(input, place) {
+    const { major, icu, stage, logs, log } = input;
+    const { buildDir, sourceDir, env } = place;
+    const v = `v${major}`;
+    const scope = input.scope ?? 'bundle';
+    const icuArgs = icu.prefix ? [`ICU_LIBS=${(0, configure_1.staticIcuLibs)(icu.prefix)}`] : [];
+    const make = (dir, makeArgs, logFile) => (0, exec_1.run)('make', ['-s', '-C', dir, ...exports.TREE_MAKE_ARGS, ...makeArgs], {
+        cwd: buildDir,
+        env,
+        logFile: (0, node_path_1.join)(logs, logFile),
+    });
+    await (0, ccache_1.zeroCcacheStats)(env);
+    await log.step(`${v}: make -j${input.jobs} (${scope === 'all' ? 'the whole tree' : 'what the bundle needs'})`, async () => {
+        if (scope === 'all') {
+            await make('.', [`-j${input.jobs}`, ...icuArgs], 'make.log');
+            // the top-level make leaves contrib/ out: the in-tree modules linked in (amcheck) are made too
+            for (const dir of contribModuleDirs())
+                await make(dir, [`-j${input.jobs}`], 'make.log');
+            return;
+        }
+        // the top-level make makes the generated headers first (make -C <dir> -j races with them)
+        await make('src/backend', ['generated-headers'], 'make.log');
+        for (const dir of bundleCompileDirs())
+            await make(dir, [`-j${input.jobs}`, ...icuArgs], 'make.log');
+    });
+    const stats = await (0, ccache_1.readCcacheStats)(env);
+    if (stats)
+        log.info(`${v}: ccache ${stats.hits} hits, ${stats.misses} misses (${env.CCACHE_DIR})`);
+    await log.step(`${v}: make install (staging)`, async () => {
+        const install = [`DESTDIR=${stage}`];
+        if (scope === 'all') {
+            await make('.', ['install', ...install], 'install.log');
+            for (const dir of contribModuleDirs())
+                await make(dir, ['install', ...install], 'install.log');
+            return;
+        }
+        await make('src', ['install-local', ...install], 'install.log');
+        for (const dir of bundleInstallDirs())
+            await make(dir, ['install', ...install], 'install.log');
+        const share = (0, node_path_1.join)(stage, (0, configure_1.unrelocatedPrefix)(major), 'share', 'postgresql');
+        for (const f of exports.SHARE_FILES_FROM_SOURCE)
+            (0, node_fs_1.copyFileSync)((0, node_path_1.join)(sourceDir, f.from), (0, node_path_1.join)(share, f.to));
+    });
+}
+
+
+/***/ }),
+
+/***/ 3274:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.compilerFrontScript = compilerFrontScript;
+exports.compilerFrontDir = compilerFrontDir;
+exports.realCompiler = realCompiler;
+/**
+ * A `gcc` (and `cc`) in front of the real compiler that adds `-ffile-prefix-map` for the source and
+ * build directories named by PGB_MAP_SOURCE and PGB_MAP_BUILD, and runs the compile through ccache
+ * when PGB_CCACHE names it. configure records only the name `gcc`, so the bundle is the same
+ * whatever the cache or out path and whether ccache served an object (pg_config's data in postgres
+ * holds CC and CFLAGS as make saw them).
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
+const shellQuote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+/**
+ * The front's shell script for the real compiler at `real` (pure); `flags` go first on every
+ * command line (a cross compiler's glibc choice: cross.ts crossCompilerFlags).
+ */
+function compilerFrontScript(real, flags = []) {
+    const quoted = shellQuote(real);
+    const fixed = flags.map(shellQuote).join(' ');
+    return [
+        '#!/bin/sh',
+        '# pg-bundle: maps build paths away without recording them (see src/compile/compiler-front.ts)',
+        `set -- ${fixed ? `${fixed} ` : ''}\${PGB_MAP_SOURCE:+"-ffile-prefix-map=$PGB_MAP_SOURCE=."} \${PGB_MAP_BUILD:+"-ffile-prefix-map=$PGB_MAP_BUILD=."} "$@"`,
+        `if [ -n "$PGB_CCACHE" ]; then exec "$PGB_CCACHE" ${quoted} "$@"; fi`,
+        `exec ${quoted} "$@"`,
+        '',
+    ].join('\n');
+}
+/**
+ * Writes the fronts (once) into <cacheDir>/compiler-front and returns that directory, to put first
+ * on PATH: `gcc` and `cc` for the machine's compiler, and a cross compiler's under its own name.
+ */
+function compilerFrontDir(cacheDir, realGcc, cross) {
+    const dir = (0, node_path_1.join)(cacheDir, 'compiler-front');
+    (0, node_fs_1.mkdirSync)(dir, { recursive: true });
+    const write = (name, script) => {
+        const path = (0, node_path_1.join)(dir, name);
+        if (!(0, node_fs_1.existsSync)(path) || (0, node_fs_1.readFileSync)(path, 'utf8') !== script)
+            (0, node_fs_1.writeFileSync)(path, script);
+        (0, node_fs_1.chmodSync)(path, 0o755);
+    };
+    const script = compilerFrontScript(realGcc);
+    for (const name of ['gcc', 'cc'])
+        write(name, script);
+    if (cross)
+        write(cross.name, compilerFrontScript(cross.real, cross.flags));
+    return dir;
+}
+/** The compiler `name` on PATH, passing over compiler fronts (a front must never call itself). */
+function realCompiler(name, path = process.env.PATH ?? '/usr/bin:/bin') {
+    for (const dir of path.split(':')) {
+        if (!dir || dir.endsWith('/compiler-front'))
+            continue;
+        if ((0, node_fs_1.existsSync)((0, node_path_1.join)(dir, name)))
+            return (0, node_path_1.join)(dir, name);
+    }
+    throw new errors_1.UserError(`no ${name} on PATH`, 'install the build dependencies: pg-bundle doctor --install-deps');
+}
+
+
+/***/ }),
+
+/***/ 82873:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.linkedLibraries = linkedLibraries;
+exports.upstreamVersion = upstreamVersion;
+exports.debianPurl = debianPurl;
+exports.componentsFor = componentsFor;
+exports.componentPackages = componentPackages;
+exports.parseDpkgQuery = parseDpkgQuery;
+exports.distroQualifier = distroQualifier;
+exports.gccMajorVersion = gccMajorVersion;
+exports.installedDebianPackages = installedDebianPackages;
+/**
+ * The libraries linked into the static binaries, each with the Debian package (and its version)
+ * it came from: what a CVE in a dependency is matched against (SBOM, `outdated`, pin-bump's Risk).
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const exec_1 = __nccwpck_require__(37895);
+/** Library name and Debian package of every library the static link pulls in (pure). */
+function linkedLibraries(input) {
+    const libs = [
+        { name: 'glibc', debianPackage: 'libc6-dev' },
+        input.icu.fromSource ? { name: 'icu' } : { name: 'icu', debianPackage: 'libicu-dev' },
+        // ICU is C++: libstdc++ and libgcc (libgcc.a, libgcc_eh.a) follow it on the link line
+        { name: 'libstdc++', debianPackage: gccLibraryPackage('libstdc++', input) },
+        { name: 'libgcc', debianPackage: gccLibraryPackage('libgcc', input) },
+        { name: 'zlib', debianPackage: 'zlib1g-dev' },
+        { name: 'lz4', debianPackage: 'liblz4-dev' },
+    ];
+    if (input.major >= 15)
+        libs.push({ name: 'zstd', debianPackage: 'libzstd-dev' });
+    if (input.linkLibs.includes('-lseccomp'))
+        libs.push({ name: 'libseccomp', debianPackage: 'libseccomp-dev' });
+    return libs;
+}
+/** The package of gcc's own static libraries (pure): the cross toolchain's for a cross build. */
+function gccLibraryPackage(lib, input) {
+    return `${lib}-${input.gccMajor}-dev${input.crossDebian ? `-${input.crossDebian}-cross` : ''}`;
+}
+/** The upstream version inside a Debian version (pure): "1:1.2.13.dfsg-1" -> "1.2.13", "1.5.4+dfsg2-5" -> "1.5.4". */
+function upstreamVersion(debianVersion) {
+    const noEpoch = debianVersion.replace(/^\d+:/, '');
+    const dash = noEpoch.lastIndexOf('-');
+    const upstream = dash > 0 ? noEpoch.slice(0, dash) : noEpoch;
+    return upstream.replace(/[.+~](dfsg|ds|repack)\d*.*$/, '');
+}
+/** Package URL of a Debian binary package (pure; the epoch's ':' is percent-encoded as purl requires). */
+function debianPurl(pkg, debianVersion, arch, distro) {
+    return `pkg:deb/debian/${pkg}@${encodeURIComponent(debianVersion)}?arch=${arch}&distro=${distro}`;
+}
+/** The manifest's `components` (pure). A library whose package is not installed is an error. */
+function componentsFor(input, packages) {
+    return linkedLibraries(input).map((lib) => {
+        if (!lib.debianPackage)
+            return {
+                name: lib.name,
+                version: input.icu.version,
+                purl: `pkg:generic/${lib.name}@${encodeURIComponent(input.icu.version)}`,
+            };
+        const installed = packages.installed.get(lib.debianPackage);
+        if (!installed)
+            throw new Error(`${lib.name} is linked in, but its Debian package ${lib.debianPackage} is not installed`);
+        return {
+            name: lib.name,
+            version: upstreamVersion(installed.version),
+            debianPackage: lib.debianPackage,
+            debianVersion: installed.version,
+            purl: debianPurl(lib.debianPackage, installed.version, installed.arch, packages.distro),
+        };
+    });
+}
+/** Every package a bundle can link from, for this gcc (and a cross build's architecture). */
+function componentPackages(gccMajor, crossDebian) {
+    const input = { gccMajor, crossDebian };
+    return [
+        'libc6-dev',
+        'libicu-dev',
+        gccLibraryPackage('libstdc++', input),
+        gccLibraryPackage('libgcc', input),
+        'zlib1g-dev',
+        'liblz4-dev',
+        'libzstd-dev',
+        'libseccomp-dev',
+    ];
+}
+/**
+ * `dpkg-query -W` output ("pkg\tversion\tarch" lines) as a map (pure). A machine with a foreign
+ * architecture has a multiarch package once per architecture: only `arch`'s (or an arch-all
+ * package) counts.
+ */
+function parseDpkgQuery(text, arch) {
+    const installed = new Map();
+    for (const line of text.split('\n')) {
+        const [pkg, version, pkgArch] = line.trim().split('\t');
+        if (!pkg || !version || !pkgArch)
+            continue;
+        if (arch === undefined || pkgArch === arch || pkgArch === 'all')
+            installed.set(pkg, { version, arch: pkgArch });
+    }
+    return installed;
+}
+/** "debian-12" from /etc/os-release text (pure). */
+function distroQualifier(osRelease) {
+    const field = (k) => new RegExp(`^${k}="?([^"\\n]*)"?`, 'm').exec(osRelease)?.[1];
+    return `${field('ID') ?? 'debian'}-${field('VERSION_ID') ?? 'unknown'}`;
+}
+async function gccMajorVersion(cc = 'gcc') {
+    return (await (0, exec_1.capture)(cc, ['-dumpversion'])).trim().split('.')[0];
+}
+/**
+ * The installed versions of the packages a bundle for Debian architecture `arch` links from
+ * (dpkg-query); `crossDebian` for a cross build.
+ */
+async function installedDebianPackages(gccMajor, arch, crossDebian) {
+    const lines = [];
+    for (const pkg of componentPackages(gccMajor, crossDebian)) {
+        // one query per package: dpkg-query fails for a package that is not installed
+        const line = await (0, exec_1.capture)('dpkg-query', [
+            '-W',
+            '-f=${Package}\t${Version}\t${Architecture}\n',
+            pkg,
+        ]).catch(() => '');
+        lines.push(line);
+    }
+    let osRelease = '';
+    try {
+        osRelease = (0, node_fs_1.readFileSync)('/etc/os-release', 'utf8');
+    }
+    catch {
+        // not a Linux distribution with os-release
+    }
+    return { distro: distroQualifier(osRelease), installed: parseDpkgQuery(lines.join('\n'), arch) };
+}
+
+
+/***/ }),
+
+/***/ 14009:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.FRONTEND_WRAPS = exports.BACKEND_WRAPS = exports.DEBUG_CFLAGS = exports.RECORDED_CFLAGS = void 0;
+exports.unrelocatedPrefix = unrelocatedPrefix;
+exports.configureArgs = configureArgs;
+exports.platformCFlags = platformCFlags;
+exports.compilerFlags = compilerFlags;
+exports.configureEnv = configureEnv;
+exports.staticIcuLibs = staticIcuLibs;
+exports.wrapFlag = wrapFlag;
+exports.staticLinkFlags = staticLinkFlags;
+/** configure and link flags for a bundle build (pure). */
+const cross_1 = __nccwpck_require__(5701);
+/** The prefix compiled into the binaries. It never exists on a host: every look-up is relative to the executable. */
+function unrelocatedPrefix(major) {
+    return `/pg-bundle-unrelocated/v${major}`;
+}
+function configureArgs(input) {
+    const args = [
+        `--prefix=${unrelocatedPrefix(input.major)}`,
+        '--with-icu',
+        '--with-lz4',
+        '--without-readline',
+        '--disable-rpath',
+    ];
+    if (input.major >= 15)
+        args.push('--with-zstd');
+    if (input.libseccomp)
+        args.push('--with-libseccomp');
+    if (input.target)
+        args.push(...(0, cross_1.crossConfigureArgs)(input.target));
+    return args;
+}
+/**
+ * Compiler flags configure records (they end up in pg_config's data inside the binaries): no paths.
+ * No -g: the bundle's binaries are stripped, and debug information costs about 30% of every
+ * compile (src/backend/access of v14: 35.3 s with, 27.3 s without). --keep-debug compiles with -g.
+ */
+exports.RECORDED_CFLAGS = '-O2 -fstack-protector-strong';
+exports.DEBUG_CFLAGS = '-O2 -g -fstack-protector-strong';
+/**
+ * Flags a platform needs for its bundle to behave as the others do (pure). AArch64's C `char` is
+ * unsigned, x86-64's signed: PostgreSQL prints a constant's bytes as `char` values into the
+ * catalogs' node trees (outDatum: `-21` on x86-64, `235` on AArch64 for the byte 0xeb), so initdb
+ * wrote 21 different catalog files, and code that compares `char`s (pg_trgm, ltree) orders
+ * differently. -fsigned-char makes them identical; pg_config records it, so PGXS modules get it too.
+ */
+function platformCFlags(platform) {
+    return platform?.arch === 'aarch64' ? ['-fsigned-char'] : [];
+}
+/** The CFLAGS a bundle for `platform` is compiled with (recorded in pg_config and the manifest; pure). */
+function compilerFlags(platform, debug = false) {
+    return [debug ? exports.DEBUG_CFLAGS : exports.RECORDED_CFLAGS, ...platformCFlags(platform)].join(' ');
+}
+/**
+ * The environment of configure and every make in the tree. Build paths must not leak into the
+ * binaries, yet any flag given to configure or make (CFLAGS, COPT, ...) is compiled into postgres's
+ * pg_config data. So the maps are applied by the `gcc` that compiler-front.ts puts first on PATH,
+ * from PGB_MAP_SOURCE and PGB_MAP_BUILD, which nothing records.
+ */
+function configureEnv(input) {
+    const env = {
+        CFLAGS: compilerFlags(input.target?.platform, input.debug),
+        PGB_MAP_SOURCE: input.sourceDir,
+        PGB_MAP_BUILD: input.buildDir,
+    };
+    if (input.icuPrefix) {
+        env.ICU_CFLAGS = `-I${input.icuPrefix}/include`;
+        // ICU built from source is static only: its C++ runtime must follow it on every link line
+        env.ICU_LIBS = `-L${input.icuPrefix}/lib -licui18n -licuuc -licudata -lstdc++ -lm`;
+    }
+    return env;
+}
+/** ICU (C++) needs libstdc++ and libm after it on a static link line. */
+function staticIcuLibs(icuPrefix) {
+    return `${icuPrefix ? `-L${icuPrefix}/lib ` : ''}-licui18n -licuuc -licudata -lstdc++ -lm -lpthread`;
+}
+/** Functions wrapped at link time, and the runtime object that implements each group. */
+exports.BACKEND_WRAPS = [
+    'dlopen',
+    'dlsym',
+    'dlerror',
+    'dlclose',
+    'popen',
+    'pclose',
+    'system',
+    'pg_strong_random',
+];
+exports.FRONTEND_WRAPS = ['popen', 'pclose', 'system', 'pg_strong_random'];
+function wrapFlag(symbols) {
+    return `-Wl,${symbols.map((s) => `--wrap=${s}`).join(',')}`;
+}
+/** The LDFLAGS_EX value for a static relink: objects to add, then the wraps. */
+function staticLinkFlags(objects, wraps) {
+    return ['-static', ...objects, wrapFlag(wraps)].join(' ');
+}
+
+
+/***/ }),
+
+/***/ 5701:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.STATIC_LIBRARIES = void 0;
+exports.toolName = toolName;
+exports.isCross = isCross;
+exports.nativeTarget = nativeTarget;
+exports.buildRequirements = buildRequirements;
+exports.binTools = binTools;
+exports.multiarchLibDir = multiarchLibDir;
+exports.crossConfigureArgs = crossConfigureArgs;
+exports.crossEnv = crossEnv;
+exports.crossCompilerFlags = crossCompilerFlags;
+exports.crossRequirements = crossRequirements;
+/**
+ * Building for another platform than the build machine's (pure): what the machine needs for it,
+ * from Debian's cross toolchain and the multiarch packages of the target's static libraries.
+ */
+const platform_1 = __nccwpck_require__(90692);
+const errors_1 = __nccwpck_require__(70017);
+const toolchain_1 = __nccwpck_require__(714);
+/** The static libraries a bundle links, by archive and Debian package (the same for every platform). */
+exports.STATIC_LIBRARIES = [
+    { what: 'glibc', name: 'libc.a', debianPackage: 'libc6-dev' },
+    { what: 'ICU (uc)', name: 'libicuuc.a', debianPackage: 'libicu-dev' },
+    { what: 'ICU (i18n)', name: 'libicui18n.a', debianPackage: 'libicu-dev' },
+    { what: 'ICU (data)', name: 'libicudata.a', debianPackage: 'libicu-dev' },
+    { what: 'zlib', name: 'libz.a', debianPackage: 'zlib1g-dev' },
+    { what: 'lz4', name: 'liblz4.a', debianPackage: 'liblz4-dev' },
+    { what: 'zstd', name: 'libzstd.a', debianPackage: 'libzstd-dev' },
+    { what: 'libseccomp', name: 'libseccomp.a', debianPackage: 'libseccomp-dev' },
+];
+/** A build tool for `target` on `host`: its own name on the same platform, Debian's cross name otherwise. */
+function toolName(target, host, tool) {
+    return target.id === host.id ? tool : `${target.triplet}-${tool}`;
+}
+function isCross(t) {
+    return t.platform.id !== t.host.id;
+}
+/** This machine's platform as both target and host; one line if pg-bundle does not build on it. */
+function nativeTarget() {
+    const host = (0, platform_1.hostPlatform)();
+    if (!host)
+        throw new errors_1.UserError(`this machine (${process.arch}) is not a platform pg-bundle builds on`, 'build on x86_64 or aarch64 Linux');
+    return { platform: host, host };
+}
+/** What a build for `t` needs on this machine (pure): the native requirements, and the cross ones. */
+function buildRequirements(t) {
+    return [...toolchain_1.REQUIREMENTS, ...(isCross(t) ? crossRequirements(t.platform) : [])];
+}
+function binTools(t) {
+    const name = (tool) => toolName(t.platform, t.host, tool);
+    return { cc: name('gcc'), ld: name('ld'), nm: name('nm'), objcopy: name('objcopy'), strip: name('strip') };
+}
+/** Where the target's multiarch packages put their libraries (libc6-dev:arm64's libc.a, libz.a, ...). */
+function multiarchLibDir(platform) {
+    return `/usr/lib/${platform.triplet}`;
+}
+/** configure's arguments for a cross build (pure): none for a native one. */
+function crossConfigureArgs(t) {
+    return isCross(t) ? [`--host=${t.platform.triplet}`, `--build=${t.host.triplet}`] : [];
+}
+/**
+ * The environment of a cross build (pure): pkg-config reads the target's .pc files only (ICU's
+ * version and flags are the arm64 package's, not the machine's).
+ */
+function crossEnv(t) {
+    if (!isCross(t))
+        return {};
+    return { PKG_CONFIG_LIBDIR: `${multiarchLibDir(t.platform)}/pkgconfig:/usr/share/pkgconfig` };
+}
+/**
+ * What the compiler front adds to every cross compile and link (pure). Debian's cross gcc links
+ * glibc from libc6-dev-<arch>-cross (a snapshot taken when the cross toolchain was built: 2.36-8cross1
+ * in Debian 12) before the multiarch libc6-dev:<arch> (2.36-9+deb12uN, with the security updates the
+ * x86-64 bundle's glibc has). -B puts the multiarch crt files and libc.a first, so both bundles link
+ * the same Debian glibc. The headers stay the cross package's (they differ in two AT_RSEQ constants).
+ */
+function crossCompilerFlags(t) {
+    return isCross(t) ? [`-B${multiarchLibDir(t.platform)}/`] : [];
+}
+/**
+ * What a build for `target` on another platform needs besides the native requirements: the cross
+ * compilers and binutils, the target's static libraries as multiarch packages (found by the cross
+ * compiler), and qemu to run the target's build-time programs (zic, pg_config).
+ */
+function crossRequirements(target) {
+    const t = target.triplet;
+    const { cc: compiler, qemuUser, qemuSystem } = (0, platform_1.foreignTools)(target);
+    const cc = compiler.command;
+    return [
+        {
+            what: `C compiler for ${target.label}`,
+            kind: 'command',
+            name: cc,
+            debianPackage: compiler.debianPackage,
+        },
+        {
+            what: `C++ compiler for ${target.label} (libstdc++ for ICU)`,
+            kind: 'command',
+            name: `${t}-g++`,
+            debianPackage: `g++-${t}`,
+        },
+        {
+            what: `binutils for ${target.label}`,
+            kind: 'command',
+            name: `${t}-objcopy`,
+            debianPackage: `binutils-${t}`,
+        },
+        {
+            what: `${target.label} emulation (runs zic and pg_config at build time, the bundle in verify)`,
+            kind: 'command',
+            name: qemuUser.command,
+            debianPackage: qemuUser.debianPackage,
+        },
+        {
+            what: `${target.label} system emulation (verify runs walredo, which enters seccomp, under a real ${target.label} kernel)`,
+            kind: 'command',
+            name: qemuSystem.command,
+            debianPackage: qemuSystem.debianPackage,
+        },
+        {
+            what: `${target.label} programs run through qemu (binfmt_misc; build-time programs such as zic run that way)`,
+            kind: 'file',
+            name: qemuUser.binfmtEntry,
+            debianPackage: qemuUser.debianPackage,
+        },
+        ...exports.STATIC_LIBRARIES.map((l) => 
+        // glibc: the multiarch package's, which the build links (crossCompilerFlags), not the cross toolchain's
+        l.name === 'libc.a'
+            ? {
+                what: `static ${l.what} for ${target.label}`,
+                kind: 'file',
+                name: `${multiarchLibDir(target)}/libc.a`,
+                debianPackage: `${l.debianPackage}:${target.debian}`,
+            }
+            : {
+                what: `static ${l.what} for ${target.label}`,
+                kind: 'static-lib',
+                name: l.name,
+                debianPackage: `${l.debianPackage}:${target.debian}`,
+                compiler: cc,
+            }),
+    ];
+}
+
+
+/***/ }),
+
+/***/ 63460:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseLinkage = parseLinkage;
+exports.dynamicWalRedoLinkFlags = dynamicWalRedoLinkFlags;
+exports.isLibpqSharedName = isLibpqSharedName;
+exports.listFilesFollowingLinks = listFilesFollowingLinks;
+exports.buildDynamicVersion = buildDynamicVersion;
+/**
+ * `--linkage dynamic`: a conventional ("pg_install"-style) build of the same source with the same
+ * configure flags, for comparison (benchmarks). No static relink: bin/postgres and bin/initdb stay
+ * dynamically linked as `make` produced them, lib/ holds libpq.so* as staged (symlinks kept), and
+ * lib/postgresql/ holds the real shared modules of the staged install (plpgsql.so, dict_snowball.so,
+ * ...). With the builtin walredo, its module is built and installed as a shared object, and postgres
+ * is relinked (still dynamically) with the walredo main shim and its --wrap flags, because the
+ * `--wal-redo` dispatch lives in the executable. The binaries find libpq and the host's ICU, glibc
+ * and locales the usual way: LD_LIBRARY_PATH=<vNN>/lib, as the storage service passes it.
+ * The compiled tree is the static build's (src/compile/compiled-tree.ts, same cache key): after one
+ * linkage is built, the other only stages, relinks and assembles.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const promises_1 = __nccwpck_require__(51455);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
+const exec_1 = __nccwpck_require__(37895);
+const hash_1 = __nccwpck_require__(95138);
+const package_root_1 = __nccwpck_require__(43469);
+const assemble_1 = __nccwpck_require__(17693);
+const version_job_1 = __nccwpck_require__(95095);
+const compiled_tree_1 = __nccwpck_require__(50555);
+const configure_1 = __nccwpck_require__(14009);
+const modules_1 = __nccwpck_require__(73676);
+const walredo_1 = __nccwpck_require__(90197);
+function parseLinkage(text) {
+    if (text === undefined || text === '' || text === 'static')
+        return 'static';
+    if (text === 'dynamic')
+        return 'dynamic';
+    throw new errors_1.UserError(`--linkage '${text}' is not a linkage`, "use 'static' (the bundle) or 'dynamic'");
+}
+/** LDFLAGS_EX for the dynamic relink of postgres with the walredo shim (pure). */
+function dynamicWalRedoLinkFlags(shimObject, wraps) {
+    return [shimObject, (0, configure_1.wrapFlag)(wraps)].join(' ');
+}
+/** Staged files of lib/ that a pg_install-style bundle keeps: libpq's shared library and its links (pure). */
+function isLibpqSharedName(name) {
+    return /^libpq\.so(\.\d+)*$/.test(name);
+}
+async function installStripped(source, target, how, debugDir) {
+    if (debugDir) {
+        (0, node_fs_1.mkdirSync)(debugDir, { recursive: true });
+        const debugFile = (0, node_path_1.join)(debugDir, `${target.replace(/^.*\//, '')}.debug`);
+        await (0, exec_1.run)('objcopy', ['--only-keep-debug', '--compress-debug-sections', source, debugFile]);
+        await (0, exec_1.run)('strip', [how, '-o', target, source]);
+        await (0, exec_1.run)('objcopy', [`--add-gnu-debuglink=${debugFile}`, target], { cwd: debugDir });
+    }
+    else {
+        await (0, exec_1.run)('strip', [how, '-o', target, source]);
+    }
+}
+/** Copies the staged lib/: libpq.so* (links kept, the file stripped) and lib/postgresql/*.so (stripped). */
+async function installLibraries(stageLib, targetLib, debugDir) {
+    (0, node_fs_1.mkdirSync)((0, node_path_1.join)(targetLib, 'postgresql'), { recursive: true });
+    for (const name of (0, node_fs_1.readdirSync)(stageLib).filter(isLibpqSharedName).sort()) {
+        const src = (0, node_path_1.join)(stageLib, name);
+        if ((0, node_fs_1.lstatSync)(src).isSymbolicLink())
+            (0, node_fs_1.cpSync)(src, (0, node_path_1.join)(targetLib, name), { verbatimSymlinks: true });
+        else
+            await installStripped(src, (0, node_path_1.join)(targetLib, name), '--strip-unneeded', debugDir);
+    }
+    const modules = [];
+    const pkglib = (0, node_path_1.join)(stageLib, 'postgresql');
+    for (const name of (0, node_fs_1.readdirSync)(pkglib)
+        .filter((n) => n.endsWith('.so'))
+        .sort()) {
+        await installStripped((0, node_path_1.join)(pkglib, name), (0, node_path_1.join)(targetLib, 'postgresql', name), '--strip-unneeded', debugDir);
+        modules.push(name.replace(/\.so$/, ''));
+    }
+    return modules;
+}
+/**
+ * Every file under root/prefix as a manifest entry. A symbolic link (libpq.so -> libpq.so.5.NN) is
+ * listed with the sha256, size and mode of the file it points to, i.e. what reading the path gives.
+ */
+async function listFilesFollowingLinks(root, prefix) {
+    const paths = [];
+    const walk = async (rel) => {
+        for (const e of await (0, promises_1.readdir)((0, node_path_1.join)(root, rel), { withFileTypes: true })) {
+            const childRel = node_path_1.posix.join(rel, e.name);
+            if (e.isDirectory())
+                await walk(childRel);
+            else
+                paths.push(childRel);
+        }
+    };
+    await walk(prefix);
+    paths.sort();
+    const files = [];
+    for (const path of paths) {
+        const full = (0, node_path_1.join)(root, path);
+        const st = await (0, promises_1.stat)(full);
+        files.push({
+            path,
+            sha256: await (0, hash_1.sha256File)(full),
+            size: st.size,
+            mode: st.mode & 0o111 ? '0755' : '0644',
+        });
+    }
+    return files;
+}
+async function countDynamicSymbols(sharedObject) {
+    const out = await (0, exec_1.capture)('nm', ['-D', '--defined-only', '--format=posix', sharedObject]);
+    return out.split('\n').filter((l) => / [TDBRVWi] /.test(l)).length;
+}
+/** Builds one version the conventional way into <out>/vNN and returns its manifest entry. */
+async function buildDynamicVersion(job) {
+    // the same compiled tree (cache) as the static build: same source, same configure flags
+    const started = await (0, version_job_1.startVersion)(job);
+    const served = modules_1.IN_TREE_MODULES.map((m) => ({ name: m.library, origin: 'in-tree' }));
+    for (const dir of job.req.modules)
+        served.push(...(await installPgxsModule(job, started, dir, `module:${dir}`)).served);
+    const postgres = job.walredo === 'builtin'
+        ? await relinkWithWalRedoDispatch(job, started, served)
+        : (0, node_path_1.join)(started.tree.stagePrefix, 'bin/postgres');
+    const installed = await assembleDynamic(job, started, postgres);
+    const modules = await moduleEntries(job, started.v, served, installed);
+    const files = await listFilesFollowingLinks(job.out, started.v);
+    return (0, version_job_1.finishVersion)(job, started, { linkage: 'dynamic', locales: [], modules, files });
+}
+/** A PGXS module built and installed into the staged tree, as a pg_install would have it. */
+async function installPgxsModule(job, started, dir, origin, extra = []) {
+    const { v, work, logs } = started;
+    const { copy } = (0, modules_1.copyModuleTree)((0, node_path_1.resolve)(dir), work, job.req.log);
+    const makeArgs = ['USE_PGXS=1', `PG_CONFIG=${started.tree.pgConfig}`, ...extra];
+    await job.req.log.step(`${v}: build module ${dir} (PGXS, shared)`, async () => {
+        await (0, exec_1.run)('make', ['-C', copy, `-j${job.req.jobs}`, ...makeArgs], { logFile: (0, node_path_1.join)(logs, 'modules.log') });
+        // no DESTDIR: the staged pg_config already reports the staged directories
+        await (0, exec_1.run)('make', ['-C', copy, 'install', ...makeArgs], { logFile: (0, node_path_1.join)(logs, 'modules.log') });
+    });
+    const libraries = (0, modules_1.librariesOf)(await (0, modules_1.readMakeVars)(copy, (0, node_path_1.join)(work, 'vars'), makeArgs));
+    return { copy, served: libraries.map((lib) => ({ name: lib.name, origin })) };
+}
+/** postgres relinked (still dynamically) with the walredo dispatch; the module is dlopen()ed as in a fork's pg_install. */
+async function relinkWithWalRedoDispatch(job, started, served) {
+    const { v, work, logs } = started;
+    const { buildDir, env } = started.tree;
+    const dir = (0, walredo_1.builtinWalRedoDir)();
+    const flagsFile = (0, node_path_1.join)(dir, 'link-flags.txt');
+    const shimSource = (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'runtime', 'pgb_walredo_main.c');
+    if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(dir, 'Makefile')) || !(0, node_fs_1.existsSync)(flagsFile) || !(0, node_fs_1.existsSync)(shimSource))
+        throw new errors_1.UserError(`pg-bundle's builtin walredo module is missing from ${dir}`, 'reinstall pg-bundle, or build with --walredo none');
+    const module = await installPgxsModule(job, started, dir, 'builtin', [
+        `PGB_RUNTIME_DIR=${(0, node_path_1.join)((0, package_root_1.packageRoot)(), 'runtime')}`,
+    ]);
+    served.push(...module.served);
+    const flags = dynamicWalRedoLinkFlags((0, node_path_1.join)(module.copy, 'pgb_walredo_main.o'), (0, walredo_1.parseWrapList)((0, node_fs_1.readFileSync)(flagsFile, 'utf8')));
+    const postgres = (0, node_path_1.join)(work, 'postgres.dynamic');
+    await job.req.log.step(`${v}: relink postgres (dynamic) with the walredo dispatch`, async () => {
+        (0, node_fs_1.rmSync)((0, node_path_1.join)(buildDir, 'src/backend/postgres'), { force: true });
+        await (0, exec_1.run)('make', ['-C', 'src/backend', ...compiled_tree_1.TREE_MAKE_ARGS, 'postgres', `LDFLAGS_EX=${flags}`], {
+            cwd: buildDir,
+            env,
+            logFile: (0, node_path_1.join)(logs, 'link-postgres.log'),
+        });
+        // moved out of the (cached) tree, so that a later make there relinks the ordinary binary
+        (0, node_fs_1.renameSync)((0, node_path_1.join)(buildDir, 'src/backend/postgres'), postgres);
+    });
+    return postgres;
+}
+/** <out>/vNN: the stripped executables, share/postgresql and lib/ as staged; returns the installed modules. */
+async function assembleDynamic(job, started, postgres) {
+    const { v } = started;
+    const { stagePrefix } = started.tree;
+    const target = (0, node_path_1.join)(job.out, v);
+    const debugDir = job.req.keepDebug ? (0, node_path_1.join)(job.out, 'debug', v) : undefined;
+    return job.req.log.step(`${v}: assemble ${target} (dynamic)`, async () => {
+        (0, node_fs_1.rmSync)(target, { recursive: true, force: true });
+        (0, node_fs_1.mkdirSync)((0, node_path_1.join)(target, 'bin'), { recursive: true });
+        await installStripped(postgres, (0, node_path_1.join)(target, 'bin/postgres'), '--strip-all', debugDir);
+        await installStripped((0, node_path_1.join)(stagePrefix, 'bin/initdb'), (0, node_path_1.join)(target, 'bin/initdb'), '--strip-all', debugDir);
+        for (const b of ['postgres', 'initdb'])
+            (0, node_fs_1.chmodSync)((0, node_path_1.join)(target, 'bin', b), 0o755);
+        (0, node_fs_1.cpSync)((0, node_path_1.join)(stagePrefix, 'share', 'postgresql'), (0, node_path_1.join)(target, 'share', 'postgresql'), {
+            recursive: true,
+        });
+        const modules = await installLibraries((0, node_path_1.join)(stagePrefix, 'lib'), (0, node_path_1.join)(target, 'lib'), debugDir);
+        (0, assemble_1.normaliseModes)(target);
+        return modules;
+    });
+}
+/** The manifest's module entries; every served module must have been installed. */
+async function moduleEntries(job, v, served, installed) {
+    const modules = [];
+    for (const m of served) {
+        if (!installed.includes(m.name))
+            throw new Error(`${v}: module ${m.name} was not installed into lib/postgresql by the dynamic build`);
+        const path = (0, node_path_1.join)(job.out, v, 'lib', 'postgresql', `${m.name}.so`);
+        modules.push({ ...m, symbols: await countDynamicSymbols(path) });
+    }
+    return modules;
+}
+
+
+/***/ }),
+
+/***/ 14362:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseIcuVersionHeader = parseIcuVersionHeader;
+exports.systemIcu = systemIcu;
+exports.icuFromSource = icuFromSource;
+const node_fs_1 = __nccwpck_require__(73024);
+const cache_lock_1 = __nccwpck_require__(60276);
+const node_os_1 = __nccwpck_require__(48161);
+const node_path_1 = __nccwpck_require__(76760);
+const debian_source_1 = __nccwpck_require__(78632);
+const tarball_1 = __nccwpck_require__(51723);
+const spec_1 = __nccwpck_require__(85346);
+const errors_1 = __nccwpck_require__(70017);
+const exec_1 = __nccwpck_require__(37895);
+/** U_ICU_VERSION from unicode/uvernum.h (pure). */
+function parseIcuVersionHeader(text) {
+    return /^#define\s+U_ICU_VERSION\s+"([^"]+)"/m.exec(text)?.[1];
+}
+/**
+ * Debian's ICU for Debian architecture `debianArch` (a cross build passes the environment that
+ * points pkg-config at that architecture's .pc files).
+ */
+async function systemIcu(debianArch, env = {}) {
+    const version = await (0, exec_1.capture)('pkg-config', ['--modversion', 'icu-uc'], {
+        env: { ...process.env, ...env },
+    }).catch(() => '');
+    if (!version)
+        throw new errors_1.UserError('pkg-config cannot find ICU (icu-uc)', 'run: sudo apt-get install -y libicu-dev pkg-config');
+    let pkg = '';
+    try {
+        // qualified: a machine with a foreign architecture has the package once per architecture
+        pkg = await (0, exec_1.capture)('dpkg-query', ['-W', '-f=${Package} ${Version}', `libicu-dev:${debianArch}`]);
+    }
+    catch {
+        // not a dpkg system
+    }
+    return { version, origin: pkg ? `distribution (${pkg})` : 'distribution' };
+}
+/**
+ * Builds ICU from source (static, -fPIC, data linked in) once per source checksum, under the cache.
+ * `spec` is 'tarball:<path-or-url>' (with sha256) or 'debian:icu[=<version>]'.
+ */
+async function icuFromSource(spec, sha256, ctx, log, jobs = (0, node_os_1.cpus)().length) {
+    const parsed = (0, spec_1.parseSourceSpec)(spec, sha256);
+    let tree;
+    let key;
+    let origin;
+    if (parsed.kind === 'tarball') {
+        tree = await (0, tarball_1.fetchTarball)(parsed.location, parsed.sha256, ctx);
+        key = parsed.sha256;
+        origin = `source tarball sha256:${parsed.sha256}`;
+    }
+    else if (parsed.kind === 'debian') {
+        const fetched = await (0, debian_source_1.fetchDebian)(parsed.package, parsed.version, ctx);
+        tree = fetched.tree;
+        key = fetched.sha256;
+        origin = `debian:${parsed.package}=${fetched.version} (upstream tarball sha256:${fetched.sha256})`;
+    }
+    else {
+        throw new errors_1.UserError(`--icu-source '${spec}' is a directory`, "use 'tarball:<path-or-url>' with --icu-sha256, or 'debian:icu[=<version>]'");
+    }
+    const sourceDir = (0, node_fs_1.existsSync)((0, node_path_1.join)(tree, 'source', 'configure')) ? (0, node_path_1.join)(tree, 'source') : tree;
+    if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(sourceDir, 'configure')))
+        throw new errors_1.UserError(`${tree} does not look like an ICU source tree`, 'point --icu-source at an ICU source tarball (icu4c-*-src.tgz) or debian:icu');
+    const base = (0, node_path_1.join)(ctx.cacheDir, 'icu', key);
+    const prefix = (0, node_path_1.join)(base, 'install');
+    const header = (0, node_path_1.join)(prefix, 'include', 'unicode', 'uvernum.h');
+    // built once per source into the cache; concurrent builds wait for the first one
+    await (0, cache_lock_1.withCacheLock)(base, log, async () => {
+        if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(base, 'done'))) {
+            const build = (0, node_path_1.join)(base, 'build');
+            (0, node_fs_1.mkdirSync)(build, { recursive: true });
+            const env = { ...process.env, CFLAGS: '-O2 -fPIC', CXXFLAGS: '-O2 -fPIC -std=c++17' };
+            const logFile = (0, node_path_1.join)(base, 'build.log');
+            await log.step(`configure ICU (${origin})`, () => (0, exec_1.run)((0, node_path_1.join)(sourceDir, 'configure'), [
+                `--prefix=${prefix}`,
+                '--enable-static',
+                '--disable-shared',
+                '--disable-tests',
+                '--disable-samples',
+                '--disable-extras',
+                '--disable-icuio',
+                '--disable-layoutex',
+                '--with-data-packaging=static',
+            ], { cwd: build, env, logFile }));
+            await log.step('build ICU', () => (0, exec_1.run)('make', [`-j${jobs}`], { cwd: build, env, logFile }));
+            await log.step('install ICU into the cache', () => (0, exec_1.run)('make', ['install'], { cwd: build, env, logFile }));
+            (0, node_fs_1.writeFileSync)((0, node_path_1.join)(base, 'done'), origin + '\n');
+        }
+    });
+    const version = parseIcuVersionHeader((0, node_fs_1.readFileSync)(header, 'utf8'));
+    if (!version)
+        throw new Error(`cannot read U_ICU_VERSION from ${header}`);
+    return { version, origin, prefix };
+}
+
+
+/***/ }),
+
+/***/ 41350:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.localeDirName = localeDirName;
+exports.parseLocaleList = parseLocaleList;
+exports.installLocales = installLocales;
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
+const exec_1 = __nccwpck_require__(37895);
+/**
+ * The directory name glibc uses for a locale: "C.UTF-8" → "C.utf8", "en_US.UTF-8" → "en_US.utf8"
+ * (glibc's normalised codeset: lower case, alphanumerics only).
+ */
+function localeDirName(locale) {
+    const m = /^([^.@]+)(?:\.([^@]+))?(@.+)?$/.exec(locale);
+    if (!m)
+        throw new errors_1.UserError(`'${locale}' is not a locale name`, "use names like 'C.UTF-8' or 'en_US.UTF-8'");
+    const [, base, codeset, modifier] = m;
+    const norm = codeset ? '.' + codeset.toLowerCase().replace(/[^a-z0-9]/g, '') : '';
+    return `${base}${norm}${modifier ?? ''}`;
+}
+function parseLocaleList(text) {
+    const names = text.split(/[,\s]+/).filter(Boolean);
+    if (!names.some((n) => localeDirName(n) === 'C.utf8'))
+        names.unshift('C.UTF-8');
+    return [...new Set(names)];
+}
+/**
+ * Puts compiled locales into <bundle>/vNN/lib/locale. C.UTF-8 is copied from glibc's own compiled
+ * copy (same glibc as the static libc.a); others are compiled with localedef from the same glibc.
+ */
+async function installLocales(locales, targetDir) {
+    (0, node_fs_1.mkdirSync)(targetDir, { recursive: true });
+    const installed = [];
+    for (const locale of locales) {
+        const dirName = localeDirName(locale);
+        const target = (0, node_path_1.join)(targetDir, dirName);
+        const system = (0, node_path_1.join)('/usr/lib/locale', dirName);
+        if (dirName === 'C.utf8' && (0, node_fs_1.existsSync)((0, node_path_1.join)(system, 'LC_CTYPE'))) {
+            (0, node_fs_1.cpSync)(system, target, { recursive: true });
+        }
+        else {
+            const m = /^([^.]+)\.(.+)$/.exec(locale);
+            if (!m)
+                throw new errors_1.UserError(`locale '${locale}' has no codeset`, "name the codeset, e.g. 'en_US.UTF-8'");
+            const charmap = m[2].toUpperCase() === 'UTF8' ? 'UTF-8' : m[2];
+            await (0, exec_1.run)('localedef', ['--no-archive', '-i', m[1], '-f', charmap, target]).catch((err) => {
+                throw new errors_1.UserError(`cannot compile locale ${locale}: ${err.message.split('\n').slice(-2).join(' ')}`, 'install the locale sources (apt-get install locales) or drop it from --locales');
+            });
+        }
+        installed.push(dirName);
+    }
+    return installed.sort();
+}
+
+
+/***/ }),
+
+/***/ 26612:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/**
+ * Generation of the linked-in module table (pure functions).
+ *
+ * Each module's objects are merged with `ld -r`; every global symbol the module defines is renamed
+ * `pgbm_<module>__<symbol>` (objcopy --redefine-syms) so that modules cannot clash with each other
+ * or with the backend; the generated C table maps the original names back to the renamed addresses
+ * for the wrapped dlsym (runtime/pgb_dl.c).
+ */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.moduleIdentifier = moduleIdentifier;
+exports.renamedSymbol = renamedSymbol;
+exports.redefineSymsFile = redefineSymsFile;
+exports.byteOrder = byteOrder;
+exports.validateModules = validateModules;
+exports.validateWalRedoPreload = validateWalRedoPreload;
+exports.generateModuleTable = generateModuleTable;
+exports.parseNmDefinedGlobals = parseNmDefinedGlobals;
+const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A module name as it can appear inside a C identifier. */
+function moduleIdentifier(name) {
+    const id = name.replace(/[^A-Za-z0-9_]/g, (c) => `_${c.charCodeAt(0).toString(16)}_`);
+    return id;
+}
+function renamedSymbol(module, symbol) {
+    return `pgbm_${moduleIdentifier(module)}__${symbol}`;
+}
+/** Lines for `objcopy --redefine-syms=<file>`. */
+function redefineSymsFile(module) {
+    return module.symbols.map((s) => `${s} ${renamedSymbol(module.name, s)}\n`).join('');
+}
+/** Sorts like C's strcmp (byte order), which the runtime's bsearch relies on. */
+function byteOrder(a, b) {
+    return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+function validateModules(modules) {
+    const seen = new Set();
+    for (const m of modules) {
+        if (!m.name || m.name.includes('/'))
+            throw new Error(`invalid module name '${m.name}'`);
+        if (seen.has(m.name))
+            throw new Error(`module '${m.name}' is linked in twice`);
+        seen.add(m.name);
+        for (const s of m.symbols) {
+            if (!C_IDENTIFIER.test(s))
+                throw new Error(`module '${m.name}' defines symbol '${s}', which is not a C identifier`);
+        }
+        if (!m.symbols.includes('Pg_magic_func')) {
+            throw new Error(`module '${m.name}' has no Pg_magic_func: it is not a PostgreSQL loadable module (missing PG_MODULE_MAGIC?)`);
+        }
+    }
+}
+function cString(s) {
+    return JSON.stringify(s);
+}
+/**
+ * Modules the builtin walredo loads at start as shared_preload_libraries would (so that they can
+ * register custom resource managers): each must be linked in, once.
+ */
+function validateWalRedoPreload(preload, modules) {
+    const linked = new Set(modules.map((m) => m.name));
+    const seen = new Set();
+    for (const name of preload) {
+        if (!linked.has(name))
+            throw new Error(`walredo preload module '${name}' is not linked in (linked: ${[...linked].sort(byteOrder).join(', ')})`);
+        if (seen.has(name))
+            throw new Error(`walredo preload module '${name}' is named twice`);
+        seen.add(name);
+    }
+}
+/**
+ * The C source of the table (runtime/pgb_modules.h describes its types) and of
+ * `pgb_walredo_preload`, the NULL-terminated names the builtin walredo loads at start, in order.
+ */
+function generateModuleTable(modules, walredoPreload = []) {
+    validateModules(modules);
+    validateWalRedoPreload(walredoPreload, modules);
+    const sorted = [...modules].sort((a, b) => byteOrder(a.name, b.name));
+    const out = [
+        '/* Generated by pg-bundle: modules linked into this static postgres. Do not edit. */',
+        '#include <stddef.h>',
+        '#include "pgb_modules.h"',
+        '',
+    ];
+    for (const m of sorted) {
+        const symbols = [...new Set(m.symbols)].sort(byteOrder);
+        const id = moduleIdentifier(m.name);
+        for (const s of symbols)
+            out.push(`extern char ${renamedSymbol(m.name, s)}[];`);
+        out.push(`static const pgb_symbol pgbm_${id}_symbols[] = {`);
+        for (const s of symbols)
+            out.push(`\t{${cString(s)}, (void *) ${renamedSymbol(m.name, s)}},`);
+        out.push('};', '');
+    }
+    out.push(`const pgb_module pgb_modules[] = {`);
+    for (const m of sorted) {
+        const id = moduleIdentifier(m.name);
+        out.push(`\t{${cString(m.name)}, pgbm_${id}_symbols, (int) (sizeof(pgbm_${id}_symbols) / sizeof(pgb_symbol))},`);
+    }
+    if (sorted.length === 0)
+        out.push('\t{NULL, NULL, 0},');
+    out.push('};', `const int pgb_nmodules = ${sorted.length};`, '');
+    out.push('const char *const pgb_walredo_preload[] = {');
+    for (const name of walredoPreload)
+        out.push(`\t${cString(name)},`);
+    out.push('\tNULL', '};', '');
+    return out.join('\n');
+}
+/** Global symbols defined by an object, from `nm -g --defined-only --format=posix` output. */
+function parseNmDefinedGlobals(nmOutput) {
+    const symbols = new Set();
+    for (const line of nmOutput.split('\n')) {
+        const parts = line.trim().split(/\s+/);
+        if (parts.length < 2)
+            continue;
+        const [name, type] = parts;
+        // Upper-case types are global; U (undefined) never appears with --defined-only but is skipped anyway.
+        if (/^[A-TV-Z]$/.test(type) && C_IDENTIFIER.test(name))
+            symbols.add(name);
+    }
+    return [...symbols].sort(byteOrder);
+}
+
+
+/***/ }),
+
+/***/ 73676:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.IN_TREE_MODULES = exports.NATIVE_TOOLS = void 0;
+exports.parseMakeVars = parseMakeVars;
+exports.librariesOf = librariesOf;
+exports.moduleLinkLibs = moduleLinkLibs;
+exports.siblingIncludes = siblingIncludes;
+exports.readMakeVars = readMakeVars;
+exports.prepareModule = prepareModule;
+exports.prepareInTreeModules = prepareInTreeModules;
+exports.copyModuleTree = copyModuleTree;
+exports.buildPgxsModule = buildPgxsModule;
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
+const exec_1 = __nccwpck_require__(37895);
+const module_table_1 = __nccwpck_require__(26612);
+const runtime_1 = __nccwpck_require__(481);
+exports.NATIVE_TOOLS = { ld: 'ld', nm: 'nm', objcopy: 'objcopy' };
+const PRINT_VARS_MAKEFILE = `pgb-print-vars:
+\t@echo 'NAME=$(strip $(NAME))'
+\t@echo 'MODULE_big=$(strip $(MODULE_big))'
+\t@echo 'MODULES=$(strip $(MODULES))'
+\t@echo 'OBJS=$(strip $(OBJS))'
+\t@echo 'SHLIB_LINK=$(strip $(SHLIB_LINK))'
+\t@echo 'SHLIB_LINK_INTERNAL=$(strip $(SHLIB_LINK_INTERNAL))'
+`;
+function parseMakeVars(output) {
+    const vars = {};
+    for (const line of output.split('\n')) {
+        const m = /^(NAME|MODULE_big|MODULES|OBJS|SHLIB_LINK|SHLIB_LINK_INTERNAL)=(.*)$/.exec(line.trim());
+        if (m)
+            vars[m[1]] = m[2].trim();
+    }
+    return {
+        NAME: vars.NAME ?? '',
+        MODULE_big: vars.MODULE_big ?? '',
+        MODULES: vars.MODULES ?? '',
+        OBJS: vars.OBJS ?? '',
+        SHLIB_LINK: vars.SHLIB_LINK ?? '',
+        SHLIB_LINK_INTERNAL: vars.SHLIB_LINK_INTERNAL ?? '',
+    };
+}
+/** Which libraries a module directory builds and from which objects (pure). */
+function librariesOf(vars) {
+    const words = (s) => s.split(/\s+/).filter(Boolean);
+    const library = vars.NAME || vars.MODULE_big;
+    const result = [];
+    if (library)
+        result.push({ name: library, objects: words(vars.OBJS) });
+    for (const m of words(vars.MODULES))
+        result.push({ name: m, objects: [`${m}.o`] });
+    return result;
+}
+/** Link flags a module asks for (e.g. -lseccomp), without the ones that only make sense for shared objects. */
+function moduleLinkLibs(vars) {
+    return [...vars.SHLIB_LINK.split(/\s+/), ...vars.SHLIB_LINK_INTERNAL.split(/\s+/)].filter((w) => /^-[lL]/.test(w));
+}
+/**
+ * Sibling directories a module's sources include from beside it (`#include "../neon/x.h"`), each
+ * with the first file named (pure). A storage service's walredo module shares a header this way.
+ */
+function siblingIncludes(sources) {
+    const found = new Map();
+    for (const text of sources)
+        for (const m of text.matchAll(/^\s*#\s*include\s+"\.\.\/([^/".][^/"]*)\/([^"]+)"/gm))
+            if (!found.has(m[1]))
+                found.set(m[1], m[2]);
+    return found;
+}
+/** The C sources and headers of a module directory (its own files, not subdirectories). */
+function moduleSources(dir) {
+    return (0, node_fs_1.readdirSync)(dir, { withFileTypes: true })
+        .filter((e) => e.isFile() && /\.(c|h)$/.test(e.name))
+        .map((e) => (0, node_fs_1.readFileSync)((0, node_path_1.join)(dir, e.name), 'utf8'));
+}
+async function readMakeVars(dir, workDir, makeArgs = []) {
+    (0, node_fs_1.mkdirSync)(workDir, { recursive: true });
+    const mk = (0, node_path_1.join)(workDir, 'pgb-print-vars.mk');
+    (0, node_fs_1.writeFileSync)(mk, PRINT_VARS_MAKEFILE);
+    const out = await (0, exec_1.capture)('make', [
+        '-s',
+        '-C',
+        dir,
+        '-f',
+        'Makefile',
+        '-f',
+        mk,
+        ...makeArgs,
+        'pgb-print-vars',
+    ]);
+    return parseMakeVars(out);
+}
+/**
+ * Merges a built library's objects (ld -r) and renames its global symbols per module
+ * (objcopy --redefine-syms), so it can be linked into the static postgres next to other modules.
+ */
+async function prepareModule(name, objects, origin, linkLibs, workDir, tools = exports.NATIVE_TOOLS) {
+    (0, node_fs_1.mkdirSync)(workDir, { recursive: true });
+    for (const o of objects) {
+        if (!(0, node_fs_1.existsSync)(o))
+            throw new errors_1.UserError(`module ${name}: object ${o} was not built`, 'check that the module builds with PGXS against this tree');
+    }
+    const merged = (0, node_path_1.join)(workDir, `${name}.merged.o`);
+    const renamed = (0, node_path_1.join)(workDir, `${name}.o`);
+    await (0, exec_1.run)(tools.ld, ['-r', '-o', merged, ...objects]);
+    const symbols = (0, module_table_1.parseNmDefinedGlobals)(await (0, exec_1.capture)(tools.nm, ['-g', '--defined-only', '--format=posix', merged]));
+    const module = { name, symbols };
+    const symsFile = (0, node_path_1.join)(workDir, `${name}.redefine-syms`);
+    (0, node_fs_1.writeFileSync)(symsFile, (0, module_table_1.redefineSymsFile)(module));
+    await (0, exec_1.run)(tools.objcopy, [`--redefine-syms=${symsFile}`, merged, renamed]);
+    (0, node_fs_1.rmSync)(merged);
+    return { ...module, origin, object: renamed, linkLibs };
+}
+/**
+ * The modules linked in from the tree itself: plpgsql (CREATE EXTENSION) and dict_snowball
+ * (snowball_create.sql) for initdb; amcheck for `compare`, which checks the old server's indexes
+ * under the new server (bt_index_check).
+ */
+exports.IN_TREE_MODULES = [
+    { dir: 'src/pl/plpgsql/src', library: 'plpgsql' },
+    { dir: 'src/backend/snowball', library: 'dict_snowball' },
+    { dir: 'contrib/amcheck', library: 'amcheck' },
+];
+async function prepareInTreeModules(buildDir, workDir, tools = exports.NATIVE_TOOLS) {
+    const result = [];
+    for (const m of exports.IN_TREE_MODULES) {
+        const dir = (0, node_path_1.join)(buildDir, m.dir);
+        const vars = await readMakeVars(dir, workDir);
+        const lib = librariesOf(vars).find((l) => l.name === m.library);
+        if (!lib)
+            throw new Error(`${m.dir}/Makefile no longer builds ${m.library}; pg-bundle needs updating for this tree`);
+        result.push(await prepareModule(lib.name, lib.objects.map((o) => (0, node_path_1.join)(dir, o)), 'in-tree', moduleLinkLibs(vars), (0, node_path_1.join)(workDir, 'modules'), tools));
+    }
+    return result;
+}
+/**
+ * Builds an external module directory with PGXS against the staged install of the same tree (in a
+ * copy, so the user's directory is not touched) and prepares each library it builds.
+ */
+/**
+ * Copies a module's directory under <workDir>/pgxs to build it there: alone to pgxs/<name> (callers
+ * find its objects there), or, when its sources include "../<sibling>/...", to pgxs/<parent>/<name>
+ * beside copies of those siblings, as they stand; a missing sibling is one line.
+ */
+function copyModuleTree(src, workDir, log) {
+    const siblings = siblingIncludes(moduleSources(src));
+    for (const [sibling, file] of siblings)
+        if (!(0, node_fs_1.existsSync)((0, node_path_1.join)((0, node_path_1.dirname)(src), sibling, file)))
+            throw new errors_1.UserError(`module ${(0, node_path_1.basename)(src)} includes "../${sibling}/${file}", which is not beside it (${(0, node_path_1.join)((0, node_path_1.dirname)(src), sibling, file)} does not exist)`, `pass the module from a checkout that has ${sibling}/ next to ${(0, node_path_1.basename)(src)}/`);
+    const copyRoot = siblings.size
+        ? (0, node_path_1.join)(workDir, 'pgxs', (0, node_path_1.basename)((0, node_path_1.dirname)(src)) || 'root')
+        : (0, node_path_1.join)(workDir, 'pgxs');
+    const copy = (0, node_path_1.join)(copyRoot, (0, node_path_1.basename)(src));
+    (0, node_fs_1.rmSync)(copy, { recursive: true, force: true });
+    (0, node_fs_1.mkdirSync)(copyRoot, { recursive: true });
+    (0, node_fs_1.cpSync)(src, copy, { recursive: true });
+    for (const sibling of siblings.keys()) {
+        (0, node_fs_1.rmSync)((0, node_path_1.join)(copyRoot, sibling), { recursive: true, force: true });
+        (0, node_fs_1.cpSync)((0, node_path_1.join)((0, node_path_1.dirname)(src), sibling), (0, node_path_1.join)(copyRoot, sibling), { recursive: true });
+        log.info(`module ${(0, node_path_1.basename)(src)}: built with its sibling directory ${sibling}/ (it includes from there)`);
+    }
+    return { copy, siblings };
+}
+async function buildPgxsModule(dir, origin, pgConfig, workDir, log, jobs, tools = exports.NATIVE_TOOLS, extraMakeArgs = [], 
+/** files copied into the module's build copy (e.g. a shared source the Makefile expects beside it) */
+extraFiles = []) {
+    const src = (0, node_path_1.resolve)(dir);
+    if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(src, 'Makefile')))
+        throw new errors_1.UserError(`module directory ${src} has no Makefile`, 'pass a PGXS module directory (with a Makefile using PGXS) to --module');
+    const { copy, siblings } = copyModuleTree(src, workDir, log);
+    for (const file of extraFiles)
+        (0, node_fs_1.cpSync)(file, (0, node_path_1.join)(copy, (0, node_path_1.basename)(file)));
+    // COPT maps the copy's path away, so the module's debug info (and the binary's build ID) do not depend on it
+    const makeArgs = [
+        'USE_PGXS=1',
+        `PG_CONFIG=${pgConfig}`,
+        `COPT=-ffile-prefix-map=${copy}=. -ffile-prefix-map=${(0, runtime_1.runtimeDir)()}=runtime -ffile-prefix-map=${(0, node_path_1.dirname)((0, node_path_1.dirname)(pgConfig))}=pg-install`,
+        ...extraMakeArgs,
+    ];
+    await log.step(`build module ${(0, node_path_1.basename)(src)} (PGXS)`, () => (0, exec_1.run)('make', ['-C', copy, `-j${jobs}`, ...makeArgs], {
+        logFile: (0, node_path_1.join)(workDir, 'logs', `module-${(0, node_path_1.basename)(src)}.log`),
+    }));
+    const vars = await readMakeVars(copy, workDir, makeArgs);
+    const libraries = librariesOf(vars);
+    if (libraries.length === 0)
+        throw new errors_1.UserError(`module directory ${src} builds no library (no MODULE_big, MODULES or NAME)`, 'use a PGXS Makefile that builds a loadable module');
+    const result = [];
+    for (const lib of libraries) {
+        result.push({
+            ...(await prepareModule(lib.name, lib.objects.map((o) => (0, node_path_1.join)(copy, o)), origin, moduleLinkLibs(vars), (0, node_path_1.join)(workDir, 'modules'), tools)),
+            ...(siblings.size ? { siblings: [...siblings.keys()] } : {}),
+        });
+    }
+    return result;
+}
+
+
+/***/ }),
+
+/***/ 93695:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.OUT_MARKER = void 0;
+exports.claimOutDir = claimOutDir;
+/**
+ * build's --out: a directory build may rewrite (it replaces vNN/, logs/vNN/ and .build/ there) only
+ * when it made it. It leaves a marker file; an unrelated non-empty directory, `/` and $HOME are refused.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_os_1 = __nccwpck_require__(48161);
+const node_path_1 = __nccwpck_require__(76760);
+const manifest_file_1 = __nccwpck_require__(91433);
+const errors_1 = __nccwpck_require__(70017);
+exports.OUT_MARKER = '.pg-bundle-out';
+const MARKER_TEXT = 'made by pg-bundle build: it may replace vNN/, logs/ and .build/ here\n';
+/** What a build directory written before the marker existed may hold. */
+const BUILD_ENTRY = /^(manifest\.json|v[1-9][0-9]*|logs|\.build|debug)$/;
+function madeByOlderBuild(dir, names) {
+    return names.every((n) => BUILD_ENTRY.test(n)) && (0, manifest_file_1.hasPgBundleManifest)(dir);
+}
+/** Makes or accepts `out` as build's output directory and marks it; refuses anything else. */
+function claimOutDir(outDir, home = (0, node_os_1.homedir)()) {
+    const out = (0, node_path_1.resolve)(outDir);
+    const rel = (0, node_path_1.relative)(out, (0, node_path_1.resolve)(home));
+    if (out === (0, node_path_1.resolve)('/') || rel === '' || (!rel.startsWith('..') && !rel.startsWith(node_path_1.sep)))
+        throw new errors_1.UserError(`--out ${out} is / , your home directory or one of its parents`, 'pass a directory of its own for the bundle, e.g. --out out');
+    if ((0, node_fs_1.existsSync)(out)) {
+        if (!(0, node_fs_1.statSync)(out).isDirectory())
+            throw new errors_1.UserError(`--out ${out} exists and is not a directory`, 'pass a directory path');
+        const names = (0, node_fs_1.readdirSync)(out);
+        if (names.length > 0 && !names.includes(exports.OUT_MARKER) && !madeByOlderBuild(out, names))
+            throw new errors_1.UserError(`--out ${out} is not empty and was not made by pg-bundle build (no ${exports.OUT_MARKER}); build would replace files in it`, 'pass a new or empty directory');
+    }
+    else
+        (0, node_fs_1.mkdirSync)(out, { recursive: true });
+    (0, node_fs_1.writeFileSync)((0, node_path_1.join)(out, exports.OUT_MARKER), MARKER_TEXT);
+    return out;
+}
+
+
+/***/ }),
+
+/***/ 481:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.runtimeDir = runtimeDir;
+exports.needsLibpqEncodingForwarders = needsLibpqEncodingForwarders;
+exports.compileRuntime = compileRuntime;
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const exec_1 = __nccwpck_require__(37895);
+const package_root_1 = __nccwpck_require__(43469);
+const module_table_1 = __nccwpck_require__(26612);
+function runtimeDir() {
+    return (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'runtime');
+}
+/**
+ * Paths of the work directory and of pg-bundle itself are mapped away (-ffile-prefix-map), so the
+ * debug info, and with it the binary's build ID, does not depend on where the build ran.
+ */
+async function compile(source, object, workDir, cc, cflags = []) {
+    const maps = [`-ffile-prefix-map=${workDir}=.`, `-ffile-prefix-map=${runtimeDir()}=runtime`];
+    // compiled from the source's own directory by its base name: the object's file symbol then
+    // holds no absolute path either
+    await (0, exec_1.run)(cc, [
+        '-O2',
+        '-g',
+        '-Wall',
+        '-fno-common',
+        ...cflags,
+        ...maps,
+        `-I${runtimeDir()}`,
+        '-c',
+        '-o',
+        object,
+        (0, node_path_1.basename)(source),
+    ], {
+        cwd: (0, node_path_1.dirname)(source),
+    });
+    return object;
+}
+/**
+ * v18+ name libpgcommon's encoding functions *_private (src/include/mb/pg_wchar.h); libpq.a then
+ * needs the public names, which only libpgcommon_shlib.a has (pure check of the header text).
+ */
+function needsLibpqEncodingForwarders(pgWcharHeader) {
+    return /#define\s+pg_encoding_to_char\s+pg_encoding_to_char_private/.test(pgWcharHeader);
+}
+/** Compiles the runtime shims and the generated module table. */
+async function compileRuntime(modules, workDir, options = {}) {
+    const cc = options.cc ?? 'gcc';
+    const cflags = options.cflags ?? [];
+    const dir = (0, node_path_1.join)(workDir, 'runtime');
+    (0, node_fs_1.mkdirSync)(dir, { recursive: true });
+    const rt = runtimeDir();
+    const table = (0, node_path_1.join)(dir, 'pgb_module_table.c');
+    (0, node_fs_1.writeFileSync)(table, (0, module_table_1.generateModuleTable)(modules, options.walredoPreload));
+    const obj = (name) => (0, node_path_1.join)(dir, `${name}.o`);
+    const dl = await compile((0, node_path_1.join)(rt, 'pgb_dl.c'), obj('pgb_dl'), workDir, cc, cflags);
+    const exec = await compile((0, node_path_1.join)(rt, 'pgb_exec.c'), obj('pgb_exec'), workDir, cc, cflags);
+    const locpath = await compile((0, node_path_1.join)(rt, 'pgb_locpath.c'), obj('pgb_locpath'), workDir, cc, cflags);
+    const random = await compile((0, node_path_1.join)(rt, 'pgb_random.c'), obj('pgb_random'), workDir, cc, cflags);
+    const tableObj = await compile(table, obj('pgb_module_table'), workDir, cc, cflags);
+    const frontend = [exec, locpath, random];
+    if (options.libpqEncodingForwarders)
+        frontend.push(await compile((0, node_path_1.join)(rt, 'pgb_libpq_encoding.c'), obj('pgb_libpq_encoding'), workDir, cc, cflags));
+    return { backend: [dl, exec, locpath, random, tableObj], frontend };
+}
+
+
+/***/ }),
+
+/***/ 82845:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.MAX_DIFFERING_SHARE = exports.MAX_CANDIDATES = exports.CONFIGURED_FILE = exports.TREE_LAYOUT = void 0;
+exports.readConfigured = readConfigured;
+exports.findSeedBase = findSeedBase;
+exports.movePaths = movePaths;
+exports.seedTree = seedTree;
+/**
+ * A compiled tree for a new source seeded from the compiled tree of a similar one (a fork tree made
+ * from an upstream tarball): the base's build directory and source are copied with their mtimes,
+ * the paths inside are moved to the new tree, and the new source is then synced in by content
+ * (source-snapshot.ts), so make rebuilds only what the differing files reach. Objects hold no build
+ * path (the compiler front maps them away), so a seeded tree yields the files a cold build does.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const exec_1 = __nccwpck_require__(37895);
+const source_snapshot_1 = __nccwpck_require__(80489);
+/**
+ * Layout of compiled trees that may seed others: 2 = dir: sources compiled from <cache>/snapshots/
+ * (layout 1 kept them at <build>.src, whose objects carry `..src/` paths in their debug info).
+ */
+exports.TREE_LAYOUT = 2;
+exports.CONFIGURED_FILE = '.pg-bundle-configured';
+function readConfigured(buildDir) {
+    try {
+        return JSON.parse((0, node_fs_1.readFileSync)((0, node_path_1.join)(buildDir, exports.CONFIGURED_FILE), 'utf8'));
+    }
+    catch {
+        return undefined;
+    }
+}
+/** At most this many compiled trees (the most recently configured) are compared with a new source. */
+exports.MAX_CANDIDATES = 4;
+function mtimeOf(path) {
+    try {
+        return (0, node_fs_1.statSync)(path).mtimeMs;
+    }
+    catch {
+        return 0;
+    }
+}
+/** A base is worth seeding from while at most this share of the new source's files differ. */
+exports.MAX_DIFFERING_SHARE = 0.25;
+/** The compiled tree of the same major and flags whose source is closest to `source`, if close enough. */
+function findSeedBase(input) {
+    if (!(0, node_fs_1.existsSync)(input.cacheBuildDir))
+        return undefined;
+    // the most recently used candidates only: each comparison reads both trees
+    const candidates = (0, node_fs_1.readdirSync)(input.cacheBuildDir)
+        .filter((name) => name.startsWith(`v${input.major}-`) && !name.includes('.'))
+        .map((name) => (0, node_path_1.join)(input.cacheBuildDir, name))
+        .filter((dir) => {
+        const c = dir === input.exclude ? undefined : readConfigured(dir);
+        return c?.flagsKey === input.flagsKey && c.layout === exports.TREE_LAYOUT;
+    })
+        .map((dir) => ({ dir, used: mtimeOf((0, node_path_1.join)(dir, exports.CONFIGURED_FILE)) }))
+        .sort((a, b) => b.used - a.used)
+        .slice(0, exports.MAX_CANDIDATES);
+    let best;
+    for (const { dir: buildDir } of candidates) {
+        const source = readConfigured(buildDir)?.source;
+        if (!source)
+            continue;
+        let differing, total;
+        try {
+            ({ differing, total } = (0, source_snapshot_1.differingPaths)(input.source, source));
+        }
+        catch {
+            continue; // another build is changing that tree's snapshot, or it is gone: not a base
+        }
+        if (differing.length > total * exports.MAX_DIFFERING_SHARE)
+            continue;
+        if (!best || differing.length < best.differing)
+            best = { buildDir, source, differing: differing.length, total };
+    }
+    return best;
+}
+/** Replaces every occurrence of the `moves` keys by their values (pure; one pass, longest key first). */
+function movePaths(text, moves) {
+    const keys = [...moves.keys()].sort((a, b) => b.length - a.length);
+    if (keys.length === 0)
+        return text;
+    const pattern = new RegExp(keys.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+    return text.replace(pattern, (m) => moves.get(m));
+}
+/** ELF objects, archives and executables: no text to move (and no path in them: the front maps it). */
+function isBinary(path) {
+    const fd = (0, node_fs_1.openSync)(path, 'r');
+    try {
+        const head = Buffer.alloc(8);
+        const n = (0, node_fs_1.readSync)(fd, head, 0, 8, 0);
+        const magic = head.subarray(0, n);
+        return (magic.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])) ||
+            magic.toString('latin1') === '!<arch>\n');
+    }
+    finally {
+        (0, node_fs_1.closeSync)(fd);
+    }
+}
+/** Moves paths inside every text file and symlink of `dir`, keeping each file's mtime. */
+function moveTreePaths(dir, moves) {
+    const needles = [...moves.keys()];
+    for (const d of (0, node_fs_1.readdirSync)(dir, { withFileTypes: true })) {
+        const path = (0, node_path_1.join)(dir, d.name);
+        if (d.isDirectory())
+            moveTreePaths(path, moves);
+        else if (d.isSymbolicLink()) {
+            const target = (0, node_fs_1.readlinkSync)(path);
+            const moved = movePaths(target, moves);
+            if (moved !== target) {
+                (0, node_fs_1.rmSync)(path);
+                (0, node_fs_1.symlinkSync)(moved, path);
+            }
+        }
+        else if (d.isFile() && !isBinary(path)) {
+            const text = (0, node_fs_1.readFileSync)(path, 'latin1');
+            if (!needles.some((n) => text.includes(n)))
+                continue;
+            const { atime, mtime } = (0, node_fs_1.statSync)(path);
+            (0, node_fs_1.writeFileSync)(path, movePaths(text, moves), 'latin1');
+            (0, node_fs_1.utimesSync)(path, atime, mtime);
+        }
+    }
+}
+/**
+ * Copies the base's build directory to `buildDir` and its source to `snapshot` (mtimes kept), then
+ * moves the paths inside to the new places. The caller syncs the new source into `snapshot` next.
+ */
+async function seedTree(base, buildDir, snapshot) {
+    for (const dir of [buildDir, snapshot])
+        (0, node_fs_1.rmSync)(dir, { recursive: true, force: true });
+    for (const dir of [buildDir, snapshot])
+        (0, node_fs_1.mkdirSync)((0, node_path_1.dirname)(dir), { recursive: true });
+    await (0, exec_1.run)('cp', ['-a', '--', base.buildDir, buildDir]);
+    // the base's record came along: until the seed is done this tree must not count as configured
+    (0, node_fs_1.rmSync)((0, node_path_1.join)(buildDir, exports.CONFIGURED_FILE), { force: true });
+    await (0, exec_1.run)('cp', ['-a', '--', base.source, snapshot]);
+    (0, node_fs_1.rmSync)((0, node_path_1.join)(snapshot, '.git'), { recursive: true, force: true });
+    moveTreePaths(buildDir, new Map([
+        [base.source, snapshot],
+        [base.buildDir, buildDir],
+    ]));
+}
+
+
+/***/ }),
+
+/***/ 80489:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.listTree = listTree;
+exports.differingPaths = differingPaths;
+exports.syncSnapshot = syncSnapshot;
+/**
+ * A private copy of a source directory (a fork checkout, `dir:`) that its compiled tree is built
+ * from. Kept in step by content, not by time: a file whose bytes did not change keeps its old mtime,
+ * a changed one gets a new one, so make (with header dependencies) rebuilds exactly what an edit
+ * touches, and a tree seeded from another source's compiled tree (seed-tree.ts) reuses every object
+ * the edits do not reach. The user's directory is only read.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+/** Not part of the source: version control data. */
+const SKIPPED = new Set(['.git']);
+/** Every path under `root` (relative, '/'-separated), .git left out. */
+function listTree(root) {
+    const entries = new Map();
+    const walk = (rel) => {
+        for (const d of (0, node_fs_1.readdirSync)((0, node_path_1.join)(root, rel), { withFileTypes: true })) {
+            if (SKIPPED.has(d.name))
+                continue;
+            const path = rel ? `${rel}/${d.name}` : d.name;
+            const st = (0, node_fs_1.lstatSync)((0, node_path_1.join)(root, path));
+            const kind = st.isSymbolicLink() ? 'link' : st.isDirectory() ? 'dir' : st.isFile() ? 'file' : undefined;
+            if (!kind)
+                continue;
+            entries.set(path, { kind, size: st.size, mode: st.mode & 0o777 });
+            if (kind === 'dir')
+                walk(path);
+        }
+    };
+    walk('');
+    return entries;
+}
+function sameContent(a, b, ea, eb) {
+    if (!eb || ea.kind !== eb.kind)
+        return false;
+    if (ea.kind === 'dir')
+        return true;
+    if (ea.kind === 'link')
+        return (0, node_fs_1.readlinkSync)(a) === (0, node_fs_1.readlinkSync)(b);
+    return ea.size === eb.size && ea.mode === eb.mode && (0, node_fs_1.readFileSync)(a).equals((0, node_fs_1.readFileSync)(b));
+}
+/** The paths whose content (or kind, or mode) differs between two trees, or that only one has. */
+function differingPaths(a, b) {
+    const ta = listTree(a);
+    const tb = listTree(b);
+    const differing = [];
+    for (const [path, e] of ta)
+        if (!sameContent((0, node_path_1.join)(a, path), (0, node_path_1.join)(b, path), e, tb.get(path)))
+            differing.push(path);
+    for (const path of tb.keys())
+        if (!ta.has(path))
+            differing.push(path);
+    return { differing, total: ta.size };
+}
+/**
+ * Makes `to` hold exactly the content of `from`: differing files copied (mtime now, or `from`'s
+ * with `keepTimes`), paths `from` lacks removed, identical ones left alone (their mtimes kept).
+ * Returns the paths written.
+ */
+function syncSnapshot(from, to, keepTimes = false) {
+    (0, node_fs_1.mkdirSync)(to, { recursive: true });
+    const source = listTree(from);
+    const target = listTree(to);
+    const written = [];
+    const removed = new Set();
+    // deepest first, so that a directory is removed after what it holds
+    for (const path of [...target.keys()].reverse()) {
+        const want = source.get(path);
+        if (!want || want.kind !== target.get(path).kind) {
+            (0, node_fs_1.rmSync)((0, node_path_1.join)(to, path), { recursive: true, force: true });
+            removed.add(path);
+        }
+    }
+    for (const [path, entry] of source) {
+        const dest = (0, node_path_1.join)(to, path);
+        const have = removed.has(path) ? undefined : target.get(path);
+        if (sameContent((0, node_path_1.join)(from, path), dest, entry, have))
+            continue;
+        if (entry.kind === 'dir')
+            (0, node_fs_1.mkdirSync)(dest, { recursive: true });
+        else if (entry.kind === 'link') {
+            (0, node_fs_1.rmSync)(dest, { force: true });
+            (0, node_fs_1.symlinkSync)((0, node_fs_1.readlinkSync)((0, node_path_1.join)(from, path)), dest);
+        }
+        else {
+            (0, node_fs_1.rmSync)(dest, { force: true });
+            (0, node_fs_1.copyFileSync)((0, node_path_1.join)(from, path), dest);
+            const st = (0, node_fs_1.statSync)((0, node_path_1.join)(from, path));
+            (0, node_fs_1.chmodSync)(dest, st.mode & 0o777);
+            if (keepTimes)
+                (0, node_fs_1.utimesSync)(dest, st.atime, st.mtime);
+        }
+        written.push(path);
+    }
+    return { written, removed: [...removed] };
+}
+
+
+/***/ }),
+
+/***/ 714:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.VERIFY_REQUIREMENTS = exports.REQUIREMENTS = void 0;
+exports.foreignArchitectures = foreignArchitectures;
+exports.aptInstallLine = aptInstallLine;
+exports.missingRequirements = missingRequirements;
+exports.ensureToolchain = ensureToolchain;
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
+const exec_1 = __nccwpck_require__(37895);
+exports.REQUIREMENTS = [
+    { what: 'C compiler', kind: 'command', name: 'gcc', debianPackage: 'gcc' },
+    { what: 'make', kind: 'command', name: 'make', debianPackage: 'make' },
+    {
+        what: 'ccache (compiles cached under the cache directory)',
+        kind: 'command',
+        name: 'ccache',
+        debianPackage: 'ccache',
+    },
+    { what: 'bison', kind: 'command', name: 'bison', debianPackage: 'bison' },
+    { what: 'flex', kind: 'command', name: 'flex', debianPackage: 'flex' },
+    { what: 'perl', kind: 'command', name: 'perl', debianPackage: 'perl' },
+    { what: 'pkg-config', kind: 'command', name: 'pkg-config', debianPackage: 'pkg-config' },
+    { what: 'binutils (ld -r)', kind: 'command', name: 'ld', debianPackage: 'binutils' },
+    { what: 'binutils (objcopy)', kind: 'command', name: 'objcopy', debianPackage: 'binutils' },
+    { what: 'binutils (nm)', kind: 'command', name: 'nm', debianPackage: 'binutils' },
+    { what: 'tar', kind: 'command', name: 'tar', debianPackage: 'tar' },
+    { what: 'bzip2 (source tarballs)', kind: 'command', name: 'bzip2', debianPackage: 'bzip2' },
+    { what: 'xz (Debian sources)', kind: 'command', name: 'xz', debianPackage: 'xz-utils' },
+    {
+        what: 'apt-get source (Debian sources)',
+        kind: 'command',
+        name: 'dpkg-source',
+        debianPackage: 'dpkg-dev',
+    },
+    {
+        what: "Debian's archive keyring (Debian sources)",
+        kind: 'file',
+        name: '/usr/share/keyrings/debian-archive-keyring.gpg',
+        debianPackage: 'debian-archive-keyring',
+    },
+    { what: 'static glibc', kind: 'static-lib', name: 'libc.a', debianPackage: 'libc6-dev' },
+    { what: 'static libstdc++ (for ICU)', kind: 'static-lib', name: 'libstdc++.a', debianPackage: 'g++' },
+    { what: 'static ICU (uc)', kind: 'static-lib', name: 'libicuuc.a', debianPackage: 'libicu-dev' },
+    { what: 'static ICU (i18n)', kind: 'static-lib', name: 'libicui18n.a', debianPackage: 'libicu-dev' },
+    { what: 'static ICU (data)', kind: 'static-lib', name: 'libicudata.a', debianPackage: 'libicu-dev' },
+    { what: 'static zlib', kind: 'static-lib', name: 'libz.a', debianPackage: 'zlib1g-dev' },
+    { what: 'static lz4', kind: 'static-lib', name: 'liblz4.a', debianPackage: 'liblz4-dev' },
+    { what: 'static zstd', kind: 'static-lib', name: 'libzstd.a', debianPackage: 'libzstd-dev' },
+    { what: 'static libseccomp', kind: 'static-lib', name: 'libseccomp.a', debianPackage: 'libseccomp-dev' },
+    {
+        what: "glibc's compiled C.UTF-8 locale",
+        kind: 'file',
+        name: '/usr/lib/locale/C.utf8/LC_CTYPE',
+        debianPackage: 'libc-bin',
+    },
+];
+/** What `verify` needs besides the bundle: an isolation tool for the empty-root runs. */
+exports.VERIFY_REQUIREMENTS = [
+    { what: 'bubblewrap (empty-root runs)', kind: 'command', name: 'bwrap', debianPackage: 'bubblewrap' },
+    {
+        what: 'setpriv (run initdb unprivileged when root)',
+        kind: 'command',
+        name: 'setpriv',
+        debianPackage: 'util-linux',
+    },
+];
+/** Debian architectures other than the machine's that the packages name (`libz-dev:arm64`), sorted (pure). */
+function foreignArchitectures(packages) {
+    return [...new Set(packages.flatMap((p) => (p.includes(':') ? [p.slice(p.indexOf(':') + 1)] : [])))].sort();
+}
+/** The exact command that installs what is missing (pure); a foreign architecture is added first. */
+function aptInstallLine(missing) {
+    const packages = [...new Set(missing.map((r) => r.debianPackage))].sort();
+    const foreign = foreignArchitectures(packages);
+    const add = foreign.map((a) => `sudo dpkg --add-architecture ${a} && `).join('');
+    return `${add}${foreign.length ? 'sudo apt-get update && ' : ''}sudo apt-get install -y --no-install-recommends ${packages.join(' ')}`;
+}
+async function staticLibPath(name, cc = 'gcc') {
+    try {
+        const path = await (0, exec_1.capture)(cc, [`-print-file-name=${name}`]);
+        return (0, node_path_1.isAbsolute)(path) && (0, node_fs_1.existsSync)(path) ? path : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+async function isPresent(r) {
+    switch (r.kind) {
+        case 'command':
+            return (0, exec_1.commandExists)(r.name);
+        case 'static-lib':
+            return (await staticLibPath(r.name, r.compiler)) !== undefined;
+        case 'file':
+            return (0, node_fs_1.existsSync)(r.name);
+    }
+}
+async function missingRequirements(requirements = exports.REQUIREMENTS) {
+    const missing = [];
+    for (const r of requirements)
+        if (!(await isPresent(r)))
+            missing.push(r);
+    return missing;
+}
+/**
+ * Checks the toolchain; with `install`, installs what is missing with apt-get (as the action does
+ * on runners), otherwise fails with the exact apt-get line to run.
+ */
+async function ensureToolchain(log, install, requirements = exports.REQUIREMENTS) {
+    let missing = await missingRequirements(requirements);
+    const onlyOptional = () => {
+        if (missing.some((r) => !r.optional))
+            return false;
+        for (const r of missing)
+            log.info(`${r.what} is not installed: building without it (${aptInstallLine([r])})`);
+        return true;
+    };
+    if (missing.length === 0)
+        return;
+    if (install) {
+        const packages = [...new Set(missing.map((r) => r.debianPackage))].sort();
+        const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
+        await log.step(`install build dependencies: ${packages.join(' ')}`, async () => {
+            const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+            for (const arch of foreignArchitectures(packages))
+                await (0, exec_1.run)(sudo[0] ?? 'dpkg', [...(sudo.length ? ['dpkg'] : []), '--add-architecture', arch], { env });
+            await (0, exec_1.run)(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'update', '-q'], { env });
+            await (0, exec_1.run)(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-q', '--no-install-recommends', ...packages], { env });
+        });
+        missing = await missingRequirements(requirements);
+    }
+    if (onlyOptional())
+        return;
+    missing = missing.filter((r) => !r.optional);
+    throw new errors_1.UserError(`the build machine lacks: ${missing.map((r) => `${r.what} (${r.name})`).join(', ')}`, `run: ${aptInstallLine(missing)}   (or pass --install-deps)`);
+}
+
+
+/***/ }),
+
+/***/ 95095:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.startVersion = startVersion;
+exports.finishVersion = finishVersion;
+/**
+ * What the static and the dynamic build of one version share: the work directories, the compiled
+ * tree (compiled-tree.ts) and the manifest entry's common part.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const resolve_1 = __nccwpck_require__(66221);
+const ccache_1 = __nccwpck_require__(81444);
+const compiled_tree_1 = __nccwpck_require__(50555);
+const components_1 = __nccwpck_require__(82873);
+const cross_1 = __nccwpck_require__(5701);
+const walredo_1 = __nccwpck_require__(90197);
+/** Fresh work and log directories, then the compiled tree staged into <work>/stage. */
+async function startVersion(job) {
+    const startedAt = Date.now();
+    const v = `v${job.major}`;
+    const work = (0, node_path_1.join)(job.out, '.build', v);
+    const logs = (0, node_path_1.join)(job.out, 'logs', v);
+    (0, node_fs_1.rmSync)(work, { recursive: true, force: true });
+    (0, node_fs_1.rmSync)(logs, { recursive: true, force: true });
+    const tree = await (0, compiled_tree_1.compileAndStage)({
+        major: job.major,
+        source: job.source,
+        icu: job.icu,
+        toolchain: job.toolchain,
+        target: job.target,
+        cacheDir: job.req.cacheDir,
+        stage: (0, node_path_1.join)(work, 'stage'),
+        logs,
+        jobs: job.req.jobs,
+        log: job.req.log,
+        // the dynamic build ships the whole install (libpq, every module); the bundle only its part
+        scope: job.req.linkage === 'dynamic' ? 'all' : (job.req.compileScope ?? 'bundle'),
+        ccache: job.req.ccache === false ? undefined : (0, ccache_1.findCcache)(),
+        debug: job.req.keepDebug,
+    });
+    return { v, work, logs, tree, startedAt };
+}
+/** Removes the scratch directory and returns the version's manifest entry. */
+function finishVersion(job, started, parts) {
+    (0, node_fs_1.rmSync)((0, node_path_1.join)(job.out, '.build'), { recursive: true, force: true });
+    const { source, major, icu } = job;
+    return {
+        postgres: { version: source.version.full, major, catversion: source.catversion },
+        source: (0, resolve_1.manifestSource)(source),
+        linkage: parts.linkage,
+        configureFlags: started.tree.args,
+        compilerFlags: started.tree.env.CFLAGS,
+        toolchain: job.toolchain,
+        icu: { version: icu.version, origin: icu.origin },
+        components: (0, components_1.componentsFor)({
+            major,
+            linkLibs: parts.linkLibs ?? [],
+            icu: { version: icu.version, fromSource: icu.prefix !== undefined },
+            gccMajor: job.gccMajor,
+            crossDebian: (0, cross_1.isCross)(job.target) ? job.target.platform.debian : undefined,
+        }, job.packages),
+        locales: parts.locales,
+        modules: parts.modules,
+        walredo: {
+            mode: job.walredo,
+            modules: [...new Set([...(0, walredo_1.walRedoModules)(job.walredo, parts.modules), ...(job.walredoPreload ?? [])])],
+            ...(job.walredoPreload?.length ? { preload: job.walredoPreload } : {}),
+        },
+        files: parts.files,
+        buildDurationSeconds: Math.round((Date.now() - started.startedAt) / 1000),
+    };
+}
+
+
+/***/ }),
+
+/***/ 90197:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.chooseWalRedoMode = chooseWalRedoMode;
+exports.walRedoModules = walRedoModules;
+exports.parseWalRedoPreload = parseWalRedoPreload;
+exports.builtinWalRedoDir = builtinWalRedoDir;
+exports.parseWrapList = parseWrapList;
+exports.builtinWalRedo = builtinWalRedo;
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
+const package_root_1 = __nccwpck_require__(43469);
+const modules_1 = __nccwpck_require__(73676);
+/**
+ * The walredo mode: 'fork' when the tree has its own --wal-redo (it is left alone), 'builtin'
+ * (pg-bundle's module) for upstream trees, unless the user chose otherwise.
+ */
+function chooseWalRedoMode(requested, treeHasWalRedo) {
+    if (requested === undefined || requested === '')
+        return treeHasWalRedo ? 'fork' : 'builtin';
+    if (requested !== 'builtin' && requested !== 'fork' && requested !== 'none') {
+        throw new errors_1.UserError(`--walredo '${requested}' is not a walredo mode`, "use 'builtin', 'fork' or 'none'");
+    }
+    if (requested === 'fork' && !treeHasWalRedo) {
+        throw new errors_1.UserError('--walredo fork was requested, but this tree has no --wal-redo mode in src/backend/main/main.c', "use --walredo builtin (pg-bundle's module) or none");
+    }
+    if (requested === 'builtin' && treeHasWalRedo) {
+        throw new errors_1.UserError('--walredo builtin was requested, but this tree already has its own --wal-redo mode', 'use --walredo fork (the default for such trees) and pass its walredo module with --module');
+    }
+    return requested;
+}
+/**
+ * The linked-in modules walredo loads (pure): pg-bundle's own in builtin mode; in fork mode the
+ * modules given with --module (the fork's walredo module and what it loads); none without walredo.
+ */
+function walRedoModules(mode, modules) {
+    if (mode === 'none')
+        return [];
+    const wanted = mode === 'builtin'
+        ? (origin) => origin === 'builtin'
+        : (origin) => origin !== 'in-tree' && origin !== 'builtin';
+    return modules.filter((m) => wanted(m.origin)).map((m) => m.name);
+}
+/**
+ * The modules of --walredo-preload (comma-separated; pure): the linked-in modules walredo loads at
+ * start as shared_preload_libraries would. The builtin walredo of a static bundle loads them from
+ * its module table; a fork's walredo loads its own modules itself, so in fork mode the list
+ * declares which ones it loads (the corpus server preloads them to write that WAL dialect, and
+ * the manifest records them). The dynamic build has no module table.
+ */
+function parseWalRedoPreload(text, mode, linkage = 'static') {
+    const names = (text ?? '').split(/[,\s]+/).filter(Boolean);
+    if (names.length === 0)
+        return [];
+    if (mode === 'none')
+        throw new errors_1.UserError("--walredo-preload needs a walredo, but the walredo mode is 'none'", 'use --walredo builtin (or fork, for a tree with its own) or drop --walredo-preload');
+    if (linkage !== 'static')
+        throw new errors_1.UserError('--walredo-preload works only for the static bundle (--linkage static)', 'drop --walredo-preload for the dynamic comparison build');
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup)
+        throw new errors_1.UserError(`--walredo-preload names '${dup}' twice`, 'name each module once');
+    return names;
+}
+function builtinWalRedoDir() {
+    return (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'modules', 'walredo');
+}
+/** Extra --wrap symbols the builtin walredo needs, from modules/walredo/link-flags.txt (pure). */
+function parseWrapList(text) {
+    return text
+        .split('\n')
+        .map((l) => l.replace(/#.*/, '').trim())
+        .filter(Boolean)
+        .map((l) => l.replace(/^-Wl,/, ''))
+        .flatMap((l) => l.split(/[\s,]+/))
+        .map((w) => w.replace(/^--wrap=/, ''))
+        .filter((w) => w && w !== '-Wl');
+}
+/**
+ * Builds pg-bundle's walredo module (modules/walredo) with PGXS against the staged tree. Its
+ * objects are linked in like any module (renamed, served from the table as `pg_bundle_walredo`);
+ * the dispatch shim (runtime/pgb_walredo_main.c, compiled by the same make against the tree's
+ * headers) is linked as it is, with the --wrap flags of modules/walredo/link-flags.txt.
+ */
+async function builtinWalRedo(pgConfig, workDir, log, jobs, tools) {
+    const dir = builtinWalRedoDir();
+    const flagsFile = (0, node_path_1.join)(dir, 'link-flags.txt');
+    if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(dir, 'Makefile')) || !(0, node_fs_1.existsSync)(flagsFile)) {
+        throw new errors_1.UserError(`pg-bundle's builtin walredo module is missing from ${dir}`, 'reinstall pg-bundle, or build with --walredo none');
+    }
+    const runtime = (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'runtime');
+    // the dispatch shim is compiled by the module's make from a copy beside it (PGB_RUNTIME_DIR=.), so
+    // no absolute path of this machine ends up in the objects
+    const modules = await (0, modules_1.buildPgxsModule)(dir, 'builtin', pgConfig, workDir, log, jobs, tools, ['PGB_RUNTIME_DIR=.'], [(0, node_path_1.join)(runtime, 'pgb_walredo_main.c')]);
+    const shim = (0, node_path_1.join)(workDir, 'pgxs', (0, node_path_1.basename)(dir), 'pgb_walredo_main.o');
+    if (!(0, node_fs_1.existsSync)(shim))
+        throw new Error(`the walredo build did not produce ${shim}`);
+    return { modules, objects: [shim], wraps: parseWrapList((0, node_fs_1.readFileSync)(flagsFile, 'utf8')) };
+}
+
+
+/***/ }),
+
 /***/ 77925:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -48013,7 +47945,7 @@ function hasPgBundleManifest(dir) {
 /**
  * The bundle manifest: the public record of what a bundle contains and how it was made.
  * Written by `build` (<out>/manifest.json), extended by `verify` (conformance), merged by
- * `publish` and read by `pin-bump` and `fetch`. Field meanings are documented in README.md.
+ * `publish` and read by `pin-bump` and `fetch`. Field meanings are documented in docs/manifest.md.
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MANIFEST_SCHEMA_VERSION = void 0;
@@ -48131,18 +48063,14 @@ function parseBoolean(spec, text) {
 
 /***/ }),
 
-/***/ 83457:
+/***/ 99780:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
 
-/**
- * Every option of every command, described once. The CLI (commander flags) and the action
- * (action.yml inputs) are both generated from this table, so the two front doors cannot drift.
- */
+/** The commands of both front doors, and what describes one of their options. */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.OPTION_SPECS = exports.COMMAND_NAMES = void 0;
-exports.optionsFor = optionsFor;
+exports.COMMAND_NAMES = void 0;
 /** Every command of both front doors. */
 exports.COMMAND_NAMES = [
     'build',
@@ -48157,6 +48085,23 @@ exports.COMMAND_NAMES = [
     'compare',
     'compatibility-status',
 ];
+
+
+/***/ }),
+
+/***/ 83457:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+/**
+ * Every option of every command, described once. The CLI (commander flags) and the action
+ * (action.yml inputs) are both generated from this table, so the two front doors cannot drift.
+ */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.OPTION_SPECS = void 0;
+exports.optionsFor = optionsFor;
+const option_spec_1 = __nccwpck_require__(99780);
 const BUILDING = ['build', 'run'];
 const VERIFYING = ['verify', 'run'];
 const PUBLISHING = ['publish', 'run'];
@@ -48165,7 +48110,7 @@ const BUMPING = ['pin-bump', 'run'];
 const FETCHING = ['fetch', 'rebuild-check', 'compare'];
 /** the commands that call GitHub */
 const CALLING = [...PUBLISHING, ...BUMPING, ...FETCHING, 'compatibility-status'];
-exports.OPTION_SPECS = [
+exports.OPTION_SPECS = optionTable([
     {
         key: 'pg',
         flag: '--pg <versions>',
@@ -48493,10 +48438,14 @@ exports.OPTION_SPECS = [
         input: 'verbose',
         kind: 'boolean',
         default: false,
-        commands: [...exports.COMMAND_NAMES],
+        commands: [...option_spec_1.COMMAND_NAMES],
         description: 'print debug output',
     },
-];
+]);
+/** The table as written, with each key kept as its literal type. */
+function optionTable(specs) {
+    return specs;
+}
 function optionsFor(command) {
     return exports.OPTION_SPECS.filter((o) => o.commands.includes(command));
 }
@@ -48505,7 +48454,7 @@ function optionsFor(command) {
 /***/ }),
 
 /***/ 90692:
-/***/ ((__unused_webpack_module, exports) => {
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
@@ -48515,6 +48464,11 @@ exports.platformById = platformById;
 exports.platformByElfMachine = platformByElfMachine;
 exports.hostPlatform = hostPlatform;
 exports.platformByArch = platformByArch;
+exports.archOption = archOption;
+exports.platformOrder = platformOrder;
+exports.foreignTools = foreignTools;
+const errors_1 = __nccwpck_require__(70017);
+const log_text_1 = __nccwpck_require__(11392);
 exports.PLATFORMS = [
     {
         id: 'linux-x86_64',
@@ -48526,6 +48480,7 @@ exports.PLATFORMS = [
         arch: 'x86_64',
         qemu: 'x86_64',
         auditArch: 0xc000003e,
+        qemuSystemPackage: 'qemu-system-x86',
     },
     {
         id: 'linux-aarch64',
@@ -48537,6 +48492,7 @@ exports.PLATFORMS = [
         arch: 'aarch64',
         qemu: 'aarch64',
         auditArch: 0xc00000b7,
+        qemuSystemPackage: 'qemu-system-arm',
     },
 ];
 /** The platform of an id as a manifest or pin writes it; undefined for one pg-bundle does not build. */
@@ -48558,6 +48514,1385 @@ function hostPlatform(arch = process.arch) {
 function platformByArch(value) {
     const v = value.trim().toLowerCase();
     return exports.PLATFORMS.find((p) => [p.arch, p.debian, p.id].includes(v));
+}
+const ARCH_CHOICES = exports.PLATFORMS.map((p) => `--arch ${p.arch}`).join(' or ');
+/**
+ * The one reader of `--arch` (build, doctor, verify, fetch): the platform it names, else this
+ * machine's (`machine.host`: hostPlatform(), `machine.nodeArch`: process.arch); refused in one line otherwise.
+ */
+function archOption(arch, machine = {
+    host: hostPlatform(),
+    nodeArch: process.arch,
+}) {
+    if (arch !== undefined) {
+        const named = platformByArch(arch);
+        if (!named)
+            throw new errors_1.UserError(`--arch ${(0, log_text_1.shown)(arch)} names no platform pg-bundle builds for`, `pass ${ARCH_CHOICES}`);
+        return named;
+    }
+    if (!machine.host)
+        throw new errors_1.UserError(`this machine's architecture (${(0, log_text_1.shown)(machine.nodeArch)}) is none pg-bundle builds for`, `pass ${ARCH_CHOICES}, or run pg-bundle on x86_64 or aarch64 Linux`);
+    return machine.host;
+}
+/** Platform ids in the order pg-bundle lists them (x86-64 first), ids it does not know last (pure). */
+function platformOrder(ids) {
+    const rank = (id) => {
+        const i = exports.PLATFORMS.findIndex((p) => p.id === id);
+        return i < 0 ? exports.PLATFORMS.length : i;
+    };
+    return [...ids].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+/**
+ * What another machine runs to compile for `p` and to run its programs (pure; the build needs them
+ * for a cross build, verify for a bundle of another platform): Debian's cross C compiler, qemu-user
+ * with its binfmt_misc entry, and qemu-system for a whole machine of `p`.
+ */
+function foreignTools(p) {
+    return {
+        cc: { command: `${p.triplet}-gcc`, debianPackage: `gcc-${p.triplet}` },
+        qemuUser: {
+            command: `qemu-${p.qemu}-static`,
+            debianPackage: 'qemu-user-static',
+            binfmtEntry: `/proc/sys/fs/binfmt_misc/qemu-${p.qemu}`,
+        },
+        qemuSystem: { command: `qemu-system-${p.qemu}`, debianPackage: p.qemuSystemPackage },
+    };
+}
+
+
+/***/ }),
+
+/***/ 59112:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.doctorCommand = void 0;
+exports.requirementsFor = requirementsFor;
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const context_1 = __nccwpck_require__(78480);
+const cache_1 = __nccwpck_require__(40611);
+const errors_1 = __nccwpck_require__(70017);
+const kernel_1 = __nccwpck_require__(91906);
+const session_1 = __nccwpck_require__(97935);
+const platform_1 = __nccwpck_require__(90692);
+const cross_1 = __nccwpck_require__(5701);
+const toolchain_1 = __nccwpck_require__(714);
+/** What build and verify need on this machine for bundles of `target` (pure given the host). */
+function requirementsFor(target, host = (0, platform_1.hostPlatform)()) {
+    const cross = host && target.id !== host.id ? (0, cross_1.crossRequirements)(target) : [];
+    return [...toolchain_1.REQUIREMENTS, ...cross, ...toolchain_1.VERIFY_REQUIREMENTS];
+}
+/** `pg-bundle doctor`: lists what the machine lacks for build and verify; --install-deps installs it. */
+const doctorCommand = async (options, ctx) => {
+    const target = (0, platform_1.archOption)((0, context_1.stringOption)(options, 'arch'));
+    const all = requirementsFor(target);
+    const install = (0, context_1.boolOption)(options, 'installDeps');
+    if (install)
+        await (0, toolchain_1.ensureToolchain)(ctx.log, true, all);
+    const missing = await (0, toolchain_1.missingRequirements)(all);
+    for (const r of all)
+        ctx.log.info(`${missing.includes(r) ? (r.optional ? 'missing' : 'MISSING') : 'ok     '} ${r.what} (${r.name})`);
+    const kernel = (0, session_1.walRedoNeedsVm)(target.id)
+        ? await guestKernelStatus((0, node_path_1.join)((0, context_1.stringOption)(options, 'cacheDir') ?? (0, cache_1.defaultCacheDir)(), 'vm-kernel'), install && missing.length === 0, ctx.log)
+        : 'ok';
+    if (missing.some((r) => !r.optional)) {
+        ctx.log.error(`run: ${(0, toolchain_1.aptInstallLine)(missing)}   (or pass --install-deps)`);
+        return 1;
+    }
+    return kernel === 'ok' ? 0 : 1;
+};
+exports.doctorCommand = doctorCommand;
+/**
+ * The arm64 kernel verify boots walredo's VM with (downloaded, not installed: an arm64 kernel
+ * package does not install on another architecture); `install` downloads it into the cache.
+ */
+async function guestKernelStatus(parent, install, log) {
+    const what = 'AArch64 guest kernel for verify (Debian arm64 kernel package, unpacked in the cache)';
+    try {
+        const kernel = install
+            ? await log.step(`download the ${what}`, () => (0, kernel_1.provisionGuestKernel)(parent))
+            : (0, kernel_1.findGuestKernel)((0, node_path_1.join)(parent, (0, node_fs_1.readdirSync)(parent).sort().reverse()[0] ?? 'none'));
+        log.info(`ok      ${what} (${kernel.release})`);
+        return 'ok';
+    }
+    catch (e) {
+        const why = (0, errors_1.errorMessage)(e).split('\n')[0];
+        log.info(`MISSING ${what} (${parent}): ${install ? why : 'pass --install-deps to download it'}`);
+        return 'missing';
+    }
+}
+
+
+/***/ }),
+
+/***/ 84840:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.apiClient = apiClient;
+exports.tokenMayGoTo = tokenMayGoTo;
+exports.apiTakesToken = apiTakesToken;
+/**
+ * How fetch reaches GitHub: the access it is given, the API client made of it, and where the token
+ * may go (pure): never to a host that is not GitHub's or the configured API's, never over plain http
+ * but to this machine.
+ */
+const client_1 = __nccwpck_require__(96584);
+const deadlines_1 = __nccwpck_require__(32042);
+/** The API client of a fetch (its API URL, log and retry policy), with or without a token. */
+function apiClient(token, access) {
+    return (0, client_1.createGitHubClient)({
+        token,
+        apiUrl: access.apiUrl,
+        log: access.log,
+        retry: access.retry,
+        deadlines: access.deadlines ?? (0, deadlines_1.deadlinesOf)(),
+    });
+}
+/** GitHub's own download hosts: a release download redirects from github.com to one of the others. */
+const GITHUB_DOWNLOAD_HOSTS = new Set([
+    'github.com',
+    'objects.githubusercontent.com',
+    'release-assets.githubusercontent.com',
+]);
+/**
+ * Whether the token may be sent to `url` (pure): only over https, only to GitHub's download hosts or
+ * to the origin of the configured API URL (GitHub Enterprise Server), never with user info in the URL.
+ */
+function tokenMayGoTo(url, apiUrl) {
+    let u;
+    try {
+        u = new URL(url);
+    }
+    catch {
+        return false;
+    }
+    if (u.protocol !== 'https:' || u.username || u.password)
+        return false;
+    if (GITHUB_DOWNLOAD_HOSTS.has(u.hostname) && u.port === '')
+        return true;
+    if (!apiUrl)
+        return false;
+    try {
+        const api = new URL(apiUrl);
+        return api.protocol === 'https:' && api.origin === u.origin;
+    }
+    catch {
+        return false;
+    }
+}
+/**
+ * Whether the API may be sent the token: https (GitHub, GitHub Enterprise Server), or plain http to
+ * this machine only (a local test server), never plain http elsewhere.
+ */
+function apiTakesToken(apiUrl) {
+    if (apiUrl === undefined)
+        return true; // api.github.com
+    try {
+        const u = new URL(apiUrl);
+        return u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.has(u.hostname));
+    }
+    catch {
+        return false;
+    }
+}
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+
+/***/ }),
+
+/***/ 85347:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.VERSION_KEY = exports.MAX_MANIFEST_BYTES = exports.PIN_VOUCHER = void 0;
+exports.sumsVoucher = sumsVoucher;
+exports.checkSha256 = checkSha256;
+exports.maxArchiveBytes = maxArchiveBytes;
+exports.maxAssetBytes = maxAssetBytes;
+exports.refuseCredentials = refuseCredentials;
+exports.checkManifestAgainstPin = checkManifestAgainstPin;
+exports.manifestShapeProblems = manifestShapeProblems;
+exports.refuse = refuse;
+const schema_1 = __nccwpck_require__(42068);
+const walredo_dialect_1 = __nccwpck_require__(20172);
+const errors_1 = __nccwpck_require__(70017);
+const hash_1 = __nccwpck_require__(95138);
+const log_text_1 = __nccwpck_require__(11392);
+exports.PIN_VOUCHER = {
+    requires: 'the pin requires',
+    fix: 'do not use it: the asset was replaced or damaged. Re-run pin-bump for the release you want, or re-publish the pinned one',
+};
+function sumsVoucher(tag, repository) {
+    return {
+        requires: `SHA256SUMS of release ${tag} in ${repository} lists`,
+        fix: 'do not use it: the asset was replaced or damaged after publishing. Re-publish the release (publish --replace)',
+    };
+}
+/** The data's sha256, refused unless it is the one the voucher states for `url`. */
+function checkSha256(data, want, url, what, voucher) {
+    const actual = (0, hash_1.sha256)(data);
+    if (actual !== want)
+        throw new errors_1.UserError(`the downloaded ${what} has sha256 ${actual}, ${voucher.requires} ${want} (${url})`, voucher.fix);
+    return actual;
+}
+exports.MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+/**
+ * Room for manifest.json, tar headers and padding beyond the files the pin declares (a bundle of
+ * five versions has about 3,500 entries: under 4 MiB of headers and padding). It bounds, with the
+ * declared sizes, how much a decompression bomb can make fetch hold before it is stopped.
+ */
+const TAR_OVERHEAD = exports.MAX_MANIFEST_BYTES + 8 * 1024 * 1024;
+/** The largest uncompressed archive the pin allows: its versions' file sizes plus tar overhead. */
+function maxArchiveBytes(pin) {
+    return Object.values(pin.versions).reduce((sum, v) => sum + v.bundleSize, 0) + TAR_OVERHEAD;
+}
+/** The largest asset the pin allows: zstd never grows incompressible data by more than a few bytes per 128 KiB block. */
+function maxAssetBytes(pin) {
+    return Math.ceil(maxArchiveBytes(pin) * 1.01) + 1024 * 1024;
+}
+/** The pin's URLs, refused when they carry credentials (they would be printed, logged and retried). */
+function refuseCredentials(pin, chosen, where) {
+    const urls = { assetUrl: chosen.assetUrl, releaseUrl: pin.releaseUrl, manifestUrl: chosen.manifestUrl };
+    for (const field of ['assetUrl', 'releaseUrl', 'manifestUrl']) {
+        const value = urls[field];
+        if (!value)
+            continue;
+        let url;
+        try {
+            url = new URL(value);
+        }
+        catch {
+            continue; // the schema checked the form
+        }
+        if (url.username || url.password) {
+            url.username = url.username ? '***' : '';
+            url.password = url.password ? '***' : '';
+            throw new errors_1.UserError(`${where}: ${field} carries credentials (${url.toString()})`, 'remove the user and password from the URL; give a token for a private release repository with --token or GITHUB_TOKEN instead');
+        }
+    }
+}
+/**
+ * The bundle's own manifest, refused when its shape is not one fetch relies on, when it contradicts
+ * the pin, or when it lacks what the pin requires.
+ */
+function checkManifestAgainstPin(manifest, pin) {
+    const problems = [...manifestShapeProblems(manifest)];
+    if (problems.length === 0)
+        problems.push(...pinMismatches(manifest, pin));
+    if (problems.length)
+        throw refuse(problems.slice(0, 10).join('; '));
+    refuseUnmetRequirements(manifest, pin);
+}
+/** What the pin says that the bundle's manifest contradicts (pure). */
+function pinMismatches(manifest, pin) {
+    const problems = [];
+    // an x86-64 bundle behind an aarch64 asset name (or the reverse) would not even start
+    if (manifest.platform !== pin.platform)
+        problems.push(`the bundle is built for ${(0, log_text_1.shown)(String(manifest.platform))}, the pin's ${pin.platform} asset must hold a ${pin.platform} bundle`);
+    for (const [major, v] of Object.entries(pin.versions)) {
+        const m = manifest.versions[major];
+        if (!m)
+            problems.push(`the pin lists PostgreSQL ${major} but the bundle does not contain it`);
+        else if (v.postgresVersion !== m.postgres.version)
+            problems.push(`v${major}: the pin says PostgreSQL ${v.postgresVersion}, the bundle has ${(0, log_text_1.shown)(m.postgres.version)}`);
+    }
+    // only what the pin lists is installed: a major it does not name was never reviewed
+    for (const major of Object.keys(manifest.versions))
+        if (!pin.versions[major])
+            problems.push(`the bundle contains PostgreSQL ${(0, log_text_1.shown)(major)}, which the pin does not list`);
+    return problems;
+}
+exports.VERSION_KEY = /^[1-9][0-9]*$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+/** Shape problems of a manifest fetch relies on: version keys, file entries (pure). */
+function manifestShapeProblems(manifest) {
+    const problems = [];
+    for (const [key, v] of Object.entries(manifest.versions)) {
+        if (!exports.VERSION_KEY.test(key)) {
+            problems.push(`version key ${(0, log_text_1.shown)(JSON.stringify(key))} is not a major version number`);
+            continue;
+        }
+        const entry = v;
+        if (typeof entry?.postgres?.version !== 'string' || !Array.isArray(entry.files)) {
+            problems.push(`version ${key} has no postgres.version or no files list`);
+            continue;
+        }
+        if (!(0, schema_1.postgresVersionPattern)().test(entry.postgres.version)) {
+            problems.push(`version ${key} has postgres.version "${(0, log_text_1.shown)(entry.postgres.version)}", not a PostgreSQL version (the pin schema's pattern ${(0, schema_1.postgresVersionPattern)().source})`);
+            continue;
+        }
+        for (const f of entry.files)
+            if (!wellFormedFile(f, key))
+                problems.push(`version ${key} lists a malformed file entry ${(0, log_text_1.shown)(JSON.stringify(f), 120)}`);
+    }
+    return problems;
+}
+/** A file entry fetch can check an archive entry against: its path in vNN/, sha256, size and mode. */
+function wellFormedFile(file, key) {
+    return (typeof file?.path === 'string' &&
+        file.path.startsWith(`v${key}/`) &&
+        typeof file.sha256 === 'string' &&
+        SHA256.test(file.sha256) &&
+        Number.isSafeInteger(file.size) &&
+        file.size >= 0 &&
+        (file.mode === '0755' || file.mode === '0644'));
+}
+/**
+ * The storage service's requirements (`requires` in the pin) checked against the bundle's own
+ * manifest, which the pin's sha256 vouches for (the pin's per-version facts could be edited).
+ */
+function refuseUnmetRequirements(manifest, pin) {
+    const dialects = Object.fromEntries(Object.entries(manifest.versions).map(([major, v]) => [
+        major,
+        { walredo: typeof v.walredo?.mode === 'string' ? (0, walredo_dialect_1.pinnedWalRedo)(v) : undefined },
+    ]));
+    const unmet = (0, walredo_dialect_1.unmetRequirements)(dialects, pin.requires?.walredo);
+    if (unmet.length > 0)
+        throw new errors_1.UserError(`the pinned bundle ${pin.tag} does not provide what the pin requires: ${unmet.join('; ')}`, 'pin a bundle built for the storage service\'s WAL (e.g. from its fork\'s tree with --walredo fork), or change "requires" in a reviewed pull request');
+}
+/** A bundle that does not match its manifest or the pin, refused in one line naming the problem. */
+function refuse(problem) {
+    return new errors_1.UserError(`the bundle does not match its manifest or the pin: ${problem}`, 'do not use this bundle; re-publish the release or pin another one');
+}
+
+
+/***/ }),
+
+/***/ 91321:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.fetchCommand = void 0;
+/** `pg-bundle fetch --pin-file <pin> --out <dir> [--arch <arch>]`: the pinned bundle into --out. */
+const context_1 = __nccwpck_require__(78480);
+const access_1 = __nccwpck_require__(38261);
+const deadlines_1 = __nccwpck_require__(32042);
+const retry_1 = __nccwpck_require__(48129);
+const errors_1 = __nccwpck_require__(70017);
+const fetch_1 = __nccwpck_require__(28684);
+const fetchCommand = async (options, ctx) => {
+    const pinPath = (0, context_1.stringOption)(options, 'pinFile');
+    if (!pinPath)
+        throw new errors_1.UserError('fetch needs a pin file', 'pass --pin-file <path to postgres-bundle.json>');
+    const access = (0, access_1.githubAccess)(options, ctx);
+    const result = await (0, fetch_1.fetchBundle)({
+        pinPath,
+        outDir: (0, context_1.stringOption)(options, 'out') ?? 'out',
+        token: access.token,
+        apiUrl: access.apiUrl,
+        log: ctx.log,
+        retry: (0, retry_1.retryPolicy)(),
+        deadlines: (0, deadlines_1.deadlinesOption)((0, context_1.stringOption)(options, 'timeout')),
+        arch: (0, context_1.stringOption)(options, 'arch'),
+    });
+    ctx.setOutput('dir', result.dir);
+    ctx.setOutput('tag', result.tag);
+    ctx.setOutput('sha256', result.sha256);
+    const versions = result.versions
+        .map((m, i) => `v${m} (PostgreSQL ${result.postgresVersions[i]})`)
+        .join(', ');
+    await ctx.addSummary(`### pg-bundle fetch\n\nUnpacked \`${result.tag}\` (${result.platform}) into \`${result.dir}\`: ${versions}; sha256 \`${result.sha256}\`, checked against the pin and every file against its manifest.\n`);
+    return 0;
+};
+exports.fetchCommand = fetchCommand;
+
+
+/***/ }),
+
+/***/ 33190:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.downloadPinned = downloadPinned;
+/**
+ * Downloading the pinned asset: through the API when a token may go there (private repositories),
+ * else by its URL (file://, or http(s) with each redirect checked on its own), retrying transient
+ * failures and never reading more than the pin allows.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_url_1 = __nccwpck_require__(73136);
+const deadlines_1 = __nccwpck_require__(32042);
+const errors_1 = __nccwpck_require__(73116);
+const retry_1 = __nccwpck_require__(48129);
+const errors_2 = __nccwpck_require__(70017);
+const access_1 = __nccwpck_require__(84840);
+const checks_1 = __nccwpck_require__(85347);
+const release_assets_1 = __nccwpck_require__(66071);
+/** The pinned asset, at most as large as the pin allows. */
+async function downloadPinned(pin, access) {
+    const policy = access.retry ?? retry_1.DEFAULT_RETRY;
+    const maxBytes = (0, checks_1.maxAssetBytes)(pin);
+    const viaApi = access.token && (0, access_1.apiTakesToken)(access.apiUrl)
+        ? await (0, release_assets_1.downloadPinnedAsset)(pin, access.token, access, maxBytes)
+        : undefined;
+    return viaApi ?? (await downloadUrl(pin.assetUrl, access, policy, maxBytes));
+}
+const MAX_REDIRECTS = 10;
+/**
+ * One GET of a download URL, following redirects by hand so that each hop is checked on its own
+ * (the token never follows a redirect to another host); at most `maxBytes` are read.
+ */
+async function downloadOnce(url, access, maxBytes) {
+    const { token, apiUrl } = access;
+    const get = (0, deadlines_1.fetchWithDeadlines)(fetch, access.deadlines ?? (0, deadlines_1.deadlinesOf)());
+    let at = url;
+    for (let hop = 0;; hop++) {
+        const authorised = token !== undefined && (0, access_1.tokenMayGoTo)(at, apiUrl);
+        let res;
+        try {
+            res = await get(at, {
+                headers: authorised ? { authorization: `token ${token}` } : {},
+                redirect: 'manual',
+            });
+        }
+        catch (err) {
+            // no answer: undici says only "fetch failed"; its cause names what failed
+            throw new retry_1.HttpFailureError(500, (0, errors_1.connectionFailure)(err) ?? err.message);
+        }
+        const location = res.headers.get('location');
+        if (res.status >= 300 && res.status < 400 && location) {
+            await res.body?.cancel();
+            if (hop >= MAX_REDIRECTS)
+                throw new errors_2.UserError(`downloading ${url} failed: too many redirects`, 'check the pin file');
+            at = new URL(location, at).toString();
+            if (!/^https?:$/.test(new URL(at).protocol))
+                throw new errors_2.UserError(`downloading ${url} redirected to ${at}`, 'check the pin file');
+            continue;
+        }
+        if (res.ok) {
+            try {
+                return await readBounded(res, url, maxBytes);
+            }
+            catch (err) {
+                if (err instanceof errors_2.UserError)
+                    throw err;
+                // a missed deadline or a dropped connection while reading: retried like one before the answer
+                throw new retry_1.HttpFailureError(500, (0, errors_2.errorMessage)(err));
+            }
+        }
+        await res.body?.cancel();
+        const headers = Object.fromEntries(res.headers.entries());
+        const refused = res.status === 404 || res.status === 401 || res.status === 403;
+        if (refused && !headers['retry-after'] && headers['x-ratelimit-remaining'] !== '0')
+            throw new errors_2.UserError(`downloading ${url} failed: ${res.status} ${res.statusText}`, 'for a private release repository give a token that can read it (--token or GITHUB_TOKEN), and check the pin');
+        throw new retry_1.HttpFailureError(res.status, res.statusText, { headers });
+    }
+}
+/** The response body, refused as soon as it grows beyond `maxBytes`. */
+async function readBounded(res, url, maxBytes) {
+    const chunks = [];
+    let total = 0;
+    if (!res.body)
+        return Buffer.alloc(0);
+    for await (const chunk of res.body) {
+        total += chunk.length;
+        if (total > maxBytes) {
+            await res.body.cancel().catch(() => undefined);
+            throw new errors_2.UserError(`${url} is larger than the ${maxBytes} bytes the pin allows`, 'do not use this asset: its size does not match the pinned bundle');
+        }
+        chunks.push(Buffer.from(chunk));
+    }
+    return Buffer.concat(chunks);
+}
+function readLocalAsset(url, maxBytes) {
+    let path;
+    try {
+        path = (0, node_url_1.fileURLToPath)(url);
+    }
+    catch (err) {
+        throw new errors_2.UserError(`cannot read ${url}: ${err.message}`, 'check the pin file');
+    }
+    let size;
+    try {
+        size = (0, node_fs_1.statSync)(path).size;
+    }
+    catch {
+        throw new errors_2.UserError(`the pinned asset ${path} does not exist (${url})`, 'check the pin file');
+    }
+    if (size > maxBytes)
+        throw new errors_2.UserError(`${url} is larger than the ${maxBytes} bytes the pin allows`, 'check the pin file');
+    return (0, node_fs_1.readFileSync)(path);
+}
+/** The asset by its URL (file:// or http(s)), retrying transient failures. */
+async function downloadUrl(url, access, policy, maxBytes) {
+    if (url.startsWith('file://'))
+        return readLocalAsset(url, maxBytes);
+    if (!/^https?:\/\//.test(url))
+        throw new errors_2.UserError(`cannot download ${url}: only http(s) and file URLs are supported`, 'check the pin file');
+    const { log } = access;
+    try {
+        return await (0, retry_1.withRetries)(() => downloadOnce(url, access, maxBytes), (err, attempt) => err instanceof errors_2.UserError ? retry_1.NO_RETRY : (0, retry_1.retryDecision)(err, attempt, policy, Date.now()), (decision, attempt) => log.warn((0, retry_1.retryMessage)(`downloading ${url}`, decision, attempt, policy.maxRetries)));
+    }
+    catch (err) {
+        if (err instanceof errors_2.UserError)
+            throw err;
+        const failure = err;
+        const answer = failure.response ? `${failure.status} ${failure.message}` : failure.message;
+        throw new errors_2.UserError(`downloading ${url} failed: ${answer}`, 'check the network and the pin file; run fetch again');
+    }
+}
+
+
+/***/ }),
+
+/***/ 84697:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.safeArchivePath = safeArchivePath;
+exports.unpackBundle = unpackBundle;
+/**
+ * Unpacking a bundle archive as it is decompressed, entry by entry, checking each entry before it is
+ * written: the refusals of a hostile archive (links, paths out of the versions, paths written twice
+ * or through a file, files the manifest does not list or lists otherwise) live here.
+ */
+const node_crypto_1 = __nccwpck_require__(77598);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const tar = __importStar(__nccwpck_require__(56118));
+const manifest_file_1 = __nccwpck_require__(91433);
+const naming_1 = __nccwpck_require__(27161);
+const errors_1 = __nccwpck_require__(70017);
+const log_text_1 = __nccwpck_require__(11392);
+const checks_1 = __nccwpck_require__(85347);
+const zstd_1 = __nccwpck_require__(12969);
+/** Rejects archive paths that are absolute or climb out of the target directory. */
+function safeArchivePath(name) {
+    const trimmed = name.replace(/\/+$/, '');
+    const norm = (0, node_path_1.normalize)(trimmed);
+    if (!trimmed || (0, node_path_1.isAbsolute)(trimmed) || norm.startsWith('..') || norm.split('/').includes('..')) {
+        throw new errors_1.UserError(`the archive contains an unsafe path: ${(0, log_text_1.shown)(name)}`, 'do not unpack this file; it was not written by pg-bundle');
+    }
+    return norm;
+}
+/**
+ * Limits on an archive path, checked before anything is created for it: far beyond any real bundle
+ * (its deepest path has about 10 parts), far below what makes the file system or a recursive walk fail.
+ */
+const MAX_PATH_DEPTH = 32;
+const MAX_PATH_BYTES = 1024;
+const MAX_NAME_BYTES = 255;
+function refuseLongPath(path) {
+    const parts = path.split('/');
+    const why = parts.length > MAX_PATH_DEPTH
+        ? `is ${parts.length} directories deep (at most ${MAX_PATH_DEPTH})`
+        : Buffer.byteLength(path) > MAX_PATH_BYTES
+            ? `is ${Buffer.byteLength(path)} bytes long (at most ${MAX_PATH_BYTES})`
+            : parts.some((p) => Buffer.byteLength(p) > MAX_NAME_BYTES)
+                ? `has a name longer than ${MAX_NAME_BYTES} bytes`
+                : undefined;
+    if (why)
+        throw (0, checks_1.refuse)(`the path ${(0, log_text_1.shown)(path, 80)} ${why}`);
+}
+/**
+ * Unpacks a bundle tar into an empty directory, checking each entry before writing it: manifest.json
+ * first (checked against the pin), then only directories and the files the manifest lists, with
+ * their size known before reading and their sha256 and mode checked after. No link is ever
+ * written or followed, no path is written twice, and nothing is written through a non-directory.
+ */
+class BundleExtraction {
+    root;
+    pin;
+    manifest;
+    kinds = new Map();
+    expected = new Map();
+    constructor(root, pin) {
+        this.root = root;
+        this.pin = pin;
+    }
+    async entry(header, stream) {
+        const path = safeArchivePath(header.name);
+        refuseLongPath(path);
+        if (this.kinds.has(path))
+            throw (0, checks_1.refuse)(`${(0, log_text_1.shown)(path)} appears more than once in the archive`);
+        if (!this.manifest) {
+            if (path !== naming_1.MANIFEST_ASSET || header.type !== 'file')
+                throw new errors_1.UserError('the bundle does not start with manifest.json', 'the asset was not written by pg-bundle publish; check the pin');
+            const text = await this.readSmall(stream, header.size ?? 0);
+            this.manifest = this.parseManifest(text);
+            this.writeFile(path, text, 0o644);
+            return;
+        }
+        const top = path.split('/')[0];
+        const key = /^v(.*)$/.exec(top)?.[1];
+        if (key === undefined || !checks_1.VERSION_KEY.test(key) || !this.manifest.versions[key])
+            throw (0, checks_1.refuse)(`${(0, log_text_1.shown)(path)} is outside the versions the manifest lists`);
+        this.checkParents(path);
+        if (header.type === 'directory') {
+            stream.resume();
+            this.makeDirectory(path);
+        }
+        else if (header.type === 'file') {
+            await this.extractFile(path, header, stream);
+        }
+        else if (header.type === 'symlink') {
+            throw (0, checks_1.refuse)(`${(0, log_text_1.shown)(path)} is a symlink (to ${(0, log_text_1.shown)(header.linkname ?? '?')}); the manifest lists no links`);
+        }
+        else {
+            throw (0, checks_1.refuse)(`${(0, log_text_1.shown)(path)} has unsupported type ${(0, log_text_1.shown)(header.type)}`);
+        }
+    }
+    /** Every proper prefix of `path` is a directory of this archive; missing ones are created. */
+    checkParents(path) {
+        const parts = path.split('/');
+        for (let i = 1; i < parts.length; i++) {
+            const prefix = parts.slice(0, i).join('/');
+            const kind = this.kinds.get(prefix);
+            if (kind && kind !== 'directory')
+                throw (0, checks_1.refuse)(`${(0, log_text_1.shown)(path)} would be written inside ${(0, log_text_1.shown)(prefix)}, a ${kind}`);
+            if (!kind) {
+                this.makeDirectory(prefix);
+            }
+        }
+    }
+    /** A new directory, 0755 whatever the umask (the service may run as another user). */
+    makeDirectory(path) {
+        (0, node_fs_1.mkdirSync)((0, node_path_1.join)(this.root, path));
+        (0, node_fs_1.chmodSync)((0, node_path_1.join)(this.root, path), 0o755);
+        this.kinds.set(path, 'directory');
+    }
+    async readSmall(stream, size) {
+        if (size > checks_1.MAX_MANIFEST_BYTES)
+            throw (0, checks_1.refuse)(`manifest.json has ${size} bytes, more than ${checks_1.MAX_MANIFEST_BYTES}`);
+        const chunks = [];
+        for await (const c of stream)
+            chunks.push(c);
+        return Buffer.concat(chunks);
+    }
+    parseManifest(data) {
+        const manifest = (0, manifest_file_1.parseManifest)(data.toString('utf8'), "the bundle's manifest.json");
+        (0, checks_1.checkManifestAgainstPin)(manifest, this.pin);
+        for (const v of Object.values(manifest.versions))
+            for (const f of v.files) {
+                if (this.expected.has(f.path))
+                    throw (0, checks_1.refuse)(`the manifest lists ${f.path} more than once`);
+                this.expected.set(f.path, f);
+            }
+        return manifest;
+    }
+    async extractFile(path, header, stream) {
+        const want = this.expected.get(path);
+        if (!want)
+            throw (0, checks_1.refuse)(`${(0, log_text_1.shown)(path)} is in the bundle but not in the manifest`);
+        const mode = (header.mode ?? 0) & 0o7777;
+        if (header.size !== want.size)
+            throw (0, checks_1.refuse)(`${(0, log_text_1.shown)(path)} has ${header.size} bytes, the manifest says ${want.size}`);
+        if (mode.toString(8).padStart(4, '0') !== want.mode)
+            throw (0, checks_1.refuse)(`${(0, log_text_1.shown)(path)} has mode ${mode.toString(8).padStart(4, '0')}, the manifest says ${want.mode}`);
+        const hash = (0, node_crypto_1.createHash)('sha256');
+        const fd = this.create(path, mode);
+        try {
+            for await (const chunk of stream) {
+                hash.update(chunk);
+                for (let done = 0; done < chunk.length;)
+                    done += (0, node_fs_1.writeSync)(fd, chunk, done);
+            }
+        }
+        finally {
+            (0, node_fs_1.closeSync)(fd);
+        }
+        const actual = hash.digest('hex');
+        if (actual !== want.sha256)
+            throw (0, checks_1.refuse)(`${(0, log_text_1.shown)(path)} has sha256 ${actual}, the manifest says ${want.sha256}`);
+        this.expected.delete(path);
+    }
+    writeFile(path, data, mode) {
+        const fd = this.create(path, mode);
+        try {
+            for (let done = 0; done < data.length;)
+                done += (0, node_fs_1.writeSync)(fd, data, done);
+        }
+        finally {
+            (0, node_fs_1.closeSync)(fd);
+        }
+    }
+    /** A new file: never through a link, never over an existing path. */
+    create(path, mode) {
+        this.kinds.set(path, 'file');
+        const target = (0, node_path_1.join)(this.root, path);
+        const fd = (0, node_fs_1.openSync)(target, node_fs_1.constants.O_WRONLY | node_fs_1.constants.O_CREAT | node_fs_1.constants.O_EXCL | node_fs_1.constants.O_NOFOLLOW, mode);
+        (0, node_fs_1.fchmodSync)(fd, mode);
+        return fd;
+    }
+    /** The manifest, once every file it lists was found. */
+    finish() {
+        if (!this.manifest)
+            throw new errors_1.UserError('the bundle has no manifest.json', 'the asset was not written by pg-bundle publish; check the pin');
+        const missing = [...this.expected.keys()];
+        if (missing.length)
+            throw (0, checks_1.refuse)(`${missing.length} file(s) listed in the manifest are missing, e.g. ${(0, log_text_1.shown)(missing.slice(0, 3).join(', '))}`);
+        for (const key of Object.keys(this.manifest.versions))
+            if (this.kinds.get(`v${key}`) !== 'directory')
+                throw (0, checks_1.refuse)(`the manifest lists v${key} but the bundle has no v${key}/`);
+        return this.manifest;
+    }
+}
+/** Feeds the archive into the tar parser as it comes, waiting when the parser's buffer is full. */
+async function feed(extract, archive) {
+    if (Buffer.isBuffer(archive)) {
+        extract.end(archive);
+        return;
+    }
+    try {
+        for await (const chunk of archive) {
+            if (!extract.write(chunk))
+                await new Promise((resolve) => extract.once('drain', () => resolve()));
+        }
+        extract.end(Buffer.alloc(0));
+    }
+    catch (err) {
+        extract.destroy(err);
+    }
+}
+/**
+ * Unpacks the checked archive into `root` (an empty directory) as it is decompressed, entry by
+ * entry (the whole archive is never in memory); returns its manifest.
+ */
+async function extractBundle(archive, root, pin) {
+    const extraction = new BundleExtraction(root, pin);
+    const extract = tar.extract();
+    const fed = feed(extract, archive);
+    try {
+        for await (const entry of extract)
+            await extraction.entry(entry.header, entry);
+        await fed;
+    }
+    catch (err) {
+        extract.destroy();
+        if (err instanceof errors_1.UserError)
+            throw err;
+        throw new errors_1.UserError(`the bundle is not a valid pg-bundle archive: ${(0, errors_1.errorMessage)(err).split('\n')[0]}`, 'do not use this bundle; re-publish the release or pin another one');
+    }
+    return extraction.finish();
+}
+/**
+ * Decompresses the asset (its sha256 checked) and unpacks it into `root`, an empty directory, as
+ * extractBundle does; a failure removes `root`.
+ */
+async function unpackBundle(asset, root, pin) {
+    try {
+        const archive = (0, zstd_1.zstdDecompressStream)(asset, pin.assetUrl, (0, checks_1.maxArchiveBytes)(pin));
+        return await extractBundle(archive, root, pin);
+    }
+    catch (err) {
+        (0, node_fs_1.rmSync)(root, { recursive: true, force: true });
+        throw err;
+    }
+}
+
+
+/***/ }),
+
+/***/ 28684:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.fetchBundle = fetchBundle;
+exports.fetchPin = fetchPin;
+exports.fetchRelease = fetchRelease;
+/**
+ * `pg-bundle fetch`: the consumer side. Reads a pin file, takes its bundle for the machine's platform
+ * (or --arch's), downloads that asset,
+ * checks its sha256 against the pin, checks every file in it against the manifest it carries
+ * (and the manifest against the pin, its platform included), then unpacks it into a pg_distrib_dir-shaped directory
+ * (<out>/vNN/..., <out>/manifest.json). Nothing is written to <out> before all checks pass.
+ *
+ * A release named by repository and tag (rebuild-check) goes the same way, with the pin pin-bump
+ * would write for it: its sha256 from the release's SHA256SUMS, its versions from its manifest.json.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const read_1 = __nccwpck_require__(60803);
+const dir_lock_1 = __nccwpck_require__(18731);
+const errors_1 = __nccwpck_require__(70017);
+const log_text_1 = __nccwpck_require__(11392);
+const checks_1 = __nccwpck_require__(85347);
+const download_1 = __nccwpck_require__(33190);
+const extract_1 = __nccwpck_require__(84697);
+const platform_1 = __nccwpck_require__(18485);
+const release_assets_1 = __nccwpck_require__(66071);
+const swap_1 = __nccwpck_require__(78029);
+/** The bundle a pin file names, fetched as fetchPin does. */
+async function fetchBundle(options) {
+    const pin = readPinFile((0, node_path_1.resolve)(options.pinPath));
+    return fetchPin(pin, `pin file ${options.pinPath}`, options);
+}
+/**
+ * The bundle a pin names for this machine's platform (or options.arch's), read from `where` (a pin
+ * file, or the pin on a consumer's branch), checked and unpacked.
+ */
+async function fetchPin(pin, where, options) {
+    const chosen = (0, platform_1.platformPin)(pin, (0, platform_1.fetchPlatform)(options.arch), where);
+    (0, checks_1.refuseCredentials)(pin, chosen, where);
+    return fetchPinned(chosen, checks_1.PIN_VOUCHER, options, () => (0, download_1.downloadPinned)(chosen, options));
+}
+/**
+ * The bundle of a release, found by its tag through the API (anonymously when there is no token or
+ * the API must not get it: public repositories only), checked and unpacked as a pin to it would be.
+ */
+async function fetchRelease(options) {
+    const ref = (0, release_assets_1.releaseRef)(options.repository, options.tag);
+    const octokit = (0, release_assets_1.releaseClient)(ref, options);
+    const release = await (0, release_assets_1.releaseByTag)(octokit, ref);
+    const platform = (0, platform_1.fetchPlatform)(options.arch);
+    const { pin, asset } = await (0, release_assets_1.releasePin)(octokit, ref, release, platform);
+    const chosen = (0, platform_1.platformPin)(pin, platform, `release ${ref.tag} in ${(0, release_assets_1.repositoryOf)(ref)}`);
+    return fetchPinned(chosen, (0, checks_1.sumsVoucher)(ref.tag, (0, release_assets_1.repositoryOf)(ref)), options, () => (0, release_assets_1.downloadReleaseAsset)(octokit, ref, asset, (0, checks_1.maxAssetBytes)(chosen)));
+}
+/**
+ * The pinned bundle, downloaded by `download`, checked (sha256, then every entry against its
+ * manifest and the manifest against the pin) and unpacked into --out with one switch.
+ */
+async function fetchPinned(pin, voucher, options, download) {
+    const out = (0, node_path_1.resolve)(options.outDir);
+    const swap = new swap_1.OutSwap(out, options.faults);
+    const { manifest, sha } = await withOutLock(out, options, async () => {
+        swap.recover();
+        const data = await options.log.step(`downloading ${pin.assetUrl}`, download);
+        const sha = (0, checks_1.checkSha256)(data, pin.sha256, pin.assetUrl, 'bundle', voucher);
+        const staging = swap.stage(sha);
+        const manifest = await (0, extract_1.unpackBundle)(data, staging, pin);
+        swap.install(staging);
+        return { manifest, sha };
+    });
+    return unpacked(out, pin, manifest, sha, options.log);
+}
+function readPinFile(path) {
+    if (!(0, node_fs_1.existsSync)(path))
+        throw new errors_1.UserError(`pin file ${path} does not exist`, 'pass --pin-file <path to postgres-bundle.json>');
+    return (0, read_1.parsePin)((0, node_fs_1.readFileSync)(path, 'utf8'), path);
+}
+/** One fetch per --out at a time: another's recover() would delete this one's staging directory. */
+function withOutLock(out, options, body) {
+    return (0, dir_lock_1.withDirLock)(out, {
+        holder: `another fetch into ${out}`,
+        fix: 'wait for the other fetch to end, or, if none is running, remove the lock directory named above',
+    }, options.log, body, options.lockTiming);
+}
+/** What was unpacked into --out, said in the log. */
+function unpacked(out, pin, manifest, sha, log) {
+    const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
+    const postgresVersions = majors.map((m) => (0, log_text_1.shown)(manifest.versions[m].postgres.version));
+    log.info(`unpacked ${pin.tag} for ${pin.platform} (PostgreSQL ${postgresVersions.join(', ')}) into ${out}`);
+    return { dir: out, tag: pin.tag, platform: pin.platform, versions: majors, postgresVersions, sha256: sha };
+}
+
+
+/***/ }),
+
+/***/ 18485:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.fetchPlatform = fetchPlatform;
+exports.platformPin = platformPin;
+/**
+ * Which platform's bundle fetch takes: `--arch`, else the machine's; and that platform's bundle of
+ * a pin (pure), refused in one line when the pin has none.
+ */
+const platform_1 = __nccwpck_require__(90692);
+const pinned_1 = __nccwpck_require__(3693);
+const errors_1 = __nccwpck_require__(70017);
+const log_text_1 = __nccwpck_require__(11392);
+/** The platform a fetch takes: `arch` (as --arch takes it), else the machine's. */
+function fetchPlatform(arch) {
+    return (0, platform_1.archOption)(arch).id;
+}
+/** The pin's bundle for `platform`; a pin without one is refused, naming the platforms it has. */
+function platformPin(pin, platform, where) {
+    const bundle = pin.platforms[platform];
+    if (!bundle) {
+        const has = (0, pinned_1.pinnedPlatforms)(pin);
+        const other = platform_1.PLATFORMS.find((p) => p.id === has[0]);
+        throw new errors_1.UserError(`${where} pins ${(0, log_text_1.shown)(pin.tag)} without a bundle for ${platform} (it has ${has.map((p) => (0, log_text_1.shown)(p)).join(', ')})`, `pin-bump a release published with the ${platform} artifacts too${other ? `, or pass --arch ${other.arch} to fetch the ${other.id} bundle` : ''}`);
+    }
+    return { ...bundle, tag: pin.tag, platform, ...(pin.requires ? { requires: pin.requires } : {}) };
+}
+
+
+/***/ }),
+
+/***/ 66071:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.repositoryOf = void 0;
+exports.releaseRef = releaseRef;
+exports.releaseClient = releaseClient;
+exports.releaseByTag = releaseByTag;
+exports.downloadReleaseAsset = downloadReleaseAsset;
+exports.downloadPinnedAsset = downloadPinnedAsset;
+exports.releasePin = releasePin;
+/**
+ * A release's assets through the API: the release by its tag, an asset by its name, an asset's
+ * content (refused before the download when too large), and for a release named by repository and
+ * tag the pin pin-bump would write for it (its SHA256SUMS and its platform's manifest).
+ */
+const manifest_file_1 = __nccwpck_require__(91433);
+const errors_1 = __nccwpck_require__(73116);
+const repository_1 = __nccwpck_require__(90651);
+const write_1 = __nccwpck_require__(75188);
+const checksums_1 = __nccwpck_require__(13349);
+const naming_1 = __nccwpck_require__(27161);
+const errors_2 = __nccwpck_require__(70017);
+const log_text_1 = __nccwpck_require__(11392);
+const access_1 = __nccwpck_require__(84840);
+const checks_1 = __nccwpck_require__(85347);
+const repositoryOf = (ref) => `${ref.owner}/${ref.repo}`;
+exports.repositoryOf = repositoryOf;
+/** The release --repository and --tag name. */
+function releaseRef(repository, tag) {
+    return { ...(0, repository_1.parseRepository)(repository, 'the release repository'), tag, namedBy: '--repository and --tag' };
+}
+/**
+ * The API client to read a release named by repository and tag: anonymous when there is no token or
+ * the API must not get it (public repositories only), said in the log.
+ */
+function releaseClient(ref, access) {
+    const token = (0, access_1.apiTakesToken)(access.apiUrl) ? access.token : undefined;
+    if (!token)
+        access.log.info(access.token
+            ? `the token is not sent to the plain-http API ${access.apiUrl ?? ''}: reading release ${ref.tag} of ${(0, exports.repositoryOf)(ref)} without it`
+            : `reading release ${ref.tag} of ${(0, exports.repositoryOf)(ref)} without a token: a private repository needs --token or GITHUB_TOKEN`);
+    return (0, access_1.apiClient)(token, access);
+}
+/** The published release with this tag (GitHub never returns drafts by tag). */
+async function releaseByTag(octokit, ref) {
+    const { owner, repo, tag } = ref;
+    return (0, errors_1.apiCall)(`reading release ${tag}`, (0, exports.repositoryOf)(ref), 'contents: read', async () => {
+        const { data } = await octokit.rest.repos.getReleaseByTag({ owner, repo, tag });
+        return data;
+    }, ref.namedBy);
+}
+/** The release's asset of that name; `fix` says what to check when it has none. */
+function assetNamed(release, ref, name, fix) {
+    const asset = release.assets.find((a) => a.name === name);
+    if (!asset)
+        throw new errors_2.UserError(`release ${ref.tag} in ${(0, exports.repositoryOf)(ref)} has no asset ${(0, log_text_1.shown)(name)}`, fix);
+    return asset;
+}
+/** An asset's content through the API, refused before the download when GitHub reports it larger than `maxBytes`. */
+async function downloadReleaseAsset(octokit, ref, asset, maxBytes, limit = 'the pin allows') {
+    const { owner, repo, tag } = ref;
+    if (asset.size > maxBytes)
+        throw new errors_2.UserError(`asset ${asset.name} of release ${tag} has ${asset.size} bytes, more than the ${maxBytes} bytes ${limit}`, 'do not use this asset: its size does not match the pinned bundle');
+    return (0, errors_1.apiCall)(`downloading ${asset.name} of release ${tag}`, (0, exports.repositoryOf)(ref), 'contents: read', async () => {
+        const { data } = await octokit.rest.repos.getReleaseAsset({
+            owner,
+            repo,
+            asset_id: asset.id,
+            headers: { accept: 'application/octet-stream' },
+        });
+        return Buffer.from(data);
+    }, ref.namedBy);
+}
+/**
+ * The pinned asset through the API (works for private repositories): release by tag → asset by
+ * name → download; undefined when the pin's assetUrl is not a release download URL.
+ */
+async function downloadPinnedAsset(pin, token, access, maxBytes) {
+    const found = (0, repository_1.parseReleaseDownloadUrl)(pin.assetUrl);
+    if (!found)
+        return undefined;
+    const where = { ...found, namedBy: "the pin file's assetUrl (and that the release was published)" };
+    const octokit = (0, access_1.apiClient)(token, access);
+    const release = await releaseByTag(octokit, where);
+    const asset = assetNamed(release, where, pin.assetName, 'check the pin file (was the release published completely?)');
+    return downloadReleaseAsset(octokit, where, asset, maxBytes);
+}
+/** SHA256SUMS lists a few assets: a few hundred bytes. */
+const MAX_SUMS_BYTES = 64 * 1024;
+const INCOMPLETE_RELEASE = 'check the tag and the repository; a release pg-bundle publish left incomplete is completed by running publish again';
+/**
+ * The pin pin-bump would write for this release's bundle of `platform`, and that bundle's asset:
+ * the versions and sizes from the platform's manifest (manifest-<platform>.json in a release of
+ * several platforms, else manifest.json), the sha256 of both from its SHA256SUMS.
+ */
+async function releasePin(octokit, ref, release, platform) {
+    const sumsAsset = assetNamed(release, ref, naming_1.SHA256SUMS_ASSET, INCOMPLETE_RELEASE);
+    const ownManifest = release.assets.some((a) => a.name === (0, naming_1.platformManifestName)(platform));
+    const manifestName = ownManifest ? (0, naming_1.platformManifestName)(platform) : naming_1.MANIFEST_ASSET;
+    const manifestAsset = assetNamed(release, ref, manifestName, INCOMPLETE_RELEASE);
+    const listed = await releaseSums(octokit, ref, sumsAsset);
+    const manifest = await releaseManifest(octokit, ref, manifestAsset, listed);
+    const asset = assetNamed(release, ref, (0, naming_1.bundleAssetName)(ref.tag, manifest.platform), INCOMPLETE_RELEASE);
+    return { pin: pinOfRelease(manifest, ref, release, { asset, manifestAsset, listed }), asset };
+}
+async function releaseSums(octokit, ref, sumsAsset) {
+    const repository = (0, exports.repositoryOf)(ref);
+    const sumsData = await downloadReleaseAsset(octokit, ref, sumsAsset, MAX_SUMS_BYTES, 'a SHA256SUMS may have');
+    const sums = (0, checksums_1.parseSha256Sums)(sumsData.toString('utf8'), `SHA256SUMS of release ${ref.tag} in ${repository}`);
+    return (name) => {
+        const sum = sums.get(name);
+        if (!sum)
+            throw new errors_2.UserError(`SHA256SUMS of release ${ref.tag} in ${repository} lists no sha256 for ${name}`, INCOMPLETE_RELEASE);
+        return sum;
+    };
+}
+/** The release's manifest asset, checked against its SHA256SUMS and for the shape fetch relies on. */
+async function releaseManifest(octokit, ref, manifestAsset, listed) {
+    const manifestData = await downloadReleaseAsset(octokit, ref, manifestAsset, checks_1.MAX_MANIFEST_BYTES, 'a manifest may have');
+    const where = manifestWhere(manifestAsset, ref);
+    const voucher = (0, checks_1.sumsVoucher)(ref.tag, (0, exports.repositoryOf)(ref));
+    (0, checks_1.checkSha256)(manifestData, listed(manifestAsset.name), manifestAsset.browser_download_url, where, voucher);
+    const manifest = (0, manifest_file_1.parseManifest)(manifestData.toString('utf8'), where);
+    const problems = (0, checks_1.manifestShapeProblems)(manifest);
+    if (problems.length)
+        throw (0, checks_1.refuse)(`${where}: ${problems.slice(0, 10).join('; ')}`);
+    return manifest;
+}
+const manifestWhere = (manifestAsset, ref) => `${manifestAsset.name} of release ${ref.tag}`;
+/** The pin of the release's bundle asset, as pin-bump would write it. */
+function pinOfRelease(manifest, ref, release, assets) {
+    const { asset, manifestAsset, listed } = assets;
+    try {
+        return (0, write_1.pinFromManifest)(manifest, {
+            repository: (0, exports.repositoryOf)(ref),
+            tag: ref.tag,
+            releaseUrl: release.html_url,
+            assets: {
+                [manifest.platform]: {
+                    assetName: asset.name,
+                    assetUrl: asset.browser_download_url,
+                    manifestUrl: manifestAsset.browser_download_url,
+                    sha256: listed(asset.name),
+                },
+            },
+        });
+    }
+    catch (err) {
+        if (err instanceof errors_2.UserError)
+            throw err;
+        throw (0, checks_1.refuse)(`${manifestWhere(manifestAsset, ref)} lacks facts of a version (${(0, errors_2.errorMessage)(err)})`);
+    }
+}
+
+
+/***/ }),
+
+/***/ 78029:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.OutSwap = void 0;
+/**
+ * How fetch replaces --out in one step: the bundle is unpacked into a sibling directory
+ * (`.<name>.pg-bundle-<sha>-<random>`, same file system) and --out becomes a symlink to it, switched
+ * by one rename(2). After any interruption --out names the complete old or the complete new bundle;
+ * the next run removes what an interrupted one left beside it. One fetch per --out at a time.
+ */
+const node_crypto_1 = __nccwpck_require__(77598);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const manifest_file_1 = __nccwpck_require__(91433);
+const errors_1 = __nccwpck_require__(70017);
+/** What a directory written by an older fetch may hold (it unpacked into --out itself). */
+const LEGACY_ENTRY = /^(manifest\.json|v[1-9][0-9]*|\.pg-bundle-fetch-[0-9]+)$/;
+class OutSwap {
+    out;
+    fault;
+    parent;
+    prefix;
+    constructor(out, fault = () => undefined) {
+        this.out = out;
+        this.fault = fault;
+        this.parent = (0, node_path_1.dirname)(out);
+        if (this.parent === out)
+            throw new errors_1.UserError(`--out ${out} cannot be replaced`, 'pass a directory below /, e.g. pg_install');
+        this.prefix = `.${(0, node_path_1.basename)(out)}.pg-bundle-`;
+    }
+    /** Undoes a swap interrupted between its two renames, then removes other runs' leftovers. */
+    recover() {
+        const ours = this.siblings();
+        if (!this.kind()) {
+            const old = ours.filter((n) => n.startsWith(`${this.prefix}old-`));
+            if (old.length === 1)
+                (0, node_fs_1.renameSync)((0, node_path_1.join)(this.parent, old[0]), this.out);
+        }
+        const keep = this.currentTarget();
+        for (const name of this.siblings())
+            if (name !== keep)
+                (0, node_fs_1.rmSync)((0, node_path_1.join)(this.parent, name), { recursive: true, force: true });
+    }
+    /** A new empty directory beside --out to unpack into. */
+    stage(sha256) {
+        (0, node_fs_1.mkdirSync)(this.parent, { recursive: true });
+        const dir = (0, node_path_1.join)(this.parent, `${this.prefix}${sha256.slice(0, 12)}-${(0, node_crypto_1.randomBytes)(4).toString('hex')}`);
+        (0, node_fs_1.mkdirSync)(dir);
+        (0, node_fs_1.chmodSync)(dir, 0o755);
+        return dir;
+    }
+    /**
+     * Makes --out name `dir` (a directory from stage) and removes what it named before, if ours. A
+     * failure before the switch undoes what was done, so --out keeps naming the old bundle.
+     */
+    install(dir) {
+        const link = (0, node_path_1.join)(this.parent, `${this.prefix}link-${(0, node_crypto_1.randomBytes)(4).toString('hex')}`);
+        let old;
+        let switched = false;
+        try {
+            (0, node_fs_1.symlinkSync)((0, node_path_1.basename)(dir), link);
+            this.fault('linked');
+            const kind = this.kind();
+            if (kind === 'other')
+                throw new errors_1.UserError(`--out ${this.out} exists and is not a directory`, 'pass a directory path');
+            const before = this.currentTarget();
+            if (kind === 'directory' && !this.removedEmpty()) {
+                old = (0, node_path_1.join)(this.parent, `${this.prefix}old-${(0, node_crypto_1.randomBytes)(4).toString('hex')}`);
+                (0, node_fs_1.renameSync)(this.out, old);
+                this.fault('moved-old');
+            }
+            else if (before)
+                old = (0, node_path_1.join)(this.parent, before);
+            (0, node_fs_1.renameSync)(link, this.out);
+            switched = true;
+            this.fault('swapped');
+        }
+        catch (err) {
+            if (!switched) {
+                (0, node_fs_1.rmSync)(link, { force: true });
+                if (old?.includes(`${this.prefix}old-`) && !this.kind())
+                    (0, node_fs_1.renameSync)(old, this.out);
+                (0, node_fs_1.rmSync)(dir, { recursive: true, force: true });
+            }
+            throw err;
+        }
+        if (old && (0, node_path_1.basename)(old) !== (0, node_path_1.basename)(dir))
+            (0, node_fs_1.rmSync)(old, { recursive: true, force: true });
+    }
+    /**
+     * A real --out directory is replaced only when empty (removed here: true) or written by an older
+     * fetch (false): only its entries, and a manifest.json that pg-bundle wrote (a pg_distrib_dir of
+     * one's own build holds vNN/ too, and is never replaced); anything else is refused.
+     */
+    removedEmpty() {
+        const names = (0, node_fs_1.readdirSync)(this.out);
+        const foreign = names.filter((n) => !LEGACY_ENTRY.test(n));
+        if (foreign.length)
+            throw new errors_1.UserError(`--out ${this.out} holds ${foreign.slice(0, 3).join(', ')}, which fetch did not write`, 'pass a new or empty directory (fetch replaces --out as a whole)');
+        if (names.length > 0 && !(0, manifest_file_1.hasPgBundleManifest)(this.out))
+            throw new errors_1.UserError(`--out ${this.out} holds ${names.slice(0, 3).join(', ')} but no manifest.json of pg-bundle: fetch did not write it`, 'pass a new or empty directory (fetch replaces --out as a whole); move your own build elsewhere');
+        if (names.length > 0)
+            return false;
+        (0, node_fs_1.rmdirSync)(this.out);
+        return true;
+    }
+    kind() {
+        try {
+            const st = (0, node_fs_1.lstatSync)(this.out);
+            return st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'directory' : 'other';
+        }
+        catch {
+            return undefined;
+        }
+    }
+    /** The sibling --out links to (a name from stage), or undefined. */
+    currentTarget() {
+        if (this.kind() !== 'symlink')
+            return undefined;
+        const target = (0, node_fs_1.readlinkSync)(this.out);
+        return target.startsWith(this.prefix) && !target.includes('/') ? target : undefined;
+    }
+    siblings() {
+        try {
+            return (0, node_fs_1.readdirSync)(this.parent).filter((n) => n.startsWith(this.prefix));
+        }
+        catch {
+            return [];
+        }
+    }
+}
+exports.OutSwap = OutSwap;
+
+
+/***/ }),
+
+/***/ 74452:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.fetchAccess = fetchAccess;
+exports.fetchToTemp = fetchToTemp;
+/**
+ * A bundle fetched through fetch's one checked path into a temporary directory, for the commands
+ * that read a bundle they were given as a pin file or a release (rebuild-check, compare, pin-bump's
+ * measurement of the old pin): the directory is removed again by `cleanup`.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_os_1 = __nccwpck_require__(48161);
+const node_path_1 = __nccwpck_require__(76760);
+const context_1 = __nccwpck_require__(78480);
+const access_1 = __nccwpck_require__(38261);
+const deadlines_1 = __nccwpck_require__(32042);
+const retry_1 = __nccwpck_require__(48129);
+const fetch_1 = __nccwpck_require__(28684);
+/** The fetch access the options and the environment give (--token, --api-url, --timeout). */
+function fetchAccess(options, ctx, env = process.env) {
+    const access = (0, access_1.githubAccess)(options, ctx, env);
+    return {
+        token: access.token,
+        apiUrl: access.apiUrl,
+        log: ctx.log,
+        retry: (0, retry_1.retryPolicy)(env),
+        deadlines: (0, deadlines_1.deadlinesOption)((0, context_1.stringOption)(options, 'timeout')),
+    };
+}
+/** Fetches and checks the bundle into a new temporary directory; nothing is left behind on failure. */
+async function fetchToTemp(source, access, prefix = 'pg-bundle-fetched-') {
+    const parent = (0, node_fs_1.mkdtempSync)((0, node_path_1.join)((0, node_os_1.tmpdir)(), prefix));
+    const cleanup = () => (0, node_fs_1.rmSync)(parent, { recursive: true, force: true });
+    const target = { ...access, outDir: (0, node_path_1.join)(parent, 'bundle') };
+    try {
+        const fetched = 'pin' in source
+            ? await (0, fetch_1.fetchPin)(source.pin, source.where, target)
+            : 'pinPath' in source
+                ? await (0, fetch_1.fetchBundle)({ ...target, pinPath: source.pinPath })
+                : await (0, fetch_1.fetchRelease)({ ...target, ...source });
+        return { ...fetched, cleanup };
+    }
+    catch (err) {
+        cleanup();
+        throw err;
+    }
+}
+
+
+/***/ }),
+
+/***/ 12969:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.zstdDecompressStream = zstdDecompressStream;
+/**
+ * Reading a zstd asset (fzstd, streaming): the frame's declared size is checked before any
+ * allocation and the output is bounded as it is produced, so a decompression bomb is stopped early.
+ * publish writes the frames (src/publish/zstd.ts).
+ */
+const fzstd_1 = __nccwpck_require__(27437);
+const errors_1 = __nccwpck_require__(70017);
+const ZSTD_MAGIC = 0xfd2fb528;
+function isZstd(data) {
+    return data.length >= 4 && data.readUInt32LE(0) === ZSTD_MAGIC;
+}
+/**
+ * The content size a zstd frame header records (RFC 8878 §3.1.1.1), or undefined when the frame does
+ * not record it (pure). Read before decompressing, so that a bomb is refused before any allocation.
+ */
+function zstdContentSize(data) {
+    if (!isZstd(data) || data.length < 5)
+        return undefined;
+    const fhd = data[4];
+    const singleSegment = (fhd >> 5) & 1;
+    const fcsBytes = [singleSegment ? 1 : 0, 2, 4, 8][fhd >> 6];
+    const at = 5 + (singleSegment ? 0 : 1) + [0, 1, 2, 4][fhd & 3];
+    if (fcsBytes === 0 || data.length < at + fcsBytes)
+        return undefined;
+    if (fcsBytes === 1)
+        return data[at];
+    if (fcsBytes === 2)
+        return data.readUInt16LE(at) + 256;
+    if (fcsBytes === 4)
+        return data.readUInt32LE(at);
+    return Number(data.readBigUInt64LE(at));
+}
+/** Compressed bytes handed to the streaming decompressor at a time. */
+const STREAM_INPUT_CHUNK = 1024 * 1024;
+/**
+ * Decompresses a zstd asset as a stream of chunks (fzstd), never holding the whole output: the
+ * frame's declared size is checked first, and the stream stops with an error as soon as the output
+ * exceeds `maxSize` (a frame may lie about its size, or not declare one).
+ */
+async function* zstdDecompressStream(data, what, maxSize) {
+    if (!isZstd(data))
+        throw new errors_1.UserError(`${what} is not zstd-compressed (bad magic number)`, 'check that the pin points at the .tar.zst asset of a pg-bundle release');
+    const declared = zstdContentSize(data);
+    if (declared !== undefined && declared > maxSize)
+        throw tooLarge(what, `declares ${declared} bytes`, maxSize);
+    let produced = 0;
+    let ready = [];
+    const decoder = new fzstd_1.Decompress((chunk) => {
+        produced += chunk.length;
+        if (produced > maxSize)
+            throw tooLarge(what, `decompresses to more than ${maxSize} bytes`, maxSize);
+        ready.push(Buffer.from(chunk));
+    });
+    for (let at = 0; at < data.length; at += STREAM_INPUT_CHUNK) {
+        const end = Math.min(at + STREAM_INPUT_CHUNK, data.length);
+        try {
+            decoder.push(data.subarray(at, end), end === data.length);
+        }
+        catch (err) {
+            if (err instanceof errors_1.UserError)
+                throw err;
+            throw new errors_1.UserError(`cannot decompress ${what}: ${err.message}`, 'the file is damaged or was not written by pg-bundle publish');
+        }
+        for (const chunk of ready)
+            yield chunk;
+        ready = [];
+    }
+}
+function tooLarge(what, how, maxSize) {
+    return new errors_1.UserError(`${what} ${how} uncompressed, larger than the ${maxSize} bytes the pin allows`, 'do not use this bundle: its size does not match the pinned manifest');
 }
 
 
@@ -49143,7 +50478,7 @@ const node_path_1 = __nccwpck_require__(76760);
 const context_1 = __nccwpck_require__(78480);
 const manifest_file_1 = __nccwpck_require__(91433);
 const cache_1 = __nccwpck_require__(40611);
-const resolve_1 = __nccwpck_require__(66221);
+const debian_source_1 = __nccwpck_require__(78632);
 const exec_1 = __nccwpck_require__(37895);
 const errors_1 = __nccwpck_require__(70017);
 const outdated_1 = __nccwpck_require__(61130);
@@ -49171,7 +50506,7 @@ async function availableNow(manifest, ctx) {
             continue;
         }
         try {
-            const { version } = await (0, resolve_1.fetchDebian)(pkg, undefined, ctx);
+            const { version } = await (0, debian_source_1.fetchDebian)(pkg, undefined, ctx);
             postgres.set(v, { newest: version });
         }
         catch (err) {
@@ -49287,7 +50622,7 @@ function renderOutdated(report) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.architectureReport = architectureReport;
-const pin_file_1 = __nccwpck_require__(15428);
+const pinned_1 = __nccwpck_require__(3693);
 const risk_1 = __nccwpck_require__(77003);
 const componentLabel = (c) => c ? (c.debianVersion ? `${c.version} (${c.debianPackage} ${c.debianVersion})` : c.version) : '—';
 /** The facts compared between platforms, by label. */
@@ -49324,7 +50659,7 @@ function crossResult(m, major) {
 }
 /** What differs between the platforms of the new pin, and what was measured about it (pure). */
 function architectureReport(pin, manifests) {
-    const platforms = (0, pin_file_1.pinnedPlatforms)(pin);
+    const platforms = (0, pinned_1.pinnedPlatforms)(pin);
     const majors = [...new Set(platforms.flatMap((p) => Object.keys(pin.platforms[p].versions)))].sort((a, b) => Number(a) - Number(b));
     const differences = majors.flatMap((major) => versionDifferences(major, Object.fromEntries(platforms.map((p) => [p, pin.platforms[p].versions[major]]))));
     const equality = majors.map((version) => {
@@ -49340,47 +50675,20 @@ function architectureReport(pin, manifests) {
 
 /***/ }),
 
-/***/ 11268:
+/***/ 33294:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.BUMP_BRANCH = void 0;
-exports.bumpBranch = bumpBranch;
-exports.pinWithRequirements = pinWithRequirements;
-exports.planBump = planBump;
-exports.enforceRouting = enforceRouting;
-exports.applyBump = applyBump;
+exports.readOldPin = readOldPin;
+exports.readRouting = readRouting;
 const errors_1 = __nccwpck_require__(73116);
-const retry_1 = __nccwpck_require__(48129);
+const read_1 = __nccwpck_require__(60803);
 const errors_2 = __nccwpck_require__(70017);
 const codeowners_1 = __nccwpck_require__(26233);
-const pin_file_1 = __nccwpck_require__(15428);
-const hash_1 = __nccwpck_require__(95138);
-const pin_diff_1 = __nccwpck_require__(62369);
 const remote_file_1 = __nccwpck_require__(13205);
-const pr_body_1 = __nccwpck_require__(31683);
-const risk_1 = __nccwpck_require__(77003);
-const compatibility_1 = __nccwpck_require__(50986);
 const routing_1 = __nccwpck_require__(90248);
-const walredo_dialect_1 = __nccwpck_require__(8033);
-exports.BUMP_BRANCH = 'pg-bundle/bump';
-/**
- * The bump branch of one pin file, so that two pin files never share a pull request: the default pin
- * path keeps `pg-bundle/bump` (open pull requests of earlier versions stay the ones updated); any other
- * path gets `pg-bundle/bump-<path as letters, digits and dashes>-<8 hex of its sha256>` (unique per path,
- * a valid ref name, and beside `pg-bundle/bump` rather than below it, which git would refuse).
- */
-function bumpBranch(pinPath) {
-    if (pinPath === pin_file_1.DEFAULT_PIN_PATH)
-        return exports.BUMP_BRANCH;
-    const slug = pinPath
-        .replace(/[^A-Za-z0-9]+/g, '-')
-        .replace(/^-+|-+$/g, '')
-        .slice(0, 80);
-    return `${exports.BUMP_BRANCH}-${slug}-${(0, hash_1.sha256)(pinPath).slice(0, 8)}`;
-}
 function toProblem(e) {
     return {
         line: e.line,
@@ -49410,7 +50718,7 @@ async function readOldPin(gh, req, base, log) {
         return { notes: [] };
     }
     try {
-        return { old, oldPin: (0, pin_file_1.parsePin)(old.text, `${req.pinPath} on ${base}`), notes: [] };
+        return { old, oldPin: (0, read_1.parsePin)(old.text, `${req.pinPath} on ${base}`), notes: [] };
     }
     catch (err) {
         const why = err.message.split('\n')[0];
@@ -49450,6 +50758,34 @@ async function readRouting(gh, req, base, log) {
     });
     return { routing, teamReviewers: routing.teamReviewers };
 }
+
+
+/***/ }),
+
+/***/ 11268:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.pinWithRequirements = pinWithRequirements;
+exports.planBump = planBump;
+exports.enforceRouting = enforceRouting;
+exports.applyBump = applyBump;
+const errors_1 = __nccwpck_require__(73116);
+const pinned_1 = __nccwpck_require__(3693);
+const diff_1 = __nccwpck_require__(57872);
+const read_1 = __nccwpck_require__(60803);
+const walredo_dialect_1 = __nccwpck_require__(20172);
+const write_1 = __nccwpck_require__(75188);
+const errors_2 = __nccwpck_require__(70017);
+const base_branch_1 = __nccwpck_require__(33294);
+const compatibility_1 = __nccwpck_require__(50986);
+const pr_body_1 = __nccwpck_require__(31683);
+const pull_request_1 = __nccwpck_require__(83279);
+const remote_file_1 = __nccwpck_require__(13205);
+const request_1 = __nccwpck_require__(37875);
+const risk_1 = __nccwpck_require__(77003);
 /**
  * The new pin keeps the consumer's requirements (`requires`, written by the storage team); a
  * release that does not meet them is refused, naming each difference (pure).
@@ -49458,7 +50794,7 @@ function pinWithRequirements(newPin, oldPin, where) {
     const requires = oldPin?.requires;
     if (!requires)
         return newPin;
-    const unmet = (0, pin_file_1.pinnedPlatforms)(newPin).flatMap((p) => (0, walredo_dialect_1.unmetRequirements)(newPin.platforms[p].versions, requires.walredo).map((u) => (0, pin_file_1.pinnedPlatforms)(newPin).length > 1 ? `${p}: ${u}` : u));
+    const unmet = (0, pinned_1.pinnedPlatforms)(newPin).flatMap((p) => (0, walredo_dialect_1.unmetRequirements)(newPin.platforms[p].versions, requires.walredo).map((u) => (0, pinned_1.pinnedPlatforms)(newPin).length > 1 ? `${p}: ${u}` : u));
     if (unmet.length > 0)
         throw new errors_2.UserError(`${newPin.tag} does not provide what ${where} requires: ${unmet.join('; ')}`, "publish a bundle built for the storage service's WAL (e.g. from its fork's tree with --walredo fork and the fork's modules), or change \"requires\" in the pin file in a reviewed pull request");
     return { ...newPin, requires };
@@ -49467,18 +50803,18 @@ function pinWithRequirements(newPin, oldPin, where) {
 function composePlan(req, facts) {
     const { old, oldPin, notes } = facts;
     const newPin = pinWithRequirements(req.newPin, oldPin, `${req.pinPath} on ${facts.base}`);
-    const newText = (0, pin_file_1.serialisePin)(newPin);
+    const newText = (0, write_1.serialisePin)(newPin);
     const risks = (0, risk_1.analyseRisk)(oldPin, newPin, req.manifests);
     return {
         repository: `${req.owner}/${req.repo}`,
         base: facts.base,
-        branch: req.branch ?? bumpBranch(req.pinPath),
+        branch: req.branch ?? (0, request_1.bumpBranch)(req.pinPath),
         pinPath: req.pinPath,
         oldText: old?.text,
         oldSha: old?.sha,
         oldPin,
         newText,
-        alreadyPinned: oldPin !== undefined && (0, pin_file_1.samePinnedRelease)(oldPin, newPin),
+        alreadyPinned: oldPin !== undefined && (0, pinned_1.samePinnedRelease)(oldPin, newPin),
         title: (0, pr_body_1.prTitle)(newPin),
         body: (0, pr_body_1.renderPrBody)({
             oldPin,
@@ -49490,7 +50826,7 @@ function composePlan(req, facts) {
             compatibility: facts.compatibility,
             manifests: req.manifests?.new,
         }),
-        diff: (0, pin_diff_1.pinDiff)(req.pinPath, old?.text, newText),
+        diff: (0, diff_1.pinDiff)(req.pinPath, old?.text, newText),
         risks,
         compatibility: facts.compatibility,
         routing: facts.routing,
@@ -49506,17 +50842,17 @@ function composePlan(req, facts) {
 async function planBump(gh, req, log) {
     if (!gh) {
         const why = 'a dry run reads no current pin, so there is no old bundle to compare with';
-        const compatibility = (0, compatibility_1.notMeasured)({ pin: req.pinPath, new: (0, pin_file_1.measuredSha256)(req.newPin) }, why);
+        const compatibility = (0, compatibility_1.notMeasured)({ pin: req.pinPath, new: (0, pinned_1.measuredSha256)(req.newPin) }, why);
         return composePlan(req, { base: '(default branch)', notes: [], teamReviewers: [], compatibility });
     }
     const repository = `${req.owner}/${req.repo}`;
     const repoInfo = await (0, errors_1.apiCall)('reading the repository', repository, 'metadata: read', () => gh.rest.repos.get({ owner: req.owner, repo: req.repo }));
     const base = repoInfo.data.default_branch;
     log.info(`${repository}: default branch ${base}`);
-    const pin = await readOldPin(gh, req, base, log);
-    const routing = await readRouting(gh, req, base, log);
+    const pin = await (0, base_branch_1.readOldPin)(gh, req, base, log);
+    const routing = await (0, base_branch_1.readRouting)(gh, req, base, log);
     // nothing to measure when the base already pins this release, or the routing check will fail
-    const same = pin.oldPin !== undefined && (0, pin_file_1.samePinnedRelease)(pin.oldPin, req.newPin);
+    const same = pin.oldPin !== undefined && (0, pinned_1.samePinnedRelease)(pin.oldPin, req.newPin);
     const unrouted = routing.routing?.routed === false && !req.allowUnrouted;
     const compatibility = same || unrouted ? undefined : await req.measure?.(pin.oldPin, req.newPin);
     return composePlan(req, { base, ...pin, ...routing, compatibility });
@@ -49539,141 +50875,14 @@ function enforceRouting(plan, req, log) {
     else
         throw new errors_2.UserError(routing.message, `add the line above to CODEOWNERS on ${plan.base}, or pass --allow-unrouted to only warn`);
 }
-async function findOpenPull({ gh, req, plan }) {
-    const res = await (0, errors_1.apiCall)('listing pull requests', plan.repository, 'pull-requests: write', () => gh.rest.pulls.list({
-        owner: req.owner,
-        repo: req.repo,
-        state: 'open',
-        head: `${req.owner}:${plan.branch}`,
-        per_page: 100,
-    }));
-    const pr = res.data.find((p) => p.head.ref === plan.branch);
-    if (!pr)
-        return undefined;
-    return {
-        number: pr.number,
-        html_url: pr.html_url,
-        title: pr.title,
-        body: pr.body,
-        labels: pr.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))),
-        teams: (pr.requested_teams ?? []).map((t) => t.slug),
-    };
-}
-/** Resets the bump branch to the base head (creating it if needed) and commits the new pin file. */
-async function commitPin({ gh, req, plan, log }) {
-    const { owner, repo } = req;
-    const baseRef = await (0, errors_1.apiCall)(`reading branch ${plan.base}`, plan.repository, 'contents: read', () => gh.rest.git.getRef({ owner, repo, ref: `heads/${plan.base}` }));
-    const baseSha = baseRef.data.object.sha;
-    let branchExists = true;
-    try {
-        await gh.rest.git.getRef({ owner, repo, ref: `heads/${plan.branch}` });
-    }
-    catch (err) {
-        if ((0, errors_1.httpStatus)(err) !== 404)
-            throw (0, errors_1.explainGitHubError)(err, {
-                doing: `reading branch ${plan.branch}`,
-                repository: plan.repository,
-                permission: 'contents: read',
-            });
-        branchExists = false;
-    }
-    if (branchExists) {
-        await (0, errors_1.apiCall)(`resetting branch ${plan.branch}`, plan.repository, 'contents: write', () => gh.rest.git.updateRef({ owner, repo, ref: `heads/${plan.branch}`, sha: baseSha, force: true }));
-        log.info(`branch ${plan.branch} recreated from ${plan.base} (${baseSha.slice(0, 12)})`);
-    }
-    else {
-        await (0, errors_1.apiCall)(`creating branch ${plan.branch}`, plan.repository, 'contents: write', () => gh.rest.git.createRef({ owner, repo, ref: `refs/heads/${plan.branch}`, sha: baseSha }));
-        log.info(`branch ${plan.branch} created from ${plan.base} (${baseSha.slice(0, 12)})`);
-    }
-    // The pin file's blob sha on the recreated branch (the base may have moved since planBump read it).
-    const existing = await (0, remote_file_1.readFile)(gh, req, plan.pinPath, plan.branch);
-    await (0, errors_1.apiCall)(`committing ${plan.pinPath}`, plan.repository, 'contents: write', () => gh.rest.repos.createOrUpdateFileContents({
-        owner,
-        repo,
-        path: plan.pinPath,
-        branch: plan.branch,
-        message: `${plan.title}\n\nWritten by pg-bundle pin-bump.`,
-        content: Buffer.from(plan.newText, 'utf8').toString('base64'),
-        ...(existing ? { sha: existing.sha } : {}),
-    }));
-    log.info(`committed ${plan.pinPath} to ${plan.branch}`);
-}
-/** Opens the pull request from the bump branch. */
-async function openPull({ gh, req, plan, log }) {
-    const res = await (0, errors_1.apiCall)('opening the pull request', plan.repository, 'pull-requests: write', () => gh.rest.pulls.create({
-        owner: req.owner,
-        repo: req.repo,
-        head: plan.branch,
-        base: plan.base,
-        title: plan.title,
-        body: plan.body,
-        maintainer_can_modify: true,
-    }));
-    const { number, html_url, title, body } = res.data;
-    log.info(`opened pull request #${number}: ${html_url}`);
-    return { number, html_url, title, body, labels: [], teams: [] };
-}
-/** Brings an open pull request's title and body up to date; true when it changed. */
-async function updatePull({ gh, req, plan, log }, pull) {
-    if (pull.title === plan.title && (pull.body ?? '') === plan.body)
-        return false;
-    const number = pull.number;
-    await (0, errors_1.apiCall)(`updating pull request #${number}`, plan.repository, 'pull-requests: write', () => gh.rest.pulls.update({
-        owner: req.owner,
-        repo: req.repo,
-        pull_number: number,
-        title: plan.title,
-        body: plan.body,
-    }));
-    log.info(`updated pull request #${number}: ${pull.html_url}`);
-    return true;
-}
-/** Runs a call, retrying GitHub's transient 422 (labels and reviewers right after the PR changed). */
-function retrying422(req, log, call) {
-    const policy = req.retry ?? retry_1.DEFAULT_RETRY;
-    return (0, retry_1.withRetries)(call, (err, attempt) => (0, retry_1.transient422Decision)(err, attempt, policy), (_decision, attempt, err) => log.warn(`GitHub answered 422 (${(0, errors_1.apiMessage)(err)}); retrying (attempt ${attempt + 1})`));
-}
-/** Adds the plan's labels the pull request lacks; true when it added any. */
-async function addMissingLabels({ gh, req, plan, log }, pull) {
-    const missing = plan.labels.filter((l) => !pull.labels.includes(l));
-    if (missing.length === 0)
-        return false;
-    const issue_number = pull.number;
-    await (0, errors_1.apiCall)(`labelling pull request #${issue_number}`, plan.repository, 'pull-requests: write', () => retrying422(req, log, () => gh.rest.issues.addLabels({ owner: req.owner, repo: req.repo, issue_number, labels: missing })));
-    log.info(`labelled pull request #${issue_number}: ${missing.join(', ')}`);
-    return true;
-}
-/**
- * Requests review from the plan's teams the pull request does not already ask. A refusal (422
- * after retries: the team lacks write access) only warns: the PR exists and CODEOWNERS still applies.
- */
-async function requestMissingReviews({ gh, req, plan, log }, pull) {
-    const missing = plan.teamReviewers.filter((t) => !pull.teams.some((s) => s.toLowerCase() === t.toLowerCase()));
-    if (missing.length === 0)
-        return { changed: false };
-    const { owner, repo } = req;
-    const pull_number = pull.number;
-    const teams = missing.map((t) => `@${owner}/${t}`).join(', ');
-    try {
-        await (0, errors_1.apiCall)(`requesting reviews on pull request #${pull_number}`, plan.repository, 'pull-requests: write', () => retrying422(req, log, () => gh.rest.pulls.requestReviewers({ owner, repo, pull_number, team_reviewers: missing })));
-        log.info(`requested review from ${teams}`);
-        return { changed: true };
-    }
-    catch (err) {
-        if ((0, errors_1.httpStatus)(err) !== 422)
-            throw err;
-        log.warn(`could not request review from ${teams} on #${pull_number} (${(0, errors_1.apiMessage)(err)}): the team needs write access to ${plan.repository}`);
-        return { changed: false };
-    }
-}
 /**
  * Refuses to move a pin backwards (a re-run of an old job, or two bump jobs racing) unless
  * allowOlder: `current` is the pin on the default branch or the one the open bump PR proposes.
  */
 function refuseOlder(req, current, where, log) {
-    if (!current || (0, pin_file_1.samePinnedRelease)(current, req.newPin))
+    if (!current || (0, pinned_1.samePinnedRelease)(current, req.newPin))
         return;
-    const older = (0, pin_file_1.isOlderRelease)(current, req.newPin);
+    const older = (0, pinned_1.isOlderRelease)(current, req.newPin);
     if (older === undefined) {
         log.warn(`${where} pins ${current.tag} without releasedAt: cannot tell whether ${req.newPin.tag} is newer`);
         return;
@@ -49690,7 +50899,7 @@ function parsedOrUndefined(text, what) {
     if (text === undefined)
         return undefined;
     try {
-        return (0, pin_file_1.parsePin)(text, what);
+        return (0, read_1.parsePin)(text, what);
     }
     catch {
         return undefined;
@@ -49704,7 +50913,7 @@ async function applyBump(gh, req, plan, log) {
     }
     refuseOlder(req, plan.oldPin, `${plan.pinPath} on ${plan.base}`, log);
     const bump = { gh, req, plan, log };
-    const existing = await findOpenPull(bump);
+    const existing = await (0, pull_request_1.findOpenPull)(bump);
     const onBranch = existing ? await (0, remote_file_1.readFile)(gh, req, plan.pinPath, plan.branch) : undefined;
     const proposed = parsedOrUndefined(onBranch?.text, `${plan.pinPath} on ${plan.branch}`);
     refuseOlder(req, proposed, `the open pull request #${existing?.number ?? ''}`, log);
@@ -49712,14 +50921,14 @@ async function applyBump(gh, req, plan, log) {
     if (branchCurrent)
         log.info(`${plan.branch} already has this ${plan.pinPath}`);
     else
-        await commitPin(bump);
-    const pull = existing ?? (await openPull(bump));
+        await (0, pull_request_1.commitPin)(bump);
+    const pull = existing ?? (await (0, pull_request_1.openPull)(bump));
     const opened = existing === undefined;
-    const updated = existing ? await updatePull(bump, existing) : false;
-    const labelled = await addMissingLabels(bump, pull);
+    const updated = existing ? await (0, pull_request_1.updatePull)(bump, existing) : false;
+    const labelled = await (0, pull_request_1.addMissingLabels)(bump, pull);
     // Review is requested again whenever the proposed pin changed (a team that already reviewed
     // drops out of requested_teams); an unchanged PR is left alone.
-    const reviews = opened || !branchCurrent ? await requestMissingReviews(bump, pull) : undefined;
+    const reviews = opened || !branchCurrent ? await (0, pull_request_1.requestMissingReviews)(bump, pull) : undefined;
     const changed = !branchCurrent || updated || labelled || reviews?.changed === true;
     if (!changed)
         log.info(`pull request #${pull.number} already proposes ${req.newPin.tag}: nothing to do`);
@@ -49962,12 +51171,15 @@ const access_1 = __nccwpck_require__(38261);
 const client_1 = __nccwpck_require__(96584);
 const repository_1 = __nccwpck_require__(90651);
 const retry_1 = __nccwpck_require__(48129);
-const fetch_to_temp_1 = __nccwpck_require__(92904);
+const temp_1 = __nccwpck_require__(74452);
 const errors_1 = __nccwpck_require__(70017);
 const bump_1 = __nccwpck_require__(11268);
+const request_1 = __nccwpck_require__(37875);
 const compatibility_status_1 = __nccwpck_require__(45013);
 const measure_1 = __nccwpck_require__(46830);
-const pin_file_1 = __nccwpck_require__(15428);
+const path_1 = __nccwpck_require__(15304);
+const pinned_1 = __nccwpck_require__(3693);
+const write_1 = __nccwpck_require__(75188);
 const release_info_1 = __nccwpck_require__(1552);
 const routing_1 = __nccwpck_require__(90248);
 function labelsOption(options) {
@@ -50015,10 +51227,10 @@ function bumpSettings(options, ctx, env) {
     const consumer = repository || !dryRun
         ? (0, repository_1.parseRepository)(repository, 'the consumer repository', consumerGiven || !repository ? '--consumer-repository' : '--repository')
         : { owner: '<consumer>', repo: '<repository>' };
-    const pinPath = (0, context_1.stringOption)(options, 'pinFile') ?? pin_file_1.DEFAULT_PIN_PATH;
-    const pathProblem = (0, pin_file_1.pinPathProblem)(pinPath);
+    const pinPath = (0, context_1.stringOption)(options, 'pinFile') ?? path_1.DEFAULT_PIN_PATH;
+    const pathProblem = (0, path_1.pinPathProblem)(pinPath);
     if (pathProblem)
-        throw new errors_1.UserError(pathProblem, `pass --pin-file like ${pin_file_1.DEFAULT_PIN_PATH}`);
+        throw new errors_1.UserError(pathProblem, `pass --pin-file like ${path_1.DEFAULT_PIN_PATH}`);
     const storageTeam = (0, context_1.stringOption)(options, 'storageTeam');
     const teamProblem = storageTeam ? (0, routing_1.validateStorageTeam)(storageTeam) : undefined;
     if (teamProblem)
@@ -50053,28 +51265,28 @@ function bumpRequest(settings, options, env, ctx, compare) {
         platforms: manifests.map((m) => m.platform),
         dryRun,
     });
-    const newPin = (0, pin_file_1.pinFromManifests)(manifests, release);
-    log.info(`pin for ${release.tag}: ${(0, pin_file_1.pinnedPlatforms)(newPin).join(' and ')}, versions ${Object.keys((0, pin_file_1.primaryBundle)(newPin).versions).join(', ')} (from ${paths.join(', ')})`);
-    const unmeasured = (0, pin_file_1.unmeasuredFacts)(newPin);
+    const newPin = (0, write_1.pinFromManifests)(manifests, release);
+    log.info(`pin for ${release.tag}: ${(0, pinned_1.pinnedPlatforms)(newPin).join(' and ')}, versions ${Object.keys((0, pinned_1.primaryBundle)(newPin).versions).join(', ')} (from ${paths.join(', ')})`);
+    const unmeasured = (0, pinned_1.unmeasuredFacts)(newPin);
     if (unmeasured.length > 0)
         log.warn(`verify did not measure ${unmeasured.join(', ')}: the risk analysis cannot rule out collation changes there`);
     return {
         ...settings.consumer,
         pinPath: settings.pinPath,
         newPin,
-        newText: (0, pin_file_1.serialisePin)(newPin),
+        newText: (0, write_1.serialisePin)(newPin),
         storageTeam: settings.storageTeam,
         allowUnrouted: settings.allowUnrouted,
         allowOlder: (0, context_1.boolOption)(options, 'allowOlder'),
         labels: labelsOption(options),
-        branch: (0, bump_1.bumpBranch)(settings.pinPath),
+        branch: (0, request_1.bumpBranch)(settings.pinPath),
         conformanceUrl: release.conformanceUrl,
         manifests: { new: manifests },
         retry: (0, retry_1.retryPolicy)(env),
         measure: (oldPin, pin) => (0, measure_1.measureBump)(oldPin, pin, {
             out,
             pinPath: settings.pinPath,
-            access: (0, fetch_to_temp_1.fetchAccess)(options, ctx, env),
+            access: (0, temp_1.fetchAccess)(options, ctx, env),
             allowUnisolated: (0, context_1.boolOption)(options, 'allowUnisolated'),
             log,
             compare,
@@ -50171,15 +51383,16 @@ const retry_1 = __nccwpck_require__(48129);
 const errors_2 = __nccwpck_require__(70017);
 const remote_file_1 = __nccwpck_require__(13205);
 const compatibility_1 = __nccwpck_require__(50986);
-const pin_file_1 = __nccwpck_require__(15428);
+const pinned_1 = __nccwpck_require__(3693);
+const read_1 = __nccwpck_require__(60803);
 /** Why the stored summary does not describe the head commit's pin, or undefined when it does. */
 async function staleness(gh, req, pull, c) {
     const file = await (0, remote_file_1.readFile)(gh, req, c.pin, pull.head.sha);
     if (!file)
         return `${c.pin} is not on the pull request's head commit`;
     try {
-        const pin = (0, pin_file_1.parsePin)(file.text, `${c.pin} on ${pull.head.sha.slice(0, 12)}`);
-        if ((0, pin_file_1.measuredSha256)(pin) === c.new)
+        const pin = (0, read_1.parsePin)(file.text, `${c.pin} on ${pull.head.sha.slice(0, 12)}`);
+        if ((0, pinned_1.measuredSha256)(pin) === c.new)
             return undefined;
         return `the pull request's ${c.pin} pins another bundle than the one measured; run pin-bump again`;
     }
@@ -50399,10 +51612,10 @@ const node_path_1 = __nccwpck_require__(76760);
 const command_1 = __nccwpck_require__(93290);
 const input_1 = __nccwpck_require__(84799);
 const report_1 = __nccwpck_require__(92169);
-const fetch_to_temp_1 = __nccwpck_require__(92904);
+const temp_1 = __nccwpck_require__(74452);
 const errors_1 = __nccwpck_require__(70017);
 const compatibility_1 = __nccwpck_require__(50986);
-const pin_file_1 = __nccwpck_require__(15428);
+const pinned_1 = __nccwpck_require__(3693);
 const firstLine = (err) => (0, errors_1.errorMessage)(err).split('\n')[0];
 /** The new bundle: --out when it holds one, else the new pin's release, fetched and checked. */
 async function newInput(newPin, s) {
@@ -50414,21 +51627,21 @@ async function newInput(newPin, s) {
             return input;
     }
     const where = `the new pin ${newPin.tag}`;
-    return (0, input_1.fetchedInput)(newPin.tag, await (0, fetch_to_temp_1.fetchToTemp)({ pin: newPin, where }, s.access));
+    return (0, input_1.fetchedInput)(newPin.tag, await (0, temp_1.fetchToTemp)({ pin: newPin, where }, s.access));
 }
 /** Measures what replacing the old pin's bundle with the new one changes (never throws). */
 async function measureBump(oldPin, newPin, s) {
     const pins = {
         pin: s.pinPath,
-        old: oldPin && (0, pin_file_1.measuredSha256)(oldPin),
-        new: (0, pin_file_1.measuredSha256)(newPin),
+        old: oldPin && (0, pinned_1.measuredSha256)(oldPin),
+        new: (0, pinned_1.measuredSha256)(newPin),
     };
     if (!oldPin)
         return (0, compatibility_1.notMeasured)(pins, 'first pin: there is no old bundle to compare with');
     let old;
     try {
         const where = `the old pin ${oldPin.tag}`;
-        old = (0, input_1.fetchedInput)(`${oldPin.tag} (old pin)`, await (0, fetch_to_temp_1.fetchToTemp)({ pin: oldPin, where }, s.access));
+        old = (0, input_1.fetchedInput)(`${oldPin.tag} (old pin)`, await (0, temp_1.fetchToTemp)({ pin: oldPin, where }, s.access));
     }
     catch (err) {
         s.log.warn(`compare: the old pin's bundle could not be fetched: ${(0, errors_1.errorMessage)(err)}`);
@@ -50458,321 +51671,6 @@ async function measureBump(oldPin, newPin, s) {
 
 /***/ }),
 
-/***/ 62369:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.pinDiff = pinDiff;
-/** The would-be change of the pin file as a unified diff (pure), for --dry-run and logs. */
-const diff_1 = __nccwpck_require__(25508);
-function pinDiff(pinPath, oldText, newText) {
-    return (0, diff_1.createTwoFilesPatch)(oldText === undefined ? '/dev/null' : `a/${pinPath}`, `b/${pinPath}`, oldText ?? '', newText, undefined, undefined, { context: 3 });
-}
-
-
-/***/ }),
-
-/***/ 15428:
-/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
-
-"use strict";
-
-var __importDefault = (this && this.__importDefault) || function (mod) {
-    return (mod && mod.__esModule) ? mod : { "default": mod };
-};
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.DEFAULT_PIN_PATH = exports.PIN_SCHEMA_VERSION = void 0;
-exports.platformOrder = platformOrder;
-exports.pinnedPlatforms = pinnedPlatforms;
-exports.primaryBundle = primaryBundle;
-exports.normaliseProvider = normaliseProvider;
-exports.pinFromManifests = pinFromManifests;
-exports.pinFromManifest = pinFromManifest;
-exports.defaultBundle = defaultBundle;
-exports.measuredSha256 = measuredSha256;
-exports.unmeasuredFacts = unmeasuredFacts;
-exports.pinSchemaPath = pinSchemaPath;
-exports.postgresVersionPattern = postgresVersionPattern;
-exports.pinProblems = pinProblems;
-exports.assertValidPin = assertValidPin;
-exports.platformVersionMismatch = platformVersionMismatch;
-exports.upgradePin = upgradePin;
-exports.serialisePin = serialisePin;
-exports.parsePin = parsePin;
-exports.samePinnedRelease = samePinnedRelease;
-exports.isOlderRelease = isOlderRelease;
-exports.pinPathProblem = pinPathProblem;
-/**
- * The pin file: what the consumer repository commits to say which pg-bundle release it uses
- * (default path pageserver/postgres-bundle.json). Format: schemas/pin-file.schema.json, explained
- * in docs/pin-file.md. Two forms are read: schemaVersion 1 (one platform) and 2 (one bundle per
- * platform); a pin of the first form reads as one with one platform, and pin-bump writes the second.
- * Built from the release's manifests by a pure function and validated before anything writes it.
- */
-const node_fs_1 = __nccwpck_require__(73024);
-const node_path_1 = __nccwpck_require__(76760);
-const _2020_1 = __importDefault(__nccwpck_require__(52210));
-const ajv_formats_1 = __importDefault(__nccwpck_require__(82815));
-const platform_1 = __nccwpck_require__(90692);
-const errors_1 = __nccwpck_require__(70017);
-const json_1 = __nccwpck_require__(74976);
-const log_text_1 = __nccwpck_require__(11392);
-const package_root_1 = __nccwpck_require__(43469);
-const walredo_dialect_1 = __nccwpck_require__(8033);
-exports.PIN_SCHEMA_VERSION = 2;
-exports.DEFAULT_PIN_PATH = 'pageserver/postgres-bundle.json';
-/** Platform ids in the order pg-bundle lists them (x86-64 first), ids it does not know last (pure). */
-function platformOrder(ids) {
-    const rank = (id) => {
-        const i = platform_1.PLATFORMS.findIndex((p) => p.id === id);
-        return i < 0 ? platform_1.PLATFORMS.length : i;
-    };
-    return [...ids].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
-}
-/** The platforms a pin has a bundle for, in platform order. */
-function pinnedPlatforms(pin) {
-    return platformOrder(Object.keys(pin.platforms));
-}
-/**
- * The bundle a release is compared and shown by (old → new tables, the compare measurement):
- * the first platform's, x86-64 when the pin has it.
- */
-function primaryBundle(pin) {
-    const platform = pinnedPlatforms(pin)[0];
-    return { platform, ...pin.platforms[platform] };
-}
-/** pg_database.datlocprovider is a single letter; verify may also record the word. */
-function normaliseProvider(value) {
-    switch (value?.trim().toLowerCase()) {
-        case 'c':
-        case 'libc':
-            return 'libc';
-        case 'i':
-        case 'icu':
-            return 'icu';
-        case 'b':
-        case 'builtin':
-            return 'builtin';
-        default:
-            return null;
-    }
-}
-function pinVersion(v) {
-    const measured = v.conformance?.collation;
-    const icu = measured?.icuVersion ?? (v.icu.version && v.icu.version !== 'none' ? v.icu.version : null);
-    return {
-        postgresVersion: v.postgres.version,
-        sourceRevision: v.source.revision,
-        catalogVersion: v.conformance?.catalogVersion ?? v.postgres.catversion,
-        icuVersion: icu || null,
-        libcVersion: v.toolchain.glibc,
-        collation: {
-            datcollate: measured?.datcollate || null,
-            datctype: measured?.datctype || null,
-            provider: normaliseProvider(measured?.datlocprovider),
-            icuCollationVersion: measured?.icuCollationVersion || null,
-            libcCollationVersion: measured?.libcCollationVersion || null,
-        },
-        bundleSize: v.files.reduce((sum, f) => sum + f.size, 0),
-        walredo: (0, walredo_dialect_1.pinnedWalRedo)(v),
-        ...(v.components
-            ? {
-                components: v.components.map(({ name, version, debianPackage, debianVersion }) => ({
-                    name,
-                    version,
-                    ...(debianPackage ? { debianPackage, debianVersion } : {}),
-                })),
-            }
-            : {}),
-    };
-}
-/** The pin for a release of these manifests, one per platform (pure). */
-function pinFromManifests(manifests, release) {
-    if (manifests.length === 0)
-        throw new errors_1.UserError('no manifest of the release was found', 'run build, verify and publish before pin-bump');
-    const platforms = {};
-    for (const id of platformOrder(manifests.map((m) => m.platform))) {
-        const manifest = manifests.find((m) => m.platform === id);
-        const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
-        if (majors.length === 0)
-            throw new errors_1.UserError(`the ${id} manifest lists no PostgreSQL version`, 'run build and verify before pin-bump');
-        const asset = release.assets[id];
-        if (!asset)
-            throw new errors_1.UserError(`release ${release.tag} has no bundle asset for ${id}, whose manifest pin-bump read`, "run publish with the same --out and every platform's artifacts before pin-bump");
-        platforms[id] = {
-            assetName: asset.assetName,
-            assetUrl: asset.assetUrl,
-            sha256: asset.sha256,
-            ...(asset.manifestUrl ? { manifestUrl: asset.manifestUrl } : {}),
-            versions: Object.fromEntries(majors.map((m) => [m, pinVersion(manifest.versions[m])])),
-        };
-    }
-    return {
-        schemaVersion: exports.PIN_SCHEMA_VERSION,
-        tag: release.tag,
-        ...(release.releasedAt ? { releasedAt: release.releasedAt } : {}),
-        releaseUrl: release.releaseUrl,
-        platforms,
-    };
-}
-/** The pin for a release of one platform's manifest (pure). */
-function pinFromManifest(manifest, release) {
-    return pinFromManifests([manifest], release);
-}
-/**
- * The bundle of a pin this machine fetches and compares by default (pure): the given platform's
- * (the host's) when the pin has it, else the first.
- */
-function defaultBundle(pin, platform) {
-    return (platform !== undefined && pin.platforms[platform]) || primaryBundle(pin);
-}
-/**
- * The sha256 that names the bundle pin-bump's measurement compares: this machine's platform's
- * (what fetch takes here), else the first platform's. The compatibility status checks it.
- */
-function measuredSha256(pin, platform = (0, platform_1.hostPlatform)()?.id) {
-    return defaultBundle(pin, platform).sha256;
-}
-/** Facts verify did not measure (they make the risk analysis blind), as "v15: datcollate" strings. */
-function unmeasuredFacts(pin) {
-    const missing = [];
-    const platforms = pinnedPlatforms(pin);
-    for (const platform of platforms) {
-        const on = platforms.length > 1 ? ` (${platform})` : '';
-        for (const [major, v] of Object.entries(pin.platforms[platform].versions)) {
-            for (const [field, value] of Object.entries(v.collation)) {
-                if (value === null && !(field === 'icuCollationVersion' && v.icuVersion === null))
-                    missing.push(`v${major}${on}: ${field}`);
-            }
-        }
-    }
-    return missing;
-}
-let validator;
-function pinSchemaPath() {
-    return (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'schemas', 'pin-file.schema.json');
-}
-function pinValidator() {
-    if (!validator) {
-        const ajv = new _2020_1.default({ allErrors: true, strict: true, allowUnionTypes: true });
-        (0, ajv_formats_1.default)(ajv);
-        validator = ajv.compile(JSON.parse((0, node_fs_1.readFileSync)(pinSchemaPath(), 'utf8')));
-    }
-    return validator;
-}
-let versionPattern;
-/** The pin schema's pattern of a PostgreSQL version (`$defs.version.properties.postgresVersion`). */
-function postgresVersionPattern() {
-    if (!versionPattern) {
-        const schema = JSON.parse((0, node_fs_1.readFileSync)(pinSchemaPath(), 'utf8'));
-        versionPattern = new RegExp(schema.$defs.version.properties.postgresVersion.pattern);
-    }
-    return versionPattern;
-}
-/** Schema problems of a parsed pin file, as readable lines (empty when valid). */
-function pinProblems(value) {
-    const validate = pinValidator();
-    if (validate(value))
-        return [];
-    // "must match then/else schema" only repeats that the form's own errors exist
-    return (validate.errors ?? [])
-        .filter((e) => e.keyword !== 'if')
-        .map((e) => `${e.instancePath || '(top level)'} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
-}
-function assertValidPin(value, where) {
-    const problems = pinProblems(value);
-    if (problems.length > 0) {
-        throw new errors_1.UserError(`${where} does not follow the pin file schema (schemas/pin-file.schema.json):\n  ${problems.join('\n  ')}`, 'fix the file by hand or let pg-bundle pin-bump rewrite it');
-    }
-}
-/** The platforms of one release must hold the same PostgreSQL versions (pure); the first difference, or undefined. */
-function platformVersionMismatch(platforms) {
-    const [first, ...others] = platformOrder(Object.keys(platforms));
-    const describe = (b) => Object.keys(b.versions)
-        .sort((a, c) => Number(a) - Number(c))
-        .map((m) => `${m}=${b.versions[m].postgresVersion}`)
-        .join(', ');
-    for (const other of others) {
-        const a = describe(platforms[first]);
-        const b = describe(platforms[other]);
-        if (a !== b)
-            return `${first} has PostgreSQL ${(0, log_text_1.shown)(a)} but ${other} has ${(0, log_text_1.shown)(b)}`;
-    }
-    return undefined;
-}
-/** A pin of either form as the second form (pure). */
-function upgradePin(value) {
-    if (value.schemaVersion !== 1)
-        return value;
-    const v1 = value;
-    return {
-        schemaVersion: exports.PIN_SCHEMA_VERSION,
-        tag: v1.tag,
-        ...(v1.releasedAt ? { releasedAt: v1.releasedAt } : {}),
-        releaseUrl: v1.releaseUrl,
-        platforms: {
-            [v1.platform]: {
-                assetName: v1.assetName,
-                assetUrl: v1.assetUrl,
-                sha256: v1.sha256,
-                ...(v1.manifestUrl ? { manifestUrl: v1.manifestUrl } : {}),
-                versions: v1.versions,
-            },
-        },
-        ...(v1.requires ? { requires: v1.requires } : {}),
-    };
-}
-/** The text committed to the consumer repository: validated, 2-space JSON, trailing newline. */
-function serialisePin(pin) {
-    assertValidPin(pin, 'the new pin file');
-    const mismatch = platformVersionMismatch(pin.platforms);
-    if (mismatch)
-        throw new errors_1.UserError(`the new pin file names bundles of different PostgreSQL versions: ${mismatch}`, 'publish the platforms of one release from the same sources');
-    return JSON.stringify(pin, null, 2) + '\n';
-}
-/**
- * Reads a pin file's text (pure), either form; an invalid existing pin is reported, never silently
- * replaced. The result has the second form's shape.
- */
-function parsePin(text, where) {
-    const value = (0, json_1.parseJson)(text, where, 'fix or delete the file so that pin-bump can write a new one');
-    assertValidPin(value, where);
-    const pin = upgradePin(value);
-    const mismatch = platformVersionMismatch(pin.platforms);
-    if (mismatch)
-        throw new errors_1.UserError(`${where} pins bundles of different PostgreSQL versions per platform: ${mismatch}`, 'fix the file by hand or let pg-bundle pin-bump rewrite it: one release has the same versions on every platform');
-    return pin;
-}
-/** Two pins name the same release (same tag, same platforms, same content of each asset). */
-function samePinnedRelease(a, b) {
-    const sums = (p) => pinnedPlatforms(p).map((id) => `${id}=${p.platforms[id].sha256}`);
-    return a.tag === b.tag && sums(a).join(' ') === sums(b).join(' ');
-}
-/**
- * Whether `next` is a release created before the one `current` pins (pure). Undefined when either
- * pin lacks releasedAt (pins written before the field existed): the order is then unknown.
- */
-function isOlderRelease(current, next) {
-    if (!current.releasedAt || !next.releasedAt)
-        return undefined;
-    return Date.parse(next.releasedAt) < Date.parse(current.releasedAt);
-}
-/** Why a --pin-file path cannot be used (it must be a plain repository path), or undefined. */
-function pinPathProblem(path) {
-    if (path === '' || path.startsWith('/') || path.endsWith('/'))
-        return `pin file path ${JSON.stringify(path)} must be a file path relative to the repository root, without a leading or trailing slash`;
-    if (path.split('/').some((s) => s === '' || s === '.' || s === '..'))
-        return `pin file path ${JSON.stringify(path)} must not contain empty, "." or ".." segments`;
-    if (/[\s*?[\]\\!#]/.test(path))
-        return `pin file path ${JSON.stringify(path)} must not contain white space or any of * ? [ ] \\ ! # (they cannot be written as a CODEOWNERS pattern)`;
-    return undefined;
-}
-
-
-/***/ }),
-
 /***/ 31683:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -50781,7 +51679,6 @@ function pinPathProblem(path) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.PR_MARKER = exports.PR_BODY_LIMIT = void 0;
 exports.prTitle = prTitle;
-exports.humanSize = humanSize;
 exports.architectureSection = architectureSection;
 exports.measuredSection = measuredSection;
 exports.renderPrBody = renderPrBody;
@@ -50792,27 +51689,18 @@ exports.renderPrBody = renderPrBody;
  */
 const architectures_1 = __nccwpck_require__(96642);
 const compatibility_1 = __nccwpck_require__(50986);
-const pin_file_1 = __nccwpck_require__(15428);
+const pinned_1 = __nccwpck_require__(3693);
+const size_1 = __nccwpck_require__(57155);
 exports.PR_BODY_LIMIT = 65_536;
 exports.PR_MARKER = '<!-- pg-bundle:pin-bump -->';
 function prTitle(newPin) {
     return `Bump PostgreSQL bundle to ${newPin.tag}`;
 }
-function humanSize(bytes) {
-    const units = ['B', 'KiB', 'MiB', 'GiB'];
-    let value = bytes;
-    let unit = 0;
-    while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
 function sizeDelta(oldSize, newSize) {
     const d = newSize - oldSize;
     if (d === 0)
         return '';
-    return ` (${d > 0 ? '+' : '−'}${humanSize(Math.abs(d))})`;
+    return ` (${d > 0 ? '+' : '−'}${(0, size_1.humanSize)(Math.abs(d))})`;
 }
 function cell(text) {
     return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -50851,8 +51739,8 @@ function rows(a, b) {
     const ns = b?.bundleSize;
     out.push({
         label: 'Bundle size',
-        old: os === undefined ? '—' : humanSize(os),
-        new: ns === undefined ? '—' : humanSize(ns) + (os !== undefined ? sizeDelta(os, ns) : ''),
+        old: os === undefined ? '—' : (0, size_1.humanSize)(os),
+        new: ns === undefined ? '—' : (0, size_1.humanSize)(ns) + (os !== undefined ? sizeDelta(os, ns) : ''),
         changed: os !== ns,
     });
     return out;
@@ -50967,12 +51855,12 @@ function measuredSection(result, maxChars = Infinity) {
 /** The pull request body (pure), always under PR_BODY_LIMIT characters. */
 function renderPrBody(input) {
     const { oldPin, newPin, pinPath, risks } = input;
-    const shown = (0, pin_file_1.primaryBundle)(newPin);
+    const shown = (0, pinned_1.primaryBundle)(newPin);
     // the tables compare the first platform's bundle with the old pin's of the same platform
-    const oldShown = oldPin && (oldPin.platforms[shown.platform] ?? (0, pin_file_1.primaryBundle)(oldPin));
+    const oldShown = oldPin && (oldPin.platforms[shown.platform] ?? (0, pinned_1.primaryBundle)(oldPin));
     const conformance = input.conformanceUrl ?? shown.manifestUrl;
-    const several = (0, pin_file_1.pinnedPlatforms)(newPin).length > 1;
-    const bundleLines = (0, pin_file_1.pinnedPlatforms)(newPin).map((p) => {
+    const several = (0, pinned_1.pinnedPlatforms)(newPin).length > 1;
+    const bundleLines = (0, pinned_1.pinnedPlatforms)(newPin).map((p) => {
         const b = newPin.platforms[p];
         return `- Bundle${several ? ` (${p})` : ''}: [\`${cell(b.assetName)}\`](${b.assetUrl}), sha256 \`${b.sha256}\``;
     });
@@ -51035,13 +51923,158 @@ function renderPrBody(input) {
 
 /***/ }),
 
+/***/ 83279:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.findOpenPull = findOpenPull;
+exports.commitPin = commitPin;
+exports.openPull = openPull;
+exports.updatePull = updatePull;
+exports.addMissingLabels = addMissingLabels;
+exports.requestMissingReviews = requestMissingReviews;
+const errors_1 = __nccwpck_require__(73116);
+const retry_1 = __nccwpck_require__(48129);
+const remote_file_1 = __nccwpck_require__(13205);
+async function findOpenPull({ gh, req, plan }) {
+    const res = await (0, errors_1.apiCall)('listing pull requests', plan.repository, 'pull-requests: write', () => gh.rest.pulls.list({
+        owner: req.owner,
+        repo: req.repo,
+        state: 'open',
+        head: `${req.owner}:${plan.branch}`,
+        per_page: 100,
+    }));
+    const pr = res.data.find((p) => p.head.ref === plan.branch);
+    if (!pr)
+        return undefined;
+    return {
+        number: pr.number,
+        html_url: pr.html_url,
+        title: pr.title,
+        body: pr.body,
+        labels: pr.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))),
+        teams: (pr.requested_teams ?? []).map((t) => t.slug),
+    };
+}
+/** Resets the bump branch to the base head (creating it if needed) and commits the new pin file. */
+async function commitPin({ gh, req, plan, log }) {
+    const { owner, repo } = req;
+    const baseRef = await (0, errors_1.apiCall)(`reading branch ${plan.base}`, plan.repository, 'contents: read', () => gh.rest.git.getRef({ owner, repo, ref: `heads/${plan.base}` }));
+    const baseSha = baseRef.data.object.sha;
+    let branchExists = true;
+    try {
+        await gh.rest.git.getRef({ owner, repo, ref: `heads/${plan.branch}` });
+    }
+    catch (err) {
+        if ((0, errors_1.httpStatus)(err) !== 404)
+            throw (0, errors_1.explainGitHubError)(err, {
+                doing: `reading branch ${plan.branch}`,
+                repository: plan.repository,
+                permission: 'contents: read',
+            });
+        branchExists = false;
+    }
+    if (branchExists) {
+        await (0, errors_1.apiCall)(`resetting branch ${plan.branch}`, plan.repository, 'contents: write', () => gh.rest.git.updateRef({ owner, repo, ref: `heads/${plan.branch}`, sha: baseSha, force: true }));
+        log.info(`branch ${plan.branch} recreated from ${plan.base} (${baseSha.slice(0, 12)})`);
+    }
+    else {
+        await (0, errors_1.apiCall)(`creating branch ${plan.branch}`, plan.repository, 'contents: write', () => gh.rest.git.createRef({ owner, repo, ref: `refs/heads/${plan.branch}`, sha: baseSha }));
+        log.info(`branch ${plan.branch} created from ${plan.base} (${baseSha.slice(0, 12)})`);
+    }
+    // The pin file's blob sha on the recreated branch (the base may have moved since planBump read it).
+    const existing = await (0, remote_file_1.readFile)(gh, req, plan.pinPath, plan.branch);
+    await (0, errors_1.apiCall)(`committing ${plan.pinPath}`, plan.repository, 'contents: write', () => gh.rest.repos.createOrUpdateFileContents({
+        owner,
+        repo,
+        path: plan.pinPath,
+        branch: plan.branch,
+        message: `${plan.title}\n\nWritten by pg-bundle pin-bump.`,
+        content: Buffer.from(plan.newText, 'utf8').toString('base64'),
+        ...(existing ? { sha: existing.sha } : {}),
+    }));
+    log.info(`committed ${plan.pinPath} to ${plan.branch}`);
+}
+/** Opens the pull request from the bump branch. */
+async function openPull({ gh, req, plan, log }) {
+    const res = await (0, errors_1.apiCall)('opening the pull request', plan.repository, 'pull-requests: write', () => gh.rest.pulls.create({
+        owner: req.owner,
+        repo: req.repo,
+        head: plan.branch,
+        base: plan.base,
+        title: plan.title,
+        body: plan.body,
+        maintainer_can_modify: true,
+    }));
+    const { number, html_url, title, body } = res.data;
+    log.info(`opened pull request #${number}: ${html_url}`);
+    return { number, html_url, title, body, labels: [], teams: [] };
+}
+/** Brings an open pull request's title and body up to date; true when it changed. */
+async function updatePull({ gh, req, plan, log }, pull) {
+    if (pull.title === plan.title && (pull.body ?? '') === plan.body)
+        return false;
+    const number = pull.number;
+    await (0, errors_1.apiCall)(`updating pull request #${number}`, plan.repository, 'pull-requests: write', () => gh.rest.pulls.update({
+        owner: req.owner,
+        repo: req.repo,
+        pull_number: number,
+        title: plan.title,
+        body: plan.body,
+    }));
+    log.info(`updated pull request #${number}: ${pull.html_url}`);
+    return true;
+}
+/** Runs a call, retrying GitHub's transient 422 (labels and reviewers right after the PR changed). */
+function retrying422(req, log, call) {
+    const policy = req.retry ?? retry_1.DEFAULT_RETRY;
+    return (0, retry_1.withRetries)(call, (err, attempt) => (0, retry_1.transient422Decision)(err, attempt, policy), (_decision, attempt, err) => log.warn(`GitHub answered 422 (${(0, errors_1.apiMessage)(err)}); retrying (attempt ${attempt + 1})`));
+}
+/** Adds the plan's labels the pull request lacks; true when it added any. */
+async function addMissingLabels({ gh, req, plan, log }, pull) {
+    const missing = plan.labels.filter((l) => !pull.labels.includes(l));
+    if (missing.length === 0)
+        return false;
+    const issue_number = pull.number;
+    await (0, errors_1.apiCall)(`labelling pull request #${issue_number}`, plan.repository, 'pull-requests: write', () => retrying422(req, log, () => gh.rest.issues.addLabels({ owner: req.owner, repo: req.repo, issue_number, labels: missing })));
+    log.info(`labelled pull request #${issue_number}: ${missing.join(', ')}`);
+    return true;
+}
+/**
+ * Requests review from the plan's teams the pull request does not already ask. A refusal (422
+ * after retries: the team lacks write access) only warns: the PR exists and CODEOWNERS still applies.
+ */
+async function requestMissingReviews({ gh, req, plan, log }, pull) {
+    const missing = plan.teamReviewers.filter((t) => !pull.teams.some((s) => s.toLowerCase() === t.toLowerCase()));
+    if (missing.length === 0)
+        return { changed: false };
+    const { owner, repo } = req;
+    const pull_number = pull.number;
+    const teams = missing.map((t) => `@${owner}/${t}`).join(', ');
+    try {
+        await (0, errors_1.apiCall)(`requesting reviews on pull request #${pull_number}`, plan.repository, 'pull-requests: write', () => retrying422(req, log, () => gh.rest.pulls.requestReviewers({ owner, repo, pull_number, team_reviewers: missing })));
+        log.info(`requested review from ${teams}`);
+        return { changed: true };
+    }
+    catch (err) {
+        if ((0, errors_1.httpStatus)(err) !== 422)
+            throw err;
+        log.warn(`could not request review from ${teams} on #${pull_number} (${(0, errors_1.apiMessage)(err)}): the team needs write access to ${plan.repository}`);
+        return { changed: false };
+    }
+}
+
+
+/***/ }),
+
 /***/ 1552:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.parseSha256Sums = parseSha256Sums;
 exports.readReleaseManifests = readReleaseManifests;
 exports.readReleaseManifest = readReleaseManifest;
 exports.readReleaseInfo = readReleaseInfo;
@@ -51053,27 +52086,14 @@ exports.releaseInfoFromRecord = releaseInfoFromRecord;
 const node_fs_1 = __nccwpck_require__(73024);
 const node_path_1 = __nccwpck_require__(76760);
 const errors_1 = __nccwpck_require__(70017);
-const json_1 = __nccwpck_require__(74976);
 const manifest_file_1 = __nccwpck_require__(91433);
 const hash_1 = __nccwpck_require__(95138);
 const log_text_1 = __nccwpck_require__(11392);
 const repository_1 = __nccwpck_require__(90651);
-const naming_1 = __nccwpck_require__(82419);
-const pin_file_1 = __nccwpck_require__(15428);
-/** `<hex>  <name>` lines (sha256sum format, text or binary marker) → name → sha256 (pure); a name listed twice is refused. */
-function parseSha256Sums(text, where = 'SHA256SUMS') {
-    const sums = new Map();
-    for (const line of text.split(/\r?\n/)) {
-        const m = /^([0-9a-fA-F]{64}) [ *](.+)$/.exec(line.trim());
-        if (!m)
-            continue;
-        // two sums for one name: which one vouches for the file is not for a reader to pick
-        if (sums.has(m[2]))
-            throw new errors_1.UserError(`${where} lists ${(0, log_text_1.shown)(m[2])} more than once`, 'do not use this release: publish writes each name once; re-publish it (publish --replace)');
-        sums.set(m[2], m[1].toLowerCase());
-    }
-    return sums;
-}
+const naming_1 = __nccwpck_require__(27161);
+const checksums_1 = __nccwpck_require__(13349);
+const platform_1 = __nccwpck_require__(90692);
+const record_1 = __nccwpck_require__(66776);
 /**
  * The manifests of the release, one per platform in platform order: <out>/publish/manifest-<platform>.json
  * (a release of several platforms), else the one of readReleaseManifest.
@@ -51089,7 +52109,7 @@ function readReleaseManifests(out) {
     for (const r of read)
         if (r.path !== (0, node_path_1.join)(dir, (0, naming_1.platformManifestName)(r.manifest.platform)))
             throw new errors_1.UserError(`${r.path} describes a ${(0, log_text_1.shown)(r.manifest.platform)} bundle`, "run pg-bundle publish again with the same --out: it writes each platform's manifest under its own name");
-    const order = (0, pin_file_1.platformOrder)(read.map((r) => r.manifest.platform));
+    const order = (0, platform_1.platformOrder)(read.map((r) => r.manifest.platform));
     const sorted = order.map((id) => read.find((r) => r.manifest.platform === id));
     return { manifests: sorted.map((r) => r.manifest), paths: sorted.map((r) => r.path) };
 }
@@ -51110,19 +52130,13 @@ function readReleaseManifest(out) {
  * from the release repository, the sha256 from <out>/publish/SHA256SUMS.
  */
 function readReleaseInfo(input) {
-    const recordPath = (0, node_path_1.join)(input.out, 'publish', 'release.json');
+    const recordPath = (0, node_path_1.join)(input.out, 'publish', record_1.RELEASE_RECORD);
     if ((0, node_fs_1.existsSync)(recordPath))
-        return releaseInfoFromRecord(readJson(recordPath), recordPath, input);
+        return releaseInfoFromRecord((0, record_1.readReleaseRecord)(recordPath, input.platforms?.[0]), recordPath, input);
     return releaseInfoFromSums(input);
 }
-function readJson(path) {
-    return (0, json_1.parseJson)((0, node_fs_1.readFileSync)(path, 'utf8'), path, 'run pg-bundle publish again with the same --out');
-}
-/** ReleaseInfo from publish's record (pure apart from the error text). */
+/** ReleaseInfo from publish's record, read and checked by readReleaseRecord (pure). */
 function releaseInfoFromRecord(record, recordPath, input) {
-    if (!record.tag || !record.assetName || !record.sha256 || !(0, hash_1.isSha256Hex)(record.sha256)) {
-        throw new errors_1.UserError(`${recordPath} lacks the tag, asset name or sha256`, 'run pg-bundle publish again with the same --out');
-    }
     if (input.tag && input.tag !== record.tag) {
         throw new errors_1.UserError(`--tag ${input.tag} differs from the release publish made (${record.tag}, ${recordPath})`, `drop --tag, or pass --tag ${record.tag}`);
     }
@@ -51137,27 +52151,14 @@ function releaseInfoFromRecord(record, recordPath, input) {
         throw new errors_1.UserError(`${recordPath} names no release repository`, 'run publish with --repository, or set PG_BUNDLE_RELEASE_REPOSITORY=owner/name');
     const tag = record.tag;
     const downloadUrl = (name) => (0, repository_1.releaseUrls)(input.serverUrl, repository, tag, name).assetUrl;
-    const platforms = record.platforms ?? [
-        {
-            platform: input.platforms?.[0] ?? 'linux-x86_64',
-            assetName: record.assetName,
-            sha256: record.sha256,
-            manifestName: naming_1.MANIFEST_ASSET,
-            assetUrl: record.assetUrl,
-            manifestUrl: record.manifestUrl,
-        },
-    ];
     const assets = {};
-    for (const p of platforms) {
-        if (!p.platform || !p.assetName || !p.sha256 || !(0, hash_1.isSha256Hex)(p.sha256) || !p.manifestName)
-            throw new errors_1.UserError(`${recordPath} lists a platform without its name, asset name, sha256 or manifest name`, 'run pg-bundle publish again with the same --out');
+    for (const p of record.platforms)
         assets[p.platform] = {
             assetName: p.assetName,
             sha256: p.sha256,
             assetUrl: p.assetUrl ?? downloadUrl(p.assetName),
             manifestUrl: p.manifestUrl ?? downloadUrl(p.manifestName),
         };
-    }
     return {
         repository,
         tag,
@@ -51172,10 +52173,10 @@ function releaseInfoFromSums(input) {
         throw new errors_1.UserError('pin-bump needs the release tag', 'pass --tag <tag> (the tag publish created), or run publish with the same --out first');
     if (!input.releaseRepository)
         throw new errors_1.UserError('pin-bump cannot tell which repository holds the release', "run it in the release repository's workflow (GITHUB_REPOSITORY) or set PG_BUNDLE_RELEASE_REPOSITORY=owner/name");
-    const sumsPath = (0, node_path_1.join)(out, 'publish', 'SHA256SUMS');
+    const sumsPath = (0, node_path_1.join)(out, 'publish', naming_1.SHA256SUMS_ASSET);
     if (!(0, node_fs_1.existsSync)(sumsPath))
         throw new errors_1.UserError(`${sumsPath} is missing: pin-bump takes the bundle's sha256 from what publish wrote`, 'run pg-bundle publish with the same --out first');
-    const sums = parseSha256Sums((0, node_fs_1.readFileSync)(sumsPath, 'utf8'), sumsPath);
+    const sums = (0, checksums_1.parseSha256Sums)((0, node_fs_1.readFileSync)(sumsPath, 'utf8'), sumsPath);
     const platforms = input.platforms ?? ['linux-x86_64'];
     const { tag, releaseRepository } = input;
     const urls = (name) => (0, repository_1.releaseUrls)(input.serverUrl, releaseRepository, tag, name);
@@ -51232,6 +52233,36 @@ async function readFile(gh, req, path, ref) {
 
 /***/ }),
 
+/***/ 37875:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.BUMP_BRANCH = void 0;
+exports.bumpBranch = bumpBranch;
+const path_1 = __nccwpck_require__(15304);
+const hash_1 = __nccwpck_require__(95138);
+exports.BUMP_BRANCH = 'pg-bundle/bump';
+/**
+ * The bump branch of one pin file, so that two pin files never share a pull request: the default pin
+ * path keeps `pg-bundle/bump` (open pull requests of earlier versions stay the ones updated); any other
+ * path gets `pg-bundle/bump-<path as letters, digits and dashes>-<8 hex of its sha256>` (unique per path,
+ * a valid ref name, and beside `pg-bundle/bump` rather than below it, which git would refuse).
+ */
+function bumpBranch(pinPath) {
+    if (pinPath === path_1.DEFAULT_PIN_PATH)
+        return exports.BUMP_BRANCH;
+    const slug = pinPath
+        .replace(/[^A-Za-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 80);
+    return `${exports.BUMP_BRANCH}-${slug}-${(0, hash_1.sha256)(pinPath).slice(0, 8)}`;
+}
+
+
+/***/ }),
+
 /***/ 77003:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -51243,8 +52274,8 @@ exports.componentChanges = componentChanges;
 exports.walSampleRisk = walSampleRisk;
 exports.manifestOf = manifestOf;
 exports.analyseRisk = analyseRisk;
-const pin_file_1 = __nccwpck_require__(15428);
-const walredo_dialect_1 = __nccwpck_require__(8033);
+const pinned_1 = __nccwpck_require__(3693);
+const walredo_dialect_1 = __nccwpck_require__(20172);
 const WHY = {
     'postgres-major': 'the storage service needs a matching vNN directory for every timeline it serves; removing a version breaks tenants that still use it',
     'catalog-version': 'data directories (and basebackups) are only compatible within one catalog version: existing timelines cannot be started by this build',
@@ -51403,13 +52434,13 @@ function platformRisk(a, b, oldPinned, manifests) {
  * only the facts the new pin lacks are reported.
  */
 function analyseRisk(oldPin, newPin, manifests = {}) {
-    const platforms = (0, pin_file_1.pinnedPlatforms)(newPin);
+    const platforms = (0, pinned_1.pinnedPlatforms)(newPin);
     const found = new Map();
     for (const platform of platforms) {
         // a pin of one platform replacing one of another (a move to other machines) is compared as is
         const oldPlatform = oldPin && (oldPin.platforms[platform] || platforms.length > 1)
             ? platform
-            : oldPin && (0, pin_file_1.primaryBundle)(oldPin).platform;
+            : oldPin && (0, pinned_1.primaryBundle)(oldPin).platform;
         const old = oldPlatform === undefined ? undefined : oldPin?.platforms[oldPlatform];
         const items = platformRisk(old, newPin.platforms[platform], old !== undefined, {
             old: oldPlatform === undefined ? undefined : manifestOf(manifests.old, oldPlatform),
@@ -51532,7 +52563,266 @@ function checkRouting(input) {
 
 /***/ }),
 
-/***/ 8033:
+/***/ 57872:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.pinDiff = pinDiff;
+/** The would-be change of the pin file as a unified diff (pure), for --dry-run and logs. */
+const diff_1 = __nccwpck_require__(25508);
+function pinDiff(pinPath, oldText, newText) {
+    return (0, diff_1.createTwoFilesPatch)(oldText === undefined ? '/dev/null' : `a/${pinPath}`, `b/${pinPath}`, oldText ?? '', newText, undefined, undefined, { context: 3 });
+}
+
+
+/***/ }),
+
+/***/ 15304:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DEFAULT_PIN_PATH = void 0;
+exports.pinPathProblem = pinPathProblem;
+/** Where a consumer repository keeps its pin file. */
+exports.DEFAULT_PIN_PATH = 'pageserver/postgres-bundle.json';
+/** Why a --pin-file path cannot be used (it must be a plain repository path), or undefined. */
+function pinPathProblem(path) {
+    if (path === '' || path.startsWith('/') || path.endsWith('/'))
+        return `pin file path ${JSON.stringify(path)} must be a file path relative to the repository root, without a leading or trailing slash`;
+    if (path.split('/').some((s) => s === '' || s === '.' || s === '..'))
+        return `pin file path ${JSON.stringify(path)} must not contain empty, "." or ".." segments`;
+    if (/[\s*?[\]\\!#]/.test(path))
+        return `pin file path ${JSON.stringify(path)} must not contain white space or any of * ? [ ] \\ ! # (they cannot be written as a CODEOWNERS pattern)`;
+    return undefined;
+}
+
+
+/***/ }),
+
+/***/ 3693:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.pinnedPlatforms = pinnedPlatforms;
+exports.primaryBundle = primaryBundle;
+exports.defaultBundle = defaultBundle;
+exports.measuredSha256 = measuredSha256;
+exports.unmeasuredFacts = unmeasuredFacts;
+exports.samePinnedRelease = samePinnedRelease;
+exports.isOlderRelease = isOlderRelease;
+/** What a pin names (pure): its platforms, the bundle shown or fetched by default, how two pins relate. */
+const platform_1 = __nccwpck_require__(90692);
+/** The platforms a pin has a bundle for, in platform order. */
+function pinnedPlatforms(pin) {
+    return (0, platform_1.platformOrder)(Object.keys(pin.platforms));
+}
+/**
+ * The bundle a release is compared and shown by (old → new tables, the compare measurement):
+ * the first platform's, x86-64 when the pin has it.
+ */
+function primaryBundle(pin) {
+    const platform = pinnedPlatforms(pin)[0];
+    return { platform, ...pin.platforms[platform] };
+}
+/**
+ * The bundle of a pin this machine fetches and compares by default (pure): the given platform's
+ * (the host's) when the pin has it, else the first.
+ */
+function defaultBundle(pin, platform) {
+    return (platform !== undefined && pin.platforms[platform]) || primaryBundle(pin);
+}
+/**
+ * The sha256 that names the bundle pin-bump's measurement compares: this machine's platform's
+ * (what fetch takes here), else the first platform's. The compatibility status checks it.
+ */
+function measuredSha256(pin, platform = (0, platform_1.hostPlatform)()?.id) {
+    return defaultBundle(pin, platform).sha256;
+}
+/** Facts verify did not measure (they make the risk analysis blind), as "v15: datcollate" strings. */
+function unmeasuredFacts(pin) {
+    const missing = [];
+    const platforms = pinnedPlatforms(pin);
+    for (const platform of platforms) {
+        const on = platforms.length > 1 ? ` (${platform})` : '';
+        for (const [major, v] of Object.entries(pin.platforms[platform].versions)) {
+            for (const [field, value] of Object.entries(v.collation)) {
+                if (value === null && !(field === 'icuCollationVersion' && v.icuVersion === null))
+                    missing.push(`v${major}${on}: ${field}`);
+            }
+        }
+    }
+    return missing;
+}
+/** Two pins name the same release (same tag, same platforms, same content of each asset). */
+function samePinnedRelease(a, b) {
+    const sums = (p) => pinnedPlatforms(p).map((id) => `${id}=${p.platforms[id].sha256}`);
+    return a.tag === b.tag && sums(a).join(' ') === sums(b).join(' ');
+}
+/**
+ * Whether `next` is a release created before the one `current` pins (pure). Undefined when either
+ * pin lacks releasedAt (pins written before the field existed): the order is then unknown.
+ */
+function isOlderRelease(current, next) {
+    if (!current.releasedAt || !next.releasedAt)
+        return undefined;
+    return Date.parse(next.releasedAt) < Date.parse(current.releasedAt);
+}
+
+
+/***/ }),
+
+/***/ 60803:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parsePin = parsePin;
+exports.upgradePin = upgradePin;
+/** The one reader of the pin format (pure): either form, checked, as the second form. */
+const errors_1 = __nccwpck_require__(70017);
+const json_1 = __nccwpck_require__(74976);
+const schema_1 = __nccwpck_require__(42068);
+const types_1 = __nccwpck_require__(10842);
+/**
+ * Reads a pin file's text (pure), either form; an invalid existing pin is reported, never silently
+ * replaced. The result has the second form's shape.
+ */
+function parsePin(text, where) {
+    const value = (0, json_1.parseJson)(text, where, 'fix or delete the file so that pin-bump can write a new one');
+    (0, schema_1.assertValidPin)(value, where);
+    const pin = upgradePin(value);
+    const mismatch = (0, schema_1.platformVersionMismatch)(pin.platforms);
+    if (mismatch)
+        throw new errors_1.UserError(`${where} pins bundles of different PostgreSQL versions per platform: ${mismatch}`, 'fix the file by hand or let pg-bundle pin-bump rewrite it: one release has the same versions on every platform');
+    return pin;
+}
+/** A pin of either form as the second form (pure). */
+function upgradePin(value) {
+    if (value.schemaVersion !== 1)
+        return value;
+    const v1 = value;
+    return {
+        schemaVersion: types_1.PIN_SCHEMA_VERSION,
+        tag: v1.tag,
+        ...(v1.releasedAt ? { releasedAt: v1.releasedAt } : {}),
+        releaseUrl: v1.releaseUrl,
+        platforms: {
+            [v1.platform]: {
+                assetName: v1.assetName,
+                assetUrl: v1.assetUrl,
+                sha256: v1.sha256,
+                ...(v1.manifestUrl ? { manifestUrl: v1.manifestUrl } : {}),
+                versions: v1.versions,
+            },
+        },
+        ...(v1.requires ? { requires: v1.requires } : {}),
+    };
+}
+
+
+/***/ }),
+
+/***/ 42068:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.postgresVersionPattern = postgresVersionPattern;
+exports.pinProblems = pinProblems;
+exports.assertValidPin = assertValidPin;
+exports.platformVersionMismatch = platformVersionMismatch;
+/**
+ * What a valid pin is: it follows schemas/pin-file.schema.json (checked with ajv), and the platforms
+ * of its release hold the same PostgreSQL versions. read.ts and write.ts both check through here.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const _2020_1 = __importDefault(__nccwpck_require__(52210));
+const ajv_formats_1 = __importDefault(__nccwpck_require__(82815));
+const platform_1 = __nccwpck_require__(90692);
+const errors_1 = __nccwpck_require__(70017);
+const log_text_1 = __nccwpck_require__(11392);
+const package_root_1 = __nccwpck_require__(43469);
+let validator;
+function pinSchemaPath() {
+    return (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'schemas', 'pin-file.schema.json');
+}
+function pinValidator() {
+    if (!validator) {
+        const ajv = new _2020_1.default({ allErrors: true, strict: true, allowUnionTypes: true });
+        (0, ajv_formats_1.default)(ajv);
+        validator = ajv.compile(JSON.parse((0, node_fs_1.readFileSync)(pinSchemaPath(), 'utf8')));
+    }
+    return validator;
+}
+let versionPattern;
+/** The pin schema's pattern of a PostgreSQL version (`$defs.version.properties.postgresVersion`). */
+function postgresVersionPattern() {
+    if (!versionPattern) {
+        const schema = JSON.parse((0, node_fs_1.readFileSync)(pinSchemaPath(), 'utf8'));
+        versionPattern = new RegExp(schema.$defs.version.properties.postgresVersion.pattern);
+    }
+    return versionPattern;
+}
+/** Schema problems of a parsed pin file, as readable lines (empty when valid). */
+function pinProblems(value) {
+    const validate = pinValidator();
+    if (validate(value))
+        return [];
+    // "must match then/else schema" only repeats that the form's own errors exist
+    return (validate.errors ?? [])
+        .filter((e) => e.keyword !== 'if')
+        .map((e) => `${e.instancePath || '(top level)'} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+}
+function assertValidPin(value, where) {
+    const problems = pinProblems(value);
+    if (problems.length > 0) {
+        throw new errors_1.UserError(`${where} does not follow the pin file schema (schemas/pin-file.schema.json):\n  ${problems.join('\n  ')}`, 'fix the file by hand or let pg-bundle pin-bump rewrite it');
+    }
+}
+/** The platforms of one release must hold the same PostgreSQL versions (pure); the first difference, or undefined. */
+function platformVersionMismatch(platforms) {
+    const [first, ...others] = (0, platform_1.platformOrder)(Object.keys(platforms));
+    const describe = (b) => Object.keys(b.versions)
+        .sort((a, c) => Number(a) - Number(c))
+        .map((m) => `${m}=${b.versions[m].postgresVersion}`)
+        .join(', ');
+    for (const other of others) {
+        const a = describe(platforms[first]);
+        const b = describe(platforms[other]);
+        if (a !== b)
+            return `${first} has PostgreSQL ${(0, log_text_1.shown)(a)} but ${other} has ${(0, log_text_1.shown)(b)}`;
+    }
+    return undefined;
+}
+
+
+/***/ }),
+
+/***/ 10842:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.PIN_SCHEMA_VERSION = void 0;
+exports.PIN_SCHEMA_VERSION = 2;
+
+
+/***/ }),
+
+/***/ 20172:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -51606,6 +52896,111 @@ function walRedoChanges(a, b) {
 
 /***/ }),
 
+/***/ 75188:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.normaliseProvider = normaliseProvider;
+exports.pinFromManifests = pinFromManifests;
+exports.pinFromManifest = pinFromManifest;
+exports.serialisePin = serialisePin;
+const platform_1 = __nccwpck_require__(90692);
+const errors_1 = __nccwpck_require__(70017);
+const schema_1 = __nccwpck_require__(42068);
+const types_1 = __nccwpck_require__(10842);
+const walredo_dialect_1 = __nccwpck_require__(20172);
+/** pg_database.datlocprovider is a single letter; verify may also record the word. */
+function normaliseProvider(value) {
+    switch (value?.trim().toLowerCase()) {
+        case 'c':
+        case 'libc':
+            return 'libc';
+        case 'i':
+        case 'icu':
+            return 'icu';
+        case 'b':
+        case 'builtin':
+            return 'builtin';
+        default:
+            return null;
+    }
+}
+function pinVersion(v) {
+    const measured = v.conformance?.collation;
+    const icu = measured?.icuVersion ?? (v.icu.version && v.icu.version !== 'none' ? v.icu.version : null);
+    return {
+        postgresVersion: v.postgres.version,
+        sourceRevision: v.source.revision,
+        catalogVersion: v.conformance?.catalogVersion ?? v.postgres.catversion,
+        icuVersion: icu || null,
+        libcVersion: v.toolchain.glibc,
+        collation: {
+            datcollate: measured?.datcollate || null,
+            datctype: measured?.datctype || null,
+            provider: normaliseProvider(measured?.datlocprovider),
+            icuCollationVersion: measured?.icuCollationVersion || null,
+            libcCollationVersion: measured?.libcCollationVersion || null,
+        },
+        bundleSize: v.files.reduce((sum, f) => sum + f.size, 0),
+        walredo: (0, walredo_dialect_1.pinnedWalRedo)(v),
+        ...(v.components
+            ? {
+                components: v.components.map(({ name, version, debianPackage, debianVersion }) => ({
+                    name,
+                    version,
+                    ...(debianPackage ? { debianPackage, debianVersion } : {}),
+                })),
+            }
+            : {}),
+    };
+}
+/** The pin for a release of these manifests, one per platform (pure). */
+function pinFromManifests(manifests, release) {
+    if (manifests.length === 0)
+        throw new errors_1.UserError('no manifest of the release was found', 'run build, verify and publish before pin-bump');
+    const platforms = {};
+    for (const id of (0, platform_1.platformOrder)(manifests.map((m) => m.platform))) {
+        const manifest = manifests.find((m) => m.platform === id);
+        const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
+        if (majors.length === 0)
+            throw new errors_1.UserError(`the ${id} manifest lists no PostgreSQL version`, 'run build and verify before pin-bump');
+        const asset = release.assets[id];
+        if (!asset)
+            throw new errors_1.UserError(`release ${release.tag} has no bundle asset for ${id}, whose manifest pin-bump read`, "run publish with the same --out and every platform's artifacts before pin-bump");
+        platforms[id] = {
+            assetName: asset.assetName,
+            assetUrl: asset.assetUrl,
+            sha256: asset.sha256,
+            ...(asset.manifestUrl ? { manifestUrl: asset.manifestUrl } : {}),
+            versions: Object.fromEntries(majors.map((m) => [m, pinVersion(manifest.versions[m])])),
+        };
+    }
+    return {
+        schemaVersion: types_1.PIN_SCHEMA_VERSION,
+        tag: release.tag,
+        ...(release.releasedAt ? { releasedAt: release.releasedAt } : {}),
+        releaseUrl: release.releaseUrl,
+        platforms,
+    };
+}
+/** The pin for a release of one platform's manifest (pure). */
+function pinFromManifest(manifest, release) {
+    return pinFromManifests([manifest], release);
+}
+/** The text committed to the consumer repository: validated, 2-space JSON, trailing newline. */
+function serialisePin(pin) {
+    (0, schema_1.assertValidPin)(pin, 'the new pin file');
+    const mismatch = (0, schema_1.platformVersionMismatch)(pin.platforms);
+    if (mismatch)
+        throw new errors_1.UserError(`the new pin file names bundles of different PostgreSQL versions: ${mismatch}`, 'publish the platforms of one release from the same sources');
+    return JSON.stringify(pin, null, 2) + '\n';
+}
+
+
+/***/ }),
+
 /***/ 55544:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -51617,7 +53012,6 @@ exports.assertConformancePassed = assertConformancePassed;
 exports.samePlatformOverlap = samePlatformOverlap;
 exports.platformsMismatch = platformsMismatch;
 exports.assemblePublishInputs = assemblePublishInputs;
-exports.assemblePublishInput = assemblePublishInput;
 exports.findArtifactDirs = findArtifactDirs;
 /**
  * Publish input: one or more artifact directories, each a `vNN/` directory (one per major version)
@@ -51633,7 +53027,7 @@ const manifest_1 = __nccwpck_require__(84414);
 const bundle_files_1 = __nccwpck_require__(77925);
 const manifest_file_1 = __nccwpck_require__(91433);
 const errors_1 = __nccwpck_require__(70017);
-const pin_file_1 = __nccwpck_require__(15428);
+const platform_1 = __nccwpck_require__(90692);
 const release_identity_1 = __nccwpck_require__(21281);
 /** Reads one artifact directory: its manifest and the vNN directories it lists (all must exist, no extra ones). */
 function readArtifactDir(dir) {
@@ -51747,19 +53141,12 @@ function assemblePublishInputs(dirs) {
     const overlap = samePlatformOverlap(parts.map((p) => ({ dir: p.dir, manifest: p.input.manifest })));
     if (overlap)
         throw new errors_1.UserError(overlap.problem, overlap.fix);
-    const platforms = (0, pin_file_1.platformOrder)([...new Set(parts.map((p) => p.input.manifest.platform))]);
+    const platforms = (0, platform_1.platformOrder)([...new Set(parts.map((p) => p.input.manifest.platform))]);
     const inputs = platforms.map((platform) => mergePlatform(parts.filter((p) => p.input.manifest.platform === platform)));
     const mismatch = platformsMismatch(inputs.map((i) => i.manifest));
     if (mismatch)
         throw new errors_1.UserError(mismatch.problem, mismatch.fix);
     return inputs;
-}
-/** Merges several artifact directories of one platform (one per matrix job) into one publish input. */
-function assemblePublishInput(dirs) {
-    const inputs = assemblePublishInputs(dirs);
-    if (inputs.length > 1)
-        throw new errors_1.UserError(`the artifacts are of ${inputs.length} platforms (${inputs.map((i) => i.manifest.platform).join(', ')}) where one was expected`, 'pass the artifacts of one platform');
-    return inputs[0];
 }
 /** Artifact directories below `root` (each subdirectory holding a manifest.json), e.g. what @actions/artifact downloaded. */
 function findArtifactDirs(root) {
@@ -51777,33 +53164,15 @@ function findArtifactDirs(root) {
 
 /***/ }),
 
-/***/ 26339:
-/***/ ((__unused_webpack_module, exports) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.formatSha256Sums = formatSha256Sums;
-/** SHA256SUMS in the format of `sha256sum` (two spaces), sorted by name, so `sha256sum -c` checks it (pure). */
-function formatSha256Sums(sums) {
-    return [...sums]
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-        .map((s) => `${s.sha256}  ${s.name}\n`)
-        .join('');
-}
-
-
-/***/ }),
-
 /***/ 43882:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.fetchCommand = exports.publishCommand = void 0;
+exports.publishCommand = void 0;
 /**
- * `pg-bundle publish [artifact-dir...]` and `pg-bundle fetch --pin-file <pin> --out <dir> [--arch <arch>]`.
+ * `pg-bundle publish [artifact-dir...]`.
  *
  * publish: packs the bundle (from --out, or from the artifact directories given as arguments, one
  * per matrix job; the artifacts of several platforms give one bundle per platform) into the
@@ -51811,19 +53180,16 @@ exports.fetchCommand = exports.publishCommand = void 0;
  * idempotently (see release.ts); without a token it fails. It writes <out>/publish/release.json
  * (tag, repository, each platform's asset name, sha256 and URLs) for pin-bump.
  */
-const node_fs_1 = __nccwpck_require__(73024);
-const node_path_1 = __nccwpck_require__(76760);
 const context_1 = __nccwpck_require__(78480);
 const access_1 = __nccwpck_require__(38261);
 const errors_1 = __nccwpck_require__(73116);
 const client_1 = __nccwpck_require__(96584);
 const repository_1 = __nccwpck_require__(90651);
-const deadlines_1 = __nccwpck_require__(32042);
 const retry_1 = __nccwpck_require__(48129);
+const record_1 = __nccwpck_require__(66776);
 const errors_2 = __nccwpck_require__(70017);
 const artifacts_1 = __nccwpck_require__(55544);
-const fetch_1 = __nccwpck_require__(75583);
-const naming_1 = __nccwpck_require__(82419);
+const tag_1 = __nccwpck_require__(52339);
 const prepare_1 = __nccwpck_require__(25856);
 const release_1 = __nccwpck_require__(93162);
 const same_content_1 = __nccwpck_require__(96293);
@@ -51892,9 +53258,6 @@ function publishRecord(prepared, target, urlOf = () => undefined) {
         dryRun: target.dryRunReason !== undefined,
     };
 }
-function writeRecord(prepared, record) {
-    (0, node_fs_1.writeFileSync)((0, node_path_1.join)(prepared.dir, 'release.json'), JSON.stringify(record, null, 2) + '\n');
-}
 async function reportDryRun(prepared, target, ctx) {
     const { tag } = prepared;
     const to = target.repository ? ` to ${target.repository}` : '';
@@ -51956,7 +53319,7 @@ const publishCommand = async (options, ctx) => {
     const out = (0, context_1.stringOption)(options, 'out') ?? 'out';
     // every check of the artifacts (one bundle per platform, same versions and sources) comes first
     const inputs = (0, artifacts_1.assemblePublishInputs)(artifactSources(ctx.args, out));
-    const tag = (0, naming_1.validateTag)((0, context_1.stringOption)(options, 'tag') ?? (0, naming_1.defaultTag)(inputs.map((i) => i.manifest)));
+    const tag = (0, tag_1.validateTag)((0, context_1.stringOption)(options, 'tag') ?? (0, tag_1.defaultTag)(inputs.map((i) => i.manifest)));
     const target = publishTarget(options, ctx);
     if (inputs.length > 1)
         ctx.log.info(`one release for ${inputs.map((i) => i.manifest.platform).join(' and ')}`);
@@ -51966,7 +53329,7 @@ const publishCommand = async (options, ctx) => {
     if (target.dryRunReason) {
         const record = publishRecord(prepared, target);
         ctx.setOutput('sha256', record.sha256);
-        writeRecord(prepared, record);
+        (0, record_1.writeReleaseRecord)(prepared.dir, record);
         await reportDryRun(prepared, target, ctx);
         return 0;
     }
@@ -51976,7 +53339,7 @@ const publishCommand = async (options, ctx) => {
     ctx.setOutput('sha256', record.sha256);
     const { releaseUrl, releasedAt } = published;
     const first = record.platforms[0];
-    writeRecord(prepared, {
+    (0, record_1.writeReleaseRecord)(prepared.dir, {
         ...record,
         state: published.outcome.state,
         releaseUrl,
@@ -51988,1077 +53351,6 @@ const publishCommand = async (options, ctx) => {
     return 0;
 };
 exports.publishCommand = publishCommand;
-const fetchCommand = async (options, ctx) => {
-    const pinPath = (0, context_1.stringOption)(options, 'pinFile');
-    if (!pinPath)
-        throw new errors_2.UserError('fetch needs a pin file', 'pass --pin-file <path to postgres-bundle.json>');
-    const access = (0, access_1.githubAccess)(options, ctx);
-    const result = await (0, fetch_1.fetchBundle)({
-        pinPath,
-        outDir: (0, context_1.stringOption)(options, 'out') ?? 'out',
-        token: access.token,
-        apiUrl: access.apiUrl,
-        log: ctx.log,
-        retry: (0, retry_1.retryPolicy)(),
-        deadlines: (0, deadlines_1.deadlinesOption)((0, context_1.stringOption)(options, 'timeout')),
-        arch: (0, context_1.stringOption)(options, 'arch'),
-    });
-    ctx.setOutput('dir', result.dir);
-    ctx.setOutput('tag', result.tag);
-    ctx.setOutput('sha256', result.sha256);
-    const versions = result.versions
-        .map((m, i) => `v${m} (PostgreSQL ${result.postgresVersions[i]})`)
-        .join(', ');
-    await ctx.addSummary(`### pg-bundle fetch\n\nUnpacked \`${result.tag}\` (${result.platform}) into \`${result.dir}\`: ${versions}; sha256 \`${result.sha256}\`, checked against the pin and every file against its manifest.\n`);
-    return 0;
-};
-exports.fetchCommand = fetchCommand;
-
-
-/***/ }),
-
-/***/ 4943:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.wantedPlatform = wantedPlatform;
-exports.platformPin = platformPin;
-/**
- * Which platform's bundle fetch takes (pure): `--arch`, else the machine's; and that platform's
- * bundle of a pin, refused in one line when the pin has none.
- */
-const platform_1 = __nccwpck_require__(90692);
-const pin_file_1 = __nccwpck_require__(15428);
-const errors_1 = __nccwpck_require__(70017);
-const log_text_1 = __nccwpck_require__(11392);
-const ARCHES = platform_1.PLATFORMS.map((p) => `--arch ${p.arch}`).join(' or ');
-/** The platform `--arch` names, else the host's (`host`: hostPlatform(), `nodeArch`: process.arch). */
-function wantedPlatform(arch, host, nodeArch) {
-    if (arch !== undefined) {
-        const named = (0, platform_1.platformByArch)(arch);
-        if (!named)
-            throw new errors_1.UserError(`--arch ${(0, log_text_1.shown)(arch)} names no platform pg-bundle publishes`, `pass ${ARCHES}`);
-        return named;
-    }
-    if (!host)
-        throw new errors_1.UserError(`this machine's architecture (${(0, log_text_1.shown)(nodeArch)}) is none pg-bundle publishes bundles for`, `pass ${ARCHES} to fetch one of those bundles`);
-    return host;
-}
-/** The pin's bundle for `platform`; a pin without one is refused, naming the platforms it has. */
-function platformPin(pin, platform, where) {
-    const bundle = pin.platforms[platform];
-    if (!bundle) {
-        const has = (0, pin_file_1.pinnedPlatforms)(pin);
-        const other = platform_1.PLATFORMS.find((p) => p.id === has[0]);
-        throw new errors_1.UserError(`${where} pins ${(0, log_text_1.shown)(pin.tag)} without a bundle for ${platform} (it has ${has.map((p) => (0, log_text_1.shown)(p)).join(', ')})`, `pin-bump a release published with the ${platform} artifacts too${other ? `, or pass --arch ${other.arch} to fetch the ${other.id} bundle` : ''}`);
-    }
-    return { ...bundle, tag: pin.tag, platform, ...(pin.requires ? { requires: pin.requires } : {}) };
-}
-
-
-/***/ }),
-
-/***/ 92904:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.fetchAccess = fetchAccess;
-exports.fetchToTemp = fetchToTemp;
-/**
- * A bundle fetched through fetch's one checked path into a temporary directory, for the commands
- * that read a bundle they were given as a pin file or a release (rebuild-check, compare, pin-bump's
- * measurement of the old pin): the directory is removed again by `cleanup`.
- */
-const node_fs_1 = __nccwpck_require__(73024);
-const node_os_1 = __nccwpck_require__(48161);
-const node_path_1 = __nccwpck_require__(76760);
-const context_1 = __nccwpck_require__(78480);
-const access_1 = __nccwpck_require__(38261);
-const deadlines_1 = __nccwpck_require__(32042);
-const retry_1 = __nccwpck_require__(48129);
-const fetch_1 = __nccwpck_require__(75583);
-/** The fetch access the options and the environment give (--token, --api-url, --timeout). */
-function fetchAccess(options, ctx, env = process.env) {
-    const access = (0, access_1.githubAccess)(options, ctx, env);
-    return {
-        token: access.token,
-        apiUrl: access.apiUrl,
-        log: ctx.log,
-        retry: (0, retry_1.retryPolicy)(env),
-        deadlines: (0, deadlines_1.deadlinesOption)((0, context_1.stringOption)(options, 'timeout')),
-    };
-}
-/** Fetches and checks the bundle into a new temporary directory; nothing is left behind on failure. */
-async function fetchToTemp(source, access, prefix = 'pg-bundle-fetched-') {
-    const parent = (0, node_fs_1.mkdtempSync)((0, node_path_1.join)((0, node_os_1.tmpdir)(), prefix));
-    const cleanup = () => (0, node_fs_1.rmSync)(parent, { recursive: true, force: true });
-    const target = { ...access, outDir: (0, node_path_1.join)(parent, 'bundle') };
-    try {
-        const fetched = 'pin' in source
-            ? await (0, fetch_1.fetchPin)(source.pin, source.where, target)
-            : 'pinPath' in source
-                ? await (0, fetch_1.fetchBundle)({ ...target, pinPath: source.pinPath })
-                : await (0, fetch_1.fetchRelease)({ ...target, ...source });
-        return { ...fetched, cleanup };
-    }
-    catch (err) {
-        cleanup();
-        throw err;
-    }
-}
-
-
-/***/ }),
-
-/***/ 75583:
-/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
-
-"use strict";
-
-var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    var desc = Object.getOwnPropertyDescriptor(m, k);
-    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-      desc = { enumerable: true, get: function() { return m[k]; } };
-    }
-    Object.defineProperty(o, k2, desc);
-}) : (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    o[k2] = m[k];
-}));
-var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
-    Object.defineProperty(o, "default", { enumerable: true, value: v });
-}) : function(o, v) {
-    o["default"] = v;
-});
-var __importStar = (this && this.__importStar) || (function () {
-    var ownKeys = function(o) {
-        ownKeys = Object.getOwnPropertyNames || function (o) {
-            var ar = [];
-            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
-            return ar;
-        };
-        return ownKeys(o);
-    };
-    return function (mod) {
-        if (mod && mod.__esModule) return mod;
-        var result = {};
-        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
-        __setModuleDefault(result, mod);
-        return result;
-    };
-})();
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.tokenMayGoTo = tokenMayGoTo;
-exports.apiTakesToken = apiTakesToken;
-exports.extractBundle = extractBundle;
-exports.fetchBundle = fetchBundle;
-exports.fetchPin = fetchPin;
-exports.fetchRelease = fetchRelease;
-/**
- * `pg-bundle fetch`: the consumer side. Reads a pin file, takes its bundle for the machine's platform
- * (or --arch's), downloads that asset,
- * checks its sha256 against the pin, checks every file in it against the manifest it carries
- * (and the manifest against the pin, its platform included), then unpacks it into a pg_distrib_dir-shaped directory
- * (<out>/vNN/..., <out>/manifest.json). Nothing is written to <out> before all checks pass.
- *
- * A release named by repository and tag (rebuild-check) goes the same way, with the pin pin-bump
- * would write for it: its sha256 from the release's SHA256SUMS, its versions from its manifest.json.
- */
-const node_crypto_1 = __nccwpck_require__(77598);
-const node_fs_1 = __nccwpck_require__(73024);
-const node_path_1 = __nccwpck_require__(76760);
-const node_url_1 = __nccwpck_require__(73136);
-const tar = __importStar(__nccwpck_require__(56118));
-const manifest_file_1 = __nccwpck_require__(91433);
-const client_1 = __nccwpck_require__(96584);
-const deadlines_1 = __nccwpck_require__(32042);
-const errors_1 = __nccwpck_require__(73116);
-const repository_1 = __nccwpck_require__(90651);
-const retry_1 = __nccwpck_require__(48129);
-const platform_1 = __nccwpck_require__(90692);
-const pin_file_1 = __nccwpck_require__(15428);
-const release_info_1 = __nccwpck_require__(1552);
-const walredo_dialect_1 = __nccwpck_require__(8033);
-const errors_2 = __nccwpck_require__(70017);
-const hash_1 = __nccwpck_require__(95138);
-const dir_lock_1 = __nccwpck_require__(18731);
-const log_text_1 = __nccwpck_require__(11392);
-const fetch_platform_1 = __nccwpck_require__(4943);
-const naming_1 = __nccwpck_require__(82419);
-const out_swap_1 = __nccwpck_require__(15419);
-const tarball_1 = __nccwpck_require__(94897);
-const zstd_1 = __nccwpck_require__(63672);
-const PIN_VOUCHER = {
-    requires: 'the pin requires',
-    fix: 'do not use it: the asset was replaced or damaged. Re-run pin-bump for the release you want, or re-publish the pinned one',
-};
-function sumsVoucher(tag, repository) {
-    return {
-        requires: `SHA256SUMS of release ${tag} in ${repository} lists`,
-        fix: 'do not use it: the asset was replaced or damaged after publishing. Re-publish the release (publish --replace)',
-    };
-}
-/** GitHub's own download hosts: a release download redirects from github.com to one of the others. */
-const GITHUB_DOWNLOAD_HOSTS = new Set([
-    'github.com',
-    'objects.githubusercontent.com',
-    'release-assets.githubusercontent.com',
-]);
-/**
- * Whether the token may be sent to `url` (pure): only over https, only to GitHub's download hosts or
- * to the origin of the configured API URL (GitHub Enterprise Server), never with user info in the URL.
- */
-function tokenMayGoTo(url, apiUrl) {
-    let u;
-    try {
-        u = new URL(url);
-    }
-    catch {
-        return false;
-    }
-    if (u.protocol !== 'https:' || u.username || u.password)
-        return false;
-    if (GITHUB_DOWNLOAD_HOSTS.has(u.hostname) && u.port === '')
-        return true;
-    if (!apiUrl)
-        return false;
-    try {
-        const api = new URL(apiUrl);
-        return api.protocol === 'https:' && api.origin === u.origin;
-    }
-    catch {
-        return false;
-    }
-}
-/**
- * Whether the API may be sent the token: https (GitHub, GitHub Enterprise Server), or plain http to
- * this machine only (a local test server), never plain http elsewhere.
- */
-function apiTakesToken(apiUrl) {
-    if (apiUrl === undefined)
-        return true; // api.github.com
-    try {
-        const u = new URL(apiUrl);
-        return u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.has(u.hostname));
-    }
-    catch {
-        return false;
-    }
-}
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-const MAX_REDIRECTS = 10;
-/**
- * One GET of a download URL, following redirects by hand so that each hop is checked on its own
- * (the token never follows a redirect to another host); at most `maxBytes` are read.
- */
-async function downloadOnce(url, options, maxBytes) {
-    const { token, apiUrl } = options;
-    const get = (0, deadlines_1.fetchWithDeadlines)(fetch, options.deadlines ?? (0, deadlines_1.deadlinesOf)());
-    let at = url;
-    for (let hop = 0;; hop++) {
-        const authorised = token !== undefined && tokenMayGoTo(at, apiUrl);
-        let res;
-        try {
-            res = await get(at, {
-                headers: authorised ? { authorization: `token ${token}` } : {},
-                redirect: 'manual',
-            });
-        }
-        catch (err) {
-            // no answer: undici says only "fetch failed"; its cause names what failed
-            throw new retry_1.HttpFailureError(500, (0, errors_1.connectionFailure)(err) ?? err.message);
-        }
-        const location = res.headers.get('location');
-        if (res.status >= 300 && res.status < 400 && location) {
-            await res.body?.cancel();
-            if (hop >= MAX_REDIRECTS)
-                throw new errors_2.UserError(`downloading ${url} failed: too many redirects`, 'check the pin file');
-            at = new URL(location, at).toString();
-            if (!/^https?:$/.test(new URL(at).protocol))
-                throw new errors_2.UserError(`downloading ${url} redirected to ${at}`, 'check the pin file');
-            continue;
-        }
-        if (res.ok) {
-            try {
-                return await readBounded(res, url, maxBytes);
-            }
-            catch (err) {
-                if (err instanceof errors_2.UserError)
-                    throw err;
-                // a missed deadline or a dropped connection while reading: retried like one before the answer
-                throw new retry_1.HttpFailureError(500, (0, errors_2.errorMessage)(err));
-            }
-        }
-        await res.body?.cancel();
-        const headers = Object.fromEntries(res.headers.entries());
-        const refused = res.status === 404 || res.status === 401 || res.status === 403;
-        if (refused && !headers['retry-after'] && headers['x-ratelimit-remaining'] !== '0')
-            throw new errors_2.UserError(`downloading ${url} failed: ${res.status} ${res.statusText}`, 'for a private release repository give a token that can read it (--token or GITHUB_TOKEN), and check the pin');
-        throw new retry_1.HttpFailureError(res.status, res.statusText, { headers });
-    }
-}
-/** The response body, refused as soon as it grows beyond `maxBytes`. */
-async function readBounded(res, url, maxBytes) {
-    const chunks = [];
-    let total = 0;
-    if (!res.body)
-        return Buffer.alloc(0);
-    for await (const chunk of res.body) {
-        total += chunk.length;
-        if (total > maxBytes) {
-            await res.body.cancel().catch(() => undefined);
-            throw new errors_2.UserError(`${url} is larger than the ${maxBytes} bytes the pin allows`, 'do not use this asset: its size does not match the pinned bundle');
-        }
-        chunks.push(Buffer.from(chunk));
-    }
-    return Buffer.concat(chunks);
-}
-function readLocalAsset(url, maxBytes) {
-    let path;
-    try {
-        path = (0, node_url_1.fileURLToPath)(url);
-    }
-    catch (err) {
-        throw new errors_2.UserError(`cannot read ${url}: ${err.message}`, 'check the pin file');
-    }
-    let size;
-    try {
-        size = (0, node_fs_1.statSync)(path).size;
-    }
-    catch {
-        throw new errors_2.UserError(`the pinned asset ${path} does not exist (${url})`, 'check the pin file');
-    }
-    if (size > maxBytes)
-        throw new errors_2.UserError(`${url} is larger than the ${maxBytes} bytes the pin allows`, 'check the pin file');
-    return (0, node_fs_1.readFileSync)(path);
-}
-/** The asset by its URL (file:// or http(s)), retrying transient failures. */
-async function downloadUrl(url, options, policy, maxBytes) {
-    if (url.startsWith('file://'))
-        return readLocalAsset(url, maxBytes);
-    if (!/^https?:\/\//.test(url))
-        throw new errors_2.UserError(`cannot download ${url}: only http(s) and file URLs are supported`, 'check the pin file');
-    const { log } = options;
-    try {
-        return await (0, retry_1.withRetries)(() => downloadOnce(url, options, maxBytes), (err, attempt) => err instanceof errors_2.UserError ? retry_1.NO_RETRY : (0, retry_1.retryDecision)(err, attempt, policy, Date.now()), (decision, attempt) => log.warn((0, retry_1.retryMessage)(`downloading ${url}`, decision, attempt, policy.maxRetries)));
-    }
-    catch (err) {
-        if (err instanceof errors_2.UserError)
-            throw err;
-        const failure = err;
-        const answer = failure.response ? `${failure.status} ${failure.message}` : failure.message;
-        throw new errors_2.UserError(`downloading ${url} failed: ${answer}`, 'check the network and the pin file; run fetch again');
-    }
-}
-const repositoryOf = (ref) => `${ref.owner}/${ref.repo}`;
-/** The published release with this tag (GitHub never returns drafts by tag). */
-async function releaseByTag(octokit, ref) {
-    const { owner, repo, tag } = ref;
-    return (0, errors_1.apiCall)(`reading release ${tag}`, repositoryOf(ref), 'contents: read', async () => {
-        const { data } = await octokit.rest.repos.getReleaseByTag({ owner, repo, tag });
-        return data;
-    }, ref.namedBy);
-}
-/** The release's asset of that name; `fix` says what to check when it has none. */
-function assetNamed(release, ref, name, fix) {
-    const asset = release.assets.find((a) => a.name === name);
-    if (!asset)
-        throw new errors_2.UserError(`release ${ref.tag} in ${repositoryOf(ref)} has no asset ${(0, log_text_1.shown)(name)}`, fix);
-    return asset;
-}
-/** An asset's content through the API, refused before the download when GitHub reports it larger than `maxBytes`. */
-async function downloadReleaseAsset(octokit, ref, asset, maxBytes, limit = 'the pin allows') {
-    const { owner, repo, tag } = ref;
-    if (asset.size > maxBytes)
-        throw new errors_2.UserError(`asset ${asset.name} of release ${tag} has ${asset.size} bytes, more than the ${maxBytes} bytes ${limit}`, 'do not use this asset: its size does not match the pinned bundle');
-    return (0, errors_1.apiCall)(`downloading ${asset.name} of release ${tag}`, repositoryOf(ref), 'contents: read', async () => {
-        const { data } = await octokit.rest.repos.getReleaseAsset({
-            owner,
-            repo,
-            asset_id: asset.id,
-            headers: { accept: 'application/octet-stream' },
-        });
-        return Buffer.from(data);
-    }, ref.namedBy);
-}
-/** The API client of a fetch (its API URL, log and retry policy), with or without a token. */
-function apiClient(token, options) {
-    return (0, client_1.createGitHubClient)({
-        token,
-        apiUrl: options.apiUrl,
-        log: options.log,
-        retry: options.retry,
-        deadlines: options.deadlines ?? (0, deadlines_1.deadlinesOf)(),
-    });
-}
-/** Through the API (works for private repositories): release by tag → asset by name → download. */
-async function downloadWithApi(pin, token, options, maxBytes) {
-    const found = (0, repository_1.parseReleaseDownloadUrl)(pin.assetUrl);
-    if (!found)
-        return undefined;
-    const where = { ...found, namedBy: "the pin file's assetUrl (and that the release was published)" };
-    const octokit = apiClient(token, options);
-    const release = await releaseByTag(octokit, where);
-    const asset = assetNamed(release, where, pin.assetName, 'check the pin file (was the release published completely?)');
-    return downloadReleaseAsset(octokit, where, asset, maxBytes);
-}
-const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
-/**
- * Room for manifest.json, tar headers and padding beyond the files the pin declares (a bundle of
- * five versions has about 3,500 entries: under 4 MiB of headers and padding). It bounds, with the
- * declared sizes, how much a decompression bomb can make fetch hold before it is stopped.
- */
-const TAR_OVERHEAD = MAX_MANIFEST_BYTES + 8 * 1024 * 1024;
-/** The largest uncompressed archive the pin allows: its versions' file sizes plus tar overhead. */
-function maxArchiveBytes(pin) {
-    return Object.values(pin.versions).reduce((sum, v) => sum + v.bundleSize, 0) + TAR_OVERHEAD;
-}
-/** The largest asset the pin allows: zstd never grows incompressible data by more than a few bytes per 128 KiB block. */
-function maxAssetBytes(pin) {
-    return Math.ceil(maxArchiveBytes(pin) * 1.01) + 1024 * 1024;
-}
-async function downloadPinned(pin, options) {
-    const policy = options.retry ?? retry_1.DEFAULT_RETRY;
-    const maxBytes = maxAssetBytes(pin);
-    const viaApi = options.token && apiTakesToken(options.apiUrl)
-        ? await downloadWithApi(pin, options.token, options, maxBytes)
-        : undefined;
-    return viaApi ?? (await downloadUrl(pin.assetUrl, options, policy, maxBytes));
-}
-/** What the pin says that the bundle's manifest contradicts (pure). */
-function pinMismatches(manifest, pin) {
-    const problems = [];
-    // an x86-64 bundle behind an aarch64 asset name (or the reverse) would not even start
-    if (manifest.platform !== pin.platform)
-        problems.push(`the bundle is built for ${(0, log_text_1.shown)(String(manifest.platform))}, the pin's ${pin.platform} asset must hold a ${pin.platform} bundle`);
-    for (const [major, v] of Object.entries(pin.versions)) {
-        const m = manifest.versions[major];
-        if (!m)
-            problems.push(`the pin lists PostgreSQL ${major} but the bundle does not contain it`);
-        else if (v.postgresVersion !== m.postgres.version)
-            problems.push(`v${major}: the pin says PostgreSQL ${v.postgresVersion}, the bundle has ${(0, log_text_1.shown)(m.postgres.version)}`);
-    }
-    // only what the pin lists is installed: a major it does not name was never reviewed
-    for (const major of Object.keys(manifest.versions))
-        if (!pin.versions[major])
-            problems.push(`the bundle contains PostgreSQL ${(0, log_text_1.shown)(major)}, which the pin does not list`);
-    return problems;
-}
-const VERSION_KEY = /^[1-9][0-9]*$/;
-const SHA256 = /^[0-9a-f]{64}$/;
-/** Shape problems of a manifest fetch relies on: version keys, file entries (pure). */
-function manifestShapeProblems(manifest) {
-    const problems = [];
-    for (const [key, v] of Object.entries(manifest.versions)) {
-        if (!VERSION_KEY.test(key)) {
-            problems.push(`version key ${(0, log_text_1.shown)(JSON.stringify(key))} is not a major version number`);
-            continue;
-        }
-        const entry = v;
-        if (typeof entry?.postgres?.version !== 'string' || !Array.isArray(entry.files)) {
-            problems.push(`version ${key} has no postgres.version or no files list`);
-            continue;
-        }
-        if (!(0, pin_file_1.postgresVersionPattern)().test(entry.postgres.version)) {
-            problems.push(`version ${key} has postgres.version "${(0, log_text_1.shown)(entry.postgres.version)}", not a PostgreSQL version (the pin schema's pattern ${(0, pin_file_1.postgresVersionPattern)().source})`);
-            continue;
-        }
-        for (const f of entry.files) {
-            const file = f;
-            if (typeof file?.path !== 'string' ||
-                !file.path.startsWith(`v${key}/`) ||
-                typeof file.sha256 !== 'string' ||
-                !SHA256.test(file.sha256) ||
-                !Number.isSafeInteger(file.size) ||
-                file.size < 0 ||
-                (file.mode !== '0755' && file.mode !== '0644'))
-                problems.push(`version ${key} lists a malformed file entry ${(0, log_text_1.shown)(JSON.stringify(f), 120)}`);
-        }
-    }
-    return problems;
-}
-/**
- * The storage service's requirements (`requires` in the pin) checked against the bundle's own
- * manifest, which the pin's sha256 vouches for (the pin's per-version facts could be edited).
- */
-function refuseUnmetRequirements(manifest, pin) {
-    const dialects = Object.fromEntries(Object.entries(manifest.versions).map(([major, v]) => [
-        major,
-        { walredo: typeof v.walredo?.mode === 'string' ? (0, walredo_dialect_1.pinnedWalRedo)(v) : undefined },
-    ]));
-    const unmet = (0, walredo_dialect_1.unmetRequirements)(dialects, pin.requires?.walredo);
-    if (unmet.length > 0)
-        throw new errors_2.UserError(`the pinned bundle ${pin.tag} does not provide what the pin requires: ${unmet.join('; ')}`, 'pin a bundle built for the storage service\'s WAL (e.g. from its fork\'s tree with --walredo fork), or change "requires" in a reviewed pull request');
-}
-function refuse(problem) {
-    return new errors_2.UserError(`the bundle does not match its manifest or the pin: ${problem}`, 'do not use this bundle; re-publish the release or pin another one');
-}
-/**
- * Limits on an archive path, checked before anything is created for it: far beyond any real bundle
- * (its deepest path has about 10 parts), far below what makes the file system or a recursive walk fail.
- */
-const MAX_PATH_DEPTH = 32;
-const MAX_PATH_BYTES = 1024;
-const MAX_NAME_BYTES = 255;
-function refuseLongPath(path) {
-    const parts = path.split('/');
-    const why = parts.length > MAX_PATH_DEPTH
-        ? `is ${parts.length} directories deep (at most ${MAX_PATH_DEPTH})`
-        : Buffer.byteLength(path) > MAX_PATH_BYTES
-            ? `is ${Buffer.byteLength(path)} bytes long (at most ${MAX_PATH_BYTES})`
-            : parts.some((p) => Buffer.byteLength(p) > MAX_NAME_BYTES)
-                ? `has a name longer than ${MAX_NAME_BYTES} bytes`
-                : undefined;
-    if (why)
-        throw refuse(`the path ${(0, log_text_1.shown)(path, 80)} ${why}`);
-}
-/**
- * Unpacks a bundle tar into an empty directory, checking each entry before writing it: manifest.json
- * first (checked against the pin), then only directories and the files the manifest lists, with
- * their size known before reading and their sha256 and mode checked after. No link is ever
- * written or followed, no path is written twice, and nothing is written through a non-directory.
- */
-class BundleExtraction {
-    root;
-    pin;
-    manifest;
-    kinds = new Map();
-    expected = new Map();
-    constructor(root, pin) {
-        this.root = root;
-        this.pin = pin;
-    }
-    async entry(header, stream) {
-        const path = (0, tarball_1.safeArchivePath)(header.name);
-        refuseLongPath(path);
-        if (this.kinds.has(path))
-            throw refuse(`${(0, log_text_1.shown)(path)} appears more than once in the archive`);
-        if (!this.manifest) {
-            if (path !== naming_1.MANIFEST_ASSET || header.type !== 'file')
-                throw new errors_2.UserError('the bundle does not start with manifest.json', 'the asset was not written by pg-bundle publish; check the pin');
-            const text = await this.readSmall(stream, header.size ?? 0);
-            this.manifest = this.parseManifest(text);
-            this.writeFile(path, text, 0o644);
-            return;
-        }
-        const top = path.split('/')[0];
-        const key = /^v(.*)$/.exec(top)?.[1];
-        if (key === undefined || !VERSION_KEY.test(key) || !this.manifest.versions[key])
-            throw refuse(`${(0, log_text_1.shown)(path)} is outside the versions the manifest lists`);
-        this.checkParents(path);
-        if (header.type === 'directory') {
-            stream.resume();
-            this.makeDirectory(path);
-        }
-        else if (header.type === 'file') {
-            await this.extractFile(path, header, stream);
-        }
-        else if (header.type === 'symlink') {
-            throw refuse(`${(0, log_text_1.shown)(path)} is a symlink (to ${(0, log_text_1.shown)(header.linkname ?? '?')}); the manifest lists no links`);
-        }
-        else {
-            throw refuse(`${(0, log_text_1.shown)(path)} has unsupported type ${(0, log_text_1.shown)(header.type)}`);
-        }
-    }
-    /** Every proper prefix of `path` is a directory of this archive; missing ones are created. */
-    checkParents(path) {
-        const parts = path.split('/');
-        for (let i = 1; i < parts.length; i++) {
-            const prefix = parts.slice(0, i).join('/');
-            const kind = this.kinds.get(prefix);
-            if (kind && kind !== 'directory')
-                throw refuse(`${(0, log_text_1.shown)(path)} would be written inside ${(0, log_text_1.shown)(prefix)}, a ${kind}`);
-            if (!kind) {
-                this.makeDirectory(prefix);
-            }
-        }
-    }
-    /** A new directory, 0755 whatever the umask (the service may run as another user). */
-    makeDirectory(path) {
-        (0, node_fs_1.mkdirSync)((0, node_path_1.join)(this.root, path));
-        (0, node_fs_1.chmodSync)((0, node_path_1.join)(this.root, path), 0o755);
-        this.kinds.set(path, 'directory');
-    }
-    async readSmall(stream, size) {
-        if (size > MAX_MANIFEST_BYTES)
-            throw refuse(`manifest.json has ${size} bytes, more than ${MAX_MANIFEST_BYTES}`);
-        const chunks = [];
-        for await (const c of stream)
-            chunks.push(c);
-        return Buffer.concat(chunks);
-    }
-    parseManifest(data) {
-        const manifest = (0, manifest_file_1.parseManifest)(data.toString('utf8'), "the bundle's manifest.json");
-        const problems = [...manifestShapeProblems(manifest)];
-        if (problems.length === 0)
-            problems.push(...pinMismatches(manifest, this.pin));
-        if (problems.length)
-            throw refuse(problems.slice(0, 10).join('; '));
-        refuseUnmetRequirements(manifest, this.pin);
-        for (const v of Object.values(manifest.versions))
-            for (const f of v.files) {
-                if (this.expected.has(f.path))
-                    throw refuse(`the manifest lists ${f.path} more than once`);
-                this.expected.set(f.path, f);
-            }
-        return manifest;
-    }
-    async extractFile(path, header, stream) {
-        const want = this.expected.get(path);
-        if (!want)
-            throw refuse(`${(0, log_text_1.shown)(path)} is in the bundle but not in the manifest`);
-        const mode = (header.mode ?? 0) & 0o7777;
-        if (header.size !== want.size)
-            throw refuse(`${(0, log_text_1.shown)(path)} has ${header.size} bytes, the manifest says ${want.size}`);
-        if (mode.toString(8).padStart(4, '0') !== want.mode)
-            throw refuse(`${(0, log_text_1.shown)(path)} has mode ${mode.toString(8).padStart(4, '0')}, the manifest says ${want.mode}`);
-        const hash = (0, node_crypto_1.createHash)('sha256');
-        const fd = this.create(path, mode);
-        try {
-            for await (const chunk of stream) {
-                hash.update(chunk);
-                for (let done = 0; done < chunk.length;)
-                    done += (0, node_fs_1.writeSync)(fd, chunk, done);
-            }
-        }
-        finally {
-            (0, node_fs_1.closeSync)(fd);
-        }
-        const actual = hash.digest('hex');
-        if (actual !== want.sha256)
-            throw refuse(`${(0, log_text_1.shown)(path)} has sha256 ${actual}, the manifest says ${want.sha256}`);
-        this.expected.delete(path);
-    }
-    writeFile(path, data, mode) {
-        const fd = this.create(path, mode);
-        try {
-            for (let done = 0; done < data.length;)
-                done += (0, node_fs_1.writeSync)(fd, data, done);
-        }
-        finally {
-            (0, node_fs_1.closeSync)(fd);
-        }
-    }
-    /** A new file: never through a link, never over an existing path. */
-    create(path, mode) {
-        this.kinds.set(path, 'file');
-        const target = (0, node_path_1.join)(this.root, path);
-        const fd = (0, node_fs_1.openSync)(target, node_fs_1.constants.O_WRONLY | node_fs_1.constants.O_CREAT | node_fs_1.constants.O_EXCL | node_fs_1.constants.O_NOFOLLOW, mode);
-        (0, node_fs_1.fchmodSync)(fd, mode);
-        return fd;
-    }
-    /** The manifest, once every file it lists was found. */
-    finish() {
-        if (!this.manifest)
-            throw new errors_2.UserError('the bundle has no manifest.json', 'the asset was not written by pg-bundle publish; check the pin');
-        const missing = [...this.expected.keys()];
-        if (missing.length)
-            throw refuse(`${missing.length} file(s) listed in the manifest are missing, e.g. ${(0, log_text_1.shown)(missing.slice(0, 3).join(', '))}`);
-        for (const key of Object.keys(this.manifest.versions))
-            if (this.kinds.get(`v${key}`) !== 'directory')
-                throw refuse(`the manifest lists v${key} but the bundle has no v${key}/`);
-        return this.manifest;
-    }
-}
-/** Feeds the archive into the tar parser as it comes, waiting when the parser's buffer is full. */
-async function feed(extract, archive) {
-    if (Buffer.isBuffer(archive)) {
-        extract.end(archive);
-        return;
-    }
-    try {
-        for await (const chunk of archive) {
-            if (!extract.write(chunk))
-                await new Promise((resolve) => extract.once('drain', () => resolve()));
-        }
-        extract.end(Buffer.alloc(0));
-    }
-    catch (err) {
-        extract.destroy(err);
-    }
-}
-/**
- * Unpacks the checked archive into `root` (an empty directory) as it is decompressed, entry by
- * entry (the whole archive is never in memory); returns its manifest.
- */
-async function extractBundle(archive, root, pin) {
-    const extraction = new BundleExtraction(root, pin);
-    const extract = tar.extract();
-    const fed = feed(extract, archive);
-    try {
-        for await (const entry of extract)
-            await extraction.entry(entry.header, entry);
-        await fed;
-    }
-    catch (err) {
-        extract.destroy();
-        if (err instanceof errors_2.UserError)
-            throw err;
-        throw new errors_2.UserError(`the bundle is not a valid pg-bundle archive: ${(0, errors_2.errorMessage)(err).split('\n')[0]}`, 'do not use this bundle; re-publish the release or pin another one');
-    }
-    return extraction.finish();
-}
-function readPinFile(path) {
-    if (!(0, node_fs_1.existsSync)(path))
-        throw new errors_2.UserError(`pin file ${path} does not exist`, 'pass --pin-file <path to postgres-bundle.json>');
-    return (0, pin_file_1.parsePin)((0, node_fs_1.readFileSync)(path, 'utf8'), path);
-}
-/** The data's sha256, refused unless it is the one the voucher states for `url`. */
-function checkSha256(data, want, url, what, voucher) {
-    const actual = (0, hash_1.sha256)(data);
-    if (actual !== want)
-        throw new errors_2.UserError(`the downloaded ${what} has sha256 ${actual}, ${voucher.requires} ${want} (${url})`, voucher.fix);
-    return actual;
-}
-async function fetchBundle(options) {
-    return fetchPin(readPinFile((0, node_path_1.resolve)(options.pinPath)), `pin file ${options.pinPath}`, options);
-}
-/** The platform a fetch takes: `arch`, else the machine's. */
-function fetchPlatform(options) {
-    return (0, fetch_platform_1.wantedPlatform)(options.arch, (0, platform_1.hostPlatform)(), process.arch).id;
-}
-/**
- * The bundle a pin names for this machine's platform (or options.arch's), read from `where` (a pin
- * file, or the pin on a consumer's branch), checked and unpacked.
- */
-async function fetchPin(pin, where, options) {
-    const chosen = (0, fetch_platform_1.platformPin)(pin, fetchPlatform(options), where);
-    refuseCredentials(pin, chosen, where);
-    return fetchPinned(chosen, PIN_VOUCHER, options, () => downloadPinned(chosen, options));
-}
-/**
- * The pinned bundle, downloaded by `download`, checked (sha256, then every entry against its
- * manifest and the manifest against the pin) and unpacked into --out with one switch.
- */
-async function fetchPinned(pin, voucher, options, download) {
-    const out = (0, node_path_1.resolve)(options.outDir);
-    const swap = new out_swap_1.OutSwap(out, options.faults);
-    // one fetch per --out at a time: another's recover() would delete this one's staging directory
-    const { manifest, actual } = await (0, dir_lock_1.withDirLock)(out, {
-        holder: `another fetch into ${out}`,
-        fix: 'wait for the other fetch to end, or, if none is running, remove the lock directory named above',
-    }, options.log, async () => {
-        swap.recover();
-        const data = await options.log.step(`downloading ${pin.assetUrl}`, download);
-        const sha = checkSha256(data, pin.sha256, pin.assetUrl, 'bundle', voucher);
-        return { manifest: await unpackAndSwitch(swap, pin, data, sha), actual: sha };
-    }, options.lockTiming);
-    const majors = Object.keys(manifest.versions).sort((a, b) => Number(a) - Number(b));
-    const postgresVersions = majors.map((m) => (0, log_text_1.shown)(manifest.versions[m].postgres.version));
-    options.log.info(`unpacked ${pin.tag} for ${pin.platform} (PostgreSQL ${postgresVersions.join(', ')}) into ${out}`);
-    return {
-        dir: out,
-        tag: pin.tag,
-        platform: pin.platform,
-        versions: majors,
-        postgresVersions,
-        sha256: actual,
-    };
-}
-/** Unpacks the checked archive beside --out and switches --out to it; a failure leaves nothing of it. */
-async function unpackAndSwitch(swap, pin, data, sha) {
-    const staging = swap.stage(sha);
-    let manifest;
-    try {
-        const archive = (0, zstd_1.zstdDecompressStream)(data, pin.assetUrl, maxArchiveBytes(pin));
-        manifest = await extractBundle(archive, staging, pin);
-    }
-    catch (err) {
-        (0, node_fs_1.rmSync)(staging, { recursive: true, force: true });
-        throw err;
-    }
-    swap.install(staging);
-    return manifest;
-}
-/** The pin's URLs, refused when they carry credentials (they would be printed, logged and retried). */
-function refuseCredentials(pin, chosen, where) {
-    const urls = { assetUrl: chosen.assetUrl, releaseUrl: pin.releaseUrl, manifestUrl: chosen.manifestUrl };
-    for (const field of ['assetUrl', 'releaseUrl', 'manifestUrl']) {
-        const value = urls[field];
-        if (!value)
-            continue;
-        let url;
-        try {
-            url = new URL(value);
-        }
-        catch {
-            continue; // the schema checked the form
-        }
-        if (url.username || url.password) {
-            url.username = url.username ? '***' : '';
-            url.password = url.password ? '***' : '';
-            throw new errors_2.UserError(`${where}: ${field} carries credentials (${url.toString()})`, 'remove the user and password from the URL; give a token for a private release repository with --token or GITHUB_TOKEN instead');
-        }
-    }
-}
-/** SHA256SUMS lists a few assets: a few hundred bytes. */
-const MAX_SUMS_BYTES = 64 * 1024;
-/**
- * The bundle of a release, found by its tag through the API (anonymously when there is no token or
- * the API must not get it: public repositories only), checked and unpacked as a pin to it would be.
- */
-async function fetchRelease(options) {
-    const ref = {
-        ...(0, repository_1.parseRepository)(options.repository, 'the release repository'),
-        tag: options.tag,
-        namedBy: '--repository and --tag',
-    };
-    const token = apiTakesToken(options.apiUrl) ? options.token : undefined;
-    if (!token)
-        options.log.info(options.token
-            ? `the token is not sent to the plain-http API ${options.apiUrl ?? ''}: reading release ${ref.tag} of ${repositoryOf(ref)} without it`
-            : `reading release ${ref.tag} of ${repositoryOf(ref)} without a token: a private repository needs --token or GITHUB_TOKEN`);
-    const octokit = apiClient(token, options);
-    const release = await releaseByTag(octokit, ref);
-    const platform = fetchPlatform(options);
-    const { pin, asset } = await releasePin(octokit, ref, release, platform);
-    const chosen = (0, fetch_platform_1.platformPin)(pin, platform, `release ${ref.tag} in ${repositoryOf(ref)}`);
-    return fetchPinned(chosen, sumsVoucher(ref.tag, repositoryOf(ref)), options, () => downloadReleaseAsset(octokit, ref, asset, maxAssetBytes(chosen)));
-}
-const INCOMPLETE_RELEASE = 'check the tag and the repository; a release pg-bundle publish left incomplete is completed by running publish again';
-/**
- * The pin pin-bump would write for this release's bundle of `platform`, and that bundle's asset:
- * the versions and sizes from the platform's manifest (manifest-<platform>.json in a release of
- * several platforms, else manifest.json), the sha256 of both from its SHA256SUMS.
- */
-async function releasePin(octokit, ref, release, platform) {
-    const repository = repositoryOf(ref);
-    const sumsAsset = assetNamed(release, ref, naming_1.SHA256SUMS_ASSET, INCOMPLETE_RELEASE);
-    const ownManifest = release.assets.some((a) => a.name === (0, naming_1.platformManifestName)(platform));
-    const manifestName = ownManifest ? (0, naming_1.platformManifestName)(platform) : naming_1.MANIFEST_ASSET;
-    const manifestAsset = assetNamed(release, ref, manifestName, INCOMPLETE_RELEASE);
-    const sumsData = await downloadReleaseAsset(octokit, ref, sumsAsset, MAX_SUMS_BYTES, 'a SHA256SUMS may have');
-    const sums = (0, release_info_1.parseSha256Sums)(sumsData.toString('utf8'), `SHA256SUMS of release ${ref.tag} in ${repository}`);
-    const listed = (name) => {
-        const sum = sums.get(name);
-        if (!sum)
-            throw new errors_2.UserError(`SHA256SUMS of release ${ref.tag} in ${repository} lists no sha256 for ${name}`, INCOMPLETE_RELEASE);
-        return sum;
-    };
-    const manifestData = await downloadReleaseAsset(octokit, ref, manifestAsset, MAX_MANIFEST_BYTES, 'a manifest may have');
-    const where = `${manifestName} of release ${ref.tag}`;
-    const voucher = sumsVoucher(ref.tag, repository);
-    checkSha256(manifestData, listed(manifestName), manifestAsset.browser_download_url, where, voucher);
-    const manifest = (0, manifest_file_1.parseManifest)(manifestData.toString('utf8'), where);
-    const problems = manifestShapeProblems(manifest);
-    if (problems.length)
-        throw refuse(`${where}: ${problems.slice(0, 10).join('; ')}`);
-    const asset = assetNamed(release, ref, (0, naming_1.bundleAssetName)(ref.tag, manifest.platform), INCOMPLETE_RELEASE);
-    let pin;
-    try {
-        pin = (0, pin_file_1.pinFromManifest)(manifest, {
-            repository,
-            tag: ref.tag,
-            releaseUrl: release.html_url,
-            assets: {
-                [manifest.platform]: {
-                    assetName: asset.name,
-                    assetUrl: asset.browser_download_url,
-                    manifestUrl: manifestAsset.browser_download_url,
-                    sha256: listed(asset.name),
-                },
-            },
-        });
-    }
-    catch (err) {
-        if (err instanceof errors_2.UserError)
-            throw err;
-        throw refuse(`${where} lacks facts of a version (${(0, errors_2.errorMessage)(err)})`);
-    }
-    return { pin, asset };
-}
-
-
-/***/ }),
-
-/***/ 82419:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.SHA256SUMS_ASSET = exports.MANIFEST_ASSET = void 0;
-exports.bundleAssetName = bundleAssetName;
-exports.platformManifestName = platformManifestName;
-exports.defaultTag = defaultTag;
-exports.validateTag = validateTag;
-const errors_1 = __nccwpck_require__(70017);
-const release_identity_1 = __nccwpck_require__(21281);
-function bundleAssetName(tag, platform = 'linux-x86_64') {
-    return `pg-bundle-${tag}-${platform}.tar.zst`;
-}
-exports.MANIFEST_ASSET = 'manifest.json';
-/**
- * A platform's manifest in a release of several platforms (`manifest-linux-aarch64.json`); such a
- * release also carries its first platform's as manifest.json, for readers that know one platform.
- */
-function platformManifestName(platform) {
-    return `manifest-${platform}.json`;
-}
-exports.SHA256SUMS_ASSET = 'SHA256SUMS';
-/** The default tag of a release of these manifests (one per platform; the first's versions name it). */
-function defaultTag(manifests) {
-    const all = Array.isArray(manifests) ? manifests : [manifests];
-    const manifest = all[0];
-    const majors = Object.keys(manifest?.versions ?? {}).sort((a, b) => Number(a) - Number(b));
-    if (majors.length === 0)
-        throw new errors_1.UserError('the manifest lists no PostgreSQL version', 'run build (and verify) before publish');
-    const versions = majors.map((m) => manifest.versions[m].postgres.version.replace(/[^A-Za-z0-9.]/g, ''));
-    return `bundle-${versions.join('-')}-${(0, release_identity_1.releaseDigest)(all).slice(0, 7)}`;
-}
-function validateTag(tag) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/.test(tag) ||
-        tag.includes('..') ||
-        tag.endsWith('.lock') ||
-        tag.endsWith('.')) {
-        throw new errors_1.UserError(`release tag "${tag}" is not allowed`, 'use letters, digits and . _ + - (starting with a letter or digit), e.g. bundle-15.18-abc1234');
-    }
-    return tag;
-}
-
-
-/***/ }),
-
-/***/ 15419:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.OutSwap = void 0;
-/**
- * How fetch replaces --out in one step: the bundle is unpacked into a sibling directory
- * (`.<name>.pg-bundle-<sha>-<random>`, same file system) and --out becomes a symlink to it, switched
- * by one rename(2). After any interruption --out names the complete old or the complete new bundle;
- * the next run removes what an interrupted one left beside it. One fetch per --out at a time.
- */
-const node_crypto_1 = __nccwpck_require__(77598);
-const node_fs_1 = __nccwpck_require__(73024);
-const node_path_1 = __nccwpck_require__(76760);
-const manifest_file_1 = __nccwpck_require__(91433);
-const errors_1 = __nccwpck_require__(70017);
-/** What a directory written by an older fetch may hold (it unpacked into --out itself). */
-const LEGACY_ENTRY = /^(manifest\.json|v[1-9][0-9]*|\.pg-bundle-fetch-[0-9]+)$/;
-class OutSwap {
-    out;
-    fault;
-    parent;
-    prefix;
-    constructor(out, fault = () => undefined) {
-        this.out = out;
-        this.fault = fault;
-        this.parent = (0, node_path_1.dirname)(out);
-        if (this.parent === out)
-            throw new errors_1.UserError(`--out ${out} cannot be replaced`, 'pass a directory below /, e.g. pg_install');
-        this.prefix = `.${(0, node_path_1.basename)(out)}.pg-bundle-`;
-    }
-    /** Undoes a swap interrupted between its two renames, then removes other runs' leftovers. */
-    recover() {
-        const ours = this.siblings();
-        if (!this.kind()) {
-            const old = ours.filter((n) => n.startsWith(`${this.prefix}old-`));
-            if (old.length === 1)
-                (0, node_fs_1.renameSync)((0, node_path_1.join)(this.parent, old[0]), this.out);
-        }
-        const keep = this.currentTarget();
-        for (const name of this.siblings())
-            if (name !== keep)
-                (0, node_fs_1.rmSync)((0, node_path_1.join)(this.parent, name), { recursive: true, force: true });
-    }
-    /** A new empty directory beside --out to unpack into. */
-    stage(sha256) {
-        (0, node_fs_1.mkdirSync)(this.parent, { recursive: true });
-        const dir = (0, node_path_1.join)(this.parent, `${this.prefix}${sha256.slice(0, 12)}-${(0, node_crypto_1.randomBytes)(4).toString('hex')}`);
-        (0, node_fs_1.mkdirSync)(dir);
-        (0, node_fs_1.chmodSync)(dir, 0o755);
-        return dir;
-    }
-    /**
-     * Makes --out name `dir` (a directory from stage) and removes what it named before, if ours. A
-     * failure before the switch undoes what was done, so --out keeps naming the old bundle.
-     */
-    install(dir) {
-        const link = (0, node_path_1.join)(this.parent, `${this.prefix}link-${(0, node_crypto_1.randomBytes)(4).toString('hex')}`);
-        let old;
-        let switched = false;
-        try {
-            (0, node_fs_1.symlinkSync)((0, node_path_1.basename)(dir), link);
-            this.fault('linked');
-            const kind = this.kind();
-            if (kind === 'other')
-                throw new errors_1.UserError(`--out ${this.out} exists and is not a directory`, 'pass a directory path');
-            const before = this.currentTarget();
-            if (kind === 'directory' && !this.removedEmpty()) {
-                old = (0, node_path_1.join)(this.parent, `${this.prefix}old-${(0, node_crypto_1.randomBytes)(4).toString('hex')}`);
-                (0, node_fs_1.renameSync)(this.out, old);
-                this.fault('moved-old');
-            }
-            else if (before)
-                old = (0, node_path_1.join)(this.parent, before);
-            (0, node_fs_1.renameSync)(link, this.out);
-            switched = true;
-            this.fault('swapped');
-        }
-        catch (err) {
-            if (!switched) {
-                (0, node_fs_1.rmSync)(link, { force: true });
-                if (old?.includes(`${this.prefix}old-`) && !this.kind())
-                    (0, node_fs_1.renameSync)(old, this.out);
-                (0, node_fs_1.rmSync)(dir, { recursive: true, force: true });
-            }
-            throw err;
-        }
-        if (old && (0, node_path_1.basename)(old) !== (0, node_path_1.basename)(dir))
-            (0, node_fs_1.rmSync)(old, { recursive: true, force: true });
-    }
-    /**
-     * A real --out directory is replaced only when empty (removed here: true) or written by an older
-     * fetch (false): only its entries, and a manifest.json that pg-bundle wrote (a pg_distrib_dir of
-     * one's own build holds vNN/ too, and is never replaced); anything else is refused.
-     */
-    removedEmpty() {
-        const names = (0, node_fs_1.readdirSync)(this.out);
-        const foreign = names.filter((n) => !LEGACY_ENTRY.test(n));
-        if (foreign.length)
-            throw new errors_1.UserError(`--out ${this.out} holds ${foreign.slice(0, 3).join(', ')}, which fetch did not write`, 'pass a new or empty directory (fetch replaces --out as a whole)');
-        if (names.length > 0 && !(0, manifest_file_1.hasPgBundleManifest)(this.out))
-            throw new errors_1.UserError(`--out ${this.out} holds ${names.slice(0, 3).join(', ')} but no manifest.json of pg-bundle: fetch did not write it`, 'pass a new or empty directory (fetch replaces --out as a whole); move your own build elsewhere');
-        if (names.length > 0)
-            return false;
-        (0, node_fs_1.rmdirSync)(this.out);
-        return true;
-    }
-    kind() {
-        try {
-            const st = (0, node_fs_1.lstatSync)(this.out);
-            return st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'directory' : 'other';
-        }
-        catch {
-            return undefined;
-        }
-    }
-    /** The sibling --out links to (a name from stage), or undefined. */
-    currentTarget() {
-        if (this.kind() !== 'symlink')
-            return undefined;
-        const target = (0, node_fs_1.readlinkSync)(this.out);
-        return target.startsWith(this.prefix) && !target.includes('/') ? target : undefined;
-    }
-    siblings() {
-        try {
-            return (0, node_fs_1.readdirSync)(this.parent).filter((n) => n.startsWith(this.prefix));
-        }
-        catch {
-            return [];
-        }
-    }
-}
-exports.OutSwap = OutSwap;
 
 
 /***/ }),
@@ -53088,8 +53380,8 @@ const manifest_1 = __nccwpck_require__(84414);
 const manifest_file_1 = __nccwpck_require__(91433);
 const errors_1 = __nccwpck_require__(70017);
 const hash_1 = __nccwpck_require__(95138);
-const checksums_1 = __nccwpck_require__(26339);
-const naming_1 = __nccwpck_require__(82419);
+const checksums_1 = __nccwpck_require__(13349);
+const naming_1 = __nccwpck_require__(27161);
 const release_body_1 = __nccwpck_require__(82199);
 const sbom_1 = __nccwpck_require__(6002);
 const tarball_1 = __nccwpck_require__(94897);
@@ -53178,14 +53470,14 @@ async function prepareRelease(inputs, tag, outDir, log) {
 /***/ }),
 
 /***/ 82199:
-/***/ ((__unused_webpack_module, exports) => {
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.conformanceTotals = conformanceTotals;
-exports.humanSize = humanSize;
 exports.renderReleaseBody = renderReleaseBody;
+const size_1 = __nccwpck_require__(57155);
 function conformanceTotals(v) {
     const checks = v.conformance?.checks;
     if (!checks)
@@ -53200,18 +53492,6 @@ function cell(value) {
     if (value === undefined || value === null || value === '')
         return '—';
     return String(value).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-function humanSize(bytes) {
-    if (bytes < 1024)
-        return `${bytes} B`;
-    const units = ['KiB', 'MiB', 'GiB'];
-    let v = bytes / 1024;
-    let i = 0;
-    while (v >= 1024 && i < units.length - 1) {
-        v /= 1024;
-        i++;
-    }
-    return `${v.toFixed(1)} ${units[i]}`;
 }
 const TABLE_HEAD = [
     '| Major | PostgreSQL | Source revision | Linkage | ICU | glibc | Collation (datcollate / provider) | walredo | Conformance |',
@@ -53270,7 +53550,7 @@ function renderReleaseBody(manifests, tag, assets) {
     lines.push(`**Conformance:** ${pass} passed, ${fail} failed, ${skip} skipped — ${verdict}. Details per check are in ${where}.`, '');
     lines.push('### Assets', '', '| Asset | Size | sha256 |', '|---|---|---|');
     for (const a of assets)
-        lines.push(`| \`${a.name}\` | ${humanSize(a.size)} | \`${a.sha256}\` |`);
+        lines.push(`| \`${a.name}\` | ${(0, size_1.humanSize)(a.size)} | \`${a.sha256}\` |`);
     lines.push('');
     lines.push('Check downloads with `sha256sum -c SHA256SUMS`, or let the consumer fetch and verify them: `pg-bundle fetch --pin-file <pin-file> --out <pg_distrib_dir>`' +
         (all.length > 1 ? " (it takes the machine's platform, or `--arch`)." : '.'));
@@ -53819,6 +54099,39 @@ function renderSbom(manifests, tag) {
 
 /***/ }),
 
+/***/ 52339:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.defaultTag = defaultTag;
+exports.validateTag = validateTag;
+const errors_1 = __nccwpck_require__(70017);
+const release_identity_1 = __nccwpck_require__(21281);
+/** The default tag of a release of these manifests (one per platform; the first's versions name it). */
+function defaultTag(manifests) {
+    const all = Array.isArray(manifests) ? manifests : [manifests];
+    const manifest = all[0];
+    const majors = Object.keys(manifest?.versions ?? {}).sort((a, b) => Number(a) - Number(b));
+    if (majors.length === 0)
+        throw new errors_1.UserError('the manifest lists no PostgreSQL version', 'run build (and verify) before publish');
+    const versions = majors.map((m) => manifest.versions[m].postgres.version.replace(/[^A-Za-z0-9.]/g, ''));
+    return `bundle-${versions.join('-')}-${(0, release_identity_1.releaseDigest)(all).slice(0, 7)}`;
+}
+function validateTag(tag) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/.test(tag) ||
+        tag.includes('..') ||
+        tag.endsWith('.lock') ||
+        tag.endsWith('.')) {
+        throw new errors_1.UserError(`release tag "${tag}" is not allowed`, 'use letters, digits and . _ + - (starting with a letter or digit), e.g. bundle-15.18-abc1234');
+    }
+    return tag;
+}
+
+
+/***/ }),
+
 /***/ 94897:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
@@ -53863,7 +54176,6 @@ exports.normalisedMode = normalisedMode;
 exports.compareArchivePaths = compareArchivePaths;
 exports.listTree = listTree;
 exports.packDeterministicTar = packDeterministicTar;
-exports.safeArchivePath = safeArchivePath;
 /**
  * The bundle tarball: a deterministic tar of `manifest.json` and the `vNN/` directories, so that
  * the same bundle always gives the same bytes (and the same sha256):
@@ -53875,7 +54187,6 @@ const node_path_1 = __nccwpck_require__(76760);
 const tar = __importStar(__nccwpck_require__(56118));
 const errors_1 = __nccwpck_require__(70017);
 const hash_1 = __nccwpck_require__(95138);
-const log_text_1 = __nccwpck_require__(11392);
 /** Fixed mtime from SOURCE_DATE_EPOCH (reproducible-builds.org convention), else the epoch. */
 function archiveMtime(env = process.env) {
     const raw = env.SOURCE_DATE_EPOCH;
@@ -53976,15 +54287,6 @@ function addEntry(pack, header, data) {
         pack.entry(header, data ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve()));
     });
 }
-/** Rejects archive paths that are absolute or climb out of the target directory. */
-function safeArchivePath(name) {
-    const trimmed = name.replace(/\/+$/, '');
-    const norm = (0, node_path_1.normalize)(trimmed);
-    if (!trimmed || (0, node_path_1.isAbsolute)(trimmed) || norm.startsWith('..') || norm.split('/').includes('..')) {
-        throw new errors_1.UserError(`the archive contains an unsafe path: ${(0, log_text_1.shown)(name)}`, 'do not unpack this file; it was not written by pg-bundle');
-    }
-    return norm;
-}
 
 
 /***/ }),
@@ -53997,20 +54299,14 @@ function safeArchivePath(name) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.BUNDLE_ZSTD_LEVEL = void 0;
 exports.zstdCompress = zstdCompress;
-exports.isZstd = isZstd;
-exports.zstdContentSize = zstdContentSize;
-exports.zstdDecompressStream = zstdDecompressStream;
 /**
  * zstd compression through @bokuweb/zstd-wasm (WebAssembly build of the reference library; Node 20
  * has no built-in zstd and the action must not need a system binary). Whole buffers, one frame
- * with the content size recorded, which is what `decompress` needs to size its output.
+ * with the content size recorded, which fetch's reader (src/fetch/zstd.ts) checks first.
  */
 const zstd_wasm_1 = __nccwpck_require__(17115);
-const fzstd_1 = __nccwpck_require__(27437);
-const errors_1 = __nccwpck_require__(70017);
 /** Level used for release tarballs: good ratio at an acceptable speed for ~100 MB inputs. */
 exports.BUNDLE_ZSTD_LEVEL = 12;
-const ZSTD_MAGIC = 0xfd2fb528;
 let ready;
 async function ensureInitialised() {
     ready ??= (0, zstd_wasm_1.init)();
@@ -54020,69 +54316,6 @@ async function zstdCompress(data, level = exports.BUNDLE_ZSTD_LEVEL) {
     await ensureInitialised();
     const out = (0, zstd_wasm_1.compress)(data, level);
     return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
-}
-function isZstd(data) {
-    return data.length >= 4 && data.readUInt32LE(0) === ZSTD_MAGIC;
-}
-/**
- * The content size a zstd frame header records (RFC 8878 §3.1.1.1), or undefined when the frame does
- * not record it (pure). Read before decompressing, so that a bomb is refused before any allocation.
- */
-function zstdContentSize(data) {
-    if (!isZstd(data) || data.length < 5)
-        return undefined;
-    const fhd = data[4];
-    const singleSegment = (fhd >> 5) & 1;
-    const fcsBytes = [singleSegment ? 1 : 0, 2, 4, 8][fhd >> 6];
-    const at = 5 + (singleSegment ? 0 : 1) + [0, 1, 2, 4][fhd & 3];
-    if (fcsBytes === 0 || data.length < at + fcsBytes)
-        return undefined;
-    if (fcsBytes === 1)
-        return data[at];
-    if (fcsBytes === 2)
-        return data.readUInt16LE(at) + 256;
-    if (fcsBytes === 4)
-        return data.readUInt32LE(at);
-    return Number(data.readBigUInt64LE(at));
-}
-/** Compressed bytes handed to the streaming decompressor at a time. */
-const STREAM_INPUT_CHUNK = 1024 * 1024;
-/**
- * Decompresses a zstd asset as a stream of chunks (fzstd), never holding the whole output: the
- * frame's declared size is checked first, and the stream stops with an error as soon as the output
- * exceeds `maxSize` (a frame may lie about its size, or not declare one).
- */
-async function* zstdDecompressStream(data, what, maxSize) {
-    if (!isZstd(data))
-        throw new errors_1.UserError(`${what} is not zstd-compressed (bad magic number)`, 'check that the pin points at the .tar.zst asset of a pg-bundle release');
-    const declared = zstdContentSize(data);
-    if (declared !== undefined && declared > maxSize)
-        throw tooLarge(what, `declares ${declared} bytes`, maxSize);
-    let produced = 0;
-    let ready = [];
-    const decoder = new fzstd_1.Decompress((chunk) => {
-        produced += chunk.length;
-        if (produced > maxSize)
-            throw tooLarge(what, `decompresses to more than ${maxSize} bytes`, maxSize);
-        ready.push(Buffer.from(chunk));
-    });
-    for (let at = 0; at < data.length; at += STREAM_INPUT_CHUNK) {
-        const end = Math.min(at + STREAM_INPUT_CHUNK, data.length);
-        try {
-            decoder.push(data.subarray(at, end), end === data.length);
-        }
-        catch (err) {
-            if (err instanceof errors_1.UserError)
-                throw err;
-            throw new errors_1.UserError(`cannot decompress ${what}: ${err.message}`, 'the file is damaged or was not written by pg-bundle publish');
-        }
-        for (const chunk of ready)
-            yield chunk;
-        ready = [];
-    }
-}
-function tooLarge(what, how, maxSize) {
-    return new errors_1.UserError(`${what} ${how} uncompressed, larger than the ${maxSize} bytes the pin allows`, 'do not use this bundle: its size does not match the pinned manifest');
 }
 
 
@@ -54098,14 +54331,14 @@ exports.rebuildCheckCommand = void 0;
 const node_fs_1 = __nccwpck_require__(73024);
 const node_os_1 = __nccwpck_require__(48161);
 const node_path_1 = __nccwpck_require__(76760);
-const build_1 = __nccwpck_require__(92828);
+const build_1 = __nccwpck_require__(53821);
 const platform_1 = __nccwpck_require__(90692);
-const command_1 = __nccwpck_require__(20989);
+const command_1 = __nccwpck_require__(52220);
 const manifest_1 = __nccwpck_require__(84414);
 const bundle_files_1 = __nccwpck_require__(77925);
 const manifest_file_1 = __nccwpck_require__(91433);
 const context_1 = __nccwpck_require__(78480);
-const fetch_to_temp_1 = __nccwpck_require__(92904);
+const temp_1 = __nccwpck_require__(74452);
 const cache_1 = __nccwpck_require__(40611);
 const errors_1 = __nccwpck_require__(70017);
 const rebuild_check_1 = __nccwpck_require__(99656);
@@ -54119,7 +54352,7 @@ async function bundleToCheck(options, ctx) {
     const path = (0, node_path_1.resolve)(ctx.args[0] ?? (0, context_1.stringOption)(options, 'out') ?? 'out');
     if (!release && !((0, node_fs_1.existsSync)(path) && (0, node_fs_1.statSync)(path).isFile()))
         return { dir: path, cleanup: () => undefined };
-    return (0, fetch_to_temp_1.fetchToTemp)(release ?? { pinPath: path }, (0, fetch_to_temp_1.fetchAccess)(options, ctx), 'pg-bundle-rebuild-fetched-');
+    return (0, temp_1.fetchToTemp)(release ?? { pinPath: path }, (0, temp_1.fetchAccess)(options, ctx), 'pg-bundle-rebuild-fetched-');
 }
 /** --repository and --tag name a release to check; either alone, or with a bundle argument, is refused. */
 function releaseToCheck(options, args) {
@@ -54228,7 +54461,7 @@ exports.allIdentical = allIdentical;
  * rebuild-check (pure parts): the build inputs a manifest records, the toolchain differences, and
  * the per-file comparison of a bundle with its rebuild.
  */
-const configure_1 = __nccwpck_require__(13480);
+const configure_1 = __nccwpck_require__(14009);
 const spec_1 = __nccwpck_require__(85346);
 /**
  * The build inputs of one version, from its manifest entry (pure); `target`: the manifest's
@@ -54342,6 +54575,159 @@ function allIdentical(reports) {
 
 /***/ }),
 
+/***/ 13349:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.formatSha256Sums = formatSha256Sums;
+exports.parseSha256Sums = parseSha256Sums;
+/**
+ * A release's SHA256SUMS asset (pure): publish writes it, fetch and pin-bump read it. The format is
+ * `sha256sum`'s, so `sha256sum -c SHA256SUMS` checks the downloaded assets.
+ */
+const errors_1 = __nccwpck_require__(70017);
+const log_text_1 = __nccwpck_require__(11392);
+/** SHA256SUMS in the format of `sha256sum` (two spaces), sorted by name, so `sha256sum -c` checks it (pure). */
+function formatSha256Sums(sums) {
+    return [...sums]
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+        .map((s) => `${s.sha256}  ${s.name}\n`)
+        .join('');
+}
+/** `<hex>  <name>` lines (sha256sum format, text or binary marker) → name → sha256 (pure); a name listed twice is refused. */
+function parseSha256Sums(text, where = 'SHA256SUMS') {
+    const sums = new Map();
+    for (const line of text.split(/\r?\n/)) {
+        const m = /^([0-9a-fA-F]{64}) [ *](.+)$/.exec(line.trim());
+        if (!m)
+            continue;
+        // two sums for one name: which one vouches for the file is not for a reader to pick
+        if (sums.has(m[2]))
+            throw new errors_1.UserError(`${where} lists ${(0, log_text_1.shown)(m[2])} more than once`, 'do not use this release: publish writes each name once; re-publish it (publish --replace)');
+        sums.set(m[2], m[1].toLowerCase());
+    }
+    return sums;
+}
+
+
+/***/ }),
+
+/***/ 27161:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/**
+ * The names of a release's assets (pure): publish uploads them under these names, fetch and
+ * pin-bump find them by the same names. The tag scheme is publish's (src/publish/tag.ts).
+ */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.SHA256SUMS_ASSET = exports.MANIFEST_ASSET = void 0;
+exports.bundleAssetName = bundleAssetName;
+exports.platformManifestName = platformManifestName;
+function bundleAssetName(tag, platform = 'linux-x86_64') {
+    return `pg-bundle-${tag}-${platform}.tar.zst`;
+}
+exports.MANIFEST_ASSET = 'manifest.json';
+/**
+ * A platform's manifest in a release of several platforms (`manifest-linux-aarch64.json`); such a
+ * release also carries its first platform's as manifest.json, for readers that know one platform.
+ */
+function platformManifestName(platform) {
+    return `manifest-${platform}.json`;
+}
+exports.SHA256SUMS_ASSET = 'SHA256SUMS';
+
+
+/***/ }),
+
+/***/ 66776:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.RELEASE_RECORD = void 0;
+exports.writeReleaseRecord = writeReleaseRecord;
+exports.parseReleaseRecord = parseReleaseRecord;
+exports.readReleaseRecord = readReleaseRecord;
+/**
+ * The release record: what publish writes to <out>/publish/release.json about the release it made
+ * (tag, repository, each platform's asset, sha256 and URLs) and pin-bump reads back. Format:
+ * schemas/release-record.schema.json; one writer and one checked reader, both here.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const _2020_1 = __importDefault(__nccwpck_require__(52210));
+const ajv_formats_1 = __importDefault(__nccwpck_require__(82815));
+const errors_1 = __nccwpck_require__(70017);
+const json_1 = __nccwpck_require__(74976);
+const package_root_1 = __nccwpck_require__(43469);
+const naming_1 = __nccwpck_require__(27161);
+/** The record's file name in publish's directory (<out>/publish/). */
+exports.RELEASE_RECORD = 'release.json';
+/** Writes the record into publish's directory: 2-space JSON, trailing newline. */
+function writeReleaseRecord(dir, record) {
+    (0, node_fs_1.writeFileSync)((0, node_path_1.join)(dir, exports.RELEASE_RECORD), JSON.stringify(record, null, 2) + '\n');
+}
+const FIX = 'run pg-bundle publish again with the same --out';
+let validator;
+function recordValidator() {
+    if (!validator) {
+        const ajv = new _2020_1.default({ allErrors: true, strict: true, allowUnionTypes: true });
+        (0, ajv_formats_1.default)(ajv);
+        const path = (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'schemas', 'release-record.schema.json');
+        validator = ajv.compile(JSON.parse((0, node_fs_1.readFileSync)(path, 'utf8')));
+    }
+    return validator;
+}
+/** The one line that says what is wrong with a record (the first schema error, in words). */
+function recordProblem(errors, where) {
+    const field = (e) => e.keyword === 'required' ? `${e.instancePath}/${String(e.params.missingProperty)}` : e.instancePath;
+    if (errors.some((e) => ['/tag', '/assetName', '/sha256'].includes(field(e))))
+        return `${where} lacks the tag, asset name or sha256`;
+    if (errors.some((e) => field(e).startsWith('/platforms/')))
+        return `${where} lists a platform without its name, asset name, sha256 or manifest name`;
+    const e = errors[0];
+    const extra = 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : '';
+    return `${where} is not a release record of pg-bundle publish: ${e.instancePath || '(top level)'} ${e.message ?? 'is invalid'}${extra}`;
+}
+/**
+ * Reads a record's text (pure), checked against the schema. A record made before releases had several
+ * platforms lists none: its one bundle is given `legacyPlatform`.
+ */
+function parseReleaseRecord(text, where, legacyPlatform = 'linux-x86_64') {
+    const value = (0, json_1.parseJson)(text, where, FIX);
+    const validate = recordValidator();
+    if (!validate(value))
+        throw new errors_1.UserError(recordProblem(validate.errors ?? [], where), FIX);
+    const record = value;
+    if (record.platforms)
+        return record;
+    const { assetUrl, manifestUrl } = record;
+    const platform = {
+        platform: legacyPlatform,
+        assetName: record.assetName,
+        sha256: record.sha256,
+        manifestName: naming_1.MANIFEST_ASSET,
+        ...(assetUrl ? { assetUrl } : {}),
+        ...(manifestUrl ? { manifestUrl } : {}),
+    };
+    return { ...record, platforms: [platform] };
+}
+/** Reads <dir>/release.json (see parseReleaseRecord). */
+function readReleaseRecord(path, legacyPlatform) {
+    return parseReleaseRecord((0, node_fs_1.readFileSync)(path, 'utf8'), path, legacyPlatform);
+}
+
+
+/***/ }),
+
 /***/ 73582:
 /***/ ((__unused_webpack_module, exports) => {
 
@@ -54396,6 +54782,176 @@ function defaultCacheDir(env = process.env) {
         return env.PG_BUNDLE_CACHE;
     const xdg = env.XDG_CACHE_HOME || (0, node_path_1.join)(env.HOME || (0, node_os_1.homedir)(), '.cache');
     return (0, node_path_1.join)(xdg, 'pg-bundle');
+}
+
+
+/***/ }),
+
+/***/ 78632:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DEFAULT_DEBIAN_SUITES = exports.DEFAULT_DEBIAN_MIRROR = void 0;
+exports.fetchDebian = fetchDebian;
+/** A Debian source package: fetched with apt-get through a private sources.list, checked against its .dsc. */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
+const exec_1 = __nccwpck_require__(37895);
+const hash_1 = __nccwpck_require__(95138);
+const apt_output_1 = __nccwpck_require__(73582);
+const debian_version_1 = __nccwpck_require__(83881);
+const dsc_1 = __nccwpck_require__(29843);
+const tarball_1 = __nccwpck_require__(51723);
+exports.DEFAULT_DEBIAN_MIRROR = 'http://deb.debian.org/debian';
+exports.DEFAULT_DEBIAN_SUITES = ['bookworm', 'trixie', 'sid', 'bullseye'];
+function aptOptions(aptDir) {
+    return [
+        // apt 2.6 stalls for good when a transient failure (e.g. HTTP 500 for one suite) is retried after a
+        // delay while other files are queued; immediate retries finish
+        '-o',
+        'Acquire::Retries::Delay=false',
+        '-o',
+        `Dir::Etc::SourceList=${(0, node_path_1.join)(aptDir, 'sources.list')}`,
+        '-o',
+        'Dir::Etc::SourceParts=/nonexistent',
+        '-o',
+        `Dir::State::Lists=${(0, node_path_1.join)(aptDir, 'lists')}`,
+        '-o',
+        `Dir::Cache=${(0, node_path_1.join)(aptDir, 'cache')}`,
+        '-o',
+        'Dir::State::status=/dev/null',
+        '-o',
+        'APT::Sandbox::User=root',
+        '-o',
+        'Debug::NoLocking=1',
+    ];
+}
+/**
+ * Fetches a Debian source package with apt-get through a private sources.list under the cache
+ * (the system's apt configuration is not touched), checks the upstream tarball against the .dsc
+ * and extracts it. Debian's own patches are not applied: the bundle is built from upstream source.
+ */
+async function fetchDebian(pkg, version, ctx) {
+    const aptDir = (0, node_path_1.join)(ctx.cacheDir, 'apt');
+    (0, node_fs_1.mkdirSync)((0, node_path_1.join)(aptDir, 'lists', 'partial'), { recursive: true });
+    (0, node_fs_1.mkdirSync)((0, node_path_1.join)(aptDir, 'cache', 'archives', 'partial'), { recursive: true });
+    const keyring = ctx.debianKeyring ?? dsc_1.DEBIAN_KEYRING;
+    if (!(0, node_fs_1.existsSync)(keyring)) {
+        throw new errors_1.UserError(`Debian's archive keyring (${keyring}) is missing, so Debian sources cannot be verified`, 'run: sudo apt-get install -y debian-archive-keyring');
+    }
+    const list = (0, dsc_1.debSrcList)(ctx.debianMirror ?? exports.DEFAULT_DEBIAN_MIRROR, ctx.debianSuites ?? exports.DEFAULT_DEBIAN_SUITES, keyring);
+    const suites = ctx.debianSuites ?? exports.DEFAULT_DEBIAN_SUITES;
+    const opts = aptOptions(aptDir);
+    await updateIndexes(aptDir, list, opts, ctx.log);
+    const listed = await listedVersions(pkg, opts);
+    if (listed.length === 0) {
+        throw new errors_1.UserError(`Debian has no source package '${pkg}' in ${suites.join(', ')}`, `check the package name (e.g. postgresql-15), or use a tarball:<url-or-path> source with --sha256`);
+    }
+    // a pinned version is fetched as asked; otherwise the newest listed version whose files the archive serves
+    const candidates = version ? [version] : listed;
+    let fetched;
+    const missing = [];
+    for (const candidate of candidates) {
+        try {
+            fetched = await downloadDebianSource(pkg, candidate, opts, ctx);
+            break;
+        }
+        catch (err) {
+            if (!(err instanceof MissingDebianFiles))
+                throw err;
+            missing.push(`${pkg} ${candidate} (${err.files.join(', ')})`);
+            if (!version)
+                ctx.log.warn(`Debian's index lists ${pkg} ${candidate} but the archive does not serve ${err.files.join(', ')}; trying the next version`);
+        }
+    }
+    if (!fetched) {
+        throw new errors_1.UserError(`Debian's index lists ${missing.join('; ')} but the archive answers 404 for those files`, version
+            ? `pin a version the archive still serves (debian:${pkg}=<version>; listed: ${listed.join(', ')}), or use a tarball:<url-or-path> source with --sha256`
+            : `use a tarball:<url-or-path> source with --sha256 (e.g. upstream's release tarball)`);
+    }
+    const { dir, dscName } = fetched;
+    const dsc = (0, dsc_1.parseDsc)((0, node_fs_1.readFileSync)((0, node_path_1.join)(dir, dscName), 'utf8'));
+    const orig = (0, dsc_1.upstreamTarball)(dsc);
+    if (!orig)
+        throw new errors_1.UserError(`${dscName} lists no upstream tarball`, 'use a tarball: source instead');
+    const actual = await (0, hash_1.sha256File)((0, node_path_1.join)(dir, orig.name));
+    if (actual !== orig.sha256) {
+        throw new errors_1.UserError(`${orig.name} does not match the sha256 in ${dscName}`, `delete ${dir} and run again`);
+    }
+    const tree = await (0, tarball_1.extractOnce)((0, node_path_1.join)(dir, orig.name), (0, node_path_1.join)(ctx.cacheDir, 'trees', orig.sha256), ctx.log);
+    return { tree, sha256: orig.sha256, version: dsc.version };
+}
+/**
+ * `apt-get update` of the private list, at most once a day. apt exits 0 when an index failed to
+ * download, so its output is read: an update with failures is never recorded as fresh.
+ */
+async function updateIndexes(aptDir, list, opts, log) {
+    const listFile = (0, node_path_1.join)(aptDir, 'sources.list');
+    const stamp = (0, node_path_1.join)(aptDir, 'updated');
+    const fresh = (0, node_fs_1.existsSync)(stamp) &&
+        (0, node_fs_1.existsSync)(listFile) &&
+        (0, node_fs_1.readFileSync)(listFile, 'utf8') === list &&
+        Date.now() - (0, node_fs_1.statSync)(stamp).mtimeMs < 24 * 3600 * 1000;
+    if (fresh)
+        return;
+    (0, node_fs_1.rmSync)(stamp, { force: true });
+    (0, node_fs_1.writeFileSync)(listFile, list);
+    const logFile = (0, node_path_1.join)(aptDir, 'update.log');
+    // with a logFile run() keeps only stdout, and apt's W:/E: lines go to stderr: collect both
+    const output = [];
+    await log.step('apt-get update (private deb-src list)', () => (0, exec_1.run)('apt-get', [...opts, '-q', 'update'], { logFile, onOutput: (chunk) => output.push(chunk) }));
+    const problems = (0, apt_output_1.aptFailures)(output.join(''));
+    if (problems.length === 0) {
+        (0, node_fs_1.writeFileSync)(stamp, '');
+        return;
+    }
+    log.warn(`apt-get update could not fetch every index (it will be retried next time): ${problems.join('; ')} (log: ${logFile})`);
+}
+async function listedVersions(pkg, opts) {
+    const showsrc = await (0, exec_1.capture)('apt-cache', [...opts, 'showsrc', '--only-source', pkg]).catch(() => '');
+    const versions = [...new Set([...showsrc.matchAll(/^Version:\s*(\S+)/gm)].map((m) => m[1]))];
+    return (0, debian_version_1.newestFirst)(versions);
+}
+/** Files of a listed source package that the archive does not serve. */
+class MissingDebianFiles extends Error {
+    files;
+    constructor(files) {
+        super(`missing: ${files.join(', ')}`);
+        this.files = files;
+    }
+}
+async function downloadDebianSource(pkg, wanted, opts, ctx) {
+    const dir = (0, node_path_1.join)(ctx.cacheDir, 'debian', `${pkg}_${wanted}`);
+    const dscName = `${pkg}_${wanted.replace(/^\d+:/, '')}.dsc`;
+    if ((0, node_fs_1.existsSync)((0, node_path_1.join)(dir, dscName)))
+        return { dir, dscName };
+    (0, node_fs_1.mkdirSync)(dir, { recursive: true });
+    const logFile = (0, node_path_1.join)(dir, 'apt-source.log');
+    let output;
+    try {
+        const chunks = [];
+        await ctx.log.step(`apt-get source --download-only ${pkg}=${wanted}`, () => (0, exec_1.run)('apt-get', [...opts, '-q', 'source', '--download-only', `${pkg}=${wanted}`], {
+            cwd: dir,
+            logFile,
+            onOutput: (chunk) => chunks.push(chunk),
+        }));
+        output = chunks.join('');
+    }
+    catch (err) {
+        output = err instanceof errors_1.CommandError ? err.outputTail : (0, errors_1.errorMessage)(err);
+    }
+    const notServed = (0, apt_output_1.missingArchiveFiles)(output);
+    if (notServed.length > 0) {
+        (0, node_fs_1.rmSync)(dir, { recursive: true, force: true });
+        throw new MissingDebianFiles(notServed.map((f) => `${f.file} (HTTP ${f.status})`));
+    }
+    if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(dir, dscName))) {
+        throw new errors_1.UserError(`could not download Debian source ${pkg}=${wanted}: ${(0, apt_output_1.aptFailures)(output).join('; ') || 'apt-get source failed'} (log: ${logFile})`, `check the version with apt-cache showsrc ${pkg}, or use a tarball:<url-or-path> source with --sha256`);
+    }
+    return { dir, dscName };
 }
 
 
@@ -54571,26 +55127,18 @@ function configureOffersLibseccomp(configureText) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.DEFAULT_DEBIAN_SUITES = exports.DEFAULT_DEBIAN_MIRROR = void 0;
 exports.resolveSource = resolveSource;
 exports.describeTree = describeTree;
 exports.manifestSource = manifestSource;
 exports.describeSpec = describeSpec;
-exports.fetchTarball = fetchTarball;
-exports.fetchDebian = fetchDebian;
-const debian_version_1 = __nccwpck_require__(83881);
 const node_fs_1 = __nccwpck_require__(73024);
-const promises_1 = __nccwpck_require__(51455);
 const node_path_1 = __nccwpck_require__(76760);
 const errors_1 = __nccwpck_require__(70017);
 const exec_1 = __nccwpck_require__(37895);
-const hash_1 = __nccwpck_require__(95138);
-const apt_output_1 = __nccwpck_require__(73582);
-const dsc_1 = __nccwpck_require__(29843);
+const debian_source_1 = __nccwpck_require__(78632);
+const tarball_1 = __nccwpck_require__(51723);
 const pg_version_1 = __nccwpck_require__(61733);
 const tree_hash_1 = __nccwpck_require__(18790);
-exports.DEFAULT_DEBIAN_MIRROR = 'http://deb.debian.org/debian';
-exports.DEFAULT_DEBIAN_SUITES = ['bookworm', 'trixie', 'sid', 'bullseye'];
 async function resolveSource(spec, major, ctx) {
     switch (spec.kind) {
         case 'dir': {
@@ -54599,14 +55147,14 @@ async function resolveSource(spec, major, ctx) {
             return { ...tree, revision: await gitRevision(tree.dir) };
         }
         case 'tarball': {
-            const tree = await fetchTarball(spec.location, spec.sha256, ctx);
+            const tree = await (0, tarball_1.fetchTarball)(spec.location, spec.sha256, ctx);
             return {
                 ...(await describeTree(spec, tree, major, `sha256:${spec.sha256}`)),
                 tarballSha256: spec.sha256,
             };
         }
         case 'debian': {
-            const { tree, sha256, version } = await fetchDebian(spec.package, spec.version, ctx);
+            const { tree, sha256, version } = await (0, debian_source_1.fetchDebian)(spec.package, spec.version, ctx);
             return {
                 ...(await describeTree(spec, tree, major, `debian:${spec.package}=${version}`)),
                 tarballSha256: sha256,
@@ -54679,197 +55227,6 @@ async function gitRevision(dir) {
     // untracked files are compiled too (the snapshot copies them): they make the tree another one
     const dirty = await (0, exec_1.capture)('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=all']);
     return dirty ? `${content()} (${rev}-dirty)` : rev;
-}
-/** Downloads (or copies) a tarball into the cache, checks its sha256 and extracts it once. */
-async function fetchTarball(location, sha256, ctx) {
-    const downloadDir = (0, node_path_1.join)(ctx.cacheDir, 'downloads', sha256);
-    const name = (0, node_path_1.basename)(new URL(location, 'file:///').pathname) || 'source.tar';
-    const file = (0, node_path_1.join)(downloadDir, name);
-    if (!(0, node_fs_1.existsSync)(file) || (await (0, hash_1.sha256File)(file)) !== sha256) {
-        (0, node_fs_1.mkdirSync)(downloadDir, { recursive: true });
-        const partial = `${file}.partial`;
-        await ctx.log.step(`download ${location}`, async () => {
-            if (/^https?:\/\//.test(location)) {
-                const response = await fetch(location);
-                if (!response.ok)
-                    throw new errors_1.UserError(`download of ${location} failed: HTTP ${response.status}`, 'check the URL and the network');
-                (0, node_fs_1.writeFileSync)(partial, Buffer.from(await response.arrayBuffer()));
-            }
-            else {
-                const path = location.replace(/^file:\/\//, '');
-                if (!(0, node_fs_1.existsSync)(path))
-                    throw new errors_1.UserError(`tarball ${path} does not exist`, 'check the path given after tarball:');
-                await (0, promises_1.copyFile)(path, partial);
-            }
-        });
-        const actual = await (0, hash_1.sha256File)(partial);
-        if (actual !== sha256) {
-            (0, node_fs_1.rmSync)(partial, { force: true });
-            throw new errors_1.UserError(`checksum mismatch for ${location}: expected sha256 ${sha256}, got ${actual}`, 'check that --sha256 belongs to this tarball (the file was not kept)');
-        }
-        (0, node_fs_1.renameSync)(partial, file);
-    }
-    return extractOnce(file, (0, node_path_1.join)(ctx.cacheDir, 'trees', sha256), ctx.log);
-}
-/** Extracts a tarball into `target` (once; an interrupted extraction is redone) and returns its top directory. */
-async function extractOnce(tarball, target, log) {
-    const done = (0, node_path_1.join)(target, '.pg-bundle-extracted');
-    if (!(0, node_fs_1.existsSync)(done)) {
-        (0, node_fs_1.rmSync)(target, { recursive: true, force: true });
-        (0, node_fs_1.mkdirSync)(target, { recursive: true });
-        await log.step(`extract ${(0, node_path_1.basename)(tarball)}`, () => (0, exec_1.run)('tar', ['-xf', tarball, '-C', target]));
-        (0, node_fs_1.writeFileSync)(done, '');
-    }
-    const entries = (0, node_fs_1.readdirSync)(target).filter((e) => !e.startsWith('.'));
-    if (entries.length === 1 && (0, node_fs_1.statSync)((0, node_path_1.join)(target, entries[0])).isDirectory())
-        return (0, node_path_1.join)(target, entries[0]);
-    return target;
-}
-function aptOptions(aptDir) {
-    return [
-        // apt 2.6 stalls for good when a transient failure (e.g. HTTP 500 for one suite) is retried after a
-        // delay while other files are queued; immediate retries finish
-        '-o',
-        'Acquire::Retries::Delay=false',
-        '-o',
-        `Dir::Etc::SourceList=${(0, node_path_1.join)(aptDir, 'sources.list')}`,
-        '-o',
-        'Dir::Etc::SourceParts=/nonexistent',
-        '-o',
-        `Dir::State::Lists=${(0, node_path_1.join)(aptDir, 'lists')}`,
-        '-o',
-        `Dir::Cache=${(0, node_path_1.join)(aptDir, 'cache')}`,
-        '-o',
-        'Dir::State::status=/dev/null',
-        '-o',
-        'APT::Sandbox::User=root',
-        '-o',
-        'Debug::NoLocking=1',
-    ];
-}
-/**
- * Fetches a Debian source package with apt-get through a private sources.list under the cache
- * (the system's apt configuration is not touched), checks the upstream tarball against the .dsc
- * and extracts it. Debian's own patches are not applied: the bundle is built from upstream source.
- */
-async function fetchDebian(pkg, version, ctx) {
-    const aptDir = (0, node_path_1.join)(ctx.cacheDir, 'apt');
-    (0, node_fs_1.mkdirSync)((0, node_path_1.join)(aptDir, 'lists', 'partial'), { recursive: true });
-    (0, node_fs_1.mkdirSync)((0, node_path_1.join)(aptDir, 'cache', 'archives', 'partial'), { recursive: true });
-    const keyring = ctx.debianKeyring ?? dsc_1.DEBIAN_KEYRING;
-    if (!(0, node_fs_1.existsSync)(keyring)) {
-        throw new errors_1.UserError(`Debian's archive keyring (${keyring}) is missing, so Debian sources cannot be verified`, 'run: sudo apt-get install -y debian-archive-keyring');
-    }
-    const list = (0, dsc_1.debSrcList)(ctx.debianMirror ?? exports.DEFAULT_DEBIAN_MIRROR, ctx.debianSuites ?? exports.DEFAULT_DEBIAN_SUITES, keyring);
-    const suites = ctx.debianSuites ?? exports.DEFAULT_DEBIAN_SUITES;
-    const opts = aptOptions(aptDir);
-    await updateIndexes(aptDir, list, opts, ctx.log);
-    const listed = await listedVersions(pkg, opts);
-    if (listed.length === 0) {
-        throw new errors_1.UserError(`Debian has no source package '${pkg}' in ${suites.join(', ')}`, `check the package name (e.g. postgresql-15), or use a tarball:<url-or-path> source with --sha256`);
-    }
-    // a pinned version is fetched as asked; otherwise the newest listed version whose files the archive serves
-    const candidates = version ? [version] : listed;
-    let fetched;
-    const missing = [];
-    for (const candidate of candidates) {
-        try {
-            fetched = await downloadDebianSource(pkg, candidate, opts, ctx);
-            break;
-        }
-        catch (err) {
-            if (!(err instanceof MissingDebianFiles))
-                throw err;
-            missing.push(`${pkg} ${candidate} (${err.files.join(', ')})`);
-            if (!version)
-                ctx.log.warn(`Debian's index lists ${pkg} ${candidate} but the archive does not serve ${err.files.join(', ')}; trying the next version`);
-        }
-    }
-    if (!fetched) {
-        throw new errors_1.UserError(`Debian's index lists ${missing.join('; ')} but the archive answers 404 for those files`, version
-            ? `pin a version the archive still serves (debian:${pkg}=<version>; listed: ${listed.join(', ')}), or use a tarball:<url-or-path> source with --sha256`
-            : `use a tarball:<url-or-path> source with --sha256 (e.g. upstream's release tarball)`);
-    }
-    const { dir, dscName } = fetched;
-    const dsc = (0, dsc_1.parseDsc)((0, node_fs_1.readFileSync)((0, node_path_1.join)(dir, dscName), 'utf8'));
-    const orig = (0, dsc_1.upstreamTarball)(dsc);
-    if (!orig)
-        throw new errors_1.UserError(`${dscName} lists no upstream tarball`, 'use a tarball: source instead');
-    const actual = await (0, hash_1.sha256File)((0, node_path_1.join)(dir, orig.name));
-    if (actual !== orig.sha256) {
-        throw new errors_1.UserError(`${orig.name} does not match the sha256 in ${dscName}`, `delete ${dir} and run again`);
-    }
-    const tree = await extractOnce((0, node_path_1.join)(dir, orig.name), (0, node_path_1.join)(ctx.cacheDir, 'trees', orig.sha256), ctx.log);
-    return { tree, sha256: orig.sha256, version: dsc.version };
-}
-/**
- * `apt-get update` of the private list, at most once a day. apt exits 0 when an index failed to
- * download, so its output is read: an update with failures is never recorded as fresh.
- */
-async function updateIndexes(aptDir, list, opts, log) {
-    const listFile = (0, node_path_1.join)(aptDir, 'sources.list');
-    const stamp = (0, node_path_1.join)(aptDir, 'updated');
-    const fresh = (0, node_fs_1.existsSync)(stamp) &&
-        (0, node_fs_1.existsSync)(listFile) &&
-        (0, node_fs_1.readFileSync)(listFile, 'utf8') === list &&
-        Date.now() - (0, node_fs_1.statSync)(stamp).mtimeMs < 24 * 3600 * 1000;
-    if (fresh)
-        return;
-    (0, node_fs_1.rmSync)(stamp, { force: true });
-    (0, node_fs_1.writeFileSync)(listFile, list);
-    const logFile = (0, node_path_1.join)(aptDir, 'update.log');
-    // with a logFile run() keeps only stdout, and apt's W:/E: lines go to stderr: collect both
-    const output = [];
-    await log.step('apt-get update (private deb-src list)', () => (0, exec_1.run)('apt-get', [...opts, '-q', 'update'], { logFile, onOutput: (chunk) => output.push(chunk) }));
-    const problems = (0, apt_output_1.aptFailures)(output.join(''));
-    if (problems.length === 0) {
-        (0, node_fs_1.writeFileSync)(stamp, '');
-        return;
-    }
-    log.warn(`apt-get update could not fetch every index (it will be retried next time): ${problems.join('; ')} (log: ${logFile})`);
-}
-async function listedVersions(pkg, opts) {
-    const showsrc = await (0, exec_1.capture)('apt-cache', [...opts, 'showsrc', '--only-source', pkg]).catch(() => '');
-    const versions = [...new Set([...showsrc.matchAll(/^Version:\s*(\S+)/gm)].map((m) => m[1]))];
-    return (0, debian_version_1.newestFirst)(versions);
-}
-/** Files of a listed source package that the archive does not serve. */
-class MissingDebianFiles extends Error {
-    files;
-    constructor(files) {
-        super(`missing: ${files.join(', ')}`);
-        this.files = files;
-    }
-}
-async function downloadDebianSource(pkg, wanted, opts, ctx) {
-    const dir = (0, node_path_1.join)(ctx.cacheDir, 'debian', `${pkg}_${wanted}`);
-    const dscName = `${pkg}_${wanted.replace(/^\d+:/, '')}.dsc`;
-    if ((0, node_fs_1.existsSync)((0, node_path_1.join)(dir, dscName)))
-        return { dir, dscName };
-    (0, node_fs_1.mkdirSync)(dir, { recursive: true });
-    const logFile = (0, node_path_1.join)(dir, 'apt-source.log');
-    let output;
-    try {
-        const chunks = [];
-        await ctx.log.step(`apt-get source --download-only ${pkg}=${wanted}`, () => (0, exec_1.run)('apt-get', [...opts, '-q', 'source', '--download-only', `${pkg}=${wanted}`], {
-            cwd: dir,
-            logFile,
-            onOutput: (chunk) => chunks.push(chunk),
-        }));
-        output = chunks.join('');
-    }
-    catch (err) {
-        output = err instanceof errors_1.CommandError ? err.outputTail : (0, errors_1.errorMessage)(err);
-    }
-    const notServed = (0, apt_output_1.missingArchiveFiles)(output);
-    if (notServed.length > 0) {
-        (0, node_fs_1.rmSync)(dir, { recursive: true, force: true });
-        throw new MissingDebianFiles(notServed.map((f) => `${f.file} (HTTP ${f.status})`));
-    }
-    if (!(0, node_fs_1.existsSync)((0, node_path_1.join)(dir, dscName))) {
-        throw new errors_1.UserError(`could not download Debian source ${pkg}=${wanted}: ${(0, apt_output_1.aptFailures)(output).join('; ') || 'apt-get source failed'} (log: ${logFile})`, `check the version with apt-cache showsrc ${pkg}, or use a tarball:<url-or-path> source with --sha256`);
-    }
-    return { dir, dscName };
 }
 
 
@@ -54992,6 +55349,70 @@ function parseVersions(text) {
     if (dup !== undefined)
         throw new errors_1.UserError(`version ${dup} is listed twice`, 'list each major version once');
     return versions;
+}
+
+
+/***/ }),
+
+/***/ 51723:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.fetchTarball = fetchTarball;
+exports.extractOnce = extractOnce;
+/** A source tarball: downloaded or copied into the cache, checked against its sha256, extracted once. */
+const node_fs_1 = __nccwpck_require__(73024);
+const promises_1 = __nccwpck_require__(51455);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
+const exec_1 = __nccwpck_require__(37895);
+const hash_1 = __nccwpck_require__(95138);
+/** Downloads (or copies) a tarball into the cache, checks its sha256 and extracts it once. */
+async function fetchTarball(location, sha256, ctx) {
+    const downloadDir = (0, node_path_1.join)(ctx.cacheDir, 'downloads', sha256);
+    const name = (0, node_path_1.basename)(new URL(location, 'file:///').pathname) || 'source.tar';
+    const file = (0, node_path_1.join)(downloadDir, name);
+    if (!(0, node_fs_1.existsSync)(file) || (await (0, hash_1.sha256File)(file)) !== sha256) {
+        (0, node_fs_1.mkdirSync)(downloadDir, { recursive: true });
+        const partial = `${file}.partial`;
+        await ctx.log.step(`download ${location}`, async () => {
+            if (/^https?:\/\//.test(location)) {
+                const response = await fetch(location);
+                if (!response.ok)
+                    throw new errors_1.UserError(`download of ${location} failed: HTTP ${response.status}`, 'check the URL and the network');
+                (0, node_fs_1.writeFileSync)(partial, Buffer.from(await response.arrayBuffer()));
+            }
+            else {
+                const path = location.replace(/^file:\/\//, '');
+                if (!(0, node_fs_1.existsSync)(path))
+                    throw new errors_1.UserError(`tarball ${path} does not exist`, 'check the path given after tarball:');
+                await (0, promises_1.copyFile)(path, partial);
+            }
+        });
+        const actual = await (0, hash_1.sha256File)(partial);
+        if (actual !== sha256) {
+            (0, node_fs_1.rmSync)(partial, { force: true });
+            throw new errors_1.UserError(`checksum mismatch for ${location}: expected sha256 ${sha256}, got ${actual}`, 'check that --sha256 belongs to this tarball (the file was not kept)');
+        }
+        (0, node_fs_1.renameSync)(partial, file);
+    }
+    return extractOnce(file, (0, node_path_1.join)(ctx.cacheDir, 'trees', sha256), ctx.log);
+}
+/** Extracts a tarball into `target` (once; an interrupted extraction is redone) and returns its top directory. */
+async function extractOnce(tarball, target, log) {
+    const done = (0, node_path_1.join)(target, '.pg-bundle-extracted');
+    if (!(0, node_fs_1.existsSync)(done)) {
+        (0, node_fs_1.rmSync)(target, { recursive: true, force: true });
+        (0, node_fs_1.mkdirSync)(target, { recursive: true });
+        await log.step(`extract ${(0, node_path_1.basename)(tarball)}`, () => (0, exec_1.run)('tar', ['-xf', tarball, '-C', target]));
+        (0, node_fs_1.writeFileSync)(done, '');
+    }
+    const entries = (0, node_fs_1.readdirSync)(target).filter((e) => !e.startsWith('.'));
+    if (entries.length === 1 && (0, node_fs_1.statSync)((0, node_path_1.join)(target, entries[0])).isDirectory())
+        return (0, node_path_1.join)(target, entries[0]);
+    return target;
 }
 
 
@@ -55446,7 +55867,7 @@ function withoutWorkflowCommands(message) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.MemoryLogger = exports.ConsoleLogger = void 0;
+exports.ConsoleLogger = void 0;
 exports.formatDuration = formatDuration;
 const log_text_1 = __nccwpck_require__(11392);
 function formatDuration(ms) {
@@ -55494,16 +55915,6 @@ class ConsoleLogger {
     }
 }
 exports.ConsoleLogger = ConsoleLogger;
-/** A logger that records lines, for tests. */
-class MemoryLogger extends ConsoleLogger {
-    lines = [];
-    constructor() {
-        const lines = [];
-        super(true, (line) => lines.push(line));
-        this.lines = lines;
-    }
-}
-exports.MemoryLogger = MemoryLogger;
 
 
 /***/ }),
@@ -55598,6 +56009,28 @@ function secretForms(secret) {
 function redactor(secrets) {
     const forms = [...new Set(secrets.filter(Boolean).flatMap(secretForms))].sort((a, b) => b.length - a.length);
     return (text) => forms.reduce((acc, form) => acc.split(form).join('***'), text);
+}
+
+
+/***/ }),
+
+/***/ 57155:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.humanSize = humanSize;
+/** A byte count as people read it: `512 B`, `2.0 KiB`, `32.8 MiB` (binary units, one decimal; pure). */
+function humanSize(bytes) {
+    const units = ['B', 'KiB', 'MiB', 'GiB'];
+    let value = bytes;
+    let unit = 0;
+    while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 
@@ -56199,6 +56632,8 @@ const process_1 = __nccwpck_require__(54456);
 const node_path_1 = __nccwpck_require__(76760);
 const suite_1 = __nccwpck_require__(91336);
 const bwrap_1 = __nccwpck_require__(55077);
+const boot_1 = __nccwpck_require__(12943);
+const session_1 = __nccwpck_require__(97935);
 const context_1 = __nccwpck_require__(6816);
 exports.KERNEL_FLOOR = 'kernel-floor';
 const TAG = { fork: 0, spcOid: 1663, dbOid: 5, relNumber: 16384, blkno: 0 };
@@ -56217,8 +56652,8 @@ function walRedoSession() {
  */
 function kernelFloorPlatforms(bundlePlatform, host = (0, platform_1.hostPlatform)()) {
     const filtered = host ?? (0, platform_1.platformById)('linux-x86_64');
-    const bundle = bundlePlatform ? (0, platform_1.platformById)(bundlePlatform) : undefined;
-    return bundle && bundle.id !== filtered.id ? { filtered, emulated: bundle } : { filtered };
+    const emulated = (0, session_1.emulatedPlatform)(bundlePlatform, filtered);
+    return emulated ? { filtered, emulated } : { filtered };
 }
 /** How the run was filtered, for the check's detail (pure). */
 function filterDescription(p) {
@@ -56266,7 +56701,7 @@ async function checkKernelFloor(ctx) {
 /** A walredo session in the VM, in the walredo stage's empty read-only root, under the AArch64 Linux 5.10 filter. */
 function vmFilteredSession(vm, versionDir, major, walredoArgs, input) {
     const r = (0, bwrap_1.rootSpawnFromBwrap)((0, suite_1.readOnlyRootArgs)(versionDir, major, walredoArgs));
-    const seccomp = (0, kernel_floor_1.kernelFloorFilter)((0, kernel_floor_1.kernelFloorProgram)((0, platform_1.platformById)('linux-aarch64').auditArch));
+    const seccomp = (0, kernel_floor_1.kernelFloorFilter)((0, kernel_floor_1.kernelFloorProgram)(boot_1.VM_PLATFORM.auditArch));
     return (0, process_1.spawnCollect)(r.command, r.args, {
         input,
         start: (cmd, args) => vm.spawn(cmd, args, { env: r.env, cwd: r.cwd, uid: r.uid, gid: r.gid, root: r.root, seccomp }),
@@ -57758,6 +58193,30 @@ async function verifyVersion(ctx) {
     return results;
 }
 async function verifyBundle(req) {
+    const inputs = readInputs(req);
+    const isolation = await chooseIsolation(req);
+    req.log.info(`isolation: ${isolation.method ?? 'none'}`);
+    const work = (0, node_fs_1.mkdtempSync)((0, node_path_1.join)((0, node_os_1.tmpdir)(), 'pg-bundle-verify-'));
+    // host runs drop to an unprivileged user, which must reach the copies and clusters below
+    (0, node_fs_1.chmodSync)(work, 0o755);
+    const report = { versions: {} };
+    // an aarch64 bundle here: walredo (the stage, and the kernel-floor session even with
+    // --skip-walredo) runs in a VM under a real arm64 kernel (qemu-user refuses seccomp)
+    let vm;
+    try {
+        if ((0, session_1.walRedoNeedsVm)(inputs.manifest?.platform))
+            vm = await (0, session_1.bootVerifyVm)(inputs.bundleDir, req.cacheDir ?? (0, cache_1.defaultCacheDir)(), req.log);
+        for (const major of req.majors)
+            report.versions[String(major)] = await verifyMajor(req, inputs, isolation, (0, node_path_1.join)(work, `v${major}`), major, vm);
+    }
+    finally {
+        await vm?.shutdown();
+        removeWork(work, req);
+    }
+    return report;
+}
+/** The request's inputs, each refused in one line (UserError) before anything runs. */
+function readInputs(req) {
     const bundleDir = (0, node_path_1.resolve)(req.bundleDir);
     validateRequest(bundleDir, req.majors);
     const manifestPath = (0, node_path_1.join)(bundleDir, 'manifest.json');
@@ -57771,81 +58230,206 @@ async function verifyBundle(req) {
     const otherPlatform = req.crossCheck
         ? otherPlatformBundle((0, node_path_1.resolve)(req.crossCheck), req.majors, manifest)
         : undefined;
-    let method = req.isolation;
-    let isolationProblem;
-    if (!method) {
-        const probe = await (0, sandbox_1.probeIsolation)();
-        method = probe.method;
-        if (!method) {
-            isolationProblem = `neither bwrap nor unshare+chroot works here (${probe.notes.join('; ')}); install bubblewrap, allow user namespaces or run with sudo, or pass --allow-unisolated to run on the host without isolation`;
-            if (req.allowUnisolated) {
-                method = 'unisolated';
-                req.log.warn(`no isolation method: running the empty-root checks on the host (--allow-unisolated): ${probe.notes.join('; ')}`);
-            }
-        }
+    return { bundleDir, manifestPath, manifest, problem, walSample, otherPlatform };
+}
+/** The method the request forces, else the first that works here; unisolated only when allowed. */
+async function chooseIsolation(req) {
+    if (req.isolation)
+        return { method: req.isolation };
+    const probe = await (0, sandbox_1.probeIsolation)();
+    if (probe.method)
+        return { method: probe.method };
+    const problem = `neither bwrap nor unshare+chroot works here (${probe.notes.join('; ')}); install bubblewrap, allow user namespaces or run with sudo, or pass --allow-unisolated to run on the host without isolation`;
+    if (!req.allowUnisolated)
+        return { problem };
+    req.log.warn(`no isolation method: running the empty-root checks on the host (--allow-unisolated): ${probe.notes.join('; ')}`);
+    return { method: 'unisolated', problem };
+}
+/** One version: its checks, then its walredo stage, whose sandbox measurement the hardening check takes. */
+async function verifyMajor(req, inputs, isolation, workDir, major, vm) {
+    (0, node_fs_1.mkdirSync)(workDir, { recursive: true });
+    const ctx = {
+        bundleDir: inputs.bundleDir,
+        major,
+        dir: `v${major}`,
+        manifestPath: inputs.manifestPath,
+        manifest: inputs.manifest,
+        manifestProblem: inputs.problem,
+        log: req.log,
+        workDir,
+        isolationProblem: isolation.problem,
+        facts: {},
+        otherPlatform: inputs.otherPlatform,
+        vm,
+    };
+    if (isolation.method)
+        ctx.sandbox = await (0, sandbox_1.createSandbox)(isolation.method, inputs.bundleDir, (0, node_path_1.join)(workDir, 'sandbox'));
+    const checks = await req.log.step(`verify v${major}`, () => verifyVersion(ctx));
+    const walredo = await req.log.step(`verify v${major}: walredo`, () => (0, walredo_1.verifyWalRedo)(inputs.bundleDir, major, inputs.manifest?.versions[String(major)], req.skipWalredo === true, req.log, inputs.walSample?.facts.major === major ? inputs.walSample : undefined, vm?.walRedoSpawn(), inputs.otherPlatform && {
+        bundleDir: inputs.otherPlatform.bundleDir,
+        platform: inputs.otherPlatform.platform.id,
+    }));
+    addCrossPages(ctx, walredo.report);
+    // the walredo stage measured the sandbox; a skipped stage leaves the hardening check as it was
+    const sandboxed = walredo.report.status === 'skip'
+        ? checks
+        : checks.map((c) => (0, binaries_1.withWalRedoSandbox)(c, walredo.report.mode, walredo.report.sandbox));
+    return { checks: [...sandboxed, walredo.check], ...ctx.facts, walredo: walredo.report };
+}
+/** The walredo stage's comparison of pages with the other platform's walredo, into the version's facts. */
+function addCrossPages(ctx, walredo) {
+    const pages = walredo.crossPages;
+    if (pages)
+        ctx.facts.crossArchitecture = {
+            comparedWith: pages.comparedWith,
+            ...ctx.facts.crossArchitecture,
+            pagesCompared: pages.compared,
+            pagesDiffering: pages.differing + pages.unmatched,
+        };
+}
+function removeWork(work, req) {
+    if (req.keepWork) {
+        req.log.info(`scratch clusters kept in ${work}`);
+        return;
     }
-    req.log.info(`isolation: ${method ?? 'none'}`);
-    const work = (0, node_fs_1.mkdtempSync)((0, node_path_1.join)((0, node_os_1.tmpdir)(), 'pg-bundle-verify-'));
-    // host runs drop to an unprivileged user, which must reach the copies and clusters below
-    (0, node_fs_1.chmodSync)(work, 0o755);
-    const report = { versions: {} };
-    // an aarch64 bundle here: walredo (the stage, and the kernel-floor session even with
-    // --skip-walredo) runs in a VM under a real arm64 kernel (qemu-user refuses seccomp)
-    let vm;
     try {
-        if ((0, session_1.walRedoNeedsVm)(manifest?.platform))
-            vm = await (0, session_1.bootVerifyVm)(bundleDir, req.cacheDir ?? (0, cache_1.defaultCacheDir)(), req.log);
-        for (const major of req.majors) {
-            const workDir = (0, node_path_1.join)(work, `v${major}`);
-            (0, node_fs_1.mkdirSync)(workDir, { recursive: true });
-            const ctx = {
-                bundleDir,
-                major,
-                dir: `v${major}`,
-                manifestPath,
-                manifest,
-                manifestProblem: problem,
-                log: req.log,
-                workDir,
-                isolationProblem,
-                facts: {},
-                otherPlatform,
-                vm,
-            };
-            if (method)
-                ctx.sandbox = await (0, sandbox_1.createSandbox)(method, bundleDir, (0, node_path_1.join)(workDir, 'sandbox'));
-            const checks = await req.log.step(`verify v${major}`, () => verifyVersion(ctx));
-            const walredo = await req.log.step(`verify v${major}: walredo`, () => (0, walredo_1.verifyWalRedo)(bundleDir, major, manifest?.versions[String(major)], req.skipWalredo === true, req.log, walSample?.facts.major === major ? walSample : undefined, vm?.walRedoSpawn(), otherPlatform && { bundleDir: otherPlatform.bundleDir, platform: otherPlatform.platform.id }));
-            const pages = walredo.report.crossPages;
-            if (pages)
-                ctx.facts.crossArchitecture = {
-                    comparedWith: pages.comparedWith,
-                    ...ctx.facts.crossArchitecture,
-                    pagesCompared: pages.compared,
-                    pagesDiffering: pages.differing + pages.unmatched,
-                };
-            // the walredo stage measured the sandbox; a skipped stage leaves the hardening check as it was
-            const sandboxed = walredo.report.status === 'skip'
-                ? checks
-                : checks.map((c) => (0, binaries_1.withWalRedoSandbox)(c, walredo.report.mode, walredo.report.sandbox));
-            checks.splice(0, checks.length, ...sandboxed, walredo.check);
-            report.versions[String(major)] = { checks, ...ctx.facts, walredo: walredo.report };
+        (0, node_fs_1.rmSync)(work, { recursive: true, force: true });
+    }
+    catch (err) {
+        req.log.warn(`could not remove the scratch directory ${work}: ${(0, errors_1.errorMessage)(err)}`);
+    }
+}
+
+
+/***/ }),
+
+/***/ 12943:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.VM_TOOLS = exports.VM_PLATFORM = void 0;
+exports.qemuArgs = qemuArgs;
+exports.initramfsEntries = initramfsEntries;
+/**
+ * What the AArch64 VM boots (src/verify/vm/machine.ts starts it): qemu-system's command line, and
+ * the initramfs with the guest's init (the C files in guest/, main in pgb_vm_init.c) compiled static
+ * for AArch64.
+ */
+const node_crypto_1 = __nccwpck_require__(77598);
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const platform_1 = __nccwpck_require__(90692);
+const errors_1 = __nccwpck_require__(70017);
+const exec_1 = __nccwpck_require__(37895);
+const package_root_1 = __nccwpck_require__(43469);
+const kernel_1 = __nccwpck_require__(91906);
+/** The platform the VM is: its qemu-system, its kernel's system calls, the compiler of its init. */
+exports.VM_PLATFORM = (0, platform_1.platformById)('linux-aarch64');
+/** qemu-system for the VM's platform, and the compiler of its init (Debian's commands and packages). */
+exports.VM_TOOLS = (0, platform_1.foreignTools)(exports.VM_PLATFORM);
+/** Where the guest's init is: its .c files and the header they share (pgb_vm_init.h). */
+function guestInitDir() {
+    return (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'src', 'verify', 'vm', 'guest');
+}
+/** The guest directory's C sources and headers, sorted by name. */
+function guestInitFiles(dir) {
+    const all = (0, node_fs_1.readdirSync)(dir)
+        .filter((name) => name.endsWith('.c') || name.endsWith('.h'))
+        .sort();
+    return { c: all.filter((name) => name.endsWith('.c')), all };
+}
+/** sha256 over every file's name and contents: an edit to any of them names a new binary. */
+function guestInitHash(dir, files) {
+    const hash = (0, node_crypto_1.createHash)('sha256');
+    for (const name of files) {
+        const data = (0, node_fs_1.readFileSync)((0, node_path_1.join)(dir, name));
+        hash.update(`${name}\0${data.length}\0`).update(data);
+    }
+    return hash.digest('hex').slice(0, 16);
+}
+function qemuArgs(kernel, initramfs, socketPath, consoleLog, options) {
+    const shares = (options.shares ?? []).flatMap((s, i) => [
+        '-fsdev',
+        `local,id=fs${i},path=${(0, node_path_1.resolve)(s.hostPath)},security_model=none,readonly=on`,
+        '-device',
+        `virtio-9p-pci,fsdev=fs${i},mount_tag=share${i}`,
+    ]);
+    // one option and its value per line
+    // prettier-ignore
+    return [
+        '-M', 'virt',
+        '-cpu', options.cpu ?? 'neoverse-n1',
+        '-smp', String(options.cpus ?? 2),
+        '-m', String(options.memoryMiB ?? 4096),
+        '-nodefaults', '-no-user-config', '-no-reboot', '-display', 'none', '-monitor', 'none',
+        '-serial', `file:${consoleLog}`,
+        '-kernel', kernel.image,
+        '-initrd', initramfs,
+        '-append', 'console=ttyAMA0 rdinit=/init panic=-1',
+        '-chardev', `socket,id=mux,path=${socketPath}`,
+        '-device', 'virtio-serial-pci,id=vser',
+        '-device', 'virtserialport,bus=vser.0,chardev=mux,name=pgb.mux',
+        '-device', 'virtio-rng-pci',
+        ...shares,
+    ];
+}
+/** pgb_vm_init compiled static for AArch64 (kept in the work directory by its sources' sha256). */
+async function compileGuestInit(workDir, cc) {
+    const dir = guestInitDir();
+    const files = guestInitFiles(dir);
+    const out = (0, node_path_1.join)(workDir, `pgb_vm_init-${guestInitHash(dir, files.all)}`);
+    if (!(0, node_fs_1.existsSync)(out)) {
+        try {
+            const sources = files.c.map((name) => (0, node_path_1.join)(dir, name));
+            await (0, exec_1.run)(cc, ['-static', '-O2', '-Wall', '-Wextra', '-I', dir, '-o', out, ...sources]);
+        }
+        catch (e) {
+            if (/command not found/.test(String(e)))
+                throw new errors_1.UserError(`${cc} is not installed (it compiles the VM's init)`, `apt-get install ${exports.VM_TOOLS.cc.debianPackage}`);
+            throw e;
         }
     }
-    finally {
-        await vm?.shutdown();
-        if (req.keepWork)
-            req.log.info(`scratch clusters kept in ${work}`);
-        else {
-            try {
-                (0, node_fs_1.rmSync)(work, { recursive: true, force: true });
-            }
-            catch (err) {
-                req.log.warn(`could not remove the scratch directory ${work}: ${(0, errors_1.errorMessage)(err)}`);
-            }
-        }
+    return (0, node_fs_1.readFileSync)(out);
+}
+async function initramfsEntries(kernel, workDir, options) {
+    const modules = (0, kernel_1.guestModules)(kernel);
+    const extra = options.extraFiles ?? [];
+    const parents = new Set();
+    for (const f of extra) {
+        const parts = f.path.replace(/^\/+/, '').split('/').slice(0, -1);
+        parts.forEach((_, i) => parents.add(parts.slice(0, i + 1).join('/')));
     }
-    return report;
+    return [
+        ...['dev', 'proc', 'sys', 'tmp', 'etc', 'modules'].map((path) => ({ kind: 'dir', path })),
+        { kind: 'char', path: 'dev/console', major: 5, minor: 1 },
+        {
+            kind: 'file',
+            path: 'init',
+            data: await compileGuestInit(workDir, options.cc ?? exports.VM_TOOLS.cc.command),
+            mode: 0o755,
+        },
+        // postgres looks its user up; "nobody" is who the walredo runs as when the host runs as root
+        {
+            kind: 'file',
+            path: 'etc/passwd',
+            data: Buffer.from('root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n'),
+        },
+        { kind: 'file', path: 'etc/group', data: Buffer.from('root:x:0:\nnogroup:x:65534:\n') },
+        ...modules.map((m) => ({
+            kind: 'file',
+            path: `modules/${(0, node_path_1.basename)(m)}`,
+            data: (0, node_fs_1.readFileSync)(m),
+        })),
+        {
+            kind: 'file',
+            path: 'modules/order',
+            data: Buffer.from(modules.map((m) => `${(0, node_path_1.basename)(m)}\n`).join('')),
+        },
+        ...[...parents].sort().map((path) => ({ kind: 'dir', path })),
+        ...extra.map((f) => ({ kind: 'file', path: f.path, data: f.data, mode: f.mode ?? 0o755 })),
+    ];
 }
 
 
@@ -58235,9 +58819,7 @@ async function provisionGuestKernel(parent) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.AArch64Vm = exports.GUEST_NOBODY = void 0;
-exports.guestInitSource = guestInitSource;
-exports.qemuArgs = qemuArgs;
+exports.AArch64Vm = void 0;
 /**
  * An AArch64 machine for verify on another architecture's host: qemu-system-aarch64 (TCG) boots
  * Debian's arm64 kernel with pgb_vm_init as /init, once; host-side code then starts any number of
@@ -58248,28 +58830,20 @@ exports.qemuArgs = qemuArgs;
  * filter must be checked against the real AArch64 system call table: that needs a real kernel.
  */
 const node_child_process_1 = __nccwpck_require__(31421);
-const node_crypto_1 = __nccwpck_require__(77598);
 const node_fs_1 = __nccwpck_require__(73024);
 const node_net_1 = __nccwpck_require__(77030);
 const node_os_1 = __nccwpck_require__(48161);
 const node_path_1 = __nccwpck_require__(76760);
-const exec_1 = __nccwpck_require__(37895);
 const errors_1 = __nccwpck_require__(70017);
-const package_root_1 = __nccwpck_require__(43469);
+const boot_1 = __nccwpck_require__(12943);
 const bwrap_1 = __nccwpck_require__(55077);
 const child_1 = __nccwpck_require__(11017);
 const cpio_1 = __nccwpck_require__(92836);
 const kernel_1 = __nccwpck_require__(91906);
 const protocol_1 = __nccwpck_require__(9627);
-/** What the guest's init (src/verify/vm/guest) is compiled from. */
-function guestInitSource() {
-    return (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'src', 'verify', 'vm', 'guest', 'pgb_vm_init.c');
-}
-const QEMU = 'qemu-system-aarch64';
+const QEMU = boot_1.VM_TOOLS.qemuSystem;
 /** the unprivileged identity walredo runs as in the guest when the caller names none */
-exports.GUEST_NOBODY = 65534;
-const QEMU_PACKAGE = 'qemu-system-arm';
-const CROSS_CC = 'aarch64-linux-gnu-gcc';
+const GUEST_NOBODY = 65534;
 class AArch64Vm {
     qemu;
     socket;
@@ -58296,29 +58870,29 @@ class AArch64Vm {
     /** Boots the machine and mounts the shares; resolves once the guest's init serves requests. */
     static async boot(options) {
         const kernel = (0, kernel_1.findGuestKernel)(options.kernelDir);
-        const qemuPath = options.qemu ?? QEMU;
+        const qemuPath = options.qemu ?? QEMU.command;
         const ownsWorkDir = !options.workDir;
         const workDir = options.workDir ?? (0, node_fs_1.mkdtempSync)((0, node_path_1.join)((0, node_os_1.tmpdir)(), 'pgb-vm-'));
         (0, node_fs_1.mkdirSync)(workDir, { recursive: true });
         const consoleLog = options.consoleLog ?? (0, node_path_1.join)(workDir, 'console.log');
         const initramfs = (0, node_path_1.join)(workDir, 'initramfs.cpio');
-        (0, node_fs_1.writeFileSync)(initramfs, (0, cpio_1.cpioArchive)(await initramfsEntries(kernel, workDir, options)));
+        (0, node_fs_1.writeFileSync)(initramfs, (0, cpio_1.cpioArchive)(await (0, boot_1.initramfsEntries)(kernel, workDir, options)));
         const socketPath = (0, node_path_1.join)(workDir, 'mux.sock');
         (0, node_fs_1.rmSync)(socketPath, { force: true });
         const server = (0, node_net_1.createServer)();
         const connected = new Promise((resolveSocket) => server.once('connection', resolveSocket));
         await new Promise((ok, fail) => server.listen(socketPath, ok).once('error', fail));
         const started = Date.now();
-        const qemu = (0, node_child_process_1.spawn)(qemuPath, qemuArgs(kernel, initramfs, socketPath, consoleLog, options), {
+        const qemu = (0, node_child_process_1.spawn)(qemuPath, (0, boot_1.qemuArgs)(kernel, initramfs, socketPath, consoleLog, options), {
             stdio: ['ignore', 'ignore', 'pipe'],
         });
         let qemuStderr = '';
         qemu.stderr.on('data', (d) => (qemuStderr = (qemuStderr + d.toString()).slice(-4000)));
         const qemuEnded = new Promise((resolveEnd) => {
             qemu.once('error', (e) => resolveEnd(e.code === 'ENOENT'
-                ? new errors_1.UserError(`${qemuPath} is not installed`, `apt-get install ${QEMU_PACKAGE}`)
+                ? new errors_1.UserError(`${qemuPath} is not installed`, `apt-get install ${QEMU.debianPackage}`)
                 : e));
-            qemu.once('exit', (code, signal) => resolveEnd(new Error(`qemu-system-aarch64 stopped (${signal ?? `exit code ${code}`}): ${qemuStderr.trim().split('\n').pop() ?? ''}; kernel log: ${consoleLog}`)));
+            qemu.once('exit', (code, signal) => resolveEnd(new Error(`${QEMU.command} stopped (${signal ?? `exit code ${code}`}): ${qemuStderr.trim().split('\n').pop() ?? ''}; kernel log: ${consoleLog}`)));
         });
         try {
             const socket = await raceBoot(connected, qemuEnded, options.bootTimeoutMs ?? 180_000, consoleLog);
@@ -58403,15 +58977,15 @@ class AArch64Vm {
                 // unprivileged walredo, as postgres insists
                 return this.spawn(command, args, {
                     ...options,
-                    uid: options.uid ?? exports.GUEST_NOBODY,
-                    gid: options.gid ?? exports.GUEST_NOBODY,
+                    uid: options.uid ?? GUEST_NOBODY,
+                    gid: options.gid ?? GUEST_NOBODY,
                 });
             const r = (0, bwrap_1.rootSpawnFromBwrap)(args);
             return this.spawn(r.command, r.args, {
                 env: r.env,
                 cwd: r.cwd,
-                uid: r.uid ?? exports.GUEST_NOBODY,
-                gid: r.gid ?? exports.GUEST_NOBODY,
+                uid: r.uid ?? GUEST_NOBODY,
+                gid: r.gid ?? GUEST_NOBODY,
                 root: r.root,
             });
         };
@@ -58489,87 +59063,6 @@ async function raceBoot(what, qemuEnded, timeoutMs, consoleLog) {
     finally {
         clearTimeout(timer);
     }
-}
-function qemuArgs(kernel, initramfs, socketPath, consoleLog, options) {
-    const shares = (options.shares ?? []).flatMap((s, i) => [
-        '-fsdev',
-        `local,id=fs${i},path=${(0, node_path_1.resolve)(s.hostPath)},security_model=none,readonly=on`,
-        '-device',
-        `virtio-9p-pci,fsdev=fs${i},mount_tag=share${i}`,
-    ]);
-    // one option and its value per line
-    // prettier-ignore
-    return [
-        '-M', 'virt',
-        '-cpu', options.cpu ?? 'neoverse-n1',
-        '-smp', String(options.cpus ?? 2),
-        '-m', String(options.memoryMiB ?? 4096),
-        '-nodefaults', '-no-user-config', '-no-reboot', '-display', 'none', '-monitor', 'none',
-        '-serial', `file:${consoleLog}`,
-        '-kernel', kernel.image,
-        '-initrd', initramfs,
-        '-append', 'console=ttyAMA0 rdinit=/init panic=-1',
-        '-chardev', `socket,id=mux,path=${socketPath}`,
-        '-device', 'virtio-serial-pci,id=vser',
-        '-device', 'virtserialport,bus=vser.0,chardev=mux,name=pgb.mux',
-        '-device', 'virtio-rng-pci',
-        ...shares,
-    ];
-}
-/** pgb_vm_init compiled static for AArch64 (kept in the work directory by its source's sha256). */
-async function compileGuestInit(workDir, cc) {
-    const source = guestInitSource();
-    const sha = (0, node_crypto_1.createHash)('sha256').update((0, node_fs_1.readFileSync)(source)).digest('hex').slice(0, 16);
-    const out = (0, node_path_1.join)(workDir, `pgb_vm_init-${sha}`);
-    if (!(0, node_fs_1.existsSync)(out)) {
-        try {
-            await (0, exec_1.run)(cc, ['-static', '-O2', '-Wall', '-o', out, source]);
-        }
-        catch (e) {
-            if (/command not found/.test(String(e)))
-                throw new errors_1.UserError(`${cc} is not installed (it compiles the VM's init)`, 'apt-get install gcc-aarch64-linux-gnu');
-            throw e;
-        }
-    }
-    return (0, node_fs_1.readFileSync)(out);
-}
-async function initramfsEntries(kernel, workDir, options) {
-    const modules = (0, kernel_1.guestModules)(kernel);
-    const extra = options.extraFiles ?? [];
-    const parents = new Set();
-    for (const f of extra) {
-        const parts = f.path.replace(/^\/+/, '').split('/').slice(0, -1);
-        parts.forEach((_, i) => parents.add(parts.slice(0, i + 1).join('/')));
-    }
-    return [
-        ...['dev', 'proc', 'sys', 'tmp', 'etc', 'modules'].map((path) => ({ kind: 'dir', path })),
-        { kind: 'char', path: 'dev/console', major: 5, minor: 1 },
-        {
-            kind: 'file',
-            path: 'init',
-            data: await compileGuestInit(workDir, options.cc ?? CROSS_CC),
-            mode: 0o755,
-        },
-        // postgres looks its user up; "nobody" is who the walredo runs as when the host runs as root
-        {
-            kind: 'file',
-            path: 'etc/passwd',
-            data: Buffer.from('root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n'),
-        },
-        { kind: 'file', path: 'etc/group', data: Buffer.from('root:x:0:\nnogroup:x:65534:\n') },
-        ...modules.map((m) => ({
-            kind: 'file',
-            path: `modules/${(0, node_path_1.basename)(m)}`,
-            data: (0, node_fs_1.readFileSync)(m),
-        })),
-        {
-            kind: 'file',
-            path: 'modules/order',
-            data: Buffer.from(modules.map((m) => `${(0, node_path_1.basename)(m)}\n`).join('')),
-        },
-        ...[...parents].sort().map((path) => ({ kind: 'dir', path })),
-        ...extra.map((f) => ({ kind: 'file', path: f.path, data: f.data, mode: f.mode ?? 0o755 })),
-    ];
 }
 
 
@@ -58767,6 +59260,7 @@ function errnoName(n) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.emulatedPlatform = emulatedPlatform;
 exports.walRedoNeedsVm = walRedoNeedsVm;
 exports.emulationProblem = emulationProblem;
 exports.bootVerifyVm = bootVerifyVm;
@@ -58781,24 +59275,32 @@ const node_os_1 = __nccwpck_require__(48161);
 const node_path_1 = __nccwpck_require__(76760);
 const platform_1 = __nccwpck_require__(90692);
 const kernel_1 = __nccwpck_require__(91906);
+const boot_1 = __nccwpck_require__(12943);
 const machine_1 = __nccwpck_require__(77106);
-/** Whether walredo of a `bundlePlatform` bundle needs the VM on `host` (pure). */
-function walRedoNeedsVm(bundlePlatform, host = (0, platform_1.hostPlatform)()) {
+/**
+ * The platform of a `bundlePlatform` bundle when it runs on `host` only under qemu-user (another
+ * platform than the machine's), else undefined (pure).
+ */
+function emulatedPlatform(bundlePlatform, host = (0, platform_1.hostPlatform)()) {
     const bundle = bundlePlatform ? (0, platform_1.platformById)(bundlePlatform) : undefined;
-    return bundle?.arch === 'aarch64' && host !== undefined && host.arch !== 'aarch64';
+    return bundle && host && bundle.id !== host.id ? bundle : undefined;
+}
+/** Whether walredo of a `bundlePlatform` bundle needs the VM on `host`: emulated there, and the VM's platform (pure). */
+function walRedoNeedsVm(bundlePlatform, host = (0, platform_1.hostPlatform)()) {
+    return emulatedPlatform(bundlePlatform, host)?.id === boot_1.VM_PLATFORM.id;
 }
 /**
  * A bundle of another platform runs here only through qemu-user's binfmt_misc entry: without it
  * every program would fail with "Exec format error" (one line naming the fix instead; pure given the paths).
  */
 function emulationProblem(bundlePlatform, host = (0, platform_1.hostPlatform)(), exists = node_fs_1.existsSync) {
-    const bundle = bundlePlatform ? (0, platform_1.platformById)(bundlePlatform) : undefined;
-    if (!bundle || !host || bundle.id === host.id)
+    const bundle = emulatedPlatform(bundlePlatform, host);
+    if (!bundle || !host)
         return undefined;
-    const entry = `/proc/sys/fs/binfmt_misc/qemu-${bundle.qemu}`;
-    return exists(entry)
+    const { binfmtEntry, debianPackage } = (0, platform_1.foreignTools)(bundle).qemuUser;
+    return exists(binfmtEntry)
         ? undefined
-        : `this ${host.label} machine cannot run the ${bundle.label} bundle: no binfmt_misc entry ${entry} (qemu-user-static)`;
+        : `this ${host.label} machine cannot run the ${bundle.label} bundle: no binfmt_misc entry ${binfmtEntry} (${debianPackage})`;
 }
 /**
  * Boots the VM for a verify run: Debian's arm64 kernel (downloaded once into the cache directory),
@@ -58807,7 +59309,7 @@ function emulationProblem(bundlePlatform, host = (0, platform_1.hostPlatform)(),
  */
 async function bootVerifyVm(bundleDir, cacheDir, log) {
     const kernel = await log.step('AArch64 VM: the guest kernel (Debian arm64, kept in the cache)', () => (0, kernel_1.provisionGuestKernel)((0, node_path_1.join)(cacheDir, 'vm-kernel')));
-    const vm = await log.step('AArch64 VM: boot (qemu-system-aarch64)', () => machine_1.AArch64Vm.boot({ kernelDir: kernel.dir, shares: [{ hostPath: bundleDir }, { hostPath: (0, node_os_1.tmpdir)() }] }));
+    const vm = await log.step(`AArch64 VM: boot (${boot_1.VM_TOOLS.qemuSystem.command})`, () => machine_1.AArch64Vm.boot({ kernelDir: kernel.dir, shares: [{ hostPath: bundleDir }, { hostPath: (0, node_os_1.tmpdir)() }] }));
     log.info(`AArch64 VM: Linux ${vm.release} ready in ${vm.bootMs} ms: walredo runs there (qemu-user refuses seccomp)`);
     return vm;
 }
@@ -58825,11 +59327,15 @@ exports.ByteQueue = void 0;
 /**
  * Bytes that arrive in chunks and leave in fixed-size pieces (pure): the chunks are kept as they
  * came and a piece is copied out of them once, so reading n bytes costs O(n) however the chunks
- * are cut (a burst of thousands of pages in one chunk included).
+ * are cut (a burst of thousands of pages in one chunk included). Read chunks leave by moving an
+ * index, not by Array.shift (which moves every later chunk once the list is large).
  */
+const EMPTY = Buffer.alloc(0);
 class ByteQueue {
     chunks = [];
-    /** read position in chunks[0] */
+    /** index in chunks of the first chunk not read to its end */
+    head = 0;
+    /** read position in chunks[head] */
     offset = 0;
     size = 0;
     /** bytes copied out so far (what a test checks to see the cost stay linear) */
@@ -58850,19 +59356,30 @@ class ByteQueue {
         const piece = Buffer.allocUnsafe(n);
         let filled = 0;
         while (filled < n) {
-            const head = this.chunks[0];
-            const count = Math.min(n - filled, head.length - this.offset);
-            head.copy(piece, filled, this.offset, this.offset + count);
+            const chunk = this.chunks[this.head];
+            const count = Math.min(n - filled, chunk.length - this.offset);
+            chunk.copy(piece, filled, this.offset, this.offset + count);
             filled += count;
             this.offset += count;
-            if (this.offset === head.length) {
-                this.chunks.shift();
-                this.offset = 0;
-            }
+            if (this.offset === chunk.length)
+                this.dropHead();
         }
         this.size -= n;
         this.copied += n;
         return piece;
+    }
+    /** The head chunk is read: released, and the list compacted once read chunks are half of it. */
+    dropHead() {
+        this.chunks[this.head++] = EMPTY;
+        this.offset = 0;
+        if (this.head === this.chunks.length) {
+            this.chunks = [];
+            this.head = 0;
+        }
+        else if (this.head >= 64 && this.head * 2 >= this.chunks.length) {
+            this.chunks = this.chunks.slice(this.head);
+            this.head = 0;
+        }
     }
 }
 exports.ByteQueue = ByteQueue;
@@ -59841,9 +60358,6 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.serializeVectors = serializeVectors;
 exports.parseStoredVectors = parseStoredVectors;
 exports.loadStoredCorpus = loadStoredCorpus;
-exports.vectorGroup = vectorGroup;
-exports.selectVectors = selectVectors;
-exports.writeStoredCorpus = writeStoredCorpus;
 /**
  * A stored corpus: selected vectors as gzip-compressed JSON lines (pages and records in base64),
  * so mask, comparison and protocol code can be tested without a build.
@@ -59918,30 +60432,6 @@ function loadStoredCorpus(file) {
         dispose: () => undefined,
     };
 }
-/** The group of a vector for selection: rmgr, record type (xl_info high bits), block id, kind and mask. */
-function vectorGroup(v) {
-    return `${v.rmgr}/${(v.records[0].raw[16] & 0xf0).toString(16)}/${v.blockId}/${v.kind}/${v.mask}`;
-}
-/** Picks up to `perGroup` vectors of each group (vectorGroup), every `every`-th of the group. */
-function selectVectors(all, perGroup, every = 7) {
-    const seen = new Map();
-    const taken = new Map();
-    const out = [];
-    for (const v of all) {
-        const g = vectorGroup(v);
-        const n = seen.get(g) ?? 0;
-        seen.set(g, n + 1);
-        if ((taken.get(g) ?? 0) < perGroup && n % every === 0) {
-            out.push(v);
-            taken.set(g, (taken.get(g) ?? 0) + 1);
-        }
-    }
-    return out;
-}
-/** Writes the stored corpus file. */
-function writeStoredCorpus(file, vectors, major, source) {
-    (0, node_fs_1.writeFileSync)(file, serializeVectors(vectors, { major, source }));
-}
 
 
 /***/ }),
@@ -59958,9 +60448,6 @@ exports.emptyVectorStats = emptyVectorStats;
 exports.tagKey = tagKey;
 exports.relationKey = relationKey;
 exports.blockTag = blockTag;
-exports.heapFlagsOffset = heapFlagsOffset;
-exports.neonFlags = neonFlags;
-exports.clearsVisibilityMap = clearsVisibilityMap;
 exports.changedElsewhere = changedElsewhere;
 exports.lsnAlternatives = lsnAlternatives;
 exports.maskedEqual = maskedEqual;
@@ -59975,6 +60462,7 @@ const image_1 = __nccwpck_require__(39466);
 const record_1 = __nccwpck_require__(56178);
 const select_1 = __nccwpck_require__(48357);
 const page_1 = __nccwpck_require__(2734);
+const visibility_map_1 = __nccwpck_require__(7038);
 function isCompared(v) {
     return v.expected !== undefined && v.mask !== undefined;
 }
@@ -60024,73 +60512,6 @@ function blockTag(b) {
     };
 }
 /**
- * Where a heap record keeps its flags byte (pure). The storage service's v14/v15 fork adds `t_cid`
- * to DELETE and LOCK (walrecord.rs: xmax or locking_xid, offnum, padding, t_cid, infobits_set,
- * flags), moving their flags from byte 7 to 13; INSERT, UPDATE and MULTI_INSERT keep their flags
- * where upstream has them. `tcid`: the WAL is in that dialect (read from the WAL: wal/dialect.ts).
- */
-function heapFlagsOffset(rmid, info, tcid) {
-    const op = info & constants_1.XLOG_HEAP_OPMASK;
-    if (rmid === constants_1.RM.HEAP) {
-        if (op === constants_1.HEAP_OP.INSERT)
-            return 2; // offnum u16, flags
-        if (op === constants_1.HEAP_OP.DELETE || op === constants_1.HEAP_OP.LOCK)
-            return tcid ? 13 : 7;
-        if (op === constants_1.HEAP_OP.UPDATE || op === constants_1.HEAP_OP.HOT_UPDATE)
-            return 7; // old_xmax, old_offnum, old_infobits, flags
-    }
-    else if (rmid === constants_1.RM.HEAP2) {
-        if (op === constants_1.HEAP2_OP.MULTI_INSERT)
-            return 0; // flags first
-        if (op === constants_1.HEAP2_OP.LOCK_UPDATED)
-            return 7; // xmax, offnum, infobits, flags
-    }
-    return undefined;
-}
-/** The flag bits of heapam_xlog.h that clear visibility-map bits, by record kind. */
-function vmClearBits(rmid, info) {
-    const op = info & constants_1.XLOG_HEAP_OPMASK;
-    if (rmid === constants_1.RM.HEAP && (op === constants_1.HEAP_OP.UPDATE || op === constants_1.HEAP_OP.HOT_UPDATE))
-        return 0x03; // old and new page cleared
-    return 0x01; // *_ALL_VISIBLE_CLEARED, LOCK's ALL_FROZEN_CLEARED
-}
-/**
- * The storage service's neon_rmgr records (custom rmgr "neon", v16+): heap operations with a command
- * id, whose redo clears visibility-map bits itself (no map page among the blocks). Where each keeps
- * its flags (walrecord.rs, rm_neon) and which bits clear the map (pure).
- */
-function neonFlags(info) {
-    switch (info & constants_1.XLOG_HEAP_OPMASK) {
-        case constants_1.NEON_OP.INSERT: // offnum, flags
-            return { at: 2, bits: 0x01 };
-        case constants_1.NEON_OP.DELETE: // xmax, offnum, infobits_set, flags, t_cid
-            return { at: 7, bits: 0x01 };
-        case constants_1.NEON_OP.UPDATE: // old_xmax, old_offnum, old_infobits_set, flags, t_cid, ...
-        case constants_1.NEON_OP.HOT_UPDATE:
-            return { at: 7, bits: 0x03 };
-        case constants_1.NEON_OP.LOCK: // locking_xid, t_cid, offnum, infobits_set, flags
-            return { at: 11, bits: 0x01 };
-        case constants_1.NEON_OP.MULTI_INSERT: // flags first
-            return { at: 0, bits: 0x01 };
-        default:
-            return undefined;
-    }
-}
-/**
- * True when a heap record clears visibility-map bits as a side effect (the *_ALL_VISIBLE_CLEARED
- * and ALL_FROZEN_CLEARED flags of heapam_xlog.h): redo changes a VM page that is not among the
- * record's blocks, so the storage service clears the bits itself.
- */
-function clearsVisibilityMap(rmid, info, main, dialect = {}) {
-    const flags = dialect.customName === 'neon'
-        ? neonFlags(info)
-        : (() => {
-            const at = heapFlagsOffset(rmid, info, dialect.tcid === true);
-            return at === undefined ? undefined : { at, bits: vmClearBits(rmid, info) };
-        })();
-    return flags !== undefined && main.length > flags.at && (main[flags.at] & flags.bits) !== 0;
-}
-/**
  * Pages a record changes without naming them as blocks (pure): every page of a relation an smgr
  * record truncates (`relation`: the prefix of their tag keys; a created relation has no pages
  * yet), and the visibility-map pages whose bits a heap record clears as a side effect (`keys`).
@@ -60111,7 +60532,7 @@ function changedElsewhere(rec, decoded, options) {
     }
     const keys = [];
     const dialect = { customName: options.customRmgrs?.[rec.header.rmid], tcid: options.tcidHeap };
-    if (clearsVisibilityMap(rec.header.rmid, rec.header.info, decoded.mainData, dialect))
+    if ((0, visibility_map_1.clearsVisibilityMap)(rec.header.rmid, rec.header.info, decoded.mainData, dialect))
         for (const b of decoded.blocks)
             if (b.fork === 0)
                 keys.push(tagKey({ ...blockTag(b), fork: VM_FORK, blkno: Math.floor(b.blkno / HEAPBLOCKS_PER_VM_PAGE) }));
@@ -60287,6 +60708,92 @@ function vectorStart(b, previous) {
 
 /***/ }),
 
+/***/ 7038:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.heapFlagsOffset = heapFlagsOffset;
+exports.neonFlags = neonFlags;
+exports.clearsVisibilityMap = clearsVisibilityMap;
+/**
+ * Heap records that clear visibility-map bits as a side effect (pure): redo changes a map page that
+ * is not among the record's blocks, so the storage service clears the bits itself and the corpus
+ * must know the map page changed. Where each record kind keeps its flags depends on the WAL's dialect.
+ */
+const constants_1 = __nccwpck_require__(24422);
+/**
+ * Where a heap record keeps its flags byte (pure). The storage service's v14/v15 fork adds `t_cid`
+ * to DELETE and LOCK (walrecord.rs: xmax or locking_xid, offnum, padding, t_cid, infobits_set,
+ * flags), moving their flags from byte 7 to 13; INSERT, UPDATE and MULTI_INSERT keep their flags
+ * where upstream has them. `tcid`: the WAL is in that dialect (read from the WAL: wal/dialect.ts).
+ */
+function heapFlagsOffset(rmid, info, tcid) {
+    const op = info & constants_1.XLOG_HEAP_OPMASK;
+    if (rmid === constants_1.RM.HEAP) {
+        if (op === constants_1.HEAP_OP.INSERT)
+            return 2; // offnum u16, flags
+        if (op === constants_1.HEAP_OP.DELETE || op === constants_1.HEAP_OP.LOCK)
+            return tcid ? 13 : 7;
+        if (op === constants_1.HEAP_OP.UPDATE || op === constants_1.HEAP_OP.HOT_UPDATE)
+            return 7; // old_xmax, old_offnum, old_infobits, flags
+    }
+    else if (rmid === constants_1.RM.HEAP2) {
+        if (op === constants_1.HEAP2_OP.MULTI_INSERT)
+            return 0; // flags first
+        if (op === constants_1.HEAP2_OP.LOCK_UPDATED)
+            return 7; // xmax, offnum, infobits, flags
+    }
+    return undefined;
+}
+/** The flag bits of heapam_xlog.h that clear visibility-map bits, by record kind. */
+function vmClearBits(rmid, info) {
+    const op = info & constants_1.XLOG_HEAP_OPMASK;
+    if (rmid === constants_1.RM.HEAP && (op === constants_1.HEAP_OP.UPDATE || op === constants_1.HEAP_OP.HOT_UPDATE))
+        return 0x03; // old and new page cleared
+    return 0x01; // *_ALL_VISIBLE_CLEARED, LOCK's ALL_FROZEN_CLEARED
+}
+/**
+ * The storage service's neon_rmgr records (custom rmgr "neon", v16+): heap operations with a command
+ * id, whose redo clears visibility-map bits itself (no map page among the blocks). Where each keeps
+ * its flags (walrecord.rs, rm_neon) and which bits clear the map (pure).
+ */
+function neonFlags(info) {
+    switch (info & constants_1.XLOG_HEAP_OPMASK) {
+        case constants_1.NEON_OP.INSERT: // offnum, flags
+            return { at: 2, bits: 0x01 };
+        case constants_1.NEON_OP.DELETE: // xmax, offnum, infobits_set, flags, t_cid
+            return { at: 7, bits: 0x01 };
+        case constants_1.NEON_OP.UPDATE: // old_xmax, old_offnum, old_infobits_set, flags, t_cid, ...
+        case constants_1.NEON_OP.HOT_UPDATE:
+            return { at: 7, bits: 0x03 };
+        case constants_1.NEON_OP.LOCK: // locking_xid, t_cid, offnum, infobits_set, flags
+            return { at: 11, bits: 0x01 };
+        case constants_1.NEON_OP.MULTI_INSERT: // flags first
+            return { at: 0, bits: 0x01 };
+        default:
+            return undefined;
+    }
+}
+/**
+ * True when a heap record clears visibility-map bits as a side effect (the *_ALL_VISIBLE_CLEARED
+ * and ALL_FROZEN_CLEARED flags of heapam_xlog.h): redo changes a VM page that is not among the
+ * record's blocks, so the storage service clears the bits itself.
+ */
+function clearsVisibilityMap(rmid, info, main, dialect = {}) {
+    const flags = dialect.customName === 'neon'
+        ? neonFlags(info)
+        : (() => {
+            const at = heapFlagsOffset(rmid, info, dialect.tcid === true);
+            return at === undefined ? undefined : { at, bits: vmClearBits(rmid, info) };
+        })();
+    return flags !== undefined && main.length > flags.at && (main[flags.at] & flags.bits) !== 0;
+}
+
+
+/***/ }),
+
 /***/ 51580:
 /***/ ((__unused_webpack_module, exports) => {
 
@@ -60330,16 +60837,11 @@ function preloadSteps(preload, scale) {
     const n = (k) => Math.max(1, Math.round(k * scale));
     return preload.flatMap((m) => (PRELOAD_STEPS[m] ? [PRELOAD_STEPS[m](n)] : []));
 }
-/**
- * `copyFile` is a server-readable file path for COPY FROM (a heap multi-insert); `preload` the
- * modules the server loads through shared_preload_libraries.
- */
-function workloadSteps(scale, copyFile, preload = []) {
-    const n = (k) => Math.max(1, Math.round(k * scale));
-    return [
-        {
-            name: 'heap: insert, HOT and non-HOT update, delete, lock',
-            sql: `
+/** The workload, one step per resource manager's redo paths (heap, btree, hash, gin, gist, ...). */
+const WORKLOAD = [
+    {
+        name: 'heap: insert, HOT and non-HOT update, delete, lock',
+        sql: (n) => `
         CREATE TABLE t_heap (id int PRIMARY KEY, v int, s text);
         INSERT INTO t_heap SELECT g, g % 100, repeat('x', g % 60) FROM generate_series(1, ${n(1500)}) g;
         UPDATE t_heap SET v = v + 1 WHERE id % 7 = 0;
@@ -60347,10 +60849,10 @@ function workloadSteps(scale, copyFile, preload = []) {
         DELETE FROM t_heap WHERE id % 11 = 0;
         BEGIN; SELECT count(*) FROM (SELECT * FROM t_heap WHERE id < 60 FOR UPDATE) x; COMMIT;
         BEGIN; SELECT count(*) FROM (SELECT * FROM t_heap WHERE id BETWEEN 60 AND 90 FOR KEY SHARE) x; COMMIT;`,
-        },
-        {
-            name: 'heap: vacuum, freeze, visibility map, truncate',
-            sql: `
+    },
+    {
+        name: 'heap: vacuum, freeze, visibility map, truncate',
+        sql: (n) => `
         VACUUM t_heap;
         UPDATE t_heap SET s = s || 'y' WHERE id % 13 = 0;
         VACUUM (FREEZE) t_heap;
@@ -60359,20 +60861,20 @@ function workloadSteps(scale, copyFile, preload = []) {
         CREATE TABLE t_trunc AS SELECT g AS id, md5(g::text) AS h FROM generate_series(1, ${n(300)}) g;
         TRUNCATE t_trunc;
         INSERT INTO t_trunc SELECT g, md5(g::text) FROM generate_series(1, ${n(100)}) g;`,
-        },
-        {
-            name: 'heap2: multi-insert (COPY), prune',
-            sql: `
+    },
+    {
+        name: 'heap2: multi-insert (COPY), prune',
+        sql: (_n, copyFile) => `
         CREATE TABLE t_copy (id int, t text);
         COPY t_copy FROM '${copyFile}';
         UPDATE t_copy SET t = t || '!' WHERE id % 3 = 0;
         UPDATE t_copy SET t = t || '?' WHERE id % 3 = 0;
         SELECT count(*) FROM t_copy;
         VACUUM t_copy;`,
-        },
-        {
-            name: 'large values (toast) and multi-page records',
-            sql: `
+    },
+    {
+        name: 'large values (toast) and multi-page records',
+        sql: (n) => `
         CREATE TABLE t_toast (id int PRIMARY KEY, big text);
         ALTER TABLE t_toast ALTER COLUMN big SET STORAGE EXTERNAL;
         INSERT INTO t_toast SELECT g, (SELECT string_agg(md5((g * 1000 + i)::text), '') FROM generate_series(1, 400) i)
@@ -60380,10 +60882,10 @@ function workloadSteps(scale, copyFile, preload = []) {
         UPDATE t_toast SET big = big || 'tail' WHERE id % 4 = 0;
         DELETE FROM t_toast WHERE id % 5 = 0;
         SELECT pg_logical_emit_message(true, 'pg-bundle', repeat('m', 100000));`,
-        },
-        {
-            name: 'btree: build, inserts with splits, deletes, vacuum with page deletion',
-            sql: `
+    },
+    {
+        name: 'btree: build, inserts with splits, deletes, vacuum with page deletion',
+        sql: (n) => `
         CREATE TABLE t_bt (k int, t text);
         CREATE INDEX t_bt_k ON t_bt (k);
         CREATE INDEX t_bt_t ON t_bt (t);
@@ -60393,20 +60895,20 @@ function workloadSteps(scale, copyFile, preload = []) {
         INSERT INTO t_bt SELECT g, md5(g::text) FROM generate_series(1, ${n(200)}) g;
         UPDATE t_bt SET t = t || 'u' WHERE k % 10 = 0;
         SELECT count(*) FROM t_bt WHERE t > 'a';`,
-        },
-        {
-            name: 'hash index: inserts with splits and overflow pages, delete, vacuum',
-            sql: `
+    },
+    {
+        name: 'hash index: inserts with splits and overflow pages, delete, vacuum',
+        sql: (n) => `
         CREATE TABLE t_hash (k int);
         CREATE INDEX t_hash_k ON t_hash USING hash (k);
         INSERT INTO t_hash SELECT g % ${n(400)} FROM generate_series(1, ${n(2500)}) g;
         DELETE FROM t_hash WHERE k % 3 = 0;
         VACUUM t_hash;
         INSERT INTO t_hash SELECT g FROM generate_series(1, ${n(300)}) g;`,
-        },
-        {
-            name: 'gin: fast update (pending list) and direct inserts, vacuum',
-            sql: `
+    },
+    {
+        name: 'gin: fast update (pending list) and direct inserts, vacuum',
+        sql: (n) => `
         CREATE TABLE t_gin (id int, a int[], d tsvector);
         INSERT INTO t_gin SELECT g, ARRAY[g % 50, g % 7, g], to_tsvector('simple', 'w' || (g % 30) || ' z' || (g % 11))
           FROM generate_series(1, ${n(300)}) g;
@@ -60416,10 +60918,10 @@ function workloadSteps(scale, copyFile, preload = []) {
           FROM generate_series(${n(300) + 1}, ${n(900)}) g;
         DELETE FROM t_gin WHERE id % 4 = 0;
         VACUUM t_gin;`,
-        },
-        {
-            name: 'gist: inserts with splits, delete, vacuum',
-            sql: `
+    },
+    {
+        name: 'gist: inserts with splits, delete, vacuum',
+        sql: (n) => `
         CREATE TABLE t_gist (id int, p point, r int4range);
         CREATE INDEX t_gist_p ON t_gist USING gist (p);
         CREATE INDEX t_gist_r ON t_gist USING gist (r);
@@ -60427,10 +60929,10 @@ function workloadSteps(scale, copyFile, preload = []) {
         DELETE FROM t_gist WHERE id % 3 = 0;
         VACUUM t_gist;
         INSERT INTO t_gist SELECT g, point(g, -g), int4range(g, g + 2) FROM generate_series(1, ${n(200)}) g;`,
-        },
-        {
-            name: 'spgist: quad tree and radix tree, delete, vacuum',
-            sql: `
+    },
+    {
+        name: 'spgist: quad tree and radix tree, delete, vacuum',
+        sql: (n) => `
         CREATE TABLE t_spg (id int, p point, t text);
         CREATE INDEX t_spg_p ON t_spg USING spgist (p);
         CREATE INDEX t_spg_t ON t_spg USING spgist (t);
@@ -60438,10 +60940,10 @@ function workloadSteps(scale, copyFile, preload = []) {
         DELETE FROM t_spg WHERE id % 4 = 0;
         VACUUM t_spg;
         INSERT INTO t_spg SELECT g, point(-g, g), 'z' || g FROM generate_series(1, ${n(200)}) g;`,
-        },
-        {
-            name: 'brin: build, inserts, summarize, desummarize',
-            sql: `
+    },
+    {
+        name: 'brin: build, inserts, summarize, desummarize',
+        sql: (n) => `
         CREATE TABLE t_brin (id int, v int);
         INSERT INTO t_brin SELECT g, g % 1000 FROM generate_series(1, ${n(3000)}) g;
         CREATE INDEX t_brin_id ON t_brin USING brin (id) WITH (pages_per_range = 1);
@@ -60451,10 +60953,10 @@ function workloadSteps(scale, copyFile, preload = []) {
         SELECT brin_desummarize_range('t_brin_id', 0);
         SELECT brin_summarize_range('t_brin_id', 0);
         VACUUM t_brin;`,
-        },
-        {
-            name: 'sequences',
-            sql: `
+    },
+    {
+        name: 'sequences',
+        sql: (n) => `
         CREATE SEQUENCE s1;
         CREATE SEQUENCE s2 INCREMENT BY 5 CACHE 1;
         SELECT count(nextval('s1')) FROM generate_series(1, ${n(2000)});
@@ -60462,7 +60964,16 @@ function workloadSteps(scale, copyFile, preload = []) {
         SELECT setval('s1', 42);
         ALTER SEQUENCE s2 RESTART WITH 7;
         SELECT nextval('s2');`,
-        },
+    },
+];
+/**
+ * `copyFile` is a server-readable file path for COPY FROM (a heap multi-insert); `preload` the
+ * modules the server loads through shared_preload_libraries.
+ */
+function workloadSteps(scale, copyFile, preload = []) {
+    const n = (k) => Math.max(1, Math.round(k * scale));
+    return [
+        ...WORKLOAD.map((step) => ({ name: step.name, sql: step.sql(n, copyFile) })),
         ...preloadSteps(preload, scale),
     ];
 }
@@ -61079,7 +61590,6 @@ function maskedCopy(kind, page, blkno) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MSG = exports.RESPONSE_SIZE = exports.PAGE_SIZE = exports.TAG_SIZE = void 0;
 exports.encodeTag = encodeTag;
-exports.decodeTag = decodeTag;
 exports.frame = frame;
 exports.beginRedoForBlock = beginRedoForBlock;
 exports.pushPage = pushPage;
@@ -61087,7 +61597,6 @@ exports.applyRecord = applyRecord;
 exports.getPage = getPage;
 exports.ping = ping;
 exports.encodeRedoRequest = encodeRedoRequest;
-exports.parseMessages = parseMessages;
 /**
  * Framing of the walredo protocol spoken over the process's stdin/stdout. Each request: one type
  * byte, a big-endian u32 length counting itself and the payload (not the type byte), the payload.
@@ -61107,16 +61616,6 @@ function encodeTag(tag) {
     b.writeUInt32BE(tag.relNumber >>> 0, 9);
     b.writeUInt32BE(tag.blkno >>> 0, 13);
     return b;
-}
-function decodeTag(b) {
-    const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-    return {
-        fork: buf.readUInt8(0),
-        spcOid: buf.readUInt32BE(1),
-        dbOid: buf.readUInt32BE(5),
-        relNumber: buf.readUInt32BE(9),
-        blkno: buf.readUInt32BE(13),
-    };
 }
 /** One message: type byte, u32 length (4 + payload), payload. */
 function frame(type, ...payload) {
@@ -61155,25 +61654,6 @@ function encodeRedoRequest(req) {
         parts.push(applyRecord(r.endLsn, r.raw));
     parts.push(getPage(req.tag));
     return Buffer.concat(parts);
-}
-/** Splits a byte stream of requests into messages; returns the rest that is not yet complete. */
-function parseMessages(stream) {
-    const messages = [];
-    let p = 0;
-    while (stream.length - p >= 5) {
-        const length = stream.readUInt32BE(p + 1);
-        if (length < 4)
-            throw new RangeError(`message length ${length} is below 4`);
-        if (stream.length - p < 1 + length)
-            break;
-        messages.push({
-            type: String.fromCharCode(stream[p]),
-            length,
-            payload: stream.subarray(p + 5, p + 1 + length),
-        });
-        p += 1 + length;
-    }
-    return { messages, rest: stream.subarray(p) };
 }
 
 
@@ -61315,16 +61795,15 @@ const node_fs_1 = __nccwpck_require__(73024);
 const node_path_1 = __nccwpck_require__(76760);
 const errors_1 = __nccwpck_require__(70017);
 const client_1 = __nccwpck_require__(74129);
-const corpus_1 = __nccwpck_require__(55185);
-const store_1 = __nccwpck_require__(532);
 const vectors_1 = __nccwpck_require__(82169);
 const rmgr_probe_1 = __nccwpck_require__(75453);
-const sandbox_1 = __nccwpck_require__(31228);
+const cross_pages_1 = __nccwpck_require__(85318);
 const protocol_tests_1 = __nccwpck_require__(59915);
 const report_1 = __nccwpck_require__(94257);
 const run_vectors_1 = __nccwpck_require__(71175);
-const cross_pages_1 = __nccwpck_require__(85318);
-const wal_sample_1 = __nccwpck_require__(80003);
+const sandbox_1 = __nccwpck_require__(31228);
+const stage_corpus_1 = __nccwpck_require__(6974);
+const verdict_1 = __nccwpck_require__(64010);
 exports.DEFAULT_TENANT_SHARD_ID = '00000000000000000000000000000000';
 function walRedoPaths(bundleDir, major) {
     const root = (0, node_path_1.join)(bundleDir, `v${major}`);
@@ -61457,120 +61936,105 @@ function pickSamples(all, n) {
 }
 async function runWalRedoStage(bundleDir, major, options = {}) {
     const started = Date.now();
-    const mode = options.mode ?? 'builtin';
-    const log = options.log;
-    const report = (0, report_1.emptyReport)(mode);
+    const report = (0, report_1.emptyReport)(options.mode ?? 'builtin');
     const finish = () => ((report.durationMs = Date.now() - started), report);
-    if (options.skip) {
-        report.status = 'skip';
-        report.message = 'skipped on request (--skip-walredo)';
-        return finish();
-    }
-    const paths = walRedoPaths(bundleDir, major);
-    if (!(0, node_fs_1.existsSync)(paths.postgres)) {
-        report.status = 'fail';
-        report.message = `${paths.postgres} does not exist: point verify at a bundle directory with v${major}/bin/postgres`;
-        return finish();
-    }
-    const exitBoundMs = options.exitBoundMs ?? 10000;
     const start = walRedoStarter(bundleDir, major, options);
-    const probe = await probeWalRedo(start, Math.max(exitBoundMs, 30000));
-    if (probe) {
-        report.mode = 'none';
-        report.status = 'fail';
-        report.message = noWalRedoMessage(major, probe);
+    if (await doesNotRun(report, bundleDir, major, start, options))
         return finish();
-    }
     let corpus;
     try {
         // first, so that nothing later (the corpus) can leave the sandbox unmeasured
         report.sandbox = await (0, sandbox_1.measureSandbox)((cwd) => walRedoStarter(bundleDir, major, { ...options, cwd })(), major);
-        log?.info(`walredo: seccomp ${report.sandbox.seccomp ?? 'unknown'} in /proc/<pid>/status; ${report.sandbox.forbiddenCall}`);
-        let server;
-        if (options.walSample) {
-            const walredo = { mode, preload: options.preload };
-            if ((0, wal_sample_1.needsServerWal)(options.walSample.facts, walredo)) {
-                server = await (0, wal_sample_1.measureServerWal)(paths.bin, major, options.preload ?? []);
-                log?.info(`walredo: the bundle's own server writes ${server.dialect.summary}`);
-            }
-            report.walSample = {
-                dir: options.walSample.dir,
-                records: options.walSample.facts.records,
-                dialect: options.walSample.facts.dialect.summary,
-                stop: options.walSample.facts.stop,
-                ...(server ? { server: server.dialect.summary } : {}),
-            };
-            // also when the caller checked the sample before (checkWalSample): here with the server measured
-            const refused = (0, wal_sample_1.refuseSample)(options.walSample.facts, options.walSample.dir, walredo, server);
-            if (refused) {
-                report.status = 'fail';
-                report.message = `${refused.problem}; ${refused.fix}`;
-                return finish();
-            }
+        options.log?.info(`walredo: seccomp ${report.sandbox.seccomp ?? 'unknown'} in /proc/<pid>/status; ${report.sandbox.forbiddenCall}`);
+        const paths = walRedoPaths(bundleDir, major);
+        const sample = await (0, stage_corpus_1.admitWalSample)(report, paths.bin, major, options);
+        if (sample.refused) {
+            report.status = 'fail';
+            report.message = sample.refused;
+            return finish();
         }
-        corpus = options.walSample
-            ? (0, corpus_1.walSampleCorpus)(options.walSample.dir, options.walSample.facts.wal, {
-                customRmgrs: server?.registered ?? {},
-                tcidHeap: options.walSample.facts.dialect.kind === 'fork-tcid',
-            })
-            : options.corpusFile
-                ? (0, store_1.loadStoredCorpus)(options.corpusFile)
-                : await (0, corpus_1.generateCorpus)({
-                    binDir: paths.bin,
-                    major,
-                    scale: options.scale ?? corpus_1.DEFAULT_CORPUS_SCALE,
-                    log,
-                    preload: options.preload,
-                });
-        log?.info(`walredo: corpus from ${corpus.source}`);
-        const it = corpus.vectors()[Symbol.iterator]();
-        const head = takeFirst(it, 512);
-        const samples = pickSamples(head, options.samples ?? 64);
-        report.protocol.tests = await (0, protocol_tests_1.runProtocolTests)({
-            start,
-            samples,
-            exitBoundMs,
-            startInReadOnlyRoot: readOnlyRootStarter(bundleDir, major, options),
-            mode: mode === 'fork' ? 'fork' : 'builtin',
-        });
-        const rmgrProbe = await (0, rmgr_probe_1.probeResourceManagers)(start);
-        if ('measured' in rmgrProbe)
-            report.rmgrs = rmgrProbe.measured;
-        else {
-            report.rmgrsNotMeasurable = rmgrProbe.notMeasurable;
-            log?.info(`walredo: the resource managers it replays are not measurable: ${rmgrProbe.notMeasurable}`);
-        }
-        report.protocol.passed = report.protocol.tests.filter((t) => t.passed).length;
-        report.protocol.failed = report.protocol.tests.length - report.protocol.passed;
-        const rest = { [Symbol.iterator]: () => it };
-        const cross = options.crossCheck ? new cross_pages_1.CrossPages(options.crossCheck.platform) : undefined;
-        await (0, run_vectors_1.runVectors)((function* () {
-            yield* head;
-            yield* rest;
-        })(), report, {
-            start,
-            window: options.window ?? 16,
-            onProgress: (n) => log?.debug(`walredo: ${n} vectors run`),
-            onPage: cross && ((v, page) => cross.keep(v, page)),
-        });
-        recordCorpus(report, corpus);
-        if (cross)
-            report.crossPages = await crossCheckPages(corpus, cross, major, options);
-        // a walredo the probe cannot measure: the rmgrs of the vectors it passed, said to be so
-        if (report.rmgrsNotMeasurable)
-            report.rmgrs = (0, rmgr_probe_1.rmgrsFromVectors)(report.vectors.byRmgr);
+        corpus = await (0, stage_corpus_1.stageCorpus)(paths.bin, major, options, sample.server);
+        options.log?.info(`walredo: corpus from ${corpus.source}`);
+        await runCorpus(report, corpus, start, bundleDir, major, options);
     }
     catch (e) {
         report.status = 'fail';
         report.message = `the walredo stage could not run: ${(0, errors_1.errorMessage)(e).split('\n')[0]}`;
-        log?.error((0, errors_1.errorMessage)(e));
+        options.log?.error((0, errors_1.errorMessage)(e));
         return finish();
     }
     finally {
         corpus?.dispose();
     }
-    conclude(report);
+    (0, verdict_1.conclude)(report);
     return finish();
+}
+/** Why the stage does not run, into the report: skipped on request, no postgres, no walredo mode. */
+async function doesNotRun(report, bundleDir, major, start, options) {
+    if (options.skip) {
+        report.status = 'skip';
+        report.message = 'skipped on request (--skip-walredo)';
+        return true;
+    }
+    const { postgres } = walRedoPaths(bundleDir, major);
+    if (!(0, node_fs_1.existsSync)(postgres)) {
+        report.status = 'fail';
+        report.message = `${postgres} does not exist: point verify at a bundle directory with v${major}/bin/postgres`;
+        return true;
+    }
+    const probe = await probeWalRedo(start, Math.max(exitBound(options), 30000));
+    if (!probe)
+        return false;
+    report.mode = 'none';
+    report.status = 'fail';
+    report.message = noWalRedoMessage(major, probe);
+    return true;
+}
+/** Time a process may take to exit after bad input or end of input. */
+function exitBound(options) {
+    return options.exitBoundMs ?? 10000;
+}
+/**
+ * The corpus run against walredo: the protocol tests on samples of its first vectors, the resource
+ * managers it replays, then every vector (and the other platform's walredo on them, --cross-check).
+ */
+async function runCorpus(report, corpus, start, bundleDir, major, options) {
+    const log = options.log;
+    const it = corpus.vectors()[Symbol.iterator]();
+    const head = takeFirst(it, 512);
+    report.protocol.tests = await (0, protocol_tests_1.runProtocolTests)({
+        start,
+        samples: pickSamples(head, options.samples ?? 64),
+        exitBoundMs: exitBound(options),
+        startInReadOnlyRoot: readOnlyRootStarter(bundleDir, major, options),
+        mode: options.mode === 'fork' ? 'fork' : 'builtin',
+    });
+    const rmgrProbe = await (0, rmgr_probe_1.probeResourceManagers)(start);
+    if ('measured' in rmgrProbe)
+        report.rmgrs = rmgrProbe.measured;
+    else {
+        report.rmgrsNotMeasurable = rmgrProbe.notMeasurable;
+        log?.info(`walredo: the resource managers it replays are not measurable: ${rmgrProbe.notMeasurable}`);
+    }
+    report.protocol.passed = report.protocol.tests.filter((t) => t.passed).length;
+    report.protocol.failed = report.protocol.tests.length - report.protocol.passed;
+    const rest = { [Symbol.iterator]: () => it };
+    const cross = options.crossCheck ? new cross_pages_1.CrossPages(options.crossCheck.platform) : undefined;
+    await (0, run_vectors_1.runVectors)((function* () {
+        yield* head;
+        yield* rest;
+    })(), report, {
+        start,
+        window: options.window ?? 16,
+        onProgress: (n) => log?.debug(`walredo: ${n} vectors run`),
+        onPage: cross && ((v, page) => cross.keep(v, page)),
+    });
+    (0, verdict_1.recordCorpus)(report, corpus);
+    if (cross)
+        report.crossPages = await crossCheckPages(corpus, cross, major, options);
+    // a walredo the probe cannot measure: the rmgrs of the vectors it passed, said to be so
+    if (report.rmgrsNotMeasurable)
+        report.rmgrs = (0, rmgr_probe_1.rmgrsFromVectors)(report.vectors.byRmgr);
 }
 /**
  * The other platform's walredo (run on this machine) answers the corpus again, into its own report
@@ -61589,42 +62053,6 @@ async function crossCheckPages(corpus, cross, major, options) {
     const r = { ...cross.done(), otherFailed: otherReport.vectors.failed };
     options.log?.info(`walredo: ${r.compared} pages compared with ${r.comparedWith}'s walredo: ${r.identical} identical, ${r.equalMasked} equal after masking, ${r.differing} differ`);
     return r;
-}
-/** What the corpus skipped (and why), and where it came from, into the report. */
-function recordCorpus(report, corpus) {
-    const stats = corpus.stats;
-    for (const [rmgr, n] of Object.entries(stats.skippedByRmgr)) {
-        (0, report_1.countFor)(report, rmgr).skipped += n;
-        report.vectors.skipped += n;
-    }
-    report.vectors.skippedReasons = {
-        ...stats.skippedBlocks,
-        ...Object.fromEntries(Object.entries(stats.serviceApplied).map(([k, v]) => [
-            `${k} records (applied by the storage service)`,
-            v,
-        ])),
-    };
-    report.corpus = { source: corpus.source, records: stats.records, walStop: corpus.walStop() };
-}
-/** The stage's verdict from the protocol tests and the vectors. */
-function conclude(report) {
-    const rmgrs = Object.values(report.vectors.byRmgr).filter((c) => c.passed + c.failed > 0).length;
-    const cross = report.crossPages;
-    if (report.protocol.failed > 0 || report.vectors.failed > 0) {
-        report.status = 'fail';
-        report.message = `${report.protocol.failed} protocol tests and ${report.vectors.failed} vectors failed`;
-    }
-    else if (cross && (cross.differing > 0 || cross.compared === 0 || cross.unmatched > 0)) {
-        report.status = 'fail';
-        report.message = `${cross.differing} of ${cross.compared} pages differ from the ${cross.comparedWith} walredo's answers to the same requests${cross.unmatched ? `, and ${cross.unmatched} vectors got no answer from it to compare (${cross.otherFailed ?? 0} failed there)` : ''} (first differing: ${cross.firstDiffering.map((d) => `vector ${d.vector} (${d.rmgr})`).join(', ') || 'none'})`;
-    }
-    else if (report.vectors.passed === 0) {
-        report.status = 'fail';
-        report.message = 'the corpus gave no vectors';
-    }
-    else {
-        report.message = `${report.vectors.passed} vectors over ${rmgrs} resource managers passed${cross ? `; every page equal to the ${cross.comparedWith} walredo's answer (${cross.identical} identical, ${cross.equalMasked} after masking)` : ''}`;
-    }
 }
 
 
@@ -61958,7 +62386,6 @@ async function runProtocolTests(ctx) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.emptyReport = emptyReport;
 exports.countFor = countFor;
-exports.describeFailure = describeFailure;
 function emptyReport(mode) {
     return {
         mode,
@@ -61969,18 +62396,6 @@ function emptyReport(mode) {
 }
 function countFor(report, rmgr) {
     return (report.vectors.byRmgr[rmgr] ??= { passed: 0, failed: 0, skipped: 0 });
-}
-function describeFailure(f) {
-    const lines = [
-        `vector ${f.vector} (${f.rmgr}, ${f.kind}) ${f.tag}${f.blockId !== undefined ? ` (block ref #${f.blockId})` : ''} at ${f.lsn}:`,
-        ...f.problems.map((p) => `  ${p}`),
-    ];
-    if (f.diff) {
-        lines.push(`  bytes from page offset ${f.diff.hexFrom} (first difference at ${f.diff.offset}, ${f.diff.region}):`);
-        lines.push(`    expected ${f.diff.expectedHex}`);
-        lines.push(`    actual   ${f.diff.actualHex}`);
-    }
-    return lines.join('\n');
 }
 
 
@@ -62220,6 +62635,116 @@ async function measureSandbox(start, major, timeoutMs = 10000) {
 
 /***/ }),
 
+/***/ 6974:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.admitWalSample = admitWalSample;
+exports.stageCorpus = stageCorpus;
+/**
+ * The corpus of the walredo stage: --wal's sample (refused when this walredo would replay it
+ * wrongly), a stored corpus file, or WAL the bundle's own server writes.
+ */
+const corpus_1 = __nccwpck_require__(55185);
+const store_1 = __nccwpck_require__(532);
+const wal_sample_1 = __nccwpck_require__(80003);
+/**
+ * --wal's sample into the report, with the WAL the bundle's server writes measured when the
+ * sample's dialect needs it; `refused`: why this walredo must not replay it (the stage's failure).
+ */
+async function admitWalSample(report, binDir, major, options) {
+    const sample = options.walSample;
+    if (!sample)
+        return {};
+    const walredo = { mode: options.mode ?? 'builtin', preload: options.preload };
+    let server;
+    if ((0, wal_sample_1.needsServerWal)(sample.facts, walredo)) {
+        server = await (0, wal_sample_1.measureServerWal)(binDir, major, options.preload ?? []);
+        options.log?.info(`walredo: the bundle's own server writes ${server.dialect.summary}`);
+    }
+    report.walSample = {
+        dir: sample.dir,
+        records: sample.facts.records,
+        dialect: sample.facts.dialect.summary,
+        stop: sample.facts.stop,
+        ...(server ? { server: server.dialect.summary } : {}),
+    };
+    // also when the caller checked the sample before (checkWalSample): here with the server measured
+    const refused = (0, wal_sample_1.refuseSample)(sample.facts, sample.dir, walredo, server);
+    return { server, refused: refused && `${refused.problem}; ${refused.fix}` };
+}
+/** The vectors the stage runs: from --wal's sample, a stored corpus file, or generated WAL. */
+async function stageCorpus(binDir, major, options, server) {
+    if (options.walSample)
+        return (0, corpus_1.walSampleCorpus)(options.walSample.dir, options.walSample.facts.wal, {
+            customRmgrs: server?.registered ?? {},
+            tcidHeap: options.walSample.facts.dialect.kind === 'fork-tcid',
+        });
+    if (options.corpusFile)
+        return (0, store_1.loadStoredCorpus)(options.corpusFile);
+    return (0, corpus_1.generateCorpus)({
+        binDir,
+        major,
+        scale: options.scale ?? corpus_1.DEFAULT_CORPUS_SCALE,
+        log: options.log,
+        preload: options.preload,
+    });
+}
+
+
+/***/ }),
+
+/***/ 64010:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.recordCorpus = recordCorpus;
+exports.conclude = conclude;
+const report_1 = __nccwpck_require__(94257);
+/** What the corpus skipped (and why), and where it came from, into the report. */
+function recordCorpus(report, corpus) {
+    const stats = corpus.stats;
+    for (const [rmgr, n] of Object.entries(stats.skippedByRmgr)) {
+        (0, report_1.countFor)(report, rmgr).skipped += n;
+        report.vectors.skipped += n;
+    }
+    report.vectors.skippedReasons = {
+        ...stats.skippedBlocks,
+        ...Object.fromEntries(Object.entries(stats.serviceApplied).map(([k, v]) => [
+            `${k} records (applied by the storage service)`,
+            v,
+        ])),
+    };
+    report.corpus = { source: corpus.source, records: stats.records, walStop: corpus.walStop() };
+}
+/** The stage's verdict from the protocol tests and the vectors. */
+function conclude(report) {
+    const rmgrs = Object.values(report.vectors.byRmgr).filter((c) => c.passed + c.failed > 0).length;
+    const cross = report.crossPages;
+    if (report.protocol.failed > 0 || report.vectors.failed > 0) {
+        report.status = 'fail';
+        report.message = `${report.protocol.failed} protocol tests and ${report.vectors.failed} vectors failed`;
+    }
+    else if (cross && (cross.differing > 0 || cross.compared === 0 || cross.unmatched > 0)) {
+        report.status = 'fail';
+        report.message = `${cross.differing} of ${cross.compared} pages differ from the ${cross.comparedWith} walredo's answers to the same requests${cross.unmatched ? `, and ${cross.unmatched} vectors got no answer from it to compare (${cross.otherFailed ?? 0} failed there)` : ''} (first differing: ${cross.firstDiffering.map((d) => `vector ${d.vector} (${d.rmgr})`).join(', ') || 'none'})`;
+    }
+    else if (report.vectors.passed === 0) {
+        report.status = 'fail';
+        report.message = 'the corpus gave no vectors';
+    }
+    else {
+        report.message = `${report.vectors.passed} vectors over ${rmgrs} resource managers passed${cross ? `; every page equal to the ${cross.comparedWith} walredo's answer (${cross.identical} identical, ${cross.equalMasked} after masking)` : ''}`;
+    }
+}
+
+
+/***/ }),
+
 /***/ 80003:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -62374,7 +62899,7 @@ function refuseSample(facts, dir, walredo, server) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.FORK_NAMES = exports.XLOG_RELMAP_UPDATE = exports.NEON_OP = exports.XLOG_SMGR_TRUNCATE = exports.HASH_OP = exports.HEAP2_OP = exports.HEAP_OP = exports.XLOG_HEAP_OPMASK = exports.RM = exports.RMGR_NAMES = exports.XLR_BLOCK_ID_TOPLEVEL_XID = exports.XLR_BLOCK_ID_ORIGIN = exports.XLR_BLOCK_ID_DATA_LONG = exports.XLR_BLOCK_ID_DATA_SHORT = exports.XLR_MAX_BLOCK_ID = exports.BKPBLOCK_SAME_REL = exports.BKPBLOCK_WILL_INIT = exports.BKPBLOCK_HAS_DATA = exports.BKPBLOCK_HAS_IMAGE = exports.BKPBLOCK_FORK_MASK = exports.SIZE_OF_XLOG_RECORD = exports.XLP_LONG_HEADER = exports.XLP_FIRST_IS_CONTRECORD = exports.SIZE_OF_LONG_PHD = exports.SIZE_OF_SHORT_PHD = exports.MAXALIGN = exports.XLOG_BLCKSZ = exports.BLCKSZ = exports.WAL_FORMATS = void 0;
+exports.XLOG_RELMAP_UPDATE = exports.NEON_OP = exports.XLOG_SMGR_TRUNCATE = exports.HASH_OP = exports.HEAP2_OP = exports.HEAP_OP = exports.XLOG_HEAP_OPMASK = exports.RM = exports.RMGR_NAMES = exports.XLR_BLOCK_ID_TOPLEVEL_XID = exports.XLR_BLOCK_ID_ORIGIN = exports.XLR_BLOCK_ID_DATA_LONG = exports.XLR_BLOCK_ID_DATA_SHORT = exports.XLR_MAX_BLOCK_ID = exports.BKPBLOCK_SAME_REL = exports.BKPBLOCK_WILL_INIT = exports.BKPBLOCK_HAS_DATA = exports.BKPBLOCK_HAS_IMAGE = exports.BKPBLOCK_FORK_MASK = exports.SIZE_OF_XLOG_RECORD = exports.XLP_LONG_HEADER = exports.XLP_FIRST_IS_CONTRECORD = exports.SIZE_OF_LONG_PHD = exports.SIZE_OF_SHORT_PHD = exports.MAXALIGN = exports.XLOG_BLCKSZ = exports.BLCKSZ = exports.WAL_FORMATS = void 0;
 exports.walFormat = walFormat;
 exports.walFormatByMagic = walFormatByMagic;
 exports.rmgrName = rmgrName;
@@ -62493,7 +63018,6 @@ exports.XLOG_RELMAP_UPDATE = 0x00;
 function rmgrName(rmid) {
     return exports.RMGR_NAMES[rmid] ?? (rmid >= 128 ? `custom${rmid}` : `rmgr${rmid}`);
 }
-exports.FORK_NAMES = ['main', 'fsm', 'vm', 'init'];
 function formatLsn(lsn) {
     return `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase().padStart(8, '0')}`;
 }
@@ -62654,7 +63178,6 @@ function dialectOf(ev) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.segmentNumberFromName = segmentNumberFromName;
-exports.segmentFileName = segmentFileName;
 exports.layoutOf = layoutOf;
 exports.loadWalDirectory = loadWalDirectory;
 /** Loading WAL segment files from a directory (the only file-system part of the WAL reader). */
@@ -62673,11 +63196,6 @@ function segmentNumberFromName(name, segSize) {
         return undefined;
     const perId = 0x100000000n / BigInt(segSize);
     return { tli: parseInt(m[1], 16), segno: BigInt('0x' + m[2]) * perId + BigInt('0x' + m[3]) };
-}
-function segmentFileName(tli, segno, segSize) {
-    const perId = 0x100000000n / BigInt(segSize);
-    const hex = (n) => n.toString(16).toUpperCase().padStart(8, '0');
-    return hex(tli) + hex(segno / perId) + hex(segno % perId);
 }
 /**
  * The layout of a segment file (pure): from its long page header, or, for a segment whose WAL
@@ -62849,7 +63367,6 @@ function pageHeaderProblem(h, expectedAddr, format, atSegmentStart) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.PglzError = void 0;
 exports.pglzDecompress = pglzDecompress;
-exports.pglzLiteralOnly = pglzLiteralOnly;
 /**
  * PGLZ decompression (src/common/pg_lzcompress.c, pglz_decompress): a control byte announces,
  * bit by bit from the lowest, whether each of the next 8 items is a literal byte (0) or a
@@ -62897,16 +63414,6 @@ function pglzDecompress(src, rawSize, checkComplete = true) {
         throw new PglzError(`decompressed ${dp} of ${rawSize} bytes using ${sp} of ${src.length} input bytes`);
     }
     return dest;
-}
-/** Compresses `data` as literal runs only: valid PGLZ input for tests of the decompressor's literal path. */
-function pglzLiteralOnly(data) {
-    const out = [];
-    for (let i = 0; i < data.length; i += 8) {
-        out.push(0);
-        for (let j = i; j < Math.min(i + 8, data.length); j++)
-            out.push(data[j]);
-    }
-    return Uint8Array.from(out);
 }
 
 
