@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { encodeRedoRequest, getPage, ping, RedoRequest, RESPONSE_SIZE } from './protocol';
 import { BufferTag } from './protocol';
+import { Fifo } from '../util/fifo';
 import { ByteQueue } from './byte-queue';
 
 export class WalRedoError extends Error {
@@ -109,7 +110,8 @@ export interface ExitInfo {
 
 export class WalRedoClient {
   private readonly child: WalRedoChild;
-  private readonly pending: Pending[] = [];
+  /** requests sent and not answered yet, oldest first (a burst: thousands) */
+  private readonly pending = new Fifo<Pending>();
   private readonly out = new ByteQueue();
   private stderrBuf = '';
   private failure?: WalRedoError;
@@ -215,7 +217,7 @@ export class WalRedoClient {
     if (!this.failure) this.failure = e;
     if (this.pending.length === 0 && e instanceof WalRedoExited && this.closing) return;
     this.kill();
-    for (const p of this.pending.splice(0)) {
+    for (const p of this.pending.drain()) {
       clearTimeout(p.timer);
       p.reject(this.failure);
     }

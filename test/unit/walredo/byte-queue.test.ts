@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { PassThrough, Writable } from 'node:stream';
+import { Fifo } from '../../../src/util/fifo';
 import { ByteQueue } from '../../../src/walredo/byte-queue';
 import { WalRedoChild, WalRedoClient } from '../../../src/walredo/client';
 import { ping, RESPONSE_SIZE } from '../../../src/walredo/protocol';
@@ -69,6 +70,8 @@ describe('reading a burst of pages is linear in the bytes read', () => {
     }
     readPages();
     expect(read).toBe(pages * PAGE);
+    // the chunks read leave without moving the others more than once each (not Array.shift's n²/2)
+    expect(q.chunks.moved).toBeLessThanOrEqual(Math.ceil(burst.length / chunk));
     return q.copied;
   }
 
@@ -108,6 +111,7 @@ describe('reading a burst of pages is linear in the bytes read', () => {
   /** Bytes the client's queue copied to answer `pages` requests sent at once. */
   async function clientCopiedFor(pages: number): Promise<number> {
     const take = jest.spyOn(ByteQueue.prototype, 'take');
+    const shift = jest.spyOn(Fifo.prototype, 'shift');
     try {
       const c = new WalRedoClient('postgres', { spawn: () => burstChild(pages, 65536) });
       const answers = await Promise.all(c.send(ping(), pages));
@@ -115,9 +119,15 @@ describe('reading a burst of pages is linear in the bytes read', () => {
       expect(answers[pages - 1].equals(pattern(RESPONSE_SIZE, (pages - 1) * RESPONSE_SIZE))).toBe(true);
       const queues = new Set(take.mock.contexts as ByteQueue[]);
       expect(queues.size).toBe(1);
+      // the requests waiting for an answer (one Fifo) and the chunks (another) each move at most
+      // as many slots as they shifted items
+      const fifos = [...new Set(shift.mock.contexts as Fifo<unknown>[])];
+      expect(fifos).toHaveLength(2);
+      for (const f of fifos) expect(f.moved).toBeLessThanOrEqual(pages);
       return [...queues][0].copied;
     } finally {
       take.mockRestore();
+      shift.mockRestore();
     }
   }
 
