@@ -82,7 +82,7 @@ export function platformByArch(value: string): Platform | undefined {
 const ARCH_CHOICES = PLATFORMS.map((p) => `--arch ${p.arch}`).join(' or ');
 
 /**
- * The one reader of `--arch` (build, doctor, verify, fetch): the platform it names, else this
+ * The one reader of `--arch` (build, doctor, fetch): the platform it names, else this
  * machine's (`machine.host`: hostPlatform(), `machine.nodeArch`: process.arch); refused in one line otherwise.
  */
 export function archOption(
@@ -96,15 +96,15 @@ export function archOption(
     const named = platformByArch(arch);
     if (!named)
       throw new UserError(
-        `--arch ${shown(arch)} names no platform pg-bundle builds for`,
+        `--arch ${shown(arch)} names no platform pg-bundle supports`,
         `pass ${ARCH_CHOICES}`,
       );
     return named;
   }
   if (!machine.host)
     throw new UserError(
-      `this machine's architecture (${shown(machine.nodeArch)}) is none pg-bundle builds for`,
-      `pass ${ARCH_CHOICES}, or run pg-bundle on x86_64 or aarch64 Linux`,
+      `this machine's architecture (${shown(machine.nodeArch)}) is none pg-bundle supports`,
+      `pass ${ARCH_CHOICES}`,
     );
   return machine.host;
 }

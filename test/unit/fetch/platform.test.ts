@@ -21,12 +21,12 @@ describe('the platform fetch takes', () => {
   test.each<[string | undefined, RegExp]>([
     [
       'sparc',
-      /^--arch sparc names no platform pg-bundle builds for\n {2}fix: pass --arch x86_64 or --arch aarch64$/,
+      /^--arch sparc names no platform pg-bundle supports\n {2}fix: pass --arch x86_64 or --arch aarch64$/,
     ],
     ['', /^--arch {2}names no platform/],
     [
       undefined,
-      /^this machine's architecture \(riscv64\) is none pg-bundle builds for\n {2}fix: pass --arch x86_64 or --arch aarch64, or run pg-bundle on x86_64 or aarch64 Linux$/,
+      /^this machine's architecture \(riscv64\) is none pg-bundle supports\n {2}fix: pass --arch x86_64 or --arch aarch64$/,
     ],
   ])('--arch %j on an unknown machine is refused in one line', (arch, message) =>
     expect(() => archOption(arch, { host: undefined, nodeArch: 'riscv64' })).toThrow(message),

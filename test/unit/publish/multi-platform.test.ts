@@ -258,7 +258,7 @@ describe('fetch: the bundle of the platform asked for', () => {
   it('refuses an unknown --arch in one line', async () => {
     const { pinText } = await publishAndBump();
     await expect(fetchFor(writePin(pinText), tempDir(), 'riscv64')).rejects.toThrow(
-      /^--arch riscv64 names no platform pg-bundle builds for\n {2}fix: pass --arch x86_64 or --arch aarch64$/,
+      /^--arch riscv64 names no platform pg-bundle supports\n {2}fix: pass --arch x86_64 or --arch aarch64$/,
     );
   });
 
