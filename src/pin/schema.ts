@@ -3,36 +3,21 @@
  * of its release hold the same PostgreSQL versions. read.ts and write.ts both check through here.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import Ajv2020, { ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
 import { platformOrder } from '../core/platform';
 import { UserError } from '../util/errors';
 import { shown } from '../util/log-text';
-import { packageRoot } from '../util/package-root';
+import { schemaPath, schemaValidator } from '../util/json-schema';
 import { PinFile, PinFileV1, PinnedBundle } from './types';
 
-let validator: ValidateFunction | undefined;
-
-function pinSchemaPath(): string {
-  return join(packageRoot(), 'schemas', 'pin-file.schema.json');
-}
-
-function pinValidator(): ValidateFunction {
-  if (!validator) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
-    addFormats(ajv);
-    validator = ajv.compile(JSON.parse(readFileSync(pinSchemaPath(), 'utf8')) as object);
-  }
-  return validator;
-}
+const PIN_SCHEMA = 'pin-file.schema.json';
+const pinValidator = () => schemaValidator(PIN_SCHEMA);
 
 let versionPattern: RegExp | undefined;
 
 /** The pin schema's pattern of a PostgreSQL version (`$defs.version.properties.postgresVersion`). */
 export function postgresVersionPattern(): RegExp {
   if (!versionPattern) {
-    const schema = JSON.parse(readFileSync(pinSchemaPath(), 'utf8')) as {
+    const schema = JSON.parse(readFileSync(schemaPath(PIN_SCHEMA), 'utf8')) as {
       $defs: { version: { properties: { postgresVersion: { pattern: string } } } };
     };
     versionPattern = new RegExp(schema.$defs.version.properties.postgresVersion.pattern);

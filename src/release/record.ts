@@ -5,11 +5,10 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
+import { ErrorObject } from 'ajv/dist/2020';
 import { UserError } from '../util/errors';
 import { parseJson } from '../util/json';
-import { packageRoot } from '../util/package-root';
+import { schemaValidator } from '../util/json-schema';
 import { MANIFEST_ASSET } from './naming';
 
 /** The record's file name in publish's directory (<out>/publish/). */
@@ -51,17 +50,7 @@ export function writeReleaseRecord(dir: string, record: ReleaseRecord): void {
 
 const FIX = 'run pg-bundle publish again with the same --out';
 
-let validator: ValidateFunction | undefined;
-
-function recordValidator(): ValidateFunction {
-  if (!validator) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
-    addFormats(ajv);
-    const path = join(packageRoot(), 'schemas', 'release-record.schema.json');
-    validator = ajv.compile(JSON.parse(readFileSync(path, 'utf8')) as object);
-  }
-  return validator;
-}
+const recordValidator = () => schemaValidator('release-record.schema.json');
 
 /** The one line that says what is wrong with a record (the first schema error, in words). */
 function recordProblem(errors: ErrorObject[], where: string): string {
@@ -69,7 +58,8 @@ function recordProblem(errors: ErrorObject[], where: string): string {
     e.keyword === 'required' ? `${e.instancePath}/${String(e.params.missingProperty)}` : e.instancePath;
   if (errors.some((e) => ['/tag', '/assetName', '/sha256'].includes(field(e))))
     return `${where} lacks the tag, asset name or sha256`;
-  if (errors.some((e) => field(e).startsWith('/platforms/')))
+  // an unknown field is said as such below, not as a platform that lacks something
+  if (errors.some((e) => e.keyword !== 'additionalProperties' && field(e).startsWith('/platforms/')))
     return `${where} lists a platform without its name, asset name, sha256 or manifest name`;
   const e = errors[0];
   const extra = 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : '';

@@ -89,6 +89,11 @@ test.each<[string, string, string]>([
     'r.json lists a platform without its name, asset name, sha256 or manifest name',
   ],
   [
+    'a platform with an unknown field',
+    text({ ...record, platforms: [{ ...arm, colour: 'blue' }] }),
+    'r.json is not a release record of pg-bundle publish: /platforms/0 must NOT have additional properties (colour)',
+  ],
+  [
     'a dry-run flag of another type',
     text({ ...record, dryRun: 'no' }),
     'r.json is not a release record of pg-bundle publish: /dryRun must be boolean',
