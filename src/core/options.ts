@@ -14,6 +14,9 @@ const FETCHING: CommandName[] = ['fetch', 'rebuild-check', 'compare'];
 /** the commands that call GitHub */
 const CALLING: CommandName[] = [...PUBLISHING, ...BUMPING, ...FETCHING, 'compatibility-status'];
 
+/** Where a consumer repository keeps its pin file (--pin-file's default). */
+export const DEFAULT_PIN_PATH = 'pageserver/postgres-bundle.json';
+
 export const OPTION_SPECS = optionTable([
   {
     key: 'pg',
@@ -272,7 +275,7 @@ export const OPTION_SPECS = optionTable([
     flag: '--pin-file <path>',
     input: 'pin-file',
     kind: 'string',
-    default: 'pageserver/postgres-bundle.json',
+    default: DEFAULT_PIN_PATH,
     commands: [...BUMPING, 'fetch'],
     description: 'pin file path in the consumer repository (fetch: a local pin file)',
   },

@@ -8,7 +8,7 @@ import { postgresVersionPattern } from '../pin/schema';
 import { PinFile } from '../pin/types';
 import { pinnedWalRedo, unmetRequirements } from '../pin/walredo-dialect';
 import { UserError } from '../util/errors';
-import { sha256 } from '../util/hash';
+import { isSha256Hex, sha256 } from '../util/hash';
 import { shown } from '../util/log-text';
 import { PlatformPin } from './platform';
 
@@ -118,7 +118,6 @@ function pinMismatches(manifest: Manifest, pin: PlatformPin): string[] {
 }
 
 export const VERSION_KEY = /^[1-9][0-9]*$/;
-const SHA256 = /^[0-9a-f]{64}$/;
 
 /** Shape problems of a manifest fetch relies on: version keys, file entries (pure). */
 export function manifestShapeProblems(manifest: Manifest): string[] {
@@ -152,7 +151,7 @@ function wellFormedFile(file: Partial<FileEntry> | null, key: string): boolean {
     typeof file?.path === 'string' &&
     file.path.startsWith(`v${key}/`) &&
     typeof file.sha256 === 'string' &&
-    SHA256.test(file.sha256) &&
+    isSha256Hex(file.sha256) &&
     Number.isSafeInteger(file.size) &&
     (file.size as number) >= 0 &&
     (file.mode === '0755' || file.mode === '0644')

@@ -145,7 +145,7 @@ export async function releasePin(
   const manifestName = ownManifest ? platformManifestName(platform) : MANIFEST_ASSET;
   const manifestAsset = assetNamed(release, ref, manifestName, INCOMPLETE_RELEASE);
   const listed = await releaseSums(octokit, ref, sumsAsset);
-  const manifest = await releaseManifest(octokit, ref, manifestAsset, listed);
+  const manifest = await downloadReleaseManifest(octokit, ref, manifestAsset, listed);
   const asset = assetNamed(release, ref, bundleAssetName(ref.tag, manifest.platform), INCOMPLETE_RELEASE);
   return { pin: pinOfRelease(manifest, ref, release, { asset, manifestAsset, listed }), asset };
 }
@@ -182,7 +182,7 @@ async function releaseSums(
 }
 
 /** The release's manifest asset, checked against its SHA256SUMS and for the shape fetch relies on. */
-async function releaseManifest(
+async function downloadReleaseManifest(
   octokit: GitHubClient,
   ref: ReleaseRef,
   manifestAsset: ReleaseAsset,

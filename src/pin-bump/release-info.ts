@@ -12,7 +12,7 @@ import { shown } from '../util/log-text';
 import { releaseUrls } from '../github/repository';
 import { bundleAssetName, MANIFEST_ASSET, platformManifestName, SHA256SUMS_ASSET } from '../release/naming';
 import { parseSha256Sums } from '../release/checksums';
-import { platformOrder } from '../core/platform';
+import { LEGACY_PLATFORM_ID, platformOrder } from '../core/platform';
 import { ReleaseAssetInfo, ReleaseInfo } from '../release/info';
 import { readReleaseRecord, RELEASE_RECORD, ReleaseRecord } from '../release/record';
 
@@ -145,7 +145,7 @@ function releaseInfoFromSums(input: ReleaseInfoInput): ReleaseInfo {
       'run pg-bundle publish with the same --out first',
     );
   const sums = parseSha256Sums(readFileSync(sumsPath, 'utf8'), sumsPath);
-  const platforms = input.platforms ?? ['linux-x86_64'];
+  const platforms = input.platforms ?? [LEGACY_PLATFORM_ID];
   const { tag, releaseRepository } = input;
   const urls = (name: string) => releaseUrls(input.serverUrl, releaseRepository, tag, name);
   const assets: Record<string, ReleaseAssetInfo> = {};

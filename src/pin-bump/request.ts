@@ -1,6 +1,6 @@
 /** What a pin bump is asked to do, what it plans and what it did; the bump branch of a pin file. */
 import { RetryPolicy } from '../github/retry';
-import { DEFAULT_PIN_PATH } from '../pin/path';
+import { DEFAULT_PIN_PATH } from '../core/options';
 import { PinFile } from '../pin/types';
 import { sha256 } from '../util/hash';
 import { CompatibilityResult } from './compatibility';

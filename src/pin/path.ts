@@ -1,6 +1,3 @@
-/** Where a consumer repository keeps its pin file. */
-export const DEFAULT_PIN_PATH = 'pageserver/postgres-bundle.json';
-
 /** Why a --pin-file path cannot be used (it must be a plain repository path), or undefined. */
 export function pinPathProblem(path: string): string | undefined {
   if (path === '' || path.startsWith('/') || path.endsWith('/'))

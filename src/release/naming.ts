@@ -2,8 +2,9 @@
  * The names of a release's assets (pure): publish uploads them under these names, fetch and
  * pin-bump find them by the same names. The tag scheme is publish's (src/publish/tag.ts).
  */
+import { LEGACY_PLATFORM_ID } from '../core/platform';
 
-export function bundleAssetName(tag: string, platform = 'linux-x86_64'): string {
+export function bundleAssetName(tag: string, platform = LEGACY_PLATFORM_ID): string {
   return `pg-bundle-${tag}-${platform}.tar.zst`;
 }
 

@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorObject } from 'ajv/dist/2020';
+import { LEGACY_PLATFORM_ID } from '../core/platform';
 import { UserError } from '../util/errors';
 import { parseJson } from '../util/json';
 import { schemaValidator } from '../util/json-schema';
@@ -73,7 +74,7 @@ function recordProblem(errors: ErrorObject[], where: string): string {
 export function parseReleaseRecord(
   text: string,
   where: string,
-  legacyPlatform = 'linux-x86_64',
+  legacyPlatform = LEGACY_PLATFORM_ID,
 ): ReleaseRecord {
   const value = parseJson(text, where, FIX);
   const validate = recordValidator();

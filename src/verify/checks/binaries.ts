@@ -12,7 +12,7 @@ import {
   stackProtectorFlag,
   staticProblems,
 } from '../elf';
-import { PLATFORMS, platformByElfMachine, platformById } from '../../core/platform';
+import { LEGACY_PLATFORM_ID, PLATFORMS, platformByElfMachine, platformById } from '../../core/platform';
 import { fail, listSome, pass, VersionContext, versionManifest } from './context';
 
 export const ELF_STATIC = 'elf-static';
@@ -97,7 +97,7 @@ export function checkElfMachine(
   elfs: ScannedElf[],
   platformId: string | undefined,
 ): CheckResult {
-  const want = platformById(platformId ?? 'linux-x86_64');
+  const want = platformById(platformId ?? LEGACY_PLATFORM_ID);
   if (!want)
     return fail(
       ELF_MACHINE,

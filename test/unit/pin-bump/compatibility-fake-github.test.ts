@@ -13,7 +13,7 @@ import { createGitHubClient } from '../../../src/github/client';
 import { ACCEPT_LABEL, COMPATIBILITY_CONTEXT } from '../../../src/pin-bump/compatibility';
 import { makeCompatibilityStatusCommand } from '../../../src/pin-bump/compatibility-status';
 import { makePinBumpCommand } from '../../../src/pin-bump/command';
-import { DEFAULT_PIN_PATH } from '../../../src/pin/path';
+import { DEFAULT_PIN_PATH } from '../../../src/core/options';
 import { primaryBundle } from '../../../src/pin/pinned';
 import { parsePin } from '../../../src/pin/read';
 import { publishCommand } from '../../../src/publish/command';

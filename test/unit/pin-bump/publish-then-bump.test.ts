@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_PIN_PATH as PIN } from '../../../src/pin/path';
+import { DEFAULT_PIN_PATH as PIN } from '../../../src/core/options';
 import { primaryBundle } from '../../../src/pin/pinned';
 import { parsePin } from '../../../src/pin/read';
 import { publishCommand } from '../../../src/publish/command';

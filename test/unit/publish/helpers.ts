@@ -7,7 +7,7 @@ import { FileEntry, Manifest, MANIFEST_SCHEMA_VERSION, VersionManifest } from '.
 import { sha256 } from '../../../src/util/hash';
 import { MemoryLogger } from '../../support/memory-logger';
 import { makePinBumpCommand } from '../../../src/pin-bump/command';
-import { DEFAULT_PIN_PATH } from '../../../src/pin/path';
+import { DEFAULT_PIN_PATH } from '../../../src/core/options';
 import { retryPolicy } from '../../../src/github/retry';
 import { fetchBundle } from '../../../src/fetch/fetch';
 import { FakeGitHub } from '../../fake-github';

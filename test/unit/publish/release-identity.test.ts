@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Manifest } from '../../../src/core/manifest';
 import { outdatedCommand } from '../../../src/outdated/command';
 import { compareWithAvailable } from '../../../src/outdated/outdated';
-import { DEFAULT_PIN_PATH as PIN } from '../../../src/pin/path';
+import { DEFAULT_PIN_PATH as PIN } from '../../../src/core/options';
 import { primaryBundle } from '../../../src/pin/pinned';
 import { parsePin } from '../../../src/pin/read';
 import { publishCommand } from '../../../src/publish/command';
