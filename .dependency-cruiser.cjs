@@ -1,7 +1,7 @@
 /**
  * The layers of src/, lowest first: a folder imports only folders of lower layers (and itself),
  * and no module imports in a circle. test/unit/structure/layers.test.ts runs this in CI;
- * `npm run -s layers` prints the picture. A folder not listed here is refused until it is given a
+ * `npm run -s layers` prints what breaks them. A folder not listed here is refused until it is given a
  * layer.
  */
 const LAYERS = [
@@ -39,6 +39,20 @@ const upward = folders.map((folder) => {
 module.exports = {
   forbidden: [
     ...upward,
+    {
+      name: 'no-unresolvable',
+      comment: 'an import that does not resolve would slip past the layer rules',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { couldNotResolve: true },
+    },
+    {
+      name: 'no-test-code',
+      comment: 'src/ does not import tests, their helpers or benchmarks: those live above everything',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^(test|bench|scripts)/' },
+    },
     {
       name: 'no-circular',
       comment: 'a module imports itself through others: split the shared part into a module of its own',

@@ -56,10 +56,21 @@ describe('the layer rules refuse what they are for', () => {
     // a peer import inside one layer (verify and compile are peers)
     write('src/compile/build.ts', "import { CHECK } from '../verify/check';\nexport const BUILD = CHECK;\n");
     write('src/verify/check.ts', 'export const CHECK = 1;\n');
+    // a layered folder importing a folder without a layer, test code, and a module that is not there
+    write(
+      'src/walredo/probe.ts',
+      "import { THING } from '../newstage/thing';\nexport const PROBE = THING;\n",
+    );
+    write(
+      'src/source/uses-test.ts',
+      "import { HELP } from '../../test/support/help';\nexport const X = HELP;\n",
+    );
+    write('test/support/help.ts', 'export const HELP = 1;\n');
+    write('src/github/missing.ts', "import { GONE } from './gone';\nexport const Y = GONE;\n");
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('an upward import, a peer import, a circle (held only by a type) and a folder without a layer', () => {
+  test('an upward import, a peer import, a circle (held only by a type), folders without a layer, test code and an unresolved import', () => {
     const found = cruise(dir).map((v) => `${v.rule.name}: ${v.from} → ${v.to}`);
     expect(found).toEqual(
       expect.arrayContaining([
@@ -67,6 +78,9 @@ describe('the layer rules refuse what they are for', () => {
         'layer-compile: src/compile/build.ts → src/verify/check.ts',
         'no-circular: src/core/fact.ts → src/core/other.ts',
         'layer-unknown-from: src/newstage/thing.ts → src/util/log.ts',
+        'layer-unknown: src/walredo/probe.ts → src/newstage/thing.ts',
+        'no-test-code: src/source/uses-test.ts → test/support/help.ts',
+        'no-unresolvable: src/github/missing.ts → ./gone',
       ]),
     );
   });
