@@ -64,8 +64,8 @@ function guestInitFiles(dir: string): { c: string[]; all: string[] } {
 }
 
 /** sha256 over every file's name and contents: an edit to any of them names a new binary. */
-function guestInitHash(dir: string, files: readonly string[]): string {
-  const hash = createHash('sha256');
+function guestInitHash(dir: string, files: readonly string[], command: readonly string[]): string {
+  const hash = createHash('sha256').update(`${command.join('\0')}\0\0`);
   for (const name of files) {
     const data = readFileSync(join(dir, name));
     hash.update(`${name}\0${data.length}\0`).update(data);
@@ -106,15 +106,17 @@ export function qemuArgs(
   ];
 }
 
-/** pgb_vm_init compiled static for AArch64 (kept in the work directory by its sources' sha256). */
+/** pgb_vm_init compiled static for AArch64 (kept in the work directory by the sha256 of its sources and compile command). */
 async function compileGuestInit(workDir: string, cc: string): Promise<Buffer> {
   const dir = guestInitDir();
   const files = guestInitFiles(dir);
-  const out = join(workDir, `pgb_vm_init-${guestInitHash(dir, files.all)}`);
+  // the compiler and its flags are part of the key: the binary is theirs as much as the sources'
+  const flags = ['-static', '-O2', '-Wall', '-Wextra', '-I', dir];
+  const out = join(workDir, `pgb_vm_init-${guestInitHash(dir, files.all, [cc, ...flags])}`);
   if (!existsSync(out)) {
     try {
       const sources = files.c.map((name) => join(dir, name));
-      await run(cc, ['-static', '-O2', '-Wall', '-Wextra', '-I', dir, '-o', out, ...sources]);
+      await run(cc, [...flags, '-o', out, ...sources]);
     } catch (e) {
       if (/command not found/.test(String(e)))
         throw new UserError(
