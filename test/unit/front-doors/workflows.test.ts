@@ -2,7 +2,7 @@
  * The reusable workflow and the examples, read as GitHub reads them (the parser and actionlint run
  * in `npm run lint:workflows`): facts the validators do not check.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { packageRoot } from '../../../src/util/package-root';
@@ -57,6 +57,12 @@ test('the compiled-tree cache key hashes the inputs, the runner image and the bu
   const ci = read('.github/workflows/ci.yml');
   for (const glob of ['src/compile/**', 'modules/**', 'runtime/**', 'steps.image.outputs.image'])
     expect(ci).toContain(glob);
+  // every path a key hashes exists (a folder renamed under a key would leave it hashing nothing)
+  const hashed = [...(key + ci).matchAll(/hashFiles\(([^)]*)\)/g)].flatMap((m) =>
+    [...m[1].matchAll(/'([^']+)'/g)].map((q) => q[1].replace(/^\.pg-bundle\//, '').replace(/\/\*\*$/, '')),
+  );
+  expect(hashed.length).toBeGreaterThan(4);
+  for (const path of hashed) expect([path, existsSync(join(packageRoot(), path))]).toEqual([path, true]);
 });
 
 test('artifact uploads overwrite (re-runs work); callers get tag, release and pull request URLs', () => {
