@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateCorpus } from '../src/walredo/corpus/corpus';
-import { loadStoredCorpus } from '../src/walredo/corpus/store';
+import { loadStoredCorpus } from '../test/support/stored-corpus';
 import { RedoVector } from '../src/walredo/corpus/vectors';
 import { Logger } from '../src/util/logger';
 import { packageRoot } from '../src/util/package-root';

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { generateWal } from '../../src/walredo/corpus/generate-wal';
 import { runWalRedoStage, walRedoPaths, walRedoStarter } from '../../src/walredo/suite';
 import { reportMarkdown } from '../support/walredo-report';
+import { loadStoredCorpus } from '../support/stored-corpus';
 import { loadWalDirectory } from '../../src/walredo/wal/files';
 import { WalReader } from '../../src/walredo/wal/reader';
 import { decodeRecord } from '../../src/walredo/wal/record';
@@ -44,7 +45,7 @@ if (!bundle) {
 
   if (major === 15) {
     test('v15: every stored vector passes', async () => {
-      const report = await runWalRedoStage(bundle, major, { corpusFile: FIXTURE_VECTORS });
+      const report = await runWalRedoStage(bundle, major, { corpus: loadStoredCorpus(FIXTURE_VECTORS) });
       expect(report.vectors.failures).toEqual([]);
       expect(report.vectors.failed).toBe(0);
       expect(report.vectors.passed).toBeGreaterThanOrEqual(50);

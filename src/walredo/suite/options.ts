@@ -1,6 +1,7 @@
 /** What the walredo stage of verify is asked to do (src/walredo/suite.ts runWalRedoStage). */
 import { Logger } from '../../util/logger';
 import type { WalRedoSpawn } from '../client';
+import type { Corpus } from '../corpus/corpus';
 import type { WalSampleFacts } from '../wal-sample';
 import type { WalRedoMode } from './report';
 
@@ -12,8 +13,8 @@ export interface WalRedoStageOptions {
   /** Modules walredo preloads (manifest walredo.preload); the corpus server preloads them too. */
   preload?: string[];
   log?: Logger;
-  /** Use a stored corpus file (*.jsonl.gz) instead of generating WAL with the bundle's server. */
-  corpusFile?: string;
+  /** A corpus the caller made (tests: a stored one) instead of WAL generated with the bundle's server. */
+  corpus?: Corpus;
   /** A WAL sample to replay instead of the generated corpus (verify --wal), read and refused-or-not before */
   walSample?: { dir: string; facts: WalSampleFacts };
   /** Working directory of the walredo processes (default: this process's) */

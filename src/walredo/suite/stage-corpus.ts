@@ -3,7 +3,6 @@
  * wrongly), a stored corpus file, or WAL the bundle's own server writes.
  */
 import { Corpus, DEFAULT_CORPUS_SCALE, generateCorpus, walSampleCorpus } from '../corpus/corpus';
-import { loadStoredCorpus } from '../corpus/store';
 import { measureServerWal, needsServerWal, refuseSample, ServerWal } from '../wal-sample';
 import { WalRedoStageOptions } from './options';
 import { WalRedoReport } from './report';
@@ -50,7 +49,7 @@ export async function stageCorpus(
       customRmgrs: server?.registered ?? {},
       tcidHeap: options.walSample.facts.dialect.kind === 'fork-tcid',
     });
-  if (options.corpusFile) return loadStoredCorpus(options.corpusFile);
+  if (options.corpus) return options.corpus;
   return generateCorpus({
     binDir,
     major,

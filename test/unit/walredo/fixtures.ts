@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { parseStoredVectors } from '../../../src/walredo/corpus/store';
+import { parseStoredVectors } from '../../support/stored-corpus';
 import { ComparedVector } from '../../../src/walredo/corpus/vectors';
 import { parseLsn } from '../../../src/walredo/wal/constants';
 

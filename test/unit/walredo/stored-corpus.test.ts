@@ -3,8 +3,13 @@
  * stored vector frames into a valid request, masks cleanly, and the expected page passes the
  * comparison a correct walredo would get, while a damaged one fails with an explained offset.
  */
-import { loadStoredCorpus, parseStoredVectors, serializeVectors } from '../../../src/walredo/corpus/store';
-import { selectVectors, vectorGroup } from '../../support/stored-corpus';
+import {
+  loadStoredCorpus,
+  parseStoredVectors,
+  selectVectors,
+  serializeVectors,
+  vectorGroup,
+} from '../../support/stored-corpus';
 import { comparePages } from '../../../src/walredo/mask/compare';
 import { maskedCopy } from '../../../src/walredo/mask/select';
 import { itemId, maxOffsetNumber, pageIsNew, setPageLsn } from '../../../src/walredo/mask/page';
