@@ -48099,7 +48099,7 @@ exports.COMMAND_NAMES = [
  * (action.yml inputs) are both generated from this table, so the two front doors cannot drift.
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.OPTION_SPECS = void 0;
+exports.OPTION_SPECS = exports.DEFAULT_PIN_PATH = void 0;
 exports.optionsFor = optionsFor;
 const option_spec_1 = __nccwpck_require__(99780);
 const BUILDING = ['build', 'run'];
@@ -48110,6 +48110,8 @@ const BUMPING = ['pin-bump', 'run'];
 const FETCHING = ['fetch', 'rebuild-check', 'compare'];
 /** the commands that call GitHub */
 const CALLING = [...PUBLISHING, ...BUMPING, ...FETCHING, 'compatibility-status'];
+/** Where a consumer repository keeps its pin file (--pin-file's default). */
+exports.DEFAULT_PIN_PATH = 'pageserver/postgres-bundle.json';
 exports.OPTION_SPECS = optionTable([
     {
         key: 'pg',
@@ -48350,7 +48352,7 @@ exports.OPTION_SPECS = optionTable([
         flag: '--pin-file <path>',
         input: 'pin-file',
         kind: 'string',
-        default: 'pageserver/postgres-bundle.json',
+        default: exports.DEFAULT_PIN_PATH,
         commands: [...BUMPING, 'fetch'],
         description: 'pin file path in the consumer repository (fetch: a local pin file)',
     },
@@ -48459,7 +48461,7 @@ function optionsFor(command) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.PLATFORMS = void 0;
+exports.LEGACY_PLATFORM_ID = exports.PLATFORMS = void 0;
 exports.platformById = platformById;
 exports.platformByElfMachine = platformByElfMachine;
 exports.hostPlatform = hostPlatform;
@@ -48495,6 +48497,11 @@ exports.PLATFORMS = [
         qemuSystemPackage: 'qemu-system-arm',
     },
 ];
+/**
+ * The platform of what was made before bundles had several platforms: a manifest without a
+ * platform field, a pin of schema 1, a release record or an asset name without one.
+ */
+exports.LEGACY_PLATFORM_ID = 'linux-x86_64';
 /** The platform of an id as a manifest or pin writes it; undefined for one pg-bundle does not build. */
 function platformById(id) {
     return exports.PLATFORMS.find((p) => p.id === id);
@@ -48517,7 +48524,7 @@ function platformByArch(value) {
 }
 const ARCH_CHOICES = exports.PLATFORMS.map((p) => `--arch ${p.arch}`).join(' or ');
 /**
- * The one reader of `--arch` (build, doctor, verify, fetch): the platform it names, else this
+ * The one reader of `--arch` (build, doctor, fetch): the platform it names, else this
  * machine's (`machine.host`: hostPlatform(), `machine.nodeArch`: process.arch); refused in one line otherwise.
  */
 function archOption(arch, machine = {
@@ -48527,11 +48534,11 @@ function archOption(arch, machine = {
     if (arch !== undefined) {
         const named = platformByArch(arch);
         if (!named)
-            throw new errors_1.UserError(`--arch ${(0, log_text_1.shown)(arch)} names no platform pg-bundle builds for`, `pass ${ARCH_CHOICES}`);
+            throw new errors_1.UserError(`--arch ${(0, log_text_1.shown)(arch)} names no platform pg-bundle supports`, `pass ${ARCH_CHOICES}`);
         return named;
     }
     if (!machine.host)
-        throw new errors_1.UserError(`this machine's architecture (${(0, log_text_1.shown)(machine.nodeArch)}) is none pg-bundle builds for`, `pass ${ARCH_CHOICES}, or run pg-bundle on x86_64 or aarch64 Linux`);
+        throw new errors_1.UserError(`this machine's architecture (${(0, log_text_1.shown)(machine.nodeArch)}) is none pg-bundle supports`, `pass ${ARCH_CHOICES}`);
     return machine.host;
 }
 /** Platform ids in the order pg-bundle lists them (x86-64 first), ids it does not know last (pure). */
@@ -48811,7 +48818,6 @@ function pinMismatches(manifest, pin) {
     return problems;
 }
 exports.VERSION_KEY = /^[1-9][0-9]*$/;
-const SHA256 = /^[0-9a-f]{64}$/;
 /** Shape problems of a manifest fetch relies on: version keys, file entries (pure). */
 function manifestShapeProblems(manifest) {
     const problems = [];
@@ -48840,7 +48846,7 @@ function wellFormedFile(file, key) {
     return (typeof file?.path === 'string' &&
         file.path.startsWith(`v${key}/`) &&
         typeof file.sha256 === 'string' &&
-        SHA256.test(file.sha256) &&
+        (0, hash_1.isSha256Hex)(file.sha256) &&
         Number.isSafeInteger(file.size) &&
         file.size >= 0 &&
         (file.mode === '0755' || file.mode === '0644'));
@@ -49567,7 +49573,7 @@ async function releasePin(octokit, ref, release, platform) {
     const manifestName = ownManifest ? (0, naming_1.platformManifestName)(platform) : naming_1.MANIFEST_ASSET;
     const manifestAsset = assetNamed(release, ref, manifestName, INCOMPLETE_RELEASE);
     const listed = await releaseSums(octokit, ref, sumsAsset);
-    const manifest = await releaseManifest(octokit, ref, manifestAsset, listed);
+    const manifest = await downloadReleaseManifest(octokit, ref, manifestAsset, listed);
     const asset = assetNamed(release, ref, (0, naming_1.bundleAssetName)(ref.tag, manifest.platform), INCOMPLETE_RELEASE);
     return { pin: pinOfRelease(manifest, ref, release, { asset, manifestAsset, listed }), asset };
 }
@@ -49583,7 +49589,7 @@ async function releaseSums(octokit, ref, sumsAsset) {
     };
 }
 /** The release's manifest asset, checked against its SHA256SUMS and for the shape fetch relies on. */
-async function releaseManifest(octokit, ref, manifestAsset, listed) {
+async function downloadReleaseManifest(octokit, ref, manifestAsset, listed) {
     const manifestData = await downloadReleaseAsset(octokit, ref, manifestAsset, checks_1.MAX_MANIFEST_BYTES, 'a manifest may have');
     const where = manifestWhere(manifestAsset, ref);
     const voucher = (0, checks_1.sumsVoucher)(ref.tag, (0, exports.repositoryOf)(ref));
@@ -51178,6 +51184,7 @@ const request_1 = __nccwpck_require__(37875);
 const compatibility_status_1 = __nccwpck_require__(45013);
 const measure_1 = __nccwpck_require__(46830);
 const path_1 = __nccwpck_require__(15304);
+const options_1 = __nccwpck_require__(83457);
 const pinned_1 = __nccwpck_require__(3693);
 const write_1 = __nccwpck_require__(75188);
 const release_info_1 = __nccwpck_require__(1552);
@@ -51227,10 +51234,10 @@ function bumpSettings(options, ctx, env) {
     const consumer = repository || !dryRun
         ? (0, repository_1.parseRepository)(repository, 'the consumer repository', consumerGiven || !repository ? '--consumer-repository' : '--repository')
         : { owner: '<consumer>', repo: '<repository>' };
-    const pinPath = (0, context_1.stringOption)(options, 'pinFile') ?? path_1.DEFAULT_PIN_PATH;
+    const pinPath = (0, context_1.stringOption)(options, 'pinFile') ?? options_1.DEFAULT_PIN_PATH;
     const pathProblem = (0, path_1.pinPathProblem)(pinPath);
     if (pathProblem)
-        throw new errors_1.UserError(pathProblem, `pass --pin-file like ${path_1.DEFAULT_PIN_PATH}`);
+        throw new errors_1.UserError(pathProblem, `pass --pin-file like ${options_1.DEFAULT_PIN_PATH}`);
     const storageTeam = (0, context_1.stringOption)(options, 'storageTeam');
     const teamProblem = storageTeam ? (0, routing_1.validateStorageTeam)(storageTeam) : undefined;
     if (teamProblem)
@@ -52177,7 +52184,7 @@ function releaseInfoFromSums(input) {
     if (!(0, node_fs_1.existsSync)(sumsPath))
         throw new errors_1.UserError(`${sumsPath} is missing: pin-bump takes the bundle's sha256 from what publish wrote`, 'run pg-bundle publish with the same --out first');
     const sums = (0, checksums_1.parseSha256Sums)((0, node_fs_1.readFileSync)(sumsPath, 'utf8'), sumsPath);
-    const platforms = input.platforms ?? ['linux-x86_64'];
+    const platforms = input.platforms ?? [platform_1.LEGACY_PLATFORM_ID];
     const { tag, releaseRepository } = input;
     const urls = (name) => (0, repository_1.releaseUrls)(input.serverUrl, releaseRepository, tag, name);
     const assets = {};
@@ -52241,7 +52248,7 @@ async function readFile(gh, req, path, ref) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.BUMP_BRANCH = void 0;
 exports.bumpBranch = bumpBranch;
-const path_1 = __nccwpck_require__(15304);
+const options_1 = __nccwpck_require__(83457);
 const hash_1 = __nccwpck_require__(95138);
 exports.BUMP_BRANCH = 'pg-bundle/bump';
 /**
@@ -52251,7 +52258,7 @@ exports.BUMP_BRANCH = 'pg-bundle/bump';
  * a valid ref name, and beside `pg-bundle/bump` rather than below it, which git would refuse).
  */
 function bumpBranch(pinPath) {
-    if (pinPath === path_1.DEFAULT_PIN_PATH)
+    if (pinPath === options_1.DEFAULT_PIN_PATH)
         return exports.BUMP_BRANCH;
     const slug = pinPath
         .replace(/[^A-Za-z0-9]+/g, '-')
@@ -52585,10 +52592,7 @@ function pinDiff(pinPath, oldText, newText) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.DEFAULT_PIN_PATH = void 0;
 exports.pinPathProblem = pinPathProblem;
-/** Where a consumer repository keeps its pin file. */
-exports.DEFAULT_PIN_PATH = 'pageserver/postgres-bundle.json';
 /** Why a --pin-file path cannot be used (it must be a plain repository path), or undefined. */
 function pinPathProblem(path) {
     if (path === '' || path.startsWith('/') || path.endsWith('/'))
@@ -52730,13 +52734,10 @@ function upgradePin(value) {
 /***/ }),
 
 /***/ 42068:
-/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
-var __importDefault = (this && this.__importDefault) || function (mod) {
-    return (mod && mod.__esModule) ? mod : { "default": mod };
-};
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.postgresVersionPattern = postgresVersionPattern;
 exports.pinProblems = pinProblems;
@@ -52747,30 +52748,17 @@ exports.platformVersionMismatch = platformVersionMismatch;
  * of its release hold the same PostgreSQL versions. read.ts and write.ts both check through here.
  */
 const node_fs_1 = __nccwpck_require__(73024);
-const node_path_1 = __nccwpck_require__(76760);
-const _2020_1 = __importDefault(__nccwpck_require__(52210));
-const ajv_formats_1 = __importDefault(__nccwpck_require__(82815));
 const platform_1 = __nccwpck_require__(90692);
 const errors_1 = __nccwpck_require__(70017);
 const log_text_1 = __nccwpck_require__(11392);
-const package_root_1 = __nccwpck_require__(43469);
-let validator;
-function pinSchemaPath() {
-    return (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'schemas', 'pin-file.schema.json');
-}
-function pinValidator() {
-    if (!validator) {
-        const ajv = new _2020_1.default({ allErrors: true, strict: true, allowUnionTypes: true });
-        (0, ajv_formats_1.default)(ajv);
-        validator = ajv.compile(JSON.parse((0, node_fs_1.readFileSync)(pinSchemaPath(), 'utf8')));
-    }
-    return validator;
-}
+const json_schema_1 = __nccwpck_require__(90558);
+const PIN_SCHEMA = 'pin-file.schema.json';
+const pinValidator = () => (0, json_schema_1.schemaValidator)(PIN_SCHEMA);
 let versionPattern;
 /** The pin schema's pattern of a PostgreSQL version (`$defs.version.properties.postgresVersion`). */
 function postgresVersionPattern() {
     if (!versionPattern) {
-        const schema = JSON.parse((0, node_fs_1.readFileSync)(pinSchemaPath(), 'utf8'));
+        const schema = JSON.parse((0, node_fs_1.readFileSync)((0, json_schema_1.schemaPath)(PIN_SCHEMA), 'utf8'));
         versionPattern = new RegExp(schema.$defs.version.properties.postgresVersion.pattern);
     }
     return versionPattern;
@@ -54615,19 +54603,20 @@ function parseSha256Sums(text, where = 'SHA256SUMS') {
 /***/ }),
 
 /***/ 27161:
-/***/ ((__unused_webpack_module, exports) => {
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
-/**
- * The names of a release's assets (pure): publish uploads them under these names, fetch and
- * pin-bump find them by the same names. The tag scheme is publish's (src/publish/tag.ts).
- */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SHA256SUMS_ASSET = exports.MANIFEST_ASSET = void 0;
 exports.bundleAssetName = bundleAssetName;
 exports.platformManifestName = platformManifestName;
-function bundleAssetName(tag, platform = 'linux-x86_64') {
+/**
+ * The names of a release's assets (pure): publish uploads them under these names, fetch and
+ * pin-bump find them by the same names. The tag scheme is publish's (src/publish/tag.ts).
+ */
+const platform_1 = __nccwpck_require__(90692);
+function bundleAssetName(tag, platform = platform_1.LEGACY_PLATFORM_ID) {
     return `pg-bundle-${tag}-${platform}.tar.zst`;
 }
 exports.MANIFEST_ASSET = 'manifest.json';
@@ -54644,13 +54633,10 @@ exports.SHA256SUMS_ASSET = 'SHA256SUMS';
 /***/ }),
 
 /***/ 66776:
-/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
-var __importDefault = (this && this.__importDefault) || function (mod) {
-    return (mod && mod.__esModule) ? mod : { "default": mod };
-};
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.RELEASE_RECORD = void 0;
 exports.writeReleaseRecord = writeReleaseRecord;
@@ -54663,11 +54649,10 @@ exports.readReleaseRecord = readReleaseRecord;
  */
 const node_fs_1 = __nccwpck_require__(73024);
 const node_path_1 = __nccwpck_require__(76760);
-const _2020_1 = __importDefault(__nccwpck_require__(52210));
-const ajv_formats_1 = __importDefault(__nccwpck_require__(82815));
+const platform_1 = __nccwpck_require__(90692);
 const errors_1 = __nccwpck_require__(70017);
 const json_1 = __nccwpck_require__(74976);
-const package_root_1 = __nccwpck_require__(43469);
+const json_schema_1 = __nccwpck_require__(90558);
 const naming_1 = __nccwpck_require__(27161);
 /** The record's file name in publish's directory (<out>/publish/). */
 exports.RELEASE_RECORD = 'release.json';
@@ -54676,22 +54661,14 @@ function writeReleaseRecord(dir, record) {
     (0, node_fs_1.writeFileSync)((0, node_path_1.join)(dir, exports.RELEASE_RECORD), JSON.stringify(record, null, 2) + '\n');
 }
 const FIX = 'run pg-bundle publish again with the same --out';
-let validator;
-function recordValidator() {
-    if (!validator) {
-        const ajv = new _2020_1.default({ allErrors: true, strict: true, allowUnionTypes: true });
-        (0, ajv_formats_1.default)(ajv);
-        const path = (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'schemas', 'release-record.schema.json');
-        validator = ajv.compile(JSON.parse((0, node_fs_1.readFileSync)(path, 'utf8')));
-    }
-    return validator;
-}
+const recordValidator = () => (0, json_schema_1.schemaValidator)('release-record.schema.json');
 /** The one line that says what is wrong with a record (the first schema error, in words). */
 function recordProblem(errors, where) {
     const field = (e) => e.keyword === 'required' ? `${e.instancePath}/${String(e.params.missingProperty)}` : e.instancePath;
     if (errors.some((e) => ['/tag', '/assetName', '/sha256'].includes(field(e))))
         return `${where} lacks the tag, asset name or sha256`;
-    if (errors.some((e) => field(e).startsWith('/platforms/')))
+    // an unknown field is said as such below, not as a platform that lacks something
+    if (errors.some((e) => e.keyword !== 'additionalProperties' && field(e).startsWith('/platforms/')))
         return `${where} lists a platform without its name, asset name, sha256 or manifest name`;
     const e = errors[0];
     const extra = 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : '';
@@ -54701,7 +54678,7 @@ function recordProblem(errors, where) {
  * Reads a record's text (pure), checked against the schema. A record made before releases had several
  * platforms lists none: its one bundle is given `legacyPlatform`.
  */
-function parseReleaseRecord(text, where, legacyPlatform = 'linux-x86_64') {
+function parseReleaseRecord(text, where, legacyPlatform = platform_1.LEGACY_PLATFORM_ID) {
     const value = (0, json_1.parseJson)(text, where, FIX);
     const validate = recordValidator();
     if (!validate(value))
@@ -55771,6 +55748,63 @@ async function commandExists(cmd) {
 
 /***/ }),
 
+/***/ 62568:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Fifo = void 0;
+/**
+ * A first-in first-out queue (pure). Items leave by moving a head index, and the list is compacted
+ * once the items gone are half of it, so n pushes and shifts move at most n slots in all: unlike
+ * Array.shift, which may move every later item each time once the list is large.
+ */
+class Fifo {
+    items = [];
+    head = 0;
+    /** slots moved by compaction so far: what a test checks to see the cost of shifting stay linear */
+    moved = 0;
+    get length() {
+        return this.items.length - this.head;
+    }
+    push(item) {
+        this.items.push(item);
+    }
+    /** The first item, left in the queue. */
+    peek() {
+        return this.items[this.head];
+    }
+    /** The first item, taken out; undefined when the queue is empty. */
+    shift() {
+        if (this.head === this.items.length)
+            return undefined;
+        const item = this.items[this.head];
+        this.items[this.head++] = undefined;
+        if (this.head === this.items.length) {
+            this.items = [];
+            this.head = 0;
+        }
+        else if (this.head >= 64 && this.head * 2 >= this.items.length) {
+            this.moved += this.items.length - this.head;
+            this.items = this.items.slice(this.head);
+            this.head = 0;
+        }
+        return item;
+    }
+    /** Every item, in order, taken out. */
+    drain() {
+        const rest = this.items.slice(this.head);
+        this.items = [];
+        this.head = 0;
+        return rest;
+    }
+}
+exports.Fifo = Fifo;
+
+
+/***/ }),
+
 /***/ 95138:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -55793,6 +55827,43 @@ function sha256(data) {
 }
 function isSha256Hex(value) {
     return /^[0-9a-f]{64}$/.test(value);
+}
+
+
+/***/ }),
+
+/***/ 90558:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.schemaPath = schemaPath;
+exports.schemaValidator = schemaValidator;
+/** The project's JSON schemas (schemas/<name>): one ajv setup, each schema read and compiled once. */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const _2020_1 = __importDefault(__nccwpck_require__(52210));
+const ajv_formats_1 = __importDefault(__nccwpck_require__(82815));
+const package_root_1 = __nccwpck_require__(43469);
+const validators = new Map();
+/** The path of schemas/<name> in pg-bundle's tree. */
+function schemaPath(name) {
+    return (0, node_path_1.join)((0, package_root_1.packageRoot)(), 'schemas', name);
+}
+/** The validator of schemas/<name>: every error reported (allErrors), unknown keywords refused (strict). */
+function schemaValidator(name) {
+    let validate = validators.get(name);
+    if (!validate) {
+        const ajv = new _2020_1.default({ allErrors: true, strict: true, allowUnionTypes: true });
+        (0, ajv_formats_1.default)(ajv);
+        validate = ajv.compile(JSON.parse((0, node_fs_1.readFileSync)(schemaPath(name), 'utf8')));
+        validators.set(name, validate);
+    }
+    return validate;
 }
 
 
@@ -56188,7 +56259,7 @@ function checkElfStatic(ctx, elfs) {
  * AArch64 object and the reverse (a cross build that picked up a host archive would).
  */
 function checkElfMachine(ctx, elfs, platformId) {
-    const want = (0, platform_1.platformById)(platformId ?? 'linux-x86_64');
+    const want = (0, platform_1.platformById)(platformId ?? platform_1.LEGACY_PLATFORM_ID);
     if (!want)
         return (0, context_1.fail)(exports.ELF_MACHINE, `the manifest's platform ${platformId} is not one pg-bundle builds (${platform_1.PLATFORMS.map((p) => p.id).join(', ')})`);
     const parsed = elfs.filter((e) => e.facts);
@@ -58341,8 +58412,8 @@ function guestInitFiles(dir) {
     return { c: all.filter((name) => name.endsWith('.c')), all };
 }
 /** sha256 over every file's name and contents: an edit to any of them names a new binary. */
-function guestInitHash(dir, files) {
-    const hash = (0, node_crypto_1.createHash)('sha256');
+function guestInitHash(dir, files, command) {
+    const hash = (0, node_crypto_1.createHash)('sha256').update(`${command.join('\0')}\0\0`);
     for (const name of files) {
         const data = (0, node_fs_1.readFileSync)((0, node_path_1.join)(dir, name));
         hash.update(`${name}\0${data.length}\0`).update(data);
@@ -58375,15 +58446,17 @@ function qemuArgs(kernel, initramfs, socketPath, consoleLog, options) {
         ...shares,
     ];
 }
-/** pgb_vm_init compiled static for AArch64 (kept in the work directory by its sources' sha256). */
+/** pgb_vm_init compiled static for AArch64 (kept in the work directory by the sha256 of its sources and compile command). */
 async function compileGuestInit(workDir, cc) {
     const dir = guestInitDir();
     const files = guestInitFiles(dir);
-    const out = (0, node_path_1.join)(workDir, `pgb_vm_init-${guestInitHash(dir, files.all)}`);
+    // the compiler and its flags are part of the key: the binary is theirs as much as the sources'
+    const flags = ['-static', '-O2', '-Wall', '-Wextra', '-I', dir];
+    const out = (0, node_path_1.join)(workDir, `pgb_vm_init-${guestInitHash(dir, files.all, [cc, ...flags])}`);
     if (!(0, node_fs_1.existsSync)(out)) {
         try {
             const sources = files.c.map((name) => (0, node_path_1.join)(dir, name));
-            await (0, exec_1.run)(cc, ['-static', '-O2', '-Wall', '-Wextra', '-I', dir, '-o', out, ...sources]);
+            await (0, exec_1.run)(cc, [...flags, '-o', out, ...sources]);
         }
         catch (e) {
             if (/command not found/.test(String(e)))
@@ -59318,7 +59391,7 @@ async function bootVerifyVm(bundleDir, cacheDir, log) {
 /***/ }),
 
 /***/ 73414:
-/***/ ((__unused_webpack_module, exports) => {
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
@@ -59327,15 +59400,14 @@ exports.ByteQueue = void 0;
 /**
  * Bytes that arrive in chunks and leave in fixed-size pieces (pure): the chunks are kept as they
  * came and a piece is copied out of them once, so reading n bytes costs O(n) however the chunks
- * are cut (a burst of thousands of pages in one chunk included). Read chunks leave by moving an
- * index, not by Array.shift (which moves every later chunk once the list is large).
+ * are cut (a burst of thousands of pages in one chunk included). Read chunks leave through a Fifo,
+ * not by Array.shift (which moves every later chunk once the list is large).
  */
-const EMPTY = Buffer.alloc(0);
+const fifo_1 = __nccwpck_require__(62568);
 class ByteQueue {
-    chunks = [];
-    /** index in chunks of the first chunk not read to its end */
-    head = 0;
-    /** read position in chunks[head] */
+    /** the chunks as they came; the first one is read from `offset` on */
+    chunks = new fifo_1.Fifo();
+    /** read position in the first chunk */
     offset = 0;
     size = 0;
     /** bytes copied out so far (what a test checks to see the cost stay linear) */
@@ -59356,30 +59428,19 @@ class ByteQueue {
         const piece = Buffer.allocUnsafe(n);
         let filled = 0;
         while (filled < n) {
-            const chunk = this.chunks[this.head];
+            const chunk = this.chunks.peek();
             const count = Math.min(n - filled, chunk.length - this.offset);
             chunk.copy(piece, filled, this.offset, this.offset + count);
             filled += count;
             this.offset += count;
-            if (this.offset === chunk.length)
-                this.dropHead();
+            if (this.offset === chunk.length) {
+                this.chunks.shift();
+                this.offset = 0;
+            }
         }
         this.size -= n;
         this.copied += n;
         return piece;
-    }
-    /** The head chunk is read: released, and the list compacted once read chunks are half of it. */
-    dropHead() {
-        this.chunks[this.head++] = EMPTY;
-        this.offset = 0;
-        if (this.head === this.chunks.length) {
-            this.chunks = [];
-            this.head = 0;
-        }
-        else if (this.head >= 64 && this.head * 2 >= this.chunks.length) {
-            this.chunks = this.chunks.slice(this.head);
-            this.head = 0;
-        }
     }
 }
 exports.ByteQueue = ByteQueue;
@@ -59404,6 +59465,7 @@ exports.defaultIdentity = defaultIdentity;
 const node_child_process_1 = __nccwpck_require__(31421);
 const node_fs_1 = __nccwpck_require__(73024);
 const protocol_1 = __nccwpck_require__(5362);
+const fifo_1 = __nccwpck_require__(62568);
 const byte_queue_1 = __nccwpck_require__(73414);
 class WalRedoError extends Error {
     stderrTail;
@@ -59446,7 +59508,8 @@ function defaultIdentity() {
 class WalRedoClient {
     postgresPath;
     child;
-    pending = [];
+    /** requests sent and not answered yet, oldest first (a burst: thousands) */
+    pending = new fifo_1.Fifo();
     out = new byte_queue_1.ByteQueue();
     stderrBuf = '';
     failure;
@@ -59536,7 +59599,7 @@ class WalRedoClient {
         if (this.pending.length === 0 && e instanceof WalRedoExited && this.closing)
             return;
         this.kill();
-        for (const p of this.pending.splice(0)) {
+        for (const p of this.pending.drain()) {
             clearTimeout(p.timer);
             p.reject(this.failure);
         }
@@ -60343,93 +60406,6 @@ async function startIn(dir, options, started) {
                 (0, node_fs_1.rmSync)(dir, { recursive: true, force: true });
         },
         logTail: () => tail.text(),
-    };
-}
-
-
-/***/ }),
-
-/***/ 532:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.serializeVectors = serializeVectors;
-exports.parseStoredVectors = parseStoredVectors;
-exports.loadStoredCorpus = loadStoredCorpus;
-/**
- * A stored corpus: selected vectors as gzip-compressed JSON lines (pages and records in base64),
- * so mask, comparison and protocol code can be tested without a build.
- */
-const node_fs_1 = __nccwpck_require__(73024);
-const node_zlib_1 = __nccwpck_require__(38522);
-const errors_1 = __nccwpck_require__(70017);
-const constants_1 = __nccwpck_require__(24422);
-const vectors_1 = __nccwpck_require__(82169);
-const b64 = (u) => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
-const unb64 = (s) => new Uint8Array(Buffer.from(s, 'base64'));
-function serializeVectors(vectors, header) {
-    const lines = [JSON.stringify({ corpus: 'pg-bundle walredo vectors', version: 1, ...header })];
-    for (const v of vectors) {
-        const s = {
-            id: v.id,
-            rmgr: v.rmgr,
-            kind: v.kind,
-            tag: v.tag,
-            blockId: v.blockId,
-            mask: v.mask,
-            base: v.base ? b64(v.base) : undefined,
-            expected: b64(v.expected),
-            records: v.records.map((r) => ({
-                lsn: r.lsn.toString(),
-                endLsn: r.endLsn.toString(),
-                raw: b64(r.raw),
-            })),
-            lsnAlternatives: v.lsnAlternatives?.map(String),
-        };
-        lines.push(JSON.stringify(s));
-    }
-    return (0, node_zlib_1.gzipSync)(lines.join('\n') + '\n', { level: 9 });
-}
-function parseStoredVectors(data) {
-    const lines = (0, node_zlib_1.gunzipSync)(data).toString('utf8').split('\n').filter(Boolean);
-    const header = JSON.parse(lines[0]);
-    if (header.corpus !== 'pg-bundle walredo vectors') {
-        throw new errors_1.UserError('not a stored walredo corpus', 'give a file written by serializeVectors (*.jsonl.gz)');
-    }
-    const vectors = lines.slice(1).map((line) => {
-        const s = JSON.parse(line);
-        return {
-            id: s.id,
-            rmgr: s.rmgr,
-            kind: s.kind,
-            tag: s.tag,
-            blockId: s.blockId,
-            mask: s.mask,
-            base: s.base ? unb64(s.base) : undefined,
-            expected: unb64(s.expected),
-            records: s.records.map((r) => ({ lsn: BigInt(r.lsn), endLsn: BigInt(r.endLsn), raw: unb64(r.raw) })),
-            ...(s.lsnAlternatives ? { lsnAlternatives: s.lsnAlternatives.map((x) => BigInt(x)) } : {}),
-        };
-    });
-    return { major: header.major, source: header.source, vectors };
-}
-/** A corpus backed by a stored vector file. */
-function loadStoredCorpus(file) {
-    const { major, source, vectors } = parseStoredVectors((0, node_fs_1.readFileSync)(file));
-    const stats = (0, vectors_1.emptyVectorStats)();
-    for (const v of vectors) {
-        stats.vectors++;
-        stats.byRmgr[v.rmgr] = (stats.byRmgr[v.rmgr] ?? 0) + 1;
-    }
-    return {
-        source: `stored corpus ${file} (${source})`,
-        format: (0, constants_1.walFormat)(major),
-        stats,
-        vectors: () => vectors,
-        walStop: () => 'stored corpus',
-        dispose: () => undefined,
     };
 }
 
@@ -62648,7 +62624,6 @@ exports.stageCorpus = stageCorpus;
  * wrongly), a stored corpus file, or WAL the bundle's own server writes.
  */
 const corpus_1 = __nccwpck_require__(55185);
-const store_1 = __nccwpck_require__(532);
 const wal_sample_1 = __nccwpck_require__(80003);
 /**
  * --wal's sample into the report, with the WAL the bundle's server writes measured when the
@@ -62682,8 +62657,8 @@ async function stageCorpus(binDir, major, options, server) {
             customRmgrs: server?.registered ?? {},
             tcidHeap: options.walSample.facts.dialect.kind === 'fork-tcid',
         });
-    if (options.corpusFile)
-        return (0, store_1.loadStoredCorpus)(options.corpusFile);
+    if (options.corpus)
+        return options.corpus;
     return (0, corpus_1.generateCorpus)({
         binDir,
         major,
