@@ -52,10 +52,16 @@ test('the compiled-tree cache key hashes the inputs, the runner image and the bu
   const key = String(cache?.with?.key);
   for (const part of ['runner.os', 'steps.key.outputs.image', 'steps.key.outputs.inputs', 'matrix.version'])
     expect(key).toContain(part);
-  for (const glob of ['src/compile/**', 'src/source/**', 'modules/**', 'runtime/**'])
+  for (const glob of ['src/compile/**', 'src/source/**', 'src/core/platform.ts', 'modules/**', 'runtime/**'])
     expect(key).toContain(glob);
   const ci = read('.github/workflows/ci.yml');
-  for (const glob of ['src/compile/**', 'modules/**', 'runtime/**', 'steps.image.outputs.image'])
+  for (const glob of [
+    'src/compile/**',
+    'src/core/platform.ts',
+    'modules/**',
+    'runtime/**',
+    'steps.image.outputs.image',
+  ])
     expect(ci).toContain(glob);
   // every path a key hashes exists (a folder renamed under a key would leave it hashing nothing)
   const hashed = [...(key + ci).matchAll(/hashFiles\(([^)]*)\)/g)].flatMap((m) =>
