@@ -13,6 +13,11 @@ export class Fifo<T> {
     return this.items.length - this.head;
   }
 
+  /** slots held, the items shifted and not yet compacted away included */
+  get capacity(): number {
+    return this.items.length;
+  }
+
   push(item: T): void {
     this.items.push(item);
   }

@@ -71,7 +71,7 @@ describe('reading a burst of pages is linear in the bytes read', () => {
     readPages();
     expect(read).toBe(pages * PAGE);
     // the chunks read leave without moving the others more than once each (not Array.shift's n²/2)
-    expect(q.chunks.moved).toBeLessThanOrEqual(Math.ceil(burst.length / chunk));
+    expect(q.chunksMoved).toBeLessThanOrEqual(Math.ceil(burst.length / chunk));
     return q.copied;
   }
 
