@@ -1,6 +1,6 @@
 /**
  * The walredo stage of `pg-bundle verify`: probes `postgres --wal-redo`, runs the protocol tests,
- * then every vector of a corpus generated with the bundle's own server (or a stored corpus).
+ * then every vector of a corpus generated with the bundle's own server (or the caller's).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -204,7 +204,8 @@ export async function runWalRedoStage(
     options.log?.error(errorMessage(e));
     return finish();
   } finally {
-    corpus?.dispose();
+    // the caller's corpus is the caller's to dispose
+    if (corpus !== options.corpus) corpus?.dispose();
   }
   conclude(report);
   return finish();

@@ -1,6 +1,6 @@
 /**
  * The corpus of the walredo stage: --wal's sample (refused when this walredo would replay it
- * wrongly), a stored corpus file, or WAL the bundle's own server writes.
+ * wrongly), a corpus the caller made (tests: a stored one), or WAL the bundle's own server writes.
  */
 import { Corpus, DEFAULT_CORPUS_SCALE, generateCorpus, walSampleCorpus } from '../corpus/corpus';
 import { measureServerWal, needsServerWal, refuseSample, ServerWal } from '../wal-sample';
@@ -37,7 +37,7 @@ export async function admitWalSample(
   return { server, refused: refused && `${refused.problem}; ${refused.fix}` };
 }
 
-/** The vectors the stage runs: from --wal's sample, a stored corpus file, or generated WAL. */
+/** The vectors the stage runs: from --wal's sample, the caller's corpus, or generated WAL. */
 export async function stageCorpus(
   binDir: string,
   major: number,
