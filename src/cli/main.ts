@@ -46,7 +46,7 @@ export function buildProgram(): Command {
       const command = params[params.length - 1] as Command;
       const raw = command.opts() as RawOptions;
       for (const spec of optionsFor(entry.name)) {
-        const value = (raw as Record<string, unknown>)[spec.key];
+        const value = raw[spec.key];
         if (spec.secret && typeof value === 'string' && value) secrets.push(value);
       }
       const options = normaliseOptions(entry.name, raw);

@@ -1,3 +1,4 @@
+import { Option } from 'commander';
 import { boolOption, listOption, stringOption } from '../../../src/core/context';
 import { OPTION_SPECS, OptionKey, RawOptions } from '../../../src/core/options';
 
@@ -24,4 +25,9 @@ describe('option keys are typed by the options table', () => {
     const keys: OptionKey[] = OPTION_SPECS.map((s) => s.key);
     expect(new Set(keys).size).toBe(keys.length);
   });
+
+  test.each(OPTION_SPECS.map((s) => [s.flag, s.key]))(
+    'the CLI reads %s into the key %s (commander names it from the flag)',
+    (flag, key) => expect(new Option(flag).attributeName()).toBe(key),
+  );
 });
