@@ -56,10 +56,10 @@ export const PLATFORMS: readonly Platform[] = [
 ];
 
 /**
- * The platform of what was made before bundles had several platforms: a manifest without a
- * platform field, a pin of schema 1, a release record or an asset name without one.
+ * The platform of what was made before bundles had several platforms: a manifest, a release
+ * record or an asset name without a platform.
  */
-export const LEGACY_PLATFORM_ID = 'linux-x86_64';
+export const LEGACY_PLATFORM_ID: Platform['id'] = 'linux-x86_64';
 
 /** The platform of an id as a manifest or pin writes it; undefined for one pg-bundle does not build. */
 export function platformById(id: string): Platform | undefined {

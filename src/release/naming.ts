@@ -4,7 +4,7 @@
  */
 import { LEGACY_PLATFORM_ID } from '../core/platform';
 
-export function bundleAssetName(tag: string, platform = LEGACY_PLATFORM_ID): string {
+export function bundleAssetName(tag: string, platform: string = LEGACY_PLATFORM_ID): string {
   return `pg-bundle-${tag}-${platform}.tar.zst`;
 }
 

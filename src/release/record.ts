@@ -74,7 +74,7 @@ function recordProblem(errors: ErrorObject[], where: string): string {
 export function parseReleaseRecord(
   text: string,
   where: string,
-  legacyPlatform = LEGACY_PLATFORM_ID,
+  legacyPlatform: string = LEGACY_PLATFORM_ID,
 ): ReleaseRecord {
   const value = parseJson(text, where, FIX);
   const validate = recordValidator();
