@@ -4,11 +4,11 @@
  * for AArch64.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { foreignTools, Platform, platformById } from '../../core/platform';
 import { UserError } from '../../util/errors';
-import { run } from '../../util/exec';
+import { capture, run } from '../../util/exec';
 import { packageRoot } from '../../util/package-root';
 import { CpioEntry } from './cpio';
 import { GuestKernel, guestModules } from './kernel';
@@ -106,25 +106,35 @@ export function qemuArgs(
   ];
 }
 
-/** pgb_vm_init compiled static for AArch64 (kept in the work directory by the sha256 of its sources and compile command). */
+/** The compiler as `--version` names it (its Debian revision included); refused when it is not installed. */
+async function compilerIdentity(cc: string): Promise<string> {
+  try {
+    return (await capture(cc, ['--version'])).split('\n')[0];
+  } catch (e) {
+    if (/command not found|ENOENT/.test(String(e)))
+      throw new UserError(
+        `${cc} is not installed (it compiles the VM's init)`,
+        `apt-get install ${VM_TOOLS.cc.debianPackage}`,
+      );
+    throw e;
+  }
+}
+
+/**
+ * pgb_vm_init compiled static for AArch64, kept in the work directory by the sha256 of its sources,
+ * the compiler's version and the flags (the binary is theirs as much as the sources').
+ */
 async function compileGuestInit(workDir: string, cc: string): Promise<Buffer> {
   const dir = guestInitDir();
   const files = guestInitFiles(dir);
-  // the compiler and its flags are part of the key: the binary is theirs as much as the sources'
-  const flags = ['-static', '-O2', '-Wall', '-Wextra', '-I', dir];
-  const out = join(workDir, `pgb_vm_init-${guestInitHash(dir, files.all, [cc, ...flags])}`);
+  const flags = ['-static', '-O2', '-Wall', '-Wextra'];
+  const key = guestInitHash(dir, files.all, [await compilerIdentity(cc), ...flags]);
+  const out = join(workDir, `pgb_vm_init-${key}`);
   if (!existsSync(out)) {
-    try {
-      const sources = files.c.map((name) => join(dir, name));
-      await run(cc, [...flags, '-o', out, ...sources]);
-    } catch (e) {
-      if (/command not found/.test(String(e)))
-        throw new UserError(
-          `${cc} is not installed (it compiles the VM's init)`,
-          `apt-get install ${VM_TOOLS.cc.debianPackage}`,
-        );
-      throw e;
-    }
+    // a compile cut short leaves no file under the name that is trusted
+    const partial = `${out}.partial`;
+    await run(cc, [...flags, '-I', dir, '-o', partial, ...files.c.map((name) => join(dir, name))]);
+    renameSync(partial, out);
   }
   return readFileSync(out);
 }
