@@ -48498,8 +48498,8 @@ exports.PLATFORMS = [
     },
 ];
 /**
- * The platform of what was made before bundles had several platforms: a manifest without a
- * platform field, a pin of schema 1, a release record or an asset name without one.
+ * The platform of what was made before bundles had several platforms: a manifest, a release
+ * record or an asset name without a platform.
  */
 exports.LEGACY_PLATFORM_ID = 'linux-x86_64';
 /** The platform of an id as a manifest or pin writes it; undefined for one pg-bundle does not build. */
@@ -55768,6 +55768,10 @@ class Fifo {
     get length() {
         return this.items.length - this.head;
     }
+    /** slots held, the items shifted and not yet compacted away included */
+    get capacity() {
+        return this.items.length;
+    }
     push(item) {
         this.items.push(item);
     }
@@ -58446,23 +58450,32 @@ function qemuArgs(kernel, initramfs, socketPath, consoleLog, options) {
         ...shares,
     ];
 }
-/** pgb_vm_init compiled static for AArch64 (kept in the work directory by the sha256 of its sources and compile command). */
+/** The compiler as `--version` names it (its Debian revision included); refused when it is not installed. */
+async function compilerIdentity(cc) {
+    try {
+        return (await (0, exec_1.capture)(cc, ['--version'])).split('\n')[0];
+    }
+    catch (e) {
+        if (/command not found|ENOENT/.test(String(e)))
+            throw new errors_1.UserError(`${cc} is not installed (it compiles the VM's init)`, `apt-get install ${exports.VM_TOOLS.cc.debianPackage}`);
+        throw e;
+    }
+}
+/**
+ * pgb_vm_init compiled static for AArch64, kept in the work directory by the sha256 of its sources,
+ * the compiler's version and the flags (the binary is theirs as much as the sources').
+ */
 async function compileGuestInit(workDir, cc) {
     const dir = guestInitDir();
     const files = guestInitFiles(dir);
-    // the compiler and its flags are part of the key: the binary is theirs as much as the sources'
-    const flags = ['-static', '-O2', '-Wall', '-Wextra', '-I', dir];
-    const out = (0, node_path_1.join)(workDir, `pgb_vm_init-${guestInitHash(dir, files.all, [cc, ...flags])}`);
+    const flags = ['-static', '-O2', '-Wall', '-Wextra'];
+    const key = guestInitHash(dir, files.all, [await compilerIdentity(cc), ...flags]);
+    const out = (0, node_path_1.join)(workDir, `pgb_vm_init-${key}`);
     if (!(0, node_fs_1.existsSync)(out)) {
-        try {
-            const sources = files.c.map((name) => (0, node_path_1.join)(dir, name));
-            await (0, exec_1.run)(cc, [...flags, '-o', out, ...sources]);
-        }
-        catch (e) {
-            if (/command not found/.test(String(e)))
-                throw new errors_1.UserError(`${cc} is not installed (it compiles the VM's init)`, `apt-get install ${exports.VM_TOOLS.cc.debianPackage}`);
-            throw e;
-        }
+        // a compile cut short leaves no file under the name that is trusted
+        const partial = `${out}.partial`;
+        await (0, exec_1.run)(cc, [...flags, '-I', dir, '-o', partial, ...files.c.map((name) => (0, node_path_1.join)(dir, name))]);
+        (0, node_fs_1.renameSync)(partial, out);
     }
     return (0, node_fs_1.readFileSync)(out);
 }
@@ -59414,6 +59427,10 @@ class ByteQueue {
     copied = 0;
     get length() {
         return this.size;
+    }
+    /** chunk slots moved so far to drop read chunks (a test checks it stays linear) */
+    get chunksMoved() {
+        return this.chunks.moved;
     }
     push(chunk) {
         if (chunk.length === 0)
@@ -61765,7 +61782,7 @@ exports.pickSamples = pickSamples;
 exports.runWalRedoStage = runWalRedoStage;
 /**
  * The walredo stage of `pg-bundle verify`: probes `postgres --wal-redo`, runs the protocol tests,
- * then every vector of a corpus generated with the bundle's own server (or a stored corpus).
+ * then every vector of a corpus generated with the bundle's own server (or the caller's).
  */
 const node_fs_1 = __nccwpck_require__(73024);
 const node_path_1 = __nccwpck_require__(76760);
@@ -61940,7 +61957,9 @@ async function runWalRedoStage(bundleDir, major, options = {}) {
         return finish();
     }
     finally {
-        corpus?.dispose();
+        // the caller's corpus is the caller's to dispose
+        if (corpus !== options.corpus)
+            corpus?.dispose();
     }
     (0, verdict_1.conclude)(report);
     return finish();
@@ -62621,7 +62640,7 @@ exports.admitWalSample = admitWalSample;
 exports.stageCorpus = stageCorpus;
 /**
  * The corpus of the walredo stage: --wal's sample (refused when this walredo would replay it
- * wrongly), a stored corpus file, or WAL the bundle's own server writes.
+ * wrongly), a corpus the caller made (tests: a stored one), or WAL the bundle's own server writes.
  */
 const corpus_1 = __nccwpck_require__(55185);
 const wal_sample_1 = __nccwpck_require__(80003);
@@ -62650,7 +62669,7 @@ async function admitWalSample(report, binDir, major, options) {
     const refused = (0, wal_sample_1.refuseSample)(sample.facts, sample.dir, walredo, server);
     return { server, refused: refused && `${refused.problem}; ${refused.fix}` };
 }
-/** The vectors the stage runs: from --wal's sample, a stored corpus file, or generated WAL. */
+/** The vectors the stage runs: from --wal's sample, the caller's corpus, or generated WAL. */
 async function stageCorpus(binDir, major, options, server) {
     if (options.walSample)
         return (0, corpus_1.walSampleCorpus)(options.walSample.dir, options.walSample.facts.wal, {
