@@ -138,6 +138,7 @@ export function crossRequirements(target: Platform): Requirement[] {
       kind: 'file',
       name: qemuUser.binfmtEntry,
       debianPackage: qemuUser.debianPackage,
+      binfmtRule: qemuUser.binfmtRule,
     },
     ...STATIC_LIBRARIES.map((l): Requirement =>
       // glibc: the multiarch package's, which the build links (crossCompilerFlags), not the cross toolchain's

@@ -3,6 +3,7 @@ import { isAbsolute } from 'node:path';
 import { UserError } from '../util/errors';
 import { capture, commandExists, run } from '../util/exec';
 import { Logger } from '../util/logger';
+import { binfmtFix, binfmtShellLine, registerBinfmt } from './binfmt';
 
 /** Something the build needs from the machine, and the Debian package that provides it. */
 export interface Requirement {
@@ -15,6 +16,8 @@ export interface Requirement {
   optional?: boolean;
   /** static-lib: the compiler that must find it (default gcc; a cross compiler for another platform) */
   compiler?: string;
+  /** a binfmt_misc entry (file): the rule file its package installs, from which it is registered */
+  binfmtRule?: string;
 }
 
 export const REQUIREMENTS: Requirement[] = [
@@ -89,6 +92,21 @@ export function aptInstallLine(missing: Requirement[]): string {
   return `${add}${foreign.length ? 'sudo apt-get update && ' : ''}sudo apt-get install -y --no-install-recommends ${packages.join(' ')}`;
 }
 
+/**
+ * What to run for what is missing: the apt-get line for packages not installed, and for a binfmt_misc
+ * entry whose package is installed but not registered (a container), the commands that register it.
+ */
+export function fixLine(missing: Requirement[]): string {
+  const registrations = missing.flatMap((r) => {
+    const fix = r.binfmtRule ? binfmtFix(r.name, r.binfmtRule) : undefined;
+    return fix ? [{ r, line: binfmtShellLine(fix) }] : [];
+  });
+  const packages = missing.filter((r) => !registrations.some((x) => x.r === r));
+  return [...(packages.length ? [aptInstallLine(packages)] : []), ...registrations.map((x) => x.line)].join(
+    ' && ',
+  );
+}
+
 async function staticLibPath(name: string, cc = 'gcc'): Promise<string | undefined> {
   try {
     const path = await capture(cc, [`-print-file-name=${name}`]);
@@ -153,11 +171,14 @@ export async function ensureToolchain(
       );
     });
     missing = await missingRequirements(requirements);
+    for (const r of missing.filter((m) => m.binfmtRule && existsSync(m.binfmtRule)))
+      await log.step(`register ${r.name} from ${r.binfmtRule}`, () => registerBinfmt(r.name, r.binfmtRule!));
+    missing = await missingRequirements(requirements);
   }
   if (onlyOptional()) return;
   missing = missing.filter((r) => !r.optional);
   throw new UserError(
     `the build machine lacks: ${missing.map((r) => `${r.what} (${r.name})`).join(', ')}`,
-    `run: ${aptInstallLine(missing)}   (or pass --install-deps)`,
+    `run: ${fixLine(missing)}   (or pass --install-deps)`,
   );
 }

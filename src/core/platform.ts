@@ -137,7 +137,7 @@ export interface ForeignTool {
  */
 export function foreignTools(p: Platform): {
   cc: ForeignTool;
-  qemuUser: ForeignTool & { binfmtEntry: string };
+  qemuUser: ForeignTool & { binfmtEntry: string; binfmtRule: string };
   qemuSystem: ForeignTool;
 } {
   return {
@@ -146,6 +146,8 @@ export function foreignTools(p: Platform): {
       command: `qemu-${p.qemu}-static`,
       debianPackage: 'qemu-user-static',
       binfmtEntry: `/proc/sys/fs/binfmt_misc/qemu-${p.qemu}`,
+      // the rule file the package installs, from which the entry is registered
+      binfmtRule: `/usr/lib/binfmt.d/qemu-${p.qemu}.conf`,
     },
     qemuSystem: { command: `qemu-system-${p.qemu}`, debianPackage: p.qemuSystemPackage },
   };

@@ -9,8 +9,8 @@ import { walRedoNeedsVm } from '../verify/vm/session';
 import { archOption, hostPlatform, Platform } from '../core/platform';
 import { crossRequirements } from '../compile/cross';
 import {
-  aptInstallLine,
   ensureToolchain,
+  fixLine,
   missingRequirements,
   Requirement,
   REQUIREMENTS,
@@ -45,7 +45,7 @@ export const doctorCommand: CommandHandler = async (options, ctx) => {
       )
     : 'ok';
   if (missing.some((r) => !r.optional)) {
-    ctx.log.error(`run: ${aptInstallLine(missing)}   (or pass --install-deps)`);
+    ctx.log.error(`run: ${fixLine(missing)}   (or pass --install-deps)`);
     return 1;
   }
   return kernel === 'ok' ? 0 : 1;
