@@ -45158,6 +45158,75 @@ function normaliseModes(dir) {
 
 /***/ }),
 
+/***/ 50041:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.binfmtRegistration = binfmtRegistration;
+exports.binfmtCommands = binfmtCommands;
+exports.binfmtShellLine = binfmtShellLine;
+exports.binfmtFix = binfmtFix;
+exports.registerBinfmt = registerBinfmt;
+/**
+ * qemu-user's binfmt_misc entry, which runs a cross build's own programs (zic, pg_config) and a
+ * foreign bundle's binaries. Installing qemu-user-static registers it only where systemd-binfmt runs
+ * at boot or where binfmt_misc is mounted; in a container neither holds, so the package is there and
+ * the entry is not. This registers it from the rule file the package installed.
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const node_path_1 = __nccwpck_require__(76760);
+const errors_1 = __nccwpck_require__(70017);
+const exec_1 = __nccwpck_require__(37895);
+/** The registration line of a binfmt.d rule file (pure): its first line that is not a comment. */
+function binfmtRegistration(ruleText, rulePath) {
+    const line = ruleText
+        .split('\n')
+        .map((l) => l.trim())
+        .find((l) => l !== '' && !l.startsWith('#') && !l.startsWith(';'));
+    // a rule is :name:type:offset:magic:mask:interpreter:flags
+    if (!line || !line.startsWith(':') || line.split(':').length < 8)
+        throw new errors_1.UserError(`${rulePath} holds no binfmt_misc rule (":name:type:offset:magic:mask:interpreter:flags")`, 'reinstall the package that ships it: sudo apt-get install --reinstall qemu-user-static');
+    return line;
+}
+/**
+ * The commands that register `registration` under the binfmt_misc directory of `entry` (pure):
+ * mount binfmt_misc first when it is not mounted; each prefixed by `sudo` when not root.
+ */
+function binfmtCommands(entry, registration, mounted, root) {
+    const dir = (0, node_path_1.dirname)(entry);
+    const sudo = root ? [] : ['sudo'];
+    return [
+        ...(mounted ? [] : [[...sudo, 'mount', '-t', 'binfmt_misc', 'binfmt_misc', dir]]),
+        [...sudo, 'sh', '-c', 'printf "%s\\n" "$1" > "$2"', 'sh', registration, `${dir}/register`],
+    ];
+}
+/** The commands above as one shell line, for an error's fix (pure). */
+function binfmtShellLine(commands) {
+    const quote = (w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+    return commands.map((c) => c.map(quote).join(' ')).join(' && ');
+}
+/** The commands that register the entry from the package's rule file; undefined when the package is not installed. */
+function binfmtFix(entry, rulePath) {
+    if (!(0, node_fs_1.existsSync)(rulePath))
+        return undefined;
+    const registration = binfmtRegistration((0, node_fs_1.readFileSync)(rulePath, 'utf8'), rulePath);
+    const mounted = (0, node_fs_1.existsSync)(`${(0, node_path_1.dirname)(entry)}/register`);
+    return binfmtCommands(entry, registration, mounted, process.getuid?.() === 0);
+}
+/** Registers `entry` from its installed rule file (mounting binfmt_misc when needed). */
+async function registerBinfmt(entry, rulePath) {
+    const commands = binfmtFix(entry, rulePath);
+    if (!commands)
+        return;
+    for (const [cmd, ...args] of commands)
+        await (0, exec_1.run)(cmd, args);
+}
+
+
+/***/ }),
+
 /***/ 53821:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -46314,6 +46383,7 @@ function crossRequirements(target) {
             kind: 'file',
             name: qemuUser.binfmtEntry,
             debianPackage: qemuUser.debianPackage,
+            binfmtRule: qemuUser.binfmtRule,
         },
         ...exports.STATIC_LIBRARIES.map((l) => 
         // glibc: the multiarch package's, which the build links (crossCompilerFlags), not the cross toolchain's
@@ -47432,12 +47502,14 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.VERIFY_REQUIREMENTS = exports.REQUIREMENTS = void 0;
 exports.foreignArchitectures = foreignArchitectures;
 exports.aptInstallLine = aptInstallLine;
+exports.fixLine = fixLine;
 exports.missingRequirements = missingRequirements;
 exports.ensureToolchain = ensureToolchain;
 const node_fs_1 = __nccwpck_require__(73024);
 const node_path_1 = __nccwpck_require__(76760);
 const errors_1 = __nccwpck_require__(70017);
 const exec_1 = __nccwpck_require__(37895);
+const binfmt_1 = __nccwpck_require__(50041);
 exports.REQUIREMENTS = [
     { what: 'C compiler', kind: 'command', name: 'gcc', debianPackage: 'gcc' },
     { what: 'make', kind: 'command', name: 'make', debianPackage: 'make' },
@@ -47506,6 +47578,18 @@ function aptInstallLine(missing) {
     const add = foreign.map((a) => `sudo dpkg --add-architecture ${a} && `).join('');
     return `${add}${foreign.length ? 'sudo apt-get update && ' : ''}sudo apt-get install -y --no-install-recommends ${packages.join(' ')}`;
 }
+/**
+ * What to run for what is missing: the apt-get line for packages not installed, and for a binfmt_misc
+ * entry whose package is installed but not registered (a container), the commands that register it.
+ */
+function fixLine(missing) {
+    const registrations = missing.flatMap((r) => {
+        const fix = r.binfmtRule ? (0, binfmt_1.binfmtFix)(r.name, r.binfmtRule) : undefined;
+        return fix ? [{ r, line: (0, binfmt_1.binfmtShellLine)(fix) }] : [];
+    });
+    const packages = missing.filter((r) => !registrations.some((x) => x.r === r));
+    return [...(packages.length ? [aptInstallLine(packages)] : []), ...registrations.map((x) => x.line)].join(' && ');
+}
 async function staticLibPath(name, cc = 'gcc') {
     try {
         const path = await (0, exec_1.capture)(cc, [`-print-file-name=${name}`]);
@@ -47558,11 +47642,14 @@ async function ensureToolchain(log, install, requirements = exports.REQUIREMENTS
             await (0, exec_1.run)(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-q', '--no-install-recommends', ...packages], { env });
         });
         missing = await missingRequirements(requirements);
+        for (const r of missing.filter((m) => m.binfmtRule && (0, node_fs_1.existsSync)(m.binfmtRule)))
+            await log.step(`register ${r.name} from ${r.binfmtRule}`, () => (0, binfmt_1.registerBinfmt)(r.name, r.binfmtRule));
+        missing = await missingRequirements(requirements);
     }
     if (onlyOptional())
         return;
     missing = missing.filter((r) => !r.optional);
-    throw new errors_1.UserError(`the build machine lacks: ${missing.map((r) => `${r.what} (${r.name})`).join(', ')}`, `run: ${aptInstallLine(missing)}   (or pass --install-deps)`);
+    throw new errors_1.UserError(`the build machine lacks: ${missing.map((r) => `${r.what} (${r.name})`).join(', ')}`, `run: ${fixLine(missing)}   (or pass --install-deps)`);
 }
 
 
@@ -48561,6 +48648,8 @@ function foreignTools(p) {
             command: `qemu-${p.qemu}-static`,
             debianPackage: 'qemu-user-static',
             binfmtEntry: `/proc/sys/fs/binfmt_misc/qemu-${p.qemu}`,
+            // the rule file the package installs, from which the entry is registered
+            binfmtRule: `/usr/lib/binfmt.d/qemu-${p.qemu}.conf`,
         },
         qemuSystem: { command: `qemu-system-${p.qemu}`, debianPackage: p.qemuSystemPackage },
     };
@@ -48606,7 +48695,7 @@ const doctorCommand = async (options, ctx) => {
         ? await guestKernelStatus((0, node_path_1.join)((0, context_1.stringOption)(options, 'cacheDir') ?? (0, cache_1.defaultCacheDir)(), 'vm-kernel'), install && missing.length === 0, ctx.log)
         : 'ok';
     if (missing.some((r) => !r.optional)) {
-        ctx.log.error(`run: ${(0, toolchain_1.aptInstallLine)(missing)}   (or pass --install-deps)`);
+        ctx.log.error(`run: ${(0, toolchain_1.fixLine)(missing)}   (or pass --install-deps)`);
         return 1;
     }
     return kernel === 'ok' ? 0 : 1;
