@@ -1,6 +1,7 @@
 /**
  * The layers of src/, lowest first: a folder imports only folders of lower layers (and itself),
- * and no module imports in a circle. test/unit/structure/layers.test.ts runs this in CI;
+ * and no module imports in a circle; src/ imports no test code, and every module of src/ is reached
+ * from an entry point (nothing in src/ is there only for tests). test/unit/structure/layers.test.ts runs this in CI;
  * `npm run -s layers` prints what breaks them. A folder not listed here is refused until it is given a
  * layer.
  */
@@ -14,6 +15,14 @@ const LAYERS = [
   ['pin-bump'], // the consumer pull request, with compare's measurement
   ['commands'], // the command registry
   ['cli', 'action'], // the two front doors
+];
+
+/** What runs src/: the two front doors and the generators of action.yml and docs/inputs.md (package.json). */
+const ENTRY_POINTS = [
+  'src/cli/index.ts',
+  'src/action/index.ts',
+  'src/action/action-yml.ts',
+  'src/action/reference-tables.ts',
 ];
 
 const folders = LAYERS.flat();
@@ -48,10 +57,18 @@ module.exports = {
     },
     {
       name: 'no-test-code',
-      comment: 'src/ does not import tests, their helpers or benchmarks: those live above everything',
+      comment:
+        "src/ imports only src/, packages and Node's own modules: tests, their helpers, benchmarks and scripts live above everything",
       severity: 'error',
       from: { path: '^src/' },
-      to: { path: '^(test|bench|scripts)/' },
+      to: { pathNot: '^(src|node_modules)/', dependencyTypesNot: ['core'], couldNotResolve: false },
+    },
+    {
+      name: 'no-test-only-code',
+      comment: `a module of src/ that no entry point (${ENTRY_POINTS.join(', ')}) reaches is used only by tests or by nothing: move it under test/ or delete it`,
+      severity: 'error',
+      from: { path: ENTRY_POINTS.map((e) => `^${e}$`).join('|') },
+      to: { path: '^src/', pathNot: ENTRY_POINTS.map((e) => `^${e}$`).join('|'), reachable: false },
     },
     {
       name: 'no-circular',

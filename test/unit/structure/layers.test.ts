@@ -67,10 +67,22 @@ describe('the layer rules refuse what they are for', () => {
     );
     write('test/support/help.ts', 'export const HELP = 1;\n');
     write('src/github/missing.ts', "import { GONE } from './gone';\nexport const Y = GONE;\n");
+    // anything outside src/ and packages (not only test/): an example workflow's helper
+    write('examples/helper.ts', 'export const EXAMPLE = 1;\n');
+    write(
+      'src/publish/uses-example.ts',
+      "import { EXAMPLE } from '../../examples/helper';\nexport const E = EXAMPLE;\n",
+    );
+    // an entry point, and a module it does not reach (only a test would import it); Node's own modules are fine
+    write(
+      'src/cli/index.ts',
+      "import { join } from 'node:path';\nimport { LOG } from '../util/log';\nexport const MAIN = join(String(LOG));\n",
+    );
+    write('src/release/test-only.ts', 'export const ONLY_FOR_TESTS = 1;\n');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('an upward import, a peer import, a circle (held only by a type), folders without a layer, test code and an unresolved import', () => {
+  test('an upward import, a peer import, a circle (held only by a type), folders without a layer, code outside src/, a module no entry point reaches and an unresolved import', () => {
     const found = cruise(dir).map((v) => `${v.rule.name}: ${v.from} → ${v.to}`);
     expect(found).toEqual(
       expect.arrayContaining([
@@ -81,7 +93,12 @@ describe('the layer rules refuse what they are for', () => {
         'layer-unknown: src/walredo/probe.ts → src/newstage/thing.ts',
         'no-test-code: src/source/uses-test.ts → test/support/help.ts',
         'no-unresolvable: src/github/missing.ts → ./gone',
+        'no-test-code: src/publish/uses-example.ts → examples/helper.ts',
+        'no-test-only-code: src/release/test-only.ts → src/release/test-only.ts',
       ]),
     );
+    // what the entry point reaches is not flagged, nor its import of Node's own module
+    expect(found.filter((f) => /^no-test-only-code: src\/(cli|util|core)\//.test(f))).toEqual([]);
+    expect(found.filter((f) => f.includes('node:path') || f.endsWith('→ path'))).toEqual([]);
   });
 });
