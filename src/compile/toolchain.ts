@@ -3,7 +3,7 @@ import { isAbsolute } from 'node:path';
 import { UserError } from '../util/errors';
 import { capture, commandExists, run } from '../util/exec';
 import { Logger } from '../util/logger';
-import { binfmtFix, binfmtShellLine, registerBinfmt } from './binfmt';
+import { binfmtFix, binfmtShellLine, binfmtState, registerBinfmt } from './binfmt';
 
 /** Something the build needs from the machine, and the Debian package that provides it. */
 export interface Requirement {
@@ -93,18 +93,32 @@ export function aptInstallLine(missing: Requirement[]): string {
 }
 
 /**
- * What to run for what is missing: the apt-get line for packages not installed, and for a binfmt_misc
- * entry whose package is installed but not registered (a container), the commands that register it.
+ * What to run for what is missing (pure): the apt-get line for packages not installed, then for a
+ * binfmt_misc entry whose package is installed but which is not registered (a container), the
+ * commands in `fixes` that register it.
  */
-export function fixLine(missing: Requirement[]): string {
-  const registrations = missing.flatMap((r) => {
-    const fix = r.binfmtRule ? binfmtFix(r.name, r.binfmtRule) : undefined;
-    return fix ? [{ r, line: binfmtShellLine(fix) }] : [];
-  });
-  const packages = missing.filter((r) => !registrations.some((x) => x.r === r));
-  return [...(packages.length ? [aptInstallLine(packages)] : []), ...registrations.map((x) => x.line)].join(
-    ' && ',
-  );
+export function fixLine(
+  missing: Requirement[],
+  fixes: ReadonlyMap<Requirement, string[][]> = new Map(),
+): string {
+  const packages = missing.filter((r) => !fixes.has(r));
+  const registrations = missing.flatMap((r) => (fixes.has(r) ? [binfmtShellLine(fixes.get(r)!)] : []));
+  return [...(packages.length ? [aptInstallLine(packages)] : []), ...registrations].join(' && ');
+}
+
+/** The commands that register each missing binfmt_misc entry whose rule file is installed (a rule file unreadable as one is left to apt). */
+export function binfmtFixes(missing: Requirement[]): Map<Requirement, string[][]> {
+  const fixes = new Map<Requirement, string[][]>();
+  for (const r of missing) {
+    if (!r.binfmtRule) continue;
+    try {
+      const fix = binfmtFix(r.name, r.binfmtRule);
+      if (fix) fixes.set(r, fix);
+    } catch {
+      // a rule file that holds no rule: reinstalling the package is the fix apt's line gives
+    }
+  }
+  return fixes;
 }
 
 async function staticLibPath(name: string, cc = 'gcc'): Promise<string | undefined> {
@@ -123,7 +137,7 @@ async function isPresent(r: Requirement): Promise<boolean> {
     case 'static-lib':
       return (await staticLibPath(r.name, r.compiler)) !== undefined;
     case 'file':
-      return existsSync(r.name);
+      return r.binfmtRule ? binfmtState(r.name) === 'enabled' : existsSync(r.name);
   }
 }
 
@@ -153,32 +167,48 @@ export async function ensureToolchain(
   };
   if (missing.length === 0) return;
   if (install) {
-    const packages = [...new Set(missing.map((r) => r.debianPackage))].sort();
-    const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
-    await log.step(`install build dependencies: ${packages.join(' ')}`, async () => {
-      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-      for (const arch of foreignArchitectures(packages))
-        await run(sudo[0] ?? 'dpkg', [...(sudo.length ? ['dpkg'] : []), '--add-architecture', arch], { env });
-      await run(
-        sudo[0] ?? 'apt-get',
-        [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'update', '-q'],
-        { env },
-      );
-      await run(
-        sudo[0] ?? 'apt-get',
-        [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-q', '--no-install-recommends', ...packages],
-        { env },
-      );
-    });
-    missing = await missingRequirements(requirements);
-    for (const r of missing.filter((m) => m.binfmtRule && existsSync(m.binfmtRule)))
-      await log.step(`register ${r.name} from ${r.binfmtRule}`, () => registerBinfmt(r.name, r.binfmtRule!));
-    missing = await missingRequirements(requirements);
+    // an entry whose package is installed needs no apt-get (nor network, nor its sudo)
+    missing = await registerInstalled(log, requirements, missing);
+    if (missing.length === 0) return;
+    await installPackages(log, missing);
+    missing = await registerInstalled(log, requirements, await missingRequirements(requirements));
   }
   if (onlyOptional()) return;
   missing = missing.filter((r) => !r.optional);
   throw new UserError(
     `the build machine lacks: ${missing.map((r) => `${r.what} (${r.name})`).join(', ')}`,
-    `run: ${fixLine(missing)}   (or pass --install-deps)`,
+    `run: ${fixLine(missing, binfmtFixes(missing))}   (or pass --install-deps)`,
   );
+}
+
+/** apt-get installs the packages of `missing`, adding a foreign architecture first. */
+async function installPackages(log: Logger, missing: Requirement[]): Promise<void> {
+  const packages = [...new Set(missing.map((r) => r.debianPackage))].sort();
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
+  await log.step(`install build dependencies: ${packages.join(' ')}`, async () => {
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    for (const arch of foreignArchitectures(packages))
+      await run(sudo[0] ?? 'dpkg', [...(sudo.length ? ['dpkg'] : []), '--add-architecture', arch], { env });
+    await run(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'update', '-q'], {
+      env,
+    });
+    await run(
+      sudo[0] ?? 'apt-get',
+      [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-q', '--no-install-recommends', ...packages],
+      { env },
+    );
+  });
+}
+
+/** Registers each missing binfmt_misc entry whose rule file is installed; what is missing after. */
+async function registerInstalled(
+  log: Logger,
+  requirements: Requirement[],
+  missing: Requirement[],
+): Promise<Requirement[]> {
+  const entries = [...binfmtFixes(missing).keys()];
+  if (entries.length === 0) return missing;
+  for (const r of entries)
+    await log.step(`register ${r.name} (binfmt_misc)`, () => registerBinfmt(r.name, r.binfmtRule!));
+  return missingRequirements(requirements);
 }

@@ -9,6 +9,7 @@ import { walRedoNeedsVm } from '../verify/vm/session';
 import { archOption, hostPlatform, Platform } from '../core/platform';
 import { crossRequirements } from '../compile/cross';
 import {
+  binfmtFixes,
   ensureToolchain,
   fixLine,
   missingRequirements,
@@ -45,7 +46,7 @@ export const doctorCommand: CommandHandler = async (options, ctx) => {
       )
     : 'ok';
   if (missing.some((r) => !r.optional)) {
-    ctx.log.error(`run: ${fixLine(missing)}   (or pass --install-deps)`);
+    ctx.log.error(`run: ${fixLine(missing, binfmtFixes(missing))}   (or pass --install-deps)`);
     return 1;
   }
   return kernel === 'ok' ? 0 : 1;
