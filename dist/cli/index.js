@@ -42628,64 +42628,99 @@ function normaliseModes(dir) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.binfmtStateOf = binfmtStateOf;
 exports.binfmtRegistration = binfmtRegistration;
 exports.binfmtCommands = binfmtCommands;
 exports.binfmtShellLine = binfmtShellLine;
+exports.binfmtState = binfmtState;
 exports.binfmtFix = binfmtFix;
 exports.registerBinfmt = registerBinfmt;
 /**
  * qemu-user's binfmt_misc entry, which runs a cross build's own programs (zic, pg_config) and a
  * foreign bundle's binaries. Installing qemu-user-static registers it only where systemd-binfmt runs
  * at boot or where binfmt_misc is mounted; in a container neither holds, so the package is there and
- * the entry is not. This registers it from the rule file the package installed.
+ * the entry is not. This registers it from the rule file the package installed. binfmt_misc is the
+ * kernel's (before Linux 6.7, not per container): an entry registered here serves the whole host.
  */
 const node_fs_1 = __nccwpck_require__(73024);
 const node_path_1 = __nccwpck_require__(76760);
 const errors_1 = __nccwpck_require__(70017);
 const exec_1 = __nccwpck_require__(37895);
-/** The registration line of a binfmt.d rule file (pure): its first line that is not a comment. */
-function binfmtRegistration(ruleText, rulePath) {
-    const line = ruleText
+/** The state of an entry from whether binfmt_misc is mounted and the entry file's text (pure). */
+function binfmtStateOf(mounted, entryText) {
+    if (!mounted)
+        return 'unmounted';
+    if (entryText === undefined)
+        return 'absent';
+    return entryText.split('\n')[0].trim() === 'enabled' ? 'enabled' : 'disabled';
+}
+/**
+ * The registration line of rule `name` in a binfmt.d rule file (pure): a rule is
+ * `:name:type:offset:magic:mask:interpreter:flags`; comments start with # or ;.
+ */
+function binfmtRegistration(ruleText, rulePath, name) {
+    const rules = ruleText
         .split('\n')
         .map((l) => l.trim())
-        .find((l) => l !== '' && !l.startsWith('#') && !l.startsWith(';'));
-    // a rule is :name:type:offset:magic:mask:interpreter:flags
-    if (!line || !line.startsWith(':') || line.split(':').length < 8)
-        throw new errors_1.UserError(`${rulePath} holds no binfmt_misc rule (":name:type:offset:magic:mask:interpreter:flags")`, 'reinstall the package that ships it: sudo apt-get install --reinstall qemu-user-static');
+        .filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith(';'));
+    const line = rules.find((l) => l.startsWith(`:${name}:`) && l.split(':').length >= 8);
+    if (!line)
+        throw new errors_1.UserError(`${rulePath} holds no binfmt_misc rule named ${name} (":${name}:type:offset:magic:mask:interpreter:flags")`, 'reinstall the package that ships it: sudo apt-get install --reinstall qemu-user-static');
     return line;
 }
 /**
- * The commands that register `registration` under the binfmt_misc directory of `entry` (pure):
- * mount binfmt_misc first when it is not mounted; each prefixed by `sudo` when not root.
+ * The commands that leave `entry` enabled from `state` (pure), each prefixed by `sudo` when not
+ * root: mount binfmt_misc when it is not mounted; register the rule unless the entry is there once
+ * mounted (a host that registered it already); enable an entry that is disabled.
  */
-function binfmtCommands(entry, registration, mounted, root) {
+function binfmtCommands(entry, registration, state, root) {
     const dir = (0, node_path_1.dirname)(entry);
     const sudo = root ? [] : ['sudo'];
-    return [
-        ...(mounted ? [] : [[...sudo, 'mount', '-t', 'binfmt_misc', 'binfmt_misc', dir]]),
-        [...sudo, 'sh', '-c', 'printf "%s\\n" "$1" > "$2"', 'sh', registration, `${dir}/register`],
-    ];
+    const register = [...sudo, 'sh', '-c', '[ -e "$3" ] || printf "%s\\n" "$1" > "$2"', 'sh'];
+    register.push(registration, (0, node_path_1.join)(dir, 'register'), entry);
+    switch (state) {
+        case 'enabled':
+            return [];
+        case 'disabled':
+            return [[...sudo, 'sh', '-c', 'echo 1 > "$1"', 'sh', entry]];
+        case 'absent':
+            return [register];
+        case 'unmounted':
+            return [[...sudo, 'mount', '-t', 'binfmt_misc', 'binfmt_misc', dir], register];
+    }
 }
-/** The commands above as one shell line, for an error's fix (pure). */
+/** The commands as one shell line, for an error's fix (pure). */
 function binfmtShellLine(commands) {
-    const quote = (w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
-    return commands.map((c) => c.map(quote).join(' ')).join(' && ');
+    return commands.map(([cmd, ...args]) => (0, exec_1.quoteForDisplay)(cmd, args)).join(' && ');
 }
-/** The commands that register the entry from the package's rule file; undefined when the package is not installed. */
-function binfmtFix(entry, rulePath) {
-    if (!(0, node_fs_1.existsSync)(rulePath))
+/** An entry's state as this machine's /proc shows it. */
+function binfmtState(entry) {
+    const mounted = (0, node_fs_1.existsSync)((0, node_path_1.join)((0, node_path_1.dirname)(entry), 'register'));
+    return binfmtStateOf(mounted, mounted && (0, node_fs_1.existsSync)(entry) ? (0, node_fs_1.readFileSync)(entry, 'utf8') : undefined);
+}
+/** The rule file in effect: an administrator's (/etc/binfmt.d) or runtime one before the package's. */
+function ruleInEffect(packageRule) {
+    const name = (0, node_path_1.basename)(packageRule);
+    return [(0, node_path_1.join)('/etc/binfmt.d', name), (0, node_path_1.join)('/run/binfmt.d', name), packageRule].find((p) => (0, node_fs_1.existsSync)(p));
+}
+/** The commands that leave `entry` enabled; undefined when no rule file is installed (the package is not). */
+function binfmtFix(entry, packageRule) {
+    const rule = ruleInEffect(packageRule);
+    if (!rule)
         return undefined;
-    const registration = binfmtRegistration((0, node_fs_1.readFileSync)(rulePath, 'utf8'), rulePath);
-    const mounted = (0, node_fs_1.existsSync)(`${(0, node_path_1.dirname)(entry)}/register`);
-    return binfmtCommands(entry, registration, mounted, process.getuid?.() === 0);
+    const registration = binfmtRegistration((0, node_fs_1.readFileSync)(rule, 'utf8'), rule, (0, node_path_1.basename)(entry));
+    return binfmtCommands(entry, registration, binfmtState(entry), process.getuid?.() === 0);
 }
-/** Registers `entry` from its installed rule file (mounting binfmt_misc when needed). */
-async function registerBinfmt(entry, rulePath) {
-    const commands = binfmtFix(entry, rulePath);
-    if (!commands)
-        return;
-    for (const [cmd, ...args] of commands)
-        await (0, exec_1.run)(cmd, args);
+/** Leaves `entry` enabled from its installed rule file (mounting binfmt_misc when needed). */
+async function registerBinfmt(entry, packageRule) {
+    const commands = binfmtFix(entry, packageRule) ?? [];
+    try {
+        for (const [cmd, ...args] of commands)
+            await (0, exec_1.run)(cmd, args);
+    }
+    catch (e) {
+        throw new errors_1.UserError(`could not register ${entry} (${(0, errors_1.errorMessage)(e).split('\n')[0]}): binfmt_misc takes root, and in a container one run with --privileged`, `run it where that holds (on a container's host it serves the container too): ${binfmtShellLine(commands)}`);
+    }
 }
 
 
@@ -44967,6 +45002,7 @@ exports.VERIFY_REQUIREMENTS = exports.REQUIREMENTS = void 0;
 exports.foreignArchitectures = foreignArchitectures;
 exports.aptInstallLine = aptInstallLine;
 exports.fixLine = fixLine;
+exports.binfmtFixes = binfmtFixes;
 exports.missingRequirements = missingRequirements;
 exports.ensureToolchain = ensureToolchain;
 const node_fs_1 = __nccwpck_require__(73024);
@@ -45043,16 +45079,31 @@ function aptInstallLine(missing) {
     return `${add}${foreign.length ? 'sudo apt-get update && ' : ''}sudo apt-get install -y --no-install-recommends ${packages.join(' ')}`;
 }
 /**
- * What to run for what is missing: the apt-get line for packages not installed, and for a binfmt_misc
- * entry whose package is installed but not registered (a container), the commands that register it.
+ * What to run for what is missing (pure): the apt-get line for packages not installed, then for a
+ * binfmt_misc entry whose package is installed but which is not registered (a container), the
+ * commands in `fixes` that register it.
  */
-function fixLine(missing) {
-    const registrations = missing.flatMap((r) => {
-        const fix = r.binfmtRule ? (0, binfmt_1.binfmtFix)(r.name, r.binfmtRule) : undefined;
-        return fix ? [{ r, line: (0, binfmt_1.binfmtShellLine)(fix) }] : [];
-    });
-    const packages = missing.filter((r) => !registrations.some((x) => x.r === r));
-    return [...(packages.length ? [aptInstallLine(packages)] : []), ...registrations.map((x) => x.line)].join(' && ');
+function fixLine(missing, fixes = new Map()) {
+    const packages = missing.filter((r) => !fixes.has(r));
+    const registrations = missing.flatMap((r) => (fixes.has(r) ? [(0, binfmt_1.binfmtShellLine)(fixes.get(r))] : []));
+    return [...(packages.length ? [aptInstallLine(packages)] : []), ...registrations].join(' && ');
+}
+/** The commands that register each missing binfmt_misc entry whose rule file is installed (a rule file unreadable as one is left to apt). */
+function binfmtFixes(missing) {
+    const fixes = new Map();
+    for (const r of missing) {
+        if (!r.binfmtRule)
+            continue;
+        try {
+            const fix = (0, binfmt_1.binfmtFix)(r.name, r.binfmtRule);
+            if (fix)
+                fixes.set(r, fix);
+        }
+        catch {
+            // a rule file that holds no rule: reinstalling the package is the fix apt's line gives
+        }
+    }
+    return fixes;
 }
 async function staticLibPath(name, cc = 'gcc') {
     try {
@@ -45070,7 +45121,7 @@ async function isPresent(r) {
         case 'static-lib':
             return (await staticLibPath(r.name, r.compiler)) !== undefined;
         case 'file':
-            return (0, node_fs_1.existsSync)(r.name);
+            return r.binfmtRule ? (0, binfmt_1.binfmtState)(r.name) === 'enabled' : (0, node_fs_1.existsSync)(r.name);
     }
 }
 async function missingRequirements(requirements = exports.REQUIREMENTS) {
@@ -45096,24 +45147,40 @@ async function ensureToolchain(log, install, requirements = exports.REQUIREMENTS
     if (missing.length === 0)
         return;
     if (install) {
-        const packages = [...new Set(missing.map((r) => r.debianPackage))].sort();
-        const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
-        await log.step(`install build dependencies: ${packages.join(' ')}`, async () => {
-            const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-            for (const arch of foreignArchitectures(packages))
-                await (0, exec_1.run)(sudo[0] ?? 'dpkg', [...(sudo.length ? ['dpkg'] : []), '--add-architecture', arch], { env });
-            await (0, exec_1.run)(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'update', '-q'], { env });
-            await (0, exec_1.run)(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-q', '--no-install-recommends', ...packages], { env });
-        });
-        missing = await missingRequirements(requirements);
-        for (const r of missing.filter((m) => m.binfmtRule && (0, node_fs_1.existsSync)(m.binfmtRule)))
-            await log.step(`register ${r.name} from ${r.binfmtRule}`, () => (0, binfmt_1.registerBinfmt)(r.name, r.binfmtRule));
-        missing = await missingRequirements(requirements);
+        // an entry whose package is installed needs no apt-get (nor network, nor its sudo)
+        missing = await registerInstalled(log, requirements, missing);
+        if (missing.length === 0)
+            return;
+        await installPackages(log, missing);
+        missing = await registerInstalled(log, requirements, await missingRequirements(requirements));
     }
     if (onlyOptional())
         return;
     missing = missing.filter((r) => !r.optional);
-    throw new errors_1.UserError(`the build machine lacks: ${missing.map((r) => `${r.what} (${r.name})`).join(', ')}`, `run: ${fixLine(missing)}   (or pass --install-deps)`);
+    throw new errors_1.UserError(`the build machine lacks: ${missing.map((r) => `${r.what} (${r.name})`).join(', ')}`, `run: ${fixLine(missing, binfmtFixes(missing))}   (or pass --install-deps)`);
+}
+/** apt-get installs the packages of `missing`, adding a foreign architecture first. */
+async function installPackages(log, missing) {
+    const packages = [...new Set(missing.map((r) => r.debianPackage))].sort();
+    const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
+    await log.step(`install build dependencies: ${packages.join(' ')}`, async () => {
+        const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+        for (const arch of foreignArchitectures(packages))
+            await (0, exec_1.run)(sudo[0] ?? 'dpkg', [...(sudo.length ? ['dpkg'] : []), '--add-architecture', arch], { env });
+        await (0, exec_1.run)(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'update', '-q'], {
+            env,
+        });
+        await (0, exec_1.run)(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-q', '--no-install-recommends', ...packages], { env });
+    });
+}
+/** Registers each missing binfmt_misc entry whose rule file is installed; what is missing after. */
+async function registerInstalled(log, requirements, missing) {
+    const entries = [...binfmtFixes(missing).keys()];
+    if (entries.length === 0)
+        return missing;
+    for (const r of entries)
+        await log.step(`register ${r.name} (binfmt_misc)`, () => (0, binfmt_1.registerBinfmt)(r.name, r.binfmtRule));
+    return missingRequirements(requirements);
 }
 
 
@@ -46159,7 +46226,7 @@ const doctorCommand = async (options, ctx) => {
         ? await guestKernelStatus((0, node_path_1.join)((0, context_1.stringOption)(options, 'cacheDir') ?? (0, cache_1.defaultCacheDir)(), 'vm-kernel'), install && missing.length === 0, ctx.log)
         : 'ok';
     if (missing.some((r) => !r.optional)) {
-        ctx.log.error(`run: ${(0, toolchain_1.fixLine)(missing)}   (or pass --install-deps)`);
+        ctx.log.error(`run: ${(0, toolchain_1.fixLine)(missing, (0, toolchain_1.binfmtFixes)(missing))}   (or pass --install-deps)`);
         return 1;
     }
     return kernel === 'ok' ? 0 : 1;
