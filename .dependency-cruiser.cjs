@@ -1,7 +1,8 @@
 /**
  * The layers of src/, lowest first: a folder imports only folders of lower layers (and itself),
  * and no module imports in a circle; src/ imports no test code, and every module of src/ is reached
- * from an entry point (nothing in src/ is there only for tests). test/unit/structure/layers.test.ts runs this in CI;
+ * from an entry point (a type-only import counts as reaching; exports nobody uses inside a reached
+ * module are not looked for). test/unit/structure/layers.test.ts runs this in CI;
  * `npm run -s layers` prints what breaks them. A folder not listed here is refused until it is given a
  * layer.
  */
@@ -65,7 +66,7 @@ module.exports = {
     },
     {
       name: 'no-test-only-code',
-      comment: `a module of src/ that no entry point (${ENTRY_POINTS.join(', ')}) reaches is used only by tests or by nothing: move it under test/ or delete it`,
+      comment: `a module of src/ that no entry point (${ENTRY_POINTS.join(', ')}) reaches is used only by tests, benchmarks or nothing: move it under test/ (or bench/) or delete it`,
       severity: 'error',
       from: { path: ENTRY_POINTS.map((e) => `^${e}$`).join('|') },
       to: { path: '^src/', pathNot: ENTRY_POINTS.map((e) => `^${e}$`).join('|'), reachable: false },
