@@ -17,6 +17,7 @@ import { packageVersion } from '../src/util/package-root';
 import { BenchBundle, ensureBundle, reachableCopy, readVersionManifest, sourceOfManifest } from './bundles';
 import { measureBuildTimes } from './build-times';
 import { compatSection } from './compat';
+import { readBurstSection } from './read-burst';
 import { loadCorpusVectors } from './corpus';
 import { EmbeddedInstall, installEmbedded } from './embedded';
 import { emptyRootInitdb, initdbOnce } from './initdb';
@@ -38,6 +39,9 @@ import { bundleSize } from './size';
 import { interleave, summarize } from './stats';
 import { coldStartOnce, prepareRequests, probeWalRedo, spawnBaselineOnce, throughputOnce } from './walredo';
 
+/** timed runs per burst size and arrival in --read-burst */
+const READ_BURST_RUNS = 20;
+
 export interface BenchOptions {
   versions: number[];
   bundle?: string;
@@ -54,6 +58,8 @@ export interface BenchOptions {
   buildRuns: number;
   /** the linux-aarch64 section (bench/aarch64.ts) */
   aarch64?: boolean;
+  /** the walredo client's burst-reading section (bench/read-burst.ts) */
+  readBurst?: boolean;
   cacheDir: string;
   jobs: number;
   resultsDir: string;
@@ -192,6 +198,11 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'the linux-aarch64 bundle of the first --pg version: cross build cold and warm, size (against --bundle, the x86-64 one), the walredo stage in the AArch64 VM',
       false,
     )
+    .option(
+      '--read-burst',
+      "time to read bursts of 1,000, 10,000 and 40,000 pages from the walredo client's queue (no PostgreSQL)",
+      false,
+    )
     .option('--cache-dir <dir>', 'pg-bundle cache for builds', defaultCacheDir())
     .addOption(
       new Option('--jobs <n>', 'make jobs for builds')
@@ -217,6 +228,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     buildTimes: o.buildTimes as boolean,
     buildRuns: o.buildRuns as number,
     aarch64: o.aarch64 as boolean,
+    readBurst: o.readBurst as boolean,
     cacheDir: resolve(o.cacheDir as string),
     jobs: o.jobs as number,
     resultsDir: resolve(o.results as string),
@@ -244,7 +256,8 @@ function storageArgs(o: Record<string, unknown>): Pick<BenchOptions, 'compare' |
     storage.latency ||
     storage.majors.length > 0 ||
     compat !== undefined ||
-    o.aarch64 === true;
+    o.aarch64 === true ||
+    o.readBurst === true;
   return { compare: !any || (o.compare as boolean), storage, compat };
 }
 
@@ -712,6 +725,7 @@ export async function runBench(opts: BenchOptions, log: Logger): Promise<BenchRe
   const versions: VersionResult[] = [];
   if (opts.compare) for (const major of opts.versions) versions.push(await benchVersion(major, opts, log));
   const sections = await storageBench(opts, log);
+  if (opts.readBurst) sections.push(readBurstSection(READ_BURST_RUNS));
   if (opts.aarch64) {
     // the source the x86-64 --bundle was built from (its checksum too), else --source
     const major = opts.versions[0];

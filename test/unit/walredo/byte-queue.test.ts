@@ -40,8 +40,8 @@ describe('the bytes walredo writes, read page by page', () => {
 });
 
 /**
- * The work of reading a burst grows linearly with its size, counted (not timed: speed lives in
- * bench/walredo.ts): the bytes the queue copies for a burst of 1,000 and of 10,000 pages, each
+ * The work of reading a burst grows linearly with its size, counted (not timed: the time lives in
+ * `npm run bench -- --read-burst`, bench/read-burst.ts): the bytes the queue copies for a burst of 1,000 and of 10,000 pages, each
  * byte read copied once, however the burst is cut into chunks.
  */
 describe('reading a burst of pages is linear in the bytes read', () => {
