@@ -83,7 +83,7 @@ export function readBurstSection(runs: number, sizes: readonly number[] = BURST_
     columns: ['arrival', 'pages', 'median', 'p95', 'per byte', 'against the size before'],
     rows,
     notes: [
-      'Linear reading takes the time times the pages: a flat cost per byte. A queue that joined its backlog on every page would take about 16× for 4× the pages.',
+      'Linear reading costs the same per byte at every size. A queue that joined its backlog on every page would take about 16× the time for a backlog of 4× the pages.',
     ],
   };
 }
