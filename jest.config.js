@@ -7,11 +7,7 @@ module.exports = {
   testMatch: e2e ? ['**/*.test.ts'] : ['<rootDir>/test/unit/**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   testTimeout: 30000,
-  // unit runs keep their temporary files in one directory, removed at the end
-  ...(e2e
-    ? {}
-    : {
-        globalSetup: '<rootDir>/test/support/tmp-setup.cjs',
-        globalTeardown: '<rootDir>/test/support/tmp-teardown.cjs',
-      }),
+  // a run keeps its temporary files in one directory, removed at the end (end-to-end runs too)
+  globalSetup: '<rootDir>/test/support/tmp-setup.cjs',
+  globalTeardown: '<rootDir>/test/support/tmp-teardown.cjs',
 };

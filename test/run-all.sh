@@ -379,4 +379,6 @@ if (mainJob) passed++; else { failed++; console.log("the main job (pg-bundle run
 console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
 ' "$results/unit.json" "${e2e_results[@]}"
 echo "whole run: $(( $(date +%s) - run_started )) s (cache: $PG_BUNDLE_CACHE)"
+# the bundles and results of the run (about 700 MB): kept to look into when something failed
+if [ "$status" = 0 ]; then rm -rf "$e2e_parent" "$results"; else echo "kept for inspection: $e2e_parent $results"; fi
 exit $status

@@ -1,5 +1,5 @@
 /**
- * Jest's globalSetup for the unit tests: every temporary file of the run goes under one directory
+ * Jest's globalSetup for the tests: every temporary file of the run goes under one directory
  * (TMPDIR, which os.tmpdir() reads), which globalTeardown removes, so a run leaves nothing in /tmp
  * however a test exits. World-readable: processes the tests start as another user walk into it.
  */
@@ -8,8 +8,8 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
 module.exports = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pgb-unit-'));
+  const dir = mkdtempSync(join(tmpdir(), 'pgb-test-'));
   chmodSync(dir, 0o755);
-  process.env.PG_BUNDLE_UNIT_TMP = dir;
+  process.env.PG_BUNDLE_TEST_TMP = dir;
   process.env.TMPDIR = dir;
 };

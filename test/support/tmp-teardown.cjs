@@ -1,7 +1,7 @@
-/** Jest's globalTeardown for the unit tests: removes the run's temporary directory (tmp-setup.cjs). */
+/** Jest's globalTeardown for the tests: removes the run's temporary directory (tmp-setup.cjs). */
 const { rmSync } = require('node:fs');
 
 module.exports = () => {
-  const dir = process.env.PG_BUNDLE_UNIT_TMP;
+  const dir = process.env.PG_BUNDLE_TEST_TMP;
   if (dir) rmSync(dir, { recursive: true, force: true });
 };
