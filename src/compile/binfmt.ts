@@ -90,9 +90,8 @@ export function binfmtFix(entry: string, packageRule: string): string[][] | unde
   return binfmtCommands(entry, registration, binfmtState(entry), process.getuid?.() === 0);
 }
 
-/** Leaves `entry` enabled from its installed rule file (mounting binfmt_misc when needed). */
-export async function registerBinfmt(entry: string, packageRule: string): Promise<void> {
-  const commands = binfmtFix(entry, packageRule) ?? [];
+/** Runs the commands that leave `entry` enabled (binfmtFix's); a failure is one line with the fix. */
+export async function registerBinfmt(entry: string, commands: string[][]): Promise<void> {
   try {
     for (const [cmd, ...args] of commands) await run(cmd, args);
   } catch (e) {

@@ -184,19 +184,14 @@ export async function ensureToolchain(
 /** apt-get installs the packages of `missing`, adding a foreign architecture first. */
 async function installPackages(log: Logger, missing: Requirement[]): Promise<void> {
   const packages = [...new Set(missing.map((r) => r.debianPackage))].sort();
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
+  const asRoot = (...argv: string[]) => (process.getuid?.() === 0 ? argv : ['sudo', ...argv]);
   await log.step(`install build dependencies: ${packages.join(' ')}`, async () => {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const runArgv = ([cmd, ...args]: string[]) => run(cmd, args, { env });
     for (const arch of foreignArchitectures(packages))
-      await run(sudo[0] ?? 'dpkg', [...(sudo.length ? ['dpkg'] : []), '--add-architecture', arch], { env });
-    await run(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'update', '-q'], {
-      env,
-    });
-    await run(
-      sudo[0] ?? 'apt-get',
-      [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-q', '--no-install-recommends', ...packages],
-      { env },
-    );
+      await runArgv(asRoot('dpkg', '--add-architecture', arch));
+    await runArgv(asRoot('apt-get', 'update', '-q'));
+    await runArgv(asRoot('apt-get', 'install', '-y', '-q', '--no-install-recommends', ...packages));
   });
 }
 
@@ -206,9 +201,9 @@ async function registerInstalled(
   requirements: Requirement[],
   missing: Requirement[],
 ): Promise<Requirement[]> {
-  const entries = [...binfmtFixes(missing).keys()];
-  if (entries.length === 0) return missing;
-  for (const r of entries)
-    await log.step(`register ${r.name} (binfmt_misc)`, () => registerBinfmt(r.name, r.binfmtRule!));
+  const fixes = binfmtFixes(missing);
+  if (fixes.size === 0) return missing;
+  for (const [r, commands] of fixes)
+    await log.step(`register ${r.name} (binfmt_misc)`, () => registerBinfmt(r.name, commands));
   return missingRequirements(requirements);
 }
