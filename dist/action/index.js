@@ -45247,9 +45247,8 @@ function binfmtFix(entry, packageRule) {
     const registration = binfmtRegistration((0, node_fs_1.readFileSync)(rule, 'utf8'), rule, (0, node_path_1.basename)(entry));
     return binfmtCommands(entry, registration, binfmtState(entry), process.getuid?.() === 0);
 }
-/** Leaves `entry` enabled from its installed rule file (mounting binfmt_misc when needed). */
-async function registerBinfmt(entry, packageRule) {
-    const commands = binfmtFix(entry, packageRule) ?? [];
+/** Runs the commands that leave `entry` enabled (binfmtFix's); a failure is one line with the fix. */
+async function registerBinfmt(entry, commands) {
     try {
         for (const [cmd, ...args] of commands)
             await (0, exec_1.run)(cmd, args);
@@ -47698,24 +47697,23 @@ async function ensureToolchain(log, install, requirements = exports.REQUIREMENTS
 /** apt-get installs the packages of `missing`, adding a foreign architecture first. */
 async function installPackages(log, missing) {
     const packages = [...new Set(missing.map((r) => r.debianPackage))].sort();
-    const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
+    const asRoot = (...argv) => (process.getuid?.() === 0 ? argv : ['sudo', ...argv]);
     await log.step(`install build dependencies: ${packages.join(' ')}`, async () => {
         const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+        const runArgv = ([cmd, ...args]) => (0, exec_1.run)(cmd, args, { env });
         for (const arch of foreignArchitectures(packages))
-            await (0, exec_1.run)(sudo[0] ?? 'dpkg', [...(sudo.length ? ['dpkg'] : []), '--add-architecture', arch], { env });
-        await (0, exec_1.run)(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'update', '-q'], {
-            env,
-        });
-        await (0, exec_1.run)(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-q', '--no-install-recommends', ...packages], { env });
+            await runArgv(asRoot('dpkg', '--add-architecture', arch));
+        await runArgv(asRoot('apt-get', 'update', '-q'));
+        await runArgv(asRoot('apt-get', 'install', '-y', '-q', '--no-install-recommends', ...packages));
     });
 }
 /** Registers each missing binfmt_misc entry whose rule file is installed; what is missing after. */
 async function registerInstalled(log, requirements, missing) {
-    const entries = [...binfmtFixes(missing).keys()];
-    if (entries.length === 0)
+    const fixes = binfmtFixes(missing);
+    if (fixes.size === 0)
         return missing;
-    for (const r of entries)
-        await log.step(`register ${r.name} (binfmt_misc)`, () => (0, binfmt_1.registerBinfmt)(r.name, r.binfmtRule));
+    for (const [r, commands] of fixes)
+        await log.step(`register ${r.name} (binfmt_misc)`, () => (0, binfmt_1.registerBinfmt)(r.name, commands));
     return missingRequirements(requirements);
 }
 
